@@ -1,0 +1,1 @@
+"""Analysis layer: cleaning, segmentation, sentiment, stance, topics, entities and reports."""

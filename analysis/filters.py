@@ -1,0 +1,46 @@
+"""The view every analysis function takes: which tracker, dates, sources and languages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from collectors.trackers import Tracker
+
+
+@dataclass(frozen=True)
+class Filters:
+    tracker: str
+    start: date | None = None
+    end: date | None = None  # inclusive
+    sources: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def for_tracker(cls, tracker: Tracker, **kw: Any) -> Filters:
+        """The tracker's default window around its trigger date."""
+        return cls(tracker=tracker.id, start=tracker.trigger_date - timedelta(days=tracker.window_days_before),
+                   end=tracker.trigger_date + timedelta(days=tracker.window_days_after), **kw)
+
+    def where(self, alias: str = "r") -> tuple[str, list[Any]]:
+        """SQL WHERE clause (without the keyword) and its parameters for a records table aliased `alias`."""
+        clauses = [f"list_contains({alias}.trackers, ?)"]
+        params: list[Any] = [self.tracker]
+        if self.start:
+            clauses.append(f"CAST({alias}.published_at AS DATE) >= ?")
+            params.append(self.start)
+        if self.end:
+            clauses.append(f"CAST({alias}.published_at AS DATE) <= ?")
+            params.append(self.end)
+        for column, values in (("source", self.sources), ("lang", self.langs), ("kind", self.kinds)):
+            if values:
+                clauses.append(f"{alias}.{column} IN ({', '.join('?' for _ in values)})")
+                params.extend(values)
+        return " AND ".join(clauses), params
+
+    def days(self) -> list[date]:
+        if not (self.start and self.end):
+            return []
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]

@@ -1,0 +1,139 @@
+"""Cleaning for Weibo and news text: one pass gives display text, model text and the extracted parts."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+MENTION_PLACEHOLDER = "@user"
+REPOST_SEPARATOR = " // "
+
+# Weibo renders emoticons as <img alt="[doge]" ...>; keep the code before tags are stripped.
+_IMG_ALT = re.compile(r"""<img\b[^>]*?\balt\s*=\s*["']?(\[[^\]"'<>]{1,12}\])["']?[^>]*>""", re.I)
+_BREAK = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>", re.I)
+_DROP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>|<!--.*?-->", re.S)
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'\u3000-\u303f\uff00-\uffef\u4e00-\u9fff]+", re.I)
+_URL_CARD = re.compile(r"(?:网页链接|O网页链接|L[^\s]{0,20}的微博视频)")
+_EMOTICON = re.compile(r"\[([^\[\]\s\d][^\[\]\s]{0,9})\]")
+_HASHTAG = re.compile(r"#([^#\n]{1,60}?)#")
+_REPOST = re.compile(r"//\s*@([^\s:：@/]{1,30})\s*[:：]?")
+_MENTION = re.compile(r"@([\w\u4e00-\u9fff\-·]{1,30})")
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe0e\ufe0f\u00ad]")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class CleanText:
+    display: str
+    model_text: str
+    own_text: str  # the poster's own words: model_text before the first repost separator
+    emoticons: tuple[str, ...]
+    hashtags: tuple[str, ...]
+    mentions: tuple[str, ...]
+    urls: tuple[str, ...]
+    is_empty: bool
+
+
+@lru_cache(maxsize=1)
+def _traditional_chars() -> frozenset[str]:
+    """Single characters zhconv maps to a different simplified form (used to skip conversion cheaply)."""
+    import zhconv
+
+    table = zhconv.zhconv.getdict("zh-cn")
+    return frozenset(k for k, v in table.items() if len(k) == 1 and v != k)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified via zhconv, only when the text holds a traditional-only character."""
+    if _traditional_chars().isdisjoint(text):
+        return text
+    import zhconv
+
+    return zhconv.convert(text, "zh-cn")
+
+
+def _strip_html(raw: str) -> str:
+    if "<" in raw:
+        text = _IMG_ALT.sub(r" \1 ", raw)
+        text = _DROP_BLOCK.sub(" ", text)
+        text = _BREAK.sub("\n", text)
+        text = _TAG.sub("", text)
+    else:
+        text = raw
+    if "&" in text:
+        text = html.unescape(text)
+    return text
+
+
+def _has_content(text: str) -> bool:
+    for ch in text:
+        if ch.isalnum() or unicodedata.category(ch) == "So":
+            return True
+    return False
+
+
+def clean_text(raw: str) -> CleanText:
+    """Clean one Weibo/news text. Never raises for a str; non-str input is coerced with str()."""
+    if not isinstance(raw, str):
+        raw = "" if raw is None else str(raw)
+    text = _INVISIBLE.sub("", _strip_html(raw))
+    text = unicodedata.normalize("NFKC", text)  # full-width → half-width (and compatibility forms)
+    text = to_simplified(text)
+
+    urls = tuple(_URL.findall(text))
+    if urls:
+        text = _URL.sub(" ", text)
+    text = _URL_CARD.sub(" ", text)
+
+    emoticons = tuple(f"[{m}]" for m in _EMOTICON.findall(text))
+    hashtags = tuple(h.strip() for h in _HASHTAG.findall(text) if h.strip())
+
+    display = _SPACE.sub(" ", _EMOTICON.sub(" ", text) if emoticons else text).strip()
+
+    model = _REPOST.sub(REPOST_SEPARATOR, text) if "//" in text else text
+    mentions = tuple(_MENTION.findall(text))
+    if "@" in model:
+        model = _MENTION.sub(MENTION_PLACEHOLDER, model)
+    if hashtags:
+        model = _HASHTAG.sub(r" \1 ", model)
+    model = _SPACE.sub(" ", model).strip()
+    own = model.split("//", 1)[0].strip() if "//" in model else model
+
+    content = model.replace(MENTION_PLACEHOLDER, "").replace("//", "")
+    return CleanText(
+        display=display,
+        model_text=model,
+        own_text=own,
+        emoticons=emoticons,
+        hashtags=hashtags,
+        mentions=mentions,
+        urls=urls,
+        is_empty=not _has_content(content),
+    )
+
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def detect_lang(text: str) -> str | None:
+    """'zh', 'en' or None (no letters, or another script), from character counts only."""
+    if not isinstance(text, str) or not text:
+        return None
+    sample = text[:2000]
+    cjk = len(_CJK.findall(sample))
+    latin = len(_LATIN.findall(sample))
+    other = len(_KANA_HANGUL.findall(sample))
+    if other and other * 2 >= cjk + latin / 4:
+        return None
+    # A Chinese character carries about a word; an English word has ~4-5 letters.
+    if cjk and cjk * 4 >= latin:
+        return "zh"
+    if latin >= 2:
+        return "en"
+    return None

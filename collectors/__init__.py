@@ -1,0 +1,1 @@
+"""Where data enters actorwatch: the shared data model, the store, trackers and the collectors."""

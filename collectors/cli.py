@@ -1,0 +1,120 @@
+"""Commands of the collectors layer: import, store."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from collectors.importers import ImportIssue, detect, formats, get_format, iter_files
+from collectors.store import Store
+from collectors.trackers import get_tracker
+
+
+def progress_bar(total: int | None, description: str):  # noqa: ANN201 - rich type is an implementation detail
+    """A rich progress bar on stderr (hidden when stderr is not a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, disable=not console.is_terminal, transient=True)
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", help="Force a format instead of auto-detecting (see --list-formats).")
+@click.option("--tracker", help="Tag every imported record with this tracker id.")
+@click.option("--dry-run", is_flag=True, help="Print one JSON object per normalised record to stdout; write nothing.")
+@click.option("--list-formats", is_flag=True, is_eager=True, expose_value=False,
+              callback=lambda ctx, _p, v: _list_formats(ctx) if v else None, help="List the formats and exit.")
+def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool) -> None:
+    """Import a file or a folder of files (other tools' exports, saved raw responses, our JSONL/CSV)."""
+    from collectors.ingest import ingest
+
+    chosen_tracker = get_tracker(tracker) if tracker else None
+    files = iter_files(path)
+    if not files:
+        raise click.ClickException(f"{path}: no files to import")
+    importers = {f: (get_format(fmt) if fmt else detect(f)) for f in files}
+
+    def items():
+        for f, importer in importers.items():
+            yield from importer.read(f, chosen_tracker)
+
+    def report(issue: ImportIssue) -> None:
+        click.echo(f"skipped {issue}", err=True)
+
+    if dry_run:
+        good = bad = 0
+        for item in items():
+            if isinstance(item, ImportIssue):
+                bad += 1
+                report(item)
+            else:
+                good += 1
+                sys.stdout.write(json.dumps(item.model_dump(mode="json"), ensure_ascii=False) + "\n")
+        click.echo(f"dry run: {good} valid, {bad} rejected; nothing written", err=True)
+        return
+    store = Store()
+    summary = ingest(items(), store, on_issue=report)
+    names = sorted({i.name for i in importers.values()})
+    click.echo(f"imported {len(files)} file(s) as {', '.join(names)} into {store.root}: {summary.line()}", err=True)
+
+
+def _list_formats(ctx: click.Context) -> None:
+    for name, importer in formats().items():
+        click.echo(f"{name:24} {importer.description}")
+    ctx.exit(0)
+
+
+@click.group()
+def store() -> None:
+    """Inspect and maintain the local store."""
+
+
+@store.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON rows instead of a table.")
+def store_stats(as_json: bool) -> None:
+    """Record counts by source, tracker and day."""
+    st = Store()
+    frame = st.stats()
+    if as_json:
+        for row in frame.to_dict(orient="records"):
+            click.echo(json.dumps({k: str(v) if k == "day" else v for k, v in row.items()}, ensure_ascii=False))
+        return
+    if frame.empty:
+        click.echo(f"the store at {st.root} is empty; run `actorwatch demo` or `actorwatch import PATH`")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    by_tracker = frame.groupby(["source", "tracker"], as_index=False).agg(records=("records", "sum"), days=("day", "nunique"),
+                                                                          first=("day", "min"), last=("day", "max"))
+    table = Table(title=f"store: {st.root}")
+    for col in ("source", "tracker", "records", "days", "first", "last"):
+        table.add_column(col, justify="right" if col in ("records", "days") else "left")
+    for row in by_tracker.itertuples(index=False):
+        table.add_row(row.source, row.tracker, f"{row.records:,}", str(row.days), str(row.first), str(row.last))
+    Console().print(table)
+    click.echo(f"total: {int(frame['records'].sum()):,} records (per-day counts: --json)")
+
+
+@store.command("compact")
+@click.option("--dataset", default="records", show_default=True)
+def store_compact(dataset: str) -> None:
+    """Rewrite a dataset deduplicated into one batch (fewer, larger files)."""
+    result = Store().compact(dataset)
+    click.echo(f"compacted {dataset}: {result.rows} rows in {result.files} file(s)")
+
+
+@store.command("recover")
+def store_recover() -> None:
+    """Finish or discard batches left by an interrupted writer."""
+    done = Store().recover()
+    click.echo("\n".join(done) if done else "nothing to recover")
+
+
+commands: list[click.Command] = [import_cmd, store]

@@ -1,0 +1,95 @@
+"""File importers: each turns one file format into Records (and trend observations), line-located.
+
+Importers register in `REGISTRY` (one place, in the order auto-detection tries them). A format is
+one module exposing an object that satisfies `Importer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from collectors.models import Record, TrendObservation
+from collectors.trackers import Tracker
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """A part of the input that could not be imported; `where` is `file:line` or `file[index]`."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+Item = Record | TrendObservation | ImportIssue
+
+
+class ImportFormatError(ValueError):
+    """No importer accepts the file, or the forced format cannot read it."""
+
+
+@runtime_checkable
+class Importer(Protocol):
+    name: str
+    description: str
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether this importer recognises the file from its name and first bytes."""
+
+    def read(self, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
+        """Yield records, trend observations and issues; never raises on bad rows."""
+
+
+REGISTRY: dict[str, Importer] = {}
+
+
+def register(importer: Importer) -> Importer:
+    REGISTRY[importer.name] = importer
+    return importer
+
+
+def _load_builtins() -> None:
+    # Imported here so each format module registers itself once, in detection order.
+    from collectors.importers import native  # noqa: F401
+
+
+def formats() -> dict[str, Importer]:
+    if not REGISTRY:
+        _load_builtins()
+    return REGISTRY
+
+
+def detect(path: Path) -> Importer:
+    """The first registered importer whose `sniff` accepts the file."""
+    head = _head(path)
+    for importer in formats().values():
+        if importer.sniff(path, head):
+            return importer
+    tried = ", ".join(formats())
+    raise ImportFormatError(f"{path}: no importer recognised this file (tried: {tried}); force one with --format")
+
+
+def get_format(name: str) -> Importer:
+    try:
+        return formats()[name]
+    except KeyError:
+        raise ImportFormatError(f"unknown format {name!r} (known: {', '.join(formats())})") from None
+
+
+def _head(path: Path, size: int = 65_536) -> bytes:
+    if path.is_dir():
+        return b""
+    with path.open("rb") as fh:
+        return fh.read(size)
+
+
+def iter_files(path: Path) -> list[Path]:
+    """A file, or every file under a folder (sorted, hidden files skipped)."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.parts))
+    return [path]

@@ -1,0 +1,105 @@
+"""actorwatch's own JSONL and CSV: one record per line/row with the data model's keys."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from collectors.importers import ImportIssue, Item, register
+from collectors.models import RECORD_FIELDS, InvalidRecord, parse_record
+from collectors.trackers import Tracker
+
+_INT_FIELDS = {"author_verified_type", "author_followers", "likes", "comments", "shares"}
+_BOOL_FIELDS = {"author_verified", "synthetic"}
+
+
+def _with_tracker(data: dict[str, Any], tracker: Tracker | None) -> dict[str, Any]:
+    if tracker is not None and tracker.id not in (data.get("trackers") or []):
+        data["trackers"] = [*(data.get("trackers") or []), tracker.id]
+    return data
+
+
+def read_text_lines(path: Path) -> Iterator[tuple[int, str | None, str | None]]:
+    """(line number, line, decode error) for each line; a bad byte sequence is reported, not fatal."""
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            try:
+                yield n, raw.decode("utf-8-sig" if n == 1 else "utf-8"), None
+            except UnicodeDecodeError as exc:
+                yield n, None, f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
+
+
+class JsonlImporter:
+    name = "jsonl"
+    description = "actorwatch JSONL: one JSON object per line with the data model's keys"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        first = head.lstrip().split(b"\n", 1)[0]
+        return path.suffix.lower() in (".jsonl", ".ndjson", ".json") and first.startswith(b"{") and b'"source"' in first and b'"kind"' in first
+
+    def read(self, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
+        for n, line, error in read_text_lines(path):
+            where = f"{path.name}:{n}"
+            if error:
+                yield ImportIssue(where, error)
+                continue
+            if not line or not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield ImportIssue(where, f"not JSON ({exc.msg} at column {exc.colno})")
+                continue
+            if not isinstance(data, dict):
+                yield ImportIssue(where, "expected a JSON object")
+                continue
+            try:
+                yield parse_record(_with_tracker(data, tracker))
+            except InvalidRecord as exc:
+                yield ImportIssue(where, str(exc))
+
+
+class CsvImporter:
+    name = "csv"
+    description = "actorwatch CSV: a header row with the data model's keys (trackers separated by '|')"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        first = head.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
+        cols = {c.strip() for c in first.split(",")}
+        return path.suffix.lower() == ".csv" and {"source", "id", "kind", "published_at", "collected_at"} <= cols
+
+    def read(self, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            yield ImportIssue(path.name, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); re-save the file as UTF-8")
+            return
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        unknown = set(reader.fieldnames or ()) - set(RECORD_FIELDS)
+        if unknown:
+            yield ImportIssue(f"{path.name}:1", f"unknown column(s) ignored: {', '.join(sorted(unknown))}")
+        for row in reader:
+            where = f"{path.name}:{reader.line_num}"
+            data: dict[str, Any] = {k: v for k, v in row.items() if k in RECORD_FIELDS and v not in (None, "")}
+            try:
+                for key in _INT_FIELDS & data.keys():
+                    data[key] = int(data[key])
+                for key in _BOOL_FIELDS & data.keys():
+                    data[key] = str(data[key]).strip().lower() in ("true", "1", "yes")
+                if "trackers" in data:
+                    data["trackers"] = [t for t in str(data["trackers"]).split("|") if t]
+            except ValueError as exc:
+                yield ImportIssue(where, f"bad number: {exc}")
+                continue
+            try:
+                yield parse_record(_with_tracker(data, tracker))
+            except InvalidRecord as exc:
+                yield ImportIssue(where, str(exc))
+
+
+register(JsonlImporter())
+register(CsvImporter())

@@ -1,0 +1,188 @@
+"""The one data model for everything collected, and its Parquet schema.
+
+The field names are also the JSON keys wherever a record is printed or exported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import pyarrow as pa
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+Kind = Literal["post", "comment", "repost", "article", "trend"]
+KINDS: tuple[str, ...] = ("post", "comment", "repost", "article", "trend")
+
+
+class InvalidRecord(ValueError):
+    """A record that does not fit the data model; the message names the field."""
+
+
+class Record(BaseModel):
+    """One collected item: a post, comment, repost, news article or trend-list entry."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+    source: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.:-]*$")
+    id: str = Field(min_length=1, max_length=512)
+    kind: Kind
+    text: str = ""
+    title: str | None = None
+    url: str | None = None
+    published_at: AwareDatetime
+    collected_at: AwareDatetime
+    lang: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
+    author_id: str | None = None
+    author_name: str | None = None
+    author_verified: bool | None = None
+    author_verified_type: int | None = None
+    author_followers: int | None = Field(default=None, ge=0)
+    # None means the platform did not say; never a faked zero.
+    likes: int | None = Field(default=None, ge=0)
+    comments: int | None = Field(default=None, ge=0)
+    shares: int | None = Field(default=None, ge=0)
+    parent_id: str | None = None
+    location: str | None = None
+    trackers: list[str] = Field(default_factory=list)
+    synthetic: bool = False
+
+    @field_validator("published_at", "collected_at")
+    @classmethod
+    def _to_utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _has_content(self) -> Record:
+        if not self.text.strip() and not (self.title or "").strip():
+            raise ValueError("text: empty (a record needs text or a title)")
+        return self
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{self.id}"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready data: datetimes as ISO 8601 in UTC."""
+        return self.model_dump(mode="json")
+
+
+RECORD_FIELDS: tuple[str, ...] = tuple(Record.model_fields)
+
+
+def parse_record(data: Mapping[str, Any]) -> Record:
+    """Validate one mapping into a Record, or raise InvalidRecord naming the field(s)."""
+    try:
+        return Record.model_validate(dict(data))
+    except ValidationError as exc:
+        raise InvalidRecord(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per problem: `field 'likes': Input should be greater than or equal to 0`."""
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or err["msg"].split(":", 1)[0]
+        parts.append(f"field '{where}': {err['msg']}")
+    return "; ".join(parts)
+
+
+_TS = pa.timestamp("us", tz="UTC")
+
+RECORD_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("id", pa.string()),
+        ("kind", pa.string()),
+        ("text", pa.string()),
+        ("title", pa.string()),
+        ("url", pa.string()),
+        ("published_at", _TS),
+        ("collected_at", _TS),
+        ("lang", pa.string()),
+        ("author_id", pa.string()),
+        ("author_name", pa.string()),
+        ("author_verified", pa.bool_()),
+        ("author_verified_type", pa.int32()),
+        ("author_followers", pa.int64()),
+        ("likes", pa.int64()),
+        ("comments", pa.int64()),
+        ("shares", pa.int64()),
+        ("parent_id", pa.string()),
+        ("location", pa.string()),
+        ("trackers", pa.list_(pa.string())),
+        ("synthetic", pa.bool_()),
+    ]
+)
+assert tuple(RECORD_SCHEMA.names) == RECORD_FIELDS, "RECORD_SCHEMA must list the model's fields in order"
+
+
+def models_to_table(items: Iterable[BaseModel], schema: pa.Schema) -> pa.Table:
+    """Pydantic models as an Arrow table in `schema` (whose names are the models' fields)."""
+    columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+    for item in items:
+        for name in schema.names:
+            columns[name].append(getattr(item, name))
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def records_to_table(records: Iterable[Record]) -> pa.Table:
+    """Records as an Arrow table in RECORD_SCHEMA."""
+    return models_to_table(records, RECORD_SCHEMA)
+
+
+def table_to_records(table: pa.Table) -> list[Record]:
+    """Rows of an Arrow table (RECORD_SCHEMA columns) back into validated Records."""
+    return [parse_record(row) for row in table.select(list(RECORD_FIELDS)).to_pylist()]
+
+
+class TrendObservation(BaseModel):
+    """A topic seen on a trend list (e.g. Weibo hot search) at one time, with its heat."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_.:-]*$")
+    topic: str = Field(min_length=1)
+    observed_at: AwareDatetime
+    heat: int | None = Field(default=None, ge=0)
+    peak_heat: int | None = Field(default=None, ge=0)
+    rank: int | None = Field(default=None, ge=1)
+    status: Literal["new", "rising", "hot", "falling", "gone"] | None = None
+    velocity: float | None = None
+    first_seen: AwareDatetime | None = None
+    url: str | None = None
+    topic_en: str | None = None
+    snapshot: str = Field(min_length=1, description="which list snapshot this came from (file or fetch id)")
+    trackers: list[str] = Field(default_factory=list)
+    synthetic: bool = False
+
+    @field_validator("observed_at", "first_seen")
+    @classmethod
+    def _to_utc(cls, value: datetime | None) -> datetime | None:
+        return value.astimezone(UTC) if value is not None else None
+
+
+TREND_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("topic", pa.string()),
+        ("observed_at", _TS),
+        ("heat", pa.int64()),
+        ("peak_heat", pa.int64()),
+        ("rank", pa.int32()),
+        ("status", pa.string()),
+        ("velocity", pa.float64()),
+        ("first_seen", _TS),
+        ("url", pa.string()),
+        ("topic_en", pa.string()),
+        ("snapshot", pa.string()),
+        ("trackers", pa.list_(pa.string())),
+        ("synthetic", pa.bool_()),
+    ]
+)
+assert tuple(TREND_SCHEMA.names) == tuple(TrendObservation.model_fields)
+
+
+def trends_to_table(observations: Iterable[TrendObservation]) -> pa.Table:
+    return models_to_table(observations, TREND_SCHEMA)

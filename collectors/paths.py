@@ -1,0 +1,31 @@
+"""Where actorwatch finds its shipped files and keeps the user's data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_REPO_DATA = Path(__file__).resolve().parents[1] / "data"
+_WHEEL_DATA = Path(__file__).resolve().parents[1] / "actorwatch_data"
+
+
+def bundled_dir() -> Path:
+    """Shipped, read-only files: trackers.toml, models/, dicts/ (repo `data/` or the wheel's copy)."""
+    if (_REPO_DATA / "trackers.toml").exists():
+        return _REPO_DATA
+    return _WHEEL_DATA
+
+
+def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """The user's data directory (store, raw archive, secrets): --data-dir, $ACTORWATCH_DATA, else repo data/."""
+    chosen = override or os.environ.get("ACTORWATCH_DATA")
+    path = Path(chosen).expanduser() if chosen else _REPO_DATA
+    path.mkdir(parents=True, exist_ok=True)
+    return path.resolve()
+
+
+def shared_data_dir() -> Path | None:
+    """The team's labelled sets (../shared/data beside the repo), or None on a user's machine."""
+    chosen = os.environ.get("ACTORWATCH_SHARED")
+    path = Path(chosen) if chosen else _REPO_DATA.parents[1] / "shared" / "data"
+    return path if path.is_dir() else None

@@ -1,0 +1,48 @@
+"""Keyed-hash pseudonyms for ordinary users; the key stays on this machine."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from collectors.paths import data_dir
+
+KEY_ENV = "ACTORWATCH_PSEUDONYM_KEY"
+POLICY = (
+    "Ordinary users are pseudonymised with a keyed SHA-256 hash (u_ + 12 hex characters) of source and "
+    "author id; the key never leaves this machine. Public figures and organisations (Weibo orange/blue V "
+    "verified types 0-7, tracker entities, news outlets) keep their names. @mentions in text are masked."
+)
+
+
+def key_path(root: Path | None = None) -> Path:
+    return (root or data_dir()) / ".secrets" / "pseudonym.key"
+
+
+@lru_cache(maxsize=8)
+def pseudonym_key(root: Path | None = None) -> str:
+    """The secret key: $ACTORWATCH_PSEUDONYM_KEY, else a random key created once in the data dir (mode 600)."""
+    from_env = os.environ.get(KEY_ENV)
+    if from_env:
+        return from_env
+    path = key_path(root)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        os.replace(tmp, path)
+    return path.read_text().strip()
+
+
+def pseudonymise(source: str, author_id: str, key: str | None = None) -> str:
+    """`u_<12 hex>`: the same for the same (source, author) on this machine, unlinkable without the key.
+
+    The formula is mirrored in SQL by `collectors.store` (sha256 of key|source|author_id).
+    """
+    secret = key if key is not None else pseudonym_key()
+    digest = hashlib.sha256(f"{secret}|{source}|{author_id}".encode()).hexdigest()
+    return "u_" + digest[:12]

@@ -1,0 +1,84 @@
+"""Secrets (cookies, tokens) come from the environment or a secrets file, and are scrubbed from everything we write."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from collectors.paths import data_dir
+
+SECRET_ENV = {
+    "weibo_cookie": "ACTORWATCH_WEIBO_COOKIE",
+    "bilibili_cookie": "ACTORWATCH_BILIBILI_COOKIE",
+    "bluesky_handle": "ACTORWATCH_BLUESKY_HANDLE",
+    "bluesky_app_password": "ACTORWATCH_BLUESKY_APP_PASSWORD",
+    "mastodon_token": "ACTORWATCH_MASTODON_TOKEN",
+    "smtp_password": "ACTORWATCH_SMTP_PASSWORD",
+    "webhook_token": "ACTORWATCH_WEBHOOK_TOKEN",
+}
+SENSITIVE_HEADERS = {"cookie", "set-cookie", "authorization", "x-csrf-token", "proxy-authorization"}
+SENSITIVE_PARAMS = re.compile(r"(?i)\b(access_token|token|password|passwd|cookie|sessdata|sub|w_rid|bili_jct)=([^&\s]+)")
+REDACTED = "[REDACTED]"
+
+
+class MissingSecret(RuntimeError):
+    """A source needs a secret that is not configured; the message says where to put it."""
+
+
+def secrets_file() -> Path:
+    """`<data_dir>/.secrets/secrets.toml` (keys as in SECRET_ENV), or $ACTORWATCH_SECRETS_FILE."""
+    return Path(os.environ.get("ACTORWATCH_SECRETS_FILE") or data_dir() / ".secrets" / "secrets.toml")
+
+
+@lru_cache(maxsize=4)
+def _file_secrets(path: str, _mtime: int) -> dict[str, str]:
+    try:
+        return {k: str(v) for k, v in tomllib.loads(Path(path).read_text(encoding="utf-8")).items()}
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def get_secret(name: str, required: bool = False) -> str | None:
+    """A secret by name: environment variable first, then the secrets file."""
+    env = SECRET_ENV.get(name, f"ACTORWATCH_{name.upper()}")
+    value = os.environ.get(env)
+    if not value:
+        path = secrets_file()
+        mtime = path.stat().st_mtime_ns if path.exists() else 0
+        value = _file_secrets(str(path), mtime).get(name)
+    if required and not value:
+        raise MissingSecret(f"{name} is not set: export {env}=… or add `{name} = \"…\"` to {secrets_file()}")
+    return value or None
+
+
+def known_secret_values() -> list[str]:
+    values = [get_secret(n) for n in SECRET_ENV]
+    return [v for v in values if v and len(v) >= 4]
+
+
+def redact_text(text: str, extra: list[str] | None = None) -> str:
+    """Remove every configured secret value and secret-looking query parameter from a string."""
+    for value in [*known_secret_values(), *(extra or [])]:
+        if value:
+            text = text.replace(value, REDACTED)
+    return SENSITIVE_PARAMS.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k: (REDACTED if k.lower() in SENSITIVE_HEADERS else redact_text(v)) for k, v in headers.items()}
+
+
+def redact(obj: Any) -> Any:
+    """Redact secrets inside nested dicts/lists/strings (for raw-archive metadata, logs, exports)."""
+    if isinstance(obj, str):
+        return redact_text(obj)
+    if isinstance(obj, Mapping):
+        return {k: (REDACTED if str(k).lower() in SENSITIVE_HEADERS else redact(v)) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [redact(v) for v in obj]
+    return obj

@@ -1,0 +1,313 @@
+"""The store: date-partitioned Parquet datasets written in atomic batches, read through DuckDB.
+
+Layout under `<data_dir>/store/`:
+  <dataset>/_dataset.json                how to deduplicate the dataset (keys, newest-wins column)
+  <dataset>/[date=YYYY-MM-DD/]part-<batch>.parquet
+  .staging/<batch>/...                   files of a batch being written (never read)
+  .staging/<batch>.commit                the batch's journal: once it exists the batch is complete
+
+A batch is first written entirely to .staging; then its journal is written (atomic rename) and the
+files are renamed into place. A batch interrupted before its journal leaves nothing visible and is
+discarded on the next write; one interrupted after it is rolled forward. Readers never take a lock:
+each opens its own in-memory DuckDB over the Parquet files, so a running writer never blocks them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from collectors.models import RECORD_SCHEMA, TREND_SCHEMA, Record, records_to_table
+from collectors.paths import data_dir as default_data_dir
+from collectors.pseudonym import pseudonym_key
+
+RECORDS = "records"
+TRENDS = "trend_observations"
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """How a dataset is partitioned and deduplicated (newest `order_by` wins per `keys`)."""
+
+    name: str
+    keys: tuple[str, ...]
+    order_by: str
+    partition_by: str | None = None
+    schema: pa.Schema | None = None
+
+
+BUILTIN_DATASETS: dict[str, DatasetSpec] = {
+    RECORDS: DatasetSpec(RECORDS, ("source", "id"), "collected_at", "published_at", RECORD_SCHEMA),
+    TRENDS: DatasetSpec(TRENDS, ("source", "topic", "observed_at"), "observed_at", "observed_at", TREND_SCHEMA),
+}
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    rows: int
+    files: int
+    batch: str | None
+
+
+class StoreError(RuntimeError):
+    """A store operation failed; the message says what and how to recover."""
+
+
+class Store:
+    """One data directory's store and raw archive."""
+
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None) -> None:
+        self.data_dir = Path(data_dir).resolve() if data_dir else default_data_dir()
+        self.root = self.data_dir / "store"
+        self.raw_root = self.data_dir / "raw"
+        self._staging = self.root / ".staging"
+
+    # ---------- writing ----------
+    def add_records(self, records: Iterable[Record], batch_size: int = 100_000) -> WriteResult:
+        """Append validated records in atomic batches of `batch_size`."""
+        rows = files = 0
+        batch_id = None
+        chunk: list[Record] = []
+        for record in records:
+            chunk.append(record)
+            if len(chunk) >= batch_size:
+                result = self.add_table(RECORDS, records_to_table(chunk))
+                rows, files, batch_id, chunk = rows + result.rows, files + result.files, result.batch, []
+        if chunk:
+            result = self.add_table(RECORDS, records_to_table(chunk))
+            rows, files, batch_id = rows + result.rows, files + result.files, result.batch
+        return WriteResult(rows, files, batch_id)
+
+    def add_table(self, dataset: str, table: pa.Table, spec: DatasetSpec | None = None) -> WriteResult:
+        """Write one Arrow table as one atomic batch of `dataset`."""
+        spec = spec or BUILTIN_DATASETS.get(dataset) or self._read_spec(dataset)
+        if spec is None:
+            raise StoreError(f"unknown dataset {dataset!r}: pass a DatasetSpec the first time you write it")
+        if table.num_rows == 0:
+            return WriteResult(0, 0, None)
+        if spec.schema is not None:
+            table = table.select(spec.schema.names).cast(spec.schema)
+        self.recover()
+        batch = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
+        stage = self._staging / batch
+        moves: list[tuple[str, str]] = []
+        try:
+            for part_dir, part in _partitions(table, spec.partition_by):
+                target_dir = self.root / dataset / part_dir if part_dir else self.root / dataset
+                staged = stage / (part_dir or "_") / f"part-{batch}.parquet"
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                pq.write_table(part, staged, compression="zstd")
+                moves.append((str(staged), str(target_dir / staged.name)))
+            self._write_spec(spec)
+            _atomic_write_text(self._staging / f"{batch}.commit", json.dumps(moves))
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        self._apply_journal(self._staging / f"{batch}.commit")
+        return WriteResult(table.num_rows, len(moves), batch)
+
+    def recover(self) -> list[str]:
+        """Roll forward committed batches, drop uncommitted ones; returns what was done."""
+        done: list[str] = []
+        if not self._staging.exists():
+            return done
+        for journal in sorted(self._staging.glob("*.commit")):
+            self._apply_journal(journal)
+            done.append(f"completed batch {journal.stem}")
+        for leftover in self._staging.iterdir():
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+                done.append(f"discarded incomplete batch {leftover.name}")
+            elif leftover.suffix == ".tmp":
+                leftover.unlink(missing_ok=True)
+        return done
+
+    def _apply_journal(self, journal: Path) -> None:
+        for src, dst in json.loads(journal.read_text()):
+            if os.path.exists(src):
+                Path(dst).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dst)
+        journal.unlink()
+        shutil.rmtree(self._staging / journal.stem, ignore_errors=True)
+
+    def _write_spec(self, spec: DatasetSpec) -> None:
+        path = self.root / spec.name / "_dataset.json"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            body = {"keys": list(spec.keys), "order_by": spec.order_by, "partition_by": spec.partition_by}
+            _atomic_write_text(path, json.dumps(body))
+
+    def _read_spec(self, dataset: str) -> DatasetSpec | None:
+        path = self.root / dataset / "_dataset.json"
+        if not path.exists():
+            return None
+        body = json.loads(path.read_text())
+        return DatasetSpec(dataset, tuple(body["keys"]), body["order_by"], body.get("partition_by"))
+
+    def compact(self, dataset: str = RECORDS) -> WriteResult:
+        """Rewrite a dataset deduplicated into one batch, then remove the files it replaces."""
+        spec = BUILTIN_DATASETS.get(dataset) or self._read_spec(dataset)
+        if spec is None:
+            raise StoreError(f"no dataset {dataset!r} in {self.root}")
+        old = sorted((self.root / dataset).rglob("*.parquet"))
+        if len(old) <= 1:
+            return WriteResult(0, 0, None)
+        with self.connect(materialize=False) as con:
+            table = con.execute(f'SELECT * FROM "{dataset}"').to_arrow_table()
+        result = self.add_table(dataset, table, spec)
+        for path in old:
+            path.unlink(missing_ok=True)
+        return result
+
+    # ---------- reading ----------
+    def datasets(self) -> list[str]:
+        if not self.root.exists():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def files(self, dataset: str) -> list[Path]:
+        return sorted((self.root / dataset).rglob("*.parquet"))
+
+    def signature(self) -> str:
+        """Changes whenever any dataset file changes: a cache key for readers."""
+        stamps = [f"{p.relative_to(self.root)}:{p.stat().st_mtime_ns}" for d in self.datasets() for p in self.files(d)]
+        return str(hash(tuple(stamps))) + f":{len(stamps)}"
+
+    def connect(self, materialize: bool = False, public_names: Iterable[str] = ()) -> duckdb.DuckDBPyConnection:
+        """A private in-memory DuckDB with a deduplicated view per dataset and `records_public`.
+
+        `materialize=True` copies the deduplicated data into memory tables once (fast repeated queries,
+        as the dashboard needs); otherwise views scan the Parquet files on each query.
+        """
+        con = duckdb.connect(":memory:")
+        kind = "TABLE" if materialize else "VIEW"
+        names = set(self.datasets()) | {RECORDS}
+        for name in sorted(names):
+            spec = BUILTIN_DATASETS.get(name) or self._read_spec(name)
+            files = self.files(name)
+            if files:
+                glob = str(self.root / name / "**" / "*.parquet").replace("'", "''")
+                scan = f"read_parquet('{glob}', union_by_name=true, hive_partitioning=false)"
+            elif spec is not None and spec.schema is not None:
+                con.register(f"_empty_{name}", spec.schema.empty_table())
+                scan = f"_empty_{name}"
+            else:
+                continue
+            if spec is None:
+                con.execute(f'CREATE {kind} "{name}" AS SELECT * FROM {scan}')
+                continue
+            keys = ", ".join(f'"{k}"' for k in spec.keys)
+            con.execute(
+                f'CREATE {kind} "{name}" AS SELECT * FROM {scan} '
+                f'QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY "{spec.order_by}" DESC) = 1'
+            )
+        self._create_public_view(con, public_names)
+        return con
+
+    def _create_public_view(self, con: duckdb.DuckDBPyConnection, public_names: Iterable[str]) -> None:
+        names = sorted({n for n in public_names if n})
+        con.execute("CREATE TABLE public_names(name VARCHAR)")
+        if names:
+            con.executemany("INSERT INTO public_names VALUES (?)", [[n] for n in names])
+        key = pseudonym_key(self.data_dir).replace("'", "''")
+        con.execute(f"CREATE MACRO pseudonym(src, aid) AS 'u_' || left(sha256('{key}' || '|' || src || '|' || aid), 12)")
+        con.execute(
+            f"""
+            CREATE VIEW records_public AS
+            WITH flagged AS (
+              SELECT *, (kind = 'article' OR author_verified_type BETWEEN 0 AND 7
+                         OR author_name IN (SELECT name FROM public_names)) AS author_public
+              FROM "{RECORDS}")
+            SELECT * REPLACE (
+                CASE WHEN author_public OR author_id IS NULL THEN author_id ELSE pseudonym(source, author_id) END AS author_id,
+                CASE WHEN author_public OR author_name IS NULL THEN author_name
+                     ELSE pseudonym(source, coalesce(author_id, author_name)) END AS author_name,
+                CASE WHEN author_public OR author_id IS NULL OR url IS NULL THEN url
+                     ELSE replace(url, author_id, pseudonym(source, author_id)) END AS url,
+                regexp_replace(text, '@[^\\s@:：,，。!！?？/)）]+', '@(user)', 'g') AS text)
+            FROM flagged
+            """
+        )
+
+    def query(self, sql: str, params: Sequence[Any] | None = None, **connect: Any) -> Any:
+        """Run one SQL query against a fresh connection; returns a pandas DataFrame."""
+        with self.connect(**connect) as con:
+            return con.execute(sql, params or []).df()
+
+    def stats(self) -> Any:
+        """Record counts by source, tracker and day."""
+        return self.query(
+            f"""SELECT source, coalesce(tracker, '(none)') AS tracker,
+                       CAST(published_at AS DATE) AS day, count(*) AS records
+                FROM (SELECT source, published_at, unnest(CASE WHEN len(trackers) = 0 THEN [NULL]
+                                                               ELSE trackers END) AS tracker
+                      FROM "{RECORDS}")
+                GROUP BY ALL ORDER BY source, tracker, day"""
+        )
+
+    # ---------- raw archive ----------
+    def archive_raw(self, source: str, body: str | bytes, meta: Mapping[str, Any]) -> Path:
+        """Append one raw response (before parsing) to data/raw/<source>/<day>.jsonl.gz.
+
+        `meta` must already be free of secrets (see collectors.secrets.redact).
+        """
+        now = datetime.now(UTC)
+        path = self.raw_root / source / f"{now:%Y-%m-%d}.jsonl.gz"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+        line = json.dumps({"archived_at": now.isoformat(), "source": source, **meta, "body": text}, ensure_ascii=False)
+        with gzip.open(path, "at", encoding="utf-8") as fh:  # one gzip member per append: a kill loses one line at most
+            fh.write(line + "\n")
+        return path
+
+    def iter_raw(self, source: str) -> Iterator[dict[str, Any]]:
+        """Read archived raw responses back (skips a truncated last line)."""
+        for path in sorted((self.raw_root / source).glob("*.jsonl.gz")):
+            try:
+                with gzip.open(path, "rt", encoding="utf-8") as fh:
+                    for line in fh:
+                        try:
+                            yield json.loads(line)
+                        except json.JSONDecodeError:
+                            continue
+            except (EOFError, OSError):
+                continue
+
+
+def _partitions(table: pa.Table, column: str | None) -> Iterator[tuple[str | None, pa.Table]]:
+    if column is None:
+        yield None, table
+        return
+    days = pc.strftime(table[column], format="%Y-%m-%d")
+    for day in sorted(set(days.to_pylist()) - {None}):
+        yield f"date={day}", table.filter(pc.equal(days, day))
+    nulls = pc.is_null(table[column])
+    if pc.any(nulls).as_py():
+        yield "date=unknown", table.filter(nulls)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".{uuid.uuid4().hex[:6]}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:
+    return Store(data_dir)
+
+
+__all__ = ["BUILTIN_DATASETS", "DatasetSpec", "RECORDS", "TRENDS", "Store", "StoreError", "WriteResult", "open_store"]

@@ -1,0 +1,1 @@
+"""The Streamlit dashboard, its charts and the root `actorwatch` command."""

@@ -1,0 +1,57 @@
+"""The root `actorwatch` command, assembled from each layer's command list (imports point downward)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from collectors.cli import commands as collector_commands
+
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, RuntimeError)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ACTORWATCH_DATA",
+              help="Where the store, raw archive and secrets live (default: the repository's data/; env ACTORWATCH_DATA).")
+@click.version_option(package_name="actorwatch")
+def cli(data_dir: Path | None) -> None:
+    """actorwatch: public sentiment and industry impact around AI actors."""
+    if data_dir:
+        os.environ["ACTORWATCH_DATA"] = str(data_dir)
+
+
+def _add_layer_commands() -> None:
+    from analysis.nlp_cli import commands as nlp_commands
+    from analysis.reports_cli import commands as report_commands
+    from dashboard.app_cli import commands as app_commands
+
+    for command in [*collector_commands, *nlp_commands, *report_commands, *app_commands]:
+        cli.add_command(command)
+
+
+_add_layer_commands()
+
+
+def main() -> None:
+    """Entry point: known errors become one clear line and exit status 1 (ACTORWATCH_DEBUG=1 for a traceback)."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted: re-run the same command to resume (writes are atomic and idempotent)", err=True)
+        sys.exit(130)
+    except EXPECTED_ERRORS as exc:
+        if os.environ.get("ACTORWATCH_DEBUG"):
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
