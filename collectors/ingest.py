@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from collectors.importers import ImportIssue, Item
 from collectors.models import Record, TrendObservation, trends_to_table
@@ -37,6 +38,13 @@ def existing_keys(store: Store, dataset: str, key_sql: str, version_sql: str = "
 
 
 _ABSENT = object()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _epoch_us(when: datetime) -> int:
+    return (when - _EPOCH) // timedelta(microseconds=1)
+
+
 _RECORD_KEY_SQL = "source || ':' || id"
 _TREND_KEY_SQL = "source || ':' || topic || ':' || strftime(observed_at, '%Y-%m-%dT%H:%M:%S')"
 
@@ -49,7 +57,7 @@ def ingest(items: Iterable[Item], store: Store, batch_size: int = 50_000,
            on_issue: Callable[[ImportIssue], None] | None = None) -> IngestSummary:
     """Store every valid item once; re-ingesting the same items adds nothing (idempotent)."""
     summary = IngestSummary()
-    seen_records = existing_keys(store, RECORDS, _RECORD_KEY_SQL, "collected_at")
+    seen_records = existing_keys(store, RECORDS, _RECORD_KEY_SQL, "epoch_us(collected_at)")
     seen_trends = existing_keys(store, TRENDS, _TREND_KEY_SQL)
     records: list[Record] = []
     trends: list[TrendObservation] = []
@@ -70,14 +78,15 @@ def ingest(items: Iterable[Item], store: Store, batch_size: int = 50_000,
                 on_issue(item)
         elif isinstance(item, Record):
             stored = seen_records.get(item.key, _ABSENT)
-            if stored is not _ABSENT and not item.collected_at > stored:  # type: ignore[operator]
+            version = _epoch_us(item.collected_at)
+            if stored is not _ABSENT and not version > stored:  # type: ignore[operator]
                 summary.records_duplicate += 1
                 continue
             if stored is _ABSENT:
                 summary.records_new += 1
             else:
                 summary.records_updated += 1
-            seen_records[item.key] = item.collected_at
+            seen_records[item.key] = version
             records.append(item)
         else:
             key = _trend_key(item)

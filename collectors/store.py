@@ -166,7 +166,7 @@ class Store:
         if len(old) <= 1:
             return WriteResult(0, 0, None)
         with self.connect(materialize=False) as con:
-            table = con.execute(f'SELECT * FROM "{dataset}"').to_arrow_table()
+            table = con.sql(f'SELECT * FROM "{dataset}"').to_arrow_table()
         result = self.add_table(dataset, table, spec)
         for path in old:
             path.unlink(missing_ok=True)
@@ -193,6 +193,7 @@ class Store:
         as the dashboard needs); otherwise views scan the Parquet files on each query.
         """
         con = duckdb.connect(":memory:")
+        con.execute("SET TimeZone = 'UTC'")  # days and printed times are UTC whatever the machine's zone
         kind = "TABLE" if materialize else "VIEW"
         names = set(self.datasets()) | {RECORDS}
         for name in sorted(names):

@@ -1,0 +1,63 @@
+import json
+
+from click.testing import CliRunner
+
+from collectors.store import Store
+from dashboard.cli import cli
+
+GOOD = {"source": "weibo", "kind": "post", "text": "好", "published_at": "2026-04-20T10:00:00+08:00",
+        "collected_at": "2026-04-21T00:00:00Z"}
+
+
+def _jsonl(path, lines):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_dry_run_reports_bad_line_and_prints_good_records(tmp_path, data_dir):
+    src = _jsonl(tmp_path / "in.jsonl", [json.dumps({**GOOD, "id": "1"}), json.dumps({**GOOD, "id": "2", "likes": -1}),
+                                         json.dumps({**GOOD, "id": "3"})])
+    result = CliRunner().invoke(cli, ["import", str(src), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in printed] == ["1", "3"]
+    assert set(printed[0]) >= {"source", "id", "kind", "published_at", "trackers", "synthetic"}
+    assert printed[0]["published_at"] == "2026-04-20T02:00:00Z"
+    assert "in.jsonl:2" in result.stderr and "likes" in result.stderr
+    assert not Store(data_dir).files("records")  # nothing written
+
+
+def test_import_is_idempotent_and_csv_round_trips(tmp_path, data_dir):
+    src = _jsonl(tmp_path / "in.jsonl", [json.dumps({**GOOD, "id": str(i)}) for i in range(5)])
+    runner = CliRunner()
+    first = runner.invoke(cli, ["import", str(src), "--tracker", "iqiyi-nadou"])
+    assert first.exit_code == 0 and "5 new" in first.stderr
+    again = runner.invoke(cli, ["import", str(src), "--tracker", "iqiyi-nadou"])
+    assert "0 new" in again.stderr and "5 duplicate" in again.stderr
+    frame = Store(data_dir).query("SELECT * FROM records")
+    assert len(frame) == 5 and all(list(t) == ["iqiyi-nadou"] for t in frame["trackers"])
+
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_text("source,id,kind,text,published_at,collected_at,likes,trackers\n"
+                        "rss,a1,article,标题,2026-04-20T00:00:00Z,2026-04-21T00:00:00Z,7,x|y\n"
+                        "rss,a2,article,,2026-04-20T00:00:00Z,2026-04-21T00:00:00Z,,\n", encoding="utf-8")
+    out = runner.invoke(cli, ["import", str(csv_path), "--dry-run"])
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert rows == [{**rows[0], "id": "a1", "likes": 7, "trackers": ["x", "y"]}]
+    assert "in.csv:3" in out.stderr and "text" in out.stderr
+
+
+def test_unrecognised_file_lists_formats_tried(tmp_path):
+    weird = tmp_path / "notes.txt"
+    weird.write_text("hello")
+    result = CliRunner().invoke(cli, ["import", str(weird)])
+    assert result.exit_code != 0
+    assert "tried:" in str(result.exception) + result.output and "jsonl" in str(result.exception) + result.output
+
+
+def test_invalid_utf8_line_is_reported_not_fatal(tmp_path):
+    src = tmp_path / "bad.jsonl"
+    src.write_bytes(json.dumps({**GOOD, "id": "1"}).encode() + b"\n" + b'{"source": "\xff\xfe"}\n')
+    result = CliRunner().invoke(cli, ["import", str(src), "--format", "jsonl", "--dry-run"])
+    assert result.exit_code == 0 and "bad.jsonl:2" in result.stderr and "UTF-8" in result.stderr
+    assert len(result.stdout.splitlines()) == 1

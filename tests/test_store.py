@@ -1,0 +1,111 @@
+from datetime import UTC, datetime, timedelta
+
+import pyarrow.parquet as pq
+import pytest
+
+from collectors.models import records_to_table
+from collectors.store import RECORDS, Store
+
+
+def test_round_trip_and_partitions(data_dir, make_record):
+    store = Store(data_dir)
+    records = [make_record(published_at=datetime(2026, 4, 20 + i % 3, 5, tzinfo=UTC)) for i in range(9)]
+    result = store.add_records(records)
+    assert result.rows == 9 and result.files == 3
+    days = sorted(p.parent.name for p in store.files(RECORDS))
+    assert days == ["date=2026-04-20", "date=2026-04-21", "date=2026-04-22"]
+    back = store.query("SELECT * FROM records ORDER BY id")
+    assert sorted(back["id"]) == sorted(r.id for r in records)
+    assert str(back["published_at"].dt.tz) == "UTC"
+
+
+def test_duplicates_resolve_to_latest_collected_at(data_dir, make_record):
+    store = Store(data_dir)
+    old = make_record(id="x", likes=1, collected_at=datetime(2026, 4, 21, tzinfo=UTC))
+    new = old.model_copy(update={"likes": 50, "collected_at": old.collected_at + timedelta(days=1)})
+    store.add_records([new])
+    store.add_records([old])  # an older copy written later must not win
+    frame = store.query("SELECT likes, count(*) OVER () AS n FROM records")
+    assert frame["n"].iloc[0] == 1 and frame["likes"].iloc[0] == 50
+
+
+def test_interrupted_batch_leaves_no_partial_data(data_dir, make_record, monkeypatch):
+    store = Store(data_dir)
+    store.add_records([make_record(id="kept")])
+    batch = [make_record(published_at=datetime(2026, 4, 20 + i, tzinfo=UTC)) for i in range(3)]
+    real_write = pq.write_table
+    calls = {"n": 0}
+
+    def failing_write(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second partition file of the batch
+            raise KeyboardInterrupt("killed mid-write")
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(pq, "write_table", failing_write)
+    with pytest.raises(KeyboardInterrupt):
+        store.add_records(batch)
+    monkeypatch.setattr(pq, "write_table", real_write)
+    assert list(store.query("SELECT id FROM records")["id"]) == ["kept"]
+    assert not any(p.suffix == ".parquet" for p in (store.root / ".staging").rglob("*"))
+
+
+def test_committed_batch_is_rolled_forward_after_a_crash(data_dir, make_record, monkeypatch):
+    store = Store(data_dir)
+    monkeypatch.setattr(store, "_apply_journal", lambda journal: None)  # crash right after the journal is written
+    store.add_records([make_record(id="a"), make_record(id="b", published_at=datetime(2026, 4, 25, tzinfo=UTC))])
+    monkeypatch.undo()
+    fresh = Store(data_dir)
+    assert fresh.query("SELECT count(*) AS n FROM records")["n"].iloc[0] == 0  # not visible before recovery
+    assert any("completed batch" in line for line in fresh.recover())
+    assert sorted(fresh.query("SELECT id FROM records")["id"]) == ["a", "b"]
+
+
+def test_readers_are_not_locked_by_a_writer(data_dir, make_record):
+    store = Store(data_dir)
+    store.add_records([make_record()])
+    reader = store.connect()
+    store.add_records([make_record()])  # a writer runs while a reader's connection is open
+    assert Store(data_dir).query("SELECT count(*) AS n FROM records")["n"].iloc[0] == 2
+    reader.close()
+
+
+def test_public_view_pseudonymises_ordinary_users_only(data_dir, make_record):
+    store = Store(data_dir)
+    store.add_records([
+        make_record(id="u", author_id="123456", author_name="普通网友", url="https://weibo.com/123456/abc",
+                    text="@另一个网友 你看", author_verified_type=-1),
+        make_record(id="v", author_id="999", author_name="某官方账号", author_verified_type=3),
+        make_record(id="p", author_id="777", author_name="平台甲", author_verified_type=-1),
+    ])
+    with store.connect(public_names=["平台甲"]) as con:
+        rows = {r[0]: r[1:] for r in con.execute("SELECT id, author_id, author_name, url, text FROM records_public").fetchall()}
+    author_id, author_name, url, text = rows["u"]
+    assert author_id.startswith("u_") and author_name == author_id
+    assert "123456" not in url and "普通网友" not in author_name and "另一个网友" not in text
+    assert rows["v"][:2] == ("999", "某官方账号")
+    assert rows["p"][:2] == ("777", "平台甲")
+
+
+def test_pseudonym_sql_matches_python(data_dir, make_record):
+    from collectors.pseudonym import pseudonymise
+
+    store = Store(data_dir)
+    store.add_records([make_record(id="u", author_id="42", author_verified_type=None)])
+    assert store.query("SELECT author_id FROM records_public")["author_id"].iloc[0] == pseudonymise("weibo", "42")
+
+
+def test_compact_keeps_deduplicated_rows(data_dir, make_record):
+    store = Store(data_dir)
+    for _ in range(3):
+        store.add_table(RECORDS, records_to_table([make_record(id="same"), make_record()]))
+    before = store.query("SELECT count(*) AS n FROM records")["n"].iloc[0]
+    store.compact()
+    assert store.query("SELECT count(*) AS n FROM records")["n"].iloc[0] == before
+    assert len(store.files(RECORDS)) == 1
+
+
+def test_raw_archive_round_trip(data_dir):
+    store = Store(data_dir)
+    store.archive_raw("weibo", '{"ok": 1}', {"url": "https://m.weibo.cn/api/x", "status": 200})
+    assert [r["body"] for r in store.iter_raw("weibo")] == ['{"ok": 1}']
