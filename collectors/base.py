@@ -21,7 +21,7 @@ import httpx
 
 from collectors.http import RateLimiter, RetryPolicy, polite_request
 from collectors.importers import ImportIssue
-from collectors.ingest import IngestSummary, ingest
+from collectors.ingest import IngestSummary, KnownKeys, ingest
 from collectors.models import InvalidRecord, Record, TrendObservation
 from collectors.secrets import redact, redact_text
 from collectors.store import Store
@@ -73,6 +73,7 @@ class Collector(abc.ABC):
     description: ClassVar[str]
     min_interval: ClassVar[float] = 5.0  # seconds between requests: polite by default
     needs_secrets: ClassVar[tuple[str, ...]] = ()
+    needs_terms: ClassVar[bool] = True  # False: the source runs without keyword queries (e.g. a trend list)
 
     def __init__(self, client: httpx.Client, *, sleep: Callable[[float], None] | None = None,
                  policy: RetryPolicy | None = None) -> None:
@@ -138,6 +139,7 @@ def run_collection(collector: Collector, query: Query, store: Store, resume: boo
         cursor = None if saved.get("done") else saved.get("cursor")
         summary.resumed_from = cursor
     count = 0
+    known = KnownKeys(store)
     try:
         for page in collector.fetch(query, cursor):
             store.archive_raw(collector.name, redact_text(page.raw), redact(page.meta))
@@ -148,7 +150,7 @@ def run_collection(collector: Collector, query: Query, store: Store, resume: boo
                     items.append(collector.to_record(raw, collected, query.tracker))
                 except (ParseError, InvalidRecord) as exc:
                     items.append(ImportIssue(f"page {summary.pages + 1} item {n}", str(exc)))
-            page_summary = ingest(items, store)
+            page_summary = ingest(items, store, known=known)
             _merge(summary.ingest, page_summary)
             summary.pages += 1
             _save_cursor(path, page.cursor)
@@ -166,6 +168,7 @@ def run_collection(collector: Collector, query: Query, store: Store, resume: boo
 
 
 def _merge(total: IngestSummary, part: IngestSummary) -> None:
-    for name in ("records_new", "records_updated", "records_duplicate", "trends_new", "trends_duplicate", "rejected"):
+    for name in ("records_new", "records_updated", "records_duplicate", "trends_new", "trends_duplicate", "rejected",
+                 "rows_new", "rows_updated", "rows_duplicate"):
         setattr(total, name, getattr(total, name) + getattr(part, name))
     total.issues.extend(part.issues)

@@ -8,7 +8,16 @@ from pathlib import Path
 
 import click
 
-from collectors.importers import ImportIssue, detect, formats, get_format, iter_files
+from collectors.hot_search_cli import commands as _hot_search_commands
+from collectors.importers import (
+    Importer,
+    ImportFormatError,
+    ImportIssue,
+    detect,
+    formats,
+    get_format,
+    iter_files,
+)
 from collectors.store import Store
 from collectors.trackers import get_tracker
 
@@ -38,7 +47,7 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool) 
     files = iter_files(path)
     if not files:
         raise click.ClickException(f"{path}: no files to import")
-    importers = {f: (get_format(fmt) if fmt else detect(f)) for f in files}
+    importers = {f: get_format(fmt) for f in files} if fmt else _detect_all(path, files)
 
     def items():
         for f, importer in importers.items():
@@ -61,7 +70,25 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool) 
     store = Store()
     summary = ingest(items(), store, on_issue=report)
     names = sorted({i.name for i in importers.values()})
-    click.echo(f"imported {len(files)} file(s) as {', '.join(names)} into {store.root}: {summary.line()}", err=True)
+    click.echo(f"imported {len(importers)} file(s) as {', '.join(names)} into {store.root}: {summary.line()}", err=True)
+    for importer in {i.name: i for i in importers.values()}.values():
+        if hasattr(importer, "after_import"):  # optional hook: format-specific summary (e.g. days, snapshots)
+            click.echo(importer.after_import([f for f, i in importers.items() if i is importer], store), err=True)
+
+
+def _detect_all(path: Path, files: list[Path]) -> dict[Path, Importer]:
+    """Each file's format; in a folder, files no importer recognises (READMEs, notes) are skipped with a line."""
+    found: dict[Path, Importer] = {}
+    for f in files:
+        try:
+            found[f] = detect(f)
+        except ImportFormatError:
+            if not path.is_dir():
+                raise
+            click.echo(f"skipped {f.relative_to(path)}: not a recognised format (force one with --format)", err=True)
+    if not found:
+        raise click.ClickException(f"{path}: no file in a recognised format")
+    return found
 
 
 def _list_formats(ctx: click.Context) -> None:
@@ -117,4 +144,6 @@ def store_recover() -> None:
     click.echo("\n".join(done) if done else "nothing to recover")
 
 
-commands: list[click.Command] = [import_cmd, store]
+from collectors.collect_cli import commands as _collect_commands  # noqa: E402
+
+commands: list[click.Command] = [import_cmd, store, *_hot_search_commands, *_collect_commands]

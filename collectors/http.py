@@ -18,8 +18,8 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 class TransientHTTPError(RuntimeError):
     """A response worth retrying (429/5xx); carries the server's Retry-After if any."""
 
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(f"HTTP {response.status_code} from {response.request.url.host}")
+    def __init__(self, response: httpx.Response, reason: str = "") -> None:
+        super().__init__(reason or f"HTTP {response.status_code} from {response.request.url.host}")
         self.response = response
         self.retry_after = _retry_after(response)
 
@@ -72,7 +72,7 @@ class RetryPolicy:
 
     def retrying(self) -> Retrying:
         def wait(state: RetryCallState) -> float:
-            base = wait_exponential_jitter(initial=self.initial, max=self.maximum, jitter=self.jitter)(state)
+            base = wait_exponential_jitter(multiplier=self.initial, max=self.maximum, jitter=self.jitter)(state)
             exc = state.outcome.exception() if state.outcome else None
             hinted = getattr(exc, "retry_after", None)
             return max(base, min(hinted, self.maximum)) if hinted else base
@@ -82,8 +82,13 @@ class RetryPolicy:
 
 
 def polite_request(client: httpx.Client, method: str, url: str, *, limiter: RateLimiter | None = None,
-                   policy: RetryPolicy | None = None, **kw: Any) -> httpx.Response:
-    """One request with rate limiting and retries on 429/5xx/timeouts; other statuses are returned as-is."""
+                   policy: RetryPolicy | None = None, check: Callable[[httpx.Response], None] | None = None,
+                   **kw: Any) -> httpx.Response:
+    """One request with rate limiting and retries on 429/5xx/timeouts; other statuses are returned as-is.
+
+    `check` inspects each response inside the retry loop: raising TransientHTTPError (e.g. for a
+    truncated body) retries it; any other exception stops at once.
+    """
     policy = policy or RetryPolicy()
     for attempt in policy.retrying():
         with attempt:
@@ -92,6 +97,8 @@ def polite_request(client: httpx.Client, method: str, url: str, *, limiter: Rate
             response = client.request(method, url, **kw)
             if response.status_code in RETRY_STATUS:
                 raise TransientHTTPError(response)
+            if check:
+                check(response)
             return response
     raise AssertionError("unreachable")  # pragma: no cover
 

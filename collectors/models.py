@@ -154,6 +154,9 @@ class TrendObservation(BaseModel):
     url: str | None = None
     topic_en: str | None = None
     snapshot: str = Field(min_length=1, description="which list snapshot this came from (file or fetch id)")
+    # The whole list's heat in that snapshot (sum over its topics of peak_heat, else heat), so a tracker's
+    # share of the list can be computed from its own topics' rows alone (e.g. the shipped excerpt). None = unknown.
+    list_heat: int | None = Field(default=None, ge=0)
     trackers: list[str] = Field(default_factory=list)
     synthetic: bool = False
 
@@ -177,6 +180,7 @@ TREND_SCHEMA = pa.schema(
         ("url", pa.string()),
         ("topic_en", pa.string()),
         ("snapshot", pa.string()),
+        ("list_heat", pa.int64()),
         ("trackers", pa.list_(pa.string())),
         ("synthetic", pa.bool_()),
     ]

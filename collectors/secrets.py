@@ -20,9 +20,10 @@ SECRET_ENV = {
     "mastodon_token": "ACTORWATCH_MASTODON_TOKEN",
     "smtp_password": "ACTORWATCH_SMTP_PASSWORD",
     "webhook_token": "ACTORWATCH_WEBHOOK_TOKEN",
+    "stooq_apikey": "ACTORWATCH_STOOQ_APIKEY",
 }
 SENSITIVE_HEADERS = {"cookie", "set-cookie", "authorization", "x-csrf-token", "proxy-authorization"}
-SENSITIVE_PARAMS = re.compile(r"(?i)\b(access_token|token|password|passwd|cookie|sessdata|sub|w_rid|bili_jct)=([^&\s]+)")
+SENSITIVE_PARAMS = re.compile(r"(?i)\b(access_token|token|password|passwd|cookie|sessdata|sub|w_rid|bili_jct|apikey)=([^&\s]+)")
 REDACTED = "[REDACTED]"
 
 

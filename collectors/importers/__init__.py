@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from collectors.datasets import DatasetRow
 from collectors.models import Record, TrendObservation
 from collectors.trackers import Tracker
 
@@ -26,7 +27,7 @@ class ImportIssue:
         return f"{self.where}: {self.message}"
 
 
-Item = Record | TrendObservation | ImportIssue
+Item = Record | TrendObservation | DatasetRow | ImportIssue  # DatasetRow: market prices, GDELT timelines
 
 
 class ImportFormatError(ValueError):
@@ -46,6 +47,7 @@ class Importer(Protocol):
 
 
 REGISTRY: dict[str, Importer] = {}
+_loaded: list[bool] = []
 
 
 def register(importer: Importer) -> Importer:
@@ -55,12 +57,20 @@ def register(importer: Importer) -> Importer:
 
 def _load_builtins() -> None:
     # Imported here so each format module registers itself once, in detection order.
+    from collectors.importers import weibo_hot_archive  # noqa: F401
+    from collectors.importers import weibo  # noqa: F401  (specific formats before the generic native ones)
+    from collectors.importers import saved_responses  # noqa: F401  (Bilibili/GDELT/RSS/Bluesky/Mastodon bodies)
+    from collectors.importers import mediacrawler_bilibili  # noqa: F401
+    from collectors.importers import fourcat  # noqa: F401
+    from collectors.importers import market_csv  # noqa: F401
     from collectors.importers import native  # noqa: F401
 
 
 def formats() -> dict[str, Importer]:
-    if not REGISTRY:
+    # Not `if not REGISTRY`: importing one format module directly must not hide the other built-ins.
+    if not _loaded:
         _load_builtins()
+        _loaded.append(True)
     return REGISTRY
 
 
@@ -91,5 +101,6 @@ def _head(path: Path, size: int = 65_536) -> bytes:
 def iter_files(path: Path) -> list[Path]:
     """A file, or every file under a folder (sorted, hidden files skipped)."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.parts))
+        return sorted(p for p in path.rglob("*")
+                      if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
     return [path]

@@ -22,4 +22,4 @@ def collectors() -> dict[str, type[Collector]]:
 
 
 # Add a new source: one module in this folder that calls `register`, plus its name here and its fixture tests.
-BUILTIN_MODULES: list[str] = []
+BUILTIN_MODULES: list[str] = ["weibo", "bilibili", "gdelt", "rss", "bluesky", "mastodon", "market"]

@@ -1,0 +1,126 @@
+"""`actorwatch collect SOURCE`: run any registered live collector for a tracker, resumably, with a per-run summary."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+
+import click
+
+from collectors.base import Collector, Query, RunSummary, run_collection
+from collectors.http import make_client
+from collectors.secrets import MissingSecret, get_secret, redact_text
+from collectors.store import Store
+from collectors.trackers import Tracker, TrackerFileError, get_tracker
+
+DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+EXIT_STOPPED = 3  # stopped by the source (blocked/captcha/expired cookie): resumable
+
+
+class CollectionStopped(click.ClickException):
+    exit_code = EXIT_STOPPED
+
+
+def _sources() -> dict[str, type[Collector]]:
+    from collectors.sources import collectors
+
+    return collectors()
+
+
+def _list_sources(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value:
+        return
+    for name, cls in _sources().items():
+        click.echo(f"{name:16} {cls.description} (≥ {cls.min_interval:g} s between requests)")
+    ctx.exit(0)
+
+
+def default_window(tracker: Tracker) -> tuple[datetime, datetime]:
+    """The tracker's window around its trigger date (UTC days): the default --since/--until."""
+    start = datetime.combine(tracker.trigger_date - timedelta(days=tracker.window_days_before), time(), UTC)
+    end = datetime.combine(tracker.trigger_date + timedelta(days=tracker.window_days_after + 1), time(), UTC)
+    return start, end
+
+
+@click.command("collect")
+@click.argument("source")
+@click.option("--tracker", "tracker_id", required=True, help="Tracker id (see data/trackers.toml); its queries.<source> are the search terms.")
+@click.option("--since", type=click.DateTime(DATE_FORMATS), help="Start (UTC; default: the tracker's window start).")
+@click.option("--until", type=click.DateTime(DATE_FORMATS), help="End, exclusive (UTC; default: the tracker's window end).")
+@click.option("--max", "max_items", type=click.IntRange(min=1), help="Stop after about N raw items.")
+@click.option("--term", "terms", multiple=True,
+              help="Use this term instead of the tracker's queries (repeatable; post ids for weibo-comments, "
+                   "user:UID or comments:BID for weibo-cn).")
+@click.option("--resume/--no-resume", default=True, show_default=True,
+              help="Continue from the cursor saved by an earlier run of the same command.")
+@click.option("--min-interval", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Seconds between requests (default: the source's polite default; lower values risk a ban).")
+@click.option("--list-sources", is_flag=True, is_eager=True, expose_value=False, callback=_list_sources,
+              help="List the sources and exit.")
+def collect_cmd(source: str, tracker_id: str, since: datetime | None, until: datetime | None, max_items: int | None,
+                terms: tuple[str, ...], resume: bool, min_interval: float | None) -> None:
+    """Collect from a live SOURCE into the store, page by page; a stopped run resumes where it left off."""
+    registry = _sources()
+    if source not in registry:
+        raise click.ClickException(f"unknown source {source!r} (known: {', '.join(registry)})")
+    cls = registry[source]
+    try:
+        tracker = get_tracker(tracker_id)
+        for name in cls.needs_secrets:
+            get_secret(name, required=True)
+    except (TrackerFileError, MissingSecret) as exc:
+        raise click.ClickException(str(exc)) from None
+    window = default_window(tracker)
+    start = (since.replace(tzinfo=UTC) if since else window[0])
+    end = (until.replace(tzinfo=UTC) if until else window[1])
+    if end <= start:
+        raise click.ClickException(f"--until ({end:%Y-%m-%d %H:%M}) must be after --since ({start:%Y-%m-%d %H:%M})")
+
+    store = Store()
+    with make_client() as client:
+        collector = cls(client)
+        if min_interval is not None:
+            collector.limiter.min_interval = min_interval
+        chosen = tuple(terms) or collector.queries_for(tracker)
+        if not chosen and cls.needs_terms:
+            raise click.ClickException(f"no search terms: tracker {tracker.id!r} has no queries.{source} "
+                                       "(add them to trackers.toml) and no --term was given")
+        query = Query(tracker=tracker.id, terms=chosen, since=start, until=end, max_items=max_items)
+        summary = _run(collector, query, store, resume)
+    _report(summary, store)
+
+
+def _run(collector: Collector, query: Query, store: Store, resume: bool) -> RunSummary:
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    terms = ", ".join(query.terms) if query.terms else "(no terms)"
+    console.print(f"collecting {collector.name} for {query.tracker}: {terms}; "
+                  f"{query.since:%Y-%m-%d %H:%M} → {query.until:%Y-%m-%d %H:%M} UTC")
+
+    def on_page(summary: RunSummary) -> None:
+        s = summary.ingest
+        console.print(f"  response {summary.pages}: records {s.records_new} new, {s.records_duplicate + s.records_updated} "
+                      f"seen before; trends {s.trends_new} new; rejected {s.rejected}", markup=False)
+
+    summary = run_collection(collector, query, store, resume=resume, on_page=on_page)
+    if summary.resumed_from:
+        console.print("(resumed from the saved cursor)")
+    if summary.pages and hasattr(collector, "after_collection"):  # optional hook, like importers' after_import
+        console.print(collector.after_collection(store), markup=False)
+    return summary
+
+
+def _report(summary: RunSummary, store: Store) -> None:
+    for issue in summary.ingest.issues[:10]:
+        click.echo(f"rejected {issue}", err=True)
+    if len(summary.ingest.issues) > 10:
+        click.echo(f"… and {len(summary.ingest.issues) - 10} more rejected item(s)", err=True)
+    for error in summary.errors:
+        click.echo(f"error: {redact_text(error)}", err=True)
+    click.echo(f"{replace(summary, stopped=None).line()} (store: {store.root})")
+    if summary.stopped:
+        raise CollectionStopped(redact_text(summary.stopped))
+
+
+commands: list[click.Command] = [collect_cmd]

@@ -1,0 +1,171 @@
+"""Weibo hot-search topics as data: time zones, tracker matching, topic records and the shipped excerpt.
+
+Times: the store keeps UTC. Weibo's list is a Beijing-time (UTC+8) product: the archive's file names and
+commit times are Beijing time, its `firstSeen` is UTC, and a "day" of the list is a Beijing calendar day.
+
+A trending topic appears twice in the store:
+- every sighting is a `TrendObservation` (dataset `trend_observations`: topic, observed_at, heat, …);
+- a topic matched to at least one tracker is also one `Record(kind="trend", source="weibo", synthetic=False)`
+  (see `topic_records`), so real trend topics sit next to posts in the records views. Topics that match no
+  tracker stay observations only: they are the list's context (its total heat), not content about a tracker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from collectors.models import Record, TrendObservation, parse_record
+from collectors.paths import bundled_dir
+from collectors.trackers import Tracker
+
+BEIJING = timezone(timedelta(hours=8), "UTC+8")
+SOURCE = "weibo"
+
+ARCHIVE_REPO = "arandomguyhere/weibo-daily-hot-search"
+ARCHIVE_COMMIT = "07a27c50e72167d77527836f5378d2cc93e12990"
+ARCHIVE_CREDIT = (f"Weibo hot-search snapshots recorded by the public tracker github.com/{ARCHIVE_REPO} "
+                  f"(\"Weibo Signal Tracker\"), snapshot {ARCHIVE_COMMIT[:12]}")
+ARCHIVE_LICENCE = ("No licence stated by the tracker: the facts (which topic trended when, with what heat) are cited "
+                   "with credit; the archive's files are not copied — only the observations of topics that match a "
+                   "tracker, inside its window, are kept.")
+
+
+def beijing_day(moment: datetime) -> date:
+    """The Beijing (UTC+8) calendar day of an aware datetime: the list's own notion of a day."""
+    return moment.astimezone(BEIJING).date()
+
+
+def topic_url(topic: str) -> str:
+    """The s.weibo.com search link of a topic (same form as the live hot-search collector's)."""
+    return f"https://s.weibo.com/weibo?q={quote('#' + topic + '#')}"
+
+
+def topic_id(topic: str) -> str:
+    """A stable record id for a trending topic: `hot-` + 16 hex of sha256(topic)."""
+    return "hot-" + hashlib.sha256(topic.encode("utf-8")).hexdigest()[:16]
+
+
+def match_trackers(topic: str, trackers: Sequence[Tracker]) -> list[str]:
+    """Ids of the trackers whose `[tracker.hot_search]` rules match the topic title."""
+    return [t.id for t in trackers if t.hot_search.matches(topic)]
+
+
+def in_window(tracker: Tracker, day: date) -> bool:
+    return (tracker.trigger_date - timedelta(days=tracker.window_days_before) <= day
+            <= tracker.trigger_date + timedelta(days=tracker.window_days_after))
+
+
+def topic_records(observations: Iterable[TrendObservation]) -> list[Record]:
+    """One `kind="trend"` Record per (source, topic) with trackers: first seen = published_at, last seen = collected_at.
+
+    Deterministic in its input, so writing it again after a re-import is a no-op (ingest sees duplicates).
+    """
+    groups: dict[tuple[str, str], list[TrendObservation]] = defaultdict(list)
+    for obs in observations:
+        groups[(obs.source, obs.topic)].append(obs)
+    records = []
+    for (source, topic), items in sorted(groups.items()):
+        trackers = sorted({t for o in items for t in o.trackers})
+        if not trackers:
+            continue
+        first = min(o.first_seen or o.observed_at for o in items)
+        last = max(o.observed_at for o in items)
+        translation = next((o.topic_en for o in items if o.topic_en), None)
+        records.append(parse_record({
+            "source": source, "id": topic_id(topic), "kind": "trend", "text": topic,
+            "title": f"{translation} (machine translation)" if translation else None,
+            "url": topic_url(topic), "published_at": first, "collected_at": last, "lang": "zh",
+            "trackers": trackers, "synthetic": all(o.synthetic for o in items),
+        }))
+    return records
+
+
+# ---------------------------------------------------------------- the shipped excerpt
+def default_excerpt_path() -> Path:
+    return bundled_dir() / "hot_search" / "excerpt.jsonl"
+
+
+@dataclass
+class Excerpt:
+    """Credit and provenance (`meta`) plus the observations of each tracker's matching topics."""
+
+    meta: dict[str, Any]
+    observations: list[TrendObservation] = field(default_factory=list)
+
+    def topics(self, tracker_id: str | None = None) -> list[str]:
+        return sorted({o.topic for o in self.observations if tracker_id is None or tracker_id in o.trackers})
+
+
+def build_excerpt(observations: Iterable[TrendObservation], trackers: Sequence[Tracker]) -> Excerpt:
+    """Keep only observations of topics matching a tracker, on Beijing days inside that tracker's window."""
+    kept: list[TrendObservation] = []
+    for obs in observations:
+        day = beijing_day(obs.observed_at)
+        ids = [t.id for t in trackers if t.hot_search.matches(obs.topic) and in_window(t, day)]
+        if ids:
+            kept.append(obs.model_copy(update={"trackers": ids}))
+    kept.sort(key=lambda o: (o.observed_at, o.snapshot, o.topic))
+    per_tracker = {t.id: len({o.topic for o in kept if t.id in o.trackers}) for t in trackers}
+    meta = {
+        "what": "Weibo hot-search observations of the topics that match each actorwatch tracker (real data)",
+        "source_repository": f"https://github.com/{ARCHIVE_REPO}",
+        "source_commit": ARCHIVE_COMMIT,
+        "credit": ARCHIVE_CREDIT,
+        "licence": ARCHIVE_LICENCE,
+        "caveat": "A topic's title is a claim made in a trending headline, not a verified fact.",
+        "built_by": "actorwatch hot-search excerpt --archive ../shared/data/weibo_hot_archive",
+        "rules": "[tracker.hot_search] of data/trackers.toml; kept where the Beijing day is inside the tracker window",
+        "topics_per_tracker": per_tracker,
+        "observations": len(kept),
+        "times": "observed_at and first_seen are UTC; the list's days are Beijing days (UTC+8)",
+    }
+    return Excerpt(meta, kept)
+
+
+def write_excerpt(excerpt: Excerpt, path: Path) -> Path:
+    """JSONL: a `{"_meta": …}` line, then one observation per line (stable order, so rebuilds diff cleanly)."""
+    lines = [json.dumps({"_meta": excerpt.meta}, ensure_ascii=False, sort_keys=True)]
+    lines += [json.dumps(o.model_dump(mode="json"), ensure_ascii=False, sort_keys=True) for o in excerpt.observations]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def read_excerpt(path: Path | None = None) -> Excerpt:
+    """Load the shipped (or given) excerpt; raises ValueError naming the line if it is damaged."""
+    path = path or default_excerpt_path()
+    meta: dict[str, Any] = {}
+    observations = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            if "_meta" in data:
+                meta = data["_meta"]
+            else:
+                observations.append(TrendObservation.model_validate(data))
+        except ValueError as exc:
+            raise ValueError(f"{path}:{n}: not a valid excerpt line ({str(exc).splitlines()[0]})") from None
+    return Excerpt(meta, observations)
+
+
+def ingest_excerpt(store: Any, path: Path | None = None) -> str:
+    """Add the shipped excerpt (real observations + their trend Records) to a store; idempotent."""
+    from collectors.ingest import ingest
+
+    excerpt = read_excerpt(path)
+    result = ingest([*excerpt.observations, *topic_records(excerpt.observations)], store)
+    return (f"real Weibo hot-search excerpt: {result.trends_new} observations and {result.records_new} trend "
+            f"records added ({result.trends_duplicate + result.records_duplicate} already present)")

@@ -1,0 +1,54 @@
+"""`actorwatch hot-search …`: build (or check) the shipped excerpt of the Weibo hot-search archive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from collectors.hot_search import build_excerpt, default_excerpt_path, read_excerpt, write_excerpt
+from collectors.paths import shared_data_dir
+from collectors.trackers import load_trackers
+
+
+def _default_archive() -> Path | None:
+    shared = shared_data_dir()
+    return shared / "weibo_hot_archive" if shared else None
+
+
+@click.group("hot-search")
+def hot_search() -> None:
+    """Weibo hot-search data: the excerpt of real trending topics shipped with the default store."""
+
+
+@hot_search.command("excerpt")
+@click.option("--archive", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The archive folder (daily/ and intraday/ JSON files). Default: ../shared/data/weibo_hot_archive.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the excerpt. Default: data/hot_search/excerpt.jsonl (shipped with actorwatch).")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the excerpt at --out differs from a rebuild.")
+def excerpt_cmd(archive: Path | None, out: Path | None, check: bool) -> None:
+    """Keep the observations of topics matching each tracker (inside its window), with the source credit."""
+    from collectors.importers.weibo_hot_archive import read_archive
+
+    archive = archive or _default_archive()
+    if archive is None or not archive.is_dir():
+        raise click.ClickException("no archive folder: pass --archive PATH (../shared/data/weibo_hot_archive is absent)")
+    out = out or default_excerpt_path()
+    trackers = load_trackers()
+    observations, issues = read_archive(archive, trackers)
+    for issue in issues:
+        click.echo(f"skipped {issue}", err=True)
+    excerpt = build_excerpt(observations, trackers)
+    per_tracker = ", ".join(f"{k} {v}" for k, v in excerpt.meta["topics_per_tracker"].items())
+    if check:
+        if not out.exists() or read_excerpt(out).observations != excerpt.observations:
+            raise click.ClickException(f"{out} is out of date: rebuild it with `actorwatch hot-search excerpt`")
+        click.echo(f"{out} is up to date ({len(excerpt.observations)} observations; topics: {per_tracker})", err=True)
+        return
+    write_excerpt(excerpt, out)
+    click.echo(f"wrote {out}: {len(excerpt.observations)} observations of matching topics (topics per tracker: "
+               f"{per_tracker}) from {len(observations):,} in {archive}", err=True)
+
+
+commands: list[click.Command] = [hot_search]

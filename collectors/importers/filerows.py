@@ -1,0 +1,130 @@
+"""Reading saved files row by row for importers: JSON documents, JSON lines, CSV — each problem line-located.
+
+Saved files carry no collection time, so the file's modification time stands in for it (re-importing an
+unchanged file therefore adds nothing).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from collectors.base import ParseError
+from collectors.importers import ImportIssue, Item
+from collectors.models import InvalidRecord
+
+
+def file_time(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
+
+
+def read_text(path: Path) -> str | ImportIssue:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return ImportIssue(path.name, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); re-save the file as UTF-8")
+
+
+def read_json(path: Path) -> Any | ImportIssue:
+    """The whole file as JSON (raw control characters inside strings tolerated), or one ImportIssue."""
+    text = read_text(path)
+    if isinstance(text, ImportIssue):
+        return text
+    try:
+        return json.loads(text, strict=False)
+    except json.JSONDecodeError as exc:
+        return ImportIssue(f"{path.name}:{exc.lineno}", f"not JSON ({exc.msg} at column {exc.colno})")
+    except RecursionError:
+        return ImportIssue(path.name, "JSON nested too deeply")
+
+
+def json_lines(path: Path) -> Iterator[tuple[str, Any | ImportIssue]]:
+    """(where, object or issue) per non-empty line of a JSONL/NDJSON file."""
+    from collectors.importers.native import (
+        read_text_lines,  # late: importing native registers the generic formats
+    )
+
+    for n, line, error in read_text_lines(path):
+        where = f"{path.name}:{n}"
+        if error:
+            yield where, ImportIssue(where, error)
+        elif line and line.strip():
+            try:
+                yield where, json.loads(line, strict=False)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                yield where, ImportIssue(where, f"not JSON ({getattr(exc, 'msg', 'nested too deeply')})")
+
+
+def csv_dicts(path: Path) -> Iterator[tuple[str, dict[str, str] | ImportIssue]]:
+    """(where, row or issue) per CSV data row, values stripped."""
+    text = read_text(path)
+    if isinstance(text, ImportIssue):
+        yield path.name, text
+        return
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            yield f"{path.name}:{reader.line_num}", {k.strip(): (v or "").strip() for k, v in row.items()
+                                                      if isinstance(k, str) and isinstance(v, str)}
+    except csv.Error as exc:
+        yield f"{path.name}:{reader.line_num}", ImportIssue(f"{path.name}:{reader.line_num}", f"bad CSV: {exc}")
+
+
+def table_rows(path: Path) -> Iterator[tuple[str, Any | ImportIssue]]:
+    """Rows of an export saved as a JSON array, JSON lines or CSV (by suffix; .json may also be JSON lines)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        yield from csv_dicts(path)
+    elif suffix == ".json":
+        data = read_json(path)
+        if isinstance(data, ImportIssue) and data.message.startswith("not JSON (Extra data"):
+            yield from json_lines(path)  # a .json file holding JSON lines
+        elif isinstance(data, ImportIssue):
+            yield path.name, data
+        else:
+            rows = data if isinstance(data, list) else [data]
+            yield from ((f"{path.name}[{n}]", row) for n, row in enumerate(rows))
+    else:
+        yield from json_lines(path)
+
+
+def convert_each(rows: Iterable[tuple[str, Any]], convert: Callable[[Any], Item]) -> Iterator[Item]:
+    """Convert rows one by one; a bad row becomes an ImportIssue naming where it is, never an exception."""
+    for where, row in rows:
+        if isinstance(row, ImportIssue):
+            yield row
+            continue
+        try:
+            yield convert(row)
+        except (ParseError, InvalidRecord) as exc:
+            yield ImportIssue(where, str(exc))
+
+
+def header_columns(head: bytes) -> set[str]:
+    """Lower-cased column names of a CSV's first line."""
+    first = head.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
+    return {c.strip().strip('"').strip().lower() for c in first.split(",")}
+
+
+def first_json_keys(head: bytes) -> set[str]:
+    """Keys of the first JSON object in a JSON array / JSON-lines head (best effort, for sniffing)."""
+    text = head.decode("utf-8-sig", errors="replace").lstrip()
+    if text.startswith("["):
+        text = text[1:].lstrip()
+    depth, end = 0, 0
+    for i, ch in enumerate(text):
+        depth += ch == "{"
+        depth -= ch == "}"
+        if depth == 0 and ch == "}":
+            end = i + 1
+            break
+    try:
+        first = json.loads(text[:end], strict=False) if end else None
+    except ValueError:
+        return set()
+    return set(first) if isinstance(first, dict) else set()

@@ -1,0 +1,165 @@
+"""Helpers the API collectors share: one retried request + parse step, per-term cursors, time/count/HTML parsing."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import httpx
+
+from collectors.base import Collector, ParseError, SourceBlocked
+from collectors.http import TransientHTTPError
+from collectors.secrets import redact_text
+from collectors.sources.weibo_parse import html_to_text, parse_count
+
+T = TypeVar("T")
+
+
+def unreadable(response: httpx.Response, reason: str) -> TransientHTTPError:
+    """A 2xx response whose body could not be read (e.g. truncated JSON): retried like a 5xx."""
+    return TransientHTTPError(response, f"unreadable response from {response.request.url.host}: {reason}")
+
+
+def request_parsed(collector: Collector, method: str, url: str, parse: Callable[[httpx.Response], T],
+                   **kw: Any) -> tuple[httpx.Response, T]:
+    """One polite request whose body is parsed by `parse` inside the retry loop (429/5xx/timeouts and
+    unreadable bodies are retried with backoff). Retries exhausted or the network unreachable become
+    SourceBlocked, so the run stops cleanly and can resume; `parse` raises ParseError/SourceBlocked for
+    problems that retrying cannot fix.
+    """
+    parsed: list[T] = []
+
+    def check(response: httpx.Response) -> None:
+        parsed[:] = [parse(response)]
+
+    try:
+        response = collector.request(method, url, check=check, **kw)
+    except TransientHTTPError as exc:
+        raise SourceBlocked(f"{collector.name}: {exc} (gave up after {collector.policy.attempts} attempts)",
+                            RESUME_LATER) from None
+    except httpx.HTTPError as exc:
+        raise SourceBlocked(f"{collector.name}: network error ({type(exc).__name__}: {redact_text(str(exc))[:200]})",
+                            RESUME_LATER) from None
+    return response, parsed[0]
+
+
+RESUME_LATER = "Wait a while (the source is throttling or down), then re-run with --resume."
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The JSON body; a truncated/garbled JSON body is retried, a non-JSON (HTML) body is a ParseError."""
+    text = response.text
+    stripped = text.lstrip()
+    if not stripped:
+        raise unreadable(response, "empty body")
+    if stripped[0] not in "{[":
+        raise ParseError(f"expected JSON from {response.request.url.host}, got {_preview(stripped)!r}")
+    try:
+        return json.loads(text, strict=False)  # strict=False: tolerate raw control characters inside strings
+    except json.JSONDecodeError as exc:
+        raise unreadable(response, f"bad JSON ({exc.msg} at char {exc.pos})") from None
+    except RecursionError:
+        raise ParseError(f"JSON from {response.request.url.host} is nested too deeply") from None
+
+
+def _preview(text: str, size: int = 120) -> str:
+    return re.sub(r"\s+", " ", text[:size])
+
+
+def page_meta(response: httpx.Response, **extra: Any) -> dict[str, Any]:
+    """Archive metadata of one response (redacted again by run_collection before it is written)."""
+    return {"url": redact_text(str(response.request.url)), "status": response.status_code,
+            "content_type": response.headers.get("content-type", ""), **extra}
+
+
+# ---------- cursors over a tracker's several query terms ----------
+def terms_from(terms: Sequence[str], cursor: Mapping[str, Any] | None) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(index, term, that term's saved cursor state) from the cursor's term on."""
+    start = int((cursor or {}).get("term", 0))
+    for i in range(start, len(terms)):
+        state = dict(cursor) if cursor and int(cursor.get("term", 0)) == i else {}
+        yield i, terms[i], state
+
+
+def after_term(i: int, terms: Sequence[str]) -> dict[str, Any] | None:
+    """The cursor once term `i` is finished: the next term, or None when all are done."""
+    return {"term": i + 1} if i + 1 < len(terms) else None
+
+
+# ---------- values ----------
+def from_unix(value: Any, field: str) -> datetime:
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = float(value)
+        if not 0 < number < 32_503_680_000:  # year 3000
+            raise ValueError
+        return datetime.fromtimestamp(number, UTC)
+    except (TypeError, ValueError, OverflowError):
+        raise ParseError(f"{field}: not a unix time: {value!r}") from None
+
+
+def parse_datetime(value: Any, field: str) -> datetime:
+    """ISO 8601 (Z or offset; naive means UTC), RFC 822 (`Tue, 30 Sep 2025 08:00:00 GMT`), GDELT `20260121T083000Z`."""
+    if not isinstance(value, str) or not value.strip():
+        raise ParseError(f"{field}: missing or not a date: {value!r}")
+    text = value.strip()
+    try:
+        if re.fullmatch(r"\d{8}T\d{6}Z?", text):
+            return datetime.strptime(text.rstrip("Z"), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+        if re.fullmatch(r"\d{14}", text):
+            return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        if text[:1].isalpha():
+            parsed = parsedate_to_datetime(text)
+        else:
+            parsed = datetime.fromisoformat(text.replace(" UTC", "+00:00"))
+    except (ValueError, TypeError, IndexError, OverflowError):
+        raise ParseError(f"{field}: unrecognised date {value!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if not 1990 <= parsed.year <= 2999:
+        raise ParseError(f"{field}: implausible date {value!r}")
+    return parsed.astimezone(UTC)
+
+
+def count(value: Any) -> int | None:
+    """An optional platform count (42, "1.2万", "100万+"): None when absent or unreadable ("--"), never a fake 0."""
+    try:
+        return parse_count(value)
+    except ParseError:
+        return None
+
+
+def strip_html(value: Any) -> str:
+    """Plain text of an HTML fragment (tags stripped, <br> as newlines); '' for a non-string."""
+    return html_to_text(value) if isinstance(value, str) else ""
+
+
+def require(raw: Mapping[str, Any], key: str) -> Any:
+    """raw[key], or ParseError naming the missing field."""
+    if not isinstance(raw, Mapping):
+        raise ParseError(f"expected an object, got {type(raw).__name__}")
+    value = raw.get(key)
+    if value is None or value == "":
+        raise ParseError(f"{key}: missing")
+    return value
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """A nested object, or an empty one when absent/of the wrong type (optional parts of payloads vary)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def lang_code(value: Any) -> str | None:
+    """'en', 'en-US', ['zh-Hans'] -> two-letter code; anything else -> None."""
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    if isinstance(value, str):
+        code = value.strip().lower()[:2]
+        if re.fullmatch(r"[a-z]{2}", code):
+            return code
+    return None

@@ -1,0 +1,485 @@
+"""Pure parsing of Weibo shapes: dates, counts, HTML text, ids, and one raw post/comment/trend → the data model.
+
+Everything here is I/O-free and raises only ParseError or InvalidRecord, whatever the input
+(see tests/test_weibo_properties.py). Field notes: ../shared/docs/sources.md §2 "Weibo".
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any, ParamSpec, TypeVar
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from collectors.base import ParseError
+from collectors.hot_search import topic_url
+from collectors.models import InvalidRecord, Record, TrendObservation, parse_record
+
+SOURCE = "weibo"
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+_MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)}
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def typed_errors(fn: Callable[P, T]) -> Callable[P, T]:
+    """Raw payloads are untrusted: any shape surprise becomes a ParseError naming the function."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except (ParseError, InvalidRecord):
+            raise
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError, RecursionError) as exc:
+            raise ParseError(f"{fn.__name__}: unexpected shape ({type(exc).__name__}: {exc})") from None
+
+    return wrapper
+
+
+# ---------------------------------------------------------------- dates
+_ENGLISH = re.compile(r"^[A-Za-z]{3} ([A-Za-z]{3}) (\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2}) (\d{4})$")
+_AGO = re.compile(r"^(\d{1,6})\s*(秒|秒钟|分钟|小时|天)前?$")
+_DAY_WORD = re.compile(r"^(今天|昨天|前天)\s*(?:(\d{1,2}):(\d{2}))?$")
+_MONTH_DAY = re.compile(r"^(\d{1,2})(?:-|月)(\d{1,2})日?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_FULL = re.compile(r"^(\d{4})(?:-|/|年)(\d{1,2})(?:-|/|月)(\d{1,2})日?(?:[ T]*(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_AGO_UNITS = {"秒": "seconds", "秒钟": "seconds", "分钟": "minutes", "小时": "hours", "天": "days"}
+
+
+def parse_created_at(value: Any, now: datetime | None = None) -> datetime:
+    """Any Weibo `created_at` form → aware UTC datetime; relative and year-less forms count from `now`.
+
+    Forms: "Sun Dec 01 09:21:00 +0800 2024", 刚刚, N秒/分钟/小时/天前, 今天/昨天/前天 HH:MM, MM-DD,
+    MM月DD日 HH:MM, YYYY-MM-DD[ HH:MM[:SS]], YYYY年MM月DD日 HH:MM, ISO 8601 with offset, unix seconds.
+    Wall-clock forms are Beijing time.
+    """
+    now = (now or datetime.now(UTC)).astimezone(BEIJING)
+    if isinstance(value, bool) or value is None:
+        raise ParseError(f"created_at: missing or not a date ({value!r})")
+    if isinstance(value, int | float):
+        return _from_unix(value)
+    if not isinstance(value, str):
+        raise ParseError(f"created_at: expected text, got {type(value).__name__}")
+    text = " ".join(value.replace("\xa0", " ").split())
+    try:
+        return _parse_text_date(text, now).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ParseError(f"created_at: impossible date {value!r}") from None
+
+
+def _from_unix(value: float) -> datetime:
+    if not 0 < value < 4_102_444_800 * 1000:
+        raise ParseError(f"created_at: unix time out of range ({value!r})")
+    seconds = value / 1000 if value > 4_102_444_800 else value  # milliseconds in some exports
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _parse_text_date(text: str, now: datetime) -> datetime:
+    if is_numeric_id(text):
+        return _from_unix(int(text))
+    if m := _ENGLISH.match(text):
+        mon, day, hh, mm, ss, sign, oh, om, year = m.groups()
+        if mon not in _MONTHS:
+            raise ParseError(f"created_at: unknown month {mon!r}")
+        offset = timedelta(hours=int(oh), minutes=int(om)) * (-1 if sign == "-" else 1)
+        return datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss), tzinfo=timezone(offset))
+    if text == "刚刚":
+        return now
+    if m := _AGO.match(text):
+        return now - timedelta(**{_AGO_UNITS[m.group(2)]: int(m.group(1))})
+    if m := _DAY_WORD.match(text):
+        back = {"今天": 0, "昨天": 1, "前天": 2}[m.group(1)]
+        day = (now - timedelta(days=back)).date()
+        hh, mm = int(m.group(2) or 0), int(m.group(3) or 0)
+        return datetime(day.year, day.month, day.day, hh, mm, tzinfo=BEIJING)
+    if m := _MONTH_DAY.match(text):
+        month, day, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
+        when = datetime(now.year, month, day, hh, mm, ss, tzinfo=BEIJING)
+        # A year-less date later than now belongs to last year (e.g. "12-31" read on Jan 2).
+        return when.replace(year=now.year - 1) if when > now + timedelta(days=1) else when
+    if m := _FULL.match(text):
+        year, month, day, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
+        return datetime(year, month, day, hh, mm, ss, tzinfo=BEIJING)
+    if "T" in text or "+" in text[10:]:
+        parsed = datetime.fromisoformat(text)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=BEIJING)
+        return parsed
+    raise ParseError(f"created_at: unrecognised date form {text[:40]!r}")
+
+
+# ---------------------------------------------------------------- counts
+_COUNT = re.compile(r"^(\d+(?:\.\d+)?)(万|亿|w|W|k|K)?\+?$")
+_MULTIPLIER = {None: 1, "万": 10_000, "w": 10_000, "W": 10_000, "亿": 100_000_000, "k": 1_000, "K": 1_000}
+
+
+def parse_count(value: Any) -> int | None:
+    """"18.8万" → 188000, "1.2亿" → 120000000, "100万+" → 1000000, "1,234" → 1234, ""/None → None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ParseError(f"count: expected a number, got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ParseError(f"count: negative ({value})")
+        return value
+    if isinstance(value, float):
+        if not value >= 0 or value == float("inf"):
+            raise ParseError(f"count: not a count ({value!r})")
+        return int(value)
+    if not isinstance(value, str):
+        raise ParseError(f"count: expected a number, got {type(value).__name__}")
+    text = value.strip().replace(",", "").replace(" ", "")
+    if not text:
+        return None
+    m = _COUNT.match(text)
+    if not m:
+        raise ParseError(f"count: unrecognised {value[:20]!r}")
+    try:
+        return int(Decimal(m.group(1)) * _MULTIPLIER[m.group(2)])
+    except InvalidOperation:
+        raise ParseError(f"count: unrecognised {value[:20]!r}") from None
+
+
+# ---------------------------------------------------------------- text
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_EMOTICON = re.compile(r"^\[[^\[\]]{1,16}\]$")
+_SPACES = re.compile(r"[ \t\u3000]+")
+
+
+def html_to_text(value: Any) -> str:
+    """Weibo HTML text → plain text: tags stripped, <br> as newlines, emoticon images kept as their `[code]`."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ParseError(f"text: expected a string, got {type(value).__name__}")
+    cleaned = _CONTROL.sub("", value)
+    if "<" not in cleaned and "&" not in cleaned:
+        return _tidy(cleaned)
+    try:
+        root = lxml_html.fragment_fromstring(cleaned, create_parent="div")
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise ParseError(f"text: unparseable HTML ({exc})") from None
+    for node in root.iter("img", "br"):
+        if node.tag == "br":
+            node.tail = "\n" + (node.tail or "")
+        else:
+            alt = (node.get("alt") or "").strip()
+            node.tail = (alt if _EMOTICON.match(alt) else "") + (node.tail or "")
+    return _tidy(root.text_content())
+
+
+def _tidy(text: str) -> str:
+    lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r", "").split("\n")]
+    return "\n".join(line for line in lines if line).strip()
+
+
+_LOCATION_PREFIX = re.compile(r"^(?:发布于|IP属地[：:]?|来自)\s*")
+_CLIENT_WORDS = ("客户端", "iPhone", "Android", "微博", "网页", "HUAWEI", "Redmi", "OPPO", "vivo", "iPad", "Mac")
+
+
+def parse_location(value: Any, bare_ok: bool = False) -> str | None:
+    """"发布于 北京" / "IP属地：北京" / "来自 陕西" → "北京"/"陕西"; a client name ("来自iPhone客户端") → None.
+
+    Without a prefix the value is taken as a place only when `bare_ok` (export columns such as `ip_location`).
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    m = _LOCATION_PREFIX.match(text)
+    if not m and not bare_ok:
+        return None
+    rest = text[m.end():].strip() if m else text
+    if not rest or len(rest) > 16 or _looks_like_client(rest):
+        return None
+    return rest
+
+
+def _looks_like_client(text: str) -> bool:
+    return any(word.lower() in text.lower() for word in _CLIENT_WORDS)
+
+
+def parse_verified_type(value: Any) -> int | None:
+    """`user.verified_type` as an int (-1 none, 0 personal, 1–7 organisations, 200/220 influencers, …)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ParseError(f"verified_type: not a number ({value!r})")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?\d{1,4}", value.strip()):
+        return int(value)
+    raise ParseError(f"verified_type: not a number ({value!r})")
+
+
+# ---------------------------------------------------------------- ids
+BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@typed_errors
+def bid_to_mid(bid: str) -> str:
+    """Base62 short id used in URLs ("P2OlqeXKM") → numeric mid: 4-char groups from the right, 7 digits each."""
+    if not bid or not all(c in BASE62 for c in bid):
+        raise ParseError(f"bid: not a base62 id ({bid[:20]!r})")
+    groups = [bid[max(0, end - 4):end] for end in range(len(bid), 0, -4)][::-1]
+    digits = []
+    for n, group in enumerate(groups):
+        number = 0
+        for char in group:
+            number = number * 62 + BASE62.index(char)
+        digits.append(str(number) if n == 0 else str(number).zfill(7))
+    return "".join(digits).lstrip("0") or "0"
+
+
+@typed_errors
+def mid_to_bid(mid: str) -> str:
+    """Inverse of bid_to_mid."""
+    if not is_numeric_id(mid):
+        raise ParseError(f"mid: not numeric ({mid[:20]!r})")
+    chunks = [mid[max(0, end - 7):end] for end in range(len(mid), 0, -7)][::-1]
+    out = []
+    for n, chunk in enumerate(chunks):
+        number, code = int(chunk), ""
+        while number:
+            number, rem = divmod(number, 62)
+            code = BASE62[rem] + code
+        out.append(code if n == 0 else code.rjust(4, "0"))
+    return "".join(out) or "0"
+
+
+def is_numeric_id(value: str) -> bool:
+    """ASCII digits only (str.isdigit also accepts "²" and other scripts' digits)."""
+    return value.isascii() and value.isdigit()
+
+
+def _id_of(obj: Mapping[str, Any], *keys: str) -> str:
+    for key in keys:
+        value = obj.get(key)
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int) and value > 0:
+            return str(value)
+        if isinstance(value, str) and is_numeric_id(value.strip()):
+            return value.strip()
+    raise ParseError(f"{'/'.join(keys)}: missing or not a numeric id")
+
+
+def _mapping(value: Any, what: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ParseError(f"{what}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | str):
+        return str(value).strip() or None
+    raise ParseError(f"expected text, got {type(value).__name__}")
+
+
+# ---------------------------------------------------------------- mapping
+def _author(user: Mapping[str, Any]) -> dict[str, Any]:
+    verified = user.get("verified")
+    followers = user.get("followers_count")
+    if followers in (None, "") and "followers_count_str" in user:
+        followers = user.get("followers_count_str")
+    return {
+        "author_id": _str_or_none(user.get("id") if user.get("id") is not None else user.get("idstr")),
+        "author_name": _str_or_none(user.get("screen_name")),
+        "author_verified": verified if isinstance(verified, bool) else None,
+        "author_verified_type": parse_verified_type(user.get("verified_type")),
+        "author_followers": parse_count(followers),
+    }
+
+
+@typed_errors
+def mblog_to_record(mblog: Any, collected_at: datetime, tracker: str | None = None,
+                    now: datetime | None = None) -> Record:
+    """One Weibo status (m.weibo.cn `mblog`, detail `status`, ajax status, weibo.cn page item) → Record."""
+    post = _mapping(mblog, "mblog")
+    if not post:
+        raise ParseError("mblog: empty")
+    mid = _id_of(post, "mid", "idstr", "id")
+    long_text = _mapping(post.get("longText"), "longText").get("longTextContent")
+    raw_text = long_text or post.get("text") or post.get("text_raw") or ""
+    user = _mapping(post.get("user"), "mblog.user")
+    retweeted = post.get("retweeted_status")
+    parent_id = _id_of(_mapping(retweeted, "retweeted_status"), "mid", "idstr", "id") if retweeted else None
+    parent_id = parent_id or _str_or_none(post.get("parent_mid"))
+    bid = _str_or_none(post.get("bid") or post.get("mblogid"))
+    author = _author(user)
+    url = f"https://weibo.com/{author['author_id']}/{bid}" if author["author_id"] and bid else f"https://m.weibo.cn/detail/{mid}"
+    text = html_to_text(raw_text)
+    if post.get("isLongText") is True and not long_text and text.endswith("全文"):
+        text = text.removesuffix("全文").rstrip()  # the "…全文" link of a truncated post
+    return parse_record({
+        "source": SOURCE, "id": mid, "kind": "repost" if parent_id else "post",
+        "text": text, "url": url,
+        "published_at": parse_created_at(post.get("created_at"), now or collected_at),
+        "collected_at": collected_at, **author,
+        "likes": parse_count(post.get("attitudes_count")),
+        "comments": parse_count(post.get("comments_count")),
+        "shares": parse_count(post.get("reposts_count")),
+        "parent_id": parent_id,
+        "location": parse_location(post.get("region_name") or post.get("ip_location")),
+        "trackers": [tracker] if tracker else [],
+    })
+
+
+@typed_errors
+def comment_to_record(comment: Any, collected_at: datetime, tracker: str | None = None, post_id: str | None = None,
+                      now: datetime | None = None) -> Record:
+    """One comment (hotflow, comments/show, buildComments, weibo.cn page item) → Record (kind=comment).
+
+    `parent_id` is the thread's root comment for a reply, else the post (`post_id`).
+    """
+    item = _mapping(comment, "comment")
+    if not item:
+        raise ParseError("comment: empty")
+    cid = _id_of(item, "idstr", "id")
+    root = item.get("rootidstr") or item.get("rootid")
+    root_id = _str_or_none(root) if root not in (None, 0, "0") else None
+    parent = root_id if root_id and root_id != cid else _str_or_none(post_id or item.get("post_id"))
+    likes = item.get("like_count") if item.get("like_count") is not None else item.get("like_counts")
+    post = _str_or_none(post_id or item.get("post_id"))
+    return parse_record({
+        "source": SOURCE, "id": cid, "kind": "comment",
+        "text": html_to_text(item.get("text") or item.get("text_raw") or ""),
+        "url": f"https://m.weibo.cn/detail/{post}" if post else None,
+        "published_at": parse_created_at(item.get("created_at"), now or collected_at),
+        "collected_at": collected_at, **_author(_mapping(item.get("user"), "comment.user")),
+        "likes": parse_count(likes),
+        "comments": parse_count(item.get("total_number")),
+        "parent_id": parent,
+        "location": parse_location(item.get("source") or item.get("ip_location")),
+        "trackers": [tracker] if tracker else [],
+    })
+
+
+_HOT_STATUS = {"新": "new", "热": "hot", "沸": "hot", "爆": "hot"}
+
+
+@typed_errors
+def hot_item_to_trend(item: Any, observed_at: datetime, snapshot: str, trackers: Sequence[str] = (),
+                      list_heat: int | None = None) -> TrendObservation:
+    """One hot-search entry (`data.realtime[]` of ajax/side/hotSearch) → TrendObservation with rank and heat."""
+    entry = _mapping(item, "hot-search item")
+    word = entry.get("word") if entry.get("word") is not None else entry.get("note")
+    if not isinstance(word, str) or not word.strip():
+        raise ParseError("word: missing topic text")
+    topic = word.strip()
+    rank = entry.get("realpos")
+    if rank in (None, "") and isinstance(entry.get("rank"), int) and not isinstance(entry.get("rank"), bool):
+        rank = entry["rank"] + 1  # `rank` is 0-based, `realpos` 1-based
+    rank = parse_count(rank)
+    label = entry.get("label_name") or entry.get("icon_desc") or ""
+    try:
+        return TrendObservation(
+            source=SOURCE, topic=topic, observed_at=observed_at, heat=parse_count(entry.get("num")),
+            rank=rank if rank else None, status=_HOT_STATUS.get(label) if isinstance(label, str) else None,
+            url=topic_url(topic), snapshot=snapshot, list_heat=list_heat, trackers=list(trackers),
+        )
+    except ValueError as exc:  # pydantic ValidationError
+        raise InvalidRecord(f"hot-search item: {exc}") from None
+
+
+def list_heat(items: Sequence[Mapping[str, Any]]) -> int | None:
+    """The whole snapshot's heat (sum of its topics' `num`), or None when a heat is missing or unreadable."""
+    try:
+        heats = [parse_count(i.get("num")) for i in items]
+    except ParseError:
+        return None
+    return sum(h for h in heats if h is not None) if heats and None not in heats else None
+
+
+# ---------------------------------------------------------------- page shapes
+def load_json(body: str | bytes, what: str) -> Any:
+    """JSON or a ParseError saying the body was truncated/not JSON (the caller decides whether to retry)."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"{what}: response is not complete JSON ({str(exc)[:80]})") from None
+
+
+@typed_errors
+def search_page_mblogs(payload: Any) -> list[Mapping[str, Any]]:
+    """The posts of a getIndex search page: `card_type 9` cards, top level or inside `card_group`s."""
+    data = _mapping(_mapping(payload, "page").get("data"), "data")
+    cards = data.get("cards") or []
+    if not isinstance(cards, list):
+        raise ParseError("data.cards: expected a list")
+    found: list[Mapping[str, Any]] = []
+    for card in cards:
+        card = _mapping(card, "card")
+        group = card.get("card_group")
+        for sub in (group if isinstance(group, list) else [card]):
+            sub = _mapping(sub, "card")
+            if sub.get("card_type") == 9 and isinstance(sub.get("mblog"), Mapping):
+                found.append(sub["mblog"])
+    return found
+
+
+def with_retweet(mblog: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A post, preceded by the original it reposts (so `parent_id` points at a stored record)."""
+    original = mblog.get("retweeted_status")
+    return [original, mblog] if isinstance(original, Mapping) and original else [mblog]
+
+
+@typed_errors
+def comment_page(payload: Any) -> tuple[list[Mapping[str, Any]], int, int]:
+    """Comments and (max_id, max_id_type) of a hotflow / buildComments / comments/show page; max_id 0 = end."""
+    body = _mapping(payload, "page")
+    data = body.get("data")
+    if isinstance(data, list):  # buildComments: data is the list, max_id beside it
+        items, max_id, max_type = data, body.get("max_id", 0), body.get("max_id_type", 0)
+    else:
+        data = _mapping(data, "data")
+        items = data.get("data") or data.get("comments") or []
+        max_id, max_type = data.get("max_id", 0), data.get("max_id_type", 0)
+    if not isinstance(items, list):
+        raise ParseError("data.data: expected a list of comments")
+    flat: list[Mapping[str, Any]] = []
+    for item in items:
+        item = _mapping(item, "comment")
+        flat.append(item)
+        replies = item.get("comments")
+        if isinstance(replies, list):  # inline replies (hotflow); `comments: false` when none
+            flat.extend(_mapping(r, "reply") for r in replies)
+    return flat, int(parse_count(max_id) or 0), int(parse_count(max_type) or 0)
+
+
+RENDER_DATA = re.compile(r"\$render_data\s*=\s*(\[.*?\])\s*\[0\]", re.DOTALL)
+
+
+@typed_errors
+def render_data_status(page_html: str) -> Mapping[str, Any]:
+    """The `status` inside an m.weibo.cn detail page's `var $render_data = [...][0] || {};`."""
+    m = RENDER_DATA.search(page_html)
+    if not m:
+        raise ParseError("detail page: no $render_data (login page, deleted post or changed layout)")
+    data = load_json(m.group(1), "$render_data")
+    first = data[0] if isinstance(data, list) and data else {}
+    status = _mapping(first, "$render_data[0]").get("status")
+    if not isinstance(status, Mapping) or not status:
+        raise ParseError("detail page: $render_data has no status")
+    return status
+
+
+@typed_errors
+def hot_search_items(payload: Any) -> list[Mapping[str, Any]]:
+    """`data.realtime[]` of the hot-search API, without ads (`is_ad`, icon_desc 荐)."""
+    data = _mapping(_mapping(payload, "hot search").get("data"), "data")
+    items = data.get("realtime")
+    if not isinstance(items, list):
+        raise ParseError("data.realtime: missing (not a hot-search response)")
+    return [i for i in (_mapping(x, "realtime item") for x in items) if not i.get("is_ad") and i.get("icon_desc") != "荐"]

@@ -1,0 +1,166 @@
+"""Bluesky searchPosts: mapping, session login/refresh, cursor paging, refusals, and that the app password never leaks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from collectors.base import ParseError, Query, SourceBlocked, run_collection
+from collectors.sources import bluesky as bluesky_module
+from collectors.sources.bluesky import BlueskyCollector, post_record
+from collectors.store import Store
+from tests.conftest import TRACKERS_MIN
+from tests.other_sources_support import (
+    COLLECTED,
+    Script,
+    archived_text,
+    client_for,
+    fixture_json,
+    make,
+    respond,
+)
+
+SESSION, REFRESH, SEARCH = ("/xrpc/com.atproto.server.createSession", "/xrpc/com.atproto.server.refreshSession",
+                            "/xrpc/app.bsky.feed.searchPosts")
+FAKE_PASSWORD = "fict-ional-app0-pass"
+FAKE_HANDLE = "collector.example.test"
+
+
+@pytest.fixture(autouse=True)
+def bluesky_secrets(monkeypatch):
+    monkeypatch.setenv("ACTORWATCH_BLUESKY_HANDLE", FAKE_HANDLE)
+    monkeypatch.setenv("ACTORWATCH_BLUESKY_APP_PASSWORD", FAKE_PASSWORD)
+
+
+def _script(search=None, session=None, refresh=None) -> Script:
+    return Script({
+        SESSION: session or [respond(200, fixture_json("bluesky/create_session.json"))],
+        REFRESH: refresh or [respond(200, fixture_json("bluesky/refresh_session.json"))],
+        SEARCH: search or [respond(200, fixture_json("bluesky/search_page1.json")),
+                           respond(200, fixture_json("bluesky/search_page2.json"))],
+    })
+
+
+def test_post_and_reply_mapping():
+    posts = fixture_json("bluesky/search_page1.json")["posts"]
+    post = post_record(posts[0], COLLECTED, "case-b")
+    assert post.id == "at://did:plc:fictional0001/app.bsky.feed.post/3kfict0001" and post.kind == "post"
+    assert post.url == "https://bsky.app/profile/did:plc:fictional0001/post/3kfict0001"
+    assert (post.author_id, post.author_name, post.lang) == ("did:plc:fictional0001", "reader-one.example.test", "en")
+    assert (post.likes, post.comments, post.shares) == (3, 1, 3)  # shares = reposts + quotes
+    assert post.published_at == datetime(2025, 9, 30, 10, 0, tzinfo=UTC)
+    reply = post_record(posts[1], COLLECTED)
+    assert reply.kind == "comment" and reply.parent_id == post.id and reply.shares == 2  # quoteCount absent (2023 shape)
+    offset = post_record(posts[2], COLLECTED)
+    assert offset.published_at == datetime(2025, 9, 30, 7, 0, tzinfo=UTC) and offset.lang == "en"
+    no_lang = post_record(fixture_json("bluesky/search_page2.json")["posts"][0], COLLECTED)
+    assert no_lang.lang is None
+
+
+def test_bad_posts_are_typed_errors():
+    post = fixture_json("bluesky/search_page1.json")["posts"][0]
+    with pytest.raises(ParseError, match="uri"):
+        post_record({**post, "uri": "https://not-an-at-uri"}, COLLECTED)
+    with pytest.raises(ParseError, match="text"):
+        post_record({**post, "record": {"createdAt": "2025-09-30T10:00:00Z"}}, COLLECTED)
+    fallback = post_record({**post, "record": {**post["record"], "createdAt": "garbage"}}, COLLECTED)
+    assert fallback.published_at == datetime(2025, 9, 30, 10, 0, 1, 123000, tzinfo=UTC)  # indexedAt
+
+
+def test_login_then_cursor_paging():
+    script = _script()
+    query = Query("case-b", ("AI actress",), since=datetime(2025, 9, 27, tzinfo=UTC))
+    pages = list(make(BlueskyCollector, script).fetch(query))
+    assert [len(p.items) for p in pages] == [3, 1]
+    assert pages[0].cursor == {"term": 0, "cursor": "25", "until": None, "segment": 3} and pages[1].cursor is None
+    login = json.loads(script.requests[0].content)
+    assert login == {"identifier": FAKE_HANDLE, "password": FAKE_PASSWORD}
+    search = script.params(SEARCH)
+    assert search[0]["q"] == "AI actress" and search[0]["since"] == "2025-09-27T00:00:00Z" and "cursor" not in search[0]
+    assert search[1]["cursor"] == "25" and search[0]["sort"] == "latest"
+    assert all(r.headers["authorization"] == "Bearer eyJfake.access.token1" for r in script.requests if r.url.path == SEARCH)
+
+
+def test_expired_token_is_refreshed_and_the_call_repeated():
+    script = _script(search=[respond(400, fixture_json("bluesky/expired_token.json")),
+                             respond(200, fixture_json("bluesky/search_page2.json"))])
+    pages = list(make(BlueskyCollector, script).fetch(Query("case-b", ("x",))))
+    assert script.paths() == [SESSION, SEARCH, REFRESH, SEARCH] and len(pages[0].items) == 1
+    assert script.requests[2].headers["authorization"] == "Bearer eyJfake.refresh.token1"
+    assert script.requests[3].headers["authorization"] == "Bearer eyJfake.access.token2"
+
+
+def test_a_refused_refresh_logs_in_again():
+    script = _script(search=[respond(400, fixture_json("bluesky/expired_token.json")),
+                             respond(200, fixture_json("bluesky/search_page2.json"))],
+                     refresh=[respond(400, fixture_json("bluesky/expired_token.json"))])
+    list(make(BlueskyCollector, script).fetch(Query("case-b", ("x",))))
+    assert script.paths() == [SESSION, SEARCH, REFRESH, SESSION, SEARCH]
+
+
+@pytest.mark.parametrize("where, reply, message", [
+    ("search", respond(403, fixture_json("bluesky/forbidden_403.json")), "administrative rules"),
+    ("session", respond(401, fixture_json("bluesky/auth_failed_401.json")), "login refused"),
+])
+def test_refusals_stop_the_run(tmp_path, where, reply, message):
+    script = _script(**{where: [reply]})
+    summary = run_collection(make(BlueskyCollector, script), Query("case-b", ("x",)), Store(tmp_path))
+    assert summary.stopped and message in summary.stopped and "--resume" in summary.stopped
+
+
+def test_missing_secret_is_a_clear_stop(monkeypatch):
+    monkeypatch.delenv("ACTORWATCH_BLUESKY_APP_PASSWORD")
+    with pytest.raises(SourceBlocked, match="ACTORWATCH_BLUESKY_APP_PASSWORD"):
+        list(make(BlueskyCollector, _script()).fetch(Query("case-b", ("x",))))
+
+
+def test_cursor_exhaustion_continues_below_the_oldest_post(monkeypatch):
+    monkeypatch.setattr(bluesky_module, "CURSOR_LIMIT", 3)
+    script = _script(search=[respond(200, {**fixture_json("bluesky/search_page1.json"), "cursor": None}),
+                             respond(200, fixture_json("bluesky/search_page2.json"))])
+    pages = list(make(BlueskyCollector, script).fetch(Query("case-b", ("x",))))
+    assert pages[0].cursor == {"term": 0, "cursor": None, "until": "2025-09-30T07:00:03Z", "segment": 0}
+    assert script.params(SEARCH)[1]["until"] == "2025-09-30T07:00:03Z" and pages[1].cursor is None
+
+
+# ---------- secrets ----------
+def _leaks(text: str) -> bool:
+    return FAKE_PASSWORD in text
+
+
+def test_app_password_never_reaches_archive_store_or_errors(tmp_path):
+    echo = {"error": "AuthenticationRequired", "message": f"bad password {FAKE_PASSWORD}"}  # a server echoing it back
+    store = Store(tmp_path)
+    summary = run_collection(make(BlueskyCollector, _script()), Query("case-b", ("x",)), store)
+    stopped = run_collection(make(BlueskyCollector, _script(search=[respond(401, echo)])), Query("case-b", ("y",)), store)
+    archived = archived_text(tmp_path / "raw")
+    assert "reader-one.example.test" in archived and not _leaks(archived)  # pages archived; the login never is
+    assert summary.ingest.records_new == 4 and not _leaks(store.query("SELECT * FROM records").to_json(date_format="iso"))
+    assert stopped.stopped and not _leaks(stopped.stopped) and not _leaks(summary.line())
+    for script in (_script(session=[respond(401, echo)]), _script(search=[respond(401, echo)])):
+        with pytest.raises(SourceBlocked) as caught:
+            list(make(BlueskyCollector, script).fetch(Query("case-b", ("x",))))
+        assert "AuthenticationRequired" in str(caught.value) and not _leaks(str(caught.value))
+    assert not any(_leaks(p.read_text(errors="ignore")) for p in tmp_path.rglob("*") if p.suffix in (".json", ".tmp"))
+
+
+def test_app_password_never_printed_by_the_collect_command(data_dir, monkeypatch):
+    from collectors import collect_cli
+    from collectors.trackers import load_trackers
+
+    trackers = {t.id: t for t in load_trackers(TRACKERS_MIN)}
+    monkeypatch.setattr(collect_cli, "get_tracker", lambda tid: trackers[tid])
+    script = _script()
+    monkeypatch.setattr(collect_cli, "make_client", lambda: client_for(script))
+    result = CliRunner().invoke(collect_cli.collect_cmd, ["bluesky", "--tracker", "case-b", "--term", "AI actress",
+                                                          "--min-interval", "0"])
+    assert result.exit_code == 0, result.output
+    assert "bluesky: 2 page(s)" in result.output and not _leaks(result.output)
+    assert isinstance(script.requests[0], httpx.Request)
+    stored = [p for p in data_dir.rglob("*") if p.is_file() and p.suffix != ".gz"]
+    assert stored and not any(_leaks(p.read_bytes().decode("utf-8", "ignore")) for p in stored)
+    assert not _leaks(archived_text(data_dir))

@@ -1,0 +1,164 @@
+"""`actorwatch collect`: terms from the tracker or --term, per-page progress, summary, resume, exit codes, secrets."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from collectors import collect_cli
+from collectors.base import Collector, Page, Query
+from collectors.http import make_client
+from collectors.models import Record
+from collectors.sources import REGISTRY, collectors
+from collectors.store import Store
+from dashboard.cli import cli
+from tests.weibo_fake import FakeWeibo, mock_transport
+
+FAKE_COOKIE = "SUB=_2AkMsecretFAKEcookie0123456789abcdef; SUBP=0033WrSXqPxfM72-Ws9jqgMF55529P9D9Wsecret"
+ARGS = ["collect", "weibo", "--tracker", "iqiyi-nadou", "--term", "AI艺人库", "--since", "2026-04-20",
+        "--until", "2026-04-21", "--min-interval", "0"]
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeWeibo:
+    """Every client the command builds talks to the fake Weibo (no network); the cookie is a fake secret."""
+    server = FakeWeibo(posts_per_window=12)
+    monkeypatch.setenv("ACTORWATCH_WEIBO_COOKIE", FAKE_COOKIE)
+    monkeypatch.setattr(collect_cli, "make_client", lambda **kw: make_client(transport=mock_transport(server)))
+    return server
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_collect_prints_progress_and_summary(fake):
+    result = run(*ARGS)
+    assert result.exit_code == 0, result.output
+    # 12 posts (+2 originals of reposts) on 2 search pages, then an empty page; 2 long posts fetch their detail page
+    assert "response 1: records 0 new" in result.stderr and "response 5: records 14 new" in result.stderr
+    assert "weibo: 5 page(s); records: 14 new" in result.stdout
+    assert Store().query("SELECT count(*) AS n FROM records")["n"][0] == 14
+    again = run(*ARGS)  # a finished query re-runs from the start and adds nothing
+    assert again.exit_code == 0 and "records: 0 new" in again.stdout
+
+
+def test_blocked_run_exits_3_with_how_to_resume_then_resumes(fake, monkeypatch):
+    original = fake.search
+
+    def blocked_on_page_2(params):
+        if params.get("page") == "2":
+            from tests.weibo_fake import Reply
+            return Reply(432, b"<html>432</html>")
+        return original(params)
+
+    monkeypatch.setattr(fake, "search", blocked_on_page_2)
+    result = run(*ARGS)
+    assert result.exit_code == collect_cli.EXIT_STOPPED
+    assert "HTTP 432" in result.stderr and "--resume" in result.stderr and "ACTORWATCH_WEIBO_COOKIE" in result.stderr
+    assert "records: 12 new" in result.stdout
+    monkeypatch.setattr(fake, "search", original)
+    resumed = run(*ARGS)
+    assert resumed.exit_code == 0 and "(resumed from the saved cursor)" in resumed.stderr
+    assert "records: 2 new" in resumed.stdout and fake.requests["/api/container/getIndex"] == 2 + 2
+
+
+def test_max_stops_early_and_resume_continues(fake):
+    first = run(*ARGS, "--max", "5")
+    assert first.exit_code == 0 and "weibo: 2 page(s); records: 12 new" in first.stdout  # long-text page + page 1
+    rest = run(*ARGS, "--max", "5")
+    assert "(resumed from the saved cursor)" in rest.stderr and "records: 2 new" in rest.stdout
+
+
+def test_hot_search_needs_no_terms_and_writes_trend_records(monkeypatch):
+    body = (Path(__file__).parent / "fixtures" / "weibo" / "hot_search_20260420T0930Z.json").read_bytes()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    monkeypatch.setattr(collect_cli, "make_client", lambda **kw: make_client(transport=transport))
+    result = run("collect", "weibo-hot", "--tracker", "iqiyi-nadou", "--min-interval", "0")
+    assert result.exit_code == 0, result.output
+    assert "trend observations: 5 new" in result.stdout and "trend records of matched topics: " in result.stderr
+    assert Store().query("SELECT count(*) AS n FROM records WHERE kind = 'trend'")["n"][0] >= 1
+
+
+def test_clear_errors(fake, monkeypatch):
+    assert "unknown source 'nope'" in run("collect", "nope", "--tracker", "iqiyi-nadou").output
+    assert "unknown tracker" in run("collect", "weibo", "--tracker", "nope").output
+    no_terms = run("collect", "weibo-comments", "--tracker", "iqiyi-nadou")
+    assert no_terms.exit_code == 1 and "no search terms" in no_terms.output
+    bad_window = run("collect", "weibo", "--tracker", "iqiyi-nadou", "--since", "2026-04-22", "--until", "2026-04-21")
+    assert bad_window.exit_code == 1 and "must be after" in bad_window.output
+    monkeypatch.delenv("ACTORWATCH_WEIBO_COOKIE")
+    missing = run(*ARGS)
+    assert missing.exit_code == 1 and "ACTORWATCH_WEIBO_COOKIE" in missing.output
+
+
+def test_default_window_is_the_trackers():
+    from collectors.trackers import get_tracker
+
+    start, end = collect_cli.default_window(get_tracker("iqiyi-nadou"))
+    tracker = get_tracker("iqiyi-nadou")
+    assert start.date() < tracker.trigger_date < end.date()
+
+
+class CountingCollector(Collector):
+    """A source that needs no terms (like market data or a trend list): two pages of one record each."""
+
+    name: ClassVar[str] = "test-counting"
+    description: ClassVar[str] = "test only"
+    needs_terms: ClassVar[bool] = False
+    min_interval: ClassVar[float] = 0.0
+
+    def fetch(self, query: Query, cursor: dict[str, Any] | None = None) -> Iterator[Page]:
+        start = (cursor or {}).get("n", 0)
+        for n in range(start, 2):
+            yield Page(items=[{"n": n}], raw=f'{{"n": {n}}}', meta={}, cursor={"n": n + 1} if n < 1 else None)
+
+    @staticmethod
+    def to_record(raw, collected_at, tracker=None) -> Record:
+        return Record(source="test-counting", id=str(raw["n"]), kind="post", text=f"item {raw['n']}",
+                      published_at=collected_at, collected_at=collected_at, trackers=[tracker] if tracker else [])
+
+
+def test_collect_is_source_agnostic(monkeypatch):
+    collectors()
+    monkeypatch.setitem(REGISTRY, "test-counting", CountingCollector)
+    result = run("collect", "test-counting", "--tracker", "iqiyi-nadou")
+    assert result.exit_code == 0, result.output
+    assert "test-counting: 2 page(s); records: 2 new" in result.stdout
+
+
+def test_the_cookie_never_reaches_output_archive_store_or_state(fake, monkeypatch, data_dir: Path):
+    fake.echo_cookie = True  # a hostile/buggy server that reflects the Cookie header into its body
+    original = fake.search
+    calls = {"n": 0}
+
+    def captcha_on_third(params):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            from tests.weibo_fake import _json
+            return _json({"ok": -100, "url": f"https://m.weibo.cn/captcha?c={params.get('_cookie', '')}"})
+        return original(params)
+
+    monkeypatch.setattr(fake, "search", captcha_on_third)
+    result = run(*ARGS[:-2], "--until", "2026-04-22", "--min-interval", "0")
+    assert result.exit_code == collect_cli.EXIT_STOPPED
+    assert FAKE_COOKIE in fake.cookies_seen  # it was sent to the (fake) platform...
+    secret_bits = [FAKE_COOKIE, "2AkMsecretFAKEcookie0123456789abcdef", "0033WrSXqPxfM72-Ws9jqgMF55529P9D9Wsecret"]
+    texts = {"output": result.output + result.stderr}
+    for path in data_dir.rglob("*"):
+        if path.is_file() and path.suffix == ".gz":
+            texts[str(path)] = gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
+        elif path.is_file() and path.suffix != ".parquet":
+            texts[str(path)] = path.read_text(encoding="utf-8", errors="replace")
+    with Store().connect() as con:
+        texts["store"] = str(con.execute("SELECT * FROM records").fetchall())
+    assert any("raw" in name for name in texts) and "[REDACTED]" in "".join(texts.values())
+    for name, text in texts.items():  # ...and nowhere else
+        for bit in secret_bits:
+            assert bit not in text, f"secret found in {name}"

@@ -1,0 +1,233 @@
+"""The hot-search view on the default store: real topics and heat, Beijing-time axes, share, cross-checks."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis import hot_search
+from analysis.demo_store import build_demo_store
+from analysis.filters import Filters
+from collectors.store import Store
+from collectors.trackers import get_tracker
+from dashboard import charts_hot
+
+WILLINGNESS = "爱奇艺称AI艺人库仅是合作意愿"
+PAGE = str(Path(__file__).resolve().parents[1] / "dashboard" / "app_pages" / "hot_search.py")
+
+
+@pytest.fixture
+def default_store(data_dir):
+    """The embedded default: synthetic demo records plus the shipped real hot-search excerpt (no scoring)."""
+    store = Store(data_dir)
+    build_demo_store(store, enrich=False)
+    return store
+
+
+@pytest.fixture
+def iqiyi_frames(default_store):
+    tracker = get_tracker("iqiyi-nadou")
+    f = Filters.for_tracker(tracker)
+    with default_store.connect() as con:
+        obs = hot_search.tracker_observations(con, tracker.id, f.start, f.end)
+    return tracker, obs, hot_search.topic_spans(obs)
+
+
+def test_spans_carry_the_real_topics_first_seen_and_peak(iqiyi_frames):
+    _, obs, spans = iqiyi_frames
+    assert set(obs["day"]) == {date(2026, 4, 20), date(2026, 4, 21), date(2026, 4, 22)}
+    row = spans.set_index("topic").loc[WILLINGNESS]
+    assert row["peak_heat"] == 871978
+    assert row["first_seen"] == pd.Timestamp("2026-04-20T12:57:44.115Z")
+    assert row["first_seen_bj"] == pd.Timestamp("2026-04-20 20:57:44.115")  # the same instant, Beijing wall clock
+    assert row["marked_gone"] and row["gone_at_bj"] == pd.Timestamp("2026-04-21 10:36:50")
+    hottest = spans.loc[spans["peak_heat"].idxmax()]
+    assert (hottest["topic"], hottest["peak_heat"]) == ("未授权AI艺人", 2697892)
+    assert len(spans) == 22 and not spans["synthetic"].any()
+
+
+def test_hourly_heat_covers_the_intraday_days_and_skips_gone_rows(iqiyi_frames):
+    _, obs, _ = iqiyi_frames
+    hourly = hot_search.hourly_heat(obs)
+    assert set(hourly["day"]) >= {date(2026, 4, 20), date(2026, 4, 21)}
+    assert (hourly["status"] != "gone").all()
+    line = hourly[hourly["topic"] == WILLINGNESS]
+    assert line["heat"].max() == 871978 and line["observed_at"].is_monotonic_increasing
+
+
+def test_daily_share_is_tracker_peak_heat_over_the_largest_day_list(iqiyi_frames):
+    _, obs, _ = iqiyi_frames
+    share = hot_search.daily_share(obs).set_index("day")
+    day = obs[obs["day"] == date(2026, 4, 20)]
+    expected = day.groupby("topic")["heat_peak"].max().sum() / day["list_heat"].max()
+    assert share.loc[date(2026, 4, 20), "share"] == pytest.approx(expected)
+    assert 0 < share["share"].max() < 1 and share.loc[date(2026, 4, 20), "topics"] == 15
+
+
+def test_charts_use_beijing_time_and_name_the_zone(iqiyi_frames):
+    tracker, _, spans = iqiyi_frames
+    fig = charts_hot.timeline_chart(spans, hot_search.tracker_items(tracker), "t")
+    assert "UTC+8" in fig.layout.xaxis.title.text
+    topics = next(t for t in fig.data if t.name.startswith("trending topic"))
+    bases = dict(zip(topics.y, topics.base, strict=True))
+    assert bases[WILLINGNESS] == "2026-04-20T20:57:44"  # firstSeen 12:57:44Z shown as 20:57:44 Beijing
+    assert "UTC+8" in charts_hot.hourly_chart(hot_search.hourly_heat(_frame(iqiyi_frames)), "h").layout.xaxis.title.text
+    assert "UTC+8" in charts_hot.share_chart(hot_search.daily_share(_frame(iqiyi_frames)), "s").layout.xaxis.title.text
+
+
+def _frame(frames):
+    return frames[1]
+
+
+def test_crosscheck_links_curated_items_to_the_topics_that_trended(default_store):
+    tracker = get_tracker("iqiyi-nadou")
+    with default_store.connect() as con:
+        cc = hot_search.trend_crosscheck(con, tracker)
+    assert list(cc.columns[:8]) == ["item_type", "item_id", "date", "title", "topic", "first_seen", "peak_heat", "peak_at"]
+    best = cc.groupby("item_id").head(1).set_index("item_id")
+    assert best.loc["iqiyi-willingness-only", "topic"] == WILLINGNESS
+    assert best.loc["iqiyi-willingness-only", "peak_heat"] == 871978
+    assert best.loc["iqiyi-clarification", "topic"] == WILLINGNESS
+    assert best.loc["zhang-ruoyun-studio-denial", "topic"] == "张若昀工作室 没签过AI授权"
+    assert best.loc["went-nuts-trending", "topic"] == "爱奇艺疯了"
+    assert best.loc["stock-crash-97pct", "topic"] == "爱奇艺股价从46美元跌到1.4美元"
+    # A statement is matched on its own speaker, not on others named in its summary or a borrowed title.
+    assert "li-yitong-denial" not in set(cc["item_id"])
+    assert set(cc[cc["item_id"] == "zhang-ruoyun-studio-denial"]["topic"]) == {"张若昀工作室 没签过AI授权"}
+
+
+def test_crosscheck_is_empty_without_trend_data(data_dir):
+    with Store(data_dir).connect() as con:
+        assert hot_search.trend_crosscheck(con, get_tracker("iqiyi-nadou")).empty
+
+
+# ---------------------------------------------------------------- the page (Streamlit AppTest)
+def _page(default_store, tracker_id: str = "iqiyi-nadou") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["filters"] = Filters.for_tracker(get_tracker(tracker_id))
+    at.session_state["store_signature"] = default_store.signature()
+    return at.run()
+
+
+def _figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _values(field: object) -> list:
+    """A trace field as a list: plotly 6 writes numeric arrays as base64 typed arrays in the JSON spec."""
+    if isinstance(field, dict) and "bdata" in field:
+        return np.frombuffer(base64.b64decode(field["bdata"]), dtype=np.dtype(field["dtype"])).tolist()
+    return list(field)  # type: ignore[call-overload]
+
+
+def test_page_shows_the_april_topics_with_their_real_heat(default_store):
+    at = _page(default_store)
+    assert not at.exception
+    timeline, hourly, share = _figures(at)
+    peaks = next(t for t in timeline["data"] if t["name"].startswith("peak heat"))
+    by_topic = dict(zip(peaks["y"], _values(peaks["customdata"]), strict=True))
+    assert by_topic[WILLINGNESS] == 871978  # "willingness to cooperate" peaking near 872K
+    assert {"爱奇艺疯了", "爱奇艺CEO龚宇发声", "唐诡导演 真人能演为啥让AI演"} <= set(by_topic)
+    bars = next(t for t in timeline["data"] if t["name"].startswith("trending topic"))
+    days = {base[:10] for base in bars["base"]}
+    assert days == {"2026-04-20", "2026-04-21"}
+    for fig in (timeline, hourly, share):
+        assert "UTC+8" in fig["layout"]["xaxis"]["title"]["text"]
+    lines = {t["name"]: max(_values(t["y"])) for t in hourly["data"]}
+    assert lines[WILLINGNESS] == 871978
+    assert [m.value for m in at.metric][:2] == ["22", "164"]
+    assert any("872K" in t for t in peaks["text"])
+    assert any("arandomguyhere/weibo-daily-hot-search" in c.value for c in at.caption)
+
+
+def test_page_without_topics_says_how_to_get_them(default_store):
+    at = _page(default_store, "tilly-norwood")
+    assert not at.exception
+    assert not at.get("plotly_chart")
+    assert "weibo-hot-archive" in at.info[0].value
+
+
+def test_render_crosscheck_widget_on_the_voices_page_shape(default_store):
+    def app() -> None:
+        from collectors.trackers import get_tracker
+        from dashboard.hot_search_widgets import render_crosscheck
+
+        render_crosscheck(get_tracker("iqiyi-nadou"), kind="statements")
+
+    at = AppTest.from_function(app, default_timeout=60)
+    at.session_state["store_signature"] = default_store.signature()
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    row = table[table["item"] == "statement · iqiyi-willingness-only"].iloc[0]
+    assert row["trending topic"] == WILLINGNESS and row["peak heat"] == 871978
+    assert row["first seen (UTC+8)"] == "2026-04-20 20:57"
+    assert set(table["item"].str.split(" · ").str[0]) == {"statement"}
+
+
+def test_beijing_conversion_is_eight_hours_ahead():
+    utc = pd.Series([datetime(2026, 4, 20, 16, 36, 29, tzinfo=UTC)])
+    assert hot_search.to_beijing(utc)[0] == pd.Timestamp("2026-04-21 00:36:29")
+
+
+def test_beijing_days_do_not_depend_on_the_session_time_zone(default_store):
+    with default_store.connect() as con:
+        utc_days = hot_search.tracker_observations(con, "iqiyi-nadou")["day"].tolist()
+        con.execute("SET TimeZone = 'America/New_York'")
+        ny = hot_search.tracker_observations(con, "iqiyi-nadou")
+    assert ny["day"].tolist() == utc_days
+    assert ny[ny["topic"] == WILLINGNESS]["observed_at"].min() == pd.Timestamp("2026-04-20T12:57:52Z")  # 20:57:52 Beijing
+
+
+def test_app_routes_to_the_hot_search_page_and_the_banner_names_the_real_parts(default_store):
+    at = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=120)
+    at.query_params["tracker"] = "iqiyi-nadou"
+    at.run()
+    at.switch_page("app_pages/hot_search.py").run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 3
+    banner = at.warning[0].value
+    assert "over 99%" in banner  # 22 real trend records beside 24,000 synthetic ones: not rounded up to 100%
+    assert "**Real:**" in banner and "hot-search" in banner
+
+
+def test_untrusted_topic_text_is_inert_in_the_charts(data_dir):
+    from collectors.ingest import ingest
+    from collectors.models import TrendObservation
+
+    evil = '<img src=x onerror="alert(1)"><b>爱奇艺</b>'
+    store = Store(data_dir)
+    ingest([TrendObservation(source="weibo", topic=evil, observed_at=datetime(2026, 4, 20, 12, tzinfo=UTC), heat=5,
+                             status="hot", snapshot="live-1", list_heat=50, trackers=["iqiyi-nadou"])], store)
+    with store.connect() as con:
+        obs = hot_search.tracker_observations(con, "iqiyi-nadou")
+    figures = [charts_hot.timeline_chart(hot_search.topic_spans(obs), hot_search.tracker_items(get_tracker("iqiyi-nadou")), "t"),
+               charts_hot.hourly_chart(obs, "h")]
+    text = json.dumps([fig.to_plotly_json()["data"] for fig in figures], default=str, ensure_ascii=False)
+    assert "<img" not in text and "<b>" not in text and "&lt;img" in text
+
+
+def test_a_store_written_before_list_heat_existed_still_reads(data_dir):
+    import pyarrow.parquet as pq
+
+    from collectors.models import TREND_SCHEMA, TrendObservation, trends_to_table
+
+    old = trends_to_table([TrendObservation(source="weibo", topic="爱奇艺疯了", heat=9, snapshot="s",
+                                            observed_at=datetime(2026, 4, 20, 6, 34, tzinfo=UTC),
+                                            trackers=["iqiyi-nadou"])])
+    old = old.select([n for n in TREND_SCHEMA.names if n != "list_heat"])
+    path = Path(data_dir) / "store" / "trend_observations" / "date=2026-04-20" / "part-old.parquet"
+    path.parent.mkdir(parents=True)
+    pq.write_table(old, path)
+    with Store(data_dir).connect() as con:
+        obs = hot_search.tracker_observations(con, "iqiyi-nadou")
+    assert obs["topic"].tolist() == ["爱奇艺疯了"] and obs["list_heat"].isna().all()
+    assert hot_search.daily_share(obs).empty  # share unknown without the list's total, never a made-up number
+    assert len(hot_search.topic_spans(obs)) == 1

@@ -1,0 +1,96 @@
+"""Mastodon tag timelines: mapping, Link-header paging, date window, instance and token (no network)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from collectors.base import ParseError, Query, run_collection
+from collectors.sources.mastodon import MastodonCollector, next_max_id, snowflake_at, status_record
+from collectors.store import Store
+from tests.other_sources_support import COLLECTED, Script, fixture_json, make, respond
+
+TAG = "/api/v1/timelines/tag/AIActors"
+NEXT = '<https://example.social/api/v1/timelines/tag/AIActors?max_id=113000000000000002>; rel="next", ' \
+       '<https://example.social/api/v1/timelines/tag/AIActors?min_id=113000000000000003>; rel="prev"'
+
+
+def _script(first=None, second=None) -> Script:
+    return Script({TAG: [first or respond(200, fixture_json("mastodon/tag_page1.json"), {"link": NEXT}),
+                         second or respond(200, fixture_json("mastodon/tag_page2.json"))]})
+
+
+def test_status_mapping():
+    local, remote = fixture_json("mastodon/tag_page1.json")
+    rec = status_record(local, COLLECTED, "case-b")
+    assert rec.id == "https://example.social/users/reader_one/statuses/113000000000000003" and rec.kind == "post"
+    assert rec.text == "Thoughts on #AIActors & consent"
+    assert (rec.author_id, rec.author_name) == ("https://example.social/@reader_one", "reader_one@example.social")
+    assert rec.url.startswith(rec.author_id)  # so the public view's pseudonym masks the user name in the link
+    assert (rec.likes, rec.shares, rec.comments, rec.lang) == (2, 1, 0, "en")
+    assert rec.published_at == datetime(2025, 9, 30, 12, 0, tzinfo=UTC)
+    reply = status_record(remote, COLLECTED)
+    assert reply.kind == "comment" and reply.author_name == "reader_two@other.example"
+    assert reply.text == "Reply here\nsecond line"
+    warned = status_record(fixture_json("mastodon/tag_page2.json")[0], COLLECTED)
+    assert warned.text == "[CW: AI news] Spoiler post" and warned.lang is None
+
+
+def test_reblog_maps_the_original_and_bad_statuses_are_typed_errors():
+    original = fixture_json("mastodon/tag_page1.json")[0]
+    wrapper = {"id": "1", "uri": "https://example.social/boost/1", "reblog": original, "content": ""}
+    assert status_record(wrapper, COLLECTED).id == original["uri"]
+    with pytest.raises(ParseError, match="uri"):
+        status_record({**original, "uri": None}, COLLECTED)
+    with pytest.raises(ParseError, match="created_at"):
+        status_record({**original, "created_at": 12}, COLLECTED)
+
+
+def test_link_header_paging_and_cursor():
+    script = _script()
+    pages = list(make(MastodonCollector, script, instance="example.social").fetch(Query("case-b", ("#AIActors",))))
+    assert [len(p.items) for p in pages] == [2, 1]
+    assert pages[0].cursor == {"term": 0, "max_id": "113000000000000002"} and pages[1].cursor is None
+    params = script.params(TAG)
+    assert params[0] == {"limit": "40"} and params[1] == {"limit": "40", "max_id": "113000000000000002"}
+    assert script.requests[0].url.host == "example.social" and "authorization" not in script.requests[0].headers
+
+
+def test_window_sets_max_id_and_stops_at_since(monkeypatch):
+    monkeypatch.setenv("ACTORWATCH_MASTODON_TOKEN", "fictional-token-0001")
+    monkeypatch.setenv("ACTORWATCH_MASTODON_INSTANCE", "https://example.social/")
+    script = _script()
+    until = datetime(2025, 10, 1, tzinfo=UTC)
+    query = Query("case-b", ("AIActors",), since=datetime(2025, 9, 30, 11, 30, tzinfo=UTC), until=until)
+    pages = list(make(MastodonCollector, script).fetch(query))
+    assert script.params(TAG)[0]["max_id"] == snowflake_at(until) == str(int(until.timestamp() * 1000) << 16)
+    assert len(pages) == 1 and len(pages[0].items) == 1 and pages[0].cursor is None  # older than since: stop
+    assert script.requests[0].headers["authorization"] == "Bearer fictional-token-0001"
+
+
+def test_next_max_id_without_link():
+    assert next_max_id(respond(200, [])) is None
+
+
+def test_anonymous_access_refused_stops_with_how_to_fix(tmp_path):
+    script = _script(first=respond(401, fixture_json("mastodon/error_401.json")))
+    summary = run_collection(make(MastodonCollector, script, instance="example.social"), Query("case-b", ("AIActors",)),
+                             Store(tmp_path))
+    assert summary.stopped and "ACTORWATCH_MASTODON_TOKEN" in summary.stopped
+
+
+def test_rate_limit_is_retried_then_collected(tmp_path):
+    script = _script(first=respond(429, {"error": "Too many requests"}, {"x-ratelimit-remaining": "0"}),
+                     second=respond(200, fixture_json("mastodon/tag_page2.json")))
+    summary = run_collection(make(MastodonCollector, script, instance="example.social"), Query("case-b", ("AIActors",)),
+                             Store(tmp_path))
+    assert summary.ingest.records_new == 1 and len(script.requests) == 2
+
+
+def test_accounts_that_opted_out_of_indexing_are_skipped():
+    statuses = fixture_json("mastodon/tag_page1.json")
+    statuses[1]["account"]["noindex"] = True
+    pages = list(make(MastodonCollector, _script(first=respond(200, statuses)), instance="example.social")
+                 .fetch(Query("case-b", ("AIActors",))))
+    assert [s["account"]["acct"] for s in pages[0].items] == ["reader_one"]

@@ -1,0 +1,86 @@
+"""RSS/Atom and Google News feeds: mapping on fixtures, feed URLs, windows and errors (no network)."""
+
+from __future__ import annotations
+
+import urllib.parse
+from datetime import UTC, datetime
+
+import pytest
+
+from collectors.base import ParseError, Query, run_collection
+from collectors.sources.rss import RssCollector, feed_items, feed_record, google_news_url
+from collectors.store import Store
+from tests.other_sources_support import COLLECTED, Script, fixture_text, make, respond
+
+GOOGLE = "/rss/search"
+
+
+def _records(name: str, url: str = ""):
+    return [feed_record(item, COLLECTED, "case-b") for item in feed_items(fixture_text(name), url)]
+
+
+def test_google_news_keeps_the_outlet_and_drops_its_title_suffix():
+    first, cluster, old = _records("rss/google_news.xml", "https://news.google.com/rss/search?q=x")
+    assert first.title == "Streaming platform's AI artist library draws criticism"
+    assert first.author_name == "Example Daily" and first.kind == "article" and first.lang == "en"
+    assert first.url.startswith("https://news.google.com/rss/articles/")  # a redirect, not the publisher's URL
+    assert first.id == "CBMiFmh0dHBzOi8vZXhhbXBsZS5jb20vYdIBAA"
+    assert first.published_at == datetime(2026, 4, 21, 8, 30, tzinfo=UTC)
+    assert first.text == "" and cluster.text == ""  # descriptions only repeat headlines/outlets
+    assert cluster.author_name == "Sample Times" and old.published_at.month == 2
+
+
+def test_saved_google_feed_is_recognised_from_its_channel_link():
+    assert _records("rss/google_news.xml")[0].text == ""
+
+
+def test_atom_uses_updated_when_published_is_missing():
+    union, update = _records("rss/atom.xml")
+    assert union.published_at == datetime(2026, 4, 22, 9, 30, tzinfo=UTC)  # +01:00 -> UTC
+    assert union.text == "A fictional summary about AI performers & consent."
+    assert union.author_name == "Example Culture Desk" and union.url == "https://culture.example.com/2026/04/22/union-ai"
+    assert update.published_at == datetime(2026, 4, 23, 8, 0, tzinfo=UTC)
+
+
+def test_rss_with_offset_dates_and_an_undated_item():
+    items = feed_items(fixture_text("rss/rss_generic.xml"))
+    record = feed_record(items[0], COLLECTED)
+    assert record.published_at == datetime(2026, 4, 21, 8, 0, tzinfo=UTC) and record.lang == "zh"
+    assert record.text == "虚构的新闻摘要\n第二行"
+    with pytest.raises(ParseError, match="published"):
+        feed_record(items[1], COLLECTED)
+
+
+def test_html_is_not_a_feed():
+    with pytest.raises(ParseError, match="not an RSS/Atom feed"):
+        feed_items(fixture_text("rss/not_a_feed.html"))
+
+
+def test_google_news_url_by_language_and_window():
+    en = urllib.parse.parse_qs(urllib.parse.urlsplit(google_news_url("Tilly Norwood", datetime(2025, 9, 27),
+                                                                     datetime(2025, 10, 6))).query)
+    assert en["q"] == ["Tilly Norwood after:2025-09-27 before:2025-10-06"] and en["ceid"] == ["US:en"]
+    zh = urllib.parse.parse_qs(urllib.parse.urlsplit(google_news_url("爱奇艺 AI艺人库")).query)
+    assert zh["hl"] == ["zh-CN"] and zh["q"] == ["爱奇艺 AI艺人库"]
+
+
+def test_fetch_each_term_once_and_filter_the_window(tmp_path):
+    script = Script({GOOGLE: [respond(200, fixture_text("rss/google_news.xml"), content_type="application/rss+xml")],
+                     "/feed.xml": [respond(200, fixture_text("rss/atom.xml"), content_type="application/atom+xml")]})
+    query = Query("case-a", ("AI artist library", "https://culture.example.com/feed.xml"),
+                  since=datetime(2026, 4, 17, tzinfo=UTC), until=datetime(2026, 4, 27, tzinfo=UTC))
+    pages = list(make(RssCollector, script).fetch(query))
+    assert [len(p.items) for p in pages] == [2, 2]  # the February item is outside the window
+    assert pages[0].cursor == {"term": 1} and pages[1].cursor is None
+    assert script.requests[1].url.host == "culture.example.com"
+    summary = run_collection(make(RssCollector, script), query, Store(tmp_path), resume=False)
+    assert summary.ingest.records_new == 4
+
+
+def test_refusal_stops_and_html_is_an_error(tmp_path):
+    forbidden = Script({GOOGLE: [respond(403, fixture_text("rss/not_a_feed.html"), content_type="text/html")]})
+    summary = run_collection(make(RssCollector, forbidden), Query("case-a", ("x",)), Store(tmp_path))
+    assert summary.stopped and "HTTP 403" in summary.stopped
+    html = Script({GOOGLE: [respond(200, fixture_text("rss/not_a_feed.html"), content_type="text/html")]})
+    summary = run_collection(make(RssCollector, html), Query("case-a", ("y",)), Store(tmp_path))
+    assert summary.errors and "not an RSS/Atom feed" in summary.errors[0]

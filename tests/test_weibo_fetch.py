@@ -1,0 +1,259 @@
+"""Weibo fetch through httpx.MockTransport: paging, windows, cursors, long text, refusals and retries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from collectors.base import Query, SourceBlocked, run_collection
+from collectors.http import RetryPolicy, make_client
+from collectors.sources.weibo import WeiboAjaxComments, WeiboCn, WeiboComments, WeiboHotSearch, WeiboSearch
+from collectors.store import Store
+
+FIX = Path(__file__).parent / "fixtures" / "weibo"
+NO_SLEEP = {"sleep": lambda _s: None}
+SINCE, UNTIL = datetime(2026, 4, 20, tzinfo=UTC), datetime(2026, 4, 21, tzinfo=UTC)
+
+
+def fixture(name: str) -> bytes:
+    return (FIX / name).read_bytes()
+
+
+def client_for(handler: Callable[[httpx.Request], httpx.Response]) -> httpx.Client:
+    return make_client(transport=httpx.MockTransport(handler))
+
+
+def json_response(name: str, status: int = 200) -> httpx.Response:
+    return httpx.Response(status, content=fixture(name), headers={"content-type": "application/json"})
+
+
+def collect(collector, query: Query, store: Store | None = None, resume: bool = True):
+    return run_collection(collector, query, store or Store(), resume=resume)
+
+
+def test_search_pages_until_empty_and_expands_long_text():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path.startswith("/detail/"):
+            return httpx.Response(200, content=fixture("detail_5284000000000004.html"))
+        page = request.url.params["page"]
+        return json_response({"1": "search_page1.json", "2": "search_page2.json"}.get(page, "search_empty.json"))
+
+    collector = WeiboSearch(client_for(handler), cookie="SUB=test", **NO_SLEEP)
+    summary = collect(collector, Query("case-a", ("AI艺人库",), SINCE, UNTIL))
+    # page 1: 5 posts (+ the original of the repost, which is also on the page) and page 2: 8 posts
+    assert summary.stopped is None and summary.ingest.records_new == 5 + 8 and summary.ingest.rejected == 0
+    assert summary.ingest.records_duplicate == 1
+    search = [r for r in seen if r.url.path == "/api/container/getIndex"]
+    assert [r.url.params["page"] for r in search] == ["1", "2", "3"]
+    container = search[0].url.params["containerid"]
+    assert container == "100103type=61&q=AI艺人库&timescope=custom:2026-04-20-8:2026-04-21-8"
+    assert all(r.headers["cookie"] == "SUB=test" and "actorwatch" in r.headers["user-agent"] for r in seen)
+    with Store().connect() as con:
+        text = con.execute("SELECT text FROM records WHERE id = '5284000000000004'").fetchone()[0]
+    assert "收益分配" in text  # the full text from the detail page, not the truncated one
+
+
+def test_windows_split_when_a_window_hits_the_page_cap():
+    pages: list[tuple[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        scope = request.url.params["containerid"].split("timescope=")[1]
+        pages.append((scope, request.url.params["page"]))
+        if scope.endswith("2026-04-21-8") and scope.startswith("custom:2026-04-20-8") and len(pages) <= 2:
+            return json_response("search_page2.json")  # the whole day is "full": 2 pages at cap 2
+        return json_response("search_empty.json")
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    collector.page_cap = 2
+    collect(collector, Query("case-a", ("x",), SINCE, UNTIL))
+    scopes = [s for s, _ in pages]
+    assert scopes[:2] == ["custom:2026-04-20-8:2026-04-21-8"] * 2
+    assert scopes[2:] == ["custom:2026-04-20-8:2026-04-20-20", "custom:2026-04-20-20:2026-04-21-8"]
+
+
+def test_cursor_saved_per_page_and_resume_continues_after_a_block():
+    calls: list[str] = []
+    blocked = {"on": True}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = request.url.params["page"]
+        calls.append(page)
+        if page == "2" and blocked["on"]:
+            return httpx.Response(432, content=fixture("blocked_432.html"))
+        return json_response({"1": "search_page1.json", "2": "search_page2.json"}.get(page, "search_empty.json"))
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    collector.fetch_long_text = False
+    query = Query("case-a", ("AI艺人库",), SINCE, UNTIL)
+    first = collect(collector, query)
+    assert first.stopped and "HTTP 432" in first.stopped and "--resume" in first.stopped
+    assert first.ingest.records_new == 5 and calls == ["1", "2"]
+    blocked["on"] = False
+    second = collect(collector, query)
+    assert second.stopped is None and second.resumed_from == {"todo": [["AI艺人库", SINCE.isoformat(), UNTIL.isoformat()]], "page": 2}
+    assert calls == ["1", "2", "2", "3"] and second.ingest.records_new == 8
+    third = collect(collector, query)  # a finished query starts over and adds nothing new
+    assert third.ingest.records_new == 0 and third.ingest.rejected == 0
+
+
+@pytest.mark.parametrize("make_response, expected", [
+    (lambda r: httpx.Response(432, content=fixture("blocked_432.html")), "HTTP 432"),
+    (lambda r: httpx.Response(418, content=fixture("blocked_418.html")), "HTTP 418"),
+    (lambda r: json_response("captcha.json"), "captcha"),
+    (lambda r: json_response("login_required.json"), "log in"),
+    (lambda r: httpx.Response(200, content=b""), "empty page"),
+    (lambda r: httpx.Response(302, headers={"location": "https://passport.weibo.cn/signin/login?r=x"}), "login page"),
+])
+def test_refusals_stop_with_a_resume_hint(make_response, expected):
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "passport.weibo.cn":
+            return httpx.Response(200, content=b"<html>login</html>")
+        return make_response(request)
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    with pytest.raises(SourceBlocked, match=expected) as info:
+        next(iter(collector.fetch(Query("case-a", ("x",), SINCE, UNTIL))))
+    assert "--resume" in info.value.how_to_resume
+
+
+def test_captcha_hint_names_the_captcha_url():
+    collector = WeiboSearch(client_for(lambda r: json_response("captcha.json")), cookie="c", **NO_SLEEP)
+    with pytest.raises(SourceBlocked) as info:
+        next(iter(collector.fetch(Query("case-a", ("x",)))))
+    assert "https://m.weibo.cn/captcha?scene=limit" in info.value.how_to_resume
+
+
+def test_truncated_json_and_5xx_are_retried_then_succeed():
+    replies = [httpx.Response(200, content=fixture("search_truncated.json")), httpx.Response(503),
+               httpx.Response(429, headers={"retry-after": "0"}), json_response("search_page1.json")]
+    waits: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return replies.pop(0) if replies else json_response("search_empty.json")
+
+    collector = WeiboSearch(client_for(handler), cookie="c", sleep=waits.append)
+    collector.fetch_long_text = False
+    page = next(iter(collector.fetch(Query("case-a", ("x",), SINCE, UNTIL))))
+    assert len(page.items) == 6 and not replies
+    assert len(waits) >= 3  # backoff sleeps between the retries (plus rate-limit waits)
+
+
+def test_persistent_failure_becomes_source_blocked():
+    collector = WeiboSearch(client_for(lambda r: httpx.Response(500)), cookie="c", sleep=lambda s: None,
+                            policy=RetryPolicy(attempts=3, sleep=lambda s: None))
+    with pytest.raises(SourceBlocked, match="after 3 attempts"):
+        next(iter(collector.fetch(Query("case-a", ("x",)))))
+
+
+def test_rate_limit_waits_between_requests():
+    waits: list[float] = []
+    collector = WeiboSearch(client_for(lambda r: json_response("search_empty.json")), cookie="c", sleep=waits.append)
+    list(collector.fetch(Query("case-a", ("a", "b", "c"))))
+    assert WeiboSearch.min_interval >= 5 and len(waits) == 2 and all(w > 5 for w in waits)
+
+
+def test_base_url_override(monkeypatch):
+    monkeypatch.setenv("ACTORWATCH_WEIBO_BASE_URL", "http://127.0.0.1:9")
+    hosts: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        hosts.append(f"{request.url.host}:{request.url.port}")
+        return json_response("search_empty.json")
+
+    list(WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP).fetch(Query("case-a", ("x",))))
+    assert hosts == ["127.0.0.1:9"]
+
+
+def test_comments_follow_max_id_then_next_post_and_fall_back_on_403():
+    seen: list[tuple[str, dict]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        seen.append((request.url.path, params))
+        if request.url.path == "/comments/hotflow":
+            if params["id"] == "5284000000000002":
+                return httpx.Response(403, content=b"forbidden")
+            return json_response("hotflow_page2.json" if params.get("max_id") else "hotflow_page1.json")
+        return json_response("comments_show.json")
+
+    collector = WeiboComments(client_for(handler), cookie="c", **NO_SLEEP)
+    summary = collect(collector, Query("case-a", ("5284000000000001", "QzfdS0002")))
+    assert summary.stopped is None and summary.ingest.records_new == 5
+    assert [(p, q.get("max_id")) for p, q in seen] == [
+        ("/comments/hotflow", None), ("/comments/hotflow", "139282732792325"), ("/comments/hotflow", None),
+        ("/api/comments/show", None)]
+    with Store().connect() as con:
+        parents = dict(con.execute("SELECT id, parent_id FROM records").fetchall())
+    assert parents["5284100000000011"] == "5284100000000001" and parents["5284100000000021"] == "5284000000000002"
+
+
+def test_ajax_build_comments_cursor():
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        seen.append(params)
+        if "max_id" not in params:
+            body = json.loads(fixture("build_comments.json"))
+            body["max_id"] = 4_567_890
+            return httpx.Response(200, json=body)
+        return httpx.Response(200, json={"ok": 1, "data": [], "rootComment": [], "max_id": 0, "trendsText": "已加载全部评论"})
+
+    collector = WeiboAjaxComments(client_for(handler), cookie="c", **NO_SLEEP)
+    summary = collect(collector, Query("case-a", ("5284000000000001",)))
+    assert summary.ingest.records_new == 1 and summary.pages == 2 and summary.stopped is None
+    assert seen[0]["is_reload"] == "1" and seen[0]["count"] == "20" and seen[1]["max_id"] == "4567890"
+
+
+def test_hot_search_snapshot_tagged_by_tracker_rules_and_trend_records():
+    collector = WeiboHotSearch(client_for(lambda r: json_response("hot_search_20260420T0930Z.json")), **NO_SLEEP)
+    summary = collect(collector, Query("iqiyi-nadou", ()))
+    assert summary.ingest.trends_new == 5 and summary.stopped is None
+    with Store().connect() as con:
+        rows = con.execute("SELECT topic, rank, heat, list_heat, trackers FROM trend_observations ORDER BY rank").fetchall()
+    assert rows[0][:3] == ("AI艺人库引发争议", 1, 1_234_567) and rows[0][3] == sum(r[2] for r in rows)
+    assert "iqiyi-nadou" in rows[0][4] and rows[2][4] == []  # 新剧定档 matches no tracker
+    assert "trend records of matched topics: " in collector.after_collection(Store())
+    with Store().connect() as con:
+        trend_records = con.execute("SELECT text, trackers FROM records WHERE kind = 'trend' ORDER BY text").fetchall()
+    assert trend_records and all(r[1] for r in trend_records) and "新剧定档" not in [r[0] for r in trend_records]
+
+
+def test_weibo_cn_pages_and_login_page():
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/1000000001/profile":
+            return httpx.Response(200, content=fixture("weibo_cn_timeline.html"))
+        if request.url.path.startswith("/comment/"):
+            return httpx.Response(200, content=fixture("weibo_cn_comments.html"))
+        return httpx.Response(404)
+
+    collector = WeiboCn(client_for(handler), cookie="c", **NO_SLEEP)
+    summary = collect(collector, Query("case-a", ("user:1000000001", "comments:QzfdS006t")))
+    assert summary.pages == 3 and summary.ingest.records_new == 2 + 2  # page 2 repeats page 1's posts
+    login = WeiboCn(client_for(lambda r: httpx.Response(200, content=fixture("weibo_cn_login.html"))), cookie="c", **NO_SLEEP)
+    assert "login page" in (collect(login, Query("case-a", ("user:1000000001",)), resume=False).stopped or "")
+
+
+def test_raw_is_archived_before_parsing_even_when_items_are_rejected():
+    bad = json.loads(fixture("search_page1.json"))
+    bad["data"]["cards"][1]["mblog"]["created_at"] = "sometime"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.params["page"] == "1":
+            return httpx.Response(200, json=bad)
+        return json_response("search_empty.json")
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    collector.fetch_long_text = False
+    summary = collect(collector, Query("case-a", ("x",), SINCE, UNTIL))
+    assert summary.ingest.rejected == 1 and "created_at" in str(summary.ingest.issues[0])
+    raw = list(Store().iter_raw("weibo"))
+    assert len(raw) == 2 and "sometime" in raw[0]["body"] and raw[0]["page"] == 1
