@@ -1,8 +1,10 @@
-"""Build the embedded demo store: synthetic records for every tracker, scored by the default model."""
+"""Build the embedded demo store: synthetic records for every tracker, scored by the default model, plus the
+real Weibo hot-search excerpt shipped in data/hot_search/ (synthetic=false)."""
 
 from __future__ import annotations
 
 from collectors.demo import DEMO_RECORDS, DEMO_SEED, generate
+from collectors.hot_search import ingest_excerpt
 from collectors.store import RECORDS, Store
 from collectors.trackers import load_trackers
 
@@ -27,6 +29,7 @@ def build_demo_store(store: Store | None = None, records: int | None = None, see
         parts.append(f"wrote {result.rows:,} synthetic demo records in {result.files} files")
     else:
         parts.append("demo records already present (use --force to rebuild)")
+    parts.append(ingest_excerpt(store))  # real data (synthetic=false) beside the synthetic corpus
     if enrich:
         parts.append(enrich_store(store, progress=True).line())
     return f"{store.root}: " + "; ".join(parts)

@@ -12,13 +12,13 @@ MENTION_PLACEHOLDER = "@user"
 REPOST_SEPARATOR = " // "
 
 # Weibo renders emoticons as <img alt="[doge]" ...>; keep the code before tags are stripped.
-_IMG_ALT = re.compile(r"""<img\b[^>]*?\balt\s*=\s*["']?(\[[^\]"'<>]{1,12}\])["']?[^>]*>""", re.I)
-_BREAK = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>", re.I)
-_DROP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
-_TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>|<!--.*?-->", re.S)
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'\u3000-\u303f\uff00-\uffef\u4e00-\u9fff]+", re.I)
+_IMG_ALT = re.compile(r"""<img\b[^>]*?\balt\s*=\s*["']?(\[[^\]"'<>]{1,12}\])["']?[^>]*>""", re.IGNORECASE)
+_BREAK = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>", re.IGNORECASE)
+_DROP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>|<!--.*?-->", re.DOTALL)
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'\u3000-\u303f\uff00-\uffef\u4e00-\u9fff]+", re.IGNORECASE)
 _URL_CARD = re.compile(r"(?:网页链接|O网页链接|L[^\s]{0,20}的微博视频)")
-_EMOTICON = re.compile(r"\[([^\[\]\s\d][^\[\]\s]{0,9})\]")
+_EMOTICON = re.compile(r"\[([^\W\d_]\w{0,9})\]")  # [哈哈], [doge], [笑cry]: a letter first, word characters
 _HASHTAG = re.compile(r"#([^#\n]{1,60}?)#")
 _REPOST = re.compile(r"//\s*@([^\s:：@/]{1,30})\s*[:：]?")
 _MENTION = re.compile(r"@([\w\u4e00-\u9fff\-·]{1,30})")

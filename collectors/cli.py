@@ -22,7 +22,7 @@ from collectors.store import Store
 from collectors.trackers import get_tracker
 
 
-def progress_bar(total: int | None, description: str):  # noqa: ANN201 - rich type is an implementation detail
+def progress_bar(total: int | None, description: str):
     """A rich progress bar on stderr (hidden when stderr is not a terminal)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -144,6 +144,6 @@ def store_recover() -> None:
     click.echo("\n".join(done) if done else "nothing to recover")
 
 
-from collectors.collect_cli import commands as _collect_commands  # noqa: E402
+from collectors.collect_cli import commands as _collect_commands
 
 commands: list[click.Command] = [import_cmd, store, *_hot_search_commands, *_collect_commands]

@@ -122,7 +122,7 @@ def generate(trackers: Sequence[Tracker], records: int = DEMO_RECORDS, seed: int
     shares = [0.6, 0.4] if len(trackers) == 2 else [1 / len(trackers)] * len(trackers)
     tables = []
     for n, (tracker, share) in enumerate(zip(trackers, shares, strict=True)):
-        count = int(round(records * share)) if n < len(trackers) - 1 else records - sum(t.num_rows for t in tables)
+        count = round(records * share) if n < len(trackers) - 1 else records - sum(t.num_rows for t in tables)
         tables.append(_generate_one(tracker, count, rng, collected))
     return pa.concat_tables(tables)
 

@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-
 USER_AGENT = "actorwatch/0.1 (+research tool for public-sentiment tracking; contact: see project README)"
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
@@ -103,5 +102,12 @@ def polite_request(client: httpx.Client, method: str, url: str, *, limiter: Rate
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-__all__ = ["RETRY_STATUS", "RateLimiter", "RetryPolicy", "TransientHTTPError", "USER_AGENT", "make_client",
-           "polite_request"]
+__all__ = [
+    "RETRY_STATUS",
+    "USER_AGENT",
+    "RateLimiter",
+    "RetryPolicy",
+    "TransientHTTPError",
+    "make_client",
+    "polite_request",
+]

@@ -10,7 +10,15 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import pyarrow as pa
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 Kind = Literal["post", "comment", "repost", "article", "trend"]
 KINDS: tuple[str, ...] = ("post", "comment", "repost", "article", "trend")

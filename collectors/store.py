@@ -311,4 +311,4 @@ def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:
     return Store(data_dir)
 
 
-__all__ = ["BUILTIN_DATASETS", "DatasetSpec", "RECORDS", "TRENDS", "Store", "StoreError", "WriteResult", "open_store"]
+__all__ = ["BUILTIN_DATASETS", "RECORDS", "TRENDS", "DatasetSpec", "Store", "StoreError", "WriteResult", "open_store"]

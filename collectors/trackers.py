@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
 
 from collectors.paths import bundled_dir
+from collectors.tomlfile import load_toml, validation_problems
 
 EntityType = Literal[
     "platform", "company", "executive", "studio", "performer", "union", "industry_body",
@@ -177,12 +177,7 @@ def load_trackers(path: str | Path | None = None) -> list[Tracker]:
 @lru_cache(maxsize=4)
 def _load_cached(path_str: str, _mtime: int) -> tuple[Tracker, ...]:
     path = Path(path_str)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TrackerFileError(f"{path}: trackers file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise TrackerFileError(f"{path}: not valid TOML: {exc}") from None
+    raw = load_toml(path, "trackers file", TrackerFileError)
     if raw.get("schema_version") != 1:
         raise TrackerFileError(f"{path}: schema_version must be 1")
     items = raw.get("tracker")
@@ -194,10 +189,7 @@ def _load_cached(path_str: str, _mtime: int) -> tuple[Tracker, ...]:
         try:
             trackers.append(Tracker.model_validate(item))
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'tracker'}: {e['msg']}" for e in exc.errors()[:5]
-            )
-            raise TrackerFileError(f"{path}: tracker {label}: {problems}") from None
+            raise TrackerFileError(f"{path}: tracker {label}: {validation_problems(exc, 'tracker')}") from None
     ids = [t.id for t in trackers]
     if len(set(ids)) != len(ids):
         raise TrackerFileError(f"{path}: duplicate tracker id")

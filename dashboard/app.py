@@ -4,21 +4,39 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analysis.filters import Filters
+from analysis.links import DEFAULT_PAGE
 from dashboard import data, state
 from dashboard.banner import synthetic_banner
+from dashboard.embed import focused_chart
 
 st.set_page_config(page_title="actorwatch", page_icon="🎭", layout="wide")
 
 PAGES = [
-    st.Page("app_pages/overview.py", title="Overview", icon="📈", url_path="overview", default=True),
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/monitoring:", url_path=DEFAULT_PAGE, default=True),
+    st.Page("app_pages/timeline.py", title="Timeline & events", icon=":material/event:", url_path="timeline"),
+    st.Page("app_pages/voices.py", title="Voices", icon=":material/campaign:", url_path="voices"),
+    st.Page("app_pages/hot_search.py", title="Hot search", icon=":material/local_fire_department:", url_path="hot-search"),
+    st.Page("app_pages/topics.py", title="Topics & frames", icon=":material/sell:", url_path="topics"),
+    st.Page("app_pages/compare.py", title="Compare cases", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("app_pages/industry.py", title="Industry impact", icon=":material/factory:", url_path="industry"),
+    st.Page("app_pages/explore.py", title="Explore records", icon=":material/search:", url_path="explore"),
+    st.Page("app_pages/methods.py", title="Methods", icon=":material/science:", url_path="methods"),
 ]
 
-navigation = st.navigation(PAGES)
+embedded_chart = focused_chart()  # ?chart=NAME: an embed showing one chart, without navigation or sidebar
+navigation = st.navigation(PAGES, position="hidden" if embedded_chart else "sidebar")
 sig = data.signature()
 facet_values = data.facets(sig)
-filters = state.sidebar(data.trackers(), facet_values["sources"], facet_values["langs"])
+if embedded_chart:
+    filters = state.filters_from_params(data.trackers(), facet_values["sources"], facet_values["langs"])
+else:
+    filters = state.sidebar(data.trackers(), facet_values["sources"], facet_values["langs"])
 st.session_state["filters"] = filters
 st.session_state["store_signature"] = sig
-synthetic_banner(sig, filters)
-st.sidebar.caption("actorwatch — open tracking of sentiment and industry impact around AI actors.")
+also = [Filters.for_tracker(t, sources=filters.sources, langs=filters.langs)
+        for t in data.trackers() if t.id in state.also_trackers()]
+synthetic_banner(sig, filters, also)
+if not embedded_chart:
+    st.sidebar.caption("actorwatch — open tracking of sentiment and industry impact around AI actors.")
 navigation.run()

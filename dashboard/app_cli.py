@@ -36,4 +36,86 @@ def dashboard_cmd(port: int, host: str, headless: bool) -> None:
     raise SystemExit(subprocess.call(cmd))
 
 
-commands: list[click.Command] = [demo, dashboard_cmd]
+FORMATS = ("html", "png", "csv", "alt", "json")
+
+
+@click.command("chart")
+@click.argument("name", required=False)
+@click.option("--list", "list_", is_flag=True, help="List every chart (name, page, what it shows) and exit.")
+@click.option("--tracker", help="Tracker id (see data/trackers.toml).")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC); default: the tracker's window.")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC, inclusive).")
+@click.option("--source", "sources", multiple=True, help="Only these sources (repeatable).")
+@click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable).")
+@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
+              help="A chart option as in its deep link, e.g. with=tilly-norwood, freq=W, window=5.")
+@click.option("--format", "formats", default="html,png,csv", show_default=True,
+              help=f"Comma-separated: {', '.join(FORMATS)} (alt = alt text, json = provenance sidecar).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+@click.option("--plotlyjs", type=click.Choice(["cdn", "inline"]), default="cdn", show_default=True,
+              help="HTML: load plotly.js from the CDN with an SRI hash (small file) or inline it (~5 MB, offline).")
+@click.option("--base-url", help="Public URL of the dashboard for deep links (default $ACTORWATCH_PUBLIC_URL or localhost).")
+def chart_cmd(name: str | None, list_: bool, tracker: str | None, start, end, sources: tuple[str, ...],
+              langs: tuple[str, ...], options: tuple[str, ...], formats: str, out_dir: Path, plotlyjs: str,
+              base_url: str | None) -> None:
+    """Write a dashboard chart as standalone HTML, PNG, CSV (+ alt text, provenance) — same as its Embed panel."""
+    from dashboard import chart_registry
+
+    if list_ or not name:
+        for chart in chart_registry.REGISTRY.values():
+            missing = chart_registry.missing_modules(chart)
+            note = f"  [unavailable: needs {', '.join(missing)}]" if missing else ""
+            click.echo(f"{chart.name:<22} {chart.page:<10} {chart.description}{note}")
+        if not list_:
+            raise click.UsageError("name a chart (see the list above)")
+        return
+    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad:
+        raise click.BadParameter(f"unknown format(s) {bad}; use {', '.join(FORMATS)}", param_hint="--format")
+    if name not in chart_registry.REGISTRY:
+        raise click.ClickException(f"unknown chart {name!r}: run `actorwatch chart --list`")
+    if not tracker:
+        raise click.UsageError("--tracker is required")
+    package = _build_package(name, tracker, start, end, sources, langs, options)
+    from dashboard.embed import PngUnavailable, write_package
+
+    try:
+        for path in write_package(package, out_dir, wanted, inline=plotlyjs == "inline", base_url=base_url):
+            click.echo(str(path))
+    except PngUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"snapshot {package.snapshot_id} · alt: {package.alt[:160]}", err=True)
+
+
+def _build_package(name: str, tracker_id: str, start, end, sources: tuple[str, ...], langs: tuple[str, ...],
+                   options: tuple[str, ...]):
+    from analysis.filters import Filters
+    from collectors.store import Store
+    from collectors.trackers import TrackerFileError, get_tracker, public_names
+    from dashboard import chart_registry
+    from dashboard.model_info import model_summary
+
+    try:
+        tracker = get_tracker(tracker_id)
+    except TrackerFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    default = Filters.for_tracker(tracker)
+    f = Filters(tracker=tracker.id, start=start.date() if start else default.start, end=end.date() if end else default.end,
+                sources=tuple(sources), langs=tuple(langs))
+    pairs = {}
+    for item in options:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--option")
+        pairs[key] = value
+    with Store().connect(public_names=public_names()) as con:
+        model = model_summary(con)
+        view = chart_registry.View(f, model["version"]).with_options(**pairs)
+        try:
+            return chart_registry.build(name, con, view, model)
+        except chart_registry.AnalysisPending as exc:
+            raise click.ClickException(f"chart {name}: {exc}") from None
+
+
+commands: list[click.Command] = [demo, dashboard_cmd, chart_cmd]

@@ -38,7 +38,9 @@ _add_layer_commands()
 def main() -> None:
     """Entry point: known errors become one clear line and exit status 1 (ACTORWATCH_DEBUG=1 for a traceback)."""
     try:
-        cli.main(standalone_mode=False)
+        # standalone_mode=False returns ctx.exit()'s code instead of raising it
+        code = cli.main(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)

@@ -7,9 +7,11 @@ from datetime import date, timedelta
 import streamlit as st
 
 from analysis.filters import Filters
+from analysis.links import filter_params
 from collectors.trackers import Tracker
 
-_KEYS = ("tracker", "from", "to", "source", "lang")
+_KEYS = ("tracker", "from", "to", "source", "lang", "with")
+_LISTS = ("source", "lang", "with")
 
 
 def _parse_date(value: str | None, default: date) -> date:
@@ -17,6 +19,11 @@ def _parse_date(value: str | None, default: date) -> date:
         return date.fromisoformat(value) if value else default
     except ValueError:
         return default
+
+
+def split_values(values: list[str]) -> list[str]:
+    """Repeated (`?with=a&with=b`) or comma-joined (`?with=a,b`) values, in order, without duplicates."""
+    return list(dict.fromkeys(v for raw in values for v in raw.split(",") if v))
 
 
 def sidebar(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Filters:
@@ -42,23 +49,39 @@ def sidebar(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Fi
     if "langs" not in st.session_state:
         st.session_state["langs"] = [lang for lang in qp.get_all("lang") if lang in langs]
     chosen_langs = st.sidebar.multiselect("Languages (none = all)", langs, key="langs")
+    if "also" not in st.session_state:
+        st.session_state["also"] = [i for i in split_values(qp.get_all("with")) if i in ids and i != tracker_id]
+    else:
+        st.session_state["also"] = [i for i in st.session_state["also"] if i != tracker_id]
+    also = st.sidebar.multiselect("Compare with (side by side)", [i for i in ids if i != tracker_id], key="also",
+                                  format_func=lambda i: by_id[i].label,
+                                  help="Other trackers shown next to this one on Overview and Compare cases.")
     filters = Filters(tracker=tracker_id, start=start, end=end, sources=tuple(chosen_sources), langs=tuple(chosen_langs))
-    write_query_params(filters)
+    st.session_state["also_trackers"] = tuple(i for i in also if i != tracker_id)
+    write_query_params(filters, st.session_state["also_trackers"])
     return filters
 
 
-def write_query_params(f: Filters) -> None:
-    wanted: dict[str, str | list[str]] = {"tracker": f.tracker}
-    if f.start:
-        wanted["from"] = f.start.isoformat()
-    if f.end:
-        wanted["to"] = f.end.isoformat()
-    if f.sources:
-        wanted["source"] = list(f.sources)
-    if f.langs:
-        wanted["lang"] = list(f.langs)
-    current = {k: (st.query_params.get_all(k) if k in ("source", "lang") else st.query_params.get(k)) for k in _KEYS}
-    normal = {k: wanted.get(k, [] if k in ("source", "lang") else None) for k in _KEYS}
+def filters_from_params(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Filters:
+    """The view a URL describes, without widgets (single-chart embeds have no sidebar); unknown values dropped."""
+    qp = st.query_params
+    by_id = {t.id: t for t in trackers}
+    tracker = by_id.get(qp.get("tracker", ""), trackers[0])
+    default = Filters.for_tracker(tracker)
+    also = tuple(i for i in split_values(qp.get_all("with")) if i in by_id and i != tracker.id)
+    st.session_state["also_trackers"] = also
+    return Filters(tracker=tracker.id, start=_parse_date(qp.get("from"), default.start),
+                   end=_parse_date(qp.get("to"), default.end),
+                   sources=tuple(s for s in qp.get_all("source") if s in sources),
+                   langs=tuple(lang for lang in qp.get_all("lang") if lang in langs))
+
+
+def write_query_params(f: Filters, also: tuple[str, ...] = ()) -> None:
+    wanted: dict[str, str | list[str]] = dict(filter_params(f))
+    if also:
+        wanted["with"] = list(also)
+    current = {k: (st.query_params.get_all(k) if k in _LISTS else st.query_params.get(k)) for k in _KEYS}
+    normal = {k: wanted.get(k, [] if k in _LISTS else None) for k in _KEYS}
     if current != normal:
         for key in _KEYS:
             if key in st.query_params and key not in wanted:
@@ -70,3 +93,8 @@ def write_query_params(f: Filters) -> None:
 def current_filters() -> Filters:
     """The filters the entry file put in session state for this run."""
     return st.session_state["filters"]
+
+
+def also_trackers() -> tuple[str, ...]:
+    """Trackers chosen in "Compare with" (shown side by side)."""
+    return st.session_state.get("also_trackers", ())

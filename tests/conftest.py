@@ -24,6 +24,7 @@ def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     path = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("ACTORWATCH_DATA", str(path))
     monkeypatch.setenv("ACTORWATCH_PSEUDONYM_KEY", "test-key-not-secret")
+    monkeypatch.delenv("ACTORWATCH_PUBLIC_URL", raising=False)  # deep links use the local default in tests
     return path
 
 

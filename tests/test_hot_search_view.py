@@ -231,3 +231,23 @@ def test_a_store_written_before_list_heat_existed_still_reads(data_dir):
     assert obs["topic"].tolist() == ["爱奇艺疯了"] and obs["list_heat"].isna().all()
     assert hot_search.daily_share(obs).empty  # share unknown without the list's total, never a made-up number
     assert len(hot_search.topic_spans(obs)) == 1
+
+
+def test_hot_search_charts_are_registered_and_written_by_the_chart_command(default_store, tmp_path):
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["chart", "--list"])
+    assert listed.exit_code == 0
+    assert all(f"hot-search-{name}" in listed.output for name in ("timeline", "hourly", "share"))
+    out = runner.invoke(cli, ["chart", "hot-search-timeline", "--tracker", "iqiyi-nadou", "--format", "html,csv",
+                              "--out", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    table = pd.read_csv(next(tmp_path.glob("*.csv")), encoding="utf-8-sig").set_index("topic")
+    assert table.loc[WILLINGNESS, "first_seen_beijing_utc8"] == "2026-04-20 20:57:44"  # the page's CSV, Beijing time
+    assert table.loc[WILLINGNESS, "first_seen_utc"] == "2026-04-20T12:57:44Z" and table.loc[WILLINGNESS, "peak_heat"] == 871978
+    page = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
+    assert "arandomguyhere/weibo-daily-hot-search" in page  # credited to the archive, not "actorwatch store"
+    assert "/hot-search?tracker=iqiyi-nadou" in page and "UTC+8" in page

@@ -1,8 +1,17 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from pydantic import ValidationError
 
-from collectors.models import RECORD_FIELDS, RECORD_SCHEMA, InvalidRecord, Record, parse_record, records_to_table, table_to_records
+from collectors.models import (
+    RECORD_FIELDS,
+    RECORD_SCHEMA,
+    InvalidRecord,
+    Record,
+    parse_record,
+    records_to_table,
+    table_to_records,
+)
 
 GOOD = {"source": "weibo", "id": "1", "kind": "post", "text": "你好", "published_at": "2026-04-20T10:00:00+08:00",
         "collected_at": "2026-04-21T00:00:00Z"}
@@ -48,5 +57,5 @@ def test_arrow_round_trip_keeps_every_field():
 
 def test_records_are_immutable():
     record = Record.model_validate(GOOD)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         record.text = "changed"  # type: ignore[misc]

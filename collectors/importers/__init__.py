@@ -57,13 +57,15 @@ def register(importer: Importer) -> Importer:
 
 def _load_builtins() -> None:
     # Imported here so each format module registers itself once, in detection order.
-    from collectors.importers import weibo_hot_archive  # noqa: F401
-    from collectors.importers import weibo  # noqa: F401  (specific formats before the generic native ones)
-    from collectors.importers import saved_responses  # noqa: F401  (Bilibili/GDELT/RSS/Bluesky/Mastodon bodies)
-    from collectors.importers import mediacrawler_bilibili  # noqa: F401
-    from collectors.importers import fourcat  # noqa: F401
-    from collectors.importers import market_csv  # noqa: F401
-    from collectors.importers import native  # noqa: F401
+    from collectors.importers import (
+        fourcat,  # noqa: F401
+        market_csv,  # noqa: F401
+        mediacrawler_bilibili,  # noqa: F401
+        native,  # noqa: F401
+        saved_responses,  # noqa: F401  (Bilibili/GDELT/RSS/Bluesky/Mastodon bodies)
+        weibo,  # noqa: F401  (specific formats before the generic native ones)
+        weibo_hot_archive,  # noqa: F401
+    )
 
 
 def formats() -> dict[str, Importer]:

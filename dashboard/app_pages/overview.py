@@ -1,41 +1,68 @@
-"""Overview: KPIs, daily volume by source, daily sentiment with the tracker's dated events."""
+"""Overview: KPIs, daily volume by source with events and labelled peaks, sentiment shares with 95% intervals.
+
+With "Compare with" trackers chosen in the sidebar, each tracker gets its own column (its own default window).
+Page param: freq=W shows sentiment per ISO week instead of per day.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
+from analysis.filters import Filters
 from collectors.trackers import get_tracker
-from dashboard import charts, data
-from dashboard.state import current_filters
+from dashboard import data, render
+from dashboard.embed import show_page_extras
+from dashboard.state import also_trackers
 
-f = current_filters()
-sig = st.session_state["store_signature"]
-tracker = get_tracker(f.tracker)
-model = data.model_info()
+PERIODS = {"D": "day", "W": "week"}
 
-st.title(f"{tracker.name_en} · {tracker.name_zh}")
-if tracker.description:
-    st.caption(tracker.description)
 
-k = data.kpis(sig, f, model["version"])
-c1, c2, c3 = st.columns(3)
-c1.metric("Records", f"{k['records']:,}")
-c2.metric("Authors", f"{k['authors']:,}")
-if k["share_negative"] is None:
-    c3.metric("Share negative", "–", help="No scored records: run `actorwatch enrich`.")
-else:
-    lo, hi = k["share_negative_ci"]
-    c3.metric("Share negative", f"{k['share_negative']:.0%}", help=f"95% CI {lo:.1%}–{hi:.1%} over {k['scored']:,} "
-              f"scored records; model {model['label']}")
+def kpi_row(view: render.View, model: dict) -> None:
+    k = data.kpis(render.signature(), view.filters, model["version"])
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Records", f"{k['records']:,}")
+    c2.metric("Authors", f"{k['authors']:,}")
+    if k["share_negative"] is None:
+        c3.metric("Share negative", "–", help="No scored records: run `actorwatch enrich`.")
+    else:
+        lo, hi = k["share_negative_ci"]
+        c3.metric("Share negative", f"{k['share_negative']:.0%}", help=f"95% CI {lo:.1%}–{hi:.1%} over "
+                  f"{k['scored']:,} scored records; model {model['label']}")
+        c3.caption(f"95% CI {lo:.0%}–{hi:.0%} · {k['scored']:,} scored")
 
-volume = data.daily_volume(sig, f)
-fig = charts.volume_chart(volume, tracker.events, f"Daily records by source — {tracker.name_en}", f.start, f.end)
-st.plotly_chart(fig, key="overview-volume", alt=charts.volume_alt(volume, tracker.name_en), width="stretch")
 
-sentiment = data.daily_sentiment(sig, f, model["version"])
-title = f"Daily sentiment — {tracker.name_en} · model: {model['label']}"
-fig = charts.sentiment_chart(sentiment, tracker.events, title, f.start, f.end)
-st.plotly_chart(fig, key="overview-sentiment", alt=charts.sentiment_alt(sentiment, tracker.name_en, model["label"]),
-                width="stretch")
-st.caption(f"Sentiment by **{model['label']}**. {model['accuracy_note']} Dotted lines are the tracker's dated, "
-           "sourced events.")
+def charts_of(view: render.View, freq: str) -> list[tuple[str, render.View]]:
+    """The (chart, view) pairs one tracker column shows."""
+    return [("overview-volume", view), ("overview-sentiment", view.with_options(freq=freq if freq == "W" else ""))]
+
+
+def tracker_block(view: render.View, freq: str, key: str, model: dict) -> None:
+    tracker = view.tracker
+    if show_page_extras():
+        st.subheader(f"{tracker.name_en} · {tracker.name_zh}")
+        if tracker.description:
+            st.caption(tracker.description)
+        kpi_row(view, model)
+    for name, chart_view in charts_of(view, freq):
+        render.chart(name, chart_view, key=f"{key}-{name}")
+
+
+base = render.base_view()
+views = [base, *(replace(base, filters=Filters.for_tracker(get_tracker(other), sources=base.filters.sources,
+                                                         langs=base.filters.langs)) for other in also_trackers())]
+freq = render.param("freq", "D", list(PERIODS))
+if show_page_extras():
+    st.title("Overview")
+    freq = st.segmented_control("Sentiment per", list(PERIODS), default=freq, format_func=PERIODS.get,
+                                key="overview-freq", help="Weeks give steadier shares when days hold few records.") or "D"
+    render.set_params(freq="" if freq == "D" else freq)
+render.prefetch([pair for view in views for pair in charts_of(view, freq)])
+columns = st.columns(len(views)) if len(views) > 1 else [st.container()]
+for column, view in zip(columns, views, strict=True):
+    with column:
+        tracker_block(view, freq, "main" if view is base else view.filters.tracker, render.model())
+if show_page_extras():
+    st.caption("Dotted lines are the tracker's dated, sourced events (see Timeline & events); yellow labels mark "
+               "automatically detected peaks with their top terms. Shaded bands are 95% Wilson intervals.")

@@ -1,0 +1,61 @@
+"""What the alerter remembers between runs (data_dir/state/alerts.json): cooldowns, sent keys, retries."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from collectors.paths import data_dir
+
+HISTORY_LIMIT = 500
+KEY_RETENTION = timedelta(days=180)
+
+
+def state_path() -> Path:
+    return data_dir() / "state" / "alerts.json"
+
+
+@dataclass
+class AlertState:
+    last_fired: dict[str, str] = field(default_factory=dict)  # rule id -> ISO time
+    fired: dict[str, str] = field(default_factory=dict)  # alert key -> ISO time (never alert twice on one thing)
+    history: list[dict[str, Any]] = field(default_factory=list)  # recent alerts, newest last
+    pending: list[dict[str, Any]] = field(default_factory=list)  # {"alert": …, "channels": […], "error": …}
+
+    def in_cooldown(self, rule_id: str, hours: float, now: datetime) -> bool:
+        last = self.last_fired.get(rule_id)
+        return last is not None and now - datetime.fromisoformat(last) < timedelta(hours=hours)
+
+    def mark_fired(self, rule_id: str, key: str, alert: dict[str, Any], now: datetime) -> None:
+        self.last_fired[rule_id] = now.isoformat()
+        self.fired[key] = now.isoformat()
+        self.history = [*self.history, alert][-HISTORY_LIMIT:]
+
+    def prune(self, now: datetime) -> None:
+        self.fired = {k: v for k, v in self.fired.items() if now - datetime.fromisoformat(v) < KEY_RETENTION}
+
+
+def load_state(path: Path | None = None) -> AlertState:
+    path = path or state_path()
+    if not path.exists():
+        return AlertState()
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: alert state is unreadable ({exc}); move it aside to start afresh") from None
+    return AlertState(**{k: body.get(k, v) for k, v in vars(AlertState()).items()})
+
+
+def save_state(state: AlertState, path: Path | None = None) -> Path:
+    """Write atomically (a killed run leaves the previous state intact)."""
+    path = path or state_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:6]}.tmp")
+    tmp.write_text(json.dumps(vars(state), ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,231 @@
+"""Numbers of the hot-search view: a tracker's trending topics, their spans and heat, its share of the list,
+and the cross-check of curated events/statements/claims against what trended.
+
+Everything is computed from the `trend_observations` view. Times in returned frames are UTC (tz-aware); the
+`*_bj` columns are the same instants as naive Beijing wall-clock times (UTC+8) for charts, whose axes say so.
+A "day" is a Beijing day: the list's own day.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import duckdb
+import pandas as pd
+
+from collectors.hot_search import BEIJING
+from collectors.trackers import Tracker
+
+TZ_LABEL = "Beijing time, UTC+8"
+_OBS_COLUMNS = ["topic", "topic_en", "url", "observed_at", "heat", "peak_heat", "status", "first_seen", "snapshot",
+                "list_heat", "synthetic"]
+INTRADAY_MIN_SNAPSHOTS = 3  # a day with at least this many snapshots has hour-by-hour data
+
+
+def to_beijing(series: pd.Series) -> pd.Series:
+    """UTC instants as naive Beijing wall-clock times (for chart axes labelled UTC+8)."""
+    return pd.to_datetime(series, utc=True).dt.tz_convert(BEIJING).dt.tz_localize(None)
+
+
+def has_trends(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'trend_observations'")
+                .fetchone()[0])
+
+
+def tracker_observations(con: duckdb.DuckDBPyConnection, tracker_id: str, start: date | None = None,
+                         end: date | None = None) -> pd.DataFrame:
+    """Observations of the tracker's topics on Beijing days start..end (inclusive), oldest first."""
+    if not has_trends(con):
+        return pd.DataFrame(columns=[*_OBS_COLUMNS, "day", "observed_bj"])
+    clauses, params = ["list_contains(trackers, ?)"], [tracker_id]
+    day_sql = "CAST(timezone('Asia/Shanghai', observed_at) AS DATE)"
+    if start:
+        clauses.append(f"{day_sql} >= ?")
+        params.append(start)
+    if end:
+        clauses.append(f"{day_sql} <= ?")
+        params.append(end)
+    present = {row[0] for row in con.execute("DESCRIBE trend_observations").fetchall()}
+    # Stores written before a column existed (e.g. list_heat) read it as unknown rather than failing.
+    select = ", ".join(c if c in present else f"NULL AS {c}" for c in _OBS_COLUMNS)
+    df = con.execute(f"SELECT {select} FROM trend_observations WHERE {' AND '.join(clauses)} "
+                     "ORDER BY observed_at, topic", params).df()
+    for col in ("observed_at", "first_seen"):
+        df[col] = pd.to_datetime(df[col], utc=True)
+    df["observed_bj"] = to_beijing(df["observed_at"])
+    df["day"] = df["observed_bj"].dt.date
+    df["heat_peak"] = df["peak_heat"].fillna(df["heat"])
+    return df
+
+
+def topic_spans(obs: pd.DataFrame) -> pd.DataFrame:
+    """One row per topic: first seen, when it was gone, peak heat and when that peak was first recorded.
+
+    `gone_at` is the first snapshot that marks the topic gone after its last sighting on the list (it left
+    between the previous snapshot and this one, `marked_gone=True`); a topic never marked gone (still listed,
+    or pushed out of the archive's 100-topic day list) ends at its last sighting. `peak_at` is the first
+    snapshot whose current heat equals the peak, else the first that reports the peak.
+    """
+    cols = ["topic", "topic_en", "url", "first_seen", "gone_at", "marked_gone", "peak_heat", "peak_at",
+            "snapshots", "synthetic"]
+    if obs.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for topic, part in obs.groupby("topic", sort=False):
+        part = part.sort_values("observed_at")
+        listed = part[part["status"] != "gone"]
+        after = part[part["observed_at"] > listed["observed_at"].max()] if not listed.empty else part
+        gone = after[after["status"] == "gone"]
+        peak = int(part["heat_peak"].max())
+        at_peak = part[part["heat"] == peak]
+        if at_peak.empty:
+            at_peak = part[part["heat_peak"] == peak]
+        rows.append({
+            "topic": topic, "topic_en": next((t for t in part["topic_en"] if isinstance(t, str) and t), None),
+            "url": part["url"].iloc[0], "first_seen": part["first_seen"].fillna(part["observed_at"]).min(),
+            "gone_at": gone["observed_at"].min() if not gone.empty else part["observed_at"].max(),
+            "marked_gone": not gone.empty, "peak_heat": peak, "peak_at": at_peak["observed_at"].min(),
+            "snapshots": int(part["snapshot"].nunique()), "synthetic": bool(part["synthetic"].all()),
+        })
+    spans = pd.DataFrame(rows, columns=cols).sort_values(["first_seen", "topic"], ignore_index=True)
+    for col in ("first_seen", "gone_at", "peak_at"):
+        spans[f"{col}_bj"] = to_beijing(spans[col])
+    return spans
+
+
+def hourly_heat(obs: pd.DataFrame) -> pd.DataFrame:
+    """Heat of each topic at every snapshot while it is listed, on the Beijing days with hour-by-hour snapshots.
+
+    Rows marked `gone` are left out: the archive keeps a gone topic's last heat, which is not a reading.
+    """
+    cols = ["day", "topic", "observed_at", "observed_bj", "heat", "status", "snapshot"]
+    if obs.empty:
+        return pd.DataFrame(columns=cols)
+    per_day = obs.groupby("day")["snapshot"].nunique()
+    days = set(per_day[per_day >= INTRADAY_MIN_SNAPSHOTS].index)
+    out = obs[obs["day"].isin(days) & (obs["status"] != "gone")][cols]
+    return out.sort_values(["topic", "observed_at"], ignore_index=True)
+
+
+def daily_share(obs: pd.DataFrame) -> pd.DataFrame:
+    """Per Beijing day: the tracker's topics' heat as a share of the whole list's heat.
+
+    Numerator: the sum over the tracker's topics seen that day of each one's highest (peak) heat that day.
+    Denominator: the largest `list_heat` among the day's snapshots (the sum of every listed topic's peak so
+    far). The archive's day list accumulates the day's topics but keeps at most 100, so topics can drop off it;
+    the largest list is the closest to the day's whole list. Days with no tracker topic are absent (share 0, or
+    no snapshot that day).
+    """
+    cols = ["day", "topics", "snapshots", "tracker_heat", "list_heat", "share"]
+    known = obs.dropna(subset=["list_heat"]) if not obs.empty else obs
+    if known.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for day, part in known.groupby("day", sort=True):
+        tracker_heat = int(part.groupby("topic")["heat_peak"].max().sum())
+        list_heat = int(part["list_heat"].max())
+        rows.append({"day": day, "topics": int(part["topic"].nunique()), "snapshots": int(part["snapshot"].nunique()),
+                     "tracker_heat": tracker_heat, "list_heat": list_heat,
+                     "share": tracker_heat / list_heat if list_heat else None})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def tracker_items(tracker: Tracker, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """The tracker's curated events and statements (dated by day only) for the shared time axis."""
+    rows = [{"item_type": "event", "item_id": e.id, "date": e.date, "title": e.title_en, "kind": e.kind,
+             "source_name": e.source_name, "source_url": str(e.source_url)} for e in tracker.events]
+    rows += [{"item_type": "statement", "item_id": s.id, "date": s.date, "title": f"{s.who}: {s.summary}",
+              "kind": s.stance, "source_name": s.source_name, "source_url": str(s.source_url)} for s in tracker.statements]
+    df = pd.DataFrame(rows, columns=["item_type", "item_id", "date", "title", "kind", "source_name", "source_url"])
+    if start:
+        df = df[df["date"] >= start]
+    if end:
+        df = df[df["date"] <= end]
+    return df.sort_values(["date", "item_type", "item_id"], ignore_index=True)
+
+
+# ---------------------------------------------------------------- cross-check
+_SPECIFIC_TYPES = {"executive", "studio", "performer", "union", "industry_body", "regulator", "company", "ai_performer"}
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+CROSSCHECK_COLUMNS = ["item_type", "item_id", "date", "title", "topic", "first_seen", "peak_heat", "peak_at", "score",
+                      "url"]
+MIN_SHARED_KEYWORDS = 2
+DAYS_AROUND = 1  # a topic first seen up to a day before or after the item's date
+
+
+def _bigrams(text: str) -> set[str]:
+    return {run[i:i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)}
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.rstrip("0").rstrip(".") if "." in n else n for n in _NUMBER.findall(text)}
+
+
+def _items_for_crosscheck(tracker: Tracker) -> list[dict[str, object]]:
+    """Each curated item: date, title, the text whose entity names count (`mentions`), the text whose
+    keywords count (`keywords`, Chinese where we have it) and its own entity."""
+    items: list[dict[str, object]] = [
+        {"item_type": "event", "item_id": e.id, "date": e.date, "title": e.title_en, "entity": None,
+         "mentions": f"{e.title_zh} {e.title_en}", "keywords": f"{e.title_zh} {e.title_en}"} for e in tracker.events]
+    for s in tracker.statements:
+        names = tracker.entity(s.entity).all_names()
+        # A statement has no Chinese text: borrow the Chinese titles of same-day events from the same source
+        # that name the statement's entity (e.g. the company's clarification and the event reporting it).
+        # Only for keywords: a borrowed title names other people, who did not make this statement.
+        borrowed = [e.title_zh for e in tracker.events if e.date == s.date and e.source_url == s.source_url
+                    and any(n.lower() in f"{e.title_zh} {e.title_en}".lower() for n in names)]
+        items.append({"item_type": "statement", "item_id": s.id, "date": s.date, "title": f"{s.who}: {s.summary}",
+                      "entity": s.entity, "mentions": "", "keywords": " ".join([s.summary, *borrowed])})
+    items += [{"item_type": "claim", "item_id": c.id, "date": c.date, "title": c.claim, "entity": c.made_by,
+               "mentions": c.claim, "keywords": f"{c.claim} {c.note}"} for c in tracker.claims]
+    return items
+
+
+def crosscheck_score(tracker: Tracker, item: dict[str, object], topic: str) -> int:
+    """How strongly a topic title matches a curated item: its specific entities, else shared keywords.
+
+    Specific entities are people, studios, executives, unions, regulators and companies — not the platform or
+    product, which every topic of the tracker names — that made the item or are named in it. If the item has
+    any, the topic must name one (score 10) or scores 0. Otherwise the score is the number of Chinese character
+    pairs shared with the item's text (the platform's own name left out) plus the numbers they share.
+    """
+    mentions = str(item["mentions"]).lower()
+    specific = [e for e in tracker.entities if e.type in _SPECIFIC_TYPES
+                and (e.id == item["entity"] or any(len(n) >= 2 and n.lower() in mentions for n in e.all_names()))]
+    if specific:
+        return 10 if any(len(n) >= 2 and n.lower() in topic.lower() for e in specific for n in e.all_names()) else 0
+    text = str(item["keywords"])
+    stop = {b for e in tracker.entities if e.type == "platform" for n in e.all_names() for b in _bigrams(n)}
+    return len((_bigrams(text) & _bigrams(topic)) - stop) + len(_numbers(text) & _numbers(topic))
+
+
+def trend_crosscheck(con: duckdb.DuckDBPyConnection, tracker: Tracker) -> pd.DataFrame:
+    """Curated events, statements and claims with the trending topics that match them (best match first).
+
+    Columns: item_type, item_id, date, title, topic, first_seen, peak_heat, peak_at (UTC), score, url. A topic
+    matches when it is one of the tracker's topics, was first seen (Beijing day) within a day of the item's
+    date, and scores at least MIN_SHARED_KEYWORDS (see `crosscheck_score`).
+    """
+    spans = topic_spans(tracker_observations(con, tracker.id))
+    rows = []
+    if not spans.empty:
+        spans["first_day"] = to_beijing(spans["first_seen"]).dt.date
+        for item in _items_for_crosscheck(tracker):
+            day = item["date"]
+            near = spans[(spans["first_day"] >= day - timedelta(days=DAYS_AROUND))  # type: ignore[operator]
+                         & (spans["first_day"] <= day + timedelta(days=DAYS_AROUND))]  # type: ignore[operator]
+            for span in near.itertuples(index=False):
+                score = crosscheck_score(tracker, item, span.topic)
+                if score >= MIN_SHARED_KEYWORDS:
+                    rows.append({"item_type": item["item_type"], "item_id": item["item_id"], "date": day,
+                                 "title": item["title"], "topic": span.topic, "first_seen": span.first_seen,
+                                 "peak_heat": span.peak_heat, "peak_at": span.peak_at, "score": score, "url": span.url})
+    df = pd.DataFrame(rows, columns=CROSSCHECK_COLUMNS)
+    order = {"event": 0, "statement": 1, "claim": 2}
+    if df.empty:
+        return df
+    df["_order"] = df["item_type"].map(order)
+    df = df.sort_values(["_order", "date", "item_id", "score", "peak_heat"], ascending=[True, True, True, False, False])
+    return df.drop(columns="_order").reset_index(drop=True)

@@ -1,0 +1,82 @@
+"""Named baselines: stock SnowNLP (Chinese) and VADER (English), both mapped to three classes the same way.
+
+Both give one polarity score s in [0, 1] (SnowNLP's P(positive); VADER's compound c rescaled as
+s = (c + 1) / 2). It is spread over three classes as a binomial with two draws:
+P(neg) = (1 - s)², P(neu) = 2·s·(1 - s), P(pos) = s². Rows sum to 1; positive beats negative iff
+s > 0.5 (the original binary decision); neutral is the most probable class for 1/3 < s < 2/3
+(for VADER, |compound| < 1/3, wider than VADER's own ±0.05 because news prose is rarely flat).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+
+import numpy as np
+
+from analysis.text import clean_text
+
+
+def polarity_to_three(s: np.ndarray) -> np.ndarray:
+    """The binomial mapping above: polarity in [0, 1] → [neg, neu, pos]."""
+    s = np.clip(np.asarray(s, dtype=np.float64), 0.0, 1.0)
+    return np.column_stack([(1 - s) ** 2, 2 * s * (1 - s), s ** 2])
+
+
+def _package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class _PolarityScorer:
+    """A scorer from one polarity per text (see the module docstring); empty texts get s = 0.5."""
+
+    name = ""
+    package = ""
+    labels = ("negative", "neutral", "positive")
+
+    def __init__(self) -> None:
+        self.version = f"{self.name}-{_package_version(self.package)}-binomial3"
+
+    def polarity(self, plain: str) -> float:
+        raise NotImplementedError
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        scores = []
+        for text in texts:
+            cleaned = clean_text(text)
+            # the display text: both tools expect plain sentences, not [表情] codes or placeholders
+            scores.append(0.5 if cleaned.is_empty or not cleaned.display else self.polarity(cleaned.display))
+        return polarity_to_three(np.array(scores)) if scores else np.zeros((0, 3))
+
+
+class SnowNLPScorer(_PolarityScorer):
+    """Stock SnowNLP sentiment (trained on product reviews); the baseline the default must beat."""
+
+    name = "snownlp"
+    package = "snownlp"
+
+    def polarity(self, plain: str) -> float:
+        from snownlp import SnowNLP
+
+        return float(SnowNLP(plain).sentiments)
+
+
+@lru_cache(maxsize=1)
+def _vader():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+class VaderScorer(_PolarityScorer):
+    """VADER (rule-based English social-media sentiment) for English rows: s = (compound + 1) / 2."""
+
+    name = "vader"
+    package = "vadersentiment"
+
+    def polarity(self, plain: str) -> float:
+        return (_vader().polarity_scores(plain)["compound"] + 1) / 2

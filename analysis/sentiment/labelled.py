@@ -1,0 +1,68 @@
+"""Reading labelled CSVs (`text,label`; 0 = negative, 1 = positive, 2 = neutral) with clear errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+VALID_LABELS = {"0": 0, "1": 1, "2": 2}
+
+
+class LabelledFileError(ValueError):
+    """The file cannot be read as a labelled CSV; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    path: Path
+    texts: list[str]
+    labels: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.texts)
+
+    @property
+    def classes(self) -> int:
+        """3 when any row is neutral, else 2 (a positive/negative-only file)."""
+        return 3 if (self.labels == 2).any() else 2
+
+
+def read_labelled_csv(path: str | Path) -> LabelledSet:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise LabelledFileError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise LabelledFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LabelledFileError(f"{path}: not valid UTF-8 (line {line}, byte {exc.start}); "
+                                "re-save the file as UTF-8") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    fields = reader.fieldnames or []
+    missing = [c for c in ("text", "label") if c not in fields]
+    if missing:
+        raise LabelledFileError(f"{path}: missing column(s) {', '.join(missing)}; need a header with text,label "
+                                f"(found: {', '.join(fields) or 'no header'})")
+    texts, labels = [], []
+    try:
+        for row in reader:
+            label = (row.get("label") or "").strip()
+            if label not in VALID_LABELS:
+                raise LabelledFileError(f"{path}: line {reader.line_num}: label {label!r} is not 0, 1 or 2 "
+                                        "(0 = negative, 1 = positive, 2 = neutral)")
+            texts.append(row.get("text") or "")
+            labels.append(VALID_LABELS[label])
+    except csv.Error as exc:
+        raise LabelledFileError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
+    if not texts:
+        raise LabelledFileError(f"{path}: no labelled rows")
+    return LabelledSet(path, texts, np.array(labels, dtype=int))

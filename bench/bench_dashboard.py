@@ -1,0 +1,139 @@
+"""Dashboard speed and memory at 10k vs 1M records (Streamlit AppTest, one child process per store size).
+
+Targets (issue 5): the Overview renders with 1M records in ≤ 3× its 10k time; a filter change on warm
+caches takes ≤ 0.5 s; the dashboard process stays ≤ 1.5 GB.
+
+Stores are built with the real command, `actorwatch --data-dir DIR demo --records N --no-enrich`, then
+given stand-in sentiment scores (tests/dashboard_store.oracle_scores: each synthetic text's sentiment
+phrase decides its label) so the sentiment charts have data; scoring 1M texts with the real model is the
+NLP layer's benchmark, not this one. Built stores are kept under --work (default /tmp/actorwatch-bench).
+
+Figures per size, each measured in the same run:
+  load      first run of a new server process: materialise the store snapshot + render the Overview
+  open      a new session opening the default Overview another visitor already opened (data cached)
+  render    a new session opening the Overview, store loaded, data caches cold (what a reader waits for)
+  filter    change the Sources filter in that session (new queries; snapshot and model cached)
+  revisit   switch back to a filter already seen (everything cached)
+  rss       peak resident memory of the process (MB)
+
+Usage: .venv/bin/python bench/bench_dashboard.py [--sizes 10000,1000000] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+APP = str(REPO / "dashboard" / "app.py")
+
+
+def build(data_dir: Path, records: int) -> None:
+    """The demo store via the CLI, then stand-in scores (skipped when the store is already built)."""
+    marker = data_dir / ".bench-built"
+    if marker.exists():
+        return
+    env = {**os.environ, "ACTORWATCH_DATA": str(data_dir)}
+    subprocess.run([str(REPO / ".venv" / "bin" / "actorwatch"), "--data-dir", str(data_dir), "demo", "--records",
+                    str(records), "--no-enrich", "--force"], check=True, env=env, cwd=REPO)
+    sys.path.insert(0, str(REPO))
+    os.environ["ACTORWATCH_DATA"] = str(data_dir)
+    from analysis.scores import SCORES, SCORES_SPEC
+    from collectors.store import Store
+    from tests.dashboard_store import oracle_scores
+
+    store = Store(data_dir)
+    with store.connect() as con:
+        table = con.execute("SELECT source, id, text FROM records").to_arrow_table()
+    for start in range(0, table.num_rows, 200_000):
+        store.add_table(SCORES, oracle_scores(table.slice(start, 200_000)), SCORES_SPEC)
+    marker.write_text(str(records))
+
+
+def child(data_dir: Path, repeats: int) -> None:
+    """Measure one store in this (fresh) process; prints one JSON line (medians over `repeats`)."""
+    os.environ["ACTORWATCH_DATA"] = str(data_dir)
+    from streamlit.testing.v1 import AppTest
+
+    def timed_run(at: AppTest) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        at.run()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        if at.exception:
+            raise RuntimeError(at.exception[0].value)
+        return wall, cpu
+
+    first = AppTest.from_file(APP, default_timeout=600)
+    load = timed_run(first)
+    runs: dict[str, list[tuple[float, float]]] = {"open": [], "render": [], "filter": [], "revisit": []}
+    charts = 0
+    for i in range(repeats):
+        runs["open"].append(timed_run(AppTest.from_file(APP, default_timeout=600)))  # default view, data cached
+        session = AppTest.from_file(APP, default_timeout=600)
+        session.query_params["from"] = f"2026-04-{11 + i:02d}"  # a view no earlier run computed: data caches cold
+        runs["render"].append(timed_run(session))
+        session.sidebar.multiselect(key="sources").set_value([("weibo", "bilibili", "rss")[i % 3]])
+        runs["filter"].append(timed_run(session))
+        session.sidebar.multiselect(key="sources").set_value([])
+        runs["revisit"].append(timed_run(session))
+        charts = len(session.get("plotly_chart"))
+    out = {"load": load[0], "load_cpu": load[1], "charts": charts,
+           "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    for key, values in runs.items():
+        out[key] = statistics.median(v[0] for v in values)
+        out[f"{key}_cpu"] = statistics.median(v[1] for v in values)
+    print(json.dumps(out))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/actorwatch-bench"))
+    parser.add_argument("--repeats", type=int, default=3, help="fresh views measured per size (median reported)")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.repeats)
+        return
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall times suffer when it is high; "
+          "CPU seconds are the steadier figure)", flush=True)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = {}
+    for size in sizes:
+        data_dir = args.work / f"store-{size}"
+        t0 = time.perf_counter()
+        build(data_dir, size)
+        print(f"store {size:,} records ready in {time.perf_counter() - t0:.1f} s ({data_dir})", flush=True)
+        out = subprocess.run([sys.executable, __file__, "--child", str(data_dir), "--repeats", str(args.repeats)],
+                             capture_output=True, text=True, check=False,
+                             cwd=REPO, env={**os.environ, "ACTORWATCH_DATA": str(data_dir)})
+        if out.returncode:
+            raise SystemExit(f"child for {size} failed:\n{out.stderr[-3000:]}")
+        results[size] = json.loads(out.stdout.strip().splitlines()[-1])
+        r = results[size]
+        print(f"{size:>9,} records (wall s / CPU s): load {r['load']:.2f}/{r['load_cpu']:.2f} · open "
+              f"{r['open']:.2f}/{r['open_cpu']:.2f} · render "
+              f"{r['render']:.2f}/{r['render_cpu']:.2f} · filter change {r['filter']:.2f}/{r['filter_cpu']:.2f} · "
+              f"revisit {r['revisit']:.3f}/{r['revisit_cpu']:.3f} · peak RSS {r['rss_mb']:.0f} MB · "
+              f"{r['charts']} charts", flush=True)
+    if len(sizes) >= 2:
+        small, big = results[sizes[0]], results[sizes[-1]]
+        print(f"ratio render {sizes[-1]:,}/{sizes[0]:,}: {big['render'] / small['render']:.2f}× wall, "
+              f"{big['render_cpu'] / small['render_cpu']:.2f}× CPU (target ≤ 3×)")
+        print(f"ratio open   {sizes[-1]:,}/{sizes[0]:,}: {big['open'] / small['open']:.2f}× wall")
+        print(f"ratio load   {sizes[-1]:,}/{sizes[0]:,}: {big['load'] / small['load']:.2f}× (first run incl. "
+              "materialising the store snapshot; no target)")
+        print(f"filter change at {sizes[-1]:,}: {big['filter']:.2f} s wall, {big['filter_cpu']:.2f} s CPU "
+              f"(target ≤ 0.5 s); revisiting a filter {big['revisit']:.3f} s · "
+              f"peak RSS {big['rss_mb']:.0f} MB (target ≤ 1536 MB)")
+
+
+if __name__ == "__main__":
+    main()

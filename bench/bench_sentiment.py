@@ -1,0 +1,70 @@
+"""Sentiment benchmark: posts/s of the default scorer on one core, beside bare jieba.lcut and the baselines.
+
+Texts: ../shared/data/sentiment_dev.csv when present, else the synthetic demo corpus (says which).
+Usage: python bench/bench_sentiment.py [N_POSTS]   (prints one table; exit 1 if the default is < 10,000 posts/s)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+TARGET = 10_000
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+
+
+def _texts() -> tuple[list[str], str]:
+    from collectors.paths import shared_data_dir
+
+    shared = shared_data_dir()
+    if shared and (shared / "sentiment_dev.csv").exists():
+        from analysis.sentiment.labelled import read_labelled_csv
+
+        base = read_labelled_csv(shared / "sentiment_dev.csv").texts
+        source = "shared sentiment_dev.csv (real Weibo posts)"
+    else:
+        from collectors.demo import generate
+        from collectors.trackers import load_trackers
+
+        base = [t for t in generate(load_trackers(), records=5_000).column("text").to_pylist() if t]
+        source = "synthetic demo corpus"
+    return [base[i % len(base)] for i in range(N)], source
+
+
+def _rate(fn: Callable[[Sequence[str]], object], texts: list[str], repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(texts)
+        best = min(best, time.perf_counter() - start)
+    return len(texts) / best
+
+
+def main() -> int:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    from analysis.segment import lcut
+    from analysis.sentiment import get_scorer
+
+    texts, source = _texts()
+    default = get_scorer()
+    default.predict_proba(texts[:100])  # load and warm up
+    lcut(texts[0])
+    rows = [
+        (f"default {default.name} {default.version}", _rate(default.predict_proba, texts)),
+        ("bare jieba.lcut (analysis.segment.lcut)", _rate(lambda ts: [lcut(t) for t in ts], texts, repeats=1)),
+        ("vader (English path)", _rate(get_scorer("vader").predict_proba, texts[:2_000], repeats=1)),
+        ("snownlp baseline", _rate(get_scorer("snownlp").predict_proba, texts[:300], repeats=1)),
+    ]
+    print(f"sentiment throughput, one core, {len(texts):,} posts from {source}")
+    for name, rate in rows:
+        print(f"  {name:<55} {rate:>10,.0f} posts/s")
+    ok = rows[0][1] >= TARGET
+    print(f"target ≥ {TARGET:,} posts/s for the default: {'met' if ok else 'NOT met'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Hot search: a tracker's Weibo trending topics over time, their heat, and its share of the whole list."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis.hot_search import TZ_LABEL
+from dashboard import charts_hot, render
+from dashboard.chart_defs_hot import source_line
+from dashboard.embed import show_page_extras
+from dashboard.hot_search_widgets import hot_search_frames, render_crosscheck
+
+view = render.base_view()
+f = view.filters
+tracker = view.tracker
+frames = hot_search_frames(render.signature(), tracker.id, f.start, f.end)
+spans, hourly, obs = frames["spans"], frames["hourly"], frames["observations"]
+
+if show_page_extras():
+    st.title(f"Hot search · {tracker.name_en}")
+    st.markdown(f"Weibo's hot-search (热搜) list is the platform's own measure of what is trending. These are the "
+                f"topics that match **{tracker.name_en}** by its keyword rules (reviewed by hand), with their heat "
+                f"as the list reported it. All times are **{TZ_LABEL}**, the list's own clock; the dates in the "
+                "sidebar are taken as Beijing days here.")
+    if not spans.empty:
+        real = "real data" if not spans["synthetic"].any() else "includes synthetic data"
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Matching topics", f"{len(spans)}", help=real)
+        c2.metric("Observations", f"{len(obs):,}", help="sightings of these topics across list snapshots")
+        top = spans.loc[spans["peak_heat"].idxmax()]
+        c3.metric("Hottest topic peak", charts_hot.heat_label(top["peak_heat"]),
+                  help="the topic is first in the table below, sorted by peak")  # topic text is untrusted: not markdown
+
+if spans.empty:
+    st.info(f"No Weibo hot-search topic matching {tracker.name_en} in the selected dates. Import an archive with "
+            "`actorwatch import PATH --format weibo-hot-archive`, or run the hot-search collector.")
+    st.stop()
+
+render.chart("hot-search-timeline", view)
+if show_page_extras():
+    st.caption("Blue bars: each topic from first seen to gone (it left between the previous snapshot and the one "
+               "marking it gone; topics pushed off the archive's 100-topic day list end at their last sighting). "
+               "Diamonds: peak heat, placed at the first snapshot recording it. Grey/pink rows: the tracker's curated "
+               "events and statements, dated by day only — the sources give no time of day.")
+
+if not hourly.empty:
+    render.chart("hot-search-hourly", view)
+render.chart("hot-search-share", view)
+
+if show_page_extras():
+    st.caption("Share: the sum of the tracker's topics' peak heat that Beijing day over the whole list's heat (the "
+               "largest day list of the archive, which keeps at most 100 topics a day); days with no matching topic "
+               "are not shown.")
+    st.subheader("Cross-check")
+    render_crosscheck(tracker, kind="all")
+    st.subheader("Topics")
+    st.dataframe(pd.DataFrame({
+        "topic": spans["topic"], "machine translation": spans["topic_en"],
+        "first seen (UTC+8)": spans["first_seen_bj"].dt.strftime("%Y-%m-%d %H:%M"),
+        "gone (UTC+8)": spans["gone_at_bj"].dt.strftime("%Y-%m-%d %H:%M"),
+        "peak heat": spans["peak_heat"], "snapshots": spans["snapshots"], "search link": spans["url"]})
+        .sort_values("peak heat", ascending=False),
+        hide_index=True, width="stretch", key="hot-topics",
+        column_config={"search link": st.column_config.LinkColumn("search link", display_text="s.weibo.com")})
+    st.caption(f"Source: {source_line(obs)}.")

@@ -1,0 +1,41 @@
+"""Timeline & events: the tracker's dated events, volume and negative share before/after each (association only)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import render
+from dashboard.embed import show_page_extras
+from dashboard.hot_search_widgets import render_crosscheck
+
+WINDOWS = ("3", "5", "7")
+window = render.param("window", "3", WINDOWS)
+view = render.base_view()
+tracker = view.tracker
+
+if show_page_extras():
+    st.title("Timeline & events")
+    st.warning("**Association, not causation.** Each comparison below sets the days after an event against the "
+               "days before it. Other things happen on the same days, and attention often moves anyway; a "
+               "difference is not proof that the event caused it.", icon=":material/info:")
+    events = pd.DataFrame([{"date": e.date, "kind": e.kind, "event": e.title_en, "事件": e.title_zh,
+                            "source": e.source_name, "link": str(e.source_url)} for e in tracker.events])
+    st.subheader(f"Dated events ({len(events)})")
+    st.dataframe(events, hide_index=True, width="stretch",
+                 column_config={"link": st.column_config.LinkColumn("source link", display_text="open source")})
+    render_crosscheck(tracker, kind="events")
+    window = st.segmented_control("Days before / after each event", WINDOWS, default=window, key="timeline-window",
+                                  help="Before = the N days before the event; after = the event day and the N−1 "
+                                       "days following.") or "3"
+    render.set_params(window="" if window == "3" else window)
+
+effects = render.chart("timeline-effects", view.with_options(window=window if window != "3" else ""))
+if effects is not None and show_page_extras() and len(effects.data):
+    st.dataframe(effects.data, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in effects.data.columns
+                                if c.endswith("_p") or c.startswith("neg_")})
+    st.caption("Volume: mean records per day, 95% percentile-bootstrap interval over days, permutation p-value. "
+               "Negative share: difference of proportions among scored records, bootstrap interval, exact "
+               "permutation p-value. With 3 days a side p cannot go below 0.1 — widen the window for power.")
+render.chart("timeline-negative", view)

@@ -1,0 +1,71 @@
+"""Voices: the statement & stance tracker and the claim ledger (curated, sourced facts from trackers.toml)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from collectors.trackers import STANCES
+from dashboard import render
+from dashboard.chart_defs import claims_frame, statements_frame
+from dashboard.embed import show_page_extras
+from dashboard.hot_search_widgets import render_crosscheck
+
+view = render.base_view()
+tracker = view.tracker
+statements = statements_frame(view)
+roles = sorted(statements["role"].unique())
+stance_pick = render.param_list("stance", STANCES)
+role_pick = render.param_list("role", roles)
+
+
+def crosscheck(kind: str) -> None:
+    """When curated items trended on Weibo hot search, and how hot (the hot-search page's widget)."""
+    render_crosscheck(tracker, kind=kind)
+
+
+if show_page_extras():
+    st.title("Voices: statements and claims")
+    st.markdown(f"Who said what about **{tracker.name_en}**: public figures, studios, executives, unions and "
+                "regulators, each statement with its source. Curated by hand from published reports; stance is "
+                "relative to the AI-performer initiative (support = defends it, oppose = criticises it).")
+    c1, c2 = st.columns(2)
+    stance_pick = c1.multiselect("Stance (none = all)", list(STANCES), default=stance_pick, key="voices-stance")
+    role_pick = c2.multiselect("Role (none = all)", roles, default=role_pick, key="voices-role")
+    render.set_params(stance=",".join(stance_pick), role=",".join(role_pick))
+
+chosen_view = view.with_options(stance=",".join(stance_pick), role=",".join(role_pick))
+chosen = statements_frame(chosen_view)
+render.chart("voices-statements", chosen_view)
+
+if show_page_extras():
+    st.subheader(f"Statements ({len(chosen)})")
+    st.dataframe(chosen[["date", "who", "role", "platform", "stance", "summary", "source_name", "source_url"]],
+                 hide_index=True, width="stretch",
+                 column_config={"source_url": st.column_config.LinkColumn("source", display_text="open source"),
+                                "summary": st.column_config.TextColumn("summary (our words)", width="large"),
+                                "source_name": "outlet"})
+    crosscheck("statements")
+
+    st.header("Claim ledger", anchor="claims")
+    st.markdown("Claims made during the controversy, tracked against what each outlet reported. When outlets "
+                "disagree, every version is listed with its source instead of picking one.")
+    claims = claims_frame(view)
+    if claims.empty:
+        st.info("No claims in the ledger for this tracker.")
+    for claim_id, part in claims.groupby("claim_id", sort=False):
+        first = part.iloc[0]
+        with st.container(border=True):
+            st.markdown(f"**{first['claim']}**")
+            st.caption(f"Claimed by {first['made_by']} on {first['claimed_on']} · status: **{first['status']}**")
+            if first["note"]:
+                st.text(first["note"])
+            reports = part.dropna(subset=["version"])
+            if reports.empty:
+                st.caption("No outlet report recorded for this claim yet.")
+                continue
+            st.dataframe(reports[["date", "outlet", "version", "url"]], hide_index=True, width="stretch",
+                         key=f"claim-{claim_id}",
+                         column_config={"url": st.column_config.LinkColumn("report", display_text="open report"),
+                                        "version": "version reported"})
+    crosscheck("claims")
+render.chart("voices-claims", view)

@@ -1,0 +1,111 @@
+"""Page-side helpers: render a registered chart with its embed kit, read a page's own query params."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from dashboard import chart_registry, data
+from dashboard.chart_registry import AnalysisPending, View
+from dashboard.embed import ChartPackage, focused_chart, show_package
+from dashboard.state import current_filters, split_values
+
+
+def signature() -> str:
+    return st.session_state["store_signature"]
+
+
+def model() -> dict:
+    return data.model_info(signature())
+
+
+def base_view(**options: str) -> View:
+    """The shared sidebar's filters, the store's sentiment model and this page's options."""
+    return View(current_filters(), model()["version"]).with_options(**options)
+
+
+def chart(name: str, view: View, key: str | None = None) -> ChartPackage | None:
+    """Load (cached), draw and show one registered chart with its Embed / download panel."""
+    focus = focused_chart()
+    if focus is not None and focus != name:
+        return None
+    spec = chart_registry.get(name)
+    sig = signature()
+    try:
+        frame = data.chart_frame(sig, name, view)
+    except AnalysisPending as exc:
+        st.info(f"**{spec.title_for(view, model())}** is not available: {exc}.", icon=":material/hourglass:")
+        return None
+    share = data.kpis(sig, view.filters, view.model_version)["synthetic_share"]
+    package = chart_registry.package(name, frame, view, model(), share)
+    show_package(package, key=key)
+    if spec.sentiment:
+        methods_link()
+    return package
+
+
+def prefetch(jobs: Sequence[tuple[str, View]]) -> None:
+    """Load these (chart, view) pairs' data and their views' KPIs concurrently; the page then draws from cache.
+
+    DuckDB releases the GIL while it runs, so one chart's query overlaps another's Python work (peak
+    labelling, zero-filling). Each worker carries this run's context, so st.cache_data behaves as usual.
+    """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    focus = focused_chart()
+    ctx, sig = get_script_run_ctx(), signature()
+    wanted = [(name, view) for name, view in jobs if focus is None or name == focus]
+    filters = list(dict.fromkeys((view.filters, view.model_version) for _, view in wanted))
+    calls = [(data.kpis, (sig, f, version)) for f, version in filters]
+    calls += [(data.chart_frame, (sig, name, view)) for name, view in wanted]
+    if len(calls) < 2:
+        return
+
+    def attach() -> None:
+        add_script_run_ctx(threading.current_thread(), ctx)
+
+    def run(call: tuple) -> None:
+        func, args = call
+        try:
+            func(*args)
+        except Exception:  # noqa: BLE001 - the page's own call reports it where the chart would be
+            return
+
+    with ThreadPoolExecutor(max_workers=3, initializer=attach) as pool:
+        list(pool.map(run, calls))
+
+
+def methods_link() -> None:
+    """Every sentiment chart states the model's measured macro-F1 and links to Methods."""
+    m = model()
+    f1 = m.get("macro_f1")
+    label = (f"Sentiment by {m.get('label')} — measured macro-F1 {f1:.2f}. How it was measured: Methods"
+             if f1 is not None else f"Sentiment by {m.get('label')} — no measured accuracy on file. See Methods")
+    st.page_link("app_pages/methods.py", label=label, icon=":material/science:")
+
+
+def param(name: str, default: str = "", allowed: Sequence[str] | None = None) -> str:
+    """A page's own query param (read on load: params are cleared when switching pages)."""
+    value = st.query_params.get(name, default)
+    if allowed is not None and value not in allowed:
+        return default
+    return value
+
+
+def param_list(name: str, allowed: Sequence[str]) -> list[str]:
+    """A page's list param, repeated (`?k=a&k=b`) or comma-joined (`?k=a,b`), keeping only allowed values."""
+    return [v for v in split_values(st.query_params.get_all(name)) if v in allowed]
+
+
+def set_params(**values: str | list[str] | None) -> None:
+    """Write a page's own params back to the URL (empty values remove the key)."""
+    for key, value in values.items():
+        if value in (None, "", []):
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get_all(key) != ([value] if isinstance(value, str) else list(value)):
+            st.query_params[key] = value

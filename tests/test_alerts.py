@@ -1,0 +1,283 @@
+"""Alerts end to end: a planted spike delivered once per channel to loopback servers, then silence in cooldown."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+
+from analysis.alerts.config import AlertConfigError, load_config
+from analysis.alerts.run import run_alerts
+from analysis.alerts.state import load_state
+from collectors.store import Store
+from collectors.trackers import load_trackers
+from dashboard.cli import cli
+from tests.analytics_fixtures import add_scores, records_per_day
+
+SPIKE = date(2026, 4, 20)
+TRACKER = "iqiyi-nadou"  # the real trackers file: the CLI loads it
+RAW_AUTHOR = "5550001234"
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[dict, dict]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Hook.received.append((dict(self.headers), json.loads(body)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook():
+    _Hook.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", _Hook.received
+    server.shutdown()
+    server.server_close()
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = _Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, sink.messages
+    controller.stop()
+
+
+def _write_config(path, hook_url, smtp_port, extra="", email_extra=""):
+    path.write_text(f"""
+schema_version = 1
+[defaults]
+cooldown_hours = 24
+channels = ["webhook", "email", "rss"]
+[channels.webhook]
+url = "{hook_url}"
+[channels.email]
+host = "127.0.0.1"
+port = {smtp_port}
+starttls = false
+sender = "alerts@actorwatch.invalid"
+to = ["desk@actorwatch.invalid"]
+{email_extra}
+[channels.rss]
+path = "feed/alerts.xml"
+[[rule]]
+id = "spike"
+tracker = "{TRACKER}"
+kind = "volume_spike"
+{extra}
+""", encoding="utf-8")
+    return path
+
+
+def _planted_spike(data_dir, make_record):
+    store = Store(data_dir)
+    quiet = {SPIKE - timedelta(days=i): 5 + (i % 3) for i in range(1, 21)}
+    records = records_per_day(make_record, quiet, trackers=[TRACKER])
+    records += records_per_day(make_record, {SPIKE: 80}, trackers=[TRACKER], text="抵制AI艺人库", shares=3)
+    records.append(make_record(published_at=datetime(2026, 4, 20, 9, tzinfo=UTC), trackers=[TRACKER],
+                               text="抵制 @某演员 AI艺人库", shares=500, author_id=RAW_AUTHOR, author_name="小号本人"))
+    store.add_records(records)
+    return store
+
+
+def test_planted_spike_delivers_once_per_channel_then_cooldown(tmp_path, data_dir, make_record, webhook, smtp_sink,
+                                                               monkeypatch):
+    monkeypatch.setenv("ACTORWATCH_WEBHOOK_TOKEN", "hook-token-123")
+    hook_url, posts = webhook
+    port, mails = smtp_sink
+    _planted_spike(data_dir, make_record)
+    config = _write_config(tmp_path / "alerts.toml", hook_url, port)
+
+    first = CliRunner().invoke(cli, ["alerts", "run", "--config", str(config), "--as-of", "2026-04-21"])
+    assert first.exit_code == 0, first.output
+    assert len(posts) == 1 and len(mails) == 1
+    feed = ET.parse(data_dir / "feed" / "alerts.xml").getroot()
+    assert len(feed.findall("{http://www.w3.org/2005/Atom}entry")) == 1
+
+    headers, alert = posts[0]
+    assert headers["Authorization"] == "Bearer hook-token-123"
+    assert alert["day"] == "2026-04-20" and alert["kind"] == "volume_spike"
+    assert alert["link"] == f"http://127.0.0.1:8501/?tracker={TRACKER}&from=2026-04-06&to=2026-04-23"
+    top = alert["evidence"]["top_records"][0]
+    assert top["shares"] == 500 and top["author"].startswith("u_") and "@(user)" in top["text"]
+    mail = message_from_bytes(mails[0])
+    assert "Volume spike" in mail["Subject"]
+    for delivered in (json.dumps(alert), mails[0].decode(errors="replace"),
+                      (data_dir / "feed" / "alerts.xml").read_text(encoding="utf-8")):
+        assert RAW_AUTHOR not in delivered and "小号本人" not in delivered and "hook-token-123" not in delivered
+
+    second = CliRunner().invoke(cli, ["alerts", "run", "--config", str(config), "--as-of", "2026-04-21"])
+    assert second.exit_code == 0, second.output
+    assert "in cooldown: spike" in second.output
+    assert len(posts) == 1 and len(mails) == 1
+    assert len(ET.parse(data_dir / "feed" / "alerts.xml").getroot().findall("{http://www.w3.org/2005/Atom}entry")) == 1
+
+
+def test_same_spike_is_not_resent_after_cooldown(tmp_path, data_dir, make_record, webhook, smtp_sink):
+    hook_url, posts = webhook
+    port, mails = smtp_sink
+    store = _planted_spike(data_dir, make_record)
+    config = load_config(_write_config(tmp_path / "alerts.toml", hook_url, port))
+    now = datetime(2026, 4, 21, 6, tzinfo=UTC)
+    assert len(run_alerts(config, store, now=now).alerts) == 1
+    later = run_alerts(config, store, now=now + timedelta(hours=30))  # cooldown over, spike still in lookback
+    assert later.alerts == [] and len(posts) == 1 and len(mails) == 1
+
+
+def test_quiet_series_raises_nothing_and_dry_run_sends_nothing(tmp_path, data_dir, make_record, webhook, smtp_sink):
+    hook_url, posts = webhook
+    port, mails = smtp_sink
+    store = _planted_spike(data_dir, make_record)
+    config = load_config(_write_config(tmp_path / "alerts.toml", hook_url, port))
+    quiet = run_alerts(config, store, now=datetime(2026, 4, 16, 6, tzinfo=UTC))
+    assert quiet.alerts == []
+    dry = run_alerts(config, store, now=datetime(2026, 4, 21, 6, tzinfo=UTC), dry_run=True)
+    assert len(dry.alerts) == 1 and posts == [] and mails == []
+    assert load_state().fired == {}
+
+
+def test_failed_channel_is_kept_and_retried_on_the_next_run(tmp_path, data_dir, make_record, webhook, smtp_sink):
+    hook_url, posts = webhook
+    port, mails = smtp_sink
+    with socket.socket() as s:  # a port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        dead_port = s.getsockname()[1]
+    store = _planted_spike(data_dir, make_record)
+    config = load_config(_write_config(tmp_path / "alerts.toml", hook_url, dead_port))
+    now = datetime(2026, 4, 21, 6, tzinfo=UTC)
+    report = run_alerts(config, store, now=now)
+    assert report.delivered == {"webhook": 1, "rss": 1} and len(report.failures) == 1
+    assert "127.0.0.1" in report.failures[0]
+    pending = load_state().pending
+    assert len(pending) == 1 and pending[0]["channels"] == ["email"]
+    # the mail server is back: the next run (still in cooldown) delivers the kept alert by email only
+    fixed = load_config(_write_config(tmp_path / "alerts.toml", hook_url, port))
+    retry = run_alerts(fixed, store, now=now + timedelta(hours=1))
+    assert retry.alerts == [] and retry.delivered == {"email": 1} and not retry.failures
+    assert len(mails) == 1 and len(posts) == 1 and load_state().pending == []
+
+
+def test_new_statement_from_watched_entity(tmp_path, data_dir):
+    tracker = next(t for t in load_trackers() if t.id == TRACKER)
+    watched = {e.id for e in tracker.entities if e.watch}
+    statement = next(s for s in sorted(tracker.statements, key=lambda s: s.date) if s.entity in watched)
+    path = tmp_path / "alerts.toml"
+    path.write_text(f"""schema_version = 1
+[channels.rss]
+path = "alerts.xml"
+[[rule]]
+id = "said"
+tracker = "{TRACKER}"
+kind = "new_statement"
+lookback_days = 1
+""", encoding="utf-8")
+    report = run_alerts(load_config(path), Store(data_dir), as_of=statement.date,
+                        now=datetime(2026, 5, 1, tzinfo=UTC))
+    keys = [a.key for a in report.alerts]
+    assert f"said:{statement.id}" in keys
+    assert all(a.evidence["statement"]["source_url"].startswith("http") for a in report.alerts)
+    assert all(a.link.startswith("http://127.0.0.1:8501/voices?") for a in report.alerts)  # the statements page
+
+
+def test_config_validation_names_the_field(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('schema_version = 1\n[[rule]]\nid = "x"\ntracker = "t"\nkind = "volume_spike"\nsensitivity = "loud"\n')
+    with pytest.raises(AlertConfigError, match=r"rule\.0\.sensitivity"):
+        load_config(bad)
+    bad.write_text('schema_version = 1\n[defaults]\nchannels = ["webhook"]\n[[rule]]\nid = "x"\ntracker = "t"\n'
+                   'kind = "volume_spike"\n')
+    with pytest.raises(AlertConfigError, match=r"channel 'webhook' is not configured"):
+        load_config(bad)
+    result = CliRunner().invoke(cli, ["alerts", "check", "--config", str(bad)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_shipped_example_is_valid():
+    config = load_config()  # the shipped data/alerts.toml (no user file in the isolated data dir)
+    trackers = {t.id for t in load_trackers()}
+    assert {r.tracker for r in config.effective_rules()} <= trackers
+    assert config.channels.webhook is None and config.channels.email is None  # the example contacts no host
+
+
+def _rule_file(path, body):
+    path.write_text(f'schema_version = 1\n[channels.rss]\npath = "alerts.xml"\n{body}', encoding="utf-8")
+    return path
+
+
+def test_negative_share_jump_fires_on_its_day(tmp_path, data_dir, make_record):
+    store = Store(data_dir)
+    labels = {}
+    for i in range(20, 0, -1):  # 20 steady days at 20% negative, then 75% on the 20th of April
+        day = SPIKE - timedelta(days=i - 1)
+        batch = records_per_day(make_record, {day: 40}, trackers=[TRACKER])
+        share = 0.75 if day == SPIKE else 0.2 + 0.025 * (i % 3)
+        labels.update({(r.source, r.id): "negative" if j < round(40 * share) else "neutral" for j, r in enumerate(batch)})
+        store.add_records(batch)
+    add_scores(store, labels)
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "neg"\ntracker = "{TRACKER}"\n'
+                                                      'kind = "negative_jump"\nmin_records = 30\n'))
+    report = run_alerts(config, store, now=datetime(2026, 4, 20, 23, tzinfo=UTC))
+    assert [a.day for a in report.alerts] == ["2026-04-20"]
+    assert report.alerts[0].metrics["value"] == pytest.approx(0.75) and "75% of 40" in report.alerts[0].summary
+    assert run_alerts(config, store, now=datetime(2026, 4, 18, 23, tzinfo=UTC)).alerts == []  # before the jump
+    # the same day's volume did not move, so a volume rule stays quiet
+    volume = load_config(_rule_file(tmp_path / "v.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\nsensitivity = "more"\n'))
+    assert run_alerts(volume, store, now=datetime(2026, 4, 20, 23, tzinfo=UTC)).alerts == []
+
+
+def test_entity_rule_counts_only_records_mentioning_the_entity(tmp_path, data_dir, make_record):
+    store = Store(data_dir)
+    quiet = {SPIKE - timedelta(days=i): 30 for i in range(1, 15)}
+    store.add_records(records_per_day(make_record, quiet, trackers=[TRACKER], text="爱奇艺 日常")
+                      + records_per_day(make_record, {SPIKE: 30}, trackers=[TRACKER], text="爱奇艺 日常")
+                      + records_per_day(make_record, {SPIKE: 40}, trackers=[TRACKER], text="龚宇 说 非遗"))
+    body = f'[[rule]]\nid = "ceo"\ntracker = "{TRACKER}"\nkind = "volume_spike"\nentity = "gong-yu"\n'
+    report = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
+                        now=datetime(2026, 4, 20, 23, tzinfo=UTC))
+    assert [(a.entity, a.day) for a in report.alerts] == [("gong-yu", "2026-04-20")]
+    assert "Gong Yu" in report.alerts[0].title
+    whole = body.replace('entity = "gong-yu"\n', "").replace('"ceo"', '"all"')
+    assert run_alerts(load_config(_rule_file(tmp_path / "b.toml", whole)), store,
+                      now=datetime(2026, 4, 20, 23, tzinfo=UTC)).alerts[0].metrics["value"] == 70
+
+
+def test_missing_smtp_password_is_a_reported_failure_not_a_crash(tmp_path, data_dir, make_record, webhook, smtp_sink):
+    hook_url, _posts = webhook
+    port, mails = smtp_sink
+    store = _planted_spike(data_dir, make_record)
+    config = load_config(_write_config(tmp_path / "alerts.toml", hook_url, port, email_extra='user = "bot"'))
+    report = run_alerts(config, store, now=datetime(2026, 4, 21, 6, tzinfo=UTC))
+    assert mails == [] and report.delivered == {"webhook": 1, "rss": 1}
+    assert "ACTORWATCH_SMTP_PASSWORD" in report.failures[0]
+    assert load_state().pending[0]["channels"] == ["email"]

@@ -1,0 +1,96 @@
+"""The weekly brief: content, the planted peak explained, statements, alerts, methods, and escaping."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from analysis.alerts.state import AlertState, save_state
+from analysis.brief import BriefError, parse_week, write_brief
+from collectors.pseudonym import POLICY
+from collectors.store import Store
+from collectors.trackers import get_tracker
+from dashboard.cli import cli
+from tests.analytics_fixtures import add_scores, records_per_day
+
+TRACKER = "iqiyi-nadou"
+PEAK = date(2026, 4, 22)
+EVIL = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+
+
+def _store(data_dir, make_record) -> Store:
+    store = Store(data_dir)
+    quiet = records_per_day(make_record, {PEAK - timedelta(days=i): 40 for i in range(1, 30)}, trackers=[TRACKER],
+                            text="日常讨论")
+    spike = records_per_day(make_record, {PEAK: 90}, trackers=[TRACKER], text="演员工会 强烈抵制 AI艺人库", shares=2)
+    spike.append(make_record(published_at=datetime(2026, 4, 22, 8, tzinfo=UTC), trackers=[TRACKER],
+                             text=f"演员工会 {EVIL}", shares=900, author_id="9917023344", author_name="路人甲"))
+    store.add_records(quiet + spike)
+    labels = {(r.source, r.id): ("negative" if i % 5 == 0 else "neutral") for i, r in enumerate(quiet)}  # 20%
+    labels.update({(r.source, r.id): ("negative" if i % 5 else "neutral") for i, r in enumerate(spike)})  # 80%
+    add_scores(store, labels)
+    save_state(AlertState(history=[{"id": "a1", "tracker": TRACKER, "day": "2026-04-22",
+                                    "title": "Volume spike: <b>test</b>"},
+                                   {"id": "a2", "tracker": TRACKER, "day": "2026-05-22", "title": "other week"}]))
+    return store
+
+
+def test_parse_week():
+    assert parse_week("2026-W17") == (date(2026, 4, 20), date(2026, 4, 26))
+    for bad in ("2026-17", "2026-W54", "W17"):
+        with pytest.raises(BriefError):
+            parse_week(bad)
+
+
+def test_html_brief_explains_the_week_and_escapes_post_text(tmp_path, data_dir, make_record):
+    _store(data_dir, make_record)
+    out = tmp_path / "brief.html"
+    result = CliRunner().invoke(cli, ["brief", "--tracker", TRACKER, "--week", "2026-W17", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "Weekly brief 2026-W17" in page and "2026-04-20 to 2026-04-26" in page
+    assert "<h3>2026-04-22: 91 records (typical 40)</h3>" in page  # the planted peak, explained
+    assert "The negative share jumped to 79% on 2026-04-22 (typical 20%)." in page  # 72 of 91
+    assert "changed level" not in page  # a one-day jump is not a change of level
+    assert "工会" in page and "shares 900" in page
+    assert "路人甲" not in page and "9917023344" not in page  # ordinary user pseudonymised
+    assert EVIL not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "onerror=alert(1)>" not in page
+    tracker = get_tracker(TRACKER)
+    for st in tracker.statements:  # every curated statement dated this week
+        assert html.escape(st.summary)[:40] in page
+    for event in tracker.events:  # every dated event this week, with its before/after difference
+        assert html.escape(event.title_en)[:40] in page
+    assert "Association, not causation" in page
+    assert "Volume spike: &lt;b&gt;test&lt;/b&gt;" in page and "other week" not in page
+    assert POLICY[:60] in page and "Wilson 95%" in page
+    assert page.count("plotly.js v") <= 2 and "Plotly.newPlot" in page  # charts embedded, plotly inlined once
+    assert "cdn.plot.ly" not in page.split("Plotly.newPlot")[0][:2000]
+
+
+def test_markdown_brief_without_chromium_says_so(tmp_path, data_dir, make_record):
+    store = _store(data_dir, make_record)
+    out = write_brief(store, get_tracker(TRACKER), "2026-W17", tmp_path / "brief.md", png=False)
+    text = out.read_text(encoding="utf-8")
+    assert "PNG export needs Chromium" in text and "![" not in text
+    assert "\\<script\\>" in text and "<script>" not in text
+    assert "### 2026-04-22: 91 records (typical 40)" in text
+
+
+@pytest.mark.browser
+def test_markdown_brief_embeds_png_charts(tmp_path, data_dir, make_record, chromium):
+    store = _store(data_dir, make_record)
+    out = write_brief(store, get_tracker(TRACKER), "2026-W17", tmp_path / "brief.md", png=True)
+    text = out.read_text(encoding="utf-8")
+    assert "![Records per day by source](brief_files/volume.png)" in text
+    assert (tmp_path / "brief_files" / "volume.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bad_arguments_are_one_line(tmp_path, data_dir):
+    result = CliRunner().invoke(cli, ["brief", "--tracker", TRACKER, "--week", "17", "--out", str(tmp_path / "b.html")])
+    assert result.exit_code == 1 and "week must look like 2026-W17" in result.output
+    result = CliRunner().invoke(cli, ["brief", "--tracker", TRACKER, "--week", "2026-W17", "--out", str(tmp_path / "b.pdf")])
+    assert result.exit_code == 1 and ".html or .md" in result.output

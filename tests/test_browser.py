@@ -1,0 +1,251 @@
+"""Real-browser tests: Playwright drives Debian's Chromium against a Streamlit server on 127.0.0.1.
+
+The server reads a temporary store (demo records + oracle scores + synthetic prices + one hostile post).
+Screenshots of every page go to artifacts/screenshots/ for review.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from tests.dashboard_store import HOSTILE_TEXT, build_store
+from tests.test_dashboard_pages import PAGES, add_prices
+
+pytestmark = pytest.mark.browser
+REPO = Path(__file__).resolve().parents[1]
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+# Opening a non-default page directly makes Streamlit's frontend probe `<page>/_stcore/health` and
+# `<page>/_stcore/host-config` to find its base path; those two 404s are expected (streamlit/streamlit#7074,
+# open). Every other failed request or console error fails the test.
+STREAMLIT_BASE_PATH_PROBE = re.compile(r"^http://127\.0\.0\.1:\d+/[a-z_-]+/_stcore/(health|host-config)$")
+RESOURCE_404 = "Failed to load resource: the server responded with a status of 404"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Chromium not installed at /usr/bin/chromium: `make browsers` (apt-get install chromium fonts-noto-cjk)")
+    pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install -e '.[dev]')")
+    data = tmp_path_factory.mktemp("browser-store")
+    env = {**os.environ, "ACTORWATCH_DATA": str(data), "ACTORWATCH_PSEUDONYM_KEY": "browser-test-key"}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ACTORWATCH_DATA", str(data))
+        mp.setenv("ACTORWATCH_PSEUDONYM_KEY", "browser-test-key")
+        add_prices(build_store(data, records=3000))
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("browser-log") / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"), "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/_stcore/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            pytest.fail(f"streamlit did not start; log: {log.name}")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path: Path):
+    context = browser.new_context(viewport={"width": 1400, "height": 2200}, accept_downloads=True, locale="en-GB")
+    tab = context.new_page()
+    tab.console_errors = []
+    tab.failed_requests = []
+    tab.on("console", lambda m: tab.console_errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda exc: tab.console_errors.append(f"pageerror: {exc}"))
+    tab.on("response", lambda r: tab.failed_requests.append(r.url) if r.status >= 400 else None)
+    yield tab
+    context.close()
+
+
+def app_errors(tab) -> list[str]:
+    """Console errors and failed requests, minus Streamlit's known base-path probes (see above)."""
+    unexpected = [u for u in tab.failed_requests if not STREAMLIT_BASE_PATH_PROBE.match(u)]
+    probes = len(tab.failed_requests) - len(unexpected)
+    errors = [m for m in tab.console_errors if not m.startswith(RESOURCE_404)]
+    resource_404s = len(tab.console_errors) - len(errors)
+    if resource_404s > probes:
+        errors.append(f"{resource_404s - probes} unexplained 404 console errors")
+    return errors + [f"failed request: {u}" for u in unexpected]
+
+
+def settle(tab, min_charts: int = 0, timeout: float = 60_000) -> None:
+    """Wait until Streamlit has finished the script run and plotly has drawn the expected charts."""
+    tab.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    tab.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"] button')
+                 && document.querySelectorAll('[data-testid="stMain"] h1').length > 0""", timeout=timeout)
+    if min_charts:
+        tab.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {min_charts}",
+                              timeout=timeout)
+    tab.wait_for_timeout(800)  # let the last deltas paint
+
+
+def test_every_page_opens_without_console_errors_and_is_screenshotted(server: str, page) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name in PAGES:
+        page.goto(f"{server}/" if name == "overview" else f"{server}/{name}")
+        settle(page, min_charts=0 if name == "explore" else 1)
+        assert page.locator('[data-testid="stException"]').count() == 0, f"{name}: exception shown"
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        # every chart reaches screen readers as a figure labelled with its alt text
+        labels = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
+            e => (e.closest('[role="figure"][aria-label]') || {getAttribute: () => ''}).getAttribute('aria-label'))""")
+        assert labels and all(len(label) > 40 for label in labels) or name == "explore", (name, labels)
+    assert app_errors(page) == []
+
+
+def test_filter_change_and_deep_link(server: str, page) -> None:
+    page.goto(f"{server}/")
+    settle(page, min_charts=2)
+    page.get_by_label("Sources (none = all)").first.click()
+    page.get_by_role("option", name="weibo").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("location.search.includes('source=weibo')", timeout=30_000)
+    settle(page, min_charts=2)
+    assert parse_qs(urlsplit(page.url).query)["source"] == ["weibo"]
+    # a deep link restores a page's own view
+    page.goto(f"{server}/voices?tracker=iqiyi-nadou&stance=deny-involvement")
+    settle(page, min_charts=1)
+    traces = page.evaluate("document.querySelectorAll('.js-plotly-plot')[0].data.map(t => t.name)")
+    assert traces == ["deny-involvement"]
+    assert "stance=deny-involvement" in page.url
+    # the embed snippet's URL shows just that chart, without the app chrome
+    page.goto(f"{server}/?tracker=iqiyi-nadou&chart=overview-sentiment&embed=true")
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert page.locator(".js-plotly-plot").count() == 1
+    assert page.locator('[data-testid="stSidebar"]').count() == 0
+    assert app_errors(page) == []
+
+
+def test_download_chart_html_and_csv(server: str, page, tmp_path: Path) -> None:
+    page.goto(f"{server}/")
+    settle(page, min_charts=2)
+    page.get_by_text("Embed / download").first.click()
+    with page.expect_download() as html_dl:
+        page.get_by_role("button", name="HTML (standalone)").first.click()
+    html_path = tmp_path / "chart.html"
+    html_dl.value.save_as(html_path)
+    body = html_path.read_text()
+    assert body.startswith("<!doctype html>") and "snapshot aw-" in body and ">data</a>" in body
+    with page.expect_download() as csv_dl:
+        page.get_by_role("button", name="CSV (chart data)").first.click()
+    csv_path = tmp_path / "chart.csv"
+    csv_dl.value.save_as(csv_path)
+    assert csv_path.read_text(encoding="utf-8-sig").splitlines()[0] == "day,source,records"
+    with page.expect_download(timeout=90_000) as png_dl:  # kaleido drives the system Chromium on the server
+        page.get_by_role("button", name="PNG (image)").first.click()
+    png_path = tmp_path / "chart.png"
+    png_dl.value.save_as(png_path)
+    assert png_path.read_bytes().startswith(b"\x89PNG")
+    assert app_errors(page) == []
+
+
+def test_hostile_post_renders_inert(server: str, page, tmp_path: Path) -> None:
+    page.goto(f"{server}/explore?q=XSS+probe")
+    settle(page)
+    page.wait_for_selector("text=1 matching records", timeout=30_000)
+    page.wait_for_timeout(1500)
+    assert page.evaluate("window.__pwned") is None, "markup inside a post was executed"
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.locator("script:has-text('__pwned')").count() == 0
+    # the peak label / hover paths also receive post text: the overview must stay inert too
+    page.goto(f"{server}/")
+    settle(page, min_charts=2)
+    notes = page.locator(".js-plotly-plot").first.locator("g.annotation")
+    for i in range(notes.count()):  # peak labels carry the day's most-shared post (the probe) as hover text
+        notes.nth(i).hover(force=True)
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator('img[src="x"]').count() == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{server}/explore?q=XSS+probe")
+    settle(page)
+    page.wait_for_selector("text=1 matching records", timeout=30_000)
+    page.screenshot(path=str(SCREENSHOTS / "explore-hostile-post.png"), full_page=True)
+    with page.expect_download() as csv_dl:  # the post is kept verbatim as data, not stripped or rewritten
+        page.get_by_role("button", name="Download this page as CSV").click()
+    csv_path = tmp_path / "explore.csv"
+    csv_dl.value.save_as(csv_path)
+    with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+        assert [row["text"] for row in csv.DictReader(fh)] == [HOSTILE_TEXT]
+    assert page.evaluate("window.__pwned") is None
+    assert app_errors(page) == []
+
+
+def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -> None:
+    """The inline-plotly.js HTML export works from a file with no network (a newsroom's offline archive)."""
+    from datetime import date
+
+    import pandas as pd
+
+    from dashboard.charts import volume_chart
+    from dashboard.embed import ChartPackage, standalone_html
+
+    data = pd.DataFrame({"day": [date(2026, 4, 19), date(2026, 4, 20), date(2026, 4, 21)], "source": ["weibo"] * 3,
+                         "records": [3, 40, 22]})
+    package = ChartPackage(name="overview-volume", title="爱奇艺AI艺人库 — daily records", data=data,
+                           fig=volume_chart(data, [], "爱奇艺AI艺人库 / 纳豆Pro — 每日记录"), alt="Bar chart: 65 records.",
+                           source="actorwatch store, weibo", params={"tracker": "iqiyi-nadou"})
+    path = tmp_path / "chart.html"
+    path.write_text(standalone_html(package, inline=True, base_url="https://news.example"), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 900, "height": 560}, offline=True)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.goto(path.as_uri())
+    tab.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+    assert "每日记录" in tab.locator(".gtitle").text_content()
+    assert tab.locator("figcaption").inner_text().startswith("Source: actorwatch store, weibo")
+    assert tab.locator("#aw-alt").inner_text() == "Bar chart: 65 records."
+    caption = tab.locator("figcaption").bounding_box()
+    assert caption["y"] + caption["height"] <= 560 + 1, "the source/credit line must be visible, not pushed below"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SCREENSHOTS / "standalone-chart.png"))
+    context.close()
+    assert errors == []

@@ -1,0 +1,48 @@
+from datetime import date
+
+import pytest
+
+from analysis.crosscase import align_cases, share_of_voice
+from analysis.filters import Filters
+from collectors.store import Store
+from collectors.trackers import load_trackers
+from tests.analytics_fixtures import records_per_day
+from tests.conftest import TRACKERS_MIN
+
+
+def test_cases_align_on_days_since_trigger(data_dir, make_record):
+    trackers = load_trackers(TRACKERS_MIN)  # case-a trigger 2026-04-20, case-b 2025-09-30
+    store = Store(data_dir)
+    store.add_records(
+        records_per_day(make_record, {date(2026, 4, 19): 1, date(2026, 4, 20): 3}, trackers=["case-a"])
+        + records_per_day(make_record, {date(2026, 4, 21): 4}, trackers=["case-a"], source="bilibili")
+        + records_per_day(make_record, {date(2025, 9, 30): 10, date(2025, 10, 1): 30}, trackers=["case-b"]))
+    with store.connect() as con:
+        aligned = align_cases(con, ["case-a", "case-b"], 1, 2, trackers=trackers)
+    a = aligned[(aligned["tracker"] == "case-a") & (aligned["source"] == "weibo")]
+    assert a["day_offset"].tolist() == [-1, 0, 1, 2] and a["records"].tolist() == [1, 3, 0, 0]
+    assert a["share"].tolist() == pytest.approx([0.25, 0.75, 0, 0])
+    a_bili = aligned[(aligned["tracker"] == "case-a") & (aligned["source"] == "bilibili")]
+    assert a_bili.set_index("day_offset")["share"].to_dict() == {-1: 0, 0: 0, 1: 1.0, 2: 0}
+    b = aligned[aligned["tracker"] == "case-b"]
+    assert b.set_index("day_offset")["share"].to_dict() == {-1: 0, 0: 0.25, 1: 0.75, 2: 0}
+    with store.connect() as con, pytest.raises(ValueError, match="unknown tracker"):
+        align_cases(con, ["nope"], 1, 1, trackers=trackers)
+
+
+def test_share_of_voice_among_entities(data_dir, make_record):
+    base = load_trackers(TRACKERS_MIN)[0]
+    union = base.entities[0].model_copy(update={"id": "union-a", "type": "union", "name_zh": "工会甲",
+                                                "name_en": "Union A", "aliases": []})
+    tracker = base.model_copy(update={"entities": [*base.entities, union]})
+    store = Store(data_dir)
+    day = date(2026, 4, 20)
+    store.add_records(records_per_day(make_record, {day: 3}, text="平台甲 发布")
+                      + records_per_day(make_record, {day: 1}, text="工会甲 回应 平台甲"))
+    with store.connect() as con:
+        sov = share_of_voice(con, Filters("case-a", day, date(2026, 4, 21)), tracker)
+    first = sov[sov["day"] == day].set_index("entity")
+    assert first["mentions"].to_dict() == {"platform-a": 4, "union-a": 1}
+    assert first["share"].to_dict() == pytest.approx({"platform-a": 0.8, "union-a": 0.2})
+    quiet = sov[sov["day"] == date(2026, 4, 21)]
+    assert (quiet["mentions"] == 0).all() and quiet["share"].isna().all()

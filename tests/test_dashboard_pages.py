@@ -1,0 +1,423 @@
+"""Dashboard pages under AppTest, the chart registry, the embed kit and `actorwatch chart`.
+
+One small store (demo records + oracle scores + a hostile post + synthetic prices) is built per module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from click.testing import CliRunner
+from streamlit.testing.v1 import AppTest
+
+from collectors.store import Store
+from collectors.trackers import public_names
+from tests.dashboard_store import HOSTILE_TEXT, VERSION, build_store
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+PAGES = ["overview", "timeline", "voices", "topics", "compare", "industry", "explore", "methods"]
+CHART_PAGES = [p for p in PAGES if p != "explore"]
+
+
+def add_prices(store: Store) -> None:
+    """Synthetic daily closes for IQ and ^SPX (a seeded random walk; for tests only, never shown as real)."""
+    from collectors.models import models_to_table
+    from collectors.sources.market import MARKET_PRICES_SCHEMA, MARKET_PRICES_SPEC, MarketPrice
+
+    rng = np.random.default_rng(1)
+    days = list(pd.bdate_range("2025-09-01", "2026-06-30").date)
+    rows = []
+    for ticker, start in (("IQ", 2.0), ("^SPX", 6000.0)):
+        closes = start * np.exp(np.cumsum(rng.normal(0, 0.015, len(days))))
+        rows += [MarketPrice(date=d, ticker=ticker, close=float(c), source="test-synthetic",
+                             collected_at=datetime(2026, 11, 1, tzinfo=UTC)) for d, c in zip(days, closes, strict=True)]
+    store.add_table(MARKET_PRICES_SPEC.name, models_to_table(rows, MARKET_PRICES_SCHEMA), MARKET_PRICES_SPEC)
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("dashboard-store")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ACTORWATCH_DATA", str(path))
+        mp.setenv("ACTORWATCH_PSEUDONYM_KEY", "test-key-not-secret")
+        store = build_store(path, records=2500)
+        add_prices(store)
+    return path
+
+
+@pytest.fixture
+def store(store_dir: Path, isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ACTORWATCH_DATA", str(store_dir))
+    return store_dir
+
+
+def open_page(page: str, params: dict[str, str | list[str]] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if page != "overview":
+        at.switch_page(f"app_pages/{page}.py")
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def trace_names(spec: dict) -> list[str]:
+    return [t.get("name") for t in spec["data"] if t.get("name") and "CI" not in t.get("name")]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_alt_text_on_every_chart(store: Path, page: str) -> None:
+    at = open_page(page)
+    charts = at.get("plotly_chart")
+    if page in CHART_PAGES:
+        assert charts, f"{page}: no chart"
+    for chart in charts:
+        assert len(chart.proto.alt) > 40, f"{page}: chart without a real alt text: {chart.proto.alt!r}"
+    assert any("synthetic" in w.value.lower() for w in at.warning), "the synthetic banner is missing"
+
+
+def test_overview_charts_hold_sources_and_sentiment_series(store: Path) -> None:
+    at = open_page("overview")
+    volume, sentiment = specs(at)[:2]
+    assert {"weibo", "bilibili", "rss"} <= set(trace_names(volume))
+    assert [t["type"] for t in volume["data"]] == ["bar"] * len(volume["data"])
+    assert trace_names(sentiment) == ["negative", "neutral", "positive"]
+    bands = [t for t in sentiment["data"] if t.get("fill") == "toself"]
+    assert len(bands) == 3, "each sentiment share needs its 95% band"
+    # events are dotted lines and a detected peak is labelled (yellow) on the trigger day
+    assert any(s.get("line", {}).get("dash") == "dot" for s in volume["layout"]["shapes"])
+    peaks = [a for a in volume["layout"]["annotations"] if a.get("bgcolor", "").startswith("rgba(240,228,66")]
+    assert peaks and peaks[0]["x"].startswith("2026-04-2")
+    alt = at.get("plotly_chart")[1].proto.alt
+    assert "macro-F1" in alt or "no measured accuracy" in alt
+    assert any("Methods" in link.proto.label for link in at.get("page_link"))
+
+
+def test_query_params_restore_the_overview_view(store: Path) -> None:
+    at = open_page("overview", {"tracker": "tilly-norwood", "from": "2025-09-28", "to": "2025-10-05",
+                                "source": "bluesky"})
+    volume = specs(at)[0]
+    assert trace_names(volume) == ["bluesky"]
+    days = volume["data"][0]["x"]
+    assert days[0].startswith("2025-09-28") and days[-1].startswith("2025-10-05")
+    assert "Tilly" in volume["layout"]["title"]["text"]
+    assert at.sidebar.selectbox(key="tracker").value == "tilly-norwood"
+
+
+def test_filter_change_updates_the_url_and_charts(store: Path) -> None:
+    at = open_page("overview")
+    at.sidebar.multiselect(key="sources").set_value(["weibo"]).run()
+    assert at.query_params["source"] in ("weibo", ["weibo"])
+    assert trace_names(specs(at)[0]) == ["weibo"]
+
+
+def test_side_by_side_trackers(store: Path) -> None:
+    at = open_page("overview", {"with": "tilly-norwood"})
+    titles = [s["layout"]["title"]["text"] for s in specs(at)]
+    assert len(titles) == 4
+    assert sum("Tilly" in t for t in titles) == 2
+
+
+def test_voices_stance_param_restores_filter(store: Path) -> None:
+    at = open_page("voices", {"stance": "deny-involvement"})
+    statements = specs(at)[0]
+    assert trace_names(statements) == ["deny-involvement"]
+    claims = specs(at)[1]
+    assert "joined" in trace_names(claims), "the claim ledger must show each outlet's version"
+
+
+def test_timeline_effects_are_labelled_association(store: Path) -> None:
+    at = open_page("timeline", {"window": "5"})
+    effects = specs(at)[0]
+    assert "association, not causation" in effects["layout"]["title"]["text"]
+    assert at.get("plotly_chart")[0].proto.alt.startswith("Forest plot")
+    assert at.query_params.get("window") in ("5", ["5"])
+
+
+def test_industry_shows_event_study_with_prices(store: Path) -> None:
+    at = open_page("industry")
+    market = specs(at)[0]
+    assert "IQ vs ^SPX" in market["layout"]["title"]["text"]
+    assert len(market["data"]) >= 1
+
+
+def test_industry_shows_news_coverage_by_outlet(store: Path) -> None:
+    from dashboard.chart_defs import TOP_OUTLETS
+
+    at = open_page("industry")
+    outlets = next(s for s in specs(at) if "News coverage by outlet" in s["layout"]["title"]["text"])
+    names = trace_names(outlets)
+    assert 1 < len(names) <= TOP_OUTLETS + 1 and any("(demo)" in n or "（演示）" in n for n in names)
+    alt = [c.proto.alt for c in at.get("plotly_chart") if "news articles by outlet" in c.proto.alt]
+    assert alt and "articles" in alt[0]
+
+
+def test_industry_without_prices_explains_how_to_get_them(store: Path) -> None:
+    at = open_page("industry", {"tracker": "tilly-norwood"})
+    text = " ".join(m.value for m in at.markdown)
+    assert "actorwatch collect market --tracker tilly-norwood" in text and "actorwatch import prices.csv" in text
+
+
+def test_explore_is_pseudonymised_and_shows_hostile_text_as_text(store: Path) -> None:
+    at = open_page("explore", {"q": "XSS probe"})
+    table = at.dataframe[0].value
+    assert len(table) == 1
+    assert table["text"].iloc[0] == HOSTILE_TEXT  # kept verbatim as data, drawn by the grid as plain text
+    assert re.fullmatch(r"u_[0-9a-f]{12}", table["author_name"].iloc[0])
+    assert at.text_input(key="explore-q").value == "XSS probe"
+    assert table["url"].iloc[0] is None, "a javascript: link must not become clickable"
+    html_elements = [e for e in at.get("markdown") if "<script" in getattr(e, "value", "")]
+    assert not html_elements
+
+
+def test_methods_shows_policy_and_versions(store: Path) -> None:
+    at = open_page("methods")
+    text = " ".join(m.value for m in at.markdown)
+    assert "pseudonymised with a keyed SHA-256" in text
+    assert VERSION in " ".join(str(m.value) for m in at.metric) + " ".join(str(m.help) for m in at.metric)
+
+
+def test_embed_param_shows_only_the_requested_chart(store: Path) -> None:
+    at = open_page("overview", {"chart": "overview-sentiment"})
+    assert len(at.get("plotly_chart")) == 1
+    assert trace_names(specs(at)[0]) == ["negative", "neutral", "positive"]
+
+
+# ---------------------------------------------------------------- registry and embed kit
+@pytest.fixture
+def con(store: Path):
+    with Store(store).connect(public_names=public_names()) as connection:
+        yield connection
+
+
+def view_for(tracker: str = "iqiyi-nadou", **options: str):
+    from analysis.filters import Filters
+    from collectors.trackers import get_tracker
+    from dashboard.chart_registry import View
+
+    return View(Filters.for_tracker(get_tracker(tracker)), VERSION).with_options(**options)
+
+
+def test_every_registered_chart_has_data_driven_alt_text(con) -> None:
+    from dashboard import chart_registry
+    from dashboard.model_info import model_summary
+
+    model = model_summary(con)
+    assert model["version"] == VERSION
+    for name in chart_registry.REGISTRY:
+        package = chart_registry.build(name, con, view_for(), model)
+        assert len(package.alt) > 40, name
+        assert package.fig.layout.title.text, name
+        if chart_registry.get(name).sentiment:
+            assert "Sentiment model" in package.notes
+    # the palette is Okabe-Ito (colour-blind safe)
+    from dashboard.charts import PALETTE
+
+    assert PALETTE[:3] == ["#0072B2", "#E69F00", "#009E73"]
+
+
+def test_standalone_html_is_credited_traceable_and_inert(con) -> None:
+    from dashboard import chart_registry
+    from dashboard.embed import ChartPackage, iframe_snippet, snapshot_id, standalone_html
+    from dashboard.model_info import model_summary
+
+    package = chart_registry.build("overview-volume", con, view_for(), model_summary(con))
+    page = standalone_html(package, base_url="https://news.example")
+    assert package.snapshot_id in page and "Source: actorwatch store" in page
+    assert 'href="data:text/csv;charset=utf-8;base64,' in page and ">data</a>" in page
+    assert 'integrity="sha256-' in page, "CDN plotly.js must carry an SRI hash"
+    assert "https://news.example/?" in page
+    hostile = ChartPackage(name="x", title="<script>alert(1)</script>", fig=package.fig,
+                           data=pd.DataFrame({"text": [HOSTILE_TEXT]}), alt='<img src=x onerror="alert(1)">')
+    body = standalone_html(hostile)
+    assert "<script>alert(1)" not in body and "<img src=x" not in body
+    snippet = iframe_snippet(package, base_url="https://news.example")
+    assert "embed=true" in snippet and "chart=overview-volume" in snippet and 'title="' in snippet
+    changed = snapshot_id(package.name, package.params, package.data.assign(records=package.data["records"] + 1))
+    assert snapshot_id(package.name, package.params, package.data) == package.snapshot_id != changed
+
+
+def test_png_export_uses_system_chromium(con, chromium: str) -> None:
+    from dashboard.charts import volume_chart
+    from dashboard.embed import png_bytes
+
+    fig = volume_chart(pd.DataFrame({"day": [date(2026, 4, 20)], "source": ["weibo"], "records": [3]}), [],
+                       "爱奇艺 AI艺人库 — 中文标题")
+    assert png_bytes(fig, width=400, height=300, scale=1).startswith(b"\x89PNG")
+
+
+def test_png_without_chromium_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import embed
+
+    monkeypatch.setattr(embed, "chromium_path", lambda: None)
+    with pytest.raises(embed.PngUnavailable, match="apt-get install chromium"):
+        embed.png_bytes(embed.go.Figure())
+
+
+def test_chart_command_lists_and_writes(store: Path, tmp_path: Path) -> None:
+    from dashboard import chart_registry
+    from dashboard.cli import cli
+
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["chart", "--list"])
+    assert listed.exit_code == 0
+    assert all(name in listed.output for name in chart_registry.REGISTRY)
+    out = runner.invoke(cli, ["chart", "overview-sentiment", "--tracker", "iqiyi-nadou", "--format", "html,csv,json",
+                              "--out", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    files = sorted(p.suffix for p in tmp_path.iterdir())
+    assert files == [".csv", ".html", ".json"]
+    sidecar = json.loads(next(tmp_path.glob("*.json")).read_text())
+    assert sidecar["params"]["tracker"] == ["iqiyi-nadou"] and sidecar["snapshot_id"].startswith("aw-")
+    bad = runner.invoke(cli, ["chart", "no-such-chart", "--tracker", "iqiyi-nadou"])
+    assert bad.exit_code != 0 and "unknown chart" in bad.output
+
+
+def test_window_dates_roundtrip_in_deep_link(store: Path) -> None:
+    from dashboard.embed import deep_link
+
+    link = deep_link("overview", view_for().params(), "http://h")
+    start = date(2026, 4, 20) - timedelta(days=10)
+    assert link == f"http://h/?tracker=iqiyi-nadou&from={start}&to={date(2026, 5, 25)}"
+
+
+def test_charts_quote_the_held_out_macro_f1() -> None:
+    from dashboard.model_info import headline
+
+    measured = [{"file": "train.csv", "role": "training file: out-of-fold", "n": 9000, "macro_f1": 0.9},
+                {"file": "dev.csv", "role": "dev", "n": 500, "macro_f1": 0.81},
+                {"file": "weibo_other.csv", "role": "held out: never used for training", "n": 1200, "macro_f1": 0.66},
+                {"file": "x.csv", "role": "test", "n": 10, "macro_f1": None}]
+    assert headline(measured)["file"] == "weibo_other.csv"
+    assert headline(measured[:2])["file"] == "dev.csv", "cross-validated training figures are quoted last"
+    assert headline([]) is None
+
+
+def test_peak_label_shows_the_hostile_top_record_escaped(con) -> None:
+    from dashboard import chart_registry
+    from dashboard.model_info import model_summary
+
+    fig = chart_registry.build("overview-volume", con, view_for(), model_summary(con)).fig
+    hovers = [a.hovertext for a in fig.layout.annotations if a.hovertext and "Most-shared" in a.hovertext]
+    assert any("&lt;script&gt;" in h for h in hovers), (hovers, [a.x for a in fig.layout.annotations])
+    assert not any("<script" in h or "<img" in h for h in hovers)
+
+
+@pytest.mark.parametrize("page", ["overview", "timeline", "methods", "industry"])
+def test_pages_without_scores_or_prices_say_so(isolated_data_dir: Path, page: str) -> None:
+    from collectors import demo
+    from collectors.store import RECORDS
+    from collectors.trackers import load_trackers
+
+    Store(isolated_data_dir).add_table(RECORDS, demo.generate(load_trackers(), records=600))
+    at = open_page(page)
+    for chart in at.get("plotly_chart"):
+        assert chart.proto.alt
+    if page == "overview":
+        assert "no scored records" in at.get("plotly_chart")[1].proto.alt
+    if page == "methods":
+        assert any("no sentiment scores" in w.value or "No sentiment" in w.value for w in at.warning)
+
+
+def test_compare_and_topics_params_restore_their_views(store: Path) -> None:
+    at = open_page("compare", {"with": "tilly-norwood", "normalise": "per_tracker", "types": "platform,studio"})
+    assert at.radio(key="compare-normalise").value == "per_tracker"
+    assert at.multiselect(key="compare-types").value == ["platform", "studio"]
+    aligned = specs(at)[0]
+    assert {"iqiyi-nadou", "tilly-norwood"} <= set(trace_names(aligned))
+    topics = open_page("topics", {"freq": "W"})
+    keywords = next(s for s in specs(topics) if "keywords" in s["layout"]["title"]["text"])
+    weeks = keywords["data"][0]["x"]
+    assert all(pd.Timestamp(x).day_of_week == 0 for x in weeks), "weekly periods start on Monday"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_open_on_an_empty_store(isolated_data_dir: Path, page: str) -> None:
+    at = open_page(page)  # a fresh install before `actorwatch demo` or any collection
+    assert not any("synthetic" in w.value.lower() for w in at.warning)
+
+
+def test_dashboard_snapshot_gives_the_same_numbers_as_the_store(store: Path) -> None:
+    from analysis import aggregate, timeseries
+    from dashboard.data import build_snapshot
+
+    f = view_for().filters
+    narrow = type(f)(f.tracker, date(2026, 4, 20), date(2026, 4, 22), ("weibo",))
+    snapshot = build_snapshot()
+    with Store(store).connect(public_names=public_names()) as reference:
+        for filters in (f, narrow):
+            pd.testing.assert_frame_equal(aggregate.daily_volume(snapshot, filters), aggregate.daily_volume(reference, filters))
+            pd.testing.assert_frame_equal(aggregate.daily_sentiment(snapshot, filters, VERSION),
+                                          aggregate.daily_sentiment(reference, filters, VERSION))
+            pd.testing.assert_frame_equal(timeseries.volume_series(snapshot, filters, by="source", freq="W"),
+                                          timeseries.volume_series(reference, filters, by="source", freq="W"))
+            a, b = aggregate.kpis(snapshot, filters, VERSION), aggregate.kpis(reference, filters, VERSION)
+            assert {k: a[k] for k in ("records", "authors", "share_negative")} == \
+                   {k: b[k] for k in ("records", "authors", "share_negative")}
+
+
+def test_claim_without_reports_still_listed() -> None:
+    from dashboard import charts
+    from dashboard.chart_defs import claims_frame
+
+    class FakeView:  # only `.tracker` is read
+        tracker = view_for().tracker.model_copy(update={"claims": [
+            view_for().tracker.claims[0].model_copy(update={"reports": []})]})
+
+    frame = claims_frame(FakeView())  # type: ignore[arg-type]
+    assert len(frame) == 1 and frame["version"].isna().all()
+    assert "no outlet report recorded" in charts.claims_alt(frame, "X")
+    assert charts.claims_chart(frame, "t").layout.annotations  # an explicit empty-state message
+
+
+@pytest.mark.parametrize("suffix", ["", "+vader-3.3.2-binomial3"])
+def test_shipped_model_card_figures_reach_charts_and_methods(isolated_data_dir: Path, suffix: str) -> None:
+    """Also for enrich's composite version (Chinese model + VADER for English posts)."""
+    from analysis.model_info import card_files
+    from analysis.scores import SCORES, SCORES_SPEC
+    from collectors import demo
+    from collectors.store import RECORDS
+    from collectors.trackers import load_trackers
+    from tests.dashboard_store import oracle_scores
+
+    cards = card_files()
+    if not cards:
+        pytest.skip("no shipped sentiment model card in data/models (run `actorwatch train`)")
+    card = json.loads(cards[0].read_text(encoding="utf-8"))
+    table = demo.generate(load_trackers(), records=800)
+    scores = oracle_scores(table)
+    scores = scores.set_column(2, "model", pa.array([card["name"]] * len(scores)))
+    scores = scores.set_column(3, "model_version", pa.array([card["version"] + suffix] * len(scores)))
+    store = Store(isolated_data_dir)
+    store.add_table(RECORDS, table)
+    store.add_table(SCORES, scores, SCORES_SPEC)
+    figure = f"{card['macro_f1']:.2f}"
+    at = open_page("overview")
+    assert f"macro-F1 is {figure} (on {card['macro_f1_source']}" in at.get("plotly_chart")[1].proto.alt
+    assert any(f"macro-F1 {figure}" in link.proto.label for link in at.get("page_link"))
+    methods = open_page("methods")
+    assert any(m.value == figure for m in methods.metric)
+    assert methods.dataframe, "the baseline comparison table is shown"
+    if suffix:
+        assert "English posts are scored by vader" in " ".join(m.value for m in methods.markdown)
+
+
+def test_overview_weekly_sentiment_param(store: Path) -> None:
+    at = open_page("overview", {"freq": "W"})
+    sentiment = specs(at)[1]
+    assert sentiment["layout"]["title"]["text"].startswith("Weekly sentiment")
+    weeks = [x for t in sentiment["data"] if t.get("name") == "negative" for x in t["x"]]
+    assert weeks and all(pd.Timestamp(x).day_of_week == 0 for x in weeks)
+    assert "weekly share" in at.get("plotly_chart")[1].proto.alt

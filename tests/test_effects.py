@@ -1,0 +1,100 @@
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.effects import (
+    ASSOCIATION_NOTE,
+    EFFECT_COLUMNS,
+    bootstrap_diff_ci,
+    event_effects,
+    permutation_p,
+    proportion_effect,
+)
+from analysis.filters import Filters
+from collectors.store import Store
+from collectors.trackers import load_trackers
+from tests.analytics_fixtures import VERSION, add_scores, records_per_day
+from tests.conftest import TRACKERS_MIN
+
+
+def test_permutation_p_exact_by_hand():
+    # 20 ways to choose 3 "after" days of 6; only {4,5,6} and {1,2,3} give |diff| >= 3
+    assert permutation_p([1, 2, 3], [4, 5, 6]) == pytest.approx(2 / 20)
+    assert permutation_p([5, 5, 5], [5, 5, 5]) == 1.0
+
+
+def test_proportion_p_reproduces_fishers_tea_tasting():
+    # Fisher's lady tasting tea: 4 of 4 right out of 8 cups -> two-sided p = 2/70
+    effect = proportion_effect(0, 4, 4, 4)
+    assert effect["p"] == pytest.approx(2 / 70) and effect["diff"] == 1.0
+
+
+def test_no_effect_interval_covers_zero():
+    rng = np.random.default_rng(5)
+    same = rng.poisson(20, 7)
+    lo, hi = bootstrap_diff_ci(same, rng.permutation(same), rng=rng)
+    assert lo <= 0 <= hi
+    effect = proportion_effect(300, 1000, 302, 1000, rng=rng)
+    assert effect["ci_lo"] < 0 < effect["ci_hi"] and effect["p"] > 0.5
+
+
+def _store_with_event(data_dir, make_record, after_volume, after_neg):
+    """case-a's 'denial' event is on 2026-04-22; its 'launch' on 2026-04-20."""
+    store = Store(data_dir)
+    labels = {}
+    records = []
+    for day in [date(2026, 4, 19) + timedelta(days=i) for i in range(6)]:
+        is_after = day >= date(2026, 4, 22)
+        n = after_volume if is_after else 10
+        neg = after_neg if is_after else 0.2
+        batch = records_per_day(make_record, {day: n})
+        records += batch
+        labels.update({(r.source, r.id): ("negative" if i < round(n * neg) else "neutral") for i, r in enumerate(batch)})
+    store.add_records(records)
+    add_scores(store, labels)
+    return store
+
+
+def test_event_effects_planted_effect(data_dir, make_record):
+    store = _store_with_event(data_dir, make_record, after_volume=30, after_neg=0.8)
+    tracker = load_trackers(TRACKERS_MIN)[0]
+    with store.connect() as con:
+        effects = event_effects(con, Filters("case-a"), tracker, VERSION, window=3, n_boot=500)
+    assert list(effects.columns) == EFFECT_COLUMNS and effects.attrs["note"] == ASSOCIATION_NOTE
+    denial = effects.set_index("event_id").loc["denial"]
+    assert denial["volume_before"] == 10 and denial["volume_after"] == 30 and denial["volume_diff"] == 20
+    assert denial["volume_ci_lo"] == 20 and denial["volume_ci_hi"] == 20  # no day-to-day variation at all
+    # exact and two-sided: of the 20 ways to split 6 days, only "all 30s after" and "all 30s before" are this
+    # extreme, so with 3 days a side p cannot go below 0.1
+    assert denial["volume_p"] == pytest.approx(2 / 20)
+    assert denial["neg_before"] == pytest.approx(0.2) and denial["neg_after"] == pytest.approx(0.8)
+    assert denial["neg_ci_lo"] > 0.4 and denial["neg_p"] < 1e-6
+
+
+def test_event_effects_no_effect(data_dir, make_record):
+    store = _store_with_event(data_dir, make_record, after_volume=10, after_neg=0.2)
+    tracker = load_trackers(TRACKERS_MIN)[0]
+    with store.connect() as con:
+        denial = event_effects(con, Filters("case-a"), tracker, VERSION, n_boot=500).set_index("event_id").loc["denial"]
+    assert denial["volume_diff"] == 0 and denial["volume_ci_lo"] <= 0 <= denial["volume_ci_hi"]
+    assert denial["neg_ci_lo"] <= 0 <= denial["neg_ci_hi"] and denial["neg_p"] == pytest.approx(1.0)
+
+
+def test_event_effects_without_scores(data_dir, make_record):
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 21): 4}))
+    tracker = load_trackers(TRACKERS_MIN)[0]
+    with store.connect() as con:
+        effects = event_effects(con, Filters("case-a"), tracker, None)
+    assert effects["neg_diff"].isna().all() and effects["volume_diff"].notna().all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 50), min_size=1, max_size=5), st.lists(st.integers(0, 50), min_size=1, max_size=5))
+def test_permutation_p_is_a_probability_and_symmetric(before, after):
+    p = permutation_p(before, after)
+    assert 0 < p <= 1
+    assert p == pytest.approx(permutation_p(after, before))

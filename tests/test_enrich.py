@@ -1,0 +1,301 @@
+"""The enrichment pipeline: what it writes, that it never rewrites records, and interrupt/resume."""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from analysis.annotations import ANNOTATIONS
+from analysis.enrich import EnrichInterrupted, enrich_store, pipeline_version, scoring_model
+from analysis.scores import SCORES
+from collectors.store import RECORDS, Store
+from tests.nlp_fixtures import install_fake_sentiment, write_records
+
+TEXTS = [
+    "爱奇艺的AI艺人库太恶心了，坚决抵制[怒]",  # zh, negative, entities, frame
+    "本工作室从未签署任何AI授权，相关信息不实",  # deny-involvement
+    "The AI artist library from iQIYI is impressive, excited to see more",  # en, positive
+    "https://t.cn/abc",  # empty after cleaning
+    "😀😀😀",  # emoji only: not empty
+    "演员是非遗？" + "真人演员" * 25_000,  # 100k characters
+    "Привет 爱奇艺 こんにちは likeness rights 안녕",  # mixed scripts
+]
+
+
+@pytest.fixture
+def store(data_dir, make_record, monkeypatch) -> Store:
+    install_fake_sentiment(monkeypatch)
+    s = Store(data_dir)
+    write_records(s, make_record, TEXTS, trackers=["iqiyi-nadou"])
+    return s
+
+
+def _rows(store: Store, dataset: str) -> list[dict]:
+    """Every stored row, read from the files (not the deduplicated view)."""
+    return [row for path in store.files(dataset) for row in pq.read_table(path).to_pylist()]
+
+
+def _digest(store: Store, dataset: str) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in store.files(dataset)}
+
+
+def test_writes_scores_and_annotations_for_known_inputs(store: Store) -> None:
+    summary = enrich_store(store, workers=1)
+    assert (summary.annotated, summary.scored, summary.empty, summary.remaining) == (7, 6, 1, 0)
+    assert "annotated 7" in summary.line()
+    got = {r["id"]: r for r in _rows(store, ANNOTATIONS)}
+    first, denial, english, url, emoji, long, mixed = (got[f"r{i:05d}"] for i in range(7))
+    assert first["stance"] == "oppose" and first["entities"] == ["iqiyi", "ai-artist-library"]
+    assert "digital-human" in first["frames"] and first["lang"] == "zh" and first["keywords"]
+    assert denial["stance"] == "deny-involvement" and "consent" in denial["frames"]
+    assert english["stance"] == "support" and english["lang"] == "zh"  # the record says zh: kept as given
+    assert set(english["entities"]) == {"ai-artist-library", "iqiyi"}
+    assert url["is_empty"] and url["stance"] is None and url["entities"] == [] and url["keywords"] == []
+    assert not emoji["is_empty"] and emoji["stance"] in {"neutral", "support", "oppose"}
+    assert long["frames"][:2] == ["heritage", "authenticity"] and len(long["keywords"]) <= 5
+    assert mixed["entities"] == ["iqiyi"] and mixed["frames"] == ["likeness"]
+    scores = {r["id"]: r for r in _rows(store, SCORES)}
+    assert set(scores) == set(got) - {"r00003"}  # nothing scored for an empty text
+    assert scores["r00000"]["label"] == "negative" and scores["r00002"]["label"] == "positive"
+    model, version = scoring_model()
+    assert all(r["model"] == model and r["model_version"] == version for r in scores.values())
+    assert all(r["pipeline_version"] == pipeline_version(version) for r in got.values())
+
+
+def test_rerun_does_nothing_and_never_rewrites_records(store: Store) -> None:
+    before = _digest(store, RECORDS)
+    enrich_store(store, workers=1)
+    files = {d: _digest(store, d) for d in (SCORES, ANNOTATIONS)}
+    again = enrich_store(store, workers=1)
+    assert (again.annotated, again.scored, again.batches) == (0, 0, 0)
+    assert _digest(store, RECORDS) == before
+    assert {d: _digest(store, d) for d in (SCORES, ANNOTATIONS)} == files
+
+
+def test_new_model_version_rescores_apart_from_records(store: Store, monkeypatch) -> None:
+    before = _digest(store, RECORDS)
+    enrich_store(store, workers=1)
+    install_fake_sentiment(monkeypatch, version="fake-2")
+    summary = enrich_store(store, workers=1)
+    assert (summary.annotated, summary.scored) == (7, 6)
+    assert _digest(store, RECORDS) == before
+    versions = [r["model_version"] for r in _rows(store, SCORES)]
+    assert len(versions) == 12 and len(set(versions)) == 2
+
+
+def _keys(rows: list[dict], version_key: str) -> list[tuple]:
+    return [(r["source"], r["id"], r[version_key]) for r in rows]
+
+
+def _content(store: Store) -> list[tuple]:
+    return sorted((r["id"], r["stance"], tuple(r["entities"]), tuple(r["frames"]), tuple(r["keywords"]))
+                  for r in _rows(store, ANNOTATIONS))
+
+
+@pytest.fixture
+def many(data_dir, make_record, monkeypatch) -> Store:
+    install_fake_sentiment(monkeypatch)
+    s = Store(data_dir)
+    texts = [f"{t} 第{i}条" for i in range(60) for t in TEXTS[:3]]  # 180 records
+    write_records(s, make_record, texts, trackers=["iqiyi-nadou"], per_day=40)
+    return s
+
+
+def test_interrupted_between_batches_resumes_without_loss_or_duplicates(many: Store) -> None:
+    def stop_after(k: int):
+        def hook(done: int) -> None:
+            if done == k:
+                raise KeyboardInterrupt
+        return hook
+
+    with pytest.raises(EnrichInterrupted) as stopped:
+        enrich_store(many, batch_size=25, workers=1, on_batch=stop_after(3))
+    assert stopped.value.summary.annotated == 75 and stopped.value.summary.remaining == 105
+    assert len(_rows(many, ANNOTATIONS)) == 75
+    rest = enrich_store(many, batch_size=25, workers=1)
+    assert rest.annotated == 105
+    annotations, scores = _rows(many, ANNOTATIONS), _rows(many, SCORES)
+    assert len(annotations) == 180 and len(set(_keys(annotations, "pipeline_version"))) == 180
+    assert len(scores) == 180 and len(set(_keys(scores, "model_version"))) == 180
+
+
+def test_interrupted_between_the_two_writes_of_a_batch_scores_nothing_twice(many: Store, monkeypatch) -> None:
+    real = Store.add_table
+    calls = {"annotations": 0}
+
+    def flaky(self, dataset, table, spec=None):
+        if dataset == ANNOTATIONS:
+            calls["annotations"] += 1
+            if calls["annotations"] == 2:  # killed after batch 2's scores, before its annotations
+                raise KeyboardInterrupt
+        return real(self, dataset, table, spec)
+
+    monkeypatch.setattr(Store, "add_table", flaky)
+    with pytest.raises(EnrichInterrupted):
+        enrich_store(many, batch_size=50, workers=1)
+    monkeypatch.setattr(Store, "add_table", real)
+    assert len(_rows(many, SCORES)) == 100 and len(_rows(many, ANNOTATIONS)) == 50
+    enrich_store(many, batch_size=50, workers=1)
+    scores = _rows(many, SCORES)
+    assert len(scores) == 180 and len(set(_keys(scores, "model_version"))) == 180
+    assert len(_rows(many, ANNOTATIONS)) == 180
+
+
+def test_a_crash_inside_a_worker_keeps_finished_batches(many: Store, monkeypatch) -> None:
+    from analysis import enrich
+
+    real = enrich.annotate_batch
+    seen = {"n": 0}
+
+    def breaks_on_third(batch, version, model):
+        if version == "warm-up":
+            return real(batch, version, model)
+        seen["n"] += 1
+        if seen["n"] == 3:
+            raise RuntimeError("worker died")
+        return real(batch, version, model)
+
+    monkeypatch.setattr(enrich, "annotate_batch", breaks_on_third)
+    with pytest.raises(RuntimeError, match="worker died"):
+        enrich_store(many, batch_size=40, workers=1)
+    assert len(_rows(many, ANNOTATIONS)) == 80
+    monkeypatch.setattr(enrich, "annotate_batch", real)
+    assert enrich_store(many, batch_size=40, workers=1).annotated == 100
+    assert len(set(_keys(_rows(many, ANNOTATIONS), "pipeline_version"))) == 180
+
+
+def test_process_pool_gives_the_same_annotations_as_inline(many: Store, data_dir, make_record, tmp_path) -> None:
+    enrich_store(many, batch_size=30, workers=2)
+    other = Store(tmp_path / "inline")
+    texts = [f"{t} 第{i}条" for i in range(60) for t in TEXTS[:3]]
+    write_records(other, make_record, texts, trackers=["iqiyi-nadou"], per_day=40)
+    enrich_store(other, batch_size=30, workers=1)
+    assert _content(many) == _content(other) and len(_content(many)) == 180
+
+
+def test_any_executor_can_run_the_batches(many: Store) -> None:
+    with ThreadPoolExecutor(2) as pool:
+        summary = enrich_store(many, batch_size=50, executor=pool)
+    assert summary.annotated == 180 and summary.batches == 4
+
+
+def test_dask_executor(many: Store) -> None:
+    pytest.importorskip("distributed", reason="the `scale` extra (dask[distributed]) is not installed")
+    from distributed import Client
+
+    with Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as client:
+        summary = enrich_store(many, batch_size=60, executor=client.get_executor())
+    assert summary.annotated == 180
+
+
+def test_empty_store_and_bad_batch_size(data_dir, monkeypatch) -> None:
+    install_fake_sentiment(monkeypatch)
+    assert enrich_store(Store(data_dir), workers=1).annotated == 0
+    with pytest.raises(ValueError, match="batch size"):
+        enrich_store(Store(data_dir), batch_size=0)
+
+
+def test_cli_enrich(store: Store) -> None:
+    from dashboard.cli import cli
+
+    result = CliRunner().invoke(cli, ["enrich", "--workers", "1", "--quiet", "--batch-size", "3"])
+    assert result.exit_code == 0, result.output
+    assert "annotated 7" in result.output and "3 batches" in result.output
+    bad = CliRunner().invoke(cli, ["enrich", "--batch-size", "0"])
+    assert bad.exit_code == 2 and "batch-size" in bad.output
+
+
+KILL_SCRIPT = """
+import sys, time
+from pathlib import Path
+import pytest
+from tests.nlp_fixtures import install_fake_sentiment
+from analysis.enrich import enrich_store
+from collectors.store import Store
+
+mp = pytest.MonkeyPatch()
+install_fake_sentiment(mp)
+marker = Path(sys.argv[2])
+
+def slow(done):
+    marker.write_text(str(done))
+    time.sleep(0.3)
+
+enrich_store(Store(sys.argv[1]), batch_size=20, workers=1, on_batch=slow)
+"""
+
+
+def test_killed_process_resumes_without_loss_or_duplicates(many: Store, tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    marker = tmp_path / "batches"
+    repo = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(many.data_dir), str(marker)], cwd=repo,
+                            env={**os.environ, "PYTHONPATH": str(repo)})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (marker.exists() and int(marker.read_text() or 0) >= 2):
+        assert proc.poll() is None, "the enrichment process ended before it could be killed"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    written = len(_rows(many, ANNOTATIONS))
+    assert 40 <= written < 180 and written % 20 == 0  # whole batches only
+    rest = enrich_store(many, batch_size=20, workers=1)
+    assert rest.annotated == 180 - written
+    annotations, scores = _rows(many, ANNOTATIONS), _rows(many, SCORES)
+    assert len(annotations) == 180 and len(set(_keys(annotations, "pipeline_version"))) == 180
+    assert len(scores) == 180 and len(set(_keys(scores, "model_version"))) == 180
+
+
+def test_stance_counts_by_period_after_enrichment(store: Store) -> None:
+    from datetime import date
+
+    from analysis.filters import Filters
+    from analysis.stance import stance_counts_by_period
+
+    f = Filters("iqiyi-nadou", date(2026, 4, 19), date(2026, 4, 21))
+    with store.connect() as con:
+        assert stance_counts_by_period(con, f).empty  # not enriched yet
+    enrich_store(store, workers=1)
+    with store.connect() as con:
+        frame = stance_counts_by_period(con, f)
+    assert len(frame) == 3 * 5  # days × stances, zero-filled
+    day = frame[frame["period"].astype(str) == "2026-04-20"].set_index("stance")
+    assert day["n"].iloc[0] == 6  # the empty record has no stance
+    assert day.loc["deny-involvement", "records"] == 1 and day["records"].sum() == 6
+    assert abs(day["share"].sum() - 1.0) < 1e-9 and frame[frame["n"] == 0]["share"].isna().all()
+
+
+def test_with_the_shipped_sentiment_model(data_dir, make_record) -> None:
+    from analysis.sentiment import get_scorer
+
+    store = Store(data_dir)
+    write_records(store, make_record, TEXTS, trackers=["iqiyi-nadou"])
+    summary = enrich_store(store, workers=1)
+    assert (summary.annotated, summary.scored) == (7, 6)
+    scores = _rows(store, SCORES)
+    assert {r["model"] for r in scores} == {get_scorer().name}
+    assert all(abs(r["p_neg"] + r["p_neu"] + r["p_pos"] - 1) < 1e-4 for r in scores)
+    assert {r["label"] for r in scores if r["id"] == "r00000"} == {"negative"}
+
+
+def test_cli_reports_an_interrupted_run(store: Store, monkeypatch) -> None:
+    from analysis import enrich
+    from dashboard.cli import cli
+
+    def stopped(*args, **kwargs):
+        raise EnrichInterrupted(enrich.EnrichSummary(5, "v", annotated=5, batches=1, pipeline_version="p", remaining=2))
+
+    monkeypatch.setattr(enrich, "enrich_store", stopped)
+    result = CliRunner().invoke(cli, ["enrich", "--quiet"])
+    assert result.exit_code != 0
+    assert "interrupted: scored 5" in result.output and "2 left — run again to resume" in result.output

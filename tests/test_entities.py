@@ -1,0 +1,137 @@
+"""Entity mentions by alias (zh, en, pinyin), word boundaries, nesting, co-mentions and the period counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC
+from analysis.entities import (
+    TermMatcher,
+    co_mention_counts,
+    co_mentions,
+    entity_counts_by_period,
+    entity_mentions,
+)
+from analysis.filters import Filters
+from collectors.store import Store
+from collectors.trackers import Tracker, get_tracker
+
+IQIYI = get_tracker("iqiyi-nadou")
+TILLY = get_tracker("tilly-norwood")
+
+
+def tracker(entities: list[dict]) -> Tracker:
+    return Tracker.model_validate({"id": "t", "name_zh": "测试", "name_en": "Test", "trigger_date": "2026-04-20",
+                                   "entities": entities})
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("爱奇艺今天发布了新功能", ["iqiyi"]),
+    ("I think IQIYI and iqiyi are the same", ["iqiyi"]),
+    ("愛奇藝", ["iqiyi"]),  # traditional spelling alias
+    ("#ZhangRuoyun# 加油", ["zhang-ruoyun"]),  # hashtag-style joined Latin name
+    ("zhang ruo yun 的新剧", ["zhang-ruoyun"]),  # pinyin syllables
+    ("纳豆 pro 和 nadoupro", ["nadou-pro"]),
+    ("龚宇说了什么", ["gong-yu"]),
+])
+def test_aliases_in_every_script(text: str, expected: list[str]) -> None:
+    assert entity_mentions(text, IQIYI) == expected
+
+
+def test_longer_alias_also_names_the_entities_inside_it() -> None:
+    assert entity_mentions("张若昀工作室发布声明", IQIYI) == ["zhang-ruoyun-studio", "zhang-ruoyun"]
+    assert entity_mentions("爱奇艺AI艺人库上线", IQIYI) == ["ai-artist-library", "iqiyi"]
+
+
+def test_mentions_in_order_of_first_appearance_each_once() -> None:
+    assert entity_mentions("百度和爱奇艺，爱奇艺和百度", IQIYI) == ["baidu", "iqiyi"]
+
+
+def test_short_latin_alias_needs_word_boundaries() -> None:
+    t = tracker([{"id": "iq", "type": "company", "name_en": "iQ", "aliases": ["IQ"]}])
+    assert entity_mentions("the IQ share price", t) == ["iq"]
+    assert entity_mentions("iq跌了", t) == ["iq"]  # CJK next to it is a boundary
+    assert entity_mentions("unique IQs and iqiyi", t) == []
+
+
+def test_capitalised_common_word_alias_is_case_sensitive() -> None:
+    assert entity_mentions("Variety reports on the debut", TILLY) == ["variety"]
+    assert entity_mentions("a variety of deadline problems", TILLY) == []
+
+
+def test_two_character_chinese_alias_straddling_a_word_is_rejected() -> None:
+    assert entity_mentions("神奇艺术展", IQIYI) == []  # 神奇|艺术, not 奇艺
+    assert entity_mentions("骑马苏州行", IQIYI) == []  # 骑马|苏州, not 马苏
+    assert entity_mentions("马苏说了", IQIYI) == ["ma-su"]
+
+
+def test_mentions_and_handles_in_english() -> None:
+    assert entity_mentions("@elinehq and SAG-AFTRA, SAG AFTRA, sagaftra", TILLY) == ["eline-van-der-velden", "sag-aftra"]
+
+
+@pytest.mark.parametrize("text", [None, "", "   ", "😀😀😀", "[doge]", "。。。"])
+def test_empty_or_symbol_only_text_has_no_mentions(text: str | None) -> None:
+    assert entity_mentions(text, IQIYI) == []
+
+
+def test_long_and_mixed_script_text() -> None:
+    long = "平台" * 50_000 + "爱奇艺" + "x" * 1000
+    assert entity_mentions(long, IQIYI) == ["iqiyi"]
+    assert entity_mentions("Привет 爱奇艺 こんにちは iQIYI 안녕 Nadou Pro", IQIYI) == ["iqiyi", "nadou-pro"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_never_raises_and_returns_known_ids(text: str) -> None:
+    ids = {e.id for e in IQIYI.entities}
+    found = entity_mentions(text, IQIYI)
+    assert set(found) <= ids and len(found) == len(set(found))
+
+
+def test_term_matcher_without_terms() -> None:
+    matcher = TermMatcher({})
+    assert not matcher and matcher.find("anything") == []
+
+
+def test_co_mentions_count_pairs_once_per_text() -> None:
+    pairs = co_mentions([["a", "b", "c"], ["b", "a"], ["c"], ["a", "a", "b"]])
+    assert pairs == {("a", "b"): 3, ("a", "c"): 1, ("b", "c"): 1}
+
+
+def _annotations(store: Store, rows: list[tuple[str, list[str]]]) -> None:
+    now = datetime(2026, 4, 21, tzinfo=UTC)
+    table = pa.Table.from_pylist(
+        [{"source": "weibo", "id": rid, "pipeline_version": "p-test", "lang": "zh", "is_empty": False,
+          "stance": "neutral", "stance_score": 0.5, "entities": ents, "frames": [], "keywords": [],
+          "annotated_at": now} for rid, ents in rows], schema=ANNOTATIONS_SCHEMA)
+    store.add_table(ANNOTATIONS, table, ANNOTATIONS_SPEC)
+
+
+def test_counts_by_period_and_co_mentions_from_the_store(data_dir, make_record) -> None:
+    store = Store(data_dir)
+    days = [datetime(2026, 4, 20, 9, tzinfo=UTC), datetime(2026, 4, 20, 10, tzinfo=UTC), datetime(2026, 4, 22, 9, tzinfo=UTC)]
+    store.add_records([make_record(id=f"x{i}", published_at=d) for i, d in enumerate(days)])
+    _annotations(store, [("x0", ["iqiyi", "baidu"]), ("x1", ["iqiyi"]), ("x2", ["baidu", "iqiyi"])])
+    f = Filters("case-a", date(2026, 4, 19), date(2026, 4, 23))
+    with store.connect() as con:
+        counts = entity_counts_by_period(con, f)
+        pairs = co_mention_counts(con, f)
+        weekly = entity_counts_by_period(con, f, freq="W")
+    got = {(str(r.period), r.entity): r.records for r in counts.itertuples()}
+    assert got == {("2026-04-20", "iqiyi"): 2, ("2026-04-20", "baidu"): 1, ("2026-04-22", "iqiyi"): 1,
+                   ("2026-04-22", "baidu"): 1}
+    assert pairs.to_dict("records") == [{"a": "baidu", "b": "iqiyi", "records": 2}]
+    assert set(weekly["period"].astype(str)) == {"2026-04-20"} and weekly["records"].sum() == 5
+
+
+def test_period_counts_without_annotations_are_empty(data_dir, make_record) -> None:
+    store = Store(data_dir)
+    store.add_records([make_record()])
+    with store.connect() as con:
+        assert entity_counts_by_period(con, Filters("case-a")).empty
+        assert co_mention_counts(con, Filters("case-a")).empty

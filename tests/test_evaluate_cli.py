@@ -1,0 +1,79 @@
+"""`actorwatch evaluate`: the JSON contract, the human table, clear errors on bad files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from analysis.nlp_cli import commands, evaluate, train
+from analysis.sentiment import DEFAULT_MODEL, models_dir
+
+FIX = Path(__file__).resolve().parent / "fixtures" / "sentiment"
+CONTRACT = {"n", "accuracy", "macro_f1", "binary_accuracy", "binary_macro_f1", "per_class", "confusion",
+            "accuracy_ci95", "macro_f1_ci95", "model", "model_version"}
+shipped = pytest.mark.skipif(not (models_dir() / DEFAULT_MODEL / "model.npz").exists(),
+                             reason="shipped model not built yet (run `actorwatch train`)")
+
+
+def _json(args: list[str]) -> dict:
+    result = CliRunner().invoke(evaluate, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_commands_are_exported() -> None:
+    assert [c.name for c in commands][:2] == ["train", "evaluate"]
+
+
+@pytest.mark.parametrize("model", ["vader", "snownlp", pytest.param("default", marks=shipped)])
+def test_json_contract_on_tiny_file(model: str) -> None:
+    report = _json([str(FIX / "tiny.csv"), "--model", model, "--json", "--bootstrap", "200"])
+    assert CONTRACT <= set(report)
+    assert report["n"] == 5 and report["binary_n"] == 3
+    assert set(report["per_class"]) == {"negative", "positive", "neutral"}
+    for c in report["per_class"].values():
+        assert {"precision", "recall", "f1"} <= set(c)
+    matrix = report["confusion"]["matrix"]
+    assert len(matrix) == 3 and sum(map(sum, matrix)) == 5
+    for key in ("accuracy", "macro_f1"):
+        lo, hi = report[f"{key}_ci95"]
+        assert 0 <= lo <= report[key] <= hi <= 1 or report[key] in (lo, hi)
+
+
+@shipped
+def test_human_table() -> None:
+    result = CliRunner().invoke(evaluate, [str(FIX / "tiny.csv")])
+    assert result.exit_code == 0
+    assert "macro-F1" in result.output and "confusion" in result.output and "n = 5" in result.output
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("invalid_utf8.csv", "not valid UTF-8 (line 3"),
+    ("bad_label.csv", "line 3: label '5' is not 0, 1 or 2"),
+    ("wrong_columns.csv", "missing column(s) text, label"),
+    ("does_not_exist.csv", "no such file"),
+])
+def test_bad_files_give_one_clear_line(name: str, message: str) -> None:
+    result = CliRunner().invoke(evaluate, [str(FIX / name), "--model", "vader", "--json"])
+    assert result.exit_code != 0
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_unknown_model_is_a_clear_error() -> None:
+    result = CliRunner().invoke(evaluate, [str(FIX / "tiny.csv"), "--model", "nope"])
+    assert result.exit_code != 0 and "unknown sentiment model 'nope'" in result.output
+
+
+@shipped
+@pytest.mark.shared
+def test_evaluate_on_shared_dev_file(shared_data: Path) -> None:
+    report = _json([str(shared_data / "sentiment3_dev.csv"), "--json", "--bootstrap", "200"])
+    assert report["n"] == 2732 and report["macro_f1"] > 0.7  # snownlp is 0.43 here
+
+
+def test_train_without_shared_data_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(train, ["--shared", str(tmp_path / "missing"), "--out", str(tmp_path / "m")])
+    assert result.exit_code != 0 and "labelled data folder not found" in result.output

@@ -1,0 +1,167 @@
+"""The export bundle: round trip through `actorwatch import-bundle`, manifest contents, and privacy."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from analysis.aggregate import daily_sentiment, daily_volume, kpis
+from analysis.export import BundleError, read_bundle
+from analysis.filters import Filters
+from analysis.timeseries import volume_series
+from collectors.pseudonym import POLICY
+from collectors.store import Store
+from dashboard.cli import cli
+from tests.analytics_fixtures import VERSION, add_annotations, add_scores
+
+TRACKER = "iqiyi-nadou"
+ORDINARY = [("880011", "吃瓜群众_01"), ("880022", "夏夜汽水_22"), ("880033", "quiet_heron33")]
+
+
+def _store(data_dir, make_record) -> tuple[Store, list]:
+    records = []
+    for i in range(30):
+        aid, name = ORDINARY[i % 3]
+        records.append(make_record(
+            published_at=datetime(2026, 4, 18 + i % 5, 3 + i % 12, tzinfo=UTC), trackers=[TRACKER],
+            author_id=aid, author_name=name, url=f"https://weibo.com/{aid}/Post{i}",
+            text=f"第{i}条 @{ORDINARY[(i + 1) % 3][1]} 爱奇艺 AI艺人库", likes=i, shares=i % 4 if i % 2 else None,
+            source="weibo" if i % 4 else "bilibili", lang="zh", synthetic=i % 3 == 0))
+    records.append(make_record(published_at=datetime(2026, 4, 20, 9, tzinfo=UTC), trackers=[TRACKER], kind="article",
+                               source="rss", author_id="outlet-1", author_name="Example News", title="标题", lang="en",
+                               text="An article, with \"quotes\", commas\nand a newline"))
+    records.append(make_record(published_at=datetime(2026, 4, 21, 9, tzinfo=UTC), trackers=[TRACKER],
+                               author_id="1999", author_name="某官方账号", author_verified=True,
+                               author_verified_type=3, text="官方声明"))
+    records.append(make_record(published_at=datetime(2026, 4, 21, 10, tzinfo=UTC), trackers=[TRACKER],
+                               author_id=None, author_name="无ID用户", text="只有昵称"))
+    store = Store(data_dir)
+    store.add_records(records)
+    labels = ("negative", "neutral", "positive")
+    add_scores(store, {(r.source, r.id): labels[i % 3] for i, r in enumerate(records) if i % 7})
+    add_annotations(store, {(r.source, r.id): ["iqiyi"] for r in records[:12]})
+    return store, records
+
+
+def _aggregates(data_dir):
+    f = Filters(TRACKER, date(2026, 4, 17), date(2026, 4, 23))
+    with Store(data_dir).connect() as con:
+        k = kpis(con, f, VERSION)
+        return ({key: k[key] for key in ("records", "authors", "synthetic_share", "share_negative", "scored")},
+                daily_volume(con, f), daily_sentiment(con, f, VERSION), volume_series(con, f, by="entity"))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_export_round_trip_reproduces_aggregates(tmp_path, data_dir, make_record, fmt):
+    _store(data_dir, make_record)
+    bundle = tmp_path / "bundle"
+    result = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--format", fmt, "--out", str(bundle)])
+    assert result.exit_code == 0, result.output
+    before = _aggregates(data_dir)
+
+    fresh = tmp_path / "fresh"
+    result = CliRunner().invoke(cli, ["--data-dir", str(fresh), "import-bundle", str(bundle)])
+    assert result.exit_code == 0, result.output
+    assert "33 new" in result.output
+    after = _aggregates(fresh)
+    assert after[0] == before[0]
+    for left, right in zip(before[1:], after[1:], strict=True):
+        pd.testing.assert_frame_equal(left, right)
+    # importing again adds nothing
+    again = CliRunner().invoke(cli, ["--data-dir", str(fresh), "import-bundle", str(bundle)])
+    assert "0 new" in again.output and "33 duplicate" in again.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_no_raw_id_of_an_ordinary_author_in_the_bundle(tmp_path, data_dir, make_record, fmt):
+    _store(data_dir, make_record)
+    bundle = tmp_path / "bundle"
+    CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--format", fmt, "--out", str(bundle)],
+                       catch_exceptions=False)
+    blobs = {p.name: p.read_bytes() for p in bundle.iterdir()}
+    assert set(blobs) == {f"records.{fmt}", "manifest.json"}
+    secret = b"test-key-not-secret"
+    for name, blob in blobs.items():
+        for aid, nick in ORDINARY:
+            assert aid.encode() not in blob, f"raw author id {aid} in {name}"
+            assert nick.encode() not in blob, f"raw nickname {nick} in {name}"
+        assert "无ID用户".encode() not in blob
+        assert secret not in blob
+    _manifest, frame = read_bundle(bundle)
+    ordinary = frame[frame["author_name"].str.startswith("u_")]
+    assert len(ordinary) == 31  # 30 ordinary posts + the one with only a nickname
+    assert set(frame.loc[frame["kind"] == "article", "author_name"]) == {"Example News"}  # public: kept
+    assert "某官方账号" in set(frame["author_name"])  # verified organisation: kept
+    assert not frame["text"].str.contains("@吃瓜|@夏夜|@quiet").any()
+
+
+def test_manifest_says_what_was_selected_and_how(tmp_path, data_dir, make_record):
+    _store(data_dir, make_record)
+    bundle = tmp_path / "b"
+    result = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--from", "2026-04-20", "--to", "2026-04-21",
+                                      "--source", "weibo", "--out", str(bundle)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    _m, frame = read_bundle(bundle)
+    assert set(frame["source"]) == {"weibo"} and manifest["counts"]["records"] == len(frame)
+    assert manifest["filters"] == {"tracker": TRACKER, "from": "2026-04-20", "to": "2026-04-21", "sources": ["weibo"],
+                                   "langs": [], "kinds": []}
+    assert manifest["counts"]["by_source"] == {"weibo": len(frame)}
+    assert manifest["time_zone"].startswith("UTC")
+    assert manifest["pseudonymisation"]["policy"] == POLICY and manifest["pseudonymisation"]["key_included"] is False
+    assert manifest["model"]["version"] == VERSION and manifest["model"]["measured"] is None
+    assert "not measured" in manifest["model"]["note"]
+    assert manifest["deep_link"] == (f"http://127.0.0.1:8501/?tracker={TRACKER}&from=2026-04-20"
+                                     "&to=2026-04-21&source=weibo")
+    assert manifest["software"]["name"] == "actorwatch" and manifest["generated_at"].endswith("+00:00")
+    assert 0 < manifest["synthetic_share"] < 1 and manifest["counts"]["synthetic"] == frame["synthetic"].eq("True").sum()
+    assert manifest["query"]["queries"]["weibo"]  # the tracker's real search terms
+    assert len(manifest["files"][0]["sha256"]) == 64
+
+
+def test_tampered_or_incomplete_bundle_is_refused(tmp_path, data_dir, make_record):
+    _store(data_dir, make_record)
+    bundle = tmp_path / "b"
+    CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(bundle)], catch_exceptions=False)
+    with (bundle / "records.csv").open("a", encoding="utf-8") as fh:
+        fh.write("extra\n")
+    with pytest.raises(BundleError, match="checksum"):
+        read_bundle(bundle)
+    result = CliRunner().invoke(cli, ["import-bundle", str(tmp_path)])
+    assert result.exit_code == 1 and "not an actorwatch export bundle" in result.output
+
+
+def test_unknown_tracker_is_one_clear_line(tmp_path):
+    result = CliRunner().invoke(cli, ["export", "--tracker", "nope", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1 and "unknown tracker 'nope'" in result.output and "Traceback" not in result.output
+
+
+def test_manifest_carries_the_measured_accuracy_from_the_model_card(tmp_path, data_dir, make_record, monkeypatch):
+    card = tmp_path / "card.json"
+    card.write_text(json.dumps({"name": "weibo-charlr-3c", "version": VERSION, "evaluations": [
+        {"file": "sentiment3_test.csv", "role": "held out: never used for training", "caveat": "",
+         "default": {"n": 500, "accuracy": 0.8, "macro_f1": 0.75, "binary_accuracy": 0.9}}]}), encoding="utf-8")
+    monkeypatch.setattr("analysis.model_info.card_files", lambda: [card])
+    _store(data_dir, make_record)
+    CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(tmp_path / "b")], catch_exceptions=False)
+    model = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))["model"]
+    assert model["name"] == "weibo-charlr-3c" and model["version"] == VERSION
+    assert model["measured"] == [{"file": "sentiment3_test.csv", "role": "held out: never used for training",
+                                  "caveat": None, "n": 500, "accuracy": 0.8, "macro_f1": 0.75, "binary_accuracy": 0.9}]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_export_streams_in_batches(tmp_path, data_dir, make_record, fmt):
+    from analysis.export import export_bundle
+    from collectors.trackers import get_tracker
+
+    store, records = _store(data_dir, make_record)
+    one = export_bundle(store, get_tracker(TRACKER), Filters(TRACKER), tmp_path / "one", fmt)
+    many = export_bundle(store, get_tracker(TRACKER), Filters(TRACKER), tmp_path / "many", fmt, batch_size=5)
+    assert many.records == one.records == len(records)
+    assert many.manifest["counts"] == one.manifest["counts"]
+    pd.testing.assert_frame_equal(read_bundle(tmp_path / "one")[1], read_bundle(tmp_path / "many")[1])

@@ -1,0 +1,111 @@
+"""The market-model event study on prices built so that every figure is known by hand."""
+
+import json
+import math
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from analysis.market import PriceDataError, event_study, market_model, prices_from_store, read_prices_csv
+from collectors.sources.market import MARKET_PRICES_SPEC
+from collectors.store import Store
+
+ALPHA, BETA, JUMP = 0.0005, 1.5, 0.05
+M_PATTERN = [0.01, -0.01, 0.02, -0.02, 0.0]
+# residuals orthogonal to 1 and to the benchmark pattern, so OLS recovers ALPHA and BETA exactly
+E_PATTERN = [0.001, 0.001, -0.001, -0.001, 0.0]
+EVENT_POS = 150  # index (in returns) of day 0
+
+
+def _prices(n_returns: int = 200, start: str = "2025-06-02") -> tuple[pd.DataFrame, list[date]]:
+    days = list(pd.bdate_range(start, periods=n_returns + 1).date)
+    m = np.array([M_PATTERN[i % 5] for i in range(n_returns)])
+    e = np.array([E_PATTERN[i % 5] for i in range(n_returns)])
+    r = ALPHA + BETA * m + e
+    r[EVENT_POS - 5: EVENT_POS + 6] = ALPHA + BETA * m[EVENT_POS - 5: EVENT_POS + 6]  # event window: no noise
+    r[EVENT_POS] += JUMP
+    bench = 100 * np.cumprod(np.r_[1, 1 + m])
+    stock = 50 * np.cumprod(np.r_[1, 1 + r])
+    frame = pd.DataFrame({"date": days * 2, "ticker": ["STK"] * len(days) + ["IDX"] * len(days),
+                          "close": np.r_[stock, bench]})
+    return frame, days
+
+
+def test_market_model_ols_by_hand():
+    alpha, beta, sigma = market_model([1, 2, 3, 4], [3, 5, 7, 9])  # y = 1 + 2x exactly
+    assert (alpha, beta, sigma) == pytest.approx((1, 2, 0))
+
+
+def test_known_abnormal_return_reproduces():
+    prices, days = _prices()
+    day0 = days[EVENT_POS + 1]  # returns[i] is the return into price day i + 1
+    result = event_study(prices, "STK", "IDX", [day0])
+    (ev,) = result.events
+    # 110 estimation returns = 22 whole periods of 5: Σe² = 22 × 4e-6, sigma² = Σe² / (110 - 2)
+    sigma = math.sqrt(22 * 4e-6 / 108)
+    assert ev.n_estimation == 110 and ev.day0 == day0
+    assert (ev.alpha, ev.beta, ev.sigma) == pytest.approx((ALPHA, BETA, sigma), abs=1e-10)
+    ar = ev.abnormal.set_index("day_offset")
+    assert ar.loc[0, "ar"] == pytest.approx(JUMP, abs=1e-10)
+    assert ar.drop(index=0)["ar"].abs().max() < 1e-10
+    assert ar.loc[0, "ar_t"] == pytest.approx(JUMP / sigma, rel=1e-6)
+    assert ar.loc[-1, "car"] == pytest.approx(0, abs=1e-10) and ar.loc[5, "car"] == pytest.approx(JUMP, abs=1e-10)
+    assert ev.car_t == pytest.approx(JUMP / (sigma * math.sqrt(11)), rel=1e-6)
+    summary = result.summary()
+    assert summary.loc[0, "car"] == pytest.approx(JUMP, abs=1e-10)
+    caar = result.caar()
+    assert caar["caar"].iloc[-1] == pytest.approx(JUMP, abs=1e-10)
+
+
+def test_weekend_event_maps_to_next_trading_day_and_short_history_is_skipped():
+    prices, days = _prices()
+    monday = next(d for d in days[EVENT_POS:] if d.weekday() == 0)
+    result = event_study(prices, "STK", "IDX", [monday - timedelta(days=2), days[20], days[-1] + timedelta(days=9)])
+    assert [e.day0 for e in result.events] == [monday]
+    reasons = dict(result.skipped)
+    assert "estimation window" in reasons[days[20]] and "no trading day" in reasons[days[-1] + timedelta(days=9)]
+
+
+def test_prices_from_csv_and_store(tmp_path, data_dir):
+    prices, days = _prices(160)
+    path = tmp_path / "prices.csv"
+    prices.to_csv(path, index=False)
+    back = read_prices_csv(path)
+    assert back["date"].iloc[0] == days[0] and len(back) == len(prices)
+    (tmp_path / "bad.csv").write_text("day,price\n2026-01-01,3\n")
+    with pytest.raises(PriceDataError, match="missing column"):
+        read_prices_csv(tmp_path / "bad.csv")
+    store = Store(data_dir)
+    with store.connect() as con, pytest.raises(PriceDataError, match="no market prices"):
+        prices_from_store(con)
+    rows = prices.assign(open=prices["close"], high=prices["close"], low=prices["close"], volume=0, source="test",
+                         collected_at=datetime(2026, 1, 1, tzinfo=UTC))
+    store.add_table("market_prices", pa.Table.from_pandas(rows, preserve_index=False), MARKET_PRICES_SPEC)
+    with store.connect() as con:
+        stored = prices_from_store(con, ["IDX"])
+    assert set(stored["ticker"]) == {"IDX"} and len(stored) == 161
+    with pytest.raises(PriceDataError, match="no prices for 'NOPE'"):
+        event_study(back, "NOPE", "IDX", [days[100]])
+
+
+def test_event_study_cli_on_a_csv(tmp_path):
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    # day 0 of the planted jump falls on the tracker's trigger, Monday 2026-04-20
+    start = pd.bdate_range(end="2026-04-20", periods=EVENT_POS + 2)[0].date().isoformat()
+    prices, days = _prices(start=start)
+    assert days[EVENT_POS + 1] == date(2026, 4, 20)
+    prices.to_csv(tmp_path / "p.csv", index=False)
+    result = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "STK", "--benchmark",
+                                      "IDX", "--prices", str(tmp_path / "p.csv"), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["event_date"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert rows["2026-04-20"]["car"] == pytest.approx(JUMP, abs=1e-9)
+    assert rows["2026-04-20"]["beta"] == pytest.approx(BETA, abs=1e-9)
+    missing = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "X", "--benchmark", "Y"])
+    assert missing.exit_code == 1 and "no market prices" in missing.output

@@ -1,0 +1,89 @@
+"""Metrics against hand-computed cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.metrics import (
+    accuracy,
+    bootstrap_ci,
+    confusion,
+    evaluate_predictions,
+    expected_calibration_error,
+    macro_f1,
+    per_class,
+    predict_binary,
+    predict_labels,
+)
+
+# labels: 0 neg, 1 pos, 2 neu; proba columns: neg, neu, pos
+NEG, NEU, POS = [0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]
+
+
+def test_confusion_and_per_class_by_hand() -> None:
+    y_true = [0, 0, 1, 1, 1, 2]
+    y_pred = [0, 1, 1, 1, 2, 2]
+    cm = confusion(y_true, y_pred)
+    assert cm.tolist() == [[1, 1, 0], [0, 2, 1], [0, 0, 1]]
+    stats = per_class(cm)
+    # neg: P 1/1, R 1/2, F1 2/3; pos: P 2/3, R 2/3, F1 2/3; neu: P 1/2, R 1, F1 2/3
+    assert stats["precision"] == pytest.approx([1.0, 2 / 3, 0.5])
+    assert stats["recall"] == pytest.approx([0.5, 2 / 3, 1.0])
+    assert stats["f1"] == pytest.approx([2 / 3, 2 / 3, 2 / 3])
+    assert macro_f1(cm) == pytest.approx(2 / 3)
+    assert accuracy(cm) == pytest.approx(4 / 6)
+
+
+def test_macro_f1_skips_absent_true_classes_but_counts_neutral_predictions_as_misses() -> None:
+    cm = confusion([0, 0, 1, 1], [0, 2, 1, 1])
+    # neg: P 1, R .5, F1 2/3; pos: P 1, R 1, F1 1 → macro over present classes = 5/6
+    assert macro_f1(cm) == pytest.approx(5 / 6)
+
+
+def test_predictions_from_probabilities() -> None:
+    proba = np.array([NEG, NEU, POS, [0.3, 0.5, 0.2]])
+    assert predict_labels(proba).tolist() == [0, 2, 1, 2]
+    assert predict_binary(proba).tolist() == [0, 0, 1, 0]  # a tie (0.1 vs 0.1) is not positive
+
+
+def test_evaluate_contract_by_hand() -> None:
+    y = [0, 1, 1, 2]
+    proba = np.array([NEG, POS, [0.5, 0.2, 0.3], NEU])
+    r = evaluate_predictions(y, proba, n_boot=200)
+    assert r["n"] == 4 and r["accuracy"] == 0.75
+    # binary rows 0,1,1 → preds 0,1,0 → acc 2/3; F1 neg: P .5 R 1 → 2/3, pos: P 1 R .5 → 2/3
+    assert r["binary_n"] == 3 and r["binary_accuracy"] == pytest.approx(0.6667, abs=1e-4)
+    assert r["binary_macro_f1"] == pytest.approx(0.6667, abs=1e-4)
+    assert r["confusion"]["matrix"] == [[1, 0, 0], [1, 1, 0], [0, 0, 1]]
+    lo, hi = r["accuracy_ci95"]
+    assert 0 <= lo <= r["accuracy"] <= hi <= 1
+    assert set(r["per_class"]) == {"negative", "positive", "neutral"}
+
+
+def test_bootstrap_is_seeded_and_degenerate_when_perfect() -> None:
+    y = np.array([0, 1, 2] * 20)
+    assert bootstrap_ci(y, y)["accuracy"] == (1.0, 1.0)
+    noisy = y.copy()
+    noisy[:10] = 2
+    assert bootstrap_ci(y, noisy, seed=1) == bootstrap_ci(y, noisy, seed=1)
+    lo, hi = bootstrap_ci(y, noisy)["macro_f1"]
+    assert lo < macro_f1(confusion(y, noisy)) < hi
+
+
+def test_ece_by_hand() -> None:
+    # two rows at confidence 0.8: one right, one wrong → |0.5 - 0.8| = 0.3
+    proba = np.array([NEG, NEG])
+    assert expected_calibration_error(proba, [0, 1]) == pytest.approx(0.3)
+
+
+def test_shape_mismatch_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        evaluate_predictions([0, 1], np.ones((3, 3)) / 3)
+
+
+def test_ece_scope_follows_the_file() -> None:
+    y3 = evaluate_predictions([0, 2], np.array([NEG, NEU]), n_boot=100)
+    assert y3["ece_scope"] == "3-class"
+    yb = evaluate_predictions([0, 1], np.array([NEG, [0.2, 0.6, 0.2 + 1e-9]]), n_boot=100)
+    assert yb["ece_scope"].startswith("binary") and 0 <= yb["ece"] <= 1

@@ -1,0 +1,127 @@
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.filters import Filters
+from analysis.peaks import (
+    change_points,
+    detect_peaks,
+    label_peaks,
+    robust_scores,
+    sentiment_change_points,
+    series_by_day,
+)
+from analysis.timeseries import volume_series
+from collectors.store import Store
+from tests.analytics_fixtures import VERSION, add_scores, records_per_day
+
+START = date(2026, 4, 1)
+
+
+def _series(values):
+    return pd.Series(values, index=[START + timedelta(days=i) for i in range(len(values))])
+
+
+def test_robust_score_by_hand():
+    # previous 7 values 10,12,9,11,10,13,10 -> median 10, |dev| 0,2,1,1,0,3,0 -> MAD 1 -> scale 1.4826
+    scored = robust_scores(_series([10, 12, 9, 11, 10, 13, 10, 40]), counts=False)
+    last = scored.iloc[-1]
+    assert last["baseline"] == 10 and last["score"] == pytest.approx(30 / 1.4826)
+    assert scored["score"].iloc[:3].isna().all()  # fewer than 3 previous points: no baseline
+    # as counts, Poisson noise (sqrt 10 = 3.16) is the larger scale
+    assert robust_scores(_series([10, 12, 9, 11, 10, 13, 10, 40]))["score"].iloc[-1] == pytest.approx(30 / 10**0.5)
+
+
+def test_planted_spike_found_on_its_day_only():
+    rng = np.random.default_rng(1)
+    values = rng.poisson(20, 30).astype(float)
+    values[17], values[18], values[19] = 120, 70, 40  # a spike and its decay: one peak, on the 18th
+    peaks = detect_peaks(_series(values))
+    assert peaks["day"].tolist() == [START + timedelta(days=17)]
+    assert peaks.iloc[0]["value"] == 120 and peaks.iloc[0]["score"] > 10
+    assert peaks.iloc[0]["run_start"] == START + timedelta(days=17)
+
+
+def test_a_two_day_spike_is_one_peak_on_its_highest_day():
+    values = [20, 21, 19, 20, 22, 20, 21, 300, 400, 20, 21]
+    peaks = detect_peaks(_series(values))
+    assert peaks[["day", "run_start"]].values.tolist() == [[START + timedelta(days=8), START + timedelta(days=7)]]
+    unmerged = detect_peaks(_series(values), merge=False)
+    assert unmerged["day"].tolist() == [START + timedelta(days=7), START + timedelta(days=8)]
+
+
+def test_noise_and_flat_series_give_no_peaks():
+    rng = np.random.default_rng(2)
+    assert detect_peaks(_series(rng.poisson(50, 60))).empty
+    assert detect_peaks(_series([0] * 20)).empty
+    assert list(detect_peaks(_series([0] * 20)).columns) == ["day", "value", "baseline", "score", "run_start"]
+
+
+def test_share_series_uses_its_own_scale():
+    shares = [0.30, 0.32, 0.29, 0.31, 0.30, 0.33, 0.31, 0.62, 0.31, 0.30]
+    assert detect_peaks(_series(shares), min_scale=0.03, counts=False)["day"].tolist() == [START + timedelta(days=7)]
+    assert detect_peaks(_series(shares)).empty  # with the count scale (1 record) a share never spikes
+
+
+def test_change_point_on_binomial_shares():
+    rng = np.random.default_rng(3)
+    n = np.full(20, 200)
+    p = np.r_[np.full(10, 0.2), np.full(10, 0.6)]
+    shares = rng.binomial(n, p) / n
+    assert change_points(_series(shares), n=_series(n)) == [START + timedelta(days=10)]
+    assert change_points(_series(shares)) == [START + timedelta(days=10)]  # Gaussian cost finds it too
+
+
+def test_no_change_points_in_a_stable_series():
+    rng = np.random.default_rng(4)
+    n = np.full(30, 200)
+    shares = rng.binomial(n, 0.35) / n
+    assert change_points(_series(shares), n=_series(n)) == []
+    assert change_points(_series([0.4] * 4)) == []  # too short to split
+
+
+def test_a_one_day_blip_at_the_end_is_not_a_change_point():
+    n = np.full(12, 100)
+    shares = np.r_[np.full(11, 0.2), 0.8]
+    assert change_points(_series(shares), n=_series(n)) == []
+    assert detect_peaks(_series(shares), counts=False, min_scale=0.03)["day"].tolist() == [START + timedelta(days=11)]
+
+
+def test_label_peaks_gives_terms_and_most_shared_records(data_dir, make_record):
+    store = Store(data_dir)
+    spike_day = date(2026, 4, 20)
+    quiet = records_per_day(make_record, {spike_day - timedelta(days=i): 2 for i in range(1, 8)}, text="日常讨论 天气")
+    spike = records_per_day(make_record, {spike_day: 30}, text="演员工会 声明 反对 AI艺人库", shares=1)
+    viral = make_record(published_at=spike[0].published_at, text="演员工会 发布 声明 <b>转发</b>", shares=999,
+                        author_id="123456789", author_name="普通网友")
+    store.add_records(quiet + spike + [viral])
+    f = Filters("case-a", spike_day - timedelta(days=7), spike_day)
+    with store.connect() as con:
+        volume = volume_series(con, f)
+        peaks = detect_peaks(series_by_day(volume, "records"))
+        labelled = label_peaks(con, f, peaks, k=3)
+    assert labelled["day"].tolist() == [spike_day] and labelled.iloc[0]["records"] == 31
+    assert any("工会" in term for term in labelled.iloc[0]["top_terms"])  # jieba may keep 演员工会 whole
+    top = labelled.iloc[0]["top_records"][0]
+    assert top["shares"] == 999 and top["author"].startswith("u_")  # pseudonymised, from records_public
+    assert "123456789" not in str(labelled.to_dict())
+    with store.connect() as con:
+        capped = label_peaks(con, f, peaks, k=3, max_texts=1)  # terms from the most-shared text only
+    assert capped.iloc[0]["records"] == 31 and capped.iloc[0]["top_records"][0]["shares"] == 999
+
+
+def test_sentiment_change_point_in_the_store(data_dir, make_record):
+    store = Store(data_dir)
+    labels = {}
+    for i in range(16):
+        day = START + timedelta(days=i)
+        batch = records_per_day(make_record, {day: 40})
+        share = 0.25 if i < 9 else 0.7  # the negative share steps up on day 9
+        labels.update({(r.source, r.id): "negative" if j < round(40 * share) else "neutral" for j, r in enumerate(batch)})
+        store.add_records(batch)
+    add_scores(store, labels)
+    with store.connect() as con:
+        found = sentiment_change_points(con, Filters("case-a", START, START + timedelta(days=15)), VERSION)
+    assert found == [START + timedelta(days=9)]

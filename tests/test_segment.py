@@ -1,0 +1,40 @@
+"""Segmentation: domain and tracker terms stay whole, stopwords go, odd input is defined."""
+
+from __future__ import annotations
+
+from analysis.segment import backend, domain_terms, lcut, stopwords, tokenize, tracker_terms
+
+
+def test_domain_terms_stay_whole() -> None:
+    tokens = lcut("爱奇艺的纳豆Pro上线AI艺人库，未经授权使用肖像权属于侵权，数字人和换脸也是")
+    for term in ["纳豆Pro", "AI艺人库", "未经授权", "肖像权", "侵权", "数字人", "换脸"]:
+        assert term in tokens, (term, tokens)
+
+
+def test_tracker_entities_are_in_the_dictionary() -> None:
+    names = tracker_terms()
+    assert names, "trackers.toml should contribute entity names"
+    cjk = next(n for n in names if any("\u4e00" <= ch <= "\u9fff" for ch in n) and 2 <= len(n) <= 6)
+    assert cjk in lcut(f"今天{cjk}又上热搜了")
+
+
+def test_tokenize_drops_stopwords_punctuation_and_placeholder() -> None:
+    tokens = tokenize("@user 我们觉得这个AI演员的表演，真的很假！！ 123")
+    assert "我们" not in tokens and "的" not in tokens and "，" not in tokens and "123" not in tokens
+    assert "user" not in tokens and "ai演员" in tokens and "表演" in tokens
+    assert "不" not in stopwords() and "没有" not in stopwords()  # negators matter downstream
+
+
+def test_odd_inputs() -> None:
+    assert lcut("") == [] and tokenize("") == []
+    assert tokenize("😂😂") == ["😂😂"] or all(t for t in tokenize("😂😂"))
+    assert len(lcut("肖像权" * 20000)) == 20000
+
+
+def test_backend_matches_jieba_reference() -> None:
+    import jieba
+
+    assert backend() in {"jieba", "jieba_fast_dat"}
+    text = "就算不是美食文很少断更"
+    assert lcut(text) == [t for t in jieba.lcut(text) if t.strip()]
+    assert all(len(t) >= 2 for t, _, _ in domain_terms())

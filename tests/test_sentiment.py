@@ -1,0 +1,147 @@
+"""Scorers: the interface contract, the shipped model's files, routing, and the training pieces."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.sentiment import DEFAULT_MODEL, LABELS, Scorer, get_scorer, models_dir, score_texts
+from analysis.sentiment.baselines import polarity_to_three
+from analysis.sentiment.features import Featurizer, Lexicon, char_ngrams
+from analysis.sentiment.training import fit_partial_label, fit_temperature, stratified_folds
+
+ODD = ["", "   ", "😂😂😂", "[哈哈]", "A" * 100_000, "爱奇艺AI艺人库 Tilly Norwood 🤖 #AI演员# @某人 //@甲:乙",
+       "<br/>&amp;", "\ud800", "這個AI演員太噁心了"]
+shipped = pytest.mark.skipif(not (models_dir() / DEFAULT_MODEL / "model.npz").exists(),
+                             reason="shipped model not built yet (run `actorwatch train`)")
+
+
+def _check_proba(p: np.ndarray, n: int) -> None:
+    assert p.shape == (n, 3)
+    assert np.all(p >= 0) and np.allclose(p.sum(axis=1), 1.0)
+
+
+@shipped
+def test_default_scorer_contract_and_odd_inputs() -> None:
+    scorer = get_scorer()
+    assert isinstance(scorer, Scorer)
+    assert scorer.name == DEFAULT_MODEL and scorer.version and tuple(scorer.labels) == LABELS
+    _check_proba(scorer.predict_proba(ODD), len(ODD))
+    assert scorer.predict_proba([]).shape == (0, 3)
+    assert scorer.predict_proba(["   "])[0].tolist() == [0.0, 1.0, 0.0]  # empty after cleaning → neutral
+
+
+@shipped
+def test_default_scorer_gets_clear_cases_right() -> None:
+    p = get_scorer().predict_proba(["太棒了，真的好喜欢，期待下一部[哈哈][爱你]",
+                                    "恶心，垃圾平台，未经授权侵权，抵制[怒]"])
+    assert p[0].argmax() == 2 and p[1].argmax() == 0
+
+
+@shipped
+def test_shipped_card_is_complete() -> None:
+    card = json.loads((models_dir() / DEFAULT_MODEL / "card.json").read_text(encoding="utf-8"))
+    assert card["name"] == DEFAULT_MODEL and card["version"] == get_scorer().version
+    files = {e["file"] for e in card["evaluations"]}
+    assert {"sentiment3_dev.csv", "sentiment_dev.csv", "sentiment3_train.csv",
+            "sentiment_extra_chnsenticorp_test.csv"} <= files
+    for entry in card["evaluations"]:
+        for key in ("accuracy", "macro_f1", "accuracy_ci95", "macro_f1_ci95", "binary_accuracy"):
+            assert key in entry["default"]
+    for f in card["training_files"]:
+        assert len(f["sha256"]) == 64 and f["rows"] > 0 and f["bytes"] > 0
+    assert (models_dir() / DEFAULT_MODEL / "model.npz").stat().st_size < 8_000_000
+
+
+def test_baselines_share_the_documented_mapping() -> None:
+    p = polarity_to_three(np.array([0.0, 0.5, 1.0, 0.4, 0.9]))
+    _check_proba(p, 5)
+    assert p[:, [0, 1, 2]].argmax(axis=1).tolist() == [0, 1, 2, 1, 2]
+    assert np.allclose(p[1], [0.25, 0.5, 0.25])
+    vader = get_scorer("vader")
+    _check_proba(vader.predict_proba(ODD), len(ODD))
+    q = vader.predict_proba(["I love this wonderful, brilliant film!", "This is a horrible, disgusting scam."])
+    assert q[0].argmax() == 2 and q[1].argmax() == 0
+
+
+def test_snownlp_baseline_contract() -> None:
+    scorer = get_scorer("snownlp")
+    _check_proba(scorer.predict_proba(["太好了", "", "😂"]), 3)
+    assert scorer.predict_proba([""])[0].tolist() == pytest.approx([0.25, 0.5, 0.25])
+
+
+def test_unknown_model_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="unknown sentiment model"):
+        get_scorer("no-such-model")
+
+
+@shipped
+def test_score_texts_routes_english_to_vader() -> None:
+    texts = ["I hate this creepy synthetic actress.", "太好看了，支持！", "plain words"]
+    out = score_texts(texts, ["en", "zh", None])
+    _check_proba(out, 3)
+    assert np.allclose(out[0], get_scorer("vader").predict_proba(texts[:1])[0])
+    assert np.allclose(out[1], get_scorer().predict_proba(texts[1:2])[0])
+    with pytest.raises(ValueError):
+        score_texts(texts, ["en"])
+    routed = get_scorer("auto")
+    assert routed.name == "auto" and get_scorer().version in routed.version
+    assert np.allclose(routed.predict_proba(texts[:2]), score_texts(texts[:2]))
+
+
+def test_char_ngrams_and_featurizer_round_trip() -> None:
+    assert char_ngrams("abcd", (1, 2, 3)) == ["a", "b", "c", "d", "ab", "bc", "cd", "abc", "bcd"]
+    assert char_ngrams("", (1, 2, 3)) == [] and char_ngrams("a", (2, 3)) == []
+    f = Featurizer.fit(["好看好看", "难看", "好看"], orders=(1, 2), min_df=1, lexicon=Lexicon({"好看": 1}, {}))
+    x = f.transform(["好看", "不好看", "", "zzz"])
+    assert x.shape == (4, f.n_features)
+    tfidf = x[:, : len(f.vocab)].toarray()
+    assert np.allclose(np.linalg.norm(tfidf[:2], axis=1), 1.0) and not tfidf[2:].any()
+    lex = x[:, len(f.vocab):].toarray()
+    assert lex[0, 0] > 0 and lex[0, 1] == 0  # 好看 → positive
+    assert lex[1, 0] == 0 and lex[1, 1] > 0  # 不好看 → negated → negative
+
+
+def test_lexicon_counts() -> None:
+    lex = Lexicon.load()
+    pos, neg, emo_pos, emo_neg = lex.counts("不喜欢这种未经授权的换脸，恶心[怒] 期待[哈哈]")
+    assert (pos, neg, emo_pos, emo_neg) == (1, 4, 1, 1)
+
+
+def test_partial_label_fit_learns_and_respects_partial_rows() -> None:
+    x = sp.csr_matrix(np.eye(3, dtype=np.float32).repeat(20, axis=0))
+    allowed = np.vstack([np.tile([1, 0, 0], (20, 1)), np.tile([0, 1, 1], (20, 1)), np.tile([0, 0, 1], (20, 1))])
+    coef, bias = fit_partial_label(x, allowed.astype(float), np.ones(60), l2=1e-3, max_iter=200)
+    from analysis.sentiment.linear import softmax
+
+    p = softmax(np.eye(3) @ coef + bias)
+    assert p[0].argmax() == 0 and p[2].argmax() == 2
+    assert p[1, 1] + p[1, 2] > 0.9  # a "not negative" row may be neutral or positive, never negative
+    assert 0.05 < fit_temperature(np.array([[4.0, 0, 0], [0, 4.0, 0]] * 5), np.array([[1, 0, 0], [0, 0, 1]] * 5)) < 20
+
+
+def test_stratified_folds_balance_each_stratum() -> None:
+    strata = np.array([0] * 10 + [1] * 5)
+    fold = stratified_folds(strata, 5, seed=1)
+    assert sorted(np.bincount(fold[strata == 0])) == [2] * 5 and sorted(np.bincount(fold[strata == 1])) == [1] * 5
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("好看难看不AI😂\x00 ab") + ["\U00020000"]), max_size=12),
+                min_size=1, max_size=6))
+def test_vectorised_ngrams_match_the_reference_definition(texts: list[str]) -> None:
+    f = Featurizer.fit(texts + ["好看", "好看"], orders=(1, 2, 3), min_df=1, lexicon=Lexicon({}, {}))
+    reference = Counter()
+    for t in texts + ["好看", "好看"]:
+        reference.update(set(char_ngrams(t.replace("\0", " "), (1, 2, 3))))
+    assert list(f.vocab) == sorted(reference)
+    x = f.transform(texts)
+    for row, text in enumerate(texts):
+        expected = {f.vocab[g] for g in char_ngrams(text.replace("\0", " "), (1, 2, 3))}
+        assert set(x[row, : len(f.vocab)].indices) == expected

@@ -1,0 +1,82 @@
+"""Cleaning: defined results for every str (hypothesis) and the Weibo/news constructs it must handle."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.text import MENTION_PLACEHOLDER, CleanText, clean_text, detect_lang, to_simplified
+
+weibo_bits = st.sampled_from(["[哈哈]", "[doge]", "#AI演员#", "@张三", "//@李四:", "http://t.cn/A6x", "<br/>",
+                              "<a href='x'>链接</a>", "&amp;", "&lt;", "ＡＢＣ", "　", "😂", "\u200b", "我們", "AI",
+                              "纳豆Pro", "[", "]", "#", "@", "//", "<img alt=\"[心]\" src=x>"])
+weibo_like = st.lists(st.one_of(weibo_bits, st.text(max_size=8)), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), weibo_like))
+def test_clean_text_never_raises_and_is_consistent(raw: str) -> None:
+    c = clean_text(raw)
+    assert isinstance(c, CleanText)
+    assert c.display == c.display.strip() and "  " not in c.display
+    assert "<br" not in c.display.lower()
+    for code in c.emoticons:
+        assert code in c.model_text
+    if c.is_empty:
+        assert not c.emoticons
+        assert not any(ch.isalnum() for ch in c.model_text.replace(MENTION_PLACEHOLDER, ""))
+    else:
+        assert c.model_text
+    assert detect_lang(raw) in {"zh", "en", None}
+
+
+@settings(max_examples=100, deadline=None)
+@given(weibo_like)
+def test_clean_text_is_idempotent_on_model_text(raw: str) -> None:
+    once = clean_text(raw).model_text
+    assert clean_text(once).model_text == clean_text(once).model_text  # stable, defined
+    assert clean_text(once).is_empty == clean_text(raw).is_empty or clean_text(raw).is_empty
+
+
+def test_weibo_post_parts() -> None:
+    raw = ('<a href="/n/张三">@张三</a>：太好了[哈哈]<img alt="[doge]" src="x.png"> http://t.cn/A6abc 网页链接'
+           '//@李四:支持！//@王五： 加油#AI演员#')
+    c = clean_text(raw)
+    assert c.emoticons == ("[哈哈]", "[doge]")
+    assert c.hashtags == ("AI演员",)
+    assert c.mentions == ("张三", "李四", "王五")
+    assert c.urls == ("http://t.cn/A6abc",)
+    assert "[哈哈]" not in c.display and "http" not in c.display and "网页链接" not in c.display
+    assert "[哈哈]" in c.model_text and "AI演员" in c.model_text and "#" not in c.model_text
+    assert "李四" not in c.model_text and "张三" not in c.model_text  # names never reach the model
+    assert c.own_text == "@user:太好了[哈哈] [doge]"
+    assert c.model_text.count("//") == 2 and not c.is_empty
+
+
+def test_width_traditional_entities_and_invisible() -> None:
+    c = clean_text("ＡＩ演員的&quot;肖像權&quot;\u200b　問題！")
+    assert c.model_text == 'AI演员的"肖像权" 问题!'
+    assert to_simplified("简体不变") == "简体不变"
+
+
+def test_empty_after_cleaning() -> None:
+    for raw in ["", "   ", "<br/><p></p>", "http://t.cn/x", "@某某 ", "//@某某:", "\u200b"]:
+        assert clean_text(raw).is_empty, raw
+    for raw in ["[哈哈]", "😂😂", "好", "ok"]:
+        assert not clean_text(raw).is_empty, raw
+
+
+def test_long_and_odd_inputs() -> None:
+    long = "这部AI短剧太假了[怒]" * 8000 + "<b>"
+    c = clean_text(long)
+    assert len(c.emoticons) == 8000 and not c.is_empty
+    assert clean_text(None).is_empty  # type: ignore[arg-type]  # coerced, not raised
+    assert clean_text("\ud800 lone surrogate").model_text.endswith("lone surrogate")
+
+
+def test_detect_lang() -> None:
+    assert detect_lang("爱奇艺上线AI艺人库，演员工作室集体否认") == "zh"
+    assert detect_lang("我觉得AI actor这件事很离谱") == "zh"
+    assert detect_lang("Tilly Norwood is an AI actress (蒂莉)") == "en"
+    assert detect_lang("この俳優はAIです") is None
+    assert detect_lang("") is None and detect_lang("😂 123 !!") is None

@@ -1,0 +1,134 @@
+"""Keywords per record and period, frames (lexicon and counts over time) and NMF topic clusters."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.enrich import enrich_store
+from analysis.filters import Filters
+from analysis.topics import (
+    FrameFileError,
+    frame_counts_by_period,
+    frames_in,
+    keywords_by_period,
+    load_frames,
+    record_keywords,
+    top_terms,
+    topic_clusters,
+)
+from collectors.store import Store
+from tests.nlp_fixtures import install_fake_sentiment, write_records
+
+DAY1 = ["非遗保护很重要，演员是非遗", "又说演员是非遗", "非遗这个说法太气人"]
+DAY2 = ["肖像权被侵犯了", "没有授权就用肖像权", "肖像权问题必须解决"]
+F = Filters("case-a", date(2026, 4, 20), date(2026, 4, 22))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("演员成了非遗？", ["heritage"]),
+    ("Actors as intangible cultural heritage", ["heritage"]),
+    ("AI换脸侵犯肖像权，未经授权", ["deepfake", "likeness", "consent"]),
+    ("SAG-AFTRA says a synthetic performer threatens JOBS", ["digital-human", "jobs"]),
+    ("演员是非遗", ["heritage"]),  # the debate's phrase, although 是非 is a dictionary word
+    ("", []), ("😀😀", []),
+])
+def test_frames_in(text: str, expected: list[str]) -> None:
+    assert frames_in(text) == expected
+
+
+def test_every_frame_is_bilingual_with_unique_ids() -> None:
+    frames = load_frames()
+    assert len({f.id for f in frames}) == len(frames) >= 8
+    assert all(f.zh and f.en and f.label_en for f in frames)
+
+
+def test_bad_frame_file_is_a_clear_error(tmp_path) -> None:
+    bad = tmp_path / "frames.toml"
+    bad.write_text("[frame.x]\nzh = []\nen = []\n", encoding="utf-8")
+    with pytest.raises(FrameFileError, match="frame x"):
+        load_frames(str(bad))
+    bad.write_bytes(b"\xff\xfe not toml")
+    with pytest.raises(FrameFileError, match="not valid TOML"):
+        load_frames(str(bad))
+
+
+def test_record_keywords_prefer_specific_terms() -> None:
+    tokens = ["我们", "觉得", "肖像权", "我们", "非遗", "觉得"]
+    assert set(record_keywords(tokens, 2)) == {"肖像权", "非遗"}
+    assert record_keywords([], 5) == [] and record_keywords(["。", "1", "a"], 5) == []
+
+
+def test_top_terms_find_the_shared_subject() -> None:
+    texts = ["网友讨论肖像权", "肖像权官司开打", "今天天气不错，肖像权"]
+    assert top_terms(texts, 1) == ["肖像权"]
+    assert top_terms([], 3) == [] and top_terms(["", "😀"], 3) == []
+
+
+@pytest.mark.parametrize("enriched", [False, True])
+def test_keywords_by_period(data_dir, make_record, monkeypatch, enriched: bool) -> None:
+    store = Store(data_dir)
+    write_records(store, make_record, DAY1 + DAY2, per_day=3)
+    if enriched:  # read from the annotations dataset instead of segmenting on the fly
+        install_fake_sentiment(monkeypatch)
+        enrich_store(store, workers=1)
+    with store.connect() as con:
+        frame = keywords_by_period(con, F, freq="D", k=3)
+        weekly = keywords_by_period(con, F, freq="W", k=3)
+    top = {str(r.period): r.term for r in frame.itertuples() if r.rank == 1}
+    assert top == {"2026-04-20": "非遗", "2026-04-21": "肖像权"}
+    assert frame.loc[frame["term"] == "非遗", "records"].iloc[0] == 3
+    assert set(weekly["period"].astype(str)) == {"2026-04-20"}
+    with store.connect() as con, pytest.raises(ValueError, match="freq"):
+        keywords_by_period(con, F, freq="month")
+
+
+def test_frame_counts_by_period_zero_filled_with_shares(data_dir, make_record) -> None:
+    store = Store(data_dir)
+    write_records(store, make_record, DAY1 + DAY2, per_day=3)
+    with store.connect() as con:
+        frame = frame_counts_by_period(con, F)
+    assert len(frame) == 3 * len(load_frames())  # every day × every frame, including the empty 22 Apr
+    row = frame[(frame["period"].astype(str) == "2026-04-20") & (frame["frame"] == "heritage")].iloc[0]
+    assert (row["records"], row["n"], row["share"]) == (3, 3, 1.0) and row["share_lo"] < 1.0
+    empty_day = frame[frame["period"].astype(str) == "2026-04-22"]
+    assert empty_day["records"].sum() == 0 and empty_day["share"].isna().all()
+    likeness = frame[(frame["frame"] == "likeness") & (frame["period"].astype(str) == "2026-04-21")]
+    assert likeness["records"].iloc[0] == 3
+
+
+def test_topic_clusters_separate_two_subjects() -> None:
+    heritage = [f"演员被说成非遗，传统手艺{i}号观点" for i in range(12)]
+    stock = [f"股价暴跌，市值蒸发，投资者{i}号观点" for i in range(12)]
+    model = topic_clusters(heritage + stock, n_topics=2, seed=0)
+    assert len(model.topics) == 2 and len(model.assignments) == 24
+    first, second = set(model.assignments[:12]), set(model.assignments[12:])
+    assert len(first) == 1 and len(second) == 1 and first != second
+    terms = {t.id: t.terms for t in model.topics}
+    assert "非遗" in terms[first.pop()] and "股价" in terms[second.pop()]
+    assert all(t.label == " / ".join(t.terms[:3]) for t in model.topics)
+    assert sum(t.size for t in model.topics) == 24
+
+
+@pytest.mark.parametrize("texts", [[], [""], ["😀", "。。。"], ["只有一条"]])
+def test_topic_clusters_degenerate_input(texts: list[str]) -> None:
+    model = topic_clusters(texts, n_topics=3)
+    assert model.topics == () and len(model.assignments) == len(texts)
+
+
+def test_long_and_mixed_script_text() -> None:
+    long = "演员是非遗" + "真人演员的表演" * 15_000  # > 100k characters
+    assert frames_in(long) == ["heritage", "authenticity"]
+    assert {"演员", "肖像权", "likeness"} <= set(top_terms([long, "Привет 肖像权 こんにちは likeness 안녕"], 5))
+    assert frames_in("Привет 肖像权 こんにちは likeness 안녕") == ["likeness"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_frames_in_never_raises_and_returns_known_ids(text: str) -> None:
+    ids = {f.id for f in load_frames()}
+    found = frames_in(text)
+    assert set(found) <= ids and len(found) == len(set(found))
