@@ -18,7 +18,7 @@ $(VENV)/.installed-$(HASH): $(PY)
 	@rm -f $(VENV)/.installed-*; touch $@
 
 $(VENV)/.installed-dev-$(HASH): $(PY)
-	$(PIP) install -e ".[dev]"
+	$(PIP) install -e ".[dev,scale]"
 	@rm -f $(VENV)/.installed-dev-*; touch $@
 
 install: $(VENV)/.installed-$(HASH)

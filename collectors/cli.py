@@ -124,7 +124,7 @@ def store_stats(as_json: bool) -> None:
     for col in ("source", "tracker", "records", "days", "first", "last"):
         table.add_column(col, justify="right" if col in ("records", "days") else "left")
     for row in by_tracker.itertuples(index=False):
-        table.add_row(row.source, row.tracker, f"{row.records:,}", str(row.days), str(row.first), str(row.last))
+        table.add_row(row.source, row.tracker, f"{row.records:,}", str(row.days), str(row.first)[:10], str(row.last)[:10])
     Console().print(table)
     click.echo(f"total: {int(frame['records'].sum()):,} records (per-day counts: --json)")
 
