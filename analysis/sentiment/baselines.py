@@ -9,13 +9,16 @@ s > 0.5 (the original binary decision); neutral is the most probable class for 1
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import numpy as np
 
 from analysis.text import clean_text
+from collectors.paths import bundled_dir
 
 
 def polarity_to_three(s: np.ndarray) -> np.ndarray:
@@ -65,18 +68,40 @@ class SnowNLPScorer(_PolarityScorer):
         return float(SnowNLP(plain).sentiments)
 
 
+def vader_domain_path() -> Path:
+    return bundled_dir() / "dicts" / "vader_domain.tsv"
+
+
+@lru_cache(maxsize=1)
+def vader_domain_lexicon() -> dict[str, float]:
+    """Domain adjustments to VADER's lexicon (data/dicts/vader_domain.tsv): word -> valence."""
+    words: dict[str, float] = {}
+    for line in vader_domain_path().read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            word, valence = line.split("\t")[:2]
+            words[word.strip().lower()] = float(valence)
+    return words
+
+
 @lru_cache(maxsize=1)
 def _vader():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    return SentimentIntensityAnalyzer()
+    analyzer = SentimentIntensityAnalyzer()
+    analyzer.lexicon.update(vader_domain_lexicon())
+    return analyzer
 
 
 class VaderScorer(_PolarityScorer):
-    """VADER (rule-based English social-media sentiment) for English rows: s = (compound + 1) / 2."""
+    """VADER (rule-based English social-media sentiment) with domain adjustments: s = (compound + 1) / 2."""
 
     name = "vader"
     package = "vadersentiment"
+
+    def __init__(self) -> None:
+        super().__init__()
+        digest = hashlib.sha256(vader_domain_path().read_bytes()).hexdigest()[:6]
+        self.version = f"{self.name}-{_package_version(self.package)}-domain{digest}-binomial3"
 
     def polarity(self, plain: str) -> float:
         return (_vader().polarity_scores(plain)["compound"] + 1) / 2
