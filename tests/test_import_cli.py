@@ -61,3 +61,11 @@ def test_invalid_utf8_line_is_reported_not_fatal(tmp_path):
     result = CliRunner().invoke(cli, ["import", str(src), "--format", "jsonl", "--dry-run"])
     assert result.exit_code == 0 and "bad.jsonl:2" in result.stderr and "UTF-8" in result.stderr
     assert len(result.stdout.splitlines()) == 1
+
+
+def test_generic_formats_are_tried_last():
+    from collectors.importers import formats
+
+    names = list(formats())
+    assert names[-2:] == ["jsonl", "csv"]
+    assert names.index("weibo-hot-archive") < names.index("weibo-hot-search")

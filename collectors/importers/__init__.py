@@ -55,17 +55,29 @@ def register(importer: Importer) -> Importer:
     return importer
 
 
+# Detection order: specific formats first, actorwatch's generic JSONL/CSV last. A list, not import
+# statements, so that no import sorter can reorder it.
+BUILTIN_MODULES: tuple[str, ...] = ("weibo_hot_archive", "weibo", "saved_responses", "mediacrawler_bilibili", "fourcat",
+                                    "market_csv", "native")
+
+
 def _load_builtins() -> None:
-    # Imported here so each format module registers itself once, in detection order.
-    from collectors.importers import (
-        fourcat,  # noqa: F401
-        market_csv,  # noqa: F401
-        mediacrawler_bilibili,  # noqa: F401
-        native,  # noqa: F401
-        saved_responses,  # noqa: F401  (Bilibili/GDELT/RSS/Bluesky/Mastodon bodies)
-        weibo,  # noqa: F401  (specific formats before the generic native ones)
-        weibo_hot_archive,  # noqa: F401
-    )
+    import importlib
+
+    for module in BUILTIN_MODULES:
+        importlib.import_module(f"collectors.importers.{module}")
+    # a module imported earlier on its own registered out of turn: restore the detection order (stable sort)
+    def rank(item: tuple[str, Importer]) -> int:
+        module = _module_of(item[1])
+        return BUILTIN_MODULES.index(module) if module in BUILTIN_MODULES else -1
+
+    ranked = sorted(REGISTRY.items(), key=rank)
+    REGISTRY.clear()
+    REGISTRY.update(ranked)
+
+
+def _module_of(importer: Importer) -> str:
+    return type(importer).__module__.rsplit(".", 1)[-1]
 
 
 def formats() -> dict[str, Importer]:
