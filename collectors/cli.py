@@ -22,13 +22,13 @@ from collectors.store import Store
 from collectors.trackers import get_tracker
 
 
-def progress_bar(total: int | None, description: str):
-    """A rich progress bar on stderr (hidden when stderr is not a terminal)."""
+def progress_bar():  # returns rich.progress.Progress (imported lazily: CLI start-up stays fast)
+    """A rich progress display on stderr (hidden when stderr is not a terminal)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=console, disable=not console.is_terminal, transient=True)
 
 
@@ -49,16 +49,21 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool) 
         raise click.ClickException(f"{path}: no files to import")
     importers = {f: get_format(fmt) for f in files} if fmt else _detect_all(path, files)
 
+    bar = progress_bar()
+    task = bar.add_task("import", total=len(importers))
+
     def items():
         for f, importer in importers.items():
+            bar.update(task, description=f"import {f.name}")
             yield from importer.read(f, chosen_tracker)
+            bar.advance(task)
 
     def report(issue: ImportIssue) -> None:
         click.echo(f"skipped {issue}", err=True)
 
     if dry_run:
         good = bad = 0
-        for item in items():
+        for item in items():  # no progress display: stdout carries the records
             if isinstance(item, ImportIssue):
                 bad += 1
                 report(item)
@@ -68,7 +73,8 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool) 
         click.echo(f"dry run: {good} valid, {bad} rejected; nothing written", err=True)
         return
     store = Store()
-    summary = ingest(items(), store, on_issue=report)
+    with bar:
+        summary = ingest(items(), store, on_issue=report)
     names = sorted({i.name for i in importers.values()})
     click.echo(f"imported {len(importers)} file(s) as {', '.join(names)} into {store.root}: {summary.line()}", err=True)
     for importer in {i.name: i for i in importers.values()}.values():
