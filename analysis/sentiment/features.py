@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from analysis.sentiment.words import WordBlock
 from analysis.text import CleanText, clean_text
 from collectors.paths import bundled_dir
 
@@ -163,13 +162,12 @@ def _keys_and_docs(inputs: Sequence[str], orders: Sequence[int]) -> tuple[np.nda
 
 @dataclass
 class Featurizer:
-    """Maps model inputs to a CSR matrix: [TF-IDF char n-grams (L2-normalised) | lexicon counts | word block]."""
+    """Maps model inputs to a CSR matrix: [TF-IDF char n-grams (L2-normalised) | lexicon counts]."""
 
     vocab: dict[str, int]
     idf: np.ndarray
     orders: tuple[int, ...]
     lexicon: Lexicon
-    words: WordBlock | None = None  # optional TF-IDF word n-grams (see words.py)
 
     def __post_init__(self) -> None:
         if not set(self.orders) <= {1, 2, 3}:
@@ -177,7 +175,7 @@ class Featurizer:
 
     @property
     def n_features(self) -> int:
-        return len(self.vocab) + len(LEXICON_FEATURES) + (len(self.words.vocab) if self.words else 0)
+        return len(self.vocab) + len(LEXICON_FEATURES)
 
     @cached_property
     def _lookup(self) -> tuple[np.ndarray, np.ndarray]:
@@ -189,7 +187,7 @@ class Featurizer:
 
     @classmethod
     def fit(cls, inputs: Sequence[str], orders: tuple[int, ...] = (1, 2, 3), min_df: int = 2,
-            lexicon: Lexicon | None = None, words: WordBlock | None = None) -> Featurizer:
+            lexicon: Lexicon | None = None) -> Featurizer:
         keys, docs = _keys_and_docs(inputs, orders)
         pairs = np.unique(np.column_stack([keys, docs]), axis=0)  # one count per (n-gram, input)
         uniq, df = np.unique(pairs[:, 0], return_counts=True)
@@ -198,7 +196,7 @@ class Featurizer:
         order = sorted(range(len(grams)), key=grams.__getitem__)
         vocab = {grams[j]: i for i, j in enumerate(order)}
         idf = (np.log((1 + len(inputs)) / (1 + df[kept][order])) + 1).astype(np.float32)
-        return cls(vocab, idf, tuple(orders), lexicon or Lexicon.load(), words)
+        return cls(vocab, idf, tuple(orders), lexicon or Lexicon.load())
 
     def transform(self, inputs: Iterable[str]) -> sp.csr_matrix:
         inputs = list(inputs)
@@ -214,8 +212,7 @@ class Featurizer:
         tf = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32) @ tf
         dense = np.array([self.lexicon.counts(text) for text in inputs], dtype=np.float32).reshape(n, -1)
         lex = np.log1p(dense) * LEXICON_SCALE
-        blocks = [tf, sp.csr_matrix(lex)] + ([self.words.transform(inputs)] if self.words else [])
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+        return sp.hstack([tf, sp.csr_matrix(lex)], format="csr", dtype=np.float32)
 
 
 def _key_gram(key: int) -> str:

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 
 from analysis.sentiment.features import Featurizer, Lexicon, model_input
-from analysis.sentiment.words import WordBlock
 from analysis.text import clean_text
 
 MODEL_FILE = "model.npz"
@@ -65,8 +64,7 @@ class LinearScorer:
         vocab = np.array(sorted(self.featurizer.vocab, key=self.featurizer.vocab.__getitem__))
         np.savez_compressed(tmp, vocab=vocab, idf=self.featurizer.idf, orders=np.array(self.featurizer.orders),
                             weights=self.weights, bias=self.bias, temperature=np.array(self.temperature),
-                            **self.featurizer.lexicon.to_arrays(),
-                            **(self.featurizer.words.to_arrays() if self.featurizer.words else {}))
+                            **self.featurizer.lexicon.to_arrays())
         tmp.replace(path)
         return path
 
@@ -79,8 +77,7 @@ class LinearScorer:
         with np.load(path, allow_pickle=False) as z:
             vocab = {g: i for i, g in enumerate(z["vocab"].tolist())}
             featurizer = Featurizer(vocab, z["idf"], tuple(int(o) for o in z["orders"]),
-                                    Lexicon.from_arrays(z["lexicon_terms"], z["lexicon_polarity"], z["lexicon_is_emoticon"]),
-                                    WordBlock.from_arrays(z))
+                                    Lexicon.from_arrays(z["lexicon_terms"], z["lexicon_polarity"], z["lexicon_is_emoticon"]))
             weights, bias, temperature = z["weights"], z["bias"], float(z["temperature"])
         card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
         name = card.get("name", directory.name)

@@ -30,7 +30,6 @@ from analysis.metrics import evaluate_predictions, expected_calibration_error
 from analysis.sentiment.features import LEXICON_FEATURES, Featurizer, Lexicon, model_input
 from analysis.sentiment.labelled import LabelledSet, read_labelled_csv
 from analysis.sentiment.linear import CARD_FILE, MODEL_FILE, LinearScorer, file_sha256, softmax
-from analysis.sentiment.words import WordBlock
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL_NAME = "weibo-charlr-3c"
@@ -67,9 +66,6 @@ _BINARY = {0: (1.0, 0.0, 0.0), 1: (0.0, 1.0, 1.0)}
 class Hyperparameters:
     ngram_orders: tuple[int, ...] = (1, 2, 3)
     min_df: int = 2
-    word_orders: tuple[int, ...] = ()  # () = no word block; (1, 2) = jieba_fast_dat word uni- + bigrams
-    word_min_df: int = 2
-    word_weight: float = 1.0  # scale of the L2-normalised word block against the char block (norm 1)
     l2: float = 3e-6  # on the weighted-mean loss; ≈ C = 1 / (l2 · n) in scikit-learn terms
     binary_weight: float = 1.0  # per binary row, against class-balanced 3-class rows (mean weight 1)
     max_iter: int = 500
@@ -144,8 +140,7 @@ def load_training_rows(shared: Path, hp: Hyperparameters) -> TrainingRows:
 def fit_scorer(rows: TrainingRows, index: np.ndarray, hp: Hyperparameters, temperature: float = 1.0,
                name: str = MODEL_NAME) -> LinearScorer:
     inputs = [rows.inputs[i] for i in index]
-    words = WordBlock.fit(inputs, hp.word_orders, hp.word_min_df, hp.word_weight) if hp.word_orders else None
-    featurizer = Featurizer.fit(inputs, hp.ngram_orders, hp.min_df, Lexicon.load(), words)
+    featurizer = Featurizer.fit(inputs, hp.ngram_orders, hp.min_df, Lexicon.load())
     x = featurizer.transform(inputs)
     coef, bias = fit_partial_label(x, rows.allowed[index], rows.weights[index], hp.l2, hp.max_iter)
     return LinearScorer(name, "unversioned", featurizer, coef, bias, temperature)
