@@ -115,7 +115,7 @@ def _load_sentiment(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
 
 
 def _draw_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
-    title = f"{'Weekly' if _weekly(view) else 'Daily'} sentiment — {view.tracker.name_en} · model: {model.get('label')}"
+    title = f"{'Weekly' if _weekly(view) else 'Daily'} sentiment — {view.tracker.name_en} · model: {model.get('name') or model.get('label')}"
     if df.empty or "negative" not in df:
         return charts.empty_figure(title, "No scored records: run `actorwatch enrich`.")
     f = view.filters

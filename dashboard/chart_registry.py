@@ -20,6 +20,7 @@ from analysis import aggregate
 from analysis.filters import Filters
 from analysis.links import filter_params
 from collectors.trackers import Tracker, get_tracker
+from dashboard.charts import share_text
 from dashboard.embed import DEFAULT_CREDIT, ChartPackage
 
 Loader = Callable[[duckdb.DuckDBPyConnection, "View"], pd.DataFrame]
@@ -73,7 +74,7 @@ class ChartDef:
     notes: str = ""  # a caveat printed with the chart wherever it is published
 
     def title_for(self, view: View, model: dict[str, Any]) -> str:
-        return self.title.format(tracker=view.tracker.name_en, model=model.get("label") or "no model")
+        return self.title.format(tracker=view.tracker.name_en, model=model.get("name") or model.get("label") or "no model")
 
 
 REGISTRY: dict[str, ChartDef] = {}
@@ -116,7 +117,7 @@ def source_line(view: View, synthetic_share: float) -> str:
     f = view.filters
     where = ", ".join(f.sources) if f.sources else "all sources"
     langs = f"; languages {', '.join(f.langs)}" if f.langs else ""
-    demo = f"; {synthetic_share:.0%} synthetic demo data" if synthetic_share > 0 else ""
+    demo = f"; {share_text(synthetic_share)} synthetic demo data" if synthetic_share > 0 else ""
     return f"actorwatch store, {where}{langs}, {f.start} to {f.end} (UTC){demo}"
 
 

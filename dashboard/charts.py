@@ -119,6 +119,15 @@ def day_ticks(fig: go.Figure, days: pd.Series) -> None:
         fig.update_xaxes(dtick=86_400_000, tickformat="%b %d")
 
 
+def share_text(share: float) -> str:
+    """A share as a whole percentage that never rounds a mixed view to 0% or 100%."""
+    if 0.99 < share < 1:
+        return "over 99%"
+    if 0 < share < 0.01:
+        return "under 1%"
+    return f"{share:.0%}"
+
+
 def plain(text: object, limit: int | None = None) -> str:
     """Untrusted text made inert for plotly labels (plotly reads a few HTML tags in text; escape them all)."""
     import html

@@ -27,6 +27,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.links import DEFAULT_PAGE, PUBLIC_URL_ENV, Params, configured_base_url, deep_link, normal_params
+from dashboard.charts import plain
 
 DEFAULT_CREDIT = "Chart: actorwatch (open source)"
 DEFAULT_SOURCE = "actorwatch store"
@@ -169,6 +170,24 @@ def png_bytes(fig: go.Figure, width: int = PNG_SIZE[0], height: int = PNG_SIZE[1
         raise PngUnavailable(f"PNG export failed with Chromium at {browser}: {exc}") from None
 
 
+def credited_figure(package: ChartPackage) -> go.Figure:
+    """A copy of the chart with its notes, source, credit and snapshot id drawn under it."""
+    fig = go.Figure(package.fig)
+    lines = [package.notes] if package.notes else []
+    lines.append(f"Source: {package.source} · {package.credit} · snapshot {package.snapshot_id}")
+    bottom = (fig.layout.margin.b or 40) + 70
+    fig.update_layout(margin={"b": bottom})
+    fig.add_annotation(text="<br>".join(plain(line) for line in lines), xref="paper", yref="paper", x=0, y=0,
+                       yshift=-bottom + 8, xanchor="left", yanchor="bottom", showarrow=False, align="left",
+                       font={"size": 11, "color": "#444444"})
+    return fig
+
+
+def credited_png(package: ChartPackage) -> bytes:
+    """The chart's PNG with its credit footer (a PNG travels without the page that explained it)."""
+    return png_bytes(credited_figure(package), height=PNG_SIZE[1] + 70)
+
+
 def write_package(package: ChartPackage, out_dir: Path, formats: Sequence[str], inline: bool = False,
                   base_url: str | None = None) -> list[Path]:
     """Write the chart as each of `formats` (html, png, csv, alt, json) into out_dir; returns the paths."""
@@ -179,7 +198,7 @@ def write_package(package: ChartPackage, out_dir: Path, formats: Sequence[str], 
         if fmt == "html":
             body: bytes = standalone_html(package, inline=inline, base_url=base_url).encode()
         elif fmt == "png":
-            body = png_bytes(package.fig)
+            body = credited_png(package)
         elif fmt == "csv":
             body = csv_bytes(package.data)
         elif fmt == "alt":
@@ -236,7 +255,7 @@ def show_package(package: ChartPackage, key: str | None = None) -> None:
         if chromium_path() is None:
             c3.info("PNG needs Chromium: `apt-get install chromium fonts-noto-cjk`.", icon=":material/info:")
         else:
-            c3.download_button("PNG (image)", data=lambda: png_bytes(package.fig),
+            c3.download_button("PNG (image)", data=lambda: credited_png(package),
                                file_name=f"{package.file_stem()}.png", mime="image/png", key=f"dl-png-{key}",
                                on_click="ignore", icon=":material/image:")
         st.markdown("**Alt text** (generated from the data; also read to screen readers)")

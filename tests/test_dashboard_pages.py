@@ -421,3 +421,15 @@ def test_overview_weekly_sentiment_param(store: Path) -> None:
     weeks = [x for t in sentiment["data"] if t.get("name") == "negative" for x in t["x"]]
     assert weeks and all(pd.Timestamp(x).day_of_week == 0 for x in weeks)
     assert "weekly share" in at.get("plotly_chart")[1].proto.alt
+
+
+def test_png_footer_credits_source_and_flags_synthetic_data() -> None:
+    import plotly.graph_objects as go
+
+    from dashboard.embed import ChartPackage, credited_figure
+
+    package = ChartPackage(name="x", title="t", fig=go.Figure(), data=pd.DataFrame({"a": [1]}), alt="alt",
+                           source="actorwatch store; 100% synthetic demo data", notes="<b>model</b> note")
+    footer = credited_figure(package).layout.annotations[-1].text
+    assert "synthetic demo data" in footer and package.snapshot_id in footer and "actorwatch" in footer
+    assert "<b>" not in footer and "&lt;b&gt;" in footer
