@@ -96,7 +96,7 @@ def _run(collector: Collector, query: Query, store: Store, resume: bool) -> RunS
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     terms = ", ".join(query.terms) if query.terms else "(no terms)"
     console.print(f"collecting {collector.name} for {query.tracker}: {terms}; "
-                  f"{query.since:%Y-%m-%d %H:%M} → {query.until:%Y-%m-%d %H:%M} UTC")
+                  f"{query.since:%Y-%m-%d %H:%M} → {query.until:%Y-%m-%d %H:%M} UTC", markup=False)
 
     def on_page(summary: RunSummary) -> None:
         s = summary.ingest
