@@ -18,8 +18,8 @@ from collectors.base import ParseError
 from collectors.importers import Item, register
 from collectors.importers.filerows import convert_each, file_time, first_json_keys, header_columns, table_rows
 from collectors.models import Record, parse_record
+from collectors.parsing import typed_errors
 from collectors.sources.support import count, from_unix, lang_code, parse_datetime
-from collectors.sources.weibo_parse import typed_errors
 from collectors.trackers import Tracker
 
 FLAT_COLUMNS = {"id", "thread_id", "body", "author", "timestamp"}

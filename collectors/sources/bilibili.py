@@ -22,6 +22,7 @@ import httpx
 
 from collectors.base import Collector, Page, ParseError, Query, SourceBlocked
 from collectors.models import Record, parse_record
+from collectors.parsing import typed_errors
 from collectors.paths import data_dir
 from collectors.secrets import get_secret
 from collectors.sources import register
@@ -37,7 +38,6 @@ from collectors.sources.support import (
     strip_html,
     terms_from,
 )
-from collectors.sources.weibo_parse import typed_errors
 
 API = "https://api.bilibili.com"
 NAV_URL = f"{API}/x/web-interface/nav"

@@ -18,6 +18,7 @@ import httpx
 
 from collectors.base import Collector, Page, ParseError, Query, SourceBlocked
 from collectors.models import Record, parse_record
+from collectors.parsing import typed_errors
 from collectors.secrets import MissingSecret, get_secret, redact_text
 from collectors.sources import register
 from collectors.sources.support import (
@@ -32,7 +33,6 @@ from collectors.sources.support import (
     require,
     terms_from,
 )
-from collectors.sources.weibo_parse import typed_errors
 
 SERVICE = "https://bsky.social"
 PAGE_SIZE = 100

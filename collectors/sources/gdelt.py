@@ -22,6 +22,7 @@ from pydantic import Field
 from collectors.base import Collector, Page, ParseError, Query
 from collectors.datasets import DatasetRow
 from collectors.models import Record, parse_record
+from collectors.parsing import typed_errors
 from collectors.sources import register
 from collectors.sources.support import (
     after_term,
@@ -33,7 +34,6 @@ from collectors.sources.support import (
     require,
     terms_from,
 )
-from collectors.sources.weibo_parse import typed_errors
 from collectors.store import DatasetSpec
 
 DOC_URL = "https://api.gdeltproject.org/api/v2/doc/doc"

@@ -22,10 +22,10 @@ import pyarrow as pa
 
 from collectors.base import Collector, Page, ParseError, Query, SourceBlocked
 from collectors.datasets import DatasetRow
+from collectors.parsing import typed_errors
 from collectors.secrets import get_secret
 from collectors.sources import register
 from collectors.sources.support import after_term, page_meta, request_parsed, terms_from, unreadable
-from collectors.sources.weibo_parse import typed_errors
 from collectors.store import DatasetSpec
 
 STOOQ_URL = "https://stooq.com/q/d/l/"

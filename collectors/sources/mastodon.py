@@ -19,6 +19,7 @@ import httpx
 
 from collectors.base import Collector, Page, ParseError, Query, SourceBlocked
 from collectors.models import Record, parse_record
+from collectors.parsing import typed_errors
 from collectors.secrets import get_secret
 from collectors.sources import register
 from collectors.sources.support import (
@@ -34,7 +35,6 @@ from collectors.sources.support import (
     strip_html,
     terms_from,
 )
-from collectors.sources.weibo_parse import typed_errors
 
 DEFAULT_INSTANCE = "mastodon.social"
 PAGE_SIZE = 40

@@ -19,6 +19,7 @@ import httpx
 
 from collectors.base import Collector, Page, ParseError, Query, SourceBlocked
 from collectors.models import Record, parse_record
+from collectors.parsing import typed_errors
 from collectors.sources import register
 from collectors.sources.support import (
     after_term,
@@ -30,7 +31,6 @@ from collectors.sources.support import (
     terms_from,
     unreadable,
 )
-from collectors.sources.weibo_parse import typed_errors
 
 GOOGLE_NEWS = "https://news.google.com/rss/search"
 _CJK = re.compile(r"[\u3400-\u9fff]")

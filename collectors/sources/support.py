@@ -13,8 +13,8 @@ import httpx
 
 from collectors.base import Collector, ParseError, SourceBlocked
 from collectors.http import TransientHTTPError
+from collectors.parsing import html_to_text, parse_count
 from collectors.secrets import redact_text
-from collectors.sources.weibo_parse import html_to_text, parse_count
 
 T = TypeVar("T")
 
