@@ -65,7 +65,8 @@ def _table(report: dict[str, Any], model: str, path: Path) -> str:
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--model", "model_name", default="default", show_default=True,
-              help="default (Chinese model), auto (English rows → VADER, others → default), snownlp, vader, "
+              help="default: what the dashboard and enrichment use (English rows → VADER, all others → the "
+                   "shipped Chinese model); weibo-charlr-3c (the Chinese model on every row), snownlp, vader, "
                    "or a model directory from `actorwatch train`.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the evaluation contract).")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(100, 100_000), default=1000, show_default=True,
@@ -78,12 +79,14 @@ def evaluate(file: Path, model_name: str, as_json: bool, n_boot: int) -> None:
 
     try:
         data = read_labelled_csv(file)
-        scorer = get_scorer(model_name)
+        scorer = get_scorer("auto" if model_name == "default" else model_name)
     except (LabelledFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     proba = _predict(scorer, data.texts, progress=not as_json)
     report = evaluate_predictions(data.labels, proba, n_boot=n_boot)
     report = {"file": str(file), "model": scorer.name, "model_version": scorer.version, **report}
+    if hasattr(scorer, "routing"):
+        report["routing"] = scorer.routing(data.texts)
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else _table(report, f"{scorer.name} "
                                                                                    f"{scorer.version}", file))
 

@@ -132,7 +132,9 @@ def detect_lang(text: str) -> str | None:
     """'zh', 'en' or None (no letters, or another script), from character counts only."""
     if not isinstance(text, str) or not text:
         return None
-    sample = text[:2000]
+    # Emoticon codes ([doge], [good]), @names and links are Latin letters that say nothing about the
+    # language the post is written in.
+    sample = _MENTION.sub(" ", _EMOTICON.sub(" ", _URL.sub(" ", text[:2000])))
     cjk = len(_CJK.findall(sample))
     latin = len(_LATIN.findall(sample))
     other = len(_KANA_HANGUL.findall(sample))

@@ -44,6 +44,23 @@ def test_json_contract_on_tiny_file(model: str) -> None:
 
 
 @shipped
+def test_default_scores_as_production_does(tmp_path: Path) -> None:
+    """The default routes English rows to VADER, as the dashboard and enrichment do, and says so."""
+    csv = tmp_path / "mixed.csv"
+    csv.write_text("text,label\n太好了，真心喜欢[哈哈],1\n垃圾平台，恶心[怒],0\n"
+                   "What a wonderful and joyful performance!,1\n", encoding="utf-8")
+    routed = _json([str(csv), "--json", "--bootstrap", "200"])
+    chinese_only = _json([str(csv), "--model", DEFAULT_MODEL, "--json", "--bootstrap", "200"])
+    vader = _json([str(csv), "--model", "vader", "--json", "--bootstrap", "200"])
+    assert routed["model"] == f"{DEFAULT_MODEL}+vader" and chinese_only["model"] == DEFAULT_MODEL
+    assert routed["routing"] == {DEFAULT_MODEL: 2, "vader": 1} and "routing" not in chinese_only
+    # confusion rows/columns follow the CSV labels: [1][1] counts positives found. The English row is found
+    # by VADER; the Chinese model alone misses it.
+    assert routed["confusion"]["matrix"][1][1] == 2 and chinese_only["confusion"]["matrix"][1][1] == 1
+    assert vader["confusion"]["matrix"][1][1] >= 1
+
+
+@shipped
 def test_human_table() -> None:
     result = CliRunner().invoke(evaluate, [str(FIX / "tiny.csv")])
     assert result.exit_code == 0

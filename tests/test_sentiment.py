@@ -91,7 +91,8 @@ def test_score_texts_routes_english_to_vader() -> None:
     with pytest.raises(ValueError):
         score_texts(texts, ["en"])
     routed = get_scorer("auto")
-    assert routed.name == "auto" and get_scorer().version in routed.version
+    assert routed.name == f"{DEFAULT_MODEL}+vader" and get_scorer().version in routed.version
+    assert routed.routing(texts) == {DEFAULT_MODEL: 1, "vader": 2}
     assert np.allclose(routed.predict_proba(texts[:2]), score_texts(texts[:2]))
 
 

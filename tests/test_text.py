@@ -80,3 +80,8 @@ def test_detect_lang() -> None:
     assert detect_lang("Tilly Norwood is an AI actress (蒂莉)") == "en"
     assert detect_lang("この俳優はAIです") is None
     assert detect_lang("") is None and detect_lang("😂 123 !!") is None
+    # Weibo markup in Latin letters says nothing about the language the post is written in
+    assert detect_lang("我大河南！！！！[good][good][good][good][good][good]") == "zh"
+    assert detect_lang("//@idwnlvanym_0103:好") == "zh"
+    assert detect_lang("看这个 https://weibo.com/ttarticle/p/show?id=230940 [doge]") == "zh"
+    assert detect_lang("[good][doge]") is None

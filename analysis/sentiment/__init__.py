@@ -64,14 +64,20 @@ def _load(name: str) -> Scorer:
 class RoutedScorer:
     """Production routing as a scorer: English rows → VADER, the rest → the default model (see score_texts)."""
 
-    name = "auto"
     labels = LABELS
 
     def __init__(self) -> None:
-        self.version = f"{get_scorer().version}+{get_scorer('vader').version}"
+        default = get_scorer()
+        self.name = f"{default.name}+vader"
+        self.version = f"{default.version}+{get_scorer('vader').version}"
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return score_texts(texts)
+
+    def routing(self, texts: Sequence[str]) -> dict[str, int]:
+        """How many texts each scorer gets."""
+        english = sum(detect_lang(t) == "en" for t in texts)
+        return {get_scorer().name: len(texts) - english, "vader": english}
 
 
 def get_scorer(name: str | None = None) -> Scorer:

@@ -266,8 +266,8 @@ def train(shared: Path, out_dir: Path, baseline: bool = True, hp: Hyperparameter
             proba = softmax(oof_logits[rows.source == index] / temperature)
             role = "training file: 5-fold cross-validated out-of-fold predictions"
         else:
-            proba = final.predict_proba(data.texts)
-            role = "held out: never used for training or calibration"
+            proba = _routed(final, data.texts, _not_english(data.texts))
+            role = "held out: never used for training or calibration; scored as in production (English rows → VADER)"
         entry = {"file": name, "role": role, "caveat": LABEL_CAVEATS.get(name, ""),
                  "default": evaluate_predictions(data.labels, proba)}
         for base_name, base in baselines.items():
@@ -297,11 +297,9 @@ def train(shared: Path, out_dir: Path, baseline: bool = True, hp: Hyperparameter
 def evaluate_topic_set(scorer: LinearScorer, baselines: dict[str, Any]) -> dict[str, Any]:
     """The author-written AI-actor set: Chinese rows by the default, English rows by VADER (as in production)."""
     from analysis.sentiment.baselines import VaderScorer
-    from analysis.text import detect_lang
 
     data = read_labelled_csv(TOPIC_SET)
-    langs = [detect_lang(t) for t in data.texts]
-    zh = np.array([lang != "en" for lang in langs])
+    zh = _not_english(data.texts)
     entry: dict[str, Any] = {"file": "data/eval/topic_sentiment.csv", "role": "author-written topic set",
                              "caveat": LABEL_CAVEATS["topic_sentiment.csv"], "n_zh": int(zh.sum()),
                              "n_en": int((~zh).sum())}
@@ -313,6 +311,12 @@ def evaluate_topic_set(scorer: LinearScorer, baselines: dict[str, Any]) -> dict[
     for base_name, base in baselines.items():
         entry[base_name] = evaluate_predictions(data.labels, base.predict_proba(data.texts))
     return entry
+
+
+def _not_english(texts: list[str]) -> np.ndarray:
+    from analysis.text import detect_lang
+
+    return np.array([detect_lang(t) != "en" for t in texts], dtype=bool)
 
 
 def _routed(scorer: LinearScorer, texts: list[str], zh: np.ndarray) -> np.ndarray:
