@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from analysis.sentiment import DEFAULT_MODEL, LABELS, Scorer, get_scorer, models_dir, score_texts
 from analysis.sentiment.baselines import polarity_to_three
+from analysis.text import clean_text
 from analysis.sentiment.features import Featurizer, Lexicon, char_ngrams
 from analysis.sentiment.training import fit_partial_label, fit_temperature, stratified_folds
 
@@ -79,6 +80,13 @@ def test_snownlp_baseline_contract() -> None:
 def test_unknown_model_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown sentiment model"):
         get_scorer("no-such-model")
+
+
+def test_vader_reads_weibo_emoticon_codes_as_smileys() -> None:
+    vader = get_scorer("vader")
+    plain, loving, angry = vader.predict_proba(["my new phone", "my new phone [爱你][爱你]", "my new phone [怒]"])
+    assert loving[2] > plain[2] and angry[0] > plain[0]
+    assert vader.plain_text(clean_text("hi [爱你] [不存在的表情]")) == "hi :)"
 
 
 @shipped

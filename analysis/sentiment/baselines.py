@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.text import clean_text
+from analysis.text import CleanText, clean_text
 from collectors.paths import bundled_dir
 
 
@@ -47,12 +47,16 @@ class _PolarityScorer:
     def polarity(self, plain: str) -> float:
         raise NotImplementedError
 
+    def plain_text(self, cleaned: CleanText) -> str:
+        """What the tool reads: the display text (plain sentences, not [表情] codes or placeholders)."""
+        return cleaned.display
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         scores = []
         for text in texts:
             cleaned = clean_text(text)
-            # the display text: both tools expect plain sentences, not [表情] codes or placeholders
-            scores.append(0.5 if cleaned.is_empty or not cleaned.display else self.polarity(cleaned.display))
+            plain = self.plain_text(cleaned)
+            scores.append(0.5 if cleaned.is_empty or not plain else self.polarity(plain))
         return polarity_to_three(np.array(scores)) if scores else np.zeros((0, 3))
 
 
@@ -101,7 +105,21 @@ class VaderScorer(_PolarityScorer):
     def __init__(self) -> None:
         super().__init__()
         digest = hashlib.sha256(vader_domain_path().read_bytes()).hexdigest()[:6]
-        self.version = f"{self.name}-{_package_version(self.package)}-domain{digest}-binomial3"
+        self.version = f"{self.name}-{_package_version(self.package)}-domain{digest}-emoticons-binomial3"
+
+    def plain_text(self, cleaned: CleanText) -> str:
+        """The display text plus ':)' or ':(' for each Weibo emoticon code of known polarity (English posts
+        on Weibo carry [爱你] or [怒] codes that VADER cannot read, but it reads smileys)."""
+        polarity = _emoticon_polarity()
+        smileys = [":)" if polarity[code] > 0 else ":(" for code in cleaned.emoticons if polarity.get(code)]
+        return " ".join([cleaned.display, *smileys]) if smileys else cleaned.display
 
     def polarity(self, plain: str) -> float:
         return (_vader().polarity_scores(plain)["compound"] + 1) / 2
+
+
+@lru_cache(maxsize=1)
+def _emoticon_polarity() -> dict[str, int]:
+    from analysis.sentiment.features import Lexicon
+
+    return Lexicon.load().emoticons

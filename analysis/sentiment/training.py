@@ -357,7 +357,8 @@ def build_card(scorer: LinearScorer, hp: Hyperparameters, evaluations: list[dict
         "probability_columns": ["negative", "neutral", "positive"],
         "language": "zh (Chinese; traditional is converted to simplified). English rows go to VADER.",
         "english_path": {"name": "vader", "description": "vaderSentiment with domain adjustments from "
-                         "data/dicts/vader_domain.tsv (e.g. 'talent', 'comedy' neutral; 'theft', 'soulless' negative); "
+                         "data/dicts/vader_domain.tsv (e.g. 'talent', 'comedy' neutral; 'theft', 'soulless' negative) "
+                         "and Weibo emoticon codes read as ':)' / ':(' by their polarity in the sentiment lexicon; "
                          "compound score c, s = (c + 1) / 2, P = [(1-s)^2, 2s(1-s), s^2]; neutral wins for |c| < 1/3"},
         "baseline": {"name": "snownlp", "description": "stock SnowNLP P(positive) = s on the display text, "
                      "P = [(1-s)^2, 2s(1-s), s^2] (positive beats negative iff s > 0.5)"},
