@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from analysis.sentiment import DEFAULT_MODEL, LABELS, Scorer, get_scorer, models_dir, score_texts
 from analysis.sentiment.baselines import polarity_to_three
-from analysis.text import clean_text
 from analysis.sentiment.features import Featurizer, Lexicon, char_ngrams
 from analysis.sentiment.training import fit_partial_label, fit_temperature, stratified_folds
+from analysis.text import clean_text
 
 ODD = ["", "   ", "😂😂😂", "[哈哈]", "A" * 100_000, "爱奇艺AI艺人库 Tilly Norwood 🤖 #AI演员# @某人 //@甲:乙",
        "<br/>&amp;", "\ud800", "這個AI演員太噁心了"]
