@@ -33,12 +33,7 @@ def model_card_summary(model_version: str | None, model_name: str | None = None)
     if model_version is None:
         summary["note"] = "no sentiment scores in this selection"
         return summary
-    card_version, scope = model_version, ""
-    if "+" in model_version:
-        # enrich routes English posts to a second scorer and records a composite version ("<zh>+vader-…");
-        # the card measures the Chinese model, so it is quoted for what it covers
-        card_version, other = model_version.split("+", 1)
-        scope = f" for non-English posts; English posts are scored by {other}, not measured here"
+    card_version, other = model_version.split("+", 1) if "+" in model_version else (model_version, None)
     for path in card_files():
         try:
             card = json.loads(path.read_text(encoding="utf-8"))
@@ -47,7 +42,7 @@ def model_card_summary(model_version: str | None, model_name: str | None = None)
         if card.get("version") != card_version:
             continue
         where = path.relative_to(bundled_dir()) if path.is_relative_to(bundled_dir()) else path
-        summary.update(name=card.get("name", model_name), card=str(where), scope=scope)
+        summary.update(name=card.get("name", model_name), card=str(where), scope=_english_scope(card, other))
         summary["measured"] = [
             {"file": ev.get("file"), "role": ev.get("role"), "caveat": ev.get("caveat") or None,
              **{k: (ev.get("default") or {}).get(k) for k in ("n", "accuracy", "macro_f1", "binary_accuracy")}}
@@ -56,6 +51,21 @@ def model_card_summary(model_version: str | None, model_name: str | None = None)
     summary["note"] = (f"no methods card found for model version {model_version}: its accuracy on labelled data is "
                        "not measured here")
     return summary
+
+
+def _english_scope(card: dict[str, Any], other: str | None) -> str:
+    """enrich routes English posts to a second scorer and records a composite version ("<zh>+vader-…"); the
+    card's headline figures cover the Chinese model, so say what the English scorer's measurement is."""
+    if other is None:
+        return ""
+    english = card.get("english_path") or {}
+    topic = next((ev for ev in card.get("evaluations", []) if isinstance(ev, dict)
+                  and isinstance(ev.get("english_only"), dict)), None)
+    figures = (topic or {}).get("english_only") or {}
+    if english.get("version") != other or not isinstance(figures.get("macro_f1"), int | float):
+        return f" for non-English posts; English posts are scored by {other}, not measured here"
+    return (f" for non-English posts; English posts are scored by {other}: macro-F1 {figures['macro_f1']:.2f} on "
+            f"only {figures.get('n')} author-written English sentences ({topic.get('file')}), a sanity check")
 
 
 def accuracy_line(summary: dict[str, Any]) -> str:

@@ -308,7 +308,7 @@ def evaluate_topic_set(scorer: LinearScorer, baselines: dict[str, Any]) -> dict[
     entry["default"] = evaluate_predictions(data.labels, _routed(scorer, data.texts, zh))
     entry["default_zh_only"] = evaluate_predictions(data.labels[zh], scorer.predict_proba(
         [t for t, z in zip(data.texts, zh, strict=True) if z]))
-    entry["vader_en_only"] = evaluate_predictions(data.labels[~zh], VaderScorer().predict_proba(
+    entry["english_only"] = evaluate_predictions(data.labels[~zh], VaderScorer().predict_proba(
         [t for t, z in zip(data.texts, zh, strict=True) if not z]))
     for base_name, base in baselines.items():
         entry[base_name] = evaluate_predictions(data.labels, base.predict_proba(data.texts))
@@ -335,6 +335,8 @@ def _routed(scorer: LinearScorer, texts: list[str], zh: np.ndarray) -> np.ndarra
 def build_card(scorer: LinearScorer, hp: Hyperparameters, evaluations: list[dict[str, Any]],
                files: list[dict[str, Any]], oof_logits: np.ndarray, rows: TrainingRows, throughput: float,
                seconds: float) -> dict[str, Any]:
+    from analysis.sentiment.baselines import VaderScorer
+
     headline = next(e for e in evaluations if e["file"] == "sentiment3_dev.csv")
     binary = next(e for e in evaluations if e["file"] == "sentiment_dev.csv")
     three_rows = rows.source == rows.files.index("sentiment3_train.csv")
@@ -356,7 +358,7 @@ def build_card(scorer: LinearScorer, hp: Hyperparameters, evaluations: list[dict
         "labels": list(scorer.labels),
         "probability_columns": ["negative", "neutral", "positive"],
         "language": "zh (Chinese; traditional is converted to simplified). English rows go to VADER.",
-        "english_path": {"name": "vader", "description": "vaderSentiment with domain adjustments from "
+        "english_path": {"name": "vader", "version": VaderScorer().version, "description": "vaderSentiment with domain adjustments from "
                          "data/dicts/vader_domain.tsv (e.g. 'talent', 'comedy' neutral; 'theft', 'soulless' negative) "
                          "and Weibo emoticon codes read as ':)' / ':(' by their polarity in the sentiment lexicon; "
                          "compound score c, s = (c + 1) / 2, P = [(1-s)^2, 2s(1-s), s^2]; neutral wins for |c| < 1/3"},
