@@ -76,7 +76,7 @@ class RoutedScorer:
 
     def routing(self, texts: Sequence[str]) -> dict[str, int]:
         """How many texts each scorer gets."""
-        english = sum(detect_lang(t) == "en" for t in texts)
+        english = int(english_mask(texts).sum())
         return {get_scorer().name: len(texts) - english, "vader": english}
 
 
@@ -88,24 +88,33 @@ def get_scorer(name: str | None = None) -> Scorer:
     return _load(DEFAULT_MODEL if name in (None, "", "default") else str(name))
 
 
-def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
-    """Probabilities per text: rows in English ('en') go to VADER, all others to the default model.
-
-    `langs` may hold None (unknown): those rows are routed by `detect_lang`.
-    """
-    texts = list(texts)
+def english_mask(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
+    """True for the rows routed to VADER: language 'en', given or (where None) found by `detect_lang`."""
     if langs is None:
         langs = [None] * len(texts)
     if len(langs) != len(texts):
         raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
     routed = [lang if lang else detect_lang(t) for t, lang in zip(texts, langs, strict=True)]
-    english = np.array([bool(lang) and str(lang).lower().startswith("en") for lang in routed], dtype=bool)
+    return np.array([bool(lang) and str(lang).lower().startswith("en") for lang in routed], dtype=bool)
+
+
+def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
+                default: Scorer | None = None) -> np.ndarray:
+    """Probabilities per text: rows in English ('en') go to VADER, all others to `default` (the shipped
+    model unless given, e.g. a model being trained).
+
+    `langs` may hold None (unknown): those rows are routed by `detect_lang`.
+    """
+    texts = list(texts)
+    english = english_mask(texts, langs)
     out = np.zeros((len(texts), 3))
     if english.any():
         out[english] = get_scorer("vader").predict_proba([t for t, e in zip(texts, english, strict=True) if e])
     if (~english).any():
-        out[~english] = get_scorer().predict_proba([t for t, e in zip(texts, english, strict=True) if not e])
+        out[~english] = (default or get_scorer()).predict_proba(
+            [t for t, e in zip(texts, english, strict=True) if not e])
     return out
 
 
-__all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "get_scorer", "models_dir", "score_texts"]
+__all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "english_mask", "get_scorer",
+           "models_dir", "score_texts"]

@@ -104,8 +104,12 @@ class VaderScorer(_PolarityScorer):
 
     def __init__(self) -> None:
         super().__init__()
+        from analysis.sentiment.features import lexicon_path
+
         digest = hashlib.sha256(vader_domain_path().read_bytes()).hexdigest()[:6]
-        self.version = f"{self.name}-{_package_version(self.package)}-domain{digest}-emoticons-binomial3"
+        # the emoticon polarities come from the sentiment lexicon, so its edits change this scorer too
+        emoticons = hashlib.sha256(lexicon_path().read_bytes()).hexdigest()[:6]
+        self.version = f"{self.name}-{_package_version(self.package)}-domain{digest}-emoticons{emoticons}-binomial3"
 
     def plain_text(self, cleaned: CleanText) -> str:
         """The display text plus ':)' or ':(' for each Weibo emoticon code of known polarity (English posts

@@ -33,6 +33,10 @@ def model_input(text: str | CleanText) -> str:
     return cleaned.model_text.lower()[:MAX_CHARS]
 
 
+def lexicon_path() -> Path:
+    return bundled_dir() / "dicts" / "sentiment_lexicon.tsv"
+
+
 @dataclass(frozen=True)
 class Lexicon:
     words: dict[str, int]  # word → +1 / -1
@@ -40,7 +44,7 @@ class Lexicon:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
-        path = path or bundled_dir() / "dicts" / "sentiment_lexicon.tsv"
+        path = path or lexicon_path()
         words: dict[str, int] = {}
         emoticons: dict[str, int] = {}
         for line in path.read_text(encoding="utf-8").splitlines():

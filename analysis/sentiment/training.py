@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from scipy.optimize import minimize, minimize_scalar
 
 from analysis.metrics import evaluate_predictions, expected_calibration_error
+from analysis.sentiment import english_mask, score_texts
 from analysis.sentiment.features import LEXICON_FEATURES, Featurizer, Lexicon, model_input
 from analysis.sentiment.labelled import LabelledSet, read_labelled_csv
 from analysis.sentiment.linear import CARD_FILE, MODEL_FILE, LinearScorer, file_sha256, softmax
@@ -268,7 +269,7 @@ def train(shared: Path, out_dir: Path, baseline: bool = True, hp: Hyperparameter
             proba = softmax(oof_logits[rows.source == index] / temperature)
             role = "training file: 5-fold cross-validated out-of-fold predictions"
         else:
-            proba = _routed(final, data.texts, _not_english(data.texts))
+            proba = score_texts(data.texts, default=final)
             role = "held out: never used for training or calibration; scored as in production (English rows → VADER)"
         entry = {"file": name, "role": role, "caveat": LABEL_CAVEATS.get(name, ""),
                  "default": evaluate_predictions(data.labels, proba)}
@@ -301,11 +302,11 @@ def evaluate_topic_set(scorer: LinearScorer, baselines: dict[str, Any]) -> dict[
     from analysis.sentiment.baselines import VaderScorer
 
     data = read_labelled_csv(TOPIC_SET)
-    zh = _not_english(data.texts)
+    zh = ~english_mask(data.texts)
     entry: dict[str, Any] = {"file": "data/eval/topic_sentiment.csv", "role": "author-written topic set",
                              "caveat": LABEL_CAVEATS["topic_sentiment.csv"], "n_zh": int(zh.sum()),
                              "n_en": int((~zh).sum())}
-    entry["default"] = evaluate_predictions(data.labels, _routed(scorer, data.texts, zh))
+    entry["default"] = evaluate_predictions(data.labels, score_texts(data.texts, default=scorer))
     entry["default_zh_only"] = evaluate_predictions(data.labels[zh], scorer.predict_proba(
         [t for t, z in zip(data.texts, zh, strict=True) if z]))
     entry["english_only"] = evaluate_predictions(data.labels[~zh], VaderScorer().predict_proba(
@@ -313,23 +314,6 @@ def evaluate_topic_set(scorer: LinearScorer, baselines: dict[str, Any]) -> dict[
     for base_name, base in baselines.items():
         entry[base_name] = evaluate_predictions(data.labels, base.predict_proba(data.texts))
     return entry
-
-
-def _not_english(texts: list[str]) -> np.ndarray:
-    from analysis.text import detect_lang
-
-    return np.array([detect_lang(t) != "en" for t in texts], dtype=bool)
-
-
-def _routed(scorer: LinearScorer, texts: list[str], zh: np.ndarray) -> np.ndarray:
-    """score_texts' routing, but with the freshly trained scorer instead of the shipped one."""
-    from analysis.sentiment.baselines import VaderScorer
-
-    out = np.zeros((len(texts), 3))
-    out[zh] = scorer.predict_proba([t for t, z in zip(texts, zh, strict=True) if z])
-    if (~zh).any():
-        out[~zh] = VaderScorer().predict_proba([t for t, z in zip(texts, zh, strict=True) if not z])
-    return out
 
 
 def build_card(scorer: LinearScorer, hp: Hyperparameters, evaluations: list[dict[str, Any]],
@@ -358,8 +342,8 @@ def build_card(scorer: LinearScorer, hp: Hyperparameters, evaluations: list[dict
         "labels": list(scorer.labels),
         "probability_columns": ["negative", "neutral", "positive"],
         "language": "zh (Chinese; traditional is converted to simplified). English rows go to VADER.",
-        "english_path": {"name": "vader", "version": VaderScorer().version, "description": "vaderSentiment with domain adjustments from "
-                         "data/dicts/vader_domain.tsv (e.g. 'talent', 'comedy' neutral; 'theft', 'soulless' negative) "
+        "english_path": {"name": "vader", "version": VaderScorer().version,
+                         "description": "vaderSentiment with domain adjustments from data/dicts/vader_domain.tsv (e.g. 'talent', 'comedy' neutral; 'theft', 'soulless' negative) "
                          "and Weibo emoticon codes read as ':)' / ':(' by their polarity in the sentiment lexicon; "
                          "compound score c, s = (c + 1) / 2, P = [(1-s)^2, 2s(1-s), s^2]; neutral wins for |c| < 1/3"},
         "baseline": {"name": "snownlp", "description": "stock SnowNLP P(positive) = s on the display text, "
@@ -407,8 +391,8 @@ def build_card(scorer: LinearScorer, hp: Hyperparameters, evaluations: list[dict
                                     "into the repository or the model (the model holds n-gram strings, "
                                     "idf and weights only)"},
         "caveats": [
-            ("Training posts are COVID-19 Weibo (SMP2020-EWECT) and general Weibo (weibo2018); none is about AI actors. Expect lower accuracy on AI-actor discussion, "
-             "especially on sarcasm and on neutral news reposts."),
+            ("Training posts are COVID-19 Weibo (SMP2020-EWECT) and general Weibo (weibo2018); none is about AI "
+             "actors. Expect lower accuracy on AI-actor discussion, especially on sarcasm and on neutral news reposts."),
             ("Binary files' label 1 means 'not negative' here; their binary figures compare P(positive) with "
              "P(negative) only."),
             "The SMP2020 classes mix emotions: sad and fear count as negative, surprise was dropped.",
