@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.effects import (
+from analysis.core.filters import Filters
+from analysis.stats.effects import (
     ASSOCIATION_NOTE,
     EFFECT_COLUMNS,
     bootstrap_diff_ci,
@@ -13,7 +14,6 @@ from analysis.effects import (
     permutation_p,
     proportion_effect,
 )
-from analysis.filters import Filters
 from collectors.store import Store
 from collectors.trackers import load_trackers
 from tests.analytics_fixtures import VERSION, add_scores, records_per_day
