@@ -37,7 +37,7 @@ def test_no_effect_interval_covers_zero():
     same = rng.poisson(20, 7)
     lo, hi = bootstrap_diff_ci(same, rng.permutation(same), rng=rng)
     assert lo <= 0 <= hi
-    effect = proportion_effect(300, 1000, 302, 1000, rng=rng)
+    effect = proportion_effect(300, 1000, 302, 1000)
     assert effect["ci_lo"] < 0 < effect["ci_hi"] and effect["p"] > 0.5
 
 

@@ -6,10 +6,13 @@ the scorer column order [negative, neutral, positive].
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy.stats import DegenerateDataWarning, bootstrap
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 CLASS_NAMES: tuple[str, str, str] = ("negative", "positive", "neutral")  # index = CSV label
 PROBA_TO_LABEL = np.array([0, 2, 1])  # scorer column (neg, neu, pos) → CSV label
@@ -27,57 +30,61 @@ def predict_binary(proba: np.ndarray) -> np.ndarray:
 
 
 def confusion(y_true: Sequence[int], y_pred: Sequence[int], k: int = 3) -> np.ndarray:
-    """k×k counts, rows = true label, columns = predicted label."""
-    t, p = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
-    return np.bincount(t * k + p, minlength=k * k).reshape(k, k)
+    """k×k counts, rows = true label, columns = predicted label (sklearn's confusion_matrix over 0..k-1)."""
+    return confusion_matrix(np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int), labels=np.arange(k))
+
+
+def _pairs(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (true, predicted) label rows a confusion matrix counts, so sklearn can score it."""
+    k = cm.shape[0]
+    counts = np.asarray(cm, dtype=int).ravel()
+    cells = np.arange(k * k)
+    return np.repeat(cells // k, counts), np.repeat(cells % k, counts)
 
 
 def per_class(cm: np.ndarray) -> dict[str, np.ndarray]:
-    """Precision, recall, F1 and support per class from a confusion matrix (0 where undefined)."""
-    tp = np.diag(cm).astype(float)
-    predicted, actual = cm.sum(axis=0).astype(float), cm.sum(axis=1).astype(float)
-    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
-    recall = np.divide(tp, actual, out=np.zeros_like(tp), where=actual > 0)
-    denom = precision + recall
-    f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(tp), where=denom > 0)
-    return {"precision": precision, "recall": recall, "f1": f1, "support": actual}
+    """Precision, recall, F1 and support per class of a confusion matrix (sklearn; 0 where undefined)."""
+    t, p = _pairs(cm)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        t, p, labels=np.arange(cm.shape[0]), zero_division=0)
+    return {"precision": precision, "recall": recall, "f1": f1, "support": support.astype(float)}
 
 
 def macro_f1(cm: np.ndarray) -> float:
     """Mean F1 over the classes present in the true labels (a 0/1-only file averages negative and positive;
     its rows predicted neutral still count as misses)."""
-    stats = per_class(cm)
-    present = stats["support"] > 0
-    return float(stats["f1"][present].mean()) if present.any() else 0.0
+    t, p = _pairs(cm)
+    present = np.unique(t)
+    return float(f1_score(t, p, labels=present, average="macro", zero_division=0)) if len(present) else 0.0
 
 
 def accuracy(cm: np.ndarray) -> float:
-    total = cm.sum()
-    return float(np.trace(cm) / total) if total else 0.0
-
-
-def _batched_confusions(y_true: np.ndarray, y_pred: np.ndarray, idx: np.ndarray, k: int) -> np.ndarray:
-    codes = y_true[idx] * k + y_pred[idx]  # (B, n)
-    offsets = np.arange(idx.shape[0])[:, None] * k * k
-    return np.bincount((codes + offsets).ravel(), minlength=idx.shape[0] * k * k).reshape(-1, k, k)
+    t, p = _pairs(cm)
+    return float(accuracy_score(t, p)) if len(t) else 0.0
 
 
 def bootstrap_ci(y_true: Sequence[int], y_pred: Sequence[int], k: int = 3, n_boot: int = 1000,
                  seed: int = 20240601, level: float = 0.95) -> dict[str, tuple[float, float]]:
-    """Percentile bootstrap intervals (resampling rows) for accuracy and macro-F1."""
+    """Percentile bootstrap intervals for accuracy and macro-F1 (scipy.stats.bootstrap, rows resampled in pairs)."""
     t, p = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
     if len(t) == 0:
         return {"accuracy": (0.0, 0.0), "macro_f1": (0.0, 0.0)}
-    rng = np.random.default_rng(seed)
-    accs, f1s = [], []
-    for start in range(0, n_boot, 200):  # bounded memory for large files
-        idx = rng.integers(0, len(t), size=(min(200, n_boot - start), len(t)))
-        for cm in _batched_confusions(t, p, idx, k):
-            accs.append(accuracy(cm))
-            f1s.append(macro_f1(cm))
-    lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
-    return {"accuracy": (float(np.percentile(accs, lo)), float(np.percentile(accs, hi))),
-            "macro_f1": (float(np.percentile(f1s, lo)), float(np.percentile(f1s, hi)))}
+    out = {}
+    for name, metric in (("accuracy", accuracy), ("macro_f1", macro_f1)):
+        def statistic(tt: np.ndarray, pp: np.ndarray, metric=metric) -> float:
+            return metric(confusion(tt, pp, k))
+        if len(t) < 2:  # nothing to resample: the interval is the point
+            out[name] = (statistic(t, p), statistic(t, p))
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DegenerateDataWarning)
+            res = bootstrap((t, p), statistic, paired=True, vectorized=False, n_resamples=n_boot,
+                            confidence_level=level, method="percentile", random_state=np.random.default_rng(seed))
+        lo, hi = res.confidence_interval
+        if np.isnan(lo):  # every resample gave the same value (e.g. perfect predictions)
+            lo = hi = float(res.bootstrap_distribution[0])
+        out[name] = (float(lo), float(hi))
+    return out
 
 
 def expected_calibration_error(proba: np.ndarray, y_true: Sequence[int], bins: int = 10) -> float:

@@ -6,14 +6,15 @@ often have moved anyway. Every label built from this module says so (see ASSOCIA
 
 from __future__ import annotations
 
-import itertools
 import math
+import warnings
 from datetime import date, timedelta
 
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy.stats import hypergeom
+from scipy.stats import DegenerateDataWarning, bootstrap, hypergeom, permutation_test
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 from analysis.core.filters import Filters
 from analysis.core.scores import SCORES
@@ -36,8 +37,8 @@ def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, 
     days following. Volume: difference of mean records per day, percentile bootstrap 95% interval
     (days resampled within each side) and an exact/Monte-Carlo permutation p-value over days (with
     3 days a side there are only 20 splits, so p cannot go below 0.1: widen `window` for power).
-    Negative share: difference of proportions among scored records, bootstrap interval (records
-    resampled within each side) and the exact permutation p-value (label shuffling = hypergeometric).
+    Negative share: difference of proportions among scored records, Newcombe's score interval and the
+    exact permutation p-value (label shuffling = hypergeometric).
     Association, not causation (ASSOCIATION_NOTE). The filter's sources/languages apply; its dates don't.
     """
     rng = np.random.default_rng(seed)
@@ -57,56 +58,64 @@ def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, 
     return frame
 
 
+def _mean_diff(before: np.ndarray, after: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.mean(after, axis=axis) - np.mean(before, axis=axis)
+
+
 def bootstrap_diff_ci(before: np.ndarray, after: np.ndarray, n_boot: int = 2000,
                       rng: np.random.Generator | None = None, level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval for mean(after) - mean(before), resampling each side separately."""
-    rng = rng or np.random.default_rng(0)
+    """Percentile bootstrap interval for mean(after) - mean(before), each side resampled on its own
+    (scipy.stats.bootstrap)."""
     before, after = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
     if len(before) == 0 or len(after) == 0:
         return math.nan, math.nan
-    b = rng.choice(before, size=(n_boot, len(before))).mean(axis=1)
-    a = rng.choice(after, size=(n_boot, len(after))).mean(axis=1)
-    tail = (1 - level) / 2 * 100
-    lo, hi = np.percentile(a - b, [tail, 100 - tail])
+    if len(before) < 2 or len(after) < 2:  # a one-day side cannot be resampled
+        return math.nan, math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        res = bootstrap((before, after), _mean_diff, n_resamples=n_boot, confidence_level=level, method="percentile",
+                        random_state=rng or np.random.default_rng(0))
+    lo, hi = res.confidence_interval
+    if np.isnan(lo):  # every resample gave the same difference
+        lo = hi = float(res.bootstrap_distribution[0])
     return float(lo), float(hi)
+
+
+def _abs_mean_diff(before: np.ndarray, after: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.abs(_mean_diff(before, after, axis))
 
 
 def permutation_p(before: np.ndarray, after: np.ndarray, n_perm: int = 2000,
                   rng: np.random.Generator | None = None) -> float:
-    """Two-sided permutation p-value for the difference in means (exact when there are ≤ n_perm splits)."""
-    rng = rng or np.random.default_rng(0)
-    pooled = np.concatenate([np.asarray(before, dtype=float), np.asarray(after, dtype=float)])
-    n_a, n = len(after), len(pooled)
-    if len(before) == 0 or n_a == 0:
+    """Two-sided permutation p-value for the difference in means: P(|diff| ≥ observed) over reassignments of
+    the days (scipy.stats.permutation_test; exact when there are ≤ n_perm splits)."""
+    before, after = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    if len(before) == 0 or len(after) == 0:
         return math.nan
-    observed = abs(np.mean(after) - np.mean(before))
-    total = pooled.sum()
-    if math.comb(n, n_a) <= n_perm:
-        sums = np.array([pooled[list(idx)].sum() for idx in itertools.combinations(range(n), n_a)])
-    else:
-        sums = np.array([rng.permutation(pooled)[:n_a].sum() for _ in range(n_perm)])
-    diffs = np.abs(sums / n_a - (total - sums) / (n - n_a))
-    extreme = int((diffs >= observed - 1e-12).sum())
-    if math.comb(n, n_a) <= n_perm:
-        return extreme / len(sums)
-    return (extreme + 1) / (len(sums) + 1)
+    if min(len(before), len(after)) == 1:
+        # scipy wants two observations a side; a lone day has only n placements, all enumerated here
+        pooled = np.concatenate([before, after])
+        lone_first = len(before) == 1
+        stats = [_abs_mean_diff(*((pooled[[i]], np.delete(pooled, i)) if lone_first else
+                                  (np.delete(pooled, i), pooled[[i]]))) for i in range(len(pooled))]
+        return float(np.mean(np.asarray(stats) >= _abs_mean_diff(before, after) - 1e-12))
+    res = permutation_test((before, after), _abs_mean_diff, permutation_type="independent", vectorized=True,
+                           n_resamples=n_perm, alternative="greater", random_state=rng or np.random.default_rng(0))
+    return float(min(1.0, res.pvalue))
 
 
-def proportion_effect(k_before: int, n_before: int, k_after: int, n_after: int, n_boot: int = 2000,
-                      rng: np.random.Generator | None = None) -> dict[str, float]:
-    """Difference of proportions after - before: bootstrap 95% interval and exact permutation p-value.
+def proportion_effect(k_before: int, n_before: int, k_after: int, n_after: int) -> dict[str, float]:
+    """Difference of proportions after - before: Newcombe's hybrid score 95% interval and an exact permutation
+    p-value (statsmodels' confint_proportions_2indep; scipy's hypergeometric).
 
-    Resampling n Bernoulli records with replacement gives Binomial(n, p̂) successes, so the bootstrap
-    draws binomials; shuffling the labels across the two sides puts Hypergeometric(N, K, n_after)
-    successes after, so the permutation p-value is exact.
+    Shuffling the labels across the two sides puts Hypergeometric(N, K, n_after) successes after, so the
+    permutation p-value, P(|diff| ≥ observed), is exact.
     """
-    rng = rng or np.random.default_rng(0)
     if n_before == 0 or n_after == 0:
         return {"before": math.nan, "after": math.nan, "diff": math.nan, "ci_lo": math.nan, "ci_hi": math.nan,
                 "p": math.nan}
     p_b, p_a = k_before / n_before, k_after / n_after
-    boot = rng.binomial(n_after, p_a, n_boot) / n_after - rng.binomial(n_before, p_b, n_boot) / n_before
-    lo, hi = np.percentile(boot, [2.5, 97.5])
+    lo, hi = confint_proportions_2indep(k_after, n_after, k_before, n_before, method="newcomb", compare="diff")
     total, k_total = n_before + n_after, k_before + k_after
     support = np.arange(max(0, n_after - (total - k_total)), min(k_total, n_after) + 1)
     diffs = np.abs(support / n_after - (k_total - support) / n_before)
@@ -136,5 +145,5 @@ def _negative_effect(con: duckdb.DuckDBPyConnection, f: Filters, model_version: 
             [model_version, *params]).fetchone()
         counts.append((int(k), int(n)))
     (kb, nb), (ka, na) = counts
-    effect = proportion_effect(kb, nb, ka, na, n_boot, rng)
+    effect = proportion_effect(kb, nb, ka, na)
     return {f"neg_{key}": value for key, value in effect.items()}

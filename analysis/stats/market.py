@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 
 from analysis.core.tables import has_table
 
@@ -124,15 +125,16 @@ def event_study(prices: pd.DataFrame, ticker: str, benchmark: str, event_dates: 
 
 
 def market_model(market: np.ndarray, stock: np.ndarray) -> tuple[float, float, float]:
-    """OLS alpha, beta and residual standard deviation (L - 2 degrees of freedom)."""
+    """OLS alpha, beta and residual standard deviation (L - 2 degrees of freedom), by statsmodels."""
     x, y = np.asarray(market, dtype=float), np.asarray(stock, dtype=float)
-    dx = x - x.mean()
-    denom = float((dx**2).sum())
-    beta = float((dx * (y - y.mean())).sum() / denom) if denom > 0 else 0.0
-    alpha = float(y.mean() - beta * x.mean())
-    resid = y - alpha - beta * x
-    sigma = math.sqrt(float((resid**2).sum()) / (len(y) - 2)) if len(y) > 2 else math.nan
-    return alpha, beta, sigma
+    if len(y) < 3 or np.ptp(x) == 0:
+        # too few days, or a flat benchmark: beta is not identified, the stock's mean is the model
+        alpha = float(y.mean()) if len(y) else math.nan
+        sigma = float(np.std(y, ddof=2)) if len(y) > 2 else math.nan
+        return alpha, 0.0, sigma
+    fit = sm.OLS(y, sm.add_constant(x, has_constant="add")).fit()
+    alpha, beta = (float(v) for v in fit.params)
+    return alpha, beta, math.sqrt(float(fit.scale))
 
 
 def prices_from_store(con: duckdb.DuckDBPyConnection, tickers: Sequence[str] = ()) -> pd.DataFrame:

@@ -13,6 +13,8 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
+from statsmodels.stats.proportion import proportion_confint
 
 from analysis.core.annotations import annotations_scan
 from analysis.core.filters import Filters
@@ -30,16 +32,18 @@ _KEY_SQL = {"source": "r.source", "lang": "coalesce(r.lang, 'und')", "entity": "
 
 
 def wilson_interval(k: Any, n: Any, z: float = 1.959964) -> tuple[Any, Any]:
-    """Wilson score interval for k successes in n trials (arrays or scalars); NaN where n == 0."""
+    """Wilson score interval for k successes in n trials (statsmodels' proportion_confint); NaN where n == 0.
+
+    `z` picks the level (1.96 → 95%).
+    """
     k_arr, n_arr = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    alpha = 2 * (1 - norm.cdf(z))
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k_arr / n_arr
-        denom = 1 + z**2 / n_arr
-        centre = (p + z**2 / (2 * n_arr)) / denom
-        half = z * np.sqrt(p * (1 - p) / n_arr + z**2 / (4 * n_arr**2)) / denom
+        lo, hi = proportion_confint(k_arr, np.where(n_arr > 0, n_arr, 1), alpha=alpha, method="wilson")
         # clip away floating-point error: the interval always holds p and lies in [0, 1] (k = n gives hi = 1)
-        lo = np.where(n_arr > 0, np.clip(np.minimum(centre - half, p), 0, 1), np.nan)
-        hi = np.where(n_arr > 0, np.clip(np.maximum(centre + half, p), 0, 1), np.nan)
+        lo = np.where(n_arr > 0, np.clip(np.minimum(lo, p), 0, 1), np.nan)
+        hi = np.where(n_arr > 0, np.clip(np.maximum(hi, p), 0, 1), np.nan)
     if lo.ndim == 0:
         return float(lo), float(hi)
     return lo, hi
