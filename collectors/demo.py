@@ -120,11 +120,12 @@ def _calendar(tracker: Tracker) -> list[_Day]:
 
 def generate(trackers: Sequence[Tracker], records: int = DEMO_RECORDS, seed: int = DEMO_SEED,
              collected_at: datetime | None = None) -> pa.Table:
-    """`records` synthetic records spread over the trackers (the first gets 60% of two, 50% of three or more)."""
+    """`records` synthetic records spread over the trackers (the first gets 60%, the rest share 40%)."""
     rng = np.random.default_rng(seed)
     collected = collected_at or datetime(2026, 11, 1, tzinfo=UTC)
+    # The first tracker keeps 60% however many follow, so its records (drawn first) do not change when one is added.
     n = len(trackers)
-    shares = [1.0] if n == 1 else [0.6, 0.4] if n == 2 else [0.5] + [0.5 / (n - 1)] * (n - 1)
+    shares = [1.0] if n == 1 else [0.6] + [0.4 / (n - 1)] * (n - 1)
     tables = []
     for n, (tracker, share) in enumerate(zip(trackers, shares, strict=True)):
         count = round(records * share) if n < len(trackers) - 1 else records - sum(t.num_rows for t in tables)
