@@ -230,7 +230,7 @@ def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -
     data = pd.DataFrame({"day": [date(2026, 4, 19), date(2026, 4, 20), date(2026, 4, 21)], "source": ["weibo"] * 3,
                          "records": [3, 40, 22]})
     package = ChartPackage(name="overview-volume", title="爱奇艺AI艺人库 — daily records", data=data,
-                           fig=volume_chart(data, [], "爱奇艺AI艺人库 / 纳豆Pro — 每日记录"), alt="Bar chart: 65 records.",
+                           fig=volume_chart(data, [], "爱奇艺AI艺人库 / 纳逗Pro — 每日记录"), alt="Bar chart: 65 records.",
                            source="actorwatch store, weibo", params={"tracker": "iqiyi-nadou"})
     path = tmp_path / "chart.html"
     path.write_text(standalone_html(package, inline=True, base_url="https://news.example"), encoding="utf-8")

@@ -433,3 +433,20 @@ def test_png_footer_credits_source_and_flags_synthetic_data() -> None:
     footer = credited_figure(package).layout.annotations[-1].text
     assert "synthetic demo data" in footer and package.snapshot_id in footer and "actorwatch" in footer
     assert "<b>" not in footer and "&lt;b&gt;" in footer
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_opens_on_the_third_tracker(store: Path, page: str) -> None:
+    at = open_page(page, {"tracker": "yaoke-ai-actors"})
+    picker = at.sidebar.selectbox(key="tracker")
+    assert picker.value == "yaoke-ai-actors"
+    assert "Yaoke's AI actors and China's 2026 AI-actor debate" in picker.options  # shown by label
+    if page in CHART_PAGES:
+        assert at.get("plotly_chart"), f"{page}: no chart for the third tracker"
+    if page == "industry":  # its industry-body statement is curated, so the panel is not empty
+        assert any("Actors Committee" in c.proto.spec for c in at.get("plotly_chart"))
+
+
+def test_compare_shows_every_case_by_default(store: Path) -> None:
+    aligned = specs(open_page("compare"))[0]
+    assert {"iqiyi-nadou", "tilly-norwood", "yaoke-ai-actors"} <= set(trace_names(aligned))
