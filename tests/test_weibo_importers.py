@@ -40,7 +40,7 @@ EXPECTED = [
     ("comments_show.json", "weibo-json", 1),
     ("detail_5284000000000004.html", "weibo-detail-html", 1),
     ("weibo_cn_timeline.html", "weibo-cn-html", 2),
-    ("weibo_cn_comments.html", "weibo-cn-html", 2),
+    ("weibo_cn_comments.html", "weibo-cn-html", 3),  # the post and its 2 comments
     ("hot_search_20260420T0930Z.json", "weibo-hot-search", 5),
     ("weibo-crawler/小鹿观影/1000000001.csv", "weibo-crawler-csv", 3),
     ("mediacrawler/search_contents_2026-04-21.json", "mediacrawler-weibo", 2),
