@@ -60,6 +60,7 @@ class PageTime:
     hi: datetime
     form: Form
     zone_stated: bool = False
+    clock: tuple[int, int] | None = None  # the Beijing hour and minute a relative form states ("昨天 23:10")
 
     @property
     def complete(self) -> bool:
@@ -127,7 +128,8 @@ def parse_page_time(value: Any, now: datetime) -> PageTime:
         page = _parse_text(text, now.astimezone(BEIJING))
     except (ValueError, OverflowError):
         raise ParseError(f"created_at: impossible date {value!r}") from None
-    return PageTime(*(t.astimezone(UTC) for t in (page.when, page.lo, page.hi)), page.form, page.zone_stated)
+    return PageTime(*(t.astimezone(UTC) for t in (page.when, page.lo, page.hi)), page.form, page.zone_stated,
+                    page.clock)
 
 
 def _from_unix(value: float) -> datetime:
@@ -163,7 +165,9 @@ def _parse_text(text: str, now: datetime) -> PageTime:
         day = (now - timedelta(days=back)).date()
         hh, mm = int(m.group(2) or 0), int(m.group(3) or 0)
         when = datetime(day.year, day.month, day.day, hh, mm, tzinfo=BEIJING)
-        return _span(when, _MINUTE if m.group(2) else _DAY, "relative")
+        if not m.group(2):
+            return _span(when, _DAY, "relative")
+        return PageTime(when, when, when + _MINUTE, "relative", clock=(hh, mm))
     if m := _MONTH_DAY.match(text):
         month, day, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
         when = datetime(now.year, month, day, hh, mm, ss, tzinfo=BEIJING)
@@ -210,6 +214,11 @@ def resolve_created_at(value: Any, ident: Any, saved: SaveTime) -> ResolvedTime:
         return ResolvedTime(page.when, None)
     if moment is not None and agrees(page, moment):
         return ResolvedTime(moment, "mid")
+    if moment is not None and page.clock is not None and _same_clock(page.clock, moment):
+        # "今天 09:30" whose id was issued at 09:30 on another day: the id is right and the save time is not.
+        return ResolvedTime(moment, "mid", f"created_at {str(value)[:40]!r} matches id {ident} (issued {_iso(moment)}) "
+                                           f"to the minute but not the save time {_iso(saved.at)}; used the id's time"
+                                           + _save_hint(saved))
     basis = None if page.form == "absolute" else saved.basis
     warning = _disagreement(value, page, ident, moment, saved, kept="the page's date") if moment is not None else None
     return ResolvedTime(page.when, basis, warning)
@@ -228,6 +237,20 @@ def _disagreement(value: Any, page: PageTime, ident: Any, moment: datetime, save
             gap.total_seconds() % 3600, -gap.total_seconds() % 3600) < AGREEMENT.total_seconds():
         text += " (a whole number of hours: the date's time zone may not be Beijing time)"
     return text
+
+
+def _same_clock(clock: tuple[int, int], moment: datetime) -> bool:
+    local = moment.astimezone(BEIJING)
+    minutes = abs((local.hour * 60 + local.minute) - (clock[0] * 60 + clock[1]))
+    return min(minutes, 1440 - minutes) <= 1  # stricter than AGREEMENT: only the clock is there to match
+
+
+def _save_hint(saved: SaveTime) -> str:
+    if saved.basis == "file-mtime":
+        return " (the file's modification time is not when the page was saved: pass --saved-at)"
+    if saved.basis == "saved-at":
+        return " (check --saved-at)"
+    return ""
 
 
 def _iso(moment: datetime) -> str:
