@@ -142,7 +142,9 @@ class TimeReport:
         for path, bases in self.records.items():
             if set(bases) == {None}:
                 continue  # every time as the file states it: nothing to say
-            parts = [f"{n} {_BASIS_WORDS.get(b, b)}" for b, n in sorted(bases.items(), key=lambda kv: str(kv[0] or ""))]
+            order = list(_BASIS_WORDS)
+            ranked = sorted(bases.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+            parts = [f"{n} {_BASIS_WORDS.get(b, b)}" for b, n in ranked]
             line = f"times in {path.name}: {', '.join(parts)}"
             if {"saved-at", "file-mtime"} & set(bases):
                 at, basis = saved_time(path)

@@ -7,10 +7,15 @@ Pages show times relative to when they were *fetched or saved* ("5分钟前", "�
 - a date stated in full (year, time to the second, e.g. "Sun Dec 01 09:21:00 +0800 2024") is used as stated;
   an id that disagrees with it by more than `AGREEMENT` gives a warning (the page's own words win);
 - an incomplete date (no year, relative, or no seconds) is replaced by the id's time when the id agrees with
-  everything the page does say (month, day, hour, minute; for relative forms counted from the save time) —
+  everything the page says (month, day, hour, minute; relative forms counted from the save time) —
   `time_basis="mid"`, right to the second;
-- otherwise (no id, or an id that contradicts the page) the page's date is read against the save time
-  (`time_basis` "saved-at", "file-mtime" or "collected-at"), with a warning when an id disagreed.
+- when they disagree, the page still wins for what it states itself (a month and day, a clock time), and the id
+  wins for what the page leaves to the save time, when that save time is only a guess: a relative date with no
+  clock time ("15分钟前", "刚刚") read against the file's modification time yields to the id, and so does a
+  clock time ("昨天 08:15") that matches the id's to the minute on another day. Otherwise the page's date is read
+  against the save time (`time_basis` "saved-at", "file-mtime" or "collected-at").
+Every disagreement is returned as a warning naming both times. An id that would have been issued more than a day
+after the save is not used (and warned about); ids that decode to before Weibo existed are not of this scheme.
 
 Page times are Beijing time (UTC+8) unless they carry an offset; everything returned is UTC.
 """
@@ -207,27 +212,39 @@ def agrees(page: PageTime, moment: datetime) -> bool:
 def resolve_created_at(value: Any, ident: Any, saved: SaveTime) -> ResolvedTime:
     """A record's time from its page date and its id (see the module docstring for the rule)."""
     page = parse_page_time(value, saved.at)
-    moment = mid_time(ident, latest=saved.at + timedelta(days=1))
+    moment = mid_time(ident)
+    if moment is not None and moment > saved.at + timedelta(days=1):
+        return _resolve_without_id(page, saved, f"id {ident} would have been issued at {_iso(moment)}, after the "
+                                                f"page was saved ({_iso(saved.at)}); not used{_save_hint(saved)}")
+    if moment is None:
+        return _resolve_without_id(page, saved, None)
     if page.complete:
-        if moment is not None and not agrees(page, moment):
-            return ResolvedTime(page.when, None, _disagreement(value, page, ident, moment, saved, kept="the page's date"))
-        return ResolvedTime(page.when, None)
-    if moment is not None and agrees(page, moment):
+        warning = None if agrees(page, moment) else _disagreement(value, page, ident, moment, saved)
+        return ResolvedTime(page.when, None, warning)
+    if agrees(page, moment):
         return ResolvedTime(moment, "mid")
-    if moment is not None and page.clock is not None and _same_clock(page.clock, moment):
-        # "今天 09:30" whose id was issued at 09:30 on another day: the id is right and the save time is not.
+    # The id contradicts the page as read against the save time: is it the save time that is wrong?
+    if page.clock is not None and _same_clock(page.clock, moment):
+        # "今天 09:30" whose id was issued at 09:30 on another day
         return ResolvedTime(moment, "mid", f"created_at {str(value)[:40]!r} matches id {ident} (issued {_iso(moment)}) "
                                            f"to the minute but not the save time {_iso(saved.at)}; used the id's time"
                                            + _save_hint(saved))
-    basis = None if page.form == "absolute" else saved.basis
-    warning = _disagreement(value, page, ident, moment, saved, kept="the page's date") if moment is not None else None
-    return ResolvedTime(page.when, basis, warning)
+    if page.form == "relative" and page.clock is None and saved.basis == "file-mtime":
+        # "15分钟前" states nothing but an offset from a save time that is only the file's mtime: the id wins
+        return ResolvedTime(moment, "mid", f"created_at {str(value)[:40]!r} counted from the file's modification time "
+                                           f"{_iso(saved.at)} would be {_iso(page.when)}, but id {ident} was issued "
+                                           f"{_iso(moment)}; used the id's time" + _save_hint(saved))
+    return _resolve_without_id(page, saved, _disagreement(value, page, ident, moment, saved))
 
 
-def _disagreement(value: Any, page: PageTime, ident: Any, moment: datetime, saved: SaveTime, kept: str) -> str:
+def _resolve_without_id(page: PageTime, saved: SaveTime, warning: str | None) -> ResolvedTime:
+    return ResolvedTime(page.when, None if page.form == "absolute" else saved.basis, warning)
+
+
+def _disagreement(value: Any, page: PageTime, ident: Any, moment: datetime, saved: SaveTime) -> str:
     gap = abs(moment - page.when)
     text = (f"created_at {str(value)[:40]!r} (read as {_iso(page.when)}) and id {ident} (issued {_iso(moment)}) "
-            f"disagree by {_duration(gap)}; kept {kept}")
+            f"disagree by {_duration(gap)}; kept the page's date")
     if page.form != "absolute" and saved.basis == "saved-at":
         text += f" counted from --saved-at {_iso(saved.at)}"
     elif page.form != "absolute" and saved.basis == "file-mtime":
