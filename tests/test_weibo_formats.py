@@ -344,3 +344,33 @@ def test_importers_outside_the_cli_use_the_mtime_and_an_open_context_the_given_t
                                                 "weibo_cn_comments_hot_2025.html[3]"]
     with pytest.raises(ValueError, match="time zone"), import_context(saved_at=datetime(2025, 1, 12)):
         pass
+
+
+# ---------------------------------------------------------------- the live weibo.cn collector meets the same pages
+def test_live_weibo_cn_comments_and_reposts_store_the_post_hot_comments_and_reposts(data_dir):
+    import httpx
+
+    from collectors.base import Query, run_collection
+    from collectors.http import RetryPolicy, make_client
+    from collectors.sources.weibo import WeiboCn
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        name = {"/comment/P8U7G8G90": "weibo_cn_comments_hot_2025.html",
+                "/repost/P8U7G8G90": "weibo_cn_reposts_2025.html"}.get(request.url.path)
+        if name is None or request.url.params.get("page") != "1":
+            return httpx.Response(200, content=b"<html><body><div class='c'>no more</div></body></html>")
+        return httpx.Response(200, content=(FIX / name).read_bytes())
+
+    client = make_client(transport=httpx.MockTransport(handler))
+    collector = WeiboCn(client, cookie="c", sleep=lambda s: None, policy=RetryPolicy(attempts=2, sleep=lambda s: None))
+    store = Store(data_dir)
+    summary = run_collection(collector, Query("case-a", ("comments:P8U7G8G90", "reposts:P8U7G8G90")), store)
+    assert summary.stopped is None and summary.ingest.rejected == 0
+    with store.connect() as con:
+        rows = con.execute("SELECT id, kind, parent_id, published_at, time_basis FROM records ORDER BY id").fetchall()
+    by_id = {r[0]: r for r in rows}
+    assert set(by_id) == {*EXPECTED_2025_COMMENTS, "5121253114084003", "5122082817632646"}
+    # a live fetch of year-less dates: the ids still give the year and second (the fetch "now" is long after)
+    assert by_id["5121248230283592"][3] == utc(2025, 1, 10, 4, 43, 9) and by_id["5121248230283592"][4] == "mid"
+    assert by_id["5121253114084003"][1:3] == ("repost", "5121223642068630")
+    assert by_id["5121223642068630"][1] == "post"

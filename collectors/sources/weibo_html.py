@@ -26,7 +26,7 @@ _USER_HREF = re.compile(r"(?:weibo\.cn)?/(?:u/)?(\d{5,})(?:[/?]|$)")
 _BID = r"([0-9A-Za-z]{8,10})(?![0-9A-Za-z])"
 _BID_HREF = re.compile(r"/comment/" + _BID)
 # Where a comment or repost page names its post: the pager's form, then the post's own repost/comment/like links.
-_POST_BID = (re.compile(r"/(?:comment|repost)/(?:hot/)?" + _BID + r"[^\"']*?$"), re.compile(r"/attitude/" + _BID + r"/add"))
+_POST_BID = (re.compile(r"/(?:comment|repost)/(?:hot/)?" + _BID), re.compile(r"/attitude/" + _BID + r"/add"))
 _COMMENT_ID = re.compile(r"^C_\D*?(\d{6,})$")
 _NOT_AUTHOR = re.compile(r"/(?:spam|attitude|comment|repost|fav|mblog|search)/")
 _HOT_HEADER = "热门评论"
@@ -168,14 +168,14 @@ def _shown_post(doc: Any) -> dict[str, Any] | None:
 
 
 def page_kind(doc: Any) -> str:
-    """comments, reposts or timeline, from the page's entries and pager."""
+    """timeline (posts `M_{bid}`), comments or reposts (one post `M_` and its list), from the entries and forms."""
+    if doc.xpath('//div[starts-with(@id, "M_")][string-length(@id) > 2]'):
+        return "timeline"
     if doc.xpath('//div[starts-with(@id, "C_")]') or doc.xpath('//form[contains(@action, "/comment/")]'):
         return "comments"
-    if doc.xpath('//form[contains(@action, "/repost/")]') or "转发" in (doc.findtext(".//title") or ""):
+    if doc.xpath('//form[contains(@action, "/repost/")]') or (doc.findtext(".//title") or "").strip() == "转发列表":
         return "reposts"
-    if doc.xpath('//div[@id="M_"]') and not doc.xpath('//div[starts-with(@id, "M_")][string-length(@id) > 2]'):
-        return "comments"  # a post page without comments yet
-    return "timeline"
+    return "comments" if doc.xpath('//div[@id="M_"]') else "timeline"  # M_ alone: a post with no comments yet
 
 
 @typed_errors
@@ -238,7 +238,7 @@ def repost_list_page(page: str) -> HtmlPage:
         when, _client = _time_text(ct)
         likes = _LIKE.search(" ".join(s.text_content() for s in div.xpath('.//span[@class="cc"]')))
         body = copy.deepcopy(div)
-        for node in body.xpath('./span[@class="cc"] | ./span[@class="ct"] | ./span[@class="kt"] | ./a[1]'):
+        for node in [*body.xpath('./span[@class="cc"] | ./span[@class="ct"] | ./span[@class="kt"]'), _author_link(body)]:
             _drop(node)
         text = html_to_text(_outer(body)).lstrip(":：").strip()
         out.items.append({"mid": bid_to_mid(bids[0]), "bid": bids[0], "created_at": when, "text": text or "转发微博",
