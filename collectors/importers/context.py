@@ -14,23 +14,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
-
-@dataclass(frozen=True)
-class ImportNote:
-    """Something imported that the user should check (not a rejection); `where` is `file[index]` or `file:line`."""
-
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
+from collectors.importers import ImportIssue
 
 
 @dataclass
 class ImportContext:
     saved_at: datetime | None = None  # when the files were saved; None = each file's modification time
     observed_at: datetime | None = None  # when a saved trend snapshot was taken
-    notes: list[ImportNote] = field(default_factory=list)
+    # Records imported but worth a look (e.g. a page date and its id disagree); same shape as a rejection.
+    notes: list[ImportIssue] = field(default_factory=list)
 
 
 _CURRENT: ContextVar[ImportContext | None] = ContextVar("actorwatch_import_context", default=None)
@@ -57,4 +49,4 @@ def current() -> ImportContext:
 
 
 def warn(where: str, message: str) -> None:
-    current().notes.append(ImportNote(where, message))
+    current().notes.append(ImportIssue(where, message))
