@@ -82,6 +82,24 @@ def test_an_api_v2_body_without_ok_is_data_not_an_error_body(saved):
     assert len(forced) == 1 and "error body" in str(forced[0])
 
 
+OTHER_FIXTURES = sorted(p for p in (FIX.parent).rglob("*") if p.is_file() and FIX not in p.parents)
+
+
+def test_the_new_weibo_importers_claim_no_other_format(tmp_path):
+    from collectors.importers import ImportFormatError
+
+    capture = tmp_path / "weibo-capture.ndjson"  # a 4CAT capture of Weibo objects: not an API v2 body
+    capture.write_text(json.dumps({"mid": "5289793578386884", "idstr": "5289793578386884", "created_at": "Mon Apr 20 "
+                                   "15:02:11 +0800 2026", "text": "x", "user": {"id": 1}, "4CAT_metadata": {}}) + "\n")
+    assert OTHER_FIXTURES
+    for path in [*OTHER_FIXTURES, capture]:
+        try:
+            name = detect(path).name
+        except ImportFormatError:
+            continue
+        assert name not in ("weibo-api-v2", "weibo-render-data"), path
+
+
 # ---------------------------------------------------------------- parsers
 def test_render_data_json_gives_the_status_with_its_user():
     status = render_data_json_status(json.loads((FIX / "render_data_5289885793676909.json").read_text(encoding="utf-8")))

@@ -104,6 +104,11 @@ def _is_json(path: Path, head: bytes) -> bool:
     return path.suffix.lower() == ".json" or head.lstrip()[:1] in (b"{", b"[")
 
 
+def _is_document(path: Path, head: bytes) -> bool:
+    """One saved JSON body (not JSON lines, not a 4CAT capture of platform objects)."""
+    return _is_json(path, head) and path.suffix.lower() not in (".jsonl", ".ndjson") and b"4CAT_metadata" not in head
+
+
 def _read_with(path: Path, parse: Callable[[str], Iterable[Item]]) -> Iterator[Item]:
     """The file as text through `parse`; an unreadable file or a file-level ParseError becomes one ImportIssue."""
     text = read_text(path)
@@ -198,7 +203,7 @@ class WeiboApiV2Importer:
                    "(comments with their post), or one status; no `ok` key")
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        if not _is_json(path, head) or not head.lstrip().startswith(b"{") or _OK_FIELD.search(head):
+        if not _is_document(path, head) or not head.lstrip().startswith(b"{") or _OK_FIELD.search(head):
             return False
         if b'"error_code"' in head and _V2_ERROR.search(head):
             return True
@@ -222,7 +227,7 @@ class WeiboRenderDataJsonImporter:
     description = "The `$render_data` array of an m.weibo.cn detail page saved as JSON ([{\"status\": {…}}])"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return _is_json(path, head) and _RENDER_DATA_JSON.search(head) is not None and b'"created_at"' in head
+        return _is_document(path, head) and _RENDER_DATA_JSON.search(head) is not None and b'"created_at"' in head
 
     def read(self, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
         tid = _tracker_id(tracker)
