@@ -215,7 +215,7 @@ def _generate_one(tracker: Tracker, count: int, rng: np.random.Generator, collec
             "comments": int(comments_n[i]) if kind in ("post", "repost") else None,
             "shares": int(shares_n[i]) if kind in ("post", "repost") else None,
             "parent_id": parent, "location": ("北京", "上海", "广东", "浙江", "四川", None)[int(p[1] * 6)] if source == "weibo" else None,
-            "trackers": [tracker.id], "synthetic": True,
+            "trackers": [tracker.id], "synthetic": True, "time_basis": None,
         }
         for name, value in row.items():
             cols[name].append(value)

@@ -148,12 +148,22 @@ def build_excerpt(observations: Iterable[TrendObservation], trackers: Sequence[T
 def write_excerpt(excerpt: Excerpt, path: Path) -> Path:
     """JSONL: a `{"_meta": …}` line, then one observation per line (stable order, so rebuilds diff cleanly)."""
     lines = [json.dumps({"_meta": excerpt.meta}, ensure_ascii=False, sort_keys=True)]
-    lines += [json.dumps(o.model_dump(mode="json"), ensure_ascii=False, sort_keys=True) for o in excerpt.observations]
+    lines += [json.dumps(_excerpt_line(o), ensure_ascii=False, sort_keys=True) for o in excerpt.observations]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+# Fields added to TrendObservation after the excerpt was first shipped: written only when set, so a rebuild of
+# unchanged observations stays byte-identical (reading fills them with their default).
+_LATER_FIELDS = ("time_basis",)
+
+
+def _excerpt_line(observation: TrendObservation) -> dict[str, Any]:
+    unset = {name for name in _LATER_FIELDS if getattr(observation, name) is None}
+    return observation.model_dump(mode="json", exclude=unset or None)
 
 
 def read_excerpt(path: Path | None = None) -> Excerpt:
