@@ -8,8 +8,8 @@ import pandas as pd
 from analysis.core.filters import Filters
 from analysis.stats.visibility import latest_scan
 
-COLUMNS = ("published_at", "source", "kind", "lang", "author_name", "title", "text", "likes", "comments", "shares",
-           "visibility", "checked", "url", "synthetic", "id")
+COLUMNS = ("published_at", "source", "kind", "visibility", "checked", "lang", "author_name", "title", "text", "likes",
+           "comments", "shares", "url", "synthetic", "id")
 NOT_RECHECKED = "not rechecked"
 ORDERS = {"newest": "r.published_at DESC, r.source, r.id", "oldest": "r.published_at ASC, r.source, r.id",
           "most liked": "coalesce(r.likes, -1) DESC, r.published_at DESC, r.id",
