@@ -174,7 +174,7 @@ def test_export_carries_each_record_s_latest_visibility_and_reimports_it(tmp_pat
 
     store, records = _store(data_dir, make_record)
     a, b, c = [r for r in records if r.source == "weibo"][:3]
-    at = lambda day, hour: datetime(2026, 5, day, hour, tzinfo=UTC)  # noqa: E731
+    at = lambda day, hour: datetime(2026, 5, day, hour, tzinfo=UTC)
     ingest([VisibilityCheck(source="weibo", id=a.id, checked_at=at(1, 8), status="visible"),
             VisibilityCheck(source="weibo", id=a.id, checked_at=at(3, 8), status="deleted_by_author",
                             reason="抱歉，此微博已被作者删除。"),

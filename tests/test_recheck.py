@@ -112,8 +112,10 @@ def test_recheck_stores_the_status_of_every_body(monkeypatch: pytest.MonkeyPatch
             assert reasons[mid], name
     assert all(status == 200 and mid in endpoint for mid, _, status, endpoint in rows)
     # every body was archived before it was classified, and the cookie is in none of them
-    archived = [json.loads(line) for f in (store.data_dir / "raw" / "weibo-recheck").glob("*.jsonl.gz")
-                for line in gzip.open(f, "rt", encoding="utf-8")]
+    archived = []
+    for f in (store.data_dir / "raw" / "weibo-recheck").glob("*.jsonl.gz"):
+        with gzip.open(f, "rt", encoding="utf-8") as fh:
+            archived += [json.loads(line) for line in fh]
     assert sorted(a["body"] for a in archived) == sorted(body(name) for name in cases.values())
     assert all(COOKIE not in json.dumps(a, ensure_ascii=False) for a in archived)
     assert "post(s) checked" in result.output
@@ -284,11 +286,11 @@ def test_sigkill_mid_recheck_then_resume_converges(tmp_path: Path) -> None:
         assert 0 < len(partial) < len(mids)
 
         second = _recheck_subprocess(server.url, tmp_path)
-        out, err = second.communicate(timeout=120)
+        _, err = second.communicate(timeout=120)
     assert second.returncode == 0, err
     assert "(resumed from the saved cursor)" in err
     assert statuses(Store(tmp_path)) == {mid: fake.expected(mid) for mid in mids}
-    assert len(set(fake.expected(m) for m in mids)) == 6
+    assert len({fake.expected(m) for m in mids}) == 6
     # it continued from the cursor instead of starting over (at most the post in flight is fetched twice)
     assert sum(fake.requests.values()) <= len(mids) + 1
     assert max(fake.requests.values()) <= 2

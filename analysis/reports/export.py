@@ -36,8 +36,8 @@ from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
 from analysis.core.tables import has_table
 from analysis.nlp.model_info import latest_model_version, model_card_summary
 from analysis.nlp.sentiment.linear import file_sha256
-from analysis.stats.visibility import latest_scan
 from analysis.reports.links import DEFAULT_PAGE, deep_link
+from analysis.stats.visibility import latest_scan
 from collectors.importers import ImportIssue
 from collectors.ingest import IngestSummary, ingest
 from collectors.models import RECORD_FIELDS, InvalidRecord, parse_record

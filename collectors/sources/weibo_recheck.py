@@ -17,7 +17,6 @@ What the bodies look like (read in public code and issues; not recorded live by 
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections import Counter
