@@ -22,6 +22,8 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collectors import recheck_cli
 from collectors.base import Query, run_collection
@@ -82,6 +84,17 @@ def test_every_fixture_body_is_listed_with_its_status() -> None:
     assert {e["status"] for e in EXPECTED.values()} == set(STATUSES), "a fixture for every status"
     for name, case in EXPECTED.items():
         assert classify_response(200, body(name), case["mid"]).status == case["status"], name
+
+
+PREFIXES = ["", "{", '{"ok":0,"msg":"', '{"ok":1,"data":', "<html><p class=\"h5-4con\">",
+            "<script>var $render_data = [", '<script>var $render_data = [{"status": {"user": null, "text": "']
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(PREFIXES), st.text(max_size=200), st.integers(min_value=200, max_value=599))
+def test_any_body_gets_a_status_and_never_raises(prefix: str, rest: str, http_status: int) -> None:
+    verdict = classify_response(http_status, prefix + rest, "5284000000000101")
+    assert verdict.status in STATUSES and len(verdict.reason) <= 300
 
 
 @pytest.mark.parametrize("via", ["detail", "show"])
