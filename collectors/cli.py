@@ -244,5 +244,6 @@ def store_recover() -> None:
 
 
 from collectors.collect_cli import commands as _collect_commands
+from collectors.recheck_cli import commands as _recheck_commands
 
-commands: list[click.Command] = [import_cmd, store, *_hot_search_commands, *_collect_commands]
+commands: list[click.Command] = [import_cmd, store, *_hot_search_commands, *_collect_commands, *_recheck_commands]

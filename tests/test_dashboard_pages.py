@@ -5,6 +5,7 @@ One small store (demo records + oracle scores + a hostile post + synthetic price
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -450,3 +451,53 @@ def test_every_page_opens_on_the_third_tracker(store: Path, page: str) -> None:
 def test_compare_shows_every_case_by_default(store: Path) -> None:
     aligned = specs(open_page("compare"))[0]
     assert {"iqiyi-nadou", "tilly-norwood", "yaoke-ai-actors"} <= set(trace_names(aligned))
+
+
+# ---------------------------------------------------------------- deletion and visibility tracking
+def add_rechecks(store: Store, statuses: list[str], day: date = date(2026, 4, 21)) -> list[str]:
+    """Visibility checks (as `actorwatch recheck` writes them) for the first Weibo posts of `day`; returns their ids."""
+    from collectors.ingest import ingest
+    from collectors.visibility import VisibilityCheck
+
+    with store.connect() as con:
+        ids = [r[0] for r in con.execute(
+            "SELECT id FROM records WHERE source = 'weibo' AND kind = 'post' AND CAST(published_at AS DATE) = ? "
+            "AND list_contains(trackers, 'iqiyi-nadou') ORDER BY id LIMIT ?", [day, len(statuses)]).fetchall()]
+    checked = datetime(2026, 5, 2, 6, tzinfo=UTC)
+    ingest([VisibilityCheck(source="weibo", id=i, checked_at=checked, status=s) for i, s in zip(ids, statuses, strict=True)],
+           store)
+    return ids
+
+
+def test_timeline_without_rechecks_says_how_to_get_them(store: Path) -> None:
+    at = open_page("timeline")
+    assert any("actorwatch recheck --tracker iqiyi-nadou" in i.value for i in at.info)
+    assert not any("disappeared" in json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart"))
+
+
+def test_rechecked_posts_show_on_timeline_and_explore(isolated_data_dir: Path) -> None:
+    from collectors import demo
+    from collectors.store import RECORDS
+    from collectors.trackers import load_trackers
+
+    store = Store(isolated_data_dir)
+    store.add_table(RECORDS, demo.generate(load_trackers(), records=1500))
+    statuses = ["visible", "visible", "deleted_by_author", "removed", "unknown"]
+    ids = add_rechecks(store, statuses)
+    at = open_page("timeline")
+    chart = next(c for c in at.get("plotly_chart") if "disappeared" in json.loads(c.proto.spec)["layout"]["title"]["text"])
+    assert "2 of 4 rechecked posts (1 deleted by author, 1 removed)" in chart.proto.alt
+    line = next(t for t in json.loads(chart.proto.spec)["data"] if t.get("name") == "disappeared")
+    ys = line["y"]
+    if isinstance(ys, dict):  # plotly's typed-array encoding
+        ys = np.frombuffer(base64.b64decode(ys["bdata"]), dtype=np.dtype(ys["dtype"])).tolist()
+    shares = {x[:10]: y for x, y in zip(line["x"], ys, strict=True) if y is not None and not np.isnan(y)}
+    assert shares == {"2026-04-21": 0.5}, "by day of posting; the unknown check is not in the share"
+
+    explore = open_page("explore", {"vis": "deleted_by_author"})
+    table = explore.dataframe[0].value
+    assert list(table["id"]) == [ids[2]] and list(table["visibility"]) == ["deleted_by_author"]
+    assert pd.Timestamp(table["checked"].iloc[0]).date() == date(2026, 5, 2)
+    assert any("1 deleted by author" in m.value for m in explore.markdown)
+    everything = open_page("explore").dataframe[0].value
+    assert {"visibility", "checked"} <= set(everything.columns)
