@@ -217,7 +217,7 @@ def test_every_registered_chart_has_data_driven_alt_text(con) -> None:
 
     model = model_summary(con)
     assert model["version"] == VERSION
-    for name in chart_registry.REGISTRY:
+    for name in chart_registry.all_charts():
         package = chart_registry.build(name, con, view_for(), model)
         assert len(package.alt) > 40, name
         assert package.fig.layout.title.text, name
@@ -274,7 +274,7 @@ def test_chart_command_lists_and_writes(store: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     listed = runner.invoke(cli, ["chart", "--list"])
     assert listed.exit_code == 0
-    assert all(name in listed.output for name in chart_registry.REGISTRY)
+    assert all(name in listed.output for name in chart_registry.all_charts())
     out = runner.invoke(cli, ["chart", "overview-sentiment", "--tracker", "iqiyi-nadou", "--format", "html,csv,json",
                               "--out", str(tmp_path)])
     assert out.exit_code == 0, out.output

@@ -88,7 +88,15 @@ def register(chart: ChartDef) -> ChartDef:
     return chart
 
 
+def all_charts() -> dict[str, ChartDef]:
+    """Every registered chart, by name (the page modules register theirs when first imported)."""
+    for module in PAGE_MODULES:
+        importlib.import_module(module)
+    return REGISTRY
+
+
 def get(name: str) -> ChartDef:
+    all_charts()
     try:
         return REGISTRY[name]
     except KeyError:
@@ -144,7 +152,3 @@ def build(name: str, con: duckdb.DuckDBPyConnection, view: View, model: dict[str
     share = aggregate.kpis(con, view.filters, None)["synthetic_share"]
     return package(name, frame, view, model, share)
 
-
-# The modules that register charts (imported here so the registry is always complete).
-for _module in PAGE_MODULES:
-    importlib.import_module(_module)
