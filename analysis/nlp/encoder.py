@@ -21,7 +21,7 @@ DIM = 384
 BATCH = 32
 
 
-class EncoderUnavailable(RuntimeError):
+class EncoderUnavailable(ValueError):
     """The bundled encoder cannot run here (package missing, or its engine does not load on this CPU)."""
 
 

@@ -66,15 +66,15 @@ class EnrichInterrupted(KeyboardInterrupt):
 
 # ---------- versions ----------
 
-def scoring_model() -> tuple[str, str]:
-    """(model, model_version) written to `scores`: the default Chinese model, with VADER for English rows.
+def scoring_model(name: str | None = None) -> tuple[str, str]:
+    """(model, model_version) written to `scores`: the default (or named) model, and VADER for English rows
+    where the model routes them there; the version names every scorer used, so upgrading any re-scores."""
+    from analysis.nlp.sentiment import english_route, get_scorer
 
-    The version names both scorers, so upgrading either re-scores (see `score_texts` for the routing).
-    """
-    from analysis.nlp.sentiment import get_scorer
-
-    default, english = get_scorer(), get_scorer("vader")
-    return default.name, f"{default.version}+{english.version}"
+    default = get_scorer(name)
+    if english_route(default) == "vader":
+        return default.name, f"{default.version}+{get_scorer('vader').version}"
+    return default.name, default.version
 
 
 def pipeline_version(model_version: str | None = None) -> str:
@@ -127,7 +127,7 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
     """Score and annotate one batch (columns source, id, text, title, lang, trackers, has_score)."""
     from analysis.nlp.entities import entity_matcher
     from analysis.nlp.segment import tokenize
-    from analysis.nlp.sentiment import score_texts
+    from analysis.nlp.sentiment import get_scorer, score_texts
     from analysis.nlp.stance import stance_of
     from analysis.nlp.text import clean_text, detect_lang
     from analysis.nlp.topics import frame_matcher, record_keywords
@@ -141,7 +141,7 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
     live = [i for i, c in enumerate(cleaned) if not c.is_empty]
     proba = np.zeros((len(raw), 3), dtype=np.float64)
     if live:
-        proba[live] = score_texts([raw[i] for i in live], [langs[i] for i in live])
+        proba[live] = score_texts([raw[i] for i in live], [langs[i] for i in live], default=get_scorer(model[0]))
 
     stance, stance_score, entities, frame_ids, keywords = [], [], [], [], []
     for i, c in enumerate(cleaned):
@@ -269,16 +269,17 @@ def make_executor(workers: int, use_dask: bool = False) -> _Executor:
 
 def enrich_store(store: Store, batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = False,
                  workers: int | None = None, executor: Executor | None = None, use_dask: bool = False,
-                 on_batch: Callable[[int], None] | None = None) -> EnrichSummary:
+                 on_batch: Callable[[int], None] | None = None, model_name: str | None = None) -> EnrichSummary:
     """Enrich every record not yet annotated by the current pipeline version; safe to interrupt and re-run.
 
     `workers` defaults to the CPU count (1 runs inline); pass `executor` to use your own. `on_batch(k)`
-    is called after the k-th batch is written (progress hooks, tests).
+    is called after the k-th batch is written (progress hooks, tests). `model_name` picks a sentiment
+    model other than the default (e.g. the slower e5 scorer); its scores are kept beside the default's.
     """
     if batch_size < 1:
         raise ValueError("batch size must be at least 1")
     started = time.perf_counter()
-    model = scoring_model()
+    model = scoring_model(model_name)
     version = pipeline_version(model[1])
     todo = pending(store, model[1], version)
     workers = max(1, workers or os.cpu_count() or 1)

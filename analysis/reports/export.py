@@ -224,7 +224,7 @@ def software_version() -> dict[str, str | None]:
     except metadata.PackageNotFoundError:
         version = None
     sha = None
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     if (repo / ".git").exists():
         try:
             sha = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
