@@ -93,7 +93,11 @@ def embed(texts: Sequence[str], cache: EmbeddingCache | None = None, progress: b
     """(n, 384) float32 L2-normalised query embeddings; cached texts are not embedded again."""
     cache = EmbeddingCache(None) if cache is None else cache
     keys = [text_key(t) for t in texts]
-    missing = sorted({k: i for i, k in enumerate(keys) if cache.get(k) is None}.items(), key=lambda kv: kv[1])
+    first: dict[bytes, int] = {}
+    for i, k in enumerate(keys):
+        if cache.get(k) is None:
+            first.setdefault(k, i)
+    missing = list(first.items())  # each new text once, in order of first appearance
     if missing:
         model = _model()
         todo = [(k, texts[i]) for k, i in missing]
