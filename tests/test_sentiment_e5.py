@@ -63,7 +63,7 @@ def test_e5_scorer_round_trip_and_blend(tmp_path, monkeypatch) -> None:
         def predict_proba(self, ts):
             return np.tile([0.0, 1.0, 0.0], (len(ts), 1))
 
-    import analysis.nlp.sentiment as sentiment
+    from analysis.nlp import sentiment
 
     monkeypatch.setattr(sentiment, "get_scorer", lambda name=None: Flat())
     half = E5Scorer("e5-test", "v", weights, np.zeros(3), alpha=0.5, char_model="x", cache=cache)
