@@ -135,7 +135,7 @@ def test_voices_stance_param_restores_filter(store: Path) -> None:
     at = open_page("voices", {"stance": "deny-involvement"})
     statements = specs(at)[0]
     assert trace_names(statements) == ["deny-involvement"]
-    claims = specs(at)[1]
+    claims = next(s for s in specs(at) if "Claim ledger" in s["layout"]["title"]["text"])
     assert "joined" in trace_names(claims), "the claim ledger must show each outlet's version"
 
 
