@@ -65,9 +65,9 @@ def evaluation_table(card: dict[str, Any] | None) -> list[dict[str, Any]]:
         for key, report in ev.items():
             if not isinstance(report, dict) or not isinstance(report.get("n"), int):
                 continue
-            ours = key == "default"
-            rows.append({"labelled set": ev.get("file"), "role": ev.get("role"),
-                         "model": f"ours ({(card or {}).get('name') or 'model'})" if ours else key,
+            ours = f"ours ({(card or {}).get('name') or 'model'})"
+            model = ours if key == "default" else f"{ours}, {key.replace('_', ' ')}" if "only" in key else key
+            rows.append({"labelled set": ev.get("file"), "role": ev.get("role"), "model": model,
                          "n": report.get("n"), "macro-F1": report.get("macro_f1"),
                          "macro-F1 95% CI": _interval(report.get("macro_f1_ci95")),
                          "accuracy": report.get("accuracy"), "accuracy 95% CI": _interval(report.get("accuracy_ci95")),
