@@ -141,4 +141,5 @@ def model_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             "macro_f1": f1, "macro_f1_on": on, "baseline": baseline_table(card),
             "measured": summary.get("measured") or [], "card": card,
             "card_path": summary.get("card") or "no card",
-            "accuracy_note": accuracy_line(summary), "badges": badges, "cards": cards}
+            "accuracy_note": accuracy_line(summary), "badges": badges, "cards": cards,
+            "scope": scope}

@@ -75,6 +75,8 @@ if show_page_extras():
         c2.metric("Measured macro-F1 (3-class)", f"{f1:.2f}" if f1 is not None else "not measured",
                   help=f"Macro-averaged F1 over negative / neutral / positive on {model.get('macro_f1_on')}."
                   if f1 is not None else "No evaluation of this model version on labelled data was found.")
+        if model.get("scope"):  # which scorer scored what (enrich routes English posts to a second scorer)
+            st.markdown(f"Scored by {model['name']}{model['scope']}.")
         if model["measured"] and not model.get("card"):
             st.dataframe(model["measured"], hide_index=True, width="stretch")
         elif not model.get("card"):
