@@ -140,6 +140,12 @@ def badge_text(model: dict[str, Any], task: str) -> str:
     return f"{task.capitalize()}: not measured on in-domain text"
 
 
+def model_label(model: dict[str, Any], task: str) -> str:
+    """"model <name> <version>" of the model behind a task's charts (from its badge)."""
+    badge = (model.get("badges") or {}).get(task) or {}
+    return f"model {badge.get('name') or 'unknown'} {badge.get('version') or ''}".strip()
+
+
 def source_line(view: View, synthetic_share: float) -> str:
     f = view.filters
     where = ", ".join(f.sources) if f.sources else "all sources"

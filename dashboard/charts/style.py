@@ -101,10 +101,12 @@ def empty_figure(title: str, message: str) -> go.Figure:
     return fig
 
 
-def share_lines(df: pd.DataFrame, key: str, colours: dict[str, str], title: str, yaxis_title: str,
-                legend_title: str) -> go.Figure:
-    """Share of each `key` value per period (columns period, <key>, records, n, share, share_lo, share_hi, as
-    analysis.stats.annotation_series.period_shares gives them), each with its 95% Wilson band."""
+def share_lines(df: pd.DataFrame, key: str, colours: dict[str, str], title: str, empty: str) -> go.Figure:
+    """Share of each `key` value per period among annotated records (columns period, <key>, records, n, share,
+    share_lo, share_hi, as analysis.stats.annotation_series.period_shares gives them), each with its 95% Wilson
+    band; the `empty` message when no record is annotated."""
+    if df.empty or df["n"].sum() == 0:
+        return empty_figure(title, empty)
     fig = go.Figure()
     for n, (value, colour) in enumerate(colours.items()):
         part = df[df[key] == value].sort_values("period")
@@ -118,8 +120,8 @@ def share_lines(df: pd.DataFrame, key: str, colours: dict[str, str], title: str,
                         line={"color": colour, "width": 2, "dash": DASHES[n % len(DASHES)]}, marker={"size": 4},
                         customdata=part[["records", "n"]].to_numpy(),
                         hovertemplate="%{y:.0%} (%{customdata[0]} of %{customdata[1]})<extra>" + value + "</extra>")
-    fig.update_layout(title=title, xaxis_title="period (UTC)", yaxis_title=yaxis_title,
-                      yaxis={"tickformat": ".0%", "range": [0, 1]}, legend_title=legend_title, margin=MARGIN,
+    fig.update_layout(title=title, xaxis_title="period (UTC)", yaxis_title="share of annotated records",
+                      yaxis={"tickformat": ".0%", "range": [0, 1]}, legend_title=f"{key} (model)", margin=MARGIN,
                       hovermode="x unified")
     return fig
 

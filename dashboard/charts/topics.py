@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.registry import ChartDef, View, register, require
+from dashboard.charts.registry import ChartDef, View, model_label, register, require
 from dashboard.charts.style import (
     EMOTION_COLOURS,
     MARGIN,
@@ -190,17 +190,10 @@ register(ChartDef(
 ))
 
 
-def _emotion_model_label(model: dict[str, Any]) -> str:
-    badge = (model.get("badges") or {}).get("emotion") or {}
-    return f"model {badge.get('name') or 'unknown'} {badge.get('version') or ''}".strip()
-
-
 def _draw_emotion(df: pd.DataFrame, view: View, model: dict[str, Any]) -> go.Figure:
     period = "Weekly" if _freq(view) == "W" else "Daily"
-    title = f"{period} emotion — {view.tracker.name_en} · {_emotion_model_label(model)}"
-    if df.empty or df["n"].sum() == 0:
-        return empty_figure(title, "No emotion annotations: run `actorwatch enrich`.")
-    return share_lines(df, "emotion", EMOTION_COLOURS, title, "share of annotated records", "emotion (model)")
+    title = f"{period} emotion — {view.tracker.name_en} · {model_label(model, 'emotion')}"
+    return share_lines(df, "emotion", EMOTION_COLOURS, title, "No emotion annotations: run `actorwatch enrich`.")
 
 
 register(ChartDef(
@@ -211,6 +204,6 @@ register(ChartDef(
                                                                                                  _freq(view)),
     draw=_draw_emotion,
     describe=lambda df, view, model: shares_alt(df, "emotion", "emotion", view.tracker.name_en,
-                                                _emotion_model_label(model), "week" if _freq(view) == "W" else "day"),
+                                                model_label(model, "emotion"), "week" if _freq(view) == "W" else "day"),
     needs=("analysis.stats.annotation_series",), task="emotion",
 ))

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts.ledgers import claims_frame, statements_frame
-from dashboard.charts.registry import ChartDef, View, register, require
+from dashboard.charts.registry import ChartDef, View, model_label, register, require
 from dashboard.charts.style import (
     MARGIN,
     PALETTE,
@@ -112,11 +112,6 @@ def stance_period(view: View) -> str:
     return "D" if view.option("freq") == "D" else "W"
 
 
-def _model_label(model: dict[str, Any]) -> str:
-    badge = (model.get("badges") or {}).get("stance") or {}
-    return f"model {badge.get('name') or 'unknown'} {badge.get('version') or ''}".strip()
-
-
 def _load_stance(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     series = require("analysis.stats.annotation_series")
     return series.stance_counts_by_period(con, view.filters, stance_period(view))
@@ -124,10 +119,8 @@ def _load_stance(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
 
 def _draw_stance(df: pd.DataFrame, view: View, model: dict[str, Any]) -> go.Figure:
     period = "Weekly" if stance_period(view) == "W" else "Daily"
-    title = f"{period} stance of posts — {view.tracker.name_en} · {_model_label(model)}"
-    if df.empty or df["n"].sum() == 0:
-        return empty_figure(title, "No stance annotations: run `actorwatch enrich`.")
-    return share_lines(df, "stance", STANCE_COLOURS, title, "share of annotated records", "stance (model)")
+    title = f"{period} stance of posts — {view.tracker.name_en} · {model_label(model, 'stance')}"
+    return share_lines(df, "stance", STANCE_COLOURS, title, "No stance annotations: run `actorwatch enrich`.")
 
 
 register(ChartDef(
@@ -136,7 +129,8 @@ register(ChartDef(
                 "per ISO week (freq=D: per day) with 95% Wilson intervals; stance from the stance model, relative "
                 "to the tracker's target. Curated statements keep their curated stance (voices-statements).",
     load=_load_stance, draw=_draw_stance,
-    describe=lambda df, view, model: shares_alt(df, "stance", "stance", view.tracker.name_en, _model_label(model),
+    describe=lambda df, view, model: shares_alt(df, "stance", "stance", view.tracker.name_en,
+                                                model_label(model, "stance"),
                                                 "week" if stance_period(view) == "W" else "day"),
     needs=("analysis.stats.annotation_series",), task="stance",
 ))
