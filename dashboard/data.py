@@ -64,8 +64,11 @@ def kpis(sig: str, f: Filters, model_version: str | None) -> dict[str, Any]:
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def model_info(sig: str) -> dict[str, Any]:
-    """The sentiment model whose scores the store holds, with its card's measured figures."""
+def model_info(sig: str, cards: tuple = ()) -> dict[str, Any]:
+    """The sentiment model whose scores the store holds, with its card's measured figures, and each task's badge.
+
+    `cards` (analysis.nlp.model_info.cards_signature()) is only a cache key: a retrained model's card changes it.
+    """
     from dashboard.model_info import model_summary
 
     return model_summary(cursor())

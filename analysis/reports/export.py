@@ -34,7 +34,7 @@ from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIO
 from analysis.core.filters import Filters
 from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
 from analysis.core.tables import has_table
-from analysis.nlp.model_info import latest_model_version, model_card_summary
+from analysis.nlp.model_info import in_domain_badges, latest_model_version, model_card_summary
 from analysis.nlp.sentiment.linear import file_sha256
 from analysis.reports.links import DEFAULT_PAGE, deep_link
 from analysis.stats.visibility import latest_scan
@@ -85,6 +85,7 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
     with store.connect(public_names=tracker.public_names()) as con:
         version = model_version or latest_model_version(con)
         model_name = _model_name(con, version)
+        badges = in_domain_badges(con, version, model_name)
         reader = _select(con, f, version, batch_size)
         columns = reader.schema.names
         try:
@@ -103,7 +104,8 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
             tmp.unlink(missing_ok=True)
             raise
     os.replace(tmp, data_file)
-    manifest = build_manifest(tracker, f, counts, columns, data_file, version, model_name, now or datetime.now(UTC))
+    manifest = build_manifest(tracker, f, counts, columns, data_file, version, model_name, now or datetime.now(UTC),
+                              badges)
     tmp = out_dir / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, out_dir / MANIFEST)
@@ -184,7 +186,10 @@ def to_csv_frame(table: pa.Table) -> pd.DataFrame:
 
 
 def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[str], data_file: Path,
-                   version: str | None, model_name: str | None, now: datetime) -> dict[str, Any]:
+                   version: str | None, model_name: str | None, now: datetime,
+                   in_domain: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The manifest; `model.in_domain` holds each task's in-domain test figure as its card states it (the
+    figure the dashboard's badges quote), or says it was not measured."""
     n = counts.records
     return {
         "format": "actorwatch-export", "format_version": 1,
@@ -208,13 +213,14 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
                                "'unavailable' means Weibo said the post does not exist or cannot be viewed without "
                                "saying which; a post can disappear after its last check"},
         "synthetic_note": "synthetic records are generated demo data, not real posts" if counts.synthetic else None,
-        "model": model_card_summary(version, model_name),
+        "model": {**model_card_summary(version, model_name), "in_domain": in_domain or {}},
         "pseudonymisation": {"policy": POLICY, "key_included": False,
                              "fields": ["author_id", "author_name", "url (author id inside)", "@mentions in text"]},
         "deep_link": deep_link(DEFAULT_PAGE, f),
         "files": [{"name": data_file.name, "rows": n, "sha256": file_sha256(data_file), "columns": columns}],
-        "caution": "Sentiment labels are model output with the measured accuracy above; differences over time are "
-                   "associations, not causation.",
+        "caution": "Sentiment, stance and emotion labels are model output with the measured accuracy above "
+                   "(model.in_domain: on labelled in-domain test text); differences over time are associations, "
+                   "not causation.",
     }
 
 
