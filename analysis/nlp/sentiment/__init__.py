@@ -32,7 +32,9 @@ class Scorer(Protocol):
 
 
 def models_dir() -> Path:
-    return bundled_dir() / "models"
+    from collectors.paths import models_dir as configured
+
+    return configured()
 
 
 def available_models() -> list[str]:
