@@ -13,7 +13,6 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from analysis.nlp.text import detect_lang
-from collectors.paths import bundled_dir
 
 DEFAULT_MODEL = "weibo-charlr-3c"
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
