@@ -31,8 +31,7 @@ from tests import test_dashboard_pages as pages
 from tests.dashboard_store import MODEL, VERSION, build_store
 
 TRACKER = "iqiyi-nadou"
-# What the lead's enrichment adds to annotations (NLP_SPEC: `emotion` string, `emotion_score`).
-EMOTION_SCHEMA = ANNOTATIONS_SCHEMA.append(pa.field("emotion", pa.string())).append(pa.field("emotion_score", pa.float32()))
+EMOTION_SCHEMA = ANNOTATIONS_SCHEMA  # enrichment writes `emotion` (a class name) and `emotion_score`
 EMOTION_SPEC = replace(ANNOTATIONS_SPEC, schema=EMOTION_SCHEMA)
 
 

@@ -1,7 +1,8 @@
 """Training of the e5 sentiment scorer (analysis/nlp/sentiment/e5.py) with its methods card.
 
-Rows: the in-domain training split and the developer-written rows (weighted up, class-balanced) plus the
-3-class SMP2020 training file. Logistic regression (sklearn) over the e5 embeddings; C, the in-domain weight
+Rows: the in-domain training split and the developer-written rows (class-balanced), and optionally the 3-class
+SMP2020 training file (`with_shared`; off by default: embedding its 9,268 posts costs about ten minutes of one idle
+core, and the in-domain rows carry the topic). Logistic regression (sklearn) over the e5 embeddings; C, the in-domain weight
 and the blend weight α with the fast model are chosen on the in-domain dev split; test is measured once.
 """
 
@@ -37,7 +38,8 @@ from analysis.nlp.text import clean_text
 
 TO_COLUMN = np.array([0, 2, 1])  # CSV label (0 neg, 1 pos, 2 neu) → probability column (neg, neu, pos)
 SHARED_FILE = "sentiment3_train.csv"
-GRID = {"C": (1.0, 3.0, 10.0), "domain_weight": (1.0, 3.0), "alpha": (0.6, 0.8, 1.0)}
+GRID = {"C": (1.0, 3.0, 10.0), "synthetic_weight": (0.3, 1.0), "alpha": (0.5, 0.7, 0.85, 1.0)}
+SHARED_WEIGHT = 0.3  # per shared row (class-balanced), against 1 per in-domain real row
 
 
 def _vectors(texts: list[str], cache: EmbeddingCache) -> np.ndarray:
@@ -50,11 +52,11 @@ def _balanced(labels: np.ndarray, weight: float) -> np.ndarray:
 
 
 def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str = "weibo-charlr-3c",
-             log: Callable[[str], None] = print) -> dict[str, Any]:
+             log: Callable[[str], None] = print, with_shared: bool = False) -> dict[str, Any]:
     from analysis.nlp.sentiment import get_scorer
 
     started = time.perf_counter()
-    sources = {"shared": read_labelled_csv(shared / SHARED_FILE)}
+    sources = {"shared": read_labelled_csv(shared / SHARED_FILE)} if with_shared else {}
     for name in DOMAIN_TRAIN:
         sources[name] = read_labelled_csv(LABELLED / name)
     x = {k: _vectors(v.texts, cache) for k, v in sources.items()}
@@ -63,23 +65,22 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
     x_dev = _vectors(dev_texts, cache)
     char_dev = get_scorer(char_model).predict_proba(dev_texts)
 
-    def fit(c: float, domain_weight: float) -> LogisticRegression:
-        weights = np.concatenate([_balanced(y["shared"], 1.0), _balanced(y["train.csv"], domain_weight),
-                                  _balanced(y["synthetic_train.csv"], domain_weight / 2)])
+    def fit(c: float, synthetic_weight: float) -> LogisticRegression:
+        weight = {"shared": SHARED_WEIGHT, "train.csv": 1.0, "synthetic_train.csv": synthetic_weight}
         clf = LogisticRegression(C=c, max_iter=3000)
-        return clf.fit(np.vstack([x["shared"], x["train.csv"], x["synthetic_train.csv"]]),
-                       np.concatenate([y["shared"], y["train.csv"], y["synthetic_train.csv"]]), sample_weight=weights)
+        return clf.fit(np.vstack([x[k] for k in sources]), np.concatenate([y[k] for k in sources]),
+                       sample_weight=np.concatenate([_balanced(y[k], weight[k]) for k in sources]))
 
     trials = []
-    for c, dw in product(GRID["C"], GRID["domain_weight"]):
-        clf = fit(c, dw)
+    for c, sw in product(GRID["C"], GRID["synthetic_weight"]):
+        clf = fit(c, sw)
         e5_dev = clf.predict_proba(x_dev)
         for alpha in GRID["alpha"]:
             f1 = evaluate_predictions(dev_labels, alpha * e5_dev + (1 - alpha) * char_dev, n_boot=100)["macro_f1"]
-            trials.append({"C": c, "domain_weight": dw, "alpha": alpha, "dev_macro_f1": f1})
-            log(f"C={c} domain_weight={dw} alpha={alpha}: dev macro-F1 {f1:.3f}")
+            trials.append({"C": c, "synthetic_weight": sw, "alpha": alpha, "dev_macro_f1": f1})
+            log(f"C={c} synthetic_weight={sw} alpha={alpha}: dev macro-F1 {f1:.3f}")
     best = max(trials, key=lambda t: t["dev_macro_f1"])
-    clf = fit(best["C"], best["domain_weight"])
+    clf = fit(best["C"], best["synthetic_weight"])
     weights, bias = clf.coef_.T.astype(np.float32), clf.intercept_.astype(np.float64)
     scorer = E5Scorer(E5_MODEL, "unversioned", weights, bias, best["alpha"], char_model, cache)
     digest = hashlib.sha256(weights.tobytes() + bias.tobytes() + str(best).encode()).hexdigest()
@@ -93,7 +94,7 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
     test = in_domain["test"]
     log(f"in-domain test: macro-F1 {test['macro_f1']:.3f} {test['macro_f1_ci95']}; "
         + ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in test["by_lang"].items()))
-    sample = dev_texts[:200]
+    sample = dev_texts[:60]
     t0 = time.perf_counter()
     scorer.e5_proba([f"{t} ·" for t in sample])  # texts not in the cache: the real embedding cost
     speed = len(sample) / (time.perf_counter() - t0)
@@ -124,7 +125,8 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
                    "selection": {"grid": GRID, "chosen": best, "trials": trials,
                                  "on": "data/labelled/dev.csv (macro-F1, all languages)"},
                    "input": "cleaned model text (analysis.nlp.text.clean_text), 'query: ' prefix"},
-        "training_files": [{**file_facts(shared / SHARED_FILE, sources["shared"]), "used_for": "training"},
+        "training_files": [*([{**file_facts(shared / SHARED_FILE, sources["shared"]), "used_for": "training"}]
+                             if with_shared else []),
                            *[f for f in domain_file_facts() if f["file"].removeprefix("data/labelled/") in DOMAIN_TRAIN]],
         "evaluation_files": [f for f in domain_file_facts() if f["file"].removeprefix("data/labelled/") not in DOMAIN_TRAIN],
         "speed_posts_per_s": round(speed, 1),
