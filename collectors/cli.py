@@ -17,6 +17,7 @@ from collectors.importers import (
     formats,
     get_format,
     iter_files,
+    read_for_ingest,
 )
 from collectors.store import Store
 from collectors.trackers import get_tracker
@@ -52,10 +53,10 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool) 
     bar = progress_bar()
     task = bar.add_task("import", total=len(importers))
 
-    def items():
+    def items(fast: bool = True):
         for f, importer in importers.items():
             bar.update(task, description=f"import {f.name}")
-            yield from importer.read(f, chosen_tracker)
+            yield from read_for_ingest(importer, f, chosen_tracker) if fast else importer.read(f, chosen_tracker)
             bar.advance(task)
 
     def report(issue: ImportIssue) -> None:
@@ -63,7 +64,7 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool) 
 
     if dry_run:
         good = bad = 0
-        for item in items():  # no progress display: stdout carries the records
+        for item in items(fast=False):  # no progress display: stdout carries the records
             if isinstance(item, ImportIssue):
                 bad += 1
                 report(item)

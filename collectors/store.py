@@ -20,12 +20,14 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -105,12 +107,14 @@ class Store:
         stage = self._staging / batch
         moves: list[tuple[str, str]] = []
         try:
+            parts = []
             for part_dir, part in _partitions(table, spec.partition_by):
                 target_dir = self.root / dataset / part_dir if part_dir else self.root / dataset
-                staged = stage / (part_dir or "_") / f"part-{batch}.parquet"
-                staged.parent.mkdir(parents=True, exist_ok=True)
-                pq.write_table(part, staged, compression="zstd")
-                moves.append((str(staged), str(target_dir / staged.name)))
+                staged = stage / f"{part_dir or '_'}.parquet"  # flat: one directory to create and remove
+                parts.append((part, staged))
+                moves.append((str(staged), str(target_dir / f"part-{batch}.parquet")))
+            stage.mkdir(parents=True, exist_ok=True)
+            _write_parquet_files(parts)
             self._write_spec(spec)
             _atomic_write_text(self._staging / f"{batch}.commit", json.dumps(moves))
         except BaseException:
@@ -181,6 +185,11 @@ class Store:
     def files(self, dataset: str) -> list[Path]:
         return sorted((self.root / dataset).rglob("*.parquet"))
 
+    def parquet_scan(self, dataset: str) -> str:
+        """DuckDB's table function over every Parquet file of `dataset` (raw: not deduplicated)."""
+        glob = str(self.root / dataset / "**" / "*.parquet").replace("'", "''")
+        return f"read_parquet('{glob}', union_by_name=true, hive_partitioning=false)"
+
     def signature(self) -> str:
         """Changes whenever any dataset file changes: a cache key for readers."""
         stamps = [f"{p.relative_to(self.root)}:{p.stat().st_mtime_ns}" for d in self.datasets() for p in self.files(d)]
@@ -200,8 +209,7 @@ class Store:
             spec = BUILTIN_DATASETS.get(name) or self._read_spec(name)
             files = self.files(name)
             if files:
-                glob = str(self.root / name / "**" / "*.parquet").replace("'", "''")
-                scan = f"read_parquet('{glob}', union_by_name=true, hive_partitioning=false)"
+                scan = self.parquet_scan(name)
             elif spec is not None and spec.schema is not None:
                 con.register(f"_empty_{name}", spec.schema.empty_table())
                 scan = f"_empty_{name}"
@@ -289,15 +297,40 @@ class Store:
 
 
 def _partitions(table: pa.Table, column: str | None) -> Iterator[tuple[str | None, pa.Table]]:
+    """(directory, rows) per UTC day of the timestamp `column`: one stable sort, then contiguous slices."""
     if column is None:
         yield None, table
         return
-    days = pc.strftime(table[column], format="%Y-%m-%d")
-    for day in sorted(set(days.to_pylist()) - {None}):
-        yield f"date={day}", table.filter(pc.equal(days, day))
-    nulls = pc.is_null(table[column])
-    if pc.any(nulls).as_py():
-        yield "date=unknown", table.filter(nulls)
+    stamps = table[column]
+    micros = pc.cast(pc.cast(stamps, pa.timestamp("us", tz=stamps.type.tz)), pa.int64())
+    days = np.floor_divide(pc.fill_null(micros, 0).to_numpy(), _DAY_US)
+    days[pc.is_null(micros).to_numpy(zero_copy_only=False)] = _UNKNOWN_DAY
+    order = np.argsort(days, kind="stable")
+    days = days[order]
+    if (order != np.arange(len(order))).any():
+        table = table.take(pa.array(order))
+    bounds = np.flatnonzero(np.diff(days)) + 1
+    for start, end in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [len(days)]]).tolist(),
+                          strict=True):
+        day = int(days[start])
+        name = "unknown" if day == _UNKNOWN_DAY else f"{_EPOCH_DAY + timedelta(days=day):%Y-%m-%d}"
+        yield f"date={name}", table.slice(start, end - start)
+
+
+_DAY_US = 86_400_000_000
+_UNKNOWN_DAY = np.iinfo(np.int64).max  # rows without a timestamp: partition date=unknown, sorted last
+_EPOCH_DAY = date(1970, 1, 1)
+
+
+def _write_parquet_files(parts: list[tuple[pa.Table, Path]]) -> None:
+    """Write the files in parallel threads (the encoder releases the GIL); raise the first error."""
+    if len(parts) < 2:
+        for part, path in parts:
+            pq.write_table(part, path, compression="zstd")
+        return
+    with ThreadPoolExecutor(max_workers=min(len(parts), os.cpu_count() or 1, 4)) as pool:
+        for future in [pool.submit(pq.write_table, part, path, compression="zstd") for part, path in parts]:
+            future.result()
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
