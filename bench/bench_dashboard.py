@@ -45,7 +45,7 @@ def build(data_dir: Path, records: int) -> None:
                     str(records), "--no-enrich", "--force"], check=True, env=env, cwd=REPO)
     sys.path.insert(0, str(REPO))
     os.environ["ACTORWATCH_DATA"] = str(data_dir)
-    from analysis.scores import SCORES, SCORES_SPEC
+    from analysis.core.scores import SCORES, SCORES_SPEC
     from collectors.store import Store
     from tests.dashboard_store import oracle_scores
 

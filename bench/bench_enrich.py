@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from analysis.enrich import annotate_batch, enrich_store, make_executor, pipeline_version, scoring_model
-from analysis.sentiment import get_scorer
+from analysis.nlp.enrich import annotate_batch, enrich_store, make_executor, pipeline_version, scoring_model
+from analysis.nlp.sentiment import get_scorer
 from collectors.demo import generate
 from collectors.models import RECORD_SCHEMA
 from collectors.store import RECORDS, Store

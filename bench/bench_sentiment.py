@@ -20,7 +20,7 @@ def _texts() -> tuple[list[str], str]:
 
     shared = shared_data_dir()
     if shared and (shared / "sentiment_dev.csv").exists():
-        from analysis.sentiment.labelled import read_labelled_csv
+        from analysis.nlp.sentiment.labelled import read_labelled_csv
 
         base = read_labelled_csv(shared / "sentiment_dev.csv").texts
         source = "shared sentiment_dev.csv (real Weibo posts)"
@@ -45,8 +45,8 @@ def _rate(fn: Callable[[Sequence[str]], object], texts: list[str], repeats: int 
 def main() -> int:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
-    from analysis.segment import lcut
-    from analysis.sentiment import get_scorer
+    from analysis.nlp.segment import lcut
+    from analysis.nlp.sentiment import get_scorer
 
     texts, source = _texts()
     default = get_scorer()
@@ -54,7 +54,7 @@ def main() -> int:
     lcut(texts[0])
     rows = [
         (f"default {default.name} {default.version}", _rate(default.predict_proba, texts)),
-        ("bare jieba.lcut (analysis.segment.lcut)", _rate(lambda ts: [lcut(t) for t in ts], texts, repeats=1)),
+        ("bare jieba.lcut (analysis.nlp.segment.lcut)", _rate(lambda ts: [lcut(t) for t in ts], texts, repeats=1)),
         ("vader (English path)", _rate(get_scorer("vader").predict_proba, texts[:2_000], repeats=1)),
         ("snownlp baseline", _rate(get_scorer("snownlp").predict_proba, texts[:300], repeats=1)),
     ]

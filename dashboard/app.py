@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analysis.filters import Filters
-from analysis.links import DEFAULT_PAGE
+from analysis.core.filters import Filters
+from analysis.reports.links import DEFAULT_PAGE
 from dashboard import data, state
 from dashboard.banner import synthetic_banner
-from dashboard.embed import focused_chart
+from dashboard.charts.embed import focused_chart
 
 st.set_page_config(page_title="actorwatch", page_icon="🎭", layout="wide")
 

@@ -19,7 +19,7 @@ APP = Path(__file__).resolve().parent / "app.py"
 @click.option("--no-enrich", is_flag=True, help="Skip scoring (sentiment etc.); the Overview then has no sentiment.")
 def demo(records: int | None, seed: int | None, force: bool, no_enrich: bool) -> None:
     """Build the demo store: SYNTHETIC records for every tracker, then score them."""
-    from analysis.demo_store import build_demo_store
+    from analysis.nlp.demo_store import build_demo_store
 
     summary = build_demo_store(records=records, seed=seed, force=force, enrich=not no_enrich)
     click.echo(summary, err=True)
@@ -59,7 +59,7 @@ def chart_cmd(name: str | None, list_: bool, tracker: str | None, start, end, so
               langs: tuple[str, ...], options: tuple[str, ...], formats: str, out_dir: Path, plotlyjs: str,
               base_url: str | None) -> None:
     """Write a dashboard chart as standalone HTML, PNG, CSV (+ alt text, provenance) — same as its Embed panel."""
-    from dashboard import chart_registry
+    from dashboard.charts import registry as chart_registry
 
     if list_ or not name:
         for chart in chart_registry.REGISTRY.values():
@@ -78,7 +78,7 @@ def chart_cmd(name: str | None, list_: bool, tracker: str | None, start, end, so
     if not tracker:
         raise click.UsageError("--tracker is required")
     package = _build_package(name, tracker, start, end, sources, langs, options)
-    from dashboard.embed import PngUnavailable, write_package
+    from dashboard.charts.embed import PngUnavailable, write_package
 
     try:
         for path in write_package(package, out_dir, wanted, inline=plotlyjs == "inline", base_url=base_url):
@@ -90,10 +90,10 @@ def chart_cmd(name: str | None, list_: bool, tracker: str | None, start, end, so
 
 def _build_package(name: str, tracker_id: str, start, end, sources: tuple[str, ...], langs: tuple[str, ...],
                    options: tuple[str, ...]):
-    from analysis.filters import Filters
+    from analysis.core.filters import Filters
     from collectors.store import Store
     from collectors.trackers import TrackerFileError, get_tracker, public_names
-    from dashboard import chart_registry
+    from dashboard.charts import registry as chart_registry
     from dashboard.model_info import model_summary
 
     try:

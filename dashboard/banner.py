@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from analysis.filters import Filters
+from analysis.core.filters import Filters
 from dashboard import data
-from dashboard.charts import share_text
+from dashboard.charts.style import share_text
 
 
 def synthetic_banner(sig: str, f: Filters, also: Sequence[Filters] = ()) -> None:

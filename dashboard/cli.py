@@ -24,8 +24,8 @@ def cli(data_dir: Path | None) -> None:
 
 
 def _add_layer_commands() -> None:
-    from analysis.nlp_cli import commands as nlp_commands
-    from analysis.reports_cli import commands as report_commands
+    from analysis.nlp.nlp_cli import commands as nlp_commands
+    from analysis.reports.reports_cli import commands as report_commands
     from dashboard.app_cli import commands as app_commands
 
     for command in [*collector_commands, *nlp_commands, *report_commands, *app_commands]:

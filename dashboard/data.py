@@ -8,12 +8,13 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analysis import aggregate
-from analysis.filters import Filters
+from analysis.core.filters import Filters
+from analysis.stats import aggregate
 from collectors.store import Store
 from collectors.trackers import Tracker, load_trackers, public_names
-from dashboard import chart_registry, explore
-from dashboard.chart_registry import View
+from dashboard import explore
+from dashboard.charts import registry as chart_registry
+from dashboard.charts.registry import View
 
 
 def build_snapshot() -> duckdb.DuckDBPyConnection:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analysis.filters import Filters
+from analysis.core.filters import Filters
 
 COLUMNS = ("published_at", "source", "kind", "lang", "author_name", "title", "text", "likes", "comments", "shares",
            "url", "synthetic", "id")

@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analysis import hot_search
+from analysis.stats import hot_search
 from collectors.trackers import Tracker, get_tracker
 from dashboard import data
 

@@ -1,4 +1,4 @@
-"""The sentiment model the charts show, with its measured figures (analysis.model_info, reshaped for pages)."""
+"""The sentiment model the charts show, with its measured figures (analysis.nlp.model_info, reshaped for pages)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from analysis.model_info import accuracy_line, latest_model_version, model_card_summary
+from analysis.nlp.model_info import accuracy_line, latest_model_version, model_card_summary
 from collectors.paths import bundled_dir
 
 # Which evaluation a chart caption quotes when the card names no headline: held-out sets first (they say how

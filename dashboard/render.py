@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from dashboard import chart_registry, data
-from dashboard.chart_registry import AnalysisPending, View
-from dashboard.embed import ChartPackage, focused_chart, show_package
+from dashboard import data
+from dashboard.charts import registry as chart_registry
+from dashboard.charts.embed import ChartPackage, focused_chart, show_package
+from dashboard.charts.registry import AnalysisPending, View
 from dashboard.state import current_filters, split_values
 
 

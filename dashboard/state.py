@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from analysis.filters import Filters
-from analysis.links import filter_params
+from analysis.core.filters import Filters
+from analysis.reports.links import filter_params
 from collectors.trackers import Tracker
 
 _KEYS = ("tracker", "from", "to", "source", "lang", "with")

@@ -28,9 +28,9 @@ import os
 
 import pandas as pd
 
-from analysis.aggregate import daily_sentiment, daily_volume, kpis
-from analysis.filters import Filters
-from analysis.model_info import latest_model_version
+from analysis.core.filters import Filters
+from analysis.nlp.model_info import latest_model_version
+from analysis.stats.aggregate import daily_sentiment, daily_volume, kpis
 from collectors.store import Store
 from collectors.trackers import load_trackers
 

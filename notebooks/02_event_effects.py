@@ -16,7 +16,7 @@
 #
 # For each sourced event of the tracker: mean records per day and the share of negative records in the
 # `window` days before vs the event day and the days after, the difference with a bootstrap 95% interval
-# and a permutation p-value (`analysis.effects.event_effects`, as on the dashboard's timeline).
+# and a permutation p-value (`analysis.stats.effects.event_effects`, as on the dashboard's timeline).
 #
 # **Association, not causation**: other things happened on the same days. Several events on one day share
 # the same windows, so their rows are the same comparison, not independent evidence.
@@ -25,9 +25,9 @@
 import json
 import os
 
-from analysis.effects import ASSOCIATION_NOTE, event_effects
-from analysis.filters import Filters
-from analysis.model_info import latest_model_version
+from analysis.core.filters import Filters
+from analysis.nlp.model_info import latest_model_version
+from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
 from collectors.store import Store
 from collectors.trackers import load_trackers
 

@@ -16,7 +16,7 @@
 #
 # Fits R_stock = α + β·R_benchmark on trading days −120…−11 before each event, then reports abnormal
 # returns (AR) and cumulative abnormal returns (CAR) with t-statistics over days −5…+5
-# (`analysis.market.event_study`; MacKinlay 1997). Prices come from the store's `market_prices` dataset or
+# (`analysis.stats.market.event_study`; MacKinlay 1997). Prices come from the store's `market_prices` dataset or
 # from a CSV with columns date,ticker,close (`ACTORWATCH_PRICES`). The ticker and benchmark default to the
 # tracker's `queries.market` / `queries.benchmark`; override with `ACTORWATCH_TICKER` / `ACTORWATCH_BENCHMARK`.
 #
@@ -26,7 +26,7 @@
 import json
 import os
 
-from analysis.market import event_study, prices_from_store, read_prices_csv
+from analysis.stats.market import event_study, prices_from_store, read_prices_csv
 from collectors.store import Store
 from collectors.trackers import load_trackers
 

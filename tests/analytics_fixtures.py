@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pyarrow as pa
 
-from analysis.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
+from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
 from collectors.models import Record
 from collectors.store import Store
 
@@ -46,7 +46,7 @@ def add_scores(store: Store, labels: dict[tuple[str, str], str], version: str = 
 
 def add_annotations(store: Store, entities: dict[tuple[str, str], list[str]], version: str = "test-pipeline") -> None:
     """Write one annotation row per (source, id) naming the entities it mentions (other columns empty)."""
-    from analysis.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC
+    from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC
 
     keys = list(entities)
     columns = {name: pa.nulls(len(keys), ANNOTATIONS_SCHEMA.field(name).type) for name in ANNOTATIONS_SCHEMA.names}

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
+from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
 from collectors import demo
 from collectors.models import RECORD_SCHEMA
 from collectors.store import RECORDS, Store

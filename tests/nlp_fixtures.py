@@ -35,7 +35,7 @@ class FakeScorer:
 
 def install_fake_sentiment(monkeypatch: pytest.MonkeyPatch, version: str = "fake-1") -> FakeScorer:
     """Replace the sentiment module's scorer in this process (forked pool workers inherit it)."""
-    from analysis import sentiment
+    from analysis.nlp import sentiment
 
     scorer = FakeScorer(version=version)
     english = FakeScorer("fake-en", version + "-en")

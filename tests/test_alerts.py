@@ -15,9 +15,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
-from analysis.alerts.config import AlertConfigError, load_config
-from analysis.alerts.run import run_alerts
-from analysis.alerts.state import load_state
+from analysis.reports.alerts.config import AlertConfigError, load_config
+from analysis.reports.alerts.run import run_alerts
+from analysis.reports.alerts.state import load_state
 from collectors.store import Store
 from collectors.trackers import load_trackers
 from dashboard.cli import cli

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from analysis.alerts.state import AlertState, save_state
-from analysis.brief import BriefError, parse_week, write_brief
+from analysis.reports.alerts.state import AlertState, save_state
+from analysis.reports.brief import BriefError, parse_week, write_brief
 from collectors.pseudonym import POLICY
 from collectors.store import Store
 from collectors.trackers import get_tracker

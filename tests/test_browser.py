@@ -224,8 +224,8 @@ def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -
 
     import pandas as pd
 
-    from dashboard.charts import volume_chart
-    from dashboard.embed import ChartPackage, standalone_html
+    from dashboard.charts.embed import ChartPackage, standalone_html
+    from dashboard.charts.overview import volume_chart
 
     data = pd.DataFrame({"day": [date(2026, 4, 19), date(2026, 4, 20), date(2026, 4, 21)], "source": ["weibo"] * 3,
                          "records": [3, 40, 22]})

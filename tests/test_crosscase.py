@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from analysis.crosscase import align_cases, share_of_voice
-from analysis.filters import Filters
+from analysis.core.filters import Filters
+from analysis.stats.crosscase import align_cases, share_of_voice
 from collectors.store import Store
 from collectors.trackers import load_trackers
 from tests.analytics_fixtures import records_per_day

@@ -154,7 +154,7 @@ def test_industry_shows_event_study_with_prices(store: Path) -> None:
 
 
 def test_industry_shows_news_coverage_by_outlet(store: Path) -> None:
-    from dashboard.chart_defs import TOP_OUTLETS
+    from dashboard.charts.industry import TOP_OUTLETS
 
     at = open_page("industry")
     outlets = next(s for s in specs(at) if "News coverage by outlet" in s["layout"]["title"]["text"])
@@ -203,15 +203,15 @@ def con(store: Path):
 
 
 def view_for(tracker: str = "iqiyi-nadou", **options: str):
-    from analysis.filters import Filters
+    from analysis.core.filters import Filters
     from collectors.trackers import get_tracker
-    from dashboard.chart_registry import View
+    from dashboard.charts.registry import View
 
     return View(Filters.for_tracker(get_tracker(tracker)), VERSION).with_options(**options)
 
 
 def test_every_registered_chart_has_data_driven_alt_text(con) -> None:
-    from dashboard import chart_registry
+    from dashboard.charts import registry as chart_registry
     from dashboard.model_info import model_summary
 
     model = model_summary(con)
@@ -223,14 +223,14 @@ def test_every_registered_chart_has_data_driven_alt_text(con) -> None:
         if chart_registry.get(name).sentiment:
             assert "Sentiment model" in package.notes
     # the palette is Okabe-Ito (colour-blind safe)
-    from dashboard.charts import PALETTE
+    from dashboard.charts.style import PALETTE
 
     assert PALETTE[:3] == ["#0072B2", "#E69F00", "#009E73"]
 
 
 def test_standalone_html_is_credited_traceable_and_inert(con) -> None:
-    from dashboard import chart_registry
-    from dashboard.embed import ChartPackage, iframe_snippet, snapshot_id, standalone_html
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.embed import ChartPackage, iframe_snippet, snapshot_id, standalone_html
     from dashboard.model_info import model_summary
 
     package = chart_registry.build("overview-volume", con, view_for(), model_summary(con))
@@ -250,8 +250,8 @@ def test_standalone_html_is_credited_traceable_and_inert(con) -> None:
 
 
 def test_png_export_uses_system_chromium(con, chromium: str) -> None:
-    from dashboard.charts import volume_chart
-    from dashboard.embed import png_bytes
+    from dashboard.charts.embed import png_bytes
+    from dashboard.charts.overview import volume_chart
 
     fig = volume_chart(pd.DataFrame({"day": [date(2026, 4, 20)], "source": ["weibo"], "records": [3]}), [],
                        "爱奇艺 AI艺人库 — 中文标题")
@@ -259,7 +259,7 @@ def test_png_export_uses_system_chromium(con, chromium: str) -> None:
 
 
 def test_png_without_chromium_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    from dashboard import embed
+    from dashboard.charts import embed
 
     monkeypatch.setattr(embed, "chromium_path", lambda: None)
     with pytest.raises(embed.PngUnavailable, match="apt-get install chromium"):
@@ -267,7 +267,7 @@ def test_png_without_chromium_says_how_to_install(monkeypatch: pytest.MonkeyPatc
 
 
 def test_chart_command_lists_and_writes(store: Path, tmp_path: Path) -> None:
-    from dashboard import chart_registry
+    from dashboard.charts import registry as chart_registry
     from dashboard.cli import cli
 
     runner = CliRunner()
@@ -286,7 +286,7 @@ def test_chart_command_lists_and_writes(store: Path, tmp_path: Path) -> None:
 
 
 def test_window_dates_roundtrip_in_deep_link(store: Path) -> None:
-    from dashboard.embed import deep_link
+    from dashboard.charts.embed import deep_link
 
     link = deep_link("overview", view_for().params(), "http://h")
     start = date(2026, 4, 20) - timedelta(days=10)
@@ -306,7 +306,7 @@ def test_charts_quote_the_held_out_macro_f1() -> None:
 
 
 def test_peak_label_shows_the_hostile_top_record_escaped(con) -> None:
-    from dashboard import chart_registry
+    from dashboard.charts import registry as chart_registry
     from dashboard.model_info import model_summary
 
     fig = chart_registry.build("overview-volume", con, view_for(), model_summary(con)).fig
@@ -350,7 +350,7 @@ def test_pages_open_on_an_empty_store(isolated_data_dir: Path, page: str) -> Non
 
 
 def test_dashboard_snapshot_gives_the_same_numbers_as_the_store(store: Path) -> None:
-    from analysis import aggregate, timeseries
+    from analysis.stats import aggregate, timeseries
     from dashboard.data import build_snapshot
 
     f = view_for().filters
@@ -369,8 +369,8 @@ def test_dashboard_snapshot_gives_the_same_numbers_as_the_store(store: Path) -> 
 
 
 def test_claim_without_reports_still_listed() -> None:
-    from dashboard import charts
-    from dashboard.chart_defs import claims_frame
+    from dashboard.charts import voices as charts
+    from dashboard.charts.ledgers import claims_frame
 
     class FakeView:  # only `.tracker` is read
         tracker = view_for().tracker.model_copy(update={"claims": [
@@ -385,8 +385,8 @@ def test_claim_without_reports_still_listed() -> None:
 @pytest.mark.parametrize("suffix", ["", "+vader-3.3.2-binomial3"])
 def test_shipped_model_card_figures_reach_charts_and_methods(isolated_data_dir: Path, suffix: str) -> None:
     """Also for enrich's composite version (Chinese model + VADER for English posts)."""
-    from analysis.model_info import card_files
-    from analysis.scores import SCORES, SCORES_SPEC
+    from analysis.core.scores import SCORES, SCORES_SPEC
+    from analysis.nlp.model_info import card_files
     from collectors import demo
     from collectors.store import RECORDS
     from collectors.trackers import load_trackers
@@ -426,7 +426,7 @@ def test_overview_weekly_sentiment_param(store: Path) -> None:
 def test_png_footer_credits_source_and_flags_synthetic_data() -> None:
     import plotly.graph_objects as go
 
-    from dashboard.embed import ChartPackage, credited_figure
+    from dashboard.charts.embed import ChartPackage, credited_figure
 
     package = ChartPackage(name="x", title="t", fig=go.Figure(), data=pd.DataFrame({"a": [1]}), alt="alt",
                            source="actorwatch store; 100% synthetic demo data", notes="<b>model</b> note")

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.effects import (
+from analysis.core.filters import Filters
+from analysis.stats.effects import (
     ASSOCIATION_NOTE,
     EFFECT_COLUMNS,
     bootstrap_diff_ci,
@@ -13,7 +14,6 @@ from analysis.effects import (
     permutation_p,
     proportion_effect,
 )
-from analysis.filters import Filters
 from collectors.store import Store
 from collectors.trackers import load_trackers
 from tests.analytics_fixtures import VERSION, add_scores, records_per_day
@@ -37,7 +37,7 @@ def test_no_effect_interval_covers_zero():
     same = rng.poisson(20, 7)
     lo, hi = bootstrap_diff_ci(same, rng.permutation(same), rng=rng)
     assert lo <= 0 <= hi
-    effect = proportion_effect(300, 1000, 302, 1000, rng=rng)
+    effect = proportion_effect(300, 1000, 302, 1000)
     assert effect["ci_lo"] < 0 < effect["ci_hi"] and effect["p"] > 0.5
 
 

@@ -9,9 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from analysis.annotations import ANNOTATIONS
-from analysis.enrich import EnrichInterrupted, enrich_store, pipeline_version, scoring_model
-from analysis.scores import SCORES
+from analysis.core.annotations import ANNOTATIONS
+from analysis.core.scores import SCORES
+from analysis.nlp.enrich import EnrichInterrupted, enrich_store, pipeline_version, scoring_model
 from collectors.store import RECORDS, Store
 from tests.nlp_fixtures import install_fake_sentiment, write_records
 
@@ -146,7 +146,7 @@ def test_interrupted_between_the_two_writes_of_a_batch_scores_nothing_twice(many
 
 
 def test_a_crash_inside_a_worker_keeps_finished_batches(many: Store, monkeypatch) -> None:
-    from analysis import enrich
+    from analysis.nlp import enrich
 
     real = enrich.annotate_batch
     seen = {"n": 0}
@@ -214,7 +214,7 @@ import sys, time
 from pathlib import Path
 import pytest
 from tests.nlp_fixtures import install_fake_sentiment
-from analysis.enrich import enrich_store
+from analysis.nlp.enrich import enrich_store
 from collectors.store import Store
 
 mp = pytest.MonkeyPatch()
@@ -259,8 +259,8 @@ def test_killed_process_resumes_without_loss_or_duplicates(many: Store, tmp_path
 def test_stance_counts_by_period_after_enrichment(store: Store) -> None:
     from datetime import date
 
-    from analysis.filters import Filters
-    from analysis.stance import stance_counts_by_period
+    from analysis.core.filters import Filters
+    from analysis.stats.annotation_series import stance_counts_by_period
 
     f = Filters("iqiyi-nadou", date(2026, 4, 19), date(2026, 4, 21))
     with store.connect() as con:
@@ -276,7 +276,7 @@ def test_stance_counts_by_period_after_enrichment(store: Store) -> None:
 
 
 def test_with_the_shipped_sentiment_model(data_dir, make_record) -> None:
-    from analysis.sentiment import get_scorer
+    from analysis.nlp.sentiment import get_scorer
 
     store = Store(data_dir)
     write_records(store, make_record, TEXTS, trackers=["iqiyi-nadou"])
@@ -289,7 +289,7 @@ def test_with_the_shipped_sentiment_model(data_dir, make_record) -> None:
 
 
 def test_cli_reports_an_interrupted_run(store: Store, monkeypatch) -> None:
-    from analysis import enrich
+    from analysis.nlp import enrich
     from dashboard.cli import cli
 
     def stopped(*args, **kwargs):

@@ -9,15 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC
-from analysis.entities import (
+from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC
+from analysis.core.filters import Filters
+from analysis.nlp.entities import (
     TermMatcher,
-    co_mention_counts,
     co_mentions,
-    entity_counts_by_period,
     entity_mentions,
 )
-from analysis.filters import Filters
+from analysis.stats.annotation_series import co_mention_counts, entity_counts_by_period
 from collectors.store import Store
 from collectors.trackers import Tracker, get_tracker
 

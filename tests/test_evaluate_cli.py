@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analysis.nlp_cli import commands, evaluate, train
-from analysis.sentiment import DEFAULT_MODEL, models_dir
+from analysis.nlp.nlp_cli import commands, evaluate, train
+from analysis.nlp.sentiment import DEFAULT_MODEL, models_dir
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "sentiment"
 CONTRACT = {"n", "accuracy", "macro_f1", "binary_accuracy", "binary_macro_f1", "per_class", "confusion",

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from analysis.aggregate import daily_sentiment, daily_volume, kpis
-from analysis.export import BundleError, read_bundle
-from analysis.filters import Filters
-from analysis.timeseries import volume_series
+from analysis.core.filters import Filters
+from analysis.reports.export import BundleError, read_bundle
+from analysis.stats.aggregate import daily_sentiment, daily_volume, kpis
+from analysis.stats.timeseries import volume_series
 from collectors.pseudonym import POLICY
 from collectors.store import Store
 from dashboard.cli import cli
@@ -145,7 +145,7 @@ def test_manifest_carries_the_measured_accuracy_from_the_model_card(tmp_path, da
     card.write_text(json.dumps({"name": "weibo-charlr-3c", "version": VERSION, "evaluations": [
         {"file": "sentiment3_test.csv", "role": "held out: never used for training", "caveat": "",
          "default": {"n": 500, "accuracy": 0.8, "macro_f1": 0.75, "binary_accuracy": 0.9}}]}), encoding="utf-8")
-    monkeypatch.setattr("analysis.model_info.card_files", lambda: [card])
+    monkeypatch.setattr("analysis.nlp.model_info.card_files", lambda: [card])
     _store(data_dir, make_record)
     CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(tmp_path / "b")], catch_exceptions=False)
     model = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))["model"]
@@ -156,7 +156,7 @@ def test_manifest_carries_the_measured_accuracy_from_the_model_card(tmp_path, da
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_export_streams_in_batches(tmp_path, data_dir, make_record, fmt):
-    from analysis.export import export_bundle
+    from analysis.reports.export import export_bundle
     from collectors.trackers import get_tracker
 
     store, records = _store(data_dir, make_record)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from analysis.demo_store import build_demo_store
+from analysis.nlp.demo_store import build_demo_store
 from collectors.hot_search import (
     ARCHIVE_COMMIT,
     ARCHIVE_REPO,

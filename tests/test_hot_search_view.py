@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis import hot_search
-from analysis.demo_store import build_demo_store
-from analysis.filters import Filters
+from analysis.core.filters import Filters
+from analysis.nlp.demo_store import build_demo_store
+from analysis.stats import hot_search
 from collectors.store import Store
 from collectors.trackers import get_tracker
-from dashboard import charts_hot
+from dashboard.charts import hot_search as charts_hot
 
 WILLINGNESS = "爱奇艺称AI艺人库仅是合作意愿"
 PAGE = str(Path(__file__).resolve().parents[1] / "dashboard" / "app_pages" / "hot_search.py")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from analysis.filters import Filters
-from analysis.links import DEFAULT_PAGE, deep_link, filter_params
+from analysis.core.filters import Filters
+from analysis.reports.links import DEFAULT_PAGE, deep_link, filter_params
 
 F = Filters("iqiyi-nadou", date(2026, 4, 20), date(2026, 4, 21), sources=("weibo", "rss"), langs=("zh",))
 
@@ -32,7 +32,7 @@ def test_embed_links_name_the_chart_and_drop_empty_params():
 def test_base_url_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("ACTORWATCH_PUBLIC_URL", "https://watch.example/")
     assert deep_link("voices", Filters("t"), None) == "https://watch.example/voices?tracker=t"
-    from dashboard.embed import ChartPackage
+    from dashboard.charts.embed import ChartPackage
 
     package = ChartPackage(name="c", title="t", fig=None, data=None, alt="", params={"tracker": "t"},  # type: ignore[arg-type]
                            url_path="voices")

@@ -9,7 +9,13 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from analysis.market import PriceDataError, event_study, market_model, prices_from_store, read_prices_csv
+from analysis.stats.market import (
+    PriceDataError,
+    event_study,
+    market_model,
+    prices_from_store,
+    read_prices_csv,
+)
 from collectors.sources.market import MARKET_PRICES_SPEC
 from collectors.store import Store
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.metrics import (
+from analysis.nlp.metrics import (
     accuracy,
     bootstrap_ci,
     confusion,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.model_info import accuracy_line, model_card_summary
+from analysis.nlp.model_info import accuracy_line, model_card_summary
 
 VADER = "vader-3.3.2-domainabc123-emoticons-binomial3"
 
@@ -29,12 +29,12 @@ def _card(tmp_path: Path, vader_version: str) -> Path:
     ("vader-older", "English posts are scored by " + VADER + ", not measured here"),
 ])
 def test_english_path_is_quoted_only_for_the_measured_version(tmp_path, monkeypatch, vader_in_card, expected):
-    monkeypatch.setattr("analysis.model_info.card_files", lambda: [_card(tmp_path, vader_in_card)])
+    monkeypatch.setattr("analysis.nlp.model_info.card_files", lambda: [_card(tmp_path, vader_in_card)])
     line = accuracy_line(model_card_summary(f"1.0.abc+{VADER}"))
     assert "macro-F1 0.79 on sentiment3_dev.csv (n = 2,732)" in line and expected in line
 
 
 def test_chinese_only_version_has_no_english_scope(tmp_path, monkeypatch):
-    monkeypatch.setattr("analysis.model_info.card_files", lambda: [_card(tmp_path, VADER)])
+    monkeypatch.setattr("analysis.nlp.model_info.card_files", lambda: [_card(tmp_path, VADER)])
     summary = model_card_summary("1.0.abc")
     assert summary["scope"] == "" and "English" not in accuracy_line(summary)

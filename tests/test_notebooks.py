@@ -11,10 +11,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from analysis.aggregate import kpis
-from analysis.effects import event_effects
-from analysis.filters import Filters
-from analysis.market import event_study
+from analysis.core.filters import Filters
+from analysis.stats.aggregate import kpis
+from analysis.stats.effects import event_effects
+from analysis.stats.market import event_study
 from collectors.demo import generate
 from collectors.sources.market import MARKET_PRICES_SPEC
 from collectors.store import RECORDS, Store

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.filters import Filters
-from analysis.peaks import (
+from analysis.core.filters import Filters
+from analysis.stats.peaks import (
     change_points,
     detect_peaks,
     label_peaks,
@@ -13,7 +13,7 @@ from analysis.peaks import (
     sentiment_change_points,
     series_by_day,
 )
-from analysis.timeseries import volume_series
+from analysis.stats.timeseries import volume_series
 from collectors.store import Store
 from tests.analytics_fixtures import VERSION, add_scores, records_per_day
 

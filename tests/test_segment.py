@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analysis.segment import backend, domain_terms, lcut, stopwords, tokenize, tracker_terms
+from analysis.nlp.segment import backend, domain_terms, lcut, stopwords, tokenize, tracker_terms
 
 
 def test_domain_terms_stay_whole() -> None:

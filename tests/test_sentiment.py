@@ -11,11 +11,11 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.sentiment import DEFAULT_MODEL, LABELS, Scorer, get_scorer, models_dir, score_texts
-from analysis.sentiment.baselines import polarity_to_three
-from analysis.sentiment.features import Featurizer, Lexicon, char_ngrams
-from analysis.sentiment.training import fit_partial_label, fit_temperature, stratified_folds
-from analysis.text import clean_text
+from analysis.nlp.sentiment import DEFAULT_MODEL, LABELS, Scorer, get_scorer, models_dir, score_texts
+from analysis.nlp.sentiment.baselines import polarity_to_three
+from analysis.nlp.sentiment.features import Featurizer, Lexicon, char_ngrams
+from analysis.nlp.sentiment.training import fit_partial_label, fit_temperature, stratified_folds
+from analysis.nlp.text import clean_text
 
 ODD = ["", "   ", "😂😂😂", "[哈哈]", "A" * 100_000, "爱奇艺AI艺人库 Tilly Norwood 🤖 #AI演员# @某人 //@甲:乙",
        "<br/>&amp;", "\ud800", "這個AI演員太噁心了"]
@@ -127,7 +127,7 @@ def test_partial_label_fit_learns_and_respects_partial_rows() -> None:
     x = sp.csr_matrix(np.eye(3, dtype=np.float32).repeat(20, axis=0))
     allowed = np.vstack([np.tile([1, 0, 0], (20, 1)), np.tile([0, 1, 1], (20, 1)), np.tile([0, 0, 1], (20, 1))])
     coef, bias = fit_partial_label(x, allowed.astype(float), np.ones(60), l2=1e-3, max_iter=200)
-    from analysis.sentiment.linear import softmax
+    from analysis.nlp.sentiment.linear import softmax
 
     p = softmax(np.eye(3) @ coef + bias)
     assert p[0].argmax() == 0 and p[2].argmax() == 2

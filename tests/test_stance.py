@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.stance import (
+from analysis.nlp.stance import (
     card_path,
     cue_counts,
     eval_path,
@@ -117,7 +117,7 @@ def test_rules_beat_the_majority_class_on_held_out_rows() -> None:
 
 
 def test_card_figures_match_a_fresh_evaluation() -> None:
-    from analysis.stance import sentiment_model_name
+    from analysis.nlp.stance import sentiment_model_name
 
     card = json.loads(card_path().read_text(encoding="utf-8"))
     assert card["sentiment_model"] == sentiment_model_name(), "re-measure: actorwatch evaluate-stance --write-card"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from analysis.text import MENTION_PLACEHOLDER, CleanText, clean_text, detect_lang, to_simplified
+from analysis.nlp.text import MENTION_PLACEHOLDER, CleanText, clean_text, detect_lang, to_simplified
 
 weibo_bits = st.sampled_from(["[哈哈]", "[doge]", "#AI演员#", "@张三", "//@李四:", "http://t.cn/A6x", "<br/>",
                               "<a href='x'>链接</a>", "&amp;", "&lt;", "ＡＢＣ", "　", "😂", "\u200b", "我們", "AI",

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.aggregate import daily_sentiment, daily_volume
-from analysis.filters import Filters
-from analysis.timeseries import (
+from analysis.core.filters import Filters
+from analysis.stats.aggregate import daily_sentiment, daily_volume
+from analysis.stats.timeseries import (
     periods,
     sentiment_series,
     volume_series,

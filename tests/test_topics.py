@@ -8,18 +8,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.enrich import enrich_store
-from analysis.filters import Filters
-from analysis.topics import (
+from analysis.core.filters import Filters
+from analysis.nlp.enrich import enrich_store
+from analysis.nlp.topics import (
     FrameFileError,
-    frame_counts_by_period,
     frames_in,
-    keywords_by_period,
     load_frames,
     record_keywords,
     top_terms,
     topic_clusters,
 )
+from analysis.stats.annotation_series import frame_counts_by_period, keywords_by_period
 from collectors.store import Store
 from tests.nlp_fixtures import install_fake_sentiment, write_records
 

@@ -6,8 +6,8 @@ import streamlit as st
 
 from collectors.trackers import load_trackers
 from dashboard import render
-from dashboard.chart_defs import VOICE_TYPES
-from dashboard.embed import show_page_extras
+from dashboard.charts.compare import VOICE_TYPES
+from dashboard.charts.embed import show_page_extras
 from dashboard.state import also_trackers
 
 NORMALISE = {"per_source": "share of the case's records on that source", "per_tracker": "share of the case's records",

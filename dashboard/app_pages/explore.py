@@ -7,7 +7,7 @@ import streamlit as st
 from collectors.models import KINDS
 from collectors.pseudonym import POLICY
 from dashboard import data, render
-from dashboard.embed import csv_bytes
+from dashboard.charts.embed import csv_bytes
 from dashboard.explore import ORDERS
 from dashboard.state import current_filters
 

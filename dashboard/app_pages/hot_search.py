@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis.hot_search import TZ_LABEL
-from dashboard import charts_hot, render
-from dashboard.chart_defs_hot import source_line
-from dashboard.embed import show_page_extras
+from analysis.stats.hot_search import TZ_LABEL
+from dashboard import render
+from dashboard.charts import hot_search as charts_hot
+from dashboard.charts.embed import show_page_extras
+from dashboard.charts.hot_search import source_line
 from dashboard.hot_search_widgets import hot_search_frames, render_crosscheck
 
 view = render.base_view()

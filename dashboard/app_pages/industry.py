@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import render
-from dashboard.chart_defs import TOP_OUTLETS, market_symbols
-from dashboard.embed import show_page_extras
+from dashboard.charts.embed import show_page_extras
+from dashboard.charts.industry import TOP_OUTLETS, market_symbols
 
 view = render.base_view()
 ticker, benchmark = market_symbols(view)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from collectors.pseudonym import POLICY
 from dashboard import render, versions
-from dashboard.embed import show_page_extras
+from dashboard.charts.embed import show_page_extras
 
 view = render.base_view()
 model = render.model()

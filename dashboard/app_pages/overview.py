@@ -10,10 +10,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from analysis.filters import Filters
+from analysis.core.filters import Filters
 from collectors.trackers import get_tracker
 from dashboard import data, render
-from dashboard.embed import show_page_extras
+from dashboard.charts.embed import show_page_extras
 from dashboard.state import also_trackers
 
 PERIODS = {"D": "day", "W": "week"}

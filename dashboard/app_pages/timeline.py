@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import render
-from dashboard.embed import show_page_extras
+from dashboard.charts.embed import show_page_extras
 from dashboard.hot_search_widgets import render_crosscheck
 
 WINDOWS = ("3", "5", "7")

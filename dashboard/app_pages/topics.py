@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import render
-from dashboard.embed import show_page_extras
+from dashboard.charts.embed import show_page_extras
 
 FREQS = {"D": "day", "W": "week"}
 freq = render.param("freq", "D", list(FREQS))

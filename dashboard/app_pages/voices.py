@@ -6,8 +6,8 @@ import streamlit as st
 
 from collectors.trackers import STANCES
 from dashboard import render
-from dashboard.chart_defs import claims_frame, statements_frame
-from dashboard.embed import show_page_extras
+from dashboard.charts.embed import show_page_extras
+from dashboard.charts.ledgers import claims_frame, statements_frame
 from dashboard.hot_search_widgets import render_crosscheck
 
 view = render.base_view()

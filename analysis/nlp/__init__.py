@@ -1,0 +1,1 @@
+"""Per-record language processing: cleaning, segmentation, sentiment, stance, entities, frames, keywords, enrichment."""

@@ -1,0 +1,322 @@
+"""Enrichment: clean, segment, score sentiment, stance, keywords, frames and entities for records not yet done.
+
+Results go to two datasets kept apart from the records (re-running never rewrites a post):
+`scores` (analysis/core/scores.py: sentiment per record and model version) and `annotations`
+(analysis/core/annotations.py: language, stance, entities, frames, keywords per record and pipeline version).
+
+Work is cut into batches that run on a `concurrent.futures` executor (a process pool by default, or a
+Dask client's executor). Only this process writes: each finished batch is written as one atomic store
+batch per dataset, scores first, then annotations. A record counts as done once its annotation exists,
+so an interrupted run (Ctrl-C, a kill, a crash) resumes where it stopped; a batch whose scores were
+written but not its annotations is redone without writing its scores twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC
+from analysis.core.scores import LABELS, SCORES, SCORES_SCHEMA, SCORES_SPEC
+from collectors.paths import bundled_dir
+from collectors.store import RECORDS, Store
+
+PIPELINE_CODE_VERSION = "1"  # bump when enrichment logic changes in a way the inputs below do not capture
+DEFAULT_BATCH_SIZE = 1000
+MAX_TOKENIZE_CHARS = 20_000  # keywords come from the first 20,000 characters of very long texts
+KEYWORDS_PER_RECORD = 5
+
+
+@dataclass(frozen=True)
+class EnrichSummary:
+    scored: int
+    model_version: str
+    annotated: int = 0
+    empty: int = 0
+    batches: int = 0
+    pipeline_version: str = ""
+    remaining: int = 0
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        done = (f"scored {self.scored:,} records with {self.model_version}; annotated {self.annotated:,} "
+                f"({self.empty:,} empty after cleaning) with pipeline {self.pipeline_version} "
+                f"in {self.batches:,} batches, {self.seconds:.1f}s")
+        return done + (f"; {self.remaining:,} left — run again to resume" if self.remaining else "")
+
+
+class EnrichInterrupted(KeyboardInterrupt):
+    """Enrichment stopped by Ctrl-C; `summary` says what was written (every written batch is kept)."""
+
+    def __init__(self, summary: EnrichSummary) -> None:
+        super().__init__(summary.line())
+        self.summary = summary
+
+
+# ---------- versions ----------
+
+def scoring_model() -> tuple[str, str]:
+    """(model, model_version) written to `scores`: the default Chinese model, with VADER for English rows.
+
+    The version names both scorers, so upgrading either re-scores (see `score_texts` for the routing).
+    """
+    from analysis.nlp.sentiment import get_scorer
+
+    default, english = get_scorer(), get_scorer("vader")
+    return default.name, f"{default.version}+{english.version}"
+
+
+def pipeline_version(model_version: str | None = None) -> str:
+    """A short id of everything annotations depend on: code version, sentiment model, lexicons, entity names."""
+    from collectors.trackers import load_trackers
+
+    digest = hashlib.sha256()
+    digest.update(f"{PIPELINE_CODE_VERSION}|{model_version or scoring_model()[1]}".encode())
+    for name in ("frames.toml", "stance.toml", "stopwords.txt", "domain_terms.txt"):
+        path = bundled_dir() / "dicts" / name
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    for tracker in load_trackers():
+        for entity in tracker.entities:
+            digest.update(f"{tracker.id}/{entity.id}:{'|'.join(entity.all_names())}\n".encode())
+    return f"p{PIPELINE_CODE_VERSION}-{digest.hexdigest()[:10]}"
+
+
+# ---------- the work of one batch (runs in a worker) ----------
+
+@dataclass
+class BatchResult:
+    scores: dict[str, Any]
+    annotations: dict[str, Any]
+    empty: int = 0
+
+
+def _prepare_worker() -> None:
+    """Load models and dictionaries once per worker; leave Ctrl-C to the parent, which shuts workers down."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm_up()
+
+
+def warm_up() -> None:
+    """Load the scorer, segmenter, lexicons and matchers (each is cached per process)."""
+    annotate_batch({"source": ["x"], "id": ["x"], "text": ["爱奇艺 AI演员 test"], "title": [None], "lang": [None],
+                    "trackers": [[]], "has_score": [False]}, "warm-up", ("warm-up", "warm-up"))
+
+
+def _record_text(text: str | None, title: str | None) -> str:
+    return f"{title}\n{text}" if title and text else (title or text or "")
+
+
+def _without(text: str, parts: tuple[str, ...]) -> str:
+    for part in parts:
+        text = text.replace(part, " ")
+    return text
+
+
+def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, str]) -> BatchResult:
+    """Score and annotate one batch (columns source, id, text, title, lang, trackers, has_score)."""
+    from analysis.nlp.entities import entity_matcher
+    from analysis.nlp.segment import tokenize
+    from analysis.nlp.sentiment import score_texts
+    from analysis.nlp.stance import stance_of
+    from analysis.nlp.text import clean_text, detect_lang
+    from analysis.nlp.topics import frame_matcher, record_keywords
+    from collectors.trackers import load_trackers
+
+    trackers = {t.id: t for t in load_trackers()}
+    frames = frame_matcher()
+    raw = [_record_text(t, h) for t, h in zip(batch["text"], batch["title"], strict=True)]
+    cleaned = [clean_text(t) for t in raw]
+    langs = [lang or detect_lang(c.model_text) for lang, c in zip(batch["lang"], cleaned, strict=True)]
+    live = [i for i, c in enumerate(cleaned) if not c.is_empty]
+    proba = np.zeros((len(raw), 3), dtype=np.float64)
+    if live:
+        proba[live] = score_texts([raw[i] for i in live], [langs[i] for i in live])
+
+    stance, stance_score, entities, frame_ids, keywords = [], [], [], [], []
+    for i, c in enumerate(cleaned):
+        if c.is_empty:
+            stance.append(None)
+            stance_score.append(None)
+            entities.append([])
+            frame_ids.append([])
+            keywords.append([])
+            continue
+        result = stance_of(c.own_text or c.model_text, proba[i])
+        stance.append(result.label)
+        stance_score.append(result.score)
+        wanted = [trackers[t] for t in (batch["trackers"][i] or []) if t in trackers] or list(trackers.values())
+        found: dict[str, None] = {}
+        for tracker in wanted:
+            found.update(dict.fromkeys(entity_matcher(tracker).find(c.display)))
+        entities.append(list(found))
+        frame_ids.append(frames.find(c.display))
+        keywords.append(record_keywords(tokenize(_without(c.model_text[:MAX_TOKENIZE_CHARS], c.emoticons)),
+                                        KEYWORDS_PER_RECORD))
+
+    now = datetime.now(UTC)
+    to_score = [i for i in live if not batch["has_score"][i]]
+    picked = proba[to_score]
+    scores = {"source": [batch["source"][i] for i in to_score], "id": [batch["id"][i] for i in to_score],
+              "model": [model[0]] * len(to_score), "model_version": [model[1]] * len(to_score),
+              "p_neg": picked[:, 0], "p_neu": picked[:, 1], "p_pos": picked[:, 2],
+              "label": [LABELS[k] for k in picked.argmax(axis=1)] if len(to_score) else [],
+              "scored_at": [now] * len(to_score)}
+    annotations = {"source": batch["source"], "id": batch["id"], "pipeline_version": [version] * len(raw),
+                   "lang": langs, "is_empty": [c.is_empty for c in cleaned], "stance": stance,
+                   "stance_score": stance_score, "entities": entities, "frames": frame_ids, "keywords": keywords,
+                   "annotated_at": [now] * len(raw)}
+    return BatchResult(scores, annotations, len(raw) - len(live))
+
+
+# ---------- the driver (runs in the calling process, the only writer) ----------
+
+def pending(store: Store, model_version: str, version: str) -> pa.Table:
+    """Records with no annotation for `version`, and whether each already has a score for `model_version`."""
+    if not store.files(RECORDS):
+        return pa.table({c: pa.array([], pa.string()) for c in ("source", "id")})
+    params: list[str] = []
+    score_join = done_join = ""
+    if store.files(SCORES):
+        score_join = f"LEFT JOIN (SELECT DISTINCT source, id FROM {SCORES} WHERE model_version = ?) s USING (source, id)"
+        params.append(model_version)
+    if store.files(ANNOTATIONS):
+        done_join = f"ANTI JOIN (SELECT source, id FROM {ANNOTATIONS} WHERE pipeline_version = ?) a USING (source, id)"
+        params.append(version)
+    has_score = "s.id IS NOT NULL" if score_join else "false"
+    with store.connect() as con:
+        return con.sql(
+            f"""SELECT r.source, r.id, r.text, r.title, r.lang, r.trackers, {has_score} AS has_score
+                FROM {RECORDS} r {score_join} {done_join} ORDER BY r.source, r.id""",
+            params=params,
+        ).to_arrow_table()
+
+
+def _write(store: Store, result: BatchResult) -> tuple[int, int]:
+    scores = pa.Table.from_pydict(result.scores, schema=SCORES_SCHEMA)
+    annotations = pa.Table.from_pydict(result.annotations, schema=ANNOTATIONS_SCHEMA)
+    store.add_table(SCORES, scores, SCORES_SPEC)
+    store.add_table(ANNOTATIONS, annotations, ANNOTATIONS_SPEC)
+    return scores.num_rows, annotations.num_rows
+
+
+def _in_order(executor: Executor | None, fn: Callable[..., BatchResult], batches: Iterator[dict[str, list[Any]]],
+              window: int, *args: Any) -> Iterator[BatchResult]:
+    """Results of fn(batch, *args) in batch order, at most `window` batches in flight; inline without executor."""
+    if executor is None:
+        for batch in batches:
+            yield fn(batch, *args)
+        return
+    queue: deque[Future[BatchResult]] = deque()
+    try:
+        for batch in batches:
+            queue.append(executor.submit(fn, batch, *args))
+            if len(queue) >= window:
+                yield queue.popleft().result()
+        while queue:
+            yield queue.popleft().result()
+    finally:
+        for future in queue:
+            future.cancel()
+
+
+@dataclass
+class _Executor:
+    executor: Executor | None
+    close: Callable[[], None] = field(default=lambda: None)
+
+
+def make_executor(workers: int, use_dask: bool = False) -> _Executor:
+    """A process pool with `workers` warmed-up workers (inline for 1), or a Dask client's executor."""
+    if use_dask:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise RuntimeError("--dask needs the `scale` extra: pip install 'actorwatch[scale]'") from None
+        import dask
+
+        address = dask.config.get("scheduler-address", None)
+        client = Client(address) if address else Client(LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None))
+        client.run(warm_up)
+
+        def close_client() -> None:
+            cluster = client.cluster
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+        return _Executor(client.get_executor(), close_client)
+    if workers <= 1:
+        warm_up()
+        return _Executor(None)
+    warm_up()  # loaded before forking, so workers share it
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_prepare_worker)
+    for future in [pool.submit(time.sleep, 0) for _ in range(workers)]:
+        future.result()  # start every worker now, before any progress-bar thread exists
+    return _Executor(pool, lambda: pool.shutdown(wait=True, cancel_futures=True))
+
+
+def enrich_store(store: Store, batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = False,
+                 workers: int | None = None, executor: Executor | None = None, use_dask: bool = False,
+                 on_batch: Callable[[int], None] | None = None) -> EnrichSummary:
+    """Enrich every record not yet annotated by the current pipeline version; safe to interrupt and re-run.
+
+    `workers` defaults to the CPU count (1 runs inline); pass `executor` to use your own. `on_batch(k)`
+    is called after the k-th batch is written (progress hooks, tests).
+    """
+    if batch_size < 1:
+        raise ValueError("batch size must be at least 1")
+    started = time.perf_counter()
+    model = scoring_model()
+    version = pipeline_version(model[1])
+    todo = pending(store, model[1], version)
+    workers = max(1, workers or os.cpu_count() or 1)
+    own = None
+    if executor is None and todo.num_rows:
+        own = make_executor(workers if todo.num_rows > batch_size else 1, use_dask)
+        executor = own.executor
+    columns = ["source", "id", "text", "title", "lang", "trackers", "has_score"]
+    batches = (todo.slice(start, batch_size).select(columns).to_pydict() for start in range(0, todo.num_rows, batch_size))
+    scored = annotated = empty = done = 0
+
+    def summary() -> EnrichSummary:
+        return EnrichSummary(scored, model[1], annotated, empty, done, version, todo.num_rows - annotated,
+                             time.perf_counter() - started)
+
+    bar = _progress(progress, todo.num_rows)
+    try:
+        with bar:
+            task = bar.add_task("enrich", total=todo.num_rows)
+            for result in _in_order(executor, annotate_batch, batches, 2 * workers, version, model):
+                n_scores, n_annotations = _write(store, result)
+                scored, annotated, empty, done = scored + n_scores, annotated + n_annotations, empty + result.empty, done + 1
+                bar.advance(task, n_annotations)
+                if on_batch:
+                    on_batch(done)
+    except KeyboardInterrupt:
+        if own:
+            own.close()
+            own = None
+        raise EnrichInterrupted(summary()) from None
+    finally:
+        if own:
+            own.close()
+    return summary()
+
+
+def _progress(enabled: bool, total: int) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    disable=not enabled or total == 0, transient=False)

@@ -1,0 +1,212 @@
+"""Entity mentions: which tracker entities a text names, by any alias (zh, en, pinyin), and co-mentions.
+
+Matching is one compiled regex per tracker over every alias, longest alias first, so one scan of the
+text finds all mentions. Latin aliases are case-insensitive and must stand as whole words ("IQ" does
+not match inside "IQiyi" or "unique"); a single capitalised word such as "Variety" or "Deadline" is
+matched case-sensitively, because its lowercase form is an ordinary English word. A two-character
+Chinese alias (奇艺, 马苏) is rejected where it straddles a dictionary word (神奇|艺术, 骑马|苏州).
+A longer alias also counts for the entities whose aliases it contains: 张若昀工作室 names the studio
+and the performer, 爱奇艺AI艺人库 names the library and iQIYI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from itertools import combinations
+from pathlib import Path
+
+from collectors.trackers import Entity, Tracker
+
+_LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
+_CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
+_TITLE_WORD = re.compile(r"^[A-Z][a-z]+$")
+_SPACE = re.compile(r"\s+")
+_PERSON_TYPES = frozenset({"performer", "executive"})
+
+
+class TermMatcher:
+    """Which labels' terms occur in a text; one regex scan, longest term first at each position.
+
+    The regex is a character trie over the lowercased terms (fast: the engine skips positions whose
+    character starts no term); word boundaries and case-sensitive terms are checked per match.
+    """
+
+    def __init__(self, terms: Mapping[str, Iterable[str]], nested: bool = True, guard_short: bool = True) -> None:
+        self._guard_short = guard_short  # reject two-character Chinese terms straddling a dictionary word
+        self._labels: dict[str, list[str]] = {}  # normalised term -> labels, in insertion order
+        self._exact: dict[str, set[str]] = {}  # term only ever written as a capitalised word -> spellings
+        insensitive: set[str] = set()
+        for label, label_terms in terms.items():
+            for raw in label_terms:
+                term = _SPACE.sub(" ", raw).strip()
+                if not term:
+                    continue
+                key = term.lower()
+                labels = self._labels.setdefault(key, [])
+                if label not in labels:
+                    labels.append(label)
+                if _TITLE_WORD.match(term):
+                    self._exact.setdefault(key, set()).add(term)
+                else:
+                    insensitive.add(key)
+        for key in insensitive:
+            self._exact.pop(key, None)
+        if nested:  # a term also names the labels of every shorter term inside it
+            for key, labels in self._labels.items():
+                for other, other_labels in self._labels.items():
+                    if other != key and _squash(other) in _squash(key):
+                        labels.extend(lab for lab in other_labels if lab not in labels)
+        self._regex = re.compile(_trie_pattern(self._labels)) if self._labels else None
+
+    def find(self, text: str | None) -> list[str]:
+        """Labels whose terms occur in `text`, in order of first mention, each once."""
+        found: dict[str, None] = {}
+        for labels, _, _ in self.spans(text):
+            for label in labels:
+                found[label] = None
+        return list(found)
+
+    def spans(self, text: str | None) -> list[tuple[list[str], int, int]]:
+        """Every accepted match as (labels, start, end); offsets index `normalise(text)`."""
+        if not text or self._regex is None:
+            return []
+        norm = normalise(text)
+        low = norm.lower()
+        if len(low) != len(norm):  # a few non-ASCII letters change length when lowercased
+            low = norm.translate(_ASCII_LOWER)
+        out = []
+        for match in self._regex.finditer(low):
+            key, start, end = match.group(), match.start(), match.end()
+            if _LATIN_EDGE.match(key[0]) and start > 0 and _LATIN_EDGE.match(low[start - 1]):
+                continue
+            if _LATIN_EDGE.match(key[-1]) and end < len(low) and _LATIN_EDGE.match(low[end]):
+                continue
+            if key in self._exact and norm[start:end] not in self._exact[key]:
+                continue
+            if self._guard_short and len(key) == 2 and _CJK.match(key) and _straddles_word(low, start, end):
+                continue
+            out.append((self._labels[key], start, end))
+        return out
+
+    def __bool__(self) -> bool:
+        return self._regex is not None
+
+
+_ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
+
+
+def normalise(text: str) -> str:
+    """Runs of whitespace as one space: the text `TermMatcher.spans` offsets refer to."""
+    return _SPACE.sub(" ", text)
+
+
+def _squash(term: str) -> str:
+    return term.replace(" ", "")
+
+
+def _trie_pattern(terms: Iterable[str]) -> str:
+    """A regex matching any of `terms`, longest first, built as a character trie."""
+    trie: dict[str, dict] = {}
+    for term in terms:
+        node = trie
+        for ch in term:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        alternatives = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alternatives:
+            return ""
+        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+@lru_cache(maxsize=1)
+def _two_char_words() -> frozenset[str]:
+    """Two-character words of jieba's main dictionary (used to reject straddling short aliases)."""
+    import jieba
+
+    path = Path(jieba.__file__).with_name("dict.txt")
+    words = set()
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            word = line.split(" ", 1)[0]
+            if len(word) == 2:
+                words.add(word)
+    return frozenset(words)
+
+
+def _straddles_word(text: str, start: int, end: int) -> bool:
+    words = _two_char_words()
+    before = text[start - 1 : start + 1] if start > 0 else ""
+    after = text[end - 1 : end + 1] if end < len(text) else ""
+    return before in words or after in words
+
+
+def pinyin_variants(entity: Entity) -> list[str]:
+    """Pinyin spellings of the entity's Chinese names ("zhang ruo yun", "zhangruoyun").
+
+    For people, only when the curated Latin name agrees with it: pypinyin reads surnames such as 曾
+    (Zeng) with their common reading (ceng), and a wrong spelling would invent mentions.
+    """
+    from pypinyin import lazy_pinyin
+
+    latin_keys = {_squash(n).lower() for n in entity.all_names() if not _CJK.search(n[:1] or "")}
+    out: list[str] = []
+    for name in entity.all_names():
+        if not _CJK.match(name) or len(name) < 2:
+            continue
+        syllables = lazy_pinyin(name)
+        joined = "".join(syllables)
+        if len(joined) < 5:
+            continue  # too short to be distinctive ("masu")
+        if entity.type in _PERSON_TYPES and latin_keys and joined not in latin_keys:
+            continue
+        out.extend([" ".join(syllables), joined])
+    return list(dict.fromkeys(out))
+
+
+def entity_terms(tracker: Tracker) -> dict[str, list[str]]:
+    """Entity id → every alias it is matched by (names, aliases, pinyin)."""
+    terms: dict[str, list[str]] = {}
+    for entity in tracker.entities:
+        names = entity.all_names()
+        names += [n.lstrip("@") for n in names if n.startswith("@")]
+        names += [_SPACE.sub("", n) for n in names if " " in n and not _CJK.search(n)]  # hashtag style
+        terms[entity.id] = list(dict.fromkeys([*names, *pinyin_variants(entity)]))
+    return terms
+
+
+_MATCHERS: dict[int, tuple[Tracker, TermMatcher]] = {}
+
+
+def entity_matcher(tracker: Tracker) -> TermMatcher:
+    """The compiled matcher of a tracker (built once per tracker object)."""
+    cached = _MATCHERS.get(id(tracker))
+    if cached is not None and cached[0] is tracker:
+        return cached[1]
+    matcher = TermMatcher(entity_terms(tracker))
+    _MATCHERS[id(tracker)] = (tracker, matcher)
+    return matcher
+
+
+def entity_mentions(text: str | None, tracker: Tracker) -> list[str]:
+    """Ids of the tracker's entities mentioned in `text`, in order of first mention."""
+    return entity_matcher(tracker).find(text)
+
+
+def co_mentions(entity_lists: Iterable[Sequence[str]]) -> Counter[tuple[str, str]]:
+    """How many texts mention each unordered pair of entities together (pairs sorted by id)."""
+    pairs: Counter[tuple[str, str]] = Counter()
+    for ids in entity_lists:
+        pairs.update(combinations(sorted(set(ids)), 2))
+    return pairs
+
+
+
+

@@ -1,0 +1,158 @@
+"""Classification metrics for the sentiment evaluation contract, with percentile-bootstrap 95% intervals.
+
+Labels follow the shared CSVs: 0 = negative, 1 = positive, 2 = neutral. Model probabilities are in
+the scorer column order [negative, neutral, positive].
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy.stats import DegenerateDataWarning, bootstrap
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+CLASS_NAMES: tuple[str, str, str] = ("negative", "positive", "neutral")  # index = CSV label
+PROBA_TO_LABEL = np.array([0, 2, 1])  # scorer column (neg, neu, pos) → CSV label
+
+
+def predict_labels(proba: np.ndarray) -> np.ndarray:
+    """CSV labels (0/1/2) from probabilities [neg, neu, pos]: the most probable class."""
+    return PROBA_TO_LABEL[np.asarray(proba).argmax(axis=1)]
+
+
+def predict_binary(proba: np.ndarray) -> np.ndarray:
+    """1 (positive) iff P(positive) > P(negative), else 0; neutral mass is ignored."""
+    proba = np.asarray(proba)
+    return (proba[:, 2] > proba[:, 0]).astype(int)
+
+
+def confusion(y_true: Sequence[int], y_pred: Sequence[int], k: int = 3) -> np.ndarray:
+    """k×k counts, rows = true label, columns = predicted label (sklearn's confusion_matrix over 0..k-1)."""
+    return confusion_matrix(np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int), labels=np.arange(k))
+
+
+def _pairs(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (true, predicted) label rows a confusion matrix counts, so sklearn can score it."""
+    k = cm.shape[0]
+    counts = np.asarray(cm, dtype=int).ravel()
+    cells = np.arange(k * k)
+    return np.repeat(cells // k, counts), np.repeat(cells % k, counts)
+
+
+def per_class(cm: np.ndarray) -> dict[str, np.ndarray]:
+    """Precision, recall, F1 and support per class of a confusion matrix (sklearn; 0 where undefined)."""
+    t, p = _pairs(cm)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        t, p, labels=np.arange(cm.shape[0]), zero_division=0)
+    return {"precision": precision, "recall": recall, "f1": f1, "support": support.astype(float)}
+
+
+def macro_f1(cm: np.ndarray) -> float:
+    """Mean F1 over the classes present in the true labels (a 0/1-only file averages negative and positive;
+    its rows predicted neutral still count as misses)."""
+    t, p = _pairs(cm)
+    present = np.unique(t)
+    return float(f1_score(t, p, labels=present, average="macro", zero_division=0)) if len(present) else 0.0
+
+
+def accuracy(cm: np.ndarray) -> float:
+    t, p = _pairs(cm)
+    return float(accuracy_score(t, p)) if len(t) else 0.0
+
+
+def bootstrap_ci(y_true: Sequence[int], y_pred: Sequence[int], k: int = 3, n_boot: int = 1000,
+                 seed: int = 20240601, level: float = 0.95) -> dict[str, tuple[float, float]]:
+    """Percentile bootstrap intervals for accuracy and macro-F1 (scipy.stats.bootstrap, rows resampled in pairs)."""
+    t, p = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
+    if len(t) == 0:
+        return {"accuracy": (0.0, 0.0), "macro_f1": (0.0, 0.0)}
+    out = {}
+    for name, metric in (("accuracy", accuracy), ("macro_f1", macro_f1)):
+        def statistic(tt: np.ndarray, pp: np.ndarray, metric=metric) -> float:
+            return metric(confusion(tt, pp, k))
+        if len(t) < 2:  # nothing to resample: the interval is the point
+            out[name] = (statistic(t, p), statistic(t, p))
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DegenerateDataWarning)
+            res = bootstrap((t, p), statistic, paired=True, vectorized=False, n_resamples=n_boot,
+                            confidence_level=level, method="percentile", random_state=np.random.default_rng(seed))
+        lo, hi = res.confidence_interval
+        if np.isnan(lo):  # every resample gave the same value (e.g. perfect predictions)
+            lo = hi = float(res.bootstrap_distribution[0])
+        out[name] = (float(lo), float(hi))
+    return out
+
+
+def expected_calibration_error(proba: np.ndarray, y_true: Sequence[int], bins: int = 10) -> float:
+    """ECE of the top-class probability (equal-width bins), labels in CSV coding."""
+    proba = np.asarray(proba, dtype=float)
+    if len(proba) == 0:
+        return 0.0
+    conf = proba.max(axis=1)
+    correct = predict_labels(proba) == np.asarray(y_true, dtype=int)
+    which = np.minimum((conf * bins).astype(int), bins - 1)
+    ece = 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            ece += mask.mean() * abs(correct[mask].mean() - conf[mask].mean())
+    return float(ece)
+
+
+def _ece(proba: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """3-class ECE when the file has neutral rows; else ECE of P(pos) vs P(neg) renormalised over the two."""
+    if (y == 2).any() or len(y) == 0:
+        return {"ece": _round(expected_calibration_error(proba, y)), "ece_scope": "3-class"}
+    two = proba[:, [0, 2]]
+    two = two / np.clip(two.sum(axis=1, keepdims=True), 1e-12, None)
+    as_three = np.column_stack([two[:, 0], np.zeros(len(two)), two[:, 1]])
+    return {"ece": _round(expected_calibration_error(as_three, y)),
+            "ece_scope": "binary: P(pos) vs P(neg), renormalised"}
+
+
+def _round(x: float) -> float:
+    return round(float(x), 4)
+
+
+def evaluate_predictions(y_true: Sequence[int], proba: np.ndarray, n_boot: int = 1000,
+                         seed: int = 20240601) -> dict[str, Any]:
+    """The `actorwatch evaluate --json` contract for labels (0/1/2) and probabilities [neg, neu, pos]."""
+    y = np.asarray(y_true, dtype=int)
+    proba = np.asarray(proba, dtype=float)
+    if proba.shape != (len(y), 3):
+        raise ValueError(f"probabilities have shape {proba.shape}, expected ({len(y)}, 3)")
+    pred = predict_labels(proba)
+    cm = confusion(y, pred)
+    stats = per_class(cm)
+    ci = bootstrap_ci(y, pred, n_boot=n_boot, seed=seed)
+    binary = y != 2
+    yb, pb = y[binary], predict_binary(proba[binary])
+    cm_b = confusion(yb, pb, k=2)
+    ci_b = bootstrap_ci(yb, pb, k=2, n_boot=n_boot, seed=seed)
+    return {
+        "n": len(y),
+        "label_counts": {CLASS_NAMES[i]: int((y == i).sum()) for i in range(3)},
+        "accuracy": _round(accuracy(cm)),
+        "macro_f1": _round(macro_f1(cm)),
+        "accuracy_ci95": [_round(v) for v in ci["accuracy"]],
+        "macro_f1_ci95": [_round(v) for v in ci["macro_f1"]],
+        "binary_n": int(binary.sum()),
+        "binary_accuracy": _round(accuracy(cm_b)),
+        "binary_macro_f1": _round(macro_f1(cm_b)),
+        "binary_accuracy_ci95": [_round(v) for v in ci_b["accuracy"]],
+        "binary_macro_f1_ci95": [_round(v) for v in ci_b["macro_f1"]],
+        "per_class": {
+            CLASS_NAMES[i]: {"precision": _round(stats["precision"][i]), "recall": _round(stats["recall"][i]),
+                             "f1": _round(stats["f1"][i]), "support": int(stats["support"][i])}
+            for i in range(3)
+        },
+        "confusion": {"labels": list(CLASS_NAMES), "rows": "true", "columns": "predicted",
+                      "matrix": cm.tolist()},
+        "predicted_share": {CLASS_NAMES[i]: _round((pred == i).mean()) if len(pred) else 0.0 for i in range(3)},
+        **_ece(proba, y),
+        "bootstrap": {"resamples": n_boot, "seed": seed, "method": "percentile, rows resampled with replacement"},
+    }

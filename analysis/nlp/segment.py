@@ -1,0 +1,120 @@
+"""Chinese word segmentation: jieba with the trackers' entity names and domain terms, plus a stopword list.
+
+jieba_fast_dat is used only when it segments a set of probe sentences exactly as jieba does. The
+installed release (0.58) does not — it splits 很少断/太善 wrongly on ordinary Weibo text — so today
+this falls back to jieba. The check runs once per process, when the tokenizer is first built.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from analysis.nlp.text import MENTION_PLACEHOLDER
+from collectors.paths import bundled_dir
+
+# Probe sentences and jieba 0.42.1's segmentation of them (default dictionary, HMM on).
+_PROBES: dict[str, list[str]] = {
+    "我发现我喜欢的作者都有以下共同点": ["我", "发现", "我", "喜欢", "的", "作者", "都", "有", "以下", "共同点"],
+    "就算不是美食文很少断更": ["就算", "不是", "美食", "文", "很少", "断", "更"],
+    "同济大学的学生今天下午去看电影": ["同济大学", "的", "学生", "今天下午", "去", "看", "电影"],
+}
+_SPACE_OR_PUNCT = re.compile(r"^[\s\W_]+$")
+_lock = threading.Lock()
+
+
+def _dict_path(name: str) -> Path:
+    return bundled_dir() / "dicts" / name
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def tracker_terms() -> list[str]:
+    """Entity names and aliases from the trackers (single tokens only: jieba cannot hold spaces)."""
+    try:
+        from collectors.trackers import load_trackers
+
+        names = [n for t in load_trackers() for e in t.entities for n in e.all_names()]
+    except (ImportError, OSError, ValueError) as exc:  # a broken trackers file must not break segmentation
+        logging.getLogger(__name__).warning("tracker names not added to the segmenter: %s", exc)
+        names = []
+    return sorted({n.strip() for n in names if n.strip() and not any(c.isspace() for c in n.strip())})
+
+
+def domain_terms() -> list[tuple[str, int | None, str | None]]:
+    """(word, freq, pos) from data/dicts/domain_terms.txt."""
+    terms = []
+    for line in _read_lines(_dict_path("domain_terms.txt")):
+        parts = line.split()
+        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        terms.append((parts[0], freq, parts[2] if len(parts) > 2 else None))
+    return terms
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    return frozenset(w.lower() for w in _read_lines(_dict_path("stopwords.txt")))
+
+
+def _agrees_with_jieba(tokenizer: Any) -> bool:
+    return all(tokenizer.lcut(text) == expected for text, expected in _PROBES.items())
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> Any:
+    """A private tokenizer instance (not jieba's global one) with the user dictionary loaded."""
+    with _lock:
+        tokenizer = None
+        try:
+            import jieba_fast_dat
+
+            jieba_fast_dat.setLogLevel(logging.WARNING)
+            candidate = jieba_fast_dat.Tokenizer()
+            if _agrees_with_jieba(candidate):
+                tokenizer = candidate
+        except Exception:  # noqa: BLE001 — any failure of the optional C build means: use jieba, the reference
+            tokenizer = None
+        if tokenizer is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+        for word, freq, tag in domain_terms():
+            tokenizer.add_word(word, freq, tag)
+        for name in tracker_terms():
+            tokenizer.add_word(name, 20000, "nz")
+        return tokenizer
+
+
+def backend() -> str:
+    """Which library segments: 'jieba_fast_dat' or 'jieba'."""
+    return type(_tokenizer()).__module__.split(".")[0]
+
+
+def lcut(text: str) -> list[str]:
+    """Raw jieba segmentation (HMM on), whitespace tokens dropped. Never raises for a str."""
+    if not isinstance(text, str) or not text:
+        return []
+    return [t for t in _tokenizer().lcut(text) if t.strip()]
+
+
+def tokenize(text: str) -> list[str]:
+    """Content tokens: lcut without stopwords, punctuation and bare numbers; Latin lower-cased."""
+    stop = stopwords()
+    out = []
+    for token in lcut(text.replace(MENTION_PLACEHOLDER, " ") if isinstance(text, str) else text):
+        token = token.lower()
+        if token in stop or _SPACE_OR_PUNCT.match(token) or token.isdigit():
+            continue
+        out.append(token)
+    return out

@@ -1,0 +1,120 @@
+"""Sentiment scorers behind one interface: the shipped Chinese model (default), SnowNLP and VADER.
+
+Every scorer returns probabilities with columns [negative, neutral, positive]; rows sum to 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from analysis.nlp.text import detect_lang
+from collectors.paths import bundled_dir
+
+DEFAULT_MODEL = "weibo-charlr-3c"
+LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
+BASELINES = ("snownlp", "vader")
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    name: str
+    version: str
+    labels: tuple[str, ...]
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, 3) probabilities [negative, neutral, positive]."""
+        ...
+
+
+def models_dir() -> Path:
+    return bundled_dir() / "models"
+
+
+def available_models() -> list[str]:
+    """Names accepted by get_scorer: shipped model dirs plus the baselines."""
+    shipped = sorted(p.parent.name for p in models_dir().glob("*/model.npz"))
+    return ["default", "auto", *shipped, *BASELINES]
+
+
+@lru_cache(maxsize=8)
+def _load(name: str) -> Scorer:
+    from analysis.nlp.sentiment.baselines import SnowNLPScorer, VaderScorer
+    from analysis.nlp.sentiment.linear import LinearScorer
+
+    if name == "snownlp":
+        return SnowNLPScorer()
+    if name == "vader":
+        return VaderScorer()
+    path = Path(name)
+    directory = path if (path / "model.npz").exists() else models_dir() / name
+    if not (directory / "model.npz").exists():
+        if name == DEFAULT_MODEL:
+            raise ValueError(f"the default sentiment model is missing from {directory} "
+                             "(run `actorwatch train --shared ../shared/data`)")
+        raise ValueError(f"unknown sentiment model {name!r}: choose one of {', '.join(available_models())} "
+                         "or give a model directory written by `actorwatch train`")
+    return LinearScorer.load(directory)
+
+
+class RoutedScorer:
+    """Production routing as a scorer: English rows → VADER, the rest → the default model (see score_texts)."""
+
+    labels = LABELS
+
+    def __init__(self) -> None:
+        default = get_scorer()
+        self.name = f"{default.name}+vader"
+        self.version = f"{default.version}+{get_scorer('vader').version}"
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return score_texts(texts)
+
+    def routing(self, texts: Sequence[str]) -> dict[str, int]:
+        """How many texts each scorer gets."""
+        english = int(english_mask(texts).sum())
+        return {get_scorer().name: len(texts) - english, "vader": english}
+
+
+def get_scorer(name: str | None = None) -> Scorer:
+    """None/'default' → the shipped Chinese model; 'snownlp', 'vader'; 'auto' (routed by language);
+    a shipped model name or a model directory."""
+    if name == "auto":
+        return RoutedScorer()
+    return _load(DEFAULT_MODEL if name in (None, "", "default") else str(name))
+
+
+def english_mask(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
+    """True for the rows routed to VADER: language 'en', given or (where None) found by `detect_lang`."""
+    if langs is None:
+        langs = [None] * len(texts)
+    if len(langs) != len(texts):
+        raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
+    routed = [lang if lang else detect_lang(t) for t, lang in zip(texts, langs, strict=True)]
+    return np.array([bool(lang) and str(lang).lower().startswith("en") for lang in routed], dtype=bool)
+
+
+def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
+                default: Scorer | None = None) -> np.ndarray:
+    """Probabilities per text: rows in English ('en') go to VADER, all others to `default` (the shipped
+    model unless given, e.g. a model being trained).
+
+    `langs` may hold None (unknown): those rows are routed by `detect_lang`.
+    """
+    texts = list(texts)
+    english = english_mask(texts, langs)
+    out = np.zeros((len(texts), 3))
+    if english.any():
+        out[english] = get_scorer("vader").predict_proba([t for t, e in zip(texts, english, strict=True) if e])
+    if (~english).any():
+        out[~english] = (default or get_scorer()).predict_proba(
+            [t for t, e in zip(texts, english, strict=True) if not e])
+    return out
+
+
+__all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "english_mask", "get_scorer",
+           "models_dir", "score_texts"]

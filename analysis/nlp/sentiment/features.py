@@ -1,0 +1,227 @@
+"""Features for the linear sentiment model: TF-IDF character n-grams plus a few lexicon counts.
+
+Character n-grams need no segmenter (fast, robust to Weibo spelling); the lexicon block carries
+hand-written sentiment and AI-performer topic words (with negation flipping) and emoticon polarity,
+so words rare in the training posts still push the score the right way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from operator import add
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from analysis.nlp.text import CleanText, clean_text
+from collectors.paths import bundled_dir
+
+MAX_CHARS = 5000  # longer texts are scored on their first 5,000 characters
+LEXICON_FEATURES = ("lex_pos", "lex_neg", "emo_pos", "emo_neg")
+LEXICON_SCALE = 0.5
+_EMOTICON = re.compile(r"\[[^\[\]\s]{1,10}\]")
+_NEGATORS = ("一点也不", "一点都不", "不是很", "并没有", "从来不", "并不", "毫不", "没有", "不太", "从不", "不", "没", "别", "未", "无")
+
+
+def model_input(text: str | CleanText) -> str:
+    """What the n-gram model reads: cleaned model text, lower-cased, capped in length."""
+    cleaned = text if isinstance(text, CleanText) else clean_text(text)
+    return cleaned.model_text.lower()[:MAX_CHARS]
+
+
+def lexicon_path() -> Path:
+    return bundled_dir() / "dicts" / "sentiment_lexicon.tsv"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    words: dict[str, int]  # word → +1 / -1
+    emoticons: dict[str, int]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Lexicon:
+        path = path or lexicon_path()
+        words: dict[str, int] = {}
+        emoticons: dict[str, int] = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            word, polarity, kind = line.split("\t")[:3]
+            (emoticons if kind == "emoticon" else words)[word.lower()] = 1 if int(polarity) > 0 else -1
+        return cls(words, emoticons)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The lexicon as arrays, so a saved model keeps the exact lexicon it was trained with."""
+        items = [(w, p, "word") for w, p in self.words.items()] + [(w, p, "emoticon") for w, p in self.emoticons.items()]
+        return {"lexicon_terms": np.array([i[0] for i in items]), "lexicon_polarity": np.array([i[1] for i in items]),
+                "lexicon_is_emoticon": np.array([i[2] == "emoticon" for i in items])}
+
+    @classmethod
+    def from_arrays(cls, terms: np.ndarray, polarity: np.ndarray, is_emoticon: np.ndarray) -> Lexicon:
+        words: dict[str, int] = {}
+        emoticons: dict[str, int] = {}
+        for term, pol, emo in zip(terms.tolist(), polarity.tolist(), is_emoticon.tolist(), strict=True):
+            (emoticons if emo else words)[term] = int(pol)
+        return cls(words, emoticons)
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(_trie_regex(self.words))
+
+    def counts(self, text: str) -> tuple[int, int, int, int]:
+        """(positive, negative, positive emoticon, negative emoticon) hits; a negator just before flips a word."""
+        pos = neg = 0
+        for match in self.pattern.finditer(text):
+            polarity = self.words[match.group()]
+            if text.endswith(_NEGATORS, max(0, match.start() - 4), match.start()):
+                polarity = -polarity
+            if polarity > 0:
+                pos += 1
+            else:
+                neg += 1
+        emo_pos = emo_neg = 0
+        if "[" in text:
+            for code in _EMOTICON.findall(text):
+                polarity = self.emoticons.get(code, 0)
+                emo_pos += polarity > 0
+                emo_neg += polarity < 0
+        return pos, neg, emo_pos, emo_neg
+
+
+def _trie_regex(words: Iterable[str]) -> str:
+    """One regex for many words, nested by shared prefixes (far faster than a flat alternation)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def render(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and not ends else "(?:" + "|".join(branches) + ")"
+        return body + "?" if ends else body
+
+    return render(trie) or "(?!)"
+
+
+def char_ngrams(text: str, orders: Sequence[int]) -> list[str]:
+    grams: list[str] = []
+    for n in orders:
+        if n == 1:
+            grams.extend(text)
+        elif n == 2:
+            grams.extend(map(add, text, text[1:]))
+        elif n == 3:
+            grams.extend(map(add, map(add, text, text[1:]), text[2:]))
+        else:
+            grams.extend(text[i:i + n] for i in range(len(text) - n + 1))
+    return grams
+
+
+_BITS = 21  # every code point fits in 21 bits, so up to three characters pack into one int64 key
+
+
+def gram_key(gram: str) -> int:
+    """The int64 key of a 1–3 character n-gram (characters packed 21 bits each)."""
+    key = 0
+    for ch in gram:
+        key = (key << _BITS) | ord(ch)
+    return key
+
+
+def _keys_and_docs(inputs: Sequence[str], orders: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """All n-gram keys of all inputs and the input each came from, without a Python loop per n-gram.
+
+    Inputs are joined with NUL separators (NUL inside a text becomes a space); a key is kept only
+    if none of its characters is a separator, so n-grams never straddle two inputs.
+    """
+    joined = "\0".join(t.replace("\0", " ") for t in inputs) + "\0"
+    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64)
+    sep = cp == 0
+    doc = np.cumsum(sep) - sep
+    real = ~sep
+    keys, docs = [], []
+    for n in orders:
+        if len(cp) < n:
+            continue
+        key = cp[: len(cp) - n + 1].copy()
+        valid = real[: len(cp) - n + 1].copy()
+        for offset in range(1, n):
+            key = (key << _BITS) | cp[offset: len(cp) - n + 1 + offset]
+            valid &= real[offset: len(cp) - n + 1 + offset]
+        keys.append(key[valid])
+        docs.append(doc[: len(cp) - n + 1][valid])
+    if not keys:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(keys), np.concatenate(docs)
+
+
+@dataclass
+class Featurizer:
+    """Maps model inputs to a CSR matrix: [TF-IDF char n-grams (L2-normalised) | lexicon counts]."""
+
+    vocab: dict[str, int]
+    idf: np.ndarray
+    orders: tuple[int, ...]
+    lexicon: Lexicon
+
+    def __post_init__(self) -> None:
+        if not set(self.orders) <= {1, 2, 3}:
+            raise ValueError(f"character n-gram orders must be 1, 2 or 3, not {self.orders}")
+
+    @property
+    def n_features(self) -> int:
+        return len(self.vocab) + len(LEXICON_FEATURES)
+
+    @cached_property
+    def _lookup(self) -> tuple[np.ndarray, np.ndarray]:
+        """Vocabulary keys sorted for searchsorted, and the feature id of each."""
+        keys = np.fromiter(map(gram_key, self.vocab), dtype=np.int64, count=len(self.vocab))
+        ids = np.fromiter(self.vocab.values(), dtype=np.int64, count=len(self.vocab))
+        order = np.argsort(keys)
+        return keys[order], ids[order]
+
+    @classmethod
+    def fit(cls, inputs: Sequence[str], orders: tuple[int, ...] = (1, 2, 3), min_df: int = 2,
+            lexicon: Lexicon | None = None) -> Featurizer:
+        keys, docs = _keys_and_docs(inputs, orders)
+        pairs = np.unique(np.column_stack([keys, docs]), axis=0)  # one count per (n-gram, input)
+        uniq, df = np.unique(pairs[:, 0], return_counts=True)
+        kept = df >= min_df
+        grams = [_key_gram(k) for k in uniq[kept].tolist()]
+        order = sorted(range(len(grams)), key=grams.__getitem__)
+        vocab = {grams[j]: i for i, j in enumerate(order)}
+        idf = (np.log((1 + len(inputs)) / (1 + df[kept][order])) + 1).astype(np.float32)
+        return cls(vocab, idf, tuple(orders), lexicon or Lexicon.load())
+
+    def transform(self, inputs: Iterable[str]) -> sp.csr_matrix:
+        inputs = list(inputs)
+        n, v = len(inputs), len(self.vocab)
+        keys, docs = _keys_and_docs(inputs, self.orders)
+        sorted_keys, ids = self._lookup
+        pos = np.minimum(np.searchsorted(sorted_keys, keys), max(v - 1, 0))
+        hit = sorted_keys[pos] == keys if v else np.zeros(len(keys), dtype=bool)
+        tf = sp.csr_matrix((np.ones(int(hit.sum()), dtype=np.float32), (docs[hit], ids[pos[hit]])), shape=(n, v))
+        tf.sum_duplicates()
+        tf.data = (1.0 + np.log(tf.data)) * self.idf[tf.indices]  # sublinear tf × idf
+        norms = np.sqrt(np.asarray(tf.multiply(tf).sum(axis=1)).ravel())
+        tf = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32) @ tf
+        dense = np.array([self.lexicon.counts(text) for text in inputs], dtype=np.float32).reshape(n, -1)
+        lex = np.log1p(dense) * LEXICON_SCALE
+        return sp.hstack([tf, sp.csr_matrix(lex)], format="csr", dtype=np.float32)
+
+
+def _key_gram(key: int) -> str:
+    chars = []
+    while key:
+        chars.append(chr(key & ((1 << _BITS) - 1)))
+        key >>= _BITS
+    return "".join(reversed(chars))

@@ -1,0 +1,88 @@
+"""The shipped default: a calibrated linear model over character n-grams, stored as numpy arrays + JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from analysis.nlp.sentiment.features import Featurizer, Lexicon, model_input
+from analysis.nlp.text import clean_text
+
+MODEL_FILE = "model.npz"
+CARD_FILE = "card.json"
+EMPTY_PROBA = np.array([0.0, 1.0, 0.0])  # nothing left after cleaning → neutral, by definition
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class LinearScorer:
+    """3-class scorer: softmax((x·W + b) / T) with x from `Featurizer`; columns [neg, neu, pos]."""
+
+    labels = ("negative", "neutral", "positive")
+
+    def __init__(self, name: str, version: str, featurizer: Featurizer, weights: np.ndarray, bias: np.ndarray,
+                 temperature: float = 1.0) -> None:
+        self.name, self.version = name, version
+        self.featurizer = featurizer
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.bias = np.asarray(bias, dtype=np.float64)
+        self.temperature = float(temperature)
+
+    def logits(self, inputs: Sequence[str]) -> np.ndarray:
+        """Uncalibrated scores for already-prepared model inputs (see features.model_input)."""
+        x = self.featurizer.transform(inputs)
+        return np.asarray(x @ self.weights, dtype=np.float64) + self.bias
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        cleaned = [clean_text(t) for t in texts]
+        inputs = [model_input(c) for c in cleaned]
+        proba = softmax(self.logits(inputs) / self.temperature) if inputs else np.zeros((0, 3))
+        empty = np.fromiter((c.is_empty for c in cleaned), dtype=bool, count=len(cleaned))
+        proba[empty] = EMPTY_PROBA
+        return proba
+
+    def save(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / MODEL_FILE
+        tmp = directory / (MODEL_FILE + ".tmp.npz")
+        vocab = np.array(sorted(self.featurizer.vocab, key=self.featurizer.vocab.__getitem__))
+        np.savez_compressed(tmp, vocab=vocab, idf=self.featurizer.idf, orders=np.array(self.featurizer.orders),
+                            weights=self.weights, bias=self.bias, temperature=np.array(self.temperature),
+                            **self.featurizer.lexicon.to_arrays())
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, directory: Path) -> LinearScorer:
+        path = directory / MODEL_FILE
+        card_path = directory / CARD_FILE
+        if not path.exists():
+            raise FileNotFoundError(f"no sentiment model at {path} (run `actorwatch train`)")
+        with np.load(path, allow_pickle=False) as z:
+            vocab = {g: i for i, g in enumerate(z["vocab"].tolist())}
+            featurizer = Featurizer(vocab, z["idf"], tuple(int(o) for o in z["orders"]),
+                                    Lexicon.from_arrays(z["lexicon_terms"], z["lexicon_polarity"], z["lexicon_is_emoticon"]))
+            weights, bias, temperature = z["weights"], z["bias"], float(z["temperature"])
+        card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+        name = card.get("name", directory.name)
+        version = card.get("version") or f"unversioned-{file_sha256(path)[:8]}"
+        return cls(name, version, featurizer, weights, bias, temperature)
+
+
+__all__ = ["LinearScorer", "model_input", "softmax"]

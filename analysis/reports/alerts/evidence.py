@@ -1,0 +1,24 @@
+"""The evidence pack an alert carries: the day's most-shared records (pseudonymised) and top terms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analysis.core.filters import Filters
+from analysis.stats.peaks import label_peaks
+from collectors.trackers import Tracker
+
+
+def peak_evidence(con: duckdb.DuckDBPyConnection, day_f: Filters, entity: str | None, tracker: Tracker,
+                  n_records: int = 5, k: int = 8) -> dict[str, Any]:
+    """Top terms and the `n_records` most-shared records of the day, from `records_public` (so ordinary
+    users appear only as pseudonyms and @mentions are masked)."""
+    labelled = label_peaks(con, day_f, pd.DataFrame({"day": [day_f.start]}), k=k, n_records=n_records)
+    row = labelled.iloc[0]
+    return {"day": str(row["day"]), "records": int(row["records"]), "top_terms": list(row["top_terms"]),
+            "top_records": list(row["top_records"]),
+            "note": "Top records of the tracker on that day by shares, then likes; ordinary users pseudonymised."
+            + (f" The rule watches {tracker.entity(entity).label}." if entity else "")}

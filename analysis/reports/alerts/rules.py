@@ -1,0 +1,124 @@
+"""Evaluate one alert rule against the store: volume spikes, negative-share jumps, new watched statements."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analysis.core.filters import Filters
+from analysis.reports.alerts.config import EffectiveRule
+from analysis.reports.alerts.evidence import peak_evidence
+from analysis.reports.links import DEFAULT_PAGE, deep_link
+from analysis.stats.peaks import detect_peaks, series_by_day, share_jumps
+from analysis.stats.timeseries import sentiment_series, volume_series
+from collectors.trackers import Tracker
+
+HISTORY_DAYS = 28  # baseline history before the lookback days
+STATEMENTS_PAGE = "voices"  # the dashboard page (url_path) listing curated statements
+
+
+@dataclass(frozen=True)
+class Alert:
+    key: str  # what the alert is about (rule + day or statement): never sent twice
+    rule_id: str
+    kind: str
+    tracker: str
+    entity: str | None
+    day: str
+    title: str
+    summary: str
+    link: str
+    created_at: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return hashlib.sha256(self.key.encode()).hexdigest()[:16]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, **asdict(self)}
+
+
+def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracker, as_of: date,
+                  model_version: str | None, now: datetime, dashboard_url: str | None = None) -> list[Alert]:
+    """Alerts this rule raises for days (or statements) in the `lookback_days` ending on `as_of`."""
+    if rule.entity and rule.entity not in {e.id for e in tracker.entities}:
+        raise ValueError(f"rule {rule.id}: entity {rule.entity!r} is not an entity of tracker {tracker.id}")
+    first = as_of - timedelta(days=rule.lookback_days - 1)
+    if rule.kind == "new_statement":
+        return _statement_alerts(rule, tracker, first, as_of, now, dashboard_url)
+    f = Filters(tracker.id, first - timedelta(days=HISTORY_DAYS), as_of)
+    if rule.kind == "volume_spike":
+        series = _volume(con, f, rule, tracker)
+        peaks = detect_peaks(series, threshold=rule.threshold)
+        peaks = peaks[peaks["value"] >= rule.min_records]
+        what = "records"
+    else:
+        if not model_version:
+            return []
+        frame = _sentiment(con, f, rule, tracker, model_version)
+        n = series_by_day(frame, "n")
+        peaks = share_jumps(frame, min_n=rule.min_records, threshold=rule.threshold)
+        what = "negative share"
+    peaks = peaks[[first <= d <= as_of for d in peaks["day"]]]
+    alerts = []
+    for peak in peaks.itertuples(index=False):
+        day_f = Filters(tracker.id, peak.day, peak.day)
+        link = deep_link(DEFAULT_PAGE, Filters(tracker.id, peak.day - timedelta(days=14), peak.day + timedelta(days=3)),
+                         dashboard_url)
+        subject = tracker.entity(rule.entity).label if rule.entity else tracker.name_en
+        if rule.kind == "volume_spike":
+            title = f"Volume spike: {subject} — {int(peak.value):,} records on {peak.day}"
+            summary = (f"{int(peak.value):,} records on {peak.day} against a typical {peak.baseline:,.0f} per day "
+                       f"(robust z = {peak.score:.1f}).")
+        else:
+            title = f"Negative-share jump: {subject} — {peak.value:.0%} negative on {peak.day}"
+            summary = (f"{peak.value:.0%} of {int(n[peak.day]):,} scored records negative on {peak.day} against a "
+                       f"typical {peak.baseline:.0%} (robust z = {peak.score:.1f}); model {model_version}.")
+        alerts.append(Alert(
+            key=f"{rule.id}:{peak.day}", rule_id=rule.id, kind=rule.kind, tracker=tracker.id, entity=rule.entity,
+            day=peak.day.isoformat(), title=title, summary=summary, link=link, created_at=now.isoformat(),
+            metrics={"measure": what, "value": float(peak.value), "baseline": float(peak.baseline),
+                     "score": float(peak.score), "sensitivity": rule.sensitivity},
+            evidence=peak_evidence(con, day_f, rule.entity, tracker)))
+    return alerts
+
+
+def _volume(con: duckdb.DuckDBPyConnection, f: Filters, rule: EffectiveRule, tracker: Tracker) -> pd.Series:
+    if not rule.entity:
+        return series_by_day(volume_series(con, f), "records")
+    frame = volume_series(con, f, by="entity", tracker=tracker)
+    return series_by_day(frame[frame["entity"] == rule.entity], "records")
+
+
+def _sentiment(con: duckdb.DuckDBPyConnection, f: Filters, rule: EffectiveRule, tracker: Tracker,
+               model_version: str) -> pd.DataFrame:
+    frame = sentiment_series(con, f, model_version, by="entity" if rule.entity else None, tracker=tracker)
+    return frame[frame["entity"] == rule.entity] if rule.entity else frame
+
+
+def _statement_alerts(rule: EffectiveRule, tracker: Tracker, first: date, as_of: date, now: datetime,
+                      dashboard_url: str | None) -> list[Alert]:
+    watched = {rule.entity} if rule.entity else {e.id for e in tracker.entities if e.watch}
+    alerts = []
+    for st in sorted(tracker.statements, key=lambda s: (s.date, s.id)):
+        if st.entity not in watched or not (first <= st.date <= as_of):
+            continue
+        entity = tracker.entity(st.entity)
+        link = deep_link(STATEMENTS_PAGE, Filters(tracker.id, st.date - timedelta(days=7), st.date + timedelta(days=7)),
+                         dashboard_url)
+        alerts.append(Alert(
+            key=f"{rule.id}:{st.id}", rule_id=rule.id, kind=rule.kind, tracker=tracker.id, entity=st.entity,
+            day=st.date.isoformat(), title=f"New statement: {st.who} ({entity.label}) — {st.stance}",
+            summary=f"{st.who}, {st.role}, on {st.date}{' via ' + st.platform if st.platform else ''}: {st.summary}",
+            link=link, created_at=now.isoformat(), metrics={"stance": st.stance},
+            evidence={"statement": {"id": st.id, "who": st.who, "role": st.role, "date": st.date.isoformat(),
+                                    "stance": st.stance, "summary": st.summary, "source_name": st.source_name,
+                                    "source_url": str(st.source_url)}}))
+    return alerts

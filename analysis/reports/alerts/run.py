@@ -1,0 +1,105 @@
+"""One alerts run: evaluate every rule, remember what fired, deliver to each channel, retry failures later."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+
+from analysis.nlp.model_info import latest_model_version
+from analysis.reports.alerts.config import AlertConfig
+from analysis.reports.alerts.deliver import DeliveryError, append_to_feed, send_email, send_webhook
+from analysis.reports.alerts.rules import Alert, evaluate_rule
+from analysis.reports.alerts.state import AlertState, load_state, save_state
+from collectors.store import Store
+from collectors.trackers import Tracker, load_trackers
+
+
+@dataclass
+class RunReport:
+    alerts: list[Alert] = field(default_factory=list)  # newly raised this run
+    delivered: dict[str, int] = field(default_factory=dict)  # channel -> alerts delivered
+    failures: list[str] = field(default_factory=list)
+    skipped_cooldown: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"{len(self.alerts)} new alert(s)"]
+        out += [f"  {a.rule_id}: {a.title}" for a in self.alerts]
+        if self.skipped_cooldown:
+            out.append(f"in cooldown: {', '.join(self.skipped_cooldown)}")
+        out += [f"delivered to {ch}: {n}" for ch, n in sorted(self.delivered.items())]
+        out += [f"FAILED {msg} (kept for retry on the next run)" for msg in self.failures]
+        return out
+
+
+def evaluate(config: AlertConfig, store: Store, as_of: date, now: datetime, state: AlertState,
+             trackers: Sequence[Tracker] | None = None, model_version: str | None = None) -> RunReport:
+    """New alerts from every rule not in cooldown, skipping anything already alerted on."""
+    by_id = {t.id: t for t in (trackers if trackers is not None else load_trackers())}
+    report = RunReport()
+    with store.connect(public_names=public_names_of(by_id.values())) as con:
+        version = model_version or latest_model_version(con)
+        for rule in config.effective_rules():
+            if rule.tracker not in by_id:
+                raise ValueError(f"rule {rule.id}: unknown tracker {rule.tracker!r} (known: {', '.join(by_id)})")
+            if state.in_cooldown(rule.id, rule.cooldown_hours, now):
+                report.skipped_cooldown.append(rule.id)
+                continue
+            fresh = [a for a in evaluate_rule(con, rule, by_id[rule.tracker], as_of, version, now, config.dashboard_url)
+                     if a.key not in state.fired]
+            report.alerts += fresh  # several distinct days/statements may fire at once; the cooldown governs later runs
+    return report
+
+
+def run_alerts(config: AlertConfig, store: Store | None = None, as_of: date | None = None,
+               now: datetime | None = None, dry_run: bool = False, client: httpx.Client | None = None,
+               trackers: Sequence[Tracker] | None = None, model_version: str | None = None) -> RunReport:
+    """Evaluate, record and deliver. `dry_run` evaluates only: nothing is sent or remembered."""
+    now = now or datetime.now(UTC)
+    as_of = as_of or now.date()
+    store = store or Store()
+    state = load_state()
+    report = evaluate(config, store, as_of, now, state, trackers, model_version)
+    if dry_run:
+        return report
+    rules = {r.id: r for r in config.effective_rules()}
+    queue: list[dict[str, Any]] = list(state.pending)
+    for alert in report.alerts:
+        payload = alert.to_json()
+        state.mark_fired(alert.rule_id, alert.key, payload, now)
+        queue.append({"alert": payload, "channels": list(rules[alert.rule_id].channels)})
+    state.pending = []
+    for item in queue:
+        failed = []
+        for channel in item["channels"]:
+            try:
+                _deliver(config, channel, item["alert"], client)
+                report.delivered[channel] = report.delivered.get(channel, 0) + 1
+            except DeliveryError as exc:
+                failed.append(channel)
+                report.failures.append(str(exc))
+        if failed:
+            state.pending.append({"alert": item["alert"], "channels": failed})
+    state.prune(now)
+    save_state(state)
+    return report
+
+
+def _deliver(config: AlertConfig, channel: str, alert: dict[str, Any], client: httpx.Client | None) -> None:
+    if channel == "webhook" and config.channels.webhook:
+        send_webhook(alert, config.channels.webhook, client)
+    elif channel == "email" and config.channels.email:
+        send_email(alert, config.channels.email)
+    elif channel == "rss" and config.channels.rss:
+        append_to_feed([alert], config.channels.rss)
+    else:
+        raise DeliveryError(f"channel {channel!r} is not configured")
+
+
+def public_names_of(trackers: Any) -> set[str]:
+    """Names shown unpseudonymised: the public entities of these trackers."""
+    return {n for t in trackers for n in t.public_names()}
+

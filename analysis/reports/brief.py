@@ -1,0 +1,358 @@
+"""The weekly brief: a readable report of one ISO week for one tracker, as self-contained HTML or Markdown.
+
+It says what happened (volume, sentiment with 95% intervals, peaks and what they were about, dated events
+with before/after differences, new statements, alerts sent) and how it was measured (methods note).
+Post text is untrusted: every string from the data is HTML-escaped; Markdown output escapes markup too.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.core.filters import Filters
+from analysis.nlp.model_info import accuracy_line, latest_model_version, model_card_summary
+from analysis.reports.alerts.state import load_state
+from analysis.reports.links import DEFAULT_PAGE, deep_link
+from analysis.stats.aggregate import kpis
+from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
+from analysis.stats.peaks import change_points, detect_peaks, label_peaks, series_by_day, share_jumps
+from analysis.stats.timeseries import sentiment_series, volume_series
+from collectors.pseudonym import POLICY
+from collectors.store import Store
+from collectors.trackers import Tracker
+
+HISTORY_DAYS = 28  # baseline days before the week for peak detection
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+# Okabe-Ito, colour-blind safe (the dashboard's palette)
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+class BriefError(ValueError):
+    """The brief cannot be built as asked; the message says why."""
+
+
+def parse_week(week: str) -> tuple[date, date]:
+    """'2026-W17' → (Monday, Sunday) of that ISO week."""
+    match = _WEEK.match(week.strip())
+    if not match:
+        raise BriefError(f"week must look like 2026-W17, not {week!r}")
+    try:
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError as exc:
+        raise BriefError(f"{week}: {exc}") from None
+    return monday, monday + timedelta(days=6)
+
+
+@dataclass
+class BriefData:
+    tracker: Tracker
+    week: str
+    start: date
+    end: date
+    kpis: dict[str, Any]
+    previous: dict[str, Any]
+    volume: pd.DataFrame
+    sentiment: pd.DataFrame
+    peaks: pd.DataFrame
+    jumps: pd.DataFrame  # days the negative share jumped (day, value, baseline)
+    shifts: list[date]  # days the negative share changed level (change points)
+    effects: pd.DataFrame
+    statements: list[Any]
+    alerts: list[dict[str, Any]]
+    model: dict[str, Any]
+    link: str
+    generated_at: datetime
+    figures: dict[str, go.Figure] = field(default_factory=dict)
+
+
+def gather(store: Store, tracker: Tracker, week: str, model_version: str | None = None,
+           now: datetime | None = None) -> BriefData:
+    """Every number the brief shows, computed from the store."""
+    start, end = parse_week(week)
+    f = Filters(tracker.id, start, end)
+    with store.connect(public_names=tracker.public_names()) as con:
+        version = model_version or latest_model_version(con)
+        week_kpis = kpis(con, f, version)
+        previous = kpis(con, Filters(tracker.id, start - timedelta(days=7), start - timedelta(days=1)), version)
+        volume = volume_series(con, f, by="source")
+        sentiment = sentiment_series(con, f, version) if version else sentiment_series(con, f, "")
+        history = Filters(tracker.id, start - timedelta(days=HISTORY_DAYS), end)
+        peaks = detect_peaks(series_by_day(volume_series(con, history), "records"))
+        peaks = peaks[[start <= d <= end for d in peaks["day"]]]
+        labelled = label_peaks(con, f, peaks, k=6, n_records=3).merge(peaks, on="day") if len(peaks) else pd.DataFrame()
+        mood = sentiment_series(con, history, version) if version else pd.DataFrame()
+        jumps = share_jumps(mood) if len(mood) else pd.DataFrame(columns=["day", "value", "baseline"])
+        jumps = jumps[[start <= d <= end for d in jumps["day"]]]
+        shifts = [d for d in change_points(series_by_day(mood, "negative"), n=series_by_day(mood, "n"), min_shift=0.05)
+                  if start <= d <= end] if len(mood) else []
+        effects = group_same_day(event_effects(con, Filters(tracker.id), tracker, version), start, end)
+        model_name = con.execute("SELECT any_value(model) FROM scores WHERE model_version = ?", [version]).fetchone()[0] \
+            if version and week_kpis["scored"] else None
+    alerts = [a for a in load_state().history if a.get("tracker") == tracker.id and start.isoformat() <= a.get("day", "")
+              <= end.isoformat()]
+    data = BriefData(tracker, week, start, end, week_kpis, previous, volume, sentiment, labelled, jumps, shifts, effects,
+                     [s for s in sorted(tracker.statements, key=lambda s: s.date) if start <= s.date <= end], alerts,
+                     model_card_summary(version, model_name), deep_link(DEFAULT_PAGE, f), now or datetime.now(UTC))
+    data.figures = {"volume": volume_figure(data), "sentiment": sentiment_figure(data)}
+    return data
+
+
+def group_same_day(effects: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """Events of the week, one row per date: events on one day share their windows, so one comparison."""
+    week = effects[[start <= d <= end for d in effects["date"]]]
+    if week.empty:
+        return week
+    titles = week.groupby("date")["title"].apply(lambda t: " · ".join(t))
+    first = week.groupby("date").first().drop(columns=["title"])
+    return first.join(titles).reset_index()
+
+
+def _began(row: dict[str, Any]) -> str:
+    start = row.get("run_start")
+    return f", rising since {start}" if start is not None and start != row["day"] else ""
+
+
+def volume_figure(data: BriefData) -> go.Figure:
+    fig = go.Figure()
+    for i, (source, part) in enumerate(data.volume.groupby("source", sort=True)):
+        fig.add_bar(x=[str(d) for d in part["period"]], y=part["records"], name=str(source),
+                    marker_color=PALETTE[i % len(PALETTE)])
+    fig.update_layout(barmode="stack", title=f"Records per day by source — {data.tracker.name_en}, {data.week}",
+                      xaxis_title="Day (UTC)", yaxis_title="Records", height=360, margin={"t": 60, "b": 40})
+    return fig
+
+
+def sentiment_figure(data: BriefData) -> go.Figure:
+    s = data.sentiment
+    fig = go.Figure()
+    if len(s):
+        days = [str(d) for d in s["period"]]
+        fig.add_scatter(x=days + days[::-1], y=list(s["negative_hi"]) + list(s["negative_lo"])[::-1], fill="toself",
+                        mode="lines", fillcolor="rgba(213,94,0,0.2)", line={"width": 0}, name="95% interval",
+                        hoverinfo="skip")
+        fig.add_scatter(x=days, y=s["negative"], mode="lines+markers", name="share negative",
+                        line={"color": PALETTE[5]})
+    fig.update_layout(title=f"Share of scored records that are negative — {data.tracker.name_en}, {data.week}",
+                      xaxis_title="Day (UTC)", yaxis_title="Share negative", yaxis_tickformat=".0%",
+                      yaxis_range=[0, 1], height=360, margin={"t": 60, "b": 40})
+    return fig
+
+
+def _pct(value: Any) -> str:
+    return "–" if value is None or (isinstance(value, float) and pd.isna(value)) else f"{value:.0%}"
+
+
+def _change(now: int, before: int) -> str:
+    if before == 0:
+        return "no records the week before"
+    return f"{(now - before) / before:+.0%} on the week before ({before:,})"
+
+
+def summary_lines(data: BriefData) -> list[str]:
+    """The headline numbers as plain sentences (escaped later by the renderer)."""
+    k, p = data.kpis, data.previous
+    lines = [f"{k['records']:,} records from {k['authors']:,} authors, {_change(k['records'], p['records'])}."]
+    if k["share_negative"] is not None:
+        lo, hi = k["share_negative_ci"]
+        prev = f" (week before: {_pct(p['share_negative'])})" if p["share_negative"] is not None else ""
+        lines.append(f"{_pct(k['share_negative'])} of {k['scored']:,} scored records negative "
+                     f"(95% CI {lo:.0%}–{hi:.0%}){prev}.")
+    else:
+        lines.append("No sentiment scores for this week (run `actorwatch enrich`).")
+    for row in data.jumps.to_dict(orient="records"):
+        lines.append(f"The negative share jumped to {row['value']:.0%} on {row['day']} (typical {row['baseline']:.0%}).")
+    if data.shifts:
+        lines.append("The negative share changed level on " + ", ".join(str(d) for d in data.shifts)
+                     + " (change points over the last weeks).")
+    if k["synthetic_share"]:
+        lines.append(f"{k['synthetic_share']:.0%} of these records are SYNTHETIC demo data, not real posts.")
+    return lines
+
+
+def methods_lines(data: BriefData) -> list[str]:
+    return [
+        "Days are UTC. Volume counts every record tagged to the tracker by its per-source queries.",
+        accuracy_line(data.model) + " Intervals are Wilson 95% intervals on the share of records labelled negative.",
+        (f"Peaks: a day at least 3.5 robust z-scores above the median of the previous 7 days (MAD scale, at least "
+        f"Poisson noise), with {HISTORY_DAYS} days of history; labelled by characteristic terms and the most-shared "
+        "records."),
+        ("Negative-share jumps: the same test on the daily share (days with at least 30 scored records, a 3-point "
+        "floor on the noise); change points by binary segmentation of the daily share (binomial cost, level shifts "
+        "of at least 5 points)."),
+        "Event windows: the 3 days before vs the event day and 2 days after; bootstrap 95% intervals and "
+        "permutation p-values. " + ASSOCIATION_NOTE,
+        POLICY,
+    ]
+
+
+# ---------- rendering ----------
+
+def render_html(data: BriefData) -> str:
+    e = html.escape
+    t = data.tracker
+    parts = [(f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+             f"<title>{e(t.name_en)} — weekly brief {e(data.week)}</title>"
+             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+             "<style>body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;max-width:60rem;margin:2rem auto;"
+             "padding:0 1rem;line-height:1.5;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+             "padding:.25rem .5rem;text-align:left;vertical-align:top}.note{color:#555;font-size:.9rem}"
+             ".synthetic{background:#fff3cd;padding:.5rem}</style></head><body>"),
+             f"<h1>{e(t.name_en)} · {e(t.name_zh)}</h1>",
+             (f"<p><strong>Weekly brief {e(data.week)}</strong> ({data.start} to {data.end}, UTC). "
+             f"<a href='{e(data.link, quote=True)}'>Open in the dashboard</a></p>")]
+    if data.kpis["synthetic_share"]:
+        parts.append("<p class='synthetic'>This brief includes SYNTHETIC demo data: the posts are generated, "
+                     "not real.</p>")
+    parts.append("<h2>The week in numbers</h2><ul>" + "".join(f"<li>{e(x)}</li>" for x in summary_lines(data)) + "</ul>")
+    first = True
+    for key, alt in (("volume", "Stacked bars of records per day by source."),
+                     ("sentiment", "Line of the daily share of negative records with its 95% interval band.")):
+        parts.append(f"<figure aria-label='{e(alt, quote=True)}'>"
+                     + data.figures[key].to_html(full_html=False, include_plotlyjs=first)
+                     + f"<figcaption class='note'>{e(alt)}</figcaption></figure>")
+        first = False
+    parts.append("<h2>Peaks and what they were about</h2>")
+    if len(data.peaks):
+        for row in data.peaks.to_dict(orient="records"):
+            parts.append(f"<h3>{row['day']}: {int(row['value']):,} records (typical {row['baseline']:,.0f}{_began(row)})</h3>"
+                         f"<p>Top terms: {e(', '.join(row['top_terms']))}</p><ul>")
+            for rec in row["top_records"]:
+                link = f" <a href='{e(rec['url'], quote=True)}'>link</a>" if rec.get("url") else ""
+                parts.append(f"<li>[{e(rec['source'])}] {e(rec['author'] or '(unknown)')}: {e(rec['text'])} "
+                             f"(shares {rec['shares'] if rec['shares'] is not None else '–'}){link}</li>")
+            parts.append("</ul>")
+    else:
+        parts.append("<p>No day this week stood out from the weeks before.</p>")
+    parts.append("<h2>Dated events</h2>")
+    if len(data.effects):
+        parts.append("<table><tr><th>Date</th><th>Event</th><th>Records/day before → after (95% CI of the "
+                     "difference)</th><th>Share negative before → after (95% CI)</th></tr>")
+        for row in data.effects.to_dict(orient="records"):
+            parts.append(f"<tr><td>{row['date']}</td><td>{e(row['title'])}</td>"
+                         f"<td>{row['volume_before']:.0f} → {row['volume_after']:.0f} "
+                         f"({row['volume_ci_lo']:+.0f} to {row['volume_ci_hi']:+.0f}; p = {row['volume_p']:.2f})</td>"
+                         f"<td>{_pct(row['neg_before'])} → {_pct(row['neg_after'])} ({_signed_pct(row['neg_ci_lo'])} "
+                         f"to {_signed_pct(row['neg_ci_hi'])})</td></tr>")
+        parts.append(f"</table><p class='note'>{e(ASSOCIATION_NOTE)}</p>")
+    else:
+        parts.append("<p>No dated events of this tracker fall in this week.</p>")
+    parts.append("<h2>New statements</h2>")
+    if data.statements:
+        parts.append("<ul>" + "".join(
+            f"<li>{s.date}: <strong>{e(s.who)}</strong> ({e(s.role)}), {e(s.stance)} — {e(s.summary)} "
+            f"<a href='{e(str(s.source_url), quote=True)}'>{e(s.source_name or 'source')}</a></li>"
+            for s in data.statements) + "</ul>")
+    else:
+        parts.append("<p>No curated statements dated this week.</p>")
+    parts.append("<h2>Alerts sent</h2>")
+    parts.append("<ul>" + "".join(f"<li>{e(a['day'])}: {e(a['title'])}</li>" for a in data.alerts) + "</ul>"
+                 if data.alerts else "<p>No alerts were sent for this week.</p>")
+    parts.append("<h2>Methods</h2><ul class='note'>" + "".join(f"<li>{e(x)}</li>" for x in methods_lines(data))
+                 + "</ul>")
+    parts.append(f"<p class='note'>Generated by actorwatch at {data.generated_at:%Y-%m-%d %H:%M} UTC.</p></body></html>")
+    return "\n".join(parts)
+
+
+def _signed_pct(value: Any) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value * 100:+.1f} pts"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>])")
+
+
+def md_escape(text: Any) -> str:
+    """Escape Markdown and HTML markup in untrusted text (renderers treat it as literal characters)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: str = "") -> str:
+    t = data.tracker
+    m = md_escape
+    lines = [f"# {m(t.name_en)} · {m(t.name_zh)} — weekly brief {m(data.week)}", "",
+             f"{data.start} to {data.end} (UTC) · [open in the dashboard](<{data.link}>)", ""]
+    if data.kpis["synthetic_share"]:
+        lines += ["> **This brief includes SYNTHETIC demo data: the posts are generated, not real.**", ""]
+    lines += ["## The week in numbers", "", *[f"- {m(x)}" for x in summary_lines(data)], ""]
+    for key, alt in (("volume", "Records per day by source"), ("sentiment", "Daily share negative with 95% interval")):
+        if images and key in images:
+            lines += [f"![{alt}]({images[key]})", ""]
+    if image_note:
+        lines += [f"*{m(image_note)}*", ""]
+    lines += ["## Peaks and what they were about", ""]
+    if len(data.peaks):
+        for row in data.peaks.to_dict(orient="records"):
+            lines += [f"### {row['day']}: {int(row['value']):,} records (typical {row['baseline']:,.0f}{_began(row)})", "",
+                      f"Top terms: {m(', '.join(row['top_terms']))}", ""]
+            lines += [f"- \\[{m(r['source'])}\\] {m(r['author'] or '(unknown)')}: {m(r['text'])} (shares "
+                      f"{r['shares'] if r['shares'] is not None else '–'})" for r in row["top_records"]]
+            lines.append("")
+    else:
+        lines += ["No day this week stood out from the weeks before.", ""]
+    lines += ["## Dated events", ""]
+    if len(data.effects):
+        lines += ["| Date | Event | Records/day before → after (95% CI) | Share negative before → after (95% CI) |",
+                  "|---|---|---|---|"]
+        for row in data.effects.to_dict(orient="records"):
+            lines.append(f"| {row['date']} | {m(row['title'])} | {row['volume_before']:.0f} → {row['volume_after']:.0f} "
+                         f"({row['volume_ci_lo']:+.0f} to {row['volume_ci_hi']:+.0f}) | {_pct(row['neg_before'])} → "
+                         f"{_pct(row['neg_after'])} ({_signed_pct(row['neg_ci_lo'])} to {_signed_pct(row['neg_ci_hi'])}) |")
+        lines += ["", f"*{m(ASSOCIATION_NOTE)}*", ""]
+    else:
+        lines += ["No dated events of this tracker fall in this week.", ""]
+    lines += ["## New statements", ""]
+    lines += [f"- {s.date}: **{m(s.who)}** ({m(s.role)}), {m(s.stance)} — {m(s.summary)} ([source](<{s.source_url}>))"
+              for s in data.statements] or ["No curated statements dated this week."]
+    lines += ["", "## Alerts sent", ""]
+    lines += [f"- {m(a['day'])}: {m(a['title'])}" for a in data.alerts] or ["No alerts were sent for this week."]
+    lines += ["", "## Methods", "", *[f"- {m(x)}" for x in methods_lines(data)], "",
+              f"*Generated by actorwatch at {data.generated_at:%Y-%m-%d %H:%M} UTC.*", ""]
+    return "\n".join(lines)
+
+
+def chromium_available() -> bool:
+    return bool(shutil.which("chromium") or shutil.which("chromium-browser") or Path("/usr/bin/chromium").exists())
+
+
+def write_brief(store: Store, tracker: Tracker, week: str, out: Path, model_version: str | None = None,
+                png: bool | None = None, now: datetime | None = None) -> Path:
+    """Write the brief to `out` (.html: self-contained with interactive charts; .md: PNG charts beside it)."""
+    suffix = out.suffix.lower()
+    if suffix not in (".html", ".htm", ".md"):
+        raise BriefError(f"{out}: the brief is written as .html or .md")
+    data = gather(store, tracker, week, model_version, now)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".md":
+        images, note = _write_pngs(data, out, chromium_available() if png is None else png)
+        body = render_markdown(data, images, note)
+    else:
+        body = render_html(data)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+def _write_pngs(data: BriefData, out: Path, enabled: bool) -> tuple[dict[str, str], str]:
+    if not enabled:
+        return {}, ("Charts are not embedded: PNG export needs Chromium (apt-get install chromium); the .html "
+                    "brief has interactive charts.")
+    folder = out.with_name(out.stem + "_files")
+    folder.mkdir(exist_ok=True)
+    images = {}
+    try:
+        for key, fig in data.figures.items():
+            path = folder / f"{key}.png"
+            path.write_bytes(fig.to_image(format="png", width=900, height=360))
+            images[key] = f"{folder.name}/{path.name}"
+    except Exception as exc:  # noqa: BLE001 - kaleido raises its own types; the brief must still be written
+        return {}, f"Charts could not be rendered as PNG ({type(exc).__name__}); see the .html brief."
+    return images, ""

@@ -1,0 +1,312 @@
+"""The reproducible export bundle: the selected records (pseudonymised) with their scores and annotations,
+plus manifest.json saying exactly what was selected, how it was scored and how people were protected.
+
+Bundle layout (DIR):
+  records.csv | records.parquet   one row per record: the data model's fields (from `records_public`),
+                                  then sentiment_model, sentiment_version, p_neg, p_neu, p_pos, sentiment,
+                                  then entities, stance, frames, keywords (lists joined by '|' in CSV)
+  manifest.json                   query, filters, time zone, counts, model + measured accuracy, policy, …
+`import_bundle(DIR, store)` (CLI `actorwatch import-bundle DIR`) reads either format back into a store.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC, annotations_scan
+from analysis.core.filters import Filters
+from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
+from analysis.core.tables import has_table
+from analysis.nlp.model_info import latest_model_version, model_card_summary
+from analysis.nlp.sentiment.linear import file_sha256
+from analysis.reports.links import DEFAULT_PAGE, deep_link
+from collectors.importers import ImportIssue
+from collectors.ingest import IngestSummary, ingest
+from collectors.models import RECORD_FIELDS, InvalidRecord, parse_record
+from collectors.pseudonym import POLICY
+from collectors.store import Store
+from collectors.trackers import Tracker
+
+FORMATS = ("csv", "parquet")
+MANIFEST = "manifest.json"
+SCORE_COLUMNS = ["sentiment_model", "sentiment_version", "p_neg", "p_neu", "p_pos", "sentiment"]
+ANNOTATION_COLUMNS = ["entities", "stance", "frames", "keywords"]
+LIST_COLUMNS = ("trackers", "entities", "frames", "keywords")
+INT_COLUMNS = ("author_verified_type", "author_followers", "likes", "comments", "shares")
+
+
+class BundleError(ValueError):
+    """An export bundle is missing, incomplete or malformed; the message names the file."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    out_dir: Path
+    data_file: Path
+    records: int
+    manifest: dict[str, Any]
+
+
+def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt: str = "csv",
+                  model_version: str | None = None, now: datetime | None = None,
+                  batch_size: int = 50_000) -> ExportResult:
+    """Write records (+ scores, annotations) selected by `f` and the manifest into `out_dir`.
+
+    Rows stream from DuckDB in batches of `batch_size`, so memory stays flat however large the export;
+    the data file and the manifest are each written to a temporary name and renamed when complete.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data_file = out_dir / f"records.{fmt}"
+    tmp = data_file.with_name(data_file.name + ".tmp")
+    counts = _Counts()
+    with store.connect(public_names=tracker.public_names()) as con:
+        version = model_version or latest_model_version(con)
+        model_name = _model_name(con, version)
+        reader = _select(con, f, version, batch_size)
+        columns = reader.schema.names
+        try:
+            if fmt == "parquet":
+                with pq.ParquetWriter(tmp, reader.schema, compression="zstd") as writer:
+                    for batch in reader:
+                        writer.write_batch(batch)
+                        counts.add(batch)
+            else:
+                with tmp.open("w", encoding="utf-8", newline="") as fh:
+                    fh.write(",".join(columns) + "\n")
+                    for batch in reader:
+                        to_csv_frame(pa.Table.from_batches([batch], reader.schema)).to_csv(fh, index=False, header=False)
+                        counts.add(batch)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    os.replace(tmp, data_file)
+    manifest = build_manifest(tracker, f, counts, columns, data_file, version, model_name, now or datetime.now(UTC))
+    tmp = out_dir / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, out_dir / MANIFEST)
+    return ExportResult(out_dir, data_file, counts.records, manifest)
+
+
+@dataclass
+class _Counts:
+    """What the manifest reports about the rows, accumulated batch by batch."""
+
+    records: int = 0
+    scored: int = 0
+    annotated: int = 0
+    synthetic: int = 0
+    by_source: dict[str, int] = field(default_factory=dict)
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self.records += batch.num_rows
+        self.scored += batch.num_rows - batch.column("sentiment").null_count
+        self.annotated += batch.num_rows - batch.column("entities").null_count
+        self.synthetic += int(pc.sum(pc.fill_null(batch.column("synthetic"), False)).as_py() or 0)
+        for item in pc.value_counts(batch.column("source")).to_pylist():
+            self.by_source[item["values"]] = self.by_source.get(item["values"], 0) + item["counts"]
+
+
+def _model_name(con: duckdb.DuckDBPyConnection, version: str | None) -> str | None:
+    if version is None:
+        return None
+    row = con.execute(f"SELECT any_value(model) FROM {SCORES} WHERE model_version = ?", [version]).fetchone()
+    return row[0] if row else None
+
+
+def _select(con: duckdb.DuckDBPyConnection, f: Filters, version: str | None, batch_size: int) -> pa.RecordBatchReader:
+    where, params = f.where("r")
+    fields = ", ".join(f'r."{name}"' for name in RECORD_FIELDS)
+    joins, extra, jparams = [], [], []
+    if version is not None and has_table(con, SCORES):
+        joins.append(f"LEFT JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ?")
+        jparams.append(version)
+        extra += ["s.model AS sentiment_model", "s.model_version AS sentiment_version", "s.p_neg", "s.p_neu",
+                  "s.p_pos", "s.label AS sentiment"]
+    else:
+        extra += [f"NULL::VARCHAR AS {c}" if c.startswith("sentiment") else f"NULL::FLOAT AS {c}" for c in SCORE_COLUMNS]
+    scan = annotations_scan(con)
+    if scan is not None:
+        joins.append(f"LEFT JOIN {scan} a ON a.source = r.source AND a.id = r.id")
+        extra += ["a.entities", "a.stance", "a.frames", "a.keywords"]
+    else:
+        extra += ["NULL::VARCHAR[] AS entities", "NULL::VARCHAR AS stance", "NULL::VARCHAR[] AS frames",
+                  "NULL::VARCHAR[] AS keywords"]
+    sql = (f"SELECT {fields}, {', '.join(extra)} FROM records_public r {' '.join(joins)} "
+           f"WHERE {where} ORDER BY r.published_at, r.source, r.id")
+    con.complete()  # finish any earlier execute() so the relation API may stream on this connection
+    return con.sql(sql, params=[*jparams, *params]).to_arrow_reader(batch_size)
+
+
+def to_csv_frame(table: pa.Table) -> pd.DataFrame:
+    """CSV-ready: ISO 8601 UTC timestamps, lists joined by '|', integers without '.0'."""
+    frame = table.to_pandas()
+    for col in ("published_at", "collected_at"):
+        frame[col] = frame[col].map(lambda v: v.isoformat().replace("+00:00", "Z") if pd.notna(v) else None)
+    for col in LIST_COLUMNS:
+        frame[col] = frame[col].map(lambda v: "|".join(v) if v is not None and len(v) else None)
+    for col in INT_COLUMNS:
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[str], data_file: Path,
+                   version: str | None, model_name: str | None, now: datetime) -> dict[str, Any]:
+    n = counts.records
+    return {
+        "format": "actorwatch-export", "format_version": 1,
+        "generated_at": now.astimezone(UTC).isoformat(timespec="seconds"),
+        "software": software_version(),
+        "tracker": {"id": tracker.id, "name_en": tracker.name_en, "name_zh": tracker.name_zh,
+                    "trigger_date": tracker.trigger_date.isoformat()},
+        "query": {"queries": tracker.queries.model_dump(), "hot_search": tracker.hot_search.model_dump(),
+                  "note": "records were collected with these per-source queries and tagged to the tracker"},
+        "filters": {"tracker": f.tracker, "from": f.start.isoformat() if f.start else None,
+                    "to": f.end.isoformat() if f.end else None, "sources": list(f.sources), "langs": list(f.langs),
+                    "kinds": list(f.kinds)},
+        "time_zone": "UTC (published_at and collected_at are UTC; date filters are UTC days, inclusive)",
+        "counts": {"records": n, "by_source": dict(sorted(counts.by_source.items())), "scored": counts.scored,
+                   "annotated": counts.annotated, "synthetic": counts.synthetic},
+        "synthetic_share": counts.synthetic / n if n else 0.0,
+        "synthetic_note": "synthetic records are generated demo data, not real posts" if counts.synthetic else None,
+        "model": model_card_summary(version, model_name),
+        "pseudonymisation": {"policy": POLICY, "key_included": False,
+                             "fields": ["author_id", "author_name", "url (author id inside)", "@mentions in text"]},
+        "deep_link": deep_link(DEFAULT_PAGE, f),
+        "files": [{"name": data_file.name, "rows": n, "sha256": file_sha256(data_file), "columns": columns}],
+        "caution": "Sentiment labels are model output with the measured accuracy above; differences over time are "
+                   "associations, not causation.",
+    }
+
+
+def software_version() -> dict[str, str | None]:
+    try:
+        version: str | None = metadata.version("actorwatch")
+    except metadata.PackageNotFoundError:
+        version = None
+    sha = None
+    repo = Path(__file__).resolve().parents[1]
+    if (repo / ".git").exists():
+        try:
+            sha = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                 timeout=5, check=True).stdout.strip() or None
+        except (OSError, subprocess.SubprocessError):
+            sha = None
+    return {"name": "actorwatch", "version": version, "git_sha": sha}
+
+
+# ---------- reading a bundle back ----------
+
+@dataclass(frozen=True)
+class BundleImport:
+    records: IngestSummary
+    scores: int
+    annotations: int
+
+    def line(self) -> str:
+        return f"{self.records.line()}; scores: {self.scores}; annotations: {self.annotations}"
+
+
+def read_bundle(bundle: Path) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The manifest and the data file as a DataFrame (lists as lists, timestamps as UTC)."""
+    manifest_path = bundle / MANIFEST
+    if not manifest_path.exists():
+        raise BundleError(f"{bundle}: no {MANIFEST}: not an actorwatch export bundle")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    files = manifest.get("files") or []
+    if not files:
+        raise BundleError(f"{manifest_path}: lists no data file")
+    data_file = bundle / files[0]["name"]
+    if not data_file.exists():
+        raise BundleError(f"{data_file}: data file listed in the manifest is missing")
+    if file_sha256(data_file) != files[0].get("sha256"):
+        raise BundleError(f"{data_file}: checksum differs from the manifest (file changed or truncated)")
+    if data_file.suffix == ".parquet":
+        frame = pq.read_table(data_file).to_pandas()
+    else:
+        frame = pd.read_csv(data_file, dtype=str, keep_default_na=False, encoding="utf-8")
+        frame = frame.replace({"": None})
+        for col in LIST_COLUMNS:
+            if col in frame:
+                frame[col] = frame[col].map(lambda v: v.split("|") if isinstance(v, str) else [])
+    return manifest, frame
+
+
+def import_bundle(bundle: Path, store: Store) -> BundleImport:
+    """Ingest a bundle's records, then its scores and annotations (idempotent like every ingest)."""
+    _manifest, frame = read_bundle(bundle)
+    rows = frame.to_dict(orient="records")
+    summary = ingest(_records(rows), store)
+    scored = [r for r in rows if _present(r.get("sentiment"))]
+    if scored:
+        now = datetime.now(UTC)
+        store.add_table(SCORES, pa.Table.from_pydict(
+            {"source": [r["source"] for r in scored], "id": [r["id"] for r in scored],
+             "model": [r["sentiment_model"] for r in scored], "model_version": [r["sentiment_version"] for r in scored],
+             "p_neg": [float(r["p_neg"]) for r in scored], "p_neu": [float(r["p_neu"]) for r in scored],
+             "p_pos": [float(r["p_pos"]) for r in scored], "label": [r["sentiment"] for r in scored],
+             "scored_at": [now] * len(scored)}, schema=SCORES_SCHEMA), SCORES_SPEC)
+    annotated = [r for r in rows if _present(r.get("stance")) or _as_list(r.get("entities"))]
+    if annotated:
+        now = datetime.now(UTC)
+        columns: dict[str, Any] = {name: [None] * len(annotated) for name in ANNOTATIONS_SCHEMA.names}
+        columns.update({"source": [r["source"] for r in annotated], "id": [r["id"] for r in annotated],
+                        "pipeline_version": ["imported-bundle"] * len(annotated),
+                        "entities": [_as_list(r.get("entities")) for r in annotated],
+                        "stance": [r["stance"] if _present(r.get("stance")) else None for r in annotated],
+                        "frames": [_as_list(r.get("frames")) for r in annotated],
+                        "keywords": [_as_list(r.get("keywords")) for r in annotated],
+                        "annotated_at": [now] * len(annotated)})
+        store.add_table(ANNOTATIONS, pa.Table.from_pydict(columns, schema=ANNOTATIONS_SCHEMA), ANNOTATIONS_SPEC)
+    return BundleImport(summary, len(scored), len(annotated))
+
+
+def _records(rows: list[dict[str, Any]]) -> Iterator[Any]:
+    for n, row in enumerate(rows, start=2):
+        data = {k: _clean(row.get(k)) for k in RECORD_FIELDS if _present(row.get(k))}
+        for key in set(INT_COLUMNS) & data.keys():
+            data[key] = int(float(data[key]))
+        for key in ("author_verified", "synthetic"):
+            if key in data and isinstance(data[key], str):
+                data[key] = data[key].strip().lower() in ("true", "1")
+        data["trackers"] = _as_list(row.get("trackers"))
+        try:
+            yield parse_record(data)
+        except InvalidRecord as exc:
+            yield ImportIssue(f"records:{n}", str(exc))
+
+
+def _as_list(value: Any) -> list[str]:
+    return [] if value is None or isinstance(value, float) else [str(v) for v in value]
+
+
+def _present(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return not (isinstance(value, str) and value == "")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item") and not isinstance(value, list | str):
+        return value.item()
+    return value

@@ -1,0 +1,177 @@
+"""Commands of the reports side of the analysis layer (export, alerts, brief)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+
+def _parse_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param=param) from None
+
+
+@click.group()
+def alerts() -> None:
+    """Backlash alerts: volume spikes, negative-share jumps, new statements from watched entities."""
+
+
+@alerts.command("run")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Alerts TOML (default: <data dir>/alerts.toml, else the shipped example data/alerts.toml).")
+@click.option("--dry-run", is_flag=True, help="Evaluate and print what would fire; send and remember nothing.")
+@click.option("--as-of", callback=_parse_date, help="Evaluate as if today were this day (YYYY-MM-DD; default: today, UTC).")
+@click.option("--model-version", help="Sentiment model version for negative-share rules (default: the latest scored).")
+def alerts_run(config_path: Path | None, dry_run: bool, as_of: date | None, model_version: str | None) -> None:
+    """Evaluate every rule and deliver new alerts (webhook, email, Atom file); failed deliveries retry next run."""
+    from analysis.reports.alerts.config import AlertConfigError, load_config
+    from analysis.reports.alerts.run import run_alerts
+
+    try:
+        config = load_config(config_path)
+        report = run_alerts(config, as_of=as_of, dry_run=dry_run, model_version=model_version)
+    except (AlertConfigError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in report.lines():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing sent, state unchanged")
+    if report.failures:
+        raise click.ClickException(f"{len(report.failures)} delivery failure(s); they will be retried on the next run")
+
+
+@alerts.command("check")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Alerts TOML to validate.")
+def alerts_check(config_path: Path | None) -> None:
+    """Validate an alerts file and list its rules with defaults applied."""
+    from analysis.reports.alerts.config import AlertConfigError, load_config
+
+    try:
+        config = load_config(config_path)
+    except AlertConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    for rule in config.effective_rules():
+        click.echo(f"{rule.id}: {rule.kind} on {rule.tracker}{' / ' + rule.entity if rule.entity else ''}, "
+                   f"{rule.sensitivity}, cooldown {rule.cooldown_hours:g} h, last {rule.lookback_days} day(s) → "
+                   f"{', '.join(rule.channels)}")
+
+
+@click.command("export")
+@click.option("--tracker", "tracker_id", required=True, help="Tracker id (see data/trackers.toml).")
+@click.option("--from", "start", callback=_parse_date, help="First day, UTC (YYYY-MM-DD; default: no limit).")
+@click.option("--to", "end", callback=_parse_date, help="Last day, inclusive, UTC (default: no limit).")
+@click.option("--source", "sources", multiple=True, help="Only these sources (repeatable; default: all).")
+@click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable; default: all).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write records.<format> and manifest.json into.")
+@click.option("--model-version", help="Sentiment model version to include (default: the latest scored).")
+def export_cmd(tracker_id: str, start: date | None, end: date | None, sources: tuple[str, ...],
+               langs: tuple[str, ...], fmt: str, out_dir: Path, model_version: str | None) -> None:
+    """Export records (ordinary users pseudonymised) with scores, annotations and a manifest.json."""
+    from analysis.core.filters import Filters
+    from analysis.reports.export import export_bundle
+    from collectors.store import Store
+    from collectors.trackers import TrackerFileError, get_tracker
+
+    if start and end and start > end:
+        raise click.ClickException(f"--from {start} is after --to {end}")
+    try:
+        tracker = get_tracker(tracker_id)
+    except TrackerFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    f = Filters(tracker.id, start, end, tuple(sources), tuple(langs))
+    result = export_bundle(Store(), tracker, f, out_dir, fmt, model_version)
+    model = result.manifest["model"]
+    click.echo(f"wrote {result.records:,} records to {result.data_file} and {out_dir / 'manifest.json'} "
+               f"(model: {model['name'] or 'none'} {model['version'] or ''}; ordinary users pseudonymised)")
+
+
+@click.command("import-bundle")
+@click.argument("bundle", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def import_bundle_cmd(bundle: Path) -> None:
+    """Import an `actorwatch export` bundle (records + scores + annotations) into the store."""
+    from analysis.reports.export import BundleError, import_bundle
+    from collectors.store import Store
+
+    store = Store()
+    try:
+        result = import_bundle(bundle, store)
+    except BundleError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"imported {bundle} into {store.root}: {result.line()}")
+
+
+@click.command("brief")
+@click.option("--tracker", "tracker_id", required=True, help="Tracker id (see data/trackers.toml).")
+@click.option("--week", required=True, help="ISO week, e.g. 2026-W17 (Monday to Sunday, UTC).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.html (self-contained, interactive charts) or FILE.md (PNG charts beside it if Chromium is present).")
+@click.option("--model-version", help="Sentiment model version (default: the latest scored).")
+def brief_cmd(tracker_id: str, week: str, out: Path, model_version: str | None) -> None:
+    """Write the weekly brief: volume, sentiment, peaks explained, events, new statements, alerts, methods."""
+    from analysis.reports.brief import BriefError, write_brief
+    from collectors.store import Store
+    from collectors.trackers import TrackerFileError, get_tracker
+
+    try:
+        path = write_brief(Store(), get_tracker(tracker_id), week, out, model_version)
+    except (BriefError, TrackerFileError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {path}")
+
+
+@click.command("event-study")
+@click.option("--tracker", "tracker_id", required=True, help="Tracker whose dated events to study.")
+@click.option("--ticker", help="Stock ticker (default: the tracker's queries.market[0]).")
+@click.option("--benchmark", help="Benchmark ticker (default: the tracker's queries.benchmark).")
+@click.option("--prices", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with date,ticker,close (default: the store's market_prices dataset).")
+@click.option("--json", "as_json", is_flag=True, help="Print the per-event summary as JSON lines.")
+def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, prices: Path | None,
+                    as_json: bool) -> None:
+    """Market-model event study: abnormal returns of a ticker around the tracker's events (association only)."""
+    import json
+
+    from analysis.stats.market import PriceDataError, event_study, prices_from_store, read_prices_csv
+    from collectors.store import Store
+    from collectors.trackers import TrackerFileError, get_tracker
+
+    try:
+        tracker = get_tracker(tracker_id)
+    except TrackerFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    ticker = ticker or (tracker.queries.market[0] if tracker.queries.market else None)
+    benchmark = benchmark or tracker.queries.benchmark or None
+    if not ticker or not benchmark:
+        raise click.ClickException(f"tracker {tracker.id} names no ticker/benchmark: pass --ticker and --benchmark")
+    try:
+        if prices:
+            frame = read_prices_csv(prices)
+        else:
+            with Store().connect() as con:
+                frame = prices_from_store(con, [ticker, benchmark])
+        result = event_study(frame, ticker, benchmark, sorted({e.date for e in tracker.events}))
+    except PriceDataError as exc:
+        raise click.ClickException(str(exc)) from None
+    summary = result.summary()
+    if as_json:
+        for row in summary.to_dict(orient="records"):
+            click.echo(json.dumps(row, default=str))
+    else:
+        click.echo(f"{ticker} against {benchmark}, market model on trading days {result.estimation}, "
+                   f"window {result.window}:")
+        for row in summary.itertuples(index=False):
+            click.echo(f"  {row.event_date}: beta {row.beta:.2f}, CAR {row.car:+.2%} (t = {row.car_t:.2f})")
+        click.echo("Abnormal returns on an event's dates are associations, not proof the event moved the price.")
+    for when, reason in result.skipped:
+        click.echo(f"skipped {when}: {reason}", err=True)
+
+
+commands: list[click.Command] = [alerts, export_cmd, import_bundle_cmd, brief_cmd, event_study_cmd]

@@ -1,0 +1,51 @@
+"""The numbers the Overview shows: KPIs, daily volume by source and daily sentiment shares with 95% CIs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analysis.core.filters import Filters
+from analysis.core.scores import SCORES
+from analysis.core.tables import has_table
+from analysis.stats.timeseries import sentiment_series, volume_series, wilson_interval
+
+__all__ = ["daily_sentiment", "daily_volume", "has_table", "kpis", "wilson_interval"]
+
+
+def kpis(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str | None = None) -> dict[str, Any]:
+    """Records, distinct authors, synthetic share and (if scored) the share negative with its 95% CI."""
+    where, params = f.where("r")
+    row = con.execute(
+        f"""SELECT count(*), count(DISTINCT r.source || ':' || coalesce(r.author_id, r.author_name)),
+                   coalesce(avg(CAST(r.synthetic AS INTEGER)), 0), min(r.published_at), max(r.published_at)
+            FROM records r WHERE {where}""",
+        params,
+    ).fetchone()
+    out: dict[str, Any] = {"records": int(row[0]), "authors": int(row[1]), "synthetic_share": float(row[2]),
+                           "first": row[3], "last": row[4], "share_negative": None, "share_negative_ci": None,
+                           "scored": 0}
+    if model_version and has_table(con, SCORES):
+        neg, n = con.execute(
+            f"""SELECT count(*) FILTER (WHERE s.label = 'negative'), count(*) FROM records r
+                JOIN scores s ON s.source = r.source AND s.id = r.id AND s.model_version = ?
+                WHERE {where}""",
+            [model_version, *params],
+        ).fetchone()
+        out["scored"] = int(n)
+        if n:
+            out["share_negative"] = neg / n
+            out["share_negative_ci"] = wilson_interval(int(neg), int(n))
+    return out
+
+
+def daily_volume(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Records per day and source, zero-filled over the filter's days (a missing day is 0, not skipped)."""
+    return volume_series(con, f, by="source").rename(columns={"period": "day"})
+
+
+def daily_sentiment(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) -> pd.DataFrame:
+    """Per day: scored records and the share of each sentiment label with Wilson 95% intervals."""
+    return sentiment_series(con, f, model_version).rename(columns={"period": "day"})

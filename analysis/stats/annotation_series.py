@@ -1,0 +1,170 @@
+"""Per-period counts and shares of what enrichment annotated: stances, entities, frames, keywords, topics.
+
+Each reads the newest annotation per record (`analysis.core.annotations.annotations_scan`) joined to the
+records in the view; shares carry Wilson 95% intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis.core.annotations import annotations_scan, period_expr
+from analysis.core.filters import Filters
+from analysis.nlp.entities import co_mentions
+from analysis.nlp.stance import STANCES
+from analysis.nlp.topics import (
+    MAX_TEXTS,
+    TopicModel,
+    _as_list,
+    frames_in,
+    load_frames,
+    record_keywords,
+    topic_clusters,
+)
+from analysis.stats.timeseries import periods, wilson_interval, zero_fill
+
+
+def period_shares(rows: Iterable[tuple[date, Sequence[str]]], keys: Sequence[str], f: Filters,
+                  freq: str = "D", key: str = "key") -> pd.DataFrame:
+    """Per period and key: records carrying the key, records in the period, share and Wilson 95% interval.
+
+    `rows` holds one (period, keys of that record) pair per record; zero-filled over the filter's
+    periods (else the observed ones) × `keys`. Columns: period, <key>, records, n, share, share_lo, share_hi.
+    """
+    counts: Counter[tuple[date, str]] = Counter()
+    totals: Counter[date] = Counter()
+    for period, items in rows:
+        day = pd.Timestamp(period).date()
+        totals[day] += 1
+        counts.update((day, str(k)) for k in set(items if items is not None else ()))
+    long = pd.DataFrame([(p, k, n) for (p, k), n in counts.items()], columns=["period", key, "records"])
+    index = periods(f.start, f.end, freq) if f.start and f.end else sorted(totals)
+    out = zero_fill(long, index, ["records"], key=key, keys=list(keys))
+    out["n"] = [totals.get(p, 0) for p in out["period"]]
+    n, k = out["n"].to_numpy(), out["records"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share"] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+    out["share_lo"], out["share_hi"] = wilson_interval(k, n)
+    return out
+
+
+def stance_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "D") -> pd.DataFrame:
+    """Records of each stance per period with shares and Wilson 95% intervals (needs `actorwatch enrich`).
+
+    Columns: period, stance, records, n (annotated non-empty records in the period), share, share_lo,
+    share_hi; zero-filled over the filter's periods × the five stances; empty without annotations.
+    """
+    scan = annotations_scan(con)
+    if scan is None:
+        return pd.DataFrame(columns=["period", "stance", "records", "n", "share", "share_lo", "share_hi"])
+    where, params = f.where("r")
+    rows = con.execute(
+        f"""SELECT {period_expr(freq, 'r')}, a.stance FROM records r JOIN {scan} a USING (source, id)
+            WHERE {where} AND a.stance IS NOT NULL""", params).fetchall()
+    return period_shares(((p, [s]) for p, s in rows), STANCES, f, freq, key="stance")
+
+
+def entity_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "D") -> pd.DataFrame:
+    """Records mentioning each entity per period (columns period, entity, records); needs `enrich`."""
+    scan = annotations_scan(con)
+    if scan is None:
+        return pd.DataFrame(columns=["period", "entity", "records"])
+    where, params = f.where("r")
+    frame = con.execute(
+        f"""SELECT {period_expr(freq, 'r')} AS period, e.entity, count(*) AS records
+            FROM records r JOIN {scan} a USING (source, id), unnest(a.entities) AS e(entity)
+            WHERE {where} GROUP BY ALL ORDER BY period, records DESC, e.entity""",
+        params,
+    ).df()
+    return frame.assign(period=pd.to_datetime(frame["period"]).dt.date)
+
+
+def co_mention_counts(con: duckdb.DuckDBPyConnection, f: Filters, top: int = 50) -> pd.DataFrame:
+    """The `top` entity pairs most often mentioned in the same record (columns a, b, records)."""
+    scan = annotations_scan(con)
+    if scan is None:
+        return pd.DataFrame(columns=["a", "b", "records"])
+    where, params = f.where("r")
+    lists = con.execute(
+        f"SELECT a.entities FROM records r JOIN {scan} a USING (source, id) WHERE {where} AND len(a.entities) > 1",
+        params,
+    ).fetchall()
+    pairs = co_mentions(row[0] for row in lists).most_common(top)
+    return pd.DataFrame([(a, b, n) for (a, b), n in pairs], columns=["a", "b", "records"])
+
+
+def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column: str) -> pd.DataFrame:
+    """(period, <column> list) per record in the filter: from `annotations`, else computed from the text."""
+    period = period_expr(freq, "r")
+    where, params = f.where("r")
+    scan = annotations_scan(con)
+    if scan is not None:
+        frame = con.execute(
+            f"SELECT {period} AS period, a.{column} AS items FROM records r JOIN {scan} a USING (source, id) "
+            f"WHERE {where}", params).df()
+        if len(frame):
+            return frame
+    frame = con.execute(
+        f"""SELECT * FROM (SELECT {period} AS period, concat_ws(' ', r.title, r.text) AS text
+                           FROM records r WHERE {where})
+            USING SAMPLE reservoir({MAX_TEXTS} ROWS) REPEATABLE (7)""", params).df()
+    if column == "frames":
+        items = [frames_in(t) for t in frame["text"]]
+    else:
+        from analysis.nlp.segment import tokenize
+        from analysis.nlp.text import clean_text
+
+        items = [record_keywords(tokenize(clean_text(t).model_text)) for t in frame["text"]]
+    return pd.DataFrame({"period": frame["period"], "items": items})
+
+
+def keywords_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "D", k: int = 10) -> pd.DataFrame:
+    """The `k` most characteristic keywords of each period: columns period, rank, term, records, score.
+
+    `records` is how many of the period's records carry the term as a keyword; `score` weights it by
+    how specific the term is to the period (records × (ln((1+P)/(1+p)) + 1), P periods, p with the term).
+    """
+    cols = ["period", "rank", "term", "records", "score"]
+    rows = _keyword_rows(con, f, freq, "keywords")
+    if not len(rows):
+        return pd.DataFrame(columns=cols)
+    per_period: dict[object, Counter[str]] = {}
+    for period, items in zip(rows["period"], rows["items"], strict=True):
+        per_period.setdefault(period, Counter()).update(set(_as_list(items)))
+    n_periods = len(per_period)
+    spread = Counter(term for counts in per_period.values() for term in counts)
+    out = []
+    for period in sorted(per_period):
+        counts = per_period[period]
+        scored = sorted(((n * (math.log((1 + n_periods) / (1 + spread[t])) + 1), t) for t, n in counts.items()),
+                        key=lambda st: (-st[0], st[1]))
+        for rank, (score, term) in enumerate(scored[:k], start=1):
+            out.append((pd.Timestamp(period).date(), rank, term, counts[term], round(score, 3)))
+    return pd.DataFrame(out, columns=cols)
+
+
+def frame_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "D") -> pd.DataFrame:
+    """Records using each frame per period, zero-filled over periods × frames.
+
+    Columns: period, frame, records, n (records in the period), share, share_lo, share_hi (Wilson 95%).
+    """
+    rows = _keyword_rows(con, f, freq, "frames")
+    pairs = zip(rows["period"], (_as_list(i) for i in rows["items"]), strict=True)
+    return period_shares(pairs, [fr.id for fr in load_frames()], f, freq, key="frame")
+
+
+def topics_for(con: duckdb.DuckDBPyConnection, f: Filters, n_topics: int = 8, n_terms: int = 6,
+               seed: int = 0) -> TopicModel:
+    """Topic clusters over the filter's records (a reproducible sample of at most MAX_TEXTS)."""
+    where, params = f.where("r")
+    texts = [row[0] for row in con.execute(
+        f"""SELECT * FROM (SELECT concat_ws(' ', r.title, r.text) FROM records r WHERE {where} ORDER BY r.source, r.id)
+            USING SAMPLE reservoir({MAX_TEXTS} ROWS) REPEATABLE (7)""", params).fetchall()]
+    return topic_clusters(texts, n_topics=n_topics, n_terms=n_terms, seed=seed)

@@ -1,0 +1,149 @@
+"""Before/after windows around each dated event: differences with bootstrap intervals and permutation p-values.
+
+These are associations, not causation: other things happen on the same days, and attention would
+often have moved anyway. Every label built from this module says so (see ASSOCIATION_NOTE).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy.stats import DegenerateDataWarning, bootstrap, hypergeom, permutation_test
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+from analysis.core.filters import Filters
+from analysis.core.scores import SCORES
+from analysis.core.tables import has_table
+from analysis.stats.timeseries import volume_series
+from collectors.trackers import Tracker
+
+ASSOCIATION_NOTE = ("Association, not causation: the difference between the days before and after an event "
+                    "also reflects anything else that happened then.")
+EFFECT_COLUMNS = ["event_id", "date", "title", "kind",
+                  "volume_before", "volume_after", "volume_diff", "volume_ci_lo", "volume_ci_hi", "volume_p",
+                  "neg_before", "neg_after", "neg_diff", "neg_ci_lo", "neg_ci_hi", "neg_p"]
+
+
+def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, model_version: str | None,
+                  window: int = 3, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """For each of the tracker's events: mean daily volume and negative share before vs after.
+
+    "Before" is the `window` days before the event day; "after" is the event day and the `window - 1`
+    days following. Volume: difference of mean records per day, percentile bootstrap 95% interval
+    (days resampled within each side) and an exact/Monte-Carlo permutation p-value over days (with
+    3 days a side there are only 20 splits, so p cannot go below 0.1: widen `window` for power).
+    Negative share: difference of proportions among scored records, Newcombe's score interval and the
+    exact permutation p-value (label shuffling = hypergeometric).
+    Association, not causation (ASSOCIATION_NOTE). The filter's sources/languages apply; its dates don't.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for event in sorted(tracker.events, key=lambda e: (e.date, e.id)):
+        before = (event.date - timedelta(days=window), event.date - timedelta(days=1))
+        after = (event.date, event.date + timedelta(days=window - 1))
+        vb, va = _daily_counts(con, f, *before), _daily_counts(con, f, *after)
+        v_lo, v_hi = bootstrap_diff_ci(vb, va, n_boot, rng)
+        row = {"event_id": event.id, "date": event.date, "title": event.title_en, "kind": event.kind,
+               "volume_before": vb.mean(), "volume_after": va.mean(), "volume_diff": va.mean() - vb.mean(),
+               "volume_ci_lo": v_lo, "volume_ci_hi": v_hi, "volume_p": permutation_p(vb, va, n_boot, rng)}
+        row.update(_negative_effect(con, f, model_version, before, after, n_boot, rng))
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
+    frame.attrs["note"] = ASSOCIATION_NOTE
+    return frame
+
+
+def _mean_diff(before: np.ndarray, after: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.mean(after, axis=axis) - np.mean(before, axis=axis)
+
+
+def bootstrap_diff_ci(before: np.ndarray, after: np.ndarray, n_boot: int = 2000,
+                      rng: np.random.Generator | None = None, level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval for mean(after) - mean(before), each side resampled on its own
+    (scipy.stats.bootstrap)."""
+    before, after = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    if len(before) == 0 or len(after) == 0:
+        return math.nan, math.nan
+    if len(before) < 2 or len(after) < 2:  # a one-day side cannot be resampled
+        return math.nan, math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        res = bootstrap((before, after), _mean_diff, n_resamples=n_boot, confidence_level=level, method="percentile",
+                        random_state=rng or np.random.default_rng(0))
+    lo, hi = res.confidence_interval
+    if np.isnan(lo):  # every resample gave the same difference
+        lo = hi = float(res.bootstrap_distribution[0])
+    return float(lo), float(hi)
+
+
+def _abs_mean_diff(before: np.ndarray, after: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.abs(_mean_diff(before, after, axis))
+
+
+def permutation_p(before: np.ndarray, after: np.ndarray, n_perm: int = 2000,
+                  rng: np.random.Generator | None = None) -> float:
+    """Two-sided permutation p-value for the difference in means: P(|diff| ≥ observed) over reassignments of
+    the days (scipy.stats.permutation_test; exact when there are ≤ n_perm splits)."""
+    before, after = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    if len(before) == 0 or len(after) == 0:
+        return math.nan
+    if min(len(before), len(after)) == 1:
+        # scipy wants two observations a side; a lone day has only n placements, all enumerated here
+        pooled = np.concatenate([before, after])
+        lone_first = len(before) == 1
+        stats = [_abs_mean_diff(*((pooled[[i]], np.delete(pooled, i)) if lone_first else
+                                  (np.delete(pooled, i), pooled[[i]]))) for i in range(len(pooled))]
+        return float(np.mean(np.asarray(stats) >= _abs_mean_diff(before, after) - 1e-12))
+    res = permutation_test((before, after), _abs_mean_diff, permutation_type="independent", vectorized=True,
+                           n_resamples=n_perm, alternative="greater", random_state=rng or np.random.default_rng(0))
+    return float(min(1.0, res.pvalue))
+
+
+def proportion_effect(k_before: int, n_before: int, k_after: int, n_after: int) -> dict[str, float]:
+    """Difference of proportions after - before: Newcombe's hybrid score 95% interval and an exact permutation
+    p-value (statsmodels' confint_proportions_2indep; scipy's hypergeometric).
+
+    Shuffling the labels across the two sides puts Hypergeometric(N, K, n_after) successes after, so the
+    permutation p-value, P(|diff| ≥ observed), is exact.
+    """
+    if n_before == 0 or n_after == 0:
+        return {"before": math.nan, "after": math.nan, "diff": math.nan, "ci_lo": math.nan, "ci_hi": math.nan,
+                "p": math.nan}
+    p_b, p_a = k_before / n_before, k_after / n_after
+    lo, hi = confint_proportions_2indep(k_after, n_after, k_before, n_before, method="newcomb", compare="diff")
+    total, k_total = n_before + n_after, k_before + k_after
+    support = np.arange(max(0, n_after - (total - k_total)), min(k_total, n_after) + 1)
+    diffs = np.abs(support / n_after - (k_total - support) / n_before)
+    observed = abs(p_a - p_b)
+    p_value = float(hypergeom.pmf(support, total, k_total, n_after)[diffs >= observed - 1e-12].sum())
+    return {"before": p_b, "after": p_a, "diff": p_a - p_b, "ci_lo": float(lo), "ci_hi": float(hi),
+            "p": min(1.0, p_value)}
+
+
+def _daily_counts(con: duckdb.DuckDBPyConnection, f: Filters, start: date, end: date) -> np.ndarray:
+    window_f = Filters(f.tracker, start, end, f.sources, f.langs, f.kinds)
+    return volume_series(con, window_f)["records"].to_numpy(dtype=float)
+
+
+def _negative_effect(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str | None,
+                     before: tuple[date, date], after: tuple[date, date], n_boot: int,
+                     rng: np.random.Generator) -> dict[str, float]:
+    counts = []
+    for start, end in (before, after):
+        if not model_version or not has_table(con, SCORES):
+            counts.append((0, 0))
+            continue
+        where, params = Filters(f.tracker, start, end, f.sources, f.langs, f.kinds).where("r")
+        k, n = con.execute(
+            f"""SELECT count(*) FILTER (WHERE s.label = 'negative'), count(*) FROM records r
+                JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ? WHERE {where}""",
+            [model_version, *params]).fetchone()
+        counts.append((int(k), int(n)))
+    (kb, nb), (ka, na) = counts
+    effect = proportion_effect(kb, nb, ka, na)
+    return {f"neg_{key}": value for key, value in effect.items()}

@@ -1,0 +1,180 @@
+"""Industry impact: a market-model event study of a ticker against a benchmark around dated events.
+
+Method (MacKinlay 1997, "Event Studies in Economics and Finance"): on the estimation window, fit
+R_stock = alpha + beta · R_benchmark + e by OLS; sigma² = Σe² / (L - 2). In the event window the
+abnormal return is AR_t = R_t - (alpha + beta · R_m,t), with t = AR / sigma; the cumulative abnormal
+return CAR(τ1, τ) = Σ AR has t = CAR / (sigma · √k) over its k days. Day 0 is the first trading day on
+or after the event date; offsets count trading days. Prediction-error terms of order 1/L are ignored,
+as is usual for L ≥ 100. An abnormal return is an association with the event's date, not proof of cause.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from analysis.core.tables import has_table
+
+MARKET_PRICES = "market_prices"
+PRICE_COLUMNS = ("date", "ticker", "close")
+
+
+class PriceDataError(ValueError):
+    """Prices are missing or malformed; the message says what is needed."""
+
+
+@dataclass(frozen=True)
+class EventWindow:
+    """One event's fit and abnormal returns (columns day_offset, date, ret, benchmark_ret, expected, ar, ar_t,
+    car, car_t)."""
+
+    event_date: date
+    day0: date
+    alpha: float
+    beta: float
+    sigma: float
+    n_estimation: int
+    abnormal: pd.DataFrame
+
+    @property
+    def car(self) -> float:
+        return float(self.abnormal["ar"].sum())
+
+    @property
+    def car_t(self) -> float:
+        return self.car / (self.sigma * math.sqrt(len(self.abnormal))) if self.sigma > 0 else math.nan
+
+
+@dataclass(frozen=True)
+class EventStudyResult:
+    ticker: str
+    benchmark: str
+    estimation: tuple[int, int]
+    window: tuple[int, int]
+    events: list[EventWindow]
+    skipped: list[tuple[date, str]] = field(default_factory=list)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per event: the market-model fit and the CAR over the whole window with its t-statistic."""
+        return pd.DataFrame(
+            [{"event_date": e.event_date, "day0": e.day0, "alpha": e.alpha, "beta": e.beta, "sigma": e.sigma,
+              "n_estimation": e.n_estimation, "car": e.car, "car_t": e.car_t} for e in self.events],
+            columns=["event_date", "day0", "alpha", "beta", "sigma", "n_estimation", "car", "car_t"])
+
+    def caar(self) -> pd.DataFrame:
+        """Across events: mean AR and cumulative mean AR per offset, with t = CAAR / (√(Σσ²·k) / N)."""
+        if not self.events:
+            return pd.DataFrame(columns=["day_offset", "aar", "caar", "caar_t"])
+        ars = pd.concat([e.abnormal.set_index("day_offset")["ar"] for e in self.events], axis=1)
+        n = len(self.events)
+        var_sum = sum(e.sigma**2 for e in self.events)
+        out = pd.DataFrame({"day_offset": ars.index, "aar": ars.mean(axis=1).to_numpy()})
+        out["caar"] = out["aar"].cumsum()
+        k = np.arange(1, len(out) + 1)
+        out["caar_t"] = out["caar"] / (np.sqrt(var_sum * k) / n)
+        return out
+
+
+def event_study(prices: pd.DataFrame, ticker: str, benchmark: str, event_dates: Iterable[date],
+                estimation: tuple[int, int] = (-120, -11), window: tuple[int, int] = (-5, 5),
+                min_estimation: int = 30) -> EventStudyResult:
+    """Market-model abnormal returns of `ticker` against `benchmark` around each event date.
+
+    `prices` has columns date, ticker, close (daily closes; other columns ignored). Events whose
+    estimation window has fewer than `min_estimation` returns, or whose event window runs past the
+    data, are listed in `skipped` with the reason instead of being estimated on too little.
+    """
+    if estimation[1] >= window[0]:
+        raise ValueError(f"the estimation window {estimation} must end before the event window {window} starts")
+    returns = _returns(prices, ticker, benchmark)
+    days = list(returns.index)
+    events, skipped = [], []
+    for event_date in sorted(set(event_dates)):
+        pos = int(np.searchsorted(np.array(days, dtype="datetime64[D]"), np.datetime64(event_date, "D")))
+        if pos >= len(days):
+            skipped.append((event_date, "no trading day on or after the event in the price data"))
+            continue
+        est = returns.iloc[max(0, pos + estimation[0]): max(0, pos + estimation[1] + 1)]
+        if len(est) < min_estimation:
+            skipped.append((event_date, f"only {len(est)} returns in the estimation window (need {min_estimation})"))
+            continue
+        if pos + window[0] < 0 or pos + window[1] >= len(days):
+            skipped.append((event_date, "the event window runs past the price data"))
+            continue
+        alpha, beta, sigma = market_model(est["benchmark_ret"].to_numpy(), est["ret"].to_numpy())
+        win = returns.iloc[pos + window[0]: pos + window[1] + 1].copy()
+        win["day_offset"] = range(window[0], window[1] + 1)
+        win["expected"] = alpha + beta * win["benchmark_ret"]
+        win["ar"] = win["ret"] - win["expected"]
+        win["ar_t"] = win["ar"] / sigma if sigma > 0 else math.nan
+        win["car"] = win["ar"].cumsum()
+        k = np.arange(1, len(win) + 1)
+        win["car_t"] = win["car"] / (sigma * np.sqrt(k)) if sigma > 0 else math.nan
+        win = win.reset_index(names="date")[["day_offset", "date", "ret", "benchmark_ret", "expected", "ar", "ar_t",
+                                             "car", "car_t"]]
+        events.append(EventWindow(event_date, days[pos], alpha, beta, sigma, len(est), win))
+    return EventStudyResult(ticker, benchmark, estimation, window, events, skipped)
+
+
+def market_model(market: np.ndarray, stock: np.ndarray) -> tuple[float, float, float]:
+    """OLS alpha, beta and residual standard deviation (L - 2 degrees of freedom), by statsmodels."""
+    x, y = np.asarray(market, dtype=float), np.asarray(stock, dtype=float)
+    if len(y) < 3 or np.ptp(x) == 0:
+        # too few days, or a flat benchmark: beta is not identified, the stock's mean is the model
+        alpha = float(y.mean()) if len(y) else math.nan
+        sigma = float(np.std(y, ddof=2)) if len(y) > 2 else math.nan
+        return alpha, 0.0, sigma
+    fit = sm.OLS(y, sm.add_constant(x, has_constant="add")).fit()
+    alpha, beta = (float(v) for v in fit.params)
+    return alpha, beta, math.sqrt(float(fit.scale))
+
+
+def prices_from_store(con: duckdb.DuckDBPyConnection, tickers: Sequence[str] = ()) -> pd.DataFrame:
+    """Daily closes (date, ticker, close) from the store's `market_prices` dataset."""
+    if not has_table(con, MARKET_PRICES):
+        raise PriceDataError("no market prices in the store: collect them, or pass a CSV with date,ticker,close")
+    where = f"WHERE ticker IN ({', '.join('?' for _ in tickers)})" if tickers else ""
+    frame = con.execute(f"SELECT date, ticker, close FROM {MARKET_PRICES} {where} ORDER BY ticker, date",
+                        list(tickers)).df()
+    return _normalise(frame, MARKET_PRICES)
+
+
+def read_prices_csv(path: str | Path) -> pd.DataFrame:
+    """Daily closes from a CSV with at least the columns date, ticker, close."""
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise PriceDataError(f"{path}: cannot read prices ({exc})") from None
+    return _normalise(frame, str(path))
+
+
+def _normalise(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    missing = [c for c in PRICE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise PriceDataError(f"{where}: missing column(s) {missing}; prices need date, ticker, close")
+    out = frame[list(PRICE_COLUMNS)].copy()
+    try:
+        out["date"] = pd.to_datetime(out["date"]).dt.date
+        out["close"] = pd.to_numeric(out["close"])
+    except (ValueError, TypeError) as exc:
+        raise PriceDataError(f"{where}: bad date or close value ({exc})") from None
+    return out.dropna(subset=["close"])
+
+
+def _returns(prices: pd.DataFrame, ticker: str, benchmark: str) -> pd.DataFrame:
+    frame = _normalise(prices, "prices")
+    wide = frame.pivot_table(index="date", columns="ticker", values="close", aggfunc="last").sort_index()
+    for name in (ticker, benchmark):
+        if name not in wide.columns:
+            raise PriceDataError(f"no prices for {name!r} (have: {', '.join(map(str, wide.columns))})")
+    both = wide[[ticker, benchmark]].dropna()  # trading days on which both have a close
+    rets = both.pct_change().iloc[1:]
+    return pd.DataFrame({"ret": rets[ticker], "benchmark_ret": rets[benchmark]})

@@ -1,0 +1,254 @@
+"""Peaks (robust spikes against a trailing median/MAD baseline), their labels, and sentiment change points."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis.core.filters import Filters
+from analysis.stats.timeseries import sentiment_series
+
+MAD_TO_SD = 1.4826  # MAD of a normal distribution times this is its standard deviation
+PEAK_COLUMNS = ["day", "value", "baseline", "score"]
+
+
+def robust_scores(series: pd.Series, window: int = 7, min_periods: int = 3, min_scale: float = 1.0,
+                  counts: bool = True) -> pd.DataFrame:
+    """Per point: the trailing baseline (median of the `window` previous points) and the robust z-score.
+
+    score = (value - baseline) / scale, scale = max(1.4826 × MAD, min_scale, √baseline if `counts`).
+    The current point is not part of its own baseline, so a spike cannot hide itself. A MAD over a
+    week is itself noisy, so floors keep quiet stretches from scoring high: `min_scale` is the smallest
+    noise level in the series' units (1 record; e.g. 0.03 for shares) and, for counts, Poisson noise
+    (√baseline) is the least a count varies. Points with fewer than `min_periods` previous points get NaN.
+    """
+    values = series.astype(float)
+    previous = values.shift(1).rolling(window, min_periods=min_periods)
+    baseline = previous.median()
+    mad = values.shift(1).rolling(window, min_periods=min_periods).apply(
+        lambda w: np.median(np.abs(w - np.median(w))), raw=True)
+    scale = np.maximum(MAD_TO_SD * mad, min_scale)
+    if counts:
+        scale = np.maximum(scale, np.sqrt(baseline.clip(lower=0)))
+    return pd.DataFrame({"value": values, "baseline": baseline, "score": (values - baseline) / scale})
+
+
+def detect_peaks(series: pd.Series, window: int = 7, threshold: float = 3.5, min_periods: int = 3,
+                 min_scale: float = 1.0, counts: bool = True, merge: bool = True) -> pd.DataFrame:
+    """Days whose value stands `threshold` robust z-scores above the trailing baseline.
+
+    `series` is indexed by day (zero-filled: a missing day must be 0). With `merge`, a run of
+    consecutive flagged days (a spike and its decay) is reported once, on its highest-scoring day, with
+    `run_start` its first flagged day. For shares pass `counts=False` and a `min_scale` in share units.
+    Returns columns day, value, baseline, score, run_start, sorted by day.
+    """
+    scored = robust_scores(series, window, min_periods, min_scale, counts)
+    scored["day"] = [_as_date(d) for d in series.index]
+    flagged = scored[scored["score"] >= threshold]
+    if flagged.empty:
+        return pd.DataFrame(columns=[*PEAK_COLUMNS, "run_start"])
+    flagged = flagged.assign(run_start=flagged["day"])
+    if merge:
+        positions = pd.Series(range(len(scored)), index=scored.index)[flagged.index]
+        run = (positions.diff() != 1).cumsum().to_numpy()
+        starts = flagged.groupby(run)["day"].transform("min")
+        flagged = flagged.assign(run_start=starts.to_numpy())
+        flagged = flagged.loc[flagged.groupby(run)["score"].idxmax()]
+    return flagged[[*PEAK_COLUMNS, "run_start"]].sort_values("day").reset_index(drop=True)
+
+
+SHARE_MIN_SCALE = 0.03  # a share moving less than 3 points is never a jump
+
+
+def share_jumps(sentiment: pd.DataFrame, label: str = "negative", min_n: int = 30, threshold: float = 3.5,
+                day: str = "period") -> pd.DataFrame:
+    """Days whose share of `label` jumps above its trailing baseline (from a zero-filled sentiment_series frame).
+
+    Days with fewer than `min_n` scored records are not judged (their share is too noisy) and do not
+    enter later baselines.
+    """
+    share = series_by_day(sentiment, label, day)
+    n = series_by_day(sentiment, "n", day)
+    return detect_peaks(share.where(n >= min_n), threshold=threshold, counts=False, min_scale=SHARE_MIN_SCALE)
+
+
+MOST_SHARED = "coalesce(r.shares, 0) DESC, coalesce(r.likes, 0) DESC, r.published_at, r.source, r.id"
+
+
+def label_peaks(con: duckdb.DuckDBPyConnection, f: Filters, peaks: pd.DataFrame, k: int = 5,
+                n_records: int = 3, max_texts: int = 500) -> pd.DataFrame:
+    """For each peak day: its records, top `k` terms and the `n_records` most-shared records.
+
+    The day's `max_texts` most-shared records are picked on `records`, then only those rows are read
+    from `records_public` (ordinary users pseudonymised, @mentions masked): the pseudonymising view
+    hashes 500 rows, not the whole day (~90,000 rows on a peak day of a 1M-record store). Top terms use
+    `analysis.nlp.topics.top_terms` when that module exists, else jieba's TF-IDF keywords, over those texts.
+    """
+    rows = []
+    for day in peaks["day"] if len(peaks) else []:
+        day_f = Filters(f.tracker, _as_date(day), _as_date(day), f.sources, f.langs, f.kinds)
+        where, params = day_f.where("r")
+        total = con.execute(f"SELECT count(*) FROM records r WHERE {where}", params).fetchone()[0]
+        keys = con.execute(f"SELECT r.source, r.id FROM records r WHERE {where} ORDER BY {MOST_SHARED} LIMIT ?",
+                           [*params, max_texts]).fetchall()
+        frame = _public_rows(con, where, params, keys)
+        texts = [_text(t, h) for t, h in zip(frame["text"], frame["title"], strict=True)]
+        top = [_record_summary(row) for row in frame.head(n_records).to_dict(orient="records")]
+        rows.append({"day": _as_date(day), "records": int(total), "top_terms": top_terms(texts, k), "top_records": top})
+    return pd.DataFrame(rows, columns=["day", "records", "top_terms", "top_records"])
+
+
+def _public_rows(con: duckdb.DuckDBPyConnection, where: str, params: list[Any],
+                 keys: list[tuple[str, str]]) -> pd.DataFrame:
+    """These (source, id) rows from `records_public`, in the order of `keys`."""
+    columns = ["source", "id", "kind", "author_name", "text", "title", "url", "published_at", "shares", "likes"]
+    if not keys:
+        return pd.DataFrame(columns=columns)
+    ids = list(dict.fromkeys(i for _, i in keys))
+    # `where` as well as the ids: the day's filters prune partitions before the view pseudonymises anything
+    frame = con.execute(
+        f"SELECT {', '.join(f'r.{c}' for c in columns)} FROM records_public r "
+        f"WHERE {where} AND r.id IN ({', '.join('?' for _ in ids)})", [*params, *ids]).df()
+    rank = {key: n for n, key in enumerate(keys)}
+    order = [rank.get((s, i)) for s, i in zip(frame["source"], frame["id"], strict=True)]
+    frame = frame.assign(_rank=order).dropna(subset=["_rank"])  # an id shared by another source is not one of ours
+    return frame.sort_values("_rank").drop(columns="_rank").reset_index(drop=True)
+
+
+def top_terms(texts: list[str], k: int = 5) -> list[str]:
+    """The `k` most characteristic terms of these texts (the topics helper's function if available)."""
+    if not texts:
+        return []
+    try:
+        from analysis.nlp.topics import top_terms as topic_terms  # written by the topics work; optional here
+    except ImportError:
+        topic_terms = None
+    if topic_terms is not None:
+        return list(topic_terms(texts, k))
+    import jieba.analyse
+
+    return [str(t) for t in jieba.analyse.extract_tags("\n".join(texts), topK=k)]
+
+
+def change_points(series: pd.Series, n: pd.Series | None = None, min_size: int = 3, penalty: float | None = None,
+                  min_shift: float = 0.0, max_changes: int = 5) -> list[date]:
+    """Days where the level of a (share) series changes, by binary segmentation.
+
+    With `n` (the records behind each share) the cost is the binomial negative log-likelihood, so
+    days with few records weigh little; without it, a Gaussian cost with the noise estimated from
+    successive differences (MAD). A split is kept when it lowers the cost by more than `penalty`
+    (default: BIC-like 3·log of the total weight) and the two sides' levels differ by at least
+    `min_shift`, and the `min_size` days either side of it sit at their own side's level (a sustained
+    shift, not a blip). Returns the first day of each new segment, sorted.
+    """
+    values = series.astype(float).to_numpy()
+    weights = np.ones_like(values) if n is None else n.astype(float).to_numpy()
+    ok = ~np.isnan(values) & (weights > 0)
+    days = [_as_date(d) for d in np.asarray(series.index)[ok]]
+    x, w = values[ok], weights[ok]
+    if len(x) < 2 * min_size:
+        return []
+    if n is None:
+        diffs = np.diff(x)
+        sigma = MAD_TO_SD * np.median(np.abs(diffs - np.median(diffs))) / math.sqrt(2) if len(diffs) else 0.0
+        sigma = sigma or (float(np.std(x)) or 1.0)
+        cost = _gaussian_cost(x / sigma)
+    else:
+        cost = _binomial_cost(x * w, w)
+    pen = penalty if penalty is not None else 3 * math.log(max(w.sum(), 2.0))
+    found: list[int] = []
+    segments = [(0, len(x))]
+    while segments and len(found) < max_changes:
+        best: tuple[float, int, tuple[int, int]] | None = None
+        for lo, hi in segments:
+            split = _best_split(cost, x, w, lo, hi, min_size, min_shift)
+            if split and split[0] > pen and (best is None or split[0] > best[0]):
+                best = (split[0], split[1], (lo, hi))
+        if best is None:
+            break
+        _gain, at, (lo, hi) = best
+        found.append(at)
+        segments.remove((lo, hi))
+        segments += [(lo, at), (at, hi)]
+    return sorted(days[i] for i in found)
+
+
+def sentiment_change_points(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str,
+                            label: str = "negative", **kw: Any) -> list[date]:
+    """Days where the daily share of `label` changes level (binomial cost, weighted by scored records)."""
+    frame = sentiment_series(con, f, model_version)
+    if frame.empty:
+        return []
+    return change_points(series_by_day(frame, label), n=series_by_day(frame, "n"), **kw)
+
+
+def _best_split(cost: Any, x: np.ndarray, w: np.ndarray, lo: int, hi: int, min_size: int,
+                min_shift: float) -> tuple[float, int] | None:
+    whole = cost(lo, hi)
+    best = None
+    for at in range(lo + min_size, hi - min_size + 1):
+        left, right = np.average(x[lo:at], weights=w[lo:at]), np.average(x[at:hi], weights=w[at:hi])
+        if abs(left - right) < min_shift:
+            continue
+        # a level change must be sustained: the days on each side of the split sit at their own side's level,
+        # so a one-day blip near a segment's end is not reported as a change a few days earlier
+        head, tail = np.median(x[at:at + min_size]), np.median(x[at - min_size:at])
+        if abs(head - right) >= abs(head - left) or abs(tail - left) >= abs(tail - right):
+            continue
+        gain = whole - cost(lo, at) - cost(at, hi)
+        if best is None or gain > best[0]:
+            best = (gain, at)
+    return best
+
+
+def _gaussian_cost(z: np.ndarray) -> Any:
+    def cost(lo: int, hi: int) -> float:
+        seg = z[lo:hi]
+        return float(((seg - seg.mean()) ** 2).sum())
+
+    return cost
+
+
+def _binomial_cost(k: np.ndarray, n: np.ndarray) -> Any:
+    def cost(lo: int, hi: int) -> float:
+        ks, ns = k[lo:hi].sum(), n[lo:hi].sum()
+        p = ks / ns
+        if p <= 0 or p >= 1:
+            return 0.0
+        return float(-2 * (ks * math.log(p) + (ns - ks) * math.log(1 - p)))
+
+    return cost
+
+
+def _text(text: Any, title: Any) -> str:
+    return " ".join(str(v) for v in (title, text) if isinstance(v, str) and v)
+
+
+def _record_summary(row: dict[str, Any]) -> dict[str, Any]:
+    def count(value: Any) -> int | None:
+        return None if value is None or (isinstance(value, float) and math.isnan(value)) else int(value)
+
+    return {"source": row["source"], "id": row["id"], "kind": row["kind"], "author": row["author_name"],
+            "text": _text(row["text"], row["title"])[:280], "url": row["url"],
+            "published_at": pd.Timestamp(row["published_at"]).isoformat(),
+            "shares": count(row["shares"]), "likes": count(row["likes"])}
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, pd.Timestamp):
+        return value if type(value) is date else value.date()  # datetime -> date
+    return pd.Timestamp(value).date()
+
+
+def series_by_day(frame: pd.DataFrame, value: str, day: str = "period") -> pd.Series:
+    """A zero-filled frame's column as a Series indexed by day (what detect_peaks takes)."""
+    return pd.Series(frame[value].to_numpy(), index=[_as_date(d) for d in frame[day]], name=value)
+
+
+__all__ = ["change_points", "detect_peaks", "label_peaks", "robust_scores", "sentiment_change_points", "series_by_day",
+           "top_terms"]

@@ -1,0 +1,217 @@
+"""Volume and sentiment over time, per source, language or entity, with 95% intervals and zero-filled gaps.
+
+A period with no records is a row with 0 records (and NaN shares), never a skipped row, so charts and
+peak detection see quiet days as quiet. Periods are UTC days (`freq="D"`) or ISO weeks starting on
+Monday (`freq="W"`, labelled by the Monday).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+from statsmodels.stats.proportion import proportion_confint
+
+from analysis.core.annotations import annotations_scan
+from analysis.core.filters import Filters
+from analysis.core.scores import LABELS, SCORES
+from analysis.core.tables import has_table
+from collectors.trackers import Tracker
+
+BY_OPTIONS: tuple[str | None, ...] = (None, "source", "lang", "entity", "outlet")
+FREQS = ("D", "W")
+SHARE_COLUMNS: list[str] = [f"{lab}{suf}" for lab in LABELS for suf in ("", "_lo", "_hi")]
+OUTLET_KIND = "article"  # by="outlet": the publisher (author_name) of news articles; outlets are public
+UNNAMED_OUTLET = "(unnamed outlet)"
+_KEY_SQL = {"source": "r.source", "lang": "coalesce(r.lang, 'und')", "entity": "m.entity",
+            "outlet": f"coalesce(nullif(trim(r.author_name), ''), '{UNNAMED_OUTLET}')"}
+
+
+def wilson_interval(k: Any, n: Any, z: float = 1.959964) -> tuple[Any, Any]:
+    """Wilson score interval for k successes in n trials (statsmodels' proportion_confint); NaN where n == 0.
+
+    `z` picks the level (1.96 → 95%).
+    """
+    k_arr, n_arr = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    alpha = 2 * (1 - norm.cdf(z))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k_arr / n_arr
+        lo, hi = proportion_confint(k_arr, np.where(n_arr > 0, n_arr, 1), alpha=alpha, method="wilson")
+        # clip away floating-point error: the interval always holds p and lies in [0, 1] (k = n gives hi = 1)
+        lo = np.where(n_arr > 0, np.clip(np.minimum(lo, p), 0, 1), np.nan)
+        hi = np.where(n_arr > 0, np.clip(np.maximum(hi, p), 0, 1), np.nan)
+    if lo.ndim == 0:
+        return float(lo), float(hi)
+    return lo, hi
+
+
+def period_start(day: date, freq: str = "D") -> date:
+    """The first day of the period containing `day` (itself for days, the Monday for weeks)."""
+    _check_freq(freq)
+    return day - timedelta(days=day.weekday()) if freq == "W" else day
+
+
+def periods(start: date, end: date, freq: str = "D") -> list[date]:
+    """Every period start from the period of `start` to the period of `end`, inclusive."""
+    first, last = period_start(start, freq), period_start(end, freq)
+    step = 7 if freq == "W" else 1
+    return [first + timedelta(days=i) for i in range(0, (last - first).days + 1, step)]
+
+
+def zero_fill(frame: pd.DataFrame, index: list[date], values: list[str], key: str | None = None,
+              keys: list[Any] | None = None, column: str = "period") -> pd.DataFrame:
+    """Reindex `frame` onto every period in `index` (× every key), filling missing counts with 0."""
+    frame = frame.assign(**{column: pd.to_datetime(frame[column]).dt.date}) if len(frame) else frame
+    if key is None:
+        full = pd.Index(index, name=column)
+        names: list[str] = [column]
+    else:
+        observed = frame[key].dropna().unique().tolist() if len(frame) else []
+        all_keys = sorted(set(observed) | set(keys or []), key=str)
+        full = pd.MultiIndex.from_product([index, all_keys], names=[column, key])
+        names = [column, key]
+    if len(full) == 0:
+        return pd.DataFrame({name: [] for name in [*names, *values]})
+    if len(frame) == 0:
+        out = full.to_frame(index=False).assign(**{v: 0 for v in values})
+    else:
+        out = frame.set_index(names)[values].reindex(full, fill_value=0).reset_index()
+    return out.astype({v: "int64" for v in values})
+
+
+def mentions_sql(con: duckdb.DuckDBPyConnection, tracker: Tracker | None = None) -> tuple[str, list[Any]]:
+    """A subquery of rows (source, id, entity): one per record and entity it mentions.
+
+    From the `annotations` dataset (each record's newest annotation) when present; otherwise a record
+    mentions an entity when its text or title contains one of the entity's names (case-insensitive).
+    """
+    # imported here: analysis.core.annotations imports analysis.stats.aggregate, which is built on this module
+
+    scan = annotations_scan(con)
+    if scan is not None:
+        return f"(SELECT a.source, a.id, unnest(a.entities) AS entity FROM {scan} a)", []
+    pairs = [(e.id, name.lower()) for e in (tracker.entities if tracker else []) for name in e.all_names()]
+    if not pairs:
+        return "(SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS id, NULL::VARCHAR AS entity WHERE false)", []
+    values = ", ".join("(?, ?)" for _ in pairs)
+    return (f"""(SELECT DISTINCT x.source, x.id, n.entity FROM records x
+                 JOIN (VALUES {values}) AS n(entity, name)
+                   ON contains(lower(coalesce(x.text, '') || ' ' || coalesce(x.title, '')), n.name))""",
+            [v for pair in pairs for v in pair])
+
+
+def volume_series(con: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None, freq: str = "D",
+                  tracker: Tracker | None = None, top: int | None = None) -> pd.DataFrame:
+    """Records per period (and per `by` key), zero-filled: columns period, [by], records.
+
+    by="entity" counts a record once per entity it mentions (see `mentions_sql`; pass the tracker so
+    name matching works, and so entities with no mentions still appear as zeros). by="outlet" counts
+    news articles (kind = article) per publishing outlet (their author_name). With `top`, the `top` keys
+    with the most records keep their own rows and the rest are summed into one key "(N other <by>s)".
+    """
+    select, join, group, params = _parts(con, f, by, freq, tracker)
+    where, wparams = _where(f, by)
+    frame = con.execute(
+        f"SELECT {select}, count(*) AS records FROM records r {join} WHERE {where} GROUP BY {group}",
+        [*params, *wparams],
+    ).df()
+    frame = _finish(frame, f, by, freq, tracker, ["records"])
+    return _keep_top(frame, by, top) if by and top else frame
+
+
+def _keep_top(frame: pd.DataFrame, by: str, top: int) -> pd.DataFrame:
+    totals = frame.groupby(by)["records"].sum().sort_values(ascending=False, kind="stable")
+    rest = totals.index[top:]
+    if len(rest) < 2:  # folding a single key into "1 other" would hide its name for nothing
+        return frame
+    other = f"({len(rest)} other {by}s)"
+    folded = frame.assign(**{by: frame[by].where(~frame[by].isin(rest), other)})
+    order = [*totals.index[:top], other]
+    folded = folded.groupby(["period", by], sort=False, as_index=False)["records"].sum()
+    folded[by] = pd.Categorical(folded[by], categories=order)
+    return folded.sort_values(["period", by]).assign(**{by: lambda d: d[by].astype(str)}).reset_index(drop=True)
+
+
+def sentiment_series(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str, by: str | None = None,
+                     freq: str = "D", tracker: Tracker | None = None) -> pd.DataFrame:
+    """Scored records per period (and `by` key) and each label's share with Wilson 95% intervals.
+
+    Columns: period, [by], n, negative, negative_lo, negative_hi, neutral…, positive…; shares are NaN
+    where n == 0. Empty (with those columns) when the store has no scores.
+    """
+    cols = ["period", *([by] if by else []), "n", *SHARE_COLUMNS]
+    if not has_table(con, SCORES):
+        _check_by(by)
+        return pd.DataFrame(columns=cols)
+    select, join, group, params = _parts(con, f, by, freq, tracker)
+    where, wparams = _where(f, by)
+    counts = ", ".join(f"count(*) FILTER (WHERE s.label = '{lab}') AS k_{lab}" for lab in LABELS)
+    frame = con.execute(
+        f"""SELECT {select}, count(*) AS n, {counts} FROM records r
+            JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ?
+            {join} WHERE {where} GROUP BY {group}""",
+        [model_version, *params, *wparams],
+    ).df()
+    frame = _finish(frame, f, by, freq, tracker, ["n", *(f"k_{lab}" for lab in LABELS)])
+    return add_shares(frame)[cols]
+
+
+def add_shares(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add <label>, <label>_lo, <label>_hi from k_<label> and n columns (Wilson 95%)."""
+    n = frame["n"].to_numpy()
+    for label in LABELS:
+        k = frame[f"k_{label}"].to_numpy()
+        lo, hi = wilson_interval(k, n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frame[label] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+        frame[f"{label}_lo"], frame[f"{label}_hi"] = lo, hi
+    return frame
+
+
+def _check_freq(freq: str) -> None:
+    if freq not in FREQS:
+        raise ValueError(f"freq must be one of {FREQS}, not {freq!r}")
+
+
+def _check_by(by: str | None) -> None:
+    if by not in BY_OPTIONS:
+        raise ValueError(f"by must be one of {BY_OPTIONS}, not {by!r}")
+
+
+def _where(f: Filters, by: str | None) -> tuple[str, list[Any]]:
+    where, params = f.where("r")
+    if by == "outlet":
+        return f"{where} AND r.kind = ?", [*params, OUTLET_KIND]
+    return where, params
+
+
+def _parts(con: duckdb.DuckDBPyConnection, f: Filters, by: str | None, freq: str,
+           tracker: Tracker | None) -> tuple[str, str, str, list[Any]]:
+    _check_by(by)
+    _check_freq(freq)
+    period = "CAST(date_trunc('week', r.published_at) AS DATE)" if freq == "W" else "CAST(r.published_at AS DATE)"
+    select, group, join, params = f"{period} AS period", "1", "", []
+    if by:
+        select += f", {_KEY_SQL[by]} AS {by}"
+        group = "1, 2"
+    if by == "entity":
+        sub, params = mentions_sql(con, tracker)
+        join = f"JOIN {sub} m ON m.source = r.source AND m.id = r.id"
+    return select, join, group, params
+
+
+def _finish(frame: pd.DataFrame, f: Filters, by: str | None, freq: str, tracker: Tracker | None,
+            values: list[str]) -> pd.DataFrame:
+    if f.start and f.end:
+        index = periods(f.start, f.end, freq)
+    elif len(frame):
+        days = pd.to_datetime(frame["period"]).dt.date
+        index = periods(days.min(), days.max(), freq)
+    else:
+        index = []
+    keys = [e.id for e in tracker.entities] if (by == "entity" and tracker) else None
+    return zero_fill(frame, index, values, by, keys)

@@ -1,0 +1,150 @@
+"""Compare cases charts: cases aligned on days since their trigger, share of voice."""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard.charts.registry import ChartDef, View, register, require
+from dashboard.charts.style import MARGIN, PALETTE, empty_figure, plain
+from dashboard.charts.topics import entity_labels
+
+
+def aligned_chart(df: pd.DataFrame, title: str, y: str = "share", y_title: str = "share of the case's records") -> go.Figure:
+    """One line per tracker on days since its trigger (x = 0 is each case's trigger day)."""
+    fig = go.Figure()
+    for n, (tracker, part) in enumerate(df.groupby("tracker", sort=False)):
+        fig.add_scatter(x=part["days_since_trigger"], y=part[y], mode="lines+markers", name=plain(tracker, 50),
+                        line={"color": PALETTE[n % len(PALETTE)], "width": 2,
+                              "dash": ["solid", "dash", "dot", "dashdot"][n % 4]}, marker={"size": 4})
+    fig.add_vline(x=0, line_dash="dot", line_color="#555555")
+    fig.update_layout(title=title, xaxis_title="days since trigger", yaxis_title=y_title, legend_title="case",
+                      margin=MARGIN, hovermode="x unified")
+    return fig
+
+
+def aligned_alt(df: pd.DataFrame, y: str = "share") -> str:
+    if df.empty:
+        return "Line chart of cases aligned on days since their trigger: no data."
+    parts = []
+    for tracker, part in df.groupby("tracker", sort=False):
+        top = part.loc[part[y].idxmax()]
+        parts.append(f"{tracker} peaks on day {int(top['days_since_trigger'])} at {top[y]:.3g}")
+    return "Line chart of cases aligned on days since each trigger (day 0 = trigger): " + "; ".join(parts) + "."
+
+
+def share_chart(df: pd.DataFrame, title: str, key: str = "entity", value: str = "share") -> go.Figure:
+    """Stacked area of each entity's share of voice per day."""
+    fig = go.Figure()
+    for n, (name, part) in enumerate(df.groupby(key, sort=False)):
+        fig.add_scatter(x=pd.to_datetime(part["day"]), y=part[value], name=plain(name, 40), stackgroup="one",
+                        mode="lines", line={"color": PALETTE[n % len(PALETTE)], "width": 0.5})
+    fig.update_layout(title=title, xaxis_title="day (UTC)", yaxis_title="share of voice",
+                      yaxis={"tickformat": ".0%"}, legend_title=key, margin=MARGIN, hovermode="x unified")
+    return fig
+
+
+def share_alt(df: pd.DataFrame, tracker_label: str, key: str = "entity", value: str = "share") -> str:
+    if df.empty:
+        return f"Share-of-voice chart for {tracker_label}: no mentions in range."
+    weight = "mentions" if "mentions" in df else value
+    totals = df.groupby(key)[weight].sum().sort_values(ascending=False)
+    total = totals.sum() or 1
+    parts = ", ".join(f"{k} {v / total:.0%}" for k, v in totals.head(6).items())
+    noun = "entities" if key == "entity" else f"{key}s"
+    return f"Stacked area chart of daily share of voice among {len(totals)} {noun} for {tracker_label}; overall: {parts}."
+
+
+def aligned_sources_chart(df: pd.DataFrame, title: str) -> go.Figure:
+    """Small multiples, one per source: each case's normalised daily volume on days since its trigger."""
+    if df.empty:
+        return empty_figure(title, "No records for these cases.")
+    sources = sorted(df["source"].unique())
+    cols = min(3, len(sources))
+    rows = math.ceil(len(sources) / cols)
+    fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, subplot_titles=[plain(s) for s in sources],
+                        vertical_spacing=0.12 if rows > 1 else 0.1)
+    trackers = list(dict.fromkeys(df["tracker"]))
+    in_legend: set[str] = set()
+    for i, source in enumerate(sources):
+        part = df[df["source"] == source]
+        for n, tracker in enumerate(trackers):
+            line = part[part["tracker"] == tracker]
+            if line.empty:
+                continue
+            fig.add_scatter(x=line["day_offset"], y=line["share"], mode="lines", name=plain(tracker, 40),
+                            legendgroup=tracker, showlegend=tracker not in in_legend, row=i // cols + 1,
+                            col=i % cols + 1,
+                            line={"color": PALETTE[n % len(PALETTE)], "dash": ["solid", "dash", "dot"][n % 3]},
+                            customdata=line["records"],
+                            hovertemplate="day %{x}: %{y:.1%} (%{customdata} records)<extra>" + plain(tracker) + "</extra>")
+            in_legend.add(tracker)
+        fig.add_vline(x=0, line_dash="dot", line_color="#555555", row=i // cols + 1, col=i % cols + 1)
+    fig.update_yaxes(tickformat=".0%")
+    fig.update_layout(title=title, legend_title="case", margin=MARGIN, height=260 * rows + 80, hovermode="closest")
+    return fig
+
+
+def aligned_sources_alt(df: pd.DataFrame) -> str:
+    if df.empty:
+        return "Cases aligned on days since trigger: no records."
+    parts = []
+    for (tracker, source), part in df.groupby(["tracker", "source"], sort=True):
+        if part["records"].sum() == 0:
+            continue
+        top = part.loc[part["share"].idxmax()]
+        parts.append(f"{tracker} on {source} peaks on day {int(top['day_offset'])} ({top['share']:.0%} of its records)")
+    return ("Small-multiple line charts, one per source, of each case's share of its records per day since its "
+            "trigger (day 0): " + "; ".join(parts) + ".")
+
+
+def _cases(view: View) -> list[str]:
+    return [view.filters.tracker, *[t for t in view.option("with").split(",") if t and t != view.filters.tracker]]
+
+
+def _load_aligned(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    crosscase = require("analysis.stats.crosscase")
+    before, after = int(view.option("before", "7") or 7), int(view.option("after", "30") or 30)
+    frame = crosscase.align_cases(con, _cases(view), before, after, normalise=view.option("normalise", "per_source"))
+    if view.filters.sources:
+        frame = frame[frame["source"].isin(view.filters.sources)].reset_index(drop=True)
+    return frame
+
+
+register(ChartDef(
+    name="compare-aligned", title="Cases aligned on days since trigger, per source", page="compare",
+    description="Each case's daily records as a share of its total per source (analysis.stats.crosscase.align_cases).",
+    load=_load_aligned,
+    draw=lambda df, view, model: aligned_sources_chart(
+        df, "Cases aligned on days since trigger: " + " vs ".join(_cases(view))),
+    describe=lambda df, view, model: aligned_sources_alt(df),
+    needs=("analysis.stats.crosscase",),
+))
+
+
+VOICE_TYPES = ("platform", "company", "studio", "union", "industry_body", "ai_performer")
+
+
+def _load_share(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    frame = require("analysis.stats.crosscase").share_of_voice(con, view.filters, view.tracker)
+    types = [t for t in view.option("types", ",".join(VOICE_TYPES)).split(",") if t]
+    keep = {e.id for e in view.tracker.entities if e.type in types}
+    frame = frame[frame["entity"].isin(keep)].reset_index(drop=True)
+    labels = entity_labels(view)
+    frame["entity"] = [labels.get(e, e) for e in frame["entity"]]
+    return frame
+
+
+register(ChartDef(
+    name="compare-share", title="Share of voice among entities — {tracker}", page="compare",
+    description="Each entity's share of the day's entity mentions (analysis.stats.crosscase.share_of_voice), for the "
+                "chosen entity types.",
+    load=_load_share,
+    draw=lambda df, view, model: share_chart(df, f"Share of voice — {view.tracker.name_en}"),
+    describe=lambda df, view, model: share_alt(df, view.tracker.name_en),
+    needs=("analysis.stats.crosscase",),
+))

@@ -1,0 +1,275 @@
+"""The journalist embed kit: every chart as standalone HTML, PNG, CSV, alt text, iframe snippet and snapshot id.
+
+The pure functions (`ChartPackage`, `standalone_html`, `png_bytes`, `csv_bytes`, `iframe_snippet`) are shared by
+the dashboard's "Embed / download" panel (`show_package`, via dashboard/render.py) and the `actorwatch chart`
+command; links come from analysis.reports.links.
+
+Standalone HTML loads plotly.js from the CDN with a Subresource Integrity hash (`include_plotlyjs="cdn"`): the
+file stays ~100 KB, which newsroom CMSs accept, and the browser refuses a tampered script. `inline=True` (CLI
+`--plotlyjs inline`) embeds plotly.js instead (~5 MB) for offline archives. The chart's data travels inside the
+file as a `data:` link, so the "data" link works wherever the file is published.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.reports.links import (
+    DEFAULT_PAGE,
+    PUBLIC_URL_ENV,
+    Params,
+    configured_base_url,
+    deep_link,
+    normal_params,
+)
+from dashboard.charts.style import plain
+
+DEFAULT_CREDIT = "Chart: actorwatch (open source)"
+DEFAULT_SOURCE = "actorwatch store"
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+PNG_SIZE = (1000, 560)
+
+
+class PngUnavailable(RuntimeError):
+    """No Chromium for kaleido: the message says how to install it (never downloads a browser)."""
+
+
+@dataclass(frozen=True)
+class ChartPackage:
+    """One chart as published: figure, its data, and everything needed to credit and trace it."""
+
+    name: str
+    title: str
+    fig: go.Figure
+    data: pd.DataFrame
+    alt: str
+    params: Params = field(default_factory=dict)
+    url_path: str = DEFAULT_PAGE
+    source: str = DEFAULT_SOURCE
+    credit: str = DEFAULT_CREDIT
+    notes: str = ""
+
+    @property
+    def snapshot_id(self) -> str:
+        return snapshot_id(self.name, self.params, self.data)
+
+    def file_stem(self) -> str:
+        return f"actorwatch-{self.name}-{self.snapshot_id}"
+
+    def deep_link(self, base_url: str | None = None, embed: bool = False) -> str:
+        return deep_link(self.url_path, self.params, base_url or public_base_url(), chart=self.name if embed else None,
+                         embed=embed)
+
+
+def snapshot_id(chart_name: str, params: Params, data: pd.DataFrame) -> str:
+    """`aw-` + 12 hex of sha256(chart, query, data): the same view of the same data gives the same id."""
+    query = json.dumps({"chart": chart_name, "params": normal_params(params)}, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(query.encode())
+    digest.update(csv_bytes(data))
+    return "aw-" + digest.hexdigest()[:12]
+
+
+def csv_bytes(data: pd.DataFrame) -> bytes:
+    """The chart's data as UTF-8 CSV with a BOM, so spreadsheet apps read Chinese correctly."""
+    return data.to_csv(index=False).encode("utf-8-sig")
+
+
+def public_base_url() -> str:
+    """Where readers reach this app: $ACTORWATCH_PUBLIC_URL, else the current request's origin, else localhost."""
+    if os.environ.get(PUBLIC_URL_ENV):
+        return configured_base_url()
+    from streamlit import runtime
+
+    if runtime.exists():  # inside a Streamlit run: the request's own origin
+        import streamlit as st
+
+        url = st.context.url
+        if url:
+            parts = urlsplit(url)
+            return f"{parts.scheme}://{parts.netloc}"
+    return configured_base_url()
+
+
+def iframe_snippet(package: ChartPackage, base_url: str | None = None, height: int = 520) -> str:
+    """An accessible iframe pointing at the live chart (`?embed=true`), with title and aria-label."""
+    src = package.deep_link(base_url, embed=True)
+    title = html.escape(package.title, quote=True)
+    return (f'<iframe src="{html.escape(src, quote=True)}" title="{title}" aria-label="{title}" '
+            f'width="100%" height="{height}" style="border:0;max-width:100%" loading="lazy"></iframe>')
+
+
+def standalone_html(package: ChartPackage, inline: bool = False, base_url: str | None = None) -> str:
+    """A responsive, self-describing HTML page: chart, alt text, source and credit line, data link, snapshot id."""
+    div = package.fig.to_html(full_html=False, include_plotlyjs=True if inline else "cdn",
+                              default_width="100%", default_height="100%",
+                              config={"responsive": True, "displaylogo": False,
+                                      "toImageButtonOptions": {"filename": package.file_stem()}})
+    data_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_bytes(package.data)).decode()
+    e = html.escape
+    notes = f" · {e(package.notes)}" if package.notes else ""
+    live = package.deep_link(base_url)
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="actorwatch">
+<meta name="actorwatch-snapshot" content="{package.snapshot_id}">
+<title>{e(package.title)}</title>
+<style>
+html, body {{ margin: 0; height: 100%; font-family: "Noto Sans", "Noto Sans CJK SC", Arial, sans-serif; }}
+.aw {{ display: flex; flex-direction: column; height: 100%; min-height: 360px; margin: 0; }}
+.aw-chart {{ order: 1; flex: 1 1 auto; min-height: 300px; }}
+.aw-foot {{ order: 2; font-size: 12px; color: #333; padding: 4px 8px 8px; line-height: 1.4; }}
+/* the caption precedes the chart in the page so plotly sizes itself to the space left above it */
+.aw-foot a {{ color: #0072B2; }}
+.aw-sr {{ position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }}
+</style>
+</head>
+<body>
+<figure class="aw" role="figure" aria-label="{e(package.title, quote=True)}">
+<p class="aw-sr" id="aw-alt">{e(package.alt)}</p>
+<noscript><p>{e(package.alt)}</p></noscript>
+<figcaption class="aw-foot">Source: {e(package.source)} · {e(package.credit)}{notes} ·
+<a download="{e(package.file_stem(), quote=True)}.csv" href="{data_uri}">data</a> ·
+<a href="{e(live, quote=True)}">live view</a> · snapshot {package.snapshot_id}</figcaption>
+<div class="aw-chart" aria-describedby="aw-alt">{div}</div>
+</figure>
+</body>
+</html>
+"""
+
+
+def chromium_path() -> str | None:
+    """The system Chromium kaleido will drive ($BROWSER_PATH, PATH, or Debian's /usr/bin/chromium)."""
+    configured = os.environ.get("BROWSER_PATH")
+    if configured and Path(configured).exists():
+        return configured
+    for candidate in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return next((c for c in CHROMIUM_CANDIDATES if Path(c).exists()), None)
+
+
+def png_bytes(fig: go.Figure, width: int = PNG_SIZE[0], height: int = PNG_SIZE[1], scale: float = 2.0) -> bytes:
+    """A PNG via kaleido and the system Chromium (CJK needs fonts-noto-cjk); PngUnavailable if no Chromium."""
+    browser = chromium_path()
+    if browser is None:
+        raise PngUnavailable("PNG export needs Chromium: install it with `apt-get install chromium fonts-noto-cjk` "
+                             "(or set BROWSER_PATH); HTML and CSV exports work without it.")
+    os.environ.setdefault("BROWSER_PATH", browser)
+    try:
+        return fig.to_image(format="png", width=width, height=height, scale=scale)
+    except Exception as exc:  # noqa: BLE001 - kaleido/choreographer raise many unrelated types; all mean no PNG
+        raise PngUnavailable(f"PNG export failed with Chromium at {browser}: {exc}") from None
+
+
+def credited_figure(package: ChartPackage) -> go.Figure:
+    """A copy of the chart with its notes, source, credit and snapshot id drawn under it."""
+    fig = go.Figure(package.fig)
+    lines = [package.notes] if package.notes else []
+    lines.append(f"Source: {package.source} · {package.credit} · snapshot {package.snapshot_id}")
+    bottom = (fig.layout.margin.b or 40) + 70
+    fig.update_layout(margin={"b": bottom})
+    fig.add_annotation(text="<br>".join(plain(line) for line in lines), xref="paper", yref="paper", x=0, y=0,
+                       yshift=-bottom + 8, xanchor="left", yanchor="bottom", showarrow=False, align="left",
+                       font={"size": 11, "color": "#444444"})
+    return fig
+
+
+def credited_png(package: ChartPackage) -> bytes:
+    """The chart's PNG with its credit footer (a PNG travels without the page that explained it)."""
+    return png_bytes(credited_figure(package), height=PNG_SIZE[1] + 70)
+
+
+def write_package(package: ChartPackage, out_dir: Path, formats: Sequence[str], inline: bool = False,
+                  base_url: str | None = None) -> list[Path]:
+    """Write the chart as each of `formats` (html, png, csv, alt, json) into out_dir; returns the paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in formats:
+        path = out_dir / f"{package.file_stem()}.{'txt' if fmt == 'alt' else fmt}"
+        if fmt == "html":
+            body: bytes = standalone_html(package, inline=inline, base_url=base_url).encode()
+        elif fmt == "png":
+            body = credited_png(package)
+        elif fmt == "csv":
+            body = csv_bytes(package.data)
+        elif fmt == "alt":
+            body = package.alt.encode()
+        elif fmt == "json":
+            body = json.dumps(sidecar(package, base_url), ensure_ascii=False, indent=2).encode()
+        else:
+            raise ValueError(f"unknown format {fmt!r} (use html, png, csv, alt, json)")
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(body)
+        os.replace(tmp, path)
+        written.append(path)
+    return written
+
+
+def sidecar(package: ChartPackage, base_url: str | None = None) -> dict[str, object]:
+    """Provenance for a published chart: what it shows, the query, where to reopen it, its snapshot id."""
+    return {"chart": package.name, "title": package.title, "snapshot_id": package.snapshot_id,
+            "params": normal_params(package.params), "deep_link": package.deep_link(base_url),
+            "source": package.source, "credit": package.credit, "notes": package.notes, "alt": package.alt,
+            "rows": len(package.data), "columns": [str(c) for c in package.data.columns]}
+
+
+# ---------------------------------------------------------------- Streamlit side
+def focused_chart() -> str | None:
+    """The chart an embed iframe asked for (`?chart=NAME`): the page then shows only that chart."""
+    import streamlit as st
+
+    return st.query_params.get("chart")
+
+
+def show_page_extras() -> bool:
+    """False inside a single-chart embed: pages skip KPIs, tables and prose then."""
+    return focused_chart() is None
+
+
+def show_package(package: ChartPackage, key: str | None = None) -> None:
+    """Render a packaged chart: the plotly chart with its alt text, then the "Embed / download" expander."""
+    import streamlit as st
+
+    key = key or package.name
+    st.plotly_chart(package.fig, key=f"chart-{key}", alt=package.alt, width="stretch",
+                    config={"displaylogo": False, "toImageButtonOptions": {"filename": package.file_stem()}})
+    if focused_chart() is not None:
+        st.caption(f"Source: {package.source} · {package.credit} · snapshot {package.snapshot_id}")
+        return
+    with st.expander("Embed / download", icon=":material/share:"):
+        c1, c2, c3 = st.columns(3)
+        c1.download_button("HTML (standalone)", data=lambda: standalone_html(package).encode(),
+                           file_name=f"{package.file_stem()}.html", mime="text/html", key=f"dl-html-{key}",
+                           on_click="ignore", icon=":material/code:")
+        c2.download_button("CSV (chart data)", data=csv_bytes(package.data), file_name=f"{package.file_stem()}.csv",
+                           mime="text/csv", key=f"dl-csv-{key}", on_click="ignore", icon=":material/table:")
+        if chromium_path() is None:
+            c3.info("PNG needs Chromium: `apt-get install chromium fonts-noto-cjk`.", icon=":material/info:")
+        else:
+            c3.download_button("PNG (image)", data=lambda: credited_png(package),
+                               file_name=f"{package.file_stem()}.png", mime="image/png", key=f"dl-png-{key}",
+                               on_click="ignore", icon=":material/image:")
+        st.markdown("**Alt text** (generated from the data; also read to screen readers)")
+        st.text(package.alt)
+        st.markdown("**Embed snippet** (live chart without the app chrome)")
+        st.code(iframe_snippet(package), language="html")
+        st.markdown("**Link to this view**")
+        st.code(package.deep_link(), language=None)
+        st.caption(f"Snapshot id `{package.snapshot_id}` (hash of the query and the chart's data) · "
+                   f"Source: {package.source} · {package.credit}" + (f" · {package.notes}" if package.notes else ""))

@@ -1,0 +1,47 @@
+"""Methods charts: coverage per source and day."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.core.filters import Filters
+from analysis.stats import aggregate
+from dashboard.charts.registry import ChartDef, View, register
+from dashboard.charts.style import MARGIN, empty_figure
+
+
+def coverage_chart(df: pd.DataFrame, title: str) -> go.Figure:
+    """Heatmap of records per source and day: where the data is thin, any chart is thin too."""
+    if df.empty:
+        return empty_figure(title, "No records in the selected range.")
+    pivot = df.pivot_table(index="source", columns="day", values="records", aggfunc="sum", fill_value=0)
+    fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=pd.to_datetime(list(pivot.columns)), y=list(pivot.index),
+                               colorscale="Cividis", colorbar={"title": "records"},
+                               hovertemplate="%{y} · %{x|%Y-%m-%d}: %{z:,} records<extra></extra>"))
+    fig.update_layout(title=title, xaxis_title="day (UTC)", yaxis_title="source", margin=MARGIN)
+    return fig
+
+
+def coverage_alt(df: pd.DataFrame, tracker_label: str) -> str:
+    if df.empty:
+        return f"Heatmap of records per source and day for {tracker_label}: no records in the selected range."
+    per_source = df.groupby("source")["records"].agg(["sum", lambda s: int((s == 0).sum())])
+    parts = ", ".join(f"{src} {int(row.iloc[0]):,} records ({int(row.iloc[1])} empty days)"
+                      for src, row in per_source.sort_values("sum", ascending=False).iterrows())
+    return (f"Heatmap of records per source and day for {tracker_label} over {df['day'].nunique()} days: {parts}.")
+
+
+def _load_coverage(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    f = view.filters
+    return aggregate.daily_volume(con, Filters(tracker=f.tracker, start=f.start, end=f.end))
+
+
+register(ChartDef(
+    name="methods-coverage", title="Coverage: records per source and day — {tracker}", page="methods",
+    description="Records per source and day over all sources (the sidebar's source/language choice is ignored).",
+    load=_load_coverage,
+    draw=lambda df, view, model: coverage_chart(df, f"Coverage: records per source and day — {view.tracker.name_en}"),
+    describe=lambda df, view, model: coverage_alt(df, view.tracker.name_en),
+))

@@ -1,0 +1,183 @@
+"""Overview charts: daily records by source with labelled peaks, sentiment shares with intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.core.filters import Filters
+from analysis.stats import aggregate
+from collectors.trackers import Event
+from dashboard.charts.ledgers import tracker_events
+from dashboard.charts.registry import AnalysisPending, ChartDef, View, register, require
+from dashboard.charts.style import (
+    PALETTE,
+    SENTIMENT_COLOURS,
+    add_events,
+    add_peak_labels,
+    day_ticks,
+    empty_figure,
+    rgba,
+)
+
+
+def volume_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start: date | None = None,
+                 end: date | None = None) -> go.Figure:
+    """Stacked daily bars of records per source, with the tracker's dated events as markers."""
+    fig = go.Figure()
+    for n, (source, part) in enumerate(df.groupby("source", sort=True)):
+        fig.add_bar(x=pd.to_datetime(part["day"]), y=part["records"], name=str(source),
+                    marker_color=PALETTE[n % len(PALETTE)])
+    fig.update_layout(barmode="stack", title=title, xaxis_title="day (UTC)", yaxis_title="records",
+                      legend_title="source", margin={"t": 60, "r": 20, "l": 50, "b": 40}, hovermode="x unified")
+    add_events(fig, events, start, end)
+    day_ticks(fig, df["day"] if len(df) else pd.Series(dtype=object))
+    return fig
+
+
+def sentiment_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start: date | None = None,
+                    end: date | None = None) -> go.Figure:
+    """Daily share of each sentiment label, with 95% Wilson bands and event markers."""
+    fig = go.Figure()
+    x = pd.to_datetime(df["day"])
+    for label, colour in SENTIMENT_COLOURS.items():
+        if label not in df:
+            continue
+        fig.add_scatter(x=pd.concat([x, x[::-1]]), y=pd.concat([df[f"{label}_hi"], df[f"{label}_lo"][::-1]]),
+                        fill="toself", fillcolor=rgba(colour, 0.15), line={"width": 0}, hoverinfo="skip",
+                        showlegend=False, name=f"{label} 95% CI")
+        fig.add_scatter(x=x, y=df[label], mode="lines+markers", name=label, line={"color": colour, "width": 2},
+                        marker={"size": 4}, customdata=df["n"], hovertemplate="%{y:.0%} of %{customdata} scored<extra>" + label + "</extra>")
+    fig.update_layout(title=title, xaxis_title="day (UTC)", yaxis_title="share of scored records",
+                      yaxis={"tickformat": ".0%", "range": [0, 1]}, legend_title="sentiment",
+                      margin={"t": 60, "r": 20, "l": 50, "b": 40}, hovermode="x unified")
+    add_events(fig, events, start, end)
+    day_ticks(fig, df["day"])
+    return fig
+
+
+def volume_alt(df: pd.DataFrame, tracker_label: str) -> str:
+    """A screen-reader description of the volume chart, generated from its data."""
+    if df.empty or df["records"].sum() == 0:
+        return f"Bar chart of daily records for {tracker_label}: no records in the selected range."
+    per_day = df.groupby("day")["records"].sum()
+    top_day = per_day.idxmax()
+    by_source = df.groupby("source")["records"].sum().sort_values(ascending=False)
+    sources = ", ".join(f"{s} {int(v):,}" for s, v in by_source.items())
+    return (f"Stacked bar chart of daily records for {tracker_label} from {per_day.index.min()} to {per_day.index.max()}: "
+            f"{int(per_day.sum()):,} records in all; the busiest day was {top_day} with {int(per_day.max()):,}. "
+            f"By source: {sources}.")
+
+
+def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period: str = "day") -> str:
+    scored = df[df["n"] > 0] if not df.empty else df
+    adjective = "weekly" if period == "week" else "daily"
+    if scored.empty:
+        return f"Line chart of {adjective} sentiment shares for {tracker_label}: no scored records in the selected range."
+    worst = scored.loc[scored["negative"].idxmax()]
+    total = int(scored["n"].sum())
+    neg = (scored["negative"] * scored["n"]).sum() / total
+    return (f"Line chart of the {adjective} share of negative, neutral and positive records for {tracker_label} "
+            f"({model_label}), with 95% intervals. Over {total:,} scored records {neg:.0%} were negative; the most "
+            f"negative {period} was {'the week of ' if period == 'week' else ''}{worst['day']} at "
+            f"{worst['negative']:.0%} of {int(worst['n']):,}.")
+
+
+PEAK_COLUMNS = ["day", "records", "label", "top_record"]
+
+
+def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Volume peaks (analysis.stats.peaks on the zero-filled daily series), each with its top terms and top record."""
+    peaks_mod, timeseries = require("analysis.stats.peaks"), require("analysis.stats.timeseries")
+    found = peaks_mod.detect_peaks(peaks_mod.series_by_day(timeseries.volume_series(con, f), "records"))
+    labelled = peaks_mod.label_peaks(con, f, found, k=3, n_records=1)
+    return pd.DataFrame({
+        "day": labelled["day"], "records": labelled["records"],
+        "label": [" · ".join(terms) for terms in labelled["top_terms"]],
+        "top_record": [top[0]["text"][:200] if top else "" for top in labelled["top_records"]],
+    }, columns=PEAK_COLUMNS)
+
+
+def _load_volume(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    frame = aggregate.daily_volume(con, view.filters)
+    try:
+        # attrs hold plain lists: pandas compares attrs when combining frames, which DataFrames cannot do
+        frame.attrs["peaks"] = peak_labels(con, view.filters).to_dict("records")
+    except AnalysisPending:
+        frame.attrs["peaks"] = []
+    return frame
+
+
+def _peaks(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(df.attrs.get("peaks", []), columns=PEAK_COLUMNS)
+
+
+def _draw_volume(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
+    f = view.filters
+    fig = volume_chart(df, tracker_events(view), f"Daily records by source — {view.tracker.name_en}",
+                              f.start, f.end)
+    add_peak_labels(fig, _peaks(df))
+    return fig
+
+
+def _describe_volume(df: pd.DataFrame, view: View, model: dict[str, Any]) -> str:
+    alt = volume_alt(df, view.tracker.name_en)
+    peaks = _peaks(df)
+    if len(peaks):
+        alt += " Detected peaks: " + "; ".join(f"{d} ({int(r):,} records; top terms: {lab})"
+                                               for d, r, lab in zip(peaks["day"], peaks["records"], peaks["label"], strict=True)) + "."
+    return alt
+
+
+register(ChartDef(
+    name="overview-volume", title="Daily records by source — {tracker}", page="overview",
+    description="Records per day and source, zero-filled, with the tracker's dated events as markers.",
+    load=_load_volume, draw=_draw_volume, describe=_describe_volume, needs=("analysis.stats.peaks", "analysis.stats.timeseries"),
+))
+
+
+def _weekly(view: View) -> bool:
+    return view.option("freq") == "W"
+
+
+def _load_sentiment(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    if not view.model_version:
+        return pd.DataFrame(columns=["day", "n"])
+    if _weekly(view):  # ISO weeks (labelled by their Monday): steadier shares where days hold few records
+        timeseries = require("analysis.stats.timeseries")
+        return timeseries.sentiment_series(con, view.filters, view.model_version, freq="W").rename(
+            columns={"period": "day"})
+    return aggregate.daily_sentiment(con, view.filters, view.model_version)
+
+
+def _draw_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
+    title = f"{'Weekly' if _weekly(view) else 'Daily'} sentiment — {view.tracker.name_en} · model: {model.get('name') or model.get('label')}"
+    if df.empty or "negative" not in df:
+        return empty_figure(title, "No scored records: run `actorwatch enrich`.")
+    f = view.filters
+    fig = sentiment_chart(df, tracker_events(view), title, f.start, f.end)
+    if _weekly(view):
+        fig.update_xaxes(title="week (UTC, starting Monday)")
+    return fig
+
+
+def _describe_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> str:
+    if df.empty or "negative" not in df:
+        return f"Sentiment chart for {view.tracker.name_en}: no scored records in the selected range."
+    alt = sentiment_alt(df, view.tracker.name_en, str(model.get("label")), "week" if _weekly(view) else "day")
+    f1 = model.get("macro_f1")
+    return alt + (f" The model's measured macro-F1 is {f1:.2f} (on {model.get('macro_f1_on')})." if f1 is not None
+                  else " The model has no measured accuracy on file.")
+
+
+register(ChartDef(
+    name="overview-sentiment", title="Sentiment — {tracker} · model: {model}", page="overview",
+    description="Daily (or weekly: freq=W) share of negative/neutral/positive records with 95% Wilson intervals "
+                "and event markers.",
+    load=_load_sentiment, draw=_draw_sentiment, describe=_describe_sentiment, sentiment=True,
+))

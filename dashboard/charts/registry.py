@@ -1,0 +1,150 @@
+"""The one registry of published charts: how each loads its data (analysis/), draws it and describes it.
+
+Pages render a chart with `render(name, view)` (cached loading in dashboard/data.py); `actorwatch chart`
+builds the same chart with `build(name, con, view)`. Both go through `package()`, so a chart looks the
+same, carries the same alt text and has the same snapshot id wherever it is produced.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.core.filters import Filters
+from analysis.reports.links import filter_params
+from analysis.stats import aggregate
+from collectors.trackers import Tracker, get_tracker
+from dashboard.charts import PAGE_MODULES
+from dashboard.charts.embed import DEFAULT_CREDIT, ChartPackage
+from dashboard.charts.style import share_text
+
+Loader = Callable[[duckdb.DuckDBPyConnection, "View"], pd.DataFrame]
+Drawer = Callable[[pd.DataFrame, "View", dict[str, Any]], go.Figure]
+Describer = Callable[[pd.DataFrame, "View", dict[str, Any]], str]
+Sourcer = Callable[[pd.DataFrame, "View"], str]
+Tabler = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+class AnalysisPending(RuntimeError):
+    """The analysis function this chart needs is not available in this installation."""
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything a chart depends on (hashable, so loaders can be cached on it)."""
+
+    filters: Filters
+    model_version: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def tracker(self) -> Tracker:
+        return get_tracker(self.filters.tracker)
+
+    def option(self, key: str, default: str = "") -> str:
+        return dict(self.options).get(key, default)
+
+    def with_options(self, **values: str) -> View:
+        merged = {k: v for k, v in {**dict(self.options), **values}.items() if v}
+        return replace(self, options=tuple(sorted(merged.items())))
+
+    def params(self) -> dict[str, str | list[str]]:
+        """Deep-link query params: the shared filters plus this view's options."""
+        return {**filter_params(self.filters), **{k: v for k, v in self.options if v}}
+
+
+@dataclass(frozen=True)
+class ChartDef:
+    name: str
+    title: str  # format string; {tracker} is the tracker's English name
+    page: str  # the url_path of the page showing it
+    description: str
+    load: Loader
+    draw: Drawer
+    describe: Describer
+    sentiment: bool = False
+    needs: tuple[str, ...] = field(default=())  # analysis modules it calls, for `actorwatch chart --list`
+    source: Sourcer | None = None  # the source line, when not the actorwatch store (e.g. a hot-search archive)
+    table: Tabler | None = None  # the published data (CSV) reshaped from the loaded frame; default: the frame
+    notes: str = ""  # a caveat printed with the chart wherever it is published
+
+    def title_for(self, view: View, model: dict[str, Any]) -> str:
+        return self.title.format(tracker=view.tracker.name_en, model=model.get("name") or model.get("label") or "no model")
+
+
+REGISTRY: dict[str, ChartDef] = {}
+
+
+def register(chart: ChartDef) -> ChartDef:
+    if chart.name in REGISTRY:
+        raise ValueError(f"chart {chart.name!r} registered twice")
+    REGISTRY[chart.name] = chart
+    return chart
+
+
+def get(name: str) -> ChartDef:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown chart {name!r} (known: {', '.join(sorted(REGISTRY))})") from None
+
+
+def missing_modules(chart: ChartDef) -> list[str]:
+    """Analysis modules the chart needs that cannot be imported here."""
+    out = []
+    for module in chart.needs:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            out.append(module)
+    return out
+
+
+def require(module: str) -> Any:
+    """Import an analysis module, or say plainly which one is missing."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise AnalysisPending(f"needs `{module}`, which is not available in this installation ({exc})") from None
+
+
+def source_line(view: View, synthetic_share: float) -> str:
+    f = view.filters
+    where = ", ".join(f.sources) if f.sources else "all sources"
+    langs = f"; languages {', '.join(f.langs)}" if f.langs else ""
+    demo = f"; {share_text(synthetic_share)} synthetic demo data" if synthetic_share > 0 else ""
+    return f"actorwatch store, {where}{langs}, {f.start} to {f.end} (UTC){demo}"
+
+
+def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
+            synthetic_share: float = 0.0) -> ChartPackage:
+    """Figure, alt text, credit and provenance for one chart drawn from already-loaded data."""
+    chart = get(name)
+    fig = chart.draw(frame, view, model)
+    notes = chart.notes
+    if chart.sentiment:
+        f1 = model.get("macro_f1")
+        notes = (f"Sentiment model {model.get('label')}: measured macro-F1 {f1:.2f} (see Methods)" if f1 is not None
+                 else f"Sentiment model {model.get('label')}: no measured accuracy on file (see Methods)")
+    source = chart.source(frame, view) if chart.source else source_line(view, synthetic_share)
+    return ChartPackage(name=name, title=chart.title_for(view, model), fig=fig,
+                        data=chart.table(frame) if chart.table else frame, alt=chart.describe(frame, view, model),
+                        params=view.params(), url_path=chart.page, source=source, credit=DEFAULT_CREDIT, notes=notes)
+
+
+def build(name: str, con: duckdb.DuckDBPyConnection, view: View, model: dict[str, Any]) -> ChartPackage:
+    """Load and draw a chart outside Streamlit (the `actorwatch chart` command)."""
+    frame = get(name).load(con, view)
+    share = aggregate.kpis(con, view.filters, None)["synthetic_share"]
+    return package(name, frame, view, model, share)
+
+
+# The modules that register charts (imported here so the registry is always complete).
+for _module in PAGE_MODULES:
+    importlib.import_module(_module)

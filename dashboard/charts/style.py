@@ -1,0 +1,96 @@
+"""Shared look of every chart: the colour-blind-safe palette, event markers, axes, plain-text labels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from collectors.trackers import Event
+
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+SENTIMENT_COLOURS = {"negative": "#D55E00", "neutral": "#999999", "positive": "#0072B2"}
+
+
+def add_events(fig: go.Figure, events: Sequence[Event], start: date | None, end: date | None) -> None:
+    """One dotted line per event day; a short label (staggered so neighbours don't collide) and full titles on hover."""
+    by_day: dict[date, list[Event]] = {}
+    for event in sorted(events, key=lambda e: (e.date, e.id)):
+        if (start and event.date < start) or (end and event.date > end):
+            continue
+        by_day.setdefault(event.date, []).append(event)
+    for n, (day, group) in enumerate(by_day.items()):
+        x = pd.Timestamp(day)
+        fig.add_vline(x=x, line_width=1, line_dash="dot", line_color="#555555")
+        label = plain(group[0].title_en, 26) if len(group) == 1 else f"{len(group)} events"
+        hover = "<br>".join(f"{e.date}: {plain(e.title_en, 90)} ({plain(e.source_name or e.source_url)})" for e in group)
+        fig.add_annotation(x=x, y=1.0 - 0.06 * (n % 3), yref="paper", text=label, showarrow=False, xanchor="left",
+                           font={"size": 10}, bgcolor="rgba(255,255,255,0.8)", hovertext=hover)
+
+
+def rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha})"
+
+
+STANCE_COLOURS = {"oppose": "#D55E00", "deny-involvement": "#E69F00", "conditional": "#56B4E9",
+                  "neutral": "#999999", "support": "#0072B2"}
+
+
+MARGIN = {"t": 60, "r": 20, "l": 50, "b": 40}
+
+
+def date_axis(fig: go.Figure, days: pd.Series) -> None:
+    """Whole days on the x axis (no hour ticks), padded a day either side so edge markers are not clipped."""
+    when = pd.to_datetime(days)
+    span = (when.max() - when.min()).days + 2
+    fig.update_xaxes(type="date", tickformat="%Y-%m-%d", range=[when.min() - pd.Timedelta(days=1),
+                                                                 when.max() + pd.Timedelta(days=1)],
+                     dtick=86_400_000 * max(1, span // 8))  # whole-day steps: no repeated labels on short spans
+
+
+def day_ticks(fig: go.Figure, days: pd.Series) -> None:
+    """On short ranges plotly ticks hours; a daily chart should tick whole days."""
+    if 0 < pd.Series(days).nunique() <= 14:
+        fig.update_xaxes(dtick=86_400_000, tickformat="%b %d")
+
+
+def share_text(share: float) -> str:
+    """A share as a whole percentage that never rounds a mixed view to 0% or 100%."""
+    if 0.99 < share < 1:
+        return "over 99%"
+    if 0 < share < 0.01:
+        return "under 1%"
+    return f"{share:.0%}"
+
+
+def plain(text: object, limit: int | None = None) -> str:
+    """Untrusted text made inert for plotly labels (plotly reads a few HTML tags in text; escape them all)."""
+    import html
+
+    value = "" if text is None else str(text)
+    if limit and len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return html.escape(value, quote=False)
+
+
+def add_peak_labels(fig: go.Figure, peaks: pd.DataFrame) -> None:
+    """Mark detected peaks (columns day, records, label, top_record) with their top terms; the top record on hover."""
+    for _, peak in peaks.iterrows():
+        fig.add_annotation(x=pd.Timestamp(peak["day"]), y=float(peak["records"]), text=plain(peak["label"], 48),
+                           showarrow=True, arrowhead=2, ax=60, ay=45, xanchor="left", font={"size": 10, "color": "#000000"},
+                           bgcolor="rgba(240,228,66,0.85)", bordercolor="#000000", borderwidth=0.5,
+                           hovertext=("Most-shared record: " + plain(peak["top_record"], 160))
+                           if peak.get("top_record") else None)
+
+
+def empty_figure(title: str, message: str) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(title=title, xaxis={"visible": False}, yaxis={"visible": False}, margin=MARGIN,
+                      annotations=[{"text": plain(message), "showarrow": False, "xref": "paper", "yref": "paper",
+                                    "x": 0.5, "y": 0.5, "font": {"size": 14}}])
+    return fig

@@ -1,0 +1,131 @@
+"""Timeline & events charts: before/after effects per event, negative share with level shifts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from collectors.trackers import Event
+from dashboard.charts.ledgers import tracker_events
+from dashboard.charts.registry import ChartDef, View, register, require
+from dashboard.charts.style import MARGIN, PALETTE, SENTIMENT_COLOURS, add_events, empty_figure, plain, rgba
+
+
+def effects_chart(df: pd.DataFrame, title: str) -> go.Figure:
+    """Forest plot: per event, after − before in daily volume and in negative share, with 95% intervals."""
+    if df.empty:
+        return empty_figure(title, "The tracker has no dated events.")
+    labels = [f"{d} {plain(t, 38)}" for d, t in zip(df["date"], df["title"], strict=True)]
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=("Δ records per day (after − before)", "Δ negative share (after − before)"))
+    for col, (key, colour, fmt) in enumerate((("volume", PALETTE[0], ",.1f"), ("neg", SENTIMENT_COLOURS["negative"], "+.1%")), 1):
+        diff, lo, hi = df[f"{key}_diff"], df[f"{key}_ci_lo"], df[f"{key}_ci_hi"]
+        fig.add_scatter(x=diff, y=labels, mode="markers", marker={"color": colour, "size": 10, "symbol": "diamond"},
+                        error_x={"type": "data", "symmetric": False, "array": (hi - diff).tolist(),
+                                 "arrayminus": (diff - lo).tolist(), "color": colour},
+                        name="records/day" if key == "volume" else "negative share", row=1, col=col,
+                        customdata=df[f"{key}_p"],
+                        hovertemplate=f"%{{y}}<br>Δ %{{x:{fmt}}}<br>permutation p = %{{customdata:.3f}}<extra></extra>")
+        fig.add_vline(x=0, line_dash="dot", line_color="#555555", row=1, col=col)
+    fig.update_xaxes(tickformat="+.0%", row=1, col=2)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(title=title, showlegend=False, margin={**MARGIN, "l": 280},
+                      height=max(320, 90 + 40 * len(df)))
+    return fig
+
+
+def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
+    if df.empty:
+        return f"Before/after chart for {tracker_label}: no dated events."
+    parts = []
+    for _, row in df.iterrows():
+        neg = ("" if pd.isna(row["neg_diff"]) else
+               f", negative share {row['neg_diff']:+.0%} (95% CI {row['neg_ci_lo']:+.0%} to {row['neg_ci_hi']:+.0%})")
+        parts.append(f"{row['date']} {row['title']}: {row['volume_diff']:+,.0f} records/day "
+                     f"(95% CI {row['volume_ci_lo']:+,.0f} to {row['volume_ci_hi']:+,.0f}){neg}")
+    return (f"Forest plot of before/after differences around {len(df)} events for {tracker_label} "
+            "(association, not causation): " + "; ".join(parts) + ".")
+
+
+def negative_share_chart(df: pd.DataFrame, events: Sequence[Event], changes: Sequence[date], title: str,
+                         start: date | None, end: date | None) -> go.Figure:
+    """Daily negative share with its 95% band, events as dotted lines and detected change points as dashed."""
+    if df.empty or df["n"].sum() == 0:
+        return empty_figure(title, "No scored records: run `actorwatch enrich`.")
+    x = pd.to_datetime(df["period"])
+    colour = SENTIMENT_COLOURS["negative"]
+    fig = go.Figure()
+    fig.add_scatter(x=pd.concat([x, x[::-1]]), y=pd.concat([df["negative_hi"], df["negative_lo"][::-1]]),
+                    fill="toself", fillcolor=rgba(colour, 0.15), line={"width": 0}, hoverinfo="skip",
+                    showlegend=False, name="95% CI")
+    fig.add_scatter(x=x, y=df["negative"], mode="lines+markers", name="negative share", line={"color": colour},
+                    customdata=df["n"], hovertemplate="%{y:.0%} of %{customdata} scored<extra></extra>")
+    for day in changes:
+        fig.add_vline(x=pd.Timestamp(day), line_dash="dash", line_color="#009E73", line_width=2)
+        fig.add_annotation(x=pd.Timestamp(day), y=0.02, yref="paper", text="level shift", showarrow=False,
+                           font={"size": 10, "color": "#009E73"}, xanchor="left")
+    fig.update_layout(title=title, xaxis_title="day (UTC)", yaxis_title="negative share of scored records",
+                      yaxis={"tickformat": ".0%", "range": [0, 1]}, margin=MARGIN, hovermode="x unified")
+    add_events(fig, events, start, end)
+    return fig
+
+
+def negative_share_alt(df: pd.DataFrame, changes: Sequence[date], tracker_label: str, model_label: str) -> str:
+    scored = df[df["n"] > 0] if not df.empty else df
+    if scored.empty:
+        return f"Negative-share chart for {tracker_label}: no scored records."
+    top = scored.loc[scored["negative"].idxmax()]
+    shifts = ", ".join(str(d) for d in changes) or "none detected"
+    return (f"Line chart of the daily negative share for {tracker_label} ({model_label}) with 95% intervals; highest "
+            f"on {top['period']} at {top['negative']:.0%} of {int(top['n']):,} scored records. Level shifts: {shifts}.")
+
+
+def _load_effects(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    effects = require("analysis.stats.effects")
+    window = int(view.option("window", "3") or 3)
+    frame = effects.event_effects(con, view.filters, view.tracker, view.model_version, window=window)
+    return frame.reset_index(drop=True)
+
+
+register(ChartDef(
+    name="timeline-effects", title="Before vs after each event — {tracker} (association, not causation)",
+    page="timeline",
+    description="Per dated event: change in records/day and in negative share (after − before) with 95% bootstrap "
+                "intervals and permutation p-values.",
+    load=_load_effects,
+    draw=lambda df, view, model: effects_chart(
+        df, f"Before vs after each event — {view.tracker.name_en} (association, not causation)"),
+    describe=lambda df, view, model: effects_alt(df, view.tracker.name_en),
+    sentiment=True, needs=("analysis.stats.effects",),
+))
+
+
+def _load_negative(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    timeseries, peaks_mod = require("analysis.stats.timeseries"), require("analysis.stats.peaks")
+    cols = ["period", "n", "negative", "negative_lo", "negative_hi"]
+    if not view.model_version:
+        frame = pd.DataFrame(columns=cols)
+        frame.attrs["changes"] = []
+        return frame
+    frame = timeseries.sentiment_series(con, view.filters, view.model_version)[cols]
+    frame.attrs["changes"] = peaks_mod.change_points(peaks_mod.series_by_day(frame, "negative"),
+                                                     peaks_mod.series_by_day(frame, "n"), min_shift=0.05)
+    return frame
+
+
+register(ChartDef(
+    name="timeline-negative", title="Negative share and its level shifts — {tracker}", page="timeline",
+    description="Daily negative share with 95% Wilson bands, the tracker's events, and change points detected on it.",
+    load=_load_negative,
+    draw=lambda df, view, model: negative_share_chart(
+        df, tracker_events(view), df.attrs.get("changes", []),
+        f"Negative share and its level shifts — {view.tracker.name_en}", view.filters.start, view.filters.end),
+    describe=lambda df, view, model: negative_share_alt(
+        df, df.attrs.get("changes", []), view.tracker.name_en, str(model.get("label"))),
+    sentiment=True, needs=("analysis.stats.timeseries", "analysis.stats.peaks"),
+))

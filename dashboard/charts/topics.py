@@ -1,0 +1,178 @@
+"""Topics & frames charts: keywords per period, frames over time, topic clusters, entity co-mentions."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.charts.registry import ChartDef, View, register, require
+from dashboard.charts.style import MARGIN, PALETTE, empty_figure, plain, rgba
+
+
+def keywords_chart(df: pd.DataFrame, title: str) -> go.Figure:
+    """Heatmap of each period's top keywords (cell = records carrying the term in that period)."""
+    if df.empty:
+        return empty_figure(title, "No keywords in the selected range.")
+    pivot = df.pivot_table(index="term", columns="period", values="records", aggfunc="max")
+    order = df.sort_values(["period", "rank"]).drop_duplicates("term")["term"]
+    pivot = pivot.reindex(list(order))
+    fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=pd.to_datetime(list(pivot.columns)),
+                               y=[plain(t, 24) for t in pivot.index], colorscale="Cividis",
+                               colorbar={"title": "records"}, hoverongaps=False,
+                               hovertemplate="%{y} · %{x|%Y-%m-%d}: %{z:,} records<extra></extra>"))
+    fig.update_layout(title=title, xaxis_title="period (UTC)", margin={**MARGIN, "l": 140},
+                      height=max(360, 60 + 16 * len(pivot)), yaxis={"autorange": "reversed"})
+    return fig
+
+
+def keywords_alt(df: pd.DataFrame, tracker_label: str) -> str:
+    if df.empty:
+        return f"Keyword heatmap for {tracker_label}: no keywords."
+    firsts = df[df["rank"] == 1].sort_values("period")
+    seq = "; ".join(f"{p}: {t}" for p, t in zip(firsts["period"], firsts["term"], strict=True))
+    return (f"Heatmap of the top keywords per period for {tracker_label} ({df['term'].nunique()} terms over "
+            f"{df['period'].nunique()} periods). Top keyword per period — {seq}.")
+
+
+SHOWN_FRAMES = 4
+
+
+def frames_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
+    """Share of records using each frame per period, with 95% bands (bilingual frame labels)."""
+    if df.empty or df["n"].sum() == 0:
+        return empty_figure(title, "No records in the selected range.")
+    fig = go.Figure()
+    # Readability: the SHOWN most-used frames are drawn; the rest start hidden (click the legend to add them).
+    shown = set(df.groupby("frame")["records"].sum().sort_values(ascending=False).head(SHOWN_FRAMES).index)
+    for n, (frame_id, part) in enumerate(df.groupby("frame", sort=True)):
+        colour = PALETTE[n % len(PALETTE)]
+        x = pd.to_datetime(part["period"])
+        name = plain(labels.get(frame_id, frame_id), 40)
+        visible = True if frame_id in shown else "legendonly"
+        fig.add_scatter(x=pd.concat([x, x[::-1]]), y=pd.concat([part["share_hi"], part["share_lo"][::-1]]),
+                        fill="toself", fillcolor=rgba(colour, 0.10), line={"width": 0}, hoverinfo="skip",
+                        showlegend=False, legendgroup=frame_id, name=f"{name} 95% CI", visible=visible)
+        fig.add_scatter(x=x, y=part["share"], mode="lines", name=name, legendgroup=frame_id, visible=visible,
+                        line={"color": colour, "width": 2, "dash": ["solid", "dash", "dot", "dashdot"][(n // 8) % 4]},
+                        customdata=part["records"], hovertemplate="%{y:.1%} (%{customdata} records)<extra>" + name + "</extra>")
+    fig.update_layout(title=title, xaxis_title="period (UTC)", yaxis_title="share of records using the frame",
+                      yaxis={"tickformat": ".0%"}, legend_title="frame", margin=MARGIN, hovermode="x unified")
+    return fig
+
+
+def frames_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str) -> str:
+    used = df[df["records"] > 0] if not df.empty else df
+    if used.empty:
+        return f"Frame chart for {tracker_label}: no frame terms found in the selected range."
+    top = used.loc[used["share"].idxmax()]
+    frames = used.groupby("frame")["records"].sum().sort_values(ascending=False)
+    names = ", ".join(f"{labels.get(k, k)} ({int(v):,} records)" for k, v in frames.head(5).items())
+    return (f"Line chart of the share of records using each frame over time for {tracker_label} (the {SHOWN_FRAMES} "
+            f"most used drawn, the others selectable). Most used: {names}. "
+            f"Highest share: {labels.get(top['frame'], top['frame'])} on {top['period']} at {top['share']:.0%}.")
+
+
+def topics_chart(df: pd.DataFrame, title: str) -> go.Figure:
+    """Horizontal bars: each topic cluster's share of the topic mass, labelled by its top terms."""
+    if df.empty:
+        return empty_figure(title, "Too few texts for topic clusters.")
+    fig = go.Figure(go.Bar(x=df["weight"], y=[plain(label, 40) for label in df["label"]], orientation="h",
+                           marker_color=PALETTE[0], customdata=df[["size", "terms"]].to_numpy(),
+                           hovertemplate="%{y}<br>%{x:.0%} of topic mass · %{customdata[0]} records<br>"
+                                         "%{customdata[1]}<extra></extra>"))
+    fig.update_layout(title=title, xaxis={"tickformat": ".0%", "title": "share of topic mass"},
+                      yaxis={"autorange": "reversed"}, margin={**MARGIN, "l": 220}, height=max(320, 80 + 36 * len(df)))
+    return fig
+
+
+def topics_alt(df: pd.DataFrame, tracker_label: str) -> str:
+    if df.empty:
+        return f"Topic clusters for {tracker_label}: too few texts."
+    parts = "; ".join(f"{row.label} ({row.weight:.0%})" for row in df.itertuples())
+    return f"Bar chart of {len(df)} topic clusters (NMF over TF-IDF) for {tracker_label}, largest first: {parts}."
+
+
+def comentions_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
+    """Heatmap of how often two entities are mentioned in the same record."""
+    if df.empty:
+        return empty_figure(title, "No records mention two tracked entities together.")
+    names = sorted(set(df["a"]) | set(df["b"]))
+    pivot = pd.DataFrame(0, index=names, columns=names)
+    for a, b, n in zip(df["a"], df["b"], df["records"], strict=True):
+        pivot.loc[a, b] = pivot.loc[b, a] = n
+    display = [plain(labels.get(n, n), 24) for n in names]
+    fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=display, y=display, colorscale="Cividis",
+                               colorbar={"title": "records"},
+                               hovertemplate="%{y} + %{x}: %{z:,} records<extra></extra>"))
+    fig.update_layout(title=title, margin={**MARGIN, "l": 160, "b": 120}, height=max(380, 140 + 22 * len(names)))
+    return fig
+
+
+def comentions_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str) -> str:
+    if df.empty:
+        return f"Entity co-mention heatmap for {tracker_label}: no pairs."
+    top = "; ".join(f"{labels.get(a, a)} + {labels.get(b, b)}: {int(n):,}" for a, b, n in df.head(5).itertuples(index=False))
+    return f"Heatmap of {len(df)} entity pairs mentioned together for {tracker_label}. Most frequent: {top}."
+
+
+def _freq(view: View) -> str:
+    return "W" if view.option("freq") == "W" else "D"
+
+
+def frame_labels() -> dict[str, str]:
+    topics = require("analysis.nlp.topics")
+    return {fr.id: f"{fr.label_en} / {fr.label_zh}" for fr in topics.load_frames()}
+
+
+register(ChartDef(
+    name="topics-keywords", title="Top keywords per period — {tracker}", page="topics",
+    description="Each period's most characteristic keywords (records carrying them), from analysis.nlp.topics.",
+    load=lambda con, view: require("analysis.stats.annotation_series").keywords_by_period(con, view.filters, _freq(view), k=5),
+    draw=lambda df, view, model: keywords_chart(df, f"Top keywords per period — {view.tracker.name_en}"),
+    describe=lambda df, view, model: keywords_alt(df, view.tracker.name_en),
+    needs=("analysis.stats.annotation_series",),
+))
+
+
+register(ChartDef(
+    name="topics-frames", title="Frames over time (bilingual frame terms) — {tracker}", page="topics",
+    description="Share of records using each frame's Chinese or English terms, per period, with 95% intervals.",
+    load=lambda con, view: require("analysis.stats.annotation_series").frame_counts_by_period(con, view.filters, _freq(view)),
+    draw=lambda df, view, model: frames_chart(df, frame_labels(),
+                                                              f"Frames over time — {view.tracker.name_en}"),
+    describe=lambda df, view, model: frames_alt(df, frame_labels(), view.tracker.name_en),
+    needs=("analysis.stats.annotation_series",),
+))
+
+
+def _load_topics(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    model = require("analysis.stats.annotation_series").topics_for(con, view.filters, n_topics=8)
+    return pd.DataFrame([{"topic": t.id, "label": t.label, "terms": " ".join(t.terms), "size": t.size,
+                          "weight": t.weight} for t in model.topics],
+                        columns=["topic", "label", "terms", "size", "weight"])
+
+
+register(ChartDef(
+    name="topics-clusters", title="Topic clusters — {tracker}", page="topics",
+    description="NMF topic clusters over the filtered records (a reproducible sample of at most 50,000).",
+    load=_load_topics,
+    draw=lambda df, view, model: topics_chart(df, f"Topic clusters — {view.tracker.name_en}"),
+    describe=lambda df, view, model: topics_alt(df, view.tracker.name_en),
+    needs=("analysis.stats.annotation_series",),
+))
+
+
+def entity_labels(view: View) -> dict[str, str]:
+    return {e.id: e.label for e in view.tracker.entities}
+
+
+register(ChartDef(
+    name="topics-comentions", title="Entities mentioned together — {tracker}", page="topics",
+    description="Pairs of tracked entities mentioned in the same record (needs `actorwatch enrich` annotations).",
+    load=lambda con, view: require("analysis.stats.annotation_series").co_mention_counts(con, view.filters, top=40),
+    draw=lambda df, view, model: comentions_chart(df, entity_labels(view),
+                                                                  f"Entities mentioned together — {view.tracker.name_en}"),
+    describe=lambda df, view, model: comentions_alt(df, entity_labels(view), view.tracker.name_en),
+    needs=("analysis.stats.annotation_series",),
+))

@@ -1,0 +1,95 @@
+"""Voices charts: the statement tracker and the claim ledger."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.charts.ledgers import claims_frame, statements_frame
+from dashboard.charts.registry import ChartDef, register
+from dashboard.charts.style import MARGIN, PALETTE, STANCE_COLOURS, date_axis, empty_figure, plain
+
+
+def statements_chart(df: pd.DataFrame, title: str) -> go.Figure:
+    """Curated statements as dots on a timeline, one row per speaker, coloured by stance."""
+    if df.empty:
+        return empty_figure(title, "No curated statements for this tracker.")
+    fig = go.Figure()
+    for stance, colour in STANCE_COLOURS.items():
+        part = df[df["stance"] == stance]
+        if part.empty:
+            continue
+        hover = [f"{plain(w)} ({plain(r)}), {d}: {plain(s, 160)}" for w, r, d, s in
+                 zip(part["who"], part["role"], part["date"], part["summary"], strict=True)]
+        fig.add_scatter(x=pd.to_datetime(part["date"]), y=[plain(w, 40) for w in part["who"]], mode="markers",
+                        name=stance, marker={"color": colour, "size": 13, "line": {"width": 1, "color": "#000"},
+                                             "symbol": _STANCE_SYMBOLS.get(stance, "circle")},
+                        hovertext=hover, hoverinfo="text")
+    fig.update_layout(title=title, xaxis_title="date of statement", yaxis_title="", legend_title="stance",
+                      margin={**MARGIN, "l": 160}, height=max(320, 60 + 28 * df["who"].nunique()))
+    date_axis(fig, df["date"])
+    return fig
+
+
+_STANCE_SYMBOLS = {"oppose": "x", "deny-involvement": "square", "conditional": "diamond", "neutral": "circle",
+                   "support": "triangle-up"}
+
+
+def statements_alt(df: pd.DataFrame, tracker_label: str) -> str:
+    if df.empty:
+        return f"Timeline of statements for {tracker_label}: none curated."
+    counts = df["stance"].value_counts()
+    mix = ", ".join(f"{n} {stance}" for stance, n in counts.items())
+    return (f"Timeline of {len(df)} curated, sourced statements about {tracker_label} from {df['date'].min()} to "
+            f"{df['date'].max()} by {df['who'].nunique()} speakers; stances: {mix}.")
+
+
+def claims_chart(df: pd.DataFrame, title: str) -> go.Figure:
+    """Each claim's reports by outlet over time, labelled with the version each outlet reported."""
+    df = df.dropna(subset=["version"])
+    if df.empty:
+        return empty_figure(title, "No outlet reports in the claim ledger for this tracker.")
+    fig = go.Figure()
+    versions = list(dict.fromkeys(df["version"]))
+    for n, version in enumerate(versions):
+        part = df[df["version"] == version]
+        fig.add_scatter(x=pd.to_datetime(part["date"]), y=[plain(c, 50) for c in part["claim"]], mode="markers",
+                        name=plain(version, 40), marker={"size": 12, "color": PALETTE[n % len(PALETTE)],
+                                                         "symbol": ["circle", "square", "diamond", "triangle-up",
+                                                                    "x", "star", "cross", "hexagon"][n % 8]},
+                        hovertext=[f"{plain(o)}: {plain(version)} ({d})" for o, d in zip(part["outlet"], part["date"], strict=True)],
+                        hoverinfo="text")
+    fig.update_layout(title=title, xaxis_title="date reported", legend_title="version reported",
+                      margin={**MARGIN, "l": 260}, height=max(320, 80 + 50 * df["claim"].nunique()))
+    date_axis(fig, df["date"])
+    return fig
+
+
+def claims_alt(df: pd.DataFrame, tracker_label: str) -> str:
+    if df.empty:
+        return f"Claim ledger chart for {tracker_label}: no claims."
+    parts = []
+    for claim, part in df.groupby("claim", sort=False):
+        reported = part.dropna(subset=["version"])
+        versions = "; ".join(f"{o}: {v}" for o, v in zip(reported["outlet"], reported["version"], strict=True)) \
+            or "no outlet report recorded"
+        parts.append(f"“{claim}” ({part['status'].iloc[0]}) — {versions}")
+    return f"Claim ledger for {tracker_label}, who reported which version: " + " | ".join(parts)
+
+
+register(ChartDef(
+    name="voices-statements", title="Statements by public figures and organisations — {tracker}", page="voices",
+    description="The tracker's curated, sourced statements on a timeline, coloured by stance.",
+    load=lambda con, view: statements_frame(view),
+    draw=lambda df, view, model: statements_chart(df, f"Statements — {view.tracker.name_en}"),
+    describe=lambda df, view, model: statements_alt(df, view.tracker.name_en),
+))
+
+
+register(ChartDef(
+    name="voices-claims", title="Claim ledger: who reported which version — {tracker}", page="voices",
+    description="Each curated claim with the outlets that reported it and the version each reported.",
+    load=lambda con, view: claims_frame(view),
+    draw=lambda df, view, model: claims_chart(df, f"Claim ledger — {view.tracker.name_en}"),
+    describe=lambda df, view, model: claims_alt(df, view.tracker.name_en),
+))
