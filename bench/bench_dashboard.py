@@ -40,14 +40,20 @@ RSS_TARGET_MB = 2048
 APP = str(REPO / "dashboard" / "app.py")
 
 
+GENERATE_CHUNK = 1_000_000  # larger stores are generated in chunks of this many records (memory)
+
+
 def build(data_dir: Path, records: int) -> None:
-    """The demo store via the CLI, then stand-in scores (skipped when the store is already built)."""
+    """The demo store, then stand-in scores (skipped when the store is already built).
+
+    Up to GENERATE_CHUNK records: the real command, `actorwatch demo --records N --no-enrich`. Larger stores
+    (the generator holds a whole corpus in Python lists) are written chunk by chunk: each chunk is the demo
+    corpus generated with its own seed, its ids suffixed `-c<k>` so that they stay unique, plus the real
+    hot-search excerpt as `actorwatch demo` adds it.
+    """
     marker = data_dir / ".bench-built"
     if marker.exists():
         return
-    env = {**os.environ, "ACTORWATCH_DATA": str(data_dir)}
-    subprocess.run([str(REPO / ".venv" / "bin" / "actorwatch"), "--data-dir", str(data_dir), "demo", "--records",
-                    str(records), "--no-enrich", "--force"], check=True, env=env, cwd=REPO)
     sys.path.insert(0, str(REPO))
     os.environ["ACTORWATCH_DATA"] = str(data_dir)
     from analysis.core.scores import SCORES, SCORES_SPEC
@@ -55,11 +61,37 @@ def build(data_dir: Path, records: int) -> None:
     from tests.dashboard_store import oracle_scores
 
     store = Store(data_dir)
-    with store.connect() as con:
-        table = con.execute("SELECT source, id, text FROM records").to_arrow_table()
-    for start in range(0, table.num_rows, 200_000):
-        store.add_table(SCORES, oracle_scores(table.slice(start, 200_000)), SCORES_SPEC)
+    if records <= GENERATE_CHUNK:
+        env = {**os.environ, "ACTORWATCH_DATA": str(data_dir)}
+        subprocess.run([str(REPO / ".venv" / "bin" / "actorwatch"), "--data-dir", str(data_dir), "demo", "--records",
+                        str(records), "--no-enrich", "--force"], check=True, env=env, cwd=REPO)
+        with store.connect() as con:
+            table = con.sql("SELECT source, id, text FROM records").to_arrow_table()
+        for start in range(0, table.num_rows, 200_000):
+            store.add_table(SCORES, oracle_scores(table.slice(start, 200_000)), SCORES_SPEC)
+    else:
+        _build_in_chunks(store, records, oracle_scores)
     marker.write_text(str(records))
+
+
+def _build_in_chunks(store, records: int, oracle_scores) -> None:
+    import pyarrow.compute as pc
+
+    from analysis.core.scores import SCORES, SCORES_SPEC
+    from collectors.demo import DEMO_SEED, generate
+    from collectors.hot_search import ingest_excerpt
+    from collectors.store import RECORDS
+    from collectors.trackers import load_trackers
+
+    for k, start in enumerate(range(0, records, GENERATE_CHUNK)):
+        table = generate(load_trackers(), records=min(GENERATE_CHUNK, records - start), seed=DEMO_SEED + k)
+        for column in ("id", "parent_id"):
+            table = table.set_column(table.schema.get_field_index(column), column,
+                                     pc.binary_join_element_wise(table[column], f"-c{k}", ""))
+        store.add_table(RECORDS, table)
+        store.add_table(SCORES, oracle_scores(table.select(["source", "id", "text"])), SCORES_SPEC)
+        print(f"  chunk {k + 1}: {start + table.num_rows:,} records written", flush=True)
+    ingest_excerpt(store)
 
 
 def child(data_dir: Path, repeats: int) -> None:

@@ -15,6 +15,7 @@ each opens its own in-memory DuckDB over the Parquet files, so a running writer 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -191,9 +192,9 @@ class Store:
         return f"read_parquet('{glob}', union_by_name=true, hive_partitioning=false)"
 
     def signature(self) -> str:
-        """Changes whenever any dataset file changes: a cache key for readers."""
+        """Changes whenever any dataset file changes: a cache key for readers, the same in every process."""
         stamps = [f"{p.relative_to(self.root)}:{p.stat().st_mtime_ns}" for d in self.datasets() for p in self.files(d)]
-        return str(hash(tuple(stamps))) + f":{len(stamps)}"
+        return hashlib.sha256("\n".join(stamps).encode()).hexdigest()[:20] + f":{len(stamps)}"
 
     def connect(self, materialize: bool = False, public_names: Iterable[str] = ()) -> duckdb.DuckDBPyConnection:
         """A private in-memory DuckDB with a deduplicated view per dataset and `records_public`.
@@ -223,10 +224,11 @@ class Store:
                 f'CREATE {kind} "{name}" AS SELECT * FROM {scan} '
                 f'QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY "{spec.order_by}" DESC) = 1'
             )
-        self._create_public_view(con, public_names)
+        self.add_public_view(con, public_names)
         return con
 
-    def _create_public_view(self, con: duckdb.DuckDBPyConnection, public_names: Iterable[str]) -> None:
+    def add_public_view(self, con: duckdb.DuckDBPyConnection, public_names: Iterable[str]) -> None:
+        """`records_public` (ordinary users pseudonymised) over the connection's `records`; the key stays in memory."""
         names = sorted({n for n in public_names if n})
         con.execute("CREATE TABLE public_names(name VARCHAR)")
         if names:

@@ -20,6 +20,7 @@ from analysis.core.annotations import annotations_scan
 from analysis.core.filters import Filters
 from analysis.core.scores import LABELS, SCORES
 from analysis.core.tables import has_table
+from analysis.stats import facts
 from collectors.trackers import Tracker
 
 BY_OPTIONS: tuple[str | None, ...] = (None, "source", "lang", "entity", "outlet")
@@ -113,12 +114,15 @@ def volume_series(con: duckdb.DuckDBPyConnection, f: Filters, by: str | None = N
     news articles (kind = article) per publishing outlet (their author_name). With `top`, the `top` keys
     with the most records keep their own rows and the rest are summed into one key "(N other <by>s)".
     """
-    select, join, group, params = _parts(con, f, by, freq, tracker)
-    where, wparams = _where(f, by)
-    frame = con.execute(
-        f"SELECT {select}, count(*) AS records FROM records r {join} WHERE {where} GROUP BY {group}",
-        [*params, *wparams],
-    ).df()
+    if by in _FACT_KEYS and facts.has_facts(con):
+        frame = _from_facts(con, facts.FACTS_RECORDS, f, by, freq, "CAST(sum(x.n) AS BIGINT) AS records")
+    else:
+        select, join, group, params = _parts(con, f, by, freq, tracker)
+        where, wparams = _where(f, by)
+        frame = con.execute(
+            f"SELECT {select}, count(*) AS records FROM records r {join} WHERE {where} GROUP BY {group}",
+            [*params, *wparams],
+        ).df()
     frame = _finish(frame, f, by, freq, tracker, ["records"])
     return _keep_top(frame, by, top) if by and top else frame
 
@@ -147,15 +151,21 @@ def sentiment_series(con: duckdb.DuckDBPyConnection, f: Filters, model_version: 
     if not has_table(con, SCORES):
         _check_by(by)
         return pd.DataFrame(columns=cols)
-    select, join, group, params = _parts(con, f, by, freq, tracker)
-    where, wparams = _where(f, by)
-    counts = ", ".join(f"count(*) FILTER (WHERE s.label = '{lab}') AS k_{lab}" for lab in LABELS)
-    frame = con.execute(
-        f"""SELECT {select}, count(*) AS n, {counts} FROM records r
-            JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ?
-            {join} WHERE {where} GROUP BY {group}""",
-        [model_version, *params, *wparams],
-    ).df()
+    if by in _FACT_KEYS and facts.has_facts(con, scores=True):
+        counts = ", ".join(f"CAST(coalesce(sum(x.n) FILTER (WHERE x.label = '{lab}'), 0) AS BIGINT) AS k_{lab}"
+                           for lab in LABELS)
+        frame = _from_facts(con, facts.FACTS_SCORES, f, by, freq, f"CAST(sum(x.n) AS BIGINT) AS n, {counts}",
+                            ("x.model_version = ?", model_version))
+    else:
+        select, join, group, params = _parts(con, f, by, freq, tracker)
+        where, wparams = _where(f, by)
+        counts = ", ".join(f"count(*) FILTER (WHERE s.label = '{lab}') AS k_{lab}" for lab in LABELS)
+        frame = con.execute(
+            f"""SELECT {select}, count(*) AS n, {counts} FROM records r
+                JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ?
+                {join} WHERE {where} GROUP BY {group}""",
+            [model_version, *params, *wparams],
+        ).df()
     frame = _finish(frame, f, by, freq, tracker, ["n", *(f"k_{lab}" for lab in LABELS)])
     return add_shares(frame)[cols]
 
@@ -202,6 +212,23 @@ def _parts(con: duckdb.DuckDBPyConnection, f: Filters, by: str | None, freq: str
         sub, params = mentions_sql(con, tracker)
         join = f"JOIN {sub} m ON m.source = r.source AND m.id = r.id"
     return select, join, group, params
+
+
+_FACT_KEYS = (None, "source", "lang")  # the `by` keys the facts tables hold (see analysis.stats.facts)
+
+
+def _from_facts(con: duckdb.DuckDBPyConnection, table: str, f: Filters, by: str | None, freq: str, values: str,
+                extra: tuple[str, Any] | None = None) -> pd.DataFrame:
+    """The same grouped counts as the records query, summed from a pre-aggregated facts table."""
+    _check_freq(freq)
+    where, params = facts.where(f, "x")
+    if extra:
+        where, params = f"{where} AND {extra[0]}", [*params, extra[1]]
+    period = "CAST(date_trunc('week', x.day) AS DATE)" if freq == "W" else "x.day"
+    key = {"source": ", x.source AS source", "lang": ", coalesce(x.lang, 'und') AS lang"}.get(by or "", "")
+    group = "1, 2" if by else "1"
+    return con.execute(f"SELECT {period} AS period{key}, {values} FROM {table} x WHERE {where} GROUP BY {group}",
+                       params).df()
 
 
 def _finish(frame: pd.DataFrame, f: Filters, by: str | None, freq: str, tracker: Tracker | None,
