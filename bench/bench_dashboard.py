@@ -10,7 +10,8 @@ NLP layer's benchmark, not this one. Built stores are kept under --work (default
 and reused by later runs.
 
 Figures per size, each measured in the same run:
-  load      first run of a new server process: materialise the store snapshot + render the Overview
+  snapshot  building the store's snapshot file (dashboard.snapshot), in its own process, once per store state
+  load      first run of a new server process: open the snapshot, load the model, render the Overview
   open      a new session opening the default Overview another visitor already opened (data cached)
   render    a new session opening the Overview, store loaded, data caches cold (what a reader waits for)
   filter    change the Sources filter in that session (new queries; snapshot and model cached)
@@ -94,6 +95,23 @@ def _build_in_chunks(store, records: int, oracle_scores) -> None:
     ingest_excerpt(store)
 
 
+def prepare_snapshot(data_dir: Path) -> dict:
+    """Build the dashboard's snapshot file for this store in its own process (once per store state; reused after).
+
+    Returns its build time and that process's peak RSS, or built=False when a current snapshot already existed.
+    """
+    code = ("import json, resource, sys, time\n"
+            "from collectors.store import Store\n"
+            "from dashboard.snapshot import build, snapshot_path\n"
+            "store = Store(sys.argv[1]); path = snapshot_path(store); t0 = time.perf_counter(); built = not path.exists()\n"
+            "built and build(store, path)\n"
+            "print(json.dumps({'built': built, 'seconds': time.perf_counter() - t0,\n"
+            "                  'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(data_dir)], capture_output=True, text=True, check=True, cwd=REPO,
+                         env={**os.environ, "ACTORWATCH_DATA": str(data_dir)})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def child(data_dir: Path, repeats: int) -> None:
     """Measure one store in this (fresh) process; prints one JSON line (medians over `repeats`)."""
     os.environ["ACTORWATCH_DATA"] = str(data_dir)
@@ -150,12 +168,16 @@ def main() -> None:
         t0 = time.perf_counter()
         build(data_dir, size)
         print(f"store {size:,} records ready in {time.perf_counter() - t0:.1f} s ({data_dir})", flush=True)
+        snap = prepare_snapshot(data_dir)
+        built = f"built in {snap['seconds']:.1f} s, peak RSS {snap['rss_mb']:.0f} MB (once per store state)"
+        print(f"snapshot: {built if snap['built'] else 'current one reused'}", flush=True)
         out = subprocess.run([sys.executable, __file__, "--child", str(data_dir), "--repeats", str(args.repeats)],
                              capture_output=True, text=True, check=False,
                              cwd=REPO, env={**os.environ, "ACTORWATCH_DATA": str(data_dir)})
         if out.returncode:
             raise SystemExit(f"child for {size} failed:\n{out.stderr[-3000:]}")
-        results[size] = json.loads(out.stdout.strip().splitlines()[-1])
+        results[size] = {**json.loads(out.stdout.strip().splitlines()[-1]),
+                         **{f"snapshot_{k}": v for k, v in snap.items()}}
         r = results[size]
         print(f"{size:>9,} records (wall s / CPU s): load {r['load']:.2f}/{r['load_cpu']:.2f} · open "
               f"{r['open']:.2f}/{r['open_cpu']:.2f} · render "
@@ -177,7 +199,10 @@ def main() -> None:
           "render_ratio_cpu": round(big["render_cpu"] / small["render_cpu"], 3) if len(sizes) >= 2 else None,
           "render_s": round(big["render"], 3), "filter_change_s": round(big["filter"], 3),
           "revisit_s": round(big["revisit"], 4), "load_s": round(big["load"], 2), "peak_rss_mb": round(big["rss_mb"]),
-          "per_size": {str(size): {k: round(v, 4) for k, v in r.items()} for size, r in results.items()}}, args.json)
+          "snapshot_build_s": round(big["snapshot_seconds"], 1) if big["snapshot_built"] else None,
+          "snapshot_build_rss_mb": round(big["snapshot_rss_mb"]) if big["snapshot_built"] else None,
+          "per_size": {str(size): {k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}
+                       for size, r in results.items()}}, args.json)
 
 if __name__ == "__main__":
     main()

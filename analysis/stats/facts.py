@@ -7,11 +7,13 @@ fall back to the records themselves where the tables are absent (a plain `Store.
 
   facts_records  day, source, lang, kind, tracker, synthetic -> n, first_at, last_at
   facts_scores   day, source, lang, kind, tracker, model_version, label -> n
-  facts_authors  day, source, lang, kind, tracker, author (an integer per source + author id/name), distinct
+  facts_authors  tracker, source, author (an integer per source + author id/name) -> first_day, last_day, days
+                 (the days the author wrote on); answers "authors" for filters without languages or kinds
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -38,8 +40,9 @@ def create_facts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
     con.execute(f"""CREATE TABLE {schema}.{FACTS_AUTHORS} AS
         WITH authors AS (SELECT name, CAST(row_number() OVER () AS INTEGER) AS author
                          FROM (SELECT DISTINCT {_AUTHOR} AS name FROM records WHERE {_AUTHOR} IS NOT NULL))
-        SELECT DISTINCT {_DIMENSIONS}, a.author
-        FROM ({_PER_TRACKER.format(columns=f"{_AUTHOR} AS name")}) r JOIN authors a USING (name) ORDER BY day""")
+        SELECT tracker, source, author, min(day) AS first_day, max(day) AS last_day, list(DISTINCT day) AS days
+        FROM ({_PER_TRACKER.format(columns=f"{_AUTHOR} AS name")}) r JOIN authors a USING (name)
+        GROUP BY ALL ORDER BY tracker, source""")
     if has_table(con, SCORES):
         con.execute(f"""CREATE TABLE {schema}.{FACTS_SCORES} AS
             SELECT {', '.join(f'r.{c}' for c in _DIMENSIONS.split(', '))}, s.model_version, s.label, count(*) AS n
@@ -66,3 +69,31 @@ def where(f: Filters, alias: str = "x") -> tuple[str, list[Any]]:
             clauses.append(f"{alias}.{column} IN ({', '.join('?' for _ in values)})")
             params.extend(values)
     return " AND ".join(clauses), params
+
+
+def record_count(con: duckdb.DuckDBPyConnection, f: Filters) -> int | None:
+    """How many records match `f`, from the facts table; None when the connection has no facts."""
+    if not has_facts(con):
+        return None
+    clause, params = where(f, "x")
+    return int(con.execute(f"SELECT coalesce(sum(x.n), 0) FROM {FACTS_RECORDS} x WHERE {clause}", params).fetchone()[0])
+
+
+def author_count(con: duckdb.DuckDBPyConnection, f: Filters) -> int | None:
+    """Distinct authors of the records matching `f` (as `kpis` counts them); None if the facts cannot say."""
+    if not has_facts(con) or f.langs or f.kinds:
+        return None
+    clauses, params = ["x.tracker = ?"], [f.tracker]
+    if f.sources:
+        clauses.append(f"x.source IN ({', '.join('?' for _ in f.sources)})")
+        params.extend(f.sources)
+    start, end = f.start or _MIN_DAY, f.end or _MAX_DAY
+    # an author whose days all lie in the window counts at once; one straddling its edge counts if any day is inside
+    clauses.append("x.last_day >= ? AND x.first_day <= ? AND ((x.first_day >= ? AND x.last_day <= ?) "
+                   "OR len(list_filter(x.days, lambda d: d >= ? AND d <= ?)) > 0)")
+    params.extend([start, end, start, end, start, end])
+    sql = f"SELECT count(*) FROM {FACTS_AUTHORS} x WHERE {' AND '.join(clauses)}"
+    return int(con.execute(sql, params).fetchone()[0])
+
+
+_MIN_DAY, _MAX_DAY = date(1, 1, 1), date(9999, 12, 31)
