@@ -18,7 +18,7 @@ $(VENV)/.installed-$(HASH): $(PY)
 	@rm -f $(VENV)/.installed-*; touch $@
 
 $(VENV)/.installed-dev-$(HASH): $(PY)
-	$(PIP) install -e ".[dev,scale]"
+	$(PIP) install -e ".[dev,scale,accurate]"
 	@rm -f $(VENV)/.installed-dev-*; touch $@
 
 install: $(VENV)/.installed-$(HASH)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -13,12 +15,16 @@ from collectors.importers import (
     Importer,
     ImportFormatError,
     ImportIssue,
+    RecordTable,
     detect,
     formats,
     get_format,
     iter_files,
     read_for_ingest,
 )
+from collectors.importers.context import ImportContext, import_context
+from collectors.importers.filerows import saved_time
+from collectors.models import Record, TrendObservation
 from collectors.store import Store
 from collectors.trackers import get_tracker
 
@@ -33,14 +39,37 @@ def progress_bar():  # returns rich.progress.Progress (imported lazily: CLI star
                     console=console, disable=not console.is_terminal, transient=True)
 
 
+def _aware_time(_ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """An ISO 8601 date-time with a time zone (Z or +08:00), as an aware datetime."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date-time (e.g. 2025-03-02T21:15:00+08:00)",
+                                 param=param) from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(f"{value!r} has no time zone: add one, e.g. +08:00 for Beijing time or Z for UTC",
+                                 param=param)
+    return moment
+
+
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", help="Force a format instead of auto-detecting (see --list-formats).")
 @click.option("--tracker", help="Tag every imported record with this tracker id.")
 @click.option("--dry-run", is_flag=True, help="Print one JSON object per normalised record to stdout; write nothing.")
+@click.option("--saved-at", callback=_aware_time, metavar="ISO-TIME",
+              help="When the files were saved (e.g. 2025-03-02T21:15:00+08:00): their collection time, and what "
+                   "relative and year-less page dates (5分钟前, 01月10日) count from. Default: each file's "
+                   "modification time. Records say which in time_basis.")
+@click.option("--observed-at", callback=_aware_time, metavar="ISO-TIME",
+              help="When a saved hot-search snapshot was taken. Default: a time stamp in the file name, else "
+                   "--saved-at, else the file's modification time (trend observations say which in time_basis).")
 @click.option("--list-formats", is_flag=True, is_eager=True, expose_value=False,
               callback=lambda ctx, _p, v: _list_formats(ctx) if v else None, help="List the formats and exit.")
-def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool) -> None:
+def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, saved_at: datetime | None,
+               observed_at: datetime | None) -> None:
     """Import a file or a folder of files (other tools' exports, saved raw responses, our JSONL/CSV)."""
     from collectors.ingest import ingest
 
@@ -52,35 +81,104 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool) 
 
     bar = progress_bar()
     task = bar.add_task("import", total=len(importers))
+    times = TimeReport()
 
     def items(fast: bool = True):
         for f, importer in importers.items():
             bar.update(task, description=f"import {f.name}")
-            yield from read_for_ingest(importer, f, chosen_tracker) if fast else importer.read(f, chosen_tracker)
+            for item in read_for_ingest(importer, f, chosen_tracker) if fast else importer.read(f, chosen_tracker):
+                times.add(f, item)
+                yield item
             bar.advance(task)
 
     def report(issue: ImportIssue) -> None:
         click.echo(f"skipped {issue}", err=True)
 
-    if dry_run:
-        good = bad = 0
-        for item in items(fast=False):  # no progress display: stdout carries the records
-            if isinstance(item, ImportIssue):
-                bad += 1
-                report(item)
-            else:
-                good += 1
-                sys.stdout.write(json.dumps(item.model_dump(mode="json"), ensure_ascii=False) + "\n")
-        click.echo(f"dry run: {good} valid, {bad} rejected; nothing written", err=True)
-        return
-    store = Store()
-    with bar:
-        summary = ingest(items(), store, on_issue=report)
+    with import_context(saved_at, observed_at) as context:
+        if dry_run:
+            good = bad = 0
+            for item in items(fast=False):  # no progress display: stdout carries the records
+                if isinstance(item, ImportIssue):
+                    bad += 1
+                    report(item)
+                else:
+                    good += 1
+                    sys.stdout.write(json.dumps(item.model_dump(mode="json"), ensure_ascii=False) + "\n")
+            _report_times(times, context)
+            click.echo(f"dry run: {good} valid, {bad} rejected{_warning_count(context)}; nothing written", err=True)
+            return
+        store = Store()
+        with bar:
+            summary = ingest(items(), store, on_issue=report)
+        _report_times(times, context)
     names = sorted({i.name for i in importers.values()})
-    click.echo(f"imported {len(importers)} file(s) as {', '.join(names)} into {store.root}: {summary.line()}", err=True)
+    click.echo(f"imported {len(importers)} file(s) as {', '.join(names)} into {store.root}: {summary.line()}"
+               f"{_warning_count(context)}", err=True)
     for importer in {i.name: i for i in importers.values()}.values():
         if hasattr(importer, "after_import"):  # optional hook: format-specific summary (e.g. days, snapshots)
             click.echo(importer.after_import([f for f, i in importers.items() if i is importer], store), err=True)
+
+
+_BASIS_WORDS = {None: "as stated", "mid": "from the Weibo id", "saved-at": "counted from --saved-at",
+                "file-mtime": "counted from the file's modification time", "collected-at": "counted from collection"}
+_SNAPSHOT_WORDS = {"observed-at": "from --observed-at", "file-name": "from the file name",
+                   "saved-at": "from --saved-at", "file-mtime": "from the file's modification time"}
+MAX_WARNINGS = 20
+
+
+class TimeReport:
+    """Per file: how many records got their time on which basis, and a trend snapshot's observed_at."""
+
+    def __init__(self) -> None:
+        self.records: dict[Path, Counter[str | None]] = {}
+        self.trends: dict[Path, Counter[tuple[datetime, str | None]]] = {}
+
+    def add(self, path: Path, item: object) -> None:
+        if isinstance(item, Record):
+            self.records.setdefault(path, Counter())[item.time_basis] += 1
+        elif isinstance(item, RecordTable):  # the fast path's validated rows
+            counts = self.records.setdefault(path, Counter())
+            for entry in item.table["time_basis"].value_counts().to_pylist():
+                counts[entry["values"]] += entry["counts"]
+        elif isinstance(item, TrendObservation):
+            self.trends.setdefault(path, Counter())[(item.observed_at, item.time_basis)] += 1
+
+    def lines(self) -> list[str]:
+        out = []
+        for path, bases in self.records.items():
+            if set(bases) == {None}:
+                continue  # every time as the file states it: nothing to say
+            order = list(_BASIS_WORDS)
+            ranked = sorted(bases.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+            parts = [f"{n} {_BASIS_WORDS.get(b, b)}" for b, n in ranked]
+            line = f"times in {path.name}: {', '.join(parts)}"
+            if {"saved-at", "file-mtime"} & set(bases):
+                at, basis = saved_time(path)
+                line += f" ({at:%Y-%m-%dT%H:%M:%SZ}"
+                line += "; pass --saved-at if the file was saved at another time)" if basis == "file-mtime" else ")"
+            out.append(line)
+        for path, seen in self.trends.items():
+            for (when, basis), n in sorted(seen.items(), key=lambda kv: kv[0][0]):
+                if basis is None:
+                    continue
+                line = f"{path.name}: {n} topic(s) observed at {when:%Y-%m-%dT%H:%M:%SZ}, {_SNAPSHOT_WORDS.get(basis, basis)}"
+                if basis in ("file-mtime", "saved-at"):
+                    line += " (the snapshot carries no time of its own; pass --observed-at if it was taken at another time)"
+                out.append(line)
+        return out
+
+
+def _report_times(times: TimeReport, context: ImportContext) -> None:
+    for line in times.lines():
+        click.echo(line, err=True)
+    for note in context.notes[:MAX_WARNINGS]:
+        click.echo(f"warning {note}", err=True)
+    if len(context.notes) > MAX_WARNINGS:
+        click.echo(f"… and {len(context.notes) - MAX_WARNINGS} more warning(s)", err=True)
+
+
+def _warning_count(context: ImportContext) -> str:
+    return f", {len(context.notes)} warning(s)" if context.notes else ""
 
 
 def _detect_all(path: Path, files: list[Path]) -> dict[Path, Importer]:
@@ -152,5 +250,6 @@ def store_recover() -> None:
 
 
 from collectors.collect_cli import commands as _collect_commands
+from collectors.recheck_cli import commands as _recheck_commands
 
-commands: list[click.Command] = [import_cmd, store, *_hot_search_commands, *_collect_commands]
+commands: list[click.Command] = [import_cmd, store, *_hot_search_commands, *_collect_commands, *_recheck_commands]

@@ -30,10 +30,14 @@ _MIX_ZH = [("weibo", "post", "zh", 0.40), ("weibo", "comment", "zh", 0.25), ("we
 _MIX_EN = [("bluesky", "post", "en", 0.35), ("mastodon", "post", "en", 0.12), ("rss", "article", "en", 0.15),
            ("gdelt", "article", "en", 0.10), ("weibo", "post", "zh", 0.18), ("weibo", "comment", "zh", 0.10)]
 
-_ZH_SUBJECT = {"iqiyi-nadou": ["爱奇艺", "这个AI艺人库", "纳豆Pro", "平台", "爱奇艺的AI艺人库"],
+_ZH_SUBJECT = {"iqiyi-nadou": ["爱奇艺", "这个AI艺人库", "纳逗Pro", "平台", "爱奇艺的AI艺人库"],
+               "yaoke-ai-actors": ["耀客的AI演员", "这两个AI演员", "AI演员", "这部AI短剧", "所谓的赛博演员"],
                "default": ["这个AI演员", "AI女演员", "合成演员", "这家AI公司", "所谓的AI演员"]}
 _EN_SUBJECT = {"tilly-norwood": ["Tilly Norwood", "this 'AI actress'", "the synthetic performer", "the AI studio"],
+               "yaoke-ai-actors": ["Yaoke's AI actors", "China's AI actors", "the AI short dramas", "the AI cast"],
                "default": ["iQIYI", "the AI artist library", "Nadou Pro", "the platform"]}
+# Phase words that only fit one case (the shared ones below were written for the iQIYI storm).
+_ZH_TOPIC_BY_TRACKER = {"yaoke-ai-actors": {"launch": ["官宣出道", "AI数字演员", "撞脸", "AIGC剧集", "男二以下用AI"]}}
 _ZH_TOPIC = {
     "pre": ["AI影视制作", "数字人技术", "AIGC短剧", "虚拟偶像"],
     "launch": ["发布会", "AI艺人库", "100多位艺人", "数字分身", "AI生成剧集"],
@@ -116,10 +120,12 @@ def _calendar(tracker: Tracker) -> list[_Day]:
 
 def generate(trackers: Sequence[Tracker], records: int = DEMO_RECORDS, seed: int = DEMO_SEED,
              collected_at: datetime | None = None) -> pa.Table:
-    """`records` synthetic records spread over the trackers (first tracker gets 60%), as a RECORD_SCHEMA table."""
+    """`records` synthetic records spread over the trackers (the first gets 60%, the rest share 40%)."""
     rng = np.random.default_rng(seed)
     collected = collected_at or datetime(2026, 11, 1, tzinfo=UTC)
-    shares = [0.6, 0.4] if len(trackers) == 2 else [1 / len(trackers)] * len(trackers)
+    # The first tracker keeps 60% however many follow, so its records (drawn first) do not change when one is added.
+    n = len(trackers)
+    shares = [1.0] if n == 1 else [0.6] + [0.4 / (n - 1)] * (n - 1)
     tables = []
     for n, (tracker, share) in enumerate(zip(trackers, shares, strict=True)):
         count = round(records * share) if n < len(trackers) - 1 else records - sum(t.num_rows for t in tables)
@@ -147,6 +153,7 @@ def _generate_one(tracker: Tracker, count: int, rng: np.random.Generator, collec
     author_choice = rng.integers(0, len(author_pool), size=count)
     subjects_zh = _ZH_SUBJECT.get(tracker.id, _ZH_SUBJECT["default"])
     subjects_en = _EN_SUBJECT.get(tracker.id, _EN_SUBJECT["default"])
+    zh_topics = {**_ZH_TOPIC, **_ZH_TOPIC_BY_TRACKER.get(tracker.id, {})}
 
     cols: dict[str, list] = {name: [] for name in RECORD_SCHEMA.names}
     post_ids: list[str] = []
@@ -160,7 +167,7 @@ def _generate_one(tracker: Tracker, count: int, rng: np.random.Generator, collec
         rid = f"demo-{tracker.id}-{i:07d}"
         if lang == "zh":
             subj = subjects_zh[int(p[0] * len(subjects_zh))]
-            topic = _ZH_TOPIC[d.phase][int(p[1] * len(_ZH_TOPIC[d.phase]))]
+            topic = zh_topics[d.phase][int(p[1] * len(zh_topics[d.phase]))]
             later = _ZH_TOPIC["later"][int(p[5] * len(_ZH_TOPIC["later"]))]
             opinion = (_ZH_NEG, _ZH_NEU, _ZH_POS)[polarity]
             line = opinion[int(p[2] * len(opinion))]
@@ -208,7 +215,7 @@ def _generate_one(tracker: Tracker, count: int, rng: np.random.Generator, collec
             "comments": int(comments_n[i]) if kind in ("post", "repost") else None,
             "shares": int(shares_n[i]) if kind in ("post", "repost") else None,
             "parent_id": parent, "location": ("北京", "上海", "广东", "浙江", "四川", None)[int(p[1] * 6)] if source == "weibo" else None,
-            "trackers": [tracker.id], "synthetic": True,
+            "trackers": [tracker.id], "synthetic": True, "time_basis": None,
         }
         for name, value in row.items():
             cols[name].append(value)

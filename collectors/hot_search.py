@@ -105,10 +105,21 @@ class Excerpt:
         return sorted({o.topic for o in self.observations if tracker_id is None or tracker_id in o.trackers})
 
 
-def build_excerpt(observations: Iterable[TrendObservation], trackers: Sequence[Tracker]) -> Excerpt:
-    """Keep only observations of topics matching a tracker, on Beijing days inside that tracker's window."""
+def default_history_path() -> Path:
+    """Observations recovered from the archive repository's history (e.g. a README snapshot), not in its files."""
+    return bundled_dir() / "hot_search" / "archive_history.jsonl"
+
+
+def build_excerpt(observations: Iterable[TrendObservation], trackers: Sequence[Tracker],
+                  history: Excerpt | None = None) -> Excerpt:
+    """Keep only observations of topics matching a tracker, on Beijing days inside that tracker's window.
+
+    `history` (same format as the excerpt, see `default_history_path`) adds observations that the archive's
+    files no longer hold; they are matched and windowed like the rest, and the meta says where they come from.
+    """
     kept: list[TrendObservation] = []
-    for obs in observations:
+    extra = list(history.observations) if history else []
+    for obs in [*observations, *extra]:
         day = beijing_day(obs.observed_at)
         ids = [t.id for t in trackers if t.hot_search.matches(obs.topic) and in_window(t, day)]
         if ids:
@@ -128,18 +139,31 @@ def build_excerpt(observations: Iterable[TrendObservation], trackers: Sequence[T
         "observations": len(kept),
         "times": "observed_at and first_seen are UTC; the list's days are Beijing days (UTC+8)",
     }
+    if history:
+        meta["history"] = {"file": "data/hot_search/archive_history.jsonl", "observations": len(extra),
+                           "source": history.meta.get("source", "")}
     return Excerpt(meta, kept)
 
 
 def write_excerpt(excerpt: Excerpt, path: Path) -> Path:
     """JSONL: a `{"_meta": …}` line, then one observation per line (stable order, so rebuilds diff cleanly)."""
     lines = [json.dumps({"_meta": excerpt.meta}, ensure_ascii=False, sort_keys=True)]
-    lines += [json.dumps(o.model_dump(mode="json"), ensure_ascii=False, sort_keys=True) for o in excerpt.observations]
+    lines += [json.dumps(_excerpt_line(o), ensure_ascii=False, sort_keys=True) for o in excerpt.observations]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+# Fields added to TrendObservation after the excerpt was first shipped: written only when set, so a rebuild of
+# unchanged observations stays byte-identical (reading fills them with their default).
+_LATER_FIELDS = ("time_basis",)
+
+
+def _excerpt_line(observation: TrendObservation) -> dict[str, Any]:
+    unset = {name for name in _LATER_FIELDS if getattr(observation, name) is None}
+    return observation.model_dump(mode="json", exclude=unset or None)
 
 
 def read_excerpt(path: Path | None = None) -> Excerpt:

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from collectors.hot_search import build_excerpt, default_excerpt_path, read_excerpt, write_excerpt
+from collectors.hot_search import (
+    build_excerpt,
+    default_excerpt_path,
+    default_history_path,
+    read_excerpt,
+    write_excerpt,
+)
 from collectors.paths import shared_data_dir
 from collectors.trackers import load_trackers
 
@@ -28,7 +34,10 @@ def hot_search() -> None:
               help="Where to write the excerpt. Default: data/hot_search/excerpt.jsonl (shipped with actorwatch).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the excerpt at --out differs from a rebuild.")
 def excerpt_cmd(archive: Path | None, out: Path | None, check: bool) -> None:
-    """Keep the observations of topics matching each tracker (inside its window), with the source credit."""
+    """Keep the observations of topics matching each tracker (inside its window), with the source credit.
+
+    Observations recovered from the archive's history (data/hot_search/archive_history.jsonl) are added first.
+    """
     from collectors.importers.weibo_hot_archive import read_archive
 
     archive = archive or _default_archive()
@@ -39,7 +48,8 @@ def excerpt_cmd(archive: Path | None, out: Path | None, check: bool) -> None:
     observations, issues = read_archive(archive, trackers)
     for issue in issues:
         click.echo(f"skipped {issue}", err=True)
-    excerpt = build_excerpt(observations, trackers)
+    history = read_excerpt(default_history_path()) if default_history_path().exists() else None
+    excerpt = build_excerpt(observations, trackers, history)
     per_tracker = ", ".join(f"{k} {v}" for k, v in excerpt.meta["topics_per_tracker"].items())
     if check:
         if not out.exists() or read_excerpt(out).observations != excerpt.observations:

@@ -23,6 +23,18 @@ from pydantic import (
 Kind = Literal["post", "comment", "repost", "article", "trend"]
 KINDS: tuple[str, ...] = ("post", "comment", "repost", "article", "trend")
 
+# How a record's main time (published_at; observed_at for trends) was established when the source did not state it
+# in full. None: as the source states it (to the precision it states). The rest:
+#   mid          decoded from the Weibo id ((id >> 22) + 515483463 Unix seconds) — the page's date was incomplete
+#                (no year, relative, or no seconds) and agreed with it
+#   saved-at     a relative or year-less date counted from the save time given with `import --saved-at`
+#   file-mtime   … counted from the file's modification time (no --saved-at given)
+#   collected-at … counted from the moment a live collector fetched the page
+#   observed-at  a trend snapshot's time given with `import --observed-at`
+#   file-name    a trend snapshot's time read from a time stamp in its file name
+TimeBasis = Literal["mid", "saved-at", "file-mtime", "collected-at", "observed-at", "file-name"]
+TIME_BASES: tuple[str, ...] = ("mid", "saved-at", "file-mtime", "collected-at", "observed-at", "file-name")
+
 
 class InvalidRecord(ValueError):
     """A record that does not fit the data model; the message names the field."""
@@ -55,6 +67,7 @@ class Record(BaseModel):
     location: str | None = None
     trackers: list[str] = Field(default_factory=list)
     synthetic: bool = False
+    time_basis: TimeBasis | None = None  # see TimeBasis: None = published_at as the source states it
 
     @field_validator("published_at", "collected_at")
     @classmethod
@@ -121,6 +134,7 @@ RECORD_SCHEMA = pa.schema(
         ("location", pa.string()),
         ("trackers", pa.list_(pa.string())),
         ("synthetic", pa.bool_()),
+        ("time_basis", pa.string()),
     ]
 )
 assert tuple(RECORD_SCHEMA.names) == RECORD_FIELDS, "RECORD_SCHEMA must list the model's fields in order"
@@ -167,6 +181,7 @@ class TrendObservation(BaseModel):
     list_heat: int | None = Field(default=None, ge=0)
     trackers: list[str] = Field(default_factory=list)
     synthetic: bool = False
+    time_basis: TimeBasis | None = None  # see TimeBasis: None = observed_at is when the list was fetched or as stated
 
     @field_validator("observed_at", "first_seen")
     @classmethod
@@ -191,6 +206,7 @@ TREND_SCHEMA = pa.schema(
         ("list_heat", pa.int64()),
         ("trackers", pa.list_(pa.string())),
         ("synthetic", pa.bool_()),
+        ("time_basis", pa.string()),
     ]
 )
 assert tuple(TREND_SCHEMA.names) == tuple(TrendObservation.model_fields)

@@ -16,6 +16,12 @@ def bundled_dir() -> Path:
     return _WHEEL_DATA
 
 
+def models_dir() -> Path:
+    """Shipped models and their cards: $ACTORWATCH_MODELS_DIR (tests, a reviewer's other build), else bundled models/."""
+    chosen = os.environ.get("ACTORWATCH_MODELS_DIR")
+    return Path(chosen).expanduser() if chosen else bundled_dir() / "models"
+
+
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """The user's data directory (store, raw archive, secrets): --data-dir, $ACTORWATCH_DATA, else repo data/."""
     chosen = override or os.environ.get("ACTORWATCH_DATA")

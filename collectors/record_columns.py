@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from collectors.models import KINDS, RECORD_SCHEMA
+from collectors.models import KINDS, RECORD_SCHEMA, TIME_BASES
 
 _TIMESTAMPS = ("published_at", "collected_at")
 _UTC_US = pa.timestamp("us", tz="UTC")
@@ -58,6 +58,7 @@ def validate_columns(raw: pa.Table, absent: Container[str] = ()) -> tuple[pa.Tab
         _or_null(columns["author_verified_type"], _between(columns["author_verified_type"], -2**31, 2**31 - 1)),
         *(_or_null(columns[name], pc.greater_equal(columns[name], 0)) for name in _NON_NEGATIVE),
         *(pc.match_substring_regex(columns[name], _ISO_AWARE) for name in _TIMESTAMPS),
+        _or_null(columns["time_basis"], pc.is_in(columns["time_basis"], value_set=pa.array(TIME_BASES))),
     )
     ok = pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
     good = pa.table(columns) if ok.all() else pa.table(columns).filter(pa.array(ok))

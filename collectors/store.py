@@ -211,6 +211,10 @@ class Store:
             files = self.files(name)
             if files:
                 scan = self.parquet_scan(name)
+                if spec is not None and spec.schema is not None:
+                    # files written before a column existed read it as NULL rather than lacking it
+                    con.register(f"_empty_{name}", spec.schema.empty_table())
+                    scan = f"(SELECT * FROM {scan} UNION ALL BY NAME SELECT * FROM _empty_{name})"
             elif spec is not None and spec.schema is not None:
                 con.register(f"_empty_{name}", spec.schema.empty_table())
                 scan = f"_empty_{name}"

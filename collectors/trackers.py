@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
 
@@ -18,7 +18,10 @@ EntityType = Literal[
 ]
 EventKind = Literal["launch", "remark", "denial", "statement", "union", "legal", "market", "media", "policy", "other"]
 Stance = Literal["oppose", "support", "conditional", "deny-involvement", "neutral"]
-STANCES: tuple[str, ...] = ("oppose", "support", "conditional", "deny-involvement", "neutral")
+STANCES: tuple[str, ...] = get_args(Stance)
+# A claim's standing against its sources: the only values the claim ledger shows (and a journalist may quote).
+ClaimStatus = Literal["unverified", "disputed", "contradicted", "confirmed"]
+CLAIM_STATUSES: tuple[str, ...] = get_args(ClaimStatus)
 
 
 class TrackerFileError(ValueError):
@@ -47,7 +50,9 @@ class Entity(_Strict):
 
 
 class Sourced(_Strict):
-    source_name: str = ""
+    """Every curated event and statement names where it comes from: a source (name, URL) and that source's date."""
+
+    source_name: str = Field(min_length=1)
     source_url: HttpUrl
     source_date: date
 
@@ -83,7 +88,7 @@ class Claim(_Strict):
     claim: str
     made_by: str
     date: date
-    status: Literal["unverified", "disputed", "contradicted", "confirmed"]
+    status: ClaimStatus
     note: str = ""
     reports: list[ClaimReport] = Field(default_factory=list)
 

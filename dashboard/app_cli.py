@@ -62,7 +62,7 @@ def chart_cmd(name: str | None, list_: bool, tracker: str | None, start, end, so
     from dashboard.charts import registry as chart_registry
 
     if list_ or not name:
-        for chart in chart_registry.REGISTRY.values():
+        for chart in chart_registry.all_charts().values():
             missing = chart_registry.missing_modules(chart)
             note = f"  [unavailable: needs {', '.join(missing)}]" if missing else ""
             click.echo(f"{chart.name:<22} {chart.page:<10} {chart.description}{note}")
@@ -73,7 +73,7 @@ def chart_cmd(name: str | None, list_: bool, tracker: str | None, start, end, so
     bad = [f for f in wanted if f not in FORMATS]
     if bad:
         raise click.BadParameter(f"unknown format(s) {bad}; use {', '.join(FORMATS)}", param_hint="--format")
-    if name not in chart_registry.REGISTRY:
+    if name not in chart_registry.all_charts():
         raise click.ClickException(f"unknown chart {name!r}: run `actorwatch chart --list`")
     if not tracker:
         raise click.UsageError("--tracker is required")

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 import streamlit as st
 
 from analysis.core.filters import Filters
+from analysis.nlp.model_info import cards_signature
 from dashboard import data
 from dashboard.charts.style import share_text
 
 
 def synthetic_banner(sig: str, f: Filters, also: Sequence[Filters] = ()) -> None:
     """Warn whenever any record in view (the tracker and any compared tracker) is synthetic."""
-    version = data.model_info(sig)["version"]  # same cache entry as the Overview's KPIs
+    version = data.model_info(sig, cards_signature())["version"]  # same cache entry as the pages' model()
     share = max(data.kpis(sig, view, version)["synthetic_share"] for view in (f, *also))
     if share > 0:
         st.warning(

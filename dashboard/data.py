@@ -10,6 +10,7 @@ import streamlit as st
 
 from analysis.core.filters import Filters
 from analysis.stats import aggregate
+from analysis.stats import visibility as visibility_stats
 from collectors.store import Store
 from collectors.trackers import Tracker, load_trackers, public_names
 from dashboard import explore
@@ -58,8 +59,11 @@ def kpis(sig: str, f: Filters, model_version: str | None) -> dict[str, Any]:
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def model_info(sig: str) -> dict[str, Any]:
-    """The sentiment model whose scores the store holds, with its card's measured figures."""
+def model_info(sig: str, cards: tuple = ()) -> dict[str, Any]:
+    """The sentiment model whose scores the store holds, with its card's measured figures, and each task's badge.
+
+    `cards` (analysis.nlp.model_info.cards_signature()) is only a cache key: a retrained model's card changes it.
+    """
     from dashboard.model_info import model_summary
 
     return model_summary(cursor())
@@ -73,6 +77,19 @@ def chart_frame(sig: str, name: str, view: View) -> pd.DataFrame:
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=64)
 def explore_records(sig: str, f: Filters, search: str, kinds: tuple[str, ...], order: str, limit: int,
-                    offset: int) -> tuple[pd.DataFrame, int]:
+                    offset: int, visibility: tuple[str, ...] = ()) -> tuple[pd.DataFrame, int]:
     """A page of pseudonymised records (records_public) matching the filters and a text search, and the total."""
-    return explore.records_page(cursor(), f, search=search, kinds=kinds, order=order, limit=limit, offset=offset)
+    return explore.records_page(cursor(), f, search=search, kinds=kinds, order=order, limit=limit, offset=offset,
+                                visibility=visibility)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def has_visibility(sig: str) -> bool:
+    """Whether any stored post has been rechecked (`actorwatch recheck`)."""
+    return visibility_stats.has_visibility(cursor())
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def visibility_counts(sig: str, f: Filters) -> dict[str, int]:
+    """Posts in view by latest recheck status."""
+    return visibility_stats.status_counts(cursor(), f)

@@ -6,9 +6,11 @@ import duckdb
 import pandas as pd
 
 from analysis.core.filters import Filters
+from analysis.stats.visibility import latest_scan
 
-COLUMNS = ("published_at", "source", "kind", "lang", "author_name", "title", "text", "likes", "comments", "shares",
-           "url", "synthetic", "id")
+COLUMNS = ("published_at", "source", "kind", "visibility", "checked", "lang", "author_name", "title", "text", "likes",
+           "comments", "shares", "url", "synthetic", "id")
+NOT_RECHECKED = "not rechecked"
 ORDERS = {"newest": "r.published_at DESC, r.source, r.id", "oldest": "r.published_at ASC, r.source, r.id",
           "most liked": "coalesce(r.likes, -1) DESC, r.published_at DESC, r.id",
           "most shared": "coalesce(r.shares, -1) DESC, r.published_at DESC, r.id"}
@@ -20,21 +22,32 @@ def _like_pattern(term: str) -> str:
 
 
 def records_page(con: duckdb.DuckDBPyConnection, f: Filters, search: str = "", kinds: tuple[str, ...] = (),
-                 order: str = "newest", limit: int = 50, offset: int = 0) -> tuple[pd.DataFrame, int]:
+                 order: str = "newest", limit: int = 50, offset: int = 0,
+                 visibility: tuple[str, ...] = ()) -> tuple[pd.DataFrame, int]:
     """Matching records (author names of ordinary users pseudonymised, @mentions masked) and the match count.
 
     `search` matches every whitespace-separated term (case-insensitive) in text, title or author name.
+    `visibility` keeps records whose latest recheck status is one of these (`"not rechecked"` for the others);
+    the `visibility` and `checked` columns hold that status and the UTC day of its check.
     """
     where, params = (f if not kinds else Filters(**{**f.__dict__, "kinds": kinds})).where("r")
     for term in search.split():
         where += " AND (r.text ILIKE ? ESCAPE '\\' OR r.title ILIKE ? ESCAPE '\\' OR r.author_name ILIKE ? ESCAPE '\\')"
         params += [_like_pattern(term)] * 3
-    total = int(con.execute(f"SELECT count(*) FROM records_public r WHERE {where}", params).fetchone()[0])
+    scan = latest_scan(con)
+    join = f"LEFT JOIN {scan} v ON v.source = r.source AND v.id = r.id" if scan else ""
+    status = "v.status" if scan else "NULL::VARCHAR"
+    if visibility:
+        where += f" AND coalesce({status}, '{NOT_RECHECKED}') IN ({', '.join('?' for _ in visibility)})"
+        params += list(visibility)
+    total = int(con.execute(f"SELECT count(*) FROM records_public r {join} WHERE {where}", params).fetchone()[0])
     # only web links become clickable: a `javascript:` or `data:` URL in an imported record stays out
-    cols = ", ".join("CASE WHEN regexp_matches(r.url, '^https?://') THEN r.url END AS url" if c == "url" else f"r.{c}"
-                     for c in COLUMNS)
+    special = {"url": "CASE WHEN regexp_matches(r.url, '^https?://') THEN r.url END AS url",
+               "visibility": f"{status} AS visibility",
+               "checked": f"CAST({'v.checked_at' if scan else 'NULL::TIMESTAMPTZ'} AS DATE) AS checked"}
+    cols = ", ".join(special.get(c, f"r.{c}") for c in COLUMNS)
     frame = con.execute(
-        f"SELECT {cols} FROM records_public r WHERE {where} ORDER BY {ORDERS.get(order, ORDERS['newest'])} "
+        f"SELECT {cols} FROM records_public r {join} WHERE {where} ORDER BY {ORDERS.get(order, ORDERS['newest'])} "
         f"LIMIT ? OFFSET ?", [*params, int(limit), int(offset)],
     ).df()
     return frame, total

@@ -1,4 +1,5 @@
-"""The sentiment model the charts show, with its measured figures (analysis.nlp.model_info, reshaped for pages)."""
+"""The models behind the charts (sentiment, stance, emotion), with their measured figures and the badge each
+chart carries (analysis.nlp.model_info, reshaped for pages)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from typing import Any
 
 import duckdb
 
-from analysis.nlp.model_info import accuracy_line, latest_model_version, model_card_summary
+from analysis.nlp.model_info import (
+    TASK_NAMES,
+    accuracy_line,
+    in_domain_badges,
+    latest_model_version,
+    model_card_summary,
+    read_card,
+)
 from collectors.paths import bundled_dir
 
 # Which evaluation a chart caption quotes when the card names no headline: held-out sets first (they say how
@@ -47,8 +55,56 @@ def baseline_table(card: dict[str, Any] | None) -> list[dict[str, Any]]:
     return rows
 
 
+def evaluation_table(card: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """One row per labelled set and model in the card's "evaluations": ours ("default") and every baseline,
+    with n, accuracy and macro-F1 and their intervals (and F-avg where measured), read from the card."""
+    rows = []
+    for ev in (card or {}).get("evaluations") or []:
+        if not isinstance(ev, dict):
+            continue
+        for key, report in ev.items():
+            if not isinstance(report, dict) or not isinstance(report.get("n"), int):
+                continue
+            ours = f"ours ({(card or {}).get('name') or 'model'})"
+            model = ours if key == "default" else f"{ours}, {key.replace('_', ' ')}" if "only" in key else key
+            rows.append({"labelled set": ev.get("file"), "role": ev.get("role"), "model": model,
+                         "n": report.get("n"), "macro-F1": report.get("macro_f1"),
+                         "macro-F1 95% CI": _interval(report.get("macro_f1_ci95")),
+                         "accuracy": report.get("accuracy"), "accuracy 95% CI": _interval(report.get("accuracy_ci95")),
+                         **({"F-avg": report["f_avg"], "F-avg 95% CI": _interval(report.get("f_avg_ci95"))}
+                            if "f_avg" in report else {})})
+    return rows
+
+
+def _interval(ci: Any) -> str | None:
+    if isinstance(ci, list | tuple) and len(ci) == 2 and all(isinstance(v, int | float) for v in ci):
+        return f"{ci[0]:.2f}–{ci[1]:.2f}"
+    return None
+
+
+def in_domain_confusion(card: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The in-domain test's confusion matrix {labels, matrix (rows true, columns predicted), n} from the card."""
+    test = ((card or {}).get("in_domain") or {}).get("test") or {}
+    cm = test.get("confusion") or {}
+    labels, matrix = cm.get("labels"), cm.get("matrix")
+    if not (isinstance(labels, list) and isinstance(matrix, list) and len(matrix) == len(labels)
+            and all(isinstance(row, list) and len(row) == len(labels) for row in matrix)):
+        return None
+    return {"labels": [str(x) for x in labels], "matrix": matrix, "n": test.get("n")}
+
+
+def task_cards(badges: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any] | None]:
+    """The card each badge names (its content), per task."""
+    out: dict[str, dict[str, Any] | None] = {}
+    for task in TASK_NAMES:
+        where = (badges.get(task) or {}).get("card")
+        out[task] = read_card(bundled_dir() / where) if where else None
+    return out
+
+
 def model_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """Name, version, label, the quoted macro-F1 (and which file), the card's content and a one-line note."""
+    """Name, version, label, the quoted macro-F1 (and on what), the card's content, a one-line note, and the
+    badge of each task (sentiment, stance, emotion) with the card it comes from."""
     version = latest_model_version(con)
     name = None
     if version is not None:
@@ -63,17 +119,27 @@ def model_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         except (OSError, ValueError):
             card = None
     quoted = headline(summary.get("measured"))
-    if card and isinstance(card.get("macro_f1"), int | float):  # the card's own headline figure and its source
+    in_domain = summary.get("headline")
+    if in_domain and in_domain["metric"] == "macro_f1":  # the in-domain test figure: the only one badges quote
+        f1, on = in_domain["value"], str(in_domain.get("description") or in_domain.get("file"))
+    elif card and isinstance(card.get("macro_f1"), int | float):  # an older card's own figure and its source
         f1, on = float(card["macro_f1"]), str(card.get("macro_f1_source") or "the card's headline evaluation")
     elif quoted:
         f1, on = float(quoted["macro_f1"]), f"{quoted.get('file')} (n = {quoted.get('n')})"
     else:
         f1, on = None, None
-    if on:
+    if on and not in_domain:
         on += scope
     label = version if version and name and name in version else f"{name or ''} {version or ''}".strip()
+    badges = in_domain_badges(con, version, name)
+    if not in_domain and f1 is not None:  # an older card: today's figure, said not to be in-domain
+        badges["sentiment"]["text"] = (f"Sentiment model {label} — measured macro-F1 {f1:.2f} on {on}; "
+                                       "not measured on in-domain text")
+    cards = task_cards(badges)
+    cards["sentiment"] = card
     return {"name": name, "version": version, "label": label or "no sentiment model",
             "macro_f1": f1, "macro_f1_on": on, "baseline": baseline_table(card),
             "measured": summary.get("measured") or [], "card": card,
             "card_path": summary.get("card") or "no card",
-            "accuracy_note": accuracy_line(summary)}
+            "accuracy_note": accuracy_line(summary), "badges": badges, "cards": cards,
+            "scope": scope}

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from analysis.nlp.model_info import cards_signature
 from dashboard import data
 from dashboard.charts import registry as chart_registry
 from dashboard.charts.embed import ChartPackage, focused_chart, show_package
@@ -18,7 +19,7 @@ def signature() -> str:
 
 
 def model() -> dict:
-    return data.model_info(signature())
+    return data.model_info(signature(), cards_signature())
 
 
 def base_view(**options: str) -> View:
@@ -41,8 +42,8 @@ def chart(name: str, view: View, key: str | None = None) -> ChartPackage | None:
     share = data.kpis(sig, view.filters, view.model_version)["synthetic_share"]
     package = chart_registry.package(name, frame, view, model(), share)
     show_package(package, key=key)
-    if spec.sentiment:
-        methods_link()
+    if spec.model_task:
+        methods_link(spec.model_task)
     return package
 
 
@@ -80,12 +81,10 @@ def prefetch(jobs: Sequence[tuple[str, View]]) -> None:
         list(pool.map(run, calls))
 
 
-def methods_link() -> None:
-    """Every sentiment chart states the model's measured macro-F1 and links to Methods."""
-    m = model()
-    f1 = m.get("macro_f1")
-    label = (f"Sentiment by {m.get('label')} — measured macro-F1 {f1:.2f}. How it was measured: Methods"
-             if f1 is not None else f"Sentiment by {m.get('label')} — no measured accuracy on file. See Methods")
+def methods_link(task: str = "sentiment") -> None:
+    """Every sentiment, stance and emotion chart states its model's in-domain figure (the card's headline) and
+    links to Methods."""
+    label = chart_registry.badge_text(model(), task) + ". How it was measured: Methods"
     st.page_link("app_pages/methods.py", label=label, icon=":material/science:")
 
 

@@ -38,6 +38,8 @@ def versions_frame(store_signature: str, model: dict[str, Any]) -> pd.DataFrame:
     rows = [("actorwatch commit", git_sha()), ("python", platform.python_version()),
             *((f"{p}", _version(p)) for p in _PACKAGES),
             ("sentiment model", f"{model.get('name')} {model.get('version')}"),
+            *((f"{task} model", f"{b.get('name') or 'no card'} {b.get('version') or ''}".strip())
+              for task, b in (model.get("badges") or {}).items() if task != "sentiment"),
             ("trackers file", f"{trackers} ({trackers.stat().st_size:,} bytes)" if trackers.exists() else str(trackers)),
             ("store snapshot", store_signature)]
     return pd.DataFrame(rows, columns=["component", "version"])

@@ -40,7 +40,8 @@ def install_fake_sentiment(monkeypatch: pytest.MonkeyPatch, version: str = "fake
     scorer = FakeScorer(version=version)
     english = FakeScorer("fake-en", version + "-en")
     monkeypatch.setattr(sentiment, "get_scorer", lambda name=None: english if name == "vader" else scorer)
-    monkeypatch.setattr(sentiment, "score_texts", lambda texts, langs=None: scorer.predict_proba(list(texts)))
+    monkeypatch.setattr(sentiment, "score_texts",
+                        lambda texts, langs=None, default=None: (default or scorer).predict_proba(list(texts)))
     return scorer
 
 

@@ -60,10 +60,14 @@ def test_html_brief_explains_the_week_and_escapes_post_text(tmp_path, data_dir, 
     assert EVIL not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     assert "onerror=alert(1)>" not in page
     tracker = get_tracker(TRACKER)
-    for st in tracker.statements:  # every curated statement dated this week
-        assert html.escape(st.summary)[:40] in page
+    week = (date(2026, 4, 20), date(2026, 4, 26))
+    dated_this_week = [st for st in tracker.statements if week[0] <= st.date <= week[1]]
+    assert dated_this_week and len(dated_this_week) < len(tracker.statements)
+    for st in tracker.statements:  # every curated statement dated this week, and none of another week
+        assert (html.escape(st.summary)[:40] in page) == (st in dated_this_week)
     for event in tracker.events:  # every dated event this week, with its before/after difference
-        assert html.escape(event.title_en)[:40] in page
+        if week[0] <= event.date <= week[1]:
+            assert html.escape(event.title_en)[:40] in page
     assert "Association, not causation" in page
     assert "Volume spike: &lt;b&gt;test&lt;/b&gt;" in page and "other week" not in page
     assert POLICY[:60] in page and "Wilson 95%" in page

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -41,19 +42,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _require_browser() -> None:
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Chromium not installed at /usr/bin/chromium: `make browsers` (apt-get install chromium fonts-noto-cjk)")
     pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install -e '.[dev]')")
-    data = tmp_path_factory.mktemp("browser-store")
+
+
+@contextmanager
+def _streamlit(data: Path, log_path: Path) -> Iterator[str]:
+    """The dashboard on 127.0.0.1 over the store in `data`, until the block ends."""
     env = {**os.environ, "ACTORWATCH_DATA": str(data), "ACTORWATCH_PSEUDONYM_KEY": "browser-test-key"}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ACTORWATCH_DATA", str(data))
-        mp.setenv("ACTORWATCH_PSEUDONYM_KEY", "browser-test-key")
-        add_prices(build_store(data, records=3000))
     port = _free_port()
-    log = (tmp_path_factory.mktemp("browser-log") / "streamlit.log").open("w")
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"), "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -77,6 +77,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    _require_browser()
+    data = tmp_path_factory.mktemp("browser-store")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ACTORWATCH_DATA", str(data))
+        mp.setenv("ACTORWATCH_PSEUDONYM_KEY", "browser-test-key")
+        add_prices(build_store(data, records=3000))
+    with _streamlit(data, tmp_path_factory.mktemp("browser-log") / "streamlit.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +242,7 @@ def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -
     data = pd.DataFrame({"day": [date(2026, 4, 19), date(2026, 4, 20), date(2026, 4, 21)], "source": ["weibo"] * 3,
                          "records": [3, 40, 22]})
     package = ChartPackage(name="overview-volume", title="爱奇艺AI艺人库 — daily records", data=data,
-                           fig=volume_chart(data, [], "爱奇艺AI艺人库 / 纳豆Pro — 每日记录"), alt="Bar chart: 65 records.",
+                           fig=volume_chart(data, [], "爱奇艺AI艺人库 / 纳逗Pro — 每日记录"), alt="Bar chart: 65 records.",
                            source="actorwatch store, weibo", params={"tracker": "iqiyi-nadou"})
     path = tmp_path / "chart.html"
     path.write_text(standalone_html(package, inline=True, base_url="https://news.example"), encoding="utf-8")
@@ -249,3 +261,58 @@ def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -
     tab.screenshot(path=str(SCREENSHOTS / "standalone-chart.png"))
     context.close()
     assert errors == []
+
+
+@pytest.fixture(scope="module")
+def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A store of four (fictional) Weibo posts, one of them rechecked and found deleted by its author."""
+    _require_browser()
+    from datetime import UTC, datetime
+
+    from collectors.ingest import ingest
+    from collectors.models import Record
+    from collectors.store import Store
+    from collectors.visibility import VisibilityCheck
+
+    data = tmp_path_factory.mktemp("browser-recheck-store")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ACTORWATCH_DATA", str(data))
+        mp.setenv("ACTORWATCH_PSEUDONYM_KEY", "browser-test-key")
+        store = Store(data)
+        store.add_records([Record(source="weibo", id=f"528400000000050{n}", kind="post", lang="zh",
+                                  text=f"虚构的测试帖子 {n}：AI艺人库", published_at=datetime(2026, 4, 20, 8 + n, tzinfo=UTC),
+                                  collected_at=datetime(2026, 4, 21, tzinfo=UTC), author_id=f"100000050{n}",
+                                  trackers=["iqiyi-nadou"], synthetic=True) for n in range(4)])
+        ingest([VisibilityCheck(source="weibo", id="5284000000000501", checked_at=datetime(2026, 5, 2, 6, tzinfo=UTC),
+                                status="deleted_by_author", reason="抱歉，此微博已被作者删除。"),
+                VisibilityCheck(source="weibo", id="5284000000000502", checked_at=datetime(2026, 5, 2, 6, tzinfo=UTC),
+                                status="visible")], store)
+    with _streamlit(data, tmp_path_factory.mktemp("browser-recheck-log") / "streamlit.log") as base:
+        yield base
+
+
+def test_explore_shows_a_deleted_post_s_status(small_server: str, page, tmp_path: Path) -> None:
+    page.goto(f"{small_server}/explore")
+    settle(page)
+    page.wait_for_selector("text=4 matching records", timeout=30_000)
+    assert page.get_by_text("1 visible, 1 deleted by author", exact=False).count() == 1
+    # the grid draws on a canvas; its accessible table (what screen readers get) holds the visible cells
+    cell = page.locator('[data-testid="stDataFrame"] [role="gridcell"]', has_text="deleted_by_author")
+    cell.first.wait_for(state="attached", timeout=30_000)
+    assert cell.count() == 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "explore-visibility.png"), full_page=True)
+    with page.expect_download() as csv_dl:
+        page.get_by_role("button", name="Download this page as CSV").click()
+    csv_path = tmp_path / "explore.csv"
+    csv_dl.value.save_as(csv_path)
+    with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = {row["id"]: (row["visibility"], row["checked"]) for row in csv.DictReader(fh)}
+    assert rows["5284000000000501"] == ("deleted_by_author", "2026-05-02")
+    assert rows["5284000000000502"][0] == "visible" and rows["5284000000000500"] == ("", "")
+    # the filter narrows the table to the deleted post, and the choice is in the URL
+    page.goto(f"{small_server}/explore?vis=deleted_by_author")
+    settle(page)
+    page.wait_for_selector("text=1 matching records", timeout=30_000)
+    assert "vis=deleted_by_author" in page.url
+    assert app_errors(page) == []

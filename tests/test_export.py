@@ -165,3 +165,50 @@ def test_export_streams_in_batches(tmp_path, data_dir, make_record, fmt):
     assert many.records == one.records == len(records)
     assert many.manifest["counts"] == one.manifest["counts"]
     pd.testing.assert_frame_equal(read_bundle(tmp_path / "one")[1], read_bundle(tmp_path / "many")[1])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_export_carries_each_record_s_latest_visibility_and_reimports_it(tmp_path, data_dir, make_record, fmt):
+    from collectors.ingest import ingest
+    from collectors.visibility import VisibilityCheck
+
+    store, records = _store(data_dir, make_record)
+    a, b, c = [r for r in records if r.source == "weibo"][:3]
+    at = lambda day, hour: datetime(2026, 5, day, hour, tzinfo=UTC)
+    ingest([VisibilityCheck(source="weibo", id=a.id, checked_at=at(1, 8), status="visible"),
+            VisibilityCheck(source="weibo", id=a.id, checked_at=at(3, 8), status="deleted_by_author",
+                            reason="抱歉，此微博已被作者删除。"),
+            VisibilityCheck(source="weibo", id=b.id, checked_at=at(2, 8), status="removed", reason="该微博已被删除"),
+            VisibilityCheck(source="weibo", id=b.id, checked_at=at(4, 8), status="unknown", reason="network: ReadTimeout"),
+            VisibilityCheck(source="weibo", id=c.id, checked_at=at(4, 9), status="unknown", reason="network: ReadTimeout")],
+           store)
+    bundle = tmp_path / "bundle"
+    result = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--format", fmt, "--out", str(bundle)])
+    assert result.exit_code == 0, result.output
+    manifest, frame = read_bundle(bundle)
+    rows = frame.set_index("id")
+    assert rows.loc[a.id, "visibility"] == "deleted_by_author"  # the latest check
+    assert rows.loc[b.id, "visibility"] == "removed"  # a later failed check does not hide the earlier answer
+    assert rows.loc[c.id, "visibility"] == "unknown"  # only failed checks: said so
+    assert pd.Timestamp(rows.loc[a.id, "visibility_checked_at"]) == pd.Timestamp(at(3, 8))
+    others = rows.drop(index=[a.id, b.id, c.id])
+    assert others["visibility"].isna().all() and others["visibility_checked_at"].isna().all()
+    assert manifest["visibility"]["rechecked"] == 2 and manifest["visibility"]["disappeared"] == 2
+    assert manifest["files"][0]["columns"][-2:] == ["visibility", "visibility_checked_at"]
+
+    fresh = tmp_path / "fresh"
+    result = CliRunner().invoke(cli, ["--data-dir", str(fresh), "import-bundle", str(bundle)])
+    assert result.exit_code == 0 and "visibility checks: 3" in result.output, result.output
+    from analysis.stats.visibility import latest_visibility
+
+    with Store(fresh).connect() as con:
+        restored = latest_visibility(con).set_index("id")["status"].to_dict()
+    assert restored == {a.id: "deleted_by_author", b.id: "removed", c.id: "unknown"}
+
+
+def test_export_without_rechecks_has_empty_visibility_columns(tmp_path, data_dir, make_record):
+    _store(data_dir, make_record)
+    bundle = tmp_path / "bundle"
+    assert CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(bundle)]).exit_code == 0
+    manifest, frame = read_bundle(bundle)
+    assert frame["visibility"].isna().all() and manifest["visibility"]["rechecked"] == 0

@@ -12,6 +12,7 @@ from collectors.hot_search import (
     beijing_day,
     build_excerpt,
     default_excerpt_path,
+    default_history_path,
     in_window,
     read_excerpt,
 )
@@ -37,15 +38,29 @@ def test_shipped_excerpt_is_credited_small_and_only_matching_topics_in_window():
         for tracker_id in obs.trackers:
             tracker = trackers[tracker_id]
             assert tracker.hot_search.matches(obs.topic) and in_window(tracker, beijing_day(obs.observed_at))
-    assert len(excerpt.topics("iqiyi-nadou")) == excerpt.meta["topics_per_tracker"]["iqiyi-nadou"] == 22
+    assert len(excerpt.topics("iqiyi-nadou")) == excerpt.meta["topics_per_tracker"]["iqiyi-nadou"] == 23
+    assert len(excerpt.topics("yaoke-ai-actors")) == excerpt.meta["topics_per_tracker"]["yaoke-ai-actors"] == 26
+    assert not set(excerpt.topics("iqiyi-nadou")) & set(excerpt.topics("yaoke-ai-actors"))  # each topic on one case
     assert len(excerpt.observations) == excerpt.meta["observations"]
+
+
+def test_the_topic_recovered_from_the_archive_history_is_credited_and_shipped():
+    history = read_excerpt(default_history_path())
+    assert "Updated at 2026-04-15 15:13:18" in history.meta["source"] and history.meta["source_repository"].endswith(
+        ARCHIVE_REPO)
+    (obs,) = history.observations
+    assert obs.topic == "曝爱奇艺与深度合作艺人签约AI授权" and obs.heat == 167100 and not obs.synthetic
+    assert beijing_day(obs.observed_at).isoformat() == "2026-04-15"
+    shipped = read_excerpt()
+    assert [o.trackers for o in shipped.observations if o.topic == obs.topic] == [["iqiyi-nadou"]]
+    assert shipped.meta["history"]["observations"] == 1
 
 
 @pytest.mark.shared
 def test_shipped_excerpt_matches_what_the_importer_computes_from_the_archive(hot_archive):
     observations, issues = read_archive(hot_archive, load_trackers())
     assert not issues
-    rebuilt = build_excerpt(observations, load_trackers())
+    rebuilt = build_excerpt(observations, load_trackers(), read_excerpt(default_history_path()))
     shipped = read_excerpt()
     assert shipped.observations == rebuilt.observations
     assert shipped.meta == rebuilt.meta
@@ -58,7 +73,7 @@ def test_excerpt_command_is_reproducible_and_check_detects_drift(hot_archive, tm
     args = ["hot-search", "excerpt", "--archive", str(hot_archive), "--out", str(out)]
     first = runner.invoke(cli, args)
     assert first.exit_code == 0, first.output
-    assert "iqiyi-nadou 22" in first.stderr
+    assert "iqiyi-nadou 23" in first.stderr and "yaoke-ai-actors 26" in first.stderr
     content = out.read_bytes()
     assert runner.invoke(cli, args).exit_code == 0 and out.read_bytes() == content  # byte-identical rebuild
     assert out.read_bytes() == default_excerpt_path().read_bytes()  # the shipped file is this build
@@ -82,9 +97,14 @@ def test_demo_store_includes_the_excerpt_as_real_data(data_dir):
     trends = store.query("SELECT count(*) AS n, bool_or(synthetic) AS any_synthetic FROM trend_observations")
     assert trends["n"][0] == len(excerpt.observations) and not trends["any_synthetic"][0]
     records = store.query("SELECT * FROM records WHERE kind = 'trend'")
-    assert len(records) == 22 and not records["synthetic"].any()
+    assert len(records) == 23 + 26 and not records["synthetic"].any()
     assert set(records["source"]) == {"weibo"}
-    assert all(list(t) == ["iqiyi-nadou"] for t in records["trackers"])
+    per_tracker = records["trackers"].map(tuple).value_counts()
+    assert per_tracker[("iqiyi-nadou",)] == 23 and per_tracker[("yaoke-ai-actors",)] == 26
     assert store.query("SELECT count(*) AS n FROM records WHERE synthetic")["n"][0] == 300
+    iqiyi = records[records["trackers"].map(tuple) == ("iqiyi-nadou",)]
     window = get_tracker("iqiyi-nadou")
-    assert records["published_at"].dt.date.between(window.trigger_date, window.trigger_date.replace(day=22)).all()
+    assert iqiyi["published_at"].dt.date.between(window.trigger_date.replace(day=15),
+                                                 window.trigger_date.replace(day=22)).all()
+    arc = records[records["trackers"].map(tuple) == ("yaoke-ai-actors",)]
+    assert arc["published_at"].dt.date.min().isoformat() == "2026-03-18"

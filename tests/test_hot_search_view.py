@@ -42,7 +42,8 @@ def iqiyi_frames(default_store):
 
 def test_spans_carry_the_real_topics_first_seen_and_peak(iqiyi_frames):
     _, obs, spans = iqiyi_frames
-    assert set(obs["day"]) == {date(2026, 4, 20), date(2026, 4, 21), date(2026, 4, 22)}
+    # 15 Apr: 曝爱奇艺与深度合作艺人签约AI授权, the earliest trace, recovered from the archive's history
+    assert set(obs["day"]) == {date(2026, 4, 15), date(2026, 4, 20), date(2026, 4, 21), date(2026, 4, 22)}
     row = spans.set_index("topic").loc[WILLINGNESS]
     assert row["peak_heat"] == 871978
     assert row["first_seen"] == pd.Timestamp("2026-04-20T12:57:44.115Z")
@@ -50,7 +51,10 @@ def test_spans_carry_the_real_topics_first_seen_and_peak(iqiyi_frames):
     assert row["marked_gone"] and row["gone_at_bj"] == pd.Timestamp("2026-04-21 10:36:50")
     hottest = spans.loc[spans["peak_heat"].idxmax()]
     assert (hottest["topic"], hottest["peak_heat"]) == ("未授权AI艺人", 2697892)
-    assert len(spans) == 22 and not spans["synthetic"].any()
+    assert len(spans) == 23 and not spans["synthetic"].any()
+    earliest = spans.iloc[0]
+    assert (earliest["topic"], earliest["peak_heat"]) == ("曝爱奇艺与深度合作艺人签约AI授权", 167100)
+    assert earliest["first_seen_bj"] == pd.Timestamp("2026-04-15 15:13:18")
 
 
 def test_hourly_heat_covers_the_intraday_days_and_skips_gone_rows(iqiyi_frames):
@@ -137,14 +141,26 @@ def test_page_shows_the_april_topics_with_their_real_heat(default_store):
     assert {"爱奇艺疯了", "爱奇艺CEO龚宇发声", "唐诡导演 真人能演为啥让AI演"} <= set(by_topic)
     bars = next(t for t in timeline["data"] if t["name"].startswith("trending topic"))
     days = {base[:10] for base in bars["base"]}
-    assert days == {"2026-04-20", "2026-04-21"}
+    assert days == {"2026-04-15", "2026-04-20", "2026-04-21"}
     for fig in (timeline, hourly, share):
         assert "UTC+8" in fig["layout"]["xaxis"]["title"]["text"]
     lines = {t["name"]: max(_values(t["y"])) for t in hourly["data"]}
     assert lines[WILLINGNESS] == 871978
-    assert [m.value for m in at.metric][:2] == ["22", "164"]
+    assert [m.value for m in at.metric][:2] == ["23", "165"]
     assert any("872K" in t for t in peaks["text"])
     assert any("arandomguyhere/weibo-daily-hot-search" in c.value for c in at.caption)
+
+
+def test_page_shows_the_2026_arc_topics_on_the_third_tracker(default_store):
+    at = _page(default_store, "yaoke-ai-actors")
+    assert not at.exception
+    timeline = _figures(at)[0]
+    peaks = next(t for t in timeline["data"] if t["name"].startswith("peak heat"))
+    by_topic = dict(zip(peaks["y"], _values(peaks["customdata"]), strict=True))
+    assert by_topic["网友抵制AI演员"] == 202251 and by_topic["胡锡进称抵制AI短剧"] == 487020
+    assert {"耀客签约AI演员", "AI演员已经有眼神戏了", "AI演员生成毛孔瑕疵 真人演员磨皮"} <= set(by_topic)
+    assert len(by_topic) == 26 and not any("爱奇艺" in topic for topic in by_topic)
+    assert at.metric[0].value == "26"
 
 
 def test_page_without_topics_says_how_to_get_them(default_store):
@@ -194,7 +210,7 @@ def test_app_routes_to_the_hot_search_page_and_the_banner_names_the_real_parts(d
     assert not at.exception
     assert len(at.get("plotly_chart")) == 3
     banner = at.warning[0].value
-    assert "over 99%" in banner  # 22 real trend records beside 24,000 synthetic ones: not rounded up to 100%
+    assert "over 99%" in banner  # 49 real trend records beside 24,000 synthetic ones: not rounded up to 100%
     assert "**Real:**" in banner and "hot-search" in banner
 
 

@@ -148,7 +148,8 @@ _record = st.fixed_dictionaries(
      "published_at": _stamp, "collected_at": _stamp},
     optional={"title": st.one_of(_text, st.none()), "lang": st.sampled_from([None, "zh", "en", "ZH", "eng"]),
               "likes": _count, "author_verified_type": _count, "trackers": st.sampled_from([[], ["x"], [None], None]),
-              "synthetic": st.sampled_from([True, False, None]), "author_verified": st.sampled_from([True, None, 1])})
+              "synthetic": st.sampled_from([True, False, None]), "author_verified": st.sampled_from([True, None, 1]),
+              "time_basis": st.sampled_from([None, "mid", "saved-at", "guess"])})
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

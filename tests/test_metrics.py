@@ -87,3 +87,21 @@ def test_ece_scope_follows_the_file() -> None:
     assert y3["ece_scope"] == "3-class"
     yb = evaluate_predictions([0, 1], np.array([NEG, [0.2, 0.6, 0.2 + 1e-9]]), n_boot=100)
     assert yb["ece_scope"].startswith("binary") and 0 <= yb["ece"] <= 1
+
+
+def test_resampled_statistics_equal_the_sklearn_metrics() -> None:
+    """The vectorised bootstrap statistics compute exactly what accuracy/macro_f1 (sklearn) compute."""
+    from analysis.nlp.metrics import _resampled, _resampled_f_avg
+
+    rng = np.random.default_rng(3)
+    for k in (2, 3, 5):
+        t = rng.integers(0, k, size=(20, 40))
+        t[0] = 0  # a sample where only one class is present
+        p = rng.integers(0, k, size=(20, 40))
+        acc, f1 = _resampled("accuracy", k)(t, p), _resampled("macro_f1", k)(t, p)
+        fav = _resampled_f_avg((0, 1))(t, p)
+        for i in range(len(t)):
+            cm = confusion(t[i], p[i], k)
+            assert acc[i] == pytest.approx(accuracy(cm))
+            assert f1[i] == pytest.approx(macro_f1(cm))
+            assert fav[i] == pytest.approx(per_class(cm)["f1"][[0, 1]].mean())

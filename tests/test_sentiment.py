@@ -90,17 +90,31 @@ def test_vader_reads_weibo_emoticon_codes_as_smileys() -> None:
 
 
 @shipped
-def test_score_texts_routes_english_to_vader() -> None:
+def test_score_texts_routes_english_by_the_model_s_route() -> None:
+    import copy
+
+    from analysis.nlp.sentiment import english_route
+
     texts = ["I hate this creepy synthetic actress.", "太好看了，支持！", "plain words"]
-    out = score_texts(texts, ["en", "zh", None])
+    via_vader = copy.copy(get_scorer())
+    via_vader.english_route = "vader"
+    out = score_texts(texts, ["en", "zh", None], default=via_vader)
     _check_proba(out, 3)
     assert np.allclose(out[0], get_scorer("vader").predict_proba(texts[:1])[0])
     assert np.allclose(out[1], get_scorer().predict_proba(texts[1:2])[0])
     with pytest.raises(ValueError):
-        score_texts(texts, ["en"])
+        score_texts(texts, ["en"], default=via_vader)
+    itself = copy.copy(get_scorer())
+    itself.english_route = "self"
+    assert np.allclose(score_texts(texts, ["en", "zh", None], default=itself), get_scorer().predict_proba(texts))
+    assert not np.allclose(score_texts(texts, ["en", "zh", None], default=itself)[0], out[0])
     routed = get_scorer("auto")
-    assert routed.name == f"{DEFAULT_MODEL}+vader" and get_scorer().version in routed.version
-    assert routed.routing(texts) == {DEFAULT_MODEL: 1, "vader": 2}
+    if english_route(get_scorer()) == "vader":
+        assert routed.name == f"{DEFAULT_MODEL}+vader" and get_scorer().version in routed.version
+        assert routed.routing(texts) == {DEFAULT_MODEL: 1, "vader": 2}
+    else:
+        assert (routed.name, routed.version) == (DEFAULT_MODEL, get_scorer().version)
+        assert routed.routing(texts) == {DEFAULT_MODEL: 3}
     assert np.allclose(routed.predict_proba(texts[:2]), score_texts(texts[:2]))
 
 

@@ -40,7 +40,7 @@ EXPECTED = [
     ("comments_show.json", "weibo-json", 1),
     ("detail_5284000000000004.html", "weibo-detail-html", 1),
     ("weibo_cn_timeline.html", "weibo-cn-html", 2),
-    ("weibo_cn_comments.html", "weibo-cn-html", 2),
+    ("weibo_cn_comments.html", "weibo-cn-html", 3),  # the post and its 2 comments
     ("hot_search_20260420T0930Z.json", "weibo-hot-search", 5),
     ("weibo-crawler/小鹿观影/1000000001.csv", "weibo-crawler-csv", 3),
     ("mediacrawler/search_contents_2026-04-21.json", "mediacrawler-weibo", 2),
@@ -77,10 +77,18 @@ def test_error_bodies_are_reported_not_imported(saved, name, words):
     assert len(items) == 1 and isinstance(items[0], ImportIssue) and words in str(items[0])
 
 
-def test_relative_dates_count_from_the_file_time(saved):
-    records = {r.id: r for r in get_format("weibo-json").read(saved("search_page1.json"))}
-    assert records["5284000000000003"].published_at == SAVED_AT  # 刚刚
+def test_relative_dates_count_from_the_save_time(saved):
+    from collectors.importers.context import import_context
+
+    path = saved("search_page1.json")
+    with import_context(saved_at=SAVED_AT):  # a save time the user vouches for: 刚刚 counts from it
+        records = {r.id: r for r in get_format("weibo-json").read(path)}
+    assert records["5284000000000003"].published_at == SAVED_AT and records["5284000000000003"].time_basis == "saved-at"
     assert records["5284000000000003"].collected_at == SAVED_AT
+    # With only the file's mtime (a guess), an id wins over 刚刚: this fixture's invented id was "issued" 2026-04-04.
+    guessed = {r.id: r for r in get_format("weibo-json").read(path)}["5284000000000003"]
+    assert guessed.collected_at == SAVED_AT and guessed.time_basis == "mid"
+    assert guessed.published_at == datetime(2026, 4, 4, 7, 20, 34, tzinfo=UTC)
 
 
 def test_weibo_crawler_csv_links_reposts_to_their_original(saved):

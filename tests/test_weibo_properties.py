@@ -20,6 +20,7 @@ from collectors.models import InvalidRecord, Record, TrendObservation, table_to_
 from collectors.sources import weibo_html
 from collectors.sources.weibo import WeiboSearch, item_to_model
 from collectors.sources.weibo_parse import (
+    api_v2_page,
     bid_to_mid,
     comment_page,
     comment_to_record,
@@ -34,9 +35,11 @@ from collectors.sources.weibo_parse import (
     parse_created_at,
     parse_location,
     parse_verified_type,
+    render_data_json_status,
     render_data_status,
     search_page_mblogs,
 )
+from collectors.sources.weibo_time import SaveTime, resolve_created_at
 from collectors.store import Store
 
 FIX = Path(__file__).parent / "fixtures" / "weibo"
@@ -105,6 +108,7 @@ AJAX = fixture_json("build_comments.json")
 def test_scalar_parsers_raise_only_typed_errors(value, other):
     for fn in (parse_created_at, parse_count, html_to_text, parse_verified_type):
         only_typed(fn, value)
+    only_typed(resolve_created_at, value, other, SaveTime(NOW, "file-mtime"))
     parse_location(value)  # never raises
     only_typed(bid_to_mid, value if isinstance(value, str) else "x")
     only_typed(mid_to_bid, value if isinstance(value, str) else "1")
@@ -129,6 +133,32 @@ def test_comment_page_mutations(payload):
         assert record is None or record.kind == "comment"
 
 
+V2_COMMENTS = fixture_json("api_v2_comments.json")
+V2_REPOSTS = fixture_json("api_v2_reposts.json")
+RENDER_DATA = fixture_json("render_data_5289885793676909.json")
+
+
+@SETTINGS
+@given(st.one_of(mutated(V2_COMMENTS), mutated(V2_REPOSTS)))
+def test_api_v2_mutations(payload):
+    posts, comments = only_typed(api_v2_page, payload) or ([], [])
+    for post in posts:
+        record = only_typed(mblog_to_record, post, NOW, None, SaveTime(NOW, "file-mtime"), [])
+        assert record is None or isinstance(record, Record)
+    for comment in comments:
+        record = only_typed(comment_to_record, comment, NOW, warnings=[])
+        assert record is None or record.kind == "comment"
+
+
+@SETTINGS
+@given(mutated(RENDER_DATA))
+def test_render_data_json_mutations(payload):
+    status = only_typed(render_data_json_status, payload)
+    if status is not None:
+        record = only_typed(mblog_to_record, status, NOW)
+        assert record is None or isinstance(record, Record)
+
+
 @SETTINGS
 @given(mutated(HOT))
 def test_hot_search_mutations(payload):
@@ -138,7 +168,8 @@ def test_hot_search_mutations(payload):
 
 
 TEXT_FIXTURES = {name: (FIX / name).read_text(encoding="utf-8") for name in (
-    "detail_5284000000000004.html", "weibo_cn_timeline.html", "weibo_cn_comments.html", "search_page1.json")}
+    "detail_5284000000000004.html", "weibo_cn_timeline.html", "weibo_cn_comments.html", "search_page1.json",
+    "weibo_cn_comments_hot_2025.html", "weibo_cn_reposts_2025.html")}
 
 
 @SETTINGS
@@ -150,8 +181,10 @@ def test_truncated_and_spliced_text_bodies(name, data):
     text = body[:cut] + junk + body[cut + data.draw(st.integers(0, 50)):]
     only_typed(load_json, text, "x")
     only_typed(render_data_status, text)
-    for page in (only_typed(weibo_html.timeline_page, text, "1"), only_typed(weibo_html.comment_list_page, text)):
-        for item in (page.items if page else []):
+    pages = [only_typed(parse, text) for parse in (weibo_html.comment_list_page, weibo_html.repost_list_page,
+                                                    weibo_html.weibo_cn_page)]
+    for page in (only_typed(weibo_html.timeline_page, text, "1"), *pages):
+        for item in (page.items + ([page.post] if page.post else []) if page else []):
             only_typed(mblog_to_record, item, NOW)
             only_typed(comment_to_record, item, NOW)
 
@@ -159,6 +192,8 @@ def test_truncated_and_spliced_text_bodies(name, data):
 IMPORT_FIXTURES = [
     ("search_page1.json", "weibo-json"), ("hotflow_page1.json", "weibo-json"), ("hot_search_20260420T0930Z.json", "weibo-hot-search"),
     ("mediacrawler/search_contents_2026-04-21.json", "mediacrawler-weibo"),
+    ("render_data_5289885793676909.json", "weibo-render-data"), ("api_v2_comments.json", "weibo-api-v2"),
+    ("api_v2_statuses.json", "weibo-api-v2"),
 ]
 
 
@@ -178,6 +213,8 @@ TEXT_IMPORTS = [
     ("weibo-crawler/小鹿观影/1000000001.csv", "weibo-crawler-csv"), ("mediacrawler/search_comments_2026-04-21.jsonl", "mediacrawler-weibo"),
     ("mediacrawler/search_contents_2026-04-21.csv", "mediacrawler-weibo"), ("weibo_cn_timeline.html", "weibo-cn-html"),
     ("weibo_cn_comments.html", "weibo-cn-html"), ("detail_5284000000000004.html", "weibo-detail-html"),
+    ("weibo_cn_comments_hot_2025.html", "weibo-cn-html"), ("weibo_cn_reposts_2025.html", "weibo-cn-html"),
+    ("weibo_cn_profile_2025.html", "weibo-cn-html"),
 ]
 
 

@@ -22,6 +22,8 @@ ANNOTATIONS_SCHEMA = pa.schema(
         ("is_empty", pa.bool_()),
         ("stance", pa.string()),
         ("stance_score", pa.float32()),
+        ("emotion", pa.string()),
+        ("emotion_score", pa.float32()),
         ("entities", pa.list_(pa.string())),
         ("frames", pa.list_(pa.string())),
         ("keywords", pa.list_(pa.string())),

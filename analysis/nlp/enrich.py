@@ -32,7 +32,7 @@ from analysis.core.scores import LABELS, SCORES, SCORES_SCHEMA, SCORES_SPEC
 from collectors.paths import bundled_dir
 from collectors.store import RECORDS, Store
 
-PIPELINE_CODE_VERSION = "1"  # bump when enrichment logic changes in a way the inputs below do not capture
+PIPELINE_CODE_VERSION = "2"  # bump when enrichment logic changes in a way the inputs below do not capture
 DEFAULT_BATCH_SIZE = 1000
 MAX_TOKENIZE_CHARS = 20_000  # keywords come from the first 20,000 characters of very long texts
 KEYWORDS_PER_RECORD = 5
@@ -66,15 +66,35 @@ class EnrichInterrupted(KeyboardInterrupt):
 
 # ---------- versions ----------
 
-def scoring_model() -> tuple[str, str]:
-    """(model, model_version) written to `scores`: the default Chinese model, with VADER for English rows.
+def scoring_model(name: str | None = None) -> tuple[str, str]:
+    """(model, model_version) written to `scores`: the default (or named) model, and VADER for English rows
+    where the model routes them there; the version names every scorer used, so upgrading any re-scores."""
+    from analysis.nlp.sentiment import english_route, get_scorer
 
-    The version names both scorers, so upgrading either re-scores (see `score_texts` for the routing).
-    """
-    from analysis.nlp.sentiment import get_scorer
+    default = get_scorer(name)
+    if english_route(default) == "vader":
+        return default.name, f"{default.version}+{get_scorer('vader').version}"
+    return default.name, default.version
 
-    default, english = get_scorer(), get_scorer("vader")
-    return default.name, f"{default.version}+{english.version}"
+
+def _task_model(kind: str):
+    try:
+        if kind == "stance":
+            from analysis.nlp.stance_model import get_stance_model
+
+            return get_stance_model()
+        from analysis.nlp.emotion_model import get_emotion_model
+
+        return get_emotion_model()
+    except (ImportError, FileNotFoundError, ValueError):
+        return None
+
+
+def task_models() -> list[str]:
+    """Name and version of the stance and emotion models enrichment uses ("rules"/"none" where not shipped)."""
+    stance, emotion = _task_model("stance"), _task_model("emotion")
+    return [f"{stance.name}-{stance.version}" if stance else "stance-rules",
+            f"{emotion.name}-{emotion.version}" if emotion else "emotion-none"]
 
 
 def pipeline_version(model_version: str | None = None) -> str:
@@ -82,7 +102,7 @@ def pipeline_version(model_version: str | None = None) -> str:
     from collectors.trackers import load_trackers
 
     digest = hashlib.sha256()
-    digest.update(f"{PIPELINE_CODE_VERSION}|{model_version or scoring_model()[1]}".encode())
+    digest.update(f"{PIPELINE_CODE_VERSION}|{model_version or scoring_model()[1]}|{'|'.join(task_models())}".encode())
     for name in ("frames.toml", "stance.toml", "stopwords.txt", "domain_terms.txt"):
         path = bundled_dir() / "dicts" / name
         digest.update(path.read_bytes() if path.exists() else b"-")
@@ -107,10 +127,10 @@ def _prepare_worker() -> None:
     warm_up()
 
 
-def warm_up() -> None:
+def warm_up(model: tuple[str, str] | None = None) -> None:
     """Load the scorer, segmenter, lexicons and matchers (each is cached per process)."""
     annotate_batch({"source": ["x"], "id": ["x"], "text": ["爱奇艺 AI演员 test"], "title": [None], "lang": [None],
-                    "trackers": [[]], "has_score": [False]}, "warm-up", ("warm-up", "warm-up"))
+                    "trackers": [[]], "has_score": [False]}, "warm-up", model or scoring_model())
 
 
 def _record_text(text: str | None, title: str | None) -> str:
@@ -127,7 +147,7 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
     """Score and annotate one batch (columns source, id, text, title, lang, trackers, has_score)."""
     from analysis.nlp.entities import entity_matcher
     from analysis.nlp.segment import tokenize
-    from analysis.nlp.sentiment import score_texts
+    from analysis.nlp.sentiment import get_scorer, score_texts
     from analysis.nlp.stance import stance_of
     from analysis.nlp.text import clean_text, detect_lang
     from analysis.nlp.topics import frame_matcher, record_keywords
@@ -141,20 +161,39 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
     live = [i for i, c in enumerate(cleaned) if not c.is_empty]
     proba = np.zeros((len(raw), 3), dtype=np.float64)
     if live:
-        proba[live] = score_texts([raw[i] for i in live], [langs[i] for i in live])
+        proba[live] = score_texts([raw[i] for i in live], [langs[i] for i in live], default=get_scorer(model[0]))
 
-    stance, stance_score, entities, frame_ids, keywords = [], [], [], [], []
+    stance_model, emotion_model = _task_model("stance"), _task_model("emotion")
+    own = [cleaned[i].own_text or cleaned[i].model_text for i in live]
+    stance_proba = stance_model.predict_proba(own) if stance_model and live else None
+    emotion_proba = emotion_model.predict_proba(own) if emotion_model and live else None
+    row_of = {i: k for k, i in enumerate(live)}
+    stance, stance_score, emotion, emotion_score, entities, frame_ids, keywords = [], [], [], [], [], [], []
     for i, c in enumerate(cleaned):
         if c.is_empty:
             stance.append(None)
             stance_score.append(None)
+            emotion.append(None)
+            emotion_score.append(None)
             entities.append([])
             frame_ids.append([])
             keywords.append([])
             continue
-        result = stance_of(c.own_text or c.model_text, proba[i])
-        stance.append(result.label)
-        stance_score.append(result.score)
+        if stance_proba is not None:
+            k = int(stance_proba[row_of[i]].argmax())
+            stance.append(stance_model.classes[k])
+            stance_score.append(round(float(stance_proba[row_of[i], k]), 4))
+        else:
+            result = stance_of(c.own_text or c.model_text, proba[i])
+            stance.append(result.label)
+            stance_score.append(result.score)
+        if emotion_proba is not None:
+            k = int(emotion_proba[row_of[i]].argmax())
+            emotion.append(emotion_model.classes[k])
+            emotion_score.append(round(float(emotion_proba[row_of[i], k]), 4))
+        else:
+            emotion.append(None)
+            emotion_score.append(None)
         wanted = [trackers[t] for t in (batch["trackers"][i] or []) if t in trackers] or list(trackers.values())
         found: dict[str, None] = {}
         for tracker in wanted:
@@ -174,7 +213,8 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
               "scored_at": [now] * len(to_score)}
     annotations = {"source": batch["source"], "id": batch["id"], "pipeline_version": [version] * len(raw),
                    "lang": langs, "is_empty": [c.is_empty for c in cleaned], "stance": stance,
-                   "stance_score": stance_score, "entities": entities, "frames": frame_ids, "keywords": keywords,
+                   "stance_score": stance_score, "emotion": emotion, "emotion_score": emotion_score,
+                   "entities": entities, "frames": frame_ids, "keywords": keywords,
                    "annotated_at": [now] * len(raw)}
     return BatchResult(scores, annotations, len(raw) - len(live))
 
@@ -269,16 +309,17 @@ def make_executor(workers: int, use_dask: bool = False) -> _Executor:
 
 def enrich_store(store: Store, batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = False,
                  workers: int | None = None, executor: Executor | None = None, use_dask: bool = False,
-                 on_batch: Callable[[int], None] | None = None) -> EnrichSummary:
+                 on_batch: Callable[[int], None] | None = None, model_name: str | None = None) -> EnrichSummary:
     """Enrich every record not yet annotated by the current pipeline version; safe to interrupt and re-run.
 
     `workers` defaults to the CPU count (1 runs inline); pass `executor` to use your own. `on_batch(k)`
-    is called after the k-th batch is written (progress hooks, tests).
+    is called after the k-th batch is written (progress hooks, tests). `model_name` picks a sentiment
+    model other than the default (e.g. the slower e5 scorer); its scores are kept beside the default's.
     """
     if batch_size < 1:
         raise ValueError("batch size must be at least 1")
     started = time.perf_counter()
-    model = scoring_model()
+    model = scoring_model(model_name)
     version = pipeline_version(model[1])
     todo = pending(store, model[1], version)
     workers = max(1, workers or os.cpu_count() or 1)

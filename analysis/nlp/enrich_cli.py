@@ -17,7 +17,10 @@ import click
               help="Run batches on a Dask cluster (needs the `scale` extra; a local cluster unless "
                    "DASK_SCHEDULER_ADDRESS is set).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool) -> None:
+@click.option("--model", "model_name", default=None,
+              help="Sentiment model (default: the shipped fast model; e.g. ai-actors-e5-3c, slower and more "
+                   "accurate on AI-actor text; see `actorwatch evaluate --help`).")
+def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, model_name: str | None) -> None:
     """Score sentiment and annotate stance, entities, frames and keywords for records not yet done.
 
     Results are stored apart from the posts (datasets `scores` and `annotations`). Safe to stop
@@ -27,7 +30,8 @@ def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool) ->
     from collectors.store import Store
 
     try:
-        summary = enrich_store(Store(), batch_size=batch_size, progress=not quiet, workers=workers, use_dask=use_dask)
+        summary = enrich_store(Store(), batch_size=batch_size, progress=not quiet, workers=workers, use_dask=use_dask,
+                               model_name=model_name)
     except EnrichInterrupted as stop:
         click.echo(f"interrupted: {stop.summary.line()}", err=True)
         raise  # a KeyboardInterrupt: click aborts with exit status 130 (1 under CliRunner)

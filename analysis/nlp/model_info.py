@@ -1,5 +1,9 @@
-"""What the exports and briefs say about the sentiment model: name, version and *measured* accuracy (from
-the model's methods card, analysis/sentiment's card.json), or plainly that no measurement was found."""
+"""What the exports, briefs and chart badges say about the models: name, version and *measured* accuracy (from
+each model's card, data/models/<name>/card.json), or plainly that no measurement was found.
+
+The figure quoted beside a sentiment, stance or emotion chart is the card's "headline" (the in-domain test
+figure with its interval and n) and nothing else: a badge never computes or hard-codes a figure.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,15 @@ from typing import Any
 
 import duckdb
 
+from analysis.core.annotations import ANNOTATIONS
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
-from collectors.paths import bundled_dir
+from collectors.paths import bundled_dir, models_dir
+
+TASK_NAMES: tuple[str, ...] = ("sentiment", "stance", "emotion")
+METRIC_LABELS = {"macro_f1": "macro-F1", "accuracy": "accuracy", "f_avg": "F-avg (support/oppose)",
+                 "binary_accuracy": "binary accuracy"}
+NOT_IN_DOMAIN = "not measured on in-domain text"
 
 
 def latest_model_version(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -23,26 +33,170 @@ def latest_model_version(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def card_files() -> list[Path]:
-    return sorted((bundled_dir() / "models").glob("*/card.json"))
+    return sorted(models_dir().glob("*/card.json"))
+
+
+def read_card(path: Path) -> dict[str, Any] | None:
+    """A card's content, or None when it cannot be read or is not a JSON object."""
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return card if isinstance(card, dict) else None
+
+
+def card_task(card: dict[str, Any], path: Path) -> str:
+    """The task a card measures: its "task", else its directory's prefix (older sentiment cards name none)."""
+    task = card.get("task")
+    if task in TASK_NAMES:
+        return str(task)
+    prefix = path.parent.name.split("-", 1)[0]
+    return prefix if prefix in TASK_NAMES else "sentiment"
+
+
+def card_label(path: Path) -> str:
+    """Where a card is, relative to the shipped files when it is one of them."""
+    return str(path.relative_to(bundled_dir())) if path.is_relative_to(bundled_dir()) else str(path)
+
+
+def cards_signature() -> tuple[tuple[str, int, int], ...]:
+    """Which cards exist and when they changed (a cache key: a retrained model changes its badge)."""
+    out = []
+    for path in card_files():
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        out.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def find_card(task: str, model_version: str | None = None,
+              names: tuple[str, ...] = ()) -> tuple[dict[str, Any], Path] | None:
+    """The card of the model that produced a task's output.
+
+    sentiment: the card whose version is `model_version` (enrich's composite "<zh>+<en>" names the first);
+    stance/emotion: the card whose name or version appears in one of `names` (what the annotations say
+    produced them), else the task's default card (the newest data/models/<task>-*/card.json).
+    """
+    if task not in TASK_NAMES:
+        raise ValueError(f"task must be one of {', '.join(TASK_NAMES)}, not {task!r}")
+    cards = [(card, path) for path in card_files() if (card := read_card(path)) is not None
+             and card_task(card, path) == task]
+    if task == "sentiment":
+        if model_version is None:
+            return None
+        wanted = model_version.split("+", 1)[0]
+        return next(((c, p) for c, p in cards if c.get("version") == wanted), None)
+    named = [(c, p) for c, p in cards if names_model(c, names)]
+    if named:
+        return named[0]
+    default = [(c, p) for c, p in cards if p.parent.name.startswith(f"{task}-")]
+    return max(default, key=lambda cp: (str(cp[0].get("created_at") or ""), cp[1].parent.name), default=None)
+
+
+def names_model(card: dict[str, Any], names: tuple[str, ...]) -> bool:
+    """Whether one of `names` (e.g. a pipeline version) contains the card's model name or version."""
+    keys = [str(card[k]) for k in ("version", "name") if card.get(k)]
+    return any(key in name for name in names for key in keys)
+
+
+def annotation_model_names(con: duckdb.DuckDBPyConnection, task: str) -> tuple[tuple[str, ...], bool]:
+    """What the newest annotation says produced its stance/emotion: (strings naming the model, explicit).
+
+    `explicit` is True when annotations carry a `<task>_model` or `<task>_model_version` column; then
+    a model that matches no card is reported as unmeasured rather than given the default card's figure.
+    """
+    if not has_table(con, ANNOTATIONS):
+        return (), False
+    columns = {row[0] for row in con.execute(f"DESCRIBE {ANNOTATIONS}").fetchall()}
+    explicit = [c for c in (f"{task}_model", f"{task}_model_version") if c in columns]
+    row = con.execute(f"SELECT pipeline_version{''.join(', ' + c for c in explicit)} FROM {ANNOTATIONS} "
+                      "ORDER BY annotated_at DESC LIMIT 1").fetchone()
+    if row is None:
+        return (), False
+    names = tuple(str(v) for v in row if v)
+    return names, bool(explicit) and any(row[1:])
+
+
+def valid_headline(card: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The card's "headline" (metric, value, ci95, n, file, description) when it is usable, else None."""
+    head = (card or {}).get("headline")
+    if not isinstance(head, dict) or not isinstance(head.get("value"), int | float) or isinstance(head.get("value"), bool):
+        return None
+    ci = head.get("ci95")
+    ok_ci = isinstance(ci, list | tuple) and len(ci) == 2 and all(isinstance(v, int | float) for v in ci)
+    return {"metric": str(head.get("metric") or "macro_f1"), "value": float(head["value"]),
+            "ci95": [float(ci[0]), float(ci[1])] if ok_ci else None,
+            "n": head.get("n") if isinstance(head.get("n"), int) else None, "file": head.get("file"),
+            "description": head.get("description")}
+
+
+def headline_text(head: dict[str, Any]) -> str:
+    """"On 912 real sentences about AI actors (test split): macro-F1 0.61 [0.57–0.65]", from the headline only."""
+    on = head.get("description") or (f"{head['n']} labelled units in {head.get('file')}" if head.get("n")
+                                     else f"{head.get('file') or 'the in-domain test set'}")
+    metric = METRIC_LABELS.get(head["metric"], head["metric"])
+    ci = f" [{head['ci95'][0]:.2f}–{head['ci95'][1]:.2f}]" if head.get("ci95") else ""
+    return f"On {on}: {metric} {head['value']:.2f}{ci}"
+
+
+def task_badge(task: str, found: tuple[dict[str, Any], Path] | None, model_name: str | None = None,
+               model_version: str | None = None) -> dict[str, Any]:
+    """What is quoted beside a task's charts, built from its card's headline alone.
+
+    {task, name, version, card, in_domain, headline, text}: `text` names the model and gives the figure
+    ("… not measured on in-domain text" when the card has no headline or there is no card).
+    """
+    card, path = found if found else (None, None)
+    name = (card or {}).get("name") or model_name
+    version = model_version or (card or {}).get("version")  # sentiment: the scored version, e.g. "<zh>+<en>"
+    label = f"{name or 'unknown model'} {version or ''}".strip()
+    head = valid_headline(card)
+    legacy = (card or {}).get("macro_f1")  # older sentiment cards: a general-Weibo figure, said to be one
+    if head is not None:
+        text = f"{task.capitalize()} model {label} — {headline_text(head)}"
+    elif task == "sentiment" and isinstance(legacy, int | float):
+        text = (f"Sentiment model {label} — measured macro-F1 {legacy:.2f} on "
+                f"{card.get('macro_f1_source') or 'its card'}; {NOT_IN_DOMAIN}")
+    elif card is not None:
+        text = f"{task.capitalize()} model {label} — {NOT_IN_DOMAIN}"
+    elif name or version:
+        text = f"{task.capitalize()} model {label} — no model card found; {NOT_IN_DOMAIN}"
+    else:
+        text = f"{task.capitalize()}: no model card found; {NOT_IN_DOMAIN}"
+    return {"task": task, "name": name, "version": version, "card": card_label(path) if path else None,
+            "in_domain": head is not None, "headline": head, "text": text}
+
+
+def in_domain_badges(con: duckdb.DuckDBPyConnection, sentiment_version: str | None = None,
+                     sentiment_name: str | None = None) -> dict[str, dict[str, Any]]:
+    """The badge of each task for this store: sentiment by its latest scored model, stance and emotion by the
+    model the annotations name (else the default card)."""
+    version = sentiment_version if sentiment_version is not None else latest_model_version(con)
+    out = {"sentiment": task_badge("sentiment", find_card("sentiment", version), sentiment_name, version)}
+    for task in ("stance", "emotion"):
+        names, explicit = annotation_model_names(con, task)
+        found = find_card(task, names=names)
+        if explicit and found is not None and not names_model(found[0], names):
+            found = None  # the annotations name a model this card is not the card of
+        out[task] = task_badge(task, found, names[-1] if explicit else None)
+    return out
 
 
 def model_card_summary(model_version: str | None, model_name: str | None = None) -> dict[str, Any]:
     """{name, version, measured: [{file, role, n, accuracy, macro_f1, binary_accuracy}], card} for this version."""
     summary: dict[str, Any] = {"name": model_name, "version": model_version, "measured": None, "card": None,
-                               "scope": ""}
+                               "scope": "", "headline": None}
     if model_version is None:
         summary["note"] = "no sentiment scores in this selection"
         return summary
-    card_version, other = model_version.split("+", 1) if "+" in model_version else (model_version, None)
-    for path in card_files():
-        try:
-            card = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        if card.get("version") != card_version:
-            continue
-        where = path.relative_to(bundled_dir()) if path.is_relative_to(bundled_dir()) else path
-        summary.update(name=card.get("name", model_name), card=str(where), scope=_english_scope(card, other))
+    other = model_version.split("+", 1)[1] if "+" in model_version else None
+    found = find_card("sentiment", model_version)
+    if found is not None:
+        card, path = found
+        summary.update(name=card.get("name", model_name), card=card_label(path), scope=_english_scope(card, other))
+        summary["headline"] = valid_headline(card)
         summary["measured"] = [
             {"file": ev.get("file"), "role": ev.get("role"), "caveat": ev.get("caveat") or None,
              **{k: (ev.get("default") or {}).get(k) for k in ("n", "accuracy", "macro_f1", "binary_accuracy")}}
@@ -69,12 +223,14 @@ def _english_scope(card: dict[str, Any], other: str | None) -> str:
 
 
 def accuracy_line(summary: dict[str, Any]) -> str:
-    """One sentence for captions and reports."""
+    """One sentence for captions and reports: the in-domain headline when the card has one."""
     name = f"{summary.get('name') or 'unknown model'} {summary.get('version') or ''}".strip()
+    if summary.get("headline"):
+        return f"Sentiment by {name}; measured in-domain: {headline_text(summary['headline'])}."
     measured = summary.get("measured")
     if not measured:
         return f"Sentiment by {name}; {summary.get('note', 'accuracy not measured')}."
     parts = [f"macro-F1 {m['macro_f1']:.2f} on {m['file']} (n = {m['n']:,})" for m in measured
              if isinstance(m.get("macro_f1"), int | float) and isinstance(m.get("n"), int)]
     return (f"Sentiment by {name}; measured " + ("; ".join(parts) if parts else "figures in its card")
-            + summary.get("scope", "") + ".")
+            + summary.get("scope", "") + f"; {NOT_IN_DOMAIN}.")

@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
-from analysis.nlp.model_info import accuracy_line, latest_model_version, model_card_summary
+from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.reports.alerts.state import load_state
 from analysis.reports.links import DEFAULT_PAGE, deep_link
 from analysis.stats.aggregate import kpis
@@ -97,11 +97,13 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         effects = group_same_day(event_effects(con, Filters(tracker.id), tracker, version), start, end)
         model_name = con.execute("SELECT any_value(model) FROM scores WHERE model_version = ?", [version]).fetchone()[0] \
             if version and week_kpis["scored"] else None
+        badges = in_domain_badges(con, version, model_name)
     alerts = [a for a in load_state().history if a.get("tracker") == tracker.id and start.isoformat() <= a.get("day", "")
               <= end.isoformat()]
     data = BriefData(tracker, week, start, end, week_kpis, previous, volume, sentiment, labelled, jumps, shifts, effects,
                      [s for s in sorted(tracker.statements, key=lambda s: s.date) if start <= s.date <= end], alerts,
-                     model_card_summary(version, model_name), deep_link(DEFAULT_PAGE, f), now or datetime.now(UTC))
+                     {**model_card_summary(version, model_name), "in_domain": badges}, deep_link(DEFAULT_PAGE, f),
+                     now or datetime.now(UTC))
     data.figures = {"volume": volume_figure(data), "sentiment": sentiment_figure(data)}
     return data
 
@@ -182,6 +184,7 @@ def methods_lines(data: BriefData) -> list[str]:
     return [
         "Days are UTC. Volume counts every record tagged to the tracker by its per-source queries.",
         accuracy_line(data.model) + " Intervals are Wilson 95% intervals on the share of records labelled negative.",
+        *[badge["text"] + "." for task, badge in (data.model.get("in_domain") or {}).items() if task != "sentiment"],
         (f"Peaks: a day at least 3.5 robust z-scores above the median of the previous 7 days (MAD scale, at least "
         f"Poisson noise), with {HISTORY_DAYS} days of history; labelled by characteristic terms and the most-shared "
         "records."),

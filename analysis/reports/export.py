@@ -4,7 +4,9 @@ plus manifest.json saying exactly what was selected, how it was scored and how p
 Bundle layout (DIR):
   records.csv | records.parquet   one row per record: the data model's fields (from `records_public`),
                                   then sentiment_model, sentiment_version, p_neg, p_neu, p_pos, sentiment,
-                                  then entities, stance, frames, keywords (lists joined by '|' in CSV)
+                                  then entities, stance, frames, keywords (lists joined by '|' in CSV),
+                                  then visibility, visibility_checked_at (the latest known recheck status of
+                                  the post and when it was checked; empty if never rechecked)
   manifest.json                   query, filters, time zone, counts, model + measured accuracy, policy, …
 `import_bundle(DIR, store)` (CLI `actorwatch import-bundle DIR`) reads either format back into a store.
 """
@@ -32,20 +34,24 @@ from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIO
 from analysis.core.filters import Filters
 from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
 from analysis.core.tables import has_table
-from analysis.nlp.model_info import latest_model_version, model_card_summary
+from analysis.nlp.model_info import in_domain_badges, latest_model_version, model_card_summary
 from analysis.nlp.sentiment.linear import file_sha256
 from analysis.reports.links import DEFAULT_PAGE, deep_link
+from analysis.stats.visibility import latest_scan
 from collectors.importers import ImportIssue
 from collectors.ingest import IngestSummary, ingest
 from collectors.models import RECORD_FIELDS, InvalidRecord, parse_record
 from collectors.pseudonym import POLICY
 from collectors.store import Store
 from collectors.trackers import Tracker
+from collectors.visibility import DISAPPEARED, STATUSES, VisibilityCheck
 
 FORMATS = ("csv", "parquet")
 MANIFEST = "manifest.json"
 SCORE_COLUMNS = ["sentiment_model", "sentiment_version", "p_neg", "p_neu", "p_pos", "sentiment"]
 ANNOTATION_COLUMNS = ["entities", "stance", "frames", "keywords"]
+VISIBILITY_COLUMNS = ["visibility", "visibility_checked_at"]
+TIME_COLUMNS = ("published_at", "collected_at", "visibility_checked_at")
 LIST_COLUMNS = ("trackers", "entities", "frames", "keywords")
 INT_COLUMNS = ("author_verified_type", "author_followers", "likes", "comments", "shares")
 
@@ -79,6 +85,7 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
     with store.connect(public_names=tracker.public_names()) as con:
         version = model_version or latest_model_version(con)
         model_name = _model_name(con, version)
+        badges = in_domain_badges(con, version, model_name)
         reader = _select(con, f, version, batch_size)
         columns = reader.schema.names
         try:
@@ -97,7 +104,8 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
             tmp.unlink(missing_ok=True)
             raise
     os.replace(tmp, data_file)
-    manifest = build_manifest(tracker, f, counts, columns, data_file, version, model_name, now or datetime.now(UTC))
+    manifest = build_manifest(tracker, f, counts, columns, data_file, version, model_name, now or datetime.now(UTC),
+                              badges)
     tmp = out_dir / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, out_dir / MANIFEST)
@@ -112,6 +120,8 @@ class _Counts:
     scored: int = 0
     annotated: int = 0
     synthetic: int = 0
+    rechecked: int = 0
+    disappeared: int = 0
     by_source: dict[str, int] = field(default_factory=dict)
 
     def add(self, batch: pa.RecordBatch) -> None:
@@ -119,6 +129,9 @@ class _Counts:
         self.scored += batch.num_rows - batch.column("sentiment").null_count
         self.annotated += batch.num_rows - batch.column("entities").null_count
         self.synthetic += int(pc.sum(pc.fill_null(batch.column("synthetic"), False)).as_py() or 0)
+        status = batch.column("visibility")
+        self.rechecked += int(pc.sum(pc.fill_null(pc.not_equal(status, "unknown"), False)).as_py() or 0)
+        self.disappeared += int(pc.sum(pc.fill_null(pc.is_in(status, pa.array(DISAPPEARED)), False)).as_py() or 0)
         for item in pc.value_counts(batch.column("source")).to_pylist():
             self.by_source[item["values"]] = self.by_source.get(item["values"], 0) + item["counts"]
 
@@ -148,6 +161,12 @@ def _select(con: duckdb.DuckDBPyConnection, f: Filters, version: str | None, bat
     else:
         extra += ["NULL::VARCHAR[] AS entities", "NULL::VARCHAR AS stance", "NULL::VARCHAR[] AS frames",
                   "NULL::VARCHAR[] AS keywords"]
+    seen = latest_scan(con)
+    if seen is not None:
+        joins.append(f"LEFT JOIN {seen} v ON v.source = r.source AND v.id = r.id")
+        extra += ["v.status AS visibility", "v.checked_at AS visibility_checked_at"]
+    else:
+        extra += ["NULL::VARCHAR AS visibility", "NULL::TIMESTAMPTZ AS visibility_checked_at"]
     sql = (f"SELECT {fields}, {', '.join(extra)} FROM records_public r {' '.join(joins)} "
            f"WHERE {where} ORDER BY r.published_at, r.source, r.id")
     con.complete()  # finish any earlier execute() so the relation API may stream on this connection
@@ -157,7 +176,7 @@ def _select(con: duckdb.DuckDBPyConnection, f: Filters, version: str | None, bat
 def to_csv_frame(table: pa.Table) -> pd.DataFrame:
     """CSV-ready: ISO 8601 UTC timestamps, lists joined by '|', integers without '.0'."""
     frame = table.to_pandas()
-    for col in ("published_at", "collected_at"):
+    for col in TIME_COLUMNS:
         frame[col] = frame[col].map(lambda v: v.isoformat().replace("+00:00", "Z") if pd.notna(v) else None)
     for col in LIST_COLUMNS:
         frame[col] = frame[col].map(lambda v: "|".join(v) if v is not None and len(v) else None)
@@ -167,7 +186,10 @@ def to_csv_frame(table: pa.Table) -> pd.DataFrame:
 
 
 def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[str], data_file: Path,
-                   version: str | None, model_name: str | None, now: datetime) -> dict[str, Any]:
+                   version: str | None, model_name: str | None, now: datetime,
+                   in_domain: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The manifest; `model.in_domain` holds each task's in-domain test figure as its card states it (the
+    figure the dashboard's badges quote), or says it was not measured."""
     n = counts.records
     return {
         "format": "actorwatch-export", "format_version": 1,
@@ -180,18 +202,25 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
         "filters": {"tracker": f.tracker, "from": f.start.isoformat() if f.start else None,
                     "to": f.end.isoformat() if f.end else None, "sources": list(f.sources), "langs": list(f.langs),
                     "kinds": list(f.kinds)},
-        "time_zone": "UTC (published_at and collected_at are UTC; date filters are UTC days, inclusive)",
+        "time_zone": "UTC (published_at, collected_at and visibility_checked_at are UTC; date filters are UTC days, "
+                     "inclusive)",
         "counts": {"records": n, "by_source": dict(sorted(counts.by_source.items())), "scored": counts.scored,
                    "annotated": counts.annotated, "synthetic": counts.synthetic},
         "synthetic_share": counts.synthetic / n if n else 0.0,
+        "visibility": {"rechecked": counts.rechecked, "disappeared": counts.disappeared,
+                       "statuses": list(STATUSES), "disappeared_statuses": list(DISAPPEARED),
+                       "note": "each record's latest known status from `actorwatch recheck` (Weibo posts only); "
+                               "'unavailable' means Weibo said the post does not exist or cannot be viewed without "
+                               "saying which; a post can disappear after its last check"},
         "synthetic_note": "synthetic records are generated demo data, not real posts" if counts.synthetic else None,
-        "model": model_card_summary(version, model_name),
+        "model": {**model_card_summary(version, model_name), "in_domain": in_domain or {}},
         "pseudonymisation": {"policy": POLICY, "key_included": False,
                              "fields": ["author_id", "author_name", "url (author id inside)", "@mentions in text"]},
         "deep_link": deep_link(DEFAULT_PAGE, f),
         "files": [{"name": data_file.name, "rows": n, "sha256": file_sha256(data_file), "columns": columns}],
-        "caution": "Sentiment labels are model output with the measured accuracy above; differences over time are "
-                   "associations, not causation.",
+        "caution": "Sentiment, stance and emotion labels are model output with the measured accuracy above "
+                   "(model.in_domain: on labelled in-domain test text); differences over time are associations, "
+                   "not causation.",
     }
 
 
@@ -201,7 +230,7 @@ def software_version() -> dict[str, str | None]:
     except metadata.PackageNotFoundError:
         version = None
     sha = None
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     if (repo / ".git").exists():
         try:
             sha = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
@@ -218,9 +247,11 @@ class BundleImport:
     records: IngestSummary
     scores: int
     annotations: int
+    visibility: int = 0
 
     def line(self) -> str:
-        return f"{self.records.line()}; scores: {self.scores}; annotations: {self.annotations}"
+        return (f"{self.records.line()}; scores: {self.scores}; annotations: {self.annotations}; "
+                f"visibility checks: {self.visibility}")
 
 
 def read_bundle(bundle: Path) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -249,7 +280,8 @@ def read_bundle(bundle: Path) -> tuple[dict[str, Any], pd.DataFrame]:
 
 
 def import_bundle(bundle: Path, store: Store) -> BundleImport:
-    """Ingest a bundle's records, then its scores and annotations (idempotent like every ingest)."""
+    """Ingest a bundle's records, then its scores, annotations and latest visibility checks (idempotent like every
+    ingest)."""
     _manifest, frame = read_bundle(bundle)
     rows = frame.to_dict(orient="records")
     summary = ingest(_records(rows), store)
@@ -274,7 +306,12 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
                         "keywords": [_as_list(r.get("keywords")) for r in annotated],
                         "annotated_at": [now] * len(annotated)})
         store.add_table(ANNOTATIONS, pa.Table.from_pydict(columns, schema=ANNOTATIONS_SCHEMA), ANNOTATIONS_SPEC)
-    return BundleImport(summary, len(scored), len(annotated))
+    checks = [VisibilityCheck(source=r["source"], id=r["id"], status=r["visibility"],
+                              checked_at=_clean(r["visibility_checked_at"]), reason="imported from an export bundle")
+              for r in rows if _present(r.get("visibility")) and _present(r.get("visibility_checked_at"))]
+    if checks:
+        ingest(checks, store)
+    return BundleImport(summary, len(scored), len(annotated), len(checks))
 
 
 def _records(rows: list[dict[str, Any]]) -> Iterator[Any]:

@@ -1,4 +1,5 @@
-"""Per-period counts and shares of what enrichment annotated: stances, entities, frames, keywords, topics.
+"""Per-period counts and shares of what enrichment annotated: stances, emotions, entities, frames, keywords,
+topics.
 
 Each reads the newest annotation per record (`analysis.core.annotations.annotations_scan`) joined to the
 records in the view; shares carry Wilson 95% intervals.
@@ -15,10 +16,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis.core.annotations import annotations_scan, period_expr
+from analysis.core.annotations import ANNOTATIONS, annotations_scan, period_expr
 from analysis.core.filters import Filters
 from analysis.nlp.entities import co_mentions
 from analysis.nlp.stance import STANCES
+from analysis.nlp.tasks import EMOTION
 from analysis.nlp.topics import (
     MAX_TEXTS,
     TopicModel,
@@ -69,6 +71,27 @@ def stance_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: st
         f"""SELECT {period_expr(freq, 'r')}, a.stance FROM records r JOIN {scan} a USING (source, id)
             WHERE {where} AND a.stance IS NOT NULL""", params).fetchall()
     return period_shares(((p, [s]) for p, s in rows), STANCES, f, freq, key="stance")
+
+
+def emotion_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "D") -> pd.DataFrame:
+    """Records of each emotion (joy, anger, disgust, sadness, fear, surprise, neutral) per period with shares and
+    Wilson 95% intervals, from the annotations' `emotion` column (needs an `actorwatch enrich` that writes it).
+
+    Columns: period, emotion, records, n (records with a recognised emotion in the period), share, share_lo,
+    share_hi; zero-filled over the filter's periods × the seven emotions; empty when no annotation has one.
+    """
+    empty = pd.DataFrame(columns=["period", "emotion", "records", "n", "share", "share_lo", "share_hi"])
+    scan = annotations_scan(con)
+    if scan is None or "emotion" not in {row[0] for row in con.execute(f"DESCRIBE {ANNOTATIONS}").fetchall()}:
+        return empty
+    where, params = f.where("r")
+    rows = con.execute(
+        f"""SELECT {period_expr(freq, 'r')}, a.emotion FROM records r JOIN {scan} a USING (source, id)
+            WHERE {where} AND a.emotion IS NOT NULL""", params).fetchall()
+    known = [(p, EMOTION.classes[i]) for p, e in rows if (i := EMOTION.index(str(e))) is not None]
+    if not known:
+        return empty
+    return period_shares(((p, [e]) for p, e in known), EMOTION.classes, f, freq, key="emotion")
 
 
 def entity_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "D") -> pd.DataFrame:

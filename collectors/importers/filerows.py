@@ -1,7 +1,7 @@
 """Reading saved files row by row for importers: JSON documents, JSON lines, CSV — each problem line-located.
 
-Saved files carry no collection time, so the file's modification time stands in for it (re-importing an
-unchanged file therefore adds nothing).
+Saved files carry no collection time, so the save time given with `import --saved-at` stands in for it, else the
+file's modification time (re-importing an unchanged file therefore adds nothing).
 """
 
 from __future__ import annotations
@@ -12,14 +12,28 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from collectors.base import ParseError
 from collectors.importers import ImportIssue, Item
+from collectors.importers.context import current
 from collectors.models import InvalidRecord
 
 
+def saved_time(path: Path) -> tuple[datetime, Literal["saved-at", "file-mtime"]]:
+    """When a saved file was captured, and what says so: `--saved-at` when given, else the file's modification time."""
+    given = current().saved_at
+    if given is not None:
+        return given.astimezone(UTC), "saved-at"
+    return modification_time(path), "file-mtime"
+
+
 def file_time(path: Path) -> datetime:
+    """The collection time of a saved file's records (see saved_time)."""
+    return saved_time(path)[0]
+
+
+def modification_time(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
 
 

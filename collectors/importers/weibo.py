@@ -1,8 +1,10 @@
-"""Weibo files: saved raw responses (JSON bodies, the m.weibo.cn detail page, weibo.cn pages), hot-search JSON,
-and the exports of weibo-crawler (CSV) and MediaCrawler (JSON/JSONL/CSV).
+"""Weibo files: saved raw responses (m.weibo.cn and weibo.com JSON bodies, the m.weibo.cn detail page and its
+`$render_data` saved as JSON, Weibo API v2 JSON, weibo.cn pages), hot-search JSON, and the exports of
+weibo-crawler (CSV) and MediaCrawler (JSON/JSONL/CSV).
 
-Saved files carry no collection time, so the file's modification time stands in for it (and is the
-"now" that relative dates such as 5分钟前 count back from).
+Saved files carry no collection time: `import --saved-at` gives it, else the file's modification time stands in
+(and is what relative dates such as 5分钟前 and year-less ones such as 01月10日 count from; a Weibo id settles
+them when it agrees with the page — see sources/weibo_time.py). Each record says which in `time_basis`.
 """
 
 from __future__ import annotations
@@ -16,19 +18,22 @@ from typing import Any
 from collectors.base import ParseError
 from collectors.hot_search import match_trackers
 from collectors.importers import ImportIssue, Item, register
+from collectors.importers.context import current, warn
 from collectors.importers.filerows import (
     convert_each,
     csv_dicts,
     file_time,
     header_columns,
     read_text,
+    saved_time,
     table_rows,
 )
-from collectors.models import parse_record
+from collectors.models import InvalidRecord, parse_record
 from collectors.sources import weibo_html
 from collectors.sources.weibo_parse import (
     SOURCE,
-    bid_to_mid,
+    SaveTime,
+    api_v2_page,
     comment_page,
     comment_to_record,
     hot_item_to_trend,
@@ -41,6 +46,7 @@ from collectors.sources.weibo_parse import (
     parse_count,
     parse_created_at,
     parse_location,
+    render_data_json_status,
     render_data_status,
     search_page_mblogs,
     typed_errors,
@@ -51,19 +57,56 @@ from collectors.trackers import Tracker, load_trackers
 _OK_FIELD = re.compile(rb'"ok"\s*:\s*-?\d')
 _MID_IN_NAME = re.compile(r"(?<!\d)(\d{16})(?!\d)")
 _STAMP_IN_NAME = re.compile(r"(\d{8})T?(\d{4})(\d{2})?Z?")
+_V2_ARRAY = re.compile(rb'"(?:statuses|reposts|comments)"\s*:\s*\[')
+_V2_ERROR = re.compile(rb'"request"\s*:\s*"/2/')
+_RENDER_DATA_JSON = re.compile(rb'^\s*\[\s*\{[^{}]*?"status"\s*:\s*\{')
+
+Convert = Callable[[Any, list[str]], Item]  # one raw item (and a list for time warnings) → an item
 
 
 def _tracker_id(tracker: Tracker | None) -> str | None:
     return tracker.id if tracker is not None else None
 
 
-def _each(path: Path, items: Iterable[Any], convert: Callable[[Any], Item]) -> Iterator[Item]:
+def _save_time(path: Path) -> SaveTime:
+    at, basis = saved_time(path)
+    return SaveTime(at, basis)
+
+
+def _convert_rows(rows: Iterable[tuple[str, Any]], convert: Convert) -> Iterator[Item]:
+    """Convert rows one by one: a bad row becomes an ImportIssue at its place, a time warning an import note."""
+    for where, row in rows:
+        if isinstance(row, ImportIssue):
+            yield row
+            continue
+        warnings: list[str] = []
+        try:
+            item = convert(row, warnings)
+        except (ParseError, InvalidRecord) as exc:
+            yield ImportIssue(where, str(exc))
+            continue
+        for message in warnings:
+            warn(where, message)
+        yield item
+
+
+def _each(path: Path, items: Iterable[Any], convert: Convert) -> Iterator[Item]:
     """Convert the items of one file; a bad one becomes an ImportIssue at `file[n]`."""
-    return convert_each(((f"{path.name}[{n}]", item) for n, item in enumerate(items)), convert)
+    return _convert_rows(((f"{path.name}[{n}]", item) for n, item in enumerate(items)), convert)
+
+
+def _posts(path: Path, posts: Iterable[Any], tid: str | None) -> Iterator[Item]:
+    saved = _save_time(path)
+    return _each(path, posts, lambda m, w: mblog_to_record(m, saved.at, tid, saved, w))
 
 
 def _is_json(path: Path, head: bytes) -> bool:
     return path.suffix.lower() == ".json" or head.lstrip()[:1] in (b"{", b"[")
+
+
+def _is_document(path: Path, head: bytes) -> bool:
+    """One saved JSON body (not JSON lines, not a 4CAT capture of platform objects)."""
+    return _is_json(path, head) and path.suffix.lower() not in (".jsonl", ".ndjson") and b"4CAT_metadata" not in head
 
 
 def _read_with(path: Path, parse: Callable[[str], Iterable[Item]]) -> Iterator[Item]:
@@ -89,26 +132,33 @@ class WeiboHotSearchImporter:
         return _read_with(path, lambda text: self._trends(path, hot_search_items(load_json(text, path.name)), tracker))
 
     def _trends(self, path: Path, items: list[Mapping[str, Any]], tracker: Tracker | None) -> Iterator[Item]:
-        observed, total, trackers = _observed_at(path), list_heat(items), load_trackers()
+        (observed, basis), total, trackers = observed_time(path), list_heat(items), load_trackers()
 
-        def convert(item: Mapping[str, Any]) -> Item:
+        def convert(item: Mapping[str, Any], _warnings: list[str]) -> Item:
             word = item.get("word")
             ids = match_trackers(word, trackers) if isinstance(word, str) else []
             if tracker is not None and tracker.id not in ids:  # --tracker tags everything imported
                 ids.append(tracker.id)
-            return hot_item_to_trend(item, observed, f"{self.name}:{path.name}", ids, total)
+            return hot_item_to_trend(item, observed, f"{self.name}:{path.name}", ids, total, time_basis=basis)
 
         return _each(path, items, convert)
 
 
-def _observed_at(path: Path) -> datetime:
+def observed_time(path: Path) -> tuple[datetime, str]:
+    """When a saved hot-search snapshot was taken, and what says so — never the import's own clock:
+    `--observed-at`, else a time stamp in the file name (`…20260420T0930Z…`, UTC), else `--saved-at`, else the
+    file's modification time."""
+    given = current().observed_at
+    if given is not None:
+        return given.astimezone(UTC), "observed-at"
     m = _STAMP_IN_NAME.search(path.stem)
     if m:
         try:
-            return datetime.strptime(m.group(1) + m.group(2) + (m.group(3) or "00"), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+            stamp = m.group(1) + m.group(2) + (m.group(3) or "00")
+            return datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC), "file-name"
         except ValueError:
             pass
-    return file_time(path)
+    return saved_time(path)
 
 
 class WeiboRawJsonImporter:
@@ -128,23 +178,61 @@ class WeiboRawJsonImporter:
 
     @staticmethod
     def _items(path: Path, payload: Any, tid: str | None) -> Iterator[Item]:
-        collected = file_time(path)
+        saved = _save_time(path)
         if not isinstance(payload, Mapping):
             raise ParseError("expected a JSON object")
         data = payload.get("data")
         if isinstance(data, Mapping) and "cards" in data:
-            posts = [p for m in search_page_mblogs(payload) for p in with_retweet(m)]
-            return _each(path, posts, lambda m: mblog_to_record(m, collected, tid))
+            return _posts(path, [p for m in search_page_mblogs(payload) for p in with_retweet(m)], tid)
         if isinstance(data, Mapping) and "longTextContent" in data:
             raise ParseError("a longtext body carries no post id or date; import the search page or the detail page "
                              "of that post instead")
         if isinstance(data, list) or isinstance(data, Mapping) and ("data" in data or "comments" in data):
             m = _MID_IN_NAME.search(path.stem)  # hotflow bodies do not name their post; a saved file's name may
             post = m.group(1) if m else None
-            return _each(path, comment_page(payload)[0], lambda c: comment_to_record(c, collected, tid, post_id=post))
+            return _each(path, comment_page(payload)[0],
+                         lambda c, w: comment_to_record(c, saved.at, tid, post_id=post, saved=saved, warnings=w))
         if "created_at" in payload and ("mblogid" in payload or "mid" in payload):
-            return _each(path, with_retweet(payload), lambda m: mblog_to_record(m, collected, tid))
+            return _posts(path, with_retweet(payload), tid)
         raise ParseError(f"a Weibo error body, not data: ok={payload.get('ok')!r} msg={str(payload.get('msg'))[:60]!r}")
+
+
+class WeiboApiV2Importer:
+    name = "weibo-api-v2"
+    description = ("Saved Weibo API v2 JSON (open API and app API): statuses, reposts or comments arrays "
+                   "(comments with their post), or one status; no `ok` key")
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        if not _is_document(path, head) or not head.lstrip().startswith(b"{") or _OK_FIELD.search(head):
+            return False
+        if b'"error_code"' in head and _V2_ERROR.search(head):
+            return True
+        has_status = b'"created_at"' in head and (b'"idstr"' in head or b'"mid"' in head)
+        return has_status and (_V2_ARRAY.search(head) is not None or b'"user"' in head)
+
+    def read(self, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
+        return _read_with(path, lambda text: self._items(path, load_json(text, path.name), _tracker_id(tracker)))
+
+    @staticmethod
+    def _items(path: Path, payload: Any, tid: str | None) -> Iterator[Item]:
+        saved = _save_time(path)
+        posts, comments = api_v2_page(payload)
+        yield from _posts(path, posts, tid)
+        yield from _convert_rows(((f"{path.name}[comments][{n}]", c) for n, c in enumerate(comments)),
+                                 lambda c, w: comment_to_record(c, saved.at, tid, saved=saved, warnings=w))
+
+
+class WeiboRenderDataJsonImporter:
+    name = "weibo-render-data"
+    description = "The `$render_data` array of an m.weibo.cn detail page saved as JSON ([{\"status\": {…}}])"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return _is_document(path, head) and _RENDER_DATA_JSON.search(head) is not None and b'"created_at"' in head
+
+    def read(self, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
+        tid = _tracker_id(tracker)
+        return _read_with(path, lambda text: _posts(path, with_retweet(render_data_json_status(load_json(text, path.name))),
+                                                    tid))
 
 
 class WeiboDetailHtmlImporter:
@@ -155,18 +243,17 @@ class WeiboDetailHtmlImporter:
         return b"$render_data" in head
 
     def read(self, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
-        collected, tid = file_time(path), _tracker_id(tracker)
-        return _read_with(path, lambda text: _each(path, with_retweet(render_data_status(text)),
-                                                   lambda m: mblog_to_record(m, collected, tid)))
+        tid = _tracker_id(tracker)
+        return _read_with(path, lambda text: _posts(path, with_retweet(render_data_status(text)), tid))
 
 
 _FORM_USER = re.compile(r'action="/(\d{5,})/profile')
-_FORM_POST = re.compile(r'action="/comment/([0-9A-Za-z]{6,12})')
 
 
 class WeiboCnHtmlImporter:
     name = "weibo-cn-html"
-    description = "A saved weibo.cn page: a user's timeline (/UID/profile) or a post's comment list (/comment/BID)"
+    description = ("A saved weibo.cn page: a user's timeline (/UID/profile), a post's comment list (/comment/BID, "
+                   "hot comments included) or repost list (/repost/BID), with the post itself")
 
     def sniff(self, path: Path, head: bytes) -> bool:
         return b"weibo.cn" in head and (b'id="M_' in head or b'id="C_' in head)
@@ -176,15 +263,18 @@ class WeiboCnHtmlImporter:
 
     @staticmethod
     def _items(path: Path, page: str, tid: str | None) -> Iterator[Item]:
-        collected = file_time(path)
-        if 'id="C_' in page:
-            post_bid = _FORM_POST.search(page)
-            post = bid_to_mid(post_bid.group(1)) if post_bid else None
-            items = weibo_html.comment_list_page(page).items
-            return _each(path, items, lambda c: comment_to_record(c, collected, tid, post_id=post))
+        saved = _save_time(path)
         owner = _FORM_USER.search(page) or re.search(r"(\d{5,})", path.stem)
-        items = weibo_html.timeline_page(page, owner.group(1) if owner else None).items
-        return _each(path, items, lambda m: mblog_to_record(m, collected, tid))
+        parsed = weibo_html.weibo_cn_page(page, owner.group(1) if owner else None)
+        if parsed.post is not None:
+            yield from _convert_rows([(f"{path.name}[post]", parsed.post)],
+                                     lambda m, w: mblog_to_record(m, saved.at, tid, saved, w))
+        if parsed.kind == "comments":
+            post = parsed.post["mid"] if parsed.post else parsed.post_mid
+            yield from _each(path, parsed.items,
+                             lambda c, w: comment_to_record(c, saved.at, tid, post_id=post, saved=saved, warnings=w))
+        else:
+            yield from _posts(path, parsed.items, tid)
 
 
 class WeiboCrawlerCsvImporter:
@@ -196,7 +286,7 @@ class WeiboCrawlerCsvImporter:
         return path.suffix.lower() == ".csv" and {"id", "bid", "正文"} <= cols and bool({"日期", "完整日期"} & cols)
 
     def read(self, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
-        collected, tid = file_time(path), _tracker_id(tracker)
+        saved, tid = _save_time(path), _tracker_id(tracker)
         author = {"id": path.stem if is_numeric_id(path.stem) else None, "screen_name": path.parent.name or None}
 
         def posts() -> Iterator[tuple[str, Any]]:
@@ -210,7 +300,7 @@ class WeiboCrawlerCsvImporter:
                     post["retweeted_status"] = _crawler_post(row, "源微博", source_author)
                 yield from ((where, mblog) for mblog in with_retweet(post))
 
-        yield from convert_each(posts(), lambda mblog: mblog_to_record(mblog, collected, tid))
+        yield from _convert_rows(posts(), lambda mblog, w: mblog_to_record(mblog, saved.at, tid, saved, w))
 
 
 def _crawler_post(row: Mapping[str, str], prefix: str, author: Mapping[str, Any]) -> dict[str, Any]:
@@ -267,5 +357,6 @@ def _mediacrawler_record(row: Any, collected: datetime, tracker: str | None) -> 
 
 
 for _importer in (WeiboHotSearchImporter(), WeiboDetailHtmlImporter(), WeiboCnHtmlImporter(),
-                  WeiboCrawlerCsvImporter(), MediaCrawlerWeiboImporter(), WeiboRawJsonImporter()):
+                  WeiboCrawlerCsvImporter(), MediaCrawlerWeiboImporter(), WeiboRenderDataJsonImporter(),
+                  WeiboApiV2Importer(), WeiboRawJsonImporter()):
     register(_importer)

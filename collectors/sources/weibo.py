@@ -438,10 +438,12 @@ def _all_trackers() -> list[Any]:
 
 @register
 class WeiboCn(WeiboCollector):
-    """The old weibo.cn HTML pages: a user's timeline (`user:UID`) or a post's comment list (`comments:BID`)."""
+    """The old weibo.cn HTML pages: a user's timeline (`user:UID`), a post's comments (`comments:BID`, hot ones
+    included) or reposts (`reposts:BID`); page 1 of a comment or repost list also gives the post itself."""
 
     name = "weibo-cn"
-    description = "weibo.cn HTML pages: --term user:UID (timeline) or --term comments:BID (comment list)"
+    description = ("weibo.cn HTML pages: --term user:UID (timeline), comments:BID (comment list) or reposts:BID "
+                   "(repost list)")
     min_interval = 8.0  # weiboSpider waits 6–10 s every few pages; we wait before every page
 
     def queries_for(self, tracker: Any) -> tuple[str, ...]:
@@ -454,21 +456,25 @@ class WeiboCn(WeiboCollector):
             kind, _, ident = term.partition(":")
             if kind == "user" and is_numeric_id(ident):
                 url = f"{WEIBO_CN_URL}/{ident}/profile"
-            elif kind == "comments" and ident:
-                url = f"{WEIBO_CN_URL}/comment/{ident}"
+            elif kind in ("comments", "reposts") and ident:
+                url = f"{WEIBO_CN_URL}/{'comment' if kind == 'comments' else 'repost'}/{ident}"
             else:
-                raise CollectorError(f"weibo-cn: term {term!r} must be user:UID or comments:BID")
+                raise CollectorError(f"weibo-cn: term {term!r} must be user:UID, comments:BID or reposts:BID")
             response, _ = self.get(url, {"page": page}, referer=WEIBO_CN_URL + "/", expect_json=False)
             html_pages.raise_if_login_page(response.text)
             if kind == "user":
                 parsed = yield from self.parsed(response, state, html_pages.timeline_page, response.text, ident)
                 items = [{"type": "mblog", "item": m} for m in parsed.items]
             else:
-                parsed = yield from self.parsed(response, state, html_pages.comment_list_page, response.text)
+                parse = html_pages.comment_list_page if kind == "comments" else html_pages.repost_list_page
+                parsed = yield from self.parsed(response, state, parse, response.text)
                 post = ident if is_numeric_id(ident) else bid_to_mid(ident)
-                items = [{"type": "comment", "item": c, "post_id": post} for c in parsed.items]
+                items = ([{"type": "mblog", "item": parsed.post}] if parsed.post is not None and page == 1 else [])
+                items += ([{"type": "comment", "item": c, "post_id": post} for c in parsed.items] if kind == "comments"
+                          else [{"type": "mblog", "item": {**r, "parent_mid": r.get("parent_mid") or post}}
+                                for r in parsed.items])
             after = copy.deepcopy(state)
-            if items and page < parsed.pages:
+            if parsed.items and page < parsed.pages:
                 after["page"] += 1
             else:
                 after = {"todo": after["todo"][1:], "page": 1}

@@ -1,4 +1,8 @@
-"""Pure parsing of Weibo shapes: dates, counts, HTML text, ids, and one raw post/comment/trend → the data model.
+"""Pure parsing of Weibo shapes: counts, HTML text, ids, and one raw post/comment/trend → the data model.
+
+Dates and the time encoded in ids live in weibo_time. Shapes: m.weibo.cn JSON (getIndex cards, hotflow,
+comments/show, the detail page's `$render_data`), weibo.com ajax JSON, Weibo API v2 JSON (open and app API:
+`statuses`/`reposts`/`comments` arrays, no `ok` key) and the weibo.cn pages (weibo_html).
 
 Everything here is I/O-free and raises only ParseError or InvalidRecord, whatever the input
 (see tests/test_weibo_properties.py). Field notes: ../shared/docs/sources.md §2 "Weibo".
@@ -8,88 +12,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from collectors.base import ParseError
 from collectors.hot_search import topic_url
 from collectors.models import InvalidRecord, Record, TrendObservation, parse_record
 from collectors.parsing import html_to_text, parse_count, typed_errors
+from collectors.sources.weibo_time import (  # noqa: F401 (re-exported: the Weibo parsing API in one place)
+    BEIJING,
+    SaveTime,
+    mid_time,
+    parse_created_at,
+    resolve_created_at,
+)
 
 SOURCE = "weibo"
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
-_MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)}
-
-# ---------------------------------------------------------------- dates
-_ENGLISH = re.compile(r"^[A-Za-z]{3} ([A-Za-z]{3}) (\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2}) (\d{4})$")
-_AGO = re.compile(r"^(\d{1,6})\s*(秒|秒钟|分钟|小时|天)前?$")
-_DAY_WORD = re.compile(r"^(今天|昨天|前天)\s*(?:(\d{1,2}):(\d{2}))?$")
-_MONTH_DAY = re.compile(r"^(\d{1,2})(?:-|月)(\d{1,2})日?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-_FULL = re.compile(r"^(\d{4})(?:-|/|年)(\d{1,2})(?:-|/|月)(\d{1,2})日?(?:[ T]*(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-_AGO_UNITS = {"秒": "seconds", "秒钟": "seconds", "分钟": "minutes", "小时": "hours", "天": "days"}
-
-
-def parse_created_at(value: Any, now: datetime | None = None) -> datetime:
-    """Any Weibo `created_at` form → aware UTC datetime; relative and year-less forms count from `now`.
-
-    Forms: "Sun Dec 01 09:21:00 +0800 2024", 刚刚, N秒/分钟/小时/天前, 今天/昨天/前天 HH:MM, MM-DD,
-    MM月DD日 HH:MM, YYYY-MM-DD[ HH:MM[:SS]], YYYY年MM月DD日 HH:MM, ISO 8601 with offset, unix seconds.
-    Wall-clock forms are Beijing time.
-    """
-    now = (now or datetime.now(UTC)).astimezone(BEIJING)
-    if isinstance(value, bool) or value is None:
-        raise ParseError(f"created_at: missing or not a date ({value!r})")
-    if isinstance(value, int | float):
-        return _from_unix(value)
-    if not isinstance(value, str):
-        raise ParseError(f"created_at: expected text, got {type(value).__name__}")
-    text = " ".join(value.replace("\xa0", " ").split())
-    try:
-        return _parse_text_date(text, now).astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise ParseError(f"created_at: impossible date {value!r}") from None
-
-
-def _from_unix(value: float) -> datetime:
-    if not 0 < value < 4_102_444_800 * 1000:
-        raise ParseError(f"created_at: unix time out of range ({value!r})")
-    seconds = value / 1000 if value > 4_102_444_800 else value  # milliseconds in some exports
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-def _parse_text_date(text: str, now: datetime) -> datetime:
-    if is_numeric_id(text):
-        return _from_unix(int(text))
-    if m := _ENGLISH.match(text):
-        mon, day, hh, mm, ss, sign, oh, om, year = m.groups()
-        if mon not in _MONTHS:
-            raise ParseError(f"created_at: unknown month {mon!r}")
-        offset = timedelta(hours=int(oh), minutes=int(om)) * (-1 if sign == "-" else 1)
-        return datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss), tzinfo=timezone(offset))
-    if text == "刚刚":
-        return now
-    if m := _AGO.match(text):
-        return now - timedelta(**{_AGO_UNITS[m.group(2)]: int(m.group(1))})
-    if m := _DAY_WORD.match(text):
-        back = {"今天": 0, "昨天": 1, "前天": 2}[m.group(1)]
-        day = (now - timedelta(days=back)).date()
-        hh, mm = int(m.group(2) or 0), int(m.group(3) or 0)
-        return datetime(day.year, day.month, day.day, hh, mm, tzinfo=BEIJING)
-    if m := _MONTH_DAY.match(text):
-        month, day, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
-        when = datetime(now.year, month, day, hh, mm, ss, tzinfo=BEIJING)
-        # A year-less date later than now belongs to last year (e.g. "12-31" read on Jan 2).
-        return when.replace(year=now.year - 1) if when > now + timedelta(days=1) else when
-    if m := _FULL.match(text):
-        year, month, day, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
-        return datetime(year, month, day, hh, mm, ss, tzinfo=BEIJING)
-    if "T" in text or "+" in text[10:]:
-        parsed = datetime.fromisoformat(text)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=BEIJING)
-        return parsed
-    raise ParseError(f"created_at: unrecognised date form {text[:40]!r}")
 
 
 # ---------------------------------------------------------------- locations
@@ -214,10 +153,21 @@ def _author(user: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _published(value: Any, ident: str, saved: SaveTime, warnings: list[str] | None) -> dict[str, Any]:
+    """published_at and time_basis from a page date and the item's id; a disagreement goes to `warnings`."""
+    resolved = resolve_created_at(value, ident, saved)
+    if resolved.warning and warnings is not None:
+        warnings.append(resolved.warning)
+    return {"published_at": resolved.when, "time_basis": resolved.basis}
+
+
 @typed_errors
 def mblog_to_record(mblog: Any, collected_at: datetime, tracker: str | None = None,
-                    now: datetime | None = None) -> Record:
-    """One Weibo status (m.weibo.cn `mblog`, detail `status`, ajax status, weibo.cn page item) → Record."""
+                    saved: SaveTime | None = None, warnings: list[str] | None = None) -> Record:
+    """One Weibo status (m.weibo.cn `mblog`, detail `status`, ajax or API v2 status, weibo.cn page item) → Record.
+
+    Relative and year-less dates count from `saved` (default: `collected_at`, as in a live collection).
+    """
     post = _mapping(mblog, "mblog")
     if not post:
         raise ParseError("mblog: empty")
@@ -237,7 +187,7 @@ def mblog_to_record(mblog: Any, collected_at: datetime, tracker: str | None = No
     return parse_record({
         "source": SOURCE, "id": mid, "kind": "repost" if parent_id else "post",
         "text": text, "url": url,
-        "published_at": parse_created_at(post.get("created_at"), now or collected_at),
+        **_published(post.get("created_at"), mid, saved or SaveTime(collected_at), warnings),
         "collected_at": collected_at, **author,
         "likes": parse_count(post.get("attitudes_count")),
         "comments": parse_count(post.get("comments_count")),
@@ -250,10 +200,11 @@ def mblog_to_record(mblog: Any, collected_at: datetime, tracker: str | None = No
 
 @typed_errors
 def comment_to_record(comment: Any, collected_at: datetime, tracker: str | None = None, post_id: str | None = None,
-                      now: datetime | None = None) -> Record:
-    """One comment (hotflow, comments/show, buildComments, weibo.cn page item) → Record (kind=comment).
+                      saved: SaveTime | None = None, warnings: list[str] | None = None) -> Record:
+    """One comment (hotflow, comments/show, buildComments, API v2, weibo.cn page item) → Record (kind=comment).
 
-    `parent_id` is the thread's root comment for a reply, else the post (`post_id`).
+    `parent_id` is the thread's root comment for a reply (API v2 without a root: the comment replied to), else
+    the post: `post_id`, or the post the comment carries (`status` in API v2).
     """
     item = _mapping(comment, "comment")
     if not item:
@@ -261,14 +212,17 @@ def comment_to_record(comment: Any, collected_at: datetime, tracker: str | None 
     cid = _id_of(item, "idstr", "id")
     root = item.get("rootidstr") or item.get("rootid")
     root_id = _str_or_none(root) if root not in (None, 0, "0") else None
-    parent = root_id if root_id and root_id != cid else _str_or_none(post_id or item.get("post_id"))
+    if root_id is None and isinstance(item.get("reply_comment"), Mapping) and item["reply_comment"]:
+        root_id = _id_of(item["reply_comment"], "idstr", "id")
+    status = _mapping(item.get("status"), "comment.status")
+    post = _str_or_none(post_id or item.get("post_id")) or (_id_of(status, "mid", "idstr", "id") if status else None)
+    parent = root_id if root_id and root_id != cid else post
     likes = item.get("like_count") if item.get("like_count") is not None else item.get("like_counts")
-    post = _str_or_none(post_id or item.get("post_id"))
     return parse_record({
         "source": SOURCE, "id": cid, "kind": "comment",
         "text": html_to_text(item.get("text") or item.get("text_raw") or ""),
         "url": f"https://m.weibo.cn/detail/{post}" if post else None,
-        "published_at": parse_created_at(item.get("created_at"), now or collected_at),
+        **_published(item.get("created_at"), cid, saved or SaveTime(collected_at), warnings),
         "collected_at": collected_at, **_author(_mapping(item.get("user"), "comment.user")),
         "likes": parse_count(likes),
         "comments": parse_count(item.get("total_number")),
@@ -283,7 +237,7 @@ _HOT_STATUS = {"新": "new", "热": "hot", "沸": "hot", "爆": "hot"}
 
 @typed_errors
 def hot_item_to_trend(item: Any, observed_at: datetime, snapshot: str, trackers: Sequence[str] = (),
-                      list_heat: int | None = None) -> TrendObservation:
+                      list_heat: int | None = None, time_basis: str | None = None) -> TrendObservation:
     """One hot-search entry (`data.realtime[]` of ajax/side/hotSearch) → TrendObservation with rank and heat."""
     entry = _mapping(item, "hot-search item")
     word = entry.get("word") if entry.get("word") is not None else entry.get("note")
@@ -300,6 +254,7 @@ def hot_item_to_trend(item: Any, observed_at: datetime, snapshot: str, trackers:
             source=SOURCE, topic=topic, observed_at=observed_at, heat=parse_count(entry.get("num")),
             rank=rank if rank else None, status=_HOT_STATUS.get(label) if isinstance(label, str) else None,
             url=topic_url(topic), snapshot=snapshot, list_heat=list_heat, trackers=list(trackers),
+            time_basis=time_basis,
         )
     except ValueError as exc:  # pydantic ValidationError
         raise InvalidRecord(f"hot-search item: {exc}") from None
@@ -379,12 +334,77 @@ def render_data_status(page_html: str) -> Mapping[str, Any]:
     m = RENDER_DATA.search(page_html)
     if not m:
         raise ParseError("detail page: no $render_data (login page, deleted post or changed layout)")
-    data = load_json(m.group(1), "$render_data")
-    first = data[0] if isinstance(data, list) and data else {}
+    return render_data_json_status(load_json(m.group(1), "$render_data"))
+
+
+@typed_errors
+def render_data_json_status(data: Any) -> Mapping[str, Any]:
+    """The `status` of a `$render_data` array (`[{"status": {…, "user": {…}}, "call": …}]`) saved as JSON."""
+    first = data[0] if isinstance(data, list) and data else data if isinstance(data, Mapping) else {}
     status = _mapping(first, "$render_data[0]").get("status")
     if not isinstance(status, Mapping) or not status:
-        raise ParseError("detail page: $render_data has no status")
+        raise ParseError("$render_data has no status (a deleted post or a changed layout)")
     return status
+
+
+# ---------------------------------------------------------------- Weibo API v2 (open API and app API)
+V2_ARRAYS = ("statuses", "reposts", "comments")
+
+
+@typed_errors
+def api_v2_page(payload: Any) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """(posts, comments) of a Weibo API v2 body, each id once, an original before the reposts of it.
+
+    Bodies: `statuses` (timelines, search), `reposts` (repost_timeline; each with its `retweeted_status`),
+    `comments` (comments/show; each with the post it is on in `status`), or one status (statuses/show).
+    Page fields (`total_number`, `next_cursor`, `previous_cursor`, `hasvisible`) are not records. v2 bodies have
+    no `ok` key; an error body is `{"error", "error_code", "request"}`.
+    """
+    body = _mapping(payload, "API v2 body")
+    if "error_code" in body and not any(k in body for k in V2_ARRAYS):
+        raise ParseError(f"a Weibo API error body, not data: error_code={body.get('error_code')!r} "
+                         f"error={str(body.get('error'))[:60]!r}")
+    posts: list[Mapping[str, Any]] = []
+    comments: list[Mapping[str, Any]] = []
+    if not any(k in body for k in V2_ARRAYS):
+        if "created_at" not in body:
+            raise ParseError("not an API v2 body: no statuses, reposts or comments and no status")
+        posts.extend(with_retweet(body))
+    for key in ("statuses", "reposts"):
+        items = body.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise ParseError(f"{key}: expected a list")
+        posts.extend(p for item in items for p in with_retweet(_mapping(item, key[:-1])))
+    items = body.get("comments")
+    if items is not None:
+        if not isinstance(items, list):
+            raise ParseError("comments: expected a list")
+        for item in items:
+            item = _mapping(item, "comment")
+            status = item.get("status")
+            if isinstance(status, Mapping) and status:
+                posts.extend(with_retweet(status))
+            comments.append(item)
+    return unique_by_id(posts, ("mid", "idstr", "id")), unique_by_id(comments, ("idstr", "id"))
+
+
+def unique_by_id(items: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> list[Mapping[str, Any]]:
+    """The items in order, each id once (the first copy kept); items without a readable id are kept as they are."""
+    seen: set[str] = set()
+    out: list[Mapping[str, Any]] = []
+    for item in items:
+        try:
+            ident = _id_of(item, *keys) if isinstance(item, Mapping) else None
+        except ParseError:
+            ident = None
+        if ident is not None:
+            if ident in seen:
+                continue
+            seen.add(ident)
+        out.append(item)
+    return out
 
 
 @typed_errors

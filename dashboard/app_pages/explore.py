@@ -6,9 +6,10 @@ import streamlit as st
 
 from collectors.models import KINDS
 from collectors.pseudonym import POLICY
+from collectors.visibility import STATUS_LABELS, STATUSES
 from dashboard import data, render
 from dashboard.charts.embed import csv_bytes
-from dashboard.explore import ORDERS
+from dashboard.explore import NOT_RECHECKED, ORDERS
 from dashboard.state import current_filters
 
 PAGE_SIZE = 50
@@ -29,10 +30,21 @@ try:
 except ValueError:
     page = 1
 
+rechecked = data.has_visibility(sig)
+visibility: list[str] = []
+if rechecked:
+    counts = data.visibility_counts(sig, f)
+    seen = ", ".join(f"{n:,} {STATUS_LABELS[s]}" for s, n in counts.items() if n)
+    st.markdown(f"**Rechecked posts in view** (latest status; `actorwatch recheck`): {seen or 'none'}.")
+    choices = [*STATUSES, NOT_RECHECKED]
+    visibility = st.multiselect("Visibility at the latest recheck (none = all)", choices,
+                                default=render.param_list("vis", choices), key="explore-vis",
+                                format_func=lambda s: STATUS_LABELS.get(s, s))
 
 
 def load(number: int) -> tuple:
-    return data.explore_records(sig, f, search.strip(), tuple(kinds), order, PAGE_SIZE, (number - 1) * PAGE_SIZE)
+    return data.explore_records(sig, f, search.strip(), tuple(kinds), order, PAGE_SIZE, (number - 1) * PAGE_SIZE,
+                                tuple(visibility))
 
 
 frame, total = load(page)
@@ -43,7 +55,9 @@ if chosen != page:
     page = chosen
     frame, total = load(page)
 render.set_params(q=search.strip(), kind=",".join(kinds), order="" if order == "newest" else order,
-                  page="" if page == 1 else str(page))
+                  page="" if page == 1 else str(page), vis=",".join(visibility))
+if not rechecked:  # nothing was ever rechecked: the two columns would only be empty
+    frame = frame.drop(columns=["visibility", "checked"])
 
 st.markdown(f"**{total:,}** matching records · showing {len(frame):,} from #{(page - 1) * PAGE_SIZE + 1:,}")
 # st.dataframe draws cells as plain text on a canvas: markup inside posts is never interpreted.
@@ -54,6 +68,8 @@ st.dataframe(frame, hide_index=True, width="stretch", height=min(38 * (len(frame
                  "text": st.column_config.TextColumn("text", width="large"),
                  "url": st.column_config.LinkColumn("link", display_text="open"),
                  "synthetic": st.column_config.CheckboxColumn("synthetic"),
+                 "visibility": st.column_config.TextColumn("visibility (latest recheck)"),
+                 "checked": st.column_config.DateColumn("checked (UTC)", format="YYYY-MM-DD"),
              })
 st.download_button("Download this page as CSV", data=csv_bytes(frame), file_name="actorwatch-explore-page.csv",
                    mime="text/csv", on_click="ignore", key="explore-csv")

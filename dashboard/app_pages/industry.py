@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from dashboard import render
 from dashboard.charts.embed import show_page_extras
-from dashboard.charts.industry import TOP_OUTLETS, market_symbols
+from dashboard.charts.industry import INDUSTRY_TYPES, TOP_OUTLETS, market_symbols
 
 view = render.base_view()
 ticker, benchmark = market_symbols(view)
+tracker = view.tracker
+event_days = sorted(e.date for e in tracker.events) or [tracker.trigger_date]
 
 if show_page_extras():
     st.title("Industry impact")
@@ -19,7 +23,14 @@ if show_page_extras():
                 "move for many reasons.")
 market = render.chart("industry-market", view)
 if market is None and show_page_extras():
-    st.markdown(f"""**No price data yet.** Add daily closes for the ticker and its benchmark, then reload:
+    # The estimation window is 120 trading days before each event (about six calendar months), the event window
+    # five trading days after: these dates cover both for every event of the tracker.
+    need_from, need_to = event_days[0] - timedelta(days=190), event_days[-1] + timedelta(days=10)
+    needs = (f"daily closes of **{ticker}** and **{benchmark}** from {need_from} to {need_to}" if ticker and benchmark
+             else "a ticker and a benchmark in the tracker's `[tracker.queries]` (`market`, `benchmark`) and their "
+                  f"daily closes from {need_from} to {need_to}")
+    st.markdown(f"""**No price data yet.** The event study needs {needs}. actorwatch ships no prices: no source
+of daily closes was found whose licence allows redistributing them. Add them, then reload:
 
 ```
 actorwatch collect market --tracker {view.tracker.id}
@@ -44,4 +55,8 @@ if show_page_extras():
 render.chart("industry-news-outlet", view)
 if show_page_extras():
     st.header("Unions, industry bodies and regulators")
+    if not any(tracker.entity(s.entity).type in INDUSTRY_TYPES for s in tracker.statements):
+        st.markdown("No statement by a union, industry body or regulator with a dated source is curated for this "
+                    "tracker (`[[tracker.statements]]` in `data/trackers.toml`; searches that found none are noted "
+                    "there).")
 render.chart("industry-statements", view)

@@ -1,15 +1,59 @@
-"""Methods: sources and coverage, the sentiment model card with its measured figures, privacy, versions."""
+"""Methods: sources and coverage, the sentiment, stance and emotion models with their measured figures (every
+labelled set, ours vs the baselines, the in-domain test's confusion matrix), privacy, versions."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
 from collectors.pseudonym import POLICY
 from dashboard import render, versions
 from dashboard.charts.embed import show_page_extras
+from dashboard.model_info import evaluation_table, in_domain_confusion
 
 view = render.base_view()
 model = render.model()
+
+TASK_TITLES = {"sentiment": "Sentiment model", "stance": "Stance model", "emotion": "Emotion model"}
+TASK_NOTES = {
+    "sentiment": "Negative / neutral / positive per record. Shares are of *scored* records.",
+    "stance": "Oppose / support / conditional / deny-involvement / neutral toward the tracker's AI-performer "
+              "initiative, per post (Voices page). Curated statements keep their curated stance.",
+    "emotion": "Joy / anger / disgust / sadness / fear / surprise / neutral per record (Topics page).",
+}
+
+
+def confusion_table(card: dict[str, Any] | None) -> None:
+    """The in-domain test's confusion matrix (rows: true label, columns: predicted), as the card holds it."""
+    cm = in_domain_confusion(card)
+    if cm is None:
+        st.caption("No in-domain test confusion matrix in this card.")
+        return
+    frame = pd.DataFrame(cm["matrix"], index=[f"true {x}" for x in cm["labels"]],
+                         columns=[f"predicted {x}" for x in cm["labels"]])
+    st.markdown(f"**Confusion matrix on the in-domain test split** (n = {cm['n']}; rows true, columns predicted):"
+                if cm.get("n") is not None else "**Confusion matrix on the in-domain test split** (rows true, "
+                "columns predicted):")
+    st.dataframe(frame, width="stretch")
+
+
+def measured_tables(task: str) -> None:
+    """Every labelled set the card measured (ours vs baselines, with intervals) and the in-domain confusion."""
+    card = (model.get("cards") or {}).get(task)
+    badge = (model.get("badges") or {}).get(task) or {}
+    st.markdown(f"**Quoted beside every {task} chart:** {badge.get('text', 'not measured on in-domain text')}.")
+    rows = evaluation_table(card)
+    if rows:
+        st.markdown("**Every labelled set measured** (in-domain Chinese and English, each shared set; ours vs the "
+                    "baselines; 95% bootstrap intervals):")
+        st.dataframe(rows, hide_index=True, width="stretch", key=f"methods-evaluations-{task}")
+    confusion_table(card)
+    if card:
+        with st.expander(f"Full model card (`{badge.get('card')}`): training data, baselines, per-class figures"):
+            st.json(card, expanded=1)
+
 
 if show_page_extras():
     st.title("Methods")
@@ -21,6 +65,7 @@ render.chart("methods-coverage", view)
 
 if show_page_extras():
     st.header("Sentiment model", anchor="sentiment-model")
+    st.caption(TASK_NOTES["sentiment"])
     if model["version"] is None:
         st.warning(model["accuracy_note"])
     else:
@@ -30,25 +75,28 @@ if show_page_extras():
         c2.metric("Measured macro-F1 (3-class)", f"{f1:.2f}" if f1 is not None else "not measured",
                   help=f"Macro-averaged F1 over negative / neutral / positive on {model.get('macro_f1_on')}."
                   if f1 is not None else "No evaluation of this model version on labelled data was found.")
-        if f1 is not None:
-            st.markdown(f"Quoted beside every sentiment chart: macro-F1 **{f1:.2f}** on {model['macro_f1_on']}.")
-        if model["baseline"]:
-            st.markdown("**Measured against the baseline** on every labelled file (held-out files were never used for "
-                        "training or calibration; training files are scored out-of-fold):")
-            st.dataframe(model["baseline"], hide_index=True, width="stretch")
-        elif model["measured"]:
-            st.markdown("**Every measurement on file:**")
+        if model.get("scope"):  # which scorer scored what (enrich routes English posts to a second scorer)
+            st.markdown(f"Scored by {model['name']}{model['scope']}.")
+        if model["measured"] and not model.get("card"):
             st.dataframe(model["measured"], hide_index=True, width="stretch")
-        else:
+        elif not model.get("card"):
             st.markdown(model["accuracy_note"])
-        if model.get("card"):
-            with st.expander(f"Full model card (`{model['card_path']}`): training data, baselines, per-class figures"):
-                st.json(model["card"], expanded=2)
-        else:
             st.info("No model card found for this model version. Shares from an unevaluated model can be badly "
                     "wrong (stock snownlp labels ~70% of neutral Weibo posts positive).")
-        st.markdown("Shares are of *scored* records; the bands on sentiment charts are 95% Wilson intervals for "
-                    "sampling only — they do not include the model's own error, which the figures above measure.")
+        measured_tables("sentiment")
+        st.markdown("The bands on sentiment charts are 95% Wilson intervals for sampling only — they do not include "
+                    "the model's own error, which the figures above measure.")
+
+    for task in ("stance", "emotion"):
+        st.header(TASK_TITLES[task], anchor=f"{task}-model")
+        st.caption(TASK_NOTES[task])
+        measured_tables(task)
+
+    st.subheader("Agreement of the labelled corpus", anchor="agreement")
+    st.markdown("The in-domain figures above are measured on `data/labelled/test.csv`: real sentences about AI "
+                "performers from public pages, split from training by page. How the corpus was built and how far "
+                "two labellers agree on it (Cohen's kappa per task, on a blind second pass of 10% of the units) are "
+                "in `data/labelled/README.md`; a model cannot be measured more precisely than its labels agree.")
 
     st.header("Pseudonymisation and privacy", anchor="privacy")
     st.markdown(POLICY)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import render
+from dashboard import data, render
 from dashboard.charts.embed import show_page_extras
 from dashboard.hot_search_widgets import render_crosscheck
 
@@ -39,3 +39,14 @@ if effects is not None and show_page_extras() and len(effects.data):
                "Negative share: difference of proportions among scored records, bootstrap interval, exact "
                "permutation p-value. With 3 days a side p cannot go below 0.1 — widen the window for power.")
 render.chart("timeline-negative", view)
+
+if data.has_visibility(render.signature()):
+    if show_page_extras():
+        st.subheader("Posts that disappeared")
+    render.chart("timeline-disappeared", view)
+elif show_page_extras():
+    st.subheader("Posts that disappeared")
+    st.info("No stored post has been rechecked yet. `actorwatch recheck --tracker " + tracker.id + "` re-fetches the "
+            "stored Weibo posts and records whether each is still visible, deleted by its author, removed, restricted "
+            "or gone with its account; this chart then shows the share that disappeared by day of posting.",
+            icon=":material/visibility_off:")

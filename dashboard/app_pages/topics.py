@@ -1,4 +1,5 @@
-"""Topics & frames: keywords and topic clusters over time, bilingual frame terms, entity co-mentions."""
+"""Topics & frames: keywords and topic clusters over time, bilingual frame terms, emotions over time (with the
+emotion model's in-domain figure), entity co-mentions."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ if show_page_extras():
 
 view = render.base_view(freq="" if freq == "D" else freq)
 render.chart("topics-frames", view)
+if show_page_extras():
+    st.subheader("Emotion", anchor="emotion")
+    st.caption("Joy, anger, disgust, sadness, fear, surprise or neutral, as the emotion model reads each record; "
+               "bands are 95% Wilson intervals (sampling only; the model's own error is the figure under the chart).")
+render.chart("topics-emotion", view)
 render.chart("topics-keywords", view)
 render.chart("topics-clusters", render.base_view())
 render.chart("topics-comentions", render.base_view())

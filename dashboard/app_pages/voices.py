@@ -1,4 +1,8 @@
-"""Voices: the statement & stance tracker and the claim ledger (curated, sourced facts from trackers.toml)."""
+"""Voices: the statement & stance tracker and the claim ledger (curated, sourced facts from trackers.toml), and
+the stance of posts as the stance model reads them (shares with 95% intervals).
+
+Page param: freq=D shows the stance of posts per day instead of per ISO week.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ statements = statements_frame(view)
 roles = sorted(statements["role"].unique())
 stance_pick = render.param_list("stance", STANCES)
 role_pick = render.param_list("role", roles)
+PERIODS = {"W": "week", "D": "day"}
+freq = render.param("freq", "W", list(PERIODS))
 
 
 def crosscheck(kind: str) -> None:
@@ -46,6 +52,16 @@ if show_page_extras():
                                 "source_name": "outlet"})
     crosscheck("statements")
 
+    st.header("Stance of posts", anchor="stance")
+    st.markdown("The stance of collected posts toward the tracker's AI-performer initiative, as the stance model "
+                "reads them: shares of annotated records with 95% Wilson intervals (sampling only; the model's own "
+                "error is the figure under the chart). Curated statements above keep their curated stance.")
+    freq = st.segmented_control("Stance per", list(PERIODS), default=freq, format_func=PERIODS.get,
+                                key="voices-freq") or "W"
+    render.set_params(freq="" if freq == "W" else freq)
+render.chart("voices-stance", view.with_options(freq="D" if freq == "D" else ""))
+
+if show_page_extras():
     st.header("Claim ledger", anchor="claims")
     st.markdown("Claims made during the controversy, tracked against what each outlet reported. When outlets "
                 "disagree, every version is listed with its source instead of picking one.")

@@ -250,7 +250,8 @@ def show_package(package: ChartPackage, key: str | None = None) -> None:
     st.plotly_chart(package.fig, key=f"chart-{key}", alt=package.alt, width="stretch",
                     config={"displaylogo": False, "toImageButtonOptions": {"filename": package.file_stem()}})
     if focused_chart() is not None:
-        st.caption(f"Source: {package.source} · {package.credit} · snapshot {package.snapshot_id}")
+        notes = f" · {package.notes}" if package.notes else ""  # the model's badge travels with an embed
+        st.caption(f"Source: {package.source} · {package.credit}{notes} · snapshot {package.snapshot_id}")
         return
     with st.expander("Embed / download", icon=":material/share:"):
         c1, c2, c3 = st.columns(3)

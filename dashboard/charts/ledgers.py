@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from dashboard.charts.registry import View
+if TYPE_CHECKING:  # the registry imports every page module, which import these ledgers
+    from dashboard.charts.registry import View
 
 
 def statements_frame(view: View) -> pd.DataFrame:

@@ -73,6 +73,12 @@ class ChartDef:
     source: Sourcer | None = None  # the source line, when not the actorwatch store (e.g. a hot-search archive)
     table: Tabler | None = None  # the published data (CSV) reshaped from the loaded frame; default: the frame
     notes: str = ""  # a caveat printed with the chart wherever it is published
+    task: str | None = None  # "sentiment" | "stance" | "emotion": the chart carries that model's badge
+
+    @property
+    def model_task(self) -> str | None:
+        """Whose model output this chart shows (its badge is printed with it wherever it is published)."""
+        return self.task or ("sentiment" if self.sentiment else None)
 
     def title_for(self, view: View, model: dict[str, Any]) -> str:
         return self.title.format(tracker=view.tracker.name_en, model=model.get("name") or model.get("label") or "no model")
@@ -88,7 +94,15 @@ def register(chart: ChartDef) -> ChartDef:
     return chart
 
 
+def all_charts() -> dict[str, ChartDef]:
+    """Every registered chart, by name (the page modules register theirs when first imported)."""
+    for module in PAGE_MODULES:
+        importlib.import_module(module)
+    return REGISTRY
+
+
 def get(name: str) -> ChartDef:
+    all_charts()
     try:
         return REGISTRY[name]
     except KeyError:
@@ -114,6 +128,24 @@ def require(module: str) -> Any:
         raise AnalysisPending(f"needs `{module}`, which is not available in this installation ({exc})") from None
 
 
+def badge_text(model: dict[str, Any], task: str) -> str:
+    """The badge of a task's charts (from its model card's headline; dashboard.model_info.model_summary)."""
+    badge = (model.get("badges") or {}).get(task)
+    if badge:
+        return str(badge["text"])
+    if task == "sentiment":  # a model dict without badges (older callers): what it says about the figure
+        f1 = model.get("macro_f1")
+        return (f"Sentiment model {model.get('label')}: measured macro-F1 {f1:.2f}" if f1 is not None
+                else f"Sentiment model {model.get('label')}: no measured accuracy on file")
+    return f"{task.capitalize()}: not measured on in-domain text"
+
+
+def model_label(model: dict[str, Any], task: str) -> str:
+    """"model <name> <version>" of the model behind a task's charts (from its badge)."""
+    badge = (model.get("badges") or {}).get(task) or {}
+    return f"model {badge.get('name') or 'unknown'} {badge.get('version') or ''}".strip()
+
+
 def source_line(view: View, synthetic_share: float) -> str:
     f = view.filters
     where = ", ".join(f.sources) if f.sources else "all sources"
@@ -128,10 +160,8 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
     chart = get(name)
     fig = chart.draw(frame, view, model)
     notes = chart.notes
-    if chart.sentiment:
-        f1 = model.get("macro_f1")
-        notes = (f"Sentiment model {model.get('label')}: measured macro-F1 {f1:.2f} (see Methods)" if f1 is not None
-                 else f"Sentiment model {model.get('label')}: no measured accuracy on file (see Methods)")
+    if chart.model_task:
+        notes = " · ".join(x for x in (badge_text(model, chart.model_task) + " (see Methods)", chart.notes) if x)
     source = chart.source(frame, view) if chart.source else source_line(view, synthetic_share)
     return ChartPackage(name=name, title=chart.title_for(view, model), fig=fig,
                         data=chart.table(frame) if chart.table else frame, alt=chart.describe(frame, view, model),
@@ -144,7 +174,3 @@ def build(name: str, con: duckdb.DuckDBPyConnection, view: View, model: dict[str
     share = aggregate.kpis(con, view.filters, None)["synthetic_share"]
     return package(name, frame, view, model, share)
 
-
-# The modules that register charts (imported here so the registry is always complete).
-for _module in PAGE_MODULES:
-    importlib.import_module(_module)

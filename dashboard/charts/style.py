@@ -40,6 +40,11 @@ def rgba(hex_colour: str, alpha: float) -> str:
 STANCE_COLOURS = {"oppose": "#D55E00", "deny-involvement": "#E69F00", "conditional": "#56B4E9",
                   "neutral": "#999999", "support": "#0072B2"}
 
+# Okabe-Ito hues (grey for neutral); lines also differ by dash, so no class depends on colour alone.
+EMOTION_COLOURS = {"joy": "#E69F00", "anger": "#D55E00", "disgust": "#009E73", "sadness": "#0072B2",
+                   "fear": "#CC79A7", "surprise": "#56B4E9", "neutral": "#999999"}
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid")
+
 
 MARGIN = {"t": 60, "r": 20, "l": 50, "b": 40}
 
@@ -94,3 +99,45 @@ def empty_figure(title: str, message: str) -> go.Figure:
                       annotations=[{"text": plain(message), "showarrow": False, "xref": "paper", "yref": "paper",
                                     "x": 0.5, "y": 0.5, "font": {"size": 14}}])
     return fig
+
+
+def share_lines(df: pd.DataFrame, key: str, colours: dict[str, str], title: str, empty: str) -> go.Figure:
+    """Share of each `key` value per period among annotated records (columns period, <key>, records, n, share,
+    share_lo, share_hi, as analysis.stats.annotation_series.period_shares gives them), each with its 95% Wilson
+    band; the `empty` message when no record is annotated."""
+    if df.empty or df["n"].sum() == 0:
+        return empty_figure(title, empty)
+    fig = go.Figure()
+    for n, (value, colour) in enumerate(colours.items()):
+        part = df[df[key] == value].sort_values("period")
+        if part.empty:
+            continue
+        x = pd.to_datetime(part["period"])
+        fig.add_scatter(x=pd.concat([x, x[::-1]]), y=pd.concat([part["share_hi"], part["share_lo"][::-1]]),
+                        fill="toself", fillcolor=rgba(colour, 0.12), line={"width": 0}, hoverinfo="skip",
+                        showlegend=False, legendgroup=value, name=f"{value} 95% CI")
+        fig.add_scatter(x=x, y=part["share"], mode="lines+markers", name=value, legendgroup=value,
+                        line={"color": colour, "width": 2, "dash": DASHES[n % len(DASHES)]}, marker={"size": 4},
+                        customdata=part[["records", "n"]].to_numpy(),
+                        hovertemplate="%{y:.0%} (%{customdata[0]} of %{customdata[1]})<extra>" + value + "</extra>")
+    fig.update_layout(title=title, xaxis_title="period (UTC)", yaxis_title="share of annotated records",
+                      yaxis={"tickformat": ".0%", "range": [0, 1]}, legend_title=f"{key} (model)", margin=MARGIN,
+                      hovermode="x unified")
+    return fig
+
+
+def shares_alt(df: pd.DataFrame, key: str, what: str, tracker_label: str, model_label: str, period: str) -> str:
+    """A screen-reader description of a share_lines chart, generated from its data."""
+    adjective = "weekly" if period == "week" else "daily"
+    per_period = df.drop_duplicates("period")
+    total = int(per_period["n"].sum()) if len(df) else 0
+    if total == 0:
+        return f"Line chart of the {adjective} share of records by {what} for {tracker_label}: no annotated records."
+    overall = df.groupby(key)["records"].sum().sort_values(ascending=False)
+    mix = ", ".join(f"{v} {n / total:.0%}" for v, n in overall.items())
+    top = overall.index[0]
+    rows = df[(df[key] == top) & (df["n"] > 0)]
+    peak = rows.loc[rows["share"].idxmax()]
+    return (f"Line chart of the {adjective} share of records by {what} for {tracker_label} ({model_label}), with 95% "
+            f"intervals. Over {total:,} annotated records: {mix}. The highest {top} share was "
+            f"{peak['share']:.0%} of {int(peak['n']):,} in the {period} of {peak['period']}.")

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from collectors.trackers import Event
+from collectors.visibility import DISAPPEARED as DISAPPEARED_KINDS
 from dashboard.charts.ledgers import tracker_events
 from dashboard.charts.registry import ChartDef, View, register, require
 from dashboard.charts.style import MARGIN, PALETTE, SENTIMENT_COLOURS, add_events, empty_figure, plain, rgba
@@ -128,4 +129,63 @@ register(ChartDef(
     describe=lambda df, view, model: negative_share_alt(
         df, df.attrs.get("changes", []), view.tracker.name_en, str(model.get("label"))),
     sentiment=True, needs=("analysis.stats.timeseries", "analysis.stats.peaks"),
+))
+
+
+DISAPPEARED_TITLE = "Share of rechecked posts that disappeared, by day of posting — {tracker}"
+DISAPPEARED_NOTE = ("Latest known status of each rechecked Weibo post (`actorwatch recheck`): deleted by the author, "
+                    "removed by the platform, restricted by the author's settings, account gone, or gone without Weibo "
+                    "saying why. The share is over rechecked posts only, with 95% Wilson intervals; a post can still "
+                    "disappear after its last check.")
+
+
+def disappeared_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start: date | None,
+                      end: date | None) -> go.Figure:
+    """Daily share of rechecked posts that disappeared, with its 95% band; how they disappeared on hover."""
+    if df.empty or df["rechecked"].sum() == 0:
+        return empty_figure(title, "No rechecked posts in this view: run `actorwatch recheck --tracker …`.")
+    x = pd.to_datetime(df["period"])
+    colour = PALETTE[5]
+    hover = [f"{int(k):,} of {int(n):,} rechecked" + "".join(
+        f"<br>{name.replace('_', ' ')}: {int(row[name]):,}" for name in DISAPPEARED_KINDS if row[name])
+        for k, n, (_, row) in zip(df["disappeared"], df["rechecked"], df.iterrows(), strict=True)]
+    fig = go.Figure()
+    fig.add_scatter(x=pd.concat([x, x[::-1]]), y=pd.concat([df["share_hi"], df["share_lo"][::-1]]),
+                    fill="toself", fillcolor=rgba(colour, 0.15), line={"width": 0}, hoverinfo="skip",
+                    showlegend=False, name="95% CI")
+    fig.add_scatter(x=x, y=df["share"], mode="lines+markers", name="disappeared", line={"color": colour},
+                    customdata=hover, hovertemplate="%{y:.0%} disappeared<br>%{customdata}<extra></extra>")
+    fig.update_layout(title=title, xaxis_title="day of posting (UTC)", yaxis_title="share of rechecked posts",
+                      yaxis={"tickformat": ".0%", "range": [0, 1]}, margin=MARGIN, hovermode="x unified")
+    add_events(fig, events, start, end)
+    return fig
+
+
+def disappeared_alt(df: pd.DataFrame, tracker_label: str) -> str:
+    checked = df[df["rechecked"] > 0] if not df.empty else df
+    if checked.empty:
+        return f"Chart of posts that disappeared for {tracker_label}: no rechecked posts in this view."
+    n, k = int(checked["rechecked"].sum()), int(checked["disappeared"].sum())
+    ways = ", ".join(f"{int(checked[name].sum()):,} {name.replace('_', ' ')}" for name in DISAPPEARED_KINDS
+                     if checked[name].sum()) or "none"
+    top = checked.loc[checked["share"].idxmax()]
+    return (f"Line chart of the share of rechecked posts that later disappeared for {tracker_label}, by day of "
+            f"posting, with 95% Wilson intervals: {k:,} of {n:,} rechecked posts ({ways}). Highest for posts of "
+            f"{top['period']}: {top['share']:.0%} of {int(top['rechecked']):,} (95% CI {top['share_lo']:.0%} to "
+            f"{top['share_hi']:.0%}).")
+
+
+def _load_disappeared(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    return require("analysis.stats.visibility").disappeared_series(con, view.filters)
+
+
+register(ChartDef(
+    name="timeline-disappeared", title=DISAPPEARED_TITLE, page="timeline",
+    description="Share of rechecked Weibo posts that later disappeared (deleted, removed, restricted, account gone), "
+                "by day of posting, with 95% Wilson intervals.",
+    load=_load_disappeared,
+    draw=lambda df, view, model: disappeared_chart(df, tracker_events(view), DISAPPEARED_TITLE.format(
+        tracker=view.tracker.name_en), view.filters.start, view.filters.end),
+    describe=lambda df, view, model: disappeared_alt(df, view.tracker.name_en),
+    needs=("analysis.stats.visibility",), notes=DISAPPEARED_NOTE,
 ))

@@ -1,13 +1,25 @@
-"""Topics & frames charts: keywords per period, frames over time, topic clusters, entity co-mentions."""
+"""Topics & frames charts: keywords per period, frames over time, emotions over time, topic clusters, entity
+co-mentions."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.registry import ChartDef, View, register, require
-from dashboard.charts.style import MARGIN, PALETTE, empty_figure, plain, rgba
+from dashboard.charts.registry import ChartDef, View, model_label, register, require
+from dashboard.charts.style import (
+    EMOTION_COLOURS,
+    MARGIN,
+    PALETTE,
+    empty_figure,
+    plain,
+    rgba,
+    share_lines,
+    shares_alt,
+)
 
 
 def keywords_chart(df: pd.DataFrame, title: str) -> go.Figure:
@@ -175,4 +187,23 @@ register(ChartDef(
                                                                   f"Entities mentioned together — {view.tracker.name_en}"),
     describe=lambda df, view, model: comentions_alt(df, entity_labels(view), view.tracker.name_en),
     needs=("analysis.stats.annotation_series",),
+))
+
+
+def _draw_emotion(df: pd.DataFrame, view: View, model: dict[str, Any]) -> go.Figure:
+    period = "Weekly" if _freq(view) == "W" else "Daily"
+    title = f"{period} emotion — {view.tracker.name_en} · {model_label(model, 'emotion')}"
+    return share_lines(df, "emotion", EMOTION_COLOURS, title, "No emotion annotations: run `actorwatch enrich`.")
+
+
+register(ChartDef(
+    name="topics-emotion", title="Emotion over time — {tracker}", page="topics",
+    description="Share of annotated records per emotion (joy, anger, disgust, sadness, fear, surprise, neutral) per "
+                "day (freq=W: per ISO week) with 95% Wilson intervals; emotion from the emotion model.",
+    load=lambda con, view: require("analysis.stats.annotation_series").emotion_counts_by_period(con, view.filters,
+                                                                                                 _freq(view)),
+    draw=_draw_emotion,
+    describe=lambda df, view, model: shares_alt(df, "emotion", "emotion", view.tracker.name_en,
+                                                model_label(model, "emotion"), "week" if _freq(view) == "W" else "day"),
+    needs=("analysis.stats.annotation_series",), task="emotion",
 ))

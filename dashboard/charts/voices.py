@@ -1,13 +1,25 @@
-"""Voices charts: the statement tracker and the claim ledger."""
+"""Voices charts: the statement tracker, the stance of posts (model) and the claim ledger."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts.ledgers import claims_frame, statements_frame
-from dashboard.charts.registry import ChartDef, register
-from dashboard.charts.style import MARGIN, PALETTE, STANCE_COLOURS, date_axis, empty_figure, plain
+from dashboard.charts.registry import ChartDef, View, model_label, register, require
+from dashboard.charts.style import (
+    MARGIN,
+    PALETTE,
+    STANCE_COLOURS,
+    date_axis,
+    empty_figure,
+    plain,
+    share_lines,
+    shares_alt,
+)
 
 
 def statements_chart(df: pd.DataFrame, title: str) -> go.Figure:
@@ -92,4 +104,33 @@ register(ChartDef(
     load=lambda con, view: claims_frame(view),
     draw=lambda df, view, model: claims_chart(df, f"Claim ledger — {view.tracker.name_en}"),
     describe=lambda df, view, model: claims_alt(df, view.tracker.name_en),
+))
+
+
+def stance_period(view: View) -> str:
+    """Stance shares per ISO week by default (posts with a stance are fewer than posts); freq=D per day."""
+    return "D" if view.option("freq") == "D" else "W"
+
+
+def _load_stance(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    series = require("analysis.stats.annotation_series")
+    return series.stance_counts_by_period(con, view.filters, stance_period(view))
+
+
+def _draw_stance(df: pd.DataFrame, view: View, model: dict[str, Any]) -> go.Figure:
+    period = "Weekly" if stance_period(view) == "W" else "Daily"
+    title = f"{period} stance of posts — {view.tracker.name_en} · {model_label(model, 'stance')}"
+    return share_lines(df, "stance", STANCE_COLOURS, title, "No stance annotations: run `actorwatch enrich`.")
+
+
+register(ChartDef(
+    name="voices-stance", title="Stance of posts — {tracker}", page="voices",
+    description="Share of annotated records per stance (oppose, support, conditional, deny-involvement, neutral) "
+                "per ISO week (freq=D: per day) with 95% Wilson intervals; stance from the stance model, relative "
+                "to the tracker's target. Curated statements keep their curated stance (voices-statements).",
+    load=_load_stance, draw=_draw_stance,
+    describe=lambda df, view, model: shares_alt(df, "stance", "stance", view.tracker.name_en,
+                                                model_label(model, "stance"),
+                                                "week" if stance_period(view) == "W" else "day"),
+    needs=("analysis.stats.annotation_series",), task="stance",
 ))

@@ -13,7 +13,6 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from analysis.nlp.text import detect_lang
-from collectors.paths import bundled_dir
 
 DEFAULT_MODEL = "weibo-charlr-3c"
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
@@ -32,7 +31,9 @@ class Scorer(Protocol):
 
 
 def models_dir() -> Path:
-    return bundled_dir() / "models"
+    from collectors.paths import models_dir as configured
+
+    return configured()
 
 
 def available_models() -> list[str]:
@@ -58,6 +59,15 @@ def _load(name: str) -> Scorer:
                              "(run `actorwatch train --shared ../shared/data`)")
         raise ValueError(f"unknown sentiment model {name!r}: choose one of {', '.join(available_models())} "
                          "or give a model directory written by `actorwatch train`")
+    from analysis.nlp.sentiment.e5 import E5Scorer, is_e5_model
+
+    if is_e5_model(directory):
+        from analysis.nlp.encoder import EncoderUnavailable, available
+
+        ok, why = available()
+        if not ok:
+            raise EncoderUnavailable(f"{name}: {why}; use the fast default model instead")
+        return E5Scorer.load(directory)
     return LinearScorer.load(directory)
 
 
@@ -68,14 +78,19 @@ class RoutedScorer:
 
     def __init__(self) -> None:
         default = get_scorer()
-        self.name = f"{default.name}+vader"
-        self.version = f"{default.version}+{get_scorer('vader').version}"
+        if english_route(default) == "vader":
+            self.name = f"{default.name}+vader"
+            self.version = f"{default.version}+{get_scorer('vader').version}"
+        else:
+            self.name, self.version = default.name, default.version
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return score_texts(texts)
 
     def routing(self, texts: Sequence[str]) -> dict[str, int]:
         """How many texts each scorer gets."""
+        if english_route(get_scorer()) != "vader":
+            return {get_scorer().name: len(texts)}
         english = int(english_mask(texts).sum())
         return {get_scorer().name: len(texts) - english, "vader": english}
 
@@ -86,6 +101,11 @@ def get_scorer(name: str | None = None) -> Scorer:
     if name == "auto":
         return RoutedScorer()
     return _load(DEFAULT_MODEL if name in (None, "", "default") else str(name))
+
+
+def english_route(scorer: Scorer | None = None) -> str:
+    """Where the model sends English rows: "vader" (the separate English path) or "self"."""
+    return getattr(scorer or get_scorer(), "english_route", "vader")
 
 
 def english_mask(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
@@ -100,21 +120,25 @@ def english_mask(texts: Sequence[str], langs: Sequence[str | None] | None = None
 
 def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
                 default: Scorer | None = None) -> np.ndarray:
-    """Probabilities per text: rows in English ('en') go to VADER, all others to `default` (the shipped
-    model unless given, e.g. a model being trained).
+    """Probabilities per text: rows in English ('en') go to VADER when the model's English route says so
+    (measured at training on the in-domain English dev split), all others to `default` (the shipped model
+    unless given, e.g. a model being trained).
 
     `langs` may hold None (unknown): those rows are routed by `detect_lang`.
     """
     texts = list(texts)
+    default = default or get_scorer()
+    if english_route(default) != "vader":
+        return default.predict_proba(texts)
     english = english_mask(texts, langs)
     out = np.zeros((len(texts), 3))
     if english.any():
         out[english] = get_scorer("vader").predict_proba([t for t, e in zip(texts, english, strict=True) if e])
     if (~english).any():
-        out[~english] = (default or get_scorer()).predict_proba(
+        out[~english] = default.predict_proba(
             [t for t, e in zip(texts, english, strict=True) if not e])
     return out
 
 
-__all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "english_mask", "get_scorer",
+__all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route", "get_scorer",
            "models_dir", "score_texts"]

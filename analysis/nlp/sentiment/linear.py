@@ -37,8 +37,9 @@ class LinearScorer:
     labels = ("negative", "neutral", "positive")
 
     def __init__(self, name: str, version: str, featurizer: Featurizer, weights: np.ndarray, bias: np.ndarray,
-                 temperature: float = 1.0) -> None:
+                 temperature: float = 1.0, english_route: str = "vader") -> None:
         self.name, self.version = name, version
+        self.english_route = english_route  # "vader": English rows go to VADER; "self": this model scores them
         self.featurizer = featurizer
         self.weights = np.asarray(weights, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float64)
@@ -64,6 +65,7 @@ class LinearScorer:
         vocab = np.array(sorted(self.featurizer.vocab, key=self.featurizer.vocab.__getitem__))
         np.savez_compressed(tmp, vocab=vocab, idf=self.featurizer.idf, orders=np.array(self.featurizer.orders),
                             weights=self.weights, bias=self.bias, temperature=np.array(self.temperature),
+                            english_route=np.array(self.english_route),
                             **self.featurizer.lexicon.to_arrays())
         tmp.replace(path)
         return path
@@ -79,10 +81,11 @@ class LinearScorer:
             featurizer = Featurizer(vocab, z["idf"], tuple(int(o) for o in z["orders"]),
                                     Lexicon.from_arrays(z["lexicon_terms"], z["lexicon_polarity"], z["lexicon_is_emoticon"]))
             weights, bias, temperature = z["weights"], z["bias"], float(z["temperature"])
+            english_route = str(z["english_route"]) if "english_route" in z.files else "vader"
         card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
         name = card.get("name", directory.name)
         version = card.get("version") or f"unversioned-{file_sha256(path)[:8]}"
-        return cls(name, version, featurizer, weights, bias, temperature)
+        return cls(name, version, featurizer, weights, bias, temperature, english_route)
 
 
 __all__ = ["LinearScorer", "model_input", "softmax"]

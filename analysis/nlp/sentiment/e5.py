@@ -1,0 +1,94 @@
+"""The accurate, slower sentiment scorer: logistic regression over multilingual-e5-small sentence embeddings,
+blended with the fast character model's probabilities.
+
+P = α · softmax(e · W + b) + (1 − α) · P_char, with α chosen on the in-domain dev split. It embeds about
+25 posts per second per core (the fast scorer does > 10,000), so it is an option (`actorwatch enrich --model
+ai-actors-e5-3c`), not the default; the scores dataset records which model scored each post.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from analysis.nlp.encoder import EmbeddingCache, embed, encoder_version
+from analysis.nlp.sentiment.linear import CARD_FILE, EMPTY_PROBA, MODEL_FILE, file_sha256, softmax
+from analysis.nlp.text import clean_text
+
+KIND = "e5-linear-blend"
+E5_MODEL = "ai-actors-e5-3c"
+
+
+def default_cache() -> EmbeddingCache:
+    """Embeddings persist under the data directory, so re-scoring pays for each text once."""
+    from collectors.paths import data_dir
+
+    return EmbeddingCache(data_dir() / "cache" / "embeddings")
+
+
+class E5Scorer:
+    """3-class scorer, columns [neg, neu, pos]; `char` is the fast scorer blended in with weight 1 − alpha."""
+
+    labels = ("negative", "neutral", "positive")
+
+    def __init__(self, name: str, version: str, weights: np.ndarray, bias: np.ndarray, alpha: float,
+                 char_model: str, cache: EmbeddingCache | None = None) -> None:
+        self.name, self.version = name, version
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.bias = np.asarray(bias, dtype=np.float64)
+        self.alpha = float(alpha)
+        self.char_model = char_model
+        self._cache = cache
+
+    @property
+    def cache(self) -> EmbeddingCache:
+        if self._cache is None:
+            self._cache = default_cache()
+        return self._cache
+
+    def e5_proba(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = embed([clean_text(t).model_text for t in texts], self.cache)
+        return softmax(vectors @ self.weights + self.bias)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        from analysis.nlp.sentiment import get_scorer
+
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, 3))
+        proba = self.alpha * self.e5_proba(texts)
+        if self.alpha < 1:
+            proba += (1 - self.alpha) * get_scorer(self.char_model).predict_proba(texts)
+        empty = np.fromiter((clean_text(t).is_empty for t in texts), dtype=bool, count=len(texts))
+        proba[empty] = EMPTY_PROBA
+        return proba
+
+    def save(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / (MODEL_FILE + ".tmp.npz")
+        np.savez_compressed(tmp, kind=np.array(KIND), weights=self.weights, bias=self.bias,
+                            alpha=np.array(self.alpha), char_model=np.array(self.char_model),
+                            encoder=np.array(encoder_version()))
+        tmp.replace(directory / MODEL_FILE)
+        return directory / MODEL_FILE
+
+    @classmethod
+    def load(cls, directory: Path) -> E5Scorer:
+        path = directory / MODEL_FILE
+        with np.load(path, allow_pickle=False) as z:
+            weights, bias, alpha, char_model = z["weights"], z["bias"], float(z["alpha"]), str(z["char_model"])
+        card_path = directory / CARD_FILE
+        card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+        version = card.get("version") or f"unversioned-{file_sha256(path)[:8]}"
+        return cls(card.get("name", directory.name), version, weights, bias, alpha, char_model)
+
+
+def is_e5_model(directory: Path) -> bool:
+    try:
+        with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
+            return "kind" in z.files and str(z["kind"]) == KIND
+    except (OSError, ValueError):
+        return False

@@ -1,0 +1,102 @@
+"""The three labelling tasks (sentiment, stance, emotion): their classes, the names other schemes use for
+them, and reading a labelled CSV of any of them with line-numbered errors.
+
+Classes follow ../shared/docs/labelling.md. Sentiment keeps the shared CSVs' codes (0 negative, 1 positive,
+2 neutral); stance and emotion are read by name, other schemes' names mapped as the guide says (NLPCC 2016
+favor/against/none; SMP2020 happy/angry/sad; NLPCC 2014 happiness/like/none).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from analysis.nlp.sentiment.labelled import LabelledFileError
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    classes: tuple[str, ...]
+    column: str  # the CSV column holding the label
+    aliases: dict[str, str] = field(default_factory=dict)  # other schemes' names → ours
+    codes: dict[str, str] = field(default_factory=dict)  # numeric codes → ours (sentiment's 0/1/2)
+
+    def index(self, value: str) -> int | None:
+        v = value.strip()
+        v = self.codes.get(v, v).lower()
+        v = self.aliases.get(v, v)
+        return self.classes.index(v) if v in self.classes else None
+
+    def accepted(self) -> str:
+        return ", ".join([*self.codes, *self.classes, *self.aliases])
+
+
+SENTIMENT = Task("sentiment", ("negative", "positive", "neutral"), "label",
+                 codes={"0": "negative", "1": "positive", "2": "neutral"})
+STANCE = Task("stance", ("oppose", "support", "conditional", "deny-involvement", "neutral"), "stance",
+              aliases={"against": "oppose", "favor": "support", "favour": "support", "none": "neutral"})
+EMOTION = Task("emotion", ("joy", "anger", "disgust", "sadness", "fear", "surprise", "neutral"), "emotion",
+               aliases={"happy": "joy", "happiness": "joy", "like": "joy", "angry": "anger", "sad": "sadness",
+                        "none": "neutral"})
+TASKS: dict[str, Task] = {t.name: t for t in (SENTIMENT, STANCE, EMOTION)}
+# Columns a shared file may use instead of the task's own (the NLPCC and SMP files name classes there).
+FALLBACK_COLUMNS = ("source_label",)
+
+
+@dataclass(frozen=True)
+class TaskSet:
+    path: Path
+    task: Task
+    texts: list[str]
+    y: np.ndarray  # index into task.classes
+    targets: list[str] | None  # the stance target per row, where the file names one
+    column: str  # the column the labels were read from
+
+    @property
+    def n(self) -> int:
+        return len(self.texts)
+
+
+def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
+    """Read `text,<task column>[,target]`; a bad row is an error naming the file and line."""
+    task = TASKS[task] if isinstance(task, str) else task
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise LabelledFileError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise LabelledFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LabelledFileError(f"{path}: not valid UTF-8 (line {line}, byte {exc.start}); "
+                                "re-save the file as UTF-8") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    fields = reader.fieldnames or []
+    column = task.column if task.column in fields else next((c for c in FALLBACK_COLUMNS if c in fields), None)
+    if "text" not in fields or column is None:
+        raise LabelledFileError(f"{path}: need a header with text,{task.column} for --task {task.name} "
+                                f"(found: {', '.join(fields) or 'no header'})")
+    texts, ys, targets = [], [], []
+    try:
+        for row in reader:
+            value = (row.get(column) or "").strip()
+            index = task.index(value)
+            if index is None:
+                raise LabelledFileError(f"{path}: line {reader.line_num}: {column} {value!r} is not a {task.name} "
+                                        f"label (accepted: {task.accepted()})")
+            texts.append(row.get("text") or "")
+            ys.append(index)
+            targets.append((row.get("target") or "").strip())
+    except csv.Error as exc:
+        raise LabelledFileError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
+    if not texts:
+        raise LabelledFileError(f"{path}: no labelled rows")
+    return TaskSet(path, task, texts, np.array(ys, dtype=int), targets if "target" in fields else None, column)

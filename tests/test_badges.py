@@ -1,0 +1,331 @@
+"""Honest badges: the figure beside every sentiment, stance and emotion chart is its model card's in-domain
+headline, on the page (AppTest), in embeds and exports, in briefs; a badge quoting a figure its card does not
+hold fails here.
+
+Cards are fixtures in a temporary models directory (ACTORWATCH_MODELS_DIR): the shipped cards are rebuilt by
+`actorwatch train` and their figures change with every model.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from itertools import cycle
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC
+from analysis.core.filters import Filters
+from analysis.nlp.model_info import find_card, in_domain_badges, task_badge
+from analysis.nlp.tasks import EMOTION, STANCE
+from collectors.store import Store
+from collectors.trackers import get_tracker, public_names
+from tests import test_dashboard_pages as pages
+from tests.dashboard_store import MODEL, VERSION, build_store
+
+TRACKER = "iqiyi-nadou"
+# What the lead's enrichment adds to annotations (NLP_SPEC: `emotion` string, `emotion_score`).
+EMOTION_SCHEMA = ANNOTATIONS_SCHEMA.append(pa.field("emotion", pa.string())).append(pa.field("emotion_score", pa.float32()))
+EMOTION_SPEC = replace(ANNOTATIONS_SPEC, schema=EMOTION_SCHEMA)
+
+
+def report(classes: tuple[str, ...], n: int, f1: float, ci: list[float], acc: float, acc_ci: list[float],
+           diagonal: int) -> dict[str, Any]:
+    """A small evaluate_classes-shaped report (confusion with `diagonal` right per class, the rest off by one)."""
+    k = len(classes)
+    per = n // k
+    matrix = [[diagonal if i == j else (per - diagonal if j == (i + 1) % k else 0) for j in range(k)] for i in range(k)]
+    return {"n": n, "accuracy": acc, "accuracy_ci95": acc_ci, "macro_f1": f1, "macro_f1_ci95": ci,
+            "confusion": {"labels": list(classes), "rows": "true", "columns": "predicted", "matrix": matrix}}
+
+
+def card(task: str, name: str, version: str, classes: tuple[str, ...], value: float, ci: list[float],
+         n: int, baseline: str) -> dict[str, Any]:
+    test = report(classes, n, value, ci, 0.6412, [0.6011, 0.6823], 20)
+    return {
+        "name": name, "version": version, "task": task, "classes": list(classes),
+        "headline": {"metric": "macro_f1", "value": value, "ci95": ci, "n": n, "file": "data/labelled/test.csv",
+                     "description": f"{n} real sentences about AI actors (test split)"},
+        "in_domain": {"test": test, "dev": report(classes, 140, 0.5531, [0.4712, 0.6245], 0.6, [0.52, 0.68], 20)},
+        "evaluations": [
+            {"file": "data/labelled/test.csv", "role": "in-domain test, zh",
+             "default": report(classes, 105, 0.6622, [0.6012, 0.7113], 0.7, [0.61, 0.78], 15),
+             baseline: report(classes, 105, 0.3344, [0.2811, 0.3901], 0.4, [0.31, 0.49], 5)},
+            {"file": "data/labelled/test.csv", "role": "in-domain test, en",
+             "default": report(classes, 70, 0.5818, [0.4907, 0.6634], 0.6, [0.5, 0.7], 7),
+             baseline: report(classes, 70, 0.2927, [0.2104, 0.3733], 0.3, [0.2, 0.4], 3)}],
+        "training_files": [{"file": "data/labelled/train.csv", "rows": 1994, "sha256": "ab" * 32,
+                            "synthetic_rows": 0, "used_for": "training"}],
+        "speed_posts_per_s": 15321.5,
+    }
+
+
+SENTIMENT_CLASSES = ("negative", "positive", "neutral")
+
+
+def write_cards(root: Path, **override: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    cards = {
+        # the sentiment card names the store's scored model version; it keeps an older general-Weibo figure
+        # (macro_f1 0.79) that a badge must not quote
+        "sentiment": {**card("sentiment", MODEL, VERSION, SENTIMENT_CLASSES, 0.6137, [0.5712, 0.6524], 210, "snownlp"),
+                      "macro_f1": 0.7893, "macro_f1_source": "sentiment3_dev.csv (general Weibo)"},
+        "stance": card("stance", "stance-charlr-5c", "1.0.5tance", STANCE.classes, 0.4468, [0.3921, 0.5016], 175,
+                       "rules"),
+        "emotion": card("emotion", "emotion-charlr-7c", "1.0.em0", EMOTION.classes, 0.3815, [0.3307, 0.4328], 210,
+                        "majority"),
+    }
+    cards.update(override)
+    dirs = {"sentiment": "weibo-oracle-3c", "stance": "stance-charlr-5c", "emotion": "emotion-charlr-7c"}
+    for task, content in cards.items():
+        (root / dirs[task]).mkdir(parents=True, exist_ok=True)
+        (root / dirs[task] / "card.json").write_text(json.dumps(content), encoding="utf-8")
+    return cards
+
+
+@pytest.fixture
+def models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "models"
+    monkeypatch.setenv("ACTORWATCH_MODELS_DIR", str(root))
+    return root
+
+
+# ---------- the check: every number a badge quotes is in the card it names ----------
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def card_numbers(value: Any) -> list[float]:
+    """Every number in a card: its numeric values and the numbers written inside its strings."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        return [float(value)]
+    if isinstance(value, str):
+        return [float(x) for x in NUMBER.findall(value)]
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in card_numbers(v)]
+    if isinstance(value, list):
+        return [x for v in value for x in card_numbers(v)]
+    return []
+
+
+def assert_badge_from_card(text: str, badge_card: dict[str, Any]) -> None:
+    """Every number in the badge (its model name and version aside) is one of the card's numbers at the
+    precision quoted, and the figure quoted is the card's headline, interval and n."""
+    figures = text
+    for ident in (badge_card.get("name"), badge_card.get("version")):
+        figures = figures.replace(str(ident), "")
+    held = card_numbers(badge_card)
+    for token in NUMBER.findall(figures):
+        places = len(token.split(".")[1]) if "." in token else 0
+        assert any(abs(round(x, places) - float(token)) < 1e-9 for x in held), \
+            f"badge quotes {token}, which its card does not hold: {text!r}"
+    head = badge_card["headline"]
+    quoted = re.search(r"macro-F1 (\d\.\d\d) \[(\d\.\d\d)–(\d\.\d\d)\]", text)
+    assert quoted, f"no headline figure with its interval in {text!r}"
+    assert [float(x) for x in quoted.groups()] == [round(head["value"], 2), *(round(v, 2) for v in head["ci95"])]
+    assert f"On {head['n']} real sentences about AI actors (test split)" in text
+
+
+def test_the_check_fails_on_a_figure_the_card_does_not_hold() -> None:
+    stance = card("stance", "stance-charlr-5c", "1.0.5tance", STANCE.classes, 0.4468, [0.3921, 0.5016], 175, "rules")
+    good = task_badge("stance", (stance, Path("stance-charlr-5c/card.json")))["text"]
+    assert_badge_from_card(good, stance)
+    for made_up in (good.replace("0.45", "0.93"),  # a figure in no card
+                    good.replace("0.45 [0.39–0.50]", "0.64 [0.60–0.68]"),  # the card's accuracy, not its headline
+                    good.replace("On 175", "On 912")):
+        with pytest.raises(AssertionError):
+            assert_badge_from_card(made_up, stance)
+
+
+# ---------- the card reader and the badge text ----------
+
+def test_badges_quote_the_headline_and_say_when_there_is_none(models: Path) -> None:
+    cards = write_cards(models)
+    sentiment = task_badge("sentiment", find_card("sentiment", VERSION))
+    assert sentiment["text"] == (f"Sentiment model {MODEL} {VERSION} — On 210 real sentences about AI actors "
+                                 "(test split): macro-F1 0.61 [0.57–0.65]")
+    assert "0.79" not in sentiment["text"], "the older general-Weibo figure is not the badge"
+    assert sentiment["card"] == str(models / "weibo-oracle-3c" / "card.json")
+    for task in ("stance", "emotion"):
+        badge = task_badge(task, find_card(task))
+        assert badge["in_domain"] and badge["name"] == cards[task]["name"]
+        assert_badge_from_card(badge["text"], cards[task])
+    # an older card without a headline: sentiment keeps today's figure and says what it is; others say so
+    write_cards(models, **{task: {k: v for k, v in cards[task].items() if k != "headline"}
+                           for task in ("sentiment", "stance")})
+    sentiment = task_badge("sentiment", find_card("sentiment", VERSION))
+    assert sentiment["text"].endswith("measured macro-F1 0.79 on sentiment3_dev.csv (general Weibo); not measured "
+                                      "on in-domain text")
+    assert task_badge("stance", find_card("stance"))["text"] == \
+        "Stance model stance-charlr-5c 1.0.5tance — not measured on in-domain text"
+    assert task_badge("emotion", None)["text"] == "Emotion: no model card found; not measured on in-domain text"
+
+
+def test_stance_card_is_the_one_the_annotations_name(models: Path) -> None:
+    write_cards(models)
+    other = card("stance", "stance-other-5c", "2.0.other", STANCE.classes, 0.7012, [0.6611, 0.7402], 175, "rules")
+    (models / "stance-other-5c").mkdir()
+    (models / "stance-other-5c" / "card.json").write_text(json.dumps({**other, "created_at": "2000-01-01"}))
+    con = duckdb.connect()
+    assert in_domain_badges(con, VERSION)["stance"]["version"] == "2.0.other", "default: the newest-named card"
+    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, annotated_at TIMESTAMPTZ)")
+    con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', 'p4-abc+stance-charlr-5c-1.0.5tance', now())")
+    assert in_domain_badges(con, VERSION)["stance"]["name"] == "stance-charlr-5c"
+    # annotations that say which model wrote their stance, and it has no card: not measured, whatever the default
+    con.execute(f"ALTER TABLE {ANNOTATIONS} ADD COLUMN stance_model TEXT")
+    con.execute(f"UPDATE {ANNOTATIONS} SET pipeline_version = 'p4-abc', stance_model = 'stance-rules-1'")
+    badge = in_domain_badges(con, VERSION)["stance"]
+    assert badge["card"] is None and badge["text"].endswith("not measured on in-domain text")
+
+
+# ---------- a store with stance and emotion annotations ----------
+
+@pytest.fixture(scope="module")
+def badge_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("badge-store")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ACTORWATCH_DATA", str(path))
+        mp.setenv("ACTORWATCH_PSEUDONYM_KEY", "test-key-not-secret")
+        store = build_store(path, records=900, hostile=False)
+        with store.connect() as con:
+            keys = con.execute("SELECT source, id FROM records ORDER BY source, id").fetchall()
+        stances, emotions = cycle(STANCE.classes), cycle([*EMOTION.classes, "happy"])  # an alias too
+        n = len(keys)
+        store.add_table(ANNOTATIONS, pa.Table.from_pydict({
+            "source": [k[0] for k in keys], "id": [k[1] for k in keys], "pipeline_version": ["p9-test"] * n,
+            "lang": ["zh"] * n, "is_empty": [False] * n, "stance": [next(stances) for _ in keys],
+            "stance_score": [0.7] * n, "entities": [[]] * n, "frames": [[]] * n, "keywords": [[]] * n,
+            "annotated_at": [datetime(2026, 11, 3, tzinfo=UTC)] * n,
+            "emotion": [next(emotions) for _ in keys], "emotion_score": [0.6] * n}, schema=EMOTION_SCHEMA),
+            EMOTION_SPEC)
+    return path
+
+
+@pytest.fixture
+def store(badge_store: Path, isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ACTORWATCH_DATA", str(badge_store))
+    return badge_store
+
+
+def link_labels(at: Any) -> list[str]:
+    return [link.proto.label for link in at.get("page_link")]
+
+
+PAGES = [("overview", "sentiment", "Sentiment model"), ("voices", "stance", "Stance model"),
+         ("topics", "emotion", "Emotion model")]
+
+
+@pytest.mark.parametrize(("page", "task", "prefix"), PAGES)
+def test_each_badge_on_its_page_quotes_only_its_card(store: Path, models: Path, page: str, task: str,
+                                                     prefix: str) -> None:
+    cards = write_cards(models)
+    at = pages.open_page(page)
+    badges = [label for label in link_labels(at) if label.startswith(prefix)]
+    assert badges, f"{page}: no {task} badge beside the chart: {link_labels(at)}"
+    for text in badges:
+        assert "How it was measured: Methods" in text
+        assert_badge_from_card(text, cards[task])
+    # the card changes (a retrained model): the badge follows it, and no longer matches the old card
+    tampered = copy.deepcopy(cards[task])
+    tampered["headline"].update(value=0.5123, ci95=[0.4677, 0.5581])
+    write_cards(models, **{task: tampered})
+    again = [label for label in link_labels(pages.open_page(page)) if label.startswith(prefix)]
+    assert again and all("macro-F1 0.51 [0.47–0.56]" in text for text in again)
+    assert_badge_from_card(again[0], tampered)
+    with pytest.raises(AssertionError):
+        assert_badge_from_card(again[0], cards[task])
+
+
+def test_stance_and_emotion_charts_show_shares_with_intervals(store: Path, models: Path) -> None:
+    write_cards(models)
+    voices = pages.open_page("voices")
+    stance = next(s for s in pages.specs(voices) if "stance of posts" in s["layout"]["title"]["text"])
+    assert sorted(pages.trace_names(stance)) == sorted(STANCE.classes)
+    assert len([t for t in stance["data"] if t.get("fill") == "toself"]) == 5, "each share needs its 95% band"
+    assert "stance-charlr-5c" in stance["layout"]["title"]["text"]
+    topics = pages.open_page("topics", {"freq": "W"})
+    emotion = next(s for s in pages.specs(topics) if "emotion" in s["layout"]["title"]["text"])
+    assert pages.trace_names(emotion) == list(EMOTION.classes)
+    alt = next(c.proto.alt for c in topics.get("plotly_chart") if "by emotion" in c.proto.alt)
+    assert "joy" in alt and "with 95% intervals" in alt
+
+
+def test_emotion_series_counts_aliases_and_is_empty_without_the_column(store: Path) -> None:
+    from analysis.stats.annotation_series import emotion_counts_by_period
+
+    f = Filters.for_tracker(get_tracker(TRACKER))
+    with Store(store).connect(public_names=public_names()) as con:
+        frame = emotion_counts_by_period(con, f, "W")
+        stance_total = con.execute("SELECT count(*) FROM annotations a JOIN records r USING (source, id) WHERE "
+                                   + f.where("r")[0], f.where("r")[1]).fetchone()[0]
+    assert set(frame["emotion"]) == set(EMOTION.classes)
+    per_period = frame.drop_duplicates("period")
+    assert per_period["n"].sum() == stance_total, "every annotated record counts once ('happy' read as joy)"
+    joy = frame[frame["emotion"] == "joy"]["records"].sum()
+    anger = frame[frame["emotion"] == "anger"]["records"].sum()
+    assert joy > anger, "the alias 'happy' is counted as joy"
+    busy = frame[frame["n"] > 0]
+    assert ((busy["share_lo"] <= busy["share"]) & (busy["share"] <= busy["share_hi"])).all()
+    con = duckdb.connect()
+    con.execute("CREATE TABLE records AS SELECT * FROM (VALUES ('weibo', '1')) t(source, id)")
+    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, stance TEXT, annotated_at TIMESTAMPTZ)")
+    assert emotion_counts_by_period(con, f).empty, "no emotion column yet: an empty frame, not an error"
+
+
+def test_embeds_exports_and_briefs_carry_the_same_figures(store: Path, models: Path, tmp_path: Path) -> None:
+    from analysis.reports.brief import gather, methods_lines
+    from analysis.reports.export import export_bundle
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.embed import standalone_html
+    from dashboard.model_info import model_summary
+
+    cards = write_cards(models)
+    tracker = get_tracker(TRACKER)
+    with Store(store).connect(public_names=public_names()) as con:
+        model = model_summary(con)
+        for name, task in (("overview-sentiment", "sentiment"), ("voices-stance", "stance"),
+                           ("topics-emotion", "emotion")):
+            view = chart_registry.View(Filters.for_tracker(tracker), model["version"])
+            package = chart_registry.build(name, con, view, model)
+            assert package.notes.startswith(model["badges"][task]["text"]), name
+            assert_badge_from_card(package.notes, cards[task])
+            assert model["badges"][task]["text"] in standalone_html(package).replace("&#x27;", "'")
+    manifest = export_bundle(Store(store), tracker, Filters.for_tracker(tracker), tmp_path / "bundle").manifest
+    for task in ("sentiment", "stance", "emotion"):
+        figure = manifest["model"]["in_domain"][task]
+        assert figure["headline"]["value"] == cards[task]["headline"]["value"]
+        assert figure["headline"]["ci95"] == cards[task]["headline"]["ci95"]
+        assert_badge_from_card(figure["text"], cards[task])
+    brief = gather(Store(store), tracker, "2026-W17")
+    lines = methods_lines(brief)
+    for task, prefix in (("sentiment", "Sentiment by"), ("stance", "Stance model"), ("emotion", "Emotion model")):
+        line = next(x for x in lines if x.startswith(prefix))
+        assert_badge_from_card(line.split(" Intervals are Wilson 95%")[0], cards[task])
+
+
+def test_methods_page_tables_per_task(store: Path, models: Path) -> None:
+    cards = write_cards(models)
+    at = pages.open_page("methods")
+    text = " ".join(m.value for m in at.markdown)
+    for task in ("sentiment", "stance", "emotion"):
+        assert f"Quoted beside every {task} chart:" in text
+    frames = [df.value for df in at.dataframe]
+    evaluations = [f for f in frames if "labelled set" in f.columns]
+    assert len(evaluations) == 3
+    stance = next(f for f in evaluations if f["model"].str.contains("stance-charlr-5c").any())
+    assert set(stance["model"]) == {"ours (stance-charlr-5c)", "rules"}
+    assert stance["macro-F1"].tolist() == [0.6622, 0.3344, 0.5818, 0.2927]
+    assert stance["macro-F1 95% CI"].iloc[0] == "0.60–0.71"
+    confusions = [f for f in frames if any(str(c).startswith("predicted ") for c in f.columns)]
+    assert len(confusions) == 3
+    emotion = next(f for f in confusions if len(f.columns) == len(EMOTION.classes))
+    assert emotion.to_numpy().tolist() == cards["emotion"]["in_domain"]["test"]["confusion"]["matrix"]
+    assert "data/labelled/README.md" in text

