@@ -10,6 +10,7 @@ into the file: `records_public` is created in memory on each connection.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from analysis.stats.facts import create_facts
+from collectors.models import RECORD_SCHEMA, TREND_SCHEMA
 from collectors.store import RECORDS, Store
 
 SNAPSHOT_FORMAT = "2"  # bump when what a snapshot holds changes, so old files are rebuilt
@@ -26,8 +28,10 @@ BUILD_MEMORY = "2GB"  # building happens once per store state (first load, or be
 
 
 def snapshot_path(store: Store) -> Path:
+    """Named by the store's state and by what this code expects (the data model's schemas), so either change rebuilds."""
+    code = hashlib.sha256(f"{SNAPSHOT_FORMAT}|{RECORD_SCHEMA}|{TREND_SCHEMA}".encode()).hexdigest()[:8]
     sig = store.signature().replace(":", "-")
-    return store.data_dir / "cache" / f"snapshot-v{SNAPSHOT_FORMAT}-{sig}.duckdb"
+    return store.data_dir / "cache" / f"snapshot-{code}-{sig}.duckdb"
 
 
 def build(store: Store, path: Path) -> Path:
