@@ -7,7 +7,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 HASH := $(shell (cat pyproject.toml; $(PYTHON) --version) | md5sum | cut -c1-10)
 PORT ?= 8501
 
-.PHONY: run test bench install install-dev demo lint clean browsers
+.PHONY: run test bench bench-load install install-dev demo lint clean browsers
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,14 @@ demo: install
 test: install-dev
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
-## make bench: benchmarks (separate from the tests); each prints ratios measured in one run
+## make bench: benchmarks (separate from the tests); each prints ratios measured in one run and the load average.
+## BENCH_ARGS=--json makes each end with one JSON line of its figures. The load benchmark is separate: make bench-load
 bench: install-dev
-	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b; done
+	@set -e; for b in bench/bench_*.py; do [ $$b = bench/bench_load.py ] && continue; echo "== $$b"; $(PY) $$b $(BENCH_ARGS); done
+
+## make bench-load: 8 headless-Chromium readers at once on a 1M-record store (needs `make browsers`)
+bench-load: install-dev
+	$(PY) bench/bench_load.py $(BENCH_ARGS)
 
 ## make browsers: Debian's Chromium and a CJK font for browser tests and PNG export (needs root)
 browsers:

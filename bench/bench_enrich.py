@@ -3,28 +3,29 @@
 Every figure is measured in this one run on the same texts, so the ratios compare across machines:
   * scorer throughput: the default sentiment model's predict_proba, batches of 1,000, one process;
   * enrichment / jieba: clean + segment + sentiment + stance + keywords + frames + entities per post
-    (`annotate_batch`, no store writes) against bare `jieba.lcut` of the same texts (target ≥ 0.5×);
+    (`annotate_batch`, no store writes) against bare `jieba.lcut` of the same texts (target ≥ 1.0×);
   * end to end: `enrich_store` into a fresh store with 1 worker (inline) and with 2 workers (target
     ≥ 1.8×; pools are started and warmed before timing; both runs write every batch to the store),
     with the CPU time they used, so a low ratio caused by other load on the machine can be told
     apart from parallel overhead.
 Texts: the synthetic demo corpus (collectors.demo) — 80% single posts, 15% of ~5 posts joined, 5% of
-~40 joined — so lengths vary. Usage: bench_enrich.py [N posts, default 20000]. Single-process figures
+~40 joined — so lengths vary. Usage: bench_enrich.py [N posts, default 20000] [--json]. Single-process figures
 are the least CPU time of 3 runs; the worker comparison is wall time, once each (it writes N records
 twice), so other load on the machine lowers it — the load average is printed beside it.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+from common import emit
 
 from analysis.nlp.enrich import annotate_batch, enrich_store, make_executor, pipeline_version, scoring_model
 from analysis.nlp.sentiment import get_scorer
@@ -33,7 +34,6 @@ from collectors.models import RECORD_SCHEMA
 from collectors.store import RECORDS, Store
 from collectors.trackers import load_trackers
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
 BATCH = 1000
 
 
@@ -65,35 +65,43 @@ def best_of(runs: int, fn) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("posts", nargs="?", type=int, default=20_000)
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
+    args = parser.parse_args()
+    run(args.posts, args.json)
+
+
+def run(n: int, as_json: bool) -> None:
     import jieba
 
     jieba.setLogLevel(60)
-    table = corpus(N)
+    table = corpus(n)
     texts = table["text"].to_pylist()
     titles = table["title"].to_pylist()
     chars = sum(len(t) for t in texts)
-    print(f"posts: {N:,}, {chars / N:.0f} characters on average (min {min(map(len, texts))}, "
+    print(f"posts: {n:,}, {chars / n:.0f} characters on average (min {min(map(len, texts))}, "
           f"max {max(map(len, texts)):,}); CPUs: {os.cpu_count()}")
 
     jieba.lcut("预热")
     t_jieba = best_of(3, lambda: [jieba.lcut(t) for t in texts])
-    print(f"bare jieba.lcut: {N / t_jieba:,.0f} posts/s")
+    print(f"bare jieba.lcut: {n / t_jieba:,.0f} posts/s")
 
     scorer = get_scorer()
     scorer.predict_proba(texts[:100])
-    t_score = best_of(3, lambda: [scorer.predict_proba(texts[i:i + BATCH]) for i in range(0, N, BATCH)])
-    print(f"scorer {scorer.name} {scorer.version}: {N / t_score:,.0f} posts/s on one core (target ≥ 10,000)")
+    t_score = best_of(3, lambda: [scorer.predict_proba(texts[i:i + BATCH]) for i in range(0, n, BATCH)])
+    print(f"scorer {scorer.name} {scorer.version}: {n / t_score:,.0f} posts/s on one core (target ≥ 10,000)")
 
     model = scoring_model()
     version = pipeline_version(model[1])
     batches = [{"source": ["bench"] * len(texts[i:i + BATCH]), "id": [str(k) for k in range(i, i + len(texts[i:i + BATCH]))],
                 "text": texts[i:i + BATCH], "title": titles[i:i + BATCH], "lang": table["lang"].to_pylist()[i:i + BATCH],
                 "trackers": table["trackers"].to_pylist()[i:i + BATCH], "has_score": [False] * len(texts[i:i + BATCH])}
-               for i in range(0, N, BATCH)]
+               for i in range(0, n, BATCH)]
     annotate_batch(batches[0], version, model)
     t_enrich = best_of(3, lambda: [annotate_batch(b, version, model) for b in batches])
-    print(f"full enrichment (annotate_batch, one process): {N / t_enrich:,.0f} posts/s = "
-          f"{t_jieba / t_enrich:.2f}× bare jieba.lcut (target ≥ 0.5×)")
+    print(f"full enrichment (annotate_batch, one process): {n / t_enrich:,.0f} posts/s = "
+          f"{t_jieba / t_enrich:.2f}× bare jieba.lcut (target ≥ 1.0×)")
 
     rates, cpu_per_post = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,14 +119,19 @@ def main() -> None:
             children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = (time.process_time() - own0 + children1.ru_utime - children0.ru_utime
                    + children1.ru_stime - children0.ru_stime)
-            assert summary.annotated == N, summary.line()
-            rates[workers], cpu_per_post[workers] = N / elapsed, cpu / N
+            assert summary.annotated == n, summary.line()
+            rates[workers], cpu_per_post[workers] = n / elapsed, cpu / n
             print(f"enrich_store with {workers} worker(s), writes included: {rates[workers]:,.0f} posts/s wall; "
                   f"{cpu:.1f} CPU-s in {elapsed:.1f} s = {cpu / elapsed:.2f} cores busy")
     print(f"2 workers vs 1 worker: {rates[2] / rates[1]:.2f}× wall (target ≥ 1.8×); CPU per post "
           f"{cpu_per_post[2] / cpu_per_post[1]:.2f}× of one worker's (1.00 = no parallel overhead); "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs — fewer than 2 cores busy means "
           f"other work on the machine took them, which lowers the wall ratio")
+    emit({"posts": n, "jieba_posts_per_s": round(n / t_jieba), "enrich_posts_per_s": round(n / t_enrich),
+          "enrich_vs_jieba": round(t_jieba / t_enrich, 3), "scorer_posts_per_s": round(n / t_score),
+          "workers_2_vs_1": round(rates[2] / rates[1], 3),
+          "workers_cpu_per_post_2_vs_1": round(cpu_per_post[2] / cpu_per_post[1], 3)}, as_json)
+
 
 if __name__ == "__main__":
     main()

@@ -1,21 +1,23 @@
 """Sentiment benchmark: posts/s of the default scorer on one core, beside bare jieba.lcut and the baselines.
 
 Texts: ../shared/data/sentiment_dev.csv when present, else the synthetic demo corpus (says which).
-Usage: python bench/bench_sentiment.py [N_POSTS]   (prints one table; exit 1 if the default is < 10,000 posts/s)
+Usage: python bench/bench_sentiment.py [N_POSTS] [--json]   (prints one table; exit 1 if the default is < 10,000 posts/s)
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 
+from common import emit
+
 TARGET = 10_000
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
 
 
-def _texts() -> tuple[list[str], str]:
+def _texts(n: int) -> tuple[list[str], str]:
     from collectors.paths import shared_data_dir
 
     shared = shared_data_dir()
@@ -30,7 +32,7 @@ def _texts() -> tuple[list[str], str]:
 
         base = [t for t in generate(load_trackers(), records=5_000).column("text").to_pylist() if t]
         source = "synthetic demo corpus"
-    return [base[i % len(base)] for i in range(N)], source
+    return [base[i % len(base)] for i in range(n)], source
 
 
 def _rate(fn: Callable[[Sequence[str]], object], texts: list[str], repeats: int = 3) -> float:
@@ -43,12 +45,16 @@ def _rate(fn: Callable[[Sequence[str]], object], texts: list[str], repeats: int 
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("posts", nargs="?", type=int, default=20_000)
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
+    args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     from analysis.nlp.segment import lcut
     from analysis.nlp.sentiment import get_scorer
 
-    texts, source = _texts()
+    texts, source = _texts(args.posts)
     default = get_scorer()
     default.predict_proba(texts[:100])  # load and warm up
     lcut(texts[0])
@@ -63,6 +69,9 @@ def main() -> int:
         print(f"  {name:<55} {rate:>10,.0f} posts/s")
     ok = rows[0][1] >= TARGET
     print(f"target ≥ {TARGET:,} posts/s for the default: {'met' if ok else 'NOT met'}")
+    emit({"posts": len(texts), "texts": source, "scorer_posts_per_s": round(rows[0][1]),
+          "jieba_posts_per_s": round(rows[1][1]), "vader_posts_per_s": round(rows[2][1]),
+          "snownlp_posts_per_s": round(rows[3][1])}, args.json)
     return 0 if ok else 1
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from collectors.datasets import DatasetRow
-from collectors.importers import ImportIssue, Item
-from collectors.models import Record, TrendObservation, models_to_table, trends_to_table
+from collectors.importers import ImportIssue, Item, RecordTable
+from collectors.models import Record, TrendObservation, models_to_table, records_to_table, trends_to_table
 from collectors.store import RECORDS, TRENDS, Store
 
 
@@ -36,22 +40,13 @@ class IngestSummary:
 
 
 def existing_keys(store: Store, dataset: str, key_sql: str, version_sql: str = "NULL") -> dict[str, object]:
-    """Key -> version (e.g. collected_at) of what the store already holds."""
+    """Key -> version of what the store already holds (for small datasets such as trend observations)."""
     if not store.files(dataset):
         return {}
     with store.connect() as con:
         return dict(con.execute(f'SELECT {key_sql}, {version_sql} FROM "{dataset}"').fetchall())
 
 
-_ABSENT = object()
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _epoch_us(when: datetime) -> int:
-    return (when - _EPOCH) // timedelta(microseconds=1)
-
-
-_RECORD_KEY_SQL = "source || ':' || id"
 _TREND_KEY_SQL = "source || ':' || topic || ':' || strftime(observed_at, '%Y-%m-%dT%H:%M:%S')"
 
 
@@ -71,22 +66,85 @@ def existing_rows(store: Store, cls: type[DatasetRow]) -> dict[tuple[object, ...
     return {row.row_key: row.content() for row in rows}
 
 
+@dataclass
+class FreshRecords:
+    """The rows of a batch the store does not hold yet, and how many of them are new or newer versions."""
+
+    table: pa.Table
+    new: int
+    updated: int
+
+
+_KEYS = ["source", "id"]
+
+
+def stored_record_keys(store: Store) -> pa.Table:
+    """(source, id, v = collected_at in µs) of every stored record row: three columns read by DuckDB, kept in Arrow."""
+    if not store.files(RECORDS):
+        return _key_table([], [], [])
+    with duckdb.connect(":memory:") as con:
+        return con.sql(f"SELECT source, id, epoch_us(collected_at) AS v FROM {store.parquet_scan(RECORDS)}").to_arrow_table()
+
+
+def _key_table(source: object, ids: object, versions: object) -> pa.Table:
+    return pa.table({"source": pa.array(source, pa.string()) if isinstance(source, list) else source,
+                     "id": pa.array(ids, pa.string()) if isinstance(ids, list) else ids,
+                     "v": pa.array(versions, pa.int64()) if isinstance(versions, list) else versions})
+
+
+def fresh_records(known: list[pa.Table], batch: pa.Table) -> FreshRecords:
+    """Keep, per (source, id), the batch's newest row if `known` lacks the key or holds an older version.
+
+    Hash joins and aggregations in Arrow: the stored records never become Python objects. A key repeated
+    within the batch counts once (its newest row, the first of equals, is kept).
+    """
+    keys = _key_table(batch["source"], batch["id"], pc.cast(batch["collected_at"], pa.int64()))
+    keys = keys.append_column("i", pa.array(np.arange(batch.num_rows)))
+    if keys.group_by(_KEYS).aggregate([]).num_rows != keys.num_rows:
+        keys = _newest_per_key(keys)
+    stored = pa.concat_tables(known).rename_columns(["source", "id", "stored"]) if known else None
+    if stored is not None and stored.num_rows:
+        joined = keys.join(stored, keys=_KEYS, join_type="left outer")
+        joined = joined.group_by(["i", "v"]).aggregate([("stored", "max")])  # a key stored several times: newest
+        joined = joined.take(pc.sort_indices(joined["i"]))
+        keys = pa.table({"i": joined["i"], "v": joined["v"], "stored": joined["stored_max"]})
+        was_stored = pc.is_valid(keys["stored"])
+        keep = pc.or_(pc.invert(was_stored), pc.fill_null(pc.greater(keys["v"], keys["stored"]), False))
+        updated = pc.sum(pc.and_(keep, was_stored)).as_py() or 0
+        keys = keys.filter(keep)
+    else:
+        updated = 0
+    rows = keys["i"]
+    table = batch if len(rows) == batch.num_rows else batch.take(rows)
+    known.append(_key_table(table["source"], table["id"], pc.cast(table["collected_at"], pa.int64())))
+    return FreshRecords(table, len(rows) - updated, updated)
+
+
+def _newest_per_key(keys: pa.Table) -> pa.Table:
+    newest = keys.group_by(_KEYS).aggregate([("v", "max")])
+    tied = keys.join(newest, keys=_KEYS)
+    tied = tied.filter(pc.equal(tied["v"], tied["v_max"]))
+    first = tied.group_by(_KEYS).aggregate([("i", "min")])["i_min"].to_numpy()
+    return keys.take(pa.array(np.sort(first)))
+
+
 class KnownKeys:
     """What the store already holds, loaded lazily on first need and kept current by `ingest`.
 
     Reuse one across the pages of a collection run so the store is scanned once, not once per page.
+    Record keys are Arrow tables (about 40 bytes a record), never Python objects.
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._records: dict[str, object] | None = None
+        self._records: list[pa.Table] | None = None
         self._trends: dict[str, object] | None = None
         self.rows: dict[str, dict[tuple[object, ...], dict[str, object]]] = {}
 
     @property
-    def records(self) -> dict[str, object]:
+    def records(self) -> list[pa.Table]:
         if self._records is None:
-            self._records = existing_keys(self.store, RECORDS, _RECORD_KEY_SQL, "epoch_us(collected_at)")
+            self._records = [stored_record_keys(self.store)]
         return self._records
 
     @property
@@ -96,48 +154,52 @@ class KnownKeys:
         return self._trends
 
 
-def ingest(items: Iterable[Item], store: Store, batch_size: int = 50_000,
+def ingest(items: Iterable[Item], store: Store, batch_size: int = 100_000,
            on_issue: Callable[[ImportIssue], None] | None = None, known: KnownKeys | None = None) -> IngestSummary:
     """Store every valid item once; re-ingesting the same items adds nothing (idempotent)."""
     summary = IngestSummary()
     known = known if known is not None and known.store is store else KnownKeys(store)
     seen_rows = known.rows
     records: list[Record] = []
+    tables: list[pa.Table] = []
     trends: list[TrendObservation] = []
     rows: dict[str, list[DatasetRow]] = {}
 
     def flush() -> None:
         if records:
-            store.add_records(records, batch_size=batch_size)
+            tables.append(records_to_table(records))
             records.clear()
+        if tables:
+            batch = pa.concat_tables(tables)
+            tables.clear()
+            fresh = fresh_records(known.records, batch)
+            summary.records_new += fresh.new
+            summary.records_updated += fresh.updated
+            summary.records_duplicate += batch.num_rows - fresh.table.num_rows
+            store.add_table(RECORDS, fresh.table)
         if trends:
             store.add_table(TRENDS, trends_to_table(trends))
             trends.clear()
-        for batch in rows.values():
-            if batch:
-                spec = batch[0].SPEC
-                store.add_table(spec.name, models_to_table(batch, spec.schema), spec)
-                batch.clear()
+        for batch_rows in rows.values():
+            if batch_rows:
+                spec = batch_rows[0].SPEC
+                store.add_table(spec.name, models_to_table(batch_rows, spec.schema), spec)
+                batch_rows.clear()
 
+    pending = 0
     for item in items:
         if isinstance(item, ImportIssue):
             summary.rejected += 1
             summary.issues.append(item)
             if on_issue:
                 on_issue(item)
+            continue
+        if isinstance(item, RecordTable):
+            tables.append(item.table)
+            pending += item.table.num_rows
         elif isinstance(item, Record):
-            seen_records = known.records
-            stored = seen_records.get(item.key, _ABSENT)
-            version = _epoch_us(item.collected_at)
-            if stored is not _ABSENT and not version > stored:  # type: ignore[operator]
-                summary.records_duplicate += 1
-                continue
-            if stored is _ABSENT:
-                summary.records_new += 1
-            else:
-                summary.records_updated += 1
-            seen_records[item.key] = version
             records.append(item)
+            pending += 1
         elif isinstance(item, DatasetRow):
             name = item.SPEC.name
             if name not in seen_rows:
@@ -152,6 +214,7 @@ def ingest(items: Iterable[Item], store: Store, batch_size: int = 50_000,
                 summary.rows_updated += 1
             seen_rows[name][item.row_key] = item.content()
             rows.setdefault(name, []).append(item)
+            pending += 1
         else:
             key = _trend_key(item)
             seen_trends = known.trends
@@ -161,7 +224,9 @@ def ingest(items: Iterable[Item], store: Store, batch_size: int = 50_000,
             seen_trends[key] = None
             trends.append(item)
             summary.trends_new += 1
-        if len(records) + len(trends) + sum(map(len, rows.values())) >= batch_size:
+            pending += 1
+        if pending >= batch_size:
             flush()
+            pending = 0
     flush()
     return summary

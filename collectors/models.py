@@ -57,7 +57,7 @@ class Record(BaseModel):
     author_id: str | None = None
     author_name: str | None = None
     author_verified: bool | None = None
-    author_verified_type: int | None = None
+    author_verified_type: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)  # stored as int32
     author_followers: int | None = Field(default=None, ge=0)
     # None means the platform did not say; never a faked zero.
     likes: int | None = Field(default=None, ge=0)

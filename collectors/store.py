@@ -15,17 +15,20 @@ each opens its own in-memory DuckDB over the Parquet files, so a running writer 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -105,12 +108,14 @@ class Store:
         stage = self._staging / batch
         moves: list[tuple[str, str]] = []
         try:
+            parts = []
             for part_dir, part in _partitions(table, spec.partition_by):
                 target_dir = self.root / dataset / part_dir if part_dir else self.root / dataset
-                staged = stage / (part_dir or "_") / f"part-{batch}.parquet"
-                staged.parent.mkdir(parents=True, exist_ok=True)
-                pq.write_table(part, staged, compression="zstd")
-                moves.append((str(staged), str(target_dir / staged.name)))
+                staged = stage / f"{part_dir or '_'}.parquet"  # flat: one directory to create and remove
+                parts.append((part, staged))
+                moves.append((str(staged), str(target_dir / f"part-{batch}.parquet")))
+            stage.mkdir(parents=True, exist_ok=True)
+            _write_parquet_files(parts)
             self._write_spec(spec)
             _atomic_write_text(self._staging / f"{batch}.commit", json.dumps(moves))
         except BaseException:
@@ -181,10 +186,15 @@ class Store:
     def files(self, dataset: str) -> list[Path]:
         return sorted((self.root / dataset).rglob("*.parquet"))
 
+    def parquet_scan(self, dataset: str) -> str:
+        """DuckDB's table function over every Parquet file of `dataset` (raw: not deduplicated)."""
+        glob = str(self.root / dataset / "**" / "*.parquet").replace("'", "''")
+        return f"read_parquet('{glob}', union_by_name=true, hive_partitioning=false)"
+
     def signature(self) -> str:
-        """Changes whenever any dataset file changes: a cache key for readers."""
+        """Changes whenever any dataset file changes: a cache key for readers, the same in every process."""
         stamps = [f"{p.relative_to(self.root)}:{p.stat().st_mtime_ns}" for d in self.datasets() for p in self.files(d)]
-        return str(hash(tuple(stamps))) + f":{len(stamps)}"
+        return hashlib.sha256("\n".join(stamps).encode()).hexdigest()[:20] + f":{len(stamps)}"
 
     def connect(self, materialize: bool = False, public_names: Iterable[str] = ()) -> duckdb.DuckDBPyConnection:
         """A private in-memory DuckDB with a deduplicated view per dataset and `records_public`.
@@ -200,8 +210,7 @@ class Store:
             spec = BUILTIN_DATASETS.get(name) or self._read_spec(name)
             files = self.files(name)
             if files:
-                glob = str(self.root / name / "**" / "*.parquet").replace("'", "''")
-                scan = f"read_parquet('{glob}', union_by_name=true, hive_partitioning=false)"
+                scan = self.parquet_scan(name)
                 if spec is not None and spec.schema is not None:
                     # files written before a column existed read it as NULL rather than lacking it
                     con.register(f"_empty_{name}", spec.schema.empty_table())
@@ -219,10 +228,11 @@ class Store:
                 f'CREATE {kind} "{name}" AS SELECT * FROM {scan} '
                 f'QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY "{spec.order_by}" DESC) = 1'
             )
-        self._create_public_view(con, public_names)
+        self.add_public_view(con, public_names)
         return con
 
-    def _create_public_view(self, con: duckdb.DuckDBPyConnection, public_names: Iterable[str]) -> None:
+    def add_public_view(self, con: duckdb.DuckDBPyConnection, public_names: Iterable[str]) -> None:
+        """`records_public` (ordinary users pseudonymised) over the connection's `records`; the key stays in memory."""
         names = sorted({n for n in public_names if n})
         con.execute("CREATE TABLE public_names(name VARCHAR)")
         if names:
@@ -293,15 +303,40 @@ class Store:
 
 
 def _partitions(table: pa.Table, column: str | None) -> Iterator[tuple[str | None, pa.Table]]:
+    """(directory, rows) per UTC day of the timestamp `column`: one stable sort, then contiguous slices."""
     if column is None:
         yield None, table
         return
-    days = pc.strftime(table[column], format="%Y-%m-%d")
-    for day in sorted(set(days.to_pylist()) - {None}):
-        yield f"date={day}", table.filter(pc.equal(days, day))
-    nulls = pc.is_null(table[column])
-    if pc.any(nulls).as_py():
-        yield "date=unknown", table.filter(nulls)
+    stamps = table[column]
+    micros = pc.cast(pc.cast(stamps, pa.timestamp("us", tz=stamps.type.tz)), pa.int64())
+    days = np.floor_divide(pc.fill_null(micros, 0).to_numpy(), _DAY_US)
+    days[pc.is_null(micros).to_numpy(zero_copy_only=False)] = _UNKNOWN_DAY
+    order = np.argsort(days, kind="stable")
+    days = days[order]
+    if (order != np.arange(len(order))).any():
+        table = table.take(pa.array(order))
+    bounds = np.flatnonzero(np.diff(days)) + 1
+    for start, end in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [len(days)]]).tolist(),
+                          strict=True):
+        day = int(days[start])
+        name = "unknown" if day == _UNKNOWN_DAY else f"{_EPOCH_DAY + timedelta(days=day):%Y-%m-%d}"
+        yield f"date={name}", table.slice(start, end - start)
+
+
+_DAY_US = 86_400_000_000
+_UNKNOWN_DAY = np.iinfo(np.int64).max  # rows without a timestamp: partition date=unknown, sorted last
+_EPOCH_DAY = date(1970, 1, 1)
+
+
+def _write_parquet_files(parts: list[tuple[pa.Table, Path]]) -> None:
+    """Write the files in parallel threads (the encoder releases the GIL); raise the first error."""
+    if len(parts) < 2:
+        for part, path in parts:
+            pq.write_table(part, path, compression="zstd")
+        return
+    with ThreadPoolExecutor(max_workers=min(len(parts), os.cpu_count() or 1, 4)) as pool:
+        for future in [pool.submit(pq.write_table, part, path, compression="zstd") for part, path in parts]:
+            future.result()
 
 
 def _atomic_write_text(path: Path, text: str) -> None:

@@ -352,21 +352,31 @@ def test_pages_open_on_an_empty_store(isolated_data_dir: Path, page: str) -> Non
 
 def test_dashboard_snapshot_gives_the_same_numbers_as_the_store(store: Path) -> None:
     from analysis.stats import aggregate, timeseries
+    from analysis.stats.facts import has_facts
     from dashboard.data import build_snapshot
 
     f = view_for().filters
     narrow = type(f)(f.tracker, date(2026, 4, 20), date(2026, 4, 22), ("weibo",))
+    articles = type(f)(f.tracker, f.start, f.end, (), ("en", "zh"), ("article", "post"))
     snapshot = build_snapshot()
+    assert has_facts(snapshot, scores=True)  # the figures below come from the pre-aggregated tables
     with Store(store).connect(public_names=public_names()) as reference:
-        for filters in (f, narrow):
+        assert not has_facts(reference)
+        for filters in (f, narrow, articles):
+            pd.testing.assert_frame_equal(timeseries.volume_series(snapshot, filters, by="lang"),
+                                          timeseries.volume_series(reference, filters, by="lang"))
+            pd.testing.assert_frame_equal(timeseries.sentiment_series(snapshot, filters, VERSION, by="source", freq="W"),
+                                          timeseries.sentiment_series(reference, filters, VERSION, by="source", freq="W"))
             pd.testing.assert_frame_equal(aggregate.daily_volume(snapshot, filters), aggregate.daily_volume(reference, filters))
             pd.testing.assert_frame_equal(aggregate.daily_sentiment(snapshot, filters, VERSION),
                                           aggregate.daily_sentiment(reference, filters, VERSION))
             pd.testing.assert_frame_equal(timeseries.volume_series(snapshot, filters, by="source", freq="W"),
                                           timeseries.volume_series(reference, filters, by="source", freq="W"))
             a, b = aggregate.kpis(snapshot, filters, VERSION), aggregate.kpis(reference, filters, VERSION)
-            assert {k: a[k] for k in ("records", "authors", "share_negative")} == \
-                   {k: b[k] for k in ("records", "authors", "share_negative")}
+            keys = ("records", "authors", "synthetic_share", "share_negative", "share_negative_ci", "scored")
+            assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
+            # the snapshot's times are naive UTC (see build_snapshot)
+            assert (a["first"], a["last"]) == (b["first"].replace(tzinfo=None), b["last"].replace(tzinfo=None))
 
 
 def test_claim_without_reports_still_listed() -> None:

@@ -28,11 +28,13 @@ class Filters:
         """SQL WHERE clause (without the keyword) and its parameters for a records table aliased `alias`."""
         clauses = [f"list_contains({alias}.trackers, ?)"]
         params: list[Any] = [self.tracker]
+        # Days as timestamp ranges ([start 00:00, end + 1 day 00:00) in the session's UTC), not CAST(... AS DATE):
+        # the same rows, but a range on the column itself lets DuckDB skip row groups by their min/max.
         if self.start:
-            clauses.append(f"CAST({alias}.published_at AS DATE) >= ?")
+            clauses.append(f"{alias}.published_at >= CAST(? AS DATE)")
             params.append(self.start)
         if self.end:
-            clauses.append(f"CAST({alias}.published_at AS DATE) <= ?")
+            clauses.append(f"{alias}.published_at < CAST(? AS DATE) + INTERVAL 1 DAY")
             params.append(self.end)
         for column, values in (("source", self.sources), ("lang", self.langs), ("kind", self.kinds)):
             if values:

@@ -1,8 +1,11 @@
 """Chinese word segmentation: jieba with the trackers' entity names and domain terms, plus a stopword list.
 
-jieba_fast_dat is used only when it segments a set of probe sentences exactly as jieba does. The
-installed release (0.58) does not — it splits 很少断/太善 wrongly on ordinary Weibo text — so today
-this falls back to jieba. The check runs once per process, when the tokenizer is first built.
+jieba_fast_dat is used only when it segments a set of probe sentences exactly as jieba does. Its
+Tokenizer must be initialised explicitly (its `lcut` does not load the dictionary, and then splits
+很少断/太善 wrongly); initialised, release 0.59 still differs from jieba on 2.2% of 110k real and
+synthetic posts (ties in the route — 啊啊啊啊啊 — decimals such as 0.25, Latin runs), which the last two
+probes catch, so today this falls back to jieba. The check runs once per process, when the tokenizer is
+first built.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ _PROBES: dict[str, list[str]] = {
     "我发现我喜欢的作者都有以下共同点": ["我", "发现", "我", "喜欢", "的", "作者", "都", "有", "以下", "共同点"],
     "就算不是美食文很少断更": ["就算", "不是", "美食", "文", "很少", "断", "更"],
     "同济大学的学生今天下午去看电影": ["同济大学", "的", "学生", "今天下午", "去", "看", "电影"],
+    "倒桩的第一步是要起床啊啊啊啊啊": ["倒", "桩", "的", "第一步", "是", "要", "起床", "啊啊啊", "啊", "啊"],
+    "央行下调基准利率0.25个百分点": ["央行", "下调", "基准利率", "0.25", "个", "百分点"],
 }
 _SPACE_OR_PUNCT = re.compile(r"^[\s\W_]+$")
 _lock = threading.Lock()
@@ -80,6 +85,7 @@ def _tokenizer() -> Any:
 
             jieba_fast_dat.setLogLevel(logging.WARNING)
             candidate = jieba_fast_dat.Tokenizer()
+            candidate.initialize()  # lcut alone segments without the dictionary
             if _agrees_with_jieba(candidate):
                 tokenizer = candidate
         except Exception:  # noqa: BLE001 — any failure of the optional C build means: use jieba, the reference

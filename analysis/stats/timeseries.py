@@ -20,6 +20,7 @@ from analysis.core.annotations import annotations_scan
 from analysis.core.filters import Filters
 from analysis.core.scores import LABELS, SCORES
 from analysis.core.tables import has_table
+from analysis.stats import facts
 from collectors.trackers import Tracker
 
 BY_OPTIONS: tuple[str | None, ...] = (None, "source", "lang", "entity", "outlet")
@@ -83,7 +84,8 @@ def zero_fill(frame: pd.DataFrame, index: list[date], values: list[str], key: st
     return out.astype({v: "int64" for v in values})
 
 
-def mentions_sql(con: duckdb.DuckDBPyConnection, tracker: Tracker | None = None) -> tuple[str, list[Any]]:
+def mentions_sql(con: duckdb.DuckDBPyConnection, tracker: Tracker | None = None,
+                 within: Filters | None = None) -> tuple[str, list[Any]]:
     """A subquery of rows (source, id, entity): one per record and entity it mentions.
 
     From the `annotations` dataset (each record's newest annotation) when present; otherwise a record
@@ -98,10 +100,13 @@ def mentions_sql(con: duckdb.DuckDBPyConnection, tracker: Tracker | None = None)
     if not pairs:
         return "(SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS id, NULL::VARCHAR AS entity WHERE false)", []
     values = ", ".join("(?, ?)" for _ in pairs)
-    return (f"""(SELECT DISTINCT x.source, x.id, n.entity FROM records x
-                 JOIN (VALUES {values}) AS n(entity, name)
-                   ON contains(lower(coalesce(x.text, '') || ' ' || coalesce(x.title, '')), n.name))""",
-            [v for pair in pairs for v in pair])
+    # `within`: match names only in the records the caller will keep (the text search is the costly part)
+    where, params = within.where("x") if within else ("true", [])
+    return (f"""(SELECT DISTINCT x.source, x.id, n.entity
+                 FROM (SELECT x.source, x.id, lower(coalesce(x.text, '') || ' ' || coalesce(x.title, '')) AS body
+                       FROM records x WHERE {where}) x
+                 JOIN (VALUES {values}) AS n(entity, name) ON contains(x.body, n.name))""",
+            [*params, *(v for pair in pairs for v in pair)])
 
 
 def volume_series(con: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None, freq: str = "D",
@@ -113,12 +118,15 @@ def volume_series(con: duckdb.DuckDBPyConnection, f: Filters, by: str | None = N
     news articles (kind = article) per publishing outlet (their author_name). With `top`, the `top` keys
     with the most records keep their own rows and the rest are summed into one key "(N other <by>s)".
     """
-    select, join, group, params = _parts(con, f, by, freq, tracker)
-    where, wparams = _where(f, by)
-    frame = con.execute(
-        f"SELECT {select}, count(*) AS records FROM records r {join} WHERE {where} GROUP BY {group}",
-        [*params, *wparams],
-    ).df()
+    if by in _FACT_KEYS and facts.has_facts(con):
+        frame = _from_facts(con, facts.FACTS_RECORDS, f, by, freq, "CAST(sum(x.n) AS BIGINT) AS records")
+    else:
+        select, join, group, params = _parts(con, f, by, freq, tracker)
+        where, wparams = _where(f, by)
+        frame = con.execute(
+            f"SELECT {select}, count(*) AS records FROM records r {join} WHERE {where} GROUP BY {group}",
+            [*params, *wparams],
+        ).df()
     frame = _finish(frame, f, by, freq, tracker, ["records"])
     return _keep_top(frame, by, top) if by and top else frame
 
@@ -147,15 +155,21 @@ def sentiment_series(con: duckdb.DuckDBPyConnection, f: Filters, model_version: 
     if not has_table(con, SCORES):
         _check_by(by)
         return pd.DataFrame(columns=cols)
-    select, join, group, params = _parts(con, f, by, freq, tracker)
-    where, wparams = _where(f, by)
-    counts = ", ".join(f"count(*) FILTER (WHERE s.label = '{lab}') AS k_{lab}" for lab in LABELS)
-    frame = con.execute(
-        f"""SELECT {select}, count(*) AS n, {counts} FROM records r
-            JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ?
-            {join} WHERE {where} GROUP BY {group}""",
-        [model_version, *params, *wparams],
-    ).df()
+    if by in _FACT_KEYS and facts.has_facts(con, scores=True):
+        counts = ", ".join(f"CAST(coalesce(sum(x.n) FILTER (WHERE x.label = '{lab}'), 0) AS BIGINT) AS k_{lab}"
+                           for lab in LABELS)
+        frame = _from_facts(con, facts.FACTS_SCORES, f, by, freq, f"CAST(sum(x.n) AS BIGINT) AS n, {counts}",
+                            ("x.model_version = ?", model_version))
+    else:
+        select, join, group, params = _parts(con, f, by, freq, tracker)
+        where, wparams = _where(f, by)
+        counts = ", ".join(f"count(*) FILTER (WHERE s.label = '{lab}') AS k_{lab}" for lab in LABELS)
+        frame = con.execute(
+            f"""SELECT {select}, count(*) AS n, {counts} FROM records r
+                JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ?
+                {join} WHERE {where} GROUP BY {group}""",
+            [model_version, *params, *wparams],
+        ).df()
     frame = _finish(frame, f, by, freq, tracker, ["n", *(f"k_{lab}" for lab in LABELS)])
     return add_shares(frame)[cols]
 
@@ -199,9 +213,26 @@ def _parts(con: duckdb.DuckDBPyConnection, f: Filters, by: str | None, freq: str
         select += f", {_KEY_SQL[by]} AS {by}"
         group = "1, 2"
     if by == "entity":
-        sub, params = mentions_sql(con, tracker)
+        sub, params = mentions_sql(con, tracker, within=f)
         join = f"JOIN {sub} m ON m.source = r.source AND m.id = r.id"
     return select, join, group, params
+
+
+_FACT_KEYS = (None, "source", "lang")  # the `by` keys the facts tables hold (see analysis.stats.facts)
+
+
+def _from_facts(con: duckdb.DuckDBPyConnection, table: str, f: Filters, by: str | None, freq: str, values: str,
+                extra: tuple[str, Any] | None = None) -> pd.DataFrame:
+    """The same grouped counts as the records query, summed from a pre-aggregated facts table."""
+    _check_freq(freq)
+    where, params = facts.where(f, "x")
+    if extra:
+        where, params = f"{where} AND {extra[0]}", [*params, extra[1]]
+    period = "CAST(date_trunc('week', x.day) AS DATE)" if freq == "W" else "x.day"
+    key = {"source": ", x.source AS source", "lang": ", coalesce(x.lang, 'und') AS lang"}.get(by or "", "")
+    group = "1, 2" if by else "1"
+    return con.execute(f"SELECT {period} AS period{key}, {values} FROM {table} x WHERE {where} GROUP BY {group}",
+                       params).df()
 
 
 def _finish(frame: pd.DataFrame, f: Filters, by: str | None, freq: str, tracker: Tracker | None,

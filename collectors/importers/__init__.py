@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+import pyarrow as pa
+
 from collectors.datasets import DatasetRow
 from collectors.models import Record, TrendObservation
 from collectors.trackers import Tracker
@@ -27,7 +29,15 @@ class ImportIssue:
         return f"{self.where}: {self.message}"
 
 
-Item = Record | TrendObservation | DatasetRow | ImportIssue  # DatasetRow: market prices, GDELT timelines
+@dataclass(frozen=True)
+class RecordTable:
+    """Records validated as a whole table (RECORD_SCHEMA columns), from an importer's fast path."""
+
+    table: pa.Table
+
+
+# DatasetRow: market prices, GDELT timelines
+Item = Record | TrendObservation | DatasetRow | ImportIssue | RecordTable
 
 
 class ImportFormatError(ValueError):
@@ -44,6 +54,12 @@ class Importer(Protocol):
 
     def read(self, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
         """Yield records, trend observations and issues; never raises on bad rows."""
+
+
+def read_for_ingest(importer: Importer, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
+    """The importer's fast path (`read_batches`: whole validated tables) where it has one, else `read`."""
+    read_batches = getattr(importer, "read_batches", None)
+    return read_batches(path, tracker) if read_batches else importer.read(path, tracker)
 
 
 REGISTRY: dict[str, Importer] = {}

@@ -27,10 +27,15 @@ def read_text_lines(path: Path) -> Iterator[tuple[int, str | None, str | None]]:
     """(line number, line, decode error) for each line; a bad byte sequence is reported, not fatal."""
     with path.open("rb") as fh:
         for n, raw in enumerate(fh, start=1):
-            try:
-                yield n, raw.decode("utf-8-sig" if n == 1 else "utf-8"), None
-            except UnicodeDecodeError as exc:
-                yield n, None, f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
+            yield n, *decode_line(n, raw)
+
+
+def decode_line(n: int, raw: bytes) -> tuple[str | None, str | None]:
+    """(text, None) or (None, what is wrong) for line number `n` of a UTF-8 file (a BOM allowed on line 1)."""
+    try:
+        return raw.decode("utf-8-sig" if n == 1 else "utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
 
 
 class JsonlImporter:
@@ -42,25 +47,35 @@ class JsonlImporter:
         return path.suffix.lower() in (".jsonl", ".ndjson", ".json") and first.startswith(b"{") and b'"source"' in first and b'"kind"' in first
 
     def read(self, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
+        """Records one by one (the slow path, and what --dry-run prints)."""
         for n, line, error in read_text_lines(path):
-            where = f"{path.name}:{n}"
-            if error:
-                yield ImportIssue(where, error)
-                continue
-            if not line or not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield ImportIssue(where, f"not JSON ({exc.msg} at column {exc.colno})")
-                continue
-            if not isinstance(data, dict):
-                yield ImportIssue(where, "expected a JSON object")
-                continue
-            try:
-                yield parse_record(_with_tracker(data, tracker))
-            except InvalidRecord as exc:
-                yield ImportIssue(where, str(exc))
+            item = parse_jsonl_line(f"{path.name}:{n}", line, error, tracker)
+            if item is not None:
+                yield item
+
+    def read_batches(self, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
+        """Whole blocks validated by column (RecordTable), the rows that fail one by one, line-numbered."""
+        from collectors.importers.jsonl_blocks import read_jsonl_blocks
+
+        return read_jsonl_blocks(path, tracker)
+
+
+def parse_jsonl_line(where: str, line: str | None, error: str | None, tracker: Tracker | None) -> Item | None:
+    """One JSONL line as a Record or an ImportIssue at `where`; None for a blank line."""
+    if error:
+        return ImportIssue(where, error)
+    if not line or not line.strip():
+        return None
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return ImportIssue(where, f"not JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(data, dict):
+        return ImportIssue(where, "expected a JSON object")
+    try:
+        return parse_record(_with_tracker(data, tracker))
+    except InvalidRecord as exc:
+        return ImportIssue(where, str(exc))
 
 
 class CsvImporter:

@@ -258,7 +258,7 @@ def show_package(package: ChartPackage, key: str | None = None) -> None:
         c1.download_button("HTML (standalone)", data=lambda: standalone_html(package).encode(),
                            file_name=f"{package.file_stem()}.html", mime="text/html", key=f"dl-html-{key}",
                            on_click="ignore", icon=":material/code:")
-        c2.download_button("CSV (chart data)", data=csv_bytes(package.data), file_name=f"{package.file_stem()}.csv",
+        c2.download_button("CSV (chart data)", data=lambda: csv_bytes(package.data), file_name=f"{package.file_stem()}.csv",
                            mime="text/csv", key=f"dl-csv-{key}", on_click="ignore", icon=":material/table:")
         if chromium_path() is None:
             c3.info("PNG needs Chromium: `apt-get install chromium fonts-noto-cjk`.", icon=":material/info:")

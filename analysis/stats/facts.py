@@ -1,0 +1,99 @@
+"""Pre-aggregated counts of records (and of scored records) per day, source, language, kind and tracker.
+
+A reader that builds a snapshot once (the dashboard) calls `create_facts` and then every volume, sentiment
+and KPI question that filters only on those dimensions is a sum over a few thousand rows instead of a scan
+of every record: the same numbers (exact counts), whatever the store's size. Queries check `has_facts` and
+fall back to the records themselves where the tables are absent (a plain `Store.connect()`).
+
+  facts_records  day, source, lang, kind, tracker, synthetic -> n, first_at, last_at
+  facts_scores   day, source, lang, kind, tracker, model_version, label -> n
+  facts_authors  tracker, source, author (an integer per source + author id/name) -> first_day, last_day, days
+                 (the days the author wrote on); answers "authors" for filters without languages or kinds
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from analysis.core.filters import Filters
+from analysis.core.scores import SCORES
+from analysis.core.tables import has_table
+
+FACTS_RECORDS, FACTS_SCORES, FACTS_AUTHORS = "facts_records", "facts_scores", "facts_authors"
+_DIMENSIONS = "day, source, lang, kind, tracker"
+# one row per record and tracker it names (once each); a record naming none cannot match a tracker filter
+_PER_TRACKER = ("SELECT CAST(published_at AS DATE) AS day, source, lang, kind, unnest(list_distinct(trackers)) AS tracker, "
+                "{columns} FROM records")
+# the author as kpis counts them (source || ':' || author id or name; NULL when neither is known), as an integer
+_AUTHOR = "source || ':' || coalesce(author_id, author_name)"
+
+
+def create_facts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
+    """Write the facts tables into `schema` from the connection's `records` (and `scores`) tables or views."""
+    per_tracker = _PER_TRACKER.format(columns="id, synthetic, published_at")
+    con.execute(f"""CREATE TABLE {schema}.{FACTS_RECORDS} AS
+        SELECT {_DIMENSIONS}, synthetic, count(*) AS n, min(published_at) AS first_at, max(published_at) AS last_at
+        FROM ({per_tracker}) GROUP BY ALL ORDER BY day""")
+    con.execute(f"""CREATE TABLE {schema}.{FACTS_AUTHORS} AS
+        WITH authors AS (SELECT name, CAST(row_number() OVER () AS INTEGER) AS author
+                         FROM (SELECT DISTINCT {_AUTHOR} AS name FROM records WHERE {_AUTHOR} IS NOT NULL))
+        SELECT tracker, source, author, min(day) AS first_day, max(day) AS last_day, list(DISTINCT day) AS days
+        FROM ({_PER_TRACKER.format(columns=f"{_AUTHOR} AS name")}) r JOIN authors a USING (name)
+        GROUP BY ALL ORDER BY tracker, source""")
+    if has_table(con, SCORES):
+        con.execute(f"""CREATE TABLE {schema}.{FACTS_SCORES} AS
+            SELECT {', '.join(f'r.{c}' for c in _DIMENSIONS.split(', '))}, s.model_version, s.label, count(*) AS n
+            FROM ({_PER_TRACKER.format(columns="id")}) r JOIN {SCORES} s ON s.source = r.source AND s.id = r.id
+            GROUP BY ALL ORDER BY day""")
+
+
+def has_facts(con: duckdb.DuckDBPyConnection, scores: bool = False) -> bool:
+    """Whether the connection holds the facts tables (with `scores`: the scored-records table too)."""
+    return has_table(con, FACTS_RECORDS) and (not scores or has_table(con, FACTS_SCORES))
+
+
+def where(f: Filters, alias: str = "x") -> tuple[str, list[Any]]:
+    """`Filters.where` for a facts table: the same conditions on its day/source/lang/kind/tracker columns."""
+    clauses, params = [f"{alias}.tracker = ?"], [f.tracker]
+    if f.start:
+        clauses.append(f"{alias}.day >= ?")
+        params.append(f.start)
+    if f.end:
+        clauses.append(f"{alias}.day <= ?")
+        params.append(f.end)
+    for column, values in (("source", f.sources), ("lang", f.langs), ("kind", f.kinds)):
+        if values:
+            clauses.append(f"{alias}.{column} IN ({', '.join('?' for _ in values)})")
+            params.extend(values)
+    return " AND ".join(clauses), params
+
+
+def record_count(con: duckdb.DuckDBPyConnection, f: Filters) -> int | None:
+    """How many records match `f`, from the facts table; None when the connection has no facts."""
+    if not has_facts(con):
+        return None
+    clause, params = where(f, "x")
+    return int(con.execute(f"SELECT coalesce(sum(x.n), 0) FROM {FACTS_RECORDS} x WHERE {clause}", params).fetchone()[0])
+
+
+def author_count(con: duckdb.DuckDBPyConnection, f: Filters) -> int | None:
+    """Distinct authors of the records matching `f` (as `kpis` counts them); None if the facts cannot say."""
+    if not has_facts(con) or f.langs or f.kinds:
+        return None
+    clauses, params = ["x.tracker = ?"], [f.tracker]
+    if f.sources:
+        clauses.append(f"x.source IN ({', '.join('?' for _ in f.sources)})")
+        params.extend(f.sources)
+    start, end = f.start or _MIN_DAY, f.end or _MAX_DAY
+    # an author whose days all lie in the window counts at once; one straddling its edge counts if any day is inside
+    clauses.append("x.last_day >= ? AND x.first_day <= ? AND ((x.first_day >= ? AND x.last_day <= ?) "
+                   "OR len(list_filter(x.days, lambda d: d >= ? AND d <= ?)) > 0)")
+    params.extend([start, end, start, end, start, end])
+    sql = f"SELECT count(*) FROM {FACTS_AUTHORS} x WHERE {' AND '.join(clauses)}"
+    return int(con.execute(sql, params).fetchone()[0])
+
+
+_MIN_DAY, _MAX_DAY = date(1, 1, 1), date(9999, 12, 31)

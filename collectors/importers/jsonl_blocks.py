@@ -1,0 +1,111 @@
+"""The fast path for actorwatch JSONL: blocks of lines parsed by pyarrow and validated by column.
+
+A block pyarrow cannot read (a line that is not JSON, not UTF-8, has an unknown key or a value of the
+wrong type, or holds two objects) is halved until the halves read or are small, and small blocks go line
+by line. Rows that read but fail a column check go one by one too. Either way a bad line is reported with
+its number, exactly as the per-record path reports it, and every good line is kept.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.json as paj
+
+from collectors.importers import Item, RecordTable
+from collectors.importers.native import decode_line, parse_jsonl_line
+from collectors.record_columns import RAW_RECORD_SCHEMA, validate_columns, with_tracker
+from collectors.trackers import Tracker
+
+BLOCK_BYTES = 8 << 20
+SMALL_BLOCK_LINES = 8  # a refused block this small is read line by line rather than halved again
+_BOM = b"\xef\xbb\xbf"
+_NEWLINE = ord("\n")
+_SPACE = np.frombuffer(b" \t\r\n", dtype=np.uint8)  # what a blank line may hold
+_PARSE = paj.ParseOptions(explicit_schema=RAW_RECORD_SCHEMA, unexpected_field_behavior="error")
+_DEFAULTED = ("text", "trackers", "synthetic")
+
+
+def read_jsonl_blocks(path: Path, tracker: Tracker | None = None, block_bytes: int = BLOCK_BYTES) -> Iterator[Item]:
+    """RecordTables of the lines that pass, Records and ImportIssues (line-numbered) for the rest."""
+    for first, block in _blocks(path, block_bytes):
+        block, lines = _without_blank_lines(block, first)
+        yield from _read_block(path.name, block, lines, tracker)
+
+
+def _blocks(path: Path, size: int) -> Iterator[tuple[int, bytes]]:
+    """(number of its first line, block of whole lines) through the file."""
+    line, rest = 1, b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(size):
+            data = rest + chunk
+            cut = len(data) if len(chunk) < size else data.rfind(b"\n") + 1  # the last chunk: all of it
+            if cut == 0:
+                rest = data
+                continue
+            block, rest = data[:cut], data[cut:]
+            yield line, block
+            line += block.count(b"\n")
+    if rest:
+        yield line, rest
+
+
+def _without_blank_lines(block: bytes, first: int) -> tuple[bytes, np.ndarray]:
+    """The block with blank lines dropped, and the file line number of each line left."""
+    body = np.frombuffer(block, dtype=np.uint8)
+    starts = np.concatenate([[0], np.flatnonzero(body == _NEWLINE) + 1])
+    if starts[-1] == len(block):  # the block ends with its last line's newline
+        starts = starts[:-1]
+    led_by_space = np.isin(body[starts], _SPACE) if len(block) else np.ones(0, dtype=bool)
+    if not led_by_space.any():  # the usual case: no line starts with white space, so none is blank
+        return block, np.arange(first, first + len(starts))
+    lines = block.split(b"\n")[:len(starts)]
+    kept = [i for i, line in enumerate(lines) if not led_by_space[i] or line.strip(b" \t\r")]
+    if not kept:
+        return b"", np.empty(0, dtype=np.int64)
+    return b"\n".join(lines[i] for i in kept) + b"\n", first + np.array(kept)
+
+
+def _read_block(name: str, block: bytes, lines: np.ndarray, tracker: Tracker | None) -> Iterator[Item]:
+    if not len(lines):
+        return
+    raw = _parse(block[len(_BOM):] if lines[0] == 1 and block.startswith(_BOM) else block)
+    if raw is None or raw.num_rows != len(lines):  # refused, or a line held more than one object
+        if len(lines) <= SMALL_BLOCK_LINES:
+            yield from _line_by_line(name, block, lines, tracker)
+            return
+        half = block.find(b"\n", len(block) // 2) + 1 or len(block)
+        split = block.count(b"\n", 0, half)
+        if split in (0, len(lines)):
+            yield from _line_by_line(name, block, lines, tracker)
+            return
+        yield from _read_block(name, block[:half], lines[:split], tracker)
+        yield from _read_block(name, block[half:], lines[split:], tracker)
+        return
+    absent = {key for key in _DEFAULTED if f'"{key}"'.encode() not in block}
+    good, rest = validate_columns(raw, absent)
+    if len(rest):
+        yield from _line_by_line(name, block, lines, tracker, only=set(lines[rest].tolist()))
+    if good.num_rows:
+        yield RecordTable(with_tracker(good, tracker.id) if tracker else good)
+
+
+def _parse(block: bytes) -> pa.Table | None:
+    try:
+        return paj.read_json(io.BytesIO(block), parse_options=_PARSE)
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+
+
+def _line_by_line(name: str, block: bytes, lines: np.ndarray, tracker: Tracker | None,
+                  only: set[int] | None = None) -> Iterator[Item]:
+    body = block[:-1] if block.endswith(b"\n") else block
+    for n, raw in zip(lines.tolist(), body.split(b"\n"), strict=True):
+        if only is None or n in only:
+            item = parse_jsonl_line(f"{name}:{n}", *decode_line(n, raw), tracker)
+            if item is not None:
+                yield item
