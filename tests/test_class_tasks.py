@@ -43,7 +43,7 @@ def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def stance_dir(tiny_corpus: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     shared, labelled = tiny_corpus
     out = tmp_path_factory.mktemp("stance-model")
-    train_stance(shared, out, labelled=labelled, n_boot=100, log=lambda m: None)
+    train_stance(shared, out, labelled=labelled, n_boot=20, log=lambda m: None)
     return out
 
 
@@ -51,7 +51,7 @@ def stance_dir(tiny_corpus: tuple[Path, Path], tmp_path_factory: pytest.TempPath
 def emotion_dir(tiny_corpus: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     shared, labelled = tiny_corpus
     out = tmp_path_factory.mktemp("emotion-model")
-    train_emotion(shared, out, labelled=labelled, n_boot=100, log=lambda m: None)
+    train_emotion(shared, out, labelled=labelled, n_boot=20, log=lambda m: None)
     return out
 
 
@@ -272,12 +272,33 @@ def test_emotion_card_names_its_held_back_rows(emotion_dir: Path) -> None:
 
 def test_train_command_rebuilds_stance_and_emotion(tiny_corpus: tuple[Path, Path], tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    shared, labelled = tiny_corpus
-    monkeypatch.setattr(charlr_training, "LABELLED", labelled)
-    result = CliRunner().invoke(train, ["--task", "stance", "--shared", str(shared), "--out", str(tmp_path / "s"),
-                                        "--bootstrap", "100"])
+    """`train --task all` runs every trainer with the shared folder (each trainer is tested above)."""
+    from analysis.nlp import emotion_training, stance_training
+    from analysis.nlp.sentiment import training as sentiment_training
+
+    calls: list[tuple[str, Path, Path, bool, int]] = []
+
+    def fake(task: str) -> Any:
+        def run(shared: Path, out_dir: Path, select: bool = False, n_boot: int = 1000, **_: Any) -> dict[str, Any]:
+            calls.append((task, shared, out_dir, select, n_boot))
+            head = {"value": 0.5, "ci95": [0.4, 0.6], "file": "data/labelled/test.csv", "n": 20}
+            return {"name": task, "version": "1", "headline": head, "macro_f1": 0.5}
+        return run
+
+    monkeypatch.setattr(stance_training, "train", fake("stance"))
+    monkeypatch.setattr(emotion_training, "train", fake("emotion"))
+    monkeypatch.setattr(sentiment_training, "train", lambda shared, out_dir, **_: calls.append(
+        ("sentiment", shared, out_dir, False, 0)) or {"name": "s", "version": "1", "macro_f1": 0.5})
+    shared, _ = tiny_corpus
+    result = CliRunner().invoke(train, ["--shared", str(shared), "--select", "--bootstrap", "200"])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "s" / "model.npz").exists() and _card(tmp_path / "s")["task"] == "stance"
+    assert [c[0] for c in calls] == ["sentiment", "stance", "emotion"]
+    assert calls[1][1:] == (shared, models_dir() / STANCE_MODEL, True, 200)
+    assert calls[2][2] == models_dir() / EMOTION_MODEL
+    assert "macro-F1 0.500 [0.400, 0.600] on data/labelled/test.csv (n = 20)" in result.output
+    calls.clear()
+    result = CliRunner().invoke(train, ["--task", "stance", "--shared", str(shared), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0 and calls == [("stance", shared, tmp_path / "s", False, 1000)]
     result = CliRunner().invoke(train, ["--task", "all", "--shared", str(shared), "--out", str(tmp_path / "x")])
     assert result.exit_code != 0 and "--out needs one --task" in result.output
 
