@@ -1,9 +1,6 @@
-"""The `enrich` and `evaluate-stance` commands (listed in analysis/nlp/nlp_cli.py's `commands`)."""
+"""The `enrich` command (listed in analysis/nlp/nlp_cli.py's `commands`)."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import click
 
@@ -40,34 +37,4 @@ def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, mo
     click.echo(summary.line())
 
 
-@click.command("evaluate-stance")
-@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="test", show_default=True,
-              help="Rows of the file's `split` column to use (a file without that column: use all).")
-@click.option("--no-sentiment", is_flag=True, help="Rules and cues only, without the sentiment model.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--write-card", is_flag=True, help="Store dev and test figures in data/eval/stance_card.json.")
-def evaluate_stance(file: Path | None, split: str, no_sentiment: bool, as_json: bool, write_card: bool) -> None:
-    """Measure the stance classifier on a labelled CSV (columns text,label; default data/eval/stance.csv)."""
-    from analysis.nlp.stance import evaluate_stance as run
-    from analysis.nlp.stance import write_card as store_card
-
-    try:
-        result = run(file, split=None if split == "all" else split, use_sentiment=not no_sentiment)
-        if write_card:
-            figures = {s: run(file, split=s, use_sentiment=not no_sentiment) for s in ("dev", "test")}
-            click.echo(f"wrote {store_card(figures)}", err=True)
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from None
-    if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{result['file']} [{result['split']}]: n={result['n']}  accuracy {result['accuracy']:.3f} "
-               f"{result['accuracy_ci95']}  macro-F1 {result['macro_f1']:.3f} {result['macro_f1_ci95']}")
-    for label, row in result["per_class"].items():
-        click.echo(f"  {label:<17} P {row['precision']:.3f}  R {row['recall']:.3f}  F1 {row['f1']:.3f}  n={row['support']}")
-    for name, row in result["baselines"].items():
-        click.echo(f"  baseline {name}: accuracy {row['accuracy']:.3f}  macro-F1 {row['macro_f1']:.3f}")
-
-
-commands: list[click.Command] = [enrich, evaluate_stance]
+commands: list[click.Command] = [enrich]

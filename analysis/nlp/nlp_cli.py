@@ -20,38 +20,79 @@ def _default_shared() -> Path:
 
 @click.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Model directory to write (default: the shipped data/models/weibo-charlr-3c).")
+              help="Model directory to write when one task is trained (default: the shipped data/models/<name>).")
 @click.option("--shared", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of the labelled CSVs (default: ../shared/data beside the repo; env ACTORWATCH_SHARED).")
 @click.option("--no-baseline", is_flag=True, help="Skip scoring every file with SnowNLP for the card (faster).")
 @click.option("--e5", "e5", is_flag=True,
-              help="Train the slower, more accurate e5 scorer (ai-actors-e5-3c) instead; embeds every training "
-                   "text once (cached under the data dir), about 25 texts/s per core.")
-def train(out_dir: Path | None, shared: Path | None, no_baseline: bool, e5: bool) -> None:
-    """Train the default sentiment model from the shared labelled files and data/labelled, with its methods card."""
-    from analysis.nlp.sentiment import DEFAULT_MODEL, models_dir
-    from analysis.nlp.sentiment.training import train as run_training
-
+              help="Sentiment: train the slower, more accurate e5 scorer (ai-actors-e5-3c) instead; embeds every "
+                   "training text once (cached under the data dir), about 25 texts/s per core.")
+@click.option("--task", "task", type=click.Choice(["sentiment", "stance", "emotion", "all"]), default="all",
+              show_default=True, help="Which model(s) to rebuild.")
+@click.option("--select", is_flag=True,
+              help="stance/emotion: re-run the hyperparameter comparison on the in-domain dev split (slower).")
+@click.option("--bootstrap", "n_boot", type=click.IntRange(100, 100_000), default=1000, show_default=True,
+              help="stance/emotion: bootstrap resamples for the card's 95% intervals.")
+def train(out_dir: Path | None, shared: Path | None, no_baseline: bool, e5: bool, task: str, select: bool,
+          n_boot: int) -> None:
+    """Train the shipped models (sentiment, stance, emotion) from ../shared/data + data/labelled, with their cards."""
     shared = shared or _default_shared()
     if not shared.is_dir():
         raise click.ClickException(f"{shared}: labelled data folder not found (use --shared PATH)")
+    if out_dir is not None and task == "all":
+        raise click.ClickException("--out needs one --task (sentiment, stance or emotion)")
     if e5:
-        from analysis.nlp.sentiment.e5 import E5_MODEL, default_cache
-        from analysis.nlp.sentiment.e5_training import train_e5
-
-        out = out_dir or models_dir() / E5_MODEL
-        try:
-            card = train_e5(shared, out, default_cache(), log=lambda m: click.echo(m, err=True))
-        except (FileNotFoundError, ValueError) as exc:
-            raise click.ClickException(str(exc)) from None
-        click.echo(f"{card['name']} {card['version']}: in-domain test macro-F1 {card['macro_f1']:.3f} → {out}")
+        _train_e5(out_dir, shared)
         return
+    if task in ("sentiment", "all"):
+        _train_sentiment(out_dir, shared, no_baseline)
+    for name in ("stance", "emotion"):
+        if task in (name, "all"):
+            _train_class_task(name, out_dir, shared, select, n_boot)
+
+
+def _train_e5(out_dir: Path | None, shared: Path) -> None:
+    from analysis.nlp.sentiment import models_dir
+    from analysis.nlp.sentiment.e5 import E5_MODEL, default_cache
+    from analysis.nlp.sentiment.e5_training import train_e5
+
+    out = out_dir or models_dir() / E5_MODEL
+    try:
+        card = train_e5(shared, out, default_cache(), log=lambda m: click.echo(m, err=True))
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{card['name']} {card['version']}: in-domain test macro-F1 {card['macro_f1']:.3f} → {out}")
+
+
+def _train_sentiment(out_dir: Path | None, shared: Path, no_baseline: bool) -> None:
+    from analysis.nlp.sentiment import DEFAULT_MODEL, models_dir
+    from analysis.nlp.sentiment.training import train as run_training
+
     out_dir = out_dir or models_dir() / DEFAULT_MODEL
     try:
         card = run_training(shared, out_dir, baseline=not no_baseline, log=lambda m: click.echo(m, err=True))
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{card['name']} {card['version']}: in-domain test macro-F1 {card['macro_f1']:.3f} → {out_dir}")
+
+
+def _train_class_task(task: str, out_dir: Path | None, shared: Path, select: bool, n_boot: int) -> None:
+    """Stance or emotion: analysis/nlp/stance_training.py or emotion_training.py."""
+    from analysis.nlp.emotion_model import DEFAULT_MODEL as EMOTION_MODEL
+    from analysis.nlp.emotion_training import train as train_emotion
+    from analysis.nlp.stance_model import DEFAULT_MODEL as STANCE_MODEL
+    from analysis.nlp.stance_model import models_dir
+    from analysis.nlp.stance_training import train as train_stance
+
+    run, name = (train_stance, STANCE_MODEL) if task == "stance" else (train_emotion, EMOTION_MODEL)
+    out_dir = out_dir or models_dir() / name
+    try:
+        card = run(shared, out_dir, select=select, n_boot=n_boot, log=lambda m: click.echo(m, err=True))
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    h = card["headline"]
+    click.echo(f"{card['name']} {card['version']}: macro-F1 {h['value']:.3f} [{h['ci95'][0]:.3f}, {h['ci95'][1]:.3f}] "
+               f"on {h['file']} (n = {h['n']:,}) → {out_dir}")
 
 
 def _table(report: dict[str, Any], model: str, path: Path) -> str:
@@ -77,15 +118,23 @@ def _table(report: dict[str, Any], model: str, path: Path) -> str:
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--task", type=click.Choice(["sentiment", "stance", "emotion"]), default="sentiment",
+              show_default=True, help="sentiment: columns text,label (0 neg, 1 pos, 2 neutral); stance: "
+              "text,stance[,target] (oppose/support/conditional/deny-involvement/neutral or favor/against/none); "
+              "emotion: text,emotion. A shared file's source_label column is read when the task's column is absent.")
 @click.option("--model", "model_name", default="default", show_default=True,
-              help="default: what the dashboard and enrichment use (English rows → VADER, all others → the "
-                   "shipped Chinese model); weibo-charlr-3c (the Chinese model on every row), snownlp, vader, "
-                   "or a model directory from `actorwatch train`.")
+              help="sentiment — default: what the dashboard and enrichment use (English rows → VADER, all others "
+                   "→ the shipped Chinese model); weibo-charlr-3c (the Chinese model on every row), snownlp, vader, "
+                   "or a model directory from `actorwatch train`. stance — default, rules (the rule baseline) or a "
+                   "model directory. emotion — default, majority or a model directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the evaluation contract).")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(100, 100_000), default=1000, show_default=True,
               help="Bootstrap resamples for the 95% intervals.")
-def evaluate(file: Path, model_name: str, as_json: bool, n_boot: int) -> None:
-    """Measure a sentiment model on a labelled CSV (columns text,label; 0 neg, 1 pos, 2 neutral)."""
+def evaluate(file: Path, task: str, model_name: str, as_json: bool, n_boot: int) -> None:
+    """Measure a model on a labelled CSV: accuracy and macro-F1 with bootstrap 95% intervals, per class, confusion."""
+    if task != "sentiment":
+        _evaluate_class_task(file, task, model_name, as_json, n_boot)
+        return
     from analysis.nlp.metrics import evaluate_predictions
     from analysis.nlp.sentiment import get_scorer
     from analysis.nlp.sentiment.labelled import LabelledFileError, read_labelled_csv
@@ -118,4 +167,52 @@ def _predict(scorer: Any, texts: list[str], progress: bool, batch: int = 500) ->
     return np.vstack(out) if out else np.zeros((0, 3))
 
 
-commands: list[click.Command] = [train, evaluate, *enrich_commands]
+def _evaluate_class_task(file: Path, task: str, model_name: str, as_json: bool, n_boot: int) -> None:
+    """Stance and emotion: analysis/nlp/task_eval.py's contract (by_lang where the file has a lang column)."""
+    from analysis.nlp.sentiment.labelled import LabelledFileError
+    from analysis.nlp.task_eval import evaluate_file
+
+    try:
+        report = evaluate_file(file, task, model_name, n_boot=n_boot)
+    except (LabelledFileError, ValueError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(report, ensure_ascii=False) if as_json else _class_table(report))
+
+
+def _class_table(report: dict[str, Any]) -> str:
+    def ci(r: dict[str, Any], key: str) -> str:
+        lo, hi = r[f"{key}_ci95"]
+        return f"{r[key]:.3f}  [{lo:.3f}, {hi:.3f}]"
+
+    classes = report["confusion"]["labels"]
+    lines = [(f"{report['file']}  ·  {report['task']}  ·  model {report['model']} {report['model_version']}  ·  "
+             f"n = {report['n']:,}"), "", f"  accuracy          {ci(report, 'accuracy')}",
+             f"  macro-F1          {ci(report, 'macro_f1')}   (over {', '.join(report['macro_f1_over'])})"]
+    if "f_avg" in report:
+        lines.append(f"  f_avg             {ci(report, 'f_avg')}   (mean F1 of support and oppose, NLPCC 2016)")
+    for lang, sub in report.get("by_lang", {}).items():
+        lines.append(f"  [{lang}] n = {sub['n']:,}: macro-F1 {ci(sub, 'macro_f1')}, accuracy {sub['accuracy']:.3f}")
+    lines += ["", "  class              precision  recall     F1  support"]
+    for name in classes:
+        c = report["per_class"][name]
+        lines.append(f"  {name:<18} {c['precision']:>9.3f} {c['recall']:>7.3f} {c['f1']:>6.3f} {c['support']:>8,}")
+    lines += ["", "  confusion (rows true, columns predicted): " + " / ".join(classes)]
+    for name, row in zip(classes, report["confusion"]["matrix"], strict=True):
+        lines.append(f"  {name:<18} " + " ".join(f"{v:>7,}" for v in row))
+    lines.append(f"\n  95% CIs: percentile bootstrap, {report['bootstrap']['resamples']} resamples")
+    return "\n".join(lines)
+
+
+@click.command("evaluate-stance")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--model", "model_name", default="default", show_default=True,
+              help="default, rules (the rule baseline) or a model directory.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the evaluation contract).")
+@click.option("--bootstrap", "n_boot", type=click.IntRange(100, 100_000), default=1000, show_default=True,
+              help="Bootstrap resamples for the 95% intervals.")
+def evaluate_stance(file: Path, model_name: str, as_json: bool, n_boot: int) -> None:
+    """Alias of `evaluate FILE --task stance` (columns text,stance[,target])."""
+    _evaluate_class_task(file, "stance", model_name, as_json, n_boot)
+
+
+commands: list[click.Command] = [train, evaluate, evaluate_stance, *enrich_commands]

@@ -119,7 +119,11 @@ def stance_of(text: str | None, proba: Sequence[float] | None = None) -> StanceR
     """
     if not isinstance(text, str) or not text.strip():
         return StanceResult("neutral", 0.0)
-    c = cue_counts(text[:5000])
+    return stance_from_counts(cue_counts(text[:5000]), proba)
+
+
+def stance_from_counts(c: dict[str, int], proba: Sequence[float] | None = None) -> StanceResult:
+    """The rules of `stance_of` applied to cue counts already found (the trained model reuses them)."""
     if c["deny_act"] and c["deny_speaker"]:
         return StanceResult("deny-involvement", 0.9)
     conditional = c["condition"] or (c["accept"] and (c["maybe_condition"] or c["contrast"]))

@@ -56,6 +56,7 @@ class TaskSet:
     y: np.ndarray  # index into task.classes
     targets: list[str] | None  # the stance target per row, where the file names one
     column: str  # the column the labels were read from
+    langs: list[str] | None = None  # the `lang` column, where the file has one
 
     @property
     def n(self) -> int:
@@ -84,7 +85,7 @@ def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
     if "text" not in fields or column is None:
         raise LabelledFileError(f"{path}: need a header with text,{task.column} for --task {task.name} "
                                 f"(found: {', '.join(fields) or 'no header'})")
-    texts, ys, targets = [], [], []
+    texts, ys, targets, langs = [], [], [], []
     try:
         for row in reader:
             value = (row.get(column) or "").strip()
@@ -95,8 +96,10 @@ def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
             texts.append(row.get("text") or "")
             ys.append(index)
             targets.append((row.get("target") or "").strip())
+            langs.append((row.get("lang") or "").strip().lower())
     except csv.Error as exc:
         raise LabelledFileError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
     if not texts:
         raise LabelledFileError(f"{path}: no labelled rows")
-    return TaskSet(path, task, texts, np.array(ys, dtype=int), targets if "target" in fields else None, column)
+    return TaskSet(path, task, texts, np.array(ys, dtype=int), targets if "target" in fields else None, column,
+                   langs if "lang" in fields else None)

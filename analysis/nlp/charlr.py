@@ -1,0 +1,155 @@
+"""A linear classifier over character n-grams for the stance and emotion tasks, stored as numpy arrays + JSON.
+
+Features are the sentiment model's (`Featurizer`: TF-IDF character n-grams + lexicon counts), optionally
+followed by a small dense block (the stance rules' cue counts). A model may also be *block-aware*
+(feature augmentation, Daumé 2007): besides the shared weights it holds one weight copy and one bias per
+block — a stance target, e.g. — and a row is scored with the shared weights plus its block's. A row whose
+block the model does not know is scored with the default block's weights.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from analysis.nlp.sentiment.features import MAX_CHARS, Featurizer, Lexicon, model_input
+from analysis.nlp.sentiment.linear import CARD_FILE, MODEL_FILE, file_sha256, softmax
+from analysis.nlp.tasks import TASKS, Task
+from analysis.nlp.text import clean_text
+
+CUE_SCALE = 0.5  # log1p(count) × this, like the lexicon block
+RULE_SCALE = 0.5  # the rules' own decision, one-hot × this
+
+
+def stance_cue_features(texts: Sequence[str]) -> np.ndarray:
+    """Per text: log1p of each stance cue count (analysis/nlp/stance.py) and the rules' decision, one-hot."""
+    from analysis.nlp.stance import CUE_CLASSES, cue_counts, stance_from_counts
+    from analysis.nlp.tasks import STANCE
+
+    out = np.zeros((len(texts), len(CUE_CLASSES) + len(STANCE.classes)), dtype=np.float32)
+    for i, text in enumerate(texts):
+        counts = cue_counts(text)
+        out[i, : len(CUE_CLASSES)] = np.log1p([counts[c] for c in CUE_CLASSES]) * CUE_SCALE
+        out[i, len(CUE_CLASSES) + STANCE.classes.index(stance_from_counts(counts).label)] = RULE_SCALE
+    return out
+
+
+# Named so a saved model records which dense block it was trained with.
+EXTRA_FEATURES: dict[str, Callable[[Sequence[str]], np.ndarray]] = {"stance_cues": stance_cue_features}
+
+
+def extra_width(extra: str | None) -> int:
+    return 0 if extra is None else EXTRA_FEATURES[extra](["x"]).shape[1]
+
+
+def featurize(featurizer: Featurizer, inputs: Sequence[str], extra: str | None) -> sp.csr_matrix:
+    """[char n-grams | lexicon | extra block] for prepared model inputs (see features.model_input)."""
+    x = featurizer.transform(inputs)
+    if extra is None:
+        return x
+    return sp.hstack([x, sp.csr_matrix(EXTRA_FEATURES[extra](inputs))], format="csr", dtype=np.float32)
+
+
+def augment(x: sp.csr_matrix, block: np.ndarray, n_blocks: int) -> sp.csr_matrix:
+    """[x | x in the row's block copy | block indicator]: the training design of a block-aware model."""
+    n, d = x.shape
+    per_row = np.diff(x.indptr)
+    shifted = sp.csr_matrix((x.data, x.indices + np.repeat(block, per_row) * d, x.indptr), shape=(n, n_blocks * d))
+    indicator = sp.csr_matrix((np.ones(n, dtype=np.float32), (np.arange(n), block)), shape=(n, n_blocks))
+    return sp.hstack([x, shifted, indicator], format="csr", dtype=np.float32)
+
+
+class CharLRModel:
+    """softmax((x·W₀ + b₀ + x·W_block + b_block) / T) over `task.classes`."""
+
+    def __init__(self, name: str, version: str, task: Task, featurizer: Featurizer, weights: np.ndarray,
+                 bias: np.ndarray, blocks: Sequence[str] = (), default_block: str | None = None,
+                 extra: str | None = None, temperature: float = 1.0) -> None:
+        self.name, self.version, self.task = name, version, task
+        self.featurizer = featurizer
+        self.weights = np.asarray(weights, dtype=np.float32)  # (1 + len(blocks), d, k)
+        self.bias = np.asarray(bias, dtype=np.float64)  # (1 + len(blocks), k)
+        self.blocks = tuple(blocks)
+        self.default_block = default_block
+        self.extra = extra
+        self.temperature = float(temperature)
+        if self.weights.shape[0] != 1 + len(self.blocks) or self.bias.shape != (1 + len(self.blocks), len(task.classes)):
+            raise ValueError(f"weights {self.weights.shape} / bias {self.bias.shape} do not fit "
+                             f"{len(self.blocks)} blocks and {len(task.classes)} classes")
+        if default_block is not None and default_block not in self.blocks:
+            raise ValueError(f"default block {default_block!r} is not one of the model's blocks")
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.task.classes
+
+    def block_index(self, blocks: Sequence[str | None] | None, n: int) -> np.ndarray:
+        """Block per row (index into self.blocks), -1 for none: unknown or missing → the default block."""
+        default = self.blocks.index(self.default_block) if self.default_block is not None else -1
+        if blocks is None or not self.blocks:
+            return np.full(n, default if self.blocks else -1, dtype=int)
+        if len(blocks) != n:
+            raise ValueError(f"{n} texts but {len(blocks)} targets")
+        known = {b: i for i, b in enumerate(self.blocks)}
+        return np.array([known.get((b or "").strip(), default) for b in blocks], dtype=int)
+
+    def logits_from_inputs(self, inputs: Sequence[str], blocks: Sequence[str | None] | None = None) -> np.ndarray:
+        """Uncalibrated scores for prepared model inputs."""
+        x = featurize(self.featurizer, inputs, self.extra)
+        out = np.asarray(x @ self.weights[0], dtype=np.float64) + self.bias[0]
+        which = self.block_index(blocks, len(inputs))
+        for b in np.unique(which[which >= 0]):
+            rows = np.flatnonzero(which == b)
+            out[rows] += np.asarray(x[rows] @ self.weights[1 + b], dtype=np.float64) + self.bias[1 + b]
+        return out
+
+    def predict_proba(self, texts: Sequence[str], targets: Sequence[str | None] | None = None) -> np.ndarray:
+        """(n, k) probabilities in `classes` order; text with nothing left after cleaning is neutral."""
+        cleaned = [clean_text(t if isinstance(t, str) else "") for t in texts]
+        k = len(self.classes)
+        if not cleaned:
+            return np.zeros((0, k))
+        proba = softmax(self.logits_from_inputs([model_input(c) for c in cleaned], targets) / self.temperature)
+        empty = np.fromiter((c.is_empty for c in cleaned), dtype=bool, count=len(cleaned))
+        proba[empty] = np.eye(k)[self.classes.index("neutral")]
+        return proba
+
+    def predict(self, texts: Sequence[str], targets: Sequence[str | None] | None = None) -> np.ndarray:
+        """Class index per text (into `classes`)."""
+        return self.predict_proba(texts, targets).argmax(axis=1)
+
+    def save(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / MODEL_FILE
+        tmp = directory / (MODEL_FILE + ".tmp.npz")
+        vocab = np.array(sorted(self.featurizer.vocab, key=self.featurizer.vocab.__getitem__))
+        meta = {"task": self.task.name, "blocks": list(self.blocks), "default_block": self.default_block,
+                "extra": self.extra, "max_chars": MAX_CHARS}
+        np.savez_compressed(tmp, vocab=vocab, idf=self.featurizer.idf, orders=np.array(self.featurizer.orders),
+                            weights=self.weights, bias=self.bias, temperature=np.array(self.temperature),
+                            meta=np.array(json.dumps(meta, ensure_ascii=False)),
+                            **self.featurizer.lexicon.to_arrays())
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, directory: Path) -> CharLRModel:
+        path = directory / MODEL_FILE
+        if not path.exists():
+            raise FileNotFoundError(f"no model at {path} (run `actorwatch train`)")
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            vocab = {g: i for i, g in enumerate(z["vocab"].tolist())}
+            featurizer = Featurizer(vocab, z["idf"], tuple(int(o) for o in z["orders"]),
+                                    Lexicon.from_arrays(z["lexicon_terms"], z["lexicon_polarity"],
+                                                        z["lexicon_is_emoticon"]))
+            weights, bias, temperature = z["weights"], z["bias"], float(z["temperature"])
+        card_path = directory / CARD_FILE
+        card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+        return cls(card.get("name", directory.name), card.get("version") or f"unversioned-{file_sha256(path)[:8]}",
+                   TASKS[meta["task"]], featurizer, weights, bias, meta["blocks"], meta["default_block"],
+                   meta["extra"], temperature)

@@ -1,0 +1,78 @@
+"""The evaluation contract for stance and emotion (`actorwatch evaluate FILE --task stance|emotion`).
+
+A report is metrics.evaluate_classes (accuracy and macro-F1 over the classes present, with bootstrap 95%
+intervals, per-class figures, confusion; stance adds f_avg, the NLPCC 2016 metric) and, when the file has a
+`lang` column, the same report per language under "by_lang".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analysis.nlp.metrics import evaluate_classes
+from analysis.nlp.tasks import STANCE, Task, TaskSet, read_task_csv
+
+LANGS_REPORTED = ("zh", "en")
+
+
+def f_avg_pair(task: Task) -> tuple[int, int] | None:
+    """(support, oppose) indices for stance — the classes NLPCC 2016's f_avg averages; None otherwise."""
+    return (task.classes.index("support"), task.classes.index("oppose")) if task is STANCE else None
+
+
+def class_report(task: Task, y_true: Sequence[int], y_pred: Sequence[int], langs: Sequence[str] | None = None,
+                 n_boot: int = 1000) -> dict[str, Any]:
+    """evaluate_classes for `task`, plus "by_lang" (zh, en and any other language present) where langs are known."""
+    t, p = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
+    report = evaluate_classes(t, p, task.classes, n_boot=n_boot, f_avg_pair=f_avg_pair(task))
+    if langs is not None:
+        lang = np.array([str(v or "").lower() for v in langs])
+        present = [v for v in LANGS_REPORTED if (lang == v).any()]
+        present += sorted({v for v in lang.tolist() if v and v not in LANGS_REPORTED})
+        report["by_lang"] = {v: evaluate_classes(t[lang == v], p[lang == v], task.classes, n_boot=n_boot,
+                                                 f_avg_pair=f_avg_pair(task)) for v in present}
+    return report
+
+
+def predict_set(model: Any, data: TaskSet, batch: int = 2000) -> np.ndarray:
+    """Predicted class index per row; a stance file's `target` column goes to the model row by row."""
+    out = []
+    for start in range(0, data.n, batch):
+        texts = data.texts[start:start + batch]
+        if data.task is STANCE:
+            targets = None if data.targets is None else [t or None for t in data.targets[start:start + batch]]
+            out.append(model.predict_proba(texts, targets))
+        else:
+            out.append(model.predict_proba(texts))
+    return np.vstack(out).argmax(axis=1) if out else np.zeros(0, dtype=int)
+
+
+def get_task_model(task: Task | str, name: str = "default") -> Any:
+    from analysis.nlp.emotion_model import get_emotion_model
+    from analysis.nlp.stance_model import get_stance_model
+
+    task_name = task if isinstance(task, str) else task.name
+    if task_name == "stance":
+        return get_stance_model(name)
+    if task_name == "emotion":
+        return get_emotion_model(name)
+    raise ValueError(f"no class model for task {task_name!r}")
+
+
+def evaluate_file(path: str | Path, task: Task | str, model_name: str = "default", n_boot: int = 1000,
+                  model: Any = None) -> dict[str, Any]:
+    """The contract for one labelled file: {file, task, model, model_version, label_column, targets, ...report}."""
+    data = read_task_csv(path, task)
+    model = model or get_task_model(data.task, model_name)
+    pred = predict_set(model, data)
+    head: dict[str, Any] = {"file": str(path), "task": data.task.name, "model": model.name,
+                            "model_version": model.version, "label_column": data.column}
+    if data.task is STANCE:
+        named = data.targets is not None and any(data.targets)
+        head["targets"] = ("the file's `target` column (rows without one: the model's default target)" if named
+                           else "none in the file: the model's default target")
+    return {**head, **class_report(data.task, data.y, pred, data.langs, n_boot=n_boot)}
