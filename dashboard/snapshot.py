@@ -24,7 +24,7 @@ from collectors.store import RECORDS, Store
 
 SNAPSHOT_FORMAT = "2"  # bump when what a snapshot holds changes, so old files are rebuilt
 READ_MEMORY = "1GB"  # DuckDB's share of the dashboard process; larger intermediate results spill to disk
-BUILD_MEMORY = "2GB"  # building happens once per store state (first load, or bench_dashboard beforehand)
+BUILD_MEMORY = "1536MB"  # building happens once per store state (first load, or bench_dashboard beforehand)
 
 
 def snapshot_path(store: Store) -> Path:
