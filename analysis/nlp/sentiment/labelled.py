@@ -32,8 +32,8 @@ class LabelledSet:
         return 3 if (self.labels == 2).any() else 2
 
 
-def read_labelled_csv(path: str | Path) -> LabelledSet:
-    path = Path(path)
+def csv_reader(path: Path) -> csv.DictReader:
+    """A DictReader over a labelled CSV, with errors that name the file (and the line of a bad byte)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -46,7 +46,12 @@ def read_labelled_csv(path: str | Path) -> LabelledSet:
         line = raw[: exc.start].count(b"\n") + 1
         raise LabelledFileError(f"{path}: not valid UTF-8 (line {line}, byte {exc.start}); "
                                 "re-save the file as UTF-8") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    return csv.DictReader(io.StringIO(text, newline=""))
+
+
+def read_labelled_csv(path: str | Path) -> LabelledSet:
+    path = Path(path)
+    reader = csv_reader(path)
     fields = reader.fieldnames or []
     missing = [c for c in ("text", "label") if c not in fields]
     if missing:
