@@ -17,7 +17,13 @@ import click
               help="Run batches on a Dask cluster (needs the `scale` extra; a local cluster unless "
                    "DASK_SCHEDULER_ADDRESS is set).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool) -> None:
+@click.option("--model", "model_name", default=None,
+              help="Only re-score sentiment with this model (e.g. one from `actorwatch adapt`), beside the default's "
+                   "scores; English rows still go to VADER.")
+@click.option("--tracker", "tracker_id", default=None,
+              help="With --model: only this tracker's records (default: the tracker the model was adapted to).")
+def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, model_name: str | None,
+           tracker_id: str | None) -> None:
     """Score sentiment and annotate stance, entities, frames and keywords for records not yet done.
 
     Results are stored apart from the posts (datasets `scores` and `annotations`). Safe to stop
@@ -26,12 +32,31 @@ def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool) ->
     from analysis.nlp.enrich import EnrichInterrupted, enrich_store
     from collectors.store import Store
 
+    if model_name not in (None, "", "default"):
+        _rescore(model_name, tracker_id, batch_size)
+        return
+    if tracker_id:
+        raise click.UsageError("--tracker goes with --model (the default enrichment covers every record)")
+
     try:
         summary = enrich_store(Store(), batch_size=batch_size, progress=not quiet, workers=workers, use_dask=use_dask)
     except EnrichInterrupted as stop:
         click.echo(f"interrupted: {stop.summary.line()}", err=True)
         raise  # a KeyboardInterrupt: click aborts with exit status 130 (1 under CliRunner)
     except (RuntimeError, ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(summary.line())
+
+
+def _rescore(model_name: str, tracker_id: str | None, batch_size: int) -> None:
+    from analysis.nlp.rescore import model_tracker, rescore
+    from collectors.store import Store
+    from collectors.trackers import TrackerFileError, get_tracker
+
+    try:
+        tracker = get_tracker(tracker_id).id if tracker_id else model_tracker(model_name)
+        summary = rescore(Store(), model_name, tracker, batch_size)
+    except (TrackerFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.line())
 

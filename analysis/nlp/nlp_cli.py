@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from analysis.nlp.enrich_cli import commands as enrich_commands
+from analysis.nlp.labels_cli import commands as label_commands
 from analysis.nlp.metrics import CLASS_NAMES
 
 
@@ -67,7 +68,7 @@ def _table(report: dict[str, Any], model: str, path: Path) -> str:
 @click.option("--model", "model_name", default="default", show_default=True,
               help="default: what the dashboard and enrichment use (English rows → VADER, all others → the "
                    "shipped Chinese model); weibo-charlr-3c (the Chinese model on every row), snownlp, vader, "
-                   "or a model directory from `actorwatch train`.")
+                   "a model adapted to a tracker by `actorwatch adapt` (by name), or a model directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the evaluation contract).")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(100, 100_000), default=1000, show_default=True,
               help="Bootstrap resamples for the 95% intervals.")
@@ -105,4 +106,4 @@ def _predict(scorer: Any, texts: list[str], progress: bool, batch: int = 500) ->
     return np.vstack(out) if out else np.zeros((0, 3))
 
 
-commands: list[click.Command] = [train, evaluate, *enrich_commands]
+commands: list[click.Command] = [train, evaluate, *enrich_commands, *label_commands]
