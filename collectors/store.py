@@ -181,9 +181,11 @@ class Store:
     def files(self, dataset: str) -> list[Path]:
         return sorted((self.root / dataset).rglob("*.parquet"))
 
-    def signature(self) -> str:
-        """Changes whenever any dataset file changes: a cache key for readers."""
-        stamps = [f"{p.relative_to(self.root)}:{p.stat().st_mtime_ns}" for d in self.datasets() for p in self.files(d)]
+    def signature(self, skip: Iterable[str] = ()) -> str:
+        """Changes whenever any dataset file (outside `skip`) changes: a cache key for readers."""
+        skipped = set(skip)
+        stamps = [f"{p.relative_to(self.root)}:{p.stat().st_mtime_ns}" for d in self.datasets() if d not in skipped
+                  for p in self.files(d)]
         return str(hash(tuple(stamps))) + f":{len(stamps)}"
 
     def connect(self, materialize: bool = False, public_names: Iterable[str] = ()) -> duckdb.DuckDBPyConnection:

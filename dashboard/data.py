@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.core.filters import Filters
+from analysis.core.labels import LABELS
 from analysis.stats import aggregate
 from collectors.store import Store
 from collectors.trackers import Tracker, load_trackers, public_names
@@ -36,7 +37,9 @@ def _snapshot(signature: str) -> duckdb.DuckDBPyConnection:
 
 
 def signature() -> str:
-    return Store().signature()
+    """The snapshot's cache key. Labels are left out: the Label page reads them fresh, and a new label must not
+    rebuild the whole snapshot."""
+    return Store().signature(skip=(LABELS,))
 
 
 def cursor() -> duckdb.DuckDBPyConnection:

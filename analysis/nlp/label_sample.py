@@ -6,7 +6,7 @@ drawn by weighted sampling without replacement (Efraimidis & Spirakis 2006: the 
 weight w = 1.05 − max(p): a record the model scores 0.4/0.3/0.3 is drawn ~2.4x as often as one it scores
 0.9. Every record keeps a chance, so the labels are not only the hardest cases. u comes from a hash of
 (seed, source, id), so the order is stable: two annotators of one tracker get the same records (overlap for
-agreement), and excluding what one annotator has done does not reshuffle the rest.
+agreement), and excluding what one annotator has done barely moves the rest.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis.core.filters import Filters
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
 
@@ -62,34 +63,40 @@ def stratified_uncertain_sample(frame: pd.DataFrame, n: int, seed: int = 2024060
     return out.sort_values("priority", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def candidates(con: duckdb.DuckDBPyConnection, tracker: str) -> pd.DataFrame:
-    """Every record of the tracker with its UTC day and the max probability of its newest sentiment score."""
+def candidates(con: duckdb.DuckDBPyConnection, tracker: str, filters: Filters | None = None) -> pd.DataFrame:
+    """The tracker's records (within `filters`, if given) with their UTC day and the max probability of their
+    newest sentiment score."""
     score = ("LEFT JOIN (SELECT source, id, greatest(p_neg, p_neu, p_pos) AS max_p FROM "
              f"{SCORES} QUALIFY row_number() OVER (PARTITION BY source, id ORDER BY scored_at DESC) = 1) s "
              "USING (source, id)") if has_table(con, SCORES) else ""
     max_p = "s.max_p" if score else "CAST(NULL AS DOUBLE)"
+    where, params = (filters or Filters(tracker=tracker)).where("r")
     return con.execute(
         f"""SELECT r.source, r.id, CAST(r.published_at AS DATE) AS day, r.published_at, r.kind, r.url,
                    r.parent_id, r.title, r.text, r.lang, r.synthetic, {max_p} AS max_p
-            FROM records_public r {score} WHERE list_contains(r.trackers, ?)""", [tracker]).df()
+            FROM records_public r {score} WHERE {where}""", params).df()
 
 
-def sample_to_label(con: duckdb.DuckDBPyConnection, tracker: str, n: int, seed: int = 20240601,
-                    exclude: set[str] | None = None) -> pd.DataFrame:
-    """The tracker's next n records to label (see module doc), leaving out items (`source:id`) in `exclude`.
+def sample_from(frame: pd.DataFrame, n: int, seed: int = 20240601, exclude: set[str] | None = None) -> pd.DataFrame:
+    """The next n rows of `frame` (see `candidates`) to label, leaving out items (`source:id`) in `exclude`.
 
-    The sample is drawn over all the tracker's records first, then excluded items are dropped and the draw
-    is widened until n remain (or the records run out), so exclusions never change which others come first.
+    The draw is over all rows, excluded items are dropped, and the draw is widened until n remain (or the
+    rows run out); as priorities are fixed per record, excluding some rarely changes the order of the others.
     """
-    frame = candidates(con, tracker)
     exclude = exclude or set()
     if frame.empty:
         return frame.assign(priority=pd.Series(dtype=float))
     keys = frame["source"] + ":" + frame["id"]
-    size = n + sum(1 for k in keys if k in exclude)
+    size = n + int(keys.isin(exclude).sum())
     while True:
         drawn = stratified_uncertain_sample(frame, size, seed)
         kept = drawn[~(drawn["source"] + ":" + drawn["id"]).isin(exclude)]
         if len(kept) >= n or size >= len(frame):
             return kept.head(n).reset_index(drop=True)
         size = min(len(frame), max(size + n, math.ceil(size * 1.5)))
+
+
+def sample_to_label(con: duckdb.DuckDBPyConnection, tracker: str, n: int, seed: int = 20240601,
+                    exclude: set[str] | None = None, filters: Filters | None = None) -> pd.DataFrame:
+    """The tracker's next n records to label (see module doc and `sample_from`)."""
+    return sample_from(candidates(con, tracker, filters), n, seed, exclude)

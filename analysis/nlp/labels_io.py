@@ -32,9 +32,10 @@ TASK_COLUMNS: tuple[tuple[Task, tuple[str, ...]], ...] = (
 MAX_ERRORS_SHOWN = 50
 
 
-def display_text(title: str | None, text: str | None) -> str:
-    """What an annotator reads: the title (articles) above the text."""
-    return f"{title}\n{text}" if title and text else (title or text or "")
+def display_text(title: object, text: object) -> str:
+    """What an annotator reads: the title (articles) above the text (missing values, None or NaN, left out)."""
+    title, text = (v if isinstance(v, str) else "" for v in (title, text))
+    return f"{title}\n{text}" if title and text else (title or text)
 
 
 def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str | None = None,
