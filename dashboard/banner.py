@@ -13,7 +13,7 @@ from dashboard.charts.style import share_text
 
 def synthetic_banner(sig: str, f: Filters, also: Sequence[Filters] = ()) -> None:
     """Warn whenever any record in view (the tracker and any compared tracker) is synthetic."""
-    version = data.model_info(sig)["version"]  # same cache entry as the Overview's KPIs
+    version = data.model_info(sig, f.tracker)["version"]  # same cache entry as the Overview's KPIs
     share = max(data.kpis(sig, view, version)["synthetic_share"] for view in (f, *also))
     if share > 0:
         st.warning(

@@ -66,11 +66,20 @@ def kpis(sig: str, f: Filters, model_version: str | None) -> dict[str, Any]:
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def model_info(sig: str) -> dict[str, Any]:
-    """The sentiment model whose scores the store holds, with its card's measured figures."""
+def model_info(sig: str, tracker: str | None = None) -> dict[str, Any]:
+    """The sentiment model whose scores the store holds (the one adapted to `tracker`, if any), with its card's
+    measured figures."""
     from dashboard.model_info import model_summary
 
-    return model_summary(cursor())
+    return model_summary(cursor(), tracker)
+
+
+def adapted_models() -> list[dict[str, Any]]:
+    """One row per model adapted to a tracker, with its labels' provenance and cross-validated figures (read
+    each time: a few small cards, which change without the store changing)."""
+    from dashboard.model_info import adapted_rows
+
+    return adapted_rows()
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=256)

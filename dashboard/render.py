@@ -17,12 +17,13 @@ def signature() -> str:
     return st.session_state["store_signature"]
 
 
-def model() -> dict:
-    return data.model_info(signature())
+def model(tracker: str | None = None) -> dict:
+    """The sentiment model of a tracker (default: the sidebar's): one adapted to it, else the general one."""
+    return data.model_info(signature(), tracker or current_filters().tracker)
 
 
 def base_view(**options: str) -> View:
-    """The shared sidebar's filters, the store's sentiment model and this page's options."""
+    """The shared sidebar's filters, the tracker's sentiment model and this page's options."""
     return View(current_filters(), model()["version"]).with_options(**options)
 
 
@@ -36,13 +37,14 @@ def chart(name: str, view: View, key: str | None = None) -> ChartPackage | None:
     try:
         frame = data.chart_frame(sig, name, view)
     except AnalysisPending as exc:
-        st.info(f"**{spec.title_for(view, model())}** is not available: {exc}.", icon=":material/hourglass:")
+        st.info(f"**{spec.title_for(view, model(view.filters.tracker))}** is not available: {exc}.",
+                icon=":material/hourglass:")
         return None
     share = data.kpis(sig, view.filters, view.model_version)["synthetic_share"]
-    package = chart_registry.package(name, frame, view, model(), share)
+    package = chart_registry.package(name, frame, view, model(view.filters.tracker), share)
     show_package(package, key=key)
     if spec.sentiment:
-        methods_link()
+        methods_link(view.filters.tracker)
     return package
 
 
@@ -80,12 +82,17 @@ def prefetch(jobs: Sequence[tuple[str, View]]) -> None:
         list(pool.map(run, calls))
 
 
-def methods_link() -> None:
-    """Every sentiment chart states the model's measured macro-F1 and links to Methods."""
-    m = model()
+def methods_link(tracker: str | None = None) -> None:
+    """Every sentiment chart states the model's measured macro-F1 (on the tracker's own labels for an adapted
+    model) and links to Methods."""
+    m = model(tracker)
     f1 = m.get("macro_f1")
-    label = (f"Sentiment by {m.get('label')} — measured macro-F1 {f1:.2f}. How it was measured: Methods"
-             if f1 is not None else f"Sentiment by {m.get('label')} — no measured accuracy on file. See Methods")
+    if m.get("adapted_line"):
+        label = f"Sentiment by {m.get('name')}, {m['adapted_line']}. How it was measured: Methods"
+    elif f1 is not None:
+        label = f"Sentiment by {m.get('label')} — measured macro-F1 {f1:.2f}. How it was measured: Methods"
+    else:
+        label = f"Sentiment by {m.get('label')} — no measured accuracy on file. See Methods"
     st.page_link("app_pages/methods.py", label=label, icon=":material/science:")
 
 

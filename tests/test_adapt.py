@@ -24,7 +24,8 @@ from dashboard.cli import cli
 
 TRACKER = "iqiyi-nadou"
 HP = Hyperparameters(min_df=1, max_iter=200)
-# The base knows everyday sentiment words; the tracker's labels use words it never saw.
+# The base knows everyday sentiment words; it has seen the tracker's words only in neutral news-like rows, so it
+# does not know what they mean on this topic.
 BASE = {0: ["讨厌", "糟糕", "难过", "生气"], 1: ["喜欢", "开心", "好看", "满意"], 2: ["今天", "天气", "新闻", "下午"]}
 TOPIC = {0: ["下头", "拔草", "退坑", "劝退"], 1: ["上头", "种草", "绝绝子", "入坑"],
          2: ["官宣", "通报", "发布会", "据悉"]}
@@ -37,13 +38,18 @@ def fake_base_rows(shared: Path | None = None, hp: Hyperparameters | None = None
         for k in range(15):
             texts.append(f"{FILLER[k % 6]}{words[k % 4]}{FILLER[(k + 2) % 6]}")
             labels.append(label)
+    for words in TOPIC.values():
+        for k, word in enumerate(words * 2):
+            texts.append(f"新闻{word}{BASE[2][k % 4]}")
+            labels.append(2)
     allowed = {0: (1, 0, 0), 1: (0, 0, 1), 2: (0, 1, 0)}
     return TrainingRows([model_input(t) for t in texts], np.array([allowed[y] for y in labels], dtype=float),
                         np.ones(len(texts)), np.zeros(len(texts), dtype=int), np.array(labels), ["fake_base.csv"])
 
 
 def topic_texts(n_per_class: int, offset: int = 0) -> list[tuple[str, int]]:
-    return [(f"{FILLER[(k + offset) % 6]}{words[(k + offset) % 4]}{FILLER[(k + offset + 3) % 6]}{k + offset}", label)
+    """Distinct texts for k < 12 per class: a topic word between two fillers."""
+    return [(f"{FILLER[(k + offset) % 6]}{words[(k + offset) % 4]}{FILLER[(k + offset + 3) % 6]}", label)
             for label, words in TOPIC.items() for k in range(n_per_class)]
 
 
@@ -69,15 +75,36 @@ def _settings(base: Path, **kw: object) -> AdaptSettings:
     return AdaptSettings(**{"base": str(base), "folds": 3, "n_boot": 200, "weight": 5.0, **kw})
 
 
-def test_adapted_model_beats_the_base_on_the_trackers_words(tiny_base: Path, tmp_path: Path) -> None:
+def test_fit_prior_stays_at_the_base_without_evidence_and_moves_with_it(tiny_base: Path) -> None:
+    from analysis.nlp.adapt import fit_prior
+
+    base = get_scorer(str(tiny_base))
+    texts = [t for t, _ in topic_texts(4)]
+    y = np.array([label for _, label in topic_texts(4)])
+    x = base.featurizer.transform([model_input(t) for t in texts])
+    strong, strong_bias = fit_prior(base, x, y, strength=1e6)
+    assert np.allclose(strong, base.weights, atol=1e-4) and np.allclose(strong_bias, base.bias, atol=1e-4)
+    weak, _ = fit_prior(base, x, y, strength=0.01)
+    untouched = np.setdiff1d(np.arange(base.weights.shape[0]), np.unique(x.indices))
+    assert np.array_equal(weak[untouched], base.weights[untouched])  # n-grams absent from the labels keep the base's
+    assert np.abs(weak - base.weights).max() > 0.1
+
+
+@pytest.mark.parametrize("method", ["prior", "refit"])
+def test_adapted_model_beats_the_base_on_the_trackers_words(tiny_base: Path, tmp_path: Path, method: str) -> None:
     store = Store()
     _label(store, topic_texts(8))
-    result = adapt(store, TRACKER, tmp_path, _settings(tiny_base, compare_weights=(1.0,)), HP, log=lambda m: None)
+    settings = _settings(tiny_base, method=method, weight=30.0, compare_weights=(1.0,), strength=0.05)
+    result = adapt(store, TRACKER, tmp_path, settings, HP, log=lambda m: None)
     assert result["n_labels"] == 24 and result["n_annotators"] == 1 and result["folds"] == 3
     assert result["cv_macro_f1_adapted"] > result["cv_macro_f1_base"] + 0.2
     lo, hi = result["cv_macro_f1_adapted_ci95"]
     assert lo <= result["cv_macro_f1_adapted"] <= hi
-    assert [w["weight"] for w in result["weights_compared"]] == [5.0, 1.0]
+    assert result["cv_macro_f1_gain_ci95"][0] > 0
+    if method == "refit":
+        assert [w["weight"] for w in result["method_details"]["weights_compared"]] == [30.0, 1.0]
+    else:
+        assert result["strength"] == 0.05
     assert result["model"] == f"tiny-base-{TRACKER}" and result["version"].startswith(f"tiny-1-{TRACKER}.")
     # saved under the data dir (never the repository) and found by name
     directory = Path(result["model_dir"])
@@ -97,7 +124,7 @@ def test_adapt_needs_enough_labels_and_refuses_llm_labels_without_agreement(tiny
     _label(store, topic_texts(3))
     with pytest.raises(AdaptError, match="at least 20"):
         adapt(store, TRACKER, tmp_path, _settings(tiny_base), HP, log=lambda m: None)
-    _label(store, topic_texts(8, offset=50), annotator="llm:fake-model")
+    _label(store, topic_texts(8, offset=3), annotator="llm:fake-model")  # no overlap with the human labels
     with store.connect() as con:
         labels = read_labels(con, TRACKER)
     assert tracker_labels(labels, TRACKER).n == 9  # pre-labels left out by default
@@ -114,8 +141,8 @@ def test_cli_adapt_json_evaluate_and_enrich_with_the_adapted_model(
     store.add_records([make_record(id=f"a{k}", text=t, trackers=[TRACKER]) for k, (t, _) in enumerate(topic_texts(2, 9))]
                       + [make_record(id="b1", text="别的案子没有灵魂", trackers=["tilly-norwood"])])
     runner = CliRunner()
-    res = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--shared", str(tmp_path), "--folds", "3",
-                              "--weight", "5", "--base", str(tiny_base), "--json"], catch_exceptions=False)
+    res = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--folds", "3", "--strength", "0.05",
+                              "--base", str(tiny_base), "--json"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout.strip().splitlines()[-1])
     assert {"model", "n_labels", "cv_macro_f1_base", "cv_macro_f1_adapted", "cv_macro_f1_adapted_ci95",

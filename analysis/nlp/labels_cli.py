@@ -144,9 +144,15 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
 
 @click.command("adapt")
 @click.option("--tracker", "tracker_id", required=True, help="Tracker whose labels to adapt to.")
+@click.option("--method", type=click.Choice(["prior", "refit"]), default="prior", show_default=True,
+              help="prior: refit the base weights on the labels, pulled towards the base (fast, needs no base data); "
+                   "refit: retrain on the base training data plus the labels weighted up (needs ../shared/data).")
+@click.option("--strength", default=None,
+              help="prior: how hard the base weights hold (default 0.2, measured); 'auto' chooses by nested "
+                   "cross-validation over 0.02-2.")
 @click.option("--weight", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="How much one tracker label counts against one base training row (default: the measured choice).")
-@click.option("--compare-weights", default="", help="Also cross-validate these weights (comma-separated) for the report.")
+              help="refit: how much one tracker label counts against one base training row (default 30).")
+@click.option("--compare-weights", default="", help="refit: also cross-validate these weights (comma-separated).")
 @click.option("--folds", type=click.IntRange(2, 20), default=None, help="Cross-validation folds (default 5).")
 @click.option("--shared", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of the base training CSVs (default: ../shared/data; env ACTORWATCH_SHARED).")
@@ -155,25 +161,40 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
 @click.option("--use-llm-labels", is_flag=True,
               help="Also train on language-model pre-labels (only after their agreement with humans is measured).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def adapt_cmd(tracker_id: str, weight: float | None, compare_weights: str, folds: int | None, shared: Path | None,
-              base_model: str | None, use_llm_labels: bool, as_json: bool) -> None:
+def adapt_cmd(tracker_id: str, method: str, strength: str | None, weight: float | None, compare_weights: str,
+              folds: int | None, shared: Path | None, base_model: str | None, use_llm_labels: bool,
+              as_json: bool) -> None:
     """Adapt the sentiment model to a tracker's labels; report cross-validated macro-F1, base vs adapted."""
-    from analysis.nlp.adapt import DEFAULT_FOLDS, DEFAULT_WEIGHT, AdaptError, AdaptSettings, adapt
+    from analysis.nlp.adapt import (
+        DEFAULT_FOLDS,
+        DEFAULT_STRENGTH,
+        DEFAULT_WEIGHT,
+        AdaptError,
+        AdaptSettings,
+        adapt,
+    )
     from collectors.paths import shared_data_dir
     from collectors.store import Store
 
     tracker = _tracker(tracker_id)
     shared = shared or shared_data_dir()
-    if shared is None or not shared.is_dir():
-        raise click.ClickException("adapting refits the model on its base training data, which was not found "
+    if method == "refit" and (shared is None or not shared.is_dir()):
+        raise click.ClickException("--method refit retrains on the base training data, which was not found "
                                    "(../shared/data beside the repository; give --shared PATH or ACTORWATCH_SHARED)")
     try:
         extra = tuple(float(w) for w in compare_weights.split(",") if w.strip())
     except ValueError:
         raise click.BadParameter(f"{compare_weights!r}: give numbers separated by commas",
                                  param_hint="--compare-weights") from None
-    settings = AdaptSettings(weight=weight or DEFAULT_WEIGHT, compare_weights=extra, folds=folds or DEFAULT_FOLDS,
-                             use_llm=use_llm_labels, **({"base": base_model} if base_model else {}))
+    try:
+        chosen_strength = None if strength == "auto" else float(strength) if strength else DEFAULT_STRENGTH
+    except ValueError:
+        raise click.BadParameter(f"{strength!r}: a positive number or 'auto'", param_hint="--strength") from None
+    if chosen_strength is not None and chosen_strength <= 0:
+        raise click.BadParameter("must be positive", param_hint="--strength")
+    settings = AdaptSettings(method=method, strength=chosen_strength, weight=weight or DEFAULT_WEIGHT, compare_weights=extra,
+                             folds=folds or DEFAULT_FOLDS, use_llm=use_llm_labels,
+                             **({"base": base_model} if base_model else {}))
     if use_llm_labels:
         report = agreement_report(tracker)
         for row in report["llm_vs_humans"]:
@@ -192,11 +213,17 @@ def adapt_cmd(tracker_id: str, weight: float | None, compare_weights: str, folds
     click.echo(f"{result['model']} {result['version']}: adapted on {result['n_labels']} labels by "
                f"{result['n_annotators']} annotator(s)\n"
                f"  cross-validated macro-F1 {result['cv_macro_f1_adapted']:.3f} [{lo:.3f}–{hi:.3f}] "
-               f"({result['folds']}-fold, weight {result['weight']:g})\n"
+               f"({result['folds']}-fold, method {_method(result)})\n"
                f"  base model {result['base_model']}: {result['cv_macro_f1_base']:.3f} [{blo:.3f}–{bhi:.3f}]\n"
                f"  gain {result['cv_macro_f1_gain']:+.3f} [{glo:+.3f}, {ghi:+.3f}] (paired bootstrap)\n"
                f"  saved to {result['model_dir']}\n"
                f"  re-score the tracker with it: actorwatch enrich --model {result['model']} --tracker {tracker}")
+
+
+def _method(result: dict[str, Any]) -> str:
+    if result["method"] == "prior":
+        return f"prior, strength {result['strength']:g}"
+    return f"refit, label weight {result['weight']:g}"
 
 
 commands: list[click.Command] = [labels, adapt_cmd]

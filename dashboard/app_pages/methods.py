@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from collectors.pseudonym import POLICY
-from dashboard import render, versions
+from dashboard import data, render, versions
 from dashboard.charts.embed import show_page_extras
 
 view = render.base_view()
@@ -49,6 +50,20 @@ if show_page_extras():
                     "wrong (stock snownlp labels ~70% of neutral Weibo posts positive).")
         st.markdown("Shares are of *scored* records; the bands on sentiment charts are 95% Wilson intervals for "
                     "sampling only — they do not include the model's own error, which the figures above measure.")
+
+    st.header("Models adapted to a tracker", anchor="adapted-models")
+    adapted = data.adapted_models()
+    if adapted:
+        st.markdown("Each was trained by `actorwatch adapt` on the base training data plus that tracker's own labels "
+                    "(Label page or `actorwatch labels import`), and is measured by cross-validation on those labels: "
+                    "every label predicted by a model that never saw it. The base model's figure is on the same labels. "
+                    "Labels drawn by the sampler favour records the base model was unsure of, so both figures are on "
+                    "harder-than-average posts.")
+        st.dataframe(pd.DataFrame(adapted), hide_index=True, width="stretch")
+    else:
+        st.markdown("None yet. Label a tracker's records on the **Label** page (or import a CSV with "
+                    "`actorwatch labels import`), then run `actorwatch adapt --tracker ID` and "
+                    "`actorwatch enrich --model NAME` to show that tracker's charts with the adapted model.")
 
     st.header("Pseudonymisation and privacy", anchor="privacy")
     st.markdown(POLICY)

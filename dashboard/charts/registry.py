@@ -130,7 +130,8 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
     notes = chart.notes
     if chart.sentiment:
         f1 = model.get("macro_f1")
-        notes = (f"Sentiment model {model.get('label')}: measured macro-F1 {f1:.2f} (see Methods)" if f1 is not None
+        notes = (f"Sentiment model {model.get('name')}, {model['adapted_line']} (see Methods)" if model.get("adapted_line")
+                 else f"Sentiment model {model.get('label')}: measured macro-F1 {f1:.2f} (see Methods)" if f1 is not None
                  else f"Sentiment model {model.get('label')}: no measured accuracy on file (see Methods)")
     source = chart.source(frame, view) if chart.source else source_line(view, synthetic_share)
     return ChartPackage(name=name, title=chart.title_for(view, model), fig=fig,
