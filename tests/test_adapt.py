@@ -164,3 +164,19 @@ def test_cli_adapt_json_evaluate_and_enrich_with_the_adapted_model(
     assert rows == [(f"a{k}", name) for k in range(6)]  # the other tracker's record is untouched
     res = runner.invoke(cli, ["enrich", "--model", name, "--tracker", TRACKER])
     assert "scored 0 records" in res.output  # resumable: nothing twice
+
+
+def test_llm_labels_only_with_the_flag_and_their_agreement_printed(tiny_base: Path) -> None:
+    store = Store()
+    _label(store, topic_texts(8))
+    _label(store, topic_texts(10), annotator="llm:fake-model")  # agrees on the 24 shared items, adds 6
+    runner = CliRunner()
+    base = ["adapt", "--tracker", TRACKER, "--folds", "3", "--strength", "0.05", "--base", str(tiny_base), "--json"]
+    plain = json.loads(runner.invoke(cli, base, catch_exceptions=False).stdout.strip().splitlines()[-1])
+    assert plain["n_labels"] == 24 and not plain["provenance"]["llm_labels_used"]
+    res = runner.invoke(cli, [*base, "--use-llm-labels"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "agreement of llm:fake-model with the human labels (sentiment): n = 24, kappa 1.00" in res.stderr
+    used = json.loads(res.stdout.strip().splitlines()[-1])
+    assert used["n_labels"] == 30 and used["provenance"]["llm_labels_used"]
+    assert used["agreement"]["llm_vs_humans"][0]["kappa"] == 1.0

@@ -257,3 +257,14 @@ def test_consolidate_majority_and_ties_and_llm_agreement() -> None:
     (row,) = llm_vs_humans(frame, "sentiment")
     assert (row["annotator"], row["n"], row["agreement"]) == ("llm:m", 3, round(2 / 3, 4))
     assert row["kappa"] == pytest.approx(0.5)  # p_o 2/3, p_e (1·1 + 1·0 + 1·2)/9 = 1/3
+
+
+def test_cli_annotate_uses_the_same_keys(make_record: Callable[..., Record]) -> None:
+    store = _store_with_records(make_record, days=1, per_day={"weibo": 3})
+    res = CliRunner().invoke(cli, ["labels", "annotate", "--tracker", TRACKER, "--annotator", "eve", "--n", "3"],
+                             input="0os\n7\n1\nq\n")
+    assert res.exit_code == 0, res.output
+    assert "first key is the sentiment" in res.output and "saved 2 label(s)" in res.output
+    with store.connect() as con:
+        stored = read_labels(con, TRACKER)
+    assert sorted(stored["sentiment"]) == ["negative", "positive"] and set(stored["origin"]) == {"cli"}

@@ -142,6 +142,39 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
     click.echo(f"saved {saved} label(s)")
 
 
+@labels.command("prelabel")
+@click.option("--tracker", "tracker_id", required=True)
+@click.option("--n", "n", type=click.IntRange(min=0), default=100, show_default=True,
+              help="Records to pre-label besides those humans labelled (which come first, for agreement).")
+@click.option("--min-interval", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Seconds between requests.")
+def prelabel_cmd(tracker_id: str, n: int, min_interval: float) -> None:
+    """Pre-label with a language model (OpenAI-compatible endpoint from ACTORWATCH_LLM_*; off unless configured).
+
+    Stored as annotator llm:<model>; used for adapting only with --use-llm-labels, after their agreement with
+    the human labels is measured (printed here and by `labels agreement`).
+    """
+    from analysis.nlp.prelabel import LLMClient, LLMConfig, prelabel
+    from collectors.http import RateLimiter
+    from collectors.secrets import MissingSecret, redact_text
+    from collectors.store import Store
+
+    tracker = _tracker(tracker_id)
+    try:
+        config = LLMConfig.from_secrets()
+    except MissingSecret as exc:
+        raise click.ClickException(str(exc)) from None
+    client = LLMClient(config, limiter=RateLimiter(min_interval))
+    summary = prelabel(Store(), tracker, client, n, log=lambda m: click.echo(m, err=True))
+    click.echo(redact_text(summary.line()))
+    report = agreement_report(tracker)
+    for row in report["llm_vs_humans"]:
+        if row["annotator"] == config.annotator:
+            click.echo(f"  agreement with the human labels ({row['task']}): n = {row['n']}, kappa {_fmt(row['kappa'])}")
+    if summary.stopped:
+        raise click.ClickException(redact_text(summary.stopped))
+
+
 @click.command("adapt")
 @click.option("--tracker", "tracker_id", required=True, help="Tracker whose labels to adapt to.")
 @click.option("--method", type=click.Choice(["prior", "refit"]), default="prior", show_default=True,
