@@ -60,7 +60,7 @@ from collectors.store import Store
 
 METHODS = ("prior", "refit")
 DEFAULT_METHOD = "prior"
-DEFAULT_WEIGHT = 30.0  # refit: one label counts as much as 30 base rows (measured: docs/labelling.md)
+DEFAULT_WEIGHT = 30.0  # refit: one label counts as much as 30 base rows (measured: docs/label-and-adapt.md)
 # prior: the penalty strength on the summed class-balanced loss (so the labels outweigh the prior as they grow).
 # 0.2 was best of STRENGTHS on the held-out dev split of the team's AI-actor corpus with 200 training-split labels
 # (macro-F1 0.513 vs 0.02: 0.459, 0.06: 0.496, 0.6: 0.497, 2: 0.500; base 0.486); never chosen on a test split.
