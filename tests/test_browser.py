@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -41,19 +42,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def require_browser() -> None:
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Chromium not installed at /usr/bin/chromium: `make browsers` (apt-get install chromium fonts-noto-cjk)")
     pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install -e '.[dev]')")
-    data = tmp_path_factory.mktemp("browser-store")
+
+
+@contextmanager
+def streamlit_server(data: Path, log_dir: Path) -> Iterator[str]:
+    """The dashboard served on a free loopback port over the store in `data`; yields its base URL."""
     env = {**os.environ, "ACTORWATCH_DATA": str(data), "ACTORWATCH_PSEUDONYM_KEY": "browser-test-key"}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ACTORWATCH_DATA", str(data))
-        mp.setenv("ACTORWATCH_PSEUDONYM_KEY", "browser-test-key")
-        add_prices(build_store(data, records=3000))
     port = _free_port()
-    log = (tmp_path_factory.mktemp("browser-log") / "streamlit.log").open("w")
+    log = (log_dir / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"), "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -77,6 +77,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_browser()
+    data = tmp_path_factory.mktemp("browser-store")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ACTORWATCH_DATA", str(data))
+        mp.setenv("ACTORWATCH_PSEUDONYM_KEY", "browser-test-key")
+        add_prices(build_store(data, records=3000))
+    with streamlit_server(data, tmp_path_factory.mktemp("browser-log")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -5,19 +5,21 @@ Playwright drives Debian's Chromium against a Streamlit server on 127.0.0.1 over
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from tests.dashboard_store import build_store
-from tests.test_browser import CHROMIUM_ARGS, SCREENSHOTS, _free_port, app_errors, settle
+from tests.test_browser import (
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    app_errors,
+    require_browser,
+    settle,
+    streamlit_server,
+)
 
 pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[1]
@@ -26,40 +28,14 @@ TRACKER = "iqiyi-nadou"
 
 @pytest.fixture(scope="module")
 def label_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Chromium not installed at /usr/bin/chromium: `make browsers` (apt-get install chromium fonts-noto-cjk)")
-    pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install -e '.[dev]')")
+    require_browser()
     data = tmp_path_factory.mktemp("label-store")
-    env = {**os.environ, "ACTORWATCH_DATA": str(data), "ACTORWATCH_PSEUDONYM_KEY": "browser-test-key"}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ACTORWATCH_DATA", str(data))
         mp.setenv("ACTORWATCH_PSEUDONYM_KEY", "browser-test-key")
         build_store(data, records=600)
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("label-log") / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/_stcore/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            pytest.fail(f"streamlit did not start; log: {log.name}")
+    with streamlit_server(data, tmp_path_factory.mktemp("label-log")) as base:
         yield base, data
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture

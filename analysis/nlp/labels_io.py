@@ -21,7 +21,7 @@ import pandas as pd
 
 from analysis.core.labels import STATUSES, item_key, read_labels, write_labels
 from analysis.nlp.label_sample import sample_to_label
-from analysis.nlp.sentiment.labelled import LabelledFileError
+from analysis.nlp.sentiment.labelled import LabelledFileError, read_utf8
 from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE, Task
 from collectors.store import Store
 
@@ -77,24 +77,10 @@ class ImportResult:
                 f"{self.blank:,} without a label, {len(self.errors):,} bad rows")
 
 
-def _decode(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise LabelledFileError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise LabelledFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise LabelledFileError(f"{path}: not valid UTF-8 (line {line}, byte {exc.start}); re-save it as UTF-8") from None
-
-
 def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[list[dict[str, Any]], ImportResult]:
     """The file's rows as label rows for the dataset, and what was found (errors name file and line)."""
     result = ImportResult(path)
-    reader = csv.DictReader(io.StringIO(_decode(path), newline=""))
+    reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
     fields = [f.strip() for f in reader.fieldnames or []]
     reader.fieldnames = fields
     columns = {task.name: next((c for c in names if c in fields), None) for task, names in TASK_COLUMNS}

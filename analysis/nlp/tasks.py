@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.nlp.sentiment.labelled import LabelledFileError
+from analysis.nlp.sentiment.labelled import LabelledFileError, read_utf8
 
 
 @dataclass(frozen=True)
@@ -66,19 +66,7 @@ def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
     """Read `text,<task column>[,target]`; a bad row is an error naming the file and line."""
     task = TASKS[task] if isinstance(task, str) else task
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise LabelledFileError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise LabelledFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise LabelledFileError(f"{path}: not valid UTF-8 (line {line}, byte {exc.start}); "
-                                "re-save the file as UTF-8") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
     fields = reader.fieldnames or []
     column = task.column if task.column in fields else next((c for c in FALLBACK_COLUMNS if c in fields), None)
     if "text" not in fields or column is None:
