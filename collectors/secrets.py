@@ -21,6 +21,7 @@ SECRET_ENV = {
     "smtp_password": "ACTORWATCH_SMTP_PASSWORD",
     "webhook_token": "ACTORWATCH_WEBHOOK_TOKEN",
     "stooq_apikey": "ACTORWATCH_STOOQ_APIKEY",
+    "llm_api_key": "ACTORWATCH_LLM_API_KEY",
 }
 SENSITIVE_HEADERS = {"cookie", "set-cookie", "authorization", "x-csrf-token", "proxy-authorization"}
 SENSITIVE_PARAMS = re.compile(r"(?i)\b(access_token|token|password|passwd|cookie|sessdata|sub|w_rid|bili_jct|apikey)=([^&\s]+)")

@@ -191,9 +191,12 @@ class Store:
         glob = str(self.root / dataset / "**" / "*.parquet").replace("'", "''")
         return f"read_parquet('{glob}', union_by_name=true, hive_partitioning=false)"
 
-    def signature(self) -> str:
-        """Changes whenever any dataset file changes: a cache key for readers, the same in every process."""
-        stamps = [f"{p.relative_to(self.root)}:{p.stat().st_mtime_ns}" for d in self.datasets() for p in self.files(d)]
+    def signature(self, skip: Iterable[str] = ()) -> str:
+        """Changes whenever any dataset file (outside `skip`) changes: a cache key for readers, the same in every
+        process."""
+        skipped = set(skip)
+        stamps = [f"{p.relative_to(self.root)}:{p.stat().st_mtime_ns}" for d in self.datasets() if d not in skipped
+                  for p in self.files(d)]
         return hashlib.sha256("\n".join(stamps).encode()).hexdigest()[:20] + f":{len(stamps)}"
 
     def connect(self, materialize: bool = False, public_names: Iterable[str] = ()) -> duckdb.DuckDBPyConnection:

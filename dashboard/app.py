@@ -21,6 +21,7 @@ PAGES = [
     st.Page("app_pages/compare.py", title="Compare cases", icon=":material/compare_arrows:", url_path="compare"),
     st.Page("app_pages/industry.py", title="Industry impact", icon=":material/factory:", url_path="industry"),
     st.Page("app_pages/explore.py", title="Explore records", icon=":material/search:", url_path="explore"),
+    st.Page("app_pages/label.py", title="Label", icon=":material/label:", url_path="label"),
     st.Page("app_pages/methods.py", title="Methods", icon=":material/science:", url_path="methods"),
 ]
 

@@ -110,7 +110,7 @@ def _build_package(name: str, tracker_id: str, start, end, sources: tuple[str, .
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--option")
         pairs[key] = value
     with Store().connect(public_names=public_names()) as con:
-        model = model_summary(con)
+        model = model_summary(con, tracker.id)
         view = chart_registry.View(f, model["version"]).with_options(**pairs)
         try:
             return chart_registry.build(name, con, view, model)

@@ -14,7 +14,7 @@ from dashboard.charts.style import share_text
 
 def synthetic_banner(sig: str, f: Filters, also: Sequence[Filters] = ()) -> None:
     """Warn whenever any record in view (the tracker and any compared tracker) is synthetic."""
-    version = data.model_info(sig, cards_signature())["version"]  # same cache entry as the pages' model()
+    version = data.model_info(sig, cards_signature(), f.tracker)["version"]  # same cache entry as the pages
     share = max(data.kpis(sig, view, version)["synthetic_share"] for view in (f, *also))
     if share > 0:
         st.warning(

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.core.filters import Filters
+from analysis.core.labels import LABELS
 from analysis.stats import aggregate
 from analysis.stats import visibility as visibility_stats
 from collectors.store import Store
@@ -32,7 +33,9 @@ def _snapshot(signature: str) -> duckdb.DuckDBPyConnection:
 
 
 def signature() -> str:
-    return Store().signature()
+    """The snapshot's cache key. Labels are left out: the Label page reads them fresh, and a new label must not
+    rebuild the whole snapshot."""
+    return Store().signature(skip=(LABELS,))
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
@@ -59,14 +62,23 @@ def kpis(sig: str, f: Filters, model_version: str | None) -> dict[str, Any]:
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def model_info(sig: str, cards: tuple = ()) -> dict[str, Any]:
-    """The sentiment model whose scores the store holds, with its card's measured figures, and each task's badge.
+def model_info(sig: str, cards: tuple = (), tracker: str | None = None) -> dict[str, Any]:
+    """The sentiment model whose scores the store holds (the one adapted to `tracker`, if any), with its card's
+    measured figures, and each task's badge.
 
     `cards` (analysis.nlp.model_info.cards_signature()) is only a cache key: a retrained model's card changes it.
     """
     from dashboard.model_info import model_summary
 
-    return model_summary(cursor())
+    return model_summary(cursor(), tracker)
+
+
+def adapted_models() -> list[dict[str, Any]]:
+    """One row per model adapted to a tracker, with its labels' provenance and cross-validated figures (read
+    each time: a few small cards, which change without the store changing)."""
+    from dashboard.model_info import adapted_rows
+
+    return adapted_rows()
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=256)

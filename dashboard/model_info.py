@@ -11,6 +11,9 @@ import duckdb
 from analysis.nlp.model_info import (
     TASK_NAMES,
     accuracy_line,
+    adapted_cards,
+    adapted_line,
+    adapted_summary,
     in_domain_badges,
     latest_model_version,
     model_card_summary,
@@ -102,10 +105,11 @@ def task_cards(badges: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any] | 
     return out
 
 
-def model_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def model_summary(con: duckdb.DuckDBPyConnection, tracker: str | None = None) -> dict[str, Any]:
     """Name, version, label, the quoted macro-F1 (and on what), the card's content, a one-line note, and the
-    badge of each task (sentiment, stance, emotion) with the card it comes from."""
-    version = latest_model_version(con)
+    badge of each task (sentiment, stance, emotion) with the card it comes from; for a tracker with a model
+    adapted to it, that model and the figures measured on the tracker's labels."""
+    version = latest_model_version(con, tracker)
     name = None
     if version is not None:
         row = con.execute("SELECT model FROM scores WHERE model_version = ? LIMIT 1", [version]).fetchone()
@@ -141,5 +145,35 @@ def model_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             "macro_f1": f1, "macro_f1_on": on, "baseline": baseline_table(card),
             "measured": summary.get("measured") or [], "card": card,
             "card_path": summary.get("card") or "no card",
+            "adapted": summary.get("adapted"),
+            "adapted_line": adapted_line(summary["adapted"]) if summary.get("adapted") else None,
             "accuracy_note": accuracy_line(summary), "badges": badges, "cards": cards,
             "scope": scope}
+
+
+def adapted_rows() -> list[dict[str, Any]]:
+    """The Methods page's table of adapted models: what each was adapted on, by whom, and how right it is."""
+    rows = []
+    for card in adapted_cards():
+        a = adapted_summary(card)
+
+        def figure(key: str, a: dict[str, Any] = a) -> str:
+            value, ci = a.get(key), a.get(f"{key}_ci95") or [None, None]
+            if not isinstance(value, int | float):
+                return "–"
+            return f"{value:.2f}" + (f" [{ci[0]:.2f}–{ci[1]:.2f}]" if None not in ci else "")
+
+        origins = a.get("origins") or {}
+        rows.append({"tracker": a["tracker"], "model": f"{a['model']} {a['version']}",
+                     "labels": a.get("n_labels"), "annotators": ", ".join(a.get("annotators") or []),
+                     "labels from": "; ".join(f"{k} ({v})" for k, v in origins.items()),
+                     "labelled": f"{str(a.get('labelled_from') or '')[:10]} to {str(a.get('labelled_to') or '')[:10]}",
+                     "language-model labels": "used" if a.get("llm_labels_used") else "not used",
+                     "cross-validated macro-F1": figure("cv_macro_f1_adapted"),
+                     "base model macro-F1": figure("cv_macro_f1_base"),
+                     "base model": f"{a.get('base_model')} {a.get('base_version')}",
+                     "method": f"{a.get('method') or 'refit'} ("
+                               + (f"strength {a.get('strength')}" if a.get("method") == "prior"
+                                  else f"label weight {a.get('weight')}") + f"), {a.get('folds')}-fold CV",
+                     "created": str(a.get("created_at") or "")[:19]})
+    return rows

@@ -18,12 +18,13 @@ def signature() -> str:
     return st.session_state["store_signature"]
 
 
-def model() -> dict:
-    return data.model_info(signature(), cards_signature())
+def model(tracker: str | None = None) -> dict:
+    """The models of a tracker (default: the sidebar's): a sentiment model adapted to it, else the general one."""
+    return data.model_info(signature(), cards_signature(), tracker or current_filters().tracker)
 
 
 def base_view(**options: str) -> View:
-    """The shared sidebar's filters, the store's sentiment model and this page's options."""
+    """The shared sidebar's filters, the tracker's sentiment model and this page's options."""
     return View(current_filters(), model()["version"]).with_options(**options)
 
 
@@ -37,13 +38,14 @@ def chart(name: str, view: View, key: str | None = None) -> ChartPackage | None:
     try:
         frame = data.chart_frame(sig, name, view)
     except AnalysisPending as exc:
-        st.info(f"**{spec.title_for(view, model())}** is not available: {exc}.", icon=":material/hourglass:")
+        st.info(f"**{spec.title_for(view, model(view.filters.tracker))}** is not available: {exc}.",
+                icon=":material/hourglass:")
         return None
     share = data.kpis(sig, view.filters, view.model_version)["synthetic_share"]
-    package = chart_registry.package(name, frame, view, model(), share)
+    package = chart_registry.package(name, frame, view, model(view.filters.tracker), share)
     show_package(package, key=key)
     if spec.model_task:
-        methods_link(spec.model_task)
+        methods_link(spec.model_task, view.filters.tracker)
     return package
 
 
@@ -81,10 +83,14 @@ def prefetch(jobs: Sequence[tuple[str, View]]) -> None:
         list(pool.map(run, calls))
 
 
-def methods_link(task: str = "sentiment") -> None:
-    """Every sentiment, stance and emotion chart states its model's in-domain figure (the card's headline) and
-    links to Methods."""
-    label = chart_registry.badge_text(model(), task) + ". How it was measured: Methods"
+def methods_link(task: str = "sentiment", tracker: str | None = None) -> None:
+    """Every sentiment, stance and emotion chart states its model's in-domain figure (the card's headline; for a
+    model adapted to the tracker, the figures on the tracker's own labels) and links to Methods."""
+    m = model(tracker)
+    if task == "sentiment" and m.get("adapted_line"):
+        label = f"Sentiment by {m.get('name')}, {m['adapted_line']}. How it was measured: Methods"
+    else:
+        label = chart_registry.badge_text(m, task) + ". How it was measured: Methods"
     st.page_link("app_pages/methods.py", label=label, icon=":material/science:")
 
 

@@ -42,18 +42,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _require_browser() -> None:
+def require_browser() -> None:
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Chromium not installed at /usr/bin/chromium: `make browsers` (apt-get install chromium fonts-noto-cjk)")
     pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install -e '.[dev]')")
 
 
 @contextmanager
-def _streamlit(data: Path, log_path: Path) -> Iterator[str]:
-    """The dashboard on 127.0.0.1 over the store in `data`, until the block ends."""
+def streamlit_server(data: Path, log_dir: Path) -> Iterator[str]:
+    """The dashboard served on a free loopback port over the store in `data`; yields its base URL."""
     env = {**os.environ, "ACTORWATCH_DATA": str(data), "ACTORWATCH_PSEUDONYM_KEY": "browser-test-key"}
     port = _free_port()
-    log = log_path.open("w")
+    log = (log_dir / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"), "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -81,13 +81,13 @@ def _streamlit(data: Path, log_path: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    _require_browser()
+    require_browser()
     data = tmp_path_factory.mktemp("browser-store")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ACTORWATCH_DATA", str(data))
         mp.setenv("ACTORWATCH_PSEUDONYM_KEY", "browser-test-key")
         add_prices(build_store(data, records=3000))
-    with _streamlit(data, tmp_path_factory.mktemp("browser-log") / "streamlit.log") as base:
+    with streamlit_server(data, tmp_path_factory.mktemp("browser-log")) as base:
         yield base
 
 
@@ -266,7 +266,7 @@ def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -
 @pytest.fixture(scope="module")
 def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A store of four (fictional) Weibo posts, one of them rechecked and found deleted by its author."""
-    _require_browser()
+    require_browser()
     from datetime import UTC, datetime
 
     from collectors.ingest import ingest
@@ -287,7 +287,7 @@ def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                 status="deleted_by_author", reason="抱歉，此微博已被作者删除。"),
                 VisibilityCheck(source="weibo", id="5284000000000502", checked_at=datetime(2026, 5, 2, 6, tzinfo=UTC),
                                 status="visible")], store)
-    with _streamlit(data, tmp_path_factory.mktemp("browser-recheck-log") / "streamlit.log") as base:
+    with streamlit_server(data, tmp_path_factory.mktemp("browser-recheck-log")) as base:
         yield base
 
 

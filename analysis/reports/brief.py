@@ -80,7 +80,7 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
     start, end = parse_week(week)
     f = Filters(tracker.id, start, end)
     with store.connect(public_names=tracker.public_names()) as con:
-        version = model_version or latest_model_version(con)
+        version = model_version or latest_model_version(con, tracker.id)
         week_kpis = kpis(con, f, version)
         previous = kpis(con, Filters(tracker.id, start - timedelta(days=7), start - timedelta(days=1)), version)
         volume = volume_series(con, f, by="source")

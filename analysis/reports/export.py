@@ -34,7 +34,7 @@ from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIO
 from analysis.core.filters import Filters
 from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
 from analysis.core.tables import has_table
-from analysis.nlp.model_info import in_domain_badges, latest_model_version, model_card_summary
+from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.nlp.sentiment.linear import file_sha256
 from analysis.reports.links import DEFAULT_PAGE, deep_link
 from analysis.stats.visibility import latest_scan
@@ -83,7 +83,7 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
     tmp = data_file.with_name(data_file.name + ".tmp")
     counts = _Counts()
     with store.connect(public_names=tracker.public_names()) as con:
-        version = model_version or latest_model_version(con)
+        version = model_version or latest_model_version(con, tracker.id)
         model_name = _model_name(con, version)
         badges = in_domain_badges(con, version, model_name)
         reader = _select(con, f, version, batch_size)
@@ -213,7 +213,7 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
                                "'unavailable' means Weibo said the post does not exist or cannot be viewed without "
                                "saying which; a post can disappear after its last check"},
         "synthetic_note": "synthetic records are generated demo data, not real posts" if counts.synthetic else None,
-        "model": {**model_card_summary(version, model_name), "in_domain": in_domain or {}},
+        "model": {**_model(version, model_name), "in_domain": in_domain or {}},
         "pseudonymisation": {"policy": POLICY, "key_included": False,
                              "fields": ["author_id", "author_name", "url (author id inside)", "@mentions in text"]},
         "deep_link": deep_link(DEFAULT_PAGE, f),
@@ -222,6 +222,12 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
                    "(model.in_domain: on labelled in-domain test text); differences over time are associations, "
                    "not causation.",
     }
+
+
+def _model(version: str | None, model_name: str | None) -> dict[str, Any]:
+    """The model card summary, with the one sentence charts print (for an adapted model: its labels and figures)."""
+    summary = model_card_summary(version, model_name)
+    return {**summary, "statement": accuracy_line(summary)}
 
 
 def software_version() -> dict[str, str | None]:

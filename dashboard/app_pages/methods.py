@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from collectors.pseudonym import POLICY
-from dashboard import render, versions
+from dashboard import data, render, versions
 from dashboard.charts.embed import show_page_extras
 from dashboard.model_info import evaluation_table, in_domain_confusion
 
@@ -97,6 +97,20 @@ if show_page_extras():
                 "performers from public pages, split from training by page. How the corpus was built and how far "
                 "two labellers agree on it (Cohen's kappa per task, on a blind second pass of 10% of the units) are "
                 "in `data/labelled/README.md`; a model cannot be measured more precisely than its labels agree.")
+
+    st.header("Models adapted to a tracker", anchor="adapted-models")
+    adapted = data.adapted_models()
+    if adapted:
+        st.markdown("Each was trained by `actorwatch adapt` on the base training data plus that tracker's own labels "
+                    "(Label page or `actorwatch labels import`), and is measured by cross-validation on those labels: "
+                    "every label predicted by a model that never saw it. The base model's figure is on the same labels. "
+                    "Labels drawn by the sampler favour records the base model was unsure of, so both figures are on "
+                    "harder-than-average posts.")
+        st.dataframe(pd.DataFrame(adapted), hide_index=True, width="stretch")
+    else:
+        st.markdown("None yet. Label a tracker's records on the **Label** page (or import a CSV with "
+                    "`actorwatch labels import`), then run `actorwatch adapt --tracker ID` and "
+                    "`actorwatch enrich --model NAME` to show that tracker's charts with the adapted model.")
 
     st.header("Pseudonymisation and privacy", anchor="privacy")
     st.markdown(POLICY)

@@ -51,7 +51,8 @@ def tracker_block(view: render.View, freq: str, key: str, model: dict) -> None:
 
 base = render.base_view()
 views = [base, *(replace(base, filters=Filters.for_tracker(get_tracker(other), sources=base.filters.sources,
-                                                         langs=base.filters.langs)) for other in also_trackers())]
+                                                         langs=base.filters.langs),
+                         model_version=render.model(other)["version"]) for other in also_trackers())]
 freq = render.param("freq", "D", list(PERIODS))
 if show_page_extras():
     st.title("Overview")
@@ -62,7 +63,7 @@ render.prefetch([pair for view in views for pair in charts_of(view, freq)])
 columns = st.columns(len(views)) if len(views) > 1 else [st.container()]
 for column, view in zip(columns, views, strict=True):
     with column:
-        tracker_block(view, freq, "main" if view is base else view.filters.tracker, render.model())
+        tracker_block(view, freq, "main" if view is base else view.filters.tracker, render.model(view.filters.tracker))
 if show_page_extras():
     st.caption("Dotted lines are the tracker's dated, sourced events (see Timeline & events); yellow labels mark "
                "automatically detected peaks with their top terms. Shaded bands are 95% Wilson intervals.")

@@ -161,7 +161,9 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
     fig = chart.draw(frame, view, model)
     notes = chart.notes
     if chart.model_task:
-        notes = " · ".join(x for x in (badge_text(model, chart.model_task) + " (see Methods)", chart.notes) if x)
+        badge = (f"Sentiment model {model.get('name')}, {model['adapted_line']}"
+                 if chart.model_task == "sentiment" and model.get("adapted_line") else badge_text(model, chart.model_task))
+        notes = " · ".join(x for x in (badge + " (see Methods)", chart.notes) if x)
     source = chart.source(frame, view) if chart.source else source_line(view, synthetic_share)
     return ChartPackage(name=name, title=chart.title_for(view, model), fig=fig,
                         data=chart.table(frame) if chart.table else frame, alt=chart.describe(frame, view, model),

@@ -13,6 +13,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from analysis.nlp.text import detect_lang
+from collectors.paths import data_dir
 
 DEFAULT_MODEL = "weibo-charlr-3c"
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
@@ -36,39 +37,54 @@ def models_dir() -> Path:
     return configured()
 
 
+def user_models_dir() -> Path:
+    """Models made on this machine (e.g. adapted to a tracker by `actorwatch adapt`): <data dir>/models."""
+    return data_dir() / "models"
+
+
 def available_models() -> list[str]:
-    """Names accepted by get_scorer: shipped model dirs plus the baselines."""
+    """Names accepted by get_scorer: shipped model dirs, the data dir's models, plus the baselines."""
     shipped = sorted(p.parent.name for p in models_dir().glob("*/model.npz"))
-    return ["default", "auto", *shipped, *BASELINES]
+    local = sorted(p.parent.name for p in user_models_dir().glob("*/model.npz") if p.parent.name not in shipped)
+    return ["default", "auto", *shipped, *local, *BASELINES]
 
 
-@lru_cache(maxsize=8)
 def _load(name: str) -> Scorer:
-    from analysis.nlp.sentiment.baselines import SnowNLPScorer, VaderScorer
-    from analysis.nlp.sentiment.linear import LinearScorer
-
-    if name == "snownlp":
-        return SnowNLPScorer()
-    if name == "vader":
-        return VaderScorer()
+    if name in BASELINES:
+        return _load_baseline(name)
     path = Path(name)
-    directory = path if (path / "model.npz").exists() else models_dir() / name
+    directory = next((d for d in (path, models_dir() / name, user_models_dir() / name) if (d / "model.npz").exists()),
+                     models_dir() / name)
     if not (directory / "model.npz").exists():
         if name == DEFAULT_MODEL:
             raise ValueError(f"the default sentiment model is missing from {directory} "
                              "(run `actorwatch train --shared ../shared/data`)")
         raise ValueError(f"unknown sentiment model {name!r}: choose one of {', '.join(available_models())} "
                          "or give a model directory written by `actorwatch train`")
-    from analysis.nlp.sentiment.e5 import E5Scorer, is_e5_model
+    return _load_model(str(directory.resolve()), (directory / "model.npz").stat().st_mtime_ns)
 
-    if is_e5_model(directory):
+
+@lru_cache(maxsize=4)
+def _load_baseline(name: str) -> Scorer:
+    from analysis.nlp.sentiment.baselines import SnowNLPScorer, VaderScorer
+
+    return SnowNLPScorer() if name == "snownlp" else VaderScorer()
+
+
+@lru_cache(maxsize=8)
+def _load_model(directory: str, _mtime: int) -> Scorer:
+    """One load per model file version (a re-adapted model under the same name is read again)."""
+    from analysis.nlp.sentiment.e5 import E5Scorer, is_e5_model
+    from analysis.nlp.sentiment.linear import LinearScorer
+
+    if is_e5_model(Path(directory)):
         from analysis.nlp.encoder import EncoderUnavailable, available
 
         ok, why = available()
         if not ok:
-            raise EncoderUnavailable(f"{name}: {why}; use the fast default model instead")
-        return E5Scorer.load(directory)
-    return LinearScorer.load(directory)
+            raise EncoderUnavailable(f"{Path(directory).name}: {why}; use the fast default model instead")
+        return E5Scorer.load(Path(directory))
+    return LinearScorer.load(Path(directory))
 
 
 class RoutedScorer:
@@ -140,5 +156,5 @@ def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
     return out
 
 
-__all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route", "get_scorer",
-           "models_dir", "score_texts"]
+__all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route",
+           "get_scorer", "models_dir", "score_texts", "user_models_dir"]

@@ -32,8 +32,8 @@ class LabelledSet:
         return 3 if (self.labels == 2).any() else 2
 
 
-def csv_reader(path: Path) -> csv.DictReader:
-    """A DictReader over a labelled CSV, with errors that name the file (and the line of a bad byte)."""
+def read_utf8(path: Path) -> str:
+    """A file's text (UTF-8, BOM allowed); a missing, unreadable or non-UTF-8 file is a LabelledFileError."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -41,17 +41,16 @@ def csv_reader(path: Path) -> csv.DictReader:
     except OSError as exc:
         raise LabelledFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise LabelledFileError(f"{path}: not valid UTF-8 (line {line}, byte {exc.start}); "
                                 "re-save the file as UTF-8") from None
-    return csv.DictReader(io.StringIO(text, newline=""))
 
 
 def read_labelled_csv(path: str | Path) -> LabelledSet:
     path = Path(path)
-    reader = csv_reader(path)
+    reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
     fields = reader.fieldnames or []
     missing = [c for c in ("text", "label") if c not in fields]
     if missing:

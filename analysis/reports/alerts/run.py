@@ -41,13 +41,13 @@ def evaluate(config: AlertConfig, store: Store, as_of: date, now: datetime, stat
     by_id = {t.id: t for t in (trackers if trackers is not None else load_trackers())}
     report = RunReport()
     with store.connect(public_names=public_names_of(by_id.values())) as con:
-        version = model_version or latest_model_version(con)
         for rule in config.effective_rules():
             if rule.tracker not in by_id:
                 raise ValueError(f"rule {rule.id}: unknown tracker {rule.tracker!r} (known: {', '.join(by_id)})")
             if state.in_cooldown(rule.id, rule.cooldown_hours, now):
                 report.skipped_cooldown.append(rule.id)
                 continue
+            version = model_version or latest_model_version(con, rule.tracker)  # the tracker's adapted model, if any
             fresh = [a for a in evaluate_rule(con, rule, by_id[rule.tracker], as_of, version, now, config.dashboard_url)
                      if a.key not in state.fired]
             report.alerts += fresh  # several distinct days/statements may fire at once; the cooldown governs later runs

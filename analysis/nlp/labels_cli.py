@@ -1,0 +1,262 @@
+"""`actorwatch labels …` (export a sample, import labels, agreement, label in the terminal) and `actorwatch adapt`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def _tracker(tracker_id: str) -> str:
+    from collectors.trackers import TrackerFileError, get_tracker
+
+    try:
+        return get_tracker(tracker_id).id
+    except TrackerFileError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def labels() -> None:
+    """Label a tracker's own records (sentiment, stance, emotion), in and out as CSV, with agreement."""
+
+
+@labels.command("export")
+@click.option("--tracker", "tracker_id", required=True, help="Tracker whose records to sample.")
+@click.option("--n", "n", type=click.IntRange(min=1), default=200, show_default=True, help="Records to export.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="CSV file to write.")
+@click.option("--annotator", help="Leave out only what this annotator labelled (default: anything labelled).")
+@click.option("--seed", type=int, default=20240601, show_default=True, help="Sampling seed.")
+def export_cmd(tracker_id: str, n: int, out: Path, annotator: str | None, seed: int) -> None:
+    """Write a sample to label: stratified by day and source, favouring records the model is least sure of."""
+    from analysis.nlp.labels_io import export_sample
+    from collectors.store import Store
+
+    rows = export_sample(Store(), _tracker(tracker_id), n, out, annotator, seed)
+    click.echo(f"wrote {rows:,} records to label to {out} (fill label: 0 negative, 1 positive, 2 neutral; "
+               "stance and emotion by name; then `actorwatch labels import`)")
+
+
+@labels.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--tracker", "tracker_id", required=True, help="Tracker the labels belong to.")
+@click.option("--annotator", help="Annotator name for every row (default: the file's annotator column, else "
+                                  "the file name).")
+def import_cmd(file: Path, tracker_id: str, annotator: str | None) -> None:
+    """Import labels: text plus label (or sentiment), stance, emotion; optional source,id, annotator, status."""
+    from analysis.nlp.labels_io import import_labels
+    from analysis.nlp.sentiment.labelled import LabelledFileError
+    from collectors.store import Store
+
+    if annotator and annotator.startswith("llm:"):
+        raise click.ClickException("annotator names starting with 'llm:' are reserved for language-model pre-labels")
+    try:
+        result = import_labels(Store(), file, _tracker(tracker_id), annotator)
+    except LabelledFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    for error in result.errors:
+        click.echo(f"skipped {error}", err=True)
+    click.echo(result.line())
+
+
+@labels.command("agreement")
+@click.option("--tracker", "tracker_id", required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def agreement_cmd(tracker_id: str, as_json: bool) -> None:
+    """Cohen's kappa per pair of annotators and task, and each language model against the humans."""
+    report = agreement_report(_tracker(tracker_id))
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    click.echo(f"tracker {report['tracker']}: {report['labels']:,} labels by {len(report['annotators'])} "
+               f"annotator(s): {', '.join(report['annotators']) or 'none'}")
+    for row in report["pairs"]:
+        click.echo(f"  {row['task']:<9} {row['annotator_a']} vs {row['annotator_b']}: n = {row['n']}, "
+                   f"agreement {row['agreement']:.2f}, kappa {_fmt(row['kappa'])}")
+    for row in report["llm_vs_humans"]:
+        click.echo(f"  {row['task']:<9} {row['annotator']} vs humans: n = {row['n']}, kappa {_fmt(row['kappa'])}")
+    if not report["pairs"] and not report["llm_vs_humans"]:
+        click.echo("  no overlap yet: agreement needs two annotators on the same records")
+
+
+def _fmt(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:.2f}"
+
+
+def agreement_report(tracker: str) -> dict[str, Any]:
+    from analysis.core.labels import is_llm, read_labels
+    from analysis.nlp.agreement import llm_vs_humans, pairwise
+    from collectors.store import Store
+
+    with Store().connect() as con:
+        frame = read_labels(con, tracker)
+    humans = frame[~frame["annotator"].map(is_llm)] if not frame.empty else frame
+    tasks = ("sentiment", "stance", "emotion")
+    return {"tracker": tracker, "labels": len(frame), "annotators": sorted(frame["annotator"].unique()),
+            "pairs": [row for task in tasks for row in pairwise(humans, task)],
+            "llm_vs_humans": [row for task in tasks for row in llm_vs_humans(frame, task)]}
+
+
+KEY_HELP = ("sentiment 0 negative · 1 positive · 2 neutral, then optional stance letter (o oppose · s support · "
+            "c conditional · d deny-involvement · n neutral) and emotion letter (j joy · a anger · g disgust · "
+            "s sadness · f fear · u surprise · n neutral); x skip; ? before the code marks it unsure; q quits")
+
+
+@labels.command("annotate")
+@click.option("--tracker", "tracker_id", required=True)
+@click.option("--annotator", required=True, help="Your name (stored with every label).")
+@click.option("--n", "n", type=click.IntRange(min=1), default=20, show_default=True, help="Records this session.")
+def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
+    """Label records in the terminal with the same keys as the dashboard's Label page."""
+    from analysis.core.labels import read_labels, write_labels
+    from analysis.nlp.label_sample import sample_to_label
+    from analysis.nlp.labelling_keys import BadKeys, label_row, parse_keys
+    from analysis.nlp.labels_io import display_text
+    from collectors.store import Store
+
+    tracker = _tracker(tracker_id)
+    store = Store()
+    with store.connect() as con:
+        done = read_labels(con, tracker)
+        todo = sample_to_label(con, tracker, n, exclude=set(done.loc[done["annotator"] == annotator, "item"]))
+    click.echo(KEY_HELP)
+    saved = 0
+    for row in todo.itertuples(index=False):
+        click.echo(f"\n[{row.source} · {row.published_at:%Y-%m-%d %H:%M} UTC] {row.url or ''}")
+        click.echo(display_text(row.title, row.text))
+        while True:
+            keys = click.prompt("label", default="", show_default=False).strip()
+            if keys.lower() == "q":
+                click.echo(f"saved {saved} label(s)")
+                return
+            try:
+                choice = parse_keys(keys)
+            except BadKeys as exc:
+                click.echo(str(exc))
+                continue
+            break
+        saved += write_labels(store, [label_row(tracker, row.source, row.id, display_text(row.title, row.text),
+                                                annotator, choice, "cli")])
+    click.echo(f"saved {saved} label(s)")
+
+
+@labels.command("prelabel")
+@click.option("--tracker", "tracker_id", required=True)
+@click.option("--n", "n", type=click.IntRange(min=0), default=100, show_default=True,
+              help="Records to pre-label besides those humans labelled (which come first, for agreement).")
+@click.option("--min-interval", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Seconds between requests.")
+def prelabel_cmd(tracker_id: str, n: int, min_interval: float) -> None:
+    """Pre-label with a language model (OpenAI-compatible endpoint from ACTORWATCH_LLM_*; off unless configured).
+
+    Stored as annotator llm:<model>; used for adapting only with --use-llm-labels, after their agreement with
+    the human labels is measured (printed here and by `labels agreement`).
+    """
+    from analysis.nlp.prelabel import LLMClient, LLMConfig, prelabel
+    from collectors.http import RateLimiter
+    from collectors.secrets import MissingSecret, redact_text
+    from collectors.store import Store
+
+    tracker = _tracker(tracker_id)
+    try:
+        config = LLMConfig.from_secrets()
+    except MissingSecret as exc:
+        raise click.ClickException(str(exc)) from None
+    client = LLMClient(config, limiter=RateLimiter(min_interval))
+    summary = prelabel(Store(), tracker, client, n, log=lambda m: click.echo(m, err=True))
+    click.echo(redact_text(summary.line()))
+    report = agreement_report(tracker)
+    for row in report["llm_vs_humans"]:
+        if row["annotator"] == config.annotator:
+            click.echo(f"  agreement with the human labels ({row['task']}): n = {row['n']}, kappa {_fmt(row['kappa'])}")
+    if summary.stopped:
+        raise click.ClickException(redact_text(summary.stopped))
+
+
+@click.command("adapt")
+@click.option("--tracker", "tracker_id", required=True, help="Tracker whose labels to adapt to.")
+@click.option("--method", type=click.Choice(["prior", "refit"]), default="prior", show_default=True,
+              help="prior: refit the base weights on the labels, pulled towards the base (fast, needs no base data); "
+                   "refit: retrain on the base training data plus the labels weighted up (needs ../shared/data).")
+@click.option("--strength", default=None,
+              help="prior: how hard the base weights hold (default 0.2, measured); 'auto' chooses by nested "
+                   "cross-validation over 0.02-2.")
+@click.option("--weight", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="refit: how much one tracker label counts against one base training row (default 30).")
+@click.option("--compare-weights", default="", help="refit: also cross-validate these weights (comma-separated).")
+@click.option("--folds", type=click.IntRange(2, 20), default=None, help="Cross-validation folds (default 5).")
+@click.option("--shared", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the base training CSVs (default: ../shared/data; env ACTORWATCH_SHARED).")
+@click.option("--base", "base_model", default=None,
+              help="Model to adapt: a name or a model directory (default: the shipped model).")
+@click.option("--use-llm-labels", is_flag=True,
+              help="Also train on language-model pre-labels (only after their agreement with humans is measured).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def adapt_cmd(tracker_id: str, method: str, strength: str | None, weight: float | None, compare_weights: str,
+              folds: int | None, shared: Path | None, base_model: str | None, use_llm_labels: bool,
+              as_json: bool) -> None:
+    """Adapt the sentiment model to a tracker's labels; report cross-validated macro-F1, base vs adapted."""
+    from analysis.nlp.adapt import (
+        DEFAULT_FOLDS,
+        DEFAULT_STRENGTH,
+        DEFAULT_WEIGHT,
+        AdaptError,
+        AdaptSettings,
+        adapt,
+    )
+    from collectors.paths import shared_data_dir
+    from collectors.store import Store
+
+    tracker = _tracker(tracker_id)
+    shared = shared or shared_data_dir()
+    if method == "refit" and (shared is None or not shared.is_dir()):
+        raise click.ClickException("--method refit retrains on the base training data, which was not found "
+                                   "(../shared/data beside the repository; give --shared PATH or ACTORWATCH_SHARED)")
+    try:
+        extra = tuple(float(w) for w in compare_weights.split(",") if w.strip())
+    except ValueError:
+        raise click.BadParameter(f"{compare_weights!r}: give numbers separated by commas",
+                                 param_hint="--compare-weights") from None
+    try:
+        chosen_strength = None if strength == "auto" else float(strength) if strength else DEFAULT_STRENGTH
+    except ValueError:
+        raise click.BadParameter(f"{strength!r}: a positive number or 'auto'", param_hint="--strength") from None
+    if chosen_strength is not None and chosen_strength <= 0:
+        raise click.BadParameter("must be positive", param_hint="--strength")
+    settings = AdaptSettings(method=method, strength=chosen_strength, weight=weight or DEFAULT_WEIGHT, compare_weights=extra,
+                             folds=folds or DEFAULT_FOLDS, use_llm=use_llm_labels,
+                             **({"base": base_model} if base_model else {}))
+    if use_llm_labels:
+        report = agreement_report(tracker)
+        for row in report["llm_vs_humans"]:
+            click.echo(f"agreement of {row['annotator']} with the human labels ({row['task']}): n = {row['n']}, "
+                       f"kappa {_fmt(row['kappa'])}", err=True)
+    try:
+        result = adapt(Store(), tracker, shared, settings, log=lambda m: click.echo(m, err=True))
+    except (AdaptError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({k: v for k, v in result.items() if not k.startswith("evaluation_")}, ensure_ascii=False))
+        return
+    lo, hi = result["cv_macro_f1_adapted_ci95"]
+    blo, bhi = result["cv_macro_f1_base_ci95"]
+    glo, ghi = result["cv_macro_f1_gain_ci95"]
+    click.echo(f"{result['model']} {result['version']}: adapted on {result['n_labels']} labels by "
+               f"{result['n_annotators']} annotator(s)\n"
+               f"  cross-validated macro-F1 {result['cv_macro_f1_adapted']:.3f} [{lo:.3f}–{hi:.3f}] "
+               f"({result['folds']}-fold, method {_method(result)})\n"
+               f"  base model {result['base_model']}: {result['cv_macro_f1_base']:.3f} [{blo:.3f}–{bhi:.3f}]\n"
+               f"  gain {result['cv_macro_f1_gain']:+.3f} [{glo:+.3f}, {ghi:+.3f}] (paired bootstrap)\n"
+               f"  saved to {result['model_dir']}\n"
+               f"  re-score the tracker with it: actorwatch enrich --model {result['model']} --tracker {tracker}")
+
+
+def _method(result: dict[str, Any]) -> str:
+    if result["method"] == "prior":
+        return f"prior, strength {result['strength']:g}"
+    return f"refit, label weight {result['weight']:g}"
+
+
+commands: list[click.Command] = [labels, adapt_cmd]

@@ -1,0 +1,165 @@
+"""Labels in and out as CSV, for teams that label in a spreadsheet or Label Studio.
+
+Export writes a sample to label (`source,id,published_at,url,parent_id,text,label,stance,emotion`, label
+columns empty). Import reads `text` plus any of `label` (or `sentiment`), `stance`, `emotion`, with optional
+`source,id` (rows without them are kept as labelled texts of the tracker), `annotator` and `status`.
+A bad row is reported with its line number and left out; every other row is kept. Importing the same file
+again writes nothing (labels identical to the stored ones are not rewritten).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis.core.labels import STATUSES, item_key, read_labels, write_labels
+from analysis.nlp.label_sample import sample_to_label
+from analysis.nlp.sentiment.labelled import LabelledFileError, read_utf8
+from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE, Task
+from collectors.store import Store
+
+EXPORT_COLUMNS = ("source", "id", "published_at", "url", "parent_id", "text", "label", "stance", "emotion")
+# column in the file → (task, the dataset column); the first present of each task's names is read
+TASK_COLUMNS: tuple[tuple[Task, tuple[str, ...]], ...] = (
+    (SENTIMENT, ("label", "sentiment")), (STANCE, ("stance",)), (EMOTION, ("emotion",)))
+MAX_ERRORS_SHOWN = 50
+
+
+def display_text(title: object, text: object) -> str:
+    """What an annotator reads: the title (articles) above the text (missing values, None or NaN, left out)."""
+    title, text = (v if isinstance(v, str) else "" for v in (title, text))
+    return f"{title}\n{text}" if title and text else (title or text)
+
+
+def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str | None = None,
+                  seed: int = 20240601) -> int:
+    """Write the next n records to label (see label_sample) as CSV with empty label columns; returns rows.
+
+    Leaves out records already labelled by `annotator`, or by anyone when no annotator is given.
+    """
+    with store.connect() as con:
+        done = read_labels(con, tracker)
+        if annotator:
+            done = done[done["annotator"] == annotator]
+        frame = sample_to_label(con, tracker, n, seed, exclude=set(done["item"]))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: spreadsheets then read Chinese correctly
+        writer = csv.writer(fh)
+        writer.writerow(EXPORT_COLUMNS)
+        for row in frame.itertuples(index=False):
+            published = pd.Timestamp(row.published_at).isoformat() if pd.notna(row.published_at) else ""
+            writer.writerow([row.source, row.id, published, row.url or "", row.parent_id or "",
+                             display_text(row.title, row.text), "", "", ""])
+    os.replace(tmp, out)
+    return len(frame)
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    rows: int = 0  # data rows read
+    labelled: int = 0  # rows with at least one valid label or a status
+    written: int = 0  # labels new or changed
+    blank: int = 0  # rows with no label at all (e.g. an exported sample not yet labelled)
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        unchanged = self.labelled - self.written
+        return (f"{self.path}: {self.rows:,} rows; {self.written:,} labels written, {unchanged:,} already stored, "
+                f"{self.blank:,} without a label, {len(self.errors):,} bad rows")
+
+
+def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[list[dict[str, Any]], ImportResult]:
+    """The file's rows as label rows for the dataset, and what was found (errors name file and line)."""
+    result = ImportResult(path)
+    reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
+    fields = [f.strip() for f in reader.fieldnames or []]
+    reader.fieldnames = fields
+    columns = {task.name: next((c for c in names if c in fields), None) for task, names in TASK_COLUMNS}
+    if "text" not in fields or not any(columns.values()):
+        raise LabelledFileError(f"{path}: need a header with text and at least one of label (or sentiment), "
+                                f"stance, emotion (found: {', '.join(fields) or 'no header'})")
+    default_annotator = annotator or path.stem
+    origin = f"import:{path.name}"
+    rows: list[dict[str, Any]] = []
+    line = 1
+    try:
+        for raw in reader:
+            line = reader.line_num
+            result.rows += 1
+            row, error = _label_row(raw, columns, tracker, default_annotator if annotator else
+                                    (raw.get("annotator") or "").strip() or default_annotator, origin)
+            if error:
+                result.errors.append(f"{path}: line {line}: {error}")
+            elif row is None:
+                result.blank += 1
+            else:
+                rows.append({**row, "_line": line})
+    except csv.Error as exc:
+        result.errors.append(f"{path}: line {line + 1}: malformed CSV, the rest of the file was not read: {exc}")
+    result.labelled = len(rows)
+    return rows, result
+
+
+def _label_row(raw: dict[str, Any], columns: dict[str, str | None], tracker: str, annotator: str,
+               origin: str) -> tuple[dict[str, Any] | None, str | None]:
+    if None in raw:  # more cells than header columns
+        return None, f"{len(raw[None])} more cell(s) than the header has columns"
+    text = raw.get("text") or ""
+    source, record_id = (raw.get("source") or "").strip(), (raw.get("id") or "").strip()
+    if bool(source) != bool(record_id):
+        return None, "give both source and id, or neither"
+    if not text.strip() and not source:
+        return None, "empty text and no source,id"
+    values: dict[str, str | None] = {}
+    for task, _ in TASK_COLUMNS:
+        column = columns[task.name]
+        value = (raw.get(column) or "").strip() if column else ""
+        if not value:
+            values[task.name] = None
+            continue
+        index = task.index(value)
+        if index is None:
+            return None, f"{column} {value!r} is not a {task.name} label (accepted: {task.accepted()})"
+        values[task.name] = task.classes[index]
+    status = (raw.get("status") or "").strip().lower()
+    if status and status not in STATUSES:
+        return None, f"status {status!r} is not one of {', '.join(STATUSES)}"
+    if not status:
+        if not any(values.values()):
+            return None, None
+        status = "labelled"
+    if status == "skip":
+        values = dict.fromkeys(values)
+    return {"tracker": tracker, "item": item_key(source, record_id, text), "source": source or None,
+            "id": record_id or None, "text": text, "annotator": annotator, **values, "status": status,
+            "origin": origin}, None
+
+
+def import_labels(store: Store, path: Path, tracker: str, annotator: str | None = None,
+                  now: datetime | None = None) -> ImportResult:
+    """Read a labelled CSV and store its good rows as one atomic batch (see module doc)."""
+    rows, result = parse_label_rows(path, tracker, annotator)
+    missing = [r for r in rows if r["source"] and not r["text"].strip()]
+    if missing:
+        with store.connect() as con:
+            con.execute("CREATE TEMP TABLE wanted(source VARCHAR, id VARCHAR)")
+            con.executemany("INSERT INTO wanted VALUES (?, ?)", [[r["source"], r["id"]] for r in missing])
+            found = {(s, i): display_text(h, t) for s, i, h, t in con.execute(
+                "SELECT r.source, r.id, r.title, r.text FROM records_public r JOIN wanted USING (source, id)").fetchall()}
+        for row in missing:
+            row["text"] = found.get((row["source"], row["id"]), "")
+        lost = [r for r in missing if not r["text"]]
+        result.errors += [f"{path}: line {r['_line']}: no text in the file and no such record in the store" for r in lost]
+        rows = [r for r in rows if r["text"].strip()]
+        result.labelled = len(rows)
+    result.written = write_labels(store, rows, now or datetime.now(UTC))
+    return result

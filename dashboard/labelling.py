@@ -1,0 +1,66 @@
+"""Data for the Label page: candidates from the cached snapshot, labels read fresh from the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from analysis.core.filters import Filters
+from analysis.core.labels import is_llm, read_labels, write_labels
+from analysis.nlp.agreement import llm_vs_humans, pairwise
+from analysis.nlp.label_sample import candidates
+from collectors.store import Store
+from dashboard import data
+
+TASKS = ("sentiment", "stance", "emotion")
+SAFE_SCHEMES = ("http://", "https://")
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=16)
+def label_candidates(sig: str, f: Filters) -> pd.DataFrame:
+    """The view's records with day and model certainty (see analysis.nlp.label_sample.candidates)."""
+    return candidates(data.cursor(), f.tracker, f)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=256)
+def parent_text(sig: str, source: str, parent_id: str) -> str | None:
+    """The text of the post a record replies to, if it is in the store (pseudonymised view)."""
+    row = data.cursor().execute("SELECT coalesce(title || '\n', '') || text FROM records_public WHERE source = ? AND id = ?",
+                                [source, parent_id]).fetchone()
+    return row[0] if row else None
+
+
+def current_labels(tracker: str) -> pd.DataFrame:
+    """Every current label of the tracker, read now (not from the snapshot: labels change as the page is used)."""
+    with Store().connect() as con:
+        return read_labels(con, tracker)
+
+
+def save(row: dict[str, Any]) -> int:
+    return write_labels(Store(), [row])
+
+
+def agreement_rows(labels: pd.DataFrame) -> list[dict[str, Any]]:
+    """Kappa per task for every pair of human annotators with overlap, then each language model vs the humans."""
+    humans = labels[~labels["annotator"].map(is_llm)] if not labels.empty else labels
+    rows = []
+    for task in TASKS:
+        for r in pairwise(humans, task):
+            rows.append({"task": task, "annotators": f"{r['annotator_a']} vs {r['annotator_b']}", "items": r["n"],
+                         "raw agreement": f"{r['agreement']:.0%}", "Cohen's kappa": _kappa(r["kappa"])})
+        for r in llm_vs_humans(labels, task):
+            if r["n"]:
+                rows.append({"task": task, "annotators": f"{r['annotator']} vs humans", "items": r["n"],
+                             "raw agreement": f"{r['agreement']:.0%}", "Cohen's kappa": _kappa(r["kappa"])})
+    return rows
+
+
+def _kappa(value: float | None) -> str:
+    return "undefined (one class only)" if value is None else f"{value:.2f}"
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only web links are offered (a post's URL is untrusted: no javascript: or data: links)."""
+    return url if url and url.lower().startswith(SAFE_SCHEMES) else None

@@ -1,0 +1,182 @@
+"""Adapting the sentiment model to a tracker's labels, on a tiny fake base (fast), and using the result by name."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from analysis.core.labels import read_labels, write_labels
+from analysis.nlp import adapt as adapt_module
+from analysis.nlp.adapt import AdaptError, AdaptSettings, adapt, tracker_labels
+from analysis.nlp.labelling_keys import Choice, label_row
+from analysis.nlp.sentiment import available_models, get_scorer
+from analysis.nlp.sentiment.features import model_input
+from analysis.nlp.sentiment.training import Hyperparameters, TrainingRows, fit_scorer
+from collectors.models import Record
+from collectors.store import Store
+from dashboard.cli import cli
+
+TRACKER = "iqiyi-nadou"
+HP = Hyperparameters(min_df=1, max_iter=200)
+# The base knows everyday sentiment words; it has seen the tracker's words only in neutral news-like rows, so it
+# does not know what they mean on this topic.
+BASE = {0: ["讨厌", "糟糕", "难过", "生气"], 1: ["喜欢", "开心", "好看", "满意"], 2: ["今天", "天气", "新闻", "下午"]}
+TOPIC = {0: ["下头", "拔草", "退坑", "劝退"], 1: ["上头", "种草", "绝绝子", "入坑"],
+         2: ["官宣", "通报", "发布会", "据悉"]}
+FILLER = ["这个", "那个", "有人说", "评论区", "其实", "看了"]
+
+
+def fake_base_rows(shared: Path | None = None, hp: Hyperparameters | None = None) -> TrainingRows:
+    texts, labels = [], []
+    for label, words in BASE.items():
+        for k in range(15):
+            texts.append(f"{FILLER[k % 6]}{words[k % 4]}{FILLER[(k + 2) % 6]}")
+            labels.append(label)
+    for words in TOPIC.values():
+        for k, word in enumerate(words * 2):
+            texts.append(f"新闻{word}{BASE[2][k % 4]}")
+            labels.append(2)
+    allowed = {0: (1, 0, 0), 1: (0, 0, 1), 2: (0, 1, 0)}
+    return TrainingRows([model_input(t) for t in texts], np.array([allowed[y] for y in labels], dtype=float),
+                        np.ones(len(texts)), np.zeros(len(texts), dtype=int), np.array(labels), ["fake_base.csv"])
+
+
+def topic_texts(n_per_class: int, offset: int = 0) -> list[tuple[str, int]]:
+    """Distinct texts for k < 12 per class: a topic word between two fillers."""
+    return [(f"{FILLER[(k + offset) % 6]}{words[(k + offset) % 4]}{FILLER[(k + offset + 3) % 6]}", label)
+            for label, words in TOPIC.items() for k in range(n_per_class)]
+
+
+@pytest.fixture
+def tiny_base(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A base model fitted on the fake rows (saved as a model directory), and load_training_rows faked."""
+    monkeypatch.setattr(adapt_module, "load_training_rows", fake_base_rows)
+    rows = fake_base_rows()
+    directory = tmp_path / "tiny-base"
+    scorer = fit_scorer(rows, np.arange(len(rows.inputs)), HP, name="tiny-base")
+    scorer.save(directory)
+    (directory / "card.json").write_text(json.dumps({"name": "tiny-base", "version": "tiny-1"}), encoding="utf-8")
+    return directory
+
+
+def _label(store: Store, pairs: list[tuple[str, int]], annotator: str = "ann") -> None:
+    names = {0: "negative", 1: "positive", 2: "neutral"}
+    write_labels(store, [label_row(TRACKER, None, None, text, annotator, Choice(names[y]), "test")
+                         for text, y in pairs], now=datetime(2026, 5, 1, tzinfo=UTC))
+
+
+def _settings(base: Path, **kw: object) -> AdaptSettings:
+    return AdaptSettings(**{"base": str(base), "folds": 3, "n_boot": 200, "weight": 5.0, **kw})
+
+
+def test_fit_prior_stays_at_the_base_without_evidence_and_moves_with_it(tiny_base: Path) -> None:
+    from analysis.nlp.adapt import fit_prior
+
+    base = get_scorer(str(tiny_base))
+    texts = [t for t, _ in topic_texts(4)]
+    y = np.array([label for _, label in topic_texts(4)])
+    x = base.featurizer.transform([model_input(t) for t in texts])
+    strong, strong_bias = fit_prior(base, x, y, strength=1e6)
+    assert np.allclose(strong, base.weights, atol=1e-4) and np.allclose(strong_bias, base.bias, atol=1e-4)
+    weak, _ = fit_prior(base, x, y, strength=0.01)
+    untouched = np.setdiff1d(np.arange(base.weights.shape[0]), np.unique(x.indices))
+    assert np.array_equal(weak[untouched], base.weights[untouched])  # n-grams absent from the labels keep the base's
+    assert np.abs(weak - base.weights).max() > 0.1
+
+
+@pytest.mark.parametrize("method", ["prior", "refit"])
+def test_adapted_model_beats_the_base_on_the_trackers_words(tiny_base: Path, tmp_path: Path, method: str) -> None:
+    store = Store()
+    _label(store, topic_texts(8))
+    settings = _settings(tiny_base, method=method, weight=30.0, compare_weights=(1.0,), strength=0.05)
+    result = adapt(store, TRACKER, tmp_path, settings, HP, log=lambda m: None)
+    assert result["n_labels"] == 24 and result["n_annotators"] == 1 and result["folds"] == 3
+    assert result["cv_macro_f1_adapted"] > result["cv_macro_f1_base"] + 0.2
+    lo, hi = result["cv_macro_f1_adapted_ci95"]
+    assert lo <= result["cv_macro_f1_adapted"] <= hi
+    assert result["cv_macro_f1_gain_ci95"][0] > 0
+    if method == "refit":
+        assert [w["weight"] for w in result["method_details"]["weights_compared"]] == [30.0, 1.0]
+    else:
+        assert result["strength"] == 0.05
+    assert result["model"] == f"tiny-base-{TRACKER}" and result["version"].startswith(f"tiny-1-{TRACKER}.")
+    # saved under the data dir (never the repository) and found by name
+    directory = Path(result["model_dir"])
+    assert directory.parent == Path(store.data_dir) / "models"
+    card = json.loads((directory / "card.json").read_text(encoding="utf-8"))
+    assert card["adapted"]["tracker"] == TRACKER and card["adapted"]["provenance"]["annotators"] == ["ann"]
+    assert card["macro_f1"] == result["cv_macro_f1_adapted"]
+    assert result["model"] in available_models()
+    scorer = get_scorer(result["model"])
+    assert scorer.version == result["version"]
+    proba = scorer.predict_proba(["评论区下头其实", "看了种草这个"])
+    assert proba.argmax(axis=1).tolist() == [0, 2]  # columns neg, neu, pos
+
+
+def test_adapt_needs_enough_labels_and_refuses_llm_labels_without_agreement(tiny_base: Path, tmp_path: Path) -> None:
+    store = Store()
+    _label(store, topic_texts(3))
+    with pytest.raises(AdaptError, match="at least 20"):
+        adapt(store, TRACKER, tmp_path, _settings(tiny_base), HP, log=lambda m: None)
+    _label(store, topic_texts(8, offset=3), annotator="llm:fake-model")  # no overlap with the human labels
+    with store.connect() as con:
+        labels = read_labels(con, TRACKER)
+    assert tracker_labels(labels, TRACKER).n == 9  # pre-labels left out by default
+    assert tracker_labels(labels, TRACKER).provenance["left_out"]["llm pre-labels"] == 24
+    assert tracker_labels(labels, TRACKER, use_llm=True).n == 33
+    with pytest.raises(AdaptError, match="agreement .* cannot be measured"):
+        adapt(store, TRACKER, tmp_path, _settings(tiny_base, use_llm=True), HP, log=lambda m: None)
+
+
+def test_cli_adapt_json_evaluate_and_enrich_with_the_adapted_model(
+        tiny_base: Path, tmp_path: Path, make_record: Callable[..., Record]) -> None:
+    store = Store()
+    _label(store, topic_texts(8))
+    store.add_records([make_record(id=f"a{k}", text=t, trackers=[TRACKER]) for k, (t, _) in enumerate(topic_texts(2, 9))]
+                      + [make_record(id="b1", text="别的案子没有灵魂", trackers=["tilly-norwood"])])
+    runner = CliRunner()
+    res = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--folds", "3", "--strength", "0.05",
+                              "--base", str(tiny_base), "--json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout.strip().splitlines()[-1])
+    assert {"model", "n_labels", "cv_macro_f1_base", "cv_macro_f1_adapted", "cv_macro_f1_adapted_ci95",
+            "cv_macro_f1_base_ci95", "cv_macro_f1_gain_ci95"} <= set(report)
+    name = report["model"]
+
+    test_file = tmp_path / "other.csv"
+    test_file.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y in topic_texts(3, 20)), encoding="utf-8")
+    res = runner.invoke(cli, ["evaluate", str(test_file), "--model", name, "--json"])
+    assert res.exit_code == 0, res.output
+    evaluated = json.loads(res.stdout)
+    assert evaluated["model"] == name and evaluated["n"] == 9
+
+    res = runner.invoke(cli, ["enrich", "--model", name])  # the tracker comes from the model's card
+    assert res.exit_code == 0, res.output
+    assert f"scored 6 records of tracker {TRACKER} with {name}" in res.output
+    with store.connect() as con:
+        rows = con.execute("SELECT id, model FROM scores ORDER BY id").fetchall()
+    assert rows == [(f"a{k}", name) for k in range(6)]  # the other tracker's record is untouched
+    res = runner.invoke(cli, ["enrich", "--model", name, "--tracker", TRACKER])
+    assert "scored 0 records" in res.output  # resumable: nothing twice
+
+
+def test_llm_labels_only_with_the_flag_and_their_agreement_printed(tiny_base: Path) -> None:
+    store = Store()
+    _label(store, topic_texts(8))
+    _label(store, topic_texts(10), annotator="llm:fake-model")  # agrees on the 24 shared items, adds 6
+    runner = CliRunner()
+    base = ["adapt", "--tracker", TRACKER, "--folds", "3", "--strength", "0.05", "--base", str(tiny_base), "--json"]
+    plain = json.loads(runner.invoke(cli, base, catch_exceptions=False).stdout.strip().splitlines()[-1])
+    assert plain["n_labels"] == 24 and not plain["provenance"]["llm_labels_used"]
+    res = runner.invoke(cli, [*base, "--use-llm-labels"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "agreement of llm:fake-model with the human labels (sentiment): n = 24, kappa 1.00" in res.stderr
+    used = json.loads(res.stdout.strip().splitlines()[-1])
+    assert used["n_labels"] == 30 and used["provenance"]["llm_labels_used"]
+    assert used["agreement"]["llm_vs_humans"][0]["kappa"] == 1.0

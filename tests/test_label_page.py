@@ -1,0 +1,84 @@
+"""The Label page under AppTest: labels saved from typed keys, bad keys refused, hostile text stays text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis.core.labels import read_labels
+from collectors.store import RECORDS, Store
+from tests.dashboard_store import HOSTILE_TEXT, build_store, hostile_record
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+TRACKER = "iqiyi-nadou"
+
+
+@pytest.fixture
+def store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path_factory.mktemp("label-page-store")
+    monkeypatch.setenv("ACTORWATCH_DATA", str(path))
+    build_store(path, records=400)
+    return path
+
+
+def open_label(annotator: str | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("app_pages/label.py")
+    at.query_params["tracker"] = TRACKER
+    if annotator:
+        at.query_params["annotator"] = annotator
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def record_shown(at: AppTest) -> str:
+    return next(c.value for c in at.caption if "· record " in c.value).rsplit("record ", 1)[1]
+
+
+def type_keys(at: AppTest, code: str) -> None:
+    next(t for t in at.text_input if t.label == "Label keys").input(code)
+    next(b for b in at.button if b.label == "Save (Enter)").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_without_a_name_nothing_to_label(store: Path) -> None:
+    at = open_label()
+    assert not [t for t in at.text_input if t.label == "Label keys"]
+    assert any("Type your name" in i.value for i in at.info)
+
+
+def test_typed_keys_are_stored_and_bad_keys_refused(store: Path) -> None:
+    at = open_label("carol")
+    first = record_shown(at)
+    type_keys(at, "0oa")
+    second = record_shown(at)
+    assert second != first
+    type_keys(at, "9")
+    assert at.error and "first key is the sentiment" in at.error[0].value
+    assert record_shown(at) == second  # nothing saved, same record
+    type_keys(at, "x")
+    type_keys(at, "?2")
+    with Store(store).connect() as con:
+        stored = read_labels(con, TRACKER).set_index("item")
+    assert stored.loc[first, ["sentiment", "stance", "emotion", "status"]].tolist() == ["negative", "oppose", "anger",
+                                                                                        "labelled"]
+    assert stored.loc[second, "status"] == "skip"
+    assert len(stored) == 3 and set(stored["annotator"]) == {"carol"}
+    assert [m.value for m in at.metric][:1] == ["2"]  # skips do not count as labelled
+
+
+def test_hostile_post_is_shown_as_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The injection probe is a plain text element (never markdown/HTML) and its javascript: link is not offered."""
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path))
+    Store(tmp_path).add_table(RECORDS, hostile_record())
+    at = open_label("dave")
+    assert record_shown(at) == "weibo:xss-probe-1"
+    assert any(t.value == HOSTILE_TEXT for t in at.text)
+    assert not any("<script>" in m.value for m in at.markdown)
+    assert not at.get("link_button")  # javascript: URL dropped

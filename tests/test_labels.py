@@ -1,0 +1,270 @@
+"""Labels: the dataset, the sampler's stratification, keys, CSV import/export, duplicate import, agreement."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from click.testing import CliRunner
+
+from analysis.core.labels import read_labels, text_key, write_labels
+from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
+from analysis.nlp.agreement import consolidate, kappa, llm_vs_humans, pairwise
+from analysis.nlp.label_sample import allocate, sample_to_label, stratified_uncertain_sample
+from analysis.nlp.labelling_keys import BadKeys, Choice, label_row, parse_keys
+from analysis.nlp.labels_io import export_sample, import_labels
+from collectors.models import Record
+from collectors.store import Store
+from dashboard.cli import cli
+
+TRACKER = "iqiyi-nadou"
+
+
+def _store_with_records(make_record: Callable[..., Record], days: int = 4, per_day: dict[str, int] | None = None,
+                        scores: bool = True) -> Store:
+    """Records of TRACKER over `days` days from two sources, with a score whose certainty varies by id."""
+    per_day = per_day or {"weibo": 6, "bilibili": 2}
+    store = Store()
+    records, rows = [], []
+    start = datetime(2026, 4, 18, 6, tzinfo=UTC)
+    for day in range(days):
+        for source, count in per_day.items():
+            for k in range(count):
+                rid = f"{source[0]}{day}-{k}"
+                records.append(make_record(source=source, id=rid, text=f"第{day}天 {source} 帖子 {k} AI演员",
+                                           published_at=start + timedelta(days=day, hours=k), trackers=[TRACKER]))
+                top = 0.4 + 0.55 * ((k * 7 + day) % 10) / 9  # 0.4 … 0.95
+                rest = (1 - top) / 2
+                rows.append({"source": source, "id": rid, "model": "m", "model_version": "m-1", "p_neg": rest,
+                             "p_neu": top, "p_pos": rest, "label": "neutral",
+                             "scored_at": datetime(2026, 5, 1, tzinfo=UTC)})
+    records.append(make_record(source="weibo", id="other", text="别的话题", trackers=["tilly-norwood"]))
+    store.add_records(records)
+    if scores:
+        store.add_table(SCORES, pa.Table.from_pylist(rows, schema=SCORES_SCHEMA), SCORES_SPEC)
+    return store
+
+
+# ---------- sampler ----------
+
+def test_allocation_is_proportional_with_largest_remainders() -> None:
+    sizes = pd.Series([60, 30, 10], index=["a", "b", "c"])
+    assert allocate(sizes, 10).tolist() == [6, 3, 1]
+    assert allocate(sizes, 4).tolist() == [2, 1, 1]  # remainders .4/.2/.4 → a and c get the two extra
+    assert allocate(sizes, 500).sum() == 100  # never more than there is
+    assert allocate(sizes, 0).sum() == 0
+
+
+def test_sample_is_stratified_by_day_and_source_and_favours_the_unsure() -> None:
+    rng = np.random.default_rng(1)
+    rows = []
+    for day, source, size in [("2026-04-18", "weibo", 400), ("2026-04-18", "bilibili", 100),
+                              ("2026-04-19", "weibo", 300), ("2026-04-19", "rss", 200)]:
+        for k in range(size):
+            rows.append({"source": source, "id": f"{day}-{k}", "day": day, "max_p": rng.uniform(0.34, 1.0)})
+    frame = pd.DataFrame(rows)
+    sample = stratified_uncertain_sample(frame, 100, seed=7)
+    counts = sample.groupby(["day", "source"]).size().to_dict()
+    assert counts == {("2026-04-18", "bilibili"): 10, ("2026-04-18", "weibo"): 40,
+                      ("2026-04-19", "rss"): 20, ("2026-04-19", "weibo"): 30}
+    assert sample["max_p"].mean() < frame["max_p"].mean() - 0.05  # favours the least sure
+    assert sample["max_p"].max() > 0.8  # …without taking only the hardest: confident records keep a chance
+    again = stratified_uncertain_sample(frame.sample(frac=1, random_state=3), 100, seed=7)
+    assert list(again["id"]) == list(sample["id"])  # order of input rows does not matter
+    assert list(stratified_uncertain_sample(frame, 100, seed=8)["id"]) != list(sample["id"])
+
+
+def test_sample_from_store_excludes_done_items_and_other_trackers(make_record: Callable[..., Record]) -> None:
+    store = _store_with_records(make_record)
+    with store.connect() as con:
+        first = sample_to_label(con, TRACKER, 8)
+        assert len(first) == 8 and "other" not in set(first["id"])
+        assert first["max_p"].notna().all()
+        done = {f"{s}:{i}" for s, i in zip(first["source"][:3], first["id"][:3], strict=True)}
+        second = sample_to_label(con, TRACKER, 8, exclude=done)
+        assert len(second) == 8
+        assert not done & set(second["source"] + ":" + second["id"])
+        everything = sample_to_label(con, TRACKER, 1000)
+        assert len(everything) == 32
+
+
+# ---------- keys ----------
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("0", Choice("negative")),
+    ("1s", Choice("positive", "support")),
+    ("2nn", Choice("neutral", "neutral", "neutral")),
+    ("0a", Choice("negative", None, "anger")),
+    ("0os", Choice("negative", "oppose", "sadness")),
+    ("0.g", Choice("negative", None, "disgust")),
+    (" 1 c j ", Choice("positive", "conditional", "joy")),
+    ("?2", Choice("neutral", status="unsure")),
+    ("x", Choice(status="skip")),
+])
+def test_keys(code: str, expected: Choice) -> None:
+    assert parse_keys(code) == expected
+
+
+@pytest.mark.parametrize("code", ["", "3", "0z", "0oz", "0osx", "..", "q"])
+def test_bad_keys(code: str) -> None:
+    with pytest.raises(BadKeys):
+        parse_keys(code)
+
+
+# ---------- the dataset ----------
+
+def test_write_labels_is_idempotent_and_relabelling_replaces() -> None:
+    store = Store()
+    row = label_row(TRACKER, "weibo", "1", "text", "ann", Choice("negative"), "dashboard")
+    assert write_labels(store, [row]) == 1
+    assert write_labels(store, [row]) == 0
+    assert write_labels(store, [{**row, "sentiment": "positive"}]) == 1
+    with store.connect() as con:
+        frame = read_labels(con, TRACKER)
+    assert frame[["item", "annotator", "sentiment"]].values.tolist() == [["weibo:1", "ann", "positive"]]
+    with pytest.raises(ValueError, match="status"):
+        write_labels(store, [{**row, "status": "maybe"}])
+
+
+# ---------- CSV export and import ----------
+
+def test_export_import_round_trip(make_record: Callable[..., Record], tmp_path: Path) -> None:
+    store = _store_with_records(make_record)
+    out = tmp_path / "sample.csv"
+    assert export_sample(store, TRACKER, 10, out) == 10
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["source", "id", "published_at", "url", "parent_id", "text", "label", "stance", "emotion"]
+    assert all(r["label"] == r["stance"] == r["emotion"] == "" for r in rows)
+    codes = ["0", "1", "2"]
+    stances = ["oppose", "support", "", "favor"]  # NLPCC's "favor" is read as support
+    for k, r in enumerate(rows):
+        r["label"], r["stance"] = codes[k % 3], stances[k % 4]
+    rows[9]["label"] = rows[9]["stance"] = ""  # one left unlabelled: not an error, not stored
+    filled = tmp_path / "filled.csv"
+    with filled.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        fh.write('"","","","","","一条没有来源的句子：AI演员毫无灵魂","0","oppose","disgust"\n')
+
+    result = import_labels(store, filled, TRACKER, annotator="alice")
+    assert (result.rows, result.written, result.blank, result.errors) == (11, 10, 1, [])
+    with store.connect() as con:
+        stored = read_labels(con, TRACKER)
+    assert len(stored) == 10 and set(stored["annotator"]) == {"alice"}
+    by_item = stored.set_index("item")
+    for k, r in enumerate(rows[:9]):
+        got = by_item.loc[f"{r['source']}:{r['id']}"]
+        assert got["sentiment"] == ("negative", "positive", "neutral")[k % 3]
+        assert got["stance"] == ({"favor": "support", "": None}.get(stances[k % 4], stances[k % 4]))
+        assert got["text"] == r["text"] and got["origin"] == "import:filled.csv"
+    loose = by_item.loc[text_key("一条没有来源的句子：AI演员毫无灵魂")]
+    assert loose["source"] is None and loose["emotion"] == "disgust"
+    # a second export leaves out what is labelled
+    again = tmp_path / "again.csv"
+    export_sample(store, TRACKER, 40, again)
+    with again.open(encoding="utf-8-sig", newline="") as fh:
+        ids = {f"{r['source']}:{r['id']}" for r in csv.DictReader(fh)}
+    assert len(ids) == 32 - 9 and not ids & set(by_item.index)
+
+
+def test_importing_the_same_file_twice_adds_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text("text,label,stance,emotion\nAI演员没有灵魂,0,oppose,disgust\n这技术真厉害,1,support,joy\n"
+                    "发布会今天举行,2,,\n", encoding="utf-8")
+    store = Store()
+    first = import_labels(store, path, TRACKER)
+    assert first.written == 3
+    files = len(store.files("labels"))
+    second = import_labels(store, path, TRACKER)
+    assert second.written == 0 and second.labelled == 3
+    assert len(store.files("labels")) == files  # not even an empty batch
+    with store.connect() as con:
+        assert set(read_labels(con, TRACKER)["annotator"]) == {"labels"}  # default annotator: the file name
+
+
+def test_bad_rows_are_line_numbered_and_the_rest_kept(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text("source,id,text,label,stance\n"
+                    "weibo,1,好,1,support\n"
+                    "weibo,2,坏,7,\n"  # line 3: bad label
+                    ",,,0,\n"  # line 4: no text, no source
+                    "weibo,,半条,0,\n"  # line 5: id missing
+                    "weibo,3,\"多行\n文本\",2,maybe\n"  # lines 6-7: bad stance
+                    "weibo,4,还行,2,neutral\n", encoding="utf-8")
+    result = import_labels(Store(), path, TRACKER, annotator="bob")
+    assert result.written == 2
+    assert [e.split(": ")[1] for e in result.errors] == ["line 3", "line 4", "line 5", "line 7"]
+    assert "'7' is not a sentiment label" in result.errors[0]
+    assert "'maybe' is not a stance label" in result.errors[3]
+
+
+def test_cli_export_import_agreement(make_record: Callable[..., Record], tmp_path: Path) -> None:
+    _store_with_records(make_record)
+    runner = CliRunner()
+    out = tmp_path / "s.csv"
+    res = runner.invoke(cli, ["labels", "export", "--tracker", TRACKER, "--n", "6", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    for annotator, labels in (("ann", ["0", "0", "1", "1", "2", "2"]), ("bea", ["0", "0", "1", "2", "2", "2"])):
+        frame["label"] = labels
+        frame.to_csv(tmp_path / f"{annotator}.csv", index=False)
+        res = runner.invoke(cli, ["labels", "import", str(tmp_path / f"{annotator}.csv"), "--tracker", TRACKER,
+                                  "--annotator", annotator])
+        assert res.exit_code == 0, res.output
+        assert "6 labels written" in res.output
+    res = runner.invoke(cli, ["labels", "agreement", "--tracker", TRACKER])
+    assert res.exit_code == 0, res.output
+    assert "ann vs bea: n = 6, agreement 0.83, kappa 0.75" in res.output
+    bad = runner.invoke(cli, ["labels", "import", str(out), "--tracker", "no-such-tracker"])
+    assert bad.exit_code == 1 and "unknown tracker" in bad.output
+
+
+# ---------- agreement ----------
+
+def _labels(pairs: list[tuple[str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame([{"item": i, "annotator": a, "sentiment": v, "status": "labelled", "text": i}
+                         for i, a, v in pairs])
+
+
+def test_kappa_on_a_textbook_table() -> None:
+    """2×2 table: both yes 20, A yes/B no 5, A no/B yes 10, both no 15 → p_o 0.70, p_e 0.50, κ 0.40."""
+    a = ["yes"] * 20 + ["yes"] * 5 + ["no"] * 10 + ["no"] * 15
+    b = ["yes"] * 20 + ["no"] * 5 + ["yes"] * 10 + ["no"] * 15
+    assert kappa(a, b) == pytest.approx(0.40)
+    frame = _labels([(f"i{k}", "A", x) for k, x in enumerate(a)] + [(f"i{k}", "B", y) for k, y in enumerate(b)])
+    (row,) = pairwise(frame, "sentiment")
+    assert (row["n"], row["agreement"], row["kappa"]) == (50, 0.7, 0.4)
+    assert kappa(["a", "a"], ["a", "a"]) is None  # one class only: kappa undefined, not 1 or 0
+    assert kappa(["a"], ["b"]) is None
+
+
+def test_consolidate_majority_and_ties_and_llm_agreement() -> None:
+    frame = _labels([("i1", "A", "negative"), ("i1", "B", "negative"), ("i1", "C", "positive"),
+                     ("i2", "A", "negative"), ("i2", "B", "positive"),
+                     ("i3", "A", "neutral"), ("i4", "B", "positive"),
+                     ("i1", "llm:m", "negative"), ("i3", "llm:m", "positive"), ("i4", "llm:m", "positive")])
+    humans = frame[~frame["annotator"].str.startswith("llm:")]
+    merged = consolidate(humans, "sentiment")
+    assert merged["sentiment"].to_dict() == {"i1": "negative", "i3": "neutral", "i4": "positive"}  # i2 tied
+    (row,) = llm_vs_humans(frame, "sentiment")
+    assert (row["annotator"], row["n"], row["agreement"]) == ("llm:m", 3, round(2 / 3, 4))
+    assert row["kappa"] == pytest.approx(0.5)  # p_o 2/3, p_e (1·1 + 1·0 + 1·2)/9 = 1/3
+
+
+def test_cli_annotate_uses_the_same_keys(make_record: Callable[..., Record]) -> None:
+    store = _store_with_records(make_record, days=1, per_day={"weibo": 3})
+    res = CliRunner().invoke(cli, ["labels", "annotate", "--tracker", TRACKER, "--annotator", "eve", "--n", "3"],
+                             input="0os\n7\n1\nq\n")
+    assert res.exit_code == 0, res.output
+    assert "first key is the sentiment" in res.output and "saved 2 label(s)" in res.output
+    with store.connect() as con:
+        stored = read_labels(con, TRACKER)
+    assert sorted(stored["sentiment"]) == ["negative", "positive"] and set(stored["origin"]) == {"cli"}
