@@ -124,6 +124,10 @@ def test_label_five_records_by_keyboard_reload_and_agreement(label_server: tuple
     tab.get_by_text("alice vs bob").first.wait_for(timeout=60_000)
     names = {"0": "negative", "1": "positive", "2": "neutral"}
     expected = cohen_kappa_score([names[c[0]] for c in alice_codes], [names[c] for c in bob_codes])
+    # the table updates once bob's fifth label is stored: wait for it to count five shared items
+    tab.wait_for_function(
+        """() => Array.from(document.querySelectorAll('[data-testid="stTable"]'))
+                 .some(t => t.innerText.includes('alice vs bob') && /\\b5\\b/.test(t.innerText))""", timeout=60_000)
     table = tab.locator('[data-testid="stTable"]').first.inner_text()
     assert f"{expected:.2f}" in table and "sentiment" in table
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
