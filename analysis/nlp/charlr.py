@@ -153,3 +153,22 @@ class CharLRModel:
         return cls(card.get("name", directory.name), card.get("version") or f"unversioned-{file_sha256(path)[:8]}",
                    TASKS[meta["task"]], featurizer, weights, bias, meta["blocks"], meta["default_block"],
                    meta["extra"], temperature)
+
+
+def load_task_model(name: str, task: Task, default: str, baselines: Sequence[str]) -> CharLRModel:
+    """A shipped stance or emotion model by name (or a model directory), checked to be of `task`."""
+    from collectors.paths import models_dir
+
+    chosen = default if name in ("", "default") else name
+    path = Path(chosen)
+    directory = path if (path / MODEL_FILE).exists() else models_dir() / chosen
+    if not (directory / MODEL_FILE).exists():
+        raise ValueError(f"unknown {task.name} model {name!r}: choose default, {', '.join(baselines)}, a shipped model "
+                         f"or a model directory written by `actorwatch train --task {task.name}`"
+                         + (f" (the default model is missing: run `actorwatch train --task {task.name}`)"
+                            if chosen == default else ""))
+    model = CharLRModel.load(directory)
+    if model.task is not task:
+        raise ValueError(f"{directory} holds a {model.task.name} model, not a{'n' if task.name[0] in 'aeiou' else ''} "
+                         f"{task.name} model")
+    return model

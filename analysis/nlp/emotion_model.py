@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -44,23 +43,11 @@ class MajorityEmotionModel:
 @lru_cache(maxsize=4)
 def get_emotion_model(name: str = "default") -> EmotionModel:
     """'default' (the shipped model), 'majority', a shipped model name or a model directory."""
-    from analysis.nlp.charlr import CharLRModel
-    from analysis.nlp.stance_model import models_dir
+    from analysis.nlp.charlr import load_task_model
 
     if name == "majority":
         return MajorityEmotionModel()
-    chosen = DEFAULT_MODEL if name in ("", "default") else name
-    path = Path(chosen)
-    directory = path if (path / "model.npz").exists() else models_dir() / chosen
-    if not (directory / "model.npz").exists():
-        raise ValueError(f"unknown emotion model {name!r}: choose default, {', '.join(BASELINES)}, a shipped model "
-                         f"or a model directory written by `actorwatch train --task emotion`"
-                         + (" (the default model is missing: run `actorwatch train --task emotion`)"
-                            if chosen == DEFAULT_MODEL else ""))
-    model = CharLRModel.load(directory)
-    if model.task is not EMOTION:
-        raise ValueError(f"{directory} holds a {model.task.name} model, not an emotion model")
-    return model
+    return load_task_model(name, EMOTION, DEFAULT_MODEL, BASELINES)
 
 
 __all__ = ["DEFAULT_MODEL", "EmotionModel", "MajorityEmotionModel", "get_emotion_model"]

@@ -57,30 +57,19 @@ class RulesStanceModel:
 
 
 def models_dir() -> Path:
-    from collectors.paths import bundled_dir
+    from collectors.paths import models_dir as configured
 
-    return bundled_dir() / "models"
+    return configured()
 
 
 @lru_cache(maxsize=4)
 def get_stance_model(name: str = "default") -> StanceModel:
     """'default' (the shipped model), 'rules', a shipped model name or a model directory."""
-    from analysis.nlp.charlr import CharLRModel
+    from analysis.nlp.charlr import load_task_model
 
     if name == "rules":
         return RulesStanceModel()
-    chosen = DEFAULT_MODEL if name in ("", "default") else name
-    path = Path(chosen)
-    directory = path if (path / "model.npz").exists() else models_dir() / chosen
-    if not (directory / "model.npz").exists():
-        raise ValueError(f"unknown stance model {name!r}: choose default, {', '.join(BASELINES)}, a shipped model "
-                         f"or a model directory written by `actorwatch train --task stance`"
-                         + (" (the default model is missing: run `actorwatch train --task stance`)"
-                            if chosen == DEFAULT_MODEL else ""))
-    model = CharLRModel.load(directory)
-    if model.task is not STANCE:
-        raise ValueError(f"{directory} holds a {model.task.name} model, not a stance model")
-    return model
+    return load_task_model(name, STANCE, DEFAULT_MODEL, BASELINES)
 
 
 __all__ = ["DEFAULT_MODEL", "DEFAULT_TARGET", "RulesStanceModel", "StanceModel", "get_stance_model"]
