@@ -70,7 +70,7 @@ def test_stance_adapts_with_the_target_block_fixed(tiny_stance: Path, tmp_path: 
     result = adapt(store, TRACKER, settings=settings, log=lambda m: None)
     assert result["task"] == "stance" and result["n_labels"] == 24
     assert result["cv_macro_f1_base"] < 0.3 and result["cv_macro_f1_adapted"] > 0.6
-    assert result["cv_macro_f1_gain_ci95"][0] > 0
+    assert result["cv_macro_f1_gain_ci95"][0] > 0 and result["verdict"] == "better"
     model = load_task_model(result["model"], STANCE, "unused", ())  # found by name in the data dir
     assert model.version == result["version"] and model.blocks == ("ai-performers",)
     base = CharLRModel.load(tiny_stance)

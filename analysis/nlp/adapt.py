@@ -423,6 +423,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
         "base_version": base.version,
         "base_note": "the base model never saw these labels, so its figures are on all of them; the adapted model's "
                      f"are out-of-fold ({k}-fold, stratified by class)",
+        "verdict": verdict(gain_ci),
         "agreement": agreement,
         "provenance": labels.provenance,
         "evaluation_base": base_report,
@@ -436,6 +437,12 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     tmp.replace(directory / CARD_FILE)
     result["model_dir"] = str(directory)
     return result
+
+
+def verdict(gain_ci: tuple[float, float] | list[float]) -> str:
+    """What the paired interval of the gain says: "better", "worse" or "no clear difference" (keep the base)."""
+    lo, hi = gain_ci
+    return "better" if lo > 0 else "worse" if hi < 0 else "no clear difference"
 
 
 def _base_problem(settings: AdaptSettings, labels: TrackerLabels) -> tuple[Any, PriorProblem]:

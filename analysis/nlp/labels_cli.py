@@ -257,8 +257,13 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
                f"({result['folds']}-fold, method {_method(result)})\n"
                f"  base model {result['base_model']}: {result['cv_macro_f1_base']:.3f} [{blo:.3f}–{bhi:.3f}]\n"
                f"  gain {result['cv_macro_f1_gain']:+.3f} [{glo:+.3f}, {ghi:+.3f}] (paired bootstrap)\n"
-               f"  saved to {result['model_dir']}\n"
-               f"  re-score the tracker with it: actorwatch enrich --model {result['model']} --tracker {tracker}")
+               f"  saved to {result['model_dir']}")
+    if result["verdict"] == "better":
+        click.echo(f"  re-score the tracker with it: actorwatch enrich --model {result['model']} --tracker {tracker}")
+    else:
+        click.echo(f"  on these labels the adapted model is {'worse than' if result['verdict'] == 'worse' else 'not clearly better than'} "
+                   f"the base: keep the base, or label more (re-scoring with it anyway: actorwatch enrich --model "
+                   f"{result['model']} --tracker {tracker})")
 
 
 def _method(result: dict[str, Any]) -> str:
