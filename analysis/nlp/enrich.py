@@ -122,9 +122,21 @@ class BatchResult:
 
 
 def _prepare_worker() -> None:
-    """Load models and dictionaries once per worker; leave Ctrl-C to the parent, which shuts workers down."""
+    """Load models and dictionaries once per worker; leave Ctrl-C to the parent, which shuts workers down.
+
+    Each worker is one of N processes on N cores: native thread pools (BLAS, OpenMP, Arrow) sized to the
+    machine would only oversubscribe it.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _one_thread_each()
     warm_up()
+
+
+def _one_thread_each() -> None:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    pa.set_cpu_count(1)
 
 
 def warm_up(model: tuple[str, str] | None = None) -> None:
@@ -219,6 +231,31 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
     return BatchResult(scores, annotations, len(raw) - len(live))
 
 
+@dataclass
+class TableBatch:
+    """A batch's results as Arrow tables, built where the batch ran (so a pool's workers, not the writer, pay
+    for the conversion); they cross between processes as Arrow buffers, not as pickled Python lists."""
+
+    scores: pa.Table
+    annotations: pa.Table
+    empty: int = 0
+
+
+def _to_ipc(table: pa.Table) -> pa.Buffer:
+    """Only the rows of `table` (pickling a slice would ship the whole parent buffers)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def annotate_tables(batch: pa.Buffer, version: str, model: tuple[str, str]) -> TableBatch:
+    """annotate_batch on a batch sent as an Arrow IPC stream, with its results as tables."""
+    result = annotate_batch(pa.ipc.open_stream(batch).read_all().to_pydict(), version, model)
+    return TableBatch(pa.Table.from_pydict(result.scores, schema=SCORES_SCHEMA),
+                      pa.Table.from_pydict(result.annotations, schema=ANNOTATIONS_SCHEMA), result.empty)
+
+
 # ---------- the driver (runs in the calling process, the only writer) ----------
 
 def pending(store: Store, model_version: str, version: str) -> pa.Table:
@@ -242,22 +279,25 @@ def pending(store: Store, model_version: str, version: str) -> pa.Table:
         ).to_arrow_table()
 
 
-def _write(store: Store, result: BatchResult) -> tuple[int, int]:
-    scores = pa.Table.from_pydict(result.scores, schema=SCORES_SCHEMA)
-    annotations = pa.Table.from_pydict(result.annotations, schema=ANNOTATIONS_SCHEMA)
+def _write(store: Store, result: BatchResult | TableBatch) -> tuple[int, int]:
+    if isinstance(result, TableBatch):
+        scores, annotations = result.scores, result.annotations
+    else:
+        scores = pa.Table.from_pydict(result.scores, schema=SCORES_SCHEMA)
+        annotations = pa.Table.from_pydict(result.annotations, schema=ANNOTATIONS_SCHEMA)
     store.add_table(SCORES, scores, SCORES_SPEC)
     store.add_table(ANNOTATIONS, annotations, ANNOTATIONS_SPEC)
     return scores.num_rows, annotations.num_rows
 
 
-def _in_order(executor: Executor | None, fn: Callable[..., BatchResult], batches: Iterator[dict[str, list[Any]]],
-              window: int, *args: Any) -> Iterator[BatchResult]:
+def _in_order(executor: Executor | None, fn: Callable[..., Any], batches: Iterator[Any],
+              window: int, *args: Any) -> Iterator[Any]:
     """Results of fn(batch, *args) in batch order, at most `window` batches in flight; inline without executor."""
     if executor is None:
         for batch in batches:
             yield fn(batch, *args)
         return
-    queue: deque[Future[BatchResult]] = deque()
+    queue: deque[Future[Any]] = deque()
     try:
         for batch in batches:
             queue.append(executor.submit(fn, batch, *args))
@@ -328,7 +368,7 @@ def enrich_store(store: Store, batch_size: int = DEFAULT_BATCH_SIZE, progress: b
         own = make_executor(workers if todo.num_rows > batch_size else 1, use_dask)
         executor = own.executor
     columns = ["source", "id", "text", "title", "lang", "trackers", "has_score"]
-    batches = (todo.slice(start, batch_size).select(columns).to_pydict() for start in range(0, todo.num_rows, batch_size))
+    batches = (_to_ipc(todo.slice(start, batch_size).select(columns)) for start in range(0, todo.num_rows, batch_size))
     scored = annotated = empty = done = 0
 
     def summary() -> EnrichSummary:
@@ -339,7 +379,7 @@ def enrich_store(store: Store, batch_size: int = DEFAULT_BATCH_SIZE, progress: b
     try:
         with bar:
             task = bar.add_task("enrich", total=todo.num_rows)
-            for result in _in_order(executor, annotate_batch, batches, 2 * workers, version, model):
+            for result in _in_order(executor, annotate_tables, batches, 2 * workers, version, model):
                 n_scores, n_annotations = _write(store, result)
                 scored, annotated, empty, done = scored + n_scores, annotated + n_annotations, empty + result.empty, done + 1
                 bar.advance(task, n_annotations)

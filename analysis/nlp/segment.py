@@ -128,11 +128,32 @@ def lcut(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """Content tokens: lcut without stopwords, punctuation and bare numbers; Latin lower-cased."""
-    stop = stopwords()
+    kept = _kept_tokens()
     out = []
     for token in lcut(text.replace(MENTION_PLACEHOLDER, " ") if isinstance(text, str) else text):
-        token = token.lower()
-        if token in stop or _SPACE_OR_PUNCT.match(token) or token.isdigit():
-            continue
-        out.append(token)
+        word = kept.get(token, _UNSEEN)
+        if word is _UNSEEN:
+            word = _content_token(token)
+            if len(kept) >= _KEPT_MAX:
+                kept.clear()
+            kept[token] = word
+        if word is not None:
+            out.append(word)
     return out
+
+
+_UNSEEN = object()
+_KEPT_MAX = 500_000
+
+
+@lru_cache(maxsize=1)
+def _kept_tokens() -> dict[str, str | None]:
+    """token → its lower-cased content form, or None: words recur far more often than they are new."""
+    return {}
+
+
+def _content_token(token: str) -> str | None:
+    token = token.lower()
+    if token in stopwords() or _SPACE_OR_PUNCT.match(token) or token.isdigit():
+        return None
+    return token
