@@ -8,11 +8,12 @@ so words rare in the training posts still push the score the right way.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from operator import add
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -203,9 +204,9 @@ class Featurizer:
         return cls(vocab, idf, tuple(orders), lexicon or Lexicon.load())
 
     def transform(self, inputs: Iterable[str]) -> sp.csr_matrix:
-        inputs = list(inputs)
+        inputs = tuple(inputs)
         n, v = len(inputs), len(self.vocab)
-        keys, docs = _keys_and_docs(inputs, self.orders)
+        keys, docs = _RECENT.get(("grams", self.orders), inputs, lambda: _keys_and_docs(inputs, self.orders))
         sorted_keys, ids = self._lookup
         pos = np.minimum(np.searchsorted(sorted_keys, keys), max(v - 1, 0))
         hit = sorted_keys[pos] == keys if v else np.zeros(len(keys), dtype=bool)
@@ -214,9 +215,36 @@ class Featurizer:
         tf.data = (1.0 + np.log(tf.data)) * self.idf[tf.indices]  # sublinear tf × idf
         norms = np.sqrt(np.asarray(tf.multiply(tf).sum(axis=1)).ravel())
         tf = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32) @ tf
-        dense = np.array([self.lexicon.counts(text) for text in inputs], dtype=np.float32).reshape(n, -1)
+        dense = _RECENT.get(("lexicon", self.lexicon), inputs, lambda: np.array(
+            [self.lexicon.counts(text) for text in inputs], dtype=np.float32).reshape(n, -1))
         lex = np.log1p(dense) * LEXICON_SCALE
         return sp.hstack([tf, sp.csr_matrix(lex)], format="csr", dtype=np.float32)
+
+
+class _RecentInputs:
+    """The last few results per kind of work, for the same inputs.
+
+    Enrichment runs the sentiment, stance and emotion models on the same batch of texts; their n-gram
+    keys and lexicon counts depend only on the inputs (and the n-gram orders or the lexicon, compared by
+    value), so the second and third model reuse the first's instead of redoing them.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._entries: list[tuple[object, tuple[str, ...], Any]] = []
+
+    def get(self, kind: object, inputs: tuple[str, ...], make: Callable[[], T]) -> T:
+        for entry_kind, entry_inputs, value in self._entries:
+            if entry_kind == kind and (entry_inputs is inputs or entry_inputs == inputs):
+                return value
+        value = make()
+        self._entries.append((kind, inputs, value))
+        del self._entries[: -self._size]
+        return value
+
+
+T = TypeVar("T")
+_RECENT = _RecentInputs()
 
 
 def _key_gram(key: int) -> str:
