@@ -13,6 +13,7 @@ written but not its annotations is redone without writing its scores twice.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import signal
@@ -341,9 +342,14 @@ def make_executor(workers: int, use_dask: bool = False) -> _Executor:
         warm_up()
         return _Executor(None)
     warm_up()  # loaded before forking, so workers share it
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_prepare_worker)
-    for future in [pool.submit(time.sleep, 0) for _ in range(workers)]:
-        future.result()  # start every worker now, before any progress-bar thread exists
+    # Keep the collector's passes off the loaded models' pages, so they stay shared, not copied per worker.
+    gc.freeze()
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_prepare_worker)
+        for future in [pool.submit(time.sleep, 0) for _ in range(workers)]:
+            future.result()  # start every worker now, before any progress-bar thread exists
+    finally:
+        gc.unfreeze()
     return _Executor(pool, lambda: pool.shutdown(wait=True, cancel_futures=True))
 
 
