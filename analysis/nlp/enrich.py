@@ -158,7 +158,7 @@ def _without(text: str, parts: tuple[str, ...]) -> str:
 
 def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, str]) -> BatchResult:
     """Score and annotate one batch (columns source, id, text, title, lang, trackers, has_score)."""
-    from analysis.nlp.entities import entity_matcher
+    from analysis.nlp.entities import entity_matcher, prepare
     from analysis.nlp.segment import tokenize
     from analysis.nlp.sentiment import get_scorer, score_texts
     from analysis.nlp.stance import stance_of
@@ -209,10 +209,11 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
             emotion_score.append(None)
         wanted = [trackers[t] for t in (batch["trackers"][i] or []) if t in trackers] or list(trackers.values())
         found: dict[str, None] = {}
+        display = prepare(c.display) if c.display else None  # scanned by every tracker's matcher and the frames'
         for tracker in wanted:
-            found.update(dict.fromkeys(entity_matcher(tracker).find(c.display)))
+            found.update(dict.fromkeys(entity_matcher(tracker).find(display)))
         entities.append(list(found))
-        frame_ids.append(frames.find(c.display))
+        frame_ids.append(frames.find(display))
         keywords.append(record_keywords(tokenize(_without(c.model_text[:MAX_TOKENIZE_CHARS], c.emoticons)),
                                         KEYWORDS_PER_RECORD))
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
+from typing import NamedTuple
 
 from collectors.trackers import Entity, Tracker
 
@@ -67,7 +68,7 @@ class TermMatcher:
                   guard_short and len(key) == 2 and bool(_CJK.match(key)))
             for key, labels in self._labels.items()}
 
-    def find(self, text: str | None) -> list[str]:
+    def find(self, text: str | Prepared | None) -> list[str]:
         """Labels whose terms occur in `text`, in order of first mention, each once."""
         found: dict[str, None] = {}
         for labels, _, _ in self.spans(text):
@@ -75,14 +76,13 @@ class TermMatcher:
                 found[label] = None
         return list(found)
 
-    def spans(self, text: str | None) -> list[tuple[list[str], int, int]]:
-        """Every accepted match as (labels, start, end); offsets index `normalise(text)`."""
+    def spans(self, text: str | Prepared | None) -> list[tuple[list[str], int, int]]:
+        """Every accepted match as (labels, start, end); offsets index `normalise(text)`.
+
+        `text` may come `prepare`d, so several matchers over one text normalise it once."""
         if not text or self._regex is None:
             return []
-        norm = normalise(text)
-        low = norm.lower()
-        if len(low) != len(norm):  # a few non-ASCII letters change length when lowercased
-            low = norm.translate(_ASCII_LOWER)
+        norm, low = text if isinstance(text, Prepared) else prepare(text)
         out = []
         checks, size = self._checks, len(low)
         for match in self._regex.finditer(low):
@@ -105,6 +105,21 @@ class TermMatcher:
 
 
 _ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
+
+
+class Prepared(NamedTuple):
+    """A text as every TermMatcher scans it: whitespace runs as one space, and its lower case."""
+
+    norm: str
+    low: str
+
+
+def prepare(text: str) -> Prepared:
+    norm = normalise(text)
+    low = norm.lower()
+    if len(low) != len(norm):  # a few non-ASCII letters change length when lowercased
+        low = norm.translate(_ASCII_LOWER)
+    return Prepared(norm, low)
 
 
 def normalise(text: str) -> str:

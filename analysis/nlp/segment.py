@@ -130,7 +130,10 @@ def tokenize(text: str) -> list[str]:
     """Content tokens: lcut without stopwords, punctuation and bare numbers; Latin lower-cased."""
     kept = _kept_tokens()
     out = []
-    for token in lcut(text.replace(MENTION_PLACEHOLDER, " ") if isinstance(text, str) else text):
+    if not isinstance(text, str) or not text:
+        return []
+    # straight from the cut: lcut's white-space filter is implied, white space is never a content token
+    for token in _cut()(text.replace(MENTION_PLACEHOLDER, " ")):
         word = kept.get(token, _UNSEEN)
         if word is _UNSEEN:
             word = _content_token(token)
