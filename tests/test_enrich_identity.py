@@ -40,6 +40,7 @@ def _sample() -> dict[str, list]:
 def _straightforward(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(segment, "_cut", lambda: segment._tokenizer().lcut)
     monkeypatch.setattr(features._RECENT, "get", lambda kind, inputs, make: make())
+    monkeypatch.setattr(features.GramSpace, "counts_for", lambda self, featurizer, inputs: None)
 
 
 def _assert_same(fast: dict, plain: dict, skip: str) -> None:
@@ -66,6 +67,7 @@ def test_fast_path_annotations_equal_the_straightforward_path(monkeypatch: pytes
     _assert_same(fast.annotations, plain.annotations, "annotated_at")
     _assert_same(fast.scores, plain.scores, "scored_at")
     assert any(fast.annotations["keywords"]) and any(fast.annotations["entities"])
+    assert features._SPACES, "the three char n-gram models should share one gram space"
 
 
 def test_tables_sent_to_workers_carry_the_same_rows() -> None:

@@ -146,6 +146,23 @@ def warm_up(model: tuple[str, str] | None = None) -> None:
                     "trackers": [[]], "has_score": [False]}, "warm-up", model or scoring_model())
 
 
+_SHARED_GRAMS: dict[tuple[int, ...], Any] = {}
+
+
+def _share_grams(*models: Any) -> None:
+    """Let the char n-gram models count each batch's n-grams once between them (features.GramSpace)."""
+    from analysis.nlp.sentiment.features import Featurizer, GramSpace
+
+    featurizers = [f for f in (getattr(m, "featurizer", None) for m in models) if isinstance(f, Featurizer)]
+    key = tuple(id(f) for f in featurizers)
+    if len(featurizers) < 2 or key in _SHARED_GRAMS:
+        return
+    try:
+        _SHARED_GRAMS[key] = (featurizers, GramSpace(featurizers))
+    except ValueError:  # orders or numbering differ: each model counts on its own
+        _SHARED_GRAMS[key] = (featurizers, None)
+
+
 def _record_text(text: str | None, title: str | None) -> str:
     return f"{title}\n{text}" if title and text else (title or text or "")
 
@@ -177,6 +194,7 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
         proba[live] = score_texts([raw[i] for i in live], [langs[i] for i in live], default=get_scorer(model[0]))
 
     stance_model, emotion_model = _task_model("stance"), _task_model("emotion")
+    _share_grams(get_scorer(model[0]), stance_model, emotion_model)
     own = [cleaned[i].own_text or cleaned[i].model_text for i in live]
     stance_proba = stance_model.predict_proba(own) if stance_model and live else None
     emotion_proba = emotion_model.predict_proba(own) if emotion_model and live else None

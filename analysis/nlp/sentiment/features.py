@@ -203,8 +203,13 @@ class Featurizer:
         idf = (np.log((1 + len(inputs)) / (1 + df[kept][order])) + 1).astype(np.float32)
         return cls(vocab, idf, tuple(orders), lexicon or Lexicon.load())
 
-    def transform(self, inputs: Iterable[str]) -> sp.csr_matrix:
-        inputs = tuple(inputs)
+    def counts(self, inputs: tuple[str, ...]) -> sp.csr_matrix:
+        """n-gram counts per input over the vocabulary (canonical CSR: columns sorted, no duplicates)."""
+        space = _SPACES.get(id(self))
+        if space is not None and space[0] is self:
+            shared = space[1].counts_for(self, inputs)
+            if shared is not None:
+                return shared
         n, v = len(inputs), len(self.vocab)
         keys, docs = _RECENT.get(("grams", self.orders), inputs, lambda: _keys_and_docs(inputs, self.orders))
         sorted_keys, ids = self._lookup
@@ -212,6 +217,12 @@ class Featurizer:
         hit = sorted_keys[pos] == keys if v else np.zeros(len(keys), dtype=bool)
         tf = sp.csr_matrix((np.ones(int(hit.sum()), dtype=np.float32), (docs[hit], ids[pos[hit]])), shape=(n, v))
         tf.sum_duplicates()
+        return tf
+
+    def transform(self, inputs: Iterable[str]) -> sp.csr_matrix:
+        inputs = tuple(inputs)
+        n = len(inputs)
+        tf = self.counts(inputs)
         tf.data = (1.0 + np.log(tf.data)) * self.idf[tf.indices]  # sublinear tf × idf
         norms = np.sqrt(np.asarray(tf.multiply(tf).sum(axis=1)).ravel())
         tf = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32) @ tf
@@ -245,6 +256,63 @@ class _RecentInputs:
 
 T = TypeVar("T")
 _RECENT = _RecentInputs()
+
+
+class GramSpace:
+    """One n-gram lookup and one count matrix for several featurizers over the same texts.
+
+    Enrichment's sentiment, stance and emotion models each have their own vocabulary, all numbered in
+    gram order. Counting once over the union vocabulary (also in gram order) and keeping each model's
+    columns gives exactly the matrix the model would count on its own: the same counts in the same
+    (sorted) column order, so everything computed from it is bit for bit the same.
+    """
+
+    def __init__(self, featurizers: Sequence[Featurizer]) -> None:
+        self.orders = featurizers[0].orders
+        if any(f.orders != self.orders or not _numbered_in_gram_order(f.vocab) for f in featurizers):
+            raise ValueError("a shared gram space needs featurizers of the same orders, numbered in gram order")
+        grams = sorted(set().union(*(f.vocab for f in featurizers)))
+        keys = np.fromiter(map(gram_key, grams), dtype=np.int64, count=len(grams))
+        by_key = np.argsort(keys)
+        self._keys, self._ids = keys[by_key], by_key
+        position = {g: i for i, g in enumerate(grams)}
+        self._columns: dict[int, np.ndarray] = {}
+        for f in featurizers:
+            column = np.full(len(grams), -1, dtype=np.int64)
+            column[np.fromiter((position[g] for g in f.vocab), dtype=np.int64, count=len(f.vocab))] = np.fromiter(
+                f.vocab.values(), dtype=np.int64, count=len(f.vocab))
+            self._columns[id(f)] = column
+            _SPACES[id(f)] = (f, self)
+
+    def _union_counts(self, inputs: tuple[str, ...]) -> sp.csr_matrix:
+        keys, docs = _RECENT.get(("grams", self.orders), inputs, lambda: _keys_and_docs(inputs, self.orders))
+        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+        hit = self._keys[pos] == keys
+        tf = sp.csr_matrix((np.ones(int(hit.sum()), dtype=np.float32), (docs[hit], self._ids[pos[hit]])),
+                           shape=(len(inputs), len(self._keys)))
+        tf.sum_duplicates()
+        return tf
+
+    def counts_for(self, featurizer: Featurizer, inputs: tuple[str, ...]) -> sp.csr_matrix | None:
+        """The featurizer's own count matrix, cut from the shared one (None: not one of this space's)."""
+        column = self._columns.get(id(featurizer))
+        if column is None or not len(self._keys):
+            return None
+        union = _RECENT.get(("space", id(self)), inputs, lambda: self._union_counts(inputs))
+        mapped = column[union.indices]
+        keep = mapped >= 0
+        kept_before = np.concatenate([[0], np.cumsum(keep)])
+        return sp.csr_matrix((union.data[keep], mapped[keep].astype(np.int32), kept_before[union.indptr].astype(np.int32)),
+                             shape=(len(inputs), len(featurizer.vocab)))
+
+
+_SPACES: dict[int, tuple[Featurizer, GramSpace]] = {}
+
+
+def _numbered_in_gram_order(vocab: dict[str, int]) -> bool:
+    ids = np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))
+    grams = list(vocab)
+    return bool((np.diff(ids) > 0).all()) and grams == sorted(grams)
 
 
 def _key_gram(key: int) -> str:
