@@ -271,16 +271,16 @@ class GramSpace:
         self.orders = featurizers[0].orders
         if any(f.orders != self.orders or not _numbered_in_gram_order(f.vocab) for f in featurizers):
             raise ValueError("a shared gram space needs featurizers of the same orders, numbered in gram order")
-        grams = sorted(set().union(*(f.vocab for f in featurizers)))
-        keys = np.fromiter(map(gram_key, grams), dtype=np.int64, count=len(grams))
+        # numpy compares unicode arrays by code point, as Python compares str: the same gram order
+        vocabs = [np.array(list(f.vocab), dtype="U3") for f in featurizers]
+        grams = np.unique(np.concatenate(vocabs))
+        keys = _packed_keys(grams)
         by_key = np.argsort(keys)
         self._keys, self._ids = keys[by_key], by_key
-        position = {g: i for i, g in enumerate(grams)}
         self._columns: dict[int, np.ndarray] = {}
-        for f in featurizers:
+        for f, vocab in zip(featurizers, vocabs, strict=True):
             column = np.full(len(grams), -1, dtype=np.int64)
-            column[np.fromiter((position[g] for g in f.vocab), dtype=np.int64, count=len(f.vocab))] = np.fromiter(
-                f.vocab.values(), dtype=np.int64, count=len(f.vocab))
+            column[np.searchsorted(grams, vocab)] = np.fromiter(f.vocab.values(), dtype=np.int64, count=len(f.vocab))
             self._columns[id(f)] = column
             _SPACES[id(f)] = (f, self)
 
@@ -307,6 +307,16 @@ class GramSpace:
 
 
 _SPACES: dict[int, tuple[Featurizer, GramSpace]] = {}
+
+
+def _packed_keys(grams: np.ndarray) -> np.ndarray:
+    """gram_key of every 1–3 character gram of a "U3" array (unused places hold NUL, which no gram contains)."""
+    cp = grams.view(np.uint32).reshape(-1, 3).astype(np.int64)
+    keys = cp[:, 0].copy()
+    for place in (1, 2):
+        longer = cp[:, place] != 0
+        keys[longer] = (keys[longer] << _BITS) | cp[longer, place]
+    return keys
 
 
 def _numbered_in_gram_order(vocab: dict[str, int]) -> bool:
