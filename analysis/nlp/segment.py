@@ -110,7 +110,10 @@ def _cut() -> Any:
     if type(tokenizer).__module__.split(".")[0] == "jieba":
         from analysis.nlp.exact_cut import ExactCutter
 
-        return ExactCutter(tokenizer).cut
+        cutter = ExactCutter(tokenizer)
+        # It re-does jieba 0.42.1's cut; should a later jieba cut differently, keep jieba's own.
+        if all(cutter.cut(text) == tokenizer.lcut(text) for text in _PROBES):
+            return cutter.cut
     return tokenizer.lcut
 
 
