@@ -13,6 +13,7 @@ written but not its annotations is redone without writing its scores twice.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import signal
@@ -122,15 +123,44 @@ class BatchResult:
 
 
 def _prepare_worker() -> None:
-    """Load models and dictionaries once per worker; leave Ctrl-C to the parent, which shuts workers down."""
+    """Load models and dictionaries once per worker; leave Ctrl-C to the parent, which shuts workers down.
+
+    Each worker is one of N processes on N cores: native thread pools (BLAS, OpenMP, Arrow) sized to the
+    machine would only oversubscribe it.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _one_thread_each()
     warm_up()
+
+
+def _one_thread_each() -> None:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    pa.set_cpu_count(1)
 
 
 def warm_up(model: tuple[str, str] | None = None) -> None:
     """Load the scorer, segmenter, lexicons and matchers (each is cached per process)."""
     annotate_batch({"source": ["x"], "id": ["x"], "text": ["爱奇艺 AI演员 test"], "title": [None], "lang": [None],
                     "trackers": [[]], "has_score": [False]}, "warm-up", model or scoring_model())
+
+
+_SHARED_GRAMS: dict[tuple[int, ...], Any] = {}
+
+
+def _share_grams(*models: Any) -> None:
+    """Let the char n-gram models count each batch's n-grams once between them (features.GramSpace)."""
+    from analysis.nlp.sentiment.features import Featurizer, GramSpace
+
+    featurizers = [f for f in (getattr(m, "featurizer", None) for m in models) if isinstance(f, Featurizer)]
+    key = tuple(id(f) for f in featurizers)
+    if len(featurizers) < 2 or key in _SHARED_GRAMS:
+        return
+    try:
+        _SHARED_GRAMS[key] = (featurizers, GramSpace(featurizers))
+    except ValueError:  # orders or numbering differ: each model counts on its own
+        _SHARED_GRAMS[key] = (featurizers, None)
 
 
 def _record_text(text: str | None, title: str | None) -> str:
@@ -145,7 +175,7 @@ def _without(text: str, parts: tuple[str, ...]) -> str:
 
 def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, str]) -> BatchResult:
     """Score and annotate one batch (columns source, id, text, title, lang, trackers, has_score)."""
-    from analysis.nlp.entities import entity_matcher
+    from analysis.nlp.entities import entity_matcher, prepare
     from analysis.nlp.segment import tokenize
     from analysis.nlp.sentiment import get_scorer, score_texts
     from analysis.nlp.stance import stance_of
@@ -164,6 +194,7 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
         proba[live] = score_texts([raw[i] for i in live], [langs[i] for i in live], default=get_scorer(model[0]))
 
     stance_model, emotion_model = _task_model("stance"), _task_model("emotion")
+    _share_grams(get_scorer(model[0]), stance_model, emotion_model)
     own = [cleaned[i].own_text or cleaned[i].model_text for i in live]
     stance_proba = stance_model.predict_proba(own) if stance_model and live else None
     emotion_proba = emotion_model.predict_proba(own) if emotion_model and live else None
@@ -196,10 +227,11 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
             emotion_score.append(None)
         wanted = [trackers[t] for t in (batch["trackers"][i] or []) if t in trackers] or list(trackers.values())
         found: dict[str, None] = {}
+        display = prepare(c.display) if c.display else None  # scanned by every tracker's matcher and the frames'
         for tracker in wanted:
-            found.update(dict.fromkeys(entity_matcher(tracker).find(c.display)))
+            found.update(dict.fromkeys(entity_matcher(tracker).find(display)))
         entities.append(list(found))
-        frame_ids.append(frames.find(c.display))
+        frame_ids.append(frames.find(display))
         keywords.append(record_keywords(tokenize(_without(c.model_text[:MAX_TOKENIZE_CHARS], c.emoticons)),
                                         KEYWORDS_PER_RECORD))
 
@@ -217,6 +249,31 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
                    "entities": entities, "frames": frame_ids, "keywords": keywords,
                    "annotated_at": [now] * len(raw)}
     return BatchResult(scores, annotations, len(raw) - len(live))
+
+
+@dataclass
+class TableBatch:
+    """A batch's results as Arrow tables, built where the batch ran (so a pool's workers, not the writer, pay
+    for the conversion); they cross between processes as Arrow buffers, not as pickled Python lists."""
+
+    scores: pa.Table
+    annotations: pa.Table
+    empty: int = 0
+
+
+def _to_ipc(table: pa.Table) -> pa.Buffer:
+    """Only the rows of `table` (pickling a slice would ship the whole parent buffers)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def annotate_tables(batch: pa.Buffer, version: str, model: tuple[str, str]) -> TableBatch:
+    """annotate_batch on a batch sent as an Arrow IPC stream, with its results as tables."""
+    result = annotate_batch(pa.ipc.open_stream(batch).read_all().to_pydict(), version, model)
+    return TableBatch(pa.Table.from_pydict(result.scores, schema=SCORES_SCHEMA),
+                      pa.Table.from_pydict(result.annotations, schema=ANNOTATIONS_SCHEMA), result.empty)
 
 
 # ---------- the driver (runs in the calling process, the only writer) ----------
@@ -242,22 +299,25 @@ def pending(store: Store, model_version: str, version: str) -> pa.Table:
         ).to_arrow_table()
 
 
-def _write(store: Store, result: BatchResult) -> tuple[int, int]:
-    scores = pa.Table.from_pydict(result.scores, schema=SCORES_SCHEMA)
-    annotations = pa.Table.from_pydict(result.annotations, schema=ANNOTATIONS_SCHEMA)
+def _write(store: Store, result: BatchResult | TableBatch) -> tuple[int, int]:
+    if isinstance(result, TableBatch):
+        scores, annotations = result.scores, result.annotations
+    else:
+        scores = pa.Table.from_pydict(result.scores, schema=SCORES_SCHEMA)
+        annotations = pa.Table.from_pydict(result.annotations, schema=ANNOTATIONS_SCHEMA)
     store.add_table(SCORES, scores, SCORES_SPEC)
     store.add_table(ANNOTATIONS, annotations, ANNOTATIONS_SPEC)
     return scores.num_rows, annotations.num_rows
 
 
-def _in_order(executor: Executor | None, fn: Callable[..., BatchResult], batches: Iterator[dict[str, list[Any]]],
-              window: int, *args: Any) -> Iterator[BatchResult]:
+def _in_order(executor: Executor | None, fn: Callable[..., Any], batches: Iterator[Any],
+              window: int, *args: Any) -> Iterator[Any]:
     """Results of fn(batch, *args) in batch order, at most `window` batches in flight; inline without executor."""
     if executor is None:
         for batch in batches:
             yield fn(batch, *args)
         return
-    queue: deque[Future[BatchResult]] = deque()
+    queue: deque[Future[Any]] = deque()
     try:
         for batch in batches:
             queue.append(executor.submit(fn, batch, *args))
@@ -301,9 +361,14 @@ def make_executor(workers: int, use_dask: bool = False) -> _Executor:
         warm_up()
         return _Executor(None)
     warm_up()  # loaded before forking, so workers share it
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_prepare_worker)
-    for future in [pool.submit(time.sleep, 0) for _ in range(workers)]:
-        future.result()  # start every worker now, before any progress-bar thread exists
+    # Keep the collector's passes off the loaded models' pages, so they stay shared, not copied per worker.
+    gc.freeze()
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_prepare_worker)
+        for future in [pool.submit(time.sleep, 0) for _ in range(workers)]:
+            future.result()  # start every worker now, before any progress-bar thread exists
+    finally:
+        gc.unfreeze()
     return _Executor(pool, lambda: pool.shutdown(wait=True, cancel_futures=True))
 
 
@@ -328,7 +393,7 @@ def enrich_store(store: Store, batch_size: int = DEFAULT_BATCH_SIZE, progress: b
         own = make_executor(workers if todo.num_rows > batch_size else 1, use_dask)
         executor = own.executor
     columns = ["source", "id", "text", "title", "lang", "trackers", "has_score"]
-    batches = (todo.slice(start, batch_size).select(columns).to_pydict() for start in range(0, todo.num_rows, batch_size))
+    batches = (_to_ipc(todo.slice(start, batch_size).select(columns)) for start in range(0, todo.num_rows, batch_size))
     scored = annotated = empty = done = 0
 
     def summary() -> EnrichSummary:
@@ -339,7 +404,7 @@ def enrich_store(store: Store, batch_size: int = DEFAULT_BATCH_SIZE, progress: b
     try:
         with bar:
             task = bar.add_task("enrich", total=todo.num_rows)
-            for result in _in_order(executor, annotate_batch, batches, 2 * workers, version, model):
+            for result in _in_order(executor, annotate_tables, batches, 2 * workers, version, model):
                 n_scores, n_annotations = _write(store, result)
                 scored, annotated, empty, done = scored + n_scores, annotated + n_annotations, empty + result.empty, done + 1
                 bar.advance(task, n_annotations)

@@ -17,10 +17,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
+from typing import NamedTuple
 
 from collectors.trackers import Entity, Tracker
 
-_LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
+_LATIN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")  # word edges
 _CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 _TITLE_WORD = re.compile(r"^[A-Z][a-z]+$")
 _SPACE = re.compile(r"\s+")
@@ -60,8 +61,14 @@ class TermMatcher:
                     if other != key and _squash(other) in _squash(key):
                         labels.extend(lab for lab in other_labels if lab not in labels)
         self._regex = re.compile(_trie_pattern(self._labels)) if self._labels else None
+        # What each match needs checking for, worked out once per term rather than once per match:
+        # (labels, Latin first char, Latin last char, case-sensitive spellings or None, straddle guard)
+        self._checks: dict[str, tuple[list[str], bool, bool, set[str] | None, bool]] = {
+            key: (labels, key[0] in _LATIN_CHARS, key[-1] in _LATIN_CHARS, self._exact.get(key),
+                  guard_short and len(key) == 2 and bool(_CJK.match(key)))
+            for key, labels in self._labels.items()}
 
-    def find(self, text: str | None) -> list[str]:
+    def find(self, text: str | Prepared | None) -> list[str]:
         """Labels whose terms occur in `text`, in order of first mention, each once."""
         found: dict[str, None] = {}
         for labels, _, _ in self.spans(text):
@@ -69,26 +76,28 @@ class TermMatcher:
                 found[label] = None
         return list(found)
 
-    def spans(self, text: str | None) -> list[tuple[list[str], int, int]]:
-        """Every accepted match as (labels, start, end); offsets index `normalise(text)`."""
+    def spans(self, text: str | Prepared | None) -> list[tuple[list[str], int, int]]:
+        """Every accepted match as (labels, start, end); offsets index `normalise(text)`.
+
+        `text` may come `prepare`d, so several matchers over one text normalise it once."""
         if not text or self._regex is None:
             return []
-        norm = normalise(text)
-        low = norm.lower()
-        if len(low) != len(norm):  # a few non-ASCII letters change length when lowercased
-            low = norm.translate(_ASCII_LOWER)
+        norm, low = text if isinstance(text, Prepared) else prepare(text)
         out = []
+        checks, size = self._checks, len(low)
         for match in self._regex.finditer(low):
-            key, start, end = match.group(), match.start(), match.end()
-            if _LATIN_EDGE.match(key[0]) and start > 0 and _LATIN_EDGE.match(low[start - 1]):
+            key = match.group()
+            start, end = match.span()
+            labels, latin_first, latin_last, spellings, guard = checks[key]
+            if latin_first and start > 0 and low[start - 1] in _LATIN_CHARS:
                 continue
-            if _LATIN_EDGE.match(key[-1]) and end < len(low) and _LATIN_EDGE.match(low[end]):
+            if latin_last and end < size and low[end] in _LATIN_CHARS:
                 continue
-            if key in self._exact and norm[start:end] not in self._exact[key]:
+            if spellings is not None and norm[start:end] not in spellings:
                 continue
-            if self._guard_short and len(key) == 2 and _CJK.match(key) and _straddles_word(low, start, end):
+            if guard and _straddles_word(low, start, end):
                 continue
-            out.append((self._labels[key], start, end))
+            out.append((labels, start, end))
         return out
 
     def __bool__(self) -> bool:
@@ -96,6 +105,21 @@ class TermMatcher:
 
 
 _ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
+
+
+class Prepared(NamedTuple):
+    """A text as every TermMatcher scans it: whitespace runs as one space, and its lower case."""
+
+    norm: str
+    low: str
+
+
+def prepare(text: str) -> Prepared:
+    norm = normalise(text)
+    low = norm.lower()
+    if len(low) != len(norm):  # a few non-ASCII letters change length when lowercased
+        low = norm.translate(_ASCII_LOWER)
+    return Prepared(norm, low)
 
 
 def normalise(text: str) -> str:

@@ -8,11 +8,12 @@ so words rare in the training posts still push the score the right way.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from operator import add
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -202,21 +203,126 @@ class Featurizer:
         idf = (np.log((1 + len(inputs)) / (1 + df[kept][order])) + 1).astype(np.float32)
         return cls(vocab, idf, tuple(orders), lexicon or Lexicon.load())
 
-    def transform(self, inputs: Iterable[str]) -> sp.csr_matrix:
-        inputs = list(inputs)
+    def counts(self, inputs: tuple[str, ...]) -> sp.csr_matrix:
+        """n-gram counts per input over the vocabulary (canonical CSR: columns sorted, no duplicates)."""
+        space = _SPACES.get(id(self))
+        if space is not None and space[0] is self:
+            shared = space[1].counts_for(self, inputs)
+            if shared is not None:
+                return shared
         n, v = len(inputs), len(self.vocab)
-        keys, docs = _keys_and_docs(inputs, self.orders)
+        keys, docs = _RECENT.get(("grams", self.orders), inputs, lambda: _keys_and_docs(inputs, self.orders))
         sorted_keys, ids = self._lookup
         pos = np.minimum(np.searchsorted(sorted_keys, keys), max(v - 1, 0))
         hit = sorted_keys[pos] == keys if v else np.zeros(len(keys), dtype=bool)
         tf = sp.csr_matrix((np.ones(int(hit.sum()), dtype=np.float32), (docs[hit], ids[pos[hit]])), shape=(n, v))
         tf.sum_duplicates()
+        return tf
+
+    def transform(self, inputs: Iterable[str]) -> sp.csr_matrix:
+        inputs = tuple(inputs)
+        n = len(inputs)
+        tf = self.counts(inputs)
         tf.data = (1.0 + np.log(tf.data)) * self.idf[tf.indices]  # sublinear tf × idf
         norms = np.sqrt(np.asarray(tf.multiply(tf).sum(axis=1)).ravel())
         tf = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32) @ tf
-        dense = np.array([self.lexicon.counts(text) for text in inputs], dtype=np.float32).reshape(n, -1)
+        dense = _RECENT.get(("lexicon", self.lexicon), inputs, lambda: np.array(
+            [self.lexicon.counts(text) for text in inputs], dtype=np.float32).reshape(n, -1))
         lex = np.log1p(dense) * LEXICON_SCALE
         return sp.hstack([tf, sp.csr_matrix(lex)], format="csr", dtype=np.float32)
+
+
+class _RecentInputs:
+    """The last few results per kind of work, for the same inputs.
+
+    Enrichment runs the sentiment, stance and emotion models on the same batch of texts; their n-gram
+    keys and lexicon counts depend only on the inputs (and the n-gram orders or the lexicon, compared by
+    value), so the second and third model reuse the first's instead of redoing them.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._entries: list[tuple[object, tuple[str, ...], Any]] = []
+
+    def get(self, kind: object, inputs: tuple[str, ...], make: Callable[[], T]) -> T:
+        for entry_kind, entry_inputs, value in self._entries:
+            if entry_kind == kind and (entry_inputs is inputs or entry_inputs == inputs):
+                return value
+        value = make()
+        self._entries.append((kind, inputs, value))
+        del self._entries[: -self._size]
+        return value
+
+
+T = TypeVar("T")
+_RECENT = _RecentInputs()
+
+
+class GramSpace:
+    """One n-gram lookup and one count matrix for several featurizers over the same texts.
+
+    Enrichment's sentiment, stance and emotion models each have their own vocabulary, all numbered in
+    gram order. Counting once over the union vocabulary (also in gram order) and keeping each model's
+    columns gives exactly the matrix the model would count on its own: the same counts in the same
+    (sorted) column order, so everything computed from it is bit for bit the same.
+    """
+
+    def __init__(self, featurizers: Sequence[Featurizer]) -> None:
+        self.orders = featurizers[0].orders
+        if any(f.orders != self.orders or not _numbered_in_gram_order(f.vocab) for f in featurizers):
+            raise ValueError("a shared gram space needs featurizers of the same orders, numbered in gram order")
+        # numpy compares unicode arrays by code point, as Python compares str: the same gram order
+        vocabs = [np.array(list(f.vocab), dtype="U3") for f in featurizers]
+        grams = np.unique(np.concatenate(vocabs))
+        keys = _packed_keys(grams)
+        by_key = np.argsort(keys)
+        self._keys, self._ids = keys[by_key], by_key
+        self._columns: dict[int, np.ndarray] = {}
+        for f, vocab in zip(featurizers, vocabs, strict=True):
+            column = np.full(len(grams), -1, dtype=np.int64)
+            column[np.searchsorted(grams, vocab)] = np.fromiter(f.vocab.values(), dtype=np.int64, count=len(f.vocab))
+            self._columns[id(f)] = column
+            _SPACES[id(f)] = (f, self)
+
+    def _union_counts(self, inputs: tuple[str, ...]) -> sp.csr_matrix:
+        keys, docs = _RECENT.get(("grams", self.orders), inputs, lambda: _keys_and_docs(inputs, self.orders))
+        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+        hit = self._keys[pos] == keys
+        tf = sp.csr_matrix((np.ones(int(hit.sum()), dtype=np.float32), (docs[hit], self._ids[pos[hit]])),
+                           shape=(len(inputs), len(self._keys)))
+        tf.sum_duplicates()
+        return tf
+
+    def counts_for(self, featurizer: Featurizer, inputs: tuple[str, ...]) -> sp.csr_matrix | None:
+        """The featurizer's own count matrix, cut from the shared one (None: not one of this space's)."""
+        column = self._columns.get(id(featurizer))
+        if column is None or not len(self._keys):
+            return None
+        union = _RECENT.get(("space", id(self)), inputs, lambda: self._union_counts(inputs))
+        mapped = column[union.indices]
+        keep = mapped >= 0
+        kept_before = np.concatenate([[0], np.cumsum(keep)])
+        return sp.csr_matrix((union.data[keep], mapped[keep].astype(np.int32), kept_before[union.indptr].astype(np.int32)),
+                             shape=(len(inputs), len(featurizer.vocab)))
+
+
+_SPACES: dict[int, tuple[Featurizer, GramSpace]] = {}
+
+
+def _packed_keys(grams: np.ndarray) -> np.ndarray:
+    """gram_key of every 1–3 character gram of a "U3" array (unused places hold NUL, which no gram contains)."""
+    cp = grams.view(np.uint32).reshape(-1, 3).astype(np.int64)
+    keys = cp[:, 0].copy()
+    for place in (1, 2):
+        longer = cp[:, place] != 0
+        keys[longer] = (keys[longer] << _BITS) | cp[longer, place]
+    return keys
+
+
+def _numbered_in_gram_order(vocab: dict[str, int]) -> bool:
+    ids = np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))
+    grams = list(vocab)
+    return bool((np.diff(ids) > 0).all()) and grams == sorted(grams)
 
 
 def _key_gram(key: int) -> str:

@@ -1,0 +1,179 @@
+"""jieba's default cut (HMM on), word for word, with the Python work per character cut down.
+
+jieba 0.42.1 builds a dict-of-lists DAG, then scores every edge in a generator with `max` over tuples,
+then walks the route in a generator: most of its time is interpreter overhead, not the algorithm. This
+does the same dynamic programme in one right-to-left pass over the same dictionary (the tokenizer's
+`FREQ` and `total`, user words included) with each word's log-probability looked up instead of
+recomputed, and hands runs of unknown characters to jieba's own HMM (`finalseg.cut`). Scores are the
+same floats (`(log f − log total) + route`, in jieba's order) and ties go to the longer word as in
+jieba's `max((score, x))`, so the output is identical; tests/test_segment_exact.py checks it against
+`Tokenizer.lcut` on the probe sentences, the labelled sets and a demo corpus.
+"""
+
+from __future__ import annotations
+
+from math import log
+from typing import Any
+
+from jieba import finalseg, re_han_default, re_skip_default
+
+_MISSING = object()
+
+
+class ExactCutter:
+    """`cut(text)` → the same list as `tokenizer.lcut(text)` (default mode, HMM on)."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        tokenizer.check_initialized()
+        self._freq: dict[str, int] = tokenizer.FREQ
+        self._log_total = log(tokenizer.total)
+        log_total = self._log_total
+        # One lookup per fragment: log(f) - log(total) as jieba's calc computes it before adding the route's
+        # tail, or None for a fragment that is only a prefix of words (jieba's FREQ value 0).
+        self._logp: dict[str, float | None] = {w: log(f) - log_total if f else None
+                                               for w, f in tokenizer.FREQ.items()}
+
+    def cut(self, text: str) -> list[str]:
+        out: list[str] = []
+        for block in re_han_default.split(text):
+            if not block:
+                continue
+            if re_han_default.match(block):
+                self._cut_block(block, out)
+            else:
+                for part in re_skip_default.split(block):
+                    if re_skip_default.match(part):
+                        out.append(part)
+                    else:
+                        out.extend(part)
+        return out
+
+    def _route(self, sentence: str) -> list[int]:
+        """End index (exclusive) of the best word starting at each position."""
+        logp = self._logp
+        n = len(sentence)
+        score = [0.0] * (n + 1)
+        ends = [0] * (n + 1)
+        unknown = -self._log_total  # log(1) - log(total): a character that is no word on its own
+        for start in range(n - 1, -1, -1):
+            best = None
+            end = start + 1
+            frag = sentence[start]
+            while (p := logp.get(frag, _MISSING)) is not _MISSING:
+                if p is not None:
+                    s = p + score[end]
+                    if best is None or s >= best:  # ties: the later (longer) candidate, as jieba's max
+                        best, best_end = s, end
+                if end >= n:
+                    break
+                end += 1
+                frag = sentence[start:end]
+            if best is None:
+                best, best_end = unknown + score[start + 1], start + 1
+            score[start], ends[start] = best, best_end
+        return ends
+
+    def _cut_block(self, sentence: str, out: list[str]) -> None:
+        ends = self._route(sentence)
+        freq = self._freq
+        n = len(sentence)
+        x = 0
+        buf_start = -1
+        while x < n:
+            y = ends[x]
+            if y - x == 1:
+                if buf_start < 0:
+                    buf_start = x
+            else:
+                if buf_start >= 0:
+                    self._flush(sentence[buf_start:x], freq, out)
+                    buf_start = -1
+                out.append(sentence[x:y])
+            x = y
+        if buf_start >= 0:
+            self._flush(sentence[buf_start:], freq, out)
+
+    @staticmethod
+    def _flush(buf: str, freq: dict[str, int], out: list[str]) -> None:
+        if len(buf) == 1:
+            out.append(buf)
+        elif not freq.get(buf):
+            hmm_cut(buf, out)
+        else:
+            out.extend(buf)
+
+
+def hmm_cut(sentence: str, out: list[str]) -> None:
+    """`finalseg.cut(sentence)` appended to `out`: Han runs through the BMES HMM, other runs split as jieba does."""
+    force_split = finalseg.Force_Split_Words
+    for block in finalseg.re_han.split(sentence):
+        if finalseg.re_han.match(block):
+            for word in _hmm_words(block):
+                if word in force_split:
+                    out.extend(word)
+                else:
+                    out.append(word)
+        else:
+            out.extend(x for x in finalseg.re_skip.split(block) if x)
+
+
+_MIN = finalseg.MIN_FLOAT
+_START = finalseg.start_P
+_TRANS = finalseg.trans_P
+# Transition log-probabilities into each state from its two possible predecessors (finalseg.PrevStatus).
+_T_EB, _T_SB = _TRANS["E"].get("B", _MIN), _TRANS["S"].get("B", _MIN)
+_T_MM, _T_BM = _TRANS["M"].get("M", _MIN), _TRANS["B"].get("M", _MIN)
+_T_SS, _T_ES = _TRANS["S"].get("S", _MIN), _TRANS["E"].get("S", _MIN)
+_T_BE, _T_ME = _TRANS["B"].get("E", _MIN), _TRANS["M"].get("E", _MIN)
+
+
+def _hmm_words(obs: str) -> list[str]:
+    """finalseg's Viterbi over states B, M, E, S and the words it yields, with jieba's sums and ties.
+
+    jieba takes max((prob, state)) over the predecessors, so an equal prob goes to the later state
+    letter (S over E, M over B); each sum is (previous + transition) + emission, in that order.
+    """
+    emit = finalseg.emit_P
+    e_b, e_m, e_e, e_s = emit["B"], emit["M"], emit["E"], emit["S"]
+    first = obs[0]
+    v_b = _START["B"] + e_b.get(first, _MIN)
+    v_m = _START["M"] + e_m.get(first, _MIN)
+    v_e = _START["E"] + e_e.get(first, _MIN)
+    v_s = _START["S"] + e_s.get(first, _MIN)
+    back: list[tuple[str, str, str, str]] = []  # per step: the predecessor of B, M, E, S
+    for ch in obs[1:]:
+        em = e_b.get(ch, _MIN)
+        a, b = v_e + _T_EB + em, v_s + _T_SB + em
+        n_b, p_b = (a, "E") if a > b else (b, "S")
+        em = e_m.get(ch, _MIN)
+        a, b = v_m + _T_MM + em, v_b + _T_BM + em
+        n_m, p_m = (a, "M") if a >= b else (b, "B")
+        em = e_s.get(ch, _MIN)
+        a, b = v_s + _T_SS + em, v_e + _T_ES + em
+        n_s, p_s = (a, "S") if a >= b else (b, "E")
+        em = e_e.get(ch, _MIN)
+        a, b = v_b + _T_BE + em, v_m + _T_ME + em
+        n_e, p_e = (a, "B") if a > b else (b, "M")
+        v_b, v_m, v_e, v_s = n_b, n_m, n_e, n_s
+        back.append((p_b, p_m, p_e, p_s))
+    state = "E" if v_e > v_s else "S"
+    index = {"B": 0, "M": 1, "E": 2, "S": 3}
+    states = [state]
+    for step in reversed(back):
+        state = step[index[state]]
+        states.append(state)
+    states.reverse()
+    words: list[str] = []
+    begin = next_i = 0
+    for i, pos in enumerate(states):
+        if pos == "B":
+            begin = i
+        elif pos == "E":
+            words.append(obs[begin:i + 1])
+            next_i = i + 1
+        elif pos == "S":
+            words.append(obs[i])
+            next_i = i + 1
+    if next_i < len(obs):
+        words.append(obs[next_i:])
+    return words
