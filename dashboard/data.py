@@ -16,6 +16,7 @@ from collectors.store import Store
 from collectors.trackers import Tracker, load_trackers, public_names
 from dashboard import explore
 from dashboard.charts import registry as chart_registry
+from dashboard.charts.embed import ChartPackage
 from dashboard.charts.registry import View
 from dashboard.snapshot import open_snapshot
 
@@ -85,6 +86,19 @@ def adapted_models() -> list[dict[str, Any]]:
 def chart_frame(sig: str, name: str, view: View) -> pd.DataFrame:
     """The data of one registered chart for one view (the registry's loader, over the snapshot)."""
     return chart_registry.get(name).load(cursor(), view)
+
+
+@st.cache_resource(ttl=600, show_spinner=False, max_entries=256)
+def chart_package(sig: str, cards: tuple, name: str, view: View) -> ChartPackage:
+    """One registered chart drawn for one view: figure, alt text, provenance. Drawn once and shared by every
+    session (st.cache_resource, no copy): drawing costs more than loading cached data, and nothing mutates a
+    package after this (pages show it; the embed kit copies the figure before adding its footer).
+
+    `cards` (analysis.nlp.model_info.cards_signature()) keys the model's badge, as in `model_info`.
+    """
+    frame = chart_frame(sig, name, view)
+    share = kpis(sig, view.filters, view.model_version)["synthetic_share"]
+    return chart_registry.package(name, frame, view, model_info(sig, cards, view.filters.tracker), share)
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=64)

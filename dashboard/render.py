@@ -34,15 +34,12 @@ def chart(name: str, view: View, key: str | None = None) -> ChartPackage | None:
     if focus is not None and focus != name:
         return None
     spec = chart_registry.get(name)
-    sig = signature()
     try:
-        frame = data.chart_frame(sig, name, view)
+        package = data.chart_package(signature(), cards_signature(), name, view)
     except AnalysisPending as exc:
         st.info(f"**{spec.title_for(view, model(view.filters.tracker))}** is not available: {exc}.",
                 icon=":material/hourglass:")
         return None
-    share = data.kpis(sig, view.filters, view.model_version)["synthetic_share"]
-    package = chart_registry.package(name, frame, view, model(view.filters.tracker), share)
     show_package(package, key=key)
     if spec.model_task:
         methods_link(spec.model_task, view.filters.tracker)

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
 from collectors.store import Store
-from collectors.trackers import public_names
+from collectors.trackers import get_tracker, public_names
 from tests.dashboard_store import HOSTILE_TEXT, VERSION, build_store
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -351,7 +351,7 @@ def test_pages_open_on_an_empty_store(isolated_data_dir: Path, page: str) -> Non
 
 
 def test_dashboard_snapshot_gives_the_same_numbers_as_the_store(store: Path) -> None:
-    from analysis.stats import aggregate, timeseries
+    from analysis.stats import aggregate, effects, timeseries
     from analysis.stats.facts import has_facts
     from dashboard.data import build_snapshot
 
@@ -377,6 +377,8 @@ def test_dashboard_snapshot_gives_the_same_numbers_as_the_store(store: Path) -> 
             assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
             # the snapshot's times are naive UTC (see build_snapshot)
             assert (a["first"], a["last"]) == (b["first"].replace(tzinfo=None), b["last"].replace(tzinfo=None))
+            pd.testing.assert_frame_equal(effects.event_effects(snapshot, filters, get_tracker(f.tracker), VERSION),
+                                          effects.event_effects(reference, filters, get_tracker(f.tracker), VERSION))
 
 
 def test_claim_without_reports_still_listed() -> None:

@@ -23,6 +23,9 @@ from collectors.paths import bundled_dir
 
 _WORDLIKE = re.compile(r"[\w\u3400-\u9fff]")
 MAX_TEXTS = 50_000  # sample cap for on-the-fly keyword and topic computation
+# Texts whose tokens stay memoised (about 1 KB each): reposts, comment templates and the keyword, cluster and
+# peak views over one filter sample the same texts again, and segmentation is the slow part of all of them.
+TERMS_MEMO = 65_536
 
 
 class FrameFileError(ValueError):
@@ -111,15 +114,26 @@ def record_keywords(tokens: Sequence[str], k: int = 5) -> list[str]:
     return [t for t in ranked[: k + 3] if _is_term(t)][:k]
 
 
-def top_terms(texts: Iterable[str], k: int = 10) -> list[str]:
-    """The `k` most characteristic terms of these texts: records carrying the term × background IDF."""
+@lru_cache(maxsize=TERMS_MEMO)
+def text_tokens(text: str) -> tuple[str, ...]:
+    """`tokenize` of a raw text after `clean_text` (what keywords, topics and peak labels read), memoised."""
     from analysis.nlp.segment import tokenize
     from analysis.nlp.text import clean_text
 
+    return tuple(tokenize(clean_text(text).model_text))
+
+
+def text_terms(text: str) -> tuple[str, ...]:
+    """The tokens of `text_tokens` that can be terms (two or more characters, not a number)."""
+    return tuple(t for t in text_tokens(text) if _is_term(t))
+
+
+def top_terms(texts: Iterable[str], k: int = 10) -> list[str]:
+    """The `k` most characteristic terms of these texts: records carrying the term × background IDF."""
     idf, median = background_idf()
     df: Counter[str] = Counter()
     for text in texts:
-        df.update({t for t in tokenize(clean_text(text).model_text) if _is_term(t)})
+        df.update(set(text_terms(text)))
     return sorted(df, key=lambda t: (-df[t] * idf.get(t, median), t))[:k]
 
 
@@ -160,10 +174,7 @@ def topic_clusters(texts: Sequence[str], n_topics: int = 8, n_terms: int = 6, se
     from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from analysis.nlp.segment import tokenize
-    from analysis.nlp.text import clean_text
-
-    docs = [[t for t in tokenize(clean_text(x).model_text) if _is_term(t)] for x in texts]
+    docs = [text_terms(x) for x in texts]
     usable = sum(1 for d in docs if d)
     if usable < 2 or n_topics < 1:
         return TopicModel((), tuple(-1 for _ in docs))
@@ -194,7 +205,7 @@ def topic_clusters(texts: Sequence[str], n_topics: int = 8, n_terms: int = 6, se
     return TopicModel(tuple(topics), tuple(remap.get(int(a), -1) for a in assignment))
 
 
-def _identity(doc: list[str]) -> list[str]:
+def _identity(doc: Sequence[str]) -> Sequence[str]:
     return doc
 
 

@@ -28,6 +28,7 @@ from analysis.nlp.topics import (
     frames_in,
     load_frames,
     record_keywords,
+    text_tokens,
     topic_clusters,
 )
 from analysis.stats.timeseries import periods, wilson_interval, zero_fill
@@ -138,13 +139,10 @@ def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column:
         f"""SELECT * FROM (SELECT {period} AS period, concat_ws(' ', r.title, r.text) AS text
                            FROM records r WHERE {where})
             USING SAMPLE reservoir({MAX_TEXTS} ROWS) REPEATABLE (7)""", params).df()
-    if column == "frames":
-        items = [frames_in(t) for t in frame["text"]]
-    else:
-        from analysis.nlp.segment import tokenize
-        from analysis.nlp.text import clean_text
-
-        items = [record_keywords(tokenize(clean_text(t).model_text)) for t in frame["text"]]
+    # each distinct text once: samples repeat texts (reposts, templates), and the result is a function of the text
+    find = frames_in if column == "frames" else (lambda t: record_keywords(text_tokens(t)))
+    found: dict[str, list[str]] = {}
+    items = [found[t] if t in found else found.setdefault(t, find(t)) for t in frame["text"]]
     return pd.DataFrame({"period": frame["period"], "items": items})
 
 
