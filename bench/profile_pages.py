@@ -38,6 +38,27 @@ def split(stats: pstats.Stats) -> dict[str, float]:
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
+_active: list[cProfile.Profile] = []  # the profiler of the run in progress, enabled in the script's own thread
+
+
+def _profile_script_thread() -> None:
+    """AppTest runs the page in a thread of its own: profile inside that thread, not around at.run()."""
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+
+    original = ScriptRunner._run_script
+
+    def run_script(self, rerun_data):  # type: ignore[no-untyped-def]
+        if not _active:
+            return original(self, rerun_data)
+        _active[0].enable()
+        try:
+            return original(self, rerun_data)
+        finally:
+            _active[0].disable()
+
+    ScriptRunner._run_script = run_script  # type: ignore[method-assign]
+
+
 def run_page(page: str, profile: str | None) -> None:
     from streamlit.testing.v1 import AppTest
 
@@ -50,10 +71,11 @@ def run_page(page: str, profile: str | None) -> None:
     def timed(at: AppTest, prof: cProfile.Profile | None = None) -> tuple[float, float]:
         wall, cpu = time.perf_counter(), time.process_time()
         if prof:
-            prof.enable()
-        at.run()
-        if prof:
-            prof.disable()
+            _active.append(prof)
+        try:
+            at.run()
+        finally:
+            _active.clear()
         if at.exception:
             raise RuntimeError(f"{page}: {at.exception[0].value}")
         return time.perf_counter() - wall, time.process_time() - cpu
@@ -87,6 +109,7 @@ def main() -> None:
     os.environ["ACTORWATCH_DATA"] = str(data_dir)
     sys.path.insert(0, str(REPO))
     print(load_line(), flush=True)
+    _profile_script_thread()
     for page in args.pages.split(","):
         run_page(page, args.profile)
     print(load_line(), flush=True)
