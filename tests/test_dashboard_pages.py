@@ -515,3 +515,22 @@ def test_rechecked_posts_show_on_timeline_and_explore(isolated_data_dir: Path) -
     assert any("1 deleted by author" in m.value for m in explore.markdown)
     everything = open_page("explore").dataframe[0].value
     assert {"visibility", "checked"} <= set(everything.columns)
+
+
+@pytest.mark.parametrize("order", ["newest", "oldest", "most liked", "most shared"])
+def test_explore_page_bound_keeps_every_row_of_the_page(con, order: str) -> None:
+    """Without a search the page is first bounded on its sort key over `records`: the rows must be the ones the
+    public view alone gives, ties at the bound included."""
+    from dashboard.explore import COLUMNS, ORDERS, records_page
+
+    f = view_for().filters
+    where, params = f.where("r")
+    total = con.execute(f"SELECT count(*) FROM records_public r WHERE {where}", params).fetchone()[0]
+    for offset, limit in ((0, 50), (50, 50), (7, 3), (total - 5, 50)):
+        frame, count = records_page(con, f, order=order, limit=limit, offset=offset)
+        cols = ", ".join(f"r.{c}" for c in COLUMNS if c not in ("visibility", "checked", "url"))
+        expected = con.execute(f"SELECT {cols} FROM records_public r WHERE {where} ORDER BY {ORDERS[order]} "
+                               "LIMIT ? OFFSET ?", [*params, limit, offset]).df()
+        assert count == total
+        assert frame["id"].tolist() == expected["id"].tolist()
+        assert frame["author_name"].tolist() == expected["author_name"].tolist()
