@@ -131,3 +131,15 @@ def test_frames_in_never_raises_and_returns_known_ids(text: str) -> None:
     ids = {f.id for f in load_frames()}
     found = frames_in(text)
     assert set(found) <= ids and len(found) == len(set(found))
+
+
+def test_many_texts_are_segmented_in_a_worker_with_the_same_tokens(monkeypatch) -> None:
+    from analysis.nlp import topics
+
+    texts = ["演员工会反对AI演员上岗", "The union opposes AI actors", "数字人 肖像权 非遗", "演员工会反对AI演员上岗"]
+    expected = [topics._segment(t) for t in texts]
+    monkeypatch.setattr(topics, "OFFLOAD_MIN", 1)
+    monkeypatch.setattr(topics, "_memo", {})
+    assert topics.many_text_tokens(texts) == expected
+    assert topics._pool is not None and not topics._pool_failed  # they came from the worker process
+    assert set(topics._memo) == set(texts)

@@ -9,9 +9,12 @@ periods), so the same subject words do not top every day. Frames come from data/
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -114,13 +117,71 @@ def record_keywords(tokens: Sequence[str], k: int = 5) -> list[str]:
     return [t for t in ranked[: k + 3] if _is_term(t)][:k]
 
 
-@lru_cache(maxsize=TERMS_MEMO)
-def text_tokens(text: str) -> tuple[str, ...]:
-    """`tokenize` of a raw text after `clean_text` (what keywords, topics and peak labels read), memoised."""
+# At least this many texts not segmented yet go to a worker process: segmentation is pure Python, and in a
+# server it would hold the interpreter lock (every other session's page) for seconds.
+OFFLOAD_MIN = 2_000
+_memo: dict[str, tuple[str, ...]] = {}
+_memo_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_pool_failed = False
+
+
+def _segment(text: str) -> tuple[str, ...]:
     from analysis.nlp.segment import tokenize
     from analysis.nlp.text import clean_text
 
     return tuple(tokenize(clean_text(text).model_text))
+
+
+def _segment_batch(texts: list[str]) -> list[tuple[str, ...]]:
+    return [_segment(t) for t in texts]
+
+
+def _remember(found: dict[str, tuple[str, ...]]) -> None:
+    with _memo_lock:
+        if len(_memo) + len(found) > TERMS_MEMO:  # bounded memory: start over rather than track recency
+            _memo.clear()
+        _memo.update(found)
+
+
+def text_tokens(text: str) -> tuple[str, ...]:
+    """`tokenize` of a raw text after `clean_text` (what keywords, topics and peak labels read), memoised."""
+    hit = _memo.get(text)
+    if hit is None:
+        hit = _segment(text)
+        _remember({text: hit})
+    return hit
+
+
+def many_text_tokens(texts: Iterable[str]) -> list[tuple[str, ...]]:
+    """`text_tokens` of each text; many new texts are segmented in a worker process (the same code and
+    dictionaries, so the same tokens), in this process when no worker can start."""
+    texts = list(texts)
+    missing = list(dict.fromkeys(t for t in texts if t not in _memo))
+    if len(missing) >= OFFLOAD_MIN:
+        segmented = _in_worker(missing)
+        if segmented is not None:
+            _remember(dict(zip(missing, segmented, strict=True)))
+    return [text_tokens(t) for t in texts]
+
+
+def _in_worker(texts: list[str]) -> list[tuple[str, ...]] | None:
+    global _pool, _pool_failed
+    with _memo_lock:
+        if _pool is None and not _pool_failed:
+            import multiprocessing
+
+            # spawn, not fork: a server process has threads (DuckDB's, the web server's) a fork would copy mid-lock
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        pool = _pool
+    if pool is None:
+        return None
+    try:
+        return pool.submit(_segment_batch, texts).result()
+    except (BrokenProcessPool, OSError, RuntimeError):
+        with _memo_lock:
+            _pool, _pool_failed = None, True
+        return None
 
 
 def text_terms(text: str) -> tuple[str, ...]:
@@ -174,7 +235,7 @@ def topic_clusters(texts: Sequence[str], n_topics: int = 8, n_terms: int = 6, se
     from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    docs = [text_terms(x) for x in texts]
+    docs = [tuple(t for t in tokens if _is_term(t)) for tokens in many_text_tokens(texts)]
     usable = sum(1 for d in docs if d)
     if usable < 2 or n_topics < 1:
         return TopicModel((), tuple(-1 for _ in docs))

@@ -27,8 +27,8 @@ from analysis.nlp.topics import (
     _as_list,
     frames_in,
     load_frames,
+    many_text_tokens,
     record_keywords,
-    text_tokens,
     topic_clusters,
 )
 from analysis.stats.timeseries import periods, wilson_interval, zero_fill
@@ -140,9 +140,12 @@ def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column:
                            FROM records r WHERE {where})
             USING SAMPLE reservoir({MAX_TEXTS} ROWS) REPEATABLE (7)""", params).df()
     # each distinct text once: samples repeat texts (reposts, templates), and the result is a function of the text
-    find = frames_in if column == "frames" else (lambda t: record_keywords(text_tokens(t)))
-    found: dict[str, list[str]] = {}
-    items = [found[t] if t in found else found.setdefault(t, find(t)) for t in frame["text"]]
+    distinct = list(dict.fromkeys(frame["text"]))
+    if column == "frames":
+        found = {t: frames_in(t) for t in distinct}
+    else:
+        found = {t: record_keywords(tokens) for t, tokens in zip(distinct, many_text_tokens(distinct), strict=True)}
+    items = [found[t] for t in frame["text"]]
     return pd.DataFrame({"period": frame["period"], "items": items})
 
 
