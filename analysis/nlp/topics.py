@@ -12,12 +12,13 @@ import re
 import threading
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -133,10 +134,6 @@ def _segment(text: str) -> tuple[str, ...]:
     return tuple(tokenize(clean_text(text).model_text))
 
 
-def _segment_batch(texts: list[str]) -> list[tuple[str, ...]]:
-    return [_segment(t) for t in texts]
-
-
 def _remember(found: dict[str, tuple[str, ...]]) -> None:
     with _memo_lock:
         if len(_memo) + len(found) > TERMS_MEMO:  # bounded memory: start over rather than track recency
@@ -153,19 +150,24 @@ def text_tokens(text: str) -> tuple[str, ...]:
     return hit
 
 
-def many_text_tokens(texts: Iterable[str]) -> list[tuple[str, ...]]:
-    """`text_tokens` of each text; many new texts are segmented in a worker process (the same code and
-    dictionaries, so the same tokens), in this process when no worker can start."""
-    texts = list(texts)
-    missing = list(dict.fromkeys(t for t in texts if t not in _memo))
-    if len(missing) >= OFFLOAD_MIN:
-        segmented = _in_worker(missing)
-        if segmented is not None:
-            _remember(dict(zip(missing, segmented, strict=True)))
-    return [text_tokens(t) for t in texts]
+def many_record_keywords(texts: Sequence[str], k: int = 5) -> list[list[str]]:
+    """`record_keywords` of each text's tokens; many texts are done in the worker process (see OFFLOAD_MIN)."""
+    if len(texts) >= OFFLOAD_MIN:
+        found = _in_worker(_keywords_batch, list(texts), k)
+        if found is not _NO_WORKER:
+            return found
+    return _keywords_batch(texts, k)
 
 
-def _in_worker(texts: list[str]) -> list[tuple[str, ...]] | None:
+def _keywords_batch(texts: Sequence[str], k: int = 5) -> list[list[str]]:
+    return [record_keywords(text_tokens(t), k) for t in texts]
+
+
+_NO_WORKER = object()
+
+
+def _in_worker(func: Callable[..., Any], *args: Any) -> Any:
+    """`func(*args)` in the worker process (started on first use), or _NO_WORKER when none can run."""
     global _pool, _pool_failed
     with _memo_lock:
         if _pool is None and not _pool_failed:
@@ -175,13 +177,13 @@ def _in_worker(texts: list[str]) -> list[tuple[str, ...]] | None:
             _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         pool = _pool
     if pool is None:
-        return None
+        return _NO_WORKER
     try:
-        return pool.submit(_segment_batch, texts).result()
+        return pool.submit(func, *args).result()
     except (BrokenProcessPool, OSError, RuntimeError):
         with _memo_lock:
             _pool, _pool_failed = None, True
-        return None
+        return _NO_WORKER
 
 
 def text_terms(text: str) -> tuple[str, ...]:
@@ -230,12 +232,20 @@ def topic_clusters(texts: Sequence[str], n_topics: int = 8, n_terms: int = 6, se
     """NMF topics over TF-IDF of tokenized texts; each labelled by its top three terms (" / ").
 
     A topic's terms are its NMF weights times the term's background IDF, so generic words (这次, 问题)
-    give way to specific ones in the label.
+    give way to specific ones in the label. Many texts are clustered in the worker process (see OFFLOAD_MIN).
     """
+    if len(texts) >= OFFLOAD_MIN:
+        model = _in_worker(_topic_clusters, list(texts), n_topics, n_terms, seed, min_df)
+        if model is not _NO_WORKER:
+            return model
+    return _topic_clusters(texts, n_topics, n_terms, seed, min_df)
+
+
+def _topic_clusters(texts: Sequence[str], n_topics: int, n_terms: int, seed: int, min_df: int) -> TopicModel:
     from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    docs = [tuple(t for t in tokens if _is_term(t)) for tokens in many_text_tokens(texts)]
+    docs = [text_terms(x) for x in texts]
     usable = sum(1 for d in docs if d)
     if usable < 2 or n_topics < 1:
         return TopicModel((), tuple(-1 for _ in docs))

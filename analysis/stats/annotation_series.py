@@ -27,8 +27,7 @@ from analysis.nlp.topics import (
     _as_list,
     frames_in,
     load_frames,
-    many_text_tokens,
-    record_keywords,
+    many_record_keywords,
     topic_clusters,
 )
 from analysis.stats.timeseries import periods, wilson_interval, zero_fill
@@ -144,7 +143,7 @@ def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column:
     if column == "frames":
         found = {t: frames_in(t) for t in distinct}
     else:
-        found = {t: record_keywords(tokens) for t, tokens in zip(distinct, many_text_tokens(distinct), strict=True)}
+        found = dict(zip(distinct, many_record_keywords(distinct), strict=True))
     items = [found[t] for t in frame["text"]]
     return pd.DataFrame({"period": frame["period"], "items": items})
 
