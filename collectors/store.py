@@ -195,8 +195,13 @@ class Store:
         """Changes whenever any dataset file (outside `skip`) changes: a cache key for readers, the same in every
         process."""
         skipped = set(skip)
-        stamps = [f"{p.relative_to(self.root)}:{p.stat().st_mtime_ns}" for d in self.datasets() if d not in skipped
-                  for p in self.files(d)]
+        # os.scandir rather than Path.rglob and stat: the dashboard asks on every page run, and a 10M-record store
+        # has ~1,000 files (60 ms through pathlib). Same listing and order as `files` (sorted by path parts).
+        found: list[tuple[tuple[str, ...], int]] = []
+        for dataset in self.datasets():
+            if dataset not in skipped:
+                _scan_parquet(self.root / dataset, (dataset,), found)
+        stamps = [f"{'/'.join(parts)}:{mtime}" for parts, mtime in sorted(found)]
         return hashlib.sha256("\n".join(stamps).encode()).hexdigest()[:20] + f":{len(stamps)}"
 
     def connect(self, materialize: bool = False, public_names: Iterable[str] = ()) -> duckdb.DuckDBPyConnection:
@@ -369,3 +374,16 @@ def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:
 
 
 __all__ = ["BUILTIN_DATASETS", "RECORDS", "TRENDS", "DatasetSpec", "Store", "StoreError", "WriteResult", "open_store"]
+
+
+def _scan_parquet(folder: Path, parts: tuple[str, ...], out: list[tuple[tuple[str, ...], int]]) -> None:
+    """Every *.parquet file under `folder` (as rglob finds them) with its mtime in ns, keyed by its path parts."""
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _scan_parquet(Path(entry.path), (*parts, entry.name), out)
+        elif entry.name.endswith(".parquet") and entry.is_file():
+            out.append(((*parts, entry.name), entry.stat().st_mtime_ns))

@@ -16,6 +16,7 @@ from collectors.store import Store
 from collectors.trackers import Tracker, load_trackers, public_names
 from dashboard import explore
 from dashboard.charts import registry as chart_registry
+from dashboard.charts.embed import ChartPackage
 from dashboard.charts.registry import View
 from dashboard.snapshot import open_snapshot
 
@@ -38,9 +39,10 @@ def signature() -> str:
     return Store().signature(skip=(LABELS,))
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor on the current snapshot (DuckDB cursors are safe to use from Streamlit's threads)."""
-    return _snapshot(signature()).cursor()
+def cursor(sig: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A cursor on the snapshot of `sig` (default: the current one; DuckDB cursors are safe to use from Streamlit's
+    threads). Cached loaders pass the signature they are keyed by: listing the store's files again costs ~35 ms at 10M."""
+    return _snapshot(sig or signature()).cursor()
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -50,7 +52,7 @@ def trackers() -> list[Tracker]:
 
 @st.cache_data(ttl=600, show_spinner=False)
 def facets(sig: str) -> dict[str, list[str]]:
-    con = cursor()
+    con = cursor(sig)
     sources = [r[0] for r in con.execute("SELECT DISTINCT source FROM records ORDER BY 1").fetchall()]
     langs = [r[0] for r in con.execute("SELECT DISTINCT lang FROM records WHERE lang IS NOT NULL ORDER BY 1").fetchall()]
     return {"sources": sources, "langs": langs}
@@ -58,7 +60,7 @@ def facets(sig: str) -> dict[str, list[str]]:
 
 @st.cache_data(ttl=600, show_spinner=False)
 def kpis(sig: str, f: Filters, model_version: str | None) -> dict[str, Any]:
-    return aggregate.kpis(cursor(), f, model_version)
+    return aggregate.kpis(cursor(sig), f, model_version)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -70,7 +72,7 @@ def model_info(sig: str, cards: tuple = (), tracker: str | None = None) -> dict[
     """
     from dashboard.model_info import model_summary
 
-    return model_summary(cursor(), tracker)
+    return model_summary(cursor(sig), tracker)
 
 
 def adapted_models() -> list[dict[str, Any]]:
@@ -84,24 +86,37 @@ def adapted_models() -> list[dict[str, Any]]:
 @st.cache_data(ttl=600, show_spinner=False, max_entries=256)
 def chart_frame(sig: str, name: str, view: View) -> pd.DataFrame:
     """The data of one registered chart for one view (the registry's loader, over the snapshot)."""
-    return chart_registry.get(name).load(cursor(), view)
+    return chart_registry.get(name).load(cursor(sig), view)
+
+
+@st.cache_resource(ttl=600, show_spinner=False, max_entries=256)
+def chart_package(sig: str, cards: tuple, name: str, view: View) -> ChartPackage:
+    """One registered chart drawn for one view: figure, alt text, provenance. Drawn once and shared by every
+    session (st.cache_resource, no copy): drawing costs more than loading cached data, and nothing mutates a
+    package after this (pages show it; the embed kit copies the figure before adding its footer).
+
+    `cards` (analysis.nlp.model_info.cards_signature()) keys the model's badge, as in `model_info`.
+    """
+    frame = chart_frame(sig, name, view)
+    share = kpis(sig, view.filters, view.model_version)["synthetic_share"]
+    return chart_registry.package(name, frame, view, model_info(sig, cards, view.filters.tracker), share)
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=64)
 def explore_records(sig: str, f: Filters, search: str, kinds: tuple[str, ...], order: str, limit: int,
                     offset: int, visibility: tuple[str, ...] = ()) -> tuple[pd.DataFrame, int]:
     """A page of pseudonymised records (records_public) matching the filters and a text search, and the total."""
-    return explore.records_page(cursor(), f, search=search, kinds=kinds, order=order, limit=limit, offset=offset,
+    return explore.records_page(cursor(sig), f, search=search, kinds=kinds, order=order, limit=limit, offset=offset,
                                 visibility=visibility)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
 def has_visibility(sig: str) -> bool:
     """Whether any stored post has been rechecked (`actorwatch recheck`)."""
-    return visibility_stats.has_visibility(cursor())
+    return visibility_stats.has_visibility(cursor(sig))
 
 
 @st.cache_data(ttl=600, show_spinner=False)
 def visibility_counts(sig: str, f: Filters) -> dict[str, int]:
     """Posts in view by latest recheck status."""
-    return visibility_stats.status_counts(cursor(), f)
+    return visibility_stats.status_counts(cursor(sig), f)

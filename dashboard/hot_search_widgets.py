@@ -22,13 +22,13 @@ _KINDS = {"statements": ("statement",), "claims": ("claim",), "events": ("event"
 @st.cache_data(ttl=600, show_spinner=False)
 def hot_search_frames(sig: str, tracker_id: str, start: date | None, end: date | None) -> dict[str, pd.DataFrame]:
     """Observations, topic spans and hourly heat of one tracker (Beijing days start..end), for the page's figures."""
-    obs = hot_search.tracker_observations(data.cursor(), tracker_id, start, end)
+    obs = hot_search.tracker_observations(data.cursor(sig), tracker_id, start, end)
     return {"observations": obs, "spans": hot_search.topic_spans(obs), "hourly": hot_search.hourly_heat(obs)}
 
 
 @st.cache_data(ttl=600, show_spinner=False)
 def crosscheck_frame(sig: str, tracker_id: str) -> pd.DataFrame:
-    return hot_search.trend_crosscheck(data.cursor(), get_tracker(tracker_id))
+    return hot_search.trend_crosscheck(data.cursor(sig), get_tracker(tracker_id))
 
 
 def _bj(series: pd.Series) -> pd.Series:

@@ -34,15 +34,12 @@ def chart(name: str, view: View, key: str | None = None) -> ChartPackage | None:
     if focus is not None and focus != name:
         return None
     spec = chart_registry.get(name)
-    sig = signature()
     try:
-        frame = data.chart_frame(sig, name, view)
+        package = data.chart_package(signature(), cards_signature(), name, view)
     except AnalysisPending as exc:
         st.info(f"**{spec.title_for(view, model(view.filters.tracker))}** is not available: {exc}.",
                 icon=":material/hourglass:")
         return None
-    share = data.kpis(sig, view.filters, view.model_version)["synthetic_share"]
-    package = chart_registry.package(name, frame, view, model(view.filters.tracker), share)
     show_package(package, key=key)
     if spec.model_task:
         methods_link(spec.model_task, view.filters.tracker)
@@ -50,10 +47,10 @@ def chart(name: str, view: View, key: str | None = None) -> ChartPackage | None:
 
 
 def prefetch(jobs: Sequence[tuple[str, View]]) -> None:
-    """Load these (chart, view) pairs' data and their views' KPIs concurrently; the page then draws from cache.
+    """Load and draw these (chart, view) pairs and their views' KPIs concurrently; the page then shows them from cache.
 
     DuckDB releases the GIL while it runs, so one chart's query overlaps another's Python work (peak
-    labelling, zero-filling). Each worker carries this run's context, so st.cache_data behaves as usual.
+    labelling, zero-filling, drawing). Each worker carries this run's context, so Streamlit's caches behave as usual.
     """
     import threading
     from concurrent.futures import ThreadPoolExecutor
@@ -65,7 +62,8 @@ def prefetch(jobs: Sequence[tuple[str, View]]) -> None:
     wanted = [(name, view) for name, view in jobs if focus is None or name == focus]
     filters = list(dict.fromkeys((view.filters, view.model_version) for _, view in wanted))
     calls = [(data.kpis, (sig, f, version)) for f, version in filters]
-    calls += [(data.chart_frame, (sig, name, view)) for name, view in wanted]
+    cards = cards_signature()
+    calls += [(data.chart_package, (sig, cards, name, view)) for name, view in wanted]
     if len(calls) < 2:
         return
 

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
 from collectors.store import Store
-from collectors.trackers import public_names
+from collectors.trackers import get_tracker, public_names
 from tests.dashboard_store import HOSTILE_TEXT, VERSION, build_store
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -351,7 +351,7 @@ def test_pages_open_on_an_empty_store(isolated_data_dir: Path, page: str) -> Non
 
 
 def test_dashboard_snapshot_gives_the_same_numbers_as_the_store(store: Path) -> None:
-    from analysis.stats import aggregate, timeseries
+    from analysis.stats import aggregate, effects, timeseries
     from analysis.stats.facts import has_facts
     from dashboard.data import build_snapshot
 
@@ -377,6 +377,8 @@ def test_dashboard_snapshot_gives_the_same_numbers_as_the_store(store: Path) -> 
             assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
             # the snapshot's times are naive UTC (see build_snapshot)
             assert (a["first"], a["last"]) == (b["first"].replace(tzinfo=None), b["last"].replace(tzinfo=None))
+            pd.testing.assert_frame_equal(effects.event_effects(snapshot, filters, get_tracker(f.tracker), VERSION),
+                                          effects.event_effects(reference, filters, get_tracker(f.tracker), VERSION))
 
 
 def test_claim_without_reports_still_listed() -> None:
@@ -513,3 +515,22 @@ def test_rechecked_posts_show_on_timeline_and_explore(isolated_data_dir: Path) -
     assert any("1 deleted by author" in m.value for m in explore.markdown)
     everything = open_page("explore").dataframe[0].value
     assert {"visibility", "checked"} <= set(everything.columns)
+
+
+@pytest.mark.parametrize("order", ["newest", "oldest", "most liked", "most shared"])
+def test_explore_page_bound_keeps_every_row_of_the_page(con, order: str) -> None:
+    """Without a search the page is first bounded on its sort key over `records`: the rows must be the ones the
+    public view alone gives, ties at the bound included."""
+    from dashboard.explore import COLUMNS, ORDERS, records_page
+
+    f = view_for().filters
+    where, params = f.where("r")
+    total = con.execute(f"SELECT count(*) FROM records_public r WHERE {where}", params).fetchone()[0]
+    for offset, limit in ((0, 50), (50, 50), (7, 3), (total - 5, 50)):
+        frame, count = records_page(con, f, order=order, limit=limit, offset=offset)
+        cols = ", ".join(f"r.{c}" for c in COLUMNS if c not in ("visibility", "checked", "url"))
+        expected = con.execute(f"SELECT {cols} FROM records_public r WHERE {where} ORDER BY {ORDERS[order]} "
+                               "LIMIT ? OFFSET ?", [*params, limit, offset]).df()
+        assert count == total
+        assert frame["id"].tolist() == expected["id"].tolist()
+        assert frame["author_name"].tolist() == expected["author_name"].tolist()

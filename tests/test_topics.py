@@ -131,3 +131,16 @@ def test_frames_in_never_raises_and_returns_known_ids(text: str) -> None:
     ids = {f.id for f in load_frames()}
     found = frames_in(text)
     assert set(found) <= ids and len(found) == len(set(found))
+
+
+def test_many_texts_are_done_in_a_worker_with_the_same_results(monkeypatch) -> None:
+    from analysis.nlp import topics
+
+    texts = ["演员工会反对AI演员上岗，肖像权问题", "The union opposes AI actors on set", "数字人 肖像权 非遗 传承",
+             "演员工会反对AI演员上岗，肖像权问题", "爱奇艺 AI演员 库 上线 引发 争议", "digital human likeness rights"] * 3
+    local_keywords = topics.many_record_keywords(texts)
+    local_topics = topics.topic_clusters(texts, n_topics=2)
+    monkeypatch.setattr(topics, "OFFLOAD_MIN", 1)
+    assert topics.many_record_keywords(texts) == local_keywords
+    assert topics.topic_clusters(texts, n_topics=2) == local_topics
+    assert topics._pool is not None and not topics._pool_failed  # they came from the worker process

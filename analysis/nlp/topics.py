@@ -9,12 +9,16 @@ periods), so the same subject words do not top every day. Frames come from data/
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +27,9 @@ from collectors.paths import bundled_dir
 
 _WORDLIKE = re.compile(r"[\w\u3400-\u9fff]")
 MAX_TEXTS = 50_000  # sample cap for on-the-fly keyword and topic computation
+# Texts whose tokens stay memoised (about 1 KB each): reposts, comment templates and the keyword, cluster and
+# peak views over one filter sample the same texts again, and segmentation is the slow part of all of them.
+TERMS_MEMO = 65_536
 
 
 class FrameFileError(ValueError):
@@ -111,15 +118,85 @@ def record_keywords(tokens: Sequence[str], k: int = 5) -> list[str]:
     return [t for t in ranked[: k + 3] if _is_term(t)][:k]
 
 
-def top_terms(texts: Iterable[str], k: int = 10) -> list[str]:
-    """The `k` most characteristic terms of these texts: records carrying the term × background IDF."""
+# At least this many texts not segmented yet go to a worker process: segmentation is pure Python, and in a
+# server it would hold the interpreter lock (every other session's page) for seconds.
+OFFLOAD_MIN = 2_000
+_memo: dict[str, tuple[str, ...]] = {}
+_memo_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_pool_failed = False
+
+
+def _segment(text: str) -> tuple[str, ...]:
     from analysis.nlp.segment import tokenize
     from analysis.nlp.text import clean_text
 
+    return tuple(tokenize(clean_text(text).model_text))
+
+
+def _remember(found: dict[str, tuple[str, ...]]) -> None:
+    with _memo_lock:
+        if len(_memo) + len(found) > TERMS_MEMO:  # bounded memory: start over rather than track recency
+            _memo.clear()
+        _memo.update(found)
+
+
+def text_tokens(text: str) -> tuple[str, ...]:
+    """`tokenize` of a raw text after `clean_text` (what keywords, topics and peak labels read), memoised."""
+    hit = _memo.get(text)
+    if hit is None:
+        hit = _segment(text)
+        _remember({text: hit})
+    return hit
+
+
+def many_record_keywords(texts: Sequence[str], k: int = 5) -> list[list[str]]:
+    """`record_keywords` of each text's tokens; many texts are done in the worker process (see OFFLOAD_MIN)."""
+    if len(texts) >= OFFLOAD_MIN:
+        found = _in_worker(_keywords_batch, list(texts), k)
+        if found is not _NO_WORKER:
+            return found
+    return _keywords_batch(texts, k)
+
+
+def _keywords_batch(texts: Sequence[str], k: int = 5) -> list[list[str]]:
+    return [record_keywords(text_tokens(t), k) for t in texts]
+
+
+_NO_WORKER = object()
+
+
+def _in_worker(func: Callable[..., Any], *args: Any) -> Any:
+    """`func(*args)` in the worker process (started on first use), or _NO_WORKER when none can run."""
+    global _pool, _pool_failed
+    with _memo_lock:
+        if _pool is None and not _pool_failed:
+            import multiprocessing
+
+            # spawn, not fork: a server process has threads (DuckDB's, the web server's) a fork would copy mid-lock
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        pool = _pool
+    if pool is None:
+        return _NO_WORKER
+    try:
+        return pool.submit(func, *args).result()
+    except (BrokenProcessPool, OSError, RuntimeError):
+        with _memo_lock:
+            _pool, _pool_failed = None, True
+        return _NO_WORKER
+
+
+def text_terms(text: str) -> tuple[str, ...]:
+    """The tokens of `text_tokens` that can be terms (two or more characters, not a number)."""
+    return tuple(t for t in text_tokens(text) if _is_term(t))
+
+
+def top_terms(texts: Iterable[str], k: int = 10) -> list[str]:
+    """The `k` most characteristic terms of these texts: records carrying the term × background IDF."""
     idf, median = background_idf()
     df: Counter[str] = Counter()
     for text in texts:
-        df.update({t for t in tokenize(clean_text(text).model_text) if _is_term(t)})
+        df.update(set(text_terms(text)))
     return sorted(df, key=lambda t: (-df[t] * idf.get(t, median), t))[:k]
 
 
@@ -155,15 +232,20 @@ def topic_clusters(texts: Sequence[str], n_topics: int = 8, n_terms: int = 6, se
     """NMF topics over TF-IDF of tokenized texts; each labelled by its top three terms (" / ").
 
     A topic's terms are its NMF weights times the term's background IDF, so generic words (这次, 问题)
-    give way to specific ones in the label.
+    give way to specific ones in the label. Many texts are clustered in the worker process (see OFFLOAD_MIN).
     """
+    if len(texts) >= OFFLOAD_MIN:
+        model = _in_worker(_topic_clusters, list(texts), n_topics, n_terms, seed, min_df)
+        if model is not _NO_WORKER:
+            return model
+    return _topic_clusters(texts, n_topics, n_terms, seed, min_df)
+
+
+def _topic_clusters(texts: Sequence[str], n_topics: int, n_terms: int, seed: int, min_df: int) -> TopicModel:
     from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from analysis.nlp.segment import tokenize
-    from analysis.nlp.text import clean_text
-
-    docs = [[t for t in tokenize(clean_text(x).model_text) if _is_term(t)] for x in texts]
+    docs = [text_terms(x) for x in texts]
     usable = sum(1 for d in docs if d)
     if usable < 2 or n_topics < 1:
         return TopicModel((), tuple(-1 for _ in docs))
@@ -194,7 +276,7 @@ def topic_clusters(texts: Sequence[str], n_topics: int = 8, n_terms: int = 6, se
     return TopicModel(tuple(topics), tuple(remap.get(int(a), -1) for a in assignment))
 
 
-def _identity(doc: list[str]) -> list[str]:
+def _identity(doc: Sequence[str]) -> Sequence[str]:
     return doc
 
 

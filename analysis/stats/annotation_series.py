@@ -27,7 +27,7 @@ from analysis.nlp.topics import (
     _as_list,
     frames_in,
     load_frames,
-    record_keywords,
+    many_record_keywords,
     topic_clusters,
 )
 from analysis.stats.timeseries import periods, wilson_interval, zero_fill
@@ -138,13 +138,13 @@ def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column:
         f"""SELECT * FROM (SELECT {period} AS period, concat_ws(' ', r.title, r.text) AS text
                            FROM records r WHERE {where})
             USING SAMPLE reservoir({MAX_TEXTS} ROWS) REPEATABLE (7)""", params).df()
+    # each distinct text once: samples repeat texts (reposts, templates), and the result is a function of the text
+    distinct = list(dict.fromkeys(frame["text"]))
     if column == "frames":
-        items = [frames_in(t) for t in frame["text"]]
+        found = {t: frames_in(t) for t in distinct}
     else:
-        from analysis.nlp.segment import tokenize
-        from analysis.nlp.text import clean_text
-
-        items = [record_keywords(tokenize(clean_text(t).model_text)) for t in frame["text"]]
+        found = dict(zip(distinct, many_record_keywords(distinct), strict=True))
+    items = [found[t] for t in frame["text"]]
     return pd.DataFrame({"period": frame["period"], "items": items})
 
 

@@ -19,6 +19,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from analysis.core.filters import Filters
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
+from analysis.stats import facts
 from analysis.stats.timeseries import volume_series
 from collectors.trackers import Tracker
 
@@ -138,11 +139,19 @@ def _negative_effect(con: duckdb.DuckDBPyConnection, f: Filters, model_version: 
         if not model_version or not has_table(con, SCORES):
             counts.append((0, 0))
             continue
-        where, params = Filters(f.tracker, start, end, f.sources, f.langs, f.kinds).where("r")
-        k, n = con.execute(
-            f"""SELECT count(*) FILTER (WHERE s.label = 'negative'), count(*) FROM records r
-                JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ? WHERE {where}""",
-            [model_version, *params]).fetchone()
+        window_f = Filters(f.tracker, start, end, f.sources, f.langs, f.kinds)
+        if facts.has_facts(con, scores=True):  # the same counts, summed from the pre-aggregated scored records
+            where, params = facts.where(window_f, "x")
+            k, n = con.execute(
+                f"""SELECT coalesce(sum(x.n) FILTER (WHERE x.label = 'negative'), 0), coalesce(sum(x.n), 0)
+                    FROM {facts.FACTS_SCORES} x WHERE {where} AND x.model_version = ?""",
+                [*params, model_version]).fetchone()
+        else:
+            where, params = window_f.where("r")
+            k, n = con.execute(
+                f"""SELECT count(*) FILTER (WHERE s.label = 'negative'), count(*) FROM records r
+                    JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ? WHERE {where}""",
+                [model_version, *params]).fetchone()
         counts.append((int(k), int(n)))
     (kb, nb), (ka, na) = counts
     effect = proportion_effect(kb, nb, ka, na)

@@ -71,7 +71,9 @@ st.dataframe(frame, hide_index=True, width="stretch", height=min(38 * (len(frame
                  "visibility": st.column_config.TextColumn("visibility (latest recheck)"),
                  "checked": st.column_config.DateColumn("checked (UTC)", format="YYYY-MM-DD"),
              })
-st.download_button("Download this page as CSV", data=csv_bytes(frame), file_name="actorwatch-explore-page.csv",
+# built on click: a media file made on every run could expire before a busy browser fetched it (a 404)
+st.download_button("Download this page as CSV", data=lambda page_frame=frame: csv_bytes(page_frame),
+                   file_name="actorwatch-explore-page.csv",
                    mime="text/csv", on_click="ignore", key="explore-csv")
 st.caption("For a full export with provenance (filters, model version and accuracy, pseudonymisation policy) use "
            "`actorwatch export --tracker …`.")

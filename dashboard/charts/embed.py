@@ -20,6 +20,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,8 +62,8 @@ class ChartPackage:
     credit: str = DEFAULT_CREDIT
     notes: str = ""
 
-    @property
-    def snapshot_id(self) -> str:
+    @cached_property
+    def snapshot_id(self) -> str:  # hashes the data's CSV: computed once per package (packages are shared)
         return snapshot_id(self.name, self.params, self.data)
 
     def file_stem(self) -> str:
@@ -253,7 +254,12 @@ def show_package(package: ChartPackage, key: str | None = None) -> None:
         notes = f" · {package.notes}" if package.notes else ""  # the model's badge travels with an embed
         st.caption(f"Source: {package.source} · {package.credit}{notes} · snapshot {package.snapshot_id}")
         return
-    with st.expander("Embed / download", icon=":material/share:"):
+    # The panel's content is built and sent only once a reader opens it: collapsed, it would still cost every
+    # page view a dozen hidden elements per chart in the browser (the main cost of a page with cached data).
+    panel = st.expander("Embed / download", icon=":material/share:", key=f"embed-{key}", on_change="rerun")
+    if not panel.open:
+        return
+    with panel:
         c1, c2, c3 = st.columns(3)
         c1.download_button("HTML (standalone)", data=lambda: standalone_html(package).encode(),
                            file_name=f"{package.file_stem()}.html", mime="text/html", key=f"dl-html-{key}",

@@ -23,13 +23,19 @@ def add_events(fig: go.Figure, events: Sequence[Event], start: date | None, end:
         if (start and event.date < start) or (end and event.date > end):
             continue
         by_day.setdefault(event.date, []).append(event)
+    # Added in one layout update: each add_vline / add_annotation call re-validates every shape and note already
+    # on the figure, which made drawing an Overview chart cost more than loading its data.
+    shapes, notes = [], []
     for n, (day, group) in enumerate(by_day.items()):
         x = pd.Timestamp(day)
-        fig.add_vline(x=x, line_width=1, line_dash="dot", line_color="#555555")
+        shapes.append({"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+                       "line": {"width": 1, "dash": "dot", "color": "#555555"}})
         label = plain(group[0].title_en, 26) if len(group) == 1 else f"{len(group)} events"
         hover = "<br>".join(f"{e.date}: {plain(e.title_en, 90)} ({plain(e.source_name or e.source_url)})" for e in group)
-        fig.add_annotation(x=x, y=1.0 - 0.06 * (n % 3), yref="paper", text=label, showarrow=False, xanchor="left",
-                           font={"size": 10}, bgcolor="rgba(255,255,255,0.8)", hovertext=hover)
+        notes.append({"x": x, "y": 1.0 - 0.06 * (n % 3), "yref": "paper", "text": label, "showarrow": False,
+                      "xanchor": "left", "font": {"size": 10}, "bgcolor": "rgba(255,255,255,0.8)", "hovertext": hover})
+    if shapes:
+        fig.update_layout(shapes=[*fig.layout.shapes, *shapes], annotations=[*fig.layout.annotations, *notes])
 
 
 def rgba(hex_colour: str, alpha: float) -> str:
