@@ -135,7 +135,7 @@ def model_summary(con: duckdb.DuckDBPyConnection, tracker: str | None = None) ->
     if on and not in_domain:
         on += scope
     label = version if version and name and name in version else f"{name or ''} {version or ''}".strip()
-    badges = in_domain_badges(con, version, name)
+    badges = in_domain_badges(con, version, name, tracker)
     if not in_domain and f1 is not None:  # an older card: today's figure, said not to be in-domain
         badges["sentiment"]["text"] = (f"Sentiment model {label} — measured macro-F1 {f1:.2f} on {on}; "
                                        "not measured on in-domain text")
@@ -164,7 +164,7 @@ def adapted_rows() -> list[dict[str, Any]]:
             return f"{value:.2f}" + (f" [{ci[0]:.2f}–{ci[1]:.2f}]" if None not in ci else "")
 
         origins = a.get("origins") or {}
-        rows.append({"tracker": a["tracker"], "model": f"{a['model']} {a['version']}",
+        rows.append({"tracker": a["tracker"], "task": a["task"], "model": f"{a['model']} {a['version']}",
                      "labels": a.get("n_labels"), "annotators": ", ".join(a.get("annotators") or []),
                      "labels from": "; ".join(f"{k} ({v})" for k, v in origins.items()),
                      "labelled": f"{str(a.get('labelled_from') or '')[:10]} to {str(a.get('labelled_to') or '')[:10]}",

@@ -100,7 +100,7 @@ def test_adapted_model_beats_the_base_on_the_trackers_words(tiny_base: Path, tmp
     assert result["cv_macro_f1_adapted"] > result["cv_macro_f1_base"] + 0.2
     lo, hi = result["cv_macro_f1_adapted_ci95"]
     assert lo <= result["cv_macro_f1_adapted"] <= hi
-    assert result["cv_macro_f1_gain_ci95"][0] > 0
+    assert result["cv_macro_f1_gain_ci95"][0] > 0 and result["verdict"] == "better"
     if method == "refit":
         assert [w["weight"] for w in result["method_details"]["weights_compared"]] == [30.0, 1.0]
     else:
@@ -180,3 +180,11 @@ def test_llm_labels_only_with_the_flag_and_their_agreement_printed(tiny_base: Pa
     used = json.loads(res.stdout.strip().splitlines()[-1])
     assert used["n_labels"] == 30 and used["provenance"]["llm_labels_used"]
     assert used["agreement"]["llm_vs_humans"][0]["kappa"] == 1.0
+
+
+@pytest.mark.parametrize(("interval", "said"), [((0.01, 0.2), "better"), ((-0.2, -0.01), "worse"),
+                                                 ((-0.05, 0.08), "no clear difference")])
+def test_verdict_reads_the_paired_interval_of_the_gain(interval: tuple[float, float], said: str) -> None:
+    from analysis.nlp.adapt import verdict
+
+    assert verdict(interval) == said

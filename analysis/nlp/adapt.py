@@ -1,4 +1,4 @@
-"""Adapt the sentiment model to one tracker's own labels, and measure it on them.
+"""Adapt the sentiment, stance or emotion model to one tracker's own labels, and measure it on them.
 
 Labels: one per item of the tracker, the majority of its human annotators (status "labelled"; ties left out).
 
@@ -18,6 +18,10 @@ model that never saw it; the shipped base model never saw any of them):
 Both report macro-F1 with a percentile-bootstrap 95% interval for the base and the adapted model, and a
 paired bootstrap interval of the difference. The temperature is fitted on the out-of-fold logits, so
 probabilities are calibrated on the tracker's own texts.
+
+Stance and emotion models (char n-gram classifiers, analysis/nlp/charlr.py) adapt by the prior method: their
+shared weights move, pulled towards the base; the target block the tracker's posts are read against stays
+fixed (its logits are an offset). Their labels are the tracker's stance or emotion labels.
 
 Language-model pre-labels (annotator "llm:<model>") are left out unless asked for, and then only after their
 agreement with the human labels has been measured (`actorwatch adapt --use-llm-labels` prints it).
@@ -55,7 +59,7 @@ from analysis.nlp.sentiment.training import (
     stratified_folds,
     weights_digest,
 )
-from analysis.nlp.tasks import SENTIMENT
+from analysis.nlp.tasks import SENTIMENT, TASKS, Task
 from collectors.store import Store
 
 METHODS = ("prior", "refit")
@@ -85,22 +89,24 @@ class TrackerLabels:
     tracker: str
     items: list[str]
     texts: list[str]
-    y: np.ndarray  # SENTIMENT class index: 0 negative, 1 positive, 2 neutral
+    y: np.ndarray  # class index of the task (sentiment: 0 negative, 1 positive, 2 neutral)
     provenance: dict[str, Any] = field(default_factory=dict)
+    task: Task = SENTIMENT
 
     @property
     def n(self) -> int:
         return len(self.items)
 
 
-def tracker_labels(labels: pd.DataFrame, tracker: str, use_llm: bool = False) -> TrackerLabels:
-    """One sentiment label per item of the tracker, with where the labels came from."""
+def tracker_labels(labels: pd.DataFrame, tracker: str, use_llm: bool = False,
+                   task: Task = SENTIMENT) -> TrackerLabels:
+    """One label of `task` per item of the tracker, with where the labels came from."""
     labels = labels[labels["tracker"] == tracker] if not labels.empty else labels
     llm = labels["annotator"].map(is_llm) if not labels.empty else pd.Series(dtype=bool)
     pool = labels if use_llm else labels[~llm]
-    good = usable(pool, "sentiment")
-    consolidated = consolidate(good, "sentiment")
-    y = np.array([SENTIMENT.index(v) for v in consolidated["sentiment"]], dtype=int)
+    good = usable(pool, task.name)
+    consolidated = consolidate(good, task.name)
+    y = np.array([task.index(v) for v in consolidated[task.name]], dtype=int)
     status = pool["status"].value_counts().to_dict() if not pool.empty else {}
     per_annotator = good.groupby("annotator").size().to_dict() if not good.empty else {}
     origins = good.groupby("origin").size().to_dict() if not good.empty else {}
@@ -112,7 +118,7 @@ def tracker_labels(labels: pd.DataFrame, tracker: str, use_llm: bool = False) ->
         "origins": {str(k): int(v) for k, v in origins.items()},
         "labelled_from": _iso(good["labelled_at"].min()) if not good.empty else None,
         "labelled_to": _iso(good["labelled_at"].max()) if not good.empty else None,
-        "label_counts": {c: int((y == i).sum()) for i, c in enumerate(SENTIMENT.classes)},
+        "label_counts": {c: int((y == i).sum()) for i, c in enumerate(task.classes)},
         "items_double_labelled": int((consolidated["n_annotators"] > 1).sum()) if len(consolidated) else 0,
         "left_out": {"unsure": int(status.get("unsure", 0)), "skip": int(status.get("skip", 0)),
                      "contested (tied majority)": int(good["item"].nunique() - len(consolidated)) if not good.empty else 0,
@@ -120,7 +126,7 @@ def tracker_labels(labels: pd.DataFrame, tracker: str, use_llm: bool = False) ->
         "llm_labels_used": bool(use_llm and len(llm) and llm.any()),
         "linked_to_records": int((~consolidated.index.str.startswith("text:")).sum()) if len(consolidated) else 0,
     }
-    return TrackerLabels(tracker, list(consolidated.index), list(consolidated["text"]), y, provenance)
+    return TrackerLabels(tracker, list(consolidated.index), list(consolidated["text"]), y, provenance, task)
 
 
 def _iso(value: Any) -> str | None:
@@ -171,7 +177,8 @@ class AdaptSettings:
     strengths: tuple[float, ...] = STRENGTHS
     folds: int = DEFAULT_FOLDS
     seed: int = 20240601
-    base: str = DEFAULT_MODEL
+    base: str | None = None  # None: the task's shipped model
+    task: str = "sentiment"
     use_llm: bool = False
     n_boot: int = 1000
     name: str | None = None  # default: <base>-<tracker>
@@ -183,30 +190,51 @@ def _predict_classes(proba: np.ndarray) -> np.ndarray:
 
 # ---------- the prior method ----------
 
-def fit_prior(base: LinearScorer, x: sp.csr_matrix, y: np.ndarray, strength: float,
-              max_iter: int = 500) -> tuple[np.ndarray, np.ndarray]:
-    """Weights and bias minimising the class-balanced log-loss summed over (x, y) + strength/2·|θ − θ_base|²
+@dataclass
+class PriorProblem:
+    """A linear model's base weights and a tracker's labelled texts in its feature space."""
+
+    x: sp.csr_matrix  # features of the labelled texts
+    y: np.ndarray  # class index per label
+    weights: np.ndarray  # (d, k) the base weights that adapting moves
+    bias: np.ndarray  # (k,)
+    column: np.ndarray  # class index → the model's output column
+    offset: np.ndarray | None = None  # (n, k) logits left as they are (a block model's target block)
+
+    def classes_of(self, logits: np.ndarray) -> np.ndarray:
+        return np.argsort(self.column)[np.asarray(logits).argmax(axis=1)]
+
+    def subset(self, index: np.ndarray) -> PriorProblem:
+        return PriorProblem(self.x[index], self.y[index], self.weights, self.bias, self.column,
+                            None if self.offset is None else self.offset[index])
+
+
+def fit_map(problem: PriorProblem, strength: float, max_iter: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and bias minimising the class-balanced log-loss over the problem's labels + strength/2·|θ − θ_base|²
     (class-balanced weights average 1 per row, so the labels outweigh the prior as they grow).
 
     Features absent from x get no gradient but the penalty's, which is zero at the base: they keep the base's
     weights exactly, so only the active columns are optimised (fast, and the same optimum).
     """
+    x, y = problem.x, problem.y
+    k = problem.weights.shape[1]
     active = np.unique(x.indices)
     xa = x[:, active].tocsr()
-    w0 = np.asarray(base.weights[active], dtype=np.float64)
-    b0 = np.asarray(base.bias, dtype=np.float64)
-    columns = PROBA_COLUMN[y]
-    counts = np.bincount(y, minlength=3)
-    weights = np.array([len(y) / (3 * counts[c]) for c in y]) / len(y)  # mean loss; strength scaled to match
-    strength = strength / len(y)
-    target = np.zeros((len(y), 3))
+    w0 = np.asarray(problem.weights[active], dtype=np.float64)
+    b0 = np.asarray(problem.bias, dtype=np.float64)
+    offset = np.zeros((len(y), k)) if problem.offset is None else np.asarray(problem.offset, dtype=np.float64)
+    columns = problem.column[y]
+    counts = np.bincount(y, minlength=len(problem.column))
+    weights = np.array([len(y) / (np.count_nonzero(counts) * counts[c]) for c in y]) / len(y)  # mean loss
+    strength = strength / len(y)  # scaled to match the mean loss
+    target = np.zeros((len(y), k))
     target[np.arange(len(y)), columns] = 1.0
     xt = xa.T.tocsr()
     d = len(active)
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        coef, bias = theta[: d * 3].reshape(d, 3), theta[d * 3:]
-        p = softmax(np.asarray(xa @ coef) + bias)
+        coef, bias = theta[: d * k].reshape(d, k), theta[d * k:]
+        p = softmax(np.asarray(xa @ coef) + bias + offset)
         loss = -(weights * np.log(p[np.arange(len(y)), columns] + 1e-300)).sum()
         loss += strength / 2 * (float(((coef - w0) ** 2).sum()) + float(((bias - b0) ** 2).sum()))
         g = (p - target) * weights[:, None]
@@ -215,20 +243,27 @@ def fit_prior(base: LinearScorer, x: sp.csr_matrix, y: np.ndarray, strength: flo
 
     result = minimize(objective, np.concatenate([w0.ravel(), b0]), jac=True, method="L-BFGS-B",
                       options={"maxiter": max_iter})
-    coef = np.array(base.weights, dtype=np.float32, copy=True)
-    coef[active] = result.x[: d * 3].reshape(d, 3).astype(np.float32)
-    return coef, result.x[d * 3:]
+    coef = np.array(problem.weights, dtype=np.float32, copy=True)
+    coef[active] = result.x[: d * k].reshape(d, k).astype(np.float32)
+    return coef, result.x[d * k:]
 
 
-def _prior_logits(base: LinearScorer, x: sp.csr_matrix, y: np.ndarray, train: np.ndarray, held: np.ndarray,
-                  strength: float) -> np.ndarray:
-    coef, bias = fit_prior(base, x[train], y[train], strength)
-    return np.asarray(x[held] @ coef, dtype=np.float64) + bias
+def fit_prior(base: LinearScorer, x: sp.csr_matrix, y: np.ndarray, strength: float,
+              max_iter: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """fit_map for the sentiment scorer: y in sentiment classes, the scorer's columns negative, neutral, positive."""
+    return fit_map(PriorProblem(x, y, base.weights, base.bias, PROBA_COLUMN), strength, max_iter)
 
 
-def choose_strength(base: LinearScorer, x: sp.csr_matrix, y: np.ndarray, strengths: tuple[float, ...],
-                    folds: int, seed: int) -> tuple[float, dict[float, float]]:
-    """The strength with the best cross-validated macro-F1 on (x, y) (ties: the stronger prior), and all scores."""
+def _prior_logits(problem: PriorProblem, train: np.ndarray, held: np.ndarray, strength: float) -> np.ndarray:
+    coef, bias = fit_map(problem.subset(train), strength)
+    offset = 0.0 if problem.offset is None else problem.offset[held]
+    return np.asarray(problem.x[held] @ coef, dtype=np.float64) + bias + offset
+
+
+def choose_strength(problem: PriorProblem, strengths: tuple[float, ...], folds: int,
+                    seed: int) -> tuple[float, dict[float, float]]:
+    """The strength with the best cross-validated macro-F1 on the problem (ties: the stronger prior), and all scores."""
+    y, k_classes = problem.y, len(problem.column)
     k = _fold_count(y, folds)
     fold = stratified_folds(y, k, seed)
     scores = {}
@@ -236,27 +271,25 @@ def choose_strength(base: LinearScorer, x: sp.csr_matrix, y: np.ndarray, strengt
         pred = np.empty(len(y), dtype=int)
         for f in range(k):
             train, held = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
-            pred[held] = _predict_classes(_prior_logits(base, x, y, train, held, strength))
-        scores[strength] = macro_f1(confusion(y, pred))
+            pred[held] = problem.classes_of(_prior_logits(problem, train, held, strength))
+        scores[strength] = macro_f1(confusion(y, pred, k_classes))
     best = max(scores.values())
     return max(s for s, v in scores.items() if v >= best - 1e-12), scores
 
 
-def cross_validate_prior(base: LinearScorer, labels: TrackerLabels, folds: np.ndarray, settings: AdaptSettings,
+def cross_validate_prior(problem: PriorProblem, folds: np.ndarray, settings: AdaptSettings,
                          log: Callable[[str], None]) -> tuple[np.ndarray, list[float]]:
     """Out-of-fold logits for every label, the strength chosen inside each outer fold (nested CV)."""
-    x = base.featurizer.transform([model_input(t) for t in labels.texts])
-    logits = np.zeros((labels.n, 3))
+    logits = np.zeros((len(problem.y), problem.weights.shape[1]))
     chosen = []
     for f in range(int(folds.max()) + 1):
         train, held = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
         if settings.strength is not None:
             strength = settings.strength
         else:
-            strength, _ = choose_strength(base, x[train], labels.y[train], settings.strengths, INNER_FOLDS,
-                                          settings.seed)
+            strength, _ = choose_strength(problem.subset(train), settings.strengths, INNER_FOLDS, settings.seed)
         chosen.append(strength)
-        logits[held] = _prior_logits(base, x, labels.y, train, held, strength)
+        logits[held] = _prior_logits(problem, train, held, strength)
         log(f"fold {f + 1}: strength {strength:g}")
     return logits, chosen
 
@@ -282,8 +315,10 @@ def cross_validate(base_rows: TrainingRows, labels: TrackerLabels, weight: float
 # ---------- the command ----------
 
 def _fold_count(y: np.ndarray, folds: int) -> int:
-    counts = np.bincount(y, minlength=3)
-    return max(2, min(folds, int(counts[counts > 0].min())))
+    """As many folds as asked, at most the size of the smallest class with two or more labels (a class labelled
+    once sits in one fold)."""
+    counts = np.bincount(y)
+    return max(2, min(folds, int(counts[counts >= 2].min())))
 
 
 def adapt(store: Store, tracker: str, shared: Path | None = None, settings: AdaptSettings | None = None,
@@ -292,15 +327,19 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     """Cross-validate, fit and save the tracker's adapted model; returns the report (also in its card)."""
     settings = settings or AdaptSettings()
     hp = hp or Hyperparameters()
+    if settings.task not in TASKS:
+        raise AdaptError(f"task must be one of {', '.join(TASKS)}, not {settings.task!r}")
+    task = TASKS[settings.task]
     if settings.method not in METHODS:
         raise AdaptError(f"method must be one of {', '.join(METHODS)}, not {settings.method!r}")
+    if task is not SENTIMENT and settings.method != "prior":
+        raise AdaptError(f"{task.name} adapts by the prior method only (refit retrains the sentiment model)")
     started = time.perf_counter()
     with store.connect() as con:
         all_labels = read_labels(con, tracker)
-    labels = tracker_labels(all_labels, tracker, settings.use_llm)
-    agreement = {"pairs": pairwise(all_labels[~all_labels["annotator"].map(is_llm)] if not all_labels.empty
-                                   else all_labels, "sentiment"),
-                 "llm_vs_humans": llm_vs_humans(all_labels, "sentiment")}
+    labels = tracker_labels(all_labels, tracker, settings.use_llm, task)
+    humans = all_labels[~all_labels["annotator"].map(is_llm)] if not all_labels.empty else all_labels
+    agreement = {"pairs": pairwise(humans, task.name), "llm_vs_humans": llm_vs_humans(all_labels, task.name)}
     if settings.use_llm:
         measured = [row for row in agreement["llm_vs_humans"] if row["kappa"] is not None]
         if not measured:
@@ -311,29 +350,27 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     k = _fold_count(labels.y, settings.folds)
     folds = stratified_folds(labels.y, k, settings.seed)
 
-    base = get_scorer(settings.base)
-    if not isinstance(base, LinearScorer):
-        raise AdaptError(f"{settings.base}: only a linear n-gram model (like the shipped one) can be adapted")
-    base_pred = _predict_classes(base.predict_proba(labels.texts))
-    base_report = evaluate_classes(labels.y, base_pred, SENTIMENT.classes, n_boot=settings.n_boot, seed=settings.seed)
-    log(f"tracker {tracker}: {labels.n} labels by {labels.provenance['n_annotators']} annotator(s); method "
-        f"{settings.method}; {k}-fold cross-validation; base model macro-F1 {base_report['macro_f1']:.3f}")
+    base, problem = _base_problem(settings, labels)
+    base_pred = problem.classes_of(_base_logits(base, problem))
+    base_report = evaluate_classes(labels.y, base_pred, task.classes, n_boot=settings.n_boot, seed=settings.seed)
+    log(f"tracker {tracker}: {labels.n} {task.name} labels by {labels.provenance['n_annotators']} annotator(s); "
+        f"method {settings.method}; {k}-fold cross-validation; base model macro-F1 {base_report['macro_f1']:.3f}")
     name = settings.name or f"{base.name}-{tracker}"
     if settings.method == "prior":
-        logits, per_fold = cross_validate_prior(base, labels, folds, settings, log)
-        x = base.featurizer.transform([model_input(t) for t in labels.texts])
+        logits, per_fold = cross_validate_prior(problem, folds, settings, log)
         strength, grid = ((settings.strength, {}) if settings.strength is not None else
-                          choose_strength(base, x, labels.y, settings.strengths, settings.folds, settings.seed))
-        coef, bias = fit_prior(base, x, labels.y, strength)
-        temperature = fit_temperature(logits, np.array([ONE_HOT[int(c)] for c in labels.y]))
-        final = LinearScorer(name, "unversioned", base.featurizer, coef, bias, temperature)
+                          choose_strength(problem, settings.strengths, settings.folds, settings.seed))
+        coef, bias = fit_map(problem, strength)
+        onehot = np.eye(len(task.classes))[problem.column[labels.y]]
+        temperature = fit_temperature(logits, onehot)
+        final = _adapted_model(base, name, coef, bias, temperature)
         method = {"method": "prior", "strength": strength, "strengths_per_outer_fold": per_fold,
                   "strengths_tried": list(settings.strengths) if settings.strength is None else [settings.strength],
                   "cv_macro_f1_by_strength_on_all_labels (not nested; for reference)": {f"{s:g}": round(v, 4)
                                                                                         for s, v in grid.items()},
-                  "n_features_moved": len(np.unique(x.indices))}
-        adapted_pred = _predict_classes(softmax(logits))
-        adapted_report = evaluate_classes(labels.y, adapted_pred, SENTIMENT.classes, n_boot=settings.n_boot,
+                  "n_features_moved": len(np.unique(problem.x.indices))}
+        adapted_pred = problem.classes_of(logits)
+        adapted_report = evaluate_classes(labels.y, adapted_pred, task.classes, n_boot=settings.n_boot,
                                           seed=settings.seed)
     else:
         if shared is None:
@@ -359,13 +396,14 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
                   "training_rows": {"base": len(base_rows.inputs), "tracker labels": labels.n, "files": rows.files},
                   "hyperparameters": {"ngram_orders": list(hp.ngram_orders), "min_df": hp.min_df, "l2": hp.l2,
                                       "binary_row_weight": hp.binary_weight, "max_iter": hp.max_iter}}
-    final.version = f"{base.version}-{tracker}.{weights_digest(final)[:8]}"
+    final.version = f"{base.version}-{tracker}.{_digest(final)[:8]}"
     gain_ci = paired_gain_ci(labels.y, base_pred, adapted_pred, settings.n_boot, settings.seed)
     log(f"adapted: cross-validated macro-F1 {adapted_report['macro_f1']:.3f} (temperature {temperature:.3f})")
 
     result = {
         "model": name,
         "version": final.version,
+        "task": task.name,
         "tracker": tracker,
         "n_labels": labels.n,
         "n_annotators": labels.provenance["n_annotators"],
@@ -385,6 +423,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
         "base_version": base.version,
         "base_note": "the base model never saw these labels, so its figures are on all of them; the adapted model's "
                      f"are out-of-fold ({k}-fold, stratified by class)",
+        "verdict": verdict(gain_ci),
         "agreement": agreement,
         "provenance": labels.provenance,
         "evaluation_base": base_report,
@@ -400,16 +439,75 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     return result
 
 
+def verdict(gain_ci: tuple[float, float] | list[float]) -> str:
+    """What the paired interval of the gain says: "better", "worse" or "no clear difference" (keep the base)."""
+    lo, hi = gain_ci
+    return "better" if lo > 0 else "worse" if hi < 0 else "no clear difference"
+
+
+def _base_problem(settings: AdaptSettings, labels: TrackerLabels) -> tuple[Any, PriorProblem]:
+    """The base model of the task and the labels in its feature space."""
+    if labels.task is SENTIMENT:
+        base = get_scorer(settings.base or DEFAULT_MODEL)
+        if not isinstance(base, LinearScorer):
+            raise AdaptError(f"{settings.base}: only a linear n-gram model (like the shipped one) can be adapted")
+        x = base.featurizer.transform([model_input(t) for t in labels.texts])
+        return base, PriorProblem(x, labels.y, base.weights, base.bias, PROBA_COLUMN)
+    from analysis.nlp.charlr import featurize, load_task_model
+
+    defaults = {"stance": "stance-charlr-5c", "emotion": "emotion-charlr-7c"}
+    try:
+        model = load_task_model(settings.base or "default", labels.task, defaults[labels.task.name], ())
+    except ValueError as exc:
+        raise AdaptError(str(exc)) from None
+    inputs = [model_input(t) for t in labels.texts]
+    x = featurize(model.featurizer, inputs, model.extra)
+    block = model.block_index(None, len(inputs))  # the tracker's posts are read against the default target
+    offset = np.zeros((len(inputs), len(model.classes)))
+    for b in np.unique(block[block >= 0]):
+        rows = np.flatnonzero(block == b)
+        offset[rows] = np.asarray(x[rows] @ model.weights[1 + b], dtype=np.float64) + model.bias[1 + b]
+    return model, PriorProblem(x, labels.y, model.weights[0], model.bias[0], np.arange(len(model.classes)), offset)
+
+
+def _base_logits(base: Any, problem: PriorProblem) -> np.ndarray:
+    offset = 0.0 if problem.offset is None else problem.offset
+    return np.asarray(problem.x @ problem.weights, dtype=np.float64) + problem.bias + offset
+
+
+def _adapted_model(base: Any, name: str, coef: np.ndarray, bias: np.ndarray, temperature: float) -> Any:
+    if isinstance(base, LinearScorer):
+        return LinearScorer(name, "unversioned", base.featurizer, coef, bias, temperature)
+    from analysis.nlp.charlr import CharLRModel
+
+    weights = np.array(base.weights, copy=True)
+    weights[0] = coef
+    biases = np.array(base.bias, copy=True)
+    biases[0] = bias
+    return CharLRModel(name, "unversioned", base.task, base.featurizer, weights, biases, base.blocks,
+                       base.default_block, base.extra, temperature)
+
+
+def _digest(model: Any) -> str:
+    if isinstance(model, LinearScorer):
+        return weights_digest(model)
+    import hashlib
+
+    h = hashlib.sha256()
+    for array in (model.weights, model.bias, np.array(model.temperature)):
+        h.update(np.ascontiguousarray(array).tobytes())
+    return h.hexdigest()
+
+
 def _check_enough(labels: TrackerLabels) -> None:
-    counts = np.bincount(labels.y, minlength=3)
+    counts = np.bincount(labels.y, minlength=len(labels.task.classes))
     if labels.n < MIN_LABELS:
-        raise AdaptError(f"tracker {labels.tracker}: {labels.n} usable sentiment labels; adapting needs at least "
-                         f"{MIN_LABELS} (label more on the Label page or import a CSV)")
-    present = counts[counts > 0]
-    if len(present) < 2 or present.min() < MIN_PER_CLASS:
-        raise AdaptError(f"tracker {labels.tracker}: too few labels per class for cross-validation "
-                         f"({dict(zip(SENTIMENT.classes, counts.tolist(), strict=True))}); need two classes with "
-                         f"at least {MIN_PER_CLASS} each")
+        raise AdaptError(f"tracker {labels.tracker}: {labels.n} usable {labels.task.name} labels; adapting needs at "
+                         f"least {MIN_LABELS} (label more on the Label page or import a CSV)")
+    if np.count_nonzero(counts >= MIN_PER_CLASS) < 2:
+        raise AdaptError(f"tracker {labels.tracker}: too few {labels.task.name} labels per class for cross-validation "
+                         f"({dict(zip(labels.task.classes, counts.tolist(), strict=True))}); need at least "
+                         f"{MIN_PER_CLASS} labels in each of two classes")
 
 
 def base_card(name: str) -> dict[str, Any]:
@@ -432,18 +530,21 @@ def build_card(result: dict[str, Any], base: Any, temperature: float, seconds: f
     adapted_eval = {k: result["evaluation_adapted"][k] for k in ("n", "accuracy", "macro_f1", "accuracy_ci95",
                                                                   "macro_f1_ci95", "per_class", "confusion")}
     base_eval = {k: result["evaluation_base"][k] for k in adapted_eval}
+    sentiment = result.get("task", "sentiment") == "sentiment"
+    columns = ["negative", "neutral", "positive"] if sentiment else list(base.classes)
     return {
         "name": result["model"],
         "version": result["version"],
+        "task": result.get("task", "sentiment"),
         "title": f"{parent.get('title') or base.name}, adapted to tracker {tracker} on its own labels",
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "macro_f1": result["cv_macro_f1_adapted"],
         "macro_f1_ci95": result["cv_macro_f1_adapted_ci95"],
         "macro_f1_source": f"{result['folds']}-fold cross-validated on {result['n_labels']} labels of tracker {tracker}",
-        "labels": ["negative", "neutral", "positive"],
-        "probability_columns": ["negative", "neutral", "positive"],
-        "language": parent.get("language", "zh"),
-        "english_path": parent.get("english_path"),
+        "labels": columns,
+        "probability_columns": columns,
+        **({"language": parent.get("language", "zh"), "english_path": parent.get("english_path")} if sentiment else
+           {"classes": columns}),
         "baseline": {"name": "base", "description": f"the base model {base.name} {base.version}, unadapted"},
         "adapted": {k: v for k, v in result.items() if k not in ("evaluation_base", "evaluation_adapted")},
         "evaluations": [{"file": f"labels of {tracker}", "role": f"{result['folds']}-fold cross-validated "
@@ -451,7 +552,8 @@ def build_card(result: dict[str, Any], base: Any, temperature: float, seconds: f
                          "default": adapted_eval, "base": base_eval}],
         "method": {"summary": " ".join(__doc__.split("\n\n")[2].split()), **result["method_details"],
                    "temperature": round(temperature, 4)},
-        "provenance": {"command": f"actorwatch adapt --tracker {tracker} --method {result['method']}",
+        "provenance": {"command": f"actorwatch adapt --tracker {tracker} --task {result.get('task', 'sentiment')} "
+                                  f"--method {result['method']}",
                        "training_seconds": round(seconds),
                        "data_note": "label texts stay in the store's labels dataset; the model holds n-gram strings, "
                                     "idf and weights only"},

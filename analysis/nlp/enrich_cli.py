@@ -15,8 +15,9 @@ import click
                    "DASK_SCHEDULER_ADDRESS is set).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--model", "model_name", default=None,
-              help="Only re-score sentiment with this model, beside the default's scores: one from `actorwatch "
-                   "adapt`, or ai-actors-e5-3c (slower, more accurate on AI-actor text).")
+              help="Only re-score with this model: sentiment beside the default's scores (a model from `actorwatch "
+                   "adapt`, or ai-actors-e5-3c: slower, more accurate on AI-actor text); a stance or emotion model "
+                   "(e.g. adapted with `actorwatch adapt --task stance`) re-annotates that task only.")
 @click.option("--tracker", "tracker_id", default=None,
               help="With --model: only this tracker's records (default: the tracker the model was adapted to).")
 def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, model_name: str | None,
@@ -47,13 +48,18 @@ def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, mo
 
 
 def _rescore(model_name: str, tracker_id: str | None, batch_size: int) -> None:
-    from analysis.nlp.rescore import model_tracker, rescore
+    from analysis.nlp.rescore import model_task, model_tracker, reannotate, rescore, task_model_tracker
     from collectors.store import Store
     from collectors.trackers import TrackerFileError, get_tracker
 
     try:
-        tracker = get_tracker(tracker_id).id if tracker_id else model_tracker(model_name)
-        summary = rescore(Store(), model_name, tracker, batch_size)
+        task = model_task(model_name)
+        if task == "sentiment":
+            tracker = get_tracker(tracker_id).id if tracker_id else model_tracker(model_name)
+            summary = rescore(Store(), model_name, tracker, batch_size)
+        else:
+            tracker = get_tracker(tracker_id).id if tracker_id else task_model_tracker(model_name, task)
+            summary = reannotate(Store(), model_name, task, tracker, batch_size)
     except (TrackerFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.line())

@@ -177,12 +177,14 @@ def prelabel_cmd(tracker_id: str, n: int, min_interval: float) -> None:
 
 @click.command("adapt")
 @click.option("--tracker", "tracker_id", required=True, help="Tracker whose labels to adapt to.")
+@click.option("--task", type=click.Choice(["sentiment", "stance", "emotion"]), default="sentiment", show_default=True,
+              help="Which model to adapt, on the tracker's labels of that task (stance and emotion: method prior).")
 @click.option("--method", type=click.Choice(["prior", "refit"]), default="prior", show_default=True,
               help="prior: refit the base weights on the labels, pulled towards the base (fast, needs no base data); "
                    "refit: retrain on the base training data plus the labels weighted up (needs ../shared/data).")
 @click.option("--strength", default=None,
-              help="prior: how hard the base weights hold (default 0.2, measured); 'auto' chooses by nested "
-                   "cross-validation over 0.02-2.")
+              help="prior: how hard the base weights hold (sentiment default 0.2, measured); 'auto' (the stance and "
+                   "emotion default) chooses by nested cross-validation over 0.02-2.")
 @click.option("--weight", type=click.FloatRange(min=0, min_open=True), default=None,
               help="refit: how much one tracker label counts against one base training row (default 30).")
 @click.option("--compare-weights", default="", help="refit: also cross-validate these weights (comma-separated).")
@@ -194,10 +196,11 @@ def prelabel_cmd(tracker_id: str, n: int, min_interval: float) -> None:
 @click.option("--use-llm-labels", is_flag=True,
               help="Also train on language-model pre-labels (only after their agreement with humans is measured).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def adapt_cmd(tracker_id: str, method: str, strength: str | None, weight: float | None, compare_weights: str,
+def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, weight: float | None, compare_weights: str,
               folds: int | None, shared: Path | None, base_model: str | None, use_llm_labels: bool,
               as_json: bool) -> None:
-    """Adapt the sentiment model to a tracker's labels; report cross-validated macro-F1, base vs adapted."""
+    """Adapt the sentiment (or stance, emotion) model to a tracker's labels; report cross-validated macro-F1, base
+    vs adapted."""
     from analysis.nlp.adapt import (
         DEFAULT_FOLDS,
         DEFAULT_STRENGTH,
@@ -210,6 +213,8 @@ def adapt_cmd(tracker_id: str, method: str, strength: str | None, weight: float 
     from collectors.store import Store
 
     tracker = _tracker(tracker_id)
+    if task != "sentiment" and method != "prior":
+        raise click.BadParameter(f"{task} adapts by the prior method only", param_hint="--method")
     shared = shared or shared_data_dir()
     if method == "refit" and (shared is None or not shared.is_dir()):
         raise click.ClickException("--method refit retrains on the base training data, which was not found "
@@ -220,19 +225,22 @@ def adapt_cmd(tracker_id: str, method: str, strength: str | None, weight: float 
         raise click.BadParameter(f"{compare_weights!r}: give numbers separated by commas",
                                  param_hint="--compare-weights") from None
     try:
-        chosen_strength = None if strength == "auto" else float(strength) if strength else DEFAULT_STRENGTH
+        # sentiment's default strength was measured on the team's corpus; stance and emotion choose theirs by CV
+        default = DEFAULT_STRENGTH if task == "sentiment" else None
+        chosen_strength = None if strength == "auto" else float(strength) if strength else default
     except ValueError:
         raise click.BadParameter(f"{strength!r}: a positive number or 'auto'", param_hint="--strength") from None
     if chosen_strength is not None and chosen_strength <= 0:
         raise click.BadParameter("must be positive", param_hint="--strength")
     settings = AdaptSettings(method=method, strength=chosen_strength, weight=weight or DEFAULT_WEIGHT, compare_weights=extra,
-                             folds=folds or DEFAULT_FOLDS, use_llm=use_llm_labels,
+                             folds=folds or DEFAULT_FOLDS, use_llm=use_llm_labels, task=task,
                              **({"base": base_model} if base_model else {}))
     if use_llm_labels:
         report = agreement_report(tracker)
         for row in report["llm_vs_humans"]:
-            click.echo(f"agreement of {row['annotator']} with the human labels ({row['task']}): n = {row['n']}, "
-                       f"kappa {_fmt(row['kappa'])}", err=True)
+            if row["task"] == task:
+                click.echo(f"agreement of {row['annotator']} with the human labels ({row['task']}): n = {row['n']}, "
+                           f"kappa {_fmt(row['kappa'])}", err=True)
     try:
         result = adapt(Store(), tracker, shared, settings, log=lambda m: click.echo(m, err=True))
     except (AdaptError, FileNotFoundError) as exc:
@@ -243,14 +251,19 @@ def adapt_cmd(tracker_id: str, method: str, strength: str | None, weight: float 
     lo, hi = result["cv_macro_f1_adapted_ci95"]
     blo, bhi = result["cv_macro_f1_base_ci95"]
     glo, ghi = result["cv_macro_f1_gain_ci95"]
-    click.echo(f"{result['model']} {result['version']}: adapted on {result['n_labels']} labels by "
+    click.echo(f"{result['model']} {result['version']}: {task} adapted on {result['n_labels']} labels by "
                f"{result['n_annotators']} annotator(s)\n"
                f"  cross-validated macro-F1 {result['cv_macro_f1_adapted']:.3f} [{lo:.3f}–{hi:.3f}] "
                f"({result['folds']}-fold, method {_method(result)})\n"
                f"  base model {result['base_model']}: {result['cv_macro_f1_base']:.3f} [{blo:.3f}–{bhi:.3f}]\n"
                f"  gain {result['cv_macro_f1_gain']:+.3f} [{glo:+.3f}, {ghi:+.3f}] (paired bootstrap)\n"
-               f"  saved to {result['model_dir']}\n"
-               f"  re-score the tracker with it: actorwatch enrich --model {result['model']} --tracker {tracker}")
+               f"  saved to {result['model_dir']}")
+    if result["verdict"] == "better":
+        click.echo(f"  re-score the tracker with it: actorwatch enrich --model {result['model']} --tracker {tracker}")
+    else:
+        click.echo(f"  on these labels the adapted model is {'worse than' if result['verdict'] == 'worse' else 'not clearly better than'} "
+                   f"the base: keep the base, or label more (re-scoring with it anyway: actorwatch enrich --model "
+                   f"{result['model']} --tracker {tracker})")
 
 
 def _method(result: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from analysis.core.annotations import ANNOTATIONS
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
 from collectors.paths import bundled_dir, data_dir, models_dir
+from collectors.store import RECORDS
 
 TASK_NAMES: tuple[str, ...] = ("sentiment", "stance", "emotion")
 METRIC_LABELS = {"macro_f1": "macro-F1", "accuracy": "accuracy", "f_avg": "F-avg (support/oppose)",
@@ -66,6 +67,7 @@ def adapted_summary(card: dict[str, Any]) -> dict[str, Any]:
     a = card.get("adapted") or {}
     provenance = a.get("provenance") or {}
     return {"model": card.get("name"), "version": card.get("version"), "tracker": a.get("tracker"),
+            "task": card.get("task") or a.get("task") or "sentiment",
             "n_labels": a.get("n_labels"), "n_annotators": a.get("n_annotators"),
             "annotators": provenance.get("annotators"), "origins": provenance.get("origins"),
             "labelled_from": provenance.get("labelled_from"), "labelled_to": provenance.get("labelled_to"),
@@ -142,8 +144,8 @@ def find_card(task: str, model_version: str | None = None,
         wanted = model_version.split("+", 1)[0]
         return next(((c, p) for c, p in cards if c.get("version") == wanted), None)
     named = [(c, p) for c, p in cards if names_model(c, names)]
-    if named:
-        return named[0]
+    if named:  # the most specific: an adapted model's version extends its base's
+        return max(named, key=lambda cp: len(str(cp[0].get("version") or "")))
     default = [(c, p) for c, p in cards if p.parent.name.startswith(f"{task}-")]
     return max(default, key=lambda cp: (str(cp[0].get("created_at") or ""), cp[1].parent.name), default=None)
 
@@ -154,8 +156,10 @@ def names_model(card: dict[str, Any], names: tuple[str, ...]) -> bool:
     return any(key in name for name in names for key in keys)
 
 
-def annotation_model_names(con: duckdb.DuckDBPyConnection, task: str) -> tuple[tuple[str, ...], bool]:
-    """What the newest annotation says produced its stance/emotion: (strings naming the model, explicit).
+def annotation_model_names(con: duckdb.DuckDBPyConnection, task: str,
+                           tracker: str | None = None) -> tuple[tuple[str, ...], bool]:
+    """What the newest annotation (of the tracker's records, if given) says produced its stance/emotion: (strings
+    naming the model, explicit).
 
     `explicit` is True when annotations carry a `<task>_model` or `<task>_model_version` column; then
     a model that matches no card is reported as unmeasured rather than given the default card's figure.
@@ -164,8 +168,13 @@ def annotation_model_names(con: duckdb.DuckDBPyConnection, task: str) -> tuple[t
         return (), False
     columns = {row[0] for row in con.execute(f"DESCRIBE {ANNOTATIONS}").fetchall()}
     explicit = [c for c in (f"{task}_model", f"{task}_model_version") if c in columns]
-    row = con.execute(f"SELECT pipeline_version{''.join(', ' + c for c in explicit)} FROM {ANNOTATIONS} "
-                      "ORDER BY annotated_at DESC LIMIT 1").fetchone()
+    cols = "".join(", a." + c for c in explicit)
+    if tracker and has_table(con, RECORDS):
+        row = con.execute(f"SELECT a.pipeline_version{cols} FROM {ANNOTATIONS} a JOIN {RECORDS} r USING (source, id) "
+                          "WHERE list_contains(r.trackers, ?) ORDER BY a.annotated_at DESC LIMIT 1", [tracker]).fetchone()
+    else:
+        row = con.execute(f"SELECT a.pipeline_version{cols} FROM {ANNOTATIONS} a "
+                          "ORDER BY a.annotated_at DESC LIMIT 1").fetchone()
     if row is None:
         return (), False
     names = tuple(str(v) for v in row if v)
@@ -207,7 +216,9 @@ def task_badge(task: str, found: tuple[dict[str, Any], Path] | None, model_name:
     label = f"{name or 'unknown model'} {version or ''}".strip()
     head = valid_headline(card)
     legacy = (card or {}).get("macro_f1")  # older sentiment cards: a general-Weibo figure, said to be one
-    if head is not None:
+    if card is not None and isinstance(card.get("adapted"), dict):
+        text = f"{task.capitalize()} model {label}, {adapted_line(adapted_summary(card))}"
+    elif head is not None:
         text = f"{task.capitalize()} model {label} — {headline_text(head)}"
     elif task == "sentiment" and isinstance(legacy, int | float):
         text = (f"Sentiment model {label} — measured macro-F1 {legacy:.2f} on "
@@ -223,13 +234,13 @@ def task_badge(task: str, found: tuple[dict[str, Any], Path] | None, model_name:
 
 
 def in_domain_badges(con: duckdb.DuckDBPyConnection, sentiment_version: str | None = None,
-                     sentiment_name: str | None = None) -> dict[str, dict[str, Any]]:
-    """The badge of each task for this store: sentiment by its latest scored model, stance and emotion by the
-    model the annotations name (else the default card)."""
+                     sentiment_name: str | None = None, tracker: str | None = None) -> dict[str, dict[str, Any]]:
+    """The badge of each task for this store (or tracker): sentiment by its latest scored model, stance and emotion
+    by the model the annotations name (else the default card)."""
     version = sentiment_version if sentiment_version is not None else latest_model_version(con)
     out = {"sentiment": task_badge("sentiment", find_card("sentiment", version), sentiment_name, version)}
     for task in ("stance", "emotion"):
-        names, explicit = annotation_model_names(con, task)
+        names, explicit = annotation_model_names(con, task, tracker)
         found = find_card(task, names=names)
         if explicit and found is not None and not names_model(found[0], names):
             found = None  # the annotations name a model this card is not the card of

@@ -89,3 +89,98 @@ def rescore(store: Store, name: str, tracker: str | None = None, batch_size: int
         if on_batch:
             on_batch(k)
     return RescoreSummary(scorer.name, version, tracker, scored, 0, time.perf_counter() - started)
+
+
+# ---------- stance and emotion: re-annotate a tracker's records with a named (e.g. adapted) model ----------
+
+TASK_COLUMNS = {"stance": ("stance", "stance_score"), "emotion": ("emotion", "emotion_score")}
+
+
+def model_task(name: str) -> str:
+    """Which task a named model (shipped, adapted on this machine, or a directory) does, from its card."""
+    from pathlib import Path
+
+    from analysis.nlp.model_info import card_task, read_card
+    from analysis.nlp.sentiment import models_dir, user_models_dir
+
+    for directory in (Path(name), models_dir() / name, user_models_dir() / name):
+        card = read_card(directory / CARD_FILE) if (directory / CARD_FILE).exists() else None
+        if card is not None:
+            return card_task(card, directory / CARD_FILE)
+    return "sentiment"
+
+
+def task_model_tracker(name: str, task: str) -> str | None:
+    """The tracker a stance or emotion model was adapted to (None for a general model)."""
+    from analysis.nlp.charlr import load_task_model
+    from analysis.nlp.model_info import read_card
+    from analysis.nlp.sentiment import models_dir, user_models_dir
+    from analysis.nlp.tasks import TASKS
+
+    model = load_task_model(name, TASKS[task], name, ())
+    for directory in (models_dir() / name, user_models_dir() / name):
+        card = read_card(directory / CARD_FILE) if (directory / CARD_FILE).exists() else None
+        if card and card.get("version") == model.version:
+            return (card.get("adapted") or {}).get("tracker")
+    return None
+
+
+def version_tag(task: str, model_version: str) -> str:
+    """What a re-annotated row's pipeline version says about the model that gave `task`: "|stance=<version>"."""
+    return f"|{task}={model_version}"
+
+
+def _retagged(pipeline_version: str, task: str, tag: str) -> str:
+    kept = [p for p in pipeline_version.split("|") if not p.startswith(f"{task}=")]
+    return "|".join(kept) + tag
+
+
+def reannotate(store: Store, name: str, task: str, tracker: str | None = None, batch_size: int = 1000,
+               on_batch: Callable[[int], None] | None = None) -> RescoreSummary:
+    """Give the tracker's records (all when None) the stance or emotion of the named model, resumably.
+
+    Each record's newest annotation is copied with that task's columns replaced and "|<task>=<version>" in its
+    pipeline version, so the other columns stay as enrichment left them and the model is named where the badge
+    looks. Records not yet enriched are left for `actorwatch enrich`; records already done are skipped.
+    """
+    from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC, annotations_scan
+    from analysis.nlp.charlr import load_task_model
+    from analysis.nlp.tasks import TASKS
+
+    started = time.perf_counter()
+    model = load_task_model(name, TASKS[task], name, ())
+    tag = version_tag(task, model.version)
+    label_col, score_col = TASK_COLUMNS[task]
+    if not store.files(RECORDS) or not store.files(ANNOTATIONS):
+        return RescoreSummary(model.name, model.version, tracker, 0, 0, 0.0)
+    where = "AND list_contains(r.trackers, ?)" if tracker else ""
+    with store.connect() as con:
+        scan = annotations_scan(con)
+        cursor = con.execute(f"SELECT r.title, r.text, a.* FROM {RECORDS} r JOIN {scan} a USING (source, id) "
+                             f"WHERE NOT list_contains(string_split(a.pipeline_version, '|'), ?) {where} "
+                             "ORDER BY a.source, a.id", [tag.lstrip("|"), *([tracker] if tracker else [])])
+        columns = [d[0] for d in cursor.description]
+        todo = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    scored = 0
+    for k, start in enumerate(range(0, len(todo), batch_size), 1):
+        batch = todo[start:start + batch_size]
+        cleaned = [clean_text(_record_text(r["text"], r["title"])) for r in batch]
+        live = [i for i, c in enumerate(cleaned) if not c.is_empty]
+        proba = model.predict_proba([cleaned[i].own_text or cleaned[i].model_text for i in live]) if live else None
+        now = datetime.now(UTC)
+        rows = []
+        for j, i in enumerate(live):
+            best = int(proba[j].argmax())
+            rows.append({**batch[i], label_col: model.classes[best], score_col: round(float(proba[j, best]), 4),
+                         "pipeline_version": _retagged(batch[i]["pipeline_version"], task, tag), "annotated_at": now})
+        for i, c in enumerate(cleaned):
+            if c.is_empty:
+                rows.append({**batch[i], "pipeline_version": _retagged(batch[i]["pipeline_version"], task, tag),
+                             "annotated_at": now})
+        table = pa.Table.from_pylist([{f: r.get(f) for f in ANNOTATIONS_SCHEMA.names} for r in rows],
+                                     schema=ANNOTATIONS_SCHEMA)
+        store.add_table(ANNOTATIONS, table, ANNOTATIONS_SPEC)
+        scored += len(live)
+        if on_batch:
+            on_batch(k)
+    return RescoreSummary(model.name, model.version, tracker, scored, 0, time.perf_counter() - started)

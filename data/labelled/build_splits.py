@@ -1,12 +1,14 @@
 """Assemble the in-domain labelled corpus from annotators' batch files and split it by page.
 
-    python data/labelled/build_splits.py BATCH.csv [BATCH.csv …] --synthetic SYNTHETIC.csv
+    python data/labelled/build_splits.py BATCH.csv [BATCH.csv …] --synthetic SYNTHETIC.csv [--train-only LATER.csv …]
 
 Batch files have the columns text,label,stance,emotion,confidence,lang,url,page_date,topic (see README.md).
 Rows are validated (bad rows are reported with file and line, and left out), exact duplicate texts are
 dropped (first kept), and pages are grouped with every page that shares a text with them, so that one
 article and its syndicated copies land in the same split. Groups are shuffled with a fixed seed and
 filled into test, dev and train per language. Synthetic rows go to train only, marked synthetic=true.
+Batches labelled after the split was fixed (`--train-only`) add real units to train and leave dev and test
+exactly as they were: a later unit is left out when its text, or its page, is already in dev or test.
 """
 
 from __future__ import annotations
@@ -99,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("batches", nargs="+", type=Path)
     ap.add_argument("--synthetic", type=Path, action="append", default=[])
+    ap.add_argument("--train-only", type=Path, action="append", default=[],
+                    help="a batch labelled after the split was fixed: its units go to train")
     ap.add_argument("--out", type=Path, default=HERE)
     args = ap.parse_args(argv)
     real, errors, seen = [], [], set()
@@ -110,6 +114,16 @@ def main(argv: list[str] | None = None) -> int:
                 seen.add(norm(row["text"]))
                 real.append(row)
     split(real)
+    held_urls = {r["url"] for r in real if r["split"] != "train"}
+    later = 0
+    for path in args.train_only:
+        rows, errs = read_batch(path, synthetic=False)
+        errors += errs
+        for row in rows:
+            if norm(row["text"]) not in seen and row["url"] not in held_urls:
+                seen.add(norm(row["text"]))
+                real.append({**row, "split": "train"})
+                later += 1
     synthetic = []
     for path in args.synthetic:
         rows, errs = read_batch(path, synthetic=True)
@@ -127,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in real:
         counts[(r["lang"], r["split"])] += 1
     print(f"real units: {len(real)} ({dict(sorted(counts.items()))}); synthetic: {len(synthetic)}; "
-          f"rows left out: {len(errors)}")
+          f"of them added to train by later batches: {later}; rows left out: {len(errors)}")
     return 0
 
 

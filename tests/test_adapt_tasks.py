@@ -1,0 +1,146 @@
+"""Adapting the stance and emotion models to a tracker's labels (prior method), re-annotating the tracker with the
+adapted model, and the badge that then names it — on a tiny fake block-aware base (fast)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from analysis.core.labels import write_labels
+from analysis.nlp.adapt import AdaptError, AdaptSettings, adapt
+from analysis.nlp.charlr import CharLRModel, load_task_model
+from analysis.nlp.labelling_keys import Choice, label_row
+from analysis.nlp.model_info import in_domain_badges
+from analysis.nlp.sentiment.features import Featurizer, Lexicon
+from analysis.nlp.tasks import EMOTION, STANCE
+from collectors.models import Record
+from collectors.store import Store
+from dashboard.cli import cli
+
+TRACKER = "iqiyi-nadou"
+FILLER = ["这个", "那个", "有人说", "评论区", "其实", "看了"]
+# The tracker's own words for each stance; the base model has never seen them (all its weights are zero there).
+WORDS = {"oppose": ["下头", "抵制", "退坑", "劝退"], "support": ["上头", "支持", "种草", "入坑"],
+         "neutral": ["官宣", "通报", "发布会", "据悉"]}
+
+
+def texts(n_per_class: int, offset: int = 0) -> list[tuple[str, str]]:
+    return [(f"{FILLER[(k + offset) % 6]}{words[(k + offset) % 4]}{FILLER[(k + offset + 3) % 6]}", stance)
+            for stance, words in WORDS.items() for k in range(n_per_class)]
+
+
+def tiny_model(task, blocks: tuple[str, ...] = ("ai-performers",)) -> CharLRModel:
+    """A base whose n-gram weights are zero and whose biases favour neutral: it calls everything neutral."""
+    grams = sorted({t[i:i + n] for text, _ in texts(12) for t in [text] for n in (1, 2) for i in range(len(t) - n + 1)})
+    featurizer = Featurizer({g: i for i, g in enumerate(grams)}, np.ones(len(grams)), (1, 2), Lexicon({}, {}))
+    d, k = featurizer.transform(["x"]).shape[1], len(task.classes)
+    bias = np.zeros((1 + len(blocks), k))
+    bias[0, task.classes.index("neutral")] = 1.0
+    return CharLRModel("tiny-" + task.name, "tiny-1", task, featurizer, np.zeros((1 + len(blocks), d, k)), bias,
+                       blocks, blocks[0] if blocks else None)
+
+
+@pytest.fixture
+def tiny_stance(tmp_path: Path) -> Path:
+    directory = tmp_path / "tiny-stance"
+    tiny_model(STANCE).save(directory)
+    (directory / "card.json").write_text(json.dumps({"name": "tiny-stance", "version": "tiny-1", "task": "stance"}),
+                                         encoding="utf-8")
+    return directory
+
+
+def _label(store: Store, pairs: list[tuple[str, str]], emotion: bool = False) -> None:
+    as_emotion = {"oppose": "anger", "support": "joy", "neutral": "neutral"}
+    rows = [label_row(TRACKER, None, None, text, "ann",
+                      Choice("neutral", stance, as_emotion[stance] if emotion else None), "test")
+            for text, stance in pairs]
+    write_labels(Store(), rows, now=datetime(2026, 5, 1, tzinfo=UTC))
+
+
+def test_stance_adapts_with_the_target_block_fixed(tiny_stance: Path, tmp_path: Path) -> None:
+    store = Store()
+    _label(store, texts(8))
+    settings = AdaptSettings(base=str(tiny_stance), task="stance", folds=3, n_boot=200, strength=0.01)
+    result = adapt(store, TRACKER, settings=settings, log=lambda m: None)
+    assert result["task"] == "stance" and result["n_labels"] == 24
+    assert result["cv_macro_f1_base"] < 0.3 and result["cv_macro_f1_adapted"] > 0.6
+    assert result["cv_macro_f1_gain_ci95"][0] > 0 and result["verdict"] == "better"
+    model = load_task_model(result["model"], STANCE, "unused", ())  # found by name in the data dir
+    assert model.version == result["version"] and model.blocks == ("ai-performers",)
+    base = CharLRModel.load(tiny_stance)
+    assert np.array_equal(model.weights[1], base.weights[1])  # the target block is left as it was
+    held_out = texts(2, 9)
+    assert [model.classes[i] for i in model.predict([t for t, _ in held_out])] == [s for _, s in held_out]
+    card = json.loads((Path(result["model_dir"]) / "card.json").read_text(encoding="utf-8"))
+    assert card["task"] == "stance" and card["adapted"]["tracker"] == TRACKER
+    assert card["probability_columns"] == list(STANCE.classes)
+
+
+def test_emotion_adapts_on_emotion_labels_and_stance_needs_its_own(tmp_path: Path) -> None:
+    store = Store()
+    _label(store, texts(8), emotion=True)
+    directory = tmp_path / "tiny-emotion"
+    tiny_model(EMOTION, blocks=()).save(directory)
+    result = adapt(store, TRACKER, settings=AdaptSettings(base=str(directory), task="emotion", folds=3, n_boot=200,
+                                                          strength=0.01), log=lambda m: None)
+    assert result["provenance"]["label_counts"] == {"joy": 8, "anger": 8, "disgust": 0, "sadness": 0, "fear": 0,
+                                                   "surprise": 0, "neutral": 8}
+    assert result["cv_macro_f1_adapted"] > result["cv_macro_f1_base"] + 0.3
+    with pytest.raises(AdaptError, match="prior method only"):
+        adapt(store, TRACKER, settings=AdaptSettings(base=str(directory), task="emotion", method="refit"),
+              log=lambda m: None)
+
+
+def test_stance_needs_labels_of_two_classes(tiny_stance: Path) -> None:
+    store = Store()
+    _label(store, [(t, "neutral") for t, _ in texts(8)])
+    with pytest.raises(AdaptError, match="two classes"):
+        adapt(store, TRACKER, settings=AdaptSettings(base=str(tiny_stance), task="stance"), log=lambda m: None)
+
+
+def test_cli_adapts_stance_reannotates_the_tracker_resumably_and_the_badge_names_it(
+        tiny_stance: Path, make_record: Callable[..., Record], monkeypatch: pytest.MonkeyPatch) -> None:
+    from analysis.nlp import enrich as enrich_module
+    from analysis.nlp.enrich import enrich_store
+
+    monkeypatch.setattr(enrich_module, "_task_model", lambda kind: CharLRModel.load(tiny_stance)
+                        if kind == "stance" else None)
+    store = Store()
+    _label(store, texts(8))
+    held_out = texts(2, 9)
+    store.add_records([make_record(id=f"a{k}", text=t, trackers=[TRACKER]) for k, (t, _) in enumerate(held_out)]
+                      + [make_record(id="b1", text="别的案子下头", trackers=["tilly-norwood"])])
+    enrich_store(store, workers=1)
+    runner = CliRunner()
+    res = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--task", "stance", "--folds", "3", "--strength", "0.01",
+                              "--base", str(tiny_stance), "--json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    name = json.loads(res.stdout.strip().splitlines()[-1])["model"]
+    res = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--task", "stance", "--method", "refit"])
+    assert res.exit_code != 0 and "prior method only" in res.output
+
+    res = runner.invoke(cli, ["enrich", "--model", name], catch_exceptions=False)  # tracker from the model's card
+    assert res.exit_code == 0, res.output
+    assert f"scored 6 records of tracker {TRACKER} with {name}" in res.output
+    with store.connect() as con:
+        newest = dict(con.execute(
+            "SELECT id, stance FROM annotations QUALIFY row_number() OVER (PARTITION BY source, id "
+            "ORDER BY annotated_at DESC) = 1").fetchall())
+        entities = con.execute("SELECT count(DISTINCT pipeline_version) FROM annotations").fetchone()[0]
+    assert [newest[f"a{k}"] for k in range(6)] == [s for _, s in held_out]
+    assert newest["b1"] == "neutral"  # the other tracker keeps the base model's stance
+    assert entities == 2
+    res = runner.invoke(cli, ["enrich", "--model", name, "--tracker", TRACKER])
+    assert "scored 0 records" in res.output  # resumable: nothing twice
+
+    with store.connect() as con:
+        own = in_domain_badges(con, tracker=TRACKER)["stance"]
+        other = in_domain_badges(con, tracker="tilly-norwood")["stance"]
+    assert own["name"] == name and "adapted on 24 labels by 1 annotator: cross-validated macro-F1" in own["text"]
+    assert other["name"] != name
