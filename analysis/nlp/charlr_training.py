@@ -50,6 +50,15 @@ class Hyperparameters:
     def weight(self, key: str) -> float:
         return float(self.weights.get(key, 1.0))
 
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Hyperparameters:
+        """The inverse of as_dict (as a selection result stores it)."""
+        values = dict(values)
+        values["ngram_orders"] = tuple(values.get("ngram_orders", (1, 2, 3)))
+        sem = values.get("semantic")
+        values["semantic"] = SemanticSettings(**{**sem, "orders": tuple(sem["orders"])}) if sem else None
+        return cls(**values)
+
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["ngram_orders"] = list(self.ngram_orders)
