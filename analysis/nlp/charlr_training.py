@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from analysis.nlp import semantic
 from analysis.nlp.charlr import CharLRModel, augment, featurize
+from analysis.nlp.semantic import SemanticSettings
 from analysis.nlp.sentiment.features import Featurizer, Lexicon, model_input
 from analysis.nlp.sentiment.linear import file_sha256
 from analysis.nlp.sentiment.training import git_revision
@@ -43,13 +45,24 @@ class Hyperparameters:
     ngram_orders: tuple[int, ...] = (1, 2, 3)
     min_df: int = 2
     max_iter: int = 3000
+    semantic: SemanticSettings | None = None  # e5 meaning of the n-grams folded into the weights (semantic.py)
 
     def weight(self, key: str) -> float:
         return float(self.weights.get(key, 1.0))
 
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Hyperparameters:
+        """The inverse of as_dict (as a selection result stores it)."""
+        values = dict(values)
+        values["ngram_orders"] = tuple(values.get("ngram_orders", (1, 2, 3)))
+        sem = values.get("semantic")
+        values["semantic"] = SemanticSettings(**{**sem, "orders": tuple(sem["orders"])}) if sem else None
+        return cls(**values)
+
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["ngram_orders"] = list(self.ngram_orders)
+        out["semantic"] = self.semantic.as_dict() if self.semantic else None
         return out
 
 
@@ -145,8 +158,12 @@ def block_names(rows: Rows, default_block: str) -> list[str]:
 
 
 def fit_model(rows: Rows, hp: Hyperparameters, task: Task, default_block: str, name: str,
-              featurizer: Featurizer | None = None, x: sp.csr_matrix | None = None) -> CharLRModel:
-    """Fit one model on `rows` (a featurizer and feature matrix already built for exactly these rows may be given)."""
+              featurizer: Featurizer | None = None, x: sp.csr_matrix | None = None,
+              vectors: dict[str, np.ndarray] | None = None) -> CharLRModel:
+    """Fit one model on `rows` (a featurizer and feature matrix already built for exactly these rows may be given).
+
+    With `hp.semantic` the design gets the dense block λ·X·E (E from `vectors`, the n-grams' e5 vectors; fetched
+    through the embedding cache when not given) and every weight copy is folded back onto X afterwards."""
     if featurizer is None:
         featurizer = Featurizer.fit(rows.inputs, hp.ngram_orders, hp.min_df, Lexicon.load())
         x = None
@@ -155,7 +172,16 @@ def fit_model(rows: Rows, hp: Hyperparameters, task: Task, default_block: str, n
     blocks = block_names(rows, default_block) if hp.augment else []
     index = {b: i for i, b in enumerate(blocks)}
     which = np.array([index[b] for b in rows.blocks]) if blocks else None
+    matrix = None
+    if hp.semantic is not None:
+        if vectors is None:
+            vectors = semantic.embed_grams(semantic.grams_with_vectors(featurizer, len(rows.inputs), hp.semantic))
+        matrix = semantic.build_matrix(featurizer, vectors, hp.semantic.dims)
+        d = x.shape[1]
+        x = semantic.with_dense(x, matrix, hp.semantic.scale)
     weights, bias = fit_classifier(x, rows.y, rows.weights(hp), which, len(blocks), hp, len(task.classes))
+    if matrix is not None:
+        weights = np.stack([semantic.collapse(w, matrix, hp.semantic.scale, d) for w in weights])
     model = CharLRModel(name, "unversioned", task, featurizer, weights, bias, blocks,
                         default_block if blocks else None, hp.extra)
     model.version = version_of(model)

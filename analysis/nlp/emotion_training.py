@@ -128,7 +128,7 @@ def train(shared: Path, out_dir: Path, hp: Hyperparameters | None = None, select
         log(f"emotion: selecting on dev over {len(rows.inputs):,} rows")
         selection = ct.run_grid(grid(), rows, sets["dev"], EMOTION, IN_DOMAIN_BLOCK, log)
         best = max(selection, key=lambda r: r["dev"]["macro_f1"])["hyperparameters"]
-        hp = replace(Hyperparameters(**best), ngram_orders=tuple(best["ngram_orders"]))
+        hp = Hyperparameters.from_dict(best)
         log(f"chosen on dev: {hp.as_dict()}")
     used = [s for s in srcs if hp.weight(s.key) > 0]
     for s in srcs:

@@ -91,8 +91,7 @@ def train(shared: Path, out_dir: Path, hp: Hyperparameters | None = None, select
     log(f"stance: {len(rows.inputs):,} training rows from {len(srcs)} files")
     selection = ct.run_grid(grid(), rows, sets["dev"], STANCE, DEFAULT_TARGET, log) if select else None
     if selection:
-        hp = Hyperparameters(**max(selection, key=lambda r: r["dev"]["macro_f1"])["hyperparameters"])
-        hp = replace(hp, ngram_orders=tuple(hp.ngram_orders))
+        hp = Hyperparameters.from_dict(max(selection, key=lambda r: r["dev"]["macro_f1"])["hyperparameters"])
         log(f"chosen on dev: {hp.as_dict()}")
 
     model = ct.fit_model(rows, hp, STANCE, DEFAULT_TARGET, DEFAULT_MODEL)
