@@ -121,7 +121,7 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
                     "in-domain test en macro_f1 >= 0.70": en.get("macro_f1", 0) >= 0.70},
         "method": {"encoder": f"{ENCODER_NAME}, {encoder_version()} (weights by intfloat, MIT; package MIT)",
                    "classifier": "multinomial logistic regression (sklearn), class-balanced sample weights",
-                   "blend": f"P = {best['alpha']} · P_e5 + {1 - best['alpha']:.1f} · P_{char_model}",
+                   "blend": f"P = {best['alpha']} · P_e5 + {1 - best['alpha']:.2f} · P_{char_model}",
                    "selection": {"grid": GRID, "chosen": best, "trials": trials,
                                  "on": "data/labelled/dev.csv (macro-F1, all languages)"},
                    "input": "cleaned model text (analysis.nlp.text.clean_text), 'query: ' prefix"},
