@@ -29,6 +29,13 @@ CV_FOLDS = 5
 SEED = 20261205
 CHOSEN = Hyperparameters(C=4.0, augment=True, extra="stance_cues", weights={"synthetic": 1.0, "nlpcc2016": 0.3})
 
+# Semantic n-gram variant (analysis/nlp/semantic.py; the one tried for sentiment, see its card), compared with the shipped
+# settings on the in-domain dev split only, on the extended train split. Not adopted: +0.004 overall, inside the noise (Chinese +0.028, English -0.080 on 181 rows).
+SEMANTIC_EXPERIMENTS: list[dict[str, Any]] = [
+    {'variant': 'the shipped settings (no semantic block)', 'dev_macro_f1': {'all': 0.5149, 'zh': 0.501, 'en': 0.5526}, 'dev_macro_f1_ci95': {'all': [0.4486, 0.565], 'zh': [0.4354, 0.5601], 'en': [0.4207, 0.6552]}, 'adopted': True},
+    {'variant': 'top n-grams by document frequency with e5 vectors (26,243), PCA 128 whitened, λ 0.5, in every weight copy', 'dev_macro_f1': {'all': 0.5193, 'zh': 0.5289, 'en': 0.4727}, 'dev_macro_f1_ci95': {'all': [0.4651, 0.5668], 'zh': [0.4658, 0.5882], 'en': [0.3832, 0.5676]}, 'adopted': False},
+]
+
 
 def grid() -> list[Hyperparameters]:
     """Settings compared on dev: features and target-awareness first, then C and the source weights."""
@@ -171,6 +178,7 @@ def build_card(model: Any, hp: Hyperparameters, reports: dict, rules_reports: di
             "hyperparameter_selection": "chosen by in-domain dev macro-F1 (5 stances) among the settings of "
                                         "`stance_training.grid()`; the test split was not used to choose",
             "selection": selection,
+            "experiments": SEMANTIC_EXPERIMENTS,
             "label_mapping": "NLPCC 2016: FAVOR → support, AGAINST → oppose, NONE → neutral",
             "empty_text": "texts with nothing left after cleaning are neutral (probability 1)",
         },
