@@ -70,7 +70,7 @@ def base_without(case: str, folder: Path) -> LinearScorer:
     return training.fit_scorer(rows, np.arange(len(rows.inputs)), hp, name=f"base-without-{case}")
 
 
-def run_case(case: str, work: Path) -> dict:
+def run_case(case: str, work: Path) -> tuple[dict, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     train = pd.read_csv(LABELLED / "train.csv")
     pool = train[(train["topic"] == case) & (train["lang"] == "zh")]
     labels = pool.sample(min(N_LABELS, len(pool)), random_state=SEED)
@@ -96,19 +96,32 @@ def run_case(case: str, work: Path) -> dict:
     adapted_pred = np.array([[0, 2, 1][k] for k in adapted.predict_proba(texts).argmax(axis=1)])
     b = evaluate_classes(y, base_pred, SENTIMENT.classes)
     a = evaluate_classes(y, adapted_pred, SENTIMENT.classes)
-    return {"case": case, "labels": len(labels), "held_out_rows": len(held),
+    return ({"case": case, "labels": len(labels), "held_out_rows": len(held),
             "base_macro_f1": b["macro_f1"], "base_ci95": b["macro_f1_ci95"],
             "adapted_macro_f1": a["macro_f1"], "adapted_ci95": a["macro_f1_ci95"],
             "gain": round(a["macro_f1"] - b["macro_f1"], 4),
             "gain_ci95": [round(v, 4) for v in paired_gain_ci(y, base_pred, adapted_pred)],
             "cv_on_labels": {"base": result["cv_macro_f1_base"], "adapted": result["cv_macro_f1_adapted"],
-                             "verdict": result["verdict"]}}
+                             "verdict": result["verdict"]}}, (y, base_pred, adapted_pred))
+
+
+def pooled(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> dict:
+    """All cases' held-out rows together: macro-F1 of each case's base and adapted model, and the paired gain."""
+    y, b, a = (np.concatenate(x) for x in zip(*parts, strict=True))
+    base, adapted = evaluate_classes(y, b, SENTIMENT.classes), evaluate_classes(y, a, SENTIMENT.classes)
+    return {"case": "pooled", "held_out_rows": len(y), "base_macro_f1": base["macro_f1"],
+            "adapted_macro_f1": adapted["macro_f1"], "gain": round(adapted["macro_f1"] - base["macro_f1"], 4),
+            "gain_ci95": [round(v, 4) for v in paired_gain_ci(y, b, a)]}
 
 
 # %%
 if __name__ == "__main__":
     if shared_data_dir() is None or not shared_data_dir().is_dir():
         raise SystemExit("needs ../shared/data (the base model's general-Weibo training files)")
+    parts = []
     for case in CASES:
         with tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps(run_case(case, Path(tmp)), ensure_ascii=False), flush=True)
+            report, predictions = run_case(case, Path(tmp))
+        parts.append(predictions)
+        print(json.dumps(report, ensure_ascii=False), flush=True)
+    print(json.dumps(pooled(parts), ensure_ascii=False), flush=True)
