@@ -22,6 +22,15 @@ def models_dir() -> Path:
     return Path(chosen).expanduser() if chosen else bundled_dir() / "models"
 
 
+def model_dir(name: str) -> Path | None:
+    """Where model NAME is: a model directory given as NAME, a shipped model, or one made on this machine
+    (<data dir>/models, e.g. adapted to a tracker); None when none of them holds a model."""
+    for directory in (Path(name), models_dir() / name, data_dir() / "models" / name):
+        if (directory / "model.npz").exists():
+            return directory
+    return None
+
+
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """The user's data directory (store, raw archive, secrets): --data-dir, $ACTORWATCH_DATA, else repo data/."""
     chosen = override or os.environ.get("ACTORWATCH_DATA")

@@ -70,6 +70,11 @@ DEFAULT_WEIGHT = 30.0  # refit: one label counts as much as 30 base rows (measur
 # (macro-F1 0.513 vs 0.02: 0.459, 0.06: 0.496, 0.6: 0.497, 2: 0.500; base 0.486); never chosen on a test split.
 DEFAULT_STRENGTH = 0.2
 STRENGTHS = (0.02, 0.06, 0.2, 0.6, 2.0)  # tried by --strength auto (nested cross-validation)
+
+
+def default_strength(task: str) -> float | None:
+    """The measured default for sentiment; stance and emotion have none measured, so theirs is chosen by nested CV."""
+    return DEFAULT_STRENGTH if task == "sentiment" else None
 DEFAULT_FOLDS = 5
 INNER_FOLDS = 4
 MIN_LABELS = 20
@@ -454,8 +459,10 @@ def _base_problem(settings: AdaptSettings, labels: TrackerLabels) -> tuple[Any, 
         x = base.featurizer.transform([model_input(t) for t in labels.texts])
         return base, PriorProblem(x, labels.y, base.weights, base.bias, PROBA_COLUMN)
     from analysis.nlp.charlr import featurize, load_task_model
+    from analysis.nlp.emotion_model import DEFAULT_MODEL as EMOTION_DEFAULT
+    from analysis.nlp.stance_model import DEFAULT_MODEL as STANCE_DEFAULT
 
-    defaults = {"stance": "stance-charlr-5c", "emotion": "emotion-charlr-7c"}
+    defaults = {"stance": STANCE_DEFAULT, "emotion": EMOTION_DEFAULT}
     try:
         model = load_task_model(settings.base or "default", labels.task, defaults[labels.task.name], ())
     except ValueError as exc:
@@ -489,14 +496,9 @@ def _adapted_model(base: Any, name: str, coef: np.ndarray, bias: np.ndarray, tem
 
 
 def _digest(model: Any) -> str:
-    if isinstance(model, LinearScorer):
-        return weights_digest(model)
-    import hashlib
+    from analysis.nlp.charlr_training import version_of
 
-    h = hashlib.sha256()
-    for array in (model.weights, model.bias, np.array(model.temperature)):
-        h.update(np.ascontiguousarray(array).tobytes())
-    return h.hexdigest()
+    return weights_digest(model) if isinstance(model, LinearScorer) else version_of(model).split(".", 1)[1]
 
 
 def _check_enough(labels: TrackerLabels) -> None:
@@ -512,16 +514,9 @@ def _check_enough(labels: TrackerLabels) -> None:
 
 def base_card(name: str) -> dict[str, Any]:
     """The base model's card, if it has one (for its English routing and its own measured figures)."""
-    from analysis.nlp.sentiment import models_dir
+    from analysis.nlp.model_info import named_card
 
-    for directory in (models_dir() / name, user_models_dir() / name):
-        path = directory / CARD_FILE
-        if path.exists():
-            try:
-                return json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                return {}
-    return {}
+    return named_card(name) or {}
 
 
 def build_card(result: dict[str, Any], base: Any, temperature: float, seconds: float) -> dict[str, Any]:

@@ -157,15 +157,14 @@ class CharLRModel:
 
 def load_task_model(name: str, task: Task, default: str, baselines: Sequence[str]) -> CharLRModel:
     """A shipped stance or emotion model by name (or a model directory), checked to be of `task`."""
-    from collectors.paths import data_dir, models_dir
+    from collectors.paths import model_dir
 
     chosen = default if name in ("", "default") else name
-    path = Path(chosen)
-    candidates = (path, models_dir() / chosen, data_dir() / "models" / chosen)  # given, shipped, adapted here
-    directory = next((d for d in candidates if (d / MODEL_FILE).exists()), models_dir() / chosen)
-    if not (directory / MODEL_FILE).exists():
-        raise ValueError(f"unknown {task.name} model {name!r}: choose default, {', '.join(baselines)}, a shipped model "
-                         f"a model adapted by `actorwatch adapt --task {task.name}`, or a model directory written by "
+    directory = model_dir(chosen)
+    if directory is None:
+        choices = ", ".join(["default", *baselines, "a shipped model",
+                             f"a model adapted by `actorwatch adapt --task {task.name}`"])
+        raise ValueError(f"unknown {task.name} model {name!r}: choose {choices}, or a model directory written by "
                          f"`actorwatch train --task {task.name}`"
                          + (f" (the default model is missing: run `actorwatch train --task {task.name}`)"
                             if chosen == default else ""))

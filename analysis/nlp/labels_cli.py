@@ -203,11 +203,11 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
     vs adapted."""
     from analysis.nlp.adapt import (
         DEFAULT_FOLDS,
-        DEFAULT_STRENGTH,
         DEFAULT_WEIGHT,
         AdaptError,
         AdaptSettings,
         adapt,
+        default_strength,
     )
     from collectors.paths import shared_data_dir
     from collectors.store import Store
@@ -225,9 +225,7 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
         raise click.BadParameter(f"{compare_weights!r}: give numbers separated by commas",
                                  param_hint="--compare-weights") from None
     try:
-        # sentiment's default strength was measured on the team's corpus; stance and emotion choose theirs by CV
-        default = DEFAULT_STRENGTH if task == "sentiment" else None
-        chosen_strength = None if strength == "auto" else float(strength) if strength else default
+        chosen_strength = None if strength == "auto" else float(strength) if strength else default_strength(task)
     except ValueError:
         raise click.BadParameter(f"{strength!r}: a positive number or 'auto'", param_hint="--strength") from None
     if chosen_strength is not None and chosen_strength <= 0:

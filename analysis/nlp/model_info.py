@@ -18,7 +18,7 @@ import duckdb
 from analysis.core.annotations import ANNOTATIONS
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
-from collectors.paths import bundled_dir, data_dir, models_dir
+from collectors.paths import bundled_dir, data_dir, model_dir, models_dir
 from collectors.store import RECORDS
 
 TASK_NAMES: tuple[str, ...] = ("sentiment", "stance", "emotion")
@@ -98,6 +98,12 @@ def read_card(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return card if isinstance(card, dict) else None
+
+
+def named_card(name: str) -> dict[str, Any] | None:
+    """The card beside model NAME (a model directory, a shipped model or one made on this machine), if any."""
+    directory = model_dir(name)
+    return read_card(directory / "card.json") if directory and (directory / "card.json").exists() else None
 
 
 def card_task(card: dict[str, Any], path: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -107,14 +108,20 @@ def _table(report: dict[str, Any], model: str, path: Path) -> str:
         lines += [f"  binary accuracy   {ci('binary_accuracy')}   (n = {report['binary_n']:,}, pos vs neg)",
                   f"  binary macro-F1   {ci('binary_macro_f1')}"]
     lines += [f"  ECE               {report['ece']:.3f}   ({report['ece_scope']})", "", "  class       precision  recall     F1  support"]
-    for name in CLASS_NAMES:
+    return "\n".join(lines + _class_lines(report, CLASS_NAMES, 10, 8))
+
+
+def _class_lines(report: dict[str, Any], classes: Sequence[str], name_width: int, cell_width: int) -> list[str]:
+    """Per-class precision/recall/F1 rows, the confusion matrix and the bootstrap note of an evaluation report."""
+    lines = []
+    for name in classes:
         c = report["per_class"][name]
-        lines.append(f"  {name:<10} {c['precision']:>9.3f} {c['recall']:>7.3f} {c['f1']:>6.3f} {c['support']:>8,}")
-    lines += ["", "  confusion (rows true, columns predicted): " + " / ".join(CLASS_NAMES)]
-    for name, row in zip(CLASS_NAMES, report["confusion"]["matrix"], strict=True):
-        lines.append(f"  {name:<10} " + " ".join(f"{v:>8,}" for v in row))
+        lines.append(f"  {name:<{name_width}} {c['precision']:>9.3f} {c['recall']:>7.3f} {c['f1']:>6.3f} {c['support']:>8,}")
+    lines += ["", "  confusion (rows true, columns predicted): " + " / ".join(classes)]
+    for name, row in zip(classes, report["confusion"]["matrix"], strict=True):
+        lines.append(f"  {name:<{name_width}} " + " ".join(f"{v:>{cell_width},}" for v in row))
     lines.append(f"\n  95% CIs: percentile bootstrap, {report['bootstrap']['resamples']} resamples")
-    return "\n".join(lines)
+    return lines
 
 
 @click.command()
@@ -195,14 +202,7 @@ def _class_table(report: dict[str, Any]) -> str:
     for lang, sub in report.get("by_lang", {}).items():
         lines.append(f"  [{lang}] n = {sub['n']:,}: macro-F1 {ci(sub, 'macro_f1')}, accuracy {sub['accuracy']:.3f}")
     lines += ["", "  class              precision  recall     F1  support"]
-    for name in classes:
-        c = report["per_class"][name]
-        lines.append(f"  {name:<18} {c['precision']:>9.3f} {c['recall']:>7.3f} {c['f1']:>6.3f} {c['support']:>8,}")
-    lines += ["", "  confusion (rows true, columns predicted): " + " / ".join(classes)]
-    for name, row in zip(classes, report["confusion"]["matrix"], strict=True):
-        lines.append(f"  {name:<18} " + " ".join(f"{v:>7,}" for v in row))
-    lines.append(f"\n  95% CIs: percentile bootstrap, {report['bootstrap']['resamples']} resamples")
-    return "\n".join(lines)
+    return "\n".join(lines + _class_lines(report, classes, 18, 7))
 
 
 @click.command("evaluate-stance")

@@ -8,7 +8,6 @@ interrupted run resumes where it stopped. Annotations (stance, entities…) are 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,17 +40,16 @@ class RescoreSummary:
 
 
 def model_tracker(name: str) -> str | None:
-    """The tracker a model was adapted to, from its card (None for a general model)."""
-    from analysis.nlp.sentiment import models_dir, user_models_dir
+    """The tracker a sentiment model was adapted to, from its card (None for a general model)."""
+    return adapted_tracker(name, get_scorer(name).version)
 
-    scorer = get_scorer(name)
-    for directory in (models_dir() / name, user_models_dir() / name):
-        path = directory / CARD_FILE
-        if path.exists():
-            card = json.loads(path.read_text(encoding="utf-8"))
-            if card.get("version") == scorer.version:
-                return (card.get("adapted") or {}).get("tracker")
-    return None
+
+def adapted_tracker(name: str, version: str) -> str | None:
+    """The tracker named in the card of model NAME, if that card is of this version and of an adapted model."""
+    from analysis.nlp.model_info import named_card
+
+    card = named_card(name)
+    return (card.get("adapted") or {}).get("tracker") if card and card.get("version") == version else None
 
 
 def rescore(store: Store, name: str, tracker: str | None = None, batch_size: int = 1000,
@@ -98,31 +96,20 @@ TASK_COLUMNS = {"stance": ("stance", "stance_score"), "emotion": ("emotion", "em
 
 def model_task(name: str) -> str:
     """Which task a named model (shipped, adapted on this machine, or a directory) does, from its card."""
-    from pathlib import Path
+    from analysis.nlp.model_info import card_task, named_card
+    from collectors.paths import model_dir
 
-    from analysis.nlp.model_info import card_task, read_card
-    from analysis.nlp.sentiment import models_dir, user_models_dir
-
-    for directory in (Path(name), models_dir() / name, user_models_dir() / name):
-        card = read_card(directory / CARD_FILE) if (directory / CARD_FILE).exists() else None
-        if card is not None:
-            return card_task(card, directory / CARD_FILE)
-    return "sentiment"
+    card = named_card(name)
+    directory = model_dir(name)
+    return card_task(card, directory / CARD_FILE) if card is not None and directory else "sentiment"
 
 
 def task_model_tracker(name: str, task: str) -> str | None:
     """The tracker a stance or emotion model was adapted to (None for a general model)."""
     from analysis.nlp.charlr import load_task_model
-    from analysis.nlp.model_info import read_card
-    from analysis.nlp.sentiment import models_dir, user_models_dir
     from analysis.nlp.tasks import TASKS
 
-    model = load_task_model(name, TASKS[task], name, ())
-    for directory in (models_dir() / name, user_models_dir() / name):
-        card = read_card(directory / CARD_FILE) if (directory / CARD_FILE).exists() else None
-        if card and card.get("version") == model.version:
-            return (card.get("adapted") or {}).get("tracker")
-    return None
+    return adapted_tracker(name, load_task_model(name, TASKS[task], name, ()).version)
 
 
 def version_tag(task: str, model_version: str) -> str:

@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from analysis.nlp.text import detect_lang
-from collectors.paths import data_dir
+from collectors.paths import data_dir, model_dir
 
 DEFAULT_MODEL = "weibo-charlr-3c"
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
@@ -52,12 +52,10 @@ def available_models() -> list[str]:
 def _load(name: str) -> Scorer:
     if name in BASELINES:
         return _load_baseline(name)
-    path = Path(name)
-    directory = next((d for d in (path, models_dir() / name, user_models_dir() / name) if (d / "model.npz").exists()),
-                     models_dir() / name)
-    if not (directory / "model.npz").exists():
+    directory = model_dir(name)
+    if directory is None:
         if name == DEFAULT_MODEL:
-            raise ValueError(f"the default sentiment model is missing from {directory} "
+            raise ValueError(f"the default sentiment model is missing from {models_dir() / name} "
                              "(run `actorwatch train --shared ../shared/data`)")
         raise ValueError(f"unknown sentiment model {name!r}: choose one of {', '.join(available_models())} "
                          "or give a model directory written by `actorwatch train`")
