@@ -79,3 +79,23 @@ def test_an_e5_model_without_its_encoder_is_a_clear_error(tmp_path, monkeypatch)
     with pytest.raises(EncoderUnavailable, match="fast default model"):
         _load(str(tmp_path / "e5-x"))
     _load_model.cache_clear()
+
+
+def test_the_card_speed_times_the_encoder_on_every_text_even_when_they_are_cached(tmp_path, monkeypatch) -> None:
+    from analysis.nlp.sentiment.e5_training import embedding_speed
+
+    seen: list[str] = []
+
+    class Fake:
+        def query(self, texts):
+            seen.extend(texts)
+            return np.ones((len(texts), DIM), np.float32) / np.sqrt(DIM)
+
+    monkeypatch.setattr(encoder, "_model", lambda: Fake())
+    texts = ["AI演员不该替代真人", "digital replicas need consent"]
+    cache = EmbeddingCache(tmp_path / "cache")
+    scorer = E5Scorer("e5-test", "v", np.zeros((DIM, 3), np.float32), np.zeros(3), 0.85, "x", cache=cache)
+    scorer.e5_proba(texts)  # now both texts are cache hits for this scorer
+    seen.clear()
+    assert embedding_speed(scorer, texts) > 0
+    assert len(seen) == len(texts)
