@@ -47,23 +47,26 @@ def test_json_contract_on_tiny_file(model: str) -> None:
 def test_default_scores_as_production_does(tmp_path: Path) -> None:
     """The default routes English rows where the shipped model's card says (VADER or the model), as the
     dashboard and enrichment do, and says so."""
-    from analysis.nlp.sentiment import english_route, get_scorer
+    from analysis.nlp.sentiment import english_scorer, get_scorer
 
     csv = tmp_path / "mixed.csv"
     csv.write_text("text,label\n太好了，真心喜欢[哈哈],1\n垃圾平台，恶心[怒],0\n"
                    "What a wonderful and joyful performance!,1\n", encoding="utf-8")
     routed = _json([str(csv), "--json", "--bootstrap", "200"])
-    chinese_only = _json([str(csv), "--model", DEFAULT_MODEL, "--json", "--bootstrap", "200"])
+    by_name = _json([str(csv), "--model", DEFAULT_MODEL, "--json", "--bootstrap", "200"])
+    chinese_only = _json([str(csv), "--model", DEFAULT_MODEL, "--unrouted", "--json", "--bootstrap", "200"])
     vader = _json([str(csv), "--model", "vader", "--json", "--bootstrap", "200"])
     assert chinese_only["model"] == DEFAULT_MODEL and "routing" not in chinese_only
-    assert vader["confusion"]["matrix"][1][1] >= 1
-    if english_route(get_scorer()) == "vader":
-        assert routed["model"] == f"{DEFAULT_MODEL}+vader"
-        assert routed["routing"] == {DEFAULT_MODEL: 2, "vader": 1}
-        # confusion rows/columns follow the CSV labels: [1][1] counts positives found; the English row by VADER
+    assert by_name == routed  # a model by name is routed as `enrich --model NAME` routes it
+    assert vader["confusion"]["matrix"][1][1] >= 1 and "routing" not in vader
+    english = english_scorer(get_scorer())
+    if english is not None:
+        assert routed["model"] == f"{DEFAULT_MODEL}+{english.name}"
+        assert routed["routing"] == {DEFAULT_MODEL: 2, english.name: 1}
+        # confusion rows/columns follow the CSV labels: [1][1] counts positives found; the English row by its route
         assert routed["confusion"]["matrix"][1][1] == 2
     else:  # the model scores English rows itself: the routed report is the model's own
-        assert routed["model"] == DEFAULT_MODEL and routed["routing"] == {DEFAULT_MODEL: 3}
+        assert routed["model"] == DEFAULT_MODEL and "routing" not in routed
         assert routed["confusion"] == chinese_only["confusion"]
 
 

@@ -93,7 +93,7 @@ def test_vader_reads_weibo_emoticon_codes_as_smileys() -> None:
 def test_score_texts_routes_english_by_the_model_s_route() -> None:
     import copy
 
-    from analysis.nlp.sentiment import english_route
+    from analysis.nlp.sentiment import english_scorer
 
     texts = ["I hate this creepy synthetic actress.", "太好看了，支持！", "plain words"]
     via_vader = copy.copy(get_scorer())
@@ -109,9 +109,10 @@ def test_score_texts_routes_english_by_the_model_s_route() -> None:
     assert np.allclose(score_texts(texts, ["en", "zh", None], default=itself), get_scorer().predict_proba(texts))
     assert not np.allclose(score_texts(texts, ["en", "zh", None], default=itself)[0], out[0])
     routed = get_scorer("auto")
-    if english_route(get_scorer()) == "vader":
-        assert routed.name == f"{DEFAULT_MODEL}+vader" and get_scorer().version in routed.version
-        assert routed.routing(texts) == {DEFAULT_MODEL: 1, "vader": 2}
+    english = english_scorer(get_scorer())
+    if english is not None:
+        assert routed.name == f"{DEFAULT_MODEL}+{english.name}" and get_scorer().version in routed.version
+        assert routed.routing(texts) == {DEFAULT_MODEL: 1, english.name: 2}
     else:
         assert (routed.name, routed.version) == (DEFAULT_MODEL, get_scorer().version)
         assert routed.routing(texts) == {DEFAULT_MODEL: 3}

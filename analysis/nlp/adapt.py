@@ -484,7 +484,7 @@ def _base_logits(base: Any, problem: PriorProblem) -> np.ndarray:
 
 def _adapted_model(base: Any, name: str, coef: np.ndarray, bias: np.ndarray, temperature: float) -> Any:
     if isinstance(base, LinearScorer):
-        return LinearScorer(name, "unversioned", base.featurizer, coef, bias, temperature)
+        return LinearScorer(name, "unversioned", base.featurizer, coef, bias, temperature, base.english_route)
     from analysis.nlp.charlr import CharLRModel
 
     weights = np.array(base.weights, copy=True)

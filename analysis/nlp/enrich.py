@@ -68,13 +68,14 @@ class EnrichInterrupted(KeyboardInterrupt):
 # ---------- versions ----------
 
 def scoring_model(name: str | None = None) -> tuple[str, str]:
-    """(model, model_version) written to `scores`: the default (or named) model, and VADER for English rows
-    where the model routes them there; the version names every scorer used, so upgrading any re-scores."""
-    from analysis.nlp.sentiment import english_route, get_scorer
+    """(model, model_version) written to `scores`: the default (or named) model, and the English model (or VADER)
+    where the model routes English rows there; the version names every scorer used, so upgrading any re-scores."""
+    from analysis.nlp.sentiment import english_scorer, get_scorer
 
     default = get_scorer(name)
-    if english_route(default) == "vader":
-        return default.name, f"{default.version}+{get_scorer('vader').version}"
+    english = english_scorer(default)
+    if english is not None:
+        return default.name, f"{default.version}+{english.version}"
     return default.name, default.version
 
 

@@ -284,6 +284,9 @@ def _english_scope(card: dict[str, Any], other: str | None) -> str:
     card's headline figures cover the Chinese model, so say what the English scorer's measurement is."""
     if other is None:
         return ""
+    routed = (card.get("english_route") or {}).get("english_model") or {}
+    if routed.get("version") == other:
+        return f" (English posts by {routed.get('name')}, scored so in the same figure)"
     english = card.get("english_path") or {}
     topic = next((ev for ev in card.get("evaluations", []) if isinstance(ev, dict)
                   and isinstance(ev.get("english_only"), dict)), None)

@@ -68,11 +68,22 @@ def _train_e5(out_dir: Path | None, shared: Path) -> None:
 
 def _train_sentiment(out_dir: Path | None, shared: Path, no_baseline: bool) -> None:
     from analysis.nlp.sentiment import DEFAULT_MODEL, models_dir
+    from analysis.nlp.sentiment.english import ENGLISH_MODEL, EnglishScorer
+    from analysis.nlp.sentiment.english_training import train_english
     from analysis.nlp.sentiment.training import train as run_training
 
     out_dir = out_dir or models_dir() / DEFAULT_MODEL
+    english_dir = out_dir.parent / ENGLISH_MODEL
+
+    def log(message: str) -> None:
+        click.echo(message, err=True)
+
     try:
-        card = run_training(shared, out_dir, baseline=not no_baseline, log=lambda m: click.echo(m, err=True))
+        english = train_english(english_dir, log=log)
+        click.echo(f"{english['name']} {english['version']}: in-domain English test macro-F1 "
+                   f"{english['macro_f1']:.3f} → {english_dir}")
+        card = run_training(shared, out_dir, baseline=not no_baseline, log=log,
+                            english_model=EnglishScorer.load(english_dir))
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{card['name']} {card['version']}: in-domain test macro-F1 {card['macro_f1']:.3f} → {out_dir}")
@@ -131,32 +142,35 @@ def _class_lines(report: dict[str, Any], classes: Sequence[str], name_width: int
               "text,stance[,target] (oppose/support/conditional/deny-involvement/neutral or favor/against/none); "
               "emotion: text,emotion. A shared file's source_label column is read when the task's column is absent.")
 @click.option("--model", "model_name", default="default", show_default=True,
-              help="sentiment — default: what the dashboard and enrichment use (English rows → VADER, all others "
-                   "→ the shipped Chinese model); weibo-charlr-3c (the Chinese model on every row), snownlp, vader, "
-                   "a model adapted by `actorwatch adapt` (by name), or a model directory. stance — default, rules "
-                   "(the rule baseline) or a "
+              help="sentiment — default: what the dashboard and enrichment use (the shipped model, English rows → "
+                   "its English route, e.g. en-wordlr-3c); a model by name (weibo-charlr-3c, ai-actors-e5-3c, "
+                   "en-wordlr-3c, a model adapted by `actorwatch adapt`, snownlp, vader) or a model directory, "
+                   "routed as `enrich --model NAME` would route it. stance — default, rules (the rule baseline) or a "
                    "model directory. emotion — default, majority or a model directory.")
+@click.option("--unrouted", is_flag=True,
+              help="sentiment: score every row with the model itself (no English route).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the evaluation contract).")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(100, 100_000), default=1000, show_default=True,
               help="Bootstrap resamples for the 95% intervals.")
-def evaluate(file: Path, task: str, model_name: str, as_json: bool, n_boot: int) -> None:
+def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bool, n_boot: int) -> None:
     """Measure a model on a labelled CSV: accuracy and macro-F1 with bootstrap 95% intervals, per class, confusion."""
     if task != "sentiment":
         _evaluate_class_task(file, task, model_name, as_json, n_boot)
         return
     from analysis.nlp.metrics import evaluate_predictions
-    from analysis.nlp.sentiment import get_scorer
+    from analysis.nlp.sentiment import RoutedScorer, get_scorer
     from analysis.nlp.sentiment.labelled import LabelledFileError, read_labelled_csv
 
     try:
         data = read_labelled_csv(file)
-        scorer = get_scorer("auto" if model_name == "default" else model_name)
+        name = None if model_name in ("default", "auto") else model_name
+        scorer = get_scorer(name) if unrouted else RoutedScorer(name)
     except (LabelledFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     proba = _predict(scorer, data.texts, progress=not as_json)
     report = evaluate_predictions(data.labels, proba, n_boot=n_boot)
     report = {"file": str(file), "model": scorer.name, "model_version": scorer.version, **report}
-    if hasattr(scorer, "routing"):
+    if isinstance(scorer, RoutedScorer) and scorer.english is not None:
         report["routing"] = scorer.routing(data.texts)
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else _table(report, f"{scorer.name} "
                                                                                    f"{scorer.version}", file))

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from analysis.core.scores import LABELS, SCORES, SCORES_SCHEMA, SCORES_SPEC
-from analysis.nlp.enrich import _record_text
+from analysis.nlp.enrich import _record_text, scoring_model
 from analysis.nlp.sentiment import get_scorer, score_texts
 from analysis.nlp.sentiment.linear import CARD_FILE
 from analysis.nlp.text import clean_text
@@ -57,7 +57,7 @@ def rescore(store: Store, name: str, tracker: str | None = None, batch_size: int
     """Score the tracker's records (all records when None) not yet scored by this model version."""
     started = time.perf_counter()
     scorer = get_scorer(name)
-    version = f"{scorer.version}+{get_scorer('vader').version}"
+    version = scoring_model(name)[1]
     where = "WHERE list_contains(r.trackers, ?)" if tracker else ""
     params: list[str] = [tracker] if tracker else []
     if not store.files(RECORDS):

@@ -236,10 +236,11 @@ def evaluate_stance(path: str | Path | None = None, split: str | None = None, us
 
 
 def sentiment_model_name() -> str:
-    from analysis.nlp.sentiment import english_route, get_scorer
+    from analysis.nlp.sentiment import english_scorer, get_scorer
 
     scorer = get_scorer()
-    return f"{scorer.name} {scorer.version} (English rows: {'VADER' if english_route(scorer) == 'vader' else 'the same model'})"
+    english = english_scorer(scorer)
+    return f"{scorer.name} {scorer.version} (English rows: {f'{english.name} {english.version}' if english else 'the same model'})"
 
 
 CARD_CAVEATS = (

@@ -1,4 +1,4 @@
-"""Sentiment scorers behind one interface: the shipped Chinese model (default), SnowNLP and VADER.
+"""Sentiment scorers behind one interface: the shipped model (default), its English model, SnowNLP and VADER.
 
 Every scorer returns probabilities with columns [negative, neutral, positive]; rows sum to 1.
 """
@@ -73,6 +73,7 @@ def _load_baseline(name: str) -> Scorer:
 def _load_model(directory: str, _mtime: int) -> Scorer:
     """One load per model file version (a re-adapted model under the same name is read again)."""
     from analysis.nlp.sentiment.e5 import E5Scorer, is_e5_model
+    from analysis.nlp.sentiment.english import EnglishScorer, is_english_model
     from analysis.nlp.sentiment.linear import LinearScorer
 
     if is_e5_model(Path(directory)):
@@ -82,31 +83,35 @@ def _load_model(directory: str, _mtime: int) -> Scorer:
         if not ok:
             raise EncoderUnavailable(f"{Path(directory).name}: {why}; use the fast default model instead")
         return E5Scorer.load(Path(directory))
+    if is_english_model(Path(directory)):
+        return EnglishScorer.load(Path(directory))
     return LinearScorer.load(Path(directory))
 
 
 class RoutedScorer:
-    """Production routing as a scorer: English rows → VADER, the rest → the default model (see score_texts)."""
+    """Production routing as a scorer: English rows → the model's English route (an English model or VADER), the
+    rest → the model (the default unless named; see score_texts), as enrichment scores them."""
 
     labels = LABELS
 
-    def __init__(self) -> None:
-        default = get_scorer()
-        if english_route(default) == "vader":
-            self.name = f"{default.name}+vader"
-            self.version = f"{default.version}+{get_scorer('vader').version}"
+    def __init__(self, model: str | None = None) -> None:
+        self.model = get_scorer(model)
+        self.english = english_scorer(self.model)
+        if self.english is not None:
+            self.name = f"{self.model.name}+{self.english.name}"
+            self.version = f"{self.model.version}+{self.english.version}"
         else:
-            self.name, self.version = default.name, default.version
+            self.name, self.version = self.model.name, self.model.version
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return score_texts(texts)
+        return score_texts(texts, default=self.model)
 
     def routing(self, texts: Sequence[str]) -> dict[str, int]:
         """How many texts each scorer gets."""
-        if english_route(get_scorer()) != "vader":
-            return {get_scorer().name: len(texts)}
-        english = int(english_mask(texts).sum())
-        return {get_scorer().name: len(texts) - english, "vader": english}
+        if self.english is None:
+            return {self.model.name: len(texts)}
+        n_english = int(english_mask(texts).sum())
+        return {self.model.name: len(texts) - n_english, self.english.name: n_english}
 
 
 def get_scorer(name: str | None = None) -> Scorer:
@@ -118,8 +123,14 @@ def get_scorer(name: str | None = None) -> Scorer:
 
 
 def english_route(scorer: Scorer | None = None) -> str:
-    """Where the model sends English rows: "vader" (the separate English path) or "self"."""
+    """Where the model sends English rows: "self", "vader", or the name of an English model (e.g. en-wordlr-3c)."""
     return getattr(scorer or get_scorer(), "english_route", "vader")
+
+
+def english_scorer(scorer: Scorer | None = None) -> Scorer | None:
+    """The scorer of the model's English rows, or None where the model scores them itself."""
+    route = english_route(scorer)
+    return None if route == "self" else get_scorer(route)
 
 
 def english_mask(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
@@ -134,25 +145,26 @@ def english_mask(texts: Sequence[str], langs: Sequence[str | None] | None = None
 
 def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
                 default: Scorer | None = None) -> np.ndarray:
-    """Probabilities per text: rows in English ('en') go to VADER when the model's English route says so
-    (measured at training on the in-domain English dev split), all others to `default` (the shipped model
-    unless given, e.g. a model being trained).
+    """Probabilities per text: rows in English ('en') go to the model's English route (an English model or
+    VADER, chosen at training on the in-domain English dev split) unless the model scores them itself; all
+    others to `default` (the shipped model unless given, e.g. a model being trained).
 
     `langs` may hold None (unknown): those rows are routed by `detect_lang`.
     """
     texts = list(texts)
     default = default or get_scorer()
-    if english_route(default) != "vader":
+    english_model = english_scorer(default)
+    if english_model is None:
         return default.predict_proba(texts)
     english = english_mask(texts, langs)
     out = np.zeros((len(texts), 3))
     if english.any():
-        out[english] = get_scorer("vader").predict_proba([t for t, e in zip(texts, english, strict=True) if e])
+        out[english] = english_model.predict_proba([t for t, e in zip(texts, english, strict=True) if e])
     if (~english).any():
         out[~english] = default.predict_proba(
             [t for t, e in zip(texts, english, strict=True) if not e])
     return out
 
 
-__all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route",
+__all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route", "english_scorer",
            "get_scorer", "models_dir", "score_texts", "user_models_dir"]

@@ -40,6 +40,7 @@ class _PolarityScorer:
     name = ""
     package = ""
     labels = ("negative", "neutral", "positive")
+    english_route = "self"  # a baseline named on its own scores every row
 
     def __init__(self) -> None:
         self.version = f"{self.name}-{_package_version(self.package)}-binomial3"

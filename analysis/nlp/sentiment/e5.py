@@ -33,6 +33,7 @@ class E5Scorer:
     """3-class scorer, columns [neg, neu, pos]; `char` is the fast scorer blended in with weight 1 − alpha."""
 
     labels = ("negative", "neutral", "positive")
+    english_route = "self"  # e5 is multilingual: it scores English rows too (its card measures them so)
 
     def __init__(self, name: str, version: str, weights: np.ndarray, bias: np.ndarray, alpha: float,
                  char_model: str, cache: EmbeddingCache | None = None) -> None:

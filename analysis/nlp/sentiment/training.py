@@ -291,8 +291,9 @@ def measure_throughput(scorer: LinearScorer, texts: list[str], repeats: int = 3)
 
 
 def train(shared: Path, out_dir: Path, baseline: bool = True, hp: Hyperparameters | None = None,
-          log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Fit, cross-validate, calibrate, evaluate and write model.npz + card.json into `out_dir`."""
+          log: Callable[[str], None] = print, english_model: Any = None) -> dict[str, Any]:
+    """Fit, cross-validate, calibrate, evaluate and write model.npz + card.json into `out_dir`; `english_model`
+    (e.g. en-wordlr-3c, trained first) competes with VADER and this model for the English rows."""
     hp = hp or Hyperparameters()
     started = time.perf_counter()
     missing = [n for n in (*TRAIN_FILES, *EVAL_ONLY_FILES) if not (shared / n).exists()]
@@ -323,7 +324,7 @@ def train(shared: Path, out_dir: Path, baseline: bool = True, hp: Hyperparameter
 
     t0 = time.perf_counter()
     final = fit_scorer(rows, np.arange(len(rows.inputs)), hp, temperature, vectors=vectors)
-    english = choose_english_route(final, log)
+    english = choose_english_route(final, log, english_model)
     final.english_route = english["route"]
     final.version = f"{MODEL_MAJOR}.{weights_digest(final)[:8]}"
     log(f"final model fitted in {time.perf_counter() - t0:.0f}s: {final.featurizer.n_features:,} features")
@@ -416,20 +417,24 @@ def in_domain_report(labels: np.ndarray, proba: np.ndarray, langs: np.ndarray) -
     return report
 
 
-def choose_english_route(scorer: LinearScorer, log: Callable[[str], None]) -> dict[str, Any]:
-    """VADER or the model itself for English rows: whichever has the higher macro-F1 on the in-domain English
-    dev rows (dev only; test is never used for choices)."""
+def choose_english_route(scorer: LinearScorer, log: Callable[[str], None], english: Any = None) -> dict[str, Any]:
+    """Where English rows go: VADER, the model itself, or the English model (when given), whichever has the
+    highest macro-F1 on the in-domain English dev rows (dev only; test is never used for choices)."""
     from analysis.nlp.sentiment.baselines import VaderScorer
 
     texts, labels, langs = read_domain(LABELLED / "dev.csv")
-    english = langs == "en"
-    en_texts = [t for t, e in zip(texts, english, strict=True) if e]
-    figures = {"vader": evaluate_predictions(labels[english], VaderScorer().predict_proba(en_texts))["macro_f1"],
-               "self": evaluate_predictions(labels[english], scorer.predict_proba(en_texts))["macro_f1"]}
+    rows = langs == "en"
+    en_texts = [t for t, e in zip(texts, rows, strict=True) if e]
+    candidates = {"vader": VaderScorer(), "self": scorer, **({english.name: english} if english is not None else {})}
+    figures = {name: evaluate_predictions(labels[rows], model.predict_proba(en_texts))["macro_f1"]
+               for name, model in candidates.items()}
     route = max(figures, key=figures.get)
-    log(f"English route on the in-domain dev split (n = {int(english.sum())}): VADER {figures['vader']:.3f}, "
-        f"this model {figures['self']:.3f} → {route}")
-    return {"route": route, "dev_macro_f1": figures, "n_dev_en": int(english.sum())}
+    log(f"English route on the in-domain dev split (n = {int(rows.sum())}): "
+        + ", ".join(f"{name} {f1:.3f}" for name, f1 in figures.items()) + f" → {route}")
+    chosen = {"route": route, "dev_macro_f1": figures, "n_dev_en": int(rows.sum())}
+    if english is not None and route == english.name:
+        chosen["english_model"] = {"name": english.name, "version": english.version}
+    return chosen
 
 
 def evaluate_in_domain(scorer: LinearScorer, baselines: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -518,7 +523,11 @@ def build_card(scorer: LinearScorer, hp: Hyperparameters, evaluations: list[dict
         "language": ("zh and en (Chinese is converted to simplified); English rows go to VADER"
                      if scorer.english_route == "vader" else
                      "zh and en (Chinese is converted to simplified); English rows are scored by this model too "
-                     "(it beat VADER on the in-domain English dev split; see english_route)"),
+                     "(it beat VADER on the in-domain English dev split; see english_route)"
+                     if scorer.english_route == "self" else
+                     f"zh and en (Chinese is converted to simplified); English rows are scored by the English model "
+                     f"{scorer.english_route} (it beat this model and VADER on the in-domain English dev split; see "
+                     "english_route); the in-domain figures score every row as production routes it"),
         "english_path": {"name": "vader", "version": VaderScorer().version,
                          "description": "vaderSentiment with domain adjustments from data/dicts/vader_domain.tsv (e.g. 'talent', 'comedy' neutral; 'theft', 'soulless' negative) "
                          "and Weibo emoticon codes read as ':)' / ':(' by their polarity in the sentiment lexicon; "

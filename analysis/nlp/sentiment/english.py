@@ -1,0 +1,155 @@
+"""The English sentiment model: TF-IDF word 1–2-grams and word-bounded character 2–5-grams, logistic regression.
+
+The default model reads character 1–3-grams, which suit Chinese but carry little of English; English rows are
+routed here when this model beat the others on the in-domain English dev split (see training.choose_english_route).
+Columns [negative, neutral, positive], like every scorer. Stored as arrays (vocabularies, idf, weights), read back
+into scikit-learn vectorisers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from functools import cached_property
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from analysis.nlp.sentiment.features import model_input
+from analysis.nlp.sentiment.linear import CARD_FILE, EMPTY_PROBA, MODEL_FILE, file_sha256, softmax
+from analysis.nlp.text import clean_text
+
+ENGLISH_MODEL = "en-wordlr-3c"
+KIND = "english-word-char-lr"
+CHAR_NGRAMS = (2, 5)
+
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+
+
+def word_grams(text: str) -> list[str]:
+    """Word 1- and 2-grams of a lower-cased text, as scikit-learn's word analyzer makes them (faster)."""
+    tokens = _TOKEN.findall(text)
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+
+
+def vectorizers(word_vocab: dict[str, int] | None = None, char_vocab: dict[str, int] | None = None) -> list:
+    """The two TF-IDF vectorisers (unfitted, or bound to a stored vocabulary)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return [TfidfVectorizer(analyzer=word_grams, sublinear_tf=True, vocabulary=word_vocab, dtype=np.float32),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, lowercase=True,
+                            min_df=2, vocabulary=char_vocab, dtype=np.float32)]
+
+
+class CharBlock:
+    """scikit-learn's char_wb TF-IDF transform (sublinear tf, idf, L2 rows) over a fitted vocabulary, computed
+    per distinct word once: each word's in-vocabulary n-gram ids are cached, so a batch costs one dict lookup
+    per word instead of one per n-gram (tests/test_sentiment_english.py checks it equals scikit-learn's)."""
+
+    def __init__(self, vocabulary: dict[str, int], idf: np.ndarray, cache_size: int = 200_000) -> None:
+        self.vocabulary = vocabulary
+        self.idf = np.asarray(idf, dtype=np.float32)
+        self.cache_size = cache_size
+        self._ids: dict[str, np.ndarray] = {}
+
+    def word_ids(self, word: str) -> np.ndarray:
+        ids = self._ids.get(word)
+        if ids is None:
+            padded, vocab = f" {word} ", self.vocabulary
+            grams = (padded[i:i + n] for n in range(CHAR_NGRAMS[0], CHAR_NGRAMS[1] + 1)
+                     for i in range(len(padded) - n + 1))
+            ids = np.array([vocab[g] for g in grams if g in vocab], dtype=np.int32)
+            if len(self._ids) >= self.cache_size:
+                self._ids.clear()
+            self._ids[word] = ids
+        return ids
+
+    def transform(self, inputs: Sequence[str]) -> sp.csr_matrix:
+        parts: list[np.ndarray] = []
+        lengths = np.zeros(len(inputs), dtype=np.int64)
+        for row, text in enumerate(inputs):
+            for word in text.lower().split():
+                ids = self.word_ids(word)
+                parts.append(ids)
+                lengths[row] += len(ids)
+        indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        tf = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr),
+                           shape=(len(inputs), len(self.vocabulary)))
+        tf.sum_duplicates()
+        tf.data = (1.0 + np.log(tf.data)) * self.idf[tf.indices]
+        norms = np.sqrt(np.asarray(tf.multiply(tf).sum(axis=1)).ravel())
+        return (sp.diags(1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32) @ tf).tocsr()
+
+
+class EnglishScorer:
+    """softmax(x·W + b) over [word TF-IDF | char TF-IDF]; columns [neg, neu, pos]."""
+
+    labels = ("negative", "neutral", "positive")
+    english_route = "self"
+
+    def __init__(self, name: str, version: str, vocabularies: tuple[list[str], list[str]],
+                 idf: tuple[np.ndarray, np.ndarray], weights: np.ndarray, bias: np.ndarray) -> None:
+        self.name, self.version = name, version
+        self.vocabularies = (list(vocabularies[0]), list(vocabularies[1]))
+        self.idf = (np.asarray(idf[0], dtype=np.float64), np.asarray(idf[1], dtype=np.float64))
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.bias = np.asarray(bias, dtype=np.float64)
+
+    @cached_property
+    def _blocks(self) -> tuple[object, CharBlock]:
+        word_vocab, char_vocab = ({g: i for i, g in enumerate(v)} for v in self.vocabularies)
+        word = vectorizers(word_vocab)[0]
+        word.idf_ = self.idf[0]
+        return word, CharBlock(char_vocab, self.idf[1])
+
+    def features(self, inputs: Sequence[str]) -> sp.csr_matrix:
+        word, char = self._blocks
+        return sp.hstack([word.transform(inputs), char.transform(inputs)], format="csr", dtype=np.float32)
+
+    def logits(self, inputs: Sequence[str]) -> np.ndarray:
+        return np.asarray(self.features(inputs) @ self.weights, dtype=np.float64) + self.bias
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        cleaned = [clean_text(t) for t in texts]
+        inputs = [model_input(c) for c in cleaned]
+        proba = softmax(self.logits(inputs)) if inputs else np.zeros((0, 3))
+        empty = np.fromiter((c.is_empty for c in cleaned), dtype=bool, count=len(cleaned))
+        proba[empty] = EMPTY_PROBA
+        return proba
+
+    def save(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / (MODEL_FILE + ".tmp.npz")
+        np.savez_compressed(tmp, kind=np.array(KIND), word_vocab=np.array(self.vocabularies[0]),
+                            char_vocab=np.array(self.vocabularies[1]), word_idf=self.idf[0], char_idf=self.idf[1],
+                            weights=self.weights, bias=self.bias)
+        tmp.replace(directory / MODEL_FILE)
+        return directory / MODEL_FILE
+
+    @classmethod
+    def load(cls, directory: Path) -> EnglishScorer:
+        path = directory / MODEL_FILE
+        with np.load(path, allow_pickle=False) as z:
+            vocabularies = (z["word_vocab"].tolist(), z["char_vocab"].tolist())
+            idf = (z["word_idf"], z["char_idf"])
+            weights, bias = z["weights"], z["bias"]
+        card_path = directory / CARD_FILE
+        card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+        version = card.get("version") or f"unversioned-{file_sha256(path)[:8]}"
+        return cls(card.get("name", directory.name), version, vocabularies, idf, weights, bias)
+
+
+def is_english_model(directory: Path) -> bool:
+    try:
+        with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
+            return "kind" in z.files and str(z["kind"]) == KIND
+    except (OSError, ValueError):
+        return False
+
+
+__all__ = ["ENGLISH_MODEL", "CharBlock", "EnglishScorer", "is_english_model", "vectorizers", "word_grams"]

@@ -1,0 +1,145 @@
+"""Training of the English sentiment model (analysis/nlp/sentiment/english.py) with its card.
+
+Rows: the English rows of the in-domain training split and of the developer-written rows (class-balanced); the
+shared files are Chinese, so they are not used. C and the weight of the written rows are chosen on the English
+rows of the in-domain dev split; test is measured once. `actorwatch train` runs this before the default model,
+whose English route then compares it with VADER and with the default model itself on the same dev rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from analysis.nlp.metrics import evaluate_predictions
+from analysis.nlp.sentiment.english import ENGLISH_MODEL, EnglishScorer, vectorizers
+from analysis.nlp.sentiment.features import model_input
+from analysis.nlp.sentiment.linear import CARD_FILE
+from analysis.nlp.sentiment.training import (
+    DOMAIN_TRAIN,
+    LABELLED,
+    domain_file_facts,
+    git_revision,
+    in_domain_report,
+    measure_throughput,
+    read_domain,
+)
+
+TO_COLUMN = np.array([0, 2, 1])  # CSV label (0 neg, 1 pos, 2 neu) → probability column (neg, neu, pos)
+GRID = {"C": (1.0, 3.0, 10.0), "synthetic_weight": (0.3, 1.0)}
+SYNTHETIC = "synthetic_train.csv"
+
+
+def _english(path: Path) -> tuple[list[str], np.ndarray]:
+    texts, labels, langs = read_domain(path)
+    keep = langs == "en"
+    return [t for t, k in zip(texts, keep, strict=True) if k], labels[keep]
+
+
+def _balanced(columns: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    counts = np.bincount(columns, weights=weight, minlength=3)
+    return weight * weight.sum() / (3 * counts[columns])
+
+
+def fit_english(texts: list[str], labels: np.ndarray, weight: np.ndarray, c: float,
+                name: str = ENGLISH_MODEL) -> EnglishScorer:
+    """Fit the vectorisers and a class-balanced logistic regression (sklearn) on labelled English texts."""
+    from sklearn.linear_model import LogisticRegression
+
+    inputs = [model_input(t) for t in texts]
+    word, char = vectorizers()
+    x = sp.hstack([word.fit_transform(inputs), char.fit_transform(inputs)], format="csr")
+    columns = TO_COLUMN[labels]
+    clf = LogisticRegression(C=c, max_iter=5000).fit(x, columns, sample_weight=_balanced(columns, weight))
+    vocabularies = tuple(sorted(v.vocabulary_, key=v.vocabulary_.__getitem__) for v in (word, char))
+    return EnglishScorer(name, "unversioned", vocabularies, (word.idf_, char.idf_), clf.coef_.T, clf.intercept_)
+
+
+def weights_digest(scorer: EnglishScorer) -> str:
+    digest = hashlib.sha256()
+    for vocabulary in scorer.vocabularies:
+        digest.update("\n".join(vocabulary).encode("utf-8"))
+    for array in (*scorer.idf, scorer.weights, scorer.bias):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def train_english(out_dir: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Choose C and the written rows' weight on English dev, fit, evaluate, write model.npz + card.json."""
+    started = time.perf_counter()
+    real_texts, real_labels = _english(LABELLED / "train.csv")
+    syn_texts, syn_labels = _english(LABELLED / SYNTHETIC)
+    dev_texts, dev_labels = _english(LABELLED / "dev.csv")
+    if not real_texts or not dev_texts:
+        raise ValueError("no English rows (lang = en) in data/labelled/train.csv or dev.csv")
+    texts, labels = real_texts + syn_texts, np.concatenate([real_labels, syn_labels])
+
+    trials = []
+    for c, synthetic_weight in product(GRID["C"], GRID["synthetic_weight"]):
+        weight = np.concatenate([np.ones(len(real_texts)), np.full(len(syn_texts), synthetic_weight)])
+        scorer = fit_english(texts, labels, weight, c)
+        f1 = evaluate_predictions(dev_labels, scorer.predict_proba(dev_texts), n_boot=100)["macro_f1"]
+        trials.append({"C": c, "synthetic_weight": synthetic_weight, "dev_macro_f1": f1})
+        log(f"English model C={c} synthetic_weight={synthetic_weight}: dev macro-F1 {f1:.3f}")
+    best = max(trials, key=lambda t: t["dev_macro_f1"])
+    weight = np.concatenate([np.ones(len(real_texts)), np.full(len(syn_texts), best["synthetic_weight"])])
+    scorer = fit_english(texts, labels, weight, best["C"])
+    scorer.version = f"1.0.{weights_digest(scorer)[:8]}"
+
+    in_domain = {}
+    for split in ("dev", "test"):
+        split_texts, split_labels, langs = read_domain(LABELLED / f"{split}.csv")
+        english = langs == "en"
+        chosen = [t for t, e in zip(split_texts, english, strict=True) if e]
+        in_domain[split] = {"file": f"data/labelled/{split}.csv (en)",
+                            **in_domain_report(split_labels[english], scorer.predict_proba(chosen), langs[english])}
+    test = in_domain["test"]
+    log(f"English model {scorer.version}: in-domain English test macro-F1 {test['macro_f1']:.3f} {test['macro_f1_ci95']}")
+    speed = measure_throughput(scorer, (dev_texts * (1 + 5000 // len(dev_texts)))[:5000])
+    scorer.save(out_dir)
+    facts = domain_file_facts()
+    card = {
+        "name": ENGLISH_MODEL, "version": scorer.version, "task": "sentiment", "language": "en",
+        "classes": ["negative", "positive", "neutral"],
+        "title": "AI-actor sentiment in English, 3 classes: logistic regression over TF-IDF word 1–2-grams and "
+                 "character 2–5-grams",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "headline": {"metric": "macro_f1", "value": test["macro_f1"], "ci95": test["macro_f1_ci95"], "n": test["n"],
+                     "file": "data/labelled/test.csv (en)",
+                     "description": f"{test['n']:,} real English sentences about AI actors (test split)"},
+        "macro_f1": test["macro_f1"], "macro_f1_ci95": test["macro_f1_ci95"],
+        "macro_f1_source": f"data/labelled/test.csv (en): {test['n']:,} real English sentences about AI actors",
+        "in_domain": in_domain,
+        "evaluations": [{"file": "data/labelled/test.csv (en)", "role": "in-domain test split", "default": test}],
+        "targets": {"in-domain test en macro_f1 >= 0.70": test["macro_f1"] >= 0.70},
+        "method": {"features": "TF-IDF (sublinear tf) word 1–2-grams (scikit-learn's default tokens) and "
+                               "word-bounded character 2–5-grams (min_df 2) of the cleaned, lower-cased text",
+                   "classifier": "multinomial logistic regression (sklearn), class-balanced sample weights",
+                   "selection": {"grid": GRID, "chosen": best, "trials": trials,
+                                 "on": f"data/labelled/dev.csv, English rows (n = {len(dev_texts)})"}},
+        "training_files": [{**f, "rows_used": {"en": len(real_texts) if "synthetic" not in f["file"]
+                                               else len(syn_texts)}}
+                           for f in facts if f["file"].removeprefix("data/labelled/") in DOMAIN_TRAIN],
+        "training_rows": {"real": len(real_texts), "synthetic": len(syn_texts)},
+        "evaluation_files": [f for f in facts if f["file"].removeprefix("data/labelled/") not in DOMAIN_TRAIN],
+        "speed_posts_per_s": round(speed, 1),
+        "speed_note": "predict_proba (cleaning included) on 5,000 English dev texts, one process, best of 3",
+        "provenance": {**git_revision(), "training_seconds": round(time.perf_counter() - started),
+                       "command": "actorwatch train --task sentiment (trained first; the default model routes "
+                                  "English rows here when it wins on English dev)"},
+        "caveats": [(f"Trained on {len(real_texts):,} real and {len(syn_texts):,} developer-written English rows: "
+                     "a small set, so its interval is wide.")],
+    }
+    tmp = out_dir / (CARD_FILE + ".tmp")
+    tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(out_dir / CARD_FILE)
+    return card
