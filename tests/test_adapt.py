@@ -188,3 +188,45 @@ def test_verdict_reads_the_paired_interval_of_the_gain(interval: tuple[float, fl
     from analysis.nlp.adapt import verdict
 
     assert verdict(interval) == said
+
+
+EN_TOPIC = {0: ["soulless", "creepy", "theft", "replace"], 1: ["brilliant", "charming", "delightful", "stunning"],
+            2: ["announced", "reported", "premiere", "statement"]}
+EN_FILLER = ["the new", "people say", "honestly this", "in the comments", "after watching", "so the"]
+
+
+def english_texts(n_per_class: int, offset: int = 0) -> list[tuple[str, int]]:
+    return [(f"{EN_FILLER[(k + offset) % 6]} {words[(k + offset) % 4]} performer {EN_FILLER[(k + offset + 3) % 6]}",
+             label) for label, words in EN_TOPIC.items() for k in range(n_per_class)]
+
+
+def test_english_labels_are_scored_and_adapted_by_the_english_route(tiny_base: Path, tmp_path: Path) -> None:
+    """A base routing English rows to an English model: those labels are scored by it in the cross-validation, it
+    adapts alongside, and the adapted model routes English rows to the adapted English model."""
+    from analysis.nlp.sentiment import english_scorer, score_texts
+    from analysis.nlp.sentiment.english_training import fit_english
+    from analysis.nlp.sentiment.linear import LinearScorer
+
+    neutral_news = [(f"the statement was {w} today", 2) for w in ("released", "made", "read", "posted")] * 3
+    mixed = [("I hate this", 0), ("I love this", 1)] * 4 + neutral_news
+    english = fit_english([t for t, _ in mixed], np.array([y for _, y in mixed]), np.ones(len(mixed)), c=1.0,
+                          name="en-tiny")
+    english.version = "en-1"
+    english.save(tmp_path / "en-tiny")
+    base = LinearScorer.load(tiny_base)
+    base.english_route = str(tmp_path / "en-tiny")
+    base.save(tiny_base)
+
+    store = Store()
+    _label(store, topic_texts(8) + english_texts(8))
+    result = adapt(store, TRACKER, settings=_settings(tiny_base, strength=0.05), log=lambda m: None)
+    details = result["method_details"]["english"]
+    assert details["n_labels"] == 24 and details["adapted"] is True
+    adapted = get_scorer(result["model"])
+    routed = english_scorer(adapted)
+    assert routed is not None and routed.name == f"{result['model']}-en" and adapted.english_route == routed.name
+    held = english_texts(3, offset=8)
+    proba = score_texts([t for t, _ in held], ["en"] * len(held), default=adapted)
+    predicted = np.array([0, 2, 1])[proba.argmax(axis=1)]
+    assert (predicted == np.array([y for _, y in held])).mean() > 0.8
+    assert result["cv_macro_f1_adapted"] > result["cv_macro_f1_base"]

@@ -317,6 +317,59 @@ def cross_validate(base_rows: TrainingRows, labels: TrackerLabels, weight: float
     return logits
 
 
+# ---------- English rows routed to another model ----------
+
+@dataclass
+class EnglishPart:
+    """The tracker's English sentiment labels where the base sends English rows to another model: that model
+    scores them, in the cross-validation as in production, and adapts alongside when it is linear."""
+
+    rows: np.ndarray  # bool per label
+    model: Any  # the base's English route (an EnglishScorer, or VADER)
+    problem: PriorProblem | None  # None: not a linear model (VADER), so scored but not adapted
+
+    def base_logits(self) -> np.ndarray:
+        if self.problem is not None:
+            return _base_logits(self.model, self.problem)
+        return np.log(self.model.predict_proba(self.texts) + 1e-12)
+
+    texts: list[str] = field(default_factory=list)
+
+
+def english_part(base: Any, labels: TrackerLabels) -> EnglishPart | None:
+    """The English labels and their route model, or None where the base scores every row itself."""
+    from analysis.nlp.sentiment import english_mask, english_scorer
+    from analysis.nlp.sentiment.english import EnglishScorer
+
+    if labels.task is not SENTIMENT:
+        return None
+    route = english_scorer(base)
+    rows = english_mask(labels.texts) if route is not None else np.zeros(labels.n, dtype=bool)
+    if route is None or not rows.any():
+        return None
+    texts = [labels.texts[i] for i in np.flatnonzero(rows)]
+    problem = None
+    if isinstance(route, EnglishScorer):
+        x = route.features([model_input(t) for t in texts])
+        problem = PriorProblem(x, labels.y[rows], route.weights, route.bias, PROBA_COLUMN)
+    return EnglishPart(rows, route, problem, texts)
+
+
+def adaptable(y: np.ndarray, classes: int) -> bool:
+    """Enough labels, in enough classes, to cross-validate and move a model."""
+    counts = np.bincount(y, minlength=classes)
+    return len(y) >= MIN_LABELS and np.count_nonzero(counts >= MIN_PER_CLASS) >= 2
+
+
+def _adapted_english(part: EnglishPart, name: str, tracker: str, coef: np.ndarray, bias: np.ndarray) -> Any:
+    from analysis.nlp.sentiment.english import EnglishScorer
+    from analysis.nlp.sentiment.english_training import weights_digest as english_digest
+
+    model = EnglishScorer(name, "unversioned", part.model.vocabularies, part.model.idf, coef, bias)
+    model.version = f"{part.model.version}-{tracker}.{english_digest(model)[:8]}"
+    return model
+
+
 # ---------- the command ----------
 
 def _fold_count(y: np.ndarray, folds: int) -> int:
@@ -356,24 +409,60 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     folds = stratified_folds(labels.y, k, settings.seed)
 
     base, problem = _base_problem(settings, labels)
-    base_pred = problem.classes_of(_base_logits(base, problem))
+    english = english_part(base, labels)
+    own = ~english.rows if english else np.ones(labels.n, dtype=bool)
+    main = problem.subset(np.flatnonzero(own))
+    base_logits = np.zeros((labels.n, problem.weights.shape[1]))
+    base_logits[own] = _base_logits(base, main)
+    if english:
+        base_logits[english.rows] = english.base_logits()
+    base_pred = problem.classes_of(base_logits)
     base_report = evaluate_classes(labels.y, base_pred, task.classes, n_boot=settings.n_boot, seed=settings.seed)
     log(f"tracker {tracker}: {labels.n} {task.name} labels by {labels.provenance['n_annotators']} annotator(s); "
         f"method {settings.method}; {k}-fold cross-validation; base model macro-F1 {base_report['macro_f1']:.3f}")
     name = settings.name or f"{base.name}-{tracker}"
+    english_model = None
     if settings.method == "prior":
-        logits, per_fold = cross_validate_prior(problem, folds, settings, log)
-        strength, grid = ((settings.strength, {}) if settings.strength is not None else
-                          choose_strength(problem, settings.strengths, settings.folds, settings.seed))
-        coef, bias = fit_map(problem, strength)
-        onehot = np.eye(len(task.classes))[problem.column[labels.y]]
-        temperature = fit_temperature(logits, onehot)
-        final = _adapted_model(base, name, coef, bias, temperature)
+        logits = base_logits.copy()
+        k_classes = len(task.classes)
+        if adaptable(main.y, k_classes):
+            logits[own], per_fold = cross_validate_prior(main, folds[own], settings, log)
+            strength, grid = ((settings.strength, {}) if settings.strength is not None else
+                              choose_strength(main, settings.strengths, settings.folds, settings.seed))
+            coef, bias = fit_map(main, strength)
+            onehot = np.eye(k_classes)[problem.column[main.y]]
+            temperature = fit_temperature(logits[own], onehot)
+        else:  # e.g. every label is English: the base model keeps its weights
+            per_fold, strength, grid = [], None, {}
+            coef, bias, temperature = problem.weights, problem.bias, getattr(base, "temperature", 1.0)
         method = {"method": "prior", "strength": strength, "strengths_per_outer_fold": per_fold,
                   "strengths_tried": list(settings.strengths) if settings.strength is None else [settings.strength],
                   "cv_macro_f1_by_strength_on_all_labels (not nested; for reference)": {f"{s:g}": round(v, 4)
                                                                                         for s, v in grid.items()},
-                  "n_features_moved": len(np.unique(problem.x.indices))}
+                  "n_features_moved": len(np.unique(main.x.indices)) if strength is not None else 0}
+        if english:
+            method["english"] = {"n_labels": int(english.rows.sum()), "model": english.model.name,
+                                 "adapted": False}
+            if english.problem is not None and adaptable(english.problem.y, k_classes):
+                log(f"{int(english.rows.sum())} English labels: adapting {english.model.name} too")
+                logits[english.rows], en_folds = cross_validate_prior(english.problem, folds[english.rows], settings,
+                                                                      log)
+                en_strength = (settings.strength if settings.strength is not None else
+                               choose_strength(english.problem, settings.strengths, settings.folds, settings.seed)[0])
+                en_coef, en_bias = fit_map(english.problem, en_strength)
+                english_model = _adapted_english(english, f"{name}-en", tracker, en_coef, en_bias)
+                method["english"].update(adapted=True, strength=en_strength, strengths_per_outer_fold=en_folds,
+                                         model=english_model.name, version=english_model.version,
+                                         base_model=english.model.name, base_version=english.model.version)
+            else:
+                method["english"]["note"] = ("scored by the base's English route, unadapted (too few English labels "
+                                             "or not a linear model)")
+        if strength is None and english_model is None:
+            raise AdaptError(f"tracker {tracker}: no part of the labels is enough to adapt on (each of the Chinese "
+                             f"and English labels needs {MIN_LABELS}+ in two classes)")
+        final = _adapted_model(base, name, coef, bias, temperature)
+        if english_model is not None:
+            final.english_route = english_model.name
         adapted_pred = problem.classes_of(logits)
         adapted_report = evaluate_classes(labels.y, adapted_pred, task.classes, n_boot=settings.n_boot,
                                           seed=settings.seed)
@@ -394,9 +483,15 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
                 chosen = (cv_logits, pred, report)
         assert chosen is not None
         logits, adapted_pred, adapted_report = chosen
+        if english:  # production scores English rows by the route, which refitting leaves as it is
+            logits[english.rows] = base_logits[english.rows]
+            adapted_pred = problem.classes_of(logits)
+            adapted_report = evaluate_classes(labels.y, adapted_pred, SENTIMENT.classes, n_boot=settings.n_boot,
+                                              seed=settings.seed)
         temperature = fit_temperature(logits, np.array([ONE_HOT[int(c)] for c in labels.y]))
         rows = with_labels(base_rows, labels, np.arange(labels.n), settings.weight)
         final = fit_scorer(rows, np.arange(len(rows.inputs)), hp, temperature, name=name)
+        final.english_route = base.english_route
         method = {"method": "refit", "weight": settings.weight, "weights_compared": compared,
                   "training_rows": {"base": len(base_rows.inputs), "tracker labels": labels.n, "files": rows.files},
                   "hyperparameters": {"ngram_orders": list(hp.ngram_orders), "min_df": hp.min_df, "l2": hp.l2,
@@ -436,6 +531,8 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     }
     directory = (out_root or user_models_dir()) / name
     final.save(directory)
+    if english_model is not None:
+        _save_english(english_model, directory.parent / english_model.name, result)
     card = build_card(result, base, temperature, time.perf_counter() - started)
     tmp = directory / (CARD_FILE + ".tmp")
     tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -553,6 +650,22 @@ def build_card(result: dict[str, Any], base: Any, temperature: float, seconds: f
                        "data_note": "label texts stay in the store's labels dataset; the model holds n-gram strings, "
                                     "idf and weights only"},
     }
+
+
+def _save_english(model: Any, directory: Path, result: dict[str, Any]) -> None:
+    """The adapted English model beside the adapted model that routes English rows to it, with a short card."""
+    model.save(directory)
+    details = result["method_details"]["english"]
+    card = {"name": model.name, "version": model.version, "task": "sentiment", "language": "en",
+            "title": f"{details['base_model']}, adapted to tracker {result['tracker']} on its English labels",
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "adapted": {"tracker": result["tracker"], "part_of": result["model"], "n_labels": details["n_labels"],
+                        "strength": details["strength"], "base_model": details["base_model"],
+                        "base_version": details["base_version"]},
+            "note": f"the English route of {result['model']}; its cross-validated figures are in that model's card"}
+    tmp = directory / (CARD_FILE + ".tmp")
+    tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(directory / CARD_FILE)
 
 
 def _caveat(result: dict[str, Any]) -> str:
