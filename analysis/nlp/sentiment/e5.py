@@ -36,11 +36,12 @@ class E5Scorer:
     english_route = "self"  # e5 is multilingual: it scores English rows too (its card measures them so)
 
     def __init__(self, name: str, version: str, weights: np.ndarray, bias: np.ndarray, alpha: float,
-                 char_model: str, cache: EmbeddingCache | None = None) -> None:
+                 char_model: str, cache: EmbeddingCache | None = None, alpha_en: float | None = None) -> None:
         self.name, self.version = name, version
         self.weights = np.asarray(weights, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float64)
         self.alpha = float(alpha)
+        self.alpha_en = self.alpha if alpha_en is None else float(alpha_en)  # the e5 weight on English rows
         self.char_model = char_model
         self._cache = cache
 
@@ -54,15 +55,18 @@ class E5Scorer:
         vectors = embed([clean_text(t).model_text for t in texts], self.cache)
         return softmax(vectors @ self.weights + self.bias)
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        from analysis.nlp.sentiment import get_scorer
+    def predict_proba(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
+        """e5 blended with the fast model as production routes it (English rows → its English route), each
+        language with its own weight."""
+        from analysis.nlp.sentiment import english_mask, get_scorer, score_texts
 
         texts = list(texts)
         if not texts:
             return np.zeros((0, 3))
-        proba = self.alpha * self.e5_proba(texts)
-        if self.alpha < 1:
-            proba += (1 - self.alpha) * get_scorer(self.char_model).predict_proba(texts)
+        alpha = np.where(english_mask(texts, langs), self.alpha_en, self.alpha)[:, None]
+        proba = alpha * self.e5_proba(texts)
+        if (alpha < 1).any():
+            proba += (1 - alpha) * score_texts(texts, langs, default=get_scorer(self.char_model))
         empty = np.fromiter((clean_text(t).is_empty for t in texts), dtype=bool, count=len(texts))
         proba[empty] = EMPTY_PROBA
         return proba
@@ -71,7 +75,8 @@ class E5Scorer:
         directory.mkdir(parents=True, exist_ok=True)
         tmp = directory / (MODEL_FILE + ".tmp.npz")
         np.savez_compressed(tmp, kind=np.array(KIND), weights=self.weights, bias=self.bias,
-                            alpha=np.array(self.alpha), char_model=np.array(self.char_model),
+                            alpha=np.array(self.alpha), alpha_en=np.array(self.alpha_en),
+                            char_model=np.array(self.char_model),
                             encoder=np.array(encoder_version()))
         tmp.replace(directory / MODEL_FILE)
         return directory / MODEL_FILE
@@ -81,10 +86,11 @@ class E5Scorer:
         path = directory / MODEL_FILE
         with np.load(path, allow_pickle=False) as z:
             weights, bias, alpha, char_model = z["weights"], z["bias"], float(z["alpha"]), str(z["char_model"])
+            alpha_en = float(z["alpha_en"]) if "alpha_en" in z.files else None
         card_path = directory / CARD_FILE
         card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
         version = card.get("version") or f"unversioned-{file_sha256(path)[:8]}"
-        return cls(card.get("name", directory.name), version, weights, bias, alpha, char_model)
+        return cls(card.get("name", directory.name), version, weights, bias, alpha, char_model, alpha_en=alpha_en)
 
 
 def is_e5_model(directory: Path) -> bool:

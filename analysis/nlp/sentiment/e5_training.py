@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 
 from analysis.nlp.encoder import ENCODER_NAME, EmbeddingCache, embed, encoder_version
 from analysis.nlp.metrics import evaluate_predictions
+from analysis.nlp.sentiment import english_mask, score_texts
 from analysis.nlp.sentiment.e5 import E5_MODEL, E5Scorer
 from analysis.nlp.sentiment.labelled import read_labelled_csv
 from analysis.nlp.sentiment.linear import CARD_FILE
@@ -63,7 +64,9 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
     y = {k: TO_COLUMN[v.labels] for k, v in sources.items()}
     dev_texts, dev_labels, _ = read_domain(LABELLED / "dev.csv")
     x_dev = _vectors(dev_texts, cache)
-    char_dev = get_scorer(char_model).predict_proba(dev_texts)
+    # routed by detected language, as the scorer routes posts at run time
+    char_dev = score_texts(dev_texts, default=get_scorer(char_model))
+    english = english_mask(dev_texts)
 
     def fit(c: float, synthetic_weight: float) -> LogisticRegression:
         weight = {"shared": SHARED_WEIGHT, "train.csv": 1.0, "synthetic_train.csv": synthetic_weight}
@@ -82,7 +85,16 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
     best = max(trials, key=lambda t: t["dev_macro_f1"])
     clf = fit(best["C"], best["synthetic_weight"])
     weights, bias = clf.coef_.T.astype(np.float32), clf.intercept_.astype(np.float64)
-    scorer = E5Scorer(E5_MODEL, "unversioned", weights, bias, best["alpha"], char_model, cache)
+    e5_dev = clf.predict_proba(x_dev)
+    english_trials = {alpha: evaluate_predictions(dev_labels[english], alpha * e5_dev[english]
+                                                  + (1 - alpha) * char_dev[english], n_boot=100)["macro_f1"]
+                      for alpha in GRID["alpha"]}
+    best["alpha_en"] = max(english_trials, key=english_trials.get)
+    best["english_dev_macro_f1_by_alpha"] = english_trials
+    log(f"English rows (n = {int(english.sum())}): alpha_en {best['alpha_en']} (dev macro-F1 "
+        f"{english_trials[best['alpha_en']]:.3f})")
+    scorer = E5Scorer(E5_MODEL, "unversioned", weights, bias, best["alpha"], char_model, cache,
+                      alpha_en=best["alpha_en"])
     digest = hashlib.sha256(weights.tobytes() + bias.tobytes() + str(best).encode()).hexdigest()
     scorer.version = f"1.0.{digest[:8]}"
 
@@ -118,7 +130,9 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
                     "in-domain test en macro_f1 >= 0.70": en.get("macro_f1", 0) >= 0.70},
         "method": {"encoder": f"{ENCODER_NAME}, {encoder_version()} (weights by intfloat, MIT; package MIT)",
                    "classifier": "multinomial logistic regression (sklearn), class-balanced sample weights",
-                   "blend": f"P = {best['alpha']} · P_e5 + {1 - best['alpha']:.2f} · P_{char_model}",
+                   "blend": (f"P = {best['alpha']} · P_e5 + {1 - best['alpha']:.2f} · P_fast on non-English rows and "
+                             f"{best['alpha_en']} · P_e5 + {1 - best['alpha_en']:.2f} · P_fast on English rows, where "
+                             f"P_fast is {char_model} as production routes it (English rows → its English route)"),
                    "selection": {"grid": GRID, "chosen": best, "trials": trials,
                                  "on": "data/labelled/dev.csv (macro-F1, all languages)"},
                    "input": "cleaned model text (analysis.nlp.text.clean_text), 'query: ' prefix"},
