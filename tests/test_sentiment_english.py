@@ -83,3 +83,16 @@ def test_an_adapted_model_keeps_its_base_s_english_route(route) -> None:
     base = LinearScorer("base", "1", featurizer, np.zeros((featurizer.n_features, 3)), np.zeros(3), 1.0, route)
     adapted = _adapted_model(base, "base-t", base.weights, base.bias, 1.0)
     assert adapted.english_route == route
+
+
+def test_valence_features_count_general_words_and_flip_after_a_negator(tmp_path) -> None:
+    from analysis.nlp.sentiment.english import ValenceLexicon
+
+    lexicon = ValenceLexicon({"good": 1.9, "awful": -2.0}, frozenset({"not", "never"}))
+    x = lexicon.transform(["good good", "not good", "this isn't good", "awful", "nothing here", ""]).toarray()
+    assert np.allclose(x[0], [np.log1p(3.8), 0]) and np.allclose(x[1], [0, np.log1p(1.9 * 0.74)])
+    assert np.allclose(x[2], x[1]) and np.allclose(x[3], [0, np.log1p(2.0)]) and not x[4:].any()
+    model = fit_english(TEXTS, LABELS, np.ones(len(TEXTS)), c=3.0, name="en-test")
+    assert model.lexicon is not None and len(model.lexicon.valence) > 5000  # VADER's, stored with the model
+    model.save(tmp_path / "m")
+    assert EnglishScorer.load(tmp_path / "m").lexicon == model.lexicon

@@ -1,4 +1,5 @@
-"""The English sentiment model: TF-IDF word 1–2-grams and word-bounded character 2–5-grams, logistic regression.
+"""The English sentiment model: TF-IDF word 1–2-grams, word-bounded character 2–5-grams and general word
+valences (VADER's lexicon), logistic regression.
 
 The default model reads character 1–3-grams, which suit Chinese but carry little of English; English rows are
 routed here when this model beat the others on the in-domain English dev split (see training.choose_english_route).
@@ -11,9 +12,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -86,15 +89,65 @@ class CharBlock:
         return (sp.diags(1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32) @ tf).tocsr()
 
 
+_LEXICON_TOKEN = re.compile(r"[a-z']+")
+NEGATION_WINDOW = 3
+
+
+@dataclass(frozen=True)
+class ValenceLexicon:
+    """General English word valences (VADER's lexicon, as shipped in vaderSentiment) read as two features: the
+    summed positive and negative valence of a text's words, a word after a negator within three words flipped and
+    damped as VADER does. The in-domain rows are few; this carries the everyday words they never show."""
+
+    valence: dict[str, float]
+    negators: frozenset[str]
+    flip: float = -0.74  # vaderSentiment's N_SCALAR
+
+    @classmethod
+    def from_vader(cls) -> ValenceLexicon:
+        from vaderSentiment.vaderSentiment import N_SCALAR, NEGATE, SentimentIntensityAnalyzer
+
+        return cls(dict(SentimentIntensityAnalyzer().lexicon), frozenset(NEGATE), float(N_SCALAR))
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {"valence_terms": np.array(list(self.valence)), "valence": np.array(list(self.valence.values())),
+                "negators": np.array(sorted(self.negators)), "negation_flip": np.array(self.flip)}
+
+    @classmethod
+    def from_arrays(cls, z: Any) -> ValenceLexicon:
+        return cls(dict(zip(z["valence_terms"].tolist(), z["valence"].tolist(), strict=True)),
+                   frozenset(z["negators"].tolist()), float(z["negation_flip"]))
+
+    def _negator(self, token: str) -> bool:
+        return token in self.negators or "n't" in token
+
+    def transform(self, inputs: Sequence[str]) -> sp.csr_matrix:
+        """(n, 2): log1p of the summed positive and of the summed negative valence."""
+        out = np.zeros((len(inputs), 2), dtype=np.float32)
+        valence = self.valence
+        for row, text in enumerate(inputs):
+            tokens = _LEXICON_TOKEN.findall(text.lower())
+            for j, token in enumerate(tokens):
+                v = valence.get(token)
+                if v is None:
+                    continue
+                if any(self._negator(t) for t in tokens[max(0, j - NEGATION_WINDOW):j]):
+                    v *= self.flip
+                out[row, 0 if v > 0 else 1] += abs(v)
+        return sp.csr_matrix(np.log1p(out))
+
+
 class EnglishScorer:
-    """softmax(x·W + b) over [word TF-IDF | char TF-IDF]; columns [neg, neu, pos]."""
+    """softmax(x·W + b) over [word TF-IDF | char TF-IDF | valence sums]; columns [neg, neu, pos]."""
 
     labels = ("negative", "neutral", "positive")
     english_route = "self"
 
     def __init__(self, name: str, version: str, vocabularies: tuple[list[str], list[str]],
-                 idf: tuple[np.ndarray, np.ndarray], weights: np.ndarray, bias: np.ndarray) -> None:
+                 idf: tuple[np.ndarray, np.ndarray], weights: np.ndarray, bias: np.ndarray,
+                 lexicon: ValenceLexicon | None = None) -> None:
         self.name, self.version = name, version
+        self.lexicon = lexicon  # None: a model saved before the valence features (n-grams only)
         self.vocabularies = (list(vocabularies[0]), list(vocabularies[1]))
         self.idf = (np.asarray(idf[0], dtype=np.float64), np.asarray(idf[1], dtype=np.float64))
         self.weights = np.asarray(weights, dtype=np.float32)
@@ -108,8 +161,12 @@ class EnglishScorer:
         return word, CharBlock(char_vocab, self.idf[1])
 
     def features(self, inputs: Sequence[str]) -> sp.csr_matrix:
+        """[word TF-IDF | char TF-IDF | valence sums]."""
         word, char = self._blocks
-        return sp.hstack([word.transform(inputs), char.transform(inputs)], format="csr", dtype=np.float32)
+        blocks = [word.transform(inputs), char.transform(inputs)]
+        if self.lexicon is not None:
+            blocks.append(self.lexicon.transform(inputs))
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
 
     def logits(self, inputs: Sequence[str]) -> np.ndarray:
         return np.asarray(self.features(inputs) @ self.weights, dtype=np.float64) + self.bias
@@ -127,7 +184,8 @@ class EnglishScorer:
         tmp = directory / (MODEL_FILE + ".tmp.npz")
         np.savez_compressed(tmp, kind=np.array(KIND), word_vocab=np.array(self.vocabularies[0]),
                             char_vocab=np.array(self.vocabularies[1]), word_idf=self.idf[0], char_idf=self.idf[1],
-                            weights=self.weights, bias=self.bias)
+                            weights=self.weights, bias=self.bias,
+                            **(self.lexicon.to_arrays() if self.lexicon is not None else {}))
         tmp.replace(directory / MODEL_FILE)
         return directory / MODEL_FILE
 
@@ -138,10 +196,11 @@ class EnglishScorer:
             vocabularies = (z["word_vocab"].tolist(), z["char_vocab"].tolist())
             idf = (z["word_idf"], z["char_idf"])
             weights, bias = z["weights"], z["bias"]
+            lexicon = ValenceLexicon.from_arrays(z) if "valence_terms" in z.files else None
         card_path = directory / CARD_FILE
         card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
         version = card.get("version") or f"unversioned-{file_sha256(path)[:8]}"
-        return cls(card.get("name", directory.name), version, vocabularies, idf, weights, bias)
+        return cls(card.get("name", directory.name), version, vocabularies, idf, weights, bias, lexicon)
 
 
 def is_english_model(directory: Path) -> bool:
@@ -152,4 +211,4 @@ def is_english_model(directory: Path) -> bool:
         return False
 
 
-__all__ = ["ENGLISH_MODEL", "CharBlock", "EnglishScorer", "is_english_model", "vectorizers", "word_grams"]
+__all__ = ["ENGLISH_MODEL", "CharBlock", "EnglishScorer", "ValenceLexicon", "is_english_model", "vectorizers", "word_grams"]

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from analysis.nlp.metrics import evaluate_predictions
-from analysis.nlp.sentiment.english import ENGLISH_MODEL, EnglishScorer, vectorizers
+from analysis.nlp.sentiment.english import ENGLISH_MODEL, EnglishScorer, ValenceLexicon, vectorizers
 from analysis.nlp.sentiment.features import model_input
 from analysis.nlp.sentiment.linear import CARD_FILE
 from analysis.nlp.sentiment.training import (
@@ -57,18 +57,21 @@ def fit_english(texts: list[str], labels: np.ndarray, weight: np.ndarray, c: flo
 
     inputs = [model_input(t) for t in texts]
     word, char = vectorizers()
-    x = sp.hstack([word.fit_transform(inputs), char.fit_transform(inputs)], format="csr")
+    lexicon = ValenceLexicon.from_vader()
+    x = sp.hstack([word.fit_transform(inputs), char.fit_transform(inputs), lexicon.transform(inputs)], format="csr")
     columns = TO_COLUMN[labels]
     clf = LogisticRegression(C=c, max_iter=5000).fit(x, columns, sample_weight=_balanced(columns, weight))
     vocabularies = tuple(sorted(v.vocabulary_, key=v.vocabulary_.__getitem__) for v in (word, char))
-    return EnglishScorer(name, "unversioned", vocabularies, (word.idf_, char.idf_), clf.coef_.T, clf.intercept_)
+    return EnglishScorer(name, "unversioned", vocabularies, (word.idf_, char.idf_), clf.coef_.T, clf.intercept_,
+                         lexicon)
 
 
 def weights_digest(scorer: EnglishScorer) -> str:
     digest = hashlib.sha256()
     for vocabulary in scorer.vocabularies:
         digest.update("\n".join(vocabulary).encode("utf-8"))
-    for array in (*scorer.idf, scorer.weights, scorer.bias):
+    lexicon = scorer.lexicon.to_arrays() if scorer.lexicon is not None else {}
+    for array in (*scorer.idf, scorer.weights, scorer.bias, *lexicon.values()):
         digest.update(np.ascontiguousarray(array).tobytes())
     return digest.hexdigest()
 
@@ -122,7 +125,10 @@ def train_english(out_dir: Path, log: Callable[[str], None] = print) -> dict[str
         "evaluations": [{"file": "data/labelled/test.csv (en)", "role": "in-domain test split", "default": test}],
         "targets": {"in-domain test en macro_f1 >= 0.70": test["macro_f1"] >= 0.70},
         "method": {"features": "TF-IDF (sublinear tf) word 1–2-grams (scikit-learn's default tokens) and "
-                               "word-bounded character 2–5-grams (min_df 2) of the cleaned, lower-cased text",
+                               "word-bounded character 2–5-grams (min_df 2) of the cleaned, lower-cased text, plus "
+                               "log1p of the summed positive and negative word valences from VADER's lexicon "
+                               f"({_vader_version()}; a negator within three words before flips and damps by 0.74; "
+                               "the lexicon is stored inside model.npz)",
                    "classifier": "multinomial logistic regression (sklearn), class-balanced sample weights",
                    "selection": {"grid": GRID, "chosen": best, "trials": trials,
                                  "on": f"data/labelled/dev.csv, English rows (n = {len(dev_texts)})"}},
@@ -143,3 +149,12 @@ def train_english(out_dir: Path, log: Callable[[str], None] = print) -> dict[str
     tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     tmp.replace(out_dir / CARD_FILE)
     return card
+
+
+def _vader_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"vaderSentiment {version('vaderSentiment')}"
+    except PackageNotFoundError:
+        return "vaderSentiment"
