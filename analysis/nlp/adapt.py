@@ -365,7 +365,7 @@ def _adapted_english(part: EnglishPart, name: str, tracker: str, coef: np.ndarra
     from analysis.nlp.sentiment.english import EnglishScorer
     from analysis.nlp.sentiment.english_training import weights_digest as english_digest
 
-    model = EnglishScorer(name, "unversioned", part.model.vocabularies, part.model.idf, coef, bias)
+    model = EnglishScorer(name, "unversioned", part.model.vocabularies, part.model.idf, coef, bias, part.model.lexicon)
     model.version = f"{part.model.version}-{tracker}.{english_digest(model)[:8]}"
     return model
 
