@@ -72,27 +72,48 @@ class Visit:
 
 @dataclass
 class RssSampler:
+    """The server's peak RSS, and the CPU seconds spent by the server and by the browsers while readers walk."""
+
     pid: int
     peak_mb: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
+    _cpu: dict[int, tuple[bool, float]] = field(default_factory=dict)  # pid -> (is the server's, CPU seconds so far)
 
     def __post_init__(self) -> None:
+        self._start = {p.pid: self._cpu_of(p) for p in psutil.Process().children(recursive=True)}
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
+
+    @staticmethod
+    def _cpu_of(proc: psutil.Process) -> float:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            return 0.0
+        return times.user + times.system
 
     def _run(self) -> None:
         while not self._stop.wait(0.25):
             try:
                 root = psutil.Process(self.pid)
-                rss = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+                server = [root, *root.children(recursive=True)]
+                rss = sum(p.memory_info().rss for p in server)
             except psutil.Error:
                 continue
             self.peak_mb = max(self.peak_mb, rss / 2**20)
+            ours = {p.pid for p in server}
+            for proc in psutil.Process().children(recursive=True):  # the server's tree, the driver and the browsers
+                self._cpu[proc.pid] = (proc.pid in ours, self._cpu_of(proc) - self._start.get(proc.pid, 0.0))
 
     def stop(self) -> float:
         self._stop.set()
         self._thread.join(timeout=5)
         return self.peak_mb
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU seconds of (the server and its workers, the browsers and their driver) since sampling started."""
+        server = sum(cpu for is_server, cpu in self._cpu.values() if is_server)
+        return server, sum(cpu for is_server, cpu in self._cpu.values() if not is_server)
 
 
 def _free_port() -> int:
@@ -251,11 +272,15 @@ def main() -> None:
               f"{first[-1]:.2f} s; later pages: p50 {statistics.median(later):.2f} s · p90 {percentile(later, 90):.2f} s")
     print(f"page settle: p50 {p50:.2f} s · p90 {p90:.2f} s · max {max(times):.2f} s (target p90 ≤ {TARGET_P90_S} s); "
           f"errors {len(errors)} (target 0); server peak RSS {peak_mb:.0f} MB")
+    server_cpu, browser_cpu = sampler.cpu_seconds()
+    print(f"CPU while readers walked: server {server_cpu:.0f} s, browsers {browser_cpu:.0f} s "
+          f"(over {elapsed:.0f} s on {os.cpu_count()} CPUs)")
     for v in errors[:10]:
         print(f"  error: user {v.user} {v.page}: {v.error}")
     emit({"users": args.users, "records": args.records, "pages": len(PAGES), "visits": len(visits),
           "p50_s": round(p50, 3), "p90_s": round(p90, 3), "max_s": round(max(times), 3), "errors": len(errors),
           "peak_rss_mb": round(peak_mb), "server_ready_s": round(ready_s, 1),
+          "server_cpu_s": round(server_cpu, 1), "browser_cpu_s": round(browser_cpu, 1),
           "first_page_median_s": round(statistics.median(first), 3) if first else None,
           "later_p90_s": round(percentile(later, 90), 3) if len(later) > 1 else None, "per_page_median_s": {
               name: round(statistics.median([v.seconds for v in visits if v.page == name] or [0]), 3) for name in PAGES}},
