@@ -4,8 +4,9 @@ Starts `actorwatch dashboard` on a demo store (built as bench_dashboard.py build
 then drives --users concurrent Playwright browser contexts (one Debian Chromium, one Streamlit session
 each) through every page, each user in a different order, by the sidebar's links as a reader would.
 
-A page has settled when Streamlit shows no running status and no element has been added for 1.5 s; its
-settle time runs from the click (or the first page's navigation) to the last added element. An error is
+A page has settled when Streamlit shows no running status, nothing is still loading (no placeholder skeleton, every
+plotly chart drawn) and no element has been added for 1.5 s; its settle time runs from the click (or the first
+page's navigation) to the last added element or the last moment it was still running or loading. An error is
 a page that does not settle within --page-timeout, an exception shown on the page, a JavaScript error, a
 console error or a failed request (except Streamlit's known base-path probes), or a lost connection.
 The server's peak RSS (the process and its children, sampled every 0.25 s) is reported beside them.
@@ -52,7 +53,11 @@ const isRunning = () => !!document.querySelector('[data-testid="stStatusWidget"]
 new MutationObserver(ms => {
     if (ms.some(m => Array.from(m.addedNodes).some(n => n.nodeType === 1))) window.__aw.added = performance.now();
 }).observe(document, {subtree: true, childList: true});
-setInterval(() => { if (isRunning()) window.__aw.running = performance.now(); }, 50);
+// Elements still loading (a skeleton while a lazy component's code arrives, a plotly chart not drawn yet) count as
+// running: a long quiet spell while the browser parses a large chunk is not a settled page.
+const isPending = () => !!document.querySelector('[data-testid="stSkeleton"]')
+    || Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')).some(c => !c.querySelector('.main-svg'));
+setInterval(() => { if (isRunning() || isPending()) window.__aw.running = performance.now(); }, 50);
 """
 STATE_JS = """() => ({now: performance.now(), added: window.__aw.added, running: window.__aw.running,
     path: location.pathname.replace(/^\\/+|\\/+$/g, ''),
