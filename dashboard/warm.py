@@ -25,14 +25,21 @@ APP = Path(__file__).resolve().parent / "app.py"
 PAGES = ("overview", "timeline", "voices", "hot_search", "topics", "compare", "industry", "explore", "methods")
 
 
-def open_page(page: str, timeout_s: float = 600.0) -> AppTest:
-    """Run one page's default view headless, in this process's caches; the finished AppTest."""
+def session(page: str, timeout_s: float = 600.0) -> AppTest:
+    """A headless session ready to open `page` (call .run()). Other pages are reached from a first run of the app:
+    before it, AppTest knows pages by file name only, and `hot_search.py` (served as hot-search) would silently
+    open the Overview instead."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=timeout_s)
     if page != "overview":
-        at.switch_page(f"app_pages/{page}.py")
-    return at.run()
+        at.run().switch_page(f"app_pages/{page}.py")
+    return at
+
+
+def open_page(page: str, timeout_s: float = 600.0) -> AppTest:
+    """Run one page's default view headless, in this process's caches; the finished AppTest."""
+    return session(page, timeout_s).run()
 
 
 def warm_pages(pages: Sequence[str] = PAGES, report: Callable[[str], None] | None = None) -> dict[str, float]:

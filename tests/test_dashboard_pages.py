@@ -567,6 +567,16 @@ def test_warming_fills_the_caches_a_first_reader_reads(store: Path, monkeypatch:
         open_page("compare")
 
 
+@pytest.mark.parametrize("page", ["hot_search", "timeline", "overview"])
+def test_warming_opens_the_page_itself(store: Path, page: str) -> None:
+    """hot_search.py is served as hot-search: opened by file name before a first run, AppTest would show Overview."""
+    from dashboard import warm
+
+    titles = {"hot_search": "Hot search", "timeline": "Timeline & events", "overview": "Overview"}
+    at = warm.open_page(page)
+    assert not at.exception and at.title[0].value.startswith(titles[page])
+
+
 def test_a_page_that_fails_to_warm_is_reported_not_fatal(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dashboard import warm
 
