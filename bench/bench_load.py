@@ -9,7 +9,11 @@ plotly chart drawn) and no element has been added for 1.5 s; its settle time run
 page's navigation) to the last added element or the last moment it was still running or loading. An error is
 a page that does not settle within --page-timeout, an exception shown on the page, a JavaScript error, a
 console error or a failed request (except Streamlit's known base-path probes), or a lost connection.
-The server's peak RSS (the process and its children, sampled every 0.25 s) is reported beside them.
+The server's peak RSS (the process and its children, sampled every 0.25 s) is reported beside them, with the CPU
+seconds the server and the browsers spent while the readers walked: on one machine the browsers compete with the
+server for the same cores. `actorwatch dashboard` opens every page once before it answers (its warm start); the time
+until it answers is reported too. Each user's first page also loads the app itself (Streamlit's and plotly.js's code
+parsed in a fresh browser context), so first pages and later pages are reported apart as well.
 
 Target (issue 13): 8 users on a 1M-record store, p90 settle ≤ 3 s, 0 errors.
 
