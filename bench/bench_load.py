@@ -4,9 +4,10 @@ Starts `actorwatch dashboard` on a demo store (built as bench_dashboard.py build
 then drives --users concurrent Playwright browser contexts (one Debian Chromium, one Streamlit session
 each) through every page, each user in a different order, by the sidebar's links as a reader would.
 
-A page has settled when Streamlit shows no running status, nothing is still loading (no placeholder skeleton, every
-plotly chart drawn) and no element has been added for 1.5 s; its settle time runs from the click (or the first
-page's navigation) to the last added element or the last moment it was still running or loading. An error is
+A page has settled when Streamlit has finished a script run and shows no running status, nothing is still loading
+(no placeholder skeleton, every plotly chart drawn) and no element has been added for 1.5 s; its settle time runs
+from the click (or the first page's navigation) to the last added element or the last moment it was still running
+or loading. An error is
 a page that does not settle within --page-timeout, an exception shown on the page, a JavaScript error, a
 console error or a failed request (except Streamlit's known base-path probes), or a lost connection.
 The server's peak RSS (the process and its children, sampled every 0.25 s) is reported beside them, with the CPU
@@ -52,8 +53,10 @@ BASE_PATH_PROBE = re.compile(r"^http://127\.0\.0\.1:\d+/[a-z_-]+/_stcore/(health
 # Installed in every page: remembers when an element was last added and when the app was last seen running.
 WATCH_JS = """
 window.__aw = {added: performance.now(), running: performance.now()};
-const isRunning = () => !!document.querySelector('[data-testid="stStatusWidget"] button')
-    || !!document.querySelector('[data-test-script-state="running"]');
+// Running until the app has finished a script run: before its code has loaded there is no app element at all, and a
+// quiet spell then (a browser parsing Streamlit's code) would otherwise pass for a settled page.
+const isRunning = () => document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state')
+    !== 'notRunning' || !!document.querySelector('[data-testid="stStatusWidget"] button');
 new MutationObserver(ms => {
     if (ms.some(m => Array.from(m.addedNodes).some(n => n.nodeType === 1))) window.__aw.added = performance.now();
 }).observe(document, {subtree: true, childList: true});
