@@ -4,11 +4,17 @@ Starts `actorwatch dashboard` on a demo store (built as bench_dashboard.py build
 then drives --users concurrent Playwright browser contexts (one Debian Chromium, one Streamlit session
 each) through every page, each user in a different order, by the sidebar's links as a reader would.
 
-A page has settled when Streamlit shows no running status and no element has been added for 1.5 s; its
-settle time runs from the click (or the first page's navigation) to the last added element. An error is
+A page has settled when Streamlit has finished a script run and shows no running status, nothing is still loading
+(no placeholder skeleton, every plotly chart drawn) and no element has been added for 1.5 s; its settle time runs
+from the click (or the first page's navigation) to the last added element or the last moment it was still running
+or loading. An error is
 a page that does not settle within --page-timeout, an exception shown on the page, a JavaScript error, a
 console error or a failed request (except Streamlit's known base-path probes), or a lost connection.
-The server's peak RSS (the process and its children, sampled every 0.25 s) is reported beside them.
+The server's peak RSS (the process and its children, sampled every 0.25 s) is reported beside them, with the CPU
+seconds the server and the browsers spent while the readers walked: on one machine the browsers compete with the
+server for the same cores. `actorwatch dashboard` opens every page once before it answers (its warm start); the time
+until it answers is reported too. Each user's first page also loads the app itself (Streamlit's and plotly.js's code
+parsed in a fresh browser context), so first pages and later pages are reported apart as well.
 
 Target (issue 13): 8 users on a 1M-record store, p90 settle ≤ 3 s, 0 errors.
 
@@ -47,12 +53,18 @@ BASE_PATH_PROBE = re.compile(r"^http://127\.0\.0\.1:\d+/[a-z_-]+/_stcore/(health
 # Installed in every page: remembers when an element was last added and when the app was last seen running.
 WATCH_JS = """
 window.__aw = {added: performance.now(), running: performance.now()};
-const isRunning = () => !!document.querySelector('[data-testid="stStatusWidget"] button')
-    || !!document.querySelector('[data-test-script-state="running"]');
+// Running until the app has finished a script run: before its code has loaded there is no app element at all, and a
+// quiet spell then (a browser parsing Streamlit's code) would otherwise pass for a settled page.
+const isRunning = () => document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state')
+    !== 'notRunning' || !!document.querySelector('[data-testid="stStatusWidget"] button');
 new MutationObserver(ms => {
     if (ms.some(m => Array.from(m.addedNodes).some(n => n.nodeType === 1))) window.__aw.added = performance.now();
 }).observe(document, {subtree: true, childList: true});
-setInterval(() => { if (isRunning()) window.__aw.running = performance.now(); }, 50);
+// Elements still loading (a skeleton while a lazy component's code arrives, a plotly chart not drawn yet) count as
+// running: a long quiet spell while the browser parses a large chunk is not a settled page.
+const isPending = () => !!document.querySelector('[data-testid="stSkeleton"]')
+    || Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')).some(c => !c.querySelector('.main-svg'));
+setInterval(() => { if (isRunning() || isPending()) window.__aw.running = performance.now(); }, 50);
 """
 STATE_JS = """() => ({now: performance.now(), added: window.__aw.added, running: window.__aw.running,
     path: location.pathname.replace(/^\\/+|\\/+$/g, ''),
@@ -67,31 +79,53 @@ class Visit:
     page: str
     seconds: float
     error: str | None = None
+    step: int = 0  # 0: the user's first page (the app itself loads too), then each click
 
 
 @dataclass
 class RssSampler:
+    """The server's peak RSS, and the CPU seconds spent by the server and by the browsers while readers walk."""
+
     pid: int
     peak_mb: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
+    _cpu: dict[int, tuple[bool, float]] = field(default_factory=dict)  # pid -> (is the server's, CPU seconds so far)
 
     def __post_init__(self) -> None:
+        self._start = {p.pid: self._cpu_of(p) for p in psutil.Process().children(recursive=True)}
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
+
+    @staticmethod
+    def _cpu_of(proc: psutil.Process) -> float:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            return 0.0
+        return times.user + times.system
 
     def _run(self) -> None:
         while not self._stop.wait(0.25):
             try:
                 root = psutil.Process(self.pid)
-                rss = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+                server = [root, *root.children(recursive=True)]
+                rss = sum(p.memory_info().rss for p in server)
             except psutil.Error:
                 continue
             self.peak_mb = max(self.peak_mb, rss / 2**20)
+            ours = {p.pid for p in server}
+            for proc in psutil.Process().children(recursive=True):  # the server's tree, the driver and the browsers
+                self._cpu[proc.pid] = (proc.pid in ours, self._cpu_of(proc) - self._start.get(proc.pid, 0.0))
 
     def stop(self) -> float:
         self._stop.set()
         self._thread.join(timeout=5)
         return self.peak_mb
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU seconds of (the server and its workers, the browsers and their driver) since sampling started."""
+        server = sum(cpu for is_server, cpu in self._cpu.values() if is_server)
+        return server, sum(cpu for is_server, cpu in self._cpu.values() if not is_server)
 
 
 def _free_port() -> int:
@@ -107,7 +141,7 @@ def start_server(data_dir: Path, log_path: Path) -> tuple[subprocess.Popen, str]
                              "--port", str(port)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, "ACTORWATCH_DATA": str(data_dir)}, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600  # the server warms every page before it answers
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/_stcore/health", timeout=1).status_code == 200:
@@ -181,7 +215,7 @@ async def user_walk(browser, base: str, user: int, timeout_s: float) -> list[Vis
             if problems:
                 error = "; ".join(filter(None, [error, *problems[:3]]))
                 problems.clear()
-            visits.append(Visit(user, name, seconds, error))
+            visits.append(Visit(user, name, seconds, error, i))
     except PlaywrightError as exc:  # a link never found, a crashed tab: count it, keep the other users going
         visits.append(Visit(user, "(walk)", timeout_s, f"{type(exc).__name__}: {str(exc)[:200]}"))
     finally:
@@ -222,7 +256,10 @@ def main() -> None:
     snap = prepare_snapshot(data_dir)  # once per store state, as the first visitor after a change would wait for it
     seconds = snap["seconds"]
     print(f"snapshot: {f'built in {seconds:.0f} s' if snap['built'] else 'current one reused'}", flush=True)
+    t0 = time.perf_counter()
     proc, base = start_server(data_dir, args.work / f"load-{args.records}.log")
+    ready_s = time.perf_counter() - t0
+    print(f"server ready in {ready_s:.0f} s (it opens every page once before accepting readers)", flush=True)
     sampler = RssSampler(proc.pid)
     try:
         t0 = time.perf_counter()
@@ -240,13 +277,24 @@ def main() -> None:
         own = sorted(v.seconds for v in visits if v.page == name)
         if own:
             print(f"  {name:<11} median {statistics.median(own):5.2f} s · max {own[-1]:5.2f} s")
+    first = sorted(v.seconds for v in visits if v.step == 0)
+    later = [v.seconds for v in visits if v.step > 0]
+    if first and len(later) > 1:
+        print(f"  first page of each user (the app loads too): median {statistics.median(first):.2f} s · max "
+              f"{first[-1]:.2f} s; later pages: p50 {statistics.median(later):.2f} s · p90 {percentile(later, 90):.2f} s")
     print(f"page settle: p50 {p50:.2f} s · p90 {p90:.2f} s · max {max(times):.2f} s (target p90 ≤ {TARGET_P90_S} s); "
           f"errors {len(errors)} (target 0); server peak RSS {peak_mb:.0f} MB")
+    server_cpu, browser_cpu = sampler.cpu_seconds()
+    print(f"CPU while readers walked: server {server_cpu:.0f} s, browsers {browser_cpu:.0f} s "
+          f"(over {elapsed:.0f} s on {os.cpu_count()} CPUs)")
     for v in errors[:10]:
         print(f"  error: user {v.user} {v.page}: {v.error}")
     emit({"users": args.users, "records": args.records, "pages": len(PAGES), "visits": len(visits),
           "p50_s": round(p50, 3), "p90_s": round(p90, 3), "max_s": round(max(times), 3), "errors": len(errors),
-          "peak_rss_mb": round(peak_mb), "per_page_median_s": {
+          "peak_rss_mb": round(peak_mb), "server_ready_s": round(ready_s, 1),
+          "server_cpu_s": round(server_cpu, 1), "browser_cpu_s": round(browser_cpu, 1),
+          "first_page_median_s": round(statistics.median(first), 3) if first else None,
+          "later_p90_s": round(percentile(later, 90), 3) if len(later) > 1 else None, "per_page_median_s": {
               name: round(statistics.median([v.seconds for v in visits if v.page == name] or [0]), 3) for name in PAGES}},
          args.json)
 

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-APP = Path(__file__).resolve().parent / "app.py"
-
 
 @click.command()
 @click.option("--records", type=click.IntRange(min=100), default=None,
@@ -31,15 +29,20 @@ def demo(records: int | None, seed: int | None, force: bool, no_enrich: bool) ->
 @click.option("--headless/--open-browser", default=True, show_default=True)
 @click.option("--watch/--no-watch", default=False, show_default=True,
               help="Reload when a source file changes (for development).")
-def dashboard_cmd(port: int, host: str, headless: bool, watch: bool) -> None:
+@click.option("--warm/--no-warm", default=True, show_default=True,
+              help="Open every page once (default filters) before accepting readers, so first readers find its "
+                   "data computed and its charts drawn.")
+def dashboard_cmd(port: int, host: str, headless: bool, watch: bool, warm: bool) -> None:
     """Serve the dashboard (Streamlit) on http://HOST:PORT."""
     # Streamlit's file watcher, after every page run, resolves the path of every imported module and polls them
     # (no watchdog installed): about a quarter of the server's CPU with eight readers, for a reload readers never need.
     # Its forced full garbage collection after every run stops every session's thread while it walks the heap
     # (models, dictionaries, cached frames); Python's own collector still runs as allocations require.
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port), "--server.address", host,
-           "--server.headless", "true" if headless else "false", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "auto" if watch else "none", "--runner.postScriptGC", "false"]
+    # dashboard.warm runs `streamlit run` in its own process after warming, so the server starts with warm caches.
+    cmd = [sys.executable, "-m", "dashboard.warm", *([] if warm else ["--no-warm"]), "--server.port", str(port),
+           "--server.address", host, "--server.headless", "true" if headless else "false",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "auto" if watch else "none",
+           "--runner.postScriptGC", "false"]
     raise SystemExit(subprocess.call(cmd))
 
 

@@ -534,3 +534,53 @@ def test_explore_page_bound_keeps_every_row_of_the_page(con, order: str) -> None
         assert count == total
         assert frame["id"].tolist() == expected["id"].tolist()
         assert frame["author_name"].tolist() == expected["author_name"].tolist()
+
+
+def test_warming_fills_the_caches_a_first_reader_reads(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After dashboard.warm opened a page, a new session's default view of it computes nothing again."""
+    import dataclasses
+
+    import streamlit as st
+
+    from dashboard import warm
+    from dashboard.charts import registry
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    seen: list[str] = []
+    assert warm.warm_pages(["compare"], report=seen.append).keys() == {"compare"}
+    assert seen and "not warmed" not in seen[0]
+
+    def no_second_load(con, view):
+        raise AssertionError("loaded again")
+
+    for name in ("compare-aligned", "compare-share"):
+        monkeypatch.setitem(registry.REGISTRY, name, dataclasses.replace(registry.get(name), load=no_second_load))
+    at = open_page("compare")
+    assert len(at.get("plotly_chart")) == 2
+    monkeypatch.undo()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    with pytest.raises(AssertionError, match="loaded again"):  # the same page, not warmed, loads its data
+        for name in ("compare-aligned", "compare-share"):
+            monkeypatch.setitem(registry.REGISTRY, name, dataclasses.replace(registry.get(name), load=no_second_load))
+        open_page("compare")
+
+
+@pytest.mark.parametrize("page", ["hot_search", "timeline", "overview"])
+def test_warming_opens_the_page_itself(store: Path, page: str) -> None:
+    """hot_search.py is served as hot-search: opened by file name before a first run, AppTest would show Overview."""
+    from dashboard import warm
+
+    titles = {"hot_search": "Hot search", "timeline": "Timeline & events", "overview": "Overview"}
+    at = warm.open_page(page)
+    assert not at.exception and at.title[0].value.startswith(titles[page])
+
+
+def test_a_page_that_fails_to_warm_is_reported_not_fatal(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import warm
+
+    seen: list[str] = []
+    monkeypatch.setattr(warm, "open_page", lambda page: (_ for _ in ()).throw(RuntimeError("boom")))
+    assert set(warm.warm_pages(["timeline", "methods"], report=seen.append)) == {"timeline", "methods"}
+    assert all("not warmed: RuntimeError: boom" in line for line in seen)

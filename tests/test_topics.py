@@ -144,3 +144,30 @@ def test_many_texts_are_done_in_a_worker_with_the_same_results(monkeypatch) -> N
     assert topics.many_record_keywords(texts) == local_keywords
     assert topics.topic_clusters(texts, n_topics=2) == local_topics
     assert topics._pool is not None and not topics._pool_failed  # they came from the worker process
+
+
+def test_the_worker_does_not_rerun_the_servers_main_script(monkeypatch, tmp_path) -> None:
+    """Streamlit leaves the page script installed as `__main__`: a spawned worker must not run it again."""
+    import sys
+    import types
+
+    from analysis.nlp import topics
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "app.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    monkeypatch.setattr(topics, "_pool", None)
+    monkeypatch.setattr(topics, "_pool_failed", False)
+    monkeypatch.setattr(topics, "OFFLOAD_MIN", 1)
+    try:
+        assert topics.many_record_keywords(["数字人 肖像权 非遗 传承"] * 3) == [topics.record_keywords(
+            topics.text_tokens("数字人 肖像权 非遗 传承"))] * 3
+        assert topics._pool is not None and not topics._pool_failed  # it ran in the worker
+    finally:
+        if topics._pool is not None:
+            topics._pool.shutdown()
+    assert not marker.exists()
+    assert sys.modules["__main__"] is fake_main  # put back after the spawn

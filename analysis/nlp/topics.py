@@ -171,10 +171,7 @@ def _in_worker(func: Callable[..., Any], *args: Any) -> Any:
     global _pool, _pool_failed
     with _memo_lock:
         if _pool is None and not _pool_failed:
-            import multiprocessing
-
-            # spawn, not fork: a server process has threads (DuckDB's, the web server's) a fork would copy mid-lock
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _pool = _start_pool()
         pool = _pool
     if pool is None:
         return _NO_WORKER
@@ -184,6 +181,29 @@ def _in_worker(func: Callable[..., Any], *args: Any) -> Any:
         with _memo_lock:
             _pool, _pool_failed = None, True
         return _NO_WORKER
+
+
+def _start_pool() -> ProcessPoolExecutor:
+    """One worker process, spawned now with a bare `__main__`.
+
+    A spawned child first re-runs the parent's `__main__` file. Streamlit installs each page run's script as
+    `__main__` (and never puts the real one back), so the child would run the whole dashboard app in bare mode:
+    seconds of CPU, a second snapshot connection and its memory, before segmenting anything.
+    """
+    import multiprocessing
+    import sys
+    import types
+
+    # spawn, not fork: a server process has threads (DuckDB's, the web server's) a fork would copy mid-lock
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    main, bare = sys.modules["__main__"], types.ModuleType("__main__")
+    sys.modules["__main__"] = bare  # no __file__ and no __spec__: the child leaves its __main__ alone
+    try:
+        pool.submit(int)  # spawns the worker (synchronously, in this thread) while `__main__` is bare
+    finally:
+        if sys.modules["__main__"] is bare:  # a page run may have installed its own meanwhile: keep that one
+            sys.modules["__main__"] = main
+    return pool
 
 
 def text_terms(text: str) -> tuple[str, ...]:

@@ -29,13 +29,13 @@ if market is None and show_page_extras():
     needs = (f"daily closes of **{ticker}** and **{benchmark}** from {need_from} to {need_to}" if ticker and benchmark
              else "a ticker and a benchmark in the tracker's `[tracker.queries]` (`market`, `benchmark`) and their "
                   f"daily closes from {need_from} to {need_to}")
+    # Inline code, not a fenced block: a block loads Streamlit's syntax highlighter (1.5 MB of JavaScript) into
+    # every reader's browser for two command lines.
     st.markdown(f"""**No price data yet.** The event study needs {needs}. actorwatch ships no prices: no source
 of daily closes was found whose licence allows redistributing them. Add them, then reload:
 
-```
-actorwatch collect market --tracker {view.tracker.id}
-actorwatch import prices.csv          # a CSV with columns date,ticker,close
-```""")
+- `actorwatch collect market --tracker {view.tracker.id}`
+- `actorwatch import prices.csv` (a CSV with columns date,ticker,close)""")
 elif market is not None and show_page_extras():
     skipped = market.data.attrs.get("skipped") or []
     for day, why in skipped:

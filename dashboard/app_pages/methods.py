@@ -50,9 +50,12 @@ def measured_tables(task: str) -> None:
                     "baselines; 95% bootstrap intervals):")
         st.dataframe(rows, hide_index=True, width="stretch", key=f"methods-evaluations-{task}")
     confusion_table(card)
-    if card:
-        with st.expander(f"Full model card (`{badge.get('card')}`): training data, baselines, per-class figures"):
-            st.json(card, expanded=1)
+    if card:  # the card is sent only once a reader opens the panel (cards are long; most readers never do)
+        panel = st.expander(f"Full model card (`{badge.get('card')}`): training data, baselines, per-class figures",
+                            key=f"methods-card-{task}", on_change="rerun")
+        if panel.open:
+            with panel:
+                st.json(card, expanded=1)
 
 
 if show_page_extras():

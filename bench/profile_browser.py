@@ -1,0 +1,81 @@
+"""Where one page view's time goes in the browser: one reader walks every page twice on a warm server.
+
+For each page view: its settle time (as bench_load.py measures it) and the browser main thread's busy seconds
+(Chrome's Performance metrics: all tasks, of which script, layout and style), with the page's plotly charts, data
+grids and element count. The first round includes the app loading and each kind of element's code arriving once
+(e.g. plotly.js on the first page with a chart); the second round is a reader moving between pages.
+
+Not a benchmark with a target (bench_load.py holds it): a tool to find the browser's share of a page view.
+
+Usage: .venv/bin/python bench/profile_browser.py [--records 1000000] [--work bench/out]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from bench_dashboard import REPO, build, prepare_snapshot
+from bench_load import CHROMIUM, CHROMIUM_ARGS, PAGES, WATCH_JS, settle, start_server, stop_server
+from common import load_line
+
+METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+COUNT_JS = """() => ({elements: document.getElementsByTagName('*').length,
+    charts: document.querySelectorAll('[data-testid="stPlotlyChart"]').length,
+    grids: document.querySelectorAll('[data-testid="stDataFrame"]').length})"""
+
+
+async def walk(base: str, rounds: int = 2) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = await browser.new_context(viewport={"width": 1400, "height": 1600}, locale="en-GB")
+        page = await context.new_page()
+        await page.add_init_script(WATCH_JS)
+        cdp = await context.new_cdp_session(page)
+        await cdp.send("Performance.enable")
+
+        async def metrics() -> dict[str, float]:
+            return {m["name"]: m["value"] for m in (await cdp.send("Performance.getMetrics"))["metrics"]}
+
+        for round_ in range(rounds):
+            for i, name in enumerate(PAGES):
+                path, before = PAGES[name], await metrics()
+                if round_ == 0 and i == 0:
+                    await page.goto(f"{base}/{path}", wait_until="commit")
+                    started = 0.0
+                else:
+                    started = await page.evaluate("performance.now()")
+                    await page.locator(f'[data-testid="stSidebarNav"] a[href="{base}/{path}"]').click()
+                seconds, error = await settle(page, path, started, 120)
+                after, counts = await metrics(), await page.evaluate(COUNT_JS)
+                busy = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in METRICS}
+                print(f"round {round_ + 1} {name:<11} settle {seconds:5.2f} s · main thread busy "
+                      f"{busy['TaskDuration']:4.2f} s (script {busy['ScriptDuration']:4.2f}, layout "
+                      f"{busy['LayoutDuration']:4.2f}, style {busy['RecalcStyleDuration']:4.2f}) · {counts['charts']} "
+                      f"charts, {counts['grids']} grids, {counts['elements']:,} elements" + (f" · {error}" if error else ""),
+                      flush=True)
+        await browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--work", type=Path, default=REPO / "bench" / "out")
+    args = parser.parse_args()
+    data_dir = args.work / f"store-{args.records}"
+    build(data_dir, args.records)
+    prepare_snapshot(data_dir)
+    print(load_line(), flush=True)
+    proc, base = start_server(data_dir, args.work / f"profile-browser-{args.records}.log")
+    try:
+        asyncio.run(walk(base))
+    finally:
+        stop_server(proc)
+    print(load_line(), flush=True)
+
+
+if __name__ == "__main__":
+    main()

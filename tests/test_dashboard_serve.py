@@ -1,0 +1,40 @@
+"""`actorwatch dashboard`: the server command warms every page before Streamlit serves (unless --no-warm)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from dashboard import app_cli, warm
+
+
+def _command_of(monkeypatch: pytest.MonkeyPatch, *args: str) -> list[str]:
+    calls: list[list[str]] = []
+    monkeypatch.setattr(app_cli.subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+    result = CliRunner().invoke(app_cli.dashboard_cmd, list(args))
+    assert result.exit_code == 0, result.output
+    return calls[0]
+
+
+def test_the_server_command_warms_first_and_keeps_its_streamlit_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    cmd = _command_of(monkeypatch, "--port", "8600")
+    assert cmd[1:3] == ["-m", "dashboard.warm"] and "--no-warm" not in cmd
+    flags = dict(zip(cmd[3::2], cmd[4::2], strict=True))
+    assert flags["--server.port"] == "8600" and flags["--server.fileWatcherType"] == "none"
+    assert flags["--runner.postScriptGC"] == "false"
+    assert "--no-warm" in _command_of(monkeypatch, "--no-warm")
+
+
+@pytest.mark.parametrize("warm_first", [True, False])
+def test_warm_main_warms_then_runs_streamlit_on_the_app(monkeypatch: pytest.MonkeyPatch, warm_first: bool) -> None:
+    from streamlit.web import cli as streamlit_cli
+
+    events: list[str] = []
+    monkeypatch.setattr(warm, "warm_pages", lambda report=None: events.append("warm") or {})
+    monkeypatch.setattr(streamlit_cli, "main", lambda: events.append(f"serve {' '.join(sys.argv[1:])}"))
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    warm.main([*([] if warm_first else ["--no-warm"]), "--server.port", "8600"])
+    serve = f"serve run {warm.APP} --server.port 8600"
+    assert events == (["warm", serve] if warm_first else [serve])
