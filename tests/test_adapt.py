@@ -219,7 +219,8 @@ def test_english_labels_are_scored_and_adapted_by_the_english_route(tiny_base: P
 
     store = Store()
     _label(store, topic_texts(8) + english_texts(8))
-    result = adapt(store, TRACKER, settings=_settings(tiny_base, strength=0.05), log=lambda m: None)
+    result = adapt(store, TRACKER, settings=_settings(tiny_base, strength=0.05, english_strength=0.05),
+                   log=lambda m: None)
     details = result["method_details"]["english"]
     assert details["n_labels"] == 24 and details["adapted"] is True
     adapted = get_scorer(result["model"])
