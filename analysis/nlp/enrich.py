@@ -176,7 +176,7 @@ def _without(text: str, parts: tuple[str, ...]) -> str:
 def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, str]) -> BatchResult:
     """Score and annotate one batch (columns source, id, text, title, lang, trackers, has_score)."""
     from analysis.nlp.entities import entity_matcher, prepare
-    from analysis.nlp.segment import tokenize
+    from analysis.nlp.segment import tokenize_many
     from analysis.nlp.sentiment import get_scorer, score_texts
     from analysis.nlp.stance import stance_of
     from analysis.nlp.text import clean_text, detect_lang
@@ -199,7 +199,8 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
     stance_proba = stance_model.predict_proba(own) if stance_model and live else None
     emotion_proba = emotion_model.predict_proba(own) if emotion_model and live else None
     row_of = {i: k for k, i in enumerate(live)}
-    stance, stance_score, emotion, emotion_score, entities, frame_ids, keywords = [], [], [], [], [], [], []
+    stance, stance_score, emotion, emotion_score, entities, frame_ids = [], [], [], [], [], []
+    keywords: list[list[str]] = [[] for _ in cleaned]
     for i, c in enumerate(cleaned):
         if c.is_empty:
             stance.append(None)
@@ -208,7 +209,6 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
             emotion_score.append(None)
             entities.append([])
             frame_ids.append([])
-            keywords.append([])
             continue
         if stance_proba is not None:
             k = int(stance_proba[row_of[i]].argmax())
@@ -232,8 +232,9 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
             found.update(dict.fromkeys(entity_matcher(tracker).find(display)))
         entities.append(list(found))
         frame_ids.append(frames.find(display))
-        keywords.append(record_keywords(tokenize(_without(c.model_text[:MAX_TOKENIZE_CHARS], c.emoticons)),
-                                        KEYWORDS_PER_RECORD))
+    tokens = tokenize_many([_without(cleaned[i].model_text[:MAX_TOKENIZE_CHARS], cleaned[i].emoticons) for i in live])
+    for i, words in zip(live, tokens, strict=True):
+        keywords[i] = record_keywords(words, KEYWORDS_PER_RECORD)
 
     now = datetime.now(UTC)
     to_score = [i for i in live if not batch["has_score"][i]]

@@ -33,13 +33,22 @@ class ExactCutter:
         self._logp: dict[str, float | None] = {w: log(f) - log_total if f else None
                                                for w, f in tokenizer.FREQ.items()}
 
-    def cut(self, text: str) -> list[str]:
+    def cut(self, text: str, memo: dict[str, list[str]] | None = None) -> list[str]:
+        """`memo` (block → words), shared by the calls for one batch, segments a repeated run of Han text once."""
         out: list[str] = []
         for block in re_han_default.split(text):
             if not block:
                 continue
             if re_han_default.match(block):
-                self._cut_block(block, out)
+                if memo is None:
+                    self._cut_block(block, out)
+                elif (words := memo.get(block)) is not None:
+                    out.extend(words)
+                else:
+                    words = []
+                    self._cut_block(block, words)
+                    memo[block] = words
+                    out.extend(words)
             else:
                 for part in re_skip_default.split(block):
                     if re_skip_default.match(part):
