@@ -67,13 +67,21 @@ class TermMatcher:
             key: (labels, key[0] in _LATIN_CHARS, key[-1] in _LATIN_CHARS, self._exact.get(key),
                   guard_short and len(key) == 2 and bool(_CJK.match(key)))
             for key, labels in self._labels.items()}
+        self._unchecked = frozenset(key for key, check in self._checks.items() if not any(check[1:]))
 
     def find(self, text: str | Prepared | None) -> list[str]:
         """Labels whose terms occur in `text`, in order of first mention, each once."""
+        if not text or self._regex is None:
+            return []
+        prepared = text if isinstance(text, Prepared) else prepare(text)
+        keys = dict.fromkeys(self._regex.findall(prepared.low))  # the trie has no capturing group
+        if not keys:
+            return []
+        if not self._unchecked.issuperset(keys):  # a match may be rejected: look at where each one is
+            keys = dict.fromkeys(prepared.low[start:end] for _, start, end in self.spans(prepared))
         found: dict[str, None] = {}
-        for labels, _, _ in self.spans(text):
-            for label in labels:
-                found[label] = None
+        for key in keys:
+            found.update(dict.fromkeys(self._labels[key]))
         return list(found)
 
     def spans(self, text: str | Prepared | None) -> list[tuple[list[str], int, int]]:

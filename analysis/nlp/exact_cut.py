@@ -12,6 +12,7 @@ jieba's `max((score, x))`, so the output is identical; tests/test_segment_exact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import log
 from typing import Any
 
@@ -33,29 +34,37 @@ class ExactCutter:
         self._logp: dict[str, float | None] = {w: log(f) - log_total if f else None
                                                for w, f in tokenizer.FREQ.items()}
 
-    def cut(self, text: str, memo: dict[str, list[str]] | None = None) -> list[str]:
-        """`memo` (block → words), shared by the calls for one batch, segments a repeated run of Han text once."""
+    def cut(self, text: str, memo: dict[str, list[str]] | None = None,
+            then: Callable[[list[str]], list[str]] | None = None) -> list[str]:
+        """With `memo` (piece → words), shared by the calls for one batch, a piece of text seen before —
+        a run of Han text or what lies between two — is not segmented again; `then` maps a new piece's words
+        before they are kept and returned (e.g. dropping stopwords: words are segmented the same in any context)."""
         out: list[str] = []
-        for block in re_han_default.split(text):
-            if not block:
-                continue
-            if re_han_default.match(block):
-                if memo is None:
-                    self._cut_block(block, out)
-                elif (words := memo.get(block)) is not None:
-                    out.extend(words)
-                else:
+        if memo is not None:
+            for piece in re_han_default.split(text):
+                words = memo.get(piece)
+                if words is None:
                     words = []
-                    self._cut_block(block, words)
-                    memo[block] = words
-                    out.extend(words)
-            else:
-                for part in re_skip_default.split(block):
-                    if re_skip_default.match(part):
-                        out.append(part)
-                    else:
-                        out.extend(part)
-        return out
+                    self._cut_piece(piece, words)
+                    if then is not None:
+                        words = then(words)
+                    memo[piece] = words
+                out.extend(words)
+            return out
+        for block in re_han_default.split(text):
+            if block:
+                self._cut_piece(block, out)
+        return out if then is None else then(out)
+
+    def _cut_piece(self, block: str, out: list[str]) -> None:
+        if re_han_default.match(block):
+            self._cut_block(block, out)
+        else:
+            for part in re_skip_default.split(block):
+                if re_skip_default.match(part):
+                    out.append(part)
+                else:
+                    out.extend(part)
 
     def _route(self, sentence: str) -> list[int]:
         """End index (exclusive) of the best word starting at each position."""
