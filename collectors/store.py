@@ -212,6 +212,9 @@ class Store:
         """
         con = duckdb.connect(":memory:")
         con.execute("SET TimeZone = 'UTC'")  # days and printed times are UTC whatever the machine's zone
+        # Each view is bound when created and again by each query over it: read each file's footer once.
+        # Files are never rewritten in place (every batch writes new names), so a cached footer stays true.
+        con.execute("SET parquet_metadata_cache = true")
         kind = "TABLE" if materialize else "VIEW"
         names = set(self.datasets()) | {RECORDS}
         for name in sorted(names):

@@ -405,7 +405,8 @@ def enrich_store(store: Store, batch_size: int = DEFAULT_BATCH_SIZE, progress: b
     try:
         with bar:
             task = bar.add_task("enrich", total=todo.num_rows)
-            for result in _in_order(executor, annotate_tables, batches, 2 * workers, version, model):
+            # a deep window: a slow batch (long posts) at the head must not leave the other workers idle behind it
+            for result in _in_order(executor, annotate_tables, batches, 4 * workers, version, model):
                 n_scores, n_annotations = _write(store, result)
                 scored, annotated, empty, done = scored + n_scores, annotated + n_annotations, empty + result.empty, done + 1
                 bar.advance(task, n_annotations)
