@@ -100,8 +100,11 @@ def cue_counts(text: str) -> dict[str, int]:
     prepared = prepare(text)  # normalised once for both matchers
     norm = prepared.norm
     counts = dict.fromkeys(CUE_CLASSES, 0)
-    for labels, start, _ in lex.cues.spans(prepared):
-        flip = bool(_FLIPPABLE & set(labels)) and _negated(norm, start, lex.zh_negators, lex.en_negators)
+    parts, accepted = lex.cues.matches(prepared)
+    for i in accepted:
+        labels = lex.cues.labels_of(parts[i])
+        flip = not _FLIPPABLE.isdisjoint(labels) and _negated(norm, sum(map(len, parts[:i])), lex.zh_negators,
+                                                               lex.en_negators)
         for label in labels:
             if flip and label in _FLIPPABLE:
                 if label == "oppose":
@@ -109,7 +112,7 @@ def cue_counts(text: str) -> dict[str, int]:
                 label = "support" if label == "oppose" else "oppose"
             counts[label] += 1
     if counts["deny_act"]:  # the speaker only matters for a denial
-        counts["deny_speaker"] = len(lex.speakers.spans(prepared))
+        counts["deny_speaker"] = len(lex.speakers.matches(prepared)[1])
     return counts
 
 
