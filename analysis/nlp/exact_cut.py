@@ -19,6 +19,7 @@ from typing import Any
 from jieba import finalseg, re_han_default, re_skip_default
 
 _MISSING = object()
+_NONE = float("-inf")  # no candidate yet: any finite score beats it
 
 
 class ExactCutter:
@@ -73,20 +74,22 @@ class ExactCutter:
         score = [0.0] * (n + 1)
         ends = [0] * (n + 1)
         unknown = -self._log_total  # log(1) - log(total): a character that is no word on its own
+        missing, none = _MISSING, _NONE
+        get = logp.get
         for start in range(n - 1, -1, -1):
-            best = None
+            best = none  # below every score
             end = start + 1
             frag = sentence[start]
-            while (p := logp.get(frag, _MISSING)) is not _MISSING:
+            while (p := get(frag, missing)) is not missing:
                 if p is not None:
                     s = p + score[end]
-                    if best is None or s >= best:  # ties: the later (longer) candidate, as jieba's max
+                    if s >= best:  # ties: the later (longer) candidate, as jieba's max
                         best, best_end = s, end
                 if end >= n:
                     break
                 end += 1
                 frag = sentence[start:end]
-            if best is None:
+            if best is none:
                 best, best_end = unknown + score[start + 1], start + 1
             score[start], ends[start] = best, best_end
         return ends
@@ -124,6 +127,13 @@ class ExactCutter:
 def hmm_cut(sentence: str, out: list[str]) -> None:
     """`finalseg.cut(sentence)` appended to `out`: Han runs through the BMES HMM, other runs split as jieba does."""
     force_split = finalseg.Force_Split_Words
+    if finalseg.re_han.fullmatch(sentence):  # the usual case: one Han run, which split would return between two ""
+        for word in _hmm_words(sentence):
+            if word in force_split:
+                out.extend(word)
+            else:
+                out.append(word)
+        return
     for block in finalseg.re_han.split(sentence):
         if finalseg.re_han.match(block):
             for word in _hmm_words(block):
