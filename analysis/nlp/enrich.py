@@ -292,7 +292,7 @@ def pending(store: Store, model_version: str, version: str) -> pa.Table:
         done_join = f"ANTI JOIN (SELECT source, id FROM {ANNOTATIONS} WHERE pipeline_version = ?) a USING (source, id)"
         params.append(version)
     has_score = "s.id IS NOT NULL" if score_join else "false"
-    with store.connect() as con:
+    with store.connect(only=(RECORDS, SCORES, ANNOTATIONS)) as con:
         return con.sql(
             f"""SELECT r.source, r.id, r.text, r.title, r.lang, r.trackers, {has_score} AS has_score
                 FROM {RECORDS} r {score_join} {done_join} ORDER BY r.source, r.id""",
