@@ -101,10 +101,14 @@ def cue_counts(text: str) -> dict[str, int]:
     norm = prepared.norm
     counts = dict.fromkeys(CUE_CLASSES, 0)
     parts, accepted = lex.cues.matches(prepared)
+    start = counted = 0  # where parts[counted] starts in the text
     for i in accepted:
         labels = lex.cues.labels_of(parts[i])
-        flip = not _FLIPPABLE.isdisjoint(labels) and _negated(norm, sum(map(len, parts[:i])), lex.zh_negators,
-                                                               lex.en_negators)
+        flip = False
+        if not _FLIPPABLE.isdisjoint(labels):
+            start += sum(map(len, parts[counted:i]))
+            counted = i
+            flip = _negated(norm, start, lex.zh_negators, lex.en_negators)
         for label in labels:
             if flip and label in _FLIPPABLE:
                 if label == "oppose":
