@@ -9,14 +9,21 @@ Every figure is measured in this one run on the same texts, so the ratios compar
     with the CPU time they used, so a low ratio caused by other load on the machine can be told
     apart from parallel overhead.
 Texts: the synthetic demo corpus (collectors.demo) — 80% single posts, 15% of ~5 posts joined, 5% of
-~40 joined — so lengths vary. Usage: bench_enrich.py [N posts, default 20000] [--json]. Single-process figures
-are the least CPU time of 3 runs; the worker comparison is wall time, once each (it writes N records
-twice), so other load on the machine lowers it — the load average is printed beside it.
+~40 joined — so lengths vary. Usage: bench_enrich.py [N posts, default 20000] [--json] [--texts FILE.csv].
+Single-process figures are the least CPU time of 3 runs; the worker comparison is wall time, once each (it
+writes N records twice), so other load on the machine lowers it — the load average is printed beside it.
+
+Enrichment segments a run of Han text once per batch however often it recurs there (reposts quote whole
+posts). The demo corpus is built from templates, so its runs recur far more than real posts' do: the share of
+Han characters in runs already seen in their batch is printed (`repeated_han_share`). `--texts` takes the
+texts from the `text` column of a CSV instead (e.g. a labelled Weibo set, not shipped with actorwatch), keeping
+the demo records' other fields, for the figure on real posts.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import resource
 import tempfile
@@ -37,9 +44,17 @@ from collectors.trackers import load_trackers
 BATCH = 1000
 
 
-def corpus(n: int) -> pa.Table:
-    """Demo records with varied text lengths (joined posts stand in for long posts and articles)."""
+def corpus(n: int, texts_csv: Path | None = None) -> pa.Table:
+    """Demo records with varied text lengths (joined posts stand in for long posts and articles), or with the
+    texts of `texts_csv` (repeated if it holds fewer than n)."""
     table = generate(load_trackers(), records=n, seed=7)
+    if texts_csv is not None:
+        with texts_csv.open(encoding="utf-8", newline="") as fh:
+            given = [row["text"] for row in csv.DictReader(fh) if row.get("text")]
+        if not given:
+            raise SystemExit(f"{texts_csv}: no rows with a `text` column")
+        texts = [given[i % len(given)] for i in range(n)]
+        return table.set_column(RECORD_SCHEMA.get_field_index("text"), "text", pa.array(texts, pa.string()))
     texts = table["text"].to_pylist()
     rng = np.random.default_rng(7)
     out = []
@@ -52,6 +67,22 @@ def corpus(n: int) -> pa.Table:
         else:
             out.append(text)
     return table.set_column(RECORD_SCHEMA.get_field_index("text"), "text", pa.array(out, pa.string()))
+
+
+def repeated_han_share(texts: list[str]) -> float:
+    """Share of the Han characters that lie in a run of Han text already seen earlier in the same batch."""
+    from jieba import re_han_default
+
+    total = repeated = 0
+    for start in range(0, len(texts), BATCH):
+        seen: set[str] = set()
+        for text in texts[start:start + BATCH]:
+            for run in re_han_default.findall(text):
+                total += len(run)
+                if run in seen:
+                    repeated += len(run)
+                seen.add(run)
+    return repeated / total if total else 0.0
 
 
 def best_of(runs: int, fn) -> float:
@@ -68,20 +99,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("posts", nargs="?", type=int, default=20_000)
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
+    parser.add_argument("--texts", type=Path, help="a CSV whose `text` column replaces the demo texts")
     args = parser.parse_args()
-    run(args.posts, args.json)
+    run(args.posts, args.json, args.texts)
 
 
-def run(n: int, as_json: bool) -> None:
+def run(n: int, as_json: bool, texts_csv: Path | None = None) -> None:
     import jieba
 
     jieba.setLogLevel(60)
-    table = corpus(n)
+    table = corpus(n, texts_csv)
     texts = table["text"].to_pylist()
     titles = table["title"].to_pylist()
     chars = sum(len(t) for t in texts)
-    print(f"posts: {n:,}, {chars / n:.0f} characters on average (min {min(map(len, texts))}, "
-          f"max {max(map(len, texts)):,}); CPUs: {os.cpu_count()}")
+    repeated = repeated_han_share(texts)
+    print(f"posts: {n:,}{f' from {texts_csv.name}' if texts_csv else ''}, {chars / n:.0f} characters on average "
+          f"(min {min(map(len, texts))}, max {max(map(len, texts)):,}); CPUs: {os.cpu_count()}; "
+          f"{repeated:.0%} of Han characters in runs already seen in their batch of {BATCH:,}")
 
     jieba.lcut("预热")
     t_jieba = best_of(3, lambda: [jieba.lcut(t) for t in texts])
@@ -128,7 +162,8 @@ def run(n: int, as_json: bool) -> None:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs — fewer than 2 cores busy means "
           f"other work on the machine took them, which lowers the wall ratio")
     emit({"posts": n, "jieba_posts_per_s": round(n / t_jieba), "enrich_posts_per_s": round(n / t_enrich),
-          "enrich_vs_jieba": round(t_jieba / t_enrich, 3), "scorer_posts_per_s": round(n / t_score),
+          "enrich_vs_jieba": round(t_jieba / t_enrich, 3), "repeated_han_share": round(repeated, 3),
+          "scorer_posts_per_s": round(n / t_score),
           "workers_2_vs_1": round(rates[2] / rates[1], 3),
           "workers_cpu_per_post_2_vs_1": round(cpu_per_post[2] / cpu_per_post[1], 3)}, as_json)
 

@@ -204,16 +204,22 @@ class Store:
         stamps = [f"{'/'.join(parts)}:{mtime}" for parts, mtime in sorted(found)]
         return hashlib.sha256("\n".join(stamps).encode()).hexdigest()[:20] + f":{len(stamps)}"
 
-    def connect(self, materialize: bool = False, public_names: Iterable[str] = ()) -> duckdb.DuckDBPyConnection:
+    def connect(self, materialize: bool = False, public_names: Iterable[str] = (),
+                only: Iterable[str] | None = None) -> duckdb.DuckDBPyConnection:
         """A private in-memory DuckDB with a deduplicated view per dataset and `records_public`.
 
         `materialize=True` copies the deduplicated data into memory tables once (fast repeated queries,
-        as the dashboard needs); otherwise views scan the Parquet files on each query.
+        as the dashboard needs); otherwise views scan the Parquet files on each query. `only` names the
+        datasets a caller reads: only those get a view, and there is no `records_public` (each view is bound,
+        i.e. every file's footer read, when it is created).
         """
         con = duckdb.connect(":memory:")
         con.execute("SET TimeZone = 'UTC'")  # days and printed times are UTC whatever the machine's zone
+        # Each view is bound when created and again by each query over it: read each file's footer once.
+        # Files are never rewritten in place (every batch writes new names), so a cached footer stays true.
+        con.execute("SET parquet_metadata_cache = true")
         kind = "TABLE" if materialize else "VIEW"
-        names = set(self.datasets()) | {RECORDS}
+        names = (set(self.datasets()) | {RECORDS}) if only is None else set(only)
         for name in sorted(names):
             spec = BUILTIN_DATASETS.get(name) or self._read_spec(name)
             files = self.files(name)
@@ -236,7 +242,8 @@ class Store:
                 f'CREATE {kind} "{name}" AS SELECT * FROM {scan} '
                 f'QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY "{spec.order_by}" DESC) = 1'
             )
-        self.add_public_view(con, public_names)
+        if only is None:
+            self.add_public_view(con, public_names)
         return con
 
     def add_public_view(self, con: duckdb.DuckDBPyConnection, public_names: Iterable[str]) -> None:

@@ -50,3 +50,16 @@ def test_labelled_and_demo_texts(cutters) -> None:
     assert len(texts) > 5000
     differ = [t for t in texts if fast.cut(t) != tokenizer.lcut(t)]
     assert not differ, differ[:3]
+
+
+def test_a_batch_segments_repeated_blocks_as_each_text_alone(cutters) -> None:
+    from analysis.nlp.segment import tokenize, tokenize_many
+
+    tokenizer, fast = cutters
+    base = [*EDGE_CASES, *_PROBES, "转发微博 //@某用户: 爱奇艺的AI艺人库太恶心了 //@另一个: 同意"]
+    # the same runs of Han text again, alone, inside other texts and beside other punctuation
+    texts = [*base, *base, "".join(base), "，".join(base[::-1]), *(t + "啊啊啊" for t in base)]
+    memo: dict[str, list[str]] = {}
+    assert [fast.cut(t, memo) for t in texts] == [tokenizer.lcut(t) for t in texts]
+    assert len(memo) < sum(len(t) for t in texts)  # the memo was used
+    assert tokenize_many(texts) == [tokenize(t) for t in texts]

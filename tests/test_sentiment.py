@@ -169,3 +169,13 @@ def test_vectorised_ngrams_match_the_reference_definition(texts: list[str]) -> N
     for row, text in enumerate(texts):
         expected = {f.vocab[g] for g in char_ngrams(text.replace("\0", " "), (1, 2, 3))}
         assert set(x[row, : len(f.vocab)].indices) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 2**62), unique=True, max_size=40), st.lists(st.integers(0, 2**62), max_size=60))
+def test_key_index_finds_what_a_sorted_search_finds(vocab: list[int], wanted: list[int]) -> None:
+    from analysis.nlp.sentiment.features import KeyIndex
+
+    keys, queries = np.array(vocab, dtype=np.int64), np.array(wanted + vocab[::2], dtype=np.int64)
+    expected = [vocab.index(q) if q in vocab else -1 for q in queries.tolist()]
+    assert KeyIndex(keys).positions(queries).tolist() == expected

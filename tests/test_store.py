@@ -29,6 +29,22 @@ def test_duplicates_resolve_to_latest_collected_at(data_dir, make_record):
     assert frame["n"].iloc[0] == 1 and frame["likes"].iloc[0] == 50
 
 
+def test_a_connection_for_some_datasets_deduplicates_the_same_and_holds_only_those(data_dir, make_record):
+    store = Store(data_dir)
+    old = make_record(id="x", likes=1, collected_at=datetime(2026, 4, 21, tzinfo=UTC))
+    store.add_records([old.model_copy(update={"likes": 50, "collected_at": old.collected_at + timedelta(days=1)})])
+    store.add_records([old])
+    with store.connect(only=[RECORDS]) as con:
+        assert con.sql("SELECT likes FROM records").fetchall() == [(50,)]
+        views = {name for (name,) in con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+                 if not name.startswith("_")}  # not the registered empty tables
+    assert views == {RECORDS}  # no records_public
+    with store.connect() as con:
+        views = {name for (name,) in con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+                 if not name.startswith("_")}  # not the registered empty tables
+    assert {RECORDS, "records_public"} <= views
+
+
 def test_interrupted_batch_leaves_no_partial_data(data_dir, make_record, monkeypatch):
     store = Store(data_dir)
     store.add_records([make_record(id="kept")])

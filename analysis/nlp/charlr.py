@@ -31,10 +31,13 @@ def stance_cue_features(texts: Sequence[str]) -> np.ndarray:
     from analysis.nlp.tasks import STANCE
 
     out = np.zeros((len(texts), len(CUE_CLASSES) + len(STANCE.classes)), dtype=np.float32)
+    counts = np.zeros((len(texts), len(CUE_CLASSES)), dtype=np.int64)
+    column = {label: len(CUE_CLASSES) + k for k, label in enumerate(STANCE.classes)}
     for i, text in enumerate(texts):
-        counts = cue_counts(text)
-        out[i, : len(CUE_CLASSES)] = np.log1p([counts[c] for c in CUE_CLASSES]) * CUE_SCALE
-        out[i, len(CUE_CLASSES) + STANCE.classes.index(stance_from_counts(counts).label)] = RULE_SCALE
+        found = cue_counts(text)
+        counts[i] = [found[c] for c in CUE_CLASSES]
+        out[i, column[stance_from_counts(found).label]] = RULE_SCALE
+    out[:, : len(CUE_CLASSES)] = np.log1p(counts) * CUE_SCALE
     return out
 
 

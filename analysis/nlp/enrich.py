@@ -177,7 +177,7 @@ def _without(text: str, parts: tuple[str, ...]) -> str:
 def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, str]) -> BatchResult:
     """Score and annotate one batch (columns source, id, text, title, lang, trackers, has_score)."""
     from analysis.nlp.entities import entity_matcher, prepare
-    from analysis.nlp.segment import tokenize
+    from analysis.nlp.segment import tokenize_many
     from analysis.nlp.sentiment import get_scorer, score_texts
     from analysis.nlp.stance import stance_of
     from analysis.nlp.text import clean_text, detect_lang
@@ -200,7 +200,8 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
     stance_proba = stance_model.predict_proba(own) if stance_model and live else None
     emotion_proba = emotion_model.predict_proba(own) if emotion_model and live else None
     row_of = {i: k for k, i in enumerate(live)}
-    stance, stance_score, emotion, emotion_score, entities, frame_ids, keywords = [], [], [], [], [], [], []
+    stance, stance_score, emotion, emotion_score, entities, frame_ids = [], [], [], [], [], []
+    keywords: list[list[str]] = [[] for _ in cleaned]
     for i, c in enumerate(cleaned):
         if c.is_empty:
             stance.append(None)
@@ -209,7 +210,6 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
             emotion_score.append(None)
             entities.append([])
             frame_ids.append([])
-            keywords.append([])
             continue
         if stance_proba is not None:
             k = int(stance_proba[row_of[i]].argmax())
@@ -233,8 +233,9 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
             found.update(dict.fromkeys(entity_matcher(tracker).find(display)))
         entities.append(list(found))
         frame_ids.append(frames.find(display))
-        keywords.append(record_keywords(tokenize(_without(c.model_text[:MAX_TOKENIZE_CHARS], c.emoticons)),
-                                        KEYWORDS_PER_RECORD))
+    tokens = tokenize_many([_without(cleaned[i].model_text[:MAX_TOKENIZE_CHARS], cleaned[i].emoticons) for i in live])
+    for i, words in zip(live, tokens, strict=True):
+        keywords[i] = record_keywords(words, KEYWORDS_PER_RECORD)
 
     now = datetime.now(UTC)
     to_score = [i for i in live if not batch["has_score"][i]]
@@ -292,7 +293,7 @@ def pending(store: Store, model_version: str, version: str) -> pa.Table:
         done_join = f"ANTI JOIN (SELECT source, id FROM {ANNOTATIONS} WHERE pipeline_version = ?) a USING (source, id)"
         params.append(version)
     has_score = "s.id IS NOT NULL" if score_join else "false"
-    with store.connect() as con:
+    with store.connect(only=(RECORDS, SCORES, ANNOTATIONS)) as con:
         return con.sql(
             f"""SELECT r.source, r.id, r.text, r.title, r.lang, r.trackers, {has_score} AS has_score
                 FROM {RECORDS} r {score_join} {done_join} ORDER BY r.source, r.id""",
@@ -405,7 +406,8 @@ def enrich_store(store: Store, batch_size: int = DEFAULT_BATCH_SIZE, progress: b
     try:
         with bar:
             task = bar.add_task("enrich", total=todo.num_rows)
-            for result in _in_order(executor, annotate_tables, batches, 2 * workers, version, model):
+            # a deep window: a slow batch (long posts) at the head must not leave the other workers idle behind it
+            for result in _in_order(executor, annotate_tables, batches, 4 * workers, version, model):
                 n_scores, n_annotations = _write(store, result)
                 scored, annotated, empty, done = scored + n_scores, annotated + n_annotations, empty + result.empty, done + 1
                 bar.advance(task, n_annotations)

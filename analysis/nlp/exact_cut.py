@@ -12,12 +12,14 @@ jieba's `max((score, x))`, so the output is identical; tests/test_segment_exact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import log
 from typing import Any
 
 from jieba import finalseg, re_han_default, re_skip_default
 
 _MISSING = object()
+_NONE = float("-inf")  # no candidate yet: any finite score beats it
 
 
 class ExactCutter:
@@ -33,20 +35,37 @@ class ExactCutter:
         self._logp: dict[str, float | None] = {w: log(f) - log_total if f else None
                                                for w, f in tokenizer.FREQ.items()}
 
-    def cut(self, text: str) -> list[str]:
+    def cut(self, text: str, memo: dict[str, list[str]] | None = None,
+            then: Callable[[list[str]], list[str]] | None = None) -> list[str]:
+        """With `memo` (piece → words), shared by the calls for one batch, a piece of text seen before —
+        a run of Han text or what lies between two — is not segmented again; `then` maps a new piece's words
+        before they are kept and returned (e.g. dropping stopwords: words are segmented the same in any context)."""
         out: list[str] = []
+        if memo is not None:
+            for piece in re_han_default.split(text):
+                words = memo.get(piece)
+                if words is None:
+                    words = []
+                    self._cut_piece(piece, words)
+                    if then is not None:
+                        words = then(words)
+                    memo[piece] = words
+                out.extend(words)
+            return out
         for block in re_han_default.split(text):
-            if not block:
-                continue
-            if re_han_default.match(block):
-                self._cut_block(block, out)
-            else:
-                for part in re_skip_default.split(block):
-                    if re_skip_default.match(part):
-                        out.append(part)
-                    else:
-                        out.extend(part)
-        return out
+            if block:
+                self._cut_piece(block, out)
+        return out if then is None else then(out)
+
+    def _cut_piece(self, block: str, out: list[str]) -> None:
+        if re_han_default.match(block):
+            self._cut_block(block, out)
+        else:
+            for part in re_skip_default.split(block):
+                if re_skip_default.match(part):
+                    out.append(part)
+                else:
+                    out.extend(part)
 
     def _route(self, sentence: str) -> list[int]:
         """End index (exclusive) of the best word starting at each position."""
@@ -55,20 +74,22 @@ class ExactCutter:
         score = [0.0] * (n + 1)
         ends = [0] * (n + 1)
         unknown = -self._log_total  # log(1) - log(total): a character that is no word on its own
+        missing, none = _MISSING, _NONE
+        get = logp.get
         for start in range(n - 1, -1, -1):
-            best = None
+            best = none  # below every score
             end = start + 1
             frag = sentence[start]
-            while (p := logp.get(frag, _MISSING)) is not _MISSING:
+            while (p := get(frag, missing)) is not missing:
                 if p is not None:
                     s = p + score[end]
-                    if best is None or s >= best:  # ties: the later (longer) candidate, as jieba's max
+                    if s >= best:  # ties: the later (longer) candidate, as jieba's max
                         best, best_end = s, end
                 if end >= n:
                     break
                 end += 1
                 frag = sentence[start:end]
-            if best is None:
+            if best is none:
                 best, best_end = unknown + score[start + 1], start + 1
             score[start], ends[start] = best, best_end
         return ends
@@ -106,6 +127,13 @@ class ExactCutter:
 def hmm_cut(sentence: str, out: list[str]) -> None:
     """`finalseg.cut(sentence)` appended to `out`: Han runs through the BMES HMM, other runs split as jieba does."""
     force_split = finalseg.Force_Split_Words
+    if finalseg.re_han.fullmatch(sentence):  # the usual case: one Han run, which split would return between two ""
+        for word in _hmm_words(sentence):
+            if word in force_split:
+                out.extend(word)
+            else:
+                out.append(word)
+        return
     for block in finalseg.re_han.split(sentence):
         if finalseg.re_han.match(block):
             for word in _hmm_words(block):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -131,12 +132,30 @@ def lcut(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """Content tokens: lcut without stopwords, punctuation and bare numbers; Latin lower-cased."""
-    kept = _kept_tokens()
-    out = []
     if not isinstance(text, str) or not text:
         return []
     # straight from the cut: lcut's white-space filter is implied, white space is never a content token
-    for token in _cut()(text.replace(MENTION_PLACEHOLDER, " ")):
+    return _content_tokens(_cut()(text.replace(MENTION_PLACEHOLDER, " ")))
+
+
+def tokenize_many(texts: Sequence[str]) -> list[list[str]]:
+    """`tokenize` of each text; a piece of text that recurs among them (reposts quote whole posts, comments
+    repeat phrases) is segmented and filtered once."""
+    from analysis.nlp.exact_cut import ExactCutter
+
+    cut = _cut()
+    cutter = getattr(cut, "__self__", None)
+    if not isinstance(cutter, ExactCutter):
+        return [tokenize(text) for text in texts]
+    memo: dict[str, list[str]] = {}
+    return [cutter.cut(text.replace(MENTION_PLACEHOLDER, " "), memo, _content_tokens)
+            if isinstance(text, str) and text else [] for text in texts]
+
+
+def _content_tokens(tokens: list[str]) -> list[str]:
+    kept = _kept_tokens()
+    out = []
+    for token in tokens:
         word = kept.get(token, _UNSEEN)
         if word is _UNSEEN:
             word = _content_token(token)

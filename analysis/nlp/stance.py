@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from analysis.nlp.entities import TermMatcher, normalise
+from analysis.nlp.entities import TermMatcher, prepare
 from collectors.paths import bundled_dir
 from collectors.trackers import STANCES
 
@@ -97,10 +97,18 @@ def cue_counts(text: str) -> dict[str, int]:
     "not against" → support and accept). Speakers (deny_speaker) are counted only beside a denial.
     """
     lex = _lexicon()
-    norm = normalise(text)
+    prepared = prepare(text)  # normalised once for both matchers
+    norm = prepared.norm
     counts = dict.fromkeys(CUE_CLASSES, 0)
-    for labels, start, _ in lex.cues.spans(norm):
-        flip = bool(_FLIPPABLE & set(labels)) and _negated(norm, start, lex.zh_negators, lex.en_negators)
+    parts, accepted = lex.cues.matches(prepared)
+    start = counted = 0  # where parts[counted] starts in the text
+    for i in accepted:
+        labels = lex.cues.labels_of(parts[i])
+        flip = False
+        if not _FLIPPABLE.isdisjoint(labels):
+            start += sum(map(len, parts[counted:i]))
+            counted = i
+            flip = _negated(norm, start, lex.zh_negators, lex.en_negators)
         for label in labels:
             if flip and label in _FLIPPABLE:
                 if label == "oppose":
@@ -108,7 +116,7 @@ def cue_counts(text: str) -> dict[str, int]:
                 label = "support" if label == "oppose" else "oppose"
             counts[label] += 1
     if counts["deny_act"]:  # the speaker only matters for a denial
-        counts["deny_speaker"] = len(lex.speakers.spans(norm))
+        counts["deny_speaker"] = len(lex.speakers.matches(prepared)[1])
     return counts
 
 
