@@ -274,6 +274,7 @@ def test_train_command_rebuilds_stance_and_emotion(tiny_corpus: tuple[Path, Path
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """`train --task all` runs every trainer with the shared folder (each trainer is tested above)."""
     from analysis.nlp import emotion_training, stance_training
+    from analysis.nlp.sentiment import english_training
     from analysis.nlp.sentiment import training as sentiment_training
 
     calls: list[tuple[str, Path, Path, bool, int]] = []
@@ -289,12 +290,15 @@ def test_train_command_rebuilds_stance_and_emotion(tiny_corpus: tuple[Path, Path
     monkeypatch.setattr(emotion_training, "train", fake("emotion"))
     monkeypatch.setattr(sentiment_training, "train", lambda shared, out_dir, **_: calls.append(
         ("sentiment", shared, out_dir, False, 0)) or {"name": "s", "version": "1", "macro_f1": 0.5})
+    monkeypatch.setattr(english_training, "train_english", lambda out_dir, **_: calls.append(
+        ("english", None, out_dir, False, 0)) or {"name": "e", "version": "1", "macro_f1": 0.5})
     shared, _ = tiny_corpus
     result = CliRunner().invoke(train, ["--shared", str(shared), "--select", "--bootstrap", "200"])
     assert result.exit_code == 0, result.output
-    assert [c[0] for c in calls] == ["sentiment", "stance", "emotion"]
-    assert calls[1][1:] == (shared, models_dir() / STANCE_MODEL, True, 200)
-    assert calls[2][2] == models_dir() / EMOTION_MODEL
+    assert [c[0] for c in calls] == ["english", "sentiment", "stance", "emotion"]
+    assert calls[0][2] == models_dir() / "en-wordlr-3c"  # trained first, beside the default model
+    assert calls[2][1:] == (shared, models_dir() / STANCE_MODEL, True, 200)
+    assert calls[3][2] == models_dir() / EMOTION_MODEL
     assert "macro-F1 0.500 [0.400, 0.600] on data/labelled/test.csv (n = 20)" in result.output
     calls.clear()
     result = CliRunner().invoke(train, ["--task", "stance", "--shared", str(shared), "--out", str(tmp_path / "s")])

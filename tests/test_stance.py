@@ -120,7 +120,8 @@ def test_card_figures_match_a_fresh_evaluation() -> None:
     from analysis.nlp.stance import sentiment_model_name
 
     card = json.loads(card_path().read_text(encoding="utf-8"))
-    assert card["sentiment_model"] == sentiment_model_name(), "re-measure: actorwatch evaluate-stance --write-card"
+    assert card["sentiment_model"] == sentiment_model_name(), ("re-measure: python -c \"from analysis.nlp.stance import evaluate_stance, write_card; "
+                                                             "write_card({s: evaluate_stance(split=s) for s in ('dev', 'test')})\"")
     fresh = evaluate_stance(split=card["headline_split"], n_boot=50)
     assert (card["accuracy"], card["macro_f1"], card["n"]) == (fresh["accuracy"], fresh["macro_f1"], fresh["n"])
     assert card["headline_split"] == "test" and set(card["splits"]) == {"dev", "test"}
