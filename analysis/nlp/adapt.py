@@ -562,7 +562,7 @@ def _base_problem(settings: AdaptSettings, labels: TrackerLabels) -> tuple[Any, 
             raise AdaptError(f"{settings.base}: only a linear n-gram model (like the shipped one) can be adapted")
         x = base.featurizer.transform([model_input(t) for t in labels.texts])
         return base, PriorProblem(x, labels.y, base.weights, base.bias, PROBA_COLUMN)
-    from analysis.nlp.charlr import featurize, load_task_model
+    from analysis.nlp.charlr import CharLRModel, featurize, load_task_model
     from analysis.nlp.emotion_model import DEFAULT_MODEL as EMOTION_DEFAULT
     from analysis.nlp.stance_model import DEFAULT_MODEL as STANCE_DEFAULT
 
@@ -571,6 +571,8 @@ def _base_problem(settings: AdaptSettings, labels: TrackerLabels) -> tuple[Any, 
         model = load_task_model(settings.base or "default", labels.task, defaults[labels.task.name], ())
     except ValueError as exc:
         raise AdaptError(str(exc)) from None
+    if not isinstance(model, CharLRModel):
+        raise AdaptError(f"{model.name}: only a char n-gram model (like the shipped default) can be adapted")
     inputs = [model_input(t) for t in labels.texts]
     x = featurize(model.featurizer, inputs, model.extra)
     block = model.block_index(None, len(inputs))  # the tracker's posts are read against the default target

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -158,8 +159,9 @@ class CharLRModel:
                    meta["extra"], temperature)
 
 
-def load_task_model(name: str, task: Task, default: str, baselines: Sequence[str]) -> CharLRModel:
-    """A shipped stance or emotion model by name (or a model directory), checked to be of `task`."""
+def load_task_model(name: str, task: Task, default: str, baselines: Sequence[str]) -> Any:
+    """A shipped stance or emotion model by name (or a model directory), checked to be of `task`: a CharLRModel,
+    or the e5 option (E5TaskModel)."""
     from collectors.paths import model_dir
 
     chosen = default if name in ("", "default") else name
@@ -171,7 +173,17 @@ def load_task_model(name: str, task: Task, default: str, baselines: Sequence[str
                          f"`actorwatch train --task {task.name}`"
                          + (f" (the default model is missing: run `actorwatch train --task {task.name}`)"
                             if chosen == default else ""))
-    model = CharLRModel.load(directory)
+    from analysis.nlp.e5_task_model import E5TaskModel, is_e5_task_model
+
+    if is_e5_task_model(directory):
+        from analysis.nlp.encoder import EncoderUnavailable, available
+
+        ok, why = available()
+        if not ok:
+            raise EncoderUnavailable(f"{directory.name}: {why}; use the fast default {task.name} model instead")
+        model = E5TaskModel.load(directory)
+    else:
+        model = CharLRModel.load(directory)
     if model.task is not task:
         raise ValueError(f"{directory} holds a {model.task.name} model, not a{'n' if task.name[0] in 'aeiou' else ''} "
                          f"{task.name} model")

@@ -27,8 +27,9 @@ def _default_shared() -> Path:
               help="Folder of the labelled CSVs (default: ../shared/data beside the repo; env ACTORWATCH_SHARED).")
 @click.option("--no-baseline", is_flag=True, help="Skip scoring every file with SnowNLP for the card (faster).")
 @click.option("--e5", "e5", is_flag=True,
-              help="Sentiment: train the slower, more accurate e5 scorer (ai-actors-e5-3c) instead; embeds every "
-                   "training text once (cached under the data dir), about 25 texts/s per core.")
+              help="Train the slower, more accurate e5 options instead (ai-actors-e5-3c, ai-actors-e5-stance-5c, "
+                   "ai-actors-e5-emotion-7c, as --task picks); embeds every training text once (cached under the "
+                   "data dir), about 20 texts/s per core.")
 @click.option("--task", "task", type=click.Choice(["sentiment", "stance", "emotion", "all"]), default="all",
               show_default=True, help="Which model(s) to rebuild.")
 @click.option("--select", is_flag=True,
@@ -44,7 +45,11 @@ def train(out_dir: Path | None, shared: Path | None, no_baseline: bool, e5: bool
     if out_dir is not None and task == "all":
         raise click.ClickException("--out needs one --task (sentiment, stance or emotion)")
     if e5:
-        _train_e5(out_dir, shared)
+        if task in ("sentiment", "all"):
+            _train_e5(out_dir, shared)
+        for name in ("stance", "emotion"):
+            if task in (name, "all"):
+                _train_e5_task(name, out_dir, n_boot)
         return
     if task in ("sentiment", "all"):
         _train_sentiment(out_dir, shared, no_baseline)
@@ -64,6 +69,21 @@ def _train_e5(out_dir: Path | None, shared: Path) -> None:
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{card['name']} {card['version']}: in-domain test macro-F1 {card['macro_f1']:.3f} → {out}")
+
+
+def _train_e5_task(task: str, out_dir: Path | None, n_boot: int) -> None:
+    from analysis.nlp.e5_task_model import E5_TASK_MODELS
+    from analysis.nlp.e5_task_training import train_e5_task
+    from analysis.nlp.sentiment import models_dir
+    from analysis.nlp.sentiment.e5 import default_cache
+
+    out = out_dir or models_dir() / E5_TASK_MODELS[task]
+    try:
+        card = train_e5_task(task, out, default_cache(), log=lambda m: click.echo(m, err=True), n_boot=n_boot)
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    head = card["headline"]
+    click.echo(f"{card['name']} {card['version']}: in-domain test macro-F1 {head['value']:.3f} → {out}")
 
 
 def _train_sentiment(out_dir: Path | None, shared: Path, no_baseline: bool) -> None:

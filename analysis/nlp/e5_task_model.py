@@ -1,0 +1,100 @@
+"""The accurate option for stance and emotion: logistic regression over multilingual-e5-small sentence embeddings,
+blended with the task's fast char n-gram model (which keeps reading the stance target).
+
+P = alpha · softmax(e · W + b) + (1 − alpha) · P_fast(text, target), columns in `task.classes` order; text with
+nothing left after cleaning is neutral. Like the e5 sentiment option it embeds about 20 texts per second per
+core (embeddings cached by text), so it re-annotates a tracker (`actorwatch enrich --model NAME`) rather than
+the whole store, and it is unavailable where the encoder cannot load.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from analysis.nlp.encoder import EmbeddingCache, embed, encoder_version
+from analysis.nlp.sentiment.linear import CARD_FILE, MODEL_FILE, file_sha256, softmax
+from analysis.nlp.tasks import TASKS, Task
+from analysis.nlp.text import clean_text
+
+KIND = "e5-task"
+E5_TASK_MODELS = {"stance": "ai-actors-e5-stance-5c", "emotion": "ai-actors-e5-emotion-7c"}
+
+
+class E5TaskModel:
+    """Stance or emotion from e5 embeddings blended with the fast model `base` (a model name)."""
+
+    def __init__(self, name: str, version: str, task: Task, weights: np.ndarray, bias: np.ndarray, alpha: float,
+                 base: str, cache: EmbeddingCache | None = None) -> None:
+        self.name, self.version, self.task = name, version, task
+        self.weights = np.asarray(weights, dtype=np.float32)  # (384, k)
+        self.bias = np.asarray(bias, dtype=np.float64)
+        self.alpha = float(alpha)
+        self.base = base
+        self._cache = cache
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.task.classes
+
+    @property
+    def cache(self) -> EmbeddingCache:
+        if self._cache is None:
+            from analysis.nlp.sentiment.e5 import default_cache
+
+            self._cache = default_cache()
+        return self._cache
+
+    def e5_proba(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = embed([clean_text(t if isinstance(t, str) else "").model_text for t in texts], self.cache)
+        return softmax(vectors @ self.weights + self.bias)
+
+    def predict_proba(self, texts: Sequence[str], targets: Sequence[str | None] | None = None) -> np.ndarray:
+        from analysis.nlp.charlr import load_task_model
+
+        texts = list(texts)
+        k = len(self.classes)
+        if not texts:
+            return np.zeros((0, k))
+        proba = self.alpha * self.e5_proba(texts)
+        if self.alpha < 1:
+            proba += (1 - self.alpha) * load_task_model(self.base, self.task, self.base, ()).predict_proba(texts,
+                                                                                                        targets)
+        empty = np.fromiter((clean_text(t if isinstance(t, str) else "").is_empty for t in texts), dtype=bool,
+                            count=len(texts))
+        proba[empty] = np.eye(k)[self.classes.index("neutral")]
+        return proba
+
+    def save(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / (MODEL_FILE + ".tmp.npz")
+        np.savez_compressed(tmp, kind=np.array(KIND), task=np.array(self.task.name), weights=self.weights,
+                            bias=self.bias, alpha=np.array(self.alpha), base=np.array(self.base),
+                            encoder=np.array(encoder_version()))
+        tmp.replace(directory / MODEL_FILE)
+        return directory / MODEL_FILE
+
+    @classmethod
+    def load(cls, directory: Path) -> E5TaskModel:
+        path = directory / MODEL_FILE
+        with np.load(path, allow_pickle=False) as z:
+            task, weights, bias = TASKS[str(z["task"])], z["weights"], z["bias"]
+            alpha, base = float(z["alpha"]), str(z["base"])
+        card_path = directory / CARD_FILE
+        card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+        version = card.get("version") or f"unversioned-{file_sha256(path)[:8]}"
+        return cls(card.get("name", directory.name), version, task, weights, bias, alpha, base)
+
+
+def is_e5_task_model(directory: Path) -> bool:
+    try:
+        with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
+            return "kind" in z.files and str(z["kind"]) == KIND
+    except (OSError, ValueError):
+        return False
+
+
+__all__ = ["E5_TASK_MODELS", "E5TaskModel", "is_e5_task_model"]

@@ -1,0 +1,146 @@
+"""Training of the e5 stance and emotion options (analysis/nlp/e5_task_model.py) with their cards.
+
+Rows: the in-domain training split and the developer-written rows that carry the task's label. Logistic regression
+(sklearn, class-balanced) over their e5 embeddings; C, the written rows' weight and the blend weight alpha with
+the fast model are chosen on the in-domain dev split; test is measured once. `actorwatch train --e5 --task T`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from analysis.nlp.charlr_training import (
+    LABELLED,
+    dev_score,
+    headline,
+    in_domain_evaluations,
+    in_domain_reports,
+    in_domain_sets,
+    provenance,
+)
+from analysis.nlp.e5_task_model import E5_TASK_MODELS, E5TaskModel
+from analysis.nlp.encoder import ENCODER_NAME, EmbeddingCache, embed, encoder_version
+from analysis.nlp.sentiment.linear import CARD_FILE, file_sha256
+from analysis.nlp.task_eval import class_report
+from analysis.nlp.tasks import TASKS, TaskSet, read_task_csv
+from analysis.nlp.text import clean_text
+
+GRID = {"C": (1.0, 3.0, 10.0), "synthetic_weight": (0.3, 1.0), "alpha": (0.5, 0.7, 0.85, 1.0)}
+FAST = {"stance": "stance-charlr-5c", "emotion": "emotion-charlr-7c"}
+TRAIN_FILES = {"train.csv": False, "synthetic_train.csv": True}  # file → written by the developers
+
+
+def _vectors(texts: list[str], cache: EmbeddingCache) -> np.ndarray:
+    return embed([clean_text(t).model_text for t in texts], cache, progress=True)
+
+
+def _balanced(y: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray:
+    counts = np.bincount(y, weights=weight, minlength=k)
+    return weight * weight.sum() / (np.count_nonzero(counts) * np.where(counts > 0, counts, 1)[y])
+
+
+def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Callable[[str], None] = print,
+                  n_boot: int = 1000) -> dict[str, Any]:
+    """Choose on dev, fit, evaluate on dev and test, write model.npz + card.json into `out_dir`."""
+    task = TASKS[task_name]
+    started = time.perf_counter()
+    sets: dict[str, TaskSet] = {name: read_task_csv(LABELLED / name, task) for name in TRAIN_FILES}
+    x = {name: _vectors(data.texts, cache) for name, data in sets.items()}
+    k = len(task.classes)
+    fast = FAST[task.name]
+    evaluation = in_domain_sets(task)
+    dev = evaluation["dev"]
+    x_dev = _vectors(dev.texts, cache)
+    from analysis.nlp.charlr import load_task_model
+
+    fast_dev = load_task_model(fast, task, fast, ()).predict_proba(dev.texts, dev.targets)
+
+    def fit(c: float, synthetic_weight: float) -> LogisticRegression:
+        weight = np.concatenate([np.full(data.n, synthetic_weight if TRAIN_FILES[name] else 1.0)
+                                 for name, data in sets.items()])
+        y = np.concatenate([data.y for data in sets.values()])
+        return LogisticRegression(C=c, max_iter=3000).fit(np.vstack(list(x.values())), y,
+                                                          sample_weight=_balanced(y, weight, k))
+
+    def full(clf: LogisticRegression, vectors: np.ndarray) -> np.ndarray:
+        proba = np.zeros((len(vectors), k))
+        proba[:, clf.classes_] = clf.predict_proba(vectors)
+        return proba
+
+    trials = []
+    for c, sw in product(GRID["C"], GRID["synthetic_weight"]):
+        e5_dev = full(fit(c, sw), x_dev)
+        for alpha in GRID["alpha"]:
+            pred = (alpha * e5_dev + (1 - alpha) * fast_dev).argmax(axis=1)
+            f1 = class_report(task, dev.y, pred, dev.langs, n_boot=100)["macro_f1"]
+            trials.append({"C": c, "synthetic_weight": sw, "alpha": alpha, "dev_macro_f1": f1})
+            log(f"C={c} synthetic_weight={sw} alpha={alpha}: dev macro-F1 {f1:.3f}")
+    best = max(trials, key=lambda t: t["dev_macro_f1"])
+    clf = fit(best["C"], best["synthetic_weight"])
+    weights = np.zeros((x_dev.shape[1], k), dtype=np.float32)
+    bias = np.full(k, -30.0)  # a class absent from training is never predicted by the e5 part
+    weights[:, clf.classes_] = clf.coef_.T
+    bias[clf.classes_] = clf.intercept_
+    name = E5_TASK_MODELS[task.name]
+    model = E5TaskModel(name, "unversioned", task, weights, bias, best["alpha"], fast, cache)
+    digest = hashlib.sha256(weights.tobytes() + bias.tobytes() + json.dumps(best, sort_keys=True).encode())
+    model.version = f"1.0.{digest.hexdigest()[:8]}"
+
+    reports = in_domain_reports(model, evaluation, n_boot=n_boot)
+    fast_reports = in_domain_reports(load_task_model(fast, task, fast, ()), {"test": evaluation["test"]},
+                                     n_boot=n_boot)
+    test = reports["test"]
+    log(f"in-domain test: macro-F1 {test['macro_f1']:.3f} {test['macro_f1_ci95']} (fast model "
+        f"{fast_reports['test']['macro_f1']:.3f})")
+    speed = _speed(model, dev.texts[:40])
+    model.save(out_dir)
+    card = {
+        "name": name, "version": model.version, "task": task.name, "classes": list(task.classes),
+        "title": f"AI-actor {task.name}: logistic regression over multilingual-e5-small sentence embeddings, "
+                 f"blended with the fast model {fast}",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "headline": headline(test),
+        "in_domain": reports,
+        "evaluations": in_domain_evaluations({"default": test, fast: fast_reports["test"]}),
+        "dev_check": dev_score(model, dev),
+        "method": {"encoder": f"{ENCODER_NAME}, {encoder_version()} (weights by intfloat, MIT; package MIT)",
+                   "classifier": "multinomial logistic regression (sklearn), class-balanced sample weights",
+                   "blend": f"P = {best['alpha']} · P_e5 + {1 - best['alpha']:.2f} · P_{fast} (the fast model "
+                            "reads the stance target; the e5 part does not)",
+                   "selection": {"grid": GRID, "chosen": best, "trials": trials,
+                                 "on": "data/labelled/dev.csv (macro-F1, all languages)"}},
+        "training_files": [{"file": f"data/labelled/{n}", "rows": d.n, "sha256": file_sha256(d.path),
+                            "synthetic_rows": d.n if TRAIN_FILES[n] else 0, "label_column": d.column,
+                            "used_for": "training"} for n, d in sets.items()],
+        "speed_posts_per_s": round(speed, 1),
+        "speed_note": "embedding on one core (ACTORWATCH_ENCODER_THREADS=1) of 40 dev texts embedded afresh (no "
+                      "cache hits), this machine at training time",
+        "provenance": provenance(f"actorwatch train --e5 --task {task.name}", time.perf_counter() - started),
+        "caveats": [("About 20 texts per second per core: an option for a tracker's posts (`actorwatch enrich "
+                    "--model NAME`), not the bulk default."),
+                    ("Where the encoder cannot load (no AVX2, package missing) this model is unavailable; the fast "
+                    "model stays in use.")],
+    }
+    tmp = out_dir / (CARD_FILE + ".tmp")
+    tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(out_dir / CARD_FILE)
+    return card
+
+
+def _speed(model: E5TaskModel, texts: list[str]) -> float:
+    """Texts/s of the e5 part on texts embedded afresh (its own in-memory cache, so none is a cache hit)."""
+    fresh = E5TaskModel(model.name, model.version, model.task, model.weights, model.bias, 1.0, model.base,
+                        EmbeddingCache(None))
+    t0 = time.perf_counter()
+    fresh.e5_proba(texts)
+    return len(texts) / (time.perf_counter() - t0)
