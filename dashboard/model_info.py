@@ -177,3 +177,23 @@ def adapted_rows() -> list[dict[str, Any]]:
                                   else f"label weight {a.get('weight')}") + f"), {a.get('folds')}-fold CV",
                      "created": str(a.get("created_at") or "")[:19]})
     return rows
+
+
+def option_rows(task: str) -> list[dict[str, Any]]:
+    """The shipped slower, more accurate options of a task (the e5 models), with their in-domain test figure."""
+    from collectors.paths import models_dir
+
+    rows = []
+    for path in sorted(models_dir().glob("*/card.json")):  # shipped models only; adapted ones have their table
+        card = read_card(path) or {}
+        if card.get("task", "sentiment") != task or "encoder" not in (card.get("method") or {}):
+            continue
+        head = card.get("headline") or {}
+        ci = head.get("ci95") or [None, None]
+        value = head.get("value")
+        rows.append({"model": f"{card.get('name')} {card.get('version')}",
+                     "in-domain test macro-F1": (f"{value:.2f} [{ci[0]:.2f}–{ci[1]:.2f}], n = {head.get('n')}"
+                                                 if isinstance(value, int | float) and None not in ci else "–"),
+                     "speed (texts/s, one core)": card.get("speed_posts_per_s"),
+                     "use": f"actorwatch enrich --model {card.get('name')} --tracker T"})
+    return rows

@@ -74,3 +74,17 @@ def test_an_e5_option_cannot_be_the_base_of_adapt(fake_encoder, tmp_path) -> Non
     labels = TrackerLabels("t", ["a", "b"], ["我很愤怒", "开心"], np.array([1, 0]), task=EMOTION)
     with pytest.raises(AdaptError, match="only a char n-gram model"):
         _base_problem(AdaptSettings(base=str(tmp_path / "m"), task="emotion"), labels)
+
+
+def test_methods_lists_each_task_s_shipped_option_with_its_card_figure() -> None:
+    import json
+
+    from collectors.paths import models_dir
+    from dashboard.model_info import option_rows
+
+    for task, name in (("sentiment", "ai-actors-e5-3c"), ("stance", "ai-actors-e5-stance-5c"),
+                       ("emotion", "ai-actors-e5-emotion-7c")):
+        card = json.loads((models_dir() / name / "card.json").read_text(encoding="utf-8"))
+        rows = option_rows(task)
+        assert [r["model"] for r in rows] == [f"{name} {card['version']}"]
+        assert rows[0]["in-domain test macro-F1"].startswith(f"{card['headline']['value']:.2f} [")

@@ -11,7 +11,7 @@ import streamlit as st
 from collectors.pseudonym import POLICY
 from dashboard import data, render, versions
 from dashboard.charts.embed import show_page_extras
-from dashboard.model_info import evaluation_table, in_domain_confusion
+from dashboard.model_info import evaluation_table, in_domain_confusion, option_rows
 
 view = render.base_view()
 model = render.model()
@@ -50,6 +50,11 @@ def measured_tables(task: str) -> None:
                     "baselines; 95% bootstrap intervals):")
         st.dataframe(rows, hide_index=True, width="stretch", key=f"methods-evaluations-{task}")
     confusion_table(card)
+    options = option_rows(task)
+    if options:
+        st.markdown("**Slower, more accurate option** (not the default: it embeds about 25 texts per second per core, "
+                    "so it re-annotates one tracker's posts, whose badges then quote its figure):")
+        st.dataframe(options, hide_index=True, width="stretch", key=f"methods-options-{task}")
     if card:  # the card is sent only once a reader opens the panel (cards are long; most readers never do)
         panel = st.expander(f"Full model card (`{badge.get('card')}`): training data, baselines, per-class figures",
                             key=f"methods-card-{task}", on_change="rerun")
