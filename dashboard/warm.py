@@ -45,6 +45,18 @@ def open_page(page: str, timeout_s: float = 600.0) -> AppTest:
 def warm_pages(pages: Sequence[str] = PAGES, report: Callable[[str], None] | None = None) -> dict[str, float]:
     """Open each page once; seconds per page. A page that fails is reported and skipped: its first reader sees
     the error as they would have anyway."""
+    import logging
+
+    # each headless run warns that it has no browser session ("missing ScriptRunContext"): expected while warming
+    quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    was_disabled, quiet.disabled = quiet.disabled, True
+    try:
+        return _open_each(pages, report)
+    finally:
+        quiet.disabled = was_disabled
+
+
+def _open_each(pages: Sequence[str], report: Callable[[str], None] | None) -> dict[str, float]:
     seconds: dict[str, float] = {}
     for page in pages:
         t0 = time.perf_counter()
