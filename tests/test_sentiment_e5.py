@@ -82,7 +82,7 @@ def test_an_e5_model_without_its_encoder_is_a_clear_error(tmp_path, monkeypatch)
 
 
 def test_the_card_speed_times_the_encoder_on_every_text_even_when_they_are_cached(tmp_path, monkeypatch) -> None:
-    from analysis.nlp.sentiment.e5_training import embedding_speed
+    from analysis.nlp.encoder import fresh_embedding_speed
 
     seen: list[str] = []
 
@@ -97,5 +97,5 @@ def test_the_card_speed_times_the_encoder_on_every_text_even_when_they_are_cache
     scorer = E5Scorer("e5-test", "v", np.zeros((DIM, 3), np.float32), np.zeros(3), 0.85, "x", cache=cache)
     scorer.e5_proba(texts)  # now both texts are cache hits for this scorer
     seen.clear()
-    assert embedding_speed(scorer, texts) > 0
+    assert fresh_embedding_speed(texts) > 0
     assert len(seen) == len(texts)

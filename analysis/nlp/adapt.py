@@ -333,13 +333,12 @@ class EnglishPart:
     rows: np.ndarray  # bool per label
     model: Any  # the base's English route (an EnglishScorer, or VADER)
     problem: PriorProblem | None  # None: not a linear model (VADER), so scored but not adapted
+    texts: list[str] = field(default_factory=list)
 
     def base_logits(self) -> np.ndarray:
         if self.problem is not None:
             return _base_logits(self.model, self.problem)
         return np.log(self.model.predict_proba(self.texts) + 1e-12)
-
-    texts: list[str] = field(default_factory=list)
 
 
 def english_part(base: Any, labels: TrackerLabels) -> EnglishPart | None:

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from analysis.nlp.sentiment.features import MAX_CHARS, Featurizer, Lexicon, model_input
-from analysis.nlp.sentiment.linear import CARD_FILE, MODEL_FILE, file_sha256, softmax
+from analysis.nlp.sentiment.linear import MODEL_FILE, card_identity, softmax, write_model_file
 from analysis.nlp.tasks import TASKS, Task
 from analysis.nlp.text import clean_text
 
@@ -127,18 +127,14 @@ class CharLRModel:
         return self.predict_proba(texts, targets).argmax(axis=1)
 
     def save(self, directory: Path) -> Path:
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / MODEL_FILE
-        tmp = directory / (MODEL_FILE + ".tmp.npz")
         vocab = np.array(sorted(self.featurizer.vocab, key=self.featurizer.vocab.__getitem__))
         meta = {"task": self.task.name, "blocks": list(self.blocks), "default_block": self.default_block,
                 "extra": self.extra, "max_chars": MAX_CHARS}
-        np.savez_compressed(tmp, vocab=vocab, idf=self.featurizer.idf, orders=np.array(self.featurizer.orders),
-                            weights=self.weights, bias=self.bias, temperature=np.array(self.temperature),
-                            meta=np.array(json.dumps(meta, ensure_ascii=False)),
-                            **self.featurizer.lexicon.to_arrays())
-        tmp.replace(path)
-        return path
+        return write_model_file(directory, vocab=vocab, idf=self.featurizer.idf,
+                                orders=np.array(self.featurizer.orders), weights=self.weights, bias=self.bias,
+                                temperature=np.array(self.temperature),
+                                meta=np.array(json.dumps(meta, ensure_ascii=False)),
+                                **self.featurizer.lexicon.to_arrays())
 
     @classmethod
     def load(cls, directory: Path) -> CharLRModel:
@@ -152,11 +148,8 @@ class CharLRModel:
                                     Lexicon.from_arrays(z["lexicon_terms"], z["lexicon_polarity"],
                                                         z["lexicon_is_emoticon"]))
             weights, bias, temperature = z["weights"], z["bias"], float(z["temperature"])
-        card_path = directory / CARD_FILE
-        card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
-        return cls(card.get("name", directory.name), card.get("version") or f"unversioned-{file_sha256(path)[:8]}",
-                   TASKS[meta["task"]], featurizer, weights, bias, meta["blocks"], meta["default_block"],
-                   meta["extra"], temperature)
+        return cls(*card_identity(directory), TASKS[meta["task"]], featurizer, weights, bias, meta["blocks"],
+                   meta["default_block"], meta["extra"], temperature)
 
 
 def load_task_model(name: str, task: Task, default: str, baselines: Sequence[str]) -> Any:
@@ -176,11 +169,9 @@ def load_task_model(name: str, task: Task, default: str, baselines: Sequence[str
     from analysis.nlp.e5_task_model import E5TaskModel, is_e5_task_model
 
     if is_e5_task_model(directory):
-        from analysis.nlp.encoder import EncoderUnavailable, available
+        from analysis.nlp.encoder import require_encoder
 
-        ok, why = available()
-        if not ok:
-            raise EncoderUnavailable(f"{directory.name}: {why}; use the fast default {task.name} model instead")
+        require_encoder(directory.name, f"the fast default {task.name} model")
         model = E5TaskModel.load(directory)
     else:
         model = CharLRModel.load(directory)

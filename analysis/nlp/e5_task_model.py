@@ -9,14 +9,14 @@ the whole store, and it is unavailable where the encoder cannot load.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from analysis.nlp.encoder import EmbeddingCache, embed, encoder_version
-from analysis.nlp.sentiment.linear import CARD_FILE, MODEL_FILE, file_sha256, softmax
+from analysis.nlp.encoder import EmbeddingCache, encoder_version
+from analysis.nlp.sentiment.e5 import E5Part
+from analysis.nlp.sentiment.linear import MODEL_FILE, card_identity, model_kind, write_model_file
 from analysis.nlp.tasks import TASKS, Task
 from analysis.nlp.text import clean_text
 
@@ -24,7 +24,7 @@ KIND = "e5-task"
 E5_TASK_MODELS = {"stance": "ai-actors-e5-stance-5c", "emotion": "ai-actors-e5-emotion-7c"}
 
 
-class E5TaskModel:
+class E5TaskModel(E5Part):
     """Stance or emotion from e5 embeddings blended with the fast model `base` (a model name)."""
 
     def __init__(self, name: str, version: str, task: Task, weights: np.ndarray, bias: np.ndarray, alpha: float,
@@ -39,18 +39,6 @@ class E5TaskModel:
     @property
     def classes(self) -> tuple[str, ...]:
         return self.task.classes
-
-    @property
-    def cache(self) -> EmbeddingCache:
-        if self._cache is None:
-            from analysis.nlp.sentiment.e5 import default_cache
-
-            self._cache = default_cache()
-        return self._cache
-
-    def e5_proba(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = embed([clean_text(t if isinstance(t, str) else "").model_text for t in texts], self.cache)
-        return softmax(vectors @ self.weights + self.bias)
 
     def predict_proba(self, texts: Sequence[str], targets: Sequence[str | None] | None = None) -> np.ndarray:
         from analysis.nlp.charlr import load_task_model
@@ -69,32 +57,20 @@ class E5TaskModel:
         return proba
 
     def save(self, directory: Path) -> Path:
-        directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / (MODEL_FILE + ".tmp.npz")
-        np.savez_compressed(tmp, kind=np.array(KIND), task=np.array(self.task.name), weights=self.weights,
-                            bias=self.bias, alpha=np.array(self.alpha), base=np.array(self.base),
-                            encoder=np.array(encoder_version()))
-        tmp.replace(directory / MODEL_FILE)
-        return directory / MODEL_FILE
+        return write_model_file(directory, kind=np.array(KIND), task=np.array(self.task.name), weights=self.weights,
+                                bias=self.bias, alpha=np.array(self.alpha), base=np.array(self.base),
+                                encoder=np.array(encoder_version()))
 
     @classmethod
     def load(cls, directory: Path) -> E5TaskModel:
-        path = directory / MODEL_FILE
-        with np.load(path, allow_pickle=False) as z:
+        with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
             task, weights, bias = TASKS[str(z["task"])], z["weights"], z["bias"]
             alpha, base = float(z["alpha"]), str(z["base"])
-        card_path = directory / CARD_FILE
-        card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
-        version = card.get("version") or f"unversioned-{file_sha256(path)[:8]}"
-        return cls(card.get("name", directory.name), version, task, weights, bias, alpha, base)
+        return cls(*card_identity(directory), task, weights, bias, alpha, base)
 
 
 def is_e5_task_model(directory: Path) -> bool:
-    try:
-        with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
-            return "kind" in z.files and str(z["kind"]) == KIND
-    except (OSError, ValueError):
-        return False
+    return model_kind(directory) == KIND
 
 
 __all__ = ["E5_TASK_MODELS", "E5TaskModel", "is_e5_task_model"]

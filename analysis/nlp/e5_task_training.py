@@ -29,7 +29,7 @@ from analysis.nlp.charlr_training import (
     provenance,
 )
 from analysis.nlp.e5_task_model import E5_TASK_MODELS, E5TaskModel
-from analysis.nlp.encoder import ENCODER_NAME, EmbeddingCache, embed, encoder_version
+from analysis.nlp.encoder import ENCODER_NAME, EmbeddingCache, embed, encoder_version, fresh_embedding_speed
 from analysis.nlp.sentiment.linear import CARD_FILE, file_sha256
 from analysis.nlp.task_eval import class_report
 from analysis.nlp.tasks import TASKS, TaskSet, read_task_csv
@@ -102,7 +102,7 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
     test = reports["test"]
     log(f"in-domain test: macro-F1 {test['macro_f1']:.3f} {test['macro_f1_ci95']} (fast model "
         f"{fast_reports['test']['macro_f1']:.3f})")
-    speed = _speed(model, dev.texts[:40])
+    speed = fresh_embedding_speed([clean_text(t).model_text for t in dev.texts[:40]])
     model.save(out_dir)
     card = {
         "name": name, "version": model.version, "task": task.name, "classes": list(task.classes),
@@ -136,11 +136,3 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
     tmp.replace(out_dir / CARD_FILE)
     return card
 
-
-def _speed(model: E5TaskModel, texts: list[str]) -> float:
-    """Texts/s of the e5 part on texts embedded afresh (its own in-memory cache, so none is a cache hit)."""
-    fresh = E5TaskModel(model.name, model.version, model.task, model.weights, model.bias, 1.0, model.base,
-                        EmbeddingCache(None))
-    t0 = time.perf_counter()
-    fresh.e5_proba(texts)
-    return len(texts) / (time.perf_counter() - t0)

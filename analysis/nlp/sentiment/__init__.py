@@ -72,20 +72,19 @@ def _load_baseline(name: str) -> Scorer:
 @lru_cache(maxsize=8)
 def _load_model(directory: str, _mtime: int) -> Scorer:
     """One load per model file version (a re-adapted model under the same name is read again)."""
-    from analysis.nlp.sentiment.e5 import E5Scorer, is_e5_model
-    from analysis.nlp.sentiment.english import EnglishScorer, is_english_model
-    from analysis.nlp.sentiment.linear import LinearScorer
+    from analysis.nlp.sentiment import e5, english
+    from analysis.nlp.sentiment.linear import LinearScorer, model_kind
 
-    if is_e5_model(Path(directory)):
-        from analysis.nlp.encoder import EncoderUnavailable, available
+    path = Path(directory)
+    kind = model_kind(path)  # one look at the file decides which class reads it
+    if kind == e5.KIND:
+        from analysis.nlp.encoder import require_encoder
 
-        ok, why = available()
-        if not ok:
-            raise EncoderUnavailable(f"{Path(directory).name}: {why}; use the fast default model instead")
-        return E5Scorer.load(Path(directory))
-    if is_english_model(Path(directory)):
-        return EnglishScorer.load(Path(directory))
-    return LinearScorer.load(Path(directory))
+        require_encoder(path.name, "the fast default model")
+        return e5.E5Scorer.load(path)
+    if kind == english.KIND:
+        return english.EnglishScorer.load(path)
+    return LinearScorer.load(path)
 
 
 class RoutedScorer:

@@ -8,14 +8,20 @@ ai-actors-e5-3c`), not the default; the scores dataset records which model score
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from analysis.nlp.encoder import EmbeddingCache, embed, encoder_version
-from analysis.nlp.sentiment.linear import CARD_FILE, EMPTY_PROBA, MODEL_FILE, file_sha256, softmax
+from analysis.nlp.sentiment.linear import (
+    EMPTY_PROBA,
+    MODEL_FILE,
+    card_identity,
+    model_kind,
+    softmax,
+    write_model_file,
+)
 from analysis.nlp.text import clean_text
 
 KIND = "e5-linear-blend"
@@ -29,7 +35,25 @@ def default_cache() -> EmbeddingCache:
     return EmbeddingCache(data_dir() / "cache" / "embeddings")
 
 
-class E5Scorer:
+class E5Part:
+    """The e5 half of every e5 option: softmax(e5(text) · weights + bias), embeddings cached by text."""
+
+    weights: np.ndarray
+    bias: np.ndarray
+    _cache: EmbeddingCache | None
+
+    @property
+    def cache(self) -> EmbeddingCache:
+        if self._cache is None:
+            self._cache = default_cache()
+        return self._cache
+
+    def e5_proba(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = embed([clean_text(t if isinstance(t, str) else "").model_text for t in texts], self.cache)
+        return softmax(vectors @ self.weights + self.bias)
+
+
+class E5Scorer(E5Part):
     """3-class scorer, columns [neg, neu, pos]; `char` is the fast scorer blended in with weight 1 − alpha."""
 
     labels = ("negative", "neutral", "positive")
@@ -45,16 +69,6 @@ class E5Scorer:
         self.char_model = char_model
         self._cache = cache
 
-    @property
-    def cache(self) -> EmbeddingCache:
-        if self._cache is None:
-            self._cache = default_cache()
-        return self._cache
-
-    def e5_proba(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = embed([clean_text(t).model_text for t in texts], self.cache)
-        return softmax(vectors @ self.weights + self.bias)
-
     def predict_proba(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
         """e5 blended with the fast model as production routes it (English rows → its English route), each
         language with its own weight."""
@@ -63,39 +77,28 @@ class E5Scorer:
         texts = list(texts)
         if not texts:
             return np.zeros((0, 3))
-        alpha = np.where(english_mask(texts, langs), self.alpha_en, self.alpha)[:, None]
+        english = english_mask(texts, langs)
+        alpha = np.where(english, self.alpha_en, self.alpha)[:, None]
         proba = alpha * self.e5_proba(texts)
-        if (alpha < 1).any():
-            proba += (1 - alpha) * score_texts(texts, langs, default=get_scorer(self.char_model))
+        if (alpha < 1).any():  # the languages found once route the fast part too
+            routed = ["en" if e else "other" for e in english]
+            proba += (1 - alpha) * score_texts(texts, routed, default=get_scorer(self.char_model))
         empty = np.fromiter((clean_text(t).is_empty for t in texts), dtype=bool, count=len(texts))
         proba[empty] = EMPTY_PROBA
         return proba
 
     def save(self, directory: Path) -> Path:
-        directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / (MODEL_FILE + ".tmp.npz")
-        np.savez_compressed(tmp, kind=np.array(KIND), weights=self.weights, bias=self.bias,
-                            alpha=np.array(self.alpha), alpha_en=np.array(self.alpha_en),
-                            char_model=np.array(self.char_model),
-                            encoder=np.array(encoder_version()))
-        tmp.replace(directory / MODEL_FILE)
-        return directory / MODEL_FILE
+        return write_model_file(directory, kind=np.array(KIND), weights=self.weights, bias=self.bias,
+                                alpha=np.array(self.alpha), alpha_en=np.array(self.alpha_en),
+                                char_model=np.array(self.char_model), encoder=np.array(encoder_version()))
 
     @classmethod
     def load(cls, directory: Path) -> E5Scorer:
-        path = directory / MODEL_FILE
-        with np.load(path, allow_pickle=False) as z:
+        with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
             weights, bias, alpha, char_model = z["weights"], z["bias"], float(z["alpha"]), str(z["char_model"])
             alpha_en = float(z["alpha_en"]) if "alpha_en" in z.files else None
-        card_path = directory / CARD_FILE
-        card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
-        version = card.get("version") or f"unversioned-{file_sha256(path)[:8]}"
-        return cls(card.get("name", directory.name), version, weights, bias, alpha, char_model, alpha_en=alpha_en)
+        return cls(*card_identity(directory), weights, bias, alpha, char_model, alpha_en=alpha_en)
 
 
 def is_e5_model(directory: Path) -> bool:
-    try:
-        with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
-            return "kind" in z.files and str(z["kind"]) == KIND
-    except (OSError, ValueError):
-        return False
+    return model_kind(directory) == KIND

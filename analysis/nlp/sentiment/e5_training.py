@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from analysis.nlp.encoder import ENCODER_NAME, EmbeddingCache, embed, encoder_version
+from analysis.nlp.encoder import ENCODER_NAME, EmbeddingCache, embed, encoder_version, fresh_embedding_speed
 from analysis.nlp.metrics import evaluate_predictions
 from analysis.nlp.sentiment import english_mask, score_texts
 from analysis.nlp.sentiment.e5 import E5_MODEL, E5Scorer
@@ -32,6 +32,7 @@ from analysis.nlp.sentiment.training import (
     domain_file_facts,
     file_facts,
     git_revision,
+    headline_fields,
     in_domain_report,
     read_domain,
 )
@@ -106,7 +107,7 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
     test = in_domain["test"]
     log(f"in-domain test: macro-F1 {test['macro_f1']:.3f} {test['macro_f1_ci95']}; "
         + ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in test["by_lang"].items()))
-    speed = embedding_speed(scorer, dev_texts[:60])
+    speed = fresh_embedding_speed([clean_text(t).model_text for t in dev_texts[:60]])
 
     out_dir.mkdir(parents=True, exist_ok=True)
     scorer.save(out_dir)
@@ -117,11 +118,7 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
         "title": "AI-actor sentiment, 3 classes: logistic regression over multilingual-e5-small sentence "
                  "embeddings, blended with the fast character model",
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "headline": {"metric": "macro_f1", "value": test["macro_f1"], "ci95": test["macro_f1_ci95"], "n": test["n"],
-                     "file": "data/labelled/test.csv",
-                     "description": f"{test['n']:,} real sentences about AI actors (test split)"},
-        "macro_f1": test["macro_f1"], "macro_f1_ci95": test["macro_f1_ci95"],
-        "macro_f1_source": f"data/labelled/test.csv: {test['n']:,} real sentences about AI actors (test split)",
+        **headline_fields(test),
         "in_domain": in_domain,
         "evaluations": [{"file": f"data/labelled/test.csv ({lang})", "role": "in-domain test split",
                          "default": rep} for lang, rep in test["by_lang"].items()],
@@ -154,11 +151,3 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
     tmp.replace(out_dir / CARD_FILE)
     return card
 
-
-def embedding_speed(scorer: E5Scorer, texts: list[str]) -> float:
-    """Posts/s of the e5 part on texts embedded afresh (an in-memory cache of its own, so no text is a cache hit)."""
-    fresh = E5Scorer(scorer.name, scorer.version, scorer.weights, scorer.bias, 1.0, scorer.char_model,
-                     EmbeddingCache(None))
-    t0 = time.perf_counter()
-    fresh.e5_proba(texts)
-    return len(texts) / (time.perf_counter() - t0)

@@ -9,7 +9,6 @@ into scikit-learn vectorisers.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from analysis.nlp.sentiment.features import model_input
-from analysis.nlp.sentiment.linear import CARD_FILE, EMPTY_PROBA, MODEL_FILE, file_sha256, softmax
+from analysis.nlp.sentiment.linear import (
+    EMPTY_PROBA,
+    MODEL_FILE,
+    card_identity,
+    model_kind,
+    softmax,
+    write_model_file,
+)
 from analysis.nlp.text import clean_text
 
 ENGLISH_MODEL = "en-wordlr-3c"
@@ -180,35 +186,23 @@ class EnglishScorer:
         return proba
 
     def save(self, directory: Path) -> Path:
-        directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / (MODEL_FILE + ".tmp.npz")
-        np.savez_compressed(tmp, kind=np.array(KIND), word_vocab=np.array(self.vocabularies[0]),
-                            char_vocab=np.array(self.vocabularies[1]), word_idf=self.idf[0], char_idf=self.idf[1],
-                            weights=self.weights, bias=self.bias,
-                            **(self.lexicon.to_arrays() if self.lexicon is not None else {}))
-        tmp.replace(directory / MODEL_FILE)
-        return directory / MODEL_FILE
+        return write_model_file(directory, kind=np.array(KIND), word_vocab=np.array(self.vocabularies[0]),
+                                char_vocab=np.array(self.vocabularies[1]), word_idf=self.idf[0],
+                                char_idf=self.idf[1], weights=self.weights, bias=self.bias,
+                                **(self.lexicon.to_arrays() if self.lexicon is not None else {}))
 
     @classmethod
     def load(cls, directory: Path) -> EnglishScorer:
-        path = directory / MODEL_FILE
-        with np.load(path, allow_pickle=False) as z:
+        with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
             vocabularies = (z["word_vocab"].tolist(), z["char_vocab"].tolist())
             idf = (z["word_idf"], z["char_idf"])
             weights, bias = z["weights"], z["bias"]
             lexicon = ValenceLexicon.from_arrays(z) if "valence_terms" in z.files else None
-        card_path = directory / CARD_FILE
-        card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
-        version = card.get("version") or f"unversioned-{file_sha256(path)[:8]}"
-        return cls(card.get("name", directory.name), version, vocabularies, idf, weights, bias, lexicon)
+        return cls(*card_identity(directory), vocabularies, idf, weights, bias, lexicon)
 
 
 def is_english_model(directory: Path) -> bool:
-    try:
-        with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
-            return "kind" in z.files and str(z["kind"]) == KIND
-    except (OSError, ValueError):
-        return False
+    return model_kind(directory) == KIND
 
 
 __all__ = ["ENGLISH_MODEL", "CharBlock", "EnglishScorer", "ValenceLexicon", "is_english_model", "vectorizers", "word_grams"]

@@ -31,6 +31,34 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def write_model_file(directory: Path, **arrays: np.ndarray) -> Path:
+    """`directory`/model.npz holding `arrays`, written atomically (a temporary file, then a rename)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / MODEL_FILE
+    tmp = directory / (MODEL_FILE + ".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
+    return path
+
+
+def model_kind(directory: Path) -> str | None:
+    """The `kind` a model file names (e5, English, e5 task models), None for the n-gram models or no model."""
+    try:
+        with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
+            return str(z["kind"]) if "kind" in z.files else None
+    except (OSError, ValueError):
+        return None
+
+
+def card_identity(directory: Path) -> tuple[str, str]:
+    """(name, version) of the model in `directory` from its card; without one, the folder's name and a version
+    from the model file's checksum."""
+    card_path = directory / CARD_FILE
+    card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+    version = card.get("version") or f"unversioned-{file_sha256(directory / MODEL_FILE)[:8]}"
+    return card.get("name", directory.name), version
+
+
 class LinearScorer:
     """3-class scorer: softmax((x·W + b) / T) with x from `Featurizer`; columns [neg, neu, pos]."""
 
@@ -59,21 +87,15 @@ class LinearScorer:
         return proba
 
     def save(self, directory: Path) -> Path:
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / MODEL_FILE
-        tmp = directory / (MODEL_FILE + ".tmp.npz")
         vocab = np.array(sorted(self.featurizer.vocab, key=self.featurizer.vocab.__getitem__))
-        np.savez_compressed(tmp, vocab=vocab, idf=self.featurizer.idf, orders=np.array(self.featurizer.orders),
-                            weights=self.weights, bias=self.bias, temperature=np.array(self.temperature),
-                            english_route=np.array(self.english_route),
-                            **self.featurizer.lexicon.to_arrays())
-        tmp.replace(path)
-        return path
+        return write_model_file(directory, vocab=vocab, idf=self.featurizer.idf,
+                                orders=np.array(self.featurizer.orders), weights=self.weights, bias=self.bias,
+                                temperature=np.array(self.temperature), english_route=np.array(self.english_route),
+                                **self.featurizer.lexicon.to_arrays())
 
     @classmethod
     def load(cls, directory: Path) -> LinearScorer:
         path = directory / MODEL_FILE
-        card_path = directory / CARD_FILE
         if not path.exists():
             raise FileNotFoundError(f"no sentiment model at {path} (run `actorwatch train`)")
         with np.load(path, allow_pickle=False) as z:
@@ -82,10 +104,7 @@ class LinearScorer:
                                     Lexicon.from_arrays(z["lexicon_terms"], z["lexicon_polarity"], z["lexicon_is_emoticon"]))
             weights, bias, temperature = z["weights"], z["bias"], float(z["temperature"])
             english_route = str(z["english_route"]) if "english_route" in z.files else "vader"
-        card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
-        name = card.get("name", directory.name)
-        version = card.get("version") or f"unversioned-{file_sha256(path)[:8]}"
-        return cls(name, version, featurizer, weights, bias, temperature, english_route)
+        return cls(*card_identity(directory), featurizer, weights, bias, temperature, english_route)
 
 
-__all__ = ["LinearScorer", "model_input", "softmax"]
+__all__ = ["LinearScorer", "card_identity", "model_input", "model_kind", "softmax", "write_model_file"]

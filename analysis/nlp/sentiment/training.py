@@ -474,6 +474,16 @@ def domain_file_facts() -> list[dict[str, Any]]:
     return facts
 
 
+def headline_fields(test: dict[str, Any], file: str = "data/labelled/test.csv",
+                    what: str = "real sentences about AI actors") -> dict[str, Any]:
+    """The figure a sentiment card quotes beside charts, from its in-domain test report."""
+    description = f"{test['n']:,} {what} (test split)"
+    return {"headline": {"metric": "macro_f1", "value": test["macro_f1"], "ci95": test["macro_f1_ci95"],
+                         "n": test["n"], "file": file, "description": description},
+            "macro_f1": test["macro_f1"], "macro_f1_ci95": test["macro_f1_ci95"],
+            "macro_f1_source": f"{file}: {description}"}
+
+
 def in_domain_card(in_domain: dict[str, Any], english: dict[str, Any]) -> dict[str, Any]:
     """The keys every task's card shares (headline, in_domain) and the sentiment targets of the issue."""
     test = in_domain["test"]
@@ -481,12 +491,7 @@ def in_domain_card(in_domain: dict[str, Any], english: dict[str, Any]) -> dict[s
     return {
         "task": "sentiment",
         "classes": ["negative", "positive", "neutral"],
-        "headline": {"metric": "macro_f1", "value": test["macro_f1"], "ci95": test["macro_f1_ci95"], "n": test["n"],
-                     "file": "data/labelled/test.csv",
-                     "description": f"{test['n']:,} real sentences about AI actors (test split)"},
-        "macro_f1": test["macro_f1"],
-        "macro_f1_ci95": test["macro_f1_ci95"],
-        "macro_f1_source": f"data/labelled/test.csv: {test['n']:,} real sentences about AI actors (test split)",
+        **headline_fields(test),
         "in_domain": in_domain,
         "english_route": english,
         "targets": {"in-domain test zh macro_f1 >= 0.75": zh.get("macro_f1", 0) >= 0.75,
