@@ -29,7 +29,6 @@ agreement with the human labels has been measured (`actorwatch adapt --use-llm-l
 
 from __future__ import annotations
 
-import json
 import time
 import warnings
 from collections.abc import Callable
@@ -49,7 +48,7 @@ from analysis.nlp.agreement import consolidate, llm_vs_humans, pairwise, usable
 from analysis.nlp.metrics import confusion, evaluate_classes, macro_f1
 from analysis.nlp.sentiment import DEFAULT_MODEL, get_scorer, user_models_dir
 from analysis.nlp.sentiment.features import model_input
-from analysis.nlp.sentiment.linear import CARD_FILE, LinearScorer, softmax
+from analysis.nlp.sentiment.linear import LinearScorer, softmax, write_card
 from analysis.nlp.sentiment.training import (
     Hyperparameters,
     TrainingRows,
@@ -540,9 +539,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     if english_model is not None:
         _save_english(english_model, directory.parent / english_model.name, result)
     card = build_card(result, base, temperature, time.perf_counter() - started)
-    tmp = directory / (CARD_FILE + ".tmp")
-    tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(directory / CARD_FILE)
+    write_card(directory, card)
     result["model_dir"] = str(directory)
     return result
 
@@ -671,9 +668,7 @@ def _save_english(model: Any, directory: Path, result: dict[str, Any]) -> None:
                         "strength": details["strength"], "base_model": details["base_model"],
                         "base_version": details["base_version"]},
             "note": f"the English route of {result['model']}; its cross-validated figures are in that model's card"}
-    tmp = directory / (CARD_FILE + ".tmp")
-    tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(directory / CARD_FILE)
+    write_card(directory, card)
 
 
 def _caveat(result: dict[str, Any]) -> str:

@@ -30,7 +30,7 @@ from analysis.nlp.charlr_training import (
 )
 from analysis.nlp.e5_task_model import E5_TASK_MODELS, E5TaskModel
 from analysis.nlp.encoder import ENCODER_NAME, EmbeddingCache, embed, encoder_version, fresh_embedding_speed
-from analysis.nlp.sentiment.linear import CARD_FILE, file_sha256
+from analysis.nlp.sentiment.linear import file_sha256, write_card
 from analysis.nlp.task_eval import class_report
 from analysis.nlp.tasks import TASKS, TaskSet, read_task_csv
 from analysis.nlp.text import clean_text
@@ -131,8 +131,6 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
                     ("Where the encoder cannot load (no AVX2, package missing) this model is unavailable; the fast "
                     "model stays in use.")],
     }
-    tmp = out_dir / (CARD_FILE + ".tmp")
-    tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(out_dir / CARD_FILE)
+    write_card(out_dir, card)
     return card
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +21,7 @@ import numpy as np
 from analysis.nlp import charlr_training as ct
 from analysis.nlp.charlr_training import Hyperparameters, Log, Source
 from analysis.nlp.emotion_model import DEFAULT_MODEL, MajorityEmotionModel
-from analysis.nlp.sentiment.linear import CARD_FILE
+from analysis.nlp.sentiment.linear import write_card
 from analysis.nlp.task_eval import class_report, predict_set
 from analysis.nlp.tasks import EMOTION
 
@@ -166,7 +165,7 @@ def train(shared: Path, out_dir: Path, hp: Hyperparameters | None = None, select
     log(f"speed {speed:,.0f} texts/s")
     card = build_card(model, hp, reports, base_reports, evaluations, srcs, held, speed, selection,
                       time.perf_counter() - started)
-    (out_dir / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_card(out_dir, card, indent=1)
     return card
 
 

@@ -9,7 +9,6 @@ re-runs the grid); NLPCC 2016 is measured by 5-fold cross-validation on its trai
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +18,7 @@ import numpy as np
 
 from analysis.nlp import charlr_training as ct
 from analysis.nlp.charlr_training import Hyperparameters, Log, Source
-from analysis.nlp.sentiment.linear import CARD_FILE
+from analysis.nlp.sentiment.linear import write_card
 from analysis.nlp.stance_model import DEFAULT_MODEL, DEFAULT_TARGET, RulesStanceModel
 from analysis.nlp.task_eval import class_report, predict_set
 from analysis.nlp.tasks import STANCE
@@ -125,7 +124,7 @@ def train(shared: Path, out_dir: Path, hp: Hyperparameters | None = None, select
         "default": cv_report, "rules": rules_nlpcc})
     card = build_card(model, hp, reports, rules_reports, evaluations, srcs, speed, selection,
                       time.perf_counter() - started)
-    (out_dir / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_card(out_dir, card, indent=1)
     return card
 
 

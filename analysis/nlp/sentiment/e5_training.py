@@ -9,7 +9,6 @@ and the blend weight α with the fast model are chosen on the in-domain dev spli
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ from analysis.nlp.metrics import evaluate_predictions
 from analysis.nlp.sentiment import english_mask, score_texts
 from analysis.nlp.sentiment.e5 import E5_MODEL, E5Scorer
 from analysis.nlp.sentiment.labelled import read_labelled_csv
-from analysis.nlp.sentiment.linear import CARD_FILE
+from analysis.nlp.sentiment.linear import write_card
 from analysis.nlp.sentiment.training import (
     DOMAIN_TRAIN,
     LABELLED,
@@ -138,16 +137,14 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
                            *[f for f in domain_file_facts() if f["file"].removeprefix("data/labelled/") in DOMAIN_TRAIN]],
         "evaluation_files": [f for f in domain_file_facts() if f["file"].removeprefix("data/labelled/") not in DOMAIN_TRAIN],
         "speed_posts_per_s": round(speed, 1),
-        "speed_note": "embedding on one core (ACTORWATCH_ENCODER_THREADS=1), texts not yet cached, this machine at "
-                      "training time; already-embedded texts are read from the cache",
+        "speed_note": "embedding on one core (ACTORWATCH_ENCODER_THREADS=1) of 60 dev texts embedded afresh (no "
+                      "cache hits), this machine at training time; already-embedded texts are read from the cache",
         "provenance": {**git_revision(), "training_seconds": round(time.perf_counter() - started),
                        "command": "actorwatch train --e5"},
         "caveats": ["About 25 posts per second per core: an option for a tracker's posts, not the bulk default.",
                     ("Where the encoder cannot load (no AVX2, package missing) this model is unavailable; the fast "
                      "model scores everything and the dashboard says so.")],
     }
-    tmp = out_dir / (CARD_FILE + ".tmp")
-    tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(out_dir / CARD_FILE)
+    write_card(out_dir, card)
     return card
 

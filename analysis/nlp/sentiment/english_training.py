@@ -9,7 +9,6 @@ whose English route then compares it with VADER and with the default model itsel
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ import scipy.sparse as sp
 from analysis.nlp.metrics import evaluate_predictions
 from analysis.nlp.sentiment.english import ENGLISH_MODEL, EnglishScorer, ValenceLexicon, vectorizers
 from analysis.nlp.sentiment.features import model_input
-from analysis.nlp.sentiment.linear import CARD_FILE
+from analysis.nlp.sentiment.linear import write_card
 from analysis.nlp.sentiment.training import (
     DOMAIN_TRAIN,
     LABELLED,
@@ -142,9 +141,7 @@ def train_english(out_dir: Path, log: Callable[[str], None] = print) -> dict[str
         "caveats": [(f"Trained on {len(real_texts):,} real and {len(syn_texts):,} developer-written English rows: "
                      "a small set, so its interval is wide.")],
     }
-    tmp = out_dir / (CARD_FILE + ".tmp")
-    tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(out_dir / CARD_FILE)
+    write_card(out_dir, card)
     return card
 
 

@@ -41,6 +41,15 @@ def write_model_file(directory: Path, **arrays: np.ndarray) -> Path:
     return path
 
 
+def write_card(directory: Path, card: dict, indent: int = 2) -> Path:
+    """`directory`/card.json, written atomically."""
+    path = directory / CARD_FILE
+    tmp = directory / (CARD_FILE + ".tmp")
+    tmp.write_text(json.dumps(card, ensure_ascii=False, indent=indent) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
 def model_kind(directory: Path) -> str | None:
     """The `kind` a model file names (e5, English, e5 task models), None for the n-gram models or no model."""
     try:
@@ -107,4 +116,4 @@ class LinearScorer:
         return cls(*card_identity(directory), featurizer, weights, bias, temperature, english_route)
 
 
-__all__ = ["LinearScorer", "card_identity", "model_input", "model_kind", "softmax", "write_model_file"]
+__all__ = ["LinearScorer", "card_identity", "model_input", "model_kind", "softmax", "write_card", "write_model_file"]

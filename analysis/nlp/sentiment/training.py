@@ -12,7 +12,6 @@ out-of-fold logits; the same folds give the honest figures on the training files
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
 import subprocess
 import time
@@ -32,7 +31,13 @@ from analysis.nlp.semantic import SemanticSettings
 from analysis.nlp.sentiment import english_mask, score_texts
 from analysis.nlp.sentiment.features import LEXICON_FEATURES, Featurizer, Lexicon, model_input
 from analysis.nlp.sentiment.labelled import LabelledSet, read_labelled_csv
-from analysis.nlp.sentiment.linear import CARD_FILE, MODEL_FILE, LinearScorer, file_sha256, softmax
+from analysis.nlp.sentiment.linear import (
+    MODEL_FILE,
+    LinearScorer,
+    file_sha256,
+    softmax,
+    write_card,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 MODEL_NAME = "weibo-charlr-3c"
@@ -372,9 +377,7 @@ def train(shared: Path, out_dir: Path, baseline: bool = True, hp: Hyperparameter
     card = build_card(final, hp, evaluations, files_facts + domain_file_facts(), oof_logits, rows, throughput,
                       time.perf_counter() - started)
     card.update(in_domain_card(in_domain, english))
-    tmp = out_dir / (CARD_FILE + ".tmp")
-    tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(out_dir / CARD_FILE)
+    write_card(out_dir, card)
     log(f"wrote {out_dir / MODEL_FILE} ({(out_dir / MODEL_FILE).stat().st_size / 1e6:.1f} MB) and card.json; "
         f"{throughput:,.0f} posts/s")
     return card
