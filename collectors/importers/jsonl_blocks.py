@@ -9,7 +9,9 @@ its number, exactly as the per-record path reports it, and every good line is ke
 from __future__ import annotations
 
 import io
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -28,13 +30,28 @@ _NEWLINE = ord("\n")
 _SPACE = np.frombuffer(b" \t\r\n", dtype=np.uint8)  # what a blank line may hold
 _PARSE = paj.ParseOptions(explicit_schema=RAW_RECORD_SCHEMA, unexpected_field_behavior="error")
 _DEFAULTED = ("text", "trackers", "synthetic")
+AHEAD = 2  # blocks parsed and checked in threads while the caller takes the earlier ones' items
 
 
 def read_jsonl_blocks(path: Path, tracker: Tracker | None = None, block_bytes: int = BLOCK_BYTES) -> Iterator[Item]:
-    """RecordTables of the lines that pass, Records and ImportIssues (line-numbered) for the rest."""
-    for first, block in _blocks(path, block_bytes):
-        block, lines = _without_blank_lines(block, first)
-        yield from _read_block(path.name, block, lines, tracker)
+    """RecordTables of the lines that pass, Records and ImportIssues (line-numbered) for the rest, in file order.
+
+    pyarrow's parser and compute functions release the GIL, so the next blocks are parsed and checked
+    while the caller stores the earlier ones; at most AHEAD + 1 blocks are held.
+    """
+    with ThreadPoolExecutor(max_workers=AHEAD) as pool:
+        pending: deque[Future[list[Item]]] = deque()
+        for first, block in _blocks(path, block_bytes):
+            pending.append(pool.submit(_block_items, path.name, first, block, tracker))
+            if len(pending) > AHEAD:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _block_items(name: str, first: int, block: bytes, tracker: Tracker | None) -> list[Item]:
+    block, lines = _without_blank_lines(block, first)
+    return list(_read_block(name, block, lines, tracker))
 
 
 def _blocks(path: Path, size: int) -> Iterator[tuple[int, bytes]]:
