@@ -4,10 +4,12 @@ chart carries (analysis.nlp.model_info, reshaped for pages)."""
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 import duckdb
 
+from analysis.nlp.agreement import corpus_agreement
 from analysis.nlp.model_info import (
     TASK_NAMES,
     accuracy_line,
@@ -83,6 +85,26 @@ def _interval(ci: Any) -> str | None:
     if isinstance(ci, list | tuple) and len(ci) == 2 and all(isinstance(v, int | float) for v in ci):
         return f"{ci[0]:.2f}–{ci[1]:.2f}"
     return None
+
+
+def agreement_table(cards: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """The labelled corpus's blind second pass (second labeller against the first) per task and language, beside
+    the default model's macro-F1 on the in-domain test split in that language (from its card)."""
+    rows = []
+    for r in _labellers():
+        test = ((cards.get(r["task"]) or {}).get("in_domain") or {}).get("test") or {}
+        model = test if r["language"] == "all" else (test.get("by_lang") or {}).get(r["language"]) or {}
+        rows.append({"task": r["task"], "language": r["language"], "n (second pass)": r["n"],
+                     "raw agreement": r["agreement"], "Cohen's kappa": r["kappa"],
+                     "labellers' macro-F1": r["macro_f1"], "labellers' 95% CI": _interval(r["macro_f1_ci95"]),
+                     "model's macro-F1 (test)": model.get("macro_f1"),
+                     "model 95% CI": _interval(model.get("macro_f1_ci95"))})
+    return rows
+
+
+@lru_cache(maxsize=1)
+def _labellers() -> tuple[dict[str, Any], ...]:
+    return tuple(corpus_agreement())  # a shipped file: computed once per process
 
 
 def in_domain_confusion(card: dict[str, Any] | None) -> dict[str, Any] | None:

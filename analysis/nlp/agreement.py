@@ -1,4 +1,5 @@
-"""Agreement between annotators of one tracker (Cohen's kappa from scikit-learn), and one label per item.
+"""Agreement between annotators of one tracker (Cohen's kappa from scikit-learn), and one label per item; and the
+labelled corpus's own agreement (its blind second pass), the ceiling any model's figure on it should be read against.
 
 Only labels with status "labelled" count (unsure and skipped items are left out of agreement and adapting).
 """
@@ -7,13 +8,16 @@ from __future__ import annotations
 
 import math
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
 from analysis.core.labels import is_llm
+from analysis.nlp.metrics import evaluate_classes
 from analysis.nlp.tasks import TASKS
+from collectors.paths import bundled_dir
 
 MIN_OVERLAP = 2
 
@@ -90,3 +94,28 @@ def consolidate(rows: pd.DataFrame, task: str) -> pd.DataFrame:
         out[item] = {task: value, "text": group["text"].iloc[-1], "n_annotators": len(group),
                      "annotators": ",".join(sorted(group["annotator"]))}
     return pd.DataFrame.from_dict(out, orient="index").rename_axis("item")
+
+
+def corpus_agreement(path: Path | None = None, n_boot: int = 1000) -> list[dict[str, Any]]:
+    """Per task and language (all, zh, en): the second labeller's blind labels against the first's — n, raw
+    agreement, Cohen's kappa and macro-F1 with its bootstrap 95% interval, the figure a model's macro-F1 on the
+    same kind of text can be compared with. Empty if the second-pass file is absent."""
+    path = path or bundled_dir() / "labelled" / "second_pass.csv"
+    if not path.is_file():
+        return []
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    out = []
+    for task in TASKS.values():
+        first, second = frame[task.column].map(task.index), frame[f"{task.column}_2"].map(task.index)
+        both = frame[first.notna() & second.notna()].assign(_a=first, _b=second)
+        for language in ("all", "zh", "en"):
+            rows = both if language == "all" else both[both["lang"] == language]
+            if len(rows) < MIN_OVERLAP:
+                continue
+            a, b = rows["_a"].astype(int).tolist(), rows["_b"].astype(int).tolist()
+            report = evaluate_classes(a, b, task.classes, n_boot=n_boot)
+            k = kappa(a, b)
+            out.append({"task": task.name, "language": language, "n": len(rows), "agreement": report["accuracy"],
+                        "kappa": None if k is None else round(k, 4), "macro_f1": report["macro_f1"],
+                        "macro_f1_ci95": report["macro_f1_ci95"]})
+    return out

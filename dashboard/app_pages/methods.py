@@ -11,7 +11,7 @@ import streamlit as st
 from collectors.pseudonym import POLICY
 from dashboard import data, render, versions
 from dashboard.charts.embed import show_page_extras
-from dashboard.model_info import evaluation_table, in_domain_confusion, option_rows
+from dashboard.model_info import agreement_table, evaluation_table, in_domain_confusion, option_rows
 
 view = render.base_view()
 model = render.model()
@@ -105,6 +105,13 @@ if show_page_extras():
                 "performers from public pages, split from training by page. How the corpus was built and how far "
                 "two labellers agree on it (Cohen's kappa per task, on a blind second pass of 10% of the units) are "
                 "in `data/labelled/README.md`; a model cannot be measured more precisely than its labels agree.")
+    agreement = agreement_table(model.get("cards") or {})
+    if agreement:
+        st.markdown("**How far two labellers agree**, as a ceiling for the models' figures: the second labeller's "
+                    "blind labels scored against the first's, like a model's (macro-F1 with a 95% bootstrap "
+                    "interval), beside the figure of the model these pages use on the test split in the same language. The "
+                    "second pass covers a random 10% of the corpus, so its intervals are wide.")
+        st.dataframe(pd.DataFrame(agreement), hide_index=True, width="stretch", key="methods-agreement")
 
     st.header("Models adapted to a tracker", anchor="adapted-models")
     adapted = data.adapted_models()
