@@ -95,11 +95,15 @@ def agreement_table(cards: dict[str, dict[str, Any] | None]) -> list[dict[str, A
         test = ((cards.get(r["task"]) or {}).get("in_domain") or {}).get("test") or {}
         model = test if r["language"] == "all" else (test.get("by_lang") or {}).get(r["language"]) or {}
         rows.append({"task": r["task"], "language": r["language"], "n (second pass)": r["n"],
-                     "raw agreement": r["agreement"], "Cohen's kappa": r["kappa"],
-                     "labellers' macro-F1": r["macro_f1"], "labellers' 95% CI": _interval(r["macro_f1_ci95"]),
-                     "model's macro-F1 (test)": model.get("macro_f1"),
+                     "raw agreement": _two(r["agreement"]), "Cohen's kappa": _two(r["kappa"]),
+                     "labellers' macro-F1": _two(r["macro_f1"]), "labellers' 95% CI": _interval(r["macro_f1_ci95"]),
+                     "model's macro-F1 (test)": _two(model.get("macro_f1")),
                      "model 95% CI": _interval(model.get("macro_f1_ci95"))})
     return rows
+
+
+def _two(value: Any) -> float | None:
+    return round(float(value), 2) if isinstance(value, int | float) else None
 
 
 @lru_cache(maxsize=1)

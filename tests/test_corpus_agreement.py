@@ -79,6 +79,7 @@ def test_methods_table_puts_the_models_test_figure_beside_the_labellers(tmp_path
                                    "by_lang": {"zh": {"macro_f1": 0.6, "macro_f1_ci95": [0.5, 0.7]}}}}}
     rows = {(r["task"], r["language"]): r for r in agreement_table({"sentiment": card, "stance": None})}
     assert rows["sentiment", "all"]["model's macro-F1 (test)"] == 0.59
+    assert rows["sentiment", "all"]["raw agreement"] == 0.75
     assert rows["sentiment", "zh"]["model 95% CI"] == "0.50–0.70"
     assert rows["sentiment", "en"]["model's macro-F1 (test)"] is None
     assert rows["stance", "all"]["model's macro-F1 (test)"] is None
