@@ -112,7 +112,7 @@ class Store:
             for part_dir, part in _partitions(table, spec.partition_by):
                 target_dir = self.root / dataset / part_dir if part_dir else self.root / dataset
                 staged = stage / f"{part_dir or '_'}.parquet"  # flat: one directory to create and remove
-                parts.append((part, staged, target_dir))
+                parts.append((part, staged))
                 moves.append((str(staged), str(target_dir / f"part-{batch}.parquet")))
             stage.mkdir(parents=True, exist_ok=True)
             _write_parquet_files(parts)
@@ -355,24 +355,17 @@ def _compression(schema: pa.Schema) -> dict[str, str]:
     return {name: "zstd" if name in _LONG_TEXT else "snappy" for name in schema.names}
 
 
-def _write_parquet_files(parts: list[tuple[pa.Table, Path, Path]]) -> None:
-    """Write each staged file, and create the directory it will be moved to, in parallel threads (the encoder
-    releases the GIL; an empty partition directory left by a crash before the commit is harmless); raise the
-    first error."""
+def _write_parquet_files(parts: list[tuple[pa.Table, Path]]) -> None:
+    """Write the files in parallel threads (the encoder releases the GIL); raise the first error."""
     if not parts:
         return
     compression = _compression(parts[0][0].schema)
-
-    def write(part: pa.Table, path: Path, target_dir: Path) -> None:
-        target_dir.mkdir(parents=True, exist_ok=True)
-        pq.write_table(part, path, compression=compression)
-
     if len(parts) < 2:
-        for part in parts:
-            write(*part)
+        for part, path in parts:
+            pq.write_table(part, path, compression=compression)
         return
     with ThreadPoolExecutor(max_workers=min(len(parts), os.cpu_count() or 1, 4)) as pool:
-        for future in [pool.submit(write, *part) for part in parts]:
+        for future in [pool.submit(pq.write_table, part, path, compression=compression) for part, path in parts]:
             future.result()
 
 
