@@ -30,6 +30,7 @@ from analysis.nlp.charlr_training import (
 )
 from analysis.nlp.e5_task_model import E5_TASK_MODELS, E5TaskModel
 from analysis.nlp.encoder import ENCODER_NAME, EmbeddingCache, embed, encoder_version, fresh_embedding_speed
+from analysis.nlp.sentiment.english_training import balanced_weights
 from analysis.nlp.sentiment.linear import file_sha256, write_card
 from analysis.nlp.task_eval import class_report
 from analysis.nlp.tasks import TASKS, TaskSet, read_task_csv
@@ -42,11 +43,6 @@ TRAIN_FILES = {"train.csv": False, "synthetic_train.csv": True}  # file → writ
 
 def _vectors(texts: list[str], cache: EmbeddingCache) -> np.ndarray:
     return embed([clean_text(t).model_text for t in texts], cache, progress=True)
-
-
-def _balanced(y: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray:
-    counts = np.bincount(y, weights=weight, minlength=k)
-    return weight * weight.sum() / (np.count_nonzero(counts) * np.where(counts > 0, counts, 1)[y])
 
 
 def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Callable[[str], None] = print,
@@ -70,7 +66,7 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
                                  for name, data in sets.items()])
         y = np.concatenate([data.y for data in sets.values()])
         return LogisticRegression(C=c, max_iter=3000).fit(np.vstack(list(x.values())), y,
-                                                          sample_weight=_balanced(y, weight, k))
+                                                          sample_weight=balanced_weights(y, weight, k))
 
     def full(clf: LogisticRegression, vectors: np.ndarray) -> np.ndarray:
         proba = np.zeros((len(vectors), k))
