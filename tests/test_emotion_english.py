@@ -76,6 +76,21 @@ def test_english_rows_go_to_the_english_model_and_the_rest_to_the_char_model(rou
     assert np.allclose(said[0], model.own_proba(rows[:1])[0]) and np.allclose(said[1], proba[1])
 
 
+def test_evaluate_names_the_route_and_scores_english_rows_by_it(routed_dir: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from analysis.nlp.nlp_cli import evaluate
+
+    labelled = tmp_path / "labelled.csv"
+    labelled.write_text("text,emotion,lang\nso happy and delighted today,joy,en\n\"I hate this, furious and angry\",anger,en\n"
+                        "这个下头其实,neutral,zh\n", encoding="utf-8")
+    result = CliRunner().invoke(evaluate, [str(labelled), "--task", "emotion", "--model", str(routed_dir),
+                                           "--bootstrap", "100"])
+    assert result.exit_code == 0, result.output
+    assert "English rows (2) scored by en-emotion-test" in result.output
+    assert "[en] n = 2: macro-F1 1.000" in result.output  # the char model alone would call both neutral
+
+
 def test_a_model_file_without_the_route_loads_as_self(routed_dir: Path, tmp_path: Path) -> None:
     """Model files written before routing existed have no "english_route" in their meta."""
     old = tmp_path / "old"
@@ -197,3 +212,15 @@ def test_training_on_a_tiny_corpus_chooses_and_records_the_route(tmp_path: Path)
     assert model.english_route == route["route"] and model.version == emotion["version"]
     if route["route"] != "self":
         assert model.english.version == english.version and route["english_model"]["version"] == english.version
+
+
+def test_methods_says_where_english_posts_go_only_where_the_card_routes_them() -> None:
+    from dashboard.model_info import english_route_line
+
+    card = {"name": "emotion-charlr-7c", "english_route": {
+        "route": "en-wordlr-emotion-7c", "dev_macro_f1": {"self": 0.153, "en-wordlr-emotion-7c": 0.228},
+        "n_dev_en": 181, "english_model": {"name": "en-wordlr-emotion-7c", "version": "1.0.abc"}}}
+    line = english_route_line(card)
+    assert line is not None and "scored by en-wordlr-emotion-7c 1.0.abc" in line and "n = 181" in line
+    assert "self 0.15, en-wordlr-emotion-7c 0.23" in line
+    assert english_route_line({"english_route": {"route": "self"}}) is None and english_route_line({}) is None

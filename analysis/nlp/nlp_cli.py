@@ -252,8 +252,12 @@ def _class_table(report: dict[str, Any]) -> str:
 
     classes = report["confusion"]["labels"]
     lines = [(f"{report['file']}  ·  {report['task']}  ·  model {report['model']} {report['model_version']}  ·  "
-             f"n = {report['n']:,}"), "", f"  accuracy          {ci(report, 'accuracy')}",
-             f"  macro-F1          {ci(report, 'macro_f1')}   (over {', '.join(report['macro_f1_over'])})"]
+             f"n = {report['n']:,}")]
+    if report.get("english_route"):
+        route = report["english_route"]
+        lines.append(f"English rows ({route['rows']:,}) scored by {route['model']} {route['version']}")
+    lines += ["", f"  accuracy          {ci(report, 'accuracy')}",
+              f"  macro-F1          {ci(report, 'macro_f1')}   (over {', '.join(report['macro_f1_over'])})"]
     if "f_avg" in report:
         lines.append(f"  f_avg             {ci(report, 'f_avg')}   (mean F1 of support and oppose, NLPCC 2016)")
     for lang, sub in report.get("by_lang", {}).items():
