@@ -60,6 +60,10 @@ def test_the_english_model_has_seven_columns_and_round_trips(tmp_path: Path) -> 
     assert load_task_model(str(tmp_path / "m"), EMOTION, "unused", ()).task is EMOTION  # evaluable on its own
     with pytest.raises(ValueError, match="emotion model, not a stance model"):
         load_task_model(str(tmp_path / "m"), STANCE, "unused", ())
+    from analysis.nlp.sentiment import get_scorer
+
+    with pytest.raises(ValueError, match="English emotion model, not a sentiment model"):
+        get_scorer(str(tmp_path / "m"))
 
 
 def test_english_rows_go_to_the_english_model_and_the_rest_to_the_char_model(routed_dir: Path) -> None:
@@ -193,9 +197,10 @@ def test_an_adapted_model_keeps_its_base_route_when_the_english_labels_are_too_f
     assert adapted.predict_proba(["so happy and delighted today"]).argmax() == JOY  # still scored by the route
 
 
-def test_training_on_a_tiny_corpus_chooses_and_records_the_route(tmp_path: Path) -> None:
+def test_training_on_a_tiny_corpus_chooses_and_records_the_route(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from analysis.nlp import emotion_training
     from analysis.nlp.emotion_english import ENGLISH_EMOTION_MODEL, train_english_emotion
-    from analysis.nlp.emotion_training import train
 
     shared, labelled = write_tiny_corpus(tmp_path / "corpus")
     english_dir = tmp_path / "models" / ENGLISH_EMOTION_MODEL
@@ -204,14 +209,24 @@ def test_training_on_a_tiny_corpus_chooses_and_records_the_route(tmp_path: Path)
     assert card["version"] == english.version and card["task"] == "emotion" and card["language"] == "en"
     assert card["headline"]["n"] == 10 and card["training_rows"] == {"real": 15, "synthetic": 10}
     assert set(card["in_domain"]) == {"dev", "test"} and card["method"]["selection"]["chosen"]["C"] > 0
+    # the route goes to whichever scores the English dev rows better: a model calling everything neutral loses
+    dev = charlr_training.in_domain_sets(EMOTION, labelled)["dev"]
+    chosen = emotion_training.choose_route(tiny_model(EMOTION, blocks=()), english, dev, log=lambda m: None)
+    assert chosen["route"] == ENGLISH_EMOTION_MODEL and chosen["n_dev_en"] == 10
+    assert chosen["dev_macro_f1"][ENGLISH_EMOTION_MODEL] > chosen["dev_macro_f1"]["self"]
+    assert chosen["english_model"] == {"name": english.name, "version": english.version}
+    # the tiny corpus's char model ties with it (a tie keeps "self"), so training is told the English model won
     out = tmp_path / "models" / "emotion-charlr-7c"
-    emotion = train(shared, out, labelled=labelled, n_boot=20, log=lambda m: None, english_model=english)
-    route = emotion["english_route"]
-    assert set(route["dev_macro_f1"]) == {"self", ENGLISH_EMOTION_MODEL} and route["n_dev_en"] == 10
+    unrouted = emotion_training.train(shared, tmp_path / "unrouted", labelled=labelled, n_boot=20, log=lambda m: None)
+    monkeypatch.setattr(emotion_training, "choose_route", lambda model, en, dev, log: {
+        "route": en.name, "dev_macro_f1": {}, "n_dev_en": 10, "english_model": {"name": en.name}})
+    emotion = emotion_training.train(shared, out, labelled=labelled, n_boot=20, log=lambda m: None,
+                                     english_model=english)
     model = CharLRModel.load(out)
-    assert model.english_route == route["route"] and model.version == emotion["version"]
-    if route["route"] != "self":
-        assert model.english.version == english.version and route["english_model"]["version"] == english.version
+    assert emotion["english_route"]["route"] == model.english_route == ENGLISH_EMOTION_MODEL
+    assert model.version == emotion["version"] != unrouted["version"]  # same weights, the route in the version
+    assert model.english.version == english.version  # found beside it
+    assert "routed to en-wordlr-emotion-7c" in emotion["method"]["english_rows"]
 
 
 def test_methods_says_where_english_posts_go_only_where_the_card_routes_them() -> None:
