@@ -122,6 +122,21 @@ def in_domain_confusion(card: dict[str, Any] | None) -> dict[str, Any] | None:
     return {"labels": [str(x) for x in labels], "matrix": matrix, "n": test.get("n")}
 
 
+def english_route_line(card: dict[str, Any] | None) -> str | None:
+    """Where a stance or emotion model sends English posts, from its card's "english_route" (None: it scores them
+    itself, or the card says nothing)."""
+    route = (card or {}).get("english_route") or {}
+    if not isinstance(route, dict) or route.get("route") in (None, "self"):
+        return None
+    figures = route.get("dev_macro_f1") or {}
+    compared = ", ".join(f"{name} {f1:.2f}" for name, f1 in figures.items() if isinstance(f1, int | float))
+    english = route.get("english_model") or {}
+    version = f" {english['version']}" if english.get("version") else ""
+    return (f"English posts are scored by {route['route']}{version}, chosen on the English rows of the in-domain dev "
+            f"split (n = {route.get('n_dev_en')}; macro-F1 {compared}); the other posts by "
+            f"{card.get('name') if card else 'this model'}, and the figures below score every row so.")
+
+
 def task_cards(badges: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any] | None]:
     """The card each badge names (its content), per task."""
     out: dict[str, dict[str, Any] | None] = {}

@@ -273,15 +273,19 @@ def test_emotion_card_names_its_held_back_rows(emotion_dir: Path) -> None:
 def test_train_command_rebuilds_stance_and_emotion(tiny_corpus: tuple[Path, Path], tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """`train --task all` runs every trainer with the shared folder (each trainer is tested above)."""
-    from analysis.nlp import emotion_training, stance_training
+    from analysis.nlp import emotion_english, emotion_training, stance_training
     from analysis.nlp.sentiment import english_training
     from analysis.nlp.sentiment import training as sentiment_training
+    from analysis.nlp.sentiment.english import EnglishScorer
 
     calls: list[tuple[str, Path, Path, bool, int]] = []
+    routes: dict[str, Any] = {}
+    head = {"value": 0.3, "ci95": [0.2, 0.4], "file": "data/labelled/test.csv (en)", "n": 20}
 
     def fake(task: str) -> Any:
-        def run(shared: Path, out_dir: Path, select: bool = False, n_boot: int = 1000, **_: Any) -> dict[str, Any]:
+        def run(shared: Path, out_dir: Path, select: bool = False, n_boot: int = 1000, **kw: Any) -> dict[str, Any]:
             calls.append((task, shared, out_dir, select, n_boot))
+            routes[task] = kw.get("english_model")
             head = {"value": 0.5, "ci95": [0.4, 0.6], "file": "data/labelled/test.csv", "n": 20}
             return {"name": task, "version": "1", "headline": head, "macro_f1": 0.5}
         return run
@@ -292,17 +296,26 @@ def test_train_command_rebuilds_stance_and_emotion(tiny_corpus: tuple[Path, Path
         ("sentiment", shared, out_dir, False, 0)) or {"name": "s", "version": "1", "macro_f1": 0.5})
     monkeypatch.setattr(english_training, "train_english", lambda out_dir, **_: calls.append(
         ("english", None, out_dir, False, 0)) or {"name": "e", "version": "1", "macro_f1": 0.5})
+    monkeypatch.setattr(emotion_english, "train_english_emotion", lambda out_dir, n_boot=1000, **_: calls.append(
+        ("english emotion", None, out_dir, False, n_boot)) or {"name": "ee", "version": "1", "headline": head})
+    monkeypatch.setattr(EnglishScorer, "load", classmethod(lambda cls, directory: f"loaded {directory.name}"))
     shared, _ = tiny_corpus
     result = CliRunner().invoke(train, ["--shared", str(shared), "--select", "--bootstrap", "200"])
     assert result.exit_code == 0, result.output
-    assert [c[0] for c in calls] == ["english", "sentiment", "stance", "emotion"]
+    assert [c[0] for c in calls] == ["english", "sentiment", "stance", "english emotion", "emotion"]
     assert calls[0][2] == models_dir() / "en-wordlr-3c"  # trained first, beside the default model
     assert calls[2][1:] == (shared, models_dir() / STANCE_MODEL, True, 200)
-    assert calls[3][2] == models_dir() / EMOTION_MODEL
+    assert calls[3][2] == models_dir() / "en-wordlr-emotion-7c" and calls[3][4] == 200  # first, beside it
+    assert calls[4][2] == models_dir() / EMOTION_MODEL
+    assert routes == {"stance": None, "emotion": "loaded en-wordlr-emotion-7c"}  # emotion gets its English model
     assert "macro-F1 0.500 [0.400, 0.600] on data/labelled/test.csv (n = 20)" in result.output
     calls.clear()
     result = CliRunner().invoke(train, ["--task", "stance", "--shared", str(shared), "--out", str(tmp_path / "s")])
     assert result.exit_code == 0 and calls == [("stance", shared, tmp_path / "s", False, 1000)]
+    calls.clear()
+    result = CliRunner().invoke(train, ["--task", "emotion", "--shared", str(shared), "--out", str(tmp_path / "e" / "m")])
+    assert result.exit_code == 0 and [c[2] for c in calls] == [tmp_path / "e" / "en-wordlr-emotion-7c",
+                                                               tmp_path / "e" / "m"]
     result = CliRunner().invoke(train, ["--task", "all", "--shared", str(shared), "--out", str(tmp_path / "x")])
     assert result.exit_code != 0 and "--out needs one --task" in result.output
 

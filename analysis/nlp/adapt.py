@@ -326,8 +326,9 @@ def cross_validate(base_rows: TrainingRows, labels: TrackerLabels, weight: float
 
 @dataclass
 class EnglishPart:
-    """The tracker's English sentiment labels where the base sends English rows to another model: that model
-    scores them, in the cross-validation as in production, and adapts alongside when it is linear."""
+    """The tracker's English labels where the base sends English rows to another model (sentiment: an English model
+    or VADER; emotion: the English emotion model): that model scores them, in the cross-validation as in
+    production, and adapts alongside when it is linear."""
 
     rows: np.ndarray  # bool per label
     model: Any  # the base's English route (an EnglishScorer, or VADER)
@@ -345,9 +346,10 @@ def english_part(base: Any, labels: TrackerLabels) -> EnglishPart | None:
     from analysis.nlp.sentiment import english_mask, english_scorer
     from analysis.nlp.sentiment.english import EnglishScorer
 
-    if labels.task is not SENTIMENT:
-        return None
-    route = english_scorer(base)
+    if labels.task is SENTIMENT:
+        route, column = english_scorer(base), PROBA_COLUMN
+    else:  # a stance or emotion model routing English rows (CharLRModel.english), or None
+        route, column = getattr(base, "english", None), np.arange(len(labels.task.classes))
     rows = english_mask(labels.texts) if route is not None else np.zeros(labels.n, dtype=bool)
     if route is None or not rows.any():
         return None
@@ -355,7 +357,7 @@ def english_part(base: Any, labels: TrackerLabels) -> EnglishPart | None:
     problem = None
     if isinstance(route, EnglishScorer):
         x = route.features([model_input(t) for t in texts])
-        problem = PriorProblem(x, labels.y[rows], route.weights, route.bias, PROBA_COLUMN)
+        problem = PriorProblem(x, labels.y[rows], route.weights, route.bias, column)
     return EnglishPart(rows, route, problem, texts)
 
 
@@ -369,7 +371,8 @@ def _adapted_english(part: EnglishPart, name: str, tracker: str, coef: np.ndarra
     from analysis.nlp.sentiment.english import EnglishScorer
     from analysis.nlp.sentiment.english_training import weights_digest as english_digest
 
-    model = EnglishScorer(name, "unversioned", part.model.vocabularies, part.model.idf, coef, bias, part.model.lexicon)
+    model = EnglishScorer(name, "unversioned", part.model.vocabularies, part.model.idf, coef, bias, part.model.lexicon,
+                          part.model.task.name)
     model.version = f"{part.model.version}-{tracker}.{english_digest(model)[:8]}"
     return model
 
@@ -466,7 +469,9 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
             raise AdaptError(f"tracker {tracker}: no part of the labels is enough to adapt on (each of the Chinese "
                              f"and English labels needs {MIN_LABELS}+ in two classes)")
         final = _adapted_model(base, name, coef, bias, temperature)
-        if english_model is not None:
+        if english_model is not None and hasattr(final, "attach_english"):
+            final.attach_english(english_model)
+        elif english_model is not None:
             final.english_route = english_model.name
         adapted_pred = problem.classes_of(logits)
         adapted_report = evaluate_classes(labels.y, adapted_pred, task.classes, n_boot=settings.n_boot,
@@ -594,7 +599,7 @@ def _adapted_model(base: Any, name: str, coef: np.ndarray, bias: np.ndarray, tem
     biases = np.array(base.bias, copy=True)
     biases[0] = bias
     return CharLRModel(name, "unversioned", base.task, base.featurizer, weights, biases, base.blocks,
-                       base.default_block, base.extra, temperature)
+                       base.default_block, base.extra, temperature, base.english_route)
 
 
 def _digest(model: Any) -> str:
@@ -661,7 +666,7 @@ def _save_english(model: Any, directory: Path, result: dict[str, Any]) -> None:
     """The adapted English model beside the adapted model that routes English rows to it, with a short card."""
     model.save(directory)
     details = result["method_details"]["english"]
-    card = {"name": model.name, "version": model.version, "task": "sentiment", "language": "en",
+    card = {"name": model.name, "version": model.version, "task": result.get("task", "sentiment"), "language": "en",
             "title": f"{details['base_model']}, adapted to tracker {result['tracker']} on its English labels",
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "adapted": {"tracker": result["tracker"], "part_of": result["model"], "n_labels": details["n_labels"],

@@ -5,6 +5,10 @@ followed by a small dense block (the stance rules' cue counts). A model may also
 (feature augmentation, Daumé 2007): besides the shared weights it holds one weight copy and one bias per
 block — a stance target, e.g. — and a row is scored with the shared weights plus its block's. A row whose
 block the model does not know is scored with the default block's weights.
+
+A model may route English rows to an English model (`english_route`: its name, or "self"), as the sentiment model
+does: the character n-grams suit Chinese but carry little of English. The route is chosen at training on the
+in-domain English dev rows and is part of the model's version.
 """
 
 from __future__ import annotations
@@ -68,11 +72,12 @@ def augment(x: sp.csr_matrix, block: np.ndarray, n_blocks: int) -> sp.csr_matrix
 
 
 class CharLRModel:
-    """softmax((x·W₀ + b₀ + x·W_block + b_block) / T) over `task.classes`."""
+    """softmax((x·W₀ + b₀ + x·W_block + b_block) / T) over `task.classes`; English rows → `english_route` unless
+    "self"."""
 
     def __init__(self, name: str, version: str, task: Task, featurizer: Featurizer, weights: np.ndarray,
                  bias: np.ndarray, blocks: Sequence[str] = (), default_block: str | None = None,
-                 extra: str | None = None, temperature: float = 1.0) -> None:
+                 extra: str | None = None, temperature: float = 1.0, english_route: str = "self") -> None:
         self.name, self.version, self.task = name, version, task
         self.featurizer = featurizer
         self.weights = np.asarray(weights, dtype=np.float32)  # (1 + len(blocks), d, k)
@@ -81,6 +86,9 @@ class CharLRModel:
         self.default_block = default_block
         self.extra = extra
         self.temperature = float(temperature)
+        self.english_route = english_route or "self"
+        self.directory: Path | None = None  # where it was loaded from: its English model is looked for beside it
+        self._english: Any = None
         if self.weights.shape[0] != 1 + len(self.blocks) or self.bias.shape != (1 + len(self.blocks), len(task.classes)):
             raise ValueError(f"weights {self.weights.shape} / bias {self.bias.shape} do not fit "
                              f"{len(self.blocks)} blocks and {len(task.classes)} classes")
@@ -90,6 +98,25 @@ class CharLRModel:
     @property
     def classes(self) -> tuple[str, ...]:
         return self.task.classes
+
+    @property
+    def english(self) -> Any:
+        """The model of the English rows (loaded once), or None where this model scores them itself."""
+        if self.english_route == "self":
+            return None
+        if self._english is None or self._english[0] != self.english_route:
+            self._english = (self.english_route, load_english_route(self.english_route, self.task, self.directory))
+        return self._english[1]
+
+    def attach_english(self, model: Any) -> None:
+        """Route English rows to `model` (in memory, e.g. just trained); the route is its name."""
+        self.english_route, self._english = model.name, (model.name, model)
+
+    @property
+    def routed_version(self) -> str:
+        """The version of everything that scores: this model's, plus the English model's where it routes."""
+        english = self.english
+        return self.version if english is None else f"{self.version}+{english.version}"
 
     def block_index(self, blocks: Sequence[str | None] | None, n: int) -> np.ndarray:
         """Block per row (index into self.blocks), -1 for none: unknown or missing → the default block."""
@@ -111,8 +138,27 @@ class CharLRModel:
             out[rows] += np.asarray(x[rows] @ self.weights[1 + b], dtype=np.float64) + self.bias[1 + b]
         return out
 
-    def predict_proba(self, texts: Sequence[str], targets: Sequence[str | None] | None = None) -> np.ndarray:
-        """(n, k) probabilities in `classes` order; text with nothing left after cleaning is neutral."""
+    def predict_proba(self, texts: Sequence[str], targets: Sequence[str | None] | None = None,
+                      langs: Sequence[str | None] | None = None) -> np.ndarray:
+        """(n, k) probabilities in `classes` order; rows in English (`langs`, or found by detect_lang where None)
+        go to the English route unless it is "self"; text with nothing left after cleaning is neutral."""
+        english = self.english
+        if english is None:
+            return self.own_proba(texts, targets)
+        from analysis.nlp.sentiment import english_mask
+
+        texts = list(texts)
+        routed = english_mask(texts, langs)
+        out = np.zeros((len(texts), len(self.classes)))
+        if routed.any():
+            out[routed] = english.predict_proba([t for t, r in zip(texts, routed, strict=True) if r])
+        if (~routed).any():
+            own = np.flatnonzero(~routed)
+            out[own] = self.own_proba([texts[i] for i in own], None if targets is None else [targets[i] for i in own])
+        return out
+
+    def own_proba(self, texts: Sequence[str], targets: Sequence[str | None] | None = None) -> np.ndarray:
+        """predict_proba of this model alone (no English route)."""
         cleaned = [clean_text(t if isinstance(t, str) else "") for t in texts]
         k = len(self.classes)
         if not cleaned:
@@ -122,14 +168,15 @@ class CharLRModel:
         proba[empty] = np.eye(k)[self.classes.index("neutral")]
         return proba
 
-    def predict(self, texts: Sequence[str], targets: Sequence[str | None] | None = None) -> np.ndarray:
+    def predict(self, texts: Sequence[str], targets: Sequence[str | None] | None = None,
+                langs: Sequence[str | None] | None = None) -> np.ndarray:
         """Class index per text (into `classes`)."""
-        return self.predict_proba(texts, targets).argmax(axis=1)
+        return self.predict_proba(texts, targets, langs).argmax(axis=1)
 
     def save(self, directory: Path) -> Path:
         vocab = np.array(sorted(self.featurizer.vocab, key=self.featurizer.vocab.__getitem__))
         meta = {"task": self.task.name, "blocks": list(self.blocks), "default_block": self.default_block,
-                "extra": self.extra, "max_chars": MAX_CHARS}
+                "extra": self.extra, "max_chars": MAX_CHARS, "english_route": self.english_route}
         return write_model_file(directory, vocab=vocab, idf=self.featurizer.idf,
                                 orders=np.array(self.featurizer.orders), weights=self.weights, bias=self.bias,
                                 temperature=np.array(self.temperature),
@@ -148,8 +195,39 @@ class CharLRModel:
                                     Lexicon.from_arrays(z["lexicon_terms"], z["lexicon_polarity"],
                                                         z["lexicon_is_emoticon"]))
             weights, bias, temperature = z["weights"], z["bias"], float(z["temperature"])
-        return cls(*card_identity(directory), TASKS[meta["task"]], featurizer, weights, bias, meta["blocks"],
-                   meta["default_block"], meta["extra"], temperature)
+        model = cls(*card_identity(directory), TASKS[meta["task"]], featurizer, weights, bias, meta["blocks"],
+                    meta["default_block"], meta["extra"], temperature, meta.get("english_route", "self"))
+        model.directory = directory
+        return model
+
+
+def proba_by_lang(model: Any, texts: Sequence[str], langs: Sequence[str | None]) -> np.ndarray:
+    """predict_proba routed by the records' known languages where the model routes English rows (a CharLRModel, or
+    the e5 option blending with one); other models score every row themselves."""
+    from analysis.nlp.e5_task_model import E5TaskModel
+
+    if isinstance(model, CharLRModel | E5TaskModel):
+        return model.predict_proba(texts, None, langs)
+    return model.predict_proba(texts)
+
+
+def load_english_route(name: str, task: Task, beside: Path | None = None) -> Any:
+    """The English model `name` of a `task` model: beside the model's own folder first (a model trained or adapted
+    together with it), else a shipped or local model of that name."""
+    from analysis.nlp.sentiment.english import EnglishScorer, is_english_model
+    from collectors.paths import model_dir
+
+    directory = beside.parent / name if beside is not None and (beside.parent / name / MODEL_FILE).exists() else \
+        model_dir(name)
+    if directory is None:
+        raise FileNotFoundError(f"the English model {name!r} of the {task.name} model is missing "
+                                f"(run `actorwatch train --task {task.name}`)")
+    if not is_english_model(directory):
+        raise ValueError(f"{directory} is not an English model (the {task.name} model's English route)")
+    model = EnglishScorer.load(directory)
+    if model.task is not task:
+        raise ValueError(f"{directory} holds an English {model.task.name} model, not a {task.name} model")
+    return model
 
 
 def load_task_model(name: str, task: Task, default: str, baselines: Sequence[str]) -> Any:
@@ -167,8 +245,11 @@ def load_task_model(name: str, task: Task, default: str, baselines: Sequence[str
                          + (f" (the default model is missing: run `actorwatch train --task {task.name}`)"
                             if chosen == default else ""))
     from analysis.nlp.e5_task_model import E5TaskModel, is_e5_task_model
+    from analysis.nlp.sentiment.english import EnglishScorer, is_english_model
 
-    if is_e5_task_model(directory):
+    if is_english_model(directory):  # an English model on its own (e.g. en-wordlr-emotion-7c)
+        model = EnglishScorer.load(directory)
+    elif is_e5_task_model(directory):
         from analysis.nlp.encoder import require_encoder
 
         require_encoder(directory.name, f"the fast default {task.name} model")

@@ -194,6 +194,8 @@ def version_of(model: CharLRModel, major: str = "1.0") -> str:
     digest.update("\n".join(model.blocks).encode())
     for array in (model.weights, model.bias):
         digest.update(np.ascontiguousarray(array).tobytes())
+    if model.english_route != "self":  # a model scoring every row itself keeps the digest it always had
+        digest.update(f"english_route={model.english_route}".encode())
     return f"{major}.{digest.hexdigest()[:8]}"
 
 

@@ -40,7 +40,9 @@ class E5TaskModel(E5Part):
     def classes(self) -> tuple[str, ...]:
         return self.task.classes
 
-    def predict_proba(self, texts: Sequence[str], targets: Sequence[str | None] | None = None) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], targets: Sequence[str | None] | None = None,
+                      langs: Sequence[str | None] | None = None) -> np.ndarray:
+        """The blend; `langs` go to the fast model, which routes English rows by them (detect_lang where None)."""
         from analysis.nlp.charlr import load_task_model
 
         texts = list(texts)
@@ -49,8 +51,8 @@ class E5TaskModel(E5Part):
             return np.zeros((0, k))
         proba = self.alpha * self.e5_proba(texts)
         if self.alpha < 1:
-            proba += (1 - self.alpha) * load_task_model(self.base, self.task, self.base, ()).predict_proba(texts,
-                                                                                                        targets)
+            proba += (1 - self.alpha) * load_task_model(self.base, self.task, self.base, ()).predict_proba(
+                texts, targets, langs)
         empty = np.fromiter((clean_text(t if isinstance(t, str) else "").is_empty for t in texts), dtype=bool,
                             count=len(texts))
         proba[empty] = np.eye(k)[self.classes.index("neutral")]

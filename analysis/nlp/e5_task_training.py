@@ -30,6 +30,7 @@ from analysis.nlp.charlr_training import (
 )
 from analysis.nlp.e5_task_model import E5_TASK_MODELS, E5TaskModel
 from analysis.nlp.encoder import ENCODER_NAME, EmbeddingCache, embed, encoder_version, fresh_embedding_speed
+from analysis.nlp.sentiment.english_training import balanced_weights
 from analysis.nlp.sentiment.linear import file_sha256, write_card
 from analysis.nlp.task_eval import class_report
 from analysis.nlp.tasks import TASKS, TaskSet, read_task_csv
@@ -42,11 +43,6 @@ TRAIN_FILES = {"train.csv": False, "synthetic_train.csv": True}  # file → writ
 
 def _vectors(texts: list[str], cache: EmbeddingCache) -> np.ndarray:
     return embed([clean_text(t).model_text for t in texts], cache, progress=True)
-
-
-def _balanced(y: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray:
-    counts = np.bincount(y, weights=weight, minlength=k)
-    return weight * weight.sum() / (np.count_nonzero(counts) * np.where(counts > 0, counts, 1)[y])
 
 
 def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Callable[[str], None] = print,
@@ -63,14 +59,16 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
     x_dev = _vectors(dev.texts, cache)
     from analysis.nlp.charlr import load_task_model
 
-    fast_dev = load_task_model(fast, task, fast, ()).predict_proba(dev.texts, dev.targets)
+    fast_model = load_task_model(fast, task, fast, ())
+    fast_dev = fast_model.predict_proba(dev.texts, dev.targets)
+    route = getattr(fast_model, "english_route", "self")
 
     def fit(c: float, synthetic_weight: float) -> LogisticRegression:
         weight = np.concatenate([np.full(data.n, synthetic_weight if TRAIN_FILES[name] else 1.0)
                                  for name, data in sets.items()])
         y = np.concatenate([data.y for data in sets.values()])
         return LogisticRegression(C=c, max_iter=3000).fit(np.vstack(list(x.values())), y,
-                                                          sample_weight=_balanced(y, weight, k))
+                                                          sample_weight=balanced_weights(y, weight, k))
 
     def full(clf: LogisticRegression, vectors: np.ndarray) -> np.ndarray:
         proba = np.zeros((len(vectors), k))
@@ -97,8 +95,7 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
     model.version = f"1.0.{digest.hexdigest()[:8]}"
 
     reports = in_domain_reports(model, evaluation, n_boot=n_boot)
-    fast_reports = in_domain_reports(load_task_model(fast, task, fast, ()), {"test": evaluation["test"]},
-                                     n_boot=n_boot)
+    fast_reports = in_domain_reports(fast_model, {"test": evaluation["test"]}, n_boot=n_boot)
     test = reports["test"]
     log(f"in-domain test: macro-F1 {test['macro_f1']:.3f} {test['macro_f1_ci95']} (fast model "
         f"{fast_reports['test']['macro_f1']:.3f})")
@@ -116,7 +113,9 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
         "method": {"encoder": f"{ENCODER_NAME}, {encoder_version()} (weights by intfloat, MIT; package MIT)",
                    "classifier": "multinomial logistic regression (sklearn), class-balanced sample weights",
                    "blend": f"P = {best['alpha']} · P_e5 + {1 - best['alpha']:.2f} · P_{fast} (the fast model "
-                            "reads the stance target; the e5 part does not)",
+                            "reads the stance target; the e5 part does not)"
+                            + (f"; P_{fast} is the fast model as production routes it: English rows scored by its "
+                               f"English route {route} {fast_model.english.version}" if route != "self" else ""),
                    "selection": {"grid": GRID, "chosen": best, "trials": trials,
                                  "on": "data/labelled/dev.csv (macro-F1, all languages)"}},
         "training_files": [{"file": f"data/labelled/{n}", "rows": d.n, "sha256": file_sha256(d.path),

@@ -118,14 +118,36 @@ def held_back_sets(srcs: list[Source]) -> list[tuple[Source, np.ndarray]]:
     return [(s, np.flatnonzero(~s.keep)) for s in srcs if (~s.keep).any()]
 
 
-def train(shared: Path, out_dir: Path, hp: Hyperparameters | None = None, select: bool = False,
-          labelled: Path | None = None, n_boot: int = 1000, log: Log = print) -> dict[str, Any]:
-    """Fit (optionally re-select on dev), measure and write model.npz + card.json into `out_dir`."""
-    hp = hp or CHOSEN
-    started = time.perf_counter()
+def check_shared(shared: Path) -> None:
+    """A clear error where the shared files the model trains on are missing."""
     missing = [n for n in (SMP_FILE, NLPCC_WEIBOS) if not (shared / n).exists()]
     if missing:
         raise FileNotFoundError(f"{shared}: missing {', '.join(missing)}")
+
+
+def choose_route(model: Any, english: Any, dev: Any, log: Log) -> dict[str, Any]:
+    """Where English rows go: the model itself or `english` (the English emotion model), whichever has the higher
+    macro-F1 on the English rows of the in-domain dev split (dev only; test is never used for choices)."""
+    from analysis.nlp.emotion_english import english_rows
+    from analysis.nlp.sentiment.training import pick_route
+
+    rows = english_rows(dev)
+
+    def dev_f1(candidate: Any) -> float:
+        proba = candidate.own_proba(rows.texts) if candidate is model else candidate.predict_proba(rows.texts)
+        return class_report(EMOTION, rows.y, proba.argmax(axis=1), n_boot=100)["macro_f1"]
+
+    return pick_route({"self": model, english.name: english}, dev_f1, rows.n, log, english)
+
+
+def train(shared: Path, out_dir: Path, hp: Hyperparameters | None = None, select: bool = False,
+          labelled: Path | None = None, n_boot: int = 1000, log: Log = print,
+          english_model: Any = None) -> dict[str, Any]:
+    """Fit (optionally re-select on dev), measure and write model.npz + card.json into `out_dir`; `english_model`
+    (the English emotion model, trained first) becomes the English route where it wins on English dev."""
+    hp = hp or CHOSEN
+    started = time.perf_counter()
+    check_shared(shared)
     srcs, held = sources(shared, labelled)
     sets = ct.in_domain_sets(EMOTION, labelled)
     selection = None
@@ -143,6 +165,12 @@ def train(shared: Path, out_dir: Path, hp: Hyperparameters | None = None, select
     rows = ct.gather(used)
     log(f"emotion: {len(rows.inputs):,} training rows from {len(used)} files")
     model = ct.fit_model(rows, hp, EMOTION, IN_DOMAIN_BLOCK, DEFAULT_MODEL)
+    route = {"route": "self", "note": "no English model given"}
+    if english_model is not None:
+        route = choose_route(model, english_model, sets["dev"], log)
+        if route["route"] != "self":
+            model.attach_english(english_model)
+            model.version = ct.version_of(model)
     majority = MajorityEmotionModel()
     reports = ct.in_domain_reports(model, sets, n_boot)
     base_reports = ct.in_domain_reports(majority, sets, n_boot)
@@ -164,7 +192,7 @@ def train(shared: Path, out_dir: Path, hp: Hyperparameters | None = None, select
     speed = ct.measure_speed(model, srcs[2].data.texts[:5000])
     log(f"speed {speed:,.0f} texts/s")
     card = build_card(model, hp, reports, base_reports, evaluations, srcs, held, speed, selection,
-                      time.perf_counter() - started)
+                      time.perf_counter() - started, route)
     write_card(out_dir, card, indent=1)
     return card
 
@@ -176,7 +204,8 @@ def _subset(data: Any, index: np.ndarray) -> Any:
 
 
 def build_card(model: Any, hp: Hyperparameters, reports: dict, base_reports: dict, evaluations: list,
-               srcs: list[Source], held: dict, speed: float, selection: list | None, seconds: float) -> dict[str, Any]:
+               srcs: list[Source], held: dict, speed: float, selection: list | None, seconds: float,
+               route: dict[str, Any] | None = None) -> dict[str, Any]:
     test = reports["test"]
     smp = next(e for e in evaluations if e["file"].endswith(SMP_FILE))["default"]
     return {
@@ -185,6 +214,7 @@ def build_card(model: Any, hp: Hyperparameters, reports: dict, base_reports: dic
                  "character n-grams and a sentiment lexicon",
         "headline": ct.headline(test),
         "in_domain": {"test": test, "dev": reports["dev"]},
+        "english_route": route or {"route": "self"},
         "baseline_in_domain": {"majority": {"test": base_reports["test"], "dev": base_reports["dev"]}},
         "smp2020_usual_heldback": {"n": smp["n"], "macro_f1": smp["macro_f1"], "macro_f1_ci95": smp["macro_f1_ci95"],
                                    "macro_f1_over": smp["macro_f1_over"], "accuracy": smp["accuracy"],
@@ -196,8 +226,8 @@ def build_card(model: Any, hp: Hyperparameters, reports: dict, base_reports: dic
         "evaluations": evaluations,
         "training_files": [ct.file_facts(s) for s in srcs],
         "speed_posts_per_s": speed,
-        "speed_note": "predict_proba incl. cleaning, 5,000 Weibo posts (SMP2020 usual, mean 42 characters), best "
-                      "of 3, one process, measured at training time",
+        "speed_note": "predict_proba incl. cleaning (and the language check of the English route), 5,000 Weibo posts "
+                      "(SMP2020 usual, mean 42 characters), best of 3, one process, measured at training time",
         "method": {
             "features": "TF-IDF character 1-3-grams of cleaned, lower-cased text + 4 sentiment-lexicon counts "
                         "(analysis/nlp/sentiment/features.py)",
@@ -214,6 +244,10 @@ def build_card(model: Any, hp: Hyperparameters, reports: dict, base_reports: dic
             "label_mapping": "SMP2020: happy → joy, angry → anger, sad → sadness, fear, surprise, neutral (no "
                              "disgust); NLPCC 2014: happiness and like → joy, none → neutral, others by name",
             "empty_text": "texts with nothing left after cleaning are neutral (probability 1)",
+            "english_rows": (f"routed to {model.english_route} (it beat this model on the in-domain English dev "
+                             "split; see english_route); rows are routed by detect_lang, as in `actorwatch evaluate`, "
+                             "and by the record's language in enrichment; the in-domain figures score every row so"
+                             if model.english_route != "self" else "scored by this model"),
         },
         "provenance": ct.provenance("actorwatch train --task emotion" + (" --select" if selection else ""), seconds),
         "caveats": [

@@ -93,10 +93,11 @@ def _task_model(kind: str):
 
 
 def task_models() -> list[str]:
-    """Name and version of the stance and emotion models enrichment uses ("rules"/"none" where not shipped)."""
+    """Name and version of the stance and emotion models enrichment uses ("rules"/"none" where not shipped); a
+    model routing English rows to another names that one's version too, so upgrading either re-annotates."""
     stance, emotion = _task_model("stance"), _task_model("emotion")
-    return [f"{stance.name}-{stance.version}" if stance else "stance-rules",
-            f"{emotion.name}-{emotion.version}" if emotion else "emotion-none"]
+    return [f"{stance.name}-{getattr(stance, 'routed_version', stance.version)}" if stance else "stance-rules",
+            f"{emotion.name}-{getattr(emotion, 'routed_version', emotion.version)}" if emotion else "emotion-none"]
 
 
 def pipeline_version(model_version: str | None = None) -> str:
@@ -176,6 +177,7 @@ def _without(text: str, parts: tuple[str, ...]) -> str:
 
 def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, str]) -> BatchResult:
     """Score and annotate one batch (columns source, id, text, title, lang, trackers, has_score)."""
+    from analysis.nlp.charlr import proba_by_lang
     from analysis.nlp.entities import entity_matcher, prepare
     from analysis.nlp.segment import tokenize_many
     from analysis.nlp.sentiment import get_scorer, score_texts
@@ -198,7 +200,8 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
     _share_grams(get_scorer(model[0]), stance_model, emotion_model)
     own = [cleaned[i].own_text or cleaned[i].model_text for i in live]
     stance_proba = stance_model.predict_proba(own) if stance_model and live else None
-    emotion_proba = emotion_model.predict_proba(own) if emotion_model and live else None
+    emotion_proba = (proba_by_lang(emotion_model, own, [langs[i] for i in live]) if emotion_model and live
+                     else None)
     row_of = {i: k for k, i in enumerate(live)}
     stance, stance_score, emotion, emotion_score, entities, frame_ids = [], [], [], [], [], []
     keywords: list[list[str]] = [[] for _ in cleaned]

@@ -110,8 +110,10 @@ def _train_sentiment(out_dir: Path | None, shared: Path, no_baseline: bool) -> N
 
 
 def _train_class_task(task: str, out_dir: Path | None, shared: Path, select: bool, n_boot: int) -> None:
-    """Stance or emotion: analysis/nlp/stance_training.py or emotion_training.py."""
+    """Stance or emotion: analysis/nlp/stance_training.py or emotion_training.py; emotion trains its English model
+    (analysis/nlp/emotion_english.py) first, beside it, and routes English rows there where it wins on dev."""
     from analysis.nlp.emotion_model import DEFAULT_MODEL as EMOTION_MODEL
+    from analysis.nlp.emotion_training import check_shared
     from analysis.nlp.emotion_training import train as train_emotion
     from analysis.nlp.stance_model import DEFAULT_MODEL as STANCE_MODEL
     from analysis.nlp.stance_model import models_dir
@@ -119,13 +121,34 @@ def _train_class_task(task: str, out_dir: Path | None, shared: Path, select: boo
 
     run, name = (train_stance, STANCE_MODEL) if task == "stance" else (train_emotion, EMOTION_MODEL)
     out_dir = out_dir or models_dir() / name
+
+    def log(message: str) -> None:
+        click.echo(message, err=True)
+
     try:
-        card = run(shared, out_dir, select=select, n_boot=n_boot, log=lambda m: click.echo(m, err=True))
+        extra = {}
+        if task == "emotion":
+            check_shared(shared)
+            extra["english_model"] = _train_english_emotion(out_dir.parent, n_boot, log)
+        card = run(shared, out_dir, select=select, n_boot=n_boot, log=log, **extra)
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     h = card["headline"]
     click.echo(f"{card['name']} {card['version']}: macro-F1 {h['value']:.3f} [{h['ci95'][0]:.3f}, {h['ci95'][1]:.3f}] "
                f"on {h['file']} (n = {h['n']:,}) → {out_dir}")
+
+
+def _train_english_emotion(parent: Path, n_boot: int, log: Any) -> Any:
+    """The English emotion model, trained into `parent`/en-wordlr-emotion-7c and loaded back."""
+    from analysis.nlp.emotion_english import ENGLISH_EMOTION_MODEL, train_english_emotion
+    from analysis.nlp.sentiment.english import EnglishScorer
+
+    directory = parent / ENGLISH_EMOTION_MODEL
+    card = train_english_emotion(directory, n_boot=n_boot, log=log)
+    h = card["headline"]
+    click.echo(f"{card['name']} {card['version']}: macro-F1 {h['value']:.3f} [{h['ci95'][0]:.3f}, {h['ci95'][1]:.3f}] "
+               f"on {h['file']} (n = {h['n']:,}) → {directory}")
+    return EnglishScorer.load(directory)
 
 
 def _table(report: dict[str, Any], model: str, path: Path) -> str:
@@ -229,8 +252,12 @@ def _class_table(report: dict[str, Any]) -> str:
 
     classes = report["confusion"]["labels"]
     lines = [(f"{report['file']}  ·  {report['task']}  ·  model {report['model']} {report['model_version']}  ·  "
-             f"n = {report['n']:,}"), "", f"  accuracy          {ci(report, 'accuracy')}",
-             f"  macro-F1          {ci(report, 'macro_f1')}   (over {', '.join(report['macro_f1_over'])})"]
+             f"n = {report['n']:,}")]
+    if report.get("english_route"):
+        route = report["english_route"]
+        lines.append(f"English rows ({route['rows']:,}) scored by {route['model']} {route['version']}")
+    lines += ["", f"  accuracy          {ci(report, 'accuracy')}",
+              f"  macro-F1          {ci(report, 'macro_f1')}   (over {', '.join(report['macro_f1_over'])})"]
     if "f_avg" in report:
         lines.append(f"  f_avg             {ci(report, 'f_avg')}   (mean F1 of support and oppose, NLPCC 2016)")
     for lang, sub in report.get("by_lang", {}).items():

@@ -131,7 +131,7 @@ def reannotate(store: Store, name: str, task: str, tracker: str | None = None, b
     looks. Records not yet enriched are left for `actorwatch enrich`; records already done are skipped.
     """
     from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC, annotations_scan
-    from analysis.nlp.charlr import load_task_model
+    from analysis.nlp.charlr import load_task_model, proba_by_lang
     from analysis.nlp.tasks import TASKS
 
     started = time.perf_counter()
@@ -153,7 +153,8 @@ def reannotate(store: Store, name: str, task: str, tracker: str | None = None, b
         batch = todo[start:start + batch_size]
         cleaned = [clean_text(_record_text(r["text"], r["title"])) for r in batch]
         live = [i for i, c in enumerate(cleaned) if not c.is_empty]
-        proba = model.predict_proba([cleaned[i].own_text or cleaned[i].model_text for i in live]) if live else None
+        proba = proba_by_lang(model, [cleaned[i].own_text or cleaned[i].model_text for i in live],
+                              [batch[i].get("lang") or None for i in live]) if live else None
         now = datetime.now(UTC)
         rows = []
         for j, i in enumerate(live):

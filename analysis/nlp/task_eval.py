@@ -71,6 +71,12 @@ def evaluate_file(path: str | Path, task: Task | str, model_name: str = "default
     pred = predict_set(model, data)
     head: dict[str, Any] = {"file": str(path), "task": data.task.name, "model": model.name,
                             "model_version": model.version, "label_column": data.column}
+    english = getattr(model, "english", None)
+    if english is not None:  # the model routes English rows (found by detect_lang) to its English model
+        from analysis.nlp.sentiment import english_mask
+
+        head["english_route"] = {"model": english.name, "version": english.version,
+                                 "rows": int(english_mask(data.texts).sum())}
     if data.task is STANCE:
         named = data.targets is not None and any(data.targets)
         head["targets"] = ("the file's `target` column (rows without one: the model's default target)" if named

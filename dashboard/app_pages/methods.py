@@ -11,7 +11,13 @@ import streamlit as st
 from collectors.pseudonym import POLICY
 from dashboard import data, render, versions
 from dashboard.charts.embed import show_page_extras
-from dashboard.model_info import agreement_table, evaluation_table, in_domain_confusion, option_rows
+from dashboard.model_info import (
+    agreement_table,
+    english_route_line,
+    evaluation_table,
+    in_domain_confusion,
+    option_rows,
+)
 
 view = render.base_view()
 model = render.model()
@@ -44,6 +50,9 @@ def measured_tables(task: str) -> None:
     card = (model.get("cards") or {}).get(task)
     badge = (model.get("badges") or {}).get(task) or {}
     st.markdown(f"**Quoted beside every {task} chart:** {badge.get('text', 'not measured on in-domain text')}.")
+    route = english_route_line(card) if task != "sentiment" else None
+    if route:
+        st.markdown(route)
     rows = evaluation_table(card)
     if rows:
         st.markdown("**Every labelled set measured** (in-domain Chinese and English, each shared set; ours vs the "

@@ -83,7 +83,10 @@ def _load_model(directory: str, _mtime: int) -> Scorer:
         require_encoder(path.name, "the fast default model")
         return e5.E5Scorer.load(path)
     if kind == english.KIND:
-        return english.EnglishScorer.load(path)
+        scorer = english.EnglishScorer.load(path)
+        if scorer.task.name != "sentiment":
+            raise ValueError(f"{path} holds an English {scorer.task.name} model, not a sentiment model")
+        return scorer
     return LinearScorer.load(path)
 
 

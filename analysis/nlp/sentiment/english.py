@@ -143,21 +143,34 @@ class ValenceLexicon:
         return sp.csr_matrix(np.log1p(out))
 
 
-class EnglishScorer:
-    """softmax(x·W + b) over [word TF-IDF | char TF-IDF | valence sums]; columns [neg, neu, pos]."""
+SENTIMENT_COLUMNS = ("negative", "neutral", "positive")
 
-    labels = ("negative", "neutral", "positive")
+
+class EnglishScorer:
+    """softmax(x·W + b) over [word TF-IDF | char TF-IDF | valence sums]; columns `labels`: [neg, neu, pos] for
+    sentiment (the scorer contract), the task's classes for another task (the English emotion model)."""
+
     english_route = "self"
 
     def __init__(self, name: str, version: str, vocabularies: tuple[list[str], list[str]],
                  idf: tuple[np.ndarray, np.ndarray], weights: np.ndarray, bias: np.ndarray,
-                 lexicon: ValenceLexicon | None = None) -> None:
+                 lexicon: ValenceLexicon | None = None, task: str = "sentiment") -> None:
+        from analysis.nlp.tasks import TASKS
+
         self.name, self.version = name, version
+        self.task = TASKS[task]
+        self.labels: tuple[str, ...] = SENTIMENT_COLUMNS if task == "sentiment" else self.task.classes
         self.lexicon = lexicon  # None: a model saved before the valence features (n-grams only)
         self.vocabularies = (list(vocabularies[0]), list(vocabularies[1]))
         self.idf = (np.asarray(idf[0], dtype=np.float64), np.asarray(idf[1], dtype=np.float64))
         self.weights = np.asarray(weights, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float64)
+        if self.bias.shape != (len(self.labels),):
+            raise ValueError(f"bias {self.bias.shape} does not fit the {len(self.labels)} {task} classes")
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.labels
 
     @cached_property
     def _blocks(self) -> tuple[object, CharBlock]:
@@ -177,16 +190,20 @@ class EnglishScorer:
     def logits(self, inputs: Sequence[str]) -> np.ndarray:
         return np.asarray(self.features(inputs) @ self.weights, dtype=np.float64) + self.bias
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        cleaned = [clean_text(t) for t in texts]
+    def predict_proba(self, texts: Sequence[str], targets: Sequence[str | None] | None = None) -> np.ndarray:
+        """(n, k) probabilities in `labels` order; text with nothing left after cleaning is neutral. (`targets`:
+        the stance/emotion model interface; unused.)"""
+        cleaned = [clean_text(t if isinstance(t, str) else "") for t in texts]
         inputs = [model_input(c) for c in cleaned]
-        proba = softmax(self.logits(inputs)) if inputs else np.zeros((0, 3))
+        proba = softmax(self.logits(inputs)) if inputs else np.zeros((0, len(self.labels)))
         empty = np.fromiter((c.is_empty for c in cleaned), dtype=bool, count=len(cleaned))
-        proba[empty] = EMPTY_PROBA
+        proba[empty] = EMPTY_PROBA if self.task.name == "sentiment" else np.eye(len(self.labels))[
+            self.labels.index("neutral")]
         return proba
 
     def save(self, directory: Path) -> Path:
-        return write_model_file(directory, kind=np.array(KIND), word_vocab=np.array(self.vocabularies[0]),
+        task = {} if self.task.name == "sentiment" else {"task": np.array(self.task.name)}
+        return write_model_file(directory, kind=np.array(KIND), **task, word_vocab=np.array(self.vocabularies[0]),
                                 char_vocab=np.array(self.vocabularies[1]), word_idf=self.idf[0],
                                 char_idf=self.idf[1], weights=self.weights, bias=self.bias,
                                 **(self.lexicon.to_arrays() if self.lexicon is not None else {}))
@@ -198,11 +215,12 @@ class EnglishScorer:
             idf = (z["word_idf"], z["char_idf"])
             weights, bias = z["weights"], z["bias"]
             lexicon = ValenceLexicon.from_arrays(z) if "valence_terms" in z.files else None
-        return cls(*card_identity(directory), vocabularies, idf, weights, bias, lexicon)
+            task = str(z["task"]) if "task" in z.files else "sentiment"
+        return cls(*card_identity(directory), vocabularies, idf, weights, bias, lexicon, task)
 
 
 def is_english_model(directory: Path) -> bool:
     return model_kind(directory) == KIND
 
 
-__all__ = ["ENGLISH_MODEL", "CharBlock", "EnglishScorer", "ValenceLexicon", "is_english_model", "vectorizers", "word_grams"]
+__all__ = ["ENGLISH_MODEL", "SENTIMENT_COLUMNS", "CharBlock", "EnglishScorer", "ValenceLexicon", "is_english_model", "vectorizers", "word_grams"]

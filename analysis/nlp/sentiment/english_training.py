@@ -33,6 +33,7 @@ from analysis.nlp.sentiment.training import (
     measure_throughput,
     read_domain,
 )
+from analysis.nlp.tasks import TASKS
 
 TO_COLUMN = np.array([0, 2, 1])  # CSV label (0 neg, 1 pos, 2 neu) → probability column (neg, neu, pos)
 GRID = {"C": (1.0, 3.0, 10.0), "synthetic_weight": (0.3, 1.0)}
@@ -45,25 +46,66 @@ def _english(path: Path) -> tuple[list[str], np.ndarray]:
     return [t for t, k in zip(texts, keep, strict=True) if k], labels[keep]
 
 
-def _balanced(columns: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    counts = np.bincount(columns, weights=weight, minlength=3)
-    return weight * weight.sum() / (3 * counts[columns])
+def balanced_weights(y: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray:
+    """Row weights × class balance: each class present gets the same total weight (the total is kept)."""
+    counts = np.bincount(y, weights=weight, minlength=k)
+    return weight * weight.sum() / (np.count_nonzero(counts) * np.where(counts > 0, counts, 1)[y])
 
 
-def fit_english(texts: list[str], labels: np.ndarray, weight: np.ndarray, c: float,
-                name: str = ENGLISH_MODEL) -> EnglishScorer:
-    """Fit the vectorisers and a class-balanced logistic regression (sklearn) on labelled English texts."""
+def fit_english(texts: list[str], labels: np.ndarray, weight: np.ndarray, c: float, name: str = ENGLISH_MODEL,
+                task: str = "sentiment") -> EnglishScorer:
+    """Fit the vectorisers and a class-balanced logistic regression (sklearn) on labelled English texts; `labels`
+    are the task's class indices (sentiment: the CSV codes 0 neg, 1 pos, 2 neu)."""
     from sklearn.linear_model import LogisticRegression
 
+    k = len(TASKS[task].classes)
+    columns = TO_COLUMN[labels] if task == "sentiment" else np.asarray(labels, dtype=int)
     inputs = [model_input(t) for t in texts]
     word, char = vectorizers()
     lexicon = ValenceLexicon.from_vader()
     x = sp.hstack([word.fit_transform(inputs), char.fit_transform(inputs), lexicon.transform(inputs)], format="csr")
-    columns = TO_COLUMN[labels]
-    clf = LogisticRegression(C=c, max_iter=5000).fit(x, columns, sample_weight=_balanced(columns, weight))
+    clf = LogisticRegression(C=c, max_iter=5000).fit(x, columns, sample_weight=balanced_weights(columns, weight, k))
+    seen = clf.classes_.astype(int)
+    coef, intercept = np.zeros((k, x.shape[1])), np.full(k, -30.0)  # a class absent from training: never predicted
+    if len(seen) == 2:  # scikit-learn keeps one row for two classes: the logit of the second
+        coef[seen[1]], intercept[seen] = clf.coef_[0], (0.0, clf.intercept_[0])
+    else:
+        coef[seen], intercept[seen] = clf.coef_, clf.intercept_
     vocabularies = tuple(sorted(v.vocabulary_, key=v.vocabulary_.__getitem__) for v in (word, char))
-    return EnglishScorer(name, "unversioned", vocabularies, (word.idf_, char.idf_), clf.coef_.T, clf.intercept_,
-                         lexicon)
+    return EnglishScorer(name, "unversioned", vocabularies, (word.idf_, char.idf_), coef.T, intercept, lexicon, task)
+
+
+def select_english(real: tuple[list[str], np.ndarray], synthetic: tuple[list[str], np.ndarray],
+                   dev_f1: Callable[[EnglishScorer], float], name: str, task: str = "sentiment",
+                   log: Callable[[str], None] = print, grid: dict[str, tuple[float, ...]] | None = None,
+                   ) -> tuple[EnglishScorer, dict[str, Any], list[dict[str, Any]]]:
+    """Choose C and the written rows' weight (`grid`, default GRID) by `dev_f1` (English dev rows only), refit with the best and
+    version the model by its weights: (model, chosen, trials). Rows are (texts, class indices as fit_english reads
+    them)."""
+    texts, labels = real[0] + synthetic[0], np.concatenate([real[1], synthetic[1]])
+
+    def fit(c: float, synthetic_weight: float) -> EnglishScorer:
+        weight = np.concatenate([np.ones(len(real[0])), np.full(len(synthetic[0]), synthetic_weight)])
+        return fit_english(texts, labels, weight, c, name, task)
+
+    trials = []
+    grid = grid or GRID
+    for c, synthetic_weight in product(grid["C"], grid["synthetic_weight"]):
+        f1 = dev_f1(fit(c, synthetic_weight))
+        trials.append({"C": c, "synthetic_weight": synthetic_weight, "dev_macro_f1": f1})
+        log(f"{name} C={c} synthetic_weight={synthetic_weight}: dev macro-F1 {f1:.3f}")
+    best = max(trials, key=lambda t: t["dev_macro_f1"])
+    scorer = fit(best["C"], best["synthetic_weight"])
+    scorer.version = f"1.0.{weights_digest(scorer)[:8]}"
+    return scorer, best, trials
+
+
+def features_note() -> str:
+    """How the English models read a text (for their cards)."""
+    return ("TF-IDF (sublinear tf) word 1–2-grams (scikit-learn's default tokens) and word-bounded character "
+            "2–5-grams (min_df 2) of the cleaned, lower-cased text, plus log1p of the summed positive and negative "
+            f"word valences from VADER's lexicon ({_vader_version()}; a negator within three words before flips and "
+            "damps by 0.74; the lexicon is stored inside model.npz)")
 
 
 def weights_digest(scorer: EnglishScorer) -> str:
@@ -84,19 +126,12 @@ def train_english(out_dir: Path, log: Callable[[str], None] = print) -> dict[str
     dev_texts, dev_labels = _english(LABELLED / "dev.csv")
     if not real_texts or not dev_texts:
         raise ValueError("no English rows (lang = en) in data/labelled/train.csv or dev.csv")
-    texts, labels = real_texts + syn_texts, np.concatenate([real_labels, syn_labels])
 
-    trials = []
-    for c, synthetic_weight in product(GRID["C"], GRID["synthetic_weight"]):
-        weight = np.concatenate([np.ones(len(real_texts)), np.full(len(syn_texts), synthetic_weight)])
-        scorer = fit_english(texts, labels, weight, c)
-        f1 = evaluate_predictions(dev_labels, scorer.predict_proba(dev_texts), n_boot=100)["macro_f1"]
-        trials.append({"C": c, "synthetic_weight": synthetic_weight, "dev_macro_f1": f1})
-        log(f"English model C={c} synthetic_weight={synthetic_weight}: dev macro-F1 {f1:.3f}")
-    best = max(trials, key=lambda t: t["dev_macro_f1"])
-    weight = np.concatenate([np.ones(len(real_texts)), np.full(len(syn_texts), best["synthetic_weight"])])
-    scorer = fit_english(texts, labels, weight, best["C"])
-    scorer.version = f"1.0.{weights_digest(scorer)[:8]}"
+    def dev_f1(scorer: EnglishScorer) -> float:
+        return evaluate_predictions(dev_labels, scorer.predict_proba(dev_texts), n_boot=100)["macro_f1"]
+
+    scorer, best, trials = select_english((real_texts, real_labels), (syn_texts, syn_labels),
+                                          dev_f1, ENGLISH_MODEL, log=log)
 
     in_domain = {}
     for split in ("dev", "test"):
@@ -120,11 +155,7 @@ def train_english(out_dir: Path, log: Callable[[str], None] = print) -> dict[str
         "in_domain": in_domain,
         "evaluations": [{"file": "data/labelled/test.csv (en)", "role": "in-domain test split", "default": test}],
         "targets": {"in-domain test en macro_f1 >= 0.70": test["macro_f1"] >= 0.70},
-        "method": {"features": "TF-IDF (sublinear tf) word 1–2-grams (scikit-learn's default tokens) and "
-                               "word-bounded character 2–5-grams (min_df 2) of the cleaned, lower-cased text, plus "
-                               "log1p of the summed positive and negative word valences from VADER's lexicon "
-                               f"({_vader_version()}; a negator within three words before flips and damps by 0.74; "
-                               "the lexicon is stored inside model.npz)",
+        "method": {"features": features_note(),
                    "classifier": "multinomial logistic regression (sklearn), class-balanced sample weights",
                    "selection": {"grid": GRID, "chosen": best, "trials": trials,
                                  "on": f"data/labelled/dev.csv, English rows (n = {len(dev_texts)})"}},

@@ -429,12 +429,19 @@ def choose_english_route(scorer: LinearScorer, log: Callable[[str], None], engli
     rows = langs == "en"
     en_texts = [t for t, e in zip(texts, rows, strict=True) if e]
     candidates = {"vader": VaderScorer(), "self": scorer, **({english.name: english} if english is not None else {})}
-    figures = {name: evaluate_predictions(labels[rows], model.predict_proba(en_texts))["macro_f1"]
-               for name, model in candidates.items()}
+    return pick_route(candidates, lambda model: evaluate_predictions(labels[rows], model.predict_proba(en_texts))[
+        "macro_f1"], int(rows.sum()), log, english)
+
+
+def pick_route(candidates: dict[str, Any], dev_f1: Callable[[Any], float], n_dev_en: int,
+               log: Callable[[str], None], english: Any = None) -> dict[str, Any]:
+    """The candidate ("self", a baseline or the English model, by name) with the highest `dev_f1` on the English
+    dev rows, with every candidate's figure; names the English model and its version when it wins."""
+    figures = {name: dev_f1(model) for name, model in candidates.items()}
     route = max(figures, key=figures.get)
-    log(f"English route on the in-domain dev split (n = {int(rows.sum())}): "
+    log(f"English route on the in-domain dev split (n = {n_dev_en}): "
         + ", ".join(f"{name} {f1:.3f}" for name, f1 in figures.items()) + f" → {route}")
-    chosen = {"route": route, "dev_macro_f1": figures, "n_dev_en": int(rows.sum())}
+    chosen = {"route": route, "dev_macro_f1": figures, "n_dev_en": n_dev_en}
     if english is not None and route == english.name:
         chosen["english_model"] = {"name": english.name, "version": english.version}
     return chosen
