@@ -57,6 +57,26 @@ def test_blend_with_the_fast_model_and_round_trip(fake_encoder, tmp_path) -> Non
         load_task_model(str(tmp_path / "m"), STANCE, "stance-charlr-5c", ())
 
 
+def test_english_rows_take_their_own_blend_weight_and_it_survives_a_round_trip(fake_encoder, tmp_path) -> None:
+    from analysis.nlp.charlr import load_task_model
+
+    texts = ["我很愤怒", "I am so angry about this AI actor", "AI演员让人害怕"]
+    model = _emotion_model(0.5, tmp_path)
+    model.alpha_en = 0.85
+    fast = load_task_model("emotion-charlr-7c", EMOTION, "emotion-charlr-7c", ()).predict_proba(
+        texts, None, ["zh", "en", "zh"])
+    alpha = np.array([0.5, 0.85, 0.5])[:, None]
+    assert np.allclose(model.predict_proba(texts), alpha * model.e5_proba(texts) + (1 - alpha) * fast)
+    assert np.allclose(model.predict_proba(texts, langs=["zh", "en", "zh"]), model.predict_proba(texts))
+    model.save(tmp_path / "m")
+    loaded = E5TaskModel.load(tmp_path / "m")
+    assert (loaded.alpha, loaded.alpha_en) == (0.5, 0.85)
+    old = dict(np.load(tmp_path / "m" / "model.npz"))
+    del old["alpha_en"]
+    np.savez(tmp_path / "m" / "model.npz", **old)  # a model saved before alpha_en: English rows keep alpha
+    assert E5TaskModel.load(tmp_path / "m").alpha_en == 0.5
+
+
 def test_without_its_encoder_the_option_is_a_clear_error(tmp_path, monkeypatch) -> None:
     from analysis.nlp.charlr import load_task_model
     from analysis.nlp.encoder import EncoderUnavailable

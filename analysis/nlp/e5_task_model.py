@@ -1,8 +1,9 @@
 """The accurate option for stance and emotion: logistic regression over multilingual-e5-small sentence embeddings,
 blended with the task's fast char n-gram model (which keeps reading the stance target).
 
-P = alpha · softmax(e · W + b) + (1 − alpha) · P_fast(text, target), columns in `task.classes` order; text with
-nothing left after cleaning is neutral. Like the e5 sentiment option it embeds about 20 texts per second per
+P = alpha · softmax(e · W + b) + (1 − alpha) · P_fast(text, target), columns in `task.classes` order, with its own
+alpha on English rows (the fast model routes them to another model); text with nothing left after cleaning is
+neutral. Like the e5 sentiment option it embeds about 20 texts per second per
 core (embeddings cached by text), so it re-annotates a tracker (`actorwatch enrich --model NAME`) rather than
 the whole store, and it is unavailable where the encoder cannot load.
 """
@@ -28,11 +29,12 @@ class E5TaskModel(E5Part):
     """Stance or emotion from e5 embeddings blended with the fast model `base` (a model name)."""
 
     def __init__(self, name: str, version: str, task: Task, weights: np.ndarray, bias: np.ndarray, alpha: float,
-                 base: str, cache: EmbeddingCache | None = None) -> None:
+                 base: str, cache: EmbeddingCache | None = None, alpha_en: float | None = None) -> None:
         self.name, self.version, self.task = name, version, task
         self.weights = np.asarray(weights, dtype=np.float32)  # (384, k)
         self.bias = np.asarray(bias, dtype=np.float64)
         self.alpha = float(alpha)
+        self.alpha_en = self.alpha if alpha_en is None else float(alpha_en)  # the e5 weight on English rows
         self.base = base
         self._cache = cache
 
@@ -44,14 +46,20 @@ class E5TaskModel(E5Part):
                       langs: Sequence[str | None] | None = None) -> np.ndarray:
         """The blend; `langs` go to the fast model, which routes English rows by them (detect_lang where None)."""
         from analysis.nlp.charlr import load_task_model
+        from analysis.nlp.sentiment import english_mask
 
         texts = list(texts)
         k = len(self.classes)
         if not texts:
             return np.zeros((0, k))
-        proba = self.alpha * self.e5_proba(texts)
-        if self.alpha < 1:
-            proba += (1 - self.alpha) * load_task_model(self.base, self.task, self.base, ()).predict_proba(
+        alpha = np.full(len(texts), self.alpha)
+        if self.alpha_en != self.alpha:
+            english = english_mask(texts, langs)
+            alpha[english] = self.alpha_en
+            langs = ["en" if e else "und" for e in english]  # detected once, for the fast model's route too
+        proba = alpha[:, None] * self.e5_proba(texts)
+        if (alpha < 1).any():
+            proba += (1 - alpha)[:, None] * load_task_model(self.base, self.task, self.base, ()).predict_proba(
                 texts, targets, langs)
         empty = np.fromiter((clean_text(t if isinstance(t, str) else "").is_empty for t in texts), dtype=bool,
                             count=len(texts))
@@ -60,7 +68,8 @@ class E5TaskModel(E5Part):
 
     def save(self, directory: Path) -> Path:
         return write_model_file(directory, kind=np.array(KIND), task=np.array(self.task.name), weights=self.weights,
-                                bias=self.bias, alpha=np.array(self.alpha), base=np.array(self.base),
+                                bias=self.bias, alpha=np.array(self.alpha), alpha_en=np.array(self.alpha_en),
+                                base=np.array(self.base),
                                 encoder=np.array(encoder_version()))
 
     @classmethod
@@ -68,7 +77,8 @@ class E5TaskModel(E5Part):
         with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
             task, weights, bias = TASKS[str(z["task"])], z["weights"], z["bias"]
             alpha, base = float(z["alpha"]), str(z["base"])
-        return cls(*card_identity(directory), task, weights, bias, alpha, base)
+            alpha_en = float(z["alpha_en"]) if "alpha_en" in z.files else None
+        return cls(*card_identity(directory), task, weights, bias, alpha, base, alpha_en=alpha_en)
 
 
 def is_e5_task_model(directory: Path) -> bool:
