@@ -77,6 +77,23 @@ def test_english_rows_take_their_own_blend_weight_and_it_survives_a_round_trip(f
     assert E5TaskModel.load(tmp_path / "m").alpha_en == 0.5
 
 
+def test_english_rows_can_blend_with_the_char_models_own_probabilities(fake_encoder, tmp_path) -> None:
+    from analysis.nlp.charlr import load_task_model
+
+    texts = ["我很愤怒", "I am so angry about this AI actor"]
+    fast = load_task_model("emotion-charlr-7c", EMOTION, "emotion-charlr-7c", ())
+    if getattr(fast, "english_route", "self") == "self":
+        pytest.skip("the shipped emotion model has no English route")
+    model = _emotion_model(0.5, tmp_path)
+    routed = model.predict_proba(texts)
+    model.english_partner = "own"
+    assert np.allclose(model.predict_proba(texts), 0.5 * model.e5_proba(texts) + 0.5 * fast.own_proba(texts))
+    assert np.allclose(model.predict_proba(texts)[0], routed[0]) and not np.allclose(model.predict_proba(texts)[1],
+                                                                                       routed[1])
+    model.save(tmp_path / "m")
+    assert E5TaskModel.load(tmp_path / "m").english_partner == "own"
+
+
 def test_without_its_encoder_the_option_is_a_clear_error(tmp_path, monkeypatch) -> None:
     from analysis.nlp.charlr import load_task_model
     from analysis.nlp.encoder import EncoderUnavailable

@@ -2,7 +2,8 @@
 blended with the task's fast char n-gram model (which keeps reading the stance target).
 
 P = alpha · softmax(e · W + b) + (1 − alpha) · P_fast(text, target), columns in `task.classes` order, with its own
-alpha on English rows (the fast model routes them to another model); text with nothing left after cleaning is
+alpha on English rows, blended either with the fast model as production routes them (to its English route) or with
+its char model's own probabilities, whichever did better on dev; text with nothing left after cleaning is
 neutral. Like the e5 sentiment option it embeds about 20 texts per second per
 core (embeddings cached by text), so it re-annotates a tracker (`actorwatch enrich --model NAME`) rather than
 the whole store, and it is unavailable where the encoder cannot load.
@@ -29,12 +30,15 @@ class E5TaskModel(E5Part):
     """Stance or emotion from e5 embeddings blended with the fast model `base` (a model name)."""
 
     def __init__(self, name: str, version: str, task: Task, weights: np.ndarray, bias: np.ndarray, alpha: float,
-                 base: str, cache: EmbeddingCache | None = None, alpha_en: float | None = None) -> None:
+                 base: str, cache: EmbeddingCache | None = None, alpha_en: float | None = None,
+                 english_partner: str = "route") -> None:
         self.name, self.version, self.task = name, version, task
         self.weights = np.asarray(weights, dtype=np.float32)  # (384, k)
         self.bias = np.asarray(bias, dtype=np.float64)
         self.alpha = float(alpha)
         self.alpha_en = self.alpha if alpha_en is None else float(alpha_en)  # the e5 weight on English rows
+        # "route": blend with the fast model as production routes it; "own": with the char model's own probabilities
+        self.english_partner = english_partner
         self.base = base
         self._cache = cache
 
@@ -59,8 +63,10 @@ class E5TaskModel(E5Part):
             langs = ["en" if e else "und" for e in english]  # detected once, for the fast model's route too
         proba = alpha[:, None] * self.e5_proba(texts)
         if (alpha < 1).any():
-            proba += (1 - alpha)[:, None] * load_task_model(self.base, self.task, self.base, ()).predict_proba(
-                texts, targets, langs)
+            fast = load_task_model(self.base, self.task, self.base, ())
+            own = self.english_partner == "own" and hasattr(fast, "own_proba")
+            proba += (1 - alpha)[:, None] * (fast.own_proba(texts, targets) if own else
+                                             fast.predict_proba(texts, targets, langs))
         empty = np.fromiter((clean_text(t if isinstance(t, str) else "").is_empty for t in texts), dtype=bool,
                             count=len(texts))
         proba[empty] = np.eye(k)[self.classes.index("neutral")]
@@ -69,7 +75,7 @@ class E5TaskModel(E5Part):
     def save(self, directory: Path) -> Path:
         return write_model_file(directory, kind=np.array(KIND), task=np.array(self.task.name), weights=self.weights,
                                 bias=self.bias, alpha=np.array(self.alpha), alpha_en=np.array(self.alpha_en),
-                                base=np.array(self.base),
+                                english_partner=np.array(self.english_partner), base=np.array(self.base),
                                 encoder=np.array(encoder_version()))
 
     @classmethod
@@ -78,7 +84,9 @@ class E5TaskModel(E5Part):
             task, weights, bias = TASKS[str(z["task"])], z["weights"], z["bias"]
             alpha, base = float(z["alpha"]), str(z["base"])
             alpha_en = float(z["alpha_en"]) if "alpha_en" in z.files else None
-        return cls(*card_identity(directory), task, weights, bias, alpha, base, alpha_en=alpha_en)
+            partner = str(z["english_partner"]) if "english_partner" in z.files else "route"
+        return cls(*card_identity(directory), task, weights, bias, alpha, base, alpha_en=alpha_en,
+                   english_partner=partner)
 
 
 def is_e5_task_model(directory: Path) -> bool:

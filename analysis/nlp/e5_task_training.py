@@ -60,8 +60,12 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
     from analysis.nlp.charlr import load_task_model
 
     fast_model = load_task_model(fast, task, fast, ())
-    fast_dev = fast_model.predict_proba(dev.texts, dev.targets)
     route = getattr(fast_model, "english_route", "self")
+    # The fast model's probabilities to blend with: as production routes them (English rows to its English route) or
+    # its own for every row; which one is chosen on dev with the rest.
+    partners = {"route": fast_model.predict_proba(dev.texts, dev.targets)}
+    if route != "self":
+        partners["own"] = fast_model.own_proba(dev.texts, dev.targets)
 
     def fit(c: float, synthetic_weight: float) -> LogisticRegression:
         weight = np.concatenate([np.full(data.n, synthetic_weight if TRAIN_FILES[name] else 1.0)
@@ -78,14 +82,16 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
     trials = []
     for c, sw in product(GRID["C"], GRID["synthetic_weight"]):
         e5_dev = full(fit(c, sw), x_dev)
-        for alpha in GRID["alpha"]:
+        for (partner, fast_dev), alpha in product(partners.items(), GRID["alpha"]):
             pred = (alpha * e5_dev + (1 - alpha) * fast_dev).argmax(axis=1)
             f1 = class_report(task, dev.y, pred, dev.langs, n_boot=100)["macro_f1"]
-            trials.append({"C": c, "synthetic_weight": sw, "alpha": alpha, "dev_macro_f1": f1})
-            log(f"C={c} synthetic_weight={sw} alpha={alpha}: dev macro-F1 {f1:.3f}")
+            trials.append({"C": c, "synthetic_weight": sw, "english_partner": partner, "alpha": alpha,
+                           "dev_macro_f1": f1})
+            log(f"C={c} synthetic_weight={sw} English rows blended with {partner} alpha={alpha}: dev macro-F1 {f1:.3f}")
     best = max(trials, key=lambda t: t["dev_macro_f1"])
+    fast_dev = partners[best["english_partner"]]
     clf = fit(best["C"], best["synthetic_weight"])
-    # English rows: the fast model sends them to its English route, so the blend weight is chosen on them apart
+    # English rows: the fast model may send them to its English route, so their blend weight is chosen on them apart
     english = np.array([lang == "en" for lang in dev.langs])
     e5_dev = full(clf, x_dev)
     english_trials = {alpha: class_report(task, dev.y[english], (alpha * e5_dev[english] + (1 - alpha)
@@ -101,7 +107,8 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
     weights[:, clf.classes_] = clf.coef_.T
     bias[clf.classes_] = clf.intercept_
     name = E5_TASK_MODELS[task.name]
-    model = E5TaskModel(name, "unversioned", task, weights, bias, best["alpha"], fast, cache, alpha_en=best["alpha_en"])
+    model = E5TaskModel(name, "unversioned", task, weights, bias, best["alpha"], fast, cache, alpha_en=best["alpha_en"],
+                        english_partner=best["english_partner"])
     digest = hashlib.sha256(weights.tobytes() + bias.tobytes() + json.dumps(best, sort_keys=True).encode())
     model.version = f"1.0.{digest.hexdigest()[:8]}"
 
@@ -125,8 +132,11 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
                    "classifier": "multinomial logistic regression (sklearn), class-balanced sample weights",
                    "blend": f"P = {best['alpha']} · P_e5 + {1 - best['alpha']:.2f} · P_{fast} (the fast model "
                             f"reads the stance target; the e5 part does not); on English rows alpha {best['alpha_en']}"
-                            + (f"; P_{fast} is the fast model as production routes it: English rows scored by its "
-                               f"English route {route} {fast_model.english.version}" if route != "self" else ""),
+                            + ("" if route == "self" else
+                               f"; on English rows P_{fast} is the fast model as production routes it (its English "
+                               f"route {route} {fast_model.english.version})" if best["english_partner"] == "route" else
+                               f"; on English rows P_{fast} is the char model's own probabilities, not its English route "
+                               f"{route} (chosen on dev: see selection.trials, english_partner)"),
                    "selection": {"grid": GRID, "chosen": best, "trials": trials,
                                  "on": "data/labelled/dev.csv (macro-F1, all languages; alpha_en on its English "
                                        "rows)"}},
