@@ -16,8 +16,8 @@ writes N records twice), so other load on the machine lowers it — the load ave
 Enrichment segments a run of Han text once per batch however often it recurs there (reposts quote whole
 posts). The demo corpus is built from templates, so its runs recur far more than real posts' do: the share of
 Han characters in runs already seen in their batch is printed (`repeated_han_share`). `--texts` takes the
-texts from the `text` column of a CSV instead (e.g. a labelled Weibo set, not shipped with actorwatch), keeping
-the demo records' other fields, for the figure on real posts.
+texts from the `text` column of a CSV instead (e.g. a labelled Weibo set, not shipped with actorwatch), with the
+language detected from each text and the demo records' other fields, for the figure on real posts.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from common import emit
 
 from analysis.nlp.enrich import annotate_batch, enrich_store, make_executor, pipeline_version, scoring_model
 from analysis.nlp.sentiment import get_scorer
+from analysis.nlp.text import detect_lang
 from collectors.demo import generate
 from collectors.models import RECORD_SCHEMA
 from collectors.store import RECORDS, Store
@@ -54,7 +55,11 @@ def corpus(n: int, texts_csv: Path | None = None) -> pa.Table:
         if not given:
             raise SystemExit(f"{texts_csv}: no rows with a `text` column")
         texts = [given[i % len(given)] for i in range(n)]
-        return table.set_column(RECORD_SCHEMA.get_field_index("text"), "text", pa.array(texts, pa.string()))
+        table = table.set_column(RECORD_SCHEMA.get_field_index("text"), "text", pa.array(texts, pa.string()))
+        # each text's own language, not the demo record's it replaced (English demo records would send Chinese
+        # posts to the English models)
+        langs = pa.array([detect_lang(t) for t in texts], pa.string())
+        return table.set_column(RECORD_SCHEMA.get_field_index("lang"), "lang", langs)
     texts = table["text"].to_pylist()
     rng = np.random.default_rng(7)
     out = []
