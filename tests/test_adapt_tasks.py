@@ -144,3 +144,18 @@ def test_cli_adapts_stance_reannotates_the_tracker_resumably_and_the_badge_names
         other = in_domain_badges(con, tracker="tilly-norwood")["stance"]
     assert own["name"] == name and "adapted on 24 labels by 1 annotator: cross-validated macro-F1" in own["text"]
     assert other["name"] != name
+
+
+def test_gain_interval_counts_every_class_of_a_five_class_task() -> None:
+    """Stance has five classes: the paired interval must score classes 3 and 4 too (it once scored 0–2 only)."""
+    from sklearn.metrics import f1_score
+
+    from analysis.nlp.adapt import paired_gain_ci
+
+    y = np.tile(np.arange(5), 20)
+    base = np.where(y >= 3, 0, y)  # right on classes 0–2, wrong on 3 and 4
+    adapted = y.copy()
+    gain = f1_score(y, adapted, average="macro") - f1_score(y, base, average="macro")
+    lo, hi = paired_gain_ci(y, base, adapted, n_boot=200, k=5)
+    assert lo > 0.3 and lo <= gain <= hi + 1e-9
+    assert paired_gain_ci(y, base, adapted, n_boot=200) == (lo, hi)  # k found from the labels

@@ -158,14 +158,16 @@ def with_labels(base: TrainingRows, labels: TrackerLabels, index: np.ndarray, we
 
 
 def paired_gain_ci(y: np.ndarray, base: np.ndarray, adapted: np.ndarray, n_boot: int = 1000,
-                   seed: int = 20240601) -> tuple[float, float]:
-    """Percentile-bootstrap 95% interval of macro-F1(adapted) − macro-F1(base), items resampled in pairs."""
+                   seed: int = 20240601, k: int | None = None) -> tuple[float, float]:
+    """Percentile-bootstrap 95% interval of macro-F1(adapted) − macro-F1(base), items resampled in pairs, over
+    classes 0..k-1 (default: every class index that occurs in y, base or adapted)."""
+    k = k or int(max(np.max(y, initial=0), np.max(base, initial=0), np.max(adapted, initial=0))) + 1
     if len(y) < 2:
-        gain = macro_f1(confusion(y, adapted)) - macro_f1(confusion(y, base))
+        gain = macro_f1(confusion(y, adapted, k)) - macro_f1(confusion(y, base, k))
         return gain, gain
 
     def gain(t: np.ndarray, b: np.ndarray, a: np.ndarray) -> float:
-        return macro_f1(confusion(t, a)) - macro_f1(confusion(t, b))
+        return macro_f1(confusion(t, a, k)) - macro_f1(confusion(t, b, k))
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateDataWarning)
@@ -507,7 +509,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
                   "hyperparameters": {"ngram_orders": list(hp.ngram_orders), "min_df": hp.min_df, "l2": hp.l2,
                                       "binary_row_weight": hp.binary_weight, "max_iter": hp.max_iter}}
     final.version = f"{base.version}-{tracker}.{_digest(final)[:8]}"
-    gain_ci = paired_gain_ci(labels.y, base_pred, adapted_pred, settings.n_boot, settings.seed)
+    gain_ci = paired_gain_ci(labels.y, base_pred, adapted_pred, settings.n_boot, settings.seed, len(task.classes))
     log(f"adapted: cross-validated macro-F1 {adapted_report['macro_f1']:.3f} (temperature {temperature:.3f})")
 
     result = {
