@@ -99,3 +99,24 @@ def test_the_card_speed_times_the_encoder_on_every_text_even_when_they_are_cache
     seen.clear()
     assert fresh_embedding_speed(texts) > 0
     assert len(seen) == len(texts)
+
+
+def test_score_texts_hands_the_records_languages_to_an_e5_scorer(monkeypatch) -> None:
+    """enrich/rescore --model <e5> pass each record's known language: it must pick the e5 weight (alpha vs
+    alpha_en) as it does for the default model's route, not be re-detected from the text."""
+    from analysis.nlp import sentiment
+    from analysis.nlp.sentiment import score_texts
+
+    class Flat:
+        english_route = "self"
+
+        def predict_proba(self, ts):
+            return np.tile([0.0, 1.0, 0.0], (len(ts), 1))
+
+    monkeypatch.setattr(sentiment, "get_scorer", lambda name=None: Flat())
+    scorer = E5Scorer("e5-test", "v", np.zeros((DIM, 3), np.float32), np.zeros(3), alpha=0.5, char_model="x",
+                      alpha_en=1.0)
+    monkeypatch.setattr(scorer, "e5_proba", lambda ts: np.tile([1.0, 0.0, 0.0], (len(ts), 1)))
+    texts = ["AI演员太假了"]  # detected as Chinese; the record says English
+    assert np.allclose(score_texts(texts, ["en"], default=scorer), scorer.predict_proba(texts, ["en"]))
+    assert np.allclose(score_texts(texts, ["en"], default=scorer), [[1.0, 0.0, 0.0]])

@@ -157,6 +157,10 @@ def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
     default = default or get_scorer()
     english_model = english_scorer(default)
     if english_model is None:
+        from analysis.nlp.sentiment.e5 import E5Scorer
+
+        if isinstance(default, E5Scorer):  # it routes English rows itself, by the languages it is given
+            return default.predict_proba(texts, langs)
         return default.predict_proba(texts)
     english = english_mask(texts, langs)
     out = np.zeros((len(texts), 3))
