@@ -206,6 +206,23 @@ def test_bad_rows_are_line_numbered_and_the_rest_kept(tmp_path: Path) -> None:
     assert "'maybe' is not a stance label" in result.errors[3]
 
 
+def test_an_item_labelled_twice_in_one_file_with_different_labels_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text("source,id,text,label\n"
+                    "weibo,1,好,1\n"
+                    "weibo,2,坏,0\n"
+                    "weibo,1,好,0\n"  # line 4: weibo:1 again, another label
+                    "weibo,2,坏,0\n", encoding="utf-8")  # line 5: the same label again: nothing to report
+    store = Store()
+    result = import_labels(store, path, TRACKER, annotator="bob")
+    assert [e.split(": ", 2)[1:] for e in result.errors] == [
+        ["line 4", "item weibo:1 is labelled at line 2 with other labels; left out"]]
+    assert result.written == 2 and result.labelled == 2  # nothing is counted as "already stored"
+    with store.connect() as con:
+        stored = read_labels(con, TRACKER).set_index("item")["sentiment"].to_dict()
+    assert stored == {"weibo:1": "positive", "weibo:2": "negative"}
+
+
 def test_cli_export_import_agreement(make_record: Callable[..., Record], tmp_path: Path) -> None:
     _store_with_records(make_record)
     runner = CliRunner()

@@ -90,6 +90,7 @@ def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[l
     default_annotator = annotator or path.stem
     origin = f"import:{path.name}"
     rows: list[dict[str, Any]] = []
+    first_line: dict[tuple[str, str], dict[str, Any]] = {}  # (item, annotator) → its first row in the file
     line = 1
     try:
         for raw in reader:
@@ -101,8 +102,13 @@ def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[l
                 result.errors.append(f"{path}: line {line}: {error}")
             elif row is None:
                 result.blank += 1
+            elif (seen := first_line.get((row["item"], row["annotator"]))) is not None:
+                if any(seen[c] != row[c] for c in (*(t.name for t, _ in TASK_COLUMNS), "status")):
+                    result.errors.append(f"{path}: line {line}: item {row['item']} is labelled at line "
+                                         f"{seen['_line']} with other labels; left out")
             else:
                 rows.append({**row, "_line": line})
+                first_line[(row["item"], row["annotator"])] = rows[-1]
     except csv.Error as exc:
         result.errors.append(f"{path}: line {line + 1}: malformed CSV, the rest of the file was not read: {exc}")
     result.labelled = len(rows)
