@@ -159,3 +159,43 @@ def test_gain_interval_counts_every_class_of_a_five_class_task() -> None:
     lo, hi = paired_gain_ci(y, base, adapted, n_boot=200, k=5)
     assert lo > 0.3 and lo <= gain <= hi + 1e-9
     assert paired_gain_ci(y, base, adapted, n_boot=200) == (lo, hi)  # k found from the labels
+
+
+def test_reannotating_redoes_a_tracker_when_only_the_models_english_route_changed(
+        make_record: Callable[..., Record], monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
+    """An emotion model routing English rows to its English model (as adapting an English-labelled tracker leaves
+    it: its own weights unchanged, its English model adapted) must re-annotate when only that English model changes;
+    it once tagged rows with its own version alone, so a re-adapted English model was never applied."""
+    from analysis.nlp import enrich as enrich_module
+    from analysis.nlp.enrich import enrich_store
+    from analysis.nlp.rescore import reannotate
+    from analysis.nlp.sentiment.english import EnglishScorer
+
+    def save_english(favoured: str, version: str) -> None:
+        weights = np.zeros((3, len(EMOTION.classes)))  # features: words good, bad; char n-gram "go"
+        weights[0, EMOTION.classes.index(favoured)] = 5.0
+        english = EnglishScorer("tiny-emotion-en", version, (["good", "bad"], ["go"]), (np.ones(2), np.ones(1)),
+                                weights, np.zeros(len(EMOTION.classes)), None, "emotion")
+        english.save(data_dir / "models" / "tiny-emotion-en")
+        (data_dir / "models" / "tiny-emotion-en" / "card.json").write_text(
+            json.dumps({"name": "tiny-emotion-en", "version": version, "task": "emotion"}), encoding="utf-8")
+
+    base = tiny_model(EMOTION, blocks=())
+    model = CharLRModel("tiny-emotion", "tiny-1", EMOTION, base.featurizer, base.weights, base.bias,
+                        english_route="tiny-emotion-en")
+    model.save(data_dir / "models" / "tiny-emotion")
+    (data_dir / "models" / "tiny-emotion" / "card.json").write_text(
+        json.dumps({"name": "tiny-emotion", "version": "tiny-1", "task": "emotion"}), encoding="utf-8")
+    save_english("joy", "en-1")
+    monkeypatch.setattr(enrich_module, "_task_model", lambda kind: None)
+    store = Store()
+    store.add_records([make_record(id="e1", text="good good good", lang="en", trackers=[TRACKER])])
+    enrich_store(store, workers=1)
+
+    def newest() -> str:
+        with store.connect() as con:
+            return con.execute("SELECT emotion FROM annotations ORDER BY annotated_at DESC LIMIT 1").fetchone()[0]
+
+    assert reannotate(store, "tiny-emotion", "emotion", TRACKER).scored == 1 and newest() == "joy"
+    save_english("anger", "en-2")  # the English model re-adapted; the emotion model's own weights unchanged
+    assert reannotate(store, "tiny-emotion", "emotion", TRACKER).scored == 1 and newest() == "anger"

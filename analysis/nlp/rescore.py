@@ -136,10 +136,11 @@ def reannotate(store: Store, name: str, task: str, tracker: str | None = None, b
 
     started = time.perf_counter()
     model = load_task_model(name, TASKS[task], name, ())
-    tag = version_tag(task, model.version)
+    version = getattr(model, "routed_version", model.version)  # names its English model's version too
+    tag = version_tag(task, version)
     label_col, score_col = TASK_COLUMNS[task]
     if not store.files(RECORDS) or not store.files(ANNOTATIONS):
-        return RescoreSummary(model.name, model.version, tracker, 0, 0, 0.0)
+        return RescoreSummary(model.name, version, tracker, 0, 0, 0.0)
     where = "AND list_contains(r.trackers, ?)" if tracker else ""
     with store.connect() as con:
         scan = annotations_scan(con)
@@ -171,4 +172,4 @@ def reannotate(store: Store, name: str, task: str, tracker: str | None = None, b
         scored += len(live)
         if on_batch:
             on_batch(k)
-    return RescoreSummary(model.name, model.version, tracker, scored, 0, time.perf_counter() - started)
+    return RescoreSummary(model.name, version, tracker, scored, 0, time.perf_counter() - started)
