@@ -105,3 +105,12 @@ def test_resampled_statistics_equal_the_sklearn_metrics() -> None:
             assert acc[i] == pytest.approx(accuracy(cm))
             assert f1[i] == pytest.approx(macro_f1(cm))
             assert fav[i] == pytest.approx(per_class(cm)["f1"][[0, 1]].mean())
+
+
+def test_a_file_without_positive_or_negative_rows_has_an_empty_binary_part_not_a_crash() -> None:
+    """`actorwatch evaluate` on a neutral-only file: sklearn's confusion_matrix refuses empty input, so the binary
+    figures (rows labelled 0/1) once raised ValueError instead of reporting binary_n 0."""
+    report = evaluate_predictions([2, 2, 2], np.array([[0.2, 0.5, 0.3], [0.1, 0.3, 0.6], [0.3, 0.4, 0.3]]), n_boot=50)
+    assert report["n"] == 3 and report["accuracy"] == round(2 / 3, 4)
+    assert report["binary_n"] == 0 and report["binary_accuracy_ci95"] == [0.0, 0.0]
+    assert confusion([], [], 5).shape == (5, 5) and not confusion([], [], 5).any()

@@ -31,6 +31,8 @@ def predict_binary(proba: np.ndarray) -> np.ndarray:
 
 def confusion(y_true: Sequence[int], y_pred: Sequence[int], k: int = 3) -> np.ndarray:
     """k×k counts, rows = true label, columns = predicted label (sklearn's confusion_matrix over 0..k-1)."""
+    if len(y_true) == 0:  # sklearn refuses empty input (e.g. the binary part of a neutral-only file)
+        return np.zeros((k, k), dtype=int)
     return confusion_matrix(np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int), labels=np.arange(k))
 
 
