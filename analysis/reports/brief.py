@@ -97,7 +97,7 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         effects = group_same_day(event_effects(con, Filters(tracker.id), tracker, version), start, end)
         model_name = con.execute("SELECT any_value(model) FROM scores WHERE model_version = ?", [version]).fetchone()[0] \
             if version and week_kpis["scored"] else None
-        badges = in_domain_badges(con, version, model_name)
+        badges = in_domain_badges(con, version, model_name, tracker.id)
     alerts = [a for a in load_state().history if a.get("tracker") == tracker.id and start.isoformat() <= a.get("day", "")
               <= end.isoformat()]
     data = BriefData(tracker, week, start, end, week_kpis, previous, volume, sentiment, labelled, jumps, shifts, effects,
