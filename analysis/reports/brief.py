@@ -229,7 +229,8 @@ def render_html(data: BriefData) -> str:
             parts.append(f"<h3>{row['day']}: {int(row['value']):,} records (typical {row['baseline']:,.0f}{_began(row)})</h3>"
                          f"<p>Top terms: {e(', '.join(row['top_terms']))}</p><ul>")
             for rec in row["top_records"]:
-                link = f" <a href='{e(rec['url'], quote=True)}'>link</a>" if rec.get("url") else ""
+                web = isinstance(rec.get("url"), str) and rec["url"].lower().startswith(("http://", "https://"))
+                link = f" <a href='{e(rec['url'], quote=True)}'>link</a>" if web else ""  # no javascript: links
                 parts.append(f"<li>[{e(rec['source'])}] {e(rec['author'] or '(unknown)')}: {e(rec['text'])} "
                              f"(shares {rec['shares'] if rec['shares'] is not None else '–'}){link}</li>")
             parts.append("</ul>")
