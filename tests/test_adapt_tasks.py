@@ -145,6 +145,21 @@ def test_cli_adapts_stance_reannotates_the_tracker_resumably_and_the_badge_names
     assert own["name"] == name and "adapted on 24 labels by 1 annotator: cross-validated macro-F1" in own["text"]
     assert other["name"] != name
 
+    # the export manifest and the brief of the other tracker name its own stance model, not the adapted one
+    from analysis.core.filters import Filters
+    from analysis.reports.brief import gather
+    from analysis.reports.export import export_bundle
+    from collectors.trackers import get_tracker
+
+    tilly = get_tracker("tilly-norwood")
+    manifest = export_bundle(store, tilly, Filters(tilly.id), store.data_dir / "bundle").manifest
+    assert manifest["model"]["in_domain"]["stance"]["name"] == other["name"] != name
+    brief = gather(store, tilly, "2026-W17")
+    assert brief.model["in_domain"]["stance"]["name"] == other["name"]
+    nadou = get_tracker(TRACKER)
+    manifest = export_bundle(store, nadou, Filters(TRACKER), store.data_dir / "bundle-own").manifest
+    assert manifest["model"]["in_domain"]["stance"]["name"] == name
+
 
 def test_gain_interval_counts_every_class_of_a_five_class_task() -> None:
     """Stance has five classes: the paired interval must score classes 3 and 4 too (it once scored 0–2 only)."""

@@ -75,6 +75,40 @@ def test_html_brief_explains_the_week_and_escapes_post_text(tmp_path, data_dir, 
     assert "cdn.plot.ly" not in page.split("Plotly.newPlot")[0][:2000]
 
 
+def test_brief_and_alert_evidence_when_top_records_mix_links_and_none(tmp_path, data_dir, make_record):
+    """Top records with and without a URL (or an author): missing ones are None, not NaN (which crashed the brief
+    and made alert payloads invalid JSON)."""
+    import json
+
+    import pandas as pd
+
+    from analysis.core.filters import Filters
+    from analysis.stats.peaks import label_peaks
+
+    store = _store(data_dir, make_record)
+    store.add_records([make_record(published_at=datetime(2026, 4, 22, 10, tzinfo=UTC), trackers=[TRACKER],
+                                   text="演员工会 转发", shares=700, url="https://weibo.com/1/abc")])
+    page = write_brief(store, get_tracker(TRACKER), "2026-W17", tmp_path / "brief.html").read_text(encoding="utf-8")
+    assert "href='https://weibo.com/" in page and ">nan<" not in page
+    with store.connect(public_names=get_tracker(TRACKER).public_names()) as con:
+        top = label_peaks(con, Filters(TRACKER), pd.DataFrame({"day": [PEAK]}), n_records=3)["top_records"][0]
+    assert [r["url"] for r in top][:2] == [None, "https://weibo.com/1/abc"]
+    json.dumps(top, allow_nan=False)  # what an alert's webhook sends
+
+
+def test_html_brief_links_only_web_urls(tmp_path, data_dir, make_record):
+    """A record's URL is untrusted: a `javascript:` link among a peak's top records must not become a live link."""
+    store = _store(data_dir, make_record)
+    store.add_records([make_record(published_at=datetime(2026, 4, 22, 9, tzinfo=UTC), trackers=[TRACKER],
+                                   text="演员工会 声明", shares=800, url="javascript:alert(document.domain)"),
+                       make_record(published_at=datetime(2026, 4, 22, 10, tzinfo=UTC), trackers=[TRACKER],
+                                   text="演员工会 转发", shares=700, url="https://weibo.com/1/abc")])
+    page = write_brief(store, get_tracker(TRACKER), "2026-W17", tmp_path / "brief.html").read_text(encoding="utf-8")
+    assert "演员工会 声明" in page, "the record is among the top records"
+    assert "href='javascript:" not in page.lower() and "javascript:alert" not in page
+    assert "href='https://weibo.com/" in page, "web links stay links"
+
+
 def test_markdown_brief_without_chromium_says_so(tmp_path, data_dir, make_record):
     store = _store(data_dir, make_record)
     out = write_brief(store, get_tracker(TRACKER), "2026-W17", tmp_path / "brief.md", png=False)

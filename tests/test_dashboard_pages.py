@@ -462,6 +462,18 @@ def test_every_page_opens_on_the_third_tracker(store: Path, page: str) -> None:
         assert any("Actors Committee" in c.proto.spec for c in at.get("plotly_chart"))
 
 
+def test_compare_raw_records_draws_the_counts(store: Path) -> None:
+    """"Normalise: raw records" has no shares (NaN): the lines plot the records themselves, not nothing (or a crash)."""
+    at = open_page("compare", {"with": "tilly-norwood", "normalise": "none"})
+    aligned = specs(at)[0]
+    ys = [t["y"] for t in aligned["data"] if t.get("name") == "iqiyi-nadou"]
+    ys = [np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"])) if isinstance(y, dict)  # typed array
+          else np.array(y, dtype=float) for y in ys]
+    assert ys and sum(np.nansum(y) for y in ys) > 1, "the counts are drawn"
+    assert "%" not in aligned["layout"]["yaxis"].get("tickformat", "")
+    assert "records" in at.get("plotly_chart")[0].proto.alt
+
+
 def test_compare_shows_every_case_by_default(store: Path) -> None:
     aligned = specs(open_page("compare"))[0]
     assert {"iqiyi-nadou", "tilly-norwood", "yaoke-ai-actors"} <= set(trace_names(aligned))

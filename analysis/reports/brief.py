@@ -97,7 +97,7 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         effects = group_same_day(event_effects(con, Filters(tracker.id), tracker, version), start, end)
         model_name = con.execute("SELECT any_value(model) FROM scores WHERE model_version = ?", [version]).fetchone()[0] \
             if version and week_kpis["scored"] else None
-        badges = in_domain_badges(con, version, model_name)
+        badges = in_domain_badges(con, version, model_name, tracker.id)
     alerts = [a for a in load_state().history if a.get("tracker") == tracker.id and start.isoformat() <= a.get("day", "")
               <= end.isoformat()]
     data = BriefData(tracker, week, start, end, week_kpis, previous, volume, sentiment, labelled, jumps, shifts, effects,
@@ -229,7 +229,8 @@ def render_html(data: BriefData) -> str:
             parts.append(f"<h3>{row['day']}: {int(row['value']):,} records (typical {row['baseline']:,.0f}{_began(row)})</h3>"
                          f"<p>Top terms: {e(', '.join(row['top_terms']))}</p><ul>")
             for rec in row["top_records"]:
-                link = f" <a href='{e(rec['url'], quote=True)}'>link</a>" if rec.get("url") else ""
+                web = isinstance(rec.get("url"), str) and rec["url"].lower().startswith(("http://", "https://"))
+                link = f" <a href='{e(rec['url'], quote=True)}'>link</a>" if web else ""  # no javascript: links
                 parts.append(f"<li>[{e(rec['source'])}] {e(rec['author'] or '(unknown)')}: {e(rec['text'])} "
                              f"(shares {rec['shares'] if rec['shares'] is not None else '–'}){link}</li>")
             parts.append("</ul>")

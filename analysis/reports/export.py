@@ -85,7 +85,7 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
     with store.connect(public_names=tracker.public_names()) as con:
         version = model_version or latest_model_version(con, tracker.id)
         model_name = _model_name(con, version)
-        badges = in_domain_badges(con, version, model_name)
+        badges = in_domain_badges(con, version, model_name, tracker.id)
         reader = _select(con, f, version, batch_size)
         columns = reader.schema.names
         try:

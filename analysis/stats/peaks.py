@@ -235,8 +235,11 @@ def _record_summary(row: dict[str, Any]) -> dict[str, Any]:
     def count(value: Any) -> int | None:
         return None if value is None or (isinstance(value, float) and math.isnan(value)) else int(value)
 
-    return {"source": row["source"], "id": row["id"], "kind": row["kind"], "author": row["author_name"],
-            "text": _text(row["text"], row["title"])[:280], "url": row["url"],
+    def text(value: Any) -> str | None:  # a NULL read into pandas beside strings is NaN, not None
+        return value if isinstance(value, str) else None
+
+    return {"source": row["source"], "id": row["id"], "kind": row["kind"], "author": text(row["author_name"]),
+            "text": _text(row["text"], row["title"])[:280], "url": text(row["url"]),
             "published_at": pd.Timestamp(row["published_at"]).isoformat(),
             "shares": count(row["shares"]), "likes": count(row["likes"])}
 

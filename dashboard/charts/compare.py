@@ -59,8 +59,9 @@ def share_alt(df: pd.DataFrame, tracker_label: str, key: str = "entity", value: 
     return f"Stacked area chart of daily share of voice among {len(totals)} {noun} for {tracker_label}; overall: {parts}."
 
 
-def aligned_sources_chart(df: pd.DataFrame, title: str) -> go.Figure:
-    """Small multiples, one per source: each case's normalised daily volume on days since its trigger."""
+def aligned_sources_chart(df: pd.DataFrame, title: str, y: str = "share") -> go.Figure:
+    """Small multiples, one per source: each case's normalised daily volume (y="records": raw) on days since its
+    trigger."""
     if df.empty:
         return empty_figure(title, "No records for these cases.")
     sources = sorted(df["source"].unique())
@@ -76,34 +77,42 @@ def aligned_sources_chart(df: pd.DataFrame, title: str) -> go.Figure:
             line = part[part["tracker"] == tracker]
             if line.empty:
                 continue
-            fig.add_scatter(x=line["day_offset"], y=line["share"], mode="lines", name=plain(tracker, 40),
+            fig.add_scatter(x=line["day_offset"], y=line[y], mode="lines", name=plain(tracker, 40),
                             legendgroup=tracker, showlegend=tracker not in in_legend, row=i // cols + 1,
                             col=i % cols + 1,
                             line={"color": PALETTE[n % len(PALETTE)], "dash": ["solid", "dash", "dot"][n % 3]},
                             customdata=line["records"],
-                            hovertemplate="day %{x}: %{y:.1%} (%{customdata} records)<extra>" + plain(tracker) + "</extra>")
+                            hovertemplate=("day %{x}: %{y:.1%} (%{customdata} records)" if y == "share" else
+                                           "day %{x}: %{y:,} records") + "<extra>" + plain(tracker) + "</extra>")
             in_legend.add(tracker)
         fig.add_vline(x=0, line_dash="dot", line_color="#555555", row=i // cols + 1, col=i % cols + 1)
-    fig.update_yaxes(tickformat=".0%")
+    fig.update_yaxes(tickformat=".0%" if y == "share" else ",")
     fig.update_layout(title=title, legend_title="case", margin=MARGIN, height=260 * rows + 80, hovermode="closest")
     return fig
 
 
-def aligned_sources_alt(df: pd.DataFrame) -> str:
+def aligned_sources_alt(df: pd.DataFrame, y: str = "share") -> str:
     if df.empty:
         return "Cases aligned on days since trigger: no records."
     parts = []
     for (tracker, source), part in df.groupby(["tracker", "source"], sort=True):
         if part["records"].sum() == 0:
             continue
-        top = part.loc[part["share"].idxmax()]
-        parts.append(f"{tracker} on {source} peaks on day {int(top['day_offset'])} ({top['share']:.0%} of its records)")
-    return ("Small-multiple line charts, one per source, of each case's share of its records per day since its "
+        top = part.loc[part[y].idxmax()]
+        amount = f"{top['share']:.0%} of its records" if y == "share" else f"{int(top['records']):,} records"
+        parts.append(f"{tracker} on {source} peaks on day {int(top['day_offset'])} ({amount})")
+    what = "share of its records" if y == "share" else "records"
+    return (f"Small-multiple line charts, one per source, of each case's {what} per day since its "
             "trigger (day 0): " + "; ".join(parts) + ".")
 
 
 def _cases(view: View) -> list[str]:
     return [view.filters.tracker, *[t for t in view.option("with").split(",") if t and t != view.filters.tracker]]
+
+
+def _aligned_y(view: View) -> str:
+    """The plotted column: shares, or the records themselves when not normalised (their share is NaN)."""
+    return "records" if view.option("normalise") == "none" else "share"
 
 
 def _load_aligned(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
@@ -120,8 +129,8 @@ register(ChartDef(
     description="Each case's daily records as a share of its total per source (analysis.stats.crosscase.align_cases).",
     load=_load_aligned,
     draw=lambda df, view, model: aligned_sources_chart(
-        df, "Cases aligned on days since trigger: " + " vs ".join(_cases(view))),
-    describe=lambda df, view, model: aligned_sources_alt(df),
+        df, "Cases aligned on days since trigger: " + " vs ".join(_cases(view)), _aligned_y(view)),
+    describe=lambda df, view, model: aligned_sources_alt(df, _aligned_y(view)),
     needs=("analysis.stats.crosscase",),
 ))
 
