@@ -15,7 +15,6 @@ from collectors.store import Store
 from dashboard import data
 
 TASKS = ("sentiment", "stance", "emotion")
-SAFE_SCHEMES = ("http://", "https://")
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=16)
@@ -61,6 +60,3 @@ def _kappa(value: float | None) -> str:
     return "undefined (one class only)" if value is None else f"{value:.2f}"
 
 
-def safe_url(url: str | None) -> str | None:
-    """Only web links are offered (a post's URL is untrusted: no javascript: or data: links)."""
-    return url if url and url.lower().startswith(SAFE_SCHEMES) else None

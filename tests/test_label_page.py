@@ -82,3 +82,14 @@ def test_hostile_post_is_shown_as_text(tmp_path: Path, monkeypatch: pytest.Monke
     assert any(t.value == HOSTILE_TEXT for t in at.text)
     assert not any("<script>" in m.value for m in at.markdown)
     assert not at.get("link_button")  # javascript: URL dropped
+
+
+def test_a_record_id_with_markup_is_shown_literally(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow as pa
+
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path))
+    record = hostile_record()
+    record = record.set_column(record.schema.get_field_index("id"), "id", pa.array(["[see](https://x.example)_*"]))
+    Store(tmp_path).add_table(RECORDS, record)
+    caption = next(c.value for c in open_label("erin").caption if "· record " in c.value)
+    assert caption.endswith(r"record weibo:\[see\](https://x.example)\_\*")  # escaped: no link, no emphasis

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from analysis.core.filters import Filters
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.reports.alerts.state import load_state
-from analysis.reports.links import DEFAULT_PAGE, deep_link
+from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
 from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
 from analysis.stats.peaks import change_points, detect_peaks, label_peaks, series_by_day, share_jumps
@@ -229,8 +229,8 @@ def render_html(data: BriefData) -> str:
             parts.append(f"<h3>{row['day']}: {int(row['value']):,} records (typical {row['baseline']:,.0f}{_began(row)})</h3>"
                          f"<p>Top terms: {e(', '.join(row['top_terms']))}</p><ul>")
             for rec in row["top_records"]:
-                web = isinstance(rec.get("url"), str) and rec["url"].lower().startswith(("http://", "https://"))
-                link = f" <a href='{e(rec['url'], quote=True)}'>link</a>" if web else ""  # no javascript: links
+                url = safe_url(rec.get("url"))
+                link = f" <a href='{e(url, quote=True)}'>link</a>" if url else ""
                 parts.append(f"<li>[{e(rec['source'])}] {e(rec['author'] or '(unknown)')}: {e(rec['text'])} "
                              f"(shares {rec['shares'] if rec['shares'] is not None else '–'}){link}</li>")
             parts.append("</ul>")

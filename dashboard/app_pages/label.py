@@ -24,6 +24,8 @@ from analysis.nlp.labelling_keys import (
     parse_keys,
 )
 from analysis.nlp.labels_io import display_text
+from analysis.reports.brief import md_escape
+from analysis.reports.links import safe_url
 from dashboard import labelling, render
 from dashboard.state import current_filters
 
@@ -57,7 +59,8 @@ def focus_keys_input(token: str) -> None:
 
 def show_record(record: pd.Series, sig: str) -> None:
     st.caption(f"{record['source']} · {pd.Timestamp(record['published_at']):%Y-%m-%d %H:%M} UTC · {record['kind']}"
-               + (" · synthetic" if record.get("synthetic") else "") + f" · record {record['source']}:{record['id']}")
+               + (" · synthetic" if record.get("synthetic") else "")
+               + f" · record {record['source']}:{md_escape(record['id'])}")  # an id is free text from the source
     with st.container(border=True):
         st.text(display_text(record["title"], record["text"]))
     parent = record.get("parent_id")
@@ -65,7 +68,7 @@ def show_record(record: pd.Series, sig: str) -> None:
         text = labelling.parent_text(sig, record["source"], parent)
         with st.expander("In reply to" if text else "In reply to (not in the store)"):
             st.text(text or parent)
-    url = labelling.safe_url(record.get("url"))
+    url = safe_url(record.get("url"))
     if url:
         st.link_button("Open the original", url)
 
