@@ -125,3 +125,21 @@ def test_methods_lists_each_task_s_shipped_option_with_its_card_figure() -> None
         rows = option_rows(task)
         assert [r["model"] for r in rows] == [f"{name} {card['version']}"]
         assert rows[0]["in-domain test macro-F1"].startswith(f"{card['headline']['value']:.2f} [")
+
+
+def test_an_option_refuses_a_fast_model_other_than_the_one_it_was_trained_with(fake_encoder, tmp_path) -> None:
+    from analysis.nlp.charlr import load_task_model
+    from analysis.nlp.sentiment.e5 import StaleBlendError
+
+    fast = load_task_model("emotion-charlr-7c", EMOTION, "emotion-charlr-7c", ())
+    now = getattr(fast, "routed_version", fast.version)
+    model = _emotion_model(0.5, tmp_path)
+    model.fast_version = now
+    model.save(tmp_path / "m")
+    assert E5TaskModel.load(tmp_path / "m").predict_proba(["我很愤怒"]).shape == (1, len(EMOTION.classes))
+    model.fast_version = "1.0.retrained-since"
+    model.save(tmp_path / "m")
+    with pytest.raises(StaleBlendError, match=r"retrain it with `actorwatch train --e5 --task emotion`"):
+        E5TaskModel.load(tmp_path / "m").predict_proba(["我很愤怒"])
+    model.alpha = model.alpha_en = 1.0  # e5 alone blends with nothing: nothing to check
+    assert model.predict_proba(["我很愤怒"]).shape == (1, len(EMOTION.classes))

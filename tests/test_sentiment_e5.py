@@ -69,6 +69,18 @@ def test_e5_scorer_round_trip_and_blend(tmp_path, monkeypatch) -> None:
     half = E5Scorer("e5-test", "v", weights, np.zeros(3), alpha=0.5, char_model="x", cache=cache)
     assert np.allclose(half.predict_proba(texts), 0.5 * pure + 0.5 * np.array([0.0, 1.0, 0.0]))
 
+    # trained with one fast model, it refuses to blend with a retrained one (its figures would not hold)
+    from analysis.nlp.sentiment.e5 import StaleBlendError
+
+    Flat.version, Flat.english_route = "1.0.now", "self"
+    half.fast_version = "1.0.now"
+    assert np.allclose(half.predict_proba(texts), 0.5 * pure + 0.5 * np.array([0.0, 1.0, 0.0]))
+    half.save(tmp_path / "stale")
+    assert E5Scorer.load(tmp_path / "stale").fast_version == "1.0.now"
+    Flat.version = "1.0.retrained"
+    with pytest.raises(StaleBlendError, match="trained and measured blended with x 1.0.now, which is now 1.0.retrained"):
+        half.predict_proba(texts)
+
 
 def test_an_e5_model_without_its_encoder_is_a_clear_error(tmp_path, monkeypatch) -> None:
     from analysis.nlp.sentiment import _load, _load_model

@@ -31,8 +31,10 @@ class E5TaskModel(E5Part):
 
     def __init__(self, name: str, version: str, task: Task, weights: np.ndarray, bias: np.ndarray, alpha: float,
                  base: str, cache: EmbeddingCache | None = None, alpha_en: float | None = None,
-                 english_partner: str = "route") -> None:
+                 english_partner: str = "route", fast_version: str | None = None) -> None:
         self.name, self.version, self.task = name, version, task
+        self.fast_version = fast_version
+        self.retrain = f"actorwatch train --e5 --task {task.name}"
         self.weights = np.asarray(weights, dtype=np.float32)  # (384, k)
         self.bias = np.asarray(bias, dtype=np.float64)
         self.alpha = float(alpha)
@@ -64,6 +66,8 @@ class E5TaskModel(E5Part):
         proba = alpha[:, None] * self.e5_proba(texts)
         if (alpha < 1).any():
             fast = load_task_model(self.base, self.task, self.base, ())
+            if self.fast_version is not None:
+                self.check_fast(self.base, getattr(fast, "routed_version", fast.version))
             own = self.english_partner == "own" and hasattr(fast, "own_proba")
             proba += (1 - alpha)[:, None] * (fast.own_proba(texts, targets) if own else
                                              fast.predict_proba(texts, targets, langs))
@@ -76,6 +80,7 @@ class E5TaskModel(E5Part):
         return write_model_file(directory, kind=np.array(KIND), task=np.array(self.task.name), weights=self.weights,
                                 bias=self.bias, alpha=np.array(self.alpha), alpha_en=np.array(self.alpha_en),
                                 english_partner=np.array(self.english_partner), base=np.array(self.base),
+                                **({} if self.fast_version is None else {"fast_version": np.array(self.fast_version)}),
                                 encoder=np.array(encoder_version()))
 
     @classmethod
@@ -85,8 +90,9 @@ class E5TaskModel(E5Part):
             alpha, base = float(z["alpha"]), str(z["base"])
             alpha_en = float(z["alpha_en"]) if "alpha_en" in z.files else None
             partner = str(z["english_partner"]) if "english_partner" in z.files else "route"
+            fast_version = str(z["fast_version"]) if "fast_version" in z.files else None
         return cls(*card_identity(directory), task, weights, bias, alpha, base, alpha_en=alpha_en,
-                   english_partner=partner)
+                   english_partner=partner, fast_version=fast_version)
 
 
 def is_e5_task_model(directory: Path) -> bool:

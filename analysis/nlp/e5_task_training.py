@@ -108,8 +108,10 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
     bias[clf.classes_] = clf.intercept_
     name = E5_TASK_MODELS[task.name]
     model = E5TaskModel(name, "unversioned", task, weights, bias, best["alpha"], fast, cache, alpha_en=best["alpha_en"],
-                        english_partner=best["english_partner"])
-    digest = hashlib.sha256(weights.tobytes() + bias.tobytes() + json.dumps(best, sort_keys=True).encode())
+                        english_partner=best["english_partner"],
+                        fast_version=getattr(fast_model, "routed_version", fast_model.version))
+    digest = hashlib.sha256(weights.tobytes() + bias.tobytes() + json.dumps(best, sort_keys=True).encode()
+                            + str(model.fast_version).encode())
     model.version = f"1.0.{digest.hexdigest()[:8]}"
 
     reports = in_domain_reports(model, evaluation, n_boot=n_boot)

@@ -70,13 +70,10 @@ class EnrichInterrupted(KeyboardInterrupt):
 def scoring_model(name: str | None = None) -> tuple[str, str]:
     """(model, model_version) written to `scores`: the default (or named) model, and the English model (or VADER)
     where the model routes English rows there; the version names every scorer used, so upgrading any re-scores."""
-    from analysis.nlp.sentiment import english_scorer, get_scorer
+    from analysis.nlp.sentiment import full_version, get_scorer
 
     default = get_scorer(name)
-    english = english_scorer(default)
-    if english is not None:
-        return default.name, f"{default.version}+{english.version}"
-    return default.name, default.version
+    return default.name, full_version(default)
 
 
 def _task_model(kind: str):

@@ -135,6 +135,13 @@ def english_scorer(scorer: Scorer | None = None) -> Scorer | None:
     return None if route == "self" else get_scorer(route)
 
 
+def full_version(scorer: Scorer) -> str:
+    """The version of everything that scores with this model: its own, plus its English route's where it has one
+    (what `scores.model_version` records, so upgrading either re-scores)."""
+    english = english_scorer(scorer)
+    return scorer.version if english is None else f"{scorer.version}+{english.version}"
+
+
 def english_mask(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
     """True for the rows routed to VADER: language 'en', given or (where None) found by `detect_lang`."""
     if langs is None:
@@ -172,5 +179,5 @@ def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
     return out
 
 
-__all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route", "english_scorer",
+__all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route", "english_scorer", "full_version",
            "get_scorer", "models_dir", "score_texts", "user_models_dir"]

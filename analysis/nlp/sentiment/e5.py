@@ -35,12 +35,29 @@ def default_cache() -> EmbeddingCache:
     return EmbeddingCache(data_dir() / "cache" / "embeddings")
 
 
-class E5Part:
-    """The e5 half of every e5 option: softmax(e5(text) · weights + bias), embeddings cached by text."""
+class StaleBlendError(ValueError):
+    """The fast model an e5 option blends with has changed since the option was trained."""
 
+
+class E5Part:
+    """The e5 half of every e5 option: softmax(e5(text) · weights + bias), embeddings cached by text; and the check
+    that the fast model it blends with is the one it was trained and measured with."""
+
+    name: str
+    version: str
     weights: np.ndarray
     bias: np.ndarray
     _cache: EmbeddingCache | None
+    fast_version: str | None = None  # the fast model's full version at training (None: a file saved before it)
+    retrain: str = "actorwatch train --e5"
+
+    def check_fast(self, fast_name: str, actual: str) -> None:
+        """Refuse to blend with another fast model than the trained one: the option's figures would not hold."""
+        if actual != self.fast_version:
+            raise StaleBlendError(
+                f"{self.name} {self.version} was trained and measured blended with {fast_name} {self.fast_version}, "
+                f"which is now {actual}: retrain it with `{self.retrain}` (its embeddings are cached, so it takes "
+                "a minute or two), or score with the fast model")
 
     @property
     def cache(self) -> EmbeddingCache:
@@ -60,8 +77,11 @@ class E5Scorer(E5Part):
     english_route = "self"  # e5 is multilingual: it scores English rows too (its card measures them so)
 
     def __init__(self, name: str, version: str, weights: np.ndarray, bias: np.ndarray, alpha: float,
-                 char_model: str, cache: EmbeddingCache | None = None, alpha_en: float | None = None) -> None:
+                 char_model: str, cache: EmbeddingCache | None = None, alpha_en: float | None = None,
+                 fast_version: str | None = None) -> None:
         self.name, self.version = name, version
+        self.fast_version = fast_version
+        self.retrain = "actorwatch train --e5 --task sentiment"
         self.weights = np.asarray(weights, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float64)
         self.alpha = float(alpha)
@@ -72,7 +92,7 @@ class E5Scorer(E5Part):
     def predict_proba(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
         """e5 blended with the fast model as production routes it (English rows → its English route), each
         language with its own weight."""
-        from analysis.nlp.sentiment import english_mask, get_scorer, score_texts
+        from analysis.nlp.sentiment import english_mask, full_version, get_scorer, score_texts
 
         texts = list(texts)
         if not texts:
@@ -81,8 +101,11 @@ class E5Scorer(E5Part):
         alpha = np.where(english, self.alpha_en, self.alpha)[:, None]
         proba = alpha * self.e5_proba(texts)
         if (alpha < 1).any():  # the languages found once route the fast part too
+            fast = get_scorer(self.char_model)
+            if self.fast_version is not None:
+                self.check_fast(self.char_model, full_version(fast))
             routed = ["en" if e else "other" for e in english]
-            proba += (1 - alpha) * score_texts(texts, routed, default=get_scorer(self.char_model))
+            proba += (1 - alpha) * score_texts(texts, routed, default=fast)
         empty = np.fromiter((clean_text(t).is_empty for t in texts), dtype=bool, count=len(texts))
         proba[empty] = EMPTY_PROBA
         return proba
@@ -90,14 +113,17 @@ class E5Scorer(E5Part):
     def save(self, directory: Path) -> Path:
         return write_model_file(directory, kind=np.array(KIND), weights=self.weights, bias=self.bias,
                                 alpha=np.array(self.alpha), alpha_en=np.array(self.alpha_en),
-                                char_model=np.array(self.char_model), encoder=np.array(encoder_version()))
+                                char_model=np.array(self.char_model), encoder=np.array(encoder_version()),
+                                **({} if self.fast_version is None else {"fast_version": np.array(self.fast_version)}))
 
     @classmethod
     def load(cls, directory: Path) -> E5Scorer:
         with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
             weights, bias, alpha, char_model = z["weights"], z["bias"], float(z["alpha"]), str(z["char_model"])
             alpha_en = float(z["alpha_en"]) if "alpha_en" in z.files else None
-        return cls(*card_identity(directory), weights, bias, alpha, char_model, alpha_en=alpha_en)
+            fast_version = str(z["fast_version"]) if "fast_version" in z.files else None
+        return cls(*card_identity(directory), weights, bias, alpha, char_model, alpha_en=alpha_en,
+                   fast_version=fast_version)
 
 
 def is_e5_model(directory: Path) -> bool:

@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 
 from analysis.nlp.encoder import ENCODER_NAME, EmbeddingCache, embed, encoder_version, fresh_embedding_speed
 from analysis.nlp.metrics import evaluate_predictions
-from analysis.nlp.sentiment import english_mask, score_texts
+from analysis.nlp.sentiment import english_mask, full_version, score_texts
 from analysis.nlp.sentiment.e5 import E5_MODEL, E5Scorer
 from analysis.nlp.sentiment.labelled import read_labelled_csv
 from analysis.nlp.sentiment.linear import write_card
@@ -93,9 +93,11 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
     best["english_dev_macro_f1_by_alpha"] = english_trials
     log(f"English rows (n = {int(english.sum())}): alpha_en {best['alpha_en']} (dev macro-F1 "
         f"{english_trials[best['alpha_en']]:.3f})")
+    fast_version = full_version(get_scorer(char_model))  # what the blend was chosen and measured with
     scorer = E5Scorer(E5_MODEL, "unversioned", weights, bias, best["alpha"], char_model, cache,
-                      alpha_en=best["alpha_en"])
-    digest = hashlib.sha256(weights.tobytes() + bias.tobytes() + str(best).encode()).hexdigest()
+                      alpha_en=best["alpha_en"], fast_version=fast_version)
+    digest = hashlib.sha256(weights.tobytes() + bias.tobytes() + str(best).encode()
+                            + fast_version.encode()).hexdigest()
     scorer.version = f"1.0.{digest[:8]}"
 
     in_domain = {}
