@@ -110,6 +110,18 @@ def test_mediacrawler_notes_and_comments(saved):
     assert comments[1].parent_id == "5284100000000301"
 
 
+def test_mediacrawler_top_level_comment_whose_root_is_itself_hangs_under_the_post(tmp_path):
+    # MediaCrawler stores hotflow's `rootid` as parent_comment_id, and a top-level comment's rootid is its own id
+    path = tmp_path / "weibo_search_comments.jsonl"
+    row = {"comment_id": "5284100000000301", "note_id": "5284000000000301", "content": "同问",
+           "create_time": 1776653000, "parent_comment_id": 5284100000000301, "user_id": "1000000007"}
+    reply = {**row, "comment_id": "5284100000000302", "create_time": 1776653600, "parent_comment_id": "5284100000000301"}
+    path.write_text(json.dumps(row) + "\n" + json.dumps(reply) + "\n", encoding="utf-8")
+    top, answer = get_format("mediacrawler-weibo").read(path)
+    assert top.parent_id == "5284000000000301"  # the post, not the comment itself
+    assert answer.parent_id == "5284100000000301"
+
+
 def test_hot_search_file_time_from_name_and_tracker_rules(saved):
     from collectors.trackers import get_tracker
 

@@ -349,7 +349,8 @@ def _mediacrawler_record(row: Any, collected: datetime, tracker: str | None) -> 
         "likes": parse_count(row.get("comment_like_count") if is_comment else row.get("liked_count")),
         "comments": parse_count(row.get("sub_comment_count") if is_comment else row.get("comments_count")),
         "shares": None if is_comment else parse_count(row.get("shared_count")),
-        "parent_id": (parent if parent not in ("", "0") else note) if is_comment else None,
+        # parent_comment_id is hotflow's `rootid`, which a top-level comment sets to its own id
+        "parent_id": (parent if parent not in ("", "0", ident) else note) if is_comment else None,
         "location": parse_location(row.get("ip_location"), bare_ok=True),
         "trackers": [tracker] if tracker else [],
     }
