@@ -122,6 +122,17 @@ def test_mediacrawler_top_level_comment_whose_root_is_itself_hangs_under_the_pos
     assert answer.parent_id == "5284100000000301"
 
 
+def test_weibo_crawler_csv_goes_on_after_a_row_the_csv_module_refuses(saved):
+    path = saved("weibo-crawler/小鹿观影/1000000001.csv")
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    huge = "5284000000000299,QzfdS0099," + "长" * 140_000 + ",,无,无,无,2026-04-20,iPhone客户端,1,2,3,,,2026-04-20 10:00,true"
+    path.write_text("\n".join([lines[0], huge, *lines[1:]]) + "\n", encoding="utf-8")
+    items = list(get_format("weibo-crawler-csv").read(path))
+    issues = [i for i in items if isinstance(i, ImportIssue)]
+    assert len(issues) == 1 and issues[0].where.endswith(":2") and "bad CSV" in issues[0].message
+    assert sum(isinstance(i, Record) for i in items) == 3  # every row after the bad one (it used to end the file)
+
+
 def test_hot_search_file_time_from_name_and_tracker_rules(saved):
     from collectors.trackers import get_tracker
 

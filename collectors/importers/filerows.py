@@ -81,12 +81,30 @@ def csv_dicts(path: Path) -> Iterator[tuple[str, dict[str, str] | ImportIssue]]:
         yield path.name, text
         return
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        for row in reader:
-            yield f"{path.name}:{reader.line_num}", {k.strip(): (v or "").strip() for k, v in row.items()
-                                                      if isinstance(k, str) and isinstance(v, str)}
-    except csv.Error as exc:
-        yield f"{path.name}:{reader.line_num}", ImportIssue(f"{path.name}:{reader.line_num}", f"bad CSV: {exc}")
+    for line, row in csv_rows(reader):
+        where = f"{path.name}:{line}"
+        if isinstance(row, csv.Error):
+            yield where, ImportIssue(where, f"bad CSV: {row}")
+        else:
+            yield where, {k.strip(): (v or "").strip() for k, v in row.items()
+                          if isinstance(k, str) and isinstance(v, str)}
+
+
+def csv_rows(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any] | csv.Error]]:
+    """(line, row) per data row; a row the csv module refuses (e.g. a field over its size limit) gives (the line it
+    starts on, the error) and reading goes on with the next row."""
+    reader.fieldnames  # noqa: B018 (reads the header, so that line numbers below count from it)
+    rows = iter(reader)
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, exc
+            continue
+        yield reader.line_num, row
 
 
 def table_rows(path: Path) -> Iterator[tuple[str, Any | ImportIssue]]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors.importers import ImportIssue, Item, register
+from collectors.importers.filerows import csv_rows
 from collectors.models import RECORD_FIELDS, InvalidRecord, parse_record
 from collectors.trackers import Tracker
 
@@ -97,8 +98,11 @@ class CsvImporter:
         unknown = set(reader.fieldnames or ()) - set(RECORD_FIELDS)
         if unknown:
             yield ImportIssue(f"{path.name}:1", f"unknown column(s) ignored: {', '.join(sorted(unknown))}")
-        for row in reader:
-            where = f"{path.name}:{reader.line_num}"
+        for line, row in csv_rows(reader):
+            where = f"{path.name}:{line}"
+            if isinstance(row, csv.Error):
+                yield ImportIssue(where, f"bad CSV: {row}")
+                continue
             data: dict[str, Any] = {k: v for k, v in row.items() if k in RECORD_FIELDS and v not in (None, "")}
             try:
                 for key in _INT_FIELDS & data.keys():
