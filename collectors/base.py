@@ -162,6 +162,11 @@ def run_collection(collector: Collector, query: Query, store: Store, resume: boo
     except SourceBlocked as exc:
         summary.stopped = f"{exc}. {exc.how_to_resume} Progress is saved; re-run the same command with --resume."
     except CollectorError as exc:
+        response = getattr(exc, "response", None)
+        if isinstance(response, httpx.Response):  # a page that did not parse: its raw body is kept all the same
+            store.archive_raw(collector.name, redact_text(response.text),
+                              redact({"url": str(response.request.url), "status": response.status_code,
+                                      "content_type": response.headers.get("content-type", ""), "error": str(exc)}))
         summary.errors.append(str(exc))
         summary.stopped = f"{exc}. Progress is saved; re-run the same command with --resume."
     return summary

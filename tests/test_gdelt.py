@@ -123,6 +123,15 @@ def test_invalid_query_html_stops_with_the_reason(tmp_path):
     assert summary.stopped and "too short or too common" in summary.stopped and summary.pages == 0
 
 
+def test_a_response_that_does_not_parse_is_still_archived(tmp_path):
+    body = fixture_text("gdelt/invalid_query.html")
+    script = _default_script(artlist=[respond(200, body, content_type="text/html")])
+    run_collection(make(GdeltCollector, script), QUERY, Store(tmp_path))
+    archived = list(Store(tmp_path).iter_raw("gdelt"))
+    assert [a["body"] for a in archived] == [body]  # raw kept before parsing, even when parsing fails
+    assert archived[0]["status"] == 200 and "too short or too common" in archived[0]["error"]
+
+
 def test_429_is_retried_with_backoff_then_succeeds(tmp_path):
     sleeps: list[float] = []
     script = _default_script(artlist=[respond(429, fixture_text("gdelt/rate_limit_429.txt"), {"retry-after": "7"}),

@@ -34,7 +34,11 @@ def request_parsed(collector: Collector, method: str, url: str, parse: Callable[
     parsed: list[T] = []
 
     def check(response: httpx.Response) -> None:
-        parsed[:] = [parse(response)]
+        try:
+            parsed[:] = [parse(response)]
+        except ParseError as exc:
+            exc.response = response  # type: ignore[attr-defined]  # run_collection archives the body that failed
+            raise
 
     try:
         response = collector.request(method, url, check=check, **kw)
