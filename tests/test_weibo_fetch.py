@@ -257,3 +257,18 @@ def test_raw_is_archived_before_parsing_even_when_items_are_rejected():
     assert summary.ingest.rejected == 1 and "created_at" in str(summary.ingest.issues[0])
     raw = list(Store().iter_raw("weibo"))
     assert len(raw) == 2 and "sometime" in raw[0]["body"] and raw[0]["page"] == 1
+
+
+def test_retry_after_given_as_an_http_date_is_honoured():
+    from datetime import timedelta
+    from email.utils import format_datetime
+
+    from collectors.http import polite_request
+
+    later = format_datetime(datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=90), usegmt=True)
+    replies = [httpx.Response(429, headers={"retry-after": later}), httpx.Response(200, text="ok")]
+    waits: list[float] = []
+    policy = RetryPolicy(attempts=3, initial=0.01, maximum=120, jitter=0, sleep=waits.append)
+    response = polite_request(client_for(lambda r: replies.pop(0)), "GET", "https://m.weibo.cn/x", policy=policy)
+    assert response.status_code == 200
+    assert waits and 60 < waits[0] <= 90  # the server's date, not a 0.01 s backoff
