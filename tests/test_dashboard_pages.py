@@ -619,3 +619,21 @@ def test_a_page_that_fails_to_warm_is_reported_not_fatal(store: Path, monkeypatc
     monkeypatch.setattr(warm, "open_page", lambda page: (_ for _ in ()).throw(RuntimeError("boom")))
     assert set(warm.warm_pages(["timeline", "methods"], report=seen.append)) == {"timeline", "methods"}
     assert all("not warmed: RuntimeError: boom" in line for line in seen)
+
+
+@pytest.mark.parametrize("name", ["voices-statements", "industry-statements", "voices-claims"])
+def test_curated_charts_credit_their_sources_not_the_store(con, name: str) -> None:
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.embed import standalone_html
+    from dashboard.charts.style import plain
+    from dashboard.model_info import model_summary
+
+    package = chart_registry.build(name, con, view_for(), model_summary(con))
+    assert not package.data.empty
+    # curated, sourced facts: not "actorwatch store … synthetic demo data" (the demo records are what is synthetic)
+    assert "synthetic" not in package.source and "curated" in package.source
+    assert "curated" in standalone_html(package)
+    if name != "voices-claims":  # each statement's dot names its source and the source's date
+        hovers = " ".join(t for trace in package.fig.data for t in trace.hovertext)
+        for row in package.data.itertuples():
+            assert f"{plain(row.source_name)}, {row.source_date}" in hovers and plain(row.source_url) in hovers
