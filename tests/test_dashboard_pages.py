@@ -637,3 +637,10 @@ def test_curated_charts_credit_their_sources_not_the_store(con, name: str) -> No
         hovers = " ".join(t for trace in package.fig.data for t in trace.hovertext)
         for row in package.data.itertuples():
             assert f"{plain(row.source_name)}, {row.source_date}" in hovers and plain(row.source_url) in hovers
+
+
+@pytest.mark.parametrize(("page", "chart"), [("overview", "no-such-chart"), ("voices", "overview-volume")])
+def test_an_embed_of_a_chart_not_on_its_page_says_so(isolated_data_dir: Path, page: str, chart: str) -> None:
+    at = open_page(page, {"chart": chart, "embed": "true"})
+    assert not at.get("plotly_chart")
+    assert any("not on this page" in e.value for e in at.warning), "an embed never shows a blank frame"
