@@ -6,7 +6,7 @@ import streamlit as st
 
 from analysis.core.filters import Filters
 from analysis.reports.links import DEFAULT_PAGE
-from dashboard import data, state
+from dashboard import data, render, state
 from dashboard.banner import synthetic_banner
 from dashboard.charts.embed import focused_chart
 
@@ -40,4 +40,8 @@ also = [Filters.for_tracker(t, sources=filters.sources, langs=filters.langs)
 synthetic_banner(sig, filters, also)
 if not embedded_chart:
     st.sidebar.caption("actorwatch — open tracking of sentiment and industry impact around AI actors.")
+st.session_state[render.EMBED_SHOWN] = False
 navigation.run()
+if embedded_chart and not st.session_state[render.EMBED_SHOWN]:  # never a blank frame in a reader's article
+    st.warning("The chart this embed link asks for is not on this page (or has no data in this view); open the link "
+               "without `chart=` to see the whole page.", icon=":material/link_off:")

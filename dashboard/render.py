@@ -13,6 +13,8 @@ from dashboard.charts.embed import ChartPackage, focused_chart, show_package
 from dashboard.charts.registry import AnalysisPending, View
 from dashboard.state import current_filters, split_values
 
+EMBED_SHOWN = "_embed_chart_shown"  # set when this run drew the chart an embed link asks for
+
 
 def signature() -> str:
     return st.session_state["store_signature"]
@@ -33,6 +35,8 @@ def chart(name: str, view: View, key: str | None = None) -> ChartPackage | None:
     focus = focused_chart()
     if focus is not None and focus != name:
         return None
+    if focus is not None:
+        st.session_state[EMBED_SHOWN] = True
     spec = chart_registry.get(name)
     try:
         package = data.chart_package(signature(), cards_signature(), name, view)

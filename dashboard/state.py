@@ -12,13 +12,32 @@ from collectors.trackers import Tracker
 
 _KEYS = ("tracker", "from", "to", "source", "lang", "with")
 _LISTS = ("source", "lang", "with")
+DATE_SLACK = 365  # days the date picker reaches beyond a tracker's window
 
 
-def _parse_date(value: str | None, default: date) -> date:
+def _parse_date(value: str) -> date | None:
     try:
-        return date.fromisoformat(value) if value else default
+        return date.fromisoformat(value)
     except ValueError:
-        return default
+        return None
+
+
+def url_dates(start: str | None, end: str | None, default: Filters) -> tuple[tuple[date, date], list[str]]:
+    """The URL's date range, each bound checked (a date, within DATE_SLACK days of the tracker's window,
+    from <= to); a bad one falls back to the tracker's default, with a message saying so."""
+    low, high = default.start - timedelta(days=DATE_SLACK), default.end + timedelta(days=DATE_SLACK)
+    notes: list[str] = []
+    picked = []
+    for name, value, fallback in (("from", start, default.start), ("to", end, default.end)):
+        day = _parse_date(value) if value else fallback
+        if day is None or not low <= day <= high:
+            notes.append(f"The link's `{name}` is not a date between {low} and {high}; showing {fallback} instead.")
+            day = fallback
+        picked.append(day)
+    if picked[0] > picked[1]:
+        notes.append(f"The link's `from` ({picked[0]}) is after its `to` ({picked[1]}); showing the tracker's dates instead.")
+        picked = [default.start, default.end]
+    return (picked[0], picked[1]), notes
 
 
 def split_values(values: list[str]) -> list[str]:
@@ -30,18 +49,24 @@ def sidebar(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Fi
     """Render the shared filters, initialised from st.query_params, and write them back to the URL."""
     qp = st.query_params
     ids = [t.id for t in trackers]
+    notes: list[str] = []
     if "tracker" not in st.session_state:
         st.session_state["tracker"] = qp.get("tracker") if qp.get("tracker") in ids else ids[0]
+        if qp.get("tracker") and qp.get("tracker") not in ids:
+            notes.append(f"The link's tracker is not one of this dashboard's; showing {ids[0]} instead.")
     by_id = {t.id: t for t in trackers}
     tracker_id = st.sidebar.selectbox("Tracker", ids, key="tracker", format_func=lambda i: by_id[i].label)
     tracker = by_id[tracker_id]
     default = Filters.for_tracker(tracker)
     if st.session_state.get("_dates_for") != tracker_id:
-        st.session_state["dates"] = (_parse_date(qp.get("from"), default.start), _parse_date(qp.get("to"), default.end)) \
-            if st.session_state.get("_dates_for") is None else (default.start, default.end)
+        if st.session_state.get("_dates_for") is None:
+            st.session_state["dates"], date_notes = url_dates(qp.get("from"), qp.get("to"), default)
+            notes += date_notes
+        else:
+            st.session_state["dates"] = (default.start, default.end)
         st.session_state["_dates_for"] = tracker_id
-    picked = st.sidebar.date_input("Dates (UTC)", key="dates",
-                                   min_value=default.start - timedelta(days=365), max_value=default.end + timedelta(days=365))
+    picked = st.sidebar.date_input("Dates (UTC)", key="dates", min_value=default.start - timedelta(days=DATE_SLACK),
+                                   max_value=default.end + timedelta(days=DATE_SLACK))
     start, end = (picked if isinstance(picked, tuple) and len(picked) == 2 else (default.start, default.end))
     if "sources" not in st.session_state:
         st.session_state["sources"] = [s for s in qp.get_all("source") if s in sources]
@@ -59,6 +84,8 @@ def sidebar(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Fi
     filters = Filters(tracker=tracker_id, start=start, end=end, sources=tuple(chosen_sources), langs=tuple(chosen_langs))
     st.session_state["also_trackers"] = tuple(i for i in also if i != tracker_id)
     write_query_params(filters, st.session_state["also_trackers"])
+    for note in notes:  # the link asked for a view this store or tracker cannot show: say what is shown instead
+        st.sidebar.warning(note, icon=":material/link_off:")
     return filters
 
 
@@ -70,8 +97,8 @@ def filters_from_params(trackers: list[Tracker], sources: list[str], langs: list
     default = Filters.for_tracker(tracker)
     also = tuple(i for i in split_values(qp.get_all("with")) if i in by_id and i != tracker.id)
     st.session_state["also_trackers"] = also
-    return Filters(tracker=tracker.id, start=_parse_date(qp.get("from"), default.start),
-                   end=_parse_date(qp.get("to"), default.end),
+    (start, end), _ = url_dates(qp.get("from"), qp.get("to"), default)  # the same view the sidebar would open
+    return Filters(tracker=tracker.id, start=start, end=end,
                    sources=tuple(s for s in qp.get_all("source") if s in sources),
                    langs=tuple(lang for lang in qp.get_all("lang") if lang in langs))
 

@@ -344,6 +344,29 @@ def test_compare_and_topics_params_restore_their_views(store: Path) -> None:
     assert all(pd.Timestamp(x).day_of_week == 0 for x in weeks), "weekly periods start on Monday"
 
 
+@pytest.mark.parametrize(("params", "expected"), [
+    ({"from": "2000-01-01"}, (date(2026, 4, 10), date(2026, 5, 25))),  # before the date picker's range
+    ({"to": "2030-01-01"}, (date(2026, 4, 10), date(2026, 5, 25))),  # after it
+    ({"from": "2026-05-10", "to": "2026-04-20"}, (date(2026, 4, 10), date(2026, 5, 25))),  # reversed
+    ({"from": "April", "to": "2026-05-01"}, (date(2026, 4, 10), date(2026, 5, 1))),  # not a date; `to` kept
+    ({"tracker": "no-such-tracker"}, (date(2026, 4, 10), date(2026, 5, 25))),
+])
+def test_a_bad_link_falls_back_with_a_message(isolated_data_dir: Path, params: dict, expected: tuple) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]  # a date outside the picker's bounds crashed the app
+    assert at.sidebar.date_input(key="dates").value == expected
+    assert any("link" in w.value for w in at.sidebar.warning), "the reader is told the link was not followed"
+    embed = AppTest.from_file(APP, default_timeout=120)  # an embed of the same link opens the same dates
+    for key, value in {**params, "chart": "overview-volume"}.items():
+        embed.query_params[key] = value
+    embed.run()
+    assert not embed.exception
+    assert (embed.session_state["filters"].start, embed.session_state["filters"].end) == expected
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_open_on_an_empty_store(isolated_data_dir: Path, page: str) -> None:
     at = open_page(page)  # a fresh install before `actorwatch demo` or any collection
@@ -596,3 +619,28 @@ def test_a_page_that_fails_to_warm_is_reported_not_fatal(store: Path, monkeypatc
     monkeypatch.setattr(warm, "open_page", lambda page: (_ for _ in ()).throw(RuntimeError("boom")))
     assert set(warm.warm_pages(["timeline", "methods"], report=seen.append)) == {"timeline", "methods"}
     assert all("not warmed: RuntimeError: boom" in line for line in seen)
+
+
+@pytest.mark.parametrize("name", ["voices-statements", "industry-statements", "voices-claims"])
+def test_curated_charts_credit_their_sources_not_the_store(con, name: str) -> None:
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.embed import standalone_html
+    from dashboard.charts.style import plain
+    from dashboard.model_info import model_summary
+
+    package = chart_registry.build(name, con, view_for(), model_summary(con))
+    assert not package.data.empty
+    # curated, sourced facts: not "actorwatch store … synthetic demo data" (the demo records are what is synthetic)
+    assert "synthetic" not in package.source and "curated" in package.source
+    assert "curated" in standalone_html(package)
+    if name != "voices-claims":  # each statement's dot names its source and the source's date
+        hovers = " ".join(t for trace in package.fig.data for t in trace.hovertext)
+        for row in package.data.itertuples():
+            assert f"{plain(row.source_name)}, {row.source_date}" in hovers and plain(row.source_url) in hovers
+
+
+@pytest.mark.parametrize(("page", "chart"), [("overview", "no-such-chart"), ("voices", "overview-volume")])
+def test_an_embed_of_a_chart_not_on_its_page_says_so(isolated_data_dir: Path, page: str, chart: str) -> None:
+    at = open_page(page, {"chart": chart, "embed": "true"})
+    assert not at.get("plotly_chart")
+    assert any("not on this page" in e.value for e in at.warning), "an embed never shows a blank frame"

@@ -12,7 +12,7 @@ from analysis.core.filters import Filters
 from dashboard.charts.ledgers import statements_frame
 from dashboard.charts.registry import AnalysisPending, ChartDef, View, register, require
 from dashboard.charts.style import MARGIN, PALETTE, empty_figure, plain
-from dashboard.charts.voices import statements_alt, statements_chart
+from dashboard.charts.voices import curated_source, statements_alt, statements_chart
 
 
 def event_study_chart(df: pd.DataFrame, title: str) -> go.Figure:
@@ -151,5 +151,5 @@ register(ChartDef(
     load=lambda con, view: statements_frame(view.with_options(types=",".join(INDUSTRY_TYPES))),
     draw=lambda df, view, model: statements_chart(
         df, f"Unions, industry bodies and regulators — {view.tracker.name_en}"),
-    describe=lambda df, view, model: statements_alt(df, view.tracker.name_en),
+    describe=lambda df, view, model: statements_alt(df, view.tracker.name_en), source=curated_source,
 ))

@@ -31,8 +31,10 @@ def statements_chart(df: pd.DataFrame, title: str) -> go.Figure:
         part = df[df["stance"] == stance]
         if part.empty:
             continue
-        hover = [f"{plain(w)} ({plain(r)}), {d}: {plain(s, 160)}" for w, r, d, s in
-                 zip(part["who"], part["role"], part["date"], part["summary"], strict=True)]
+        hover = [f"{plain(w)} ({plain(r)}), {d}: {plain(s, 160)}<br>source: {plain(n)}, {sd} · {plain(u)}"
+                 for w, r, d, s, n, sd, u in zip(part["who"], part["role"], part["date"], part["summary"],
+                                                 part["source_name"], part["source_date"], part["source_url"],
+                                                 strict=True)]
         fig.add_scatter(x=pd.to_datetime(part["date"]), y=[plain(w, 40) for w in part["who"]], mode="markers",
                         name=stance, marker={"color": colour, "size": 13, "line": {"width": 1, "color": "#000"},
                                              "symbol": _STANCE_SYMBOLS.get(stance, "circle")},
@@ -54,6 +56,13 @@ def statements_alt(df: pd.DataFrame, tracker_label: str) -> str:
     mix = ", ".join(f"{n} {stance}" for stance, n in counts.items())
     return (f"Timeline of {len(df)} curated, sourced statements about {tracker_label} from {df['date'].min()} to "
             f"{df['date'].max()} by {df['who'].nunique()} speakers; stances: {mix}.")
+
+
+def curated_source(df: pd.DataFrame, view: View) -> str:
+    """Curated facts are credited to the published reports they come from, not to the store (whose synthetic
+    demo records they are not)."""
+    return ("curated from published reports (data/trackers.toml); each item's outlet, source URL and date are in "
+            "the chart's data; summaries in our words")
 
 
 def claims_chart(df: pd.DataFrame, title: str) -> go.Figure:
@@ -94,7 +103,7 @@ register(ChartDef(
     description="The tracker's curated, sourced statements on a timeline, coloured by stance.",
     load=lambda con, view: statements_frame(view),
     draw=lambda df, view, model: statements_chart(df, f"Statements — {view.tracker.name_en}"),
-    describe=lambda df, view, model: statements_alt(df, view.tracker.name_en),
+    describe=lambda df, view, model: statements_alt(df, view.tracker.name_en), source=curated_source,
 ))
 
 
@@ -103,7 +112,7 @@ register(ChartDef(
     description="Each curated claim with the outlets that reported it and the version each reported.",
     load=lambda con, view: claims_frame(view),
     draw=lambda df, view, model: claims_chart(df, f"Claim ledger — {view.tracker.name_en}"),
-    describe=lambda df, view, model: claims_alt(df, view.tracker.name_en),
+    describe=lambda df, view, model: claims_alt(df, view.tracker.name_en), source=curated_source,
 ))
 
 
