@@ -87,6 +87,8 @@ def chart_cmd(name: str | None, list_: bool, tracker: str | None, start, end, so
         raise click.ClickException(f"unknown chart {name!r}: run `actorwatch chart --list`")
     if not tracker:
         raise click.UsageError("--tracker is required")
+    if start and end and start > end:
+        raise click.BadParameter(f"--from {start:%Y-%m-%d} is after --to {end:%Y-%m-%d}", param_hint="--from/--to")
     package = _build_package(name, tracker, start, end, sources, langs, options)
     from dashboard.charts.embed import PngUnavailable, write_package
 

@@ -284,6 +284,9 @@ def test_chart_command_lists_and_writes(store: Path, tmp_path: Path) -> None:
     assert sidecar["params"]["tracker"] == ["iqiyi-nadou"] and sidecar["snapshot_id"].startswith("aw-")
     bad = runner.invoke(cli, ["chart", "no-such-chart", "--tracker", "iqiyi-nadou"])
     assert bad.exit_code != 0 and "unknown chart" in bad.output
+    backwards = runner.invoke(cli, ["chart", "overview-sentiment", "--tracker", "iqiyi-nadou", "--from", "2026-05-01",
+                                    "--to", "2026-04-01", "--out", str(tmp_path / "none")])
+    assert backwards.exit_code != 0 and "is after --to" in backwards.output and not (tmp_path / "none").exists()
 
 
 def test_window_dates_roundtrip_in_deep_link(store: Path) -> None:
