@@ -85,7 +85,8 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         previous = kpis(con, Filters(tracker.id, start - timedelta(days=7), start - timedelta(days=1)), version)
         volume = volume_series(con, f, by="source")
         sentiment = sentiment_series(con, f, version) if version else sentiment_series(con, f, "")
-        history = Filters(tracker.id, start - timedelta(days=HISTORY_DAYS), end)
+        # no history from before the tracker's collection: those days are unknown, not days with 0 records
+        history = Filters(tracker.id, max(start - timedelta(days=HISTORY_DAYS), Filters.for_tracker(tracker).start), end)
         peaks = detect_peaks(series_by_day(volume_series(con, history), "records"))
         peaks = peaks[[start <= d <= end for d in peaks["day"]]]
         labelled = label_peaks(con, f, peaks, k=6, n_records=3).merge(peaks, on="day") if len(peaks) else pd.DataFrame()
