@@ -120,3 +120,16 @@ def test_event_effects_leave_out_days_outside_the_collection_window(data_dir, ma
     assert uncollected["volume_before"] == 10  # 04-25 and 04-26; 04-27 was not collected
     assert np.isnan(uncollected["volume_after"]) and np.isnan(uncollected["volume_diff"])
     assert np.isnan(uncollected["volume_p"]) and np.isnan(uncollected["volume_ci_lo"])
+
+
+def test_effects_description_never_prints_nan():
+    import pandas as pd
+
+    from dashboard.charts.timeline import effects_alt
+
+    row = dict.fromkeys(EFFECT_COLUMNS, float("nan"))
+    frame = pd.DataFrame([{**row, "date": date(2025, 7, 30), "title": "Before collection"},
+                          {**row, "date": date(2026, 4, 26), "title": "Last day", "volume_diff": 0.0}])
+    text = effects_alt(frame, "case")
+    assert "nan" not in text.lower()
+    assert "Before collection: records/day not comparable" in text and "Last day: +0 records/day (no interval)" in text
