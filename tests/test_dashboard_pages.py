@@ -596,3 +596,18 @@ def test_a_page_that_fails_to_warm_is_reported_not_fatal(store: Path, monkeypatc
     monkeypatch.setattr(warm, "open_page", lambda page: (_ for _ in ()).throw(RuntimeError("boom")))
     assert set(warm.warm_pages(["timeline", "methods"], report=seen.append)) == {"timeline", "methods"}
     assert all("not warmed: RuntimeError: boom" in line for line in seen)
+
+
+def test_overview_peaks_ignore_days_before_collection(data_dir, make_record) -> None:
+    # iqiyi-nadou is collected from 2026-04-10; a view starting earlier zero-fills the days before, but they are not
+    # a baseline of 0, so the first (ordinary) collected day is not a peak
+    from analysis.core.filters import Filters
+    from dashboard.charts.overview import peak_labels
+    from tests.analytics_fixtures import records_per_day
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 10) + timedelta(days=i): 20 for i in range(3)},
+                                      trackers=["iqiyi-nadou"]))
+    with store.connect() as con:
+        peaks = peak_labels(con, Filters("iqiyi-nadou", date(2026, 4, 1), date(2026, 4, 12)), get_tracker("iqiyi-nadou"))
+    assert peaks.empty
