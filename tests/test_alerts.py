@@ -281,3 +281,15 @@ def test_missing_smtp_password_is_a_reported_failure_not_a_crash(tmp_path, data_
     assert mails == [] and report.delivered == {"webhook": 1, "rss": 1}
     assert "ACTORWATCH_SMTP_PASSWORD" in report.failures[0]
     assert load_state().pending[0]["channels"] == ["email"]
+
+
+def test_first_days_of_collection_are_not_a_spike(tmp_path, data_dir, make_record):
+    # iqiyi-nadou is collected from 2026-04-10 (trigger 04-20, 10 days before): the days before are not quiet
+    # days with 0 records but days nobody collected, so an ordinary first day of collection is no spike.
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 10) + timedelta(days=i): 20 for i in range(3)},
+                                      trackers=[TRACKER]))
+    body = f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\nkind = "volume_spike"\nlookback_days = 3\n'
+    report = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
+                        now=datetime(2026, 4, 12, 23, tzinfo=UTC))
+    assert report.alerts == []

@@ -132,3 +132,29 @@ def test_bad_arguments_are_one_line(tmp_path, data_dir):
     assert result.exit_code == 1 and "week must look like 2026-W17" in result.output
     result = CliRunner().invoke(cli, ["brief", "--tracker", TRACKER, "--week", "2026-W17", "--out", str(tmp_path / "b.pdf")])
     assert result.exit_code == 1 and ".html or .md" in result.output
+
+
+def test_first_week_of_collection_has_no_made_up_peak(data_dir, make_record):
+    # iqiyi-nadou is collected from 2026-04-10: the brief's 28 days of history before that are unknown, not days
+    # with 0 records, so the first collected day (as busy as the next ones) is not a peak "against a typical 0"
+    from analysis.reports.brief import gather
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 10) + timedelta(days=i): 40 for i in range(3)},
+                                      trackers=[TRACKER]))
+    data = gather(store, get_tracker(TRACKER), "2026-W15", now=datetime(2026, 4, 13, tzinfo=UTC))
+    assert data.kpis["records"] == 120
+    assert data.peaks.empty
+
+
+def test_event_before_collection_is_shown_as_unknown_not_nan(tmp_path, data_dir, make_record):
+    # tilly-norwood is collected from 2025-09-17; its 2025-07-30 event has no collected day on either side
+    from analysis.reports.brief import gather, render_html, render_markdown
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2025, 9, 20): 5}, trackers=["tilly-norwood"]))
+    data = gather(store, get_tracker("tilly-norwood"), "2025-W31", now=datetime(2025, 10, 1, tzinfo=UTC))
+    assert list(data.effects["date"]) == [date(2025, 7, 30)]
+    for text in (render_html(data), render_markdown(data, None)):
+        events = text[text.index("Dated events"):]  # (the HTML's embedded chart script says NaN too)
+        assert "nan" not in events.lower() and "– → – (– to –" in events

@@ -647,3 +647,18 @@ def test_an_embed_of_a_chart_not_on_its_page_says_so(isolated_data_dir: Path, pa
     at = open_page(page, {"chart": chart, "embed": "true"})
     assert not at.get("plotly_chart")
     assert any("not on this page" in e.value for e in at.warning), "an embed never shows a blank frame"
+
+
+def test_overview_peaks_ignore_days_before_collection(data_dir, make_record) -> None:
+    # iqiyi-nadou is collected from 2026-04-10; a view starting earlier zero-fills the days before, but they are not
+    # a baseline of 0, so the first (ordinary) collected day is not a peak
+    from analysis.core.filters import Filters
+    from dashboard.charts.overview import peak_labels
+    from tests.analytics_fixtures import records_per_day
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 10) + timedelta(days=i): 20 for i in range(3)},
+                                      trackers=["iqiyi-nadou"]))
+    with store.connect() as con:
+        peaks = peak_labels(con, Filters("iqiyi-nadou", date(2026, 4, 1), date(2026, 4, 12)), get_tracker("iqiyi-nadou"))
+    assert peaks.empty

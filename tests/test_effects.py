@@ -98,3 +98,38 @@ def test_permutation_p_is_a_probability_and_symmetric(before, after):
     p = permutation_p(before, after)
     assert 0 < p <= 1
     assert p == pytest.approx(permutation_p(after, before))
+
+
+def test_event_effects_leave_out_days_outside_the_collection_window(data_dir, make_record):
+    # case-a is collected on 2026-04-17..2026-04-26 (trigger 04-20, 3 days before, 6 after): 10 records every one of
+    # those days. Days outside that window were never collected, so they are unknown, not quiet days with 0 records.
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 17) + timedelta(days=i): 10 for i in range(10)}))
+    tracker = load_trackers(TRACKERS_MIN)[0]
+    denial = tracker.events[1]
+    tracker = tracker.model_copy(update={"events": [
+        denial.model_copy(update={"id": "last-day", "date": date(2026, 4, 26)}),  # after = 04-26 only (04-27/28 unseen)
+        denial.model_copy(update={"id": "uncollected", "date": date(2026, 4, 28)}),  # after = nothing collected
+    ]})
+    with store.connect() as con:
+        effects = event_effects(con, Filters("case-a"), tracker, None, window=3, n_boot=200).set_index("event_id")
+    last = effects.loc["last-day"]
+    assert last["volume_before"] == 10 and last["volume_after"] == 10 and last["volume_diff"] == 0
+    assert last["volume_p"] == pytest.approx(1.0)
+    uncollected = effects.loc["uncollected"]
+    assert uncollected["volume_before"] == 10  # 04-25 and 04-26; 04-27 was not collected
+    assert np.isnan(uncollected["volume_after"]) and np.isnan(uncollected["volume_diff"])
+    assert np.isnan(uncollected["volume_p"]) and np.isnan(uncollected["volume_ci_lo"])
+
+
+def test_effects_description_never_prints_nan():
+    import pandas as pd
+
+    from dashboard.charts.timeline import effects_alt
+
+    row = dict.fromkeys(EFFECT_COLUMNS, float("nan"))
+    frame = pd.DataFrame([{**row, "date": date(2025, 7, 30), "title": "Before collection"},
+                          {**row, "date": date(2026, 4, 26), "title": "Last day", "volume_diff": 0.0}])
+    text = effects_alt(frame, "case")
+    assert "nan" not in text.lower()
+    assert "Before collection: records/day not comparable" in text and "Last day: +0 records/day (no interval)" in text

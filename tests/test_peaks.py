@@ -125,3 +125,19 @@ def test_sentiment_change_point_in_the_store(data_dir, make_record):
     with store.connect() as con:
         found = sentiment_change_points(con, Filters("case-a", START, START + timedelta(days=15)), VERSION)
     assert found == [START + timedelta(days=9)]
+
+
+def test_share_jump_after_a_day_with_too_few_scored_records():
+    # day 9 has 5 scored records (< min_n): it is left out of the baseline, but must not blind the next 7 days.
+    # day 12's window is days 5-11 without day 9: 0.22 0.2 0.21 0.2 0.21 0.2 -> median 0.205, MAD 0.005,
+    # scale max(1.4826 * 0.005, 0.03) = 0.03
+    from analysis.stats.peaks import share_jumps
+
+    shares = [0.2, 0.21, 0.19, 0.2, 0.22, 0.2, 0.21, 0.2, 0.9, 0.21, 0.2, 0.6]
+    n = [100] * 12
+    n[8] = 5
+    frame = pd.DataFrame({"period": [START + timedelta(days=i) for i in range(12)], "negative": shares, "n": n})
+    jumps = share_jumps(frame)
+    assert list(jumps["day"]) == [START + timedelta(days=11)]
+    assert jumps["baseline"].iloc[0] == pytest.approx(0.205)
+    assert jumps["score"].iloc[0] == pytest.approx((0.6 - 0.205) / max(1.4826 * 0.005, 0.03))

@@ -41,22 +41,32 @@ def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, 
     Negative share: difference of proportions among scored records, Newcombe's score interval and the
     exact permutation p-value (label shuffling = hypergeometric).
     Association, not causation (ASSOCIATION_NOTE). The filter's sources/languages apply; its dates don't.
+    Days outside the tracker's collection window (`Filters.for_tracker`) are left out of both sides: they were
+    never collected, so they are unknown rather than days with 0 records (a side with no day gives NaN).
     """
     rng = np.random.default_rng(seed)
     rows = []
+    collected = Filters.for_tracker(tracker)
     for event in sorted(tracker.events, key=lambda e: (e.date, e.id)):
-        before = (event.date - timedelta(days=window), event.date - timedelta(days=1))
-        after = (event.date, event.date + timedelta(days=window - 1))
+        before = _clip((event.date - timedelta(days=window), event.date - timedelta(days=1)), collected)
+        after = _clip((event.date, event.date + timedelta(days=window - 1)), collected)
         vb, va = _daily_counts(con, f, *before), _daily_counts(con, f, *after)
         v_lo, v_hi = bootstrap_diff_ci(vb, va, n_boot, rng)
+        mb, ma = (float(v.mean()) if len(v) else math.nan for v in (vb, va))
         row = {"event_id": event.id, "date": event.date, "title": event.title_en, "kind": event.kind,
-               "volume_before": vb.mean(), "volume_after": va.mean(), "volume_diff": va.mean() - vb.mean(),
+               "volume_before": mb, "volume_after": ma, "volume_diff": ma - mb,
                "volume_ci_lo": v_lo, "volume_ci_hi": v_hi, "volume_p": permutation_p(vb, va, n_boot, rng)}
         row.update(_negative_effect(con, f, model_version, before, after, n_boot, rng))
         rows.append(row)
     frame = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
     frame.attrs["note"] = ASSOCIATION_NOTE
     return frame
+
+
+def _clip(days: tuple[date, date], within: Filters) -> tuple[date, date]:
+    """The part of an inclusive day range inside `within`'s dates (start after end when none is)."""
+    start, end = days
+    return max(start, within.start or start), min(end, within.end or end)
 
 
 def _mean_diff(before: np.ndarray, after: np.ndarray, axis: int = -1) -> np.ndarray:

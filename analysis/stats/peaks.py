@@ -31,8 +31,9 @@ def robust_scores(series: pd.Series, window: int = 7, min_periods: int = 3, min_
     values = series.astype(float)
     previous = values.shift(1).rolling(window, min_periods=min_periods)
     baseline = previous.median()
+    # nanmedian: a missing point (e.g. a day with too few records for a share) is left out, like in the median
     mad = values.shift(1).rolling(window, min_periods=min_periods).apply(
-        lambda w: np.median(np.abs(w - np.median(w))), raw=True)
+        lambda w: np.nanmedian(np.abs(w - np.nanmedian(w))), raw=True)
     scale = np.maximum(MAD_TO_SD * mad, min_scale)
     if counts:
         scale = np.maximum(scale, np.sqrt(baseline.clip(lower=0)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -12,7 +13,7 @@ import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
 from analysis.stats import aggregate
-from collectors.trackers import Event
+from collectors.trackers import Event, Tracker
 from dashboard.charts.ledgers import tracker_events
 from dashboard.charts.registry import AnalysisPending, ChartDef, View, register, require
 from dashboard.charts.style import (
@@ -91,10 +92,15 @@ def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period
 PEAK_COLUMNS = ["day", "records", "label", "top_record"]
 
 
-def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Volume peaks (analysis.stats.peaks on the zero-filled daily series), each with its top terms and top record."""
+def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | None = None) -> pd.DataFrame:
+    """Volume peaks (analysis.stats.peaks on the zero-filled daily series), each with its top terms and top record.
+
+    With the `tracker`, days before its collection window are left out of the series: unknown, not a baseline of 0.
+    """
     peaks_mod, timeseries = require("analysis.stats.peaks"), require("analysis.stats.timeseries")
-    found = peaks_mod.detect_peaks(peaks_mod.series_by_day(timeseries.volume_series(con, f), "records"))
+    collected = Filters.for_tracker(tracker).start if tracker else None
+    series_f = replace(f, start=max(f.start, collected)) if f.start and collected else f
+    found = peaks_mod.detect_peaks(peaks_mod.series_by_day(timeseries.volume_series(con, series_f), "records"))
     labelled = peaks_mod.label_peaks(con, f, found, k=3, n_records=1)
     return pd.DataFrame({
         "day": labelled["day"], "records": labelled["records"],
@@ -107,7 +113,7 @@ def _load_volume(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     frame = aggregate.daily_volume(con, view.filters)
     try:
         # attrs hold plain lists: pandas compares attrs when combining frames, which DataFrames cannot do
-        frame.attrs["peaks"] = peak_labels(con, view.filters).to_dict("records")
+        frame.attrs["peaks"] = peak_labels(con, view.filters, view.tracker).to_dict("records")
     except AnalysisPending:
         frame.attrs["peaks"] = []
     return frame

@@ -47,8 +47,14 @@ def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
     for _, row in df.iterrows():
         neg = ("" if pd.isna(row["neg_diff"]) else
                f", negative share {row['neg_diff']:+.0%} (95% CI {row['neg_ci_lo']:+.0%} to {row['neg_ci_hi']:+.0%})")
-        parts.append(f"{row['date']} {row['title']}: {row['volume_diff']:+,.0f} records/day "
-                     f"(95% CI {row['volume_ci_lo']:+,.0f} to {row['volume_ci_hi']:+,.0f}){neg}")
+        if pd.isna(row["volume_diff"]):  # a side with no collected day
+            volume = "records/day not comparable (no collected days on one side)"
+        elif pd.isna(row["volume_ci_lo"]):  # a one-day side cannot be resampled
+            volume = f"{row['volume_diff']:+,.0f} records/day (no interval)"
+        else:
+            volume = (f"{row['volume_diff']:+,.0f} records/day "
+                      f"(95% CI {row['volume_ci_lo']:+,.0f} to {row['volume_ci_hi']:+,.0f})")
+        parts.append(f"{row['date']} {row['title']}: {volume}{neg}")
     return (f"Forest plot of before/after differences around {len(df)} events for {tracker_label} "
             "(association, not causation): " + "; ".join(parts) + ".")
 

@@ -53,7 +53,8 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
     first = as_of - timedelta(days=rule.lookback_days - 1)
     if rule.kind == "new_statement":
         return _statement_alerts(rule, tracker, first, as_of, now, dashboard_url)
-    f = Filters(tracker.id, first - timedelta(days=HISTORY_DAYS), as_of)
+    # history starts no earlier than the tracker's collection: days before it are unknown, not days with 0 records
+    f = Filters(tracker.id, max(first - timedelta(days=HISTORY_DAYS), Filters.for_tracker(tracker).start), as_of)
     if rule.kind == "volume_spike":
         series = _volume(con, f, rule, tracker)
         peaks = detect_peaks(series, threshold=rule.threshold)
