@@ -138,6 +138,20 @@ def test_shipped_claims_use_the_fixed_statuses_and_every_report_is_dated():
                 assert str(report.url).startswith("http") and report.date
 
 
+def test_every_shipped_fact_names_a_dated_source_that_could_have_reported_it():
+    """A claim needs at least one report (outlet, URL, date); an event or statement cannot postdate its source."""
+    unsourced, too_late = [], []
+    for tracker in load_trackers():
+        unsourced += [f"{tracker.id}: claim {c.id}" for c in tracker.claims if not c.reports]
+        unsourced += [f"{tracker.id}: claim {c.id} report {r.outlet!r}" for c in tracker.claims for r in c.reports
+                      if not r.outlet.strip() or not r.version.strip()]
+        unsourced += [f"{tracker.id}: {i.id}" for i in [*tracker.events, *tracker.statements] if not i.source_name.strip()]
+        too_late += [f"{tracker.id}: {i.id} dated {i.date}, source {i.source_date}"
+                     for i in [*tracker.events, *tracker.statements] if i.date > i.source_date]
+    assert not unsourced, unsourced
+    assert not too_late, too_late
+
+
 # ---- the fixes of issue 12 (point 2): a regression guard on the curated facts -----------------------------
 
 def test_nadou_pro_is_named_right_and_its_misspelling_kept():
