@@ -4,7 +4,10 @@ kept out of site-packages. Checked from pyproject.toml and the sources, without 
 from __future__ import annotations
 
 import ast
+import re
+import sys
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -78,6 +81,38 @@ def test_the_scan_catches_a_file_left_out_of_the_wheel():
 def test_wheel_packages_are_every_top_level_package():
     top = sorted(p.parent.name for p in REPO.glob("*/__init__.py") if p.parent.name not in ("tests", "bench"))
     assert sorted(WHEEL["packages"]) == top
+
+
+def _declared() -> set[str]:
+    def name(requirement: str) -> list[str]:
+        base = re.match(r"[A-Za-z0-9_.-]+(\[[^\]]*\])?", requirement)
+        assert base, requirement
+        dist, extras = base.group(0).partition("[")[0], base.group(1) or ""
+        return [dist, *extras.strip("[]").split(",")]  # dask[distributed] brings distributed
+
+    project = PYPROJECT["project"]
+    reqs = [*project["dependencies"], *(r for extra in project["optional-dependencies"].values() for r in extra)]
+    return {re.sub(r"[-_.]+", "-", n).lower() for r in reqs for n in name(r) if n}
+
+
+def test_every_third_party_import_is_a_declared_dependency():
+    imported: dict[str, set[str]] = {}
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
+            for n in names:
+                imported.setdefault(n.split(".")[0], set()).add(str(path.relative_to(REPO)))
+    distributions = metadata.packages_distributions()
+    declared = _declared()
+    missing = []
+    for module, where in sorted(imported.items()):
+        if module in sys.stdlib_module_names or module in PACKAGES:
+            continue
+        dists = {re.sub(r"[-_.]+", "-", d).lower() for d in distributions.get(module, [module])}
+        if not dists & declared:
+            missing.append(f"{module} ({', '.join(sorted(dists))}) imported by {', '.join(sorted(where)[:3])}")
+    assert not missing, "imported but not declared in pyproject.toml:\n" + "\n".join(missing)
 
 
 def test_installed_wheel_keeps_user_data_out_of_site_packages(tmp_path, monkeypatch):
