@@ -133,3 +133,22 @@ def test_checkout_keeps_the_repository_data_dir(monkeypatch):
     if not paths.in_checkout():
         pytest.skip("installed from a wheel")
     assert paths.data_dir() == paths._REPO_DATA.resolve() and paths.bundled_dir() == paths._REPO_DATA
+
+
+def test_installed_inside_another_git_repo_reports_no_actorwatch_commit(tmp_path, monkeypatch):
+    """A wheel installed in a project's .venv sits inside that project's repo: its commit is not actorwatch's."""
+    import subprocess
+
+    from dashboard import versions
+
+    project = tmp_path / "project"
+    site = project / ".venv" / "lib" / "site-packages"
+    site.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    subprocess.run(["git", "-C", str(project), "-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-q",
+                    "--allow-empty", "-m", "someone else's project"], check=True)
+    monkeypatch.setattr(versions, "_REPO", site)
+    assert versions.git_sha() == "unknown"
+    monkeypatch.setattr(versions, "_REPO", project)
+    assert versions.git_sha() == subprocess.run(["git", "-C", str(project), "rev-parse", "--short", "HEAD"],
+                                                capture_output=True, text=True, check=True).stdout.strip()
