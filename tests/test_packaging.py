@@ -152,3 +152,16 @@ def test_installed_inside_another_git_repo_reports_no_actorwatch_commit(tmp_path
     monkeypatch.setattr(versions, "_REPO", project)
     assert versions.git_sha() == subprocess.run(["git", "-C", str(project), "rev-parse", "--short", "HEAD"],
                                                 capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_train_outside_a_checkout_says_it_needs_the_repository(tmp_path, monkeypatch):
+    """The wheel ships no training corpus: a clear error, not '<site-packages>/data/labelled/train.csv: no such file'."""
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    monkeypatch.setattr(paths, "_REPO_DATA", tmp_path / "site-packages" / "data")
+    result = CliRunner().invoke(cli, ["train", "--task", "stance", "--shared", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "clone of the repository" in result.output and "actorwatch adapt" in result.output
+    assert not (tmp_path / "site-packages").exists()
