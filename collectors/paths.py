@@ -9,11 +9,20 @@ _REPO_DATA = Path(__file__).resolve().parents[1] / "data"
 _WHEEL_DATA = Path(__file__).resolve().parents[1] / "actorwatch_data"
 
 
+def in_checkout() -> bool:
+    """Running from a repository checkout (its data/ beside the packages), not from an installed wheel."""
+    return (_REPO_DATA / "trackers.toml").exists()
+
+
 def bundled_dir() -> Path:
     """Shipped, read-only files: trackers.toml, models/, dicts/ (repo `data/` or the wheel's copy)."""
-    if (_REPO_DATA / "trackers.toml").exists():
-        return _REPO_DATA
-    return _WHEEL_DATA
+    return _REPO_DATA if in_checkout() else _WHEEL_DATA
+
+
+def _user_data_dir() -> Path:
+    # an installed wheel must not write the store and secrets into site-packages
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base).expanduser() / "actorwatch"
 
 
 def models_dir() -> Path:
@@ -32,9 +41,10 @@ def model_dir(name: str) -> Path | None:
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """The user's data directory (store, raw archive, secrets): --data-dir, $ACTORWATCH_DATA, else repo data/."""
+    """The user's data directory (store, raw archive, secrets): --data-dir, $ACTORWATCH_DATA, else the repo's
+    data/ in a checkout, else $XDG_DATA_HOME/actorwatch (~/.local/share/actorwatch) for an installed wheel."""
     chosen = override or os.environ.get("ACTORWATCH_DATA")
-    path = Path(chosen).expanduser() if chosen else _REPO_DATA
+    path = Path(chosen).expanduser() if chosen else _REPO_DATA if in_checkout() else _user_data_dir()
     path.mkdir(parents=True, exist_ok=True)
     return path.resolve()
 

@@ -15,7 +15,8 @@ EXPECTED_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, Runtime
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ACTORWATCH_DATA",
-              help="Where the store, raw archive and secrets live (default: the repository's data/; env ACTORWATCH_DATA).")
+              help="Where the store, raw archive and secrets live (default: the repository's data/; installed "
+                   "from a wheel, $XDG_DATA_HOME/actorwatch or ~/.local/share/actorwatch; env ACTORWATCH_DATA).")
 @click.version_option(package_name="actorwatch")
 def cli(data_dir: Path | None) -> None:
     """actorwatch: public sentiment and industry impact around AI actors."""

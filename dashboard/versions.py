@@ -18,6 +18,8 @@ _PACKAGES = ("actorwatch", "streamlit", "plotly", "duckdb", "pyarrow", "pandas",
 
 def git_sha() -> str:
     """The checked-out commit (short), or "unknown" outside a git checkout."""
+    if not (_REPO / ".git").exists():  # installed: git would report the commit of any repo around site-packages
+        return "unknown"
     try:
         out = subprocess.run(["git", "-C", str(_REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
                              text=True, timeout=5, check=False)

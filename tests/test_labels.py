@@ -285,3 +285,17 @@ def test_cli_annotate_uses_the_same_keys(make_record: Callable[..., Record]) -> 
     with store.connect() as con:
         stored = read_labels(con, TRACKER)
     assert sorted(stored["sentiment"]) == ["negative", "positive"] and set(stored["origin"]) == {"cli"}
+
+
+def test_export_leaves_parent_id_empty_for_a_top_level_post(make_record: Callable[..., Record], tmp_path: Path) -> None:
+    """A post without a parent beside replies that have one: an empty cell, not pandas' 'nan'."""
+    store = Store()
+    start = datetime(2026, 4, 18, 6, tzinfo=UTC)
+    store.add_records([make_record(source="weibo", id=f"p{k}", text=f"帖子 {k} AI演员", trackers=[TRACKER],
+                                   published_at=start + timedelta(hours=k), parent_id="p0" if k % 2 else None)
+                       for k in range(6)])
+    out = tmp_path / "sample.csv"
+    assert export_sample(store, TRACKER, 6, out) == 6
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        parents = {r["id"]: r["parent_id"] for r in csv.DictReader(fh)}
+    assert parents == {f"p{k}": "p0" if k % 2 else "" for k in range(6)}

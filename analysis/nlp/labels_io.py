@@ -38,6 +38,11 @@ def display_text(title: object, text: object) -> str:
     return f"{title}\n{text}" if title and text else (title or text)
 
 
+def _cell(value: Any) -> str:
+    """A nullable field as a CSV cell: missing (None or pandas' NaN) is empty."""
+    return "" if value is None or pd.isna(value) else str(value)
+
+
 def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str | None = None,
                   seed: int = 20240601) -> int:
     """Write the next n records to label (see label_sample) as CSV with empty label columns; returns rows.
@@ -56,7 +61,7 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
         writer.writerow(EXPORT_COLUMNS)
         for row in frame.itertuples(index=False):
             published = pd.Timestamp(row.published_at).isoformat() if pd.notna(row.published_at) else ""
-            writer.writerow([row.source, row.id, published, row.url or "", row.parent_id or "",
+            writer.writerow([row.source, row.id, published, _cell(row.url), _cell(row.parent_id),
                              display_text(row.title, row.text), "", "", ""])
     os.replace(tmp, out)
     return len(frame)

@@ -39,6 +39,12 @@ def _default_shared() -> Path:
 def train(out_dir: Path | None, shared: Path | None, no_baseline: bool, e5: bool, task: str, select: bool,
           n_boot: int) -> None:
     """Train the shipped models (sentiment, stance, emotion) from ../shared/data + data/labelled, with their cards."""
+    from collectors.paths import in_checkout
+
+    if not in_checkout():
+        raise click.ClickException("actorwatch train rebuilds the shipped models from the repository's data/labelled, "
+                                   "which the installed wheel does not carry: run it from a clone of the repository "
+                                   "(to fit a model to a tracker's own labels, use `actorwatch adapt`)")
     shared = shared or _default_shared()
     if not shared.is_dir():
         raise click.ClickException(f"{shared}: labelled data folder not found (use --shared PATH)")
