@@ -18,6 +18,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -254,6 +255,7 @@ class Store:
             con.executemany("INSERT INTO public_names VALUES (?)", [[n] for n in names])
         key = pseudonym_key(self.data_dir).replace("'", "''")
         con.execute(f"CREATE MACRO pseudonym(src, aid) AS 'u_' || left(sha256('{key}' || '|' || src || '|' || aid), 12)")
+        text = _masked_mentions_sql("text", names)
         con.execute(
             f"""
             CREATE VIEW records_public AS
@@ -267,7 +269,7 @@ class Store:
                      ELSE pseudonym(source, coalesce(author_id, author_name)) END AS author_name,
                 CASE WHEN author_public OR author_id IS NULL OR url IS NULL THEN url
                      ELSE replace(url, author_id, pseudonym(source, author_id)) END AS url,
-                regexp_replace(text, '@[^\\s@:：,，。!！?？/)）]+', '@(user)', 'g') AS text)
+                {text} AS text)
             FROM flagged
             """
         )
@@ -315,6 +317,22 @@ class Store:
                             continue
             except (EOFError, OSError):
                 continue
+
+
+_MENTION_END = "\\s@:：,，。!！?？/)）"  # what ends an @mention (RE2 class body)
+_KEPT_AT = "\ue000"  # stands in for the @ of a public name's mention while the others are masked
+
+
+def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:
+    """SQL for `column` with every @mention masked as @(user), except a mention of exactly a public name."""
+    masked = f"regexp_replace({{}}, '@[^{_MENTION_END}]+', '@(user)', 'g')"
+    kept = sorted({n.lstrip("@") for n in public_names} - {""}, key=len, reverse=True)
+    kept = [n for n in kept if not re.search(f"[{_MENTION_END}]", n)]  # such a name is never one whole mention
+    if not kept:
+        return masked.format(column)
+    names = "|".join(re.escape(n) for n in kept).replace("'", "''")
+    protected = f"regexp_replace({column}, '@({names})([{_MENTION_END}]|$)', '{_KEPT_AT}\\1\\2', 'g')"
+    return f"replace({masked.format(protected)}, '{_KEPT_AT}', '@')"
 
 
 def _partitions(table: pa.Table, column: str | None) -> Iterator[tuple[str | None, pa.Table]]:

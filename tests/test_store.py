@@ -125,3 +125,14 @@ def test_raw_archive_round_trip(data_dir):
     store = Store(data_dir)
     store.archive_raw("weibo", '{"ok": 1}', {"url": "https://m.weibo.cn/api/x", "status": 200})
     assert [r["body"] for r in store.iter_raw("weibo")] == ['{"ok": 1}']
+
+
+def test_public_view_keeps_mentions_of_public_figures(data_dir, make_record):
+    store = Store(data_dir)
+    store.add_records([make_record(id="m", author_id="1", author_verified_type=-1,
+                                   text="@张若昀工作室 回应一下 @普通网友甲:同问 @张若昀工作室的粉丝 //@爱奇艺:")])
+    with store.connect(public_names=["张若昀工作室", "爱奇艺"]) as con:
+        text = con.execute("SELECT text FROM records_public").fetchone()[0]
+    # a tracker's public entity keeps its name; an ordinary user, or a longer name that merely starts with a
+    # public one, is masked
+    assert text == "@张若昀工作室 回应一下 @(user):同问 @(user) //@爱奇艺:"
