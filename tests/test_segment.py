@@ -38,3 +38,16 @@ def test_backend_matches_jieba_reference() -> None:
     text = "就算不是美食文很少断更"
     assert lcut(text) == [t for t in jieba.lcut(text) if t.strip()]
     assert all(len(t) >= 2 for t, _, _ in domain_terms())
+
+
+def test_a_masked_handle_leaves_no_tokens() -> None:
+    # clean_text masks only the first label of a Bluesky or Mastodon handle ("@user.doe.example.com"); the rest
+    # of the user's handle must not become keywords (and "bsky"/"social" would top every Bluesky day)
+    from analysis.nlp.segment import tokenize_many
+    from analysis.nlp.text import clean_text
+
+    for raw in ["@jane.doe.example.com thanks for the thread", "@alice.bsky.social thanks for the thread",
+                "@alice@mastodon.social thanks for the thread"]:
+        model = clean_text(raw).model_text
+        assert tokenize(model) == tokenize_many([model])[0] == ["thanks", "thread"], raw
+    assert tokenize("@user.不喜欢") == tokenize("@user 不喜欢")  # only Latin labels are part of a handle
