@@ -319,13 +319,14 @@ class Store:
                 continue
 
 
-_MENTION_END = "\\s@:：,，。!！?？/)）"  # what ends an @mention (RE2 class body)
+_AT = "@＠﹫"  # the at signs clean_text reads as @ (NFKC): an input method in full-width mode types ＠
+_MENTION_END = f"\\s{_AT}:：,，。!！?？/)）"  # what ends an @mention (RE2 class body)
 _KEPT_AT = "\ue000"  # stands in for the @ of a public name's mention while the others are masked
 
 
 def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:
     """SQL for `column` with every @mention masked as @(user), except a mention of exactly a public name."""
-    masked = f"regexp_replace({{}}, '@[^{_MENTION_END}]+', '@(user)', 'g')"
+    masked = f"regexp_replace({{}}, '[{_AT}][^{_MENTION_END}]+', '@(user)', 'g')"
     kept = sorted({n.lstrip("@") for n in public_names} - {""}, key=len, reverse=True)
     kept = [n for n in kept if not re.search(f"[{_MENTION_END}]", n)]  # such a name is never one whole mention
     if not kept:

@@ -136,3 +136,12 @@ def test_public_view_keeps_mentions_of_public_figures(data_dir, make_record):
     # a tracker's public entity keeps its name; an ordinary user, or a longer name that merely starts with a
     # public one, is masked
     assert text == "@张若昀工作室 回应一下 @(user):同问 @(user) //@爱奇艺:"
+
+
+def test_public_view_masks_full_width_mentions(data_dir, make_record):
+    # a Chinese input method in full-width mode types ＠; clean_text reads it as @ (NFKC), so must the view
+    store = Store(data_dir)
+    store.add_records([make_record(id="f", author_id="1", author_verified_type=-1, text="＠普通网友甲 你好 ﹫普通网友乙:嗯")])
+    with store.connect(public_names=["爱奇艺"]) as con:
+        text = con.execute("SELECT text FROM records_public").fetchone()[0]
+    assert "普通网友" not in text and text.count("(user)") == 2
