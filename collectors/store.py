@@ -322,18 +322,28 @@ class Store:
 _AT = "@＠﹫"  # the at signs clean_text reads as @ (NFKC): an input method in full-width mode types ＠
 _MENTION_END = f"\\s{_AT}:：,，。!！?？/)）"  # what ends an @mention (RE2 class body)
 _KEPT_AT = "\ue000"  # stands in for the @ of a public name's mention while the others are masked
+# Weibo writes a video link as "<poster's nickname>的微博视频" (older posts: 的秒拍视频)
+_NICK = "\\p{L}\\p{N}_\\-·"  # the characters of a Weibo nickname (RE2 class body)
+_VIDEO_CARD = "的(微博|秒拍)视频"
+_KEPT_CARD = "\ue001"  # marks a public name's video card while the others are masked
 
 
 def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:
-    """SQL for `column` with every @mention masked as @(user), except a mention of exactly a public name."""
-    masked = f"regexp_replace({{}}, '[{_AT}][^{_MENTION_END}]+', '@(user)', 'g')"
+    """SQL for `column` with every @mention, and the nickname on a Weibo video card, masked as (user), except
+    where the name is exactly a public name."""
+    def masked(sql: str) -> str:
+        sql = f"regexp_replace({sql}, '[{_AT}][^{_MENTION_END}]+', '@(user)', 'g')"
+        return f"regexp_replace({sql}, '[{_NICK}]{{2,30}}{_VIDEO_CARD}', '(user)的\\1视频', 'g')"
+
     kept = sorted({n.lstrip("@") for n in public_names} - {""}, key=len, reverse=True)
     kept = [n for n in kept if not re.search(f"[{_MENTION_END}]", n)]  # such a name is never one whole mention
     if not kept:
-        return masked.format(column)
+        return masked(column)
     names = "|".join(re.escape(n) for n in kept).replace("'", "''")
     protected = f"regexp_replace({column}, '@({names})([{_MENTION_END}]|$)', '{_KEPT_AT}\\1\\2', 'g')"
-    return f"replace({masked.format(protected)}, '{_KEPT_AT}', '@')"
+    protected = (f"regexp_replace({protected}, '(^|[^{_NICK}])({names}){_VIDEO_CARD}', "
+                 f"'\\1\\2{_KEPT_CARD}的\\3视频', 'g')")
+    return f"replace(replace({masked(protected)}, '{_KEPT_AT}', '@'), '{_KEPT_CARD}', '')"
 
 
 def _partitions(table: pa.Table, column: str | None) -> Iterator[tuple[str | None, pa.Table]]:

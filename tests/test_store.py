@@ -145,3 +145,25 @@ def test_public_view_masks_full_width_mentions(data_dir, make_record):
     with store.connect(public_names=["爱奇艺"]) as con:
         text = con.execute("SELECT text FROM records_public").fetchone()[0]
     assert "普通网友" not in text and text.count("(user)") == 2
+
+
+def test_public_view_masks_the_name_on_a_weibo_video_card(data_dir):
+    # m.weibo.cn writes a video as a link "<poster's nickname>的微博视频" (older posts: 的秒拍视频), so an ordinary
+    # user's own nickname sat in the text beside their pseudonymised author_name
+    from collectors.sources.weibo_parse import mblog_to_record
+
+    card = ('<a href="https://video.weibo.com/show?fid=1034:1"><span class=\'url-icon\'><img style=\'width: 1rem\' '
+            'src=\'https://h5.sinaimg.cn/upload/2015/09/25/3/timeline_card_small_video_default.png\'></span>'
+            '<span class="surl-text">{}</span></a>')
+    posts = [("1", "普通网友甲", -1, "AI演员太假了 " + card.format("普通网友甲的微博视频")),
+             ("2", "普通网友乙", None, "转发 " + card.format("爱奇艺的微博视频") + " " + card.format("小号_乙的秒拍视频"))]
+    store = Store(data_dir)
+    store.add_records([mblog_to_record({"mid": mid, "bid": "Q" + mid, "created_at": "2026-04-20T08:00:00+08:00",
+                                        "text": text, "user": {"id": 100 + int(mid), "screen_name": name,
+                                                               "verified_type": vtype}},
+                                       datetime(2026, 4, 21, tzinfo=UTC)) for mid, name, vtype, text in posts])
+    assert "普通网友甲的微博视频" in store.query("SELECT text FROM records WHERE id = '1'")["text"].iloc[0]
+    with store.connect(public_names=["爱奇艺"]) as con:
+        texts = dict(con.execute("SELECT id, text FROM records_public").fetchall())
+    assert texts["1"] == "AI演员太假了 (user)的微博视频"
+    assert texts["2"] == "转发 爱奇艺的微博视频 (user)的秒拍视频"  # a public entity's card keeps its name
