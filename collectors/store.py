@@ -331,19 +331,26 @@ _KEPT_CARD = "\ue001"  # marks a public name's video card while the others are m
 def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:
     """SQL for `column` with every @mention, and the nickname on a Weibo video card, masked as (user), except
     where the name is exactly a public name."""
-    def masked(sql: str) -> str:
-        sql = f"regexp_replace({sql}, '[{_AT}][^{_MENTION_END}]+', '@(user)', 'g')"
-        return f"regexp_replace({sql}, '[{_NICK}]{{2,30}}{_VIDEO_CARD}', '(user)的\\1视频', 'g')"
-
     kept = sorted({n.lstrip("@") for n in public_names} - {""}, key=len, reverse=True)
     kept = [n for n in kept if not re.search(f"[{_MENTION_END}]", n)]  # such a name is never one whole mention
-    if not kept:
-        return masked(column)
     names = "|".join(re.escape(n) for n in kept).replace("'", "''")
-    protected = f"regexp_replace({column}, '@({names})([{_MENTION_END}]|$)', '{_KEPT_AT}\\1\\2', 'g')"
-    protected = (f"regexp_replace({protected}, '(^|[^{_NICK}])({names}){_VIDEO_CARD}', "
-                 f"'\\1\\2{_KEPT_CARD}的\\3视频', 'g')")
-    return f"replace(replace({masked(protected)}, '{_KEPT_AT}', '@'), '{_KEPT_CARD}', '')"
+
+    def mentions(sql: str) -> str:
+        if names:
+            sql = f"regexp_replace({sql}, '@({names})([{_MENTION_END}]|$)', '{_KEPT_AT}\\1\\2', 'g')"
+        sql = f"regexp_replace({sql}, '[{_AT}][^{_MENTION_END}]+', '@(user)', 'g')"
+        return f"replace({sql}, '{_KEPT_AT}', '@')" if names else sql
+
+    def cards(sql: str) -> str:
+        if names:
+            sql = f"regexp_replace({sql}, '(^|[^{_NICK}])({names}){_VIDEO_CARD}', '\\1\\2{_KEPT_CARD}的\\3视频', 'g')"
+        sql = f"regexp_replace({sql}, '[{_NICK}]{{2,30}}{_VIDEO_CARD}', '(user)的\\1视频', 'g')"
+        return f"replace({sql}, '{_KEPT_CARD}', '')" if names else sql
+
+    # the regular expressions only where they can match: most texts have no @ and no video
+    has_at = " OR ".join(f"contains({column}, '{at}')" for at in _AT)
+    text = f"(CASE WHEN {has_at} THEN {mentions(column)} ELSE {column} END)"
+    return f"(CASE WHEN contains({column}, '视频') THEN {cards(text)} ELSE {text} END)"
 
 
 def _partitions(table: pa.Table, column: str | None) -> Iterator[tuple[str | None, pa.Table]]:
