@@ -18,6 +18,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -254,6 +255,7 @@ class Store:
             con.executemany("INSERT INTO public_names VALUES (?)", [[n] for n in names])
         key = pseudonym_key(self.data_dir).replace("'", "''")
         con.execute(f"CREATE MACRO pseudonym(src, aid) AS 'u_' || left(sha256('{key}' || '|' || src || '|' || aid), 12)")
+        text = _masked_mentions_sql("text", names)
         con.execute(
             f"""
             CREATE VIEW records_public AS
@@ -267,7 +269,7 @@ class Store:
                      ELSE pseudonym(source, coalesce(author_id, author_name)) END AS author_name,
                 CASE WHEN author_public OR author_id IS NULL OR url IS NULL THEN url
                      ELSE replace(url, author_id, pseudonym(source, author_id)) END AS url,
-                regexp_replace(text, '@[^\\s@:：,，。!！?？/)）]+', '@(user)', 'g') AS text)
+                {text} AS text)
             FROM flagged
             """
         )
@@ -315,6 +317,40 @@ class Store:
                             continue
             except (EOFError, OSError):
                 continue
+
+
+_AT = "@＠﹫"  # the at signs clean_text reads as @ (NFKC): an input method in full-width mode types ＠
+_MENTION_END = f"\\s{_AT}:：,，。!！?？/)）"  # what ends an @mention (RE2 class body)
+_KEPT_AT = "\ue000"  # stands in for the @ of a public name's mention while the others are masked
+# Weibo writes a video link as "<poster's nickname>的微博视频" (older posts: 的秒拍视频)
+_NICK = "\\p{L}\\p{N}_\\-·"  # the characters of a Weibo nickname (RE2 class body)
+_VIDEO_CARD = "的(微博|秒拍)视频"
+_KEPT_CARD = "\ue001"  # marks a public name's video card while the others are masked
+
+
+def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:
+    """SQL for `column` with every @mention, and the nickname on a Weibo video card, masked as (user), except
+    where the name is exactly a public name."""
+    kept = sorted({n.lstrip("@") for n in public_names} - {""}, key=len, reverse=True)
+    kept = [n for n in kept if not re.search(f"[{_MENTION_END}]", n)]  # such a name is never one whole mention
+    names = "|".join(re.escape(n) for n in kept).replace("'", "''")
+
+    def mentions(sql: str) -> str:
+        if names:
+            sql = f"regexp_replace({sql}, '@({names})([{_MENTION_END}]|$)', '{_KEPT_AT}\\1\\2', 'g')"
+        sql = f"regexp_replace({sql}, '[{_AT}][^{_MENTION_END}]+', '@(user)', 'g')"
+        return f"replace({sql}, '{_KEPT_AT}', '@')" if names else sql
+
+    def cards(sql: str) -> str:
+        if names:
+            sql = f"regexp_replace({sql}, '(^|[^{_NICK}])({names}){_VIDEO_CARD}', '\\1\\2{_KEPT_CARD}的\\3视频', 'g')"
+        sql = f"regexp_replace({sql}, '[{_NICK}]{{2,30}}{_VIDEO_CARD}', '(user)的\\1视频', 'g')"
+        return f"replace({sql}, '{_KEPT_CARD}', '')" if names else sql
+
+    # the regular expressions only where they can match: most texts have no @ and no video
+    has_at = " OR ".join(f"contains({column}, '{at}')" for at in _AT)
+    text = f"(CASE WHEN {has_at} THEN {mentions(column)} ELSE {column} END)"
+    return f"(CASE WHEN contains({column}, '视频') THEN {cards(text)} ELSE {text} END)"
 
 
 def _partitions(table: pa.Table, column: str | None) -> Iterator[tuple[str | None, pa.Table]]:

@@ -38,3 +38,26 @@ def test_backend_matches_jieba_reference() -> None:
     text = "就算不是美食文很少断更"
     assert lcut(text) == [t for t in jieba.lcut(text) if t.strip()]
     assert all(len(t) >= 2 for t, _, _ in domain_terms())
+
+
+def test_a_masked_handle_leaves_no_tokens() -> None:
+    # clean_text masks only the first label of a Bluesky or Mastodon handle ("@user.doe.example.com"); the rest
+    # of the user's handle must not become keywords (and "bsky"/"social" would top every Bluesky day)
+    from analysis.nlp.segment import tokenize_many
+    from analysis.nlp.text import clean_text
+
+    for raw in ["@jane.doe.example.com thanks for the thread", "@alice.bsky.social thanks for the thread",
+                "@alice@mastodon.social thanks for the thread"]:
+        model = clean_text(raw).model_text
+        assert tokenize(model) == tokenize_many([model])[0] == ["thanks", "thread"], raw
+    assert tokenize("@user.不喜欢") == tokenize("@user 不喜欢")  # only Latin labels are part of a handle
+
+
+def test_a_weibo_video_card_leaves_no_tokens() -> None:
+    # "<poster's nickname>的微博视频" is the link text of a Weibo video: an ordinary user's nickname, not content
+    from analysis.nlp.segment import tokenize_many
+    from analysis.nlp.text import clean_text
+
+    for card in ("刘老师说电影的微博视频", "小火炮_2的秒拍视频"):
+        model = clean_text(f"AI演员太假了 {card}").model_text
+        assert tokenize(model) == tokenize_many([model])[0] == tokenize("AI演员太假了"), card

@@ -125,3 +125,45 @@ def test_raw_archive_round_trip(data_dir):
     store = Store(data_dir)
     store.archive_raw("weibo", '{"ok": 1}', {"url": "https://m.weibo.cn/api/x", "status": 200})
     assert [r["body"] for r in store.iter_raw("weibo")] == ['{"ok": 1}']
+
+
+def test_public_view_keeps_mentions_of_public_figures(data_dir, make_record):
+    store = Store(data_dir)
+    store.add_records([make_record(id="m", author_id="1", author_verified_type=-1,
+                                   text="@张若昀工作室 回应一下 @普通网友甲:同问 @张若昀工作室的粉丝 //@爱奇艺:")])
+    with store.connect(public_names=["张若昀工作室", "爱奇艺"]) as con:
+        text = con.execute("SELECT text FROM records_public").fetchone()[0]
+    # a tracker's public entity keeps its name; an ordinary user, or a longer name that merely starts with a
+    # public one, is masked
+    assert text == "@张若昀工作室 回应一下 @(user):同问 @(user) //@爱奇艺:"
+
+
+def test_public_view_masks_full_width_mentions(data_dir, make_record):
+    # a Chinese input method in full-width mode types ＠; clean_text reads it as @ (NFKC), so must the view
+    store = Store(data_dir)
+    store.add_records([make_record(id="f", author_id="1", author_verified_type=-1, text="＠普通网友甲 你好 ﹫普通网友乙:嗯")])
+    with store.connect(public_names=["爱奇艺"]) as con:
+        text = con.execute("SELECT text FROM records_public").fetchone()[0]
+    assert "普通网友" not in text and text.count("(user)") == 2
+
+
+def test_public_view_masks_the_name_on_a_weibo_video_card(data_dir):
+    # m.weibo.cn writes a video as a link "<poster's nickname>的微博视频" (older posts: 的秒拍视频), so an ordinary
+    # user's own nickname sat in the text beside their pseudonymised author_name
+    from collectors.sources.weibo_parse import mblog_to_record
+
+    card = ('<a href="https://video.weibo.com/show?fid=1034:1"><span class=\'url-icon\'><img style=\'width: 1rem\' '
+            'src=\'https://h5.sinaimg.cn/upload/2015/09/25/3/timeline_card_small_video_default.png\'></span>'
+            '<span class="surl-text">{}</span></a>')
+    posts = [("1", "普通网友甲", -1, "AI演员太假了 " + card.format("普通网友甲的微博视频")),
+             ("2", "普通网友乙", None, "转发 " + card.format("爱奇艺的微博视频") + " " + card.format("小号_乙的秒拍视频"))]
+    store = Store(data_dir)
+    store.add_records([mblog_to_record({"mid": mid, "bid": "Q" + mid, "created_at": "2026-04-20T08:00:00+08:00",
+                                        "text": text, "user": {"id": 100 + int(mid), "screen_name": name,
+                                                               "verified_type": vtype}},
+                                       datetime(2026, 4, 21, tzinfo=UTC)) for mid, name, vtype, text in posts])
+    assert "普通网友甲的微博视频" in store.query("SELECT text FROM records WHERE id = '1'")["text"].iloc[0]
+    with store.connect(public_names=["爱奇艺"]) as con:
+        texts = dict(con.execute("SELECT id, text FROM records_public").fetchall())
+    assert texts["1"] == "AI演员太假了 (user)的微博视频"
+    assert texts["2"] == "转发 爱奇艺的微博视频 (user)的秒拍视频"  # a public entity's card keeps its name

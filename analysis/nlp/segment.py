@@ -31,6 +31,9 @@ _PROBES: dict[str, list[str]] = {
     "央行下调基准利率0.25个百分点": ["央行", "下调", "基准利率", "0.25", "个", "百分点"],
 }
 _SPACE_OR_PUNCT = re.compile(r"^[\s\W_]+$")
+# Names, not content: a masked mention with the rest of its handle (clean_text masks only "@alice" of
+# @alice.bsky.social), and a Weibo video link, "<poster's nickname>的微博视频"
+_NOT_CONTENT = re.compile(re.escape(MENTION_PLACEHOLDER) + r"(?:\.[A-Za-z0-9-]+)*|[\w\-·]{2,30}的(?:微博|秒拍)视频")
 _lock = threading.Lock()
 
 
@@ -135,7 +138,7 @@ def tokenize(text: str) -> list[str]:
     if not isinstance(text, str) or not text:
         return []
     # straight from the cut: lcut's white-space filter is implied, white space is never a content token
-    return _content_tokens(_cut()(text.replace(MENTION_PLACEHOLDER, " ")))
+    return _content_tokens(_cut()(_NOT_CONTENT.sub(" ", text)))
 
 
 def tokenize_many(texts: Sequence[str]) -> list[list[str]]:
@@ -148,7 +151,7 @@ def tokenize_many(texts: Sequence[str]) -> list[list[str]]:
     if not isinstance(cutter, ExactCutter):
         return [tokenize(text) for text in texts]
     memo: dict[str, list[str]] = {}
-    return [cutter.cut(text.replace(MENTION_PLACEHOLDER, " "), memo, _content_tokens)
+    return [cutter.cut(_NOT_CONTENT.sub(" ", text), memo, _content_tokens)
             if isinstance(text, str) and text else [] for text in texts]
 
 
