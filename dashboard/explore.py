@@ -60,6 +60,7 @@ def records_page(con: duckdb.DuckDBPyConnection, f: Filters, search: str = "", k
             params = [*params, bound[0]]
     # only web links become clickable: a `javascript:` or `data:` URL in an imported record stays out
     special = {"url": "CASE WHEN regexp_matches(r.url, '^https?://') THEN r.url END AS url",
+               "id": "public_id(r.source, r.id) AS id",
                "visibility": f"{status} AS visibility",
                "checked": f"CAST({'v.checked_at' if scan else 'NULL::TIMESTAMPTZ'} AS DATE) AS checked"}
     cols = ", ".join(special.get(c, f"r.{c}") for c in COLUMNS)

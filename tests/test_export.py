@@ -212,3 +212,35 @@ def test_export_without_rechecks_has_empty_visibility_columns(tmp_path, data_dir
     assert CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(bundle)]).exit_code == 0
     manifest, frame = read_bundle(bundle)
     assert frame["visibility"].isna().all() and manifest["visibility"]["rechecked"] == 0
+
+
+def test_bluesky_and_mastodon_ids_leave_the_store_without_the_account_in_them(tmp_path, data_dir, make_record):
+    """Their record ids embed the author's DID or user name: exports, Explore and peak evidence pseudonymise it."""
+    from analysis.reports.export import export_bundle
+    from analysis.stats.peaks import _most_shared_public_rows
+    from collectors.store import Store
+    from collectors.trackers import get_tracker
+    from dashboard.explore import records_page
+
+    store = Store(data_dir)
+    store.add_records([
+        make_record(source="bluesky", id="at://did:plc:ordinaryuser1/app.bsky.feed.post/3kx", lang="en",
+                    author_id="did:plc:ordinaryuser1", author_name="jane.bsky.social", trackers=[TRACKER],
+                    parent_id="at://did:plc:otheruser22/app.bsky.feed.post/3ky", kind="comment", shares=5),
+        make_record(source="mastodon", id="https://mastodon.social/users/alicetoot/statuses/11", lang="en",
+                    author_id="https://mastodon.social/@alicetoot", author_name="alicetoot@mastodon.social",
+                    trackers=[TRACKER], shares=3),
+    ])
+    secrets = ("ordinaryuser1", "otheruser22", "alicetoot")
+    export_bundle(store, get_tracker(TRACKER), Filters(TRACKER), tmp_path / "b", "csv")
+    exported = (tmp_path / "b" / "records.csv").read_text(encoding="utf-8")
+    assert not [s for s in secrets if s in exported]
+    _, frame = read_bundle(tmp_path / "b")
+    assert sorted(frame["id"].str.split("/").str[2].str[:2]) == ["ma", "u_"]  # at://u_…/…, https://mastodon.social/…
+    with store.connect() as con:
+        page, total = records_page(con, Filters(TRACKER))
+        top = _most_shared_public_rows(con, "list_contains(r.trackers, ?)", [TRACKER], 5)
+        raw = con.execute("SELECT count(*) FROM records_public WHERE id LIKE '%ordinaryuser1%'").fetchone()[0]
+    assert total == 2 and not [s for s in secrets if s in page.to_csv()]
+    assert not [s for s in secrets if s in top.to_csv()]
+    assert raw == 1  # the view keeps the stored id for joins; only what leaves the store is pseudonymised

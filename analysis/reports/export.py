@@ -145,7 +145,8 @@ def _model_name(con: duckdb.DuckDBPyConnection, version: str | None) -> str | No
 
 def _select(con: duckdb.DuckDBPyConnection, f: Filters, version: str | None, batch_size: int) -> pa.RecordBatchReader:
     where, params = f.where("r")
-    fields = ", ".join(f'r."{name}"' for name in RECORD_FIELDS)
+    fields = ", ".join(f'public_id(r.source, r."{name}") AS "{name}"' if name in ("id", "parent_id") else f'r."{name}"'
+                       for name in RECORD_FIELDS)
     joins, extra, jparams = [], [], []
     if version is not None and has_table(con, SCORES):
         joins.append(f"LEFT JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ?")

@@ -119,7 +119,8 @@ def _most_shared_public_rows(con: duckdb.DuckDBPyConnection, where: str, params:
     floor, floor_params = ("", []) if last is None else (
         f" AND ({shares} > ? OR ({shares} = ? AND {likes} >= ?))", [last[0], last[0], last[1]])
     return con.execute(
-        f"SELECT {', '.join(f'r.{c}' for c in columns)} FROM records_public r WHERE {where}{floor} "
+        f"SELECT {', '.join('public_id(r.source, r.id) AS id' if c == 'id' else f'r.{c}' for c in columns)} "
+        f"FROM records_public r WHERE {where}{floor} "
         f"ORDER BY {MOST_SHARED} LIMIT ?", [*params, *floor_params, limit]).df()
 
 
