@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
-_REPO_DATA = Path(__file__).resolve().parents[1] / "data"
-_WHEEL_DATA = Path(__file__).resolve().parents[1] / "actorwatch_data"
+_ROOT = Path(__file__).resolve().parents[1]  # the repository in a clone; site-packages in an installed wheel
+_REPO_DATA = _ROOT / "data"
+_WHEEL_DATA = _ROOT / "actorwatch_data"
 
 
 def in_checkout() -> bool:
     """Running from a repository checkout (its data/ beside the packages), not from an installed wheel."""
     return (_REPO_DATA / "trackers.toml").exists()
+
+
+def checkout_commit(root: Path = _ROOT, short: bool = False) -> str | None:
+    """The commit checked out at `root` (this code's repository by default), or None where `root` is not a git
+    clone: installed, git would report the commit of whatever repository surrounds site-packages."""
+    if not (root / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", *(["--short"] if short else []), "HEAD"],
+                             capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (out.stdout.strip() or None) if out.returncode == 0 else None
 
 
 def bundled_dir() -> Path:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import platform
-import subprocess
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from collectors.paths import checkout_commit
 from collectors.trackers import default_path
 
 _REPO = Path(__file__).resolve().parents[1]
@@ -18,14 +18,7 @@ _PACKAGES = ("actorwatch", "streamlit", "plotly", "duckdb", "pyarrow", "pandas",
 
 def git_sha() -> str:
     """The checked-out commit (short), or "unknown" outside a git checkout."""
-    if not (_REPO / ".git").exists():  # installed: git would report the commit of any repo around site-packages
-        return "unknown"
-    try:
-        out = subprocess.run(["git", "-C", str(_REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True, timeout=5, check=False)
-        return out.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+    return checkout_commit(_REPO, short=True) or "unknown"
 
 
 def _version(package: str) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +40,7 @@ from analysis.stats.visibility import latest_scan
 from collectors.importers import ImportIssue
 from collectors.ingest import IngestSummary, ingest
 from collectors.models import RECORD_FIELDS, InvalidRecord, parse_record
+from collectors.paths import checkout_commit
 from collectors.pseudonym import POLICY
 from collectors.store import Store
 from collectors.trackers import Tracker
@@ -237,15 +237,7 @@ def software_version() -> dict[str, str | None]:
         version: str | None = metadata.version("actorwatch")
     except metadata.PackageNotFoundError:
         version = None
-    sha = None
-    repo = Path(__file__).resolve().parents[2]
-    if (repo / ".git").exists():
-        try:
-            sha = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                 timeout=5, check=True).stdout.strip() or None
-        except (OSError, subprocess.SubprocessError):
-            sha = None
-    return {"name": "actorwatch", "version": version, "git_sha": sha}
+    return {"name": "actorwatch", "version": version, "git_sha": checkout_commit()}
 
 
 # ---------- reading a bundle back ----------

@@ -38,6 +38,7 @@ from analysis.nlp.sentiment.linear import (
     softmax,
     write_card,
 )
+from collectors.paths import checkout_commit
 
 REPO = Path(__file__).resolve().parents[3]
 MODEL_NAME = "weibo-charlr-3c"
@@ -253,8 +254,8 @@ def git_revision() -> dict[str, Any]:
             return None
         return out.stdout.strip() if out.returncode == 0 else None
 
-    sha = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain", "--", "analysis", "data/dicts")
+    sha = checkout_commit(REPO)
+    status = git("status", "--porcelain", "--", "analysis", "data/dicts") if sha else None
     return {"git_sha": sha, "uncommitted_changes": bool(status) if status is not None else None}
 
 
