@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,7 @@ class E5TaskModel(E5Part):
         self.name, self.version, self.task = name, version, task
         self.fast_version = fast_version
         self.retrain = f"actorwatch train --e5 --task {task.name}"
+        self._fast = None
         self.weights = np.asarray(weights, dtype=np.float32)  # (384, k)
         self.bias = np.asarray(bias, dtype=np.float64)
         self.alpha = float(alpha)
@@ -48,10 +50,21 @@ class E5TaskModel(E5Part):
     def classes(self) -> tuple[str, ...]:
         return self.task.classes
 
+    @property
+    def fast(self) -> Any:
+        """The fast model it blends with, loaded once and checked to be the one it was trained with."""
+        if self._fast is None:
+            from analysis.nlp.charlr import load_task_model
+
+            fast = load_task_model(self.base, self.task, self.base, ())
+            if self.fast_version is not None:
+                self.check_fast(self.base, getattr(fast, "routed_version", fast.version))
+            self._fast = fast
+        return self._fast
+
     def predict_proba(self, texts: Sequence[str], targets: Sequence[str | None] | None = None,
                       langs: Sequence[str | None] | None = None) -> np.ndarray:
         """The blend; `langs` go to the fast model, which routes English rows by them (detect_lang where None)."""
-        from analysis.nlp.charlr import load_task_model
         from analysis.nlp.sentiment import english_mask
 
         texts = list(texts)
@@ -65,9 +78,7 @@ class E5TaskModel(E5Part):
             langs = ["en" if e else "und" for e in english]  # detected once, for the fast model's route too
         proba = alpha[:, None] * self.e5_proba(texts)
         if (alpha < 1).any():
-            fast = load_task_model(self.base, self.task, self.base, ())
-            if self.fast_version is not None:
-                self.check_fast(self.base, getattr(fast, "routed_version", fast.version))
+            fast = self.fast
             own = self.english_partner == "own" and hasattr(fast, "own_proba")
             proba += (1 - alpha)[:, None] * (fast.own_proba(texts, targets) if own else
                                              fast.predict_proba(texts, targets, langs))
