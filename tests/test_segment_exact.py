@@ -63,3 +63,34 @@ def test_a_batch_segments_repeated_blocks_as_each_text_alone(cutters) -> None:
     assert [fast.cut(t, memo) for t in texts] == [tokenizer.lcut(t) for t in texts]
     assert len(memo) < sum(len(t) for t in texts)  # the memo was used
     assert tokenize_many(texts) == [tokenize(t) for t in texts]
+
+
+def test_the_compiled_route_is_the_loops_route(cutters) -> None:
+    pytest.importorskip("jieba_next.jieba_next_rust", reason="jieba-next (the optional compiled route) not installed")
+    from jieba import re_han_default
+
+    from collectors.demo import generate
+    from collectors.trackers import load_trackers
+
+    _, fast = cutters
+    assert fast._route != fast._py_route  # installed and passing its probes, so used
+    texts = [*EDGE_CASES, *_labelled_texts()[:3000], *generate(load_trackers(), records=500, seed=3)["text"].to_pylist()]
+    blocks = [b for t in texts for b in re_han_default.split(t) if b]
+    assert all(list(fast._route(b))[:len(b)] == fast._py_route(b)[:len(b)] for b in blocks)
+
+
+def test_a_compiled_route_that_disagrees_is_not_used(cutters, monkeypatch) -> None:
+    jn = pytest.importorskip("jieba_next.jieba_next_rust", reason="jieba-next not installed")
+
+    class Wrong:
+        def __init__(self, freq, total) -> None:
+            pass
+
+        def get_dag_and_calc(self, sentence: str) -> list[int]:
+            return list(range(len(sentence) + 1))  # every character a word of its own
+
+    monkeypatch.setattr(jn, "PrefixDict", Wrong)
+    tokenizer, _ = cutters
+    cutter = ExactCutter(tokenizer)
+    assert cutter._route == cutter._py_route
+    assert cutter.cut("同济大学的学生今天下午去看电影") == tokenizer.lcut("同济大学的学生今天下午去看电影")

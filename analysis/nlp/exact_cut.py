@@ -8,6 +8,10 @@ recomputed, and hands runs of unknown characters to jieba's own HMM (`finalseg.c
 same floats (`(log f − log total) + route`, in jieba's order) and ties go to the longer word as in
 jieba's `max((score, x))`, so the output is identical; tests/test_segment_exact.py checks it against
 `Tokenizer.lcut` on the probe sentences, the labelled sets and a demo corpus.
+
+Where jieba-next is installed, its compiled trie computes the DAG and route (the same sums and ties, 2.5× faster
+than the loop below); it is used only if it routes a set of probe sentences exactly as the loop does. Its own
+HMM is not used: it breaks ties between states differently from jieba on characters the HMM has never seen.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class ExactCutter:
         # tail, or None for a fragment that is only a prefix of words (jieba's FREQ value 0).
         self._logp: dict[str, float | None] = {w: log(f) - log_total if f else None
                                                for w, f in tokenizer.FREQ.items()}
+        self._route = _native_route(tokenizer.FREQ, tokenizer.total, self._py_route) or self._py_route
 
     def cut(self, text: str, memo: dict[str, list[str]] | None = None,
             then: Callable[[list[str]], list[str]] | None = None) -> list[str]:
@@ -67,8 +72,8 @@ class ExactCutter:
                 else:
                     out.extend(part)
 
-    def _route(self, sentence: str) -> list[int]:
-        """End index (exclusive) of the best word starting at each position."""
+    def _py_route(self, sentence: str) -> list[int]:
+        """Index of the last character of the best word starting at each position (jieba's route)."""
         logp = self._logp
         n = len(sentence)
         score = [0.0] * (n + 1)
@@ -91,7 +96,7 @@ class ExactCutter:
                 frag = sentence[start:end]
             if best is none:
                 best, best_end = unknown + score[start + 1], start + 1
-            score[start], ends[start] = best, best_end
+            score[start], ends[start] = best, best_end - 1
         return ends
 
     def _cut_block(self, sentence: str, out: list[str]) -> None:
@@ -101,7 +106,7 @@ class ExactCutter:
         x = 0
         buf_start = -1
         while x < n:
-            y = ends[x]
+            y = ends[x] + 1
             if y - x == 1:
                 if buf_start < 0:
                     buf_start = x
@@ -122,6 +127,27 @@ class ExactCutter:
             hmm_cut(buf, out)
         else:
             out.extend(buf)
+
+
+# Sentences whose routes exercise ties, user words, long compounds, digits and unknown characters.
+_ROUTE_PROBES = ("同济大学的学生今天下午去看电影", "倒桩的第一步是要起床啊啊啊啊啊", "就算不是美食文很少断更",
+                 "好似人间地狱之间的渄洄", "中华人民共和国国务院新闻办公室", "研究生命起源", "结婚的和尚未结婚的",
+                 "他说的确实在理", "纳逗Pro上线AI演员", "旧历啧啧啧愿望就是吃好睡饱身边人好")
+
+
+def _native_route(freq: dict[str, int], total: int,
+                  reference: Callable[[str], list[int]]) -> Callable[[str], list[int]] | None:
+    """jieba-next's compiled `get_dag_and_calc` over the same dictionary, or None: not installed, or it routes a
+    probe differently from `reference` (a later release may change its private API)."""
+    try:
+        from jieba_next.jieba_next_rust import PrefixDict
+
+        route = PrefixDict(freq, float(total)).get_dag_and_calc
+        if all(list(route(s))[:len(s)] == reference(s)[:len(s)] for s in _ROUTE_PROBES):
+            return route
+    except Exception:  # noqa: BLE001 — an optional accelerator: any failure means the loop, which is exact
+        return None
+    return None
 
 
 def hmm_cut(sentence: str, out: list[str]) -> None:
