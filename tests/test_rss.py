@@ -84,3 +84,17 @@ def test_refusal_stops_and_html_is_an_error(tmp_path):
     html = Script({GOOGLE: [respond(200, fixture_text("rss/not_a_feed.html"), content_type="text/html")]})
     summary = run_collection(make(RssCollector, html), Query("case-a", ("y",)), Store(tmp_path))
     assert summary.errors and "not an RSS/Atom feed" in summary.errors[0]
+
+
+def test_a_feed_with_a_comment_or_tracker_after_its_closing_tag_is_complete(tmp_path):
+    # Cache plugins (W3 Total Cache, Comet Cache) and site trackers append comments or scripts after </rss>:
+    # the feed is whole, so it is read, not retried as truncated until the run stops.
+    tail = ("\n<!--\nPerformance optimized by a cache plugin\n" + "Page Caching using Disk: Enhanced\n" * 12
+            + "Served from: culture.example.com @ 2026-04-25 12:00:00 by the cache plugin\n-->\n"
+            + "<script>var _paq = [];</script>\n")
+    body = fixture_text("rss/atom.xml") + tail
+    script = Script({"/feed.xml": [respond(200, body, content_type="application/atom+xml")]})
+    summary = run_collection(make(RssCollector, script), Query("case-a", ("https://culture.example.com/feed.xml",)),
+                             Store(tmp_path))
+    assert summary.stopped is None and summary.errors == []
+    assert summary.ingest.records_new == 2 and len(script.requests) == 1

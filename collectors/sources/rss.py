@@ -34,7 +34,7 @@ from collectors.sources.support import (
 
 GOOGLE_NEWS = "https://news.google.com/rss/search"
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_CLOSED = re.compile(rb"</(?:rss|feed|rdf:RDF)>\s*$")
+_CLOSED = re.compile(rb"</(?:rss|feed|rdf:RDF)\s*>")  # anywhere: caches and trackers append comments/scripts after it
 _HTML = re.compile(rb"\s*(?:<\?xml[^>]*>\s*)?<(?:!doctype html|html)", re.IGNORECASE)
 
 
@@ -87,7 +87,7 @@ def _feed_body(response: httpx.Response) -> list[dict[str, Any]]:
         raise unreadable(response, "empty body")
     if _HTML.match(response.content[:500]):
         raise ParseError(f"not an RSS/Atom feed (an HTML page from {response.request.url.host})")
-    if not _CLOSED.search(response.content[-200:]):
+    if not _CLOSED.search(response.content):
         raise unreadable(response, "the feed ends before its closing tag (truncated?)")
     return feed_items(response.content, str(response.request.url))
 
