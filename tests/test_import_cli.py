@@ -83,3 +83,21 @@ def test_csv_row_the_csv_module_refuses_is_reported_and_the_rows_after_it_import
     assert [i.id for i in items if not isinstance(i, ImportIssue)] == ["a1", "a3"]
     issues = [i for i in items if isinstance(i, ImportIssue)]
     assert len(issues) == 1 and issues[0].where == "in.csv:3" and "bad CSV" in issues[0].message
+
+
+def test_files_saved_with_a_byte_order_mark_are_recognised(tmp_path, data_dir):
+    # Windows editors and some browsers' "save as" write a UTF-8 BOM; the readers accept it, detection did not
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent / "fixtures"
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    (folder / "ours.jsonl").write_bytes(b"\xef\xbb\xbf" + (json.dumps({**GOOD, "id": "bom-1"}) + "\n").encode())
+    for name in ("weibo/search_page1.json", "bluesky/search_page1.json"):
+        (folder / Path(name).name.replace(".json", f"_{Path(name).parent}.json")).write_bytes(
+            b"\xef\xbb\xbf" + (fixtures / name).read_bytes())
+    result = CliRunner().invoke(cli, ["import", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "not a recognised format" not in result.stderr and "rejected: 0" in result.stderr
+    sources = set(Store(data_dir).query("SELECT source FROM records")["source"])
+    assert sources == {"weibo", "bluesky"} and "bom-1" in set(Store(data_dir).query("SELECT id FROM records")["id"])
