@@ -98,3 +98,18 @@ def test_a_feed_with_a_comment_or_tracker_after_its_closing_tag_is_complete(tmp_
                              Store(tmp_path))
     assert summary.stopped is None and summary.errors == []
     assert summary.ingest.records_new == 2 and len(script.requests) == 1
+
+
+def test_a_gbk_feed_is_archived_as_text_not_mojibake(tmp_path):
+    # Chinese news feeds declare GBK/GB2312 in the XML declaration only; the records were right but the raw archive
+    # (kept so a page can be parsed again) held replacement characters instead of the feed
+    from tests.other_sources_support import archived_text
+
+    body = ('<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><title>新闻</title><item>'
+            '<title>爱奇艺 AI艺人库 引发讨论</title><link>https://news.example.cn/1</link>'
+            '<pubDate>Tue, 21 Apr 2026 08:00:00 GMT</pubDate></item></channel></rss>').encode("gbk")
+    script = Script({"/rss.xml": [respond(200, body, content_type="text/xml")]})
+    summary = run_collection(make(RssCollector, script), Query("case-a", ("https://news.example.cn/rss.xml",)),
+                             Store(tmp_path))
+    assert summary.ingest.records_new == 1
+    assert "爱奇艺 AI艺人库 引发讨论" in archived_text(tmp_path / "raw") and "\ufffd" not in archived_text(tmp_path / "raw")
