@@ -101,3 +101,18 @@ def test_files_saved_with_a_byte_order_mark_are_recognised(tmp_path, data_dir):
     assert "not a recognised format" not in result.stderr and "rejected: 0" in result.stderr
     sources = set(Store(data_dir).query("SELECT source FROM records")["source"])
     assert sources == {"weibo", "bluesky"} and "bom-1" in set(Store(data_dir).query("SELECT id FROM records")["id"])
+
+
+def test_extra_csv_columns_are_a_warning_not_a_rejected_row(tmp_path, data_dir):
+    # e.g. re-importing an export, whose CSV adds sentiment and visibility columns: every row is kept, so the
+    # summary must not say one was rejected
+    src = tmp_path / "export.csv"
+    src.write_text("source,id,kind,text,published_at,collected_at,sentiment\n"
+                   "rss,e1,article,标题,2026-04-20T00:00:00Z,2026-04-21T00:00:00Z,negative\n"
+                   "rss,e2,article,标题二,2026-04-20T00:00:00Z,2026-04-21T00:00:00Z,neutral\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(src)])
+    assert result.exit_code == 0, result.output
+    assert "2 new" in result.stderr and "rejected: 0" in result.stderr
+    assert "warning export.csv:1: unknown column(s) ignored: sentiment" in result.stderr
+    dry = CliRunner().invoke(cli, ["import", str(src), "--dry-run"])
+    assert "2 valid, 0 rejected, 1 warning(s)" in dry.stderr
