@@ -97,7 +97,7 @@ def _doc_body(response: httpx.Response) -> Mapping[str, Any]:
     try:
         body = json_body(response)
     except TransientHTTPError:
-        body = _without_invalid_escapes(response.text)
+        body = without_invalid_escapes(response.text)
         if body is None:
             raise  # truncated: retried
     if not isinstance(body, Mapping):
@@ -108,7 +108,7 @@ def _doc_body(response: httpx.Response) -> Mapping[str, Any]:
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
 
 
-def _without_invalid_escapes(text: str) -> Any:
+def without_invalid_escapes(text: str) -> Any:
     """GDELT's JSON with its invalid escapes (\\' or \\x in titles, which gdeltdoc also repairs) read without the
     stray backslash; None when it still does not parse (e.g. a truncated body)."""
     repaired = _ESCAPE.sub(lambda m: m.group(0) if len(m.group(1)) == 5 or m.group(1) in '"\\/bfnrt' else m.group(1), text)
@@ -219,4 +219,4 @@ def article_record(raw: Mapping[str, Any], collected_at: datetime, tracker: str 
 
 
 __all__ = ["GDELT_TIMELINE_SPEC", "GdeltCollector", "GdeltTimelinePoint", "article_record", "normalise_title",
-           "timeline_items", "timeline_point"]
+           "timeline_items", "timeline_point", "without_invalid_escapes"]
