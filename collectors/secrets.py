@@ -53,9 +53,17 @@ def get_secret(name: str, required: bool = False) -> str | None:
         path = secrets_file()
         mtime = path.stat().st_mtime_ns if path.exists() else 0
         value = _file_secrets(str(path), mtime).get(name)
+    value = _one_line(value) if value else value
     if required and not value:
         raise MissingSecret(f"{name} is not set: export {env}=… or add `{name} = \"…\"` to {secrets_file()}")
     return value or None
+
+
+def _one_line(value: str) -> str:
+    """A pasted value without surrounding white space or the line breaks an editor wrapped it at (a header value
+    with a line break is refused by httpx, whose error quotes the whole value)."""
+    lines = [line.strip() for line in value.splitlines() if line.strip()]
+    return "".join(line if not n or not lines[n - 1].endswith(";") else " " + line for n, line in enumerate(lines))
 
 
 def known_secret_values() -> list[str]:

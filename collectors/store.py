@@ -23,10 +23,16 @@ import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: writers are not serialised
+    fcntl = None  # type: ignore[assignment]
 
 import duckdb
 import numpy as np
@@ -104,7 +110,11 @@ class Store:
             return WriteResult(0, 0, None)
         if spec.schema is not None:
             table = table.select(spec.schema.names).cast(spec.schema)
-        self.recover()
+        with self._writer_lock():
+            return self._add_batch(dataset, table, spec)
+
+    def _add_batch(self, dataset: str, table: pa.Table, spec: DatasetSpec) -> WriteResult:
+        self._recover()
         batch = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
         stage = self._staging / batch
         moves: list[tuple[str, str]] = []
@@ -125,8 +135,22 @@ class Store:
         self._apply_journal(self._staging / f"{batch}.commit")
         return WriteResult(table.num_rows, len(moves), batch)
 
+    @contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        """One writer at a time (a collector, an import, enrich and the Label page may write together): another
+        writer's recovery would otherwise discard, as abandoned, the batch this one is still staging."""
+        self._staging.mkdir(parents=True, exist_ok=True)
+        with open(self._staging / "writer.lock", "a") as fh:
+            if fcntl is not None:
+                fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file is closed, also if the process dies
+            yield
+
     def recover(self) -> list[str]:
         """Roll forward committed batches, drop uncommitted ones; returns what was done."""
+        with self._writer_lock():
+            return self._recover()
+
+    def _recover(self) -> list[str]:
         done: list[str] = []
         if not self._staging.exists():
             return done

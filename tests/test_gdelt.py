@@ -165,3 +165,17 @@ def test_resuming_after_the_articles_fetches_only_the_remaining_timeline():
     cursor = {"term": 0, "windows": [], "modes": ["timelinetone"]}
     pages = list(make(GdeltCollector, script).fetch(QUERY, cursor))
     assert [p["mode"] for p in script.params(DOC)] == ["timelinetone"] and pages[-1].cursor is None
+
+
+def test_an_invalid_escape_in_a_title_does_not_stall_the_run(tmp_path):
+    # GDELT writes invalid JSON escapes into titles (gdeltdoc repairs them: "invalid \x escape"); the same body comes
+    # back on every retry and every resume, so the term's articles were never collected
+    body = fixture_text("gdelt/artlist.json").replace('"AI performers ; unions',
+                                                      r'"AI performers\' union \x22responds\x22 ; unions', 1)
+    script = _default_script(artlist=[respond(200, body, content_type="application/json")])
+    summary = run_collection(make(GdeltCollector, script), QUERY, Store(tmp_path))
+    assert summary.stopped is None and summary.errors == []
+    titles = set(Store(tmp_path).query("SELECT title FROM records")["title"])
+    assert "AI performers' union x22respondsx22; unions respond (analysis)" in titles
+    truncated = _default_script(artlist=[respond(200, body[: len(body) // 2], content_type="application/json")])
+    assert "unreadable" in run_collection(make(GdeltCollector, truncated), QUERY, Store(tmp_path / "t")).stopped

@@ -83,3 +83,36 @@ def test_csv_row_the_csv_module_refuses_is_reported_and_the_rows_after_it_import
     assert [i.id for i in items if not isinstance(i, ImportIssue)] == ["a1", "a3"]
     issues = [i for i in items if isinstance(i, ImportIssue)]
     assert len(issues) == 1 and issues[0].where == "in.csv:3" and "bad CSV" in issues[0].message
+
+
+def test_files_saved_with_a_byte_order_mark_are_recognised(tmp_path, data_dir):
+    # Windows editors and some browsers' "save as" write a UTF-8 BOM; the readers accept it, detection did not
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent / "fixtures"
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    (folder / "ours.jsonl").write_bytes(b"\xef\xbb\xbf" + (json.dumps({**GOOD, "id": "bom-1"}) + "\n").encode())
+    for name in ("weibo/search_page1.json", "bluesky/search_page1.json"):
+        (folder / Path(name).name.replace(".json", f"_{Path(name).parent}.json")).write_bytes(
+            b"\xef\xbb\xbf" + (fixtures / name).read_bytes())
+    result = CliRunner().invoke(cli, ["import", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "not a recognised format" not in result.stderr and "rejected: 0" in result.stderr
+    sources = set(Store(data_dir).query("SELECT source FROM records")["source"])
+    assert sources == {"weibo", "bluesky"} and "bom-1" in set(Store(data_dir).query("SELECT id FROM records")["id"])
+
+
+def test_extra_csv_columns_are_a_warning_not_a_rejected_row(tmp_path, data_dir):
+    # e.g. re-importing an export, whose CSV adds sentiment and visibility columns: every row is kept, so the
+    # summary must not say one was rejected
+    src = tmp_path / "export.csv"
+    src.write_text("source,id,kind,text,published_at,collected_at,sentiment\n"
+                   "rss,e1,article,标题,2026-04-20T00:00:00Z,2026-04-21T00:00:00Z,negative\n"
+                   "rss,e2,article,标题二,2026-04-20T00:00:00Z,2026-04-21T00:00:00Z,neutral\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(src)])
+    assert result.exit_code == 0, result.output
+    assert "2 new" in result.stderr and "rejected: 0" in result.stderr
+    assert "warning export.csv:1: unknown column(s) ignored: sentiment" in result.stderr
+    dry = CliRunner().invoke(cli, ["import", str(src), "--dry-run"])
+    assert "2 valid, 0 rejected, 1 warning(s)" in dry.stderr

@@ -174,3 +174,13 @@ def test_ingesting_rejects_whole_rows_only(tmp_path):
     summary = ingest(get_format("market-csv").read(path), store)
     assert (summary.rows_new, summary.rejected) == (2, 1)
     assert len(store.query("SELECT * FROM market_prices")) == 2
+
+
+def test_a_saved_gdelt_body_with_an_invalid_escape_imports_like_the_live_collection(tmp_path):
+    body = (FIXTURES / "gdelt/artlist.json").read_text(encoding="utf-8").replace(
+        '"AI performers ; unions', r'"AI performers\' union ; unions', 1)
+    saved = tmp_path / "gdelt_artlist.json"
+    saved.write_text(body, encoding="utf-8")
+    items = list(detect(saved).read(saved))
+    assert not [i for i in items if isinstance(i, ImportIssue)] and len(items) == 3
+    assert "AI performers' union; unions respond (analysis)" in {i.title for i in items}

@@ -84,3 +84,32 @@ def test_refusal_stops_and_html_is_an_error(tmp_path):
     html = Script({GOOGLE: [respond(200, fixture_text("rss/not_a_feed.html"), content_type="text/html")]})
     summary = run_collection(make(RssCollector, html), Query("case-a", ("y",)), Store(tmp_path))
     assert summary.errors and "not an RSS/Atom feed" in summary.errors[0]
+
+
+def test_a_feed_with_a_comment_or_tracker_after_its_closing_tag_is_complete(tmp_path):
+    # Cache plugins (W3 Total Cache, Comet Cache) and site trackers append comments or scripts after </rss>:
+    # the feed is whole, so it is read, not retried as truncated until the run stops.
+    tail = ("\n<!--\nPerformance optimized by a cache plugin\n" + "Page Caching using Disk: Enhanced\n" * 12
+            + "Served from: culture.example.com @ 2026-04-25 12:00:00 by the cache plugin\n-->\n"
+            + "<script>var _paq = [];</script>\n")
+    body = fixture_text("rss/atom.xml") + tail
+    script = Script({"/feed.xml": [respond(200, body, content_type="application/atom+xml")]})
+    summary = run_collection(make(RssCollector, script), Query("case-a", ("https://culture.example.com/feed.xml",)),
+                             Store(tmp_path))
+    assert summary.stopped is None and summary.errors == []
+    assert summary.ingest.records_new == 2 and len(script.requests) == 1
+
+
+def test_a_gbk_feed_is_archived_as_text_not_mojibake(tmp_path):
+    # Chinese news feeds declare GBK/GB2312 in the XML declaration only; the records were right but the raw archive
+    # (kept so a page can be parsed again) held replacement characters instead of the feed
+    from tests.other_sources_support import archived_text
+
+    body = ('<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><title>新闻</title><item>'
+            '<title>爱奇艺 AI艺人库 引发讨论</title><link>https://news.example.cn/1</link>'
+            '<pubDate>Tue, 21 Apr 2026 08:00:00 GMT</pubDate></item></channel></rss>').encode("gbk")
+    script = Script({"/rss.xml": [respond(200, body, content_type="text/xml")]})
+    summary = run_collection(make(RssCollector, script), Query("case-a", ("https://news.example.cn/rss.xml",)),
+                             Store(tmp_path))
+    assert summary.ingest.records_new == 1
+    assert "爱奇艺 AI艺人库 引发讨论" in archived_text(tmp_path / "raw") and "\ufffd" not in archived_text(tmp_path / "raw")

@@ -167,3 +167,26 @@ def test_public_view_masks_the_name_on_a_weibo_video_card(data_dir):
         texts = dict(con.execute("SELECT id, text FROM records_public").fetchall())
     assert texts["1"] == "AI演员太假了 (user)的微博视频"
     assert texts["2"] == "转发 爱奇艺的微博视频 (user)的秒拍视频"  # a public entity's card keeps its name
+
+
+def test_a_second_writer_does_not_discard_a_batch_being_staged(data_dir, make_record, monkeypatch):
+    # e.g. a collector's page while the Label page saves a label, or a cron hot-search snapshot during a long import:
+    # the other writer's recovery must not take the batch still being staged for abandoned
+    import threading
+
+    import collectors.store as store_module
+
+    real_write = store_module._write_parquet_files
+    other: list[threading.Thread] = []
+
+    def write_then_let_another_writer_in(parts):
+        real_write(parts)
+        if not other:
+            other.append(threading.Thread(target=Store(data_dir).add_records, args=([make_record(id="other")],)))
+            other[0].start()
+            other[0].join(timeout=2)  # without a lock between writers it ends here, after recovering the store
+
+    monkeypatch.setattr(store_module, "_write_parquet_files", write_then_let_another_writer_in)
+    Store(data_dir).add_records([make_record(id="first"), make_record(id="second")])
+    other[0].join()
+    assert sorted(Store(data_dir).query("SELECT id FROM records")["id"]) == ["first", "other", "second"]

@@ -272,3 +272,20 @@ def test_retry_after_given_as_an_http_date_is_honoured():
     response = polite_request(client_for(lambda r: replies.pop(0)), "GET", "https://m.weibo.cn/x", policy=policy)
     assert response.status_code == 200
     assert waits and 60 < waits[0] <= 90  # the server's date, not a 0.01 s backoff
+
+
+def test_a_cookie_pasted_with_line_breaks_is_sent_joined_and_never_printed(tmp_path, monkeypatch):
+    # an editor wrapped the copied Cookie header (sources.md §3: "line breaks inserted by the editor"); httpx refuses
+    # such a header with "Illegal header value b'<the cookie>'", which ended every run and printed the cookie
+    from collectors.secrets import get_secret
+    from tests.weibo_fake import FakeWeibo, LoopbackServer
+
+    monkeypatch.setenv("ACTORWATCH_WEIBO_COOKIE", "SUB=_2AkMwrappedSECRETsub0123;\r\n SUBP=0033WrappedSECRETsubp\n")
+    fake = FakeWeibo(posts_per_window=3)
+    with LoopbackServer(fake) as server:
+        collector = WeiboSearch(make_client(timeout=5), cookie=get_secret("weibo_cookie"), base_url=server.url,
+                                policy=RetryPolicy(attempts=2, sleep=lambda _s: None), **NO_SLEEP)
+        summary = collect(collector, Query("iqiyi-nadou", ("AI艺人库",), SINCE, UNTIL), Store(tmp_path))
+    assert "SECRET" not in summary.line() + str(summary.stopped) + "".join(summary.errors)
+    assert summary.stopped is None and summary.ingest.records_new >= 3
+    assert fake.cookies_seen == {"SUB=_2AkMwrappedSECRETsub0123; SUBP=0033WrappedSECRETsubp"}

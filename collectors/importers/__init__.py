@@ -122,10 +122,11 @@ def get_format(name: str) -> Importer:
 
 
 def _head(path: Path, size: int = 65_536) -> bytes:
+    """The file's first bytes for sniffing, without a UTF-8 byte order mark (the readers accept one)."""
     if path.is_dir():
         return b""
     with path.open("rb") as fh:
-        return fh.read(size)
+        return fh.read(size).removeprefix(b"\xef\xbb\xbf")
 
 
 def iter_files(path: Path) -> list[Path]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors.importers import ImportIssue, Item, register
+from collectors.importers.context import warn
 from collectors.importers.filerows import csv_rows
 from collectors.models import RECORD_FIELDS, InvalidRecord, parse_record
 from collectors.trackers import Tracker
@@ -96,8 +97,8 @@ class CsvImporter:
             return
         reader = csv.DictReader(io.StringIO(text, newline=""))
         unknown = set(reader.fieldnames or ()) - set(RECORD_FIELDS)
-        if unknown:
-            yield ImportIssue(f"{path.name}:1", f"unknown column(s) ignored: {', '.join(sorted(unknown))}")
+        if unknown:  # every row is still read: a warning, not a rejected row
+            warn(f"{path.name}:1", f"unknown column(s) ignored: {', '.join(sorted(unknown))}")
         for line, row in csv_rows(reader):
             where = f"{path.name}:{line}"
             if isinstance(row, csv.Error):

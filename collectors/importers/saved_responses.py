@@ -12,7 +12,7 @@ from typing import Any
 
 from collectors.base import ParseError
 from collectors.importers import ImportIssue, Item, register
-from collectors.importers.filerows import convert_each, file_time, read_json
+from collectors.importers.filerows import convert_each, file_time, read_json, read_text
 from collectors.sources import bilibili, bluesky, gdelt, mastodon, rss
 from collectors.trackers import Tracker
 
@@ -87,6 +87,14 @@ class GdeltJsonImporter(SavedResponseImporter):
     def sniff(self, path: Path, head: bytes) -> bool:
         return _json_object_head(path, head) and (
             b'"articles"' in head and b'"seendate"' in head or b'"timeline"' in head and b'"series"' in head)
+
+    def load(self, path: Path) -> Any:
+        body = read_json(path)
+        if isinstance(body, ImportIssue) and "Invalid \\escape" in body.message:  # read as the collector reads it
+            text = read_text(path)
+            repaired = gdelt.without_invalid_escapes(text) if isinstance(text, str) else None
+            return body if repaired is None else repaired
+        return body
 
     def extract(self, body: Any, path: Path) -> list[Any]:
         if not isinstance(body, Mapping):

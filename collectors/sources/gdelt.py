@@ -9,6 +9,7 @@ naming the query. GDELT officially covers the most recent 3 months.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -21,6 +22,7 @@ from pydantic import Field
 
 from collectors.base import Collector, Page, ParseError, Query
 from collectors.datasets import DatasetRow
+from collectors.http import TransientHTTPError
 from collectors.models import Record, parse_record
 from collectors.parsing import typed_errors
 from collectors.sources import register
@@ -92,10 +94,28 @@ def _doc_body(response: httpx.Response) -> Mapping[str, Any]:
         raise ParseError(f"gdelt rejected the query: {message!r}")
     if not response.text.strip():
         return {}
-    body = json_body(response)
+    try:
+        body = json_body(response)
+    except TransientHTTPError:
+        body = without_invalid_escapes(response.text)
+        if body is None:
+            raise  # truncated: retried
     if not isinstance(body, Mapping):
         raise ParseError("gdelt: the response is not a JSON object")
     return body
+
+
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+
+
+def without_invalid_escapes(text: str) -> Any:
+    """GDELT's JSON with its invalid escapes (\\' or \\x in titles, which gdeltdoc also repairs) read without the
+    stray backslash; None when it still does not parse (e.g. a truncated body)."""
+    repaired = _ESCAPE.sub(lambda m: m.group(0) if len(m.group(1)) == 5 or m.group(1) in '"\\/bfnrt' else m.group(1), text)
+    try:
+        return json.loads(repaired, strict=False)
+    except (json.JSONDecodeError, RecursionError):
+        return None
 
 
 @register
@@ -199,4 +219,4 @@ def article_record(raw: Mapping[str, Any], collected_at: datetime, tracker: str 
 
 
 __all__ = ["GDELT_TIMELINE_SPEC", "GdeltCollector", "GdeltTimelinePoint", "article_record", "normalise_title",
-           "timeline_items", "timeline_point"]
+           "timeline_items", "timeline_point", "without_invalid_escapes"]

@@ -34,8 +34,9 @@ from collectors.sources.support import (
 
 GOOGLE_NEWS = "https://news.google.com/rss/search"
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_CLOSED = re.compile(rb"</(?:rss|feed|rdf:RDF)>\s*$")
+_CLOSED = re.compile(rb"</(?:rss|feed|rdf:RDF)\s*>")  # anywhere: caches and trackers append comments/scripts after it
 _HTML = re.compile(rb"\s*(?:<\?xml[^>]*>\s*)?<(?:!doctype html|html)", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
 
 
 def google_news_url(term: str, since: datetime | None = None, until: datetime | None = None) -> str:
@@ -87,7 +88,7 @@ def _feed_body(response: httpx.Response) -> list[dict[str, Any]]:
         raise unreadable(response, "empty body")
     if _HTML.match(response.content[:500]):
         raise ParseError(f"not an RSS/Atom feed (an HTML page from {response.request.url.host})")
-    if not _CLOSED.search(response.content[-200:]):
+    if not _CLOSED.search(response.content):
         raise unreadable(response, "the feed ends before its closing tag (truncated?)")
     return feed_items(response.content, str(response.request.url))
 
@@ -104,11 +105,23 @@ class RssCollector(Collector):
             url = term if re.match(r"https?://", term) else google_news_url(term, query.since, query.until)
             response, items = request_parsed(self, "GET", url, _feed_body)
             items = [item for item in items if _in_window(item, query)]
-            yield Page(items, response.text, page_meta(response, term=term), after_term(i, terms))
+            yield Page(items, _raw_text(response), page_meta(response, term=term), after_term(i, terms))
 
     @staticmethod
     def to_record(raw: Mapping[str, Any], collected_at: datetime, tracker: str | None = None) -> Record:
         return feed_record(raw, collected_at, tracker)
+
+
+def _raw_text(response: httpx.Response) -> str:
+    """The body for the raw archive: decoded as its XML declaration says when the header names no charset (a GBK
+    feed would otherwise be archived as UTF-8 replacement characters)."""
+    declared = _XML_ENCODING.match(response.content[:200]) if response.charset_encoding is None else None
+    if declared:
+        try:
+            return response.content.decode(declared.group(1).decode("ascii"), errors="replace")
+        except LookupError:
+            pass
+    return response.text
 
 
 def _in_window(item: Mapping[str, Any], query: Query) -> bool:
