@@ -179,6 +179,19 @@ def test_human_table_and_alias() -> None:
     assert result.exit_code == 0 and json.loads(result.output)["task"] == "stance"
 
 
+def test_a_one_row_stance_file_has_an_f_avg_interval_and_a_table(tmp_path: Path) -> None:
+    csv = tmp_path / "one.csv"
+    csv.write_text("text,stance,lang\n坚决抵制AI演员,oppose,zh\nI support it,favor,en\n我也支持,support,zh\n",
+                   encoding="utf-8")
+    report = _json([str(csv), "--task", "stance", "--model", "rules"])
+    one_row = report["by_lang"]["en"]
+    assert one_row["n"] == 1 and one_row["f_avg_ci95"] == [one_row["f_avg"]] * 2
+    csv.write_text("text,stance\n坚决抵制AI演员,oppose\n", encoding="utf-8")
+    result = CliRunner().invoke(evaluate, [str(csv), "--task", "stance", "--model", "rules", "--bootstrap", "100"])
+    assert result.exit_code == 0, result.output
+    assert "f_avg" in result.output and "n = 1" in result.output
+
+
 def test_unknown_models_are_clear_errors() -> None:
     for task in ("stance", "emotion"):
         result = CliRunner().invoke(evaluate, [str(FIX / f"{task}_tiny.csv"), "--task", task, "--model", "nope"])
