@@ -20,6 +20,7 @@ from analysis.nlp.emotion_model import get_emotion_model
 from analysis.nlp.emotion_training import train as train_emotion
 from analysis.nlp.metrics import evaluate_classes
 from analysis.nlp.nlp_cli import commands, evaluate, train
+from analysis.nlp.sentiment.labelled import LabelledFileError
 from analysis.nlp.stance_model import DEFAULT_MODEL as STANCE_MODEL
 from analysis.nlp.stance_model import DEFAULT_TARGET, get_stance_model, models_dir
 from analysis.nlp.stance_training import train as train_stance
@@ -97,6 +98,14 @@ def test_bad_rows_are_line_numbered_errors(name: str, task: str, message: str) -
                                            else "majority", "--json"])
     assert result.exit_code != 0
     assert message in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("task", ["stance", "emotion"])
+def test_a_row_with_more_cells_than_the_header_is_a_line_numbered_error(task: str, tmp_path: Path) -> None:
+    csv = tmp_path / "comma.csv"
+    csv.write_text(f"text,{task}\n中立,neutral\n说得对,neutral,joy\n", encoding="utf-8")
+    with pytest.raises(LabelledFileError, match="line 3: 1 more cell"):
+        read_task_csv(csv, task)
 
 
 # ---------- the contract ----------
