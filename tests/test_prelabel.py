@@ -151,6 +151,16 @@ def test_not_a_completion_and_refusal(fake: FakeLLM, tmp_path: Path) -> None:
     assert refused.value.refused
 
 
+@pytest.mark.parametrize("body", [{"choices": [{"message": None}]}, {"choices": [{"message": "negative"}]},
+                                  {"choices": [{"message": {"content": {"sentiment": "negative"}}}]}])
+def test_a_completion_of_the_wrong_shape_is_a_bad_answer_not_a_crash(fake: FakeLLM, tmp_path: Path,
+                                                                     body: dict[str, Any]) -> None:
+    fake.then(body=body)
+    client, _ = make(fake, tmp_path)
+    with pytest.raises(BadAnswer):
+        client.label("一")
+
+
 def test_429_with_retry_after_is_honoured(fake: FakeLLM, tmp_path: Path) -> None:
     fake.then(status=429, headers={"Retry-After": "7"}, body={"error": "slow down"})
     fake.then(body=completion('{"sentiment": "positive"}'))

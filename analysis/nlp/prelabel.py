@@ -178,6 +178,8 @@ class LLMClient:
             message = response.json()["choices"][0]["message"]
         except (ValueError, KeyError, IndexError, TypeError):
             raise BadAnswer("the response is not a chat completion") from None
+        if not isinstance(message, dict):
+            raise BadAnswer("the response is not a chat completion")
         if message.get("refusal"):
             raise BadAnswer("the model refused", refused=True)
         content = message.get("content")
