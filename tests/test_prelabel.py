@@ -196,6 +196,16 @@ def test_parse_answer_accepts_codes_and_aliases() -> None:
         "negative", "support", "joy")
 
 
+@pytest.mark.parametrize("answer", [
+    ('<think>It asks for {sentiment, stance, emotion}; the text mocks the AI actor.</think>\n'
+     '{"sentiment": "negative", "stance": "oppose", "emotion": "disgust"}'),
+    '{"sentiment": "negative", "stance": "oppose", "emotion": "disgust"}\n(the {AI演员} is mocked)',
+])
+def test_braces_in_text_around_the_answer_do_not_hide_it(answer: str) -> None:
+    """Reasoning models (a <think> block) and chatty ones put braces beside the JSON object asked for."""
+    assert parse_answer(answer) == Choice("negative", "oppose", "disgust")
+
+
 def test_prelabel_labels_human_items_first_and_cli_prints_agreement(fake: FakeLLM, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     store = Store()
