@@ -231,3 +231,9 @@ def test_english_labels_are_scored_and_adapted_by_the_english_route(tiny_base: P
     predicted = np.array([0, 2, 1])[proba.argmax(axis=1)]
     assert (predicted == np.array([y for _, y in held])).mean() > 0.8
     assert result["cv_macro_f1_adapted"] > result["cv_macro_f1_base"]
+    # the English route is part of the adapted model, not a model adapted on its own: Methods lists one row
+    from analysis.nlp.model_info import adapted_cards
+    from dashboard.model_info import adapted_rows
+
+    assert [c["name"] for c in adapted_cards()] == [result["model"]]
+    assert [r["model"] for r in adapted_rows()] == [f"{result['model']} {result['version']}"]

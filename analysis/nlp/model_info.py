@@ -50,14 +50,15 @@ def card_files() -> list[Path]:
 
 
 def adapted_cards() -> list[dict[str, Any]]:
-    """The cards of every model adapted to a tracker (newest first)."""
+    """The cards of every model adapted to a tracker (newest first); an adapted model's English route (its card says
+    which model it is part of) is not listed on its own."""
     cards = []
     for path in card_files():
         try:
             card = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
-        if isinstance(card.get("adapted"), dict) and card.get("name"):
+        if isinstance(card.get("adapted"), dict) and card.get("name") and not card["adapted"].get("part_of"):
             cards.append({**card, "card_path": str(path)})
     return sorted(cards, key=lambda c: str(c.get("created_at") or ""), reverse=True)
 
