@@ -287,6 +287,18 @@ def test_cli_annotate_uses_the_same_keys(make_record: Callable[..., Record]) -> 
     assert sorted(stored["sentiment"]) == ["negative", "positive"] and set(stored["origin"]) == {"cli"}
 
 
+def test_cli_annotate_shows_no_nan_for_a_record_without_url(make_record: Callable[..., Record]) -> None:
+    store = Store()
+    start = datetime(2026, 4, 18, 6, tzinfo=UTC)
+    store.add_records([make_record(source="weibo", id=f"p{k}", text=f"帖子 {k} AI演员", trackers=[TRACKER],
+                                   published_at=start + timedelta(hours=k),
+                                   url=f"https://weibo.com/{k}" if k % 2 else None) for k in range(4)])
+    res = CliRunner().invoke(cli, ["labels", "annotate", "--tracker", TRACKER, "--annotator", "eve", "--n", "4"],
+                             input="0\n" * 4)
+    assert res.exit_code == 0, res.output
+    assert "https://weibo.com/1" in res.output and "nan" not in res.output
+
+
 def test_export_leaves_parent_id_empty_for_a_top_level_post(make_record: Callable[..., Record], tmp_path: Path) -> None:
     """A post without a parent beside replies that have one: an empty cell, not pandas' 'nan'."""
     store = Store()

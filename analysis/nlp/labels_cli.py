@@ -124,7 +124,8 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
     click.echo(KEY_HELP)
     saved = 0
     for row in todo.itertuples(index=False):
-        click.echo(f"\n[{row.source} · {row.published_at:%Y-%m-%d %H:%M} UTC] {row.url or ''}")
+        url = row.url if isinstance(row.url, str) else ""  # a missing URL is NaN beside records that have one
+        click.echo(f"\n[{row.source} · {row.published_at:%Y-%m-%d %H:%M} UTC] {url}")
         click.echo(display_text(row.title, row.text))
         while True:
             keys = click.prompt("label", default="", show_default=False).strip()
