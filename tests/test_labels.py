@@ -244,6 +244,28 @@ def test_cli_export_import_agreement(make_record: Callable[..., Record], tmp_pat
     assert bad.exit_code == 1 and "unknown tracker" in bad.output
 
 
+def test_an_annotator_name_with_stray_spaces_is_the_same_annotator(make_record: Callable[..., Record],
+                                                                    tmp_path: Path) -> None:
+    """' alice' from a pasted command is alice, as the Label page and a file's annotator column trim it: else alice
+    would seem to agree perfectly with herself."""
+    store = _store_with_records(make_record, days=1, per_day={"weibo": 3})
+    path = tmp_path / "a.csv"
+    path.write_text("source,id,text,label\nweibo,w0-0,,0\nweibo,w0-1,,1\n", encoding="utf-8")
+    runner = CliRunner()
+    for _ in range(2):  # again with the name typed clean: nothing new
+        res = runner.invoke(cli, ["labels", "import", str(path), "--tracker", TRACKER, "--annotator", " alice "])
+        assert res.exit_code == 0, res.output
+        path.write_text("source,id,text,label,annotator\nweibo,w0-0,,0,alice\nweibo,w0-1,,1,alice\n", encoding="utf-8")
+    res = runner.invoke(cli, ["labels", "annotate", "--tracker", TRACKER, "--annotator", "alice ", "--n", "3"],
+                        input="2\nq\n")
+    assert res.exit_code == 0, res.output
+    assert "帖子 2" in res.output and "帖子 0" not in res.output and "帖子 1" not in res.output  # not offered again
+    with store.connect() as con:
+        assert set(read_labels(con, TRACKER)["annotator"]) == {"alice"}
+    assert runner.invoke(cli, ["labels", "import", str(path), "--tracker", TRACKER,
+                               "--annotator", " llm:x"]).exit_code != 0
+
+
 # ---------- agreement ----------
 
 def _labels(pairs: list[tuple[str, str, str]]) -> pd.DataFrame:

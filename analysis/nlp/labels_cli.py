@@ -18,6 +18,11 @@ def _tracker(tracker_id: str) -> str:
         raise click.ClickException(str(exc)) from None
 
 
+def _name(annotator: str | None) -> str | None:
+    """An annotator name as stored: trimmed, as the Label page and a file's annotator column trim it."""
+    return (annotator or "").strip() or None
+
+
 @click.group()
 def labels() -> None:
     """Label a tracker's own records (sentiment, stance, emotion), in and out as CSV, with agreement."""
@@ -34,7 +39,7 @@ def export_cmd(tracker_id: str, n: int, out: Path, annotator: str | None, seed: 
     from analysis.nlp.labels_io import export_sample
     from collectors.store import Store
 
-    rows = export_sample(Store(), _tracker(tracker_id), n, out, annotator, seed)
+    rows = export_sample(Store(), _tracker(tracker_id), n, out, _name(annotator), seed)
     click.echo(f"wrote {rows:,} records to label to {out} (fill label: 0 negative, 1 positive, 2 neutral; "
                "stance and emotion by name; then `actorwatch labels import`)")
 
@@ -50,6 +55,7 @@ def import_cmd(file: Path, tracker_id: str, annotator: str | None) -> None:
     from analysis.nlp.sentiment.labelled import LabelledFileError
     from collectors.store import Store
 
+    annotator = _name(annotator)
     if annotator and annotator.startswith("llm:"):
         raise click.ClickException("annotator names starting with 'llm:' are reserved for language-model pre-labels")
     try:
@@ -117,6 +123,7 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
     from collectors.store import Store
 
     tracker = _tracker(tracker_id)
+    annotator = _name(annotator) or ""
     store = Store()
     with store.connect() as con:
         done = read_labels(con, tracker)
