@@ -266,6 +266,14 @@ def test_an_annotator_name_with_stray_spaces_is_the_same_annotator(make_record: 
                                "--annotator", " llm:x"]).exit_code != 0
 
 
+def test_cli_annotate_refuses_a_language_model_name(make_record: Callable[..., Record]) -> None:
+    """Labels typed by a person under 'llm:…' would be kept out of adapting and compared with the humans as a model's."""
+    _store_with_records(make_record, days=1, per_day={"weibo": 2})
+    res = CliRunner().invoke(cli, ["labels", "annotate", "--tracker", TRACKER, "--annotator", "llm:gpt", "--n", "1"],
+                             input="0\n")
+    assert res.exit_code != 0 and "reserved for language-model pre-labels" in res.output
+
+
 # ---------- agreement ----------
 
 def _labels(pairs: list[tuple[str, str, str]]) -> pd.DataFrame:

@@ -23,6 +23,12 @@ def _name(annotator: str | None) -> str | None:
     return (annotator or "").strip() or None
 
 
+def _human(annotator: str | None) -> str | None:
+    if annotator and annotator.startswith("llm:"):
+        raise click.ClickException("annotator names starting with 'llm:' are reserved for language-model pre-labels")
+    return annotator
+
+
 @click.group()
 def labels() -> None:
     """Label a tracker's own records (sentiment, stance, emotion), in and out as CSV, with agreement."""
@@ -55,9 +61,7 @@ def import_cmd(file: Path, tracker_id: str, annotator: str | None) -> None:
     from analysis.nlp.sentiment.labelled import LabelledFileError
     from collectors.store import Store
 
-    annotator = _name(annotator)
-    if annotator and annotator.startswith("llm:"):
-        raise click.ClickException("annotator names starting with 'llm:' are reserved for language-model pre-labels")
+    annotator = _human(_name(annotator))
     try:
         result = import_labels(Store(), file, _tracker(tracker_id), annotator)
     except LabelledFileError as exc:
@@ -123,7 +127,7 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
     from collectors.store import Store
 
     tracker = _tracker(tracker_id)
-    annotator = _name(annotator) or ""
+    annotator = _human(_name(annotator)) or ""
     store = Store()
     with store.connect() as con:
         done = read_labels(con, tracker)
