@@ -166,6 +166,18 @@ def test_cli_adapt_json_evaluate_and_enrich_with_the_adapted_model(
     assert "scored 0 records" in res.output  # resumable: nothing twice
 
 
+def test_a_base_of_another_task_is_a_clear_error(tiny_base: Path) -> None:
+    from analysis.nlp.stance_model import DEFAULT_MODEL as STANCE_MODEL
+    from analysis.nlp.stance_model import models_dir
+
+    if not (models_dir() / STANCE_MODEL / "model.npz").exists():
+        pytest.skip("shipped stance model not built")
+    store = Store()
+    _label(store, topic_texts(8))
+    with pytest.raises(AdaptError, match="holds a stance model, not a sentiment model"):
+        adapt(store, TRACKER, settings=_settings(models_dir() / STANCE_MODEL), log=lambda m: None)
+
+
 def test_llm_labels_only_with_the_flag_and_their_agreement_printed(tiny_base: Path) -> None:
     store = Store()
     _label(store, topic_texts(8))

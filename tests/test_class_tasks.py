@@ -209,6 +209,21 @@ def test_unknown_models_are_clear_errors() -> None:
 
 # ---------- trained models ----------
 
+@pytest.mark.parametrize(("task", "model", "says"), [
+    ("stance", "weibo-charlr-3c", "holds a sentiment model, not a stance model"),
+    ("emotion", "ai-actors-e5-3c", "holds a sentiment model, not an emotion model"),
+    ("sentiment", STANCE_MODEL, "holds a stance model, not a sentiment model"),
+])
+def test_a_model_of_another_task_is_a_clear_error(task: str, model: str, says: str, tmp_path: Path) -> None:
+    if not (models_dir() / model / "model.npz").exists():
+        pytest.skip(f"shipped model {model} not built")
+    csv = tmp_path / "all.csv"
+    csv.write_text("text,label,stance,emotion\n坚决抵制,0,oppose,anger\n", encoding="utf-8")
+    result = CliRunner().invoke(evaluate, [str(csv), "--task", task, "--model", str(models_dir() / model)])
+    assert result.exit_code == 1 and "Traceback" not in result.output and result.exception is not None
+    assert isinstance(result.exception, SystemExit) and says in result.output
+
+
 def test_stance_model_loads_and_predicts(stance_dir: Path) -> None:
     model = get_stance_model(str(stance_dir))
     assert isinstance(model, CharLRModel) and model.classes == STANCE.classes
