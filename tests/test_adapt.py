@@ -249,3 +249,9 @@ def test_english_labels_are_scored_and_adapted_by_the_english_route(tiny_base: P
 
     assert [c["name"] for c in adapted_cards()] == [result["model"]]
     assert [r["model"] for r in adapted_rows()] == [f"{result['model']} {result['version']}"]
+    # its cross-validated figure scored the English labels by that route: captions and exports say so
+    from analysis.nlp.model_info import accuracy_line, model_card_summary
+    from analysis.nlp.sentiment import full_version
+
+    line = accuracy_line(model_card_summary(full_version(adapted), result["model"]))
+    assert "not measured here" not in line and f"English posts by {routed.name}, scored so in the same figure" in line

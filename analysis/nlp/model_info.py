@@ -288,6 +288,9 @@ def _english_scope(card: dict[str, Any], other: str | None) -> str:
     routed = (card.get("english_route") or {}).get("english_model") or {}
     if routed.get("version") == other:
         return f" (English posts by {routed.get('name')}, scored so in the same figure)"
+    adapted_english = (((card.get("adapted") or {}).get("method_details") or {}).get("english") or {})
+    if adapted_english.get("n_labels"):  # its cross-validation scored the English labels by its English route
+        return f" (English posts by {adapted_english.get('model')}, scored so in the same figure)"
     english = card.get("english_path") or {}
     topic = next((ev for ev in card.get("evaluations", []) if isinstance(ev, dict)
                   and isinstance(ev.get("english_only"), dict)), None)
