@@ -166,6 +166,18 @@ def test_cli_adapt_json_evaluate_and_enrich_with_the_adapted_model(
     assert "scored 0 records" in res.output  # resumable: nothing twice
 
 
+def test_a_base_of_another_task_is_a_clear_error(tiny_base: Path) -> None:
+    from analysis.nlp.stance_model import DEFAULT_MODEL as STANCE_MODEL
+    from analysis.nlp.stance_model import models_dir
+
+    if not (models_dir() / STANCE_MODEL / "model.npz").exists():
+        pytest.skip("shipped stance model not built")
+    store = Store()
+    _label(store, topic_texts(8))
+    with pytest.raises(AdaptError, match="holds a stance model, not a sentiment model"):
+        adapt(store, TRACKER, settings=_settings(models_dir() / STANCE_MODEL), log=lambda m: None)
+
+
 def test_llm_labels_only_with_the_flag_and_their_agreement_printed(tiny_base: Path) -> None:
     store = Store()
     _label(store, topic_texts(8))
@@ -231,3 +243,15 @@ def test_english_labels_are_scored_and_adapted_by_the_english_route(tiny_base: P
     predicted = np.array([0, 2, 1])[proba.argmax(axis=1)]
     assert (predicted == np.array([y for _, y in held])).mean() > 0.8
     assert result["cv_macro_f1_adapted"] > result["cv_macro_f1_base"]
+    # the English route is part of the adapted model, not a model adapted on its own: Methods lists one row
+    from analysis.nlp.model_info import adapted_cards
+    from dashboard.model_info import adapted_rows
+
+    assert [c["name"] for c in adapted_cards()] == [result["model"]]
+    assert [r["model"] for r in adapted_rows()] == [f"{result['model']} {result['version']}"]
+    # its cross-validated figure scored the English labels by that route: captions and exports say so
+    from analysis.nlp.model_info import accuracy_line, model_card_summary
+    from analysis.nlp.sentiment import full_version
+
+    line = accuracy_line(model_card_summary(full_version(adapted), result["model"]))
+    assert "not measured here" not in line and f"English posts by {routed.name}, scored so in the same figure" in line

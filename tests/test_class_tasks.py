@@ -20,6 +20,7 @@ from analysis.nlp.emotion_model import get_emotion_model
 from analysis.nlp.emotion_training import train as train_emotion
 from analysis.nlp.metrics import evaluate_classes
 from analysis.nlp.nlp_cli import commands, evaluate, train
+from analysis.nlp.sentiment.labelled import LabelledFileError
 from analysis.nlp.stance_model import DEFAULT_MODEL as STANCE_MODEL
 from analysis.nlp.stance_model import DEFAULT_TARGET, get_stance_model, models_dir
 from analysis.nlp.stance_training import train as train_stance
@@ -97,6 +98,14 @@ def test_bad_rows_are_line_numbered_errors(name: str, task: str, message: str) -
                                            else "majority", "--json"])
     assert result.exit_code != 0
     assert message in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("task", ["stance", "emotion"])
+def test_a_row_with_more_cells_than_the_header_is_a_line_numbered_error(task: str, tmp_path: Path) -> None:
+    csv = tmp_path / "comma.csv"
+    csv.write_text(f"text,{task}\n中立,neutral\n说得对,neutral,joy\n", encoding="utf-8")
+    with pytest.raises(LabelledFileError, match="line 3: 1 more cell"):
+        read_task_csv(csv, task)
 
 
 # ---------- the contract ----------
@@ -179,6 +188,19 @@ def test_human_table_and_alias() -> None:
     assert result.exit_code == 0 and json.loads(result.output)["task"] == "stance"
 
 
+def test_a_one_row_stance_file_has_an_f_avg_interval_and_a_table(tmp_path: Path) -> None:
+    csv = tmp_path / "one.csv"
+    csv.write_text("text,stance,lang\n坚决抵制AI演员,oppose,zh\nI support it,favor,en\n我也支持,support,zh\n",
+                   encoding="utf-8")
+    report = _json([str(csv), "--task", "stance", "--model", "rules"])
+    one_row = report["by_lang"]["en"]
+    assert one_row["n"] == 1 and one_row["f_avg_ci95"] == [one_row["f_avg"]] * 2
+    csv.write_text("text,stance\n坚决抵制AI演员,oppose\n", encoding="utf-8")
+    result = CliRunner().invoke(evaluate, [str(csv), "--task", "stance", "--model", "rules", "--bootstrap", "100"])
+    assert result.exit_code == 0, result.output
+    assert "f_avg" in result.output and "n = 1" in result.output
+
+
 def test_unknown_models_are_clear_errors() -> None:
     for task in ("stance", "emotion"):
         result = CliRunner().invoke(evaluate, [str(FIX / f"{task}_tiny.csv"), "--task", task, "--model", "nope"])
@@ -186,6 +208,21 @@ def test_unknown_models_are_clear_errors() -> None:
 
 
 # ---------- trained models ----------
+
+@pytest.mark.parametrize(("task", "model", "says"), [
+    ("stance", "weibo-charlr-3c", "holds a sentiment model, not a stance model"),
+    ("emotion", "ai-actors-e5-3c", "holds a sentiment model, not an emotion model"),
+    ("sentiment", STANCE_MODEL, "holds a stance model, not a sentiment model"),
+])
+def test_a_model_of_another_task_is_a_clear_error(task: str, model: str, says: str, tmp_path: Path) -> None:
+    if not (models_dir() / model / "model.npz").exists():
+        pytest.skip(f"shipped model {model} not built")
+    csv = tmp_path / "all.csv"
+    csv.write_text("text,label,stance,emotion\n坚决抵制,0,oppose,anger\n", encoding="utf-8")
+    result = CliRunner().invoke(evaluate, [str(csv), "--task", task, "--model", str(models_dir() / model)])
+    assert result.exit_code == 1 and "Traceback" not in result.output and result.exception is not None
+    assert isinstance(result.exception, SystemExit) and says in result.output
+
 
 def test_stance_model_loads_and_predicts(stance_dir: Path) -> None:
     model = get_stance_model(str(stance_dir))

@@ -89,6 +89,15 @@ def test_bad_files_give_one_clear_line(name: str, message: str) -> None:
     assert message in result.output and "Traceback" not in result.output
 
 
+def test_a_row_with_more_cells_than_the_header_is_a_line_numbered_error(tmp_path: Path) -> None:
+    """An unquoted comma in the text ('好,2' labelled 1) would otherwise be read as text '好' labelled 2."""
+    csv = tmp_path / "comma.csv"
+    csv.write_text("text,label\n太好了,1\n好,2,1\n", encoding="utf-8")
+    result = CliRunner().invoke(evaluate, [str(csv), "--model", "vader", "--json"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "line 3: 1 more cell(s) than the header has columns" in result.output
+
+
 def test_unknown_model_is_a_clear_error() -> None:
     result = CliRunner().invoke(evaluate, [str(FIX / "tiny.csv"), "--model", "nope"])
     assert result.exit_code != 0 and "unknown sentiment model 'nope'" in result.output

@@ -244,6 +244,36 @@ def test_cli_export_import_agreement(make_record: Callable[..., Record], tmp_pat
     assert bad.exit_code == 1 and "unknown tracker" in bad.output
 
 
+def test_an_annotator_name_with_stray_spaces_is_the_same_annotator(make_record: Callable[..., Record],
+                                                                    tmp_path: Path) -> None:
+    """' alice' from a pasted command is alice, as the Label page and a file's annotator column trim it: else alice
+    would seem to agree perfectly with herself."""
+    store = _store_with_records(make_record, days=1, per_day={"weibo": 3})
+    path = tmp_path / "a.csv"
+    path.write_text("source,id,text,label\nweibo,w0-0,,0\nweibo,w0-1,,1\n", encoding="utf-8")
+    runner = CliRunner()
+    for _ in range(2):  # again with the name typed clean: nothing new
+        res = runner.invoke(cli, ["labels", "import", str(path), "--tracker", TRACKER, "--annotator", " alice "])
+        assert res.exit_code == 0, res.output
+        path.write_text("source,id,text,label,annotator\nweibo,w0-0,,0,alice\nweibo,w0-1,,1,alice\n", encoding="utf-8")
+    res = runner.invoke(cli, ["labels", "annotate", "--tracker", TRACKER, "--annotator", "alice ", "--n", "3"],
+                        input="2\nq\n")
+    assert res.exit_code == 0, res.output
+    assert "帖子 2" in res.output and "帖子 0" not in res.output and "帖子 1" not in res.output  # not offered again
+    with store.connect() as con:
+        assert set(read_labels(con, TRACKER)["annotator"]) == {"alice"}
+    assert runner.invoke(cli, ["labels", "import", str(path), "--tracker", TRACKER,
+                               "--annotator", " llm:x"]).exit_code != 0
+
+
+def test_cli_annotate_refuses_a_language_model_name(make_record: Callable[..., Record]) -> None:
+    """Labels typed by a person under 'llm:…' would be kept out of adapting and compared with the humans as a model's."""
+    _store_with_records(make_record, days=1, per_day={"weibo": 2})
+    res = CliRunner().invoke(cli, ["labels", "annotate", "--tracker", TRACKER, "--annotator", "llm:gpt", "--n", "1"],
+                             input="0\n")
+    assert res.exit_code != 0 and "reserved for language-model pre-labels" in res.output
+
+
 # ---------- agreement ----------
 
 def _labels(pairs: list[tuple[str, str, str]]) -> pd.DataFrame:
@@ -285,6 +315,18 @@ def test_cli_annotate_uses_the_same_keys(make_record: Callable[..., Record]) -> 
     with store.connect() as con:
         stored = read_labels(con, TRACKER)
     assert sorted(stored["sentiment"]) == ["negative", "positive"] and set(stored["origin"]) == {"cli"}
+
+
+def test_cli_annotate_shows_no_nan_for_a_record_without_url(make_record: Callable[..., Record]) -> None:
+    store = Store()
+    start = datetime(2026, 4, 18, 6, tzinfo=UTC)
+    store.add_records([make_record(source="weibo", id=f"p{k}", text=f"帖子 {k} AI演员", trackers=[TRACKER],
+                                   published_at=start + timedelta(hours=k),
+                                   url=f"https://weibo.com/{k}" if k % 2 else None) for k in range(4)])
+    res = CliRunner().invoke(cli, ["labels", "annotate", "--tracker", TRACKER, "--annotator", "eve", "--n", "4"],
+                             input="0\n" * 4)
+    assert res.exit_code == 0, res.output
+    assert "https://weibo.com/1" in res.output and "nan" not in res.output
 
 
 def test_export_leaves_parent_id_empty_for_a_top_level_post(make_record: Callable[..., Record], tmp_path: Path) -> None:

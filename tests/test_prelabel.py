@@ -151,6 +151,16 @@ def test_not_a_completion_and_refusal(fake: FakeLLM, tmp_path: Path) -> None:
     assert refused.value.refused
 
 
+@pytest.mark.parametrize("body", [{"choices": [{"message": None}]}, {"choices": [{"message": "negative"}]},
+                                  {"choices": [{"message": {"content": {"sentiment": "negative"}}}]}])
+def test_a_completion_of_the_wrong_shape_is_a_bad_answer_not_a_crash(fake: FakeLLM, tmp_path: Path,
+                                                                     body: dict[str, Any]) -> None:
+    fake.then(body=body)
+    client, _ = make(fake, tmp_path)
+    with pytest.raises(BadAnswer):
+        client.label("一")
+
+
 def test_429_with_retry_after_is_honoured(fake: FakeLLM, tmp_path: Path) -> None:
     fake.then(status=429, headers={"Retry-After": "7"}, body={"error": "slow down"})
     fake.then(body=completion('{"sentiment": "positive"}'))
@@ -184,6 +194,16 @@ def test_rejected_key_stops_without_leaking_it(fake: FakeLLM, tmp_path: Path, st
 def test_parse_answer_accepts_codes_and_aliases() -> None:
     assert parse_answer('{"sentiment": "0", "stance": "favor", "emotion": "happiness"}') == Choice(
         "negative", "support", "joy")
+
+
+@pytest.mark.parametrize("answer", [
+    ('<think>It asks for {sentiment, stance, emotion}; the text mocks the AI actor.</think>\n'
+     '{"sentiment": "negative", "stance": "oppose", "emotion": "disgust"}'),
+    '{"sentiment": "negative", "stance": "oppose", "emotion": "disgust"}\n(the {AI演员} is mocked)',
+])
+def test_braces_in_text_around_the_answer_do_not_hide_it(answer: str) -> None:
+    """Reasoning models (a <think> block) and chatty ones put braces beside the JSON object asked for."""
+    assert parse_answer(answer) == Choice("negative", "oppose", "disgust")
 
 
 def test_prelabel_labels_human_items_first_and_cli_prints_agreement(fake: FakeLLM, tmp_path: Path,

@@ -560,7 +560,10 @@ def verdict(gain_ci: tuple[float, float] | list[float]) -> str:
 def _base_problem(settings: AdaptSettings, labels: TrackerLabels) -> tuple[Any, PriorProblem]:
     """The base model of the task and the labels in its feature space."""
     if labels.task is SENTIMENT:
-        base = get_scorer(settings.base or DEFAULT_MODEL)
+        try:
+            base = get_scorer(settings.base or DEFAULT_MODEL)
+        except ValueError as exc:  # unknown, or a model of another task
+            raise AdaptError(str(exc)) from None
         if not isinstance(base, LinearScorer):
             raise AdaptError(f"{settings.base}: only a linear n-gram model (like the shipped one) can be adapted")
         x = base.featurizer.transform([model_input(t) for t in labels.texts])

@@ -201,6 +201,12 @@ class CharLRModel:
         return model
 
 
+def holds_task_model(directory: Path) -> bool:
+    """Whether the model file is a CharLRModel's (its task in "meta"), not a sentiment model's."""
+    with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
+        return "meta" in z.files
+
+
 def proba_by_lang(model: Any, texts: Sequence[str], langs: Sequence[str | None]) -> np.ndarray:
     """predict_proba routed by the records' known languages where the model routes English rows (a CharLRModel, or
     the e5 option blending with one); other models score every row themselves."""
@@ -255,8 +261,8 @@ def load_task_model(name: str, task: Task, default: str, baselines: Sequence[str
         require_encoder(directory.name, f"the fast default {task.name} model")
         model = E5TaskModel.load(directory)
     else:
-        model = CharLRModel.load(directory)
-    if model.task is not task:
-        raise ValueError(f"{directory} holds a {model.task.name} model, not a{'n' if task.name[0] in 'aeiou' else ''} "
-                         f"{task.name} model")
+        model = CharLRModel.load(directory) if holds_task_model(directory) else None
+    if model is None or model.task is not task:
+        raise ValueError(f"{directory} holds a {model.task.name if model else 'sentiment'} model, not "
+                         f"a{'n' if task.name[0] in 'aeiou' else ''} {task.name} model")
     return model

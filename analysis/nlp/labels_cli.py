@@ -18,6 +18,17 @@ def _tracker(tracker_id: str) -> str:
         raise click.ClickException(str(exc)) from None
 
 
+def _name(annotator: str | None) -> str | None:
+    """An annotator name as stored: trimmed, as the Label page and a file's annotator column trim it."""
+    return (annotator or "").strip() or None
+
+
+def _human(annotator: str | None) -> str | None:
+    if annotator and annotator.startswith("llm:"):
+        raise click.ClickException("annotator names starting with 'llm:' are reserved for language-model pre-labels")
+    return annotator
+
+
 @click.group()
 def labels() -> None:
     """Label a tracker's own records (sentiment, stance, emotion), in and out as CSV, with agreement."""
@@ -34,7 +45,7 @@ def export_cmd(tracker_id: str, n: int, out: Path, annotator: str | None, seed: 
     from analysis.nlp.labels_io import export_sample
     from collectors.store import Store
 
-    rows = export_sample(Store(), _tracker(tracker_id), n, out, annotator, seed)
+    rows = export_sample(Store(), _tracker(tracker_id), n, out, _name(annotator), seed)
     click.echo(f"wrote {rows:,} records to label to {out} (fill label: 0 negative, 1 positive, 2 neutral; "
                "stance and emotion by name; then `actorwatch labels import`)")
 
@@ -50,8 +61,7 @@ def import_cmd(file: Path, tracker_id: str, annotator: str | None) -> None:
     from analysis.nlp.sentiment.labelled import LabelledFileError
     from collectors.store import Store
 
-    if annotator and annotator.startswith("llm:"):
-        raise click.ClickException("annotator names starting with 'llm:' are reserved for language-model pre-labels")
+    annotator = _human(_name(annotator))
     try:
         result = import_labels(Store(), file, _tracker(tracker_id), annotator)
     except LabelledFileError as exc:
@@ -117,6 +127,7 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
     from collectors.store import Store
 
     tracker = _tracker(tracker_id)
+    annotator = _human(_name(annotator)) or ""
     store = Store()
     with store.connect() as con:
         done = read_labels(con, tracker)
@@ -124,7 +135,8 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
     click.echo(KEY_HELP)
     saved = 0
     for row in todo.itertuples(index=False):
-        click.echo(f"\n[{row.source} · {row.published_at:%Y-%m-%d %H:%M} UTC] {row.url or ''}")
+        url = row.url if isinstance(row.url, str) else ""  # a missing URL is NaN beside records that have one
+        click.echo(f"\n[{row.source} · {row.published_at:%Y-%m-%d %H:%M} UTC] {url}")
         click.echo(display_text(row.title, row.text))
         while True:
             keys = click.prompt("label", default="", show_default=False).strip()

@@ -226,6 +226,7 @@ def evaluate_classes(y_true: Sequence[int], y_pred: Sequence[int], classes: Sequ
     }
     if f_avg_pair is not None:
         report["f_avg"] = _round(_f_avg(cm, f_avg_pair))
+        report["f_avg_ci95"] = [report["f_avg"]] * 2  # one row: nothing to resample, the interval is the point
         if len(t) >= 2:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DegenerateDataWarning)

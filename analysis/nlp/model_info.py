@@ -50,14 +50,15 @@ def card_files() -> list[Path]:
 
 
 def adapted_cards() -> list[dict[str, Any]]:
-    """The cards of every model adapted to a tracker (newest first)."""
+    """The cards of every model adapted to a tracker (newest first); an adapted model's English route (its card says
+    which model it is part of) is not listed on its own."""
     cards = []
     for path in card_files():
         try:
             card = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
-        if isinstance(card.get("adapted"), dict) and card.get("name"):
+        if isinstance(card.get("adapted"), dict) and card.get("name") and not card["adapted"].get("part_of"):
             cards.append({**card, "card_path": str(path)})
     return sorted(cards, key=lambda c: str(c.get("created_at") or ""), reverse=True)
 
@@ -287,6 +288,9 @@ def _english_scope(card: dict[str, Any], other: str | None) -> str:
     routed = (card.get("english_route") or {}).get("english_model") or {}
     if routed.get("version") == other:
         return f" (English posts by {routed.get('name')}, scored so in the same figure)"
+    adapted_english = (((card.get("adapted") or {}).get("method_details") or {}).get("english") or {})
+    if adapted_english.get("n_labels"):  # its cross-validation scored the English labels by its English route
+        return f" (English posts by {adapted_english.get('model')}, scored so in the same figure)"
     english = card.get("english_path") or {}
     topic = next((ev for ev in card.get("evaluations", []) if isinstance(ev, dict)
                   and isinstance(ev.get("english_only"), dict)), None)

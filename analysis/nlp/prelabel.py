@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,7 +38,6 @@ from collectors.store import Store
 MAX_TEXT_CHARS = 2000
 WRITE_EVERY = 20
 DEFAULT_MIN_INTERVAL = 1.0
-JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
 
 class PrelabelStop(RuntimeError):
@@ -90,15 +88,7 @@ def cache_key(model: str, version: str, text: str) -> str:
 
 def parse_answer(content: str) -> Choice:
     """The labels in a model's answer: one JSON object with sentiment (required), stance and emotion."""
-    found = JSON_OBJECT.search(content or "")
-    if not found:
-        raise BadAnswer("no JSON object in the answer")
-    try:
-        data = json.loads(found.group(0))
-    except json.JSONDecodeError as exc:
-        raise BadAnswer(f"malformed JSON: {exc.msg}") from None
-    if not isinstance(data, dict):
-        raise BadAnswer("the answer is not a JSON object")
+    data = _answer_object(content or "")
     values: dict[str, str | None] = {}
     for task in (SENTIMENT, STANCE, EMOTION):
         raw = data.get(task.name)
@@ -112,6 +102,28 @@ def parse_answer(content: str) -> Choice:
     if values["sentiment"] is None:
         raise BadAnswer("no sentiment in the answer")
     return Choice(values["sentiment"], values["stance"], values["emotion"])
+
+
+def _answer_object(content: str) -> dict[str, Any]:
+    """The last JSON object in the answer that names a sentiment (else the last object): text around it, a reasoning
+    model's <think> block or a note, may hold braces of its own."""
+    decoder = json.JSONDecoder()
+    objects: list[dict[str, Any]] = []
+    error = None
+    start = content.find("{")
+    while start != -1:
+        try:
+            value, end = decoder.raw_decode(content, start)
+        except json.JSONDecodeError as exc:
+            error = error or exc.msg
+            start = content.find("{", start + 1)
+            continue
+        if isinstance(value, dict):
+            objects.append(value)
+        start = content.find("{", end)
+    if not objects:
+        raise BadAnswer(f"malformed JSON: {error}" if error else "no JSON object in the answer")
+    return next((o for o in reversed(objects) if SENTIMENT.name in o), objects[-1])
 
 
 class LLMClient:
@@ -178,6 +190,8 @@ class LLMClient:
             message = response.json()["choices"][0]["message"]
         except (ValueError, KeyError, IndexError, TypeError):
             raise BadAnswer("the response is not a chat completion") from None
+        if not isinstance(message, dict):
+            raise BadAnswer("the response is not a chat completion")
         if message.get("refusal"):
             raise BadAnswer("the model refused", refused=True)
         content = message.get("content")

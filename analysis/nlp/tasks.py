@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.nlp.sentiment.labelled import LabelledFileError, read_utf8
+from analysis.nlp.sentiment.labelled import LabelledFileError, check_row, read_utf8
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
     texts, ys, targets, langs = [], [], [], []
     try:
         for row in reader:
+            check_row(path, reader.line_num, row)
             value = (row.get(column) or "").strip()
             index = task.index(value)
             if index is None:

@@ -48,6 +48,13 @@ def read_utf8(path: Path) -> str:
                                 "re-save the file as UTF-8") from None
 
 
+def check_row(path: Path, line: int, row: dict[str | None, object]) -> None:
+    """A row with more cells than the header (an unquoted comma in the text) is an error, not a shifted label."""
+    if None in row:
+        raise LabelledFileError(f"{path}: line {line}: {len(row[None])} more cell(s) than the header has columns "
+                                "(quote a text holding a comma)")
+
+
 def read_labelled_csv(path: str | Path) -> LabelledSet:
     path = Path(path)
     reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
@@ -59,6 +66,7 @@ def read_labelled_csv(path: str | Path) -> LabelledSet:
     texts, labels = [], []
     try:
         for row in reader:
+            check_row(path, reader.line_num, row)
             label = (row.get("label") or "").strip()
             if label not in VALID_LABELS:
                 raise LabelledFileError(f"{path}: line {reader.line_num}: label {label!r} is not 0, 1 or 2 "

@@ -108,6 +108,9 @@ class LinearScorer:
         if not path.exists():
             raise FileNotFoundError(f"no sentiment model at {path} (run `actorwatch train`)")
         with np.load(path, allow_pickle=False) as z:
+            if "meta" in z.files:  # a stance or emotion model (analysis/nlp/charlr.py)
+                task = json.loads(str(z["meta"])).get("task")
+                raise ValueError(f"{directory} holds a {task} model, not a sentiment model")
             vocab = {g: i for i, g in enumerate(z["vocab"].tolist())}
             featurizer = Featurizer(vocab, z["idf"], tuple(int(o) for o in z["orders"]),
                                     Lexicon.from_arrays(z["lexicon_terms"], z["lexicon_polarity"], z["lexicon_is_emoticon"]))
