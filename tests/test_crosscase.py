@@ -46,3 +46,19 @@ def test_share_of_voice_among_entities(data_dir, make_record):
     assert first["share"].to_dict() == pytest.approx({"platform-a": 0.8, "union-a": 0.2})
     quiet = sov[sov["day"] == date(2026, 4, 21)]
     assert (quiet["mentions"] == 0).all() and quiet["share"].isna().all()
+
+
+def test_compare_chart_keeps_the_sidebar_languages(data_dir, make_record):
+    # the shared sidebar's languages apply to every chart: with English chosen, the aligned cases count English records
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    store = Store(data_dir)
+    trigger = date(2026, 4, 20)  # iqiyi-nadou's trigger day
+    store.add_records(records_per_day(make_record, {trigger: 3}, trackers=["iqiyi-nadou"], lang="zh")
+                      + records_per_day(make_record, {trigger: 1}, trackers=["iqiyi-nadou"], lang="en", text="AI actor"))
+    view = View(Filters("iqiyi-nadou", trigger, trigger, langs=("en",))).with_options(normalise="none")
+    with store.connect() as con:
+        frame = registry.get("compare-aligned").load(con, view)
+    iqiyi = frame[frame["tracker"] == "iqiyi-nadou"]
+    assert iqiyi["records"].sum() == 1

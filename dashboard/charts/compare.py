@@ -118,7 +118,8 @@ def _aligned_y(view: View) -> str:
 def _load_aligned(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     crosscase = require("analysis.stats.crosscase")
     before, after = int(view.option("before", "7") or 7), int(view.option("after", "30") or 30)
-    frame = crosscase.align_cases(con, _cases(view), before, after, normalise=view.option("normalise", "per_source"))
+    frame = crosscase.align_cases(con, _cases(view), before, after, normalise=view.option("normalise", "per_source"),
+                                  langs=view.filters.langs)
     if view.filters.sources:
         frame = frame[frame["source"].isin(view.filters.sources)].reset_index(drop=True)
     return frame
