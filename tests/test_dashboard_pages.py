@@ -662,3 +662,14 @@ def test_overview_peaks_ignore_days_before_collection(data_dir, make_record) -> 
     with store.connect() as con:
         peaks = peak_labels(con, Filters("iqiyi-nadou", date(2026, 4, 1), date(2026, 4, 12)), get_tracker("iqiyi-nadou"))
     assert peaks.empty
+
+
+def test_market_chart_credits_the_prices_not_the_records(con) -> None:
+    # the event study is drawn from daily closes around each event, not from the view's (synthetic demo) records
+    from dashboard.charts import registry as chart_registry
+    from dashboard.model_info import model_summary
+
+    package = chart_registry.build("industry-market", con, view_for(), model_summary(con))
+    assert not package.data.empty
+    assert "synthetic" not in package.source and "actorwatch store, all sources" not in package.source
+    assert "IQ" in package.source and "^SPX" in package.source
