@@ -210,8 +210,9 @@ def methods_lines(data: BriefData) -> list[str]:
         ("Negative-share jumps: the same test on the daily share (days with at least 30 scored records, a 3-point "
         "floor on the noise); change points by binary segmentation of the daily share (binomial cost, level shifts "
         "of at least 5 points)."),
-        "Event windows: the 3 days before vs the event day and 2 days after; bootstrap 95% intervals and "
-        "permutation p-values. " + ASSOCIATION_NOTE,
+        "Event windows: the 3 days before vs the event day and 2 days after; records/day: percentile-bootstrap 95% "
+        "interval over days and a permutation p-value; share negative: Newcombe score 95% interval and an exact "
+        "permutation p-value. " + ASSOCIATION_NOTE,
         POLICY,
     ]
 
