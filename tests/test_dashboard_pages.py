@@ -673,3 +673,12 @@ def test_market_chart_credits_the_prices_not_the_records(con) -> None:
     assert not package.data.empty
     assert "synthetic" not in package.source and "actorwatch store, all sources" not in package.source
     assert "IQ" in package.source and "^SPX" in package.source
+
+
+def test_chart_command_from_after_the_default_end_is_an_error(store: Path, tmp_path: Path) -> None:
+    # only --from given, after the tracker's window ends (2026-05-25): the defaulted --to is before it
+    from dashboard.cli import cli
+
+    late = CliRunner().invoke(cli, ["chart", "overview-volume", "--tracker", "iqiyi-nadou", "--from", "2026-07-01",
+                                    "--out", str(tmp_path / "none")])
+    assert late.exit_code != 0 and "is after" in late.output and not (tmp_path / "none").exists()
