@@ -62,3 +62,20 @@ def test_compare_chart_keeps_the_sidebar_languages(data_dir, make_record):
         frame = registry.get("compare-aligned").load(con, view)
     iqiyi = frame[frame["tracker"] == "iqiyi-nadou"]
     assert iqiyi["records"].sum() == 1
+
+
+def test_share_of_voice_alt_text_says_the_shares_the_chart_draws(data_dir, make_record):
+    # the chart draws each shown entity's share of all the tracker's entity mentions; with only platforms shown,
+    # iQIYI holds half of them (the other half is the product Nadou Pro), not "100%" as among the shown ones
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    store = Store(data_dir)
+    day = date(2026, 4, 20)
+    store.add_records(records_per_day(make_record, {day: 2}, trackers=["iqiyi-nadou"], text="爱奇艺 发布")
+                      + records_per_day(make_record, {day: 2}, trackers=["iqiyi-nadou"], text="纳逗Pro 上线"))
+    view = View(Filters("iqiyi-nadou", day, day)).with_options(types="platform")
+    with store.connect() as con:
+        package = registry.build("compare-share", con, view, {})
+    assert package.data.set_index("entity")["share"].to_dict() == {"iQIYI": 0.5}
+    assert "iQIYI 50%" in package.alt and "100%" not in package.alt

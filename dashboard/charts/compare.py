@@ -53,10 +53,13 @@ def share_alt(df: pd.DataFrame, tracker_label: str, key: str = "entity", value: 
         return f"Share-of-voice chart for {tracker_label}: no mentions in range."
     weight = "mentions" if "mentions" in df else value
     totals = df.groupby(key)[weight].sum().sort_values(ascending=False)
-    total = totals.sum() or 1
+    # the shares drawn are of every entity's mentions (attrs["mentions_all"]), also of those of types not shown
+    total = df.attrs.get("mentions_all") or totals.sum() or 1
     parts = ", ".join(f"{k} {v / total:.0%}" for k, v in totals.head(6).items())
     noun = "entities" if key == "entity" else f"{key}s"
-    return f"Stacked area chart of daily share of voice among {len(totals)} {noun} for {tracker_label}; overall: {parts}."
+    of_all = ", as shares of all the tracker's entity mentions" if "mentions_all" in df.attrs else ""
+    return (f"Stacked area chart of daily share of voice among {len(totals)} {noun} for {tracker_label}; "
+            f"overall{of_all}: {parts}.")
 
 
 def aligned_sources_chart(df: pd.DataFrame, title: str, y: str = "share") -> go.Figure:
@@ -141,11 +144,13 @@ VOICE_TYPES = ("platform", "company", "studio", "union", "industry_body", "ai_pe
 
 def _load_share(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     frame = require("analysis.stats.crosscase").share_of_voice(con, view.filters, view.tracker)
+    mentions_all = int(frame["mentions"].sum())  # the shares' denominator, before the chosen types are kept
     types = [t for t in view.option("types", ",".join(VOICE_TYPES)).split(",") if t]
     keep = {e.id for e in view.tracker.entities if e.type in types}
     frame = frame[frame["entity"].isin(keep)].reset_index(drop=True)
     labels = entity_labels(view)
     frame["entity"] = [labels.get(e, e) for e in frame["entity"]]
+    frame.attrs["mentions_all"] = mentions_all
     return frame
 
 
