@@ -682,3 +682,17 @@ def test_chart_command_from_after_the_default_end_is_an_error(store: Path, tmp_p
     late = CliRunner().invoke(cli, ["chart", "overview-volume", "--tracker", "iqiyi-nadou", "--from", "2026-07-01",
                                     "--out", str(tmp_path / "none")])
     assert late.exit_code != 0 and "is after" in late.output and not (tmp_path / "none").exists()
+
+
+def test_coverage_chart_credit_names_the_records_it_counts(con) -> None:
+    # the coverage heatmap counts every source and language, whatever the sidebar chose: its source line says so
+    from analysis.core.filters import Filters
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.registry import View
+    from dashboard.model_info import model_summary
+
+    view = View(Filters.for_tracker(get_tracker("iqiyi-nadou"), sources=("weibo",), langs=("en",)), VERSION)
+    package = chart_registry.build("methods-coverage", con, view, model_summary(con))
+    assert set(package.data["source"]) > {"weibo"}
+    assert "all sources" in package.source and "languages" not in package.source
+    assert "synthetic demo data" in package.source
