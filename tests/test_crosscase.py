@@ -79,3 +79,19 @@ def test_share_of_voice_alt_text_says_the_shares_the_chart_draws(data_dir, make_
         package = registry.build("compare-share", con, view, {})
     assert package.data.set_index("entity")["share"].to_dict() == {"iQIYI": 0.5}
     assert "iQIYI 50%" in package.alt and "100%" not in package.alt
+
+
+def test_compare_chart_credit_names_the_days_it_draws(data_dir, make_record):
+    # the aligned chart draws each case's days around its own trigger, not the sidebar's dates; its credit says so,
+    # with the synthetic share of the records it draws
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 20): 3}, trackers=["iqiyi-nadou"], synthetic=True)
+                      + records_per_day(make_record, {date(2025, 9, 27): 1}, trackers=["tilly-norwood"]))
+    view = View(Filters("iqiyi-nadou", date(2026, 5, 1), date(2026, 5, 2))).with_options(**{"with": "tilly-norwood"})
+    with store.connect() as con:
+        package = registry.build("compare-aligned", con, view, {})
+    assert "2026-05-01" not in package.source and "7 days before to 30 days after" in package.source
+    assert "75% synthetic demo data" in package.source

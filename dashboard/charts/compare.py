@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analysis.core.filters import Filters
+from analysis.stats import aggregate
+from collectors.trackers import get_tracker
 from dashboard.charts.registry import ChartDef, View, register, require
-from dashboard.charts.style import MARGIN, PALETTE, empty_figure, plain
+from dashboard.charts.style import MARGIN, PALETTE, empty_figure, plain, share_text
 from dashboard.charts.topics import entity_labels
 
 
@@ -125,7 +129,24 @@ def _load_aligned(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
                                   langs=view.filters.langs)
     if view.filters.sources:
         frame = frame[frame["source"].isin(view.filters.sources)].reset_index(drop=True)
+    # the credit line's synthetic share is of the records drawn: each case's own window, not the sidebar's dates
+    drawn = [aggregate.kpis(con, Filters(case, trigger - timedelta(days=before), trigger + timedelta(days=after),
+                                         view.filters.sources, view.filters.langs))
+             for case, trigger in ((c, get_tracker(c).trigger_date) for c in _cases(view))]
+    records = sum(k["records"] for k in drawn)
+    frame.attrs["synthetic_share"] = sum(k["synthetic_share"] * k["records"] for k in drawn) / records if records else 0.0
     return frame
+
+
+def _aligned_source(df: pd.DataFrame, view: View) -> str:
+    """Credits the days drawn (each case's own, around its trigger) and their synthetic share."""
+    f = view.filters
+    where = ", ".join(f.sources) if f.sources else "all sources"
+    langs = f"; languages {', '.join(f.langs)}" if f.langs else ""
+    share = float(df.attrs.get("synthetic_share", 0.0))
+    demo = f"; {share_text(share)} synthetic demo data" if share > 0 else ""
+    return (f"actorwatch store, {where}{langs}, each case from {view.option('before', '7') or 7} days before to "
+            f"{view.option('after', '30') or 30} days after its trigger day (UTC){demo}")
 
 
 register(ChartDef(
@@ -135,7 +156,7 @@ register(ChartDef(
     draw=lambda df, view, model: aligned_sources_chart(
         df, "Cases aligned on days since trigger: " + " vs ".join(_cases(view)), _aligned_y(view)),
     describe=lambda df, view, model: aligned_sources_alt(df, _aligned_y(view)),
-    needs=("analysis.stats.crosscase",),
+    needs=("analysis.stats.crosscase",), source=_aligned_source,
 ))
 
 
