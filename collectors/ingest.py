@@ -128,6 +128,26 @@ def _newest_per_key(keys: pa.Table) -> pa.Table:
     return keys.take(pa.array(np.sort(first)))
 
 
+def with_stored_trackers(store: Store, table: pa.Table) -> pa.Table:
+    """`table` with each row's `trackers` extended by those its stored versions carry.
+
+    A newer version replaces the stored row, so a post found again by another tracker's run would otherwise drop
+    out of every figure of the tracker that found it first.
+    """
+    with duckdb.connect(":memory:") as con:
+        con.register("batch_keys", table.select(_KEYS))
+        stored = {(source, rid): tags for source, rid, tags in con.execute(
+            f"""SELECT s.source, s.id, flatten(list(s.trackers)) FROM {store.parquet_scan(RECORDS)} s
+                JOIN batch_keys b ON s.source = b.source AND s.id = b.id GROUP BY s.source, s.id""").fetchall()}
+    if not stored:
+        return table
+    merged = [list(dict.fromkeys([*(tags or []), *stored.get((source, rid), [])]))
+              for source, rid, tags in zip(table["source"].to_pylist(), table["id"].to_pylist(),
+                                           table["trackers"].to_pylist(), strict=True)]
+    column = table.schema.get_field_index("trackers")
+    return table.set_column(column, "trackers", pa.array(merged, table.schema.field(column).type))
+
+
 class KnownKeys:
     """What the store already holds, loaded lazily on first need and kept current by `ingest`.
 
@@ -176,7 +196,7 @@ def ingest(items: Iterable[Item], store: Store, batch_size: int = 100_000,
             summary.records_new += fresh.new
             summary.records_updated += fresh.updated
             summary.records_duplicate += batch.num_rows - fresh.table.num_rows
-            store.add_table(RECORDS, fresh.table)
+            store.add_table(RECORDS, with_stored_trackers(store, fresh.table) if fresh.updated else fresh.table)
         if trends:
             store.add_table(TRENDS, trends_to_table(trends))
             trends.clear()

@@ -115,6 +115,9 @@ def _build_package(name: str, tracker_id: str, start, end, sources: tuple[str, .
     default = Filters.for_tracker(tracker)
     f = Filters(tracker=tracker.id, start=start.date() if start else default.start, end=end.date() if end else default.end,
                 sources=tuple(sources), langs=tuple(langs))
+    if f.start > f.end:  # one bound given, the other the tracker's default
+        raise click.BadParameter(f"--from {f.start} is after --to {f.end} (the tracker's window is {default.start} to "
+                                 f"{default.end})", param_hint="--from/--to")
     pairs = {}
     for item in options:
         key, sep, value = item.partition("=")

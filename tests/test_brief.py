@@ -158,3 +158,17 @@ def test_event_before_collection_is_shown_as_unknown_not_nan(tmp_path, data_dir,
     for text in (render_html(data), render_markdown(data, None)):
         events = text[text.index("Dated events"):]  # (the HTML's embedded chart script says NaN too)
         assert "nan" not in events.lower() and "– → – (– to –" in events
+
+
+def test_change_on_a_partly_collected_week_before_is_per_collected_day(data_dir, make_record):
+    # iqiyi-nadou is collected from 2026-04-10 (a Friday): W15 has three collected days, W16 seven. 10 records a day
+    # throughout is no change, not "+133% on the week before"; a week before collection was not "no records"
+    from analysis.reports.brief import gather, summary_lines
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 10) + timedelta(days=i): 10 for i in range(10)},
+                                      trackers=[TRACKER]))
+    headline = summary_lines(gather(store, get_tracker(TRACKER), "2026-W16", now=datetime(2026, 4, 20, tzinfo=UTC)))[0]
+    assert "70 records" in headline and "+0% per collected day on the week before (30 in 3 collected days)" in headline
+    first = summary_lines(gather(store, get_tracker(TRACKER), "2026-W15", now=datetime(2026, 4, 20, tzinfo=UTC)))[0]
+    assert "the week before was not collected" in first and "no records" not in first

@@ -46,3 +46,52 @@ def test_share_of_voice_among_entities(data_dir, make_record):
     assert first["share"].to_dict() == pytest.approx({"platform-a": 0.8, "union-a": 0.2})
     quiet = sov[sov["day"] == date(2026, 4, 21)]
     assert (quiet["mentions"] == 0).all() and quiet["share"].isna().all()
+
+
+def test_compare_chart_keeps_the_sidebar_languages(data_dir, make_record):
+    # the shared sidebar's languages apply to every chart: with English chosen, the aligned cases count English records
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    store = Store(data_dir)
+    trigger = date(2026, 4, 20)  # iqiyi-nadou's trigger day
+    store.add_records(records_per_day(make_record, {trigger: 3}, trackers=["iqiyi-nadou"], lang="zh")
+                      + records_per_day(make_record, {trigger: 1}, trackers=["iqiyi-nadou"], lang="en", text="AI actor"))
+    view = View(Filters("iqiyi-nadou", trigger, trigger, langs=("en",))).with_options(normalise="none")
+    with store.connect() as con:
+        frame = registry.get("compare-aligned").load(con, view)
+    iqiyi = frame[frame["tracker"] == "iqiyi-nadou"]
+    assert iqiyi["records"].sum() == 1
+
+
+def test_share_of_voice_alt_text_says_the_shares_the_chart_draws(data_dir, make_record):
+    # the chart draws each shown entity's share of all the tracker's entity mentions; with only platforms shown,
+    # iQIYI holds half of them (the other half is the product Nadou Pro), not "100%" as among the shown ones
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    store = Store(data_dir)
+    day = date(2026, 4, 20)
+    store.add_records(records_per_day(make_record, {day: 2}, trackers=["iqiyi-nadou"], text="爱奇艺 发布")
+                      + records_per_day(make_record, {day: 2}, trackers=["iqiyi-nadou"], text="纳逗Pro 上线"))
+    view = View(Filters("iqiyi-nadou", day, day)).with_options(types="platform")
+    with store.connect() as con:
+        package = registry.build("compare-share", con, view, {})
+    assert package.data.set_index("entity")["share"].to_dict() == {"iQIYI": 0.5}
+    assert "iQIYI 50%" in package.alt and "100%" not in package.alt
+
+
+def test_compare_chart_credit_names_the_days_it_draws(data_dir, make_record):
+    # the aligned chart draws each case's days around its own trigger, not the sidebar's dates; its credit says so,
+    # with the synthetic share of the records it draws
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 20): 3}, trackers=["iqiyi-nadou"], synthetic=True)
+                      + records_per_day(make_record, {date(2025, 9, 27): 1}, trackers=["tilly-norwood"]))
+    view = View(Filters("iqiyi-nadou", date(2026, 5, 1), date(2026, 5, 2))).with_options(**{"with": "tilly-norwood"})
+    with store.connect() as con:
+        package = registry.build("compare-aligned", con, view, {})
+    assert "2026-05-01" not in package.source and "7 days before to 30 days after" in package.source
+    assert "75% synthetic demo data" in package.source

@@ -662,3 +662,37 @@ def test_overview_peaks_ignore_days_before_collection(data_dir, make_record) -> 
     with store.connect() as con:
         peaks = peak_labels(con, Filters("iqiyi-nadou", date(2026, 4, 1), date(2026, 4, 12)), get_tracker("iqiyi-nadou"))
     assert peaks.empty
+
+
+def test_market_chart_credits_the_prices_not_the_records(con) -> None:
+    # the event study is drawn from daily closes around each event, not from the view's (synthetic demo) records
+    from dashboard.charts import registry as chart_registry
+    from dashboard.model_info import model_summary
+
+    package = chart_registry.build("industry-market", con, view_for(), model_summary(con))
+    assert not package.data.empty
+    assert "synthetic" not in package.source and "actorwatch store, all sources" not in package.source
+    assert "IQ" in package.source and "^SPX" in package.source
+
+
+def test_chart_command_from_after_the_default_end_is_an_error(store: Path, tmp_path: Path) -> None:
+    # only --from given, after the tracker's window ends (2026-05-25): the defaulted --to is before it
+    from dashboard.cli import cli
+
+    late = CliRunner().invoke(cli, ["chart", "overview-volume", "--tracker", "iqiyi-nadou", "--from", "2026-07-01",
+                                    "--out", str(tmp_path / "none")])
+    assert late.exit_code != 0 and "is after" in late.output and not (tmp_path / "none").exists()
+
+
+def test_coverage_chart_credit_names_the_records_it_counts(con) -> None:
+    # the coverage heatmap counts every source and language, whatever the sidebar chose: its source line says so
+    from analysis.core.filters import Filters
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.registry import View
+    from dashboard.model_info import model_summary
+
+    view = View(Filters.for_tracker(get_tracker("iqiyi-nadou"), sources=("weibo",), langs=("en",)), VERSION)
+    package = chart_registry.build("methods-coverage", con, view, model_summary(con))
+    assert set(package.data["source"]) > {"weibo"}
+    assert "all sources" in package.source and "languages" not in package.source
+    assert "synthetic demo data" in package.source

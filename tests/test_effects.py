@@ -133,3 +133,18 @@ def test_effects_description_never_prints_nan():
     text = effects_alt(frame, "case")
     assert "nan" not in text.lower()
     assert "Before collection: records/day not comparable" in text and "Last day: +0 records/day (no interval)" in text
+
+
+def test_methods_texts_name_the_negative_share_interval_the_code_computes():
+    # proportion_effect gives Newcombe's score interval (not a bootstrap one): every text describing it says so
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from analysis.reports import brief
+    from dashboard.charts import registry
+
+    assert "Newcombe" in registry.get("timeline-effects").description
+    page = (Path(__file__).resolve().parents[1] / "dashboard" / "app_pages" / "timeline.py").read_text(encoding="utf-8")
+    assert "Newcombe score interval" in page
+    events = next(line for line in brief.methods_lines(SimpleNamespace(model={})) if line.startswith("Event windows"))
+    assert "Newcombe" in events

@@ -166,3 +166,20 @@ def test_fast_and_slow_paths_agree_on_any_rows(tmp_path, rows):
     assert sorted(fast_rows, key=lambda r: r["id"]) == sorted(slow_rows, key=lambda r: r["id"])
     assert all(set(r) == set(RECORD_FIELDS) for r in fast_rows)
     assert pa.Table.from_pylist(fast_rows).num_rows == len(slow_rows)
+
+
+def test_a_post_collected_again_for_another_tracker_stays_in_both(tmp_path):
+    # iqiyi-nadou's run stores the post; a later run for another tracker finds it again (newer counts): the newer
+    # version must keep the first tracker's tag, or every figure of iqiyi-nadou loses the post
+    store = Store(tmp_path / "d")
+    first = tmp_path / "a.jsonl"
+    first.write_text("\n".join([_good(0, trackers=["iqiyi-nadou"]), _good(1, trackers=["iqiyi-nadou"])]) + "\n")
+    ingest(read_jsonl_blocks(first), store)
+    again = tmp_path / "b.jsonl"
+    again.write_text("\n".join([_good(0, trackers=["yaoke-ai-actors"], collected_at="2026-05-01T00:00:00Z", likes=5),
+                                _good(2, trackers=["yaoke-ai-actors"])]) + "\n")
+    summary = ingest(read_jsonl_blocks(again), store)
+    assert (summary.records_new, summary.records_updated) == (1, 1)
+    rows = {r.id: (sorted(r.trackers), r.likes) for r in store.query("SELECT * FROM records").itertuples()}
+    assert rows["g0"] == (["iqiyi-nadou", "yaoke-ai-actors"], 5)
+    assert rows["g1"][0] == ["iqiyi-nadou"] and rows["g2"][0] == ["yaoke-ai-actors"]

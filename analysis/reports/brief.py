@@ -72,6 +72,7 @@ class BriefData:
     link: str
     generated_at: datetime
     figures: dict[str, go.Figure] = field(default_factory=dict)
+    collected_days: tuple[int, int] = (7, 7)  # days of the week and of the week before inside the collection window
 
 
 def gather(store: Store, tracker: Tracker, week: str, model_version: str | None = None,
@@ -105,8 +106,17 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
                      [s for s in sorted(tracker.statements, key=lambda s: s.date) if start <= s.date <= end], alerts,
                      {**model_card_summary(version, model_name), "in_domain": badges}, deep_link(DEFAULT_PAGE, f),
                      now or datetime.now(UTC))
+    data.collected_days = (_collected_days(tracker, start, end),
+                           _collected_days(tracker, start - timedelta(days=7), start - timedelta(days=1)))
     data.figures = {"volume": volume_figure(data), "sentiment": sentiment_figure(data)}
     return data
+
+
+def _collected_days(tracker: Tracker, start: date, end: date) -> int:
+    """How many days of start..end lie in the tracker's collection window (the others are unknown, not 0)."""
+    window = Filters.for_tracker(tracker)
+    first, last = max(start, window.start or start), min(end, window.end or end)
+    return max(0, (last - first).days + 1)
 
 
 def group_same_day(effects: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
@@ -154,16 +164,24 @@ def _pct(value: Any) -> str:
     return "–" if value is None or (isinstance(value, float) and pd.isna(value)) else f"{value:.0%}"
 
 
-def _change(now: int, before: int) -> str:
+def _change(now: int, before: int, days: tuple[int, int] = (7, 7)) -> str:
+    """The change on the week before; per collected day when the two weeks were collected on different days."""
+    days_now, days_before = days
+    if days_before == 0:
+        return "the week before was not collected"
     if before == 0:
         return "no records the week before"
-    return f"{(now - before) / before:+.0%} on the week before ({before:,})"
+    if days_now == days_before or days_now == 0:
+        return f"{(now - before) / before:+.0%} on the week before ({before:,})"
+    rate_now, rate_before = now / days_now, before / days_before
+    return (f"{(rate_now - rate_before) / rate_before:+.0%} per collected day on the week before ({before:,} in "
+            f"{days_before} collected day{'' if days_before == 1 else 's'})")
 
 
 def summary_lines(data: BriefData) -> list[str]:
     """The headline numbers as plain sentences (escaped later by the renderer)."""
     k, p = data.kpis, data.previous
-    lines = [f"{k['records']:,} records from {k['authors']:,} authors, {_change(k['records'], p['records'])}."]
+    lines = [f"{k['records']:,} records from {k['authors']:,} authors, {_change(k['records'], p['records'], data.collected_days)}."]
     if k["share_negative"] is not None:
         lo, hi = k["share_negative_ci"]
         prev = f" (week before: {_pct(p['share_negative'])})" if p["share_negative"] is not None else ""
@@ -192,8 +210,9 @@ def methods_lines(data: BriefData) -> list[str]:
         ("Negative-share jumps: the same test on the daily share (days with at least 30 scored records, a 3-point "
         "floor on the noise); change points by binary segmentation of the daily share (binomial cost, level shifts "
         "of at least 5 points)."),
-        "Event windows: the 3 days before vs the event day and 2 days after; bootstrap 95% intervals and "
-        "permutation p-values. " + ASSOCIATION_NOTE,
+        "Event windows: the 3 days before vs the event day and 2 days after; records/day: percentile-bootstrap 95% "
+        "interval over days and a permutation p-value; share negative: Newcombe score 95% interval and an exact "
+        "permutation p-value. " + ASSOCIATION_NOTE,
         POLICY,
     ]
 

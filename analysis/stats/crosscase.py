@@ -17,12 +17,14 @@ NORMALISE = ("per_source", "per_tracker", "none")
 
 
 def align_cases(con: duckdb.DuckDBPyConnection, tracker_ids: Sequence[str], days_before: int, days_after: int,
-                normalise: str = "per_source", trackers: Sequence[Tracker] | None = None) -> pd.DataFrame:
+                normalise: str = "per_source", trackers: Sequence[Tracker] | None = None,
+                langs: Sequence[str] = ()) -> pd.DataFrame:
     """Daily records per tracker and source on a common axis of days since each tracker's trigger.
 
     share = records / the tracker-and-source total over the aligned window ("per_source": controversies
     of different size and platforms of different reach become comparable), / the tracker's total
     ("per_tracker"), or NaN ("none"). Zero-filled: every offset × source of each tracker has a row.
+    `langs`: count only records in these languages (none: all).
     """
     if normalise not in NORMALISE:
         raise ValueError(f"normalise must be one of {NORMALISE}, not {normalise!r}")
@@ -33,7 +35,8 @@ def align_cases(con: duckdb.DuckDBPyConnection, tracker_ids: Sequence[str], days
     parts = []
     for tracker_id in tracker_ids:
         trigger = known[tracker_id].trigger_date
-        f = Filters(tracker_id, trigger - timedelta(days=days_before), trigger + timedelta(days=days_after))
+        f = Filters(tracker_id, trigger - timedelta(days=days_before), trigger + timedelta(days=days_after),
+                    langs=tuple(langs))
         frame = volume_series(con, f, by="source")
         frame["day_offset"] = [(d - trigger).days for d in frame["period"]]
         frame["tracker"] = tracker_id

@@ -36,7 +36,7 @@ if effects is not None and show_page_extras() and len(effects.data):
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in effects.data.columns
                                 if c.endswith("_p") or c.startswith("neg_")})
     st.caption("Volume: mean records per day, 95% percentile-bootstrap interval over days, permutation p-value. "
-               "Negative share: difference of proportions among scored records, bootstrap interval, exact "
+               "Negative share: difference of proportions among scored records, Newcombe score interval, exact "
                "permutation p-value. With 3 days a side p cannot go below 0.1 — widen the window for power.")
 render.chart("timeline-negative", view)
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analysis.core.filters import Filters
+from analysis.stats import aggregate
+from collectors.trackers import get_tracker
 from dashboard.charts.registry import ChartDef, View, register, require
-from dashboard.charts.style import MARGIN, PALETTE, empty_figure, plain
+from dashboard.charts.style import MARGIN, PALETTE, empty_figure, plain, share_text
 from dashboard.charts.topics import entity_labels
 
 
@@ -53,10 +57,13 @@ def share_alt(df: pd.DataFrame, tracker_label: str, key: str = "entity", value: 
         return f"Share-of-voice chart for {tracker_label}: no mentions in range."
     weight = "mentions" if "mentions" in df else value
     totals = df.groupby(key)[weight].sum().sort_values(ascending=False)
-    total = totals.sum() or 1
+    # the shares drawn are of every entity's mentions (attrs["mentions_all"]), also of those of types not shown
+    total = df.attrs.get("mentions_all") or totals.sum() or 1
     parts = ", ".join(f"{k} {v / total:.0%}" for k, v in totals.head(6).items())
     noun = "entities" if key == "entity" else f"{key}s"
-    return f"Stacked area chart of daily share of voice among {len(totals)} {noun} for {tracker_label}; overall: {parts}."
+    of_all = ", as shares of all the tracker's entity mentions" if "mentions_all" in df.attrs else ""
+    return (f"Stacked area chart of daily share of voice among {len(totals)} {noun} for {tracker_label}; "
+            f"overall{of_all}: {parts}.")
 
 
 def aligned_sources_chart(df: pd.DataFrame, title: str, y: str = "share") -> go.Figure:
@@ -118,10 +125,28 @@ def _aligned_y(view: View) -> str:
 def _load_aligned(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     crosscase = require("analysis.stats.crosscase")
     before, after = int(view.option("before", "7") or 7), int(view.option("after", "30") or 30)
-    frame = crosscase.align_cases(con, _cases(view), before, after, normalise=view.option("normalise", "per_source"))
+    frame = crosscase.align_cases(con, _cases(view), before, after, normalise=view.option("normalise", "per_source"),
+                                  langs=view.filters.langs)
     if view.filters.sources:
         frame = frame[frame["source"].isin(view.filters.sources)].reset_index(drop=True)
+    # the credit line's synthetic share is of the records drawn: each case's own window, not the sidebar's dates
+    drawn = [aggregate.kpis(con, Filters(case, trigger - timedelta(days=before), trigger + timedelta(days=after),
+                                         view.filters.sources, view.filters.langs))
+             for case, trigger in ((c, get_tracker(c).trigger_date) for c in _cases(view))]
+    records = sum(k["records"] for k in drawn)
+    frame.attrs["synthetic_share"] = sum(k["synthetic_share"] * k["records"] for k in drawn) / records if records else 0.0
     return frame
+
+
+def _aligned_source(df: pd.DataFrame, view: View) -> str:
+    """Credits the days drawn (each case's own, around its trigger) and their synthetic share."""
+    f = view.filters
+    where = ", ".join(f.sources) if f.sources else "all sources"
+    langs = f"; languages {', '.join(f.langs)}" if f.langs else ""
+    share = float(df.attrs.get("synthetic_share", 0.0))
+    demo = f"; {share_text(share)} synthetic demo data" if share > 0 else ""
+    return (f"actorwatch store, {where}{langs}, each case from {view.option('before', '7') or 7} days before to "
+            f"{view.option('after', '30') or 30} days after its trigger day (UTC){demo}")
 
 
 register(ChartDef(
@@ -131,7 +156,7 @@ register(ChartDef(
     draw=lambda df, view, model: aligned_sources_chart(
         df, "Cases aligned on days since trigger: " + " vs ".join(_cases(view)), _aligned_y(view)),
     describe=lambda df, view, model: aligned_sources_alt(df, _aligned_y(view)),
-    needs=("analysis.stats.crosscase",),
+    needs=("analysis.stats.crosscase",), source=_aligned_source,
 ))
 
 
@@ -140,11 +165,13 @@ VOICE_TYPES = ("platform", "company", "studio", "union", "industry_body", "ai_pe
 
 def _load_share(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     frame = require("analysis.stats.crosscase").share_of_voice(con, view.filters, view.tracker)
+    mentions_all = int(frame["mentions"].sum())  # the shares' denominator, before the chosen types are kept
     types = [t for t in view.option("types", ",".join(VOICE_TYPES)).split(",") if t]
     keep = {e.id for e in view.tracker.entities if e.type in types}
     frame = frame[frame["entity"].isin(keep)].reset_index(drop=True)
     labels = entity_labels(view)
     frame["entity"] = [labels.get(e, e) for e in frame["entity"]]
+    frame.attrs["mentions_all"] = mentions_all
     return frame
 
 

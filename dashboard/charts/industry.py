@@ -101,6 +101,13 @@ def _load_market(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     return frame
 
 
+def market_source(df: pd.DataFrame, view: View) -> str:
+    """The event study is drawn from daily closes, not from the view's records (nor their synthetic share or dates)."""
+    ticker, benchmark = market_symbols(view)
+    return (f"daily closes of {ticker} and {benchmark} (the store's market prices: stooq or an imported CSV); event "
+            "dates curated from published reports (data/trackers.toml)")
+
+
 register(ChartDef(
     name="industry-market", title="Abnormal returns around events — {tracker}", page="industry",
     description="Market-model event study of the tracker's ticker against its benchmark (analysis.stats.market).",
@@ -108,7 +115,7 @@ register(ChartDef(
     draw=lambda df, view, model: event_study_chart(
         df, f"{market_symbols(view)[0]} vs {market_symbols(view)[1]}: cumulative abnormal return around events"),
     describe=lambda df, view, model: event_study_alt(df, *market_symbols(view)),
-    needs=("analysis.stats.market",),
+    needs=("analysis.stats.market",), source=market_source,
 ))
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
 from analysis.stats import aggregate
-from dashboard.charts.registry import ChartDef, View, register
+from dashboard.charts.registry import ChartDef, View, register, source_line
 from dashboard.charts.style import MARGIN, empty_figure
 
 
@@ -33,9 +35,22 @@ def coverage_alt(df: pd.DataFrame, tracker_label: str) -> str:
     return (f"Heatmap of records per source and day for {tracker_label} over {df['day'].nunique()} days: {parts}.")
 
 
-def _load_coverage(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+def _all_records(view: View) -> View:
+    """The view the coverage chart counts: every source and language of the tracker in the view's dates."""
     f = view.filters
-    return aggregate.daily_volume(con, Filters(tracker=f.tracker, start=f.start, end=f.end))
+    return replace(view, filters=Filters(tracker=f.tracker, start=f.start, end=f.end))
+
+
+def _load_coverage(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    counted = _all_records(view).filters
+    frame = aggregate.daily_volume(con, counted)
+    frame.attrs["synthetic_share"] = aggregate.kpis(con, counted)["synthetic_share"]  # for the credit line
+    return frame
+
+
+def _coverage_source(df: pd.DataFrame, view: View) -> str:
+    """Credits the records counted (not the sidebar's source and language choice, which this chart ignores)."""
+    return source_line(_all_records(view), float(df.attrs.get("synthetic_share", 0.0)))
 
 
 register(ChartDef(
@@ -43,5 +58,5 @@ register(ChartDef(
     description="Records per source and day over all sources (the sidebar's source/language choice is ignored).",
     load=_load_coverage,
     draw=lambda df, view, model: coverage_chart(df, f"Coverage: records per source and day — {view.tracker.name_en}"),
-    describe=lambda df, view, model: coverage_alt(df, view.tracker.name_en),
+    describe=lambda df, view, model: coverage_alt(df, view.tracker.name_en), source=_coverage_source,
 ))

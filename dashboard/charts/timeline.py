@@ -102,8 +102,8 @@ def _load_effects(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
 register(ChartDef(
     name="timeline-effects", title="Before vs after each event — {tracker} (association, not causation)",
     page="timeline",
-    description="Per dated event: change in records/day and in negative share (after − before) with 95% bootstrap "
-                "intervals and permutation p-values.",
+    description="Per dated event: change in records/day (95% percentile-bootstrap interval over days) and in negative "
+                "share (95% Newcombe score interval), after − before, with permutation p-values.",
     load=_load_effects,
     draw=lambda df, view, model: effects_chart(
         df, f"Before vs after each event — {view.tracker.name_en} (association, not causation)"),
