@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from collectors.http import RateLimiter, RetryPolicy, polite_request
+from collectors.http import RateLimited, RateLimiter, RetryPolicy, polite_request
 from collectors.importers import ImportIssue
 from collectors.ingest import IngestSummary, KnownKeys, ingest
 from collectors.models import InvalidRecord, Record, TrendObservation
@@ -83,7 +83,10 @@ class Collector(abc.ABC):
         self.policy = policy or RetryPolicy(**kwargs)
 
     def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
-        return polite_request(self.client, method, url, limiter=self.limiter, policy=self.policy, **kw)
+        try:
+            return polite_request(self.client, method, url, limiter=self.limiter, policy=self.policy, **kw)
+        except RateLimited as exc:
+            raise SourceBlocked(f"{self.name}: {exc}", "The limit lifts on its own; wait until then.") from None
 
     def queries_for(self, tracker: Any) -> tuple[str, ...]:
         """The tracker's keyword queries for this source."""

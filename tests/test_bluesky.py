@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import httpx
@@ -164,3 +165,37 @@ def test_app_password_never_printed_by_the_collect_command(data_dir, monkeypatch
     stored = [p for p in data_dir.rglob("*") if p.is_file() and p.suffix != ".gz"]
     assert stored and not any(_leaks(p.read_bytes().decode("utf-8", "ignore")) for p in stored)
     assert not _leaks(archived_text(data_dir))
+
+
+# ---------- rate limits (Bluesky answers 429 with RateLimit-* headers, no Retry-After) ----------
+def _rate_limited(reset_in: float) -> httpx.Response:
+    reset = int(datetime.now(UTC).timestamp() + reset_in)
+    return respond(429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+                   {"RateLimit-Limit": "3000", "RateLimit-Remaining": "0", "RateLimit-Reset": str(reset),
+                    "RateLimit-Policy": "3000;w=300"})
+
+
+def _patient(script: Script, sleeps: list[float]) -> BlueskyCollector:
+    from collectors.http import RetryPolicy
+
+    policy = RetryPolicy(attempts=5, initial=0.01, maximum=120, jitter=0.0, sleep=sleeps.append)
+    return BlueskyCollector(client_for(script), sleep=lambda _s: None, policy=policy)
+
+
+def test_a_short_rate_limit_window_is_waited_out_then_collected(tmp_path):
+    sleeps: list[float] = []
+    script = _script(search=[_rate_limited(40), respond(200, fixture_json("bluesky/search_page2.json"))])
+    summary = run_collection(_patient(script, sleeps), Query("case-b", ("x",)), Store(tmp_path))
+    assert summary.stopped is None and summary.ingest.records_new == 1
+    assert sleeps and 30 < sleeps[0] <= 40  # the window's reset, not a 0.01 s backoff
+
+
+def test_a_rate_limit_window_beyond_the_cap_stops_at_once_naming_when_to_resume(tmp_path):
+    sleeps: list[float] = []
+    script = _script(search=[_rate_limited(300)])
+    summary = run_collection(_patient(script, sleeps), Query("case-b", ("x",)), Store(tmp_path))
+    assert script.paths().count(SEARCH) == 1 and not sleeps  # no retries that cannot succeed
+    assert summary.stopped and "rate limit" in summary.stopped and "--resume" in summary.stopped
+    named = re.search(r"resume after (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC", summary.stopped)
+    expected = datetime.now(UTC).timestamp() + 300
+    assert named and abs(datetime.fromisoformat(named.group(1) + "+00:00").timestamp() - expected) < 5
