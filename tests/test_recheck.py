@@ -307,3 +307,14 @@ def test_sigkill_mid_recheck_then_resume_converges(tmp_path: Path) -> None:
     # it continued from the cursor instead of starting over (at most the post in flight is fetched twice)
     assert sum(fake.requests.values()) <= len(mids) + 1
     assert max(fake.requests.values()) <= 2
+
+
+def test_an_endless_redirect_loop_stops_the_recheck_without_a_status(tmp_path: Path) -> None:
+    mids = ["5284000000000101"]
+    store = Store(tmp_path)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": f"https://m.weibo.cn/p/{len(request.url.path)}{request.url.path}"})
+
+    summary = run_collection(collector_for(handler, mids), Query(TRACKER, ()), store)
+    assert summary.stopped and "redirect" in summary.stopped and not list(store.iter_raw("weibo-recheck"))

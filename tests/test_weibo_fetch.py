@@ -346,3 +346,14 @@ def test_a_visitor_page_instead_of_a_detail_page_stops_rather_than_keeping_trunc
     collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
     with pytest.raises(SourceBlocked, match="cookie"):
         list(collector.fetch(Query("case-a", ("x",), SINCE, UNTIL)))
+
+
+def test_an_endless_redirect_loop_stops_with_what_it_means(tmp_path):
+    # sources.md §3.5: m.weibo.cn sent HK and JP IPs into infinite 302 redirects (weibo-crawler #312)
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": f"https://m.weibo.cn/p/{len(request.url.path)}{request.url.path}"})
+
+    summary = collect(WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("x",), SINCE, UNTIL),
+                      Store(tmp_path))
+    assert summary.stopped and "redirect" in summary.stopped and "mainland" in summary.stopped
+    assert "--resume" in summary.stopped

@@ -60,6 +60,8 @@ VISITOR_MARKERS = (b"Sina Visitor System", b"passport.weibo.com/visitor")  # the
 
 COOKIE_HELP = ("Log in to m.weibo.cn in a browser, copy the request's Cookie header into ACTORWATCH_WEIBO_COOKIE "
                "(or `weibo_cookie = \"…\"` in data/.secrets/secrets.toml), then re-run the same command with --resume.")
+REDIRECT_HELP = ("Collect from a mainland-China network connection (or check the cookie, as for a login page), then "
+                 "re-run the same command with --resume.")
 WAIT_HELP = "Wait 30–60 minutes (Weibo's limits usually lift on their own), then re-run the same command with --resume."
 
 
@@ -104,6 +106,14 @@ class WeiboCollector(Collector):
         self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or "").rstrip("/")
 
     to_record = staticmethod(item_to_model)
+
+    def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
+        try:
+            return super().request(method, url, **kw)
+        except httpx.TooManyRedirects:
+            raise SourceBlocked("Weibo sent the request round an endless redirect loop (more than "
+                                f"{self.client.max_redirects} redirects); its users saw this for IPs outside mainland China "
+                                "(HK, JP), and it can also mean the cookie is refused", REDIRECT_HELP) from None
 
     def _url(self, url: str) -> str:
         if not self.base_url:
