@@ -77,7 +77,8 @@ def test_login_then_cursor_paging():
     query = Query("case-b", ("AI actress",), since=datetime(2025, 9, 27, tzinfo=UTC))
     pages = list(make(BlueskyCollector, script).fetch(query))
     assert [len(p.items) for p in pages] == [3, 1]
-    assert pages[0].cursor == {"term": 0, "cursor": "25", "until": None, "segment": 3} and pages[1].cursor is None
+    assert pages[0].cursor == {"term": 0, "cursor": "25", "until": None, "segment": 3, "oldest": "2025-09-30T07:00:03Z"}
+    assert pages[1].cursor is None
     login = json.loads(script.requests[0].content)
     assert login == {"identifier": FAKE_HANDLE, "password": FAKE_PASSWORD}
     search = script.params(SEARCH)
@@ -126,6 +127,25 @@ def test_cursor_exhaustion_continues_below_the_oldest_post(monkeypatch):
     pages = list(make(BlueskyCollector, script).fetch(Query("case-b", ("x",))))
     assert pages[0].cursor == {"term": 0, "cursor": None, "until": "2025-09-30T07:00:03Z", "segment": 0}
     assert script.params(SEARCH)[1]["until"] == "2025-09-30T07:00:03Z" and pages[1].cursor is None
+
+
+def test_a_deep_cursor_answering_502_continues_below_the_oldest_post(monkeypatch, tmp_path):
+    # sources.md (4CAT): after about 10k posts a query stops returning a cursor *or sends 502*; retrying the same
+    # cursor never gets past it, so the run used to stop there on every resume
+    monkeypatch.setattr(bluesky_module, "CURSOR_LIMIT", 3)
+    bad_gateway = respond(502, "Bad Gateway")
+    script = _script(search=[respond(200, fixture_json("bluesky/search_page1.json")), bad_gateway, bad_gateway,
+                             bad_gateway, respond(200, fixture_json("bluesky/search_page2.json"))])
+    summary = run_collection(make(BlueskyCollector, script), Query("case-b", ("x",)), Store(tmp_path))
+    assert summary.stopped is None and summary.ingest.records_new == 4
+    last = script.params(SEARCH)[-1]
+    assert last["until"] == "2025-09-30T07:00:03Z" and "cursor" not in last
+
+
+def test_a_502_before_the_cursor_limit_still_stops_the_run(tmp_path):
+    script = _script(search=[respond(200, fixture_json("bluesky/search_page1.json")), respond(502, "Bad Gateway")])
+    summary = run_collection(make(BlueskyCollector, script), Query("case-b", ("x",)), Store(tmp_path))
+    assert summary.stopped and "502" in summary.stopped and summary.ingest.records_new == 3
 
 
 # ---------- secrets ----------
