@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from collectors.http import RateLimiter, RetryPolicy, polite_request
+from collectors.http import RateLimited, RateLimiter, RetryPolicy, polite_request
 from collectors.importers import ImportIssue
 from collectors.ingest import IngestSummary, KnownKeys, ingest
 from collectors.models import InvalidRecord, Record, TrendObservation
@@ -83,7 +83,10 @@ class Collector(abc.ABC):
         self.policy = policy or RetryPolicy(**kwargs)
 
     def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
-        return polite_request(self.client, method, url, limiter=self.limiter, policy=self.policy, **kw)
+        try:
+            return polite_request(self.client, method, url, limiter=self.limiter, policy=self.policy, **kw)
+        except RateLimited as exc:
+            raise SourceBlocked(f"{self.name}: {exc}", "The limit lifts on its own; wait until then.") from None
 
     def queries_for(self, tracker: Any) -> tuple[str, ...]:
         """The tracker's keyword queries for this source."""
@@ -160,16 +163,22 @@ def run_collection(collector: Collector, query: Query, store: Store, resume: boo
             if query.max_items and count >= query.max_items:
                 break
     except SourceBlocked as exc:
+        _archive_failed(collector, store, exc)
         summary.stopped = f"{exc}. {exc.how_to_resume} Progress is saved; re-run the same command with --resume."
     except CollectorError as exc:
-        response = getattr(exc, "response", None)
-        if isinstance(response, httpx.Response):  # a page that did not parse: its raw body is kept all the same
-            store.archive_raw(collector.name, redact_text(response.text),
-                              redact({"url": str(response.request.url), "status": response.status_code,
-                                      "content_type": response.headers.get("content-type", ""), "error": str(exc)}))
+        _archive_failed(collector, store, exc)
         summary.errors.append(str(exc))
         summary.stopped = f"{exc}. Progress is saved; re-run the same command with --resume."
     return summary
+
+
+def _archive_failed(collector: Collector, store: Store, exc: CollectorError) -> None:
+    """A page that did not parse, or a refusal page (e.g. a login page): its raw body is kept all the same."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, httpx.Response):
+        store.archive_raw(collector.name, redact_text(response.text),
+                          redact({"url": str(response.request.url), "status": response.status_code,
+                                  "content_type": response.headers.get("content-type", ""), "error": str(exc)}))
 
 
 def _merge(total: IngestSummary, part: IngestSummary) -> None:

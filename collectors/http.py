@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -17,26 +18,77 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
 class TransientHTTPError(RuntimeError):
-    """A response worth retrying (429/5xx); carries the server's Retry-After if any."""
+    """A response worth retrying (429/5xx); carries how long the server asks us to wait, if it says."""
 
     def __init__(self, response: httpx.Response, reason: str = "") -> None:
         super().__init__(reason or f"HTTP {response.status_code} from {response.request.url.host}")
         self.response = response
-        self.retry_after = _retry_after(response)
+        self.retry_after = server_wait(response)
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+class RateLimited(TransientHTTPError):
+    """The server asks for a longer wait than the retry policy's cap: stop now, resume after `resume_at`."""
+
+    def __init__(self, response: httpx.Response, wait: float) -> None:
+        self.resume_at = datetime.now(UTC) + timedelta(seconds=math.ceil(min(wait, 366 * 86400)))
+        super().__init__(response, f"HTTP {response.status_code} from {response.request.url.host}: rate limited "
+                                   f"for {_minutes(wait)}; resume after {self.resume_at:%Y-%m-%d %H:%M:%S} UTC")
+        self.retry_after = wait
+
+
+def _minutes(seconds: float) -> str:
+    return f"{math.ceil(seconds)} s" if seconds < 120 else f"about {math.ceil(seconds / 60)} min"
+
+
+def server_wait(response: httpx.Response) -> float | None:
+    """Seconds the server asks us to wait: Retry-After, else (on 429 with none left) the rate-limit window's reset.
+
+    Bluesky sends `RateLimit-Reset` as epoch seconds, Mastodon `X-RateLimit-Reset` as an ISO 8601 time, others
+    (the IETF draft, Reddit) seconds from now; none of them sends Retry-After.
+    """
+    headers = response.headers
+    hinted = _retry_after(headers.get("retry-after"))
+    if hinted is not None or response.status_code != 429:
+        return hinted
+    remaining = headers.get("ratelimit-remaining", headers.get("x-ratelimit-remaining"))
+    try:
+        if remaining is not None and float(remaining) > 0:
+            return None  # the window is not what refused us
+    except ValueError:
+        pass
+    return _reset(headers.get("ratelimit-reset", headers.get("x-ratelimit-reset")))
+
+
+def _retry_after(value: str | None) -> float | None:
     """Retry-After in seconds: delay-seconds or an HTTP-date (RFC 9110 allows both)."""
-    value = response.headers.get("retry-after")
     if value is None:
         return None
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
-        pass
+        return _until(value)
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _reset(value: str | None) -> float | None:
+    """A rate-limit reset in seconds from now: epoch seconds, seconds from now, or an ISO 8601/HTTP date."""
+    if value is None:
+        return None
     try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        number = float(value)
+    except ValueError:
+        return _until(value)
+    if not math.isfinite(number):
+        return None
+    return max(0.0, number - time.time()) if number > 1_000_000_000 else max(0.0, number)
+
+
+def _until(value: str) -> float | None:
+    """Seconds from now until an HTTP-date or ISO 8601 time (naive means UTC); None when unreadable."""
+    text = value.strip()
+    try:
+        when = datetime.fromisoformat(text) if text[:1].isdigit() else parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
@@ -70,6 +122,8 @@ class RateLimiter:
 
 
 def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, RateLimited):
+        return False
     return isinstance(exc, TransientHTTPError | httpx.TimeoutException | httpx.TransportError)
 
 
@@ -97,6 +151,9 @@ def polite_request(client: httpx.Client, method: str, url: str, *, limiter: Rate
                    **kw: Any) -> httpx.Response:
     """One request with rate limiting and retries on 429/5xx/timeouts; other statuses are returned as-is.
 
+    The server's own wait (Retry-After or a rate-limit reset) is honoured up to the policy's cap; a longer
+    one raises RateLimited at once, naming when to resume.
+
     `check` inspects each response inside the retry loop: raising TransientHTTPError (e.g. for a
     truncated body) retries it; any other exception stops at once.
     """
@@ -107,7 +164,10 @@ def polite_request(client: httpx.Client, method: str, url: str, *, limiter: Rate
                 limiter.wait()
             response = client.request(method, url, **kw)
             if response.status_code in RETRY_STATUS:
-                raise TransientHTTPError(response)
+                error = TransientHTTPError(response)
+                if error.retry_after is not None and error.retry_after > policy.maximum:
+                    raise RateLimited(response, error.retry_after)  # waiting the cap and retrying cannot succeed
+                raise error
             if check:
                 check(response)
             return response
@@ -117,9 +177,11 @@ def polite_request(client: httpx.Client, method: str, url: str, *, limiter: Rate
 __all__ = [
     "RETRY_STATUS",
     "USER_AGENT",
+    "RateLimited",
     "RateLimiter",
     "RetryPolicy",
     "TransientHTTPError",
     "make_client",
     "polite_request",
+    "server_wait",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import httpx
@@ -76,7 +77,8 @@ def test_login_then_cursor_paging():
     query = Query("case-b", ("AI actress",), since=datetime(2025, 9, 27, tzinfo=UTC))
     pages = list(make(BlueskyCollector, script).fetch(query))
     assert [len(p.items) for p in pages] == [3, 1]
-    assert pages[0].cursor == {"term": 0, "cursor": "25", "until": None, "segment": 3} and pages[1].cursor is None
+    assert pages[0].cursor == {"term": 0, "cursor": "25", "until": None, "segment": 3, "oldest": "2025-09-30T07:00:03Z"}
+    assert pages[1].cursor is None
     login = json.loads(script.requests[0].content)
     assert login == {"identifier": FAKE_HANDLE, "password": FAKE_PASSWORD}
     search = script.params(SEARCH)
@@ -127,6 +129,25 @@ def test_cursor_exhaustion_continues_below_the_oldest_post(monkeypatch):
     assert script.params(SEARCH)[1]["until"] == "2025-09-30T07:00:03Z" and pages[1].cursor is None
 
 
+def test_a_deep_cursor_answering_502_continues_below_the_oldest_post(monkeypatch, tmp_path):
+    # sources.md (4CAT): after about 10k posts a query stops returning a cursor *or sends 502*; retrying the same
+    # cursor never gets past it, so the run used to stop there on every resume
+    monkeypatch.setattr(bluesky_module, "CURSOR_LIMIT", 3)
+    bad_gateway = respond(502, "Bad Gateway")
+    script = _script(search=[respond(200, fixture_json("bluesky/search_page1.json")), bad_gateway, bad_gateway,
+                             bad_gateway, respond(200, fixture_json("bluesky/search_page2.json"))])
+    summary = run_collection(make(BlueskyCollector, script), Query("case-b", ("x",)), Store(tmp_path))
+    assert summary.stopped is None and summary.ingest.records_new == 4
+    last = script.params(SEARCH)[-1]
+    assert last["until"] == "2025-09-30T07:00:03Z" and "cursor" not in last
+
+
+def test_a_502_before_the_cursor_limit_still_stops_the_run(tmp_path):
+    script = _script(search=[respond(200, fixture_json("bluesky/search_page1.json")), respond(502, "Bad Gateway")])
+    summary = run_collection(make(BlueskyCollector, script), Query("case-b", ("x",)), Store(tmp_path))
+    assert summary.stopped and "502" in summary.stopped and summary.ingest.records_new == 3
+
+
 # ---------- secrets ----------
 def _leaks(text: str) -> bool:
     return FAKE_PASSWORD in text
@@ -164,3 +185,37 @@ def test_app_password_never_printed_by_the_collect_command(data_dir, monkeypatch
     stored = [p for p in data_dir.rglob("*") if p.is_file() and p.suffix != ".gz"]
     assert stored and not any(_leaks(p.read_bytes().decode("utf-8", "ignore")) for p in stored)
     assert not _leaks(archived_text(data_dir))
+
+
+# ---------- rate limits (Bluesky answers 429 with RateLimit-* headers, no Retry-After) ----------
+def _rate_limited(reset_in: float) -> httpx.Response:
+    reset = int(datetime.now(UTC).timestamp() + reset_in)
+    return respond(429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+                   {"RateLimit-Limit": "3000", "RateLimit-Remaining": "0", "RateLimit-Reset": str(reset),
+                    "RateLimit-Policy": "3000;w=300"})
+
+
+def _patient(script: Script, sleeps: list[float]) -> BlueskyCollector:
+    from collectors.http import RetryPolicy
+
+    policy = RetryPolicy(attempts=5, initial=0.01, maximum=120, jitter=0.0, sleep=sleeps.append)
+    return BlueskyCollector(client_for(script), sleep=lambda _s: None, policy=policy)
+
+
+def test_a_short_rate_limit_window_is_waited_out_then_collected(tmp_path):
+    sleeps: list[float] = []
+    script = _script(search=[_rate_limited(40), respond(200, fixture_json("bluesky/search_page2.json"))])
+    summary = run_collection(_patient(script, sleeps), Query("case-b", ("x",)), Store(tmp_path))
+    assert summary.stopped is None and summary.ingest.records_new == 1
+    assert sleeps and 30 < sleeps[0] <= 40  # the window's reset, not a 0.01 s backoff
+
+
+def test_a_rate_limit_window_beyond_the_cap_stops_at_once_naming_when_to_resume(tmp_path):
+    sleeps: list[float] = []
+    script = _script(search=[_rate_limited(300)])
+    summary = run_collection(_patient(script, sleeps), Query("case-b", ("x",)), Store(tmp_path))
+    assert script.paths().count(SEARCH) == 1 and not sleeps  # no retries that cannot succeed
+    assert summary.stopped and "rate limit" in summary.stopped and "--resume" in summary.stopped
+    named = re.search(r"resume after (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC", summary.stopped)
+    expected = datetime.now(UTC).timestamp() + 300
+    assert named and abs(datetime.fromisoformat(named.group(1) + "+00:00").timestamp() - expected) < 5

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from collectors.base import ParseError, Query, run_collection
+from collectors.http import RetryPolicy
 from collectors.sources.gdelt import (
     MAX_RECORDS,
     GdeltCollector,
@@ -137,10 +138,19 @@ def test_429_is_retried_with_backoff_then_succeeds(tmp_path):
     script = _default_script(artlist=[respond(429, fixture_text("gdelt/rate_limit_429.txt"), {"retry-after": "7"}),
                                       respond(200, fixture_json("gdelt/artlist.json"))])
     collector = make(GdeltCollector, script, sleeps)
+    collector.policy = RetryPolicy(attempts=3, initial=0.01, maximum=120, jitter=0.0, sleep=sleeps.append)
     collector.timelines = False
     summary = run_collection(collector, QUERY, Store(tmp_path))
     assert summary.ingest.records_new == 3 and script.paths().count(DOC) == 2
-    assert max(sleeps) >= 0.05  # backoff (capped at the test policy's maximum) happened before the retry
+    assert max(sleeps) >= 7  # the server's Retry-After was waited before the retry
+
+
+def test_a_retry_after_longer_than_the_cap_stops_at_once_naming_when_to_resume(tmp_path):
+    script = _default_script(artlist=[respond(429, fixture_text("gdelt/rate_limit_429.txt"), {"retry-after": "900"}),
+                                      respond(200, fixture_json("gdelt/artlist.json"))])
+    summary = run_collection(make(GdeltCollector, script), QUERY, Store(tmp_path))  # the test policy caps at 0.05 s
+    assert script.paths().count(DOC) == 1 and summary.ingest.records_new == 0
+    assert summary.stopped and "rate limited for about 15 min; resume after" in summary.stopped
 
 
 def test_persistent_429_stops_cleanly(tmp_path):

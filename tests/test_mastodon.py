@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from collectors.base import ParseError, Query, run_collection
+from collectors.http import RetryPolicy
 from collectors.sources.mastodon import MastodonCollector, next_max_id, snowflake_at, status_record
 from collectors.store import Store
-from tests.other_sources_support import COLLECTED, Script, fixture_json, make, respond
+from tests.other_sources_support import COLLECTED, Script, client_for, fixture_json, make, respond
 
 TAG = "/api/v1/timelines/tag/AIActors"
 NEXT = '<https://example.social/api/v1/timelines/tag/AIActors?max_id=113000000000000002>; rel="next", ' \
@@ -94,3 +96,33 @@ def test_accounts_that_opted_out_of_indexing_are_skipped():
     pages = list(make(MastodonCollector, _script(first=respond(200, statuses)), instance="example.social")
                  .fetch(Query("case-b", ("AIActors",))))
     assert [s["account"]["acct"] for s in pages[0].items] == ["reader_one"]
+
+
+def _limited_until(seconds: float):
+    # Mastodon's X-RateLimit-Reset is an ISO 8601 time (with microseconds), and there is no Retry-After
+    reset = (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return respond(429, {"error": "Too many requests"},
+                   {"x-ratelimit-limit": "300", "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset})
+
+
+def _patient(script, sleeps):
+    policy = RetryPolicy(attempts=5, initial=0.01, maximum=120, jitter=0.0, sleep=sleeps.append)
+    return MastodonCollector(client_for(script), sleep=lambda _s: None, policy=policy, instance="example.social")
+
+
+def test_rate_limit_reset_time_is_waited_for(tmp_path):
+    sleeps: list[float] = []
+    script = _script(first=_limited_until(25), second=respond(200, fixture_json("mastodon/tag_page2.json")))
+    summary = run_collection(_patient(script, sleeps), Query("case-b", ("AIActors",)), Store(tmp_path))
+    assert summary.ingest.records_new == 1 and sleeps and 15 < sleeps[0] <= 25
+
+
+def test_rate_limit_reset_beyond_the_cap_stops_at_once_naming_when_to_resume(tmp_path):
+    sleeps: list[float] = []
+    script = _script(first=_limited_until(240))
+    summary = run_collection(_patient(script, sleeps), Query("case-b", ("AIActors",)), Store(tmp_path))
+    assert len(script.requests) == 1 and not sleeps
+    assert summary.stopped and "rate limit" in summary.stopped and "--resume" in summary.stopped
+    named = re.search(r"resume after (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC", summary.stopped)
+    expected = datetime.now(UTC).timestamp() + 240
+    assert named and abs(datetime.fromisoformat(named.group(1) + "+00:00").timestamp() - expected) < 5

@@ -170,6 +170,14 @@ def test_429_with_retry_after_is_honoured(fake: FakeLLM, tmp_path: Path) -> None
     assert sleeps and sleeps[0] >= 7  # waited at least what the server asked
 
 
+def test_a_rate_limit_longer_than_the_cap_stops_naming_when_to_resume(fake: FakeLLM, tmp_path: Path) -> None:
+    fake.then(status=429, headers={"Retry-After": "3600"}, body={"error": "slow down"})
+    client, sleeps = make(fake, tmp_path)
+    with pytest.raises(PrelabelStop, match=r"rate limited for about 60 min; resume after .* UTC") as stop:
+        client.label("喜欢")
+    assert len(fake.requests) == 1 and not sleeps and "attempts" not in str(stop.value)
+
+
 def test_timeouts_are_retried_then_stop(fake: FakeLLM, tmp_path: Path) -> None:
     fake.then(delay=1.5, body=completion('{"sentiment": "neutral"}'))
     fake.then(body=completion('{"sentiment": "neutral"}'))

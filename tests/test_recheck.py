@@ -136,7 +136,7 @@ def test_recheck_stores_the_status_of_every_body(monkeypatch: pytest.MonkeyPatch
 
 @pytest.mark.parametrize(("name", "status", "says"), [
     ("captcha.json", 200, "captcha"), ("login_required.json", 200, "log in"), ("blocked_432.html", 432, "HTTP 432"),
-    ("blocked_418.html", 418, "HTTP 418")])
+    ("blocked_418.html", 418, "HTTP 418"), ("visitor_system.html", 200, "cookie is missing or has expired")])
 def test_refusals_stop_with_exit_3_keep_the_checked_and_resume(monkeypatch: pytest.MonkeyPatch, name: str,
                                                                status: int, says: str) -> None:
     mids = ["5284000000000101", "5284000000000104", "5284000000000105"]
@@ -307,3 +307,14 @@ def test_sigkill_mid_recheck_then_resume_converges(tmp_path: Path) -> None:
     # it continued from the cursor instead of starting over (at most the post in flight is fetched twice)
     assert sum(fake.requests.values()) <= len(mids) + 1
     assert max(fake.requests.values()) <= 2
+
+
+def test_an_endless_redirect_loop_stops_the_recheck_without_a_status(tmp_path: Path) -> None:
+    mids = ["5284000000000101"]
+    store = Store(tmp_path)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": f"https://m.weibo.cn/p/{len(request.url.path)}{request.url.path}"})
+
+    summary = run_collection(collector_for(handler, mids), Query(TRACKER, ()), store)
+    assert summary.stopped and "redirect" in summary.stopped and not list(store.iter_raw("weibo-recheck"))

@@ -289,3 +289,71 @@ def test_a_cookie_pasted_with_line_breaks_is_sent_joined_and_never_printed(tmp_p
     assert "SECRET" not in summary.line() + str(summary.stopped) + "".join(summary.errors)
     assert summary.stopped is None and summary.ingest.records_new >= 3
     assert fake.cookies_seen == {"SUB=_2AkMwrappedSECRETsub0123; SUBP=0033WrappedSECRETsubp"}
+
+
+# ---------- login / visitor pages served with status 200 (an expired cookie: stop at once, lose nothing) ----------
+SECRET_COOKIE = "SUB=_2AkMvisitorSECRETsub0456"
+VISITOR_URL = "https://passport.weibo.com/visitor/visitor?entry=miniblog&a=enter&url=https%3A%2F%2Fweibo.com%2F"
+
+
+def _visitor_page(request: httpx.Request) -> httpx.Response:
+    page = fixture("visitor_system.html").replace(b"</body>", f"<!-- {SECRET_COOKIE} -->".encode() + b"</body>")
+    return httpx.Response(200, content=page, headers={"content-type": "text/html; charset=utf-8"})
+
+
+@pytest.mark.parametrize("shape", ["visitor page", "login page", "redirect to the visitor page"])
+def test_a_login_or_visitor_page_stops_at_once_and_is_archived_without_the_cookie(shape, tmp_path, monkeypatch):
+    monkeypatch.setenv("ACTORWATCH_WEIBO_COOKIE", SECRET_COOKIE)
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.host)
+        if shape == "login page":
+            return httpx.Response(200, content=fixture("weibo_cn_login.html"), headers={"content-type": "text/html"})
+        if shape == "redirect to the visitor page" and request.url.host == "weibo.com":
+            return httpx.Response(302, headers={"location": VISITOR_URL})
+        return _visitor_page(request)
+
+    waits: list[float] = []
+    collector = WeiboHotSearch(client_for(handler), sleep=waits.append, policy=RetryPolicy(sleep=waits.append))
+    summary = collect(collector, Query("iqiyi-nadou", ()), Store(tmp_path))
+    assert calls.count("weibo.com") == 1 and not waits  # no retries of a page that will not change
+    stopped = summary.stopped or ""
+    assert "cookie" in stopped and ("expired" in stopped or "log in" in stopped)
+    assert "ACTORWATCH_WEIBO_COOKIE" in stopped and "--resume" in stopped and "kept failing" not in stopped
+    archived = list(Store(tmp_path).iter_raw("weibo-hot"))
+    assert archived and ("Visitor System" in archived[-1]["body"] or "登录" in archived[-1]["body"])
+    assert not any(SECRET_COOKIE in json.dumps(a, ensure_ascii=False) for a in archived)
+
+
+def test_an_html_page_where_json_was_expected_stops_the_search_at_once():
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return _visitor_page(request)
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    with pytest.raises(SourceBlocked, match="cookie") as info:
+        next(iter(collector.fetch(Query("case-a", ("x",), SINCE, UNTIL))))
+    assert len(calls) == 1 and "ACTORWATCH_WEIBO_COOKIE" in info.value.how_to_resume
+
+
+def test_a_visitor_page_instead_of_a_detail_page_stops_rather_than_keeping_truncated_text():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return json_response("search_page1.json") if "getIndex" in request.url.path else _visitor_page(request)
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    with pytest.raises(SourceBlocked, match="cookie"):
+        list(collector.fetch(Query("case-a", ("x",), SINCE, UNTIL)))
+
+
+def test_an_endless_redirect_loop_stops_with_what_it_means(tmp_path):
+    # sources.md §3.5: m.weibo.cn sent HK and JP IPs into infinite 302 redirects (weibo-crawler #312)
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": f"https://m.weibo.cn/p/{len(request.url.path)}{request.url.path}"})
+
+    summary = collect(WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("x",), SINCE, UNTIL),
+                      Store(tmp_path))
+    assert summary.stopped and "redirect" in summary.stopped and "mainland" in summary.stopped
+    assert "--resume" in summary.stopped

@@ -30,7 +30,14 @@ from analysis.nlp.label_sample import sample_to_label
 from analysis.nlp.labelling_keys import Choice, label_row
 from analysis.nlp.labels_io import display_text
 from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE
-from collectors.http import RateLimiter, RetryPolicy, TransientHTTPError, make_client, polite_request
+from collectors.http import (
+    RateLimited,
+    RateLimiter,
+    RetryPolicy,
+    TransientHTTPError,
+    make_client,
+    polite_request,
+)
 from collectors.paths import bundled_dir, data_dir
 from collectors.secrets import MissingSecret, get_secret
 from collectors.store import Store
@@ -171,6 +178,8 @@ class LLMClient:
         try:
             response = polite_request(self.client, "POST", url, limiter=self.limiter, policy=self.policy,
                                       json=body, headers=headers)
+        except RateLimited as exc:
+            raise PrelabelStop(f"{exc} (answers so far are kept)") from None
         except TransientHTTPError as exc:
             raise PrelabelStop(f"{exc} after {self.policy.attempts} attempts; re-run later (answers so far are kept)"
                                ) from None

@@ -2,8 +2,8 @@
 
 The handle and app password come from collectors.secrets (ACTORWATCH_BLUESKY_HANDLE /
 ACTORWATCH_BLUESKY_APP_PASSWORD). Tokens live in memory only: an expired access token is refreshed with
-the refresh token, and a refused refresh logs in again. A search cursor stops after about 10k posts; the
-query then continues with `until` = the oldest post seen (sort=latest), as 4CAT does.
+the refresh token, and a refused refresh logs in again. A search cursor stops after
+about 10k posts (no cursor, or a 502 that retrying does not clear); the query then continues with `until` = the oldest post seen (sort=latest), as 4CAT does.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collectors.parsing import typed_errors
 from collectors.secrets import MissingSecret, get_secret, redact_text
 from collectors.sources import register
 from collectors.sources.support import (
+    RetriesExhausted,
     after_term,
     count,
     json_body,
@@ -130,6 +131,7 @@ class BlueskyCollector(Collector):
             page_cursor: str | None = state.get("cursor")
             until: str | None = state.get("until") or (_iso(query.until) if query.until else None)
             segment = int(state.get("segment", 0))
+            oldest: str | None = state.get("oldest")  # of the posts since `until`: where to continue below
             while True:
                 params: dict[str, Any] = {"q": term, "sort": "latest", "limit": PAGE_SIZE}
                 if query.since:
@@ -138,21 +140,28 @@ class BlueskyCollector(Collector):
                     params["until"] = until
                 if page_cursor:
                     params["cursor"] = page_cursor
-                response, body = self.search(params)
+                try:
+                    response, body = self.search(params)
+                except RetriesExhausted:
+                    if not (page_cursor and segment >= CURSOR_LIMIT and oldest and oldest != until):
+                        raise
+                    until, segment, page_cursor = oldest, 0, None  # a deep cursor answering 502: re-query below
+                    continue
                 posts = body.get("posts")
                 if not isinstance(posts, list):
                     raise ParseError("bluesky: `posts` missing or not a list")
                 segment += len(posts)
+                oldest = min(filter(None, (oldest, _oldest(posts))), default=None)
                 next_cursor = body.get("cursor") if isinstance(body.get("cursor"), str) else None
                 if not next_cursor and posts and segment >= CURSOR_LIMIT:
-                    oldest = _oldest(posts)
                     if oldest and oldest != until:  # continue below the oldest post seen
                         until, segment = oldest, 0
                         next_state: dict[str, Any] | None = {"term": i, "cursor": None, "until": until, "segment": 0}
                     else:
                         next_state = None
                 elif next_cursor and posts and next_cursor != page_cursor:  # a cursor that does not move ends it
-                    next_state = {"term": i, "cursor": next_cursor, "until": until, "segment": segment}
+                    next_state = {"term": i, "cursor": next_cursor, "until": until, "segment": segment,
+                                  "oldest": oldest}
                 else:
                     next_state = None
                 yield Page([p for p in posts if isinstance(p, Mapping)], response.text,

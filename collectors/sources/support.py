@@ -19,6 +19,10 @@ from collectors.secrets import redact_text
 T = TypeVar("T")
 
 
+class RetriesExhausted(SourceBlocked):
+    """429/5xx/unreadable bodies went on after every retry (not a refusal): the source is throttling or down."""
+
+
 def unreadable(response: httpx.Response, reason: str) -> TransientHTTPError:
     """A 2xx response whose body could not be read (e.g. truncated JSON): retried like a 5xx."""
     return TransientHTTPError(response, f"unreadable response from {response.request.url.host}: {reason}")
@@ -43,8 +47,8 @@ def request_parsed(collector: Collector, method: str, url: str, parse: Callable[
     try:
         response = collector.request(method, url, check=check, **kw)
     except TransientHTTPError as exc:
-        raise SourceBlocked(f"{collector.name}: {exc} (gave up after {collector.policy.attempts} attempts)",
-                            RESUME_LATER) from None
+        raise RetriesExhausted(f"{collector.name}: {exc} (gave up after {collector.policy.attempts} attempts)",
+                               RESUME_LATER) from None
     except httpx.HTTPError as exc:
         raise SourceBlocked(f"{collector.name}: network error ({type(exc).__name__}: {redact_text(str(exc))[:200]})",
                             RESUME_LATER) from None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Callable, Generator, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
@@ -55,9 +56,12 @@ BUILD_COMMENTS_URL = "https://weibo.com/ajax/statuses/buildComments"
 HOT_SEARCH_URL = "https://weibo.com/ajax/side/hotSearch"
 WEIBO_CN_URL = "https://weibo.cn"
 LOGIN_HOSTS = ("passport.weibo.cn", "passport.weibo.com", "login.sina.com.cn")
+VISITOR_MARKERS = (b"Sina Visitor System", b"passport.weibo.com/visitor")  # the 访客系统 page, served with status 200
 
 COOKIE_HELP = ("Log in to m.weibo.cn in a browser, copy the request's Cookie header into ACTORWATCH_WEIBO_COOKIE "
                "(or `weibo_cookie = \"…\"` in data/.secrets/secrets.toml), then re-run the same command with --resume.")
+REDIRECT_HELP = ("Collect from a mainland-China network connection (or check the cookie, as for a login page), then "
+                 "re-run the same command with --resume.")
 WAIT_HELP = "Wait 30–60 minutes (Weibo's limits usually lift on their own), then re-run the same command with --resume."
 
 
@@ -103,6 +107,14 @@ class WeiboCollector(Collector):
 
     to_record = staticmethod(item_to_model)
 
+    def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
+        try:
+            return super().request(method, url, **kw)
+        except httpx.TooManyRedirects:
+            raise SourceBlocked("Weibo sent the request round an endless redirect loop (more than "
+                                f"{self.client.max_redirects} redirects); its users saw this for IPs outside mainland China "
+                                "(HK, JP), and it can also mean the cookie is refused", REDIRECT_HELP) from None
+
     def _url(self, url: str) -> str:
         if not self.base_url:
             return url
@@ -131,11 +143,16 @@ class WeiboCollector(Collector):
                 try:
                     parsed["data"] = load_json(response.content, "response")
                 except ParseError:
+                    if _is_html(response.content):  # not a body cut short: a page that retrying will not change
+                        raise login_required(response, f"Weibo answered an HTML page ({_title(response.content)}) "
+                                                       "where JSON was expected") from None
                     raise TransientHTTPError(response, f"incomplete or non-JSON body from {response.request.url.path}") from None
                 raise_if_json_blocked(parsed["data"])
             else:
                 if response.content.lstrip().startswith(b"{"):  # an HTML page answered with a JSON error body
                     raise_if_json_blocked(_json_or_none(response.content))
+                if any(marker in response.content for marker in VISITOR_MARKERS):
+                    raise login_required(response, f"Weibo answered its visitor page ({_title(response.content)})")
                 if b"</html>" not in response.content[-2048:].lower():
                     raise TransientHTTPError(response, f"incomplete HTML page from {response.request.url.path}")
             if validate:
@@ -168,7 +185,7 @@ def raise_if_blocked(response: httpx.Response) -> None:
     if status in (301, 302, 303, 307, 308):  # a redirect that was not followed
         hops.append(response.headers.get("location", ""))
     if any(_is_login_url(hop) for hop in hops):
-        raise SourceBlocked("Weibo redirected to its login page: the cookie is missing or has expired", COOKIE_HELP)
+        raise login_required(response, "Weibo redirected to its login page")
     if status == 432:
         raise SourceBlocked("HTTP 432: Weibo's anti-crawler check refused the request "
                             "(cookie missing or expired, or too many requests)", COOKIE_HELP + " " + WAIT_HELP)
@@ -181,6 +198,22 @@ def raise_if_blocked(response: httpx.Response) -> None:
         raise CollectorError(f"HTTP {status} from {response.request.url.host}{response.request.url.path}")
     if not response.content.strip():
         raise SourceBlocked("Weibo returned an empty page (a sign of a temporary limit)", WAIT_HELP)
+
+
+def login_required(response: httpx.Response, what: str) -> SourceBlocked:
+    """The refusal for a login or visitor page: log in again; the page itself is archived by run_collection."""
+    exc = SourceBlocked(f"{what}: the cookie is missing or has expired (login required)", COOKIE_HELP)
+    exc.response = response  # type: ignore[attr-defined]
+    return exc
+
+
+def _is_html(body: bytes) -> bool:
+    return body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+
+
+def _title(body: bytes) -> str:
+    found = re.search(rb"<title[^>]*>\s*([^<]{1,80}?)\s*</title>", body[:4096], re.IGNORECASE)
+    return f"titled {found.group(1).decode('utf-8', 'replace')!r}" if found else "untitled"
 
 
 def _is_login_url(url: str) -> bool:

@@ -31,7 +31,14 @@ from collectors.base import Page, ParseError, Query, SourceBlocked
 from collectors.http import TransientHTTPError
 from collectors.parsing import html_to_text
 from collectors.secrets import redact_text
-from collectors.sources.weibo import DETAIL_URL, WeiboCollector, raise_if_blocked, raise_if_json_blocked
+from collectors.sources.weibo import (
+    DETAIL_URL,
+    VISITOR_MARKERS,
+    WeiboCollector,
+    login_required,
+    raise_if_blocked,
+    raise_if_json_blocked,
+)
 from collectors.sources.weibo_parse import RENDER_DATA, bid_to_mid, is_numeric_id
 from collectors.visibility import VisibilityCheck
 
@@ -285,6 +292,8 @@ def _check_whole(response: httpx.Response) -> None:
     """Inside the retry loop: refusals stop the run; a body cut short is fetched again; anything else is classified."""
     if response.status_code in REFUSALS or response.status_code < 400:
         raise_if_blocked(response)  # login redirect, 432/418/401/403, empty body → SourceBlocked
+    if any(marker in response.content for marker in VISITOR_MARKERS):  # not a status of the post: log in again
+        raise login_required(response, "Weibo answered its visitor page (Sina Visitor System)")
     body = response.content.lstrip()
     if body[:1] in (b"{", b"["):
         try:
