@@ -360,3 +360,15 @@ def test_badge_quotes_the_adapted_model_never_its_english_route(models: Path, da
     assert badge["name"] == main["name"] and badge["version"] == main["version"]
     assert "adapted on 40 labels by 1 annotator: cross-validated macro-F1 0.55 [0.44–0.66]" in badge["text"]
 
+
+def test_another_trackers_badge_keeps_the_shipped_card_not_an_adapted_one(models: Path, data_dir: Path) -> None:
+    """Annotations naming no model get the task's shipped card, not a newer card adapted to some tracker."""
+    cards = write_cards(models)
+    adapted = _adapted_card("stance", "stance-charlr-5c-iqiyi-nadou", "1.0.5tance-iqiyi-nadou.aaaa1111")
+    (data_dir / "models" / adapted["name"]).mkdir(parents=True)
+    (data_dir / "models" / adapted["name"] / "card.json").write_text(json.dumps(adapted), encoding="utf-8")
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, annotated_at TIMESTAMPTZ)")
+    con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', 'p4-abc', now())")
+    badge = in_domain_badges(con, VERSION)["stance"]
+    assert badge["name"] == cards["stance"]["name"] and badge["version"] == cards["stance"]["version"]

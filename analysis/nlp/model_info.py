@@ -140,7 +140,7 @@ def find_card(task: str, model_version: str | None = None,
     sentiment: the card whose version is `model_version` (enrich's composite "<zh>+<en>" names the first);
     stance/emotion: the card whose version (else name) is the one `names` record (what the annotations say produced
     them), else the card whose name or version appears in one of `names`, else the task's default card (the newest
-    data/models/<task>-*/card.json).
+    data/models/<task>-*/card.json not adapted to a tracker).
     """
     if task not in TASK_NAMES:
         raise ValueError(f"task must be one of {', '.join(TASK_NAMES)}, not {task!r}")
@@ -161,7 +161,8 @@ def find_card(task: str, model_version: str | None = None,
     named = [(c, p) for c, p in cards if names_model(c, names)]
     if named:  # the most specific: an adapted model's version extends its base's
         return max(named, key=lambda cp: len(str(cp[0].get("version") or "")))
-    default = [(c, p) for c, p in cards if p.parent.name.startswith(f"{task}-")]
+    default = [(c, p) for c, p in cards if p.parent.name.startswith(f"{task}-")  # a model adapted to one tracker
+               and not isinstance(c.get("adapted"), dict)]  # is no other tracker's default
     return max(default, key=lambda cp: (str(cp[0].get("created_at") or ""), cp[1].parent.name), default=None)
 
 
