@@ -110,6 +110,12 @@ def test_unrouted_auto_is_a_usage_error() -> None:
     assert "--unrouted" in result.output and "--model auto" in result.output
 
 
+def test_unrouted_with_a_stance_or_emotion_task_is_a_usage_error() -> None:
+    """--unrouted is for sentiment; a stance or emotion evaluation quietly routed English rows all the same."""
+    result = CliRunner().invoke(evaluate, [str(FIX / "tiny.csv"), "--task", "emotion", "--unrouted", "--json"])
+    assert result.exit_code == 2 and "Traceback" not in result.output and "sentiment only" in result.output
+
+
 @shipped
 @pytest.mark.shared
 def test_evaluate_on_shared_dev_file(shared_data: Path) -> None:

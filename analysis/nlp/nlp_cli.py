@@ -206,6 +206,9 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
     if unrouted and model_name == "auto":
         raise click.UsageError("--model auto routes rows by language, so it cannot be --unrouted: give --model default "
                                "or a model's name to score every row with that model alone")
+    if unrouted and task != "sentiment":
+        raise click.UsageError("--unrouted is for sentiment only: a stance or emotion model is evaluated as it routes "
+                               "English rows in production")
     if task != "sentiment":
         _evaluate_class_task(file, task, model_name, as_json, n_boot)
         return
