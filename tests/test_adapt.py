@@ -255,3 +255,34 @@ def test_english_labels_are_scored_and_adapted_by_the_english_route(tiny_base: P
 
     line = accuracy_line(model_card_summary(full_version(adapted), result["model"]))
     assert "not measured here" not in line and f"English posts by {routed.name}, scored so in the same figure" in line
+
+
+def test_refit_with_english_labels_says_its_figure_scored_them_by_the_english_route(
+        tiny_base: Path, tmp_path: Path) -> None:
+    """refit leaves the English route as it is, but its cross-validated figure scores the English labels by it:
+    the card records how many, so captions and exports do not call English posts unmeasured."""
+    from analysis.nlp.model_info import accuracy_line, model_card_summary
+    from analysis.nlp.sentiment import english_scorer, full_version
+    from analysis.nlp.sentiment.english_training import fit_english
+    from analysis.nlp.sentiment.linear import LinearScorer
+
+    neutral_news = [(f"the statement was {w} today", 2) for w in ("released", "made", "read", "posted")] * 3
+    mixed = [("I hate this", 0), ("I love this", 1)] * 4 + neutral_news
+    english = fit_english([t for t, _ in mixed], np.array([y for _, y in mixed]), np.ones(len(mixed)), c=1.0,
+                          name="en-tiny")
+    english.version = "en-1"
+    english.save(tmp_path / "en-tiny")
+    base = LinearScorer.load(tiny_base)
+    base.english_route = str(tmp_path / "en-tiny")
+    base.save(tiny_base)
+
+    store = Store()
+    _label(store, topic_texts(8) + english_texts(4))
+    result = adapt(store, TRACKER, tmp_path, _settings(tiny_base, method="refit"), HP, log=lambda m: None)
+    details = result["method_details"]["english"]
+    assert details["n_labels"] == 12 and details["adapted"] is False
+    adapted = get_scorer(result["model"])
+    routed = english_scorer(adapted)
+    assert routed is not None and routed.name == "en-tiny"
+    line = accuracy_line(model_card_summary(full_version(adapted), result["model"]))
+    assert "not measured here" not in line and "English posts by en-tiny, scored so in the same figure" in line

@@ -328,3 +328,47 @@ def test_methods_page_tables_per_task(store: Path, models: Path) -> None:
     emotion = next(f for f in confusions if len(f.columns) == len(EMOTION.classes))
     assert emotion.to_numpy().tolist() == cards["emotion"]["in_domain"]["test"]["confusion"]["matrix"]
     assert "data/labelled/README.md" in text
+
+
+# ---------- an adapted model and its English route: the badge quotes the model's card ----------
+
+def _adapted_card(task: str, name: str, version: str, **adapted: Any) -> dict[str, Any]:
+    return {"name": name, "version": version, "task": task, "created_at": "2026-06-01T00:00:00+00:00",
+            "adapted": {"tracker": TRACKER, "n_labels": 40, "n_annotators": 1, "cv_macro_f1_adapted": 0.5512,
+                        "cv_macro_f1_adapted_ci95": [0.4411, 0.6613], "cv_macro_f1_base": 0.4012, **adapted}}
+
+
+@pytest.mark.parametrize(("route_dir", "route_version"), [
+    ("a-english-route", "1.0.en0-iqiyi-nadou.bbbb2222"),  # the route's folder sorts first, versions of one length
+    ("zz-english-route", "1.0.en-wordlr-iqiyi-nadou.bbbb2222"),  # the route's version is the longer
+])
+def test_badge_quotes_the_adapted_model_never_its_english_route(models: Path, data_dir: Path, route_dir: str,
+                                                                route_version: str) -> None:
+    write_cards(models)
+    main = _adapted_card("emotion", "emotion-charlr-7c-iqiyi-nadou", "1.0.em0-iqiyi-nadou.aaaa1111")
+    route = _adapted_card("emotion", "emotion-charlr-7c-iqiyi-nadou-en", route_version,
+                          part_of="emotion-charlr-7c-iqiyi-nadou")
+    for folder, content in (("emotion-charlr-7c-iqiyi-nadou", main), (route_dir, route)):
+        (data_dir / "models" / folder).mkdir(parents=True)
+        (data_dir / "models" / folder / "card.json").write_text(json.dumps(content), encoding="utf-8")
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, annotated_at TIMESTAMPTZ)")
+    # what `enrich --model` writes on re-annotating: "|emotion=<model version>+<English route version>"
+    con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', ?, now())",
+                [f"p4-abc|emotion={main['version']}+{route['version']}"])
+    badge = in_domain_badges(con, VERSION)["emotion"]
+    assert badge["name"] == main["name"] and badge["version"] == main["version"]
+    assert "adapted on 40 labels by 1 annotator: cross-validated macro-F1 0.55 [0.44–0.66]" in badge["text"]
+
+
+def test_another_trackers_badge_keeps_the_shipped_card_not_an_adapted_one(models: Path, data_dir: Path) -> None:
+    """Annotations naming no model get the task's shipped card, not a newer card adapted to some tracker."""
+    cards = write_cards(models)
+    adapted = _adapted_card("stance", "stance-charlr-5c-iqiyi-nadou", "1.0.5tance-iqiyi-nadou.aaaa1111")
+    (data_dir / "models" / adapted["name"]).mkdir(parents=True)
+    (data_dir / "models" / adapted["name"] / "card.json").write_text(json.dumps(adapted), encoding="utf-8")
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, annotated_at TIMESTAMPTZ)")
+    con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', 'p4-abc', now())")
+    badge = in_domain_badges(con, VERSION)["stance"]
+    assert badge["name"] == cards["stance"]["name"] and badge["version"] == cards["stance"]["version"]

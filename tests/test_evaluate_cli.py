@@ -103,6 +103,19 @@ def test_unknown_model_is_a_clear_error() -> None:
     assert result.exit_code != 0 and "unknown sentiment model 'nope'" in result.output
 
 
+def test_unrouted_auto_is_a_usage_error() -> None:
+    """auto means routed by language: with --unrouted it was quietly the default model, unrouted."""
+    result = CliRunner().invoke(evaluate, [str(FIX / "tiny.csv"), "--model", "auto", "--unrouted", "--json"])
+    assert result.exit_code == 2 and "Traceback" not in result.output and not result.output.startswith("{")
+    assert "--unrouted" in result.output and "--model auto" in result.output
+
+
+def test_unrouted_with_a_stance_or_emotion_task_is_a_usage_error() -> None:
+    """--unrouted is for sentiment; a stance or emotion evaluation quietly routed English rows all the same."""
+    result = CliRunner().invoke(evaluate, [str(FIX / "tiny.csv"), "--task", "emotion", "--unrouted", "--json"])
+    assert result.exit_code == 2 and "Traceback" not in result.output and "sentiment only" in result.output
+
+
 @shipped
 @pytest.mark.shared
 def test_evaluate_on_shared_dev_file(shared_data: Path) -> None:

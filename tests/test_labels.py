@@ -274,6 +274,18 @@ def test_cli_annotate_refuses_a_language_model_name(make_record: Callable[..., R
     assert res.exit_code != 0 and "reserved for language-model pre-labels" in res.output
 
 
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_cli_annotate_with_a_blank_name_is_a_usage_error(make_record: Callable[..., Record], blank: str) -> None:
+    """A blank name once reached the first label's write as a ValueError traceback."""
+    store = _store_with_records(make_record, days=1, per_day={"weibo": 2})
+    res = CliRunner().invoke(cli, ["labels", "annotate", "--tracker", TRACKER, "--annotator", blank, "--n", "1"],
+                             input="0\n")
+    assert res.exit_code == 2 and res.exception is not None and not isinstance(res.exception, ValueError)
+    assert "--annotator" in res.output and "Traceback" not in res.output
+    with store.connect() as con:
+        assert read_labels(con, TRACKER).empty
+
+
 # ---------- agreement ----------
 
 def _labels(pairs: list[tuple[str, str, str]]) -> pd.DataFrame:

@@ -199,6 +199,41 @@ def test_rejected_key_stops_without_leaking_it(fake: FakeLLM, tmp_path: Path, st
     assert "ACTORWATCH_LLM_API_KEY" in str(stop.value) and KEY not in str(stop.value)
 
 
+def content_filtered() -> dict[str, Any]:
+    """What Azure OpenAI answers (HTTP 400) when its content filter blocks one prompt."""
+    return {"error": {"code": "content_filter", "status": 400, "param": "prompt",
+                      "message": "The response was filtered due to the prompt triggering content management policy."}}
+
+
+def test_a_400_on_one_text_is_one_unusable_answer_and_the_run_goes_on(fake: FakeLLM, tmp_path: Path) -> None:
+    store = Store()
+    texts = ["我讨厌这个AI演员", "发布会在周一", "我喜欢这个数字人"]
+    write_labels(store, [label_row(TRACKER, None, None, t, "alice", Choice("neutral"), "test") for t in texts])
+    fake.then(body=completion('{"sentiment": "negative"}')).then(status=400, body=content_filtered())
+    client, _ = make(fake, tmp_path)
+    summary = prelabel(store, TRACKER, client, n=0)
+    assert summary.stopped is None and len(fake.requests) == 3
+    assert (summary.asked, summary.written, summary.malformed) == (2, 2, 1)
+    assert "HTTP 400" in summary.problems[0] and "content_filter" in summary.problems[0]
+    assert "1 unusable answers" in summary.line()
+    assert len(list((tmp_path / "cache").rglob("*.json"))) == 2  # the rejected text is asked again next time
+
+
+def test_400_on_the_first_requests_stops_as_a_configuration_problem(fake: FakeLLM, tmp_path: Path) -> None:
+    store = Store()
+    texts = [f"第{k}句话" for k in range(6)]
+    write_labels(store, [label_row(TRACKER, None, None, t, "alice", Choice("neutral"), "test") for t in texts])
+    wrong_model = {"error": {"code": "model_not_found", "message": f"The model `fake-model` does not exist ({KEY})"}}
+    for _ in range(6):
+        fake.then(status=400, body=wrong_model)
+    client, _ = make(fake, tmp_path)
+    summary = prelabel(store, TRACKER, client, n=0)
+    assert len(fake.requests) == 3 and summary.written == 0
+    assert summary.stopped and "HTTP 400" in summary.stopped and "ACTORWATCH_LLM_MODEL" in summary.stopped
+    assert "model_not_found" in summary.stopped
+    assert KEY not in summary.stopped and KEY not in summary.line() and not any(KEY in p for p in summary.problems)
+
+
 def test_parse_answer_accepts_codes_and_aliases() -> None:
     assert parse_answer('{"sentiment": "0", "stance": "favor", "emotion": "happiness"}') == Choice(
         "negative", "support", "joy")

@@ -508,6 +508,9 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
                   "training_rows": {"base": len(base_rows.inputs), "tracker labels": labels.n, "files": rows.files},
                   "hyperparameters": {"ngram_orders": list(hp.ngram_orders), "min_df": hp.min_df, "l2": hp.l2,
                                       "binary_row_weight": hp.binary_weight, "max_iter": hp.max_iter}}
+        if english:  # its cross-validated figure scored these labels by the route (captions say so)
+            method["english"] = {"n_labels": int(english.rows.sum()), "model": english.model.name, "adapted": False,
+                                 "note": "scored by the base's English route, which refitting leaves as it is"}
     final.version = f"{base.version}-{tracker}.{_digest(final)[:8]}"
     gain_ci = paired_gain_ci(labels.y, base_pred, adapted_pred, settings.n_boot, settings.seed, len(task.classes))
     log(f"adapted: cross-validated macro-F1 {adapted_report['macro_f1']:.3f} (temperature {temperature:.3f})")

@@ -126,8 +126,11 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
     from analysis.nlp.labels_io import display_text
     from collectors.store import Store
 
+    name = _human(_name(annotator))
+    if name is None:
+        raise click.BadParameter("give your name (it is stored with every label)", param_hint="--annotator")
     tracker = _tracker(tracker_id)
-    annotator = _human(_name(annotator)) or ""
+    annotator = name
     store = Store()
     with store.connect() as con:
         done = read_labels(con, tracker)

@@ -138,8 +138,9 @@ def find_card(task: str, model_version: str | None = None,
     """The card of the model that produced a task's output.
 
     sentiment: the card whose version is `model_version` (enrich's composite "<zh>+<en>" names the first);
-    stance/emotion: the card whose name or version appears in one of `names` (what the annotations say
-    produced them), else the task's default card (the newest data/models/<task>-*/card.json).
+    stance/emotion: the card whose version (else name) is the one `names` record (what the annotations say produced
+    them), else the card whose name or version appears in one of `names`, else the task's default card (the newest
+    data/models/<task>-*/card.json not adapted to a tracker).
     """
     if task not in TASK_NAMES:
         raise ValueError(f"task must be one of {', '.join(TASK_NAMES)}, not {task!r}")
@@ -150,11 +151,30 @@ def find_card(task: str, model_version: str | None = None,
             return None
         wanted = model_version.split("+", 1)[0]
         return next(((c, p) for c, p in cards if c.get("version") == wanted), None)
+    # an adapted model's English route is quoted through the card of the model it is part of, never on its own
+    cards = [(c, p) for c, p in cards if not (c.get("adapted") or {}).get("part_of")]
+    recorded = recorded_models(task, names)
+    for key in ("version", "name"):
+        exact = next(((c, p) for c, p in cards if c.get(key) and str(c[key]) in recorded), None)
+        if exact:
+            return exact
     named = [(c, p) for c, p in cards if names_model(c, names)]
     if named:  # the most specific: an adapted model's version extends its base's
         return max(named, key=lambda cp: len(str(cp[0].get("version") or "")))
-    default = [(c, p) for c, p in cards if p.parent.name.startswith(f"{task}-")]
+    default = [(c, p) for c, p in cards if p.parent.name.startswith(f"{task}-")  # a model adapted to one tracker
+               and not isinstance(c.get("adapted"), dict)]  # is no other tracker's default
     return max(default, key=lambda cp: (str(cp[0].get("created_at") or ""), cp[1].parent.name), default=None)
+
+
+def recorded_models(task: str, names: tuple[str, ...]) -> set[str]:
+    """The model names and versions `names` record exactly: each name itself, and the model version of a re-annotated
+    row's "|<task>=<version>[+<English route's version>]" (analysis.nlp.rescore.version_tag)."""
+    out = set()
+    for name in names:
+        out.update((name, name.split("+", 1)[0]))
+        out.update(part.split("=", 1)[1].split("+", 1)[0] for part in name.split("|")[1:]
+                   if part.startswith(f"{task}="))
+    return out
 
 
 def names_model(card: dict[str, Any], names: tuple[str, ...]) -> bool:

@@ -203,6 +203,12 @@ def _class_lines(report: dict[str, Any], classes: Sequence[str], name_width: int
               help="Bootstrap resamples for the 95% intervals.")
 def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bool, n_boot: int) -> None:
     """Measure a model on a labelled CSV: accuracy and macro-F1 with bootstrap 95% intervals, per class, confusion."""
+    if unrouted and model_name == "auto":
+        raise click.UsageError("--model auto routes rows by language, so it cannot be --unrouted: give --model default "
+                               "or a model's name to score every row with that model alone")
+    if unrouted and task != "sentiment":
+        raise click.UsageError("--unrouted is for sentiment only: a stance or emotion model is evaluated as it routes "
+                               "English rows in production")
     if task != "sentiment":
         _evaluate_class_task(file, task, model_name, as_json, n_boot)
         return

@@ -5,8 +5,9 @@ secrets file; the key goes only into the Authorization header, never into logs, 
 The prompt is data/dicts/labelling_prompt.md (the labelling guide's rules); its hash is the prompt version.
 Answers are cached on disk by (model, prompt version, text hash), so a re-run asks nothing twice. Requests are
 rate-limited and retried like the collectors' (429/5xx/timeouts with backoff, honouring Retry-After). An answer
-that is not the JSON asked for, or a refusal, is counted and skipped; a rejected key or a dead endpoint stops
-the run, keeping every label already written.
+that is not the JSON asked for, a refusal, or an HTTP 400 for one text (e.g. a provider's content filter), is
+counted and skipped; a rejected key, a dead endpoint, or HTTP 400 to each of the first requests (a wrong model name
+or request shape) stops the run, keeping every label already written.
 
 Pre-labels are stored as annotator "llm:<model>" and kept out of adapting unless asked for, after their
 agreement with the human labels has been measured (analysis.nlp.agreement.llm_vs_humans).
@@ -39,12 +40,13 @@ from collectors.http import (
     polite_request,
 )
 from collectors.paths import bundled_dir, data_dir
-from collectors.secrets import MissingSecret, get_secret
+from collectors.secrets import MissingSecret, get_secret, redact_text
 from collectors.store import Store
 
 MAX_TEXT_CHARS = 2000
 WRITE_EVERY = 20
 DEFAULT_MIN_INTERVAL = 1.0
+STOP_AFTER_400 = 3  # HTTP 400 to this many requests in a row from the start: the request, not the text, is wrong
 
 
 class PrelabelStop(RuntimeError):
@@ -146,6 +148,8 @@ class LLMClient:
         self.version = prompt_version()
         self._system = prompt_template()
         self.requests = 0
+        self.rejected_at_start = 0  # HTTP 400s before any other answer
+        self.answered = False
 
     def _cache_path(self, text: str) -> Path:
         key = cache_key(self.config.model, self.version, text)
@@ -192,6 +196,16 @@ class LLMClient:
         if response.status_code in (401, 403):
             raise PrelabelStop(f"the endpoint refused the request (HTTP {response.status_code}): check "
                                "ACTORWATCH_LLM_API_KEY")
+        if response.status_code == 400:
+            reason = self._rejection(response)
+            if not self.answered:
+                self.rejected_at_start += 1
+                if self.rejected_at_start >= STOP_AFTER_400:
+                    raise PrelabelStop(f"the endpoint answered HTTP 400 (bad request) to each of the first "
+                                       f"{self.rejected_at_start} requests{reason}: check ACTORWATCH_LLM_MODEL and "
+                                       "ACTORWATCH_LLM_BASE_URL")
+            raise BadAnswer(f"the endpoint rejected this text (HTTP 400{reason})")
+        self.answered = True
         if response.status_code != 200:
             raise PrelabelStop(f"the endpoint answered HTTP {response.status_code} (check ACTORWATCH_LLM_BASE_URL "
                                "and ACTORWATCH_LLM_MODEL)")
@@ -207,6 +221,21 @@ class LLMClient:
         if not isinstance(content, str) or not content.strip():
             raise BadAnswer("empty answer", refused=True)
         return content
+
+    def _rejection(self, response: httpx.Response) -> str:
+        """"; it said: <code>: <message>" from an OpenAI-style error body (short, any secret removed), or ""."""
+        try:
+            error = response.json().get("error")
+        except (ValueError, AttributeError):
+            return ""
+        if isinstance(error, str):
+            said = error
+        elif isinstance(error, dict):
+            said = ": ".join(str(error[k]) for k in ("code", "message") if error.get(k))
+        else:
+            return ""
+        said = redact_text(said, [self.config.api_key] if self.config.api_key else None)[:200]
+        return f"; it said: {said}" if said else ""
 
 
 @dataclass
