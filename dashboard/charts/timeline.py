@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 
 from analysis.core.filters import Filters
 from analysis.stats import aggregate
+from analysis.stats.peaks import MIN_SHARE_N
 from collectors.trackers import Event
 from collectors.visibility import DISAPPEARED as DISAPPEARED_KINDS
 from dashboard.charts.ledgers import tracker_events
@@ -97,10 +98,16 @@ def negative_share_alt(df: pd.DataFrame, changes: Sequence[date], tracker_label:
     scored = df[df["n"] > 0] if not df.empty else df
     if scored.empty:
         return f"Negative-share chart for {tracker_label}: no scored records."
-    top = scored.loc[scored["negative"].idxmax()]
+    judged = scored[scored["n"] >= MIN_SHARE_N]  # a thin day's share is too noisy to name (as share_jumps)
+    if judged.empty:
+        top_text = f"every day had fewer than {MIN_SHARE_N} scored records, too few to name the highest"
+    else:
+        top = judged.loc[judged["negative"].idxmax()]
+        top_text = (f"highest on {top['period']} at {top['negative']:.0%} of {int(top['n']):,} scored records "
+                    f"(among days with at least {MIN_SHARE_N} scored records)")
     shifts = ", ".join(str(d) for d in changes) or "none detected"
-    return (f"Line chart of the daily negative share for {tracker_label} ({model_label}) with 95% intervals; highest "
-            f"on {top['period']} at {top['negative']:.0%} of {int(top['n']):,} scored records. Level shifts: {shifts}.")
+    return (f"Line chart of the daily negative share for {tracker_label} ({model_label}) with 95% intervals; "
+            f"{top_text}. Level shifts: {shifts}.")
 
 
 def _load_effects(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
