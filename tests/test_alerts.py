@@ -293,3 +293,21 @@ def test_first_days_of_collection_are_not_a_spike(tmp_path, data_dir, make_recor
     report = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
                         now=datetime(2026, 4, 12, 23, tzinfo=UTC))
     assert report.alerts == []
+
+
+def test_entity_rule_evidence_gives_the_entitys_count_beside_the_days_total(tmp_path, data_dir, make_record):
+    # the alert's value is the entity's records (40); the evidence's records are the tracker's whole day (70): the
+    # evidence states both, so a reader does not take the day's total for the entity's
+    from analysis.reports.alerts.deliver import alert_text
+
+    store = Store(data_dir)
+    quiet = {SPIKE - timedelta(days=i): 30 for i in range(1, 15)}
+    store.add_records(records_per_day(make_record, quiet, trackers=[TRACKER], text="爱奇艺 日常")
+                      + records_per_day(make_record, {SPIKE: 30}, trackers=[TRACKER], text="爱奇艺 日常")
+                      + records_per_day(make_record, {SPIKE: 40}, trackers=[TRACKER], text="龚宇 说 非遗"))
+    body = f'[[rule]]\nid = "ceo"\ntracker = "{TRACKER}"\nkind = "volume_spike"\nentity = "gong-yu"\n'
+    alert = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
+                       now=datetime(2026, 4, 20, 23, tzinfo=UTC)).alerts[0]
+    assert alert.metrics["value"] == 40
+    assert alert.evidence["records"] == 70 and alert.evidence["entity_records"] == 40
+    assert "40 of the tracker's 70 records" in alert_text(alert.to_json())

@@ -95,3 +95,22 @@ def test_compare_chart_credit_names_the_days_it_draws(data_dir, make_record):
         package = registry.build("compare-aligned", con, view, {})
     assert "2026-05-01" not in package.source and "7 days before to 30 days after" in package.source
     assert "75% synthetic demo data" in package.source
+
+
+def test_share_of_voice_counts_only_the_trackers_own_entities(data_dir, make_record):
+    # a record tagged with two trackers is annotated with the entities of both; another tracker's entity must not
+    # enter this tracker's daily totals (it would shrink every share of this tracker's entities)
+    from tests.analytics_fixtures import add_annotations
+
+    tracker = load_trackers(TRACKERS_MIN)[0]  # case-a: one entity, platform-a
+    store = Store(data_dir)
+    day = date(2026, 4, 20)
+    both = records_per_day(make_record, {day: 2}, trackers=["case-a", "case-b"])
+    own = records_per_day(make_record, {day: 2}, trackers=["case-a"])
+    store.add_records(both + own)
+    add_annotations(store, {**{(r.source, r.id): ["platform-a", "union-b"] for r in both},
+                            **{(r.source, r.id): ["platform-a"] for r in own}})
+    with store.connect() as con:
+        sov = share_of_voice(con, Filters("case-a", day, day), tracker)
+    assert set(sov["entity"]) == {"platform-a"}
+    assert sov.set_index("entity").loc["platform-a", ["mentions", "share"]].tolist() == [4, 1.0]

@@ -148,3 +148,21 @@ def test_methods_texts_name_the_negative_share_interval_the_code_computes():
     assert "Newcombe score interval" in page
     events = next(line for line in brief.methods_lines(SimpleNamespace(model={})) if line.startswith("Event windows"))
     assert "Newcombe" in events
+
+
+def test_effects_chart_credit_names_the_days_it_draws(data_dir, make_record):
+    # the effects chart compares each event's own days before and after it, whatever the sidebar's dates: its credit
+    # says so, with the synthetic share of the records in those days (not of the sidebar's dates)
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 20): 3}, trackers=["iqiyi-nadou"], synthetic=True)
+                      + records_per_day(make_record, {date(2026, 4, 21): 1}, trackers=["iqiyi-nadou"])
+                      + records_per_day(make_record, {date(2026, 5, 20): 6}, trackers=["iqiyi-nadou"]))
+    view = View(Filters("iqiyi-nadou", date(2026, 5, 18), date(2026, 5, 22)))
+    with store.connect() as con:
+        package = registry.build("timeline-effects", con, view, {})
+    assert "2026-05-18" not in package.source and "2026-05-22" not in package.source
+    assert "3 days before" in package.source and "each event" in package.source
+    assert "75% synthetic demo data" in package.source

@@ -141,3 +141,23 @@ def test_share_jump_after_a_day_with_too_few_scored_records():
     assert list(jumps["day"]) == [START + timedelta(days=11)]
     assert jumps["baseline"].iloc[0] == pytest.approx(0.205)
     assert jumps["score"].iloc[0] == pytest.approx((0.6 - 0.205) / max(1.4826 * 0.005, 0.03))
+
+
+def test_most_negative_day_in_alt_texts_skips_thin_days():
+    # a day with 4 scored records, all negative, is not "the most negative day": the alt texts name the most negative
+    # day among days with enough scored records (the rule share_jumps applies), and say so
+    from analysis.stats.peaks import MIN_SHARE_N
+    from dashboard.charts.overview import sentiment_alt
+    from dashboard.charts.timeline import negative_share_alt
+
+    thin, full = date(2026, 4, 20), date(2026, 4, 21)
+    shares = {"negative": [1.0, 0.4], "neutral": [0.0, 0.4], "positive": [0.0, 0.2]}
+    frame = pd.DataFrame({"day": [thin, full], "period": [thin, full], "n": [4, 100], **shares})
+    overview = sentiment_alt(frame, "case", "model m")
+    timeline = negative_share_alt(frame, [], "case", "model m")
+    for alt in (overview, timeline):
+        assert "2026-04-21 at 40% of 100" in alt and "2026-04-20" not in alt
+        assert f"at least {MIN_SHARE_N} scored records" in alt
+    only_thin = frame.iloc[:1]
+    for alt in (sentiment_alt(only_thin, "case", "model m"), negative_share_alt(only_thin, [], "case", "model m")):
+        assert "2026-04-20" not in alt and f"fewer than {MIN_SHARE_N} scored records" in alt

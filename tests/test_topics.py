@@ -171,3 +171,32 @@ def test_the_worker_does_not_rerun_the_servers_main_script(monkeypatch, tmp_path
             topics._pool.shutdown()
     assert not marker.exists()
     assert sys.modules["__main__"] is fake_main  # put back after the spawn
+
+
+def test_charts_built_from_a_text_sample_say_so(data_dir, make_record, monkeypatch) -> None:
+    # without enrichment, keywords, frames and topic clusters are computed on a random sample of the records when
+    # there are more than MAX_TEXTS: every chart, alt text, CSV and export line built from it says which sample
+    from analysis.stats import annotation_series
+    from dashboard.charts import registry
+    from dashboard.charts.embed import credited_figure, sidecar
+    from dashboard.charts.registry import View
+
+    monkeypatch.setattr(annotation_series, "MAX_TEXTS", 4)
+    store = Store(data_dir)
+    write_records(store, make_record, DAY1 + DAY2, per_day=3, trackers=["iqiyi-nadou"])
+    view = View(Filters("iqiyi-nadou", date(2026, 4, 20), date(2026, 4, 22)))
+    said = "random sample of 4 of 6 records"
+    with store.connect() as con:
+        for name in ("topics-keywords", "topics-frames", "topics-clusters"):
+            package = registry.build(name, con, view, {})
+            assert said in package.alt, name
+            assert said in package.fig.layout.title.text, name
+            assert said in package.notes and said in sidecar(package)["notes"], name
+            assert any(said in (a.text or "") for a in credited_figure(package).layout.annotations), name
+            assert "records" not in package.data.columns and "size" not in package.data.columns, name
+            assert (package.data["sample"] == said).all(), name
+        monkeypatch.setattr(annotation_series, "MAX_TEXTS", 6)  # every record: no sample to speak of
+        for name in ("topics-keywords", "topics-frames", "topics-clusters"):
+            package = registry.build(name, con, view, {})
+            assert "sample" not in package.alt and "sample" not in package.notes, name
+            assert "sample" not in package.data.columns, name

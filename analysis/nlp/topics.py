@@ -245,6 +245,7 @@ class Topic:
 class TopicModel:
     topics: tuple[Topic, ...]
     assignments: tuple[int, ...] = field(repr=False)  # per input text: topic id, or -1 (no terms)
+    sampled_from: int | None = None  # the texts are a random sample of this many records (None: all of them)
 
 
 def topic_clusters(texts: Sequence[str], n_topics: int = 8, n_terms: int = 6, seed: int = 0,

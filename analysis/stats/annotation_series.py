@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 
 import duckdb
@@ -30,6 +31,7 @@ from analysis.nlp.topics import (
     many_record_keywords,
     topic_clusters,
 )
+from analysis.stats import facts
 from analysis.stats.timeseries import periods, wilson_interval, zero_fill
 
 
@@ -145,7 +147,27 @@ def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column:
     else:
         found = dict(zip(distinct, many_record_keywords(distinct), strict=True))
     items = [found[t] for t in frame["text"]]
-    return pd.DataFrame({"period": frame["period"], "items": items})
+    out = pd.DataFrame({"period": frame["period"], "items": items})
+    out.attrs.update(_sample_attrs(con, f, len(frame)))
+    return out
+
+
+def _sample_attrs(con: duckdb.DuckDBPyConnection, f: Filters, drawn: int) -> dict[str, dict[str, int]]:
+    """`{"sample": {"sampled": drawn, "records": N}}` when `drawn` texts are a sample of the view's N records (a
+    full reservoir), else nothing: counts computed from them are of the sample, not of the records."""
+    if drawn < MAX_TEXTS:
+        return {}
+    total = records_in(con, f)
+    return {"sample": {"sampled": drawn, "records": total}} if total > drawn else {}
+
+
+def records_in(con: duckdb.DuckDBPyConnection, f: Filters) -> int:
+    """How many records match `f` (from the facts table when the connection has it)."""
+    total = facts.record_count(con, f)
+    if total is None:
+        where, params = f.where("r")
+        total = int(con.execute(f"SELECT count(*) FROM records r WHERE {where}", params).fetchone()[0])
+    return total
 
 
 def keywords_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "D", k: int = 10) -> pd.DataFrame:
@@ -170,7 +192,9 @@ def keywords_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "
                         key=lambda st: (-st[0], st[1]))
         for rank, (score, term) in enumerate(scored[:k], start=1):
             out.append((pd.Timestamp(period).date(), rank, term, counts[term], round(score, 3)))
-    return pd.DataFrame(out, columns=cols)
+    result = pd.DataFrame(out, columns=cols)
+    result.attrs.update(rows.attrs)  # a sample's size: `records` then counts the sampled records
+    return result
 
 
 def frame_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "D") -> pd.DataFrame:
@@ -180,14 +204,19 @@ def frame_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str
     """
     rows = _keyword_rows(con, f, freq, "frames")
     pairs = zip(rows["period"], (_as_list(i) for i in rows["items"]), strict=True)
-    return period_shares(pairs, [fr.id for fr in load_frames()], f, freq, key="frame")
+    result = period_shares(pairs, [fr.id for fr in load_frames()], f, freq, key="frame")
+    result.attrs.update(rows.attrs)  # a sample's size: `records` and `n` then count the sampled records
+    return result
 
 
 def topics_for(con: duckdb.DuckDBPyConnection, f: Filters, n_topics: int = 8, n_terms: int = 6,
                seed: int = 0) -> TopicModel:
-    """Topic clusters over the filter's records (a reproducible sample of at most MAX_TEXTS)."""
+    """Topic clusters over the filter's records (a reproducible sample of at most MAX_TEXTS; `sampled_from` then
+    says of how many records, and topic sizes count sampled records)."""
     where, params = f.where("r")
     texts = [row[0] for row in con.execute(
         f"""SELECT * FROM (SELECT concat_ws(' ', r.title, r.text) FROM records r WHERE {where} ORDER BY r.source, r.id)
             USING SAMPLE reservoir({MAX_TEXTS} ROWS) REPEATABLE (7)""", params).fetchall()]
-    return topic_clusters(texts, n_topics=n_topics, n_terms=n_terms, seed=seed)
+    model = topic_clusters(texts, n_topics=n_topics, n_terms=n_terms, seed=seed)
+    sample = _sample_attrs(con, f, len(texts)).get("sample")
+    return replace(model, sampled_from=sample["records"]) if sample else model

@@ -54,8 +54,11 @@ def align_cases(con: duckdb.DuckDBPyConnection, tracker_ids: Sequence[str], days
 
 
 def share_of_voice(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker) -> pd.DataFrame:
-    """Per day and entity of the tracker: records mentioning it and its share of that day's entity mentions."""
+    """Per day and entity of the tracker: records mentioning it and its share of that day's mentions of the
+    tracker's entities (a record tagged with several trackers is annotated with all their entities; only this
+    tracker's count)."""
     frame = volume_series(con, f, by="entity", tracker=tracker).rename(columns={"period": "day", "records": "mentions"})
+    frame = frame[frame["entity"].isin({e.id for e in tracker.entities})].reset_index(drop=True)
     day_total = frame.groupby("day")["mentions"].transform("sum")
     frame["share"] = np.where(day_total > 0, frame["mentions"] / day_total.where(day_total > 0, 1), np.nan)
     return frame[["day", "entity", "mentions", "share"]]

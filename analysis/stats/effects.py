@@ -46,10 +46,8 @@ def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, 
     """
     rng = np.random.default_rng(seed)
     rows = []
-    collected = Filters.for_tracker(tracker)
     for event in sorted(tracker.events, key=lambda e: (e.date, e.id)):
-        before = _clip((event.date - timedelta(days=window), event.date - timedelta(days=1)), collected)
-        after = _clip((event.date, event.date + timedelta(days=window - 1)), collected)
+        before, after = event_sides(tracker, event.date, window)
         vb, va = _daily_counts(con, f, *before), _daily_counts(con, f, *after)
         v_lo, v_hi = bootstrap_diff_ci(vb, va, n_boot, rng)
         mb, ma = (float(v.mean()) if len(v) else math.nan for v in (vb, va))
@@ -61,6 +59,27 @@ def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, 
     frame = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
     frame.attrs["note"] = ASSOCIATION_NOTE
     return frame
+
+
+def event_sides(tracker: Tracker, day: date, window: int) -> tuple[tuple[date, date], tuple[date, date]]:
+    """The inclusive day ranges compared around an event on `day`: the `window` days before it, and the event day
+    with the `window - 1` following, each clipped to the tracker's collection window (start after end when empty)."""
+    collected = Filters.for_tracker(tracker)
+    return (_clip((day - timedelta(days=window), day - timedelta(days=1)), collected),
+            _clip((day, day + timedelta(days=window - 1)), collected))
+
+
+def compared_days(tracker: Tracker, window: int) -> list[tuple[date, date]]:
+    """The days `event_effects` counts, over all the tracker's events, as disjoint inclusive ranges in order."""
+    sides = sorted(side for event in tracker.events for side in event_sides(tracker, event.date, window)
+                   if side[0] <= side[1])
+    merged: list[tuple[date, date]] = []
+    for start, end in sides:
+        if merged and start <= merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _clip(days: tuple[date, date], within: Filters) -> tuple[date, date]:

@@ -65,9 +65,10 @@ def detect_peaks(series: pd.Series, window: int = 7, threshold: float = 3.5, min
 
 
 SHARE_MIN_SCALE = 0.03  # a share moving less than 3 points is never a jump
+MIN_SHARE_N = 30  # a day with fewer scored records has too noisy a share to be judged (jumps, "most negative day")
 
 
-def share_jumps(sentiment: pd.DataFrame, label: str = "negative", min_n: int = 30, threshold: float = 3.5,
+def share_jumps(sentiment: pd.DataFrame, label: str = "negative", min_n: int = MIN_SHARE_N, threshold: float = 3.5,
                 day: str = "period") -> pd.DataFrame:
     """Days whose share of `label` jumps above its trailing baseline (from a zero-filled sentiment_series frame).
 

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
 from analysis.stats import aggregate
+from analysis.stats.peaks import MIN_SHARE_N
 from collectors.trackers import Event, Tracker
 from dashboard.charts.ledgers import tracker_events
 from dashboard.charts.registry import AnalysisPending, ChartDef, View, register, require
@@ -80,13 +81,19 @@ def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period
     adjective = "weekly" if period == "week" else "daily"
     if scored.empty:
         return f"Line chart of {adjective} sentiment shares for {tracker_label}: no scored records in the selected range."
-    worst = scored.loc[scored["negative"].idxmax()]
     total = int(scored["n"].sum())
     neg = (scored["negative"] * scored["n"]).sum() / total
+    judged = scored[scored["n"] >= MIN_SHARE_N]  # a thin period's share is too noisy to name (as share_jumps)
+    if judged.empty:
+        worst_text = (f"every {period} had fewer than {MIN_SHARE_N} scored records, too few to name the most "
+                      f"negative one.")
+    else:
+        worst = judged.loc[judged["negative"].idxmax()]
+        worst_text = (f"the most negative {period} with at least {MIN_SHARE_N} scored records was "
+                      f"{'the week of ' if period == 'week' else ''}{worst['day']} at {worst['negative']:.0%} of "
+                      f"{int(worst['n']):,}.")
     return (f"Line chart of the {adjective} share of negative, neutral and positive records for {tracker_label} "
-            f"({model_label}), with 95% intervals. Over {total:,} scored records {neg:.0%} were negative; the most "
-            f"negative {period} was {'the week of ' if period == 'week' else ''}{worst['day']} at "
-            f"{worst['negative']:.0%} of {int(worst['n']):,}.")
+            f"({model_label}), with 95% intervals. Over {total:,} scored records {neg:.0%} were negative; {worst_text}")
 
 
 PEAK_COLUMNS = ["day", "records", "label", "top_record"]

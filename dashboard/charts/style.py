@@ -79,6 +79,19 @@ def share_text(share: float) -> str:
     return f"{share:.0%}"
 
 
+def sample_text(df: pd.DataFrame) -> str:
+    """"random sample of 50,000 of 123,456 records" when the frame's counts are of a text sample (its attrs'
+    "sample", as analysis.stats.annotation_series sets it), else ""."""
+    sample = df.attrs.get("sample")
+    return f"random sample of {sample['sampled']:,} of {sample['records']:,} records" if sample else ""
+
+
+def sample_title(title: str, df: pd.DataFrame) -> str:
+    """A chart title with, under it, the sample its counts come from (if they do)."""
+    said = sample_text(df)
+    return f"{title}<br><sup>Counts in a {said} (not scaled up)</sup>" if said else title
+
+
 def plain(text: object, limit: int | None = None) -> str:
     """Untrusted text made inert for plotly labels (plotly reads a few HTML tags in text; escape them all)."""
     import html

@@ -10,11 +10,23 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analysis.core.filters import Filters
+from analysis.stats import aggregate
+from analysis.stats.peaks import MIN_SHARE_N
 from collectors.trackers import Event
 from collectors.visibility import DISAPPEARED as DISAPPEARED_KINDS
 from dashboard.charts.ledgers import tracker_events
 from dashboard.charts.registry import ChartDef, View, register, require
-from dashboard.charts.style import MARGIN, PALETTE, SENTIMENT_COLOURS, add_events, empty_figure, plain, rgba
+from dashboard.charts.style import (
+    MARGIN,
+    PALETTE,
+    SENTIMENT_COLOURS,
+    add_events,
+    empty_figure,
+    plain,
+    rgba,
+    share_text,
+)
 
 
 def effects_chart(df: pd.DataFrame, title: str) -> go.Figure:
@@ -86,17 +98,44 @@ def negative_share_alt(df: pd.DataFrame, changes: Sequence[date], tracker_label:
     scored = df[df["n"] > 0] if not df.empty else df
     if scored.empty:
         return f"Negative-share chart for {tracker_label}: no scored records."
-    top = scored.loc[scored["negative"].idxmax()]
+    judged = scored[scored["n"] >= MIN_SHARE_N]  # a thin day's share is too noisy to name (as share_jumps)
+    if judged.empty:
+        top_text = f"every day had fewer than {MIN_SHARE_N} scored records, too few to name the highest"
+    else:
+        top = judged.loc[judged["negative"].idxmax()]
+        top_text = (f"highest on {top['period']} at {top['negative']:.0%} of {int(top['n']):,} scored records "
+                    f"(among days with at least {MIN_SHARE_N} scored records)")
     shifts = ", ".join(str(d) for d in changes) or "none detected"
-    return (f"Line chart of the daily negative share for {tracker_label} ({model_label}) with 95% intervals; highest "
-            f"on {top['period']} at {top['negative']:.0%} of {int(top['n']):,} scored records. Level shifts: {shifts}.")
+    return (f"Line chart of the daily negative share for {tracker_label} ({model_label}) with 95% intervals; "
+            f"{top_text}. Level shifts: {shifts}.")
 
 
 def _load_effects(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     effects = require("analysis.stats.effects")
     window = int(view.option("window", "3") or 3)
     frame = effects.event_effects(con, view.filters, view.tracker, view.model_version, window=window)
-    return frame.reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+    # the credit line's synthetic share is of the records compared: the days around each event, not the sidebar's dates
+    f = view.filters
+    drawn = [aggregate.kpis(con, Filters(f.tracker, start, end, f.sources, f.langs, f.kinds))
+             for start, end in effects.compared_days(view.tracker, window)]
+    records = sum(k["records"] for k in drawn)
+    frame.attrs["synthetic_share"] = sum(k["synthetic_share"] * k["records"] for k in drawn) / records if records else 0.0
+    return frame
+
+
+def _effects_source(df: pd.DataFrame, view: View) -> str:
+    """Credits the days compared (each event's own, within the tracker's collection window) and their synthetic share."""
+    f = view.filters
+    window = int(view.option("window", "3") or 3)
+    collected = Filters.for_tracker(view.tracker)
+    where = ", ".join(f.sources) if f.sources else "all sources"
+    langs = f"; languages {', '.join(f.langs)}" if f.langs else ""
+    share = float(df.attrs.get("synthetic_share", 0.0))
+    demo = f"; {share_text(share)} synthetic demo data" if share > 0 else ""
+    return (f"actorwatch store, {where}{langs}, for each event the {window} days before it and the event day with the "
+            f"{window - 1} following, within the tracker's collection window {collected.start} to {collected.end} "
+            f"(UTC){demo}")
 
 
 register(ChartDef(
@@ -108,7 +147,7 @@ register(ChartDef(
     draw=lambda df, view, model: effects_chart(
         df, f"Before vs after each event — {view.tracker.name_en} (association, not causation)"),
     describe=lambda df, view, model: effects_alt(df, view.tracker.name_en),
-    sentiment=True, needs=("analysis.stats.effects",),
+    sentiment=True, needs=("analysis.stats.effects",), source=_effects_source,
 ))
 
 

@@ -3,6 +3,7 @@ co-mentions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -17,9 +18,32 @@ from dashboard.charts.style import (
     empty_figure,
     plain,
     rgba,
+    sample_text,
+    sample_title,
     share_lines,
     shares_alt,
 )
+
+
+def _counted(df: pd.DataFrame) -> str:
+    """What the chart's counts count: the records, or the records of a text sample."""
+    return "records in the sample" if sample_text(df) else "records"
+
+
+def _sample_sentence(df: pd.DataFrame) -> str:
+    said = sample_text(df)
+    return f" Counts are of a {said} (not scaled up)." if said else ""
+
+
+def in_sample_table(*counts: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """The published data: when computed on a text sample, its count columns renamed `<column>_in_sample` and a
+    `sample` column saying which sample."""
+    def table(df: pd.DataFrame) -> pd.DataFrame:
+        said = sample_text(df)
+        if not said:
+            return df
+        return df.rename(columns={c: f"{c}_in_sample" for c in counts}).assign(sample=said)
+    return table
 
 
 def keywords_chart(df: pd.DataFrame, title: str) -> go.Figure:
@@ -29,11 +53,12 @@ def keywords_chart(df: pd.DataFrame, title: str) -> go.Figure:
     pivot = df.pivot_table(index="term", columns="period", values="records", aggfunc="max")
     order = df.sort_values(["period", "rank"]).drop_duplicates("term")["term"]
     pivot = pivot.reindex(list(order))
+    counted = _counted(df)
     fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=pd.to_datetime(list(pivot.columns)),
                                y=[plain(t, 24) for t in pivot.index], colorscale="Cividis",
-                               colorbar={"title": "records"}, hoverongaps=False,
-                               hovertemplate="%{y} · %{x|%Y-%m-%d}: %{z:,} records<extra></extra>"))
-    fig.update_layout(title=title, xaxis_title="period (UTC)", margin={**MARGIN, "l": 140},
+                               colorbar={"title": counted}, hoverongaps=False,
+                               hovertemplate=f"%{{y}} · %{{x|%Y-%m-%d}}: %{{z:,}} {counted}<extra></extra>"))
+    fig.update_layout(title=sample_title(title, df), xaxis_title="period (UTC)", margin={**MARGIN, "l": 140},
                       height=max(360, 60 + 16 * len(pivot)), yaxis={"autorange": "reversed"})
     return fig
 
@@ -44,7 +69,7 @@ def keywords_alt(df: pd.DataFrame, tracker_label: str) -> str:
     firsts = df[df["rank"] == 1].sort_values("period")
     seq = "; ".join(f"{p}: {t}" for p, t in zip(firsts["period"], firsts["term"], strict=True))
     return (f"Heatmap of the top keywords per period for {tracker_label} ({df['term'].nunique()} terms over "
-            f"{df['period'].nunique()} periods). Top keyword per period — {seq}.")
+            f"{df['period'].nunique()} periods). Top keyword per period — {seq}.{_sample_sentence(df)}")
 
 
 SHOWN_FRAMES = 4
@@ -55,6 +80,7 @@ def frames_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go.Fig
     if df.empty or df["n"].sum() == 0:
         return empty_figure(title, "No records in the selected range.")
     fig = go.Figure()
+    counted = _counted(df)
     # Readability: the SHOWN most-used frames are drawn; the rest start hidden (click the legend to add them).
     shown = set(df.groupby("frame")["records"].sum().sort_values(ascending=False).head(SHOWN_FRAMES).index)
     for n, (frame_id, part) in enumerate(df.groupby("frame", sort=True)):
@@ -67,8 +93,10 @@ def frames_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go.Fig
                         showlegend=False, legendgroup=frame_id, name=f"{name} 95% CI", visible=visible)
         fig.add_scatter(x=x, y=part["share"], mode="lines", name=name, legendgroup=frame_id, visible=visible,
                         line={"color": colour, "width": 2, "dash": ["solid", "dash", "dot", "dashdot"][(n // 8) % 4]},
-                        customdata=part["records"], hovertemplate="%{y:.1%} (%{customdata} records)<extra>" + name + "</extra>")
-    fig.update_layout(title=title, xaxis_title="period (UTC)", yaxis_title="share of records using the frame",
+                        customdata=part["records"],
+                        hovertemplate=f"%{{y:.1%}} (%{{customdata}} {counted})<extra>" + name + "</extra>")
+    fig.update_layout(title=sample_title(title, df), xaxis_title="period (UTC)",
+                      yaxis_title=f"share of {counted} using the frame",
                       yaxis={"tickformat": ".0%"}, legend_title="frame", margin=MARGIN, hovermode="x unified")
     return fig
 
@@ -79,10 +107,11 @@ def frames_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str) -> 
         return f"Frame chart for {tracker_label}: no frame terms found in the selected range."
     top = used.loc[used["share"].idxmax()]
     frames = used.groupby("frame")["records"].sum().sort_values(ascending=False)
-    names = ", ".join(f"{labels.get(k, k)} ({int(v):,} records)" for k, v in frames.head(5).items())
+    names = ", ".join(f"{labels.get(k, k)} ({int(v):,} {_counted(df)})" for k, v in frames.head(5).items())
     return (f"Line chart of the share of records using each frame over time for {tracker_label} (the {SHOWN_FRAMES} "
             f"most used drawn, the others selectable). Most used: {names}. "
-            f"Highest share: {labels.get(top['frame'], top['frame'])} on {top['period']} at {top['share']:.0%}.")
+            f"Highest share: {labels.get(top['frame'], top['frame'])} on {top['period']} at {top['share']:.0%}."
+            f"{_sample_sentence(df)}")
 
 
 def topics_chart(df: pd.DataFrame, title: str) -> go.Figure:
@@ -91,9 +120,9 @@ def topics_chart(df: pd.DataFrame, title: str) -> go.Figure:
         return empty_figure(title, "Too few texts for topic clusters.")
     fig = go.Figure(go.Bar(x=df["weight"], y=[plain(label, 40) for label in df["label"]], orientation="h",
                            marker_color=PALETTE[0], customdata=df[["size", "terms"]].to_numpy(),
-                           hovertemplate="%{y}<br>%{x:.0%} of topic mass · %{customdata[0]} records<br>"
-                                         "%{customdata[1]}<extra></extra>"))
-    fig.update_layout(title=title, xaxis={"tickformat": ".0%", "title": "share of topic mass"},
+                           hovertemplate="%{y}<br>%{x:.0%} of topic mass · %{customdata[0]} "
+                                         f"{_counted(df)}<br>%{{customdata[1]}}<extra></extra>"))
+    fig.update_layout(title=sample_title(title, df), xaxis={"tickformat": ".0%", "title": "share of topic mass"},
                       yaxis={"autorange": "reversed"}, margin={**MARGIN, "l": 220}, height=max(320, 80 + 36 * len(df)))
     return fig
 
@@ -102,7 +131,8 @@ def topics_alt(df: pd.DataFrame, tracker_label: str) -> str:
     if df.empty:
         return f"Topic clusters for {tracker_label}: too few texts."
     parts = "; ".join(f"{row.label} ({row.weight:.0%})" for row in df.itertuples())
-    return f"Bar chart of {len(df)} topic clusters (NMF over TF-IDF) for {tracker_label}, largest first: {parts}."
+    return (f"Bar chart of {len(df)} topic clusters (NMF over TF-IDF) for {tracker_label}, largest first: {parts}."
+            f"{_sample_sentence(df)}")
 
 
 def comentions_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
@@ -139,30 +169,35 @@ def frame_labels() -> dict[str, str]:
 
 register(ChartDef(
     name="topics-keywords", title="Top keywords per period — {tracker}", page="topics",
-    description="Each period's most characteristic keywords (records carrying them), from analysis.nlp.topics.",
+    description="Each period's most characteristic keywords (records carrying them), from analysis.nlp.topics; "
+                "without enrichment annotations, over a reproducible random sample of at most 50,000 records.",
     load=lambda con, view: require("analysis.stats.annotation_series").keywords_by_period(con, view.filters, _freq(view), k=5),
     draw=lambda df, view, model: keywords_chart(df, f"Top keywords per period — {view.tracker.name_en}"),
     describe=lambda df, view, model: keywords_alt(df, view.tracker.name_en),
-    needs=("analysis.stats.annotation_series",),
+    needs=("analysis.stats.annotation_series",), table=in_sample_table("records"),
 ))
 
 
 register(ChartDef(
     name="topics-frames", title="Frames over time (bilingual frame terms) — {tracker}", page="topics",
-    description="Share of records using each frame's Chinese or English terms, per period, with 95% intervals.",
+    description="Share of records using each frame's Chinese or English terms, per period, with 95% intervals; "
+                "without enrichment annotations, over a reproducible random sample of at most 50,000 records.",
     load=lambda con, view: require("analysis.stats.annotation_series").frame_counts_by_period(con, view.filters, _freq(view)),
     draw=lambda df, view, model: frames_chart(df, frame_labels(),
                                                               f"Frames over time — {view.tracker.name_en}"),
     describe=lambda df, view, model: frames_alt(df, frame_labels(), view.tracker.name_en),
-    needs=("analysis.stats.annotation_series",),
+    needs=("analysis.stats.annotation_series",), table=in_sample_table("records", "n"),
 ))
 
 
 def _load_topics(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     model = require("analysis.stats.annotation_series").topics_for(con, view.filters, n_topics=8)
-    return pd.DataFrame([{"topic": t.id, "label": t.label, "terms": " ".join(t.terms), "size": t.size,
-                          "weight": t.weight} for t in model.topics],
-                        columns=["topic", "label", "terms", "size", "weight"])
+    frame = pd.DataFrame([{"topic": t.id, "label": t.label, "terms": " ".join(t.terms), "size": t.size,
+                           "weight": t.weight} for t in model.topics],
+                         columns=["topic", "label", "terms", "size", "weight"])
+    if model.sampled_from is not None:  # sizes count the sampled records
+        frame.attrs["sample"] = {"sampled": len(model.assignments), "records": model.sampled_from}
+    return frame
 
 
 register(ChartDef(
@@ -171,7 +206,7 @@ register(ChartDef(
     load=_load_topics,
     draw=lambda df, view, model: topics_chart(df, f"Topic clusters — {view.tracker.name_en}"),
     describe=lambda df, view, model: topics_alt(df, view.tracker.name_en),
-    needs=("analysis.stats.annotation_series",),
+    needs=("analysis.stats.annotation_series",), table=in_sample_table("size"),
 ))
 
 
