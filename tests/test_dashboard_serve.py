@@ -13,6 +13,7 @@ from dashboard import app_cli, warm
 def _command_of(monkeypatch: pytest.MonkeyPatch, *args: str) -> list[str]:
     calls: list[list[str]] = []
     monkeypatch.setattr(app_cli.subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+    monkeypatch.setattr(app_cli.os, "execv", lambda path, cmd: calls.append(cmd) or sys.exit(0))
     result = CliRunner().invoke(app_cli.dashboard_cmd, list(args))
     assert result.exit_code == 0, result.output
     return calls[0]
@@ -38,3 +39,13 @@ def test_warm_main_warms_then_runs_streamlit_on_the_app(monkeypatch: pytest.Monk
     warm.main([*([] if warm_first else ["--no-warm"]), "--server.port", "8600"])
     serve = f"serve run {warm.APP} --server.port 8600"
     assert events == (["warm", serve] if warm_first else [serve])
+
+
+def test_on_posix_the_server_replaces_the_command_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The launcher's imports must not stay resident beside the server (they were ~230 MB at 1M records)."""
+    execs: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(app_cli.os, "name", "posix")
+    monkeypatch.setattr(app_cli.os, "execv", lambda path, cmd: execs.append((path, cmd)) or sys.exit(0))
+    monkeypatch.setattr(app_cli.subprocess, "call", lambda cmd: pytest.fail("spawned a child instead of exec"))
+    assert CliRunner().invoke(app_cli.dashboard_cmd, []).exit_code == 0
+    assert execs and execs[0][0] == sys.executable and execs[0][1][0] == sys.executable

@@ -72,8 +72,11 @@ def test_the_compiled_route_is_the_loops_route(cutters) -> None:
     from collectors.demo import generate
     from collectors.trackers import load_trackers
 
-    _, fast = cutters
+    tokenizer, fast = cutters
     assert fast._route != fast._py_route  # installed and passing its probes, so used
+    fresh = ExactCutter(tokenizer)
+    fresh.cut("同济大学的学生今天下午去看电影")
+    assert fresh._logp_table is None  # the Python loop's table (~50 MB) is never built
     texts = [*EDGE_CASES, *_labelled_texts()[:3000], *generate(load_trackers(), records=500, seed=3)["text"].to_pylist()]
     blocks = [b for t in texts for b in re_han_default.split(t) if b]
     assert all(list(fast._route(b))[:len(b)] == fast._py_route(b)[:len(b)] for b in blocks)

@@ -33,12 +33,18 @@ class ExactCutter:
         tokenizer.check_initialized()
         self._freq: dict[str, int] = tokenizer.FREQ
         self._log_total = log(tokenizer.total)
-        log_total = self._log_total
-        # One lookup per fragment: log(f) - log(total) as jieba's calc computes it before adding the route's
-        # tail, or None for a fragment that is only a prefix of words (jieba's FREQ value 0).
-        self._logp: dict[str, float | None] = {w: log(f) - log_total if f else None
-                                               for w, f in tokenizer.FREQ.items()}
-        self._route = _native_route(tokenizer.FREQ, tokenizer.total, self._py_route) or self._py_route
+        self._logp_table: dict[str, float | None] | None = None
+        self._route = _native_route(tokenizer) or self._py_route
+
+    @property
+    def _logp(self) -> dict[str, float | None]:
+        """One lookup per fragment: log(f) - log(total) as jieba's calc computes it before adding the route's
+        tail, or None for a fragment that is only a prefix of words (jieba's FREQ value 0). Built on first use
+        (~50 MB): with the compiled route it is never needed."""
+        if self._logp_table is None:
+            log_total = self._log_total
+            self._logp_table = {w: log(f) - log_total if f else None for w, f in self._freq.items()}
+        return self._logp_table
 
     def cut(self, text: str, memo: dict[str, list[str]] | None = None,
             then: Callable[[list[str]], list[str]] | None = None) -> list[str]:
@@ -135,15 +141,21 @@ _ROUTE_PROBES = ("同济大学的学生今天下午去看电影", "倒桩的第�
                  "他说的确实在理", "纳逗Pro上线AI演员", "旧历啧啧啧愿望就是吃好睡饱身边人好")
 
 
-def _native_route(freq: dict[str, int], total: int,
-                  reference: Callable[[str], list[int]]) -> Callable[[str], list[int]] | None:
-    """jieba-next's compiled `get_dag_and_calc` over the same dictionary, or None: not installed, or it routes a
-    probe differently from `reference` (a later release may change its private API)."""
+def jieba_route(tokenizer: Any, sentence: str) -> list[int]:
+    """jieba's own route (its `get_DAG` and `calc`): the index of the last character of each position's best word."""
+    route: dict[int, tuple[float, int]] = {}
+    tokenizer.calc(sentence, tokenizer.get_DAG(sentence), route)
+    return [route[i][1] for i in range(len(sentence))]
+
+
+def _native_route(tokenizer: Any) -> Callable[[str], list[int]] | None:
+    """jieba-next's compiled `get_dag_and_calc` over the tokenizer's dictionary, or None: not installed, or it routes
+    a probe differently from jieba itself (a later release may change its private API)."""
     try:
         from jieba_next.jieba_next_rust import PrefixDict
 
-        route = PrefixDict(freq, float(total)).get_dag_and_calc
-        if all(list(route(s))[:len(s)] == reference(s)[:len(s)] for s in _ROUTE_PROBES):
+        route = PrefixDict(tokenizer.FREQ, float(tokenizer.total)).get_dag_and_calc
+        if all(list(route(s))[:len(s)] == jieba_route(tokenizer, s) for s in _ROUTE_PROBES):
             return route
     except Exception:  # noqa: BLE001 — an optional accelerator: any failure means the loop, which is exact
         return None
