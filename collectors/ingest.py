@@ -68,56 +68,90 @@ def existing_rows(store: Store, cls: type[DatasetRow]) -> dict[tuple[object, ...
 
 @dataclass
 class FreshRecords:
-    """The rows of a batch the store does not hold yet, and how many of them are new or newer versions."""
+    """The rows of a batch the store does not hold yet, and how many of them are new or newer versions.
+
+    `retag` flags the rows of `table` the store holds at this very version but under other trackers (by the
+    fingerprint): whether they add a tracker needs the stored tags (`with_stored_trackers`).
+    """
 
     table: pa.Table
     new: int
     updated: int
+    keys: pa.Table  # record_keys(table)
+    retag: pa.ChunkedArray | pa.Array | None = None
 
 
 _KEYS = ["source", "id"]
 
 
+# a hash of the tag list (order counts): equal means the same trackers, unequal only "look the tags up"
+_TAGS_SQL = "hash(trackers) AS t"
+
+
 def stored_record_keys(store: Store) -> pa.Table:
-    """(source, id, v = collected_at in µs) of every stored record row: three columns read by DuckDB, kept in Arrow."""
+    """(source, id, v = collected_at in µs, t = trackers' fingerprint) of every stored record row: four columns read
+    by DuckDB, kept in Arrow."""
     if not store.files(RECORDS):
-        return _key_table([], [], [])
+        return _key_table([], [], [], [])
     with duckdb.connect(":memory:") as con:
-        return con.sql(f"SELECT source, id, epoch_us(collected_at) AS v FROM {store.parquet_scan(RECORDS)}").to_arrow_table()
+        return con.sql(f"SELECT source, id, epoch_us(collected_at) AS v, {_TAGS_SQL} "
+                       f"FROM {store.parquet_scan(RECORDS)}").to_arrow_table()
 
 
-def _key_table(source: object, ids: object, versions: object) -> pa.Table:
+def record_keys(table: pa.Table) -> pa.Table:
+    """The `stored_record_keys` columns of a records table."""
+    with duckdb.connect(":memory:") as con:
+        con.register("batch", table.select(["trackers"]))
+        tags = con.sql(f"SELECT {_TAGS_SQL} FROM batch").to_arrow_table()["t"]
+    return _key_table(table["source"], table["id"], pc.cast(table["collected_at"], pa.int64()), tags)
+
+
+def _key_table(source: object, ids: object, versions: object, tags: object) -> pa.Table:
     return pa.table({"source": pa.array(source, pa.string()) if isinstance(source, list) else source,
                      "id": pa.array(ids, pa.string()) if isinstance(ids, list) else ids,
-                     "v": pa.array(versions, pa.int64()) if isinstance(versions, list) else versions})
+                     "v": pa.array(versions, pa.int64()) if isinstance(versions, list) else versions,
+                     "t": pa.array(tags, pa.uint64()) if isinstance(tags, list) else tags})
 
 
 def fresh_records(known: list[pa.Table], batch: pa.Table) -> FreshRecords:
-    """Keep, per (source, id), the batch's newest row if `known` lacks the key or holds an older version.
+    """Keep, per (source, id), the batch's newest row if `known` lacks the key or holds an older version, or holds
+    this version only with other trackers (flagged `retag`; a fingerprint equal to a stored row's is a duplicate).
 
     Hash joins and aggregations in Arrow: the stored records never become Python objects. A key repeated
-    within the batch counts once (its newest row, the first of equals, is kept).
+    within the batch counts once (its newest row, the first of equals, is kept). The caller adds what it writes
+    to `known` (`record_keys`).
     """
-    keys = _key_table(batch["source"], batch["id"], pc.cast(batch["collected_at"], pa.int64()))
-    keys = keys.append_column("i", pa.array(np.arange(batch.num_rows)))
+    batch_keys = record_keys(batch)
+    keys = batch_keys.append_column("i", pa.array(np.arange(batch.num_rows)))
     if keys.group_by(_KEYS).aggregate([]).num_rows != keys.num_rows:
         keys = _newest_per_key(keys)
-    stored = pa.concat_tables(known).rename_columns(["source", "id", "stored"]) if known else None
+    stored = pa.concat_tables(known).rename_columns(["source", "id", "stored", "stored_t"]) if known else None
+    retag = None
     if stored is not None and stored.num_rows:
         joined = keys.join(stored, keys=_KEYS, join_type="left outer")
-        joined = joined.group_by(["i", "v"]).aggregate([("stored", "max")])  # a key stored several times: newest
+        same = pc.fill_null(pc.and_(pc.equal(joined["v"], joined["stored"]), pc.equal(joined["t"], joined["stored_t"])),
+                            False)
+        joined = joined.append_column("same", same)
+        # a key stored several times: its newest version, and whether a row of this version has the same trackers
+        joined = joined.group_by(["i", "v"]).aggregate([("stored", "max"), ("same", "any")])
         joined = joined.take(pc.sort_indices(joined["i"]))
-        keys = pa.table({"i": joined["i"], "v": joined["v"], "stored": joined["stored_max"]})
+        keys = pa.table({"i": joined["i"], "v": joined["v"], "stored": joined["stored_max"],
+                         "same": joined["same_any"]})
         was_stored = pc.is_valid(keys["stored"])
-        keep = pc.or_(pc.invert(was_stored), pc.fill_null(pc.greater(keys["v"], keys["stored"]), False))
-        updated = pc.sum(pc.and_(keep, was_stored)).as_py() or 0
+        newer = pc.fill_null(pc.greater(keys["v"], keys["stored"]), False)
+        other_tags = pc.and_(pc.fill_null(pc.equal(keys["v"], keys["stored"]), False), pc.invert(keys["same"]))
+        keep = pc.or_(pc.or_(pc.invert(was_stored), newer), other_tags)
+        updated = pc.sum(newer).as_py() or 0
         keys = keys.filter(keep)
+        retag = other_tags.filter(keep) if pc.any(other_tags).as_py() else None
     else:
         updated = 0
     rows = keys["i"]
-    table = batch if len(rows) == batch.num_rows else batch.take(rows)
-    known.append(_key_table(table["source"], table["id"], pc.cast(table["collected_at"], pa.int64())))
-    return FreshRecords(table, len(rows) - updated, updated)
+    whole = len(rows) == batch.num_rows
+    table = batch if whole else batch.take(rows)
+    retagged = pc.sum(retag).as_py() if retag is not None else 0
+    return FreshRecords(table, len(rows) - updated - retagged, updated, batch_keys if whole else batch_keys.take(rows),
+                        retag)
 
 
 def _newest_per_key(keys: pa.Table) -> pa.Table:
@@ -128,22 +162,36 @@ def _newest_per_key(keys: pa.Table) -> pa.Table:
     return keys.take(pa.array(np.sort(first)))
 
 
-def with_stored_trackers(store: Store, table: pa.Table) -> pa.Table:
-    """`table` with each row's `trackers` extended by those its stored versions carry.
+def with_stored_trackers(store: Store, table: pa.Table, retag: pa.ChunkedArray | pa.Array | None = None) -> pa.Table:
+    """`table` with each row's `trackers` extended by those its stored versions carry; a row flagged in `retag`
+    (stored at this very version) is left out unless it adds a tracker its stored rows of that version lack.
 
     A newer version replaces the stored row, so a post found again by another tracker's run would otherwise drop
-    out of every figure of the tracker that found it first.
+    out of every figure of the tracker that found it first; the same post imported again for another tracker is
+    that tracker's too.
     """
     with duckdb.connect(":memory:") as con:
-        con.register("batch_keys", table.select(_KEYS))
-        stored = {(source, rid): tags for source, rid, tags in con.execute(
-            f"""SELECT s.source, s.id, flatten(list(s.trackers)) FROM {store.parquet_scan(RECORDS)} s
-                JOIN batch_keys b ON s.source = b.source AND s.id = b.id GROUP BY s.source, s.id""").fetchall()}
+        keys = table.select(_KEYS).append_column("v", pc.cast(table["collected_at"], pa.int64()))
+        con.register("batch_keys", keys)
+        stored = {(source, rid): (tags, same) for source, rid, tags, same in con.execute(
+            f"""SELECT s.source, s.id, flatten(list(s.trackers)),
+                       flatten(list(s.trackers) FILTER (WHERE epoch_us(s.collected_at) = b.v))
+                FROM {store.parquet_scan(RECORDS)} s JOIN batch_keys b ON s.source = b.source AND s.id = b.id
+                GROUP BY s.source, s.id, b.v""").fetchall()}
     if not stored:
         return table
-    merged = [list(dict.fromkeys([*(tags or []), *stored.get((source, rid), [])]))
-              for source, rid, tags in zip(table["source"].to_pylist(), table["id"].to_pylist(),
-                                           table["trackers"].to_pylist(), strict=True)]
+    flags = retag.to_pylist() if retag is not None else [False] * table.num_rows
+    keep, merged = [], []
+    for source, rid, tags, flagged in zip(table["source"].to_pylist(), table["id"].to_pylist(),
+                                          table["trackers"].to_pylist(), flags, strict=True):
+        all_tags, same_version = stored.get((source, rid), ([], []))
+        if flagged and set(tags or []) <= set(same_version or []):
+            keep.append(False)
+            continue
+        keep.append(True)
+        merged.append(list(dict.fromkeys([*(tags or []), *(all_tags or [])])))
+    if not all(keep):
+        table = table.filter(pa.array(keep))
     column = table.schema.get_field_index("trackers")
     return table.set_column(column, "trackers", pa.array(merged, table.schema.field(column).type))
 
@@ -152,7 +200,7 @@ class KnownKeys:
     """What the store already holds, loaded lazily on first need and kept current by `ingest`.
 
     Reuse one across the pages of a collection run so the store is scanned once, not once per page.
-    Record keys are Arrow tables (about 40 bytes a record), never Python objects.
+    Record keys are Arrow tables (about 50 bytes a record), never Python objects.
     """
 
     def __init__(self, store: Store) -> None:
@@ -193,10 +241,15 @@ def ingest(items: Iterable[Item], store: Store, batch_size: int = 100_000,
             batch = pa.concat_tables(tables)
             tables.clear()
             fresh = fresh_records(known.records, batch)
+            table = fresh.table
+            if fresh.updated or fresh.retag is not None:
+                table = with_stored_trackers(store, table, fresh.retag)
             summary.records_new += fresh.new
-            summary.records_updated += fresh.updated
-            summary.records_duplicate += batch.num_rows - fresh.table.num_rows
-            store.add_table(RECORDS, with_stored_trackers(store, fresh.table) if fresh.updated else fresh.table)
+            summary.records_updated += table.num_rows - fresh.new
+            summary.records_duplicate += batch.num_rows - table.num_rows
+            if table.num_rows:
+                store.add_table(RECORDS, table)
+                known.records.append(fresh.keys if table is fresh.table else record_keys(table))
         if trends:
             store.add_table(TRENDS, trends_to_table(trends))
             trends.clear()

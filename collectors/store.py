@@ -50,17 +50,22 @@ TRENDS = "trend_observations"
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """How a dataset is partitioned and deduplicated (newest `order_by` wins per `keys`)."""
+    """How a dataset is partitioned and deduplicated (newest `order_by` wins per `keys`; among rows of equal
+    `order_by`, the greatest `then_by`, an SQL expression)."""
 
     name: str
     keys: tuple[str, ...]
     order_by: str
     partition_by: str | None = None
     schema: pa.Schema | None = None
+    then_by: str | None = None
 
 
 BUILTIN_DATASETS: dict[str, DatasetSpec] = {
-    RECORDS: DatasetSpec(RECORDS, ("source", "id"), "collected_at", "published_at", RECORD_SCHEMA),
+    # a post imported again for another tracker is rewritten, same version, with the stored tags and the new one:
+    # of two rows of one version the one with more trackers is the newer (ingest only ever adds tags)
+    RECORDS: DatasetSpec(RECORDS, ("source", "id"), "collected_at", "published_at", RECORD_SCHEMA,
+                         then_by='len("trackers")'),
     TRENDS: DatasetSpec(TRENDS, ("source", "topic", "observed_at"), "observed_at", "observed_at", TREND_SCHEMA),
 }
 
@@ -263,9 +268,10 @@ class Store:
                 con.execute(f'CREATE {kind} "{name}" AS SELECT * FROM {scan}')
                 continue
             keys = ", ".join(f'"{k}"' for k in spec.keys)
+            then = f", {spec.then_by} DESC" if spec.then_by else ""
             con.execute(
                 f'CREATE {kind} "{name}" AS SELECT * FROM {scan} '
-                f'QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY "{spec.order_by}" DESC) = 1'
+                f'QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY "{spec.order_by}" DESC{then}) = 1'
             )
         if only is None:
             self.add_public_view(con, public_names)

@@ -166,3 +166,5 @@ def test_effects_chart_credit_names_the_days_it_draws(data_dir, make_record):
     assert "2026-05-18" not in package.source and "2026-05-22" not in package.source
     assert "3 days before" in package.source and "each event" in package.source
     assert "75% synthetic demo data" in package.source
+    description = registry.get("timeline-effects").description  # `actorwatch chart --list`
+    assert "each event's own days" in description and "not the sidebar's dates" in description

@@ -114,13 +114,13 @@ def _annotations(store: Store, rows: list[tuple[str, list[str]]]) -> None:
 def test_counts_by_period_and_co_mentions_from_the_store(data_dir, make_record) -> None:
     store = Store(data_dir)
     days = [datetime(2026, 4, 20, 9, tzinfo=UTC), datetime(2026, 4, 20, 10, tzinfo=UTC), datetime(2026, 4, 22, 9, tzinfo=UTC)]
-    store.add_records([make_record(id=f"x{i}", published_at=d) for i, d in enumerate(days)])
+    store.add_records([make_record(id=f"x{i}", published_at=d, trackers=["iqiyi-nadou"]) for i, d in enumerate(days)])
     _annotations(store, [("x0", ["iqiyi", "baidu"]), ("x1", ["iqiyi"]), ("x2", ["baidu", "iqiyi"])])
-    f = Filters("case-a", date(2026, 4, 19), date(2026, 4, 23))
+    f = Filters("iqiyi-nadou", date(2026, 4, 19), date(2026, 4, 23))
     with store.connect() as con:
-        counts = entity_counts_by_period(con, f)
-        pairs = co_mention_counts(con, f)
-        weekly = entity_counts_by_period(con, f, freq="W")
+        counts = entity_counts_by_period(con, f, IQIYI)
+        pairs = co_mention_counts(con, f, IQIYI)
+        weekly = entity_counts_by_period(con, f, IQIYI, freq="W")
     got = {(str(r.period), r.entity): r.records for r in counts.itertuples()}
     assert got == {("2026-04-20", "iqiyi"): 2, ("2026-04-20", "baidu"): 1, ("2026-04-22", "iqiyi"): 1,
                    ("2026-04-22", "baidu"): 1}
@@ -132,5 +132,37 @@ def test_period_counts_without_annotations_are_empty(data_dir, make_record) -> N
     store = Store(data_dir)
     store.add_records([make_record()])
     with store.connect() as con:
-        assert entity_counts_by_period(con, Filters("case-a")).empty
-        assert co_mention_counts(con, Filters("case-a")).empty
+        assert entity_counts_by_period(con, Filters("case-a"), IQIYI).empty
+        assert co_mention_counts(con, Filters("case-a"), IQIYI).empty
+
+
+def test_counts_and_co_mentions_keep_only_the_trackers_own_entities(data_dir, make_record) -> None:
+    # a record tagged with two trackers is annotated with the entities of both; the other tracker's entities
+    # (SAG-AFTRA, Tilly Norwood) must not be counted, nor paired, for this one
+    store = Store(data_dir)
+    at = datetime(2026, 4, 20, 9, tzinfo=UTC)
+    store.add_records([make_record(id="both", published_at=at, trackers=["iqiyi-nadou", "tilly-norwood"]),
+                       make_record(id="own", published_at=at, trackers=["iqiyi-nadou"])])
+    _annotations(store, [("both", ["iqiyi", "sag-aftra", "tilly-norwood"]), ("own", ["iqiyi", "baidu"])])
+    f = Filters("iqiyi-nadou", date(2026, 4, 20), date(2026, 4, 20))
+    with store.connect() as con:
+        counts = entity_counts_by_period(con, f, IQIYI)
+        pairs = co_mention_counts(con, f, IQIYI)
+        tilly_pairs = co_mention_counts(con, Filters("tilly-norwood"), TILLY)
+    assert counts.set_index("entity")["records"].to_dict() == {"iqiyi": 2, "baidu": 1}
+    assert pairs.to_dict("records") == [{"a": "baidu", "b": "iqiyi", "records": 1}]
+    assert tilly_pairs.to_dict("records") == [{"a": "sag-aftra", "b": "tilly-norwood", "records": 1}]
+
+
+def test_comentions_chart_leaves_out_another_trackers_entities(data_dir, make_record) -> None:
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    store = Store(data_dir)
+    at = datetime(2026, 4, 20, 9, tzinfo=UTC)
+    store.add_records([make_record(id="both", published_at=at, trackers=["iqiyi-nadou", "tilly-norwood"])])
+    _annotations(store, [("both", ["iqiyi", "baidu", "sag-aftra"])])
+    with store.connect() as con:
+        package = registry.build("topics-comentions", con, View(Filters("iqiyi-nadou")), {})
+    assert package.data.to_dict("records") == [{"a": "baidu", "b": "iqiyi", "records": 1}]
+    assert "SAG" not in package.alt and "sag-aftra" not in package.alt

@@ -244,3 +244,20 @@ def test_bluesky_and_mastodon_ids_leave_the_store_without_the_account_in_them(tm
     assert total == 2 and not [s for s in secrets if s in page.to_csv()]
     assert not [s for s in secrets if s in top.to_csv()]
     assert raw == 1  # the view keeps the stored id for joins; only what leaves the store is pseudonymised
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_export_lists_only_the_exported_trackers_entities(tmp_path, data_dir, make_record, fmt):
+    # a record tagged with two trackers is annotated with the entities of both; an iQIYI export names only
+    # iQIYI's entities (in their order), not SAG-AFTRA's, so counting its entities column gives the dashboard's figures
+    from analysis.reports.export import export_bundle
+    from collectors.trackers import get_tracker
+
+    store = Store(data_dir)
+    both = make_record(trackers=[TRACKER, "tilly-norwood"])
+    store.add_records([both])
+    add_annotations(store, {(both.source, both.id): ["sag-aftra", "nadou-pro", "tilly-norwood", "iqiyi"]})
+    export_bundle(store, get_tracker(TRACKER), Filters(TRACKER), tmp_path / "b", fmt)
+    _, frame = read_bundle(tmp_path / "b")
+    assert list(frame["entities"][0]) == ["nadou-pro", "iqiyi"]
+    assert list(frame["trackers"][0]) == [TRACKER, "tilly-norwood"]

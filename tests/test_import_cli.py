@@ -116,3 +116,25 @@ def test_extra_csv_columns_are_a_warning_not_a_rejected_row(tmp_path, data_dir):
     assert "warning export.csv:1: unknown column(s) ignored: sentiment" in result.stderr
     dry = CliRunner().invoke(cli, ["import", str(src), "--dry-run"])
     assert "2 valid, 0 rejected, 1 warning(s)" in dry.stderr
+
+
+def test_importing_stored_posts_for_a_second_tracker_tags_them(tmp_path, data_dir):
+    # the same posts (same collected_at) imported for a second tracker are that tracker's too: they are written again
+    # with both tags (counted as updated), not dropped as duplicates; a re-import for either tracker adds nothing
+    from analysis.core.filters import Filters
+    from analysis.stats.aggregate import kpis
+
+    src = _jsonl(tmp_path / "in.jsonl", [json.dumps({**GOOD, "id": str(i)}) for i in range(5)])
+    runner = CliRunner()
+    assert "5 new" in runner.invoke(cli, ["import", str(src), "--tracker", "iqiyi-nadou"]).stderr
+    second = runner.invoke(cli, ["import", str(src), "--tracker", "tilly-norwood"])
+    assert second.exit_code == 0, second.output
+    assert "0 new, 5 updated, 0 duplicate" in second.stderr
+    store = Store(data_dir)
+    frame = store.query("SELECT * FROM records")
+    assert len(frame) == 5 and all(sorted(t) == ["iqiyi-nadou", "tilly-norwood"] for t in frame["trackers"])
+    for tracker in ("iqiyi-nadou", "tilly-norwood"):
+        again = runner.invoke(cli, ["import", str(src), "--tracker", tracker])
+        assert "0 new, 0 updated, 5 duplicate" in again.stderr
+        with store.connect() as con:
+            assert kpis(con, Filters(tracker), None)["records"] == 5

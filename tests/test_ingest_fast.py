@@ -183,3 +183,25 @@ def test_a_post_collected_again_for_another_tracker_stays_in_both(tmp_path):
     rows = {r.id: (sorted(r.trackers), r.likes) for r in store.query("SELECT * FROM records").itertuples()}
     assert rows["g0"] == (["iqiyi-nadou", "yaoke-ai-actors"], 5)
     assert rows["g1"][0] == ["iqiyi-nadou"] and rows["g2"][0] == ["yaoke-ai-actors"]
+
+
+def test_same_version_for_another_tracker_is_retagged_once_also_with_known_keys_kept_across_runs(tmp_path):
+    # a collection run keeps one KnownKeys across pages: after a post is retagged for a second tracker, seeing it again
+    # for either tracker (or for both) is a duplicate; a row naming a tracker not stored is retagged again
+    from collectors.ingest import KnownKeys
+
+    store = Store(tmp_path / "d")
+    known = KnownKeys(store)
+    path = tmp_path / "a.jsonl"
+
+    def run(*trackers: str):
+        path.write_text(_good(0, trackers=list(trackers)) + "\n")
+        s = ingest(read_jsonl_blocks(path), store, known=known)
+        return s.records_new, s.records_updated, s.records_duplicate
+
+    assert run("iqiyi-nadou") == (1, 0, 0)
+    assert run("tilly-norwood") == (0, 1, 0)
+    assert [run("iqiyi-nadou"), run("tilly-norwood"), run("tilly-norwood", "iqiyi-nadou")] == [(0, 0, 1)] * 3
+    assert run("yaoke-ai-actors", "iqiyi-nadou") == (0, 1, 0)
+    assert [sorted(t) for t in store.query("SELECT trackers FROM records")["trackers"]] == [
+        ["iqiyi-nadou", "tilly-norwood", "yaoke-ai-actors"]]

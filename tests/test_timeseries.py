@@ -139,3 +139,20 @@ def test_wilson_interval_is_inside_0_1_and_contains_the_estimate(k, n):
     k = min(k, n)
     lo, hi = wilson_interval(k, n)
     assert 0 <= lo <= k / n <= hi <= 1
+
+
+def test_entity_series_from_annotations_count_only_the_trackers_own_entities(data_dir, make_record):
+    # a record tagged with two trackers is annotated with the entities of both; by="entity" for one tracker
+    # counts only its own entities (another tracker's would appear as extra lines and alerts' evidence)
+    tracker = load_trackers(TRACKERS_MIN)[0]  # case-a: platform-a
+    store = Store(data_dir)
+    both = records_per_day(make_record, {D: 2}, trackers=["case-a", "case-b"])
+    store.add_records(both)
+    add_annotations(store, {(r.source, r.id): ["platform-a", "union-b"] for r in both})
+    add_scores(store, label_records(both, "negative"))
+    f = Filters("case-a", D, D)
+    with store.connect() as con:
+        volume = volume_series(con, f, by="entity", tracker=tracker)
+        mood = sentiment_series(con, f, VERSION, by="entity", tracker=tracker)
+    assert volume.set_index("entity")["records"].to_dict() == {"platform-a": 2}
+    assert mood.set_index("entity")["n"].to_dict() == {"platform-a": 2}

@@ -6,11 +6,14 @@ topics.py and entities.py through `annotations_scan()`, which picks each record'
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import pyarrow as pa
 
 from analysis.core.tables import has_table
 from collectors.store import DatasetSpec
+from collectors.trackers import Tracker
 
 ANNOTATIONS = "annotations"
 ANNOTATIONS_SCHEMA = pa.schema(
@@ -44,6 +47,15 @@ def annotations_scan(con: duckdb.DuckDBPyConnection, pipeline_version: str | Non
         return f"(SELECT * FROM {ANNOTATIONS} WHERE pipeline_version = '{safe}')"
     return (f"(SELECT * FROM {ANNOTATIONS} "
             "QUALIFY row_number() OVER (PARTITION BY source, id ORDER BY annotated_at DESC) = 1)")
+
+
+def tracker_entities_sql(alias: str, tracker: Tracker) -> tuple[str, list[Any]]:
+    """SQL for the entities of annotation row `alias` that are `tracker`'s (in their order), and its one parameter.
+
+    A record tagged with several trackers is annotated with the entities of all of them, so a figure for one
+    tracker must count only its own (else another tracker's entities enter its totals and pairs)."""
+    return (f"[e FOR e IN {alias}.entities IF list_contains(CAST(? AS VARCHAR[]), e)]",
+            [[e.id for e in tracker.entities]])
 
 
 def period_expr(freq: str, alias: str = "r") -> str:

@@ -4,7 +4,8 @@ plus manifest.json saying exactly what was selected, how it was scored and how p
 Bundle layout (DIR):
   records.csv | records.parquet   one row per record: the data model's fields (from `records_public`),
                                   then sentiment_model, sentiment_version, p_neg, p_neu, p_pos, sentiment,
-                                  then entities, stance, frames, keywords (lists joined by '|' in CSV),
+                                  then entities (the tracker's only), stance, frames, keywords (lists
+                                  joined by '|' in CSV),
                                   then visibility, visibility_checked_at (the latest known recheck status of
                                   the post and when it was checked; empty if never rechecked)
   manifest.json                   query, filters, time zone, counts, model + measured accuracy, policy, …
@@ -29,7 +30,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC, annotations_scan
+from analysis.core.annotations import (
+    ANNOTATIONS,
+    ANNOTATIONS_SCHEMA,
+    ANNOTATIONS_SPEC,
+    annotations_scan,
+    tracker_entities_sql,
+)
 from analysis.core.filters import Filters
 from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
 from analysis.core.tables import has_table
@@ -86,7 +93,7 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
         version = model_version or latest_model_version(con, tracker.id)
         model_name = _model_name(con, version)
         badges = in_domain_badges(con, version, model_name, tracker.id)
-        reader = _select(con, f, version, batch_size)
+        reader = _select(con, f, tracker, version, batch_size)
         columns = reader.schema.names
         try:
             if fmt == "parquet":
@@ -143,7 +150,8 @@ def _model_name(con: duckdb.DuckDBPyConnection, version: str | None) -> str | No
     return row[0] if row else None
 
 
-def _select(con: duckdb.DuckDBPyConnection, f: Filters, version: str | None, batch_size: int) -> pa.RecordBatchReader:
+def _select(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, version: str | None,
+            batch_size: int) -> pa.RecordBatchReader:
     where, params = f.where("r")
     fields = ", ".join(f'public_id(r.source, r."{name}") AS "{name}"' if name in ("id", "parent_id") else f'r."{name}"'
                        for name in RECORD_FIELDS)
@@ -158,7 +166,9 @@ def _select(con: duckdb.DuckDBPyConnection, f: Filters, version: str | None, bat
     scan = annotations_scan(con)
     if scan is not None:
         joins.append(f"LEFT JOIN {scan} a ON a.source = r.source AND a.id = r.id")
-        extra += ["a.entities", "a.stance", "a.frames", "a.keywords"]
+        entities, eparams = tracker_entities_sql("a", tracker)  # not those of the record's other trackers
+        extra += [f"{entities} AS entities", "a.stance", "a.frames", "a.keywords"]
+        jparams = [*eparams, *jparams]  # the select list's parameter comes before the joins'
     else:
         extra += ["NULL::VARCHAR[] AS entities", "NULL::VARCHAR AS stance", "NULL::VARCHAR[] AS frames",
                   "NULL::VARCHAR[] AS keywords"]

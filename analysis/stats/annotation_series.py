@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis.core.annotations import ANNOTATIONS, annotations_scan, period_expr
+from analysis.core.annotations import ANNOTATIONS, annotations_scan, period_expr, tracker_entities_sql
 from analysis.core.filters import Filters
 from analysis.nlp.entities import co_mentions
 from analysis.nlp.stance import STANCES
@@ -33,6 +33,7 @@ from analysis.nlp.topics import (
 )
 from analysis.stats import facts
 from analysis.stats.timeseries import periods, wilson_interval, zero_fill
+from collectors.trackers import Tracker
 
 
 def period_shares(rows: Iterable[tuple[date, Sequence[str]]], keys: Sequence[str], f: Filters,
@@ -96,30 +97,35 @@ def emotion_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: s
     return period_shares(((p, [e]) for p, e in known), EMOTION.classes, f, freq, key="emotion")
 
 
-def entity_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "D") -> pd.DataFrame:
-    """Records mentioning each entity per period (columns period, entity, records); needs `enrich`."""
+def entity_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker,
+                            freq: str = "D") -> pd.DataFrame:
+    """Records mentioning each of the tracker's entities per period (columns period, entity, records); needs
+    `enrich`."""
     scan = annotations_scan(con)
     if scan is None:
         return pd.DataFrame(columns=["period", "entity", "records"])
+    entities, eparams = tracker_entities_sql("a", tracker)
     where, params = f.where("r")
     frame = con.execute(
         f"""SELECT {period_expr(freq, 'r')} AS period, e.entity, count(*) AS records
-            FROM records r JOIN {scan} a USING (source, id), unnest(a.entities) AS e(entity)
+            FROM records r JOIN {scan} a USING (source, id), unnest({entities}) AS e(entity)
             WHERE {where} GROUP BY ALL ORDER BY period, records DESC, e.entity""",
-        params,
+        [*eparams, *params],
     ).df()
     return frame.assign(period=pd.to_datetime(frame["period"]).dt.date)
 
 
-def co_mention_counts(con: duckdb.DuckDBPyConnection, f: Filters, top: int = 50) -> pd.DataFrame:
-    """The `top` entity pairs most often mentioned in the same record (columns a, b, records)."""
+def co_mention_counts(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, top: int = 50) -> pd.DataFrame:
+    """The `top` pairs of the tracker's entities most often mentioned in the same record (columns a, b, records)."""
     scan = annotations_scan(con)
     if scan is None:
         return pd.DataFrame(columns=["a", "b", "records"])
+    entities, eparams = tracker_entities_sql("a", tracker)
     where, params = f.where("r")
     lists = con.execute(
-        f"SELECT a.entities FROM records r JOIN {scan} a USING (source, id) WHERE {where} AND len(a.entities) > 1",
-        params,
+        f"SELECT * FROM (SELECT {entities} AS entities FROM records r JOIN {scan} a USING (source, id) "
+        f"WHERE {where}) WHERE len(entities) > 1",
+        [*eparams, *params],
     ).fetchall()
     pairs = co_mentions(row[0] for row in lists).most_common(top)
     return pd.DataFrame([(a, b, n) for (a, b), n in pairs], columns=["a", "b", "records"])

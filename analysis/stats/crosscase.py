@@ -58,7 +58,6 @@ def share_of_voice(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker)
     tracker's entities (a record tagged with several trackers is annotated with all their entities; only this
     tracker's count)."""
     frame = volume_series(con, f, by="entity", tracker=tracker).rename(columns={"period": "day", "records": "mentions"})
-    frame = frame[frame["entity"].isin({e.id for e in tracker.entities})].reset_index(drop=True)
     day_total = frame.groupby("day")["mentions"].transform("sum")
     frame["share"] = np.where(day_total > 0, frame["mentions"] / day_total.where(day_total > 0, 1), np.nan)
     return frame[["day", "entity", "mentions", "share"]]

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis.core.annotations import annotations_scan
+from analysis.core.annotations import annotations_scan, tracker_entities_sql
 from analysis.core.filters import Filters
 from analysis.core.scores import LABELS, SCORES
 from analysis.core.tables import has_table
@@ -88,14 +88,16 @@ def mentions_sql(con: duckdb.DuckDBPyConnection, tracker: Tracker | None = None,
                  within: Filters | None = None) -> tuple[str, list[Any]]:
     """A subquery of rows (source, id, entity): one per record and entity it mentions.
 
-    From the `annotations` dataset (each record's newest annotation) when present; otherwise a record
-    mentions an entity when its text or title contains one of the entity's names (case-insensitive).
+    From the `annotations` dataset (each record's newest annotation; with a tracker, only its entities) when
+    present; otherwise a record mentions an entity when its text or title contains one of the entity's names
+    (case-insensitive).
     """
     # imported here: analysis.core.annotations imports analysis.stats.aggregate, which is built on this module
 
     scan = annotations_scan(con)
     if scan is not None:
-        return f"(SELECT a.source, a.id, unnest(a.entities) AS entity FROM {scan} a)", []
+        entities, params = tracker_entities_sql("a", tracker) if tracker else ("a.entities", [])
+        return f"(SELECT a.source, a.id, unnest({entities}) AS entity FROM {scan} a)", params
     pairs = [(e.id, name.lower()) for e in (tracker.entities if tracker else []) for name in e.all_names()]
     if not pairs:
         return "(SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS id, NULL::VARCHAR AS entity WHERE false)", []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analysis.core.filters import Filters
 from dashboard import data, render
 from dashboard.charts.embed import show_page_extras
 from dashboard.hot_search_widgets import render_crosscheck
@@ -35,7 +36,11 @@ if effects is not None and show_page_extras() and len(effects.data):
     st.dataframe(effects.data, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in effects.data.columns
                                 if c.endswith("_p") or c.startswith("neg_")})
-    st.caption("Volume: mean records per day, 95% percentile-bootstrap interval over days, permutation p-value. "
+    days, collected = int(window), Filters.for_tracker(tracker)
+    st.caption(f"Days compared: each event's own {days} days before it against the event day and the {days - 1} "
+               f"following, within the tracker's collection window ({collected.start} to {collected.end}, UTC) — not "
+               "the sidebar's dates. "
+               "Volume: mean records per day, 95% percentile-bootstrap interval over days, permutation p-value. "
                "Negative share: difference of proportions among scored records, Newcombe score interval, exact "
                "permutation p-value. With 3 days a side p cannot go below 0.1 — widen the window for power.")
 render.chart("timeline-negative", view)

@@ -141,8 +141,10 @@ def _effects_source(df: pd.DataFrame, view: View) -> str:
 register(ChartDef(
     name="timeline-effects", title="Before vs after each event — {tracker} (association, not causation)",
     page="timeline",
-    description="Per dated event: change in records/day (95% percentile-bootstrap interval over days) and in negative "
-                "share (95% Newcombe score interval), after − before, with permutation p-values.",
+    description="Per dated event, over each event's own days (the N before it against the event day and the N−1 "
+                "following, within the tracker's collection window), not the sidebar's dates: change in records/day "
+                "(95% percentile-bootstrap interval over days) and in negative share (95% Newcombe score interval), "
+                "after − before, with permutation p-values.",
     load=_load_effects,
     draw=lambda df, view, model: effects_chart(
         df, f"Before vs after each event — {view.tracker.name_en} (association, not causation)"),

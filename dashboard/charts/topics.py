@@ -217,7 +217,8 @@ def entity_labels(view: View) -> dict[str, str]:
 register(ChartDef(
     name="topics-comentions", title="Entities mentioned together — {tracker}", page="topics",
     description="Pairs of tracked entities mentioned in the same record (needs `actorwatch enrich` annotations).",
-    load=lambda con, view: require("analysis.stats.annotation_series").co_mention_counts(con, view.filters, top=40),
+    load=lambda con, view: require("analysis.stats.annotation_series").co_mention_counts(
+        con, view.filters, view.tracker, top=40),
     draw=lambda df, view, model: comentions_chart(df, entity_labels(view),
                                                                   f"Entities mentioned together — {view.tracker.name_en}"),
     describe=lambda df, view, model: comentions_alt(df, entity_labels(view), view.tracker.name_en),
