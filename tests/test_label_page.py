@@ -93,3 +93,18 @@ def test_a_record_id_with_markup_is_shown_literally(tmp_path: Path, monkeypatch:
     Store(tmp_path).add_table(RECORDS, record)
     caption = next(c.value for c in open_label("erin").caption if "· record " in c.value)
     assert caption.endswith(r"record weibo:\[see\](https://x.example)\_\*")  # escaped: no link, no emphasis
+
+
+def test_the_saved_toast_shows_a_record_id_with_markup_literally(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """st.toast renders Markdown: an imported record's id (free text from its source) must not become a link."""
+    import pyarrow as pa
+
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path))
+    record = hostile_record()
+    record = record.set_column(record.schema.get_field_index("id"), "id", pa.array(["[see](https://x.example)_*"]))
+    Store(tmp_path).add_table(RECORDS, record)
+    at = open_label("erin")
+    type_keys(at, "0")
+    toast = at.toast[0].value
+    assert toast.startswith(r"Saved weibo:\[see\](https://x.example)\_\*: ")  # escaped: no link, no emphasis
+

@@ -126,7 +126,7 @@ else:
     saved = st.session_state.pop("label-saved", None)
     if saved:
         what = ", ".join(v for v in (saved[1].sentiment, saved[1].stance, saved[1].emotion) if v) or saved[1].status
-        st.toast(f"Saved {saved[0]}: {what}" + (" (unsure)" if saved[1].status == "unsure" else ""))
+        st.toast(f"Saved {md_escape(saved[0])}: {what}" + (" (unsure)" if saved[1].status == "unsure" else ""))
 
 st.header("Agreement")
 rows = labelling.agreement_rows(labels)
