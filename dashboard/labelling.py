@@ -11,6 +11,7 @@ from analysis.core.filters import Filters
 from analysis.core.labels import is_llm, read_labels, write_labels
 from analysis.nlp.agreement import llm_vs_humans, pairwise
 from analysis.nlp.label_sample import candidates
+from analysis.reports.brief import md_escape
 from collectors.store import Store
 from dashboard import data
 
@@ -42,16 +43,18 @@ def save(row: dict[str, Any]) -> int:
 
 
 def agreement_rows(labels: pd.DataFrame) -> list[dict[str, Any]]:
-    """Kappa per task for every pair of human annotators with overlap, then each language model vs the humans."""
+    """Kappa per task for every pair of human annotators with overlap, then each language model vs the humans
+    (names escaped: the page's st.table renders cells as Markdown, and names are typed or imported free text)."""
     humans = labels[~labels["annotator"].map(is_llm)] if not labels.empty else labels
     rows = []
     for task in TASKS:
         for r in pairwise(humans, task):
-            rows.append({"task": task, "annotators": f"{r['annotator_a']} vs {r['annotator_b']}", "items": r["n"],
+            pair = f"{md_escape(r['annotator_a'])} vs {md_escape(r['annotator_b'])}"
+            rows.append({"task": task, "annotators": pair, "items": r["n"],
                          "raw agreement": f"{r['agreement']:.0%}", "Cohen's kappa": _kappa(r["kappa"])})
         for r in llm_vs_humans(labels, task):
             if r["n"]:
-                rows.append({"task": task, "annotators": f"{r['annotator']} vs humans", "items": r["n"],
+                rows.append({"task": task, "annotators": f"{md_escape(r['annotator'])} vs humans", "items": r["n"],
                              "raw agreement": f"{r['agreement']:.0%}", "Cohen's kappa": _kappa(r["kappa"])})
     return rows
 

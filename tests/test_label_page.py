@@ -108,3 +108,21 @@ def test_the_saved_toast_shows_a_record_id_with_markup_literally(tmp_path: Path,
     toast = at.toast[0].value
     assert toast.startswith(r"Saved weibo:\[see\](https://x.example)\_\*: ")  # escaped: no link, no emphasis
 
+
+def test_annotator_names_with_markup_stay_text_in_the_agreement_table(store: Path) -> None:
+    """st.table renders each cell as Markdown: a typed or imported annotator name must not become a link or an image
+    (a remote image would load in every visitor's browser)."""
+    from analysis.core.labels import write_labels
+    from analysis.nlp.labelling_keys import label_row, parse_keys
+
+    evil = "![t](https://evil.example/p.png)"
+    from analysis.nlp.agreement import MIN_OVERLAP
+
+    ids = Store(store).query("SELECT source, id FROM records ORDER BY id LIMIT ?", [MIN_OVERLAP])
+    rows = [label_row(TRACKER, source, record_id, "text", name, parse_keys("0"), "dashboard")
+            for source, record_id in ids.itertuples(index=False) for name in ("carol", evil)]
+    write_labels(Store(store), rows)
+    at = open_label("carol")
+    table = at.table[0].value
+    cell = next(c for c in table["annotators"] if "evil" in c)
+    assert cell == r"!\[t\](https://evil.example/p.png) vs carol"
