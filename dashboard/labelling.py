@@ -32,6 +32,16 @@ def parent_text(sig: str, source: str, parent_id: str) -> str | None:
     return row[0] if row else None
 
 
+def public_items(sig: str, items: list[str]) -> list[str]:
+    """Label items (`source:id`) as shown to readers: an id embedding its author's account pseudonymised."""
+    con = data.cursor(sig)
+    out = []
+    for item in items:
+        source, sep, record_id = item.partition(":")
+        out.append(f"{source}:{con.execute('SELECT public_id(?, ?)', [source, record_id]).fetchone()[0]}" if sep else item)
+    return out
+
+
 def current_labels(tracker: str) -> pd.DataFrame:
     """Every current label of the tracker, read now (not from the snapshot: labels change as the page is used)."""
     with Store().connect() as con:

@@ -126,3 +126,24 @@ def test_annotator_names_with_markup_stay_text_in_the_agreement_table(store: Pat
     table = at.table[0].value
     cell = next(c for c in table["annotators"] if "evil" in c)
     assert cell == r"!\[t\](https://evil.example/p.png) vs carol"
+
+
+def test_a_bluesky_record_is_shown_with_its_account_pseudonymised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bluesky ids embed the author's DID: the Label page shows them as Explore and exports do (public_id), in the
+    record line, the reply's id, the saved toast and the latest-labels table; the label itself keeps the stored id."""
+    import pyarrow as pa
+
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path))
+    record = hostile_record()
+    for name, value in (("source", "bluesky"), ("id", "at://did:plc:author123/app.bsky.feed.post/3kpost"),
+                        ("parent_id", "at://did:plc:parent456/app.bsky.feed.post/3kparent")):
+        record = record.set_column(record.schema.get_field_index(name), name, pa.array([value]))
+    Store(tmp_path).add_table(RECORDS, record)
+    at = open_label("erin")
+    assert record_shown(at).startswith("bluesky:at://u\\_")  # md-escaped pseudonym u_…
+    assert not [t for t in at.text if "did:plc:parent456" in t.value]
+    type_keys(at, "0")
+    shown = [at.toast[0].value, *at.dataframe[0].value["item"], *(c.value for c in at.caption)]
+    assert not [s for s in shown if "did:plc:" in s], shown
+    with Store(tmp_path).connect() as con:
+        assert read_labels(con, TRACKER)["id"].tolist() == ["at://did:plc:author123/app.bsky.feed.post/3kpost"]
