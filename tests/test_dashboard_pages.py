@@ -696,3 +696,18 @@ def test_coverage_chart_credit_names_the_records_it_counts(con) -> None:
     assert set(package.data["source"]) > {"weibo"}
     assert "all sources" in package.source and "languages" not in package.source
     assert "synthetic demo data" in package.source
+
+
+def test_a_source_keeps_its_colour_across_columns_filters_and_pages(store: Path) -> None:
+    """Bars were coloured by a source's rank among the sources in view, so side by side (iQIYI beside Tilly) weibo
+    was pink in one column and light blue in the other, and a filter or the news chart recoloured it too."""
+    def colours(spec: dict) -> dict[str, str]:
+        return {t["name"]: t["marker"]["color"] for t in spec["data"] if t.get("type") == "bar"}
+
+    side = specs(open_page("overview", {"with": "tilly-norwood"}))
+    iqiyi, tilly = colours(side[0]), colours(side[2])
+    assert {"weibo", "rss"} <= iqiyi.keys() & tilly.keys()
+    assert all(iqiyi[s] == tilly[s] for s in iqiyi.keys() & tilly.keys()), (iqiyi, tilly)
+    assert colours(specs(open_page("overview", {"source": "weibo"}))[0]) == {"weibo": iqiyi["weibo"]}
+    news = next(s for s in specs(open_page("industry")) if "News coverage by source" in s["layout"]["title"]["text"])
+    assert {s: c for s, c in colours(news).items()} == {s: iqiyi[s] for s in colours(news)}

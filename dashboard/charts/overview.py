@@ -18,13 +18,13 @@ from collectors.trackers import Event, Tracker
 from dashboard.charts.ledgers import tracker_events
 from dashboard.charts.registry import AnalysisPending, ChartDef, View, register, require
 from dashboard.charts.style import (
-    PALETTE,
     SENTIMENT_COLOURS,
     add_events,
     add_peak_labels,
     day_ticks,
     empty_figure,
     rgba,
+    source_colours,
 )
 
 
@@ -32,9 +32,10 @@ def volume_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start: d
                  end: date | None = None) -> go.Figure:
     """Stacked daily bars of records per source, with the tracker's dated events as markers."""
     fig = go.Figure()
-    for n, (source, part) in enumerate(df.groupby("source", sort=True)):
+    colours = source_colours(df["source"].unique() if len(df) else [])
+    for source, part in df.groupby("source", sort=True):
         fig.add_bar(x=pd.to_datetime(part["day"]), y=part["records"], name=str(source),
-                    marker_color=PALETTE[n % len(PALETTE)])
+                    marker_color=colours[str(source)])
     fig.update_layout(barmode="stack", title=title, xaxis_title="day (UTC)", yaxis_title="records",
                       legend_title="source", margin={"t": 60, "r": 20, "l": 50, "b": 40}, hovermode="x unified")
     add_events(fig, events, start, end)

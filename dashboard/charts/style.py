@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 import pandas as pd
@@ -11,6 +11,19 @@ import plotly.graph_objects as go
 from collectors.trackers import Event
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+# One colour per source wherever sources are drawn (side-by-side columns, filtered views, news charts), so a colour
+# never names one source in one chart and another in the next; sources outside this list take the palette's rest.
+SOURCE_COLOURS = {"bilibili": "#0072B2", "bluesky": "#56B4E9", "gdelt": "#E69F00", "mastodon": "#CC79A7",
+                  "rss": "#009E73", "weibo": "#D55E00"}
+
+
+def source_colours(sources: Iterable[str]) -> dict[str, str]:
+    """Each source's colour: SOURCE_COLOURS, then the unused palette colours for other sources (sorted)."""
+    spare = [c for c in PALETTE if c not in SOURCE_COLOURS.values()]
+    others = sorted({str(s) for s in sources} - SOURCE_COLOURS.keys())
+    return {**SOURCE_COLOURS, **{s: spare[n % len(spare)] for n, s in enumerate(others)}}
 
 
 SENTIMENT_COLOURS = {"negative": "#D55E00", "neutral": "#999999", "positive": "#0072B2"}
