@@ -711,3 +711,11 @@ def test_a_source_keeps_its_colour_across_columns_filters_and_pages(store: Path)
     assert colours(specs(open_page("overview", {"source": "weibo"}))[0]) == {"weibo": iqiyi["weibo"]}
     news = next(s for s in specs(open_page("industry")) if "News coverage by source" in s["layout"]["title"]["text"])
     assert {s: c for s, c in colours(news).items()} == {s: iqiyi[s] for s in colours(news)}
+
+
+def test_sentiment_lines_differ_by_more_than_colour(store: Path) -> None:
+    """Negative, neutral and positive were three solid lines told apart by colour alone (a greyscale print or a
+    colour-blind reader could not); like the stance and emotion lines they now differ by dash too."""
+    sentiment = specs(open_page("overview"))[1]
+    dashes = [t["line"].get("dash", "solid") for t in sentiment["data"] if t.get("name") in ("negative", "neutral", "positive")]
+    assert len(dashes) == 3 and len(set(dashes)) == 3, dashes

@@ -18,6 +18,7 @@ from collectors.trackers import Event, Tracker
 from dashboard.charts.ledgers import tracker_events
 from dashboard.charts.registry import AnalysisPending, ChartDef, View, register, require
 from dashboard.charts.style import (
+    DASHES,
     SENTIMENT_COLOURS,
     add_events,
     add_peak_labels,
@@ -48,13 +49,13 @@ def sentiment_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start
     """Daily share of each sentiment label, with 95% Wilson bands and event markers."""
     fig = go.Figure()
     x = pd.to_datetime(df["day"])
-    for label, colour in SENTIMENT_COLOURS.items():
+    for n, (label, colour) in enumerate(SENTIMENT_COLOURS.items()):
         if label not in df:
             continue
         fig.add_scatter(x=pd.concat([x, x[::-1]]), y=pd.concat([df[f"{label}_hi"], df[f"{label}_lo"][::-1]]),
                         fill="toself", fillcolor=rgba(colour, 0.15), line={"width": 0}, hoverinfo="skip",
                         showlegend=False, name=f"{label} 95% CI")
-        fig.add_scatter(x=x, y=df[label], mode="lines+markers", name=label, line={"color": colour, "width": 2},
+        fig.add_scatter(x=x, y=df[label], mode="lines+markers", name=label, line={"color": colour, "width": 2, "dash": DASHES[n]},
                         marker={"size": 4}, customdata=df["n"], hovertemplate="%{y:.0%} of %{customdata} scored<extra>" + label + "</extra>")
     fig.update_layout(title=title, xaxis_title="day (UTC)", yaxis_title="share of scored records",
                       yaxis={"tickformat": ".0%", "range": [0, 1]}, legend_title="sentiment",
