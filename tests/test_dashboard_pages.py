@@ -719,3 +719,18 @@ def test_sentiment_lines_differ_by_more_than_colour(store: Path) -> None:
     sentiment = specs(open_page("overview"))[1]
     dashes = [t["line"].get("dash", "solid") for t in sentiment["data"] if t.get("name") in ("negative", "neutral", "positive")]
     assert len(dashes) == 3 and len(set(dashes)) == 3, dashes
+
+
+def test_share_of_voice_with_no_type_chosen_reopens_as_drawn(store: Path) -> None:
+    """With every entity type cleared the chart drew all six types, but the link left `types` out, so the shared URL
+    (and its embed) reopened with the default three: the link now names the types drawn."""
+    def entities(at: AppTest) -> list[str]:
+        return sorted(trace_names(next(s for s in specs(at) if "Share of voice" in s["layout"]["title"]["text"])))
+
+    at = open_page("compare")
+    at.multiselect(key="compare-types").set_value([]).run()
+    drawn = entities(at)
+    params = dict(at.query_params)
+    assert entities(open_page("compare", params)) == drawn
+    params["chart"] = "compare-share"
+    assert entities(open_page("compare", params)) == drawn
