@@ -370,6 +370,17 @@ def test_a_bad_link_falls_back_with_a_message(isolated_data_dir: Path, params: d
     assert (embed.session_state["filters"].start, embed.session_state["filters"].end) == expected
 
 
+@pytest.mark.parametrize("params", [{"from": "2000-01-01"}, {"from": "2026-05-10", "to": "2026-04-20"},
+                                    {"tracker": "no-such-tracker"}])
+def test_an_embed_of_a_bad_link_says_it_shows_another_view(store: Path, params: dict) -> None:
+    """An embed has no sidebar, so a link it could not follow (a removed tracker, dates out of range) silently showed
+    another tracker's or another range's chart in the reader's article; it now says so above the chart."""
+    at = open_page("overview", {**params, "chart": "overview-volume"})
+    assert len(at.get("plotly_chart")) == 1
+    notes = [w.value for w in at.warning if "link" in w.value]
+    assert notes and any(word in notes[0] for word in ("tracker", "`from`")), notes
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_open_on_an_empty_store(isolated_data_dir: Path, page: str) -> None:
     at = open_page(page)  # a fresh install before `actorwatch demo` or any collection
