@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from analysis.core.filters import Filters
+from analysis.reports.brief import md_escape
 from analysis.reports.links import filter_params
 from collectors.trackers import Tracker
 
@@ -49,6 +50,18 @@ def split_values(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v for raw in values for v in raw.split(",") if v))
 
 
+def url_values(name: str, allowed: list[str]) -> tuple[list[str], list[str]]:
+    """The link's values of a list filter (repeated or comma-joined) that this store holds, and a note naming the
+    others (escaped: they are the link's free text)."""
+    asked = split_values(st.query_params.get_all(name))
+    kept = [v for v in asked if v in allowed]
+    dropped = [md_escape(v) for v in asked if v not in allowed]
+    if not dropped:
+        return kept, []
+    shown = ", ".join(kept) if kept else "all of them"
+    return kept, [f"The link's `{name}` names {', '.join(dropped)}, which this store does not hold; showing {shown}."]
+
+
 def sidebar(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Filters:
     """Render the shared filters, initialised from st.query_params, and write them back to the URL."""
     qp = st.query_params
@@ -73,10 +86,12 @@ def sidebar(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Fi
                                    max_value=default.end + timedelta(days=DATE_SLACK))
     start, end = (picked if isinstance(picked, tuple) and len(picked) == 2 else (default.start, default.end))
     if "sources" not in st.session_state:
-        st.session_state["sources"] = [s for s in qp.get_all("source") if s in sources]
+        st.session_state["sources"], source_notes = url_values("source", sources)
+        notes += source_notes
     chosen_sources = st.sidebar.multiselect("Sources (none = all)", sources, key="sources")
     if "langs" not in st.session_state:
-        st.session_state["langs"] = [lang for lang in qp.get_all("lang") if lang in langs]
+        st.session_state["langs"], lang_notes = url_values("lang", langs)
+        notes += lang_notes
     chosen_langs = st.sidebar.multiselect("Languages (none = all)", langs, key="langs")
     if "also" not in st.session_state:
         st.session_state["also"] = [i for i in split_values(qp.get_all("with")) if i in ids and i != tracker_id]
@@ -106,11 +121,10 @@ def filters_from_params(trackers: list[Tracker], sources: list[str], langs: list
     also = tuple(i for i in split_values(qp.get_all("with")) if i in by_id and i != tracker.id)
     st.session_state["also_trackers"] = also
     (start, end), date_notes = url_dates(qp.get("from"), qp.get("to"), default)  # as the sidebar would open it
-    for note in notes + date_notes:
+    (chosen_sources, source_notes), (chosen_langs, lang_notes) = url_values("source", sources), url_values("lang", langs)
+    for note in notes + date_notes + source_notes + lang_notes:
         st.warning(note, icon=":material/link_off:")
-    return Filters(tracker=tracker.id, start=start, end=end,
-                   sources=tuple(s for s in qp.get_all("source") if s in sources),
-                   langs=tuple(lang for lang in qp.get_all("lang") if lang in langs))
+    return Filters(tracker=tracker.id, start=start, end=end, sources=tuple(chosen_sources), langs=tuple(chosen_langs))
 
 
 def write_query_params(f: Filters, also: tuple[str, ...] = ()) -> None:

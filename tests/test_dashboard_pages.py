@@ -381,6 +381,20 @@ def test_an_embed_of_a_bad_link_says_it_shows_another_view(store: Path, params: 
     assert notes and any(word in notes[0] for word in ("tracker", "`from`")), notes
 
 
+def test_link_sources_and_languages_are_kept_or_said_dropped(store: Path) -> None:
+    """`source=weibo,bilibili` (comma-joined, as `with` and the pages' lists accept) and a source the store does not
+    hold were dropped without a word, so the view showed every source; the first is now followed, the second said."""
+    at = open_page("overview", {"source": "weibo,bilibili", "lang": "zh"})
+    assert at.sidebar.multiselect(key="sources").value == ["weibo", "bilibili"]
+    assert sorted(trace_names(specs(at)[0])) == ["bilibili", "weibo"]
+    at = open_page("overview", {"source": ["weibo", "[x](https://e.example)"]})
+    assert at.sidebar.multiselect(key="sources").value == ["weibo"]
+    notes = [w.value for w in at.sidebar.warning if "source" in w.value]
+    assert notes and r"\[x\](https://e.example)" in notes[0], notes
+    embed = open_page("overview", {"source": "weibo,bilibili", "chart": "overview-volume"})
+    assert sorted(trace_names(specs(embed)[0])) == ["bilibili", "weibo"]
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_open_on_an_empty_store(isolated_data_dir: Path, page: str) -> None:
     at = open_page(page)  # a fresh install before `actorwatch demo` or any collection
