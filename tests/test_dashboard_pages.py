@@ -759,3 +759,17 @@ def test_share_of_voice_with_no_type_chosen_reopens_as_drawn(store: Path) -> Non
     assert entities(open_page("compare", params)) == drawn
     params["chart"] = "compare-share"
     assert entities(open_page("compare", params)) == drawn
+
+
+def test_a_view_without_records_says_so_rather_than_to_run_enrich(store: Path) -> None:
+    """Dates with no records gave blank Overview axes without a word, and the Timeline told the reader to run
+    `actorwatch enrich` on a store whose records are scored; each chart now says the view has no records."""
+    def messages(spec: dict) -> list[str]:
+        return [a["text"] for a in spec["layout"].get("annotations", []) if a.get("xref") == "paper" and a.get("x") == 0.5]
+
+    dates = {"from": "2025-06-01", "to": "2025-06-10"}
+    volume, sentiment = specs(open_page("overview", dates))[:2]
+    negative = next(s for s in specs(open_page("timeline", dates)) if "Negative share" in s["layout"]["title"]["text"])
+    for spec in (volume, sentiment, negative):
+        said = messages(spec)
+        assert said and "selected range" in said[0] and "enrich" not in said[0], (spec["layout"]["title"], said)

@@ -24,6 +24,7 @@ from dashboard.charts.style import (
     add_peak_labels,
     day_ticks,
     empty_figure,
+    no_scores_message,
     rgba,
     source_colours,
 )
@@ -134,8 +135,10 @@ def _peaks(df: pd.DataFrame) -> pd.DataFrame:
 
 def _draw_volume(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
     f = view.filters
-    fig = volume_chart(df, tracker_events(view), f"Daily records by source — {view.tracker.name_en}",
-                              f.start, f.end)
+    title = f"Daily records by source — {view.tracker.name_en}"
+    if df.empty or df["records"].sum() == 0:  # blank axes would not say why
+        return empty_figure(title, "No records in the selected range.")
+    fig = volume_chart(df, tracker_events(view), title, f.start, f.end)
     add_peak_labels(fig, _peaks(df))
     return fig
 
@@ -172,8 +175,8 @@ def _load_sentiment(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
 
 def _draw_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
     title = f"{'Weekly' if _weekly(view) else 'Daily'} sentiment — {view.tracker.name_en} · model: {model.get('name') or model.get('label')}"
-    if df.empty or "negative" not in df:
-        return empty_figure(title, "No scored records: run `actorwatch enrich`.")
+    if df.empty or "negative" not in df or df["n"].sum() == 0:
+        return empty_figure(title, no_scores_message(view.model_version))
     f = view.filters
     fig = sentiment_chart(df, tracker_events(view), title, f.start, f.end)
     if _weekly(view):

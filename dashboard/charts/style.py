@@ -125,6 +125,11 @@ def add_peak_labels(fig: go.Figure, peaks: pd.DataFrame) -> None:
                            if peak.get("top_record") else None)
 
 
+def no_scores_message(model_version: str | None) -> str:
+    """Why a sentiment chart is empty: nothing scored yet, or no scored record in the chosen view."""
+    return "No scored records: run `actorwatch enrich`." if not model_version else "No scored records in the selected range."
+
+
 def empty_figure(title: str, message: str) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(title=title, xaxis={"visible": False}, yaxis={"visible": False}, margin=MARGIN,
