@@ -11,6 +11,7 @@ from analysis.core.filters import Filters
 from analysis.core.labels import is_llm, read_labels, write_labels
 from analysis.nlp.agreement import llm_vs_humans, pairwise
 from analysis.nlp.label_sample import candidates
+from analysis.reports.brief import md_escape
 from collectors.store import Store
 from dashboard import data
 
@@ -31,6 +32,16 @@ def parent_text(sig: str, source: str, parent_id: str) -> str | None:
     return row[0] if row else None
 
 
+def public_items(sig: str, items: list[str]) -> list[str]:
+    """Label items (`source:id`) as shown to readers: an id embedding its author's account pseudonymised."""
+    con = data.cursor(sig)
+    out = []
+    for item in items:
+        source, sep, record_id = item.partition(":")
+        out.append(f"{source}:{con.execute('SELECT public_id(?, ?)', [source, record_id]).fetchone()[0]}" if sep else item)
+    return out
+
+
 def current_labels(tracker: str) -> pd.DataFrame:
     """Every current label of the tracker, read now (not from the snapshot: labels change as the page is used)."""
     with Store().connect() as con:
@@ -42,16 +53,18 @@ def save(row: dict[str, Any]) -> int:
 
 
 def agreement_rows(labels: pd.DataFrame) -> list[dict[str, Any]]:
-    """Kappa per task for every pair of human annotators with overlap, then each language model vs the humans."""
+    """Kappa per task for every pair of human annotators with overlap, then each language model vs the humans
+    (names escaped: the page's st.table renders cells as Markdown, and names are typed or imported free text)."""
     humans = labels[~labels["annotator"].map(is_llm)] if not labels.empty else labels
     rows = []
     for task in TASKS:
         for r in pairwise(humans, task):
-            rows.append({"task": task, "annotators": f"{r['annotator_a']} vs {r['annotator_b']}", "items": r["n"],
+            pair = f"{md_escape(r['annotator_a'])} vs {md_escape(r['annotator_b'])}"
+            rows.append({"task": task, "annotators": pair, "items": r["n"],
                          "raw agreement": f"{r['agreement']:.0%}", "Cohen's kappa": _kappa(r["kappa"])})
         for r in llm_vs_humans(labels, task):
             if r["n"]:
-                rows.append({"task": task, "annotators": f"{r['annotator']} vs humans", "items": r["n"],
+                rows.append({"task": task, "annotators": f"{md_escape(r['annotator'])} vs humans", "items": r["n"],
                              "raw agreement": f"{r['agreement']:.0%}", "Cohen's kappa": _kappa(r["kappa"])})
     return rows
 

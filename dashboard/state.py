@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from analysis.core.filters import Filters
+from analysis.reports.brief import md_escape
 from analysis.reports.links import filter_params
 from collectors.trackers import Tracker
 
@@ -40,9 +41,25 @@ def url_dates(start: str | None, end: str | None, default: Filters) -> tuple[tup
     return (picked[0], picked[1]), notes
 
 
+def unknown_tracker_note(shown: str) -> str:
+    return f"The link's tracker is not one of this dashboard's; showing {shown} instead."
+
+
 def split_values(values: list[str]) -> list[str]:
     """Repeated (`?with=a&with=b`) or comma-joined (`?with=a,b`) values, in order, without duplicates."""
     return list(dict.fromkeys(v for raw in values for v in raw.split(",") if v))
+
+
+def url_values(name: str, allowed: list[str]) -> tuple[list[str], list[str]]:
+    """The link's values of a list filter (repeated or comma-joined) that this store holds, and a note naming the
+    others (escaped: they are the link's free text)."""
+    asked = split_values(st.query_params.get_all(name))
+    kept = [v for v in asked if v in allowed]
+    dropped = [md_escape(v) for v in asked if v not in allowed]
+    if not dropped:
+        return kept, []
+    shown = ", ".join(kept) if kept else "all of them"
+    return kept, [f"The link's `{name}` names {', '.join(dropped)}, which this store does not hold; showing {shown}."]
 
 
 def sidebar(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Filters:
@@ -53,7 +70,7 @@ def sidebar(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Fi
     if "tracker" not in st.session_state:
         st.session_state["tracker"] = qp.get("tracker") if qp.get("tracker") in ids else ids[0]
         if qp.get("tracker") and qp.get("tracker") not in ids:
-            notes.append(f"The link's tracker is not one of this dashboard's; showing {ids[0]} instead.")
+            notes.append(unknown_tracker_note(ids[0]))
     by_id = {t.id: t for t in trackers}
     tracker_id = st.sidebar.selectbox("Tracker", ids, key="tracker", format_func=lambda i: by_id[i].label)
     tracker = by_id[tracker_id]
@@ -69,10 +86,12 @@ def sidebar(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Fi
                                    max_value=default.end + timedelta(days=DATE_SLACK))
     start, end = (picked if isinstance(picked, tuple) and len(picked) == 2 else (default.start, default.end))
     if "sources" not in st.session_state:
-        st.session_state["sources"] = [s for s in qp.get_all("source") if s in sources]
+        st.session_state["sources"], source_notes = url_values("source", sources)
+        notes += source_notes
     chosen_sources = st.sidebar.multiselect("Sources (none = all)", sources, key="sources")
     if "langs" not in st.session_state:
-        st.session_state["langs"] = [lang for lang in qp.get_all("lang") if lang in langs]
+        st.session_state["langs"], lang_notes = url_values("lang", langs)
+        notes += lang_notes
     chosen_langs = st.sidebar.multiselect("Languages (none = all)", langs, key="langs")
     if "also" not in st.session_state:
         st.session_state["also"] = [i for i in split_values(qp.get_all("with")) if i in ids and i != tracker_id]
@@ -90,17 +109,22 @@ def sidebar(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Fi
 
 
 def filters_from_params(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Filters:
-    """The view a URL describes, without widgets (single-chart embeds have no sidebar); unknown values dropped."""
+    """The view a URL describes, without widgets (single-chart embeds have no sidebar); unknown values dropped.
+
+    A tracker or dates the link asks for but cannot have are said above the chart, as the sidebar says them: an
+    embed in an article would otherwise show another tracker's or another range's chart without a word."""
     qp = st.query_params
     by_id = {t.id: t for t in trackers}
     tracker = by_id.get(qp.get("tracker", ""), trackers[0])
+    notes = [unknown_tracker_note(tracker.id)] if qp.get("tracker") and qp.get("tracker") not in by_id else []
     default = Filters.for_tracker(tracker)
     also = tuple(i for i in split_values(qp.get_all("with")) if i in by_id and i != tracker.id)
     st.session_state["also_trackers"] = also
-    (start, end), _ = url_dates(qp.get("from"), qp.get("to"), default)  # the same view the sidebar would open
-    return Filters(tracker=tracker.id, start=start, end=end,
-                   sources=tuple(s for s in qp.get_all("source") if s in sources),
-                   langs=tuple(lang for lang in qp.get_all("lang") if lang in langs))
+    (start, end), date_notes = url_dates(qp.get("from"), qp.get("to"), default)  # as the sidebar would open it
+    (chosen_sources, source_notes), (chosen_langs, lang_notes) = url_values("source", sources), url_values("lang", langs)
+    for note in notes + date_notes + source_notes + lang_notes:
+        st.warning(note, icon=":material/link_off:")
+    return Filters(tracker=tracker.id, start=start, end=end, sources=tuple(chosen_sources), langs=tuple(chosen_langs))
 
 
 def write_query_params(f: Filters, also: tuple[str, ...] = ()) -> None:

@@ -373,6 +373,31 @@ def test_a_bad_link_falls_back_with_a_message(isolated_data_dir: Path, params: d
     assert (embed.session_state["filters"].start, embed.session_state["filters"].end) == expected
 
 
+@pytest.mark.parametrize("params", [{"from": "2000-01-01"}, {"from": "2026-05-10", "to": "2026-04-20"},
+                                    {"tracker": "no-such-tracker"}])
+def test_an_embed_of_a_bad_link_says_it_shows_another_view(store: Path, params: dict) -> None:
+    """An embed has no sidebar, so a link it could not follow (a removed tracker, dates out of range) silently showed
+    another tracker's or another range's chart in the reader's article; it now says so above the chart."""
+    at = open_page("overview", {**params, "chart": "overview-volume"})
+    assert len(at.get("plotly_chart")) == 1
+    notes = [w.value for w in at.warning if "link" in w.value]
+    assert notes and any(word in notes[0] for word in ("tracker", "`from`")), notes
+
+
+def test_link_sources_and_languages_are_kept_or_said_dropped(store: Path) -> None:
+    """`source=weibo,bilibili` (comma-joined, as `with` and the pages' lists accept) and a source the store does not
+    hold were dropped without a word, so the view showed every source; the first is now followed, the second said."""
+    at = open_page("overview", {"source": "weibo,bilibili", "lang": "zh"})
+    assert at.sidebar.multiselect(key="sources").value == ["weibo", "bilibili"]
+    assert sorted(trace_names(specs(at)[0])) == ["bilibili", "weibo"]
+    at = open_page("overview", {"source": ["weibo", "[x](https://e.example)"]})
+    assert at.sidebar.multiselect(key="sources").value == ["weibo"]
+    notes = [w.value for w in at.sidebar.warning if "source" in w.value]
+    assert notes and r"\[x\](https://e.example)" in notes[0], notes
+    embed = open_page("overview", {"source": "weibo,bilibili", "chart": "overview-volume"})
+    assert sorted(trace_names(specs(embed)[0])) == ["bilibili", "weibo"]
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_open_on_an_empty_store(isolated_data_dir: Path, page: str) -> None:
     at = open_page(page)  # a fresh install before `actorwatch demo` or any collection
@@ -699,3 +724,55 @@ def test_coverage_chart_credit_names_the_records_it_counts(con) -> None:
     assert set(package.data["source"]) > {"weibo"}
     assert "all sources" in package.source and "languages" not in package.source
     assert "synthetic demo data" in package.source
+
+
+def test_a_source_keeps_its_colour_across_columns_filters_and_pages(store: Path) -> None:
+    """Bars were coloured by a source's rank among the sources in view, so side by side (iQIYI beside Tilly) weibo
+    was pink in one column and light blue in the other, and a filter or the news chart recoloured it too."""
+    def colours(spec: dict) -> dict[str, str]:
+        return {t["name"]: t["marker"]["color"] for t in spec["data"] if t.get("type") == "bar"}
+
+    side = specs(open_page("overview", {"with": "tilly-norwood"}))
+    iqiyi, tilly = colours(side[0]), colours(side[2])
+    assert {"weibo", "rss"} <= iqiyi.keys() & tilly.keys()
+    assert all(iqiyi[s] == tilly[s] for s in iqiyi.keys() & tilly.keys()), (iqiyi, tilly)
+    assert colours(specs(open_page("overview", {"source": "weibo"}))[0]) == {"weibo": iqiyi["weibo"]}
+    news = next(s for s in specs(open_page("industry")) if "News coverage by source" in s["layout"]["title"]["text"])
+    assert {s: c for s, c in colours(news).items()} == {s: iqiyi[s] for s in colours(news)}
+
+
+def test_sentiment_lines_differ_by_more_than_colour(store: Path) -> None:
+    """Negative, neutral and positive were three solid lines told apart by colour alone (a greyscale print or a
+    colour-blind reader could not); like the stance and emotion lines they now differ by dash too."""
+    sentiment = specs(open_page("overview"))[1]
+    dashes = [t["line"].get("dash", "solid") for t in sentiment["data"] if t.get("name") in ("negative", "neutral", "positive")]
+    assert len(dashes) == 3 and len(set(dashes)) == 3, dashes
+
+
+def test_share_of_voice_with_no_type_chosen_reopens_as_drawn(store: Path) -> None:
+    """With every entity type cleared the chart drew all six types, but the link left `types` out, so the shared URL
+    (and its embed) reopened with the default three: the link now names the types drawn."""
+    def entities(at: AppTest) -> list[str]:
+        return sorted(trace_names(next(s for s in specs(at) if "Share of voice" in s["layout"]["title"]["text"])))
+
+    at = open_page("compare")
+    at.multiselect(key="compare-types").set_value([]).run()
+    drawn = entities(at)
+    params = dict(at.query_params)
+    assert entities(open_page("compare", params)) == drawn
+    params["chart"] = "compare-share"
+    assert entities(open_page("compare", params)) == drawn
+
+
+def test_a_view_without_records_says_so_rather_than_to_run_enrich(store: Path) -> None:
+    """Dates with no records gave blank Overview axes without a word, and the Timeline told the reader to run
+    `actorwatch enrich` on a store whose records are scored; each chart now says the view has no records."""
+    def messages(spec: dict) -> list[str]:
+        return [a["text"] for a in spec["layout"].get("annotations", []) if a.get("xref") == "paper" and a.get("x") == 0.5]
+
+    dates = {"from": "2025-06-01", "to": "2025-06-10"}
+    volume, sentiment = specs(open_page("overview", dates))[:2]
+    negative = next(s for s in specs(open_page("timeline", dates)) if "Negative share" in s["layout"]["title"]["text"])
+    for spec in (volume, sentiment, negative):
+        said = messages(spec)
+        assert said and "selected range" in said[0] and "enrich" not in said[0], (spec["layout"]["title"], said)

@@ -93,3 +93,57 @@ def test_a_record_id_with_markup_is_shown_literally(tmp_path: Path, monkeypatch:
     Store(tmp_path).add_table(RECORDS, record)
     caption = next(c.value for c in open_label("erin").caption if "· record " in c.value)
     assert caption.endswith(r"record weibo:\[see\](https://x.example)\_\*")  # escaped: no link, no emphasis
+
+
+def test_the_saved_toast_shows_a_record_id_with_markup_literally(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """st.toast renders Markdown: an imported record's id (free text from its source) must not become a link."""
+    import pyarrow as pa
+
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path))
+    record = hostile_record()
+    record = record.set_column(record.schema.get_field_index("id"), "id", pa.array(["[see](https://x.example)_*"]))
+    Store(tmp_path).add_table(RECORDS, record)
+    at = open_label("erin")
+    type_keys(at, "0")
+    toast = at.toast[0].value
+    assert toast.startswith(r"Saved weibo:\[see\](https://x.example)\_\*: ")  # escaped: no link, no emphasis
+
+
+def test_annotator_names_with_markup_stay_text_in_the_agreement_table(store: Path) -> None:
+    """st.table renders each cell as Markdown: a typed or imported annotator name must not become a link or an image
+    (a remote image would load in every visitor's browser)."""
+    from analysis.core.labels import write_labels
+    from analysis.nlp.labelling_keys import label_row, parse_keys
+
+    evil = "![t](https://evil.example/p.png)"
+    from analysis.nlp.agreement import MIN_OVERLAP
+
+    ids = Store(store).query("SELECT source, id FROM records ORDER BY id LIMIT ?", [MIN_OVERLAP])
+    rows = [label_row(TRACKER, source, record_id, "text", name, parse_keys("0"), "dashboard")
+            for source, record_id in ids.itertuples(index=False) for name in ("carol", evil)]
+    write_labels(Store(store), rows)
+    at = open_label("carol")
+    table = at.table[0].value
+    cell = next(c for c in table["annotators"] if "evil" in c)
+    assert cell == r"!\[t\](https://evil.example/p.png) vs carol"
+
+
+def test_a_bluesky_record_is_shown_with_its_account_pseudonymised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bluesky ids embed the author's DID: the Label page shows them as Explore and exports do (public_id), in the
+    record line, the reply's id, the saved toast and the latest-labels table; the label itself keeps the stored id."""
+    import pyarrow as pa
+
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path))
+    record = hostile_record()
+    for name, value in (("source", "bluesky"), ("id", "at://did:plc:author123/app.bsky.feed.post/3kpost"),
+                        ("parent_id", "at://did:plc:parent456/app.bsky.feed.post/3kparent")):
+        record = record.set_column(record.schema.get_field_index(name), name, pa.array([value]))
+    Store(tmp_path).add_table(RECORDS, record)
+    at = open_label("erin")
+    assert record_shown(at).startswith("bluesky:at://u\\_")  # md-escaped pseudonym u_…
+    assert not [t for t in at.text if "did:plc:parent456" in t.value]
+    type_keys(at, "0")
+    shown = [at.toast[0].value, *at.dataframe[0].value["item"], *(c.value for c in at.caption)]
+    assert not [s for s in shown if "did:plc:" in s], shown
+    with Store(tmp_path).connect() as con:
+        assert read_labels(con, TRACKER)["id"].tolist() == ["at://did:plc:author123/app.bsky.feed.post/3kpost"]

@@ -33,6 +33,7 @@ if show_page_extras():
     st.header("Share of voice")
     st.markdown("Which platforms, studios and organisations the conversation is about: each entity's share of the "
                 "day's mentions of the tracker's entities.")
-    types = st.multiselect("Entity types", list(VOICE_TYPES), default=types, key="compare-types")
-    render.set_params(types=",".join(types))
+    types = st.multiselect("Entity types (none = all)", list(VOICE_TYPES), default=types,
+                           key="compare-types") or list(VOICE_TYPES)
+    render.set_params(types=",".join(types))  # named even when none is chosen: no `types` opens the default three
 render.chart("compare-share", render.base_view(types=",".join(types)))

@@ -60,14 +60,14 @@ def focus_keys_input(token: str) -> None:
 def show_record(record: pd.Series, sig: str) -> None:
     st.caption(f"{record['source']} · {pd.Timestamp(record['published_at']):%Y-%m-%d %H:%M} UTC · {record['kind']}"
                + (" · synthetic" if record.get("synthetic") else "")
-               + f" · record {record['source']}:{md_escape(record['id'])}")  # an id is free text from the source
+               + f" · record {record['source']}:{md_escape(record['public_id'])}")  # free text from the source
     with st.container(border=True):
         st.text(display_text(record["title"], record["text"]))
     parent = record.get("parent_id")
     if isinstance(parent, str) and parent:
         text = labelling.parent_text(sig, record["source"], parent)
         with st.expander("In reply to" if text else "In reply to (not in the store)"):
-            st.text(text or parent)
+            st.text(text or record["public_parent_id"])
     url = safe_url(record.get("url"))
     if url:
         st.link_button("Open the original", url)
@@ -104,6 +104,7 @@ else:
     else:
         record = queue.iloc[0]
         item = f"{record['source']}:{record['id']}"
+        shown_item = f"{record['source']}:{record['public_id']}"
         st.subheader("Next record")
         show_record(record, sig)
         with st.form("label-form", clear_on_submit=True, border=False):
@@ -120,13 +121,13 @@ else:
             else:
                 labelling.save(label_row(tracker, record["source"], record["id"],
                                          display_text(record["title"], record["text"]), annotator, choice, "dashboard"))
-                st.session_state["label-saved"] = (item, choice)
+                st.session_state["label-saved"] = (shown_item, choice)
                 st.rerun()
         focus_keys_input(item)
     saved = st.session_state.pop("label-saved", None)
     if saved:
         what = ", ".join(v for v in (saved[1].sentiment, saved[1].stance, saved[1].emotion) if v) or saved[1].status
-        st.toast(f"Saved {saved[0]}: {what}" + (" (unsure)" if saved[1].status == "unsure" else ""))
+        st.toast(f"Saved {md_escape(saved[0])}: {what}" + (" (unsure)" if saved[1].status == "unsure" else ""))
 
 st.header("Agreement")
 rows = labelling.agreement_rows(labels)
@@ -141,5 +142,6 @@ else:
 if len(mine):
     st.header("Your latest labels")
     recent = mine.sort_values("labelled_at", ascending=False).head(10)
+    recent = recent.assign(item=labelling.public_items(render.signature(), recent["item"].tolist()))
     st.dataframe(recent[["item", "sentiment", "stance", "emotion", "status", "labelled_at"]], hide_index=True,
                  width="stretch")

@@ -18,13 +18,15 @@ from collectors.trackers import Event, Tracker
 from dashboard.charts.ledgers import tracker_events
 from dashboard.charts.registry import AnalysisPending, ChartDef, View, register, require
 from dashboard.charts.style import (
-    PALETTE,
+    DASHES,
     SENTIMENT_COLOURS,
     add_events,
     add_peak_labels,
     day_ticks,
     empty_figure,
+    no_scores_message,
     rgba,
+    source_colours,
 )
 
 
@@ -32,9 +34,10 @@ def volume_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start: d
                  end: date | None = None) -> go.Figure:
     """Stacked daily bars of records per source, with the tracker's dated events as markers."""
     fig = go.Figure()
-    for n, (source, part) in enumerate(df.groupby("source", sort=True)):
+    colours = source_colours(df["source"].unique() if len(df) else [])
+    for source, part in df.groupby("source", sort=True):
         fig.add_bar(x=pd.to_datetime(part["day"]), y=part["records"], name=str(source),
-                    marker_color=PALETTE[n % len(PALETTE)])
+                    marker_color=colours[str(source)])
     fig.update_layout(barmode="stack", title=title, xaxis_title="day (UTC)", yaxis_title="records",
                       legend_title="source", margin={"t": 60, "r": 20, "l": 50, "b": 40}, hovermode="x unified")
     add_events(fig, events, start, end)
@@ -47,13 +50,13 @@ def sentiment_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start
     """Daily share of each sentiment label, with 95% Wilson bands and event markers."""
     fig = go.Figure()
     x = pd.to_datetime(df["day"])
-    for label, colour in SENTIMENT_COLOURS.items():
+    for n, (label, colour) in enumerate(SENTIMENT_COLOURS.items()):
         if label not in df:
             continue
         fig.add_scatter(x=pd.concat([x, x[::-1]]), y=pd.concat([df[f"{label}_hi"], df[f"{label}_lo"][::-1]]),
                         fill="toself", fillcolor=rgba(colour, 0.15), line={"width": 0}, hoverinfo="skip",
                         showlegend=False, name=f"{label} 95% CI")
-        fig.add_scatter(x=x, y=df[label], mode="lines+markers", name=label, line={"color": colour, "width": 2},
+        fig.add_scatter(x=x, y=df[label], mode="lines+markers", name=label, line={"color": colour, "width": 2, "dash": DASHES[n]},
                         marker={"size": 4}, customdata=df["n"], hovertemplate="%{y:.0%} of %{customdata} scored<extra>" + label + "</extra>")
     fig.update_layout(title=title, xaxis_title="day (UTC)", yaxis_title="share of scored records",
                       yaxis={"tickformat": ".0%", "range": [0, 1]}, legend_title="sentiment",
@@ -132,8 +135,10 @@ def _peaks(df: pd.DataFrame) -> pd.DataFrame:
 
 def _draw_volume(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
     f = view.filters
-    fig = volume_chart(df, tracker_events(view), f"Daily records by source — {view.tracker.name_en}",
-                              f.start, f.end)
+    title = f"Daily records by source — {view.tracker.name_en}"
+    if df.empty or df["records"].sum() == 0:  # blank axes would not say why
+        return empty_figure(title, "No records in the selected range.")
+    fig = volume_chart(df, tracker_events(view), title, f.start, f.end)
     add_peak_labels(fig, _peaks(df))
     return fig
 
@@ -170,8 +175,8 @@ def _load_sentiment(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
 
 def _draw_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
     title = f"{'Weekly' if _weekly(view) else 'Daily'} sentiment — {view.tracker.name_en} · model: {model.get('name') or model.get('label')}"
-    if df.empty or "negative" not in df:
-        return empty_figure(title, "No scored records: run `actorwatch enrich`.")
+    if df.empty or "negative" not in df or df["n"].sum() == 0:
+        return empty_figure(title, no_scores_message(view.model_version))
     f = view.filters
     fig = sentiment_chart(df, tracker_events(view), title, f.start, f.end)
     if _weekly(view):

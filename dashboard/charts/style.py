@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 import pandas as pd
@@ -11,6 +11,19 @@ import plotly.graph_objects as go
 from collectors.trackers import Event
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+# One colour per source wherever sources are drawn (side-by-side columns, filtered views, news charts), so a colour
+# never names one source in one chart and another in the next; sources outside this list take the palette's rest.
+SOURCE_COLOURS = {"bilibili": "#0072B2", "bluesky": "#56B4E9", "gdelt": "#E69F00", "mastodon": "#CC79A7",
+                  "rss": "#009E73", "weibo": "#D55E00"}
+
+
+def source_colours(sources: Iterable[str]) -> dict[str, str]:
+    """Each source's colour: SOURCE_COLOURS, then the unused palette colours for other sources (sorted)."""
+    spare = [c for c in PALETTE if c not in SOURCE_COLOURS.values()]
+    others = sorted({str(s) for s in sources} - SOURCE_COLOURS.keys())
+    return {**SOURCE_COLOURS, **{s: spare[n % len(spare)] for n, s in enumerate(others)}}
 
 
 SENTIMENT_COLOURS = {"negative": "#D55E00", "neutral": "#999999", "positive": "#0072B2"}
@@ -110,6 +123,11 @@ def add_peak_labels(fig: go.Figure, peaks: pd.DataFrame) -> None:
                            bgcolor="rgba(240,228,66,0.85)", bordercolor="#000000", borderwidth=0.5,
                            hovertext=("Most-shared record: " + plain(peak["top_record"], 160))
                            if peak.get("top_record") else None)
+
+
+def no_scores_message(model_version: str | None) -> str:
+    """Why a sentiment chart is empty: nothing scored yet, or no scored record in the chosen view."""
+    return "No scored records: run `actorwatch enrich`." if not model_version else "No scored records in the selected range."
 
 
 def empty_figure(title: str, message: str) -> go.Figure:

@@ -23,6 +23,7 @@ from dashboard.charts.style import (
     SENTIMENT_COLOURS,
     add_events,
     empty_figure,
+    no_scores_message,
     plain,
     rgba,
     share_text,
@@ -72,10 +73,10 @@ def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
 
 
 def negative_share_chart(df: pd.DataFrame, events: Sequence[Event], changes: Sequence[date], title: str,
-                         start: date | None, end: date | None) -> go.Figure:
+                         start: date | None, end: date | None, model_version: str | None = None) -> go.Figure:
     """Daily negative share with its 95% band, events as dotted lines and detected change points as dashed."""
     if df.empty or df["n"].sum() == 0:
-        return empty_figure(title, "No scored records: run `actorwatch enrich`.")
+        return empty_figure(title, no_scores_message(model_version))
     x = pd.to_datetime(df["period"])
     colour = SENTIMENT_COLOURS["negative"]
     fig = go.Figure()
@@ -172,7 +173,8 @@ register(ChartDef(
     load=_load_negative,
     draw=lambda df, view, model: negative_share_chart(
         df, tracker_events(view), df.attrs.get("changes", []),
-        f"Negative share and its level shifts — {view.tracker.name_en}", view.filters.start, view.filters.end),
+        f"Negative share and its level shifts — {view.tracker.name_en}", view.filters.start, view.filters.end,
+        view.model_version),
     describe=lambda df, view, model: negative_share_alt(
         df, df.attrs.get("changes", []), view.tracker.name_en, str(model.get("label"))),
     sentiment=True, needs=("analysis.stats.timeseries", "analysis.stats.peaks"),
