@@ -372,3 +372,29 @@ def test_another_trackers_badge_keeps_the_shipped_card_not_an_adapted_one(models
     con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', 'p4-abc', now())")
     badge = in_domain_badges(con, VERSION)["stance"]
     assert badge["name"] == cards["stance"]["name"] and badge["version"] == cards["stance"]["version"]
+
+
+def test_stance_and_emotion_in_an_empty_range_say_so_rather_than_to_run_enrich(store: Path, models: Path) -> None:
+    """On a store whose records carry stance and emotion annotations, dates with no record drew the stance and
+    emotion charts with "run `actorwatch enrich`"; they now say the selected range has none, and only a tracker
+    nothing has annotated keeps the enrich hint (as the sentiment charts do)."""
+    from analysis.stats.annotation_series import has_annotations
+
+    write_cards(models)
+    dates = {"from": "2025-06-01", "to": "2025-06-10"}
+    stance = next(s for s in pages.specs(pages.open_page("voices", dates))
+                  if "stance of posts" in s["layout"]["title"]["text"])
+    emotion = next(s for s in pages.specs(pages.open_page("topics", dates)) if "emotion" in s["layout"]["title"]["text"])
+    for spec in (stance, emotion):
+        said = [a["text"] for a in spec["layout"].get("annotations", []) if a.get("xref") == "paper"]
+        assert said and "selected range" in said[0] and "enrich" not in said[0], (spec["layout"]["title"], said)
+    with Store(store).connect(public_names=public_names()) as con:
+        assert has_annotations(con, TRACKER, "stance") and has_annotations(con, TRACKER, "emotion")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE records AS SELECT * FROM (VALUES ('weibo', '1', ['other-tracker'])) t(source, id, trackers)")
+    assert not has_annotations(con, TRACKER, "stance"), "no annotations table: nothing annotated"
+    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, stance TEXT, annotated_at TIMESTAMPTZ)")
+    con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', 'oppose', now())")
+    assert not has_annotations(con, TRACKER, "stance"), "another tracker's annotations do not count"
+    assert has_annotations(con, "other-tracker", "stance")
+    assert not has_annotations(con, "other-tracker", "emotion"), "no emotion column: no emotion annotations"

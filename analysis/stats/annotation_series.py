@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis.core.annotations import ANNOTATIONS, annotations_scan, period_expr, tracker_entities_sql
 from analysis.core.filters import Filters
+from analysis.core.tables import has_table
 from analysis.nlp.entities import co_mentions
 from analysis.nlp.stance import STANCES
 from analysis.nlp.tasks import EMOTION
@@ -95,6 +96,15 @@ def emotion_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: s
     if not known:
         return empty
     return period_shares(((p, [e]) for p, e in known), EMOTION.classes, f, freq, key="emotion")
+
+
+def has_annotations(con: duckdb.DuckDBPyConnection, tracker: str, column: str) -> bool:
+    """Whether any of the tracker's records, whatever their dates, has an annotation with `column` (stance,
+    emotion) set: tells a view with no annotated record apart from a tracker `actorwatch enrich` has not reached."""
+    if not has_table(con, ANNOTATIONS) or column not in {row[0] for row in con.execute(f"DESCRIBE {ANNOTATIONS}").fetchall()}:
+        return False
+    return con.execute(f"""SELECT EXISTS (SELECT 1 FROM records r JOIN {ANNOTATIONS} a USING (source, id)
+                           WHERE list_contains(r.trackers, ?) AND a.{column} IS NOT NULL)""", [tracker]).fetchone()[0]
 
 
 def entity_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker,

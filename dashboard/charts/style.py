@@ -130,6 +130,11 @@ def no_scores_message(model_version: str | None) -> str:
     return "No scored records: run `actorwatch enrich`." if not model_version else "No scored records in the selected range."
 
 
+def no_annotations_message(what: str, annotated: bool) -> str:
+    """Why a stance or emotion chart is empty: nothing annotated yet, or no annotated record in the chosen view."""
+    return f"No {what} annotations in the selected range." if annotated else f"No {what} annotations: run `actorwatch enrich`."
+
+
 def empty_figure(title: str, message: str) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(title=title, xaxis={"visible": False}, yaxis={"visible": False}, margin=MARGIN,

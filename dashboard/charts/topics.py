@@ -16,6 +16,7 @@ from dashboard.charts.style import (
     MARGIN,
     PALETTE,
     empty_figure,
+    no_annotations_message,
     plain,
     rgba,
     sample_text,
@@ -226,18 +227,25 @@ register(ChartDef(
 ))
 
 
+def _load_emotion(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    series = require("analysis.stats.annotation_series")
+    frame = series.emotion_counts_by_period(con, view.filters, _freq(view))
+    if frame.empty or frame["n"].sum() == 0:  # an empty view of an annotated tracker must not say "run enrich"
+        frame.attrs["annotated"] = series.has_annotations(con, view.filters.tracker, "emotion")
+    return frame
+
+
 def _draw_emotion(df: pd.DataFrame, view: View, model: dict[str, Any]) -> go.Figure:
     period = "Weekly" if _freq(view) == "W" else "Daily"
     title = f"{period} emotion — {view.tracker.name_en} · {model_label(model, 'emotion')}"
-    return share_lines(df, "emotion", EMOTION_COLOURS, title, "No emotion annotations: run `actorwatch enrich`.")
+    return share_lines(df, "emotion", EMOTION_COLOURS, title, no_annotations_message("emotion", bool(df.attrs.get("annotated"))))
 
 
 register(ChartDef(
     name="topics-emotion", title="Emotion over time — {tracker}", page="topics",
     description="Share of annotated records per emotion (joy, anger, disgust, sadness, fear, surprise, neutral) per "
                 "day (freq=W: per ISO week) with 95% Wilson intervals; emotion from the emotion model.",
-    load=lambda con, view: require("analysis.stats.annotation_series").emotion_counts_by_period(con, view.filters,
-                                                                                                 _freq(view)),
+    load=_load_emotion,
     draw=_draw_emotion,
     describe=lambda df, view, model: shares_alt(df, "emotion", "emotion", view.tracker.name_en,
                                                 model_label(model, "emotion"), "week" if _freq(view) == "W" else "day"),

@@ -16,6 +16,7 @@ from dashboard.charts.style import (
     STANCE_COLOURS,
     date_axis,
     empty_figure,
+    no_annotations_message,
     plain,
     share_lines,
     shares_alt,
@@ -123,13 +124,16 @@ def stance_period(view: View) -> str:
 
 def _load_stance(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     series = require("analysis.stats.annotation_series")
-    return series.stance_counts_by_period(con, view.filters, stance_period(view))
+    frame = series.stance_counts_by_period(con, view.filters, stance_period(view))
+    if frame.empty or frame["n"].sum() == 0:  # an empty view of an annotated tracker must not say "run enrich"
+        frame.attrs["annotated"] = series.has_annotations(con, view.filters.tracker, "stance")
+    return frame
 
 
 def _draw_stance(df: pd.DataFrame, view: View, model: dict[str, Any]) -> go.Figure:
     period = "Weekly" if stance_period(view) == "W" else "Daily"
     title = f"{period} stance of posts — {view.tracker.name_en} · {model_label(model, 'stance')}"
-    return share_lines(df, "stance", STANCE_COLOURS, title, "No stance annotations: run `actorwatch enrich`.")
+    return share_lines(df, "stance", STANCE_COLOURS, title, no_annotations_message("stance", bool(df.attrs.get("annotated"))))
 
 
 register(ChartDef(
