@@ -6,7 +6,9 @@ import duckdb
 import pandas as pd
 
 from analysis.core.filters import Filters
+from analysis.reports.links import Params, filter_params
 from analysis.stats.visibility import latest_scan
+from dashboard.charts.embed import snapshot_id
 
 COLUMNS = ("published_at", "source", "kind", "visibility", "checked", "lang", "author_name", "title", "text", "likes",
            "comments", "shares", "url", "synthetic", "id")
@@ -69,3 +71,11 @@ def records_page(con: duckdb.DuckDBPyConnection, f: Filters, search: str = "", k
         f"LIMIT ? OFFSET ?", [*params, int(limit), int(offset)],
     ).df()
     return frame, total
+
+
+def page_file_name(f: Filters, params: Params, page: int, frame: pd.DataFrame) -> str:
+    """The downloaded CSV's name: tracker, dates, page and the view's snapshot id (as chart downloads), so pages of
+    different views, or of the same view over changed data, never share a name."""
+    dates = f"{f.start}-to-{f.end}" if f.start and f.end else "all-dates"
+    view = {**filter_params(f), **params, "page": str(page)}
+    return f"actorwatch-explore-{f.tracker}-{dates}-p{page}-{snapshot_id('explore', view, frame)}.csv"

@@ -776,3 +776,26 @@ def test_a_view_without_records_says_so_rather_than_to_run_enrich(store: Path) -
     for spec in (volume, sentiment, negative):
         said = messages(spec)
         assert said and "selected range" in said[0] and "enrich" not in said[0], (spec["layout"]["title"], said)
+
+
+def test_explore_download_is_named_after_its_view() -> None:
+    """Every Explore CSV was saved as actorwatch-explore-page.csv, whatever the tracker, filters or page, so a
+    second download overwrote or shadowed the first; its name now carries tracker, dates, page and the view's
+    snapshot id, as chart downloads do (dashboard.charts.embed.snapshot_id)."""
+    from analysis.core.filters import Filters
+    from dashboard.explore import page_file_name
+
+    frame = pd.DataFrame({"id": ["a", "b"], "text": ["一", "two"]})
+    f = Filters(tracker="iqiyi-nadou", start=date(2026, 4, 1), end=date(2026, 4, 30))
+    name = page_file_name(f, {"q": "", "order": ""}, 1, frame)
+    assert re.fullmatch(r"actorwatch-explore-iqiyi-nadou-2026-04-01-to-2026-04-30-p1-aw-[0-9a-f]{12}\.csv", name), name
+    assert page_file_name(f, {"q": "", "order": ""}, 1, frame) == name, "the same view of the same data: same name"
+    others = {page_file_name(Filters(tracker="tilly-norwood", start=f.start, end=f.end), {}, 1, frame),
+              page_file_name(Filters(tracker=f.tracker, start=f.start, end=date(2026, 5, 1)), {}, 1, frame),
+              page_file_name(f, {}, 2, frame),
+              page_file_name(Filters(tracker=f.tracker, start=f.start, end=f.end, sources=("weibo",)), {}, 1, frame),
+              page_file_name(f, {"q": "AI"}, 1, frame),
+              page_file_name(f, {}, 1, frame.iloc[:1])}
+    assert len(others) == 6 and name not in others
+    assert page_file_name(Filters(tracker="tilly-norwood"), {}, 1, frame).startswith(
+        "actorwatch-explore-tilly-norwood-all-dates-p1-aw-")

@@ -9,7 +9,7 @@ from collectors.pseudonym import POLICY
 from collectors.visibility import STATUS_LABELS, STATUSES
 from dashboard import data, render
 from dashboard.charts.embed import csv_bytes
-from dashboard.explore import NOT_RECHECKED, ORDERS
+from dashboard.explore import NOT_RECHECKED, ORDERS, page_file_name
 from dashboard.state import current_filters
 
 PAGE_SIZE = 50
@@ -54,8 +54,9 @@ chosen = int(st.number_input(f"Page (of {pages:,})", min_value=1, max_value=page
 if chosen != page:
     page = chosen
     frame, total = load(page)
-render.set_params(q=search.strip(), kind=",".join(kinds), order="" if order == "newest" else order,
-                  page="" if page == 1 else str(page), vis=",".join(visibility))
+view_params = {"q": search.strip(), "kind": ",".join(kinds), "order": "" if order == "newest" else order,
+               "vis": ",".join(visibility)}
+render.set_params(**view_params, page="" if page == 1 else str(page))
 if not rechecked:  # nothing was ever rechecked: the two columns would only be empty
     frame = frame.drop(columns=["visibility", "checked"])
 
@@ -73,7 +74,7 @@ st.dataframe(frame, hide_index=True, width="stretch", height=min(38 * (len(frame
              })
 # built on click: a media file made on every run could expire before a busy browser fetched it (a 404)
 st.download_button("Download this page as CSV", data=lambda page_frame=frame: csv_bytes(page_frame),
-                   file_name="actorwatch-explore-page.csv",
+                   file_name=page_file_name(f, view_params, page, frame),
                    mime="text/csv", on_click="ignore", key="explore-csv")
 st.caption("For a full export with provenance (filters, model version and accuracy, pseudonymisation policy) use "
            "`actorwatch export --tracker …`.")
