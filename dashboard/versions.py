@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from collectors.paths import checkout_commit
+from collectors.paths import bundled_dir, checkout_commit
 from collectors.trackers import default_path
 
 _REPO = Path(__file__).resolve().parents[1]
@@ -28,6 +28,12 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+def shown_path(path: Path) -> str:
+    """A shipped file's path within the shipped files, else only its name: the Methods page is public, and an
+    absolute path would show readers the server's directory layout."""
+    return str(path.relative_to(bundled_dir())) if path.is_relative_to(bundled_dir()) else path.name
+
+
 def versions_frame(store_signature: str, model: dict[str, Any]) -> pd.DataFrame:
     trackers = default_path()
     rows = [("actorwatch commit", git_sha()), ("python", platform.python_version()),
@@ -35,6 +41,7 @@ def versions_frame(store_signature: str, model: dict[str, Any]) -> pd.DataFrame:
             ("sentiment model", f"{model.get('name')} {model.get('version')}"),
             *((f"{task} model", f"{b.get('name') or 'no card'} {b.get('version') or ''}".strip())
               for task, b in (model.get("badges") or {}).items() if task != "sentiment"),
-            ("trackers file", f"{trackers} ({trackers.stat().st_size:,} bytes)" if trackers.exists() else str(trackers)),
+            ("trackers file", f"{shown_path(trackers)} ({trackers.stat().st_size:,} bytes)" if trackers.exists()
+             else shown_path(trackers)),
             ("store snapshot", store_signature)]
     return pd.DataFrame(rows, columns=["component", "version"])

@@ -799,3 +799,17 @@ def test_explore_download_is_named_after_its_view() -> None:
     assert len(others) == 6 and name not in others
     assert page_file_name(Filters(tracker="tilly-norwood"), {}, 1, frame).startswith(
         "actorwatch-explore-tilly-norwood-all-dates-p1-aw-")
+
+
+def test_methods_versions_do_not_show_the_servers_directories() -> None:
+    """Methods → Versions, a public page, showed the trackers file's absolute path (the server's directory layout);
+    it now shows the path within the shipped files, with the file's size."""
+    from collectors.paths import bundled_dir
+    from collectors.trackers import default_path
+    from dashboard.versions import versions_frame
+
+    frame = versions_frame("sig", {})
+    shown = dict(zip(frame["component"], frame["version"], strict=True))["trackers file"]
+    assert shown == f"trackers.toml ({default_path().stat().st_size:,} bytes)"
+    for root in (str(bundled_dir()), str(Path(__file__).resolve().parents[1]), str(Path.home())):
+        assert not any(root in str(v) for v in frame["version"]), root
