@@ -16,12 +16,12 @@ from analysis.nlp.model_info import (
     adapted_cards,
     adapted_line,
     adapted_summary,
+    card_path,
     in_domain_badges,
     latest_model_version,
     model_card_summary,
     read_card,
 )
-from collectors.paths import bundled_dir
 
 # Which evaluation a chart caption quotes when the card names no headline: held-out sets first (they say how
 # the model does on data it never saw), cross-validated training files last.
@@ -142,7 +142,7 @@ def task_cards(badges: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any] | 
     out: dict[str, dict[str, Any] | None] = {}
     for task in TASK_NAMES:
         where = (badges.get(task) or {}).get("card")
-        out[task] = read_card(bundled_dir() / where) if where else None
+        out[task] = read_card(card_path(where)) if where else None
     return out
 
 
@@ -160,7 +160,7 @@ def model_summary(con: duckdb.DuckDBPyConnection, tracker: str | None = None) ->
     card = None
     if summary.get("card"):
         try:
-            card = json.loads((bundled_dir() / summary["card"]).read_text(encoding="utf-8"))
+            card = json.loads(card_path(summary["card"]).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             card = None
     quoted = headline(summary.get("measured"))

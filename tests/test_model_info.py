@@ -38,3 +38,16 @@ def test_chinese_only_version_has_no_english_scope(tmp_path, monkeypatch):
     monkeypatch.setattr("analysis.nlp.model_info.card_files", lambda: [_card(tmp_path, VADER)])
     summary = model_card_summary("1.0.abc")
     assert summary["scope"] == "" and "English" not in accuracy_line(summary)
+
+
+def test_card_labels_name_no_absolute_path_and_lead_back_to_the_card(tmp_path, monkeypatch):
+    from analysis.nlp.model_info import card_label, card_path
+    from collectors.paths import bundled_dir
+
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path / "data"))
+    adapted = tmp_path / "data" / "models" / "weibo-charlr-3c-iqiyi" / "card.json"
+    shipped = bundled_dir() / "models" / "weibo-charlr-3c" / "card.json"
+    assert card_label(adapted) == "<data dir>/models/weibo-charlr-3c-iqiyi/card.json"
+    assert card_label(shipped) == "models/weibo-charlr-3c/card.json"
+    assert str(tmp_path) not in card_label(adapted)
+    assert card_path(card_label(adapted)) == adapted and card_path(card_label(shipped)) == shipped

@@ -117,8 +117,20 @@ def card_task(card: dict[str, Any], path: Path) -> str:
 
 
 def card_label(path: Path) -> str:
-    """Where a card is, relative to the shipped files when it is one of them."""
-    return str(path.relative_to(bundled_dir())) if path.is_relative_to(bundled_dir()) else str(path)
+    """Where a card is, relative to the shipped files or the data dir; never the machine's absolute path (shown to
+    public readers and written into exports)."""
+    for root, prefix in ((bundled_dir(), ""), (data_dir(), "<data dir>/")):
+        if path.is_relative_to(root):
+            return prefix + path.relative_to(root).as_posix()
+    return f"{path.parent.name}/{path.name}"  # a models folder named by the environment
+
+
+def card_path(label: str) -> Path:
+    """The file a `card_label` names."""
+    if label.startswith("<data dir>/"):
+        return data_dir() / label.removeprefix("<data dir>/")
+    shipped = bundled_dir() / label
+    return shipped if shipped.exists() else models_dir() / label
 
 
 def cards_signature() -> tuple[tuple[str, int, int], ...]:
