@@ -244,3 +244,32 @@ def test_bluesky_and_mastodon_ids_leave_the_store_without_the_account_in_them(tm
     assert total == 2 and not [s for s in secrets if s in page.to_csv()]
     assert not [s for s in secrets if s in top.to_csv()]
     assert raw == 1  # the view keeps the stored id for joins; only what leaves the store is pseudonymised
+
+
+def test_reimporting_a_bundle_adds_nothing_and_keeps_the_stores_own_annotations(tmp_path, data_dir, make_record):
+    """A bundle imported twice, or into the store it came from, writes no score or annotation rows again: its
+    annotations carry no emotion or language, so as the newest per record they hid the enrichment's."""
+    store, _records = _store(data_dir, make_record)
+    bundle = tmp_path / "bundle"
+    assert CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(bundle)]).exit_code == 0
+
+    def rows(s: Store) -> tuple[int, int]:
+        return len(s.query(f"SELECT * FROM {s.parquet_scan('scores')}")), \
+            len(s.query(f"SELECT * FROM {s.parquet_scan('annotations')}"))
+
+    before = rows(store)
+    result = CliRunner().invoke(cli, ["import-bundle", str(bundle)])  # into the store it came from
+    assert result.exit_code == 0, result.output
+    assert rows(store) == before
+    assert "scores: 0; annotations: 0" in result.output
+    with store.connect() as con:
+        newest = con.execute("SELECT DISTINCT pipeline_version FROM (SELECT * FROM annotations QUALIFY row_number() "
+                             "OVER (PARTITION BY source, id ORDER BY annotated_at DESC) = 1)").fetchall()
+    assert newest == [("test-pipeline",)]
+
+    fresh = Store(tmp_path / "fresh")
+    CliRunner().invoke(cli, ["--data-dir", str(fresh.data_dir), "import-bundle", str(bundle)], catch_exceptions=False)
+    first = rows(fresh)
+    assert first[0] > 0 and first[1] > 0
+    again = CliRunner().invoke(cli, ["--data-dir", str(fresh.data_dir), "import-bundle", str(bundle)])
+    assert again.exit_code == 0 and rows(fresh) == first, again.output
