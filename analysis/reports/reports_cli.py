@@ -51,10 +51,12 @@ def alerts_run(config_path: Path | None, dry_run: bool, as_of: date | None, mode
 def alerts_check(config_path: Path | None) -> None:
     """Validate an alerts file and list its rules with defaults applied."""
     from analysis.reports.alerts.config import AlertConfigError, load_config
+    from analysis.reports.alerts.run import check_rules
 
     try:
         config = load_config(config_path)
-    except AlertConfigError as exc:
+        check_rules(config)
+    except (AlertConfigError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     for rule in config.effective_rules():
         click.echo(f"{rule.id}: {rule.kind} on {rule.tracker}{' / ' + rule.entity if rule.entity else ''}, "
