@@ -116,3 +116,12 @@ def test_extra_csv_columns_are_a_warning_not_a_rejected_row(tmp_path, data_dir):
     assert "warning export.csv:1: unknown column(s) ignored: sentiment" in result.stderr
     dry = CliRunner().invoke(cli, ["import", str(src), "--dry-run"])
     assert "2 valid, 0 rejected, 1 warning(s)" in dry.stderr
+
+
+def test_a_record_without_text_is_reported_in_plain_words(tmp_path, data_dir):
+    """It read "field 'Value error, text': Value error, text: empty …" (pydantic's prefix leaking into the line)."""
+    src = _jsonl(tmp_path / "in.jsonl", [json.dumps({**GOOD, "id": "1", "text": ""})])
+    result = CliRunner().invoke(cli, ["import", str(src), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "in.jsonl:1: field 'text': empty (a record needs text or a title)" in result.stderr
+    assert "Value error" not in result.stderr
