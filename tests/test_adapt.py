@@ -286,3 +286,10 @@ def test_refit_with_english_labels_says_its_figure_scored_them_by_the_english_ro
     assert routed is not None and routed.name == "en-tiny"
     line = accuracy_line(model_card_summary(full_version(adapted), result["model"]))
     assert "not measured here" not in line and "English posts by en-tiny, scored so in the same figure" in line
+
+
+def test_refit_without_the_base_data_names_the_folder_it_looked_in(tmp_path: Path, data_dir: Path) -> None:
+    """Given --shared DIR that does not exist, the error told the user to 'give --shared PATH'."""
+    missing = tmp_path / "gone"
+    result = CliRunner().invoke(cli, ["adapt", "--tracker", "iqiyi-nadou", "--method", "refit", "--shared", str(missing)])
+    assert result.exit_code == 1 and f"{missing}: not found" in result.output, result.output

@@ -126,3 +126,10 @@ def test_evaluate_on_shared_dev_file(shared_data: Path) -> None:
 def test_train_without_shared_data_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(train, ["--shared", str(tmp_path / "missing"), "--out", str(tmp_path / "m")])
     assert result.exit_code != 0 and "labelled data folder not found" in result.output
+
+
+def test_train_names_the_shared_folder_it_looked_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ACTORWATCH_SHARED pointing at a missing folder the error named ../shared/data instead."""
+    monkeypatch.setenv("ACTORWATCH_SHARED", str(tmp_path / "gone"))
+    result = CliRunner().invoke(train, ["--task", "stance"])
+    assert result.exit_code == 1 and f"{tmp_path / 'gone'}: labelled data folder not found" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -230,10 +231,12 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
     tracker = _tracker(tracker_id)
     if task != "sentiment" and method != "prior":
         raise click.BadParameter(f"{task} adapts by the prior method only", param_hint="--method")
+    looked_in = shared or os.environ.get("ACTORWATCH_SHARED")
     shared = shared or shared_data_dir()
     if method == "refit" and (shared is None or not shared.is_dir()):
-        raise click.ClickException("--method refit retrains on the base training data, which was not found "
-                                   "(../shared/data beside the repository; give --shared PATH or ACTORWATCH_SHARED)")
+        where = f"{looked_in}: not found" if looked_in else "../shared/data beside the repository: not found"
+        raise click.ClickException(f"--method refit retrains on the base training data ({where}; give --shared PATH "
+                                   "or ACTORWATCH_SHARED)")
     try:
         extra = tuple(float(w) for w in compare_weights.split(",") if w.strip())
     except ValueError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from analysis.nlp.metrics import CLASS_NAMES
 def _default_shared() -> Path:
     from collectors.paths import shared_data_dir
 
-    return shared_data_dir() or Path("../shared/data")
+    return shared_data_dir() or Path(os.environ.get("ACTORWATCH_SHARED") or "../shared/data")  # named if missing
 
 
 @click.command()
