@@ -159,6 +159,12 @@ def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, 
         else:
             with Store().connect() as con:
                 frame = prices_from_store(con, [ticker, benchmark])
+                missing = [t for t in (ticker, benchmark) if t not in set(frame["ticker"])]
+                if missing:  # name what the store does hold (the frame above holds only the two asked for)
+                    stored = sorted(set(prices_from_store(con)["ticker"]))
+                    raise PriceDataError(f"no prices for {', '.join(map(repr, missing))} in the store (it has: "
+                                         f"{', '.join(stored)}): collect them (`actorwatch collect market`), import "
+                                         "a price CSV, or pass --ticker/--benchmark")
         result = event_study(frame, ticker, benchmark, sorted({e.date for e in tracker.events}))
     except PriceDataError as exc:
         raise click.ClickException(str(exc)) from None
