@@ -239,6 +239,9 @@ def store_stats(as_json: bool) -> None:
 def store_compact(dataset: str) -> None:
     """Rewrite a dataset deduplicated into one batch (fewer, larger files)."""
     result = Store().compact(dataset)
+    if result.batch is None:  # one file or none: compact() leaves it as it is
+        click.echo(f"{dataset}: nothing to compact (one file or none)")
+        return
     click.echo(f"compacted {dataset}: {result.rows} rows in {result.files} file(s)")
 
 

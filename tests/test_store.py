@@ -190,3 +190,15 @@ def test_a_second_writer_does_not_discard_a_batch_being_staged(data_dir, make_re
     Store(data_dir).add_records([make_record(id="first"), make_record(id="second")])
     other[0].join()
     assert sorted(Store(data_dir).query("SELECT id FROM records")["id"]) == ["first", "other", "second"]
+
+
+def test_compact_of_a_dataset_already_in_one_file_does_not_read_as_emptied(data_dir, make_record):
+    """It printed "compacted records: 0 rows in 0 file(s)" for a dataset it had left as it was."""
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    Store(data_dir).add_records([make_record(), make_record()])
+    result = CliRunner().invoke(cli, ["store", "compact"])
+    assert result.exit_code == 0 and "records: nothing to compact (one file or none)" in result.output, result.output
+    assert len(Store(data_dir).query("SELECT * FROM records")) == 2
