@@ -164,7 +164,8 @@ def run_collection(collector: Collector, query: Query, store: Store, resume: boo
                 break
     except SourceBlocked as exc:
         _archive_failed(collector, store, exc)
-        summary.stopped = f"{exc}. {exc.how_to_resume} Progress is saved; re-run the same command with --resume."
+        rerun = "" if "re-run" in exc.how_to_resume else "; re-run the same command with --resume"  # said once
+        summary.stopped = f"{exc}. {exc.how_to_resume} Progress is saved{rerun}."
     except CollectorError as exc:
         _archive_failed(collector, store, exc)
         summary.errors.append(str(exc))

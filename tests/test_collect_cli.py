@@ -62,6 +62,7 @@ def test_blocked_run_exits_3_with_how_to_resume_then_resumes(fake, monkeypatch):
     result = run(*ARGS)
     assert result.exit_code == collect_cli.EXIT_STOPPED
     assert "HTTP 432" in result.stderr and "--resume" in result.stderr and "ACTORWATCH_WEIBO_COOKIE" in result.stderr
+    assert result.stderr.count("re-run the same command") == 1  # the advice was given twice, once by the source
     assert "records: 12 new" in result.stdout
     monkeypatch.setattr(fake, "search", original)
     resumed = run(*ARGS)

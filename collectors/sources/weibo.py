@@ -63,6 +63,9 @@ COOKIE_HELP = ("Log in to m.weibo.cn in a browser, copy the request's Cookie hea
 REDIRECT_HELP = ("Collect from a mainland-China network connection (or check the cookie, as for a login page), then "
                  "re-run the same command with --resume.")
 WAIT_HELP = "Wait 30–60 minutes (Weibo's limits usually lift on their own), then re-run the same command with --resume."
+COOKIE_OR_WAIT_HELP = ("Copy a fresh cookie (log in to m.weibo.cn in a browser, copy the request's Cookie header into "
+                       "ACTORWATCH_WEIBO_COOKIE or `weibo_cookie = \"…\"` in data/.secrets/secrets.toml) and/or wait "
+                       "30–60 minutes, then re-run the same command with --resume.")
 
 
 def item_to_model(raw: Mapping[str, Any], collected_at: datetime, tracker: str | None = None) -> Record | TrendObservation:
@@ -188,7 +191,7 @@ def raise_if_blocked(response: httpx.Response) -> None:
         raise login_required(response, "Weibo redirected to its login page")
     if status == 432:
         raise SourceBlocked("HTTP 432: Weibo's anti-crawler check refused the request "
-                            "(cookie missing or expired, or too many requests)", COOKIE_HELP + " " + WAIT_HELP)
+                            "(cookie missing or expired, or too many requests)", COOKIE_OR_WAIT_HELP)
     if status == 418:
         raise SourceBlocked("HTTP 418: Weibo flagged this client as a robot (temporary ban of this IP or cookie)",
                             WAIT_HELP)
