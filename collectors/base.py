@@ -74,6 +74,7 @@ class Collector(abc.ABC):
     min_interval: ClassVar[float] = 5.0  # seconds between requests: polite by default
     needs_secrets: ClassVar[tuple[str, ...]] = ()
     needs_terms: ClassVar[bool] = True  # False: the source runs without keyword queries (e.g. a trend list)
+    terms_from_tracker: ClassVar[bool] = True  # False: terms come from --term only (post ids, user:UID …)
 
     def __init__(self, client: httpx.Client, *, sleep: Callable[[float], None] | None = None,
                  policy: RetryPolicy | None = None) -> None:

@@ -82,6 +82,8 @@ def collect_cmd(source: str, tracker_id: str, since: datetime | None, until: dat
         if min_interval is not None:
             collector.limiter.min_interval = min_interval
         chosen = tuple(terms) or collector.queries_for(tracker)
+        if not chosen and cls.needs_terms and not cls.terms_from_tracker:
+            raise click.ClickException(f"no search terms: {source} takes its terms from --term only ({cls.description})")
         if not chosen and cls.needs_terms:
             raise click.ClickException(f"no search terms: tracker {tracker.id!r} has no queries.{source} "
                                        "(add them to trackers.toml) and no --term was given")

@@ -92,6 +92,10 @@ def test_clear_errors(fake, monkeypatch):
     assert "unknown tracker" in run("collect", "weibo", "--tracker", "nope").output
     no_terms = run("collect", "weibo-comments", "--tracker", "iqiyi-nadou")
     assert no_terms.exit_code == 1 and "no search terms" in no_terms.output
+    # post ids never come from trackers.toml: the error asked the user to add them there
+    assert "--term MID" in no_terms.output and "trackers.toml" not in no_terms.output
+    no_pages = run("collect", "weibo-cn", "--tracker", "iqiyi-nadou")
+    assert no_pages.exit_code == 1 and "trackers.toml" not in no_pages.output and "--term" in no_pages.output
     bad_window = run("collect", "weibo", "--tracker", "iqiyi-nadou", "--since", "2026-04-22", "--until", "2026-04-21")
     assert bad_window.exit_code == 1 and "must be after" in bad_window.output
     monkeypatch.delenv("ACTORWATCH_WEIBO_COOKIE")

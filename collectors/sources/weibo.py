@@ -353,6 +353,7 @@ class WeiboComments(WeiboCollector):
     name = "weibo-comments"
     description = "Weibo comments of posts given with --term MID (hotflow cursor; comments/show fallback)"
     first_mode: ClassVar[str] = "hotflow"
+    terms_from_tracker = False
 
     def queries_for(self, tracker: Any) -> tuple[str, ...]:
         return ()  # post ids come from --term, never from keyword lists
@@ -481,6 +482,7 @@ class WeiboCn(WeiboCollector):
     description = ("weibo.cn HTML pages: --term user:UID (timeline), comments:BID (comment list) or reposts:BID "
                    "(repost list)")
     min_interval = 8.0  # weiboSpider waits 6–10 s every few pages; we wait before every page
+    terms_from_tracker = False
 
     def queries_for(self, tracker: Any) -> tuple[str, ...]:
         return ()
