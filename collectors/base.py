@@ -89,6 +89,11 @@ class Collector(abc.ABC):
         except RateLimited as exc:
             raise SourceBlocked(f"{self.name}: {exc}", "The limit lifts on its own; wait until then.") from None
 
+    @classmethod
+    def check_term(cls, term: str) -> None:
+        """Raise ValueError or CollectorError if `term` cannot be one of this source's terms (checked before any
+        request)."""
+
     def queries_for(self, tracker: Any) -> tuple[str, ...]:
         """The tracker's keyword queries for this source."""
         return tuple(getattr(tracker.queries, self.name, ()) or ())

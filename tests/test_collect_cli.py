@@ -167,3 +167,13 @@ def test_the_cookie_never_reaches_output_archive_store_or_state(fake, monkeypatc
     for name, text in texts.items():  # ...and nowhere else
         for bit in secret_bits:
             assert bit not in text, f"secret found in {name}"
+
+
+def test_a_malformed_term_is_a_usage_error_before_any_request(fake):
+    """A post id or weibo.cn term of the wrong shape stopped the run with exit 3 and 'Progress is saved; re-run the
+    same command with --resume', which could only fail the same way."""
+    for source, term in (("weibo-comments", "hello world"), ("weibo-cn", "bogus"), ("weibo-cn", "user:abc")):
+        result = run("collect", source, "--tracker", "iqiyi-nadou", "--term", term, "--min-interval", "0")
+        assert result.exit_code == 2, (source, result.output)
+        assert repr(term) in result.output and "--resume" not in result.output
+    assert not fake.requests

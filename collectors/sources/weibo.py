@@ -358,6 +358,11 @@ class WeiboComments(WeiboCollector):
     def queries_for(self, tracker: Any) -> tuple[str, ...]:
         return ()  # post ids come from --term, never from keyword lists
 
+    @classmethod
+    def check_term(cls, term: str) -> None:
+        if not is_numeric_id(term):
+            bid_to_mid(term)  # ParseError unless a base62 id
+
     def fetch(self, query: Query, cursor: dict[str, Any] | None = None) -> Iterator[Page]:
         fresh = {"mode": self.first_mode, "max_id": 0, "max_id_type": 0, "page": 1}
         state = copy.deepcopy(cursor) if cursor else {"todo": [t if is_numeric_id(t) else bid_to_mid(t) for t in query.terms],
@@ -473,6 +478,16 @@ def _all_trackers() -> list[Any]:
         return []
 
 
+def _weibo_cn_url(term: str) -> str:
+    """The weibo.cn page of a `user:UID`, `comments:BID` or `reposts:BID` term; CollectorError for anything else."""
+    kind, _, ident = term.partition(":")
+    if kind == "user" and is_numeric_id(ident):
+        return f"{WEIBO_CN_URL}/{ident}/profile"
+    if kind in ("comments", "reposts") and ident:
+        return f"{WEIBO_CN_URL}/{'comment' if kind == 'comments' else 'repost'}/{ident}"
+    raise CollectorError(f"weibo-cn: term {term!r} must be user:UID, comments:BID or reposts:BID")
+
+
 @register
 class WeiboCn(WeiboCollector):
     """The old weibo.cn HTML pages: a user's timeline (`user:UID`), a post's comments (`comments:BID`, hot ones
@@ -487,17 +502,16 @@ class WeiboCn(WeiboCollector):
     def queries_for(self, tracker: Any) -> tuple[str, ...]:
         return ()
 
+    @classmethod
+    def check_term(cls, term: str) -> None:
+        _weibo_cn_url(term)
+
     def fetch(self, query: Query, cursor: dict[str, Any] | None = None) -> Iterator[Page]:
         state = copy.deepcopy(cursor) if cursor else {"todo": list(query.terms), "page": 1}
         while state["todo"]:
             term, page = state["todo"][0], int(state["page"])
             kind, _, ident = term.partition(":")
-            if kind == "user" and is_numeric_id(ident):
-                url = f"{WEIBO_CN_URL}/{ident}/profile"
-            elif kind in ("comments", "reposts") and ident:
-                url = f"{WEIBO_CN_URL}/{'comment' if kind == 'comments' else 'repost'}/{ident}"
-            else:
-                raise CollectorError(f"weibo-cn: term {term!r} must be user:UID, comments:BID or reposts:BID")
+            url = _weibo_cn_url(term)
             response, _ = self.get(url, {"page": page}, referer=WEIBO_CN_URL + "/", expect_json=False)
             html_pages.raise_if_login_page(response.text)
             if kind == "user":
