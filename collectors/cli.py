@@ -54,9 +54,17 @@ def _aware_time(_ctx: click.Context, param: click.Parameter, value: str | None) 
     return moment
 
 
+def _format_name(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A registered format's name (a usage error otherwise, before any file is read)."""
+    if value is not None and value not in formats():
+        raise click.BadParameter(f"unknown format {value!r} (known: {', '.join(formats())})", param=param)
+    return value
+
+
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", help="Force a format instead of auto-detecting (see --list-formats).")
+@click.option("--format", "fmt", callback=_format_name,
+              help="Force a format instead of auto-detecting (see --list-formats).")
 @click.option("--tracker", help="Tag every imported record with this tracker id.")
 @click.option("--dry-run", is_flag=True, help="Print one JSON object per normalised record to stdout; write nothing.")
 @click.option("--saved-at", callback=_aware_time, metavar="ISO-TIME",

@@ -125,3 +125,10 @@ def test_a_record_without_text_is_reported_in_plain_words(tmp_path, data_dir):
     assert result.exit_code == 0, result.output
     assert "in.jsonl:1: field 'text': empty (a record needs text or a title)" in result.stderr
     assert "Value error" not in result.stderr
+
+
+def test_an_unknown_format_is_a_usage_error(tmp_path):
+    """`--format nope` exited 1 like a failed import; like every other bad option value it is a usage error (2)."""
+    src = _jsonl(tmp_path / "in.jsonl", [json.dumps({**GOOD, "id": "1"})])
+    result = CliRunner().invoke(cli, ["import", str(src), "--format", "nope"])
+    assert result.exit_code == 2 and "unknown format 'nope'" in result.output and "jsonl" in result.output
