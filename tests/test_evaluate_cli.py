@@ -133,3 +133,16 @@ def test_train_names_the_shared_folder_it_looked_in(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("ACTORWATCH_SHARED", str(tmp_path / "gone"))
     result = CliRunner().invoke(train, ["--task", "stance"])
     assert result.exit_code == 1 and f"{tmp_path / 'gone'}: labelled data folder not found" in result.output
+
+
+def test_sentiment_json_adds_by_lang_where_the_file_has_a_lang_column(tmp_path: Path) -> None:
+    """The README promises `by_lang` for evaluate on a file with a lang column; sentiment reports left it out."""
+    rows = ["text,label,lang", "太好了，真心喜欢,1,zh", "垃圾平台，恶心,0,zh", "今天下雨,2,zh",
+            "I love this actress,1,en", "This is awful and creepy,0,en", "The studio announced it today,2,en"]
+    (tmp_path / "l.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = _json([str(tmp_path / "l.csv"), "--model", "vader", "--json", "--bootstrap", "200"])
+    assert set(report["by_lang"]) == {"zh", "en"}
+    assert report["by_lang"]["en"]["n"] == 3 and report["by_lang"]["zh"]["n"] == 3
+    assert "by_lang" not in _json([str(FIX / "tiny.csv"), "--model", "vader", "--json", "--bootstrap", "200"])
+    text = CliRunner().invoke(evaluate, [str(tmp_path / "l.csv"), "--model", "vader", "--bootstrap", "200"])
+    assert text.exit_code == 0 and "[en] n = 3" in text.output

@@ -168,7 +168,12 @@ def _table(report: dict[str, Any], model: str, path: Path) -> str:
     if report["binary_n"]:
         lines += [f"  binary accuracy   {ci('binary_accuracy')}   (n = {report['binary_n']:,}, pos vs neg)",
                   f"  binary macro-F1   {ci('binary_macro_f1')}"]
-    lines += [f"  ECE               {report['ece']:.3f}   ({report['ece_scope']})", "", "  class       precision  recall     F1  support"]
+    lines.append(f"  ECE               {report['ece']:.3f}   ({report['ece_scope']})")
+    for lang, sub in report.get("by_lang", {}).items():
+        lo, hi = sub["macro_f1_ci95"]
+        lines.append(f"  [{lang}] n = {sub['n']:,}: macro-F1 {sub['macro_f1']:.3f}  [{lo:.3f}, {hi:.3f}], "
+                     f"accuracy {sub['accuracy']:.3f}")
+    lines += ["", "  class       precision  recall     F1  support"]
     return "\n".join(lines + _class_lines(report, CLASS_NAMES, 10, 8))
 
 
@@ -226,10 +231,36 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
     proba = _predict(scorer, data.texts, progress=not as_json)
     report = evaluate_predictions(data.labels, proba, n_boot=n_boot)
     report = {"file": str(file), "model": scorer.name, "model_version": scorer.version, **report}
+    langs = _file_langs(file)
+    if langs is not None:  # as stance and emotion report it (analysis/nlp/task_eval.py)
+        report["by_lang"] = {v: evaluate_predictions(data.labels[langs == v], proba[langs == v], n_boot=n_boot)
+                             for v in _langs_present(langs)}
     if isinstance(scorer, RoutedScorer) and scorer.english is not None:
         report["routing"] = scorer.routing(data.texts)
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else _table(report, f"{scorer.name} "
                                                                                    f"{scorer.version}", file))
+
+
+def _file_langs(file: Path) -> Any:
+    """The labelled file's `lang` column, lower-cased, one per row (numpy array); None if it has none."""
+    import csv
+    import io
+
+    import numpy as np
+
+    from analysis.nlp.sentiment.labelled import read_utf8
+
+    reader = csv.DictReader(io.StringIO(read_utf8(file), newline=""))
+    if "lang" not in (reader.fieldnames or []):
+        return None
+    return np.array([(row.get("lang") or "").strip().lower() for row in reader])
+
+
+def _langs_present(langs: Any) -> list[str]:
+    from analysis.nlp.task_eval import LANGS_REPORTED
+
+    found = {v for v in langs.tolist() if v}
+    return [v for v in LANGS_REPORTED if v in found] + sorted(found - set(LANGS_REPORTED))
 
 
 def _predict(scorer: Any, texts: list[str], progress: bool, batch: int = 500) -> Any:
