@@ -273,7 +273,8 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
                f"({result['folds']}-fold, method {_method(result)})\n"
                f"  base model {result['base_model']}: {result['cv_macro_f1_base']:.3f} [{blo:.3f}–{bhi:.3f}]\n"
                f"  gain {result['cv_macro_f1_gain']:+.3f} [{glo:+.3f}, {ghi:+.3f}] (paired bootstrap)\n"
-               f"  saved to {result['model_dir']}")
+               f"  saved to {result['model_dir']}\n"
+               f"  verdict: {result['verdict']}")
     if result["verdict"] == "better":
         click.echo(f"  re-score the tracker with it: actorwatch enrich --model {result['model']} --tracker {tracker}")
     else:
