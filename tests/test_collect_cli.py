@@ -177,3 +177,16 @@ def test_a_malformed_term_is_a_usage_error_before_any_request(fake):
         assert result.exit_code == 2, (source, result.output)
         assert repr(term) in result.output and "--resume" not in result.output
     assert not fake.requests
+
+
+def test_a_secrets_file_that_does_not_parse_is_named_not_taken_for_a_missing_cookie(monkeypatch, tmp_path):
+    """A typo in secrets.toml (an unclosed quote) read as 'weibo_cookie is not set … add it to secrets.toml' to a user
+    who had added it; the error now says the file could not be read, and why, without quoting it."""
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('weibo_cookie = "SUB=_2AkMunclosedSECRET\n', encoding="utf-8")
+    monkeypatch.setenv("ACTORWATCH_SECRETS_FILE", str(secrets))
+    monkeypatch.delenv("ACTORWATCH_WEIBO_COOKIE", raising=False)
+    result = run(*ARGS)
+    assert result.exit_code == 1
+    assert f"{secrets} could not be read" in result.output and "line 1" in result.output, result.output
+    assert "SECRET" not in result.output
