@@ -144,7 +144,11 @@ def run_collection(collector: Collector, query: Query, store: Store, resume: boo
     path = cursor_path(store, collector.name, query)
     cursor = None
     if resume and path.exists():
-        saved = json.loads(path.read_text())
+        try:
+            saved = json.loads(path.read_text())
+        except (ValueError, OSError) as exc:
+            raise CollectorError(f"{path}: the saved cursor is unreadable ({exc}); re-run with --no-resume to start "
+                                 "this query over (writes are idempotent: nothing is stored twice)") from None
         cursor = None if saved.get("done") else saved.get("cursor")
         summary.resumed_from = cursor
     count = 0

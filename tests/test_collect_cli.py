@@ -190,3 +190,21 @@ def test_a_secrets_file_that_does_not_parse_is_named_not_taken_for_a_missing_coo
     assert result.exit_code == 1
     assert f"{secrets} could not be read" in result.output and "line 1" in result.output, result.output
     assert "SECRET" not in result.output
+
+
+def test_an_unreadable_cursor_is_named_with_the_way_out(fake, data_dir: Path):
+    """A damaged cursor file stopped the run with a bare "error: Expecting value: line 1 column 1 (char 0)"."""
+    import os
+    import subprocess
+    import sys
+
+    assert run(*ARGS, "--max", "5").exit_code == 0
+    (cursor,) = (data_dir / "state" / "cursors").glob("weibo-*.json")
+    cursor.write_text("", encoding="utf-8")
+    # through the real entry point; the cursor is read before any request (and none could leave the machine)
+    env = {**os.environ, "ACTORWATCH_WEIBO_BASE_URL": "http://127.0.0.1:9"}
+    done = subprocess.run([sys.executable, "-c", "from dashboard.cli import main; main()", *ARGS], check=False,
+                          env=env, capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert str(cursor) in done.stderr and "--no-resume" in done.stderr, done.stderr
+    assert run(*ARGS, "--no-resume").exit_code == 0  # the way out works
