@@ -353,3 +353,22 @@ def test_export_leaves_parent_id_empty_for_a_top_level_post(make_record: Callabl
     with out.open(encoding="utf-8-sig", newline="") as fh:
         parents = {r["id"]: r["parent_id"] for r in csv.DictReader(fh)}
     assert parents == {f"p{k}": "p0" if k % 2 else "" for k in range(6)}
+
+
+def test_export_does_not_overwrite_a_file_with_labels_filled_in(make_record: Callable[..., Record],
+                                                                tmp_path: Path) -> None:
+    """Re-running the documented `labels export … --out to_label.csv` over the file being filled in (not yet
+    imported) replaced it with a blank sample, losing every label typed into it."""
+    _store_with_records(make_record)
+    runner = CliRunner()
+    out = tmp_path / "to_label.csv"
+    args = ["labels", "export", "--tracker", TRACKER, "--n", "6", "--out", str(out)]
+    assert runner.invoke(cli, args).exit_code == 0
+    assert runner.invoke(cli, args).exit_code == 0  # a blank sample may be written again
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.loc[0, "label"] = "0"
+    frame.to_csv(out, index=False, encoding="utf-8-sig")
+    before = out.read_bytes()
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 1 and "labels filled in" in res.output and "labels import" in res.output, res.output
+    assert out.read_bytes() == before

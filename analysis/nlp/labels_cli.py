@@ -46,7 +46,10 @@ def export_cmd(tracker_id: str, n: int, out: Path, annotator: str | None, seed: 
     from analysis.nlp.labels_io import export_sample
     from collectors.store import Store
 
-    rows = export_sample(Store(), _tracker(tracker_id), n, out, _name(annotator), seed)
+    try:
+        rows = export_sample(Store(), _tracker(tracker_id), n, out, _name(annotator), seed)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {rows:,} records to label to {out} (fill label: 0 negative, 1 positive, 2 neutral; "
                "stance and emotion by name; then `actorwatch labels import`)")
 
