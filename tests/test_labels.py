@@ -372,3 +372,13 @@ def test_export_does_not_overwrite_a_file_with_labels_filled_in(make_record: Cal
     res = runner.invoke(cli, args)
     assert res.exit_code == 1 and "labels filled in" in res.output and "labels import" in res.output, res.output
     assert out.read_bytes() == before
+
+
+def test_annotate_ended_early_says_what_was_saved(make_record: Callable[..., Record]) -> None:
+    """Ctrl-D / Ctrl-C at the prompt printed only 'aborted', though the labels typed before it were stored."""
+    store = _store_with_records(make_record, days=1, per_day={"weibo": 3})
+    res = CliRunner().invoke(cli, ["labels", "annotate", "--tracker", TRACKER, "--annotator", "alice", "--n", "3"],
+                             input="0\n")  # one label, then the input ends
+    assert res.exit_code == 1 and "saved 1 label(s)" in res.output, res.output
+    with store.connect() as con:
+        assert len(read_labels(con, TRACKER)) == 1

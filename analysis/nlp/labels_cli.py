@@ -146,7 +146,11 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
         click.echo(f"\n[{row.source} · {row.published_at:%Y-%m-%d %H:%M} UTC] {url}")
         click.echo(display_text(row.title, row.text))
         while True:
-            keys = click.prompt("label", default="", show_default=False).strip()
+            try:
+                keys = click.prompt("label", default="", show_default=False).strip()
+            except click.exceptions.Abort:  # Ctrl-C or the input ended: what was typed before is stored
+                click.echo(f"\nsaved {saved} label(s)")
+                raise
             if keys.lower() == "q":
                 click.echo(f"saved {saved} label(s)")
                 return
