@@ -62,7 +62,7 @@ def collect_cmd(source: str, tracker_id: str, since: datetime | None, until: dat
     """Collect from a live SOURCE into the store, page by page; a stopped run resumes where it left off."""
     registry = _sources()
     if source not in registry:
-        raise click.ClickException(f"unknown source {source!r} (known: {', '.join(registry)})")
+        raise click.BadParameter(f"unknown source {source!r} (known: {', '.join(registry)})", param_hint="SOURCE")
     cls = registry[source]
     try:
         tracker = get_tracker(tracker_id)

@@ -88,7 +88,8 @@ def test_hot_search_needs_no_terms_and_writes_trend_records(monkeypatch):
 
 
 def test_clear_errors(fake, monkeypatch):
-    assert "unknown source 'nope'" in run("collect", "nope", "--tracker", "iqiyi-nadou").output
+    unknown = run("collect", "nope", "--tracker", "iqiyi-nadou")
+    assert unknown.exit_code == 2 and "unknown source 'nope'" in unknown.output  # a usage error, like a bad option
     assert "unknown tracker" in run("collect", "weibo", "--tracker", "nope").output
     no_terms = run("collect", "weibo-comments", "--tracker", "iqiyi-nadou")
     assert no_terms.exit_code == 1 and "no search terms" in no_terms.output
