@@ -273,3 +273,16 @@ def test_reimporting_a_bundle_adds_nothing_and_keeps_the_stores_own_annotations(
     assert first[0] > 0 and first[1] > 0
     again = CliRunner().invoke(cli, ["--data-dir", str(fresh.data_dir), "import-bundle", str(bundle)])
     assert again.exit_code == 0 and rows(fresh) == first, again.output
+
+
+@pytest.mark.parametrize("command", [["export", "--tracker", TRACKER, "--out", "OUT"],
+                                     ["brief", "--tracker", TRACKER, "--week", "2026-W17", "--out", "OUT.html"],
+                                     ["alerts", "run", "--dry-run"]])
+def test_a_model_version_the_store_never_scored_is_refused(tmp_path, data_dir, make_record, command):
+    """A mistyped --model-version gave an export with no scores (its manifest naming the typo), or a brief and
+    alerts without sentiment, and exit 0."""
+    _store(data_dir, make_record)
+    args = [a.replace("OUT", str(tmp_path / "out")) for a in command]
+    result = CliRunner().invoke(cli, [*args, "--model-version", "1.0.typo"])
+    assert result.exit_code == 2 and "'1.0.typo'" in result.output and VERSION in result.output, result.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.html").exists()
