@@ -146,3 +146,11 @@ def test_sentiment_json_adds_by_lang_where_the_file_has_a_lang_column(tmp_path: 
     assert "by_lang" not in _json([str(FIX / "tiny.csv"), "--model", "vader", "--json", "--bootstrap", "200"])
     text = CliRunner().invoke(evaluate, [str(tmp_path / "l.csv"), "--model", "vader", "--bootstrap", "200"])
     assert text.exit_code == 0 and "[en] n = 3" in text.output
+
+
+def test_help_says_stance_and_emotion_models_are_found_by_name() -> None:
+    """The help said stance and emotion took 'default, rules or a model directory' only, while names work (the
+    README's `evaluate FILE --task emotion --model ai-actors-e5-emotion-7c`, an adapted model's name)."""
+    text = " ".join(CliRunner().invoke(evaluate, ["--help"]).output.split())
+    assert "stance — default, rules (the rule baseline), a model by name" in text
+    assert "emotion — default, majority, a model by name" in text

@@ -200,8 +200,10 @@ def _class_lines(report: dict[str, Any], classes: Sequence[str], name_width: int
               help="sentiment — default: what the dashboard and enrichment use (the shipped model, English rows → "
                    "its English route, e.g. en-wordlr-3c); a model by name (weibo-charlr-3c, ai-actors-e5-3c, "
                    "en-wordlr-3c, a model adapted by `actorwatch adapt`, snownlp, vader) or a model directory, "
-                   "routed as `enrich --model NAME` would route it. stance — default, rules (the rule baseline) or a "
-                   "model directory. emotion — default, majority or a model directory.")
+                   "routed as `enrich --model NAME` would route it. stance — default, rules (the rule baseline), a "
+                   "model by name (ai-actors-e5-stance-5c, one adapted by `actorwatch adapt --task stance`) or a model "
+                   "directory. emotion — default, majority, a model by name (ai-actors-e5-emotion-7c, an adapted one) "
+                   "or a model directory.")
 @click.option("--unrouted", is_flag=True,
               help="sentiment: score every row with the model itself (no English route).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the evaluation contract).")
@@ -313,7 +315,7 @@ def _class_table(report: dict[str, Any]) -> str:
 @click.command("evaluate-stance")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--model", "model_name", default="default", show_default=True,
-              help="default, rules (the rule baseline) or a model directory.")
+              help="default, rules (the rule baseline), a model by name or a model directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the evaluation contract).")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(100, 100_000), default=1000, show_default=True,
               help="Bootstrap resamples for the 95% intervals.")
