@@ -223,7 +223,8 @@ def store_stats(as_json: bool) -> None:
     frame = st.stats()
     if as_json:
         for row in frame.to_dict(orient="records"):
-            click.echo(json.dumps({k: str(v) if k == "day" else v for k, v in row.items()}, ensure_ascii=False))
+            click.echo(json.dumps({k: str(v)[:10] if k == "day" else v for k, v in row.items()},  # YYYY-MM-DD
+                                  ensure_ascii=False))
         return
     if frame.empty:
         click.echo(f"the store at {st.root} is empty; run `actorwatch demo` or `actorwatch import PATH`")
