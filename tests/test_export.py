@@ -286,3 +286,10 @@ def test_a_model_version_the_store_never_scored_is_refused(tmp_path, data_dir, m
     result = CliRunner().invoke(cli, [*args, "--model-version", "1.0.typo"])
     assert result.exit_code == 2 and "'1.0.typo'" in result.output and VERSION in result.output, result.output
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.html").exists()
+
+
+def test_export_of_an_unscored_store_says_model_none_cleanly(tmp_path, data_dir, make_record):
+    """It printed "(model: none ; ordinary users pseudonymised)", a version's blank before the semicolon."""
+    Store(data_dir).add_records([make_record(trackers=[TRACKER])])
+    result = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0 and "(model: none; ordinary users pseudonymised)" in result.output, result.output

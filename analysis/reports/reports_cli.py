@@ -110,7 +110,8 @@ def export_cmd(tracker_id: str, start: date | None, end: date | None, sources: t
     result = export_bundle(Store(), tracker, f, out_dir, fmt, model_version)
     model = result.manifest["model"]
     click.echo(f"wrote {result.records:,} records to {result.data_file} and {out_dir / 'manifest.json'} "
-               f"(model: {model['name'] or 'none'} {model['version'] or ''}; ordinary users pseudonymised)")
+               f"(model: {' '.join(v for v in (model['name'] or 'none', model['version']) if v)}; ordinary users "
+               "pseudonymised)")
 
 
 @click.command("import-bundle")
