@@ -132,3 +132,13 @@ def test_an_unknown_format_is_a_usage_error(tmp_path):
     src = _jsonl(tmp_path / "in.jsonl", [json.dumps({**GOOD, "id": "1"})])
     result = CliRunner().invoke(cli, ["import", str(src), "--format", "nope"])
     assert result.exit_code == 2 and "unknown format 'nope'" in result.output and "jsonl" in result.output
+
+
+def test_an_empty_file_is_said_to_be_empty(tmp_path):
+    """An empty file was refused as 'no importer recognised this file (tried: …19 formats…)'."""
+    empty = tmp_path / "export.jsonl"
+    empty.write_bytes(b"")
+    result = CliRunner().invoke(cli, ["import", str(empty)])
+    assert result.exit_code != 0
+    message = str(result.exception) + result.output
+    assert f"{empty}: the file is empty" in message and "tried:" not in message
