@@ -382,3 +382,11 @@ def test_annotate_ended_early_says_what_was_saved(make_record: Callable[..., Rec
     assert res.exit_code == 1 and "saved 1 label(s)" in res.output, res.output
     with store.connect() as con:
         assert len(read_labels(con, TRACKER)) == 1
+
+
+def test_annotate_with_nothing_to_label_says_so() -> None:
+    """On a store with none of the tracker's records (e.g. before `actorwatch demo`) it printed the key help and
+    'saved 0 label(s)', as if the session had run."""
+    res = CliRunner().invoke(cli, ["labels", "annotate", "--tracker", TRACKER, "--annotator", "alice"], input="q\n")
+    assert res.exit_code == 0 and f"no records of tracker {TRACKER} left to label" in res.output, res.output
+    assert "saved 0" not in res.output

@@ -139,6 +139,10 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
     with store.connect() as con:
         done = read_labels(con, tracker)
         todo = sample_to_label(con, tracker, n, exclude=set(done.loc[done["annotator"] == annotator, "item"]))
+    if todo.empty:
+        click.echo(f"no records of tracker {tracker} left to label for {annotator} (all labelled, or none stored: "
+                   "`actorwatch store stats` shows what the store holds)")
+        return
     click.echo(KEY_HELP)
     saved = 0
     for row in todo.itertuples(index=False):
