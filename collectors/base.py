@@ -74,6 +74,7 @@ class Collector(abc.ABC):
     min_interval: ClassVar[float] = 5.0  # seconds between requests: polite by default
     needs_secrets: ClassVar[tuple[str, ...]] = ()
     needs_terms: ClassVar[bool] = True  # False: the source runs without keyword queries (e.g. a trend list)
+    terms_from_tracker: ClassVar[bool] = True  # False: terms come from --term only (post ids, user:UID …)
 
     def __init__(self, client: httpx.Client, *, sleep: Callable[[float], None] | None = None,
                  policy: RetryPolicy | None = None) -> None:
@@ -87,6 +88,11 @@ class Collector(abc.ABC):
             return polite_request(self.client, method, url, limiter=self.limiter, policy=self.policy, **kw)
         except RateLimited as exc:
             raise SourceBlocked(f"{self.name}: {exc}", "The limit lifts on its own; wait until then.") from None
+
+    @classmethod
+    def check_term(cls, term: str) -> None:
+        """Raise ValueError or CollectorError if `term` cannot be one of this source's terms (checked before any
+        request)."""
 
     def queries_for(self, tracker: Any) -> tuple[str, ...]:
         """The tracker's keyword queries for this source."""
@@ -138,7 +144,11 @@ def run_collection(collector: Collector, query: Query, store: Store, resume: boo
     path = cursor_path(store, collector.name, query)
     cursor = None
     if resume and path.exists():
-        saved = json.loads(path.read_text())
+        try:
+            saved = json.loads(path.read_text())
+        except (ValueError, OSError) as exc:
+            raise CollectorError(f"{path}: the saved cursor is unreadable ({exc}); re-run with --no-resume to start "
+                                 "this query over (writes are idempotent: nothing is stored twice)") from None
         cursor = None if saved.get("done") else saved.get("cursor")
         summary.resumed_from = cursor
     count = 0
@@ -164,7 +174,8 @@ def run_collection(collector: Collector, query: Query, store: Store, resume: boo
                 break
     except SourceBlocked as exc:
         _archive_failed(collector, store, exc)
-        summary.stopped = f"{exc}. {exc.how_to_resume} Progress is saved; re-run the same command with --resume."
+        rerun = "" if "re-run" in exc.how_to_resume else "; re-run the same command with --resume"  # said once
+        summary.stopped = f"{exc}. {exc.how_to_resume} Progress is saved{rerun}."
     except CollectorError as exc:
         _archive_failed(collector, store, exc)
         summary.errors.append(str(exc))

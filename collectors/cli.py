@@ -54,9 +54,17 @@ def _aware_time(_ctx: click.Context, param: click.Parameter, value: str | None) 
     return moment
 
 
+def _format_name(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A registered format's name (a usage error otherwise, before any file is read)."""
+    if value is not None and value not in formats():
+        raise click.BadParameter(f"unknown format {value!r} (known: {', '.join(formats())})", param=param)
+    return value
+
+
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", help="Force a format instead of auto-detecting (see --list-formats).")
+@click.option("--format", "fmt", callback=_format_name,
+              help="Force a format instead of auto-detecting (see --list-formats).")
 @click.option("--tracker", help="Tag every imported record with this tracker id.")
 @click.option("--dry-run", is_flag=True, help="Print one JSON object per normalised record to stdout; write nothing.")
 @click.option("--saved-at", callback=_aware_time, metavar="ISO-TIME",
@@ -215,7 +223,8 @@ def store_stats(as_json: bool) -> None:
     frame = st.stats()
     if as_json:
         for row in frame.to_dict(orient="records"):
-            click.echo(json.dumps({k: str(v) if k == "day" else v for k, v in row.items()}, ensure_ascii=False))
+            click.echo(json.dumps({k: str(v)[:10] if k == "day" else v for k, v in row.items()},  # YYYY-MM-DD
+                                  ensure_ascii=False))
         return
     if frame.empty:
         click.echo(f"the store at {st.root} is empty; run `actorwatch demo` or `actorwatch import PATH`")
@@ -239,6 +248,9 @@ def store_stats(as_json: bool) -> None:
 def store_compact(dataset: str) -> None:
     """Rewrite a dataset deduplicated into one batch (fewer, larger files)."""
     result = Store().compact(dataset)
+    if result.batch is None:  # one file or none: compact() leaves it as it is
+        click.echo(f"{dataset}: nothing to compact (one file or none)")
+        return
     click.echo(f"compacted {dataset}: {result.rows} rows in {result.files} file(s)")
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import click
 
-from collectors.base import Collector, Query, RunSummary, run_collection
+from collectors.base import Collector, CollectorError, Query, RunSummary, run_collection
 from collectors.http import make_client
 from collectors.secrets import MissingSecret, get_secret, redact_text
 from collectors.store import Store
@@ -62,7 +62,7 @@ def collect_cmd(source: str, tracker_id: str, since: datetime | None, until: dat
     """Collect from a live SOURCE into the store, page by page; a stopped run resumes where it left off."""
     registry = _sources()
     if source not in registry:
-        raise click.ClickException(f"unknown source {source!r} (known: {', '.join(registry)})")
+        raise click.BadParameter(f"unknown source {source!r} (known: {', '.join(registry)})", param_hint="SOURCE")
     cls = registry[source]
     try:
         tracker = get_tracker(tracker_id)
@@ -82,9 +82,16 @@ def collect_cmd(source: str, tracker_id: str, since: datetime | None, until: dat
         if min_interval is not None:
             collector.limiter.min_interval = min_interval
         chosen = tuple(terms) or collector.queries_for(tracker)
+        if not chosen and cls.needs_terms and not cls.terms_from_tracker:
+            raise click.ClickException(f"no search terms: {source} takes its terms from --term only ({cls.description})")
         if not chosen and cls.needs_terms:
             raise click.ClickException(f"no search terms: tracker {tracker.id!r} has no queries.{source} "
                                        "(add them to trackers.toml) and no --term was given")
+        for term in chosen:
+            try:
+                cls.check_term(term)
+            except (ValueError, CollectorError) as exc:
+                raise click.BadParameter(f"{term!r}: {exc}", param_hint="--term") from None
         query = Query(tracker=tracker.id, terms=chosen, since=start, until=end, max_items=max_items)
         summary = _run(collector, query, store, resume)
     _report(summary, store)

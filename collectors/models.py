@@ -104,8 +104,12 @@ def describe_validation_error(exc: ValidationError) -> str:
     """One line per problem: `field 'likes': Input should be greater than or equal to 0`."""
     parts = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or err["msg"].split(":", 1)[0]
-        parts.append(f"field '{where}': {err['msg']}")
+        message = err["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's ValueError
+        where = ".".join(str(p) for p in err["loc"])
+        if not where:  # a whole-record check names its field first: "text: empty (…)"
+            head, sep, rest = message.partition(": ")
+            where, message = (head, rest) if sep else ("record", message)
+        parts.append(f"field '{where}': {message}")
     return "; ".join(parts)
 
 

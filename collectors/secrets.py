@@ -55,8 +55,23 @@ def get_secret(name: str, required: bool = False) -> str | None:
         value = _file_secrets(str(path), mtime).get(name)
     value = _one_line(value) if value else value
     if required and not value:
-        raise MissingSecret(f"{name} is not set: export {env}=… or add `{name} = \"…\"` to {secrets_file()}")
+        problem = _unreadable(secrets_file())
+        raise MissingSecret(f"{name} is not set: export {env}=… or add `{name} = \"…\"` to {secrets_file()}"
+                            + (f" ({secrets_file()} could not be read: {problem})" if problem else ""))
     return value or None
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why an existing secrets file yields nothing (its TOML error says where, never what), else None."""
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except tomllib.TOMLDecodeError as exc:
+        return f"not valid TOML: {exc}"
+    except (OSError, UnicodeDecodeError) as exc:
+        return type(exc).__name__ + (f": {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else "")
+    return None
 
 
 def _one_line(value: str) -> str:

@@ -21,4 +21,5 @@ def load_toml(path: Path, what: str, error: type[ValueError] = ValueError, missi
 
 def validation_problems(exc: ValidationError, whole: str, limit: int = 5) -> str:
     """pydantic's first `limit` errors as `field.path: message; …` (`whole` when the error is about the whole table)."""
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or whole}: {e['msg']}" for e in exc.errors()[:limit])
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or whole}: {e['msg'].removeprefix('Value error, ')}"
+                     for e in exc.errors()[:limit])  # the prefix pydantic puts before a validator's own message

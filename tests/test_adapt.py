@@ -286,3 +286,28 @@ def test_refit_with_english_labels_says_its_figure_scored_them_by_the_english_ro
     assert routed is not None and routed.name == "en-tiny"
     line = accuracy_line(model_card_summary(full_version(adapted), result["model"]))
     assert "not measured here" not in line and "English posts by en-tiny, scored so in the same figure" in line
+
+
+def test_refit_without_the_base_data_names_the_folder_it_looked_in(tmp_path: Path, data_dir: Path) -> None:
+    """Given --shared DIR that does not exist, the error told the user to 'give --shared PATH'."""
+    missing = tmp_path / "gone"
+    result = CliRunner().invoke(cli, ["adapt", "--tracker", "iqiyi-nadou", "--method", "refit", "--shared", str(missing)])
+    assert result.exit_code == 1 and f"{missing}: not found" in result.output, result.output
+
+
+@pytest.mark.parametrize(("interval", "said"), [((0.02, 0.08), "better"), ((-0.08, -0.01), "worse"),
+                                                 ((-0.03, 0.05), "no clear difference")])
+def test_the_text_report_says_the_verdict_in_words(monkeypatch: pytest.MonkeyPatch, data_dir: Path,
+                                                   interval: tuple[float, float], said: str) -> None:
+    """The README promises a verdict (better / worse / no clear difference); a better model's report never said it."""
+    from analysis.nlp.adapt import verdict
+
+    result = {"model": "m-iqiyi-nadou", "version": "1", "n_labels": 200, "n_annotators": 2, "folds": 5,
+              "method": "prior", "strength": 0.2, "base_model": "m", "model_dir": str(data_dir / "models" / "m"),
+              "cv_macro_f1_adapted": 0.6, "cv_macro_f1_adapted_ci95": [0.5, 0.7], "cv_macro_f1_base": 0.55,
+              "cv_macro_f1_base_ci95": [0.45, 0.65], "cv_macro_f1_gain": sum(interval) / 2,
+              "cv_macro_f1_gain_ci95": list(interval), "verdict": verdict(interval)}
+    monkeypatch.setattr(adapt_module, "adapt", lambda *a, **k: result)
+    res = CliRunner().invoke(cli, ["adapt", "--tracker", "iqiyi-nadou"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert f"  verdict: {said}" in res.stdout

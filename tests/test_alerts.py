@@ -216,8 +216,9 @@ def test_config_validation_names_the_field(tmp_path):
         load_config(bad)
     bad.write_text('schema_version = 1\n[defaults]\nchannels = ["webhook"]\n[[rule]]\nid = "x"\ntracker = "t"\n'
                    'kind = "volume_spike"\n')
-    with pytest.raises(AlertConfigError, match=r"channel 'webhook' is not configured"):
+    with pytest.raises(AlertConfigError, match=r"channel 'webhook' is not configured") as raised:
         load_config(bad)
+    assert "Value error" not in str(raised.value)  # pydantic's prefix used to leak into the message
     result = CliRunner().invoke(cli, ["alerts", "check", "--config", str(bad)])
     assert result.exit_code == 1 and "Traceback" not in result.output
 
@@ -311,3 +312,18 @@ def test_entity_rule_evidence_gives_the_entitys_count_beside_the_days_total(tmp_
     assert alert.metrics["value"] == 40
     assert alert.evidence["records"] == 70 and alert.evidence["entity_records"] == 40
     assert "40 of the tracker's 70 records" in alert_text(alert.to_json())
+
+
+def test_check_refuses_a_rule_that_run_would_refuse(tmp_path):
+    """`alerts check` listed a rule on an unknown tracker (or entity) as valid, and `alerts run` then failed on it."""
+    bad = _rule_file(tmp_path / "bad.toml", '[[rule]]\nid = "x"\ntracker = "no-such-tracker"\nkind = "volume_spike"\n')
+    result = CliRunner().invoke(cli, ["alerts", "check", "--config", str(bad)])
+    assert result.exit_code == 1 and "unknown tracker 'no-such-tracker'" in result.output, result.output
+    tracker = load_trackers()[0].id
+    bad = _rule_file(tmp_path / "bad.toml", f'[[rule]]\nid = "y"\ntracker = "{tracker}"\nkind = "volume_spike"\n'
+                                            'entity = "no-such-entity"\n')
+    result = CliRunner().invoke(cli, ["alerts", "check", "--config", str(bad)])
+    assert result.exit_code == 1 and "entity 'no-such-entity'" in result.output, result.output
+    good = _rule_file(tmp_path / "good.toml", f'[[rule]]\nid = "z"\ntracker = "{tracker}"\nkind = "volume_spike"\n')
+    result = CliRunner().invoke(cli, ["alerts", "check", "--config", str(good)])
+    assert result.exit_code == 0 and result.output.startswith("z: volume_spike"), result.output

@@ -62,6 +62,7 @@ def test_blocked_run_exits_3_with_how_to_resume_then_resumes(fake, monkeypatch):
     result = run(*ARGS)
     assert result.exit_code == collect_cli.EXIT_STOPPED
     assert "HTTP 432" in result.stderr and "--resume" in result.stderr and "ACTORWATCH_WEIBO_COOKIE" in result.stderr
+    assert result.stderr.count("re-run the same command") == 1  # the advice was given twice, once by the source
     assert "records: 12 new" in result.stdout
     monkeypatch.setattr(fake, "search", original)
     resumed = run(*ARGS)
@@ -87,10 +88,15 @@ def test_hot_search_needs_no_terms_and_writes_trend_records(monkeypatch):
 
 
 def test_clear_errors(fake, monkeypatch):
-    assert "unknown source 'nope'" in run("collect", "nope", "--tracker", "iqiyi-nadou").output
+    unknown = run("collect", "nope", "--tracker", "iqiyi-nadou")
+    assert unknown.exit_code == 2 and "unknown source 'nope'" in unknown.output  # a usage error, like a bad option
     assert "unknown tracker" in run("collect", "weibo", "--tracker", "nope").output
     no_terms = run("collect", "weibo-comments", "--tracker", "iqiyi-nadou")
     assert no_terms.exit_code == 1 and "no search terms" in no_terms.output
+    # post ids never come from trackers.toml: the error asked the user to add them there
+    assert "--term MID" in no_terms.output and "trackers.toml" not in no_terms.output
+    no_pages = run("collect", "weibo-cn", "--tracker", "iqiyi-nadou")
+    assert no_pages.exit_code == 1 and "trackers.toml" not in no_pages.output and "--term" in no_pages.output
     bad_window = run("collect", "weibo", "--tracker", "iqiyi-nadou", "--since", "2026-04-22", "--until", "2026-04-21")
     assert bad_window.exit_code == 1 and "must be after" in bad_window.output
     monkeypatch.delenv("ACTORWATCH_WEIBO_COOKIE")
@@ -162,3 +168,44 @@ def test_the_cookie_never_reaches_output_archive_store_or_state(fake, monkeypatc
     for name, text in texts.items():  # ...and nowhere else
         for bit in secret_bits:
             assert bit not in text, f"secret found in {name}"
+
+
+def test_a_malformed_term_is_a_usage_error_before_any_request(fake):
+    """A post id or weibo.cn term of the wrong shape stopped the run with exit 3 and 'Progress is saved; re-run the
+    same command with --resume', which could only fail the same way."""
+    for source, term in (("weibo-comments", "hello world"), ("weibo-cn", "bogus"), ("weibo-cn", "user:abc")):
+        result = run("collect", source, "--tracker", "iqiyi-nadou", "--term", term, "--min-interval", "0")
+        assert result.exit_code == 2, (source, result.output)
+        assert repr(term) in result.output and "--resume" not in result.output
+    assert not fake.requests
+
+
+def test_a_secrets_file_that_does_not_parse_is_named_not_taken_for_a_missing_cookie(monkeypatch, tmp_path):
+    """A typo in secrets.toml (an unclosed quote) read as 'weibo_cookie is not set … add it to secrets.toml' to a user
+    who had added it; the error now says the file could not be read, and why, without quoting it."""
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('weibo_cookie = "SUB=_2AkMunclosedSECRET\n', encoding="utf-8")
+    monkeypatch.setenv("ACTORWATCH_SECRETS_FILE", str(secrets))
+    monkeypatch.delenv("ACTORWATCH_WEIBO_COOKIE", raising=False)
+    result = run(*ARGS)
+    assert result.exit_code == 1
+    assert f"{secrets} could not be read" in result.output and "line 1" in result.output, result.output
+    assert "SECRET" not in result.output
+
+
+def test_an_unreadable_cursor_is_named_with_the_way_out(fake, data_dir: Path):
+    """A damaged cursor file stopped the run with a bare "error: Expecting value: line 1 column 1 (char 0)"."""
+    import os
+    import subprocess
+    import sys
+
+    assert run(*ARGS, "--max", "5").exit_code == 0
+    (cursor,) = (data_dir / "state" / "cursors").glob("weibo-*.json")
+    cursor.write_text("", encoding="utf-8")
+    # through the real entry point; the cursor is read before any request (and none could leave the machine)
+    env = {**os.environ, "ACTORWATCH_WEIBO_BASE_URL": "http://127.0.0.1:9"}
+    done = subprocess.run([sys.executable, "-c", "from dashboard.cli import main; main()", *ARGS], check=False,
+                          env=env, capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert str(cursor) in done.stderr and "--no-resume" in done.stderr, done.stderr
+    assert run(*ARGS, "--no-resume").exit_code == 0  # the way out works

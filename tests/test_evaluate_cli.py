@@ -126,3 +126,31 @@ def test_evaluate_on_shared_dev_file(shared_data: Path) -> None:
 def test_train_without_shared_data_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(train, ["--shared", str(tmp_path / "missing"), "--out", str(tmp_path / "m")])
     assert result.exit_code != 0 and "labelled data folder not found" in result.output
+
+
+def test_train_names_the_shared_folder_it_looked_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ACTORWATCH_SHARED pointing at a missing folder the error named ../shared/data instead."""
+    monkeypatch.setenv("ACTORWATCH_SHARED", str(tmp_path / "gone"))
+    result = CliRunner().invoke(train, ["--task", "stance"])
+    assert result.exit_code == 1 and f"{tmp_path / 'gone'}: labelled data folder not found" in result.output
+
+
+def test_sentiment_json_adds_by_lang_where_the_file_has_a_lang_column(tmp_path: Path) -> None:
+    """The README promises `by_lang` for evaluate on a file with a lang column; sentiment reports left it out."""
+    rows = ["text,label,lang", "太好了，真心喜欢,1,zh", "垃圾平台，恶心,0,zh", "今天下雨,2,zh",
+            "I love this actress,1,en", "This is awful and creepy,0,en", "The studio announced it today,2,en"]
+    (tmp_path / "l.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = _json([str(tmp_path / "l.csv"), "--model", "vader", "--json", "--bootstrap", "200"])
+    assert set(report["by_lang"]) == {"zh", "en"}
+    assert report["by_lang"]["en"]["n"] == 3 and report["by_lang"]["zh"]["n"] == 3
+    assert "by_lang" not in _json([str(FIX / "tiny.csv"), "--model", "vader", "--json", "--bootstrap", "200"])
+    text = CliRunner().invoke(evaluate, [str(tmp_path / "l.csv"), "--model", "vader", "--bootstrap", "200"])
+    assert text.exit_code == 0 and "[en] n = 3" in text.output
+
+
+def test_help_says_stance_and_emotion_models_are_found_by_name() -> None:
+    """The help said stance and emotion took 'default, rules or a model directory' only, while names work (the
+    README's `evaluate FILE --task emotion --model ai-actors-e5-emotion-7c`, an adapted model's name)."""
+    text = " ".join(CliRunner().invoke(evaluate, ["--help"]).output.split())
+    assert "stance — default, rules (the rule baseline), a model by name" in text
+    assert "emotion — default, majority, a model by name" in text

@@ -261,3 +261,52 @@ def test_export_lists_only_the_exported_trackers_entities(tmp_path, data_dir, ma
     _, frame = read_bundle(tmp_path / "b")
     assert list(frame["entities"][0]) == ["nadou-pro", "iqiyi"]
     assert list(frame["trackers"][0]) == [TRACKER, "tilly-norwood"]
+
+
+def test_reimporting_a_bundle_adds_nothing_and_keeps_the_stores_own_annotations(tmp_path, data_dir, make_record):
+    """A bundle imported twice, or into the store it came from, writes no score or annotation rows again: its
+    annotations carry no emotion or language, so as the newest per record they hid the enrichment's."""
+    store, _records = _store(data_dir, make_record)
+    bundle = tmp_path / "bundle"
+    assert CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(bundle)]).exit_code == 0
+
+    def rows(s: Store) -> tuple[int, int]:
+        return len(s.query(f"SELECT * FROM {s.parquet_scan('scores')}")), \
+            len(s.query(f"SELECT * FROM {s.parquet_scan('annotations')}"))
+
+    before = rows(store)
+    result = CliRunner().invoke(cli, ["import-bundle", str(bundle)])  # into the store it came from
+    assert result.exit_code == 0, result.output
+    assert rows(store) == before
+    assert "scores: 0; annotations: 0" in result.output
+    with store.connect() as con:
+        newest = con.execute("SELECT DISTINCT pipeline_version FROM (SELECT * FROM annotations QUALIFY row_number() "
+                             "OVER (PARTITION BY source, id ORDER BY annotated_at DESC) = 1)").fetchall()
+    assert newest == [("test-pipeline",)]
+
+    fresh = Store(tmp_path / "fresh")
+    CliRunner().invoke(cli, ["--data-dir", str(fresh.data_dir), "import-bundle", str(bundle)], catch_exceptions=False)
+    first = rows(fresh)
+    assert first[0] > 0 and first[1] > 0
+    again = CliRunner().invoke(cli, ["--data-dir", str(fresh.data_dir), "import-bundle", str(bundle)])
+    assert again.exit_code == 0 and rows(fresh) == first, again.output
+
+
+@pytest.mark.parametrize("command", [["export", "--tracker", TRACKER, "--out", "OUT"],
+                                     ["brief", "--tracker", TRACKER, "--week", "2026-W17", "--out", "OUT.html"],
+                                     ["alerts", "run", "--dry-run"]])
+def test_a_model_version_the_store_never_scored_is_refused(tmp_path, data_dir, make_record, command):
+    """A mistyped --model-version gave an export with no scores (its manifest naming the typo), or a brief and
+    alerts without sentiment, and exit 0."""
+    _store(data_dir, make_record)
+    args = [a.replace("OUT", str(tmp_path / "out")) for a in command]
+    result = CliRunner().invoke(cli, [*args, "--model-version", "1.0.typo"])
+    assert result.exit_code == 2 and "'1.0.typo'" in result.output and VERSION in result.output, result.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.html").exists()
+
+
+def test_export_of_an_unscored_store_says_model_none_cleanly(tmp_path, data_dir, make_record):
+    """It printed "(model: none ; ordinary users pseudonymised)", a version's blank before the semicolon."""
+    Store(data_dir).add_records([make_record(trackers=[TRACKER])])
+    result = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0 and "(model: none; ordinary users pseudonymised)" in result.output, result.output

@@ -138,3 +138,29 @@ def test_importing_stored_posts_for_a_second_tracker_tags_them(tmp_path, data_di
         assert "0 new, 0 updated, 5 duplicate" in again.stderr
         with store.connect() as con:
             assert kpis(con, Filters(tracker), None)["records"] == 5
+
+
+def test_a_record_without_text_is_reported_in_plain_words(tmp_path, data_dir):
+    """It read "field 'Value error, text': Value error, text: empty …" (pydantic's prefix leaking into the line)."""
+    src = _jsonl(tmp_path / "in.jsonl", [json.dumps({**GOOD, "id": "1", "text": ""})])
+    result = CliRunner().invoke(cli, ["import", str(src), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "in.jsonl:1: field 'text': empty (a record needs text or a title)" in result.stderr
+    assert "Value error" not in result.stderr
+
+
+def test_an_unknown_format_is_a_usage_error(tmp_path):
+    """`--format nope` exited 1 like a failed import; like every other bad option value it is a usage error (2)."""
+    src = _jsonl(tmp_path / "in.jsonl", [json.dumps({**GOOD, "id": "1"})])
+    result = CliRunner().invoke(cli, ["import", str(src), "--format", "nope"])
+    assert result.exit_code == 2 and "unknown format 'nope'" in result.output and "jsonl" in result.output
+
+
+def test_an_empty_file_is_said_to_be_empty(tmp_path):
+    """An empty file was refused as 'no importer recognised this file (tried: …19 formats…)'."""
+    empty = tmp_path / "export.jsonl"
+    empty.write_bytes(b"")
+    result = CliRunner().invoke(cli, ["import", str(empty)])
+    assert result.exit_code != 0
+    message = str(result.exception) + result.output
+    assert f"{empty}: the file is empty" in message and "tried:" not in message

@@ -365,3 +365,40 @@ def test_export_leaves_parent_id_empty_for_a_top_level_post(make_record: Callabl
     with out.open(encoding="utf-8-sig", newline="") as fh:
         parents = {r["id"]: r["parent_id"] for r in csv.DictReader(fh)}
     assert parents == {f"p{k}": "p0" if k % 2 else "" for k in range(6)}
+
+
+def test_export_does_not_overwrite_a_file_with_labels_filled_in(make_record: Callable[..., Record],
+                                                                tmp_path: Path) -> None:
+    """Re-running the documented `labels export … --out to_label.csv` over the file being filled in (not yet
+    imported) replaced it with a blank sample, losing every label typed into it."""
+    _store_with_records(make_record)
+    runner = CliRunner()
+    out = tmp_path / "to_label.csv"
+    args = ["labels", "export", "--tracker", TRACKER, "--n", "6", "--out", str(out)]
+    assert runner.invoke(cli, args).exit_code == 0
+    assert runner.invoke(cli, args).exit_code == 0  # a blank sample may be written again
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.loc[0, "label"] = "0"
+    frame.to_csv(out, index=False, encoding="utf-8-sig")
+    before = out.read_bytes()
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 1 and "labels filled in" in res.output and "labels import" in res.output, res.output
+    assert out.read_bytes() == before
+
+
+def test_annotate_ended_early_says_what_was_saved(make_record: Callable[..., Record]) -> None:
+    """Ctrl-D / Ctrl-C at the prompt printed only 'aborted', though the labels typed before it were stored."""
+    store = _store_with_records(make_record, days=1, per_day={"weibo": 3})
+    res = CliRunner().invoke(cli, ["labels", "annotate", "--tracker", TRACKER, "--annotator", "alice", "--n", "3"],
+                             input="0\n")  # one label, then the input ends
+    assert res.exit_code == 1 and "saved 1 label(s)" in res.output, res.output
+    with store.connect() as con:
+        assert len(read_labels(con, TRACKER)) == 1
+
+
+def test_annotate_with_nothing_to_label_says_so() -> None:
+    """On a store with none of the tracker's records (e.g. before `actorwatch demo`) it printed the key help and
+    'saved 0 label(s)', as if the session had run."""
+    res = CliRunner().invoke(cli, ["labels", "annotate", "--tracker", TRACKER, "--annotator", "alice"], input="q\n")
+    assert res.exit_code == 0 and f"no records of tracker {TRACKER} left to label" in res.output, res.output
+    assert "saved 0" not in res.output

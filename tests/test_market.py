@@ -115,3 +115,18 @@ def test_event_study_cli_on_a_csv(tmp_path):
     assert rows["2026-04-20"]["beta"] == pytest.approx(BETA, abs=1e-9)
     missing = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "X", "--benchmark", "Y"])
     assert missing.exit_code == 1 and "no market prices" in missing.output
+
+
+def test_event_study_cli_names_the_tickers_the_store_has(data_dir):
+    """With prices stored for other tickers than the tracker's, the error read "no prices for 'IQ' (have: )"."""
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    prices, _days = _prices()
+    rows = prices.assign(open=prices["close"], high=prices["close"], low=prices["close"], volume=0, source="test",
+                         collected_at=datetime(2026, 1, 1, tzinfo=UTC))
+    Store(data_dir).add_table("market_prices", pa.Table.from_pandas(rows, preserve_index=False), MARKET_PRICES_SPEC)
+    result = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "IQ", "--benchmark", "IDX"])
+    assert result.exit_code == 1, result.output
+    assert "no prices for 'IQ' in the store (it has: IDX, STK)" in result.output

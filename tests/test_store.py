@@ -190,3 +190,30 @@ def test_a_second_writer_does_not_discard_a_batch_being_staged(data_dir, make_re
     Store(data_dir).add_records([make_record(id="first"), make_record(id="second")])
     other[0].join()
     assert sorted(Store(data_dir).query("SELECT id FROM records")["id"]) == ["first", "other", "second"]
+
+
+def test_compact_of_a_dataset_already_in_one_file_does_not_read_as_emptied(data_dir, make_record):
+    """It printed "compacted records: 0 rows in 0 file(s)" for a dataset it had left as it was."""
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    Store(data_dir).add_records([make_record(), make_record()])
+    result = CliRunner().invoke(cli, ["store", "compact"])
+    assert result.exit_code == 0 and "records: nothing to compact (one file or none)" in result.output, result.output
+    assert len(Store(data_dir).query("SELECT * FROM records")) == 2
+
+
+def test_stats_json_gives_each_day_as_a_date(data_dir, make_record):
+    """`store stats --json` printed "day": "2026-04-20 00:00:00" (a timestamp's text) for a per-day count."""
+    import json
+
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    Store(data_dir).add_records([make_record(trackers=["case-a"]), make_record(trackers=["case-a"])])
+    result = CliRunner().invoke(cli, ["store", "stats", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows == [{"source": "weibo", "tracker": "case-a", "day": "2026-04-20", "records": 2}]

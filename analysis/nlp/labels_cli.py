@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,10 @@ def export_cmd(tracker_id: str, n: int, out: Path, annotator: str | None, seed: 
     from analysis.nlp.labels_io import export_sample
     from collectors.store import Store
 
-    rows = export_sample(Store(), _tracker(tracker_id), n, out, _name(annotator), seed)
+    try:
+        rows = export_sample(Store(), _tracker(tracker_id), n, out, _name(annotator), seed)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {rows:,} records to label to {out} (fill label: 0 negative, 1 positive, 2 neutral; "
                "stance and emotion by name; then `actorwatch labels import`)")
 
@@ -135,6 +139,10 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
     with store.connect() as con:
         done = read_labels(con, tracker)
         todo = sample_to_label(con, tracker, n, exclude=set(done.loc[done["annotator"] == annotator, "item"]))
+    if todo.empty:
+        click.echo(f"no records of tracker {tracker} left to label for {annotator} (all labelled, or none stored: "
+                   "`actorwatch store stats` shows what the store holds)")
+        return
     click.echo(KEY_HELP)
     saved = 0
     for row in todo.itertuples(index=False):
@@ -142,7 +150,11 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
         click.echo(f"\n[{row.source} · {row.published_at:%Y-%m-%d %H:%M} UTC] {url}")
         click.echo(display_text(row.title, row.text))
         while True:
-            keys = click.prompt("label", default="", show_default=False).strip()
+            try:
+                keys = click.prompt("label", default="", show_default=False).strip()
+            except click.exceptions.Abort:  # Ctrl-C or the input ended: what was typed before is stored
+                click.echo(f"\nsaved {saved} label(s)")
+                raise
             if keys.lower() == "q":
                 click.echo(f"saved {saved} label(s)")
                 return
@@ -230,10 +242,12 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
     tracker = _tracker(tracker_id)
     if task != "sentiment" and method != "prior":
         raise click.BadParameter(f"{task} adapts by the prior method only", param_hint="--method")
+    looked_in = shared or os.environ.get("ACTORWATCH_SHARED")
     shared = shared or shared_data_dir()
     if method == "refit" and (shared is None or not shared.is_dir()):
-        raise click.ClickException("--method refit retrains on the base training data, which was not found "
-                                   "(../shared/data beside the repository; give --shared PATH or ACTORWATCH_SHARED)")
+        where = f"{looked_in}: not found" if looked_in else "../shared/data beside the repository: not found"
+        raise click.ClickException(f"--method refit retrains on the base training data ({where}; give --shared PATH "
+                                   "or ACTORWATCH_SHARED)")
     try:
         extra = tuple(float(w) for w in compare_weights.split(",") if w.strip())
     except ValueError:
@@ -270,7 +284,8 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
                f"({result['folds']}-fold, method {_method(result)})\n"
                f"  base model {result['base_model']}: {result['cv_macro_f1_base']:.3f} [{blo:.3f}–{bhi:.3f}]\n"
                f"  gain {result['cv_macro_f1_gain']:+.3f} [{glo:+.3f}, {ghi:+.3f}] (paired bootstrap)\n"
-               f"  saved to {result['model_dir']}")
+               f"  saved to {result['model_dir']}\n"
+               f"  verdict: {result['verdict']}")
     if result["verdict"] == "better":
         click.echo(f"  re-score the tracker with it: actorwatch enrich --model {result['model']} --tracker {tracker}")
     else:

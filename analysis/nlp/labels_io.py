@@ -49,6 +49,10 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
 
     Leaves out records already labelled by `annotator`, or by anyone when no annotator is given.
     """
+    filled = _filled_rows(out)
+    if filled:
+        raise ValueError(f"{out} has {filled} row(s) with labels filled in: import them first (`actorwatch labels "
+                         "import`), or give another --out; the file was left as it is")
     with store.connect() as con:
         done = read_labels(con, tracker)
         if annotator:
@@ -65,6 +69,16 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
                              display_text(row.title, row.text), "", "", ""])
     os.replace(tmp, out)
     return len(frame)
+
+
+def _filled_rows(path: Path) -> int:
+    """Rows of an existing CSV with any label column filled in (0 for no file, or one that is not such a CSV)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return sum(1 for row in csv.DictReader(fh)
+                       if any((row.get(c) or "").strip() for c in ("label", "sentiment", "stance", "emotion")))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return 0
 
 
 @dataclass

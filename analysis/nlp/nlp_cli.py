@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from analysis.nlp.metrics import CLASS_NAMES
 def _default_shared() -> Path:
     from collectors.paths import shared_data_dir
 
-    return shared_data_dir() or Path("../shared/data")
+    return shared_data_dir() or Path(os.environ.get("ACTORWATCH_SHARED") or "../shared/data")  # named if missing
 
 
 @click.command()
@@ -167,7 +168,12 @@ def _table(report: dict[str, Any], model: str, path: Path) -> str:
     if report["binary_n"]:
         lines += [f"  binary accuracy   {ci('binary_accuracy')}   (n = {report['binary_n']:,}, pos vs neg)",
                   f"  binary macro-F1   {ci('binary_macro_f1')}"]
-    lines += [f"  ECE               {report['ece']:.3f}   ({report['ece_scope']})", "", "  class       precision  recall     F1  support"]
+    lines.append(f"  ECE               {report['ece']:.3f}   ({report['ece_scope']})")
+    for lang, sub in report.get("by_lang", {}).items():
+        lo, hi = sub["macro_f1_ci95"]
+        lines.append(f"  [{lang}] n = {sub['n']:,}: macro-F1 {sub['macro_f1']:.3f}  [{lo:.3f}, {hi:.3f}], "
+                     f"accuracy {sub['accuracy']:.3f}")
+    lines += ["", "  class       precision  recall     F1  support"]
     return "\n".join(lines + _class_lines(report, CLASS_NAMES, 10, 8))
 
 
@@ -194,8 +200,10 @@ def _class_lines(report: dict[str, Any], classes: Sequence[str], name_width: int
               help="sentiment — default: what the dashboard and enrichment use (the shipped model, English rows → "
                    "its English route, e.g. en-wordlr-3c); a model by name (weibo-charlr-3c, ai-actors-e5-3c, "
                    "en-wordlr-3c, a model adapted by `actorwatch adapt`, snownlp, vader) or a model directory, "
-                   "routed as `enrich --model NAME` would route it. stance — default, rules (the rule baseline) or a "
-                   "model directory. emotion — default, majority or a model directory.")
+                   "routed as `enrich --model NAME` would route it. stance — default, rules (the rule baseline), a "
+                   "model by name (ai-actors-e5-stance-5c, one adapted by `actorwatch adapt --task stance`) or a model "
+                   "directory. emotion — default, majority, a model by name (ai-actors-e5-emotion-7c, an adapted one) "
+                   "or a model directory.")
 @click.option("--unrouted", is_flag=True,
               help="sentiment: score every row with the model itself (no English route).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the evaluation contract).")
@@ -225,10 +233,36 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
     proba = _predict(scorer, data.texts, progress=not as_json)
     report = evaluate_predictions(data.labels, proba, n_boot=n_boot)
     report = {"file": str(file), "model": scorer.name, "model_version": scorer.version, **report}
+    langs = _file_langs(file)
+    if langs is not None:  # as stance and emotion report it (analysis/nlp/task_eval.py)
+        report["by_lang"] = {v: evaluate_predictions(data.labels[langs == v], proba[langs == v], n_boot=n_boot)
+                             for v in _langs_present(langs)}
     if isinstance(scorer, RoutedScorer) and scorer.english is not None:
         report["routing"] = scorer.routing(data.texts)
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else _table(report, f"{scorer.name} "
                                                                                    f"{scorer.version}", file))
+
+
+def _file_langs(file: Path) -> Any:
+    """The labelled file's `lang` column, lower-cased, one per row (numpy array); None if it has none."""
+    import csv
+    import io
+
+    import numpy as np
+
+    from analysis.nlp.sentiment.labelled import read_utf8
+
+    reader = csv.DictReader(io.StringIO(read_utf8(file), newline=""))
+    if "lang" not in (reader.fieldnames or []):
+        return None
+    return np.array([(row.get("lang") or "").strip().lower() for row in reader])
+
+
+def _langs_present(langs: Any) -> list[str]:
+    from analysis.nlp.task_eval import LANGS_REPORTED
+
+    found = {v for v in langs.tolist() if v}
+    return [v for v in LANGS_REPORTED if v in found] + sorted(found - set(LANGS_REPORTED))
 
 
 def _predict(scorer: Any, texts: list[str], progress: bool, batch: int = 500) -> Any:
@@ -281,7 +315,7 @@ def _class_table(report: dict[str, Any]) -> str:
 @click.command("evaluate-stance")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--model", "model_name", default="default", show_default=True,
-              help="default, rules (the rule baseline) or a model directory.")
+              help="default, rules (the rule baseline), a model by name or a model directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the evaluation contract).")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(100, 100_000), default=1000, show_default=True,
               help="Bootstrap resamples for the 95% intervals.")

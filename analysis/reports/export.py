@@ -295,7 +295,12 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
     _manifest, frame = read_bundle(bundle)
     rows = frame.to_dict(orient="records")
     summary = ingest(_records(rows), store)
+    # A score or annotation the store already holds is kept: re-importing adds nothing, and the bundle's thinner
+    # annotations (no emotion, no language) never become a record's newest over the enrichment's own.
     scored = [r for r in rows if _present(r.get("sentiment"))]
+    stored = _stored_keys(store, SCORES, ("source", "id", "model_version"),
+                          [(r["source"], r["id"], r["sentiment_version"]) for r in scored])
+    scored = [r for r in scored if (r["source"], r["id"], r["sentiment_version"]) not in stored]
     if scored:
         now = datetime.now(UTC)
         store.add_table(SCORES, pa.Table.from_pydict(
@@ -305,6 +310,8 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
              "p_pos": [float(r["p_pos"]) for r in scored], "label": [r["sentiment"] for r in scored],
              "scored_at": [now] * len(scored)}, schema=SCORES_SCHEMA), SCORES_SPEC)
     annotated = [r for r in rows if _present(r.get("stance")) or _as_list(r.get("entities"))]
+    stored = _stored_keys(store, ANNOTATIONS, ("source", "id"), [(r["source"], r["id"]) for r in annotated])
+    annotated = [r for r in annotated if (r["source"], r["id"]) not in stored]
     if annotated:
         now = datetime.now(UTC)
         columns: dict[str, Any] = {name: [None] * len(annotated) for name in ANNOTATIONS_SCHEMA.names}
@@ -322,6 +329,18 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
     if checks:
         ingest(checks, store)
     return BundleImport(summary, len(scored), len(annotated), len(checks))
+
+
+def _stored_keys(store: Store, dataset: str, columns: tuple[str, ...],
+                 keys: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """Those of `keys` (values of `columns`) that `dataset` already holds."""
+    if not keys or not store.files(dataset):
+        return set()
+    with store.connect(only=[dataset]) as con:
+        con.register("wanted", pd.DataFrame(keys, columns=list(columns)).astype(str))
+        on = " AND ".join(f'w."{c}" = d."{c}"' for c in columns)
+        picked = ", ".join(f'w."{c}"' for c in columns)
+        return set(con.execute(f'SELECT DISTINCT {picked} FROM wanted w JOIN "{dataset}" d ON {on}').fetchall())
 
 
 def _records(rows: list[dict[str, Any]]) -> Iterator[Any]:

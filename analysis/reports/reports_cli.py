@@ -17,6 +17,24 @@ def _parse_date(_ctx: click.Context, param: click.Parameter, value: str | None) 
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param=param) from None
 
 
+def _scored_version(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A --model-version the store has scores of: a mistyped one would give an export, brief or alerts without
+    sentiment."""
+    if value is None:
+        return None
+    from analysis.core.scores import SCORES
+    from analysis.core.tables import has_table
+    from collectors.store import Store
+
+    with Store().connect(only=[SCORES]) as con:
+        known = ([v for (v,) in con.execute(f"SELECT DISTINCT model_version FROM {SCORES} ORDER BY 1").fetchall()]
+                 if has_table(con, SCORES) else [])
+    if value not in known:
+        raise click.BadParameter(f"{value!r}: the store has no scores of this model version (scored: "
+                                 f"{', '.join(known) or 'none yet: run `actorwatch enrich`'})", param=param)
+    return value
+
+
 @click.group()
 def alerts() -> None:
     """Backlash alerts: volume spikes, negative-share jumps, new statements from watched entities."""
@@ -27,7 +45,7 @@ def alerts() -> None:
               help="Alerts TOML (default: <data dir>/alerts.toml, else the shipped example data/alerts.toml).")
 @click.option("--dry-run", is_flag=True, help="Evaluate and print what would fire; send and remember nothing.")
 @click.option("--as-of", callback=_parse_date, help="Evaluate as if today were this day (YYYY-MM-DD; default: today, UTC).")
-@click.option("--model-version", help="Sentiment model version for negative-share rules (default: the latest scored).")
+@click.option("--model-version", callback=_scored_version, help="Sentiment model version for negative-share rules (default: the latest scored).")
 def alerts_run(config_path: Path | None, dry_run: bool, as_of: date | None, model_version: str | None) -> None:
     """Evaluate every rule and deliver new alerts (webhook, email, Atom file); failed deliveries retry next run."""
     from analysis.reports.alerts.config import AlertConfigError, load_config
@@ -51,10 +69,12 @@ def alerts_run(config_path: Path | None, dry_run: bool, as_of: date | None, mode
 def alerts_check(config_path: Path | None) -> None:
     """Validate an alerts file and list its rules with defaults applied."""
     from analysis.reports.alerts.config import AlertConfigError, load_config
+    from analysis.reports.alerts.run import check_rules
 
     try:
         config = load_config(config_path)
-    except AlertConfigError as exc:
+        check_rules(config)
+    except (AlertConfigError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     for rule in config.effective_rules():
         click.echo(f"{rule.id}: {rule.kind} on {rule.tracker}{' / ' + rule.entity if rule.entity else ''}, "
@@ -71,7 +91,7 @@ def alerts_check(config_path: Path | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write records.<format> and manifest.json into.")
-@click.option("--model-version", help="Sentiment model version to include (default: the latest scored).")
+@click.option("--model-version", callback=_scored_version, help="Sentiment model version to include (default: the latest scored).")
 def export_cmd(tracker_id: str, start: date | None, end: date | None, sources: tuple[str, ...],
                langs: tuple[str, ...], fmt: str, out_dir: Path, model_version: str | None) -> None:
     """Export records (ordinary users pseudonymised) with scores, annotations and a manifest.json."""
@@ -90,7 +110,8 @@ def export_cmd(tracker_id: str, start: date | None, end: date | None, sources: t
     result = export_bundle(Store(), tracker, f, out_dir, fmt, model_version)
     model = result.manifest["model"]
     click.echo(f"wrote {result.records:,} records to {result.data_file} and {out_dir / 'manifest.json'} "
-               f"(model: {model['name'] or 'none'} {model['version'] or ''}; ordinary users pseudonymised)")
+               f"(model: {' '.join(v for v in (model['name'] or 'none', model['version']) if v)}; ordinary users "
+               "pseudonymised)")
 
 
 @click.command("import-bundle")
@@ -113,7 +134,7 @@ def import_bundle_cmd(bundle: Path) -> None:
 @click.option("--week", required=True, help="ISO week, e.g. 2026-W17 (Monday to Sunday, UTC).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="FILE.html (self-contained, interactive charts) or FILE.md (PNG charts beside it if Chromium is present).")
-@click.option("--model-version", help="Sentiment model version (default: the latest scored).")
+@click.option("--model-version", callback=_scored_version, help="Sentiment model version (default: the latest scored).")
 def brief_cmd(tracker_id: str, week: str, out: Path, model_version: str | None) -> None:
     """Write the weekly brief: volume, sentiment, peaks explained, events, new statements, alerts, methods."""
     from analysis.reports.brief import BriefError, write_brief
@@ -157,6 +178,12 @@ def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, 
         else:
             with Store().connect() as con:
                 frame = prices_from_store(con, [ticker, benchmark])
+                missing = [t for t in (ticker, benchmark) if t not in set(frame["ticker"])]
+                if missing:  # name what the store does hold (the frame above holds only the two asked for)
+                    stored = sorted(set(prices_from_store(con)["ticker"]))
+                    raise PriceDataError(f"no prices for {', '.join(map(repr, missing))} in the store (it has: "
+                                         f"{', '.join(stored)}): collect them (`actorwatch collect market`), import "
+                                         "a price CSV, or pass --ticker/--benchmark")
         result = event_study(frame, ticker, benchmark, sorted({e.date for e in tracker.events}))
     except PriceDataError as exc:
         raise click.ClickException(str(exc)) from None

@@ -107,6 +107,8 @@ def formats() -> dict[str, Importer]:
 def detect(path: Path) -> Importer:
     """The first registered importer whose `sniff` accepts the file."""
     head = _head(path)
+    if not head.strip() and path.stat().st_size == len(head):  # nothing but white space (or a BOM), not a format
+        raise ImportFormatError(f"{path}: the file is empty")
     for importer in formats().values():
         if importer.sniff(path, head):
             return importer

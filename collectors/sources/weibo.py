@@ -63,6 +63,9 @@ COOKIE_HELP = ("Log in to m.weibo.cn in a browser, copy the request's Cookie hea
 REDIRECT_HELP = ("Collect from a mainland-China network connection (or check the cookie, as for a login page), then "
                  "re-run the same command with --resume.")
 WAIT_HELP = "Wait 30–60 minutes (Weibo's limits usually lift on their own), then re-run the same command with --resume."
+COOKIE_OR_WAIT_HELP = ("Copy a fresh cookie (log in to m.weibo.cn in a browser, copy the request's Cookie header into "
+                       "ACTORWATCH_WEIBO_COOKIE or `weibo_cookie = \"…\"` in data/.secrets/secrets.toml) and/or wait "
+                       "30–60 minutes, then re-run the same command with --resume.")
 
 
 def item_to_model(raw: Mapping[str, Any], collected_at: datetime, tracker: str | None = None) -> Record | TrendObservation:
@@ -188,7 +191,7 @@ def raise_if_blocked(response: httpx.Response) -> None:
         raise login_required(response, "Weibo redirected to its login page")
     if status == 432:
         raise SourceBlocked("HTTP 432: Weibo's anti-crawler check refused the request "
-                            "(cookie missing or expired, or too many requests)", COOKIE_HELP + " " + WAIT_HELP)
+                            "(cookie missing or expired, or too many requests)", COOKIE_OR_WAIT_HELP)
     if status == 418:
         raise SourceBlocked("HTTP 418: Weibo flagged this client as a robot (temporary ban of this IP or cookie)",
                             WAIT_HELP)
@@ -350,9 +353,15 @@ class WeiboComments(WeiboCollector):
     name = "weibo-comments"
     description = "Weibo comments of posts given with --term MID (hotflow cursor; comments/show fallback)"
     first_mode: ClassVar[str] = "hotflow"
+    terms_from_tracker = False
 
     def queries_for(self, tracker: Any) -> tuple[str, ...]:
         return ()  # post ids come from --term, never from keyword lists
+
+    @classmethod
+    def check_term(cls, term: str) -> None:
+        if not is_numeric_id(term):
+            bid_to_mid(term)  # ParseError unless a base62 id
 
     def fetch(self, query: Query, cursor: dict[str, Any] | None = None) -> Iterator[Page]:
         fresh = {"mode": self.first_mode, "max_id": 0, "max_id_type": 0, "page": 1}
@@ -469,6 +478,16 @@ def _all_trackers() -> list[Any]:
         return []
 
 
+def _weibo_cn_url(term: str) -> str:
+    """The weibo.cn page of a `user:UID`, `comments:BID` or `reposts:BID` term; CollectorError for anything else."""
+    kind, _, ident = term.partition(":")
+    if kind == "user" and is_numeric_id(ident):
+        return f"{WEIBO_CN_URL}/{ident}/profile"
+    if kind in ("comments", "reposts") and ident:
+        return f"{WEIBO_CN_URL}/{'comment' if kind == 'comments' else 'repost'}/{ident}"
+    raise CollectorError(f"weibo-cn: term {term!r} must be user:UID, comments:BID or reposts:BID")
+
+
 @register
 class WeiboCn(WeiboCollector):
     """The old weibo.cn HTML pages: a user's timeline (`user:UID`), a post's comments (`comments:BID`, hot ones
@@ -478,21 +497,21 @@ class WeiboCn(WeiboCollector):
     description = ("weibo.cn HTML pages: --term user:UID (timeline), comments:BID (comment list) or reposts:BID "
                    "(repost list)")
     min_interval = 8.0  # weiboSpider waits 6–10 s every few pages; we wait before every page
+    terms_from_tracker = False
 
     def queries_for(self, tracker: Any) -> tuple[str, ...]:
         return ()
+
+    @classmethod
+    def check_term(cls, term: str) -> None:
+        _weibo_cn_url(term)
 
     def fetch(self, query: Query, cursor: dict[str, Any] | None = None) -> Iterator[Page]:
         state = copy.deepcopy(cursor) if cursor else {"todo": list(query.terms), "page": 1}
         while state["todo"]:
             term, page = state["todo"][0], int(state["page"])
             kind, _, ident = term.partition(":")
-            if kind == "user" and is_numeric_id(ident):
-                url = f"{WEIBO_CN_URL}/{ident}/profile"
-            elif kind in ("comments", "reposts") and ident:
-                url = f"{WEIBO_CN_URL}/{'comment' if kind == 'comments' else 'repost'}/{ident}"
-            else:
-                raise CollectorError(f"weibo-cn: term {term!r} must be user:UID, comments:BID or reposts:BID")
+            url = _weibo_cn_url(term)
             response, _ = self.get(url, {"page": page}, referer=WEIBO_CN_URL + "/", expect_json=False)
             html_pages.raise_if_login_page(response.text)
             if kind == "user":

@@ -35,15 +35,24 @@ class RunReport:
         return out
 
 
+def check_rules(config: AlertConfig, trackers: Sequence[Tracker] | None = None) -> dict[str, Tracker]:
+    """The trackers by id; ValueError naming the rule if one names an unknown tracker or entity."""
+    by_id = {t.id: t for t in (trackers if trackers is not None else load_trackers())}
+    for rule in config.effective_rules():
+        if rule.tracker not in by_id:
+            raise ValueError(f"rule {rule.id}: unknown tracker {rule.tracker!r} (known: {', '.join(by_id)})")
+        if rule.entity and rule.entity not in {e.id for e in by_id[rule.tracker].entities}:
+            raise ValueError(f"rule {rule.id}: entity {rule.entity!r} is not an entity of tracker {rule.tracker}")
+    return by_id
+
+
 def evaluate(config: AlertConfig, store: Store, as_of: date, now: datetime, state: AlertState,
              trackers: Sequence[Tracker] | None = None, model_version: str | None = None) -> RunReport:
     """New alerts from every rule not in cooldown, skipping anything already alerted on."""
-    by_id = {t.id: t for t in (trackers if trackers is not None else load_trackers())}
+    by_id = check_rules(config, trackers)
     report = RunReport()
     with store.connect(public_names=public_names_of(by_id.values())) as con:
         for rule in config.effective_rules():
-            if rule.tracker not in by_id:
-                raise ValueError(f"rule {rule.id}: unknown tracker {rule.tracker!r} (known: {', '.join(by_id)})")
             if state.in_cooldown(rule.id, rule.cooldown_hours, now):
                 report.skipped_cooldown.append(rule.id)
                 continue
