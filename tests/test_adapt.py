@@ -212,10 +212,8 @@ def english_texts(n_per_class: int, offset: int = 0) -> list[tuple[str, int]]:
              label) for label, words in EN_TOPIC.items() for k in range(n_per_class)]
 
 
-def test_english_labels_are_scored_and_adapted_by_the_english_route(tiny_base: Path, tmp_path: Path) -> None:
-    """A base routing English rows to an English model: those labels are scored by it in the cross-validation, it
-    adapts alongside, and the adapted model routes English rows to the adapted English model."""
-    from analysis.nlp.sentiment import english_scorer, score_texts
+def _route_english(tiny_base: Path, tmp_path: Path) -> None:
+    """Give the tiny base an English route: a small English model saved under tmp_path/en-tiny."""
     from analysis.nlp.sentiment.english_training import fit_english
     from analysis.nlp.sentiment.linear import LinearScorer
 
@@ -228,6 +226,14 @@ def test_english_labels_are_scored_and_adapted_by_the_english_route(tiny_base: P
     base = LinearScorer.load(tiny_base)
     base.english_route = str(tmp_path / "en-tiny")
     base.save(tiny_base)
+
+
+def test_english_labels_are_scored_and_adapted_by_the_english_route(tiny_base: Path, tmp_path: Path) -> None:
+    """A base routing English rows to an English model: those labels are scored by it in the cross-validation, it
+    adapts alongside, and the adapted model routes English rows to the adapted English model."""
+    from analysis.nlp.sentiment import english_scorer, score_texts
+
+    _route_english(tiny_base, tmp_path)
 
     store = Store()
     _label(store, topic_texts(8) + english_texts(8))
@@ -263,18 +269,8 @@ def test_refit_with_english_labels_says_its_figure_scored_them_by_the_english_ro
     the card records how many, so captions and exports do not call English posts unmeasured."""
     from analysis.nlp.model_info import accuracy_line, model_card_summary
     from analysis.nlp.sentiment import english_scorer, full_version
-    from analysis.nlp.sentiment.english_training import fit_english
-    from analysis.nlp.sentiment.linear import LinearScorer
 
-    neutral_news = [(f"the statement was {w} today", 2) for w in ("released", "made", "read", "posted")] * 3
-    mixed = [("I hate this", 0), ("I love this", 1)] * 4 + neutral_news
-    english = fit_english([t for t, _ in mixed], np.array([y for _, y in mixed]), np.ones(len(mixed)), c=1.0,
-                          name="en-tiny")
-    english.version = "en-1"
-    english.save(tmp_path / "en-tiny")
-    base = LinearScorer.load(tiny_base)
-    base.english_route = str(tmp_path / "en-tiny")
-    base.save(tiny_base)
+    _route_english(tiny_base, tmp_path)
 
     store = Store()
     _label(store, topic_texts(8) + english_texts(4))

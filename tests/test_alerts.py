@@ -257,12 +257,18 @@ def test_negative_share_jump_fires_on_its_day(tmp_path, data_dir, make_record):
     assert run_alerts(volume, store, now=datetime(2026, 4, 20, 23, tzinfo=UTC)).alerts == []
 
 
-def test_entity_rule_counts_only_records_mentioning_the_entity(tmp_path, data_dir, make_record):
+def _ceo_spike(data_dir, make_record) -> Store:
+    """30 records a day for two weeks, then a day of 70: 30 ordinary ones and 40 mentioning Gong Yu."""
     store = Store(data_dir)
     quiet = {SPIKE - timedelta(days=i): 30 for i in range(1, 15)}
     store.add_records(records_per_day(make_record, quiet, trackers=[TRACKER], text="爱奇艺 日常")
                       + records_per_day(make_record, {SPIKE: 30}, trackers=[TRACKER], text="爱奇艺 日常")
                       + records_per_day(make_record, {SPIKE: 40}, trackers=[TRACKER], text="龚宇 说 非遗"))
+    return store
+
+
+def test_entity_rule_counts_only_records_mentioning_the_entity(tmp_path, data_dir, make_record):
+    store = _ceo_spike(data_dir, make_record)
     body = f'[[rule]]\nid = "ceo"\ntracker = "{TRACKER}"\nkind = "volume_spike"\nentity = "gong-yu"\n'
     report = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
                         now=datetime(2026, 4, 20, 23, tzinfo=UTC))
@@ -301,11 +307,7 @@ def test_entity_rule_evidence_gives_the_entitys_count_beside_the_days_total(tmp_
     # evidence states both, so a reader does not take the day's total for the entity's
     from analysis.reports.alerts.deliver import alert_text
 
-    store = Store(data_dir)
-    quiet = {SPIKE - timedelta(days=i): 30 for i in range(1, 15)}
-    store.add_records(records_per_day(make_record, quiet, trackers=[TRACKER], text="爱奇艺 日常")
-                      + records_per_day(make_record, {SPIKE: 30}, trackers=[TRACKER], text="爱奇艺 日常")
-                      + records_per_day(make_record, {SPIKE: 40}, trackers=[TRACKER], text="龚宇 说 非遗"))
+    store = _ceo_spike(data_dir, make_record)
     body = f'[[rule]]\nid = "ceo"\ntracker = "{TRACKER}"\nkind = "volume_spike"\nentity = "gong-yu"\n'
     alert = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
                        now=datetime(2026, 4, 20, 23, tzinfo=UTC)).alerts[0]
