@@ -61,3 +61,21 @@ def test_a_weibo_video_card_leaves_no_tokens() -> None:
     for card in ("刘老师说电影的微博视频", "小火炮_2的秒拍视频"):
         model = clean_text(f"AI演员太假了 {card}").model_text
         assert tokenize(model) == tokenize_many([model])[0] == tokenize("AI演员太假了"), card
+
+
+def test_jiebas_dictionary_cache_is_kept_in_the_users_data_dir(tmp_path, monkeypatch) -> None:
+    """Not jieba's default /tmp/jieba.cache, which another user of a shared server may own (jieba then prints a
+    traceback on every start); where the data dir cannot hold it, jieba's default is left alone."""
+    import os
+
+    from analysis.nlp.segment import _dictionary_cache_dir, _tokenizer
+
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path / "data"))
+    assert _dictionary_cache_dir() == str(tmp_path / "data" / "cache" / "jieba")
+    assert os.path.isdir(tmp_path / "data" / "cache" / "jieba")
+    tokenizer = _tokenizer()  # built once per process, with the data dir of that moment
+    if type(tokenizer).__module__.split(".")[0] == "jieba":
+        assert tokenizer.tmp_dir and tokenizer.tmp_dir.endswith(os.path.join("cache", "jieba"))
+    (tmp_path / "ro").write_text("a file where the data dir should be")
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path / "ro"))
+    assert _dictionary_cache_dir() is None

@@ -13,6 +13,7 @@ against the Python loop), word for word the same output.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.nlp.text import MENTION_PLACEHOLDER
-from collectors.paths import bundled_dir
+from collectors.paths import bundled_dir, data_dir
 
 # Probe sentences and jieba 0.42.1's segmentation of them (default dictionary, HMM on).
 _PROBES: dict[str, list[str]] = {
@@ -77,6 +78,18 @@ def stopwords() -> frozenset[str]:
     return frozenset(w.lower() for w in _read_lines(_dict_path("stopwords.txt")))
 
 
+def _dictionary_cache_dir() -> str | None:
+    """This user's folder for jieba's prefix-dictionary cache (<data dir>/cache/jieba), or None (jieba's default, the
+    system temp folder) where it cannot be made. jieba's default /tmp/jieba.cache is written by whichever user first
+    segments; on a shared server another user cannot read or replace it, and jieba then prints a traceback."""
+    try:
+        folder = data_dir() / "cache" / "jieba"
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return str(folder) if os.access(folder, os.W_OK) else None
+
+
 def _agrees_with_jieba(tokenizer: Any) -> bool:
     return all(tokenizer.lcut(text) == expected for text, expected in _PROBES.items())
 
@@ -101,6 +114,7 @@ def _tokenizer() -> Any:
 
             jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
+            tokenizer.tmp_dir = _dictionary_cache_dir()
         for word, freq, tag in domain_terms():
             tokenizer.add_word(word, freq, tag)
         for name in tracker_terms():
