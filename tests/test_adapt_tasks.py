@@ -127,7 +127,7 @@ def test_cli_adapts_stance_reannotates_the_tracker_resumably_and_the_badge_names
 
     res = runner.invoke(cli, ["enrich", "--model", name], catch_exceptions=False)  # tracker from the model's card
     assert res.exit_code == 0, res.output
-    assert f"scored 6 records of tracker {TRACKER} with {name}" in res.output
+    assert f"re-annotated the stance of 6 records of tracker {TRACKER} with {name}" in res.output
     with store.connect() as con:
         newest = dict(con.execute(
             "SELECT id, stance FROM annotations QUALIFY row_number() OVER (PARTITION BY source, id "
@@ -137,7 +137,7 @@ def test_cli_adapts_stance_reannotates_the_tracker_resumably_and_the_badge_names
     assert newest["b1"] == "neutral"  # the other tracker keeps the base model's stance
     assert entities == 2
     res = runner.invoke(cli, ["enrich", "--model", name, "--tracker", TRACKER])
-    assert "scored 0 records" in res.output  # resumable: nothing twice
+    assert "re-annotated the stance of 0 records" in res.output  # resumable: nothing twice
 
     with store.connect() as con:
         own = in_domain_badges(con, tracker=TRACKER)["stance"]
@@ -211,6 +211,8 @@ def test_reannotating_redoes_a_tracker_when_only_the_models_english_route_change
         with store.connect() as con:
             return con.execute("SELECT emotion FROM annotations ORDER BY annotated_at DESC LIMIT 1").fetchone()[0]
 
-    assert reannotate(store, "tiny-emotion", "emotion", TRACKER).scored == 1 and newest() == "joy"
+    first = reannotate(store, "tiny-emotion", "emotion", TRACKER)
+    assert first.scored == 1 and newest() == "joy"
+    assert first.line().startswith("re-annotated the emotion of 1 records of tracker") and "scored" not in first.line()
     save_english("anger", "en-2")  # the English model re-adapted; the emotion model's own weights unchanged
     assert reannotate(store, "tiny-emotion", "emotion", TRACKER).scored == 1 and newest() == "anger"

@@ -32,10 +32,12 @@ class RescoreSummary:
     scored: int
     remaining: int
     seconds: float
+    action: str = "scored"  # what was done to each record: a stance/emotion model re-annotates, it scores nothing
 
     def line(self) -> str:
         scope = f"tracker {self.tracker}" if self.tracker else "all trackers"
-        done = f"scored {self.scored:,} records of {scope} with {self.model} {self.model_version} in {self.seconds:.1f}s"
+        done = (f"{self.action} {self.scored:,} records of {scope} with {self.model} {self.model_version} "
+                f"in {self.seconds:.1f}s")
         return done + (f"; {self.remaining:,} left — run again to resume" if self.remaining else "")
 
 
@@ -139,8 +141,9 @@ def reannotate(store: Store, name: str, task: str, tracker: str | None = None, b
     version = getattr(model, "routed_version", model.version)  # names its English model's version too
     tag = version_tag(task, version)
     label_col, score_col = TASK_COLUMNS[task]
+    action = f"re-annotated the {task} of"
     if not store.files(RECORDS) or not store.files(ANNOTATIONS):
-        return RescoreSummary(model.name, version, tracker, 0, 0, 0.0)
+        return RescoreSummary(model.name, version, tracker, 0, 0, 0.0, action)
     where = "AND list_contains(r.trackers, ?)" if tracker else ""
     with store.connect() as con:
         scan = annotations_scan(con)
@@ -172,4 +175,4 @@ def reannotate(store: Store, name: str, task: str, tracker: str | None = None, b
         scored += len(live)
         if on_batch:
             on_batch(k)
-    return RescoreSummary(model.name, version, tracker, scored, 0, time.perf_counter() - started)
+    return RescoreSummary(model.name, version, tracker, scored, 0, time.perf_counter() - started, action)
