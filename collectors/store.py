@@ -305,7 +305,7 @@ class Store:
                                            '/' || aname || '/', '/' || pseudonym(src, coalesce(aid, aname)) || '/'),
                                    '/@' || aname || '/', '/@' || pseudonym(src, coalesce(aid, aname)) || '/'),
                            -1) END)""")
-        text = _masked_mentions_sql("text", names)
+        text, title = _masked_mentions_sql("text", names), _masked_mentions_sql("title", names)
         con.execute(
             f"""
             CREATE VIEW records_public AS
@@ -319,7 +319,7 @@ class Store:
                      ELSE pseudonym(source, coalesce(author_id, author_name)) END AS author_name,
                 CASE WHEN author_public OR url IS NULL THEN url
                      ELSE public_url(source, url, author_id, author_name) END AS url,
-                {text} AS text)
+                {text} AS text, {title} AS title)
             FROM flagged
             """
         )

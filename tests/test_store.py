@@ -236,3 +236,15 @@ def test_public_view_masks_the_user_name_inside_a_link(data_dir, make_record):
     assert not any(n in u for u in urls.values() for n in ("plainjane", "joe_doe", "bobthebuilder")), urls
     assert urls["t1"].startswith("https://twitter.com/u_") and urls["t1"].endswith("/status/111")
     assert urls["t2"].startswith("https://example.social/@u_")
+
+
+def test_public_view_masks_mentions_in_a_title(data_dir, make_record):
+    # a Bilibili video's or a 4CAT thread's title is typed by the user like the text; evidence, exports and the label
+    # sample show it above the text
+    store = Store(data_dir)
+    store.add_records([make_record(source="bilibili", id="av1", author_id="5", author_verified_type=None,
+                                   title="@普通网友甲 和 @爱奇艺 的AI演员", text="正文"),
+                       make_record(source="bilibili", id="av2", author_id="6", title=None, text="无标题")])
+    with store.connect(public_names=["爱奇艺"]) as con:
+        titles = dict(con.execute("SELECT id, title FROM records_public").fetchall())
+    assert titles == {"av1": "@(user) 和 @爱奇艺 的AI演员", "av2": None}
