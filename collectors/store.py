@@ -296,7 +296,16 @@ class Store:
                    THEN replace(rid, regexp_extract(rid, '/users/[^/]+/'),
                                 '/users/' || pseudonym(src, regexp_extract(rid, '/users/([^/]+)/', 1)) || '/')
                  ELSE rid END""")
-        text = _masked_mentions_sql("text", names)
+        # a link names its author by the stored id, or by user name as a path segment (a 4CAT export's tweet link,
+        # /@name profiles, a Mastodon uri's /users/name/); the name is pseudonymised as the author_name column is
+        con.execute(
+            r"""CREATE MACRO public_url(src, u, aid, aname) AS public_id(src, CASE WHEN aname IS NULL OR aname = ''
+                   THEN coalesce(replace(u, aid, pseudonym(src, aid)), u)
+                 ELSE left(replace(replace(coalesce(replace(u, aid, pseudonym(src, aid)), u) || '/',
+                                           '/' || aname || '/', '/' || pseudonym(src, coalesce(aid, aname)) || '/'),
+                                   '/@' || aname || '/', '/@' || pseudonym(src, coalesce(aid, aname)) || '/'),
+                           -1) END)""")
+        text, title = _masked_mentions_sql("text", names), _masked_mentions_sql("title", names)
         con.execute(
             f"""
             CREATE VIEW records_public AS
@@ -308,9 +317,9 @@ class Store:
                 CASE WHEN author_public OR author_id IS NULL THEN author_id ELSE pseudonym(source, author_id) END AS author_id,
                 CASE WHEN author_public OR author_name IS NULL THEN author_name
                      ELSE pseudonym(source, coalesce(author_id, author_name)) END AS author_name,
-                CASE WHEN author_public OR author_id IS NULL OR url IS NULL THEN url
-                     ELSE replace(url, author_id, pseudonym(source, author_id)) END AS url,
-                {text} AS text)
+                CASE WHEN author_public OR url IS NULL THEN url
+                     ELSE public_url(source, url, author_id, author_name) END AS url,
+                {text} AS text, {title} AS title)
             FROM flagged
             """
         )

@@ -402,3 +402,39 @@ def test_annotate_with_nothing_to_label_says_so() -> None:
     res = CliRunner().invoke(cli, ["labels", "annotate", "--tracker", TRACKER, "--annotator", "alice"], input="q\n")
     assert res.exit_code == 0 and f"no records of tracker {TRACKER} left to label" in res.output, res.output
     assert "saved 0" not in res.output
+
+
+def test_export_shows_bluesky_and_mastodon_ids_pseudonymised_and_import_maps_them_back(
+        make_record: Callable[..., Record], tmp_path: Path) -> None:
+    """Their record ids embed the author's DID or user name: the sample file (handed to annotators, spreadsheets)
+    shows the public id, as Explore and exports do, and its labels still land on the stored record."""
+    store = Store()
+    at = datetime(2026, 4, 18, 6, tzinfo=UTC)
+    sky = "at://did:plc:alicealice/app.bsky.feed.post/3k1"
+    toot = "https://mastodon.example/users/bobthebuilder/statuses/42"
+    store.add_records([
+        make_record(source="bluesky", id=sky, kind="comment", parent_id="at://did:plc:carolcarol/app.bsky.feed.post/3k0",
+                    author_id="did:plc:alicealice", author_name="alice.bsky.social", text="AI演员 bluesky", published_at=at,
+                    trackers=[TRACKER]),
+        make_record(source="mastodon", id=toot, author_id="https://mastodon.example/@bobthebuilder",
+                    author_name="bobthebuilder@mastodon.example", text="AI演员 mastodon", published_at=at,
+                    trackers=[TRACKER])])
+    out = tmp_path / "sample.csv"
+    assert export_sample(store, TRACKER, 5, out) == 2
+    written = out.read_text(encoding="utf-8-sig")
+    assert not any(name in written for name in ("alicealice", "carolcarol", "bobthebuilder")), written
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        r["label"] = "0"
+    filled = tmp_path / "filled.csv"
+    with filled.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = import_labels(store, filled, TRACKER, annotator="alice")
+    assert (result.written, result.errors) == (2, [])
+    with store.connect() as con:
+        stored = read_labels(con, TRACKER)
+    assert set(stored["item"]) == {f"bluesky:{sky}", f"mastodon:{toot}"}
+    assert set(stored["id"]) == {sky, toot}

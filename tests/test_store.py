@@ -217,3 +217,34 @@ def test_stats_json_gives_each_day_as_a_date(data_dir, make_record):
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert rows == [{"source": "weibo", "tracker": "case-a", "day": "2026-04-20", "records": 2}]
+
+
+def test_public_view_masks_the_user_name_inside_a_link(data_dir, make_record):
+    # a link can name the author by user name rather than by the stored author_id: a 4CAT export's tweet link
+    # (author_id numeric, the link holds the screen name), a Mastodon status stored with its ActivityPub uri
+    store = Store(data_dir)
+    store.add_records([
+        make_record(source="4cat", id="t1", author_id="98765", author_name="plainjane", author_verified_type=None,
+                    url="https://twitter.com/plainjane/status/111"),
+        make_record(source="4cat", id="t2", author_id="98766", author_name="joe_doe", author_verified_type=None,
+                    url="https://example.social/@joe_doe"),
+        make_record(source="mastodon", id="https://mastodon.example/users/bobthebuilder/statuses/42",
+                    author_id="https://mastodon.example/@bobthebuilder", author_name="bobthebuilder@mastodon.example",
+                    url="https://mastodon.example/users/bobthebuilder/statuses/42")])
+    with store.connect() as con:
+        urls = dict(con.execute("SELECT id, url FROM records_public").fetchall())
+    assert not any(n in u for u in urls.values() for n in ("plainjane", "joe_doe", "bobthebuilder")), urls
+    assert urls["t1"].startswith("https://twitter.com/u_") and urls["t1"].endswith("/status/111")
+    assert urls["t2"].startswith("https://example.social/@u_")
+
+
+def test_public_view_masks_mentions_in_a_title(data_dir, make_record):
+    # a Bilibili video's or a 4CAT thread's title is typed by the user like the text; evidence, exports and the label
+    # sample show it above the text
+    store = Store(data_dir)
+    store.add_records([make_record(source="bilibili", id="av1", author_id="5", author_verified_type=None,
+                                   title="@普通网友甲 和 @爱奇艺 的AI演员", text="正文"),
+                       make_record(source="bilibili", id="av2", author_id="6", title=None, text="无标题")])
+    with store.connect(public_names=["爱奇艺"]) as con:
+        titles = dict(con.execute("SELECT id, title FROM records_public").fetchall())
+    assert titles == {"av1": "@(user) 和 @爱奇艺 的AI演员", "av2": None}

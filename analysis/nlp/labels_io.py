@@ -65,7 +65,8 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
         writer.writerow(EXPORT_COLUMNS)
         for row in frame.itertuples(index=False):
             published = pd.Timestamp(row.published_at).isoformat() if pd.notna(row.published_at) else ""
-            writer.writerow([row.source, row.id, published, _cell(row.url), _cell(row.parent_id),
+            # ids as shown (a Bluesky/Mastodon author's account pseudonymised); import maps them back
+            writer.writerow([row.source, row.public_id, published, _cell(row.url), _cell(row.public_parent_id),
                              display_text(row.title, row.text), "", "", ""])
     os.replace(tmp, out)
     return len(frame)
@@ -169,10 +170,27 @@ def _label_row(raw: dict[str, Any], columns: dict[str, str | None], tracker: str
             "origin": origin}, None
 
 
+def _stored_ids(store: Store, rows: list[dict[str, Any]]) -> None:
+    """Give rows that name a record by its public id (as `export_sample` writes it) the stored id and item."""
+    keyed = [r for r in rows if r["source"]]
+    if not keyed:
+        return
+    with store.connect() as con:
+        con.execute("CREATE TEMP TABLE shown(source VARCHAR, id VARCHAR)")
+        con.executemany("INSERT INTO shown VALUES (?, ?)", sorted({(r["source"], r["id"]) for r in keyed}))
+        stored = {(s, shown): i for s, shown, i in con.execute(
+            "SELECT r.source, w.id, r.id FROM records r JOIN shown w ON r.source = w.source "
+            "AND public_id(r.source, r.id) = w.id AND r.id <> w.id").fetchall()}
+    for row in keyed:
+        if (found := stored.get((row["source"], row["id"]))) is not None:
+            row["id"], row["item"] = found, item_key(row["source"], found, row["text"])
+
+
 def import_labels(store: Store, path: Path, tracker: str, annotator: str | None = None,
                   now: datetime | None = None) -> ImportResult:
     """Read a labelled CSV and store its good rows as one atomic batch (see module doc)."""
     rows, result = parse_label_rows(path, tracker, annotator)
+    _stored_ids(store, rows)
     missing = [r for r in rows if r["source"] and not r["text"].strip()]
     if missing:
         with store.connect() as con:

@@ -226,8 +226,8 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
         "synthetic_note": "synthetic records are generated demo data, not real posts" if counts.synthetic else None,
         "model": {**_model(version, model_name), "in_domain": in_domain or {}},
         "pseudonymisation": {"policy": POLICY, "key_included": False,
-                             "fields": ["author_id", "author_name", "url (author id inside)",
-                                        "@mentions and video-link nicknames in text (not of tracker entities)"]},
+                             "fields": ["author_id", "author_name", "url (author id or user name inside)",
+                                        "@mentions and video-link nicknames in text and title (not of tracker entities)"]},
         "deep_link": deep_link(DEFAULT_PAGE, f),
         "files": [{"name": data_file.name, "rows": n, "sha256": file_sha256(data_file), "columns": columns}],
         "caution": "Sentiment, stance and emotion labels are model output with the measured accuracy above "
