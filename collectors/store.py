@@ -144,10 +144,7 @@ class Store:
     def _writer_lock(self) -> Iterator[None]:
         """One writer at a time (a collector, an import, enrich and the Label page may write together): another
         writer's recovery would otherwise discard, as abandoned, the batch this one is still staging."""
-        self._staging.mkdir(parents=True, exist_ok=True)
-        with open(self._staging / "writer.lock", "a") as fh:
-            if fcntl is not None:
-                fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file is closed, also if the process dies
+        with file_lock(self._staging / "writer.lock"):
             yield
 
     def recover(self) -> list[str]:
@@ -462,11 +459,22 @@ def _atomic_write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing) inside the block, waiting for any other holder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        if fcntl is not None:
+            fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file is closed, also if the process dies
+        yield
+
+
 def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:
     return Store(data_dir)
 
 
-__all__ = ["BUILTIN_DATASETS", "RECORDS", "TRENDS", "DatasetSpec", "Store", "StoreError", "WriteResult", "open_store"]
+__all__ = ["BUILTIN_DATASETS", "RECORDS", "TRENDS", "DatasetSpec", "Store", "StoreError", "WriteResult", "file_lock",
+           "open_store"]
 
 
 def _scan_parquet(folder: Path, parts: tuple[str, ...], out: list[tuple[tuple[str, ...], int]]) -> None:

@@ -36,14 +36,19 @@ def _add_layer_commands() -> None:
 _add_layer_commands()
 
 
+_INTERRUPTED = "interrupted: re-run the same command to resume (writes are atomic and idempotent)"
+
+
 def main() -> None:
     """Entry point: known errors become one clear line and exit status 1 (ACTORWATCH_DEBUG=1 for a traceback)."""
     try:
         # standalone_mode=False returns ctx.exit()'s code instead of raising it
         code = cli.main(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+    except click.exceptions.Abort as exc:
+        # click turns a Ctrl-C inside a command into Abort: say how to resume, as for one outside it (a subclass,
+        # such as enrich's EnrichInterrupted, has already said what was kept and how to resume)
+        click.echo(_INTERRUPTED if type(exc.__context__) is KeyboardInterrupt else "aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
@@ -51,7 +56,7 @@ def main() -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("interrupted: re-run the same command to resume (writes are atomic and idempotent)", err=True)
+        click.echo(_INTERRUPTED, err=True)
         sys.exit(130)
     except EXPECTED_ERRORS as exc:
         if os.environ.get("ACTORWATCH_DEBUG"):

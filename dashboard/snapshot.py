@@ -20,7 +20,7 @@ import duckdb
 
 from analysis.stats.facts import create_facts
 from collectors.models import RECORD_SCHEMA, TREND_SCHEMA
-from collectors.store import RECORDS, Store
+from collectors.store import RECORDS, Store, file_lock
 
 SNAPSHOT_FORMAT = "2"  # bump when what a snapshot holds changes, so old files are rebuilt
 READ_MEMORY = "1GB"  # DuckDB's share of the dashboard process; larger intermediate results spill to disk
@@ -35,8 +35,20 @@ def snapshot_path(store: Store) -> Path:
 
 
 def build(store: Store, path: Path) -> Path:
-    """Write the snapshot file for the store's current state (atomically) and remove older ones."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the snapshot file for the store's current state (atomically) and remove older ones.
+
+    Builds take turns on a lock file (two dashboards, or a warm-up and a reader, would each hold a build's memory),
+    so whoever holds it may remove the temporary files of builds killed before they finished.
+    """
+    with file_lock(path.parent / "snapshot.lock"):
+        if path.exists():  # built by another process while this one waited
+            return path
+        for leftover in path.parent.glob("snapshot-*.tmp*"):  # a killed build's file and its WAL
+            leftover.unlink(missing_ok=True)
+        return _build(store, path)
+
+
+def _build(store: Store, path: Path) -> Path:
     tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         with store.connect() as src:  # deduplicated views over the Parquet files

@@ -329,3 +329,29 @@ def test_check_refuses_a_rule_that_run_would_refuse(tmp_path):
     good = _rule_file(tmp_path / "good.toml", f'[[rule]]\nid = "z"\ntracker = "{tracker}"\nkind = "volume_spike"\n')
     result = CliRunner().invoke(cli, ["alerts", "check", "--config", str(good)])
     assert result.exit_code == 0 and result.output.startswith("z: volume_spike"), result.output
+
+
+def test_a_run_interrupted_while_delivering_neither_resends_nor_loses_alerts(tmp_path, data_dir, make_record, webhook,
+                                                                             smtp_sink, monkeypatch):
+    from analysis.reports.alerts import run as alerts_run
+
+    hook_url, posts = webhook
+    port, mails = smtp_sink
+    store = _planted_spike(data_dir, make_record)
+    config = load_config(_write_config(tmp_path / "alerts.toml", hook_url, port))
+    now = datetime(2026, 4, 21, 6, tzinfo=UTC)
+    deliver = alerts_run._deliver
+
+    def stopped_at_email(config, channel, alert, client):
+        if channel == "email":
+            raise KeyboardInterrupt  # Ctrl-C (or a kill) while the mail server is slow to answer
+        deliver(config, channel, alert, client)
+
+    monkeypatch.setattr(alerts_run, "_deliver", stopped_at_email)
+    with pytest.raises(KeyboardInterrupt):
+        run_alerts(config, store, now=now)
+    assert len(posts) == 1 and mails == []
+    monkeypatch.setattr(alerts_run, "_deliver", deliver)
+    again = run_alerts(config, store, now=now + timedelta(minutes=5))  # the user re-runs it
+    assert again.alerts == [] and again.delivered == {"email": 1, "rss": 1}
+    assert len(posts) == 1 and len(mails) == 1 and load_state().pending == []  # webhook not sent twice, mail not lost

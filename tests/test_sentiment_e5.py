@@ -132,3 +132,16 @@ def test_score_texts_hands_the_records_languages_to_an_e5_scorer(monkeypatch) ->
     texts = ["AI演员太假了"]  # detected as Chinese; the record says English
     assert np.allclose(score_texts(texts, ["en"], default=scorer), scorer.predict_proba(texts, ["en"]))
     assert np.allclose(score_texts(texts, ["en"], default=scorer), [[1.0, 0.0, 0.0]])
+
+
+def test_a_shard_left_half_written_by_a_killed_run_is_skipped_not_fatal(tmp_path, monkeypatch) -> None:
+    folder = tmp_path / "emb"
+    EmbeddingCache(folder).add([text_key("甲")], _unit(1)[None])
+    good = next(folder.glob("*.npz")).read_bytes()
+    (folder / ".0123456789abcdef.tmp.npz").write_bytes(good[: len(good) // 2])  # killed inside np.savez
+    (folder / "fedcba9876543210.npz").write_bytes(good[: len(good) // 3])  # a damaged shard (disk full, copy cut)
+    again = EmbeddingCache(folder)
+    assert len(again) == 1 and again.get(text_key("甲")) is not None
+    monkeypatch.setattr(encoder, "_model", lambda: type("F", (), {"query": lambda self, t: [_unit(3)] * len(t)})())
+    assert embed(["乙"], again).shape == (1, DIM)  # the cache still works and grows
+    assert len(EmbeddingCache(folder)) == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import zipfile
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -74,10 +75,13 @@ class EmbeddingCache:
         self.folder = folder
         self._mem: dict[bytes, np.ndarray] = {}
         if folder is not None and folder.is_dir():
-            for shard in sorted(folder.glob("*.npz")):
-                with np.load(shard) as z:
-                    for key, vec in zip(z["keys"], z["vectors"], strict=True):
-                        self._mem[bytes(key)] = vec
+            for shard in sorted(folder.glob("[!.]*.npz")):  # not the .tmp of a shard being (or killed while) written
+                try:
+                    with np.load(shard) as z:
+                        found = dict(zip(map(bytes, z["keys"]), z["vectors"], strict=True))
+                except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+                    continue  # a damaged shard: its texts are embedded again
+                self._mem.update(found)
 
     def __len__(self) -> int:
         return len(self._mem)

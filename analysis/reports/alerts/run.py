@@ -80,18 +80,21 @@ def run_alerts(config: AlertConfig, store: Store | None = None, as_of: date | No
         payload = alert.to_json()
         state.mark_fired(alert.rule_id, alert.key, payload, now)
         queue.append({"alert": payload, "channels": list(rules[alert.rule_id].channels)})
-    state.pending = []
+    # remembered before sending, and each delivery as it is made: a run stopped midway (Ctrl-C, a kill) leaves
+    # what it had not delivered pending for the next run, and sends nothing twice
+    state.pending = queue
+    save_state(state)
     for item in queue:
-        failed = []
-        for channel in item["channels"]:
+        for channel in list(item["channels"]):
             try:
                 _deliver(config, channel, item["alert"], client)
-                report.delivered[channel] = report.delivered.get(channel, 0) + 1
             except DeliveryError as exc:
-                failed.append(channel)
                 report.failures.append(str(exc))
-        if failed:
-            state.pending.append({"alert": item["alert"], "channels": failed})
+                continue
+            report.delivered[channel] = report.delivered.get(channel, 0) + 1
+            item["channels"].remove(channel)
+            save_state(state)
+    state.pending = [item for item in queue if item["channels"]]
     state.prune(now)
     save_state(state)
     return report
