@@ -296,12 +296,17 @@ class Store:
         # a link names its author by the stored id, or by user name as a path segment (a 4CAT export's tweet link,
         # /@name profiles, a Mastodon uri's /users/name/); the name is pseudonymised as the author_name column is
         con.execute(
-            r"""CREATE MACRO public_url(src, u, aid, aname) AS public_id(src, CASE WHEN aname IS NULL OR aname = ''
+            r"""CREATE MACRO named_url(src, u, aid, aname) AS CASE
+                 WHEN aname IS NULL OR aname = '' OR NOT contains(u, aname)
                    THEN coalesce(replace(u, aid, pseudonym(src, aid)), u)
                  ELSE left(replace(replace(coalesce(replace(u, aid, pseudonym(src, aid)), u) || '/',
                                            '/' || aname || '/', '/' || pseudonym(src, coalesce(aid, aname)) || '/'),
                                    '/@' || aname || '/', '/@' || pseudonym(src, coalesce(aid, aname)) || '/'),
-                           -1) END)""")
+                           -1) END""")
+        # the cheap tests first: most links hold no user name, and only Bluesky/Mastodon ids embed an account
+        con.execute(
+            r"""CREATE MACRO public_url(src, u, aid, aname) AS CASE WHEN src IN ('bluesky', 'mastodon')
+                 THEN public_id(src, named_url(src, u, aid, aname)) ELSE named_url(src, u, aid, aname) END""")
         text, title = _masked_mentions_sql("text", names), _masked_mentions_sql("title", names)
         con.execute(
             f"""
