@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from analysis.core.filters import Filters
-from analysis.core.labels import LABELS, is_llm, read_labels, write_labels
+from analysis.core.labels import is_llm, read_labels, write_labels
 from analysis.nlp.agreement import llm_vs_humans, pairwise
-from analysis.nlp.label_sample import candidates, with_uniforms
+from analysis.nlp.label_sample import candidates
 from analysis.reports.brief import md_escape
 from collectors.store import Store
 from dashboard import data
@@ -20,9 +20,8 @@ TASKS = ("sentiment", "stance", "emotion")
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=16)
 def label_candidates(sig: str, f: Filters) -> pd.DataFrame:
-    """The view's records with day and model certainty (see analysis.nlp.label_sample.candidates), and the hash
-    each draw ranks them by (with_uniforms, the draw's default seed): the page draws again on every rerun."""
-    return with_uniforms(candidates(data.cursor(), f.tracker, f))
+    """The view's records with day and model certainty (see analysis.nlp.label_sample.candidates)."""
+    return candidates(data.cursor(), f.tracker, f)
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=256)
@@ -44,17 +43,8 @@ def public_items(sig: str, items: list[str]) -> list[str]:
 
 
 def current_labels(tracker: str) -> pd.DataFrame:
-    """Every current label of the tracker, as stored now (not from the snapshot: labels change as the page is used);
-    read again only when the labels dataset's files changed."""
-    store = Store()
-    others = [name for name in store.datasets() if name != LABELS]
-    return _labels(str(store.data_dir), tracker, store.signature(skip=others))
-
-
-@st.cache_data(ttl=600, show_spinner=False, max_entries=16)
-def _labels(data_dir: str, tracker: str, labels_signature: str) -> pd.DataFrame:
-    """The tracker's labels in the store of `data_dir`; `labels_signature` (its labels files) is only a cache key."""
-    with Store(data_dir).connect(only=(LABELS,)) as con:  # the labels alone: no records, no records_public
+    """Every current label of the tracker, read now (not from the snapshot: labels change as the page is used)."""
+    with Store().connect() as con:
         return read_labels(con, tracker)
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -149,44 +147,3 @@ def test_a_bluesky_record_is_shown_with_its_account_pseudonymised(tmp_path: Path
     assert not [s for s in shown if "did:plc:" in s], shown
     with Store(tmp_path).connect() as con:
         assert read_labels(con, TRACKER)["id"].tolist() == ["at://did:plc:author123/app.bsky.feed.post/3kpost"]
-
-
-def test_the_labels_read_binds_only_the_labels_dataset(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every rerun of the Label page (each save, each keystroke in the name field) read the labels through a full
-    Store().connect(), binding every dataset and building records_public; it needs the labels alone."""
-    from analysis.core.labels import write_labels
-    from analysis.nlp.labelling_keys import label_row, parse_keys
-    from dashboard import labelling
-
-    opened: list[set[str]] = []
-    connect = Store.connect
-
-    def spy(self: Store, *args: Any, **kwargs: Any) -> duckdb.DuckDBPyConnection:
-        con = connect(self, *args, **kwargs)
-        opened.append({r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()})
-        return con
-
-    monkeypatch.setattr(Store, "connect", spy)
-    ids = Store(store).query("SELECT source, id FROM records ORDER BY id LIMIT 1")
-    write_labels(Store(store), [label_row(TRACKER, ids["source"][0], ids["id"][0], "text", "carol", parse_keys("0"),
-                                          "dashboard")])
-    opened.clear()
-    labels = labelling.current_labels(TRACKER)
-    assert labels["annotator"].tolist() == ["carol"]
-    assert opened and all(RECORDS not in views and "records_public" not in views for views in opened), opened
-
-
-def test_the_page_draws_from_its_cached_pool_without_hashing_each_candidate_again(
-        store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The next record is drawn on every rerun, and the draw hashed (SHA-256) every candidate in Python each time;
-    the hashes are now kept with the cached pool, so a rerun over the same store and view hashes none, and draws
-    the same record."""
-    from analysis.nlp import label_sample
-
-    first = record_shown(open_label("carol"))
-
-    def no_hashing(*args: object) -> float:
-        raise AssertionError("a candidate was hashed again")
-
-    monkeypatch.setattr(label_sample, "stable_uniform", no_hashing)
-    assert record_shown(open_label("carol")) == first

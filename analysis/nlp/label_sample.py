@@ -46,29 +46,14 @@ def stable_uniform(seed: int, source: str, record_id: str) -> float:
     return (int.from_bytes(digest[:8], "big") + 0.5) / 2**64
 
 
-def uniforms_column(seed: int) -> str:
-    """The column `with_uniforms` keeps each row's stable_uniform(seed, …) in (named by its seed)."""
-    return f"_u_{seed}"
-
-
-def with_uniforms(frame: pd.DataFrame, seed: int = 20240601) -> pd.DataFrame:
-    """`frame` with each row's stable_uniform(seed, source, id) precomputed: hashing every row in Python is most of
-    a draw's cost, and a caller drawing again and again from one frame (the Label page, each rerun) needs it once."""
-    u = [stable_uniform(seed, s, i) for s, i in zip(frame["source"], frame["id"], strict=True)]
-    return frame.assign(**{uniforms_column(seed): pd.Series(u, index=frame.index, dtype=float)})
-
-
 def stratified_uncertain_sample(frame: pd.DataFrame, n: int, seed: int = 20240601) -> pd.DataFrame:
     """Pick n rows of `frame` (columns source, id, day, max_p) as described above, in labelling order."""
-    column = uniforms_column(seed)
     if frame.empty or n <= 0:
-        return frame.iloc[0:0].drop(columns=column, errors="ignore").assign(priority=pd.Series(dtype=float))
-    if column not in frame:
-        frame = with_uniforms(frame, seed)
-    u = frame[column].to_numpy()
-    frame = frame.drop(columns=column)
+        return frame.iloc[0:0].assign(priority=pd.Series(dtype=float))
+    frame = frame.copy()
     max_p = frame["max_p"].astype(float).fillna(UNSCORED_MAX_P)
     weight = WEIGHT_FLOOR - max_p.clip(0.0, 1.0)
+    u = np.array([stable_uniform(seed, s, i) for s, i in zip(frame["source"], frame["id"], strict=True)])
     frame["priority"] = np.exp(np.log(u) / weight.to_numpy())  # u^(1/w), computed in logs
     sizes = frame.groupby(["day", "source"], sort=True).size()
     quota = allocate(sizes, n)
@@ -104,8 +89,6 @@ def sample_from(frame: pd.DataFrame, n: int, seed: int = 20240601, exclude: set[
         return frame.assign(priority=pd.Series(dtype=float))
     keys = frame["source"] + ":" + frame["id"]
     size = n + int(keys.isin(exclude).sum())
-    if uniforms_column(seed) not in frame:  # a widened draw would hash every row again
-        frame = with_uniforms(frame, seed)
     while True:
         drawn = stratified_uncertain_sample(frame, size, seed)
         kept = drawn[~(drawn["source"] + ":" + drawn["id"]).isin(exclude)]
