@@ -47,7 +47,7 @@ def server_wait(response: httpx.Response) -> float | None:
     (the IETF draft, Reddit) seconds from now; none of them sends Retry-After.
     """
     headers = response.headers
-    hinted = _retry_after(headers.get("retry-after"))
+    hinted = _seconds_until(headers.get("retry-after"))
     if hinted is not None or response.status_code != 429:
         return hinted
     remaining = headers.get("ratelimit-remaining", headers.get("x-ratelimit-remaining"))
@@ -56,22 +56,12 @@ def server_wait(response: httpx.Response) -> float | None:
             return None  # the window is not what refused us
     except ValueError:
         pass
-    return _reset(headers.get("ratelimit-reset", headers.get("x-ratelimit-reset")))
+    return _seconds_until(headers.get("ratelimit-reset", headers.get("x-ratelimit-reset")))
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds: delay-seconds or an HTTP-date (RFC 9110 allows both)."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return _until(value)
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-def _reset(value: str | None) -> float | None:
-    """A rate-limit reset in seconds from now: epoch seconds, seconds from now, or an ISO 8601/HTTP date."""
+def _seconds_until(value: str | None) -> float | None:
+    """Retry-After or a rate-limit reset in seconds from now: seconds (delay-seconds), epoch seconds (Bluesky's
+    RateLimit-Reset), or an HTTP-date / ISO 8601 time (Retry-After's other form, Mastodon's X-RateLimit-Reset)."""
     if value is None:
         return None
     try:
