@@ -156,7 +156,8 @@ def test_public_view_masks_the_name_on_a_weibo_video_card(data_dir):
             'src=\'https://h5.sinaimg.cn/upload/2015/09/25/3/timeline_card_small_video_default.png\'></span>'
             '<span class="surl-text">{}</span></a>')
     posts = [("1", "普通网友甲", -1, "AI演员太假了 " + card.format("普通网友甲的微博视频")),
-             ("2", "普通网友乙", None, "转发 " + card.format("爱奇艺的微博视频") + " " + card.format("小号_乙的秒拍视频"))]
+             ("2", "普通网友乙", None, "转发 " + card.format("爱奇艺的微博视频") + " " + card.format("小号_乙的秒拍视频")),
+             ("3", "Ａｂｃ网友-９", -1, "看 " + card.format("Ａｂｃ网友-９的微博视频"))]  # a full-width nickname
     store = Store(data_dir)
     store.add_records([mblog_to_record({"mid": mid, "bid": "Q" + mid, "created_at": "2026-04-20T08:00:00+08:00",
                                         "text": text, "user": {"id": 100 + int(mid), "screen_name": name,
@@ -167,6 +168,7 @@ def test_public_view_masks_the_name_on_a_weibo_video_card(data_dir):
         texts = dict(con.execute("SELECT id, text FROM records_public").fetchall())
     assert texts["1"] == "AI演员太假了 (user)的微博视频"
     assert texts["2"] == "转发 爱奇艺的微博视频 (user)的秒拍视频"  # a public entity's card keeps its name
+    assert texts["3"] == "看 (user)的微博视频"
 
 
 def test_a_second_writer_does_not_discard_a_batch_being_staged(data_dir, make_record, monkeypatch):
