@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from analysis.nlp import segment
 from analysis.nlp.enrich import annotate_batch, annotate_tables, pipeline_version, scoring_model
@@ -88,3 +90,22 @@ def test_tables_sent_to_workers_carry_the_same_rows() -> None:
     assert tables.annotations.drop_columns(["annotated_at"]).equals(expected.drop_columns(["annotated_at"]))
     expected = pa.Table.from_pydict(direct.scores, schema=SCORES_SCHEMA)
     assert tables.scores.drop_columns(["scored_at"]).equals(expected.drop_columns(["scored_at"]))
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 40)), max_size=200))
+def test_count_matrix_is_scipys_summed_coo_matrix(pairs):
+    # the gram counter's own sort-and-count must give exactly the canonical matrix scipy builds (same counts, sorted
+    # columns, no duplicates), or every score would move
+    import numpy as np
+    import scipy.sparse as sp
+
+    from analysis.nlp.sentiment.features import count_matrix
+
+    docs = np.array([d for d, _ in pairs], dtype=np.int64)
+    cols = np.array([c for _, c in pairs], dtype=np.int64)
+    ours = count_matrix(docs, cols, 7, 41)
+    theirs = sp.csr_matrix((np.ones(len(pairs), dtype=np.float32), (docs, cols)), shape=(7, 41))
+    theirs.sum_duplicates()
+    assert ours.shape == theirs.shape and ours.dtype == np.float32 and ours.has_canonical_format
+    assert np.array_equal(ours.indptr, theirs.indptr) and np.array_equal(ours.indices, theirs.indices)
+    assert np.array_equal(ours.data, theirs.data)

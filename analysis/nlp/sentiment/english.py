@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from analysis.nlp.sentiment.features import model_input
+from analysis.nlp.sentiment.features import count_matrix, model_input
 from analysis.nlp.sentiment.linear import (
     EMPTY_PROBA,
     MODEL_FILE,
@@ -86,10 +86,7 @@ class CharBlock:
                 parts.append(ids)
                 lengths[row] += len(ids)
         indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-        indptr = np.concatenate([[0], np.cumsum(lengths)])
-        tf = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr),
-                           shape=(len(inputs), len(self.vocabulary)))
-        tf.sum_duplicates()
+        tf = count_matrix(np.repeat(np.arange(len(inputs)), lengths), indices, len(inputs), len(self.vocabulary))
         tf.data = (1.0 + np.log(tf.data)) * self.idf[tf.indices]
         norms = np.sqrt(np.asarray(tf.multiply(tf).sum(axis=1)).ravel())
         return (sp.diags(1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32) @ tf).tocsr()

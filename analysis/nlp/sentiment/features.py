@@ -214,9 +214,7 @@ class Featurizer:
         index, ids = self._lookup
         pos = index.positions(keys)
         hit = pos >= 0
-        tf = sp.csr_matrix((np.ones(int(hit.sum()), dtype=np.float32), (docs[hit], ids[pos[hit]])), shape=(n, v))
-        tf.sum_duplicates()
-        return tf
+        return count_matrix(docs[hit], ids[pos[hit]], n, v)
 
     def transform(self, inputs: Iterable[str]) -> sp.csr_matrix:
         inputs = tuple(inputs)
@@ -286,10 +284,7 @@ class GramSpace:
         keys, docs = _RECENT.get(("grams", self.orders), inputs, lambda: _keys_and_docs(inputs, self.orders))
         pos = self._index.positions(keys)
         hit = pos >= 0
-        tf = sp.csr_matrix((np.ones(int(hit.sum()), dtype=np.float32), (docs[hit], pos[hit])),
-                           shape=(len(inputs), self._size))
-        tf.sum_duplicates()
-        return tf
+        return count_matrix(docs[hit], pos[hit], len(inputs), self._size)
 
     def counts_for(self, featurizer: Featurizer, inputs: tuple[str, ...]) -> sp.csr_matrix | None:
         """The featurizer's own count matrix, cut from the shared one (None: not one of this space's)."""
@@ -305,6 +300,27 @@ class GramSpace:
 
 
 _SPACES: dict[int, tuple[Featurizer, GramSpace]] = {}
+
+
+def count_matrix(docs: np.ndarray, columns: np.ndarray, n_docs: int, n_columns: int) -> sp.csr_matrix:
+    """How often each (doc, column) pair occurs, as a canonical CSR matrix (float32 counts).
+
+    One sort of the pairs as int64 keys, then runs of equal keys counted: ~1.5× faster than scipy's COO→CSR with
+    sum_duplicates, which sorts every row's indices again (a third of the gram counting time of a batch).
+    Stable sort: the keys arrive as sorted runs (one per gram order), which it merges rather than re-sorts.
+    """
+    if not len(docs):
+        return sp.csr_matrix((n_docs, n_columns), dtype=np.float32)
+    keys = np.sort(docs.astype(np.int64) * n_columns + columns, kind="stable")
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    unique = keys[starts]
+    counts = np.diff(np.append(starts, len(keys))).astype(np.float32)
+    rows = unique // n_columns
+    indptr = np.searchsorted(rows, np.arange(n_docs + 1)).astype(np.int32)
+    return sp.csr_matrix((counts, (unique - rows * n_columns).astype(np.int32), indptr), shape=(n_docs, n_columns))
 
 
 class KeyIndex:
