@@ -133,6 +133,15 @@ def test_newer_version_counts_as_updated_and_repeats_within_a_file_count_once(tm
     assert texts == {"g0": "新", "g1": "好", "g2": "好", "g3": "好"}
 
 
+
+def test_one_id_under_two_sources_in_a_file_is_two_records_and_a_repeat_of_either_counts_once(tmp_path):
+    store = Store(tmp_path / "d")
+    path = tmp_path / "a.jsonl"
+    path.write_text("\n".join([_good(0), _good(0, source="bilibili"), _good(0, source="bilibili")]) + "\n")
+    summary = ingest(read_jsonl_blocks(path), store)
+    assert (summary.records_new, summary.records_duplicate) == (2, 1)
+    assert sorted(store.query("SELECT source FROM records")["source"]) == ["bilibili", "weibo"]
+
 def test_whitespace_table_is_pythons():
     assert set(PYTHON_WHITESPACE) == {c for c in range(sys.maxunicode + 1) if chr(c).isspace()}
 
