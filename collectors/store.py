@@ -23,7 +23,7 @@ import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -200,8 +200,13 @@ class Store:
         with self.connect(materialize=False) as con:
             table = con.sql(f'SELECT * FROM "{dataset}"').to_arrow_table()
         result = self.add_table(dataset, table, spec)
+        folders = {path.parent for path in old} - {self.root / dataset}
         for path in old:
             path.unlink(missing_ok=True)
+        with self._writer_lock():  # a writer creates a folder and moves its file in under the lock
+            for folder in folders:  # emptied, e.g. the day folders of a store written before month partitions
+                with suppress(OSError):  # not empty: rmdir leaves it
+                    folder.rmdir()
         return result
 
     # ---------- reading ----------

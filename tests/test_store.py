@@ -47,6 +47,7 @@ def test_a_store_with_day_partitions_reads_deduplicates_and_compacts_beside_mont
     assert list(frame["id"]) == ["d0", "d1", "d2", "n"] and frame.set_index("id").loc["d0", "likes"] == 7
     store.compact()
     assert [p.parent.name for p in store.files(RECORDS)] == ["month=2026-04"]
+    assert sorted(p.name for p in (store.root / RECORDS).iterdir()) == ["_dataset.json", "month=2026-04"]  # no empty days
     assert store.query("SELECT id, likes FROM records ORDER BY id").equals(frame)
 
 
