@@ -1,8 +1,8 @@
-"""The store: date-partitioned Parquet datasets written in atomic batches, read through DuckDB.
+"""The store: month-partitioned Parquet datasets written in atomic batches, read through DuckDB.
 
 Layout under `<data_dir>/store/`:
   <dataset>/_dataset.json                how to deduplicate the dataset (keys, newest-wins column)
-  <dataset>/[date=YYYY-MM-DD/]part-<batch>.parquet
+  <dataset>/[month=YYYY-MM/]part-<batch>.parquet   (stores before 2026-12: date=YYYY-MM-DD/, read alike)
   .staging/<batch>/...                   files of a batch being written (never read)
   .staging/<batch>.commit                the batch's journal: once it exists the batch is complete
 
@@ -23,9 +23,9 @@ import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -200,8 +200,13 @@ class Store:
         with self.connect(materialize=False) as con:
             table = con.sql(f'SELECT * FROM "{dataset}"').to_arrow_table()
         result = self.add_table(dataset, table, spec)
+        folders = {path.parent for path in old} - {self.root / dataset}
         for path in old:
             path.unlink(missing_ok=True)
+        with self._writer_lock():  # a writer creates a folder and moves its file in under the lock
+            for folder in folders:  # emptied, e.g. the day folders of a store written before month partitions
+                with suppress(OSError):  # not empty: rmdir leaves it
+                    folder.rmdir()
         return result
 
     # ---------- reading ----------
@@ -411,29 +416,37 @@ def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:
 
 
 def _partitions(table: pa.Table, column: str | None) -> Iterator[tuple[str | None, pa.Table]]:
-    """(directory, rows) per UTC day of the timestamp `column`: one stable sort, then contiguous slices."""
+    """(directory, rows) per UTC month of the timestamp `column`, rows in day order: one stable sort, then
+    contiguous slices.
+
+    By month, not by day: a batch spanning 244 days wrote 244 small files, where each file's fixed cost (a writer,
+    an encoder, a dictionary and a codec per column) was most of the import's time. Stores written with day
+    directories (`date=YYYY-MM-DD`) read unchanged beside month ones: readers take every file, whatever its folder.
+    """
     if column is None:
         yield None, table
         return
     stamps = table[column]
     micros = pc.cast(pc.cast(stamps, pa.timestamp("us", tz=stamps.type.tz)), pa.int64())
     days = np.floor_divide(pc.fill_null(micros, 0).to_numpy(), _DAY_US)
-    days[pc.is_null(micros).to_numpy(zero_copy_only=False)] = _UNKNOWN_DAY
+    unknown = pc.is_null(micros).to_numpy(zero_copy_only=False)
+    days[unknown] = _UNKNOWN
     order = np.argsort(days, kind="stable")
-    days = days[order]
     if (order != np.arange(len(order))).any():
         table = table.take(pa.array(order))
-    bounds = np.flatnonzero(np.diff(days)) + 1
-    for start, end in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [len(days)]]).tolist(),
+        days, unknown = days[order], unknown[order]
+    months = np.where(unknown, _UNKNOWN, np.where(unknown, 0, days).astype("datetime64[D]").astype("datetime64[M]")
+                      .astype(np.int64))
+    bounds = np.flatnonzero(np.diff(months)) + 1
+    for start, end in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [len(months)]]).tolist(),
                           strict=True):
-        day = int(days[start])
-        name = "unknown" if day == _UNKNOWN_DAY else f"{_EPOCH_DAY + timedelta(days=day):%Y-%m-%d}"
-        yield f"date={name}", table.slice(start, end - start)
+        month = int(months[start])
+        name = "unknown" if month == _UNKNOWN else str(np.datetime64(month, "M"))
+        yield f"month={name}", table.slice(start, end - start)
 
 
 _DAY_US = 86_400_000_000
-_UNKNOWN_DAY = np.iinfo(np.int64).max  # rows without a timestamp: partition date=unknown, sorted last
-_EPOCH_DAY = date(1970, 1, 1)
+_UNKNOWN = np.iinfo(np.int64).max  # rows without a timestamp: partition month=unknown, sorted last
 
 
 _LONG_TEXT = frozenset({"text", "title"})
@@ -442,8 +455,9 @@ _LONG_TEXT = frozenset({"text", "title"})
 def _compression(schema: pa.Schema) -> dict[str, str]:
     """zstd for the long free-text columns, snappy for the rest.
 
-    A batch spread over many days writes many small files, where a codec's set-up per column chunk
-    outweighs the data: zstd's costs about twice snappy's, and pays for itself only on long text.
+    A batch spread over many months writes several small files, where a codec's set-up per column chunk
+    weighs against the data: zstd's costs about twice snappy's, and pays for itself only on long text (on the
+    100k-record benchmark's ten month files, zstd throughout would save a quarter of the bytes for ~6% more time).
     """
     return {name: "zstd" if name in _LONG_TEXT else "snappy" for name in schema.names}
 

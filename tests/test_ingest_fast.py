@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collectors.importers import ImportIssue, RecordTable, get_format
-from collectors.importers.jsonl_blocks import SMALL_BLOCK_LINES, read_jsonl_blocks
+from collectors.importers.jsonl_blocks import SMALL_BLOCK_LINES, _blocks, read_jsonl_blocks
 from collectors.ingest import ingest
 from collectors.models import RECORD_FIELDS, Record
 from collectors.record_columns import PYTHON_WHITESPACE
@@ -133,6 +133,15 @@ def test_newer_version_counts_as_updated_and_repeats_within_a_file_count_once(tm
     assert texts == {"g0": "新", "g1": "好", "g2": "好", "g3": "好"}
 
 
+
+def test_one_id_under_two_sources_in_a_file_is_two_records_and_a_repeat_of_either_counts_once(tmp_path):
+    store = Store(tmp_path / "d")
+    path = tmp_path / "a.jsonl"
+    path.write_text("\n".join([_good(0), _good(0, source="bilibili"), _good(0, source="bilibili")]) + "\n")
+    summary = ingest(read_jsonl_blocks(path), store)
+    assert (summary.records_new, summary.records_duplicate) == (2, 1)
+    assert sorted(store.query("SELECT source FROM records")["source"]) == ["bilibili", "weibo"]
+
 def test_whitespace_table_is_pythons():
     assert set(PYTHON_WHITESPACE) == {c for c in range(sys.maxunicode + 1) if chr(c).isspace()}
 
@@ -205,3 +214,18 @@ def test_same_version_for_another_tracker_is_retagged_once_also_with_known_keys_
     assert run("yaoke-ai-actors", "iqiyi-nadou") == (0, 1, 0)
     assert [sorted(t) for t in store.query("SELECT trackers FROM records")["trackers"]] == [
         ["iqiyi-nadou", "tilly-norwood", "yaoke-ai-actors"]]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=12),
+       trailing_newline=st.booleans(), size=st.integers(1, 50))
+def test_blocks_cover_the_file_in_whole_lines_with_their_first_line_numbers(tmp_path, lines, trailing_newline, size):
+    """Lines longer than a block, a last line without its newline, blocks of one byte: every byte once, in order."""
+    body = b"\n".join(lines) + (b"\n" if trailing_newline and lines else b"")
+    path = tmp_path / "blocks.jsonl"
+    path.write_bytes(body)
+    blocks = list(_blocks(path, size))
+    assert b"".join(block for _, block in blocks) == body
+    assert all(block for _, block in blocks) and all(block.endswith(b"\n") for _, block in blocks[:-1])
+    starts = [sum(len(block) for _, block in blocks[:i]) for i in range(len(blocks))]
+    assert [first for first, _ in blocks] == [1 + body[:start].count(b"\n") for start in starts]

@@ -9,14 +9,46 @@ from collectors.store import RECORDS, Store
 
 def test_round_trip_and_partitions(data_dir, make_record):
     store = Store(data_dir)
-    records = [make_record(published_at=datetime(2026, 4, 20 + i % 3, 5, tzinfo=UTC)) for i in range(9)]
+    days = [datetime(2026, 4, 22, 5, tzinfo=UTC), datetime(2026, 5, 1, 5, tzinfo=UTC), datetime(2026, 4, 20, 5, tzinfo=UTC)]
+    records = [make_record(published_at=days[i % 3]) for i in range(9)]
     result = store.add_records(records)
-    assert result.rows == 9 and result.files == 3
-    days = sorted(p.parent.name for p in store.files(RECORDS))
-    assert days == ["date=2026-04-20", "date=2026-04-21", "date=2026-04-22"]
+    assert result.rows == 9 and result.files == 2
+    months = sorted(p.parent.name for p in store.files(RECORDS))
+    assert months == ["month=2026-04", "month=2026-05"]
+    april = pq.read_table(store.files(RECORDS)[0])["published_at"].to_pylist()
+    assert april == sorted(april) and len(april) == 6  # a month's rows in day order
     back = store.query("SELECT * FROM records ORDER BY id")
     assert sorted(back["id"]) == sorted(r.id for r in records)
     assert str(back["published_at"].dt.tz) == "UTC"
+
+
+def _write_day_partitioned(store: Store, records: list) -> None:
+    """Records as stores before month partitions held them: one file per day, under date=YYYY-MM-DD/."""
+    for record in records:
+        folder = store.root / RECORDS / f"date={record.published_at:%Y-%m-%d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(records_to_table([record]), folder / f"part-old-{record.id}.parquet")
+
+
+def test_a_store_with_day_partitions_reads_deduplicates_and_compacts_beside_month_ones(data_dir, make_record):
+    from collectors.importers import RecordTable
+    from collectors.ingest import ingest
+
+    store = Store(data_dir)
+    old = [make_record(id=f"d{i}", published_at=datetime(2026, 4, 20 + i, 8, tzinfo=UTC)) for i in range(3)]
+    _write_day_partitioned(store, old)
+    assert sorted(store.query("SELECT id FROM records")["id"]) == ["d0", "d1", "d2"]
+    newer = old[0].model_copy(update={"likes": 7, "collected_at": old[0].collected_at + timedelta(days=1)})
+    summary = ingest([RecordTable(records_to_table([*old[1:], newer, make_record(id="n")]))], store)
+    assert (summary.records_new, summary.records_updated, summary.records_duplicate) == (1, 1, 2)
+    folders = {p.parent.name for p in store.files(RECORDS)}
+    assert folders == {"date=2026-04-20", "date=2026-04-21", "date=2026-04-22", "month=2026-04"}
+    frame = store.query("SELECT id, likes FROM records ORDER BY id")
+    assert list(frame["id"]) == ["d0", "d1", "d2", "n"] and frame.set_index("id").loc["d0", "likes"] == 7
+    store.compact()
+    assert [p.parent.name for p in store.files(RECORDS)] == ["month=2026-04"]
+    assert sorted(p.name for p in (store.root / RECORDS).iterdir()) == ["_dataset.json", "month=2026-04"]  # no empty days
+    assert store.query("SELECT id, likes FROM records ORDER BY id").equals(frame)
 
 
 def test_duplicates_resolve_to_latest_collected_at(data_dir, make_record):
@@ -48,7 +80,7 @@ def test_a_connection_for_some_datasets_deduplicates_the_same_and_holds_only_tho
 def test_interrupted_batch_leaves_no_partial_data(data_dir, make_record, monkeypatch):
     store = Store(data_dir)
     store.add_records([make_record(id="kept")])
-    batch = [make_record(published_at=datetime(2026, 4, 20 + i, tzinfo=UTC)) for i in range(3)]
+    batch = [make_record(published_at=datetime(2026, 4 + i, 20, tzinfo=UTC)) for i in range(3)]  # three months
     real_write = pq.write_table
     calls = {"n": 0}
 

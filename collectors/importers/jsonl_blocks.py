@@ -55,20 +55,24 @@ def _block_items(name: str, first: int, block: bytes, tracker: Tracker | None) -
 
 
 def _blocks(path: Path, size: int) -> Iterator[tuple[int, bytes]]:
-    """(number of its first line, block of whole lines) through the file."""
-    line, rest = 1, b""
+    """(number of its first line, block of whole lines) through the file.
+
+    Each block is read once and cut at its last newline, the file position set back to the cut: the bytes are
+    not copied again (joined to a carried-over tail, then split), which cost as much as a tenth of an import.
+    """
+    line = 1
     with path.open("rb") as fh:
-        while chunk := fh.read(size):
-            data = rest + chunk
-            cut = len(data) if len(chunk) < size else data.rfind(b"\n") + 1  # the last chunk: all of it
-            if cut == 0:
-                rest = data
-                continue
-            block, rest = data[:cut], data[cut:]
+        while block := fh.read(size):
+            if len(block) == size:  # not the end of the file: end on a whole line
+                cut = block.rfind(b"\n") + 1
+                while not cut and (more := fh.read(size)):  # a line longer than a block
+                    cut = len(block) + more.rfind(b"\n") + 1 if b"\n" in more else 0
+                    block += more
+                if cut and cut < len(block):
+                    fh.seek(cut - len(block), io.SEEK_CUR)
+                    block = block[:cut]
             yield line, block
             line += block.count(b"\n")
-    if rest:
-        yield line, rest
 
 
 def _without_blank_lines(block: bytes, first: int) -> tuple[bytes, np.ndarray]:
