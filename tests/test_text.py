@@ -60,6 +60,14 @@ def test_width_traditional_entities_and_invisible() -> None:
     assert to_simplified("简体不变") == "简体不变"
 
 
+def test_bidi_controls_and_other_invisible_characters_are_removed() -> None:
+    # isolates (U+2066-2069), the Arabic letter mark, Mongolian and variation selectors, Hangul fillers, tags
+    c = clean_text("纳逗\u2066Pro\u2069 很\u061c好\u180e\u3164\U000e0041")
+    assert c.model_text == c.display == "纳逗Pro 很好"
+    for raw in ["\u2067\u2069", "\u3164", "\uffa0 \u115f", "\u034f\U000e0020"]:
+        assert clean_text(raw).is_empty and clean_text(raw).model_text == "", repr(raw)
+
+
 def test_empty_after_cleaning() -> None:
     for raw in ["", "   ", "<br/><p></p>", "http://t.cn/x", "@某某 ", "//@某某:", "\u200b"]:
         assert clean_text(raw).is_empty, raw
