@@ -177,3 +177,16 @@ def test_highest_stance_or_emotion_share_in_alt_texts_skips_thin_periods():
     assert f"at least {MIN_SHARE_N} annotated records" in alt
     only_thin = shares_alt(frame.iloc[:2], "emotion", "emotion", "case", "model m", "day")
     assert "2026-04-20" not in only_thin and f"fewer than {MIN_SHARE_N} annotated records" in only_thin
+
+
+def test_frames_alt_names_the_highest_share_with_its_n_and_only_on_full_periods():
+    from analysis.stats.peaks import MIN_SHARE_N
+    from dashboard.charts.topics import frames_alt
+
+    thin, full = date(2026, 4, 20), date(2026, 4, 21)
+    frame = pd.DataFrame({"period": [thin, full], "frame": ["heritage", "heritage"], "records": [1, 30],
+                          "n": [1, 100], "share": [1.0, 0.3]})
+    alt = frames_alt(frame, {"heritage": "非遗 heritage"}, "case")
+    assert "on 2026-04-21 at 30% of 100" in alt and "2026-04-20" not in alt
+    only_thin = frames_alt(frame.iloc[:1], {}, "case")
+    assert "2026-04-20" not in only_thin and f"fewer than {MIN_SHARE_N}" in only_thin
