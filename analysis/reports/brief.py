@@ -164,6 +164,11 @@ def _pct(value: Any) -> str:
     return "–" if value is None or (isinstance(value, float) and pd.isna(value)) else f"{value:.0%}"
 
 
+def _share_of(share: Any, n: Any) -> str:
+    """A share with the count it is of ("40% of 25"), or – where there is none."""
+    return "–" if n is None or pd.isna(n) or not n else f"{_pct(share)} of {int(n):,}"
+
+
 def _change(now: int, before: int, days: tuple[int, int] = (7, 7)) -> str:
     """The change on the week before; per collected day when the two weeks were collected on different days."""
     days_now, days_before = days
@@ -184,7 +189,8 @@ def summary_lines(data: BriefData) -> list[str]:
     lines = [f"{k['records']:,} records from {k['authors']:,} authors, {_change(k['records'], p['records'], data.collected_days)}."]
     if k["share_negative"] is not None:
         lo, hi = k["share_negative_ci"]
-        prev = f" (week before: {_pct(p['share_negative'])})" if p["share_negative"] is not None else ""
+        prev = (f" (week before: {_share_of(p['share_negative'], p['scored'])}, 95% CI "
+                f"{p['share_negative_ci'][0]:.0%}–{p['share_negative_ci'][1]:.0%})" if p["share_negative"] is not None else "")
         lines.append(f"{_pct(k['share_negative'])} of {k['scored']:,} scored records negative "
                      f"(95% CI {lo:.0%}–{hi:.0%}){prev}.")
     else:
@@ -265,7 +271,8 @@ def render_html(data: BriefData) -> str:
                          f"<td>{_num(row['volume_before'], '.0f')} → {_num(row['volume_after'], '.0f')} "
                          f"({_num(row['volume_ci_lo'], '+.0f')} to {_num(row['volume_ci_hi'], '+.0f')}; "
                          f"p = {_num(row['volume_p'], '.2f')})</td>"
-                         f"<td>{_pct(row['neg_before'])} → {_pct(row['neg_after'])} ({_signed_pct(row['neg_ci_lo'])} "
+                         f"<td>{_share_of(row['neg_before'], row['neg_n_before'])} → "
+                         f"{_share_of(row['neg_after'], row['neg_n_after'])} ({_signed_pct(row['neg_ci_lo'])} "
                          f"to {_signed_pct(row['neg_ci_hi'])})</td></tr>")
         parts.append(f"</table><p class='note'>{e(ASSOCIATION_NOTE)}</p>")
     else:
@@ -334,8 +341,9 @@ def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: 
         for row in data.effects.to_dict(orient="records"):
             lines.append(f"| {row['date']} | {m(row['title'])} | {_num(row['volume_before'], '.0f')} → "
                          f"{_num(row['volume_after'], '.0f')} ({_num(row['volume_ci_lo'], '+.0f')} to "
-                         f"{_num(row['volume_ci_hi'], '+.0f')}) | {_pct(row['neg_before'])} → "
-                         f"{_pct(row['neg_after'])} ({_signed_pct(row['neg_ci_lo'])} to {_signed_pct(row['neg_ci_hi'])}) |")
+                         f"{_num(row['volume_ci_hi'], '+.0f')}) | {_share_of(row['neg_before'], row['neg_n_before'])} → "
+                         f"{_share_of(row['neg_after'], row['neg_n_after'])} ({_signed_pct(row['neg_ci_lo'])} to "
+                         f"{_signed_pct(row['neg_ci_hi'])}) |")
         lines += ["", f"*{m(ASSOCIATION_NOTE)}*", ""]
     else:
         lines += ["No dated events of this tracker fall in this week.", ""]
