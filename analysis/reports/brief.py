@@ -63,7 +63,7 @@ class BriefData:
     volume: pd.DataFrame
     sentiment: pd.DataFrame
     peaks: pd.DataFrame
-    jumps: pd.DataFrame  # days the negative share jumped (day, value, baseline)
+    jumps: pd.DataFrame  # days the negative share jumped (day, value, baseline, n scored that day)
     shifts: list[date]  # days the negative share changed level (change points)
     effects: pd.DataFrame
     statements: list[Any]
@@ -94,6 +94,9 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         mood = sentiment_series(con, history, version) if version else pd.DataFrame()
         jumps = share_jumps(mood) if len(mood) else pd.DataFrame(columns=["day", "value", "baseline"])
         jumps = jumps[[start <= d <= end for d in jumps["day"]]]
+        if len(jumps):  # the share's n travels with it
+            scored = series_by_day(mood, "n")
+            jumps = jumps.assign(n=[int(scored[d]) for d in jumps["day"]])
         shifts = [d for d in change_points(series_by_day(mood, "negative"), n=series_by_day(mood, "n"), min_shift=0.05)
                   if start <= d <= end] if len(mood) else []
         effects = group_same_day(event_effects(con, Filters(tracker.id), tracker, version), start, end)
@@ -196,7 +199,8 @@ def summary_lines(data: BriefData) -> list[str]:
     else:
         lines.append("No sentiment scores for this week (run `actorwatch enrich`).")
     for row in data.jumps.to_dict(orient="records"):
-        lines.append(f"The negative share jumped to {row['value']:.0%} on {row['day']} (typical {row['baseline']:.0%}).")
+        lines.append(f"The negative share jumped to {row['value']:.0%} of {row['n']:,} scored records on {row['day']} "
+                     f"(typical {row['baseline']:.0%}).")
     if data.shifts:
         lines.append("The negative share changed level on " + ", ".join(str(d) for d in data.shifts)
                      + " (change points over the last weeks).")
