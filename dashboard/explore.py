@@ -14,8 +14,8 @@ COLUMNS = ("published_at", "source", "kind", "visibility", "checked", "lang", "a
            "comments", "shares", "url", "synthetic", "id")
 NOT_RECHECKED = "not rechecked"
 ORDERS = {"newest": "r.published_at DESC, r.source, r.id", "oldest": "r.published_at ASC, r.source, r.id",
-          "most liked": "coalesce(r.likes, -1) DESC, r.published_at DESC, r.id",
-          "most shared": "coalesce(r.shares, -1) DESC, r.published_at DESC, r.id"}
+          "most liked": "coalesce(r.likes, -1) DESC, r.published_at DESC, r.source, r.id",
+          "most shared": "coalesce(r.shares, -1) DESC, r.published_at DESC, r.source, r.id"}
 
 # each order's first sort key and whether it runs from the largest down
 _FIRST_KEY = {"newest": ("r.published_at", True), "oldest": ("r.published_at", False),
