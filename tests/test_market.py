@@ -130,3 +130,16 @@ def test_event_study_cli_names_the_tickers_the_store_has(data_dir):
     result = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "IQ", "--benchmark", "IDX"])
     assert result.exit_code == 1, result.output
     assert "no prices for 'IQ' in the store (it has: IDX, STK)" in result.output
+
+
+def test_a_close_of_zero_or_below_is_a_clear_error_not_an_infinite_return(tmp_path):
+    prices, days = _prices()
+    for bad in (0.0, -3.0, float("inf")):
+        broken = prices.copy()
+        broken.loc[(broken["ticker"] == "STK") & (broken["date"] == days[EVENT_POS - 2]), "close"] = bad
+        with pytest.raises(PriceDataError, match=f"not a positive number, e.g. {bad} for STK on {days[EVENT_POS - 2]}"):
+            event_study(broken, "STK", "IDX", [days[EVENT_POS]])
+    path = tmp_path / "prices.csv"
+    path.write_text("date,ticker,close\n2026-01-02,IQ,2.5\n2026-01-05,IQ,0\n")
+    with pytest.raises(PriceDataError, match="prices.csv: 1 close value"):
+        read_prices_csv(path)
