@@ -73,6 +73,15 @@ def records_page(con: duckdb.DuckDBPyConnection, f: Filters, search: str = "", k
     return frame, total
 
 
+def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The page as downloaded: each time as ISO 8601 UTC text ("2026-04-20T07:00:00Z"), so a file read away from
+    the page's "(UTC)" heading cannot be taken for Beijing or local time."""
+    if "published_at" not in frame:
+        return frame
+    utc = pd.to_datetime(frame["published_at"], utc=True)  # the snapshot's naive times are UTC
+    return frame.assign(published_at=utc.dt.strftime("%Y-%m-%dT%H:%M:%SZ").where(utc.notna(), None))
+
+
 def page_file_name(f: Filters, params: Params, page: int, frame: pd.DataFrame) -> str:
     """The downloaded CSV's name: tracker, dates, page and the view's snapshot id (as chart downloads), so pages of
     different views, or of the same view over changed data, never share a name."""

@@ -326,3 +326,17 @@ def test_explore_pages_order_records_sharing_an_id_across_sources(data_dir, make
         for order in ORDERS:
             pages = [records_page(con, Filters("case-a"), order=order, limit=1, offset=i)[0] for i in (0, 1)]
             assert [p["source"].iloc[0] for p in pages] == ["bilibili", "weibo"], order
+
+
+def test_explore_csv_writes_times_as_utc_with_their_zone(data_dir, make_record) -> None:
+    # the page's column says "published (UTC)"; the downloaded file must say it too (a Weibo post's +08:00 time is
+    # stored as UTC, and a bare "2026-04-20 00:30:00" would read as Beijing time)
+    from dashboard.explore import csv_frame, records_page
+    from dashboard.snapshot import open_snapshot
+
+    store = Store(data_dir)
+    store.add_records([make_record(published_at=datetime.fromisoformat("2026-04-20T08:30:00+08:00"))])
+    con = open_snapshot(store)
+    frame, _ = records_page(con, Filters("case-a"))
+    con.close()
+    assert csv_frame(frame)["published_at"].tolist() == ["2026-04-20T00:30:00Z"]
