@@ -143,3 +143,13 @@ def test_a_close_of_zero_or_below_is_a_clear_error_not_an_infinite_return(tmp_pa
     path.write_text("date,ticker,close\n2026-01-02,IQ,2.5\n2026-01-05,IQ,0\n")
     with pytest.raises(PriceDataError, match="prices.csv: 1 close value"):
         read_prices_csv(path)
+
+
+def test_no_residual_noise_gives_undefined_t_statistics_not_infinite_ones():
+    days = list(pd.bdate_range("2025-06-02", periods=80).date)
+    stock = [50.0] * 60 + [55.0] * 20  # flat through the estimation window, then a jump on day 60
+    prices = pd.DataFrame({"date": days * 2, "ticker": ["STK"] * 80 + ["IDX"] * 80, "close": stock + [100.0] * 80})
+    result = event_study(prices, "STK", "IDX", [days[60]], estimation=(-50, -6), window=(-5, 5))
+    assert result.events[0].sigma == 0 and math.isnan(result.events[0].car_t)
+    caar = result.caar()
+    assert caar["caar"].iloc[-1] == pytest.approx(0.1) and caar["caar_t"].isna().all()

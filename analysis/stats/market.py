@@ -79,7 +79,8 @@ class EventStudyResult:
         out = pd.DataFrame({"day_offset": ars.index, "aar": ars.mean(axis=1).to_numpy()})
         out["caar"] = out["aar"].cumsum()
         k = np.arange(1, len(out) + 1)
-        out["caar_t"] = out["caar"] / (np.sqrt(var_sum * k) / n)
+        # no residual noise at all (a flat estimation window): t is undefined, as for each event's car_t
+        out["caar_t"] = out["caar"] / (np.sqrt(var_sum * k) / n) if var_sum > 0 else math.nan
         return out
 
 
