@@ -153,3 +153,14 @@ def test_no_residual_noise_gives_undefined_t_statistics_not_infinite_ones():
     assert result.events[0].sigma == 0 and math.isnan(result.events[0].car_t)
     caar = result.caar()
     assert caar["caar"].iloc[-1] == pytest.approx(0.1) and caar["caar_t"].isna().all()
+
+
+def test_industry_chart_texts_never_print_nan_for_an_undefined_t():
+    from dashboard.charts.industry import event_study_alt, event_study_chart
+
+    frame = pd.DataFrame({"event": ["2026-04-20 launch"] * 2, "day_offset": [0, 1], "date": ["2026-04-20", "2026-04-21"],
+                          "ar": [0.1, 0.0], "car": [0.1, 0.1], "car_t": [float("nan")] * 2})
+    alt = event_study_alt(frame, "IQ", "^SPX")
+    assert "nan" not in alt.lower() and "t undefined" in alt
+    hover = json.dumps(event_study_chart(frame, "t").to_plotly_json()["data"][0]["customdata"].tolist())
+    assert "nan" not in hover.lower() and "undefined" in hover
