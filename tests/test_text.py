@@ -94,3 +94,18 @@ def test_detect_lang() -> None:
     assert detect_lang("//@idwnlvanym_0103:好") == "zh"
     assert detect_lang("看这个 https://weibo.com/ttarticle/p/show?id=230940 [doge]") == "zh"
     assert detect_lang("[good][doge]") is None
+
+
+def test_very_long_texts_are_cleaned_without_being_cached() -> None:
+    # the cache keeps 8,192 results of (raw, display, model, own text): long articles there would hold gigabytes
+    from analysis.nlp.text import MAX_CACHED_CHARS, _clean_cached
+
+    long = "演员工会发表声明" * (MAX_CACHED_CHARS // 8 + 1) + " 长文 unique-7f3a"
+    _clean_cached.cache_clear()  # from empty: a full cache would not grow either
+    before = _clean_cached.cache_info().currsize
+    c = clean_text(long)
+    assert c.model_text.endswith("unique-7f3a") and not c.is_empty
+    assert _clean_cached.cache_info().currsize == before
+    assert clean_text(long) == c  # the same result, computed again
+    short = clean_text("短文 unique-91c2")
+    assert _clean_cached.cache_info().currsize == before + 1 and short is clean_text("短文 unique-91c2")

@@ -84,13 +84,22 @@ def clean_text(raw: str) -> CleanText:
     """Clean one Weibo/news text. Never raises for a str; non-str input is coerced with str()."""
     if not isinstance(raw, str):
         raw = "" if raw is None else str(raw)
+    if len(raw) > MAX_CACHED_CHARS:  # a full article kept four times over, 8,192 deep, would hold gigabytes
+        return _clean(raw)
     return _clean_cached(raw)
+
+
+MAX_CACHED_CHARS = 5_000
 
 
 # Enrichment cleans each text for the scorer and again for stance/entities/frames; the result is frozen,
 # so a small cache makes the second call free.
 @lru_cache(maxsize=8192)
 def _clean_cached(raw: str) -> CleanText:
+    return _clean(raw)
+
+
+def _clean(raw: str) -> CleanText:
     text = _INVISIBLE.sub("", _strip_html(raw))
     text = unicodedata.normalize("NFKC", text)  # full-width → half-width (and compatibility forms)
     text = to_simplified(text)
