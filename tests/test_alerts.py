@@ -250,6 +250,7 @@ def test_negative_share_jump_fires_on_its_day(tmp_path, data_dir, make_record):
     report = run_alerts(config, store, now=datetime(2026, 4, 20, 23, tzinfo=UTC))
     assert [a.day for a in report.alerts] == ["2026-04-20"]
     assert report.alerts[0].metrics["value"] == pytest.approx(0.75) and "75% of 40" in report.alerts[0].summary
+    assert "(95% CI 60%–86%)" in report.alerts[0].summary  # Wilson, 30 of 40: the share is not certain
     assert run_alerts(config, store, now=datetime(2026, 4, 18, 23, tzinfo=UTC)).alerts == []  # before the jump
     # the same day's volume did not move, so a volume rule stays quiet
     volume = load_config(_rule_file(tmp_path / "v.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
