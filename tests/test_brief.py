@@ -53,7 +53,7 @@ def test_html_brief_explains_the_week_and_escapes_post_text(tmp_path, data_dir, 
     page = out.read_text(encoding="utf-8")
     assert "Weekly brief 2026-W17" in page and "2026-04-20 to 2026-04-26" in page
     assert "<h3>2026-04-22: 91 records (typical 40)</h3>" in page  # the planted peak, explained
-    assert "The negative share jumped to 79% of 91 scored records on 2026-04-22 (typical 20%)." in page  # 72 of 91
+    assert "The negative share jumped to 79% of 91 scored records on 2026-04-22 (95% CI 70%–86%; typical 20%)." in page  # 72 of 91
     assert "changed level" not in page  # a one-day jump is not a change of level
     assert "工会" in page and "shares 900" in page
     assert "路人甲" not in page and "9917023344" not in page  # ordinary user pseudonymised

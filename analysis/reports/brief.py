@@ -25,7 +25,7 @@ from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
 from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
 from analysis.stats.peaks import change_points, detect_peaks, label_peaks, series_by_day, share_jumps
-from analysis.stats.timeseries import sentiment_series, volume_series
+from analysis.stats.timeseries import sentiment_series, volume_series, wilson_interval
 from collectors.pseudonym import POLICY
 from collectors.store import Store
 from collectors.trackers import Tracker
@@ -199,8 +199,9 @@ def summary_lines(data: BriefData) -> list[str]:
     else:
         lines.append("No sentiment scores for this week (run `actorwatch enrich`).")
     for row in data.jumps.to_dict(orient="records"):
+        lo, hi = wilson_interval(round(row["value"] * row["n"]), row["n"])
         lines.append(f"The negative share jumped to {row['value']:.0%} of {row['n']:,} scored records on {row['day']} "
-                     f"(typical {row['baseline']:.0%}).")
+                     f"(95% CI {lo:.0%}–{hi:.0%}; typical {row['baseline']:.0%}).")
     if data.shifts:
         lines.append("The negative share changed level on " + ", ".join(str(d) for d in data.shifts)
                      + " (change points over the last weeks).")
