@@ -76,13 +76,13 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
         subject = tracker.entity(rule.entity).label if rule.entity else tracker.name_en
         if rule.kind == "volume_spike":
             title = f"Volume spike: {subject} — {int(peak.value):,} records on {peak.day}"
-            summary = (f"{int(peak.value):,} records on {peak.day} against a typical {peak.baseline:,.0f} per day "
+            summary = (f"{int(peak.value):,} records on {peak.day} (UTC) against a typical {peak.baseline:,.0f} per day "
                        f"(robust z = {peak.score:.1f}).")
         else:
             title = f"Negative-share jump: {subject} — {peak.value:.0%} negative on {peak.day}"
             scored = int(n[peak.day])
             lo, hi = wilson_interval(round(peak.value * scored), scored)
-            summary = (f"{peak.value:.0%} of {scored:,} scored records negative on {peak.day} (95% CI {lo:.0%}–"
+            summary = (f"{peak.value:.0%} of {scored:,} scored records negative on {peak.day} (UTC; 95% CI {lo:.0%}–"
                        f"{hi:.0%}) against a typical {peak.baseline:.0%} (robust z = {peak.score:.1f}); model "
                        f"{model_version}.")
         alerts.append(Alert(
