@@ -14,8 +14,8 @@ COLUMNS = ("published_at", "source", "kind", "visibility", "checked", "lang", "a
            "comments", "shares", "url", "synthetic", "id")
 NOT_RECHECKED = "not rechecked"
 ORDERS = {"newest": "r.published_at DESC, r.source, r.id", "oldest": "r.published_at ASC, r.source, r.id",
-          "most liked": "coalesce(r.likes, -1) DESC, r.published_at DESC, r.id",
-          "most shared": "coalesce(r.shares, -1) DESC, r.published_at DESC, r.id"}
+          "most liked": "coalesce(r.likes, -1) DESC, r.published_at DESC, r.source, r.id",
+          "most shared": "coalesce(r.shares, -1) DESC, r.published_at DESC, r.source, r.id"}
 
 # each order's first sort key and whether it runs from the largest down
 _FIRST_KEY = {"newest": ("r.published_at", True), "oldest": ("r.published_at", False),
@@ -71,6 +71,15 @@ def records_page(con: duckdb.DuckDBPyConnection, f: Filters, search: str = "", k
         f"LIMIT ? OFFSET ?", [*params, int(limit), int(offset)],
     ).df()
     return frame, total
+
+
+def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The page as downloaded: each time as ISO 8601 UTC text ("2026-04-20T07:00:00Z"), so a file read away from
+    the page's "(UTC)" heading cannot be taken for Beijing or local time."""
+    if "published_at" not in frame:
+        return frame
+    utc = pd.to_datetime(frame["published_at"], utc=True)  # the snapshot's naive times are UTC
+    return frame.assign(published_at=utc.dt.strftime("%Y-%m-%dT%H:%M:%SZ").where(utc.notna(), None))
 
 
 def page_file_name(f: Filters, params: Params, page: int, frame: pd.DataFrame) -> str:

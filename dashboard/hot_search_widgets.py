@@ -42,7 +42,7 @@ def crosscheck_table(frame: pd.DataFrame, kinds: tuple[str, ...], top: int = 3) 
     return pd.DataFrame({
         "item": part["item_type"] + " · " + part["item_id"], "dated": part["date"].astype(str),
         "what": part["title"], "trending topic": part["topic"],
-        "first seen (UTC+8)": _bj(part["first_seen"]), "peak heat": part["peak_heat"].astype(int),
+        "first seen (UTC+8)": _bj(part["first_seen"]), "peak heat": part["peak_heat"].astype("Int64"),
         "peak recorded (UTC+8)": _bj(part["peak_at"]), "search link": part["url"],
     }).reset_index(drop=True)
 

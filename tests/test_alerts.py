@@ -127,6 +127,7 @@ def test_planted_spike_delivers_once_per_channel_then_cooldown(tmp_path, data_di
     headers, alert = posts[0]
     assert headers["Authorization"] == "Bearer hook-token-123"
     assert alert["day"] == "2026-04-20" and alert["kind"] == "volume_spike"
+    assert "on 2026-04-20 (UTC)" in alert["summary"]  # a UTC day, not the Beijing day a Weibo reader assumes
     assert alert["link"] == f"http://127.0.0.1:8501/?tracker={TRACKER}&from=2026-04-06&to=2026-04-23"
     top = alert["evidence"]["top_records"][0]
     assert top["shares"] == 500 and top["author"].startswith("u_") and "@(user)" in top["text"]
@@ -250,6 +251,7 @@ def test_negative_share_jump_fires_on_its_day(tmp_path, data_dir, make_record):
     report = run_alerts(config, store, now=datetime(2026, 4, 20, 23, tzinfo=UTC))
     assert [a.day for a in report.alerts] == ["2026-04-20"]
     assert report.alerts[0].metrics["value"] == pytest.approx(0.75) and "75% of 40" in report.alerts[0].summary
+    assert "(UTC; 95% CI 60%–86%)" in report.alerts[0].summary  # Wilson, 30 of 40: the share is not certain
     assert run_alerts(config, store, now=datetime(2026, 4, 18, 23, tzinfo=UTC)).alerts == []  # before the jump
     # the same day's volume did not move, so a volume rule stays quiet
     volume = load_config(_rule_file(tmp_path / "v.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'

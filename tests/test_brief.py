@@ -53,7 +53,7 @@ def test_html_brief_explains_the_week_and_escapes_post_text(tmp_path, data_dir, 
     page = out.read_text(encoding="utf-8")
     assert "Weekly brief 2026-W17" in page and "2026-04-20 to 2026-04-26" in page
     assert "<h3>2026-04-22: 91 records (typical 40)</h3>" in page  # the planted peak, explained
-    assert "The negative share jumped to 79% on 2026-04-22 (typical 20%)." in page  # 72 of 91
+    assert "The negative share jumped to 79% of 91 scored records on 2026-04-22 (95% CI 70%–86%; typical 20%)." in page  # 72 of 91
     assert "changed level" not in page  # a one-day jump is not a change of level
     assert "工会" in page and "shares 900" in page
     assert "路人甲" not in page and "9917023344" not in page  # ordinary user pseudonymised
@@ -69,6 +69,9 @@ def test_html_brief_explains_the_week_and_escapes_post_text(tmp_path, data_dir, 
         if week[0] <= event.date <= week[1]:
             assert html.escape(event.title_en)[:40] in page
     assert "Association, not causation" in page
+    # every share negative is shown with the count it is of: the week before's, and each event's before → after
+    assert "(week before: 20% of 280, 95% CI" in page
+    assert "<td>20% of 120 → 51% of 171 (" in page  # the 3 quiet days before the 22 April event, 40 a day
     assert "Volume spike: &lt;b&gt;test&lt;/b&gt;" in page and "other week" not in page
     assert POLICY[:60] in page and "Wilson 95%" in page
     assert page.count("plotly.js v") <= 2 and "Plotly.newPlot" in page  # charts embedded, plotly inlined once

@@ -79,6 +79,7 @@ def test_share_of_voice_alt_text_says_the_shares_the_chart_draws(data_dir, make_
         package = registry.build("compare-share", con, view, {})
     assert package.data.set_index("entity")["share"].to_dict() == {"iQIYI": 0.5}
     assert "iQIYI 50%" in package.alt and "100%" not in package.alt
+    assert "all the tracker's 4 mentions of entities" in package.alt  # the n the shares are of
 
 
 def test_compare_chart_credit_names_the_days_it_draws(data_dir, make_record):

@@ -30,6 +30,8 @@ def test_proportion_p_reproduces_fishers_tea_tasting():
     # Fisher's lady tasting tea: 4 of 4 right out of 8 cups -> two-sided p = 2/70
     effect = proportion_effect(0, 4, 4, 4)
     assert effect["p"] == pytest.approx(2 / 70) and effect["diff"] == 1.0
+    assert (effect["n_before"], effect["n_after"]) == (4, 4)
+    assert proportion_effect(0, 0, 1, 1)["n_after"] == 1  # the n is given even where the difference is not
 
 
 def test_no_effect_interval_covers_zero():
@@ -72,6 +74,7 @@ def test_event_effects_planted_effect(data_dir, make_record):
     assert denial["volume_p"] == pytest.approx(2 / 20)
     assert denial["neg_before"] == pytest.approx(0.2) and denial["neg_after"] == pytest.approx(0.8)
     assert denial["neg_ci_lo"] > 0.4 and denial["neg_p"] < 1e-6
+    assert (denial["neg_n_before"], denial["neg_n_after"]) == (30, 90)  # each share's n travels with it
 
 
 def test_event_effects_no_effect(data_dir, make_record):

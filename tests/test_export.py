@@ -310,3 +310,33 @@ def test_export_of_an_unscored_store_says_model_none_cleanly(tmp_path, data_dir,
     Store(data_dir).add_records([make_record(trackers=[TRACKER])])
     result = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(tmp_path / "b")])
     assert result.exit_code == 0 and "(model: none; ordinary users pseudonymised)" in result.output, result.output
+
+
+def test_explore_pages_order_records_sharing_an_id_across_sources(data_dir, make_record) -> None:
+    # (source, id) is a record's key: the same id on two platforms, equally liked at the same instant, must still
+    # have one order, or paging shows one of them twice and the other never
+    from dashboard.explore import ORDERS, records_page
+
+    for order, sql in ORDERS.items():
+        assert sql.endswith("r.source, r.id"), order
+    store = Store(data_dir)
+    store.add_records([make_record(source=source, id="42", likes=5, shares=5, trackers=["case-a"])
+                       for source in ("weibo", "bilibili")])
+    with store.connect() as con:
+        for order in ORDERS:
+            pages = [records_page(con, Filters("case-a"), order=order, limit=1, offset=i)[0] for i in (0, 1)]
+            assert [p["source"].iloc[0] for p in pages] == ["bilibili", "weibo"], order
+
+
+def test_explore_csv_writes_times_as_utc_with_their_zone(data_dir, make_record) -> None:
+    # the page's column says "published (UTC)"; the downloaded file must say it too (a Weibo post's +08:00 time is
+    # stored as UTC, and a bare "2026-04-20 00:30:00" would read as Beijing time)
+    from dashboard.explore import csv_frame, records_page
+    from dashboard.snapshot import open_snapshot
+
+    store = Store(data_dir)
+    store.add_records([make_record(published_at=datetime.fromisoformat("2026-04-20T08:30:00+08:00"))])
+    con = open_snapshot(store)
+    frame, _ = records_page(con, Filters("case-a"))
+    con.close()
+    assert csv_frame(frame)["published_at"].tolist() == ["2026-04-20T00:30:00Z"]

@@ -267,3 +267,27 @@ def test_hot_search_charts_are_registered_and_written_by_the_chart_command(defau
     page = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
     assert "arandomguyhere/weibo-daily-hot-search" in page  # credited to the archive, not "actorwatch store"
     assert "/hot-search?tracker=iqiyi-nadou" in page and "UTC+8" in page
+
+
+def test_a_topic_no_sighting_of_which_reported_a_heat_has_an_unknown_peak(data_dir):
+    from collectors.ingest import ingest
+    from collectors.models import TrendObservation
+    from dashboard.hot_search_widgets import crosscheck_table
+
+    tracker = get_tracker("iqiyi-nadou")
+    store = Store(data_dir)
+    ingest([TrendObservation(source="weibo", topic=WILLINGNESS, observed_at=datetime(2026, 4, 20, 12, tzinfo=UTC),
+                             snapshot="live-1", trackers=[tracker.id]),  # heat and peak_heat unknown
+            TrendObservation(source="weibo", topic="爱奇艺疯了", observed_at=datetime(2026, 4, 20, 12, tzinfo=UTC),
+                             heat=5, snapshot="live-1", trackers=[tracker.id])], store)
+    with store.connect() as con:
+        spans = hot_search.topic_spans(hot_search.tracker_observations(con, tracker.id))
+        cc = hot_search.trend_crosscheck(con, tracker)
+    unknown = spans.set_index("topic").loc[WILLINGNESS]
+    assert pd.isna(unknown["peak_heat"]) and pd.isna(unknown["peak_at"])  # not a made-up 0
+    assert spans.set_index("topic").loc["爱奇艺疯了", "peak_heat"] == 5
+    alt = charts_hot.timeline_alt(spans, hot_search.tracker_items(tracker), "iQIYI")
+    assert "peaked at 5 heat" in alt and charts_hot.heat_label(unknown["peak_heat"]) == "–"
+    table = crosscheck_table(cc, ("event",))
+    assert table.loc[table["trending topic"] == WILLINGNESS, "peak heat"].isna().all()
+    assert set(table.loc[table["trending topic"] == "爱奇艺疯了", "peak heat"]) == {5}

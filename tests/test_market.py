@@ -130,3 +130,37 @@ def test_event_study_cli_names_the_tickers_the_store_has(data_dir):
     result = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "IQ", "--benchmark", "IDX"])
     assert result.exit_code == 1, result.output
     assert "no prices for 'IQ' in the store (it has: IDX, STK)" in result.output
+
+
+def test_a_close_of_zero_or_below_is_a_clear_error_not_an_infinite_return(tmp_path):
+    prices, days = _prices()
+    for bad in (0.0, -3.0, float("inf")):
+        broken = prices.copy()
+        broken.loc[(broken["ticker"] == "STK") & (broken["date"] == days[EVENT_POS - 2]), "close"] = bad
+        with pytest.raises(PriceDataError, match=f"not a positive number, e.g. {bad} for STK on {days[EVENT_POS - 2]}"):
+            event_study(broken, "STK", "IDX", [days[EVENT_POS]])
+    path = tmp_path / "prices.csv"
+    path.write_text("date,ticker,close\n2026-01-02,IQ,2.5\n2026-01-05,IQ,0\n")
+    with pytest.raises(PriceDataError, match="prices.csv: 1 close value"):
+        read_prices_csv(path)
+
+
+def test_no_residual_noise_gives_undefined_t_statistics_not_infinite_ones():
+    days = list(pd.bdate_range("2025-06-02", periods=80).date)
+    stock = [50.0] * 60 + [55.0] * 20  # flat through the estimation window, then a jump on day 60
+    prices = pd.DataFrame({"date": days * 2, "ticker": ["STK"] * 80 + ["IDX"] * 80, "close": stock + [100.0] * 80})
+    result = event_study(prices, "STK", "IDX", [days[60]], estimation=(-50, -6), window=(-5, 5))
+    assert result.events[0].sigma == 0 and math.isnan(result.events[0].car_t)
+    caar = result.caar()
+    assert caar["caar"].iloc[-1] == pytest.approx(0.1) and caar["caar_t"].isna().all()
+
+
+def test_industry_chart_texts_never_print_nan_for_an_undefined_t():
+    from dashboard.charts.industry import event_study_alt, event_study_chart
+
+    frame = pd.DataFrame({"event": ["2026-04-20 launch"] * 2, "day_offset": [0, 1], "date": ["2026-04-20", "2026-04-21"],
+                          "ar": [0.1, 0.0], "car": [0.1, 0.1], "car_t": [float("nan")] * 2})
+    alt = event_study_alt(frame, "IQ", "^SPX")
+    assert "nan" not in alt.lower() and "t undefined" in alt
+    hover = json.dumps(event_study_chart(frame, "t").to_plotly_json()["data"][0]["customdata"].tolist())
+    assert "nan" not in hover.lower() and "undefined" in hover

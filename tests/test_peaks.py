@@ -155,9 +155,39 @@ def test_most_negative_day_in_alt_texts_skips_thin_days():
     frame = pd.DataFrame({"day": [thin, full], "period": [thin, full], "n": [4, 100], **shares})
     overview = sentiment_alt(frame, "case", "model m")
     timeline = negative_share_alt(frame, [], "case", "model m")
+    assert "Over 104 scored records 42% were negative (95% CI 33%–52%)" in overview  # 44 of 104, with its interval
     for alt in (overview, timeline):
         assert "2026-04-21 at 40% of 100" in alt and "2026-04-20" not in alt
         assert f"at least {MIN_SHARE_N} scored records" in alt
     only_thin = frame.iloc[:1]
     for alt in (sentiment_alt(only_thin, "case", "model m"), negative_share_alt(only_thin, [], "case", "model m")):
         assert "2026-04-20" not in alt and f"fewer than {MIN_SHARE_N} scored records" in alt
+
+
+def test_highest_stance_or_emotion_share_in_alt_texts_skips_thin_periods():
+    # the same rule for the annotation share charts (stance, emotion): one record that is all anger is not "the
+    # highest anger share" of the view
+    from analysis.stats.peaks import MIN_SHARE_N
+    from dashboard.charts.style import shares_alt
+
+    thin, full = date(2026, 4, 20), date(2026, 4, 21)
+    frame = pd.DataFrame({"period": [thin, thin, full, full], "emotion": ["anger", "joy", "anger", "joy"],
+                          "records": [1, 0, 60, 40], "n": [1, 1, 100, 100], "share": [1.0, 0.0, 0.6, 0.4]})
+    alt = shares_alt(frame, "emotion", "emotion", "case", "model m", "day")
+    assert "60% of 100 in the day of 2026-04-21" in alt and "2026-04-20" not in alt
+    assert f"at least {MIN_SHARE_N} annotated records" in alt
+    only_thin = shares_alt(frame.iloc[:2], "emotion", "emotion", "case", "model m", "day")
+    assert "2026-04-20" not in only_thin and f"fewer than {MIN_SHARE_N} annotated records" in only_thin
+
+
+def test_frames_alt_names_the_highest_share_with_its_n_and_only_on_full_periods():
+    from analysis.stats.peaks import MIN_SHARE_N
+    from dashboard.charts.topics import frames_alt
+
+    thin, full = date(2026, 4, 20), date(2026, 4, 21)
+    frame = pd.DataFrame({"period": [thin, full], "frame": ["heritage", "heritage"], "records": [1, 30],
+                          "n": [1, 100], "share": [1.0, 0.3]})
+    alt = frames_alt(frame, {"heritage": "非遗 heritage"}, "case")
+    assert "on 2026-04-21 at 30% of 100" in alt and "2026-04-20" not in alt
+    only_thin = frames_alt(frame.iloc[:1], {}, "case")
+    assert "2026-04-20" not in only_thin and f"fewer than {MIN_SHARE_N}" in only_thin

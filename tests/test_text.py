@@ -60,6 +60,14 @@ def test_width_traditional_entities_and_invisible() -> None:
     assert to_simplified("简体不变") == "简体不变"
 
 
+def test_bidi_controls_and_other_invisible_characters_are_removed() -> None:
+    # isolates (U+2066-2069), the Arabic letter mark, Mongolian and variation selectors, Hangul fillers, tags
+    c = clean_text("纳逗\u2066Pro\u2069 很\u061c好\u180e\u3164\U000e0041")
+    assert c.model_text == c.display == "纳逗Pro 很好"
+    for raw in ["\u2067\u2069", "\u3164", "\uffa0 \u115f", "\u034f\U000e0020"]:
+        assert clean_text(raw).is_empty and clean_text(raw).model_text == "", repr(raw)
+
+
 def test_empty_after_cleaning() -> None:
     for raw in ["", "   ", "<br/><p></p>", "http://t.cn/x", "@某某 ", "//@某某:", "\u200b"]:
         assert clean_text(raw).is_empty, raw
@@ -86,3 +94,18 @@ def test_detect_lang() -> None:
     assert detect_lang("//@idwnlvanym_0103:好") == "zh"
     assert detect_lang("看这个 https://weibo.com/ttarticle/p/show?id=230940 [doge]") == "zh"
     assert detect_lang("[good][doge]") is None
+
+
+def test_very_long_texts_are_cleaned_without_being_cached() -> None:
+    # the cache keeps 8,192 results of (raw, display, model, own text): long articles there would hold gigabytes
+    from analysis.nlp.text import MAX_CACHED_CHARS, _clean_cached
+
+    long = "演员工会发表声明" * (MAX_CACHED_CHARS // 8 + 1) + " 长文 unique-7f3a"
+    _clean_cached.cache_clear()  # from empty: a full cache would not grow either
+    before = _clean_cached.cache_info().currsize
+    c = clean_text(long)
+    assert c.model_text.endswith("unique-7f3a") and not c.is_empty
+    assert _clean_cached.cache_info().currsize == before
+    assert clean_text(long) == c  # the same result, computed again
+    short = clean_text("短文 unique-91c2")
+    assert _clean_cached.cache_info().currsize == before + 1 and short is clean_text("短文 unique-91c2")

@@ -200,3 +200,16 @@ def test_charts_built_from_a_text_sample_say_so(data_dir, make_record, monkeypat
             package = registry.build(name, con, view, {})
             assert "sample" not in package.alt and "sample" not in package.notes, name
             assert "sample" not in package.data.columns, name
+
+
+def test_annotations_with_null_keyword_and_frame_lists_count_as_none(data_dir, make_record) -> None:
+    from tests.analytics_fixtures import add_annotations
+
+    store = Store(data_dir)
+    records = write_records(store, make_record, DAY1, per_day=3)
+    add_annotations(store, {(r.source, r.id): [] for r in records})  # keywords and frames NULL, not []
+    with store.connect() as con:
+        keywords = keywords_by_period(con, F)
+        frames = frame_counts_by_period(con, F)
+    assert keywords.empty
+    assert frames["records"].sum() == 0 and set(frames["n"]) == {3, 0}  # the 3 records still counted

@@ -22,7 +22,11 @@ _EMOTICON = re.compile(r"\[([^\W\d_]\w{0,9})\]")  # [哈哈], [doge], [笑cry]: 
 _HASHTAG = re.compile(r"#([^#\n]{1,60}?)#")
 _REPOST = re.compile(r"//\s*@([^\s:：@/\[\]]{1,30})\s*[:：]?")  # nicknames hold no [ ]: "[A]" is an emoticon
 _MENTION = re.compile(r"@([\w\u4e00-\u9fff\-·]{1,30})")
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe0e\ufe0f\u00ad]")
+# Unicode's default-ignorable code points (zero-width, bidi embeddings and isolates, variation selectors,
+# Hangul fillers, tags): invisible, so they must not split a word or count as content.
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+                        "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+                        "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
 _SPACE = re.compile(r"\s+")
 
 
@@ -80,13 +84,22 @@ def clean_text(raw: str) -> CleanText:
     """Clean one Weibo/news text. Never raises for a str; non-str input is coerced with str()."""
     if not isinstance(raw, str):
         raw = "" if raw is None else str(raw)
+    if len(raw) > MAX_CACHED_CHARS:  # a full article kept four times over, 8,192 deep, would hold gigabytes
+        return _clean(raw)
     return _clean_cached(raw)
+
+
+MAX_CACHED_CHARS = 5_000
 
 
 # Enrichment cleans each text for the scorer and again for stance/entities/frames; the result is frozen,
 # so a small cache makes the second call free.
 @lru_cache(maxsize=8192)
 def _clean_cached(raw: str) -> CleanText:
+    return _clean(raw)
+
+
+def _clean(raw: str) -> CleanText:
     text = _INVISIBLE.sub("", _strip_html(raw))
     text = unicodedata.normalize("NFKC", text)  # full-width → half-width (and compatibility forms)
     text = to_simplified(text)

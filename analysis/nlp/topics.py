@@ -227,7 +227,7 @@ def top_terms(texts: Iterable[str], k: int = 10) -> list[str]:
 
 
 def _as_list(items: object) -> list[str]:
-    if items is None:
+    if not isinstance(items, Iterable):  # a NULL list read through pandas: None, NA or NaN
         return []
     return [str(i) for i in items]  # numpy arrays from DuckDB list columns, or lists
 

@@ -25,7 +25,7 @@ from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
 from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
 from analysis.stats.peaks import change_points, detect_peaks, label_peaks, series_by_day, share_jumps
-from analysis.stats.timeseries import sentiment_series, volume_series
+from analysis.stats.timeseries import sentiment_series, volume_series, wilson_interval
 from collectors.pseudonym import POLICY
 from collectors.store import Store
 from collectors.trackers import Tracker
@@ -63,7 +63,7 @@ class BriefData:
     volume: pd.DataFrame
     sentiment: pd.DataFrame
     peaks: pd.DataFrame
-    jumps: pd.DataFrame  # days the negative share jumped (day, value, baseline)
+    jumps: pd.DataFrame  # days the negative share jumped (day, value, baseline, n scored that day)
     shifts: list[date]  # days the negative share changed level (change points)
     effects: pd.DataFrame
     statements: list[Any]
@@ -94,6 +94,9 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         mood = sentiment_series(con, history, version) if version else pd.DataFrame()
         jumps = share_jumps(mood) if len(mood) else pd.DataFrame(columns=["day", "value", "baseline"])
         jumps = jumps[[start <= d <= end for d in jumps["day"]]]
+        if len(jumps):  # the share's n travels with it
+            scored = series_by_day(mood, "n")
+            jumps = jumps.assign(n=[int(scored[d]) for d in jumps["day"]])
         shifts = [d for d in change_points(series_by_day(mood, "negative"), n=series_by_day(mood, "n"), min_shift=0.05)
                   if start <= d <= end] if len(mood) else []
         effects = group_same_day(event_effects(con, Filters(tracker.id), tracker, version), start, end)
@@ -164,6 +167,11 @@ def _pct(value: Any) -> str:
     return "–" if value is None or (isinstance(value, float) and pd.isna(value)) else f"{value:.0%}"
 
 
+def _share_of(share: Any, n: Any) -> str:
+    """A share with the count it is of ("40% of 25"), or – where there is none."""
+    return "–" if n is None or pd.isna(n) or not n else f"{_pct(share)} of {int(n):,}"
+
+
 def _change(now: int, before: int, days: tuple[int, int] = (7, 7)) -> str:
     """The change on the week before; per collected day when the two weeks were collected on different days."""
     days_now, days_before = days
@@ -184,13 +192,16 @@ def summary_lines(data: BriefData) -> list[str]:
     lines = [f"{k['records']:,} records from {k['authors']:,} authors, {_change(k['records'], p['records'], data.collected_days)}."]
     if k["share_negative"] is not None:
         lo, hi = k["share_negative_ci"]
-        prev = f" (week before: {_pct(p['share_negative'])})" if p["share_negative"] is not None else ""
+        prev = (f" (week before: {_share_of(p['share_negative'], p['scored'])}, 95% CI "
+                f"{p['share_negative_ci'][0]:.0%}–{p['share_negative_ci'][1]:.0%})" if p["share_negative"] is not None else "")
         lines.append(f"{_pct(k['share_negative'])} of {k['scored']:,} scored records negative "
                      f"(95% CI {lo:.0%}–{hi:.0%}){prev}.")
     else:
         lines.append("No sentiment scores for this week (run `actorwatch enrich`).")
     for row in data.jumps.to_dict(orient="records"):
-        lines.append(f"The negative share jumped to {row['value']:.0%} on {row['day']} (typical {row['baseline']:.0%}).")
+        lo, hi = wilson_interval(round(row["value"] * row["n"]), row["n"])
+        lines.append(f"The negative share jumped to {row['value']:.0%} of {row['n']:,} scored records on {row['day']} "
+                     f"(95% CI {lo:.0%}–{hi:.0%}; typical {row['baseline']:.0%}).")
     if data.shifts:
         lines.append("The negative share changed level on " + ", ".join(str(d) for d in data.shifts)
                      + " (change points over the last weeks).")
@@ -265,7 +276,8 @@ def render_html(data: BriefData) -> str:
                          f"<td>{_num(row['volume_before'], '.0f')} → {_num(row['volume_after'], '.0f')} "
                          f"({_num(row['volume_ci_lo'], '+.0f')} to {_num(row['volume_ci_hi'], '+.0f')}; "
                          f"p = {_num(row['volume_p'], '.2f')})</td>"
-                         f"<td>{_pct(row['neg_before'])} → {_pct(row['neg_after'])} ({_signed_pct(row['neg_ci_lo'])} "
+                         f"<td>{_share_of(row['neg_before'], row['neg_n_before'])} → "
+                         f"{_share_of(row['neg_after'], row['neg_n_after'])} ({_signed_pct(row['neg_ci_lo'])} "
                          f"to {_signed_pct(row['neg_ci_hi'])})</td></tr>")
         parts.append(f"</table><p class='note'>{e(ASSOCIATION_NOTE)}</p>")
     else:
@@ -334,8 +346,9 @@ def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: 
         for row in data.effects.to_dict(orient="records"):
             lines.append(f"| {row['date']} | {m(row['title'])} | {_num(row['volume_before'], '.0f')} → "
                          f"{_num(row['volume_after'], '.0f')} ({_num(row['volume_ci_lo'], '+.0f')} to "
-                         f"{_num(row['volume_ci_hi'], '+.0f')}) | {_pct(row['neg_before'])} → "
-                         f"{_pct(row['neg_after'])} ({_signed_pct(row['neg_ci_lo'])} to {_signed_pct(row['neg_ci_hi'])}) |")
+                         f"{_num(row['volume_ci_hi'], '+.0f')}) | {_share_of(row['neg_before'], row['neg_n_before'])} → "
+                         f"{_share_of(row['neg_after'], row['neg_n_after'])} ({_signed_pct(row['neg_ci_lo'])} to "
+                         f"{_signed_pct(row['neg_ci_hi'])}) |")
         lines += ["", f"*{m(ASSOCIATION_NOTE)}*", ""]
     else:
         lines += ["No dated events of this tracker fall in this week.", ""]

@@ -27,7 +27,7 @@ ASSOCIATION_NOTE = ("Association, not causation: the difference between the days
                     "also reflects anything else that happened then.")
 EFFECT_COLUMNS = ["event_id", "date", "title", "kind",
                   "volume_before", "volume_after", "volume_diff", "volume_ci_lo", "volume_ci_hi", "volume_p",
-                  "neg_before", "neg_after", "neg_diff", "neg_ci_lo", "neg_ci_hi", "neg_p"]
+                  "neg_before", "neg_after", "neg_diff", "neg_ci_lo", "neg_ci_hi", "neg_p", "neg_n_before", "neg_n_after"]
 
 
 def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, model_version: str | None,
@@ -38,8 +38,8 @@ def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, 
     days following. Volume: difference of mean records per day, percentile bootstrap 95% interval
     (days resampled within each side) and an exact/Monte-Carlo permutation p-value over days (with
     3 days a side there are only 20 splits, so p cannot go below 0.1: widen `window` for power).
-    Negative share: difference of proportions among scored records, Newcombe's score interval and the
-    exact permutation p-value (label shuffling = hypergeometric).
+    Negative share: difference of proportions among scored records (neg_n_before, neg_n_after of them), Newcombe's
+    score interval and the exact permutation p-value (label shuffling = hypergeometric).
     Association, not causation (ASSOCIATION_NOTE). The filter's sources/languages apply; its dates don't.
     Days outside the tracker's collection window (`Filters.for_tracker`) are left out of both sides: they were
     never collected, so they are unknown rather than days with 0 records (a side with no day gives NaN).
@@ -141,9 +141,10 @@ def proportion_effect(k_before: int, n_before: int, k_after: int, n_after: int) 
     Shuffling the labels across the two sides puts Hypergeometric(N, K, n_after) successes after, so the
     permutation p-value, P(|diff| ≥ observed), is exact.
     """
+    sizes = {"n_before": int(n_before), "n_after": int(n_after)}  # every share is shown with its n
     if n_before == 0 or n_after == 0:
         return {"before": math.nan, "after": math.nan, "diff": math.nan, "ci_lo": math.nan, "ci_hi": math.nan,
-                "p": math.nan}
+                "p": math.nan, **sizes}
     p_b, p_a = k_before / n_before, k_after / n_after
     lo, hi = confint_proportions_2indep(k_after, n_after, k_before, n_before, method="newcomb", compare="diff")
     total, k_total = n_before + n_after, k_before + k_after
@@ -152,7 +153,7 @@ def proportion_effect(k_before: int, n_before: int, k_after: int, n_after: int) 
     observed = abs(p_a - p_b)
     p_value = float(hypergeom.pmf(support, total, k_total, n_after)[diffs >= observed - 1e-12].sum())
     return {"before": p_b, "after": p_a, "diff": p_a - p_b, "ci_lo": float(lo), "ci_hi": float(hi),
-            "p": min(1.0, p_value)}
+            "p": min(1.0, p_value), **sizes}
 
 
 def _daily_counts(con: duckdb.DuckDBPyConnection, f: Filters, start: date, end: date) -> np.ndarray:

@@ -60,7 +60,8 @@ def tracker_observations(con: duckdb.DuckDBPyConnection, tracker_id: str, start:
 
 
 def topic_spans(obs: pd.DataFrame) -> pd.DataFrame:
-    """One row per topic: first seen, when it was gone, peak heat and when that peak was first recorded.
+    """One row per topic: first seen, when it was gone, peak heat and when that peak was first recorded (both NA
+    when no sighting of the topic reported a heat).
 
     `gone_at` is the first snapshot that marks the topic gone after its last sighting on the list (it left
     between the previous snapshot and this one, `marked_gone=True`); a topic never marked gone (still listed,
@@ -77,9 +78,10 @@ def topic_spans(obs: pd.DataFrame) -> pd.DataFrame:
         listed = part[part["status"] != "gone"]
         after = part[part["observed_at"] > listed["observed_at"].max()] if not listed.empty else part
         gone = after[after["status"] == "gone"]
-        peak = int(part["heat_peak"].max())
-        at_peak = part[part["heat"] == peak]
-        if at_peak.empty:
+        heats = part["heat_peak"].dropna()
+        peak = int(heats.max()) if len(heats) else None  # no sighting of the topic reported a heat: unknown
+        at_peak = part[part["heat"] == peak] if peak is not None else part.iloc[:0]
+        if at_peak.empty and peak is not None:
             at_peak = part[part["heat_peak"] == peak]
         rows.append({
             "topic": topic, "topic_en": next((t for t in part["topic_en"] if isinstance(t, str) and t), None),
@@ -89,6 +91,7 @@ def topic_spans(obs: pd.DataFrame) -> pd.DataFrame:
             "snapshots": int(part["snapshot"].nunique()), "synthetic": bool(part["synthetic"].all()),
         })
     spans = pd.DataFrame(rows, columns=cols).sort_values(["first_seen", "topic"], ignore_index=True)
+    spans["peak_heat"] = spans["peak_heat"].astype("Int64")  # NA where no sighting reported a heat
     for col in ("first_seen", "gone_at", "peak_at"):
         spans[f"{col}_bj"] = to_beijing(spans[col])
     return spans

@@ -79,7 +79,8 @@ class EventStudyResult:
         out = pd.DataFrame({"day_offset": ars.index, "aar": ars.mean(axis=1).to_numpy()})
         out["caar"] = out["aar"].cumsum()
         k = np.arange(1, len(out) + 1)
-        out["caar_t"] = out["caar"] / (np.sqrt(var_sum * k) / n)
+        # no residual noise at all (a flat estimation window): t is undefined, as for each event's car_t
+        out["caar_t"] = out["caar"] / (np.sqrt(var_sum * k) / n) if var_sum > 0 else math.nan
         return out
 
 
@@ -166,6 +167,12 @@ def _normalise(frame: pd.DataFrame, where: str) -> pd.DataFrame:
         out["close"] = pd.to_numeric(out["close"])
     except (ValueError, TypeError) as exc:
         raise PriceDataError(f"{where}: bad date or close value ({exc})") from None
+    # a return from a close of 0 (or below, or infinite) is infinite or meaningless, and would reach every CAR after it
+    bad = out["close"].notna() & ~(np.isfinite(out["close"]) & (out["close"] > 0))
+    if bad.any():
+        first = out[bad].iloc[0]
+        raise PriceDataError(f"{where}: {int(bad.sum())} close value(s) not a positive number, e.g. {first['close']} for "
+                             f"{first['ticker']} on {first['date']}")
     return out.dropna(subset=["close"])
 
 

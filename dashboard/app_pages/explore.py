@@ -9,7 +9,7 @@ from collectors.pseudonym import POLICY
 from collectors.visibility import STATUS_LABELS, STATUSES
 from dashboard import data, render
 from dashboard.charts.embed import csv_bytes
-from dashboard.explore import NOT_RECHECKED, ORDERS, page_file_name
+from dashboard.explore import NOT_RECHECKED, ORDERS, csv_frame, page_file_name
 from dashboard.state import current_filters
 
 PAGE_SIZE = 50
@@ -73,7 +73,7 @@ st.dataframe(frame, hide_index=True, width="stretch", height=min(38 * (len(frame
                  "checked": st.column_config.DateColumn("checked (UTC)", format="YYYY-MM-DD"),
              })
 # built on click: a media file made on every run could expire before a busy browser fetched it (a 404)
-st.download_button("Download this page as CSV", data=lambda page_frame=frame: csv_bytes(page_frame),
+st.download_button("Download this page as CSV", data=lambda page_frame=frame: csv_bytes(csv_frame(page_frame)),
                    file_name=page_file_name(f, view_params, page, frame),
                    mime="text/csv", on_click="ignore", key="explore-csv")
 st.caption("For a full export with provenance (filters, model version and accuracy, pseudonymisation policy) use "

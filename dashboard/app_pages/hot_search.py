@@ -29,8 +29,8 @@ if show_page_extras():
         c1, c2, c3 = st.columns(3)
         c1.metric("Matching topics", f"{len(spans)}", help=real)
         c2.metric("Observations", f"{len(obs):,}", help="sightings of these topics across list snapshots")
-        top = spans.loc[spans["peak_heat"].idxmax()]
-        c3.metric("Hottest topic peak", charts_hot.heat_label(top["peak_heat"]),
+        heated = spans["peak_heat"].dropna()
+        c3.metric("Hottest topic peak", charts_hot.heat_label(heated.max() if len(heated) else pd.NA),
                   help="the topic is first in the table below, sorted by peak")  # topic text is untrusted: not markdown
 
 if spans.empty:

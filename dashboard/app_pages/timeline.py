@@ -35,7 +35,7 @@ effects = render.chart("timeline-effects", view.with_options(window=window if wi
 if effects is not None and show_page_extras() and len(effects.data):
     st.dataframe(effects.data, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in effects.data.columns
-                                if c.endswith("_p") or c.startswith("neg_")})
+                                if c.endswith("_p") or (c.startswith("neg_") and not c.startswith("neg_n_"))})
     days, collected = int(window), Filters.for_tracker(tracker)
     st.caption(f"Days compared: each event's own {days} days before it against the event day and the {days - 1} "
                f"following, within the tracker's collection window ({collected.start} to {collected.end}, UTC) — not "

@@ -61,7 +61,9 @@ def share_alt(df: pd.DataFrame, tracker_label: str, key: str = "entity", value: 
     total = df.attrs.get("mentions_all") or totals.sum() or 1
     parts = ", ".join(f"{k} {v / total:.0%}" for k, v in totals.head(6).items())
     noun = "entities" if key == "entity" else f"{key}s"
-    of_all = ", as shares of all the tracker's entity mentions" if "mentions_all" in df.attrs else ""
+    n = f"{int(total):,} " if weight == "mentions" else ""  # the n the shares are of
+    of_all = (f", as shares of all the tracker's {n}mentions of entities" if "mentions_all" in df.attrs
+              else f", of {n}mentions" if n else "")
     return (f"Stacked area chart of daily share of voice among {len(totals)} {noun} for {tracker_label}; "
             f"overall{of_all}: {parts}.")
 

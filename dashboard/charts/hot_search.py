@@ -30,7 +30,9 @@ _DASHES = ["solid", "dash", "dot", "dashdot"]
 
 
 def heat_label(value: float) -> str:
-    """872,000 → '872K'; 2,697,892 → '2.7M'."""
+    """872,000 → '872K'; 2,697,892 → '2.7M'; '–' for an unknown heat."""
+    if pd.isna(value):
+        return "–"
     if value >= 1_000_000:
         return f"{value / 1_000_000:.1f}M"
     if value >= 1_000:
@@ -129,13 +131,17 @@ def share_chart(share: pd.DataFrame, title: str) -> go.Figure:
 def timeline_alt(spans: pd.DataFrame, items: pd.DataFrame, tracker_label: str) -> str:
     if spans.empty:
         return f"Timeline of Weibo hot-search topics for {tracker_label}: no matching topics in the selected range."
-    top = spans.loc[spans["peak_heat"].idxmax()]
     first = spans.iloc[0]
     items = timeline_items(spans, items)
+    heated = spans.dropna(subset=["peak_heat"])
+    if heated.empty:
+        hottest = "no sighting reported a heat."
+    else:
+        top = heated.loc[heated["peak_heat"].idxmax()]
+        hottest = f"the hottest, {top['topic']}, peaked at {int(top['peak_heat']):,} heat on {top['peak_at_bj']:%d %b %H:%M}."
     return (f"Timeline of {len(spans)} Weibo hot-search topics matching {tracker_label}, in Beijing time (UTC+8), "
             f"each a bar from first seen to gone, with {len(items)} curated events and statements dated by day. "
-            f"The first, {first['topic']}, appeared {first['first_seen_bj']:%d %b %H:%M}; the hottest, "
-            f"{top['topic']}, peaked at {int(top['peak_heat']):,} heat on {top['peak_at_bj']:%d %b %H:%M}.")
+            f"The first, {first['topic']}, appeared {first['first_seen_bj']:%d %b %H:%M}; {hottest}")
 
 
 def hourly_alt(hourly: pd.DataFrame, tracker_label: str) -> str:

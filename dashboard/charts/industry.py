@@ -21,9 +21,10 @@ def event_study_chart(df: pd.DataFrame, title: str) -> go.Figure:
         return empty_figure(title, "No event could be estimated from the price data.")
     fig = go.Figure()
     for n, (event, part) in enumerate(df.groupby("event", sort=False)):
+        hover = part[["ar", "car_t", "date"]]
         fig.add_scatter(x=part["day_offset"], y=part["car"], mode="lines+markers", name=plain(event, 50),
                         line={"color": PALETTE[n % len(PALETTE)], "dash": ["solid", "dash", "dot"][n % 3]},
-                        customdata=part[["ar", "car_t", "date"]].astype(str).to_numpy(),
+                        customdata=hover.astype(object).where(hover.notna(), "undefined").astype(str).to_numpy(),
                         hovertemplate="day %{x}: CAR %{y:+.1%}<br>AR %{customdata[0]} · t %{customdata[1]}"
                                       "<br>%{customdata[2]}<extra></extra>")
     fig.add_vline(x=0, line_dash="dot", line_color="#555555")
@@ -39,7 +40,8 @@ def event_study_alt(df: pd.DataFrame, ticker: str, benchmark: str) -> str:
     parts = []
     for event, part in df.groupby("event", sort=False):
         last = part.iloc[-1]
-        parts.append(f"{event}: CAR {last['car']:+.1%} by day {int(last['day_offset'])} (t = {last['car_t']:.2f})")
+        t = "t undefined: no residual variation to scale by" if pd.isna(last["car_t"]) else f"t = {last['car_t']:.2f}"
+        parts.append(f"{event}: CAR {last['car']:+.1%} by day {int(last['day_offset'])} ({t})")
     return (f"Line chart of cumulative abnormal returns of {ticker} against {benchmark} (market model) around "
             f"{df['event'].nunique()} events: " + "; ".join(parts) + ".")
 

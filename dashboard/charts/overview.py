@@ -85,7 +85,9 @@ def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period
     if scored.empty:
         return f"Line chart of {adjective} sentiment shares for {tracker_label}: no scored records in the selected range."
     total = int(scored["n"].sum())
-    neg = (scored["negative"] * scored["n"]).sum() / total
+    negative = round(float((scored["negative"] * scored["n"]).sum()))  # the count behind the period shares
+    neg = negative / total
+    lo, hi = aggregate.wilson_interval(negative, total)
     judged = scored[scored["n"] >= MIN_SHARE_N]  # a thin period's share is too noisy to name (as share_jumps)
     if judged.empty:
         worst_text = (f"every {period} had fewer than {MIN_SHARE_N} scored records, too few to name the most "
@@ -96,7 +98,8 @@ def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period
                       f"{'the week of ' if period == 'week' else ''}{worst['day']} at {worst['negative']:.0%} of "
                       f"{int(worst['n']):,}.")
     return (f"Line chart of the {adjective} share of negative, neutral and positive records for {tracker_label} "
-            f"({model_label}), with 95% intervals. Over {total:,} scored records {neg:.0%} were negative; {worst_text}")
+            f"({model_label}), with 95% intervals. Over {total:,} scored records {neg:.0%} were negative (95% CI "
+            f"{lo:.0%}–{hi:.0%}); {worst_text}")
 
 
 PEAK_COLUMNS = ["day", "records", "label", "top_record"]

@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.stats.peaks import MIN_SHARE_N
 from collectors.trackers import Event
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -178,8 +179,13 @@ def shares_alt(df: pd.DataFrame, key: str, what: str, tracker_label: str, model_
     overall = df.groupby(key)["records"].sum().sort_values(ascending=False)
     mix = ", ".join(f"{v} {n / total:.0%}" for v, n in overall.items())
     top = overall.index[0]
-    rows = df[(df[key] == top) & (df["n"] > 0)]
-    peak = rows.loc[rows["share"].idxmax()]
+    rows = df[(df[key] == top) & (df["n"] >= MIN_SHARE_N)]  # a thin period's share is too noisy to name
+    if rows.empty:
+        peak_text = (f"Every {period} had fewer than {MIN_SHARE_N} annotated records, too few to name the highest "
+                     f"{top} share.")
+    else:
+        peak = rows.loc[rows["share"].idxmax()]
+        peak_text = (f"The highest {top} share among {period}s with at least {MIN_SHARE_N} annotated records was "
+                     f"{peak['share']:.0%} of {int(peak['n']):,} in the {period} of {peak['period']}.")
     return (f"Line chart of the {adjective} share of records by {what} for {tracker_label} ({model_label}), with 95% "
-            f"intervals. Over {total:,} annotated records: {mix}. The highest {top} share was "
-            f"{peak['share']:.0%} of {int(peak['n']):,} in the {period} of {peak['period']}.")
+            f"intervals. Over {total:,} annotated records: {mix}. {peak_text}")

@@ -59,7 +59,9 @@ def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
     parts = []
     for _, row in df.iterrows():
         neg = ("" if pd.isna(row["neg_diff"]) else
-               f", negative share {row['neg_diff']:+.0%} (95% CI {row['neg_ci_lo']:+.0%} to {row['neg_ci_hi']:+.0%})")
+               f", negative share {row['neg_diff']:+.0%} (95% CI {row['neg_ci_lo']:+.0%} to {row['neg_ci_hi']:+.0%}; "
+               f"{row['neg_before']:.0%} of {int(row['neg_n_before']):,} scored before, {row['neg_after']:.0%} of "
+               f"{int(row['neg_n_after']):,} after)")
         if pd.isna(row["volume_diff"]):  # a side with no collected day
             volume = "records/day not comparable (no collected days on one side)"
         elif pd.isna(row["volume_ci_lo"]):  # a one-day side cannot be resampled

@@ -15,7 +15,7 @@ from analysis.reports.alerts.config import EffectiveRule
 from analysis.reports.alerts.evidence import peak_evidence
 from analysis.reports.links import DEFAULT_PAGE, deep_link
 from analysis.stats.peaks import detect_peaks, series_by_day, share_jumps
-from analysis.stats.timeseries import sentiment_series, volume_series
+from analysis.stats.timeseries import sentiment_series, volume_series, wilson_interval
 from collectors.trackers import Tracker
 
 HISTORY_DAYS = 28  # baseline history before the lookback days
@@ -76,12 +76,15 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
         subject = tracker.entity(rule.entity).label if rule.entity else tracker.name_en
         if rule.kind == "volume_spike":
             title = f"Volume spike: {subject} — {int(peak.value):,} records on {peak.day}"
-            summary = (f"{int(peak.value):,} records on {peak.day} against a typical {peak.baseline:,.0f} per day "
+            summary = (f"{int(peak.value):,} records on {peak.day} (UTC) against a typical {peak.baseline:,.0f} per day "
                        f"(robust z = {peak.score:.1f}).")
         else:
             title = f"Negative-share jump: {subject} — {peak.value:.0%} negative on {peak.day}"
-            summary = (f"{peak.value:.0%} of {int(n[peak.day]):,} scored records negative on {peak.day} against a "
-                       f"typical {peak.baseline:.0%} (robust z = {peak.score:.1f}); model {model_version}.")
+            scored = int(n[peak.day])
+            lo, hi = wilson_interval(round(peak.value * scored), scored)
+            summary = (f"{peak.value:.0%} of {scored:,} scored records negative on {peak.day} (UTC; 95% CI {lo:.0%}–"
+                       f"{hi:.0%}) against a typical {peak.baseline:.0%} (robust z = {peak.score:.1f}); model "
+                       f"{model_version}.")
         alerts.append(Alert(
             key=f"{rule.id}:{peak.day}", rule_id=rule.id, kind=rule.kind, tracker=tracker.id, entity=rule.entity,
             day=peak.day.isoformat(), title=title, summary=summary, link=link, created_at=now.isoformat(),
