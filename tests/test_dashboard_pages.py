@@ -813,3 +813,28 @@ def test_methods_versions_do_not_show_the_servers_directories() -> None:
     assert shown == f"trackers.toml ({default_path().stat().st_size:,} bytes)"
     for root in (str(bundled_dir()), str(Path(__file__).resolve().parents[1]), str(Path.home())):
         assert not any(root in str(v) for v in frame["version"]), root
+
+
+def heading_levels(at: AppTest) -> list[tuple[int, str]]:
+    """The page's headings in document order (st.title h1, st.header h2, st.subheader h3)."""
+    levels = {"title": 1, "header": 2, "subheader": 3}
+    found: list[tuple[int, str]] = []
+
+    def walk(node) -> None:
+        if getattr(node, "type", None) in levels:
+            found.append((levels[node.type], node.value))
+        for child in (node.children.values() if isinstance(getattr(node, "children", None), dict) else []):
+            walk(child)
+
+    walk(at._tree.main)
+    return found
+
+
+@pytest.mark.parametrize("page", [*PAGES, "label"])
+def test_headings_never_skip_a_level(store: Path, page: str) -> None:
+    """A screen reader's heading list is the page's outline: an h3 straight under the h1 reads as a lost section."""
+    at = open_page(page, {"annotator": "ann-a"} if page == "label" else None)
+    levels = heading_levels(at)
+    assert levels and levels[0][0] == 1, levels
+    for (before, _), (level, text) in zip(levels, levels[1:], strict=False):
+        assert level <= before + 1, f"{page}: {text!r} (h{level}) follows an h{before}: {levels}"

@@ -53,9 +53,9 @@ if show_page_extras():
     st.caption("Share: the sum of the tracker's topics' peak heat that Beijing day over the whole list's heat (the "
                "largest day list of the archive, which keeps at most 100 topics a day); days with no matching topic "
                "are not shown.")
-    st.subheader("Cross-check")
+    st.header("Cross-check")
     render_crosscheck(tracker, kind="all")
-    st.subheader("Topics")
+    st.header("Topics")
     st.dataframe(pd.DataFrame({
         "topic": spans["topic"], "machine translation": spans["topic_en"],
         "first seen (UTC+8)": spans["first_seen_bj"].dt.strftime("%Y-%m-%d %H:%M"),

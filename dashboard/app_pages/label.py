@@ -105,7 +105,7 @@ else:
         record = queue.iloc[0]
         item = f"{record['source']}:{record['id']}"
         shown_item = f"{record['source']}:{record['public_id']}"
-        st.subheader("Next record")
+        st.header("Next record")
         show_record(record, sig)
         with st.form("label-form", clear_on_submit=True, border=False):
             keys = st.text_input(KEYS_INPUT, placeholder="e.g. 0 · 1s · 2nn · 0oa · x", max_chars=8,
