@@ -102,7 +102,7 @@ def test_overview_charts_hold_sources_and_sentiment_series(store: Path) -> None:
     peaks = [a for a in volume["layout"]["annotations"] if a.get("bgcolor", "").startswith("rgba(240,228,66")]
     assert peaks and peaks[0]["x"].startswith("2026-04-2")
     alt = at.get("plotly_chart")[1].proto.alt
-    assert "macro-F1" in alt or "no measured accuracy" in alt
+    assert "macro-F1" in alt or "not measured on in-domain text" in alt
     assert any("Methods" in link.proto.label for link in at.get("page_link"))
 
 
@@ -474,7 +474,7 @@ def test_shipped_model_card_figures_reach_charts_and_methods(isolated_data_dir: 
     figure = f"{head['value'] if head else card['macro_f1']:.2f}"
     on = head["description"] if head else card["macro_f1_source"]
     at = open_page("overview")
-    assert f"macro-F1 is {figure} (on {on}" in at.get("plotly_chart")[1].proto.alt
+    assert on in at.get("plotly_chart")[1].proto.alt and f"macro-F1 {figure}" in at.get("plotly_chart")[1].proto.alt
     assert any(f"macro-F1 {figure}" in link.proto.label for link in at.get("page_link"))
     methods = open_page("methods")
     assert any(m.value == figure for m in methods.metric)
@@ -838,3 +838,27 @@ def test_headings_never_skip_a_level(store: Path, page: str) -> None:
     assert levels and levels[0][0] == 1, levels
     for (before, _), (level, text) in zip(levels, levels[1:], strict=False):
         assert level <= before + 1, f"{page}: {text!r} (h{level}) follows an h{before}: {levels}"
+
+
+def test_model_charts_alt_text_quotes_the_badge_figure_with_interval_and_n(con) -> None:
+    """A screen-reader user hears the figure sighted readers see under the chart: the badge's in-domain macro-F1 with
+    its interval and n (for a tracker's adapted sentiment model, the adapted figure), on every model chart."""
+    from dashboard.charts import registry as chart_registry
+
+    badges = {task: {"text": f"{task.capitalize()} model m-{task} — On 912 real sentences about AI actors (test "
+                             f"split): macro-F1 0.59 [0.56–0.62]"} for task in ("sentiment", "stance", "emotion")}
+    model = {"name": "m", "label": "m 1", "version": VERSION, "macro_f1": 0.5, "macro_f1_on": "an older set",
+             "badges": badges}
+    adapted = {**model, "adapted_line": "adapted on 300 labels by 2 annotators: cross-validated macro-F1 0.66 "
+                                        "[0.60–0.71] (base model 0.59)"}
+    charts = [name for name, spec in chart_registry.all_charts().items() if spec.model_task]
+    assert {"overview-sentiment", "timeline-negative", "voices-stance", "topics-emotion"} <= set(charts)
+    for name in charts:
+        spec, view = chart_registry.get(name), view_for()
+        frame = spec.load(con, view)
+        alt = chart_registry.package(name, frame, view, model).alt
+        assert "macro-F1 0.59 [0.56–0.62]" in alt and "On 912" in alt, (name, alt)
+        assert "0.50" not in alt, (name, alt)
+        if spec.model_task == "sentiment":
+            alt = chart_registry.package(name, frame, view, adapted).alt
+            assert "adapted on 300 labels" in alt and "0.66 [0.60–0.71]" in alt, (name, alt)

@@ -187,10 +187,7 @@ def _draw_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
 def _describe_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> str:
     if df.empty or "negative" not in df:
         return f"Sentiment chart for {view.tracker.name_en}: no scored records in the selected range."
-    alt = sentiment_alt(df, view.tracker.name_en, str(model.get("label")), "week" if _weekly(view) else "day")
-    f1 = model.get("macro_f1")
-    return alt + (f" The model's measured macro-F1 is {f1:.2f} (on {model.get('macro_f1_on')})." if f1 is not None
-                  else " The model has no measured accuracy on file.")
+    return sentiment_alt(df, view.tracker.name_en, str(model.get("label")), "week" if _weekly(view) else "day")
 
 
 register(ChartDef(
