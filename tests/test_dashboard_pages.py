@@ -862,3 +862,28 @@ def test_model_charts_alt_text_quotes_the_badge_figure_with_interval_and_n(con) 
         if spec.model_task == "sentiment":
             alt = chart_registry.package(name, frame, view, adapted).alt
             assert "adapted on 300 labels" in alt and "0.66 [0.60–0.71]" in alt, (name, alt)
+
+
+def test_chart_csv_carries_source_synthetic_share_model_figure_and_snapshot(con, tmp_path: Path) -> None:
+    """A chart's CSV (the panel's download, the standalone page's data link, `actorwatch chart --format csv`) is read
+    without the page: it says which data is synthetic and how good the model is, like the HTML and PNG do."""
+    import io
+
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.embed import published_csv, standalone_html, write_package
+
+    badges = {"sentiment": {"text": "Sentiment model m — On 912 real sentences about AI actors (test split): "
+                                    "macro-F1 0.59 [0.56–0.62]"}}
+    model = {"name": "m", "label": "m 1", "version": VERSION, "badges": badges}
+    package = chart_registry.build("overview-sentiment", con, view_for(), model)
+    written = write_package(package, tmp_path, ["csv"], base_url="https://news.example")[0].read_bytes()
+    embedded = base64.b64decode(re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"',
+                                          standalone_html(package, base_url="https://news.example")).group(1))
+    assert written == embedded == published_csv(package, "https://news.example")
+    text = written.decode("utf-8-sig")
+    head = [line for line in text.splitlines() if line.startswith(("# ", '"# '))]
+    said = " ".join(head)
+    assert "100% synthetic demo data" in said and "macro-F1 0.59 [0.56–0.62]" in said and "912" in said
+    assert package.snapshot_id in said and "https://news.example/?" in said
+    table = pd.read_csv(io.StringIO(text), skiprows=len(head))
+    assert list(table.columns) == list(package.data.columns) and len(table) == len(package.data)

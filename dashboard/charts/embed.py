@@ -1,6 +1,6 @@
 """The journalist embed kit: every chart as standalone HTML, PNG, CSV, alt text, iframe snippet and snapshot id.
 
-The pure functions (`ChartPackage`, `standalone_html`, `png_bytes`, `csv_bytes`, `iframe_snippet`) are shared by
+The pure functions (`ChartPackage`, `standalone_html`, `png_bytes`, `published_csv`, `iframe_snippet`) are shared by
 the dashboard's "Embed / download" panel (`show_package`, via dashboard/render.py) and the `actorwatch chart`
 command; links come from analysis.reports.links.
 
@@ -87,6 +87,21 @@ def csv_bytes(data: pd.DataFrame) -> bytes:
     return data.to_csv(index=False).encode("utf-8-sig")
 
 
+def published_csv(package: ChartPackage, base_url: str | None = None) -> bytes:
+    """The chart's data as published: a few leading one-field rows say what it is, where it comes from (synthetic
+    share included), the model's measured figure and caveats, credit, snapshot id and live view; then the table.
+
+    A CSV travels without the page that explained it; the snapshot id stays the hash of the table alone."""
+    import csv
+    import io
+
+    lines = [package.title, f"Source: {package.source}", *([package.notes] if package.notes else []),
+             f"{package.credit} · snapshot {package.snapshot_id} · live view: {package.deep_link(base_url)}"]
+    head = io.StringIO()
+    csv.writer(head, lineterminator="\n").writerows([f"# {line}"] for line in lines)
+    return head.getvalue().encode("utf-8-sig") + package.data.to_csv(index=False).encode("utf-8")
+
+
 def public_base_url() -> str:
     """Where readers reach this app: $ACTORWATCH_PUBLIC_URL, else the current request's origin, else localhost."""
     if os.environ.get(PUBLIC_URL_ENV):
@@ -117,7 +132,7 @@ def standalone_html(package: ChartPackage, inline: bool = False, base_url: str |
                               default_width="100%", default_height="100%",
                               config={"responsive": True, "displaylogo": False,
                                       "toImageButtonOptions": {"filename": package.file_stem()}})
-    data_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_bytes(package.data)).decode()
+    data_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(published_csv(package, base_url)).decode()
     e = html.escape
     notes = f" · {e(package.notes)}" if package.notes else ""
     live = package.deep_link(base_url)
@@ -208,7 +223,7 @@ def write_package(package: ChartPackage, out_dir: Path, formats: Sequence[str], 
         elif fmt == "png":
             body = credited_png(package)
         elif fmt == "csv":
-            body = csv_bytes(package.data)
+            body = published_csv(package, base_url)
         elif fmt == "alt":
             body = package.alt.encode()
         elif fmt == "json":
@@ -264,7 +279,7 @@ def show_package(package: ChartPackage, key: str | None = None) -> None:
         c1.download_button("HTML (standalone)", data=lambda: standalone_html(package).encode(),
                            file_name=f"{package.file_stem()}.html", mime="text/html", key=f"dl-html-{key}",
                            on_click="ignore", icon=":material/code:")
-        c2.download_button("CSV (chart data)", data=lambda: csv_bytes(package.data), file_name=f"{package.file_stem()}.csv",
+        c2.download_button("CSV (chart data)", data=lambda: published_csv(package), file_name=f"{package.file_stem()}.csv",
                            mime="text/csv", key=f"dl-csv-{key}", on_click="ignore", icon=":material/table:")
         if chromium_path() is None:
             c3.info("PNG needs Chromium: `apt-get install chromium fonts-noto-cjk`.", icon=":material/info:")
