@@ -887,3 +887,14 @@ def test_chart_csv_carries_source_synthetic_share_model_figure_and_snapshot(con,
     assert package.snapshot_id in said and "https://news.example/?" in said
     table = pd.read_csv(io.StringIO(text), skiprows=len(head))
     assert list(table.columns) == list(package.data.columns) and len(table) == len(package.data)
+
+
+def test_link_free_text_cannot_render_math_strikes_or_entities(store: Path) -> None:
+    """Streamlit's Markdown renders `$…$` as LaTeX, `~~…~~` struck through and `&lt;` as `<`: a link naming such a
+    source showed a reader formula-sized text or a fake tag in the dashboard's own warning. They are escaped now."""
+    from analysis.reports.brief import md_escape
+
+    assert md_escape("$\\Huge{X}$ ~~y~~ &lt;b&gt;") == r"\$\\Huge{X}\$ \~\~y\~\~ \&lt;b\&gt;"
+    at = open_page("overview", {"source": ["weibo", "$\\Huge{FAKE}$~~z~~&lt;"]})
+    notes = [w.value for w in at.sidebar.warning if "source" in w.value]
+    assert notes and r"\$\\Huge{FAKE}\$\~\~z\~\~\&lt;" in notes[0], notes
