@@ -190,8 +190,7 @@ def test_download_chart_html_and_csv(server: str, page, tmp_path: Path) -> None:
     csv_path = tmp_path / "chart.csv"
     csv_dl.value.save_as(csv_path)
     lines = csv_path.read_text(encoding="utf-8-sig").splitlines()
-    header = next(line for line in lines if not line.startswith(("# ", '"# ')))  # after the caveat rows
-    assert header == "day,source,records" and any("synthetic demo data" in line for line in lines[:4])
+    assert lines[0] == "day,source,records,about_this_data" and "synthetic demo data" in lines[1]
     with page.expect_download(timeout=90_000) as png_dl:  # kaleido drives the system Chromium on the server
         page.get_by_role("button", name="PNG (image)").first.click()
     png_path = tmp_path / "chart.png"

@@ -6,6 +6,7 @@ One small store (demo records + oracle scores + a hostile post + synthetic price
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -836,7 +837,7 @@ def test_headings_never_skip_a_level(store: Path, page: str) -> None:
     at = open_page(page, {"annotator": "ann-a"} if page == "label" else None)
     levels = heading_levels(at)
     assert levels and levels[0][0] == 1, levels
-    for (before, _), (level, text) in zip(levels, levels[1:], strict=False):
+    for (before, _), (level, text) in itertools.pairwise(levels):
         assert level <= before + 1, f"{page}: {text!r} (h{level}) follows an h{before}: {levels}"
 
 
@@ -880,12 +881,12 @@ def test_chart_csv_carries_source_synthetic_share_model_figure_and_snapshot(con,
     embedded = base64.b64decode(re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"',
                                           standalone_html(package, base_url="https://news.example")).group(1))
     assert written == embedded == published_csv(package, "https://news.example")
-    text = written.decode("utf-8-sig")
-    head = [line for line in text.splitlines() if line.startswith(("# ", '"# '))]
-    said = " ".join(head)
+    table = pd.read_csv(io.BytesIO(written), encoding="utf-8-sig")
+    said = set(table.pop("about_this_data"))
+    assert len(said) == 1, "every row carries the same note"
+    said = said.pop()
     assert "100% synthetic demo data" in said and "macro-F1 0.59 [0.56–0.62]" in said and "912" in said
     assert package.snapshot_id in said and "https://news.example/?" in said
-    table = pd.read_csv(io.StringIO(text), skiprows=len(head))
     assert list(table.columns) == list(package.data.columns) and len(table) == len(package.data)
 
 
@@ -898,3 +899,85 @@ def test_link_free_text_cannot_render_math_strikes_or_entities(store: Path) -> N
     at = open_page("overview", {"source": ["weibo", "$\\Huge{FAKE}$~~z~~&lt;"]})
     notes = [w.value for w in at.sidebar.warning if "source" in w.value]
     assert notes and r"\$\\Huge{FAKE}\$\~\~z\~\~\&lt;" in notes[0], notes
+
+
+def test_chart_csv_carries_source_synthetic_share_model_figure_and_snapshot(con, tmp_path: Path) -> None:
+    """A chart's CSV (the panel's download, the standalone page's data link, `actorwatch chart --format csv`) is read
+    without the page: it says which data is synthetic and how good the model is, like the HTML and PNG do."""
+    import io
+
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.embed import published_csv, standalone_html, write_package
+
+    badges = {"sentiment": {"text": "Sentiment model m — On 912 real sentences about AI actors (test split): "
+                                    "macro-F1 0.59 [0.56–0.62]"}}
+    model = {"name": "m", "label": "m 1", "version": VERSION, "badges": badges}
+    package = chart_registry.build("overview-sentiment", con, view_for(), model)
+    written = write_package(package, tmp_path, ["csv"], base_url="https://news.example")[0].read_bytes()
+    embedded = base64.b64decode(re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"',
+                                          standalone_html(package, base_url="https://news.example")).group(1))
+    assert written == embedded == published_csv(package, "https://news.example")
+    table = pd.read_csv(io.BytesIO(written), encoding="utf-8-sig")
+    said = set(table.pop("about_this_data"))
+    assert len(said) == 1, "every row carries the same note"
+    said = said.pop()
+    assert "100% synthetic demo data" in said and "macro-F1 0.59 [0.56–0.62]" in said and "912" in said
+    assert package.snapshot_id in said and "https://news.example/?" in said
+    assert list(table.columns) == list(package.data.columns) and len(table) == len(package.data)
+
+
+def test_link_free_text_cannot_render_math_strikes_or_entities(store: Path) -> None:
+    """Streamlit's Markdown renders `$…$` as LaTeX, `~~…~~` struck through and `&lt;` as `<`: a link naming such a
+    source showed a reader formula-sized text or a fake tag in the dashboard's own warning. They are escaped now."""
+    from analysis.reports.brief import md_escape
+
+    assert md_escape("$\\Huge{X}$ ~~y~~ &lt;b&gt;") == r"\$\\Huge{X}\$ \~\~y\~\~ \&lt;b\&gt;"
+    at = open_page("overview", {"source": ["weibo", "$\\Huge{FAKE}$~~z~~&lt;"]})
+    notes = [w.value for w in at.sidebar.warning if "source" in w.value]
+    assert notes and r"\$\\Huge{FAKE}\$\~\~z\~\~\&lt;" in notes[0], notes
+
+
+def look_without_colour(trace: dict) -> tuple:
+    """What tells a trace apart in greyscale: its kind, dash, marker symbol, bar or fill pattern."""
+    line, marker = trace.get("line") or {}, trace.get("marker") or {}
+    return (trace.get("type"), trace.get("mode"), trace.get("xaxis"), line.get("dash", "solid"), marker.get("symbol"),
+            (marker.get("pattern") or {}).get("shape") or "", (trace.get("fillpattern") or {}).get("shape") or "")
+
+
+def colour_of(trace: dict) -> object:
+    return (trace.get("marker") or {}).get("color") or (trace.get("line") or {}).get("color")
+
+
+def colour_alone(fig, name: str) -> list[str]:
+    """Pairs of legend entries that differ by colour alone."""
+    legend = [t for t in fig.to_plotly_json()["data"] if t.get("showlegend") is not False and t.get("name")]
+    looks: dict[tuple, dict] = {}
+    found = []
+    for trace in legend:
+        key = look_without_colour(trace)
+        if key in looks and colour_of(looks[key]) != colour_of(trace):
+            found.append(f"{name}: {trace['name']!r} and {looks[key]['name']!r}")
+        looks[key] = trace
+    return found
+
+
+def test_no_chart_tells_its_series_apart_by_colour_alone(con) -> None:
+    """Stacked bars and areas (sources, outlets, entities) and the frames' and hot-search topics' lines differed only
+    by colour: a colour-blind reader, or anyone with a greyscale print, could not tell which was which."""
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.hot_search import hourly_chart
+    from dashboard.charts.style import EMOTION_COLOURS, share_lines
+    from dashboard.model_info import model_summary
+
+    model = model_summary(con)
+    found = [pair for name in chart_registry.all_charts()
+             for pair in colour_alone(chart_registry.build(name, con, view_for(), model).fig, name)]
+    when = pd.Timestamp("2026-04-20 10:00")
+    hourly = pd.DataFrame({"topic": [f"topic {i}" for i in range(5) for _ in range(2)],
+                           "observed_bj": [when, when + pd.Timedelta(hours=1)] * 5, "heat": range(10),
+                           "status": ["on list"] * 10})
+    found += colour_alone(hourly_chart(hourly, "t"), "hot-search-hourly")
+    emotions = pd.DataFrame([{"period": "2026-04-20", "emotion": e, "records": 1, "n": 7, "share": 1 / 7,
+                              "share_lo": 0.0, "share_hi": 0.5} for e in EMOTION_COLOURS])
+    found += colour_alone(share_lines(emotions, "emotion", EMOTION_COLOURS, "t", "none"), "topics-emotion")
+    assert not found, "differ by colour alone: " + "; ".join(found)

@@ -87,19 +87,18 @@ def csv_bytes(data: pd.DataFrame) -> bytes:
     return data.to_csv(index=False).encode("utf-8-sig")
 
 
+ABOUT_COLUMN = "about_this_data"
+
+
 def published_csv(package: ChartPackage, base_url: str | None = None) -> bytes:
-    """The chart's data as published: a few leading one-field rows say what it is, where it comes from (synthetic
-    share included), the model's measured figure and caveats, credit, snapshot id and live view; then the table.
+    """The chart's data as published: the table plus a last column repeating, on every row, what it is and where it
+    comes from (synthetic share included), the model's measured figure and caveats, credit, snapshot id and live view.
 
-    A CSV travels without the page that explained it; the snapshot id stays the hash of the table alone."""
-    import csv
-    import io
-
-    lines = [package.title, f"Source: {package.source}", *([package.notes] if package.notes else []),
-             f"{package.credit} · snapshot {package.snapshot_id} · live view: {package.deep_link(base_url)}"]
-    head = io.StringIO()
-    csv.writer(head, lineterminator="\n").writerows([f"# {line}"] for line in lines)
-    return head.getvalue().encode("utf-8-sig") + package.data.to_csv(index=False).encode("utf-8")
+    A CSV travels without the page that explained it, and rows get copied apart; a column (not leading comment rows)
+    keeps the file readable as-is by spreadsheets, pandas and charting tools. The snapshot id hashes the table alone."""
+    about = " · ".join([package.title, f"Source: {package.source}", *([package.notes] if package.notes else []),
+                        package.credit, f"snapshot {package.snapshot_id}", f"live view: {package.deep_link(base_url)}"])
+    return csv_bytes(package.data.assign(**{ABOUT_COLUMN: about}))
 
 
 def public_base_url() -> str:
