@@ -901,42 +901,6 @@ def test_link_free_text_cannot_render_math_strikes_or_entities(store: Path) -> N
     assert notes and r"\$\\Huge{FAKE}\$\~\~z\~\~\&lt;" in notes[0], notes
 
 
-def test_chart_csv_carries_source_synthetic_share_model_figure_and_snapshot(con, tmp_path: Path) -> None:
-    """A chart's CSV (the panel's download, the standalone page's data link, `actorwatch chart --format csv`) is read
-    without the page: it says which data is synthetic and how good the model is, like the HTML and PNG do."""
-    import io
-
-    from dashboard.charts import registry as chart_registry
-    from dashboard.charts.embed import published_csv, standalone_html, write_package
-
-    badges = {"sentiment": {"text": "Sentiment model m — On 912 real sentences about AI actors (test split): "
-                                    "macro-F1 0.59 [0.56–0.62]"}}
-    model = {"name": "m", "label": "m 1", "version": VERSION, "badges": badges}
-    package = chart_registry.build("overview-sentiment", con, view_for(), model)
-    written = write_package(package, tmp_path, ["csv"], base_url="https://news.example")[0].read_bytes()
-    embedded = base64.b64decode(re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"',
-                                          standalone_html(package, base_url="https://news.example")).group(1))
-    assert written == embedded == published_csv(package, "https://news.example")
-    table = pd.read_csv(io.BytesIO(written), encoding="utf-8-sig")
-    said = set(table.pop("about_this_data"))
-    assert len(said) == 1, "every row carries the same note"
-    said = said.pop()
-    assert "100% synthetic demo data" in said and "macro-F1 0.59 [0.56–0.62]" in said and "912" in said
-    assert package.snapshot_id in said and "https://news.example/?" in said
-    assert list(table.columns) == list(package.data.columns) and len(table) == len(package.data)
-
-
-def test_link_free_text_cannot_render_math_strikes_or_entities(store: Path) -> None:
-    """Streamlit's Markdown renders `$…$` as LaTeX, `~~…~~` struck through and `&lt;` as `<`: a link naming such a
-    source showed a reader formula-sized text or a fake tag in the dashboard's own warning. They are escaped now."""
-    from analysis.reports.brief import md_escape
-
-    assert md_escape("$\\Huge{X}$ ~~y~~ &lt;b&gt;") == r"\$\\Huge{X}\$ \~\~y\~\~ \&lt;b\&gt;"
-    at = open_page("overview", {"source": ["weibo", "$\\Huge{FAKE}$~~z~~&lt;"]})
-    notes = [w.value for w in at.sidebar.warning if "source" in w.value]
-    assert notes and r"\$\\Huge{FAKE}\$\~\~z\~\~\&lt;" in notes[0], notes
-
-
 def look_without_colour(trace: dict) -> tuple:
     """What tells a trace apart in greyscale: its kind, dash, marker symbol, bar or fill pattern."""
     line, marker = trace.get("line") or {}, trace.get("marker") or {}

@@ -27,6 +27,7 @@ from dashboard.charts.style import (
     no_scores_message,
     rgba,
     source_colours,
+    source_patterns,
 )
 
 
@@ -35,9 +36,10 @@ def volume_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start: d
     """Stacked daily bars of records per source, with the tracker's dated events as markers."""
     fig = go.Figure()
     colours = source_colours(df["source"].unique() if len(df) else [])
+    patterns = source_patterns(df["source"].unique() if len(df) else [])
     for source, part in df.groupby("source", sort=True):
         fig.add_bar(x=pd.to_datetime(part["day"]), y=part["records"], name=str(source),
-                    marker_color=colours[str(source)])
+                    marker_color=colours[str(source)], marker_pattern_shape=patterns[str(source)])
     fig.update_layout(barmode="stack", title=title, xaxis_title="day (UTC)", yaxis_title="records",
                       legend_title="source", margin={"t": 60, "r": 20, "l": 50, "b": 40}, hovermode="x unified")
     add_events(fig, events, start, end)

@@ -21,6 +21,7 @@ from dashboard.charts.style import (
     rgba,
     sample_text,
     sample_title,
+    series_look,
     share_lines,
     shares_alt,
 )
@@ -92,8 +93,9 @@ def frames_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go.Fig
         fig.add_scatter(x=pd.concat([x, x[::-1]]), y=pd.concat([part["share_hi"], part["share_lo"][::-1]]),
                         fill="toself", fillcolor=rgba(colour, 0.10), line={"width": 0}, hoverinfo="skip",
                         showlegend=False, legendgroup=frame_id, name=f"{name} 95% CI", visible=visible)
-        fig.add_scatter(x=x, y=part["share"], mode="lines", name=name, legendgroup=frame_id, visible=visible,
-                        line={"color": colour, "width": 2, "dash": ["solid", "dash", "dot", "dashdot"][(n // 8) % 4]},
+        dash, symbol = series_look(n)
+        fig.add_scatter(x=x, y=part["share"], mode="lines+markers", name=name, legendgroup=frame_id, visible=visible,
+                        line={"color": colour, "width": 2, "dash": dash}, marker={"symbol": symbol, "size": 5},
                         customdata=part["records"],
                         hovertemplate=f"%{{y:.1%}} (%{{customdata}} {counted})<extra>" + name + "</extra>")
     fig.update_layout(title=sample_title(title, df), xaxis_title="period (UTC)",
