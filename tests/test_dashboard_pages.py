@@ -945,3 +945,17 @@ def test_no_chart_tells_its_series_apart_by_colour_alone(con) -> None:
                               "share_lo": 0.0, "share_hi": 0.5} for e in EMOTION_COLOURS])
     found += colour_alone(share_lines(emotions, "emotion", EMOTION_COLOURS, "t", "none"), "topics-emotion")
     assert not found, "differ by colour alone: " + "; ".join(found)
+
+
+def test_no_uncredited_image_download(store: Path, con) -> None:
+    """plotly's camera button (in the page, in embeds and in the standalone HTML) saved the chart without its source,
+    synthetic-data warning or model figure; published images come only from the credited PNG now."""
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.embed import standalone_html
+    from dashboard.model_info import model_summary
+
+    for at in (open_page("overview"), open_page("overview", {"chart": "overview-sentiment", "embed": "true"})):
+        for chart in at.get("plotly_chart"):
+            assert "toImage" in json.loads(chart.proto.config).get("modeBarButtonsToRemove", []), chart.proto.config
+    page = standalone_html(chart_registry.build("overview-volume", con, view_for(), model_summary(con)))
+    assert '"modeBarButtonsToRemove": ["toImage"]' in page

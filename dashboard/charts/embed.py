@@ -41,6 +41,9 @@ DEFAULT_CREDIT = "Chart: actorwatch (open source)"
 DEFAULT_SOURCE = "actorwatch store"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 PNG_SIZE = (1000, 560)
+# plotly's own camera button saves the bare chart, without the source, synthetic-data and model notes every published
+# image carries (credited_png): it is removed, and images come from the Embed / download panel or `actorwatch chart`.
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
 
 
 class PngUnavailable(RuntimeError):
@@ -129,8 +132,7 @@ def standalone_html(package: ChartPackage, inline: bool = False, base_url: str |
     """A responsive, self-describing HTML page: chart, alt text, source and credit line, data link, snapshot id."""
     div = package.fig.to_html(full_html=False, include_plotlyjs=True if inline else "cdn",
                               default_width="100%", default_height="100%",
-                              config={"responsive": True, "displaylogo": False,
-                                      "toImageButtonOptions": {"filename": package.file_stem()}})
+                              config={"responsive": True, **PLOTLY_CONFIG})
     data_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(published_csv(package, base_url)).decode()
     e = html.escape
     notes = f" · {e(package.notes)}" if package.notes else ""
@@ -263,7 +265,7 @@ def show_package(package: ChartPackage, key: str | None = None) -> None:
 
     key = key or package.name
     st.plotly_chart(package.fig, key=f"chart-{key}", alt=package.alt, width="stretch",
-                    config={"displaylogo": False, "toImageButtonOptions": {"filename": package.file_stem()}})
+                    config=PLOTLY_CONFIG)
     if focused_chart() is not None:
         notes = f" · {package.notes}" if package.notes else ""  # the model's badge travels with an embed
         st.caption(f"Source: {package.source} · {package.credit}{notes} · snapshot {package.snapshot_id}")
