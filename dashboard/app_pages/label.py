@@ -54,7 +54,7 @@ def focus_keys_input(token: str) -> None:
       // record {run}
       const field = window.parent.document.querySelector({selector});
       if (field) {{ field.focus(); }}
-    </script>""", height=1)
+    </script>""", height=1, tab_index=-1, alt="Keyboard helper: puts the cursor in the Label keys field (no content)")
 
 
 def show_record(record: pd.Series, sig: str) -> None:
