@@ -42,8 +42,9 @@ render.chart("hot-search-timeline", view)
 if show_page_extras():
     st.caption("Blue bars: each topic from first seen to gone (it left between the previous snapshot and the one "
                "marking it gone; topics pushed off the archive's 100-topic day list end at their last sighting). "
-               "Diamonds: peak heat, placed at the first snapshot recording it. Grey/pink rows: the tracker's curated "
-               "events and statements, dated by day only — the sources give no time of day.")
+               "Diamonds: peak heat, placed at the first snapshot recording it. Grey rows (labelled event:) and pink "
+               "hatched rows (labelled statement:): the tracker's curated events and statements, dated by day only — "
+               "the sources give no time of day.")
 
 if not hourly.empty:
     render.chart("hot-search-hourly", view)
