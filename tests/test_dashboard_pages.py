@@ -959,3 +959,15 @@ def test_no_uncredited_image_download(store: Path, con) -> None:
             assert "toImage" in json.loads(chart.proto.config).get("modeBarButtonsToRemove", []), chart.proto.config
     page = standalone_html(chart_registry.build("overview-volume", con, view_for(), model_summary(con)))
     assert '"modeBarButtonsToRemove": ["toImage"]' in page
+
+
+def test_topic_cluster_terms_reach_the_hover_escaped() -> None:
+    """A cluster's terms come from post text and were put in the hover label as they were; plotly reads a few tags
+    (<b>, <a href>, <br>) in hover text, so a post could restyle or add links to the dashboard's own label."""
+    from dashboard.charts.topics import topics_chart
+
+    df = pd.DataFrame({"topic": [0], "label": ["<b>x</b>"], "terms": ['<a href="https://e.example">go</a> <b>y</b>'],
+                       "size": [10], "weight": [1.0]})
+    spec = topics_chart(df, "t").to_plotly_json()["data"][0]
+    hover_text = " ".join(str(v) for row in spec["customdata"] for v in row) + " ".join(spec["y"])
+    assert "<a " not in hover_text and "<b>" not in hover_text and "&lt;a href" in hover_text

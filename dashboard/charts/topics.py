@@ -122,7 +122,8 @@ def topics_chart(df: pd.DataFrame, title: str) -> go.Figure:
     if df.empty:
         return empty_figure(title, "Too few texts for topic clusters.")
     fig = go.Figure(go.Bar(x=df["weight"], y=[plain(label, 40) for label in df["label"]], orientation="h",
-                           marker_color=PALETTE[0], customdata=df[["size", "terms"]].to_numpy(),
+                           marker_color=PALETTE[0],
+                           customdata=df[["size", "terms"]].assign(terms=df["terms"].map(plain)).to_numpy(),
                            hovertemplate="%{y}<br>%{x:.0%} of topic mass · %{customdata[0]} "
                                          f"{_counted(df)}<br>%{{customdata[1]}}<extra></extra>"))
     fig.update_layout(title=sample_title(title, df), xaxis={"tickformat": ".0%", "title": "share of topic mass"},
