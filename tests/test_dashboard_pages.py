@@ -971,3 +971,13 @@ def test_topic_cluster_terms_reach_the_hover_escaped() -> None:
     spec = topics_chart(df, "t").to_plotly_json()["data"][0]
     hover_text = " ".join(str(v) for row in spec["customdata"] for v in row) + " ".join(spec["y"])
     assert "<a " not in hover_text and "<b>" not in hover_text and "&lt;a href" in hover_text
+
+
+@pytest.mark.parametrize("page", ["overview", "topics"])
+def test_each_embed_panel_is_named_after_its_chart(store: Path, page: str) -> None:
+    """Every chart's panel was labelled just "Embed / download": a screen reader's list of controls held several
+    identical entries with nothing to say which chart each belonged to."""
+    at = open_page(page)
+    labels = [e.proto.label for e in at.get("expander") if e.proto.label.startswith("Embed / download")]
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert len(labels) == len(titles) >= 2 and len(set(labels)) == len(labels), labels

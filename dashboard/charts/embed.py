@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.reports.brief import md_escape
 from analysis.reports.links import (
     DEFAULT_PAGE,
     PUBLIC_URL_ENV,
@@ -272,7 +273,9 @@ def show_package(package: ChartPackage, key: str | None = None) -> None:
         return
     # The panel's content is built and sent only once a reader opens it: collapsed, it would still cost every
     # page view a dozen hidden elements per chart in the browser (the main cost of a page with cached data).
-    panel = st.expander("Embed / download", icon=":material/share:", key=f"embed-{key}", on_change="rerun")
+    # named after its chart: a page holds several panels, and a screen reader's list of controls reads them apart
+    panel = st.expander(f"Embed / download: {md_escape(package.title)}", icon=":material/share:", key=f"embed-{key}",
+                        on_change="rerun")
     if not panel.open:
         return
     with panel:
