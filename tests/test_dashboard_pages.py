@@ -981,3 +981,18 @@ def test_each_embed_panel_is_named_after_its_chart(store: Path, page: str) -> No
     labels = [e.proto.label for e in at.get("expander") if e.proto.label.startswith("Embed / download")]
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     assert len(labels) == len(titles) >= 2 and len(set(labels)) == len(labels), labels
+
+
+def test_frames_alt_names_no_share_of_a_thin_period() -> None:
+    """The frames chart's alt named "the highest share" even when it was 1 record of 1 (100%), and never said of how
+    many; like the sentiment alts it now names it among periods with enough records, with its n."""
+    from analysis.stats.peaks import MIN_SHARE_N
+    from dashboard.charts.topics import frames_alt
+
+    df = pd.DataFrame({"period": ["2026-04-19", "2026-04-21"], "frame": ["consent", "consent"],
+                       "records": [1, 90], "n": [1, 200], "share": [1.0, 0.45], "share_lo": [0.2, 0.4],
+                       "share_hi": [1.0, 0.5]})
+    alt = frames_alt(df, {"consent": "Consent"}, "X")
+    assert "100%" not in alt and "2026-04-21 at 45% of 200" in alt, alt
+    thin = frames_alt(df.iloc[:1], {"consent": "Consent"}, "X")
+    assert "100%" not in thin and f"fewer than {MIN_SHARE_N}" in thin, thin

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.stats.peaks import MIN_SHARE_N
 from dashboard.charts.registry import ChartDef, View, model_label, register, require
 from dashboard.charts.style import (
     EMOTION_COLOURS,
@@ -108,13 +109,18 @@ def frames_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str) -> 
     used = df[df["records"] > 0] if not df.empty else df
     if used.empty:
         return f"Frame chart for {tracker_label}: no frame terms found in the selected range."
-    top = used.loc[used["share"].idxmax()]
     frames = used.groupby("frame")["records"].sum().sort_values(ascending=False)
     names = ", ".join(f"{labels.get(k, k)} ({int(v):,} {_counted(df)})" for k, v in frames.head(5).items())
+    judged = used[used["n"] >= MIN_SHARE_N]  # a thin period's share is too noisy to name (as the sentiment alts)
+    if judged.empty:
+        highest = f"Every period had fewer than {MIN_SHARE_N} {_counted(df)}, too few to name the highest share."
+    else:
+        top = judged.loc[judged["share"].idxmax()]
+        highest = (f"Highest share among periods with at least {MIN_SHARE_N} {_counted(df)}: "
+                   f"{labels.get(top['frame'], top['frame'])} on {top['period']} at {top['share']:.0%} of "
+                   f"{int(top['n']):,}.")
     return (f"Line chart of the share of records using each frame over time for {tracker_label} (the {SHOWN_FRAMES} "
-            f"most used drawn, the others selectable). Most used: {names}. "
-            f"Highest share: {labels.get(top['frame'], top['frame'])} on {top['period']} at {top['share']:.0%}."
-            f"{_sample_sentence(df)}")
+            f"most used drawn, the others selectable). Most used: {names}. {highest}{_sample_sentence(df)}")
 
 
 def topics_chart(df: pd.DataFrame, title: str) -> go.Figure:
