@@ -996,3 +996,14 @@ def test_frames_alt_names_no_share_of_a_thin_period() -> None:
     assert "100%" not in alt and "2026-04-21 at 45% of 200" in alt, alt
     thin = frames_alt(df.iloc[:1], {"consent": "Consent"}, "X")
     assert "100%" not in thin and f"fewer than {MIN_SHARE_N}" in thin, thin
+
+
+def test_effects_alt_states_share_differences_in_percentage_points() -> None:
+    """The forest plot's alt said "negative share +37%" for a rise from 7% to 44%: heard as a relative rise of a
+    third. The difference of two shares is read out in percentage points."""
+    from dashboard.charts.timeline import effects_alt
+
+    df = pd.DataFrame([{"date": "2026-04-20", "title": "launch", "volume_diff": 205.3, "volume_ci_lo": 151.0,
+                        "volume_ci_hi": 237.7, "neg_diff": 0.3665, "neg_ci_lo": 0.2069, "neg_ci_hi": 0.4309}])
+    alt = effects_alt(df, "X")
+    assert "negative share +37 percentage points (95% CI +21 to +43)" in alt, alt
