@@ -1007,3 +1007,16 @@ def test_effects_alt_states_share_differences_in_percentage_points() -> None:
                         "volume_ci_hi": 237.7, "neg_diff": 0.3665, "neg_ci_lo": 0.2069, "neg_ci_hi": 0.4309}])
     alt = effects_alt(df, "X")
     assert "negative share +37 percentage points (95% CI +21 to +43)" in alt, alt
+
+
+def test_small_heatmaps_write_their_counts_in_the_cells() -> None:
+    """The coverage and co-mention heatmaps told counts (and a source's empty days) by shade alone; their cells now
+    carry the number too (coverage up to two months of days, where a count fits its cell)."""
+    from dashboard.charts.methods import coverage_chart
+    from dashboard.charts.topics import comentions_chart
+
+    days = pd.date_range("2026-04-10", periods=46).date
+    coverage = pd.DataFrame({"day": list(days) * 2, "source": ["weibo"] * 46 + ["rss"] * 46, "records": range(92)})
+    assert coverage_chart(coverage, "t").data[0].texttemplate == "%{z}"
+    pairs = pd.DataFrame({"a": ["iqiyi"], "b": ["gong-yu"], "records": [12]})
+    assert comentions_chart(pairs, {}, "t").data[0].texttemplate == "%{z}"

@@ -155,7 +155,7 @@ def comentions_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go
         pivot.loc[a, b] = pivot.loc[b, a] = n
     display = [plain(labels.get(n, n), 24) for n in names]
     fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=display, y=display, colorscale="Cividis",
-                               colorbar={"title": "records"},
+                               colorbar={"title": "records"}, texttemplate="%{z}",  # counts readable, not only hue
                                hovertemplate="%{y} + %{x}: %{z:,} records<extra></extra>"))
     fig.update_layout(title=title, margin={**MARGIN, "l": 160, "b": 120}, height=max(380, 140 + 22 * len(names)))
     return fig
