@@ -189,7 +189,8 @@ def test_download_chart_html_and_csv(server: str, page, tmp_path: Path) -> None:
         page.get_by_role("button", name="CSV (chart data)").first.click()
     csv_path = tmp_path / "chart.csv"
     csv_dl.value.save_as(csv_path)
-    assert csv_path.read_text(encoding="utf-8-sig").splitlines()[0] == "day,source,records"
+    lines = csv_path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "day,source,records,about_this_data" and "synthetic demo data" in lines[1]
     with page.expect_download(timeout=90_000) as png_dl:  # kaleido drives the system Chromium on the server
         page.get_by_role("button", name="PNG (image)").first.click()
     png_path = tmp_path / "chart.png"

@@ -6,6 +6,7 @@ One small store (demo records + oracle scores + a hostile post + synthetic price
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -102,7 +103,7 @@ def test_overview_charts_hold_sources_and_sentiment_series(store: Path) -> None:
     peaks = [a for a in volume["layout"]["annotations"] if a.get("bgcolor", "").startswith("rgba(240,228,66")]
     assert peaks and peaks[0]["x"].startswith("2026-04-2")
     alt = at.get("plotly_chart")[1].proto.alt
-    assert "macro-F1" in alt or "no measured accuracy" in alt
+    assert "macro-F1" in alt or "not measured on in-domain text" in alt
     assert any("Methods" in link.proto.label for link in at.get("page_link"))
 
 
@@ -474,7 +475,7 @@ def test_shipped_model_card_figures_reach_charts_and_methods(isolated_data_dir: 
     figure = f"{head['value'] if head else card['macro_f1']:.2f}"
     on = head["description"] if head else card["macro_f1_source"]
     at = open_page("overview")
-    assert f"macro-F1 is {figure} (on {on}" in at.get("plotly_chart")[1].proto.alt
+    assert on in at.get("plotly_chart")[1].proto.alt and f"macro-F1 {figure}" in at.get("plotly_chart")[1].proto.alt
     assert any(f"macro-F1 {figure}" in link.proto.label for link in at.get("page_link"))
     methods = open_page("methods")
     assert any(m.value == figure for m in methods.metric)
@@ -813,3 +814,210 @@ def test_methods_versions_do_not_show_the_servers_directories() -> None:
     assert shown == f"trackers.toml ({default_path().stat().st_size:,} bytes)"
     for root in (str(bundled_dir()), str(Path(__file__).resolve().parents[1]), str(Path.home())):
         assert not any(root in str(v) for v in frame["version"]), root
+
+
+def heading_levels(at: AppTest) -> list[tuple[int, str]]:
+    """The page's headings in document order (st.title h1, st.header h2, st.subheader h3)."""
+    levels = {"title": 1, "header": 2, "subheader": 3}
+    found: list[tuple[int, str]] = []
+
+    def walk(node) -> None:
+        if getattr(node, "type", None) in levels:
+            found.append((levels[node.type], node.value))
+        for child in (node.children.values() if isinstance(getattr(node, "children", None), dict) else []):
+            walk(child)
+
+    walk(at._tree.main)
+    return found
+
+
+@pytest.mark.parametrize("page", [*PAGES, "label"])
+def test_headings_never_skip_a_level(store: Path, page: str) -> None:
+    """A screen reader's heading list is the page's outline: an h3 straight under the h1 reads as a lost section."""
+    at = open_page(page, {"annotator": "ann-a"} if page == "label" else None)
+    levels = heading_levels(at)
+    assert levels and levels[0][0] == 1, levels
+    for (before, _), (level, text) in itertools.pairwise(levels):
+        assert level <= before + 1, f"{page}: {text!r} (h{level}) follows an h{before}: {levels}"
+
+
+def test_model_charts_alt_text_quotes_the_badge_figure_with_interval_and_n(con) -> None:
+    """A screen-reader user hears the figure sighted readers see under the chart: the badge's in-domain macro-F1 with
+    its interval and n (for a tracker's adapted sentiment model, the adapted figure), on every model chart."""
+    from dashboard.charts import registry as chart_registry
+
+    badges = {task: {"text": f"{task.capitalize()} model m-{task} — On 912 real sentences about AI actors (test "
+                             f"split): macro-F1 0.59 [0.56–0.62]"} for task in ("sentiment", "stance", "emotion")}
+    model = {"name": "m", "label": "m 1", "version": VERSION, "macro_f1": 0.5, "macro_f1_on": "an older set",
+             "badges": badges}
+    adapted = {**model, "adapted_line": "adapted on 300 labels by 2 annotators: cross-validated macro-F1 0.66 "
+                                        "[0.60–0.71] (base model 0.59)"}
+    charts = [name for name, spec in chart_registry.all_charts().items() if spec.model_task]
+    assert {"overview-sentiment", "timeline-negative", "voices-stance", "topics-emotion"} <= set(charts)
+    for name in charts:
+        spec, view = chart_registry.get(name), view_for()
+        frame = spec.load(con, view)
+        alt = chart_registry.package(name, frame, view, model).alt
+        assert "macro-F1 0.59 [0.56–0.62]" in alt and "On 912" in alt, (name, alt)
+        assert "0.50" not in alt, (name, alt)
+        if spec.model_task == "sentiment":
+            alt = chart_registry.package(name, frame, view, adapted).alt
+            assert "adapted on 300 labels" in alt and "0.66 [0.60–0.71]" in alt, (name, alt)
+
+
+def test_chart_csv_carries_source_synthetic_share_model_figure_and_snapshot(con, tmp_path: Path) -> None:
+    """A chart's CSV (the panel's download, the standalone page's data link, `actorwatch chart --format csv`) is read
+    without the page: it says which data is synthetic and how good the model is, like the HTML and PNG do."""
+    import io
+
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.embed import published_csv, standalone_html, write_package
+
+    badges = {"sentiment": {"text": "Sentiment model m — On 912 real sentences about AI actors (test split): "
+                                    "macro-F1 0.59 [0.56–0.62]"}}
+    model = {"name": "m", "label": "m 1", "version": VERSION, "badges": badges}
+    package = chart_registry.build("overview-sentiment", con, view_for(), model)
+    written = write_package(package, tmp_path, ["csv"], base_url="https://news.example")[0].read_bytes()
+    embedded = base64.b64decode(re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"',
+                                          standalone_html(package, base_url="https://news.example")).group(1))
+    assert written == embedded == published_csv(package, "https://news.example")
+    table = pd.read_csv(io.BytesIO(written), encoding="utf-8-sig")
+    said = set(table.pop("about_this_data"))
+    assert len(said) == 1, "every row carries the same note"
+    said = said.pop()
+    assert "100% synthetic demo data" in said and "macro-F1 0.59 [0.56–0.62]" in said and "912" in said
+    assert package.snapshot_id in said and "https://news.example/?" in said
+    assert list(table.columns) == list(package.data.columns) and len(table) == len(package.data)
+
+
+def test_link_free_text_cannot_render_math_strikes_or_entities(store: Path) -> None:
+    """Streamlit's Markdown renders `$…$` as LaTeX, `~~…~~` struck through and `&lt;` as `<`: a link naming such a
+    source showed a reader formula-sized text or a fake tag in the dashboard's own warning. They are escaped now."""
+    from analysis.reports.brief import md_escape
+
+    assert md_escape("$\\Huge{X}$ ~~y~~ &lt;b&gt;") == r"\$\\Huge{X}\$ \~\~y\~\~ \&lt;b\&gt;"
+    at = open_page("overview", {"source": ["weibo", "$\\Huge{FAKE}$~~z~~&lt;"]})
+    notes = [w.value for w in at.sidebar.warning if "source" in w.value]
+    assert notes and r"\$\\Huge{FAKE}\$\~\~z\~\~\&lt;" in notes[0], notes
+
+
+def look_without_colour(trace: dict) -> tuple:
+    """What tells a trace apart in greyscale: its kind, dash, marker symbol, bar or fill pattern."""
+    line, marker = trace.get("line") or {}, trace.get("marker") or {}
+    return (trace.get("type"), trace.get("mode"), trace.get("xaxis"), line.get("dash", "solid"), marker.get("symbol"),
+            (marker.get("pattern") or {}).get("shape") or "", (trace.get("fillpattern") or {}).get("shape") or "")
+
+
+def colour_of(trace: dict) -> object:
+    return (trace.get("marker") or {}).get("color") or (trace.get("line") or {}).get("color")
+
+
+def colour_alone(fig, name: str) -> list[str]:
+    """Pairs of legend entries that differ by colour alone."""
+    legend = [t for t in fig.to_plotly_json()["data"] if t.get("showlegend") is not False and t.get("name")]
+    looks: dict[tuple, dict] = {}
+    found = []
+    for trace in legend:
+        key = look_without_colour(trace)
+        if key in looks and colour_of(looks[key]) != colour_of(trace):
+            found.append(f"{name}: {trace['name']!r} and {looks[key]['name']!r}")
+        looks[key] = trace
+    return found
+
+
+def test_no_chart_tells_its_series_apart_by_colour_alone(con) -> None:
+    """Stacked bars and areas (sources, outlets, entities) and the frames' and hot-search topics' lines differed only
+    by colour: a colour-blind reader, or anyone with a greyscale print, could not tell which was which."""
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.hot_search import hourly_chart
+    from dashboard.charts.style import EMOTION_COLOURS, share_lines
+    from dashboard.model_info import model_summary
+
+    model = model_summary(con)
+    found = [pair for name in chart_registry.all_charts()
+             for pair in colour_alone(chart_registry.build(name, con, view_for(), model).fig, name)]
+    when = pd.Timestamp("2026-04-20 10:00")
+    hourly = pd.DataFrame({"topic": [f"topic {i}" for i in range(5) for _ in range(2)],
+                           "observed_bj": [when, when + pd.Timedelta(hours=1)] * 5, "heat": range(10),
+                           "status": ["on list"] * 10})
+    found += colour_alone(hourly_chart(hourly, "t"), "hot-search-hourly")
+    emotions = pd.DataFrame([{"period": "2026-04-20", "emotion": e, "records": 1, "n": 7, "share": 1 / 7,
+                              "share_lo": 0.0, "share_hi": 0.5} for e in EMOTION_COLOURS])
+    found += colour_alone(share_lines(emotions, "emotion", EMOTION_COLOURS, "t", "none"), "topics-emotion")
+    assert not found, "differ by colour alone: " + "; ".join(found)
+
+
+def test_no_uncredited_image_download(store: Path, con) -> None:
+    """plotly's camera button (in the page, in embeds and in the standalone HTML) saved the chart without its source,
+    synthetic-data warning or model figure; published images come only from the credited PNG now."""
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.embed import standalone_html
+    from dashboard.model_info import model_summary
+
+    for at in (open_page("overview"), open_page("overview", {"chart": "overview-sentiment", "embed": "true"})):
+        for chart in at.get("plotly_chart"):
+            assert "toImage" in json.loads(chart.proto.config).get("modeBarButtonsToRemove", []), chart.proto.config
+    page = standalone_html(chart_registry.build("overview-volume", con, view_for(), model_summary(con)))
+    assert '"modeBarButtonsToRemove": ["toImage"]' in page
+
+
+def test_topic_cluster_terms_reach_the_hover_escaped() -> None:
+    """A cluster's terms come from post text and were put in the hover label as they were; plotly reads a few tags
+    (<b>, <a href>, <br>) in hover text, so a post could restyle or add links to the dashboard's own label."""
+    from dashboard.charts.topics import topics_chart
+
+    df = pd.DataFrame({"topic": [0], "label": ["<b>x</b>"], "terms": ['<a href="https://e.example">go</a> <b>y</b>'],
+                       "size": [10], "weight": [1.0]})
+    spec = topics_chart(df, "t").to_plotly_json()["data"][0]
+    hover_text = " ".join(str(v) for row in spec["customdata"] for v in row) + " ".join(spec["y"])
+    assert "<a " not in hover_text and "<b>" not in hover_text and "&lt;a href" in hover_text
+
+
+@pytest.mark.parametrize("page", ["overview", "topics"])
+def test_each_embed_panel_is_named_after_its_chart(store: Path, page: str) -> None:
+    """Every chart's panel was labelled just "Embed / download": a screen reader's list of controls held several
+    identical entries with nothing to say which chart each belonged to."""
+    at = open_page(page)
+    labels = [e.proto.label for e in at.get("expander") if e.proto.label.startswith("Embed / download")]
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert len(labels) == len(titles) >= 2 and len(set(labels)) == len(labels), labels
+
+
+def test_frames_alt_names_no_share_of_a_thin_period() -> None:
+    """The frames chart's alt named "the highest share" even when it was 1 record of 1 (100%), and never said of how
+    many; like the sentiment alts it now names it among periods with enough records, with its n."""
+    from analysis.stats.peaks import MIN_SHARE_N
+    from dashboard.charts.topics import frames_alt
+
+    df = pd.DataFrame({"period": ["2026-04-19", "2026-04-21"], "frame": ["consent", "consent"],
+                       "records": [1, 90], "n": [1, 200], "share": [1.0, 0.45], "share_lo": [0.2, 0.4],
+                       "share_hi": [1.0, 0.5]})
+    alt = frames_alt(df, {"consent": "Consent"}, "X")
+    assert "100%" not in alt and "2026-04-21 at 45% of 200" in alt, alt
+    thin = frames_alt(df.iloc[:1], {"consent": "Consent"}, "X")
+    assert "100%" not in thin and f"fewer than {MIN_SHARE_N}" in thin, thin
+
+
+def test_effects_alt_states_share_differences_in_percentage_points() -> None:
+    """The forest plot's alt said "negative share +37%" for a rise from 7% to 44%: heard as a relative rise of a
+    third. The difference of two shares is read out in percentage points."""
+    from dashboard.charts.timeline import effects_alt
+
+    df = pd.DataFrame([{"date": "2026-04-20", "title": "launch", "volume_diff": 205.3, "volume_ci_lo": 151.0,
+                        "volume_ci_hi": 237.7, "neg_diff": 0.3665, "neg_ci_lo": 0.2069, "neg_ci_hi": 0.4309,
+                        "neg_before": 0.07, "neg_n_before": 120, "neg_after": 0.4365, "neg_n_after": 171}])
+    alt = effects_alt(df, "X")
+    assert "negative share +37 percentage points (95% CI +21 to +43; 7% of 120 scored before, 44% of 171 after)" in alt, alt
+
+
+def test_small_heatmaps_write_their_counts_in_the_cells() -> None:
+    """The coverage and co-mention heatmaps told counts (and a source's empty days) by shade alone; their cells now
+    carry the number too (coverage up to two months of days, where a count fits its cell)."""
+    from dashboard.charts.methods import coverage_chart
+    from dashboard.charts.topics import comentions_chart
+
+    days = pd.date_range("2026-04-10", periods=46).date
+    coverage = pd.DataFrame({"day": list(days) * 2, "source": ["weibo"] * 46 + ["rss"] * 46, "records": range(92)})
+    assert coverage_chart(coverage, "t").data[0].texttemplate == "%{z}"
+    pairs = pd.DataFrame({"a": ["iqiyi"], "b": ["gong-yu"], "records": [12]})
+    assert comentions_chart(pairs, {}, "t").data[0].texttemplate == "%{z}"

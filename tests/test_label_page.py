@@ -147,3 +147,17 @@ def test_a_bluesky_record_is_shown_with_its_account_pseudonymised(tmp_path: Path
     assert not [s for s in shown if "did:plc:" in s], shown
     with Store(tmp_path).connect() as con:
         assert read_labels(con, TRACKER)["id"].tolist() == ["at://did:plc:author123/app.bsky.feed.post/3kpost"]
+
+
+def test_focus_helper_frame_is_out_of_the_tab_order_and_titled(isolated_data_dir) -> None:
+    """The 1-pixel frame that puts the cursor in the keys field was a tab stop announced as "st.iframe": a keyboard
+    user tabbing from the field landed in an empty, unnamed frame. It is now skipped by Tab and says what it is."""
+    build_store(isolated_data_dir, records=200)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py"), default_timeout=120)
+    at.switch_page("app_pages/label.py")
+    at.query_params["annotator"] = "ann-a"
+    at.run()
+    frames = at.get("iframe")
+    assert frames, "the label page draws its focus helper"
+    for frame in frames:
+        assert frame.proto.tab_index == -1 and frame.proto.alt, frame.proto  # alt becomes the frame's title

@@ -308,7 +308,7 @@ def _signed_pct(value: Any) -> str:
     return "–" if value is None or pd.isna(value) else f"{value * 100:+.1f} pts"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>$~&])")  # $ math, ~ strike and & entities too (Streamlit renders them)
 
 
 def md_escape(text: Any) -> str:

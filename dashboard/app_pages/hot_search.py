@@ -42,8 +42,9 @@ render.chart("hot-search-timeline", view)
 if show_page_extras():
     st.caption("Blue bars: each topic from first seen to gone (it left between the previous snapshot and the one "
                "marking it gone; topics pushed off the archive's 100-topic day list end at their last sighting). "
-               "Diamonds: peak heat, placed at the first snapshot recording it. Grey/pink rows: the tracker's curated "
-               "events and statements, dated by day only — the sources give no time of day.")
+               "Diamonds: peak heat, placed at the first snapshot recording it. Grey rows (labelled event:) and pink "
+               "hatched rows (labelled statement:): the tracker's curated events and statements, dated by day only — "
+               "the sources give no time of day.")
 
 if not hourly.empty:
     render.chart("hot-search-hourly", view)
@@ -53,9 +54,9 @@ if show_page_extras():
     st.caption("Share: the sum of the tracker's topics' peak heat that Beijing day over the whole list's heat (the "
                "largest day list of the archive, which keeps at most 100 topics a day); days with no matching topic "
                "are not shown.")
-    st.subheader("Cross-check")
+    st.header("Cross-check")
     render_crosscheck(tracker, kind="all")
-    st.subheader("Topics")
+    st.header("Topics")
     st.dataframe(pd.DataFrame({
         "topic": spans["topic"], "machine translation": spans["topic_en"],
         "first seen (UTC+8)": spans["first_seen_bj"].dt.strftime("%Y-%m-%d %H:%M"),

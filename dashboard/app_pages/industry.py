@@ -51,7 +51,7 @@ render.chart("industry-news-source", view)
 if show_page_extras():
     st.subheader("News coverage by outlet")
     st.caption(f"Articles per publishing outlet (news outlets are public, so they are named); the "
-               f"{TOP_OUTLETS} busiest in the range have their own colour, the rest are counted together.")
+               f"{TOP_OUTLETS} busiest in the range have their own colour and fill pattern, the rest are counted together.")
 render.chart("industry-news-outlet", view)
 if show_page_extras():
     st.header("Unions, industry bodies and regulators")

@@ -54,7 +54,7 @@ def focus_keys_input(token: str) -> None:
       // record {run}
       const field = window.parent.document.querySelector({selector});
       if (field) {{ field.focus(); }}
-    </script>""", height=1)
+    </script>""", height=1, tab_index=-1, alt="Keyboard helper: puts the cursor in the Label keys field (no content)")
 
 
 def show_record(record: pd.Series, sig: str) -> None:
@@ -105,7 +105,7 @@ else:
         record = queue.iloc[0]
         item = f"{record['source']}:{record['id']}"
         shown_item = f"{record['source']}:{record['public_id']}"
-        st.subheader("Next record")
+        st.header("Next record")
         show_record(record, sig)
         with st.form("label-form", clear_on_submit=True, border=False):
             keys = st.text_input(KEYS_INPUT, placeholder="e.g. 0 · 1s · 2nn · 0oa · x", max_chars=8,

@@ -41,7 +41,7 @@ def charts_of(view: render.View, freq: str) -> list[tuple[str, render.View]]:
 def tracker_block(view: render.View, freq: str, key: str, model: dict) -> None:
     tracker = view.tracker
     if show_page_extras():
-        st.subheader(f"{tracker.name_en} · {tracker.name_zh}")
+        st.header(f"{tracker.name_en} · {tracker.name_zh}")
         if tracker.description:
             st.caption(tracker.description)
         kpi_row(view, model)

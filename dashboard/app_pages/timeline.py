@@ -22,7 +22,7 @@ if show_page_extras():
                "difference is not proof that the event caused it.", icon=":material/info:")
     events = pd.DataFrame([{"date": e.date, "kind": e.kind, "event": e.title_en, "事件": e.title_zh,
                             "source": e.source_name, "link": str(e.source_url)} for e in tracker.events])
-    st.subheader(f"Dated events ({len(events)})")
+    st.header(f"Dated events ({len(events)})")
     st.dataframe(events, hide_index=True, width="stretch",
                  column_config={"link": st.column_config.LinkColumn("source link", display_text="open source")})
     render_crosscheck(tracker, kind="events")
@@ -47,10 +47,10 @@ render.chart("timeline-negative", view)
 
 if data.has_visibility(render.signature()):
     if show_page_extras():
-        st.subheader("Posts that disappeared")
+        st.header("Posts that disappeared")
     render.chart("timeline-disappeared", view)
 elif show_page_extras():
-    st.subheader("Posts that disappeared")
+    st.header("Posts that disappeared")
     st.info("No stored post has been rechecked yet. `actorwatch recheck --tracker " + tracker.id + "` re-fetches the "
             "stored Weibo posts and records whether each is still visible, deleted by its author, removed, restricted "
             "or gone with its account; this chart then shows the share that disappeared by day of posting.",

@@ -22,7 +22,7 @@ if show_page_extras():
 view = render.base_view(freq="" if freq == "D" else freq)
 render.chart("topics-frames", view)
 if show_page_extras():
-    st.subheader("Emotion", anchor="emotion")
+    st.header("Emotion", anchor="emotion")
     st.caption("Joy, anger, disgust, sadness, fear, surprise or neutral, as the emotion model reads each record; "
                "bands are 95% Wilson intervals (sampling only; the model's own error is the figure under the chart).")
 render.chart("topics-emotion", view)

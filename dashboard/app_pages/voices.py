@@ -46,7 +46,7 @@ chosen = statements_frame(chosen_view)
 render.chart("voices-statements", chosen_view)
 
 if show_page_extras():
-    st.subheader(f"Statements ({len(chosen)})")
+    st.header(f"Statements ({len(chosen)})")
     st.dataframe(chosen[["date", "who", "role", "platform", "stance", "summary", "source_name", "source_url"]],
                  hide_index=True, width="stretch",
                  column_config={"source_url": st.column_config.LinkColumn("source", display_text="open source"),

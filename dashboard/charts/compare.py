@@ -14,7 +14,7 @@ from analysis.core.filters import Filters
 from analysis.stats import aggregate
 from collectors.trackers import get_tracker
 from dashboard.charts.registry import ChartDef, View, register, require
-from dashboard.charts.style import MARGIN, PALETTE, empty_figure, plain, share_text
+from dashboard.charts.style import MARGIN, PALETTE, PATTERNS, empty_figure, plain, share_text
 from dashboard.charts.topics import entity_labels
 
 
@@ -46,7 +46,8 @@ def share_chart(df: pd.DataFrame, title: str, key: str = "entity", value: str = 
     fig = go.Figure()
     for n, (name, part) in enumerate(df.groupby(key, sort=False)):
         fig.add_scatter(x=pd.to_datetime(part["day"]), y=part[value], name=plain(name, 40), stackgroup="one",
-                        mode="lines", line={"color": PALETTE[n % len(PALETTE)], "width": 0.5})
+                        mode="lines", line={"color": PALETTE[n % len(PALETTE)], "width": 0.5},
+                        fillpattern={"shape": PATTERNS[n % len(PATTERNS)], "fgcolor": "rgba(0,0,0,0.45)"})
     fig.update_layout(title=title, xaxis_title="day (UTC)", yaxis_title="share of voice",
                       yaxis={"tickformat": ".0%"}, legend_title=key, margin=MARGIN, hovermode="x unified")
     return fig

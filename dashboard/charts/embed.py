@@ -1,6 +1,6 @@
 """The journalist embed kit: every chart as standalone HTML, PNG, CSV, alt text, iframe snippet and snapshot id.
 
-The pure functions (`ChartPackage`, `standalone_html`, `png_bytes`, `csv_bytes`, `iframe_snippet`) are shared by
+The pure functions (`ChartPackage`, `standalone_html`, `png_bytes`, `published_csv`, `iframe_snippet`) are shared by
 the dashboard's "Embed / download" panel (`show_package`, via dashboard/render.py) and the `actorwatch chart`
 command; links come from analysis.reports.links.
 
@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.reports.brief import md_escape
 from analysis.reports.links import (
     DEFAULT_PAGE,
     PUBLIC_URL_ENV,
@@ -41,6 +42,9 @@ DEFAULT_CREDIT = "Chart: actorwatch (open source)"
 DEFAULT_SOURCE = "actorwatch store"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 PNG_SIZE = (1000, 560)
+# plotly's own camera button saves the bare chart, without the source, synthetic-data and model notes every published
+# image carries (credited_png): it is removed, and images come from the Embed / download panel or `actorwatch chart`.
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
 
 
 class PngUnavailable(RuntimeError):
@@ -87,6 +91,20 @@ def csv_bytes(data: pd.DataFrame) -> bytes:
     return data.to_csv(index=False).encode("utf-8-sig")
 
 
+ABOUT_COLUMN = "about_this_data"
+
+
+def published_csv(package: ChartPackage, base_url: str | None = None) -> bytes:
+    """The chart's data as published: the table plus a last column repeating, on every row, what it is and where it
+    comes from (synthetic share included), the model's measured figure and caveats, credit, snapshot id and live view.
+
+    A CSV travels without the page that explained it, and rows get copied apart; a column (not leading comment rows)
+    keeps the file readable as-is by spreadsheets, pandas and charting tools. The snapshot id hashes the table alone."""
+    about = " · ".join([package.title, f"Source: {package.source}", *([package.notes] if package.notes else []),
+                        package.credit, f"snapshot {package.snapshot_id}", f"live view: {package.deep_link(base_url)}"])
+    return csv_bytes(package.data.assign(**{ABOUT_COLUMN: about}))
+
+
 def public_base_url() -> str:
     """Where readers reach this app: $ACTORWATCH_PUBLIC_URL, else the current request's origin, else localhost."""
     if os.environ.get(PUBLIC_URL_ENV):
@@ -115,9 +133,8 @@ def standalone_html(package: ChartPackage, inline: bool = False, base_url: str |
     """A responsive, self-describing HTML page: chart, alt text, source and credit line, data link, snapshot id."""
     div = package.fig.to_html(full_html=False, include_plotlyjs=True if inline else "cdn",
                               default_width="100%", default_height="100%",
-                              config={"responsive": True, "displaylogo": False,
-                                      "toImageButtonOptions": {"filename": package.file_stem()}})
-    data_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_bytes(package.data)).decode()
+                              config={"responsive": True, **PLOTLY_CONFIG})
+    data_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(published_csv(package, base_url)).decode()
     e = html.escape
     notes = f" · {e(package.notes)}" if package.notes else ""
     live = package.deep_link(base_url)
@@ -208,7 +225,7 @@ def write_package(package: ChartPackage, out_dir: Path, formats: Sequence[str], 
         elif fmt == "png":
             body = credited_png(package)
         elif fmt == "csv":
-            body = csv_bytes(package.data)
+            body = published_csv(package, base_url)
         elif fmt == "alt":
             body = package.alt.encode()
         elif fmt == "json":
@@ -249,14 +266,16 @@ def show_package(package: ChartPackage, key: str | None = None) -> None:
 
     key = key or package.name
     st.plotly_chart(package.fig, key=f"chart-{key}", alt=package.alt, width="stretch",
-                    config={"displaylogo": False, "toImageButtonOptions": {"filename": package.file_stem()}})
+                    config=PLOTLY_CONFIG)
     if focused_chart() is not None:
         notes = f" · {package.notes}" if package.notes else ""  # the model's badge travels with an embed
         st.caption(f"Source: {package.source} · {package.credit}{notes} · snapshot {package.snapshot_id}")
         return
     # The panel's content is built and sent only once a reader opens it: collapsed, it would still cost every
     # page view a dozen hidden elements per chart in the browser (the main cost of a page with cached data).
-    panel = st.expander("Embed / download", icon=":material/share:", key=f"embed-{key}", on_change="rerun")
+    # named after its chart: a page holds several panels, and a screen reader's list of controls reads them apart
+    panel = st.expander(f"Embed / download: {md_escape(package.title)}", icon=":material/share:", key=f"embed-{key}",
+                        on_change="rerun")
     if not panel.open:
         return
     with panel:
@@ -264,7 +283,7 @@ def show_package(package: ChartPackage, key: str | None = None) -> None:
         c1.download_button("HTML (standalone)", data=lambda: standalone_html(package).encode(),
                            file_name=f"{package.file_stem()}.html", mime="text/html", key=f"dl-html-{key}",
                            on_click="ignore", icon=":material/code:")
-        c2.download_button("CSV (chart data)", data=lambda: csv_bytes(package.data), file_name=f"{package.file_stem()}.csv",
+        c2.download_button("CSV (chart data)", data=lambda: published_csv(package), file_name=f"{package.file_stem()}.csv",
                            mime="text/csv", key=f"dl-csv-{key}", on_click="ignore", icon=":material/table:")
         if chromium_path() is None:
             c3.info("PNG needs Chromium: `apt-get install chromium fonts-noto-cjk`.", icon=":material/info:")

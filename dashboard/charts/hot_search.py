@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from analysis.stats.hot_search import TZ_LABEL
 from collectors.hot_search import ARCHIVE_COMMIT, ARCHIVE_REPO
 from dashboard.charts.registry import ChartDef, View, register, require
-from dashboard.charts.style import PALETTE, plain
+from dashboard.charts.style import PALETTE, plain, series_look
 
 TIME_AXIS = f"time ({TZ_LABEL})"
 
@@ -25,8 +25,6 @@ ITEM_COLOURS = {"event": "#999999", "statement": "#CC79A7"}
 
 _MS_PER_DAY = 86_400_000
 
-
-_DASHES = ["solid", "dash", "dot", "dashdot"]
 
 
 def heat_label(value: float) -> str:
@@ -69,6 +67,7 @@ def timeline_chart(spans: pd.DataFrame, items: pd.DataFrame, title: str) -> go.F
                 y=labels, base=[pd.Timestamp(d).isoformat() for d in part["date"]], x=[_MS_PER_DAY] * len(part),
                 orientation="h", name=f"curated {item_type}s (day only; time not given)",
                 marker_color=ITEM_COLOURS.get(str(item_type), "#999999"), opacity=0.45,
+                marker_pattern_shape={"event": "", "statement": "/"}.get(str(item_type), "."),
                 customdata=part[["title", "source_name"]].to_numpy(),
                 hovertemplate="%{customdata[0]}<br>dated %{base|%d %b %Y} (time of day not given by the source)"
                               "<br>source: %{customdata[1]}<extra></extra>")
@@ -104,9 +103,10 @@ def hourly_chart(hourly: pd.DataFrame, title: str) -> go.Figure:
     """Heat of each topic at every intraday snapshot (one line per topic)."""
     fig = go.Figure()
     for n, (topic, part) in enumerate(hourly.groupby("topic", sort=False)):
+        dash, symbol = series_look(n)
         fig.add_scatter(x=part["observed_bj"], y=part["heat"], mode="lines+markers", name=plain(topic),
-                        line={"color": PALETTE[n % len(PALETTE)], "dash": _DASHES[(n // len(PALETTE)) % len(_DASHES)]},
-                        marker={"size": 4}, customdata=part["status"],
+                        line={"color": PALETTE[n % len(PALETTE)], "dash": dash},
+                        marker={"size": 5, "symbol": symbol}, customdata=part["status"],
                         hovertemplate="%{x|%d %b %H:%M} (UTC+8): heat %{y:,} (%{customdata})<extra>" + plain(topic)
                                       + "</extra>")
     fig.update_layout(title=title, xaxis_title=TIME_AXIS, yaxis_title="heat (Weibo hot-search count)",

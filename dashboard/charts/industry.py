@@ -11,7 +11,15 @@ import plotly.graph_objects as go
 from analysis.core.filters import Filters
 from dashboard.charts.ledgers import statements_frame
 from dashboard.charts.registry import AnalysisPending, ChartDef, View, register, require
-from dashboard.charts.style import MARGIN, PALETTE, empty_figure, plain, source_colours
+from dashboard.charts.style import (
+    MARGIN,
+    PALETTE,
+    PATTERNS,
+    empty_figure,
+    plain,
+    source_colours,
+    source_patterns,
+)
 from dashboard.charts.voices import curated_source, statements_alt, statements_chart
 
 
@@ -52,9 +60,11 @@ def coverage_by_chart(df: pd.DataFrame, key: str, title: str) -> go.Figure:
         return empty_figure(title, "No news articles in the selected range.")
     fig = go.Figure()
     colours = source_colours(df[key].unique()) if key == "source" else {}  # sources as on every other chart
+    patterns = source_patterns(df[key].unique()) if key == "source" else {}
     for n, (name, part) in enumerate(df.groupby(key, sort=False)):
         fig.add_bar(x=pd.to_datetime(part["period"]), y=part["records"], name=plain(name),
-                    marker_color=colours.get(str(name), PALETTE[n % len(PALETTE)]))
+                    marker_color=colours.get(str(name), PALETTE[n % len(PALETTE)]),
+                    marker_pattern_shape=patterns.get(str(name), PATTERNS[n % len(PATTERNS)]))
     fig.update_layout(barmode="stack", title=title, xaxis_title="day (UTC)", yaxis_title="articles",
                       legend_title=key, margin=MARGIN, hovermode="x unified")
     return fig

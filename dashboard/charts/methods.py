@@ -13,14 +13,18 @@ from analysis.stats import aggregate
 from dashboard.charts.registry import ChartDef, View, register, source_line
 from dashboard.charts.style import MARGIN, empty_figure
 
+CELL_TEXT_DAYS = 62  # beyond about two months a day's cell is too narrow for its count
+
 
 def coverage_chart(df: pd.DataFrame, title: str) -> go.Figure:
     """Heatmap of records per source and day: where the data is thin, any chart is thin too."""
     if df.empty:
         return empty_figure(title, "No records in the selected range.")
     pivot = df.pivot_table(index="source", columns="day", values="records", aggfunc="sum", fill_value=0)
+    # the counts are written in the cells where they fit, so a gap (0) is read, not only seen as a dark cell
+    cells = {"texttemplate": "%{z}", "textfont": {"size": 9}} if pivot.shape[1] <= CELL_TEXT_DAYS else {}
     fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=pd.to_datetime(list(pivot.columns)), y=list(pivot.index),
-                               colorscale="Cividis", colorbar={"title": "records"},
+                               colorscale="Cividis", colorbar={"title": "records"}, **cells,
                                hovertemplate="%{y} · %{x|%Y-%m-%d}: %{z:,} records<extra></extra>"))
     fig.update_layout(title=title, xaxis_title="day (UTC)", yaxis_title="source", margin=MARGIN)
     return fig

@@ -27,6 +27,7 @@ from dashboard.charts.style import (
     no_scores_message,
     rgba,
     source_colours,
+    source_patterns,
 )
 
 
@@ -35,9 +36,10 @@ def volume_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start: d
     """Stacked daily bars of records per source, with the tracker's dated events as markers."""
     fig = go.Figure()
     colours = source_colours(df["source"].unique() if len(df) else [])
+    patterns = source_patterns(df["source"].unique() if len(df) else [])
     for source, part in df.groupby("source", sort=True):
         fig.add_bar(x=pd.to_datetime(part["day"]), y=part["records"], name=str(source),
-                    marker_color=colours[str(source)])
+                    marker_color=colours[str(source)], marker_pattern_shape=patterns[str(source)])
     fig.update_layout(barmode="stack", title=title, xaxis_title="day (UTC)", yaxis_title="records",
                       legend_title="source", margin={"t": 60, "r": 20, "l": 50, "b": 40}, hovermode="x unified")
     add_events(fig, events, start, end)
@@ -190,10 +192,7 @@ def _draw_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
 def _describe_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> str:
     if df.empty or "negative" not in df:
         return f"Sentiment chart for {view.tracker.name_en}: no scored records in the selected range."
-    alt = sentiment_alt(df, view.tracker.name_en, str(model.get("label")), "week" if _weekly(view) else "day")
-    f1 = model.get("macro_f1")
-    return alt + (f" The model's measured macro-F1 is {f1:.2f} (on {model.get('macro_f1_on')})." if f1 is not None
-                  else " The model has no measured accuracy on file.")
+    return sentiment_alt(df, view.tracker.name_en, str(model.get("label")), "week" if _weekly(view) else "day")
 
 
 register(ChartDef(

@@ -160,16 +160,18 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
     chart = get(name)
     fig = chart.draw(frame, view, model)
     notes = chart.notes
+    alt = chart.describe(frame, view, model)
     if chart.model_task:
         badge = (f"Sentiment model {model.get('name')}, {model['adapted_line']}"
                  if chart.model_task == "sentiment" and model.get("adapted_line") else badge_text(model, chart.model_task))
         notes = " · ".join(x for x in (badge + " (see Methods)", chart.notes) if x)
+        alt = f"{alt} {badge.rstrip('.')}."  # the figure printed under the chart, read out with it
     if sample_text(frame):  # counts of a text sample travel with a statement of which sample, wherever published
         said = f"Computed on a {sample_text(frame)}: counts are of the sample, not scaled up"
         notes = " · ".join(x for x in (notes, said) if x)
     source = chart.source(frame, view) if chart.source else source_line(view, synthetic_share)
     return ChartPackage(name=name, title=chart.title_for(view, model), fig=fig,
-                        data=chart.table(frame) if chart.table else frame, alt=chart.describe(frame, view, model),
+                        data=chart.table(frame) if chart.table else frame, alt=alt,
                         params=view.params(), url_path=chart.page, source=source, credit=DEFAULT_CREDIT, notes=notes)
 
 

@@ -27,6 +27,19 @@ def source_colours(sources: Iterable[str]) -> dict[str, str]:
     return {**SOURCE_COLOURS, **{s: spare[n % len(spare)] for n, s in enumerate(others)}}
 
 
+# Fill patterns for stacked bars and areas, so no series is told from its neighbour by colour alone (colour-blind
+# readers, greyscale prints); sources keep one pattern each, as they keep one colour.
+PATTERNS = ("", "/", ".", "x", "\\", "-", "|", "+")
+SOURCE_PATTERNS = {"weibo": "", "bilibili": "/", "rss": ".", "gdelt": "x", "bluesky": "\\", "mastodon": "-"}
+
+
+def source_patterns(sources: Iterable[str]) -> dict[str, str]:
+    """Each source's fill pattern: SOURCE_PATTERNS, then the unused patterns for other sources (sorted)."""
+    spare = [p for p in PATTERNS if p not in SOURCE_PATTERNS.values()]
+    others = sorted({str(s) for s in sources} - SOURCE_PATTERNS.keys())
+    return {**SOURCE_PATTERNS, **{s: spare[n % len(spare)] for n, s in enumerate(others)}}
+
+
 SENTIMENT_COLOURS = {"negative": "#D55E00", "neutral": "#999999", "positive": "#0072B2"}
 
 
@@ -63,7 +76,15 @@ STANCE_COLOURS = {"oppose": "#D55E00", "deny-involvement": "#E69F00", "condition
 # Okabe-Ito hues (grey for neutral); lines also differ by dash, so no class depends on colour alone.
 EMOTION_COLOURS = {"joy": "#E69F00", "anger": "#D55E00", "disgust": "#009E73", "sadness": "#0072B2",
                    "fear": "#CC79A7", "surprise": "#56B4E9", "neutral": "#999999"}
-DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "12px,3px,2px,3px,2px,3px")  # 7 distinct
+
+
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon")
+
+
+def series_look(n: int) -> tuple[str, str]:
+    """The n-th line's dash and marker symbol: 56 series before two look alike in greyscale."""
+    return DASHES[n % len(DASHES)], SYMBOLS[(n // len(DASHES)) % len(SYMBOLS)]
 
 
 MARGIN = {"t": 60, "r": 20, "l": 50, "b": 40}

@@ -58,10 +58,11 @@ def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
         return f"Before/after chart for {tracker_label}: no dated events."
     parts = []
     for _, row in df.iterrows():
+        # a difference of two shares: percentage points ("+37%" reads as a relative rise)
         neg = ("" if pd.isna(row["neg_diff"]) else
-               f", negative share {row['neg_diff']:+.0%} (95% CI {row['neg_ci_lo']:+.0%} to {row['neg_ci_hi']:+.0%}; "
-               f"{row['neg_before']:.0%} of {int(row['neg_n_before']):,} scored before, {row['neg_after']:.0%} of "
-               f"{int(row['neg_n_after']):,} after)")
+               f", negative share {100 * row['neg_diff']:+.0f} percentage points (95% CI "
+               f"{100 * row['neg_ci_lo']:+.0f} to {100 * row['neg_ci_hi']:+.0f}; {row['neg_before']:.0%} of "
+               f"{int(row['neg_n_before']):,} scored before, {row['neg_after']:.0%} of {int(row['neg_n_after']):,} after)")
         if pd.isna(row["volume_diff"]):  # a side with no collected day
             volume = "records/day not comparable (no collected days on one side)"
         elif pd.isna(row["volume_ci_lo"]):  # a one-day side cannot be resampled

@@ -22,6 +22,7 @@ from dashboard.charts.style import (
     rgba,
     sample_text,
     sample_title,
+    series_look,
     share_lines,
     shares_alt,
 )
@@ -93,8 +94,9 @@ def frames_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go.Fig
         fig.add_scatter(x=pd.concat([x, x[::-1]]), y=pd.concat([part["share_hi"], part["share_lo"][::-1]]),
                         fill="toself", fillcolor=rgba(colour, 0.10), line={"width": 0}, hoverinfo="skip",
                         showlegend=False, legendgroup=frame_id, name=f"{name} 95% CI", visible=visible)
-        fig.add_scatter(x=x, y=part["share"], mode="lines", name=name, legendgroup=frame_id, visible=visible,
-                        line={"color": colour, "width": 2, "dash": ["solid", "dash", "dot", "dashdot"][(n // 8) % 4]},
+        dash, symbol = series_look(n)
+        fig.add_scatter(x=x, y=part["share"], mode="lines+markers", name=name, legendgroup=frame_id, visible=visible,
+                        line={"color": colour, "width": 2, "dash": dash}, marker={"symbol": symbol, "size": 5},
                         customdata=part[["records", "n"]].to_numpy(),
                         hovertemplate=f"%{{y:.1%}} (%{{customdata[0]}} of %{{customdata[1]}} {counted})<extra>"
                                       + name + "</extra>")
@@ -110,7 +112,7 @@ def frames_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str) -> 
         return f"Frame chart for {tracker_label}: no frame terms found in the selected range."
     frames = used.groupby("frame")["records"].sum().sort_values(ascending=False)
     names = ", ".join(f"{labels.get(k, k)} ({int(v):,} {_counted(df)})" for k, v in frames.head(5).items())
-    judged = used[used["n"] >= MIN_SHARE_N]  # a thin period's share is too noisy to name
+    judged = used[used["n"] >= MIN_SHARE_N]  # a thin period's share is too noisy to name (as the sentiment alts)
     if judged.empty:
         highest = f"Every period had fewer than {MIN_SHARE_N} {_counted(df)}, too few to name the highest share."
     else:
@@ -127,7 +129,8 @@ def topics_chart(df: pd.DataFrame, title: str) -> go.Figure:
     if df.empty:
         return empty_figure(title, "Too few texts for topic clusters.")
     fig = go.Figure(go.Bar(x=df["weight"], y=[plain(label, 40) for label in df["label"]], orientation="h",
-                           marker_color=PALETTE[0], customdata=df[["size", "terms"]].to_numpy(),
+                           marker_color=PALETTE[0],
+                           customdata=df[["size", "terms"]].assign(terms=df["terms"].map(plain)).to_numpy(),
                            hovertemplate="%{y}<br>%{x:.0%} of topic mass · %{customdata[0]} "
                                          f"{_counted(df)}<br>%{{customdata[1]}}<extra></extra>"))
     fig.update_layout(title=sample_title(title, df), xaxis={"tickformat": ".0%", "title": "share of topic mass"},
@@ -153,7 +156,7 @@ def comentions_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go
         pivot.loc[a, b] = pivot.loc[b, a] = n
     display = [plain(labels.get(n, n), 24) for n in names]
     fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=display, y=display, colorscale="Cividis",
-                               colorbar={"title": "records"},
+                               colorbar={"title": "records"}, texttemplate="%{z}",  # counts readable, not only hue
                                hovertemplate="%{y} + %{x}: %{z:,} records<extra></extra>"))
     fig.update_layout(title=title, margin={**MARGIN, "l": 160, "b": 120}, height=max(380, 140 + 22 * len(names)))
     return fig
