@@ -355,3 +355,30 @@ def test_a_run_interrupted_while_delivering_neither_resends_nor_loses_alerts(tmp
     again = run_alerts(config, store, now=now + timedelta(minutes=5))  # the user re-runs it
     assert again.alerts == [] and again.delivered == {"email": 1, "rss": 1}
     assert len(posts) == 1 and len(mails) == 1 and load_state().pending == []  # webhook not sent twice, mail not lost
+
+
+def test_spike_of_synthetic_records_says_so_in_every_channel(tmp_path, data_dir, make_record):
+    """A spike made of the demo corpus was delivered as a plain backlash alert: nothing told the reader that the
+    day's records (and the quoted posts) were generated. The summary, which every channel shows, now says so."""
+    from analysis.reports.alerts.deliver import alert_text
+
+    store = Store(data_dir)
+    quiet = {SPIKE - timedelta(days=i): 5 + (i % 3) for i in range(1, 21)}
+    records = records_per_day(make_record, quiet, trackers=[TRACKER], synthetic=True)
+    records += records_per_day(make_record, {SPIKE: 60}, trackers=[TRACKER], synthetic=True)
+    records += records_per_day(make_record, {SPIKE: 20}, trackers=[TRACKER])
+    store.add_records(records)
+    body = f'[[rule]]\nid = "spike"\ntracker = "{TRACKER}"\nkind = "volume_spike"\n'
+    alert = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
+                       now=datetime(2026, 4, 20, 23, tzinfo=UTC), dry_run=True).alerts[0]
+    assert alert.evidence["synthetic"] == 60
+    assert "60 of the 80 records that day are SYNTHETIC" in alert.summary
+    assert "SYNTHETIC" in alert_text(alert.to_json())
+
+
+def test_spike_of_real_records_carries_no_synthetic_warning(tmp_path, data_dir, make_record):
+    store = _planted_spike(data_dir, make_record)
+    body = f'[[rule]]\nid = "spike"\ntracker = "{TRACKER}"\nkind = "volume_spike"\n'
+    alert = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
+                       now=datetime(2026, 4, 20, 23, tzinfo=UTC), dry_run=True).alerts[0]
+    assert alert.evidence["synthetic"] == 0 and "SYNTHETIC" not in alert.summary

@@ -82,12 +82,16 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
             title = f"Negative-share jump: {subject} — {peak.value:.0%} negative on {peak.day}"
             summary = (f"{peak.value:.0%} of {int(n[peak.day]):,} scored records negative on {peak.day} against a "
                        f"typical {peak.baseline:.0%} (robust z = {peak.score:.1f}); model {model_version}.")
+        evidence = peak_evidence(con, day_f, rule.entity, tracker)
+        if evidence["synthetic"]:  # every channel shows the summary: nobody may take generated posts for a backlash
+            summary += (f" Warning: {evidence['synthetic']:,} of the {evidence['records']:,} records that day are "
+                        "SYNTHETIC demo data (generated posts, not real ones).")
         alerts.append(Alert(
             key=f"{rule.id}:{peak.day}", rule_id=rule.id, kind=rule.kind, tracker=tracker.id, entity=rule.entity,
             day=peak.day.isoformat(), title=title, summary=summary, link=link, created_at=now.isoformat(),
             metrics={"measure": what, "value": float(peak.value), "baseline": float(peak.baseline),
                      "score": float(peak.score), "sensitivity": rule.sensitivity},
-            evidence=peak_evidence(con, day_f, rule.entity, tracker)))
+            evidence=evidence))
     return alerts
 
 
