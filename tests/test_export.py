@@ -310,3 +310,33 @@ def test_export_of_an_unscored_store_says_model_none_cleanly(tmp_path, data_dir,
     Store(data_dir).add_records([make_record(trackers=[TRACKER])])
     result = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(tmp_path / "b")])
     assert result.exit_code == 0 and "(model: none; ordinary users pseudonymised)" in result.output, result.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_export_carries_the_emotion_the_manifest_quotes_and_reimports_it(tmp_path, data_dir, make_record, fmt):
+    """The bundle had a stance column but no emotion, though its manifest quotes the emotion model and says its
+    labels are model output: a researcher could not reproduce the emotion chart from the export."""
+    import pyarrow as pa
+
+    from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC
+
+    store = Store(data_dir)
+    records = [make_record(trackers=[TRACKER]), make_record(trackers=[TRACKER])]
+    store.add_records(records)
+    columns = {name: pa.nulls(2, ANNOTATIONS_SCHEMA.field(name).type) for name in ANNOTATIONS_SCHEMA.names}
+    columns.update({"source": pa.array([r.source for r in records]), "id": pa.array([r.id for r in records]),
+                    "pipeline_version": pa.array(["p1", "p1"]), "stance": pa.array(["oppose", "neutral"]),
+                    "emotion": pa.array(["anger", "joy"]),
+                    "annotated_at": pa.array([datetime(2026, 5, 1, tzinfo=UTC)] * 2, pa.timestamp("us", tz="UTC"))})
+    store.add_table(ANNOTATIONS, pa.table(columns, schema=ANNOTATIONS_SCHEMA), ANNOTATIONS_SPEC)
+    bundle = tmp_path / "bundle"
+    result = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--format", fmt, "--out", str(bundle)])
+    assert result.exit_code == 0, result.output
+    manifest, frame = read_bundle(bundle)
+    assert "emotion" in manifest["files"][0]["columns"]
+    assert sorted(frame["emotion"]) == ["anger", "joy"]
+
+    fresh = Store(tmp_path / "fresh")
+    assert CliRunner().invoke(cli, ["--data-dir", str(fresh.data_dir), "import-bundle", str(bundle)]).exit_code == 0
+    with fresh.connect() as con:
+        assert sorted(r[0] for r in con.execute("SELECT emotion FROM annotations").fetchall()) == ["anger", "joy"]

@@ -4,7 +4,7 @@ plus manifest.json saying exactly what was selected, how it was scored and how p
 Bundle layout (DIR):
   records.csv | records.parquet   one row per record: the data model's fields (from `records_public`),
                                   then sentiment_model, sentiment_version, p_neg, p_neu, p_pos, sentiment,
-                                  then entities (the tracker's only), stance, frames, keywords (lists
+                                  then entities (the tracker's only), stance, emotion, frames, keywords (lists
                                   joined by '|' in CSV),
                                   then visibility, visibility_checked_at (the latest known recheck status of
                                   the post and when it was checked; empty if never rechecked)
@@ -56,7 +56,7 @@ from collectors.visibility import DISAPPEARED, STATUSES, VisibilityCheck
 FORMATS = ("csv", "parquet")
 MANIFEST = "manifest.json"
 SCORE_COLUMNS = ["sentiment_model", "sentiment_version", "p_neg", "p_neu", "p_pos", "sentiment"]
-ANNOTATION_COLUMNS = ["entities", "stance", "frames", "keywords"]
+ANNOTATION_COLUMNS = ["entities", "stance", "emotion", "frames", "keywords"]
 VISIBILITY_COLUMNS = ["visibility", "visibility_checked_at"]
 TIME_COLUMNS = ("published_at", "collected_at", "visibility_checked_at")
 LIST_COLUMNS = ("trackers", "entities", "frames", "keywords")
@@ -167,10 +167,11 @@ def _select(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, versio
     if scan is not None:
         joins.append(f"LEFT JOIN {scan} a ON a.source = r.source AND a.id = r.id")
         entities, eparams = tracker_entities_sql("a", tracker)  # not those of the record's other trackers
-        extra += [f"{entities} AS entities", "a.stance", "a.frames", "a.keywords"]
+        extra += [f"{entities} AS entities", "a.stance", "a.emotion", "a.frames", "a.keywords"]
         jparams = [*eparams, *jparams]  # the select list's parameter comes before the joins'
     else:
-        extra += ["NULL::VARCHAR[] AS entities", "NULL::VARCHAR AS stance", "NULL::VARCHAR[] AS frames",
+        extra += ["NULL::VARCHAR[] AS entities", "NULL::VARCHAR AS stance", "NULL::VARCHAR AS emotion",
+                  "NULL::VARCHAR[] AS frames",
                   "NULL::VARCHAR[] AS keywords"]
     seen = latest_scan(con)
     if seen is not None:
@@ -296,7 +297,7 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
     rows = frame.to_dict(orient="records")
     summary = ingest(_records(rows), store)
     # A score or annotation the store already holds is kept: re-importing adds nothing, and the bundle's thinner
-    # annotations (no emotion, no language) never become a record's newest over the enrichment's own.
+    # annotations (no language, no scores) never become a record's newest over the enrichment's own.
     scored = [r for r in rows if _present(r.get("sentiment"))]
     stored = _stored_keys(store, SCORES, ("source", "id", "model_version"),
                           [(r["source"], r["id"], r["sentiment_version"]) for r in scored])
@@ -309,7 +310,7 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
              "p_neg": [float(r["p_neg"]) for r in scored], "p_neu": [float(r["p_neu"]) for r in scored],
              "p_pos": [float(r["p_pos"]) for r in scored], "label": [r["sentiment"] for r in scored],
              "scored_at": [now] * len(scored)}, schema=SCORES_SCHEMA), SCORES_SPEC)
-    annotated = [r for r in rows if _present(r.get("stance")) or _as_list(r.get("entities"))]
+    annotated = [r for r in rows if _present(r.get("stance")) or _present(r.get("emotion")) or _as_list(r.get("entities"))]
     stored = _stored_keys(store, ANNOTATIONS, ("source", "id"), [(r["source"], r["id"]) for r in annotated])
     annotated = [r for r in annotated if (r["source"], r["id"]) not in stored]
     if annotated:
@@ -319,6 +320,7 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
                         "pipeline_version": ["imported-bundle"] * len(annotated),
                         "entities": [_as_list(r.get("entities")) for r in annotated],
                         "stance": [r["stance"] if _present(r.get("stance")) else None for r in annotated],
+                        "emotion": [r["emotion"] if _present(r.get("emotion")) else None for r in annotated],
                         "frames": [_as_list(r.get("frames")) for r in annotated],
                         "keywords": [_as_list(r.get("keywords")) for r in annotated],
                         "annotated_at": [now] * len(annotated)})
