@@ -121,6 +121,8 @@ def test_manifest_says_what_was_selected_and_how(tmp_path, data_dir, make_record
     assert 0 < manifest["synthetic_share"] < 1 and manifest["counts"]["synthetic"] == frame["synthetic"].eq("True").sum()
     assert manifest["query"]["queries"]["weibo"]  # the tracker's real search terms
     assert len(manifest["files"][0]["sha256"]) == 64
+    # the store state exported, as the dashboard's Methods page names it (labels left out, as there)
+    assert manifest["store"]["signature"] == Store(data_dir).signature(skip=("labels",))
 
 
 def test_tampered_or_incomplete_bundle_is_refused(tmp_path, data_dir, make_record):

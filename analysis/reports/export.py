@@ -38,6 +38,7 @@ from analysis.core.annotations import (
     tracker_entities_sql,
 )
 from analysis.core.filters import Filters
+from analysis.core.labels import LABELS
 from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
 from analysis.core.tables import has_table
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
@@ -112,7 +113,7 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
             raise
     os.replace(tmp, data_file)
     manifest = build_manifest(tracker, f, counts, columns, data_file, version, model_name, now or datetime.now(UTC),
-                              badges)
+                              badges, store.signature(skip=(LABELS,)))
     tmp = out_dir / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, out_dir / MANIFEST)
@@ -199,7 +200,8 @@ def to_csv_frame(table: pa.Table) -> pd.DataFrame:
 
 def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[str], data_file: Path,
                    version: str | None, model_name: str | None, now: datetime,
-                   in_domain: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+                   in_domain: dict[str, dict[str, Any]] | None = None,
+                   store_signature: str | None = None) -> dict[str, Any]:
     """The manifest; `model.in_domain` holds each task's in-domain test figure as its card states it (the
     figure the dashboard's badges quote), or says it was not measured."""
     n = counts.records
@@ -209,6 +211,9 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
         "software": software_version(),
         "tracker": {"id": tracker.id, "name_en": tracker.name_en, "name_zh": tracker.name_zh,
                     "trigger_date": tracker.trigger_date.isoformat()},
+        "store": {"signature": store_signature,
+                  "note": "the state of the store exported: the dashboard's Methods page names the same signature "
+                          "(store snapshot) when it shows this state"},
         "query": {"queries": tracker.queries.model_dump(), "hot_search": tracker.hot_search.model_dump(),
                   "note": "records were collected with these per-source queries and tagged to the tracker"},
         "filters": {"tracker": f.tracker, "from": f.start.isoformat() if f.start else None,
