@@ -250,6 +250,8 @@ def test_negative_share_jump_fires_on_its_day(tmp_path, data_dir, make_record):
     report = run_alerts(config, store, now=datetime(2026, 4, 20, 23, tzinfo=UTC))
     assert [a.day for a in report.alerts] == ["2026-04-20"]
     assert report.alerts[0].metrics["value"] == pytest.approx(0.75) and "75% of 40" in report.alerts[0].summary
+    # the day is a UTC day (Beijing's 20 April starts 8 hours earlier): the alert says so, as the brief does
+    assert "2026-04-20 (UTC)" in report.alerts[0].title and "2026-04-20 (UTC day)" in report.alerts[0].summary
     assert run_alerts(config, store, now=datetime(2026, 4, 18, 23, tzinfo=UTC)).alerts == []  # before the jump
     # the same day's volume did not move, so a volume rule stays quiet
     volume = load_config(_rule_file(tmp_path / "v.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
@@ -382,3 +384,4 @@ def test_spike_of_real_records_carries_no_synthetic_warning(tmp_path, data_dir, 
     alert = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
                        now=datetime(2026, 4, 20, 23, tzinfo=UTC), dry_run=True).alerts[0]
     assert alert.evidence["synthetic"] == 0 and "SYNTHETIC" not in alert.summary
+    assert "on 2026-04-20 (UTC)" in alert.title and "on 2026-04-20 (UTC day)" in alert.summary

@@ -75,12 +75,12 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
                          dashboard_url)
         subject = tracker.entity(rule.entity).label if rule.entity else tracker.name_en
         if rule.kind == "volume_spike":
-            title = f"Volume spike: {subject} — {int(peak.value):,} records on {peak.day}"
-            summary = (f"{int(peak.value):,} records on {peak.day} against a typical {peak.baseline:,.0f} per day "
-                       f"(robust z = {peak.score:.1f}).")
+            title = f"Volume spike: {subject} — {int(peak.value):,} records on {peak.day} (UTC)"
+            summary = (f"{int(peak.value):,} records on {peak.day} (UTC day) against a typical {peak.baseline:,.0f} "
+                       f"per day (robust z = {peak.score:.1f}).")
         else:
-            title = f"Negative-share jump: {subject} — {peak.value:.0%} negative on {peak.day}"
-            summary = (f"{peak.value:.0%} of {int(n[peak.day]):,} scored records negative on {peak.day} against a "
+            title = f"Negative-share jump: {subject} — {peak.value:.0%} negative on {peak.day} (UTC)"
+            summary = (f"{peak.value:.0%} of {int(n[peak.day]):,} scored records negative on {peak.day} (UTC day) against a "
                        f"typical {peak.baseline:.0%} (robust z = {peak.score:.1f}); model {model_version}.")
         evidence = peak_evidence(con, day_f, rule.entity, tracker)
         if evidence["synthetic"]:  # every channel shows the summary: nobody may take generated posts for a backlash
