@@ -177,7 +177,10 @@ def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, 
             frame = read_prices_csv(prices)
         else:
             with Store().connect() as con:
-                frame = prices_from_store(con, [ticker, benchmark])
+                try:
+                    frame = prices_from_store(con, [ticker, benchmark])
+                except PriceDataError as exc:  # this command alone also reads a CSV
+                    raise PriceDataError(f"{exc}, or pass --prices FILE (a CSV with date,ticker,close)") from None
                 missing = [t for t in (ticker, benchmark) if t not in set(frame["ticker"])]
                 if missing:  # name what the store does hold (the frame above holds only the two asked for)
                     stored = sorted(set(prices_from_store(con)["ticker"]))
