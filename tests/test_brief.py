@@ -172,3 +172,18 @@ def test_change_on_a_partly_collected_week_before_is_per_collected_day(data_dir,
     assert "70 records" in headline and "+0% per collected day on the week before (30 in 3 collected days)" in headline
     first = summary_lines(gather(store, get_tracker(TRACKER), "2026-W15", now=datetime(2026, 4, 20, tzinfo=UTC)))[0]
     assert "the week before was not collected" in first and "no records" not in first
+
+
+def test_week_outside_the_collection_window_is_unknown_not_zero(data_dir, make_record):
+    """A brief for a week the tracker never collected said "0 records from 0 authors" and "No sentiment scores for
+    this week (run `actorwatch enrich`)", advice that cannot help: the week is unknown, and says so now."""
+    from analysis.reports.brief import gather, summary_lines
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 20): 10}, trackers=[TRACKER]))
+    outside = summary_lines(gather(store, get_tracker(TRACKER), "2026-W40", now=datetime(2026, 10, 5, tzinfo=UTC)))
+    assert "outside the tracker's collection window" in outside[0] and "unknown, not zero" in outside[0]
+    assert not any("enrich" in line or "0 records" in line for line in outside)
+    # inside the window, a week with no records says so, without sending the reader to `enrich`
+    empty = summary_lines(gather(store, get_tracker(TRACKER), "2026-W20", now=datetime(2026, 5, 18, tzinfo=UTC)))
+    assert empty[0].startswith("0 records") and not any("enrich" in line for line in empty)

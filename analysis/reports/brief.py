@@ -181,8 +181,14 @@ def _change(now: int, before: int, days: tuple[int, int] = (7, 7)) -> str:
 def summary_lines(data: BriefData) -> list[str]:
     """The headline numbers as plain sentences (escaped later by the renderer)."""
     k, p = data.kpis, data.previous
+    if data.collected_days[0] == 0 and not k["records"]:  # days outside the collection window are unknown, not 0
+        window = Filters.for_tracker(data.tracker)
+        return [(f"This week lies outside the tracker's collection window ({window.start} to {window.end}): its "
+                 "volume and sentiment are unknown, not zero.")]
     lines = [f"{k['records']:,} records from {k['authors']:,} authors, {_change(k['records'], p['records'], data.collected_days)}."]
-    if k["share_negative"] is not None:
+    if not k["records"]:
+        lines.append("No records this week, so no sentiment to report.")
+    elif k["share_negative"] is not None:
         lo, hi = k["share_negative_ci"]
         prev = f" (week before: {_pct(p['share_negative'])})" if p["share_negative"] is not None else ""
         lines.append(f"{_pct(k['share_negative'])} of {k['scored']:,} scored records negative "
