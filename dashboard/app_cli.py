@@ -67,7 +67,7 @@ FORMATS = ("html", "png", "csv", "alt", "json")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="A chart option as in its deep link, e.g. with=tilly-norwood, freq=W, window=5.")
 @click.option("--format", "formats", default="html,png,csv", show_default=True,
-              help=f"Comma-separated: {', '.join(FORMATS)} (alt = alt text, json = provenance sidecar).")
+              help=f"Comma-separated: {', '.join(FORMATS)} (alt = alt text, json = provenance sidecar with the iframe snippet).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
 @click.option("--plotlyjs", type=click.Choice(["cdn", "inline"]), default="cdn", show_default=True,
               help="HTML: load plotly.js from the CDN with an SRI hash (small file) or inline it (~5 MB, offline).")

@@ -285,6 +285,9 @@ def test_chart_command_lists_and_writes(store: Path, tmp_path: Path) -> None:
     assert files == [".csv", ".html", ".json"]
     sidecar = json.loads(next(tmp_path.glob("*.json")).read_text())
     assert sidecar["params"]["tracker"] == ["iqiyi-nadou"] and sidecar["snapshot_id"].startswith("aw-")
+    # the Embed panel's iframe snippet, scriptable too (README: "The same is scriptable"): the live chart, embed mode
+    assert sidecar["iframe"].startswith("<iframe ") and "embed=true" in sidecar["iframe"]
+    assert "chart=overview-sentiment" in sidecar["iframe"]
     bad = runner.invoke(cli, ["chart", "no-such-chart", "--tracker", "iqiyi-nadou"])
     assert bad.exit_code != 0 and "unknown chart" in bad.output
     backwards = runner.invoke(cli, ["chart", "overview-sentiment", "--tracker", "iqiyi-nadou", "--from", "2026-05-01",
