@@ -282,12 +282,13 @@ class Store:
             con.executemany("INSERT INTO public_names VALUES (?)", [[n] for n in names])
         key = pseudonym_key(self.data_dir).replace("'", "''")
         con.execute(f"CREATE MACRO pseudonym(src, aid) AS 'u_' || left(sha256('{key}' || '|' || src || '|' || aid), 12)")
-        # Bluesky and Mastodon record ids embed the author's account (at://did:plc:…/…, https://host/users/name/…):
+        # Bluesky and Mastodon record ids embed the author's account (at://did:plc:…/…, https://host/users/name/…;
+        # a 4CAT export of Bluesky keeps the at:// ids under source '4cat'):
         # what leaves the store (exports, Explore, evidence) shows them with the account pseudonymised. The view's own
         # `id` stays as stored, since every join with scores, annotations and labels uses it.
         con.execute(
             r"""CREATE MACRO public_id(src, rid) AS CASE
-                 WHEN src = 'bluesky' AND regexp_matches(rid, 'did:[^/]+')
+                 WHEN (src = 'bluesky' OR starts_with(rid, 'at://did:')) AND regexp_matches(rid, 'did:[^/]+')
                    THEN replace(rid, regexp_extract(rid, 'did:[^/]+'), pseudonym(src, regexp_extract(rid, 'did:[^/]+')))
                  WHEN src = 'mastodon' AND regexp_matches(rid, '/users/[^/]+/')
                    THEN replace(rid, regexp_extract(rid, '/users/[^/]+/'),

@@ -342,3 +342,20 @@ def test_export_carries_the_emotion_the_manifest_quotes_and_reimports_it(tmp_pat
     assert CliRunner().invoke(cli, ["--data-dir", str(fresh.data_dir), "import-bundle", str(bundle)]).exit_code == 0
     with fresh.connect() as con:
         assert sorted(r[0] for r in con.execute("SELECT emotion FROM annotations").fetchall()) == ["anger", "joy"]
+
+
+def test_a_4cat_export_of_bluesky_leaves_the_store_without_the_did_in_its_ids(tmp_path, data_dir, make_record):
+    """4CAT's Bluesky exports import under source '4cat' with their at://did:…/ ids; only source 'bluesky' had the
+    DID pseudonymised, so an export or Explore showed the ordinary author's DID (it resolves to the account)."""
+    from analysis.reports.export import export_bundle
+    from collectors.trackers import get_tracker
+
+    store = Store(data_dir)
+    store.add_records([make_record(source="4cat", id="at://did:plc:ordinaryuser1/app.bsky.feed.post/3kx", lang="en",
+                                   author_id="did:plc:ordinaryuser1", author_name="jane.bsky.social", kind="comment",
+                                   parent_id="at://did:plc:otheruser22/app.bsky.feed.post/3ky", trackers=[TRACKER])])
+    export_bundle(store, get_tracker(TRACKER), Filters(TRACKER), tmp_path / "b", "csv")
+    exported = (tmp_path / "b" / "records.csv").read_text(encoding="utf-8")
+    assert "ordinaryuser1" not in exported and "otheruser22" not in exported
+    _, frame = read_bundle(tmp_path / "b")
+    assert frame["id"][0].startswith("at://u_") and frame["id"][0].split("/")[2] == frame["author_id"][0]
