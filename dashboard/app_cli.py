@@ -138,6 +138,8 @@ def _build_package(name: str, tracker_id: str, start, end, sources: tuple[str, .
             return chart_registry.build(name, con, view, model)
         except chart_registry.AnalysisPending as exc:
             raise click.ClickException(f"chart {name}: {exc}") from None
+        except chart_registry.UnknownOption as exc:
+            raise click.BadParameter(str(exc), param_hint="--option") from None
 
 
 commands: list[click.Command] = [demo, dashboard_cmd, chart_cmd]
