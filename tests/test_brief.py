@@ -187,3 +187,22 @@ def test_week_outside_the_collection_window_is_unknown_not_zero(data_dir, make_r
     # inside the window, a week with no records says so, without sending the reader to `enrich`
     empty = summary_lines(gather(store, get_tracker(TRACKER), "2026-W20", now=datetime(2026, 5, 18, tzinfo=UTC)))
     assert empty[0].startswith("0 records") and not any("enrich" in line for line in empty)
+
+
+def test_both_renderings_give_the_event_differences_with_their_p_values(data_dir, make_record):
+    """The Markdown brief's event table headed its difference intervals "(95% CI)", as if of the after value, and
+    left out the permutation p-values the methods name (the HTML showed the records' p only); both now label the
+    intervals as of the difference and give both p-values."""
+    from analysis.reports.brief import gather, render_html, render_markdown
+
+    store = Store(data_dir)
+    records = records_per_day(make_record, {date(2026, 4, 14) + timedelta(days=i): 10 + 20 * (i >= 6)
+                                            for i in range(10)}, trackers=[TRACKER])
+    store.add_records(records)
+    add_scores(store, {(r.source, r.id): ("negative" if i % 3 == 0 else "neutral") for i, r in enumerate(records)})
+    data = gather(store, get_tracker(TRACKER), "2026-W17", now=datetime(2026, 4, 27, tzinfo=UTC))
+    for text in (render_html(data), render_markdown(data, None)):
+        events = text[text.index("Dated events"):text.index("New statements")]
+        assert events.count("95% CI of the difference; p") == 2
+        rows = [line for line in events.splitlines() if "2026-04-20" in line] or [events]
+        assert rows[0].count("p = ") == 2
