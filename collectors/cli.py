@@ -239,7 +239,7 @@ def store() -> None:
 @store.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON rows instead of a table.")
 def store_stats(as_json: bool) -> None:
-    """Record counts by source, tracker and day."""
+    """Record counts by source, tracker and day (and how many are synthetic demo records)."""
     st = Store()
     frame = st.stats()
     if as_json:
@@ -261,7 +261,9 @@ def store_stats(as_json: bool) -> None:
     for row in by_tracker.itertuples(index=False):
         table.add_row(row.source, row.tracker, f"{row.records:,}", str(row.days), str(row.first)[:10], str(row.last)[:10])
     Console().print(table)
-    click.echo(f"total: {int(frame['records'].sum()):,} records (per-day counts: --json)")
+    synthetic = int(frame["synthetic"].sum())
+    demo = f", {synthetic:,} of them SYNTHETIC demo records (generated, not real posts)" if synthetic else ""
+    click.echo(f"total: {int(frame['records'].sum()):,} records{demo} (per-day counts: --json)")
 
 
 @store.command("compact")

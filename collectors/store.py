@@ -336,12 +336,13 @@ class Store:
             return con.execute(sql, params or []).df()
 
     def stats(self) -> Any:
-        """Record counts by source, tracker and day."""
+        """Record counts by source, tracker and day, and how many of them are synthetic (demo) records."""
         return self.query(
             f"""SELECT source, coalesce(tracker, '(none)') AS tracker,
-                       CAST(published_at AS DATE) AS day, count(*) AS records
-                FROM (SELECT source, published_at, unnest(CASE WHEN len(trackers) = 0 THEN [NULL]
-                                                               ELSE trackers END) AS tracker
+                       CAST(published_at AS DATE) AS day, count(*) AS records,
+                       count(*) FILTER (WHERE synthetic) AS synthetic
+                FROM (SELECT source, published_at, synthetic, unnest(CASE WHEN len(trackers) = 0 THEN [NULL]
+                                                                          ELSE trackers END) AS tracker
                       FROM "{RECORDS}")
                 GROUP BY ALL ORDER BY source, tracker, day"""
         )
