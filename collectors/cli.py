@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+import pyarrow.compute as pc
 
 from collectors.hot_search_cli import commands as _hot_search_commands
 from collectors.importers import (
@@ -90,12 +91,14 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, 
     bar = progress_bar()
     task = bar.add_task("import", total=len(importers))
     times = TimeReport()
+    untagged = [0]  # records read without any tracker: no page, chart, export or brief shows them
 
     def items(fast: bool = True):
         for f, importer in importers.items():
             bar.update(task, description=f"import {f.name}")
             for item in read_for_ingest(importer, f, chosen_tracker) if fast else importer.read(f, chosen_tracker):
                 times.add(f, item)
+                untagged[0] += _untagged(item)
                 yield item
             bar.advance(task)
 
@@ -114,6 +117,7 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, 
                     sys.stdout.write(json.dumps(item.model_dump(mode="json"), ensure_ascii=False) + "\n")
             _report_times(times, context)
             click.echo(f"dry run: {good} valid, {bad} rejected{_warning_count(context)}; nothing written", err=True)
+            _report_untagged(untagged[0])
             return
         store = Store()
         with bar:
@@ -125,6 +129,23 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, 
     for importer in {i.name: i for i in importers.values()}.values():
         if hasattr(importer, "after_import"):  # optional hook: format-specific summary (e.g. days, snapshots)
             click.echo(importer.after_import([f for f, i in importers.items() if i is importer], store), err=True)
+    _report_untagged(untagged[0])
+
+
+def _untagged(item: object) -> int:
+    """How many of an imported item's records carry no tracker."""
+    if isinstance(item, Record):
+        return int(not item.trackers)
+    if isinstance(item, RecordTable):
+        empty = pc.fill_null(pc.equal(pc.list_value_length(item.table["trackers"]), 0), True)
+        return int(pc.sum(empty).as_py() or 0)
+    return 0
+
+
+def _report_untagged(n: int) -> None:
+    if n:
+        click.echo(f"note: {n:,} record(s) carry no tracker, so no dashboard page, chart, export, brief or alert shows "
+                   "them; import again with --tracker ID to tag them (nothing is duplicated)", err=True)
 
 
 _BASIS_WORDS = {None: "as stated", "mid": "from the Weibo id", "saved-at": "counted from --saved-at",
@@ -218,7 +239,7 @@ def store() -> None:
 @store.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON rows instead of a table.")
 def store_stats(as_json: bool) -> None:
-    """Record counts by source, tracker and day."""
+    """Record counts by source, tracker and day (and how many are synthetic demo records)."""
     st = Store()
     frame = st.stats()
     if as_json:
@@ -240,7 +261,9 @@ def store_stats(as_json: bool) -> None:
     for row in by_tracker.itertuples(index=False):
         table.add_row(row.source, row.tracker, f"{row.records:,}", str(row.days), str(row.first)[:10], str(row.last)[:10])
     Console().print(table)
-    click.echo(f"total: {int(frame['records'].sum()):,} records (per-day counts: --json)")
+    synthetic = int(frame["synthetic"].sum())
+    demo = f", {synthetic:,} of them SYNTHETIC demo records (generated, not real posts)" if synthetic else ""
+    click.echo(f"total: {int(frame['records'].sum()):,} records{demo} (per-day counts: --json)")
 
 
 @store.command("compact")

@@ -287,12 +287,13 @@ class Store:
             con.executemany("INSERT INTO public_names VALUES (?)", [[n] for n in names])
         key = pseudonym_key(self.data_dir).replace("'", "''")
         con.execute(f"CREATE MACRO pseudonym(src, aid) AS 'u_' || left(sha256('{key}' || '|' || src || '|' || aid), 12)")
-        # Bluesky and Mastodon record ids embed the author's account (at://did:plc:…/…, https://host/users/name/…):
+        # Bluesky and Mastodon record ids embed the author's account (at://did:plc:…/…, https://host/users/name/…;
+        # a 4CAT export of Bluesky keeps the at:// ids under source '4cat'):
         # what leaves the store (exports, Explore, evidence) shows them with the account pseudonymised. The view's own
         # `id` stays as stored, since every join with scores, annotations and labels uses it.
         con.execute(
             r"""CREATE MACRO public_id(src, rid) AS CASE
-                 WHEN src = 'bluesky' AND regexp_matches(rid, 'did:[^/]+')
+                 WHEN (src = 'bluesky' OR starts_with(rid, 'at://did:')) AND regexp_matches(rid, 'did:[^/]+')
                    THEN replace(rid, regexp_extract(rid, 'did:[^/]+'), pseudonym(src, regexp_extract(rid, 'did:[^/]+')))
                  WHEN src = 'mastodon' AND regexp_matches(rid, '/users/[^/]+/')
                    THEN replace(rid, regexp_extract(rid, '/users/[^/]+/'),
@@ -340,12 +341,13 @@ class Store:
             return con.execute(sql, params or []).df()
 
     def stats(self) -> Any:
-        """Record counts by source, tracker and day."""
+        """Record counts by source, tracker and day, and how many of them are synthetic (demo) records."""
         return self.query(
             f"""SELECT source, coalesce(tracker, '(none)') AS tracker,
-                       CAST(published_at AS DATE) AS day, count(*) AS records
-                FROM (SELECT source, published_at, unnest(CASE WHEN len(trackers) = 0 THEN [NULL]
-                                                               ELSE trackers END) AS tracker
+                       CAST(published_at AS DATE) AS day, count(*) AS records,
+                       count(*) FILTER (WHERE synthetic) AS synthetic
+                FROM (SELECT source, published_at, synthetic, unnest(CASE WHEN len(trackers) = 0 THEN [NULL]
+                                                                          ELSE trackers END) AS tracker
                       FROM "{RECORDS}")
                 GROUP BY ALL ORDER BY source, tracker, day"""
         )

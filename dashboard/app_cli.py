@@ -67,7 +67,7 @@ FORMATS = ("html", "png", "csv", "alt", "json")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="A chart option as in its deep link, e.g. with=tilly-norwood, freq=W, window=5.")
 @click.option("--format", "formats", default="html,png,csv", show_default=True,
-              help=f"Comma-separated: {', '.join(FORMATS)} (alt = alt text, json = provenance sidecar).")
+              help=f"Comma-separated: {', '.join(FORMATS)} (alt = alt text, json = provenance sidecar with the iframe snippet).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
 @click.option("--plotlyjs", type=click.Choice(["cdn", "inline"]), default="cdn", show_default=True,
               help="HTML: load plotly.js from the CDN with an SRI hash (small file) or inline it (~5 MB, offline).")
@@ -138,6 +138,8 @@ def _build_package(name: str, tracker_id: str, start, end, sources: tuple[str, .
             return chart_registry.build(name, con, view, model)
         except chart_registry.AnalysisPending as exc:
             raise click.ClickException(f"chart {name}: {exc}") from None
+        except chart_registry.UnknownOption as exc:
+            raise click.BadParameter(str(exc), param_hint="--option") from None
 
 
 commands: list[click.Command] = [demo, dashboard_cmd, chart_cmd]

@@ -127,7 +127,7 @@ def test_planted_spike_delivers_once_per_channel_then_cooldown(tmp_path, data_di
     headers, alert = posts[0]
     assert headers["Authorization"] == "Bearer hook-token-123"
     assert alert["day"] == "2026-04-20" and alert["kind"] == "volume_spike"
-    assert "on 2026-04-20 (UTC)" in alert["summary"]  # a UTC day, not the Beijing day a Weibo reader assumes
+    assert "on 2026-04-20 (UTC day)" in alert["summary"]  # a UTC day, not the Beijing day a Weibo reader assumes
     assert alert["link"] == f"http://127.0.0.1:8501/?tracker={TRACKER}&from=2026-04-06&to=2026-04-23"
     top = alert["evidence"]["top_records"][0]
     assert top["shares"] == 500 and top["author"].startswith("u_") and "@(user)" in top["text"]
@@ -251,7 +251,9 @@ def test_negative_share_jump_fires_on_its_day(tmp_path, data_dir, make_record):
     report = run_alerts(config, store, now=datetime(2026, 4, 20, 23, tzinfo=UTC))
     assert [a.day for a in report.alerts] == ["2026-04-20"]
     assert report.alerts[0].metrics["value"] == pytest.approx(0.75) and "75% of 40" in report.alerts[0].summary
-    assert "(UTC; 95% CI 60%–86%)" in report.alerts[0].summary  # Wilson, 30 of 40: the share is not certain
+    assert "(UTC day; 95% CI 60%–86%)" in report.alerts[0].summary  # Wilson, 30 of 40: the share is not certain
+    # the day is a UTC day (Beijing's 20 April starts 8 hours earlier): the alert says so, as the brief does
+    assert "2026-04-20 (UTC)" in report.alerts[0].title and "2026-04-20 (UTC day" in report.alerts[0].summary
     assert run_alerts(config, store, now=datetime(2026, 4, 18, 23, tzinfo=UTC)).alerts == []  # before the jump
     # the same day's volume did not move, so a volume rule stays quiet
     volume = load_config(_rule_file(tmp_path / "v.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
@@ -357,3 +359,31 @@ def test_a_run_interrupted_while_delivering_neither_resends_nor_loses_alerts(tmp
     again = run_alerts(config, store, now=now + timedelta(minutes=5))  # the user re-runs it
     assert again.alerts == [] and again.delivered == {"email": 1, "rss": 1}
     assert len(posts) == 1 and len(mails) == 1 and load_state().pending == []  # webhook not sent twice, mail not lost
+
+
+def test_spike_of_synthetic_records_says_so_in_every_channel(tmp_path, data_dir, make_record):
+    """A spike made of the demo corpus was delivered as a plain backlash alert: nothing told the reader that the
+    day's records (and the quoted posts) were generated. The summary, which every channel shows, now says so."""
+    from analysis.reports.alerts.deliver import alert_text
+
+    store = Store(data_dir)
+    quiet = {SPIKE - timedelta(days=i): 5 + (i % 3) for i in range(1, 21)}
+    records = records_per_day(make_record, quiet, trackers=[TRACKER], synthetic=True)
+    records += records_per_day(make_record, {SPIKE: 60}, trackers=[TRACKER], synthetic=True)
+    records += records_per_day(make_record, {SPIKE: 20}, trackers=[TRACKER])
+    store.add_records(records)
+    body = f'[[rule]]\nid = "spike"\ntracker = "{TRACKER}"\nkind = "volume_spike"\n'
+    alert = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
+                       now=datetime(2026, 4, 20, 23, tzinfo=UTC), dry_run=True).alerts[0]
+    assert alert.evidence["synthetic"] == 60
+    assert "60 of the 80 records that day are SYNTHETIC" in alert.summary
+    assert "SYNTHETIC" in alert_text(alert.to_json())
+
+
+def test_spike_of_real_records_carries_no_synthetic_warning(tmp_path, data_dir, make_record):
+    store = _planted_spike(data_dir, make_record)
+    body = f'[[rule]]\nid = "spike"\ntracker = "{TRACKER}"\nkind = "volume_spike"\n'
+    alert = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
+                       now=datetime(2026, 4, 20, 23, tzinfo=UTC), dry_run=True).alerts[0]
+    assert alert.evidence["synthetic"] == 0 and "SYNTHETIC" not in alert.summary
+    assert "on 2026-04-20 (UTC)" in alert.title and "on 2026-04-20 (UTC day)" in alert.summary

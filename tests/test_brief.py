@@ -175,3 +175,37 @@ def test_change_on_a_partly_collected_week_before_is_per_collected_day(data_dir,
     assert "70 records" in headline and "+0% per collected day on the week before (30 in 3 collected days)" in headline
     first = summary_lines(gather(store, get_tracker(TRACKER), "2026-W15", now=datetime(2026, 4, 20, tzinfo=UTC)))[0]
     assert "the week before was not collected" in first and "no records" not in first
+
+
+def test_week_outside_the_collection_window_is_unknown_not_zero(data_dir, make_record):
+    """A brief for a week the tracker never collected said "0 records from 0 authors" and "No sentiment scores for
+    this week (run `actorwatch enrich`)", advice that cannot help: the week is unknown, and says so now."""
+    from analysis.reports.brief import gather, summary_lines
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 20): 10}, trackers=[TRACKER]))
+    outside = summary_lines(gather(store, get_tracker(TRACKER), "2026-W40", now=datetime(2026, 10, 5, tzinfo=UTC)))
+    assert "outside the tracker's collection window" in outside[0] and "unknown, not zero" in outside[0]
+    assert not any("enrich" in line or "0 records" in line for line in outside)
+    # inside the window, a week with no records says so, without sending the reader to `enrich`
+    empty = summary_lines(gather(store, get_tracker(TRACKER), "2026-W20", now=datetime(2026, 5, 18, tzinfo=UTC)))
+    assert empty[0].startswith("0 records") and not any("enrich" in line for line in empty)
+
+
+def test_both_renderings_give_the_event_differences_with_their_p_values(data_dir, make_record):
+    """The Markdown brief's event table headed its difference intervals "(95% CI)", as if of the after value, and
+    left out the permutation p-values the methods name (the HTML showed the records' p only); both now label the
+    intervals as of the difference and give both p-values."""
+    from analysis.reports.brief import gather, render_html, render_markdown
+
+    store = Store(data_dir)
+    records = records_per_day(make_record, {date(2026, 4, 14) + timedelta(days=i): 10 + 20 * (i >= 6)
+                                            for i in range(10)}, trackers=[TRACKER])
+    store.add_records(records)
+    add_scores(store, {(r.source, r.id): ("negative" if i % 3 == 0 else "neutral") for i, r in enumerate(records)})
+    data = gather(store, get_tracker(TRACKER), "2026-W17", now=datetime(2026, 4, 27, tzinfo=UTC))
+    for text in (render_html(data), render_markdown(data, None)):
+        events = text[text.index("Dated events"):text.index("New statements")]
+        assert events.count("95% CI of the difference; p") == 2
+        rows = [line for line in events.splitlines() if "2026-04-20" in line] or [events]
+        assert rows[0].count("p = ") == 2

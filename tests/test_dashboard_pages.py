@@ -286,6 +286,9 @@ def test_chart_command_lists_and_writes(store: Path, tmp_path: Path) -> None:
     assert files == [".csv", ".html", ".json"]
     sidecar = json.loads(next(tmp_path.glob("*.json")).read_text())
     assert sidecar["params"]["tracker"] == ["iqiyi-nadou"] and sidecar["snapshot_id"].startswith("aw-")
+    # the Embed panel's iframe snippet, scriptable too (README: "The same is scriptable"): the live chart, embed mode
+    assert sidecar["iframe"].startswith("<iframe ") and "embed=true" in sidecar["iframe"]
+    assert "chart=overview-sentiment" in sidecar["iframe"]
     bad = runner.invoke(cli, ["chart", "no-such-chart", "--tracker", "iqiyi-nadou"])
     assert bad.exit_code != 0 and "unknown chart" in bad.output
     backwards = runner.invoke(cli, ["chart", "overview-sentiment", "--tracker", "iqiyi-nadou", "--from", "2026-05-01",
@@ -702,6 +705,21 @@ def test_market_chart_credits_the_prices_not_the_records(con) -> None:
     assert not package.data.empty
     assert "synthetic" not in package.source and "actorwatch store, all sources" not in package.source
     assert "IQ" in package.source and "^SPX" in package.source
+
+
+def test_chart_command_refuses_an_option_the_chart_does_not_read(store: Path, tmp_path: Path) -> None:
+    """`--option frq=W` (a typo) drew the daily chart and exit 0, the typo only in its deep link; an option the chart
+    never reads is now a usage error naming the options it does read, and a real one still works."""
+    from dashboard.cli import cli
+
+    typo = CliRunner().invoke(cli, ["chart", "overview-sentiment", "--tracker", "iqiyi-nadou", "--option", "frq=W",
+                                    "--format", "csv", "--out", str(tmp_path / "typo")])
+    assert typo.exit_code == 2 and "no option 'frq'" in typo.output and "it reads: freq" in typo.output
+    assert not (tmp_path / "typo").exists()
+    weekly = CliRunner().invoke(cli, ["chart", "overview-sentiment", "--tracker", "iqiyi-nadou", "--option", "freq=W",
+                                      "--format", "json", "--out", str(tmp_path / "ok")])
+    assert weekly.exit_code == 0, weekly.output
+    assert json.loads(next((tmp_path / "ok").glob("*.json")).read_text())["params"]["freq"] == ["W"]
 
 
 def test_chart_command_from_after_the_default_end_is_an_error(store: Path, tmp_path: Path) -> None:

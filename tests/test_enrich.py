@@ -299,3 +299,14 @@ def test_cli_reports_an_interrupted_run(store: Store, monkeypatch) -> None:
     result = CliRunner().invoke(cli, ["enrich", "--quiet"])
     assert result.exit_code != 0
     assert "interrupted: scored 5" in result.output and "2 left — run again to resume" in result.output
+
+
+def test_enrich_help_names_every_annotation_it_writes():
+    """`actorwatch enrich --help` listed stance, entities, frames and keywords but not emotion (nor language), which
+    it also annotates; the README's one-line description and the help now agree."""
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    text = " ".join(CliRunner().invoke(cli, ["enrich", "--help"]).output.split())
+    assert "stance, emotion" in text and "language" in text

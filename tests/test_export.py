@@ -121,6 +121,8 @@ def test_manifest_says_what_was_selected_and_how(tmp_path, data_dir, make_record
     assert 0 < manifest["synthetic_share"] < 1 and manifest["counts"]["synthetic"] == frame["synthetic"].eq("True").sum()
     assert manifest["query"]["queries"]["weibo"]  # the tracker's real search terms
     assert len(manifest["files"][0]["sha256"]) == 64
+    # the store state exported, as the dashboard's Methods page names it (labels left out, as there)
+    assert manifest["store"]["signature"] == Store(data_dir).signature(skip=("labels",))
 
 
 def test_tampered_or_incomplete_bundle_is_refused(tmp_path, data_dir, make_record):
@@ -340,3 +342,63 @@ def test_explore_csv_writes_times_as_utc_with_their_zone(data_dir, make_record) 
     frame, _ = records_page(con, Filters("case-a"))
     con.close()
     assert csv_frame(frame)["published_at"].tolist() == ["2026-04-20T00:30:00Z"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_export_carries_the_emotion_the_manifest_quotes_and_reimports_it(tmp_path, data_dir, make_record, fmt):
+    """The bundle had a stance column but no emotion, though its manifest quotes the emotion model and says its
+    labels are model output: a researcher could not reproduce the emotion chart from the export."""
+    import pyarrow as pa
+
+    from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC
+
+    store = Store(data_dir)
+    records = [make_record(trackers=[TRACKER]), make_record(trackers=[TRACKER])]
+    store.add_records(records)
+    columns = {name: pa.nulls(2, ANNOTATIONS_SCHEMA.field(name).type) for name in ANNOTATIONS_SCHEMA.names}
+    columns.update({"source": pa.array([r.source for r in records]), "id": pa.array([r.id for r in records]),
+                    "pipeline_version": pa.array(["p1", "p1"]), "stance": pa.array(["oppose", "neutral"]),
+                    "emotion": pa.array(["anger", "joy"]),
+                    "annotated_at": pa.array([datetime(2026, 5, 1, tzinfo=UTC)] * 2, pa.timestamp("us", tz="UTC"))})
+    store.add_table(ANNOTATIONS, pa.table(columns, schema=ANNOTATIONS_SCHEMA), ANNOTATIONS_SPEC)
+    bundle = tmp_path / "bundle"
+    result = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--format", fmt, "--out", str(bundle)])
+    assert result.exit_code == 0, result.output
+    manifest, frame = read_bundle(bundle)
+    assert "emotion" in manifest["files"][0]["columns"]
+    assert sorted(frame["emotion"]) == ["anger", "joy"]
+
+    fresh = Store(tmp_path / "fresh")
+    assert CliRunner().invoke(cli, ["--data-dir", str(fresh.data_dir), "import-bundle", str(bundle)]).exit_code == 0
+    with fresh.connect() as con:
+        assert sorted(r[0] for r in con.execute("SELECT emotion FROM annotations").fetchall()) == ["anger", "joy"]
+
+
+def test_a_4cat_export_of_bluesky_leaves_the_store_without_the_did_in_its_ids(tmp_path, data_dir, make_record):
+    """4CAT's Bluesky exports import under source '4cat' with their at://did:…/ ids; only source 'bluesky' had the
+    DID pseudonymised, so an export or Explore showed the ordinary author's DID (it resolves to the account)."""
+    from analysis.reports.export import export_bundle
+    from collectors.trackers import get_tracker
+
+    store = Store(data_dir)
+    store.add_records([make_record(source="4cat", id="at://did:plc:ordinaryuser1/app.bsky.feed.post/3kx", lang="en",
+                                   author_id="did:plc:ordinaryuser1", author_name="jane.bsky.social", kind="comment",
+                                   parent_id="at://did:plc:otheruser22/app.bsky.feed.post/3ky", trackers=[TRACKER])])
+    export_bundle(store, get_tracker(TRACKER), Filters(TRACKER), tmp_path / "b", "csv")
+    exported = (tmp_path / "b" / "records.csv").read_text(encoding="utf-8")
+    assert "ordinaryuser1" not in exported and "otheruser22" not in exported
+    _, frame = read_bundle(tmp_path / "b")
+    assert frame["id"][0].startswith("at://u_") and frame["id"][0].split("/")[2] == frame["author_id"][0]
+
+
+def test_an_export_whose_source_or_lang_matched_nothing_says_what_the_tracker_has(tmp_path, data_dir, make_record):
+    """`--source weibio` (a typo), or `--lang zh` on imported Weibo posts that record no language, wrote an empty
+    bundle and exit 0, as if there were no data; the command now names the tracker's sources and languages."""
+    store = Store(data_dir)
+    store.add_records([make_record(trackers=[TRACKER], lang=None), make_record(trackers=[TRACKER], lang="zh"),
+                       make_record(trackers=[TRACKER], source="rss", kind="article", lang="en")])
+    typo = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--source", "weibio", "--out", str(tmp_path / "a")])
+    assert typo.exit_code == 0 and "wrote 0 records" in typo.output
+    assert "sources: weibo 2, rss 1" in typo.stderr and "(none recorded) 1" in typo.stderr
+    found = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--lang", "zh", "--out", str(tmp_path / "b")])
+    assert "wrote 1 records" in found.output and "note:" not in found.stderr

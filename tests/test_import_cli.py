@@ -164,3 +164,18 @@ def test_an_empty_file_is_said_to_be_empty(tmp_path):
     assert result.exit_code != 0
     message = str(result.exception) + result.output
     assert f"{empty}: the file is empty" in message and "tried:" not in message
+
+
+def test_records_imported_without_a_tracker_are_said_to_show_nowhere(tmp_path, data_dir):
+    """`actorwatch import FILE` without --tracker stored records no page, chart, export or brief shows, and said only
+    "5 new"; it now says how many carry no tracker and how to tag them (JSONL fast path and a per-record format)."""
+    src = _jsonl(tmp_path / "in.jsonl", [json.dumps({**GOOD, "id": str(i)}) for i in range(5)]
+                 + [json.dumps({**GOOD, "id": "t", "trackers": ["iqiyi-nadou"]})])
+    runner = CliRunner()
+    plain = runner.invoke(cli, ["import", str(src)])
+    assert plain.exit_code == 0, plain.output
+    assert "5 record(s) carry no tracker" in plain.stderr and "--tracker ID" in plain.stderr
+    tagged = runner.invoke(cli, ["import", str(src), "--tracker", "iqiyi-nadou"])
+    assert tagged.exit_code == 0 and "no tracker" not in tagged.stderr
+    dry = runner.invoke(cli, ["import", str(src), "--dry-run"])
+    assert "5 record(s) carry no tracker" in dry.stderr

@@ -114,7 +114,21 @@ def test_event_study_cli_on_a_csv(tmp_path):
     assert rows["2026-04-20"]["car"] == pytest.approx(JUMP, abs=1e-9)
     assert rows["2026-04-20"]["beta"] == pytest.approx(BETA, abs=1e-9)
     missing = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "X", "--benchmark", "Y"])
-    assert missing.exit_code == 1 and "no market prices" in missing.output
+    assert missing.exit_code == 1 and "no market prices" in missing.output and "--prices FILE" in missing.output
+
+
+def test_chart_without_prices_says_how_to_get_them_not_to_pass_a_csv(data_dir):
+    """`actorwatch chart industry-market` on a store without prices said "pass a CSV with date,ticker,close",
+    an option only `event-study` has; it now names the commands that bring prices into the store."""
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    result = CliRunner().invoke(cli, ["chart", "industry-market", "--tracker", "iqiyi-nadou", "--format", "csv",
+                                      "--out", str(data_dir / "out")])
+    assert result.exit_code != 0
+    assert "actorwatch collect market" in result.output and "actorwatch import" in result.output
+    assert "pass a CSV" not in result.output and "--prices" not in result.output
 
 
 def test_event_study_cli_names_the_tickers_the_store_has(data_dir):

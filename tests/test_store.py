@@ -250,7 +250,25 @@ def test_stats_json_gives_each_day_as_a_date(data_dir, make_record):
     result = CliRunner().invoke(cli, ["store", "stats", "--json"])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert rows == [{"source": "weibo", "tracker": "case-a", "day": "2026-04-20", "records": 2}]
+    assert rows == [{"source": "weibo", "tracker": "case-a", "day": "2026-04-20", "records": 2, "synthetic": 0}]
+
+
+def test_stats_say_how_many_records_are_synthetic(data_dir, make_record):
+    """`store stats` counted demo records beside real ones with no word of which were generated, so a store where
+    real imports joined the demo corpus looked all real; the total and --json now count them."""
+    import json
+
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    Store(data_dir).add_records([make_record(trackers=["case-a"], synthetic=True),
+                                 make_record(trackers=["case-a"], synthetic=True), make_record(trackers=["case-a"])])
+    table = CliRunner().invoke(cli, ["store", "stats"])
+    assert table.exit_code == 0, table.output
+    assert "total: 3 records, 2 of them SYNTHETIC demo records" in table.output
+    rows = [json.loads(line) for line in CliRunner().invoke(cli, ["store", "stats", "--json"]).stdout.splitlines()]
+    assert rows == [{"source": "weibo", "tracker": "case-a", "day": "2026-04-20", "records": 3, "synthetic": 2}]
 
 
 def test_public_view_masks_the_user_name_inside_a_link(data_dir, make_record):

@@ -22,7 +22,7 @@ import click
               help="With --model: only this tracker's records (default: the tracker the model was adapted to).")
 def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, model_name: str | None,
            tracker_id: str | None) -> None:
-    """Score sentiment and annotate stance, entities, frames and keywords for records not yet done.
+    """Score sentiment and annotate language, stance, emotion, entities, frames and keywords for records not yet done.
 
     Results are stored apart from the posts (datasets `scores` and `annotations`). Safe to stop
     with Ctrl-C and run again: finished batches are kept and nothing is scored twice.

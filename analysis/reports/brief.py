@@ -186,11 +186,22 @@ def _change(now: int, before: int, days: tuple[int, int] = (7, 7)) -> str:
             f"{days_before} collected day{'' if days_before == 1 else 's'})")
 
 
+# the intervals are of the difference after − before, the p-values permutation tests (see methods_lines)
+EFFECT_HEADERS = ("Records/day before → after (95% CI of the difference; p)",
+                  "Share negative before → after (95% CI of the difference; p)")
+
+
 def summary_lines(data: BriefData) -> list[str]:
     """The headline numbers as plain sentences (escaped later by the renderer)."""
     k, p = data.kpis, data.previous
+    if data.collected_days[0] == 0 and not k["records"]:  # days outside the collection window are unknown, not 0
+        window = Filters.for_tracker(data.tracker)
+        return [(f"This week lies outside the tracker's collection window ({window.start} to {window.end}): its "
+                 "volume and sentiment are unknown, not zero.")]
     lines = [f"{k['records']:,} records from {k['authors']:,} authors, {_change(k['records'], p['records'], data.collected_days)}."]
-    if k["share_negative"] is not None:
+    if not k["records"]:
+        lines.append("No records this week, so no sentiment to report.")
+    elif k["share_negative"] is not None:
         lo, hi = k["share_negative_ci"]
         prev = (f" (week before: {_share_of(p['share_negative'], p['scored'])}, 95% CI "
                 f"{p['share_negative_ci'][0]:.0%}–{p['share_negative_ci'][1]:.0%})" if p["share_negative"] is not None else "")
@@ -269,8 +280,8 @@ def render_html(data: BriefData) -> str:
         parts.append("<p>No day this week stood out from the weeks before.</p>")
     parts.append("<h2>Dated events</h2>")
     if len(data.effects):
-        parts.append("<table><tr><th>Date</th><th>Event</th><th>Records/day before → after (95% CI of the "
-                     "difference)</th><th>Share negative before → after (95% CI)</th></tr>")
+        parts.append(f"<table><tr><th>Date</th><th>Event</th><th>{EFFECT_HEADERS[0]}</th><th>{EFFECT_HEADERS[1]}</th>"
+                     "</tr>")
         for row in data.effects.to_dict(orient="records"):
             parts.append(f"<tr><td>{row['date']}</td><td>{e(row['title'])}</td>"
                          f"<td>{_num(row['volume_before'], '.0f')} → {_num(row['volume_after'], '.0f')} "
@@ -278,7 +289,7 @@ def render_html(data: BriefData) -> str:
                          f"p = {_num(row['volume_p'], '.2f')})</td>"
                          f"<td>{_share_of(row['neg_before'], row['neg_n_before'])} → "
                          f"{_share_of(row['neg_after'], row['neg_n_after'])} ({_signed_pct(row['neg_ci_lo'])} "
-                         f"to {_signed_pct(row['neg_ci_hi'])})</td></tr>")
+                         f"to {_signed_pct(row['neg_ci_hi'])}; p = {_num(row['neg_p'], '.2f')})</td></tr>")
         parts.append(f"</table><p class='note'>{e(ASSOCIATION_NOTE)}</p>")
     else:
         parts.append("<p>No dated events of this tracker fall in this week.</p>")
@@ -341,14 +352,14 @@ def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: 
         lines += ["No day this week stood out from the weeks before.", ""]
     lines += ["## Dated events", ""]
     if len(data.effects):
-        lines += ["| Date | Event | Records/day before → after (95% CI) | Share negative before → after (95% CI) |",
-                  "|---|---|---|---|"]
+        lines += [f"| Date | Event | {EFFECT_HEADERS[0]} | {EFFECT_HEADERS[1]} |", "|---|---|---|---|"]
         for row in data.effects.to_dict(orient="records"):
             lines.append(f"| {row['date']} | {m(row['title'])} | {_num(row['volume_before'], '.0f')} → "
                          f"{_num(row['volume_after'], '.0f')} ({_num(row['volume_ci_lo'], '+.0f')} to "
-                         f"{_num(row['volume_ci_hi'], '+.0f')}) | {_share_of(row['neg_before'], row['neg_n_before'])} → "
+                         f"{_num(row['volume_ci_hi'], '+.0f')}; p = {_num(row['volume_p'], '.2f')}) | "
+                         f"{_share_of(row['neg_before'], row['neg_n_before'])} → "
                          f"{_share_of(row['neg_after'], row['neg_n_after'])} ({_signed_pct(row['neg_ci_lo'])} to "
-                         f"{_signed_pct(row['neg_ci_hi'])}) |")
+                         f"{_signed_pct(row['neg_ci_hi'])}; p = {_num(row['neg_p'], '.2f')}) |")
         lines += ["", f"*{m(ASSOCIATION_NOTE)}*", ""]
     else:
         lines += ["No dated events of this tracker fall in this week.", ""]

@@ -4,7 +4,7 @@ plus manifest.json saying exactly what was selected, how it was scored and how p
 Bundle layout (DIR):
   records.csv | records.parquet   one row per record: the data model's fields (from `records_public`),
                                   then sentiment_model, sentiment_version, p_neg, p_neu, p_pos, sentiment,
-                                  then entities (the tracker's only), stance, frames, keywords (lists
+                                  then entities (the tracker's only), stance, emotion, frames, keywords (lists
                                   joined by '|' in CSV),
                                   then visibility, visibility_checked_at (the latest known recheck status of
                                   the post and when it was checked; empty if never rechecked)
@@ -38,6 +38,7 @@ from analysis.core.annotations import (
     tracker_entities_sql,
 )
 from analysis.core.filters import Filters
+from analysis.core.labels import LABELS
 from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
 from analysis.core.tables import has_table
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
@@ -56,7 +57,7 @@ from collectors.visibility import DISAPPEARED, STATUSES, VisibilityCheck
 FORMATS = ("csv", "parquet")
 MANIFEST = "manifest.json"
 SCORE_COLUMNS = ["sentiment_model", "sentiment_version", "p_neg", "p_neu", "p_pos", "sentiment"]
-ANNOTATION_COLUMNS = ["entities", "stance", "frames", "keywords"]
+ANNOTATION_COLUMNS = ["entities", "stance", "emotion", "frames", "keywords"]
 VISIBILITY_COLUMNS = ["visibility", "visibility_checked_at"]
 TIME_COLUMNS = ("published_at", "collected_at", "visibility_checked_at")
 LIST_COLUMNS = ("trackers", "entities", "frames", "keywords")
@@ -112,7 +113,7 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
             raise
     os.replace(tmp, data_file)
     manifest = build_manifest(tracker, f, counts, columns, data_file, version, model_name, now or datetime.now(UTC),
-                              badges)
+                              badges, store.signature(skip=(LABELS,)))
     tmp = out_dir / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, out_dir / MANIFEST)
@@ -167,10 +168,11 @@ def _select(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, versio
     if scan is not None:
         joins.append(f"LEFT JOIN {scan} a ON a.source = r.source AND a.id = r.id")
         entities, eparams = tracker_entities_sql("a", tracker)  # not those of the record's other trackers
-        extra += [f"{entities} AS entities", "a.stance", "a.frames", "a.keywords"]
+        extra += [f"{entities} AS entities", "a.stance", "a.emotion", "a.frames", "a.keywords"]
         jparams = [*eparams, *jparams]  # the select list's parameter comes before the joins'
     else:
-        extra += ["NULL::VARCHAR[] AS entities", "NULL::VARCHAR AS stance", "NULL::VARCHAR[] AS frames",
+        extra += ["NULL::VARCHAR[] AS entities", "NULL::VARCHAR AS stance", "NULL::VARCHAR AS emotion",
+                  "NULL::VARCHAR[] AS frames",
                   "NULL::VARCHAR[] AS keywords"]
     seen = latest_scan(con)
     if seen is not None:
@@ -198,7 +200,8 @@ def to_csv_frame(table: pa.Table) -> pd.DataFrame:
 
 def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[str], data_file: Path,
                    version: str | None, model_name: str | None, now: datetime,
-                   in_domain: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+                   in_domain: dict[str, dict[str, Any]] | None = None,
+                   store_signature: str | None = None) -> dict[str, Any]:
     """The manifest; `model.in_domain` holds each task's in-domain test figure as its card states it (the
     figure the dashboard's badges quote), or says it was not measured."""
     n = counts.records
@@ -208,6 +211,9 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
         "software": software_version(),
         "tracker": {"id": tracker.id, "name_en": tracker.name_en, "name_zh": tracker.name_zh,
                     "trigger_date": tracker.trigger_date.isoformat()},
+        "store": {"signature": store_signature,
+                  "note": "the state of the store exported: the dashboard's Methods page names the same signature "
+                          "(store snapshot) when it shows this state"},
         "query": {"queries": tracker.queries.model_dump(), "hot_search": tracker.hot_search.model_dump(),
                   "note": "records were collected with these per-source queries and tagged to the tracker"},
         "filters": {"tracker": f.tracker, "from": f.start.isoformat() if f.start else None,
@@ -296,7 +302,7 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
     rows = frame.to_dict(orient="records")
     summary = ingest(_records(rows), store)
     # A score or annotation the store already holds is kept: re-importing adds nothing, and the bundle's thinner
-    # annotations (no emotion, no language) never become a record's newest over the enrichment's own.
+    # annotations (no language, no scores) never become a record's newest over the enrichment's own.
     scored = [r for r in rows if _present(r.get("sentiment"))]
     stored = _stored_keys(store, SCORES, ("source", "id", "model_version"),
                           [(r["source"], r["id"], r["sentiment_version"]) for r in scored])
@@ -309,7 +315,7 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
              "p_neg": [float(r["p_neg"]) for r in scored], "p_neu": [float(r["p_neu"]) for r in scored],
              "p_pos": [float(r["p_pos"]) for r in scored], "label": [r["sentiment"] for r in scored],
              "scored_at": [now] * len(scored)}, schema=SCORES_SCHEMA), SCORES_SPEC)
-    annotated = [r for r in rows if _present(r.get("stance")) or _as_list(r.get("entities"))]
+    annotated = [r for r in rows if _present(r.get("stance")) or _present(r.get("emotion")) or _as_list(r.get("entities"))]
     stored = _stored_keys(store, ANNOTATIONS, ("source", "id"), [(r["source"], r["id"]) for r in annotated])
     annotated = [r for r in annotated if (r["source"], r["id"]) not in stored]
     if annotated:
@@ -319,6 +325,7 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
                         "pipeline_version": ["imported-bundle"] * len(annotated),
                         "entities": [_as_list(r.get("entities")) for r in annotated],
                         "stance": [r["stance"] if _present(r.get("stance")) else None for r in annotated],
+                        "emotion": [r["emotion"] if _present(r.get("emotion")) else None for r in annotated],
                         "frames": [_as_list(r.get("frames")) for r in annotated],
                         "keywords": [_as_list(r.get("keywords")) for r in annotated],
                         "annotated_at": [now] * len(annotated)})

@@ -107,11 +107,35 @@ def export_cmd(tracker_id: str, start: date | None, end: date | None, sources: t
     except TrackerFileError as exc:
         raise click.ClickException(str(exc)) from None
     f = Filters(tracker.id, start, end, tuple(sources), tuple(langs))
-    result = export_bundle(Store(), tracker, f, out_dir, fmt, model_version)
+    store = Store()
+    result = export_bundle(store, tracker, f, out_dir, fmt, model_version)
     model = result.manifest["model"]
     click.echo(f"wrote {result.records:,} records to {result.data_file} and {out_dir / 'manifest.json'} "
                f"(model: {' '.join(v for v in (model['name'] or 'none', model['version']) if v)}; ordinary users "
                "pseudonymised)")
+    if not result.records and (sources or langs):  # a mistyped --source or --lang must not pass for "no data"
+        click.echo(f"note: no record of {tracker.id} matched; it has {_held(store, tracker.id)}", err=True)
+
+
+def _held(store, tracker_id: str) -> str:
+    """The tracker's record counts by source and by language, in words (what --source and --lang can pick)."""
+    if not store.files("records"):
+        return "no records in this store"
+    with store.connect(only=["records"]) as con:
+        rows = con.execute("SELECT source, lang, count(*) FROM records WHERE list_contains(trackers, ?) GROUP BY ALL",
+                           [tracker_id]).fetchall()
+    by_source: dict[str, int] = {}
+    by_lang: dict[str, int] = {}
+    for source, lang, n in rows:
+        by_source[source] = by_source.get(source, 0) + n
+        by_lang[lang or "(none recorded)"] = by_lang.get(lang or "(none recorded)", 0) + n
+    if not by_source:
+        return "no records in this store"
+
+    def words(counts: dict[str, int]) -> str:
+        return ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+    return f"sources: {words(by_source)}; languages: {words(by_lang)}"
 
 
 @click.command("import-bundle")
@@ -177,7 +201,10 @@ def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, 
             frame = read_prices_csv(prices)
         else:
             with Store().connect() as con:
-                frame = prices_from_store(con, [ticker, benchmark])
+                try:
+                    frame = prices_from_store(con, [ticker, benchmark])
+                except PriceDataError as exc:  # this command alone also reads a CSV
+                    raise PriceDataError(f"{exc}, or pass --prices FILE (a CSV with date,ticker,close)") from None
                 missing = [t for t in (ticker, benchmark) if t not in set(frame["ticker"])]
                 if missing:  # name what the store does hold (the frame above holds only the two asked for)
                     stored = sorted(set(prices_from_store(con)["ticker"]))

@@ -141,7 +141,8 @@ def market_model(market: np.ndarray, stock: np.ndarray) -> tuple[float, float, f
 def prices_from_store(con: duckdb.DuckDBPyConnection, tickers: Sequence[str] = ()) -> pd.DataFrame:
     """Daily closes (date, ticker, close) from the store's `market_prices` dataset."""
     if not has_table(con, MARKET_PRICES):
-        raise PriceDataError("no market prices in the store: collect them, or pass a CSV with date,ticker,close")
+        raise PriceDataError("no market prices in the store: collect them (`actorwatch collect market --tracker T`) "
+                             "or import a daily price CSV (`actorwatch import prices.csv`)")
     where = f"WHERE ticker IN ({', '.join('?' for _ in tickers)})" if tickers else ""
     frame = con.execute(f"SELECT date, ticker, close FROM {MARKET_PRICES} {where} ORDER BY ticker, date",
                         list(tickers)).df()

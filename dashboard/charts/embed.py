@@ -240,9 +240,11 @@ def write_package(package: ChartPackage, out_dir: Path, formats: Sequence[str], 
 
 
 def sidecar(package: ChartPackage, base_url: str | None = None) -> dict[str, object]:
-    """Provenance for a published chart: what it shows, the query, where to reopen it, its snapshot id."""
+    """Provenance for a published chart: what it shows, the query, where to reopen it (and embed it), its snapshot
+    id."""
     return {"chart": package.name, "title": package.title, "snapshot_id": package.snapshot_id,
             "params": normal_params(package.params), "deep_link": package.deep_link(base_url),
+            "iframe": iframe_snippet(package, base_url),
             "source": package.source, "credit": package.credit, "notes": package.notes, "alt": package.alt,
             "rows": len(package.data), "columns": [str(c) for c in package.data.columns]}
 

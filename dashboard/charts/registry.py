@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -35,6 +36,13 @@ class AnalysisPending(RuntimeError):
     """The analysis function this chart needs is not available in this installation."""
 
 
+class UnknownOption(ValueError):
+    """An option the chart never reads (a typo would otherwise draw the default chart without a word)."""
+
+
+_OPTIONS_READ: ContextVar[set[str] | None] = ContextVar("options_read", default=None)
+
+
 @dataclass(frozen=True)
 class View:
     """Everything a chart depends on (hashable, so loaders can be cached on it)."""
@@ -48,6 +56,9 @@ class View:
         return get_tracker(self.filters.tracker)
 
     def option(self, key: str, default: str = "") -> str:
+        read = _OPTIONS_READ.get()
+        if read is not None:
+            read.add(key)
         return dict(self.options).get(key, default)
 
     def with_options(self, **values: str) -> View:
@@ -176,8 +187,19 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
 
 
 def build(name: str, con: duckdb.DuckDBPyConnection, view: View, model: dict[str, Any]) -> ChartPackage:
-    """Load and draw a chart outside Streamlit (the `actorwatch chart` command)."""
-    frame = get(name).load(con, view)
-    share = aggregate.kpis(con, view.filters, None)["synthetic_share"]
-    return package(name, frame, view, model, share)
+    """Load and draw a chart outside Streamlit (the `actorwatch chart` command); an option it never reads is an
+    error."""
+    read: set[str] = set()
+    token = _OPTIONS_READ.set(read)
+    try:
+        frame = get(name).load(con, view)
+        share = aggregate.kpis(con, view.filters, None)["synthetic_share"]
+        built = package(name, frame, view, model, share)
+    finally:
+        _OPTIONS_READ.reset(token)
+    unknown = sorted({key for key, _ in view.options} - read)
+    if unknown:
+        raise UnknownOption(f"chart {name} has no option {', '.join(map(repr, unknown))} (it reads: "
+                            f"{', '.join(sorted(read)) or 'none'})")
+    return built
 

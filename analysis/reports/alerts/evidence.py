@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 from analysis.core.filters import Filters
+from analysis.stats.aggregate import kpis
 from analysis.stats.peaks import label_peaks
 from analysis.stats.timeseries import volume_series
 from collectors.trackers import Tracker
@@ -22,7 +23,8 @@ def peak_evidence(con: duckdb.DuckDBPyConnection, day_f: Filters, entity: str | 
     row = labelled.iloc[0]
     evidence = {"day": str(row["day"]), "records": int(row["records"]), "top_terms": list(row["top_terms"]),
                 "top_records": list(row["top_records"]),
-                "note": "Top records of the tracker on that day by shares, then likes; ordinary users pseudonymised."}
+                "note": "Top records of the tracker on that day by shares, then likes; ordinary users pseudonymised.",
+                "synthetic": round(kpis(con, day_f)["synthetic_share"] * int(row["records"]))}
     if entity:  # `records` is the tracker's whole day; the rule's value counts only the entity's records
         label = tracker.entity(entity).label
         counts = volume_series(con, day_f, by="entity", tracker=tracker)

@@ -75,22 +75,26 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
                          dashboard_url)
         subject = tracker.entity(rule.entity).label if rule.entity else tracker.name_en
         if rule.kind == "volume_spike":
-            title = f"Volume spike: {subject} — {int(peak.value):,} records on {peak.day}"
-            summary = (f"{int(peak.value):,} records on {peak.day} (UTC) against a typical {peak.baseline:,.0f} per day "
-                       f"(robust z = {peak.score:.1f}).")
+            title = f"Volume spike: {subject} — {int(peak.value):,} records on {peak.day} (UTC)"
+            summary = (f"{int(peak.value):,} records on {peak.day} (UTC day) against a typical {peak.baseline:,.0f} "
+                       f"per day (robust z = {peak.score:.1f}).")
         else:
-            title = f"Negative-share jump: {subject} — {peak.value:.0%} negative on {peak.day}"
+            title = f"Negative-share jump: {subject} — {peak.value:.0%} negative on {peak.day} (UTC)"
             scored = int(n[peak.day])
             lo, hi = wilson_interval(round(peak.value * scored), scored)
-            summary = (f"{peak.value:.0%} of {scored:,} scored records negative on {peak.day} (UTC; 95% CI {lo:.0%}–"
+            summary = (f"{peak.value:.0%} of {scored:,} scored records negative on {peak.day} (UTC day; 95% CI {lo:.0%}–"
                        f"{hi:.0%}) against a typical {peak.baseline:.0%} (robust z = {peak.score:.1f}); model "
                        f"{model_version}.")
+        evidence = peak_evidence(con, day_f, rule.entity, tracker)
+        if evidence["synthetic"]:  # every channel shows the summary: nobody may take generated posts for a backlash
+            summary += (f" Warning: {evidence['synthetic']:,} of the {evidence['records']:,} records that day are "
+                        "SYNTHETIC demo data (generated posts, not real ones).")
         alerts.append(Alert(
             key=f"{rule.id}:{peak.day}", rule_id=rule.id, kind=rule.kind, tracker=tracker.id, entity=rule.entity,
             day=peak.day.isoformat(), title=title, summary=summary, link=link, created_at=now.isoformat(),
             metrics={"measure": what, "value": float(peak.value), "baseline": float(peak.baseline),
                      "score": float(peak.score), "sensitivity": rule.sensitivity},
-            evidence=peak_evidence(con, day_f, rule.entity, tracker)))
+            evidence=evidence))
     return alerts
 
 
