@@ -186,10 +186,22 @@ def _change(now: int, before: int, days: tuple[int, int] = (7, 7)) -> str:
             f"{days_before} collected day{'' if days_before == 1 else 's'})")
 
 
+def _count(n: int, noun: str) -> str:
+    """'1 record', '2 records'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _records_from(k: dict[str, Any]) -> str:
+    """'12 records from 5 authors'; the authors said unknown (not 0) when no record names its author."""
+    if k["authors"] is None:
+        return f"{_count(k['records'], 'record')} (authors unknown)"
+    return f"{_count(k['records'], 'record')} from {_count(k['authors'], 'author')}"
+
+
 def summary_lines(data: BriefData) -> list[str]:
     """The headline numbers as plain sentences (escaped later by the renderer)."""
     k, p = data.kpis, data.previous
-    lines = [f"{k['records']:,} records from {k['authors']:,} authors, {_change(k['records'], p['records'], data.collected_days)}."]
+    lines = [f"{_records_from(k)}, {_change(k['records'], p['records'], data.collected_days)}."]
     if k["share_negative"] is not None:
         lo, hi = k["share_negative_ci"]
         prev = (f" (week before: {_share_of(p['share_negative'], p['scored'])}, 95% CI "
