@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.core.filters import Filters
+from analysis.core.filters import UTC_DAYS_NOTE, Filters
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.reports.alerts.state import load_state
 from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
@@ -235,7 +235,7 @@ def methods_lines(data: BriefData) -> list[str]:
         "of at least 5 points)."),
         "Event windows: the 3 days before vs the event day and 2 days after; records/day: percentile-bootstrap 95% "
         "interval over days and a permutation p-value; share negative: Newcombe score 95% interval and an exact "
-        "permutation p-value. " + ASSOCIATION_NOTE,
+        "permutation p-value. " + UTC_DAYS_NOTE + " " + ASSOCIATION_NOTE,
         POLICY,
     ]
 
@@ -291,7 +291,7 @@ def render_html(data: BriefData) -> str:
                          f"<td>{_share_of(row['neg_before'], row['neg_n_before'])} → "
                          f"{_share_of(row['neg_after'], row['neg_n_after'])} ({_signed_pct(row['neg_ci_lo'])} "
                          f"to {_signed_pct(row['neg_ci_hi'])})</td></tr>")
-        parts.append(f"</table><p class='note'>{e(ASSOCIATION_NOTE)}</p>")
+        parts.append(f"</table><p class='note'>{e(UTC_DAYS_NOTE)} {e(ASSOCIATION_NOTE)}</p>")
     else:
         parts.append("<p>No dated events of this tracker fall in this week.</p>")
     parts.append("<h2>New statements</h2>")
@@ -361,7 +361,7 @@ def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: 
                          f"{_num(row['volume_ci_hi'], '+.0f')}) | {_share_of(row['neg_before'], row['neg_n_before'])} → "
                          f"{_share_of(row['neg_after'], row['neg_n_after'])} ({_signed_pct(row['neg_ci_lo'])} to "
                          f"{_signed_pct(row['neg_ci_hi'])}) |")
-        lines += ["", f"*{m(ASSOCIATION_NOTE)}*", ""]
+        lines += ["", f"*{m(UTC_DAYS_NOTE)} {m(ASSOCIATION_NOTE)}*", ""]
     else:
         lines += ["No dated events of this tracker fall in this week.", ""]
     lines += ["## New statements", ""]
