@@ -151,7 +151,7 @@ def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column:
             f"SELECT {period} AS period, a.{column} AS items FROM records r JOIN {scan} a USING (source, id) "
             f"WHERE {where}", params).df()
         if len(frame):  # only the annotated records: after a partial enrich, fewer than the view's records
-            frame.attrs["annotated"] = {"annotated": len(frame), "records": records_in(con, f)}
+            frame.attrs["annotated_of"] = {"annotated": len(frame), "records": records_in(con, f)}
             return frame
     frame = con.execute(
         f"""SELECT * FROM (SELECT {period} AS period, concat_ws(' ', r.title, r.text) AS text
@@ -218,7 +218,7 @@ def frame_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str
     """Records using each frame per period, zero-filled over periods × frames.
 
     Columns: period, frame, records, n (records in the period: annotated ones when read from `annotations`, see
-    attrs["annotated"]), share, share_lo, share_hi (Wilson 95%).
+    attrs["annotated_of"]), share, share_lo, share_hi (Wilson 95%).
     """
     rows = _keyword_rows(con, f, freq, "frames")
     pairs = zip(rows["period"], (_as_list(i) for i in rows["items"]), strict=True)

@@ -102,8 +102,8 @@ def sample_text(df: pd.DataFrame) -> str:
 
 def annotated_text(df: pd.DataFrame) -> str:
     """"1,200 of 3,000 records annotated" when the frame counts only the records enrichment annotated (its attrs'
-    "annotated", as analysis.stats.annotation_series sets it), else ""."""
-    seen = df.attrs.get("annotated")
+    "annotated_of", as analysis.stats.annotation_series sets it), else ""."""
+    seen = df.attrs.get("annotated_of")
     return f"{seen['annotated']:,} of {seen['records']:,} records annotated" if seen else ""
 
 
