@@ -23,7 +23,10 @@ def kpi_row(view: render.View, model: dict) -> None:
     k = data.kpis(render.signature(), view.filters, model["version"])
     c1, c2, c3 = st.columns(3)
     c1.metric("Records", f"{k['records']:,}")
-    c2.metric("Authors", f"{k['authors']:,}")
+    if k["authors"] is None:
+        c2.metric("Authors", "unknown", help="None of these records names its author.")
+    else:
+        c2.metric("Authors", f"{k['authors']:,}")
     if k["share_negative"] is None:
         c3.metric("Share negative", "–", help="No scored records: run `actorwatch enrich`.")
     else:

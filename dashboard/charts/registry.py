@@ -23,7 +23,7 @@ from analysis.stats import aggregate
 from collectors.trackers import Tracker, get_tracker
 from dashboard.charts import PAGE_MODULES
 from dashboard.charts.embed import DEFAULT_CREDIT, ChartPackage
-from dashboard.charts.style import sample_text, share_text
+from dashboard.charts.style import annotated_text, sample_text, share_text
 
 Loader = Callable[[duckdb.DuckDBPyConnection, "View"], pd.DataFrame]
 Drawer = Callable[[pd.DataFrame, "View", dict[str, Any]], go.Figure]
@@ -180,6 +180,8 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
     if sample_text(frame):  # counts of a text sample travel with a statement of which sample, wherever published
         said = f"Computed on a {sample_text(frame)}: counts are of the sample, not scaled up"
         notes = " · ".join(x for x in (notes, said) if x)
+    elif annotated_text(frame):  # counts of the annotated records only (a partial enrich leaves some out)
+        notes = " · ".join(x for x in (notes, f"Counts of annotated records only: {annotated_text(frame)}") if x)
     source = chart.source(frame, view) if chart.source else source_line(view, synthetic_share)
     return ChartPackage(name=name, title=chart.title_for(view, model), fig=fig,
                         data=chart.table(frame) if chart.table else frame, alt=alt,

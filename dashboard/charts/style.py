@@ -121,10 +121,20 @@ def sample_text(df: pd.DataFrame) -> str:
     return f"random sample of {sample['sampled']:,} of {sample['records']:,} records" if sample else ""
 
 
+def annotated_text(df: pd.DataFrame) -> str:
+    """"1,200 of 3,000 records annotated" when the frame counts only the records enrichment annotated (its attrs'
+    "annotated_of", as analysis.stats.annotation_series sets it), else ""."""
+    seen = df.attrs.get("annotated_of")
+    return f"{seen['annotated']:,} of {seen['records']:,} records annotated" if seen else ""
+
+
 def sample_title(title: str, df: pd.DataFrame) -> str:
-    """A chart title with, under it, the sample its counts come from (if they do)."""
+    """A chart title with, under it, the sample (or the annotated records) its counts come from (if they do)."""
     said = sample_text(df)
-    return f"{title}<br><sup>Counts in a {said} (not scaled up)</sup>" if said else title
+    if said:
+        return f"{title}<br><sup>Counts in a {said} (not scaled up)</sup>"
+    annotated = annotated_text(df)
+    return f"{title}<br><sup>Counts of annotated records only ({annotated})</sup>" if annotated else title
 
 
 def plain(text: object, limit: int | None = None) -> str:

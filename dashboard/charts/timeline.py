@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analysis.core.filters import Filters
+from analysis.core.filters import UTC_DAYS_NOTE, Filters
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.trackers import Event
@@ -72,7 +72,7 @@ def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
                       f"(95% CI {row['volume_ci_lo']:+,.0f} to {row['volume_ci_hi']:+,.0f})")
         parts.append(f"{row['date']} {row['title']}: {volume}{neg}")
     return (f"Forest plot of before/after differences around {len(df)} events for {tracker_label} "
-            "(association, not causation): " + "; ".join(parts) + ".")
+            "(association, not causation): " + "; ".join(parts) + ". " + UTC_DAYS_NOTE)
 
 
 def negative_share_chart(df: pd.DataFrame, events: Sequence[Event], changes: Sequence[date], title: str,
@@ -153,7 +153,7 @@ register(ChartDef(
     draw=lambda df, view, model: effects_chart(
         df, f"Before vs after each event — {view.tracker.name_en} (association, not causation)"),
     describe=lambda df, view, model: effects_alt(df, view.tracker.name_en),
-    sentiment=True, needs=("analysis.stats.effects",), source=_effects_source,
+    sentiment=True, needs=("analysis.stats.effects",), source=_effects_source, notes=UTC_DAYS_NOTE,
 ))
 
 

@@ -16,6 +16,7 @@ from dashboard.charts.style import (
     EMOTION_COLOURS,
     MARGIN,
     PALETTE,
+    annotated_text,
     empty_figure,
     no_annotations_message,
     plain,
@@ -29,13 +30,16 @@ from dashboard.charts.style import (
 
 
 def _counted(df: pd.DataFrame) -> str:
-    """What the chart's counts count: the records, or the records of a text sample."""
-    return "records in the sample" if sample_text(df) else "records"
+    """What the chart's counts count: the records, the annotated records, or the records of a text sample."""
+    return "records in the sample" if sample_text(df) else "annotated records" if annotated_text(df) else "records"
 
 
 def _sample_sentence(df: pd.DataFrame) -> str:
     said = sample_text(df)
-    return f" Counts are of a {said} (not scaled up)." if said else ""
+    if said:
+        return f" Counts are of a {said} (not scaled up)."
+    annotated = annotated_text(df)
+    return f" Counts are of the annotated records only ({annotated})." if annotated else ""
 
 
 def in_sample_table(*counts: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
@@ -120,7 +124,7 @@ def frames_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str) -> 
         highest = (f"Highest share among periods with at least {MIN_SHARE_N} {_counted(df)}: "
                    f"{labels.get(top['frame'], top['frame'])} on {top['period']} at {top['share']:.0%} of "
                    f"{int(top['n']):,}.")
-    return (f"Line chart of the share of records using each frame over time for {tracker_label} (the {SHOWN_FRAMES} "
+    return (f"Line chart of the share of {_counted(df)} using each frame over time for {tracker_label} (the {SHOWN_FRAMES} "
             f"most used drawn, the others selectable). Most used: {names}. {highest}{_sample_sentence(df)}")
 
 
@@ -181,7 +185,8 @@ def frame_labels() -> dict[str, str]:
 register(ChartDef(
     name="topics-keywords", title="Top keywords per period — {tracker}", page="topics",
     description="Each period's most characteristic keywords (records carrying them), from analysis.nlp.topics; "
-                "without enrichment annotations, over a reproducible random sample of at most 50,000 records.",
+                "with enrichment annotations, of the annotated records only; without, over a reproducible random "
+                "sample of at most 50,000 records.",
     load=lambda con, view: require("analysis.stats.annotation_series").keywords_by_period(con, view.filters, _freq(view), k=5),
     draw=lambda df, view, model: keywords_chart(df, f"Top keywords per period — {view.tracker.name_en}"),
     describe=lambda df, view, model: keywords_alt(df, view.tracker.name_en),
@@ -192,7 +197,8 @@ register(ChartDef(
 register(ChartDef(
     name="topics-frames", title="Frames over time (bilingual frame terms) — {tracker}", page="topics",
     description="Share of records using each frame's Chinese or English terms, per period, with 95% intervals; "
-                "without enrichment annotations, over a reproducible random sample of at most 50,000 records.",
+                "with enrichment annotations, of the annotated records only; without, over a reproducible random "
+                "sample of at most 50,000 records.",
     load=lambda con, view: require("analysis.stats.annotation_series").frame_counts_by_period(con, view.filters, _freq(view)),
     draw=lambda df, view, model: frames_chart(df, frame_labels(),
                                                               f"Frames over time — {view.tracker.name_en}"),
