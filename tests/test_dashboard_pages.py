@@ -722,6 +722,36 @@ def test_chart_command_refuses_an_option_the_chart_does_not_read(store: Path, tm
     assert json.loads(next((tmp_path / "ok").glob("*.json")).read_text())["params"]["freq"] == ["W"]
 
 
+@pytest.mark.parametrize(("chart", "option", "accepted"), [
+    ("overview-sentiment", "freq=X", "one of D, W"),
+    ("timeline-effects", "window=abc", "a whole number from 2 to 30"),
+    ("compare-aligned", "normalise=raw", "one of per_source, per_tracker, none"),
+    ("compare-share", "types=platform,studioz", "each one of platform"),
+])
+def test_chart_command_refuses_an_option_value_the_chart_cannot_use(store: Path, tmp_path: Path, chart: str,
+                                                                   option: str, accepted: str) -> None:
+    """`freq=X` drew the daily chart without a word and `window=abc` died in a raw int() traceback; a value the chart
+    cannot use is now a usage error naming the values it accepts."""
+    from dashboard.cli import cli
+
+    bad = CliRunner().invoke(cli, ["chart", chart, "--tracker", "iqiyi-nadou", "--option", option,
+                                   "--format", "csv", "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2, bad.output
+    assert "is not accepted" in bad.output and accepted in bad.output
+    assert not (tmp_path / "bad").exists()
+
+
+def test_a_bad_option_value_on_a_page_draws_the_default(con) -> None:
+    # the same value arriving from a dashboard URL (outside `actorwatch chart`) is ignored, as render.param ignores it
+    from dashboard.charts import registry as chart_registry
+
+    for name, option in (("timeline-effects", {"window": "abc"}), ("overview-sentiment", {"freq": "X"})):
+        chart = chart_registry.get(name)
+        bad, default = view_for(**option), view_for()
+        assert chart.load(con, bad).equals(chart.load(con, default))
+        assert chart.describe(chart.load(con, bad), bad, {}) == chart.describe(chart.load(con, default), default, {})
+
+
 def test_chart_command_from_after_the_default_end_is_an_error(store: Path, tmp_path: Path) -> None:
     # only --from given, after the tracker's window ends (2026-05-25): the defaulted --to is before it
     from dashboard.cli import cli

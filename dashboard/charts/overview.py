@@ -16,7 +16,7 @@ from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.trackers import Event, Tracker
 from dashboard.charts.ledgers import tracker_events
-from dashboard.charts.registry import AnalysisPending, ChartDef, View, register, require
+from dashboard.charts.registry import PERIODS, AnalysisPending, ChartDef, View, register, require
 from dashboard.charts.style import (
     DASHES,
     SENTIMENT_COLOURS,
@@ -165,7 +165,7 @@ register(ChartDef(
 
 
 def _weekly(view: View) -> bool:
-    return view.option("freq") == "W"
+    return view.option("freq", "D", PERIODS) == "W"
 
 
 def _load_sentiment(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:

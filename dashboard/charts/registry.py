@@ -8,7 +8,7 @@ same, carries the same alt text and has the same snapshot id wherever it is prod
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -40,6 +40,34 @@ class UnknownOption(ValueError):
     """An option the chart never reads (a typo would otherwise draw the default chart without a word)."""
 
 
+class InvalidOption(ValueError):
+    """An option value the chart cannot use (it would otherwise draw the default chart, or fail on a raw int())."""
+
+
+@dataclass(frozen=True)
+class WholeNumber:
+    """Accepted values of an option taking a whole number of days from `low` to `high`."""
+
+    low: int
+    high: int
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, str) and value.isdigit() and self.low <= int(value) <= self.high
+
+    def __str__(self) -> str:
+        return f"a whole number from {self.low} to {self.high}"
+
+
+Accepted = Sequence[str] | WholeNumber
+
+
+def accepted_text(allowed: Accepted) -> str:
+    return str(allowed) if isinstance(allowed, WholeNumber) else "one of " + ", ".join(allowed)
+
+
+PERIODS = ("D", "W")  # the `freq` option of charts drawn per day or per ISO week
+EVENT_WINDOW = WholeNumber(2, 30)  # days a side of an event (the `window` option)
+
 _OPTIONS_READ: ContextVar[set[str] | None] = ContextVar("options_read", default=None)
 
 
@@ -55,11 +83,23 @@ class View:
     def tracker(self) -> Tracker:
         return get_tracker(self.filters.tracker)
 
-    def option(self, key: str, default: str = "") -> str:
+    def option(self, key: str, default: str = "", allowed: Accepted | None = None, many: bool = False) -> str:
+        """An option's value; one outside `allowed` (each comma-separated item, when `many`) is an error under
+        `build` (the `actorwatch chart` command) and the default on a page, as `render.param` treats a bad URL value."""
         read = _OPTIONS_READ.get()
         if read is not None:
             read.add(key)
-        return dict(self.options).get(key, default)
+        value = dict(self.options).get(key, default)
+        if allowed is None or value == default:
+            return value
+        items = [v for v in value.split(",") if v] if many else [value]
+        bad = [v for v in items if v not in allowed]
+        if not bad:
+            return value
+        if read is not None:
+            raise InvalidOption(f"option {key}={','.join(bad)!s} is not accepted ({key} takes "
+                                f"{'comma-separated items, each ' if many else ''}{accepted_text(allowed)})")
+        return default
 
     def with_options(self, **values: str) -> View:
         merged = {k: v for k, v in {**dict(self.options), **values}.items() if v}

@@ -16,7 +16,7 @@ from analysis.stats.peaks import MIN_SHARE_N
 from collectors.trackers import Event
 from collectors.visibility import DISAPPEARED as DISAPPEARED_KINDS
 from dashboard.charts.ledgers import tracker_events
-from dashboard.charts.registry import ChartDef, View, register, require
+from dashboard.charts.registry import EVENT_WINDOW, ChartDef, View, register, require
 from dashboard.charts.style import (
     MARGIN,
     PALETTE,
@@ -116,7 +116,7 @@ def negative_share_alt(df: pd.DataFrame, changes: Sequence[date], tracker_label:
 
 def _load_effects(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     effects = require("analysis.stats.effects")
-    window = int(view.option("window", "3") or 3)
+    window = int(view.option("window", "3", EVENT_WINDOW))
     frame = effects.event_effects(con, view.filters, view.tracker, view.model_version, window=window)
     frame = frame.reset_index(drop=True)
     # the credit line's synthetic share is of the records compared: the days around each event, not the sidebar's dates
@@ -131,7 +131,7 @@ def _load_effects(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
 def _effects_source(df: pd.DataFrame, view: View) -> str:
     """Credits the days compared (each event's own, within the tracker's collection window) and their synthetic share."""
     f = view.filters
-    window = int(view.option("window", "3") or 3)
+    window = int(view.option("window", "3", EVENT_WINDOW))
     collected = Filters.for_tracker(view.tracker)
     where = ", ".join(f.sources) if f.sources else "all sources"
     langs = f"; languages {', '.join(f.langs)}" if f.langs else ""

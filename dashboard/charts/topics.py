@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.stats.peaks import MIN_SHARE_N
-from dashboard.charts.registry import ChartDef, View, model_label, register, require
+from dashboard.charts.registry import PERIODS, ChartDef, View, model_label, register, require
 from dashboard.charts.style import (
     EMOTION_COLOURS,
     MARGIN,
@@ -174,7 +174,7 @@ def comentions_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str)
 
 
 def _freq(view: View) -> str:
-    return "W" if view.option("freq") == "W" else "D"
+    return view.option("freq", "D", PERIODS)
 
 
 def frame_labels() -> dict[str, str]:
