@@ -752,6 +752,28 @@ def test_a_bad_option_value_on_a_page_draws_the_default(con) -> None:
         assert chart.describe(chart.load(con, bad), bad, {}) == chart.describe(chart.load(con, default), default, {})
 
 
+def test_volume_alt_says_the_busiest_day_and_the_peak_apart() -> None:
+    """The alt text said the busiest day was 04-21 and listed the peak as 04-20 with no word on why they differ; it
+    now says what a detected peak is and that the busiest day is not one, and the chart's notes say it too."""
+    from datetime import date
+
+    import pandas as pd
+
+    from dashboard.charts import registry as chart_registry
+
+    days = [date(2026, 4, d) for d in range(14, 23)]
+    df = pd.DataFrame({"day": days, "source": "weibo", "records": [1, 1, 1, 1, 1, 1, 80, 120, 40]})
+    df.attrs["peaks"] = [{"day": date(2026, 4, 20), "records": 80, "label": "a · b", "top_record": ""}]
+    chart = chart_registry.get("overview-volume")
+    alt = chart.describe(df, view_for(), {})
+    assert "the busiest day was 2026-04-21 with 120" in alt
+    assert "largest rise over its trailing baseline" in alt
+    assert "the busiest day, 2026-04-21 (120 records), is not itself a detected peak): 2026-04-20 (80 records" in alt
+    df.attrs["peaks"] = [{"day": date(2026, 4, 21), "records": 120, "label": "a", "top_record": ""}]
+    assert "is not itself" not in chart.describe(df, view_for(), {})
+    assert "not necessarily the busiest day" in chart.notes
+
+
 def test_chart_command_from_after_the_default_end_is_an_error(store: Path, tmp_path: Path) -> None:
     # only --from given, after the tracker's window ends (2026-05-25): the defaulted --to is before it
     from dashboard.cli import cli

@@ -152,15 +152,26 @@ def _describe_volume(df: pd.DataFrame, view: View, model: dict[str, Any]) -> str
     alt = volume_alt(df, view.tracker.name_en)
     peaks = _peaks(df)
     if len(peaks):
-        alt += " Detected peaks: " + "; ".join(f"{d} ({int(r):,} records; top terms: {lab})"
-                                               for d, r, lab in zip(peaks["day"], peaks["records"], peaks["label"], strict=True)) + "."
+        per_day = df.groupby("day")["records"].sum()
+        busiest = per_day.idxmax()
+        # a peak is the day that rose most, which can come before the busiest day of the same surge: say both
+        aside = ("" if str(busiest) in {str(d) for d in peaks["day"]} else
+                 f"; the busiest day, {busiest} ({int(per_day.max()):,} records), is not itself a detected peak")
+        alt += (f" Detected peaks ({PEAK_MEANING}{aside}): "
+                + "; ".join(f"{d} ({int(r):,} records; top terms: {lab})"
+                            for d, r, lab in zip(peaks["day"], peaks["records"], peaks["label"], strict=True)) + ".")
     return alt
+
+
+PEAK_MEANING = ("each the day of largest rise over its trailing baseline, the median of the 7 days before it, in a "
+                "run of unusually high days")
 
 
 register(ChartDef(
     name="overview-volume", title="Daily records by source — {tracker}", page="overview",
     description="Records per day and source, zero-filled, with the tracker's dated events as markers.",
     load=_load_volume, draw=_draw_volume, describe=_describe_volume, needs=("analysis.stats.peaks", "analysis.stats.timeseries"),
+    notes=f"Labelled peaks: {PEAK_MEANING} — not necessarily the busiest day",
 ))
 
 
