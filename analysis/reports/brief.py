@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import UTC_DAYS_NOTE, Filters
+from analysis.core.wording import count_text
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.reports.alerts.state import load_state
 from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
@@ -191,16 +192,11 @@ EFFECT_HEADERS = ("Records/day before → after (95% CI of the difference; p)",
                   "Share negative before → after (95% CI of the difference; p)")
 
 
-def _count(n: int, noun: str) -> str:
-    """'1 record', '2 records'."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
 def _records_from(k: dict[str, Any]) -> str:
     """'12 records from 5 authors'; the authors said unknown (not 0) when no record names its author."""
     if k["authors"] is None:
-        return f"{_count(k['records'], 'record')} (authors unknown)"
-    return f"{_count(k['records'], 'record')} from {_count(k['authors'], 'author')}"
+        return f"{count_text(k['records'], 'record')} (authors unknown)"
+    return f"{count_text(k['records'], 'record')} from {count_text(k['authors'], 'author')}"
 
 
 def summary_lines(data: BriefData) -> list[str]:

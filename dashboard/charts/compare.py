@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.core.filters import Filters
+from analysis.core.wording import count_text
 from analysis.stats import aggregate
 from collectors.trackers import get_tracker, load_trackers
 from dashboard.charts.registry import ChartDef, View, WholeNumber, register, require
@@ -61,11 +62,11 @@ def share_alt(df: pd.DataFrame, tracker_label: str, key: str = "entity", value: 
     # the shares drawn are of every entity's mentions (attrs["mentions_all"]), also of those of types not shown
     total = df.attrs.get("mentions_all") or totals.sum() or 1
     parts = ", ".join(f"{k} {v / total:.0%}" for k, v in totals.head(6).items())
-    noun = "entities" if key == "entity" else f"{key}s"
-    n = f"{int(total):,} " if weight == "mentions" else ""  # the n the shares are of
-    of_all = (f", as shares of all the tracker's {n}mentions of entities" if "mentions_all" in df.attrs
-              else f", of {n}mentions" if n else "")
-    return (f"Stacked area chart of daily share of voice among {len(totals)} {noun} for {tracker_label}; "
+    n = count_text(total, "mention") if weight == "mentions" else ""  # the n the shares are of
+    of_all = (f", as shares of all the tracker's {n or 'mentions'} of entities" if "mentions_all" in df.attrs
+              else f", of {n}" if n else "")
+    among = count_text(len(totals), "entity", "entities") if key == "entity" else count_text(len(totals), key)
+    return (f"Stacked area chart of daily share of voice among {among} for {tracker_label}; "
             f"overall{of_all}: {parts}.")
 
 
@@ -109,7 +110,7 @@ def aligned_sources_alt(df: pd.DataFrame, y: str = "share") -> str:
         if part["records"].sum() == 0:
             continue
         top = part.loc[part[y].idxmax()]
-        amount = f"{top['share']:.0%} of its records" if y == "share" else f"{int(top['records']):,} records"
+        amount = f"{top['share']:.0%} of its records" if y == "share" else count_text(top['records'], "record")
         parts.append(f"{tracker} on {source} peaks on day {int(top['day_offset'])} ({amount})")
     what = "share of its records" if y == "share" else "records"
     return (f"Small-multiple line charts, one per source, of each case's {what} per day since its "

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.core.wording import count_text
 from analysis.stats.hot_search import TZ_LABEL
 from collectors.hot_search import ARCHIVE_COMMIT, ARCHIVE_REPO
 from dashboard.charts.registry import ChartDef, View, register, require
@@ -140,8 +141,8 @@ def timeline_alt(spans: pd.DataFrame, items: pd.DataFrame, tracker_label: str) -
     else:
         top = heated.loc[heated["peak_heat"].idxmax()]
         hottest = f"the hottest, {top['topic']}, peaked at {int(top['peak_heat']):,} heat on {top['peak_at_bj']:%d %b %H:%M}."
-    return (f"Timeline of {len(spans)} Weibo hot-search topics matching {tracker_label}, in Beijing time (UTC+8), "
-            f"each a bar from first seen to gone, with {len(items)} curated events and statements dated by day. "
+    return (f"Timeline of {count_text(len(spans), 'Weibo hot-search topic')} matching {tracker_label}, in Beijing time (UTC+8), "
+            f"each a bar from first seen to gone, with {count_text(len(items), 'curated event or statement', 'curated events and statements')} dated by day. "
             f"The first, {first['topic']}, appeared {first['first_seen_bj']:%d %b %H:%M}; {hottest}")
 
 
@@ -150,7 +151,7 @@ def hourly_alt(hourly: pd.DataFrame, tracker_label: str) -> str:
         return f"Line chart of hourly heat for {tracker_label}: no intraday snapshots in the selected range."
     top = hourly.loc[hourly["heat"].idxmax()]
     days = ", ".join(f"{d:%d %b}" for d in sorted(hourly["day"].unique()))
-    return (f"Line chart of the heat of {hourly['topic'].nunique()} hot-search topics of {tracker_label} at each "
+    return (f"Line chart of the heat of {count_text(hourly['topic'].nunique(), 'hot-search topic')} of {tracker_label} at each "
             f"snapshot on {days}, Beijing time (UTC+8). Highest reading: {top['topic']} at {int(top['heat']):,} on "
             f"{top['observed_bj']:%d %b %H:%M}.")
 
@@ -163,8 +164,8 @@ def share_alt(share: pd.DataFrame, tracker_label: str) -> str:
     fell = f"; {off} of its topics had fallen off the day's fullest list and are counted in the whole too" if off else ""
     return (f"Bar chart of {tracker_label}'s share of the Weibo hot-search list's heat per Beijing day (UTC+8): its "
             f"topics' peak heat over that plus the other topics' heat in the day's fullest list (at most 100 topics), "
-            f"over {len(share)} day(s) with matching topics; highest on {top['day']:%d %b %Y} at "
-            f"{top['share']:.1%} ({int(top['topics'])} topics{fell}).")
+            f"over {count_text(len(share), 'day')} with matching topics; highest on {top['day']:%d %b %Y} at "
+            f"{top['share']:.1%} ({count_text(top['topics'], 'topic')}{fell}).")
 
 
 ARCHIVE_SOURCE = (f"Weibo hot search, recorded by github.com/{ARCHIVE_REPO} (snapshot {ARCHIVE_COMMIT[:12]}); "

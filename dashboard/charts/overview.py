@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
+from analysis.core.wording import count_text
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.trackers import Event, Tracker
@@ -77,7 +78,7 @@ def volume_alt(df: pd.DataFrame, tracker_label: str) -> str:
     by_source = df.groupby("source")["records"].sum().sort_values(ascending=False)
     sources = ", ".join(f"{s} {int(v):,}" for s, v in by_source.items())
     return (f"Stacked bar chart of daily records for {tracker_label} from {per_day.index.min()} to {per_day.index.max()}: "
-            f"{int(per_day.sum()):,} records in all; the busiest day was {top_day} with {int(per_day.max()):,}. "
+            f"{count_text(per_day.sum(), 'record')} in all; the busiest day was {top_day} with {int(per_day.max()):,}. "
             f"By source: {sources}.")
 
 
@@ -98,9 +99,9 @@ def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period
         worst = judged.loc[judged["negative"].idxmax()]
         worst_text = (f"the most negative {period} with at least {MIN_SHARE_N} scored records was "
                       f"{'the week of ' if period == 'week' else ''}{worst['day']} at {worst['negative']:.0%} of "
-                      f"{int(worst['n']):,}.")
+                      f"{count_text(worst['n'], 'scored record')}.")
     return (f"Line chart of the {adjective} share of negative, neutral and positive records for {tracker_label} "
-            f"({model_label}), with 95% intervals. Over {total:,} scored records {neg:.0%} were negative (95% CI "
+            f"({model_label}), with 95% intervals. Over {count_text(total, 'scored record')} {neg:.0%} were negative (95% CI "
             f"{lo:.0%}–{hi:.0%}); {worst_text}")
 
 
@@ -156,9 +157,9 @@ def _describe_volume(df: pd.DataFrame, view: View, model: dict[str, Any]) -> str
         busiest = per_day.idxmax()
         # a peak is the day that rose most, which can come before the busiest day of the same surge: say both
         aside = ("" if str(busiest) in {str(d) for d in peaks["day"]} else
-                 f"; the busiest day, {busiest} ({int(per_day.max()):,} records), is not itself a detected peak")
+                 f"; the busiest day, {busiest} ({count_text(per_day.max(), 'record')}), is not itself a detected peak")
         alt += (f" Detected peaks ({PEAK_MEANING}{aside}): "
-                + "; ".join(f"{d} ({int(r):,} records; top terms: {lab})"
+                + "; ".join(f"{d} ({count_text(r, 'record')}; top terms: {lab})"
                             for d, r, lab in zip(peaks["day"], peaks["records"], peaks["label"], strict=True)) + ".")
     return alt
 

@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.core.wording import count_text
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.trackers import Event
 
@@ -118,14 +119,14 @@ def sample_text(df: pd.DataFrame) -> str:
     """"random sample of 50,000 of 123,456 records" when the frame's counts are of a text sample (its attrs'
     "sample", as analysis.stats.annotation_series sets it), else ""."""
     sample = df.attrs.get("sample")
-    return f"random sample of {sample['sampled']:,} of {sample['records']:,} records" if sample else ""
+    return f"random sample of {sample['sampled']:,} of {count_text(sample['records'], 'record')}" if sample else ""
 
 
 def annotated_text(df: pd.DataFrame) -> str:
     """"1,200 of 3,000 records annotated" when the frame counts only the records enrichment annotated (its attrs'
     "annotated_of", as analysis.stats.annotation_series sets it), else ""."""
     seen = df.attrs.get("annotated_of")
-    return f"{seen['annotated']:,} of {seen['records']:,} records annotated" if seen else ""
+    return f"{seen['annotated']:,} of {count_text(seen['records'], 'record')} annotated" if seen else ""
 
 
 def sample_title(title: str, df: pd.DataFrame) -> str:

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.core.filters import UTC_DAYS_NOTE, Filters
+from analysis.core.wording import count_text
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.trackers import Event
@@ -71,7 +72,7 @@ def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
             volume = (f"{row['volume_diff']:+,.0f} records/day "
                       f"(95% CI {row['volume_ci_lo']:+,.0f} to {row['volume_ci_hi']:+,.0f})")
         parts.append(f"{row['date']} {row['title']}: {volume}{neg}")
-    return (f"Forest plot of before/after differences around {len(df)} events for {tracker_label} "
+    return (f"Forest plot of before/after differences around {count_text(len(df), 'event')} for {tracker_label} "
             "(association, not causation): " + "; ".join(parts) + ". " + UTC_DAYS_NOTE)
 
 
@@ -107,7 +108,7 @@ def negative_share_alt(df: pd.DataFrame, changes: Sequence[date], tracker_label:
         top_text = f"every day had fewer than {MIN_SHARE_N} scored records, too few to name the highest"
     else:
         top = judged.loc[judged["negative"].idxmax()]
-        top_text = (f"highest on {top['period']} at {top['negative']:.0%} of {int(top['n']):,} scored records "
+        top_text = (f"highest on {top['period']} at {top['negative']:.0%} of {count_text(top['n'], 'scored record')} "
                     f"(among days with at least {MIN_SHARE_N} scored records)")
     shifts = ", ".join(str(d) for d in changes) or "none detected"
     return (f"Line chart of the daily negative share for {tracker_label} ({model_label}) with 95% intervals; "

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.core.wording import count_text
 from analysis.stats.peaks import MIN_SHARE_N
 from dashboard.charts.registry import PERIODS, ChartDef, View, model_label, register, require
 from dashboard.charts.style import (
@@ -75,8 +76,8 @@ def keywords_alt(df: pd.DataFrame, tracker_label: str) -> str:
         return f"Keyword heatmap for {tracker_label}: no keywords."
     firsts = df[df["rank"] == 1].sort_values("period")
     seq = "; ".join(f"{p}: {t}" for p, t in zip(firsts["period"], firsts["term"], strict=True))
-    return (f"Heatmap of the top keywords per period for {tracker_label} ({df['term'].nunique()} terms over "
-            f"{df['period'].nunique()} periods). Top keyword per period — {seq}.{_sample_sentence(df)}")
+    return (f"Heatmap of the top keywords per period for {tracker_label} ({count_text(df['term'].nunique(), 'term')} over "
+            f"{count_text(df['period'].nunique(), 'period')}). Top keyword per period — {seq}.{_sample_sentence(df)}")
 
 
 SHOWN_FRAMES = 4
@@ -146,7 +147,7 @@ def topics_alt(df: pd.DataFrame, tracker_label: str) -> str:
     if df.empty:
         return f"Topic clusters for {tracker_label}: too few texts."
     parts = "; ".join(f"{row.label} ({row.weight:.0%})" for row in df.itertuples())
-    return (f"Bar chart of {len(df)} topic clusters (NMF over TF-IDF) for {tracker_label}, largest first: {parts}."
+    return (f"Bar chart of {count_text(len(df), 'topic cluster')} (NMF over TF-IDF) for {tracker_label}, largest first: {parts}."
             f"{_sample_sentence(df)}")
 
 
@@ -170,7 +171,7 @@ def comentions_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str)
     if df.empty:
         return f"Entity co-mention heatmap for {tracker_label}: no pairs."
     top = "; ".join(f"{labels.get(a, a)} + {labels.get(b, b)}: {int(n):,}" for a, b, n in df.head(5).itertuples(index=False))
-    return f"Heatmap of {len(df)} entity pairs mentioned together for {tracker_label}. Most frequent: {top}."
+    return f"Heatmap of {count_text(len(df), 'entity pair')} mentioned together for {tracker_label}. Most frequent: {top}."
 
 
 def _freq(view: View) -> str:
