@@ -134,6 +134,14 @@ def test_write_labels_is_idempotent_and_relabelling_replaces() -> None:
 
 # ---------- CSV export and import ----------
 
+def _write_rows(path: Path, rows: list[dict[str, str]]) -> None:
+    """An exported sample's rows written back, as a spreadsheet would after labelling."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def test_export_marks_synthetic_demo_records(make_record: Callable[..., Record], tmp_path: Path) -> None:
     """A labelled file of demo records could not be told from one of real posts: the export now says which rows are
     synthetic, and importing the file (with that column) still works."""
@@ -149,10 +157,7 @@ def test_export_marks_synthetic_demo_records(make_record: Callable[..., Record],
                                                        "demo-1": "true"}
     for r in rows:
         r["label"] = "0"
-    with out.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_rows(out, rows)
     result = import_labels(store, out, TRACKER, annotator="alice")
     assert (result.written, result.errors) == (4, [])
 
@@ -441,10 +446,7 @@ def test_export_shows_bluesky_and_mastodon_ids_pseudonymised_and_import_maps_the
     for r in rows:
         r["label"] = "0"
     filled = tmp_path / "filled.csv"
-    with filled.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_rows(filled, rows)
     result = import_labels(store, filled, TRACKER, annotator="alice")
     assert (result.written, result.errors) == (2, [])
     with store.connect() as con:
