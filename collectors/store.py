@@ -8,7 +8,8 @@ Layout under `<data_dir>/store/`:
 
 A batch is first written entirely to .staging; then its journal is written (atomic rename) and the
 files are renamed into place. A batch interrupted before its journal leaves nothing visible and is
-discarded on the next write; one interrupted after it is rolled forward. Readers never take a lock:
+discarded on the next write; one interrupted after it is rolled forward. A compaction is one such batch whose
+journal also lists the files it replaces, removed only after its own file is in place. Readers never take a lock:
 each opens its own in-memory DuckDB over the Parquet files, so a running writer never blocks them.
 """
 
@@ -118,7 +119,9 @@ class Store:
         with self._writer_lock():
             return self._add_batch(dataset, table, spec)
 
-    def _add_batch(self, dataset: str, table: pa.Table, spec: DatasetSpec) -> WriteResult:
+    def _add_batch(self, dataset: str, table: pa.Table, spec: DatasetSpec,
+                   replaces: Sequence[Path] = ()) -> WriteResult:
+        """Stage, journal and move in one batch; the files in `replaces` are removed after it is in place."""
         self._recover()
         batch = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
         stage = self._staging / batch
@@ -133,7 +136,8 @@ class Store:
             stage.mkdir(parents=True, exist_ok=True)
             _write_parquet_files(parts)
             self._write_spec(spec)
-            _atomic_write_text(self._staging / f"{batch}.commit", json.dumps(moves))
+            removals: list[tuple[str, None]] = [(str(path), None) for path in replaces]
+            _atomic_write_text(self._staging / f"{batch}.commit", json.dumps([*moves, *removals]))
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             raise
@@ -168,8 +172,10 @@ class Store:
         return done
 
     def _apply_journal(self, journal: Path) -> None:
-        for src, dst in json.loads(journal.read_text()):
-            if os.path.exists(src):
+        for src, dst in json.loads(journal.read_text()):  # moves first, then the removals of a compaction
+            if dst is None:
+                Path(src).unlink(missing_ok=True)
+            elif os.path.exists(src):
                 Path(dst).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dst)
         journal.unlink()
@@ -190,23 +196,31 @@ class Store:
         return DatasetSpec(dataset, tuple(body["keys"]), body["order_by"], body.get("partition_by"))
 
     def compact(self, dataset: str = RECORDS) -> WriteResult:
-        """Rewrite a dataset deduplicated into one batch, then remove the files it replaces."""
+        """Rewrite a dataset deduplicated into one batch that replaces its files.
+
+        All under the writer lock (no other writer adds a file between the listing and the removal), and as one
+        journaled batch: a kill before the journal leaves the old files as they were, one after it is rolled
+        forward (new file in, then old files out), so no row is lost or left twice. A reader in between sees the
+        old files or both (the deduplicated views read both as the old), never neither.
+        """
         spec = BUILTIN_DATASETS.get(dataset) or self._read_spec(dataset)
         if spec is None:
             raise StoreError(f"no dataset {dataset!r} in {self.root}")
-        old = sorted((self.root / dataset).rglob("*.parquet"))
-        if len(old) <= 1:
-            return WriteResult(0, 0, None)
-        with self.connect(materialize=False) as con:
-            table = con.sql(f'SELECT * FROM "{dataset}"').to_arrow_table()
-        result = self.add_table(dataset, table, spec)
-        folders = {path.parent for path in old} - {self.root / dataset}
-        for path in old:
-            path.unlink(missing_ok=True)
-        with self._writer_lock():  # a writer creates a folder and moves its file in under the lock
-            for folder in folders:  # emptied, e.g. the day folders of a store written before month partitions
-                with suppress(OSError):  # not empty: rmdir leaves it
-                    folder.rmdir()
+        with self._writer_lock():
+            self._recover()
+            old = self.files(dataset)
+            if len(old) <= 1:
+                return WriteResult(0, 0, None)
+            with self.connect(materialize=False, only=[dataset]) as con:
+                table = con.sql(f'SELECT * FROM "{dataset}"').to_arrow_table()
+            if table.num_rows == 0:  # only empty files: nothing to rewrite
+                return WriteResult(0, 0, None)
+            if spec.schema is not None:
+                table = table.select(spec.schema.names).cast(spec.schema)
+            result = self._add_batch(dataset, table, spec, replaces=old)
+            for folder in {path.parent for path in old} - {self.root / dataset}:
+                with suppress(OSError):  # emptied, e.g. a day folder of a store written before month partitions
+                    folder.rmdir()  # not empty: rmdir leaves it
         return result
 
     # ---------- reading ----------
