@@ -15,6 +15,7 @@ each opens its own in-memory DuckDB over the Parquet files, so a running writer 
 
 from __future__ import annotations
 
+import glob
 import gzip
 import hashlib
 import json
@@ -137,7 +138,7 @@ class Store:
             _write_parquet_files(parts)
             self._write_spec(spec)
             removals: list[tuple[str, None]] = [(str(path), None) for path in replaces]
-            _atomic_write_text(self._staging / f"{batch}.commit", json.dumps([*moves, *removals]))
+            atomic_write_text(self._staging / f"{batch}.commit", json.dumps([*moves, *removals]))
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             raise
@@ -186,7 +187,7 @@ class Store:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             body = {"keys": list(spec.keys), "order_by": spec.order_by, "partition_by": spec.partition_by}
-            _atomic_write_text(path, json.dumps(body))
+            atomic_write_text(path, json.dumps(body))
 
     def _read_spec(self, dataset: str) -> DatasetSpec | None:
         path = self.root / dataset / "_dataset.json"
@@ -492,11 +493,38 @@ def _write_parquet_files(parts: list[tuple[pa.Table, Path]]) -> None:
             future.result()
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `path` whole or not at all: a temporary file no other writer names (it carries this process's id, for
+    `remove_stale_temps`), then a rename; a failed write removes its temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".{uuid.uuid4().hex[:6]}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Remove the temporary files of `path` that `atomic_write_text` left in a process since killed."""
+    removed = []
+    for tmp in path.parent.glob(f"{glob.escape(path.name)}.*-*.tmp"):
+        pid = tmp.name[len(path.name) + 1:].split("-", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: alive
+        return True
+    return True
 
 
 @contextmanager
@@ -513,8 +541,8 @@ def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:
     return Store(data_dir)
 
 
-__all__ = ["BUILTIN_DATASETS", "RECORDS", "TRENDS", "DatasetSpec", "Store", "StoreError", "WriteResult", "file_lock",
-           "open_store"]
+__all__ = ["BUILTIN_DATASETS", "RECORDS", "TRENDS", "DatasetSpec", "Store", "StoreError", "WriteResult",
+           "atomic_write_text", "file_lock", "open_store", "remove_stale_temps"]
 
 
 def _scan_parquet(folder: Path, parts: tuple[str, ...], out: list[tuple[tuple[str, ...], int]]) -> None:
