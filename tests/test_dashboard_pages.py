@@ -60,12 +60,15 @@ def store(store_dir: Path, isolated_data_dir: Path, monkeypatch: pytest.MonkeyPa
     return store_dir
 
 
-def open_page(page: str, params: dict[str, str | list[str]] | None = None) -> AppTest:
+def open_page(page: str, params: dict[str, str | list[str]] | None = None,
+              session: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     if page != "overview":
         at.switch_page(f"app_pages/{page}.py")
     for key, value in (params or {}).items():
         at.query_params[key] = value
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -852,7 +855,7 @@ def heading_levels(at: AppTest) -> list[tuple[int, str]]:
 @pytest.mark.parametrize("page", [*PAGES, "label"])
 def test_headings_never_skip_a_level(store: Path, page: str) -> None:
     """A screen reader's heading list is the page's outline: an h3 straight under the h1 reads as a lost section."""
-    at = open_page(page, {"annotator": "ann-a"} if page == "label" else None)
+    at = open_page(page, session={"annotator": "ann-a"} if page == "label" else None)
     levels = heading_levels(at)
     assert levels and levels[0][0] == 1, levels
     for (before, _), (level, text) in itertools.pairwise(levels):
