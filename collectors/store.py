@@ -518,6 +518,8 @@ def remove_stale_temps(path: Path) -> list[Path]:
 
 
 def _process_alive(pid: int) -> bool:
+    if os.name != "posix":  # Windows' os.kill terminates the process: never probe there, keep the file
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
