@@ -10,7 +10,6 @@ from __future__ import annotations
 import abc
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from collectors.importers import ImportIssue
 from collectors.ingest import IngestSummary, KnownKeys, ingest
 from collectors.models import InvalidRecord, Record, TrendObservation
 from collectors.secrets import redact, redact_text
-from collectors.store import Store
+from collectors.store import Store, atomic_write_text, remove_stale_temps
 
 
 class CollectorError(RuntimeError):
@@ -131,10 +130,9 @@ def cursor_path(store: Store, source: str, query: Query) -> Path:
 
 
 def _save_cursor(path: Path, cursor: dict[str, Any] | None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"cursor": cursor, "saved_at": datetime.now(UTC).isoformat(), "done": cursor is None}))
-    os.replace(tmp, path)
+    # a temporary file of its own: two runs of one query saving at once must not rename each other's
+    atomic_write_text(path, json.dumps({"cursor": cursor, "saved_at": datetime.now(UTC).isoformat(),
+                                        "done": cursor is None}))
 
 
 def run_collection(collector: Collector, query: Query, store: Store, resume: bool = True,
@@ -142,6 +140,7 @@ def run_collection(collector: Collector, query: Query, store: Store, resume: boo
     """Fetch, archive, map, store and checkpoint page by page; stops cleanly on SourceBlocked."""
     summary = RunSummary(collector.name)
     path = cursor_path(store, collector.name, query)
+    remove_stale_temps(path)  # a killed run's
     cursor = None
     if resume and path.exists():
         try:

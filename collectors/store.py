@@ -8,12 +8,14 @@ Layout under `<data_dir>/store/`:
 
 A batch is first written entirely to .staging; then its journal is written (atomic rename) and the
 files are renamed into place. A batch interrupted before its journal leaves nothing visible and is
-discarded on the next write; one interrupted after it is rolled forward. Readers never take a lock:
+discarded on the next write; one interrupted after it is rolled forward. A compaction is one such batch whose
+journal also lists the files it replaces, removed only after its own file is in place. Readers never take a lock:
 each opens its own in-memory DuckDB over the Parquet files, so a running writer never blocks them.
 """
 
 from __future__ import annotations
 
+import glob
 import gzip
 import hashlib
 import json
@@ -118,7 +120,9 @@ class Store:
         with self._writer_lock():
             return self._add_batch(dataset, table, spec)
 
-    def _add_batch(self, dataset: str, table: pa.Table, spec: DatasetSpec) -> WriteResult:
+    def _add_batch(self, dataset: str, table: pa.Table, spec: DatasetSpec,
+                   replaces: Sequence[Path] = ()) -> WriteResult:
+        """Stage, journal and move in one batch; the files in `replaces` are removed after it is in place."""
         self._recover()
         batch = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
         stage = self._staging / batch
@@ -133,7 +137,8 @@ class Store:
             stage.mkdir(parents=True, exist_ok=True)
             _write_parquet_files(parts)
             self._write_spec(spec)
-            _atomic_write_text(self._staging / f"{batch}.commit", json.dumps(moves))
+            removals: list[tuple[str, None]] = [(str(path), None) for path in replaces]
+            atomic_write_text(self._staging / f"{batch}.commit", json.dumps([*moves, *removals]))
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             raise
@@ -168,8 +173,10 @@ class Store:
         return done
 
     def _apply_journal(self, journal: Path) -> None:
-        for src, dst in json.loads(journal.read_text()):
-            if os.path.exists(src):
+        for src, dst in json.loads(journal.read_text()):  # moves first, then the removals of a compaction
+            if dst is None:
+                Path(src).unlink(missing_ok=True)
+            elif os.path.exists(src):
                 Path(dst).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dst)
         journal.unlink()
@@ -180,7 +187,7 @@ class Store:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             body = {"keys": list(spec.keys), "order_by": spec.order_by, "partition_by": spec.partition_by}
-            _atomic_write_text(path, json.dumps(body))
+            atomic_write_text(path, json.dumps(body))
 
     def _read_spec(self, dataset: str) -> DatasetSpec | None:
         path = self.root / dataset / "_dataset.json"
@@ -190,23 +197,31 @@ class Store:
         return DatasetSpec(dataset, tuple(body["keys"]), body["order_by"], body.get("partition_by"))
 
     def compact(self, dataset: str = RECORDS) -> WriteResult:
-        """Rewrite a dataset deduplicated into one batch, then remove the files it replaces."""
+        """Rewrite a dataset deduplicated into one batch that replaces its files.
+
+        All under the writer lock (no other writer adds a file between the listing and the removal), and as one
+        journaled batch: a kill before the journal leaves the old files as they were, one after it is rolled
+        forward (new file in, then old files out), so no row is lost or left twice. A reader in between sees the
+        old files or both (the deduplicated views read both as the old), never neither.
+        """
         spec = BUILTIN_DATASETS.get(dataset) or self._read_spec(dataset)
         if spec is None:
             raise StoreError(f"no dataset {dataset!r} in {self.root}")
-        old = sorted((self.root / dataset).rglob("*.parquet"))
-        if len(old) <= 1:
-            return WriteResult(0, 0, None)
-        with self.connect(materialize=False) as con:
-            table = con.sql(f'SELECT * FROM "{dataset}"').to_arrow_table()
-        result = self.add_table(dataset, table, spec)
-        folders = {path.parent for path in old} - {self.root / dataset}
-        for path in old:
-            path.unlink(missing_ok=True)
-        with self._writer_lock():  # a writer creates a folder and moves its file in under the lock
-            for folder in folders:  # emptied, e.g. the day folders of a store written before month partitions
-                with suppress(OSError):  # not empty: rmdir leaves it
-                    folder.rmdir()
+        with self._writer_lock():
+            self._recover()
+            old = self.files(dataset)
+            if len(old) <= 1:
+                return WriteResult(0, 0, None)
+            with self.connect(materialize=False, only=[dataset]) as con:
+                table = con.sql(f'SELECT * FROM "{dataset}"').to_arrow_table()
+            if table.num_rows == 0:  # only empty files: nothing to rewrite
+                return WriteResult(0, 0, None)
+            if spec.schema is not None:
+                table = table.select(spec.schema.names).cast(spec.schema)
+            result = self._add_batch(dataset, table, spec, replaces=old)
+            for folder in {path.parent for path in old} - {self.root / dataset}:
+                with suppress(OSError):  # emptied, e.g. a day folder of a store written before month partitions
+                    folder.rmdir()  # not empty: rmdir leaves it
         return result
 
     # ---------- reading ----------
@@ -478,11 +493,40 @@ def _write_parquet_files(parts: list[tuple[pa.Table, Path]]) -> None:
             future.result()
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `path` whole or not at all: a temporary file no other writer names (it carries this process's id, for
+    `remove_stale_temps`), then a rename; a failed write removes its temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".{uuid.uuid4().hex[:6]}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Remove the temporary files of `path` that `atomic_write_text` left in a process since killed."""
+    removed = []
+    for tmp in path.parent.glob(f"{glob.escape(path.name)}.*-*.tmp"):
+        pid = tmp.name[len(path.name) + 1:].split("-", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name != "posix":  # Windows' os.kill terminates the process: never probe there, keep the file
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: alive
+        return True
+    return True
 
 
 @contextmanager
@@ -499,8 +543,8 @@ def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:
     return Store(data_dir)
 
 
-__all__ = ["BUILTIN_DATASETS", "RECORDS", "TRENDS", "DatasetSpec", "Store", "StoreError", "WriteResult", "file_lock",
-           "open_store"]
+__all__ = ["BUILTIN_DATASETS", "RECORDS", "TRENDS", "DatasetSpec", "Store", "StoreError", "WriteResult",
+           "atomic_write_text", "file_lock", "open_store", "remove_stale_temps"]
 
 
 def _scan_parquet(folder: Path, parts: tuple[str, ...], out: list[tuple[tuple[str, ...], int]]) -> None:

@@ -77,19 +77,29 @@ def _build(store: Store, path: Path) -> Path:
     return path
 
 
-def open_snapshot(store: Store, public_names: Iterable[str] = ()) -> duckdb.DuckDBPyConnection:
+def open_snapshot(store: Store, public_names: Iterable[str] = (), attempts: int = 3) -> duckdb.DuckDBPyConnection:
     """A connection on the store's snapshot (built first if missing): one view per table, plus records_public."""
-    path = snapshot_path(store)
-    if not path.exists():
-        build(store, path)
-    con = duckdb.connect(":memory:", config={"memory_limit": READ_MEMORY})
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"SET temp_directory = '{_sql_path(path.parent / 'spill')}'")
-    con.execute(f"ATTACH '{_sql_path(path)}' AS snap (READ_ONLY)")
-    for name in _datasets(con, "snap"):
-        con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM snap."{name}"')
-    store.add_public_view(con, public_names)
-    return con
+    for attempt in range(attempts):
+        path = snapshot_path(store)
+        if not path.exists():
+            build(store, path)
+        con = duckdb.connect(":memory:", config={"memory_limit": READ_MEMORY})
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"SET temp_directory = '{_sql_path(path.parent / 'spill')}'")
+        try:
+            con.execute(f"ATTACH '{_sql_path(path)}' AS snap (READ_ONLY)")
+        except duckdb.Error:
+            con.close()
+            # the store changed and another session's build removed this file after it was resolved (once attached,
+            # a removed file stays readable): resolve again, which finds or builds the newer snapshot
+            if path.exists() or attempt == attempts - 1:
+                raise
+            continue
+        for name in _datasets(con, "snap"):
+            con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM snap."{name}"')
+        store.add_public_view(con, public_names)
+        return con
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _datasets(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:

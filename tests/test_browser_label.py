@@ -71,7 +71,7 @@ def label_with_keyboard(page, annotator: str, codes: list[str]) -> list[str]:
     name = page.get_by_label("Annotator (your name)", exact=True)
     name.fill(annotator)
     name.press("Enter")
-    page.wait_for_function(f"location.search.includes('annotator={annotator}')", timeout=30_000)
+    page.wait_for_function(f"document.cookie.includes('actorwatch_annotator={annotator}')", timeout=30_000)
     page.wait_for_function("""() => { const m = Array.from(document.querySelectorAll('[data-testid="stMetric"]'))
         .find(e => e.innerText.includes('Labelled by you'));
         return m && m.querySelector('[data-testid="stMetricValue"]').innerText.trim() === '0'; }""", timeout=60_000)
@@ -104,7 +104,10 @@ def test_label_five_records_by_keyboard_reload_and_agreement(label_server: tuple
     tab.reload()
     settle(tab)
     tab.get_by_label("Label keys", exact=True).wait_for(timeout=60_000)
-    assert metric(tab, "Labelled by you") == "5"  # the name came back from the URL, the labels from the store
+    # the name came back from this browser's cookie, the labels from the store; the link never carried the name
+    assert tab.get_by_label("Annotator (your name)", exact=True).input_value() == "alice"
+    assert metric(tab, "Labelled by you") == "5"
+    assert "alice" not in tab.url and "annotator" not in tab.url
 
     from analysis.core.labels import read_labels
     from collectors.store import Store

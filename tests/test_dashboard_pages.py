@@ -60,12 +60,15 @@ def store(store_dir: Path, isolated_data_dir: Path, monkeypatch: pytest.MonkeyPa
     return store_dir
 
 
-def open_page(page: str, params: dict[str, str | list[str]] | None = None) -> AppTest:
+def open_page(page: str, params: dict[str, str | list[str]] | None = None,
+              session: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     if page != "overview":
         at.switch_page(f"app_pages/{page}.py")
     for key, value in (params or {}).items():
         at.query_params[key] = value
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -904,7 +907,7 @@ def heading_levels(at: AppTest) -> list[tuple[int, str]]:
 @pytest.mark.parametrize("page", [*PAGES, "label"])
 def test_headings_never_skip_a_level(store: Path, page: str) -> None:
     """A screen reader's heading list is the page's outline: an h3 straight under the h1 reads as a lost section."""
-    at = open_page(page, {"annotator": "ann-a"} if page == "label" else None)
+    at = open_page(page, session={"annotator": "ann-a"} if page == "label" else None)
     levels = heading_levels(at)
     assert levels and levels[0][0] == 1, levels
     for (before, _), (level, text) in itertools.pairwise(levels):
@@ -1091,3 +1094,29 @@ def test_small_heatmaps_write_their_counts_in_the_cells() -> None:
     assert coverage_chart(coverage, "t").data[0].texttemplate == "%{z}"
     pairs = pd.DataFrame({"a": ["iqiyi"], "b": ["gong-yu"], "records": [12]})
     assert comentions_chart(pairs, {}, "t").data[0].texttemplate == "%{z}"
+
+
+def test_standalone_html_declares_the_language_of_its_content() -> None:
+    """The page was always lang="en": a screen reader read a Chinese title and alt text with English rules. The page
+    now takes its title's language, and a part in another language (caption words, alt text, notes) says its own."""
+    import plotly.graph_objects as go
+
+    from dashboard.charts.embed import ChartPackage, standalone_html
+
+    data = pd.DataFrame({"day": ["2026-04-21"], "records": [3]})
+    chinese = ChartPackage(name="x", title="爱奇艺AI艺人库：每日记录", fig=go.Figure(), data=data,
+                           alt="柱状图：4月21日共3条记录。", source="actorwatch store, weibo")
+    page = standalone_html(chinese, base_url="https://news.example")
+    assert '<html lang="zh">' in page
+    assert '<figcaption class="aw-foot" lang="en">' in page  # "Source", "data", "live view" are English words
+    assert 'id="aw-alt">' in page  # the alt text is in the page's language: nothing to mark
+
+    english = ChartPackage(name="x", title="Daily records", fig=go.Figure(), data=data, alt="柱状图：共3条记录。",
+                           notes="模型：中文情感分类器")
+    page = standalone_html(english, base_url="https://news.example")
+    assert '<html lang="en">' in page and '<figcaption class="aw-foot">' in page
+    assert 'id="aw-alt" lang="zh">柱状图' in page and '<p lang="zh">柱状图' in page  # noscript copy too
+    assert '<span lang="zh">模型：中文情感分类器</span>' in page
+
+    unknown = ChartPackage(name="x", title="2026", fig=go.Figure(), data=data, alt="12 345")
+    assert '<html lang="en">' in standalone_html(unknown, base_url="https://news.example")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import types
 from pathlib import Path
 
 import pytest
@@ -27,8 +29,8 @@ def open_label(annotator: str | None = None, **params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.switch_page("app_pages/label.py")
     at.query_params["tracker"] = TRACKER
-    if annotator:
-        at.query_params["annotator"] = annotator
+    if annotator:  # as typed earlier in this session
+        at.session_state["annotator"] = annotator
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
@@ -155,9 +157,56 @@ def test_focus_helper_frame_is_out_of_the_tab_order_and_titled(isolated_data_dir
     build_store(isolated_data_dir, records=200)
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py"), default_timeout=120)
     at.switch_page("app_pages/label.py")
-    at.query_params["annotator"] = "ann-a"
+    at.session_state["annotator"] = "ann-a"
     at.run()
     frames = at.get("iframe")
     assert frames, "the label page draws its focus helper"
     for frame in frames:
         assert frame.proto.tab_index == -1 and frame.proto.alt, frame.proto  # alt becomes the frame's title
+
+
+def test_the_annotator_name_stays_out_of_the_url(store: Path) -> None:
+    """The name went into the URL (?annotator=), so every link copied from the page carried it, and whoever opened
+    the link labelled under that name. It now stays in the session (and this browser's cookie)."""
+    at = open_label()
+    next(t for t in at.text_input if t.label == "Annotator (your name)").input("carol").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "annotator" not in at.query_params and "carol" not in str(dict(at.query_params))
+    type_keys(at, "1")
+    assert "annotator" not in at.query_params and at.session_state["annotator"] == "carol"
+    with Store(store).connect() as con:
+        assert set(read_labels(con, TRACKER)["annotator"]) == {"carol"}
+
+    shared = AppTest.from_file(APP, default_timeout=120)
+    shared.switch_page("app_pages/label.py")
+    shared.query_params["tracker"] = TRACKER
+    shared.query_params["annotator"] = "mallory"  # a link made before: neither adopted nor kept
+    shared.run()
+    assert not shared.exception, [e.value for e in shared.exception]
+    assert next(t for t in shared.text_input if t.label == "Annotator (your name)").value == ""
+    assert "annotator" not in shared.query_params
+
+
+def test_a_new_session_takes_the_name_from_this_browsers_cookie(store: Path, monkeypatch) -> None:
+    """A reload starts a new session: the name comes back from the cookie the page set, not from the URL."""
+    import streamlit
+
+    class Context:
+        cookies = types.MappingProxyType({"actorwatch_annotator": "dora%20%E6%9D%8E"})  # as encodeURIComponent wrote it
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    real = streamlit.context
+    monkeypatch.setattr(streamlit, "context", Context())
+    at = open_label()
+    assert next(t for t in at.text_input if t.label == "Annotator (your name)").value == "dora 李"
+    assert [t for t in at.text_input if t.label == "Label keys"]
+
+
+def test_the_name_is_written_to_the_cookie_as_one_script_string(store: Path) -> None:
+    name = 'x</script><img src=y onerror=alert(1)>"'
+    at = open_label(name)
+    script = next(f.proto.srcdoc for f in at.get("iframe") if "actorwatch_annotator" in f.proto.srcdoc)
+    assert "</script><img" not in script and json.dumps(name).replace("<", "\\u003c") in script
+    assert "SameSite=Strict" in script and "annotator" not in at.query_params

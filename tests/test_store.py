@@ -300,3 +300,107 @@ def test_public_view_masks_mentions_in_a_title(data_dir, make_record):
     with store.connect(public_names=["爱奇艺"]) as con:
         titles = dict(con.execute("SELECT id, title FROM records_public").fetchall())
     assert titles == {"av1": "@(user) 和 @爱奇艺 的AI演员", "av2": None}
+
+
+def _raw_and_distinct(store: Store) -> tuple[int, int]:
+    """Rows in the dataset's files as stored, and distinct records among them."""
+    frame = store.query(f"SELECT count(*) AS n, count(DISTINCT id) AS d FROM {store.parquet_scan(RECORDS)}")
+    return int(frame["n"].iloc[0]), int(frame["d"].iloc[0])
+
+
+class _Killed(BaseException):
+    """Stands in for the process being killed at that point."""
+
+
+@pytest.mark.parametrize("kill_at", ["staging", "moving in", "removing old"])
+def test_a_compaction_killed_at_any_point_loses_nothing_and_counts_nothing_twice(data_dir, make_record, kill_at,
+                                                                                  monkeypatch):
+    """It removed the old files only after its batch was in place, outside any journal: killed in between, the store
+    kept every row twice (raw scans, e.g. ingest's, counted both copies) and no recovery removed the old files."""
+    import os
+    from pathlib import Path
+
+    import collectors.store as store_module
+
+    store = Store(data_dir)
+    for i in range(3):
+        store.add_records([make_record(id=f"r{i}"), make_record(id=f"s{i}")])
+    assert _raw_and_distinct(store) == (6, 6)
+    real_replace, real_unlink, real_write = os.replace, Path.unlink, store_module._write_parquet_files
+
+    def kill_staging(parts):
+        raise _Killed
+
+    def kill_replace(src, dst):
+        if str(dst).endswith(".parquet"):
+            raise _Killed
+        real_replace(src, dst)
+
+    def kill_unlink(path, missing_ok=False):
+        if path.suffix == ".parquet":
+            raise _Killed
+        real_unlink(path, missing_ok=missing_ok)
+
+    if kill_at == "staging":
+        monkeypatch.setattr(store_module, "_write_parquet_files", kill_staging)
+    elif kill_at == "moving in":
+        monkeypatch.setattr(store_module.os, "replace", kill_replace)
+    else:
+        monkeypatch.setattr(Path, "unlink", kill_unlink)
+    with pytest.raises(_Killed):
+        store.compact()
+    monkeypatch.setattr(store_module, "_write_parquet_files", real_write)
+    monkeypatch.setattr(store_module.os, "replace", real_replace)
+    monkeypatch.setattr(Path, "unlink", real_unlink)
+
+    Store(data_dir).recover()  # what the next writer does first
+    assert _raw_and_distinct(store) == (6, 6)
+    assert sorted(store.query("SELECT id FROM records")["id"]) == ["r0", "r1", "r2", "s0", "s1", "s2"]
+    assert len(store.files(RECORDS)) == (3 if kill_at == "staging" else 1)
+
+
+def test_a_writer_during_a_compaction_waits_and_its_rows_are_kept_once(data_dir, make_record, monkeypatch):
+    """compact listed the files, then read them without the writer lock: a batch written in between was read into
+    the compacted file and also left in place, so its rows were stored twice. The writer now waits for compaction."""
+    import threading
+
+    import collectors.store as store_module
+
+    store = Store(data_dir)
+    for i in range(2):
+        store.add_records([make_record(id=f"r{i}")])
+    settled = threading.Event()  # the writer either finished or is waiting for the lock
+    writer_ident: list[int] = []
+    real_flock, real_connect = store_module.fcntl.flock, Store.connect
+
+    def flock(fd, op):
+        if threading.get_ident() in writer_ident:
+            try:
+                return real_flock(fd, op | store_module.fcntl.LOCK_NB)
+            except BlockingIOError:
+                settled.set()
+        return real_flock(fd, op)
+
+    def write() -> None:
+        writer_ident.append(threading.get_ident())
+        try:
+            Store(data_dir).add_records([make_record(id="w")])
+        finally:
+            settled.set()
+
+    writer = threading.Thread(target=write)
+
+    def connect(self, *args, **kwargs):
+        if not writer.is_alive() and not settled.is_set():  # compaction's read: a writer arrives now
+            writer.start()
+            assert settled.wait(60)
+        return real_connect(self, *args, **kwargs)
+
+    monkeypatch.setattr(store_module.fcntl, "flock", flock)
+    monkeypatch.setattr(Store, "connect", connect)
+    store.compact()
+    writer.join(60)
+    assert not writer.is_alive()
+    monkeypatch.setattr(Store, "connect", real_connect)
+    assert _raw_and_distinct(store) == (3, 3)
+    assert sorted(store.query("SELECT id FROM records")["id"]) == ["r0", "r1", "w"]

@@ -38,6 +38,7 @@ from collectors.sources.support import (
     strip_html,
     terms_from,
 )
+from collectors.store import atomic_write_text
 
 API = "https://api.bilibili.com"
 NAV_URL = f"{API}/x/web-interface/nav"
@@ -132,10 +133,8 @@ class BilibiliCollector(Collector):
         _, body = request_parsed(self, "GET", NAV_URL, _api_body, headers=self._headers())
         img = mapping(mapping(body.get("data")).get("wbi_img"))
         self._keys = (_key_from_url(img.get("img_url")), _key_from_url(img.get("sub_url")))
-        self.key_cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.key_cache.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"img_key": self._keys[0], "sub_key": self._keys[1], "fetched_at": self.clock()}))
-        tmp.replace(self.key_cache)
+        atomic_write_text(self.key_cache, json.dumps({"img_key": self._keys[0], "sub_key": self._keys[1],
+                                                      "fetched_at": self.clock()}))
         return self._keys
 
     def _headers(self) -> dict[str, str]:

@@ -3,7 +3,7 @@
 Records come stratified by day and source, favouring those the model is least sure of; all annotators get
 them in the same order, so their labels overlap and the page shows their agreement (Cohen's kappa).
 Labels go to the store's `labels` dataset; `actorwatch adapt` learns from them.
-Page param: annotator=NAME.
+The annotator's name is kept in the session and a browser cookie, never in the URL (dashboard.annotator).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from analysis.nlp.labelling_keys import (
 from analysis.nlp.labels_io import display_text
 from analysis.reports.brief import md_escape
 from analysis.reports.links import safe_url
+from dashboard import annotator as remembered_annotator
 from dashboard import labelling, render
 from dashboard.state import current_filters
 
@@ -79,10 +80,13 @@ st.title("Label")
 st.markdown("Label this tracker's records so the model can adapt to its words (`actorwatch adapt`) and every chart "
             "can say how right it is **on your posts**. Texts are shown as plain text; links only when they are web "
             "links.")
-annotator = st.text_input("Annotator (your name)", value=render.param("annotator"), key="label-annotator",
-                          max_chars=60, help="Stored with each label. Two annotators on the same records give an "
-                          "agreement figure.").strip()
-render.set_params(annotator=annotator)
+if "label-annotator" not in st.session_state:  # first run of the page in this session, or back from another page
+    st.session_state["label-annotator"] = remembered_annotator.remembered()
+annotator = st.text_input("Annotator (your name)", key="label-annotator", max_chars=remembered_annotator.MAX_CHARS,
+                          help="Stored with each label, and remembered in this browser (never put in the page's link). "
+                          "Two annotators on the same records give an agreement figure.").strip()
+remembered_annotator.remember(annotator)
+render.set_params(annotator=None)  # links made before the name left the URL still carry it: drop it, unread
 labels = labelling.current_labels(tracker)
 mine = labels[labels["annotator"] == annotator] if annotator and not labels.empty else labels.iloc[0:0]
 

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.nlp.text import detect_lang
 from analysis.reports.brief import md_escape
 from analysis.reports.links import (
     DEFAULT_PAGE,
@@ -136,10 +137,13 @@ def standalone_html(package: ChartPackage, inline: bool = False, base_url: str |
                               config={"responsive": True, **PLOTLY_CONFIG})
     data_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(published_csv(package, base_url)).decode()
     e = html.escape
-    notes = f" · {e(package.notes)}" if package.notes else ""
+    doc = page_lang(package)
+    notes = f" · {_in_lang(package.notes, 'en')}" if package.notes else ""
+    alt_lang = _lang_attr(package.alt, doc)
+    caption_lang = "" if doc == "en" else ' lang="en"'  # the caption's own words are English
     live = package.deep_link(base_url)
     return f"""<!doctype html>
-<html lang="en">
+<html lang="{doc}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -158,9 +162,9 @@ html, body {{ margin: 0; height: 100%; font-family: "Noto Sans", "Noto Sans CJK 
 </head>
 <body>
 <figure class="aw" role="figure" aria-label="{e(package.title, quote=True)}">
-<p class="aw-sr" id="aw-alt">{e(package.alt)}</p>
-<noscript><p>{e(package.alt)}</p></noscript>
-<figcaption class="aw-foot">Source: {e(package.source)} · {e(package.credit)}{notes} ·
+<p class="aw-sr" id="aw-alt"{alt_lang}>{e(package.alt)}</p>
+<noscript><p{alt_lang}>{e(package.alt)}</p></noscript>
+<figcaption class="aw-foot"{caption_lang}>Source: {_in_lang(package.source, "en")} · {_in_lang(package.credit, "en")}{notes} ·
 <a download="{e(package.file_stem(), quote=True)}.csv" href="{data_uri}">data</a> ·
 <a href="{e(live, quote=True)}">live view</a> · snapshot {package.snapshot_id}</figcaption>
 <div class="aw-chart" aria-describedby="aw-alt">{div}</div>
@@ -168,6 +172,23 @@ html, body {{ margin: 0; height: 100%; font-family: "Noto Sans", "Noto Sans CJK 
 </body>
 </html>
 """
+
+
+def page_lang(package: ChartPackage) -> str:
+    """The standalone page's language: its title's ('zh' for a Chinese title), else its alt text's, else English."""
+    return detect_lang(package.title) or detect_lang(package.alt) or "en"
+
+
+def _lang_attr(text: str, around: str) -> str:
+    """` lang="…"` for a part whose language differs from the element around it (a screen reader switches voice)."""
+    lang = detect_lang(text)
+    return f' lang="{lang}"' if lang and lang != around else ""
+
+
+def _in_lang(text: str, around: str) -> str:
+    """`text` escaped, in a span that says its language when that differs from the element around it."""
+    attr = _lang_attr(text, around)
+    return f"<span{attr}>{html.escape(text)}</span>" if attr else html.escape(text)
 
 
 def chromium_path() -> str | None:

@@ -1,0 +1,47 @@
+"""The dashboard's snapshot file: a reader whose resolved file is removed by a newer build still opens one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from collectors.store import Store
+from dashboard import snapshot
+
+
+def test_a_snapshot_removed_between_resolving_and_attaching_is_resolved_again(data_dir, make_record, monkeypatch):
+    """`build` removes older snapshot files; a page that had resolved the old path but not yet attached it failed
+    (the file was not found) instead of opening the newer snapshot."""
+    store = Store(data_dir)
+    store.add_records([make_record(id="first")])
+    first = snapshot.build(store, snapshot.snapshot_path(store))
+    real_sql_path = snapshot._sql_path
+    removed: list[Path] = []
+
+    def sql_path(path: Path) -> str:
+        if path == first and not removed:  # about to attach it: another session changes the store and rebuilds
+            store.add_records([make_record(id="second")])
+            snapshot.build(store, snapshot.snapshot_path(store))
+            removed.append(path)
+            assert not first.exists()
+        return real_sql_path(path)
+
+    monkeypatch.setattr(snapshot, "_sql_path", sql_path)
+    con = snapshot.open_snapshot(store)
+    try:
+        assert removed == [first]
+        assert sorted(id_ for (id_,) in con.execute("SELECT id FROM records").fetchall()) == ["first", "second"]
+    finally:
+        con.close()
+
+
+def test_a_snapshot_that_cannot_be_attached_for_another_reason_still_raises(data_dir, make_record):
+    import duckdb
+    import pytest
+
+    store = Store(data_dir)
+    store.add_records([make_record()])
+    path = snapshot.snapshot_path(store)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a database")
+    with pytest.raises(duckdb.Error):
+        snapshot.open_snapshot(store)
