@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from collectors.lang import with_lang
 from collectors.models import RECORD_SCHEMA, TREND_SCHEMA, Record, records_to_table
 from collectors.paths import data_dir as default_data_dir
 from collectors.pseudonym import pseudonym_key
@@ -115,6 +116,8 @@ class Store:
             return WriteResult(0, 0, None)
         if spec.schema is not None:
             table = table.select(spec.schema.names).cast(spec.schema)
+        if dataset == RECORDS:  # every write of records passes here: a record is stored with its language known
+            table = with_lang(table)
         with self._writer_lock():
             return self._add_batch(dataset, table, spec)
 
