@@ -91,6 +91,12 @@ def record_text(text: str | None, title: str | None) -> str:
     return f"{title}\n{text}" if title and text else (title or text or "")
 
 
+def record_langs(texts: pa.Array | pa.ChunkedArray, titles: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The language of each record, from its text and title columns (also the store's `record_lang` SQL function)."""
+    return pa.array(detect_langs([record_text(text, title) for text, title in
+                                  zip(texts.to_pylist(), titles.to_pylist(), strict=True)]), pa.string())
+
+
 def with_lang(table: pa.Table) -> pa.Table:
     """`table` (records' columns) with each null `lang` filled by `detect_lang` of its title and text; rows that
     have a lang, or whose language is unknown, are left as they are."""
@@ -99,8 +105,6 @@ def with_lang(table: pa.Table) -> pa.Table:
     lang = table["lang"].combine_chunks()
     missing = pc.is_null(lang)
     rows = pa.array(np.flatnonzero(missing.to_numpy(zero_copy_only=False)))
-    detected = detect_langs([record_text(text, title) for text, title in
-                             zip(table["text"].take(rows).to_pylist(), table["title"].take(rows).to_pylist(), strict=True)])
-    filled = pc.replace_with_mask(lang, missing, pa.array(detected, lang.type))
+    filled = pc.replace_with_mask(lang, missing, record_langs(table["text"].take(rows), table["title"].take(rows)))
     column = table.schema.get_field_index("lang")
     return table.set_column(column, table.schema.field(column), filled)
