@@ -59,18 +59,58 @@ def detect_lang(text: str) -> str | None:
     return _decide(len(_CJK_RE.findall(sample)), len(_LATIN_RE.findall(sample)), len(_KANA_HANGUL_RE.findall(sample)))
 
 
-def detect_langs(texts: Sequence[str | None]) -> list[str | None]:
-    """`detect_lang` of each text, the characters of all counted at once (numpy): what a write of many records
-    can afford."""
-    samples = [_sample(t) if isinstance(t, str) else "" for t in texts]
-    if not samples:
+def detect_langs(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> list[str | None]:
+    """`detect_lang` of each text, counted for all at once on Arrow's UTF-8 bytes (numpy): what a write of many
+    records can afford. Only the texts that may hold a link, an emoticon code or an @name go through Python."""
+    column = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else pa.array(
+        [t if isinstance(t, str) else None for t in texts], pa.string())
+    if not len(column):
         return []
-    points = np.frombuffer("".join(samples).encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    classes = _CLASS_OF[np.minimum(points, len(_CLASS_OF) - 1)]
-    bounds = np.concatenate([[0], np.cumsum([len(s) for s in samples])])
-    # a sample's count of a class: how many of the class's positions fall within the sample's bounds
-    cjk, latin, other = (np.diff(np.searchsorted(np.flatnonzero(classes == k), bounds)).tolist() for k in (1, 2, 3))
+    samples = pc.utf8_slice_codeunits(column, 0, SAMPLE_CHARS)
+    if isinstance(samples, pa.ChunkedArray):
+        samples = samples.combine_chunks()
+    marked = _marked_rows(*_utf8(samples))
+    if len(marked):
+        mask = np.zeros(len(samples), dtype=bool)
+        mask[marked] = True
+        sampled = [_sample(t) for t in samples.take(pa.array(marked)).to_pylist()]
+        samples = pc.replace_with_mask(samples, pa.array(mask), pa.array(sampled, samples.type))
+    cjk, latin, other = _class_counts(*_utf8(samples))
     return [_decide(*counts) for counts in zip(cjk, latin, other, strict=True)]
+
+
+def _utf8(strings: pa.StringArray | pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, bytes) of a string array, without copying."""
+    _, offsets_buffer, data_buffer = strings.buffers()
+    wide = pa.types.is_large_string(strings.type)
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64 if wide else np.int32)[strings.offset:strings.offset + len(strings) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[:offsets[-1]] if data_buffer is not None else np.zeros(0, np.uint8)
+    return offsets, data
+
+
+def _marked_rows(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """Rows holding "[", "@", "://" or "www." (any case): those `_sample` may change."""
+    hits = [np.flatnonzero((data == ord("[")) | (data == ord("@")))]
+    colons = np.flatnonzero(data[:-2] == ord(":"))
+    hits.append(colons[(data[colons + 1] == ord("/")) & (data[colons + 2] == ord("/"))])
+    dots = np.flatnonzero(data == ord("."))
+    dots = dots[dots >= 3]
+    hits.append(dots[((data[dots - 1] | 0x20) == ord("w")) & ((data[dots - 2] | 0x20) == ord("w"))
+                     & ((data[dots - 3] | 0x20) == ord("w"))])
+    return np.unique(np.searchsorted(offsets, np.concatenate(hits), side="right") - 1)
+
+
+def _class_counts(offsets: np.ndarray, data: np.ndarray) -> tuple[list[int], list[int], list[int]]:
+    """Per string, its CJK, Latin and kana/Hangul characters, read from the UTF-8 bytes: Latin letters are single
+    bytes (never part of a longer sequence) and every counted non-Latin range lies in the three-byte sequences."""
+    latin = np.flatnonzero((data | 0x20) - np.uint8(0x61) < 26)  # A-Z, a-z: the only bytes | 0x20 maps to a-z
+    lead = np.flatnonzero((data[:-2] & 0xF0) == 0xE0) if len(data) >= 3 else np.zeros(0, dtype=np.int64)
+    points = ((data[lead].astype(np.int32) & 0x0F) << 12) | ((data[lead + 1].astype(np.int32) & 0x3F) << 6) \
+        | (data[lead + 2].astype(np.int32) & 0x3F)
+    classes = _CLASS_OF[points]
+    # a string's count of a class: how many of the class's positions fall within the string's bytes
+    return tuple(np.diff(np.searchsorted(positions, offsets)).tolist()  # type: ignore[return-value]
+                 for positions in (lead[classes == 1], latin, lead[classes == 3]))
 
 
 def _class_table() -> np.ndarray:
@@ -93,8 +133,10 @@ def record_text(text: str | None, title: str | None) -> str:
 
 def record_langs(texts: pa.Array | pa.ChunkedArray, titles: pa.Array | pa.ChunkedArray) -> pa.Array:
     """The language of each record, from its text and title columns (also the store's `record_lang` SQL function)."""
-    return pa.array(detect_langs([record_text(text, title) for text, title in
-                                  zip(texts.to_pylist(), titles.to_pylist(), strict=True)]), pa.string())
+    # as record_text: "title\ntext" when both hold something, else whichever does (an empty string counts as none)
+    texts, titles = (pc.if_else(pc.equal(c, ""), pa.scalar(None, pa.string()), c) for c in (texts, titles))
+    joined = pc.binary_join_element_wise(titles, texts, "\n", null_handling="skip")
+    return pa.array(detect_langs(joined), pa.string())
 
 
 def with_lang(table: pa.Table) -> pa.Table:
