@@ -138,7 +138,7 @@ def _build_package(name: str, tracker_id: str, start, end, sources: tuple[str, .
             return chart_registry.build(name, con, view, model)
         except chart_registry.AnalysisPending as exc:
             raise click.ClickException(f"chart {name}: {exc}") from None
-        except chart_registry.UnknownOption as exc:
+        except (chart_registry.UnknownOption, chart_registry.InvalidOption) as exc:
             raise click.BadParameter(str(exc), param_hint="--option") from None
 
 

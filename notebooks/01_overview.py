@@ -47,7 +47,7 @@ print(f"{tracker.name_en}: {f.start} to {f.end} (UTC); sentiment model version {
 
 # %%
 k = kpis(con, f, model_version)
-print(f"records {k['records']:,} · authors {k['authors']:,} · synthetic share {k['synthetic_share']:.0%}")
+print(f"records {k['records']:,} · authors {'unknown' if k['authors'] is None else format(k['authors'], ',')} · synthetic share {k['synthetic_share']:.0%}")
 if k["share_negative"] is not None:
     lo, hi = k["share_negative_ci"]
     print(f"share negative {k['share_negative']:.1%} (95% CI {lo:.1%}–{hi:.1%}, {k['scored']:,} scored)")

@@ -722,6 +722,58 @@ def test_chart_command_refuses_an_option_the_chart_does_not_read(store: Path, tm
     assert json.loads(next((tmp_path / "ok").glob("*.json")).read_text())["params"]["freq"] == ["W"]
 
 
+@pytest.mark.parametrize(("chart", "option", "accepted"), [
+    ("overview-sentiment", "freq=X", "one of D, W"),
+    ("timeline-effects", "window=abc", "a whole number from 2 to 30"),
+    ("compare-aligned", "normalise=raw", "one of per_source, per_tracker, none"),
+    ("compare-share", "types=platform,studioz", "each one of platform"),
+])
+def test_chart_command_refuses_an_option_value_the_chart_cannot_use(store: Path, tmp_path: Path, chart: str,
+                                                                   option: str, accepted: str) -> None:
+    """`freq=X` drew the daily chart without a word and `window=abc` died in a raw int() traceback; a value the chart
+    cannot use is now a usage error naming the values it accepts."""
+    from dashboard.cli import cli
+
+    bad = CliRunner().invoke(cli, ["chart", chart, "--tracker", "iqiyi-nadou", "--option", option,
+                                   "--format", "csv", "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2, bad.output
+    assert "is not accepted" in bad.output and accepted in bad.output
+    assert not (tmp_path / "bad").exists()
+
+
+def test_a_bad_option_value_on_a_page_draws_the_default(con) -> None:
+    # the same value arriving from a dashboard URL (outside `actorwatch chart`) is ignored, as render.param ignores it
+    from dashboard.charts import registry as chart_registry
+
+    for name, option in (("timeline-effects", {"window": "abc"}), ("overview-sentiment", {"freq": "X"})):
+        chart = chart_registry.get(name)
+        bad, default = view_for(**option), view_for()
+        assert chart.load(con, bad).equals(chart.load(con, default))
+        assert chart.describe(chart.load(con, bad), bad, {}) == chart.describe(chart.load(con, default), default, {})
+
+
+def test_volume_alt_says_the_busiest_day_and_the_peak_apart() -> None:
+    """The alt text said the busiest day was 04-21 and listed the peak as 04-20 with no word on why they differ; it
+    now says what a detected peak is and that the busiest day is not one, and the chart's notes say it too."""
+    from datetime import date
+
+    import pandas as pd
+
+    from dashboard.charts import registry as chart_registry
+
+    days = [date(2026, 4, d) for d in range(14, 23)]
+    df = pd.DataFrame({"day": days, "source": "weibo", "records": [1, 1, 1, 1, 1, 1, 80, 120, 40]})
+    df.attrs["peaks"] = [{"day": date(2026, 4, 20), "records": 80, "label": "a · b", "top_record": ""}]
+    chart = chart_registry.get("overview-volume")
+    alt = chart.describe(df, view_for(), {})
+    assert "the busiest day was 2026-04-21 with 120" in alt
+    assert "largest rise over its trailing baseline" in alt
+    assert "the busiest day, 2026-04-21 (120 records), is not itself a detected peak): 2026-04-20 (80 records" in alt
+    df.attrs["peaks"] = [{"day": date(2026, 4, 21), "records": 120, "label": "a", "top_record": ""}]
+    assert "is not itself" not in chart.describe(df, view_for(), {})
+    assert "not necessarily the busiest day" in chart.notes
+
+
 def test_chart_command_from_after_the_default_end_is_an_error(store: Path, tmp_path: Path) -> None:
     # only --from given, after the tracker's window ends (2026-05-25): the defaulted --to is before it
     from dashboard.cli import cli

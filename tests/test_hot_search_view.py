@@ -66,13 +66,28 @@ def test_hourly_heat_covers_the_intraday_days_and_skips_gone_rows(iqiyi_frames):
     assert line["heat"].max() == 871978 and line["observed_at"].is_monotonic_increasing
 
 
-def test_daily_share_is_tracker_peak_heat_over_the_largest_day_list(iqiyi_frames):
+def test_daily_share_is_tracker_peak_heat_over_itself_plus_the_other_topics_of_the_fullest_list(iqiyi_frames):
     _, obs, _ = iqiyi_frames
     share = hot_search.daily_share(obs).set_index("day")
     day = obs[obs["day"] == date(2026, 4, 20)]
-    expected = day.groupby("topic")["heat_peak"].max().sum() / day["list_heat"].max()
-    assert share.loc[date(2026, 4, 20), "share"] == pytest.approx(expected)
+    tracker_heat = day.groupby("topic")["heat_peak"].max().sum()
+    fullest = day[day["snapshot"] == day.loc[day["list_heat"].idxmax(), "snapshot"]]
+    others = fullest["list_heat"].iloc[0] - fullest.groupby("topic")["heat_peak"].max().sum()
+    assert share.loc[date(2026, 4, 20), "share"] == pytest.approx(tracker_heat / (tracker_heat + others))
     assert 0 < share["share"].max() < 1 and share.loc[date(2026, 4, 20), "topics"] == 15
+
+
+def test_daily_share_never_exceeds_the_whole_when_tracker_topics_fell_off_the_list():
+    """A tracker topic seen at 09:00 and pushed off the 100-topic list by 21:00 (the day's fullest snapshot) kept
+    its heat in the numerator but was missing from the denominator: 180 / 150 = 120% of the list."""
+    obs = pd.DataFrame({"day": [date(2026, 4, 20)] * 3, "snapshot": ["09:00", "21:00", "21:00"],
+                        "topic": ["dropped", "kept", "kept"], "heat_peak": [80, 100, 100],
+                        "list_heat": [100, 150, 150]})
+    row = hot_search.daily_share(obs).iloc[0]
+    assert row["share"] <= 1 and row["share"] == pytest.approx(180 / (180 + 50))  # 50: the other topics at 21:00
+    assert (row["tracker_heat"], row["list_heat"], row["off_list"]) == (180, 230, 1)
+    alt = charts_hot.share_alt(hot_search.daily_share(obs), "X")
+    assert "78.3%" in alt and "1 of its topics had fallen off" in alt
 
 
 def test_charts_use_beijing_time_and_name_the_zone(iqiyi_frames):

@@ -129,6 +129,26 @@ def test_fourcat_csv_and_ndjson():
     assert len(issues) == 1 and "empty" in issues[0].message
 
 
+def test_fourcat_collected_at_comes_from_the_export(tmp_path: Path) -> None:
+    """The importer stamped every 4CAT row with the file's modification time, ignoring the export's own
+    collected_at; the export's value is now used where it is a readable date, the file's time otherwise."""
+    import os
+
+    posts, _ = _read("fourcat/bsky-search-AI-actress.csv")
+    assert [p.collected_at for p in posts] == [datetime(2025, 10, 1, tzinfo=UTC)] * 2
+    path = tmp_path / "export.csv"
+    path.write_text("id,thread_id,body,author,timestamp,collected_at\n"
+                    "a1,a1,one,x,1759226400,2025-10-02 08:30:00\n"
+                    "a2,a2,two,x,1759226400,not a date\n"
+                    "a3,a3,three,x,1759226400,\n"
+                    "a4,a4,four,x,1759226400,1759400000\n", encoding="utf-8")
+    saved = datetime(2025, 10, 5, 12, 0, tzinfo=UTC)
+    os.utime(path, (saved.timestamp(), saved.timestamp()))
+    rows = [r for r in detect(path).read(path) if not isinstance(r, ImportIssue)]
+    assert [r.collected_at for r in rows] == [datetime(2025, 10, 2, 8, 30, tzinfo=UTC), saved, saved,
+                                              datetime.fromtimestamp(1759400000, UTC)]
+
+
 def test_price_csvs_take_the_ticker_from_a_column_or_the_file_name():
     bars, issues = _read("market/yahoo_style_ACME.csv")
     assert [(b.ticker, b.close, b.source) for b in bars] == [("ACME", 4.71, "csv"), ("ACME", 4.80, "csv")]

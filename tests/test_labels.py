@@ -134,13 +134,43 @@ def test_write_labels_is_idempotent_and_relabelling_replaces() -> None:
 
 # ---------- CSV export and import ----------
 
+def _write_rows(path: Path, rows: list[dict[str, str]]) -> None:
+    """An exported sample's rows written back, as a spreadsheet would after labelling."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_export_marks_synthetic_demo_records(make_record: Callable[..., Record], tmp_path: Path) -> None:
+    """A labelled file of demo records could not be told from one of real posts: the export now says which rows are
+    synthetic, and importing the file (with that column) still works."""
+    store = _store_with_records(make_record, days=1, per_day={"weibo": 2})
+    start = datetime(2026, 4, 18, 9, tzinfo=UTC)
+    store.add_records([make_record(source="weibo", id=f"demo-{k}", text=f"合成的演示帖子 {k}", published_at=start,
+                                   trackers=[TRACKER], synthetic=True) for k in range(2)])
+    out = tmp_path / "sample.csv"
+    assert export_sample(store, TRACKER, 4, out) == 4
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["id"]: r["synthetic"] for r in rows} == {"w0-0": "false", "w0-1": "false", "demo-0": "true",
+                                                       "demo-1": "true"}
+    for r in rows:
+        r["label"] = "0"
+    _write_rows(out, rows)
+    result = import_labels(store, out, TRACKER, annotator="alice")
+    assert (result.written, result.errors) == (4, [])
+
+
 def test_export_import_round_trip(make_record: Callable[..., Record], tmp_path: Path) -> None:
     store = _store_with_records(make_record)
     out = tmp_path / "sample.csv"
     assert export_sample(store, TRACKER, 10, out) == 10
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == ["source", "id", "published_at", "url", "parent_id", "text", "label", "stance", "emotion"]
+    assert list(rows[0]) == ["source", "id", "published_at", "url", "parent_id", "text", "label", "stance", "emotion",
+                             "synthetic"]
+    assert {r["synthetic"] for r in rows} == {"false"}
     assert all(r["label"] == r["stance"] == r["emotion"] == "" for r in rows)
     codes = ["0", "1", "2"]
     stances = ["oppose", "support", "", "favor"]  # NLPCC's "favor" is read as support
@@ -416,10 +446,7 @@ def test_export_shows_bluesky_and_mastodon_ids_pseudonymised_and_import_maps_the
     for r in rows:
         r["label"] = "0"
     filled = tmp_path / "filled.csv"
-    with filled.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_rows(filled, rows)
     result = import_labels(store, filled, TRACKER, annotator="alice")
     assert (result.written, result.errors) == (2, [])
     with store.connect() as con:

@@ -159,6 +159,13 @@ def test_a_close_of_zero_or_below_is_a_clear_error_not_an_infinite_return(tmp_pa
         read_prices_csv(path)
 
 
+def test_a_csv_row_without_a_close_is_a_line_numbered_error_not_silently_dropped(tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_text("date,ticker,close\n2026-01-02,IQ,2.5\n\n2026-01-05,IQ,\n2026-01-06,IQ,2.6\n2026-01-07,IQ,null\n")
+    with pytest.raises(PriceDataError, match=r"prices.csv: 2 row\(s\) without a close value \(line 4, 6\)"):
+        read_prices_csv(path)
+
+
 def test_no_residual_noise_gives_undefined_t_statistics_not_infinite_ones():
     days = list(pd.bdate_range("2025-06-02", periods=80).date)
     stock = [50.0] * 60 + [55.0] * 20  # flat through the estimation window, then a jump on day 60

@@ -80,6 +80,16 @@ def test_snownlp_baseline_contract() -> None:
 def test_unknown_model_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown sentiment model"):
         get_scorer("no-such-model")
+    # its choices are sentiment models only: the stance and emotion models beside them are not offered
+    from analysis.nlp.sentiment import DEFAULT_MODEL, models_dir
+
+    with pytest.raises(ValueError, match="unknown sentiment model") as caught:
+        get_scorer("no-such-model")
+    offered = str(caught.value).split("choose one of ", 1)[1].split(" or give", 1)[0].split(", ")
+    assert DEFAULT_MODEL in offered and "vader" in offered
+    others = [p.parent.name for p in models_dir().glob("*/model.npz")
+              if "stance" in p.parent.name or "emotion" in p.parent.name]
+    assert others and not set(others) & set(offered)
 
 
 def test_vader_reads_weibo_emoticon_codes_as_smileys() -> None:

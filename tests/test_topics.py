@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -213,3 +213,33 @@ def test_annotations_with_null_keyword_and_frame_lists_count_as_none(data_dir, m
         frames = frame_counts_by_period(con, F)
     assert keywords.empty
     assert frames["records"].sum() == 0 and set(frames["n"]) == {3, 0}  # the 3 records still counted
+
+
+def test_frames_and_keywords_from_a_partial_enrich_say_they_count_annotated_records(data_dir, make_record) -> None:
+    # after an enrich that reached 2 of a day's 3 records, the frames chart's n is 2: its share is of the
+    # annotated records, and the chart said "share of records"; the numbers stay as they are
+    import pyarrow as pa
+
+    from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    store = Store(data_dir)
+    records = write_records(store, make_record, DAY1, trackers=["iqiyi-nadou"])[:2]
+    columns = {name: pa.nulls(2, ANNOTATIONS_SCHEMA.field(name).type) for name in ANNOTATIONS_SCHEMA.names}
+    columns.update({"source": pa.array([r.source for r in records]), "id": pa.array([r.id for r in records]),
+                    "pipeline_version": pa.array(["p"] * 2), "frames": pa.array([["heritage"], []], pa.list_(pa.string())),
+                    "keywords": pa.array([["非遗"], ["非遗"]], pa.list_(pa.string())),
+                    "annotated_at": pa.array([datetime(2026, 5, 1, tzinfo=UTC)] * 2, pa.timestamp("us", tz="UTC"))})
+    store.add_table(ANNOTATIONS, pa.table(columns, schema=ANNOTATIONS_SCHEMA), ANNOTATIONS_SPEC)
+    view = View(Filters("iqiyi-nadou", date(2026, 4, 20), date(2026, 4, 22)))
+    said = "2 of 3 records annotated"
+    with store.connect() as con:
+        frames = registry.build("topics-frames", con, view, {})
+        keywords = registry.build("topics-keywords", con, view, {})
+    day = frames.data[(frames.data["frame"] == "heritage") & (frames.data["period"] == date(2026, 4, 20))].iloc[0]
+    assert (day["records"], day["n"]) == (1, 2)  # unchanged: 1 of the 2 annotated records
+    assert "share of annotated records using each frame" in frames.alt and said in frames.alt
+    assert frames.fig.layout.yaxis.title.text == "share of annotated records using the frame"
+    for package in (frames, keywords):
+        assert said in package.fig.layout.title.text and said in package.notes and said in package.alt

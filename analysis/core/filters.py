@@ -8,6 +8,11 @@ from typing import Any
 
 from collectors.trackers import Tracker
 
+# A filter's days are UTC days; curated dates of Chinese events are Beijing (UTC+8) days. Said wherever an event's
+# day is split against UTC days (the event effects), here so that a chart module can say it without scipy.
+UTC_DAYS_NOTE = ("Windows are UTC days: for an event dated by its Beijing (UTC+8) day, the first 8 hours of the "
+                 "event day fall on the UTC day before, so they count as 'before'.")
+
 
 @dataclass(frozen=True)
 class Filters:

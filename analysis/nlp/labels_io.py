@@ -1,7 +1,7 @@
 """Labels in and out as CSV, for teams that label in a spreadsheet or Label Studio.
 
-Export writes a sample to label (`source,id,published_at,url,parent_id,text,label,stance,emotion`, label
-columns empty). Import reads `text` plus any of `label` (or `sentiment`), `stance`, `emotion`, with optional
+Export writes a sample to label (`source,id,published_at,url,parent_id,text,label,stance,emotion,synthetic`,
+label columns empty; `synthetic` is true for generated demo records, which are not real posts). Import reads `text` plus any of `label` (or `sentiment`), `stance`, `emotion`, with optional
 `source,id` (rows without them are kept as labelled texts of the tracker), `annotator` and `status`.
 A bad row is reported with its line number and left out; every other row is kept. Importing the same file
 again writes nothing (labels identical to the stored ones are not rewritten).
@@ -25,7 +25,7 @@ from analysis.nlp.sentiment.labelled import LabelledFileError, read_utf8
 from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE, Task
 from collectors.store import Store
 
-EXPORT_COLUMNS = ("source", "id", "published_at", "url", "parent_id", "text", "label", "stance", "emotion")
+EXPORT_COLUMNS = ("source", "id", "published_at", "url", "parent_id", "text", "label", "stance", "emotion", "synthetic")
 # column in the file → (task, the dataset column); the first present of each task's names is read
 TASK_COLUMNS: tuple[tuple[Task, tuple[str, ...]], ...] = (
     (SENTIMENT, ("label", "sentiment")), (STANCE, ("stance",)), (EMOTION, ("emotion",)))
@@ -67,7 +67,7 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
             published = pd.Timestamp(row.published_at).isoformat() if pd.notna(row.published_at) else ""
             # ids as shown (a Bluesky/Mastodon author's account pseudonymised); import maps them back
             writer.writerow([row.source, row.public_id, published, _cell(row.url), _cell(row.public_parent_id),
-                             display_text(row.title, row.text), "", "", ""])
+                             display_text(row.title, row.text), "", "", "", str(bool(row.synthetic)).lower()])
     os.replace(tmp, out)
     return len(frame)
 

@@ -18,7 +18,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.core.filters import Filters
+from analysis.core.filters import UTC_DAYS_NOTE, Filters
+from analysis.core.wording import count_text
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.reports.alerts.state import load_state
 from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
@@ -191,6 +192,13 @@ EFFECT_HEADERS = ("Records/day before → after (95% CI of the difference; p)",
                   "Share negative before → after (95% CI of the difference; p)")
 
 
+def _records_from(k: dict[str, Any]) -> str:
+    """'12 records from 5 authors'; the authors said unknown (not 0) when no record names its author."""
+    if k["authors"] is None:
+        return f"{count_text(k['records'], 'record')} (authors unknown)"
+    return f"{count_text(k['records'], 'record')} from {count_text(k['authors'], 'author')}"
+
+
 def summary_lines(data: BriefData) -> list[str]:
     """The headline numbers as plain sentences (escaped later by the renderer)."""
     k, p = data.kpis, data.previous
@@ -198,7 +206,7 @@ def summary_lines(data: BriefData) -> list[str]:
         window = Filters.for_tracker(data.tracker)
         return [(f"This week lies outside the tracker's collection window ({window.start} to {window.end}): its "
                  "volume and sentiment are unknown, not zero.")]
-    lines = [f"{k['records']:,} records from {k['authors']:,} authors, {_change(k['records'], p['records'], data.collected_days)}."]
+    lines = [f"{_records_from(k)}, {_change(k['records'], p['records'], data.collected_days)}."]
     if not k["records"]:
         lines.append("No records this week, so no sentiment to report.")
     elif k["share_negative"] is not None:
@@ -234,7 +242,7 @@ def methods_lines(data: BriefData) -> list[str]:
         "of at least 5 points)."),
         "Event windows: the 3 days before vs the event day and 2 days after; records/day: percentile-bootstrap 95% "
         "interval over days and a permutation p-value; share negative: Newcombe score 95% interval and an exact "
-        "permutation p-value. " + ASSOCIATION_NOTE,
+        "permutation p-value. " + UTC_DAYS_NOTE + " " + ASSOCIATION_NOTE,
         POLICY,
     ]
 
@@ -290,7 +298,7 @@ def render_html(data: BriefData) -> str:
                          f"<td>{_share_of(row['neg_before'], row['neg_n_before'])} → "
                          f"{_share_of(row['neg_after'], row['neg_n_after'])} ({_signed_pct(row['neg_ci_lo'])} "
                          f"to {_signed_pct(row['neg_ci_hi'])}; p = {_num(row['neg_p'], '.2f')})</td></tr>")
-        parts.append(f"</table><p class='note'>{e(ASSOCIATION_NOTE)}</p>")
+        parts.append(f"</table><p class='note'>{e(UTC_DAYS_NOTE)} {e(ASSOCIATION_NOTE)}</p>")
     else:
         parts.append("<p>No dated events of this tracker fall in this week.</p>")
     parts.append("<h2>New statements</h2>")
@@ -360,7 +368,7 @@ def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: 
                          f"{_share_of(row['neg_before'], row['neg_n_before'])} → "
                          f"{_share_of(row['neg_after'], row['neg_n_after'])} ({_signed_pct(row['neg_ci_lo'])} to "
                          f"{_signed_pct(row['neg_ci_hi'])}; p = {_num(row['neg_p'], '.2f')}) |")
-        lines += ["", f"*{m(ASSOCIATION_NOTE)}*", ""]
+        lines += ["", f"*{m(UTC_DAYS_NOTE)} {m(ASSOCIATION_NOTE)}*", ""]
     else:
         lines += ["No dated events of this tracker fall in this week.", ""]
     lines += ["## New statements", ""]

@@ -16,11 +16,16 @@ from analysis.stats.timeseries import sentiment_series, volume_series, wilson_in
 __all__ = ["daily_sentiment", "daily_volume", "has_table", "kpis", "wilson_interval"]
 
 
-_AUTHORS = "count(DISTINCT r.source || ':' || coalesce(r.author_id, r.author_name))"
+_AUTHORS = f"count(DISTINCT {facts.author_key('r')})"
+
+
+def _authors(records: int, authors: int) -> int | None:
+    """The author count, or None (unknown, not 0) when there are records and none names its author."""
+    return None if records and not authors else int(authors)
 
 
 def kpis(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str | None = None) -> dict[str, Any]:
-    """Records, distinct authors, synthetic share and (if scored) the share negative with its 95% CI."""
+    """Records, distinct authors (None if unknown), synthetic share and (if scored) the share negative with its 95% CI."""
     if facts.has_facts(con):
         return _kpis_from_facts(con, f, model_version)
     where, params = f.where("r")
@@ -30,7 +35,7 @@ def kpis(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str | None =
             FROM records r WHERE {where}""",
         params,
     ).fetchone()
-    out: dict[str, Any] = {"records": int(row[0]), "authors": int(row[1]), "synthetic_share": float(row[2]),
+    out: dict[str, Any] = {"records": int(row[0]), "authors": _authors(int(row[0]), int(row[1])), "synthetic_share": float(row[2]),
                            "first": row[3], "last": row[4], "share_negative": None, "share_negative_ci": None,
                            "scored": 0}
     if model_version and has_table(con, SCORES):
@@ -57,7 +62,7 @@ def _kpis_from_facts(con: duckdb.DuckDBPyConnection, f: Filters, model_version: 
     if authors is None:  # languages or kinds chosen: the author table does not hold them
         rwhere, rparams = f.where("r")
         authors = con.execute(f"SELECT {_AUTHORS} FROM records r WHERE {rwhere}", rparams).fetchone()[0]
-    out: dict[str, Any] = {"records": int(records), "authors": int(authors),
+    out: dict[str, Any] = {"records": int(records), "authors": _authors(int(records), int(authors)),
                            "synthetic_share": synthetic / records if records else 0.0, "first": first, "last": last,
                            "share_negative": None, "share_negative_ci": None, "scored": 0}
     if model_version and facts.has_facts(con, scores=True):

@@ -150,7 +150,8 @@ def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column:
         frame = con.execute(
             f"SELECT {period} AS period, a.{column} AS items FROM records r JOIN {scan} a USING (source, id) "
             f"WHERE {where}", params).df()
-        if len(frame):
+        if len(frame):  # only the annotated records: after a partial enrich, fewer than the view's records
+            frame.attrs["annotated_of"] = {"annotated": len(frame), "records": records_in(con, f)}
             return frame
     frame = con.execute(
         f"""SELECT * FROM (SELECT {period} AS period, concat_ws(' ', r.title, r.text) AS text
@@ -209,19 +210,20 @@ def keywords_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "
         for rank, (score, term) in enumerate(scored[:k], start=1):
             out.append((pd.Timestamp(period).date(), rank, term, counts[term], round(score, 3)))
     result = pd.DataFrame(out, columns=cols)
-    result.attrs.update(rows.attrs)  # a sample's size: `records` then counts the sampled records
+    result.attrs.update(rows.attrs)  # a sample's (or the annotated records') size: `records` counts those
     return result
 
 
 def frame_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "D") -> pd.DataFrame:
     """Records using each frame per period, zero-filled over periods × frames.
 
-    Columns: period, frame, records, n (records in the period), share, share_lo, share_hi (Wilson 95%).
+    Columns: period, frame, records, n (records in the period: annotated ones when read from `annotations`, see
+    attrs["annotated_of"]), share, share_lo, share_hi (Wilson 95%).
     """
     rows = _keyword_rows(con, f, freq, "frames")
     pairs = zip(rows["period"], (_as_list(i) for i in rows["items"]), strict=True)
     result = period_shares(pairs, [fr.id for fr in load_frames()], f, freq, key="frame")
-    result.attrs.update(rows.attrs)  # a sample's size: `records` and `n` then count the sampled records
+    result.attrs.update(rows.attrs)  # a sample's (or the annotated records') size: `records` and `n` count those
     return result
 
 

@@ -27,8 +27,16 @@ _DIMENSIONS = "day, source, lang, kind, tracker"
 # one row per record and tracker it names (once each); a record naming none cannot match a tracker filter
 _PER_TRACKER = ("SELECT CAST(published_at AS DATE) AS day, source, lang, kind, unnest(list_distinct(trackers)) AS tracker, "
                 "{columns} FROM records")
-# the author as kpis counts them (source || ':' || author id or name; NULL when neither is known), as an integer
-_AUTHOR = "source || ':' || coalesce(author_id, author_name)"
+
+
+def author_key(alias: str = "") -> str:
+    """SQL for one author's key: source + 'i:' id or 'n:' name (an id and a name never collide); NULL if neither."""
+    a = f"{alias}." if alias else ""
+    return f"{a}source || ':' || coalesce('i:' || {a}author_id, 'n:' || {a}author_name)"
+
+
+# the author as kpis counts them, as an integer
+_AUTHOR = author_key()
 
 
 def create_facts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:

@@ -112,25 +112,30 @@ def hourly_heat(obs: pd.DataFrame) -> pd.DataFrame:
 
 
 def daily_share(obs: pd.DataFrame) -> pd.DataFrame:
-    """Per Beijing day: the tracker's topics' heat as a share of the whole list's heat.
+    """Per Beijing day: the tracker's topics' heat as a share of the day's list heat (never above 100%).
 
     Numerator: the sum over the tracker's topics seen that day of each one's highest (peak) heat that day.
-    Denominator: the largest `list_heat` among the day's snapshots (the sum of every listed topic's peak so
-    far). The archive's day list accumulates the day's topics but keeps at most 100, so topics can drop off it;
-    the largest list is the closest to the day's whole list. Days with no tracker topic are absent (share 0, or
-    no snapshot that day).
+    Denominator: the numerator plus the other topics' heat in the day's fullest snapshot (the one with the
+    largest `list_heat`, the sum of every listed topic's peak so far). The archive's day list keeps at most 100
+    topics, so a tracker topic can drop off it (or peak after it) — dividing by that snapshot's total alone then
+    gave shares above 100%. `off_list` counts the tracker's topics the fullest snapshot did not hold. Days with
+    no tracker topic are absent (share 0, or no snapshot that day).
     """
-    cols = ["day", "topics", "snapshots", "tracker_heat", "list_heat", "share"]
+    cols = ["day", "topics", "snapshots", "tracker_heat", "list_heat", "share", "off_list"]
     known = obs.dropna(subset=["list_heat"]) if not obs.empty else obs
     if known.empty:
         return pd.DataFrame(columns=cols)
     rows = []
     for day, part in known.groupby("day", sort=True):
         tracker_heat = int(part.groupby("topic")["heat_peak"].max().sum())
-        list_heat = int(part["list_heat"].max())
+        fullest = part[part["snapshot"] == part.loc[part["list_heat"].idxmax(), "snapshot"]]
+        in_fullest = fullest.groupby("topic")["heat_peak"].max()
+        others = max(0, int(fullest["list_heat"].iloc[0]) - int(in_fullest.sum()))
+        list_heat = others + tracker_heat
         rows.append({"day": day, "topics": int(part["topic"].nunique()), "snapshots": int(part["snapshot"].nunique()),
                      "tracker_heat": tracker_heat, "list_heat": list_heat,
-                     "share": tracker_heat / list_heat if list_heat else None})
+                     "share": tracker_heat / list_heat if list_heat else None,
+                     "off_list": int(part["topic"].nunique() - len(in_fullest))})
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -150,11 +150,17 @@ def prices_from_store(con: duckdb.DuckDBPyConnection, tickers: Sequence[str] = (
 
 
 def read_prices_csv(path: str | Path) -> pd.DataFrame:
-    """Daily closes from a CSV with at least the columns date, ticker, close."""
+    """Daily closes from a CSV with at least the columns date, ticker, close; a row without a close is an error."""
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, skip_blank_lines=False).dropna(how="all")  # the index stays the line number - 2
     except (OSError, ValueError) as exc:
         raise PriceDataError(f"{path}: cannot read prices ({exc})") from None
+    if "close" in frame.columns and frame["close"].isna().any():
+        # dropping them silently would turn the next close's return into a two-day return
+        lines = [int(i) + 2 for i in frame.index[frame["close"].isna()]]
+        shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+        raise PriceDataError(f"{path}: {len(lines)} row(s) without a close value (line {shown}); fill them in or "
+                             "remove them (`actorwatch import` reports and skips such rows)")
     return _normalise(frame, str(path))
 
 

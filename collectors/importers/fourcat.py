@@ -1,7 +1,8 @@
 """4CAT dataset exports in its flat, mapped form (CSV or NDJSON): id, thread_id, body, author, timestamp, …
 
 `timestamp` is a unix time in some data sources (Bluesky) and `YYYY-MM-DD HH:MM:SS` (UTC) in others;
-both are read. Records keep source `4cat` (4CAT does not write which platform an export came from);
+both are read. `collected_at` is the export's own column when it holds a readable date (else when the file was
+saved: --saved-at or its modification time). Records keep source `4cat` (4CAT does not write which platform an export came from);
 a post whose thread_id differs from its id is a comment with parent_id = thread_id. 4CAT's raw NDJSON
 (platform objects with `4CAT_metadata`) is not this flat form and is not recognised.
 """
@@ -25,17 +26,33 @@ from collectors.trackers import Tracker
 FLAT_COLUMNS = {"id", "thread_id", "body", "author", "timestamp"}
 
 
+def _unix_or_date(value: Any, field: str) -> datetime:
+    if isinstance(value, int | float) and not isinstance(value, bool) or isinstance(value, str) and re.fullmatch(r"\d+(\.\d+)?", value.strip()):
+        return from_unix(value, field)
+    return parse_datetime(value, field)
+
+
 def _when(row: Mapping[str, Any]) -> datetime:
     value = row.get("timestamp")
-    if isinstance(value, int | float) and not isinstance(value, bool) or isinstance(value, str) and re.fullmatch(r"\d+(\.\d+)?", value.strip()):
-        return from_unix(value, "timestamp")
     if value not in (None, ""):
-        return parse_datetime(value, "timestamp")
+        return _unix_or_date(value, "timestamp")
     return parse_datetime(row.get("created_at") or row.get("unix_timestamp"), "created_at")
+
+
+def _collected(row: Mapping[str, Any], saved: datetime) -> datetime:
+    """When 4CAT collected the row (its `collected_at`), else — absent or unreadable — when the file was saved."""
+    value = row.get("collected_at")
+    if value in (None, ""):
+        return saved
+    try:
+        return _unix_or_date(value, "collected_at")
+    except ParseError:
+        return saved
 
 
 @typed_errors
 def fourcat_record(row: Any, collected_at: datetime, tracker: str | None = None) -> Record:
+    """One flat 4CAT row; `collected_at` (when the file was saved) stands in for a row without its own."""
     if not isinstance(row, Mapping):
         raise ParseError("expected an object per row")
     ident = str(row.get("id") or "").strip()
@@ -47,7 +64,7 @@ def fourcat_record(row: Any, collected_at: datetime, tracker: str | None = None)
         "source": "4cat", "id": ident[:512], "kind": "comment" if thread and thread != ident else "post",
         "text": str(row.get("body") or ""), "title": str(row.get("subject") or row.get("title") or "") or None,
         "url": str(row.get("link") or row.get("url") or "") or None,
-        "published_at": _when(row), "collected_at": collected_at,
+        "published_at": _when(row), "collected_at": _collected(row, collected_at),
         "lang": lang_code(str(row.get("languages") or row.get("language") or "").split(",")[0]),
         "author_id": str(row.get("author_id") or "") or author, "author_name": author,
         "likes": count(row.get("like_count", row.get("score"))), "comments": count(row.get("reply_count")),

@@ -51,9 +51,10 @@ if not hourly.empty:
 render.chart("hot-search-share", view)
 
 if show_page_extras():
-    st.caption("Share: the sum of the tracker's topics' peak heat that Beijing day over the whole list's heat (the "
-               "largest day list of the archive, which keeps at most 100 topics a day); days with no matching topic "
-               "are not shown.")
+    st.caption("Share: the sum of the tracker's topics' peak heat that Beijing day over that sum plus the other "
+               "topics' heat in the day's largest list (the archive keeps at most 100 topics a day, so a tracker topic "
+               "can fall off it; it still counts in the whole, so the share never exceeds 100%); days with no "
+               "matching topic are not shown.")
     st.header("Cross-check")
     render_crosscheck(tracker, kind="all")
     st.header("Topics")

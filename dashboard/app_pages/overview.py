@@ -11,6 +11,7 @@ from dataclasses import replace
 import streamlit as st
 
 from analysis.core.filters import Filters
+from analysis.core.wording import count_text
 from collectors.trackers import get_tracker
 from dashboard import data, render
 from dashboard.charts.embed import show_page_extras
@@ -23,13 +24,16 @@ def kpi_row(view: render.View, model: dict) -> None:
     k = data.kpis(render.signature(), view.filters, model["version"])
     c1, c2, c3 = st.columns(3)
     c1.metric("Records", f"{k['records']:,}")
-    c2.metric("Authors", f"{k['authors']:,}")
+    if k["authors"] is None:
+        c2.metric("Authors", "unknown", help="None of these records names its author.")
+    else:
+        c2.metric("Authors", f"{k['authors']:,}")
     if k["share_negative"] is None:
         c3.metric("Share negative", "–", help="No scored records: run `actorwatch enrich`.")
     else:
         lo, hi = k["share_negative_ci"]
         c3.metric("Share negative", f"{k['share_negative']:.0%}", help=f"95% CI {lo:.1%}–{hi:.1%} over "
-                  f"{k['scored']:,} scored records; model {model['label']}")
+                  f"{count_text(k['scored'], 'scored record')}; model {model['label']}")
         c3.caption(f"95% CI {lo:.0%}–{hi:.0%} · {k['scored']:,} scored")
 
 

@@ -11,9 +11,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.core.filters import Filters
+from analysis.core.wording import count_text
 from analysis.stats import aggregate
-from collectors.trackers import get_tracker
-from dashboard.charts.registry import ChartDef, View, register, require
+from collectors.trackers import get_tracker, load_trackers
+from dashboard.charts.registry import ChartDef, View, WholeNumber, register, require
 from dashboard.charts.style import MARGIN, PALETTE, PATTERNS, empty_figure, plain, share_text
 from dashboard.charts.topics import entity_labels
 
@@ -61,11 +62,11 @@ def share_alt(df: pd.DataFrame, tracker_label: str, key: str = "entity", value: 
     # the shares drawn are of every entity's mentions (attrs["mentions_all"]), also of those of types not shown
     total = df.attrs.get("mentions_all") or totals.sum() or 1
     parts = ", ".join(f"{k} {v / total:.0%}" for k, v in totals.head(6).items())
-    noun = "entities" if key == "entity" else f"{key}s"
-    n = f"{int(total):,} " if weight == "mentions" else ""  # the n the shares are of
-    of_all = (f", as shares of all the tracker's {n}mentions of entities" if "mentions_all" in df.attrs
-              else f", of {n}mentions" if n else "")
-    return (f"Stacked area chart of daily share of voice among {len(totals)} {noun} for {tracker_label}; "
+    n = count_text(total, "mention") if weight == "mentions" else ""  # the n the shares are of
+    of_all = (f", as shares of all the tracker's {n or 'mentions'} of entities" if "mentions_all" in df.attrs
+              else f", of {n}" if n else "")
+    among = count_text(len(totals), "entity", "entities") if key == "entity" else count_text(len(totals), key)
+    return (f"Stacked area chart of daily share of voice among {among} for {tracker_label}; "
             f"overall{of_all}: {parts}.")
 
 
@@ -109,7 +110,7 @@ def aligned_sources_alt(df: pd.DataFrame, y: str = "share") -> str:
         if part["records"].sum() == 0:
             continue
         top = part.loc[part[y].idxmax()]
-        amount = f"{top['share']:.0%} of its records" if y == "share" else f"{int(top['records']):,} records"
+        amount = f"{top['share']:.0%} of its records" if y == "share" else count_text(top['records'], "record")
         parts.append(f"{tracker} on {source} peaks on day {int(top['day_offset'])} ({amount})")
     what = "share of its records" if y == "share" else "records"
     return (f"Small-multiple line charts, one per source, of each case's {what} per day since its "
@@ -117,18 +118,28 @@ def aligned_sources_alt(df: pd.DataFrame, y: str = "share") -> str:
 
 
 def _cases(view: View) -> list[str]:
-    return [view.filters.tracker, *[t for t in view.option("with").split(",") if t and t != view.filters.tracker]]
+    others = view.option("with", "", [t.id for t in load_trackers()], many=True)
+    return [view.filters.tracker, *[t for t in others.split(",") if t and t != view.filters.tracker]]
+
+
+def _normalise(view: View) -> str:
+    return view.option("normalise", "per_source", require("analysis.stats.crosscase").NORMALISE)
+
+
+def _days(view: View) -> tuple[int, int]:
+    """Days drawn before and after each case's trigger (the `before` and `after` options)."""
+    return int(view.option("before", "7", WholeNumber(0, 365))), int(view.option("after", "30", WholeNumber(1, 365)))
 
 
 def _aligned_y(view: View) -> str:
     """The plotted column: shares, or the records themselves when not normalised (their share is NaN)."""
-    return "records" if view.option("normalise") == "none" else "share"
+    return "records" if _normalise(view) == "none" else "share"
 
 
 def _load_aligned(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     crosscase = require("analysis.stats.crosscase")
-    before, after = int(view.option("before", "7") or 7), int(view.option("after", "30") or 30)
-    frame = crosscase.align_cases(con, _cases(view), before, after, normalise=view.option("normalise", "per_source"),
+    before, after = _days(view)
+    frame = crosscase.align_cases(con, _cases(view), before, after, normalise=_normalise(view),
                                   langs=view.filters.langs)
     if view.filters.sources:
         frame = frame[frame["source"].isin(view.filters.sources)].reset_index(drop=True)
@@ -148,8 +159,9 @@ def _aligned_source(df: pd.DataFrame, view: View) -> str:
     langs = f"; languages {', '.join(f.langs)}" if f.langs else ""
     share = float(df.attrs.get("synthetic_share", 0.0))
     demo = f"; {share_text(share)} synthetic demo data" if share > 0 else ""
-    return (f"actorwatch store, {where}{langs}, each case from {view.option('before', '7') or 7} days before to "
-            f"{view.option('after', '30') or 30} days after its trigger day (UTC){demo}")
+    before, after = _days(view)
+    return (f"actorwatch store, {where}{langs}, each case from {before} days before to "
+            f"{after} days after its trigger day (UTC){demo}")
 
 
 register(ChartDef(
@@ -169,7 +181,7 @@ VOICE_TYPES = ("platform", "company", "studio", "union", "industry_body", "ai_pe
 def _load_share(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     frame = require("analysis.stats.crosscase").share_of_voice(con, view.filters, view.tracker)
     mentions_all = int(frame["mentions"].sum())  # the shares' denominator, before the chosen types are kept
-    types = [t for t in view.option("types", ",".join(VOICE_TYPES)).split(",") if t]
+    types = [t for t in view.option("types", ",".join(VOICE_TYPES), VOICE_TYPES, many=True).split(",") if t]
     keep = {e.id for e in view.tracker.entities if e.type in types}
     frame = frame[frame["entity"].isin(keep)].reset_index(drop=True)
     labels = entity_labels(view)

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.core.wording import count_text
 from analysis.stats.hot_search import TZ_LABEL
 from collectors.hot_search import ARCHIVE_COMMIT, ARCHIVE_REPO
 from dashboard.charts.registry import ChartDef, View, register, require
@@ -115,15 +116,16 @@ def hourly_chart(hourly: pd.DataFrame, title: str) -> go.Figure:
 
 
 def share_chart(share: pd.DataFrame, title: str) -> go.Figure:
-    """The tracker's share of the whole list's heat, per Beijing day."""
+    """The tracker's share of the day's list heat (see `daily_share`), per Beijing day."""
     fig = go.Figure()
     fig.add_bar(x=pd.to_datetime(share["day"]), y=share["share"], marker_color=PALETTE[5],
                 text=share["share"].map(lambda v: f"{v:.1%}"), textposition="outside", name="share of list heat",
-                customdata=share[["topics", "tracker_heat", "list_heat"]].to_numpy(),
-                hovertemplate="%{x|%d %b %Y}: %{y:.1%} of the list's heat<br>%{customdata[0]} tracker topic(s), "
-                              "%{customdata[1]:,} of %{customdata[2]:,}<extra></extra>")
+                customdata=share[["topics", "tracker_heat", "list_heat", "off_list"]].to_numpy(),
+                hovertemplate="%{x|%d %b %Y}: %{y:.1%} of the day's list heat<br>%{customdata[0]} tracker topic(s), "
+                              "%{customdata[1]:,} of %{customdata[2]:,} (the day's fullest list, plus %{customdata[3]} "
+                              "tracker topic(s) that had fallen off it)<extra></extra>")
     fig.update_layout(title=title, xaxis={"title": DAY_AXIS, "type": "date", "dtick": _MS_PER_DAY},
-                      yaxis={"title": "share of the list's total heat", "tickformat": ".0%"},
+                      yaxis={"title": "share of the day's list heat", "tickformat": ".0%"},
                       margin={"t": 60, "r": 20, "l": 60, "b": 40})
     return fig
 
@@ -139,8 +141,8 @@ def timeline_alt(spans: pd.DataFrame, items: pd.DataFrame, tracker_label: str) -
     else:
         top = heated.loc[heated["peak_heat"].idxmax()]
         hottest = f"the hottest, {top['topic']}, peaked at {int(top['peak_heat']):,} heat on {top['peak_at_bj']:%d %b %H:%M}."
-    return (f"Timeline of {len(spans)} Weibo hot-search topics matching {tracker_label}, in Beijing time (UTC+8), "
-            f"each a bar from first seen to gone, with {len(items)} curated events and statements dated by day. "
+    return (f"Timeline of {count_text(len(spans), 'Weibo hot-search topic')} matching {tracker_label}, in Beijing time (UTC+8), "
+            f"each a bar from first seen to gone, with {count_text(len(items), 'curated event or statement', 'curated events and statements')} dated by day. "
             f"The first, {first['topic']}, appeared {first['first_seen_bj']:%d %b %H:%M}; {hottest}")
 
 
@@ -149,7 +151,7 @@ def hourly_alt(hourly: pd.DataFrame, tracker_label: str) -> str:
         return f"Line chart of hourly heat for {tracker_label}: no intraday snapshots in the selected range."
     top = hourly.loc[hourly["heat"].idxmax()]
     days = ", ".join(f"{d:%d %b}" for d in sorted(hourly["day"].unique()))
-    return (f"Line chart of the heat of {hourly['topic'].nunique()} hot-search topics of {tracker_label} at each "
+    return (f"Line chart of the heat of {count_text(hourly['topic'].nunique(), 'hot-search topic')} of {tracker_label} at each "
             f"snapshot on {days}, Beijing time (UTC+8). Highest reading: {top['topic']} at {int(top['heat']):,} on "
             f"{top['observed_bj']:%d %b %H:%M}.")
 
@@ -158,9 +160,12 @@ def share_alt(share: pd.DataFrame, tracker_label: str) -> str:
     if share.empty:
         return f"Bar chart of {tracker_label}'s share of the hot-search list's heat: no matching topics in range."
     top = share.loc[share["share"].idxmax()]
-    return (f"Bar chart of {tracker_label}'s share of the Weibo hot-search list's total heat per Beijing day "
-            f"(UTC+8), over {len(share)} day(s) with matching topics; highest on {top['day']:%d %b %Y} at "
-            f"{top['share']:.1%} ({int(top['topics'])} topics).")
+    off = int(top["off_list"]) if "off_list" in share and pd.notna(top["off_list"]) else 0
+    fell = f"; {off} of its topics had fallen off the day's fullest list and are counted in the whole too" if off else ""
+    return (f"Bar chart of {tracker_label}'s share of the Weibo hot-search list's heat per Beijing day (UTC+8): its "
+            f"topics' peak heat over that plus the other topics' heat in the day's fullest list (at most 100 topics), "
+            f"over {count_text(len(share), 'day')} with matching topics; highest on {top['day']:%d %b %Y} at "
+            f"{top['share']:.1%} ({count_text(top['topics'], 'topic')}{fell}).")
 
 
 ARCHIVE_SOURCE = (f"Weibo hot search, recorded by github.com/{ARCHIVE_REPO} (snapshot {ARCHIVE_COMMIT[:12]}); "
@@ -238,8 +243,10 @@ _register("hourly", "Heat hour by hour on the event days",
           table=lambda df: times_table(df, ["observed_at"]))
 
 
-_register("share", "Share of the whole hot-search list's heat",
-          "Per Beijing day, the tracker's topics' peak heat as a share of the whole list's heat.", "daily_share",
+_register("share", "Share of the day's hot-search list heat",
+          "Per Beijing day, the tracker's topics' peak heat as a share of itself plus the other topics' heat in the "
+          "day's fullest list (the archive keeps at most 100 topics a day, so some drop off).", "daily_share",
           draw=share_chart, describe=share_alt,
           table=lambda df: df.assign(day=df["day"].astype(str)),
-          notes="Share = sum of the tracker topics' peak heat that day / the largest whole-list heat that day.")
+          notes="Share = the tracker topics' peak heat that day / (that + the other topics' heat in the day's "
+                "largest list); never above 100%. `off_list`: tracker topics that list no longer held.")

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
+from analysis.core.wording import count_text
 from dashboard.charts.ledgers import statements_frame
 from dashboard.charts.registry import AnalysisPending, ChartDef, View, register, require
 from dashboard.charts.style import (
@@ -51,7 +52,7 @@ def event_study_alt(df: pd.DataFrame, ticker: str, benchmark: str) -> str:
         t = "t undefined: no residual variation to scale by" if pd.isna(last["car_t"]) else f"t = {last['car_t']:.2f}"
         parts.append(f"{event}: CAR {last['car']:+.1%} by day {int(last['day_offset'])} ({t})")
     return (f"Line chart of cumulative abnormal returns of {ticker} against {benchmark} (market model) around "
-            f"{df['event'].nunique()} events: " + "; ".join(parts) + ".")
+            f"{count_text(df['event'].nunique(), 'event')}: " + "; ".join(parts) + ".")
 
 
 def coverage_by_chart(df: pd.DataFrame, key: str, title: str) -> go.Figure:

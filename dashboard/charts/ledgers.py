@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import pandas as pd
+
+from collectors.trackers import STANCES, EntityType
 
 if TYPE_CHECKING:  # the registry imports every page module, which import these ledgers
     from dashboard.charts.registry import View
@@ -20,8 +22,9 @@ def statements_frame(view: View) -> pd.DataFrame:
     cols = ["date", "who", "entity", "entity_type", "role", "platform", "stance", "summary", "source_name",
             "source_url", "source_date", "id"]
     frame = pd.DataFrame(rows, columns=cols).sort_values(["date", "who"], ignore_index=True)
+    accepted = {"stance": STANCES, "role": sorted(set(frame["role"])), "types": get_args(EntityType)}
     for option, column in (("stance", "stance"), ("role", "role"), ("types", "entity_type")):
-        wanted = [v for v in view.option(option).split(",") if v]
+        wanted = [v for v in view.option(option, "", accepted[option], many=True).split(",") if v]
         if wanted:
             frame = frame[frame[column].isin(wanted)]
     return frame.reset_index(drop=True)

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
+from analysis.core.wording import count_text
 from analysis.stats import aggregate
 from dashboard.charts.registry import ChartDef, View, register, source_line
 from dashboard.charts.style import MARGIN, empty_figure
@@ -34,9 +35,9 @@ def coverage_alt(df: pd.DataFrame, tracker_label: str) -> str:
     if df.empty:
         return f"Heatmap of records per source and day for {tracker_label}: no records in the selected range."
     per_source = df.groupby("source")["records"].agg(["sum", lambda s: int((s == 0).sum())])
-    parts = ", ".join(f"{src} {int(row.iloc[0]):,} records ({int(row.iloc[1])} empty days)"
+    parts = ", ".join(f"{src} {count_text(row.iloc[0], 'record')} ({count_text(row.iloc[1], 'empty day')})"
                       for src, row in per_source.sort_values("sum", ascending=False).iterrows())
-    return (f"Heatmap of records per source and day for {tracker_label} over {df['day'].nunique()} days: {parts}.")
+    return (f"Heatmap of records per source and day for {tracker_label} over {count_text(df['day'].nunique(), 'day')}: {parts}.")
 
 
 def _all_records(view: View) -> View:

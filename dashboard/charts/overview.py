@@ -12,11 +12,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
+from analysis.core.wording import count_text
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.trackers import Event, Tracker
 from dashboard.charts.ledgers import tracker_events
-from dashboard.charts.registry import AnalysisPending, ChartDef, View, register, require
+from dashboard.charts.registry import PERIODS, AnalysisPending, ChartDef, View, register, require
 from dashboard.charts.style import (
     DASHES,
     SENTIMENT_COLOURS,
@@ -77,7 +78,7 @@ def volume_alt(df: pd.DataFrame, tracker_label: str) -> str:
     by_source = df.groupby("source")["records"].sum().sort_values(ascending=False)
     sources = ", ".join(f"{s} {int(v):,}" for s, v in by_source.items())
     return (f"Stacked bar chart of daily records for {tracker_label} from {per_day.index.min()} to {per_day.index.max()}: "
-            f"{int(per_day.sum()):,} records in all; the busiest day was {top_day} with {int(per_day.max()):,}. "
+            f"{count_text(per_day.sum(), 'record')} in all; the busiest day was {top_day} with {int(per_day.max()):,}. "
             f"By source: {sources}.")
 
 
@@ -98,9 +99,9 @@ def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period
         worst = judged.loc[judged["negative"].idxmax()]
         worst_text = (f"the most negative {period} with at least {MIN_SHARE_N} scored records was "
                       f"{'the week of ' if period == 'week' else ''}{worst['day']} at {worst['negative']:.0%} of "
-                      f"{int(worst['n']):,}.")
+                      f"{count_text(worst['n'], 'scored record')}.")
     return (f"Line chart of the {adjective} share of negative, neutral and positive records for {tracker_label} "
-            f"({model_label}), with 95% intervals. Over {total:,} scored records {neg:.0%} were negative (95% CI "
+            f"({model_label}), with 95% intervals. Over {count_text(total, 'scored record')} {neg:.0%} were negative (95% CI "
             f"{lo:.0%}–{hi:.0%}); {worst_text}")
 
 
@@ -152,20 +153,31 @@ def _describe_volume(df: pd.DataFrame, view: View, model: dict[str, Any]) -> str
     alt = volume_alt(df, view.tracker.name_en)
     peaks = _peaks(df)
     if len(peaks):
-        alt += " Detected peaks: " + "; ".join(f"{d} ({int(r):,} records; top terms: {lab})"
-                                               for d, r, lab in zip(peaks["day"], peaks["records"], peaks["label"], strict=True)) + "."
+        per_day = df.groupby("day")["records"].sum()
+        busiest = per_day.idxmax()
+        # a peak is the day that rose most, which can come before the busiest day of the same surge: say both
+        aside = ("" if str(busiest) in {str(d) for d in peaks["day"]} else
+                 f"; the busiest day, {busiest} ({count_text(per_day.max(), 'record')}), is not itself a detected peak")
+        alt += (f" Detected peaks ({PEAK_MEANING}{aside}): "
+                + "; ".join(f"{d} ({count_text(r, 'record')}; top terms: {lab})"
+                            for d, r, lab in zip(peaks["day"], peaks["records"], peaks["label"], strict=True)) + ".")
     return alt
+
+
+PEAK_MEANING = ("each the day of largest rise over its trailing baseline, the median of the 7 days before it, in a "
+                "run of unusually high days")
 
 
 register(ChartDef(
     name="overview-volume", title="Daily records by source — {tracker}", page="overview",
     description="Records per day and source, zero-filled, with the tracker's dated events as markers.",
     load=_load_volume, draw=_draw_volume, describe=_describe_volume, needs=("analysis.stats.peaks", "analysis.stats.timeseries"),
+    notes=f"Labelled peaks: {PEAK_MEANING} — not necessarily the busiest day",
 ))
 
 
 def _weekly(view: View) -> bool:
-    return view.option("freq") == "W"
+    return view.option("freq", "D", PERIODS) == "W"
 
 
 def _load_sentiment(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:

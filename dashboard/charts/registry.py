@@ -8,7 +8,7 @@ same, carries the same alt text and has the same snapshot id wherever it is prod
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -23,7 +23,7 @@ from analysis.stats import aggregate
 from collectors.trackers import Tracker, get_tracker
 from dashboard.charts import PAGE_MODULES
 from dashboard.charts.embed import DEFAULT_CREDIT, ChartPackage
-from dashboard.charts.style import sample_text, share_text
+from dashboard.charts.style import annotated_text, sample_text, share_text
 
 Loader = Callable[[duckdb.DuckDBPyConnection, "View"], pd.DataFrame]
 Drawer = Callable[[pd.DataFrame, "View", dict[str, Any]], go.Figure]
@@ -40,6 +40,34 @@ class UnknownOption(ValueError):
     """An option the chart never reads (a typo would otherwise draw the default chart without a word)."""
 
 
+class InvalidOption(ValueError):
+    """An option value the chart cannot use (it would otherwise draw the default chart, or fail on a raw int())."""
+
+
+@dataclass(frozen=True)
+class WholeNumber:
+    """Accepted values of an option taking a whole number of days from `low` to `high`."""
+
+    low: int
+    high: int
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, str) and value.isdigit() and self.low <= int(value) <= self.high
+
+    def __str__(self) -> str:
+        return f"a whole number from {self.low} to {self.high}"
+
+
+Accepted = Sequence[str] | WholeNumber
+
+
+def accepted_text(allowed: Accepted) -> str:
+    return str(allowed) if isinstance(allowed, WholeNumber) else "one of " + ", ".join(allowed)
+
+
+PERIODS = ("D", "W")  # the `freq` option of charts drawn per day or per ISO week
+EVENT_WINDOW = WholeNumber(2, 30)  # days a side of an event (the `window` option)
+
 _OPTIONS_READ: ContextVar[set[str] | None] = ContextVar("options_read", default=None)
 
 
@@ -55,11 +83,23 @@ class View:
     def tracker(self) -> Tracker:
         return get_tracker(self.filters.tracker)
 
-    def option(self, key: str, default: str = "") -> str:
+    def option(self, key: str, default: str = "", allowed: Accepted | None = None, many: bool = False) -> str:
+        """An option's value; one outside `allowed` (each comma-separated item, when `many`) is an error under
+        `build` (the `actorwatch chart` command) and the default on a page, as `render.param` treats a bad URL value."""
         read = _OPTIONS_READ.get()
         if read is not None:
             read.add(key)
-        return dict(self.options).get(key, default)
+        value = dict(self.options).get(key, default)
+        if allowed is None or value == default:
+            return value
+        items = [v for v in value.split(",") if v] if many else [value]
+        bad = [v for v in items if v not in allowed]
+        if not bad:
+            return value
+        if read is not None:
+            raise InvalidOption(f"option {key}={','.join(bad)!s} is not accepted ({key} takes "
+                                f"{'comma-separated items, each ' if many else ''}{accepted_text(allowed)})")
+        return default
 
     def with_options(self, **values: str) -> View:
         merged = {k: v for k, v in {**dict(self.options), **values}.items() if v}
@@ -180,6 +220,8 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
     if sample_text(frame):  # counts of a text sample travel with a statement of which sample, wherever published
         said = f"Computed on a {sample_text(frame)}: counts are of the sample, not scaled up"
         notes = " · ".join(x for x in (notes, said) if x)
+    elif annotated_text(frame):  # counts of the annotated records only (a partial enrich leaves some out)
+        notes = " · ".join(x for x in (notes, f"Counts of annotated records only: {annotated_text(frame)}") if x)
     source = chart.source(frame, view) if chart.source else source_line(view, synthetic_share)
     return ChartPackage(name=name, title=chart.title_for(view, model), fig=fig,
                         data=chart.table(frame) if chart.table else frame, alt=alt,

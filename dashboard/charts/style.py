@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.core.wording import count_text
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.trackers import Event
 
@@ -118,13 +119,23 @@ def sample_text(df: pd.DataFrame) -> str:
     """"random sample of 50,000 of 123,456 records" when the frame's counts are of a text sample (its attrs'
     "sample", as analysis.stats.annotation_series sets it), else ""."""
     sample = df.attrs.get("sample")
-    return f"random sample of {sample['sampled']:,} of {sample['records']:,} records" if sample else ""
+    return f"random sample of {sample['sampled']:,} of {count_text(sample['records'], 'record')}" if sample else ""
+
+
+def annotated_text(df: pd.DataFrame) -> str:
+    """"1,200 of 3,000 records annotated" when the frame counts only the records enrichment annotated (its attrs'
+    "annotated_of", as analysis.stats.annotation_series sets it), else ""."""
+    seen = df.attrs.get("annotated_of")
+    return f"{seen['annotated']:,} of {count_text(seen['records'], 'record')} annotated" if seen else ""
 
 
 def sample_title(title: str, df: pd.DataFrame) -> str:
-    """A chart title with, under it, the sample its counts come from (if they do)."""
+    """A chart title with, under it, the sample (or the annotated records) its counts come from (if they do)."""
     said = sample_text(df)
-    return f"{title}<br><sup>Counts in a {said} (not scaled up)</sup>" if said else title
+    if said:
+        return f"{title}<br><sup>Counts in a {said} (not scaled up)</sup>"
+    annotated = annotated_text(df)
+    return f"{title}<br><sup>Counts of annotated records only ({annotated})</sup>" if annotated else title
 
 
 def plain(text: object, limit: int | None = None) -> str:

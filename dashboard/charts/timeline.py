@@ -10,13 +10,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analysis.core.filters import Filters
+from analysis.core.filters import UTC_DAYS_NOTE, Filters
+from analysis.core.wording import count_text
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.trackers import Event
 from collectors.visibility import DISAPPEARED as DISAPPEARED_KINDS
 from dashboard.charts.ledgers import tracker_events
-from dashboard.charts.registry import ChartDef, View, register, require
+from dashboard.charts.registry import EVENT_WINDOW, ChartDef, View, register, require
 from dashboard.charts.style import (
     MARGIN,
     PALETTE,
@@ -71,8 +72,8 @@ def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
             volume = (f"{row['volume_diff']:+,.0f} records/day "
                       f"(95% CI {row['volume_ci_lo']:+,.0f} to {row['volume_ci_hi']:+,.0f})")
         parts.append(f"{row['date']} {row['title']}: {volume}{neg}")
-    return (f"Forest plot of before/after differences around {len(df)} events for {tracker_label} "
-            "(association, not causation): " + "; ".join(parts) + ".")
+    return (f"Forest plot of before/after differences around {count_text(len(df), 'event')} for {tracker_label} "
+            "(association, not causation): " + "; ".join(parts) + ". " + UTC_DAYS_NOTE)
 
 
 def negative_share_chart(df: pd.DataFrame, events: Sequence[Event], changes: Sequence[date], title: str,
@@ -107,7 +108,7 @@ def negative_share_alt(df: pd.DataFrame, changes: Sequence[date], tracker_label:
         top_text = f"every day had fewer than {MIN_SHARE_N} scored records, too few to name the highest"
     else:
         top = judged.loc[judged["negative"].idxmax()]
-        top_text = (f"highest on {top['period']} at {top['negative']:.0%} of {int(top['n']):,} scored records "
+        top_text = (f"highest on {top['period']} at {top['negative']:.0%} of {count_text(top['n'], 'scored record')} "
                     f"(among days with at least {MIN_SHARE_N} scored records)")
     shifts = ", ".join(str(d) for d in changes) or "none detected"
     return (f"Line chart of the daily negative share for {tracker_label} ({model_label}) with 95% intervals; "
@@ -116,7 +117,7 @@ def negative_share_alt(df: pd.DataFrame, changes: Sequence[date], tracker_label:
 
 def _load_effects(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     effects = require("analysis.stats.effects")
-    window = int(view.option("window", "3") or 3)
+    window = int(view.option("window", "3", EVENT_WINDOW))
     frame = effects.event_effects(con, view.filters, view.tracker, view.model_version, window=window)
     frame = frame.reset_index(drop=True)
     # the credit line's synthetic share is of the records compared: the days around each event, not the sidebar's dates
@@ -131,7 +132,7 @@ def _load_effects(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
 def _effects_source(df: pd.DataFrame, view: View) -> str:
     """Credits the days compared (each event's own, within the tracker's collection window) and their synthetic share."""
     f = view.filters
-    window = int(view.option("window", "3") or 3)
+    window = int(view.option("window", "3", EVENT_WINDOW))
     collected = Filters.for_tracker(view.tracker)
     where = ", ".join(f.sources) if f.sources else "all sources"
     langs = f"; languages {', '.join(f.langs)}" if f.langs else ""
@@ -153,7 +154,7 @@ register(ChartDef(
     draw=lambda df, view, model: effects_chart(
         df, f"Before vs after each event — {view.tracker.name_en} (association, not causation)"),
     describe=lambda df, view, model: effects_alt(df, view.tracker.name_en),
-    sentiment=True, needs=("analysis.stats.effects",), source=_effects_source,
+    sentiment=True, needs=("analysis.stats.effects",), source=_effects_source, notes=UTC_DAYS_NOTE,
 ))
 
 

@@ -10,12 +10,14 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.core.wording import count_text
 from analysis.stats.peaks import MIN_SHARE_N
-from dashboard.charts.registry import ChartDef, View, model_label, register, require
+from dashboard.charts.registry import PERIODS, ChartDef, View, model_label, register, require
 from dashboard.charts.style import (
     EMOTION_COLOURS,
     MARGIN,
     PALETTE,
+    annotated_text,
     empty_figure,
     no_annotations_message,
     plain,
@@ -29,13 +31,16 @@ from dashboard.charts.style import (
 
 
 def _counted(df: pd.DataFrame) -> str:
-    """What the chart's counts count: the records, or the records of a text sample."""
-    return "records in the sample" if sample_text(df) else "records"
+    """What the chart's counts count: the records, the annotated records, or the records of a text sample."""
+    return "records in the sample" if sample_text(df) else "annotated records" if annotated_text(df) else "records"
 
 
 def _sample_sentence(df: pd.DataFrame) -> str:
     said = sample_text(df)
-    return f" Counts are of a {said} (not scaled up)." if said else ""
+    if said:
+        return f" Counts are of a {said} (not scaled up)."
+    annotated = annotated_text(df)
+    return f" Counts are of the annotated records only ({annotated})." if annotated else ""
 
 
 def in_sample_table(*counts: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
@@ -71,8 +76,8 @@ def keywords_alt(df: pd.DataFrame, tracker_label: str) -> str:
         return f"Keyword heatmap for {tracker_label}: no keywords."
     firsts = df[df["rank"] == 1].sort_values("period")
     seq = "; ".join(f"{p}: {t}" for p, t in zip(firsts["period"], firsts["term"], strict=True))
-    return (f"Heatmap of the top keywords per period for {tracker_label} ({df['term'].nunique()} terms over "
-            f"{df['period'].nunique()} periods). Top keyword per period — {seq}.{_sample_sentence(df)}")
+    return (f"Heatmap of the top keywords per period for {tracker_label} ({count_text(df['term'].nunique(), 'term')} over "
+            f"{count_text(df['period'].nunique(), 'period')}). Top keyword per period — {seq}.{_sample_sentence(df)}")
 
 
 SHOWN_FRAMES = 4
@@ -120,7 +125,7 @@ def frames_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str) -> 
         highest = (f"Highest share among periods with at least {MIN_SHARE_N} {_counted(df)}: "
                    f"{labels.get(top['frame'], top['frame'])} on {top['period']} at {top['share']:.0%} of "
                    f"{int(top['n']):,}.")
-    return (f"Line chart of the share of records using each frame over time for {tracker_label} (the {SHOWN_FRAMES} "
+    return (f"Line chart of the share of {_counted(df)} using each frame over time for {tracker_label} (the {SHOWN_FRAMES} "
             f"most used drawn, the others selectable). Most used: {names}. {highest}{_sample_sentence(df)}")
 
 
@@ -142,7 +147,7 @@ def topics_alt(df: pd.DataFrame, tracker_label: str) -> str:
     if df.empty:
         return f"Topic clusters for {tracker_label}: too few texts."
     parts = "; ".join(f"{row.label} ({row.weight:.0%})" for row in df.itertuples())
-    return (f"Bar chart of {len(df)} topic clusters (NMF over TF-IDF) for {tracker_label}, largest first: {parts}."
+    return (f"Bar chart of {count_text(len(df), 'topic cluster')} (NMF over TF-IDF) for {tracker_label}, largest first: {parts}."
             f"{_sample_sentence(df)}")
 
 
@@ -166,11 +171,11 @@ def comentions_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str)
     if df.empty:
         return f"Entity co-mention heatmap for {tracker_label}: no pairs."
     top = "; ".join(f"{labels.get(a, a)} + {labels.get(b, b)}: {int(n):,}" for a, b, n in df.head(5).itertuples(index=False))
-    return f"Heatmap of {len(df)} entity pairs mentioned together for {tracker_label}. Most frequent: {top}."
+    return f"Heatmap of {count_text(len(df), 'entity pair')} mentioned together for {tracker_label}. Most frequent: {top}."
 
 
 def _freq(view: View) -> str:
-    return "W" if view.option("freq") == "W" else "D"
+    return view.option("freq", "D", PERIODS)
 
 
 def frame_labels() -> dict[str, str]:
@@ -181,7 +186,8 @@ def frame_labels() -> dict[str, str]:
 register(ChartDef(
     name="topics-keywords", title="Top keywords per period — {tracker}", page="topics",
     description="Each period's most characteristic keywords (records carrying them), from analysis.nlp.topics; "
-                "without enrichment annotations, over a reproducible random sample of at most 50,000 records.",
+                "with enrichment annotations, of the annotated records only; without, over a reproducible random "
+                "sample of at most 50,000 records.",
     load=lambda con, view: require("analysis.stats.annotation_series").keywords_by_period(con, view.filters, _freq(view), k=5),
     draw=lambda df, view, model: keywords_chart(df, f"Top keywords per period — {view.tracker.name_en}"),
     describe=lambda df, view, model: keywords_alt(df, view.tracker.name_en),
@@ -192,7 +198,8 @@ register(ChartDef(
 register(ChartDef(
     name="topics-frames", title="Frames over time (bilingual frame terms) — {tracker}", page="topics",
     description="Share of records using each frame's Chinese or English terms, per period, with 95% intervals; "
-                "without enrichment annotations, over a reproducible random sample of at most 50,000 records.",
+                "with enrichment annotations, of the annotated records only; without, over a reproducible random "
+                "sample of at most 50,000 records.",
     load=lambda con, view: require("analysis.stats.annotation_series").frame_counts_by_period(con, view.filters, _freq(view)),
     draw=lambda df, view, model: frames_chart(df, frame_labels(),
                                                               f"Frames over time — {view.tracker.name_en}"),

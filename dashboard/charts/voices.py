@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts.ledgers import claims_frame, statements_frame
-from dashboard.charts.registry import ChartDef, View, model_label, register, require
+from dashboard.charts.registry import PERIODS, ChartDef, View, model_label, register, require
 from dashboard.charts.style import (
     MARGIN,
     PALETTE,
@@ -119,7 +119,7 @@ register(ChartDef(
 
 def stance_period(view: View) -> str:
     """Stance shares per ISO week by default (posts with a stance are fewer than posts); freq=D per day."""
-    return "D" if view.option("freq") == "D" else "W"
+    return view.option("freq", "W", PERIODS)
 
 
 def _load_stance(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:

@@ -43,10 +43,19 @@ def user_models_dir() -> Path:
 
 
 def available_models() -> list[str]:
-    """Names accepted by get_scorer: shipped model dirs, the data dir's models, plus the baselines."""
-    shipped = sorted(p.parent.name for p in models_dir().glob("*/model.npz"))
-    local = sorted(p.parent.name for p in user_models_dir().glob("*/model.npz") if p.parent.name not in shipped)
+    """Sentiment models get_scorer offers: shipped ones, the data dir's, plus the baselines (stance and emotion
+    models sit in the same folders; their card's task leaves them out)."""
+    shipped = sorted(p.parent.name for p in models_dir().glob("*/model.npz") if _is_sentiment(p.parent))
+    local = sorted(p.parent.name for p in user_models_dir().glob("*/model.npz")
+                   if p.parent.name not in shipped and _is_sentiment(p.parent))
     return ["default", "auto", *shipped, *local, *BASELINES]
+
+
+def _is_sentiment(directory: Path) -> bool:
+    from analysis.nlp.model_info import card_task, read_card
+
+    card = directory / "card.json"
+    return card_task(read_card(card) or {} if card.exists() else {}, card) == "sentiment"
 
 
 def _load(name: str) -> Scorer:

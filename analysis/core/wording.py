@@ -1,0 +1,8 @@
+"""Words shared by the reports (brief, alerts) and the dashboard's alt texts and captions."""
+
+from __future__ import annotations
+
+
+def count_text(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 record', '2 records', '1,204 records'; `plural` for nouns not made by adding s ('1 entity', '2 entities')."""
+    return f"{int(n):,} {noun if n == 1 else plural or noun + 's'}"
