@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from collectors.lang import record_langs, with_lang
 from collectors.models import RECORD_SCHEMA, TREND_SCHEMA, Record, records_to_table
 from collectors.paths import data_dir as default_data_dir
 from collectors.pseudonym import pseudonym_key
@@ -117,6 +118,8 @@ class Store:
             return WriteResult(0, 0, None)
         if spec.schema is not None:
             table = table.select(spec.schema.names).cast(spec.schema)
+        if dataset == RECORDS:  # every write of records passes here: a record is stored with its language known
+            table = with_lang(table)
         with self._writer_lock():
             return self._add_batch(dataset, table, spec)
 
@@ -286,8 +289,13 @@ class Store:
                 continue
             keys = ", ".join(f'"{k}"' for k in spec.keys)
             then = f", {spec.then_by} DESC" if spec.then_by else ""
+            columns = "*"
+            if name == RECORDS:  # records stored before every write filled in the language read as if written now
+                con.create_function("record_lang", record_langs, ["VARCHAR", "VARCHAR"], "VARCHAR", type="arrow",
+                                    null_handling="special")
+                columns = "* REPLACE (coalesce(lang, record_lang(text, title)) AS lang)"
             con.execute(
-                f'CREATE {kind} "{name}" AS SELECT * FROM {scan} '
+                f'CREATE {kind} "{name}" AS SELECT {columns} FROM {scan} '
                 f'QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY "{spec.order_by}" DESC{then}) = 1'
             )
         if only is None:

@@ -22,7 +22,7 @@ from analysis.stats.facts import create_facts
 from collectors.models import RECORD_SCHEMA, TREND_SCHEMA
 from collectors.store import RECORDS, Store, file_lock
 
-SNAPSHOT_FORMAT = "4"  # bump when what a snapshot holds changes, so old files are rebuilt
+SNAPSHOT_FORMAT = "5"  # bump when what a snapshot holds changes, so old files are rebuilt (5: lang filled in)
 READ_MEMORY = "1GB"  # DuckDB's share of the dashboard process; larger intermediate results spill to disk
 BUILD_MEMORY = "1536MB"  # building happens once per store state (first load, or bench_dashboard beforehand)
 

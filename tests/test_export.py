@@ -392,13 +392,14 @@ def test_a_4cat_export_of_bluesky_leaves_the_store_without_the_did_in_its_ids(tm
 
 
 def test_an_export_whose_source_or_lang_matched_nothing_says_what_the_tracker_has(tmp_path, data_dir, make_record):
-    """`--source weibio` (a typo), or `--lang zh` on imported Weibo posts that record no language, wrote an empty
-    bundle and exit 0, as if there were no data; the command now names the tracker's sources and languages."""
+    """`--source weibio` (a typo) wrote an empty bundle and exit 0, as if there were no data; the command now names
+    the tracker's sources and languages (a post in no language detected is counted as none recorded)."""
     store = Store(data_dir)
     store.add_records([make_record(trackers=[TRACKER], lang=None), make_record(trackers=[TRACKER], lang="zh"),
-                       make_record(trackers=[TRACKER], source="rss", kind="article", lang="en")])
+                       make_record(trackers=[TRACKER], source="rss", kind="article", lang="en"),
+                       make_record(trackers=[TRACKER], lang=None, text="👍👍 123")])
     typo = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--source", "weibio", "--out", str(tmp_path / "a")])
     assert typo.exit_code == 0 and "wrote 0 records" in typo.output
-    assert "sources: weibo 2, rss 1" in typo.stderr and "(none recorded) 1" in typo.stderr
+    assert "sources: weibo 3, rss 1" in typo.stderr and "(none recorded) 1" in typo.stderr
     found = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--lang", "zh", "--out", str(tmp_path / "b")])
-    assert "wrote 1 records" in found.output and "note:" not in found.stderr
+    assert "wrote 2 records" in found.output and "note:" not in found.stderr

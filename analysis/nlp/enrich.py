@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC
 from analysis.core.scores import LABELS, SCORES, SCORES_SCHEMA, SCORES_SPEC
+from collectors.lang import record_text
 from collectors.paths import bundled_dir
 from collectors.store import RECORDS, Store
 
@@ -162,10 +163,6 @@ def _share_grams(*models: Any) -> None:
         _SHARED_GRAMS[key] = (featurizers, None)
 
 
-def _record_text(text: str | None, title: str | None) -> str:
-    return f"{title}\n{text}" if title and text else (title or text or "")
-
-
 def _without(text: str, parts: tuple[str, ...]) -> str:
     for part in parts:
         text = text.replace(part, " ")
@@ -185,7 +182,7 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
 
     trackers = {t.id: t for t in load_trackers()}
     frames = frame_matcher()
-    raw = [_record_text(t, h) for t, h in zip(batch["text"], batch["title"], strict=True)]
+    raw = [record_text(t, h) for t, h in zip(batch["text"], batch["title"], strict=True)]
     cleaned = [clean_text(t) for t in raw]
     langs = [lang or detect_lang(c.model_text) for lang, c in zip(batch["lang"], cleaned, strict=True)]
     live = [i for i, c in enumerate(cleaned) if not c.is_empty]

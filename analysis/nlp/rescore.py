@@ -17,10 +17,11 @@ import numpy as np
 import pyarrow as pa
 
 from analysis.core.scores import LABELS, SCORES, SCORES_SCHEMA, SCORES_SPEC
-from analysis.nlp.enrich import _record_text, scoring_model
+from analysis.nlp.enrich import scoring_model
 from analysis.nlp.sentiment import get_scorer, score_texts
 from analysis.nlp.sentiment.linear import CARD_FILE
 from analysis.nlp.text import clean_text
+from collectors.lang import record_text
 from collectors.store import RECORDS, Store
 
 
@@ -74,7 +75,7 @@ def rescore(store: Store, name: str, tracker: str | None = None, batch_size: int
     scored = 0
     for k, start in enumerate(range(0, len(todo), batch_size), 1):
         batch = todo[start:start + batch_size]
-        raw = [_record_text(r["text"], r["title"]) for r in batch]
+        raw = [record_text(r["text"], r["title"]) for r in batch]
         live = [i for i, t in enumerate(raw) if not clean_text(t).is_empty]
         proba = score_texts([raw[i] for i in live], [batch[i]["lang"] for i in live], default=scorer) \
             if live else np.zeros((0, 3))
@@ -155,7 +156,7 @@ def reannotate(store: Store, name: str, task: str, tracker: str | None = None, b
     scored = 0
     for k, start in enumerate(range(0, len(todo), batch_size), 1):
         batch = todo[start:start + batch_size]
-        cleaned = [clean_text(_record_text(r["text"], r["title"])) for r in batch]
+        cleaned = [clean_text(record_text(r["text"], r["title"])) for r in batch]
         live = [i for i, c in enumerate(cleaned) if not c.is_empty]
         proba = proba_by_lang(model, [cleaned[i].own_text or cleaned[i].model_text for i in live],
                               [batch[i].get("lang") or None for i in live]) if live else None

@@ -8,6 +8,13 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from collectors.lang import EMOTICON as _EMOTICON
+from collectors.lang import MENTION as _MENTION
+from collectors.lang import URL as _URL
+from collectors.lang import detect_lang
+
+__all__ = ["MENTION_PLACEHOLDER", "REPOST_SEPARATOR", "CleanText", "clean_text", "detect_lang", "to_simplified"]
+
 MENTION_PLACEHOLDER = "@user"
 REPOST_SEPARATOR = " // "
 
@@ -16,12 +23,9 @@ _IMG_ALT = re.compile(r"""<img\b[^>]*?\balt\s*=\s*["']?(\[[^\]"'<>]{1,12}\])["']
 _BREAK = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>", re.IGNORECASE)
 _DROP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>|<!--.*?-->", re.DOTALL)
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'\u3000-\u303f\uff00-\uffef\u4e00-\u9fff]+", re.IGNORECASE)
 _URL_CARD = re.compile(r"(?:网页链接|O网页链接|L[^\s]{0,20}的微博视频)")
-_EMOTICON = re.compile(r"\[([^\W\d_]\w{0,9})\]")  # [哈哈], [doge], [笑cry]: a letter first, word characters
 _HASHTAG = re.compile(r"#([^#\n]{1,60}?)#")
 _REPOST = re.compile(r"//\s*@([^\s:：@/\[\]]{1,30})\s*[:：]?")  # nicknames hold no [ ]: "[A]" is an emoticon
-_MENTION = re.compile(r"@([\w\u4e00-\u9fff\-·]{1,30})")
 # Unicode's default-ignorable code points (zero-width, bidi embeddings and isolates, variation selectors,
 # Hangul fillers, tags): invisible, so they must not split a word or count as content.
 _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
@@ -134,28 +138,3 @@ def _clean(raw: str) -> CleanText:
         urls=urls,
         is_empty=not _has_content(content),
     )
-
-
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
-_LATIN = re.compile(r"[A-Za-z]")
-
-
-def detect_lang(text: str) -> str | None:
-    """'zh', 'en' or None (no letters, or another script), from character counts only."""
-    if not isinstance(text, str) or not text:
-        return None
-    # Emoticon codes ([doge], [good]), @names and links are Latin letters that say nothing about the
-    # language the post is written in.
-    sample = _MENTION.sub(" ", _EMOTICON.sub(" ", _URL.sub(" ", text[:2000])))
-    cjk = len(_CJK.findall(sample))
-    latin = len(_LATIN.findall(sample))
-    other = len(_KANA_HANGUL.findall(sample))
-    if other and other * 2 >= cjk + latin / 4:
-        return None
-    # A Chinese character carries about a word; an English word has ~4-5 letters.
-    if cjk and cjk * 4 >= latin:
-        return "zh"
-    if latin >= 2:
-        return "en"
-    return None

@@ -1,0 +1,114 @@
+"""A record's language is known from the moment it is stored, whichever path wrote it (and for stores written before)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pyarrow as pa
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.core.filters import Filters
+from analysis.reports.export import read_bundle
+from analysis.stats.aggregate import daily_volume, kpis
+from analysis.stats.facts import record_count
+from collectors.lang import detect_lang, detect_langs, with_lang
+from collectors.store import BUILTIN_DATASETS, RECORDS, Store
+from dashboard.cli import cli
+from dashboard.snapshot import open_snapshot
+
+TRACKER = "iqiyi-nadou"
+WINDOW = {"start": date(2026, 4, 17), "end": date(2026, 4, 23)}
+CHINESE = "爱奇艺的AI艺人库太离谱了，演员的脸不能随便用"
+ENGLISH = "iQIYI's AI artist library is a bad idea for actors"
+
+
+def _comment(cid: str, text: str) -> str:
+    """One MediaCrawler Weibo comment line (the format has no language field)."""
+    return json.dumps({"comment_id": cid, "note_id": "5284000000000301", "content": text, "create_time": 1776653000,
+                       "comment_like_count": "1", "parent_comment_id": "0", "user_id": f"10000{cid[-3:]}",
+                       "nickname": f"网友{cid[-3:]}", "add_ts": 1776660000000}, ensure_ascii=False)
+
+
+def _import_weibo(tmp_path) -> None:
+    path = tmp_path / "mc" / "search_comments_2026-04-21.jsonl"
+    path.parent.mkdir()
+    path.write_text(_comment("5284100000000901", CHINESE) + "\n" + _comment("5284100000000902", ENGLISH) + "\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(path), "--tracker", TRACKER])
+    assert result.exit_code == 0 and "2 new" in result.stderr, result.output + result.stderr
+
+
+def test_an_imported_weibo_post_without_lang_is_found_by_the_language_filter(tmp_path, data_dir):
+    _import_weibo(tmp_path)
+    store = Store()
+    langs = dict(store.query("SELECT text, lang FROM records")[["text", "lang"]].itertuples(index=False))
+    assert langs == {CHINESE: "zh", ENGLISH: "en"}  # stored so: the files record no language
+    raw = store.query(f"SELECT count(*) AS n FROM {store.parquet_scan(RECORDS)} WHERE lang IS NULL")
+    assert raw["n"][0] == 0
+    zh, en = Filters(TRACKER, langs=("zh",), **WINDOW), Filters(TRACKER, langs=("en",), **WINDOW)
+    with store.connect() as con:
+        assert kpis(con, zh)["records"] == 1 and kpis(con, en)["records"] == 1
+        assert daily_volume(con, zh)["records"].sum() == 1
+    with open_snapshot(store) as con:  # the dashboard's facts tables carry the language too
+        assert record_count(con, zh) == 1 and kpis(con, zh)["records"] == 1
+        assert daily_volume(con, en)["records"].sum() == 1
+    out = tmp_path / "bundle"
+    result = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--lang", "zh", "--out", str(out)])
+    assert result.exit_code == 0 and "wrote 1 records" in result.output, result.output
+    assert read_bundle(out)[1]["text"].tolist() == [CHINESE]
+
+
+def test_a_store_written_before_the_fill_reads_each_record_s_detected_language(data_dir, make_record):
+    """Records stored with no lang (an older store) read as if written now: connect(), the snapshot, the filters."""
+    store = Store(data_dir)
+    records = [make_record(trackers=[TRACKER], lang=None, text=CHINESE),
+               make_record(trackers=[TRACKER], lang=None, text=ENGLISH),
+               make_record(trackers=[TRACKER], lang=None, text="👍👍 123"),
+               make_record(trackers=[TRACKER], lang="en", text=CHINESE)]  # a language the source gave stays
+    table = pa.Table.from_pylist([r.model_dump() for r in records]).select(BUILTIN_DATASETS[RECORDS].schema.names)
+    store._add_batch(RECORDS, table.cast(BUILTIN_DATASETS[RECORDS].schema), BUILTIN_DATASETS[RECORDS])  # no fill
+    assert store.query(f"SELECT count(*) AS n FROM {store.parquet_scan(RECORDS)} WHERE lang IS NULL")["n"][0] == 3
+    expected = {"t0": "zh", "t1": "en", "t2": None, "t3": "en"}
+    with store.connect() as con:
+        assert dict(con.execute("SELECT id, lang FROM records").fetchall()) == expected
+        assert dict(con.execute("SELECT id, lang FROM records_public").fetchall()) == expected
+        assert kpis(con, Filters(TRACKER, langs=("zh",)))["records"] == 1
+    with open_snapshot(store) as con:
+        assert record_count(con, Filters(TRACKER, langs=("zh",))) == 1
+        assert record_count(con, Filters(TRACKER, langs=("en",))) == 2
+    store._add_batch(RECORDS, table.slice(0, 1).cast(BUILTIN_DATASETS[RECORDS].schema), BUILTIN_DATASETS[RECORDS])
+    store.compact()  # compaction rewrites the records through the fill: the language is then stored
+    assert store.query(f"SELECT count(*) AS n FROM {store.parquet_scan(RECORDS)} WHERE lang IS NULL")["n"][0] == 1
+
+
+def test_with_lang_fills_only_missing_languages(make_record):
+    rows = [make_record(lang=None, text=ENGLISH, title="标题"), make_record(lang="ja", text=CHINESE),
+            make_record(lang=None, text="[doge][good]"), make_record(lang=None, text="x", title="A headline")]
+    table = pa.Table.from_pylist([r.model_dump() for r in rows])
+    # the title counts with the text, as enrichment reads them ("标题\n..." is still English by its letters)
+    assert with_lang(table)["lang"].to_pylist() == ["en", "ja", None, "en"]
+    full = table.set_column(table.schema.get_field_index("lang"), "lang", pa.array(["en"] * 4))
+    assert with_lang(full) is full
+
+
+def test_analysis_uses_the_collectors_detector():
+    from analysis.nlp import text
+
+    assert text.detect_lang is detect_lang
+
+
+_CHARS = st.sampled_from(list("爱奇艺AI演员abcXYZ  .:/@[]#ーあ한こ😂１ｄ\n") + ["http://x.cn/a", "www.", "[doge]", "@某人"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(_CHARS, max_size=40).map("".join), st.text(max_size=30)), max_size=8))
+def test_the_batch_detector_agrees_with_the_one_by_one(texts):
+    assert detect_langs(texts) == [detect_lang(t) if isinstance(t, str) else None for t in texts]
+
+
+def test_only_the_first_sample_chars_count():
+    text = "中" * 2000 + "English words " * 500
+    assert detect_langs([text]) == [detect_lang(text)] == ["zh"]
