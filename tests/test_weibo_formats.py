@@ -339,7 +339,7 @@ def test_a_store_written_before_time_basis_existed_reads_it_as_null(data_dir):
     from collectors.models import records_to_table
 
     record = Record(source="weibo", id="1", kind="post", text="好", published_at=utc(2026, 4, 20),
-                    collected_at=utc(2026, 4, 21))
+                    collected_at=utc(2026, 4, 21), lang="zh")
     old = records_to_table([record]).select([n for n in RECORD_SCHEMA.names if n != "time_basis"])
     path = Path(data_dir) / "store" / "records" / "date=2026-04-20" / "part-old.parquet"
     path.parent.mkdir(parents=True)
