@@ -25,10 +25,12 @@ from dashboard.charts.style import (
     add_peak_labels,
     day_ticks,
     empty_figure,
+    highest_judged,
     no_scores_message,
     rgba,
     source_colours,
     source_patterns,
+    too_thin,
 )
 
 
@@ -91,12 +93,10 @@ def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period
     negative = round(float((scored["negative"] * scored["n"]).sum()))  # the count behind the period shares
     neg = negative / total
     lo, hi = aggregate.wilson_interval(negative, total)
-    judged = scored[scored["n"] >= MIN_SHARE_N]  # a thin period's share is too noisy to name (as share_jumps)
-    if judged.empty:
-        worst_text = (f"every {period} had fewer than {MIN_SHARE_N} scored records, too few to name the most "
-                      f"negative one.")
+    worst = highest_judged(scored, "negative")
+    if worst is None:
+        worst_text = f"{too_thin(period, 'scored records', 'most negative one')}."
     else:
-        worst = judged.loc[judged["negative"].idxmax()]
         worst_text = (f"the most negative {period} with at least {MIN_SHARE_N} scored records was "
                       f"{'the week of ' if period == 'week' else ''}{worst['day']} at {worst['negative']:.0%} of "
                       f"{count_text(worst['n'], 'scored record')}.")

@@ -201,6 +201,18 @@ def share_lines(df: pd.DataFrame, key: str, colours: dict[str, str], title: str,
     return fig
 
 
+def highest_judged(df: pd.DataFrame, column: str) -> pd.Series | None:
+    """The row with the highest `column` among periods with at least MIN_SHARE_N records behind them (`n`), or None
+    when every period is thinner: a thin period's share is too noisy to name (as share_jumps)."""
+    judged = df[df["n"] >= MIN_SHARE_N]
+    return None if judged.empty else judged.loc[judged[column].idxmax()]
+
+
+def too_thin(period: str, counted: str, what: str, start: bool = False) -> str:
+    """The clause saying no period had records enough to name `what` (capitalised to `start` a sentence)."""
+    return f"{'E' if start else 'e'}very {period} had fewer than {MIN_SHARE_N} {counted}, too few to name the {what}"
+
+
 def shares_alt(df: pd.DataFrame, key: str, what: str, tracker_label: str, model_label: str, period: str) -> str:
     """A screen-reader description of a share_lines chart, generated from its data."""
     adjective = "weekly" if period == "week" else "daily"
@@ -211,12 +223,10 @@ def shares_alt(df: pd.DataFrame, key: str, what: str, tracker_label: str, model_
     overall = df.groupby(key)["records"].sum().sort_values(ascending=False)
     mix = ", ".join(f"{v} {n / total:.0%}" for v, n in overall.items())
     top = overall.index[0]
-    rows = df[(df[key] == top) & (df["n"] >= MIN_SHARE_N)]  # a thin period's share is too noisy to name
-    if rows.empty:
-        peak_text = (f"Every {period} had fewer than {MIN_SHARE_N} annotated records, too few to name the highest "
-                     f"{top} share.")
+    peak = highest_judged(df[df[key] == top], "share")
+    if peak is None:
+        peak_text = f"{too_thin(period, 'annotated records', f'highest {top} share', start=True)}."
     else:
-        peak = rows.loc[rows["share"].idxmax()]
         peak_text = (f"The highest {top} share among {period}s with at least {MIN_SHARE_N} annotated records was "
                      f"{peak['share']:.0%} of {int(peak['n']):,} in the {period} of {peak['period']}.")
     return (f"Line chart of the {adjective} share of records by {what} for {tracker_label} ({model_label}), with 95% "

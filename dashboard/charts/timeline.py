@@ -24,10 +24,12 @@ from dashboard.charts.style import (
     SENTIMENT_COLOURS,
     add_events,
     empty_figure,
+    highest_judged,
     no_scores_message,
     plain,
     rgba,
     share_text,
+    too_thin,
 )
 
 
@@ -103,11 +105,10 @@ def negative_share_alt(df: pd.DataFrame, changes: Sequence[date], tracker_label:
     scored = df[df["n"] > 0] if not df.empty else df
     if scored.empty:
         return f"Negative-share chart for {tracker_label}: no scored records."
-    judged = scored[scored["n"] >= MIN_SHARE_N]  # a thin day's share is too noisy to name (as share_jumps)
-    if judged.empty:
-        top_text = f"every day had fewer than {MIN_SHARE_N} scored records, too few to name the highest"
+    top = highest_judged(scored, "negative")
+    if top is None:
+        top_text = too_thin("day", "scored records", "highest")
     else:
-        top = judged.loc[judged["negative"].idxmax()]
         top_text = (f"highest on {top['period']} at {top['negative']:.0%} of {count_text(top['n'], 'scored record')} "
                     f"(among days with at least {MIN_SHARE_N} scored records)")
     shifts = ", ".join(str(d) for d in changes) or "none detected"

@@ -19,6 +19,7 @@ from dashboard.charts.style import (
     PALETTE,
     annotated_text,
     empty_figure,
+    highest_judged,
     no_annotations_message,
     plain,
     rgba,
@@ -27,6 +28,7 @@ from dashboard.charts.style import (
     series_look,
     share_lines,
     shares_alt,
+    too_thin,
 )
 
 
@@ -117,11 +119,10 @@ def frames_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str) -> 
         return f"Frame chart for {tracker_label}: no frame terms found in the selected range."
     frames = used.groupby("frame")["records"].sum().sort_values(ascending=False)
     names = ", ".join(f"{labels.get(k, k)} ({int(v):,} {_counted(df)})" for k, v in frames.head(5).items())
-    judged = used[used["n"] >= MIN_SHARE_N]  # a thin period's share is too noisy to name (as the sentiment alts)
-    if judged.empty:
-        highest = f"Every period had fewer than {MIN_SHARE_N} {_counted(df)}, too few to name the highest share."
+    top = highest_judged(used, "share")
+    if top is None:
+        highest = f"{too_thin('period', _counted(df), 'highest share', start=True)}."
     else:
-        top = judged.loc[judged["share"].idxmax()]
         highest = (f"Highest share among periods with at least {MIN_SHARE_N} {_counted(df)}: "
                    f"{labels.get(top['frame'], top['frame'])} on {top['period']} at {top['share']:.0%} of "
                    f"{int(top['n']):,}.")
