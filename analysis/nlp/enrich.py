@@ -19,7 +19,7 @@ import os
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -197,6 +197,9 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
     emotion_proba = (proba_by_lang(emotion_model, own, [langs[i] for i in live]) if emotion_model and live
                      else None)
     row_of = {i: k for k, i in enumerate(live)}
+    # each row's winning class and its probability, for all rows at once (numpy per row cost more than the models)
+    stance_top = _top(stance_proba, stance_model.classes) if stance_proba is not None else None
+    emotion_top = _top(emotion_proba, emotion_model.classes) if emotion_proba is not None else None
     stance, stance_score, emotion, emotion_score, entities, frame_ids = [], [], [], [], [], []
     keywords: list[list[str]] = [[] for _ in cleaned]
     for i, c in enumerate(cleaned):
@@ -208,18 +211,16 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
             entities.append([])
             frame_ids.append([])
             continue
-        if stance_proba is not None:
-            k = int(stance_proba[row_of[i]].argmax())
-            stance.append(stance_model.classes[k])
-            stance_score.append(round(float(stance_proba[row_of[i], k]), 4))
+        if stance_top is not None:
+            stance.append(stance_top[0][row_of[i]])
+            stance_score.append(stance_top[1][row_of[i]])
         else:
             result = stance_of(c.own_text or c.model_text, proba[i])
             stance.append(result.label)
             stance_score.append(result.score)
-        if emotion_proba is not None:
-            k = int(emotion_proba[row_of[i]].argmax())
-            emotion.append(emotion_model.classes[k])
-            emotion_score.append(round(float(emotion_proba[row_of[i], k]), 4))
+        if emotion_top is not None:
+            emotion.append(emotion_top[0][row_of[i]])
+            emotion_score.append(emotion_top[1][row_of[i]])
         else:
             emotion.append(None)
             emotion_score.append(None)
@@ -248,6 +249,12 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
                    "entities": entities, "frames": frame_ids, "keywords": keywords,
                    "annotated_at": [now] * len(raw)}
     return BatchResult(scores, annotations, len(raw) - len(live))
+
+
+def _top(proba: np.ndarray, classes: Sequence[str]) -> tuple[list[str], list[float]]:
+    """Per row: the most probable class and its probability rounded to 4 places (Python's round, as stored before)."""
+    names = list(classes)
+    return [names[k] for k in proba.argmax(axis=1).tolist()], [round(p, 4) for p in proba.max(axis=1).tolist()]
 
 
 @dataclass
