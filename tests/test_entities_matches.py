@@ -74,3 +74,19 @@ def test_stance_cue_counts_agree_with_counting_over_spans(pieces: list[str]) -> 
 
     text = "".join(pieces)
     assert cue_counts(text) == _cue_counts_by_spans(text), text
+
+
+def test_the_automaton_cuts_texts_where_the_regex_trie_did() -> None:
+    # matches() cuts with an Aho-Corasick automaton (leftmost, then longest); the regex trie it replaced is the reference
+    import re
+
+    from analysis.nlp.entities import _split, _trie_pattern
+    from collectors.demo import generate
+
+    texts = generate(load_trackers(), records=600, seed=11)["text"].to_pylist()
+    texts += ["".join(PIECES[i % len(PIECES)] for i in range(k, k + 9)) for k in range(len(PIECES))]
+    for matcher in _matchers():
+        splitter = re.compile(f"({_trie_pattern(matcher._labels)})")
+        for text in texts:
+            low = prepare(text).low
+            assert _split(matcher._automaton, low) == splitter.split(low), text

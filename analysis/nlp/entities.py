@@ -19,6 +19,8 @@ from itertools import combinations
 from pathlib import Path
 from typing import NamedTuple
 
+import ahocorasick
+
 from collectors.trackers import Entity, Tracker
 
 _LATIN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")  # word edges
@@ -62,7 +64,9 @@ class TermMatcher:
                         labels.extend(lab for lab in other_labels if lab not in labels)
         pattern = _trie_pattern(self._labels)
         self._regex = re.compile(pattern) if self._labels else None
-        self._splitter = re.compile(f"({pattern})") if self._labels else None  # the same matches, with the text between
+        # the same matches as the regex (leftmost, then longest), found by an Aho-Corasick automaton: one pass over the
+        # text whatever the number of terms, where the regex tried the trie at every position (~8% of enrichment)
+        self._automaton = _automaton(self._labels) if self._labels else None
         # What each match needs checking for, worked out once per term rather than once per match:
         # (labels, Latin first char, Latin last char, case-sensitive spellings or None, straddle guard)
         self._checks: dict[str, tuple[list[str], bool, bool, set[str] | None, bool]] = {
@@ -86,10 +90,10 @@ class TermMatcher:
     def matches(self, text: str | Prepared | None) -> tuple[list[str], list[int]]:
         """The lower-cased text cut at every match (`re.split`: text, match, text, …, text) and the indices of
         the accepted matches in it: the same matches as `spans`, for less work per match."""
-        if not text or self._splitter is None:
+        if not text or self._automaton is None:
             return [], []
         prepared = text if isinstance(text, Prepared) else prepare(text)
-        parts = self._splitter.split(prepared.low)
+        parts = _split(self._automaton, prepared.low)
         unchecked = self._unchecked
         if unchecked.issuperset(parts[1::2]):
             return parts, list(range(1, len(parts), 2))
@@ -171,6 +175,25 @@ def normalise(text: str) -> str:
 
 def _squash(term: str) -> str:
     return term.replace(" ", "")
+
+
+def _automaton(terms: Iterable[str]) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for term in terms:
+        automaton.add_word(term, term)
+    automaton.make_automaton()
+    return automaton
+
+
+def _split(automaton: ahocorasick.Automaton, low: str) -> list[str]:
+    """`low` cut at every match, as `re.split` with a capturing group gives it: text, match, text, …, text."""
+    parts, last = [], 0
+    for end, term in automaton.iter_long(low):
+        start = end + 1 - len(term)
+        parts += (low[last:start], term)
+        last = end + 1
+    parts.append(low[last:])
+    return parts
 
 
 def _trie_pattern(terms: Iterable[str]) -> str:
