@@ -115,3 +115,23 @@ def test_share_of_voice_counts_only_the_trackers_own_entities(data_dir, make_rec
         sov = share_of_voice(con, Filters("case-a", day, day), tracker)
     assert set(sov["entity"]) == {"platform-a"}
     assert sov.set_index("entity").loc["platform-a", ["mentions", "share"]].tolist() == [4, 1.0]
+
+
+def test_per_tracker_shares_are_of_the_sources_shown(data_dir, make_record):
+    # with the sidebar on Weibo, "share of the case's records" is of its Weibo records (2 + 6), as with languages;
+    # dividing by every source's records (20) drew 0.1 and 0.3, lines summing to 0.4
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    store = Store(data_dir)
+    trigger = date(2026, 4, 20)  # iqiyi-nadou's trigger day
+    store.add_records(records_per_day(make_record, {date(2026, 4, 19): 2, trigger: 6}, trackers=["iqiyi-nadou"])
+                      + records_per_day(make_record, {trigger: 2, date(2026, 4, 21): 10}, trackers=["iqiyi-nadou"],
+                                        source="bilibili"))
+    view = View(Filters("iqiyi-nadou", trigger, trigger, sources=("weibo",))).with_options(normalise="per_tracker")
+    with store.connect() as con:
+        frame = registry.get("compare-aligned").load(con, view)
+    shown = frame[frame["tracker"] == "iqiyi-nadou"].set_index("day_offset")
+    assert set(shown["source"]) == {"weibo"}
+    assert shown.loc[[-1, 0], "share"].tolist() == pytest.approx([0.25, 0.75])
+    assert shown["share"].sum() == pytest.approx(1.0)

@@ -18,13 +18,14 @@ NORMALISE = ("per_source", "per_tracker", "none")
 
 def align_cases(con: duckdb.DuckDBPyConnection, tracker_ids: Sequence[str], days_before: int, days_after: int,
                 normalise: str = "per_source", trackers: Sequence[Tracker] | None = None,
-                langs: Sequence[str] = ()) -> pd.DataFrame:
+                langs: Sequence[str] = (), sources: Sequence[str] = ()) -> pd.DataFrame:
     """Daily records per tracker and source on a common axis of days since each tracker's trigger.
 
     share = records / the tracker-and-source total over the aligned window ("per_source": controversies
     of different size and platforms of different reach become comparable), / the tracker's total
     ("per_tracker"), or NaN ("none"). Zero-filled: every offset × source of each tracker has a row.
-    `langs`: count only records in these languages (none: all).
+    `langs`, `sources`: count only records in these languages and from these sources (none: all), before the
+    totals are taken, so that "per_tracker" shares are of the records shown.
     """
     if normalise not in NORMALISE:
         raise ValueError(f"normalise must be one of {NORMALISE}, not {normalise!r}")
@@ -36,7 +37,7 @@ def align_cases(con: duckdb.DuckDBPyConnection, tracker_ids: Sequence[str], days
     for tracker_id in tracker_ids:
         trigger = known[tracker_id].trigger_date
         f = Filters(tracker_id, trigger - timedelta(days=days_before), trigger + timedelta(days=days_after),
-                    langs=tuple(langs))
+                    sources=tuple(sources), langs=tuple(langs))
         frame = volume_series(con, f, by="source")
         frame["day_offset"] = [(d - trigger).days for d in frame["period"]]
         frame["tracker"] = tracker_id

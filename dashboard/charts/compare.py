@@ -140,9 +140,7 @@ def _load_aligned(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     crosscase = require("analysis.stats.crosscase")
     before, after = _days(view)
     frame = crosscase.align_cases(con, _cases(view), before, after, normalise=_normalise(view),
-                                  langs=view.filters.langs)
-    if view.filters.sources:
-        frame = frame[frame["source"].isin(view.filters.sources)].reset_index(drop=True)
+                                  langs=view.filters.langs, sources=view.filters.sources)
     # the credit line's synthetic share is of the records drawn: each case's own window, not the sidebar's dates
     drawn = [aggregate.kpis(con, Filters(case, trigger - timedelta(days=before), trigger + timedelta(days=after),
                                          view.filters.sources, view.filters.langs))
