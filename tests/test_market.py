@@ -185,3 +185,16 @@ def test_industry_chart_texts_never_print_nan_for_an_undefined_t():
     assert "nan" not in alt.lower() and "t undefined" in alt
     hover = json.dumps(event_study_chart(frame, "t").to_plotly_json()["data"][0]["customdata"].tolist())
     assert "nan" not in hover.lower() and "undefined" in hover
+
+
+def test_events_sharing_a_day0_count_once_in_the_caar():
+    # a Saturday and a Sunday event both start on Monday: the same returns, one observation; counted twice, the
+    # CAAR's t grew by √2 (N = 2 with the variance of one) for no new information
+    prices, days = _prices()
+    monday = next(d for d in days[EVENT_POS:] if d.weekday() == 0)
+    one = event_study(prices, "STK", "IDX", [monday]).caar()
+    both = event_study(prices, "STK", "IDX", [monday - timedelta(days=2), monday - timedelta(days=1)])
+    assert len(both.events) == 2  # each event keeps its own line
+    caar = both.caar()
+    assert caar["caar"].tolist() == pytest.approx(one["caar"].tolist())
+    assert caar["caar_t"].tolist() == pytest.approx(one["caar_t"].tolist())

@@ -70,12 +70,16 @@ class EventStudyResult:
             columns=["event_date", "day0", "alpha", "beta", "sigma", "n_estimation", "car", "car_t"])
 
     def caar(self) -> pd.DataFrame:
-        """Across events: mean AR and cumulative mean AR per offset, with t = CAAR / (√(Σσ²·k) / N)."""
+        """Across events: mean AR and cumulative mean AR per offset, with t = CAAR / (√(Σσ²·k) / N).
+
+        Events on the same day 0 (a Saturday and a Sunday event both start on Monday) are one observation: their
+        abnormal returns are the same days' returns, not N independent draws."""
         if not self.events:
             return pd.DataFrame(columns=["day_offset", "aar", "caar", "caar_t"])
-        ars = pd.concat([e.abnormal.set_index("day_offset")["ar"] for e in self.events], axis=1)
-        n = len(self.events)
-        var_sum = sum(e.sigma**2 for e in self.events)
+        distinct = list({e.day0: e for e in self.events}.values())
+        ars = pd.concat([e.abnormal.set_index("day_offset")["ar"] for e in distinct], axis=1)
+        n = len(distinct)
+        var_sum = sum(e.sigma**2 for e in distinct)
         out = pd.DataFrame({"day_offset": ars.index, "aar": ars.mean(axis=1).to_numpy()})
         out["caar"] = out["aar"].cumsum()
         k = np.arange(1, len(out) + 1)
