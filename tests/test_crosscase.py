@@ -135,3 +135,22 @@ def test_per_tracker_shares_are_of_the_sources_shown(data_dir, make_record):
     assert set(shown["source"]) == {"weibo"}
     assert shown.loc[[-1, 0], "share"].tolist() == pytest.approx([0.25, 0.75])
     assert shown["share"].sum() == pytest.approx(1.0)
+
+
+def test_aligned_alt_text_names_what_the_shares_are_of(data_dir, make_record):
+    # per_tracker shares are of the case's records on every source drawn (20 here): the alt text said "of its
+    # records" after "on bilibili", which reads as 10 of bilibili's 12 records (83%), not 10 of 20
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    store = Store(data_dir)
+    trigger = date(2026, 4, 20)  # iqiyi-nadou's trigger day
+    store.add_records(records_per_day(make_record, {date(2026, 4, 19): 2, trigger: 6}, trackers=["iqiyi-nadou"])
+                      + records_per_day(make_record, {trigger: 2, date(2026, 4, 21): 10}, trackers=["iqiyi-nadou"],
+                                        source="bilibili"))
+    with store.connect() as con:
+        tracker_wide = registry.build("compare-aligned", con, View(Filters("iqiyi-nadou")).with_options(
+            normalise="per_tracker"), {})
+        per_source = registry.build("compare-aligned", con, View(Filters("iqiyi-nadou")), {})
+    assert "iqiyi-nadou on bilibili peaks on day 1 (50% of the case's records)" in tracker_wide.alt
+    assert "iqiyi-nadou on bilibili peaks on day 1 (83% of its records on that source)" in per_source.alt

@@ -102,17 +102,20 @@ def aligned_sources_chart(df: pd.DataFrame, title: str, y: str = "share") -> go.
     return fig
 
 
-def aligned_sources_alt(df: pd.DataFrame, y: str = "share") -> str:
+def aligned_sources_alt(df: pd.DataFrame, y: str = "share", normalise: str = "per_source") -> str:
+    """`normalise`: what the shares are of, as align_cases took them (per_tracker: of the case's records on all
+    the sources drawn, not of its records on that source)."""
     if df.empty:
         return "Cases aligned on days since trigger: no records."
+    of = "the case's records" if normalise == "per_tracker" else "its records on that source"
     parts = []
     for (tracker, source), part in df.groupby(["tracker", "source"], sort=True):
         if part["records"].sum() == 0:
             continue
         top = part.loc[part[y].idxmax()]
-        amount = f"{top['share']:.0%} of its records" if y == "share" else count_text(top['records'], "record")
+        amount = f"{top['share']:.0%} of {of}" if y == "share" else count_text(top['records'], "record")
         parts.append(f"{tracker} on {source} peaks on day {int(top['day_offset'])} ({amount})")
-    what = "share of its records" if y == "share" else "records"
+    what = f"share of {of}" if y == "share" else "records"
     return (f"Small-multiple line charts, one per source, of each case's {what} per day since its "
             "trigger (day 0): " + "; ".join(parts) + ".")
 
@@ -168,7 +171,7 @@ register(ChartDef(
     load=_load_aligned,
     draw=lambda df, view, model: aligned_sources_chart(
         df, "Cases aligned on days since trigger: " + " vs ".join(_cases(view)), _aligned_y(view)),
-    describe=lambda df, view, model: aligned_sources_alt(df, _aligned_y(view)),
+    describe=lambda df, view, model: aligned_sources_alt(df, _aligned_y(view), _normalise(view)),
     needs=("analysis.stats.crosscase",), source=_aligned_source,
 ))
 
