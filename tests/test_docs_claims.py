@@ -96,3 +96,15 @@ def test_readme_names_the_export_manifest_keys_it_lists(tmp_path):
     assert "`store` signature" in row and "`emotion`" in row and "`stance`" in row
     assert '"store": {"signature"' in Path(export.__file__).read_text(encoding="utf-8")
     assert "emotion" in export.ANNOTATION_COLUMNS and "stance" in export.ANNOTATION_COLUMNS
+
+
+def test_help_of_labels_export_names_its_columns():
+    from analysis.nlp.labels_io import EXPORT_COLUMNS
+
+    help_text = " ".join(cli.commands["labels"].commands["export"].help.split())
+    assert ",".join(EXPORT_COLUMNS) in help_text
+
+
+def test_help_of_chart_option_says_bad_options_are_errors():
+    option = next(p for p in cli.commands["chart"].params if p.name == "options")
+    assert "is an error" in option.help
