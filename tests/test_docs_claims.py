@@ -108,3 +108,13 @@ def test_help_of_labels_export_names_its_columns():
 def test_help_of_chart_option_says_bad_options_are_errors():
     option = next(p for p in cli.commands["chart"].params if p.name == "options")
     assert "is an error" in option.help
+
+
+def test_every_dataset_the_architecture_says_is_read_is_named_by_analysis_or_dashboard_code():
+    code = "\n".join(p.read_text(encoding="utf-8") for d in ("analysis", "dashboard") for p in (REPO / d).rglob("*.py"))
+    table = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8").split("## Where each dataset")[1]
+    rows = re.findall(r"^\| `([a-z_]+)` \|[^|]*\|([^|]*)\|", table, flags=re.MULTILINE)
+    assert len(rows) >= 8
+    for name, readers in rows:
+        if "no page or analysis" not in readers:
+            assert name in code, f"docs/architecture.md: {name} is read by {readers.strip()!r}, but no code names it"
