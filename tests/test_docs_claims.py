@@ -118,3 +118,11 @@ def test_every_dataset_the_architecture_says_is_read_is_named_by_analysis_or_das
     for name, readers in rows:
         if "no page or analysis" not in readers:
             assert name in code, f"docs/architecture.md: {name} is read by {readers.strip()!r}, but no code names it"
+
+
+def test_readme_lists_every_shipped_model_and_each_has_a_card():
+    row = next(line for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+               if line.startswith("| `data/models/` |"))
+    shipped = sorted(p.name for p in (REPO / "data" / "models").iterdir() if p.is_dir())
+    assert shipped and sorted(re.findall(r"`([a-z0-9-]+)`", row)) == shipped
+    assert all((REPO / "data" / "models" / name / "card.json").is_file() for name in shipped)
