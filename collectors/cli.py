@@ -269,7 +269,8 @@ def store_stats(as_json: bool) -> None:
 @store.command("compact")
 @click.option("--dataset", default="records", show_default=True)
 def store_compact(dataset: str) -> None:
-    """Rewrite a dataset deduplicated into one batch (fewer, larger files)."""
+    """Rewrite a dataset deduplicated into one batch (fewer, larger files; records and trend observations one
+    file per UTC month, month=YYYY-MM, day folders of older stores emptied)."""
     result = Store().compact(dataset)
     if result.batch is None:  # one file or none: compact() leaves it as it is
         click.echo(f"{dataset}: nothing to compact (one file or none)")

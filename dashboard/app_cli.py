@@ -65,7 +65,8 @@ FORMATS = ("html", "png", "csv", "alt", "json")
 @click.option("--source", "sources", multiple=True, help="Only these sources (repeatable).")
 @click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable).")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
-              help="A chart option as in its deep link, e.g. with=tilly-norwood, freq=W, window=5.")
+              help="A chart option as in its deep link, e.g. with=tilly-norwood, freq=W, window=5; a key the chart "
+                   "does not read or a value it does not accept is an error (not the default chart).")
 @click.option("--format", "formats", default="html,png,csv", show_default=True,
               help=f"Comma-separated: {', '.join(FORMATS)} (alt = alt text, json = provenance sidecar with the iframe snippet).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)

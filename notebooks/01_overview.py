@@ -12,15 +12,20 @@
 # ---
 
 # %% [markdown]
-# # Overview: the numbers on the dashboard's Overview page
+# # Overview: the numbers and charts of the dashboard's Overview page
 #
-# Loads the local store (`$ACTORWATCH_DATA`, else the repository's `data/`) and recomputes the Overview
-# for one tracker over its default window: records, authors, the share of negative records with its
-# Wilson 95% interval, daily volume by source and daily sentiment. Every number comes from the same
-# `analysis` functions the dashboard calls, so the two agree by construction.
+# Recomputes the Overview for one tracker: records, authors, the share of negative records with its Wilson 95%
+# interval (`analysis.stats.aggregate.kpis`), and the page's two registered charts, `overview-volume` (daily
+# records by source, zero-filled) and `overview-sentiment` (daily shares with 95% intervals), drawn by the
+# same chart registry the dashboard and `actorwatch chart` use: the same view gives the same numbers.
 #
-# Set `ACTORWATCH_TRACKER` (default `iqiyi-nadou`) and, for another trackers file, `ACTORWATCH_TRACKERS_FILE`.
-# If the store holds the demo corpus, the records are SYNTHETIC.
+# **Demo data is synthetic.** On a store built by `actorwatch demo` the records are generated, not real posts
+# (the `synthetic share` below says how many); only numbers from a store you collected describe real reactions.
+#
+# The tracker is `$ACTORWATCH_TRACKER` (default `iqiyi-nadou`), one of `data/trackers.toml`, the file the
+# dashboard reads; the store is `$ACTORWATCH_DATA` (else the repository's `data/`). The view is the dashboard's
+# default for that tracker: its collection window, every source and language, and the model the dashboard
+# shows for it (the tracker's adapted model when it has one).
 
 # %%
 import json
@@ -29,45 +34,60 @@ import os
 import pandas as pd
 
 from analysis.core.filters import Filters
-from analysis.nlp.model_info import latest_model_version
-from analysis.stats.aggregate import daily_sentiment, daily_volume, kpis
 from collectors.store import Store
-from collectors.trackers import load_trackers
+from collectors.trackers import get_tracker, public_names
+from dashboard.charts import registry
+from dashboard.model_info import model_summary
 
-tracker_id = os.environ.get("ACTORWATCH_TRACKER", "iqiyi-nadou")
-tracker = next(t for t in load_trackers(os.environ.get("ACTORWATCH_TRACKERS_FILE")) if t.id == tracker_id)
-store = Store()
-con = store.connect(public_names=tracker.public_names())
-f = Filters.for_tracker(tracker)
-model_version = latest_model_version(con)
-print(f"{tracker.name_en}: {f.start} to {f.end} (UTC); sentiment model version {model_version}")
+tracker = get_tracker(os.environ.get("ACTORWATCH_TRACKER", "iqiyi-nadou"))
+con = Store().connect(public_names=public_names())
+model = model_summary(con, tracker.id)
+view = registry.View(Filters.for_tracker(tracker), model["version"])
+print(f"{tracker.name_en}: {view.filters.start} to {view.filters.end} (UTC); sentiment model {model['label']}")
 
 # %% [markdown]
 # ## Headline numbers
 
 # %%
-k = kpis(con, f, model_version)
-print(f"records {k['records']:,} · authors {'unknown' if k['authors'] is None else format(k['authors'], ',')} · synthetic share {k['synthetic_share']:.0%}")
+from analysis.stats.aggregate import kpis
+
+k = kpis(con, view.filters, view.model_version)
+print(f"records {k['records']:,} · authors {'unknown' if k['authors'] is None else format(k['authors'], ',')} · "
+      f"synthetic share {k['synthetic_share']:.0%}")
+if k["synthetic_share"] > 0:
+    print(f"SYNTHETIC: {k['synthetic_share']:.0%} of these records are generated demo data, not real posts")
 if k["share_negative"] is not None:
     lo, hi = k["share_negative_ci"]
     print(f"share negative {k['share_negative']:.1%} (95% CI {lo:.1%}–{hi:.1%}, {k['scored']:,} scored)")
+else:
+    print("no sentiment scores in this view: run `actorwatch enrich`")
 
 # %% [markdown]
-# ## Daily volume by source (zero-filled: a quiet day is 0)
+# ## Daily records by source (chart `overview-volume`)
 
 # %%
-volume = daily_volume(con, f)
-volume.pivot_table(index="day", columns="source", values="records", aggfunc="sum").head(15)
+volume = registry.build("overview-volume", con, view, model)
+print(volume.alt)
+volume.fig  # noqa: B018 (the notebook shows the figure)
+
+# %%
+volume.data.pivot_table(index="day", columns="source", values="records", aggfunc="sum").head(15)
 
 # %% [markdown]
-# ## Daily share negative with 95% intervals
+# ## Daily sentiment with 95% intervals (chart `overview-sentiment`)
 
 # %%
-sentiment = daily_sentiment(con, f, model_version) if model_version else pd.DataFrame()
-sentiment[["day", "n", "negative", "negative_lo", "negative_hi"]].head(15) if len(sentiment) else "no scores"
+sentiment = registry.build("overview-sentiment", con, view, model)
+print(sentiment.alt)
+sentiment.fig  # noqa: B018 (the notebook shows the figure)
+
+# %%
+sentiment.data.head(15)
 
 # %%
 summary = {"records": k["records"], "authors": k["authors"], "share_negative": k["share_negative"],
-           "volume_total": int(volume["records"].sum()), "volume_rows": len(volume),
-           "sentiment_n": int(sentiment["n"].sum()) if len(sentiment) else 0}
+           "synthetic_share": k["synthetic_share"], "model_version": view.model_version,
+           "volume_total": int(volume.data["records"].sum()), "volume_rows": len(volume.data),
+           "sentiment_n": int(sentiment.data["n"].sum()) if len(sentiment.data) else 0,
+           "sentiment_negative": [None if pd.isna(v) else float(v) for v in sentiment.data.get("negative", [])]}
 print("SUMMARY " + json.dumps(summary))

@@ -12,36 +12,56 @@
 # ---
 
 # %% [markdown]
-# # Event effects: before vs after each dated event
+# # Event effects: before vs after each dated event (chart `timeline-effects`)
 #
 # For each sourced event of the tracker: mean records per day and the share of negative records in the
 # `window` days before vs the event day and the days after, the difference with a bootstrap 95% interval
-# and a permutation p-value (`analysis.stats.effects.event_effects`, as on the dashboard's timeline).
+# and a permutation p-value (`analysis.stats.effects.event_effects`), drawn by the same chart registry as the
+# dashboard's Timeline page and `actorwatch chart timeline-effects`: the same view gives the same numbers.
+# `ACTORWATCH_WINDOW` sets the window (the chart's `window` option, 2–30 days; default 3).
 #
 # **Association, not causation**: other things happened on the same days. Several events on one day share
 # the same windows, so their rows are the same comparison, not independent evidence.
+#
+# **Demo data is synthetic.** On a store built by `actorwatch demo` the records are generated, not real posts
+# (the `synthetic share` below says how many); only numbers from a store you collected describe real reactions.
+#
+# The tracker is `$ACTORWATCH_TRACKER` (default `iqiyi-nadou`), one of `data/trackers.toml`, the file the
+# dashboard reads; the store is `$ACTORWATCH_DATA` (else the repository's `data/`). The view is the dashboard's
+# default for that tracker: its collection window, every source and language, and the model the dashboard
+# shows for it (the tracker's adapted model when it has one).
 
 # %%
 import json
 import os
 
 from analysis.core.filters import Filters
-from analysis.nlp.model_info import latest_model_version
-from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
 from collectors.store import Store
-from collectors.trackers import load_trackers
+from collectors.trackers import get_tracker, public_names
+from dashboard.charts import registry
+from dashboard.model_info import model_summary
 
-tracker_id = os.environ.get("ACTORWATCH_TRACKER", "iqiyi-nadou")
-tracker = next(t for t in load_trackers(os.environ.get("ACTORWATCH_TRACKERS_FILE")) if t.id == tracker_id)
-con = Store().connect(public_names=tracker.public_names())
-model_version = latest_model_version(con)
-WINDOW, N_BOOT, SEED = 3, 2000, 0
+tracker = get_tracker(os.environ.get("ACTORWATCH_TRACKER", "iqiyi-nadou"))
+con = Store().connect(public_names=public_names())
+model = model_summary(con, tracker.id)
+view = registry.View(Filters.for_tracker(tracker), model["version"])
+window = os.environ.get("ACTORWATCH_WINDOW", "")
+view = view.with_options(window=window)
+print(f"{tracker.name_en}: {len(tracker.events)} dated events; sentiment model {model['label']}")
 
 # %%
-effects = event_effects(con, Filters(tracker.id), tracker, model_version, window=WINDOW, n_boot=N_BOOT, seed=SEED)
+from analysis.stats.effects import ASSOCIATION_NOTE
+
+package = registry.build("timeline-effects", con, view, model)
+effects = package.data
 print(ASSOCIATION_NOTE)
-effects[["event_id", "date", "volume_before", "volume_after", "volume_diff", "volume_ci_lo", "volume_ci_hi",
-         "volume_p", "neg_diff", "neg_ci_lo", "neg_ci_hi", "neg_p"]].round(3)
+print("Data:", package.source)
+shown = ["event_id", "date", "volume_before", "volume_after", "volume_diff", "volume_ci_lo", "volume_ci_hi", "volume_p",
+         "neg_diff", "neg_ci_lo", "neg_ci_hi", "neg_p"]
+effects[[c for c in shown if c in effects.columns]].round(3)
+
+# %%
+package.fig  # noqa: B018 (the notebook shows the figure)
 
 # %%
 summary = {row["event_id"]: {"volume_diff": row["volume_diff"], "neg_diff": row["neg_diff"]}

@@ -12,50 +12,70 @@
 # ---
 
 # %% [markdown]
-# # Industry impact: a market-model event study
+# # Industry impact: a market-model event study (chart `industry-market`)
 #
 # Fits R_stock = α + β·R_benchmark on trading days −120…−11 before each event, then reports abnormal
 # returns (AR) and cumulative abnormal returns (CAR) with t-statistics over days −5…+5
-# (`analysis.stats.market.event_study`; MacKinlay 1997). Prices come from the store's `market_prices` dataset or
-# from a CSV with columns date,ticker,close (`ACTORWATCH_PRICES`). The ticker and benchmark default to the
-# tracker's `queries.market` / `queries.benchmark`; override with `ACTORWATCH_TICKER` / `ACTORWATCH_BENCHMARK`.
+# (`analysis.stats.market.event_study`; MacKinlay 1997), drawn by the same chart registry as the dashboard's
+# Industry page and `actorwatch chart industry-market`. Prices come from the store's `market_prices` dataset
+# (`actorwatch collect market --tracker T` or `actorwatch import prices.csv`); the ticker and benchmark are the
+# tracker's `queries.market` / `queries.benchmark`. Without prices for both the notebook says what is missing
+# and stops there.
 #
-# An abnormal return on an event's date is an association, not proof the event moved the price.
+# The demo store holds no market prices (`actorwatch demo` generates records only, never prices). An abnormal
+# return on an event's date is an association, not proof the event moved the price.
+#
+# **Demo data is synthetic.** On a store built by `actorwatch demo` the records are generated, not real posts
+# (the `synthetic share` below says how many); only numbers from a store you collected describe real reactions.
+#
+# The tracker is `$ACTORWATCH_TRACKER` (default `iqiyi-nadou`), one of `data/trackers.toml`, the file the
+# dashboard reads; the store is `$ACTORWATCH_DATA` (else the repository's `data/`). The view is the dashboard's
+# default for that tracker: its collection window, every source and language, and the model the dashboard
+# shows for it (the tracker's adapted model when it has one).
 
 # %%
 import json
 import os
 
-from analysis.stats.market import event_study, prices_from_store, read_prices_csv
+import pandas as pd
+
+from analysis.core.filters import Filters
 from collectors.store import Store
-from collectors.trackers import load_trackers
+from collectors.trackers import get_tracker, public_names
+from dashboard.charts import registry
+from dashboard.model_info import model_summary
 
-tracker_id = os.environ.get("ACTORWATCH_TRACKER", "iqiyi-nadou")
-tracker = next(t for t in load_trackers(os.environ.get("ACTORWATCH_TRACKERS_FILE")) if t.id == tracker_id)
-ticker = os.environ.get("ACTORWATCH_TICKER") or (tracker.queries.market or [""])[0]
-benchmark = os.environ.get("ACTORWATCH_BENCHMARK") or tracker.queries.benchmark
-prices_csv = os.environ.get("ACTORWATCH_PRICES")
-prices = read_prices_csv(prices_csv) if prices_csv else prices_from_store(Store().connect(), [ticker, benchmark])
-print(f"{ticker} against {benchmark}: {len(prices):,} daily closes, {prices['date'].min()} to {prices['date'].max()}")
+tracker = get_tracker(os.environ.get("ACTORWATCH_TRACKER", "iqiyi-nadou"))
+con = Store().connect(public_names=public_names())
+model = model_summary(con, tracker.id)
+view = registry.View(Filters.for_tracker(tracker), model["version"])
+from dashboard.charts.industry import market_symbols
+
+ticker, benchmark = market_symbols(view)
+print(f"{tracker.name_en}: {ticker or '(no ticker)'} against {benchmark or '(no benchmark)'}")
 
 # %%
-result = event_study(prices, ticker, benchmark, sorted({e.date for e in tracker.events}))
-for when, reason in result.skipped:
-    print(f"skipped {when}: {reason}")
-result.summary().round(4)
+try:
+    package = registry.build("industry-market", con, view, model)
+except registry.AnalysisPending as exc:
+    package = None
+    print(f"No event study: {exc}")
+if package is not None:
+    for when, reason in package.data.attrs.get("skipped", []):
+        print(f"skipped {when}: {reason}")
+    print(package.alt)
+
+# %%
+package.fig if package is not None else "no market prices: nothing to draw"  # noqa: B018
 
 # %% [markdown]
-# ## Abnormal returns around the first event
+# ## Per event: α, β, CAR and its t-statistic
 
 # %%
-result.events[0].abnormal.round(4) if result.events else "no event could be estimated"
-
-# %% [markdown]
-# ## Averaged over events (CAAR)
+events = pd.DataFrame(package.data.attrs.get("summary", [])) if package is not None else pd.DataFrame()
+events.round(4) if len(events) else "no event could be estimated"
 
 # %%
-result.caar().round(4)
-
-# %%
-summary = {str(e.event_date): {"alpha": e.alpha, "beta": e.beta, "car": e.car, "car_t": e.car_t} for e in result.events}
-print("SUMMARY " + json.dumps(summary))
+summary = {str(row["event_date"]): {k: row.get(k) for k in ("alpha", "beta", "car", "car_t")}
+           for row in events.to_dict(orient="records")} if len(events) else {}
+print("SUMMARY " + json.dumps(summary, default=float))

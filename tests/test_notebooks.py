@@ -13,43 +13,57 @@ import pytest
 
 from analysis.core.filters import Filters
 from analysis.stats.aggregate import kpis
-from analysis.stats.effects import event_effects
-from analysis.stats.market import event_study
 from collectors.demo import generate
 from collectors.sources.market import MARKET_PRICES_SPEC
 from collectors.store import RECORDS, Store
-from collectors.trackers import load_trackers
-from tests.analytics_fixtures import VERSION, add_scores
-from tests.conftest import TRACKERS_MIN
+from collectors.trackers import get_tracker, load_trackers, public_names
+from dashboard.charts import registry
+from dashboard.model_info import model_summary
+from tests.analytics_fixtures import add_scores
 
 pytestmark = pytest.mark.slow
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+TRACKER = "iqiyi-nadou"  # the shipped trackers: the notebooks and the dashboard read the same file
 
 
-@pytest.fixture
-def demo_store(data_dir, monkeypatch) -> Store:
+def _demo_store(data_dir, monkeypatch, prices: bool) -> Store:
+    """A small demo store (SYNTHETIC records, one-hot scores) for the shipped trackers, with or without prices."""
     store = Store(data_dir)
-    trackers = load_trackers(TRACKERS_MIN)
-    store.add_table(RECORDS, generate(trackers, records=1500, seed=7))
+    store.add_table(RECORDS, generate(load_trackers(), records=1500, seed=7))
     keys = store.query("SELECT source, id FROM records ORDER BY source, id")
     rng = np.random.default_rng(0)
     labels = rng.choice(["negative", "neutral", "positive"], size=len(keys), p=[0.5, 0.3, 0.2])
     add_scores(store, dict(zip(zip(keys["source"], keys["id"], strict=True), labels, strict=True)))
-    days = pd.bdate_range("2025-09-01", "2026-07-31").date  # SYNTHETIC prices for the event study
-    market = 0.01 * rng.standard_normal(len(days))
-    stock = 0.0002 + 1.2 * market + 0.005 * rng.standard_normal(len(days))
-    closes = {"SYNIDX": 100 * np.cumprod(1 + market), "SYN": 40 * np.cumprod(1 + stock)}
-    frame = pd.concat([pd.DataFrame({"date": days, "ticker": t, "close": c}) for t, c in closes.items()])
-    frame = frame.assign(open=frame["close"], high=frame["close"], low=frame["close"], volume=0, source="synthetic",
-                         collected_at=datetime(2026, 8, 1, tzinfo=UTC))
-    store.add_table("market_prices", pa.Table.from_pandas(frame, preserve_index=False), MARKET_PRICES_SPEC)
-    for key, value in {"ACTORWATCH_TRACKER": "case-a", "ACTORWATCH_TRACKERS_FILE": str(TRACKERS_MIN),
-                       "ACTORWATCH_TICKER": "SYN", "ACTORWATCH_BENCHMARK": "SYNIDX"}.items():
-        monkeypatch.setenv(key, value)
+    if prices:
+        tracker = get_tracker(TRACKER)
+        ticker, benchmark = tracker.queries.market[0], tracker.queries.benchmark
+        days = pd.bdate_range("2025-09-01", "2026-07-31").date  # SYNTHETIC prices for the event study
+        market = 0.01 * rng.standard_normal(len(days))
+        stock = 0.0002 + 1.2 * market + 0.005 * rng.standard_normal(len(days))
+        closes = {benchmark: 100 * np.cumprod(1 + market), ticker: 40 * np.cumprod(1 + stock)}
+        frame = pd.concat([pd.DataFrame({"date": days, "ticker": t, "close": c}) for t, c in closes.items()])
+        frame = frame.assign(open=frame["close"], high=frame["close"], low=frame["close"], volume=0,
+                             source="synthetic", collected_at=datetime(2026, 8, 1, tzinfo=UTC))
+        store.add_table("market_prices", pa.Table.from_pandas(frame, preserve_index=False), MARKET_PRICES_SPEC)
+    monkeypatch.setenv("ACTORWATCH_TRACKER", TRACKER)
     return store
 
 
-def _run(name: str) -> dict:
+@pytest.fixture
+def demo_store(data_dir, monkeypatch) -> Store:
+    return _demo_store(data_dir, monkeypatch, prices=True)
+
+
+def _chart(store: Store, name: str, **options: str) -> registry.ChartPackage:
+    """The registered chart as the dashboard draws it for the tracker's default view."""
+    tracker = get_tracker(TRACKER)
+    with store.connect(public_names=public_names()) as con:
+        model = model_summary(con, tracker.id)
+        view = registry.View(Filters.for_tracker(tracker), model["version"]).with_options(**options)
+        return registry.build(name, con, view, model)
+
+
+def _run(name: str) -> tuple[dict, str]:
     import jupytext
     from nbclient import NotebookClient
 
@@ -59,41 +73,53 @@ def _run(name: str) -> dict:
     printed = "".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
                       for out in cell.get("outputs", []) if out.get("output_type") == "stream")
     line = next(x for x in printed.splitlines() if x.startswith("SUMMARY "))
-    return json.loads(line.removeprefix("SUMMARY "))
+    return json.loads(line.removeprefix("SUMMARY ")), printed
 
 
-def test_overview_notebook_reproduces_the_overview(demo_store):
-    summary = _run("01_overview.py")
-    tracker = load_trackers(TRACKERS_MIN)[0]
+def test_overview_notebook_reproduces_the_overview_charts(demo_store):
+    summary, printed = _run("01_overview.py")
+    tracker = get_tracker(TRACKER)
+    volume, sentiment = _chart(demo_store, "overview-volume"), _chart(demo_store, "overview-sentiment")
     with demo_store.connect() as con:
-        k = kpis(con, Filters.for_tracker(tracker), VERSION)
+        k = kpis(con, Filters.for_tracker(tracker), summary["model_version"])
     assert summary["records"] == k["records"] > 0 and summary["authors"] == k["authors"]
     assert summary["share_negative"] == pytest.approx(k["share_negative"])
-    assert summary["volume_total"] == k["records"] == summary["sentiment_n"]
+    assert summary["volume_total"] == int(volume.data["records"].sum()) == k["records"]
+    assert summary["volume_rows"] == len(volume.data)
+    assert summary["sentiment_n"] == int(sentiment.data["n"].sum()) == k["records"]
+    assert summary["sentiment_negative"] == pytest.approx(sentiment.data["negative"].tolist(), nan_ok=True)
+    assert "SYNTHETIC" in printed and summary["synthetic_share"] == 1.0
 
 
-def test_event_effects_notebook(demo_store):
-    summary = _run("02_event_effects.py")
-    tracker = load_trackers(TRACKERS_MIN)[0]
-    with demo_store.connect() as con:
-        effects = event_effects(con, Filters(tracker.id), tracker, VERSION).set_index("event_id")
-    assert set(summary) == {"launch", "denial"}
+def test_event_effects_notebook_reproduces_the_timeline_chart(demo_store):
+    summary, _ = _run("02_event_effects.py")
+    effects = _chart(demo_store, "timeline-effects").data.set_index("event_id")
+    assert set(summary) == {e.id for e in get_tracker(TRACKER).events} == set(effects.index)
     for event_id, row in summary.items():
         assert row["volume_diff"] == pytest.approx(effects.loc[event_id, "volume_diff"])
-        assert row["neg_diff"] == pytest.approx(effects.loc[event_id, "neg_diff"])
+        assert row["neg_diff"] == pytest.approx(effects.loc[event_id, "neg_diff"], nan_ok=True)
 
 
-def test_event_study_notebook(demo_store):
-    summary = _run("03_event_study.py")
-    tracker = load_trackers(TRACKERS_MIN)[0]
-    with demo_store.connect() as con:
-        prices = con.execute("SELECT date, ticker, close FROM market_prices").df()
-    result = event_study(prices, "SYN", "SYNIDX", [e.date for e in tracker.events])
-    assert len(summary) == 2
-    for ev in result.events:
-        got = summary[str(ev.event_date)]
-        assert got["beta"] == pytest.approx(ev.beta) and got["car"] == pytest.approx(ev.car)
+def test_event_study_notebook_reproduces_the_industry_chart(demo_store):
+    summary, _ = _run("03_event_study.py")
+    chart = pd.DataFrame(_chart(demo_store, "industry-market").data.attrs["summary"])
+    assert len(summary) == len(chart) > 0
+    for row in chart.to_dict(orient="records"):
+        got = summary[str(row["event_date"])]
+        assert got["beta"] == pytest.approx(row["beta"]) and got["car"] == pytest.approx(row["car"])
         assert 0.9 < got["beta"] < 1.5  # the synthetic stock was built with beta 1.2
+
+
+def test_event_study_notebook_says_what_is_missing_without_prices(data_dir, monkeypatch):
+    _demo_store(data_dir, monkeypatch, prices=False)
+    summary, printed = _run("03_event_study.py")
+    assert summary == {}
+    assert "No event study: no market prices in the store" in printed and "actorwatch collect market" in printed
+
+
+def test_notebooks_say_the_demo_data_is_synthetic():
+    for path in sorted(NOTEBOOKS.glob("0[123]_*.py")):
+        assert "Demo data is synthetic" in path.read_text(encoding="utf-8"), path.name
 
 
 def test_notebooks_are_percent_format_scripts():

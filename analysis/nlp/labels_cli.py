@@ -42,7 +42,11 @@ def labels() -> None:
 @click.option("--annotator", help="Leave out only what this annotator labelled (default: anything labelled).")
 @click.option("--seed", type=int, default=20240601, show_default=True, help="Sampling seed.")
 def export_cmd(tracker_id: str, n: int, out: Path, annotator: str | None, seed: int) -> None:
-    """Write a sample to label: stratified by day and source, favouring records the model is least sure of."""
+    """Write a sample to label: stratified by day and source, favouring records the model is least sure of.
+
+    Columns source,id,published_at,url,parent_id,text,label,stance,emotion,synthetic: the label columns empty to
+    fill in; synthetic is true for generated demo records, which are not real posts.
+    """
     from analysis.nlp.labels_io import export_sample
     from collectors.store import Store
 

@@ -45,7 +45,8 @@ def alerts() -> None:
               help="Alerts TOML (default: <data dir>/alerts.toml, else the shipped example data/alerts.toml).")
 @click.option("--dry-run", is_flag=True, help="Evaluate and print what would fire; send and remember nothing.")
 @click.option("--as-of", callback=_parse_date, help="Evaluate as if today were this day (YYYY-MM-DD; default: today, UTC).")
-@click.option("--model-version", callback=_scored_version, help="Sentiment model version for negative-share rules (default: the latest scored).")
+@click.option("--model-version", callback=_scored_version, help="Sentiment model version for negative-share rules (default: as on the dashboard, each rule's tracker's "
+                   "adapted model if it has scored, else the latest scored general model).")
 def alerts_run(config_path: Path | None, dry_run: bool, as_of: date | None, model_version: str | None) -> None:
     """Evaluate every rule and deliver new alerts (webhook, email, Atom file); failed deliveries retry next run."""
     from analysis.reports.alerts.config import AlertConfigError, load_config
@@ -91,7 +92,8 @@ def alerts_check(config_path: Path | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write records.<format> and manifest.json into.")
-@click.option("--model-version", callback=_scored_version, help="Sentiment model version to include (default: the latest scored).")
+@click.option("--model-version", callback=_scored_version, help="Sentiment model version to include (default: as on the dashboard, the tracker's adapted model if it "
+                   "has scored, else the latest scored general model).")
 def export_cmd(tracker_id: str, start: date | None, end: date | None, sources: tuple[str, ...],
                langs: tuple[str, ...], fmt: str, out_dir: Path, model_version: str | None) -> None:
     """Export records (ordinary users pseudonymised) with scores, annotations and a manifest.json."""
@@ -158,7 +160,8 @@ def import_bundle_cmd(bundle: Path) -> None:
 @click.option("--week", required=True, help="ISO week, e.g. 2026-W17 (Monday to Sunday, UTC).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="FILE.html (self-contained, interactive charts) or FILE.md (PNG charts beside it if Chromium is present).")
-@click.option("--model-version", callback=_scored_version, help="Sentiment model version (default: the latest scored).")
+@click.option("--model-version", callback=_scored_version, help="Sentiment model version (default: as on the dashboard, the tracker's adapted model if it has scored, "
+                   "else the latest scored general model).")
 def brief_cmd(tracker_id: str, week: str, out: Path, model_version: str | None) -> None:
     """Write the weekly brief: volume, sentiment, peaks explained, events, new statements, alerts, methods."""
     from analysis.reports.brief import BriefError, write_brief
