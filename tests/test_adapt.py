@@ -307,3 +307,20 @@ def test_the_text_report_says_the_verdict_in_words(monkeypatch: pytest.MonkeyPat
     res = CliRunner().invoke(cli, ["adapt", "--tracker", "iqiyi-nadou"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert f"  verdict: {said}" in res.stdout
+
+
+def test_labels_of_synthetic_demo_records_are_neither_trained_nor_measured_on(
+        tiny_base: Path, tmp_path: Path, make_record: Callable[..., Record]) -> None:
+    store = Store()
+    pairs = topic_texts(8)
+    store.add_records([make_record(id=f"demo-{k}", text=t, trackers=[TRACKER], synthetic=True)
+                       for k, (t, _) in enumerate(pairs)])
+    names = {0: "negative", 1: "positive", 2: "neutral"}
+    write_labels(store, [label_row(TRACKER, "weibo", f"demo-{k}", t, "ann", Choice(names[y]), "test")
+                         for k, (t, y) in enumerate(pairs)])
+    with pytest.raises(AdaptError, match="24 labelled item.* synthetic demo records"):
+        adapt(store, TRACKER, tmp_path, _settings(tiny_base, strength=0.05), HP, log=lambda m: None)
+    _label(store, topic_texts(8, offset=5))  # real texts beside them: only those count
+    result = adapt(store, TRACKER, tmp_path, _settings(tiny_base, strength=0.05), HP, log=lambda m: None)
+    assert result["n_labels"] == 24
+    assert result["provenance"]["left_out"]["synthetic (demo) records"] == 24
