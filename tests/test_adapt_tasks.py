@@ -4,6 +4,7 @@ adapted model, and the badge that then names it — on a tiny fake block-aware b
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +74,7 @@ def test_stance_adapts_with_the_target_block_fixed(tiny_stance: Path, tmp_path: 
     assert result["cv_macro_f1_gain_ci95"][0] > 0 and result["verdict"] == "better"
     model = load_task_model(result["model"], STANCE, "unused", ())  # found by name in the data dir
     assert model.version == result["version"] and model.blocks == ("ai-performers",)
+    assert re.fullmatch(rf"tiny-1-{TRACKER}\.[0-9a-f]{{8}}", result["version"])  # the weights' digest, 8 hex
     base = CharLRModel.load(tiny_stance)
     assert np.array_equal(model.weights[1], base.weights[1])  # the target block is left as it was
     held_out = texts(2, 9)

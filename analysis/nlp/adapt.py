@@ -636,7 +636,7 @@ def _adapted_model(base: Any, name: str, coef: np.ndarray, bias: np.ndarray, tem
 def _digest(model: Any) -> str:
     from analysis.nlp.charlr_training import version_of
 
-    return weights_digest(model) if isinstance(model, LinearScorer) else version_of(model).split(".", 1)[1]
+    return weights_digest(model) if isinstance(model, LinearScorer) else version_of(model).rsplit(".", 1)[1]
 
 
 def _check_enough(labels: TrackerLabels) -> None:
