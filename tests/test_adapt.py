@@ -324,3 +324,29 @@ def test_labels_of_synthetic_demo_records_are_neither_trained_nor_measured_on(
     result = adapt(store, TRACKER, tmp_path, _settings(tiny_base, strength=0.05), HP, log=lambda m: None)
     assert result["n_labels"] == 24
     assert result["provenance"]["left_out"]["synthetic (demo) records"] == 24
+
+
+def test_items_of_the_same_text_share_a_fold_so_none_is_scored_by_a_model_trained_on_it(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store()
+    pairs = topic_texts(8)
+    _label(store, pairs)
+    names = {0: "negative", 1: "positive", 2: "neutral"}  # the same texts again, as records (reposts, copies)
+    write_labels(store, [label_row(TRACKER, "weibo", f"copy{k}", f" {t} ", "ann", Choice(names[y]), "test")
+                         for k, (t, y) in enumerate(pairs)])
+    seen: list[np.ndarray] = []
+    real = adapt_module.cross_validate_prior
+
+    def spy(problem: object, folds: np.ndarray, *args: object) -> object:
+        seen.append(folds)
+        return real(problem, folds, *args)
+
+    monkeypatch.setattr(adapt_module, "cross_validate_prior", spy)
+    result = adapt(store, TRACKER, tmp_path, _settings(tiny_base, strength=0.05), HP, log=lambda m: None)
+    assert result["n_labels"] == 48
+    with store.connect() as con:
+        labels = tracker_labels(read_labels(con, TRACKER), TRACKER)
+    fold_of_text: dict[str, set[int]] = {}
+    for text, fold in zip(labels.texts, seen[0], strict=True):
+        fold_of_text.setdefault(text.strip(), set()).add(int(fold))
+    assert len(fold_of_text) == 24 and all(len(folds) == 1 for folds in fold_of_text.values())

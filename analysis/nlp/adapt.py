@@ -407,6 +407,16 @@ def _fold_count(y: np.ndarray, folds: int) -> int:
     return max(2, min(folds, int(counts[counts >= 2].min())))
 
 
+def text_folds(labels: TrackerLabels, k: int, seed: int) -> np.ndarray:
+    """Stratified folds in which items of the same text (reposts, copies, a record also imported as a bare text) share
+    a fold, so no label is predicted by a model trained on its own text."""
+    keys = [" ".join(model_input(t).split()) for t in labels.texts]
+    first = {key: i for i, key in reversed(list(enumerate(keys)))}
+    groups = sorted(first.values())
+    fold_of = dict(zip((keys[i] for i in groups), stratified_folds(labels.y[groups], k, seed), strict=True))
+    return np.array([fold_of[key] for key in keys], dtype=int)
+
+
 def adapt(store: Store, tracker: str, shared: Path | None = None, settings: AdaptSettings | None = None,
           hp: Hyperparameters | None = None, out_root: Path | None = None,
           log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -438,7 +448,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
                              "label some of the same records by hand first")
     _check_enough(labels)
     k = _fold_count(labels.y, settings.folds)
-    folds = stratified_folds(labels.y, k, settings.seed)
+    folds = text_folds(labels, k, settings.seed)
 
     base, problem = _base_problem(settings, labels)
     english = english_part(base, labels)
