@@ -350,3 +350,27 @@ def test_items_of_the_same_text_share_a_fold_so_none_is_scored_by_a_model_traine
     for text, fold in zip(labels.texts, seen[0], strict=True):
         fold_of_text.setdefault(text.strip(), set()).add(int(fold))
     assert len(fold_of_text) == 24 and all(len(folds) == 1 for folds in fold_of_text.values())
+
+
+def test_evaluate_leaves_out_the_texts_an_adapted_model_was_trained_on(tiny_base: Path, tmp_path: Path) -> None:
+    store = Store()
+    trained = topic_texts(8)
+    _label(store, trained)
+    result = adapt(store, TRACKER, tmp_path, _settings(tiny_base, strength=0.05), HP, log=lambda m: None)
+    unseen = topic_texts(3, 20)
+    unseen = [(t, y) for t, y in unseen if t not in {s for s, _ in trained}]
+    test_file = tmp_path / "mixed.csv"
+    test_file.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y in [*trained[:5], *unseen]), encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(cli, ["evaluate", str(test_file), "--model", result["model"], "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["n"] == len(unseen) and report["left_out_trained_on"] == 5
+    res = runner.invoke(cli, ["evaluate", str(test_file), "--model", result["model"]])
+    assert "5 row(s) left out: their text is among the labels this model was adapted on" in res.output
+    only_trained = tmp_path / "trained.csv"
+    only_trained.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y in trained), encoding="utf-8")
+    res = runner.invoke(cli, ["evaluate", str(only_trained), "--model", result["model"]])
+    assert res.exit_code != 0 and "evaluate it on labels it never saw" in res.output
+    res = runner.invoke(cli, ["evaluate", str(only_trained), "--model", str(tiny_base), "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["n"] == 24  # a model not adapted here: every row counts

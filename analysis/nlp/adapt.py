@@ -407,10 +407,29 @@ def _fold_count(y: np.ndarray, folds: int) -> int:
     return max(2, min(folds, int(counts[counts >= 2].min())))
 
 
+def same_text_key(text: str) -> str:
+    """Texts the models read as the same (case, spacing and what cleaning removes aside) share this key."""
+    return " ".join(model_input(text).split())
+
+
+def trained_texts(model_name: str | None, store: Store | None = None) -> set[str]:
+    """same_text_key of every text labelled for the tracker a model was adapted to (a superset of what it was trained
+    on); empty for a model not adapted to a tracker."""
+    from analysis.nlp.model_info import named_card
+
+    card = named_card(model_name) if model_name and model_name not in ("default", "auto") else None
+    tracker = ((card or {}).get("adapted") or {}).get("tracker")
+    if not tracker:
+        return set()
+    with (store or Store()).connect() as con:
+        labels = read_labels(con, tracker)
+    return {same_text_key(t) for t in labels["text"] if isinstance(t, str)}
+
+
 def text_folds(labels: TrackerLabels, k: int, seed: int) -> np.ndarray:
     """Stratified folds in which items of the same text (reposts, copies, a record also imported as a bare text) share
     a fold, so no label is predicted by a model trained on its own text."""
-    keys = [" ".join(model_input(t).split()) for t in labels.texts]
+    keys = [same_text_key(t) for t in labels.texts]
     first = {key: i for i, key in reversed(list(enumerate(keys)))}
     groups = sorted(first.values())
     fold_of = dict(zip((keys[i] for i in groups), stratified_folds(labels.y[groups], k, seed), strict=True))

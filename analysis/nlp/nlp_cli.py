@@ -163,7 +163,7 @@ def _table(report: dict[str, Any], model: str, path: Path) -> str:
         lo, hi = report[f"{key}_ci95"]
         return f"{report[key]:.3f}  [{lo:.3f}, {hi:.3f}]"
 
-    lines = [f"{path}  ·  model {model}  ·  n = {report['n']:,}", "",
+    lines = [f"{path}  ·  model {model}  ·  n = {report['n']:,}", *_left_out_line(report), "",
              f"  accuracy          {ci('accuracy')}", f"  macro-F1          {ci('macro_f1')}"]
     if report["binary_n"]:
         lines += [f"  binary accuracy   {ci('binary_accuracy')}   (n = {report['binary_n']:,}, pos vs neg)",
@@ -228,19 +228,38 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
         data = read_labelled_csv(file)
         name = None if model_name in ("default", "auto") else model_name
         scorer = get_scorer(name) if unrouted else RoutedScorer(name)
+        keep = _not_trained_on(model_name, data.texts, file)
     except (LabelledFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
-    proba = _predict(scorer, data.texts, progress=not as_json)
-    report = evaluate_predictions(data.labels, proba, n_boot=n_boot)
-    report = {"file": str(file), "model": scorer.name, "model_version": scorer.version, **report}
+    texts = [t for t, k in zip(data.texts, keep, strict=True) if k]
+    proba = _predict(scorer, texts, progress=not as_json)
+    report = evaluate_predictions(data.labels[keep], proba, n_boot=n_boot)
+    report = {"file": str(file), "model": scorer.name, "model_version": scorer.version,
+              **({"left_out_trained_on": int((~keep).sum())} if not keep.all() else {}), **report}
     langs = _file_langs(file)
+    langs = None if langs is None else langs[keep]
     if langs is not None:  # as stance and emotion report it (analysis/nlp/task_eval.py)
         report["by_lang"] = {v: evaluate_predictions(data.labels[langs == v], proba[langs == v], n_boot=n_boot)
                              for v in _langs_present(langs)}
     if isinstance(scorer, RoutedScorer) and scorer.english is not None:
-        report["routing"] = scorer.routing(data.texts)
+        report["routing"] = scorer.routing(texts)
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else _table(report, f"{scorer.name} "
                                                                                    f"{scorer.version}", file))
+
+
+def _not_trained_on(model_name: str, texts: list[str], file: Path) -> Any:
+    """Per row, whether its text is not among the labels the model was adapted on (numpy bool array); a figure on
+    texts a model was trained on is not a measurement of it."""
+    import numpy as np
+
+    from analysis.nlp.adapt import same_text_key, trained_texts
+
+    trained = trained_texts(model_name)
+    keep = np.array([same_text_key(t) not in trained for t in texts], dtype=bool)
+    if trained and len(keep) and not keep.any():
+        raise ValueError(f"{file}: every row's text is among the labels {model_name} was adapted on; evaluate it on "
+                         "labels it never saw")
+    return keep
 
 
 def _file_langs(file: Path) -> Any:
@@ -281,14 +300,22 @@ def _predict(scorer: Any, texts: list[str], progress: bool, batch: int = 500) ->
 
 def _evaluate_class_task(file: Path, task: str, model_name: str, as_json: bool, n_boot: int) -> None:
     """Stance and emotion: analysis/nlp/task_eval.py's contract (by_lang where the file has a lang column)."""
+    from analysis.nlp.adapt import same_text_key, trained_texts
     from analysis.nlp.sentiment.labelled import LabelledFileError
     from analysis.nlp.task_eval import evaluate_file
 
     try:
-        report = evaluate_file(file, task, model_name, n_boot=n_boot)
+        trained = trained_texts(model_name)
+        report = evaluate_file(file, task, model_name, n_boot=n_boot,
+                               exclude=(lambda t: same_text_key(t) in trained) if trained else None)
     except (LabelledFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else _class_table(report))
+
+
+def _left_out_line(report: dict[str, Any]) -> list[str]:
+    n = report.get("left_out_trained_on")
+    return [f"{n:,} row(s) left out: their text is among the labels this model was adapted on"] if n else []
 
 
 def _class_table(report: dict[str, Any]) -> str:
@@ -299,6 +326,7 @@ def _class_table(report: dict[str, Any]) -> str:
     classes = report["confusion"]["labels"]
     lines = [(f"{report['file']}  ·  {report['task']}  ·  model {report['model']} {report['model_version']}  ·  "
              f"n = {report['n']:,}")]
+    lines += _left_out_line(report)
     if report.get("english_route"):
         route = report["english_route"]
         lines.append(f"English rows ({route['rows']:,}) scored by {route['model']} {route['version']}")
