@@ -371,6 +371,6 @@ def test_evaluate_leaves_out_the_texts_an_adapted_model_was_trained_on(tiny_base
     only_trained = tmp_path / "trained.csv"
     only_trained.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y in trained), encoding="utf-8")
     res = runner.invoke(cli, ["evaluate", str(only_trained), "--model", result["model"]])
-    assert res.exit_code != 0 and "evaluate it on labels it never saw" in res.output
+    assert res.exit_code != 0 and "evaluate on real labels it never saw" in res.output
     res = runner.invoke(cli, ["evaluate", str(only_trained), "--model", str(tiny_base), "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["n"] == 24  # a model not adapted here: every row counts

@@ -65,17 +65,15 @@ def get_task_model(task: Task | str, name: str = "default") -> Any:
 
 
 def evaluate_file(path: str | Path, task: Task | str, model_name: str = "default", n_boot: int = 1000,
-                  model: Any = None, exclude: Callable[[str], bool] | None = None) -> dict[str, Any]:
+                  model: Any = None, left_out: Callable[[list[str]], dict[str, np.ndarray]] | None = None,
+                  ) -> dict[str, Any]:
     """The contract for one labelled file: {file, task, model, model_version, label_column, targets, ...report};
-    rows whose text `exclude` is true for are left out and counted (`left_out_trained_on`)."""
+    `left_out` gives, from the file's texts, the rows to leave out per reason (counted as `left_out_<reason>`)."""
     data = read_task_csv(path, task)
-    keep = [not exclude(t) for t in data.texts] if exclude else [True] * data.n
-    left_out = keep.count(False)
-    if left_out:
-        if not any(keep):
-            raise ValueError(f"{path}: every row's text is among the labels {model_name} was adapted on; evaluate it "
-                             "on labels it never saw")
-        data = replace(data, texts=[t for t, k in zip(data.texts, keep, strict=True) if k], y=data.y[np.array(keep)],
+    drops = {reason: mask for reason, mask in (left_out(data.texts) if left_out else {}).items() if mask.any()}
+    keep = ~np.logical_or.reduce([*drops.values(), np.zeros(data.n, dtype=bool)])
+    if drops:
+        data = replace(data, texts=[t for t, k in zip(data.texts, keep, strict=True) if k], y=data.y[keep],
                        targets=None if data.targets is None else [t for t, k in zip(data.targets, keep, strict=True) if k],
                        langs=None if data.langs is None else [v for v, k in zip(data.langs, keep, strict=True) if k])
     model = model or get_task_model(data.task, model_name)
@@ -92,6 +90,5 @@ def evaluate_file(path: str | Path, task: Task | str, model_name: str = "default
         named = data.targets is not None and any(data.targets)
         head["targets"] = ("the file's `target` column (rows without one: the model's default target)" if named
                            else "none in the file: the model's default target")
-    if left_out:
-        head["left_out_trained_on"] = left_out
+    head.update({f"left_out_{reason}": int(mask.sum()) for reason, mask in drops.items()})
     return {**head, **class_report(data.task, data.y, pred, data.langs, n_boot=n_boot)}
