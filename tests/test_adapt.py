@@ -307,3 +307,70 @@ def test_the_text_report_says_the_verdict_in_words(monkeypatch: pytest.MonkeyPat
     res = CliRunner().invoke(cli, ["adapt", "--tracker", "iqiyi-nadou"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert f"  verdict: {said}" in res.stdout
+
+
+def test_labels_of_synthetic_demo_records_are_neither_trained_nor_measured_on(
+        tiny_base: Path, tmp_path: Path, make_record: Callable[..., Record]) -> None:
+    store = Store()
+    pairs = topic_texts(8)
+    store.add_records([make_record(id=f"demo-{k}", text=t, trackers=[TRACKER], synthetic=True)
+                       for k, (t, _) in enumerate(pairs)])
+    names = {0: "negative", 1: "positive", 2: "neutral"}
+    write_labels(store, [label_row(TRACKER, "weibo", f"demo-{k}", t, "ann", Choice(names[y]), "test")
+                         for k, (t, y) in enumerate(pairs)])
+    with pytest.raises(AdaptError, match="24 labelled item.* synthetic demo records"):
+        adapt(store, TRACKER, tmp_path, _settings(tiny_base, strength=0.05), HP, log=lambda m: None)
+    _label(store, topic_texts(8, offset=5))  # real texts beside them: only those count
+    result = adapt(store, TRACKER, tmp_path, _settings(tiny_base, strength=0.05), HP, log=lambda m: None)
+    assert result["n_labels"] == 24
+    assert result["provenance"]["left_out"]["synthetic (demo) records"] == 24
+
+
+def test_items_of_the_same_text_share_a_fold_so_none_is_scored_by_a_model_trained_on_it(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store()
+    pairs = topic_texts(8)
+    _label(store, pairs)
+    names = {0: "negative", 1: "positive", 2: "neutral"}  # the same texts again, as records (reposts, copies)
+    write_labels(store, [label_row(TRACKER, "weibo", f"copy{k}", f" {t} ", "ann", Choice(names[y]), "test")
+                         for k, (t, y) in enumerate(pairs)])
+    seen: list[np.ndarray] = []
+    real = adapt_module.cross_validate_prior
+
+    def spy(problem: object, folds: np.ndarray, *args: object) -> object:
+        seen.append(folds)
+        return real(problem, folds, *args)
+
+    monkeypatch.setattr(adapt_module, "cross_validate_prior", spy)
+    result = adapt(store, TRACKER, tmp_path, _settings(tiny_base, strength=0.05), HP, log=lambda m: None)
+    assert result["n_labels"] == 48
+    with store.connect() as con:
+        labels = tracker_labels(read_labels(con, TRACKER), TRACKER)
+    fold_of_text: dict[str, set[int]] = {}
+    for text, fold in zip(labels.texts, seen[0], strict=True):
+        fold_of_text.setdefault(text.strip(), set()).add(int(fold))
+    assert len(fold_of_text) == 24 and all(len(folds) == 1 for folds in fold_of_text.values())
+
+
+def test_evaluate_leaves_out_the_texts_an_adapted_model_was_trained_on(tiny_base: Path, tmp_path: Path) -> None:
+    store = Store()
+    trained = topic_texts(8)
+    _label(store, trained)
+    result = adapt(store, TRACKER, tmp_path, _settings(tiny_base, strength=0.05), HP, log=lambda m: None)
+    unseen = topic_texts(3, 20)
+    unseen = [(t, y) for t, y in unseen if t not in {s for s, _ in trained}]
+    test_file = tmp_path / "mixed.csv"
+    test_file.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y in [*trained[:5], *unseen]), encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(cli, ["evaluate", str(test_file), "--model", result["model"], "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["n"] == len(unseen) and report["left_out_trained_on"] == 5
+    res = runner.invoke(cli, ["evaluate", str(test_file), "--model", result["model"]])
+    assert "5 row(s) left out: their text is among the labels this model was adapted on" in res.output
+    only_trained = tmp_path / "trained.csv"
+    only_trained.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y in trained), encoding="utf-8")
+    res = runner.invoke(cli, ["evaluate", str(only_trained), "--model", result["model"]])
+    assert res.exit_code != 0 and "evaluate on real labels it never saw" in res.output
+    res = runner.invoke(cli, ["evaluate", str(only_trained), "--model", str(tiny_base), "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["n"] == 24  # a model not adapted here: every row counts

@@ -4,6 +4,7 @@ adapted model, and the badge that then names it — on a tiny fake block-aware b
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +74,7 @@ def test_stance_adapts_with_the_target_block_fixed(tiny_stance: Path, tmp_path: 
     assert result["cv_macro_f1_gain_ci95"][0] > 0 and result["verdict"] == "better"
     model = load_task_model(result["model"], STANCE, "unused", ())  # found by name in the data dir
     assert model.version == result["version"] and model.blocks == ("ai-performers",)
+    assert re.fullmatch(rf"tiny-1-{TRACKER}\.[0-9a-f]{{8}}", result["version"])  # the weights' digest, 8 hex
     base = CharLRModel.load(tiny_stance)
     assert np.array_equal(model.weights[1], base.weights[1])  # the target block is left as it was
     held_out = texts(2, 9)
@@ -216,3 +218,21 @@ def test_reannotating_redoes_a_tracker_when_only_the_models_english_route_change
     assert first.line().startswith("re-annotated the emotion of 1 records of tracker") and "scored" not in first.line()
     save_english("anger", "en-2")  # the English model re-adapted; the emotion model's own weights unchanged
     assert reannotate(store, "tiny-emotion", "emotion", TRACKER).scored == 1 and newest() == "anger"
+
+
+def test_evaluate_stance_leaves_out_the_texts_the_adapted_model_was_trained_on(tiny_stance: Path,
+                                                                             tmp_path: Path) -> None:
+    store = Store()
+    trained = texts(8)
+    _label(store, trained)
+    result = adapt(store, TRACKER, settings=AdaptSettings(base=str(tiny_stance), task="stance", folds=3, n_boot=200,
+                                                          strength=0.01), log=lambda m: None)
+    seen = {t for t, _ in trained}
+    unseen = [(t, s) for t, s in texts(3, 9) if t not in seen]
+    test_file = tmp_path / "mixed.csv"
+    test_file.write_text("text,stance\n" + "".join(f"{t},{s}\n" for t, s in [*trained[:4], *unseen]),
+                         encoding="utf-8")
+    res = CliRunner().invoke(cli, ["evaluate", str(test_file), "--task", "stance", "--model", result["model"], "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["n"] == len(unseen) and report["left_out_trained_on"] == 4

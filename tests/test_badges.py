@@ -375,6 +375,24 @@ def test_another_trackers_badge_keeps_the_shipped_card_not_an_adapted_one(models
     assert badge["name"] == cards["stance"]["name"] and badge["version"] == cards["stance"]["version"]
 
 
+def test_after_a_re_adapt_the_old_annotations_are_not_credited_to_the_base_or_the_new_card(
+        models: Path, data_dir: Path) -> None:
+    """Re-adapting rewrites the card with a new version; records still annotated by the old version get no figure
+    (not the base's, whose version is a prefix of the adapted one's, nor the new model's)."""
+    cards = write_cards(models)
+    readapted = _adapted_card("emotion", "emotion-charlr-7c-iqiyi-nadou", "1.0.em0-iqiyi-nadou.new22222")
+    (data_dir / "models" / readapted["name"]).mkdir(parents=True)
+    (data_dir / "models" / readapted["name"] / "card.json").write_text(json.dumps(readapted), encoding="utf-8")
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, annotated_at TIMESTAMPTZ)")
+    con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', 'p4-abc|emotion=1.0.em0-iqiyi-nadou.old11111', now())")
+    badge = in_domain_badges(con, VERSION)["emotion"]
+    assert badge["card"] is None and badge["headline"] is None
+    assert "1.0.em0-iqiyi-nadou.old11111" in badge["text"] and "no model card found" in badge["text"]
+    assert f"{cards['emotion']['in_domain']['test']['macro_f1']:.2f}" not in badge["text"]
+    assert "0.55" not in badge["text"]
+
+
 def test_stance_and_emotion_in_an_empty_range_say_so_rather_than_to_run_enrich(store: Path, models: Path) -> None:
     """On a store whose records carry stance and emotion annotations, dates with no record drew the stance and
     emotion charts with "run `actorwatch enrich`"; they now say the selected range has none, and only a tracker

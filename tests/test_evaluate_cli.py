@@ -154,3 +154,20 @@ def test_help_says_stance_and_emotion_models_are_found_by_name() -> None:
     text = " ".join(CliRunner().invoke(evaluate, ["--help"]).output.split())
     assert "stance — default, rules (the rule baseline), a model by name" in text
     assert "emotion — default, majority, a model by name" in text
+
+
+@pytest.mark.parametrize("task", ["sentiment", "emotion"])
+def test_evaluate_leaves_out_rows_marked_synthetic(tmp_path: Path, task: str) -> None:
+    """An exported demo sample, labelled and evaluated on, measures the model on text we wrote: such rows are left
+    out and counted; a file of nothing else is refused."""
+    column, value = ("label", "0") if task == "sentiment" else ("emotion", "anger")
+    path = tmp_path / "labelled.csv"
+    path.write_text(f"text,{column},synthetic\n太离谱了,{value},true\n真让人生气,{value},false\n气死了,{value},\n",
+                    encoding="utf-8")
+    res = CliRunner().invoke(evaluate, [str(path), "--task", task, "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["n"] == 2 and report["left_out_synthetic"] == 1
+    path.write_text(f"text,{column},synthetic\n太离谱了,{value},true\n", encoding="utf-8")
+    res = CliRunner().invoke(evaluate, [str(path), "--task", task])
+    assert res.exit_code != 0 and "1 are synthetic (demo) records" in res.output

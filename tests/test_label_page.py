@@ -210,3 +210,9 @@ def test_the_name_is_written_to_the_cookie_as_one_script_string(store: Path) -> 
     script = next(f.proto.srcdoc for f in at.get("iframe") if "actorwatch_annotator" in f.proto.srcdoc)
     assert "</script><img" not in script and json.dumps(name).replace("<", "\\u003c") in script
     assert "SameSite=Strict" in script and "annotator" not in at.query_params
+
+
+def test_a_synthetic_record_says_its_label_is_practice_only(store: Path) -> None:
+    at = open_label("carol")
+    assert any("· synthetic" in c.value for c in at.caption)  # the demo store's records are synthetic
+    assert any("`actorwatch adapt` never trains or measures a model on such labels" in c.value for c in at.caption)

@@ -44,6 +44,7 @@ from scipy.optimize import minimize
 from scipy.stats import DegenerateDataWarning, bootstrap
 
 from analysis.core.labels import is_llm, read_labels
+from analysis.core.tables import has_table
 from analysis.nlp.agreement import consolidate, llm_vs_humans, pairwise, usable
 from analysis.nlp.metrics import confusion, evaluate_classes, macro_f1
 from analysis.nlp.sentiment import DEFAULT_MODEL, get_scorer, user_models_dir
@@ -107,10 +108,27 @@ class TrackerLabels:
         return len(self.items)
 
 
+def synthetic_items(con: Any, labels: pd.DataFrame) -> set[str]:
+    """The labelled items that are synthetic (demo) records: text we wrote, never training or evaluation data."""
+    keyed = labels[labels["source"].notna() & labels["id"].notna()] if not labels.empty else labels
+    if keyed.empty or not has_table(con, "records"):
+        return set()
+    pairs = sorted({(s, i) for s, i in zip(keyed["source"], keyed["id"], strict=True)})
+    con.execute("CREATE OR REPLACE TEMP TABLE labelled_records(source VARCHAR, id VARCHAR)")
+    con.executemany("INSERT INTO labelled_records VALUES (?, ?)", pairs)
+    return {f"{s}:{i}" for s, i in con.execute(
+        "SELECT DISTINCT r.source, r.id FROM records r JOIN labelled_records USING (source, id) "
+        "WHERE r.synthetic").fetchall()}
+
+
 def tracker_labels(labels: pd.DataFrame, tracker: str, use_llm: bool = False,
-                   task: Task = SENTIMENT) -> TrackerLabels:
-    """One label of `task` per item of the tracker, with where the labels came from."""
+                   task: Task = SENTIMENT, synthetic: set[str] | None = None) -> TrackerLabels:
+    """One label of `task` per item of the tracker, with where the labels came from; labels of `synthetic` items
+    (demo records) are left out and counted."""
     labels = labels[labels["tracker"] == tracker] if not labels.empty else labels
+    fake = labels["item"].isin(synthetic or set()) if not labels.empty else pd.Series(dtype=bool)
+    fake_items = labels.loc[fake, "item"] if len(fake) else pd.Series(dtype=object)
+    labels = labels[~fake] if len(fake) else labels
     llm = labels["annotator"].map(is_llm) if not labels.empty else pd.Series(dtype=bool)
     pool = labels if use_llm else labels[~llm]
     good = usable(pool, task.name)
@@ -131,7 +149,8 @@ def tracker_labels(labels: pd.DataFrame, tracker: str, use_llm: bool = False,
         "items_double_labelled": int((consolidated["n_annotators"] > 1).sum()) if len(consolidated) else 0,
         "left_out": {"unsure": int(status.get("unsure", 0)), "skip": int(status.get("skip", 0)),
                      "contested (tied majority)": int(good["item"].nunique() - len(consolidated)) if not good.empty else 0,
-                     "llm pre-labels": 0 if use_llm else int(llm.sum()) if len(llm) else 0},
+                     "llm pre-labels": 0 if use_llm else int(llm.sum()) if len(llm) else 0,
+                     "synthetic (demo) records": int(fake_items.nunique())},
         "llm_labels_used": bool(use_llm and len(llm) and llm.any()),
         "linked_to_records": int((~consolidated.index.str.startswith("text:")).sum()) if len(consolidated) else 0,
     }
@@ -388,6 +407,35 @@ def _fold_count(y: np.ndarray, folds: int) -> int:
     return max(2, min(folds, int(counts[counts >= 2].min())))
 
 
+def same_text_key(text: str) -> str:
+    """Texts the models read as the same (case, spacing and what cleaning removes aside) share this key."""
+    return " ".join(model_input(text).split())
+
+
+def trained_texts(model_name: str | None, store: Store | None = None) -> set[str]:
+    """same_text_key of every text labelled for the tracker a model was adapted to (a superset of what it was trained
+    on); empty for a model not adapted to a tracker."""
+    from analysis.nlp.model_info import named_card
+
+    card = named_card(model_name) if model_name and model_name not in ("default", "auto") else None
+    tracker = ((card or {}).get("adapted") or {}).get("tracker")
+    if not tracker:
+        return set()
+    with (store or Store()).connect() as con:
+        labels = read_labels(con, tracker)
+    return {same_text_key(t) for t in labels["text"] if isinstance(t, str)}
+
+
+def text_folds(labels: TrackerLabels, k: int, seed: int) -> np.ndarray:
+    """Stratified folds in which items of the same text (reposts, copies, a record also imported as a bare text) share
+    a fold, so no label is predicted by a model trained on its own text."""
+    keys = [same_text_key(t) for t in labels.texts]
+    first = {key: i for i, key in reversed(list(enumerate(keys)))}
+    groups = sorted(first.values())
+    fold_of = dict(zip((keys[i] for i in groups), stratified_folds(labels.y[groups], k, seed), strict=True))
+    return np.array([fold_of[key] for key in keys], dtype=int)
+
+
 def adapt(store: Store, tracker: str, shared: Path | None = None, settings: AdaptSettings | None = None,
           hp: Hyperparameters | None = None, out_root: Path | None = None,
           log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -404,7 +452,11 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     started = time.perf_counter()
     with store.connect() as con:
         all_labels = read_labels(con, tracker)
-    labels = tracker_labels(all_labels, tracker, settings.use_llm, task)
+        synthetic = synthetic_items(con, all_labels)
+    labels = tracker_labels(all_labels, tracker, settings.use_llm, task, synthetic)
+    if synthetic:
+        log(f"left out {len(synthetic)} labelled item(s) that are synthetic demo records (text we wrote is neither "
+            "trained nor measured on)")
     humans = all_labels[~all_labels["annotator"].map(is_llm)] if not all_labels.empty else all_labels
     agreement = {"pairs": pairwise(humans, task.name), "llm_vs_humans": llm_vs_humans(all_labels, task.name)}
     if settings.use_llm:
@@ -415,7 +467,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
                              "label some of the same records by hand first")
     _check_enough(labels)
     k = _fold_count(labels.y, settings.folds)
-    folds = stratified_folds(labels.y, k, settings.seed)
+    folds = text_folds(labels, k, settings.seed)
 
     base, problem = _base_problem(settings, labels)
     english = english_part(base, labels)
@@ -613,14 +665,17 @@ def _adapted_model(base: Any, name: str, coef: np.ndarray, bias: np.ndarray, tem
 def _digest(model: Any) -> str:
     from analysis.nlp.charlr_training import version_of
 
-    return weights_digest(model) if isinstance(model, LinearScorer) else version_of(model).split(".", 1)[1]
+    return weights_digest(model) if isinstance(model, LinearScorer) else version_of(model).rsplit(".", 1)[1]
 
 
 def _check_enough(labels: TrackerLabels) -> None:
     counts = np.bincount(labels.y, minlength=len(labels.task.classes))
     if labels.n < MIN_LABELS:
-        raise AdaptError(f"tracker {labels.tracker}: {labels.n} usable {labels.task.name} labels; adapting needs at "
-                         f"least {MIN_LABELS} (label more on the Label page or import a CSV)")
+        synthetic = labels.provenance.get("left_out", {}).get("synthetic (demo) records", 0)
+        why = (f" ({synthetic} labelled item(s) left out: synthetic demo records, which are text we wrote, not "
+               "posts; collect real records, then label them)" if synthetic else "")
+        raise AdaptError(f"tracker {labels.tracker}: {labels.n} usable {labels.task.name} labels{why}; adapting needs "
+                         f"at least {MIN_LABELS} (label more on the Label page or import a CSV)")
     if np.count_nonzero(counts >= MIN_PER_CLASS) < 2:
         raise AdaptError(f"tracker {labels.tracker}: too few {labels.task.name} labels per class for cross-validation "
                          f"({dict(zip(labels.task.classes, counts.tolist(), strict=True))}); need at least "

@@ -170,6 +170,8 @@ def find_card(task: str, model_version: str | None = None,
         exact = next(((c, p) for c, p in cards if c.get(key) and str(c[key]) in recorded), None)
         if exact:
             return exact
+    if tagged_version(task, names):  # re-annotated by a model of exactly this version: its card or none (a base's
+        return None                  # version is a prefix of its adapted model's, so a looser match names the base)
     named = [(c, p) for c, p in cards if names_model(c, names)]
     if named:  # the most specific: an adapted model's version extends its base's
         return max(named, key=lambda cp: len(str(cp[0].get("version") or "")))
@@ -187,6 +189,12 @@ def recorded_models(task: str, names: tuple[str, ...]) -> set[str]:
         out.update(part.split("=", 1)[1].split("+", 1)[0] for part in name.split("|")[1:]
                    if part.startswith(f"{task}="))
     return out
+
+
+def tagged_version(task: str, names: tuple[str, ...]) -> str | None:
+    """The model version a re-annotated row's "|<task>=<version>[+…]" names (analysis.nlp.rescore.version_tag)."""
+    return next((part.split("=", 1)[1].split("+", 1)[0] for name in names for part in name.split("|")[1:]
+                 if part.startswith(f"{task}=")), None)
 
 
 def names_model(card: dict[str, Any], names: tuple[str, ...]) -> bool:
@@ -283,7 +291,7 @@ def in_domain_badges(con: duckdb.DuckDBPyConnection, sentiment_version: str | No
         found = find_card(task, names=names)
         if explicit and found is not None and not names_model(found[0], names):
             found = None  # the annotations name a model this card is not the card of
-        out[task] = task_badge(task, found, names[-1] if explicit else None)
+        out[task] = task_badge(task, found, names[-1] if explicit else tagged_version(task, names))
     return out
 
 

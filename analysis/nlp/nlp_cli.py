@@ -163,7 +163,7 @@ def _table(report: dict[str, Any], model: str, path: Path) -> str:
         lo, hi = report[f"{key}_ci95"]
         return f"{report[key]:.3f}  [{lo:.3f}, {hi:.3f}]"
 
-    lines = [f"{path}  ·  model {model}  ·  n = {report['n']:,}", "",
+    lines = [f"{path}  ·  model {model}  ·  n = {report['n']:,}", *_left_out_line(report), "",
              f"  accuracy          {ci('accuracy')}", f"  macro-F1          {ci('macro_f1')}"]
     if report["binary_n"]:
         lines += [f"  binary accuracy   {ci('binary_accuracy')}   (n = {report['binary_n']:,}, pos vs neg)",
@@ -228,23 +228,52 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
         data = read_labelled_csv(file)
         name = None if model_name in ("default", "auto") else model_name
         scorer = get_scorer(name) if unrouted else RoutedScorer(name)
+        drops = _left_out(model_name, file)(data.texts)
     except (LabelledFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
-    proba = _predict(scorer, data.texts, progress=not as_json)
-    report = evaluate_predictions(data.labels, proba, n_boot=n_boot)
-    report = {"file": str(file), "model": scorer.name, "model_version": scorer.version, **report}
+    keep = ~(drops["trained_on"] | drops["synthetic"])
+    texts = [t for t, k in zip(data.texts, keep, strict=True) if k]
+    proba = _predict(scorer, texts, progress=not as_json)
+    report = evaluate_predictions(data.labels[keep], proba, n_boot=n_boot)
+    report = {"file": str(file), "model": scorer.name, "model_version": scorer.version,
+              **{f"left_out_{reason}": int(mask.sum()) for reason, mask in drops.items() if mask.any()}, **report}
     langs = _file_langs(file)
+    langs = None if langs is None else langs[keep]
     if langs is not None:  # as stance and emotion report it (analysis/nlp/task_eval.py)
         report["by_lang"] = {v: evaluate_predictions(data.labels[langs == v], proba[langs == v], n_boot=n_boot)
                              for v in _langs_present(langs)}
     if isinstance(scorer, RoutedScorer) and scorer.english is not None:
-        report["routing"] = scorer.routing(data.texts)
+        report["routing"] = scorer.routing(texts)
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else _table(report, f"{scorer.name} "
                                                                                    f"{scorer.version}", file))
 
 
-def _file_langs(file: Path) -> Any:
-    """The labelled file's `lang` column, lower-cased, one per row (numpy array); None if it has none."""
+def _left_out(model_name: str, file: Path) -> Any:
+    """From a file's texts, the rows an evaluation must leave out, per reason: "trained_on" (the text is among the
+    labels the model was adapted on: a figure on them measures nothing) and "synthetic" (the file's `synthetic`
+    column is true: demo records are text we wrote). Raises ValueError when no row is left."""
+    import numpy as np
+
+    from analysis.nlp.adapt import same_text_key, trained_texts
+
+    trained = trained_texts(model_name)
+    synthetic = _file_column(file, "synthetic")
+
+    def masks(texts: list[str]) -> dict[str, Any]:
+        out = {"trained_on": np.array([same_text_key(t) in trained for t in texts], dtype=bool),
+               "synthetic": (np.zeros(len(texts), dtype=bool) if synthetic is None
+                             else np.isin(synthetic, ("true", "1", "yes")))}
+        if len(texts) and np.logical_or(*out.values()).all():
+            raise ValueError(f"{file}: no row left to evaluate on: {int(out['synthetic'].sum())} are synthetic (demo) "
+                             f"records and {int(out['trained_on'].sum())} texts are among the labels {model_name} was "
+                             "adapted on; evaluate on real labels it never saw")
+        return out
+
+    return masks
+
+
+def _file_column(file: Path, column: str) -> Any:
+    """A column of the labelled file, stripped and lower-cased, one per row (numpy array); None if it has none."""
     import csv
     import io
 
@@ -253,9 +282,14 @@ def _file_langs(file: Path) -> Any:
     from analysis.nlp.sentiment.labelled import read_utf8
 
     reader = csv.DictReader(io.StringIO(read_utf8(file), newline=""))
-    if "lang" not in (reader.fieldnames or []):
+    if column not in (reader.fieldnames or []):
         return None
-    return np.array([(row.get("lang") or "").strip().lower() for row in reader])
+    return np.array([(row.get(column) or "").strip().lower() for row in reader])
+
+
+def _file_langs(file: Path) -> Any:
+    """The labelled file's `lang` column, lower-cased, one per row (numpy array); None if it has none."""
+    return _file_column(file, "lang")
 
 
 def _langs_present(langs: Any) -> list[str]:
@@ -285,10 +319,17 @@ def _evaluate_class_task(file: Path, task: str, model_name: str, as_json: bool, 
     from analysis.nlp.task_eval import evaluate_file
 
     try:
-        report = evaluate_file(file, task, model_name, n_boot=n_boot)
+        report = evaluate_file(file, task, model_name, n_boot=n_boot, left_out=_left_out(model_name, file))
     except (LabelledFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else _class_table(report))
+
+
+def _left_out_line(report: dict[str, Any]) -> list[str]:
+    why = {"trained_on": "their text is among the labels this model was adapted on",
+           "synthetic": "synthetic (demo) records, text we wrote"}
+    return [f"{n:,} row(s) left out: {text}" for reason, text in why.items()
+            if (n := report.get(f"left_out_{reason}"))]
 
 
 def _class_table(report: dict[str, Any]) -> str:
@@ -299,6 +340,7 @@ def _class_table(report: dict[str, Any]) -> str:
     classes = report["confusion"]["labels"]
     lines = [(f"{report['file']}  ·  {report['task']}  ·  model {report['model']} {report['model_version']}  ·  "
              f"n = {report['n']:,}")]
+    lines += _left_out_line(report)
     if report.get("english_route"):
         route = report["english_route"]
         lines.append(f"English rows ({route['rows']:,}) scored by {route['model']} {route['version']}")

@@ -7,7 +7,8 @@ intervals, per-class figures, confusion; stance adds f_avg, the NLPCC 2016 metri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +65,17 @@ def get_task_model(task: Task | str, name: str = "default") -> Any:
 
 
 def evaluate_file(path: str | Path, task: Task | str, model_name: str = "default", n_boot: int = 1000,
-                  model: Any = None) -> dict[str, Any]:
-    """The contract for one labelled file: {file, task, model, model_version, label_column, targets, ...report}."""
+                  model: Any = None, left_out: Callable[[list[str]], dict[str, np.ndarray]] | None = None,
+                  ) -> dict[str, Any]:
+    """The contract for one labelled file: {file, task, model, model_version, label_column, targets, ...report};
+    `left_out` gives, from the file's texts, the rows to leave out per reason (counted as `left_out_<reason>`)."""
     data = read_task_csv(path, task)
+    drops = {reason: mask for reason, mask in (left_out(data.texts) if left_out else {}).items() if mask.any()}
+    keep = ~np.logical_or.reduce([*drops.values(), np.zeros(data.n, dtype=bool)])
+    if drops:
+        data = replace(data, texts=[t for t, k in zip(data.texts, keep, strict=True) if k], y=data.y[keep],
+                       targets=None if data.targets is None else [t for t, k in zip(data.targets, keep, strict=True) if k],
+                       langs=None if data.langs is None else [v for v, k in zip(data.langs, keep, strict=True) if k])
     model = model or get_task_model(data.task, model_name)
     pred = predict_set(model, data)
     head: dict[str, Any] = {"file": str(path), "task": data.task.name, "model": model.name,
@@ -81,4 +90,5 @@ def evaluate_file(path: str | Path, task: Task | str, model_name: str = "default
         named = data.targets is not None and any(data.targets)
         head["targets"] = ("the file's `target` column (rows without one: the model's default target)" if named
                            else "none in the file: the model's default target")
+    head.update({f"left_out_{reason}": int(mask.sum()) for reason, mask in drops.items()})
     return {**head, **class_report(data.task, data.y, pred, data.langs, n_boot=n_boot)}

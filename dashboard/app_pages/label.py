@@ -31,6 +31,8 @@ from dashboard import labelling, render
 from dashboard.state import current_filters
 
 KEYS_INPUT = "Label keys"
+SYNTHETIC_NOTE = ("A synthetic demo record (text we wrote, not a post): label it to practise the keys; "
+                  "`actorwatch adapt` never trains or measures a model on such labels.")
 
 
 def legend() -> str:
@@ -72,6 +74,8 @@ def show_record(record: pd.Series, sig: str) -> None:
     url = safe_url(record.get("url"))
     if url:
         st.link_button("Open the original", url)
+    if record.get("synthetic"):
+        st.caption(SYNTHETIC_NOTE)
 
 
 f = current_filters()
