@@ -79,11 +79,14 @@ def label_with_keyboard(page, annotator: str, codes: list[str]) -> list[str]:
     page.get_by_label("Label keys", exact=True).wait_for(timeout=60_000)
     done = []
     for code in codes:
+        settle(page)  # keys typed while a rerun still paints can land in a field it then replaces (a loaded machine)
         record = current_record(page)
         # the page puts the cursor in the keys field itself: the keyboard alone labels
         page.wait_for_function("document.activeElement && document.activeElement.getAttribute('aria-label') === "
                                "'Label keys'", timeout=30_000)
         page.keyboard.type(code)
+        page.wait_for_function("(code) => document.activeElement && document.activeElement.value === code",
+                               arg=code, timeout=30_000)
         page.keyboard.press("Enter")
         page.wait_for_function(
             """(before) => { const c = Array.from(document.querySelectorAll('[data-testid="stCaptionContainer"]'))
