@@ -339,6 +339,20 @@ def _adapted_card(task: str, name: str, version: str, **adapted: Any) -> dict[st
                         "cv_macro_f1_adapted_ci95": [0.4411, 0.6613], "cv_macro_f1_base": 0.4012, **adapted}}
 
 
+def _install(data_dir: Path, folder: str, content: dict) -> None:
+    """An adapted model's card where `actorwatch adapt` writes it (<data dir>/models/<folder>/card.json)."""
+    (data_dir / "models" / folder).mkdir(parents=True)
+    (data_dir / "models" / folder / "card.json").write_text(json.dumps(content), encoding="utf-8")
+
+
+def _annotated_by(pipeline_version: str) -> duckdb.DuckDBPyConnection:
+    """A connection whose one annotation was written by `pipeline_version`."""
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, annotated_at TIMESTAMPTZ)")
+    con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', ?, now())", [pipeline_version])
+    return con
+
+
 @pytest.mark.parametrize(("route_dir", "route_version"), [
     ("a-english-route", "1.0.en0-iqiyi-nadou.bbbb2222"),  # the route's folder sorts first, versions of one length
     ("zz-english-route", "1.0.en-wordlr-iqiyi-nadou.bbbb2222"),  # the route's version is the longer
@@ -350,13 +364,9 @@ def test_badge_quotes_the_adapted_model_never_its_english_route(models: Path, da
     route = _adapted_card("emotion", "emotion-charlr-7c-iqiyi-nadou-en", route_version,
                           part_of="emotion-charlr-7c-iqiyi-nadou")
     for folder, content in (("emotion-charlr-7c-iqiyi-nadou", main), (route_dir, route)):
-        (data_dir / "models" / folder).mkdir(parents=True)
-        (data_dir / "models" / folder / "card.json").write_text(json.dumps(content), encoding="utf-8")
-    con = duckdb.connect()
-    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, annotated_at TIMESTAMPTZ)")
+        _install(data_dir, folder, content)
     # what `enrich --model` writes on re-annotating: "|emotion=<model version>+<English route version>"
-    con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', ?, now())",
-                [f"p4-abc|emotion={main['version']}+{route['version']}"])
+    con = _annotated_by(f"p4-abc|emotion={main['version']}+{route['version']}")
     badge = in_domain_badges(con, VERSION)["emotion"]
     assert badge["name"] == main["name"] and badge["version"] == main["version"]
     assert "adapted on 40 labels by 1 annotator: cross-validated macro-F1 0.55 [0.44–0.66]" in badge["text"]
@@ -366,11 +376,8 @@ def test_another_trackers_badge_keeps_the_shipped_card_not_an_adapted_one(models
     """Annotations naming no model get the task's shipped card, not a newer card adapted to some tracker."""
     cards = write_cards(models)
     adapted = _adapted_card("stance", "stance-charlr-5c-iqiyi-nadou", "1.0.5tance-iqiyi-nadou.aaaa1111")
-    (data_dir / "models" / adapted["name"]).mkdir(parents=True)
-    (data_dir / "models" / adapted["name"] / "card.json").write_text(json.dumps(adapted), encoding="utf-8")
-    con = duckdb.connect()
-    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, annotated_at TIMESTAMPTZ)")
-    con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', 'p4-abc', now())")
+    _install(data_dir, adapted["name"], adapted)
+    con = _annotated_by("p4-abc")
     badge = in_domain_badges(con, VERSION)["stance"]
     assert badge["name"] == cards["stance"]["name"] and badge["version"] == cards["stance"]["version"]
 
@@ -381,11 +388,8 @@ def test_after_a_re_adapt_the_old_annotations_are_not_credited_to_the_base_or_th
     (not the base's, whose version is a prefix of the adapted one's, nor the new model's)."""
     cards = write_cards(models)
     readapted = _adapted_card("emotion", "emotion-charlr-7c-iqiyi-nadou", "1.0.em0-iqiyi-nadou.new22222")
-    (data_dir / "models" / readapted["name"]).mkdir(parents=True)
-    (data_dir / "models" / readapted["name"] / "card.json").write_text(json.dumps(readapted), encoding="utf-8")
-    con = duckdb.connect()
-    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, annotated_at TIMESTAMPTZ)")
-    con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', 'p4-abc|emotion=1.0.em0-iqiyi-nadou.old11111', now())")
+    _install(data_dir, readapted["name"], readapted)
+    con = _annotated_by("p4-abc|emotion=1.0.em0-iqiyi-nadou.old11111")
     badge = in_domain_badges(con, VERSION)["emotion"]
     assert badge["card"] is None and badge["headline"] is None
     assert "1.0.em0-iqiyi-nadou.old11111" in badge["text"] and "no model card found" in badge["text"]

@@ -117,17 +117,24 @@ def test_share_of_voice_counts_only_the_trackers_own_entities(data_dir, make_rec
     assert sov.set_index("entity").loc["platform-a", ["mentions", "share"]].tolist() == [4, 1.0]
 
 
+def _weibo_and_bilibili_case(data_dir, make_record) -> tuple[Store, date]:
+    """iqiyi-nadou with 2 + 6 Weibo records (the day before its trigger, the trigger day) and 2 + 10 on Bilibili (the
+    trigger day, the day after): 20 in all."""
+    store = Store(data_dir)
+    trigger = date(2026, 4, 20)  # iqiyi-nadou's trigger day
+    store.add_records(records_per_day(make_record, {date(2026, 4, 19): 2, trigger: 6}, trackers=["iqiyi-nadou"])
+                      + records_per_day(make_record, {trigger: 2, date(2026, 4, 21): 10}, trackers=["iqiyi-nadou"],
+                                        source="bilibili"))
+    return store, trigger
+
+
 def test_per_tracker_shares_are_of_the_sources_shown(data_dir, make_record):
     # with the sidebar on Weibo, "share of the case's records" is of its Weibo records (2 + 6), as with languages;
     # dividing by every source's records (20) drew 0.1 and 0.3, lines summing to 0.4
     from dashboard.charts import registry
     from dashboard.charts.registry import View
 
-    store = Store(data_dir)
-    trigger = date(2026, 4, 20)  # iqiyi-nadou's trigger day
-    store.add_records(records_per_day(make_record, {date(2026, 4, 19): 2, trigger: 6}, trackers=["iqiyi-nadou"])
-                      + records_per_day(make_record, {trigger: 2, date(2026, 4, 21): 10}, trackers=["iqiyi-nadou"],
-                                        source="bilibili"))
+    store, trigger = _weibo_and_bilibili_case(data_dir, make_record)
     view = View(Filters("iqiyi-nadou", trigger, trigger, sources=("weibo",))).with_options(normalise="per_tracker")
     with store.connect() as con:
         frame = registry.get("compare-aligned").load(con, view)
@@ -143,11 +150,7 @@ def test_aligned_alt_text_names_what_the_shares_are_of(data_dir, make_record):
     from dashboard.charts import registry
     from dashboard.charts.registry import View
 
-    store = Store(data_dir)
-    trigger = date(2026, 4, 20)  # iqiyi-nadou's trigger day
-    store.add_records(records_per_day(make_record, {date(2026, 4, 19): 2, trigger: 6}, trackers=["iqiyi-nadou"])
-                      + records_per_day(make_record, {trigger: 2, date(2026, 4, 21): 10}, trackers=["iqiyi-nadou"],
-                                        source="bilibili"))
+    store, _ = _weibo_and_bilibili_case(data_dir, make_record)
     with store.connect() as con:
         tracker_wide = registry.build("compare-aligned", con, View(Filters("iqiyi-nadou")).with_options(
             normalise="per_tracker"), {})
