@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from collectors.display_zone import set_session_zone
 from collectors.lang import record_langs, with_lang
 from collectors.models import RECORD_SCHEMA, TREND_SCHEMA, Record, records_to_table
 from collectors.paths import data_dir as default_data_dir
@@ -264,7 +265,7 @@ class Store:
         i.e. every file's footer read, when it is created).
         """
         con = duckdb.connect(":memory:")
-        con.execute("SET TimeZone = 'UTC'")  # days and printed times are UTC whatever the machine's zone
+        set_session_zone(con)  # days are the display zone's (default UTC) whatever the machine's zone
         # Each view is bound when created and again by each query over it: read each file's footer once.
         # Files are never rewritten in place (every batch writes new names), so a cached footer stays true.
         con.execute("SET parquet_metadata_cache = true")

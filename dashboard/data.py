@@ -12,6 +12,7 @@ from analysis.core.filters import Filters
 from analysis.core.labels import LABELS
 from analysis.stats import aggregate
 from analysis.stats import visibility as visibility_stats
+from collectors.display_zone import zone_name
 from collectors.store import Store
 from collectors.trackers import Tracker, load_trackers, public_names
 from dashboard import explore
@@ -22,8 +23,8 @@ from dashboard.snapshot import open_snapshot
 
 
 def build_snapshot() -> duckdb.DuckDBPyConnection:
-    """A read-only snapshot of the store (dashboard.snapshot): records with `published_at` as a naive UTC
-    timestamp (casting it to days costs a third of the TIMESTAMPTZ cast), and the pre-aggregated facts."""
+    """A read-only snapshot of the store (dashboard.snapshot): records with `published_at` as a naive timestamp in
+    the display time zone (collectors.display_zone) (casting it to days costs a third of the TIMESTAMPTZ cast), and the pre-aggregated facts."""
     return open_snapshot(Store(), public_names())
 
 
@@ -35,8 +36,8 @@ def _snapshot(signature: str) -> duckdb.DuckDBPyConnection:
 
 def signature() -> str:
     """The snapshot's cache key. Labels are left out: the Label page reads them fresh, and a new label must not
-    rebuild the whole snapshot."""
-    return Store().signature(skip=(LABELS,))
+    rebuild the whole snapshot. The display time zone is part of it: its days are what the snapshot holds."""
+    return f"{Store().signature(skip=(LABELS,))}|{zone_name()}"
 
 
 def cursor(sig: str | None = None) -> duckdb.DuckDBPyConnection:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analysis.core.filters import Filters
 from analysis.reports.links import Params, filter_params
 from analysis.stats.visibility import latest_scan
+from collectors.display_zone import zone_name
 from dashboard.charts.embed import snapshot_id
 
 COLUMNS = ("published_at", "source", "kind", "visibility", "checked", "lang", "author_name", "title", "text", "likes",
@@ -34,7 +36,7 @@ def records_page(con: duckdb.DuckDBPyConnection, f: Filters, search: str = "", k
 
     `search` matches every whitespace-separated term (case-insensitive) in text, title or author name.
     `visibility` keeps records whose latest recheck status is one of these (`"not rechecked"` for the others);
-    the `visibility` and `checked` columns hold that status and the UTC day of its check.
+    the `visibility` and `checked` columns hold that status and the day of its check (display time zone).
     """
     where, params = (f if not kinds else Filters(**{**f.__dict__, "kinds": kinds})).where("r")
     for term in search.split():
@@ -75,10 +77,15 @@ def records_page(con: duckdb.DuckDBPyConnection, f: Filters, search: str = "", k
 
 def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The page as downloaded: each time as ISO 8601 UTC text ("2026-04-20T07:00:00Z"), so a file read away from
-    the page's "(UTC)" heading cannot be taken for Beijing or local time."""
+    the page's heading (which names the display time zone) cannot be taken for Beijing or local time."""
     if "published_at" not in frame:
         return frame
-    utc = pd.to_datetime(frame["published_at"], utc=True)  # the snapshot's naive times are UTC
+    times = pd.to_datetime(frame["published_at"])
+    if times.dt.tz is None:  # the snapshot's naive times are the display zone's wall clock (UTC by default)
+        # in the repeated hour of a daylight-saving change the wall clock is ambiguous: read as standard time
+        times = times.dt.tz_localize(zone_name(), ambiguous=np.zeros(len(times), dtype=bool),
+                                     nonexistent="shift_forward")
+    utc = times.dt.tz_convert("UTC")
     return frame.assign(published_at=utc.dt.strftime("%Y-%m-%dT%H:%M:%SZ").where(utc.notna(), None))
 
 

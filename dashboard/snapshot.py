@@ -1,6 +1,6 @@
 """The dashboard's read-only snapshot of the store: one DuckDB file per store state, shared by every session.
 
-Built once when the store changes (`<data dir>/cache/snapshot-<signature>.duckdb`, written under a temporary
+Built once when the store changes or the display time zone does (`<data dir>/cache/snapshot-<code>-<signature>.duckdb`, written under a temporary
 name and renamed), then attached read-only to a small in-memory connection whose memory DuckDB bounds: the
 records stay on disk, compressed and sorted by day and source, and only the columns and row groups a query touches are
 read. Beside the deduplicated datasets the file holds the pre-aggregated facts tables (analysis.stats.facts),
@@ -19,17 +19,20 @@ from pathlib import Path
 import duckdb
 
 from analysis.stats.facts import create_facts
+from collectors.display_zone import set_session_zone, zone_name
 from collectors.models import RECORD_SCHEMA, TREND_SCHEMA
 from collectors.store import RECORDS, Store, file_lock
 
-SNAPSHOT_FORMAT = "5"  # bump when what a snapshot holds changes, so old files are rebuilt (5: lang filled in)
+SNAPSHOT_FORMAT = "6"  # bump when what a snapshot holds changes, so old files are rebuilt (6: display-zone times)
 READ_MEMORY = "1GB"  # DuckDB's share of the dashboard process; larger intermediate results spill to disk
 BUILD_MEMORY = "1536MB"  # building happens once per store state (first load, or bench_dashboard beforehand)
 
 
 def snapshot_path(store: Store) -> Path:
-    """Named by the store's state and by what this code expects (the data model's schemas), so either change rebuilds."""
-    code = hashlib.sha256(f"{SNAPSHOT_FORMAT}|{RECORD_SCHEMA}|{TREND_SCHEMA}".encode()).hexdigest()[:8]
+    """Named by the store's state and by what this code expects (the data model's schemas and the display time zone,
+    whose days the facts tables hold), so any change rebuilds: a UTC snapshot is never read for Beijing days."""
+    zone = zone_name()
+    code = hashlib.sha256(f"{SNAPSHOT_FORMAT}|{RECORD_SCHEMA}|{TREND_SCHEMA}|{zone}".encode()).hexdigest()[:8]
     sig = store.signature().replace(":", "-")
     return store.data_dir / "cache" / f"snapshot-{code}-{sig}.duckdb"
 
@@ -56,11 +59,12 @@ def _build(store: Store, path: Path) -> Path:
             src.execute(f"SET temp_directory = '{_sql_path(path.parent / 'spill')}'")
             src.execute(f"ATTACH '{_sql_path(tmp)}' AS snap")
             for name in _datasets(src, "memory"):
-                if name == RECORDS:  # naive UTC timestamps: casting them to days is 3-4x cheaper than from TIMESTAMPTZ
-                    # by day, then source: a day's rows of one source then sit in one or two row groups, not spread over
-                    # all of the day's (a filter on a source skips the rest by their min/max)
-                    src.execute("CREATE TABLE snap.records AS SELECT * REPLACE (timezone('UTC', published_at) AS "
-                                "published_at) FROM records ORDER BY date_trunc('day', published_at), source, published_at")
+                if name == RECORDS:  # naive wall-clock times of the display zone (the session's): casting them to days
+                    # is 3-4x cheaper than from TIMESTAMPTZ, and gives the same days. By day, then source: a day's rows of
+                    # one source then sit in one or two row groups, not spread over all of the day's (a filter on a
+                    # source skips the rest by their min/max)
+                    src.execute(f"CREATE TABLE snap.records AS SELECT * REPLACE (timezone('{zone_name()}', published_at) "
+                                "AS published_at) FROM records ORDER BY date_trunc('day', published_at), source, published_at")
                 else:
                     src.execute(f'CREATE TABLE snap."{name}" AS SELECT * FROM "{name}"')
             src.execute("USE snap")  # the facts come from the snapshot's own tables
@@ -84,7 +88,7 @@ def open_snapshot(store: Store, public_names: Iterable[str] = (), attempts: int 
         if not path.exists():
             build(store, path)
         con = duckdb.connect(":memory:", config={"memory_limit": READ_MEMORY})
-        con.execute("SET TimeZone = 'UTC'")
+        set_session_zone(con)  # the session's zone is the one the naive times are in (and the facts' days)
         con.execute(f"SET temp_directory = '{_sql_path(path.parent / 'spill')}'")
         try:
             con.execute(f"ATTACH '{_sql_path(path)}' AS snap (READ_ONLY)")

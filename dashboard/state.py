@@ -9,6 +9,7 @@ import streamlit as st
 from analysis.core.filters import Filters
 from analysis.reports.brief import md_escape
 from analysis.reports.links import filter_params
+from collectors.display_zone import zone_short
 from collectors.trackers import Tracker
 
 _KEYS = ("tracker", "from", "to", "source", "lang", "with")
@@ -82,7 +83,7 @@ def sidebar(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Fi
         else:
             st.session_state["dates"] = (default.start, default.end)
         st.session_state["_dates_for"] = tracker_id
-    picked = st.sidebar.date_input("Dates (UTC)", key="dates", min_value=default.start - timedelta(days=DATE_SLACK),
+    picked = st.sidebar.date_input(f"Dates ({zone_short()})", key="dates", min_value=default.start - timedelta(days=DATE_SLACK),
                                    max_value=default.end + timedelta(days=DATE_SLACK))
     start, end = (picked if isinstance(picked, tuple) and len(picked) == 2 else (default.start, default.end))
     if "sources" not in st.session_state:

@@ -6,12 +6,37 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from collectors.display_zone import beijing_offset_hours, is_beijing, is_utc, zone_label, zone_name
 from collectors.trackers import Tracker
 
-# A filter's days are UTC days; curated dates of Chinese events are Beijing (UTC+8) days. Said wherever an event's
-# day is split against UTC days (the event effects), here so that a chart module can say it without scipy.
+# A filter's days are the display time zone's days (collectors.display_zone; UTC unless ACTORWATCH_TZ says
+# otherwise); curated dates of Chinese events are Beijing (UTC+8) days. Said wherever an event's day is split against
+# the filter's days (the event effects), here so that a chart module can say it without scipy.
 UTC_DAYS_NOTE = ("Windows are UTC days: for an event dated by its Beijing (UTC+8) day, the first 8 hours of the "
                  "event day fall on the UTC day before, so they count as 'before'.")
+
+
+def days_note(zone: str | None = None) -> str:
+    """How the windows' days relate to Beijing-dated events, for the zone in use (UTC_DAYS_NOTE under UTC)."""
+    zone = zone or zone_name()
+    if is_utc(zone):
+        return UTC_DAYS_NOTE
+    label = zone_label(zone)
+    if is_beijing(zone):
+        return f"Windows are {label} days, the days Chinese events are dated by."
+    ahead = beijing_offset_hours(zone)
+    if ahead is None:  # a zone with daylight saving time: the gap changes over the year
+        gap = "the hours of the event day that are still the day before here count as 'before'"
+    elif ahead > 0:
+        gap = f"the first {ahead:g} hours of the event day fall on the {zone} day before, so they count as 'before'"
+    else:
+        gap = f"the last {-ahead:g} hours of the event day fall on the {zone} day after, so they count as 'after'"
+    return f"Windows are {label} days: for an event dated by its Beijing (UTC+8) day, {gap}."
+
+
+def days_phrase(zone: str | None = None) -> str:
+    """"Days are UTC days." or "Days are Asia/Shanghai (UTC+8) days." (what a reader's day means here)."""
+    return f"Days are {zone_label(zone)} days."
 
 
 @dataclass(frozen=True)
@@ -33,8 +58,9 @@ class Filters:
         """SQL WHERE clause (without the keyword) and its parameters for a records table aliased `alias`."""
         clauses = [f"list_contains({alias}.trackers, ?)"]
         params: list[Any] = [self.tracker]
-        # Days as timestamp ranges ([start 00:00, end + 1 day 00:00) in the session's UTC), not CAST(... AS DATE):
-        # the same rows, but a range on the column itself lets DuckDB skip row groups by their min/max.
+        # Days as timestamp ranges ([start 00:00, end + 1 day 00:00) in the session's time zone, which
+        # Store.connect and the snapshot set to the display zone), not CAST(... AS DATE): the same rows, but a range
+        # on the column itself lets DuckDB skip row groups by their min/max.
         if self.start:
             clauses.append(f"{alias}.published_at >= CAST(? AS DATE)")
             params.append(self.start)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from collectors.display_zone import zone_short
 from collectors.models import KINDS
 from collectors.pseudonym import POLICY
 from collectors.visibility import STATUS_LABELS, STATUSES
@@ -64,13 +65,13 @@ st.markdown(f"**{total:,}** matching records · showing {len(frame):,} from #{(p
 # st.dataframe draws cells as plain text on a canvas: markup inside posts is never interpreted.
 st.dataframe(frame, hide_index=True, width="stretch", height=min(38 * (len(frame) + 1), 740),
              column_config={
-                 "published_at": st.column_config.DatetimeColumn("published (UTC)", format="YYYY-MM-DD HH:mm"),
+                 "published_at": st.column_config.DatetimeColumn(f"published ({zone_short()})", format="YYYY-MM-DD HH:mm"),
                  "author_name": "author (pseudonymised)",
                  "text": st.column_config.TextColumn("text", width="large"),
                  "url": st.column_config.LinkColumn("link", display_text="open"),
                  "synthetic": st.column_config.CheckboxColumn("synthetic"),
                  "visibility": st.column_config.TextColumn("visibility (latest recheck)"),
-                 "checked": st.column_config.DateColumn("checked (UTC)", format="YYYY-MM-DD"),
+                 "checked": st.column_config.DateColumn(f"checked ({zone_short()})", format="YYYY-MM-DD"),
              })
 # built on click: a media file made on every run could expire before a busy browser fetched it (a 404)
 st.download_button("Download this page as CSV", data=lambda page_frame=frame: csv_bytes(csv_frame(page_frame)),

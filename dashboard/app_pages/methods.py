@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from collectors.display_zone import zone_label
 from collectors.pseudonym import POLICY
 from dashboard import data, render, versions
 from dashboard.charts.embed import show_page_extras
@@ -77,7 +78,7 @@ if show_page_extras():
     st.markdown("How every number on this dashboard is made, so it can be checked and reproduced.")
     st.header("Sources and coverage")
     st.caption("Records per source and day for this tracker and date range (all sources and languages). Thin or "
-               "empty days make every chart above them thin too; days are UTC.")
+               f"empty days make every chart above them thin too; days are {zone_label()}.")
 render.chart("methods-coverage", view)
 
 if show_page_extras():

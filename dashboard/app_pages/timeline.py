@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.core.filters import Filters
+from collectors.display_zone import zone_short
 from dashboard import data, render
 from dashboard.charts.embed import show_page_extras
 from dashboard.hot_search_widgets import render_crosscheck
@@ -38,7 +39,7 @@ if effects is not None and show_page_extras() and len(effects.data):
                                 if c.endswith("_p") or (c.startswith("neg_") and not c.startswith("neg_n_"))})
     days, collected = int(window), Filters.for_tracker(tracker)
     st.caption(f"Days compared: each event's own {days} days before it against the event day and the {days - 1} "
-               f"following, within the tracker's collection window ({collected.start} to {collected.end}, UTC) — not "
+               f"following, within the tracker's collection window ({collected.start} to {collected.end}, {zone_short()}) — not "
                "the sidebar's dates. "
                "Volume: mean records per day, 95% percentile-bootstrap interval over days, permutation p-value. "
                "Negative share: difference of proportions among scored records, Newcombe score interval, exact "

@@ -13,6 +13,7 @@ from plotly.subplots import make_subplots
 from analysis.core.filters import Filters
 from analysis.core.wording import count_text
 from analysis.stats import aggregate
+from collectors.display_zone import zone_short
 from collectors.trackers import get_tracker, load_trackers
 from dashboard.charts.registry import ChartDef, View, WholeNumber, register, require
 from dashboard.charts.style import MARGIN, PALETTE, PATTERNS, empty_figure, plain, share_text
@@ -49,7 +50,7 @@ def share_chart(df: pd.DataFrame, title: str, key: str = "entity", value: str = 
         fig.add_scatter(x=pd.to_datetime(part["day"]), y=part[value], name=plain(name, 40), stackgroup="one",
                         mode="lines", line={"color": PALETTE[n % len(PALETTE)], "width": 0.5},
                         fillpattern={"shape": PATTERNS[n % len(PATTERNS)], "fgcolor": "rgba(0,0,0,0.45)"})
-    fig.update_layout(title=title, xaxis_title="day (UTC)", yaxis_title="share of voice",
+    fig.update_layout(title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="share of voice",
                       yaxis={"tickformat": ".0%"}, legend_title=key, margin=MARGIN, hovermode="x unified")
     return fig
 
@@ -162,7 +163,7 @@ def _aligned_source(df: pd.DataFrame, view: View) -> str:
     demo = f"; {share_text(share)} synthetic demo data" if share > 0 else ""
     before, after = _days(view)
     return (f"actorwatch store, {where}{langs}, each case from {before} days before to "
-            f"{after} days after its trigger day (UTC){demo}")
+            f"{after} days after its trigger day ({zone_short()}){demo}")
 
 
 register(ChartDef(

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
 from analysis.core.wording import count_text
+from collectors.display_zone import zone_short
 from dashboard.charts.ledgers import statements_frame
 from dashboard.charts.registry import AnalysisPending, ChartDef, View, register, require
 from dashboard.charts.style import (
@@ -66,7 +67,7 @@ def coverage_by_chart(df: pd.DataFrame, key: str, title: str) -> go.Figure:
         fig.add_bar(x=pd.to_datetime(part["period"]), y=part["records"], name=plain(name),
                     marker_color=colours.get(str(name), PALETTE[n % len(PALETTE)]),
                     marker_pattern_shape=patterns.get(str(name), PATTERNS[n % len(PATTERNS)]))
-    fig.update_layout(barmode="stack", title=title, xaxis_title="day (UTC)", yaxis_title="articles",
+    fig.update_layout(barmode="stack", title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="articles",
                       legend_title=key, margin=MARGIN, hovermode="x unified")
     return fig
 

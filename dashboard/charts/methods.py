@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from analysis.core.filters import Filters
 from analysis.core.wording import count_text
 from analysis.stats import aggregate
+from collectors.display_zone import zone_short
 from dashboard.charts.registry import ChartDef, View, register, source_line
 from dashboard.charts.style import MARGIN, empty_figure
 
@@ -27,7 +28,7 @@ def coverage_chart(df: pd.DataFrame, title: str) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=pd.to_datetime(list(pivot.columns)), y=list(pivot.index),
                                colorscale="Cividis", colorbar={"title": "records"}, **cells,
                                hovertemplate="%{y} · %{x|%Y-%m-%d}: %{z:,} records<extra></extra>"))
-    fig.update_layout(title=title, xaxis_title="day (UTC)", yaxis_title="source", margin=MARGIN)
+    fig.update_layout(title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="source", margin=MARGIN)
     return fig
 
 

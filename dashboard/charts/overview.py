@@ -15,6 +15,7 @@ from analysis.core.filters import Filters
 from analysis.core.wording import count_text
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
+from collectors.display_zone import zone_short
 from collectors.trackers import Event, Tracker
 from dashboard.charts.ledgers import tracker_events
 from dashboard.charts.registry import PERIODS, AnalysisPending, ChartDef, View, register, require
@@ -43,7 +44,7 @@ def volume_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start: d
     for source, part in df.groupby("source", sort=True):
         fig.add_bar(x=pd.to_datetime(part["day"]), y=part["records"], name=str(source),
                     marker_color=colours[str(source)], marker_pattern_shape=patterns[str(source)])
-    fig.update_layout(barmode="stack", title=title, xaxis_title="day (UTC)", yaxis_title="records",
+    fig.update_layout(barmode="stack", title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="records",
                       legend_title="source", margin={"t": 60, "r": 20, "l": 50, "b": 40}, hovermode="x unified")
     add_events(fig, events, start, end)
     day_ticks(fig, df["day"] if len(df) else pd.Series(dtype=object))
@@ -63,7 +64,7 @@ def sentiment_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start
                         showlegend=False, name=f"{label} 95% CI")
         fig.add_scatter(x=x, y=df[label], mode="lines+markers", name=label, line={"color": colour, "width": 2, "dash": DASHES[n]},
                         marker={"size": 4}, customdata=df["n"], hovertemplate="%{y:.0%} of %{customdata} scored<extra>" + label + "</extra>")
-    fig.update_layout(title=title, xaxis_title="day (UTC)", yaxis_title="share of scored records",
+    fig.update_layout(title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="share of scored records",
                       yaxis={"tickformat": ".0%", "range": [0, 1]}, legend_title="sentiment",
                       margin={"t": 60, "r": 20, "l": 50, "b": 40}, hovermode="x unified")
     add_events(fig, events, start, end)
@@ -197,7 +198,7 @@ def _draw_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
     f = view.filters
     fig = sentiment_chart(df, tracker_events(view), title, f.start, f.end)
     if _weekly(view):
-        fig.update_xaxes(title="week (UTC, starting Monday)")
+        fig.update_xaxes(title=f"week ({zone_short()}, starting Monday)")
     return fig
 
 

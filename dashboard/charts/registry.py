@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from analysis.core.filters import Filters
 from analysis.reports.links import filter_params
 from analysis.stats import aggregate
+from collectors.display_zone import zone_short
 from collectors.trackers import Tracker, get_tracker
 from dashboard.charts import PAGE_MODULES
 from dashboard.charts.embed import DEFAULT_CREDIT, ChartPackage
@@ -123,7 +124,8 @@ class ChartDef:
     needs: tuple[str, ...] = field(default=())  # analysis modules it calls, for `actorwatch chart --list`
     source: Sourcer | None = None  # the source line, when not the actorwatch store (e.g. a hot-search archive)
     table: Tabler | None = None  # the published data (CSV) reshaped from the loaded frame; default: the frame
-    notes: str = ""  # a caveat printed with the chart wherever it is published
+    notes: str | Callable[[], str] = ""  # a caveat printed with the chart wherever it is published (a callable: said
+    # as of the deployment's settings when drawn, e.g. the display time zone)
     task: str | None = None  # "sentiment" | "stance" | "emotion": the chart carries that model's badge
 
     @property
@@ -202,7 +204,7 @@ def source_line(view: View, synthetic_share: float) -> str:
     where = ", ".join(f.sources) if f.sources else "all sources"
     langs = f"; languages {', '.join(f.langs)}" if f.langs else ""
     demo = f"; {share_text(synthetic_share)} synthetic demo data" if synthetic_share > 0 else ""
-    return f"actorwatch store, {where}{langs}, {f.start} to {f.end} (UTC){demo}"
+    return f"actorwatch store, {where}{langs}, {f.start} to {f.end} ({zone_short()}){demo}"
 
 
 def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
@@ -210,12 +212,12 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
     """Figure, alt text, credit and provenance for one chart drawn from already-loaded data."""
     chart = get(name)
     fig = chart.draw(frame, view, model)
-    notes = chart.notes
+    notes = chart.notes() if callable(chart.notes) else chart.notes
     alt = chart.describe(frame, view, model)
     if chart.model_task:
         badge = (f"Sentiment model {model.get('name')}, {model['adapted_line']}"
                  if chart.model_task == "sentiment" and model.get("adapted_line") else badge_text(model, chart.model_task))
-        notes = " · ".join(x for x in (badge + " (see Methods)", chart.notes) if x)
+        notes = " · ".join(x for x in (badge + " (see Methods)", notes) if x)
         alt = f"{alt} {badge.rstrip('.')}."  # the figure printed under the chart, read out with it
     if sample_text(frame):  # counts of a text sample travel with a statement of which sample, wherever published
         said = f"Computed on a {sample_text(frame)}: counts are of the sample, not scaled up"

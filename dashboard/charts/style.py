@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from analysis.core.wording import count_text
 from analysis.stats.peaks import MIN_SHARE_N
+from collectors.display_zone import zone_short
 from collectors.trackers import Event
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -195,7 +196,7 @@ def share_lines(df: pd.DataFrame, key: str, colours: dict[str, str], title: str,
                         line={"color": colour, "width": 2, "dash": DASHES[n % len(DASHES)]}, marker={"size": 4},
                         customdata=part[["records", "n"]].to_numpy(),
                         hovertemplate="%{y:.0%} (%{customdata[0]} of %{customdata[1]})<extra>" + value + "</extra>")
-    fig.update_layout(title=title, xaxis_title="period (UTC)", yaxis_title="share of annotated records",
+    fig.update_layout(title=title, xaxis_title=f"period ({zone_short()})", yaxis_title="share of annotated records",
                       yaxis={"tickformat": ".0%", "range": [0, 1]}, legend_title=f"{key} (model)", margin=MARGIN,
                       hovermode="x unified")
     return fig

@@ -10,10 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analysis.core.filters import UTC_DAYS_NOTE, Filters
+from analysis.core.filters import Filters, days_note
 from analysis.core.wording import count_text
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
+from collectors.display_zone import zone_short
 from collectors.trackers import Event
 from collectors.visibility import DISAPPEARED as DISAPPEARED_KINDS
 from dashboard.charts.ledgers import tracker_events
@@ -75,7 +76,7 @@ def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
                       f"(95% CI {row['volume_ci_lo']:+,.0f} to {row['volume_ci_hi']:+,.0f})")
         parts.append(f"{row['date']} {row['title']}: {volume}{neg}")
     return (f"Forest plot of before/after differences around {count_text(len(df), 'event')} for {tracker_label} "
-            "(association, not causation): " + "; ".join(parts) + ". " + UTC_DAYS_NOTE)
+            "(association, not causation): " + "; ".join(parts) + ". " + days_note())
 
 
 def negative_share_chart(df: pd.DataFrame, events: Sequence[Event], changes: Sequence[date], title: str,
@@ -95,7 +96,7 @@ def negative_share_chart(df: pd.DataFrame, events: Sequence[Event], changes: Seq
         fig.add_vline(x=pd.Timestamp(day), line_dash="dash", line_color="#009E73", line_width=2)
         fig.add_annotation(x=pd.Timestamp(day), y=0.02, yref="paper", text="level shift", showarrow=False,
                            font={"size": 10, "color": "#009E73"}, xanchor="left")
-    fig.update_layout(title=title, xaxis_title="day (UTC)", yaxis_title="negative share of scored records",
+    fig.update_layout(title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="negative share of scored records",
                       yaxis={"tickformat": ".0%", "range": [0, 1]}, margin=MARGIN, hovermode="x unified")
     add_events(fig, events, start, end)
     return fig
@@ -141,7 +142,7 @@ def _effects_source(df: pd.DataFrame, view: View) -> str:
     demo = f"; {share_text(share)} synthetic demo data" if share > 0 else ""
     return (f"actorwatch store, {where}{langs}, for each event the {window} days before it and the event day with the "
             f"{window - 1} following, within the tracker's collection window {collected.start} to {collected.end} "
-            f"(UTC){demo}")
+            f"({zone_short()}){demo}")
 
 
 register(ChartDef(
@@ -155,7 +156,7 @@ register(ChartDef(
     draw=lambda df, view, model: effects_chart(
         df, f"Before vs after each event — {view.tracker.name_en} (association, not causation)"),
     describe=lambda df, view, model: effects_alt(df, view.tracker.name_en),
-    sentiment=True, needs=("analysis.stats.effects",), source=_effects_source, notes=UTC_DAYS_NOTE,
+    sentiment=True, needs=("analysis.stats.effects",), source=_effects_source, notes=days_note,
 ))
 
 
@@ -209,7 +210,7 @@ def disappeared_chart(df: pd.DataFrame, events: Sequence[Event], title: str, sta
                     showlegend=False, name="95% CI")
     fig.add_scatter(x=x, y=df["share"], mode="lines+markers", name="disappeared", line={"color": colour},
                     customdata=hover, hovertemplate="%{y:.0%} disappeared<br>%{customdata}<extra></extra>")
-    fig.update_layout(title=title, xaxis_title="day of posting (UTC)", yaxis_title="share of rechecked posts",
+    fig.update_layout(title=title, xaxis_title=f"day of posting ({zone_short()})", yaxis_title="share of rechecked posts",
                       yaxis={"tickformat": ".0%", "range": [0, 1]}, margin=MARGIN, hovermode="x unified")
     add_events(fig, events, start, end)
     return fig

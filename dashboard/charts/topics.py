@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from analysis.core.wording import count_text
 from analysis.stats.peaks import MIN_SHARE_N
+from collectors.display_zone import zone_short
 from dashboard.charts.registry import PERIODS, ChartDef, View, model_label, register, require
 from dashboard.charts.style import (
     EMOTION_COLOURS,
@@ -68,7 +69,7 @@ def keywords_chart(df: pd.DataFrame, title: str) -> go.Figure:
                                y=[plain(t, 24) for t in pivot.index], colorscale="Cividis",
                                colorbar={"title": counted}, hoverongaps=False,
                                hovertemplate=f"%{{y}} · %{{x|%Y-%m-%d}}: %{{z:,}} {counted}<extra></extra>"))
-    fig.update_layout(title=sample_title(title, df), xaxis_title="period (UTC)", margin={**MARGIN, "l": 140},
+    fig.update_layout(title=sample_title(title, df), xaxis_title=f"period ({zone_short()})", margin={**MARGIN, "l": 140},
                       height=max(360, 60 + 16 * len(pivot)), yaxis={"autorange": "reversed"})
     return fig
 
@@ -107,7 +108,7 @@ def frames_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go.Fig
                         customdata=part[["records", "n"]].to_numpy(),
                         hovertemplate=f"%{{y:.1%}} (%{{customdata[0]}} of %{{customdata[1]}} {counted})<extra>"
                                       + name + "</extra>")
-    fig.update_layout(title=sample_title(title, df), xaxis_title="period (UTC)",
+    fig.update_layout(title=sample_title(title, df), xaxis_title=f"period ({zone_short()})",
                       yaxis_title=f"share of {counted} using the frame",
                       yaxis={"tickformat": ".0%"}, legend_title="frame", margin=MARGIN, hovermode="x unified")
     return fig
