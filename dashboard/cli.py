@@ -9,19 +9,35 @@ from pathlib import Path
 import click
 
 from collectors.cli import commands as collector_commands
+from collectors.display_zone import ENV as ZONE_ENV
+from collectors.display_zone import ZoneError, validate_zone
 
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, RuntimeError)
+
+
+def _check_zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return validate_zone(value.strip())
+    except ZoneError as exc:
+        raise click.BadParameter(str(exc)) from exc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ACTORWATCH_DATA",
               help="Where the store, raw archive and secrets live (default: the repository's data/; installed "
                    "from a wheel, $XDG_DATA_HOME/actorwatch or ~/.local/share/actorwatch; env ACTORWATCH_DATA).")
+@click.option("--tz", "tz", envvar=ZONE_ENV, metavar="ZONE", callback=_check_zone,
+              help="Display time zone, an IANA name (e.g. Asia/Shanghai): days of charts, filters, exports and briefs "
+                   "are this zone's calendar days (default: UTC; env ACTORWATCH_TZ). Stored times stay UTC.")
 @click.version_option(package_name="actorwatch")
-def cli(data_dir: Path | None) -> None:
+def cli(data_dir: Path | None, tz: str | None) -> None:
     """actorwatch: public sentiment and industry impact around AI actors."""
     if data_dir:
         os.environ["ACTORWATCH_DATA"] = str(data_dir)
+    if tz:  # read by every layer (and the dashboard's subprocess) through collectors.display_zone
+        os.environ[ZONE_ENV] = tz
 
 
 def _add_layer_commands() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.core.filters import UTC_DAYS_NOTE, Filters
+from analysis.core.filters import Filters, days_note
 from analysis.core.wording import count_text
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.reports.alerts.state import load_state
@@ -27,6 +27,7 @@ from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
 from analysis.stats.peaks import change_points, detect_peaks, label_peaks, series_by_day, share_jumps
 from analysis.stats.timeseries import sentiment_series, volume_series, wilson_interval
+from collectors.display_zone import zone_label, zone_short
 from collectors.pseudonym import POLICY
 from collectors.store import Store
 from collectors.trackers import Tracker
@@ -144,7 +145,7 @@ def volume_figure(data: BriefData) -> go.Figure:
         fig.add_bar(x=[str(d) for d in part["period"]], y=part["records"], name=str(source),
                     marker_color=PALETTE[i % len(PALETTE)])
     fig.update_layout(barmode="stack", title=f"Records per day by source — {data.tracker.name_en}, {data.week}",
-                      xaxis_title="Day (UTC)", yaxis_title="Records", height=360, margin={"t": 60, "b": 40})
+                      xaxis_title=f"Day ({zone_short()})", yaxis_title="Records", height=360, margin={"t": 60, "b": 40})
     return fig
 
 
@@ -159,7 +160,7 @@ def sentiment_figure(data: BriefData) -> go.Figure:
         fig.add_scatter(x=days, y=s["negative"], mode="lines+markers", name="share negative",
                         line={"color": PALETTE[5]})
     fig.update_layout(title=f"Share of scored records that are negative — {data.tracker.name_en}, {data.week}",
-                      xaxis_title="Day (UTC)", yaxis_title="Share negative", yaxis_tickformat=".0%",
+                      xaxis_title=f"Day ({zone_short()})", yaxis_title="Share negative", yaxis_tickformat=".0%",
                       yaxis_range=[0, 1], height=360, margin={"t": 60, "b": 40})
     return fig
 
@@ -229,9 +230,19 @@ def summary_lines(data: BriefData) -> list[str]:
     return lines
 
 
+def _zone_days() -> str:
+    """'UTC' or 'Asia/Shanghai (UTC+8) days': what the brief's dates are."""
+    return "UTC" if zone_short() == "UTC" else f"{zone_label()} days"
+
+
+def _days_are() -> str:
+    """The brief's days: 'Days are UTC.' or 'Days are Asia/Shanghai (UTC+8) days.' (the display time zone)."""
+    return "Days are UTC." if zone_short() == "UTC" else f"Days are {zone_label()} days."
+
+
 def methods_lines(data: BriefData) -> list[str]:
     return [
-        "Days are UTC. Volume counts every record tagged to the tracker by its per-source queries.",
+        f"{_days_are()} Volume counts every record tagged to the tracker by its per-source queries.",
         accuracy_line(data.model) + " Intervals are Wilson 95% intervals on the share of records labelled negative.",
         *[badge["text"] + "." for task, badge in (data.model.get("in_domain") or {}).items() if task != "sentiment"],
         (f"Peaks: a day at least 3.5 robust z-scores above the median of the previous 7 days (MAD scale, at least "
@@ -242,7 +253,7 @@ def methods_lines(data: BriefData) -> list[str]:
         "of at least 5 points)."),
         "Event windows: the 3 days before vs the event day and 2 days after; records/day: percentile-bootstrap 95% "
         "interval over days and a permutation p-value; share negative: Newcombe score 95% interval and an exact "
-        "permutation p-value. " + UTC_DAYS_NOTE + " " + ASSOCIATION_NOTE,
+        "permutation p-value. " + days_note() + " " + ASSOCIATION_NOTE,
         POLICY,
     ]
 
@@ -260,7 +271,7 @@ def render_html(data: BriefData) -> str:
              "padding:.25rem .5rem;text-align:left;vertical-align:top}.note{color:#555;font-size:.9rem}"
              ".synthetic{background:#fff3cd;padding:.5rem}</style></head><body>"),
              f"<h1>{e(t.name_en)} · {e(t.name_zh)}</h1>",
-             (f"<p><strong>Weekly brief {e(data.week)}</strong> ({data.start} to {data.end}, UTC). "
+             (f"<p><strong>Weekly brief {e(data.week)}</strong> ({data.start} to {data.end}, {e(_zone_days())}). "
              f"<a href='{e(data.link, quote=True)}'>Open in the dashboard</a></p>")]
     if data.kpis["synthetic_share"]:
         parts.append("<p class='synthetic'>This brief includes SYNTHETIC demo data: the posts are generated, "
@@ -298,7 +309,7 @@ def render_html(data: BriefData) -> str:
                          f"<td>{_share_of(row['neg_before'], row['neg_n_before'])} → "
                          f"{_share_of(row['neg_after'], row['neg_n_after'])} ({_signed_pct(row['neg_ci_lo'])} "
                          f"to {_signed_pct(row['neg_ci_hi'])}; p = {_num(row['neg_p'], '.2f')})</td></tr>")
-        parts.append(f"</table><p class='note'>{e(UTC_DAYS_NOTE)} {e(ASSOCIATION_NOTE)}</p>")
+        parts.append(f"</table><p class='note'>{e(days_note())} {e(ASSOCIATION_NOTE)}</p>")
     else:
         parts.append("<p>No dated events of this tracker fall in this week.</p>")
     parts.append("<h2>New statements</h2>")
@@ -339,7 +350,7 @@ def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: 
     t = data.tracker
     m = md_escape
     lines = [f"# {m(t.name_en)} · {m(t.name_zh)} — weekly brief {m(data.week)}", "",
-             f"{data.start} to {data.end} (UTC) · [open in the dashboard](<{data.link}>)", ""]
+             f"{data.start} to {data.end} ({m(_zone_days())}) · [open in the dashboard](<{data.link}>)", ""]
     if data.kpis["synthetic_share"]:
         lines += ["> **This brief includes SYNTHETIC demo data: the posts are generated, not real.**", ""]
     lines += ["## The week in numbers", "", *[f"- {m(x)}" for x in summary_lines(data)], ""]
@@ -368,7 +379,7 @@ def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: 
                          f"{_share_of(row['neg_before'], row['neg_n_before'])} → "
                          f"{_share_of(row['neg_after'], row['neg_n_after'])} ({_signed_pct(row['neg_ci_lo'])} to "
                          f"{_signed_pct(row['neg_ci_hi'])}; p = {_num(row['neg_p'], '.2f')}) |")
-        lines += ["", f"*{m(UTC_DAYS_NOTE)} {m(ASSOCIATION_NOTE)}*", ""]
+        lines += ["", f"*{m(days_note())} {m(ASSOCIATION_NOTE)}*", ""]
     else:
         lines += ["No dated events of this tracker fall in this week.", ""]
     lines += ["## New statements", ""]

@@ -45,6 +45,7 @@ from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_mode
 from analysis.nlp.sentiment.linear import file_sha256
 from analysis.reports.links import DEFAULT_PAGE, deep_link
 from analysis.stats.visibility import latest_scan
+from collectors.display_zone import zone_label, zone_name, zone_short
 from collectors.importers import ImportIssue
 from collectors.ingest import IngestSummary, ingest
 from collectors.models import RECORD_FIELDS, InvalidRecord, parse_record
@@ -190,12 +191,30 @@ def to_csv_frame(table: pa.Table) -> pd.DataFrame:
     """CSV-ready: ISO 8601 UTC timestamps, lists joined by '|', integers without '.0'."""
     frame = table.to_pandas()
     for col in TIME_COLUMNS:
-        frame[col] = frame[col].map(lambda v: v.isoformat().replace("+00:00", "Z") if pd.notna(v) else None)
+        frame[col] = frame[col].map(_utc_iso)
     for col in LIST_COLUMNS:
         frame[col] = frame[col].map(lambda v: "|".join(v) if v is not None and len(v) else None)
     for col in INT_COLUMNS:
         frame[col] = frame[col].astype("Int64")
     return frame
+
+
+def _time_zone_text() -> str:
+    """The manifest's time-zone statement: stored times are UTC; the filters' days are the display zone's."""
+    if zone_short() == "UTC":
+        return ("UTC (published_at, collected_at and visibility_checked_at are UTC; date filters are UTC days, "
+                "inclusive)")
+    return (f"published_at, collected_at and visibility_checked_at are UTC; date filters are {zone_label()} days, "
+            "inclusive")
+
+
+def _utc_iso(value: Any) -> str | None:
+    """ISO 8601 UTC text ('…Z') of a timestamp read in the session's (display) time zone."""
+    if pd.isna(value):
+        return None
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.isoformat().replace("+00:00", "Z")
 
 
 def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[str], data_file: Path,
@@ -219,8 +238,8 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
         "filters": {"tracker": f.tracker, "from": f.start.isoformat() if f.start else None,
                     "to": f.end.isoformat() if f.end else None, "sources": list(f.sources), "langs": list(f.langs),
                     "kinds": list(f.kinds)},
-        "time_zone": "UTC (published_at, collected_at and visibility_checked_at are UTC; date filters are UTC days, "
-                     "inclusive)",
+        "time_zone": _time_zone_text(),
+        "days_time_zone": zone_name(),  # the IANA zone of the date filters' days
         "counts": {"records": n, "by_source": dict(sorted(counts.by_source.items())), "scored": counts.scored,
                    "annotated": counts.annotated, "synthetic": counts.synthetic},
         "synthetic_share": counts.synthetic / n if n else 0.0,

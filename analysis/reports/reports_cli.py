@@ -44,7 +44,7 @@ def alerts() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Alerts TOML (default: <data dir>/alerts.toml, else the shipped example data/alerts.toml).")
 @click.option("--dry-run", is_flag=True, help="Evaluate and print what would fire; send and remember nothing.")
-@click.option("--as-of", callback=_parse_date, help="Evaluate as if today were this day (YYYY-MM-DD; default: today, UTC).")
+@click.option("--as-of", callback=_parse_date, help="Evaluate as if today were this day (YYYY-MM-DD; default: today in the display time zone, $ACTORWATCH_TZ, UTC unless set).")
 @click.option("--model-version", callback=_scored_version, help="Sentiment model version for negative-share rules (default: as on the dashboard, each rule's tracker's "
                    "adapted model if it has scored, else the latest scored general model).")
 def alerts_run(config_path: Path | None, dry_run: bool, as_of: date | None, model_version: str | None) -> None:
@@ -85,8 +85,8 @@ def alerts_check(config_path: Path | None) -> None:
 
 @click.command("export")
 @click.option("--tracker", "tracker_id", required=True, help="Tracker id (see data/trackers.toml).")
-@click.option("--from", "start", callback=_parse_date, help="First day, UTC (YYYY-MM-DD; default: no limit).")
-@click.option("--to", "end", callback=_parse_date, help="Last day, inclusive, UTC (default: no limit).")
+@click.option("--from", "start", callback=_parse_date, help="First day, in the display time zone (YYYY-MM-DD; default: no limit).")
+@click.option("--to", "end", callback=_parse_date, help="Last day, inclusive (default: no limit).")
 @click.option("--source", "sources", multiple=True, help="Only these sources (repeatable; default: all).")
 @click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable; default: all).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
@@ -157,7 +157,7 @@ def import_bundle_cmd(bundle: Path) -> None:
 
 @click.command("brief")
 @click.option("--tracker", "tracker_id", required=True, help="Tracker id (see data/trackers.toml).")
-@click.option("--week", required=True, help="ISO week, e.g. 2026-W17 (Monday to Sunday, UTC).")
+@click.option("--week", required=True, help="ISO week, e.g. 2026-W17 (Monday to Sunday, days of the display time zone).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="FILE.html (self-contained, interactive charts) or FILE.md (PNG charts beside it if Chromium is present).")
 @click.option("--model-version", callback=_scored_version, help="Sentiment model version (default: as on the dashboard, the tracker's adapted model if it has scored, "

@@ -16,6 +16,7 @@ from analysis.reports.alerts.evidence import peak_evidence
 from analysis.reports.links import DEFAULT_PAGE, deep_link
 from analysis.stats.peaks import detect_peaks, series_by_day, share_jumps
 from analysis.stats.timeseries import sentiment_series, volume_series, wilson_interval
+from collectors.display_zone import zone_short
 from collectors.trackers import Tracker
 
 HISTORY_DAYS = 28  # baseline history before the lookback days
@@ -75,14 +76,14 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
                          dashboard_url)
         subject = tracker.entity(rule.entity).label if rule.entity else tracker.name_en
         if rule.kind == "volume_spike":
-            title = f"Volume spike: {subject} — {int(peak.value):,} records on {peak.day} (UTC)"
-            summary = (f"{int(peak.value):,} records on {peak.day} (UTC day) against a typical {peak.baseline:,.0f} "
+            title = f"Volume spike: {subject} — {int(peak.value):,} records on {peak.day} ({zone_short()})"
+            summary = (f"{int(peak.value):,} records on {peak.day} ({zone_short()} day) against a typical {peak.baseline:,.0f} "
                        f"per day (robust z = {peak.score:.1f}).")
         else:
-            title = f"Negative-share jump: {subject} — {peak.value:.0%} negative on {peak.day} (UTC)"
+            title = f"Negative-share jump: {subject} — {peak.value:.0%} negative on {peak.day} ({zone_short()})"
             scored = int(n[peak.day])
             lo, hi = wilson_interval(round(peak.value * scored), scored)
-            summary = (f"{peak.value:.0%} of {scored:,} scored records negative on {peak.day} (UTC day; 95% CI {lo:.0%}–"
+            summary = (f"{peak.value:.0%} of {scored:,} scored records negative on {peak.day} ({zone_short()} day; 95% CI {lo:.0%}–"
                        f"{hi:.0%}) against a typical {peak.baseline:.0%} (robust z = {peak.score:.1f}); model "
                        f"{model_version}.")
         evidence = peak_evidence(con, day_f, rule.entity, tracker)

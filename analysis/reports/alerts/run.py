@@ -14,6 +14,7 @@ from analysis.reports.alerts.config import AlertConfig
 from analysis.reports.alerts.deliver import DeliveryError, append_to_feed, send_email, send_webhook
 from analysis.reports.alerts.rules import Alert, evaluate_rule
 from analysis.reports.alerts.state import AlertState, load_state, save_state
+from collectors.display_zone import display_zone
 from collectors.store import Store
 from collectors.trackers import Tracker, load_trackers
 
@@ -68,7 +69,7 @@ def run_alerts(config: AlertConfig, store: Store | None = None, as_of: date | No
                trackers: Sequence[Tracker] | None = None, model_version: str | None = None) -> RunReport:
     """Evaluate, record and deliver. `dry_run` evaluates only: nothing is sent or remembered."""
     now = now or datetime.now(UTC)
-    as_of = as_of or now.date()
+    as_of = as_of or now.astimezone(display_zone()).date()  # today in the display zone, whose days the rules count
     store = store or Store()
     state = load_state()
     report = evaluate(config, store, as_of, now, state, trackers, model_version)
