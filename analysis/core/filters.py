@@ -28,10 +28,14 @@ def days_note(zone: str | None = None) -> str:
     if ahead is None:  # a zone with daylight saving time: the gap changes over the year
         gap = "the hours of the event day that are still the day before here count as 'before'"
     elif ahead > 0:
-        gap = f"the first {ahead:g} hours of the event day fall on the {zone} day before, so they count as 'before'"
+        gap = f"the first {_hours(ahead)} of the event day fall on the {zone} day before, so they count as 'before'"
     else:
-        gap = f"the last {-ahead:g} hours of the event day fall on the {zone} day after, so they count as 'after'"
+        gap = f"the last {_hours(-ahead)} of the event day fall on the {zone} day after, so they count as 'after'"
     return f"Windows are {label} days: for an event dated by its Beijing (UTC+8) day, {gap}."
+
+
+def _hours(n: float) -> str:
+    return f"{n:g} hour" + ("" if n == 1 else "s")
 
 
 def days_phrase(zone: str | None = None) -> str:

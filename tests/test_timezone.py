@@ -1,0 +1,157 @@
+"""The display time zone (ACTORWATCH_TZ / --tz): every day bucket, filter and note follows it; UTC by default."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from analysis.core.filters import UTC_DAYS_NOTE, Filters, days_note
+from analysis.reports.export import export_bundle, read_bundle
+from analysis.stats.aggregate import daily_volume, kpis
+from analysis.stats.timeseries import volume_series
+from collectors.display_zone import ENV, ZoneError, zone_label, zone_name
+from collectors.store import Store
+from collectors.trackers import get_tracker
+from dashboard import snapshot
+from dashboard.cli import cli
+from dashboard.explore import csv_frame, records_page
+
+TRACKER = "iqiyi-nadou"
+LATE = datetime(2026, 4, 10, 23, 30, tzinfo=UTC)  # 07:30 on 04-11 in Beijing
+WINDOW = Filters(TRACKER, start=date(2026, 4, 9), end=date(2026, 4, 12))
+
+
+@pytest.fixture
+def store(data_dir, make_record) -> Store:
+    store = Store(data_dir)
+    store.add_records([make_record(id="late", published_at=LATE, trackers=[TRACKER]),
+                       make_record(id="noon", published_at=datetime(2026, 4, 10, 12, tzinfo=UTC), trackers=[TRACKER])])
+    return store
+
+
+def _days(frame: pd.DataFrame, column: str = "period") -> dict[date, int]:
+    return {d: int(n) for d, n in frame.groupby(column)["records"].sum().items() if n}
+
+
+@pytest.mark.parametrize(("zone", "late_day"), [(None, date(2026, 4, 10)), ("Asia/Shanghai", date(2026, 4, 11))])
+def test_the_daily_series_counts_a_late_utc_post_on_the_display_zones_day(store, monkeypatch, zone, late_day):
+    if zone:
+        monkeypatch.setenv(ENV, zone)
+    expected = {date(2026, 4, 10): 2} if late_day == date(2026, 4, 10) else {date(2026, 4, 10): 1, late_day: 1}
+    with store.connect() as con:
+        assert _days(volume_series(con, WINDOW)) == expected
+    con = snapshot.open_snapshot(store)  # the dashboard's Overview reads the snapshot's pre-aggregated facts
+    try:
+        assert _days(daily_volume(con, WINDOW), "day") == expected
+        assert _days(volume_series(con, WINDOW, by="source")) == expected
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(("zone", "on_11th"), [(None, set()), ("Asia/Shanghai", {"late"})])
+def test_a_filter_by_day_selects_the_display_zones_day(store, monkeypatch, zone, on_11th):
+    if zone:
+        monkeypatch.setenv(ENV, zone)
+    day = Filters(TRACKER, start=date(2026, 4, 11), end=date(2026, 4, 11))
+    tenth = Filters(TRACKER, start=date(2026, 4, 10), end=date(2026, 4, 10))
+    with store.connect() as con:  # a range on TIMESTAMPTZ: the session's zone decides where the day starts
+        where, params = day.where("r")
+        assert {i for (i,) in con.execute(f"SELECT id FROM records r WHERE {where}", params).fetchall()} == on_11th
+        assert kpis(con, day)["records"] == len(on_11th)
+    con = snapshot.open_snapshot(store)  # naive wall-clock times of the zone, and facts per the zone's day
+    try:
+        assert kpis(con, day)["records"] == len(on_11th)
+        assert kpis(con, tenth)["records"] == 2 - len(on_11th)
+        frame, total = records_page(con, day)
+        assert total == len(on_11th) and set(frame["id"]) == on_11th
+    finally:
+        con.close()
+
+
+def test_a_snapshot_built_for_utc_is_not_served_for_another_zone(store, monkeypatch):
+    utc_path = snapshot.build(store, snapshot.snapshot_path(store))
+    monkeypatch.setenv(ENV, "Asia/Shanghai")
+    beijing_path = snapshot.snapshot_path(store)
+    assert beijing_path != utc_path and not beijing_path.exists()
+    con = snapshot.open_snapshot(store)
+    try:
+        assert beijing_path.exists()
+        assert _days(daily_volume(con, WINDOW), "day") == {date(2026, 4, 10): 1, date(2026, 4, 11): 1}
+    finally:
+        con.close()
+
+
+def test_explore_download_keeps_true_utc_times_under_another_zone(store, monkeypatch):
+    monkeypatch.setenv(ENV, "Asia/Shanghai")
+    con = snapshot.open_snapshot(store)
+    try:
+        frame, _ = records_page(con, Filters(TRACKER, start=date(2026, 4, 11), end=date(2026, 4, 11)))
+    finally:
+        con.close()
+    assert frame["published_at"].iloc[0] == pd.Timestamp("2026-04-11 07:30")  # the page shows Beijing wall clock
+    assert list(csv_frame(frame)["published_at"]) == ["2026-04-10T23:30:00Z"]  # the file says the instant in UTC
+
+
+@pytest.mark.parametrize("bad", ["Mars/Olympus_Mons", "utc+8", "Asia/Shang hai"])
+def test_an_invalid_zone_is_a_clear_error_never_utc(store, monkeypatch, bad):
+    monkeypatch.setenv(ENV, bad)
+    with pytest.raises(ZoneError, match=repr(bad).replace("+", r"\+")):
+        zone_name()
+    with pytest.raises(ZoneError, match="not an IANA time zone"):
+        store.connect()
+    result = CliRunner().invoke(cli, ["--tz", bad, "stats"])
+    assert result.exit_code == 2 and bad in result.output and "IANA" in result.output
+
+
+def test_the_cli_option_sets_the_zone_for_the_command(store, tmp_path, monkeypatch):
+    """`actorwatch --tz` sets ACTORWATCH_TZ, as --data-dir sets ACTORWATCH_DATA (so `actorwatch dashboard`'s
+    subprocess inherits it too)."""
+    monkeypatch.setenv(ENV, "")  # recorded as unset, so what the command sets is undone after the test
+    result = CliRunner().invoke(cli, ["--tz", "Asia/Shanghai", "export", "--tracker", TRACKER, "--from", "2026-04-11",
+                                      "--to", "2026-04-11", "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["days_time_zone"] == "Asia/Shanghai" and manifest["counts"]["records"] == 1
+
+
+def test_the_export_manifest_records_its_days_zone(store, tmp_path, monkeypatch):
+    tracker = get_tracker(TRACKER)
+    utc = export_bundle(store, tracker, WINDOW, tmp_path / "utc").manifest
+    assert utc["days_time_zone"] == "UTC" and utc["time_zone"].startswith("UTC")
+    monkeypatch.setenv(ENV, "Asia/Shanghai")
+    f = Filters(TRACKER, start=date(2026, 4, 11), end=date(2026, 4, 11))
+    result = export_bundle(store, tracker, f, tmp_path / "bj")
+    manifest = json.loads((tmp_path / "bj" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["days_time_zone"] == "Asia/Shanghai" and "Asia/Shanghai (UTC+8) days" in manifest["time_zone"]
+    assert result.records == 1
+    _m, frame = read_bundle(tmp_path / "bj")
+    assert list(frame["published_at"]) == ["2026-04-10T23:30:00Z"]  # stored times stay UTC in the file
+
+
+def test_notes_name_the_zone_and_say_the_beijing_caveat_only_away_from_beijing(monkeypatch):
+    assert days_note() == UTC_DAYS_NOTE and zone_label() == "UTC"
+    monkeypatch.setenv(ENV, "Asia/Shanghai")
+    assert zone_label() == "Asia/Shanghai (UTC+8)"
+    note = days_note()
+    assert note.startswith("Windows are Asia/Shanghai (UTC+8) days") and "before" not in note
+    assert "first 8 hours" not in days_note("Asia/Hong_Kong")  # Beijing's days under another name
+    assert "the first 8 hours of the event day fall on the Etc/UTC day" not in days_note("Etc/UTC")
+    assert days_note("Etc/UTC") == UTC_DAYS_NOTE
+    assert "first 13 hours" in days_note("Etc/GMT+5")  # a fixed UTC-5 zone: 13 hours behind Beijing
+    assert "last 1 hour " in days_note("Asia/Tokyo") and "'after'" in days_note("Asia/Tokyo")
+    assert zone_label("Europe/Paris") == "Europe/Paris (UTC+1/+2)" and "Beijing" in days_note("Europe/Paris")
+
+
+def test_brief_and_chart_wording_name_the_zone(monkeypatch):
+    from analysis.reports import brief
+    from dashboard.charts import registry
+
+    assert brief._days_are() == "Days are UTC."
+    monkeypatch.setenv(ENV, "Asia/Shanghai")
+    assert brief._days_are() == "Days are Asia/Shanghai (UTC+8) days."
+    chart = registry.get("timeline-effects")
+    assert callable(chart.notes) and chart.notes().startswith("Windows are Asia/Shanghai (UTC+8) days")
