@@ -35,7 +35,7 @@ ANNOTATIONS_SCHEMA = pa.schema(
 )
 ANNOTATIONS_SPEC = DatasetSpec(ANNOTATIONS, ("source", "id", "pipeline_version"), "annotated_at", None,
                                ANNOTATIONS_SCHEMA)
-FREQS: tuple[str, ...] = ("D", "W")  # as in analysis/stats/timeseries.py: UTC day, ISO week (its Monday)
+FREQS: tuple[str, ...] = ("D", "W")  # as in analysis/stats/timeseries.py: display-zone day, ISO week (its Monday)
 
 
 def annotations_scan(con: duckdb.DuckDBPyConnection, pipeline_version: str | None = None) -> str | None:

@@ -64,7 +64,7 @@ def stratified_uncertain_sample(frame: pd.DataFrame, n: int, seed: int = 2024060
 
 
 def candidates(con: duckdb.DuckDBPyConnection, tracker: str, filters: Filters | None = None) -> pd.DataFrame:
-    """The tracker's records (within `filters`, if given) with their UTC day and the max probability of their
+    """The tracker's records (within `filters`, if given) with their day (display time zone) and the max probability of their
     newest sentiment score; `public_id` and `public_parent_id` are the ids as shown (account pseudonymised)."""
     score = ("LEFT JOIN (SELECT source, id, greatest(p_neg, p_neu, p_pos) AS max_p FROM "
              f"{SCORES} QUALIFY row_number() OVER (PARTITION BY source, id ORDER BY scored_at DESC) = 1) s "

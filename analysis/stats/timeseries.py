@@ -1,8 +1,8 @@
 """Volume and sentiment over time, per source, language or entity, with 95% intervals and zero-filled gaps.
 
 A period with no records is a row with 0 records (and NaN shares), never a skipped row, so charts and
-peak detection see quiet days as quiet. Periods are UTC days (`freq="D"`) or ISO weeks starting on
-Monday (`freq="W"`, labelled by the Monday).
+peak detection see quiet days as quiet. Periods are days (`freq="D"`) or ISO weeks starting on Monday (`freq="W"`,
+labelled by the Monday) of the display time zone (collectors.display_zone; UTC by default).
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ def latest_visibility(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def disappeared_series(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Per day of posting (UTC): rechecked posts with an answer, how many disappeared, the share with its Wilson
+    """Per day of posting (display time zone): rechecked posts with an answer, how many disappeared, the share with its Wilson
     95% interval, and the count of each way of disappearing. Days of the view with no rechecked post are rows of
     zeros (NaN share); empty when nothing was rechecked.
     """

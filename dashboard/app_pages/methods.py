@@ -78,7 +78,9 @@ if show_page_extras():
     st.markdown("How every number on this dashboard is made, so it can be checked and reproduced.")
     st.header("Sources and coverage")
     st.caption("Records per source and day for this tracker and date range (all sources and languages). Thin or "
-               f"empty days make every chart above them thin too; days are {zone_label()}.")
+               f"empty days make every chart above them thin too. Days are {zone_label()} days on every page (the "
+               "deployment's display time zone: ACTORWATCH_TZ or `actorwatch --tz`, default UTC); stored times stay "
+               "UTC, and the hot-search list keeps its own Beijing days.")
 render.chart("methods-coverage", view)
 
 if show_page_extras():
