@@ -8,7 +8,7 @@ own Beijing days (collectors/hot_search.py) whatever this is.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -96,3 +96,15 @@ def beijing_offset_hours(name: str | None = None) -> float | None:
     """How many hours Beijing is ahead of the zone (None when the zone has more than one offset)."""
     offsets = _offsets(name or zone_name())
     return (BEIJING_OFFSET - offsets[0]).total_seconds() / 3600 if len(offsets) == 1 else None
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An instant in UTC: aware times converted; naive ones (the dashboard snapshot's) read as display-zone wall clock."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=display_zone())
+    return moment.astimezone(UTC)
+
+
+def as_display(moment: datetime) -> datetime:
+    """The display zone's wall clock of an instant (naive ones are taken to be that wall clock already)."""
+    return moment if moment.tzinfo is None else moment.astimezone(display_zone())

@@ -132,6 +132,7 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
     from analysis.nlp.label_sample import sample_to_label
     from analysis.nlp.labelling_keys import BadKeys, label_row, parse_keys
     from analysis.nlp.labels_io import display_text
+    from collectors.display_zone import as_display, zone_short
     from collectors.store import Store
 
     name = _human(_name(annotator))
@@ -151,7 +152,7 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
     saved = 0
     for row in todo.itertuples(index=False):
         url = row.url if isinstance(row.url, str) else ""  # a missing URL is NaN beside records that have one
-        click.echo(f"\n[{row.source} · {row.published_at:%Y-%m-%d %H:%M} UTC] {url}")
+        click.echo(f"\n[{row.source} · {as_display(row.published_at):%Y-%m-%d %H:%M} {zone_short()}] {url}")
         click.echo(display_text(row.title, row.text))
         while True:
             try:

@@ -23,6 +23,7 @@ from analysis.core.labels import STATUSES, item_key, read_labels, write_labels
 from analysis.nlp.label_sample import sample_to_label
 from analysis.nlp.sentiment.labelled import LabelledFileError, read_utf8
 from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE, Task
+from collectors.display_zone import as_utc
 from collectors.store import Store
 
 EXPORT_COLUMNS = ("source", "id", "published_at", "url", "parent_id", "text", "label", "stance", "emotion", "synthetic")
@@ -64,7 +65,7 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
         writer = csv.writer(fh)
         writer.writerow(EXPORT_COLUMNS)
         for row in frame.itertuples(index=False):
-            published = pd.Timestamp(row.published_at).isoformat() if pd.notna(row.published_at) else ""
+            published = as_utc(pd.Timestamp(row.published_at)).isoformat() if pd.notna(row.published_at) else ""
             # ids as shown (a Bluesky/Mastodon author's account pseudonymised); import maps them back
             writer.writerow([row.source, row.public_id, published, _cell(row.url), _cell(row.public_parent_id),
                              display_text(row.title, row.text), "", "", "", str(bool(row.synthetic)).lower()])

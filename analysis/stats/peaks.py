@@ -13,6 +13,7 @@ import pandas as pd
 from analysis.core.filters import Filters
 from analysis.stats import facts
 from analysis.stats.timeseries import sentiment_series
+from collectors.display_zone import as_utc
 
 MAD_TO_SD = 1.4826  # MAD of a normal distribution times this is its standard deviation
 PEAK_COLUMNS = ["day", "value", "baseline", "score"]
@@ -243,7 +244,7 @@ def _record_summary(row: dict[str, Any]) -> dict[str, Any]:
 
     return {"source": row["source"], "id": row["id"], "kind": row["kind"], "author": text(row["author_name"]),
             "text": _text(row["text"], row["title"])[:280], "url": text(row["url"]),
-            "published_at": pd.Timestamp(row["published_at"]).isoformat(),
+            "published_at": as_utc(pd.Timestamp(row["published_at"])).isoformat(),
             "shares": count(row["shares"]), "likes": count(row["likes"])}
 
 
