@@ -155,3 +155,23 @@ def test_brief_and_chart_wording_name_the_zone(monkeypatch):
     assert brief._days_are() == "Days are Asia/Shanghai (UTC+8) days."
     chart = registry.get("timeline-effects")
     assert callable(chart.notes) and chart.notes().startswith("Windows are Asia/Shanghai (UTC+8) days")
+
+
+def test_times_read_from_the_snapshot_are_the_display_zones_wall_clock(monkeypatch):
+    from collectors.display_zone import as_display, as_utc
+
+    monkeypatch.setenv(ENV, "Asia/Shanghai")
+    assert as_utc(datetime(2026, 4, 11, 7, 30)) == LATE  # naive: Beijing wall clock
+    assert as_utc(LATE) == LATE
+    assert as_display(LATE).replace(tzinfo=None) == datetime(2026, 4, 11, 7, 30)
+
+
+def test_alerts_today_is_the_display_zones_day(monkeypatch):
+    """`alerts run` without --as-of evaluates the day that is today in the display zone."""
+    from analysis.reports.alerts import run
+
+    seen: list[date] = []
+    monkeypatch.setattr(run, "evaluate", lambda config, store, as_of, *a, **k: seen.append(as_of) or run.RunReport())
+    monkeypatch.setenv(ENV, "Asia/Shanghai")
+    run.run_alerts(None, store=object(), now=LATE, dry_run=True)
+    assert seen == [date(2026, 4, 11)]
