@@ -175,3 +175,17 @@ def test_alerts_today_is_the_display_zones_day(monkeypatch):
     monkeypatch.setenv(ENV, "Asia/Shanghai")
     run.run_alerts(None, store=object(), now=LATE, dry_run=True)
     assert seen == [date(2026, 4, 11)]
+
+
+def test_the_overview_chart_built_from_the_snapshot_says_and_uses_the_zone(store, monkeypatch):
+    from dashboard.charts.registry import View, build
+
+    monkeypatch.setenv(ENV, "Asia/Shanghai")
+    con = snapshot.open_snapshot(store)
+    try:
+        package = build("overview-volume", con, View(WINDOW), {})
+    finally:
+        con.close()
+    assert _days(package.data, "day") == {date(2026, 4, 10): 1, date(2026, 4, 11): 1}
+    assert package.fig.layout.xaxis.title.text == "day (Asia/Shanghai)"
+    assert "(Asia/Shanghai)" in package.source
