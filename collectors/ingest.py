@@ -49,7 +49,8 @@ def existing_keys(store: Store, dataset: str, key_sql: str, version_sql: str = "
         return dict(con.execute(f'SELECT {key_sql}, {version_sql} FROM "{dataset}"').fetchall())
 
 
-_TREND_KEY_SQL = "source || ':' || topic || ':' || strftime(observed_at, '%Y-%m-%dT%H:%M:%S')"
+# The UTC instant, whatever the session's (display) zone: the key `_trend_key` builds from the UTC-validated model.
+_TREND_KEY_SQL = "source || ':' || topic || ':' || strftime(timezone('UTC', observed_at), '%Y-%m-%dT%H:%M:%S')"
 
 
 def _trend_key(t: TrendObservation) -> str:

@@ -189,3 +189,17 @@ def test_the_overview_chart_built_from_the_snapshot_says_and_uses_the_zone(store
     assert _days(package.data, "day") == {date(2026, 4, 10): 1, date(2026, 4, 11): 1}
     assert package.fig.layout.xaxis.title.text == "day (Asia/Shanghai)"
     assert "(Asia/Shanghai)" in package.source
+
+
+def test_trend_observations_import_once_under_any_zone(data_dir, monkeypatch):
+    """The store's dedupe key of a trend observation is its UTC instant, whatever zone the days are shown in."""
+    from collectors.ingest import ingest
+    from collectors.models import TrendObservation
+
+    monkeypatch.setenv(ENV, "Asia/Shanghai")
+    store = Store(data_dir)
+    obs = [TrendObservation(source="weibo", topic="爱奇艺 AI艺人库", observed_at=LATE, heat=5, status="hot",
+                            snapshot="s1", list_heat=50, trackers=[TRACKER])]
+    assert ingest(obs, store).trends_new == 1
+    again = ingest(obs, store)
+    assert (again.trends_new, again.trends_duplicate) == (0, 1)
