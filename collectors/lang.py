@@ -14,9 +14,12 @@ EMOTICON = re.compile(r"\[([^\W\d_]\w{0,9})\]")  # [哈哈], [doge], [笑cry]: a
 MENTION = re.compile(r"@([\w\u4e00-\u9fff\-·]{1,30})")
 
 # Code point ranges (inclusive) of the scripts counted: Han, kana and Hangul (neither is read as Chinese), Latin.
+# Full-width Latin (ＡＩ　ａｃｔｏｒｓ, common in Chinese input methods) and half-width kana and Hangul count as
+# what NFKC would make them, without normalising every record's text.
 _CJK = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
-_KANA_HANGUL = ((0x3040, 0x30FF), (0xAC00, 0xD7AF))
+_KANA_HANGUL = ((0x3040, 0x30FF), (0xAC00, 0xD7AF), (0xFF66, 0xFF9F), (0xFFA0, 0xFFDC))
 _LATIN = ((0x41, 0x5A), (0x61, 0x7A))
+_WIDE_LATIN = ((0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
 SAMPLE_CHARS = 2000
 
 
@@ -24,7 +27,8 @@ def _char_class(ranges: tuple[tuple[int, int], ...]) -> re.Pattern[str]:
     return re.compile("[" + "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in ranges) + "]")
 
 
-_CJK_RE, _KANA_HANGUL_RE, _LATIN_RE = _char_class(_CJK), _char_class(_KANA_HANGUL), _char_class(_LATIN)
+_CJK_RE, _KANA_HANGUL_RE = _char_class(_CJK), _char_class(_KANA_HANGUL)
+_LATIN_RE = _char_class(_LATIN + _WIDE_LATIN)
 
 
 def _sample(text: str) -> str:
@@ -101,23 +105,27 @@ def _marked_rows(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
 
 
 def _class_counts(offsets: np.ndarray, data: np.ndarray) -> tuple[list[int], list[int], list[int]]:
-    """Per string, its CJK, Latin and kana/Hangul characters, read from the UTF-8 bytes: Latin letters are single
-    bytes (never part of a longer sequence) and every counted non-Latin range lies in the three-byte sequences."""
+    """Per string, its CJK, Latin and kana/Hangul characters, read from the UTF-8 bytes: ASCII Latin letters are
+    single bytes (never part of a longer sequence) and every other counted range (full-width Latin too) lies in the
+    three-byte sequences."""
     latin = np.flatnonzero((data | 0x20) - np.uint8(0x61) < 26)  # A-Z, a-z: the only bytes | 0x20 maps to a-z
     lead = np.flatnonzero((data[:-2] & 0xF0) == 0xE0) if len(data) >= 3 else np.zeros(0, dtype=np.int64)
     points = ((data[lead].astype(np.int32) & 0x0F) << 12) | ((data[lead + 1].astype(np.int32) & 0x3F) << 6) \
         | (data[lead + 2].astype(np.int32) & 0x3F)
     classes = _CLASS_OF[points]
-    # a string's count of a class: how many of the class's positions fall within the string's bytes
-    return tuple(np.diff(np.searchsorted(positions, offsets)).tolist()  # type: ignore[return-value]
-                 for positions in (lead[classes == 1], latin, lead[classes == 3]))
+
+    def per_string(positions: np.ndarray) -> np.ndarray:  # how many of the positions fall within each string's bytes
+        return np.diff(np.searchsorted(positions, offsets))
+
+    return (per_string(lead[classes == 1]).tolist(), (per_string(latin) + per_string(lead[classes == 2])).tolist(),
+            per_string(lead[classes == 3]).tolist())
 
 
 def _class_table() -> np.ndarray:
     """Class of each BMP code point (0 not counted, 1 CJK, 2 Latin, 3 kana/Hangul); the last entry stands for
     every code point beyond."""
     table = np.zeros(0x10001, dtype=np.uint8)
-    for value, ranges in ((1, _CJK), (2, _LATIN), (3, _KANA_HANGUL)):
+    for value, ranges in ((1, _CJK), (2, _LATIN + _WIDE_LATIN), (3, _KANA_HANGUL)):
         for lo, hi in ranges:
             table[lo:hi + 1] = value
     return table

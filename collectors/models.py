@@ -22,6 +22,7 @@ from pydantic import (
 
 Kind = Literal["post", "comment", "repost", "article", "trend"]
 KINDS: tuple[str, ...] = ("post", "comment", "repost", "article", "trend")
+SOCIAL_KINDS: tuple[str, ...] = ("post", "comment", "repost")  # what people post: not news articles nor trend entries
 
 # How a record's main time (published_at; observed_at for trends) was established when the source did not state it
 # in full. None: as the source states it (to the precision it states). The rest:

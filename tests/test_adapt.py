@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from analysis.core.labels import read_labels, write_labels
 from analysis.nlp import adapt as adapt_module
-from analysis.nlp.adapt import AdaptError, AdaptSettings, adapt, tracker_labels
+from analysis.nlp.adapt import AdaptError, AdaptSettings, PriorProblem, adapt, tracker_labels
 from analysis.nlp.labelling_keys import Choice, label_row
 from analysis.nlp.sentiment import available_models, get_scorer
 from analysis.nlp.sentiment.features import model_input
@@ -350,6 +350,31 @@ def test_items_of_the_same_text_share_a_fold_so_none_is_scored_by_a_model_traine
     for text, fold in zip(labels.texts, seen[0], strict=True):
         fold_of_text.setdefault(text.strip(), set()).add(int(fold))
     assert len(fold_of_text) == 24 and all(len(folds) == 1 for folds in fold_of_text.values())
+
+
+def test_the_inner_folds_choosing_the_strength_keep_copies_of_a_text_together(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outer folds kept a text's copies together but the inner cross-validation choosing the prior's strength
+    split by class only: a copy in training scored its twin, favouring the weakest prior."""
+    store = Store()
+    pairs = topic_texts(8)
+    _label(store, pairs)
+    names = {0: "negative", 1: "positive", 2: "neutral"}
+    write_labels(store, [label_row(TRACKER, "weibo", f"copy{k}", f" {t.upper()} ", "ann", Choice(names[y]), "test")
+                         for k, (t, y) in enumerate(pairs)])
+    splits: list[tuple[set[str], set[str]]] = []
+    real = adapt_module._prior_logits
+
+    def spy(problem: PriorProblem, train: np.ndarray, held: np.ndarray, strength: float) -> np.ndarray:
+        splits.append((set(problem.groups[train]), set(problem.groups[held])))
+        return real(problem, train, held, strength)
+
+    monkeypatch.setattr(adapt_module, "_prior_logits", spy)
+    result = adapt(store, TRACKER, tmp_path, _settings(tiny_base, strength=None, strengths=(0.05, 5.0)), HP, log=lambda m: None)
+    assert result["n_labels"] == 48 and result["method_details"]["strength"] in (0.05, 5.0)
+    inner = [(train, held) for train, held in splits if len(train) + len(held) < 24]  # within an outer fold's rows
+    assert inner and all(train and held for train, held in inner)
+    assert all(not train & held for train, held in splits), "a text on both sides of a fold"
 
 
 def test_evaluate_leaves_out_the_texts_an_adapted_model_was_trained_on(tiny_base: Path, tmp_path: Path) -> None:

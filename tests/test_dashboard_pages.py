@@ -535,6 +535,24 @@ def test_compare_raw_records_draws_the_counts(store: Path) -> None:
     assert "records" in at.get("plotly_chart")[0].proto.alt
 
 
+def test_compare_caption_says_the_normalisation_the_chart_draws(store: Path) -> None:
+    """The caption said "normalised within its case and source" whatever was chosen, also over raw records."""
+    from dashboard.charts.compare import normalise_caption
+
+    def said(at: AppTest) -> str:
+        return " ".join(m.value for m in at.markdown)
+
+    at = open_page("compare", {"with": "tilly-norwood", "normalise": "none"})
+    assert "normalised within its case and source" not in said(at)
+    assert normalise_caption("none") in said(at) and "raw count of records" in said(at)
+    at.radio(key="compare-normalise").set_value("per_tracker").run()
+    assert normalise_caption("per_tracker") in said(at) and normalise_caption("none") not in said(at)
+    assert "of the case's records" in at.get("plotly_chart")[0].proto.alt  # the chart drew the same choice
+    at.radio(key="compare-normalise").set_value("per_source").run()
+    assert "normalised within its case and source" in said(at)
+    assert "of its records on that source" in at.get("plotly_chart")[0].proto.alt
+
+
 def test_compare_shows_every_case_by_default(store: Path) -> None:
     aligned = specs(open_page("compare"))[0]
     assert {"iqiyi-nadou", "tilly-norwood", "yaoke-ai-actors"} <= set(trace_names(aligned))

@@ -210,14 +210,37 @@ def test_importing_the_same_file_twice_adds_nothing(tmp_path: Path) -> None:
     path.write_text("text,label,stance,emotion\nAI演员没有灵魂,0,oppose,disgust\n这技术真厉害,1,support,joy\n"
                     "发布会今天举行,2,,\n", encoding="utf-8")
     store = Store()
-    first = import_labels(store, path, TRACKER)
+    first = import_labels(store, path, TRACKER, annotator="alice")
     assert first.written == 3
     files = len(store.files("labels"))
-    second = import_labels(store, path, TRACKER)
+    second = import_labels(store, path, TRACKER, annotator="alice")
     assert second.written == 0 and second.labelled == 3
     assert len(store.files("labels")) == files  # not even an empty batch
     with store.connect() as con:
-        assert set(read_labels(con, TRACKER)["annotator"]) == {"labels"}  # default annotator: the file name
+        assert set(read_labels(con, TRACKER)["annotator"]) == {"alice"}
+
+
+def test_one_person_s_two_files_are_one_annotator_not_two(tmp_path: Path) -> None:
+    """Without --annotator the file's name was the annotator: alice's week1.csv and week2.csv counted as two
+    annotators (in agreement and in "adapted on N labels by K annotators"). A file naming no annotator is now
+    refused, an empty annotator cell is a bad row, and the output says which name was recorded."""
+    runner = CliRunner()
+    week1, week2 = tmp_path / "week1.csv", tmp_path / "week2.csv"
+    week1.write_text("text,label\nAI演员没有灵魂,0\n这技术真厉害,1\n", encoding="utf-8")
+    week2.write_text("text,label,annotator\n发布会今天举行,2,alice\nAI换脸太可怕,0,\n", encoding="utf-8")
+    refused = runner.invoke(cli, ["labels", "import", str(week1), "--tracker", TRACKER])
+    assert refused.exit_code == 1 and "no annotator: give --annotator NAME" in refused.output
+    with Store().connect() as con:
+        assert read_labels(con, TRACKER).empty  # nothing stored under "week1"
+    res = runner.invoke(cli, ["labels", "import", str(week1), "--tracker", TRACKER, "--annotator", "alice"])
+    assert res.exit_code == 0 and "annotator(s) recorded: alice (2)" in res.output, res.output
+    res = runner.invoke(cli, ["labels", "import", str(week2), "--tracker", TRACKER])
+    assert res.exit_code == 0 and "annotator(s) recorded: alice (1)" in res.output, res.output
+    assert "line 3: the annotator cell is empty" in res.stderr
+    with Store().connect() as con:
+        assert set(read_labels(con, TRACKER)["annotator"]) == {"alice"}
+    agreement = runner.invoke(cli, ["labels", "agreement", "--tracker", TRACKER])
+    assert "3 labels by 1 annotator(s): alice" in agreement.output
 
 
 def test_bad_rows_are_line_numbered_and_the_rest_kept(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import date
 
 import pyarrow as pa
@@ -100,13 +101,21 @@ def test_analysis_uses_the_collectors_detector():
     assert text.detect_lang is detect_lang
 
 
-_CHARS = st.sampled_from(list("爱奇艺AI演员abcXYZ  .:/@[]#ーあ한こ😂１ｄ\n") + ["http://x.cn/a", "www.", "[doge]", "@某人"])
+_CHARS = st.sampled_from(list("爱奇艺AI演员abcXYZ  .:/@[]#ーあ한こ😂１ｄＡｚ　ｱﾊﾟﾡ\n") + ["http://x.cn/a", "www.", "[doge]", "@某人"])
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.lists(_CHARS, max_size=40).map("".join), st.text(max_size=30)), max_size=8))
 def test_the_batch_detector_agrees_with_the_one_by_one(texts):
     assert detect_langs(texts) == [detect_lang(t) if isinstance(t, str) else None for t in texts]
+
+
+def test_full_width_latin_reads_as_english_and_half_width_kana_as_another_script():
+    """Full-width letters (Chinese input methods type them) were not letters at all: no language."""
+    texts = ["ＡＩ　ａｃｔｏｒｓ　ａｒｅ　ｓｃａｒｙ", "ＡＩ演员", "ｱｲﾄﾞﾙはＡＩ", "爱奇艺的ＡＩ艺人库太离谱了"]
+    want = ["en", "zh", None, "zh"]
+    assert [detect_lang(t) for t in texts] == detect_langs(texts) == want
+    assert detect_langs(texts) == detect_langs([unicodedata.normalize("NFKC", t) for t in texts])
 
 
 def test_only_the_first_sample_chars_count():

@@ -75,6 +75,28 @@ def test_weekend_event_maps_to_next_trading_day_and_short_history_is_skipped():
     assert "estimation window" in reasons[days[20]] and "no trading day" in reasons[days[-1] + timedelta(days=9)]
 
 
+def test_weekend_events_are_drawn_once_at_the_trading_day_they_affect():
+    """A Saturday and a Sunday event share Monday's window: the chart drew the same line three times, each labelled
+    with its own calendar date as if it were another event."""
+    from dashboard.charts.industry import event_lines, event_study_alt
+
+    prices, days = _prices()
+    monday = next(d for d in days[EVENT_POS:] if d.weekday() == 0)
+    saturday, sunday = monday - timedelta(days=2), monday - timedelta(days=1)
+    later = days[days.index(monday) + 2]
+    events = [(sunday, "sunday event"), (saturday, "saturday event"), (monday, "monday event"),
+              (sunday, "another sunday event"), (later, "a weekday event")]
+    result = event_study(prices, "STK", "IDX", [d for d, _ in events])
+    frame = event_lines(result, events)
+    labels = list(dict.fromkeys(frame["event"]))
+    assert len(labels) == 2
+    moved = f"{saturday:%a} {saturday.day} {saturday:%b}, {sunday:%a} {sunday.day} {sunday:%b} → " \
+            f"{monday:%a} {monday.day} {monday:%b} {monday.year}: saturday event (+3 more)"
+    assert labels == [moved, f"{later:%a} {later.day} {later:%b} {later.year}: a weekday event"]
+    assert (frame.groupby("event").size() == 11).all()  # one window each, not one per calendar date
+    assert "2 trading days with events" in event_study_alt(frame, "STK", "IDX")
+
+
 def test_prices_from_csv_and_store(tmp_path, data_dir):
     prices, days = _prices(160)
     path = tmp_path / "prices.csv"

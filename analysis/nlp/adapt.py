@@ -231,13 +231,15 @@ class PriorProblem:
     bias: np.ndarray  # (k,)
     column: np.ndarray  # class index → the model's output column
     offset: np.ndarray | None = None  # (n, k) logits left as they are (a block model's target block)
+    groups: np.ndarray | None = None  # same_text_key per label: copies of a text stay in one fold (None: each alone)
 
     def classes_of(self, logits: np.ndarray) -> np.ndarray:
         return np.argsort(self.column)[np.asarray(logits).argmax(axis=1)]
 
     def subset(self, index: np.ndarray) -> PriorProblem:
         return PriorProblem(self.x[index], self.y[index], self.weights, self.bias, self.column,
-                            None if self.offset is None else self.offset[index])
+                            None if self.offset is None else self.offset[index],
+                            None if self.groups is None else self.groups[index])
 
 
 def fit_map(problem: PriorProblem, strength: float, max_iter: int = 500) -> tuple[np.ndarray, np.ndarray]:
@@ -296,7 +298,7 @@ def choose_strength(problem: PriorProblem, strengths: tuple[float, ...], folds: 
     """The strength with the best cross-validated macro-F1 on the problem (ties: the stronger prior), and all scores."""
     y, k_classes = problem.y, len(problem.column)
     k = _fold_count(y, folds)
-    fold = stratified_folds(y, k, seed)
+    fold = grouped_folds(problem.groups, y, k, seed)  # as the outer folds: no copy of a held text in training
     scores = {}
     for strength in strengths:
         pred = np.empty(len(y), dtype=int)
@@ -378,7 +380,7 @@ def english_part(base: Any, labels: TrackerLabels) -> EnglishPart | None:
     problem = None
     if isinstance(route, EnglishScorer):
         x = route.features([model_input(t) for t in texts])
-        problem = PriorProblem(x, labels.y[rows], route.weights, route.bias, column)
+        problem = PriorProblem(x, labels.y[rows], route.weights, route.bias, column, groups=text_keys(labels)[rows])
     return EnglishPart(rows, route, problem, texts)
 
 
@@ -426,14 +428,26 @@ def trained_texts(model_name: str | None, store: Store | None = None) -> set[str
     return {same_text_key(t) for t in labels["text"] if isinstance(t, str)}
 
 
+def text_keys(labels: TrackerLabels) -> np.ndarray:
+    """same_text_key of each label's text: the groups the folds keep together."""
+    return np.array([same_text_key(t) for t in labels.texts], dtype=object)
+
+
+def grouped_folds(keys: np.ndarray | None, y: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Folds stratified by class (of each group's first label) in which rows of the same key share a fold; keys None:
+    every row its own group."""
+    if keys is None:
+        return stratified_folds(y, k, seed)
+    first = {key: i for i, key in reversed(list(enumerate(keys)))}
+    groups = sorted(first.values())
+    fold_of = dict(zip((keys[i] for i in groups), stratified_folds(y[groups], k, seed), strict=True))
+    return np.array([fold_of[key] for key in keys], dtype=int)
+
+
 def text_folds(labels: TrackerLabels, k: int, seed: int) -> np.ndarray:
     """Stratified folds in which items of the same text (reposts, copies, a record also imported as a bare text) share
     a fold, so no label is predicted by a model trained on its own text."""
-    keys = [same_text_key(t) for t in labels.texts]
-    first = {key: i for i, key in reversed(list(enumerate(keys)))}
-    groups = sorted(first.values())
-    fold_of = dict(zip((keys[i] for i in groups), stratified_folds(labels.y[groups], k, seed), strict=True))
-    return np.array([fold_of[key] for key in keys], dtype=int)
+    return grouped_folds(text_keys(labels), labels.y, k, seed)
 
 
 def adapt(store: Store, tracker: str, shared: Path | None = None, settings: AdaptSettings | None = None,
@@ -622,7 +636,7 @@ def _base_problem(settings: AdaptSettings, labels: TrackerLabels) -> tuple[Any, 
         if not isinstance(base, LinearScorer):
             raise AdaptError(f"{settings.base}: only a linear n-gram model (like the shipped one) can be adapted")
         x = base.featurizer.transform([model_input(t) for t in labels.texts])
-        return base, PriorProblem(x, labels.y, base.weights, base.bias, PROBA_COLUMN)
+        return base, PriorProblem(x, labels.y, base.weights, base.bias, PROBA_COLUMN, groups=text_keys(labels))
     from analysis.nlp.charlr import CharLRModel, featurize, load_task_model
     from analysis.nlp.emotion_model import DEFAULT_MODEL as EMOTION_DEFAULT
     from analysis.nlp.stance_model import DEFAULT_MODEL as STANCE_DEFAULT
@@ -641,7 +655,8 @@ def _base_problem(settings: AdaptSettings, labels: TrackerLabels) -> tuple[Any, 
     for b in np.unique(block[block >= 0]):
         rows = np.flatnonzero(block == b)
         offset[rows] = np.asarray(x[rows] @ model.weights[1 + b], dtype=np.float64) + model.bias[1 + b]
-    return model, PriorProblem(x, labels.y, model.weights[0], model.bias[0], np.arange(len(model.classes)), offset)
+    return model, PriorProblem(x, labels.y, model.weights[0], model.bias[0], np.arange(len(model.classes)), offset,
+                               text_keys(labels))
 
 
 def _base_logits(base: Any, problem: PriorProblem) -> np.ndarray:

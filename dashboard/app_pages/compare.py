@@ -6,12 +6,11 @@ import streamlit as st
 
 from collectors.trackers import load_trackers
 from dashboard import render
-from dashboard.charts.compare import VOICE_TYPES
+from dashboard.charts.compare import NORMALISE_LABELS as NORMALISE
+from dashboard.charts.compare import VOICE_TYPES, normalise_caption
 from dashboard.charts.embed import show_page_extras
 from dashboard.state import also_trackers
 
-NORMALISE = {"per_source": "share of the case's records on that source", "per_tracker": "share of the case's records",
-             "none": "raw records"}
 others = list(also_trackers())
 if not others:  # the comparison needs two cases: default to every other tracker
     others = [t.id for t in load_trackers() if t.id != render.current_filters().tracker]
@@ -21,11 +20,11 @@ types = render.param_list("types", VOICE_TYPES) or list(VOICE_TYPES[:3])
 if show_page_extras():
     st.title("Compare cases")
     st.markdown("Controversies of different size and on different platforms, on one axis: **days since each "
-                "case's trigger** (day 0). Each line is normalised within its case and source, so the shape of "
-                "attention is compared, not its size. Choose the cases with *Compare with* in the sidebar.")
+                "case's trigger** (day 0). Choose the cases with *Compare with* in the sidebar.")
     normalise = st.radio("Normalise", list(NORMALISE), index=list(NORMALISE).index(normalise),
                          format_func=NORMALISE.get, horizontal=True, key="compare-normalise")
     render.set_params(normalise="" if normalise == "per_source" else normalise)
+    st.markdown(normalise_caption(normalise))  # after the choice: it describes the chart drawn with it
 
 render.chart("compare-aligned", render.base_view(**{"with": ",".join(others),
                                                     "normalise": "" if normalise == "per_source" else normalise}))

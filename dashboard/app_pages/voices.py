@@ -55,8 +55,9 @@ if show_page_extras():
     crosscheck("statements")
 
     st.header("Stance of posts", anchor="stance")
-    st.markdown("The stance of collected posts toward the tracker's AI-performer initiative, as the stance model "
-                "reads them: shares of annotated records with 95% Wilson intervals (sampling only; the model's own "
+    st.markdown("The stance of collected social posts (posts, comments and reposts; news articles are left out) "
+                "toward the tracker's AI-performer initiative, as the stance model "
+                "reads them: shares of annotated posts with 95% Wilson intervals (sampling only; the model's own "
                 "error is the figure under the chart). Curated statements above keep their curated stance.")
     freq = st.segmented_control("Stance per", list(PERIODS), default=freq, format_func=PERIODS.get,
                                 key="voices-freq") or "W"

@@ -121,6 +121,22 @@ def aligned_sources_alt(df: pd.DataFrame, y: str = "share", normalise: str = "pe
             "trigger (day 0): " + "; ".join(parts) + ".")
 
 
+NORMALISE_LABELS = {"per_source": "share of the case's records on that source", "per_tracker": "share of the case's records",
+                    "none": "raw records"}
+
+
+def normalise_caption(normalise: str) -> str:
+    """What the aligned chart's lines are under `normalise` (the value the chart is drawn with), for its caption."""
+    return {
+        "per_source": "Each line is normalised within its case and source (a share of the case's records on that "
+                      "source), so the shape of attention is compared, not its size.",
+        "per_tracker": "Each line is a share of all its case's records on the sources drawn, so the shape of each "
+                       "case's attention is compared, and its sources' sizes against each other, not the cases' sizes.",
+        "none": "Each line is the raw count of records, not normalised: the cases are compared by size, so a small "
+                "case may look flat beside a large one.",
+    }[normalise]
+
+
 def _cases(view: View) -> list[str]:
     others = view.option("with", "", [t.id for t in load_trackers()], many=True)
     return [view.filters.tracker, *[t for t in others.split(",") if t and t != view.filters.tracker]]
@@ -168,7 +184,9 @@ def _aligned_source(df: pd.DataFrame, view: View) -> str:
 
 register(ChartDef(
     name="compare-aligned", title="Cases aligned on days since trigger, per source", page="compare",
-    description="Each case's daily records as a share of its total per source (analysis.stats.crosscase.align_cases).",
+    description="Each case's daily records per source on days since its trigger (analysis.stats.crosscase.align_cases): "
+                "a share of its records on that source; normalise=per_tracker: of all its records on the sources "
+                "drawn; normalise=none: raw records.",
     load=_load_aligned,
     draw=lambda df, view, model: aligned_sources_chart(
         df, "Cases aligned on days since trigger: " + " vs ".join(_cases(view)), _aligned_y(view)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -32,7 +33,7 @@ def event_study_chart(df: pd.DataFrame, title: str) -> go.Figure:
     fig = go.Figure()
     for n, (event, part) in enumerate(df.groupby("event", sort=False)):
         hover = part[["ar", "car_t", "date"]]
-        fig.add_scatter(x=part["day_offset"], y=part["car"], mode="lines+markers", name=plain(event, 50),
+        fig.add_scatter(x=part["day_offset"], y=part["car"], mode="lines+markers", name=plain(event, 90),
                         line={"color": PALETTE[n % len(PALETTE)], "dash": ["solid", "dash", "dot"][n % 3]},
                         customdata=hover.astype(object).where(hover.notna(), "undefined").astype(str).to_numpy(),
                         hovertemplate="day %{x}: CAR %{y:+.1%}<br>AR %{customdata[0]} · t %{customdata[1]}"
@@ -53,7 +54,8 @@ def event_study_alt(df: pd.DataFrame, ticker: str, benchmark: str) -> str:
         t = "t undefined: no residual variation to scale by" if pd.isna(last["car_t"]) else f"t = {last['car_t']:.2f}"
         parts.append(f"{event}: CAR {last['car']:+.1%} by day {int(last['day_offset'])} ({t})")
     return (f"Line chart of cumulative abnormal returns of {ticker} against {benchmark} (market model) around "
-            f"{count_text(df['event'].nunique(), 'event')}: " + "; ".join(parts) + ".")
+            f"{count_text(df['event'].nunique(), 'trading day')} with events (an event on a weekend or holiday at the "
+            "next trading day): " + "; ".join(parts) + ".")
 
 
 def coverage_by_chart(df: pd.DataFrame, key: str, title: str) -> go.Figure:
@@ -104,16 +106,33 @@ def _load_market(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
         raise NoPrices(f"no daily closes for both {ticker} and {benchmark} in the store")
     events = sorted(view.tracker.events, key=lambda e: e.date)
     result = market.event_study(prices, ticker, benchmark, [e.date for e in events])
-    titles: dict[Any, str] = {}
-    for day in dict.fromkeys(e.date for e in events):
-        same = [e for e in events if e.date == day]
-        titles[day] = f"{day} {same[0].title_en}" + (f" (+{len(same) - 1} more that day)" if len(same) > 1 else "")
-    parts = [w.abnormal.assign(event=titles.get(w.event_date, str(w.event_date))) for w in result.events]
-    cols = ["event", "day_offset", "date", "ret", "benchmark_ret", "expected", "ar", "ar_t", "car", "car_t"]
-    frame = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+    frame = event_lines(result, [(e.date, e.title_en) for e in events])
     frame.attrs["skipped"] = [(str(d), why) for d, why in result.skipped]
     frame.attrs["summary"] = result.summary().to_dict("records")
     return frame
+
+
+def _day(d: date, year: bool = False) -> str:
+    return f"{d:%a} {d.day} {d:%b}" + (f" {d.year}" if year else "")
+
+
+def event_lines(result: Any, events: list[tuple[date, str]]) -> pd.DataFrame:
+    """One line per trading day 0: events on a weekend or holiday share the next trading day's window (the same
+    abnormal returns), so they are drawn once, labelled with the move ("Sat 27 Sep, Sun 28 Sep → Mon 29 Sep 2025")."""
+    cols = ["event", "day_offset", "date", "ret", "benchmark_ret", "expected", "ar", "ar_t", "car", "car_t"]
+    windows = {w.event_date: w for w in result.events}
+    by_day0: dict[date, list[tuple[date, str]]] = {}
+    for day, title in sorted(events, key=lambda e: e[0]):
+        if day in windows:
+            by_day0.setdefault(windows[day].day0, []).append((day, title))
+    parts = []
+    for day0, same in by_day0.items():
+        moved = list(dict.fromkeys(d for d, _ in same if d != day0))
+        when = (", ".join(_day(d) for d in moved) + " → " if moved else "") + _day(day0, year=True)
+        more = f" (+{len(same) - 1} more)" if len(same) > 1 else ""
+        window = windows[same[0][0]]
+        parts.append(window.abnormal.assign(event=f"{when}: {same[0][1]}{more}"))
+    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
 
 
 def market_source(df: pd.DataFrame, view: View) -> str:

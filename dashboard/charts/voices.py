@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.core.filters import Filters
+from collectors.models import SOCIAL_KINDS
 from dashboard.charts.ledgers import claims_frame, statements_frame
 from dashboard.charts.registry import PERIODS, ChartDef, View, model_label, register, require
 from dashboard.charts.style import (
@@ -117,14 +120,24 @@ register(ChartDef(
 ))
 
 
+STANCE_NOTE = "Social posts only (posts, comments, reposts): news articles are left out"
+
+
 def stance_period(view: View) -> str:
     """Stance shares per ISO week by default (posts with a stance are fewer than posts); freq=D per day."""
     return view.option("freq", "W", PERIODS)
 
 
+def posts_only(filters: Filters) -> Filters:
+    """The view's filters narrowed to social posts (posts, comments, reposts): news articles' stance is not the
+    stance of posts (the Industry page charts the coverage)."""
+    kinds = tuple(k for k in SOCIAL_KINDS if not filters.kinds or k in filters.kinds)
+    return replace(filters, kinds=kinds or ("none",))  # a view of articles only holds no posts
+
+
 def _load_stance(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     series = require("analysis.stats.annotation_series")
-    frame = series.stance_counts_by_period(con, view.filters, stance_period(view))
+    frame = series.stance_counts_by_period(con, posts_only(view.filters), stance_period(view))
     if frame.empty or frame["n"].sum() == 0:  # an empty view of an annotated tracker must not say "run enrich"
         frame.attrs["annotated"] = series.has_annotations(con, view.filters.tracker, "stance")
     return frame
@@ -138,12 +151,14 @@ def _draw_stance(df: pd.DataFrame, view: View, model: dict[str, Any]) -> go.Figu
 
 register(ChartDef(
     name="voices-stance", title="Stance of posts — {tracker}", page="voices",
-    description="Share of annotated records per stance (oppose, support, conditional, deny-involvement, neutral) "
-                "per ISO week (freq=D: per day) with 95% Wilson intervals; stance from the stance model, relative "
-                "to the tracker's target. Curated statements keep their curated stance (voices-statements).",
+    description="Share of annotated social posts (posts, comments, reposts; news articles left out) per stance "
+                "(oppose, support, conditional, deny-involvement, neutral) per ISO week (freq=D: per day) with 95% "
+                "Wilson intervals; stance from the stance model, relative to the tracker's target. Curated statements "
+                "keep their curated stance (voices-statements).",
+    notes=STANCE_NOTE,
     load=_load_stance, draw=_draw_stance,
     describe=lambda df, view, model: shares_alt(df, "stance", "stance", view.tracker.name_en,
                                                 model_label(model, "stance"),
-                                                "week" if stance_period(view) == "W" else "day"),
+                                                "week" if stance_period(view) == "W" else "day") + f" {STANCE_NOTE}.",
     needs=("analysis.stats.annotation_series",), task="stance",
 ))
