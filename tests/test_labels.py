@@ -222,25 +222,21 @@ def test_importing_the_same_file_twice_adds_nothing(tmp_path: Path) -> None:
 
 def test_one_person_s_two_files_are_one_annotator_not_two(tmp_path: Path) -> None:
     """Without --annotator the file's name was the annotator: alice's week1.csv and week2.csv counted as two
-    annotators (in agreement and in "adapted on N labels by K annotators"). A file naming no annotator is now
-    refused, an empty annotator cell is a bad row, and the output says which name was recorded."""
+    annotators (in agreement and in "adapted on N labels by K annotators"). Rows naming no annotator are now one
+    annotator, 'unnamed', whatever the file, and the output says which name was recorded."""
     runner = CliRunner()
     week1, week2 = tmp_path / "week1.csv", tmp_path / "week2.csv"
     week1.write_text("text,label\nAI演员没有灵魂,0\n这技术真厉害,1\n", encoding="utf-8")
     week2.write_text("text,label,annotator\n发布会今天举行,2,alice\nAI换脸太可怕,0,\n", encoding="utf-8")
-    refused = runner.invoke(cli, ["labels", "import", str(week1), "--tracker", TRACKER])
-    assert refused.exit_code == 1 and "no annotator: give --annotator NAME" in refused.output
-    with Store().connect() as con:
-        assert read_labels(con, TRACKER).empty  # nothing stored under "week1"
-    res = runner.invoke(cli, ["labels", "import", str(week1), "--tracker", TRACKER, "--annotator", "alice"])
-    assert res.exit_code == 0 and "annotator(s) recorded: alice (2)" in res.output, res.output
+    res = runner.invoke(cli, ["labels", "import", str(week1), "--tracker", TRACKER])
+    assert res.exit_code == 0 and "annotator(s) recorded: unnamed (2)" in res.output, res.output
+    assert "give --annotator NAME" in res.output
     res = runner.invoke(cli, ["labels", "import", str(week2), "--tracker", TRACKER])
-    assert res.exit_code == 0 and "annotator(s) recorded: alice (1)" in res.output, res.output
-    assert "line 3: the annotator cell is empty" in res.stderr
+    assert res.exit_code == 0 and "annotator(s) recorded: alice (1), unnamed (1)" in res.output, res.output
     with Store().connect() as con:
-        assert set(read_labels(con, TRACKER)["annotator"]) == {"alice"}
+        assert set(read_labels(con, TRACKER)["annotator"]) == {"alice", "unnamed"}  # never "week1" or "week2"
     agreement = runner.invoke(cli, ["labels", "agreement", "--tracker", TRACKER])
-    assert "3 labels by 1 annotator(s): alice" in agreement.output
+    assert "4 labels by 2 annotator(s): alice, unnamed" in agreement.output
 
 
 def test_bad_rows_are_line_numbered_and_the_rest_kept(tmp_path: Path) -> None:

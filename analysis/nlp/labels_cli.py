@@ -61,8 +61,8 @@ def export_cmd(tracker_id: str, n: int, out: Path, annotator: str | None, seed: 
 @labels.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--tracker", "tracker_id", required=True, help="Tracker the labels belong to.")
-@click.option("--annotator", help="Annotator name for every row (default: the file's annotator column; a file "
-                                  "without one needs --annotator).")
+@click.option("--annotator", help="Annotator name for every row (default: the file's annotator column, else "
+                                  "'unnamed'; never the file's name).")
 def import_cmd(file: Path, tracker_id: str, annotator: str | None) -> None:
     """Import labels: text plus label (or sentiment), stance, emotion; optional source,id, annotator, status."""
     from analysis.nlp.labels_io import import_labels

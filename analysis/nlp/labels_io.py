@@ -3,8 +3,8 @@
 Export writes a sample to label (`source,id,published_at,url,parent_id,text,label,stance,emotion,synthetic`,
 label columns empty; `synthetic` is true for generated demo records, which are not real posts). Import reads `text` plus any of `label` (or `sentiment`), `stance`, `emotion`, with optional
 `source,id` (rows without them are kept as labelled texts of the tracker), `annotator` and `status`. The annotator
-is `--annotator` (every row), else the row's `annotator` cell; never the file's name, so one person's two files are
-one annotator: a file with neither is refused, a row with an empty cell is a bad row.
+is `--annotator` (every row), else the row's `annotator` cell, else `unnamed`; never the file's name, so one person's
+two files are one annotator (and all unnamed imports of a tracker are one annotator, `unnamed`).
 A bad row is reported with its line number and left out; every other row is kept. Importing the same file
 again writes nothing (labels identical to the stored ones are not rewritten).
 """
@@ -99,11 +99,12 @@ class ImportResult:
         unchanged = self.labelled - self.written
         names = ", ".join(f"{name} ({n:,})" for name, n in sorted(self.annotators.items())) or "none"
         return (f"{self.path}: {self.rows:,} rows; {self.written:,} labels written, {unchanged:,} already stored, "
-                f"{self.blank:,} without a label, {len(self.errors):,} bad rows; annotator(s) recorded: {names}")
+                f"{self.blank:,} without a label, {len(self.errors):,} bad rows; annotator(s) recorded: {names}"
+                + (f" (rows naming no annotator are '{UNNAMED}': give --annotator NAME to tell people apart)"
+                   if UNNAMED in self.annotators else ""))
 
 
-NO_ANNOTATOR = ("give --annotator NAME or an annotator column (a file's name is not taken for one: two files by one "
-                "person would count as two annotators in the agreement and the adapted model's card)")
+UNNAMED = "unnamed"  # rows that name no annotator: one annotator, never the file's name (one person's two files)
 
 
 def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[list[dict[str, Any]], ImportResult]:
@@ -116,8 +117,6 @@ def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[l
     if "text" not in fields or not any(columns.values()):
         raise LabelledFileError(f"{path}: need a header with text and at least one of label (or sentiment), "
                                 f"stance, emotion (found: {', '.join(fields) or 'no header'})")
-    if not annotator and "annotator" not in fields:
-        raise LabelledFileError(f"{path}: no annotator: {NO_ANNOTATOR}")
     origin = f"import:{path.name}"
     rows: list[dict[str, Any]] = []
     first_line: dict[tuple[str, str], dict[str, Any]] = {}  # (item, annotator) → its first row in the file
@@ -126,10 +125,8 @@ def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[l
         for raw in reader:
             line = reader.line_num
             result.rows += 1
-            name = annotator or (raw.get("annotator") or "").strip()
+            name = annotator or (raw.get("annotator") or "").strip() or UNNAMED
             row, error = _label_row(raw, columns, tracker, name, origin)
-            if not error and row is not None and not name:
-                error = "the annotator cell is empty: fill it in, or give --annotator NAME for the whole file"
             if error:
                 result.errors.append(f"{path}: line {line}: {error}")
             elif row is None:
