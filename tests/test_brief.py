@@ -229,3 +229,15 @@ def test_event_windows_say_they_are_utc_days(data_dir, make_record):
     with store.connect() as con:
         package = registry.build("timeline-effects", con, View(Filters.for_tracker(get_tracker(TRACKER))), {})
     assert said in package.alt and said in package.notes
+
+
+def test_alert_whose_delivery_failed_is_not_said_to_be_sent(tmp_path, data_dir, make_record):
+    # the alerter remembers an alert before delivering it; one whose webhook failed waits in `pending` for the next
+    # run: the brief must not tell the reader it went out
+    store = _store(data_dir, make_record)
+    alert = {"id": "a1", "tracker": TRACKER, "day": "2026-04-22", "title": "Volume spike: 91 records"}
+    save_state(AlertState(history=[alert], pending=[{"alert": alert, "channels": ["webhook"]}]))
+    text = write_brief(store, get_tracker(TRACKER), "2026-W17", tmp_path / "brief.md", png=False).read_text("utf-8")
+    page = write_brief(store, get_tracker(TRACKER), "2026-W17", tmp_path / "brief.html").read_text("utf-8")
+    for body in (text, page):
+        assert "Volume spike: 91 records (not yet delivered to webhook: retried on the next alerts run)" in body
