@@ -251,7 +251,8 @@ def test_negative_share_jump_fires_on_its_day(tmp_path, data_dir, make_record):
     report = run_alerts(config, store, now=datetime(2026, 4, 20, 23, tzinfo=UTC))
     assert [a.day for a in report.alerts] == ["2026-04-20"]
     assert report.alerts[0].metrics["value"] == pytest.approx(0.75) and "75% of 40" in report.alerts[0].summary
-    assert "(UTC day; 95% CI 60%–86%)" in report.alerts[0].summary  # Wilson, 30 of 40: the share is not certain
+    # Wilson, 30 of 40: the share is not certain; judged at 23:00, the day is not over
+    assert "(UTC day to 23:00 UTC, not over; 95% CI 60%–86%)" in report.alerts[0].summary
     # the day is a UTC day (Beijing's 20 April starts 8 hours earlier): the alert says so, as the brief does
     assert "2026-04-20 (UTC)" in report.alerts[0].title and "2026-04-20 (UTC day" in report.alerts[0].summary
     assert run_alerts(config, store, now=datetime(2026, 4, 18, 23, tzinfo=UTC)).alerts == []  # before the jump
@@ -386,4 +387,18 @@ def test_spike_of_real_records_carries_no_synthetic_warning(tmp_path, data_dir, 
     alert = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
                        now=datetime(2026, 4, 20, 23, tzinfo=UTC), dry_run=True).alerts[0]
     assert alert.evidence["synthetic"] == 0 and "SYNTHETIC" not in alert.summary
-    assert "on 2026-04-20 (UTC)" in alert.title and "on 2026-04-20 (UTC day)" in alert.summary
+    assert "on 2026-04-20 (UTC)" in alert.title and "on 2026-04-20 (UTC day" in alert.summary
+
+
+def test_spike_on_the_current_day_says_its_count_is_so_far(tmp_path, data_dir, make_record):
+    # run hourly, the alerter judges today's UTC day before it is over: its count is a partial one (and the alert is
+    # never re-sent with the full day's), so the alert must not read as the day's total
+    store = _planted_spike(data_dir, make_record)
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "spike"\ntracker = "{TRACKER}"\n'
+                                                      'kind = "volume_spike"\n'))
+    today = run_alerts(config, store, now=datetime(2026, 4, 20, 15, 30, tzinfo=UTC), dry_run=True).alerts
+    assert len(today) == 1
+    assert "records so far on 2026-04-20 (UTC day to 15:30 UTC, not over)" in today[0].summary
+    assert "so far on 2026-04-20" in today[0].title
+    yesterday = run_alerts(config, store, now=datetime(2026, 4, 21, 6, tzinfo=UTC), dry_run=True).alerts
+    assert "so far" not in yesterday[0].summary + yesterday[0].title and "on 2026-04-20 (UTC day)" in yesterday[0].summary

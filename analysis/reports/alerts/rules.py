@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -74,17 +74,20 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
         link = deep_link(DEFAULT_PAGE, Filters(tracker.id, peak.day - timedelta(days=14), peak.day + timedelta(days=3)),
                          dashboard_url)
         subject = tracker.entity(rule.entity).label if rule.entity else tracker.name_en
+        # today's UTC day is judged before it is over, and its alert is never re-sent with the full day's figures
+        so_far, utc_day = (" so far", f"UTC day to {now.astimezone(UTC):%H:%M} UTC, not over") \
+            if peak.day == now.astimezone(UTC).date() else ("", "UTC day")
         if rule.kind == "volume_spike":
-            title = f"Volume spike: {subject} — {int(peak.value):,} records on {peak.day} (UTC)"
-            summary = (f"{int(peak.value):,} records on {peak.day} (UTC day) against a typical {peak.baseline:,.0f} "
-                       f"per day (robust z = {peak.score:.1f}).")
+            title = f"Volume spike: {subject} — {int(peak.value):,} records{so_far} on {peak.day} (UTC)"
+            summary = (f"{int(peak.value):,} records{so_far} on {peak.day} ({utc_day}) against a typical "
+                       f"{peak.baseline:,.0f} per day (robust z = {peak.score:.1f}).")
         else:
-            title = f"Negative-share jump: {subject} — {peak.value:.0%} negative on {peak.day} (UTC)"
+            title = f"Negative-share jump: {subject} — {peak.value:.0%} negative{so_far} on {peak.day} (UTC)"
             scored = int(n[peak.day])
             lo, hi = wilson_interval(round(peak.value * scored), scored)
-            summary = (f"{peak.value:.0%} of {scored:,} scored records negative on {peak.day} (UTC day; 95% CI {lo:.0%}–"
-                       f"{hi:.0%}) against a typical {peak.baseline:.0%} (robust z = {peak.score:.1f}); model "
-                       f"{model_version}.")
+            summary = (f"{peak.value:.0%} of {scored:,} scored records{so_far} negative on {peak.day} ({utc_day}; 95% "
+                       f"CI {lo:.0%}–{hi:.0%}) against a typical {peak.baseline:.0%} (robust z = {peak.score:.1f}); "
+                       f"model {model_version}.")
         evidence = peak_evidence(con, day_f, rule.entity, tracker)
         if evidence["synthetic"]:  # every channel shows the summary: nobody may take generated posts for a backlash
             summary += (f" Warning: {evidence['synthetic']:,} of the {evidence['records']:,} records that day are "
