@@ -209,3 +209,25 @@ def test_share_jump_on_a_thin_day_is_judged_against_its_own_binomial_noise():
     # the noise is the larger of the 3-point floor and the binomial noise of the baseline at the day's n
     assert big["score"].iloc[0] == pytest.approx((1 / 3 - 0.2) / 0.03)
     assert share_jumps(frame(30), threshold=1.5)["score"].iloc[0] == pytest.approx((1 / 3 - 0.2) / (0.2 * 0.8 / 30) ** 0.5)
+
+
+def test_share_jump_after_thin_days_is_judged_against_their_pooled_share():
+    # before a storm a tracker often has fewer than min_n scored records a day, so no day enters the trailing
+    # median and the storm's first day (80% of 500) went unjudged. The previous 7 days pooled (14 of 105, 13%)
+    # are its baseline instead, their own binomial noise added to the day's
+    from analysis.stats.peaks import share_jumps
+
+    shares = [0.2, 0.0, 0.2, 0.0, 0.2, 0.2, 0.133333, 0.8]
+    n = [15] * 7 + [500]
+    frame = pd.DataFrame({"period": [START + timedelta(days=i) for i in range(8)], "negative": shares, "n": n})
+    jumps = share_jumps(frame)
+    assert list(jumps["day"]) == [START + timedelta(days=7)]
+    pooled = (3 + 0 + 3 + 0 + 3 + 3 + 2) / 105
+    assert jumps["baseline"].iloc[0] == pytest.approx(pooled, abs=1e-4)
+    noise = (pooled * (1 - pooled) / 105 + pooled * (1 - pooled) / 500) ** 0.5
+    assert jumps["score"].iloc[0] == pytest.approx((0.8 - pooled) / max(0.03, noise), rel=1e-3)
+    # the pooled days must hold min_n scored records between them: 7 days of 3 are no baseline
+    thin = frame.assign(n=[3] * 7 + [500])
+    assert share_jumps(thin).empty
+    # and a pooled share the day does not depart from is no jump (20% of 500 against a pooled 13%: within noise)
+    assert share_jumps(frame.assign(negative=shares[:7] + [0.2])).empty

@@ -248,7 +248,8 @@ def methods_lines(data: BriefData) -> list[str]:
         f"Poisson noise), with {HISTORY_DAYS} days of history; labelled by characteristic terms and the most-shared "
         "records."),
         ("Negative-share jumps: the same test on the daily share (days with at least 30 scored records; the noise at "
-        "least 3 points and at least the binomial noise of the typical share at the day's count); change points by "
+        "least 3 points and at least the binomial noise of the typical share at the day's count; after thinner days, "
+        "against the previous 7 days' pooled share, its own binomial noise added); change points by "
         "binary segmentation of the daily share (binomial cost, level shifts of at least 5 points)."),
         "Event windows: the 3 days before vs the event day and 2 days after; records/day: percentile-bootstrap 95% "
         "interval over days and a permutation p-value; share negative: Newcombe score 95% interval and an exact "

@@ -55,8 +55,12 @@ def detect_peaks(series: pd.Series, window: int = 7, threshold: float = 3.5, min
     `run_start` its first flagged day. For shares pass `counts=False`, a `min_scale` in share units and `n`.
     Returns columns day, value, baseline, score, run_start, sorted by day.
     """
-    scored = robust_scores(series, window, min_periods, min_scale, counts, n)
-    scored["day"] = [_as_date(d) for d in series.index]
+    return _flag(robust_scores(series, window, min_periods, min_scale, counts, n), threshold, merge)
+
+
+def _flag(scored: pd.DataFrame, threshold: float, merge: bool) -> pd.DataFrame:
+    """The points of a robust_scores frame (indexed by day) scoring `threshold` or more, runs merged (detect_peaks)."""
+    scored = scored.assign(day=[_as_date(d) for d in scored.index])
     flagged = scored[scored["score"] >= threshold]
     if flagged.empty:
         return pd.DataFrame(columns=[*PEAK_COLUMNS, "run_start"])
@@ -80,10 +84,22 @@ def share_jumps(sentiment: pd.DataFrame, label: str = "negative", min_n: int = M
 
     Days with fewer than `min_n` scored records are not judged (their share is too noisy) and do not
     enter later baselines; a judged day's noise is at least the binomial noise of the baseline at its n.
+    A judged day after too few judged days (often a storm's first: the days before it were thin) is judged
+    against the previous 7 days' pooled share, if they hold `min_n` scored records between them, with that
+    pooled share's own binomial noise added to the day's.
     """
     share = series_by_day(sentiment, label, day)
-    n = series_by_day(sentiment, "n", day)
-    return detect_peaks(share.where(n >= min_n), threshold=threshold, counts=False, min_scale=SHARE_MIN_SCALE, n=n)
+    n = series_by_day(sentiment, "n", day).astype(float)
+    scored = robust_scores(share.where(n >= min_n), counts=False, min_scale=SHARE_MIN_SCALE, n=n)
+    window_n = n.shift(1).rolling(7, min_periods=1).sum()
+    pooled = ((share.fillna(0) * n).shift(1).rolling(7, min_periods=1).sum() / window_n).where(window_n >= min_n)
+    use = scored["baseline"].isna() & scored["value"].notna() & pooled.notna()
+    if use.any():
+        b = pooled[use]
+        noise = np.sqrt(b * (1 - b) / window_n[use] + b * (1 - b) / n[use])
+        scored.loc[use, "baseline"] = b
+        scored.loc[use, "score"] = (scored.loc[use, "value"] - b) / np.maximum(noise, SHARE_MIN_SCALE)
+    return _flag(scored, threshold, merge=True)
 
 
 MOST_SHARED = "coalesce(r.shares, 0) DESC, coalesce(r.likes, 0) DESC, r.published_at, r.source, r.id"
