@@ -402,3 +402,16 @@ def test_spike_on_the_current_day_says_its_count_is_so_far(tmp_path, data_dir, m
     assert "so far on 2026-04-20" in today[0].title
     yesterday = run_alerts(config, store, now=datetime(2026, 4, 21, 6, tzinfo=UTC), dry_run=True).alerts
     assert "so far" not in yesterday[0].summary + yesterday[0].title and "on 2026-04-20 (UTC day)" in yesterday[0].summary
+
+
+def test_negative_share_rule_without_sentiment_scores_says_it_was_not_judged(tmp_path, data_dir, make_record):
+    # before `actorwatch enrich` has run there is no share to judge: the run must say so, not pass silently for a
+    # quiet day (a union officer would read "0 new alerts" as "no backlash")
+    store = _planted_spike(data_dir, make_record)
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "neg"\ntracker = "{TRACKER}"\n'
+                                                      'kind = "negative_jump"\n'))
+    report = run_alerts(config, store, now=datetime(2026, 4, 21, 6, tzinfo=UTC))
+    assert report.alerts == []
+    assert "not judged: neg (no sentiment scores yet: run `actorwatch enrich`)" in report.lines()
+    result = CliRunner().invoke(cli, ["alerts", "run", "--config", str(tmp_path / "a.toml"), "--as-of", "2026-04-21"])
+    assert result.exit_code == 0 and "not judged: neg" in result.output

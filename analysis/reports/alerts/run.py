@@ -24,12 +24,15 @@ class RunReport:
     delivered: dict[str, int] = field(default_factory=dict)  # channel -> alerts delivered
     failures: list[str] = field(default_factory=list)
     skipped_cooldown: list[str] = field(default_factory=list)
+    not_judged: list[str] = field(default_factory=list)  # "rule (why)": rules that could not be evaluated
 
     def lines(self) -> list[str]:
         out = [f"{len(self.alerts)} new alert(s)"]
         out += [f"  {a.rule_id}: {a.title}" for a in self.alerts]
         if self.skipped_cooldown:
             out.append(f"in cooldown: {', '.join(self.skipped_cooldown)}")
+        if self.not_judged:
+            out.append(f"not judged: {'; '.join(self.not_judged)}")
         out += [f"delivered to {ch}: {n}" for ch, n in sorted(self.delivered.items())]
         out += [f"FAILED {msg} (kept for retry on the next run)" for msg in self.failures]
         return out
@@ -57,6 +60,9 @@ def evaluate(config: AlertConfig, store: Store, as_of: date, now: datetime, stat
                 report.skipped_cooldown.append(rule.id)
                 continue
             version = model_version or latest_model_version(con, rule.tracker)  # the tracker's adapted model, if any
+            if rule.kind == "negative_jump" and not version:  # else "0 new alerts" would read as "no backlash"
+                report.not_judged.append(f"{rule.id} (no sentiment scores yet: run `actorwatch enrich`)")
+                continue
             fresh = [a for a in evaluate_rule(con, rule, by_id[rule.tracker], as_of, version, now, config.dashboard_url)
                      if a.key not in state.fired]
             report.alerts += fresh  # several distinct days/statements may fire at once; the cooldown governs later runs
