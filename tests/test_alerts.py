@@ -133,6 +133,8 @@ def test_planted_spike_delivers_once_per_channel_then_cooldown(tmp_path, data_di
     assert top["shares"] == 500 and top["author"].startswith("u_") and "@(user)" in top["text"]
     mail = message_from_bytes(mails[0])
     assert "Volume spike" in mail["Subject"]
+    # RFC 5322 requires a Date; smtplib adds none, and many servers mark a dateless mail as spam or date it on arrival
+    assert mail["Date"] and mail["Message-ID"]
     for delivered in (json.dumps(alert), mails[0].decode(errors="replace"),
                       (data_dir / "feed" / "alerts.xml").read_text(encoding="utf-8")):
         assert RAW_AUTHOR not in delivered and "小号本人" not in delivered and "hook-token-123" not in delivered

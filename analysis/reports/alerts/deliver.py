@@ -10,6 +10,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Any
 
 import httpx
@@ -68,6 +69,8 @@ def send_email(alert: dict[str, Any], channel: EmailChannel) -> None:
     message["From"] = channel.sender
     message["To"] = ", ".join(channel.to)
     message["X-Actorwatch-Alert"] = alert["id"]
+    message["Date"] = formatdate(localtime=False)  # smtplib adds no Date (RFC 5322 requires one) nor Message-ID
+    message["Message-ID"] = make_msgid(domain=channel.sender.rpartition("@")[2] or None)
     message.set_content(alert_text(alert))
     message.add_attachment(json.dumps(alert, ensure_ascii=False, indent=1).encode(), maintype="application",
                            subtype="json", filename=f"alert-{alert['id']}.json")
