@@ -417,3 +417,30 @@ def test_negative_share_rule_without_sentiment_scores_says_it_was_not_judged(tmp
     assert "not judged: neg (no sentiment scores yet: run `actorwatch enrich`)" in report.lines()
     result = CliRunner().invoke(cli, ["alerts", "run", "--config", str(tmp_path / "a.toml"), "--as-of", "2026-04-21"])
     assert result.exit_code == 0 and "not judged: neg" in result.output
+
+
+def test_two_overlapping_runs_do_not_send_an_alert_twice(tmp_path, data_dir, make_record, webhook, smtp_sink,
+                                                         monkeypatch):
+    # cron starts the next run while a slow one is still delivering: the second read the first's pending queue
+    # (saved before delivering) and delivered the same alert again; runs now take turns on a lock
+    from analysis.reports.alerts import run as alerts_run
+
+    hook_url, posts = webhook
+    port, mails = smtp_sink
+    store = _planted_spike(data_dir, make_record)
+    config = load_config(_write_config(tmp_path / "alerts.toml", hook_url, port))
+    now = datetime(2026, 4, 21, 6, tzinfo=UTC)
+    deliver = alerts_run._deliver
+    second: list[threading.Thread] = []
+
+    def slow_first_delivery(config, channel, alert, client):
+        if not second:  # while the first run is delivering, the next one starts (and may wait for it)
+            second.append(threading.Thread(target=run_alerts, args=(config, store), kwargs={"now": now}))
+            second[0].start()
+            second[0].join(timeout=2)
+        deliver(config, channel, alert, client)
+
+    monkeypatch.setattr(alerts_run, "_deliver", slow_first_delivery)
+    run_alerts(config, store, now=now)
+    second[0].join()
+    assert len(posts) == 1 and len(mails) == 1 and load_state().pending == []

@@ -13,8 +13,8 @@ from analysis.nlp.model_info import latest_model_version
 from analysis.reports.alerts.config import AlertConfig
 from analysis.reports.alerts.deliver import DeliveryError, append_to_feed, send_email, send_webhook
 from analysis.reports.alerts.rules import Alert, evaluate_rule
-from analysis.reports.alerts.state import AlertState, load_state, save_state
-from collectors.store import Store
+from analysis.reports.alerts.state import AlertState, load_state, save_state, state_path
+from collectors.store import Store, file_lock
 from collectors.trackers import Tracker, load_trackers
 
 
@@ -76,10 +76,17 @@ def run_alerts(config: AlertConfig, store: Store | None = None, as_of: date | No
     now = now or datetime.now(UTC)
     as_of = as_of or now.date()
     store = store or Store()
+    if dry_run:
+        return evaluate(config, store, as_of, now, load_state(), trackers, model_version)
+    # one run at a time: a run started while another delivers would read its pending queue and send it again
+    with file_lock(state_path().with_name("alerts.lock")):
+        return _run_locked(config, store, as_of, now, client, trackers, model_version)
+
+
+def _run_locked(config: AlertConfig, store: Store, as_of: date, now: datetime, client: httpx.Client | None,
+                trackers: Sequence[Tracker] | None, model_version: str | None) -> RunReport:
     state = load_state()
     report = evaluate(config, store, as_of, now, state, trackers, model_version)
-    if dry_run:
-        return report
     rules = {r.id: r for r in config.effective_rules()}
     queue: list[dict[str, Any]] = list(state.pending)
     for alert in report.alerts:
