@@ -11,7 +11,7 @@ import html
 import re
 import shutil
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,8 @@ class BriefData:
     link: str
     generated_at: datetime
     figures: dict[str, go.Figure] = field(default_factory=dict)
-    collected_days: tuple[int, int] = (7, 7)  # days of the week and of the week before inside the collection window
+    # days of the week and of the week before inside the collection window and over (today by its elapsed fraction)
+    collected_days: tuple[float, float] = (7, 7)
 
 
 def gather(store: Store, tracker: Tracker, week: str, model_version: str | None = None,
@@ -112,16 +113,21 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
                      [s for s in sorted(tracker.statements, key=lambda s: s.date) if start <= s.date <= end], alerts,
                      {**model_card_summary(version, model_name), "in_domain": badges}, deep_link(DEFAULT_PAGE, f),
                      now or datetime.now(UTC))
-    data.collected_days = (_collected_days(tracker, start, end),
-                           _collected_days(tracker, start - timedelta(days=7), start - timedelta(days=1)))
+    data.collected_days = (_collected_days(tracker, start, end, data.generated_at),
+                           _collected_days(tracker, start - timedelta(days=7), start - timedelta(days=1),
+                                           data.generated_at))
     data.figures = {"volume": volume_figure(data), "sentiment": sentiment_figure(data)}
     return data
 
 
-def _collected_days(tracker: Tracker, start: date, end: date) -> int:
-    """How many days of start..end lie in the tracker's collection window (the others are unknown, not 0)."""
+def _collected_days(tracker: Tracker, start: date, end: date, now: datetime | None = None) -> float:
+    """How many days of start..end lie in the tracker's collection window (the others are unknown, not 0) and,
+    given `now`, are not in the future: today counts by the fraction of it that is over."""
     window = Filters.for_tracker(tracker)
     first, last = max(start, window.start or start), min(end, window.end or end)
+    if now is not None and last >= (today := now.astimezone(UTC).date()):
+        elapsed = (now.astimezone(UTC) - datetime.combine(today, time(), UTC)) / timedelta(days=1)
+        return max(0, (today - first).days) + (elapsed if first <= today else 0)
     return max(0, (last - first).days + 1)
 
 
@@ -183,7 +189,7 @@ def _share_of(share: Any, n: Any) -> str:
     return "–" if n is None or pd.isna(n) or not n else f"{_pct(share)} of {int(n):,}"
 
 
-def _change(now: int, before: int, days: tuple[int, int] = (7, 7)) -> str:
+def _change(now: int, before: int, days: tuple[float, float] = (7, 7)) -> str:
     """The change on the week before; per collected day when the two weeks were collected on different days."""
     days_now, days_before = days
     if days_before == 0:
@@ -194,7 +200,7 @@ def _change(now: int, before: int, days: tuple[int, int] = (7, 7)) -> str:
         return f"{(now - before) / before:+.0%} on the week before ({before:,})"
     rate_now, rate_before = now / days_now, before / days_before
     return (f"{(rate_now - rate_before) / rate_before:+.0%} per collected day on the week before ({before:,} in "
-            f"{days_before} collected day{'' if days_before == 1 else 's'})")
+            f"{days_before:g} collected day{'' if days_before == 1 else 's'})")
 
 
 # the intervals are of the difference after − before, the p-values permutation tests (see methods_lines)
@@ -212,11 +218,14 @@ def _records_from(k: dict[str, Any]) -> str:
 def summary_lines(data: BriefData) -> list[str]:
     """The headline numbers as plain sentences (escaped later by the renderer)."""
     k, p = data.kpis, data.previous
-    if data.collected_days[0] == 0 and not k["records"]:  # days outside the collection window are unknown, not 0
-        window = Filters.for_tracker(data.tracker)
+    window = Filters.for_tracker(data.tracker)
+    outside = (window.start and data.end < window.start) or (window.end and data.start > window.end)
+    if outside and not k["records"]:  # days outside the collection window are unknown, not 0
         return [(f"This week lies outside the tracker's collection window ({window.start} to {window.end}): its "
                  "volume and sentiment are unknown, not zero.")]
     lines = [f"{_records_from(k)}, {_change(k['records'], p['records'], data.collected_days)}."]
+    if data.end >= data.generated_at.astimezone(UTC).date():
+        lines.append(f"This week is not over: its figures are to {data.generated_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC.")
     if not k["records"]:
         lines.append("No records this week, so no sentiment to report.")
     elif k["share_negative"] is not None:
