@@ -444,3 +444,22 @@ def test_two_overlapping_runs_do_not_send_an_alert_twice(tmp_path, data_dir, mak
     run_alerts(config, store, now=now)
     second[0].join()
     assert len(posts) == 1 and len(mails) == 1 and load_state().pending == []
+
+
+def test_failed_webhook_is_reported_without_the_secret_in_its_url(tmp_path, data_dir, make_record):
+    # Slack, Teams and Discord incoming-webhook URLs carry their secret in the path (or a user:password); a failure
+    # message goes to the terminal, cron mail and logs, so it names the host only
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    store = _planted_spike(data_dir, make_record)
+    for url in (f"http://127.0.0.1:{dead}/services/T0001/B0002/PathSecret123", f"http://bob:PwSecret456@127.0.0.1:{dead}/h"):
+        (tmp_path / "w.toml").write_text(f'schema_version = 1\n[defaults]\nchannels = ["webhook"]\n[channels.webhook]\n'
+                                         f'url = "{url}"\n[[rule]]\nid = "spike"\ntracker = "{TRACKER}"\n'
+                                         'kind = "volume_spike"\n', encoding="utf-8")
+        result = CliRunner().invoke(cli, ["alerts", "run", "--config", str(tmp_path / "w.toml"), "--as-of", "2026-04-21"])
+        assert result.exit_code != 0 and f"webhook http://127.0.0.1:{dead}" in result.output
+        assert "Secret" not in result.output
+        assert all("Secret" not in failure for failure in run_alerts(load_config(tmp_path / "w.toml"), store,
+                                                                     now=datetime(2026, 4, 21, 8, tzinfo=UTC)).failures)
+        (data_dir / "state" / "alerts.json").unlink()

@@ -55,12 +55,19 @@ def send_webhook(alert: dict[str, Any], channel: WebhookChannel, client: httpx.C
     try:
         response = client.post(channel.url, content=json.dumps(alert, ensure_ascii=False).encode(), headers=headers)
     except httpx.HTTPError as exc:
-        raise DeliveryError(redact_text(f"webhook {channel.url}: {type(exc).__name__}: {exc}")) from None
+        detail = str(exc).replace(channel.url, _origin(channel.url))
+        raise DeliveryError(redact_text(f"webhook {_origin(channel.url)}: {type(exc).__name__}: {detail}")) from None
     finally:
         if own:
             client.close()
     if response.status_code >= 300:
-        raise DeliveryError(redact_text(f"webhook {channel.url}: HTTP {response.status_code}"))
+        raise DeliveryError(redact_text(f"webhook {_origin(channel.url)}: HTTP {response.status_code}"))
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] of a URL: Slack, Teams and Discord webhook URLs carry their secret in the path."""
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.host}{f':{parsed.port}' if parsed.port else ''}"
 
 
 def send_email(alert: dict[str, Any], channel: EmailChannel) -> None:
