@@ -21,7 +21,7 @@ from analysis.reports.alerts.state import load_state
 from collectors.store import Store
 from collectors.trackers import load_trackers
 from dashboard.cli import cli
-from tests.analytics_fixtures import add_scores, records_per_day
+from tests.analytics_fixtures import MODEL, add_scores, records_per_day
 
 SPIKE = date(2026, 4, 20)
 TRACKER = "iqiyi-nadou"  # the real trackers file: the CLI loads it
@@ -255,6 +255,9 @@ def test_negative_share_jump_fires_on_its_day(tmp_path, data_dir, make_record):
     assert report.alerts[0].metrics["value"] == pytest.approx(0.75) and "75% of 40" in report.alerts[0].summary
     # Wilson, 30 of 40: the share is not certain; judged at 23:00, the day is not over
     assert "(UTC day to 23:00 UTC, not over; 95% CI 60%–86%)" in report.alerts[0].summary
+    # the model as its card gives it (here none: the test model has no card, and the alert says it is not measured),
+    # not a bare version hash a reader cannot judge
+    assert f"Sentiment by {MODEL} test-1; no methods card found" in report.alerts[0].summary
     # the day is a UTC day (Beijing's 20 April starts 8 hours earlier): the alert says so, as the brief does
     assert "2026-04-20 (UTC)" in report.alerts[0].title and "2026-04-20 (UTC day" in report.alerts[0].summary
     assert run_alerts(config, store, now=datetime(2026, 4, 18, 23, tzinfo=UTC)).alerts == []  # before the jump

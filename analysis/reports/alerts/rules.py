@@ -11,6 +11,8 @@ import duckdb
 import pandas as pd
 
 from analysis.core.filters import Filters
+from analysis.core.scores import SCORES
+from analysis.nlp.model_info import accuracy_line, model_card_summary
 from analysis.reports.alerts.config import EffectiveRule
 from analysis.reports.alerts.evidence import peak_evidence
 from analysis.reports.links import DEFAULT_PAGE, deep_link
@@ -86,8 +88,8 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
             scored = int(n[peak.day])
             lo, hi = wilson_interval(round(peak.value * scored), scored)
             summary = (f"{peak.value:.0%} of {scored:,} scored records{so_far} negative on {peak.day} ({utc_day}; 95% "
-                       f"CI {lo:.0%}–{hi:.0%}) against a typical {peak.baseline:.0%} (robust z = {peak.score:.1f}); "
-                       f"model {model_version}.")
+                       f"CI {lo:.0%}–{hi:.0%}) against a typical {peak.baseline:.0%} (robust z = {peak.score:.1f}). "
+                       + accuracy_line(model_card_summary(model_version, _model_name(con, model_version))))
         evidence = peak_evidence(con, day_f, rule.entity, tracker)
         if evidence["synthetic"]:  # every channel shows the summary: nobody may take generated posts for a backlash
             summary += (f" Warning: {evidence['synthetic']:,} of the {evidence['records']:,} records that day are "
@@ -99,6 +101,10 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
                      "score": float(peak.score), "sensitivity": rule.sensitivity},
             evidence=evidence))
     return alerts
+
+
+def _model_name(con: duckdb.DuckDBPyConnection, model_version: str) -> str | None:
+    return con.execute(f"SELECT any_value(model) FROM {SCORES} WHERE model_version = ?", [model_version]).fetchone()[0]
 
 
 def _volume(con: duckdb.DuckDBPyConnection, f: Filters, rule: EffectiveRule, tracker: Tracker) -> pd.Series:
