@@ -466,3 +466,22 @@ def test_failed_webhook_is_reported_without_the_secret_in_its_url(tmp_path, data
         assert all("Secret" not in failure for failure in run_alerts(load_config(tmp_path / "w.toml"), store,
                                                                      now=datetime(2026, 4, 21, 8, tzinfo=UTC)).failures)
         (data_dir / "state" / "alerts.json").unlink()
+
+
+def test_pending_delivery_to_a_channel_since_removed_is_dropped_and_said(tmp_path, data_dir, make_record):
+    # a webhook that failed, then removed from the alerts file: its pending delivery failed on every later run
+    # ("kept for retry"), the run exiting 1 for ever, with nothing but editing the state file to end it
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    store = _planted_spike(data_dir, make_record)
+    rule = f'[[rule]]\nid = "spike"\ntracker = "{TRACKER}"\nkind = "volume_spike"\n'
+    with_hook = tmp_path / "a.toml"
+    with_hook.write_text(f'schema_version = 1\n[defaults]\nchannels = ["webhook"]\n[channels.webhook]\n'
+                         f'url = "http://127.0.0.1:{dead}/h"\n{rule}', encoding="utf-8")
+    now = datetime(2026, 4, 21, 6, tzinfo=UTC)
+    assert len(run_alerts(load_config(with_hook), store, now=now).failures) == 1
+    assert load_state().pending[0]["channels"] == ["webhook"]
+    later = run_alerts(load_config(_rule_file(tmp_path / "b.toml", rule)), store, now=now + timedelta(hours=1))
+    assert later.failures == [] and load_state().pending == []
+    assert any(line.startswith("dropped: ") and "webhook is no longer configured" in line for line in later.lines())

@@ -25,6 +25,7 @@ class RunReport:
     failures: list[str] = field(default_factory=list)
     skipped_cooldown: list[str] = field(default_factory=list)
     not_judged: list[str] = field(default_factory=list)  # "rule (why)": rules that could not be evaluated
+    dropped: list[str] = field(default_factory=list)  # pending deliveries to channels since removed from the config
 
     def lines(self) -> list[str]:
         out = [f"{len(self.alerts)} new alert(s)"]
@@ -35,6 +36,7 @@ class RunReport:
             out.append(f"not judged: {'; '.join(self.not_judged)}")
         out += [f"delivered to {ch}: {n}" for ch, n in sorted(self.delivered.items())]
         out += [f"FAILED {msg} (kept for retry on the next run)" for msg in self.failures]
+        out += [f"dropped: {msg}" for msg in self.dropped]
         return out
 
 
@@ -99,6 +101,10 @@ def _run_locked(config: AlertConfig, store: Store, as_of: date, now: datetime, c
     save_state(state)
     for item in queue:
         for channel in list(item["channels"]):
+            if getattr(config.channels, channel, None) is None:  # else retried (and failing) on every run for ever
+                item["channels"].remove(channel)
+                report.dropped.append(f"{item['alert'].get('title')} — {channel} is no longer configured")
+                continue
             try:
                 _deliver(config, channel, item["alert"], client)
             except DeliveryError as exc:
