@@ -21,7 +21,7 @@ from analysis.reports.alerts.state import load_state
 from collectors.store import Store
 from collectors.trackers import load_trackers
 from dashboard.cli import cli
-from tests.analytics_fixtures import add_scores, records_per_day
+from tests.analytics_fixtures import MODEL, add_scores, records_per_day
 
 SPIKE = date(2026, 4, 20)
 TRACKER = "iqiyi-nadou"  # the real trackers file: the CLI loads it
@@ -133,6 +133,8 @@ def test_planted_spike_delivers_once_per_channel_then_cooldown(tmp_path, data_di
     assert top["shares"] == 500 and top["author"].startswith("u_") and "@(user)" in top["text"]
     mail = message_from_bytes(mails[0])
     assert "Volume spike" in mail["Subject"]
+    # RFC 5322 requires a Date; smtplib adds none, and many servers mark a dateless mail as spam or date it on arrival
+    assert mail["Date"] and mail["Message-ID"]
     for delivered in (json.dumps(alert), mails[0].decode(errors="replace"),
                       (data_dir / "feed" / "alerts.xml").read_text(encoding="utf-8")):
         assert RAW_AUTHOR not in delivered and "小号本人" not in delivered and "hook-token-123" not in delivered
@@ -251,7 +253,11 @@ def test_negative_share_jump_fires_on_its_day(tmp_path, data_dir, make_record):
     report = run_alerts(config, store, now=datetime(2026, 4, 20, 23, tzinfo=UTC))
     assert [a.day for a in report.alerts] == ["2026-04-20"]
     assert report.alerts[0].metrics["value"] == pytest.approx(0.75) and "75% of 40" in report.alerts[0].summary
-    assert "(UTC day; 95% CI 60%–86%)" in report.alerts[0].summary  # Wilson, 30 of 40: the share is not certain
+    # Wilson, 30 of 40: the share is not certain; judged at 23:00, the day is not over
+    assert "(UTC day to 23:00 UTC, not over; 95% CI 60%–86%)" in report.alerts[0].summary
+    # the model as its card gives it (here none: the test model has no card, and the alert says it is not measured),
+    # not a bare version hash a reader cannot judge
+    assert f"Sentiment by {MODEL} test-1; no methods card found" in report.alerts[0].summary
     # the day is a UTC day (Beijing's 20 April starts 8 hours earlier): the alert says so, as the brief does
     assert "2026-04-20 (UTC)" in report.alerts[0].title and "2026-04-20 (UTC day" in report.alerts[0].summary
     assert run_alerts(config, store, now=datetime(2026, 4, 18, 23, tzinfo=UTC)).alerts == []  # before the jump
@@ -386,4 +392,96 @@ def test_spike_of_real_records_carries_no_synthetic_warning(tmp_path, data_dir, 
     alert = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
                        now=datetime(2026, 4, 20, 23, tzinfo=UTC), dry_run=True).alerts[0]
     assert alert.evidence["synthetic"] == 0 and "SYNTHETIC" not in alert.summary
-    assert "on 2026-04-20 (UTC)" in alert.title and "on 2026-04-20 (UTC day)" in alert.summary
+    assert "on 2026-04-20 (UTC)" in alert.title and "on 2026-04-20 (UTC day" in alert.summary
+
+
+def test_spike_on_the_current_day_says_its_count_is_so_far(tmp_path, data_dir, make_record):
+    # run hourly, the alerter judges today's UTC day before it is over: its count is a partial one (and the alert is
+    # never re-sent with the full day's), so the alert must not read as the day's total
+    store = _planted_spike(data_dir, make_record)
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "spike"\ntracker = "{TRACKER}"\n'
+                                                      'kind = "volume_spike"\n'))
+    today = run_alerts(config, store, now=datetime(2026, 4, 20, 15, 30, tzinfo=UTC), dry_run=True).alerts
+    assert len(today) == 1
+    assert "records so far on 2026-04-20 (UTC day to 15:30 UTC, not over)" in today[0].summary
+    assert "so far on 2026-04-20" in today[0].title
+    yesterday = run_alerts(config, store, now=datetime(2026, 4, 21, 6, tzinfo=UTC), dry_run=True).alerts
+    assert "so far" not in yesterday[0].summary + yesterday[0].title and "on 2026-04-20 (UTC day)" in yesterday[0].summary
+
+
+def test_negative_share_rule_without_sentiment_scores_says_it_was_not_judged(tmp_path, data_dir, make_record):
+    # before `actorwatch enrich` has run there is no share to judge: the run must say so, not pass silently for a
+    # quiet day (a union officer would read "0 new alerts" as "no backlash")
+    store = _planted_spike(data_dir, make_record)
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "neg"\ntracker = "{TRACKER}"\n'
+                                                      'kind = "negative_jump"\n'))
+    report = run_alerts(config, store, now=datetime(2026, 4, 21, 6, tzinfo=UTC))
+    assert report.alerts == []
+    assert "not judged: neg (no sentiment scores yet: run `actorwatch enrich`)" in report.lines()
+    result = CliRunner().invoke(cli, ["alerts", "run", "--config", str(tmp_path / "a.toml"), "--as-of", "2026-04-21"])
+    assert result.exit_code == 0 and "not judged: neg" in result.output
+
+
+def test_two_overlapping_runs_do_not_send_an_alert_twice(tmp_path, data_dir, make_record, webhook, smtp_sink,
+                                                         monkeypatch):
+    # cron starts the next run while a slow one is still delivering: the second read the first's pending queue
+    # (saved before delivering) and delivered the same alert again; runs now take turns on a lock
+    from analysis.reports.alerts import run as alerts_run
+
+    hook_url, posts = webhook
+    port, mails = smtp_sink
+    store = _planted_spike(data_dir, make_record)
+    config = load_config(_write_config(tmp_path / "alerts.toml", hook_url, port))
+    now = datetime(2026, 4, 21, 6, tzinfo=UTC)
+    deliver = alerts_run._deliver
+    second: list[threading.Thread] = []
+
+    def slow_first_delivery(config, channel, alert, client):
+        if not second:  # while the first run is delivering, the next one starts (and may wait for it)
+            second.append(threading.Thread(target=run_alerts, args=(config, store), kwargs={"now": now}))
+            second[0].start()
+            second[0].join(timeout=2)
+        deliver(config, channel, alert, client)
+
+    monkeypatch.setattr(alerts_run, "_deliver", slow_first_delivery)
+    run_alerts(config, store, now=now)
+    second[0].join()
+    assert len(posts) == 1 and len(mails) == 1 and load_state().pending == []
+
+
+def test_failed_webhook_is_reported_without_the_secret_in_its_url(tmp_path, data_dir, make_record):
+    # Slack, Teams and Discord incoming-webhook URLs carry their secret in the path (or a user:password); a failure
+    # message goes to the terminal, cron mail and logs, so it names the host only
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    store = _planted_spike(data_dir, make_record)
+    for url in (f"http://127.0.0.1:{dead}/services/T0001/B0002/PathSecret123", f"http://bob:PwSecret456@127.0.0.1:{dead}/h"):
+        (tmp_path / "w.toml").write_text(f'schema_version = 1\n[defaults]\nchannels = ["webhook"]\n[channels.webhook]\n'
+                                         f'url = "{url}"\n[[rule]]\nid = "spike"\ntracker = "{TRACKER}"\n'
+                                         'kind = "volume_spike"\n', encoding="utf-8")
+        result = CliRunner().invoke(cli, ["alerts", "run", "--config", str(tmp_path / "w.toml"), "--as-of", "2026-04-21"])
+        assert result.exit_code != 0 and f"webhook http://127.0.0.1:{dead}" in result.output
+        assert "Secret" not in result.output
+        assert all("Secret" not in failure for failure in run_alerts(load_config(tmp_path / "w.toml"), store,
+                                                                     now=datetime(2026, 4, 21, 8, tzinfo=UTC)).failures)
+        (data_dir / "state" / "alerts.json").unlink()
+
+
+def test_pending_delivery_to_a_channel_since_removed_is_dropped_and_said(tmp_path, data_dir, make_record):
+    # a webhook that failed, then removed from the alerts file: its pending delivery failed on every later run
+    # ("kept for retry"), the run exiting 1 for ever, with nothing but editing the state file to end it
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    store = _planted_spike(data_dir, make_record)
+    rule = f'[[rule]]\nid = "spike"\ntracker = "{TRACKER}"\nkind = "volume_spike"\n'
+    with_hook = tmp_path / "a.toml"
+    with_hook.write_text(f'schema_version = 1\n[defaults]\nchannels = ["webhook"]\n[channels.webhook]\n'
+                         f'url = "http://127.0.0.1:{dead}/h"\n{rule}', encoding="utf-8")
+    now = datetime(2026, 4, 21, 6, tzinfo=UTC)
+    assert len(run_alerts(load_config(with_hook), store, now=now).failures) == 1
+    assert load_state().pending[0]["channels"] == ["webhook"]
+    later = run_alerts(load_config(_rule_file(tmp_path / "b.toml", rule)), store, now=now + timedelta(hours=1))
+    assert later.failures == [] and load_state().pending == []
+    assert any(line.startswith("dropped: ") and "webhook is no longer configured" in line for line in later.lines())

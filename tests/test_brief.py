@@ -229,3 +229,29 @@ def test_event_windows_say_they_are_utc_days(data_dir, make_record):
     with store.connect() as con:
         package = registry.build("timeline-effects", con, View(Filters.for_tracker(get_tracker(TRACKER))), {})
     assert said in package.alt and said in package.notes
+
+
+def test_alert_whose_delivery_failed_is_not_said_to_be_sent(tmp_path, data_dir, make_record):
+    # the alerter remembers an alert before delivering it; one whose webhook failed waits in `pending` for the next
+    # run: the brief must not tell the reader it went out
+    store = _store(data_dir, make_record)
+    alert = {"id": "a1", "tracker": TRACKER, "day": "2026-04-22", "title": "Volume spike: 91 records"}
+    save_state(AlertState(history=[alert], pending=[{"alert": alert, "channels": ["webhook"]}]))
+    text = write_brief(store, get_tracker(TRACKER), "2026-W17", tmp_path / "brief.md", png=False).read_text("utf-8")
+    page = write_brief(store, get_tracker(TRACKER), "2026-W17", tmp_path / "brief.html").read_text("utf-8")
+    for body in (text, page):
+        assert "Volume spike: 91 records (not yet delivered to webhook: retried on the next alerts run)" in body
+
+
+def test_brief_of_the_week_in_progress_compares_per_collected_day_and_says_it_is_not_over(data_dir, make_record):
+    # a brief for the current week counted its first days against the whole week before: 10 records a day
+    # throughout read as "-64% on the week before" on a Wednesday at noon
+    from analysis.reports.brief import gather, summary_lines
+
+    store = Store(data_dir)
+    days = {date(2026, 4, 27) + timedelta(days=i): 10 for i in range(9)}  # W18 whole, Mon-Tue of W19
+    days[date(2026, 5, 6)] = 5  # Wednesday until noon
+    store.add_records(records_per_day(make_record, days, trackers=[TRACKER]))
+    lines = summary_lines(gather(store, get_tracker(TRACKER), "2026-W19", now=datetime(2026, 5, 6, 12, tzinfo=UTC)))
+    assert lines[0].startswith("25 records") and "+0% per collected day on the week before (70 in 7 collected days)" in lines[0]
+    assert "This week is not over: its figures are to 2026-05-06 12:00 UTC." in lines

@@ -130,7 +130,7 @@ def test_sentiment_change_point_in_the_store(data_dir, make_record):
 def test_share_jump_after_a_day_with_too_few_scored_records():
     # day 9 has 5 scored records (< min_n): it is left out of the baseline, but must not blind the next 7 days.
     # day 12's window is days 5-11 without day 9: 0.22 0.2 0.21 0.2 0.21 0.2 -> median 0.205, MAD 0.005,
-    # scale max(1.4826 * 0.005, 0.03) = 0.03
+    # scale max(1.4826 * 0.005, 0.03, binomial noise sqrt(0.205 * 0.795 / 100) = 0.040) = 0.040
     from analysis.stats.peaks import share_jumps
 
     shares = [0.2, 0.21, 0.19, 0.2, 0.22, 0.2, 0.21, 0.2, 0.9, 0.21, 0.2, 0.6]
@@ -140,7 +140,7 @@ def test_share_jump_after_a_day_with_too_few_scored_records():
     jumps = share_jumps(frame)
     assert list(jumps["day"]) == [START + timedelta(days=11)]
     assert jumps["baseline"].iloc[0] == pytest.approx(0.205)
-    assert jumps["score"].iloc[0] == pytest.approx((0.6 - 0.205) / max(1.4826 * 0.005, 0.03))
+    assert jumps["score"].iloc[0] == pytest.approx((0.6 - 0.205) / max(1.4826 * 0.005, 0.03, (0.205 * 0.795 / 100) ** 0.5))
 
 
 def test_most_negative_day_in_alt_texts_skips_thin_days():
@@ -191,3 +191,43 @@ def test_frames_alt_names_the_highest_share_with_its_n_and_only_on_full_periods(
     assert "on 2026-04-21 at 30% of 100" in alt and "2026-04-20" not in alt
     only_thin = frames_alt(frame.iloc[:1], {}, "case")
     assert "2026-04-20" not in only_thin and f"fewer than {MIN_SHARE_N}" in only_thin
+
+
+def test_share_jump_on_a_thin_day_is_judged_against_its_own_binomial_noise():
+    # a steady 20% over days of 500 scored records, then a day of 30 with 10 negative (33%): 10 or more of 30 at 20%
+    # happens by chance about one day in 16, so it is not a jump; the same 33% over 500 records is
+    from analysis.stats.peaks import share_jumps
+
+    def frame(last_n):
+        shares = [0.2, 0.205, 0.195, 0.2, 0.2, 0.205, 0.195, 0.2, 1 / 3]
+        n = [500] * 8 + [last_n]
+        return pd.DataFrame({"period": [START + timedelta(days=i) for i in range(9)], "negative": shares, "n": n})
+
+    assert share_jumps(frame(30)).empty
+    big = share_jumps(frame(500))
+    assert list(big["day"]) == [START + timedelta(days=8)]
+    # the noise is the larger of the 3-point floor and the binomial noise of the baseline at the day's n
+    assert big["score"].iloc[0] == pytest.approx((1 / 3 - 0.2) / 0.03)
+    assert share_jumps(frame(30), threshold=1.5)["score"].iloc[0] == pytest.approx((1 / 3 - 0.2) / (0.2 * 0.8 / 30) ** 0.5)
+
+
+def test_share_jump_after_thin_days_is_judged_against_their_pooled_share():
+    # before a storm a tracker often has fewer than min_n scored records a day, so no day enters the trailing
+    # median and the storm's first day (80% of 500) went unjudged. The previous 7 days pooled (14 of 105, 13%)
+    # are its baseline instead, their own binomial noise added to the day's
+    from analysis.stats.peaks import share_jumps
+
+    shares = [0.2, 0.0, 0.2, 0.0, 0.2, 0.2, 0.133333, 0.8]
+    n = [15] * 7 + [500]
+    frame = pd.DataFrame({"period": [START + timedelta(days=i) for i in range(8)], "negative": shares, "n": n})
+    jumps = share_jumps(frame)
+    assert list(jumps["day"]) == [START + timedelta(days=7)]
+    pooled = (3 + 0 + 3 + 0 + 3 + 3 + 2) / 105
+    assert jumps["baseline"].iloc[0] == pytest.approx(pooled, abs=1e-4)
+    noise = (pooled * (1 - pooled) / 105 + pooled * (1 - pooled) / 500) ** 0.5
+    assert jumps["score"].iloc[0] == pytest.approx((0.8 - pooled) / max(0.03, noise), rel=1e-3)
+    # the pooled days must hold min_n scored records between them: 7 days of 3 are no baseline
+    thin = frame.assign(n=[3] * 7 + [500])
+    assert share_jumps(thin).empty
+    # and a pooled share the day does not depart from is no jump (20% of 500 against a pooled 13%: within noise)
+    assert share_jumps(frame.assign(negative=shares[:7] + [0.2])).empty

@@ -11,7 +11,7 @@ import html
 import re
 import shutil
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
 from analysis.stats.peaks import change_points, detect_peaks, label_peaks, series_by_day, share_jumps
 from analysis.stats.timeseries import sentiment_series, volume_series, wilson_interval
-from collectors.display_zone import zone_label, zone_short
+from collectors.display_zone import display_zone, zone_label, zone_short
 from collectors.pseudonym import POLICY
 from collectors.store import Store
 from collectors.trackers import Tracker
@@ -74,7 +74,8 @@ class BriefData:
     link: str
     generated_at: datetime
     figures: dict[str, go.Figure] = field(default_factory=dict)
-    collected_days: tuple[int, int] = (7, 7)  # days of the week and of the week before inside the collection window
+    # days of the week and of the week before inside the collection window and over (today by its elapsed fraction)
+    collected_days: tuple[float, float] = (7, 7)
 
 
 def gather(store: Store, tracker: Tracker, week: str, model_version: str | None = None,
@@ -105,22 +106,30 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         model_name = con.execute("SELECT any_value(model) FROM scores WHERE model_version = ?", [version]).fetchone()[0] \
             if version and week_kpis["scored"] else None
         badges = in_domain_badges(con, version, model_name, tracker.id)
-    alerts = [a for a in load_state().history if a.get("tracker") == tracker.id and start.isoformat() <= a.get("day", "")
-              <= end.isoformat()]
+    state = load_state()
+    undelivered = {item["alert"].get("id"): item["channels"] for item in state.pending if item.get("channels")}
+    alerts = [{**a, "undelivered": undelivered.get(a.get("id"), [])} for a in state.history
+              if a.get("tracker") == tracker.id and start.isoformat() <= a.get("day", "") <= end.isoformat()]
     data = BriefData(tracker, week, start, end, week_kpis, previous, volume, sentiment, labelled, jumps, shifts, effects,
                      [s for s in sorted(tracker.statements, key=lambda s: s.date) if start <= s.date <= end], alerts,
                      {**model_card_summary(version, model_name), "in_domain": badges}, deep_link(DEFAULT_PAGE, f),
                      now or datetime.now(UTC))
-    data.collected_days = (_collected_days(tracker, start, end),
-                           _collected_days(tracker, start - timedelta(days=7), start - timedelta(days=1)))
+    data.collected_days = (_collected_days(tracker, start, end, data.generated_at),
+                           _collected_days(tracker, start - timedelta(days=7), start - timedelta(days=1),
+                                           data.generated_at))
     data.figures = {"volume": volume_figure(data), "sentiment": sentiment_figure(data)}
     return data
 
 
-def _collected_days(tracker: Tracker, start: date, end: date) -> int:
-    """How many days of start..end lie in the tracker's collection window (the others are unknown, not 0)."""
+def _collected_days(tracker: Tracker, start: date, end: date, now: datetime | None = None) -> float:
+    """How many days of start..end lie in the tracker's collection window (the others are unknown, not 0) and,
+    given `now`, are not in the future: today counts by the fraction of it that is over."""
     window = Filters.for_tracker(tracker)
     first, last = max(start, window.start or start), min(end, window.end or end)
+    zone = display_zone()  # the brief's days are the display zone's
+    if now is not None and last >= (today := now.astimezone(zone).date()):
+        elapsed = (now.astimezone(zone) - datetime.combine(today, time(), zone)) / timedelta(days=1)
+        return max(0, (today - first).days) + (elapsed if first <= today else 0)
     return max(0, (last - first).days + 1)
 
 
@@ -165,6 +174,14 @@ def sentiment_figure(data: BriefData) -> go.Figure:
     return fig
 
 
+def alert_line(alert: dict[str, Any]) -> str:
+    """'day: title', saying so when a channel has not taken it yet (the alerter retries it on its next run)."""
+    line = f"{alert['day']}: {alert['title']}"
+    if alert.get("undelivered"):
+        line += f" (not yet delivered to {', '.join(alert['undelivered'])}: retried on the next alerts run)"
+    return line
+
+
 def _pct(value: Any) -> str:
     return "–" if value is None or (isinstance(value, float) and pd.isna(value)) else f"{value:.0%}"
 
@@ -174,7 +191,7 @@ def _share_of(share: Any, n: Any) -> str:
     return "–" if n is None or pd.isna(n) or not n else f"{_pct(share)} of {int(n):,}"
 
 
-def _change(now: int, before: int, days: tuple[int, int] = (7, 7)) -> str:
+def _change(now: int, before: int, days: tuple[float, float] = (7, 7)) -> str:
     """The change on the week before; per collected day when the two weeks were collected on different days."""
     days_now, days_before = days
     if days_before == 0:
@@ -185,7 +202,7 @@ def _change(now: int, before: int, days: tuple[int, int] = (7, 7)) -> str:
         return f"{(now - before) / before:+.0%} on the week before ({before:,})"
     rate_now, rate_before = now / days_now, before / days_before
     return (f"{(rate_now - rate_before) / rate_before:+.0%} per collected day on the week before ({before:,} in "
-            f"{days_before} collected day{'' if days_before == 1 else 's'})")
+            f"{days_before:g} collected day{'' if days_before == 1 else 's'})")
 
 
 # the intervals are of the difference after − before, the p-values permutation tests (see methods_lines)
@@ -203,11 +220,15 @@ def _records_from(k: dict[str, Any]) -> str:
 def summary_lines(data: BriefData) -> list[str]:
     """The headline numbers as plain sentences (escaped later by the renderer)."""
     k, p = data.kpis, data.previous
-    if data.collected_days[0] == 0 and not k["records"]:  # days outside the collection window are unknown, not 0
-        window = Filters.for_tracker(data.tracker)
+    window = Filters.for_tracker(data.tracker)
+    outside = (window.start and data.end < window.start) or (window.end and data.start > window.end)
+    if outside and not k["records"]:  # days outside the collection window are unknown, not 0
         return [(f"This week lies outside the tracker's collection window ({window.start} to {window.end}): its "
                  "volume and sentiment are unknown, not zero.")]
     lines = [f"{_records_from(k)}, {_change(k['records'], p['records'], data.collected_days)}."]
+    local = data.generated_at.astimezone(display_zone())
+    if data.end >= local.date():
+        lines.append(f"This week is not over: its figures are to {local:%Y-%m-%d %H:%M} {zone_short()}.")
     if not k["records"]:
         lines.append("No records this week, so no sentiment to report.")
     elif k["share_negative"] is not None:
@@ -248,9 +269,10 @@ def methods_lines(data: BriefData) -> list[str]:
         (f"Peaks: a day at least 3.5 robust z-scores above the median of the previous 7 days (MAD scale, at least "
         f"Poisson noise), with {HISTORY_DAYS} days of history; labelled by characteristic terms and the most-shared "
         "records."),
-        ("Negative-share jumps: the same test on the daily share (days with at least 30 scored records, a 3-point "
-        "floor on the noise); change points by binary segmentation of the daily share (binomial cost, level shifts "
-        "of at least 5 points)."),
+        ("Negative-share jumps: the same test on the daily share (days with at least 30 scored records; the noise at "
+        "least 3 points and at least the binomial noise of the typical share at the day's count; after thinner days, "
+        "against the previous 7 days' pooled share, its own binomial noise added); change points by "
+        "binary segmentation of the daily share (binomial cost, level shifts of at least 5 points)."),
         "Event windows: the 3 days before vs the event day and 2 days after; records/day: percentile-bootstrap 95% "
         "interval over days and a permutation p-value; share negative: Newcombe score 95% interval and an exact "
         "permutation p-value. " + days_note() + " " + ASSOCIATION_NOTE,
@@ -321,7 +343,7 @@ def render_html(data: BriefData) -> str:
     else:
         parts.append("<p>No curated statements dated this week.</p>")
     parts.append("<h2>Alerts sent</h2>")
-    parts.append("<ul>" + "".join(f"<li>{e(a['day'])}: {e(a['title'])}</li>" for a in data.alerts) + "</ul>"
+    parts.append("<ul>" + "".join(f"<li>{e(alert_line(a))}</li>" for a in data.alerts) + "</ul>"
                  if data.alerts else "<p>No alerts were sent for this week.</p>")
     parts.append("<h2>Methods</h2><ul class='note'>" + "".join(f"<li>{e(x)}</li>" for x in methods_lines(data))
                  + "</ul>")
@@ -386,7 +408,7 @@ def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: 
     lines += [f"- {s.date}: **{m(s.who)}** ({m(s.role)}), {m(s.stance)} — {m(s.summary)} ([source](<{s.source_url}>))"
               for s in data.statements] or ["No curated statements dated this week."]
     lines += ["", "## Alerts sent", ""]
-    lines += [f"- {m(a['day'])}: {m(a['title'])}" for a in data.alerts] or ["No alerts were sent for this week."]
+    lines += [f"- {m(alert_line(a))}" for a in data.alerts] or ["No alerts were sent for this week."]
     lines += ["", "## Methods", "", *[f"- {m(x)}" for x in methods_lines(data)], "",
               f"*Generated by actorwatch at {data.generated_at:%Y-%m-%d %H:%M} UTC.*", ""]
     return "\n".join(lines)

@@ -20,14 +20,16 @@ PEAK_COLUMNS = ["day", "value", "baseline", "score"]
 
 
 def robust_scores(series: pd.Series, window: int = 7, min_periods: int = 3, min_scale: float = 1.0,
-                  counts: bool = True) -> pd.DataFrame:
+                  counts: bool = True, n: pd.Series | None = None) -> pd.DataFrame:
     """Per point: the trailing baseline (median of the `window` previous points) and the robust z-score.
 
     score = (value - baseline) / scale, scale = max(1.4826 × MAD, min_scale, √baseline if `counts`).
     The current point is not part of its own baseline, so a spike cannot hide itself. A MAD over a
     week is itself noisy, so floors keep quiet stretches from scoring high: `min_scale` is the smallest
     noise level in the series' units (1 record; e.g. 0.03 for shares) and, for counts, Poisson noise
-    (√baseline) is the least a count varies. Points with fewer than `min_periods` previous points get NaN.
+    (√baseline) is the least a count varies. For a share over `n` records, the binomial noise of the baseline
+    at that point's n (√(b(1−b)/n)) is the least it varies: a thin day's share moves by chance more than the
+    baseline days' MAD shows. Points with fewer than `min_periods` previous points get NaN.
     """
     values = series.astype(float)
     previous = values.shift(1).rolling(window, min_periods=min_periods)
@@ -38,20 +40,28 @@ def robust_scores(series: pd.Series, window: int = 7, min_periods: int = 3, min_
     scale = np.maximum(MAD_TO_SD * mad, min_scale)
     if counts:
         scale = np.maximum(scale, np.sqrt(baseline.clip(lower=0)))
+    if n is not None:
+        b = baseline.clip(0, 1)
+        scale = np.maximum(scale, np.sqrt(b * (1 - b) / n.astype(float).where(n > 0)).fillna(0))
     return pd.DataFrame({"value": values, "baseline": baseline, "score": (values - baseline) / scale})
 
 
 def detect_peaks(series: pd.Series, window: int = 7, threshold: float = 3.5, min_periods: int = 3,
-                 min_scale: float = 1.0, counts: bool = True, merge: bool = True) -> pd.DataFrame:
+                 min_scale: float = 1.0, counts: bool = True, merge: bool = True,
+                 n: pd.Series | None = None) -> pd.DataFrame:
     """Days whose value stands `threshold` robust z-scores above the trailing baseline.
 
     `series` is indexed by day (zero-filled: a missing day must be 0). With `merge`, a run of
     consecutive flagged days (a spike and its decay) is reported once, on its highest-scoring day, with
-    `run_start` its first flagged day. For shares pass `counts=False` and a `min_scale` in share units.
+    `run_start` its first flagged day. For shares pass `counts=False`, a `min_scale` in share units and `n`.
     Returns columns day, value, baseline, score, run_start, sorted by day.
     """
-    scored = robust_scores(series, window, min_periods, min_scale, counts)
-    scored["day"] = [_as_date(d) for d in series.index]
+    return _flag(robust_scores(series, window, min_periods, min_scale, counts, n), threshold, merge)
+
+
+def _flag(scored: pd.DataFrame, threshold: float, merge: bool) -> pd.DataFrame:
+    """The points of a robust_scores frame (indexed by day) scoring `threshold` or more, runs merged (detect_peaks)."""
+    scored = scored.assign(day=[_as_date(d) for d in scored.index])
     flagged = scored[scored["score"] >= threshold]
     if flagged.empty:
         return pd.DataFrame(columns=[*PEAK_COLUMNS, "run_start"])
@@ -74,11 +84,23 @@ def share_jumps(sentiment: pd.DataFrame, label: str = "negative", min_n: int = M
     """Days whose share of `label` jumps above its trailing baseline (from a zero-filled sentiment_series frame).
 
     Days with fewer than `min_n` scored records are not judged (their share is too noisy) and do not
-    enter later baselines.
+    enter later baselines; a judged day's noise is at least the binomial noise of the baseline at its n.
+    A judged day after too few judged days (often a storm's first: the days before it were thin) is judged
+    against the previous 7 days' pooled share, if they hold `min_n` scored records between them, with that
+    pooled share's own binomial noise added to the day's.
     """
     share = series_by_day(sentiment, label, day)
-    n = series_by_day(sentiment, "n", day)
-    return detect_peaks(share.where(n >= min_n), threshold=threshold, counts=False, min_scale=SHARE_MIN_SCALE)
+    n = series_by_day(sentiment, "n", day).astype(float)
+    scored = robust_scores(share.where(n >= min_n), counts=False, min_scale=SHARE_MIN_SCALE, n=n)
+    window_n = n.shift(1).rolling(7, min_periods=1).sum()
+    pooled = ((share.fillna(0) * n).shift(1).rolling(7, min_periods=1).sum() / window_n).where(window_n >= min_n)
+    use = scored["baseline"].isna() & scored["value"].notna() & pooled.notna()
+    if use.any():
+        b = pooled[use]
+        noise = np.sqrt(b * (1 - b) / window_n[use] + b * (1 - b) / n[use])
+        scored.loc[use, "baseline"] = b
+        scored.loc[use, "score"] = (scored.loc[use, "value"] - b) / np.maximum(noise, SHARE_MIN_SCALE)
+    return _flag(scored, threshold, merge=True)
 
 
 MOST_SHARED = "coalesce(r.shares, 0) DESC, coalesce(r.likes, 0) DESC, r.published_at, r.source, r.id"

@@ -10,6 +10,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Any
 
 import httpx
@@ -54,12 +55,19 @@ def send_webhook(alert: dict[str, Any], channel: WebhookChannel, client: httpx.C
     try:
         response = client.post(channel.url, content=json.dumps(alert, ensure_ascii=False).encode(), headers=headers)
     except httpx.HTTPError as exc:
-        raise DeliveryError(redact_text(f"webhook {channel.url}: {type(exc).__name__}: {exc}")) from None
+        detail = str(exc).replace(channel.url, _origin(channel.url))
+        raise DeliveryError(redact_text(f"webhook {_origin(channel.url)}: {type(exc).__name__}: {detail}")) from None
     finally:
         if own:
             client.close()
     if response.status_code >= 300:
-        raise DeliveryError(redact_text(f"webhook {channel.url}: HTTP {response.status_code}"))
+        raise DeliveryError(redact_text(f"webhook {_origin(channel.url)}: HTTP {response.status_code}"))
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] of a URL: Slack, Teams and Discord webhook URLs carry their secret in the path."""
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.host}{f':{parsed.port}' if parsed.port else ''}"
 
 
 def send_email(alert: dict[str, Any], channel: EmailChannel) -> None:
@@ -68,6 +76,8 @@ def send_email(alert: dict[str, Any], channel: EmailChannel) -> None:
     message["From"] = channel.sender
     message["To"] = ", ".join(channel.to)
     message["X-Actorwatch-Alert"] = alert["id"]
+    message["Date"] = formatdate(localtime=False)  # smtplib adds no Date (RFC 5322 requires one) nor Message-ID
+    message["Message-ID"] = make_msgid(domain=channel.sender.rpartition("@")[2] or None)
     message.set_content(alert_text(alert))
     message.add_attachment(json.dumps(alert, ensure_ascii=False, indent=1).encode(), maintype="application",
                            subtype="json", filename=f"alert-{alert['id']}.json")

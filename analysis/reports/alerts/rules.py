@@ -11,12 +11,14 @@ import duckdb
 import pandas as pd
 
 from analysis.core.filters import Filters
+from analysis.core.scores import SCORES
+from analysis.nlp.model_info import accuracy_line, model_card_summary
 from analysis.reports.alerts.config import EffectiveRule
 from analysis.reports.alerts.evidence import peak_evidence
 from analysis.reports.links import DEFAULT_PAGE, deep_link
 from analysis.stats.peaks import detect_peaks, series_by_day, share_jumps
 from analysis.stats.timeseries import sentiment_series, volume_series, wilson_interval
-from collectors.display_zone import zone_short
+from collectors.display_zone import display_zone, zone_short
 from collectors.trackers import Tracker
 
 HISTORY_DAYS = 28  # baseline history before the lookback days
@@ -75,17 +77,22 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
         link = deep_link(DEFAULT_PAGE, Filters(tracker.id, peak.day - timedelta(days=14), peak.day + timedelta(days=3)),
                          dashboard_url)
         subject = tracker.entity(rule.entity).label if rule.entity else tracker.name_en
+        # today (the display zone's day) is judged before it is over, and its alert is never re-sent with the full
+        # day's figures
+        zone, local_now = zone_short(), now.astimezone(display_zone())
+        so_far, day_note = (" so far", f"{zone} day to {local_now:%H:%M} {zone}, not over") \
+            if peak.day == local_now.date() else ("", f"{zone} day")
         if rule.kind == "volume_spike":
-            title = f"Volume spike: {subject} — {int(peak.value):,} records on {peak.day} ({zone_short()})"
-            summary = (f"{int(peak.value):,} records on {peak.day} ({zone_short()} day) against a typical {peak.baseline:,.0f} "
-                       f"per day (robust z = {peak.score:.1f}).")
+            title = f"Volume spike: {subject} — {int(peak.value):,} records{so_far} on {peak.day} ({zone})"
+            summary = (f"{int(peak.value):,} records{so_far} on {peak.day} ({day_note}) against a typical "
+                       f"{peak.baseline:,.0f} per day (robust z = {peak.score:.1f}).")
         else:
-            title = f"Negative-share jump: {subject} — {peak.value:.0%} negative on {peak.day} ({zone_short()})"
+            title = f"Negative-share jump: {subject} — {peak.value:.0%} negative{so_far} on {peak.day} ({zone})"
             scored = int(n[peak.day])
             lo, hi = wilson_interval(round(peak.value * scored), scored)
-            summary = (f"{peak.value:.0%} of {scored:,} scored records negative on {peak.day} ({zone_short()} day; 95% CI {lo:.0%}–"
-                       f"{hi:.0%}) against a typical {peak.baseline:.0%} (robust z = {peak.score:.1f}); model "
-                       f"{model_version}.")
+            summary = (f"{peak.value:.0%} of {scored:,} scored records{so_far} negative on {peak.day} ({day_note}; 95% "
+                       f"CI {lo:.0%}–{hi:.0%}) against a typical {peak.baseline:.0%} (robust z = {peak.score:.1f}). "
+                       + accuracy_line(model_card_summary(model_version, _model_name(con, model_version))))
         evidence = peak_evidence(con, day_f, rule.entity, tracker)
         if evidence["synthetic"]:  # every channel shows the summary: nobody may take generated posts for a backlash
             summary += (f" Warning: {evidence['synthetic']:,} of the {evidence['records']:,} records that day are "
@@ -97,6 +104,10 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
                      "score": float(peak.score), "sensitivity": rule.sensitivity},
             evidence=evidence))
     return alerts
+
+
+def _model_name(con: duckdb.DuckDBPyConnection, model_version: str) -> str | None:
+    return con.execute(f"SELECT any_value(model) FROM {SCORES} WHERE model_version = ?", [model_version]).fetchone()[0]
 
 
 def _volume(con: duckdb.DuckDBPyConnection, f: Filters, rule: EffectiveRule, tracker: Tracker) -> pd.Series:

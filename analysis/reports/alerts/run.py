@@ -13,9 +13,9 @@ from analysis.nlp.model_info import latest_model_version
 from analysis.reports.alerts.config import AlertConfig
 from analysis.reports.alerts.deliver import DeliveryError, append_to_feed, send_email, send_webhook
 from analysis.reports.alerts.rules import Alert, evaluate_rule
-from analysis.reports.alerts.state import AlertState, load_state, save_state
+from analysis.reports.alerts.state import AlertState, load_state, save_state, state_path
 from collectors.display_zone import display_zone
-from collectors.store import Store
+from collectors.store import Store, file_lock
 from collectors.trackers import Tracker, load_trackers
 
 
@@ -25,14 +25,19 @@ class RunReport:
     delivered: dict[str, int] = field(default_factory=dict)  # channel -> alerts delivered
     failures: list[str] = field(default_factory=list)
     skipped_cooldown: list[str] = field(default_factory=list)
+    not_judged: list[str] = field(default_factory=list)  # "rule (why)": rules that could not be evaluated
+    dropped: list[str] = field(default_factory=list)  # pending deliveries to channels since removed from the config
 
     def lines(self) -> list[str]:
         out = [f"{len(self.alerts)} new alert(s)"]
         out += [f"  {a.rule_id}: {a.title}" for a in self.alerts]
         if self.skipped_cooldown:
             out.append(f"in cooldown: {', '.join(self.skipped_cooldown)}")
+        if self.not_judged:
+            out.append(f"not judged: {'; '.join(self.not_judged)}")
         out += [f"delivered to {ch}: {n}" for ch, n in sorted(self.delivered.items())]
         out += [f"FAILED {msg} (kept for retry on the next run)" for msg in self.failures]
+        out += [f"dropped: {msg}" for msg in self.dropped]
         return out
 
 
@@ -58,6 +63,9 @@ def evaluate(config: AlertConfig, store: Store, as_of: date, now: datetime, stat
                 report.skipped_cooldown.append(rule.id)
                 continue
             version = model_version or latest_model_version(con, rule.tracker)  # the tracker's adapted model, if any
+            if rule.kind == "negative_jump" and not version:  # else "0 new alerts" would read as "no backlash"
+                report.not_judged.append(f"{rule.id} (no sentiment scores yet: run `actorwatch enrich`)")
+                continue
             fresh = [a for a in evaluate_rule(con, rule, by_id[rule.tracker], as_of, version, now, config.dashboard_url)
                      if a.key not in state.fired]
             report.alerts += fresh  # several distinct days/statements may fire at once; the cooldown governs later runs
@@ -71,10 +79,17 @@ def run_alerts(config: AlertConfig, store: Store | None = None, as_of: date | No
     now = now or datetime.now(UTC)
     as_of = as_of or now.astimezone(display_zone()).date()  # today in the display zone, whose days the rules count
     store = store or Store()
+    if dry_run:
+        return evaluate(config, store, as_of, now, load_state(), trackers, model_version)
+    # one run at a time: a run started while another delivers would read its pending queue and send it again
+    with file_lock(state_path().with_name("alerts.lock")):
+        return _run_locked(config, store, as_of, now, client, trackers, model_version)
+
+
+def _run_locked(config: AlertConfig, store: Store, as_of: date, now: datetime, client: httpx.Client | None,
+                trackers: Sequence[Tracker] | None, model_version: str | None) -> RunReport:
     state = load_state()
     report = evaluate(config, store, as_of, now, state, trackers, model_version)
-    if dry_run:
-        return report
     rules = {r.id: r for r in config.effective_rules()}
     queue: list[dict[str, Any]] = list(state.pending)
     for alert in report.alerts:
@@ -87,6 +102,10 @@ def run_alerts(config: AlertConfig, store: Store | None = None, as_of: date | No
     save_state(state)
     for item in queue:
         for channel in list(item["channels"]):
+            if getattr(config.channels, channel, None) is None:  # else retried (and failing) on every run for ever
+                item["channels"].remove(channel)
+                report.dropped.append(f"{item['alert'].get('title')} — {channel} is no longer configured")
+                continue
             try:
                 _deliver(config, channel, item["alert"], client)
             except DeliveryError as exc:
