@@ -155,8 +155,9 @@ def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column:
             return frame
     frame = con.execute(
         f"""SELECT * FROM (SELECT {period} AS period, concat_ws(' ', r.title, r.text) AS text
-                           FROM records r WHERE {where})
+                           FROM records r WHERE {where} ORDER BY r.source, r.id)
             USING SAMPLE reservoir({MAX_TEXTS} ROWS) REPEATABLE (7)""", params).df()
+    # (ordered before sampling: the reservoir draws by position, and the snapshot and the store read rows in other orders)
     # each distinct text once: samples repeat texts (reposts, templates), and the result is a function of the text
     distinct = list(dict.fromkeys(frame["text"]))
     if column == "frames":
