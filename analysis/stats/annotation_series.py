@@ -137,7 +137,8 @@ def co_mention_counts(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Track
         f"WHERE {where}) WHERE len(entities) > 1",
         [*eparams, *params],
     ).fetchall()
-    pairs = co_mentions(row[0] for row in lists).most_common(top)
+    # ties by the pair's ids, not by which record came first (the snapshot and the store read records in other orders)
+    pairs = sorted(co_mentions(row[0] for row in lists).items(), key=lambda pn: (-pn[1], pn[0]))[:top]
     return pd.DataFrame([(a, b, n) for (a, b), n in pairs], columns=["a", "b", "records"])
 
 
