@@ -229,3 +229,25 @@ def test_event_windows_say_they_are_utc_days(data_dir, make_record):
     with store.connect() as con:
         package = registry.build("timeline-effects", con, View(Filters.for_tracker(get_tracker(TRACKER))), {})
     assert said in package.alt and said in package.notes
+
+
+def test_brief_names_the_store_state_and_software_it_was_computed_from(tmp_path, data_dir, make_record):
+    # a figure quoted from a brief must be traceable to the data it came from, as an export's is: the same store
+    # signature as the export manifest (and the dashboard's Methods page), and the software version
+    from analysis.core.labels import LABELS
+    from analysis.reports.brief import gather, render_html, render_markdown
+    from analysis.reports.export import export_bundle, software_version
+
+    store = _store(data_dir, make_record)
+    tracker = get_tracker(TRACKER)
+    data = gather(store, tracker, "2026-W17", now=datetime(2026, 5, 1, tzinfo=UTC))
+    manifest = export_bundle(store, tracker, Filters(TRACKER, date(2026, 4, 20), date(2026, 4, 26)), tmp_path / "x").manifest
+    signature = store.signature(skip=(LABELS,))
+    assert manifest["store"]["signature"] == signature
+    version = software_version()
+    for text in (render_html(data), render_markdown(data, None)):
+        methods = text[text.index("Methods"):]
+        assert signature in methods
+        assert f"actorwatch {version['version']}" in methods
+        if version["git_sha"]:
+            assert version["git_sha"][:12] in methods

@@ -19,9 +19,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import UTC_DAYS_NOTE, Filters
+from analysis.core.labels import LABELS
 from analysis.core.wording import count_text
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.reports.alerts.state import load_state
+from analysis.reports.export import software_version
 from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
 from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
@@ -74,6 +76,8 @@ class BriefData:
     generated_at: datetime
     figures: dict[str, go.Figure] = field(default_factory=dict)
     collected_days: tuple[int, int] = (7, 7)  # days of the week and of the week before inside the collection window
+    store_signature: str | None = None  # the store state computed from (as an export manifest's `store.signature`)
+    software: dict[str, str | None] = field(default_factory=dict)  # as an export manifest's `software`
 
 
 def gather(store: Store, tracker: Tracker, week: str, model_version: str | None = None,
@@ -81,6 +85,7 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
     """Every number the brief shows, computed from the store."""
     start, end = parse_week(week)
     f = Filters(tracker.id, start, end)
+    signature = store.signature(skip=(LABELS,))
     with store.connect(public_names=tracker.public_names()) as con:
         version = model_version or latest_model_version(con, tracker.id)
         week_kpis = kpis(con, f, version)
@@ -109,7 +114,7 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
     data = BriefData(tracker, week, start, end, week_kpis, previous, volume, sentiment, labelled, jumps, shifts, effects,
                      [s for s in sorted(tracker.statements, key=lambda s: s.date) if start <= s.date <= end], alerts,
                      {**model_card_summary(version, model_name), "in_domain": badges}, deep_link(DEFAULT_PAGE, f),
-                     now or datetime.now(UTC))
+                     now or datetime.now(UTC), store_signature=signature, software=software_version())
     data.collected_days = (_collected_days(tracker, start, end),
                            _collected_days(tracker, start - timedelta(days=7), start - timedelta(days=1)))
     data.figures = {"volume": volume_figure(data), "sentiment": sentiment_figure(data)}
@@ -244,7 +249,17 @@ def methods_lines(data: BriefData) -> list[str]:
         "interval over days and a permutation p-value; share negative: Newcombe score 95% interval and an exact "
         "permutation p-value. " + UTC_DAYS_NOTE + " " + ASSOCIATION_NOTE,
         POLICY,
+        _provenance(data),
     ]
+
+
+def _provenance(data: BriefData) -> str:
+    """The store state and software the numbers were computed from (an export manifest names the same)."""
+    sw = data.software
+    sha = f", commit {sw['git_sha'][:12]}" if sw.get("git_sha") else ""
+    return (f"Computed from store state {data.store_signature or 'unknown'} (the signature an export manifest's "
+            f"`store.signature` and the dashboard's Methods page name for the same data) by actorwatch "
+            f"{sw.get('version') or 'unknown version'}{sha}.")
 
 
 # ---------- rendering ----------
