@@ -251,3 +251,19 @@ def test_brief_names_the_store_state_and_software_it_was_computed_from(tmp_path,
         assert f"actorwatch {version['version']}" in methods
         if version["git_sha"]:
             assert version["git_sha"][:12] in methods
+
+
+def test_a_week_of_mostly_synthetic_records_is_not_called_all_synthetic(data_dir, make_record):
+    # 2 real posts among 600 generated ones: "100% of these records are SYNTHETIC" would tell a reader the real ones
+    # are not there; the dashboard's banner and credit lines say "over 99%" (analysis.core.wording.share_text)
+    from analysis.reports.brief import gather, summary_lines
+
+    store = Store(data_dir)
+    demo = records_per_day(make_record, {date(2026, 4, 20) + timedelta(days=i): 100 for i in range(6)},
+                           trackers=[TRACKER])
+    real = records_per_day(make_record, {date(2026, 4, 26): 2}, trackers=[TRACKER])
+    store.add_records([r.model_copy(update={"synthetic": True, "id": f"demo-{r.id}"}) for r in demo] + real)
+    data = gather(store, get_tracker(TRACKER), "2026-W17", now=datetime(2026, 5, 1, tzinfo=UTC))
+    said = " ".join(summary_lines(data))
+    assert "100% of these records are SYNTHETIC" not in said
+    assert "over 99% of these records are SYNTHETIC" in said

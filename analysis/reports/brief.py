@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from analysis.core.filters import UTC_DAYS_NOTE, Filters
 from analysis.core.labels import LABELS
-from analysis.core.wording import count_text
+from analysis.core.wording import count_text, share_text
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.reports.alerts.state import load_state
 from analysis.reports.export import software_version
@@ -230,7 +230,7 @@ def summary_lines(data: BriefData) -> list[str]:
         lines.append("The negative share changed level on " + ", ".join(str(d) for d in data.shifts)
                      + " (change points over the last weeks).")
     if k["synthetic_share"]:
-        lines.append(f"{k['synthetic_share']:.0%} of these records are SYNTHETIC demo data, not real posts.")
+        lines.append(f"{share_text(k['synthetic_share'])} of these records are SYNTHETIC demo data, not real posts.")
     return lines
 
 

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.core.filters import UTC_DAYS_NOTE, Filters
-from analysis.core.wording import count_text
+from analysis.core.wording import count_text, share_text
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.trackers import Event
@@ -28,7 +28,6 @@ from dashboard.charts.style import (
     no_scores_message,
     plain,
     rgba,
-    share_text,
     too_thin,
 )
 
