@@ -429,3 +429,30 @@ def test_an_author_verified_on_one_record_is_one_author_in_the_export(tmp_path, 
     assert by_id.loc["other", "author_id"].startswith("u_")
     with store.connect() as con:
         assert frame["author_id"].nunique() == kpis(con, f)["authors"] == 2
+
+
+def test_manifest_carries_the_overviews_figures_and_records_csv_rederives_them(tmp_path, data_dir, make_record):
+    # a reader citing "N records, K authors, x% negative [lo, hi]" must find those figures in the manifest, with the
+    # interval's method and n, and get the same numbers back from records.csv alone
+    from statsmodels.stats.proportion import proportion_confint
+
+    from analysis.reports.export import export_bundle
+    from collectors.trackers import get_tracker
+
+    store, _records = _store(data_dir, make_record)
+    f = Filters(TRACKER, date(2026, 4, 18), date(2026, 4, 22))
+    manifest = export_bundle(store, get_tracker(TRACKER), f, tmp_path / "b", model_version=VERSION).manifest
+    with store.connect() as con:
+        k = kpis(con, f, VERSION)
+    figures = manifest["figures"]
+    assert (figures["records"], figures["authors"], figures["scored"]) == (k["records"], k["authors"], k["scored"])
+    assert figures["share_negative"] == pytest.approx(k["share_negative"])
+    assert figures["share_negative_ci95"] == pytest.approx(list(k["share_negative_ci"]))
+    assert "Wilson" in figures["interval"] and "scored" in figures["n"]
+    _manifest, frame = read_bundle(tmp_path / "b")
+    scored = frame[frame["sentiment"].notna()]
+    negative = int((scored["sentiment"] == "negative").sum())
+    authors = (frame["source"] + ":" + frame["author_id"].fillna("n:" + frame["author_name"].fillna(""))).nunique()
+    assert (len(frame), authors, len(scored)) == (figures["records"], figures["authors"], figures["scored"])
+    lo, hi = proportion_confint(negative, len(scored), method="wilson")
+    assert [lo, hi] == pytest.approx(figures["share_negative_ci95"])
