@@ -309,6 +309,11 @@ class Store:
         con.execute("CREATE TABLE public_names(name VARCHAR)")
         if names:
             con.executemany("INSERT INTO public_names VALUES (?)", [[n] for n in names])
+        # verification is the account's, not the record's: an account verified on any of its records is public on all of
+        # them (a comment may come without its author's verification), so one author never shows as both a name and a
+        # pseudonym, and an export counts the authors the Overview counts
+        con.execute(f"""CREATE TABLE public_authors AS SELECT DISTINCT source, author_id FROM "{RECORDS}"
+                        WHERE author_verified_type BETWEEN 0 AND 7 AND author_id IS NOT NULL""")
         key = pseudonym_key(self.data_dir).replace("'", "''")
         con.execute(f"CREATE MACRO pseudonym(src, aid) AS 'u_' || left(sha256('{key}' || '|' || src || '|' || aid), 12)")
         # Bluesky and Mastodon record ids embed the author's account (at://did:plc:…/…, https://host/users/name/…;
@@ -339,7 +344,8 @@ class Store:
             CREATE VIEW records_public AS
             WITH flagged AS (
               SELECT *, (kind = 'article' OR author_verified_type BETWEEN 0 AND 7
-                         OR author_name IN (SELECT name FROM public_names)) AS author_public
+                         OR author_name IN (SELECT name FROM public_names)
+                         OR (source, author_id) IN (SELECT (source, author_id) FROM public_authors)) AS author_public
               FROM "{RECORDS}"),
             -- the named link in a column of its own: nested in public_id as a macro argument, its expression would be
             -- copied into each of public_id's uses and cost every query on this view ~5 ms more to plan

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import streamlit as st
 
 from analysis.core.filters import Filters
+from analysis.core.wording import share_text
 from analysis.nlp.model_info import cards_signature
 from dashboard import data
-from dashboard.charts.style import share_text
 
 
 def synthetic_banner(sig: str, f: Filters, also: Sequence[Filters] = ()) -> None:

@@ -108,7 +108,7 @@ def open_snapshot(store: Store, public_names: Iterable[str] = (), attempts: int 
 
 def _datasets(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'main' "
-                       "AND table_name NOT IN ('records_public', 'public_names') ORDER BY 1", [catalog]).fetchall()
+                       "AND table_name NOT IN ('records_public', 'public_names', 'public_authors') ORDER BY 1", [catalog]).fetchall()
     return [name for (name,) in rows]
 
 

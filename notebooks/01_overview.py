@@ -34,6 +34,7 @@ import os
 import pandas as pd
 
 from analysis.core.filters import Filters
+from analysis.core.wording import share_text
 from collectors.store import Store
 from collectors.trackers import get_tracker, public_names
 from dashboard.charts import registry
@@ -53,9 +54,9 @@ from analysis.stats.aggregate import kpis
 
 k = kpis(con, view.filters, view.model_version)
 print(f"records {k['records']:,} · authors {'unknown' if k['authors'] is None else format(k['authors'], ',')} · "
-      f"synthetic share {k['synthetic_share']:.0%}")
+      f"synthetic share {share_text(k['synthetic_share'])}")
 if k["synthetic_share"] > 0:
-    print(f"SYNTHETIC: {k['synthetic_share']:.0%} of these records are generated demo data, not real posts")
+    print(f"SYNTHETIC: {share_text(k['synthetic_share'])} of these records are generated demo data, not real posts")
 if k["share_negative"] is not None:
     lo, hi = k["share_negative_ci"]
     print(f"share negative {k['share_negative']:.1%} (95% CI {lo:.1%}–{hi:.1%}, {k['scored']:,} scored)")

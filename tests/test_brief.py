@@ -255,3 +255,41 @@ def test_brief_of_the_week_in_progress_compares_per_collected_day_and_says_it_is
     lines = summary_lines(gather(store, get_tracker(TRACKER), "2026-W19", now=datetime(2026, 5, 6, 12, tzinfo=UTC)))
     assert lines[0].startswith("25 records") and "+0% per collected day on the week before (70 in 7 collected days)" in lines[0]
     assert "This week is not over: its figures are to 2026-05-06 12:00 UTC." in lines
+
+
+def test_brief_names_the_store_state_and_software_it_was_computed_from(tmp_path, data_dir, make_record):
+    # a figure quoted from a brief must be traceable to the data it came from, as an export's is: the same store
+    # signature as the export manifest (and the dashboard's Methods page), and the software version
+    from analysis.core.labels import LABELS
+    from analysis.reports.brief import gather, render_html, render_markdown
+    from analysis.reports.export import export_bundle, software_version
+
+    store = _store(data_dir, make_record)
+    tracker = get_tracker(TRACKER)
+    data = gather(store, tracker, "2026-W17", now=datetime(2026, 5, 1, tzinfo=UTC))
+    manifest = export_bundle(store, tracker, Filters(TRACKER, date(2026, 4, 20), date(2026, 4, 26)), tmp_path / "x").manifest
+    signature = store.signature(skip=(LABELS,))
+    assert manifest["store"]["signature"] == signature
+    version = software_version()
+    for text in (render_html(data), render_markdown(data, None)):
+        methods = text[text.index("Methods"):]
+        assert signature in methods
+        assert f"actorwatch {version['version']}" in methods
+        if version["git_sha"]:
+            assert version["git_sha"][:12] in methods
+
+
+def test_a_week_of_mostly_synthetic_records_is_not_called_all_synthetic(data_dir, make_record):
+    # 2 real posts among 600 generated ones: "100% of these records are SYNTHETIC" would tell a reader the real ones
+    # are not there; the dashboard's banner and credit lines say "over 99%" (analysis.core.wording.share_text)
+    from analysis.reports.brief import gather, summary_lines
+
+    store = Store(data_dir)
+    demo = records_per_day(make_record, {date(2026, 4, 20) + timedelta(days=i): 100 for i in range(6)},
+                           trackers=[TRACKER])
+    real = records_per_day(make_record, {date(2026, 4, 26): 2}, trackers=[TRACKER])
+    store.add_records([r.model_copy(update={"synthetic": True, "id": f"demo-{r.id}"}) for r in demo] + real)
+    data = gather(store, get_tracker(TRACKER), "2026-W17", now=datetime(2026, 5, 1, tzinfo=UTC))
+    said = " ".join(summary_lines(data))
+    assert "100% of these records are SYNTHETIC" not in said
+    assert "over 99% of these records are SYNTHETIC" in said

@@ -149,7 +149,7 @@ def test_methods_texts_name_the_negative_share_interval_the_code_computes():
     assert "Newcombe" in registry.get("timeline-effects").description
     page = (Path(__file__).resolve().parents[1] / "dashboard" / "app_pages" / "timeline.py").read_text(encoding="utf-8")
     assert "Newcombe score interval" in page
-    events = next(line for line in brief.methods_lines(SimpleNamespace(model={})) if line.startswith("Event windows"))
+    events = next(line for line in brief.methods_lines(SimpleNamespace(model={}, store_signature=None, software={})) if line.startswith("Event windows"))
     assert "Newcombe" in events
 
 
@@ -171,3 +171,21 @@ def test_effects_chart_credit_names_the_days_it_draws(data_dir, make_record):
     assert "75% synthetic demo data" in package.source
     description = registry.get("timeline-effects").description  # `actorwatch chart --list`
     assert "each event's own days" in description and "not the sidebar's dates" in description
+
+
+def test_the_same_comparison_gets_the_same_interval_whatever_other_events_there_are(data_dir, make_record):
+    # events on one day compare the same days: they must show the same interval and p, and an event's figures must
+    # not change when another event is added to the tracker (the Timeline lists every event; the brief one per day)
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 19) + timedelta(days=i): n
+                                                    for i, n in enumerate([7, 13, 9, 25, 41, 30])}))
+    tracker = load_trackers(TRACKERS_MIN)[0]
+    denial = next(e for e in tracker.events if e.id == "denial")
+    twin = tracker.model_copy(update={"events": [*tracker.events, denial.model_copy(update={"id": "denial-echo"})]})
+    alone = tracker.model_copy(update={"events": [denial]})
+    cols = ["volume_diff", "volume_ci_lo", "volume_ci_hi", "volume_p"]
+    with store.connect() as con:
+        both = event_effects(con, Filters("case-a"), twin, None, n_boot=500).set_index("event_id")[cols]
+        single = event_effects(con, Filters("case-a"), alone, None, n_boot=500).set_index("event_id")[cols]
+    assert both.loc["denial"].tolist() == both.loc["denial-echo"].tolist() == single.loc["denial"].tolist()
+    assert both.loc["denial", "volume_ci_lo"] < both.loc["denial", "volume_ci_hi"]  # a real resampled interval

@@ -166,3 +166,27 @@ def test_comentions_chart_leaves_out_another_trackers_entities(data_dir, make_re
         package = registry.build("topics-comentions", con, View(Filters("iqiyi-nadou")), {})
     assert package.data.to_dict("records") == [{"a": "baidu", "b": "iqiyi", "records": 1}]
     assert "SAG" not in package.alt and "sag-aftra" not in package.alt
+
+
+def test_co_mentions_tied_at_the_cut_are_the_same_whatever_order_the_records_are_read_in(data_dir, make_record) -> None:
+    # the dashboard's snapshot reads records sorted by day and source, a plain connection in file order: pairs with
+    # equal counts must not be picked (nor listed) by which record came first
+    import duckdb
+
+    store = Store(data_dir)
+    at = datetime(2026, 4, 20, 9, tzinfo=UTC)
+    lists = [["iqiyi", "baidu"], ["gong-yu", "iqiyi"], ["nadou-pro", "iqiyi"], ["baidu", "gong-yu"]]
+    store.add_records([make_record(id=f"r{i}", published_at=at, trackers=["iqiyi-nadou"]) for i in range(len(lists))])
+    _annotations(store, [(f"r{i}", ents) for i, ents in enumerate(lists)])
+    f = Filters("iqiyi-nadou", date(2026, 4, 20), date(2026, 4, 20))
+    with store.connect() as src:
+        records, annotations = src.execute("SELECT * FROM records").df(), src.execute(f"SELECT * FROM {ANNOTATIONS}").df()
+    got = []
+    for order in ("id", "id DESC"):
+        with duckdb.connect() as con:
+            con.register("r", records)
+            con.register("a", annotations)
+            con.execute(f"CREATE TABLE records AS SELECT * FROM r ORDER BY {order}")
+            con.execute(f"CREATE TABLE {ANNOTATIONS} AS SELECT * FROM a ORDER BY {order}")
+            got.append(co_mention_counts(con, f, IQIYI, top=2).to_dict("records"))
+    assert got[0] == got[1] == [{"a": "baidu", "b": "gong-yu", "records": 1}, {"a": "baidu", "b": "iqiyi", "records": 1}]

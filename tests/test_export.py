@@ -403,3 +403,56 @@ def test_an_export_whose_source_or_lang_matched_nothing_says_what_the_tracker_ha
     assert "sources: weibo 3, rss 1" in typo.stderr and "(none recorded) 1" in typo.stderr
     found = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--lang", "zh", "--out", str(tmp_path / "b")])
     assert "wrote 2 records" in found.output and "note:" not in found.stderr
+
+
+def test_an_author_verified_on_one_record_is_one_author_in_the_export(tmp_path, data_dir, make_record):
+    # a verified (public) account whose comment came without its verification (another importer, or collected
+    # before it was verified) appeared by name on one row and as a pseudonym on the other: the export then held two
+    # authors where the Overview counts one, and a reader could not re-derive the Authors figure from it
+    store = Store(data_dir)
+    at = datetime(2026, 4, 20, 9, tzinfo=UTC)
+    store.add_records([
+        make_record(id="post", published_at=at, trackers=[TRACKER], author_id="1999", author_name="某官方账号",
+                    author_verified=True, author_verified_type=0, text="官方声明"),
+        make_record(id="comment", kind="comment", published_at=at, trackers=[TRACKER], author_id="1999",
+                    author_name="某官方账号", author_verified_type=None, text="补充一下"),
+        make_record(id="other", published_at=at, trackers=[TRACKER], author_id="880011", author_name="吃瓜群众_01",
+                    author_verified_type=-1, text="路过"),
+    ])
+    f = Filters(TRACKER, date(2026, 4, 20), date(2026, 4, 20))
+    result = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--from", "2026-04-20", "--to", "2026-04-20",
+                                      "--format", "csv", "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    _manifest, frame = read_bundle(tmp_path / "b")
+    by_id = frame.set_index("id")
+    assert by_id.loc["post", "author_id"] == by_id.loc["comment", "author_id"] == "1999"
+    assert by_id.loc["other", "author_id"].startswith("u_")
+    with store.connect() as con:
+        assert frame["author_id"].nunique() == kpis(con, f)["authors"] == 2
+
+
+def test_manifest_carries_the_overviews_figures_and_records_csv_rederives_them(tmp_path, data_dir, make_record):
+    # a reader citing "N records, K authors, x% negative [lo, hi]" must find those figures in the manifest, with the
+    # interval's method and n, and get the same numbers back from records.csv alone
+    from statsmodels.stats.proportion import proportion_confint
+
+    from analysis.reports.export import export_bundle
+    from collectors.trackers import get_tracker
+
+    store, _records = _store(data_dir, make_record)
+    f = Filters(TRACKER, date(2026, 4, 18), date(2026, 4, 22))
+    manifest = export_bundle(store, get_tracker(TRACKER), f, tmp_path / "b", model_version=VERSION).manifest
+    with store.connect() as con:
+        k = kpis(con, f, VERSION)
+    figures = manifest["figures"]
+    assert (figures["records"], figures["authors"], figures["scored"]) == (k["records"], k["authors"], k["scored"])
+    assert figures["share_negative"] == pytest.approx(k["share_negative"])
+    assert figures["share_negative_ci95"] == pytest.approx(list(k["share_negative_ci"]))
+    assert "Wilson" in figures["interval"] and "scored" in figures["n"]
+    _manifest, frame = read_bundle(tmp_path / "b")
+    scored = frame[frame["sentiment"].notna()]
+    negative = int((scored["sentiment"] == "negative").sum())
+    authors = (frame["source"] + ":" + frame["author_id"].fillna("n:" + frame["author_name"].fillna(""))).nunique()
+    assert (len(frame), authors, len(scored)) == (figures["records"], figures["authors"], figures["scored"])
+    lo, hi = proportion_confint(negative, len(scored), method="wilson")
+    assert [lo, hi] == pytest.approx(figures["share_negative_ci95"])

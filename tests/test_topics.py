@@ -243,3 +243,26 @@ def test_frames_and_keywords_from_a_partial_enrich_say_they_count_annotated_reco
     assert frames.fig.layout.yaxis.title.text == "share of annotated records using the frame"
     for package in (frames, keywords):
         assert said in package.fig.layout.title.text and said in package.notes and said in package.alt
+
+
+def test_a_text_sample_is_the_same_whatever_order_the_records_are_read_in(data_dir, make_record, monkeypatch) -> None:
+    # the dashboard's snapshot holds the records sorted by day and source, a plain connection reads them in file
+    # order: a reservoir sample taken straight off the scan would draw other records from the same store
+    import duckdb
+
+    from analysis.stats import annotation_series
+
+    monkeypatch.setattr(annotation_series, "MAX_TEXTS", 20)
+    store = Store(data_dir)
+    texts = [f"{DAY1[i % 3]} 第{i}条 {'肖像权' if i % 4 == 0 else ''}" for i in range(60)]
+    write_records(store, make_record, texts, per_day=20, trackers=["case-a"])
+    results = []
+    with store.connect() as src:
+        rows = src.execute("SELECT * FROM records").df()
+    for order in ("source, id", "id DESC", "hash(id)"):
+        with duckdb.connect() as con:
+            con.register("rows", rows)
+            con.execute(f"CREATE TABLE records AS SELECT * FROM rows ORDER BY {order}")
+            results.append((frame_counts_by_period(con, F).to_dict("records"),
+                            keywords_by_period(con, F).to_dict("records")))
+    assert results[0] == results[1] == results[2]

@@ -6,3 +6,12 @@ from __future__ import annotations
 def count_text(n: int, noun: str, plural: str | None = None) -> str:
     """'1 record', '2 records', '1,204 records'; `plural` for nouns not made by adding s ('1 entity', '2 entities')."""
     return f"{int(n):,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def share_text(share: float) -> str:
+    """A share as a whole percentage that never rounds a mixed view to 0% or 100%."""
+    if 0.99 < share < 1:
+        return "over 99%"
+    if 0 < share < 0.01:
+        return "under 1%"
+    return f"{share:.0%}"

@@ -19,9 +19,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import Filters, days_note
-from analysis.core.wording import count_text
+from analysis.core.labels import LABELS
+from analysis.core.wording import count_text, share_text
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.reports.alerts.state import load_state
+from analysis.reports.export import software_version
 from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
 from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
@@ -76,6 +78,8 @@ class BriefData:
     figures: dict[str, go.Figure] = field(default_factory=dict)
     # days of the week and of the week before inside the collection window and over (today by its elapsed fraction)
     collected_days: tuple[float, float] = (7, 7)
+    store_signature: str | None = None  # the store state computed from (as an export manifest's `store.signature`)
+    software: dict[str, str | None] = field(default_factory=dict)  # as an export manifest's `software`
 
 
 def gather(store: Store, tracker: Tracker, week: str, model_version: str | None = None,
@@ -83,6 +87,7 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
     """Every number the brief shows, computed from the store."""
     start, end = parse_week(week)
     f = Filters(tracker.id, start, end)
+    signature = store.signature(skip=(LABELS,))
     with store.connect(public_names=tracker.public_names()) as con:
         version = model_version or latest_model_version(con, tracker.id)
         week_kpis = kpis(con, f, version)
@@ -113,7 +118,7 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
     data = BriefData(tracker, week, start, end, week_kpis, previous, volume, sentiment, labelled, jumps, shifts, effects,
                      [s for s in sorted(tracker.statements, key=lambda s: s.date) if start <= s.date <= end], alerts,
                      {**model_card_summary(version, model_name), "in_domain": badges}, deep_link(DEFAULT_PAGE, f),
-                     now or datetime.now(UTC))
+                     now or datetime.now(UTC), store_signature=signature, software=software_version())
     data.collected_days = (_collected_days(tracker, start, end, data.generated_at),
                            _collected_days(tracker, start - timedelta(days=7), start - timedelta(days=1),
                                            data.generated_at))
@@ -247,7 +252,7 @@ def summary_lines(data: BriefData) -> list[str]:
         lines.append("The negative share changed level on " + ", ".join(str(d) for d in data.shifts)
                      + " (change points over the last weeks).")
     if k["synthetic_share"]:
-        lines.append(f"{k['synthetic_share']:.0%} of these records are SYNTHETIC demo data, not real posts.")
+        lines.append(f"{share_text(k['synthetic_share'])} of these records are SYNTHETIC demo data, not real posts.")
     return lines
 
 
@@ -277,7 +282,17 @@ def methods_lines(data: BriefData) -> list[str]:
         "interval over days and a permutation p-value; share negative: Newcombe score 95% interval and an exact "
         "permutation p-value. " + days_note() + " " + ASSOCIATION_NOTE,
         POLICY,
+        _provenance(data),
     ]
+
+
+def _provenance(data: BriefData) -> str:
+    """The store state and software the numbers were computed from (an export manifest names the same)."""
+    sw = data.software
+    sha = f", commit {sw['git_sha'][:12]}" if sw.get("git_sha") else ""
+    return (f"Computed from store state {data.store_signature or 'unknown'} (the signature an export manifest's "
+            f"`store.signature` and the dashboard's Methods page name for the same data) by actorwatch "
+            f"{sw.get('version') or 'unknown version'}{sha}.")
 
 
 # ---------- rendering ----------

@@ -44,6 +44,7 @@ from analysis.core.tables import has_table
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.nlp.sentiment.linear import file_sha256
 from analysis.reports.links import DEFAULT_PAGE, deep_link
+from analysis.stats.aggregate import kpis
 from analysis.stats.visibility import latest_scan
 from collectors.display_zone import zone_label, zone_name, zone_short
 from collectors.importers import ImportIssue
@@ -95,6 +96,7 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
         version = model_version or latest_model_version(con, tracker.id)
         model_name = _model_name(con, version)
         badges = in_domain_badges(con, version, model_name, tracker.id)
+        figures = _figures(kpis(con, f, version))
         reader = _select(con, f, tracker, version, batch_size)
         columns = reader.schema.names
         try:
@@ -114,11 +116,23 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
             raise
     os.replace(tmp, data_file)
     manifest = build_manifest(tracker, f, counts, columns, data_file, version, model_name, now or datetime.now(UTC),
-                              badges, store.signature(skip=(LABELS,)))
+                              badges, store.signature(skip=(LABELS,)), figures)
     tmp = out_dir / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, out_dir / MANIFEST)
     return ExportResult(out_dir, data_file, counts.records, manifest)
+
+
+def _figures(k: dict[str, Any]) -> dict[str, Any]:
+    """The Overview's figures for the exported view (analysis.stats.aggregate.kpis), with how each is computed."""
+    ci = k["share_negative_ci"]
+    return {"records": k["records"], "authors": k["authors"], "scored": k["scored"],
+            "share_negative": k["share_negative"], "share_negative_ci95": list(ci) if ci else None,
+            "interval": "Wilson score 95% interval (statsmodels proportion_confint, method='wilson')",
+            "n": "the scored records (rows of records.csv with a sentiment): records without a score (empty after "
+                 "cleaning, or not yet enriched) are left out of the share",
+            "authors_note": "distinct authors: source + author_id (else author_name); records.csv's pseudonyms keep "
+                            "them distinct, so counting its rows the same way gives this number"}
 
 
 @dataclass
@@ -220,7 +234,7 @@ def _utc_iso(value: Any) -> str | None:
 def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[str], data_file: Path,
                    version: str | None, model_name: str | None, now: datetime,
                    in_domain: dict[str, dict[str, Any]] | None = None,
-                   store_signature: str | None = None) -> dict[str, Any]:
+                   store_signature: str | None = None, figures: dict[str, Any] | None = None) -> dict[str, Any]:
     """The manifest; `model.in_domain` holds each task's in-domain test figure as its card states it (the
     figure the dashboard's badges quote), or says it was not measured."""
     n = counts.records
@@ -243,6 +257,7 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
         "counts": {"records": n, "by_source": dict(sorted(counts.by_source.items())), "scored": counts.scored,
                    "annotated": counts.annotated, "synthetic": counts.synthetic},
         "synthetic_share": counts.synthetic / n if n else 0.0,
+        "figures": figures,
         "visibility": {"rechecked": counts.rechecked, "disappeared": counts.disappeared,
                        "statuses": list(STATUSES), "disappeared_statuses": list(DISAPPEARED),
                        "note": "each record's latest known status from `actorwatch recheck` (Weibo posts only); "

@@ -137,7 +137,8 @@ def co_mention_counts(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Track
         f"WHERE {where}) WHERE len(entities) > 1",
         [*eparams, *params],
     ).fetchall()
-    pairs = co_mentions(row[0] for row in lists).most_common(top)
+    # ties by the pair's ids, not by which record came first (the snapshot and the store read records in other orders)
+    pairs = sorted(co_mentions(row[0] for row in lists).items(), key=lambda pn: (-pn[1], pn[0]))[:top]
     return pd.DataFrame([(a, b, n) for (a, b), n in pairs], columns=["a", "b", "records"])
 
 
@@ -155,8 +156,9 @@ def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column:
             return frame
     frame = con.execute(
         f"""SELECT * FROM (SELECT {period} AS period, concat_ws(' ', r.title, r.text) AS text
-                           FROM records r WHERE {where})
+                           FROM records r WHERE {where} ORDER BY r.source, r.id)
             USING SAMPLE reservoir({MAX_TEXTS} ROWS) REPEATABLE (7)""", params).df()
+    # (ordered before sampling: the reservoir draws by position, and the snapshot and the store read rows in other orders)
     # each distinct text once: samples repeat texts (reposts, templates), and the result is a function of the text
     distinct = list(dict.fromkeys(frame["text"]))
     if column == "frames":

@@ -44,9 +44,11 @@ def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, 
     Days outside the tracker's collection window (`Filters.for_tracker`) are left out of both sides: they were
     never collected, so they are unknown rather than days with 0 records (a side with no day gives NaN).
     """
-    rng = np.random.default_rng(seed)
     rows = []
     for event in sorted(tracker.events, key=lambda e: (e.date, e.id)):
+        # a generator of its own per event: events on one day (the same comparison) get the same interval and p, and
+        # an event's figures do not move when another event is added before it
+        rng = np.random.default_rng(seed)
         before, after = event_sides(tracker, event.date, window)
         vb, va = _daily_counts(con, f, *before), _daily_counts(con, f, *after)
         v_lo, v_hi = bootstrap_diff_ci(vb, va, n_boot, rng)

@@ -11,12 +11,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.core.filters import Filters
-from analysis.core.wording import count_text
+from analysis.core.wording import count_text, share_text
 from analysis.stats import aggregate
 from collectors.display_zone import zone_short
 from collectors.trackers import get_tracker, load_trackers
 from dashboard.charts.registry import ChartDef, View, WholeNumber, register, require
-from dashboard.charts.style import MARGIN, PALETTE, PATTERNS, empty_figure, plain, share_text
+from dashboard.charts.style import MARGIN, PALETTE, PATTERNS, empty_figure, plain
 from dashboard.charts.topics import entity_labels
 
 

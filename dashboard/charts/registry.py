@@ -18,13 +18,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
+from analysis.core.wording import share_text
 from analysis.reports.links import filter_params
 from analysis.stats import aggregate
 from collectors.display_zone import zone_short
 from collectors.trackers import Tracker, get_tracker
 from dashboard.charts import PAGE_MODULES
 from dashboard.charts.embed import DEFAULT_CREDIT, ChartPackage
-from dashboard.charts.style import annotated_text, sample_text, share_text
+from dashboard.charts.style import annotated_text, sample_text
 
 Loader = Callable[[duckdb.DuckDBPyConnection, "View"], pd.DataFrame]
 Drawer = Callable[[pd.DataFrame, "View", dict[str, Any]], go.Figure]

@@ -107,15 +107,6 @@ def day_ticks(fig: go.Figure, days: pd.Series) -> None:
         fig.update_xaxes(dtick=86_400_000, tickformat="%b %d")
 
 
-def share_text(share: float) -> str:
-    """A share as a whole percentage that never rounds a mixed view to 0% or 100%."""
-    if 0.99 < share < 1:
-        return "over 99%"
-    if 0 < share < 0.01:
-        return "under 1%"
-    return f"{share:.0%}"
-
-
 def sample_text(df: pd.DataFrame) -> str:
     """"random sample of 50,000 of 123,456 records" when the frame's counts are of a text sample (its attrs'
     "sample", as analysis.stats.annotation_series sets it), else ""."""

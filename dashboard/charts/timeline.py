@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.core.filters import Filters, days_note
-from analysis.core.wording import count_text
+from analysis.core.wording import count_text, share_text
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.display_zone import zone_short
@@ -29,7 +29,6 @@ from dashboard.charts.style import (
     no_scores_message,
     plain,
     rgba,
-    share_text,
     too_thin,
 )
 
