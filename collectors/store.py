@@ -303,17 +303,26 @@ class Store:
             self.add_public_view(con, public_names)
         return con
 
-    def add_public_view(self, con: duckdb.DuckDBPyConnection, public_names: Iterable[str]) -> None:
-        """`records_public` (ordinary users pseudonymised) over the connection's `records`; the key stays in memory."""
+    def add_public_view(self, con: duckdb.DuckDBPyConnection, public_names: Iterable[str],
+                        public_authors: str | None = None) -> None:
+        """`records_public` (ordinary users pseudonymised) over the connection's `records`; the key stays in memory.
+        `public_authors` names a table of the verified (source, author_id) pairs already computed (the dashboard's
+        snapshot holds one); otherwise a view computes them when `records_public` is read."""
         names = sorted({n for n in public_names if n})
         con.execute("CREATE TABLE public_names(name VARCHAR)")
         if names:
             con.executemany("INSERT INTO public_names VALUES (?)", [[n] for n in names])
         # verification is the account's, not the record's: an account verified on any of its records is public on all of
         # them (a comment may come without its author's verification), so one author never shows as both a name and a
-        # pseudonym, and an export counts the authors the Overview counts
-        con.execute(f"""CREATE TABLE public_authors AS SELECT DISTINCT source, author_id FROM "{RECORDS}"
-                        WHERE author_verified_type BETWEEN 0 AND 7 AND author_id IS NOT NULL""")
+        # pseudonym, and an export counts the authors the Overview counts. A view, over the raw files (3 columns, no
+        # dedupe: a record version ever verified counts): a table built here cost every connection a full deduplicated
+        # scan (0.9 s at 1M records), where only readers of records_public need it (0.08 s at 1M).
+        if public_authors is None:
+            source = self.parquet_scan(RECORDS) if self.files(RECORDS) else f'"{RECORDS}"'
+            con.execute(f"""CREATE VIEW public_authors AS SELECT DISTINCT source, author_id FROM {source}
+                            WHERE author_verified_type BETWEEN 0 AND 7 AND author_id IS NOT NULL""")
+        else:
+            con.execute(f"CREATE VIEW public_authors AS SELECT source, author_id FROM {public_authors}")
         key = pseudonym_key(self.data_dir).replace("'", "''")
         con.execute(f"CREATE MACRO pseudonym(src, aid) AS 'u_' || left(sha256('{key}' || '|' || src || '|' || aid), 12)")
         # Bluesky and Mastodon record ids embed the author's account (at://did:plc:…/…, https://host/users/name/…;
