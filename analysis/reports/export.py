@@ -50,6 +50,8 @@ from collectors.ingest import IngestSummary, ingest
 from collectors.models import RECORD_FIELDS, InvalidRecord, parse_record
 from collectors.paths import checkout_commit
 from collectors.pseudonym import POLICY
+from collectors.spreadsheet import NOTE as SPREADSHEET_NOTE
+from collectors.spreadsheet import escape_frame, unescape_frame
 from collectors.store import Store
 from collectors.trackers import Tracker
 from collectors.visibility import DISAPPEARED, STATUSES, VisibilityCheck
@@ -187,7 +189,8 @@ def _select(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, versio
 
 
 def to_csv_frame(table: pa.Table) -> pd.DataFrame:
-    """CSV-ready: ISO 8601 UTC timestamps, lists joined by '|', integers without '.0'."""
+    """CSV-ready: ISO 8601 UTC timestamps, lists joined by '|', integers without '.0', text a spreadsheet would run
+    as a formula prefixed with ' (collectors.spreadsheet)."""
     frame = table.to_pandas()
     for col in TIME_COLUMNS:
         frame[col] = frame[col].map(lambda v: v.isoformat().replace("+00:00", "Z") if pd.notna(v) else None)
@@ -195,7 +198,7 @@ def to_csv_frame(table: pa.Table) -> pd.DataFrame:
         frame[col] = frame[col].map(lambda v: "|".join(v) if v is not None and len(v) else None)
     for col in INT_COLUMNS:
         frame[col] = frame[col].astype("Int64")
-    return frame
+    return escape_frame(frame)
 
 
 def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[str], data_file: Path,
@@ -235,6 +238,7 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
                              "fields": ["author_id", "author_name", "url (author id or user name inside)",
                                         "@mentions and video-link nicknames in text and title (not of tracker entities)"]},
         "deep_link": deep_link(DEFAULT_PAGE, f),
+        "spreadsheet_safety": SPREADSHEET_NOTE if data_file.suffix == ".csv" else None,
         "files": [{"name": data_file.name, "rows": n, "sha256": file_sha256(data_file), "columns": columns}],
         "caution": "Sentiment, stance and emotion labels are model output with the measured accuracy above "
                    "(model.in_domain: on labelled in-domain test text); differences over time are associations, "
@@ -288,7 +292,7 @@ def read_bundle(bundle: Path) -> tuple[dict[str, Any], pd.DataFrame]:
         frame = pq.read_table(data_file).to_pandas()
     else:
         frame = pd.read_csv(data_file, dtype=str, keep_default_na=False, encoding="utf-8")
-        frame = frame.replace({"": None})
+        frame = unescape_frame(frame.replace({"": None}))
         for col in LIST_COLUMNS:
             if col in frame:
                 frame[col] = frame[col].map(lambda v: v.split("|") if isinstance(v, str) else [])
