@@ -413,11 +413,19 @@ _KEPT_AT = "\ue000"  # stands in for the @ of a public name's mention while the 
 _NICK = "\\p{Han}A-Za-z0-9０-９Ａ-Ｚａ-ｚ_\\-·"
 _VIDEO_CARD = "的(微博|秒拍)视频"
 _KEPT_CARD = "\ue001"  # marks a public name's video card while the others are masked
+# links in text to a user's profile or posts name the account by id or handle: weibo.com/u/<uid>, weibo.com/<uid>/<bid>,
+# m.weibo.cn/profile/<uid>, weibo.com/n/<nickname>, bsky.app/profile/<handle or DID>, space.bilibili.com/<mid>
+# (RE2; the account becomes (user) as a mention does; /@name links are masked as mentions)
+_PROFILE_HOSTS = ("weibo.c", "bsky.app/profile/", "space.bilibili.com/")
+_PROFILE_LINKS = (r"((?:^|[^0-9A-Za-z.])(?:www\.|m\.)?weibo\.c(?:om|n)/(?:u/|profile/)?)[0-9]{5,}",
+                  r"(weibo\.c(?:om|n)/n/)[^/\s?#)）]+",
+                  r"(bsky\.app/profile/)[^/\s?#)）]+",
+                  r"(space\.bilibili\.com/)[0-9]+")
 
 
 def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:
     """SQL for `column` with every @mention, and the nickname on a Weibo video card, masked as (user), except
-    where the name is exactly a public name."""
+    where the name is exactly a public name; and the account in a link to a user's profile or posts (any user's)."""
     kept = sorted({n.lstrip("@") for n in public_names} - {""}, key=len, reverse=True)
     kept = [n for n in kept if not re.search(f"[{_MENTION_END}]", n)]  # such a name is never one whole mention
     names = "|".join(re.escape(n) for n in kept).replace("'", "''")
@@ -434,10 +442,17 @@ def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:
         sql = f"regexp_replace({sql}, '[{_NICK}]{{2,30}}{_VIDEO_CARD}', '(user)的\\1视频', 'g')"
         return f"replace({sql}, '{_KEPT_CARD}', '')" if names else sql
 
-    # the regular expressions only where they can match: most texts have no @ and no video
+    def profiles(sql: str) -> str:
+        for pattern in _PROFILE_LINKS:
+            sql = f"regexp_replace({sql}, '{pattern}', '\\1(user)', 'g')"
+        return sql
+
+    # the regular expressions only where they can match: most texts have no @, no video and no profile link
     has_at = " OR ".join(f"contains({column}, '{at}')" for at in _AT)
     text = f"(CASE WHEN {has_at} THEN {mentions(column)} ELSE {column} END)"
-    return f"(CASE WHEN contains({column}, '视频') THEN {cards(text)} ELSE {text} END)"
+    text = f"(CASE WHEN contains({column}, '视频') THEN {cards(text)} ELSE {text} END)"
+    has_link = " OR ".join(f"contains({column}, '{host}')" for host in _PROFILE_HOSTS)
+    return f"(CASE WHEN {has_link} THEN {profiles(text)} ELSE {text} END)"
 
 
 def _partitions(table: pa.Table, column: str | None) -> Iterator[tuple[str | None, pa.Table]]:
