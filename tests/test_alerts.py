@@ -387,3 +387,22 @@ def test_spike_of_real_records_carries_no_synthetic_warning(tmp_path, data_dir, 
                        now=datetime(2026, 4, 20, 23, tzinfo=UTC), dry_run=True).alerts[0]
     assert alert.evidence["synthetic"] == 0 and "SYNTHETIC" not in alert.summary
     assert "on 2026-04-20 (UTC)" in alert.title and "on 2026-04-20 (UTC day)" in alert.summary
+
+
+def test_a_control_character_in_a_post_keeps_the_atom_feed_valid(tmp_path):
+    """A post's text may hold control characters (imports keep them); in the evidence they made the Atom file invalid
+    XML, which feed readers refuse and every later run reported as 'not valid XML; move it aside'."""
+    from analysis.reports.alerts.config import RssChannel
+    from analysis.reports.alerts.deliver import append_to_feed
+
+    channel = RssChannel(path=str(tmp_path / "alerts.xml"))
+    alert = {"id": "a1", "title": "spike\x0b", "created_at": "2026-04-20T00:00:00+00:00",
+             "link": "https://dash.example/?tracker=t", "summary": "volume spike",
+             "evidence": {"top_records": [{"source": "weibo", "author": "u_1", "text": "AI演员\x00\x1b[31m假\x08",
+                                           "url": None, "shares": 1, "likes": 2}]}}
+    append_to_feed([alert], channel)
+    append_to_feed([{**alert, "id": "a2"}], channel)  # the first file is read back
+    entries = ET.parse(channel.resolved()).getroot().findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == 2
+    content = entries[0].findtext("{http://www.w3.org/2005/Atom}content")
+    assert "AI演员[31m假" in content and entries[0].findtext("{http://www.w3.org/2005/Atom}title") == "spike"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import smtplib
 import uuid
 import xml.etree.ElementTree as ET
@@ -108,13 +109,22 @@ def append_to_feed(alerts: list[dict[str, Any]], channel: RssChannel, title: str
     os.replace(tmp, path)
 
 
+# characters XML 1.0 does not allow (a post's text may hold them): ElementTree writes them as they are, and the file
+# no longer parses
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
 def _entry(alert: dict[str, Any]) -> ET.Element:
     entry = ET.Element(f"{{{ATOM}}}entry")
     ET.SubElement(entry, f"{{{ATOM}}}id").text = f"urn:actorwatch:alert:{alert['id']}"
-    ET.SubElement(entry, f"{{{ATOM}}}title").text = alert["title"]
+    ET.SubElement(entry, f"{{{ATOM}}}title").text = _xml_text(alert["title"])
     ET.SubElement(entry, f"{{{ATOM}}}updated").text = alert["created_at"]
     ET.SubElement(entry, f"{{{ATOM}}}link", href=alert["link"])
     author = ET.SubElement(entry, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = "actorwatch"
-    ET.SubElement(entry, f"{{{ATOM}}}content", type="text").text = alert_text(alert)
+    ET.SubElement(entry, f"{{{ATOM}}}content", type="text").text = _xml_text(alert_text(alert))
     return entry
