@@ -406,3 +406,25 @@ def test_a_control_character_in_a_post_keeps_the_atom_feed_valid(tmp_path):
     assert len(entries) == 2
     content = entries[0].findtext("{http://www.w3.org/2005/Atom}content")
     assert "AI演员[31m假" in content and entries[0].findtext("{http://www.w3.org/2005/Atom}title") == "spike"
+
+
+@pytest.mark.parametrize("status", [None, 500])
+def test_a_webhook_failure_names_the_host_not_the_secret_path(status):
+    """Incoming-webhook URLs (Slack's /services/T/B/<secret>, Feishu's /hook/<uuid>) are themselves the secret; a failed
+    delivery printed the whole URL into the run's output, cron mail and logs."""
+    import httpx
+
+    from analysis.reports.alerts.config import WebhookChannel
+    from analysis.reports.alerts.deliver import DeliveryError, send_webhook
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if status is None:
+            raise httpx.ConnectError(f"cannot connect to {request.url}", request=request)
+        return httpx.Response(status)
+
+    channel = WebhookChannel(url="https://user:pw@hooks.example/services/T0/B0/XXsecretXX?sig=abc")
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client, pytest.raises(DeliveryError) as caught:
+        send_webhook({"id": "a"}, channel, client=client)
+    message = str(caught.value)
+    assert "hooks.example" in message
+    assert not any(s in message for s in ("XXsecretXX", "sig=abc", "user:pw", "/services"))

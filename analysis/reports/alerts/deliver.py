@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -52,15 +53,23 @@ def send_webhook(alert: dict[str, Any], channel: WebhookChannel, client: httpx.C
         headers["Authorization"] = f"Bearer {token}"
     own = client is None
     client = client or make_client(timeout=channel.timeout_seconds)
+    where = endpoint(channel.url)
     try:
         response = client.post(channel.url, content=json.dumps(alert, ensure_ascii=False).encode(), headers=headers)
     except httpx.HTTPError as exc:
-        raise DeliveryError(redact_text(f"webhook {channel.url}: {type(exc).__name__}: {exc}")) from None
+        raise DeliveryError(redact_text(f"webhook {where}: {type(exc).__name__}: {exc}", [channel.url])) from None
     finally:
         if own:
             client.close()
     if response.status_code >= 300:
-        raise DeliveryError(redact_text(f"webhook {channel.url}: HTTP {response.status_code}"))
+        raise DeliveryError(f"webhook {where}: HTTP {response.status_code}")
+
+
+def endpoint(url: str) -> str:
+    """A webhook URL as messages name it: scheme and host only. Chat services' incoming-webhook URLs (Slack's
+    /services/…/…, Feishu's /hook/…, DingTalk's ?access_token=) carry the secret in the path or query."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" + ("/…" if parts.path.strip("/") or parts.query else "")
 
 
 def send_email(alert: dict[str, Any], channel: EmailChannel) -> None:
