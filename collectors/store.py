@@ -416,11 +416,18 @@ _KEPT_CARD = "\ue001"  # marks a public name's video card while the others are m
 # links in text to a user's profile or posts name the account by id or handle: weibo.com/u/<uid>, weibo.com/<uid>/<bid>,
 # m.weibo.cn/profile/<uid>, weibo.com/n/<nickname>, bsky.app/profile/<handle or DID>, space.bilibili.com/<mid>
 # (RE2; the account becomes (user) as a mention does; /@name links are masked as mentions)
-_PROFILE_HOSTS = ("weibo.c", "bsky.app/profile/", "space.bilibili.com/")
+_PROFILE_HOSTS = ("weibo.c", "bsky.app/profile/", "space.bilibili.com/", "twitter.com/", "x.com/")
 _PROFILE_LINKS = (r"((?:^|[^0-9A-Za-z.])(?:www\.|m\.)?weibo\.c(?:om|n)/(?:u/|profile/)?)[0-9]{5,}",
                   r"(weibo\.c(?:om|n)/n/)[^/\s?#)）]+",
                   r"(bsky\.app/profile/)[^/\s?#)）]+",
                   r"(space\.bilibili\.com/)[0-9]+")
+# twitter.com/<name>/status/… and x.com/<name> (a 4CAT export's tweets link others'), but not the site's own pages
+# (x.com/search, /hashtag/…), which are marked first (RE2 has no look-ahead) and unmarked after
+_X_HOST = r"((?:^|[^0-9A-Za-z.-])(?:www\.|mobile\.)?(?:twitter|x)\.com/)"
+_X_OWN_PAGES = (_X_HOST + r"(i|home|search|hashtag|intent|share|explore|settings|login|signup|tos|privacy|"
+                r"notifications|messages|compose)([^0-9A-Za-z_]|$)")
+_X_ACCOUNT = _X_HOST + r"[A-Za-z0-9_]{1,15}([^0-9A-Za-z_]|$)"
+_KEPT_PAGE = "\ue002"  # marks a site's own page while the accounts beside it are masked
 
 
 def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:
@@ -445,7 +452,9 @@ def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:
     def profiles(sql: str) -> str:
         for pattern in _PROFILE_LINKS:
             sql = f"regexp_replace({sql}, '{pattern}', '\\1(user)', 'g')"
-        return sql
+        sql = f"regexp_replace({sql}, '{_X_OWN_PAGES}', '\\1{_KEPT_PAGE}\\2\\3', 'g')"
+        sql = f"regexp_replace({sql}, '{_X_ACCOUNT}', '\\1(user)\\2', 'g')"
+        return f"replace({sql}, '{_KEPT_PAGE}', '')"
 
     # the regular expressions only where they can match: most texts have no @, no video and no profile link
     has_at = " OR ".join(f"contains({column}, '{at}')" for at in _AT)
