@@ -403,3 +403,25 @@ def test_an_export_whose_source_or_lang_matched_nothing_says_what_the_tracker_ha
     assert "sources: weibo 3, rss 1" in typo.stderr and "(none recorded) 1" in typo.stderr
     found = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--lang", "zh", "--out", str(tmp_path / "b")])
     assert "wrote 2 records" in found.output and "note:" not in found.stderr
+
+
+@pytest.mark.parametrize("name", ["../outside.csv", "{abs}", "sub/records.csv", "records.json"])
+def test_a_manifest_cannot_point_import_bundle_at_a_file_outside_the_bundle(tmp_path, data_dir, make_record, name):
+    """A bundle is meant to be shared; its manifest named the data file, and `import-bundle` read whatever path it
+    gave (../x, an absolute path) into the store as long as the checksum it also gave matched."""
+    import shutil
+
+    from analysis.nlp.sentiment.linear import file_sha256
+
+    _store(data_dir, make_record)
+    bundle = tmp_path / "b"
+    CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(bundle)], catch_exceptions=False)
+    outside = tmp_path / "outside.csv"
+    shutil.copy(bundle / "records.csv", outside)
+    (bundle / "sub").mkdir()
+    shutil.copy(bundle / "records.csv", bundle / "sub" / "records.csv")
+    manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"][0].update(name=name.format(abs=outside), sha256=file_sha256(outside))
+    (bundle / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(BundleError, match="inside the bundle"):
+        read_bundle(bundle)

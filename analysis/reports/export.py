@@ -287,7 +287,10 @@ def read_bundle(bundle: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     files = manifest.get("files") or []
     if not files:
         raise BundleError(f"{manifest_path}: lists no data file")
-    data_file = bundle / files[0]["name"]
+    name = str(files[0].get("name") or "")
+    if Path(name).name != name or "\\" in name or Path(name).suffix not in (".csv", ".parquet"):
+        raise BundleError(f"{manifest_path}: data file {name!r} is not a .csv or .parquet file inside the bundle")
+    data_file = bundle / name
     if not data_file.exists():
         raise BundleError(f"{data_file}: data file listed in the manifest is missing")
     if file_sha256(data_file) != files[0].get("sha256"):
