@@ -24,7 +24,9 @@ SECRET_ENV = {
     "llm_api_key": "ACTORWATCH_LLM_API_KEY",
 }
 SENSITIVE_HEADERS = {"cookie", "set-cookie", "authorization", "x-csrf-token", "proxy-authorization"}
-SENSITIVE_PARAMS = re.compile(r"(?i)\b(access_token|token|password|passwd|cookie|sessdata|sub|w_rid|bili_jct|apikey)=([^&\s]+)")
+# a parameter named like a credential, also with a prefix (refresh_token, csrf_token, x-api-key, access_key)
+SENSITIVE_PARAMS = re.compile(r"(?i)\b([a-z0-9_-]*(?:token|password|passwd|secret|apikey|api_key|api-key|access_key)|"
+                              r"cookie|sessdata|sub|w_rid|bili_jct)=([^&\s]+)")
 REDACTED = "[REDACTED]"
 
 
