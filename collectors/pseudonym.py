@@ -14,8 +14,9 @@ KEY_ENV = "ACTORWATCH_PSEUDONYM_KEY"
 POLICY = (
     "Ordinary users are pseudonymised with a keyed SHA-256 hash (u_ + 12 hex characters) of source and "
     "author id; the key never leaves this machine. Public figures and organisations (Weibo orange/blue V "
-    "verified types 0-7, tracker entities, news outlets) keep their names. Other @mentions in text, and the "
-    "nickname on a Weibo video link, are masked (in titles too); so is the account inside Bluesky and Mastodon record ids."
+    "verified types 0-7, tracker entities, news outlets) keep their names. Other @mentions in text, the "
+    "nickname on a Weibo video link and the account in a link to a Weibo, Bluesky, Bilibili or X profile are masked "
+    "(in titles too); so is the account inside Bluesky and Mastodon record ids."
 )
 
 

@@ -24,7 +24,9 @@ SECRET_ENV = {
     "llm_api_key": "ACTORWATCH_LLM_API_KEY",
 }
 SENSITIVE_HEADERS = {"cookie", "set-cookie", "authorization", "x-csrf-token", "proxy-authorization"}
-SENSITIVE_PARAMS = re.compile(r"(?i)\b(access_token|token|password|passwd|cookie|sessdata|sub|w_rid|bili_jct|apikey)=([^&\s]+)")
+# a parameter named like a credential, also with a prefix (refresh_token, csrf_token, x-api-key, access_key)
+SENSITIVE_PARAMS = re.compile(r"(?i)\b([a-z0-9_-]*(?:token|password|passwd|secret|apikey|api_key|api-key|access_key)|"
+                              r"cookie|sessdata|sub|w_rid|bili_jct)=([^&\s]+)")
 REDACTED = "[REDACTED]"
 
 
@@ -82,8 +84,17 @@ def _one_line(value: str) -> str:
 
 
 def known_secret_values() -> list[str]:
-    values = [get_secret(n) for n in SECRET_ENV]
-    return [v for v in values if v and len(v) >= 4]
+    """Every configured secret, longest first, and each long value inside a cookie: a page that echoes one cookie
+    (a session token in a login page's script, a CSRF token in its config) holds it without the rest of the header."""
+    values = [v for v in (get_secret(n) for n in SECRET_ENV) if v and len(v) >= 4]
+    parts = [part.partition("=")[2].strip() for name, value in zip(SECRET_ENV, (get_secret(n) for n in SECRET_ENV),
+                                                                   strict=True)
+             if name.endswith("_cookie") and value for part in value.split(";")]
+    values += [p for p in parts if len(p) >= MIN_COOKIE_PART and not p.isdigit()]
+    return sorted(set(values), key=len, reverse=True)  # a whole cookie before the parts it contains
+
+
+MIN_COOKIE_PART = 12  # shorter cookie values (a language, a timestamp's digits aside) are not credentials
 
 
 def redact_text(text: str, extra: list[str] | None = None) -> str:

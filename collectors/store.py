@@ -347,7 +347,9 @@ class Store:
                                            '/' || aname || '/', '/' || pseudonym(src, coalesce(aid, aname)) || '/'),
                                    '/@' || aname || '/', '/@' || pseudonym(src, coalesce(aid, aname)) || '/'),
                            -1) END""")
-        text, title = _masked_mentions_sql("text", names), _masked_mentions_sql("title", names)
+        # profile links masked in a column of their own (as named_link): nested in the mention masking, the
+        # expression would be copied into each branch and double the view's planning time
+        text, title = _masked_mentions_sql("linked_text", names), _masked_mentions_sql("linked_title", names)
         con.execute(
             f"""
             CREATE VIEW records_public AS
@@ -360,9 +362,10 @@ class Store:
             -- copied into each of public_id's uses and cost every query on this view ~5 ms more to plan
             named AS (
               SELECT *, CASE WHEN author_public OR url IS NULL THEN url
-                             ELSE named_url(source, url, author_id, author_name) END AS named_link
+                             ELSE named_url(source, url, author_id, author_name) END AS named_link,
+                     {_masked_links_sql("text")} AS linked_text, {_masked_links_sql("title")} AS linked_title
               FROM flagged)
-            SELECT * EXCLUDE (named_link) REPLACE (
+            SELECT * EXCLUDE (named_link, linked_text, linked_title) REPLACE (
                 CASE WHEN author_public OR author_id IS NULL THEN author_id ELSE pseudonym(source, author_id) END AS author_id,
                 CASE WHEN author_public OR author_name IS NULL THEN author_name
                      ELSE pseudonym(source, coalesce(author_id, author_name)) END AS author_name,
@@ -429,6 +432,15 @@ _KEPT_AT = "\ue000"  # stands in for the @ of a public name's mention while the 
 _NICK = "\\p{Han}A-Za-z0-9０-９Ａ-Ｚａ-ｚ_\\-·"
 _VIDEO_CARD = "的(微博|秒拍)视频"
 _KEPT_CARD = "\ue001"  # marks a public name's video card while the others are masked
+# links in text to a user's profile or posts name the account by id or handle: weibo.com/u/<uid>, weibo.com/<uid>/<bid>,
+# m.weibo.cn/profile/<uid>, space.bilibili.com/<mid>; weibo.com/n/<nickname>, bsky.app/profile/<handle or DID>;
+# twitter.com/<name>/status/… and x.com/<name> (a 4CAT export's tweets link others'; the site's own pages such as
+# x.com/search are masked too: RE2 has no look-ahead, and each extra expression costs every query on the view its
+# compilation). The account becomes (user) as a mention does; /@name links are masked as mentions.
+_PROFILE_HOSTS = ("weibo.c", "bsky.app/profile/", "space.bilibili.com/", "twitter.com/", "x.com/")
+_PROFILE_LINKS = (r"((?:^|[^0-9A-Za-z.])(?:www\.|m\.)?weibo\.c(?:om|n)/(?:u/|profile/)?|space\.bilibili\.com/)[0-9]{5,}",
+                  r"((?:weibo\.c(?:om|n)/n|bsky\.app/profile)/)[^/\s?#)）]+",
+                  r"((?:^|[^0-9A-Za-z.-])(?:www\.|mobile\.)?(?:twitter|x)\.com/)[A-Za-z0-9_]{1,15}")
 
 
 def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:
@@ -450,10 +462,19 @@ def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:
         sql = f"regexp_replace({sql}, '[{_NICK}]{{2,30}}{_VIDEO_CARD}', '(user)的\\1视频', 'g')"
         return f"replace({sql}, '{_KEPT_CARD}', '')" if names else sql
 
-    # the regular expressions only where they can match: most texts have no @ and no video
+    # the regular expressions only where they can match: most texts have no @, no video and no profile link
     has_at = " OR ".join(f"contains({column}, '{at}')" for at in _AT)
     text = f"(CASE WHEN {has_at} THEN {mentions(column)} ELSE {column} END)"
     return f"(CASE WHEN contains({column}, '视频') THEN {cards(text)} ELSE {text} END)"
+
+
+def _masked_links_sql(column: str) -> str:
+    """SQL for `column` with the account in a link to a user's profile or post masked as (user) (any user's)."""
+    sql = column
+    for pattern in _PROFILE_LINKS:
+        sql = f"regexp_replace({sql}, '{pattern}', '\\1(user)', 'g')"
+    has_link = " OR ".join(f"contains({column}, '{host}')" for host in _PROFILE_HOSTS)
+    return f"(CASE WHEN {has_link} THEN {sql} ELSE {column} END)"
 
 
 def _partitions(table: pa.Table, column: str | None) -> Iterator[tuple[str | None, pa.Table]]:

@@ -399,3 +399,19 @@ def test_evaluate_leaves_out_the_texts_an_adapted_model_was_trained_on(tiny_base
     assert res.exit_code != 0 and "evaluate on real labels it never saw" in res.output
     res = runner.invoke(cli, ["evaluate", str(only_trained), "--model", str(tiny_base), "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["n"] == 24  # a model not adapted here: every row counts
+
+
+@pytest.mark.parametrize("card_name", ["../../escaped", "<tmp>/escaped", "sub/escaped", "a\\..\\escaped"])
+def test_a_base_card_name_cannot_place_the_adapted_model_outside_the_models_folder(
+        tiny_base: Path, tmp_path: Path, card_name: str) -> None:
+    """The adapted model's folder is <models>/<base card's name>-<tracker>; a base model directory shared from
+    elsewhere whose card.json names '../../x' wrote model.npz and card.json outside the models folder."""
+    card_name = card_name.replace("<tmp>", str(tmp_path))  # an absolute path, inside this test's folder
+    (tiny_base / "card.json").write_text(json.dumps({"name": card_name, "version": "tiny-1"}), encoding="utf-8")
+    store = Store()
+    _label(store, topic_texts(8))
+    before = sorted(p for p in tmp_path.parent.rglob("*") if "escaped" in p.name)
+    with pytest.raises(AdaptError, match="not a plain folder name"):
+        adapt(store, TRACKER, tmp_path, _settings(tiny_base), HP, log=lambda m: None)
+    assert sorted(p for p in tmp_path.parent.rglob("*") if "escaped" in p.name) == before
+    assert not (Path(store.data_dir) / "models").exists() or not any((Path(store.data_dir) / "models").iterdir())

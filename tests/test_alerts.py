@@ -485,3 +485,45 @@ def test_pending_delivery_to_a_channel_since_removed_is_dropped_and_said(tmp_pat
     later = run_alerts(load_config(_rule_file(tmp_path / "b.toml", rule)), store, now=now + timedelta(hours=1))
     assert later.failures == [] and load_state().pending == []
     assert any(line.startswith("dropped: ") and "webhook is no longer configured" in line for line in later.lines())
+
+
+
+def test_a_control_character_in_a_post_keeps_the_atom_feed_valid(tmp_path):
+    """A post's text may hold control characters (imports keep them); in the evidence they made the Atom file invalid
+    XML, which feed readers refuse and every later run reported as 'not valid XML; move it aside'."""
+    from analysis.reports.alerts.config import RssChannel
+    from analysis.reports.alerts.deliver import append_to_feed
+
+    channel = RssChannel(path=str(tmp_path / "alerts.xml"))
+    alert = {"id": "a1", "title": "spike\x0b", "created_at": "2026-04-20T00:00:00+00:00",
+             "link": "https://dash.example/?tracker=t", "summary": "volume spike",
+             "evidence": {"top_records": [{"source": "weibo", "author": "u_1", "text": "AI演员\x00\x1b[31m假\x08",
+                                           "url": None, "shares": 1, "likes": 2}]}}
+    append_to_feed([alert], channel)
+    append_to_feed([{**alert, "id": "a2"}], channel)  # the first file is read back
+    entries = ET.parse(channel.resolved()).getroot().findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == 2
+    content = entries[0].findtext("{http://www.w3.org/2005/Atom}content")
+    assert "AI演员[31m假" in content and entries[0].findtext("{http://www.w3.org/2005/Atom}title") == "spike"
+
+
+@pytest.mark.parametrize("status", [None, 500])
+def test_a_webhook_failure_names_the_host_not_the_secret_path(status):
+    """Incoming-webhook URLs (Slack's /services/T/B/<secret>, Feishu's /hook/<uuid>) are themselves the secret; a failed
+    delivery printed the whole URL into the run's output, cron mail and logs."""
+    import httpx
+
+    from analysis.reports.alerts.config import WebhookChannel
+    from analysis.reports.alerts.deliver import DeliveryError, send_webhook
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if status is None:
+            raise httpx.ConnectError(f"cannot connect to {request.url}", request=request)
+        return httpx.Response(status)
+
+    channel = WebhookChannel(url="https://user:pw@hooks.example/services/T0/B0/XXsecretXX?sig=abc")
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client, pytest.raises(DeliveryError) as caught:
+        send_webhook({"id": "a"}, channel, client=client)
+    message = str(caught.value)
+    assert "hooks.example" in message
+    assert not any(s in message for s in ("XXsecretXX", "sig=abc", "user:pw", "/services"))

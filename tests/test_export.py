@@ -456,3 +456,25 @@ def test_manifest_carries_the_overviews_figures_and_records_csv_rederives_them(t
     assert (len(frame), authors, len(scored)) == (figures["records"], figures["authors"], figures["scored"])
     lo, hi = proportion_confint(negative, len(scored), method="wilson")
     assert [lo, hi] == pytest.approx(figures["share_negative_ci95"])
+
+
+@pytest.mark.parametrize("name", ["../outside.csv", "{abs}", "sub/records.csv", "records.json"])
+def test_a_manifest_cannot_point_import_bundle_at_a_file_outside_the_bundle(tmp_path, data_dir, make_record, name):
+    """A bundle is meant to be shared; its manifest named the data file, and `import-bundle` read whatever path it
+    gave (../x, an absolute path) into the store as long as the checksum it also gave matched."""
+    import shutil
+
+    from analysis.nlp.sentiment.linear import file_sha256
+
+    _store(data_dir, make_record)
+    bundle = tmp_path / "b"
+    CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(bundle)], catch_exceptions=False)
+    outside = tmp_path / "outside.csv"
+    shutil.copy(bundle / "records.csv", outside)
+    (bundle / "sub").mkdir()
+    shutil.copy(bundle / "records.csv", bundle / "sub" / "records.csv")
+    manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"][0].update(name=name.format(abs=outside), sha256=file_sha256(outside))
+    (bundle / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(BundleError, match="inside the bundle"):
+        read_bundle(bundle)

@@ -404,3 +404,35 @@ def test_a_writer_during_a_compaction_waits_and_its_rows_are_kept_once(data_dir,
     monkeypatch.setattr(Store, "connect", real_connect)
     assert _raw_and_distinct(store) == (3, 3)
     assert sorted(store.query("SELECT id FROM records")["id"]) == ["r0", "r1", "w"]
+
+
+def test_public_view_masks_the_account_in_profile_links_in_text(data_dir, make_record):
+    """A link in a post's text to a user's profile or post (weibo.com/u/<uid>, weibo.com/<uid>/<bid>,
+    m.weibo.cn/profile/<uid>, weibo.com/n/<nickname>, bsky.app/profile/<handle>, space.bilibili.com/<mid>,
+    twitter.com/<name>/status/… in a 4CAT export) named an
+    ordinary user's account in Explore, exports, briefs and alerts although @mentions of them were masked."""
+    texts = {
+        "w": "看他主页 https://weibo.com/u/5566778899 和 weibo.com/5566778899/Q1aBc 还有 m.weibo.cn/profile/5566778899",
+        "n": "https://weibo.com/n/夏夜汽水_22 说的",
+        "b": "see https://bsky.app/profile/quiet-heron.bsky.social/post/3k2 and bsky.app/profile/did:plc:abc123)",
+        "s": "UP主 https://space.bilibili.com/3461234 的视频",
+        "k": "kept: https://video.weibo.com/show?fid=1034:5566778899 s.weibo.com/weibo?q=AI演员 weibo.com/tv",
+        "x": "RT https://twitter.com/quiet_heron33/status/1 x.com/Heron_2 https://x.com/hashtag/AIactor netflix.com/ab",
+    }
+    store = Store(data_dir)
+    store.add_records([make_record(id=k, author_id="1", author_verified_type=-1, text=t, title=t if k == "b" else None)
+                       for k, t in texts.items()])
+    with store.connect(public_names=["爱奇艺"]) as con:
+        public = dict(con.execute("SELECT id, text FROM records_public").fetchall())
+        title = con.execute("SELECT title FROM records_public WHERE id = 'b'").fetchone()[0]
+    for secret in ("5566778899/Q", "u/5566778899", "profile/5566778899", "夏夜汽水", "quiet-heron", "did:plc:abc123",
+                   "3461234", "heron33", "Heron_2"):
+        assert not any(secret in t for t in public.values()), secret
+    assert public["w"] == ("看他主页 https://weibo.com/u/(user) 和 weibo.com/(user)/Q1aBc 还有 "
+                           "m.weibo.cn/profile/(user)")
+    assert public["b"] == "see https://bsky.app/profile/(user)/post/3k2 and bsky.app/profile/(user))"
+    assert title == public["b"]
+    assert public["k"] == texts["k"]  # a video id and a search link name no account
+    # the site's own pages are masked too (x.com/(user)/AIactor): the view's regular expressions cannot look ahead
+    assert public["x"] == ("RT https://twitter.com/(user)/status/1 x.com/(user) https://x.com/(user)/AIactor "
+                           "netflix.com/ab")

@@ -357,3 +357,29 @@ def test_an_endless_redirect_loop_stops_with_what_it_means(tmp_path):
                       Store(tmp_path))
     assert summary.stopped and "redirect" in summary.stopped and "mainland" in summary.stopped
     assert "--resume" in summary.stopped
+
+
+def test_one_cookie_echoed_alone_by_a_page_is_redacted_from_the_archive(tmp_path, monkeypatch):
+    """Only the whole Cookie header was redacted: a login or visitor page echoing one of its cookies (the session's
+    SUB in a script, a token in a redirect) was archived with that credential in it."""
+    from collectors.secrets import redact, redact_text
+
+    monkeypatch.setenv("ACTORWATCH_WEIBO_COOKIE", "SUB=_2AkMpartSECRETsub0789; SUBP=0033WpartSECRETsubp; lang=zh-cn; "
+                                                  "ALF=1780000000")
+    body = '<script>var $CONFIG = {"sub": "_2AkMpartSECRETsub0789", "p": "0033WpartSECRETsubp", "lang": "zh-cn"};'
+    page = redact_text(body)
+    assert "SECRET" not in page and '"lang": "zh-cn"' in page  # a short, common value is no credential
+    assert "SECRET" not in json.dumps(redact({"url": "https://passport.weibo.com/x?from=0033WpartSECRETsubp"}))
+    assert redact_text("ALF 1780000000") == "ALF 1780000000"
+
+
+def test_credential_parameters_with_a_prefix_are_redacted():
+    """Only bare names (token=, apikey=) were matched: refresh_token=, csrf_token=, api_key= or Bilibili's access_key=
+    in a URL kept in an archive's metadata or an error message kept their value."""
+    from collectors.secrets import REDACTED, redact_text
+
+    url = ("https://api.example/x?refresh_token=r1&csrf_token=c2&api_key=k3&access_key=a4&client_secret=s5&page=2"
+           "&token=t6&keyword=AI演员")
+    out = redact_text(url)
+    assert not any(v in out for v in ("=r1", "=c2", "=k3", "=a4", "=s5", "=t6"))
+    assert out.count(REDACTED) == 6 and "page=2" in out and "keyword=AI演员" in out

@@ -495,7 +495,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     base_report = evaluate_classes(labels.y, base_pred, task.classes, n_boot=settings.n_boot, seed=settings.seed)
     log(f"tracker {tracker}: {labels.n} {task.name} labels by {labels.provenance['n_annotators']} annotator(s); "
         f"method {settings.method}; {k}-fold cross-validation; base model macro-F1 {base_report['macro_f1']:.3f}")
-    name = settings.name or f"{base.name}-{tracker}"
+    name = folder_name(settings.name or f"{base.name}-{tracker}")
     english_model = None
     if settings.method == "prior":
         logits = base_logits.copy()
@@ -618,6 +618,15 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     write_card(directory, card)
     result["model_dir"] = str(directory)
     return result
+
+
+def folder_name(name: str) -> str:
+    """`name` if it is one plain folder name; the adapted model's folder is named after its base model's card, and a
+    card from elsewhere (a shared model directory) could name '../..' or an absolute path."""
+    if not name or name in (".", "..") or Path(name).name != name or "\\" in name or name != name.strip():
+        raise AdaptError(f"the adapted model would be named {name!r}, which is not a plain folder name (it comes from "
+                         "the base model's card.json 'name'): fix that name")
+    return name
 
 
 def verdict(gain_ci: tuple[float, float] | list[float]) -> str:

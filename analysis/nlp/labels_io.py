@@ -26,6 +26,7 @@ from analysis.nlp.label_sample import sample_to_label
 from analysis.nlp.sentiment.labelled import LabelledFileError, read_utf8
 from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE, Task
 from collectors.display_zone import as_utc
+from collectors.spreadsheet import escape_cell, unescape_cell
 from collectors.store import Store
 
 EXPORT_COLUMNS = ("source", "id", "published_at", "url", "parent_id", "text", "label", "stance", "emotion", "synthetic")
@@ -69,8 +70,9 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
         for row in frame.itertuples(index=False):
             published = as_utc(pd.Timestamp(row.published_at)).isoformat() if pd.notna(row.published_at) else ""
             # ids as shown (a Bluesky/Mastodon author's account pseudonymised); import maps them back
-            writer.writerow([row.source, row.public_id, published, _cell(row.url), _cell(row.public_parent_id),
-                             display_text(row.title, row.text), "", "", "", str(bool(row.synthetic)).lower()])
+            writer.writerow([escape_cell(v) for v in (
+                row.source, row.public_id, published, _cell(row.url), _cell(row.public_parent_id),
+                display_text(row.title, row.text), "", "", "", str(bool(row.synthetic)).lower())])
     os.replace(tmp, out)
     return len(frame)
 
@@ -124,6 +126,7 @@ def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[l
     try:
         for raw in reader:
             line = reader.line_num
+            raw = {k: unescape_cell(v) for k, v in raw.items()}  # labels export's ' before formula-like text
             result.rows += 1
             name = annotator or (raw.get("annotator") or "").strip() or UNNAMED
             row, error = _label_row(raw, columns, tracker, name, origin)

@@ -52,6 +52,8 @@ from collectors.ingest import IngestSummary, ingest
 from collectors.models import RECORD_FIELDS, InvalidRecord, parse_record
 from collectors.paths import checkout_commit
 from collectors.pseudonym import POLICY
+from collectors.spreadsheet import NOTE as SPREADSHEET_NOTE
+from collectors.spreadsheet import escape_frame, unescape_frame
 from collectors.store import Store
 from collectors.trackers import Tracker
 from collectors.visibility import DISAPPEARED, STATUSES, VisibilityCheck
@@ -107,9 +109,12 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
                         counts.add(batch)
             else:
                 with tmp.open("w", encoding="utf-8", newline="") as fh:
-                    fh.write(",".join(columns) + "\n")
+                    fh.write(",".join(columns) + "\r\n")
                     for batch in reader:
-                        to_csv_frame(pa.Table.from_batches([batch], reader.schema)).to_csv(fh, index=False, header=False)
+                        # CRLF rows (RFC 4180): the csv writer then quotes a field holding a bare CR, which with
+                        # "\n" rows it left bare, so readers split the post there
+                        to_csv_frame(pa.Table.from_batches([batch], reader.schema)).to_csv(
+                            fh, index=False, header=False, lineterminator="\r\n")
                         counts.add(batch)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -202,7 +207,8 @@ def _select(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, versio
 
 
 def to_csv_frame(table: pa.Table) -> pd.DataFrame:
-    """CSV-ready: ISO 8601 UTC timestamps, lists joined by '|', integers without '.0'."""
+    """CSV-ready: ISO 8601 UTC timestamps, lists joined by '|', integers without '.0', text a spreadsheet would run
+    as a formula prefixed with ' (collectors.spreadsheet)."""
     frame = table.to_pandas()
     for col in TIME_COLUMNS:
         frame[col] = frame[col].map(_utc_iso)
@@ -210,7 +216,7 @@ def to_csv_frame(table: pa.Table) -> pd.DataFrame:
         frame[col] = frame[col].map(lambda v: "|".join(v) if v is not None and len(v) else None)
     for col in INT_COLUMNS:
         frame[col] = frame[col].astype("Int64")
-    return frame
+    return escape_frame(frame)
 
 
 def _time_zone_text() -> str:
@@ -267,8 +273,10 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
         "model": {**_model(version, model_name), "in_domain": in_domain or {}},
         "pseudonymisation": {"policy": POLICY, "key_included": False,
                              "fields": ["author_id", "author_name", "url (author id or user name inside)",
-                                        "@mentions and video-link nicknames in text and title (not of tracker entities)"]},
+                                        "@mentions and video-link nicknames in text and title (not of tracker entities)",
+                                        "the account in links to Weibo, Bluesky, Bilibili or X profiles in text and title"]},
         "deep_link": deep_link(DEFAULT_PAGE, f),
+        "spreadsheet_safety": SPREADSHEET_NOTE if data_file.suffix == ".csv" else None,
         "files": [{"name": data_file.name, "rows": n, "sha256": file_sha256(data_file), "columns": columns}],
         "caution": "Sentiment, stance and emotion labels are model output with the measured accuracy above "
                    "(model.in_domain: on labelled in-domain test text); differences over time are associations, "
@@ -313,7 +321,10 @@ def read_bundle(bundle: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     files = manifest.get("files") or []
     if not files:
         raise BundleError(f"{manifest_path}: lists no data file")
-    data_file = bundle / files[0]["name"]
+    name = str(files[0].get("name") or "")
+    if Path(name).name != name or "\\" in name or Path(name).suffix not in (".csv", ".parquet"):
+        raise BundleError(f"{manifest_path}: data file {name!r} is not a .csv or .parquet file inside the bundle")
+    data_file = bundle / name
     if not data_file.exists():
         raise BundleError(f"{data_file}: data file listed in the manifest is missing")
     if file_sha256(data_file) != files[0].get("sha256"):
@@ -322,7 +333,7 @@ def read_bundle(bundle: Path) -> tuple[dict[str, Any], pd.DataFrame]:
         frame = pq.read_table(data_file).to_pandas()
     else:
         frame = pd.read_csv(data_file, dtype=str, keep_default_na=False, encoding="utf-8")
-        frame = frame.replace({"": None})
+        frame = unescape_frame(frame.replace({"": None}))
         for col in LIST_COLUMNS:
             if col in frame:
                 frame[col] = frame[col].map(lambda v: v.split("|") if isinstance(v, str) else [])

@@ -13,6 +13,7 @@ from collectors.importers import ImportIssue, Item, register
 from collectors.importers.context import warn
 from collectors.importers.filerows import csv_rows
 from collectors.models import RECORD_FIELDS, InvalidRecord, parse_record
+from collectors.spreadsheet import unescape_cell
 from collectors.trackers import Tracker
 
 _INT_FIELDS = {"author_verified_type", "author_followers", "likes", "comments", "shares"}
@@ -104,7 +105,9 @@ class CsvImporter:
             if isinstance(row, csv.Error):
                 yield ImportIssue(where, f"bad CSV: {row}")
                 continue
-            data: dict[str, Any] = {k: v for k, v in row.items() if k in RECORD_FIELDS and v not in (None, "")}
+            # an export's records.csv prefixes formula-like text with ' for spreadsheets (collectors.spreadsheet)
+            data: dict[str, Any] = {k: unescape_cell(v) for k, v in row.items()
+                                    if k in RECORD_FIELDS and v not in (None, "")}
             try:
                 for key in _INT_FIELDS & data.keys():
                     data[key] = int(data[key])

@@ -37,6 +37,7 @@ from analysis.reports.links import (
     deep_link,
     normal_params,
 )
+from collectors.spreadsheet import escape_frame
 from dashboard.charts.style import plain
 
 DEFAULT_CREDIT = "Chart: actorwatch (open source)"
@@ -88,8 +89,9 @@ def snapshot_id(chart_name: str, params: Params, data: pd.DataFrame) -> str:
 
 
 def csv_bytes(data: pd.DataFrame) -> bytes:
-    """The chart's data as UTF-8 CSV with a BOM, so spreadsheet apps read Chinese correctly."""
-    return data.to_csv(index=False).encode("utf-8-sig")
+    """The chart's data as UTF-8 CSV with a BOM, so spreadsheet apps read Chinese correctly; text a spreadsheet would
+    run as a formula (a post or a keyword starting with = + - @) is prefixed with ' (collectors.spreadsheet)."""
+    return escape_frame(data).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")  # CRLF: a CR in text is quoted
 
 
 ABOUT_COLUMN = "about_this_data"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import smtplib
 import uuid
 import xml.etree.ElementTree as ET
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -52,22 +54,23 @@ def send_webhook(alert: dict[str, Any], channel: WebhookChannel, client: httpx.C
         headers["Authorization"] = f"Bearer {token}"
     own = client is None
     client = client or make_client(timeout=channel.timeout_seconds)
+    where = endpoint(channel.url)
     try:
         response = client.post(channel.url, content=json.dumps(alert, ensure_ascii=False).encode(), headers=headers)
     except httpx.HTTPError as exc:
-        detail = str(exc).replace(channel.url, _origin(channel.url))
-        raise DeliveryError(redact_text(f"webhook {_origin(channel.url)}: {type(exc).__name__}: {detail}")) from None
+        raise DeliveryError(redact_text(f"webhook {where}: {type(exc).__name__}: {exc}", [channel.url])) from None
     finally:
         if own:
             client.close()
     if response.status_code >= 300:
-        raise DeliveryError(redact_text(f"webhook {_origin(channel.url)}: HTTP {response.status_code}"))
+        raise DeliveryError(f"webhook {where}: HTTP {response.status_code}")
 
 
-def _origin(url: str) -> str:
-    """scheme://host[:port] of a URL: Slack, Teams and Discord webhook URLs carry their secret in the path."""
-    parsed = httpx.URL(url)
-    return f"{parsed.scheme}://{parsed.host}{f':{parsed.port}' if parsed.port else ''}"
+def endpoint(url: str) -> str:
+    """A webhook URL as messages name it: scheme and host only. Chat services' incoming-webhook URLs (Slack's
+    /services/…/…, Feishu's /hook/…, DingTalk's ?access_token=) carry the secret in the path or query."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" + ("/…" if parts.path.strip("/") or parts.query else "")
 
 
 def send_email(alert: dict[str, Any], channel: EmailChannel) -> None:
@@ -118,13 +121,22 @@ def append_to_feed(alerts: list[dict[str, Any]], channel: RssChannel, title: str
     os.replace(tmp, path)
 
 
+# characters XML 1.0 does not allow (a post's text may hold them): ElementTree writes them as they are, and the file
+# no longer parses
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
 def _entry(alert: dict[str, Any]) -> ET.Element:
     entry = ET.Element(f"{{{ATOM}}}entry")
     ET.SubElement(entry, f"{{{ATOM}}}id").text = f"urn:actorwatch:alert:{alert['id']}"
-    ET.SubElement(entry, f"{{{ATOM}}}title").text = alert["title"]
+    ET.SubElement(entry, f"{{{ATOM}}}title").text = _xml_text(alert["title"])
     ET.SubElement(entry, f"{{{ATOM}}}updated").text = alert["created_at"]
     ET.SubElement(entry, f"{{{ATOM}}}link", href=alert["link"])
     author = ET.SubElement(entry, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = "actorwatch"
-    ET.SubElement(entry, f"{{{ATOM}}}content", type="text").text = alert_text(alert)
+    ET.SubElement(entry, f"{{{ATOM}}}content", type="text").text = _xml_text(alert_text(alert))
     return entry
