@@ -90,3 +90,10 @@ def test_the_automaton_cuts_texts_where_the_regex_trie_did() -> None:
         for text in texts:
             low = prepare(text).low
             assert _split(matcher._automaton, low) == splitter.split(low), text
+
+
+def test_a_short_term_inside_a_longer_terms_failed_start_is_found() -> None:
+    # pyahocorasick's iter_long skipped 奇艺 in 爱奇艺 while trying 爱奇艺AI艺人库 (found by the hypothesis test above)
+    matcher = TermMatcher({"short": ["奇艺"], "long": ["爱奇艺AI艺人库"]}, guard_short=False)
+    for text in ("爱奇艺", "看爱奇艺的AI演员", "爱奇艺AI艺人"):
+        assert matcher.find(text) == _by_spans(matcher, text) == ["short"], text

@@ -186,12 +186,22 @@ def _automaton(terms: Iterable[str]) -> ahocorasick.Automaton:
 
 
 def _split(automaton: ahocorasick.Automaton, low: str) -> list[str]:
-    """`low` cut at every match, as `re.split` with a capturing group gives it: text, match, text, …, text."""
-    parts, last = [], 0
-    for end, term in automaton.iter_long(low):
+    """`low` cut at every match, as `re.split` with a capturing group gives it: text, match, text, …, text.
+
+    Leftmost, then longest, as the regex: the longest term at each start, then starts taken left to right past the
+    previous match. Not `iter_long`, which skips a shorter term that starts inside a longer one's failed attempt
+    (no match in "爱奇艺" for the terms 奇艺 and 爱奇艺AI艺人库)."""
+    longest: dict[int, str] = {}
+    for end, term in automaton.iter(low):
         start = end + 1 - len(term)
-        parts += (low[last:start], term)
-        last = end + 1
+        if len(term) > len(longest.get(start, "")):
+            longest[start] = term
+    parts, last = [], 0
+    for start in sorted(longest):
+        if start >= last:
+            term = longest[start]
+            parts += (low[last:start], term)
+            last = start + len(term)
     parts.append(low[last:])
     return parts
 
