@@ -212,10 +212,13 @@ def png_bytes(fig: go.Figure, width: int = PNG_SIZE[0], height: int = PNG_SIZE[1
         raise PngUnavailable("PNG export needs Chromium: install it with `apt-get install chromium fonts-noto-cjk` "
                              "(or set BROWSER_PATH); HTML and CSV exports work without it.")
     os.environ.setdefault("BROWSER_PATH", browser)
-    try:
-        return fig.to_image(format="png", width=width, height=height, scale=scale)
-    except Exception as exc:  # noqa: BLE001 - kaleido/choreographer raise many unrelated types; all mean no PNG
-        raise PngUnavailable(f"PNG export failed with Chromium at {browser}: {exc}") from None
+    for attempt in (1, 2):  # once more: a Chromium started on a loaded machine can miss kaleido's start-up timeout
+        try:
+            return fig.to_image(format="png", width=width, height=height, scale=scale)
+        except Exception as exc:  # noqa: BLE001 - kaleido/choreographer raise many unrelated types; all mean no PNG
+            if attempt == 2:
+                raise PngUnavailable(f"PNG export failed with Chromium at {browser}: {exc}") from None
+    raise AssertionError("unreachable")
 
 
 def credited_figure(package: ChartPackage) -> go.Figure:
