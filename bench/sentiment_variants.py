@@ -8,7 +8,10 @@ resamples), and the paired-bootstrap interval of the gain over the current metho
 Choices are made on dev only; `--test NAME` prints the test figure of one chosen variant against the current
 method (run it once, for the final candidate).
 
-Usage: PYTHONPATH=. python bench/sentiment_variants.py [--only NAME ...] [--test NAME] [--json OUT]
+`--save-test` writes every variant's test predictions to a sealed file without printing them, and `--quote NAME`
+later prints that one variant's test figure against the current method (no refit).
+Usage: ACTORWATCH_SHARED=../shared/data PYTHONPATH=. python bench/sentiment_variants.py [--only NAME ...]
+       [--test NAME] [--save-test] [--quote NAME] [--json OUT]    (a fit takes 1-4 minutes on one core)
 """
 
 from __future__ import annotations
@@ -26,13 +29,14 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from scipy.stats import bootstrap  # noqa: E402
+import scipy.sparse as sp
+from scipy.stats import bootstrap
 
-from analysis.nlp.metrics import _resampled, bootstrap_ci, confusion, macro_f1, predict_labels  # noqa: E402
-from analysis.nlp.sentiment import english_scorer, get_scorer  # noqa: E402
-from analysis.nlp.sentiment.features import Featurizer, Lexicon  # noqa: E402
-from analysis.nlp.sentiment.linear import LinearScorer, softmax  # noqa: E402
-from analysis.nlp.sentiment.training import (  # noqa: E402
+from analysis.nlp.metrics import _resampled, bootstrap_ci, confusion, macro_f1, predict_labels
+from analysis.nlp.sentiment import english_scorer, get_scorer
+from analysis.nlp.sentiment.features import LEXICON_FEATURES, Featurizer, Lexicon
+from analysis.nlp.sentiment.linear import LinearScorer, softmax
+from analysis.nlp.sentiment.training import (
     LABELLED,
     Hyperparameters,
     TrainingRows,
@@ -40,7 +44,7 @@ from analysis.nlp.sentiment.training import (  # noqa: E402
     load_training_rows,
     read_domain,
 )
-from collectors.paths import shared_data_dir  # noqa: E402
+from collectors.paths import shared_data_dir
 
 CURRENT = Hyperparameters()
 
@@ -52,6 +56,8 @@ class Variant:
     rows: Callable[[TrainingRows], np.ndarray] | None = None  # row weights (0 drops a row); None: as loaded
     blend: float = 0.0  # weight of an in-domain-only model's logits (same features), folded into one W
     prior_shift: float = 0.0  # × log(in-domain train prior / uniform) added to the calibrated log-probabilities
+    lexicon_scale: float = 1.0  # lexicon columns multiplied before fitting (folded into W: no cost at scoring)
+    nb_scale: bool = False  # n-gram columns scaled by an NB log-count ratio before fitting (folded into W)
 
 
 def _source(rows: TrainingRows, name: str) -> np.ndarray:
@@ -59,13 +65,17 @@ def _source(rows: TrainingRows, name: str) -> np.ndarray:
 
 
 def scaled(**factor: float) -> Callable[[TrainingRows], np.ndarray]:
-    """Row weights with the rows of some sources multiplied (keys: 'general', 'binary', 'domain_en')."""
+    """Row weights with the rows of some sources multiplied (keys: 'general', 'binary', 'domain', 'synthetic',
+    'domain_en')."""
     def weights(rows: TrainingRows) -> np.ndarray:
         w = rows.weights.copy()
         if "general" in factor:
             w[_source(rows, "sentiment3_train.csv")] *= factor["general"]
         if "binary" in factor:
             w[_source(rows, "sentiment_dev_trainpool.csv")] *= factor["binary"]
+        for key, name in (("domain", "labelled/train.csv"), ("synthetic", "labelled/synthetic_train.csv")):
+            if key in factor:  # hp.domain_weight / synthetic_weight act at loading, so they are rescaled here
+                w[_source(rows, name)] *= factor[key]
         if "domain_en" in factor:
             domain = np.isin(rows.source, [rows.files.index(f) for f in rows.files if f.startswith("labelled/")])
             w[domain & EN_TRAIN_MASK[0]] *= factor["domain_en"]
@@ -91,18 +101,21 @@ VARIANTS = [
     Variant("prior shift × -0.5 (away from the in-domain prior)", prior_shift=-0.5),
     Variant("blend in-domain-only model 0.3", blend=0.3),
     Variant("blend in-domain-only model 0.5", blend=0.5),
-    Variant("domain weight 20", replace(CURRENT, domain_weight=20.0)),
-    Variant("domain weight 40", replace(CURRENT, domain_weight=40.0)),
-    Variant("domain weight 3", replace(CURRENT, domain_weight=3.0)),
+    Variant("domain weight 20", rows=scaled(domain=2.0)),
+    Variant("domain weight 40", rows=scaled(domain=4.0)),
+    Variant("domain weight 3", rows=scaled(domain=0.3)),
     Variant("no sentiment_dev_trainpool", rows=scaled(binary=0.0)),
     Variant("general rows × 0.3", rows=scaled(general=0.3, binary=0.3)),
     Variant("in-domain rows unbalanced (natural prior)", rows=unbalanced_domain),
-    Variant("synthetic weight 0", replace(CURRENT, synthetic_weight=0.0)),
+    Variant("synthetic weight 0", rows=scaled(synthetic=0.0)),
     Variant("in-domain English rows dropped", rows=scaled(domain_en=0.0)),
     Variant("l2 × 3", replace(CURRENT, l2=CURRENT.l2 * 3)),
     Variant("l2 × 0.3", replace(CURRENT, l2=CURRENT.l2 * 0.3)),
     Variant("min_df 1", replace(CURRENT, min_df=1)),
-    Variant("synthetic weight 5", replace(CURRENT, synthetic_weight=5.0)),
+    Variant("synthetic weight 5", rows=scaled(synthetic=2.5)),
+    Variant("lexicon columns × 3", lexicon_scale=3.0),
+    Variant("lexicon columns × 0 (no lexicon)", lexicon_scale=0.0),
+    Variant("NB log-count-ratio scaling of the n-grams", nb_scale=True),
 ]
 
 
@@ -111,7 +124,7 @@ _FITS: dict = {}  # (hyperparameters, row weighting) → (featurizer, x, kept ro
 
 def fit(rows: TrainingRows, variant: Variant) -> LinearScorer:
     """The variant's scorer; variants that differ only in blend or prior shift share one fit of the base model."""
-    key = (variant.hp, variant.rows)
+    key = (variant.hp, variant.rows, variant.lexicon_scale, variant.nb_scale)
     if key not in _FITS:
         weights = variant.rows(rows) if variant.rows else rows.weights
         keep = np.flatnonzero(weights > 0)
@@ -119,7 +132,10 @@ def fit(rows: TrainingRows, variant: Variant) -> LinearScorer:
         hp = variant.hp
         featurizer = Featurizer.fit(inputs, hp.ngram_orders, hp.min_df, Lexicon.load())
         x = featurizer.transform(inputs)
-        coef, bias = fit_partial_label(x, rows.allowed[keep], weights[keep], hp.l2, hp.max_iter)
+        scale = column_scale(x, rows.allowed[keep], variant)
+        coef, bias = fit_partial_label((x @ sp.diags(scale)).tocsr(), rows.allowed[keep], weights[keep], hp.l2,
+                                       hp.max_iter)
+        coef = coef * scale[:, None].astype(np.float32)  # x·diag(s)·W = x·(s ⊙ W)
         _FITS[key] = (featurizer, x, keep, weights, coef, bias)
     featurizer, x, keep, weights, coef, bias = _FITS[key]
     if variant.blend:
@@ -131,6 +147,24 @@ def fit(rows: TrainingRows, variant: Variant) -> LinearScorer:
     if variant.prior_shift:
         bias = bias + variant.prior_shift * PRIOR_SHIFT
     return LinearScorer("variant", "x", featurizer, coef, bias)
+
+
+def column_scale(x: sp.csr_matrix, allowed: np.ndarray, variant: Variant) -> np.ndarray:
+    """Per-column factors: lexicon columns × lexicon_scale; with nb_scale, each n-gram column × its largest
+    |log-count ratio| one class vs the rest over the single-label rows (NB-SVM style, smoothed by 1)."""
+    scale = np.ones(x.shape[1])
+    scale[-len(LEXICON_FEATURES):] = variant.lexicon_scale
+    if variant.nb_scale:
+        single = allowed.sum(axis=1) == 1
+        xb = (x[single] > 0).astype(np.float64)
+        ratios = []
+        for c in range(3):
+            in_c = allowed[single][:, c] > 0
+            p = np.asarray(xb[in_c].sum(axis=0)).ravel() + 1
+            q = np.asarray(xb[~in_c].sum(axis=0)).ravel() + 1
+            ratios.append(np.abs(np.log((p / p.sum()) / (q / q.sum()))))
+        scale[: -len(LEXICON_FEATURES)] = np.max(ratios, axis=0)[: -len(LEXICON_FEATURES)]
+    return scale
 
 
 PRIOR_SHIFT = np.zeros(3)
@@ -188,8 +222,16 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="variant names to run (default: all)")
     parser.add_argument("--test", help="also score data/labelled/test.csv with this variant vs current")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--save-test", action="store_true", help="write each variant's test predictions to "
+                        "/tmp/acc32/test_preds_sealed.npz without printing them (for the one final candidate)")
+    parser.add_argument("--quote", help="print the test figure of this variant vs current from the sealed file")
     args = parser.parse_args()
     shared = shared_data_dir() or REPO.parent / "shared" / "data"
+    if args.quote:
+        t_texts, t_labels, t_langs = read_domain(LABELLED / "test.csv")
+        sealed = np.load(PRED_DIR / "test_preds_sealed.npz")
+        print("TEST", args.quote, json.dumps(figures(t_labels, sealed[args.quote], sealed["current"], t_langs)))
+        return
     rows = load_training_rows(shared, CURRENT)
     _, _, train_langs = read_domain(LABELLED / "train.csv")
     _, _, synth_langs = read_domain(LABELLED / "synthetic_train.csv")
@@ -200,7 +242,8 @@ def main() -> None:
     english = english_scorer(get_scorer())
     texts, labels, langs = read_domain(LABELLED / "dev.csv")
     wanted = [v for v in VARIANTS if not args.only or v.name in args.only or v.name == "current"]
-    preds, results = {}, []
+    preds, results, test_preds = {}, [], {}
+    t_texts, t_labels, t_langs = read_domain(LABELLED / "test.csv")
     for variant in wanted:
         t0 = time.perf_counter()
         scorer = fit(rows, variant)
@@ -209,12 +252,14 @@ def main() -> None:
                   "seconds": round(time.perf_counter() - t0)}
         results.append(result)
         np.savez(PRED_DIR / "dev_preds.npz", **{k.replace(" ", "_"): v for k, v in preds.items()})
+        if args.save_test:  # sealed: written, never printed, so a candidate chosen on dev is quoted without a refit
+            test_preds[variant.name] = predict_labels(proba_routed(scorer, english, t_texts, t_langs))
+            np.savez(PRED_DIR / "test_preds_sealed.npz", **test_preds)
         print(f"{variant.name:45s} " + "  ".join(
             f"{p} {result[p]['f1']:.3f} [{result[p]['ci95'][0]:.3f},{result[p]['ci95'][1]:.3f}] "
             f"{result[p]['gain']:+.3f} [{result[p]['gain_ci95'][0]:+.3f},{result[p]['gain_ci95'][1]:+.3f}]"
             for p in ("all", "zh", "en")) + f"  ({result['seconds']}s)", flush=True)
         if variant.name == args.test:
-            t_texts, t_labels, t_langs = read_domain(LABELLED / "test.csv")
             t_pred = predict_labels(proba_routed(scorer, english, t_texts, t_langs))
             t_base = predict_labels(proba_routed(fit(rows, VARIANTS[0]), english, t_texts, t_langs))
             test = figures(t_labels, t_pred, t_base, t_langs)
