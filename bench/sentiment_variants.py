@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import sys
 import time
 from collections.abc import Callable
@@ -168,7 +169,7 @@ def column_scale(x: sp.csr_matrix, allowed: np.ndarray, variant: Variant) -> np.
 
 
 PRIOR_SHIFT = np.zeros(3)
-PRED_DIR = Path("/tmp/acc32")
+PRED_DIR = Path(tempfile.gettempdir()) / "actorwatch-sentiment-variants"  # dev/test predictions between runs
 
 
 def in_domain_prior_shift(rows: TrainingRows) -> np.ndarray:
@@ -223,7 +224,7 @@ def main() -> None:
     parser.add_argument("--test", help="also score data/labelled/test.csv with this variant vs current")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--save-test", action="store_true", help="write each variant's test predictions to "
-                        "/tmp/acc32/test_preds_sealed.npz without printing them (for the one final candidate)")
+                        "<tmp>/actorwatch-sentiment-variants/test_preds_sealed.npz without printing them (for the one final candidate)")
     parser.add_argument("--quote", help="print the test figure of this variant vs current from the sealed file")
     args = parser.parse_args()
     shared = shared_data_dir() or REPO.parent / "shared" / "data"
