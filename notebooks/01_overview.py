@@ -33,7 +33,7 @@ import os
 
 import pandas as pd
 
-from analysis.core.filters import Filters
+from analysis.core.filters import Filters, days_phrase
 from analysis.core.wording import share_text
 from collectors.store import Store
 from collectors.trackers import get_tracker, public_names
@@ -44,7 +44,7 @@ tracker = get_tracker(os.environ.get("ACTORWATCH_TRACKER", "iqiyi-nadou"))
 con = Store().connect(public_names=public_names())
 model = model_summary(con, tracker.id)
 view = registry.View(Filters.for_tracker(tracker), model["version"])
-print(f"{tracker.name_en}: {view.filters.start} to {view.filters.end} (UTC); sentiment model {model['label']}")
+print(f"{tracker.name_en}: {view.filters.start} to {view.filters.end}; sentiment model {model['label']}. {days_phrase()}")
 
 # %% [markdown]
 # ## Headline numbers

@@ -129,3 +129,11 @@ def test_notebooks_are_percent_format_scripts():
     assert {p.name for p in NOTEBOOKS.glob("*.py")} >= {"01_overview.py", "02_event_effects.py", "03_event_study.py"}
 
 
+
+
+def test_overview_notebook_names_the_display_zones_days(demo_store, monkeypatch):
+    """Under ACTORWATCH_TZ the notebook's days are that zone's (the kernel inherits the variable), and it says so."""
+    monkeypatch.setenv("ACTORWATCH_TZ", "Asia/Shanghai")
+    summary, printed = _run("01_overview.py")
+    assert "Days are Asia/Shanghai (UTC+8) days." in printed and "(UTC)" not in printed
+    assert summary["volume_rows"] == len(_chart(demo_store, "overview-volume").data)
