@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import click
 
 from collectors.base import Collector, CollectorError, Query, RunSummary, run_collection
+from collectors.display_zone import display_zone
 from collectors.http import make_client
 from collectors.secrets import MissingSecret, get_secret, redact_text
 from collectors.store import Store
@@ -36,17 +37,19 @@ def _list_sources(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 
 
 def default_window(tracker: Tracker) -> tuple[datetime, datetime]:
-    """The tracker's window around its trigger date (UTC days): the default --since/--until."""
-    start = datetime.combine(tracker.trigger_date - timedelta(days=tracker.window_days_before), time(), UTC)
-    end = datetime.combine(tracker.trigger_date + timedelta(days=tracker.window_days_after + 1), time(), UTC)
-    return start, end
+    """The tracker's window around its trigger date, as UTC instants: the default --since/--until. Its days are the
+    display zone's, the days the dashboard counts as collected (Filters.for_tracker)."""
+    zone = display_zone()
+    start = datetime.combine(tracker.trigger_date - timedelta(days=tracker.window_days_before), time(), zone)
+    end = datetime.combine(tracker.trigger_date + timedelta(days=tracker.window_days_after + 1), time(), zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 @click.command("collect")
 @click.argument("source")
 @click.option("--tracker", "tracker_id", required=True, help="Tracker id (see data/trackers.toml); its queries.<source> are the search terms.")
-@click.option("--since", type=click.DateTime(DATE_FORMATS), help="Start (UTC; default: the tracker's window start).")
-@click.option("--until", type=click.DateTime(DATE_FORMATS), help="End, exclusive (UTC; default: the tracker's window end).")
+@click.option("--since", type=click.DateTime(DATE_FORMATS), help="Start (UTC; default: the start of the tracker's window, its first day in the display time zone).")
+@click.option("--until", type=click.DateTime(DATE_FORMATS), help="End, exclusive (UTC; default: the end of the tracker's window, its last day in the display time zone).")
 @click.option("--max", "max_items", type=click.IntRange(min=1), help="Stop after about N raw items.")
 @click.option("--term", "terms", multiple=True,
               help="Use this term instead of the tracker's queries (repeatable; post ids for weibo-comments, "

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -203,3 +204,18 @@ def test_trend_observations_import_once_under_any_zone(data_dir, monkeypatch):
     assert ingest(obs, store).trends_new == 1
     again = ingest(obs, store)
     assert (again.trends_new, again.trends_duplicate) == (0, 1)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai", "America/New_York"])
+def test_collect_default_window_covers_the_display_zones_days(monkeypatch, zone):
+    """`actorwatch collect` without --since/--until fetches exactly the days the dashboard counts as collected
+    (Filters.for_tracker, the display zone's days): no hours of the first day left out, none past the last."""
+    from collectors.collect_cli import default_window
+
+    monkeypatch.setenv(ENV, zone)
+    tracker = get_tracker(TRACKER)
+    window = Filters.for_tracker(tracker)
+    start, end = default_window(tracker)
+    local = ZoneInfo(zone)
+    assert start == datetime.combine(window.start, time(), local) and start.tzinfo == UTC
+    assert end == datetime.combine(window.end + timedelta(days=1), time(), local) and end.tzinfo == UTC
