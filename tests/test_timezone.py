@@ -219,3 +219,21 @@ def test_collect_default_window_covers_the_display_zones_days(monkeypatch, zone)
     local = ZoneInfo(zone)
     assert start == datetime.combine(window.start, time(), local) and start.tzinfo == UTC
     assert end == datetime.combine(window.end + timedelta(days=1), time(), local) and end.tzinfo == UTC
+
+
+def test_a_parquet_export_keeps_its_times_in_utc_under_another_zone(store, tmp_path, monkeypatch):
+    """The manifest says the files' times are UTC: a Parquet bundle's timestamp columns are tagged UTC, not the
+    display zone its session read them in (the same instants, but a reader would show Beijing wall clock)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    monkeypatch.setenv(ENV, "Asia/Shanghai")
+    f = Filters(TRACKER, start=date(2026, 4, 11), end=date(2026, 4, 11))
+    result = export_bundle(store, get_tracker(TRACKER), f, tmp_path / "pq", fmt="parquet")
+    schema = pq.read_schema(result.data_file)
+    times = [field for field in schema if pa.types.is_timestamp(field.type)]
+    assert {field.name for field in times} >= {"published_at", "collected_at", "visibility_checked_at"}
+    assert {field.type.tz for field in times} == {"UTC"}
+    _m, frame = read_bundle(tmp_path / "pq")
+    assert list(frame["published_at"]) == [pd.Timestamp("2026-04-10T23:30:00Z")]
+    assert str(frame["published_at"].dt.tz) == "UTC"

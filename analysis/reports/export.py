@@ -103,9 +103,10 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
         columns = reader.schema.names
         try:
             if fmt == "parquet":
-                with pq.ParquetWriter(tmp, reader.schema, compression="zstd") as writer:
+                schema = _utc_schema(reader.schema)  # the session reads times in the display zone; files keep UTC
+                with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
                     for batch in reader:
-                        writer.write_batch(batch)
+                        writer.write_table(pa.Table.from_batches([batch]).cast(schema))
                         counts.add(batch)
             else:
                 with tmp.open("w", encoding="utf-8", newline="") as fh:
@@ -217,6 +218,13 @@ def to_csv_frame(table: pa.Table) -> pd.DataFrame:
     for col in INT_COLUMNS:
         frame[col] = frame[col].astype("Int64")
     return escape_frame(frame)
+
+
+def _utc_schema(schema: pa.Schema) -> pa.Schema:
+    """`schema` with every time-zone-aware timestamp column tagged UTC (the same instants)."""
+    return pa.schema([field.with_type(pa.timestamp(field.type.unit, tz="UTC"))
+                      if pa.types.is_timestamp(field.type) and field.type.tz else field for field in schema],
+                     metadata=schema.metadata)
 
 
 def _time_zone_text() -> str:
