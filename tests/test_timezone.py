@@ -237,3 +237,17 @@ def test_a_parquet_export_keeps_its_times_in_utc_under_another_zone(store, tmp_p
     _m, frame = read_bundle(tmp_path / "pq")
     assert list(frame["published_at"]) == [pd.Timestamp("2026-04-10T23:30:00Z")]
     assert str(frame["published_at"].dt.tz) == "UTC"
+
+
+def test_adapted_models_label_provenance_is_utc_under_another_zone(data_dir, monkeypatch):
+    """An adapted model's card says when its labels were made in UTC, whatever zone the store session used."""
+    from analysis.core.labels import read_labels, write_labels
+    from analysis.nlp.adapt import tracker_labels
+    from analysis.nlp.labelling_keys import Choice, label_row
+
+    store = Store(data_dir)
+    write_labels(store, [label_row(TRACKER, None, None, "text", "ann", Choice("negative"), "test")], now=LATE)
+    monkeypatch.setenv(ENV, "Asia/Shanghai")
+    with store.connect() as con:
+        provenance = tracker_labels(read_labels(con), TRACKER).provenance
+    assert provenance["labelled_from"] == provenance["labelled_to"] == "2026-04-10T23:30:00+00:00"

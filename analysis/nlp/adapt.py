@@ -60,6 +60,7 @@ from analysis.nlp.sentiment.training import (
     weights_digest,
 )
 from analysis.nlp.tasks import SENTIMENT, TASKS, Task
+from collectors.display_zone import as_utc
 from collectors.store import Store
 
 METHODS = ("prior", "refit")
@@ -158,7 +159,8 @@ def tracker_labels(labels: pd.DataFrame, tracker: str, use_llm: bool = False,
 
 
 def _iso(value: Any) -> str | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
+    """An instant as ISO 8601 in UTC (the store session reads it in the display zone)."""
+    return None if value is None or pd.isna(value) else as_utc(pd.Timestamp(value).to_pydatetime()).isoformat()
 
 
 def with_labels(base: TrainingRows, labels: TrackerLabels, index: np.ndarray, weight: float) -> TrainingRows:
