@@ -383,3 +383,20 @@ def test_credential_parameters_with_a_prefix_are_redacted():
     out = redact_text(url)
     assert not any(v in out for v in ("=r1", "=c2", "=k3", "=a4", "=s5", "=t6"))
     assert out.count(REDACTED) == 6 and "page=2" in out and "keyword=AI演员" in out
+
+
+def test_comments_stop_when_the_max_id_cursor_does_not_advance():
+    """A hotflow that answers the same max_id again (the same page) ends that post instead of looping forever."""
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.url.params))
+        if len(seen) > 20:
+            raise AssertionError("the same page was requested forever")
+        body = json.loads(fixture("hotflow_page1.json"))
+        body["data"]["max_id"] = 139282732792325  # every page points at itself
+        return httpx.Response(200, json=body)
+
+    summary = collect(WeiboComments(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("5284000000000001",)))
+    assert summary.stopped is None and len(seen) == 2 and summary.pages == 2
+    assert summary.ingest.records_new > 0

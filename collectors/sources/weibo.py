@@ -385,7 +385,8 @@ class WeiboComments(WeiboCollector):
                     continue
                 items, max_id, max_type = yield from self.parsed(response, state, _comments, data)
                 after.update(max_id=max_id, max_id_type=max_type)
-                done = max_id == 0 or not items
+                # a cursor pointing back at the page just read would repeat it forever
+                done = max_id == 0 or not items or (max_id, max_type) == (state["max_id"], state["max_id_type"])
             if done:
                 after = {**after, "todo": after["todo"][1:], **fresh}
             yield Page(items=[{"type": "comment", "item": c, "post_id": mid} for c in items], raw=response.text,
