@@ -113,3 +113,28 @@ def test_a_gbk_feed_is_archived_as_text_not_mojibake(tmp_path):
                              Store(tmp_path))
     assert summary.ingest.records_new == 1
     assert "爱奇艺 AI艺人库 引发讨论" in archived_text(tmp_path / "raw") and "\ufffd" not in archived_text(tmp_path / "raw")
+
+
+def _item(published: str, language: str = "") -> dict:
+    return {"guid": "g1", "link": "https://example.com/a", "title": "t", "published": published,
+            "feed_language": language, "feed_url": "https://example.com/feed"}
+
+
+@pytest.mark.parametrize(("published", "language", "expected_hour"), [
+    ("Tue, 21 Apr 2026 10:00:00 CST", "zh-cn", 2),   # China Standard Time in a Chinese feed
+    ("Tue, 21 Apr 2026 10:00:00 CST", "zh-TW", 2),
+    ("Tue, 21 Apr 2026 10:00:00 CST", "en-us", 16),  # RFC 822's CST (US Central) otherwise
+    ("Tue, 21 Apr 2026 10:00:00 CST", "", 16),
+    ("Tue, 21 Apr 2026 10:00:00 HKT", "en", 2),
+    ("Tue, 21 Apr 2026 10:00:00 JST", "ja", 1),
+    ("Tue, 21 Apr 2026 10:00:00 GMT", "zh-cn", 10),
+    ("21 Apr 2026 10:00:00 GMT", "en", 10),          # RFC 822's day name is optional
+])
+def test_named_time_zones_are_read_for_what_they_mean(published, language, expected_hour):
+    record = feed_record(_item(published, language), COLLECTED)
+    assert record.published_at == datetime(2026, 4, 21, expected_hour, 0, tzinfo=UTC)
+
+
+def test_an_unknown_named_zone_is_rejected_never_taken_as_utc():
+    with pytest.raises(ParseError, match="time zone 'XYZT'"):
+        feed_record(_item("Tue, 21 Apr 2026 10:00:00 XYZT"), COLLECTED)
