@@ -68,11 +68,12 @@ def test_windows_split_when_a_window_hits_the_page_cap():
         scope = request.url.params["containerid"].split("timescope=")[1]
         pages.append((scope, request.url.params["page"]))
         if scope.endswith("2026-04-21-8") and scope.startswith("custom:2026-04-20-8") and len(pages) <= 2:
-            return json_response("search_page2.json")  # the whole day is "full": 2 pages at cap 2
+            # the whole day is "full": 2 pages (of different posts) at cap 2
+            return json_response(f"search_page{request.url.params['page']}.json")
         return json_response("search_empty.json")
 
     collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
-    collector.page_cap = 2
+    collector.page_cap, collector.fetch_long_text = 2, False
     collect(collector, Query("case-a", ("x",), SINCE, UNTIL))
     scopes = [s for s, _ in pages]
     assert scopes[:2] == ["custom:2026-04-20-8:2026-04-21-8"] * 2
@@ -98,7 +99,8 @@ def test_cursor_saved_per_page_and_resume_continues_after_a_block():
     assert first.ingest.records_new == 5 and calls == ["1", "2"]
     blocked["on"] = False
     second = collect(collector, query)
-    assert second.stopped is None and second.resumed_from == {"todo": [["AI艺人库", SINCE.isoformat(), UNTIL.isoformat()]], "page": 2}
+    assert second.stopped is None and second.resumed_from["todo"] == [["AI艺人库", SINCE.isoformat(), UNTIL.isoformat()]]
+    assert second.resumed_from["page"] == 2 and len(second.resumed_from["last_ids"]) == 5  # page 1's, to spot a repeat
     assert calls == ["1", "2", "2", "3"] and second.ingest.records_new == 8
     third = collect(collector, query)  # a finished query starts over and adds nothing new
     assert third.ingest.records_new == 0 and third.ingest.rejected == 0
@@ -400,3 +402,20 @@ def test_comments_stop_when_the_max_id_cursor_does_not_advance():
     summary = collect(WeiboComments(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("5284000000000001",)))
     assert summary.stopped is None and len(seen) == 2 and summary.pages == 2
     assert summary.ingest.records_new > 0
+
+
+def test_search_that_serves_the_same_page_again_ends_the_window():
+    """Page n+1 repeating page n (no new post) is the end of the window, not a reason to read 50 pages and split it."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/detail/"):
+            return httpx.Response(200, content=fixture("detail_5284000000000004.html"))
+        seen.append(request.url.params["page"])
+        if len(seen) > 60:
+            raise AssertionError("the repeated page was read again and again")
+        return json_response("search_page1.json")
+
+    summary = collect(WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("AI艺人库",), SINCE, UNTIL))
+    assert summary.stopped is None and seen == ["1", "2"]
+    assert summary.ingest.records_new == 5

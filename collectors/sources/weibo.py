@@ -299,7 +299,11 @@ class WeiboSearch(WeiboCollector):
             containerid = f"100103type={self.search_type}&q={term}{_timescope(start, end)}"
             response, data = self.get(SEARCH_URL, {"containerid": containerid, "page_type": "searchall", "page": page})
             mblogs = yield from self.parsed(response, state, _search_mblogs, data)
-            after = self._advance(state, has_posts=bool(mblogs))
+            ids = sorted({str(m.get("mid") or m.get("id")) for m in mblogs})
+            # a page that only repeats the one before (a search past its last page) ends the window, unsplit
+            repeated = page > 1 and set(ids) <= set(state.get("last_ids", ()))
+            after = self._advance(state, has_posts=bool(mblogs) and not repeated)
+            after["last_ids"] = ids if after["page"] > 1 else []
             items: list[dict[str, Any]] = []
             for mblog in mblogs:
                 if self.fetch_long_text and mblog.get("isLongText") is True:
