@@ -419,3 +419,31 @@ def test_search_that_serves_the_same_page_again_ends_the_window():
     summary = collect(WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("AI艺人库",), SINCE, UNTIL))
     assert summary.stopped is None and seen == ["1", "2"]
     assert summary.ingest.records_new == 5
+
+
+@pytest.mark.parametrize("body", [
+    {"ok": 0, "msg": "请求过于频繁，歇歇吧"},
+    {"ok": 0, "msg": "请求过于频繁", "data": {"cards": []}},
+])
+def test_too_frequent_is_a_rate_limit_not_the_end_of_the_results(body):
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params["page"])
+        return json_response("search_page1.json") if request.url.params["page"] == "1" else httpx.Response(200, json=body)
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    collector.fetch_long_text = False
+    query = Query("case-a", ("AI艺人库",), SINCE, UNTIL)
+    summary = collect(collector, query)
+    assert summary.stopped and "频繁" in summary.stopped and "--resume" in summary.stopped
+    assert seen == ["1", "2"]
+    second = collect(collector, query)
+    assert second.resumed_from["page"] == 2  # the window is not closed: page 2 is asked again
+
+
+def test_too_frequent_on_comments_is_a_rate_limit():
+    collector = WeiboComments(client_for(lambda r: httpx.Response(200, json={"ok": 0, "msg": "请求过于频繁"})),
+                              cookie="c", **NO_SLEEP)
+    summary = collect(collector, Query("case-a", ("5284000000000001",)))
+    assert summary.stopped and "频繁" in summary.stopped

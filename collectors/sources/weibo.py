@@ -55,6 +55,7 @@ COMMENTS_SHOW_URL = "https://m.weibo.cn/api/comments/show"
 BUILD_COMMENTS_URL = "https://weibo.com/ajax/statuses/buildComments"
 HOT_SEARCH_URL = "https://weibo.com/ajax/side/hotSearch"
 WEIBO_CN_URL = "https://weibo.cn"
+TOO_FREQUENT = ("频繁", "频次")  # "请求过于频繁", "操作过于频繁", "访问频次过高"
 LOGIN_HOSTS = ("passport.weibo.cn", "passport.weibo.com", "login.sina.com.cn")
 VISITOR_MARKERS = (b"Sina Visitor System", b"passport.weibo.com/visitor")  # the 访客系统 page, served with status 200
 
@@ -255,6 +256,8 @@ def raise_if_json_blocked(data: Any) -> None:
     msg = data.get("msg") if isinstance(data.get("msg"), str) else ""
     if _is_login_url(target) or "登录" in msg:
         raise SourceBlocked("Weibo says to log in: the cookie is missing or has expired", COOKIE_HELP)
+    if any(word in msg for word in TOO_FREQUENT):  # an ok:0 page that is a rate limit, not the end of the results
+        raise SourceBlocked(f"Weibo rate limit ({msg[:40]!r})", WAIT_HELP)
 
 
 def _windows(since: datetime | None, until: datetime | None, size: timedelta) -> list[tuple[str, str]]:
