@@ -169,13 +169,15 @@ def test_bad_signature_refreshes_keys_once_then_succeeds(tmp_path):
     (respond(200, fixture_json("bilibili/error_412.json")), "-412"),
     (respond(412, fixture_text("bilibili/http412.html"), content_type="text/html"), "HTTP 412"),
     (respond(200, fixture_json("bilibili/error_403.json")), "-403"),
+    (respond(200, {"code": -799, "message": "请求过于频繁，请稍后再试", "ttl": 1}), "-799"),
+    (respond(200, {"code": -509, "message": "请求过于频繁，请稍后再试", "ttl": 1}), "-509"),
 ])
 def test_blocks_stop_the_run_with_a_resumable_message(tmp_path, reply, message):
     script = _script()
     script.routes[SEARCH] = [reply]
     summary = run_collection(_collector(script, tmp_path), Query("case-a", ("x",)), Store(tmp_path / "d"))
     assert summary.stopped and message in summary.stopped and "--resume" in summary.stopped
-    assert summary.pages == 0
+    assert summary.pages == 0 and summary.errors == []  # a refusal to wait out, not a broken page
 
 
 def test_truncated_json_is_retried(tmp_path):

@@ -27,6 +27,7 @@ from collectors.paths import data_dir
 from collectors.secrets import get_secret
 from collectors.sources import register
 from collectors.sources.support import (
+    RESUME_LATER,
     after_term,
     count,
     from_unix,
@@ -92,6 +93,8 @@ def _api_body(response: httpx.Response) -> Mapping[str, Any]:
     code = body.get("code")
     if code == -352:
         raise SourceBlocked("bilibili: code -352 risk control (a captcha/v_voucher was requested)", _RESUME)
+    if code in (-799, -509):
+        raise SourceBlocked(f"bilibili: code {code}, rate limited (请求过于频繁)", RESUME_LATER)
     if code == -412:
         raise SourceBlocked("bilibili: code -412, request blocked (too few cookies: a buvid3 cookie is needed)", _RESUME)
     return body
