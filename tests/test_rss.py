@@ -129,6 +129,8 @@ def _item(published: str, language: str = "") -> dict:
     ("Tue, 21 Apr 2026 10:00:00 JST", "ja", 1),
     ("Tue, 21 Apr 2026 10:00:00 GMT", "zh-cn", 10),
     ("21 Apr 2026 10:00:00 GMT", "en", 10),          # RFC 822's day name is optional
+    ("Tuesday, 21 Apr 2026 10:00:00 GMT", "en", 10),  # a spelled-out day name, as some feeds write
+    ("Tue, 21 Apr 2026 10:00:00 +0800 (CST)", "en", 2),  # the offset wins over a zone name in a comment
 ])
 def test_named_time_zones_are_read_for_what_they_mean(published, language, expected_hour):
     record = feed_record(_item(published, language), COLLECTED)

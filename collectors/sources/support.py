@@ -133,7 +133,7 @@ def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
             return datetime.strptime(text.rstrip("Z"), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
         if re.fullmatch(r"\d{14}", text):
             return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-        if _RFC822.match(text):
+        if text[:1].isalpha() or _RFC822.match(text):
             parsed = _rfc822(text, field, lang)
         else:
             parsed = datetime.fromisoformat(text.replace(" UTC", "+00:00"))
