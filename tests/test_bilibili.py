@@ -125,7 +125,7 @@ def test_fetch_pages_search_then_comments_with_cursors(tmp_path):
     # search p1 -> comments av1 (2 pages) -> av2 (closed) -> search p2 -> av3 (closed)
     assert [len(p.items) for p in pages] == [2, 3, 1, 0, 1, 0]
     assert pages[0].cursor == {"term": 0, "page": 2, "videos": [1000000001, 1000000002], "offset": "",
-                               "comment_pages": 0, "search_done": False}
+                               "comment_pages": 0, "search_done": False, "last_aids": [1000000001, 1000000002]}
     assert pages[1].cursor["offset"] == '{"type":3,"direction":1,"Data":{"cursor":2}}'
     assert pages[-1].cursor is None
     search = script.params(SEARCH)
@@ -225,3 +225,13 @@ def test_configured_cookie_is_sent_but_never_archived_or_stored(tmp_path, monkey
     archived = archived_text(tmp_path / "d" / "raw")
     assert archived and "fictional-sessdata-0042" not in archived
     assert "fictional-sessdata-0042" not in store.query("SELECT * FROM records").to_json(date_format="iso")
+
+
+def test_a_search_page_that_repeats_the_one_before_ends_the_search(tmp_path):
+    """Past its last page a search can serve an earlier page again: its videos' comments are not fetched twice."""
+    script = _script(**{SEARCH: [respond(200, fixture_json("bilibili/search_page1.json"))],
+                        REPLY: [respond(200, fixture_json("bilibili/replies_closed_12002.json"))]})
+    pages = list(_collector(script, tmp_path).fetch(Query("case-a", ("x",))))
+    assert [s["page"] for s in script.params(SEARCH)] == ["1", "2"]
+    assert [r["oid"] for r in script.params(REPLY)] == ["1000000001", "1000000002"]
+    assert pages[-1].cursor is None

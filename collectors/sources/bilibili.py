@@ -174,6 +174,7 @@ class BilibiliCollector(Collector):
             offset: str = state.get("offset", "")
             comment_pages = int(state.get("comment_pages", 0))
             search_done = bool(state.get("search_done", False))
+            last_aids: list[int] = list(state.get("last_aids", []))  # of the search page before
             while True:
                 if videos:
                     aid = videos[0]
@@ -188,7 +189,7 @@ class BilibiliCollector(Collector):
                     else:
                         offset = next_offset
                     state_after = {"term": i, "page": page_no, "videos": videos, "offset": offset,
-                                   "comment_pages": comment_pages, "search_done": search_done}
+                                   "comment_pages": comment_pages, "search_done": search_done, "last_aids": last_aids}
                     finished = search_done and not videos
                     yield Page(items, response.text, page_meta(response, term=term, aid=aid),
                                after_term(i, terms) if finished else state_after)
@@ -205,14 +206,17 @@ class BilibiliCollector(Collector):
                     params["pubtime_end_s"] = int(query.until.timestamp())
                 response, body = self.signed_get(SEARCH_URL, params)
                 items, pages = _search_page(body)
-                search_done = not items or page_no >= min(pages, self.pages_per_term)
-                page_no += 1
                 videos = [int(v["aid"]) for v in items if str(v.get("aid", "")).isdigit()]
+                # a page that only repeats the one before (a search served past its end) ends it
+                repeated = page_no > 1 and bool(videos) and set(videos) <= set(last_aids)
+                search_done = not items or repeated or page_no >= min(pages, self.pages_per_term)
+                page_no += 1
+                last_aids, videos = videos, [] if repeated else videos
                 finished = search_done and not videos
                 yield Page(items, response.text, page_meta(response, term=term, page=page_no - 1),
                            after_term(i, terms) if finished else
                            {"term": i, "page": page_no, "videos": videos, "offset": "", "comment_pages": 0,
-                            "search_done": search_done})
+                            "search_done": search_done, "last_aids": last_aids})
                 if finished:
                     break
 
