@@ -235,3 +235,12 @@ def test_a_search_page_that_repeats_the_one_before_ends_the_search(tmp_path):
     assert [s["page"] for s in script.params(SEARCH)] == ["1", "2"]
     assert [r["oid"] for r in script.params(REPLY)] == ["1000000001", "1000000002"]
     assert pages[-1].cursor is None
+
+
+@pytest.mark.parametrize("route", [SEARCH, REPLY])
+def test_an_error_code_page_is_archived_before_the_run_stops(tmp_path, route):
+    body = {"code": -400, "message": "请求错误", "ttl": 1}
+    script = _script(**{route: [respond(200, body)]})
+    summary = run_collection(_collector(script, tmp_path), Query("case-a", ("x",)), Store(tmp_path / "d"))
+    assert summary.stopped and "-400" in summary.stopped
+    assert json.loads(list(Store(tmp_path / "d").iter_raw("bilibili"))[-1]["body"]) == body

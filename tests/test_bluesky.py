@@ -236,3 +236,11 @@ def test_empty_pages_that_go_on_forever_stop():
     script = _script(search=[lambda r: respond(200, {"posts": [], "cursor": str(25 * next(pages))})])
     fetched = list(make(BlueskyCollector, script).fetch(Query("case-b", ("AI actress",))))
     assert 1 < len(fetched) <= 5 and fetched[-1].cursor is None
+
+
+def test_a_page_of_another_shape_is_archived_before_the_run_stops(tmp_path):
+    body = {"feed": [], "cursor": "25"}  # no `posts`
+    summary = run_collection(make(BlueskyCollector, _script(search=[respond(200, body)])), Query("case-b", ("q",)),
+                             Store(tmp_path))
+    assert summary.stopped and "`posts`" in summary.stopped
+    assert [json.loads(a["body"]) for a in Store(tmp_path).iter_raw("bluesky")] == [body]

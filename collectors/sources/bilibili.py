@@ -34,6 +34,7 @@ from collectors.sources.support import (
     json_body,
     mapping,
     page_meta,
+    parsed_page,
     request_parsed,
     require,
     strip_html,
@@ -182,7 +183,7 @@ class BilibiliCollector(Collector):
                         "oid": aid, "type": 1, "mode": 2, "plat": 1, "web_location": 1315875,
                         "pagination_str": json.dumps({"offset": offset}, separators=(",", ":")),
                     })
-                    items, next_offset, is_end = _comment_page(body, aid)
+                    items, next_offset, is_end = parsed_page(response, _comment_page, body, aid)
                     comment_pages += 1
                     if is_end or not next_offset or next_offset == offset or comment_pages >= self.comment_pages_per_video:
                         videos, offset, comment_pages = videos[1:], "", 0
@@ -205,7 +206,7 @@ class BilibiliCollector(Collector):
                 if query.until:
                     params["pubtime_end_s"] = int(query.until.timestamp())
                 response, body = self.signed_get(SEARCH_URL, params)
-                items, pages = _search_page(body)
+                items, pages = parsed_page(response, _search_page, body)
                 videos = [int(v["aid"]) for v in items if str(v.get("aid", "")).isdigit()]
                 # a page that only repeats the one before (a search served past its end) ends it
                 repeated = page_no > 1 and bool(videos) and set(videos) <= set(last_aids)

@@ -30,6 +30,7 @@ from collectors.sources.support import (
     mapping,
     page_meta,
     parse_datetime,
+    parsed_page,
     request_parsed,
     require,
     terms_from,
@@ -149,9 +150,7 @@ class BlueskyCollector(Collector):
                         raise
                     until, segment, page_cursor = oldest, 0, None  # a deep cursor answering 502: re-query below
                     continue
-                posts = body.get("posts")
-                if not isinstance(posts, list):
-                    raise ParseError("bluesky: `posts` missing or not a list")
+                posts = parsed_page(response, _posts, body)
                 segment += len(posts)
                 empty = 0 if posts else empty + 1
                 oldest = min(filter(None, (oldest, _oldest(posts))), default=None)
@@ -177,6 +176,13 @@ class BlueskyCollector(Collector):
     @staticmethod
     def to_record(raw: Mapping[str, Any], collected_at: datetime, tracker: str | None = None) -> Record:
         return post_record(raw, collected_at, tracker)
+
+
+def _posts(body: Mapping[str, Any]) -> list[Any]:
+    posts = body.get("posts")
+    if not isinstance(posts, list):
+        raise ParseError("bluesky: `posts` missing or not a list")
+    return posts
 
 
 def _iso(value: datetime) -> str:

@@ -55,6 +55,15 @@ def request_parsed(collector: Collector, method: str, url: str, parse: Callable[
     return response, parsed[0]
 
 
+def parsed_page(response: httpx.Response, parse: Callable[..., T], *args: Any) -> T:
+    """`parse(*args)` on a fetched page's body; a ParseError carries `response`, so run_collection archives the body."""
+    try:
+        return parse(*args)
+    except ParseError as exc:
+        exc.response = response  # type: ignore[attr-defined]
+        raise
+
+
 RESUME_LATER = "Wait a while (the source is throttling or down), then re-run with --resume."
 
 
