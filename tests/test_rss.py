@@ -130,6 +130,9 @@ def _item(published: str, language: str = "") -> dict:
     ("Tue, 21 Apr 2026 10:00:00 GMT", "zh-cn", 10),
     ("21 Apr 2026 10:00:00 GMT", "en", 10),          # RFC 822's day name is optional
     ("Tuesday, 21 Apr 2026 10:00:00 GMT", "en", 10),  # a spelled-out day name, as some feeds write
+    ("2026-04-21 10:00:00", "zh-cn", 2),   # a Chinese CMS's zone-less time: UTC+8 wherever Chinese is written
+    ("2026-04-21 10:00:00", "en", 10),     # otherwise zone-less means UTC, as before
+    ("Tue, 21 Apr 2026 10:00:00 -0000", "zh-cn", 10),  # RFC 2822's "-0000" is UTC, whatever the language
     ("Tue, 21 Apr 2026 10:00:00 +0800 (CST)", "en", 2),  # the offset wins over a zone name in a comment
 ])
 def test_named_time_zones_are_read_for_what_they_mean(published, language, expected_hour):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -126,13 +126,15 @@ _NAMED_ZONES = {"HKT": 8, "JST": 9, "KST": 9, "SGT": 8, "BJT": 8, "CET": 1, "CES
 _RFC822_ZONES = {"UT", "UTC", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
 _RFC822 = re.compile(r"^(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d")
 _ZONE_NAME = re.compile(r"\s([A-Za-z]{1,5})$")
+_UTC8 = timezone(timedelta(hours=8))
 
 
 def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
     """ISO 8601 (Z or offset; naive means UTC), RFC 822 (`Tue, 30 Sep 2025 08:00:00 GMT`), GDELT `20260121T083000Z`.
 
-    RFC 822's "CST" is US Central, but Chinese feeds (`lang` "zh…") mean China Standard Time by it; a named zone
-    that is neither RFC 822's nor a common unambiguous one is a ParseError, never silently UTC.
+    RFC 822's "CST" is US Central, but Chinese feeds (`lang` "zh…") mean China Standard Time by it, and their
+    zone-less ISO times are UTC+8 too; a named zone that is neither RFC 822's nor a common unambiguous one is a
+    ParseError, never silently UTC.
     """
     if not isinstance(value, str) or not value.strip():
         raise ParseError(f"{field}: missing or not a date: {value!r}")
@@ -146,6 +148,8 @@ def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
             parsed = _rfc822(text, field, lang)
         else:
             parsed = datetime.fromisoformat(text.replace(" UTC", "+00:00"))
+            if parsed.tzinfo is None and _chinese(lang):  # mainland, Taiwan, Hong Kong, Singapore: all UTC+8
+                parsed = parsed.replace(tzinfo=_UTC8)
     except (ValueError, TypeError, IndexError, OverflowError):
         raise ParseError(f"{field}: unrecognised date {value!r}") from None
     if parsed.tzinfo is None:
@@ -155,10 +159,14 @@ def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def _chinese(lang: str | None) -> bool:
+    return (lang or "").strip().lower().startswith("zh")
+
+
 def _rfc822(text: str, field: str, lang: str | None) -> datetime:
     zone = _ZONE_NAME.search(text)
     name = zone.group(1).upper() if zone else None
-    if name == "CST" and (lang or "").strip().lower().startswith("zh"):
+    if name == "CST" and _chinese(lang):
         text = text[: zone.start()] + " +0800"  # type: ignore[union-attr]
     elif name in _NAMED_ZONES:
         text = text[: zone.start()] + f" {_NAMED_ZONES[name]:+03d}00"  # type: ignore[union-attr]
