@@ -111,6 +111,9 @@ def test_cursor_saved_per_page_and_resume_continues_after_a_block():
     (lambda r: httpx.Response(418, content=fixture("blocked_418.html")), "HTTP 418"),
     (lambda r: json_response("captcha.json"), "captcha"),
     (lambda r: json_response("login_required.json"), "log in"),
+    # ok:-100 pointing at the login page (no cookie, or an expired one) is a login, not a captcha to solve
+    (lambda r: httpx.Response(200, json={"ok": -100, "url": "https://passport.weibo.cn/signin/welcome?entry=mweibo"}),
+     "log in"),
     (lambda r: httpx.Response(200, content=b""), "empty page"),
     (lambda r: httpx.Response(302, headers={"location": "https://passport.weibo.cn/signin/login?r=x"}), "login page"),
 ])

@@ -247,15 +247,15 @@ def raise_if_json_blocked(data: Any) -> None:
     if not isinstance(data, Mapping):
         return
     ok = data.get("ok")
+    target = data.get("url") if isinstance(data.get("url"), str) else ""
+    msg = data.get("msg") if isinstance(data.get("msg"), str) else ""
+    if _is_login_url(target) or "登录" in msg:  # before -100: an ok:-100 that sends to the login page is a login
+        raise SourceBlocked("Weibo says to log in: the cookie is missing or has expired", COOKIE_HELP)
     if ok in (-100, "-100") or data.get("errno") in (-100, "-100"):
         url = data.get("url") if isinstance(data.get("url"), str) else "https://m.weibo.cn/captcha"
         raise SourceBlocked("Weibo asks for a captcha (ok:-100, rate limit)",
                             f"Open {redact_text(url)} in a browser logged in with the same account, solve the "
                             "captcha (the same cookie then works again), then re-run the same command with --resume.")
-    target = data.get("url") if isinstance(data.get("url"), str) else ""
-    msg = data.get("msg") if isinstance(data.get("msg"), str) else ""
-    if _is_login_url(target) or "登录" in msg:
-        raise SourceBlocked("Weibo says to log in: the cookie is missing or has expired", COOKIE_HELP)
     if any(word in msg for word in TOO_FREQUENT):  # an ok:0 page that is a rate limit, not the end of the results
         raise SourceBlocked(f"Weibo rate limit ({msg[:40]!r})", WAIT_HELP)
 
