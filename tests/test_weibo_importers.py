@@ -202,3 +202,12 @@ def test_a_utf8_file_with_one_bad_byte_is_reported_not_read_as_gbk(saved):
     path.write_bytes(data[:-20] + b"\xff" + data[-20:])
     items = list(get_format("weibo-crawler-csv").read(path))
     assert len(items) == 1 and isinstance(items[0], ImportIssue) and "UTF-8" in items[0].message
+
+
+def test_a_utf8_file_whose_first_chinese_character_is_broken_is_reported_not_read_as_gbk(saved):
+    path = saved("weibo-crawler/小鹿观影/1000000001.csv")
+    data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    first = next(i for i, b in enumerate(data) if b >= 0x80)
+    path.write_bytes(data[:first] + data[first + 1:])  # its lead byte lost: the rest still reads as GB18030
+    items = list(get_format("weibo-crawler-csv").read(path))
+    assert len(items) == 1 and isinstance(items[0], ImportIssue) and "UTF-8" in items[0].message
