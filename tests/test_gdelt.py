@@ -199,3 +199,12 @@ def test_a_body_of_another_shape_is_archived_before_the_run_stops(tmp_path, mode
     assert summary.stopped and "not a list" in summary.stopped
     archived = [a["body"] for a in Store(tmp_path).iter_raw("gdelt")]
     assert archived and json.loads(archived[-1]) == body
+
+
+def test_a_json_body_with_a_byte_order_mark_is_read(tmp_path):
+    body = b"\xef\xbb\xbf" + fixture_text("gdelt/artlist.json").encode()
+    script = _default_script(artlist=[respond(200, body, content_type="application/json; charset=utf-8")])
+    collector = make(GdeltCollector, script)
+    collector.timelines = False
+    summary = run_collection(collector, QUERY, Store(tmp_path))
+    assert summary.stopped is None and summary.ingest.records_new == 3

@@ -98,7 +98,7 @@ def _doc_body(response: httpx.Response) -> Mapping[str, Any]:
     try:
         body = json_body(response)
     except TransientHTTPError:
-        body = without_invalid_escapes(response.text)
+        body = without_invalid_escapes(response.text.removeprefix("\ufeff"))
         if body is None:
             raise  # truncated: retried
     if not isinstance(body, Mapping):

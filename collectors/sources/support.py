@@ -69,7 +69,7 @@ RESUME_LATER = "Wait a while (the source is throttling or down), then re-run wit
 
 def json_body(response: httpx.Response) -> Any:
     """The JSON body; a truncated/garbled JSON body is retried, a non-JSON (HTML) body is a ParseError."""
-    text = response.text
+    text = response.text.removeprefix("\ufeff")  # a byte order mark, which httpx keeps and json refuses
     stripped = text.lstrip()
     if not stripped:
         raise unreadable(response, "empty body")
