@@ -195,3 +195,14 @@ def test_responses_saved_as_utf16_by_powershell_are_recognised_and_read(tmp_path
     assert result.exit_code == 0, result.output
     assert "not a recognised format" not in result.stderr and "rejected: 0" in result.stderr
     assert set(Store(data_dir).query("SELECT source FROM records")["source"]) == {"weibo", "bluesky"}
+
+
+def test_an_export_csv_resaved_by_excel_as_gbk_is_read(tmp_path, data_dir):
+    # an export's records.csv opened and saved again in Excel on Chinese Windows is GBK ("ANSI"), not UTF-8
+    src = tmp_path / "records.csv"
+    src.write_bytes("source,id,kind,text,published_at,collected_at\n"
+                    "rss,g1,article,爱奇艺回应,2026-04-20T00:00:00Z,2026-04-21T00:00:00Z\n".encode("gbk"))
+    result = CliRunner().invoke(cli, ["import", str(src)])
+    assert result.exit_code == 0, result.output
+    assert "1 new" in result.stderr and "rejected: 0" in result.stderr
+    assert list(Store(data_dir).query("SELECT text FROM records")["text"]) == ["爱奇艺回应"]
