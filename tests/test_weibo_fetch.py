@@ -408,7 +408,7 @@ def test_comments_stop_when_the_max_id_cursor_does_not_advance():
 
 
 def test_search_that_serves_the_same_page_again_ends_the_window():
-    """Page n+1 repeating page n (no new post) is the end of the window, not a reason to read 50 pages and split it."""
+    """Pages repeating the one before (no new post) end the window, not a reason to read 50 pages and split it."""
     seen: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -420,8 +420,23 @@ def test_search_that_serves_the_same_page_again_ends_the_window():
         return json_response("search_page1.json")
 
     summary = collect(WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("AI艺人库",), SINCE, UNTIL))
-    assert summary.stopped is None and seen == ["1", "2"]
+    assert summary.stopped is None and seen == ["1", "2", "3"]  # one repeat can be a live list moving down a page
     assert summary.ingest.records_new == 5
+
+
+def test_a_live_search_that_moved_down_by_exactly_one_page_goes_on():
+    """Newest-first results shifted by exactly a page between two requests repeat page 1 once; page 3 is new."""
+    pages = {"1": "search_page1.json", "2": "search_page1.json", "3": "search_page2.json"}
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params["page"])
+        return json_response(pages.get(request.url.params["page"], "search_empty.json"))
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    collector.fetch_long_text = False
+    summary = collect(collector, Query("case-a", ("AI艺人库",), SINCE, UNTIL))
+    assert seen == ["1", "2", "3", "4"] and summary.ingest.records_new == 5 + 8
 
 
 @pytest.mark.parametrize("body", [

@@ -176,6 +176,7 @@ class BilibiliCollector(Collector):
             comment_pages = int(state.get("comment_pages", 0))
             search_done = bool(state.get("search_done", False))
             last_aids: list[int] = list(state.get("last_aids", []))  # of the search page before
+            repeats = int(state.get("repeats", 0))  # search pages in a row that repeated the one before
             while True:
                 if videos:
                     aid = videos[0]
@@ -190,7 +191,8 @@ class BilibiliCollector(Collector):
                     else:
                         offset = next_offset
                     state_after = {"term": i, "page": page_no, "videos": videos, "offset": offset,
-                                   "comment_pages": comment_pages, "search_done": search_done, "last_aids": last_aids}
+                                   "comment_pages": comment_pages, "search_done": search_done, "last_aids": last_aids,
+                                   **({"repeats": repeats} if repeats else {})}
                     finished = search_done and not videos
                     yield Page(items, response.text, page_meta(response, term=term, aid=aid),
                                after_term(i, terms) if finished else state_after)
@@ -208,16 +210,18 @@ class BilibiliCollector(Collector):
                 response, body = self.signed_get(SEARCH_URL, params)
                 items, pages = parsed_page(response, _search_page, body)
                 videos = [int(v["aid"]) for v in items if str(v.get("aid", "")).isdigit()]
-                # a page that only repeats the one before (a search served past its end) ends it
+                # pages that only repeat the one before (a search served past its end) end it; twice in a row, since
+                # once can also be newest-first results pushed down by exactly a page (their comments are not refetched)
                 repeated = page_no > 1 and bool(videos) and set(videos) <= set(last_aids)
-                search_done = not items or repeated or page_no >= min(pages, self.pages_per_term)
+                repeats = repeats + 1 if repeated else 0
+                search_done = not items or repeats >= 2 or page_no >= min(pages, self.pages_per_term)
                 page_no += 1
                 last_aids, videos = videos, [] if repeated else videos
                 finished = search_done and not videos
                 yield Page(items, response.text, page_meta(response, term=term, page=page_no - 1),
                            after_term(i, terms) if finished else
                            {"term": i, "page": page_no, "videos": videos, "offset": "", "comment_pages": 0,
-                            "search_done": search_done, "last_aids": last_aids})
+                            "search_done": search_done, "last_aids": last_aids, **({"repeats": repeats} if repeats else {})})
                 if finished:
                     break
 

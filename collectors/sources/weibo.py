@@ -303,10 +303,11 @@ class WeiboSearch(WeiboCollector):
             response, data = self.get(SEARCH_URL, {"containerid": containerid, "page_type": "searchall", "page": page})
             mblogs = yield from self.parsed(response, state, _search_mblogs, data)
             ids = sorted({str(m.get("mid") or m.get("id")) for m in mblogs})
-            # a page that only repeats the one before (a search past its last page) ends the window, unsplit
-            repeated = page > 1 and set(ids) <= set(state.get("last_ids", ()))
-            after = self._advance(state, has_posts=bool(mblogs) and not repeated)
-            after["last_ids"] = ids if after["page"] > 1 else []
+            # pages that only repeat the one before (a search past its last page) end the window, unsplit; twice in
+            # a row, since once can also be a live search whose newest posts pushed the list down by exactly a page
+            repeats = int(state.get("repeats", 0)) + 1 if page > 1 and set(ids) <= set(state.get("last_ids", ())) else 0
+            after = self._advance(state, has_posts=bool(mblogs) and repeats < 2)
+            after["last_ids"], after["repeats"] = (ids, repeats) if after["page"] > 1 else ([], 0)
             items: list[dict[str, Any]] = []
             for mblog in mblogs:
                 if self.fetch_long_text and mblog.get("isLongText") is True:
