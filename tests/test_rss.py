@@ -127,6 +127,7 @@ def _item(published: str, language: str = "") -> dict:
     ("Tue, 21 Apr 2026 10:00:00 CST", "", 16),
     ("Tue, 21 Apr 2026 10:00:00 HKT", "en", 2),
     ("Tue, 21 Apr 2026 10:00:00 JST", "ja", 1),
+    ("Tue, 21 Apr 2026 10:00:00 BST", "en-gb", 9),
     ("Tue, 21 Apr 2026 10:00:00 GMT", "zh-cn", 10),
     ("21 Apr 2026 10:00:00 GMT", "en", 10),          # RFC 822's day name is optional
     ("Tuesday, 21 Apr 2026 10:00:00 GMT", "en", 10),  # a spelled-out day name, as some feeds write
@@ -140,6 +141,7 @@ def test_named_time_zones_are_read_for_what_they_mean(published, language, expec
     assert record.published_at == datetime(2026, 4, 21, expected_hour, 0, tzinfo=UTC)
 
 
-def test_an_unknown_named_zone_is_rejected_never_taken_as_utc():
-    with pytest.raises(ParseError, match="time zone 'XYZT'"):
-        feed_record(_item("Tue, 21 Apr 2026 10:00:00 XYZT"), COLLECTED)
+@pytest.mark.parametrize("zone", ["XYZT", "IST"])  # IST: India, Ireland or Israel
+def test_an_unknown_or_ambiguous_named_zone_is_rejected_never_taken_as_utc(zone):
+    with pytest.raises(ParseError, match=f"time zone '{zone}'"):
+        feed_record(_item(f"Tue, 21 Apr 2026 10:00:00 {zone}"), COLLECTED)

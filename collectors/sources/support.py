@@ -121,8 +121,8 @@ def from_unix(value: Any, field: str) -> datetime:
 
 
 # Named zones RFC 822 does not define, by their usual meaning (email.utils would read them as UTC).
-_NAMED_ZONES = {"HKT": 8, "JST": 9, "KST": 9, "SGT": 8, "BJT": 8, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3,
-                "MSK": 3, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13}
+_NAMED_ZONES = {"HKT": 8, "JST": 9, "KST": 9, "SGT": 8, "BJT": 8, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2,
+                "EET": 2, "EEST": 3, "MSK": 3, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13}
 _RFC822_ZONES = {"UT", "UTC", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
 _RFC822 = re.compile(r"^(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d")
 _ZONE_NAME = re.compile(r"\s([A-Za-z]{1,5})$")
