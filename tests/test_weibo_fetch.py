@@ -465,3 +465,18 @@ def test_too_frequent_on_comments_is_a_rate_limit():
                               cookie="c", **NO_SLEEP)
     summary = collect(collector, Query("case-a", ("5284000000000001",)))
     assert summary.stopped and "频繁" in summary.stopped
+
+
+def test_weibo_cn_comment_pages_that_stop_changing_end_the_list():
+    """weibo.cn announces 112 comment pages but serves the same content past about page 30 (nghuyong/WeiboSpider
+    #164): pages repeating the one before, twice in a row, end the list instead of being read to the last."""
+    page = fixture("weibo_cn_comments.html").replace(b'name="mp" type="hidden" value="1"', b'name="mp" type="hidden" value="112"')
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params["page"])
+        return httpx.Response(200, content=page)
+
+    summary = collect(WeiboCn(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("comments:QzfdS006t",)))
+    assert summary.stopped is None and seen == ["1", "2", "3"]
+    assert summary.ingest.records_new == 3  # the post and its 2 comments

@@ -535,8 +535,11 @@ class WeiboCn(WeiboCollector):
                           else [{"type": "mblog", "item": {**r, "parent_mid": r.get("parent_mid") or post}}
                                 for r in parsed.items])
             after = copy.deepcopy(state)
-            if parsed.items and page < parsed.pages:
-                after["page"] += 1
+            # weibo.cn can announce 100+ pages yet serve the same one past about page 30: twice in a row ends the list
+            ids = sorted({str(i.get("id") or i.get("mid")) for i in parsed.items})
+            repeats = int(state.get("repeats", 0)) + 1 if page > 1 and set(ids) <= set(state.get("last_ids", ())) else 0
+            if parsed.items and page < parsed.pages and repeats < 2:
+                after.update(page=page + 1, last_ids=ids, repeats=repeats)
             else:
                 after = {"todo": after["todo"][1:], "page": 1}
             yield Page(items=items, raw=response.text, meta=self.meta(response, term=term, page=page),
