@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import uuid
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -405,24 +406,59 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
         line = json.dumps({"archived_at": now.isoformat(), "source": source, **meta, "body": text}, ensure_ascii=False)
-        with gzip.open(path, "at", encoding="utf-8") as fh:  # one gzip member per append: a kill loses one line at most
-            fh.write(line + "\n")
+        # one whole gzip member per append, in one write: a kill cannot leave half a member for later appends to follow
+        member = memoryview(gzip.compress((line + "\n").encode("utf-8")))
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            while member:
+                member = member[os.write(fd, member):]
+        finally:
+            os.close(fd)
         return path
 
     def iter_raw(self, source: str) -> Iterator[dict[str, Any]]:
-        """Read archived raw responses back (skips a truncated last line)."""
+        """Read archived raw responses back; a response cut short (a run killed mid-append) is skipped, the rest read."""
         for path in sorted((self.raw_root / source).glob("*.jsonl.gz")):
+            read = 0
             try:
                 with gzip.open(path, "rt", encoding="utf-8") as fh:
                     for line in fh:
-                        try:
+                        with suppress(json.JSONDecodeError):
                             yield json.loads(line)
-                        except json.JSONDecodeError:
-                            continue
-            except (EOFError, OSError):
-                continue
+                            read += 1
+            except (EOFError, OSError, zlib.error):
+                parsed = 0  # counted as above (a garbled line parses as nothing), so none is yielded twice
+                for line in _whole_member_lines(path.read_bytes()):
+                    with suppress(json.JSONDecodeError):
+                        record = json.loads(line)
+                        parsed += 1
+                        if parsed > read:
+                            yield record
 
 
+def _whole_member_lines(data: bytes, chunk: int = 1 << 13) -> Iterator[str]:
+    """The lines of every complete gzip member of `data`; a broken or cut-short member is skipped (reading resumes
+    at the next member header)."""
+    start, view = 0, memoryview(data)
+    while start < len(data):
+        inflater, pos, out = zlib.decompressobj(wbits=31), start, []
+        try:
+            while not inflater.eof and pos < len(data):
+                out.append(inflater.decompress(view[pos:pos + chunk]))
+                pos += chunk
+        except zlib.error:
+            pass
+        if inflater.eof:
+            yield from b"".join(out).decode("utf-8", errors="replace").splitlines()
+            start = min(pos, len(data)) - len(inflater.unused_data)
+            continue
+        following = data.find(_GZIP_MAGIC, start + 1)
+        if following < 0:
+            return
+        start = following
+
+
+_GZIP_MAGIC = b"\x1f\x8b\x08"
 _AT = "@＠﹫"  # the at signs clean_text reads as @ (NFKC): an input method in full-width mode types ＠
 _MENTION_END = f"\\s{_AT}:：,，。!！?？/)）"  # what ends an @mention (RE2 class body)
 _KEPT_AT = "\ue000"  # stands in for the @ of a public name's mention while the others are masked

@@ -125,7 +125,7 @@ def test_fetch_pages_search_then_comments_with_cursors(tmp_path):
     # search p1 -> comments av1 (2 pages) -> av2 (closed) -> search p2 -> av3 (closed)
     assert [len(p.items) for p in pages] == [2, 3, 1, 0, 1, 0]
     assert pages[0].cursor == {"term": 0, "page": 2, "videos": [1000000001, 1000000002], "offset": "",
-                               "comment_pages": 0, "search_done": False}
+                               "comment_pages": 0, "search_done": False, "last_aids": [1000000001, 1000000002]}
     assert pages[1].cursor["offset"] == '{"type":3,"direction":1,"Data":{"cursor":2}}'
     assert pages[-1].cursor is None
     search = script.params(SEARCH)
@@ -169,13 +169,15 @@ def test_bad_signature_refreshes_keys_once_then_succeeds(tmp_path):
     (respond(200, fixture_json("bilibili/error_412.json")), "-412"),
     (respond(412, fixture_text("bilibili/http412.html"), content_type="text/html"), "HTTP 412"),
     (respond(200, fixture_json("bilibili/error_403.json")), "-403"),
+    (respond(200, {"code": -799, "message": "请求过于频繁，请稍后再试", "ttl": 1}), "-799"),
+    (respond(200, {"code": -509, "message": "请求过于频繁，请稍后再试", "ttl": 1}), "-509"),
 ])
 def test_blocks_stop_the_run_with_a_resumable_message(tmp_path, reply, message):
     script = _script()
     script.routes[SEARCH] = [reply]
     summary = run_collection(_collector(script, tmp_path), Query("case-a", ("x",)), Store(tmp_path / "d"))
     assert summary.stopped and message in summary.stopped and "--resume" in summary.stopped
-    assert summary.pages == 0
+    assert summary.pages == 0 and summary.errors == []  # a refusal to wait out, not a broken page
 
 
 def test_truncated_json_is_retried(tmp_path):
@@ -223,3 +225,24 @@ def test_configured_cookie_is_sent_but_never_archived_or_stored(tmp_path, monkey
     archived = archived_text(tmp_path / "d" / "raw")
     assert archived and "fictional-sessdata-0042" not in archived
     assert "fictional-sessdata-0042" not in store.query("SELECT * FROM records").to_json(date_format="iso")
+
+
+def test_a_search_page_that_repeats_the_one_before_ends_the_search(tmp_path):
+    """Past its last page a search can serve an earlier page again: its videos' comments are not fetched twice."""
+    page1 = fixture_json("bilibili/search_page1.json")
+    page1["data"]["numPages"] = 50
+    script = _script(**{SEARCH: [respond(200, page1)],
+                        REPLY: [respond(200, fixture_json("bilibili/replies_closed_12002.json"))]})
+    pages = list(_collector(script, tmp_path).fetch(Query("case-a", ("x",))))
+    assert [s["page"] for s in script.params(SEARCH)] == ["1", "2", "3"]  # once can be a list pushed down a page
+    assert [r["oid"] for r in script.params(REPLY)] == ["1000000001", "1000000002"]
+    assert pages[-1].cursor is None
+
+
+@pytest.mark.parametrize("route", [SEARCH, REPLY])
+def test_an_error_code_page_is_archived_before_the_run_stops(tmp_path, route):
+    body = {"code": -400, "message": "请求错误", "ttl": 1}
+    script = _script(**{route: [respond(200, body)]})
+    summary = run_collection(_collector(script, tmp_path), Query("case-a", ("x",)), Store(tmp_path / "d"))
+    assert summary.stopped and "-400" in summary.stopped
+    assert json.loads(list(Store(tmp_path / "d").iter_raw("bilibili"))[-1]["body"]) == body

@@ -219,3 +219,28 @@ def test_a_rate_limit_window_beyond_the_cap_stops_at_once_naming_when_to_resume(
     named = re.search(r"resume after (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC", summary.stopped)
     expected = datetime.now(UTC).timestamp() + 300
     assert named and abs(datetime.fromisoformat(named.group(1) + "+00:00").timestamp() - expected) < 5
+
+
+def test_an_empty_page_mid_way_with_a_moving_cursor_is_not_the_end():
+    """Posts can be dropped from a page (23 of 25 in a 2023 sample); a page that lost all of them still has a cursor."""
+    empty = respond(200, {"posts": [], "cursor": "50"})
+    script = _script(search=[respond(200, fixture_json("bluesky/search_page1.json")), empty,
+                             respond(200, fixture_json("bluesky/search_page2.json"))])
+    pages = list(make(BlueskyCollector, script).fetch(Query("case-b", ("AI actress",))))
+    assert [len(p.items) for p in pages] == [3, 0, 1] and pages[-1].cursor is None
+    assert [p.get("cursor") for p in script.params(SEARCH)] == [None, "25", "50"]
+
+
+def test_empty_pages_that_go_on_forever_stop():
+    pages = iter(range(1, 1000))
+    script = _script(search=[lambda r: respond(200, {"posts": [], "cursor": str(25 * next(pages))})])
+    fetched = list(make(BlueskyCollector, script).fetch(Query("case-b", ("AI actress",))))
+    assert 1 < len(fetched) <= 5 and fetched[-1].cursor is None
+
+
+def test_a_page_of_another_shape_is_archived_before_the_run_stops(tmp_path):
+    body = {"feed": [], "cursor": "25"}  # no `posts`
+    summary = run_collection(make(BlueskyCollector, _script(search=[respond(200, body)])), Query("case-b", ("q",)),
+                             Store(tmp_path))
+    assert summary.stopped and "`posts`" in summary.stopped
+    assert [json.loads(a["body"]) for a in Store(tmp_path).iter_raw("bluesky")] == [body]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -189,3 +190,21 @@ def test_an_invalid_escape_in_a_title_does_not_stall_the_run(tmp_path):
     assert "AI performers' union x22respondsx22; unions respond (analysis)" in titles
     truncated = _default_script(artlist=[respond(200, body[: len(body) // 2], content_type="application/json")])
     assert "unreadable" in run_collection(make(GdeltCollector, truncated), QUERY, Store(tmp_path / "t")).stopped
+
+
+@pytest.mark.parametrize("mode, body", [("artlist", {"articles": {"url": "x"}}), ("timelinetone", {"timeline": {"series": "x"}})])
+def test_a_body_of_another_shape_is_archived_before_the_run_stops(tmp_path, mode, body):
+    script = _default_script(**{mode: [respond(200, body)]})
+    summary = run_collection(make(GdeltCollector, script), QUERY, Store(tmp_path))
+    assert summary.stopped and "not a list" in summary.stopped
+    archived = [a["body"] for a in Store(tmp_path).iter_raw("gdelt")]
+    assert archived and json.loads(archived[-1]) == body
+
+
+def test_a_json_body_with_a_byte_order_mark_is_read(tmp_path):
+    body = b"\xef\xbb\xbf" + fixture_text("gdelt/artlist.json").encode()
+    script = _default_script(artlist=[respond(200, body, content_type="application/json; charset=utf-8")])
+    collector = make(GdeltCollector, script)
+    collector.timelines = False
+    summary = run_collection(collector, QUERY, Store(tmp_path))
+    assert summary.stopped is None and summary.ingest.records_new == 3

@@ -179,3 +179,30 @@ def test_records_imported_without_a_tracker_are_said_to_show_nowhere(tmp_path, d
     assert tagged.exit_code == 0 and "no tracker" not in tagged.stderr
     dry = runner.invoke(cli, ["import", str(src), "--dry-run"])
     assert "5 record(s) carry no tracker" in dry.stderr
+
+
+def test_responses_saved_as_utf16_by_powershell_are_recognised_and_read(tmp_path, data_dir):
+    # Windows PowerShell 5's `>` writes UTF-16LE with a BOM: `curl.exe … > page.json` is a common way to save one
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent / "fixtures"
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    for name in ("weibo/search_page1.json", "bluesky/search_page1.json"):
+        text = (fixtures / name).read_text(encoding="utf-8")
+        (folder / f"{Path(name).parent}.json").write_bytes(text.encode("utf-16"))
+    result = CliRunner().invoke(cli, ["import", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "not a recognised format" not in result.stderr and "rejected: 0" in result.stderr
+    assert set(Store(data_dir).query("SELECT source FROM records")["source"]) == {"weibo", "bluesky"}
+
+
+def test_an_export_csv_resaved_by_excel_as_gbk_is_read(tmp_path, data_dir):
+    # an export's records.csv opened and saved again in Excel on Chinese Windows is GBK ("ANSI"), not UTF-8
+    src = tmp_path / "records.csv"
+    src.write_bytes("source,id,kind,text,published_at,collected_at\n"
+                    "rss,g1,article,爱奇艺回应,2026-04-20T00:00:00Z,2026-04-21T00:00:00Z\n".encode("gbk"))
+    result = CliRunner().invoke(cli, ["import", str(src)])
+    assert result.exit_code == 0, result.output
+    assert "1 new" in result.stderr and "rejected: 0" in result.stderr
+    assert list(Store(data_dir).query("SELECT text FROM records")["text"]) == ["爱奇艺回应"]

@@ -135,7 +135,8 @@ def test_recheck_stores_the_status_of_every_body(monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.mark.parametrize(("name", "status", "says"), [
-    ("captcha.json", 200, "captcha"), ("login_required.json", 200, "log in"), ("blocked_432.html", 432, "HTTP 432"),
+    ("captcha.json", 200, "captcha"), ("login_required.json", 200, "log in"), ("too_frequent.json", 200, "频繁"),
+    ("blocked_432.html", 432, "HTTP 432"),
     ("blocked_418.html", 418, "HTTP 418"), ("visitor_system.html", 200, "cookie is missing or has expired")])
 def test_refusals_stop_with_exit_3_keep_the_checked_and_resume(monkeypatch: pytest.MonkeyPatch, name: str,
                                                                status: int, says: str) -> None:

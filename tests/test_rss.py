@@ -113,3 +113,35 @@ def test_a_gbk_feed_is_archived_as_text_not_mojibake(tmp_path):
                              Store(tmp_path))
     assert summary.ingest.records_new == 1
     assert "爱奇艺 AI艺人库 引发讨论" in archived_text(tmp_path / "raw") and "\ufffd" not in archived_text(tmp_path / "raw")
+
+
+def _item(published: str, language: str = "") -> dict:
+    return {"guid": "g1", "link": "https://example.com/a", "title": "t", "published": published,
+            "feed_language": language, "feed_url": "https://example.com/feed"}
+
+
+@pytest.mark.parametrize(("published", "language", "expected_hour"), [
+    ("Tue, 21 Apr 2026 10:00:00 CST", "zh-cn", 2),   # China Standard Time in a Chinese feed
+    ("Tue, 21 Apr 2026 10:00:00 CST", "zh-TW", 2),
+    ("Tue, 21 Apr 2026 10:00:00 CST", "en-us", 16),  # RFC 822's CST (US Central) otherwise
+    ("Tue, 21 Apr 2026 10:00:00 CST", "", 16),
+    ("Tue, 21 Apr 2026 10:00:00 HKT", "en", 2),
+    ("Tue, 21 Apr 2026 10:00:00 JST", "ja", 1),
+    ("Tue, 21 Apr 2026 10:00:00 BST", "en-gb", 9),
+    ("Tue, 21 Apr 2026 10:00:00 GMT", "zh-cn", 10),
+    ("21 Apr 2026 10:00:00 GMT", "en", 10),          # RFC 822's day name is optional
+    ("Tuesday, 21 Apr 2026 10:00:00 GMT", "en", 10),  # a spelled-out day name, as some feeds write
+    ("2026-04-21 10:00:00", "zh-cn", 2),   # a Chinese CMS's zone-less time: UTC+8 wherever Chinese is written
+    ("2026-04-21 10:00:00", "en", 10),     # otherwise zone-less means UTC, as before
+    ("Tue, 21 Apr 2026 10:00:00 -0000", "zh-cn", 10),  # RFC 2822's "-0000" is UTC, whatever the language
+    ("Tue, 21 Apr 2026 10:00:00 +0800 (CST)", "en", 2),  # the offset wins over a zone name in a comment
+])
+def test_named_time_zones_are_read_for_what_they_mean(published, language, expected_hour):
+    record = feed_record(_item(published, language), COLLECTED)
+    assert record.published_at == datetime(2026, 4, 21, expected_hour, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("zone", ["XYZT", "IST"])  # IST: India, Ireland or Israel
+def test_an_unknown_or_ambiguous_named_zone_is_rejected_never_taken_as_utc(zone):
+    with pytest.raises(ParseError, match=f"time zone '{zone}'"):
+        feed_record(_item(f"Tue, 21 Apr 2026 10:00:00 {zone}"), COLLECTED)

@@ -436,3 +436,15 @@ def test_public_view_masks_the_account_in_profile_links_in_text(data_dir, make_r
     # the site's own pages are masked too (x.com/(user)/AIactor): the view's regular expressions cannot look ahead
     assert public["x"] == ("RT https://twitter.com/(user)/status/1 x.com/(user) https://x.com/(user)/AIactor "
                            "netflix.com/ab")
+
+
+def test_raw_archive_reads_past_a_response_cut_short_by_a_killed_run(data_dir):
+    # a run killed while appending leaves a truncated gzip member; later appends the same day must stay readable
+    store = Store(data_dir)
+    path = store.archive_raw("weibo", "first", {"n": 1})
+    store.archive_raw("weibo", "second", {"n": 2})
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 15])  # the kill: the second response's member is cut short
+    store.archive_raw("weibo", "third", {"n": 3})
+    store.archive_raw("weibo", "fourth", {"n": 4})
+    assert [r["body"] for r in store.iter_raw("weibo")] == ["first", "third", "fourth"]

@@ -68,11 +68,12 @@ def test_windows_split_when_a_window_hits_the_page_cap():
         scope = request.url.params["containerid"].split("timescope=")[1]
         pages.append((scope, request.url.params["page"]))
         if scope.endswith("2026-04-21-8") and scope.startswith("custom:2026-04-20-8") and len(pages) <= 2:
-            return json_response("search_page2.json")  # the whole day is "full": 2 pages at cap 2
+            # the whole day is "full": 2 pages (of different posts) at cap 2
+            return json_response(f"search_page{request.url.params['page']}.json")
         return json_response("search_empty.json")
 
     collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
-    collector.page_cap = 2
+    collector.page_cap, collector.fetch_long_text = 2, False
     collect(collector, Query("case-a", ("x",), SINCE, UNTIL))
     scopes = [s for s, _ in pages]
     assert scopes[:2] == ["custom:2026-04-20-8:2026-04-21-8"] * 2
@@ -98,7 +99,8 @@ def test_cursor_saved_per_page_and_resume_continues_after_a_block():
     assert first.ingest.records_new == 5 and calls == ["1", "2"]
     blocked["on"] = False
     second = collect(collector, query)
-    assert second.stopped is None and second.resumed_from == {"todo": [["AI艺人库", SINCE.isoformat(), UNTIL.isoformat()]], "page": 2}
+    assert second.stopped is None and second.resumed_from["todo"] == [["AI艺人库", SINCE.isoformat(), UNTIL.isoformat()]]
+    assert second.resumed_from["page"] == 2 and len(second.resumed_from["last_ids"]) == 5  # page 1's, to spot a repeat
     assert calls == ["1", "2", "2", "3"] and second.ingest.records_new == 8
     third = collect(collector, query)  # a finished query starts over and adds nothing new
     assert third.ingest.records_new == 0 and third.ingest.rejected == 0
@@ -109,6 +111,9 @@ def test_cursor_saved_per_page_and_resume_continues_after_a_block():
     (lambda r: httpx.Response(418, content=fixture("blocked_418.html")), "HTTP 418"),
     (lambda r: json_response("captcha.json"), "captcha"),
     (lambda r: json_response("login_required.json"), "log in"),
+    # ok:-100 pointing at the login page (no cookie, or an expired one) is a login, not a captcha to solve
+    (lambda r: httpx.Response(200, json={"ok": -100, "url": "https://passport.weibo.cn/signin/welcome?entry=mweibo"}),
+     "log in"),
     (lambda r: httpx.Response(200, content=b""), "empty page"),
     (lambda r: httpx.Response(302, headers={"location": "https://passport.weibo.cn/signin/login?r=x"}), "login page"),
 ])
@@ -383,3 +388,95 @@ def test_credential_parameters_with_a_prefix_are_redacted():
     out = redact_text(url)
     assert not any(v in out for v in ("=r1", "=c2", "=k3", "=a4", "=s5", "=t6"))
     assert out.count(REDACTED) == 6 and "page=2" in out and "keyword=AI演员" in out
+
+
+def test_comments_stop_when_the_max_id_cursor_does_not_advance():
+    """A hotflow that answers the same max_id again (the same page) ends that post instead of looping forever."""
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.url.params))
+        if len(seen) > 20:
+            raise AssertionError("the same page was requested forever")
+        body = json.loads(fixture("hotflow_page1.json"))
+        body["data"]["max_id"] = 139282732792325  # every page points at itself
+        return httpx.Response(200, json=body)
+
+    summary = collect(WeiboComments(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("5284000000000001",)))
+    assert summary.stopped is None and len(seen) == 2 and summary.pages == 2
+    assert summary.ingest.records_new > 0
+
+
+def test_search_that_serves_the_same_page_again_ends_the_window():
+    """Pages repeating the one before (no new post) end the window, not a reason to read 50 pages and split it."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/detail/"):
+            return httpx.Response(200, content=fixture("detail_5284000000000004.html"))
+        seen.append(request.url.params["page"])
+        if len(seen) > 60:
+            raise AssertionError("the repeated page was read again and again")
+        return json_response("search_page1.json")
+
+    summary = collect(WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("AI艺人库",), SINCE, UNTIL))
+    assert summary.stopped is None and seen == ["1", "2", "3"]  # one repeat can be a live list moving down a page
+    assert summary.ingest.records_new == 5
+
+
+def test_a_live_search_that_moved_down_by_exactly_one_page_goes_on():
+    """Newest-first results shifted by exactly a page between two requests repeat page 1 once; page 3 is new."""
+    pages = {"1": "search_page1.json", "2": "search_page1.json", "3": "search_page2.json"}
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params["page"])
+        return json_response(pages.get(request.url.params["page"], "search_empty.json"))
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    collector.fetch_long_text = False
+    summary = collect(collector, Query("case-a", ("AI艺人库",), SINCE, UNTIL))
+    assert seen == ["1", "2", "3", "4"] and summary.ingest.records_new == 5 + 8
+
+
+@pytest.mark.parametrize("body", [
+    {"ok": 0, "msg": "请求过于频繁，歇歇吧"},
+    {"ok": 0, "msg": "请求过于频繁", "data": {"cards": []}},
+])
+def test_too_frequent_is_a_rate_limit_not_the_end_of_the_results(body):
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params["page"])
+        return json_response("search_page1.json") if request.url.params["page"] == "1" else httpx.Response(200, json=body)
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    collector.fetch_long_text = False
+    query = Query("case-a", ("AI艺人库",), SINCE, UNTIL)
+    summary = collect(collector, query)
+    assert summary.stopped and "频繁" in summary.stopped and "--resume" in summary.stopped
+    assert seen == ["1", "2"]
+    second = collect(collector, query)
+    assert second.resumed_from["page"] == 2  # the window is not closed: page 2 is asked again
+
+
+def test_too_frequent_on_comments_is_a_rate_limit():
+    collector = WeiboComments(client_for(lambda r: httpx.Response(200, json={"ok": 0, "msg": "请求过于频繁"})),
+                              cookie="c", **NO_SLEEP)
+    summary = collect(collector, Query("case-a", ("5284000000000001",)))
+    assert summary.stopped and "频繁" in summary.stopped
+
+
+def test_weibo_cn_comment_pages_that_stop_changing_end_the_list():
+    """weibo.cn announces 112 comment pages but serves the same content past about page 30 (nghuyong/WeiboSpider
+    #164): pages repeating the one before, twice in a row, end the list instead of being read to the last."""
+    page = fixture("weibo_cn_comments.html").replace(b'name="mp" type="hidden" value="1"', b'name="mp" type="hidden" value="112"')
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params["page"])
+        return httpx.Response(200, content=page)
+
+    summary = collect(WeiboCn(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("comments:QzfdS006t",)))
+    assert summary.stopped is None and seen == ["1", "2", "3"]
+    assert summary.ingest.records_new == 3  # the post and its 2 comments

@@ -181,3 +181,33 @@ def test_import_a_folder_of_weibo_files_twice_adds_nothing_the_second_time(tmp_p
     second = CliRunner().invoke(cli, ["import", str(folder)])
     assert second.exit_code == 0 and "records: 0 new" in second.stderr
     assert Store().query("SELECT count(*) AS n FROM records")["n"][0] == stored
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-16"])
+def test_weibo_crawler_csv_resaved_by_excel_in_a_chinese_encoding_imports_the_same(saved, encoding):
+    original = saved("weibo-crawler/小鹿观影/1000000001.csv")
+    resaved = original.with_name("1000000002.csv")
+    resaved.write_bytes(original.read_bytes().decode("utf-8-sig").encode(encoding))
+    os.utime(resaved, (SAVED_AT.timestamp(), SAVED_AT.timestamp()))
+    importer = detect(resaved)
+    assert importer.name == "weibo-crawler-csv"
+    want = [(r.id, r.text) for r in importer.read(original)]
+    got = [(r.id, r.text) for r in importer.read(resaved)]
+    assert got == want and any("\u4e00" <= ch <= "\u9fff" for _, text in got for ch in text)
+
+
+def test_a_utf8_file_with_one_bad_byte_is_reported_not_read_as_gbk(saved):
+    path = saved("weibo-crawler/小鹿观影/1000000001.csv")
+    data = path.read_bytes()
+    path.write_bytes(data[:-20] + b"\xff" + data[-20:])
+    items = list(get_format("weibo-crawler-csv").read(path))
+    assert len(items) == 1 and isinstance(items[0], ImportIssue) and "UTF-8" in items[0].message
+
+
+def test_a_utf8_file_whose_first_chinese_character_is_broken_is_reported_not_read_as_gbk(saved):
+    path = saved("weibo-crawler/小鹿观影/1000000001.csv")
+    data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    first = next(i for i, b in enumerate(data) if b >= 0x80)
+    path.write_bytes(data[:first] + data[first + 1:])  # its lead byte lost: the rest still reads as GB18030
+    items = list(get_format("weibo-crawler-csv").read(path))
+    assert len(items) == 1 and isinstance(items[0], ImportIssue) and "UTF-8" in items[0].message

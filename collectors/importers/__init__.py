@@ -6,6 +6,7 @@ one module exposing an object that satisfies `Importer`.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,11 +125,15 @@ def get_format(name: str) -> Importer:
 
 
 def _head(path: Path, size: int = 65_536) -> bytes:
-    """The file's first bytes for sniffing, without a UTF-8 byte order mark (the readers accept one)."""
+    """The file's first bytes for sniffing, without a UTF-8 byte order mark (the readers accept one); a UTF-16 file
+    (with its BOM, as Windows PowerShell's `>` writes) is sniffed as its UTF-8 equivalent."""
     if path.is_dir():
         return b""
     with path.open("rb") as fh:
-        return fh.read(size).removeprefix(b"\xef\xbb\xbf")
+        head = fh.read(size)
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return head[: len(head) // 2 * 2].decode("utf-16", errors="replace").encode("utf-8")
+    return head.removeprefix(codecs.BOM_UTF8)
 
 
 def iter_files(path: Path) -> list[Path]:

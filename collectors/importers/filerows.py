@@ -6,6 +6,7 @@ file's modification time (re-importing an unchanged file therefore adds nothing)
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -39,9 +40,29 @@ def modification_time(path: Path) -> datetime:
 
 def read_text(path: Path) -> str | ImportIssue:
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        return decode_saved(path.read_bytes())
     except UnicodeDecodeError as exc:
         return ImportIssue(path.name, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); re-save the file as UTF-8")
+
+
+def decode_saved(data: bytes, errors: str = "strict") -> str:
+    """A saved file's text: UTF-8 (BOM allowed), UTF-16 with its BOM, or GBK/GB18030 — what Excel writes for a
+    CSV in Chinese Windows. GB18030 is tried only when the very first non-ASCII bytes are not UTF-8: a UTF-8 file
+    with one bad byte further on stays an error (UnicodeDecodeError) rather than becoming GB18030 mojibake."""
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return data.decode("utf-16", errors)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        cut = errors != "strict" and exc.start >= len(data) - 3  # a head cut inside a character
+        if data[:exc.start].isascii() and not cut:
+            try:
+                return data.decode("gb18030", errors)
+            except UnicodeDecodeError:
+                pass
+        if errors == "strict":
+            raise exc from None
+        return data.decode("utf-8-sig", errors)
 
 
 def read_json(path: Path) -> Any | ImportIssue:
@@ -139,7 +160,7 @@ def convert_each(rows: Iterable[tuple[str, Any]], convert: Callable[[Any], Item]
 
 def header_columns(head: bytes) -> set[str]:
     """Lower-cased column names of a CSV's first line."""
-    first = head.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
+    first = decode_saved(head, errors="replace").split("\n", 1)[0]
     return {c.strip().strip('"').strip().lower() for c in first.split(",")}
 
 

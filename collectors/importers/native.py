@@ -11,7 +11,7 @@ from typing import Any
 
 from collectors.importers import ImportIssue, Item, register
 from collectors.importers.context import warn
-from collectors.importers.filerows import csv_rows
+from collectors.importers.filerows import csv_rows, decode_saved, read_text
 from collectors.models import RECORD_FIELDS, InvalidRecord, parse_record
 from collectors.spreadsheet import unescape_cell
 from collectors.trackers import Tracker
@@ -86,15 +86,14 @@ class CsvImporter:
     description = "actorwatch CSV: a header row with the data model's keys (trackers separated by '|')"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        first = head.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
+        first = decode_saved(head, errors="replace").split("\n", 1)[0]
         cols = {c.strip() for c in first.split(",")}
         return path.suffix.lower() == ".csv" and {"source", "id", "kind", "published_at", "collected_at"} <= cols
 
     def read(self, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            yield ImportIssue(path.name, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); re-save the file as UTF-8")
+        text = read_text(path)  # UTF-8, or GBK/UTF-16 as a spreadsheet may save it again
+        if isinstance(text, ImportIssue):
+            yield text
             return
         reader = csv.DictReader(io.StringIO(text, newline=""))
         unknown = set(reader.fieldnames or ()) - set(RECORD_FIELDS)

@@ -27,12 +27,14 @@ from collectors.paths import data_dir
 from collectors.secrets import get_secret
 from collectors.sources import register
 from collectors.sources.support import (
+    RESUME_LATER,
     after_term,
     count,
     from_unix,
     json_body,
     mapping,
     page_meta,
+    parsed_page,
     request_parsed,
     require,
     strip_html,
@@ -92,6 +94,8 @@ def _api_body(response: httpx.Response) -> Mapping[str, Any]:
     code = body.get("code")
     if code == -352:
         raise SourceBlocked("bilibili: code -352 risk control (a captcha/v_voucher was requested)", _RESUME)
+    if code in (-799, -509):
+        raise SourceBlocked(f"bilibili: code {code}, rate limited (请求过于频繁)", RESUME_LATER)
     if code == -412:
         raise SourceBlocked("bilibili: code -412, request blocked (too few cookies: a buvid3 cookie is needed)", _RESUME)
     return body
@@ -171,6 +175,8 @@ class BilibiliCollector(Collector):
             offset: str = state.get("offset", "")
             comment_pages = int(state.get("comment_pages", 0))
             search_done = bool(state.get("search_done", False))
+            last_aids: list[int] = list(state.get("last_aids", []))  # of the search page before
+            repeats = int(state.get("repeats", 0))  # search pages in a row that repeated the one before
             while True:
                 if videos:
                     aid = videos[0]
@@ -178,14 +184,15 @@ class BilibiliCollector(Collector):
                         "oid": aid, "type": 1, "mode": 2, "plat": 1, "web_location": 1315875,
                         "pagination_str": json.dumps({"offset": offset}, separators=(",", ":")),
                     })
-                    items, next_offset, is_end = _comment_page(body, aid)
+                    items, next_offset, is_end = parsed_page(response, _comment_page, body, aid)
                     comment_pages += 1
                     if is_end or not next_offset or next_offset == offset or comment_pages >= self.comment_pages_per_video:
                         videos, offset, comment_pages = videos[1:], "", 0
                     else:
                         offset = next_offset
                     state_after = {"term": i, "page": page_no, "videos": videos, "offset": offset,
-                                   "comment_pages": comment_pages, "search_done": search_done}
+                                   "comment_pages": comment_pages, "search_done": search_done, "last_aids": last_aids,
+                                   **({"repeats": repeats} if repeats else {})}
                     finished = search_done and not videos
                     yield Page(items, response.text, page_meta(response, term=term, aid=aid),
                                after_term(i, terms) if finished else state_after)
@@ -201,15 +208,20 @@ class BilibiliCollector(Collector):
                 if query.until:
                     params["pubtime_end_s"] = int(query.until.timestamp())
                 response, body = self.signed_get(SEARCH_URL, params)
-                items, pages = _search_page(body)
-                search_done = not items or page_no >= min(pages, self.pages_per_term)
-                page_no += 1
+                items, pages = parsed_page(response, _search_page, body)
                 videos = [int(v["aid"]) for v in items if str(v.get("aid", "")).isdigit()]
+                # pages that only repeat the one before (a search served past its end) end it; twice in a row, since
+                # once can also be newest-first results pushed down by exactly a page (their comments are not refetched)
+                repeated = page_no > 1 and bool(videos) and set(videos) <= set(last_aids)
+                repeats = repeats + 1 if repeated else 0
+                search_done = not items or repeats >= 2 or page_no >= min(pages, self.pages_per_term)
+                page_no += 1
+                last_aids, videos = videos, [] if repeated else videos
                 finished = search_done and not videos
                 yield Page(items, response.text, page_meta(response, term=term, page=page_no - 1),
                            after_term(i, terms) if finished else
                            {"term": i, "page": page_no, "videos": videos, "offset": "", "comment_pages": 0,
-                            "search_done": search_done})
+                            "search_done": search_done, "last_aids": last_aids, **({"repeats": repeats} if repeats else {})})
                 if finished:
                     break
 

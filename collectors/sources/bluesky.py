@@ -30,6 +30,7 @@ from collectors.sources.support import (
     mapping,
     page_meta,
     parse_datetime,
+    parsed_page,
     request_parsed,
     require,
     terms_from,
@@ -37,6 +38,7 @@ from collectors.sources.support import (
 
 SERVICE = "https://bsky.social"
 PAGE_SIZE = 100
+EMPTY_PAGES = 3  # empty pages in a row (with a cursor) before a search counts as finished
 CURSOR_LIMIT = 9_000  # posts per cursor before Bluesky stops paging (~10k); continue with `until`
 _RESUME = "Check ACTORWATCH_BLUESKY_HANDLE and ACTORWATCH_BLUESKY_APP_PASSWORD (an app password, not the account password), then re-run with --resume."
 
@@ -132,6 +134,7 @@ class BlueskyCollector(Collector):
             until: str | None = state.get("until") or (_iso(query.until) if query.until else None)
             segment = int(state.get("segment", 0))
             oldest: str | None = state.get("oldest")  # of the posts since `until`: where to continue below
+            empty = int(state.get("empty", 0))  # pages in a row that came back without posts
             while True:
                 params: dict[str, Any] = {"q": term, "sort": "latest", "limit": PAGE_SIZE}
                 if query.since:
@@ -147,10 +150,9 @@ class BlueskyCollector(Collector):
                         raise
                     until, segment, page_cursor = oldest, 0, None  # a deep cursor answering 502: re-query below
                     continue
-                posts = body.get("posts")
-                if not isinstance(posts, list):
-                    raise ParseError("bluesky: `posts` missing or not a list")
+                posts = parsed_page(response, _posts, body)
                 segment += len(posts)
+                empty = 0 if posts else empty + 1
                 oldest = min(filter(None, (oldest, _oldest(posts))), default=None)
                 next_cursor = body.get("cursor") if isinstance(body.get("cursor"), str) else None
                 if not next_cursor and posts and segment >= CURSOR_LIMIT:
@@ -159,9 +161,10 @@ class BlueskyCollector(Collector):
                         next_state: dict[str, Any] | None = {"term": i, "cursor": None, "until": until, "segment": 0}
                     else:
                         next_state = None
-                elif next_cursor and posts and next_cursor != page_cursor:  # a cursor that does not move ends it
+                elif next_cursor and next_cursor != page_cursor and empty < EMPTY_PAGES:
+                    # a cursor that does not move ends it; an empty page (its posts dropped) need not
                     next_state = {"term": i, "cursor": next_cursor, "until": until, "segment": segment,
-                                  "oldest": oldest}
+                                  "oldest": oldest, **({"empty": empty} if empty else {})}
                 else:
                     next_state = None
                 yield Page([p for p in posts if isinstance(p, Mapping)], response.text,
@@ -173,6 +176,13 @@ class BlueskyCollector(Collector):
     @staticmethod
     def to_record(raw: Mapping[str, Any], collected_at: datetime, tracker: str | None = None) -> Record:
         return post_record(raw, collected_at, tracker)
+
+
+def _posts(body: Mapping[str, Any]) -> list[Any]:
+    posts = body.get("posts")
+    if not isinstance(posts, list):
+        raise ParseError("bluesky: `posts` missing or not a list")
+    return posts
 
 
 def _iso(value: datetime) -> str:

@@ -32,6 +32,7 @@ from collectors.sources.support import (
     mapping,
     page_meta,
     parse_datetime,
+    parsed_page,
     request_parsed,
     require,
     terms_from,
@@ -97,7 +98,7 @@ def _doc_body(response: httpx.Response) -> Mapping[str, Any]:
     try:
         body = json_body(response)
     except TransientHTTPError:
-        body = without_invalid_escapes(response.text)
+        body = without_invalid_escapes(response.text.removeprefix("\ufeff"))
         if body is None:
             raise  # truncated: retried
     if not isinstance(body, Mapping):
@@ -139,9 +140,7 @@ class GdeltCollector(Collector):
                 start, end = windows[0]
                 response, body = self._get({"query": term, "mode": "artlist", "maxrecords": MAX_RECORDS,
                                             "sort": "DateDesc", "startdatetime": start, "enddatetime": end})
-                articles = body.get("articles") or []
-                if not isinstance(articles, list):
-                    raise ParseError("gdelt: `articles` is not a list")
+                articles = parsed_page(response, _articles, body)
                 windows = windows[1:]
                 t0, t1 = parse_datetime(start, "start"), parse_datetime(end, "end")
                 if len(articles) >= MAX_RECORDS and t1 - t0 > MIN_WINDOW:  # capped: query both halves too
@@ -157,7 +156,7 @@ class GdeltCollector(Collector):
                 response, body = self._get({"query": term, "mode": mode, "startdatetime": _stamp(since),
                                             "enddatetime": _stamp(until)})
                 modes = modes[1:]
-                yield Page(timeline_items(body, term, mode), response.text, page_meta(response, term=term, mode=mode),
+                yield Page(parsed_page(response, timeline_items, body, term, mode), response.text, page_meta(response, term=term, mode=mode),
                            after_term(i, terms) if not modes else {"term": i, "windows": [], "modes": modes})
 
     @staticmethod
@@ -165,6 +164,13 @@ class GdeltCollector(Collector):
         if isinstance(raw, Mapping) and "mode" in raw and "series" in raw:
             return timeline_point(raw, collected_at, tracker)
         return article_record(raw, collected_at, tracker)
+
+
+def _articles(body: Mapping[str, Any]) -> list[Any]:
+    articles = body.get("articles") or []
+    if not isinstance(articles, list):
+        raise ParseError("gdelt: `articles` is not a list")
+    return articles
 
 
 @typed_errors

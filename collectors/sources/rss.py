@@ -126,7 +126,7 @@ def _raw_text(response: httpx.Response) -> str:
 
 def _in_window(item: Mapping[str, Any], query: Query) -> bool:
     try:
-        when = parse_datetime(item.get("published") or item.get("updated"), "published")
+        when = parse_datetime(item.get("published") or item.get("updated"), "published", str(item.get("feed_language") or ""))
     except ParseError:
         return True  # kept, so the mapping reports the bad date as a rejected item
     return (query.since is None or when >= query.since) and (query.until is None or when <= query.until)
@@ -152,7 +152,8 @@ def feed_record(raw: Mapping[str, Any], collected_at: datetime, tracker: str | N
     return parse_record({
         "source": "rss", "id": ident[:512], "kind": "article",
         "title": title or None, "text": text, "url": link or None,
-        "published_at": parse_datetime(raw.get("published") or raw.get("updated"), "published"),
+        "published_at": parse_datetime(raw.get("published") or raw.get("updated"), "published",
+                                       str(raw.get("feed_language") or "")),
         "collected_at": collected_at,
         "lang": lang_code(raw.get("feed_language")),
         "author_name": outlet or str(raw.get("feed_title") or "").strip() or None,

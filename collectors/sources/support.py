@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -55,12 +55,21 @@ def request_parsed(collector: Collector, method: str, url: str, parse: Callable[
     return response, parsed[0]
 
 
+def parsed_page(response: httpx.Response, parse: Callable[..., T], *args: Any) -> T:
+    """`parse(*args)` on a fetched page's body; a ParseError carries `response`, so run_collection archives the body."""
+    try:
+        return parse(*args)
+    except ParseError as exc:
+        exc.response = response  # type: ignore[attr-defined]
+        raise
+
+
 RESUME_LATER = "Wait a while (the source is throttling or down), then re-run with --resume."
 
 
 def json_body(response: httpx.Response) -> Any:
     """The JSON body; a truncated/garbled JSON body is retried, a non-JSON (HTML) body is a ParseError."""
-    text = response.text
+    text = response.text.removeprefix("\ufeff")  # a byte order mark, which httpx keeps and json refuses
     stripped = text.lstrip()
     if not stripped:
         raise unreadable(response, "empty body")
@@ -111,8 +120,22 @@ def from_unix(value: Any, field: str) -> datetime:
         raise ParseError(f"{field}: not a unix time: {value!r}") from None
 
 
-def parse_datetime(value: Any, field: str) -> datetime:
-    """ISO 8601 (Z or offset; naive means UTC), RFC 822 (`Tue, 30 Sep 2025 08:00:00 GMT`), GDELT `20260121T083000Z`."""
+# Named zones RFC 822 does not define, by their usual meaning (email.utils would read them as UTC).
+_NAMED_ZONES = {"HKT": 8, "JST": 9, "KST": 9, "SGT": 8, "BJT": 8, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2,
+                "EET": 2, "EEST": 3, "MSK": 3, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13}
+_RFC822_ZONES = {"UT", "UTC", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
+_RFC822 = re.compile(r"^(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d")
+_ZONE_NAME = re.compile(r"\s([A-Za-z]{1,5})$")
+_UTC8 = timezone(timedelta(hours=8))
+
+
+def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
+    """ISO 8601 (Z or offset; naive means UTC), RFC 822 (`Tue, 30 Sep 2025 08:00:00 GMT`), GDELT `20260121T083000Z`.
+
+    RFC 822's "CST" is US Central, but Chinese feeds (`lang` "zh…") mean China Standard Time by it, and their
+    zone-less ISO times are UTC+8 too; a named zone that is neither RFC 822's nor a common unambiguous one is a
+    ParseError, never silently UTC.
+    """
     if not isinstance(value, str) or not value.strip():
         raise ParseError(f"{field}: missing or not a date: {value!r}")
     text = value.strip()
@@ -121,10 +144,12 @@ def parse_datetime(value: Any, field: str) -> datetime:
             return datetime.strptime(text.rstrip("Z"), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
         if re.fullmatch(r"\d{14}", text):
             return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-        if text[:1].isalpha():
-            parsed = parsedate_to_datetime(text)
+        if text[:1].isalpha() or _RFC822.match(text):
+            parsed = _rfc822(text, field, lang)
         else:
             parsed = datetime.fromisoformat(text.replace(" UTC", "+00:00"))
+            if parsed.tzinfo is None and _chinese(lang):  # mainland, Taiwan, Hong Kong, Singapore: all UTC+8
+                parsed = parsed.replace(tzinfo=_UTC8)
     except (ValueError, TypeError, IndexError, OverflowError):
         raise ParseError(f"{field}: unrecognised date {value!r}") from None
     if parsed.tzinfo is None:
@@ -132,6 +157,22 @@ def parse_datetime(value: Any, field: str) -> datetime:
     if not 1990 <= parsed.year <= 2999:
         raise ParseError(f"{field}: implausible date {value!r}")
     return parsed.astimezone(UTC)
+
+
+def _chinese(lang: str | None) -> bool:
+    return (lang or "").strip().lower().startswith("zh")
+
+
+def _rfc822(text: str, field: str, lang: str | None) -> datetime:
+    zone = _ZONE_NAME.search(text)
+    name = zone.group(1).upper() if zone else None
+    if name == "CST" and _chinese(lang):
+        text = text[: zone.start()] + " +0800"  # type: ignore[union-attr]
+    elif name in _NAMED_ZONES:
+        text = text[: zone.start()] + f" {_NAMED_ZONES[name]:+03d}00"  # type: ignore[union-attr]
+    elif name is not None and name not in _RFC822_ZONES:
+        raise ParseError(f"{field}: unknown time zone {zone.group(1)!r} in {text!r}")  # type: ignore[union-attr]
+    return parsedate_to_datetime(text)
 
 
 def count(value: Any) -> int | None:

@@ -55,6 +55,7 @@ COMMENTS_SHOW_URL = "https://m.weibo.cn/api/comments/show"
 BUILD_COMMENTS_URL = "https://weibo.com/ajax/statuses/buildComments"
 HOT_SEARCH_URL = "https://weibo.com/ajax/side/hotSearch"
 WEIBO_CN_URL = "https://weibo.cn"
+TOO_FREQUENT = ("频繁", "频次")  # "请求过于频繁", "操作过于频繁", "访问频次过高"
 LOGIN_HOSTS = ("passport.weibo.cn", "passport.weibo.com", "login.sina.com.cn")
 VISITOR_MARKERS = (b"Sina Visitor System", b"passport.weibo.com/visitor")  # the 访客系统 page, served with status 200
 
@@ -246,15 +247,17 @@ def raise_if_json_blocked(data: Any) -> None:
     if not isinstance(data, Mapping):
         return
     ok = data.get("ok")
+    target = data.get("url") if isinstance(data.get("url"), str) else ""
+    msg = data.get("msg") if isinstance(data.get("msg"), str) else ""
+    if _is_login_url(target) or "登录" in msg:  # before -100: an ok:-100 that sends to the login page is a login
+        raise SourceBlocked("Weibo says to log in: the cookie is missing or has expired", COOKIE_HELP)
     if ok in (-100, "-100") or data.get("errno") in (-100, "-100"):
         url = data.get("url") if isinstance(data.get("url"), str) else "https://m.weibo.cn/captcha"
         raise SourceBlocked("Weibo asks for a captcha (ok:-100, rate limit)",
                             f"Open {redact_text(url)} in a browser logged in with the same account, solve the "
                             "captcha (the same cookie then works again), then re-run the same command with --resume.")
-    target = data.get("url") if isinstance(data.get("url"), str) else ""
-    msg = data.get("msg") if isinstance(data.get("msg"), str) else ""
-    if _is_login_url(target) or "登录" in msg:
-        raise SourceBlocked("Weibo says to log in: the cookie is missing or has expired", COOKIE_HELP)
+    if any(word in msg for word in TOO_FREQUENT):  # an ok:0 page that is a rate limit, not the end of the results
+        raise SourceBlocked(f"Weibo rate limit ({msg[:40]!r})", WAIT_HELP)
 
 
 def _windows(since: datetime | None, until: datetime | None, size: timedelta) -> list[tuple[str, str]]:
@@ -299,7 +302,12 @@ class WeiboSearch(WeiboCollector):
             containerid = f"100103type={self.search_type}&q={term}{_timescope(start, end)}"
             response, data = self.get(SEARCH_URL, {"containerid": containerid, "page_type": "searchall", "page": page})
             mblogs = yield from self.parsed(response, state, _search_mblogs, data)
-            after = self._advance(state, has_posts=bool(mblogs))
+            ids = sorted({str(m.get("mid") or m.get("id")) for m in mblogs})
+            # pages that only repeat the one before (a search past its last page) end the window, unsplit; twice in
+            # a row, since once can also be a live search whose newest posts pushed the list down by exactly a page
+            repeats = int(state.get("repeats", 0)) + 1 if page > 1 and set(ids) <= set(state.get("last_ids", ())) else 0
+            after = self._advance(state, has_posts=bool(mblogs) and repeats < 2)
+            after["last_ids"], after["repeats"] = (ids, repeats) if after["page"] > 1 else ([], 0)
             items: list[dict[str, Any]] = []
             for mblog in mblogs:
                 if self.fetch_long_text and mblog.get("isLongText") is True:
@@ -385,7 +393,8 @@ class WeiboComments(WeiboCollector):
                     continue
                 items, max_id, max_type = yield from self.parsed(response, state, _comments, data)
                 after.update(max_id=max_id, max_id_type=max_type)
-                done = max_id == 0 or not items
+                # a cursor pointing back at the page just read would repeat it forever
+                done = max_id == 0 or not items or (max_id, max_type) == (state["max_id"], state["max_id_type"])
             if done:
                 after = {**after, "todo": after["todo"][1:], **fresh}
             yield Page(items=[{"type": "comment", "item": c, "post_id": mid} for c in items], raw=response.text,
@@ -526,8 +535,11 @@ class WeiboCn(WeiboCollector):
                           else [{"type": "mblog", "item": {**r, "parent_mid": r.get("parent_mid") or post}}
                                 for r in parsed.items])
             after = copy.deepcopy(state)
-            if parsed.items and page < parsed.pages:
-                after["page"] += 1
+            # weibo.cn can announce 100+ pages yet serve the same one past about page 30: twice in a row ends the list
+            ids = sorted({str(i.get("id") or i.get("mid")) for i in parsed.items})
+            repeats = int(state.get("repeats", 0)) + 1 if page > 1 and set(ids) <= set(state.get("last_ids", ())) else 0
+            if parsed.items and page < parsed.pages and repeats < 2:
+                after.update(page=page + 1, last_ids=ids, repeats=repeats)
             else:
                 after = {"todo": after["todo"][1:], "page": 1}
             yield Page(items=items, raw=response.text, meta=self.meta(response, term=term, page=page),
