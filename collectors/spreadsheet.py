@@ -40,20 +40,20 @@ def unescape_cell(value: Any) -> Any:
 
 def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy with every text cell (and column name) through `escape_cell`; numeric columns untouched."""
-    out = frame.copy()
-    for col in out.columns:
-        if _is_text(out[col]):
-            out[col] = out[col].map(escape_cell)
-    return out.rename(columns=lambda c: escape_cell(c) if isinstance(c, str) else c)
+    return _map_text(frame, escape_cell)
 
 
 def unescape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A CSV read with pandas as the text was before `escape_frame`."""
+    return _map_text(frame, unescape_cell)
+
+
+def _map_text(frame: pd.DataFrame, cell: Any) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if _is_text(out[col]):
-            out[col] = out[col].map(unescape_cell)
-    return out.rename(columns=lambda c: unescape_cell(c) if isinstance(c, str) else c)
+            out[col] = out[col].map(cell)
+    return out.rename(columns=lambda c: cell(c) if isinstance(c, str) else c)
 
 
 def _is_text(column: pd.Series) -> bool:

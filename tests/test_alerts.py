@@ -341,15 +341,20 @@ def test_check_refuses_a_rule_that_run_would_refuse(tmp_path):
     assert result.exit_code == 0 and result.output.startswith("z: volume_spike"), result.output
 
 
-def test_a_run_interrupted_while_delivering_neither_resends_nor_loses_alerts(tmp_path, data_dir, make_record, webhook,
-                                                                             smtp_sink, monkeypatch):
-    from analysis.reports.alerts import run as alerts_run
-
+@pytest.fixture
+def spike_run(tmp_path, data_dir, make_record, webhook, smtp_sink):
+    """A planted spike, alerts to a webhook, e-mail and feed: (store, config, now, webhook posts, mails)."""
     hook_url, posts = webhook
     port, mails = smtp_sink
     store = _planted_spike(data_dir, make_record)
     config = load_config(_write_config(tmp_path / "alerts.toml", hook_url, port))
-    now = datetime(2026, 4, 21, 6, tzinfo=UTC)
+    return store, config, datetime(2026, 4, 21, 6, tzinfo=UTC), posts, mails
+
+
+def test_a_run_interrupted_while_delivering_neither_resends_nor_loses_alerts(spike_run, monkeypatch):
+    from analysis.reports.alerts import run as alerts_run
+
+    store, config, now, posts, mails = spike_run
     deliver = alerts_run._deliver
 
     def stopped_at_email(config, channel, alert, client):
@@ -422,17 +427,12 @@ def test_negative_share_rule_without_sentiment_scores_says_it_was_not_judged(tmp
     assert result.exit_code == 0 and "not judged: neg" in result.output
 
 
-def test_two_overlapping_runs_do_not_send_an_alert_twice(tmp_path, data_dir, make_record, webhook, smtp_sink,
-                                                         monkeypatch):
+def test_two_overlapping_runs_do_not_send_an_alert_twice(spike_run, monkeypatch):
     # cron starts the next run while a slow one is still delivering: the second read the first's pending queue
     # (saved before delivering) and delivered the same alert again; runs now take turns on a lock
     from analysis.reports.alerts import run as alerts_run
 
-    hook_url, posts = webhook
-    port, mails = smtp_sink
-    store = _planted_spike(data_dir, make_record)
-    config = load_config(_write_config(tmp_path / "alerts.toml", hook_url, port))
-    now = datetime(2026, 4, 21, 6, tzinfo=UTC)
+    store, config, now, posts, mails = spike_run
     deliver = alerts_run._deliver
     second: list[threading.Thread] = []
 
