@@ -26,7 +26,7 @@ from analysis.reports.alerts.state import load_state
 from analysis.reports.export import software_version
 from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
 from analysis.stats.aggregate import kpis
-from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
+from analysis.stats.effects import ASSOCIATION_NOTE, event_effects, stored_span
 from analysis.stats.peaks import change_points, detect_peaks, label_peaks, series_by_day, share_jumps
 from analysis.stats.timeseries import sentiment_series, volume_series, wilson_interval
 from collectors.display_zone import display_zone, zone_label, zone_short
@@ -111,6 +111,7 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         model_name = con.execute("SELECT any_value(model) FROM scores WHERE model_version = ?", [version]).fetchone()[0] \
             if version and week_kpis["scored"] else None
         badges = in_domain_badges(con, version, model_name, tracker.id)
+        stored = stored_span(con, Filters(tracker.id), tracker)
     state = load_state()
     undelivered = {item["alert"].get("id"): item["channels"] for item in state.pending if item.get("channels")}
     alerts = [{**a, "undelivered": undelivered.get(a.get("id"), [])} for a in state.history
@@ -119,18 +120,22 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
                      [s for s in sorted(tracker.statements, key=lambda s: s.date) if start <= s.date <= end], alerts,
                      {**model_card_summary(version, model_name), "in_domain": badges}, deep_link(DEFAULT_PAGE, f),
                      now or datetime.now(UTC), store_signature=signature, software=software_version())
-    data.collected_days = (_collected_days(tracker, start, end, data.generated_at),
+    data.collected_days = (_collected_days(tracker, start, end, data.generated_at, stored),
                            _collected_days(tracker, start - timedelta(days=7), start - timedelta(days=1),
-                                           data.generated_at))
+                                           data.generated_at, stored))
     data.figures = {"volume": volume_figure(data), "sentiment": sentiment_figure(data)}
     return data
 
 
-def _collected_days(tracker: Tracker, start: date, end: date, now: datetime | None = None) -> float:
-    """How many days of start..end lie in the tracker's collection window (the others are unknown, not 0) and,
-    given `now`, are not in the future: today counts by the fraction of it that is over."""
-    window = Filters.for_tracker(tracker)
-    first, last = max(start, window.start or start), min(end, window.end or end)
+def _collected_days(tracker: Tracker, start: date, end: date, now: datetime | None = None,
+                    stored: Filters | None = None) -> float:
+    """How many days of start..end lie in the tracker's collection window and, given `stored` (effects.stored_span),
+    between the store's first and last record (the others are unknown, not 0) and, given `now`, are not in the
+    future: today counts by the fraction of it that is over."""
+    first, last = start, end
+    for window in (Filters.for_tracker(tracker), stored):
+        if window is not None:
+            first, last = max(first, window.start or first), min(last, window.end or last)
     zone = display_zone()  # the brief's days are the display zone's
     if now is not None and last >= (today := now.astimezone(zone).date()):
         elapsed = (now.astimezone(zone) - datetime.combine(today, time(), zone)) / timedelta(days=1)

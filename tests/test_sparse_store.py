@@ -1,0 +1,68 @@
+"""A real user's first store: a few hundred records from one 4CAT export over 3 days, many without author,
+language or likes, never enriched."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from collectors.store import Store
+from collectors.trackers import public_names
+from dashboard.cli import cli
+
+TRACKER = "tilly-norwood"
+PHRASES = ["AI actress is wrong", "Tilly Norwood signing with agency", "performers deserve consent",
+           "I like the idea honestly", "SAG-AFTRA condemns it", "meh"]
+COLUMNS = ["id", "thread_id", "created_at", "author", "author_id", "body", "link", "like_count", "reply_count",
+           "repost_count", "quote_count", "languages", "collected_at", "query", "timestamp"]
+
+
+def write_export(path: Path, n: int = 300, days: int = 3) -> Path:
+    """A fictional 4CAT Bluesky export: a third without author, half without likes, three quarters without lang."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for i in range(n):
+            author = "" if i % 3 == 0 else f"reader{i % 40}.example.test"
+            post = f"at://did:plc:fict/app.bsky.feed.post/3k{i:05d}"
+            writer.writerow([post, post, f"2025-09-{28 + i % days:02d}T{i * 7 % 24:02d}:{i * 13 % 60:02d}:00+00:00",
+                             author, f"did:plc:fict{i % 40:04d}" if author else "", f"{PHRASES[i % 6]} #{i}",
+                             f"https://bsky.example.test/post/3k{i:05d}", "" if i % 2 else str(i % 9), "", "", "",
+                             "" if i % 4 else "en", "2025-10-02T00:00:00", "AI actress", ""])
+    return path
+
+
+@pytest.fixture
+def sparse(isolated_data_dir: Path, tmp_path: Path) -> Path:
+    result = CliRunner().invoke(cli, ["import", str(write_export(tmp_path / "export.csv")), "--tracker", TRACKER])
+    assert result.exit_code == 0 and "300 new" in result.stderr, result.output
+    return isolated_data_dir
+
+
+def test_badges_of_an_unenriched_store_quote_no_model_figure_and_say_to_enrich(sparse: Path) -> None:
+    """Nothing was scored or annotated, yet the stance and emotion badges quoted their shipped models' macro-F1
+    beside empty charts, and sentiment's said 'no model card found' / 'Sentiment by unknown model' as if a card
+    were missing; each now says nothing is scored yet and to run `actorwatch enrich`."""
+    from dashboard.model_info import model_summary
+
+    with Store(sparse).connect(public_names=public_names()) as con:
+        summary = model_summary(con, TRACKER)
+    for task in ("sentiment", "stance", "emotion"):
+        text = summary["badges"][task]["text"]
+        assert "actorwatch enrich" in text and "macro-F1" not in text and "no model card" not in text, text
+    assert "actorwatch enrich" in summary["accuracy_note"] and "unknown model" not in summary["accuracy_note"]
+
+
+def test_brief_compares_weeks_by_the_days_the_store_holds(sparse: Path) -> None:
+    """The export covers 28-30 September: the brief of 29 Sep-5 Oct said '+100% on the week before (100)', the week
+    before being one stored day and six days before the export began; it now compares per day the store holds."""
+    from analysis.reports.brief import gather, summary_lines
+    from collectors.trackers import get_tracker
+
+    data = gather(Store(sparse), get_tracker(TRACKER), "2025-W40")
+    assert data.collected_days == (2, 1)
+    line = summary_lines(data)[0]
+    assert line.startswith("200 records") and "+0% per collected day on the week before (100 in 1 collected day)" in line
