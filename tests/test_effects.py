@@ -214,3 +214,13 @@ def test_the_negative_share_panel_says_why_it_is_empty(data_dir, make_record):
         effects = event_effects(con, Filters("case-a"), load_trackers(TRACKERS_MIN)[0], None, n_boot=200)
     notes = [a.text for a in effects_chart(effects, "t").layout.annotations]
     assert "No scored records: run `actorwatch enrich`." in notes
+
+
+def test_a_tracker_without_records_around_its_events_says_so_in_the_volume_panel(data_dir):
+    from dashboard.charts.timeline import effects_chart
+
+    with Store(data_dir).connect() as con:  # a tracker the first import did not reach
+        effects = event_effects(con, Filters("case-a"), load_trackers(TRACKERS_MIN)[0], None, n_boot=200)
+    assert effects["volume_diff"].isna().all()
+    notes = [a.text for a in effects_chart(effects, "t").layout.annotations]
+    assert any("No stored records around these events" in n for n in notes), notes

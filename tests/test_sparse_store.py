@@ -66,3 +66,17 @@ def test_brief_compares_weeks_by_the_days_the_store_holds(sparse: Path) -> None:
     assert data.collected_days == (2, 1)
     line = summary_lines(data)[0]
     assert line.startswith("200 records") and "+0% per collected day on the week before (100 in 1 collected day)" in line
+
+
+def test_share_of_voice_of_a_tracker_without_records_is_an_empty_state(sparse: Path) -> None:
+    """A tracker the first import did not reach drew an empty stacked area with a legend of six entities, and its
+    alt text read 'shares of all the tracker's 0 mentions of entities: Baidu 0%, iQIYI 0%, …'."""
+    from analysis.core.filters import Filters
+    from collectors.trackers import get_tracker
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    with Store(sparse).connect(public_names=public_names()) as con:
+        package = registry.build("compare-share", con, View(Filters.for_tracker(get_tracker("iqiyi-nadou"))), {})
+    assert "0%" not in package.alt and "no mentions" in package.alt
+    assert not package.fig.data and "No records in the selected range mention" in package.fig.layout.annotations[0].text

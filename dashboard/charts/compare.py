@@ -45,6 +45,8 @@ def aligned_alt(df: pd.DataFrame, y: str = "share") -> str:
 
 def share_chart(df: pd.DataFrame, title: str, key: str = "entity", value: str = "share") -> go.Figure:
     """Stacked area of each entity's share of voice per day."""
+    if df.empty or df[value].isna().all():  # no record mentions an entity: nothing to share out
+        return empty_figure(title, "No records in the selected range mention the tracker's entities.")
     fig = go.Figure()
     for n, (name, part) in enumerate(df.groupby(key, sort=False)):
         fig.add_scatter(x=pd.to_datetime(part["day"]), y=part[value], name=plain(name, 40), stackgroup="one",
@@ -56,7 +58,7 @@ def share_chart(df: pd.DataFrame, title: str, key: str = "entity", value: str = 
 
 
 def share_alt(df: pd.DataFrame, tracker_label: str, key: str = "entity", value: str = "share") -> str:
-    if df.empty:
+    if df.empty or df[value].isna().all():
         return f"Share-of-voice chart for {tracker_label}: no mentions in range."
     weight = "mentions" if "mentions" in df else value
     totals = df.groupby(key)[weight].sum().sort_values(ascending=False)

@@ -49,9 +49,12 @@ def effects_chart(df: pd.DataFrame, title: str, model_version: str | None = None
                         customdata=df[f"{key}_p"],
                         hovertemplate=f"%{{y}}<br>Δ %{{x:{fmt}}}<br>permutation p = %{{customdata:.3f}}<extra></extra>")
         fig.add_vline(x=0, line_dash="dot", line_color="#555555", row=1, col=col)
-    if df["neg_diff"].isna().all():  # an empty panel with no word read as "no change in negative share"
-        fig.add_annotation(text=no_scores_message(model_version), xref="x2 domain", yref="y2 domain", x=0.5, y=0.5,
-                           showarrow=False, font={"size": 14})
+    # an empty panel with no word read as "no change"
+    for axis, message in (("", "No stored records around these events:<br>run `actorwatch collect` or `actorwatch import`."),
+                          ("2", no_scores_message(model_version))):
+        if df["volume_diff" if not axis else "neg_diff"].isna().all():
+            fig.add_annotation(text=message, xref=f"x{axis} domain", yref=f"y{axis} domain", x=0.5, y=0.5,
+                               showarrow=False, font={"size": 14})
     fig.update_xaxes(tickformat="+.0%", row=1, col=2)
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(title=title, showlegend=False, margin={**MARGIN, "l": 280},
