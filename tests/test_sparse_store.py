@@ -80,3 +80,20 @@ def test_share_of_voice_of_a_tracker_without_records_is_an_empty_state(sparse: P
         package = registry.build("compare-share", con, View(Filters.for_tracker(get_tracker("iqiyi-nadou"))), {})
     assert "0%" not in package.alt and "no mentions" in package.alt
     assert not package.fig.data and "No records in the selected range mention" in package.fig.layout.annotations[0].text
+
+
+def test_overview_of_a_tracker_without_records_says_how_to_get_some(sparse: Path) -> None:
+    """A tracker no import reached showed 'No records in the selected range.' and nothing else, as if other dates
+    would help; the Overview now says how to collect, import or try the demo."""
+    from tests.test_dashboard_pages import open_page
+
+    said = " ".join(i.value for i in open_page("overview", {"tracker": "iqiyi-nadou"}).info)
+    assert "actorwatch collect" in said and "actorwatch import" in said and "actorwatch demo" in said, said
+    assert not open_page("overview", {"tracker": TRACKER}).info  # the imported tracker has records
+
+
+def test_overview_of_a_fresh_install_says_how_to_get_records(isolated_data_dir: Path) -> None:
+    from tests.test_dashboard_pages import open_page
+
+    said = " ".join(i.value for i in open_page("overview").info)
+    assert "actorwatch import" in said and "actorwatch demo" in said, said
