@@ -97,3 +97,21 @@ def test_overview_of_a_fresh_install_says_how_to_get_records(isolated_data_dir: 
 
     said = " ".join(i.value for i in open_page("overview").info)
     assert "actorwatch import" in said and "actorwatch demo" in said, said
+
+
+def test_the_first_day_of_an_import_is_no_volume_peak_and_no_alert(sparse: Path) -> None:
+    """The 7 days before the export's first day were never collected, yet counted as a baseline of 0: the first day
+    was a 'detected peak' on the Overview and in the brief, and `alerts run` raised a volume spike for it."""
+    from analysis.core.filters import Filters
+    from analysis.reports.brief import gather
+    from collectors.trackers import get_tracker
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    tracker = get_tracker(TRACKER)
+    with Store(sparse).connect(public_names=public_names()) as con:
+        package = registry.build("overview-volume", con, View(Filters.for_tracker(tracker)), {})
+    assert "peak" not in package.alt.lower(), package.alt
+    assert gather(Store(sparse), tracker, "2025-W39").peaks.empty
+    result = CliRunner().invoke(cli, ["alerts", "run", "--dry-run", "--as-of", "2025-09-28"])
+    assert result.exit_code == 0 and "0 new alert(s)" in result.output, result.output

@@ -26,9 +26,9 @@ from analysis.reports.alerts.state import load_state
 from analysis.reports.export import software_version
 from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
 from analysis.stats.aggregate import kpis
-from analysis.stats.effects import ASSOCIATION_NOTE, event_effects, stored_span
+from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
 from analysis.stats.peaks import change_points, detect_peaks, label_peaks, series_by_day, share_jumps
-from analysis.stats.timeseries import sentiment_series, volume_series, wilson_interval
+from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
 from collectors.display_zone import display_zone, zone_label, zone_short
 from collectors.pseudonym import POLICY
 from collectors.store import Store
@@ -94,8 +94,10 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         previous = kpis(con, Filters(tracker.id, start - timedelta(days=7), start - timedelta(days=1)), version)
         volume = volume_series(con, f, by="source")
         sentiment = sentiment_series(con, f, version) if version else sentiment_series(con, f, "")
-        # no history from before the tracker's collection: those days are unknown, not days with 0 records
-        history = Filters(tracker.id, max(start - timedelta(days=HISTORY_DAYS), Filters.for_tracker(tracker).start), end)
+        # no history from before the tracker's collection or its first stored record: those days are unknown, not
+        # days with 0 records
+        stored = stored_span(con, Filters(tracker.id), tracker)
+        history = Filters(tracker.id, max(start - timedelta(days=HISTORY_DAYS), stored.start), end)
         peaks = detect_peaks(series_by_day(volume_series(con, history), "records"))
         peaks = peaks[[start <= d <= end for d in peaks["day"]]]
         labelled = label_peaks(con, f, peaks, k=6, n_records=3).merge(peaks, on="day") if len(peaks) else pd.DataFrame()
@@ -111,7 +113,6 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         model_name = con.execute("SELECT any_value(model) FROM scores WHERE model_version = ?", [version]).fetchone()[0] \
             if version and week_kpis["scored"] else None
         badges = in_domain_badges(con, version, model_name, tracker.id)
-        stored = stored_span(con, Filters(tracker.id), tracker)
     state = load_state()
     undelivered = {item["alert"].get("id"): item["channels"] for item in state.pending if item.get("channels")}
     alerts = [{**a, "undelivered": undelivered.get(a.get("id"), [])} for a in state.history

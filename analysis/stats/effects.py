@@ -20,7 +20,7 @@ from analysis.core.filters import Filters
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
 from analysis.stats import facts
-from analysis.stats.timeseries import volume_series
+from analysis.stats.timeseries import stored_span, volume_series
 from collectors.trackers import Tracker
 
 ASSOCIATION_NOTE = ("Association, not causation: the difference between the days before and after an event "
@@ -72,17 +72,6 @@ def event_sides(tracker: Tracker, day: date, window: int) -> tuple[tuple[date, d
     collected = Filters.for_tracker(tracker)
     return (_clip((day - timedelta(days=window), day - timedelta(days=1)), collected),
             _clip((day, day + timedelta(days=window - 1)), collected))
-
-
-def stored_span(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker) -> Filters:
-    """The days from the first to the last record of `f`'s sources within the tracker's collection window (its
-    languages and kinds aside: collection is per source); no day at all when the store holds none."""
-    collected = Filters.for_tracker(tracker)
-    days = volume_series(con, Filters(f.tracker, collected.start, collected.end, f.sources))
-    days = pd.to_datetime(days.loc[days["records"] > 0, "period"])
-    if days.empty:
-        return Filters(f.tracker, collected.end, collected.start)  # start after end: clips every side to nothing
-    return Filters(f.tracker, days.min().date(), days.max().date())
 
 
 def compared_days(tracker: Tracker, window: int, span: Filters | None = None) -> list[tuple[date, date]]:
