@@ -115,3 +115,12 @@ def test_the_first_day_of_an_import_is_no_volume_peak_and_no_alert(sparse: Path)
     assert gather(Store(sparse), tracker, "2025-W39").peaks.empty
     result = CliRunner().invoke(cli, ["alerts", "run", "--dry-run", "--as-of", "2025-09-28"])
     assert result.exit_code == 0 and "0 new alert(s)" in result.output, result.output
+
+
+def test_brief_of_a_week_the_store_holds_nothing_for_says_what_to_do(sparse: Path) -> None:
+    """A tracker the import did not reach read '0 records from 0 authors, the week before was not collected.'"""
+    from analysis.reports.brief import gather, summary_lines
+    from collectors.trackers import get_tracker
+
+    lines = summary_lines(gather(Store(sparse), get_tracker("iqiyi-nadou"), "2026-W17"))
+    assert "0 records" not in lines[0] and "actorwatch import" in lines[0] and "actorwatch collect" in lines[0], lines

@@ -236,6 +236,10 @@ def summary_lines(data: BriefData) -> list[str]:
     if outside and not k["records"]:  # days outside the collection window are unknown, not 0
         return [(f"This week lies outside the tracker's collection window ({window.start} to {window.end}): its "
                  "volume and sentiment are unknown, not zero.")]
+    if not k["records"] and data.collected_days[0] == 0:  # no stored record on or around these days
+        return [(f"No records are stored for this week: collect them (`actorwatch collect SOURCE --tracker "
+                 f"{data.tracker.id}`) or import another tool's export (`actorwatch import FILE --tracker "
+                 f"{data.tracker.id}`).")]
     lines = [f"{_records_from(k)}, {_change(k['records'], p['records'], data.collected_days)}."]
     local = data.generated_at.astimezone(display_zone())
     if data.end >= local.date():
