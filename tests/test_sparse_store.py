@@ -124,3 +124,14 @@ def test_brief_of_a_week_the_store_holds_nothing_for_says_what_to_do(sparse: Pat
 
     lines = summary_lines(gather(Store(sparse), get_tracker("iqiyi-nadou"), "2026-W17"))
     assert "0 records" not in lines[0] and "actorwatch import" in lines[0] and "actorwatch collect" in lines[0], lines
+
+
+@pytest.mark.parametrize("page", ["timeline", "voices"])
+def test_did_it_trend_without_hot_search_data_says_it_is_unknown(sparse: Path, page: str) -> None:
+    """With no hot-search data at all, 'No trending topic in the store matches these events' read as if the events
+    had been checked and had not trended; it now says the store holds no hot-search data and how to add some."""
+    from tests.test_dashboard_pages import open_page
+
+    said = " ".join(c.value for c in open_page(page, {"tracker": TRACKER}).caption)
+    assert "No trending topic in the store matches" not in said
+    assert "no Weibo hot-search data" in said and "weibo-hot-archive" in said, said
