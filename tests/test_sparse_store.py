@@ -82,6 +82,19 @@ def test_share_of_voice_of_a_tracker_without_records_is_an_empty_state(sparse: P
     assert not package.fig.data and "No records in the selected range mention" in package.fig.layout.annotations[0].text
 
 
+def test_share_of_voice_whose_drawn_entities_have_no_mention_is_an_empty_state(sparse: Path) -> None:
+    """Seven imported posts mention only entities of types not drawn: the chart stacked eight entities at 0% and its
+    alt text listed six of them at '0%' of the tracker's 3 mentions."""
+    import pandas as pd
+
+    from dashboard.charts.compare import share_alt, share_chart
+
+    df = pd.DataFrame({"day": ["2026-04-20", "2026-04-20"], "entity": ["Baidu", "iQIYI"], "mentions": [0, 0],
+                       "share": [0.0, 0.0]})
+    df.attrs["mentions_all"] = 3
+    assert not share_chart(df, "t").data and "no mentions" in share_alt(df, "case")
+
+
 def test_overview_of_a_tracker_without_records_says_how_to_get_some(sparse: Path) -> None:
     """A tracker no import reached showed 'No records in the selected range.' and nothing else, as if other dates
     would help; the Overview now says how to collect, import or try the demo."""
@@ -135,3 +148,15 @@ def test_did_it_trend_without_hot_search_data_says_it_is_unknown(sparse: Path, p
     said = " ".join(c.value for c in open_page(page, {"tracker": TRACKER}).caption)
     assert "No trending topic in the store matches" not in said
     assert "no Weibo hot-search data" in said and "weibo-hot-archive" in said, said
+
+
+def test_frames_alt_text_counts_one_record_in_the_singular() -> None:
+    """'Consent and authorisation (1 records)' on a seven-record first import."""
+    import pandas as pd
+
+    from dashboard.charts.topics import frames_alt
+
+    df = pd.DataFrame({"period": ["2026-04-20"] * 2, "frame": ["consent", "likeness"], "records": [1, 3],
+                       "n": [7, 7], "share": [1 / 7, 3 / 7]})
+    text = frames_alt(df, {"consent": "Consent", "likeness": "Likeness"}, "case")
+    assert "Consent (1 record)" in text and "Likeness (3 records)" in text, text
