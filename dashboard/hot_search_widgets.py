@@ -31,6 +31,11 @@ def crosscheck_frame(sig: str, tracker_id: str) -> pd.DataFrame:
     return hot_search.trend_crosscheck(data.cursor(sig), get_tracker(tracker_id))
 
 
+@st.cache_data(ttl=600, show_spinner=False)
+def has_tracker_trends(sig: str, tracker_id: str) -> bool:
+    return hot_search.tracker_has_trends(data.cursor(sig), tracker_id)
+
+
 def _bj(series: pd.Series) -> pd.Series:
     return hot_search.to_beijing(series).dt.strftime("%Y-%m-%d %H:%M")
 
@@ -54,6 +59,12 @@ def render_crosscheck(tracker: Tracker | str, kind: str = "all", top: int = 3) -
     table = crosscheck_table(crosscheck_frame(st.session_state.get("store_signature", ""), tracker.id), kinds, top)
     label = {"statements": "statements", "claims": "claims", "events": "events"}.get(kind, "events and statements")
     st.markdown(f"**Did it trend? Curated {label} cross-checked with Weibo hot search**")
+    if table.empty and not has_tracker_trends(st.session_state.get("store_signature", ""), tracker.id):
+        # "nothing matched" would read as "checked, and it did not trend"
+        st.caption(f"The store holds no Weibo hot-search data for this tracker, so whether these {label} trended is "
+                   "unknown: import an archive with `actorwatch import PATH --format weibo-hot-archive`, or run the "
+                   "hot-search collector.")
+        return table
     if table.empty:
         st.caption(f"No trending topic in the store matches these {label} (by names and keywords, within a day).")
         return table

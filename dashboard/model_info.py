@@ -11,6 +11,7 @@ import duckdb
 
 from analysis.nlp.agreement import corpus_agreement
 from analysis.nlp.model_info import (
+    NOTHING_SCORED,
     TASK_NAMES,
     accuracy_line,
     adapted_cards,
@@ -22,6 +23,7 @@ from analysis.nlp.model_info import (
     model_card_summary,
     read_card,
 )
+from analysis.stats.annotation_series import has_annotations
 
 # Which evaluation a chart caption quotes when the card names no headline: held-out sets first (they say how
 # the model does on data it never saw), cross-validated training files last.
@@ -182,6 +184,12 @@ def model_summary(con: duckdb.DuckDBPyConnection, tracker: str | None = None) ->
                                        "not measured on in-domain text")
     cards = task_cards(badges)
     cards["sentiment"] = card
+    # a badge beside an empty chart quoted the figure of a model that had scored nothing in this store
+    unscored = {"sentiment": version is None}
+    if tracker:
+        unscored |= {task: not has_annotations(con, tracker, task) for task in ("stance", "emotion")}
+    for task in (task for task, nothing in unscored.items() if nothing):
+        badges[task] = {**badges[task], "text": NOTHING_SCORED[task], "scored": False}
     return {"name": name, "version": version, "label": label or "no sentiment model",
             "macro_f1": f1, "macro_f1_on": on, "baseline": baseline_table(card),
             "measured": summary.get("measured") or [], "card": card,

@@ -88,7 +88,7 @@ def test_event_effects_no_effect(data_dir, make_record):
 
 def test_event_effects_without_scores(data_dir, make_record):
     store = Store(data_dir)
-    store.add_records(records_per_day(make_record, {date(2026, 4, 21): 4}))
+    store.add_records(records_per_day(make_record, {date(2026, 4, 17) + timedelta(days=i): 4 for i in range(10)}))
     tracker = load_trackers(TRACKERS_MIN)[0]
     with store.connect() as con:
         effects = event_effects(con, Filters("case-a"), tracker, None)
@@ -189,3 +189,38 @@ def test_the_same_comparison_gets_the_same_interval_whatever_other_events_there_
         single = event_effects(con, Filters("case-a"), alone, None, n_boot=500).set_index("event_id")[cols]
     assert both.loc["denial"].tolist() == both.loc["denial-echo"].tolist() == single.loc["denial"].tolist()
     assert both.loc["denial", "volume_ci_lo"] < both.loc["denial", "volume_ci_hi"]  # a real resampled interval
+
+
+def test_days_before_the_first_stored_record_are_unknown_not_quiet(data_dir, make_record):
+    """A first import of a 3-day export (04-21..04-23) showed the launch of 04-20 as +10 records/day against three
+    'quiet' days that were simply before the export began; those days are now left out like uncollected ones."""
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 21) + timedelta(days=i): 10 for i in range(3)}))
+    tracker = load_trackers(TRACKERS_MIN)[0]
+    with store.connect() as con:
+        effects = event_effects(con, Filters("case-a"), tracker, None, n_boot=200).set_index("event_id")
+    launch, denial = effects.loc["launch"], effects.loc["denial"]
+    assert np.isnan(launch["volume_before"]) and np.isnan(launch["volume_diff"])  # 04-17..19: nothing stored
+    assert launch["volume_after"] == 10  # 04-21 and 04-22 (04-20 precedes the first record)
+    assert denial["volume_before"] == 10 and denial["volume_after"] == 10 and denial["volume_diff"] == 0
+
+
+def test_the_negative_share_panel_says_why_it_is_empty(data_dir, make_record):
+    from dashboard.charts.timeline import effects_chart
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 17) + timedelta(days=i): 4 for i in range(10)}))
+    with store.connect() as con:
+        effects = event_effects(con, Filters("case-a"), load_trackers(TRACKERS_MIN)[0], None, n_boot=200)
+    notes = [a.text for a in effects_chart(effects, "t").layout.annotations]
+    assert "No scored records: run `actorwatch enrich`." in notes
+
+
+def test_a_tracker_without_records_around_its_events_says_so_in_the_volume_panel(data_dir):
+    from dashboard.charts.timeline import effects_chart
+
+    with Store(data_dir).connect() as con:  # a tracker the first import did not reach
+        effects = event_effects(con, Filters("case-a"), load_trackers(TRACKERS_MIN)[0], None, n_boot=200)
+    assert effects["volume_diff"].isna().all()
+    notes = [a.text for a in effects_chart(effects, "t").layout.annotations]
+    assert any("No stored records around these events" in n for n in notes), notes

@@ -266,3 +266,15 @@ def test_a_text_sample_is_the_same_whatever_order_the_records_are_read_in(data_d
             results.append((frame_counts_by_period(con, F).to_dict("records"),
                             keywords_by_period(con, F).to_dict("records")))
     assert results[0] == results[1] == results[2]
+
+
+def test_topic_clusters_leave_out_clusters_no_record_belongs_to() -> None:
+    """A small first store says the same few things many times: NMF's spare components held no record yet were drawn
+    as '0%' bars, one with the same label as a real cluster; every cluster listed now holds records."""
+    phrases = ["AI actress is wrong", "Tilly Norwood signing with agency", "performers deserve consent",
+               "I like the idea honestly", "SAG-AFTRA condemns it", "meh"]
+    model = topic_clusters([f"{phrases[i % len(phrases)]} #{i}" for i in range(300)], n_topics=8, seed=0)
+    assert model.topics and all(t.size > 0 for t in model.topics)
+    assert len({t.label for t in model.topics}) == len(model.topics)
+    assert [t.id for t in model.topics] == list(range(len(model.topics)))
+    assert sum(t.size for t in model.topics) == sum(a >= 0 for a in model.assignments)

@@ -25,6 +25,9 @@ TASK_NAMES: tuple[str, ...] = ("sentiment", "stance", "emotion")
 METRIC_LABELS = {"macro_f1": "macro-F1", "accuracy": "accuracy", "f_avg": "F-avg (support/oppose)",
                  "binary_accuracy": "binary accuracy"}
 NOT_IN_DOMAIN = "not measured on in-domain text"
+NOTHING_SCORED = {task: f"No {what} yet, so no model figure applies — run `actorwatch enrich`"
+                  for task, what in (("sentiment", "sentiment scores"), ("stance", "stance annotations"),
+                                     ("emotion", "emotion annotations"))}
 
 
 def latest_model_version(con: duckdb.DuckDBPyConnection, tracker: str | None = None) -> str | None:
@@ -346,6 +349,8 @@ def accuracy_line(summary: dict[str, Any]) -> str:
     name = f"{summary.get('name') or 'unknown model'} {summary.get('version') or ''}".strip()
     if summary.get("adapted"):
         return f"Sentiment by {name}, {adapted_line(summary['adapted'])}{summary.get('scope', '')}."
+    if summary.get("version") is None:
+        return NOTHING_SCORED["sentiment"] + "."
     if summary.get("headline"):
         return f"Sentiment by {name}; measured in-domain: {headline_text(summary['headline'])}."
     measured = summary.get("measured")

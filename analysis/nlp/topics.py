@@ -291,7 +291,8 @@ def _topic_clusters(texts: Sequence[str], n_topics: int, n_terms: int, seed: int
         ranked = component * specificity
         terms = tuple(str(vocab[j]) for j in np.argsort(-ranked)[:n_terms] if component[j] > 0)
         topics.append(Topic(i, " / ".join(terms[:3]), terms, int((assignment == i).sum()), float(mass[i] / total)))
-    order = sorted(topics, key=lambda t: -t.weight)
+    # a component no record belongs to (spare components on a few repeated texts) would be drawn as a "0%" cluster
+    order = sorted((t for t in topics if t.size > 0), key=lambda t: -t.weight)
     remap = {t.id: new for new, t in enumerate(order)}
     topics = [Topic(remap[t.id], t.label, t.terms, t.size, t.weight) for t in order]
     return TopicModel(tuple(topics), tuple(remap.get(int(a), -1) for a in assignment))

@@ -28,7 +28,7 @@ from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
 from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
 from analysis.stats.peaks import change_points, detect_peaks, label_peaks, series_by_day, share_jumps
-from analysis.stats.timeseries import sentiment_series, volume_series, wilson_interval
+from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
 from collectors.display_zone import display_zone, zone_label, zone_short
 from collectors.pseudonym import POLICY
 from collectors.store import Store
@@ -94,8 +94,10 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         previous = kpis(con, Filters(tracker.id, start - timedelta(days=7), start - timedelta(days=1)), version)
         volume = volume_series(con, f, by="source")
         sentiment = sentiment_series(con, f, version) if version else sentiment_series(con, f, "")
-        # no history from before the tracker's collection: those days are unknown, not days with 0 records
-        history = Filters(tracker.id, max(start - timedelta(days=HISTORY_DAYS), Filters.for_tracker(tracker).start), end)
+        # no history from before the tracker's collection or its first stored record: those days are unknown, not
+        # days with 0 records
+        stored = stored_span(con, Filters(tracker.id), tracker)
+        history = Filters(tracker.id, max(start - timedelta(days=HISTORY_DAYS), stored.start), end)
         peaks = detect_peaks(series_by_day(volume_series(con, history), "records"))
         peaks = peaks[[start <= d <= end for d in peaks["day"]]]
         labelled = label_peaks(con, f, peaks, k=6, n_records=3).merge(peaks, on="day") if len(peaks) else pd.DataFrame()
@@ -119,18 +121,22 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
                      [s for s in sorted(tracker.statements, key=lambda s: s.date) if start <= s.date <= end], alerts,
                      {**model_card_summary(version, model_name), "in_domain": badges}, deep_link(DEFAULT_PAGE, f),
                      now or datetime.now(UTC), store_signature=signature, software=software_version())
-    data.collected_days = (_collected_days(tracker, start, end, data.generated_at),
+    data.collected_days = (_collected_days(tracker, start, end, data.generated_at, stored),
                            _collected_days(tracker, start - timedelta(days=7), start - timedelta(days=1),
-                                           data.generated_at))
+                                           data.generated_at, stored))
     data.figures = {"volume": volume_figure(data), "sentiment": sentiment_figure(data)}
     return data
 
 
-def _collected_days(tracker: Tracker, start: date, end: date, now: datetime | None = None) -> float:
-    """How many days of start..end lie in the tracker's collection window (the others are unknown, not 0) and,
-    given `now`, are not in the future: today counts by the fraction of it that is over."""
-    window = Filters.for_tracker(tracker)
-    first, last = max(start, window.start or start), min(end, window.end or end)
+def _collected_days(tracker: Tracker, start: date, end: date, now: datetime | None = None,
+                    stored: Filters | None = None) -> float:
+    """How many days of start..end lie in the tracker's collection window and, given `stored` (effects.stored_span),
+    between the store's first and last record (the others are unknown, not 0) and, given `now`, are not in the
+    future: today counts by the fraction of it that is over."""
+    first, last = start, end
+    for window in (Filters.for_tracker(tracker), stored):
+        if window is not None:
+            first, last = max(first, window.start or first), min(last, window.end or last)
     zone = display_zone()  # the brief's days are the display zone's
     if now is not None and last >= (today := now.astimezone(zone).date()):
         elapsed = (now.astimezone(zone) - datetime.combine(today, time(), zone)) / timedelta(days=1)
@@ -230,6 +236,10 @@ def summary_lines(data: BriefData) -> list[str]:
     if outside and not k["records"]:  # days outside the collection window are unknown, not 0
         return [(f"This week lies outside the tracker's collection window ({window.start} to {window.end}): its "
                  "volume and sentiment are unknown, not zero.")]
+    if not k["records"] and data.collected_days[0] == 0:  # no stored record on or around these days
+        return [(f"No records are stored for this week: collect them (`actorwatch collect SOURCE --tracker "
+                 f"{data.tracker.id}`) or import another tool's export (`actorwatch import FILE --tracker "
+                 f"{data.tracker.id}`).")]
     lines = [f"{_records_from(k)}, {_change(k['records'], p['records'], data.collected_days)}."]
     local = data.generated_at.astimezone(display_zone())
     if data.end >= local.date():

@@ -20,7 +20,7 @@ from analysis.core.filters import Filters
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
 from analysis.stats import facts
-from analysis.stats.timeseries import volume_series
+from analysis.stats.timeseries import stored_span, volume_series
 from collectors.trackers import Tracker
 
 ASSOCIATION_NOTE = ("Association, not causation: the difference between the days before and after an event "
@@ -42,14 +42,17 @@ def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, 
     score interval and the exact permutation p-value (label shuffling = hypergeometric).
     Association, not causation (ASSOCIATION_NOTE). The filter's sources/languages apply; its dates don't.
     Days outside the tracker's collection window (`Filters.for_tracker`) are left out of both sides: they were
-    never collected, so they are unknown rather than days with 0 records (a side with no day gives NaN).
+    never collected, so they are unknown rather than days with 0 records (a side with no day gives NaN). So are
+    days before the first or after the last record of the filter's sources (e.g. a first import of a 3-day
+    export): a rise from 0 at the start of the data is where collection began, not a reaction to an event.
     """
+    span = stored_span(con, f, tracker)
     rows = []
     for event in sorted(tracker.events, key=lambda e: (e.date, e.id)):
         # a generator of its own per event: events on one day (the same comparison) get the same interval and p, and
         # an event's figures do not move when another event is added before it
         rng = np.random.default_rng(seed)
-        before, after = event_sides(tracker, event.date, window)
+        before, after = (_clip(side, span) for side in event_sides(tracker, event.date, window))
         vb, va = _daily_counts(con, f, *before), _daily_counts(con, f, *after)
         v_lo, v_hi = bootstrap_diff_ci(vb, va, n_boot, rng)
         mb, ma = (float(v.mean()) if len(v) else math.nan for v in (vb, va))
@@ -71,10 +74,11 @@ def event_sides(tracker: Tracker, day: date, window: int) -> tuple[tuple[date, d
             _clip((day, day + timedelta(days=window - 1)), collected))
 
 
-def compared_days(tracker: Tracker, window: int) -> list[tuple[date, date]]:
-    """The days `event_effects` counts, over all the tracker's events, as disjoint inclusive ranges in order."""
-    sides = sorted(side for event in tracker.events for side in event_sides(tracker, event.date, window)
-                   if side[0] <= side[1])
+def compared_days(tracker: Tracker, window: int, span: Filters | None = None) -> list[tuple[date, date]]:
+    """The days `event_effects` counts, over all the tracker's events, as disjoint inclusive ranges in order
+    (pass `stored_span` as `span` for exactly its days)."""
+    sides = [side for event in tracker.events for side in event_sides(tracker, event.date, window)]
+    sides = sorted(side for side in ((_clip(s, span) if span else s) for s in sides) if side[0] <= side[1])
     merged: list[tuple[date, date]] = []
     for start, end in sides:
         if merged and start <= merged[-1][1] + timedelta(days=1):

@@ -33,6 +33,12 @@ def has_trends(con: duckdb.DuckDBPyConnection) -> bool:
                 .fetchone()[0])
 
 
+def tracker_has_trends(con: duckdb.DuckDBPyConnection, tracker_id: str) -> bool:
+    """Whether the store holds any hot-search observation of the tracker's topics (on any day)."""
+    return has_trends(con) and bool(con.execute(
+        "SELECT EXISTS (SELECT 1 FROM trend_observations WHERE list_contains(trackers, ?))", [tracker_id]).fetchone()[0])
+
+
 def tracker_observations(con: duckdb.DuckDBPyConnection, tracker_id: str, start: date | None = None,
                          end: date | None = None) -> pd.DataFrame:
     """Observations of the tracker's topics on Beijing days start..end (inclusive), oldest first."""

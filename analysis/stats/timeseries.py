@@ -248,3 +248,14 @@ def _finish(frame: pd.DataFrame, f: Filters, by: str | None, freq: str, tracker:
         index = []
     keys = [e.id for e in tracker.entities] if (by == "entity" and tracker) else None
     return zero_fill(frame, index, values, by, keys)
+
+
+def stored_span(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker) -> Filters:
+    """The days from the first to the last record of `f`'s sources within the tracker's collection window (its
+    languages and kinds aside: collection is per source); no day at all when the store holds none."""
+    collected = Filters.for_tracker(tracker)
+    days = volume_series(con, Filters(f.tracker, collected.start, collected.end, f.sources))
+    days = pd.to_datetime(days.loc[days["records"] > 0, "period"])
+    if days.empty:
+        return Filters(f.tracker, collected.end, collected.start)  # start after end: clips every side to nothing
+    return Filters(f.tracker, days.min().date(), days.max().date())

@@ -22,6 +22,11 @@ PERIODS = {"D": "day", "W": "week"}
 
 def kpi_row(view: render.View, model: dict) -> None:
     k = data.kpis(render.signature(), view.filters, model["version"])
+    if not k["records"] and not data.kpis(render.signature(), Filters(view.filters.tracker), None)["records"]:
+        t = view.filters.tracker  # no record on any date: other dates would not help
+        st.info(f"No records for this tracker yet. Collect them (`actorwatch collect weibo --tracker {t}`), import "
+                f"another tool's export (`actorwatch import FILE --tracker {t}`), or try the synthetic demo "
+                "(`actorwatch demo`).", icon=":material/info:")
     c1, c2, c3 = st.columns(3)
     c1.metric("Records", f"{k['records']:,}")
     if k["authors"] is None:

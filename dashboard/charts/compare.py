@@ -43,8 +43,15 @@ def aligned_alt(df: pd.DataFrame, y: str = "share") -> str:
     return "Line chart of cases aligned on days since each trigger (day 0 = trigger): " + "; ".join(parts) + "."
 
 
+def _no_mentions(df: pd.DataFrame, value: str) -> bool:
+    """No record mentions an entity drawn (their mentions may all be of entities of other types)."""
+    return df.empty or df[value].isna().all() or ("mentions" in df and df["mentions"].sum() == 0)
+
+
 def share_chart(df: pd.DataFrame, title: str, key: str = "entity", value: str = "share") -> go.Figure:
     """Stacked area of each entity's share of voice per day."""
+    if _no_mentions(df, value):  # nothing to share out
+        return empty_figure(title, "No records in the selected range mention the tracker's entities of these types.")
     fig = go.Figure()
     for n, (name, part) in enumerate(df.groupby(key, sort=False)):
         fig.add_scatter(x=pd.to_datetime(part["day"]), y=part[value], name=plain(name, 40), stackgroup="one",
@@ -56,7 +63,7 @@ def share_chart(df: pd.DataFrame, title: str, key: str = "entity", value: str = 
 
 
 def share_alt(df: pd.DataFrame, tracker_label: str, key: str = "entity", value: str = "share") -> str:
-    if df.empty:
+    if _no_mentions(df, value):
         return f"Share-of-voice chart for {tracker_label}: no mentions in range."
     weight = "mentions" if "mentions" in df else value
     totals = df.groupby(key)[weight].sum().sort_values(ascending=False)

@@ -112,10 +112,11 @@ PEAK_COLUMNS = ["day", "records", "label", "top_record"]
 def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | None = None) -> pd.DataFrame:
     """Volume peaks (analysis.stats.peaks on the zero-filled daily series), each with its top terms and top record.
 
-    With the `tracker`, days before its collection window are left out of the series: unknown, not a baseline of 0.
+    With the `tracker`, days before its collection window or its first stored record are left out of the series:
+    unknown, not a baseline of 0 (the first day of an import is not a peak).
     """
     peaks_mod, timeseries = require("analysis.stats.peaks"), require("analysis.stats.timeseries")
-    collected = Filters.for_tracker(tracker).start if tracker else None
+    collected = timeseries.stored_span(con, f, tracker).start if tracker else None
     series_f = replace(f, start=max(f.start, collected)) if f.start and collected else f
     found = peaks_mod.detect_peaks(peaks_mod.series_by_day(timeseries.volume_series(con, series_f), "records"))
     labelled = peaks_mod.label_peaks(con, f, found, k=3, n_records=1)

@@ -33,7 +33,7 @@ from dashboard.charts.style import (
 )
 
 
-def effects_chart(df: pd.DataFrame, title: str) -> go.Figure:
+def effects_chart(df: pd.DataFrame, title: str, model_version: str | None = None) -> go.Figure:
     """Forest plot: per event, after − before in daily volume and in negative share, with 95% intervals."""
     if df.empty:
         return empty_figure(title, "The tracker has no dated events.")
@@ -49,6 +49,12 @@ def effects_chart(df: pd.DataFrame, title: str) -> go.Figure:
                         customdata=df[f"{key}_p"],
                         hovertemplate=f"%{{y}}<br>Δ %{{x:{fmt}}}<br>permutation p = %{{customdata:.3f}}<extra></extra>")
         fig.add_vline(x=0, line_dash="dot", line_color="#555555", row=1, col=col)
+    # an empty panel with no word read as "no change"
+    for axis, message in (("", "No stored records around these events:<br>run `actorwatch collect` or `actorwatch import`."),
+                          ("2", no_scores_message(model_version))):
+        if df["volume_diff" if not axis else "neg_diff"].isna().all():
+            fig.add_annotation(text=message, xref=f"x{axis} domain", yref=f"y{axis} domain", x=0.5, y=0.5,
+                               showarrow=False, font={"size": 14})
     fig.update_xaxes(tickformat="+.0%", row=1, col=2)
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(title=title, showlegend=False, margin={**MARGIN, "l": 280},
@@ -124,7 +130,7 @@ def _load_effects(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     # the credit line's synthetic share is of the records compared: the days around each event, not the sidebar's dates
     f = view.filters
     drawn = [aggregate.kpis(con, Filters(f.tracker, start, end, f.sources, f.langs, f.kinds))
-             for start, end in effects.compared_days(view.tracker, window)]
+             for start, end in effects.compared_days(view.tracker, window, effects.stored_span(con, f, view.tracker))]
     records = sum(k["records"] for k in drawn)
     frame.attrs["synthetic_share"] = sum(k["synthetic_share"] * k["records"] for k in drawn) / records if records else 0.0
     return frame
@@ -141,7 +147,7 @@ def _effects_source(df: pd.DataFrame, view: View) -> str:
     demo = f"; {share_text(share)} synthetic demo data" if share > 0 else ""
     return (f"actorwatch store, {where}{langs}, for each event the {window} days before it and the event day with the "
             f"{window - 1} following, within the tracker's collection window {collected.start} to {collected.end} "
-            f"({zone_short()}){demo}")
+            f"({zone_short()}) and the days from the first to the last stored record{demo}")
 
 
 register(ChartDef(
@@ -153,7 +159,7 @@ register(ChartDef(
                 "after − before, with permutation p-values.",
     load=_load_effects,
     draw=lambda df, view, model: effects_chart(
-        df, f"Before vs after each event — {view.tracker.name_en} (association, not causation)"),
+        df, f"Before vs after each event — {view.tracker.name_en} (association, not causation)", view.model_version),
     describe=lambda df, view, model: effects_alt(df, view.tracker.name_en),
     sentiment=True, needs=("analysis.stats.effects",), source=_effects_source, notes=days_note,
 ))

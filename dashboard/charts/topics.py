@@ -119,7 +119,9 @@ def frames_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str) -> 
     if used.empty:
         return f"Frame chart for {tracker_label}: no frame terms found in the selected range."
     frames = used.groupby("frame")["records"].sum().sort_values(ascending=False)
-    names = ", ".join(f"{labels.get(k, k)} ({int(v):,} {_counted(df)})" for k, v in frames.head(5).items())
+    counted = _counted(df)  # "records", "annotated records", "records in the sample": the noun is the first "records"
+    names = ", ".join(f"{labels.get(k, k)} ({int(v):,} {counted if v != 1 else counted.replace('records', 'record', 1)})"
+                      for k, v in frames.head(5).items())
     top = highest_judged(used, "share")
     if top is None:
         highest = f"{too_thin('period', _counted(df), 'highest share', start=True)}."

@@ -17,7 +17,7 @@ from analysis.reports.alerts.config import EffectiveRule
 from analysis.reports.alerts.evidence import peak_evidence
 from analysis.reports.links import DEFAULT_PAGE, deep_link
 from analysis.stats.peaks import detect_peaks, series_by_day, share_jumps
-from analysis.stats.timeseries import sentiment_series, volume_series, wilson_interval
+from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
 from collectors.display_zone import display_zone, zone_short
 from collectors.trackers import Tracker
 
@@ -56,8 +56,10 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
     first = as_of - timedelta(days=rule.lookback_days - 1)
     if rule.kind == "new_statement":
         return _statement_alerts(rule, tracker, first, as_of, now, dashboard_url)
-    # history starts no earlier than the tracker's collection: days before it are unknown, not days with 0 records
-    f = Filters(tracker.id, max(first - timedelta(days=HISTORY_DAYS), Filters.for_tracker(tracker).start), as_of)
+    # history starts no earlier than the tracker's collection or its first stored record: days before are unknown,
+    # not days with 0 records (the first day of an import is no spike)
+    f = Filters(tracker.id, max(first - timedelta(days=HISTORY_DAYS), stored_span(con, Filters(tracker.id), tracker).start),
+                as_of)
     if rule.kind == "volume_spike":
         series = _volume(con, f, rule, tracker)
         peaks = detect_peaks(series, threshold=rule.threshold)
