@@ -126,3 +126,12 @@ def test_readme_lists_every_shipped_model_and_each_has_a_card():
     shipped = sorted(p.name for p in (REPO / "data" / "models").iterdir() if p.is_dir())
     assert shipped and sorted(re.findall(r"`([a-z0-9-]+)`", row)) == shipped
     assert all((REPO / "data" / "models" / name / "card.json").is_file() for name in shipped)
+
+
+def test_help_of_recheck_names_every_status_it_records():
+    from collectors.visibility import STATUSES
+
+    first_line = cli.commands["recheck"].help.splitlines()[0]
+    for status in STATUSES:
+        wording = status.replace("_", " ")
+        assert wording in first_line, f"`actorwatch recheck --help` does not name the status {status!r}"
