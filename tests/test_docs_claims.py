@@ -135,3 +135,19 @@ def test_help_of_recheck_names_every_status_it_records():
     for status in STATUSES:
         wording = status.replace("_", " ")
         assert wording in first_line, f"`actorwatch recheck --help` does not name the status {status!r}"
+
+
+def test_every_environment_variable_the_code_reads_is_documented():
+    """A setting only the code knows of is one a user cannot find: each ACTORWATCH_* variable read by the package
+    is named in README.md, docs/ or the shipped alerts example (the notebooks name their own in their headers)."""
+    code = "\n".join(p.read_text(encoding="utf-8") for d in ("collectors", "analysis", "dashboard")
+                     for p in (REPO / d).rglob("*.py"))
+    documented = "\n".join(p.read_text(encoding="utf-8") for p in [*DOCS, REPO / "data" / "alerts.toml"])
+    read = set(re.findall(r"ACTORWATCH_[A-Z_]*[A-Z]", code)) - {"ACTORWATCH_LLM"}  # the prefix of ACTORWATCH_LLM_*
+    missing = sorted(name for name in read if name not in documented)
+    assert not missing, f"read by the code but documented nowhere: {missing}"
+    notebooks = [p.read_text(encoding="utf-8") for p in (REPO / "notebooks").glob("*.py")]
+    for text in notebooks:
+        for name in set(re.findall(r"environ\.get\(\"(ACTORWATCH_[A-Z_]+)\"", text)):
+            comments = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+            assert name in comments or name in documented, f"a notebook reads ${name} without saying so"
