@@ -46,7 +46,7 @@ def stored_posts(store: Store, tracker: str | None = None, since: datetime | Non
               help="Seconds between requests (default 8; lower values risk a ban).")
 def recheck_cmd(tracker_id: str | None, since: datetime | None, max_items: int | None, via: str, resume: bool,
                 min_interval: float | None) -> None:
-    """Recheck stored Weibo posts: visible, deleted by author, removed, restricted, account gone, or unknown.
+    """Recheck stored Weibo posts: visible, deleted by author, removed, restricted, account gone, unavailable or unknown.
 
     Each check adds a row to the `visibility` dataset (the post itself is never changed). A pass goes through
     the posts oldest first and saves its place after every post: a stopped or killed run continues where it

@@ -126,3 +126,57 @@ def test_readme_lists_every_shipped_model_and_each_has_a_card():
     shipped = sorted(p.name for p in (REPO / "data" / "models").iterdir() if p.is_dir())
     assert shipped and sorted(re.findall(r"`([a-z0-9-]+)`", row)) == shipped
     assert all((REPO / "data" / "models" / name / "card.json").is_file() for name in shipped)
+
+
+def test_help_of_recheck_names_every_status_it_records():
+    from collectors.visibility import STATUSES
+
+    first_line = cli.commands["recheck"].help.splitlines()[0]
+    for status in STATUSES:
+        wording = status.replace("_", " ")
+        assert wording in first_line, f"`actorwatch recheck --help` does not name the status {status!r}"
+
+
+def test_every_environment_variable_the_code_reads_is_documented():
+    """A setting only the code knows of is one a user cannot find: each ACTORWATCH_* variable read by the package
+    is named in README.md, docs/ or the shipped alerts example (the notebooks name their own in their headers)."""
+    code = "\n".join(p.read_text(encoding="utf-8") for d in ("collectors", "analysis", "dashboard")
+                     for p in (REPO / d).rglob("*.py"))
+    documented = "\n".join(p.read_text(encoding="utf-8") for p in [*DOCS, REPO / "data" / "alerts.toml"])
+    read = set(re.findall(r"ACTORWATCH_[A-Z_]*[A-Z]", code)) - {"ACTORWATCH_LLM"}  # the prefix of ACTORWATCH_LLM_*
+    missing = sorted(name for name in read if name not in documented)
+    assert not missing, f"read by the code but documented nowhere: {missing}"
+    notebooks = [p.read_text(encoding="utf-8") for p in (REPO / "notebooks").glob("*.py")]
+    for text in notebooks:
+        for name in set(re.findall(r"environ\.get\(\"(ACTORWATCH_[A-Z_]+)\"", text)):
+            comments = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+            assert name in comments or name in documented, f"a notebook reads ${name} without saying so"
+
+
+def test_every_manifest_field_the_readme_names_is_in_an_exported_manifest(tmp_path, data_dir, make_record):
+    import json
+    from datetime import UTC, datetime
+
+    from click.testing import CliRunner
+
+    from collectors.store import Store
+
+    Store(data_dir).add_records([make_record(trackers=["iqiyi-nadou"], text="=1+2 爱奇艺",
+                                             published_at=datetime(2026, 4, 20, 8, tzinfo=UTC))])
+    result = CliRunner().invoke(cli, ["export", "--tracker", "iqiyi-nadou", "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `actorwatch export "))
+    listed = row.split("`manifest.json` (", 1)[1].split("; `actorwatch import-bundle", 1)[0]
+    named = re.findall(r"`([a-z_]+)`", listed)
+    named += re.findall(r"export manifests \(([^)]*)\)", readme)[0].replace("`", "").replace(" ", "").split(",")
+    assert {"figures", "spreadsheet_safety", "days_time_zone", "time_zone"} <= set(named)
+    for name in named:
+        assert name in manifest, f"README names the manifest field {name!r}; an exported manifest has none"
+    for path in re.findall(r"`manifest\.json` → `([a-z_.]+)`", readme):
+        node = manifest
+        for key in path.split("."):
+            assert key in node, f"README names manifest.json → {path}; an exported manifest has no {key!r}"
+            node = node[key]
+    assert manifest["spreadsheet_safety"] and manifest["days_time_zone"] == "UTC"

@@ -1,7 +1,8 @@
 """The weekly brief: a readable report of one ISO week for one tracker, as self-contained HTML or Markdown.
 
 It says what happened (volume, sentiment with 95% intervals, peaks and what they were about, dated events
-with before/after differences, new statements, alerts sent) and how it was measured (methods note).
+with before/after differences, new statements, alerts sent) and how it was measured (methods note, naming the
+store signature and software version the numbers come from). A week in progress says it is not over.
 Post text is untrusted: every string from the data is HTML-escaped; Markdown output escapes markup too.
 """
 

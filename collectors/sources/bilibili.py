@@ -3,7 +3,8 @@
 WBI signing: the img/sub keys are the file-name stems of `data.wbi_img` in the `nav` endpoint (served even
 when logged out, with code -101). They rotate about daily, so they are cached on disk for 12 hours and
 refreshed when a signed call answers -403 (bad signature). Risk control (-352), search blocks (-412 or
-HTTP 412 with an HTML page) stop the run with a message: retrying makes them worse.
+HTTP 412 with an HTML page) and rate limits (-799/-509, 请求过于频繁) stop the run with a message: retrying
+makes them worse.
 """
 
 from __future__ import annotations

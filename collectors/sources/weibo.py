@@ -2,7 +2,7 @@
 
 I/O only: every response goes through `WeiboCollector.get`, which rate-limits, retries transient
 failures (429/5xx/timeouts/truncated JSON) and turns the platform's refusals (expired cookie → login
-redirect, HTTP 432/418, `ok:-100` captcha, empty body) into SourceBlocked with how to resume.
+redirect, HTTP 432/418, `ok:-100` captcha, 请求过于频繁 rate limit, empty body) into SourceBlocked with how to resume.
 The mapping of raw items lives in weibo_parse / weibo_html (pure).
 
 Settings: cookie from `get_secret("weibo_cookie")` (env ACTORWATCH_WEIBO_COOKIE or the secrets file);

@@ -142,7 +142,9 @@ if show_page_extras():
     st.header("Pseudonymisation and privacy", anchor="privacy")
     st.markdown(POLICY)
     st.markdown("The Explore table and every export read the pseudonymised view (`records_public`). Public figures "
-                "and organisations named in the trackers keep their names; ordinary users never appear by name.")
+                "and organisations (verified accounts, tracker entities, news outlets) keep their names; an account "
+                "verified on any of its records keeps it on all of them, so no author is both a name and a "
+                "pseudonym. Ordinary users never appear by name.")
 
     st.header("Events, peaks and effects")
     st.markdown("Curated events, statements and claims come from `trackers.toml`, each with a source URL and date. "

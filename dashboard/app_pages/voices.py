@@ -1,5 +1,6 @@
 """Voices: the statement & stance tracker and the claim ledger (curated, sourced facts from trackers.toml), and
-the stance of posts as the stance model reads them (shares with 95% intervals).
+the stance of social posts (posts, comments, reposts; not news articles) as the stance model reads them (shares
+with 95% intervals).
 
 Page param: freq=D shows the stance of posts per day instead of per ISO week.
 """

@@ -1,4 +1,8 @@
-"""One alerts run: evaluate every rule, remember what fired, deliver to each channel, retry failures later."""
+"""One alerts run: evaluate every rule, remember what fired, deliver to each channel, retry failures later.
+
+Runs take turns on state/alerts.lock; a pending delivery to a channel since removed from the config is dropped
+(and reported), not retried for ever.
+"""
 
 from __future__ import annotations
 
