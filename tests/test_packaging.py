@@ -165,3 +165,22 @@ def test_train_outside_a_checkout_says_it_needs_the_repository(tmp_path, monkeyp
     assert result.exit_code == 1
     assert "clone of the repository" in result.output and "actorwatch adapt" in result.output
     assert not (tmp_path / "site-packages").exists()
+
+
+def test_hot_search_excerpt_installed_never_writes_into_site_packages(tmp_path, monkeypatch):
+    """Installed, the default --out is the wheel's own actorwatch_data/: rebuilding must name a file instead."""
+    from click.testing import CliRunner
+
+    from collectors.hot_search_cli import hot_search
+
+    site = tmp_path / "site-packages"
+    (site / "actorwatch_data" / "hot_search").mkdir(parents=True)
+    (site / "actorwatch_data" / "trackers.toml").write_bytes((REPO / "data" / "trackers.toml").read_bytes())
+    monkeypatch.setattr(paths, "_REPO_DATA", site / "data")
+    monkeypatch.setattr(paths, "_WHEEL_DATA", site / "actorwatch_data")
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    result = CliRunner().invoke(hot_search, ["excerpt", "--archive", str(archive)])
+    assert result.exit_code == 1
+    assert "--out" in result.output and "installed" in result.output
+    assert not any((site / "actorwatch_data" / "hot_search").iterdir())
