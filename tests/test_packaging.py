@@ -184,3 +184,12 @@ def test_hot_search_excerpt_installed_never_writes_into_site_packages(tmp_path, 
     assert result.exit_code == 1
     assert "--out" in result.output and "installed" in result.output
     assert not any((site / "actorwatch_data" / "hot_search").iterdir())
+
+
+def test_licence_text_ships_with_the_distributions():
+    """pyproject declares MIT: the licence text must exist at the root, where hatchling puts it into the wheel's
+    dist-info/licenses/ and the sdist (its default license-files pattern, LICEN[CS]E*)."""
+    declared = PYPROJECT["project"]["license"]
+    assert declared == {"text": "MIT"}
+    text = (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License") and "WITHOUT WARRANTY OF ANY KIND" in text
