@@ -73,9 +73,9 @@ def test_every_bundled_file_the_code_reads_is_force_included():
 
 
 def test_the_scan_catches_a_file_left_out_of_the_wheel():
-    tree = ast.parse('from collectors.paths import bundled_dir\nX = bundled_dir() / "labelled" / "test.csv"\n')
-    assert _bundled_paths(tree) == {("labelled", "test.csv")}
-    assert not _shipped(("labelled", "test.csv")) and _shipped(("labelled", "second_pass.csv"))
+    tree = ast.parse('from collectors.paths import bundled_dir\nX = bundled_dir() / "labelled" / "train.csv"\n')
+    assert _bundled_paths(tree) == {("labelled", "train.csv")}
+    assert not _shipped(("labelled", "train.csv")) and _shipped(("labelled", "second_pass.csv"))
 
 
 def test_wheel_packages_are_every_top_level_package():
@@ -193,3 +193,30 @@ def test_licence_text_ships_with_the_distributions():
     assert declared == {"text": "MIT"}
     text = (REPO / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License") and "WITHOUT WARRANTY OF ANY KIND" in text
+
+
+def test_the_labelled_data_card_and_test_split_ship():
+    """The Methods page and every card quote figures on data/labelled/test.csv and send readers to its README:
+    an installed researcher needs both to read and reproduce them (`actorwatch evaluate`)."""
+    for rel in (("labelled", "README.md"), ("labelled", "test.csv")):
+        assert _shipped(rel), "/".join(rel)
+
+
+def test_evaluate_installed_names_the_shipped_copy_of_a_data_path(tmp_path, monkeypatch):
+    """`actorwatch evaluate data/labelled/test.csv` (as the README says) outside a checkout: say where it is."""
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    site = tmp_path / "site-packages"
+    (site / "actorwatch_data" / "labelled").mkdir(parents=True)
+    shipped = site / "actorwatch_data" / "labelled" / "test.csv"
+    shipped.write_text("text,label\n好,1\n", encoding="utf-8")
+    monkeypatch.setattr(paths, "_REPO_DATA", site / "data")
+    monkeypatch.setattr(paths, "_WHEEL_DATA", site / "actorwatch_data")
+    monkeypatch.chdir(tmp_path)
+    for args in (["evaluate", "data/labelled/test.csv"], ["evaluate", "data/labelled/test.csv", "--task", "stance"],
+                 ["evaluate-stance", "data/labelled/test.csv"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert str(shipped) in result.output, (args, result.output)
