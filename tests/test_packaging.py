@@ -220,3 +220,23 @@ def test_evaluate_installed_names_the_shipped_copy_of_a_data_path(tmp_path, monk
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 1, (args, result.output)
         assert str(shipped) in result.output, (args, result.output)
+
+
+def test_installed_user_adds_trackers_in_the_data_dir_not_site_packages(tmp_path, monkeypatch):
+    """Installed, the shipped trackers.toml sits in site-packages (replaced on upgrade): <data dir>/trackers.toml,
+    where a user keeps their own trackers, is read instead when it exists, like alerts.toml."""
+    from collectors import trackers
+
+    site = tmp_path / "site-packages"
+    (site / "actorwatch_data").mkdir(parents=True)
+    shipped = site / "actorwatch_data" / "trackers.toml"
+    shipped.write_bytes((REPO / "data" / "trackers.toml").read_bytes())
+    monkeypatch.setattr(paths, "_REPO_DATA", site / "data")
+    monkeypatch.setattr(paths, "_WHEEL_DATA", site / "actorwatch_data")
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path / "user"))
+    assert trackers.default_path() == shipped
+    own = tmp_path / "user" / "trackers.toml"
+    own.parent.mkdir(exist_ok=True)
+    own.write_text(shipped.read_text("utf-8").replace('id = "tilly-norwood"', 'id = "my-tilly"', 1), encoding="utf-8")
+    assert trackers.default_path() == own
+    assert "my-tilly" in {t.id for t in trackers.load_trackers()}
