@@ -43,8 +43,8 @@ def train(out_dir: Path | None, shared: Path | None, no_baseline: bool, e5: bool
     from collectors.paths import in_checkout
 
     if not in_checkout():
-        raise click.ClickException("actorwatch train rebuilds the shipped models from the repository's data/labelled, "
-                                   "which the installed wheel does not carry: run it from a clone of the repository "
+        raise click.ClickException("actorwatch train rebuilds the shipped models from the repository's data/labelled "
+                                   "training splits, which the installed wheel does not carry: run it from a clone of the repository "
                                    "(to fit a model to a tracker's own labels, use `actorwatch adapt`)")
     shared = shared or _default_shared()
     if not shared.is_dir():
