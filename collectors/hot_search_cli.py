@@ -13,7 +13,7 @@ from collectors.hot_search import (
     read_excerpt,
     write_excerpt,
 )
-from collectors.paths import shared_data_dir
+from collectors.paths import in_checkout, shared_data_dir
 from collectors.trackers import load_trackers
 
 
@@ -31,7 +31,8 @@ def hot_search() -> None:
 @click.option("--archive", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="The archive folder (daily/ and intraday/ JSON files). Default: ../shared/data/weibo_hot_archive.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the excerpt. Default: data/hot_search/excerpt.jsonl (shipped with actorwatch).")
+              help="Where to write the excerpt. Default: data/hot_search/excerpt.jsonl (shipped with actorwatch; "
+                   "installed from a wheel, --out is required).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the excerpt at --out differs from a rebuild.")
 def excerpt_cmd(archive: Path | None, out: Path | None, check: bool) -> None:
     """Keep the observations of topics matching each tracker (inside its window), with the source credit.
@@ -43,6 +44,10 @@ def excerpt_cmd(archive: Path | None, out: Path | None, check: bool) -> None:
     archive = archive or _default_archive()
     if archive is None or not archive.is_dir():
         raise click.ClickException("no archive folder: pass --archive PATH (../shared/data/weibo_hot_archive is absent)")
+    if out is None and not check and not in_checkout():
+        # the default is the shipped excerpt, inside the installed package: never rewrite site-packages
+        raise click.ClickException("the shipped excerpt is part of the installed package: pass --out FILE to write a "
+                                   "rebuilt excerpt elsewhere (or run this from a clone of the repository)")
     out = out or default_excerpt_path()
     trackers = load_trackers()
     observations, issues = read_archive(archive, trackers)

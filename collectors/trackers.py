@@ -9,7 +9,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
 
-from collectors.paths import bundled_dir
+from collectors.paths import bundled_dir, data_dir
 from collectors.tomlfile import load_toml, validation_problems
 
 EntityType = Literal[
@@ -170,7 +170,10 @@ class Tracker(_Strict):
 
 
 def default_path() -> Path:
-    return bundled_dir() / "trackers.toml"
+    """<data dir>/trackers.toml if the user has one (installed, the shipped file is in site-packages and replaced on
+    upgrade), else the shipped file."""
+    user = data_dir() / "trackers.toml"
+    return user if user.exists() else bundled_dir() / "trackers.toml"
 
 
 def load_trackers(path: str | Path | None = None) -> list[Tracker]:

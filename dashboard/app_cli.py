@@ -40,6 +40,7 @@ def dashboard_cmd(port: int, host: str, headless: bool, watch: bool, warm: bool)
     # Its forced full garbage collection after every run stops every session's thread while it walks the heap
     # (models, dictionaries, cached frames); Python's own collector still runs as allocations require.
     # dashboard.warm runs `streamlit run` in its own process after warming, so the server starts with warm caches.
+    _say_if_the_store_is_empty()
     cmd = [sys.executable, "-m", "dashboard.warm", *([] if warm else ["--no-warm"]), "--server.port", str(port),
            "--server.address", host, "--server.headless", "true" if headless else "false",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "auto" if watch else "none",
@@ -51,6 +52,17 @@ def dashboard_cmd(port: int, host: str, headless: bool, watch: bool, warm: bool)
         sys.stderr.flush()
         os.execv(cmd[0], cmd)
     raise SystemExit(subprocess.call(cmd))
+
+
+def _say_if_the_store_is_empty() -> None:
+    """Empty pages with no word of why are what a fresh install serves: say how to fill the store."""
+    from collectors.store import RECORDS, Store
+
+    store = Store()
+    if not store.files(RECORDS):
+        click.echo(f"actorwatch: the store in {store.root} holds no records yet, so the pages will be empty: run "
+                   "`actorwatch demo` for the demo store (synthetic posts beside the real curated facts and hot-search "
+                   "topics), or `actorwatch collect` / `actorwatch import` for real data (see the README).", err=True)
 
 
 FORMATS = ("html", "png", "csv", "alt", "json")

