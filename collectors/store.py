@@ -305,10 +305,10 @@ class Store:
         return con
 
     def add_public_view(self, con: duckdb.DuckDBPyConnection, public_names: Iterable[str],
-                        public_authors: str | None = None) -> None:
+                        verification_spread: bool = False) -> None:
         """`records_public` (ordinary users pseudonymised) over the connection's `records`; the key stays in memory.
-        `public_authors` names a table of the verified (source, author_id) pairs already computed (the dashboard's
-        snapshot holds one); otherwise a view computes them when `records_public` is read."""
+        `verification_spread`: every record of a verified account already carries its verification (the dashboard's
+        snapshot, see `VERIFIED_ACCOUNTS_SQL`), so no query needs to look the account up."""
         names = sorted({n for n in public_names if n})
         con.execute("CREATE TABLE public_names(name VARCHAR)")
         if names:
@@ -318,12 +318,11 @@ class Store:
         # pseudonym, and an export counts the authors the Overview counts. A view, over the raw files (3 columns, no
         # dedupe: a record version ever verified counts): a table built here cost every connection a full deduplicated
         # scan (0.9 s at 1M records), where only readers of records_public need it (0.08 s at 1M).
-        if public_authors is None:
+        verified_elsewhere = ""
+        if not verification_spread:
             source = self.parquet_scan(RECORDS) if self.files(RECORDS) else f'"{RECORDS}"'
-            con.execute(f"""CREATE VIEW public_authors AS SELECT DISTINCT source, author_id FROM {source}
-                            WHERE author_verified_type BETWEEN 0 AND 7 AND author_id IS NOT NULL""")
-        else:
-            con.execute(f"CREATE VIEW public_authors AS SELECT source, author_id FROM {public_authors}")
+            con.execute(f"CREATE VIEW public_authors AS {VERIFIED_ACCOUNTS_SQL.format(records=source)}")
+            verified_elsewhere = " OR (source, author_id) IN (SELECT (source, author_id) FROM public_authors)"
         key = pseudonym_key(self.data_dir).replace("'", "''")
         con.execute(f"CREATE MACRO pseudonym(src, aid) AS 'u_' || left(sha256('{key}' || '|' || src || '|' || aid), 12)")
         # Bluesky and Mastodon record ids embed the author's account (at://did:plc:…/…, https://host/users/name/…;
@@ -356,8 +355,7 @@ class Store:
             CREATE VIEW records_public AS
             WITH flagged AS (
               SELECT *, (kind = 'article' OR author_verified_type BETWEEN 0 AND 7
-                         OR author_name IN (SELECT name FROM public_names)
-                         OR (source, author_id) IN (SELECT (source, author_id) FROM public_authors)) AS author_public
+                         OR author_name IN (SELECT name FROM public_names){verified_elsewhere}) AS author_public
               FROM "{RECORDS}"),
             -- the named link in a column of its own: nested in public_id as a macro argument, its expression would be
             -- copied into each of public_id's uses and cost every query on this view ~5 ms more to plan
@@ -544,6 +542,10 @@ def _partitions(table: pa.Table, column: str | None) -> Iterator[tuple[str | Non
 
 
 _DAY_US = 86_400_000_000
+# Verified accounts (source, author_id, their verification type): verification is the account's, so a record of one
+# without it (a comment collected apart, an importer that lacks the field) is the account's too.
+VERIFIED_ACCOUNTS_SQL = ("SELECT source, author_id, max(author_verified_type) AS verified_type FROM {records} "
+                         "WHERE author_verified_type BETWEEN 0 AND 7 AND author_id IS NOT NULL GROUP BY ALL")
 _UNKNOWN = np.iinfo(np.int64).max  # rows without a timestamp: partition month=unknown, sorted last
 
 

@@ -45,3 +45,25 @@ def test_a_snapshot_that_cannot_be_attached_for_another_reason_still_raises(data
     path.write_bytes(b"not a database")
     with pytest.raises(duckdb.Error):
         snapshot.open_snapshot(store)
+
+
+def test_an_account_verified_on_one_record_is_public_on_all_in_the_snapshot_as_in_the_store(data_dir, make_record):
+    """The snapshot carries each verified account's verification onto all its records (so records_public needs no
+    lookup per query); the dashboard must then show the same names and pseudonyms as a store connection does."""
+    store = Store(data_dir)
+    store.add_records([
+        make_record(id="post", author_id="1999", author_name="某官方账号", author_verified_type=0, text="官方声明"),
+        make_record(id="comment", kind="comment", author_id="1999", author_name="某官方账号", author_verified_type=None,
+                    text="补充一下"),
+        make_record(id="other", author_id="880011", author_name="吃瓜群众_01", author_verified_type=-1, text="路过"),
+    ])
+    query = "SELECT id, author_id, author_name FROM records_public ORDER BY id"
+    with store.connect() as con:
+        direct = con.execute(query).fetchall()
+    con = snapshot.open_snapshot(store)
+    try:
+        assert con.execute(query).fetchall() == direct
+    finally:
+        con.close()
+    by_id = {row[0]: row[1:] for row in direct}
+    assert by_id["comment"] == by_id["post"] == ("1999", "某官方账号") and by_id["other"][0].startswith("u_")
