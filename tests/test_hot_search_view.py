@@ -161,7 +161,7 @@ def test_page_shows_the_april_topics_with_their_real_heat(default_store):
         assert "UTC+8" in fig["layout"]["xaxis"]["title"]["text"]
     lines = {t["name"]: max(_values(t["y"])) for t in hourly["data"]}
     assert lines[WILLINGNESS] == 871978
-    assert [m.value for m in at.metric][:2] == ["23", "165"]
+    assert [m.value for m in at.metric][:2] == ["23", "154"]  # 165 rows less the 11 of daily files repeating a day's last list
     assert any("872K" in t for t in peaks["text"])
     assert any("arandomguyhere/weibo-daily-hot-search" in c.value for c in at.caption)
 
@@ -306,3 +306,43 @@ def test_a_topic_no_sighting_of_which_reported_a_heat_has_an_unknown_peak(data_d
     table = crosscheck_table(cc, ("event",))
     assert table.loc[table["trending topic"] == WILLINGNESS, "peak heat"].isna().all()
     assert set(table.loc[table["trending topic"] == "爱奇艺疯了", "peak heat"]) == {5}
+
+
+def _sightings(store: Store, tracker_id: str, rows: list[tuple[str, str, str, str | None]]) -> pd.DataFrame:
+    """Ingest (snapshot, Beijing time, topic, status) sightings; return the tracker's observations."""
+    from collectors.ingest import ingest
+    from collectors.models import TrendObservation
+
+    ingest([TrendObservation(source="weibo", topic=topic, snapshot=snap, status=status, heat=100,
+                             observed_at=pd.Timestamp(bj, tz="Asia/Shanghai").to_pydatetime(), trackers=[tracker_id])
+            for snap, bj, topic, status in rows], store)
+    with store.connect() as con:
+        return hot_search.tracker_observations(con, tracker_id)
+
+
+def test_a_topic_that_left_the_list_and_came_back_trended_in_two_spells(data_dir):
+    # 演员集体辟谣AI授权 in the archive: listed 18:22–20:57 on 20 Apr, absent from the 22:55 and 00:12 lists, back
+    # as "new" at 01:19, gone at 06:03. One bar 18:22→06:03 read as "trended for 11.7 hours"; it was two spells.
+    back, steady = "演员集体辟谣AI授权", "爱奇艺 底线"
+    obs = _sightings(Store(data_dir), "iqiyi-nadou", [
+        ("s1", "2026-04-20 18:22", back, "new"), ("s1", "2026-04-20 18:22", steady, "new"),
+        ("s2", "2026-04-20 20:57", back, "falling"), ("s2", "2026-04-20 20:57", steady, "falling"),
+        ("s3", "2026-04-20 22:55", steady, "falling"),  # `back` absent from this list: it had left
+        ("s4", "2026-04-21 00:12", steady, "new"),  # the day's list starts afresh: "new" again, not a return
+        ("s5", "2026-04-21 01:19", back, "new"), ("s5", "2026-04-21 01:19", steady, "hot"),
+        ("s6", "2026-04-21 06:03", back, "gone"), ("s6", "2026-04-21 06:03", steady, "gone")])
+    spans = hot_search.topic_spans(obs).set_index("topic")
+    assert spans.loc[back, "spells"] == 2 and spans.loc[steady, "spells"] == 1
+    assert spans.loc[back, "snapshots"] == 3 and spans.loc[steady, "snapshots"] == 5  # listed, not gone
+    assert spans.loc[back, "last_listed_at_bj"] == pd.Timestamp("2026-04-21 01:19")
+
+
+def test_a_days_final_list_stored_twice_counts_once(data_dir):
+    # The archive's daily file is the day's last intraday snapshot again (same list, observed_at 6 s apart).
+    topic = "爱奇艺疯了"
+    obs = _sightings(Store(data_dir), "iqiyi-nadou", [
+        ("intraday/2026-04-20_snapshot_20260420T163831.json", "2026-04-20 16:38:31", topic, "new"),
+        ("intraday/2026-04-20_snapshot_20260420T225531.json", "2026-04-20 22:55:31", topic, "hot"),
+        ("daily/2026-04-20.json", "2026-04-20 22:55:24", topic, "hot")])
+    spans = hot_search.topic_spans(obs).set_index("topic")
+    assert spans.loc[topic, "snapshots"] == 2 and spans.loc[topic, "spells"] == 1

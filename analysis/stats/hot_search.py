@@ -12,6 +12,7 @@ import re
 from datetime import date, timedelta
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from collectors.hot_search import BEIJING
@@ -62,12 +63,44 @@ def tracker_observations(con: duckdb.DuckDBPyConnection, tracker_id: str, start:
     df["observed_bj"] = to_beijing(df["observed_at"])
     df["day"] = df["observed_bj"].dt.date
     df["heat_peak"] = df["peak_heat"].fillna(df["heat"])
-    return df
+    return _without_repeated_day_lists(df)
+
+
+def _without_repeated_day_lists(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop the archive's `daily/` rows on Beijing days that have `intraday/` snapshots.
+
+    The daily file is the day's last intraday snapshot stored again (same list, `observed_at` seconds apart):
+    kept, it counted every topic of the day's final list twice.
+    """
+    snaps = df["snapshot"].astype(str)
+    intraday_days = set(df.loc[snaps.str.startswith("intraday/"), "day"])
+    repeated = snaps.str.startswith("daily/") & df["day"].isin(intraday_days)
+    return df[~repeated].reset_index(drop=True) if repeated.any() else df
+
+
+def _utc_naive(series: pd.Series) -> np.ndarray:
+    return pd.to_datetime(series, utc=True).dt.tz_localize(None).to_numpy()
+
+
+def _spells(listed: pd.Series, snapshot_times: np.ndarray) -> int:
+    """Separate runs of a topic on the list: a run ends where a snapshot between two sightings did not list it
+    (marked gone, or absent from that snapshot's list). A stretch with no snapshot at all does not end a run."""
+    times = np.sort(_utc_naive(listed))
+    if not len(times):
+        return 0
+    between = (np.searchsorted(snapshot_times, times[1:], side="left")
+               - np.searchsorted(snapshot_times, times[:-1], side="right"))
+    return 1 + int((between > 0).sum())
 
 
 def topic_spans(obs: pd.DataFrame) -> pd.DataFrame:
     """One row per topic: first seen, when it was gone, peak heat and when that peak was first recorded (both NA
     when no sighting of the topic reported a heat).
+
+    `snapshots` counts the snapshots that listed the topic (not those marking it gone); `spells` how many
+    separate times it was on the list (see `_spells`; the snapshots known are those of `obs`), so with
+    `spells` > 1 the span from first seen to gone includes time off the list; `last_listed_at` is its last
+    sighting on the list.
 
     `gone_at` is the first snapshot that marks the topic gone after its last sighting on the list (it left
     between the previous snapshot and this one, `marked_gone=True`); a topic never marked gone (still listed,
@@ -75,9 +108,10 @@ def topic_spans(obs: pd.DataFrame) -> pd.DataFrame:
     snapshot whose current heat equals the peak, else the first that reports the peak.
     """
     cols = ["topic", "topic_en", "url", "first_seen", "gone_at", "marked_gone", "peak_heat", "peak_at",
-            "snapshots", "synthetic"]
+            "snapshots", "spells", "last_listed_at", "synthetic"]
     if obs.empty:
         return pd.DataFrame(columns=cols)
+    snapshot_times = np.unique(_utc_naive(obs["observed_at"]))
     rows = []
     for topic, part in obs.groupby("topic", sort=False):
         part = part.sort_values("observed_at")
@@ -94,11 +128,12 @@ def topic_spans(obs: pd.DataFrame) -> pd.DataFrame:
             "url": part["url"].iloc[0], "first_seen": part["first_seen"].fillna(part["observed_at"]).min(),
             "gone_at": gone["observed_at"].min() if not gone.empty else part["observed_at"].max(),
             "marked_gone": not gone.empty, "peak_heat": peak, "peak_at": at_peak["observed_at"].min(),
-            "snapshots": int(part["snapshot"].nunique()), "synthetic": bool(part["synthetic"].all()),
+            "snapshots": int(listed["snapshot"].nunique()), "spells": _spells(listed["observed_at"], snapshot_times),
+            "last_listed_at": listed["observed_at"].max(), "synthetic": bool(part["synthetic"].all()),
         })
     spans = pd.DataFrame(rows, columns=cols).sort_values(["first_seen", "topic"], ignore_index=True)
     spans["peak_heat"] = spans["peak_heat"].astype("Int64")  # NA where no sighting reported a heat
-    for col in ("first_seen", "gone_at", "peak_at"):
+    for col in ("first_seen", "gone_at", "peak_at", "last_listed_at"):
         spans[f"{col}_bj"] = to_beijing(spans[col])
     return spans
 
