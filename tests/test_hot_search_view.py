@@ -346,3 +346,17 @@ def test_a_days_final_list_stored_twice_counts_once(data_dir):
         ("daily/2026-04-20.json", "2026-04-20 22:55:24", topic, "hot")])
     spans = hot_search.topic_spans(obs).set_index("topic")
     assert spans.loc[topic, "snapshots"] == 2 and spans.loc[topic, "spells"] == 1
+
+
+def test_topics_table_says_how_often_and_until_when_each_topic_was_listed(default_store):
+    at = _page(default_store)
+    table = next(d.value for d in at.dataframe if "topic" in d.value.columns).set_index("topic")
+    row = table.loc["演员集体辟谣AI授权"]  # listed 18:22–20:57 on 20 Apr, off the list at 22:55 and 00:12, back 01:19–05:10
+    assert (row["spells on the list"], row["snapshots listing it"]) == (2, 8)
+    assert (row["first seen (UTC+8)"], row["last listed (UTC+8)"]) == ("2026-04-20 18:22", "2026-04-21 05:10")
+    assert table.loc["爱奇艺疯了", "snapshots listing it"] == 1  # then marked gone in 5 more: not sightings
+    assert any("at least" in c.value and "spells" in c.value for c in at.caption)
+    timeline = _figures(at)[0]
+    bars = next(t for t in timeline["data"] if t["name"].startswith("trending topic"))
+    spells = dict(zip(bars["y"], [row[5] for row in _values(bars["customdata"])], strict=True))
+    assert spells["演员集体辟谣AI授权"] == 2 and spells["爱奇艺疯了"] == 1 and "spells" in bars["hovertemplate"]

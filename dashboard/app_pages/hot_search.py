@@ -61,9 +61,15 @@ if show_page_extras():
     st.dataframe(pd.DataFrame({
         "topic": spans["topic"], "machine translation": spans["topic_en"],
         "first seen (UTC+8)": spans["first_seen_bj"].dt.strftime("%Y-%m-%d %H:%M"),
+        "last listed (UTC+8)": spans["last_listed_at_bj"].dt.strftime("%Y-%m-%d %H:%M"),
         "gone (UTC+8)": spans["gone_at_bj"].dt.strftime("%Y-%m-%d %H:%M"),
-        "peak heat": spans["peak_heat"], "snapshots": spans["snapshots"], "search link": spans["url"]})
+        "peak heat": spans["peak_heat"], "snapshots listing it": spans["snapshots"],
+        "spells on the list": spans["spells"], "search link": spans["url"]})
         .sort_values("peak heat", ascending=False),
         hide_index=True, width="stretch", key="hot-topics",
         column_config={"search link": st.column_config.LinkColumn("search link", display_text="s.weibo.com")})
+    st.caption("Times are the archive's snapshots, 30 minutes to 3 hours apart: a topic trended at least from first "
+               "seen to last listed, and left between its last listing and the next snapshot (gone, when one marked "
+               "it gone). With more than one of its spells on the list, it left and came back: the time from first "
+               "seen to gone includes time off the list.")
     st.caption(f"Source: {source_line(obs)}.")

@@ -84,9 +84,11 @@ def timeline_chart(spans: pd.DataFrame, items: pd.DataFrame, title: str) -> go.F
                 "en": spans["topic_en"].map(plain), "first": spans["first_seen_bj"].dt.strftime("%d %b %H:%M"),
                 "gone": spans["gone_at_bj"].dt.strftime("%d %b %H:%M"),
                 "how": spans["marked_gone"].map({True: "marked gone by", False: "last seen"}),
-                "peak": spans["peak_heat"].map(heat_label)}).to_numpy(),
+                "peak": spans["peak_heat"].map(heat_label),
+                "spells": spans["spells"]}).to_numpy(),
             hovertemplate="%{y}<br>%{customdata[0]}<br>first seen %{customdata[1]}, %{customdata[3]} "
-                          "%{customdata[2]} (UTC+8)<br>peak heat %{customdata[4]}<extra></extra>")
+                          "%{customdata[2]} (UTC+8)<br>spells on the list: %{customdata[5]} (more than one: it "
+                          "left and came back)<br>peak heat %{customdata[4]}<extra></extra>")
         fig.add_scatter(
             y=topics, x=spans["peak_at_bj"], mode="markers+text", name="peak heat (first recorded)",
             marker={"symbol": "diamond", "size": 10, "color": PALETTE[1], "line": {"width": 1, "color": "#000"}},
@@ -233,7 +235,7 @@ _register("timeline", "Trending topics and curated events",
           "events and statements (Beijing time).", "topic_spans",
           draw=lambda df, title: timeline_chart(df, _items(df), title),
           describe=lambda df, label: timeline_alt(df, _items(df), label),
-          table=lambda df: times_table(df, ["first_seen", "gone_at", "peak_at"]),
+          table=lambda df: times_table(df, ["first_seen", "gone_at", "peak_at", "last_listed_at"]),
           notes="Bars run from first seen to the first snapshot marking the topic gone (or its last sighting).")
 
 
