@@ -360,3 +360,18 @@ def test_topics_table_says_how_often_and_until_when_each_topic_was_listed(defaul
     bars = next(t for t in timeline["data"] if t["name"].startswith("trending topic"))
     spells = dict(zip(bars["y"], [row[5] for row in _values(bars["customdata"])], strict=True))
     assert spells["演员集体辟谣AI授权"] == 2 and spells["爱奇艺疯了"] == 1 and "spells" in bars["hovertemplate"]
+
+
+def test_a_topic_left_out_of_the_next_list_is_gone_by_that_list_not_at_its_last_sighting(data_dir):
+    # 未授权AI艺人 in the archive: listed until 22:55 on 20 Apr, absent from the next list (00:12, 21 Apr), never
+    # marked gone. Its "gone" time was 22:55, a moment it was still on the list.
+    left, stays = "未授权AI艺人", "爱奇艺 底线"
+    obs = _sightings(Store(data_dir), "iqiyi-nadou", [
+        ("s1", "2026-04-20 16:38", left, "new"), ("s1", "2026-04-20 16:38", stays, "new"),
+        ("s2", "2026-04-20 22:55", left, "falling"), ("s2", "2026-04-20 22:55", stays, "falling"),
+        ("s3", "2026-04-21 00:12", stays, "new")])
+    spans = hot_search.topic_spans(obs).set_index("topic")
+    assert spans.loc[left, "last_listed_at_bj"] == pd.Timestamp("2026-04-20 22:55")
+    assert spans.loc[left, "gone_at_bj"] == pd.Timestamp("2026-04-21 00:12") and spans.loc[left, "marked_gone"]
+    # still listed in the last snapshot there is: it ends at that sighting, not known to have left
+    assert spans.loc[stays, "gone_at_bj"] == pd.Timestamp("2026-04-21 00:12") and not spans.loc[stays, "marked_gone"]

@@ -102,9 +102,10 @@ def topic_spans(obs: pd.DataFrame) -> pd.DataFrame:
     `spells` > 1 the span from first seen to gone includes time off the list; `last_listed_at` is its last
     sighting on the list.
 
-    `gone_at` is the first snapshot that marks the topic gone after its last sighting on the list (it left
-    between the previous snapshot and this one, `marked_gone=True`); a topic never marked gone (still listed,
-    or pushed out of the archive's 100-topic day list) ends at its last sighting. `peak_at` is the first
+    `gone_at` is the first snapshot after its last sighting on the list — one marking it gone, or one whose list
+    no longer holds it (it left between the two, `marked_gone=True`: the archive's lists hold about 50 listed
+    topics under a 100-topic cap, so a topic left out was off the list); a topic still listed in the last
+    snapshot of `obs` ends at its last sighting. `peak_at` is the first
     snapshot whose current heat equals the peak, else the first that reports the peak.
     """
     cols = ["topic", "topic_en", "url", "first_seen", "gone_at", "marked_gone", "peak_heat", "peak_at",
@@ -118,6 +119,9 @@ def topic_spans(obs: pd.DataFrame) -> pd.DataFrame:
         listed = part[part["status"] != "gone"]
         after = part[part["observed_at"] > listed["observed_at"].max()] if not listed.empty else part
         gone = after[after["status"] == "gone"]
+        if not listed.empty:  # any later snapshot did not list it: marked gone, or left out of its list
+            later = snapshot_times[snapshot_times > _utc_naive(listed["observed_at"]).max()]
+            gone = after.iloc[:0] if not later.size else pd.DataFrame({"observed_at": [pd.Timestamp(later[0], tz="UTC")]})
         heats = part["heat_peak"].dropna()
         peak = int(heats.max()) if len(heats) else None  # no sighting of the topic reported a heat: unknown
         at_peak = part[part["heat"] == peak] if peak is not None else part.iloc[:0]

@@ -40,8 +40,8 @@ if spans.empty:
 
 render.chart("hot-search-timeline", view)
 if show_page_extras():
-    st.caption("Blue bars: each topic from first seen to gone (it left between the previous snapshot and the one "
-               "marking it gone; topics pushed off the archive's 100-topic day list end at their last sighting). "
+    st.caption("Blue bars: each topic from first seen to gone (it left between its last listing and the next "
+               "snapshot, which marked it gone or no longer held it; a topic listed in the last snapshot ends there). "
                "Diamonds: peak heat, placed at the first snapshot recording it. Grey rows (labelled event:) and pink "
                "hatched rows (labelled statement:): the tracker's curated events and statements, dated by day only — "
                "the sources give no time of day.")
@@ -69,7 +69,6 @@ if show_page_extras():
         hide_index=True, width="stretch", key="hot-topics",
         column_config={"search link": st.column_config.LinkColumn("search link", display_text="s.weibo.com")})
     st.caption("Times are the archive's snapshots, 30 minutes to 3 hours apart: a topic trended at least from first "
-               "seen to last listed, and left between its last listing and the next snapshot (gone, when one marked "
-               "it gone). With more than one of its spells on the list, it left and came back: the time from first "
+               "seen to last listed, and left between its last listing and the next snapshot (gone). With more than one of its spells on the list, it left and came back: the time from first "
                "seen to gone includes time off the list.")
     st.caption(f"Source: {source_line(obs)}.")

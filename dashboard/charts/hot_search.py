@@ -83,7 +83,7 @@ def timeline_chart(spans: pd.DataFrame, items: pd.DataFrame, title: str) -> go.F
             customdata=pd.DataFrame({
                 "en": spans["topic_en"].map(plain), "first": spans["first_seen_bj"].dt.strftime("%d %b %H:%M"),
                 "gone": spans["gone_at_bj"].dt.strftime("%d %b %H:%M"),
-                "how": spans["marked_gone"].map({True: "marked gone by", False: "last seen"}),
+                "how": spans["marked_gone"].map({True: "off the list by", False: "last seen"}),
                 "peak": spans["peak_heat"].map(heat_label),
                 "spells": spans["spells"]}).to_numpy(),
             hovertemplate="%{y}<br>%{customdata[0]}<br>first seen %{customdata[1]}, %{customdata[3]} "
@@ -236,7 +236,7 @@ _register("timeline", "Trending topics and curated events",
           draw=lambda df, title: timeline_chart(df, _items(df), title),
           describe=lambda df, label: timeline_alt(df, _items(df), label),
           table=lambda df: times_table(df, ["first_seen", "gone_at", "peak_at", "last_listed_at"]),
-          notes="Bars run from first seen to the first snapshot marking the topic gone (or its last sighting).")
+          notes="Bars run from first seen to the first snapshot that no longer lists the topic (or its last sighting).")
 
 
 _register("hourly", "Heat hour by hour on the event days",
