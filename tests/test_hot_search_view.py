@@ -375,3 +375,14 @@ def test_a_topic_left_out_of_the_next_list_is_gone_by_that_list_not_at_its_last_
     assert spans.loc[left, "gone_at_bj"] == pd.Timestamp("2026-04-21 00:12") and spans.loc[left, "marked_gone"]
     # still listed in the last snapshot there is: it ends at that sighting, not known to have left
     assert spans.loc[stays, "gone_at_bj"] == pd.Timestamp("2026-04-21 00:12") and not spans.loc[stays, "marked_gone"]
+
+
+def test_a_list_days_later_is_not_the_next_list_so_it_does_not_date_the_topics_exit(data_dir):
+    # Outside the intraday days the archive has one list a day, and the excerpt only the days with tracker topics:
+    # 耀客AI演员 赵今麦翟子路 (18 Mar) must not read as gone on 21 Mar, the next list the excerpt holds.
+    topic, later = "耀客AI演员 赵今麦翟子路", "季冠霖发文抵制AI"
+    obs = _sightings(Store(data_dir), "yaoke-ai-actors", [
+        ("daily/2026-03-18.json", "2026-03-18 22:52", topic, "hot"),
+        ("daily/2026-03-21.json", "2026-03-21 23:53", later, "new")])
+    row = hot_search.topic_spans(obs).set_index("topic").loc[topic]
+    assert row["gone_at_bj"] == pd.Timestamp("2026-03-18 22:52") and not row["marked_gone"]

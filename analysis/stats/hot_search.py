@@ -22,6 +22,10 @@ TZ_LABEL = "Beijing time, UTC+8"
 _OBS_COLUMNS = ["topic", "topic_en", "url", "observed_at", "heat", "peak_heat", "status", "first_seen", "snapshot",
                 "list_heat", "synthetic"]
 INTRADAY_MIN_SNAPSHOTS = 3  # a day with at least this many snapshots has hour-by-hour data
+# A list this soon after a topic's last listing is taken as the next one the archive made (its intraday lists are
+# at most ~3.5 h apart): one leaving the topic out dates its exit. Lists further on may follow unseen ones (one a
+# day outside the storm, and the excerpt holds only the lists with tracker topics).
+NEXT_LIST_WITHIN = np.timedelta64(6, "h")
 
 
 def to_beijing(series: pd.Series) -> pd.Series:
@@ -103,9 +107,9 @@ def topic_spans(obs: pd.DataFrame) -> pd.DataFrame:
     sighting on the list.
 
     `gone_at` is the first snapshot after its last sighting on the list — one marking it gone, or one whose list
-    no longer holds it (it left between the two, `marked_gone=True`: the archive's lists hold about 50 listed
-    topics under a 100-topic cap, so a topic left out was off the list); a topic still listed in the last
-    snapshot of `obs` ends at its last sighting. `peak_at` is the first
+    no longer holds it within NEXT_LIST_WITHIN (it left between the two, `marked_gone=True`: the archive's
+    lists hold about 50 listed topics under a 100-topic cap, so a topic left out was off the list); otherwise
+    (no such snapshot in `obs`) it ends at its last sighting. `peak_at` is the first
     snapshot whose current heat equals the peak, else the first that reports the peak.
     """
     cols = ["topic", "topic_en", "url", "first_seen", "gone_at", "marked_gone", "peak_heat", "peak_at",
@@ -119,9 +123,11 @@ def topic_spans(obs: pd.DataFrame) -> pd.DataFrame:
         listed = part[part["status"] != "gone"]
         after = part[part["observed_at"] > listed["observed_at"].max()] if not listed.empty else part
         gone = after[after["status"] == "gone"]
-        if not listed.empty:  # any later snapshot did not list it: marked gone, or left out of its list
-            later = snapshot_times[snapshot_times > _utc_naive(listed["observed_at"]).max()]
-            gone = after.iloc[:0] if not later.size else pd.DataFrame({"observed_at": [pd.Timestamp(later[0], tz="UTC")]})
+        if not listed.empty and gone.empty:  # the next list left it out, if that list is the archive's next one
+            last = _utc_naive(listed["observed_at"]).max()
+            later = snapshot_times[(snapshot_times > last) & (snapshot_times <= last + NEXT_LIST_WITHIN)]
+            if later.size:
+                gone = pd.DataFrame({"observed_at": [pd.Timestamp(later[0], tz="UTC")]})
         heats = part["heat_peak"].dropna()
         peak = int(heats.max()) if len(heats) else None  # no sighting of the topic reported a heat: unknown
         at_peak = part[part["heat"] == peak] if peak is not None else part.iloc[:0]
