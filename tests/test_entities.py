@@ -73,6 +73,23 @@ def test_mentions_and_handles_in_english() -> None:
     assert entity_mentions("@elinehq and SAG-AFTRA, SAG AFTRA, sagaftra", TILLY) == ["eline-van-der-velden", "sag-aftra"]
 
 
+def test_hyphen_and_name_dot_variants_match_the_alias() -> None:
+    # Real texts write SAG-AFTRA with U+2010 HYPHEN and a foreign name's dot as ・ (U+30FB) or ‧ (U+2027)
+    assert entity_mentions("SAG\u2010AFTRA president Sean", TILLY) == ["sag-aftra"]
+    assert entity_mentions("SAG\u2013AFTRA", TILLY) == ["sag-aftra"]
+    assert entity_mentions("演员艾米莉\u30fb布朗特等艺人", TILLY) == ["emily-blunt"]
+    assert entity_mentions("琥碧\u2027戈柏", TILLY) == ["whoopi-goldberg"]
+    matcher = TermMatcher({"dot": ["A\u30fbB"]})
+    assert matcher.find("A·B") == ["dot"]  # a term written with another dot matches too
+
+
+def test_variant_dot_keeps_offsets() -> None:
+    matcher = TermMatcher({"x": ["艾米莉·布朗特"]})
+    text = "说\u3000艾米莉\u30fb布朗特"
+    [(labels, start, end)] = matcher.spans(text)
+    assert labels == ["x"] and end - start == len("艾米莉·布朗特")
+
+
 @pytest.mark.parametrize("text", [None, "", "   ", "😀😀😀", "[doge]", "。。。"])
 def test_empty_or_symbol_only_text_has_no_mentions(text: str | None) -> None:
     assert entity_mentions(text, IQIYI) == []

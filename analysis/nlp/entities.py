@@ -28,6 +28,12 @@ _CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 _TITLE_WORD = re.compile(r"^[A-Z][a-z]+$")
 _SPACE = re.compile(r"\s+")
 _PERSON_TYPES = frozenset({"performer", "executive"})
+# One spelling for characters real texts use interchangeably (NFKC leaves them apart): hyphens and dashes
+# inside a name ("SAG‐AFTRA" with U+2010) and the dot between a transliterated name's parts ("艾米莉・布朗特").
+# One character for one, so match offsets still index the text.
+_FOLD = str.maketrans({**dict.fromkeys("\u2010\u2011\u2012\u2013\u2212", "-"),
+                       **dict.fromkeys("\u30fb\uff65\u2027\u2022\u2219\u22c5", "\u00b7")})
+_FOLDED = re.compile("[" + "".join(chr(c) for c in _FOLD) + "]")  # a search is cheaper than translate
 
 
 class TermMatcher:
@@ -44,7 +50,7 @@ class TermMatcher:
         insensitive: set[str] = set()
         for label, label_terms in terms.items():
             for raw in label_terms:
-                term = _SPACE.sub(" ", raw).strip()
+                term = normalise(raw).strip()
                 if not term:
                     continue
                 key = term.lower()
@@ -169,8 +175,10 @@ def prepare(text: str) -> Prepared:
 
 
 def normalise(text: str) -> str:
-    """Runs of whitespace as one space: the text `TermMatcher.spans` offsets refer to."""
-    return _SPACE.sub(" ", text)
+    """Runs of whitespace as one space, dash and name-dot variants as one: the text `TermMatcher.spans` offsets
+    refer to."""
+    text = _SPACE.sub(" ", text)
+    return text.translate(_FOLD) if _FOLDED.search(text) else text
 
 
 def _squash(term: str) -> str:
