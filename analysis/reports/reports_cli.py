@@ -186,6 +186,7 @@ def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, 
                     as_json: bool) -> None:
     """Market-model event study: abnormal returns of a ticker around the tracker's events (association only)."""
     import json
+    import math
 
     from analysis.stats.market import PriceDataError, event_study, prices_from_store, read_prices_csv
     from collectors.store import Store
@@ -219,8 +220,9 @@ def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, 
         raise click.ClickException(str(exc)) from None
     summary = result.summary()
     if as_json:
-        for row in summary.to_dict(orient="records"):
-            click.echo(json.dumps(row, default=str))
+        for row in summary.to_dict(orient="records"):  # an undefined figure (NaN: a flat price series) is null
+            row = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
+            click.echo(json.dumps(row, default=str, allow_nan=False))
     else:
         click.echo(f"{ticker} against {benchmark}, market model on trading days {result.estimation}, "
                    f"window {result.window}:")
