@@ -25,7 +25,7 @@ def demo(records: int | None, seed: int | None, force: bool, no_enrich: bool) ->
 
 
 @click.command("dashboard")
-@click.option("--port", default=8501, show_default=True, type=int)
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--headless/--open-browser", default=True, show_default=True)
 @click.option("--watch/--no-watch", default=False, show_default=True,
