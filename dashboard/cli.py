@@ -24,7 +24,10 @@ def _check_zone(ctx: click.Context, param: click.Parameter, value: str | None) -
         raise click.BadParameter(str(exc)) from exc
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog="Exit status: 0 success; 1 an error (one `error:` line; ACTORWATCH_DEBUG=1 for a traceback); "
+                    "2 a usage error (a bad option or argument); 3 a collect or recheck stopped by the source (a "
+                    "refusal or the network failing; re-run to resume); 130 interrupted.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ACTORWATCH_DATA",
               help="Where the store, raw archive and secrets live (default: the repository's data/; installed "
                    "from a wheel, $XDG_DATA_HOME/actorwatch or ~/.local/share/actorwatch; env ACTORWATCH_DATA).")

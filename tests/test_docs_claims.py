@@ -180,3 +180,14 @@ def test_every_manifest_field_the_readme_names_is_in_an_exported_manifest(tmp_pa
             assert key in node, f"README names manifest.json → {path}; an exported manifest has no {key!r}"
             node = node[key]
     assert manifest["spreadsheet_safety"] and manifest["days_time_zone"] == "UTC"
+
+
+@pytest.mark.parametrize("path", [["collect"], ["recheck"], []])
+def test_help_states_the_exit_statuses_a_script_tests(path):
+    """A cron job or Makefile tells "stopped, resume later" (3) from an error (1) and a usage error (2); the README
+    promises status 3 when a source refuses, but no --help said so."""
+    from click.testing import CliRunner
+
+    help_text = " ".join(CliRunner().invoke(cli, [*path, "--help"]).output.split())
+    assert "Exit status: 0 " in help_text and "; 1 an error" in help_text and "; 2 a usage error" in help_text
+    assert re.search(r"; 3 [^;]*stopped by the source", help_text)
