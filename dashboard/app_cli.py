@@ -73,9 +73,9 @@ FORMATS = ("html", "png", "csv", "alt", "json")
 @click.option("--list", "list_", is_flag=True, help="List every chart (name, page, what it shows) and exit.")
 @click.option("--tracker", help="Tracker id (see data/trackers.toml).")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (display time zone); default: the tracker's window.")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (inclusive).")
-@click.option("--source", "sources", multiple=True, help="Only these sources (repeatable).")
-@click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (inclusive); default: the tracker's window.")
+@click.option("--source", "sources", multiple=True, help="Only these sources (repeatable; default: all).")
+@click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable; default: all).")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="A chart option as in its deep link, e.g. with=tilly-norwood, freq=W, window=5; a key the chart "
                    "does not read or a value it does not accept is an error (not the default chart).")

@@ -66,7 +66,8 @@ def alerts_run(config_path: Path | None, dry_run: bool, as_of: date | None, mode
 
 
 @alerts.command("check")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Alerts TOML to validate.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Alerts TOML to validate (default: <data dir>/alerts.toml, else the shipped example data/alerts.toml).")
 def alerts_check(config_path: Path | None) -> None:
     """Validate an alerts file and list its rules with defaults applied."""
     from analysis.reports.alerts.config import AlertConfigError, load_config
