@@ -267,7 +267,7 @@ def store_stats(as_json: bool) -> None:
 
 
 @store.command("compact")
-@click.option("--dataset", default="records", show_default=True)
+@click.option("--dataset", default="records", show_default=True, help="The dataset to compact.")
 def store_compact(dataset: str) -> None:
     """Rewrite a dataset deduplicated into one batch (fewer, larger files; records and trend observations one
     file per UTC month, month=YYYY-MM, day folders of older stores emptied)."""

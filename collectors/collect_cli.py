@@ -16,6 +16,9 @@ from collectors.trackers import Tracker, TrackerFileError, get_tracker
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 EXIT_STOPPED = 3  # stopped by the source (blocked/captcha/expired cookie): resumable
+EXIT_STATUSES = ("Exit status: 0 done; 1 an error (one line); 2 a usage error; 3 stopped by the source (a refusal: "
+                 "blocked, captcha, expired cookie; or the network failing), everything collected so far kept: re-run "
+                 "the same command to resume.")
 
 
 class CollectionStopped(click.ClickException):
@@ -45,7 +48,7 @@ def default_window(tracker: Tracker) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-@click.command("collect")
+@click.command("collect", epilog=EXIT_STATUSES)
 @click.argument("source")
 @click.option("--tracker", "tracker_id", required=True, help="Tracker id (see data/trackers.toml); its queries.<source> are the search terms.")
 @click.option("--since", type=click.DateTime(DATE_FORMATS), help="Start (UTC; default: the start of the tracker's window, its first day in the display time zone).")

@@ -53,6 +53,9 @@ def excerpt_cmd(archive: Path | None, out: Path | None, check: bool) -> None:
     observations, issues = read_archive(archive, trackers)
     for issue in issues:
         click.echo(f"skipped {issue}", err=True)
+    if not observations:  # a wrong folder: an excerpt rebuilt from it would keep only the history's observations
+        raise click.ClickException(f"{archive}: no hot-search snapshot read (the archive holds daily/ and intraday/ "
+                                   "JSON files): is --archive the right folder?")
     history = read_excerpt(default_history_path()) if default_history_path().exists() else None
     excerpt = build_excerpt(observations, trackers, history)
     per_tracker = ", ".join(f"{k} {v}" for k, v in excerpt.meta["topics_per_tracker"].items())

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import click
 
 from collectors.base import Query, RunSummary, run_collection
-from collectors.collect_cli import DATE_FORMATS, CollectionStopped
+from collectors.collect_cli import DATE_FORMATS, EXIT_STATUSES, CollectionStopped
 from collectors.http import make_client
 from collectors.secrets import MissingSecret, get_secret, redact_text
 from collectors.sources.weibo_recheck import ENDPOINTS, Target, WeiboRecheck, make_targets
@@ -34,7 +34,7 @@ def stored_posts(store: Store, tracker: str | None = None, since: datetime | Non
         return con.execute(f"SELECT id, published_at FROM {RECORDS} WHERE {' AND '.join(where)}", params).fetchall()
 
 
-@click.command("recheck")
+@click.command("recheck", epilog=EXIT_STATUSES)
 @click.option("--tracker", "tracker_id", help="Only posts tagged with this tracker (default: every stored Weibo post).")
 @click.option("--since", type=click.DateTime(DATE_FORMATS), help="Only posts published from this time on (UTC).")
 @click.option("--max", "max_items", type=click.IntRange(min=1), help="Check at most N posts in this run (the next run continues).")

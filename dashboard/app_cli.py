@@ -25,7 +25,7 @@ def demo(records: int | None, seed: int | None, force: bool, no_enrich: bool) ->
 
 
 @click.command("dashboard")
-@click.option("--port", default=8501, show_default=True, type=int)
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--headless/--open-browser", default=True, show_default=True)
 @click.option("--watch/--no-watch", default=False, show_default=True,
@@ -73,9 +73,9 @@ FORMATS = ("html", "png", "csv", "alt", "json")
 @click.option("--list", "list_", is_flag=True, help="List every chart (name, page, what it shows) and exit.")
 @click.option("--tracker", help="Tracker id (see data/trackers.toml).")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (display time zone); default: the tracker's window.")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (inclusive).")
-@click.option("--source", "sources", multiple=True, help="Only these sources (repeatable).")
-@click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (inclusive); default: the tracker's window.")
+@click.option("--source", "sources", multiple=True, help="Only these sources (repeatable; default: all).")
+@click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable; default: all).")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="A chart option as in its deep link, e.g. with=tilly-norwood, freq=W, window=5; a key the chart "
                    "does not read or a value it does not accept is an error (not the default chart).")

@@ -7,12 +7,15 @@ import sys
 from pathlib import Path
 
 import click
+import duckdb
 
 from collectors.cli import commands as collector_commands
 from collectors.display_zone import ENV as ZONE_ENV
 from collectors.display_zone import ZoneError, validate_zone
 
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, RuntimeError)
+# a store file DuckDB cannot read (cut short, not Parquet): bad data, not a bug (a bad query still shows its traceback)
+STORE_FILE_ERRORS: tuple[type[BaseException], ...] = (duckdb.IOException, duckdb.InvalidInputException)
 
 
 def _check_zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -24,7 +27,10 @@ def _check_zone(ctx: click.Context, param: click.Parameter, value: str | None) -
         raise click.BadParameter(str(exc)) from exc
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog="Exit status: 0 success; 1 an error (one `error:` line; ACTORWATCH_DEBUG=1 for a traceback); "
+                    "2 a usage error (a bad option or argument); 3 a collect or recheck stopped by the source (a "
+                    "refusal or the network failing; re-run to resume); 130 interrupted.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ACTORWATCH_DATA",
               help="Where the store, raw archive and secrets live (default: the repository's data/; installed "
                    "from a wheel, $XDG_DATA_HOME/actorwatch or ~/.local/share/actorwatch; env ACTORWATCH_DATA).")
@@ -74,8 +80,17 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo(_INTERRUPTED, err=True)
         sys.exit(130)
-    except EXPECTED_ERRORS as exc:
+    except (*EXPECTED_ERRORS, *STORE_FILE_ERRORS) as exc:
         if os.environ.get("ACTORWATCH_DEBUG"):
             raise
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {_one_line(exc)}", err=True)
         sys.exit(1)
+
+
+def _one_line(exc: BaseException) -> str:
+    if not isinstance(exc, STORE_FILE_ERRORS):
+        return str(exc)
+    first = str(exc).splitlines()[0]  # DuckDB goes on with the query text and a caret line
+    hint = (": a damaged store file; move it out of the store (or restore it from a backup, or re-import its source) "
+            "and re-run") if ".parquet" in first else ""
+    return first + hint

@@ -65,3 +65,15 @@ def test_serving_an_empty_store_says_how_to_fill_it(monkeypatch: pytest.MonkeyPa
     Store().add_records([make_record()])
     filled = CliRunner().invoke(app_cli.dashboard_cmd, [])
     assert filled.exit_code == 0 and "actorwatch demo" not in filled.output
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "0"])
+def test_a_port_out_of_range_is_a_usage_error_not_a_server_traceback(monkeypatch: pytest.MonkeyPatch,
+                                                                      port: str) -> None:
+    """`--port 99999` started the server, which then died on an OverflowError traceback after warming every page."""
+    calls: list[list[str]] = []
+    monkeypatch.setattr(app_cli.subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+    monkeypatch.setattr(app_cli.os, "execv", lambda path, cmd: calls.append(cmd) or sys.exit(0))
+    result = CliRunner().invoke(app_cli.dashboard_cmd, ["--port", port])
+    assert result.exit_code == 2 and "--port" in result.output and "Traceback" not in result.output
+    assert calls == []

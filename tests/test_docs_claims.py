@@ -180,3 +180,26 @@ def test_every_manifest_field_the_readme_names_is_in_an_exported_manifest(tmp_pa
             assert key in node, f"README names manifest.json → {path}; an exported manifest has no {key!r}"
             node = node[key]
     assert manifest["spreadsheet_safety"] and manifest["days_time_zone"] == "UTC"
+
+
+@pytest.mark.parametrize("path", [["collect"], ["recheck"], []])
+def test_help_states_the_exit_statuses_a_script_tests(path):
+    """A cron job or Makefile tells "stopped, resume later" (3) from an error (1) and a usage error (2); the README
+    promises status 3 when a source refuses, but no --help said so."""
+    from click.testing import CliRunner
+
+    help_text = " ".join(CliRunner().invoke(cli, [*path, "--help"]).output.split())
+    assert "Exit status: 0 " in help_text and "; 1 an error" in help_text and "; 2 a usage error" in help_text
+    assert re.search(r"; 3 [^;]*stopped by the source", help_text)
+
+
+@pytest.mark.parametrize("path, option", [(["alerts", "check"], "config_path"), (["chart"], "end"),
+                                          (["chart"], "sources"), (["chart"], "langs"), (["store", "compact"], "dataset")])
+def test_help_states_what_an_omitted_option_means(path, option):
+    """`alerts check` without --config reads <data dir>/alerts.toml (else the shipped example), `chart` without --to
+    ends at the tracker's window, without --source/--lang takes all; their help said none of it."""
+    command = cli
+    for name in path:
+        command = command.commands[name]
+    param = next(p for p in command.params if p.name == option)
+    assert "default" in (param.help or "").lower() or param.show_default

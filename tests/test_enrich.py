@@ -209,6 +209,17 @@ def test_cli_enrich(store: Store) -> None:
     assert bad.exit_code == 2 and "batch-size" in bad.output
 
 
+
+def test_cli_enrich_keeps_its_progress_bar_off_stdout(store: Store) -> None:
+    """Without --quiet, the rich progress bar was drawn on stdout, so `actorwatch enrich > log` (cron) and
+    `actorwatch demo` left a bar line among the results; progress goes to stderr, as every other command's."""
+    from dashboard.cli import cli
+
+    result = CliRunner().invoke(cli, ["enrich", "--workers", "1", "--batch-size", "3"])
+    assert result.exit_code == 0, result.output
+    assert "annotated 7" in result.stdout and "━" not in result.stdout and "enrich" not in result.stdout.split("scored")[0]
+
+
 KILL_SCRIPT = """
 import sys, time
 from pathlib import Path

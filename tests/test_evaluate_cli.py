@@ -171,3 +171,19 @@ def test_evaluate_leaves_out_rows_marked_synthetic(tmp_path: Path, task: str) ->
     path.write_text(f"text,{column},synthetic\n太离谱了,{value},true\n", encoding="utf-8")
     res = CliRunner().invoke(evaluate, [str(path), "--task", task])
     assert res.exit_code != 0 and "1 are synthetic (demo) records" in res.output
+
+
+@pytest.mark.parametrize("task", ["sentiment", "emotion"])
+def test_a_file_with_synthetic_and_lang_columns_reports_by_lang_over_the_rows_kept(tmp_path: Path, task: str) -> None:
+    """A file with both a `synthetic` and a `lang` column (a labelled export with the language added) ended sentiment
+    evaluation in an IndexError traceback: the labels of every row were indexed with the kept rows' languages."""
+    column, values = ("label", ["0", "1", "2"]) if task == "sentiment" else ("emotion", ["anger", "joy", "neutral"])
+    rows = [f"text,{column},synthetic,lang", f"假的样例,{values[0]},true,zh", f"Fake sample,{values[1]},true,en"]
+    rows += [f"太离谱了,{values[0]},false,zh", f"真喜欢,{values[1]},false,zh", f"今天下雨,{values[2]},false,zh",
+             f"I love this actress,{values[1]},false,en", f"The studio announced it today,{values[2]},false,en"]
+    (tmp_path / "l.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(evaluate, [str(tmp_path / "l.csv"), "--task", task, "--json", "--bootstrap", "200"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["n"] == 5 and report["left_out_synthetic"] == 2
+    assert {lang: sub["n"] for lang, sub in report["by_lang"].items()} == {"zh": 3, "en": 2}

@@ -478,3 +478,15 @@ def test_a_manifest_cannot_point_import_bundle_at_a_file_outside_the_bundle(tmp_
     (bundle / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(BundleError, match="inside the bundle"):
         read_bundle(bundle)
+
+
+@pytest.mark.parametrize("text", ["{", "[]", '"records.csv"'])
+def test_a_damaged_manifest_is_named_not_a_bare_json_error_or_a_traceback(tmp_path, data_dir, make_record, text):
+    """A manifest.json cut short said only "error: Expecting property name enclosed in double quotes: line 2 …"
+    (which file?), and one holding a JSON list ended `import-bundle` in an AttributeError traceback."""
+    _store(data_dir, make_record)
+    bundle = tmp_path / "b"
+    CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(bundle)], catch_exceptions=False)
+    (bundle / "manifest.json").write_text(text, encoding="utf-8")
+    with pytest.raises(BundleError, match=f"{bundle / 'manifest.json'}: not a readable export manifest"):
+        read_bundle(bundle)

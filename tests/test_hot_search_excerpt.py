@@ -108,3 +108,18 @@ def test_demo_store_includes_the_excerpt_as_real_data(data_dir):
                                                  window.trigger_date.replace(day=22)).all()
     arc = records[records["trackers"].map(tuple) == ("yaoke-ai-actors",)]
     assert arc["published_at"].dt.date.min().isoformat() == "2026-03-18"
+
+
+@pytest.mark.parametrize("check", [False, True])
+def test_excerpt_from_a_folder_holding_no_snapshot_is_an_error_not_an_emptied_excerpt(tmp_path, check):
+    """`--archive` pointed at the wrong folder read no snapshot and still rewrote the excerpt (by default the shipped
+    one) with the history's observations alone, exiting 0; `--check` called the excerpt "out of date"."""
+    wrong = tmp_path / "not-the-archive"
+    wrong.mkdir()
+    (wrong / "notes.json").write_text("{}", encoding="utf-8")
+    out = tmp_path / "excerpt.jsonl"
+    out.write_bytes(default_excerpt_path().read_bytes())
+    result = CliRunner().invoke(cli, ["hot-search", "excerpt", "--archive", str(wrong), "--out", str(out),
+                                      *(["--check"] if check else [])])
+    assert result.exit_code == 1 and "no hot-search snapshot" in result.output and "out of date" not in result.output
+    assert out.read_bytes() == default_excerpt_path().read_bytes()

@@ -220,3 +220,26 @@ def test_events_sharing_a_day0_count_once_in_the_caar():
     caar = both.caar()
     assert caar["caar"].tolist() == pytest.approx(one["caar"].tolist())
     assert caar["caar_t"].tolist() == pytest.approx(one["caar_t"].tolist())
+
+
+def _strict_json(text: str) -> object:
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_event_study_json_of_a_flat_price_series_is_strict_json(tmp_path):
+    """A suspended (flat) stock has no residual noise, so car_t is undefined: `--json` printed it as NaN, which
+    strict JSON parsers (jq, JavaScript, Go) refuse; it is now null."""
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    days = list(pd.bdate_range(end="2026-05-29", periods=200).date)
+    flat = pd.DataFrame({"date": days * 2, "ticker": ["STK"] * len(days) + ["IDX"] * len(days), "close": 5.0})
+    flat.to_csv(tmp_path / "flat.csv", index=False)
+    result = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "STK", "--benchmark",
+                                      "IDX", "--prices", str(tmp_path / "flat.csv"), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [_strict_json(line) for line in result.stdout.splitlines()]
+    assert rows and all(row["car_t"] is None and row["car"] == 0.0 for row in rows)

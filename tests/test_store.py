@@ -448,3 +448,24 @@ def test_raw_archive_reads_past_a_response_cut_short_by_a_killed_run(data_dir):
     store.archive_raw("weibo", "third", {"n": 3})
     store.archive_raw("weibo", "fourth", {"n": 4})
     assert [r["body"] for r in store.iter_raw("weibo")] == ["first", "third", "fourth"]
+
+
+def test_a_damaged_store_file_is_one_error_line_naming_it_not_a_traceback(data_dir, make_record, monkeypatch, capsys):
+    """A records file cut short (a copy interrupted by a full disk) made every command that reads the store end in a
+    DuckDB traceback; the entry point now says which file and what to do, in one line, with exit status 1."""
+    import sys
+
+    from dashboard.cli import main
+
+    store = Store(data_dir)
+    store.add_records([make_record(trackers=["case-a"])])
+    (damaged,) = store.files(RECORDS)
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    monkeypatch.setattr(sys, "argv", ["actorwatch", "store", "stats", "--json"])
+    monkeypatch.delenv("ACTORWATCH_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    out, err = capsys.readouterr()
+    assert stopped.value.code == 1 and out == ""
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert err.startswith("error: ") and str(damaged) in err and "damaged" in err

@@ -429,7 +429,9 @@ def enrich_store(store: Store, batch_size: int = DEFAULT_BATCH_SIZE, progress: b
 
 
 def _progress(enabled: bool, total: int) -> Any:
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    console = Console(stderr=True)  # stdout carries the summary line (cron logs, pipes): the bar never goes there
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    disable=not enabled or total == 0, transient=False)
+                    console=console, disable=not enabled or total == 0 or not console.is_terminal, transient=False)

@@ -245,14 +245,15 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
         raise click.ClickException(str(exc)) from None
     keep = ~(drops["trained_on"] | drops["synthetic"])
     texts = [t for t, k in zip(data.texts, keep, strict=True) if k]
+    labels = data.labels[keep]
     proba = _predict(scorer, texts, progress=not as_json)
-    report = evaluate_predictions(data.labels[keep], proba, n_boot=n_boot)
+    report = evaluate_predictions(labels, proba, n_boot=n_boot)
     report = {"file": str(file), "model": scorer.name, "model_version": scorer.version,
               **{f"left_out_{reason}": int(mask.sum()) for reason, mask in drops.items() if mask.any()}, **report}
     langs = _file_langs(file)
     langs = None if langs is None else langs[keep]
     if langs is not None:  # as stance and emotion report it (analysis/nlp/task_eval.py)
-        report["by_lang"] = {v: evaluate_predictions(data.labels[langs == v], proba[langs == v], n_boot=n_boot)
+        report["by_lang"] = {v: evaluate_predictions(labels[langs == v], proba[langs == v], n_boot=n_boot)
                              for v in _langs_present(langs)}
     if isinstance(scorer, RoutedScorer) and scorer.english is not None:
         report["routing"] = scorer.routing(texts)

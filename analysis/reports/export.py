@@ -325,7 +325,12 @@ def read_bundle(bundle: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     manifest_path = bundle / MANIFEST
     if not manifest_path.exists():
         raise BundleError(f"{bundle}: no {MANIFEST}: not an actorwatch export bundle")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except ValueError as exc:  # cut short, or not UTF-8
+        raise BundleError(f"{manifest_path}: not a readable export manifest ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise BundleError(f"{manifest_path}: not a readable export manifest (a JSON object is expected)")
     files = manifest.get("files") or []
     if not files:
         raise BundleError(f"{manifest_path}: lists no data file")

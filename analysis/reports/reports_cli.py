@@ -66,7 +66,8 @@ def alerts_run(config_path: Path | None, dry_run: bool, as_of: date | None, mode
 
 
 @alerts.command("check")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Alerts TOML to validate.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Alerts TOML to validate (default: <data dir>/alerts.toml, else the shipped example data/alerts.toml).")
 def alerts_check(config_path: Path | None) -> None:
     """Validate an alerts file and list its rules with defaults applied."""
     from analysis.reports.alerts.config import AlertConfigError, load_config
@@ -186,6 +187,7 @@ def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, 
                     as_json: bool) -> None:
     """Market-model event study: abnormal returns of a ticker around the tracker's events (association only)."""
     import json
+    import math
 
     from analysis.stats.market import PriceDataError, event_study, prices_from_store, read_prices_csv
     from collectors.store import Store
@@ -219,8 +221,9 @@ def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, 
         raise click.ClickException(str(exc)) from None
     summary = result.summary()
     if as_json:
-        for row in summary.to_dict(orient="records"):
-            click.echo(json.dumps(row, default=str))
+        for row in summary.to_dict(orient="records"):  # an undefined figure (NaN: a flat price series) is null
+            row = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
+            click.echo(json.dumps(row, default=str, allow_nan=False))
     else:
         click.echo(f"{ticker} against {benchmark}, market model on trading days {result.estimation}, "
                    f"window {result.window}:")
