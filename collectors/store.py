@@ -477,6 +477,12 @@ _PROFILE_LINKS = (r"((?:^|[^0-9A-Za-z.])(?:www\.|m\.)?weibo\.c(?:om|n)/(?:u/|pro
                   r"((?:^|[^0-9A-Za-z.-])(?:www\.|mobile\.)?(?:twitter|x)\.com/)[A-Za-z0-9_]{1,15}")
 
 
+# Verified accounts (source, author_id, their verification type): verification is the account's, so a record of one
+# without it (a comment collected apart, an importer that lacks the field) is the account's too.
+VERIFIED_ACCOUNTS_SQL = ("SELECT source, author_id, max(author_verified_type) AS verified_type FROM {records} "
+                         "WHERE author_verified_type BETWEEN 0 AND 7 AND author_id IS NOT NULL GROUP BY ALL")
+
+
 def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:
     """SQL for `column` with every @mention, and the nickname on a Weibo video card, masked as (user), except
     where the name is exactly a public name."""
@@ -542,10 +548,6 @@ def _partitions(table: pa.Table, column: str | None) -> Iterator[tuple[str | Non
 
 
 _DAY_US = 86_400_000_000
-# Verified accounts (source, author_id, their verification type): verification is the account's, so a record of one
-# without it (a comment collected apart, an importer that lacks the field) is the account's too.
-VERIFIED_ACCOUNTS_SQL = ("SELECT source, author_id, max(author_verified_type) AS verified_type FROM {records} "
-                         "WHERE author_verified_type BETWEEN 0 AND 7 AND author_id IS NOT NULL GROUP BY ALL")
 _UNKNOWN = np.iinfo(np.int64).max  # rows without a timestamp: partition month=unknown, sorted last
 
 

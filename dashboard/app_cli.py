@@ -110,7 +110,8 @@ def chart_cmd(name: str | None, list_: bool, tracker: str | None, start, end, so
     if start and end and start > end:
         raise click.BadParameter(f"--from {start:%Y-%m-%d} is after --to {end:%Y-%m-%d}", param_hint="--from/--to")
     package = _build_package(name, tracker, start, end, sources, langs, options)
-    from dashboard.charts.embed import PngUnavailable, write_package
+    from analysis.reports.png import PngUnavailable
+    from dashboard.charts.embed import write_package
 
     try:
         for path in write_package(package, out_dir, wanted, inline=plotlyjs == "inline", base_url=base_url):

@@ -267,11 +267,11 @@ def test_png_export_uses_system_chromium(con, chromium: str) -> None:
 
 
 def test_png_without_chromium_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    from dashboard.charts import embed
+    from analysis.reports import png
 
-    monkeypatch.setattr(embed, "chromium_path", lambda: None)
-    with pytest.raises(embed.PngUnavailable, match="apt-get install chromium"):
-        embed.png_bytes(embed.go.Figure())
+    monkeypatch.setattr(png, "chromium_path", lambda: None)
+    with pytest.raises(png.PngUnavailable, match="apt-get install chromium"):
+        png.png_bytes(png.go.Figure())
 
 
 def test_chart_command_lists_and_writes(store: Path, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from analysis.core.filters import UTC_DAYS_NOTE, Filters, days_note
+from analysis.core.filters import UTC_DAYS_NOTE, Filters, days_note, days_phrase
 from analysis.reports.export import export_bundle, read_bundle
 from analysis.stats.aggregate import daily_volume, kpis
 from analysis.stats.timeseries import volume_series
@@ -148,12 +148,11 @@ def test_notes_name_the_zone_and_say_the_beijing_caveat_only_away_from_beijing(m
 
 
 def test_brief_and_chart_wording_name_the_zone(monkeypatch):
-    from analysis.reports import brief
     from dashboard.charts import registry
 
-    assert brief._days_are() == "Days are UTC."
+    assert days_phrase() == "Days are UTC."
     monkeypatch.setenv(ENV, "Asia/Shanghai")
-    assert brief._days_are() == "Days are Asia/Shanghai (UTC+8) days."
+    assert days_phrase() == "Days are Asia/Shanghai (UTC+8) days."
     chart = registry.get("timeline-effects")
     assert callable(chart.notes) and chart.notes().startswith("Windows are Asia/Shanghai (UTC+8) days")
 

@@ -38,9 +38,14 @@ def _hours(n: float) -> str:
     return f"{n:g} hour" + ("" if n == 1 else "s")
 
 
+def zone_days(zone: str | None = None) -> str:
+    """"UTC" or "Asia/Shanghai (UTC+8) days": what a reader's dates are here."""
+    return "UTC" if zone_label(zone) == "UTC" else f"{zone_label(zone)} days"
+
+
 def days_phrase(zone: str | None = None) -> str:
-    """"Days are UTC days." or "Days are Asia/Shanghai (UTC+8) days." (what a reader's day means here)."""
-    return f"Days are {zone_label(zone)} days."
+    """"Days are UTC." or "Days are Asia/Shanghai (UTC+8) days." (what a reader's day means here)."""
+    return f"Days are {zone_days(zone)}."
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -19,18 +18,19 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.core.filters import Filters, days_note
+from analysis.core.filters import Filters, days_note, days_phrase, zone_days
 from analysis.core.labels import LABELS
 from analysis.core.wording import count_text, share_text
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.reports.alerts.state import load_state
 from analysis.reports.export import software_version
 from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
+from analysis.reports.png import PngUnavailable, chromium_path, png_bytes
 from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
 from analysis.stats.peaks import change_points, detect_peaks, label_peaks, series_by_day, share_jumps
 from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
-from collectors.display_zone import display_zone, zone_label, zone_short
+from collectors.display_zone import display_zone, zone_short
 from collectors.pseudonym import POLICY
 from collectors.store import Store
 from collectors.trackers import Tracker
@@ -267,19 +267,10 @@ def summary_lines(data: BriefData) -> list[str]:
     return lines
 
 
-def _zone_days() -> str:
-    """'UTC' or 'Asia/Shanghai (UTC+8) days': what the brief's dates are."""
-    return "UTC" if zone_short() == "UTC" else f"{zone_label()} days"
-
-
-def _days_are() -> str:
-    """The brief's days: 'Days are UTC.' or 'Days are Asia/Shanghai (UTC+8) days.' (the display time zone)."""
-    return "Days are UTC." if zone_short() == "UTC" else f"Days are {zone_label()} days."
-
 
 def methods_lines(data: BriefData) -> list[str]:
     return [
-        f"{_days_are()} Volume counts every record tagged to the tracker by its per-source queries.",
+        f"{days_phrase()} Volume counts every record tagged to the tracker by its per-source queries.",
         accuracy_line(data.model) + " Intervals are Wilson 95% intervals on the share of records labelled negative.",
         *[badge["text"] + "." for task, badge in (data.model.get("in_domain") or {}).items() if task != "sentiment"],
         (f"Peaks: a day at least 3.5 robust z-scores above the median of the previous 7 days (MAD scale, at least "
@@ -319,7 +310,7 @@ def render_html(data: BriefData) -> str:
              "padding:.25rem .5rem;text-align:left;vertical-align:top}.note{color:#555;font-size:.9rem}"
              ".synthetic{background:#fff3cd;padding:.5rem}</style></head><body>"),
              f"<h1>{e(t.name_en)} · {e(t.name_zh)}</h1>",
-             (f"<p><strong>Weekly brief {e(data.week)}</strong> ({data.start} to {data.end}, {e(_zone_days())}). "
+             (f"<p><strong>Weekly brief {e(data.week)}</strong> ({data.start} to {data.end}, {e(zone_days())}). "
              f"<a href='{e(data.link, quote=True)}'>Open in the dashboard</a></p>")]
     if data.kpis["synthetic_share"]:
         parts.append("<p class='synthetic'>This brief includes SYNTHETIC demo data: the posts are generated, "
@@ -398,7 +389,7 @@ def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: 
     t = data.tracker
     m = md_escape
     lines = [f"# {m(t.name_en)} · {m(t.name_zh)} — weekly brief {m(data.week)}", "",
-             f"{data.start} to {data.end} ({m(_zone_days())}) · [open in the dashboard](<{data.link}>)", ""]
+             f"{data.start} to {data.end} ({m(zone_days())}) · [open in the dashboard](<{data.link}>)", ""]
     if data.kpis["synthetic_share"]:
         lines += ["> **This brief includes SYNTHETIC demo data: the posts are generated, not real.**", ""]
     lines += ["## The week in numbers", "", *[f"- {m(x)}" for x in summary_lines(data)], ""]
@@ -440,10 +431,6 @@ def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: 
     return "\n".join(lines)
 
 
-def chromium_available() -> bool:
-    return bool(shutil.which("chromium") or shutil.which("chromium-browser") or Path("/usr/bin/chromium").exists())
-
-
 def write_brief(store: Store, tracker: Tracker, week: str, out: Path, model_version: str | None = None,
                 png: bool | None = None, now: datetime | None = None) -> Path:
     """Write the brief to `out` (.html: self-contained with interactive charts; .md: PNG charts beside it)."""
@@ -453,7 +440,7 @@ def write_brief(store: Store, tracker: Tracker, week: str, out: Path, model_vers
     data = gather(store, tracker, week, model_version, now)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".md":
-        images, note = _write_pngs(data, out, chromium_available() if png is None else png)
+        images, note = _write_pngs(data, out, chromium_path() is not None if png is None else png)
         body = render_markdown(data, images, note)
     else:
         body = render_html(data)
@@ -473,8 +460,8 @@ def _write_pngs(data: BriefData, out: Path, enabled: bool) -> tuple[dict[str, st
     try:
         for key, fig in data.figures.items():
             path = folder / f"{key}.png"
-            path.write_bytes(fig.to_image(format="png", width=900, height=360))
+            path.write_bytes(png_bytes(fig, width=900, height=360, scale=1))
             images[key] = f"{folder.name}/{path.name}"
-    except Exception as exc:  # noqa: BLE001 - kaleido raises its own types; the brief must still be written
-        return {}, f"Charts could not be rendered as PNG ({type(exc).__name__}); see the .html brief."
+    except PngUnavailable as exc:  # the brief must still be written
+        return {}, f"Charts could not be rendered as PNG ({exc}); see the .html brief."
     return images, ""

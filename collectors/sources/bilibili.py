@@ -28,6 +28,7 @@ from collectors.paths import data_dir
 from collectors.secrets import get_secret
 from collectors.sources import register
 from collectors.sources.support import (
+    REPEATS_END,
     RESUME_LATER,
     after_term,
     count,
@@ -36,6 +37,7 @@ from collectors.sources.support import (
     mapping,
     page_meta,
     parsed_page,
+    repeats_after,
     request_parsed,
     require,
     strip_html,
@@ -211,11 +213,10 @@ class BilibiliCollector(Collector):
                 response, body = self.signed_get(SEARCH_URL, params)
                 items, pages = parsed_page(response, _search_page, body)
                 videos = [int(v["aid"]) for v in items if str(v.get("aid", "")).isdigit()]
-                # pages that only repeat the one before (a search served past its end) end it; twice in a row, since
-                # once can also be newest-first results pushed down by exactly a page (their comments are not refetched)
-                repeated = page_no > 1 and bool(videos) and set(videos) <= set(last_aids)
-                repeats = repeats + 1 if repeated else 0
-                search_done = not items or repeats >= 2 or page_no >= min(pages, self.pages_per_term)
+                # pages that only repeat the one before end the search (their comments are not fetched again)
+                repeats = repeats_after(page_no, videos, last_aids, repeats)
+                repeated = repeats > 0
+                search_done = not items or repeats >= REPEATS_END or page_no >= min(pages, self.pages_per_term)
                 page_no += 1
                 last_aids, videos = videos, [] if repeated else videos
                 finished = search_done and not videos

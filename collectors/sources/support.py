@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ from collectors.base import Collector, ParseError, SourceBlocked
 from collectors.http import TransientHTTPError
 from collectors.parsing import html_to_text, parse_count
 from collectors.secrets import redact_text
+from collectors.sources.weibo_time import BEIJING
 
 T = TypeVar("T")
 
@@ -87,6 +88,18 @@ def _preview(text: str, size: int = 120) -> str:
     return re.sub(r"\s+", " ", text[:size])
 
 
+REPEATS_END = 2  # pages in a row that only repeat the page before end a search or list
+
+
+def repeats_after(page: int, ids: Iterable[object], last_ids: Iterable[object], repeats: int) -> int:
+    """How many pages in a row, this one included, only repeated the page before (0 if this one is new).
+
+    A search served past its end repeats its last page; once can also be a live newest-first list pushed down by
+    exactly a page, so a search or list ends at REPEATS_END in a row."""
+    ids = set(ids)
+    return repeats + 1 if page > 1 and ids and ids <= set(last_ids) else 0
+
+
 def page_meta(response: httpx.Response, **extra: Any) -> dict[str, Any]:
     """Archive metadata of one response (redacted again by run_collection before it is written)."""
     return {"url": redact_text(str(response.request.url)), "status": response.status_code,
@@ -126,7 +139,6 @@ _NAMED_ZONES = {"HKT": 8, "JST": 9, "KST": 9, "SGT": 8, "BJT": 8, "WET": 0, "WES
 _RFC822_ZONES = {"UT", "UTC", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
 _RFC822 = re.compile(r"^(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d")
 _ZONE_NAME = re.compile(r"\s([A-Za-z]{1,5})$")
-_UTC8 = timezone(timedelta(hours=8))
 
 
 def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
@@ -149,7 +161,7 @@ def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
         else:
             parsed = datetime.fromisoformat(text.replace(" UTC", "+00:00"))
             if parsed.tzinfo is None and _chinese(lang):  # mainland, Taiwan, Hong Kong, Singapore: all UTC+8
-                parsed = parsed.replace(tzinfo=_UTC8)
+                parsed = parsed.replace(tzinfo=BEIJING)
     except (ValueError, TypeError, IndexError, OverflowError):
         raise ParseError(f"{field}: unrecognised date {value!r}") from None
     if parsed.tzinfo is None:

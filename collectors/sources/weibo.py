@@ -28,6 +28,7 @@ from collectors.models import Record, TrendObservation
 from collectors.secrets import get_secret, redact, redact_text
 from collectors.sources import register
 from collectors.sources import weibo_html as html_pages
+from collectors.sources.support import REPEATS_END, repeats_after
 from collectors.sources.weibo_parse import (
     BEIJING,
     RENDER_DATA,
@@ -252,7 +253,7 @@ def raise_if_json_blocked(data: Any) -> None:
     if _is_login_url(target) or "登录" in msg:  # before -100: an ok:-100 that sends to the login page is a login
         raise SourceBlocked("Weibo says to log in: the cookie is missing or has expired", COOKIE_HELP)
     if ok in (-100, "-100") or data.get("errno") in (-100, "-100"):
-        url = data.get("url") if isinstance(data.get("url"), str) else "https://m.weibo.cn/captcha"
+        url = target or "https://m.weibo.cn/captcha"
         raise SourceBlocked("Weibo asks for a captcha (ok:-100, rate limit)",
                             f"Open {redact_text(url)} in a browser logged in with the same account, solve the "
                             "captcha (the same cookie then works again), then re-run the same command with --resume.")
@@ -303,10 +304,9 @@ class WeiboSearch(WeiboCollector):
             response, data = self.get(SEARCH_URL, {"containerid": containerid, "page_type": "searchall", "page": page})
             mblogs = yield from self.parsed(response, state, _search_mblogs, data)
             ids = sorted({str(m.get("mid") or m.get("id")) for m in mblogs})
-            # pages that only repeat the one before (a search past its last page) end the window, unsplit; twice in
-            # a row, since once can also be a live search whose newest posts pushed the list down by exactly a page
-            repeats = int(state.get("repeats", 0)) + 1 if page > 1 and set(ids) <= set(state.get("last_ids", ())) else 0
-            after = self._advance(state, has_posts=bool(mblogs) and repeats < 2)
+            # pages that only repeat the one before (a search past its last page) end the window, unsplit
+            repeats = repeats_after(page, ids, state.get("last_ids", ()), int(state.get("repeats", 0)))
+            after = self._advance(state, has_posts=bool(mblogs) and repeats < REPEATS_END)
             after["last_ids"], after["repeats"] = (ids, repeats) if after["page"] > 1 else ([], 0)
             items: list[dict[str, Any]] = []
             for mblog in mblogs:
@@ -535,10 +535,10 @@ class WeiboCn(WeiboCollector):
                           else [{"type": "mblog", "item": {**r, "parent_mid": r.get("parent_mid") or post}}
                                 for r in parsed.items])
             after = copy.deepcopy(state)
-            # weibo.cn can announce 100+ pages yet serve the same one past about page 30: twice in a row ends the list
+            # weibo.cn can announce 100+ pages yet serve the same one past about page 30
             ids = sorted({str(i.get("id") or i.get("mid")) for i in parsed.items})
-            repeats = int(state.get("repeats", 0)) + 1 if page > 1 and set(ids) <= set(state.get("last_ids", ())) else 0
-            if parsed.items and page < parsed.pages and repeats < 2:
+            repeats = repeats_after(page, ids, state.get("last_ids", ()), int(state.get("repeats", 0)))
+            if parsed.items and page < parsed.pages and repeats < REPEATS_END:
                 after.update(page=page + 1, last_ids=ids, repeats=repeats)
             else:
                 after = {"todo": after["todo"][1:], "page": 1}

@@ -1,8 +1,8 @@
 """The journalist embed kit: every chart as standalone HTML, PNG, CSV, alt text, iframe snippet and snapshot id.
 
-The pure functions (`ChartPackage`, `standalone_html`, `png_bytes`, `published_csv`, `iframe_snippet`) are shared by
-the dashboard's "Embed / download" panel (`show_package`, via dashboard/render.py) and the `actorwatch chart`
-command; links come from analysis.reports.links.
+The pure functions (`ChartPackage`, `standalone_html`, `credited_png`, `published_csv`, `iframe_snippet`) are shared
+by the dashboard's "Embed / download" panel (`show_package`, via dashboard/render.py) and the `actorwatch chart`
+command; links come from analysis.reports.links, PNG rendering from analysis.reports.png (shared with the brief).
 
 Standalone HTML loads plotly.js from the CDN with a Subresource Integrity hash (`include_plotlyjs="cdn"`): the
 file stays ~100 KB, which newsroom CMSs accept, and the browser refuses a tampered script. `inline=True` (CLI
@@ -17,7 +17,6 @@ import hashlib
 import html
 import json
 import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -37,20 +36,15 @@ from analysis.reports.links import (
     deep_link,
     normal_params,
 )
+from analysis.reports.png import PNG_SIZE, chromium_path, png_bytes
 from collectors.spreadsheet import escape_frame
 from dashboard.charts.style import plain
 
 DEFAULT_CREDIT = "Chart: actorwatch (open source)"
 DEFAULT_SOURCE = "actorwatch store"
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-PNG_SIZE = (1000, 560)
 # plotly's own camera button saves the bare chart, without the source, synthetic-data and model notes every published
 # image carries (credited_png): it is removed, and images come from the Embed / download panel or `actorwatch chart`.
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
-
-
-class PngUnavailable(RuntimeError):
-    """No Chromium for kaleido: the message says how to install it (never downloads a browser)."""
 
 
 @dataclass(frozen=True)
@@ -191,34 +185,6 @@ def _in_lang(text: str, around: str) -> str:
     """`text` escaped, in a span that says its language when that differs from the element around it."""
     attr = _lang_attr(text, around)
     return f"<span{attr}>{html.escape(text)}</span>" if attr else html.escape(text)
-
-
-def chromium_path() -> str | None:
-    """The system Chromium kaleido will drive ($BROWSER_PATH, PATH, or Debian's /usr/bin/chromium)."""
-    configured = os.environ.get("BROWSER_PATH")
-    if configured and Path(configured).exists():
-        return configured
-    for candidate in ("chromium", "chromium-browser", "google-chrome", "chrome"):
-        found = shutil.which(candidate)
-        if found:
-            return found
-    return next((c for c in CHROMIUM_CANDIDATES if Path(c).exists()), None)
-
-
-def png_bytes(fig: go.Figure, width: int = PNG_SIZE[0], height: int = PNG_SIZE[1], scale: float = 2.0) -> bytes:
-    """A PNG via kaleido and the system Chromium (CJK needs fonts-noto-cjk); PngUnavailable if no Chromium."""
-    browser = chromium_path()
-    if browser is None:
-        raise PngUnavailable("PNG export needs Chromium: install it with `apt-get install chromium fonts-noto-cjk` "
-                             "(or set BROWSER_PATH); HTML and CSV exports work without it.")
-    os.environ.setdefault("BROWSER_PATH", browser)
-    for attempt in (1, 2):  # once more: a Chromium started on a loaded machine can miss kaleido's start-up timeout
-        try:
-            return fig.to_image(format="png", width=width, height=height, scale=scale)
-        except Exception as exc:  # noqa: BLE001 - kaleido/choreographer raise many unrelated types; all mean no PNG
-            if attempt == 2:
-                raise PngUnavailable(f"PNG export failed with Chromium at {browser}: {exc}") from None
-    raise AssertionError("unreachable")
 
 
 def credited_figure(package: ChartPackage) -> go.Figure:
