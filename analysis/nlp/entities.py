@@ -144,7 +144,7 @@ class TermMatcher:
                 continue
             if spellings is not None and norm[start:end] not in spellings:
                 continue
-            if guard and _straddles_word(low, start, end):
+            if guard and _straddles_word(low, start):
                 continue
             out.append((labels, start, end))
         return out
@@ -245,7 +245,7 @@ def _two_char_words() -> frozenset[str]:
     return frozenset(words)
 
 
-def _straddles_word(text: str, start: int, end: int) -> bool:
+def _straddles_word(text: str, start: int) -> bool:
     """Whether the character before the term and its first one form a word (对于|正常, 神奇|艺术).
 
     Only that side: on real text a word formed by the term's last character and the next one (于正|正在,
