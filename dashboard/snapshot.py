@@ -1,7 +1,9 @@
-"""The dashboard's read-only snapshot of the store: one DuckDB file per store state, shared by every session.
+"""The dashboard's read-only snapshot of the store: one DuckDB file per store state and display zone, shared by
+every session.
 
-Built once when the store changes or the display time zone does (`<data dir>/cache/snapshot-<code>-<signature>.duckdb`, written under a temporary
-name and renamed), then attached read-only to a small in-memory connection whose memory DuckDB bounds: the
+Built once per store state and zone (`<data dir>/cache/snapshot-<code>-<signature>.duckdb`, written under a
+temporary name and renamed; a build removes the files of older store states, never another zone's file of the same
+state), then attached read-only to a small in-memory connection whose memory DuckDB bounds: the
 records stay on disk, compressed and sorted by day and source, and only the columns and row groups a query touches are
 read. Beside the deduplicated datasets the file holds the pre-aggregated facts tables (analysis.stats.facts),
 so volume, sentiment and KPI figures do not scan the records at all. The pseudonymisation key never goes
@@ -83,10 +85,17 @@ def _build(store: Store, path: Path) -> Path:
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
+    # only snapshots of an older store state go: another zone's (or code's) snapshot of this state stays, so two
+    # dashboards with different zones on one data folder do not rebuild each other's on every visit
     for old in path.parent.glob("snapshot-*.duckdb"):
-        if old != path:  # a reader still attached to it keeps reading it (the inode lives until closed)
+        if _store_state(old) != _store_state(path):  # a reader still attached to it keeps reading it (the inode lives)
             old.unlink(missing_ok=True)
     return path
+
+
+def _store_state(path: Path) -> str:
+    """The store signature part of a snapshot's name (`snapshot-<code>-<signature>.duckdb`)."""
+    return path.name.split("-", 2)[-1]
 
 
 def open_snapshot(store: Store, public_names: Iterable[str] = (), attempts: int = 3) -> duckdb.DuckDBPyConnection:

@@ -67,3 +67,31 @@ def test_an_account_verified_on_one_record_is_public_on_all_in_the_snapshot_as_i
         con.close()
     by_id = {row[0]: row[1:] for row in direct}
     assert by_id["comment"] == by_id["post"] == ("1999", "某官方账号") and by_id["other"][0].startswith("u_")
+
+
+def test_dashboards_in_two_zones_on_one_data_dir_keep_each_others_snapshot(data_dir, make_record, monkeypatch):
+    """The snapshot is built per zone; building one zone's used to remove the other's, so two dashboards with different
+    zones on one data folder rebuilt each other's on every visit. Now each zone's file stays until the store changes."""
+    from collectors.display_zone import ENV
+
+    store = Store(data_dir)
+    store.add_records([make_record(id="first")])
+    builds: list[str] = []
+    real_build = snapshot._build
+
+    def counting_build(store_: Store, path: Path) -> Path:
+        builds.append(path.name)
+        return real_build(store_, path)
+
+    monkeypatch.setattr(snapshot, "_build", counting_build)
+    for _ in range(2):
+        for zone in ("UTC", "America/New_York"):
+            monkeypatch.setenv(ENV, zone)
+            snapshot.open_snapshot(store).close()
+    assert len(builds) == 2, "the second round found both zones' snapshots"
+    assert sorted(p.name for p in (data_dir / "cache").glob("snapshot-*.duckdb")) == sorted(builds)
+
+    store.add_records([make_record(id="second")])  # the store changed: the next build removes both older files
+    snapshot.open_snapshot(store).close()
+    assert [p.name for p in (data_dir / "cache").glob("snapshot-*.duckdb")] == [builds[-1]]
+    assert not list((data_dir / "cache").glob("snapshot-*.tmp*"))
