@@ -11,6 +11,11 @@ from dashboard.banner import synthetic_banner
 from dashboard.charts.embed import focused_chart
 
 st.set_page_config(page_title="actorwatch", page_icon="🎭", layout="wide")
+# Streamlit's own table toolbar downloads (and copies) cells unescaped, so a post starting with = + - @ would become a
+# spreadsheet formula, and it has no per-table switch: off for every table. Readers still see the text, and our own
+# downloads escape it (collectors.spreadsheet). `actorwatch dashboard` also passes it at launch, since a set_option
+# reaches the browser from the next run on; here it covers a plain `streamlit run dashboard/app.py`.
+st.set_option("client.disableDataExport", True)
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/monitoring:", url_path=DEFAULT_PAGE, default=True),

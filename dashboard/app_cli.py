@@ -40,11 +40,12 @@ def dashboard_cmd(port: int, host: str, headless: bool, watch: bool, warm: bool)
     # Its forced full garbage collection after every run stops every session's thread while it walks the heap
     # (models, dictionaries, cached frames); Python's own collector still runs as allocations require.
     # dashboard.warm runs `streamlit run` in its own process after warming, so the server starts with warm caches.
+    # No table offers Streamlit's own CSV download or copy: it writes post text unescaped (see dashboard/app.py).
     _say_if_the_store_is_empty()
     cmd = [sys.executable, "-m", "dashboard.warm", *([] if warm else ["--no-warm"]), "--server.port", str(port),
            "--server.address", host, "--server.headless", "true" if headless else "false",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "auto" if watch else "none",
-           "--runner.postScriptGC", "false"]
+           "--runner.postScriptGC", "false", "--client.disableDataExport", "true"]
     if os.name == "posix":
         # The server takes this process's place: the command line's own imports (~230 MB) do not stay resident
         # beside it, and signals reach the server directly.

@@ -190,6 +190,19 @@ def test_explore_is_pseudonymised_and_shows_hostile_text_as_text(store: Path) ->
     assert not html_elements
 
 
+def test_tables_of_post_text_offer_no_unescaped_toolbar_download_but_keep_ours(store: Path) -> None:
+    """Streamlit's own dataframe toolbar downloads (and copies) cells unescaped, so a post starting with = + - @
+    became a spreadsheet formula; it has no per-table switch, so the app turns its data export off for every table.
+    The text stays on screen, and Explore's own download (escaped, collectors.spreadsheet) stays."""
+    from streamlit import config
+
+    config.set_option("client.disableDataExport", False)
+    at = open_page("explore", {"q": "XSS probe"})
+    assert config.get_option("client.disableDataExport") is True
+    assert at.dataframe[0].value["text"].iloc[0] == HOSTILE_TEXT
+    assert [b.proto.label for b in at.get("download_button")] == ["Download this page as CSV"]
+
+
 def test_methods_shows_policy_and_versions(store: Path) -> None:
     at = open_page("methods")
     text = " ".join(m.value for m in at.markdown)

@@ -25,6 +25,8 @@ def test_the_server_command_warms_first_and_keeps_its_streamlit_flags(monkeypatc
     flags = dict(zip(cmd[3::2], cmd[4::2], strict=True))
     assert flags["--server.port"] == "8600" and flags["--server.fileWatcherType"] == "none"
     assert flags["--runner.postScriptGC"] == "false"
+    # Streamlit's table toolbar would download post text unescaped (a formula in a spreadsheet): off from the first run
+    assert flags["--client.disableDataExport"] == "true"
     assert "--no-warm" in _command_of(monkeypatch, "--no-warm")
 
 
