@@ -12,7 +12,7 @@ from analysis.core.filters import Filters
 from analysis.core.labels import LABELS
 from analysis.stats import aggregate
 from analysis.stats import visibility as visibility_stats
-from collectors.display_zone import zone_name
+from collectors.display_zone import set_session_zone, zone_name
 from collectors.store import Store
 from collectors.trackers import Tracker, load_trackers, public_names
 from dashboard import explore
@@ -42,8 +42,9 @@ def signature() -> str:
 
 def cursor(sig: str | None = None) -> duckdb.DuckDBPyConnection:
     """A cursor on the snapshot of `sig` (default: the current one; DuckDB cursors are safe to use from Streamlit's
-    threads). Cached loaders pass the signature they are keyed by: listing the store's files again costs ~35 ms at 10M."""
-    return _snapshot(sig or signature()).cursor()
+    threads). Cached loaders pass the signature they are keyed by: listing the store's files again costs ~35 ms at 10M.
+    A cursor is a connection of its own, with DuckDB's default time zone: set to the display zone, as the snapshot's."""
+    return set_session_zone(_snapshot(sig or signature()).cursor())
 
 
 @st.cache_data(ttl=3600, show_spinner=False)

@@ -250,3 +250,18 @@ def test_adapted_models_label_provenance_is_utc_under_another_zone(data_dir, mon
     with store.connect() as con:
         provenance = tracker_labels(read_labels(con), TRACKER).provenance
     assert provenance["labelled_from"] == provenance["labelled_to"] == "2026-04-10T23:30:00+00:00"
+
+
+def test_the_dashboards_cursors_keep_the_display_zone(store, monkeypatch):
+    """`data.cursor()` hands each Streamlit thread a DuckDB cursor, a connection of its own whose TimeZone was
+    DuckDB's default, not the zone set on the snapshot's connection: TIMESTAMPTZ days (a recheck's day in Explore)
+    and instants read into pandas were UTC's under another zone."""
+    from dashboard import data
+
+    monkeypatch.setenv(ENV, "Asia/Shanghai")
+    data._snapshot.clear()
+    try:
+        day = data.cursor().execute("SELECT CAST(TIMESTAMPTZ '2026-04-10 23:30:00+00' AS DATE)").fetchone()[0]
+    finally:
+        data._snapshot.clear()
+    assert day == date(2026, 4, 11)
