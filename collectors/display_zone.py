@@ -51,6 +51,11 @@ def is_utc(name: str | None = None) -> bool:
     return _offsets(name or zone_name()) == (timedelta(0),)
 
 
+def keeps_daylight_saving(name: str | None = None) -> bool:
+    """Whether the zone changes its offset over the year (so one wall-clock hour in autumn comes twice)."""
+    return len(_offsets(name or zone_name())) > 1
+
+
 def is_beijing(name: str | None = None) -> bool:
     """Whether the zone's days are Beijing's (UTC+8 all year, as Asia/Shanghai)."""
     return _offsets(name or zone_name()) == (BEIJING_OFFSET,)

@@ -24,7 +24,8 @@ from dashboard.snapshot import open_snapshot
 
 def build_snapshot() -> duckdb.DuckDBPyConnection:
     """A read-only snapshot of the store (dashboard.snapshot): records with `published_at` as a naive timestamp in
-    the display time zone (collectors.display_zone) (casting it to days costs a third of the TIMESTAMPTZ cast), and the pre-aggregated facts."""
+    the display time zone (collectors.display_zone) (casting it to days costs a third of the TIMESTAMPTZ cast) and
+    their instants beside it (`published_instant`, for times shown one by one), and the pre-aggregated facts."""
     return open_snapshot(Store(), public_names())
 
 

@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from analysis.core.filters import Filters
+from analysis.core.tables import has_column
 from analysis.reports.links import Params, filter_params
 from analysis.stats.visibility import latest_scan
-from collectors.display_zone import zone_name
+from collectors.store import RECORDS
 from dashboard.charts.embed import snapshot_id
+from dashboard.snapshot import INSTANT
 
 COLUMNS = ("published_at", "source", "kind", "visibility", "checked", "lang", "author_name", "title", "text", "likes",
            "comments", "shares", "url", "synthetic", "id")
 NOT_RECHECKED = "not rechecked"
-ORDERS = {"newest": "r.published_at DESC, r.source, r.id", "oldest": "r.published_at ASC, r.source, r.id",
-          "most liked": "coalesce(r.likes, -1) DESC, r.published_at DESC, r.source, r.id",
-          "most shared": "coalesce(r.shares, -1) DESC, r.published_at DESC, r.source, r.id"}
+# {t} is the records' instant column (see `_instant`)
+ORDERS = {"newest": "{t} DESC, r.source, r.id", "oldest": "{t} ASC, r.source, r.id",
+          "most liked": "coalesce(r.likes, -1) DESC, {t} DESC, r.source, r.id",
+          "most shared": "coalesce(r.shares, -1) DESC, {t} DESC, r.source, r.id"}
 
 # each order's first sort key and whether it runs from the largest down
-_FIRST_KEY = {"newest": ("r.published_at", True), "oldest": ("r.published_at", False),
+_FIRST_KEY = {"newest": ("{t}", True), "oldest": ("{t}", False),
               "most liked": ("coalesce(r.likes, -1)", True), "most shared": ("coalesce(r.shares, -1)", True)}
+
+
+def _instant(con: duckdb.DuckDBPyConnection) -> str:
+    """The records' publication instants: the snapshot's INSTANT column (its `published_at` is a naive wall clock,
+    ambiguous in the repeated hour of a daylight-saving change), else the store's `published_at` (TIMESTAMPTZ)."""
+    return f"r.{INSTANT}" if has_column(con, RECORDS, INSTANT) else "r.published_at"
 
 
 def _like_pattern(term: str) -> str:
@@ -36,8 +44,10 @@ def records_page(con: duckdb.DuckDBPyConnection, f: Filters, search: str = "", k
 
     `search` matches every whitespace-separated term (case-insensitive) in text, title or author name.
     `visibility` keeps records whose latest recheck status is one of these (`"not rechecked"` for the others);
-    the `visibility` and `checked` columns hold that status and the day of its check (display time zone).
+    the `visibility` and `checked` columns hold that status and the day of its check (display time zone);
+    `published_at` holds instants (tz-aware, in the display zone).
     """
+    instant = _instant(con)
     where, params = (f if not kinds else Filters(**{**f.__dict__, "kinds": kinds})).where("r")
     for term in search.split():
         where += " AND (r.text ILIKE ? ESCAPE '\\' OR r.title ILIKE ? ESCAPE '\\' OR r.author_name ILIKE ? ESCAPE '\\')"
@@ -57,19 +67,21 @@ def records_page(con: duckdb.DuckDBPyConnection, f: Filters, search: str = "", k
     order = order if order in ORDERS else "newest"
     if raw:
         key, descending = _FIRST_KEY[order]
+        key = key.format(t=instant)
         bound = con.execute(f"SELECT {key} FROM records r {join} WHERE {where} ORDER BY 1 {'DESC' if descending else 'ASC'} "
                             "LIMIT 1 OFFSET ?", [*params, int(offset) + int(limit) - 1]).fetchone()
         if bound is not None:
             where += f" AND {key} {'>=' if descending else '<='} ?"
             params = [*params, bound[0]]
     # only web links become clickable: a `javascript:` or `data:` URL in an imported record stays out
-    special = {"url": "CASE WHEN regexp_matches(r.url, '^https?://') THEN r.url END AS url",
+    special = {"published_at": f"{instant} AS published_at",
+               "url": "CASE WHEN regexp_matches(r.url, '^https?://') THEN r.url END AS url",
                "id": "public_id(r.source, r.id) AS id",
                "visibility": f"{status} AS visibility",
                "checked": f"CAST({'v.checked_at' if scan else 'NULL::TIMESTAMPTZ'} AS DATE) AS checked"}
     cols = ", ".join(special.get(c, f"r.{c}") for c in COLUMNS)
     frame = con.execute(
-        f"SELECT {cols} FROM records_public r {join} WHERE {where} ORDER BY {ORDERS[order]} "
+        f"SELECT {cols} FROM records_public r {join} WHERE {where} ORDER BY {ORDERS[order].format(t=instant)} "
         f"LIMIT ? OFFSET ?", [*params, int(limit), int(offset)],
     ).df()
     return frame, total
@@ -80,12 +92,7 @@ def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     the page's heading (which names the display time zone) cannot be taken for Beijing or local time."""
     if "published_at" not in frame:
         return frame
-    times = pd.to_datetime(frame["published_at"])
-    if times.dt.tz is None:  # the snapshot's naive times are the display zone's wall clock (UTC by default)
-        # in the repeated hour of a daylight-saving change the wall clock is ambiguous: read as standard time
-        times = times.dt.tz_localize(zone_name(), ambiguous=np.zeros(len(times), dtype=bool),
-                                     nonexistent="shift_forward")
-    utc = times.dt.tz_convert("UTC")
+    utc = pd.to_datetime(frame["published_at"]).dt.tz_convert("UTC")  # instants (records_page), never a wall clock
     return frame.assign(published_at=utc.dt.strftime("%Y-%m-%dT%H:%M:%SZ").where(utc.notna(), None))
 
 

@@ -25,7 +25,10 @@ from collectors.display_zone import set_session_zone, zone_name
 from collectors.models import RECORD_SCHEMA, TREND_SCHEMA
 from collectors.store import RECORDS, VERIFIED_ACCOUNTS_SQL, Store, file_lock
 
-SNAPSHOT_FORMAT = "8"  # bump when what a snapshot holds changes, so old files are rebuilt (8: verification spread)
+SNAPSHOT_FORMAT = "9"  # bump when what a snapshot holds changes, so old files are rebuilt (9: published_instant)
+# The records' instants beside their naive wall-clock `published_at`: in a zone with daylight saving time the wall
+# clock of the repeated autumn hour stands for two instants, so whatever shows or orders single posts reads this
+INSTANT = "published_instant"
 READ_MEMORY = "1GB"  # DuckDB's share of the dashboard process; larger intermediate results spill to disk
 BUILD_MEMORY = "1536MB"  # building happens once per store state (first load, or bench_dashboard beforehand)
 
@@ -62,7 +65,8 @@ def _build(store: Store, path: Path) -> Path:
             src.execute(f"ATTACH '{_sql_path(tmp)}' AS snap")
             for name in _datasets(src, "memory"):
                 if name == RECORDS:  # naive wall-clock times of the display zone (the session's): casting them to days
-                    # is 3-4x cheaper than from TIMESTAMPTZ, and gives the same days. By day, then source: a day's rows of
+                    # is 3-4x cheaper than from TIMESTAMPTZ, and gives the same days; the instants stay beside them
+                    # (INSTANT), as a wall clock of a repeated hour is ambiguous. By day, then source: a day's rows of
                     # one source then sit in one or two row groups, not spread over all of the day's (a filter on a
                     # source skips the rest by their min/max)
                     # and each record of a verified account carries the account's verification, so records_public
@@ -71,7 +75,8 @@ def _build(store: Store, path: Path) -> Path:
                                       timezone('{zone_name()}', r.published_at) AS published_at,
                                       CASE WHEN r.author_verified_type BETWEEN 0 AND 7 THEN r.author_verified_type
                                            ELSE coalesce(v.verified_type, r.author_verified_type) END
-                                        AS author_verified_type)
+                                        AS author_verified_type),
+                                      r.published_at AS {INSTANT}
                                     FROM records r LEFT JOIN ({VERIFIED_ACCOUNTS_SQL.format(records='records')}) v
                                       ON r.source = v.source AND r.author_id = v.author_id
                                     ORDER BY date_trunc('day', r.published_at), r.source, r.published_at""")

@@ -633,7 +633,7 @@ def test_explore_page_bound_keeps_every_row_of_the_page(con, order: str) -> None
     for offset, limit in ((0, 50), (50, 50), (7, 3), (total - 5, 50)):
         frame, count = records_page(con, f, order=order, limit=limit, offset=offset)
         cols = ", ".join(f"r.{c}" for c in COLUMNS if c not in ("visibility", "checked", "url"))
-        expected = con.execute(f"SELECT {cols} FROM records_public r WHERE {where} ORDER BY {ORDERS[order]} "
+        expected = con.execute(f"SELECT {cols} FROM records_public r WHERE {where} ORDER BY {ORDERS[order].format(t='r.published_at')} "
                                "LIMIT ? OFFSET ?", [*params, limit, offset]).df()
         assert count == total
         assert frame["id"].tolist() == expected["id"].tolist()
@@ -1151,3 +1151,20 @@ def test_standalone_html_declares_the_language_of_its_content() -> None:
 
     unknown = ChartPackage(name="x", title="2026", fig=go.Figure(), data=data, alt="12 345")
     assert '<html lang="en">' in standalone_html(unknown, base_url="https://news.example")
+
+
+def test_explore_shows_the_two_repeated_autumn_hours_as_two_instants(isolated_data_dir: Path, make_record,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """In New York 01:30 comes twice on 2026-11-01 (EDT, then EST): the table gets the instants (in the zone) and
+    shows each with its offset, so a reader tells the two apart."""
+    monkeypatch.setenv("ACTORWATCH_TZ", "America/New_York")
+    edt, est = datetime(2026, 11, 1, 5, 30, tzinfo=UTC), datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
+    Store(isolated_data_dir).add_records([make_record(id="edt", published_at=edt, trackers=["iqiyi-nadou"]),
+                                          make_record(id="est", published_at=est, trackers=["iqiyi-nadou"])])
+    at = open_page("explore", {"tracker": "iqiyi-nadou", "from": "2026-11-01", "to": "2026-11-01"})
+    table = at.dataframe[0].value
+    assert list(table["id"]) == ["est", "edt"]
+    assert list(table["published_at"]) == [pd.Timestamp(est), pd.Timestamp(edt)]
+    assert str(table["published_at"].dt.tz) == "America/New_York"
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["published_at"]["type_config"]["format"] == "YYYY-MM-DD HH:mm Z"

@@ -93,7 +93,8 @@ def test_explore_download_keeps_true_utc_times_under_another_zone(store, monkeyp
         frame, _ = records_page(con, Filters(TRACKER, start=date(2026, 4, 11), end=date(2026, 4, 11)))
     finally:
         con.close()
-    assert frame["published_at"].iloc[0] == pd.Timestamp("2026-04-11 07:30")  # the page shows Beijing wall clock
+    shown = frame["published_at"].iloc[0]  # the page shows the instant on Beijing's clock
+    assert shown == LATE and str(shown.tz) == "Asia/Shanghai" and shown.strftime("%Y-%m-%d %H:%M") == "2026-04-11 07:30"
     assert list(csv_frame(frame)["published_at"]) == ["2026-04-10T23:30:00Z"]  # the file says the instant in UTC
 
 
@@ -250,6 +251,38 @@ def test_adapted_models_label_provenance_is_utc_under_another_zone(data_dir, mon
     with store.connect() as con:
         provenance = tracker_labels(read_labels(con), TRACKER).provenance
     assert provenance["labelled_from"] == provenance["labelled_to"] == "2026-04-10T23:30:00+00:00"
+
+
+def test_both_repeated_autumn_hours_show_as_different_instants_in_explore_and_count_on_their_day(data_dir, make_record,
+                                                                                                 monkeypatch):
+    """The snapshot kept naive wall-clock times of the zone, and 01:30 comes twice in New York on 2026-11-01 (EDT,
+    then EST): Explore's CSV read both as standard time, giving one post the wrong instant, and the table could not
+    tell them apart or order them. Now the page holds each post's instant, shown in the zone with its offset."""
+    monkeypatch.setenv(ENV, "America/New_York")
+    edt = datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT (UTC-4)
+    est = datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # 01:30 EST (UTC-5), an hour later
+    store = Store(data_dir)
+    store.add_records([make_record(id="edt", published_at=edt, trackers=[TRACKER]),
+                       make_record(id="est", published_at=est, trackers=[TRACKER]),
+                       make_record(id="eve", published_at=datetime(2026, 11, 1, 3, 30, tzinfo=UTC), trackers=[TRACKER]),
+                       make_record(id="next", published_at=datetime(2026, 11, 2, 5, 30, tzinfo=UTC), trackers=[TRACKER])])
+    window = Filters(TRACKER, start=date(2026, 10, 31), end=date(2026, 11, 2))
+    con = snapshot.open_snapshot(store)
+    try:
+        # 03:30Z is 23:30 EDT on 10-31; 05:30Z on 11-02 is 00:30 EST on 11-02
+        assert _days(daily_volume(con, window), "day") == {date(2026, 10, 31): 1, date(2026, 11, 1): 2,
+                                                         date(2026, 11, 2): 1}
+        frame, total = records_page(con, Filters(TRACKER, start=date(2026, 11, 1), end=date(2026, 11, 1)))
+        oldest, _ = records_page(con, window, order="oldest")
+    finally:
+        con.close()
+    assert total == 2 and list(frame["id"]) == ["est", "edt"], "newest first: the EST 01:30 is the later one"
+    shown = {i: t for i, t in zip(frame["id"], frame["published_at"], strict=True)}
+    assert shown["edt"] == pd.Timestamp(edt) and shown["est"] == pd.Timestamp(est)
+    assert {i: (t.strftime("%H:%M"), t.utcoffset()) for i, t in shown.items()} == {
+        "edt": ("01:30", timedelta(hours=-4)), "est": ("01:30", timedelta(hours=-5))}  # the zone's clock, told apart
+    assert list(oldest["id"]) == ["eve", "edt", "est", "next"]
+    assert list(csv_frame(frame)["published_at"]) == ["2026-11-01T06:30:00Z", "2026-11-01T05:30:00Z"]
 
 
 def test_the_dashboards_cursors_keep_the_display_zone(store, monkeypatch):

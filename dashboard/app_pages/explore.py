@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from collectors.display_zone import zone_short
+from collectors.display_zone import keeps_daylight_saving, zone_short
 from collectors.models import KINDS
 from collectors.pseudonym import POLICY
 from collectors.visibility import STATUS_LABELS, STATUSES
@@ -14,6 +14,8 @@ from dashboard.explore import NOT_RECHECKED, ORDERS, csv_frame, page_file_name
 from dashboard.state import current_filters
 
 PAGE_SIZE = 50
+# times are instants shown on the zone's clock; with daylight saving time the offset tells the repeated hour's two apart
+TIME_FORMAT = "YYYY-MM-DD HH:mm" + (" Z" if keeps_daylight_saving() else "")
 f = current_filters()
 sig = render.signature()
 
@@ -65,7 +67,7 @@ st.markdown(f"**{total:,}** matching records · showing {len(frame):,} from #{(p
 # st.dataframe draws cells as plain text on a canvas: markup inside posts is never interpreted.
 st.dataframe(frame, hide_index=True, width="stretch", height=min(38 * (len(frame) + 1), 740),
              column_config={
-                 "published_at": st.column_config.DatetimeColumn(f"published ({zone_short()})", format="YYYY-MM-DD HH:mm"),
+                 "published_at": st.column_config.DatetimeColumn(f"published ({zone_short()})", format=TIME_FORMAT),
                  "author_name": "author (pseudonymised)",
                  "text": st.column_config.TextColumn("text", width="large"),
                  "url": st.column_config.LinkColumn("link", display_text="open"),
