@@ -23,7 +23,8 @@ from collectors.display_zone import set_session_zone, zone_name
 from collectors.models import RECORD_SCHEMA, TREND_SCHEMA
 from collectors.store import RECORDS, VERIFIED_ACCOUNTS_SQL, Store, file_lock
 
-SNAPSHOT_FORMAT = "8"  # bump when what a snapshot holds changes, so old files are rebuilt (8: verification spread)
+SNAPSHOT_FORMAT = "9"  # bump when what a snapshot holds changes, so old files are rebuilt (8: verification spread;
+# 9: the hot-search list totals, `trend_lists`, that a tracker's share of the day's list reads)
 READ_MEMORY = "1GB"  # DuckDB's share of the dashboard process; larger intermediate results spill to disk
 BUILD_MEMORY = "1536MB"  # building happens once per store state (first load, or bench_dashboard beforehand)
 
