@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from collectors.hot_search import (
+    OldExcerptError,
     build_excerpt,
     default_excerpt_path,
     default_history_path,
@@ -60,13 +61,20 @@ def excerpt_cmd(archive: Path | None, out: Path | None, check: bool) -> None:
     excerpt = build_excerpt(observations, trackers, history)
     per_tracker = ", ".join(f"{k} {v}" for k, v in excerpt.meta["topics_per_tracker"].items())
     if check:
-        if not out.exists() or read_excerpt(out).observations != excerpt.observations:
+        if not out.exists():
+            raise click.ClickException(f"{out} is missing: build it with `actorwatch hot-search excerpt`")
+        try:
+            shipped = read_excerpt(out)
+        except OldExcerptError as exc:
+            raise click.ClickException(str(exc)) from None
+        if (shipped.observations, shipped.lists) != (excerpt.observations, excerpt.lists):
             raise click.ClickException(f"{out} is out of date: rebuild it with `actorwatch hot-search excerpt`")
         click.echo(f"{out} is up to date ({len(excerpt.observations)} observations; topics: {per_tracker})", err=True)
         return
     write_excerpt(excerpt, out)
     click.echo(f"wrote {out}: {len(excerpt.observations)} observations of matching topics (topics per tracker: "
-               f"{per_tracker}) from {len(observations):,} in {archive}", err=True)
+               f"{per_tracker}) and the totals of {len(excerpt.lists)} list snapshots on their days, from "
+               f"{len(observations):,} in {archive}", err=True)
 
 
 commands: list[click.Command] = [hot_search]

@@ -181,8 +181,9 @@ class TrendObservation(BaseModel):
     url: str | None = None
     topic_en: str | None = None
     snapshot: str = Field(min_length=1, description="which list snapshot this came from (file or fetch id)")
-    # The whole list's heat in that snapshot (sum over its topics of peak_heat, else heat), so a tracker's
-    # share of the list can be computed from its own topics' rows alone (e.g. the shipped excerpt). None = unknown.
+    # The whole list's heat in that snapshot (sum over its topics of peak_heat, else heat), so a tracker's share
+    # of the list needs only its own topics' rows and the totals of the day's other snapshots (`trend_lists`, as
+    # the shipped excerpt keeps them). None = unknown.
     list_heat: int | None = Field(default=None, ge=0)
     trackers: list[str] = Field(default_factory=list)
     synthetic: bool = False

@@ -1,7 +1,8 @@
 """Numbers of the hot-search view: a tracker's trending topics, their spans and heat, its share of the list,
 and the cross-check of curated events/statements/claims against what trended.
 
-Everything is computed from the `trend_observations` view. Times in returned frames are UTC (tz-aware); the
+Everything is computed from the `trend_observations` view (and the list totals of `trend_lists`, see
+`list_snapshots`). Times in returned frames are UTC (tz-aware); the
 `*_bj` columns are the same instants as naive Beijing wall-clock times (UTC+8) for charts, whose axes say so.
 A "day" is a Beijing day: the list's own day.
 """
@@ -15,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from collectors.hot_search import BEIJING
+from collectors.hot_search import BEIJING, TREND_LISTS
 from collectors.trackers import Tracker
 
 TZ_LABEL = "Beijing time, UTC+8"
@@ -24,7 +25,7 @@ _OBS_COLUMNS = ["topic", "topic_en", "url", "observed_at", "heat", "peak_heat", 
 INTRADAY_MIN_SNAPSHOTS = 3  # a day with at least this many snapshots has hour-by-hour data
 # A list this soon after a topic's last listing is taken as the next one the archive made (its intraday lists are
 # at most ~3.5 h apart): one leaving the topic out dates its exit. Lists further on may follow unseen ones (one a
-# day outside the storm, and the excerpt holds only the lists with tracker topics).
+# day outside the storm, and the excerpt holds the topics of only the lists with tracker topics).
 NEXT_LIST_WITHIN = np.timedelta64(6, "h")
 
 
@@ -33,9 +34,12 @@ def to_beijing(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, utc=True).dt.tz_convert(BEIJING).dt.tz_localize(None)
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0])
+
+
 def has_trends(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'trend_observations'")
-                .fetchone()[0])
+    return _has_table(con, "trend_observations")
 
 
 def tracker_has_trends(con: duckdb.DuckDBPyConnection, tracker_id: str) -> bool:
@@ -49,14 +53,8 @@ def tracker_observations(con: duckdb.DuckDBPyConnection, tracker_id: str, start:
     """Observations of the tracker's topics on Beijing days start..end (inclusive), oldest first."""
     if not has_trends(con):
         return pd.DataFrame(columns=[*_OBS_COLUMNS, "day", "observed_bj"])
-    clauses, params = ["list_contains(trackers, ?)"], [tracker_id]
-    day_sql = "CAST(timezone('Asia/Shanghai', observed_at) AS DATE)"
-    if start:
-        clauses.append(f"{day_sql} >= ?")
-        params.append(start)
-    if end:
-        clauses.append(f"{day_sql} <= ?")
-        params.append(end)
+    clauses, params = _day_clauses(start, end)
+    clauses, params = ["list_contains(trackers, ?)", *clauses], [tracker_id, *params]
     present = {row[0] for row in con.execute("DESCRIBE trend_observations").fetchall()}
     # Stores written before a column existed (e.g. list_heat) read it as unknown rather than failing.
     select = ", ".join(c if c in present else f"NULL AS {c}" for c in _OBS_COLUMNS)
@@ -68,6 +66,44 @@ def tracker_observations(con: duckdb.DuckDBPyConnection, tracker_id: str, start:
     df["day"] = df["observed_bj"].dt.date
     df["heat_peak"] = df["peak_heat"].fillna(df["heat"])
     return _without_repeated_day_lists(df)
+
+
+def _day_clauses(start: date | None, end: date | None) -> tuple[list[str], list[object]]:
+    """SQL conditions (and parameters) keeping `observed_at` on Beijing days start..end (inclusive)."""
+    clauses: list[str] = []
+    params: list[object] = []
+    day_sql = "CAST(timezone('Asia/Shanghai', observed_at) AS DATE)"
+    if start:
+        clauses.append(f"{day_sql} >= ?")
+        params.append(start)
+    if end:
+        clauses.append(f"{day_sql} <= ?")
+        params.append(end)
+    return clauses, params
+
+
+def list_snapshots(con: duckdb.DuckDBPyConnection, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """Every known snapshot of the trend list on Beijing days start..end, with its total heat, oldest first.
+
+    Known from the stored list totals (`trend_lists`: the shipped excerpt, which keeps only tracker topics, records
+    every snapshot of its days there) and from the observations of any topic (a live or imported list stores all
+    its topics). Snapshots of unknown total are left out. On a day with `intraday/` snapshots the archive's
+    `daily/` file (the last of them stored again) is left out, as in `tracker_observations`.
+    """
+    cols = ["snapshot", "observed_at", "list_heat", "day"]
+    clauses, params = _day_clauses(start, end)
+    where = " AND ".join(["list_heat IS NOT NULL", *clauses])
+    sources = [name for name in (TREND_LISTS, "trend_observations") if _has_table(con, name)
+               and "list_heat" in {row[0] for row in con.execute(f'DESCRIBE "{name}"').fetchall()}]
+    if not sources:  # stores written before list_heat existed: no total known
+        return pd.DataFrame(columns=cols)
+    parts = [f'SELECT snapshot, observed_at, list_heat FROM "{name}" WHERE {where}' for name in sources]
+    df = con.execute(f"SELECT snapshot, min(observed_at) AS observed_at, max(list_heat) AS list_heat "
+                     f"FROM ({' UNION ALL '.join(parts)}) GROUP BY snapshot ORDER BY observed_at, snapshot",
+                     params * len(parts)).df()
+    df["observed_at"] = pd.to_datetime(df["observed_at"], utc=True)
+    df["day"] = to_beijing(df["observed_at"]).dt.date
+    return _without_repeated_day_lists(df)[cols]
 
 
 def _without_repeated_day_lists(df: pd.DataFrame) -> pd.DataFrame:
@@ -162,12 +198,14 @@ def hourly_heat(obs: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["topic", "observed_at"], ignore_index=True)
 
 
-def daily_share(obs: pd.DataFrame) -> pd.DataFrame:
+def daily_share(obs: pd.DataFrame, lists: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per Beijing day: the tracker's topics' heat as a share of the day's list heat (never above 100%).
 
-    Numerator: the sum over the tracker's topics seen that day of each one's highest (peak) heat that day.
-    Denominator: the numerator plus the other topics' heat in the day's fullest snapshot (the one with the
-    largest `list_heat`, the sum of every listed topic's peak so far). The archive's day list keeps at most 100
+    Numerator: the sum over the tracker's topics seen that day (in a snapshot of known `list_heat`) of each
+    one's highest (peak) heat that day. Denominator: the numerator plus the other topics' heat in the day's
+    fullest snapshot (the one with the largest `list_heat`, the sum of every listed topic's peak so far; the
+    earliest of equals) — among all the list's snapshots that day: those of `lists` (see `list_snapshots`),
+    whether or not they hold a tracker topic, and those of `obs`. The archive's day list keeps at most 100
     topics, so a tracker topic can drop off it (or peak after it) — dividing by that snapshot's total alone then
     gave shares above 100%. `off_list` counts the tracker's topics the fullest snapshot did not hold. Days with
     no tracker topic are absent (share 0, or no snapshot that day).
@@ -176,18 +214,38 @@ def daily_share(obs: pd.DataFrame) -> pd.DataFrame:
     known = obs.dropna(subset=["list_heat"]) if not obs.empty else obs
     if known.empty:
         return pd.DataFrame(columns=cols)
+    snapshots = _day_snapshots(known, lists)
+    known = known[known["snapshot"].isin(snapshots["snapshot"])]  # a day's repeated daily/ list, if lists show it
+    fullest_of = (snapshots.sort_values(["list_heat", "observed_at", "snapshot"], ascending=[False, True, True])
+                  .drop_duplicates("day").set_index("day"))
     rows = []
     for day, part in known.groupby("day", sort=True):
+        fullest_snapshot, fullest_heat = fullest_of.loc[day, "snapshot"], int(fullest_of.loc[day, "list_heat"])
+        fullest = part[part["snapshot"] == fullest_snapshot]
         tracker_heat = int(part.groupby("topic")["heat_peak"].max().sum())
-        fullest = part[part["snapshot"] == part.loc[part["list_heat"].idxmax(), "snapshot"]]
         in_fullest = fullest.groupby("topic")["heat_peak"].max()
-        others = max(0, int(fullest["list_heat"].iloc[0]) - int(in_fullest.sum()))
+        others = max(0, fullest_heat - int(in_fullest.sum()))
         list_heat = others + tracker_heat
         rows.append({"day": day, "topics": int(part["topic"].nunique()), "snapshots": int(part["snapshot"].nunique()),
                      "tracker_heat": tracker_heat, "list_heat": list_heat,
                      "share": tracker_heat / list_heat if list_heat else None,
                      "off_list": int(part["topic"].nunique() - len(in_fullest))})
     return pd.DataFrame(rows, columns=cols)
+
+
+def _day_snapshots(known: pd.DataFrame, lists: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per snapshot (day, snapshot, observed_at, list_heat) of `lists` and of `known`, without the
+    archive's repeated `daily/` lists (see `_without_repeated_day_lists`)."""
+    cols = ["day", "snapshot", "observed_at", "list_heat"]
+    parts = [known.reindex(columns=cols)]  # a frame without observed_at: ties go to the first snapshot by name
+    if lists is not None and not lists.empty:
+        parts.append(lists[cols])
+    both = pd.concat(parts, ignore_index=True)
+    both["observed_at"] = pd.to_datetime(both["observed_at"], utc=True)
+    both["list_heat"] = both["list_heat"].astype("int64")
+    per_snapshot = both.groupby("snapshot", as_index=False).agg(
+        day=("day", "first"), observed_at=("observed_at", "min"), list_heat=("list_heat", "max"))
+    return _without_repeated_day_lists(per_snapshot)[cols]
 
 
 def tracker_items(tracker: Tracker, start: date | None = None, end: date | None = None) -> pd.DataFrame:

@@ -186,12 +186,14 @@ def source_line(observations: pd.DataFrame) -> str:
     return ARCHIVE_SOURCE if snaps.str.match(r"^(daily|intraday)/").any() else LIVE_SOURCE
 
 
-def _load(con: duckdb.DuckDBPyConnection, view: View, analyse: str) -> pd.DataFrame:
-    """analysis.stats.hot_search.<analyse> over the tracker's observations, credited to where they came from."""
+def _load(con: duckdb.DuckDBPyConnection, view: View, analyse: str, with_lists: bool = False) -> pd.DataFrame:
+    """analysis.stats.hot_search.<analyse> over the tracker's observations (and, `with_lists`, every snapshot of the
+    list on those days), credited to where they came from."""
     hot_search = require("analysis.stats.hot_search")
     f = view.filters
     obs = hot_search.tracker_observations(con, f.tracker, f.start, f.end)
-    frame = getattr(hot_search, analyse)(obs)
+    lists = (hot_search.list_snapshots(con, f.start, f.end),) if with_lists else ()
+    frame = getattr(hot_search, analyse)(obs, *lists)
     frame.attrs["source"] = source_line(obs)
     # attrs hold plain lists: pandas compares attrs when combining frames, which DataFrames cannot do
     frame.attrs["items"] = hot_search.tracker_items(view.tracker, f.start, f.end).to_dict("records")
@@ -221,10 +223,10 @@ def times_table(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def _register(key: str, title: str, description: str, analyse: str, draw: Callable[[pd.DataFrame, str], Any],
               describe: Callable[[pd.DataFrame, str], str], table: Callable[[pd.DataFrame], pd.DataFrame],
-              notes: str = "") -> None:
+              notes: str = "", with_lists: bool = False) -> None:
     register(ChartDef(
         name=f"hot-search-{key}", title=f"{title} — {{tracker}}", page=PAGE, description=description,
-        load=lambda con, view: _load(con, view, analyse),
+        load=lambda con, view: _load(con, view, analyse, with_lists),
         draw=lambda df, view, model: draw(df, f"{title} — {view.tracker.name_en}"),
         describe=lambda df, view, model: describe(df, view.tracker.name_en),
         needs=("analysis.stats.hot_search",), source=_source, table=table, notes=notes))
@@ -248,7 +250,7 @@ _register("hourly", "Heat hour by hour on the event days",
 _register("share", "Share of the day's hot-search list heat",
           "Per Beijing day, the tracker's topics' peak heat as a share of itself plus the other topics' heat in the "
           "day's fullest list (the archive keeps at most 100 topics a day, so some drop off).", "daily_share",
-          draw=share_chart, describe=share_alt,
+          draw=share_chart, describe=share_alt, with_lists=True,
           table=lambda df: df.assign(day=df["day"].astype(str)),
           notes="Share = the tracker topics' peak heat that day / (that + the other topics' heat in the day's "
                 "largest list); never above 100%. `off_list`: tracker topics that list no longer held.")
