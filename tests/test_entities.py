@@ -63,6 +63,39 @@ def test_capitalised_common_word_alias_is_case_sensitive() -> None:
     assert entity_mentions("a variety of deadline problems", TILLY) == []
 
 
+TRADE_PAPER = [{"id": "variety", "type": "outlet", "name_en": "Variety", "aliases": ["variety.com"],
+                "ambiguous": ["Variety"]},
+               {"id": "tilly", "type": "ai_performer", "name_en": "Tilly Norwood"}]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("She was a Variety Show host for years", []),  # a capitalised genre, not the paper
+    ("Variety Show is a television genre", []),
+    ("a variety of roles and a variety show", []),  # never in lower case
+    ("Variety is the spice of life", []),  # no cue: no other entity, no attribution
+    ("Meta confirmed to Variety that the ads broke its rules", ["variety"]),
+    ("said Alex Serdiuk (via Variety).", ["variety"]),
+    ("according to Variety, the deal", ["variety"]),
+    ("Variety reported that agents were interested", ["variety"]),
+    ("美国娱乐业界周刊“综艺”(Variety)摘录", ["variety"]),
+    ("Emily Blunt, speaking on a Variety podcast about Tilly Norwood", ["variety", "tilly"]),  # co-mention
+    ("Tilly Norwood hosted a Variety Show", ["tilly"]),  # a cue does not rescue a longer capitalised name
+    ("read it on variety.com", ["variety"]),  # the unambiguous alias needs no cue
+])
+def test_ambiguous_name_counts_only_with_a_cue(text: str, expected: list[str]) -> None:
+    assert entity_mentions(text, tracker(TRADE_PAPER)) == expected
+
+
+def test_variety_show_is_not_the_trade_paper() -> None:
+    assert entity_mentions("The comedian, a Variety Show host, joked about AI", TILLY) == []
+    assert entity_mentions("Emily Blunt told Variety", TILLY) == ["emily-blunt", "variety"]
+
+
+def test_ambiguous_names_are_not_search_keywords() -> None:
+    assert "Variety" not in TILLY.keywords()
+    assert all(name not in TILLY.keywords() for e in TILLY.entities for name in e.ambiguous)
+
+
 def test_two_character_chinese_alias_straddling_a_word_is_rejected() -> None:
     assert entity_mentions("神奇艺术展", IQIYI) == []  # 神奇|艺术, not 奇艺
     assert entity_mentions("骑马苏州行", IQIYI) == []  # 骑马|苏州, not 马苏
@@ -221,3 +254,16 @@ def test_co_mentions_tied_at_the_cut_are_the_same_whatever_order_the_records_are
             con.execute(f"CREATE TABLE {ANNOTATIONS} AS SELECT * FROM a ORDER BY {order}")
             got.append(co_mention_counts(con, f, IQIYI, top=2).to_dict("records"))
     assert got[0] == got[1] == [{"a": "baidu", "b": "gong-yu", "records": 1}, {"a": "baidu", "b": "iqiyi", "records": 1}]
+
+
+def test_declaring_a_name_ambiguous_changes_the_pipeline_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    # stored entity lists were made without the cue rule for that name: changing the list must re-annotate them
+    import collectors.trackers as trackers_module
+    from analysis.nlp import enrich
+
+    plain = tracker([{"id": "variety", "type": "outlet", "name_en": "Variety"}])
+    cued = tracker([{"id": "variety", "type": "outlet", "name_en": "Variety", "ambiguous": ["Variety"]}])
+    monkeypatch.setattr(trackers_module, "load_trackers", lambda path=None: [plain])
+    before = enrich.pipeline_version("m1")
+    monkeypatch.setattr(trackers_module, "load_trackers", lambda path=None: [cued])
+    assert enrich.pipeline_version("m1") != before

@@ -109,7 +109,8 @@ def pipeline_version(model_version: str | None = None) -> str:
         digest.update(path.read_bytes() if path.exists() else b"-")
     for tracker in load_trackers():
         for entity in tracker.entities:
-            digest.update(f"{tracker.id}/{entity.id}:{'|'.join(entity.all_names())}\n".encode())
+            digest.update(f"{tracker.id}/{entity.id}:{'|'.join(entity.all_names())}|?{'|'.join(entity.ambiguous)}\n"
+                          .encode())
     return f"p{PIPELINE_CODE_VERSION}-{digest.hexdigest()[:10]}"
 
 
