@@ -267,3 +267,22 @@ def test_declaring_a_name_ambiguous_changes_the_pipeline_version(monkeypatch: py
     before = enrich.pipeline_version("m1")
     monkeypatch.setattr(trackers_module, "load_trackers", lambda path=None: [cued])
     assert enrich.pipeline_version("m1") != before
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # real units (train/dev) that name a person by first name or surname only
+    ("Tilly isn't replacing Emily Blunt any time soon.", ["tilly-norwood", "emily-blunt"]),
+    ("Blunt said in an interview in response to the news about Tilly.", ["emily-blunt", "tilly-norwood"]),
+    ("由初创公司 Particle6 设计的 Norwood 在好莱坞的出现正值一个敏感时期。", ["particle6", "tilly-norwood"]),
+    ("Commenting on the ballot, Paul W Fleming, General Secretary of Equity, said", ["paul-fleming"]),
+    ("\u201cPeople's rights aren't violated by AI misuse,\u201d Fleming stated.", ["paul-fleming"]),
+    ("Barrera wrote in an Instagram Story.", ["melissa-barrera"]),
+    ("Whoopi Goldberg and Goldberg's co-hosts", ["whoopi-goldberg"]),
+    # without a cue, or inside another word or name, they stay unmatched
+    ("Creating Tilly was a long and technical process.", []),
+    ("Tillyard said the figures were wrong, Tilly Norwood aside", ["tilly-norwood"]),
+    ("Tilly Smith said she was a fan", []),
+    ("He was more blunt about Tilly Norwood", ["tilly-norwood"]),
+])
+def test_first_name_or_surname_alone_counts_with_a_cue(text: str, expected: list[str]) -> None:
+    assert entity_mentions(text, TILLY) == expected

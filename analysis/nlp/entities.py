@@ -9,9 +9,9 @@ Chinese alias (奇艺, 马苏, 于正) is rejected where its first character end
 A longer alias also counts for the entities whose aliases it contains: 张若昀工作室 names the studio
 and the performer, 爱奇艺AI艺人库 names the library and iQIYI.
 A name a tracker declares `ambiguous` (also an ordinary word or a common first name: "Variety", "Tilly") must be
-written as declared, must not run on into another capitalised word ("Variety Show"), and needs a cue: another
-of the tracker's names in the same text, or an attribution right beside it ("told Variety", "via Variety",
-"Variety reported", "(Variety)").
+written as declared, must not run on into another capitalised word ("Variety Show"), and needs a cue: one firm
+mention in the same text, that is another of the tracker's names, or an ambiguous one in an attribution ("told
+Variety", "via Variety", "Variety reported", "(Variety)", "Blunt said").
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ _TITLE_WORD = re.compile(r"^[A-Z][a-z]+$")
 _SPACE = re.compile(r"\s+")
 # Cues that let an ambiguous name count without another mention: an attribution right before or after it.
 _CUE_BEFORE = re.compile(r"(?<![a-z])(?:told|to|via|according to|by|per) $|\($")
-_CUE_AFTER = re.compile(r"\)| (?:said|says|told|reported|reports|wrote|writes|published|confirmed|stated)(?![a-z])")
+_CUE_AFTER = re.compile(r"\)| (?:said|says|told|reported|reports|wrote|writes|published|confirmed|stated|added|noted)"
+                        r"(?![a-z])")
 _NAME_GOES_ON = re.compile(r" [A-Z]")  # "Variety Show", "Tilly Smith": part of a longer name
 _PERSON_TYPES = frozenset({"performer", "executive"})
 # One spelling for characters real texts use interchangeably (NFKC leaves them apart): hyphens and dashes
@@ -125,7 +126,7 @@ class TermMatcher:
         if not ambiguous or len(ambiguous) < len(accepted):  # none, or anchored by an unambiguous mention
             return parts, accepted
         starts = list(accumulate(map(len, parts), initial=0))
-        return parts, [i for i in accepted if _attributed(prepared.low, starts[i], starts[i + 1])]
+        return parts, accepted if any(_attributed(prepared.low, starts[i], starts[i + 1]) for i in ambiguous) else []
 
     def _accepts(self, prepared: Prepared, parts: list[str], i: int) -> bool:
         """`spans`' checks of the match parts[i], with its neighbours read from the parts around it."""
@@ -172,9 +173,8 @@ class TermMatcher:
                 continue
             out.append((labels, start, end))
             cued.append(not ambiguous)
-        if any(cued):  # an unambiguous mention is the cue for every ambiguous one
-            return out
-        return [(labels, start, end) for labels, start, end in out if _attributed(low, start, end)]
+        # one firm mention (an unambiguous name, or an ambiguous one in an attribution) is the cue for all the others
+        return out if any(cued) or any(_attributed(low, start, end) for _, start, end in out) else []
 
     def __bool__(self) -> bool:
         return self._regex is not None
