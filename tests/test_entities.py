@@ -274,7 +274,7 @@ def test_declaring_a_name_ambiguous_changes_the_pipeline_version(monkeypatch: py
     ("Tilly isn't replacing Emily Blunt any time soon.", ["tilly-norwood", "emily-blunt"]),
     ("Blunt said in an interview in response to the news about Tilly.", ["emily-blunt", "tilly-norwood"]),
     ("由初创公司 Particle6 设计的 Norwood 在好莱坞的出现正值一个敏感时期。", ["particle6", "tilly-norwood"]),
-    ("Commenting on the ballot, Paul W Fleming, General Secretary of Equity, said", ["paul-fleming"]),
+    ("Commenting on the ballot, Paul W Fleming, said", ["paul-fleming"]),
     ("\u201cPeople's rights aren't violated by AI misuse,\u201d Fleming stated.", ["paul-fleming"]),
     ("Barrera wrote in an Instagram Story.", ["melissa-barrera"]),
     ("Whoopi Goldberg and Goldberg's co-hosts", ["whoopi-goldberg"]),
@@ -285,4 +285,20 @@ def test_declaring_a_name_ambiguous_changes_the_pipeline_version(monkeypatch: py
     ("He was more blunt about Tilly Norwood", ["tilly-norwood"]),
 ])
 def test_first_name_or_surname_alone_counts_with_a_cue(text: str, expected: list[str]) -> None:
+    assert entity_mentions(text, TILLY) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # real units (train) that name the UK union Equity alone
+    ("Equity said its core grievance remains that Pact has not secured firm guarantees", ["equity-uk"]),
+    ("TV and film performers represented by Equity, the actors' union, will soon vote", ["equity-uk"]),
+    ("Commenting on the ballot, Paul W Fleming, General Secretary of Equity, said", ["paul-fleming", "equity-uk"]),
+    ("The vote comes as UK equity members are increasingly concerned", []),  # lower case
+    ("Equity markets fell", []),  # runs on into a capitalised word
+    # a capitalised word before it, not starting the sentence: part of another name (another union, a fund)
+    ("Clarke contacted Irish Equity and a media lawyer, SAG-AFTRA said", ["sag-aftra"]),
+    ("a studio backed by Private Equity said SAG-AFTRA", ["sag-aftra"]),
+    ("When Tilly was announced, Emily Blunt objected", ["tilly-norwood", "emily-blunt"]),  # sentence start is fine
+])
+def test_equity_alone_is_the_uk_union_with_a_cue(text: str, expected: list[str]) -> None:
     assert entity_mentions(text, TILLY) == expected

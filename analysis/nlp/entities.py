@@ -37,6 +37,8 @@ _CUE_BEFORE = re.compile(r"(?<![a-z])(?:told|to|via|according to|by|per) $|\($")
 _CUE_AFTER = re.compile(r"\)| (?:said|says|told|reported|reports|wrote|writes|published|confirmed|stated|added|noted)"
                         r"(?![a-z])")
 _NAME_GOES_ON = re.compile(r" [A-Z]")  # "Variety Show", "Tilly Smith": part of a longer name
+_WORD_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z'-]* $")  # "Irish Equity", "Private Equity", unless it starts
+_SENTENCE_STARTS = frozenset(".!?:;(\"“”—")  # a sentence ("When Tilly", "As Equity notes")
 _PERSON_TYPES = frozenset({"performer", "executive"})
 # One spelling for characters real texts use interchangeably (NFKC leaves them apart): hyphens and dashes
 # inside a name ("SAG‐AFTRA" with U+2010) and the dot between a transliterated name's parts ("艾米莉・布朗特").
@@ -144,7 +146,7 @@ class TermMatcher:
             start = sum(map(len, parts[:i]))
             if prepared.norm[start:start + len(key)] not in spellings:
                 return False
-            if ambiguous and latin_last and _NAME_GOES_ON.match(prepared.norm, start + len(key)):
+            if ambiguous and _joins_name(prepared.norm, start, start + len(key)):
                 return False
         return not (guard and before and before + key[0] in _two_char_words())
 
@@ -169,7 +171,7 @@ class TermMatcher:
                 continue
             if guard and _straddles_word(low, start):
                 continue
-            if ambiguous and latin_last and _NAME_GOES_ON.match(norm, end):
+            if ambiguous and spellings is not None and _joins_name(norm, start, end):
                 continue
             out.append((labels, start, end))
             cued.append(not ambiguous)
@@ -203,6 +205,18 @@ def normalise(text: str) -> str:
     refer to."""
     text = _SPACE.sub(" ", text)
     return text.translate(_FOLD) if _FOLDED.search(text) else text
+
+
+def _joins_name(norm: str, start: int, end: int) -> bool:
+    """Whether the cased name norm[start:end] is part of a longer name: a capitalised word right after it, or right
+    before it where that word does not start the text or a sentence."""
+    if _NAME_GOES_ON.match(norm, end):
+        return True
+    word = _WORD_BEFORE.search(norm, max(0, start - 40), start)
+    if word is None:
+        return False
+    head = norm[:word.start()].rstrip()
+    return bool(head) and head[-1] not in _SENTENCE_STARTS
 
 
 def _attributed(low: str, start: int, end: int) -> bool:
