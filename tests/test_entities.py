@@ -302,3 +302,10 @@ def test_first_name_or_surname_alone_counts_with_a_cue(text: str, expected: list
 ])
 def test_equity_alone_is_the_uk_union_with_a_cue(text: str, expected: list[str]) -> None:
     assert entity_mentions(text, TILLY) == expected
+
+
+def test_typographic_apostrophe_in_an_alias() -> None:
+    # real unit (dev): "Zhang Ruoyun’s studio: legal team is handling it urgently" names the studio, written with U+2019
+    assert entity_mentions("Zhang Ruoyun\u2019s studio: legal team is handling it urgently", IQIYI) == [
+        "zhang-ruoyun-studio", "zhang-ruoyun"]
+    assert entity_mentions("Li Yitong\u2019s studio said", IQIYI) == ["li-yitong-studio", "li-yitong"]

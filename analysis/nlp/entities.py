@@ -330,6 +330,7 @@ def entity_terms(tracker: Tracker) -> dict[str, list[str]]:
         names = entity.all_names()
         names += [n.lstrip("@") for n in names if n.startswith("@")]
         names += [_SPACE.sub("", n) for n in names if " " in n and not _CJK.search(n)]  # hashtag style
+        names += [n.replace("'", "\u2019") for n in names if "'" in n]  # typographic apostrophe ("Zhang Ruoyun’s")
         terms[entity.id] = list(dict.fromkeys([*names, *pinyin_variants(entity), *entity.ambiguous]))
     return terms
 
