@@ -309,3 +309,10 @@ def test_typographic_apostrophe_in_an_alias() -> None:
     assert entity_mentions("Zhang Ruoyun\u2019s studio: legal team is handling it urgently", IQIYI) == [
         "zhang-ruoyun-studio", "zhang-ruoyun"]
     assert entity_mentions("Li Yitong\u2019s studio said", IQIYI) == ["li-yitong-studio", "li-yitong"]
+
+
+def test_short_former_name_inside_a_made_up_name_needs_a_cue() -> None:
+    # real unit (train, a web novel): 艾奇艺 is a made-up company, not iQIYI (奇艺 is iQIYI's former name)
+    assert entity_mentions("“看来我们艾奇艺,需要全面与您合作了!”徐明看着杨小天", IQIYI) == []
+    assert entity_mentions("奇艺和百度", IQIYI) == ["iqiyi", "baidu"]  # with another of the tracker's names
+    assert entity_mentions("爱奇艺今天发布了新功能", IQIYI) == ["iqiyi"]
