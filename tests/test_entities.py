@@ -316,3 +316,16 @@ def test_short_former_name_inside_a_made_up_name_needs_a_cue() -> None:
     assert entity_mentions("“看来我们艾奇艺,需要全面与您合作了!”徐明看着杨小天", IQIYI) == []
     assert entity_mentions("奇艺和百度", IQIYI) == ["iqiyi", "baidu"]  # with another of the tracker's names
     assert entity_mentions("爱奇艺今天发布了新功能", IQIYI) == ["iqiyi"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # real units (train/test) naming people by Chinese transliterations the aliases lacked
+    ("美国演员工会主席肖恩·奥斯汀严厉批评", ["sag-aftra", "sean-astin"]),
+    ("此前,美国演员工会主席奥斯汀就担忧此类技术对组织构成生存威胁。", ["sag-aftra", "sean-astin"]),
+    ("玛拉·威尔逊等十余名演员联名呼吁经纪公司拒签AI角色", ["mara-wilson"]),
+    ("美国演员工会直指蒂莉是计算机程序生成的角色", ["sag-aftra", "tilly-norwood"]),
+    ("有人骂媞莉是数字缝合怪,美国演员工会也发了声明", ["tilly-norwood", "sag-aftra"]),
+    ("简·奥斯汀的小说", []),  # the surname alone, with no cue, is someone else's
+])
+def test_chinese_transliterations_of_names(text: str, expected: list[str]) -> None:
+    assert entity_mentions(text, TILLY) == expected
