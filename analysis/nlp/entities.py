@@ -59,7 +59,7 @@ class TermMatcher:
                  ambiguous: Iterable[str] = ()) -> None:
         self._guard_short = guard_short  # reject two-character Chinese terms whose first character ends a word
         self._labels: dict[str, list[str]] = {}  # normalised term -> labels, in insertion order
-        self._exact: dict[str, set[str]] = {}  # term only ever written as a capitalised word -> spellings
+        self._exact: dict[str, set[str]] = {}  # case-sensitive term (a lone capitalised word, an ambiguous name) -> spellings
         insensitive: set[str] = set()
         for label, label_terms in terms.items():
             for raw in label_terms:
