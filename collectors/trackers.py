@@ -38,6 +38,9 @@ class Entity(_Strict):
     name_zh: str = ""
     name_en: str = ""
     aliases: list[str] = Field(default_factory=list)
+    # Names that are also ordinary words or common first names ("Variety", "Tilly"): counted as a mention only with
+    # a cue (analysis.nlp.entities), and never search keywords. May repeat name_en / name_zh, which then need the cue.
+    ambiguous: list[str] = Field(default_factory=list)
     public: bool = True
     watch: bool = False
 

@@ -63,6 +63,39 @@ def test_capitalised_common_word_alias_is_case_sensitive() -> None:
     assert entity_mentions("a variety of deadline problems", TILLY) == []
 
 
+TRADE_PAPER = [{"id": "variety", "type": "outlet", "name_en": "Variety", "aliases": ["variety.com"],
+                "ambiguous": ["Variety"]},
+               {"id": "tilly", "type": "ai_performer", "name_en": "Tilly Norwood"}]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("She was a Variety Show host for years", []),  # a capitalised genre, not the paper
+    ("Variety Show is a television genre", []),
+    ("a variety of roles and a variety show", []),  # never in lower case
+    ("Variety is the spice of life", []),  # no cue: no other entity, no attribution
+    ("Meta confirmed to Variety that the ads broke its rules", ["variety"]),
+    ("said Alex Serdiuk (via Variety).", ["variety"]),
+    ("according to Variety, the deal", ["variety"]),
+    ("Variety reported that agents were interested", ["variety"]),
+    ("美国娱乐业界周刊“综艺”(Variety)摘录", ["variety"]),
+    ("Emily Blunt, speaking on a Variety podcast about Tilly Norwood", ["variety", "tilly"]),  # co-mention
+    ("Tilly Norwood hosted a Variety Show", ["tilly"]),  # a cue does not rescue a longer capitalised name
+    ("read it on variety.com", ["variety"]),  # the unambiguous alias needs no cue
+])
+def test_ambiguous_name_counts_only_with_a_cue(text: str, expected: list[str]) -> None:
+    assert entity_mentions(text, tracker(TRADE_PAPER)) == expected
+
+
+def test_variety_show_is_not_the_trade_paper() -> None:
+    assert entity_mentions("The comedian, a Variety Show host, joked about AI", TILLY) == []
+    assert entity_mentions("Emily Blunt told Variety", TILLY) == ["emily-blunt", "variety"]
+
+
+def test_ambiguous_names_are_not_search_keywords() -> None:
+    assert "Variety" not in TILLY.keywords()
+    assert all(name not in TILLY.keywords() for e in TILLY.entities for name in e.ambiguous)
+
+
 def test_two_character_chinese_alias_straddling_a_word_is_rejected() -> None:
     assert entity_mentions("神奇艺术展", IQIYI) == []  # 神奇|艺术, not 奇艺
     assert entity_mentions("骑马苏州行", IQIYI) == []  # 骑马|苏州, not 马苏
@@ -221,3 +254,78 @@ def test_co_mentions_tied_at_the_cut_are_the_same_whatever_order_the_records_are
             con.execute(f"CREATE TABLE {ANNOTATIONS} AS SELECT * FROM a ORDER BY {order}")
             got.append(co_mention_counts(con, f, IQIYI, top=2).to_dict("records"))
     assert got[0] == got[1] == [{"a": "baidu", "b": "gong-yu", "records": 1}, {"a": "baidu", "b": "iqiyi", "records": 1}]
+
+
+def test_declaring_a_name_ambiguous_changes_the_pipeline_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    # stored entity lists were made without the cue rule for that name: changing the list must re-annotate them
+    import collectors.trackers as trackers_module
+    from analysis.nlp import enrich
+
+    plain = tracker([{"id": "variety", "type": "outlet", "name_en": "Variety"}])
+    cued = tracker([{"id": "variety", "type": "outlet", "name_en": "Variety", "ambiguous": ["Variety"]}])
+    monkeypatch.setattr(trackers_module, "load_trackers", lambda path=None: [plain])
+    before = enrich.pipeline_version("m1")
+    monkeypatch.setattr(trackers_module, "load_trackers", lambda path=None: [cued])
+    assert enrich.pipeline_version("m1") != before
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # real units (train/dev) that name a person by first name or surname only
+    ("Tilly isn't replacing Emily Blunt any time soon.", ["tilly-norwood", "emily-blunt"]),
+    ("Blunt said in an interview in response to the news about Tilly.", ["emily-blunt", "tilly-norwood"]),
+    ("由初创公司 Particle6 设计的 Norwood 在好莱坞的出现正值一个敏感时期。", ["particle6", "tilly-norwood"]),
+    ("Commenting on the ballot, Paul W Fleming, said", ["paul-fleming"]),
+    ("\u201cPeople's rights aren't violated by AI misuse,\u201d Fleming stated.", ["paul-fleming"]),
+    ("Barrera wrote in an Instagram Story.", ["melissa-barrera"]),
+    ("Whoopi Goldberg and Goldberg's co-hosts", ["whoopi-goldberg"]),
+    # without a cue, or inside another word or name, they stay unmatched
+    ("Creating Tilly was a long and technical process.", []),
+    ("Tillyard said the figures were wrong, Tilly Norwood aside", ["tilly-norwood"]),
+    ("Tilly Smith said she was a fan", []),
+    ("He was more blunt about Tilly Norwood", ["tilly-norwood"]),
+])
+def test_first_name_or_surname_alone_counts_with_a_cue(text: str, expected: list[str]) -> None:
+    assert entity_mentions(text, TILLY) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # real units (train) that name the UK union Equity alone
+    ("Equity said its core grievance remains that Pact has not secured firm guarantees", ["equity-uk"]),
+    ("TV and film performers represented by Equity, the actors' union, will soon vote", ["equity-uk"]),
+    ("Commenting on the ballot, Paul W Fleming, General Secretary of Equity, said", ["paul-fleming", "equity-uk"]),
+    ("The vote comes as UK equity members are increasingly concerned", []),  # lower case
+    ("Equity markets fell", []),  # runs on into a capitalised word
+    # a capitalised word before it, not starting the sentence: part of another name (another union, a fund)
+    ("Clarke contacted Irish Equity and a media lawyer, SAG-AFTRA said", ["sag-aftra"]),
+    ("a studio backed by Private Equity said SAG-AFTRA", ["sag-aftra"]),
+    ("When Tilly was announced, Emily Blunt objected", ["tilly-norwood", "emily-blunt"]),  # sentence start is fine
+])
+def test_equity_alone_is_the_uk_union_with_a_cue(text: str, expected: list[str]) -> None:
+    assert entity_mentions(text, TILLY) == expected
+
+
+def test_typographic_apostrophe_in_an_alias() -> None:
+    # real unit (dev): "Zhang Ruoyun’s studio: legal team is handling it urgently" names the studio, written with U+2019
+    assert entity_mentions("Zhang Ruoyun\u2019s studio: legal team is handling it urgently", IQIYI) == [
+        "zhang-ruoyun-studio", "zhang-ruoyun"]
+    assert entity_mentions("Li Yitong\u2019s studio said", IQIYI) == ["li-yitong-studio", "li-yitong"]
+
+
+def test_short_former_name_inside_a_made_up_name_needs_a_cue() -> None:
+    # real unit (train, a web novel): 艾奇艺 is a made-up company, not iQIYI (奇艺 is iQIYI's former name)
+    assert entity_mentions("“看来我们艾奇艺,需要全面与您合作了!”徐明看着杨小天", IQIYI) == []
+    assert entity_mentions("奇艺和百度", IQIYI) == ["iqiyi", "baidu"]  # with another of the tracker's names
+    assert entity_mentions("爱奇艺今天发布了新功能", IQIYI) == ["iqiyi"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # real units (train/test) naming people by Chinese transliterations the aliases lacked
+    ("美国演员工会主席肖恩·奥斯汀严厉批评", ["sag-aftra", "sean-astin"]),
+    ("此前,美国演员工会主席奥斯汀就担忧此类技术对组织构成生存威胁。", ["sag-aftra", "sean-astin"]),
+    ("玛拉·威尔逊等十余名演员联名呼吁经纪公司拒签AI角色", ["mara-wilson"]),
+    ("美国演员工会直指蒂莉是计算机程序生成的角色", ["sag-aftra", "tilly-norwood"]),
+    ("有人骂媞莉是数字缝合怪,美国演员工会也发了声明", ["tilly-norwood", "sag-aftra"]),
+    ("简·奥斯汀的小说", []),  # the surname alone, with no cue, is someone else's
+])
+def test_chinese_transliterations_of_names(text: str, expected: list[str]) -> None:
+    assert entity_mentions(text, TILLY) == expected

@@ -14,7 +14,8 @@ TERMS = {"ai": ["AI演员", "AI艺人库", "纳逗Pro", "iQIYI"], "word": ["Vari
          "long": ["爱奇艺AI艺人库", "SAG-AFTRA"]}
 # pieces of the terms, Latin letters and digits beside them, words a short term may straddle, spaces
 PIECES = ["AI", "ai", "演员", "艺人库", "纳逗", "Pro", "pro", "iQIYI", "iqiyi", "Variety", "variety", "Deadline", "奇艺",
-          "神", "术", "骑", "马苏", "州", "爱", "x", "7", " ", "，", "SAG-AFTRA", "-", "AFTRA"]
+          "神", "术", "骑", "马苏", "州", "爱", "x", "7", " ", "，", "SAG-AFTRA", "-", "AFTRA", "told ", " said", "(", ")",
+          " Show"]
 
 
 def _by_spans(matcher: TermMatcher, text: str) -> list[str]:
@@ -26,7 +27,8 @@ def _by_spans(matcher: TermMatcher, text: str) -> list[str]:
 
 def _matchers() -> list[TermMatcher]:
     lexicon = _lexicon()
-    return [TermMatcher(TERMS), TermMatcher(TERMS, nested=False, guard_short=False), frame_matcher(), lexicon.cues,
+    return [TermMatcher(TERMS), TermMatcher(TERMS, nested=False, guard_short=False),
+            TermMatcher(TERMS, ambiguous=["Variety", "马苏"]), frame_matcher(), lexicon.cues,
             lexicon.speakers, *(entity_matcher(t) for t in load_trackers())]
 
 

@@ -34,7 +34,7 @@ from collectors.lang import record_text
 from collectors.paths import bundled_dir
 from collectors.store import RECORDS, Store
 
-PIPELINE_CODE_VERSION = "4"  # bump when enrichment logic changes in a way the inputs below do not capture
+PIPELINE_CODE_VERSION = "5"  # bump when enrichment logic changes in a way the inputs below do not capture
 DEFAULT_BATCH_SIZE = 1000
 MAX_TOKENIZE_CHARS = 20_000  # keywords come from the first 20,000 characters of very long texts
 KEYWORDS_PER_RECORD = 5
@@ -109,7 +109,8 @@ def pipeline_version(model_version: str | None = None) -> str:
         digest.update(path.read_bytes() if path.exists() else b"-")
     for tracker in load_trackers():
         for entity in tracker.entities:
-            digest.update(f"{tracker.id}/{entity.id}:{'|'.join(entity.all_names())}\n".encode())
+            digest.update(f"{tracker.id}/{entity.id}:{'|'.join(entity.all_names())}|?{'|'.join(entity.ambiguous)}\n"
+                          .encode())
     return f"p{PIPELINE_CODE_VERSION}-{digest.hexdigest()[:10]}"
 
 

@@ -8,6 +8,10 @@ Chinese alias (奇艺, 马苏, 于正) is rejected where its first character end
 对于|正常).
 A longer alias also counts for the entities whose aliases it contains: 张若昀工作室 names the studio
 and the performer, 爱奇艺AI艺人库 names the library and iQIYI.
+A name a tracker declares `ambiguous` (also an ordinary word or a common first name: "Variety", "Tilly") must be
+written as declared, must not run on into another capitalised word ("Variety Show"), and needs a cue: one firm
+mention in the same text, that is another of the tracker's names, or an ambiguous one in an attribution ("told
+Variety", "via Variety", "Variety reported", "(Variety)", "Blunt said").
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from itertools import combinations
+from itertools import accumulate, combinations
 from pathlib import Path
 from typing import NamedTuple
 
@@ -28,6 +32,13 @@ _LATIN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 _CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 _TITLE_WORD = re.compile(r"^[A-Z][a-z]+$")
 _SPACE = re.compile(r"\s+")
+# Cues that let an ambiguous name count without another mention: an attribution right before or after it.
+_CUE_BEFORE = re.compile(r"(?<![a-z])(?:told|to|via|according to|by|per) $|\($")
+_CUE_AFTER = re.compile(r"\)| (?:said|says|told|reported|reports|wrote|writes|published|confirmed|stated|added|noted)"
+                        r"(?![a-z])")
+_NAME_GOES_ON = re.compile(r" [A-Z]")  # "Variety Show", "Tilly Smith": part of a longer name
+_WORD_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z'-]* $")  # "Irish Equity", "Private Equity", unless it starts
+_SENTENCE_STARTS = frozenset(".!?:;(\"“”—")  # a sentence ("When Tilly", "As Equity notes")
 _PERSON_TYPES = frozenset({"performer", "executive"})
 # One spelling for characters real texts use interchangeably (NFKC leaves them apart): hyphens and dashes
 # inside a name ("SAG‐AFTRA" with U+2010) and the dot between a transliterated name's parts ("艾米莉・布朗特").
@@ -44,10 +55,11 @@ class TermMatcher:
     character starts no term); word boundaries and case-sensitive terms are checked per match.
     """
 
-    def __init__(self, terms: Mapping[str, Iterable[str]], nested: bool = True, guard_short: bool = True) -> None:
+    def __init__(self, terms: Mapping[str, Iterable[str]], nested: bool = True, guard_short: bool = True,
+                 ambiguous: Iterable[str] = ()) -> None:
         self._guard_short = guard_short  # reject two-character Chinese terms whose first character ends a word
         self._labels: dict[str, list[str]] = {}  # normalised term -> labels, in insertion order
-        self._exact: dict[str, set[str]] = {}  # term only ever written as a capitalised word -> spellings
+        self._exact: dict[str, set[str]] = {}  # case-sensitive term (a lone capitalised word, an ambiguous name) -> spellings
         insensitive: set[str] = set()
         for label, label_terms in terms.items():
             for raw in label_terms:
@@ -64,6 +76,13 @@ class TermMatcher:
                     insensitive.add(key)
         for key in insensitive:
             self._exact.pop(key, None)
+        self._ambiguous: frozenset[str] = frozenset()  # terms that need a cue, always matched as written
+        for raw in ambiguous:
+            term = normalise(raw).strip()
+            if term.lower() in self._labels:
+                self._ambiguous |= {term.lower()}
+                if term.lower() != term.upper():
+                    self._exact.setdefault(term.lower(), set()).add(term)
         if nested:  # a term also names the labels of every shorter term inside it
             for key, labels in self._labels.items():
                 for other, other_labels in self._labels.items():
@@ -75,10 +94,10 @@ class TermMatcher:
         # text whatever the number of terms, where the regex tried the trie at every position (~8% of enrichment)
         self._automaton = _automaton(self._labels) if self._labels else None
         # What each match needs checking for, worked out once per term rather than once per match:
-        # (labels, Latin first char, Latin last char, case-sensitive spellings or None, straddle guard)
-        self._checks: dict[str, tuple[list[str], bool, bool, set[str] | None, bool]] = {
+        # (labels, Latin first char, Latin last char, case-sensitive spellings or None, straddle guard, ambiguous)
+        self._checks: dict[str, tuple[list[str], bool, bool, set[str] | None, bool, bool]] = {
             key: (labels, key[0] in _LATIN_CHARS, key[-1] in _LATIN_CHARS, self._exact.get(key),
-                  guard_short and len(key) == 2 and bool(_CJK.match(key)))
+                  guard_short and len(key) == 2 and bool(_CJK.match(key)), key in self._ambiguous)
             for key, labels in self._labels.items()}
         self._unchecked = frozenset(key for key, check in self._checks.items() if not any(check[1:]))
 
@@ -104,13 +123,17 @@ class TermMatcher:
         unchecked = self._unchecked
         if unchecked.issuperset(parts[1::2]):
             return parts, list(range(1, len(parts), 2))
-        return parts, [i for i in range(1, len(parts), 2)
-                       if parts[i] in unchecked or self._accepts(prepared, parts, i)]
+        accepted = [i for i in range(1, len(parts), 2) if parts[i] in unchecked or self._accepts(prepared, parts, i)]
+        ambiguous = [i for i in accepted if parts[i] in self._ambiguous]
+        if not ambiguous or len(ambiguous) < len(accepted):  # none, or anchored by an unambiguous mention
+            return parts, accepted
+        starts = list(accumulate(map(len, parts), initial=0))
+        return parts, accepted if any(_attributed(prepared.low, starts[i], starts[i + 1]) for i in ambiguous) else []
 
     def _accepts(self, prepared: Prepared, parts: list[str], i: int) -> bool:
         """`spans`' checks of the match parts[i], with its neighbours read from the parts around it."""
         key = parts[i]
-        _, latin_first, latin_last, spellings, guard = self._checks[key]
+        _, latin_first, latin_last, spellings, guard, ambiguous = self._checks[key]
         # the character before and after the match: the end of the text before it, or of the match
         # right before it; likewise after ("" at either end of the text)
         before = parts[i - 1][-1:] or (parts[i - 2][-1] if i > 1 else "")
@@ -123,6 +146,8 @@ class TermMatcher:
             start = sum(map(len, parts[:i]))
             if prepared.norm[start:start + len(key)] not in spellings:
                 return False
+            if ambiguous and _joins_name(prepared.norm, start, start + len(key)):
+                return False
         return not (guard and before and before + key[0] in _two_char_words())
 
     def spans(self, text: str | Prepared | None) -> list[tuple[list[str], int, int]]:
@@ -132,12 +157,12 @@ class TermMatcher:
         if not text or self._regex is None:
             return []
         norm, low = text if isinstance(text, Prepared) else prepare(text)
-        out = []
+        out, cued = [], []
         checks, size = self._checks, len(low)
         for match in self._regex.finditer(low):
             key = match.group()
             start, end = match.span()
-            labels, latin_first, latin_last, spellings, guard = checks[key]
+            labels, latin_first, latin_last, spellings, guard, ambiguous = checks[key]
             if latin_first and start > 0 and low[start - 1] in _LATIN_CHARS:
                 continue
             if latin_last and end < size and low[end] in _LATIN_CHARS:
@@ -146,8 +171,12 @@ class TermMatcher:
                 continue
             if guard and _straddles_word(low, start):
                 continue
+            if ambiguous and spellings is not None and _joins_name(norm, start, end):
+                continue
             out.append((labels, start, end))
-        return out
+            cued.append(not ambiguous)
+        # one firm mention (an unambiguous name, or an ambiguous one in an attribution) is the cue for all the others
+        return out if any(cued) or any(_attributed(low, start, end) for _, start, end in out) else []
 
     def __bool__(self) -> bool:
         return self._regex is not None
@@ -176,6 +205,23 @@ def normalise(text: str) -> str:
     refer to."""
     text = _SPACE.sub(" ", text)
     return text.translate(_FOLD) if _FOLDED.search(text) else text
+
+
+def _joins_name(norm: str, start: int, end: int) -> bool:
+    """Whether the cased name norm[start:end] is part of a longer name: a capitalised word right after it, or right
+    before it where that word does not start the text or a sentence."""
+    if _NAME_GOES_ON.match(norm, end):
+        return True
+    word = _WORD_BEFORE.search(norm, max(0, start - 40), start)
+    if word is None:
+        return False
+    head = norm[:word.start()].rstrip()
+    return bool(head) and head[-1] not in _SENTENCE_STARTS
+
+
+def _attributed(low: str, start: int, end: int) -> bool:
+    """Whether the match low[start:end] stands in an attribution: "told X", "via X", "X reported", "(X)"."""
+    return bool(_CUE_BEFORE.search(low, max(0, start - 14), start) or _CUE_AFTER.match(low, end))
 
 
 def _squash(term: str) -> str:
@@ -284,8 +330,14 @@ def entity_terms(tracker: Tracker) -> dict[str, list[str]]:
         names = entity.all_names()
         names += [n.lstrip("@") for n in names if n.startswith("@")]
         names += [_SPACE.sub("", n) for n in names if " " in n and not _CJK.search(n)]  # hashtag style
-        terms[entity.id] = list(dict.fromkeys([*names, *pinyin_variants(entity)]))
+        names += [n.replace("'", "\u2019") for n in names if "'" in n]  # typographic apostrophe ("Zhang Ruoyun’s")
+        terms[entity.id] = list(dict.fromkeys([*names, *pinyin_variants(entity), *entity.ambiguous]))
     return terms
+
+
+def ambiguous_terms(tracker: Tracker) -> list[str]:
+    """The names of the tracker's entities that count only with a cue."""
+    return [name for entity in tracker.entities for name in entity.ambiguous]
 
 
 _MATCHERS: dict[int, tuple[Tracker, TermMatcher]] = {}
@@ -296,7 +348,7 @@ def entity_matcher(tracker: Tracker) -> TermMatcher:
     cached = _MATCHERS.get(id(tracker))
     if cached is not None and cached[0] is tracker:
         return cached[1]
-    matcher = TermMatcher(entity_terms(tracker))
+    matcher = TermMatcher(entity_terms(tracker), ambiguous=ambiguous_terms(tracker))
     _MATCHERS[id(tracker)] = (tracker, matcher)
     return matcher
 
