@@ -9,6 +9,7 @@ from analysis.stats import aggregate
 from collectors.importers.fourcat import fourcat_record
 from collectors.sources.bluesky import post_record
 from collectors.store import Store
+from tests.conftest import REPO
 
 URI = "at://did:plc:fictional0001/app.bsky.feed.post/3kfict0001"
 
@@ -31,3 +32,37 @@ def test_a_bluesky_post_collected_and_also_imported_from_a_4cat_export_counts_on
         volume = aggregate.daily_volume(con, Filters("tilly-norwood"))
     assert (k["records"], k["authors"]) == (1, 1)
     assert volume.groupby("source")["records"].sum().to_dict() == {"bluesky": 1}
+
+
+def test_hot_search_observations_metric_says_what_it_counts(data_dir) -> None:
+    """The page's "Observations" (154 for iQIYI) counted 63 snapshots marking a topic gone, yet its help called them
+    all sightings on the list; the table beside it counts only the 91 listings ("snapshots listing it")."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+    from streamlit.testing.v1 import AppTest
+
+    from collectors.hot_search import ingest_excerpt
+    from collectors.trackers import get_tracker
+
+    store = Store(data_dir)
+    ingest_excerpt(store)
+    tracker = get_tracker("iqiyi-nadou")
+    f = Filters.for_tracker(tracker)
+    raw = pd.concat([pq.read_table(p).to_pandas() for p in store.files("trend_observations")])
+    raw = raw[raw["trackers"].map(lambda t: tracker.id in list(t))]
+    raw["day"] = pd.to_datetime(raw["observed_at"], utc=True).dt.tz_convert("Asia/Shanghai").dt.date
+    raw = raw[(raw["day"] >= f.start) & (raw["day"] <= f.end)]
+    intraday = set(raw.loc[raw["snapshot"].str.startswith("intraday/"), "day"])
+    raw = raw[~(raw["snapshot"].str.startswith("daily/") & raw["day"].isin(intraday))]
+    gone = int((raw["status"] == "gone").sum())
+    listed = len(raw) - gone
+
+    at = AppTest.from_file(str(REPO / "dashboard" / "app_pages" / "hot_search.py"), default_timeout=60)
+    at.session_state["filters"] = f
+    at.session_state["store_signature"] = store.signature()
+    at.run()
+    observations = next(m for m in at.metric if m.label == "Observations")
+    assert observations.value == f"{listed + gone:,}"
+    assert f"{listed:,} listing" in observations.help and f"{gone:,} marking" in observations.help
+    table = next(d.value for d in at.dataframe if "snapshots listing it" in d.value)
+    assert int(table["snapshots listing it"].sum()) == listed
