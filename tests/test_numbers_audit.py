@@ -66,3 +66,30 @@ def test_hot_search_observations_metric_says_what_it_counts(data_dir) -> None:
     assert f"{listed:,} listing" in observations.help and f"{gone:,} marking" in observations.help
     table = next(d.value for d in at.dataframe if "snapshots listing it" in d.value)
     assert int(table["snapshots listing it"].sum()) == listed
+
+
+def test_event_effect_wording_states_a_change_its_own_shares_add_up_to() -> None:
+    """"17% of 30 scored before, 42% of 759 after" beside "+26 percentage points" (16.7% → 42.4%): a reader subtracting
+    the shares the sentence gives got 25. The shares and the change are now given at a precision where they agree."""
+    import re
+
+    import pandas as pd
+
+    from analysis.stats.effects import EFFECT_COLUMNS
+    from dashboard.charts.timeline import effects_alt
+
+    rows = []
+    for before, after in ((5 / 30, 0.4242), (0.526, 0.522), (0.40, 0.50), (0.3349, 0.6651)):
+        row = dict.fromkeys(EFFECT_COLUMNS, float("nan"))
+        row.update(event_id="e", date="2026-04-20", title="An event", kind="launch", volume_before=10.0,
+                   volume_after=20.0, volume_diff=10.0, neg_before=before, neg_after=after, neg_diff=after - before,
+                   neg_ci_lo=after - before - 0.12, neg_ci_hi=after - before + 0.12, neg_n_before=30, neg_n_after=759)
+        rows.append(row)
+    alt = effects_alt(pd.DataFrame(rows, columns=EFFECT_COLUMNS), "A case")
+    said = re.findall(r"negative share ([+-][\d.]+) percentage points \(95% CI [+-][\d.]+ to [+-][\d.]+; ([\d.]+)% of 30 "
+                      r"scored before, ([\d.]+)% of 759 after\)", alt)
+    assert len(said) == 4, alt
+    for diff, before, after in said:
+        assert round(float(after) - float(before), 3) == float(diff), (diff, before, after)
+    assert "17% of 30" not in alt and "-0 percentage" not in alt
+    assert "40% of 30 scored before, 50% of 759 after" in alt and "+10 percentage points" in alt  # whole when they agree
