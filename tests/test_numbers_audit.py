@@ -93,3 +93,29 @@ def test_event_effect_wording_states_a_change_its_own_shares_add_up_to() -> None
         assert round(float(after) - float(before), 3) == float(diff), (diff, before, after)
     assert "17% of 30" not in alt and "-0 percentage" not in alt
     assert "40% of 30 scored before, 50% of 759 after" in alt and "+10 percentage points" in alt  # whole when they agree
+
+
+def test_label_page_counts_skips_as_labels_nowhere(tmp_path, monkeypatch) -> None:
+    """"Labelled by you" left skips out but "Labels on this tracker" counted them: one annotator with 2 labels and a
+    skip read "Labelled by you 2 · Labels on this tracker 3". Both now count labels (labelled or unsure) only."""
+    import pyarrow as pa
+    from streamlit.testing.v1 import AppTest
+
+    from analysis.core.labels import LABELS, LABELS_SCHEMA
+
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path))
+    store = Store(tmp_path)
+    rows = [{"tracker": "iqiyi-nadou", "item": f"weibo:{i}", "annotator": who, "status": status,
+             "sentiment": None if status == "skip" else "negative", "labelled_at": datetime(2026, 5, 1, i, tzinfo=UTC)}
+            for i, (who, status) in enumerate([("ann", "labelled"), ("ann", "unsure"), ("ann", "skip"), ("bo", "skip")])]
+    table = pa.Table.from_pylist([{n: r.get(n) for n in LABELS_SCHEMA.names} for r in rows], schema=LABELS_SCHEMA)
+    from analysis.core.labels import LABELS_SPEC
+    store.add_table(LABELS, table, LABELS_SPEC)
+    at = AppTest.from_file(str(REPO / "dashboard" / "app_pages" / "label.py"), default_timeout=60)
+    at.session_state["filters"] = Filters("iqiyi-nadou")
+    at.session_state["store_signature"] = store.signature()
+    at.session_state["label-annotator"] = "ann"
+    at.run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Labelled by you"] == "2"
+    assert metrics["Labels on this tracker"] == "2" and metrics["Annotators"] == "1"
