@@ -119,3 +119,32 @@ def test_label_page_counts_skips_as_labels_nowhere(tmp_path, monkeypatch) -> Non
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Labelled by you"] == "2"
     assert metrics["Labels on this tracker"] == "2" and metrics["Annotators"] == "1"
+
+
+def test_overview_peaks_are_the_datas_not_the_date_ranges(data_dir, make_record) -> None:
+    """A day that rose far above the 7 days before it is a peak whether or not the view's dates include those days:
+    with the range starting on the storm (04-21 to 04-25) the Overview labelled no peak at all, since its baseline was
+    read from the view's days only (fewer than 3 before the storm); with the range ending on the storm's first day
+    (to 04-20) it labelled 04-20, the run's best day (04-21) being cut off. The stored days around the view are read
+    now, and a peak is labelled where it falls in the view."""
+    from datetime import date, timedelta
+
+    from collectors.trackers import get_tracker
+    from dashboard.charts.overview import peak_labels
+    from tests.analytics_fixtures import records_per_day
+
+    counts = {date(2026, 4, 10) + timedelta(days=i): 10 for i in range(10)}
+    counts.update({date(2026, 4, 20): 40, date(2026, 4, 21): 100, date(2026, 4, 22): 60, date(2026, 4, 23): 30,
+                   date(2026, 4, 24): 15, date(2026, 4, 25): 10})
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, counts, trackers=["iqiyi-nadou"]))
+    tracker = get_tracker("iqiyi-nadou")
+
+    def peaks(start: date, end: date) -> list[tuple[date, int]]:
+        with store.connect() as con:
+            found = peak_labels(con, Filters("iqiyi-nadou", start, end), tracker)
+        return list(zip(found["day"], found["records"], strict=True))
+
+    assert peaks(date(2026, 4, 10), date(2026, 4, 25)) == [(date(2026, 4, 21), 100)]
+    assert peaks(date(2026, 4, 21), date(2026, 4, 25)) == [(date(2026, 4, 21), 100)]
+    assert peaks(date(2026, 4, 10), date(2026, 4, 20)) == []  # the storm's peak is after the view

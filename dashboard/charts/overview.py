@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
@@ -112,13 +112,22 @@ PEAK_COLUMNS = ["day", "records", "label", "top_record"]
 def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | None = None) -> pd.DataFrame:
     """Volume peaks (analysis.stats.peaks on the zero-filled daily series), each with its top terms and top record.
 
-    With the `tracker`, days before its collection window or its first stored record are left out of the series:
-    unknown, not a baseline of 0 (the first day of an import is not a peak).
+    With the `tracker`, the stored days up to HISTORY_DAYS before the view are its first days' baseline and the
+    stored days after it finish its last run of high days, so a view's peaks are the data's (a range starting on a
+    storm still shows its peak; one ending inside a storm does not label the day its range cuts the run at), and days
+    before its collection window or its first stored record are left out of the series: unknown, not a baseline of 0
+    (the first day of an import is not a peak). Peaks outside the view's dates are not labelled.
     """
     peaks_mod, timeseries = require("analysis.stats.peaks"), require("analysis.stats.timeseries")
-    collected = timeseries.stored_span(con, f, tracker).start if tracker else None
-    series_f = replace(f, start=max(f.start, collected)) if f.start and collected else f
+    stored = timeseries.stored_span(con, f, tracker) if tracker else None
+    series_f = f
+    if f.start and f.end and stored and stored.start <= stored.end:
+        series_f = replace(f, start=max(f.start - timedelta(days=peaks_mod.HISTORY_DAYS), stored.start),
+                           end=max(f.end, stored.end))
+    elif f.start and stored:  # nothing stored: no day is known
+        series_f = replace(f, start=max(f.start, stored.start))
     found = peaks_mod.detect_peaks(peaks_mod.series_by_day(timeseries.volume_series(con, series_f), "records"))
+    found = found[found["day"].map(lambda day: (not f.start or day >= f.start) and (not f.end or day <= f.end)).astype(bool)]
     labelled = peaks_mod.label_peaks(con, f, found, k=3, n_records=1)
     return pd.DataFrame({
         "day": labelled["day"], "records": labelled["records"],
