@@ -148,3 +148,22 @@ def test_overview_peaks_are_the_datas_not_the_date_ranges(data_dir, make_record)
     assert peaks(date(2026, 4, 10), date(2026, 4, 25)) == [(date(2026, 4, 21), 100)]
     assert peaks(date(2026, 4, 21), date(2026, 4, 25)) == [(date(2026, 4, 21), 100)]
     assert peaks(date(2026, 4, 10), date(2026, 4, 20)) == []  # the storm's peak is after the view
+
+
+def test_overview_share_negative_of_an_empty_view_does_not_say_run_enrich(data_dir, make_record) -> None:
+    """A view with no record (dates away from the storm) showed "Share negative –" with the help "No scored records:
+    run `actorwatch enrich`" though every stored record is scored; it now says what the chart beside it says."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.analytics_fixtures import add_scores, at
+
+    store = Store(data_dir)
+    records = [make_record(published_at=at(datetime(2026, 4, 20).date()), trackers=["iqiyi-nadou"]) for _ in range(3)]
+    store.add_records(records)
+    add_scores(store, {(r.source, r.id): "negative" for r in records})
+    app = AppTest.from_file(str(REPO / "dashboard" / "app.py"), default_timeout=120)
+    app.query_params["from"], app.query_params["to"] = "2026-05-01", "2026-05-02"
+    app.run()
+    share = next(m for m in app.metric if m.label == "Share negative")
+    assert share.value == "–"
+    assert "enrich" not in share.help and "selected range" in share.help
