@@ -167,3 +167,16 @@ def test_overview_share_negative_of_an_empty_view_does_not_say_run_enrich(data_d
     share = next(m for m in app.metric if m.label == "Share negative")
     assert share.value == "–"
     assert "enrich" not in share.help and "selected range" in share.help
+
+
+def test_statement_timeline_alt_counts_in_words_that_agree_with_the_number() -> None:
+    """The Industry page's statement timeline read "Timeline of 1 curated, sourced statements … by 1 speakers"."""
+    import pandas as pd
+
+    from dashboard.charts.voices import statements_alt
+
+    one = pd.DataFrame({"date": ["2026-04-02"], "who": ["A union"], "stance": ["oppose"]})
+    alt = statements_alt(one, "X")
+    assert "1 curated, sourced statement about" in alt and "by 1 speaker;" in alt, alt
+    two = pd.concat([one, one.assign(date="2026-04-03")])
+    assert "2 curated, sourced statements about" in statements_alt(two, "X")
