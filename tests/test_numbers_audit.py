@@ -180,3 +180,28 @@ def test_statement_timeline_alt_counts_in_words_that_agree_with_the_number() -> 
     assert "1 curated, sourced statement about" in alt and "by 1 speaker;" in alt, alt
     two = pd.concat([one, one.assign(date="2026-04-03")])
     assert "2 curated, sourced statements about" in statements_alt(two, "X")
+
+
+def test_weekly_alt_texts_say_when_a_named_week_is_cut_by_the_view() -> None:
+    """With the iQIYI window (Friday 04-10 to Monday 05-25) the weekly sentiment alt named "the week of 2026-04-06 at
+    60%" for a share over 04-10 to 04-12 only (the store holds that week's Monday to Thursday too); a week the view's
+    dates cut is now said to be only its days in view, in the sentiment and the stance/emotion alt texts."""
+    from datetime import date
+
+    import pandas as pd
+
+    from dashboard.charts.overview import sentiment_alt
+    from dashboard.charts.style import shares_alt
+
+    f = Filters("iqiyi-nadou", date(2026, 4, 10), date(2026, 5, 25))
+    weeks = [date(2026, 4, 6), date(2026, 4, 13)]
+    df = pd.DataFrame({"day": weeks, "n": [40, 50], "negative": [0.6, 0.4], "negative_lo": [0.4, 0.3],
+                       "negative_hi": [0.7, 0.5], "neutral": [0.2, 0.3], "positive": [0.2, 0.3]})
+    alt = sentiment_alt(df, "X", "m", "week", f)
+    assert "the week of 2026-04-06 (only 2026-04-10 to 2026-04-12 in view) at 60% of 40" in alt, alt
+    full = sentiment_alt(df.assign(negative=[0.3, 0.4]), "X", "m", "week", f)
+    assert "the week of 2026-04-13 at 40% of 50" in full, full
+    stance = pd.DataFrame({"period": weeks, "stance": ["oppose", "oppose"], "records": [24, 20], "n": [40, 50],
+                           "share": [0.6, 0.4], "share_lo": [0.4, 0.3], "share_hi": [0.7, 0.5]})
+    said = shares_alt(stance, "stance", "stance", "X", "m", "week", f)
+    assert "in the week of 2026-04-06 (only 2026-04-10 to 2026-04-12 in view)" in said, said

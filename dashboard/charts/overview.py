@@ -32,6 +32,7 @@ from dashboard.charts.style import (
     source_colours,
     source_patterns,
     too_thin,
+    week_in_view,
 )
 
 
@@ -85,7 +86,8 @@ def volume_alt(df: pd.DataFrame, tracker_label: str) -> str:
             f"By source: {sources}.")
 
 
-def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period: str = "day") -> str:
+def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period: str = "day",
+                  f: Filters | None = None) -> str:
     scored = df[df["n"] > 0] if not df.empty else df
     adjective = "weekly" if period == "week" else "daily"
     if scored.empty:
@@ -99,7 +101,8 @@ def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period
         worst_text = f"{too_thin(period, 'scored records', 'most negative one')}."
     else:
         worst_text = (f"the most negative {period} with at least {MIN_SHARE_N} scored records was "
-                      f"{'the week of ' if period == 'week' else ''}{worst['day']} at {worst['negative']:.0%} of "
+                      f"{'the week of ' + week_in_view(worst['day'], f) if period == 'week' else worst['day']} at "
+                      f"{worst['negative']:.0%} of "
                       f"{count_text(worst['n'], 'scored record')}.")
     return (f"Line chart of the {adjective} share of negative, neutral and positive records for {tracker_label} "
             f"({model_label}), with 95% intervals. Over {count_text(total, 'scored record')} {neg:.0%} were negative (95% CI "
@@ -215,7 +218,8 @@ def _draw_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
 def _describe_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> str:
     if df.empty or "negative" not in df:
         return f"Sentiment chart for {view.tracker.name_en}: no scored records in the selected range."
-    return sentiment_alt(df, view.tracker.name_en, str(model.get("label")), "week" if _weekly(view) else "day")
+    return sentiment_alt(df, view.tracker.name_en, str(model.get("label")), "week" if _weekly(view) else "day",
+                         view.filters)
 
 
 register(ChartDef(

@@ -161,6 +161,7 @@ register(ChartDef(
     load=_load_stance, draw=_draw_stance,
     describe=lambda df, view, model: shares_alt(df, "stance", "stance", view.tracker.name_en,
                                                 model_label(model, "stance"),
-                                                "week" if stance_period(view) == "W" else "day") + f" {STANCE_NOTE}.",
+                                                "week" if stance_period(view) == "W" else "day",
+                                                posts_only(view.filters)) + f" {STANCE_NOTE}.",
     needs=("analysis.stats.annotation_series",), task="stance",
 ))
