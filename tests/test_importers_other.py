@@ -118,7 +118,8 @@ def test_mediacrawler_bilibili_exports_all_three_shapes():
 
 def test_fourcat_csv_and_ndjson():
     posts, issues = _read("fourcat/bsky-search-AI-actress.csv")
-    assert [(p.source, p.kind) for p in posts] == [("4cat", "post"), ("4cat", "comment")]
+    # Bluesky post uris as ids: stored as the Bluesky collector stores them, so a post from both is one record
+    assert [(p.source, p.kind) for p in posts] == [("bluesky", "post"), ("bluesky", "comment")]
     assert posts[0].published_at == datetime(2025, 9, 30, 10, 0, tzinfo=UTC)  # unix timestamp
     assert posts[1].parent_id == posts[0].id and posts[0].likes == 3 and posts[1].likes is None
     assert posts[0].lang == "en" and posts[1].lang is None

@@ -15,3 +15,13 @@ def share_text(share: float) -> str:
     if 0 < share < 0.01:
         return "under 1%"
     return f"{share:.0%}"
+
+
+def change_decimals(before: float, after: float, most: int = 2) -> int:
+    """Decimals to give two shares and their change in percentage points at, so that the change a sentence states is
+    the difference of the shares it states (17.4% → 42.5% said "17% … 42%, +26 points"; at one decimal they agree)."""
+    for decimals in range(most + 1):
+        b, a = (float(f"{100 * x:.{decimals}f}") for x in (before, after))
+        if f"{a - b:+.{decimals}f}" == f"{100 * (after - before):+.{decimals}f}":
+            return decimals
+    return most

@@ -28,14 +28,20 @@ from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
 from analysis.reports.png import PngUnavailable, chromium_path, png_bytes
 from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
-from analysis.stats.peaks import change_points, detect_peaks, label_peaks, series_by_day, share_jumps
+from analysis.stats.peaks import (
+    HISTORY_DAYS,
+    change_points,
+    detect_peaks,
+    label_peaks,
+    series_by_day,
+    share_jumps,
+)
 from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
 from collectors.display_zone import display_zone, zone_short
 from collectors.pseudonym import POLICY
 from collectors.store import Store
 from collectors.trackers import Tracker
 
-HISTORY_DAYS = 28  # baseline days before the week for peak detection
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 # Okabe-Ito, colour-blind safe (the dashboard's palette)
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]

@@ -75,6 +75,7 @@ def _flag(scored: pd.DataFrame, threshold: float, merge: bool) -> pd.DataFrame:
     return flagged[[*PEAK_COLUMNS, "run_start"]].sort_values("day").reset_index(drop=True)
 
 
+HISTORY_DAYS = 28  # stored days before a view read as its first days' baseline (a view's peaks are the data's)
 SHARE_MIN_SCALE = 0.03  # a share moving less than 3 points is never a jump
 MIN_SHARE_N = 30  # a day with fewer scored records has too noisy a share to be judged (jumps, "most negative day")
 

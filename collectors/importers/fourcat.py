@@ -2,7 +2,9 @@
 
 `timestamp` is a unix time in some data sources (Bluesky) and `YYYY-MM-DD HH:MM:SS` (UTC) in others;
 both are read. `collected_at` is the export's own column when it holds a readable date (else when the file was
-saved: --saved-at or its modification time). Records keep source `4cat` (4CAT does not write which platform an export came from);
+saved: --saved-at or its modification time). Records keep source `4cat` (4CAT does not write which platform an export came from),
+except a row whose id is a Bluesky post's at:// uri: that is source `bluesky`, the id the Bluesky collector stores, so a post
+both collected and exported is one record (under `4cat` it was counted twice, with its author twice);
 a post whose thread_id differs from its id is a comment with parent_id = thread_id. 4CAT's raw NDJSON
 (platform objects with `4CAT_metadata`) is not this flat form and is not recognised.
 """
@@ -20,6 +22,7 @@ from collectors.importers import Item, register
 from collectors.importers.filerows import convert_each, file_time, first_json_keys, header_columns, table_rows
 from collectors.models import Record, parse_record
 from collectors.parsing import typed_errors
+from collectors.sources.bluesky import POST_URI
 from collectors.sources.support import count, from_unix, lang_code, parse_datetime
 from collectors.trackers import Tracker
 
@@ -61,7 +64,8 @@ def fourcat_record(row: Any, collected_at: datetime, tracker: str | None = None)
     thread = str(row.get("thread_id") or "").strip()
     author = str(row.get("author") or "").strip() or None
     return parse_record({
-        "source": "4cat", "id": ident[:512], "kind": "comment" if thread and thread != ident else "post",
+        "source": "bluesky" if POST_URI.match(ident) else "4cat", "id": ident[:512],
+        "kind": "comment" if thread and thread != ident else "post",
         "text": str(row.get("body") or ""), "title": str(row.get("subject") or row.get("title") or "") or None,
         "url": str(row.get("link") or row.get("url") or "") or None,
         "published_at": _when(row), "collected_at": _collected(row, collected_at),

@@ -199,14 +199,14 @@ def _oldest(posts: list[Any]) -> str | None:
     return _iso(min(stamps)) if stamps else None
 
 
-_AT_URI = re.compile(r"^at://([^/]+)/app\.bsky\.feed\.post/([^/]+)$")
+POST_URI = re.compile(r"^at://([^/]+)/app\.bsky\.feed\.post/([^/]+)$")  # a post's id (4CAT's exports hold it too)
 
 
 @typed_errors
 def post_record(raw: Mapping[str, Any], collected_at: datetime, tracker: str | None = None) -> Record:
     """A searchPosts post view -> kind=post, or kind=comment (parent_id = the replied-to post) for replies."""
     uri = str(require(raw, "uri"))
-    match = _AT_URI.match(uri)
+    match = POST_URI.match(uri)
     if not match:
         raise ParseError(f"uri: not a post at-uri: {uri[:80]!r}")
     author = mapping(raw.get("author"))

@@ -28,7 +28,9 @@ if show_page_extras():
         real = "real data" if not spans["synthetic"].any() else "includes synthetic data"
         c1, c2, c3 = st.columns(3)
         c1.metric("Matching topics", f"{len(spans)}", help=real)
-        c2.metric("Observations", f"{len(obs):,}", help="sightings of these topics across list snapshots")
+        gone = int((obs["status"] == "gone").sum())  # a snapshot marking a topic gone is a row, not a listing
+        c2.metric("Observations", f"{len(obs):,}", help=f"rows of the archive for these topics: {len(obs) - gone:,} "
+                  f"listing one in a snapshot (the table's 'snapshots listing it') and {gone:,} marking one gone")
         heated = spans["peak_heat"].dropna()
         c3.metric("Hottest topic peak", charts_hot.heat_label(heated.max() if len(heated) else pd.NA),
                   help="the topic is first in the table below, sorted by peak")  # topic text is untrusted: not markdown

@@ -95,10 +95,11 @@ render.set_params(annotator=None)  # links made before the name left the URL sti
 labels = labelling.current_labels(tracker)
 mine = labels[labels["annotator"] == annotator] if annotator and not labels.empty else labels.iloc[0:0]
 
+given = labels[labels["status"] != "skip"] if len(labels) else labels  # a skip is no label: counted nowhere
 c1, c2, c3 = st.columns(3)
-c1.metric("Labelled by you", f"{int((mine['status'] != 'skip').sum()) if len(mine) else 0}")
-c2.metric("Labels on this tracker", f"{len(labels):,}")
-c3.metric("Annotators", f"{labels['annotator'].nunique() if len(labels) else 0}")
+c1.metric("Labelled by you", f"{int((given['annotator'] == annotator).sum()) if annotator else 0:,}")
+c2.metric("Labels on this tracker", f"{len(given):,}", help="Labelled or unsure; skipped records are not counted.")
+c3.metric("Annotators", f"{given['annotator'].nunique():,}", help="Who gave at least one label (skips aside).")
 
 if not annotator:
     st.info("Type your name above to start labelling.", icon=":material/badge:")

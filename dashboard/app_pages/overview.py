@@ -15,6 +15,7 @@ from analysis.core.wording import count_text
 from collectors.trackers import get_tracker
 from dashboard import data, render
 from dashboard.charts.embed import show_page_extras
+from dashboard.charts.style import no_scores_message
 from dashboard.state import also_trackers
 
 PERIODS = {"D": "day", "W": "week"}
@@ -34,7 +35,7 @@ def kpi_row(view: render.View, model: dict) -> None:
     else:
         c2.metric("Authors", f"{k['authors']:,}")
     if k["share_negative"] is None:
-        c3.metric("Share negative", "–", help="No scored records: run `actorwatch enrich`.")
+        c3.metric("Share negative", "–", help=no_scores_message(model["version"]))  # as the sentiment chart says
     else:
         lo, hi = k["share_negative_ci"]
         c3.metric("Share negative", f"{k['share_negative']:.0%}", help=f"95% CI {lo:.1%}–{hi:.1%} over "

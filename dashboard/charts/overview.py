@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
@@ -32,6 +32,7 @@ from dashboard.charts.style import (
     source_colours,
     source_patterns,
     too_thin,
+    week_in_view,
 )
 
 
@@ -85,7 +86,8 @@ def volume_alt(df: pd.DataFrame, tracker_label: str) -> str:
             f"By source: {sources}.")
 
 
-def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period: str = "day") -> str:
+def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period: str = "day",
+                  f: Filters | None = None) -> str:
     scored = df[df["n"] > 0] if not df.empty else df
     adjective = "weekly" if period == "week" else "daily"
     if scored.empty:
@@ -99,7 +101,8 @@ def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period
         worst_text = f"{too_thin(period, 'scored records', 'most negative one')}."
     else:
         worst_text = (f"the most negative {period} with at least {MIN_SHARE_N} scored records was "
-                      f"{'the week of ' if period == 'week' else ''}{worst['day']} at {worst['negative']:.0%} of "
+                      f"{'the week of ' + week_in_view(worst['day'], f) if period == 'week' else worst['day']} at "
+                      f"{worst['negative']:.0%} of "
                       f"{count_text(worst['n'], 'scored record')}.")
     return (f"Line chart of the {adjective} share of negative, neutral and positive records for {tracker_label} "
             f"({model_label}), with 95% intervals. Over {count_text(total, 'scored record')} {neg:.0%} were negative (95% CI "
@@ -112,13 +115,22 @@ PEAK_COLUMNS = ["day", "records", "label", "top_record"]
 def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | None = None) -> pd.DataFrame:
     """Volume peaks (analysis.stats.peaks on the zero-filled daily series), each with its top terms and top record.
 
-    With the `tracker`, days before its collection window or its first stored record are left out of the series:
-    unknown, not a baseline of 0 (the first day of an import is not a peak).
+    With the `tracker`, the stored days up to HISTORY_DAYS before the view are its first days' baseline and the
+    stored days after it finish its last run of high days, so a view's peaks are the data's (a range starting on a
+    storm still shows its peak; one ending inside a storm does not label the day its range cuts the run at), and days
+    before its collection window or its first stored record are left out of the series: unknown, not a baseline of 0
+    (the first day of an import is not a peak). Peaks outside the view's dates are not labelled.
     """
     peaks_mod, timeseries = require("analysis.stats.peaks"), require("analysis.stats.timeseries")
-    collected = timeseries.stored_span(con, f, tracker).start if tracker else None
-    series_f = replace(f, start=max(f.start, collected)) if f.start and collected else f
+    stored = timeseries.stored_span(con, f, tracker) if tracker else None
+    series_f = f
+    if f.start and f.end and stored and stored.start <= stored.end:
+        series_f = replace(f, start=max(f.start - timedelta(days=peaks_mod.HISTORY_DAYS), stored.start),
+                           end=max(f.end, stored.end))
+    elif f.start and stored:  # nothing stored: no day is known
+        series_f = replace(f, start=max(f.start, stored.start))
     found = peaks_mod.detect_peaks(peaks_mod.series_by_day(timeseries.volume_series(con, series_f), "records"))
+    found = found[found["day"].map(lambda day: (not f.start or day >= f.start) and (not f.end or day <= f.end)).astype(bool)]
     labelled = peaks_mod.label_peaks(con, f, found, k=3, n_records=1)
     return pd.DataFrame({
         "day": labelled["day"], "records": labelled["records"],
@@ -206,7 +218,8 @@ def _draw_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
 def _describe_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> str:
     if df.empty or "negative" not in df:
         return f"Sentiment chart for {view.tracker.name_en}: no scored records in the selected range."
-    return sentiment_alt(df, view.tracker.name_en, str(model.get("label")), "week" if _weekly(view) else "day")
+    return sentiment_alt(df, view.tracker.name_en, str(model.get("label")), "week" if _weekly(view) else "day",
+                         view.filters)
 
 
 register(ChartDef(

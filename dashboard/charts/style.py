@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.core.filters import Filters
 from analysis.core.wording import count_text
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.display_zone import zone_short
@@ -205,8 +206,19 @@ def too_thin(period: str, counted: str, what: str, start: bool = False) -> str:
     return f"{'E' if start else 'e'}very {period} had fewer than {MIN_SHARE_N} {counted}, too few to name the {what}"
 
 
-def shares_alt(df: pd.DataFrame, key: str, what: str, tracker_label: str, model_label: str, period: str) -> str:
-    """A screen-reader description of a share_lines chart, generated from its data."""
+def week_in_view(monday: object, f: Filters | None) -> str:
+    """"2026-04-06", or "2026-04-06 (only 2026-04-10 to 2026-04-12 in view)" for a week the view's dates cut: its share
+    is of the days in view only, not of the week a reader would take "the week of" to mean."""
+    start = pd.Timestamp(monday).date()
+    end = start + timedelta(days=6)
+    first, last = max(start, f.start or start) if f else start, min(end, f.end or end) if f else end
+    return str(start) if (first, last) == (start, end) else f"{start} (only {first} to {last} in view)"
+
+
+def shares_alt(df: pd.DataFrame, key: str, what: str, tracker_label: str, model_label: str, period: str,
+               f: Filters | None = None) -> str:
+    """A screen-reader description of a share_lines chart, generated from its data (`f`: the view, whose dates may
+    cut its first and last weeks)."""
     adjective = "weekly" if period == "week" else "daily"
     per_period = df.drop_duplicates("period")
     total = int(per_period["n"].sum()) if len(df) else 0
@@ -220,6 +232,7 @@ def shares_alt(df: pd.DataFrame, key: str, what: str, tracker_label: str, model_
         peak_text = f"{too_thin(period, 'annotated records', f'highest {top} share', start=True)}."
     else:
         peak_text = (f"The highest {top} share among {period}s with at least {MIN_SHARE_N} annotated records was "
-                     f"{peak['share']:.0%} of {int(peak['n']):,} in the {period} of {peak['period']}.")
+                     f"{peak['share']:.0%} of {int(peak['n']):,} in the {period} of "
+                     f"{week_in_view(peak['period'], f) if period == 'week' else peak['period']}.")
     return (f"Line chart of the {adjective} share of records by {what} for {tracker_label} ({model_label}), with 95% "
             f"intervals. Over {total:,} annotated records: {mix}. {peak_text}")

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.core.filters import Filters, days_note
-from analysis.core.wording import count_text, share_text
+from analysis.core.wording import change_decimals, count_text, share_text
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.display_zone import zone_short
@@ -67,11 +67,13 @@ def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
         return f"Before/after chart for {tracker_label}: no dated events."
     parts = []
     for _, row in df.iterrows():
-        # a difference of two shares: percentage points ("+37%" reads as a relative rise)
+        # a difference of two shares: percentage points ("+37%" reads as a relative rise), at a precision where the
+        # shares stated subtract to the change stated
+        d = 0 if pd.isna(row["neg_diff"]) else change_decimals(row["neg_before"], row["neg_after"])
         neg = ("" if pd.isna(row["neg_diff"]) else
-               f", negative share {100 * row['neg_diff']:+.0f} percentage points (95% CI "
-               f"{100 * row['neg_ci_lo']:+.0f} to {100 * row['neg_ci_hi']:+.0f}; {row['neg_before']:.0%} of "
-               f"{int(row['neg_n_before']):,} scored before, {row['neg_after']:.0%} of {int(row['neg_n_after']):,} after)")
+               f", negative share {100 * row['neg_diff']:+.{d}f} percentage points (95% CI "
+               f"{100 * row['neg_ci_lo']:+.{d}f} to {100 * row['neg_ci_hi']:+.{d}f}; {row['neg_before']:.{d}%} of "
+               f"{int(row['neg_n_before']):,} scored before, {row['neg_after']:.{d}%} of {int(row['neg_n_after']):,} after)")
         if pd.isna(row["volume_diff"]):  # a side with no collected day
             volume = "records/day not comparable (no collected days on one side)"
         elif pd.isna(row["volume_ci_lo"]):  # a one-day side cannot be resampled

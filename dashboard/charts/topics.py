@@ -269,6 +269,7 @@ register(ChartDef(
     load=_load_emotion,
     draw=_draw_emotion,
     describe=lambda df, view, model: shares_alt(df, "emotion", "emotion", view.tracker.name_en,
-                                                model_label(model, "emotion"), "week" if _freq(view) == "W" else "day"),
+                                                model_label(model, "emotion"), "week" if _freq(view) == "W" else "day",
+                                                view.filters),
     needs=("analysis.stats.annotation_series",), task="emotion",
 ))

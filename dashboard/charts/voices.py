@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
+from analysis.core.wording import count_text
 from collectors.models import SOCIAL_KINDS
 from dashboard.charts.ledgers import claims_frame, statements_frame
 from dashboard.charts.registry import PERIODS, ChartDef, View, model_label, register, require
@@ -58,8 +59,9 @@ def statements_alt(df: pd.DataFrame, tracker_label: str) -> str:
         return f"Timeline of statements for {tracker_label}: none curated."
     counts = df["stance"].value_counts()
     mix = ", ".join(f"{n} {stance}" for stance, n in counts.items())
-    return (f"Timeline of {len(df)} curated, sourced statements about {tracker_label} from {df['date'].min()} to "
-            f"{df['date'].max()} by {df['who'].nunique()} speakers; stances: {mix}.")
+    statements = count_text(len(df), "curated, sourced statement")
+    return (f"Timeline of {statements} about {tracker_label} from {df['date'].min()} to "
+            f"{df['date'].max()} by {count_text(df['who'].nunique(), 'speaker')}; stances: {mix}.")
 
 
 def curated_source(df: pd.DataFrame, view: View) -> str:
@@ -159,6 +161,7 @@ register(ChartDef(
     load=_load_stance, draw=_draw_stance,
     describe=lambda df, view, model: shares_alt(df, "stance", "stance", view.tracker.name_en,
                                                 model_label(model, "stance"),
-                                                "week" if stance_period(view) == "W" else "day") + f" {STANCE_NOTE}.",
+                                                "week" if stance_period(view) == "W" else "day",
+                                                posts_only(view.filters)) + f" {STANCE_NOTE}.",
     needs=("analysis.stats.annotation_series",), task="stance",
 ))
