@@ -9,8 +9,8 @@ from analysis.core.filters import Filters
 from analysis.stats.effects import (
     ASSOCIATION_NOTE,
     EFFECT_COLUMNS,
-    bootstrap_diff_ci,
     event_effects,
+    mean_diff_ci,
     permutation_p,
     proportion_effect,
 )
@@ -37,7 +37,7 @@ def test_proportion_p_reproduces_fishers_tea_tasting():
 def test_no_effect_interval_covers_zero():
     rng = np.random.default_rng(5)
     same = rng.poisson(20, 7)
-    lo, hi = bootstrap_diff_ci(same, rng.permutation(same), rng=rng)
+    lo, hi = mean_diff_ci(same, rng.permutation(same))
     assert lo <= 0 <= hi
     effect = proportion_effect(300, 1000, 302, 1000)
     assert effect["ci_lo"] < 0 < effect["ci_hi"] and effect["p"] > 0.5
@@ -151,6 +151,9 @@ def test_methods_texts_name_the_negative_share_interval_the_code_computes():
     assert "Newcombe score interval" in page
     events = next(line for line in brief.methods_lines(SimpleNamespace(model={}, store_signature=None, software={})) if line.startswith("Event windows"))
     assert "Newcombe" in events
+    # and the records/day interval is Welch's t (mean_diff_ci), not a bootstrap
+    assert "Welch t interval" in registry.get("timeline-effects").description and "Welch t interval" in page
+    assert "Welch t 95%" in events and "bootstrap" not in events
 
 
 def test_effects_chart_credit_names_the_days_it_draws(data_dir, make_record):
@@ -224,3 +227,26 @@ def test_a_tracker_without_records_around_its_events_says_so_in_the_volume_panel
     assert effects["volume_diff"].isna().all()
     notes = [a.text for a in effects_chart(effects, "t").layout.annotations]
     assert any("No stored records around these events" in n for n in notes), notes
+
+
+def test_volume_interval_covers_the_true_difference_95_times_in_100_with_three_days_a_side():
+    # the default window compares 3 days with 3: a percentile bootstrap of 3 values a side covered ~78% of the time;
+    # the interval must hold the true difference of mean records/day about 95% of the time
+    rng = np.random.default_rng(36)
+    runs = 300
+    covered = 0
+    for _ in range(runs):
+        before, after = rng.poisson(100, 3), rng.poisson(130, 3)
+        lo, hi = mean_diff_ci(before, after)
+        covered += lo <= 30 <= hi
+    assert 0.92 <= covered / runs <= 0.98
+
+
+def test_volume_interval_is_welchs_t_interval():
+    from scipy.stats import ttest_ind
+
+    before, after = np.array([10.0, 14, 9, 12]), np.array([20.0, 31, 25])
+    expected = ttest_ind(after, before, equal_var=False).confidence_interval(0.95)
+    assert mean_diff_ci(before, after) == pytest.approx((expected.low, expected.high))
+    assert mean_diff_ci([5, 5, 5], [7, 7, 7]) == (2.0, 2.0)  # no spread on either side: the interval is the point
+    assert all(np.isnan(mean_diff_ci([5], [7, 8])))  # one day a side: no spread to measure

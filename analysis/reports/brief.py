@@ -280,7 +280,7 @@ def methods_lines(data: BriefData) -> list[str]:
         "least 3 points and at least the binomial noise of the typical share at the day's count; after thinner days, "
         "against the previous 7 days' pooled share, its own binomial noise added); change points by "
         "binary segmentation of the daily share (binomial cost, level shifts of at least 5 points)."),
-        "Event windows: the 3 days before vs the event day and 2 days after; records/day: percentile-bootstrap 95% "
+        "Event windows: the 3 days before vs the event day and 2 days after; records/day: Welch t 95% "
         "interval over days and a permutation p-value; share negative: Newcombe score 95% interval and an exact "
         "permutation p-value. " + days_note() + " " + ASSOCIATION_NOTE,
         POLICY,

@@ -42,7 +42,7 @@ if effects is not None and show_page_extras() and len(effects.data):
                f"following, within the tracker's collection window ({collected.start} to {collected.end}, {zone_short()}) and between "
                "the first and last day the store holds records for (earlier or later days are not known to be quiet) "
                "— not the sidebar's dates. "
-               "Volume: mean records per day, 95% percentile-bootstrap interval over days, permutation p-value. "
+               "Volume: mean records per day, 95% Welch t interval over days, permutation p-value. "
                "Negative share: difference of proportions among scored records, Newcombe score interval, exact "
                "permutation p-value. With 3 days a side p cannot go below 0.1 — widen the window for power.")
 render.chart("timeline-negative", view)
