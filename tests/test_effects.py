@@ -250,3 +250,22 @@ def test_volume_interval_is_welchs_t_interval():
     assert mean_diff_ci(before, after) == pytest.approx((expected.low, expected.high))
     assert mean_diff_ci([5, 5, 5], [7, 7, 7]) == (2.0, 2.0)  # no spread on either side: the interval is the point
     assert all(np.isnan(mean_diff_ci([5], [7, 8])))  # one day a side: no spread to measure
+
+
+def test_texts_describing_post_level_intervals_say_they_treat_posts_as_independent():
+    # Newcombe's interval, the "exact" permutation p and the Wilson bands count posts as independent draws; posts by
+    # one author, one repost cascade or one day move together (a day-to-day varying share: ~81% coverage measured),
+    # so every text presenting them says so
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from analysis.core.wording import INDEPENDENT_POSTS
+    from analysis.reports import brief
+
+    assert "independent" in INDEPENDENT_POSTS and "author" in INDEPENDENT_POSTS and "cascade" in INDEPENDENT_POSTS
+    lines = brief.methods_lines(SimpleNamespace(model={}, store_signature=None, software={}))
+    assert INDEPENDENT_POSTS in next(line for line in lines if line.startswith("Event windows"))
+    assert any("Wilson" in line and INDEPENDENT_POSTS in line for line in lines)
+    pages = Path(__file__).resolve().parents[1] / "dashboard" / "app_pages"
+    for page in ("timeline.py", "methods.py"):
+        assert "INDEPENDENT_POSTS" in (pages / page).read_text(encoding="utf-8"), page
