@@ -269,3 +269,26 @@ def test_texts_describing_post_level_intervals_say_they_treat_posts_as_independe
     pages = Path(__file__).resolve().parents[1] / "dashboard" / "app_pages"
     for page in ("timeline.py", "methods.py"):
         assert "INDEPENDENT_POSTS" in (pages / page).read_text(encoding="utf-8"), page
+
+
+def test_an_event_whose_days_overlap_another_events_says_so(data_dir, make_record):
+    # case-a's launch (04-20) and denial (04-22): with 3 days a side the denial's "before" (04-19..21) holds the
+    # launch's "after" days, so its baseline already carries the launch's reaction; the row and its text say so
+    import pandas as pd
+
+    from dashboard.charts.timeline import effects_alt
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 16) + timedelta(days=i): 10 for i in range(10)}))
+    tracker = load_trackers(TRACKERS_MIN)[0]
+    with store.connect() as con:
+        wide = event_effects(con, Filters("case-a"), tracker, None, window=3, n_boot=200).set_index("event_id")
+        narrow = event_effects(con, Filters("case-a"), tracker, None, window=1, n_boot=200).set_index("event_id")
+    assert wide.loc["denial", "overlaps"] == "launch" and wide.loc["launch", "overlaps"] == "denial"
+    assert narrow.loc["denial", "overlaps"] == "" and narrow.loc["launch", "overlaps"] == ""
+    text = effects_alt(wide.reset_index(), "case")
+    launch_title = wide.loc["launch", "title"]
+    assert f"days overlap those of {launch_title}" in text
+    assert "overlap" not in effects_alt(narrow.reset_index(), "case")
+    assert effects_alt(pd.DataFrame([{**dict.fromkeys(EFFECT_COLUMNS, float("nan")), "date": date(2026, 4, 26),
+                                      "title": "x", "overlaps": ""}]), "case")

@@ -27,7 +27,8 @@ ASSOCIATION_NOTE = ("Association, not causation: the difference between the days
                     "also reflects anything else that happened then.")
 EFFECT_COLUMNS = ["event_id", "date", "title", "kind",
                   "volume_before", "volume_after", "volume_diff", "volume_ci_lo", "volume_ci_hi", "volume_p",
-                  "neg_before", "neg_after", "neg_diff", "neg_ci_lo", "neg_ci_hi", "neg_p", "neg_n_before", "neg_n_after"]
+                  "neg_before", "neg_after", "neg_diff", "neg_ci_lo", "neg_ci_hi", "neg_p", "neg_n_before", "neg_n_after",
+                  "overlaps"]
 
 
 def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, model_version: str | None,
@@ -45,14 +46,18 @@ def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, 
     never collected, so they are unknown rather than days with 0 records (a side with no day gives NaN). So are
     days before the first or after the last record of the filter's sources (e.g. a first import of a 3-day
     export): a rise from 0 at the start of the data is where collection began, not a reaction to an event.
+    `overlaps` names (comma-separated ids, "" for none) the events on other days whose compared days share a day with this event's: its
+    "before" may already hold their reaction (or its "after" theirs), so the two differences are not separate.
     """
     span = stored_span(con, f, tracker)
+    events = sorted(tracker.events, key=lambda e: (e.date, e.id))
+    sides = {e.id: tuple(_clip(side, span) for side in event_sides(tracker, e.date, window)) for e in events}
     rows = []
-    for event in sorted(tracker.events, key=lambda e: (e.date, e.id)):
+    for event in events:
         # a generator of its own per event: events on one day (the same comparison) get the same interval and p, and
         # an event's figures do not move when another event is added before it
         rng = np.random.default_rng(seed)
-        before, after = (_clip(side, span) for side in event_sides(tracker, event.date, window))
+        before, after = sides[event.id]
         vb, va = _daily_counts(con, f, *before), _daily_counts(con, f, *after)
         v_lo, v_hi = mean_diff_ci(vb, va)
         mb, ma = (float(v.mean()) if len(v) else math.nan for v in (vb, va))
@@ -60,6 +65,8 @@ def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, 
                "volume_before": mb, "volume_after": ma, "volume_diff": ma - mb,
                "volume_ci_lo": v_lo, "volume_ci_hi": v_hi, "volume_p": permutation_p(vb, va, n_boot, rng)}
         row.update(_negative_effect(con, f, model_version, before, after, n_boot, rng))
+        row["overlaps"] = ", ".join(other.id for other in events if other.date != event.date
+                                    and _share_a_day(sides[event.id], sides[other.id]))
         rows.append(row)
     frame = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
     frame.attrs["note"] = ASSOCIATION_NOTE
@@ -86,6 +93,11 @@ def compared_days(tracker: Tracker, window: int, span: Filters | None = None) ->
         else:
             merged.append((start, end))
     return merged
+
+
+def _share_a_day(a: tuple[tuple[date, date], ...], b: tuple[tuple[date, date], ...]) -> bool:
+    """Whether any inclusive day range of `a` meets one of `b` (empty ranges, start after end, meet nothing)."""
+    return any(max(s1, s2) <= min(e1, e2) for s1, e1 in a for s2, e2 in b)
 
 
 def _clip(days: tuple[date, date], within: Filters) -> tuple[date, date]:

@@ -66,6 +66,7 @@ def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
     if df.empty:
         return f"Before/after chart for {tracker_label}: no dated events."
     parts = []
+    titles = dict(zip(df["event_id"], df["title"], strict=True))
     for _, row in df.iterrows():
         # a difference of two shares: percentage points ("+37%" reads as a relative rise)
         neg = ("" if pd.isna(row["neg_diff"]) else
@@ -74,12 +75,16 @@ def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
                f"{int(row['neg_n_before']):,} scored before, {row['neg_after']:.0%} of {int(row['neg_n_after']):,} after)")
         if pd.isna(row["volume_diff"]):  # a side with no collected day
             volume = "records/day not comparable (no collected days on one side)"
-        elif pd.isna(row["volume_ci_lo"]):  # a one-day side cannot be resampled
+        elif pd.isna(row["volume_ci_lo"]):  # a one-day side has no day-to-day spread to measure
             volume = f"{row['volume_diff']:+,.0f} records/day (no interval)"
         else:
             volume = (f"{row['volume_diff']:+,.0f} records/day "
                       f"(95% CI {row['volume_ci_lo']:+,.0f} to {row['volume_ci_hi']:+,.0f})")
-        parts.append(f"{row['date']} {row['title']}: {volume}{neg}")
+        others = row.get("overlaps")
+        others = others.split(", ") if isinstance(others, str) and others else []
+        overlap = (f" (its days overlap those of {', '.join(str(titles.get(o, o)) for o in others)}, so the "
+                   "differences are not separate)" if others else "")
+        parts.append(f"{row['date']} {row['title']}: {volume}{neg}{overlap}")
     return (f"Forest plot of before/after differences around {count_text(len(df), 'event')} for {tracker_label} "
             "(association, not causation): " + "; ".join(parts) + ". " + days_note())
 
