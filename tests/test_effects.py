@@ -292,3 +292,21 @@ def test_an_event_whose_days_overlap_another_events_says_so(data_dir, make_recor
     assert "overlap" not in effects_alt(narrow.reset_index(), "case")
     assert effects_alt(pd.DataFrame([{**dict.fromkeys(EFFECT_COLUMNS, float("nan")), "date": date(2026, 4, 26),
                                       "title": "x", "overlaps": ""}]), "case")
+
+
+def test_texts_with_one_p_value_per_event_say_they_are_not_adjusted_for_the_number_of_events():
+    # the Timeline and the brief show a p-value per event, side by side: with many events some fall under 0.05 by
+    # chance, so the texts presenting them say the p-values are not adjusted
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from analysis.core.wording import UNADJUSTED_NOTE
+    from analysis.reports import brief
+    from dashboard.charts import registry
+
+    assert "not adjusted" in UNADJUSTED_NOTE
+    assert UNADJUSTED_NOTE in registry.get("timeline-effects").description
+    lines = brief.methods_lines(SimpleNamespace(model={}, store_signature=None, software={}))
+    assert UNADJUSTED_NOTE in next(line for line in lines if line.startswith("Event windows"))
+    page = (Path(__file__).resolve().parents[1] / "dashboard" / "app_pages" / "timeline.py").read_text(encoding="utf-8")
+    assert "UNADJUSTED_NOTE" in page

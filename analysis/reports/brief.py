@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from analysis.core.filters import Filters, days_note, days_phrase, zone_days
 from analysis.core.labels import LABELS
-from analysis.core.wording import INDEPENDENT_POSTS, count_text, share_text
+from analysis.core.wording import INDEPENDENT_POSTS, UNADJUSTED_NOTE, count_text, share_text
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.reports.alerts.state import load_state
 from analysis.reports.export import software_version
@@ -283,7 +283,7 @@ def methods_lines(data: BriefData) -> list[str]:
         "binary segmentation of the daily share (binomial cost, level shifts of at least 5 points)."),
         "Event windows: the 3 days before vs the event day and 2 days after; records/day: Welch t 95% "
         "interval over days and a permutation p-value; share negative: Newcombe score 95% interval and an exact "
-        "permutation p-value. " + INDEPENDENT_POSTS + " " + days_note() + " " + ASSOCIATION_NOTE,
+        "permutation p-value. " + UNADJUSTED_NOTE + " " + INDEPENDENT_POSTS + " " + days_note() + " " + ASSOCIATION_NOTE,
         POLICY,
         _provenance(data),
     ]

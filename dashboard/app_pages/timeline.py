@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.core.filters import Filters
-from analysis.core.wording import INDEPENDENT_POSTS
+from analysis.core.wording import INDEPENDENT_POSTS, UNADJUSTED_NOTE
 from collectors.display_zone import zone_short
 from dashboard import data, render
 from dashboard.charts.embed import show_page_extras
@@ -45,7 +45,7 @@ if effects is not None and show_page_extras() and len(effects.data):
                "— not the sidebar's dates. "
                "Volume: mean records per day, 95% Welch t interval over days, permutation p-value. "
                "Negative share: difference of proportions among scored records, Newcombe score interval, exact "
-               "permutation p-value. " + INDEPENDENT_POSTS + " With 3 days a side p cannot go below 0.1 — widen the window for power.")
+               "permutation p-value. " + UNADJUSTED_NOTE + " " + INDEPENDENT_POSTS + " With 3 days a side p cannot go below 0.1 — widen the window for power.")
 render.chart("timeline-negative", view)
 
 if data.has_visibility(render.signature()):

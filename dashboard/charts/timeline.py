@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.core.filters import Filters, days_note
-from analysis.core.wording import count_text, share_text
+from analysis.core.wording import UNADJUSTED_NOTE, count_text, share_text
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.display_zone import zone_short
@@ -161,7 +161,7 @@ register(ChartDef(
     description="Per dated event, over each event's own days (the N before it against the event day and the N−1 "
                 "following, within the tracker's collection window), not the sidebar's dates: change in records/day "
                 "(95% Welch t interval over days) and in negative share (95% Newcombe score interval), "
-                "after − before, with permutation p-values.",
+                "after − before, with permutation p-values. " + UNADJUSTED_NOTE,
     load=_load_effects,
     draw=lambda df, view, model: effects_chart(
         df, f"Before vs after each event — {view.tracker.name_en} (association, not causation)", view.model_version),
