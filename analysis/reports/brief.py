@@ -27,7 +27,7 @@ from analysis.reports.export import software_version
 from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
 from analysis.reports.png import PngUnavailable, chromium_path, png_bytes
 from analysis.stats.aggregate import kpis
-from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
+from analysis.stats.effects import ASSOCIATION_NOTE, event_effects, proportion_effect
 from analysis.stats.peaks import change_points, detect_peaks, label_peaks, series_by_day, share_jumps
 from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
 from collectors.display_zone import display_zone, zone_short
@@ -222,6 +222,15 @@ EFFECT_HEADERS = ("Records/day before → after (95% CI of the difference; p)",
                   "Share negative before → after (95% CI of the difference; p)")
 
 
+def _share_change(k: dict[str, Any], p: dict[str, Any]) -> str:
+    """This week's share negative minus the week before's, in points, with the difference's own 95% interval
+    (Newcombe): whether the two weeks' intervals overlap is no test of a change."""
+    change = proportion_effect(round(p["share_negative"] * p["scored"]), p["scored"],
+                               round(k["share_negative"] * k["scored"]), k["scored"])
+    return (f"change {100 * change['diff']:+.0f} percentage points (95% CI {100 * change['ci_lo']:+.0f} to "
+            f"{100 * change['ci_hi']:+.0f})")
+
+
 def _records_from(k: dict[str, Any]) -> str:
     """'12 records from 5 authors'; the authors said unknown (not 0) when no record names its author."""
     if k["authors"] is None:
@@ -250,7 +259,8 @@ def summary_lines(data: BriefData) -> list[str]:
     elif k["share_negative"] is not None:
         lo, hi = k["share_negative_ci"]
         prev = (f" (week before: {_share_of(p['share_negative'], p['scored'])}, 95% CI "
-                f"{p['share_negative_ci'][0]:.0%}–{p['share_negative_ci'][1]:.0%})" if p["share_negative"] is not None else "")
+                f"{p['share_negative_ci'][0]:.0%}–{p['share_negative_ci'][1]:.0%}; {_share_change(k, p)})"
+                if p["share_negative"] is not None else "")
         lines.append(f"{_pct(k['share_negative'])} of {k['scored']:,} scored records negative "
                      f"(95% CI {lo:.0%}–{hi:.0%}){prev}.")
     else:
