@@ -154,6 +154,8 @@ def test_methods_texts_name_the_negative_share_interval_the_code_computes():
     # and the records/day interval is Welch's t (mean_diff_ci), not a bootstrap
     assert "Welch t interval" in registry.get("timeline-effects").description and "Welch t interval" in page
     assert "Welch t 95%" in events and "bootstrap" not in events
+    notebook = (Path(__file__).resolve().parents[1] / "notebooks" / "02_event_effects.py").read_text(encoding="utf-8")
+    assert "bootstrap" not in notebook and "Welch" in notebook and "Newcombe" in notebook
 
 
 def test_effects_chart_credit_names_the_days_it_draws(data_dir, make_record):
