@@ -15,13 +15,16 @@
 # # Event effects: before vs after each dated event (chart `timeline-effects`)
 #
 # For each sourced event of the tracker: mean records per day and the share of negative records in the
-# `window` days before vs the event day and the days after, the difference with a bootstrap 95% interval
-# and a permutation p-value (`analysis.stats.effects.event_effects`), drawn by the same chart registry as the
+# `window` days before vs the event day and the days after: the difference in records per day with a Welch t 95%
+# interval over days, in negative share with Newcombe's 95% score interval (posts counted as independent), each with
+# a permutation p-value, one per event and not adjusted for how many events are compared
+# (`analysis.stats.effects.event_effects`), drawn by the same chart registry as the
 # dashboard's Timeline page and `actorwatch chart timeline-effects`: the same view gives the same numbers.
 # `ACTORWATCH_WINDOW` sets the window (the chart's `window` option, 2–30 days; default 3).
 #
 # **Association, not causation**: other things happened on the same days. Several events on one day share
-# the same windows, so their rows are the same comparison, not independent evidence.
+# the same windows, so their rows are the same comparison, not independent evidence; events a few days apart share
+# some days (the `overlaps` column names them), so their differences are not separate either.
 #
 # **Demo data is synthetic.** On a store built by `actorwatch demo` the records are generated, not real posts
 # (the `synthetic share` below says how many); only numbers from a store you collected describe real reactions.

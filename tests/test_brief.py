@@ -72,6 +72,12 @@ def test_html_brief_explains_the_week_and_escapes_post_text(tmp_path, data_dir, 
     assert "Association, not causation" in page
     # every share negative is shown with the count it is of: the week before's, and each event's before → after
     assert "(week before: 20% of 280, 95% CI" in page
+    # two shares side by side invite judging their difference by whether their intervals overlap (which is not a
+    # test): the change is given as a difference, in percentage points, with its own (Newcombe) interval
+    import re
+
+    change = re.search(r"change ([+-]\d+) percentage points \(95% CI ([+-]\d+) to ([+-]\d+)\)", page)
+    assert change and int(change[2]) <= int(change[1]) <= int(change[3])
     assert "<td>20% of 120 → 51% of 171 (" in page  # the 3 quiet days before the 22 April event, 40 a day
     assert "Volume spike: &lt;b&gt;test&lt;/b&gt;" in page and "other week" not in page
     assert POLICY[:60] in page and "Wilson 95%" in page

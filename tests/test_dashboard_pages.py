@@ -150,7 +150,7 @@ def test_timeline_effects_are_labelled_association(store: Path) -> None:
     assert at.get("plotly_chart")[0].proto.alt.startswith("Forest plot")
     assert at.query_params.get("window") in ("5", ["5"])
     # it compares each event's own days whatever the sidebar's dates (as its credit line says): the page says so too
-    caption = next(c.value for c in at.caption if "percentile-bootstrap" in c.value)
+    caption = next(c.value for c in at.caption if "Welch t interval" in c.value)
     assert "each event's own 5 days before it" in caption and "not the sidebar's dates" in caption
 
 

@@ -9,8 +9,8 @@ from analysis.core.filters import Filters
 from analysis.stats.effects import (
     ASSOCIATION_NOTE,
     EFFECT_COLUMNS,
-    bootstrap_diff_ci,
     event_effects,
+    mean_diff_ci,
     permutation_p,
     proportion_effect,
 )
@@ -37,7 +37,7 @@ def test_proportion_p_reproduces_fishers_tea_tasting():
 def test_no_effect_interval_covers_zero():
     rng = np.random.default_rng(5)
     same = rng.poisson(20, 7)
-    lo, hi = bootstrap_diff_ci(same, rng.permutation(same), rng=rng)
+    lo, hi = mean_diff_ci(same, rng.permutation(same))
     assert lo <= 0 <= hi
     effect = proportion_effect(300, 1000, 302, 1000)
     assert effect["ci_lo"] < 0 < effect["ci_hi"] and effect["p"] > 0.5
@@ -151,6 +151,11 @@ def test_methods_texts_name_the_negative_share_interval_the_code_computes():
     assert "Newcombe score interval" in page
     events = next(line for line in brief.methods_lines(SimpleNamespace(model={}, store_signature=None, software={})) if line.startswith("Event windows"))
     assert "Newcombe" in events
+    # and the records/day interval is Welch's t (mean_diff_ci), not a bootstrap
+    assert "Welch t interval" in registry.get("timeline-effects").description and "Welch t interval" in page
+    assert "Welch t 95%" in events and "bootstrap" not in events
+    notebook = (Path(__file__).resolve().parents[1] / "notebooks" / "02_event_effects.py").read_text(encoding="utf-8")
+    assert "bootstrap" not in notebook and "Welch" in notebook and "Newcombe" in notebook
 
 
 def test_effects_chart_credit_names_the_days_it_draws(data_dir, make_record):
@@ -224,3 +229,86 @@ def test_a_tracker_without_records_around_its_events_says_so_in_the_volume_panel
     assert effects["volume_diff"].isna().all()
     notes = [a.text for a in effects_chart(effects, "t").layout.annotations]
     assert any("No stored records around these events" in n for n in notes), notes
+
+
+def test_volume_interval_covers_the_true_difference_95_times_in_100_with_three_days_a_side():
+    # the default window compares 3 days with 3: a percentile bootstrap of 3 values a side covered ~78% of the time;
+    # the interval must hold the true difference of mean records/day about 95% of the time
+    rng = np.random.default_rng(36)
+    runs = 300
+    covered = 0
+    for _ in range(runs):
+        before, after = rng.poisson(100, 3), rng.poisson(130, 3)
+        lo, hi = mean_diff_ci(before, after)
+        covered += lo <= 30 <= hi
+    assert 0.92 <= covered / runs <= 0.98
+
+
+def test_volume_interval_is_welchs_t_interval():
+    from scipy.stats import ttest_ind
+
+    before, after = np.array([10.0, 14, 9, 12]), np.array([20.0, 31, 25])
+    expected = ttest_ind(after, before, equal_var=False).confidence_interval(0.95)
+    assert mean_diff_ci(before, after) == pytest.approx((expected.low, expected.high))
+    assert mean_diff_ci([5, 5, 5], [7, 7, 7]) == (2.0, 2.0)  # no spread on either side: the interval is the point
+    assert all(np.isnan(mean_diff_ci([5], [7, 8])))  # one day a side: no spread to measure
+
+
+def test_texts_describing_post_level_intervals_say_they_treat_posts_as_independent():
+    # Newcombe's interval, the "exact" permutation p and the Wilson bands count posts as independent draws; posts by
+    # one author, one repost cascade or one day move together (a day-to-day varying share: ~81% coverage measured),
+    # so every text presenting them says so
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from analysis.core.wording import INDEPENDENT_POSTS
+    from analysis.reports import brief
+
+    assert "independent" in INDEPENDENT_POSTS and "author" in INDEPENDENT_POSTS and "cascade" in INDEPENDENT_POSTS
+    lines = brief.methods_lines(SimpleNamespace(model={}, store_signature=None, software={}))
+    assert INDEPENDENT_POSTS in next(line for line in lines if line.startswith("Event windows"))
+    assert any("Wilson" in line and INDEPENDENT_POSTS in line for line in lines)
+    pages = Path(__file__).resolve().parents[1] / "dashboard" / "app_pages"
+    for page in ("timeline.py", "methods.py"):
+        assert "INDEPENDENT_POSTS" in (pages / page).read_text(encoding="utf-8"), page
+
+
+def test_an_event_whose_days_overlap_another_events_says_so(data_dir, make_record):
+    # case-a's launch (04-20) and denial (04-22): with 3 days a side the denial's "before" (04-19..21) holds the
+    # launch's "after" days, so its baseline already carries the launch's reaction; the row and its text say so
+    import pandas as pd
+
+    from dashboard.charts.timeline import effects_alt
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 16) + timedelta(days=i): 10 for i in range(10)}))
+    tracker = load_trackers(TRACKERS_MIN)[0]
+    with store.connect() as con:
+        wide = event_effects(con, Filters("case-a"), tracker, None, window=3, n_boot=200).set_index("event_id")
+        narrow = event_effects(con, Filters("case-a"), tracker, None, window=1, n_boot=200).set_index("event_id")
+    assert wide.loc["denial", "overlaps"] == "launch" and wide.loc["launch", "overlaps"] == "denial"
+    assert narrow.loc["denial", "overlaps"] == "" and narrow.loc["launch", "overlaps"] == ""
+    text = effects_alt(wide.reset_index(), "case")
+    launch_title = wide.loc["launch", "title"]
+    assert f"days overlap those of {launch_title}" in text
+    assert "overlap" not in effects_alt(narrow.reset_index(), "case")
+    assert effects_alt(pd.DataFrame([{**dict.fromkeys(EFFECT_COLUMNS, float("nan")), "date": date(2026, 4, 26),
+                                      "title": "x", "overlaps": ""}]), "case")
+
+
+def test_texts_with_one_p_value_per_event_say_they_are_not_adjusted_for_the_number_of_events():
+    # the Timeline and the brief show a p-value per event, side by side: with many events some fall under 0.05 by
+    # chance, so the texts presenting them say the p-values are not adjusted
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from analysis.core.wording import UNADJUSTED_NOTE
+    from analysis.reports import brief
+    from dashboard.charts import registry
+
+    assert "not adjusted" in UNADJUSTED_NOTE
+    assert UNADJUSTED_NOTE in registry.get("timeline-effects").description
+    lines = brief.methods_lines(SimpleNamespace(model={}, store_signature=None, software={}))
+    assert UNADJUSTED_NOTE in next(line for line in lines if line.startswith("Event windows"))
+    page = (Path(__file__).resolve().parents[1] / "dashboard" / "app_pages" / "timeline.py").read_text(encoding="utf-8")
+    assert "UNADJUSTED_NOTE" in page

@@ -243,3 +243,45 @@ def test_event_study_json_of_a_flat_price_series_is_strict_json(tmp_path):
     assert result.exit_code == 0, result.output
     rows = [_strict_json(line) for line in result.stdout.splitlines()]
     assert rows and all(row["car_t"] is None and row["car"] == 0.0 for row in rows)
+
+
+def _noise_prices(rng: np.random.Generator, n: int = 200) -> tuple[pd.DataFrame, list[date]]:
+    days = list(pd.bdate_range("2025-01-01", periods=n + 1).date)
+    m = rng.normal(0, 0.01, n)
+    r = 0.001 + m + rng.normal(0, 0.02, n)
+    frame = pd.DataFrame({"date": days * 2, "ticker": ["STK"] * len(days) + ["IDX"] * len(days),
+                          "close": np.r_[50 * np.exp(np.r_[0, np.cumsum(r)]), 100 * np.exp(np.r_[0, np.cumsum(m)])]})
+    return frame, days
+
+
+def test_caar_t_of_events_with_overlapping_windows_counts_each_shared_day_once():
+    # three events two trading days apart share most of their (-5, 5) windows: their abnormal returns on a shared day
+    # are that day's one return, not three draws. Counted as independent, |CAAR t| > 1.96 came out ~23% of the time
+    # on prices with no event at all; each day's noise is now counted once, with the events' sigmas summed on it
+    rng = np.random.default_rng(36)
+    prices, days = _noise_prices(rng)
+    result = event_study(prices, "STK", "IDX", [days[140], days[142], days[144]])
+    caar, events = result.caar(), result.events
+    # by hand at offset +5 (all 11 offsets): the dates each event covers, and the sigmas summed on each date
+    on_date: dict[date, float] = {}
+    for e in events:
+        for d in e.abnormal["date"]:
+            on_date[d] = on_date.get(d, 0.0) + e.sigma
+    expected = caar["caar"].iloc[-1] / (math.sqrt(sum(s * s for s in on_date.values())) / len(events))
+    assert caar["caar_t"].iloc[-1] == pytest.approx(expected)
+    # with windows that do not overlap, it is the usual CAAR / (√(Σσ²·k) / N)
+    apart = event_study(prices, "STK", "IDX", [days[130], days[160]])
+    sig2 = sum(e.sigma**2 for e in apart.events)
+    k = np.arange(1, 12)
+    assert apart.caar()["caar_t"].tolist() == pytest.approx((apart.caar()["caar"] / (np.sqrt(sig2 * k) / 2)).tolist())
+
+
+@pytest.mark.slow
+def test_caar_t_rejects_about_5_in_100_on_prices_with_no_event_even_with_overlapping_windows():
+    rng = np.random.default_rng(7)
+    runs, rejected = 200, 0
+    for _ in range(runs):
+        prices, days = _noise_prices(rng)
+        caar = event_study(prices, "STK", "IDX", [days[140], days[142], days[144]]).caar()
+        rejected += abs(caar["caar_t"].iloc[-1]) > 1.96
+    assert 0.02 <= rejected / runs <= 0.08

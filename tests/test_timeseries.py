@@ -156,3 +156,19 @@ def test_entity_series_from_annotations_count_only_the_trackers_own_entities(dat
         mood = sentiment_series(con, f, VERSION, by="entity", tracker=tracker)
     assert volume.set_index("entity")["records"].to_dict() == {"platform-a": 2}
     assert mood.set_index("entity")["n"].to_dict() == {"platform-a": 2}
+
+
+def test_wilson_intervals_cover_the_true_share_about_95_times_in_100_even_near_0_and_at_small_n():
+    from statsmodels.stats.proportion import proportion_confint
+
+    rng = np.random.default_rng(36)
+    for n in (10, 30, 200):
+        coverages = []
+        for p in (0.05, 0.2, 0.5):
+            k = rng.binomial(n, p, 400)
+            lo, hi = wilson_interval(k, np.full(400, n))
+            coverages.append(np.mean((lo <= p) & (p <= hi)))
+            ref_lo, ref_hi = proportion_confint(k, n, alpha=0.05, method="wilson")
+            assert np.allclose(lo, ref_lo, atol=1e-9) and np.allclose(hi, ref_hi, atol=1e-9)
+        # Wilson's coverage swings with p at small n (it is not exact), but averages near nominal
+        assert 0.92 <= np.mean(coverages) <= 0.98 and min(coverages) >= 0.85, (n, coverages)

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+# what every interval or p-value over posts (Wilson bands, Newcombe's interval, the exact permutation p) assumes
+INDEPENDENT_POSTS = ("Intervals and p-values over posts count every post as an independent draw: posts by one author, in "
+                     "one repost cascade or on one day move together, so the real uncertainty is wider, the more so "
+                     "when a few authors, one cascade or one day make up much of the count.")
+# what a column of per-event p-values does not do
+UNADJUSTED_NOTE = ("The p-values are one per event, not adjusted for the number of events compared: among 20 events "
+                   "with no effect at all, about one would reach p < 0.05 by chance.")
+
 
 def count_text(n: int, noun: str, plural: str | None = None) -> str:
     """'1 record', '2 records', '1,204 records'; `plural` for nouns not made by adding s ('1 entity', '2 entities')."""

@@ -179,25 +179,58 @@ def with_labels(base: TrainingRows, labels: TrackerLabels, index: np.ndarray, we
 
 
 def paired_gain_ci(y: np.ndarray, base: np.ndarray, adapted: np.ndarray, n_boot: int = 1000,
-                   seed: int = 20240601, k: int | None = None) -> tuple[float, float]:
-    """Percentile-bootstrap 95% interval of macro-F1(adapted) − macro-F1(base), items resampled in pairs, over
-    classes 0..k-1 (default: every class index that occurs in y, base or adapted)."""
+                   seed: int = 20240601, k: int | None = None, groups: np.ndarray | None = None) -> tuple[float, float]:
+    """Percentile-bootstrap 95% interval of macro-F1(adapted) − macro-F1(base) over classes 0..k-1 (default: every
+    class index that occurs in y, base or adapted), items resampled in pairs (scipy.stats.bootstrap).
+
+    `groups` (e.g. `text_keys`): rows of one key, such as reposts of one text, are resampled together, as the folds
+    keep them together; row by row, copies of a text would count as independent items and narrow the interval.
+    """
+    y, base, adapted = (np.asarray(v, dtype=int) for v in (y, base, adapted))
     k = k or int(max(np.max(y, initial=0), np.max(base, initial=0), np.max(adapted, initial=0))) + 1
-    if len(y) < 2:
+    keys = np.arange(len(y)) if groups is None else _first_seen_ids(np.asarray(groups, dtype=str))
+    n_groups = int(keys.max()) + 1 if len(keys) else 0
+    # per group, its rows' (true, predicted) cell counts for each model: a resample's confusion is their sum
+    cells = np.zeros((2, n_groups, k * k))
+    for m, pred in enumerate((base, adapted)):
+        np.add.at(cells[m], (keys, y * k + pred), 1)
+    if n_groups < 2:
         gain = macro_f1(confusion(y, adapted, k)) - macro_f1(confusion(y, base, k))
         return gain, gain
 
-    def gain(t: np.ndarray, b: np.ndarray, a: np.ndarray) -> float:
-        return macro_f1(confusion(t, a, k)) - macro_f1(confusion(t, b, k))
+    def gain(drawn: np.ndarray, axis: int = -1) -> np.ndarray:
+        drawn = np.moveaxis(drawn, axis, -1)
+        weights = (drawn[..., None] == np.arange(n_groups)).sum(axis=-2)  # times each group was drawn
+        b, a = (_macro_f1_of_counts((weights @ cells[m]).reshape(*weights.shape[:-1], k, k)) for m in (0, 1))
+        return a - b
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateDataWarning)
-        res = bootstrap((y, base, adapted), gain, paired=True, vectorized=False, n_resamples=n_boot,
+        res = bootstrap((np.arange(n_groups),), gain, vectorized=True, n_resamples=n_boot, batch=100,
                         method="percentile", random_state=np.random.default_rng(seed))
     lo, hi = res.confidence_interval
     if np.isnan(lo):
         lo = hi = float(res.bootstrap_distribution[0])
     return float(lo), float(hi)
+
+
+def _first_seen_ids(keys: np.ndarray) -> np.ndarray:
+    """0, 1, 2… per distinct key in the order keys first appear (so rows without copies keep their own order)."""
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=int)
+    rank[np.argsort(first)] = np.arange(len(first))
+    return rank[inverse]
+
+
+def _macro_f1_of_counts(cm: np.ndarray) -> np.ndarray:
+    """`macro_f1` of confusion matrices stacked on the leading axes: mean F1 over the classes present in the true
+    labels (rows), 0 where no class is."""
+    tp = np.diagonal(cm, axis1=-2, axis2=-1)
+    true, predicted = cm.sum(axis=-1), cm.sum(axis=-2)
+    denom = true + predicted
+    f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
+    present = true > 0
+    return np.where(present.any(axis=-1), (f1 * present).sum(axis=-1) / np.maximum(present.sum(axis=-1), 1), 0.0)
 
 
 @dataclass(frozen=True)
@@ -580,7 +613,8 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
             method["english"] = {"n_labels": int(english.rows.sum()), "model": english.model.name, "adapted": False,
                                  "note": "scored by the base's English route, which refitting leaves as it is"}
     final.version = f"{base.version}-{tracker}.{_digest(final)[:8]}"
-    gain_ci = paired_gain_ci(labels.y, base_pred, adapted_pred, settings.n_boot, settings.seed, len(task.classes))
+    gain_ci = paired_gain_ci(labels.y, base_pred, adapted_pred, settings.n_boot, settings.seed, len(task.classes),
+                             groups=text_keys(labels))
     log(f"adapted: cross-validated macro-F1 {adapted_report['macro_f1']:.3f} (temperature {temperature:.3f})")
 
     result = {

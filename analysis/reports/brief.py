@@ -20,14 +20,14 @@ import plotly.graph_objects as go
 
 from analysis.core.filters import Filters, days_note, days_phrase, zone_days
 from analysis.core.labels import LABELS
-from analysis.core.wording import count_text, share_text
+from analysis.core.wording import INDEPENDENT_POSTS, UNADJUSTED_NOTE, count_text, share_text
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.reports.alerts.state import load_state
 from analysis.reports.export import software_version
 from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
 from analysis.reports.png import PngUnavailable, chromium_path, png_bytes
 from analysis.stats.aggregate import kpis
-from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
+from analysis.stats.effects import ASSOCIATION_NOTE, event_effects, proportion_effect
 from analysis.stats.peaks import (
     HISTORY_DAYS,
     change_points,
@@ -228,6 +228,15 @@ EFFECT_HEADERS = ("Records/day before → after (95% CI of the difference; p)",
                   "Share negative before → after (95% CI of the difference; p)")
 
 
+def _share_change(k: dict[str, Any], p: dict[str, Any]) -> str:
+    """This week's share negative minus the week before's, in points, with the difference's own 95% interval
+    (Newcombe): whether the two weeks' intervals overlap is no test of a change."""
+    change = proportion_effect(round(p["share_negative"] * p["scored"]), p["scored"],
+                               round(k["share_negative"] * k["scored"]), k["scored"])
+    return (f"change {100 * change['diff']:+.0f} percentage points (95% CI {100 * change['ci_lo']:+.0f} to "
+            f"{100 * change['ci_hi']:+.0f})")
+
+
 def _records_from(k: dict[str, Any]) -> str:
     """'12 records from 5 authors'; the authors said unknown (not 0) when no record names its author."""
     if k["authors"] is None:
@@ -256,7 +265,8 @@ def summary_lines(data: BriefData) -> list[str]:
     elif k["share_negative"] is not None:
         lo, hi = k["share_negative_ci"]
         prev = (f" (week before: {_share_of(p['share_negative'], p['scored'])}, 95% CI "
-                f"{p['share_negative_ci'][0]:.0%}–{p['share_negative_ci'][1]:.0%})" if p["share_negative"] is not None else "")
+                f"{p['share_negative_ci'][0]:.0%}–{p['share_negative_ci'][1]:.0%}; {_share_change(k, p)})"
+                if p["share_negative"] is not None else "")
         lines.append(f"{_pct(k['share_negative'])} of {k['scored']:,} scored records negative "
                      f"(95% CI {lo:.0%}–{hi:.0%}){prev}.")
     else:
@@ -277,7 +287,8 @@ def summary_lines(data: BriefData) -> list[str]:
 def methods_lines(data: BriefData) -> list[str]:
     return [
         f"{days_phrase()} Volume counts every record tagged to the tracker by its per-source queries.",
-        accuracy_line(data.model) + " Intervals are Wilson 95% intervals on the share of records labelled negative.",
+        accuracy_line(data.model) + " Intervals are Wilson 95% intervals on the share of records labelled negative. "
+        + INDEPENDENT_POSTS,
         *[badge["text"] + "." for task, badge in (data.model.get("in_domain") or {}).items() if task != "sentiment"],
         (f"Peaks: a day at least 3.5 robust z-scores above the median of the previous 7 days (MAD scale, at least "
         f"Poisson noise), with {HISTORY_DAYS} days of history; labelled by characteristic terms and the most-shared "
@@ -286,9 +297,9 @@ def methods_lines(data: BriefData) -> list[str]:
         "least 3 points and at least the binomial noise of the typical share at the day's count; after thinner days, "
         "against the previous 7 days' pooled share, its own binomial noise added); change points by "
         "binary segmentation of the daily share (binomial cost, level shifts of at least 5 points)."),
-        "Event windows: the 3 days before vs the event day and 2 days after; records/day: percentile-bootstrap 95% "
+        "Event windows: the 3 days before vs the event day and 2 days after; records/day: Welch t 95% "
         "interval over days and a permutation p-value; share negative: Newcombe score 95% interval and an exact "
-        "permutation p-value. " + days_note() + " " + ASSOCIATION_NOTE,
+        "permutation p-value. " + UNADJUSTED_NOTE + " " + INDEPENDENT_POSTS + " " + days_note() + " " + ASSOCIATION_NOTE,
         POLICY,
         _provenance(data),
     ]

@@ -70,21 +70,29 @@ class EventStudyResult:
             columns=["event_date", "day0", "alpha", "beta", "sigma", "n_estimation", "car", "car_t"])
 
     def caar(self) -> pd.DataFrame:
-        """Across events: mean AR and cumulative mean AR per offset, with t = CAAR / (√(Σσ²·k) / N).
+        """Across events: mean AR and cumulative mean AR per offset, with t = CAAR / (√V / N).
 
-        Events on the same day 0 (a Saturday and a Sunday event both start on Monday) are one observation: their
-        abnormal returns are the same days' returns, not N independent draws."""
+        V counts each trading day's noise once: V = Σ over the days the events' first k offsets cover of (Σ σ of
+        the events covering that day)². Events whose windows share days (a few days apart) share those days'
+        returns, so their abnormal returns there move together rather than add up as independent draws; with no
+        shared day V is the usual Σσ²·k. Events on the same day 0 (a Saturday and a Sunday event both start on
+        Monday) are one observation."""
         if not self.events:
             return pd.DataFrame(columns=["day_offset", "aar", "caar", "caar_t"])
         distinct = list({e.day0: e for e in self.events}.values())
         ars = pd.concat([e.abnormal.set_index("day_offset")["ar"] for e in distinct], axis=1)
         n = len(distinct)
-        var_sum = sum(e.sigma**2 for e in distinct)
         out = pd.DataFrame({"day_offset": ars.index, "aar": ars.mean(axis=1).to_numpy()})
         out["caar"] = out["aar"].cumsum()
-        k = np.arange(1, len(out) + 1)
+        variance, on_day = [], {}
+        for k in range(len(out)):
+            for e in distinct:
+                day = e.abnormal["date"].iloc[k]
+                on_day[day] = on_day.get(day, 0.0) + e.sigma
+            variance.append(sum(s * s for s in on_day.values()))
+        var = np.asarray(variance)
         # no residual noise at all (a flat estimation window): t is undefined, as for each event's car_t
-        out["caar_t"] = out["caar"] / (np.sqrt(var_sum * k) / n) if var_sum > 0 else math.nan
+        out["caar_t"] = out["caar"] / (np.sqrt(var) / n) if var[-1] > 0 else math.nan
         return out
 
 

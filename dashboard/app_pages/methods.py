@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from analysis.core.wording import INDEPENDENT_POSTS
 from collectors.display_zone import zone_label
 from collectors.pseudonym import POLICY
 from dashboard import data, render, versions
@@ -105,7 +106,7 @@ if show_page_extras():
                     "wrong (stock snownlp labels ~70% of neutral Weibo posts positive).")
         measured_tables("sentiment")
         st.markdown("The bands on sentiment charts are 95% Wilson intervals for sampling only — they do not include "
-                    "the model's own error, which the figures above measure.")
+                    "the model's own error, which the figures above measure. " + INDEPENDENT_POSTS)
 
     for task in ("stance", "emotion"):
         st.header(TASK_TITLES[task], anchor=f"{task}-model")

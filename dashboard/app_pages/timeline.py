@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.core.filters import Filters
+from analysis.core.wording import INDEPENDENT_POSTS, UNADJUSTED_NOTE
 from collectors.display_zone import zone_short
 from dashboard import data, render
 from dashboard.charts.embed import show_page_extras
@@ -42,9 +43,9 @@ if effects is not None and show_page_extras() and len(effects.data):
                f"following, within the tracker's collection window ({collected.start} to {collected.end}, {zone_short()}) and between "
                "the first and last day the store holds records for (earlier or later days are not known to be quiet) "
                "— not the sidebar's dates. "
-               "Volume: mean records per day, 95% percentile-bootstrap interval over days, permutation p-value. "
+               "Volume: mean records per day, 95% Welch t interval over days, permutation p-value. "
                "Negative share: difference of proportions among scored records, Newcombe score interval, exact "
-               "permutation p-value. With 3 days a side p cannot go below 0.1 — widen the window for power.")
+               "permutation p-value. " + UNADJUSTED_NOTE + " " + INDEPENDENT_POSTS + " With 3 days a side p cannot go below 0.1 — widen the window for power.")
 render.chart("timeline-negative", view)
 
 if data.has_visibility(render.signature()):

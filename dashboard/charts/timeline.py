@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.core.filters import Filters, days_note
-from analysis.core.wording import change_decimals, count_text, share_text
+from analysis.core.wording import UNADJUSTED_NOTE, change_decimals, count_text, share_text
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.display_zone import zone_short
@@ -66,6 +66,7 @@ def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
     if df.empty:
         return f"Before/after chart for {tracker_label}: no dated events."
     parts = []
+    titles = dict(zip(df["event_id"], df["title"], strict=True))
     for _, row in df.iterrows():
         # a difference of two shares: percentage points ("+37%" reads as a relative rise), at a precision where the
         # shares stated subtract to the change stated
@@ -76,12 +77,16 @@ def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
                f"{int(row['neg_n_before']):,} scored before, {row['neg_after']:.{d}%} of {int(row['neg_n_after']):,} after)")
         if pd.isna(row["volume_diff"]):  # a side with no collected day
             volume = "records/day not comparable (no collected days on one side)"
-        elif pd.isna(row["volume_ci_lo"]):  # a one-day side cannot be resampled
+        elif pd.isna(row["volume_ci_lo"]):  # a one-day side has no day-to-day spread to measure
             volume = f"{row['volume_diff']:+,.0f} records/day (no interval)"
         else:
             volume = (f"{row['volume_diff']:+,.0f} records/day "
                       f"(95% CI {row['volume_ci_lo']:+,.0f} to {row['volume_ci_hi']:+,.0f})")
-        parts.append(f"{row['date']} {row['title']}: {volume}{neg}")
+        others = row.get("overlaps")
+        others = others.split(", ") if isinstance(others, str) and others else []
+        overlap = (f" (its days overlap those of {', '.join(str(titles.get(o, o)) for o in others)}, so the "
+                   "differences are not separate)" if others else "")
+        parts.append(f"{row['date']} {row['title']}: {volume}{neg}{overlap}")
     return (f"Forest plot of before/after differences around {count_text(len(df), 'event')} for {tracker_label} "
             "(association, not causation): " + "; ".join(parts) + ". " + days_note())
 
@@ -157,8 +162,8 @@ register(ChartDef(
     page="timeline",
     description="Per dated event, over each event's own days (the N before it against the event day and the N−1 "
                 "following, within the tracker's collection window), not the sidebar's dates: change in records/day "
-                "(95% percentile-bootstrap interval over days) and in negative share (95% Newcombe score interval), "
-                "after − before, with permutation p-values.",
+                "(95% Welch t interval over days) and in negative share (95% Newcombe score interval), "
+                "after − before, with permutation p-values. " + UNADJUSTED_NOTE,
     load=_load_effects,
     draw=lambda df, view, model: effects_chart(
         df, f"Before vs after each event — {view.tracker.name_en} (association, not causation)", view.model_version),

@@ -19,7 +19,9 @@ Sensitivity = Literal["fewer", "balanced", "more"]
 RuleKind = Literal["volume_spike", "negative_jump", "new_statement"]
 ChannelName = Literal["webhook", "email", "rss"]
 
-# robust z-score a day must reach, per sensitivity ("more" alerts fire more often)
+# robust z-score a day must reach, per sensitivity ("more" alerts fire more often). Not a p-value: with nothing
+# happening, "balanced" flags under 1 day in 100 of Poisson-like counts but 3-5 in 100 of counts spread wider from day
+# to day (negative binomial, size 5), as data/alerts.toml says (measured in tests/test_peaks.py)
 THRESHOLDS: dict[str, float] = {"fewer": 5.0, "balanced": 3.5, "more": 2.5}
 
 
