@@ -66,7 +66,7 @@ def effects_alt(df: pd.DataFrame, tracker_label: str) -> str:
     if df.empty:
         return f"Before/after chart for {tracker_label}: no dated events."
     parts = []
-    titles = dict(zip(df["event_id"], df["title"], strict=True))
+    titles = dict(zip(df["event_id"], df["title"], strict=True)) if "event_id" in df else {}
     for _, row in df.iterrows():
         # a difference of two shares: percentage points ("+37%" reads as a relative rise), at a precision where the
         # shares stated subtract to the change stated
