@@ -31,3 +31,27 @@ def test_a_hot_search_chart_of_synthetic_topics_says_so_with_its_beijing_days_an
     assert f"{f.start} to {f.end} (Beijing days, UTC+8)" in package.source
     assert "3 sightings of 3 topics" in package.source
     assert "100% synthetic demo data" in published_csv(package).decode("utf-8-sig")
+
+
+def test_every_store_chart_s_source_line_says_how_many_records_it_draws_from(tmp_path_factory, monkeypatch) -> None:
+    """The source line (HTML caption, PNG footer, CSV's about column) named the days and the synthetic share but not
+    n: a published chart said nothing of how many records were behind it."""
+    from analysis.stats import aggregate
+    from collectors.trackers import public_names
+    from dashboard.charts import registry as chart_registry
+    from tests.dashboard_store import VERSION, build_store
+
+    path = tmp_path_factory.mktemp("n-store")
+    monkeypatch.setenv("ACTORWATCH_DATA", str(path))
+    store = build_store(path, records=500, hostile=False)
+    tracker = get_tracker("iqiyi-nadou")
+    view = chart_registry.View(Filters.for_tracker(tracker), VERSION)
+    with store.connect(public_names=public_names()) as con:
+        n = aggregate.kpis(con, view.filters)["records"]
+        volume = chart_registry.build("overview-volume", con, view, {})
+        coverage = chart_registry.build("methods-coverage", con, view.with_options(), {})
+        aligned = chart_registry.build("compare-aligned", con, view, {})
+    assert n > 0
+    assert f"n = {n:,} records" in volume.source and f"n = {n:,} records" in coverage.source
+    assert "n = " in aligned.source
+
