@@ -55,3 +55,26 @@ def test_every_store_chart_s_source_line_says_how_many_records_it_draws_from(tmp
     assert f"n = {n:,} records" in volume.source and f"n = {n:,} records" in coverage.source
     assert "n = " in aligned.source
 
+
+def test_the_png_footer_wraps_long_lines_instead_of_cutting_them_off() -> None:
+    """The footer was one annotation line per note: a long source line (the before/after chart's runs ~300 characters)
+    ran past the image's right edge, so the PNG lost its end, where the synthetic-data share is said."""
+    import html
+
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from dashboard.charts.embed import FOOTER_CHARS, ChartPackage, credited_figure
+
+    source = ("actorwatch store, all sources, for each event the 3 days before it and the event day with the 2 "
+              "following, within the tracker's collection window 2026-04-10 to 2026-05-25 and the days from the "
+              "first to the last stored record (UTC); 100% synthetic demo data")
+    notes = "Sentiment model m — On 912 real sentences about AI actors (test split): macro-F1 0.59 [0.56–0.62] " * 2
+    package = ChartPackage(name="x", title="t", fig=go.Figure(), data=pd.DataFrame({"a": [1]}), alt="alt",
+                           source=source, notes=notes)
+    fig = credited_figure(package)
+    footer = fig.layout.annotations[-1].text
+    lines = footer.split("<br>")
+    assert all(len(html.unescape(line)) <= FOOTER_CHARS for line in lines), lines
+    assert " ".join(footer.split("<br>")).count("100% synthetic demo data") == 1
+    assert fig.layout.margin.b >= 40 + 15 * len(lines)

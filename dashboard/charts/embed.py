@@ -17,6 +17,7 @@ import hashlib
 import html
 import json
 import os
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -187,14 +188,21 @@ def _in_lang(text: str, around: str) -> str:
     return f"<span{attr}>{html.escape(text)}</span>" if attr else html.escape(text)
 
 
+# Footer lines are wrapped: an annotation never wraps itself, and a line past the image's edge is cut off. 100
+# characters of 11 px text fit beside the widest left margin a chart takes (the before/after chart's event labels).
+FOOTER_CHARS = 100
+FOOTER_LINE_PX = 15
+
+
 def credited_figure(package: ChartPackage) -> go.Figure:
     """A copy of the chart with its notes, source, credit and snapshot id drawn under it."""
     fig = go.Figure(package.fig)
     lines = [package.notes] if package.notes else []
     lines.append(f"Source: {package.source} · {package.credit} · snapshot {package.snapshot_id}")
-    bottom = (fig.layout.margin.b or 40) + 70
+    wrapped = [part for line in lines for part in textwrap.wrap(line, FOOTER_CHARS, break_long_words=False)]
+    bottom = (fig.layout.margin.b or 40) + 40 + FOOTER_LINE_PX * len(wrapped)
     fig.update_layout(margin={"b": bottom})
-    fig.add_annotation(text="<br>".join(plain(line) for line in lines), xref="paper", yref="paper", x=0, y=0,
+    fig.add_annotation(text="<br>".join(plain(line) for line in wrapped), xref="paper", yref="paper", x=0, y=0,
                        yshift=-bottom + 8, xanchor="left", yanchor="bottom", showarrow=False, align="left",
                        font={"size": 11, "color": "#444444"})
     return fig
@@ -202,7 +210,9 @@ def credited_figure(package: ChartPackage) -> go.Figure:
 
 def credited_png(package: ChartPackage) -> bytes:
     """The chart's PNG with its credit footer (a PNG travels without the page that explained it)."""
-    return png_bytes(credited_figure(package), height=PNG_SIZE[1] + 70)
+    fig = credited_figure(package)
+    footer = fig.layout.margin.b - (package.fig.layout.margin.b or 40)  # the image grows by it: the chart keeps its size
+    return png_bytes(fig, height=PNG_SIZE[1] + footer)
 
 
 def write_package(package: ChartPackage, out_dir: Path, formats: Sequence[str], inline: bool = False,
