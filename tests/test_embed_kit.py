@@ -5,9 +5,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from analysis.core.filters import Filters
 from collectors.store import Store
 from collectors.trackers import get_tracker
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A small store of synthetic demo records with oracle scores (tests/dashboard_store.py)."""
+    from tests.dashboard_store import build_store
+
+    path = tmp_path_factory.mktemp("embed-kit-store")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ACTORWATCH_DATA", str(path))
+        mp.setenv("ACTORWATCH_PSEUDONYM_KEY", "test-key-not-secret")
+        return build_store(path, records=500, hostile=False)
 
 
 def test_a_hot_search_chart_of_synthetic_topics_says_so_with_its_beijing_days_and_n(data_dir) -> None:
@@ -30,20 +44,18 @@ def test_a_hot_search_chart_of_synthetic_topics_says_so_with_its_beijing_days_an
     assert "100% synthetic demo data" in package.source
     assert f"{f.start} to {f.end} (Beijing days, UTC+8)" in package.source
     assert "3 sightings of 3 topics" in package.source
-    assert "100% synthetic demo data" in published_csv(package).decode("utf-8-sig")
+    assert "100% synthetic demo data" in published_csv(package).decode("utf-8-sig") and package.synthetic_share == 1
 
 
-def test_every_store_chart_s_source_line_says_how_many_records_it_draws_from(tmp_path_factory, monkeypatch) -> None:
+def test_every_store_chart_s_source_line_says_how_many_records_it_draws_from(small_store) -> None:
     """The source line (HTML caption, PNG footer, CSV's about column) named the days and the synthetic share but not
     n: a published chart said nothing of how many records were behind it."""
     from analysis.stats import aggregate
     from collectors.trackers import public_names
     from dashboard.charts import registry as chart_registry
-    from tests.dashboard_store import VERSION, build_store
+    from tests.dashboard_store import VERSION
 
-    path = tmp_path_factory.mktemp("n-store")
-    monkeypatch.setenv("ACTORWATCH_DATA", str(path))
-    store = build_store(path, records=500, hostile=False)
+    store = small_store
     tracker = get_tracker("iqiyi-nadou")
     view = chart_registry.View(Filters.for_tracker(tracker), VERSION)
     with store.connect(public_names=public_names()) as con:
@@ -78,3 +90,30 @@ def test_the_png_footer_wraps_long_lines_instead_of_cutting_them_off() -> None:
     assert all(len(html.unescape(line)) <= FOOTER_CHARS for line in lines), lines
     assert " ".join(footer.split("<br>")).count("100% synthetic demo data") == 1
     assert fig.layout.margin.b >= 40 + 15 * len(lines)
+
+
+def test_a_chart_of_synthetic_data_is_marked_unmistakably_in_its_png_and_html(small_store) -> None:
+    """The only synthetic mark was a clause at the end of the small grey source line: a cropped PNG or a skimmed
+    embed showed demo data as if real. Now the image carries a watermark across the plot and a bold first footer
+    line, and the HTML page a visible notice read out with the figure's label; curated (real) charts carry none."""
+    from collectors.trackers import public_names
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.embed import credited_figure, standalone_html
+    from tests.dashboard_store import VERSION
+
+    view = chart_registry.View(Filters.for_tracker(get_tracker("iqiyi-nadou")), VERSION)
+    with small_store.connect(public_names=public_names()) as con:
+        volume = chart_registry.build("overview-volume", con, view, {})
+        effects = chart_registry.build("timeline-effects", con, view, {})
+        curated = chart_registry.build("voices-statements", con, view, {})
+    for package in (volume, effects):
+        assert package.synthetic_share == 1.0, package.name
+        notes = [a.text for a in credited_figure(package).layout.annotations]
+        assert any(n == "SYNTHETIC DEMO DATA" for n in notes), (package.name, notes)  # the watermark
+        assert notes[-1].startswith("<b>SYNTHETIC DEMO DATA: generated, not real</b><br>"), notes[-1]
+        page = standalone_html(package)
+        assert '<p class="aw-demo" role="note">SYNTHETIC DEMO DATA: generated, not real</p>' in page
+        assert f'aria-label="{package.title} (synthetic demo data)"' in page.replace("&#x27;", "'")
+    assert curated.synthetic_share == 0.0
+    assert not any("SYNTHETIC" in (a.text or "") for a in credited_figure(curated).layout.annotations)
+    assert "aw-demo" not in standalone_html(curated).split("</style>")[1]

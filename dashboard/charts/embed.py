@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.core.wording import share_text
 from analysis.nlp.text import detect_lang
 from analysis.reports.brief import md_escape
 from analysis.reports.links import (
@@ -62,6 +63,7 @@ class ChartPackage:
     source: str = DEFAULT_SOURCE
     credit: str = DEFAULT_CREDIT
     notes: str = ""
+    synthetic_share: float = 0.0  # of the data drawn: above 0, every published form carries SYNTHETIC_MARK
 
     @cached_property
     def snapshot_id(self) -> str:  # hashes the data's CSV: computed once per package (packages are shared)
@@ -129,7 +131,7 @@ def iframe_snippet(package: ChartPackage, base_url: str | None = None, height: i
 
 def standalone_html(package: ChartPackage, inline: bool = False, base_url: str | None = None) -> str:
     """A responsive, self-describing HTML page: chart, alt text, source and credit line, data link, snapshot id."""
-    div = package.fig.to_html(full_html=False, include_plotlyjs=True if inline else "cdn",
+    div = marked_figure(package).to_html(full_html=False, include_plotlyjs=True if inline else "cdn",
                               default_width="100%", default_height="100%",
                               config={"responsive": True, **PLOTLY_CONFIG})
     data_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(published_csv(package, base_url)).decode()
@@ -139,6 +141,10 @@ def standalone_html(package: ChartPackage, inline: bool = False, base_url: str |
     alt_lang = _lang_attr(package.alt, doc)
     caption_lang = "" if doc == "en" else ' lang="en"'  # the caption's own words are English
     live = package.deep_link(base_url)
+    demo = package.synthetic_share > 0
+    label = package.title + (" (synthetic demo data)" if demo else "")
+    notice = (f'<p class="aw-demo" role="note">{e(synthetic_notice(package.synthetic_share))}</p>\n'
+              if demo else "")
     return f"""<!doctype html>
 <html lang="{doc}">
 <head>
@@ -154,12 +160,13 @@ html, body {{ margin: 0; height: 100%; font-family: "Noto Sans", "Noto Sans CJK 
 .aw-foot {{ order: 2; font-size: 12px; color: #333; padding: 4px 8px 8px; line-height: 1.4; }}
 /* the caption precedes the chart in the page so plotly sizes itself to the space left above it */
 .aw-foot a {{ color: #0072B2; }}
+.aw-demo {{ order: 0; margin: 0; padding: 4px 8px; background: #fff3cd; color: #5c3c00; font-weight: bold; }}
 .aw-sr {{ position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }}
 </style>
 </head>
 <body>
-<figure class="aw" role="figure" aria-label="{e(package.title, quote=True)}">
-<p class="aw-sr" id="aw-alt"{alt_lang}>{e(package.alt)}</p>
+<figure class="aw" role="figure" aria-label="{e(label, quote=True)}">
+{notice}<p class="aw-sr" id="aw-alt"{alt_lang}>{e(package.alt)}</p>
 <noscript><p{alt_lang}>{e(package.alt)}</p></noscript>
 <figcaption class="aw-foot"{caption_lang}>Source: {_in_lang(package.source, "en")} · {_in_lang(package.credit, "en")}{notes} ·
 <a download="{e(package.file_stem(), quote=True)}.csv" href="{data_uri}">data</a> ·
@@ -194,15 +201,36 @@ FOOTER_CHARS = 100
 FOOTER_LINE_PX = 15
 
 
-def credited_figure(package: ChartPackage) -> go.Figure:
-    """A copy of the chart with its notes, source, credit and snapshot id drawn under it."""
+SYNTHETIC_MARK = "SYNTHETIC DEMO DATA"
+
+
+def synthetic_notice(share: float) -> str:
+    """The one-line notice of a chart drawn (wholly or partly) from the synthetic demo corpus."""
+    if share >= 1:
+        return f"{SYNTHETIC_MARK}: generated, not real"
+    return f"{SYNTHETIC_MARK}: {share_text(share)} of the data is generated, not real"
+
+
+def marked_figure(package: ChartPackage) -> go.Figure:
+    """A copy of the chart with, when its data is synthetic, SYNTHETIC_MARK across the plot (it survives cropping)."""
     fig = go.Figure(package.fig)
+    if package.synthetic_share > 0:
+        fig.add_annotation(text=SYNTHETIC_MARK, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
+                           textangle=-20, font={"size": 44, "color": "rgba(213,94,0,0.22)"})
+    return fig
+
+
+def credited_figure(package: ChartPackage) -> go.Figure:
+    """A copy of the chart (marked when synthetic) with its notes, source, credit and snapshot id drawn under it."""
+    fig = marked_figure(package)
     lines = [package.notes] if package.notes else []
     lines.append(f"Source: {package.source} · {package.credit} · snapshot {package.snapshot_id}")
     wrapped = [part for line in lines for part in textwrap.wrap(line, FOOTER_CHARS, break_long_words=False)]
-    bottom = (fig.layout.margin.b or 40) + 40 + FOOTER_LINE_PX * len(wrapped)
+    notice = [f"<b>{plain(synthetic_notice(package.synthetic_share))}</b>"] if package.synthetic_share > 0 else []
+    bottom = (fig.layout.margin.b or 40) + 40 + FOOTER_LINE_PX * (len(wrapped) + len(notice))
     fig.update_layout(margin={"b": bottom})
-    fig.add_annotation(text="<br>".join(plain(line) for line in wrapped), xref="paper", yref="paper", x=0, y=0,
+    fig.add_annotation(text="<br>".join([*notice, *(plain(line) for line in wrapped)]), xref="paper", yref="paper",
+                       x=0, y=0,
                        yshift=-bottom + 8, xanchor="left", yanchor="bottom", showarrow=False, align="left",
                        font={"size": 11, "color": "#444444"})
     return fig
@@ -248,6 +276,7 @@ def sidecar(package: ChartPackage, base_url: str | None = None) -> dict[str, obj
             "params": normal_params(package.params), "deep_link": package.deep_link(base_url),
             "iframe": iframe_snippet(package, base_url),
             "source": package.source, "credit": package.credit, "notes": package.notes, "alt": package.alt,
+            "synthetic_share": package.synthetic_share,
             "rows": len(package.data), "columns": [str(c) for c in package.data.columns]}
 
 

@@ -186,6 +186,10 @@ def source_line(observations: pd.DataFrame) -> str:
     return ARCHIVE_SOURCE if snaps.str.match(r"^(daily|intraday)/").any() else LIVE_SOURCE
 
 
+def synthetic_share(observations: pd.DataFrame) -> float:
+    return float(observations["synthetic"].fillna(False).astype(bool).mean()) if len(observations) else 0.0
+
+
 def published_source(observations: pd.DataFrame, view: View) -> str:
     """The source line a published chart carries: the credit, then the Beijing days drawn, how many sightings of how
     many topics, and the synthetic share (the chart travels without the page that said them)."""
@@ -193,7 +197,7 @@ def published_source(observations: pd.DataFrame, view: View) -> str:
     days = f"{f.start or 'first'} to {f.end or 'last'} (Beijing days, UTC+8)"
     seen = (f"{count_text(len(observations), 'sighting')} of "
             f"{count_text(observations['topic'].nunique() if len(observations) else 0, 'topic')}")
-    share = float(observations["synthetic"].fillna(False).astype(bool).mean()) if len(observations) else 0.0
+    share = synthetic_share(observations)
     demo = f"; {share_text(share)} synthetic demo data" if share > 0 else ""
     return f"{source_line(observations)}; {days}, {seen}{demo}"
 
@@ -205,6 +209,7 @@ def _load(con: duckdb.DuckDBPyConnection, view: View, analyse: str) -> pd.DataFr
     obs = hot_search.tracker_observations(con, f.tracker, f.start, f.end)
     frame = getattr(hot_search, analyse)(obs)
     frame.attrs["source"] = published_source(obs, view)
+    frame.attrs["synthetic_share"] = synthetic_share(obs)
     # attrs hold plain lists: pandas compares attrs when combining frames, which DataFrames cannot do
     frame.attrs["items"] = hot_search.tracker_items(view.tracker, f.start, f.end).to_dict("records")
     return frame

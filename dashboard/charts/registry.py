@@ -230,9 +230,13 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
     elif annotated_text(frame):  # counts of the annotated records only (a partial enrich leaves some out)
         notes = " · ".join(x for x in (notes, f"Counts of annotated records only: {annotated_text(frame)}") if x)
     source = chart.source(frame, view) if chart.source else source_line(view, synthetic_share, records)
+    # a chart crediting its own source draws other data than the view's (curated facts, prices, other days): its
+    # loader states that data's synthetic share, if any
+    synthetic = float(frame.attrs.get("synthetic_share", 0.0)) if chart.source else synthetic_share
     return ChartPackage(name=name, title=chart.title_for(view, model), fig=fig,
                         data=chart.table(frame) if chart.table else frame, alt=alt,
-                        params=view.params(), url_path=chart.page, source=source, credit=DEFAULT_CREDIT, notes=notes)
+                        params=view.params(), url_path=chart.page, source=source, credit=DEFAULT_CREDIT, notes=notes,
+                        synthetic_share=synthetic)
 
 
 def build(name: str, con: duckdb.DuckDBPyConnection, view: View, model: dict[str, Any]) -> ChartPackage:
