@@ -117,3 +117,44 @@ def test_a_chart_of_synthetic_data_is_marked_unmistakably_in_its_png_and_html(sm
     assert curated.synthetic_share == 0.0
     assert not any("SYNTHETIC" in (a.text or "") for a in credited_figure(curated).layout.annotations)
     assert "aw-demo" not in standalone_html(curated).split("</style>")[1]
+
+
+@pytest.mark.browser
+def test_a_cdn_embed_opened_offline_shows_its_description_and_says_what_it_loads(tmp_path) -> None:
+    """The default HTML loads plotly.js from the CDN; offline (an archive, a newsroom CMS preview without network) the
+    page showed an empty box: the description was for screen readers only and nothing said what had failed to load."""
+    from tests.test_browser import CHROMIUM_ARGS, require_browser
+
+    require_browser()
+    import pandas as pd
+    import plotly.graph_objects as go
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.charts.embed import ChartPackage, standalone_html
+
+    fig = go.Figure(go.Bar(x=["2026-04-20", "2026-04-21"], y=[3, 40]))
+    package = ChartPackage(name="overview-volume", title="Daily records", fig=fig, alt="Bar chart: 43 records.",
+                           data=pd.DataFrame({"records": [3, 40]}), source="actorwatch store")
+    cdn, inline = tmp_path / "cdn.html", tmp_path / "inline.html"
+    cdn.write_text(standalone_html(package), encoding="utf-8")
+    inline.write_text(standalone_html(package, inline=True), encoding="utf-8")
+    def caption(path):
+        return path.read_text().split("<figcaption")[1].split("</figcaption>")[0]
+
+    assert "chart drawn by plotly.js from cdn.plot.ly" in caption(cdn) and "cdn.plot.ly" not in caption(inline)
+    def on_screen(locator) -> bool:  # the screen-reader-only text is "visible" to Playwright, 10,000 px off to the left
+        box = locator.bounding_box() if locator.is_visible() else None
+        return bool(box) and box["x"] >= 0 and box["width"] > 1
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 900, "height": 560}, offline=True)
+        tab = context.new_page()
+        tab.goto(cdn.as_uri())
+        tab.wait_for_load_state("load")
+        assert on_screen(tab.locator("#aw-alt")) and tab.locator("#aw-alt").inner_text() == "Bar chart: 43 records."
+        assert "could not load plotly.js from cdn.plot.ly" in tab.locator("#aw-offline").inner_text()
+        tab.goto(inline.as_uri())
+        tab.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+        assert not on_screen(tab.locator("#aw-alt")) and not tab.locator("#aw-offline").is_visible()
+        browser.close()

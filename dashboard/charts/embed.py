@@ -5,7 +5,8 @@ by the dashboard's "Embed / download" panel (`show_package`, via dashboard/rende
 command; links come from analysis.reports.links, PNG rendering from analysis.reports.png (shared with the brief).
 
 Standalone HTML loads plotly.js from the CDN with a Subresource Integrity hash (`include_plotlyjs="cdn"`): the
-file stays ~100 KB, which newsroom CMSs accept, and the browser refuses a tampered script. `inline=True` (CLI
+file stays ~100 KB, which newsroom CMSs accept, and the browser refuses a tampered script; its caption says so, and
+where plotly.js cannot load (offline) the page shows the chart's text description instead. `inline=True` (CLI
 `--plotlyjs inline`) embeds plotly.js instead (~5 MB) for offline archives. The chart's data travels inside the
 file as a `data:` link, so the "data" link works wherever the file is published.
 """
@@ -44,6 +45,7 @@ from dashboard.charts.style import plain
 
 DEFAULT_CREDIT = "Chart: actorwatch (open source)"
 DEFAULT_SOURCE = "actorwatch store"
+CDN_HOST = "cdn.plot.ly"  # where plotly's include_plotlyjs="cdn" loads plotly.js from
 # plotly's own camera button saves the bare chart, without the source, synthetic-data and model notes every published
 # image carries (credited_png): it is removed, and images come from the Embed / download panel or `actorwatch chart`.
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
@@ -132,8 +134,8 @@ def iframe_snippet(package: ChartPackage, base_url: str | None = None, height: i
 def standalone_html(package: ChartPackage, inline: bool = False, base_url: str | None = None) -> str:
     """A responsive, self-describing HTML page: chart, alt text, source and credit line, data link, snapshot id."""
     div = marked_figure(package).to_html(full_html=False, include_plotlyjs=True if inline else "cdn",
-                              default_width="100%", default_height="100%",
-                              config={"responsive": True, **PLOTLY_CONFIG})
+                                         default_width="100%", default_height="100%",
+                                         config={"responsive": True, **PLOTLY_CONFIG})
     data_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(published_csv(package, base_url)).decode()
     e = html.escape
     doc = page_lang(package)
@@ -145,6 +147,13 @@ def standalone_html(package: ChartPackage, inline: bool = False, base_url: str |
     label = package.title + (" (synthetic demo data)" if demo else "")
     notice = (f'<p class="aw-demo" role="note">{e(synthetic_notice(package.synthetic_share))}</p>\n'
               if demo else "")
+    # With the CDN script the page says so, and offline (no plotly.js) it shows the description instead of an empty box
+    loads = "" if inline else f" · chart drawn by plotly.js from {CDN_HOST}"
+    offline = "" if inline else (
+        f'<p id="aw-offline" class="aw-text" hidden lang="en">The interactive chart could not load plotly.js from '
+        f"{CDN_HOST} (no network?); what it shows:</p>\n")
+    reveal = "" if inline else ('\n<script>if (!window.Plotly) { document.getElementById("aw-offline").hidden = false; '
+                                'document.getElementById("aw-alt").className = "aw-text"; }</script>')
     return f"""<!doctype html>
 <html lang="{doc}">
 <head>
@@ -161,17 +170,18 @@ html, body {{ margin: 0; height: 100%; font-family: "Noto Sans", "Noto Sans CJK 
 /* the caption precedes the chart in the page so plotly sizes itself to the space left above it */
 .aw-foot a {{ color: #0072B2; }}
 .aw-demo {{ order: 0; margin: 0; padding: 4px 8px; background: #fff3cd; color: #5c3c00; font-weight: bold; }}
+.aw-text {{ margin: 0; padding: 4px 8px; }}
 .aw-sr {{ position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }}
 </style>
 </head>
 <body>
 <figure class="aw" role="figure" aria-label="{e(label, quote=True)}">
-{notice}<p class="aw-sr" id="aw-alt"{alt_lang}>{e(package.alt)}</p>
+{notice}{offline}<p class="aw-sr" id="aw-alt"{alt_lang}>{e(package.alt)}</p>
 <noscript><p{alt_lang}>{e(package.alt)}</p></noscript>
 <figcaption class="aw-foot"{caption_lang}>Source: {_in_lang(package.source, "en")} · {_in_lang(package.credit, "en")}{notes} ·
 <a download="{e(package.file_stem(), quote=True)}.csv" href="{data_uri}">data</a> ·
-<a href="{e(live, quote=True)}">live view</a> · snapshot {package.snapshot_id}</figcaption>
-<div class="aw-chart" aria-describedby="aw-alt">{div}</div>
+<a href="{e(live, quote=True)}">live view</a> · snapshot {package.snapshot_id}{loads}</figcaption>
+<div class="aw-chart" aria-describedby="aw-alt">{div}</div>{reveal}
 </figure>
 </body>
 </html>
