@@ -294,3 +294,36 @@ def test_a_week_of_mostly_synthetic_records_is_not_called_all_synthetic(data_dir
     said = " ".join(summary_lines(data))
     assert "100% of these records are SYNTHETIC" not in said
     assert "over 99% of these records are SYNTHETIC" in said
+
+
+def test_the_markdown_brief_s_pngs_carry_their_source_days_n_model_figure_and_synthetic_mark(
+        tmp_path, data_dir, make_record, monkeypatch):
+    """The Markdown brief's chart images travel alone (pasted into a story or a chat); they carried only a title:
+    no credit or source, no n, no model figure under the sentiment chart and no mark on synthetic demo data."""
+    from analysis.reports import brief
+    from analysis.reports.png import SYNTHETIC_MARK
+
+    drawn = {}
+
+    def fake_png(fig, width=900, height=360, scale=1.0):
+        drawn[len(drawn)] = (fig, height)
+        return b"\x89PNG\r\n\x1a\n"
+
+    monkeypatch.setattr(brief, "png_bytes", fake_png)
+    store = Store(data_dir)
+    demo = records_per_day(make_record, {date(2026, 4, 20) + timedelta(days=i): 10 for i in range(5)},
+                           trackers=[TRACKER], synthetic=True)
+    store.add_records(demo)
+    add_scores(store, {(r.source, r.id): "negative" if i % 2 else "neutral" for i, r in enumerate(demo)})
+    write_brief(store, get_tracker(TRACKER), "2026-W17", tmp_path / "brief.md", png=True,
+                now=datetime(2026, 5, 1, tzinfo=UTC))
+    assert len(drawn) == 2
+    for fig, height in drawn.values():
+        notes = [a.text for a in fig.layout.annotations]
+        assert SYNTHETIC_MARK in notes, notes
+        footer = html.unescape(notes[-1])
+        assert footer.startswith(f"<b>{SYNTHETIC_MARK}"), footer
+        assert "2026-04-20 to 2026-04-26 (UTC)" in footer and "n = 50 records" in footer, footer
+        assert "actorwatch" in footer and height > 360
+    sentiment_footer = html.unescape(drawn[1][0].layout.annotations[-1].text).replace("<br>", " ")
+    assert "Sentiment by" in sentiment_footer and "n = 50 scored records" in sentiment_footer, sentiment_footer

@@ -76,7 +76,8 @@ def test_the_png_footer_wraps_long_lines_instead_of_cutting_them_off() -> None:
     import pandas as pd
     import plotly.graph_objects as go
 
-    from dashboard.charts.embed import FOOTER_CHARS, ChartPackage, credited_figure
+    from analysis.reports.png import FOOTER_CHARS
+    from dashboard.charts.embed import ChartPackage, credited_figure
 
     source = ("actorwatch store, all sources, for each event the 3 days before it and the event day with the 2 "
               "following, within the tracker's collection window 2026-04-10 to 2026-05-25 and the days from the "

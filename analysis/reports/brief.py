@@ -25,7 +25,7 @@ from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_mode
 from analysis.reports.alerts.state import load_state
 from analysis.reports.export import software_version
 from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
-from analysis.reports.png import PngUnavailable, chromium_path, png_bytes
+from analysis.reports.png import CREDIT, PngUnavailable, chromium_path, footed_figure, png_bytes
 from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
 from analysis.stats.peaks import change_points, detect_peaks, label_peaks, series_by_day, share_jumps
@@ -450,6 +450,17 @@ def write_brief(store: Store, tracker: Tracker, week: str, out: Path, model_vers
     return out
 
 
+def png_footer(data: BriefData, key: str) -> list[str]:
+    """What a brief's chart image says under it: its records and days, for sentiment the model's measured figure and
+    the records scored (the image is pasted and shared without the brief)."""
+    k = data.kpis
+    source = (f"Source: actorwatch store, all sources, {data.start} to {data.end} ({zone_days()}), "
+              f"n = {count_text(k['records'], 'record')} · {CREDIT} · weekly brief {data.week}")
+    if key != "sentiment":
+        return [source]
+    return [f"{accuracy_line(data.model)} n = {count_text(k['scored'], 'scored record')}.", source]
+
+
 def _write_pngs(data: BriefData, out: Path, enabled: bool) -> tuple[dict[str, str], str]:
     if not enabled:
         return {}, ("Charts are not embedded: PNG export needs Chromium (apt-get install chromium); the .html "
@@ -460,7 +471,8 @@ def _write_pngs(data: BriefData, out: Path, enabled: bool) -> tuple[dict[str, st
     try:
         for key, fig in data.figures.items():
             path = folder / f"{key}.png"
-            path.write_bytes(png_bytes(fig, width=900, height=360, scale=1))
+            footed, added = footed_figure(fig, png_footer(data, key), data.kpis["synthetic_share"])
+            path.write_bytes(png_bytes(footed, width=900, height=360 + added, scale=1))
             images[key] = f"{folder.name}/{path.name}"
     except PngUnavailable as exc:  # the brief must still be written
         return {}, f"Charts could not be rendered as PNG ({exc}); see the .html brief."

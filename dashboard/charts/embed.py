@@ -18,7 +18,6 @@ import hashlib
 import html
 import json
 import os
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,7 +27,6 @@ from urllib.parse import urlsplit
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.core.wording import share_text
 from analysis.nlp.text import detect_lang
 from analysis.reports.brief import md_escape
 from analysis.reports.links import (
@@ -39,11 +37,18 @@ from analysis.reports.links import (
     deep_link,
     normal_params,
 )
-from analysis.reports.png import PNG_SIZE, chromium_path, png_bytes
+from analysis.reports.png import (
+    CREDIT,
+    PNG_SIZE,
+    chromium_path,
+    footed_figure,
+    marked_figure,
+    png_bytes,
+    synthetic_notice,
+)
 from collectors.spreadsheet import escape_frame
-from dashboard.charts.style import plain
 
-DEFAULT_CREDIT = "Chart: actorwatch (open source)"
+DEFAULT_CREDIT = CREDIT
 DEFAULT_SOURCE = "actorwatch store"
 CDN_HOST = "cdn.plot.ly"  # where plotly's include_plotlyjs="cdn" loads plotly.js from
 # plotly's own camera button saves the bare chart, without the source, synthetic-data and model notes every published
@@ -133,7 +138,7 @@ def iframe_snippet(package: ChartPackage, base_url: str | None = None, height: i
 
 def standalone_html(package: ChartPackage, inline: bool = False, base_url: str | None = None) -> str:
     """A responsive, self-describing HTML page: chart, alt text, source and credit line, data link, snapshot id."""
-    div = marked_figure(package).to_html(full_html=False, include_plotlyjs=True if inline else "cdn",
+    div = marked_figure(package.fig, package.synthetic_share).to_html(full_html=False, include_plotlyjs=True if inline else "cdn",
                                          default_width="100%", default_height="100%",
                                          config={"responsive": True, **PLOTLY_CONFIG})
     data_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(published_csv(package, base_url)).decode()
@@ -205,52 +210,21 @@ def _in_lang(text: str, around: str) -> str:
     return f"<span{attr}>{html.escape(text)}</span>" if attr else html.escape(text)
 
 
-# Footer lines are wrapped: an annotation never wraps itself, and a line past the image's edge is cut off. 100
-# characters of 11 px text fit beside the widest left margin a chart takes (the before/after chart's event labels).
-FOOTER_CHARS = 100
-FOOTER_LINE_PX = 15
-
-
-SYNTHETIC_MARK = "SYNTHETIC DEMO DATA"
-
-
-def synthetic_notice(share: float) -> str:
-    """The one-line notice of a chart drawn (wholly or partly) from the synthetic demo corpus."""
-    if share >= 1:
-        return f"{SYNTHETIC_MARK}: generated, not real"
-    return f"{SYNTHETIC_MARK}: {share_text(share)} of the data is generated, not real"
-
-
-def marked_figure(package: ChartPackage) -> go.Figure:
-    """A copy of the chart with, when its data is synthetic, SYNTHETIC_MARK across the plot (it survives cropping)."""
-    fig = go.Figure(package.fig)
-    if package.synthetic_share > 0:
-        fig.add_annotation(text=SYNTHETIC_MARK, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
-                           textangle=-20, font={"size": 44, "color": "rgba(213,94,0,0.22)"})
-    return fig
-
-
 def credited_figure(package: ChartPackage) -> go.Figure:
     """A copy of the chart (marked when synthetic) with its notes, source, credit and snapshot id drawn under it."""
-    fig = marked_figure(package)
-    lines = [package.notes] if package.notes else []
-    lines.append(f"Source: {package.source} · {package.credit} · snapshot {package.snapshot_id}")
-    wrapped = [part for line in lines for part in textwrap.wrap(line, FOOTER_CHARS, break_long_words=False)]
-    notice = [f"<b>{plain(synthetic_notice(package.synthetic_share))}</b>"] if package.synthetic_share > 0 else []
-    bottom = (fig.layout.margin.b or 40) + 40 + FOOTER_LINE_PX * (len(wrapped) + len(notice))
-    fig.update_layout(margin={"b": bottom})
-    fig.add_annotation(text="<br>".join([*notice, *(plain(line) for line in wrapped)]), xref="paper", yref="paper",
-                       x=0, y=0,
-                       yshift=-bottom + 8, xanchor="left", yanchor="bottom", showarrow=False, align="left",
-                       font={"size": 11, "color": "#444444"})
-    return fig
+    return _footed(package)[0]
 
 
 def credited_png(package: ChartPackage) -> bytes:
     """The chart's PNG with its credit footer (a PNG travels without the page that explained it)."""
-    fig = credited_figure(package)
-    footer = fig.layout.margin.b - (package.fig.layout.margin.b or 40)  # the image grows by it: the chart keeps its size
+    fig, footer = _footed(package)
     return png_bytes(fig, height=PNG_SIZE[1] + footer)
+
+
+def _footed(package: ChartPackage) -> tuple[go.Figure, int]:
+    lines = [package.notes] if package.notes else []
+    lines.append(f"Source: {package.source} · {package.credit} · snapshot {package.snapshot_id}")
+    return footed_figure(package.fig, lines, package.synthetic_share)
 
 
 def write_package(package: ChartPackage, out_dir: Path, formats: Sequence[str], inline: bool = False,
