@@ -127,7 +127,8 @@ def test_markdown_brief_embeds_png_charts(tmp_path, data_dir, make_record, chrom
     store = _store(data_dir, make_record)
     out = write_brief(store, get_tracker(TRACKER), "2026-W17", tmp_path / "brief.md", png=True)
     text = out.read_text(encoding="utf-8")
-    assert "![Records per day by source](brief_files/volume.png)" in text
+    assert "![Stacked bars of records per day by source, 2026-04-20 to 2026-04-26 (UTC): 171 records" in text
+    assert "](brief_files/volume.png)" in text
     assert (tmp_path / "brief_files" / "volume.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -327,3 +328,20 @@ def test_the_markdown_brief_s_pngs_carry_their_source_days_n_model_figure_and_sy
         assert "actorwatch" in footer and height > 360
     sentiment_footer = html.unescape(drawn[1][0].layout.annotations[-1].text).replace("<br>", " ")
     assert "Sentiment by" in sentiment_footer and "n = 50 scored records" in sentiment_footer, sentiment_footer
+
+
+def test_the_brief_s_chart_descriptions_give_the_key_numbers(tmp_path, data_dir, make_record):
+    """A screen reader heard 'Stacked bars of records per day by source.' (HTML) and 'Records per day by source'
+    (Markdown alt text): the chart's shape, none of its numbers. The descriptions now say them."""
+    from analysis.reports.brief import gather, render_html, render_markdown
+
+    store = _store(data_dir, make_record)
+    data = gather(store, get_tracker(TRACKER), "2026-W17", now=datetime(2026, 5, 1, tzinfo=UTC))
+    page = html.unescape(render_html(data))
+    volume = ("Stacked bars of records per day by source, 2026-04-20 to 2026-04-26 (UTC): 171 records; the busiest "
+              "day was 2026-04-22 with 91.")
+    sentiment = "negative: 51% of 171 scored records (95% CI 44%–59%)"
+    assert f"aria-label='{volume}" in page and sentiment in page.split("<figure")[2]
+    assert "highest 2026-04-22 at 79% of 91" in page
+    markdown = render_markdown(data, {"volume": "v.png", "sentiment": "s.png"})
+    assert "![Stacked bars of records per day by source, 2026-04-20 to 2026-04-26 (UTC): 171 records" in markdown

@@ -28,7 +28,14 @@ from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
 from analysis.reports.png import CREDIT, PngUnavailable, chromium_path, footed_figure, png_bytes
 from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
-from analysis.stats.peaks import change_points, detect_peaks, label_peaks, series_by_day, share_jumps
+from analysis.stats.peaks import (
+    MIN_SHARE_N,
+    change_points,
+    detect_peaks,
+    label_peaks,
+    series_by_day,
+    share_jumps,
+)
 from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
 from collectors.display_zone import display_zone, zone_short
 from collectors.pseudonym import POLICY
@@ -186,6 +193,32 @@ def sentiment_figure(data: BriefData) -> go.Figure:
     return fig
 
 
+def figure_alts(data: BriefData) -> dict[str, str]:
+    """What each chart of the brief shows, with its key numbers (its HTML label and caption, its Markdown alt text)."""
+    days = f"{data.start} to {data.end} ({zone_days()})"
+    v, k = data.volume, data.kpis
+    per_day = v.groupby("period")["records"].sum() if len(v) else pd.Series(dtype="int64")
+    volume = f"Stacked bars of records per day by source, {days}: {count_text(int(per_day.sum()), 'record')}"
+    if per_day.sum():
+        by_source = v.groupby("source")["records"].sum().sort_values(ascending=False)
+        volume += (f"; the busiest day was {pd.Timestamp(per_day.idxmax()).date()} with {int(per_day.max()):,}. By "
+                   "source: " + ", ".join(f"{src} {int(n):,}" for src, n in by_source.items() if n))
+    sentiment = f"Line of the daily share of negative records with its 95% interval band, {days}"
+    if k["share_negative"] is None:
+        sentiment += ": no scored records"
+    else:
+        lo, hi = k["share_negative_ci"]
+        sentiment += (f"; negative: {_pct(k['share_negative'])} of {count_text(k['scored'], 'scored record')} "
+                      f"(95% CI {lo:.0%}–{hi:.0%})")
+        s = data.sentiment
+        judged = s[s["n"] >= MIN_SHARE_N] if len(s) else s
+        if len(judged):
+            top = judged.loc[judged["negative"].idxmax()]
+            sentiment += (f"; highest {pd.Timestamp(top['period']).date()} at {top['negative']:.0%} of "
+                          f"{int(top['n']):,} (among days with at least {MIN_SHARE_N} scored records)")
+    return {"volume": volume + ".", "sentiment": sentiment + "."}
+
+
 def alert_line(alert: dict[str, Any]) -> str:
     """'day: title', saying so when a channel has not taken it yet (the alerter retries it on its next run)."""
     line = f"{alert['day']}: {alert['title']}"
@@ -317,8 +350,7 @@ def render_html(data: BriefData) -> str:
                      "not real.</p>")
     parts.append("<h2>The week in numbers</h2><ul>" + "".join(f"<li>{e(x)}</li>" for x in summary_lines(data)) + "</ul>")
     first = True
-    for key, alt in (("volume", "Stacked bars of records per day by source."),
-                     ("sentiment", "Line of the daily share of negative records with its 95% interval band.")):
+    for key, alt in figure_alts(data).items():
         parts.append(f"<figure aria-label='{e(alt, quote=True)}'>"
                      + data.figures[key].to_html(full_html=False, include_plotlyjs=first)
                      + f"<figcaption class='note'>{e(alt)}</figcaption></figure>")
@@ -393,9 +425,9 @@ def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: 
     if data.kpis["synthetic_share"]:
         lines += ["> **This brief includes SYNTHETIC demo data: the posts are generated, not real.**", ""]
     lines += ["## The week in numbers", "", *[f"- {m(x)}" for x in summary_lines(data)], ""]
-    for key, alt in (("volume", "Records per day by source"), ("sentiment", "Daily share negative with 95% interval")):
+    for key, alt in figure_alts(data).items():
         if images and key in images:
-            lines += [f"![{alt}]({images[key]})", ""]
+            lines += [f"![{m(alt)}]({images[key]})", ""]
     if image_note:
         lines += [f"*{m(image_note)}*", ""]
     lines += ["## Peaks and what they were about", ""]
