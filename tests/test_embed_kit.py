@@ -159,3 +159,42 @@ def test_a_cdn_embed_opened_offline_shows_its_description_and_says_what_it_loads
         tab.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
         assert not on_screen(tab.locator("#aw-alt")) and not tab.locator("#aw-offline").is_visible()
         browser.close()
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of '#rrggbb' or 'rgb(a)(r,g,b[,a])' (alpha ignored: the label's own box)."""
+    if colour.startswith("#"):
+        rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    else:
+        rgb = [int(float(v)) for v in colour[colour.index("(") + 1:-1].split(",")[:3]]
+    lin = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    low, high = sorted((_luminance(a), _luminance(b)))
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_event_labels_stay_readable_when_the_theme_text_is_light() -> None:
+    """Event labels sit on a white box but took the theme's text colour: in the dashboard's dark theme (Streamlit
+    follows the reader's system setting) that is near-white, so the labels read white on white. Every label drawn on
+    a box now sets its own text colour, at WCAG AA contrast (4.5:1) with the box."""
+    from datetime import date
+
+    import plotly.graph_objects as go
+
+    from dashboard.charts.style import add_events, add_peak_labels
+
+    fig = go.Figure()
+    fig.update_layout(font={"color": "#fafafa"})  # what a dark theme sets
+    add_events(fig, get_tracker("iqiyi-nadou").events[:1], None, None)
+    import pandas as pd
+
+    add_peak_labels(fig, pd.DataFrame({"day": [date(2026, 4, 21)], "records": [40], "label": ["peak"],
+                                       "top_record": [None]}))
+    boxed = [a for a in fig.layout.annotations if a.bgcolor]
+    assert len(boxed) == 2
+    for note in boxed:
+        text = note.font.color or fig.layout.font.color
+        assert contrast(text, note.bgcolor) >= 4.5, (note.text, text, note.bgcolor)

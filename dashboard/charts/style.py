@@ -61,8 +61,10 @@ def add_events(fig: go.Figure, events: Sequence[Event], start: date | None, end:
                        "line": {"width": 1, "dash": "dot", "color": "#555555"}})
         label = plain(group[0].title_en, 26) if len(group) == 1 else f"{len(group)} events"
         hover = "<br>".join(f"{e.date}: {plain(e.title_en, 90)} ({plain(e.source_name or e.source_url)})" for e in group)
+        # the label's own dark text: its box stays white in a dark theme, whose text colour is near-white
         notes.append({"x": x, "y": 1.0 - 0.06 * (n % 3), "yref": "paper", "text": label, "showarrow": False,
-                      "xanchor": "left", "font": {"size": 10}, "bgcolor": "rgba(255,255,255,0.8)", "hovertext": hover})
+                      "xanchor": "left", "font": {"size": 10, "color": "#222222"},
+                      "bgcolor": "rgba(255,255,255,0.8)", "hovertext": hover})
     if shapes:
         fig.update_layout(shapes=[*fig.layout.shapes, *shapes], annotations=[*fig.layout.annotations, *notes])
 
