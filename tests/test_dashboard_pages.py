@@ -1138,3 +1138,17 @@ def test_standalone_html_declares_the_language_of_its_content() -> None:
 
     unknown = ChartPackage(name="x", title="2026", fig=go.Figure(), data=data, alt="12 345")
     assert '<html lang="en">' in standalone_html(unknown, base_url="https://news.example")
+
+
+@pytest.mark.parametrize("chart", ["overview-volume", "overview-sentiment"])
+def test_an_embed_shows_the_numbers_the_chart_command_publishes(store: Path, con, chart: str) -> None:
+    """The live embed (`?chart=NAME`, the dashboard's cached path) and `actorwatch chart` (the registry's build) draw
+    the same data for the same filters: the same source line (n, days, synthetic share) and snapshot id."""
+    from dashboard.charts import registry as chart_registry
+    from dashboard.model_info import model_summary
+
+    at = open_page("overview", {"chart": chart})
+    caption = next(c.value for c in at.caption if "snapshot aw-" in c.value)
+    built = chart_registry.build(chart, con, view_for(), model_summary(con))
+    assert f"Source: {built.source} ·" in caption, (caption, built.source)
+    assert caption.endswith(f"snapshot {built.snapshot_id}"), (caption, built.snapshot_id)
