@@ -198,3 +198,18 @@ def test_event_labels_stay_readable_when_the_theme_text_is_light() -> None:
     for note in boxed:
         text = note.font.color or fig.layout.font.color
         assert contrast(text, note.bgcolor) >= 4.5, (note.text, text, note.bgcolor)
+
+
+def test_the_alt_text_of_a_chart_of_synthetic_data_says_so(small_store) -> None:
+    """The alt text (the `alt` export, the page's description, an article's <img alt>) described synthetic data as
+    if real: a screen-reader user missed what the watermark tells a sighted reader."""
+    from collectors.trackers import public_names
+    from dashboard.charts import registry as chart_registry
+    from tests.dashboard_store import VERSION
+
+    view = chart_registry.View(Filters.for_tracker(get_tracker("iqiyi-nadou")), VERSION)
+    with small_store.connect(public_names=public_names()) as con:
+        volume = chart_registry.build("overview-volume", con, view, {})
+        curated = chart_registry.build("voices-statements", con, view, {})
+    assert volume.alt.endswith("SYNTHETIC DEMO DATA: generated, not real."), volume.alt
+    assert "SYNTHETIC" not in curated.alt

@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from analysis.core.filters import Filters
 from analysis.core.wording import count_text, share_text
 from analysis.reports.links import filter_params
+from analysis.reports.png import synthetic_notice
 from analysis.stats import aggregate
 from collectors.display_zone import zone_short
 from collectors.trackers import Tracker, get_tracker
@@ -233,6 +234,8 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
     # a chart crediting its own source draws other data than the view's (curated facts, prices, other days): its
     # loader states that data's synthetic share, if any
     synthetic = float(frame.attrs.get("synthetic_share", 0.0)) if chart.source else synthetic_share
+    if synthetic > 0:  # read out with the chart, as the image's watermark is seen
+        alt = f"{alt} {synthetic_notice(synthetic)}."
     return ChartPackage(name=name, title=chart.title_for(view, model), fig=fig,
                         data=chart.table(frame) if chart.table else frame, alt=alt,
                         params=view.params(), url_path=chart.page, source=source, credit=DEFAULT_CREDIT, notes=notes,
