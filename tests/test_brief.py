@@ -345,3 +345,21 @@ def test_the_brief_s_chart_descriptions_give_the_key_numbers(tmp_path, data_dir,
     assert "highest 2026-04-22 at 79% of 91" in page
     markdown = render_markdown(data, {"volume": "v.png", "sentiment": "s.png"})
     assert "![Stacked bars of records per day by source, 2026-04-20 to 2026-04-26 (UTC): 171 records" in markdown
+
+
+def test_the_brief_s_volume_bars_keep_each_source_s_colour_and_pattern(data_dir, make_record):
+    """The brief coloured its stacked bars by the sources' alphabetical order (weibo was blue there, vermillion on the
+    dashboard) and by colour alone; they now take the dashboard's colour and fill pattern of each source."""
+    from analysis.reports.brief import gather
+    from dashboard.charts.style import SOURCE_COLOURS, SOURCE_PATTERNS
+
+    store = Store(data_dir)
+    day = {date(2026, 4, 21): 5}
+    weibo = records_per_day(make_record, day, trackers=[TRACKER])
+    store.add_records(weibo + [r.model_copy(update={"source": "bilibili", "id": f"b{r.id}"}) for r in weibo])
+    data = gather(store, get_tracker(TRACKER), "2026-W17", now=datetime(2026, 5, 1, tzinfo=UTC))
+    bars = {t.name: t for t in data.figures["volume"].data}
+    assert set(bars) == {"weibo", "bilibili"}
+    for source, bar in bars.items():
+        assert bar.marker.color == SOURCE_COLOURS[source]
+        assert (bar.marker.pattern.shape or "") == SOURCE_PATTERNS[source]

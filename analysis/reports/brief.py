@@ -25,6 +25,7 @@ from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_mode
 from analysis.reports.alerts.state import load_state
 from analysis.reports.export import software_version
 from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
+from analysis.reports.palette import PALETTE, source_colours, source_patterns
 from analysis.reports.png import CREDIT, PngUnavailable, chromium_path, footed_figure, png_bytes
 from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects
@@ -44,8 +45,6 @@ from collectors.trackers import Tracker
 
 HISTORY_DAYS = 28  # baseline days before the week for peak detection
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-# Okabe-Ito, colour-blind safe (the dashboard's palette)
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
 class BriefError(ValueError):
@@ -169,9 +168,11 @@ def _began(row: dict[str, Any]) -> str:
 
 def volume_figure(data: BriefData) -> go.Figure:
     fig = go.Figure()
-    for i, (source, part) in enumerate(data.volume.groupby("source", sort=True)):
+    sources = data.volume["source"].unique() if len(data.volume) else []
+    colours, patterns = source_colours(sources), source_patterns(sources)  # as on the dashboard, not by colour alone
+    for source, part in data.volume.groupby("source", sort=True):
         fig.add_bar(x=[str(d) for d in part["period"]], y=part["records"], name=str(source),
-                    marker_color=PALETTE[i % len(PALETTE)])
+                    marker={"color": colours[str(source)], "pattern": {"shape": patterns[str(source)]}})
     fig.update_layout(barmode="stack", title=f"Records per day by source — {data.tracker.name_en}, {data.week}",
                       xaxis_title=f"Day ({zone_short()})", yaxis_title="Records", height=360, margin={"t": 60, "b": 40})
     return fig
