@@ -213,3 +213,19 @@ def test_the_alt_text_of_a_chart_of_synthetic_data_says_so(small_store) -> None:
         curated = chart_registry.build("voices-statements", con, view, {})
     assert volume.alt.endswith("SYNTHETIC DEMO DATA: generated, not real."), volume.alt
     assert "SYNTHETIC" not in curated.alt
+
+
+def test_a_curated_chart_s_source_line_says_how_many_items_over_which_dates(small_store) -> None:
+    """The statements and claims charts credited the published reports but said neither how many items they draw nor
+    the dates those span: a published image of them carried no n and no date range."""
+    from collectors.trackers import public_names
+    from dashboard.charts import registry as chart_registry
+
+    view = chart_registry.View(Filters.for_tracker(get_tracker("iqiyi-nadou")))
+    with small_store.connect(public_names=public_names()) as con:
+        for name in ("voices-statements", "voices-claims", "industry-statements"):
+            package = chart_registry.build(name, con, view, {})
+            dates = package.data["date"].astype(str)
+            said = f"n = {len(package.data):,} " if len(package.data) else "no items"
+            assert said in package.source, (name, package.source)
+            assert f"dated {dates.min()} to {dates.max()}" in package.source, (name, package.source)

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
+from analysis.core.wording import count_text
 from collectors.models import SOCIAL_KINDS
 from dashboard.charts.ledgers import claims_frame, statements_frame
 from dashboard.charts.registry import PERIODS, ChartDef, View, model_label, register, require
@@ -65,8 +66,13 @@ def statements_alt(df: pd.DataFrame, tracker_label: str) -> str:
 def curated_source(df: pd.DataFrame, view: View) -> str:
     """Curated facts are credited to the published reports they come from, not to the store (whose synthetic
     demo records they are not)."""
-    return ("curated from published reports (data/trackers.toml); each item's outlet, source URL and date are in "
-            "the chart's data; summaries in our words")
+    if len(df) and "date" in df:
+        dates = pd.to_datetime(df["date"]).dt.date
+        drawn = f"n = {count_text(len(df), 'item')} dated {dates.min()} to {dates.max()}"
+    else:
+        drawn = "no items"
+    return (f"curated from published reports (data/trackers.toml), {drawn}; each item's outlet, source URL and date "
+            "are in the chart's data; summaries in our words")
 
 
 def claims_chart(df: pd.DataFrame, title: str) -> go.Figure:
