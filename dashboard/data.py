@@ -101,8 +101,9 @@ def chart_package(sig: str, cards: tuple, name: str, view: View) -> ChartPackage
     `cards` (analysis.nlp.model_info.cards_signature()) keys the model's badge, as in `model_info`.
     """
     frame = chart_frame(sig, name, view)
-    share = kpis(sig, view.filters, view.model_version)["synthetic_share"]
-    return chart_registry.package(name, frame, view, model_info(sig, cards, view.filters.tracker), share)
+    counts = kpis(sig, view.filters, view.model_version)
+    return chart_registry.package(name, frame, view, model_info(sig, cards, view.filters.tracker),
+                                  counts["synthetic_share"], counts["records"])
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=64)

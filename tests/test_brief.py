@@ -133,7 +133,8 @@ def test_markdown_brief_embeds_png_charts(tmp_path, data_dir, make_record, chrom
     store = _store(data_dir, make_record)
     out = write_brief(store, get_tracker(TRACKER), "2026-W17", tmp_path / "brief.md", png=True)
     text = out.read_text(encoding="utf-8")
-    assert "![Records per day by source](brief_files/volume.png)" in text
+    assert "![Stacked bars of records per day by source, 2026-04-20 to 2026-04-26 (UTC): 171 records" in text
+    assert "](brief_files/volume.png)" in text
     assert (tmp_path / "brief_files" / "volume.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -300,3 +301,71 @@ def test_a_week_of_mostly_synthetic_records_is_not_called_all_synthetic(data_dir
     said = " ".join(summary_lines(data))
     assert "100% of these records are SYNTHETIC" not in said
     assert "over 99% of these records are SYNTHETIC" in said
+
+
+def test_the_markdown_brief_s_pngs_carry_their_source_days_n_model_figure_and_synthetic_mark(
+        tmp_path, data_dir, make_record, monkeypatch):
+    """The Markdown brief's chart images travel alone (pasted into a story or a chat); they carried only a title:
+    no credit or source, no n, no model figure under the sentiment chart and no mark on synthetic demo data."""
+    from analysis.reports import brief
+    from analysis.reports.png import SYNTHETIC_MARK
+
+    drawn = {}
+
+    def fake_png(fig, width=900, height=360, scale=1.0):
+        drawn[len(drawn)] = (fig, height)
+        return b"\x89PNG\r\n\x1a\n"
+
+    monkeypatch.setattr(brief, "png_bytes", fake_png)
+    store = Store(data_dir)
+    demo = records_per_day(make_record, {date(2026, 4, 20) + timedelta(days=i): 10 for i in range(5)},
+                           trackers=[TRACKER], synthetic=True)
+    store.add_records(demo)
+    add_scores(store, {(r.source, r.id): "negative" if i % 2 else "neutral" for i, r in enumerate(demo)})
+    write_brief(store, get_tracker(TRACKER), "2026-W17", tmp_path / "brief.md", png=True,
+                now=datetime(2026, 5, 1, tzinfo=UTC))
+    assert len(drawn) == 2
+    for fig, height in drawn.values():
+        notes = [a.text for a in fig.layout.annotations]
+        assert SYNTHETIC_MARK in notes, notes
+        footer = html.unescape(notes[-1])
+        assert footer.startswith(f"<b>{SYNTHETIC_MARK}"), footer
+        assert "2026-04-20 to 2026-04-26 (UTC)" in footer and "n = 50 records" in footer, footer
+        assert "actorwatch" in footer and height > 360
+    sentiment_footer = html.unescape(drawn[1][0].layout.annotations[-1].text).replace("<br>", " ")
+    assert "Sentiment by" in sentiment_footer and "n = 50 scored records" in sentiment_footer, sentiment_footer
+
+
+def test_the_brief_s_chart_descriptions_give_the_key_numbers(tmp_path, data_dir, make_record):
+    """A screen reader heard 'Stacked bars of records per day by source.' (HTML) and 'Records per day by source'
+    (Markdown alt text): the chart's shape, none of its numbers. The descriptions now say them."""
+    from analysis.reports.brief import gather, render_html, render_markdown
+
+    store = _store(data_dir, make_record)
+    data = gather(store, get_tracker(TRACKER), "2026-W17", now=datetime(2026, 5, 1, tzinfo=UTC))
+    page = html.unescape(render_html(data))
+    volume = ("Stacked bars of records per day by source, 2026-04-20 to 2026-04-26 (UTC): 171 records; the busiest "
+              "day was 2026-04-22 with 91.")
+    sentiment = "negative: 51% of 171 scored records (95% CI 44%–59%)"
+    assert f"aria-label='{volume}" in page and sentiment in page.split("<figure")[2]
+    assert "highest 2026-04-22 at 79% of 91" in page
+    markdown = render_markdown(data, {"volume": "v.png", "sentiment": "s.png"})
+    assert "![Stacked bars of records per day by source, 2026-04-20 to 2026-04-26 (UTC): 171 records" in markdown
+
+
+def test_the_brief_s_volume_bars_keep_each_source_s_colour_and_pattern(data_dir, make_record):
+    """The brief coloured its stacked bars by the sources' alphabetical order (weibo was blue there, vermillion on the
+    dashboard) and by colour alone; they now take the dashboard's colour and fill pattern of each source."""
+    from analysis.reports.brief import gather
+    from dashboard.charts.style import SOURCE_COLOURS, SOURCE_PATTERNS
+
+    store = Store(data_dir)
+    day = {date(2026, 4, 21): 5}
+    weibo = records_per_day(make_record, day, trackers=[TRACKER])
+    store.add_records(weibo + [r.model_copy(update={"source": "bilibili", "id": f"b{r.id}"}) for r in weibo])
+    data = gather(store, get_tracker(TRACKER), "2026-W17", now=datetime(2026, 5, 1, tzinfo=UTC))
+    bars = {t.name: t for t in data.figures["volume"].data}
+    assert set(bars) == {"weibo", "bilibili"}
+    for source, bar in bars.items():
+        assert bar.marker.color == SOURCE_COLOURS[source]
+        assert (bar.marker.pattern.shape or "") == SOURCE_PATTERNS[source]

@@ -1168,3 +1168,29 @@ def test_explore_shows_the_two_repeated_autumn_hours_as_two_instants(isolated_da
     assert str(table["published_at"].dt.tz) == "America/New_York"
     columns = json.loads(at.dataframe[0].proto.columns)
     assert columns["published_at"]["type_config"]["format"] == "YYYY-MM-DD HH:mm Z"
+
+
+@pytest.mark.parametrize("chart", ["overview-volume", "overview-sentiment"])
+def test_an_embed_shows_the_numbers_the_chart_command_publishes(store: Path, con, chart: str) -> None:
+    """The live embed (`?chart=NAME`, the dashboard's cached path) and `actorwatch chart` (the registry's build) draw
+    the same data for the same filters: the same source line (n, days, synthetic share) and snapshot id."""
+    from dashboard.charts import registry as chart_registry
+    from dashboard.model_info import model_summary
+
+    at = open_page("overview", {"chart": chart})
+    caption = next(c.value for c in at.caption if "snapshot aw-" in c.value)
+    built = chart_registry.build(chart, con, view_for(), model_summary(con))
+    assert f"Source: {built.source} ·" in caption, (caption, built.source)
+    assert caption.endswith(f"snapshot {built.snapshot_id}"), (caption, built.snapshot_id)
+
+
+def test_the_market_chart_s_source_line_says_its_trading_days_and_event_windows(con) -> None:
+    """The event-study chart credited the closes it uses but not the trading days drawn nor how many event windows:
+    a published image of it had no date range and no n."""
+    from dashboard.charts import registry as chart_registry
+    from dashboard.model_info import model_summary
+
+    package = chart_registry.build("industry-market", con, view_for(), model_summary(con))
+    days = pd.to_datetime(package.data["date"]).dt.date
+    assert f"trading days {days.min()} to {days.max()}" in package.source, package.source
+    assert f"n = {package.data['event'].nunique()} event window" in package.source, package.source

@@ -25,11 +25,13 @@ from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_mode
 from analysis.reports.alerts.state import load_state
 from analysis.reports.export import software_version
 from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
-from analysis.reports.png import PngUnavailable, chromium_path, png_bytes
+from analysis.reports.palette import PALETTE, source_colours, source_patterns
+from analysis.reports.png import CREDIT, PngUnavailable, chromium_path, footed_figure, png_bytes
 from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects, proportion_effect
 from analysis.stats.peaks import (
     HISTORY_DAYS,
+    MIN_SHARE_N,
     change_points,
     detect_peaks,
     label_peaks,
@@ -43,8 +45,6 @@ from collectors.store import Store
 from collectors.trackers import Tracker
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-# Okabe-Ito, colour-blind safe (the dashboard's palette)
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
 class BriefError(ValueError):
@@ -168,9 +168,11 @@ def _began(row: dict[str, Any]) -> str:
 
 def volume_figure(data: BriefData) -> go.Figure:
     fig = go.Figure()
-    for i, (source, part) in enumerate(data.volume.groupby("source", sort=True)):
+    sources = data.volume["source"].unique() if len(data.volume) else []
+    colours, patterns = source_colours(sources), source_patterns(sources)  # as on the dashboard, not by colour alone
+    for source, part in data.volume.groupby("source", sort=True):
         fig.add_bar(x=[str(d) for d in part["period"]], y=part["records"], name=str(source),
-                    marker_color=PALETTE[i % len(PALETTE)])
+                    marker={"color": colours[str(source)], "pattern": {"shape": patterns[str(source)]}})
     fig.update_layout(barmode="stack", title=f"Records per day by source — {data.tracker.name_en}, {data.week}",
                       xaxis_title=f"Day ({zone_short()})", yaxis_title="Records", height=360, margin={"t": 60, "b": 40})
     return fig
@@ -190,6 +192,32 @@ def sentiment_figure(data: BriefData) -> go.Figure:
                       xaxis_title=f"Day ({zone_short()})", yaxis_title="Share negative", yaxis_tickformat=".0%",
                       yaxis_range=[0, 1], height=360, margin={"t": 60, "b": 40})
     return fig
+
+
+def figure_alts(data: BriefData) -> dict[str, str]:
+    """What each chart of the brief shows, with its key numbers (its HTML label and caption, its Markdown alt text)."""
+    days = f"{data.start} to {data.end} ({zone_days()})"
+    v, k = data.volume, data.kpis
+    per_day = v.groupby("period")["records"].sum() if len(v) else pd.Series(dtype="int64")
+    volume = f"Stacked bars of records per day by source, {days}: {count_text(int(per_day.sum()), 'record')}"
+    if per_day.sum():
+        by_source = v.groupby("source")["records"].sum().sort_values(ascending=False)
+        volume += (f"; the busiest day was {pd.Timestamp(per_day.idxmax()).date()} with {int(per_day.max()):,}. By "
+                   "source: " + ", ".join(f"{src} {int(n):,}" for src, n in by_source.items() if n))
+    sentiment = f"Line of the daily share of negative records with its 95% interval band, {days}"
+    if k["share_negative"] is None:
+        sentiment += ": no scored records"
+    else:
+        lo, hi = k["share_negative_ci"]
+        sentiment += (f"; negative: {_pct(k['share_negative'])} of {count_text(k['scored'], 'scored record')} "
+                      f"(95% CI {lo:.0%}–{hi:.0%})")
+        s = data.sentiment
+        judged = s[s["n"] >= MIN_SHARE_N] if len(s) else s
+        if len(judged):
+            top = judged.loc[judged["negative"].idxmax()]
+            sentiment += (f"; highest {pd.Timestamp(top['period']).date()} at {top['negative']:.0%} of "
+                          f"{int(top['n']):,} (among days with at least {MIN_SHARE_N} scored records)")
+    return {"volume": volume + ".", "sentiment": sentiment + "."}
 
 
 def alert_line(alert: dict[str, Any]) -> str:
@@ -334,8 +362,7 @@ def render_html(data: BriefData) -> str:
                      "not real.</p>")
     parts.append("<h2>The week in numbers</h2><ul>" + "".join(f"<li>{e(x)}</li>" for x in summary_lines(data)) + "</ul>")
     first = True
-    for key, alt in (("volume", "Stacked bars of records per day by source."),
-                     ("sentiment", "Line of the daily share of negative records with its 95% interval band.")):
+    for key, alt in figure_alts(data).items():
         parts.append(f"<figure aria-label='{e(alt, quote=True)}'>"
                      + data.figures[key].to_html(full_html=False, include_plotlyjs=first)
                      + f"<figcaption class='note'>{e(alt)}</figcaption></figure>")
@@ -410,9 +437,9 @@ def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: 
     if data.kpis["synthetic_share"]:
         lines += ["> **This brief includes SYNTHETIC demo data: the posts are generated, not real.**", ""]
     lines += ["## The week in numbers", "", *[f"- {m(x)}" for x in summary_lines(data)], ""]
-    for key, alt in (("volume", "Records per day by source"), ("sentiment", "Daily share negative with 95% interval")):
+    for key, alt in figure_alts(data).items():
         if images and key in images:
-            lines += [f"![{alt}]({images[key]})", ""]
+            lines += [f"![{m(alt)}]({images[key]})", ""]
     if image_note:
         lines += [f"*{m(image_note)}*", ""]
     lines += ["## Peaks and what they were about", ""]
@@ -467,6 +494,17 @@ def write_brief(store: Store, tracker: Tracker, week: str, out: Path, model_vers
     return out
 
 
+def png_footer(data: BriefData, key: str) -> list[str]:
+    """What a brief's chart image says under it: its records and days, for sentiment the model's measured figure and
+    the records scored (the image is pasted and shared without the brief)."""
+    k = data.kpis
+    source = (f"Source: actorwatch store, all sources, {data.start} to {data.end} ({zone_days()}), "
+              f"n = {count_text(k['records'], 'record')} · {CREDIT} · weekly brief {data.week}")
+    if key != "sentiment":
+        return [source]
+    return [f"{accuracy_line(data.model)} n = {count_text(k['scored'], 'scored record')}.", source]
+
+
 def _write_pngs(data: BriefData, out: Path, enabled: bool) -> tuple[dict[str, str], str]:
     if not enabled:
         return {}, ("Charts are not embedded: PNG export needs Chromium (apt-get install chromium); the .html "
@@ -477,7 +515,8 @@ def _write_pngs(data: BriefData, out: Path, enabled: bool) -> tuple[dict[str, st
     try:
         for key, fig in data.figures.items():
             path = folder / f"{key}.png"
-            path.write_bytes(png_bytes(fig, width=900, height=360, scale=1))
+            footed, added = footed_figure(fig, png_footer(data, key), data.kpis["synthetic_share"])
+            path.write_bytes(png_bytes(footed, width=900, height=360 + added, scale=1))
             images[key] = f"{folder.name}/{path.name}"
     except PngUnavailable as exc:  # the brief must still be written
         return {}, f"Charts could not be rendered as PNG ({exc}); see the .html brief."

@@ -11,11 +11,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.core.filters import Filters
-from analysis.core.wording import count_text, share_text
+from analysis.core.wording import count_text
 from analysis.stats import aggregate
 from collectors.display_zone import zone_short
 from collectors.trackers import get_tracker, load_trackers
-from dashboard.charts.registry import ChartDef, View, WholeNumber, register, require
+from dashboard.charts.registry import ChartDef, View, WholeNumber, register, require, source_line
 from dashboard.charts.style import MARGIN, PALETTE, PATTERNS, empty_figure, plain
 from dashboard.charts.topics import entity_labels
 
@@ -174,19 +174,15 @@ def _load_aligned(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
              for case, trigger in ((c, get_tracker(c).trigger_date) for c in _cases(view))]
     records = sum(k["records"] for k in drawn)
     frame.attrs["synthetic_share"] = sum(k["synthetic_share"] * k["records"] for k in drawn) / records if records else 0.0
+    frame.attrs["records"] = records
     return frame
 
 
 def _aligned_source(df: pd.DataFrame, view: View) -> str:
-    """Credits the days drawn (each case's own, around its trigger) and their synthetic share."""
-    f = view.filters
-    where = ", ".join(f.sources) if f.sources else "all sources"
-    langs = f"; languages {', '.join(f.langs)}" if f.langs else ""
-    share = float(df.attrs.get("synthetic_share", 0.0))
-    demo = f"; {share_text(share)} synthetic demo data" if share > 0 else ""
+    """Credits the days drawn (each case's own, around its trigger), their records and synthetic share."""
     before, after = _days(view)
-    return (f"actorwatch store, {where}{langs}, each case from {before} days before to "
-            f"{after} days after its trigger day ({zone_short()}){demo}")
+    return source_line(view, float(df.attrs.get("synthetic_share", 0.0)), df.attrs.get("records"),
+                       days=f"each case from {before} days before to {after} days after its trigger day")
 
 
 register(ChartDef(

@@ -5,7 +5,8 @@ by the dashboard's "Embed / download" panel (`show_package`, via dashboard/rende
 command; links come from analysis.reports.links, PNG rendering from analysis.reports.png (shared with the brief).
 
 Standalone HTML loads plotly.js from the CDN with a Subresource Integrity hash (`include_plotlyjs="cdn"`): the
-file stays ~100 KB, which newsroom CMSs accept, and the browser refuses a tampered script. `inline=True` (CLI
+file stays ~100 KB, which newsroom CMSs accept, and the browser refuses a tampered script; its caption says so, and
+where plotly.js cannot load (offline) the page shows the chart's text description instead. `inline=True` (CLI
 `--plotlyjs inline`) embeds plotly.js instead (~5 MB) for offline archives. The chart's data travels inside the
 file as a `data:` link, so the "data" link works wherever the file is published.
 """
@@ -36,12 +37,20 @@ from analysis.reports.links import (
     deep_link,
     normal_params,
 )
-from analysis.reports.png import PNG_SIZE, chromium_path, png_bytes
+from analysis.reports.png import (
+    CREDIT,
+    PNG_SIZE,
+    chromium_path,
+    footed_figure,
+    marked_figure,
+    png_bytes,
+    synthetic_notice,
+)
 from collectors.spreadsheet import escape_frame
-from dashboard.charts.style import plain
 
-DEFAULT_CREDIT = "Chart: actorwatch (open source)"
+DEFAULT_CREDIT = CREDIT
 DEFAULT_SOURCE = "actorwatch store"
+CDN_HOST = "cdn.plot.ly"  # where plotly's include_plotlyjs="cdn" loads plotly.js from
 # plotly's own camera button saves the bare chart, without the source, synthetic-data and model notes every published
 # image carries (credited_png): it is removed, and images come from the Embed / download panel or `actorwatch chart`.
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
@@ -61,6 +70,7 @@ class ChartPackage:
     source: str = DEFAULT_SOURCE
     credit: str = DEFAULT_CREDIT
     notes: str = ""
+    synthetic_share: float = 0.0  # of the data drawn: above 0, every published form carries SYNTHETIC_MARK
 
     @cached_property
     def snapshot_id(self) -> str:  # hashes the data's CSV: computed once per package (packages are shared)
@@ -128,9 +138,9 @@ def iframe_snippet(package: ChartPackage, base_url: str | None = None, height: i
 
 def standalone_html(package: ChartPackage, inline: bool = False, base_url: str | None = None) -> str:
     """A responsive, self-describing HTML page: chart, alt text, source and credit line, data link, snapshot id."""
-    div = package.fig.to_html(full_html=False, include_plotlyjs=True if inline else "cdn",
-                              default_width="100%", default_height="100%",
-                              config={"responsive": True, **PLOTLY_CONFIG})
+    div = marked_figure(package.fig, package.synthetic_share).to_html(full_html=False, include_plotlyjs=True if inline else "cdn",
+                                         default_width="100%", default_height="100%",
+                                         config={"responsive": True, **PLOTLY_CONFIG})
     data_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(published_csv(package, base_url)).decode()
     e = html.escape
     doc = page_lang(package)
@@ -138,6 +148,17 @@ def standalone_html(package: ChartPackage, inline: bool = False, base_url: str |
     alt_lang = _lang_attr(package.alt, doc)
     caption_lang = "" if doc == "en" else ' lang="en"'  # the caption's own words are English
     live = package.deep_link(base_url)
+    demo = package.synthetic_share > 0
+    label = package.title + (" (synthetic demo data)" if demo else "")
+    notice = (f'<p class="aw-demo" role="note">{e(synthetic_notice(package.synthetic_share))}</p>\n'
+              if demo else "")
+    # With the CDN script the page says so, and offline (no plotly.js) it shows the description instead of an empty box
+    loads = "" if inline else f" · chart drawn by plotly.js from {CDN_HOST}"
+    offline = "" if inline else (
+        f'<p id="aw-offline" class="aw-text" hidden lang="en">The interactive chart could not load plotly.js from '
+        f"{CDN_HOST} (no network?); what it shows:</p>\n")
+    reveal = "" if inline else ('\n<script>if (!window.Plotly) { document.getElementById("aw-offline").hidden = false; '
+                                'document.getElementById("aw-alt").className = "aw-text"; }</script>')
     return f"""<!doctype html>
 <html lang="{doc}">
 <head>
@@ -153,17 +174,19 @@ html, body {{ margin: 0; height: 100%; font-family: "Noto Sans", "Noto Sans CJK 
 .aw-foot {{ order: 2; font-size: 12px; color: #333; padding: 4px 8px 8px; line-height: 1.4; }}
 /* the caption precedes the chart in the page so plotly sizes itself to the space left above it */
 .aw-foot a {{ color: #0072B2; }}
+.aw-demo {{ order: 0; margin: 0; padding: 4px 8px; background: #fff3cd; color: #5c3c00; font-weight: bold; }}
+.aw-text {{ margin: 0; padding: 4px 8px; }}
 .aw-sr {{ position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }}
 </style>
 </head>
 <body>
-<figure class="aw" role="figure" aria-label="{e(package.title, quote=True)}">
-<p class="aw-sr" id="aw-alt"{alt_lang}>{e(package.alt)}</p>
+<figure class="aw" role="figure" aria-label="{e(label, quote=True)}">
+{notice}{offline}<p class="aw-sr" id="aw-alt"{alt_lang}>{e(package.alt)}</p>
 <noscript><p{alt_lang}>{e(package.alt)}</p></noscript>
 <figcaption class="aw-foot"{caption_lang}>Source: {_in_lang(package.source, "en")} · {_in_lang(package.credit, "en")}{notes} ·
 <a download="{e(package.file_stem(), quote=True)}.csv" href="{data_uri}">data</a> ·
-<a href="{e(live, quote=True)}">live view</a> · snapshot {package.snapshot_id}</figcaption>
-<div class="aw-chart" aria-describedby="aw-alt">{div}</div>
+<a href="{e(live, quote=True)}">live view</a> · snapshot {package.snapshot_id}{loads}</figcaption>
+<div class="aw-chart" aria-describedby="aw-alt">{div}</div>{reveal}
 </figure>
 </body>
 </html>
@@ -188,21 +211,20 @@ def _in_lang(text: str, around: str) -> str:
 
 
 def credited_figure(package: ChartPackage) -> go.Figure:
-    """A copy of the chart with its notes, source, credit and snapshot id drawn under it."""
-    fig = go.Figure(package.fig)
-    lines = [package.notes] if package.notes else []
-    lines.append(f"Source: {package.source} · {package.credit} · snapshot {package.snapshot_id}")
-    bottom = (fig.layout.margin.b or 40) + 70
-    fig.update_layout(margin={"b": bottom})
-    fig.add_annotation(text="<br>".join(plain(line) for line in lines), xref="paper", yref="paper", x=0, y=0,
-                       yshift=-bottom + 8, xanchor="left", yanchor="bottom", showarrow=False, align="left",
-                       font={"size": 11, "color": "#444444"})
-    return fig
+    """A copy of the chart (marked when synthetic) with its notes, source, credit and snapshot id drawn under it."""
+    return _footed(package)[0]
 
 
 def credited_png(package: ChartPackage) -> bytes:
     """The chart's PNG with its credit footer (a PNG travels without the page that explained it)."""
-    return png_bytes(credited_figure(package), height=PNG_SIZE[1] + 70)
+    fig, footer = _footed(package)
+    return png_bytes(fig, height=PNG_SIZE[1] + footer)
+
+
+def _footed(package: ChartPackage) -> tuple[go.Figure, int]:
+    lines = [package.notes] if package.notes else []
+    lines.append(f"Source: {package.source} · {package.credit} · snapshot {package.snapshot_id}")
+    return footed_figure(package.fig, lines, package.synthetic_share)
 
 
 def write_package(package: ChartPackage, out_dir: Path, formats: Sequence[str], inline: bool = False,
@@ -238,6 +260,7 @@ def sidecar(package: ChartPackage, base_url: str | None = None) -> dict[str, obj
             "params": normal_params(package.params), "deep_link": package.deep_link(base_url),
             "iframe": iframe_snippet(package, base_url),
             "source": package.source, "credit": package.credit, "notes": package.notes, "alt": package.alt,
+            "synthetic_share": package.synthetic_share,
             "rows": len(package.data), "columns": [str(c) for c in package.data.columns]}
 
 

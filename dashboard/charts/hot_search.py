@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.core.wording import count_text
+from analysis.core.wording import count_text, share_text
 from analysis.stats.hot_search import TZ_LABEL
 from collectors.hot_search import ARCHIVE_COMMIT, ARCHIVE_REPO
 from dashboard.charts.registry import ChartDef, View, register, require
@@ -186,6 +186,22 @@ def source_line(observations: pd.DataFrame) -> str:
     return ARCHIVE_SOURCE if snaps.str.match(r"^(daily|intraday)/").any() else LIVE_SOURCE
 
 
+def synthetic_share(observations: pd.DataFrame) -> float:
+    return float(observations["synthetic"].fillna(False).astype(bool).mean()) if len(observations) else 0.0
+
+
+def published_source(observations: pd.DataFrame, view: View) -> str:
+    """The source line a published chart carries: the credit, then the Beijing days drawn, how many sightings of how
+    many topics, and the synthetic share (the chart travels without the page that said them)."""
+    f = view.filters
+    days = f"{f.start or 'first'} to {f.end or 'last'} (Beijing days, UTC+8)"
+    seen = (f"{count_text(len(observations), 'sighting')} of "
+            f"{count_text(observations['topic'].nunique() if len(observations) else 0, 'topic')}")
+    share = synthetic_share(observations)
+    demo = f"; {share_text(share)} synthetic demo data" if share > 0 else ""
+    return f"{source_line(observations)}; {days}, {seen}{demo}"
+
+
 def _load(con: duckdb.DuckDBPyConnection, view: View, analyse: str, with_lists: bool = False) -> pd.DataFrame:
     """analysis.stats.hot_search.<analyse> over the tracker's observations (and, `with_lists`, every snapshot of the
     list on those days), credited to where they came from."""
@@ -194,7 +210,8 @@ def _load(con: duckdb.DuckDBPyConnection, view: View, analyse: str, with_lists: 
     obs = hot_search.tracker_observations(con, f.tracker, f.start, f.end)
     lists = (hot_search.list_snapshots(con, f.start, f.end),) if with_lists else ()
     frame = getattr(hot_search, analyse)(obs, *lists)
-    frame.attrs["source"] = source_line(obs)
+    frame.attrs["source"] = published_source(obs, view)
+    frame.attrs["synthetic_share"] = synthetic_share(obs)
     # attrs hold plain lists: pandas compares attrs when combining frames, which DataFrames cannot do
     frame.attrs["items"] = hot_search.tracker_items(view.tracker, f.start, f.end).to_dict("records")
     return frame

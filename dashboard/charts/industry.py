@@ -138,8 +138,13 @@ def event_lines(result: Any, events: list[tuple[date, str]]) -> pd.DataFrame:
 def market_source(df: pd.DataFrame, view: View) -> str:
     """The event study is drawn from daily closes, not from the view's records (nor their synthetic share or dates)."""
     ticker, benchmark = market_symbols(view)
-    return (f"daily closes of {ticker} and {benchmark} (the store's market prices: stooq or an imported CSV); event "
-            "dates curated from published reports (data/trackers.toml)")
+    drawn = ""
+    if len(df):
+        days = pd.to_datetime(df["date"]).dt.date
+        drawn = (f", trading days {days.min()} to {days.max()} (the exchange's days), "
+                 f"n = {count_text(df['event'].nunique(), 'event window')}")
+    return (f"daily closes of {ticker} and {benchmark} (the store's market prices: stooq or an imported CSV){drawn}; "
+            "event dates curated from published reports (data/trackers.toml)")
 
 
 register(ChartDef(

@@ -50,13 +50,14 @@ def _all_records(view: View) -> View:
 def _load_coverage(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     counted = _all_records(view).filters
     frame = aggregate.daily_volume(con, counted)
-    frame.attrs["synthetic_share"] = aggregate.kpis(con, counted)["synthetic_share"]  # for the credit line
+    counts = aggregate.kpis(con, counted)  # for the credit line
+    frame.attrs["synthetic_share"], frame.attrs["records"] = counts["synthetic_share"], counts["records"]
     return frame
 
 
 def _coverage_source(df: pd.DataFrame, view: View) -> str:
     """Credits the records counted (not the sidebar's source and language choice, which this chart ignores)."""
-    return source_line(_all_records(view), float(df.attrs.get("synthetic_share", 0.0)))
+    return source_line(_all_records(view), float(df.attrs.get("synthetic_share", 0.0)), df.attrs.get("records"))
 
 
 register(ChartDef(

@@ -18,8 +18,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
-from analysis.core.wording import share_text
+from analysis.core.wording import count_text, share_text
 from analysis.reports.links import filter_params
+from analysis.reports.png import synthetic_notice
 from analysis.stats import aggregate
 from collectors.display_zone import zone_short
 from collectors.trackers import Tracker, get_tracker
@@ -200,17 +201,21 @@ def model_label(model: dict[str, Any], task: str) -> str:
     return f"model {badge.get('name') or 'unknown'} {badge.get('version') or ''}".strip()
 
 
-def source_line(view: View, synthetic_share: float) -> str:
+def source_line(view: View, synthetic_share: float, records: int | None = None, days: str | None = None) -> str:
+    """"actorwatch store, <sources>, <days> (<zone>), n = <records>; <share> synthetic demo data": what a published
+    chart is drawn from; `days` for charts drawing other days than the view's (e.g. around each event)."""
     f = view.filters
     where = ", ".join(f.sources) if f.sources else "all sources"
     langs = f"; languages {', '.join(f.langs)}" if f.langs else ""
+    n = f", n = {count_text(records, 'record')}" if records is not None else ""
     demo = f"; {share_text(synthetic_share)} synthetic demo data" if synthetic_share > 0 else ""
-    return f"actorwatch store, {where}{langs}, {f.start} to {f.end} ({zone_short()}){demo}"
+    return f"actorwatch store, {where}{langs}, {days or f'{f.start} to {f.end}'} ({zone_short()}){n}{demo}"
 
 
 def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
-            synthetic_share: float = 0.0) -> ChartPackage:
-    """Figure, alt text, credit and provenance for one chart drawn from already-loaded data."""
+            synthetic_share: float = 0.0, records: int | None = None) -> ChartPackage:
+    """Figure, alt text, credit and provenance for one chart drawn from already-loaded data; `synthetic_share` and
+    `records` are the view's (aggregate.kpis), for the source line."""
     chart = get(name)
     fig = chart.draw(frame, view, model)
     notes = chart.notes() if callable(chart.notes) else chart.notes
@@ -225,10 +230,16 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
         notes = " · ".join(x for x in (notes, said) if x)
     elif annotated_text(frame):  # counts of the annotated records only (a partial enrich leaves some out)
         notes = " · ".join(x for x in (notes, f"Counts of annotated records only: {annotated_text(frame)}") if x)
-    source = chart.source(frame, view) if chart.source else source_line(view, synthetic_share)
+    source = chart.source(frame, view) if chart.source else source_line(view, synthetic_share, records)
+    # a chart crediting its own source draws other data than the view's (curated facts, prices, other days): its
+    # loader states that data's synthetic share, if any
+    synthetic = float(frame.attrs.get("synthetic_share", 0.0)) if chart.source else synthetic_share
+    if synthetic > 0:  # read out with the chart, as the image's watermark is seen
+        alt = f"{alt} {synthetic_notice(synthetic)}."
     return ChartPackage(name=name, title=chart.title_for(view, model), fig=fig,
                         data=chart.table(frame) if chart.table else frame, alt=alt,
-                        params=view.params(), url_path=chart.page, source=source, credit=DEFAULT_CREDIT, notes=notes)
+                        params=view.params(), url_path=chart.page, source=source, credit=DEFAULT_CREDIT, notes=notes,
+                        synthetic_share=synthetic)
 
 
 def build(name: str, con: duckdb.DuckDBPyConnection, view: View, model: dict[str, Any]) -> ChartPackage:
@@ -238,8 +249,8 @@ def build(name: str, con: duckdb.DuckDBPyConnection, view: View, model: dict[str
     token = _OPTIONS_READ.set(read)
     try:
         frame = get(name).load(con, view)
-        share = aggregate.kpis(con, view.filters, None)["synthetic_share"]
-        built = package(name, frame, view, model, share)
+        counts = aggregate.kpis(con, view.filters, None)
+        built = package(name, frame, view, model, counts["synthetic_share"], counts["records"])
     finally:
         _OPTIONS_READ.reset(token)
     unknown = sorted({key for key, _ in view.options} - read)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import pandas as pd
@@ -10,38 +10,17 @@ import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
 from analysis.core.wording import count_text
+from analysis.reports.palette import (  # noqa: F401 - re-exported: the charts' palette
+    PALETTE,
+    PATTERNS,
+    SOURCE_COLOURS,
+    SOURCE_PATTERNS,
+    source_colours,
+    source_patterns,
+)
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.display_zone import zone_short
 from collectors.trackers import Event
-
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-
-
-# One colour per source wherever sources are drawn (side-by-side columns, filtered views, news charts), so a colour
-# never names one source in one chart and another in the next; sources outside this list take the palette's rest.
-SOURCE_COLOURS = {"bilibili": "#0072B2", "bluesky": "#56B4E9", "gdelt": "#E69F00", "mastodon": "#CC79A7",
-                  "rss": "#009E73", "weibo": "#D55E00"}
-
-
-def source_colours(sources: Iterable[str]) -> dict[str, str]:
-    """Each source's colour: SOURCE_COLOURS, then the unused palette colours for other sources (sorted)."""
-    spare = [c for c in PALETTE if c not in SOURCE_COLOURS.values()]
-    others = sorted({str(s) for s in sources} - SOURCE_COLOURS.keys())
-    return {**SOURCE_COLOURS, **{s: spare[n % len(spare)] for n, s in enumerate(others)}}
-
-
-# Fill patterns for stacked bars and areas, so no series is told from its neighbour by colour alone (colour-blind
-# readers, greyscale prints); sources keep one pattern each, as they keep one colour.
-PATTERNS = ("", "/", ".", "x", "\\", "-", "|", "+")
-SOURCE_PATTERNS = {"weibo": "", "bilibili": "/", "rss": ".", "gdelt": "x", "bluesky": "\\", "mastodon": "-"}
-
-
-def source_patterns(sources: Iterable[str]) -> dict[str, str]:
-    """Each source's fill pattern: SOURCE_PATTERNS, then the unused patterns for other sources (sorted)."""
-    spare = [p for p in PATTERNS if p not in SOURCE_PATTERNS.values()]
-    others = sorted({str(s) for s in sources} - SOURCE_PATTERNS.keys())
-    return {**SOURCE_PATTERNS, **{s: spare[n % len(spare)] for n, s in enumerate(others)}}
-
 
 SENTIMENT_COLOURS = {"negative": "#D55E00", "neutral": "#999999", "positive": "#0072B2"}
 
@@ -62,8 +41,10 @@ def add_events(fig: go.Figure, events: Sequence[Event], start: date | None, end:
                        "line": {"width": 1, "dash": "dot", "color": "#555555"}})
         label = plain(group[0].title_en, 26) if len(group) == 1 else f"{len(group)} events"
         hover = "<br>".join(f"{e.date}: {plain(e.title_en, 90)} ({plain(e.source_name or e.source_url)})" for e in group)
+        # the label's own dark text: its box stays white in a dark theme, whose text colour is near-white
         notes.append({"x": x, "y": 1.0 - 0.06 * (n % 3), "yref": "paper", "text": label, "showarrow": False,
-                      "xanchor": "left", "font": {"size": 10}, "bgcolor": "rgba(255,255,255,0.8)", "hovertext": hover})
+                      "xanchor": "left", "font": {"size": 10, "color": "#222222"},
+                      "bgcolor": "rgba(255,255,255,0.8)", "hovertext": hover})
     if shapes:
         fig.update_layout(shapes=[*fig.layout.shapes, *shapes], annotations=[*fig.layout.annotations, *notes])
 

@@ -11,14 +11,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.core.filters import Filters, days_note
-from analysis.core.wording import UNADJUSTED_NOTE, change_decimals, count_text, share_text
+from analysis.core.wording import UNADJUSTED_NOTE, change_decimals, count_text
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.display_zone import zone_short
 from collectors.trackers import Event
 from collectors.visibility import DISAPPEARED as DISAPPEARED_KINDS
 from dashboard.charts.ledgers import tracker_events
-from dashboard.charts.registry import EVENT_WINDOW, ChartDef, View, register, require
+from dashboard.charts.registry import EVENT_WINDOW, ChartDef, View, register, require, source_line
 from dashboard.charts.style import (
     MARGIN,
     PALETTE,
@@ -145,16 +145,12 @@ def _load_effects(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
 
 def _effects_source(df: pd.DataFrame, view: View) -> str:
     """Credits the days compared (each event's own, within the tracker's collection window) and their synthetic share."""
-    f = view.filters
     window = int(view.option("window", "3", EVENT_WINDOW))
     collected = Filters.for_tracker(view.tracker)
-    where = ", ".join(f.sources) if f.sources else "all sources"
-    langs = f"; languages {', '.join(f.langs)}" if f.langs else ""
-    share = float(df.attrs.get("synthetic_share", 0.0))
-    demo = f"; {share_text(share)} synthetic demo data" if share > 0 else ""
-    return (f"actorwatch store, {where}{langs}, for each event the {window} days before it and the event day with the "
-            f"{window - 1} following, within the tracker's collection window {collected.start} to {collected.end} "
-            f"({zone_short()}) and the days from the first to the last stored record{demo}")
+    return source_line(view, float(df.attrs.get("synthetic_share", 0.0)), days=(
+        f"for each event the {window} days before it and the event day with the {window - 1} following, within the "
+        f"tracker's collection window {collected.start} to {collected.end} and the days from the first to the last "
+        "stored record"))
 
 
 register(ChartDef(

@@ -67,8 +67,13 @@ def statements_alt(df: pd.DataFrame, tracker_label: str) -> str:
 def curated_source(df: pd.DataFrame, view: View) -> str:
     """Curated facts are credited to the published reports they come from, not to the store (whose synthetic
     demo records they are not)."""
-    return ("curated from published reports (data/trackers.toml); each item's outlet, source URL and date are in "
-            "the chart's data; summaries in our words")
+    if len(df) and "date" in df:
+        dates = pd.to_datetime(df["date"]).dt.date
+        drawn = f"n = {count_text(len(df), 'item')} dated {dates.min()} to {dates.max()}"
+    else:
+        drawn = "no items"
+    return (f"curated from published reports (data/trackers.toml), {drawn}; each item's outlet, source URL and date "
+            "are in the chart's data; summaries in our words")
 
 
 def claims_chart(df: pd.DataFrame, title: str) -> go.Figure:
