@@ -79,7 +79,11 @@ def _format_name(_ctx: click.Context, param: click.Parameter, value: str | None)
               callback=lambda ctx, _p, v: _list_formats(ctx) if v else None, help="List the formats and exit.")
 def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, saved_at: datetime | None,
                observed_at: datetime | None) -> None:
-    """Import a file or a folder of files (other tools' exports, saved raw responses, our JSONL/CSV)."""
+    """Import a file or a folder of files (other tools' exports, saved raw responses, our JSONL/CSV).
+
+    A rejected row is reported on stderr with its file and line number and the good rows are kept (exit status 0);
+    when every row is rejected nothing is imported and the exit status is 1.
+    """
     from collectors.ingest import ingest
 
     chosen_tracker = get_tracker(tracker) if tracker else None
@@ -118,6 +122,7 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, 
             _report_times(times, context)
             click.echo(f"dry run: {good} valid, {bad} rejected{_warning_count(context)}; nothing written", err=True)
             _report_untagged(untagged[0])
+            _fail_if_all_rejected(path, good, bad)
             return
         store = Store()
         with bar:
@@ -130,6 +135,14 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, 
         if hasattr(importer, "after_import"):  # optional hook: format-specific summary (e.g. days, snapshots)
             click.echo(importer.after_import([f for f, i in importers.items() if i is importer], store), err=True)
     _report_untagged(untagged[0])
+    _fail_if_all_rejected(path, summary.accepted, summary.rejected)
+
+
+def _fail_if_all_rejected(path: Path, accepted: int, rejected: int) -> None:
+    """Exit status 1 when rows were read but none passed (a partly good file keeps its good rows and exits 0)."""
+    if rejected and not accepted:
+        raise click.ClickException(f"{path}: every row was rejected ({rejected}); nothing was imported: fix the lines "
+                                   "reported above (or force the right format with --format) and import again")
 
 
 def _untagged(item: object) -> int:
