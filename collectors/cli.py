@@ -122,7 +122,7 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, 
             _report_times(times, context)
             click.echo(f"dry run: {good} valid, {bad} rejected{_warning_count(context)}; nothing written", err=True)
             _report_untagged(untagged[0])
-            _fail_if_all_rejected(path, good, bad)
+            fail_if_all_rejected(path, good, bad)
             return
         store = Store()
         with bar:
@@ -135,10 +135,10 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, 
         if hasattr(importer, "after_import"):  # optional hook: format-specific summary (e.g. days, snapshots)
             click.echo(importer.after_import([f for f, i in importers.items() if i is importer], store), err=True)
     _report_untagged(untagged[0])
-    _fail_if_all_rejected(path, summary.accepted, summary.rejected)
+    fail_if_all_rejected(path, summary.accepted, summary.rejected)
 
 
-def _fail_if_all_rejected(path: Path, accepted: int, rejected: int) -> None:
+def fail_if_all_rejected(path: Path, accepted: int, rejected: int) -> None:
     """Exit status 1 when rows were read but none passed (a partly good file keeps its good rows and exits 0)."""
     if rejected and not accepted:
         raise click.ClickException(f"{path}: every row was rejected ({rejected}); nothing was imported: fix the lines "

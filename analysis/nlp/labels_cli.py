@@ -64,9 +64,14 @@ def export_cmd(tracker_id: str, n: int, out: Path, annotator: str | None, seed: 
 @click.option("--annotator", help="Annotator name for every row (default: the file's annotator column, else "
                                   "'unnamed'; never the file's name).")
 def import_cmd(file: Path, tracker_id: str, annotator: str | None) -> None:
-    """Import labels: text plus label (or sentiment), stance, emotion; optional source,id, annotator, status."""
+    """Import labels: text plus label (or sentiment), stance, emotion; optional source,id, annotator, status.
+
+    A bad row is reported on stderr with its line number and the good rows are kept (exit status 0); when every
+    row is bad nothing is imported and the exit status is 1.
+    """
     from analysis.nlp.labels_io import import_labels
     from analysis.nlp.sentiment.labelled import LabelledFileError
+    from collectors.cli import fail_if_all_rejected
     from collectors.store import Store
 
     annotator = _human(_name(annotator))
@@ -77,6 +82,7 @@ def import_cmd(file: Path, tracker_id: str, annotator: str | None) -> None:
     for error in result.errors:
         click.echo(f"skipped {error}", err=True)
     click.echo(result.line())
+    fail_if_all_rejected(file, result.labelled, len(result.errors))
 
 
 @labels.command("agreement")
