@@ -250,15 +250,18 @@ def store() -> None:
 
 
 @store.command("stats")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON rows instead of a table.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: store, records, synthetic and days (a list of per source, tracker and "
+                   "day counts) instead of a table.")
 def store_stats(as_json: bool) -> None:
     """Record counts by source, tracker and day (and how many are synthetic demo records)."""
     st = Store()
     frame = st.stats()
     if as_json:
-        for row in frame.to_dict(orient="records"):
-            click.echo(json.dumps({k: str(v)[:10] if k == "day" else v for k, v in row.items()},  # YYYY-MM-DD
-                                  ensure_ascii=False))
+        days = [{k: str(v)[:10] if k == "day" else v for k, v in row.items()}  # YYYY-MM-DD
+                for row in frame.to_dict(orient="records")]
+        click.echo(json.dumps({"store": str(st.root), "records": int(frame["records"].sum()),
+                               "synthetic": int(frame["synthetic"].sum()), "days": days}, ensure_ascii=False))
         return
     if frame.empty:
         click.echo(f"the store at {st.root} is empty; run `actorwatch demo` or `actorwatch import PATH`")

@@ -132,7 +132,11 @@ def test_event_study_cli_on_a_csv(tmp_path):
     result = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "STK", "--benchmark",
                                       "IDX", "--prices", str(tmp_path / "p.csv"), "--json"])
     assert result.exit_code == 0, result.output
-    rows = {r["event_date"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert len(result.stdout.strip().splitlines()) == 1  # one JSON object, as every --json (it was JSON lines)
+    report = json.loads(result.stdout)
+    assert (report["ticker"], report["benchmark"]) == ("STK", "IDX") and report["window"] == list(report["window"])
+    assert isinstance(report["skipped"], list)
+    rows = {r["event_date"]: r for r in report["events"]}
     assert rows["2026-04-20"]["car"] == pytest.approx(JUMP, abs=1e-9)
     assert rows["2026-04-20"]["beta"] == pytest.approx(BETA, abs=1e-9)
     missing = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "X", "--benchmark", "Y"])
@@ -241,5 +245,5 @@ def test_event_study_json_of_a_flat_price_series_is_strict_json(tmp_path):
     result = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "STK", "--benchmark",
                                       "IDX", "--prices", str(tmp_path / "flat.csv"), "--json"])
     assert result.exit_code == 0, result.output
-    rows = [_strict_json(line) for line in result.stdout.splitlines()]
+    rows = _strict_json(result.stdout)["events"]
     assert rows and all(row["car_t"] is None and row["car"] == 0.0 for row in rows)

@@ -249,8 +249,28 @@ def test_stats_json_gives_each_day_as_a_date(data_dir, make_record):
     Store(data_dir).add_records([make_record(trackers=["case-a"]), make_record(trackers=["case-a"])])
     result = CliRunner().invoke(cli, ["store", "stats", "--json"])
     assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    rows = json.loads(result.stdout)["days"]
     assert rows == [{"source": "weibo", "tracker": "case-a", "day": "2026-04-20", "records": 2, "synthetic": 0}]
+
+
+def test_stats_json_is_one_object(data_dir, make_record):
+    """`store stats --json` printed one JSON line per (source, tracker, day) while every other --json prints one
+    object (and printed nothing for an empty store); it now prints one object: the store, its totals, the days."""
+    import json
+
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    empty = CliRunner().invoke(cli, ["store", "stats", "--json"])
+    assert empty.exit_code == 0, empty.output
+    assert json.loads(empty.stdout) == {"store": str(Store(data_dir).root), "records": 0, "synthetic": 0, "days": []}
+    Store(data_dir).add_records([make_record(trackers=["case-a"]), make_record(trackers=["case-b"], synthetic=True,
+                                                                              source="bilibili")])
+    result = CliRunner().invoke(cli, ["store", "stats", "--json"])
+    assert result.exit_code == 0 and len(result.stdout.strip().splitlines()) == 1, result.output
+    report = json.loads(result.stdout)
+    assert (report["records"], report["synthetic"]) == (2, 1) and len(report["days"]) == 2
 
 
 def test_stats_say_how_many_records_are_synthetic(data_dir, make_record):
@@ -267,8 +287,9 @@ def test_stats_say_how_many_records_are_synthetic(data_dir, make_record):
     table = CliRunner().invoke(cli, ["store", "stats"])
     assert table.exit_code == 0, table.output
     assert "total: 3 records, 2 of them SYNTHETIC demo records" in table.output
-    rows = [json.loads(line) for line in CliRunner().invoke(cli, ["store", "stats", "--json"]).stdout.splitlines()]
-    assert rows == [{"source": "weibo", "tracker": "case-a", "day": "2026-04-20", "records": 3, "synthetic": 2}]
+    report = json.loads(CliRunner().invoke(cli, ["store", "stats", "--json"]).stdout)
+    assert report["days"] == [{"source": "weibo", "tracker": "case-a", "day": "2026-04-20", "records": 3, "synthetic": 2}]
+    assert (report["records"], report["synthetic"]) == (3, 2)
 
 
 def test_public_view_masks_the_user_name_inside_a_link(data_dir, make_record):

@@ -182,7 +182,8 @@ def brief_cmd(tracker_id: str, week: str, out: Path, model_version: str | None) 
 @click.option("--benchmark", help="Benchmark ticker (default: the tracker's queries.benchmark).")
 @click.option("--prices", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV with date,ticker,close (default: the store's market_prices dataset).")
-@click.option("--json", "as_json", is_flag=True, help="Print the per-event summary as JSON lines.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: ticker, benchmark, estimation, window, events (a list of per-event "
+                   "figures) and skipped.")
 def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, prices: Path | None,
                     as_json: bool) -> None:
     """Market-model event study: abnormal returns of a ticker around the tracker's events (association only)."""
@@ -221,9 +222,12 @@ def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, 
         raise click.ClickException(str(exc)) from None
     summary = result.summary()
     if as_json:
-        for row in summary.to_dict(orient="records"):  # an undefined figure (NaN: a flat price series) is null
-            row = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
-            click.echo(json.dumps(row, default=str, allow_nan=False))
+        events = [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}  # NaN (a flat
+                  for row in summary.to_dict(orient="records")]  # price series) is null: strict JSON
+        click.echo(json.dumps({"ticker": ticker, "benchmark": benchmark, "estimation": list(result.estimation),
+                               "window": list(result.window), "events": events,
+                               "skipped": [{"date": when, "reason": reason} for when, reason in result.skipped]},
+                              default=str, allow_nan=False))
     else:
         click.echo(f"{ticker} against {benchmark}, market model on trading days {result.estimation}, "
                    f"window {result.window}:")
