@@ -260,8 +260,9 @@ def store_stats(as_json: bool) -> None:
     if as_json:
         days = [{k: str(v)[:10] if k == "day" else v for k, v in row.items()}  # YYYY-MM-DD
                 for row in frame.to_dict(orient="records")]
-        click.echo(json.dumps({"store": str(st.root), "records": int(frame["records"].sum()),
-                               "synthetic": int(frame["synthetic"].sum()), "days": days}, ensure_ascii=False))
+        records, synthetic = st.totals()
+        click.echo(json.dumps({"store": str(st.root), "records": records, "synthetic": synthetic, "days": days},
+                              ensure_ascii=False))
         return
     if frame.empty:
         click.echo(f"the store at {st.root} is empty; run `actorwatch demo` or `actorwatch import PATH`")
@@ -277,9 +278,9 @@ def store_stats(as_json: bool) -> None:
     for row in by_tracker.itertuples(index=False):
         table.add_row(row.source, row.tracker, f"{row.records:,}", str(row.days), str(row.first)[:10], str(row.last)[:10])
     Console().print(table)
-    synthetic = int(frame["synthetic"].sum())
+    records, synthetic = st.totals()
     demo = f", {synthetic:,} of them SYNTHETIC demo records (generated, not real posts)" if synthetic else ""
-    click.echo(f"total: {int(frame['records'].sum()):,} records{demo} (per-day counts: --json)")
+    click.echo(f"total: {records:,} records{demo} (per-day counts: --json)")
 
 
 @store.command("compact")

@@ -393,6 +393,14 @@ class Store:
                 GROUP BY ALL ORDER BY source, tracker, day"""
         )
 
+    def totals(self) -> tuple[int, int]:
+        """Records and synthetic records, each counted once (stats() counts a record once per tracker)."""
+        if not self.files(RECORDS):
+            return 0, 0
+        records, synthetic = self.query(
+            f'SELECT count(*) AS n, count(*) FILTER (WHERE synthetic) AS s FROM "{RECORDS}"').iloc[0]
+        return int(records), int(synthetic)
+
     # ---------- raw archive ----------
     def archive_raw(self, source: str, body: str | bytes, meta: Mapping[str, Any]) -> Path:
         """Append one raw response (before parsing) to data/raw/<source>/<day>.jsonl.gz.

@@ -490,3 +490,19 @@ def test_a_damaged_store_file_is_one_error_line_naming_it_not_a_traceback(data_d
     assert stopped.value.code == 1 and out == ""
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert err.startswith("error: ") and str(damaged) in err and "damaged" in err
+
+
+def test_stats_total_counts_a_record_of_two_trackers_once(data_dir, make_record):
+    """The per-day rows count a record once per tracker, and the total summed them: one record tagged with two
+    trackers made "total: 2 records". The total (and --json's records and synthetic) now count records."""
+    import json
+
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    Store(data_dir).add_records([make_record(trackers=["case-a", "case-b"], synthetic=True)])
+    table = CliRunner().invoke(cli, ["store", "stats"])
+    assert "total: 1 records, 1 of them SYNTHETIC" in table.output, table.output
+    report = json.loads(CliRunner().invoke(cli, ["store", "stats", "--json"]).stdout)
+    assert (report["records"], report["synthetic"], len(report["days"])) == (1, 1, 2)
