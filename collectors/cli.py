@@ -162,7 +162,8 @@ def _report_untagged(n: int) -> None:
 
 
 _BASIS_WORDS = {None: "as stated", "mid": "from the Weibo id", "saved-at": "counted from --saved-at",
-                "file-mtime": "counted from the file's modification time", "collected-at": "counted from collection"}
+                "file-mtime": "counted from the file's modification time", "collected-at": "counted from collection",
+                "zone-unresolved": "clock time as written, read as UTC (its time zone name is ambiguous or unknown)"}
 _SNAPSHOT_WORDS = {"observed-at": "from --observed-at", "file-name": "from the file name",
                    "saved-at": "from --saved-at", "file-mtime": "from the file's modification time"}
 MAX_WARNINGS = 20
