@@ -247,3 +247,19 @@ def test_event_study_json_of_a_flat_price_series_is_strict_json(tmp_path):
     assert result.exit_code == 0, result.output
     rows = _strict_json(result.stdout)["events"]
     assert rows and all(row["car_t"] is None and row["car"] == 0.0 for row in rows)
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "a UTF-8 CSV with the columns date,ticker,close"),  # not text at all
+    (b"", "a UTF-8 CSV with the columns date,ticker,close"),
+    (b"date,ticker,close\n2026-01-02,A,n/a?\n", "give dates as YYYY-MM-DD and closes as numbers"),
+])
+def test_an_unreadable_price_csv_says_what_the_file_must_be(tmp_path, content, says):
+    """--prices of a wrong file said only "cannot read prices ('utf-8' codec can't decode byte 0x89 …)" or "(No
+    columns to parse from file)": it now says what a price file must be."""
+    from analysis.stats.market import PriceDataError, read_prices_csv
+
+    path = tmp_path / "prices.csv"
+    path.write_bytes(content)
+    with pytest.raises(PriceDataError, match=says):
+        read_prices_csv(path)
