@@ -116,14 +116,18 @@ def export_cmd(tracker_id: str, start: date | None, end: date | None, sources: t
     click.echo(f"wrote {result.records:,} records to {result.data_file} and {out_dir / 'manifest.json'} "
                f"(model: {' '.join(v for v in (model['name'] or 'none', model['version']) if v)}; ordinary users "
                "pseudonymised)")
-    if not result.records and (sources or langs):  # a mistyped --source or --lang must not pass for "no data"
-        click.echo(f"note: no record of {tracker.id} matched; it has {_held(store, tracker.id)}", err=True)
+    if not result.records:  # an empty store, a mistyped --source or --lang, a window too early: not "no data"
+        held = _held(store, tracker.id)
+        click.echo(f"note: no record of {tracker.id} matched; it has {held}" if held else
+                   f"note: the store holds no records of {tracker.id}: bring some in with `actorwatch import PATH "
+                   f"--tracker {tracker.id}` or `actorwatch collect SOURCE --tracker {tracker.id}`", err=True)
 
 
-def _held(store, tracker_id: str) -> str:
-    """The tracker's record counts by source and by language, in words (what --source and --lang can pick)."""
+def _held(store, tracker_id: str) -> str | None:
+    """The tracker's record counts by source and by language, in words (what --source and --lang can pick); None
+    when the store holds none of its records."""
     if not store.files("records"):
-        return "no records in this store"
+        return None
     with store.connect(only=["records"]) as con:
         rows = con.execute("SELECT source, lang, count(*) FROM records WHERE list_contains(trackers, ?) GROUP BY ALL",
                            [tracker_id]).fetchall()
@@ -133,7 +137,7 @@ def _held(store, tracker_id: str) -> str:
         by_source[source] = by_source.get(source, 0) + n
         by_lang[lang or "(none recorded)"] = by_lang.get(lang or "(none recorded)", 0) + n
     if not by_source:
-        return "no records in this store"
+        return None
 
     def words(counts: dict[str, int]) -> str:
         return ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
