@@ -122,7 +122,7 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, 
             _report_times(times, context)
             click.echo(f"dry run: {good} valid, {bad} rejected{_warning_count(context)}; nothing written", err=True)
             _report_untagged(untagged[0])
-            fail_if_all_rejected(path, good, bad)
+            fail_if_all_rejected(path, good, bad, _FIX_AND_IMPORT)
             return
         store = Store()
         with bar:
@@ -135,14 +135,19 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, 
         if hasattr(importer, "after_import"):  # optional hook: format-specific summary (e.g. days, snapshots)
             click.echo(importer.after_import([f for f, i in importers.items() if i is importer], store), err=True)
     _report_untagged(untagged[0])
-    fail_if_all_rejected(path, summary.accepted, summary.rejected)
+    fail_if_all_rejected(path, summary.accepted, summary.rejected, _FIX_AND_IMPORT)
 
 
-def fail_if_all_rejected(path: Path, accepted: int, rejected: int) -> None:
-    """Exit status 1 when rows were read but none passed (a partly good file keeps its good rows and exits 0)."""
+_FIX_AND_IMPORT = "fix the lines reported above (or force the right format with --format) and import again"
+
+
+def fail_if_all_rejected(where: object, accepted: int, rejected: int, next_step: str, *, noun: str = "row",
+                         done: str = "imported") -> None:
+    """Exit status 1 when items were read but none passed; a partly good input keeps its good items (exit status 0).
+
+    Used by import, labels import and collect, so the three agree."""
     if rejected and not accepted:
-        raise click.ClickException(f"{path}: every row was rejected ({rejected}); nothing was imported: fix the lines "
-                                   "reported above (or force the right format with --format) and import again")
+        raise click.ClickException(f"{where}: every {noun} was rejected ({rejected}); nothing was {done}: {next_step}")
 
 
 def _untagged(item: object) -> int:

@@ -82,7 +82,7 @@ def import_cmd(file: Path, tracker_id: str, annotator: str | None) -> None:
     for error in result.errors:
         click.echo(f"skipped {error}", err=True)
     click.echo(result.line())
-    fail_if_all_rejected(file, result.labelled, len(result.errors))
+    fail_if_all_rejected(file, result.labelled, len(result.errors), "fix the rows reported above and import again")
 
 
 @labels.command("agreement")
