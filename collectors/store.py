@@ -211,7 +211,7 @@ class Store:
         """
         spec = BUILTIN_DATASETS.get(dataset) or self._read_spec(dataset)
         if spec is None:
-            raise StoreError(f"no dataset {dataset!r} in {self.root}")
+            raise StoreError(f"no dataset {dataset!r} in {self.root} (datasets: {', '.join(self.datasets()) or 'none'})")
         with self._writer_lock():
             self._recover()
             old = self.files(dataset)

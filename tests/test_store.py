@@ -506,3 +506,13 @@ def test_stats_total_counts_a_record_of_two_trackers_once(data_dir, make_record)
     assert "total: 1 records, 1 of them SYNTHETIC" in table.output, table.output
     report = json.loads(CliRunner().invoke(cli, ["store", "stats", "--json"]).stdout)
     assert (report["records"], report["synthetic"], len(report["days"])) == (1, 1, 2)
+
+
+def test_compacting_an_unknown_dataset_names_the_ones_there_are(data_dir, make_record):
+    """`store compact --dataset recods` said only "no dataset 'recods' in …/store": it now names the datasets."""
+    from collectors.store import StoreError
+
+    store = Store(data_dir)
+    store.add_records([make_record()])
+    with pytest.raises(StoreError, match=r"no dataset 'recods' in .*\(datasets: .*records"):
+        store.compact("recods")
