@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 import pyarrow.compute as pc
@@ -138,6 +140,21 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, 
     fail_if_all_rejected(path, summary.accepted, summary.rejected, _FIX_AND_IMPORT)
 
 
+def echo_json(obj: dict[str, Any]) -> None:
+    """Print a --json result: one strict JSON object on one line (an undefined figure, NaN or infinite, is null)."""
+    click.echo(json.dumps(_finite(obj), ensure_ascii=False, allow_nan=False, default=str))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 _FIX_AND_IMPORT = "fix the lines reported above (or force the right format with --format) and import again"
 
 
@@ -267,8 +284,7 @@ def store_stats(as_json: bool) -> None:
         days = [{k: str(v)[:10] if k == "day" else v for k, v in row.items()}  # YYYY-MM-DD
                 for row in frame.to_dict(orient="records")]
         records, synthetic = st.totals()
-        click.echo(json.dumps({"store": str(st.root), "records": records, "synthetic": synthetic, "days": days},
-                              ensure_ascii=False))
+        echo_json({"store": str(st.root), "records": records, "synthetic": synthetic, "days": days})
         return
     if frame.empty:
         click.echo(f"the store at {st.root} is empty; run `actorwatch demo` or `actorwatch import PATH`")

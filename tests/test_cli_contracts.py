@@ -161,3 +161,17 @@ def test_a_user_error_is_one_clear_line_on_stderr_and_no_traceback(args: list[st
     assert code in (1, 2), (code, out, err)
     assert "Traceback" not in err + out and says in err, err
     assert not out.strip() or not out.lstrip().startswith("{"), "an error printed JSON on stdout"
+
+
+def test_an_undefined_figure_is_null_in_json_not_nan(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Only event-study turned an undefined figure (NaN) into null; adapt, evaluate and labels agreement printed
+    Python's NaN, which jq, JavaScript and Go refuse. Every --json now goes through one writer that makes it null."""
+    from analysis.nlp import adapt as adapt_module
+
+    result = {"model": "m", "cv_macro_f1_gain": float("nan"), "cv_macro_f1_gain_ci95": [float("nan"), float("inf")],
+              "per_class": {"neutral": {"f1": float("nan")}}}
+    monkeypatch.setattr(adapt_module, "adapt", lambda *a, **k: result)
+    printed = CliRunner().invoke(cli, ["adapt", "--tracker", "iqiyi-nadou", "--json"])
+    assert printed.exit_code == 0, printed.output
+    assert _strict(printed.stdout) == {"model": "m", "cv_macro_f1_gain": None, "cv_macro_f1_gain_ci95": [None, None],
+                                       "per_class": {"neutral": {"f1": None}}}

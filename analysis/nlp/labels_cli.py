@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import click
+
+from collectors.cli import echo_json
 
 
 def _tracker(tracker_id: str) -> str:
@@ -92,7 +93,7 @@ def agreement_cmd(tracker_id: str, as_json: bool) -> None:
     """Cohen's kappa per pair of annotators and task, and each language model against the humans."""
     report = agreement_report(_tracker(tracker_id))
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False))
+        echo_json(report)
         return
     click.echo(f"tracker {report['tracker']}: {report['labels']:,} labels by {len(report['annotators'])} "
                f"annotator(s): {', '.join(report['annotators']) or 'none'}")
@@ -284,7 +285,7 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
     except (AdaptError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json.dumps({k: v for k, v in result.items() if not k.startswith("evaluation_")}, ensure_ascii=False))
+        echo_json({k: v for k, v in result.items() if not k.startswith("evaluation_")})
         return
     lo, hi = result["cv_macro_f1_adapted_ci95"]
     blo, bhi = result["cv_macro_f1_base_ci95"]

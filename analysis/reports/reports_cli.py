@@ -191,10 +191,8 @@ def brief_cmd(tracker_id: str, week: str, out: Path, model_version: str | None) 
 def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, prices: Path | None,
                     as_json: bool) -> None:
     """Market-model event study: abnormal returns of a ticker around the tracker's events (association only)."""
-    import json
-    import math
-
     from analysis.stats.market import PriceDataError, event_study, prices_from_store, read_prices_csv
+    from collectors.cli import echo_json
     from collectors.store import Store
     from collectors.trackers import TrackerFileError, get_tracker
 
@@ -225,13 +223,10 @@ def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, 
     except PriceDataError as exc:
         raise click.ClickException(str(exc)) from None
     summary = result.summary()
-    if as_json:
-        events = [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}  # NaN (a flat
-                  for row in summary.to_dict(orient="records")]  # price series) is null: strict JSON
-        click.echo(json.dumps({"ticker": ticker, "benchmark": benchmark, "estimation": list(result.estimation),
-                               "window": list(result.window), "events": events,
-                               "skipped": [{"date": when, "reason": reason} for when, reason in result.skipped]},
-                              default=str, allow_nan=False))
+    if as_json:  # an undefined figure (NaN: a flat price series) is null
+        echo_json({"ticker": ticker, "benchmark": benchmark, "estimation": list(result.estimation),
+                   "window": list(result.window), "events": summary.to_dict(orient="records"),
+                   "skipped": [{"date": when, "reason": reason} for when, reason in result.skipped]})
     else:
         click.echo(f"{ticker} against {benchmark}, market model on trading days {result.estimation}, "
                    f"window {result.window}:")
