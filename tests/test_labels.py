@@ -490,3 +490,11 @@ def test_labels_import_of_a_file_whose_every_row_is_bad_fails(tmp_path: Path) ->
     blank = tmp_path / "blank.csv"
     blank.write_text("text,label\nAI演员没有灵魂,\n", encoding="utf-8")
     assert runner.invoke(cli, ["labels", "import", str(blank), "--tracker", TRACKER]).exit_code == 0
+
+
+def test_labels_export_of_nothing_to_label_says_why(tmp_path: Path) -> None:
+    """On a store without the tracker's records `labels export` wrote a header-only CSV and said only "wrote 0
+    records to label"; like `labels annotate` it now says why there is nothing and where to look."""
+    res = CliRunner().invoke(cli, ["labels", "export", "--tracker", TRACKER, "--out", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0 and "wrote 0 records" in res.output
+    assert f"note: no records of tracker {TRACKER} left to label" in res.stderr and "store stats" in res.stderr

@@ -57,6 +57,14 @@ def export_cmd(tracker_id: str, n: int, out: Path, annotator: str | None, seed: 
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {rows:,} records to label to {out} (fill label: 0 negative, 1 positive, 2 neutral; "
                "stance and emotion by name; then `actorwatch labels import`)")
+    if not rows:
+        click.echo(f"note: {_nothing_left(_tracker(tracker_id), _name(annotator))}", err=True)
+
+
+def _nothing_left(tracker: str, annotator: str | None) -> str:
+    by = f" for {annotator}" if annotator else ""
+    return (f"no records of tracker {tracker} left to label{by} (all labelled, or none stored: `actorwatch store "
+            "stats` shows what the store holds)")
 
 
 @labels.command("import")
@@ -152,8 +160,7 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
         done = read_labels(con, tracker)
         todo = sample_to_label(con, tracker, n, exclude=set(done.loc[done["annotator"] == annotator, "item"]))
     if todo.empty:
-        click.echo(f"no records of tracker {tracker} left to label for {annotator} (all labelled, or none stored: "
-                   "`actorwatch store stats` shows what the store holds)")
+        click.echo(_nothing_left(tracker, annotator))
         return
     click.echo(KEY_HELP)
     saved = 0
