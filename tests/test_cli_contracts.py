@@ -37,6 +37,12 @@ def test_every_command_s_help_runs(path: tuple[str, ...]) -> None:
     assert COMMANDS[path].get_short_help_str().strip(), f"{' '.join(path)} has no help text"
 
 
+def test_the_root_help_gives_the_exit_statuses_with_the_rule_for_rejected_rows() -> None:
+    text = " ".join(CliRunner().invoke(cli, ["--help"]).stdout.split())
+    assert "0 success (rows an import or collect rejects are reported, the rest kept)" in text
+    assert "also when every row of an import or item of a collect is rejected" in text and "3 a collect" in text
+
+
 def _strict(text: str) -> object:
     def refuse(constant: str) -> None:
         raise ValueError(f"{constant} is not JSON")
