@@ -74,8 +74,11 @@ def main() -> None:
         # such as enrich's EnrichInterrupted, has already said what was kept and how to resume)
         click.echo(_INTERRUPTED if type(exc.__context__) is KeyboardInterrupt else "aborted", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
+    except click.UsageError as exc:
+        exc.show()  # the usage line, how to get help, and what was wrong
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:  # one `error:` line, as for every other expected error
+        click.echo(f"error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

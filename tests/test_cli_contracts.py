@@ -166,6 +166,8 @@ def test_a_user_error_is_one_clear_line_on_stderr_and_no_traceback(args: list[st
     code, out, err = _run_main(monkeypatch, capsys, [a.format(**{k: str(v) for k, v in files.items()}) for a in args])
     assert code in (1, 2), (code, out, err)
     assert "Traceback" not in err + out and says in err, err
+    if code == 1:  # one `error:` line last, as the root --help says (a usage error is click's own "Error:" block)
+        assert err.strip().splitlines()[-1].startswith("error: "), err
     assert not out.strip() or not out.lstrip().startswith("{"), "an error printed JSON on stdout"
 
 
