@@ -482,7 +482,11 @@ def test_labels_import_of_a_file_whose_every_row_is_bad_fails(tmp_path: Path) ->
     bad.write_text("text,label\nAI演员没有灵魂,7\n这技术真厉害,9\n", encoding="utf-8")
     res = runner.invoke(cli, ["labels", "import", str(bad), "--tracker", TRACKER])
     assert res.exit_code == 1, res.output
-    assert "line 2" in res.stderr and "line 3" in res.stderr and "every row was rejected (2)" in res.stderr
+    assert "line 2" in res.stderr and "line 3" in res.stderr and "every labelled row was rejected (2)" in res.stderr
+    partly_blank = tmp_path / "partly_blank.csv"  # a sample with its one filled row bad: that row is what failed
+    partly_blank.write_text("text,label\nAI演员没有灵魂,\n这技术真厉害,9\n", encoding="utf-8")
+    res = runner.invoke(cli, ["labels", "import", str(partly_blank), "--tracker", TRACKER])
+    assert res.exit_code == 1 and "1 without a label" in res.output and "every labelled row was rejected (1)" in res.stderr
     mixed = tmp_path / "mixed.csv"
     mixed.write_text("text,label\nAI演员没有灵魂,7\n这技术真厉害,1\n", encoding="utf-8")
     res = runner.invoke(cli, ["labels", "import", str(mixed), "--tracker", TRACKER])

@@ -91,7 +91,8 @@ def import_cmd(file: Path, tracker_id: str, annotator: str | None) -> None:
     for error in result.errors:
         click.echo(f"skipped {error}", err=True)
     click.echo(result.line())
-    fail_if_all_rejected(file, result.labelled, len(result.errors), "fix the rows reported above and import again")
+    fail_if_all_rejected(file, result.labelled, len(result.errors), "fix the rows reported above and import again",
+                         noun="labelled row")  # rows left blank (a sample not yet labelled) are not rejected
 
 
 @labels.command("agreement")
