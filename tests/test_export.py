@@ -503,3 +503,12 @@ def test_an_export_of_a_tracker_without_records_says_how_to_get_some(tmp_path, d
     window = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--from", "2020-01-01", "--to", "2020-01-02",
                                       "--out", str(tmp_path / "b")])
     assert window.exit_code == 0 and f"note: no record of {TRACKER} matched; it has sources: weibo 1" in window.stderr
+
+
+def test_export_with_from_after_to_is_a_usage_error_as_in_chart(tmp_path):
+    """`export --from 2026-05-01 --to 2026-04-01` exited 1 like a failed export, while `chart` calls the same
+    mistake a usage error (2); both now do, before anything is written."""
+    result = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--from", "2026-05-01", "--to", "2026-04-01",
+                                      "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "--from 2026-05-01 is after --to 2026-04-01" in result.output
+    assert not (tmp_path / "x").exists()

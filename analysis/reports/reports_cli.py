@@ -104,7 +104,7 @@ def export_cmd(tracker_id: str, start: date | None, end: date | None, sources: t
     from collectors.trackers import TrackerFileError, get_tracker
 
     if start and end and start > end:
-        raise click.ClickException(f"--from {start} is after --to {end}")
+        raise click.BadParameter(f"--from {start} is after --to {end}", param_hint="--from/--to")
     try:
         tracker = get_tracker(tracker_id)
     except TrackerFileError as exc:
