@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 import pyarrow.compute as pc
@@ -79,7 +81,11 @@ def _format_name(_ctx: click.Context, param: click.Parameter, value: str | None)
               callback=lambda ctx, _p, v: _list_formats(ctx) if v else None, help="List the formats and exit.")
 def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, saved_at: datetime | None,
                observed_at: datetime | None) -> None:
-    """Import a file or a folder of files (other tools' exports, saved raw responses, our JSONL/CSV)."""
+    """Import a file or a folder of files (other tools' exports, saved raw responses, our JSONL/CSV).
+
+    A rejected row is reported on stderr with its file and line number and the good rows are kept (exit status 0);
+    when every row is rejected nothing is imported and the exit status is 1.
+    """
     from collectors.ingest import ingest
 
     chosen_tracker = get_tracker(tracker) if tracker else None
@@ -118,6 +124,7 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, 
             _report_times(times, context)
             click.echo(f"dry run: {good} valid, {bad} rejected{_warning_count(context)}; nothing written", err=True)
             _report_untagged(untagged[0])
+            fail_if_all_rejected(path, good, bad, _FIX_AND_IMPORT)
             return
         store = Store()
         with bar:
@@ -130,6 +137,34 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, 
         if hasattr(importer, "after_import"):  # optional hook: format-specific summary (e.g. days, snapshots)
             click.echo(importer.after_import([f for f, i in importers.items() if i is importer], store), err=True)
     _report_untagged(untagged[0])
+    fail_if_all_rejected(path, summary.accepted, summary.rejected, _FIX_AND_IMPORT)
+
+
+def echo_json(obj: dict[str, Any]) -> None:
+    """Print a --json result: one strict JSON object on one line (an undefined figure, NaN or infinite, is null)."""
+    click.echo(json.dumps(_finite(obj), ensure_ascii=False, allow_nan=False, default=str))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+_FIX_AND_IMPORT = "fix the lines reported above (or force the right format with --format) and import again"
+
+
+def fail_if_all_rejected(where: object, accepted: int, rejected: int, next_step: str, *, noun: str = "row",
+                         done: str = "imported") -> None:
+    """Exit status 1 when items were read but none passed; a partly good input keeps its good items (exit status 0).
+
+    Used by import, labels import and collect, so the three agree."""
+    if rejected and not accepted:
+        raise click.ClickException(f"{where}: every {noun} was rejected ({rejected}); nothing was {done}: {next_step}")
 
 
 def _untagged(item: object) -> int:
@@ -149,7 +184,8 @@ def _report_untagged(n: int) -> None:
 
 
 _BASIS_WORDS = {None: "as stated", "mid": "from the Weibo id", "saved-at": "counted from --saved-at",
-                "file-mtime": "counted from the file's modification time", "collected-at": "counted from collection"}
+                "file-mtime": "counted from the file's modification time", "collected-at": "counted from collection",
+                "zone-unresolved": "clock time as written, read as UTC (its time zone name is ambiguous or unknown)"}
 _SNAPSHOT_WORDS = {"observed-at": "from --observed-at", "file-name": "from the file name",
                    "saved-at": "from --saved-at", "file-mtime": "from the file's modification time"}
 MAX_WARNINGS = 20
@@ -237,15 +273,18 @@ def store() -> None:
 
 
 @store.command("stats")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON rows instead of a table.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: store, records, synthetic and days (a list of per source, tracker and "
+                   "day counts) instead of a table.")
 def store_stats(as_json: bool) -> None:
     """Record counts by source, tracker and day (and how many are synthetic demo records)."""
     st = Store()
     frame = st.stats()
     if as_json:
-        for row in frame.to_dict(orient="records"):
-            click.echo(json.dumps({k: str(v)[:10] if k == "day" else v for k, v in row.items()},  # YYYY-MM-DD
-                                  ensure_ascii=False))
+        days = [{k: str(v)[:10] if k == "day" else v for k, v in row.items()}  # YYYY-MM-DD
+                for row in frame.to_dict(orient="records")]
+        records, synthetic = st.totals()
+        echo_json({"store": str(st.root), "records": records, "synthetic": synthetic, "days": days})
         return
     if frame.empty:
         click.echo(f"the store at {st.root} is empty; run `actorwatch demo` or `actorwatch import PATH`")
@@ -261,9 +300,9 @@ def store_stats(as_json: bool) -> None:
     for row in by_tracker.itertuples(index=False):
         table.add_row(row.source, row.tracker, f"{row.records:,}", str(row.days), str(row.first)[:10], str(row.last)[:10])
     Console().print(table)
-    synthetic = int(frame["synthetic"].sum())
+    records, synthetic = st.totals()
     demo = f", {synthetic:,} of them SYNTHETIC demo records (generated, not real posts)" if synthetic else ""
-    click.echo(f"total: {int(frame['records'].sum()):,} records{demo} (per-day counts: --json)")
+    click.echo(f"total: {records:,} records{demo} (per-day counts: --json)")
 
 
 @store.command("compact")

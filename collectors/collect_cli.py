@@ -65,7 +65,10 @@ def default_window(tracker: Tracker) -> tuple[datetime, datetime]:
               help="List the sources and exit.")
 def collect_cmd(source: str, tracker_id: str, since: datetime | None, until: datetime | None, max_items: int | None,
                 terms: tuple[str, ...], resume: bool, min_interval: float | None) -> None:
-    """Collect from a live SOURCE into the store, page by page; a stopped run resumes where it left off."""
+    """Collect from a live SOURCE into the store, page by page; a stopped run resumes where it left off.
+
+    Rejected items are reported and the rest stored (exit status 0); when every item is rejected the exit status is 1.
+    """
     registry = _sources()
     if source not in registry:
         raise click.BadParameter(f"unknown source {source!r} (known: {', '.join(registry)})", param_hint="SOURCE")
@@ -125,6 +128,8 @@ def _run(collector: Collector, query: Query, store: Store, resume: bool) -> RunS
 
 
 def _report(summary: RunSummary, store: Store) -> None:
+    from collectors.cli import fail_if_all_rejected  # collectors.cli lists this module's commands
+
     for issue in summary.ingest.issues[:10]:
         click.echo(f"rejected {issue}", err=True)
     if len(summary.ingest.issues) > 10:
@@ -134,6 +139,10 @@ def _report(summary: RunSummary, store: Store) -> None:
     click.echo(f"{replace(summary, stopped=None).line()} (store: {store.root})")
     if summary.stopped:
         raise CollectionStopped(redact_text(summary.stopped))
+    fail_if_all_rejected(summary.source, summary.ingest.accepted,
+                         summary.ingest.rejected, f"the source's responses may have changed shape; they are kept in "
+                         f"{store.raw_root} (re-import them with `actorwatch import` once the parser is fixed)",
+                         noun="item", done="stored")
 
 
 commands: list[click.Command] = [collect_cmd]

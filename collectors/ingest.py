@@ -31,6 +31,12 @@ class IngestSummary:
     rows_duplicate: int = 0
     issues: list[ImportIssue] = field(default_factory=list)
 
+    @property
+    def accepted(self) -> int:
+        """Items that passed validation (new, updated or duplicate), of every dataset."""
+        return (self.records_new + self.records_updated + self.records_duplicate + self.trends_new
+                + self.trends_duplicate + self.rows_new + self.rows_updated + self.rows_duplicate)
+
     def line(self) -> str:
         parts = [f"records: {self.records_new} new, {self.records_updated} updated, {self.records_duplicate} duplicate"]
         if self.trends_new or self.trends_duplicate:

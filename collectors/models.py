@@ -33,8 +33,11 @@ SOCIAL_KINDS: tuple[str, ...] = ("post", "comment", "repost")  # what people pos
 #   collected-at … counted from the moment a live collector fetched the page
 #   observed-at  a trend snapshot's time given with `import --observed-at`
 #   file-name    a trend snapshot's time read from a time stamp in its file name
-TimeBasis = Literal["mid", "saved-at", "file-mtime", "collected-at", "observed-at", "file-name"]
-TIME_BASES: tuple[str, ...] = ("mid", "saved-at", "file-mtime", "collected-at", "observed-at", "file-name")
+#   zone-unresolved  the clock time as written, read as UTC: its zone name is ambiguous (IST: India, Ireland or
+#                Israel, the feed's language not settling which) or unknown, so the instant may be hours off
+TimeBasis = Literal["mid", "saved-at", "file-mtime", "collected-at", "observed-at", "file-name", "zone-unresolved"]
+TIME_BASES: tuple[str, ...] = ("mid", "saved-at", "file-mtime", "collected-at", "observed-at", "file-name",
+                               "zone-unresolved")
 
 
 class InvalidRecord(ValueError):

@@ -211,7 +211,7 @@ class Store:
         """
         spec = BUILTIN_DATASETS.get(dataset) or self._read_spec(dataset)
         if spec is None:
-            raise StoreError(f"no dataset {dataset!r} in {self.root}")
+            raise StoreError(f"no dataset {dataset!r} in {self.root} (datasets: {', '.join(self.datasets()) or 'none'})")
         with self._writer_lock():
             self._recover()
             old = self.files(dataset)
@@ -392,6 +392,14 @@ class Store:
                       FROM "{RECORDS}")
                 GROUP BY ALL ORDER BY source, tracker, day"""
         )
+
+    def totals(self) -> tuple[int, int]:
+        """Records and synthetic records, each counted once (stats() counts a record once per tracker)."""
+        if not self.files(RECORDS):
+            return 0, 0
+        records, synthetic = self.query(
+            f'SELECT count(*) AS n, count(*) FILTER (WHERE synthetic) AS s FROM "{RECORDS}"').iloc[0]
+        return int(records), int(synthetic)
 
     # ---------- raw archive ----------
     def archive_raw(self, source: str, body: str | bytes, meta: Mapping[str, Any]) -> Path:

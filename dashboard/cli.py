@@ -28,7 +28,9 @@ def _check_zone(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-             epilog="Exit status: 0 success; 1 an error (one `error:` line; ACTORWATCH_DEBUG=1 for a traceback); "
+             epilog="Exit status: 0 success (rows an import or collect rejects are reported, the rest kept); 1 an "
+                    "error (one `error:` line; ACTORWATCH_DEBUG=1 for a traceback), also when every row of an "
+                    "import or item of a collect is rejected; "
                     "2 a usage error (a bad option or argument); 3 a collect or recheck stopped by the source (a "
                     "refusal or the network failing; re-run to resume); 130 interrupted.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ACTORWATCH_DATA",
@@ -72,8 +74,11 @@ def main() -> None:
         # such as enrich's EnrichInterrupted, has already said what was kept and how to resume)
         click.echo(_INTERRUPTED if type(exc.__context__) is KeyboardInterrupt else "aborted", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
+    except click.UsageError as exc:
+        exc.show()  # the usage line, how to get help, and what was wrong
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:  # one `error:` line, as for every other expected error
+        click.echo(f"error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

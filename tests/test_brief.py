@@ -369,3 +369,13 @@ def test_the_brief_s_volume_bars_keep_each_source_s_colour_and_pattern(data_dir,
     for source, bar in bars.items():
         assert bar.marker.color == SOURCE_COLOURS[source]
         assert (bar.marker.pattern.shape or "") == SOURCE_PATTERNS[source]
+
+
+def test_a_week_the_year_does_not_have_says_how_many_it_has():
+    """`--week 2025-W53` said "2025-W53: Invalid week: 53" (Python's words, no way on); it now says how many ISO
+    weeks the year has."""
+    with pytest.raises(BriefError, match="2025-W53: 2025 has 52 ISO weeks"):
+        parse_week("2025-W53")
+    assert parse_week("2026-W53")[0] == date(2026, 12, 28)  # 2026 has 53
+    with pytest.raises(BriefError, match="2026-W00: 2026 has 53 ISO weeks .W01 to W53."):
+        parse_week("2026-W00")

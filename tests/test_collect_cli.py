@@ -209,3 +209,33 @@ def test_an_unreadable_cursor_is_named_with_the_way_out(fake, data_dir: Path):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert str(cursor) in done.stderr and "--no-resume" in done.stderr, done.stderr
     assert run(*ARGS, "--no-resume").exit_code == 0  # the way out works
+
+
+class RejectingCollector(CountingCollector):
+    name: ClassVar[str] = "test-rejecting"
+    good: ClassVar[set[int]] = set()
+
+    @staticmethod
+    def to_record(raw, collected_at, tracker=None) -> Record:
+        from collectors.base import ParseError
+
+        if raw["n"] not in RejectingCollector.good:
+            raise ParseError(f"item {raw['n']}: not the shape expected")
+        return CountingCollector.to_record(raw, collected_at, tracker)
+
+
+def test_a_collection_whose_every_item_is_rejected_fails(monkeypatch, data_dir: Path):
+    """Every item rejected (a source changed its response shape) exited 0 like a good run, so a scheduled job never
+    noticed; as with `actorwatch import`, it now exits 1 naming where the raw responses are kept. Some good items:
+    they are stored and the run exits 0."""
+    collectors()
+    monkeypatch.setitem(REGISTRY, "test-rejecting", RejectingCollector)
+    monkeypatch.setattr(RejectingCollector, "good", set())
+    result = CliRunner().invoke(cli, ["collect", "test-rejecting", "--tracker", "iqiyi-nadou"])
+    assert result.exit_code == 1, result.output
+    assert "rejected page 1 item 0: item 0: not the shape expected" in result.stderr
+    assert "every item was rejected (2)" in result.stderr and str(data_dir / "raw") in result.stderr
+    monkeypatch.setattr(RejectingCollector, "good", {1})
+    partly = CliRunner().invoke(cli, ["collect", "test-rejecting", "--tracker", "iqiyi-nadou", "--no-resume"])
+    assert partly.exit_code == 0, partly.output
+    assert "records: 1 new" in partly.stdout and "not the shape expected" in partly.stderr

@@ -490,3 +490,25 @@ def test_a_damaged_manifest_is_named_not_a_bare_json_error_or_a_traceback(tmp_pa
     (bundle / "manifest.json").write_text(text, encoding="utf-8")
     with pytest.raises(BundleError, match=f"{bundle / 'manifest.json'}: not a readable export manifest"):
         read_bundle(bundle)
+
+
+def test_an_export_of_a_tracker_without_records_says_how_to_get_some(tmp_path, data_dir, make_record):
+    """On an empty store (or a tracker with no records) `export` wrote an empty bundle, said "wrote 0 records" and
+    nothing else; it now notes that the store holds none of the tracker's records and how to bring some in. A window
+    with nothing in it says what the tracker does hold."""
+    empty = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(tmp_path / "a")])
+    assert empty.exit_code == 0 and "wrote 0 records" in empty.output
+    assert f"note: the store holds no records of {TRACKER}" in empty.stderr and "actorwatch import" in empty.stderr
+    Store(data_dir).add_records([make_record(trackers=[TRACKER])])
+    window = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--from", "2020-01-01", "--to", "2020-01-02",
+                                      "--out", str(tmp_path / "b")])
+    assert window.exit_code == 0 and f"note: no record of {TRACKER} matched; it has sources: weibo 1" in window.stderr
+
+
+def test_export_with_from_after_to_is_a_usage_error_as_in_chart(tmp_path):
+    """`export --from 2026-05-01 --to 2026-04-01` exited 1 like a failed export, while `chart` calls the same
+    mistake a usage error (2); both now do, before anything is written."""
+    result = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--from", "2026-05-01", "--to", "2026-04-01",
+                                      "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "--from 2026-05-01 is after --to 2026-04-01" in result.output
+    assert not (tmp_path / "x").exists()

@@ -144,7 +144,7 @@ def test_a_record_without_text_is_reported_in_plain_words(tmp_path, data_dir):
     """It read "field 'Value error, text': Value error, text: empty …" (pydantic's prefix leaking into the line)."""
     src = _jsonl(tmp_path / "in.jsonl", [json.dumps({**GOOD, "id": "1", "text": ""})])
     result = CliRunner().invoke(cli, ["import", str(src), "--dry-run"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # its only row rejected
     assert "in.jsonl:1: field 'text': empty (a record needs text or a title)" in result.stderr
     assert "Value error" not in result.stderr
 
@@ -206,3 +206,25 @@ def test_an_export_csv_resaved_by_excel_as_gbk_is_read(tmp_path, data_dir):
     assert result.exit_code == 0, result.output
     assert "1 new" in result.stderr and "rejected: 0" in result.stderr
     assert list(Store(data_dir).query("SELECT text FROM records")["text"]) == ["爱奇艺回应"]
+
+
+def test_a_file_whose_every_row_is_rejected_fails_and_a_partly_good_file_succeeds(tmp_path, data_dir):
+    """Every row rejected exited 0 ("records: 0 new … rejected: 2"), so a script could not tell a wrong file from a
+    good one; it now exits 1 with one line saying nothing was imported and what to do. A file with some good rows
+    keeps them and exits 0 (the rejected lines are reported, as before), with or without --dry-run."""
+    bad = _jsonl(tmp_path / "bad.jsonl", [json.dumps({**GOOD, "id": "1", "likes": -1}),
+                                          json.dumps({**GOOD, "id": "2", "text": ""})])
+    runner = CliRunner()
+    for extra in ([], ["--dry-run"]):
+        result = runner.invoke(cli, ["import", str(bad), *extra])
+        assert result.exit_code == 1, (extra, result.output)
+        assert "bad.jsonl:1" in result.stderr and "bad.jsonl:2" in result.stderr
+        assert "every row was rejected (2)" in result.stderr and "nothing was imported" in result.stderr
+        assert "Traceback" not in result.output
+    assert not Store(data_dir).files("records")
+
+    mixed = _jsonl(tmp_path / "mixed.jsonl", [json.dumps({**GOOD, "id": "1", "likes": -1}), json.dumps({**GOOD, "id": "2"})])
+    partly = runner.invoke(cli, ["import", str(mixed)])
+    assert partly.exit_code == 0, partly.output
+    assert "mixed.jsonl:1" in partly.stderr and "1 new" in partly.stderr and "rejected: 1" in partly.stderr
+    assert len(Store(data_dir).query("SELECT * FROM records")) == 1

@@ -472,3 +472,33 @@ def test_export_shows_bluesky_and_mastodon_ids_pseudonymised_and_import_maps_the
         stored = read_labels(con, TRACKER)
     assert set(stored["item"]) == {f"bluesky:{sky}", f"mastodon:{toot}"}
     assert set(stored["id"]) == {sky, toot}
+
+
+def test_labels_import_of_a_file_whose_every_row_is_bad_fails(tmp_path: Path) -> None:
+    """As `actorwatch import`: every row rejected exited 0; it now exits 1 saying nothing was imported. A file with
+    some good rows keeps them and exits 0; a sample not yet labelled (no label, no error) is not an error."""
+    runner = CliRunner()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nAI演员没有灵魂,7\n这技术真厉害,9\n", encoding="utf-8")
+    res = runner.invoke(cli, ["labels", "import", str(bad), "--tracker", TRACKER])
+    assert res.exit_code == 1, res.output
+    assert "line 2" in res.stderr and "line 3" in res.stderr and "every labelled row was rejected (2)" in res.stderr
+    partly_blank = tmp_path / "partly_blank.csv"  # a sample with its one filled row bad: that row is what failed
+    partly_blank.write_text("text,label\nAI演员没有灵魂,\n这技术真厉害,9\n", encoding="utf-8")
+    res = runner.invoke(cli, ["labels", "import", str(partly_blank), "--tracker", TRACKER])
+    assert res.exit_code == 1 and "1 without a label" in res.output and "every labelled row was rejected (1)" in res.stderr
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("text,label\nAI演员没有灵魂,7\n这技术真厉害,1\n", encoding="utf-8")
+    res = runner.invoke(cli, ["labels", "import", str(mixed), "--tracker", TRACKER])
+    assert res.exit_code == 0 and "1 labels written" in res.output, res.output
+    blank = tmp_path / "blank.csv"
+    blank.write_text("text,label\nAI演员没有灵魂,\n", encoding="utf-8")
+    assert runner.invoke(cli, ["labels", "import", str(blank), "--tracker", TRACKER]).exit_code == 0
+
+
+def test_labels_export_of_nothing_to_label_says_why(tmp_path: Path) -> None:
+    """On a store without the tracker's records `labels export` wrote a header-only CSV and said only "wrote 0
+    records to label"; like `labels annotate` it now says why there is nothing and where to look."""
+    res = CliRunner().invoke(cli, ["labels", "export", "--tracker", TRACKER, "--out", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0 and "wrote 0 records" in res.output
+    assert f"note: no records of tracker {TRACKER} left to label" in res.stderr and "store stats" in res.stderr

@@ -132,7 +132,11 @@ def test_event_study_cli_on_a_csv(tmp_path):
     result = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "STK", "--benchmark",
                                       "IDX", "--prices", str(tmp_path / "p.csv"), "--json"])
     assert result.exit_code == 0, result.output
-    rows = {r["event_date"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert len(result.stdout.strip().splitlines()) == 1  # one JSON object, as every --json (it was JSON lines)
+    report = json.loads(result.stdout)
+    assert (report["ticker"], report["benchmark"]) == ("STK", "IDX") and report["window"] == list(report["window"])
+    assert isinstance(report["skipped"], list)
+    rows = {r["event_date"]: r for r in report["events"]}
     assert rows["2026-04-20"]["car"] == pytest.approx(JUMP, abs=1e-9)
     assert rows["2026-04-20"]["beta"] == pytest.approx(BETA, abs=1e-9)
     missing = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "X", "--benchmark", "Y"])
@@ -241,7 +245,7 @@ def test_event_study_json_of_a_flat_price_series_is_strict_json(tmp_path):
     result = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "STK", "--benchmark",
                                       "IDX", "--prices", str(tmp_path / "flat.csv"), "--json"])
     assert result.exit_code == 0, result.output
-    rows = [_strict_json(line) for line in result.stdout.splitlines()]
+    rows = _strict_json(result.stdout)["events"]
     assert rows and all(row["car_t"] is None and row["car"] == 0.0 for row in rows)
 
 
@@ -285,3 +289,19 @@ def test_caar_t_rejects_about_5_in_100_on_prices_with_no_event_even_with_overlap
         caar = event_study(prices, "STK", "IDX", [days[140], days[142], days[144]]).caar()
         rejected += abs(caar["caar_t"].iloc[-1]) > 1.96
     assert 0.02 <= rejected / runs <= 0.08
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "a UTF-8 CSV with the columns date,ticker,close"),  # not text at all
+    (b"", "a UTF-8 CSV with the columns date,ticker,close"),
+    (b"date,ticker,close\n2026-01-02,A,n/a?\n", "give dates as YYYY-MM-DD and closes as numbers"),
+])
+def test_an_unreadable_price_csv_says_what_the_file_must_be(tmp_path, content, says):
+    """--prices of a wrong file said only "cannot read prices ('utf-8' codec can't decode byte 0x89 …)" or "(No
+    columns to parse from file)": it now says what a price file must be."""
+    from analysis.stats.market import PriceDataError, read_prices_csv
+
+    path = tmp_path / "prices.csv"
+    path.write_bytes(content)
+    with pytest.raises(PriceDataError, match=says):
+        read_prices_csv(path)

@@ -141,7 +141,60 @@ def test_named_time_zones_are_read_for_what_they_mean(published, language, expec
     assert record.published_at == datetime(2026, 4, 21, expected_hour, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("zone", ["XYZT", "IST"])  # IST: India, Ireland or Israel
-def test_an_unknown_or_ambiguous_named_zone_is_rejected_never_taken_as_utc(zone):
-    with pytest.raises(ParseError, match=f"time zone '{zone}'"):
-        feed_record(_item(f"Tue, 21 Apr 2026 10:00:00 {zone}"), COLLECTED)
+@pytest.mark.parametrize(("published", "language", "expected"), [
+    ("Tue, 21 Apr 2026 10:00:00 IST", "en-IN", (4, 30)),  # India Standard Time, UTC+5:30, in an Indian feed
+    ("Tue, 21 Apr 2026 10:00:00 IST", "hi", (4, 30)),
+    ("Tue, 21 Apr 2026 10:00:00 IST", "en-ie", (9, 0)),   # Irish Standard Time (summer), UTC+1
+    ("Tue, 21 Apr 2026 10:00:00 IST", "he", (8, 0)),      # Israel Standard Time, UTC+2
+    ("Tue, 21 Apr 2026 10:00:00 BST", "bn", (4, 0)),      # Bangladesh Standard Time, UTC+6, in a Bengali feed
+    ("Tue, 21 Apr 2026 10:00:00 PKT", "en", (5, 0)),      # unambiguous zones map to their offset
+    ("Tue, 21 Apr 2026 10:00:00 ACST", "en", (0, 30)),
+    ("2026-04-21 10:00:00 CEST", "de", (8, 0)),           # a zone name after an ISO time, as some CMSs write
+    ("2026-04-21T10:00:00 JST", "ja", (1, 0)),
+    ("2026-04-21 10:00:00 CST", "zh-cn", (2, 0)),
+])
+def test_a_zone_name_is_read_by_the_feed_s_language_where_that_settles_it(published, language, expected):
+    """IST (and a feed's ISO time followed by a zone name) made the item a rejected one; where the feed's
+    language settles which zone is meant it is now read as that zone's offset."""
+    record = feed_record(_item(published, language), COLLECTED)
+    assert record.published_at == datetime(2026, 4, 21, *expected, tzinfo=UTC) and record.time_basis is None
+
+
+@pytest.mark.parametrize("published", ["Tue, 21 Apr 2026 10:00:00 IST", "Tue, 21 Apr 2026 10:00:00 XYZT",
+                                       "2026-04-21 10:00:00 IST"])
+def test_an_ambiguous_or_unknown_zone_keeps_the_item_with_its_clock_time_flagged(published):
+    """An item dated in IST (India, Ireland or Israel) or an unknown zone was rejected, losing the article; it is
+    kept with the clock time as written (read as UTC, never a guessed zone) and time_basis "zone-unresolved"
+    says the instant is not settled."""
+    record = feed_record(_item(published, "en"), COLLECTED)
+    assert record.published_at == datetime(2026, 4, 21, 10, 0, tzinfo=UTC)
+    assert record.time_basis == "zone-unresolved"
+
+
+def test_parse_datetime_still_refuses_an_ambiguous_zone_for_other_callers():
+    from collectors.sources.support import UnresolvedZone, parse_datetime
+
+    with pytest.raises(ParseError, match="time zone 'IST'.*India, Ireland or Israel") as raised:
+        parse_datetime("Tue, 21 Apr 2026 10:00:00 IST", "published", "en")
+    assert isinstance(raised.value, UnresolvedZone) and raised.value.clock == datetime(2026, 4, 21, 10, tzinfo=UTC)
+    with pytest.raises(ParseError, match="unrecognised date"):
+        parse_datetime("Tue, 21 Apr 2026 10:00:00 PM", "published", "en")  # not a zone: not read as 10:00
+
+
+def test_importing_a_feed_with_an_ambiguous_zone_keeps_the_item_and_says_so(tmp_path, data_dir):
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    feed = tmp_path / "feed.xml"
+    feed.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>News</title><language>en</language>'
+                    '<item><title>A</title><link>https://example.com/a</link>'
+                    '<pubDate>Tue, 21 Apr 2026 10:00:00 IST</pubDate></item>'
+                    '<item><title>B</title><link>https://example.com/b</link>'
+                    '<pubDate>Tue, 21 Apr 2026 10:00:00 GMT</pubDate></item></channel></rss>', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(feed), "--tracker", "iqiyi-nadou"])
+    assert result.exit_code == 0, result.output
+    assert "2 new" in result.stderr and "rejected: 0" in result.stderr
+    assert "1 clock time as written, read as UTC (its time zone name is ambiguous or unknown)" in result.stderr
+    frame = Store(data_dir).query("SELECT url, time_basis FROM records ORDER BY url")
+    assert list(frame["time_basis"].fillna("-")) == ["zone-unresolved", "-"]

@@ -249,8 +249,28 @@ def test_stats_json_gives_each_day_as_a_date(data_dir, make_record):
     Store(data_dir).add_records([make_record(trackers=["case-a"]), make_record(trackers=["case-a"])])
     result = CliRunner().invoke(cli, ["store", "stats", "--json"])
     assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    rows = json.loads(result.stdout)["days"]
     assert rows == [{"source": "weibo", "tracker": "case-a", "day": "2026-04-20", "records": 2, "synthetic": 0}]
+
+
+def test_stats_json_is_one_object(data_dir, make_record):
+    """`store stats --json` printed one JSON line per (source, tracker, day) while every other --json prints one
+    object (and printed nothing for an empty store); it now prints one object: the store, its totals, the days."""
+    import json
+
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    empty = CliRunner().invoke(cli, ["store", "stats", "--json"])
+    assert empty.exit_code == 0, empty.output
+    assert json.loads(empty.stdout) == {"store": str(Store(data_dir).root), "records": 0, "synthetic": 0, "days": []}
+    Store(data_dir).add_records([make_record(trackers=["case-a"]), make_record(trackers=["case-b"], synthetic=True,
+                                                                              source="bilibili")])
+    result = CliRunner().invoke(cli, ["store", "stats", "--json"])
+    assert result.exit_code == 0 and len(result.stdout.strip().splitlines()) == 1, result.output
+    report = json.loads(result.stdout)
+    assert (report["records"], report["synthetic"]) == (2, 1) and len(report["days"]) == 2
 
 
 def test_stats_say_how_many_records_are_synthetic(data_dir, make_record):
@@ -267,8 +287,9 @@ def test_stats_say_how_many_records_are_synthetic(data_dir, make_record):
     table = CliRunner().invoke(cli, ["store", "stats"])
     assert table.exit_code == 0, table.output
     assert "total: 3 records, 2 of them SYNTHETIC demo records" in table.output
-    rows = [json.loads(line) for line in CliRunner().invoke(cli, ["store", "stats", "--json"]).stdout.splitlines()]
-    assert rows == [{"source": "weibo", "tracker": "case-a", "day": "2026-04-20", "records": 3, "synthetic": 2}]
+    report = json.loads(CliRunner().invoke(cli, ["store", "stats", "--json"]).stdout)
+    assert report["days"] == [{"source": "weibo", "tracker": "case-a", "day": "2026-04-20", "records": 3, "synthetic": 2}]
+    assert (report["records"], report["synthetic"]) == (3, 2)
 
 
 def test_public_view_masks_the_user_name_inside_a_link(data_dir, make_record):
@@ -469,3 +490,29 @@ def test_a_damaged_store_file_is_one_error_line_naming_it_not_a_traceback(data_d
     assert stopped.value.code == 1 and out == ""
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert err.startswith("error: ") and str(damaged) in err and "damaged" in err
+
+
+def test_stats_total_counts_a_record_of_two_trackers_once(data_dir, make_record):
+    """The per-day rows count a record once per tracker, and the total summed them: one record tagged with two
+    trackers made "total: 2 records". The total (and --json's records and synthetic) now count records."""
+    import json
+
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    Store(data_dir).add_records([make_record(trackers=["case-a", "case-b"], synthetic=True)])
+    table = CliRunner().invoke(cli, ["store", "stats"])
+    assert "total: 1 records, 1 of them SYNTHETIC" in table.output, table.output
+    report = json.loads(CliRunner().invoke(cli, ["store", "stats", "--json"]).stdout)
+    assert (report["records"], report["synthetic"], len(report["days"])) == (1, 1, 2)
+
+
+def test_compacting_an_unknown_dataset_names_the_ones_there_are(data_dir, make_record):
+    """`store compact --dataset recods` said only "no dataset 'recods' in …/store": it now names the datasets."""
+    from collectors.store import StoreError
+
+    store = Store(data_dir)
+    store.add_records([make_record()])
+    with pytest.raises(StoreError, match=r"no dataset 'recods' in .*\(datasets: .*records"):
+        store.compact("recods")

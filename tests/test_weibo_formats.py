@@ -212,7 +212,7 @@ def test_cli_api_v2_comments_with_their_post(saved):
 
 def test_cli_api_v2_error_body_is_reported(saved):
     result = CliRunner().invoke(cli, ["import", str(saved("api_v2_error.json")), "--dry-run"])
-    assert result.exit_code == 0 and result.stdout == ""
+    assert result.exit_code == 1 and result.stdout == ""  # nothing but the error body: nothing to import
     assert "a Weibo API error body, not data: error_code=20101" in result.stderr and "0 valid, 1 rejected" in result.stderr
 
 

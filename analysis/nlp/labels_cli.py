@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import click
+
+from collectors.cli import echo_json
 
 
 def _tracker(tracker_id: str) -> str:
@@ -56,6 +57,14 @@ def export_cmd(tracker_id: str, n: int, out: Path, annotator: str | None, seed: 
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {rows:,} records to label to {out} (fill label: 0 negative, 1 positive, 2 neutral; "
                "stance and emotion by name; then `actorwatch labels import`)")
+    if not rows:
+        click.echo(f"note: {_nothing_left(_tracker(tracker_id), _name(annotator))}", err=True)
+
+
+def _nothing_left(tracker: str, annotator: str | None) -> str:
+    by = f" for {annotator}" if annotator else ""
+    return (f"no records of tracker {tracker} left to label{by} (all labelled, or none stored: `actorwatch store "
+            "stats` shows what the store holds)")
 
 
 @labels.command("import")
@@ -64,9 +73,14 @@ def export_cmd(tracker_id: str, n: int, out: Path, annotator: str | None, seed: 
 @click.option("--annotator", help="Annotator name for every row (default: the file's annotator column, else "
                                   "'unnamed'; never the file's name).")
 def import_cmd(file: Path, tracker_id: str, annotator: str | None) -> None:
-    """Import labels: text plus label (or sentiment), stance, emotion; optional source,id, annotator, status."""
+    """Import labels: text plus label (or sentiment), stance, emotion; optional source,id, annotator, status.
+
+    A bad row is reported on stderr with its line number and the good rows are kept (exit status 0); when every
+    row is bad nothing is imported and the exit status is 1.
+    """
     from analysis.nlp.labels_io import import_labels
     from analysis.nlp.sentiment.labelled import LabelledFileError
+    from collectors.cli import fail_if_all_rejected
     from collectors.store import Store
 
     annotator = _human(_name(annotator))
@@ -77,6 +91,8 @@ def import_cmd(file: Path, tracker_id: str, annotator: str | None) -> None:
     for error in result.errors:
         click.echo(f"skipped {error}", err=True)
     click.echo(result.line())
+    fail_if_all_rejected(file, result.labelled, len(result.errors), "fix the rows reported above and import again",
+                         noun="labelled row")  # rows left blank (a sample not yet labelled) are not rejected
 
 
 @labels.command("agreement")
@@ -86,7 +102,7 @@ def agreement_cmd(tracker_id: str, as_json: bool) -> None:
     """Cohen's kappa per pair of annotators and task, and each language model against the humans."""
     report = agreement_report(_tracker(tracker_id))
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False))
+        echo_json(report)
         return
     click.echo(f"tracker {report['tracker']}: {report['labels']:,} labels by {len(report['annotators'])} "
                f"annotator(s): {', '.join(report['annotators']) or 'none'}")
@@ -145,8 +161,7 @@ def annotate_cmd(tracker_id: str, annotator: str, n: int) -> None:
         done = read_labels(con, tracker)
         todo = sample_to_label(con, tracker, n, exclude=set(done.loc[done["annotator"] == annotator, "item"]))
     if todo.empty:
-        click.echo(f"no records of tracker {tracker} left to label for {annotator} (all labelled, or none stored: "
-                   "`actorwatch store stats` shows what the store holds)")
+        click.echo(_nothing_left(tracker, annotator))
         return
     click.echo(KEY_HELP)
     saved = 0
@@ -278,7 +293,7 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
     except (AdaptError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json.dumps({k: v for k, v in result.items() if not k.startswith("evaluation_")}, ensure_ascii=False))
+        echo_json({k: v for k, v in result.items() if not k.startswith("evaluation_")})
         return
     lo, hi = result["cv_macro_f1_adapted_ci95"]
     blo, bhi = result["cv_macro_f1_base_ci95"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ import click
 from analysis.nlp.enrich_cli import commands as enrich_commands
 from analysis.nlp.labels_cli import commands as label_commands
 from analysis.nlp.metrics import CLASS_NAMES
+from collectors.cli import echo_json
 
 
 def _default_shared() -> Path:
@@ -257,8 +257,10 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
                              for v in _langs_present(langs)}
     if isinstance(scorer, RoutedScorer) and scorer.english is not None:
         report["routing"] = scorer.routing(texts)
-    click.echo(json.dumps(report, ensure_ascii=False) if as_json else _table(report, f"{scorer.name} "
-                                                                                   f"{scorer.version}", file))
+    if as_json:
+        echo_json(report)
+        return
+    click.echo(_table(report, f"{scorer.name} {scorer.version}", file))
 
 
 def _left_out(model_name: str, file: Path) -> Any:
@@ -335,7 +337,10 @@ def _evaluate_class_task(file: Path, task: str, model_name: str, as_json: bool, 
         report = evaluate_file(file, task, model_name, n_boot=n_boot, left_out=_left_out(model_name, file))
     except (LabelledFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(json.dumps(report, ensure_ascii=False) if as_json else _class_table(report))
+    if as_json:
+        echo_json(report)
+        return
+    click.echo(_class_table(report))
 
 
 def _left_out_line(report: dict[str, Any]) -> list[str]:

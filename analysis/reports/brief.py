@@ -56,10 +56,13 @@ def parse_week(week: str) -> tuple[date, date]:
     match = _WEEK.match(week.strip())
     if not match:
         raise BriefError(f"week must look like 2026-W17, not {week!r}")
+    year, number = int(match[1]), int(match[2])
     try:
-        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
-    except ValueError as exc:
-        raise BriefError(f"{week}: {exc}") from None
+        monday = date.fromisocalendar(year, number, 1)
+    except ValueError:
+        weeks = date(year, 12, 28).isocalendar().week if 1 <= year <= 9999 else None  # 28 December: the last week
+        raise BriefError(f"{week.strip()}: {year} has {weeks} ISO weeks (W01 to W{weeks})" if weeks else
+                         f"{week.strip()}: not a year") from None
     return monday, monday + timedelta(days=6)
 
 

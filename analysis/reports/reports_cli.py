@@ -104,7 +104,7 @@ def export_cmd(tracker_id: str, start: date | None, end: date | None, sources: t
     from collectors.trackers import TrackerFileError, get_tracker
 
     if start and end and start > end:
-        raise click.ClickException(f"--from {start} is after --to {end}")
+        raise click.BadParameter(f"--from {start} is after --to {end}", param_hint="--from/--to")
     try:
         tracker = get_tracker(tracker_id)
     except TrackerFileError as exc:
@@ -116,14 +116,18 @@ def export_cmd(tracker_id: str, start: date | None, end: date | None, sources: t
     click.echo(f"wrote {result.records:,} records to {result.data_file} and {out_dir / 'manifest.json'} "
                f"(model: {' '.join(v for v in (model['name'] or 'none', model['version']) if v)}; ordinary users "
                "pseudonymised)")
-    if not result.records and (sources or langs):  # a mistyped --source or --lang must not pass for "no data"
-        click.echo(f"note: no record of {tracker.id} matched; it has {_held(store, tracker.id)}", err=True)
+    if not result.records:  # an empty store, a mistyped --source or --lang, a window too early: not "no data"
+        held = _held(store, tracker.id)
+        click.echo(f"note: no record of {tracker.id} matched; it has {held}" if held else
+                   f"note: the store holds no records of {tracker.id}: bring some in with `actorwatch import PATH "
+                   f"--tracker {tracker.id}` or `actorwatch collect SOURCE --tracker {tracker.id}`", err=True)
 
 
-def _held(store, tracker_id: str) -> str:
-    """The tracker's record counts by source and by language, in words (what --source and --lang can pick)."""
+def _held(store, tracker_id: str) -> str | None:
+    """The tracker's record counts by source and by language, in words (what --source and --lang can pick); None
+    when the store holds none of its records."""
     if not store.files("records"):
-        return "no records in this store"
+        return None
     with store.connect(only=["records"]) as con:
         rows = con.execute("SELECT source, lang, count(*) FROM records WHERE list_contains(trackers, ?) GROUP BY ALL",
                            [tracker_id]).fetchall()
@@ -133,7 +137,7 @@ def _held(store, tracker_id: str) -> str:
         by_source[source] = by_source.get(source, 0) + n
         by_lang[lang or "(none recorded)"] = by_lang.get(lang or "(none recorded)", 0) + n
     if not by_source:
-        return "no records in this store"
+        return None
 
     def words(counts: dict[str, int]) -> str:
         return ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
@@ -182,14 +186,13 @@ def brief_cmd(tracker_id: str, week: str, out: Path, model_version: str | None) 
 @click.option("--benchmark", help="Benchmark ticker (default: the tracker's queries.benchmark).")
 @click.option("--prices", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV with date,ticker,close (default: the store's market_prices dataset).")
-@click.option("--json", "as_json", is_flag=True, help="Print the per-event summary as JSON lines.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: ticker, benchmark, estimation, window, events (a list of per-event "
+                   "figures) and skipped.")
 def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, prices: Path | None,
                     as_json: bool) -> None:
     """Market-model event study: abnormal returns of a ticker around the tracker's events (association only)."""
-    import json
-    import math
-
     from analysis.stats.market import PriceDataError, event_study, prices_from_store, read_prices_csv
+    from collectors.cli import echo_json
     from collectors.store import Store
     from collectors.trackers import TrackerFileError, get_tracker
 
@@ -220,10 +223,10 @@ def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, 
     except PriceDataError as exc:
         raise click.ClickException(str(exc)) from None
     summary = result.summary()
-    if as_json:
-        for row in summary.to_dict(orient="records"):  # an undefined figure (NaN: a flat price series) is null
-            row = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
-            click.echo(json.dumps(row, default=str, allow_nan=False))
+    if as_json:  # an undefined figure (NaN: a flat price series) is null
+        echo_json({"ticker": ticker, "benchmark": benchmark, "estimation": list(result.estimation),
+                   "window": list(result.window), "events": summary.to_dict(orient="records"),
+                   "skipped": [{"date": when, "reason": reason} for when, reason in result.skipped]})
     else:
         click.echo(f"{ticker} against {benchmark}, market model on trading days {result.estimation}, "
                    f"window {result.window}:")

@@ -166,7 +166,8 @@ def read_prices_csv(path: str | Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, skip_blank_lines=False).dropna(how="all")  # the index stays the line number - 2
     except (OSError, ValueError) as exc:
-        raise PriceDataError(f"{path}: cannot read prices ({exc})") from None
+        raise PriceDataError(f"{path}: cannot read prices ({exc}); it must be a UTF-8 CSV with the columns "
+                             "date,ticker,close") from None
     if "close" in frame.columns and frame["close"].isna().any():
         # dropping them silently would turn the next close's return into a two-day return
         lines = [int(i) + 2 for i in frame.index[frame["close"].isna()]]
@@ -185,7 +186,8 @@ def _normalise(frame: pd.DataFrame, where: str) -> pd.DataFrame:
         out["date"] = pd.to_datetime(out["date"]).dt.date
         out["close"] = pd.to_numeric(out["close"])
     except (ValueError, TypeError) as exc:
-        raise PriceDataError(f"{where}: bad date or close value ({exc})") from None
+        raise PriceDataError(f"{where}: bad date or close value ({exc}); give dates as YYYY-MM-DD and closes as "
+                             "numbers") from None
     # a return from a close of 0 (or below, or infinite) is infinite or meaningless, and would reach every CAR after it
     bad = out["close"].notna() & ~(np.isfinite(out["close"]) & (out["close"] > 0))
     if bad.any():

@@ -22,6 +22,7 @@ from collectors.models import Record, parse_record
 from collectors.parsing import typed_errors
 from collectors.sources import register
 from collectors.sources.support import (
+    UnresolvedZone,
     after_term,
     lang_code,
     page_meta,
@@ -126,10 +127,20 @@ def _raw_text(response: httpx.Response) -> str:
 
 def _in_window(item: Mapping[str, Any], query: Query) -> bool:
     try:
-        when = parse_datetime(item.get("published") or item.get("updated"), "published", str(item.get("feed_language") or ""))
+        when, _basis = _published(item)
     except ParseError:
         return True  # kept, so the mapping reports the bad date as a rejected item
     return (query.since is None or when >= query.since) and (query.until is None or when <= query.until)
+
+
+def _published(item: Mapping[str, Any]) -> tuple[datetime, str | None]:
+    """The item's date and time_basis: "zone-unresolved" when its zone name is ambiguous (IST) or unknown, and the
+    clock time as written is kept, read as UTC (rejecting it would lose the article; a guess would hide the doubt)."""
+    try:
+        return parse_datetime(item.get("published") or item.get("updated"), "published",
+                              str(item.get("feed_language") or "")), None
+    except UnresolvedZone as exc:
+        return exc.clock, "zone-unresolved"
 
 
 @typed_errors
@@ -149,11 +160,11 @@ def feed_record(raw: Mapping[str, Any], collected_at: datetime, tracker: str | N
     text = "" if google else strip_html(raw.get("summary"))
     if text == title:
         text = ""
+    published_at, time_basis = _published(raw)
     return parse_record({
         "source": "rss", "id": ident[:512], "kind": "article",
         "title": title or None, "text": text, "url": link or None,
-        "published_at": parse_datetime(raw.get("published") or raw.get("updated"), "published",
-                                       str(raw.get("feed_language") or "")),
+        "published_at": published_at, "time_basis": time_basis,
         "collected_at": collected_at,
         "lang": lang_code(raw.get("feed_language")),
         "author_name": outlet or str(raw.get("feed_title") or "").strip() or None,

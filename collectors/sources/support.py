@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -133,58 +133,96 @@ def from_unix(value: Any, field: str) -> datetime:
         raise ParseError(f"{field}: not a unix time: {value!r}") from None
 
 
-# Named zones RFC 822 does not define, by their usual meaning (email.utils would read them as UTC).
-_NAMED_ZONES = {"HKT": 8, "JST": 9, "KST": 9, "SGT": 8, "BJT": 8, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2,
-                "EET": 2, "EEST": 3, "MSK": 3, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13}
-_RFC822_ZONES = {"UT", "UTC", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
+# Zone names by their usual meaning, in hours: RFC 822's and common ones it does not define (email.utils would read
+# those as UTC).
+_ZONE_HOURS: dict[str, float] = {
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8,
+    "PDT": -7, "HST": -10, "AKST": -9, "AKDT": -8, "HKT": 8, "JST": 9, "KST": 9, "SGT": 8, "BJT": 8, "PHT": 8, "AWST": 8,
+    "ICT": 7, "WIB": 7, "PKT": 5, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3,
+    "IDT": 3, "WAT": 1, "SAST": 2, "EAT": 3, "AEST": 10, "AEDT": 11, "ACST": 9.5, "ACDT": 10.5, "NZST": 12, "NZDT": 13,
+}
+# Names that mean another zone where the feed's language is one of these (primary language or full tag).
+_BY_LANGUAGE: dict[str, tuple[tuple[tuple[str, ...], float], ...]] = {
+    "CST": ((("zh",), 8),),  # China Standard Time in Chinese feeds (RFC 822's US Central otherwise)
+    "BST": ((("bn",), 6),),  # Bangladesh Standard Time in Bengali feeds (British Summer Time otherwise)
+    "IST": ((("hi", "en-in", "bn-in", "ta", "te", "mr", "gu", "kn", "ml", "pa"), 5.5), (("ga", "en-ie"), 1),
+            (("he", "iw", "en-il"), 2)),
+}
+_AMBIGUOUS = {"IST": "India, Ireland or Israel"}  # no default: a guess would be hours off
 _RFC822 = re.compile(r"^(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d")
 _ZONE_NAME = re.compile(r"\s([A-Za-z]{1,5})$")
+
+
+class UnresolvedZone(ParseError):
+    """A date whose zone name is ambiguous (IST) or unknown; `clock` is its clock time as written, read as UTC."""
+
+    def __init__(self, message: str, clock: datetime) -> None:
+        super().__init__(message)
+        self.clock = clock
 
 
 def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
     """ISO 8601 (Z or offset; naive means UTC), RFC 822 (`Tue, 30 Sep 2025 08:00:00 GMT`), GDELT `20260121T083000Z`.
 
+    A zone name after either is read by its usual meaning, or by the feed's language where that settles it:
     RFC 822's "CST" is US Central, but Chinese feeds (`lang` "zh…") mean China Standard Time by it, and their
-    zone-less ISO times are UTC+8 too; a named zone that is neither RFC 822's nor a common unambiguous one is a
-    ParseError, never silently UTC.
+    zone-less ISO times are UTC+8 too; IST is India's, Ireland's or Israel's by the language. A name still ambiguous
+    or unknown raises UnresolvedZone (a ParseError carrying the clock time), never a silent UTC.
     """
     if not isinstance(value, str) or not value.strip():
         raise ParseError(f"{field}: missing or not a date: {value!r}")
     text = value.strip()
+    zone = _ZONE_NAME.search(text)
+    name = zone.group(1) if zone else None
     try:
         if re.fullmatch(r"\d{8}T\d{6}Z?", text):
             return datetime.strptime(text.rstrip("Z"), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
         if re.fullmatch(r"\d{14}", text):
             return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-        if text[:1].isalpha() or _RFC822.match(text):
-            parsed = _rfc822(text, field, lang)
-        else:
-            parsed = datetime.fromisoformat(text.replace(" UTC", "+00:00"))
-            if parsed.tzinfo is None and _chinese(lang):  # mainland, Taiwan, Hong Kong, Singapore: all UTC+8
-                parsed = parsed.replace(tzinfo=BEIJING)
+        if name is not None and name.upper() in ("AM", "PM"):
+            raise ValueError(name)  # a 12-hour clock, not a zone: read without it, 10:00 PM would be 10:00
+        parsed = _read(text[: zone.start()].rstrip() if zone else text, None if name else lang)
     except (ValueError, TypeError, IndexError, OverflowError):
         raise ParseError(f"{field}: unrecognised date {value!r}") from None
+    if name is not None and parsed.tzinfo is None:  # an offset beside the name wins
+        hours = _zone_hours(name.upper(), lang)
+        if hours is None:
+            why = f"is ambiguous ({_AMBIGUOUS[name.upper()]})" if name.upper() in _AMBIGUOUS else "is unknown"
+            raise UnresolvedZone(f"{field}: time zone {name!r} in {text!r} {why}",
+                                 _plausible(parsed.replace(tzinfo=UTC), field, value))
+        parsed = parsed.replace(tzinfo=timezone(timedelta(hours=hours)))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    if not 1990 <= parsed.year <= 2999:
+    return _plausible(parsed, field, value).astimezone(UTC)
+
+
+def _read(text: str, lang: str | None) -> datetime:
+    """RFC 822 or ISO 8601 text without a trailing zone name (naive when it states no offset)."""
+    if text[:1].isalpha() or _RFC822.match(text):
+        return parsedate_to_datetime(text)
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None and _chinese(lang):  # mainland, Taiwan, Hong Kong, Singapore: all UTC+8
+        parsed = parsed.replace(tzinfo=BEIJING)
+    return parsed
+
+
+def _plausible(moment: datetime, field: str, value: str) -> datetime:
+    if not 1990 <= moment.year <= 2999:
         raise ParseError(f"{field}: implausible date {value!r}")
-    return parsed.astimezone(UTC)
+    return moment
+
+
+def _zone_hours(name: str, lang: str | None) -> float | None:
+    """A zone name's offset in hours, by the feed's language where it settles the name; None if unresolved."""
+    code = (lang or "").strip().lower().replace("_", "-")
+    for languages, hours in _BY_LANGUAGE.get(name, ()):
+        if any(code == tag or code.startswith(tag + "-") for tag in languages):
+            return hours
+    return None if name in _AMBIGUOUS else _ZONE_HOURS.get(name)
 
 
 def _chinese(lang: str | None) -> bool:
     return (lang or "").strip().lower().startswith("zh")
-
-
-def _rfc822(text: str, field: str, lang: str | None) -> datetime:
-    zone = _ZONE_NAME.search(text)
-    name = zone.group(1).upper() if zone else None
-    if name == "CST" and _chinese(lang):
-        text = text[: zone.start()] + " +0800"  # type: ignore[union-attr]
-    elif name in _NAMED_ZONES:
-        text = text[: zone.start()] + f" {_NAMED_ZONES[name]:+03d}00"  # type: ignore[union-attr]
-    elif name is not None and name not in _RFC822_ZONES:
-        raise ParseError(f"{field}: unknown time zone {zone.group(1)!r} in {text!r}")  # type: ignore[union-attr]
-    return parsedate_to_datetime(text)
 
 
 def count(value: Any) -> int | None:
