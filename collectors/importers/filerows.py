@@ -95,8 +95,13 @@ def json_lines(path: Path) -> Iterator[tuple[str, Any | ImportIssue]]:
                 yield where, ImportIssue(where, f"not JSON ({getattr(exc, 'msg', 'nested too deeply')})")
 
 
+def column_name(name: str) -> str:
+    """A CSV column name as importers look it up: a header typed or re-saved by hand may differ in case and spacing."""
+    return name.strip().strip('"').strip().lstrip("\ufeff").lower()
+
+
 def csv_dicts(path: Path) -> Iterator[tuple[str, dict[str, str] | ImportIssue]]:
-    """(where, row or issue) per CSV data row, values stripped."""
+    """(where, row or issue) per CSV data row, keyed by `column_name`, values stripped."""
     text = read_text(path)
     if isinstance(text, ImportIssue):
         yield path.name, text
@@ -107,7 +112,7 @@ def csv_dicts(path: Path) -> Iterator[tuple[str, dict[str, str] | ImportIssue]]:
         if isinstance(row, csv.Error):
             yield where, ImportIssue(where, f"bad CSV: {row}")
         else:
-            yield where, {k.strip(): (v or "").strip() for k, v in row.items()
+            yield where, {column_name(k): (v or "").strip() for k, v in row.items()
                           if isinstance(k, str) and isinstance(v, str)}
 
 
@@ -161,7 +166,7 @@ def convert_each(rows: Iterable[tuple[str, Any]], convert: Callable[[Any], Item]
 def header_columns(head: bytes) -> set[str]:
     """Lower-cased column names of a CSV's first line."""
     first = decode_saved(head, errors="replace").split("\n", 1)[0]
-    return {c.strip().strip('"').strip().lower() for c in first.split(",")}
+    return {column_name(c) for c in first.split(",")}
 
 
 def first_json_keys(head: bytes) -> set[str]:

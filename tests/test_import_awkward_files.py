@@ -1,0 +1,48 @@
+"""Files other tools exported, as researchers bring them: re-saved by Excel or PowerShell, cut short by a killed
+export, with headers typed by hand. Every importer reads what is good, reports what is not (file and line), and
+never drops a good row because of a bad one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from collectors.importers import ImportIssue, detect
+from collectors.importers.context import import_context
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAVED = datetime(2026, 4, 21, 4, tzinfo=UTC)
+
+
+def _read(path: Path) -> tuple[list, list[ImportIssue]]:
+    """(records, issues) of a file as `actorwatch import` reads it (format detected, --saved-at given)."""
+    with import_context(SAVED):
+        items = list(detect(path).read(path))
+    return [i for i in items if not isinstance(i, ImportIssue)], [i for i in items if isinstance(i, ImportIssue)]
+
+
+def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _header_retyped(text: str) -> str:
+    """The CSV with its header upper-cased and padded with spaces, as a hand-edited header may be."""
+    header, rest = text.split("\n", 1)
+    return ", ".join(c.strip().upper() for c in header.split(",")) + "\n" + rest
+
+
+def test_csv_exports_read_with_a_header_in_other_case_and_spacing(tmp_path: Path) -> None:
+    """A header such as `ID, BID, 正文` was recognised but every row rejected ("id: missing"): the columns were
+    looked up by their exact spelling."""
+    cases = {"weibo/weibo-crawler/小鹿观影/1000000001.csv": "小鹿观影/1000000001.csv",
+             "fourcat/bsky-search-AI-actress.csv": "bsky.csv",
+             "mediacrawler_bilibili/search_contents_2026-04-22.csv": "search_contents.csv",
+             "weibo/mediacrawler/search_contents_2026-04-21.csv": "weibo/search_contents.csv"}
+    for fixture, name in cases.items():
+        text = (FIXTURES / fixture).read_text(encoding="utf-8-sig")
+        expected, expected_issues = _read(_write(tmp_path / "plain" / name, text))
+        records, issues = _read(_write(tmp_path / "retyped" / name, _header_retyped(text)))
+        assert [r.model_dump() for r in records] == [r.model_dump() for r in expected], fixture
+        assert len(issues) == len(expected_issues), (fixture, issues)
