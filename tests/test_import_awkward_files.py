@@ -46,3 +46,16 @@ def test_csv_exports_read_with_a_header_in_other_case_and_spacing(tmp_path: Path
         records, issues = _read(_write(tmp_path / "retyped" / name, _header_retyped(text)))
         assert [r.model_dump() for r in records] == [r.model_dump() for r in expected], fixture
         assert len(issues) == len(expected_issues), (fixture, issues)
+
+
+NATIVE_CSV = ("source,id,kind,text,published_at,collected_at,likes,trackers\n"
+              "rss,a1,article,标题,2026-04-20T00:00:00Z,2026-04-21T00:00:00Z,7,x|y\n"
+              "rss,a2,article,'=1+1,2026-04-20T00:00:00+08:00,2026-04-21T00:00:00Z,,\n")
+
+
+def test_actorwatch_csv_read_with_a_header_in_other_case_and_spacing(tmp_path: Path) -> None:
+    """`Source, ID ,Kind,…` was not recognised as actorwatch CSV at all (no importer recognised this file)."""
+    expected, _ = _read(_write(tmp_path / "plain.csv", NATIVE_CSV))
+    records, issues = _read(_write(tmp_path / "retyped.csv", _header_retyped(NATIVE_CSV)))
+    assert issues == [] and [r.model_dump() for r in records] == [r.model_dump() for r in expected]
+    assert [r.id for r in records] == ["a1", "a2"] and records[1].text == "=1+1"
