@@ -7,6 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
 from collectors.importers import ImportIssue, detect
 from collectors.importers.context import import_context
 
@@ -59,3 +63,31 @@ def test_actorwatch_csv_read_with_a_header_in_other_case_and_spacing(tmp_path: P
     records, issues = _read(_write(tmp_path / "retyped.csv", _header_retyped(NATIVE_CSV)))
     assert issues == [] and [r.model_dump() for r in records] == [r.model_dump() for r in expected]
     assert [r.id for r in records] == ["a1", "a2"] and records[1].text == "=1+1"
+
+
+_CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)  # the GBK range of common hanzi
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_CJK, min_size=1, max_size=12), st.text(_CJK, min_size=1, max_size=12))
+def test_gbk_text_is_read_whatever_its_first_character(first: str, later: str) -> None:
+    """A GBK file whose first hanzi happen to be valid UTF-8 bytes ('同' is CD AC, UTF-8 for U+036C) failed as 'not
+    valid UTF-8' instead of being read as GBK; a UTF-8 file with one bad byte further on stays an error."""
+    from collectors.importers.filerows import decode_saved
+
+    text = f"note_id,content\r\n1,{first}\r\n2,{later}\r\n"
+    gbk = text.encode("gbk")
+    # the rule: the first run of non-ASCII bytes decides; one that is valid UTF-8 as a whole ('一', D2 BB) reads as UTF-8
+    assume(not _is_utf8(first.encode("gbk")))
+    assert decode_saved(gbk) == text
+    broken = text.encode("utf-8").replace(b"\r\n2,", b"\r\n2,\xff")
+    with pytest.raises(UnicodeDecodeError):
+        decode_saved(broken)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,17 +46,30 @@ def read_text(path: Path) -> str | ImportIssue:
         return ImportIssue(path.name, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); re-save the file as UTF-8")
 
 
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _on_first_non_ascii_line(data: bytes, at: int) -> bool:
+    """Whether byte `at` is on the line of the first non-ASCII byte (no GBK byte is a line feed)."""
+    first = _NON_ASCII.search(data)
+    if first is None or at < first.start():
+        return False
+    end = data.find(b"\n", first.start())
+    return end < 0 or at < end
+
+
 def decode_saved(data: bytes, errors: str = "strict") -> str:
     """A saved file's text: UTF-8 (BOM allowed), UTF-16 with its BOM, or GBK/GB18030 — what Excel writes for a
-    CSV in Chinese Windows. GB18030 is tried only when the very first non-ASCII bytes are not UTF-8: a UTF-8 file
-    with one bad byte further on stays an error (UnicodeDecodeError) rather than becoming GB18030 mojibake."""
+    CSV in Chinese Windows. GB18030 is tried only when the line of the first non-ASCII byte is not UTF-8: a UTF-8
+    file with one bad byte further on stays an error (UnicodeDecodeError) rather than becoming GB18030 mojibake.
+    (The line, not its first bytes: a GBK character may be valid UTF-8 by chance, '同' CD AC, the next one not.)"""
     if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         return data.decode("utf-16", errors)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         cut = errors != "strict" and exc.start >= len(data) - 3  # a head cut inside a character
-        if data[:exc.start].isascii() and not cut:
+        if _on_first_non_ascii_line(data, exc.start) and not cut:
             try:
                 return data.decode("gb18030", errors)
             except UnicodeDecodeError:
