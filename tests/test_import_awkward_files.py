@@ -91,3 +91,46 @@ def _is_utf8(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _native_jsonl() -> str:
+    import json
+
+    record = {"source": "weibo", "kind": "post", "text": "好😀\u200b零宽", "published_at": "2026-04-20T10:00:00+08:00",
+              "collected_at": "2026-04-21T00:00:00Z"}
+    return "".join(json.dumps({**record, "id": str(n)}, ensure_ascii=False) + "\n" for n in range(3))
+
+
+JSON_LINES = {"weibo/mediacrawler/search_comments_2026-04-21.jsonl": "weibo/search_comments.jsonl",
+              "mediacrawler_bilibili/search_comments_2026-04-22.jsonl": "search_comments.jsonl",
+              "fourcat/forum-export.ndjson": "forum.ndjson"}
+RESAVED = {"UTF-16 (PowerShell >, Excel 'Unicode text')": lambda t: t.encode("utf-16"),
+           "GB18030 (Notepad 'ANSI' on Chinese Windows)": lambda t: t.encode("gb18030"),
+           "bare CR line ends (old Mac)": lambda t: t.replace("\n", "\r").encode()}
+
+
+def test_json_lines_resaved_as_utf16_gb18030_or_with_cr_line_ends_are_read(tmp_path: Path) -> None:
+    """Every line of such a file was rejected ('not valid UTF-8', or one 'line' of Extra data), though the CSV and
+    JSON importers read these encodings: JSON lines went through a UTF-8-only line reader."""
+    from collectors.importers import read_for_ingest
+    from collectors.importers.native import JsonlImporter
+
+    texts = {name: (FIXTURES / fixture).read_text(encoding="utf-8") for fixture, name in JSON_LINES.items()}
+    texts["ours.jsonl"] = _native_jsonl()
+    for name, text in texts.items():
+        expected, expected_issues = _read(_write(tmp_path / "plain" / name, text))
+        assert expected
+        for how, encode in RESAVED.items():
+            path = tmp_path / how[:5] / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(encode(text))
+            records, issues = _read(path)
+            assert [r.model_dump() for r in records] == [r.model_dump() for r in expected], (name, how, issues)
+            assert [i.where for i in issues] == [i.where for i in expected_issues], (name, how)
+    for how, encode in RESAVED.items():  # the fast path `actorwatch import` takes for actorwatch JSONL
+        path = tmp_path / "fast" / f"{how[:5]}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(encode(texts["ours.jsonl"]))
+        items = list(read_for_ingest(JsonlImporter(), path))
+        assert not [i for i in items if isinstance(i, ImportIssue)], how
+        assert sum(i.table.num_rows for i in items) == 3, how

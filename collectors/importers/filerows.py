@@ -7,6 +7,7 @@ file's modification time (re-importing an unchanged file therefore adds nothing)
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import json
@@ -14,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from collectors.base import ParseError
 from collectors.importers import ImportIssue, Item
@@ -77,6 +78,33 @@ def decode_saved(data: bytes, errors: str = "strict") -> str:
         if errors == "strict":
             raise exc from None
         return data.decode("utf-8-sig", errors)
+
+
+def open_lines(path: Path) -> BinaryIO:
+    """The file opened to be read line by line as UTF-8 with LF or CRLF line ends: straight from disk when it is
+    already (the usual case), else re-encoded in memory: UTF-16 with its BOM, GBK/GB18030 (the rule of
+    `decode_saved`), or bare CR line ends (classic Mac)."""
+    fh = path.open("rb")
+    head = fh.read(65_536)
+    utf16 = head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    bare_cr = not utf16 and b"\r" in head and b"\n" not in head
+    if not utf16 and not bare_cr and _utf8_head(head):
+        fh.seek(0)
+        return fh
+    data = head + fh.read()
+    fh.close()
+    with contextlib.suppress(UnicodeDecodeError):  # else each bad line is reported
+        data = decode_saved(data).encode("utf-8")
+    return io.BytesIO(data.replace(b"\r", b"\n") if bare_cr else data)
+
+
+def _utf8_head(head: bytes) -> bool:
+    """Whether a file's first bytes are UTF-8 (a character cut at their end aside)."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3
+    return True
 
 
 def read_json(path: Path) -> Any | ImportIssue:

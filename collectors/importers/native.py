@@ -11,7 +11,7 @@ from typing import Any
 
 from collectors.importers import ImportIssue, Item, register
 from collectors.importers.context import warn
-from collectors.importers.filerows import column_name, csv_rows, header_columns, read_text
+from collectors.importers.filerows import column_name, csv_rows, header_columns, open_lines, read_text
 from collectors.models import RECORD_FIELDS, InvalidRecord, parse_record
 from collectors.spreadsheet import unescape_cell
 from collectors.trackers import Tracker
@@ -28,7 +28,7 @@ def _with_tracker(data: dict[str, Any], tracker: Tracker | None) -> dict[str, An
 
 def read_text_lines(path: Path) -> Iterator[tuple[int, str | None, str | None]]:
     """(line number, line, decode error) for each line; a bad byte sequence is reported, not fatal."""
-    with path.open("rb") as fh:
+    with open_lines(path) as fh:
         for n, raw in enumerate(fh, start=1):
             yield n, *decode_line(n, raw)
 
