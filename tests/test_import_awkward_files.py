@@ -134,3 +134,26 @@ def test_json_lines_resaved_as_utf16_gb18030_or_with_cr_line_ends_are_read(tmp_p
         items = list(read_for_ingest(JsonlImporter(), path))
         assert not [i for i in items if isinstance(i, ImportIssue)], how
         assert sum(i.table.num_rows for i in items) == 3, how
+
+
+CSV_EXPORTS = {"weibo/weibo-crawler/小鹿观影/1000000001.csv": "小鹿观影/1000000001.csv",
+               "fourcat/bsky-search-AI-actress.csv": "bsky.csv",
+               "mediacrawler_bilibili/search_contents_2026-04-22.csv": "search_contents.csv",
+               "weibo/mediacrawler/search_contents_2026-04-21.csv": "weibo/search_contents.csv"}
+
+
+def test_a_csv_row_cut_short_by_a_killed_export_is_reported_not_imported_half_empty(tmp_path: Path) -> None:
+    """The last row of an export killed mid-write was imported as a record with its later columns empty (a weibo-crawler
+    repost lost its original post, counts became none) and nothing said so; it is now a line-numbered issue."""
+    texts = {name: (FIXTURES / fixture).read_text(encoding="utf-8-sig") for fixture, name in CSV_EXPORTS.items()}
+    texts["ours.csv"] = NATIVE_CSV
+    for name, text in texts.items():
+        expected, expected_issues = _read(_write(tmp_path / "whole" / name, text))
+        lines = text.rstrip("\n").split("\n")
+        for cut in (len(lines[1]) // 3, len(lines[1]) // 2):  # the first data row again, cut short
+            path = _write(tmp_path / f"cut{cut}" / name, text.rstrip("\n") + "\n" + lines[1][:cut])
+            records, issues = _read(path)
+            assert [r.model_dump() for r in records] == [r.model_dump() for r in expected], (name, cut)
+            cut_short = [i for i in issues if i not in expected_issues]
+            assert [i.where for i in cut_short] == [f"{path.name}:{len(lines) + 1}"], (name, cut, issues)
+            assert "cut short" in cut_short[0].message

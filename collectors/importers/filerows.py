@@ -158,10 +158,15 @@ def csv_dicts(path: Path) -> Iterator[tuple[str, dict[str, str] | ImportIssue]]:
                           if isinstance(k, str) and isinstance(v, str)}
 
 
+_MISSING = object()  # a column the row does not reach
+
+
 def csv_rows(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any] | csv.Error]]:
-    """(line, row) per data row; a row the csv module refuses (e.g. a field over its size limit) gives (the line it
-    starts on, the error) and reading goes on with the next row."""
-    reader.fieldnames  # noqa: B018 (reads the header, so that line numbers below count from it)
+    """(line, row) per data row; a row the csv module refuses (e.g. a field over its size limit) or with fewer
+    columns than the header (a last line cut short by a killed export) gives (the line it starts on, the error) and
+    reading goes on with the next row."""
+    header = reader.fieldnames or []  # read first, so that line numbers below count from it
+    reader.restval = _MISSING
     rows = iter(reader)
     while True:
         start = reader.line_num + 1
@@ -171,6 +176,11 @@ def csv_rows(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any] | csv
             return
         except csv.Error as exc:
             yield start, exc
+            continue
+        missing = sum(value is _MISSING for value in row.values())
+        if missing:
+            yield start, csv.Error(f"row has {len(header) - missing} of {len(header)} columns: cut short (an "
+                                   "interrupted export?) or a line break inside an unquoted value")
             continue
         yield reader.line_num, row
 
