@@ -157,3 +157,25 @@ def test_a_csv_row_cut_short_by_a_killed_export_is_reported_not_imported_half_em
             cut_short = [i for i in issues if i not in expected_issues]
             assert [i.where for i in cut_short] == [f"{path.name}:{len(lines) + 1}"], (name, cut, issues)
             assert "cut short" in cut_short[0].message
+
+
+JSON_ARRAYS = {"weibo/mediacrawler/search_contents_2026-04-21.json": "weibo/search_contents.json",
+               "mediacrawler_bilibili/search_contents_2026-04-22.json": "search_contents.json"}
+
+
+def test_a_json_array_cut_short_keeps_the_objects_before_the_cut(tmp_path: Path) -> None:
+    """A MediaCrawler .json export killed mid-write lost every row ('not JSON (Unterminated string …)' for the file);
+    the objects before the cut are now kept and the cut is reported with its line."""
+    import json
+
+    for fixture, name in JSON_ARRAYS.items():
+        text = (FIXTURES / fixture).read_text(encoding="utf-8")
+        whole, _ = _read(_write(tmp_path / "whole" / name, text))
+        assert len(json.loads(text)) >= 2 and len(whole) >= 2
+        second = text.index("{", text.index("}"))  # where the second object starts
+        cut = text.index(",", second + 40)
+        path = _write(tmp_path / "cut" / name, text[:cut + 5])
+        records, issues = _read(path)
+        assert [r.model_dump() for r in records] == [whole[0].model_dump()], name
+        assert len(issues) == 1 and issues[0].where == f"{path.name}:{text[:second].count(chr(10)) + 1}", issues
+        assert "cut short" in issues[0].message and "1 item(s) before it are kept" in issues[0].message

@@ -195,12 +195,47 @@ def table_rows(path: Path) -> Iterator[tuple[str, Any | ImportIssue]]:
         if isinstance(data, ImportIssue) and data.message.startswith("not JSON (Extra data"):
             yield from json_lines(path)  # a .json file holding JSON lines
         elif isinstance(data, ImportIssue):
-            yield path.name, data
+            text = read_text(path)
+            if isinstance(text, str) and text.lstrip().startswith("["):
+                yield from json_array_items(text, path.name)  # a cut-short array: keep the items before the cut
+            else:
+                yield path.name, data
         else:
             rows = data if isinstance(data, list) else [data]
             yield from ((f"{path.name}[{n}]", row) for n, row in enumerate(rows))
     else:
         yield from json_lines(path)
+
+
+def json_array_items(text: str, name: str) -> Iterator[tuple[str, Any | ImportIssue]]:
+    """(where, item) through a JSON array up to where it stops being JSON (an export killed mid-write), which
+    becomes one issue at the line of the item it cuts."""
+    decoder = json.JSONDecoder(strict=False)
+    pos, n = _SPACE.match(text, text.index("[") + 1).end(), 0
+    while not (n == 0 and text.startswith("]", pos)):
+        try:
+            item, pos = decoder.raw_decode(text, pos)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            yield _array_cut(text, name, pos, getattr(exc, "msg", "nested too deeply"), n)
+            return
+        yield f"{name}[{n}]", item
+        n += 1
+        pos = _SPACE.match(text, pos).end()
+        if text.startswith("]", pos):
+            return
+        if not text.startswith(",", pos):
+            yield _array_cut(text, name, pos, f"expected ',' or ']' after item {n - 1}", n)
+            return
+        pos = _SPACE.match(text, pos + 1).end()
+
+
+_SPACE = re.compile(r"[ \t\r\n]*")
+
+
+def _array_cut(text: str, name: str, pos: int, reason: str, kept: int) -> tuple[str, ImportIssue]:
+    where = f"{name}:{text.count(chr(10), 0, pos) + 1}"
+    return where, ImportIssue(where, f"not JSON ({reason}): the array is cut short or broken here (an interrupted "
+                                     f"export?); the {kept} item(s) before it are kept")
 
 
 def convert_each(rows: Iterable[tuple[str, Any]], convert: Callable[[Any], Item]) -> Iterator[Item]:
