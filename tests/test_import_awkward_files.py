@@ -179,3 +179,18 @@ def test_a_json_array_cut_short_keeps_the_objects_before_the_cut(tmp_path: Path)
         assert [r.model_dump() for r in records] == [whole[0].model_dump()], name
         assert len(issues) == 1 and issues[0].where == f"{path.name}:{text[:second].count(chr(10)) + 1}", issues
         assert "cut short" in issues[0].message and "1 item(s) before it are kept" in issues[0].message
+
+
+def test_a_very_long_text_survives_the_export_csv_round_trip(tmp_path: Path) -> None:
+    """A record whose text is over 131,072 characters (a long article body) was exported to records.csv but
+    rejected on import ('field larger than field limit'): the csv module's default limit, not the data model's."""
+    header, row = NATIVE_CSV.split("\n")[:2]
+    long_text = "长文😀\u200b" * 60_000
+    text = header + "\n" + row.replace("标题", long_text) + "\n"
+    path = _write(tmp_path / "records.csv", text)
+    records, issues = _read(path)
+    assert issues == [] and [r.text for r in records] == [long_text]
+    crawler = (FIXTURES / "weibo/weibo-crawler/小鹿观影/1000000001.csv").read_text(encoding="utf-8-sig")
+    crawler = crawler.replace("虚构用户的原创：AI艺人库该有边界", long_text)
+    records, issues = _read(_write(tmp_path / "小鹿观影" / "1000000001.csv", crawler))
+    assert issues == [] and long_text in [r.text for r in records]

@@ -159,12 +159,16 @@ def csv_dicts(path: Path) -> Iterator[tuple[str, dict[str, str] | ImportIssue]]:
 
 
 _MISSING = object()  # a column the row does not reach
+# The csv module refuses a field over 131,072 characters by default; the data model sets no limit on a text (a long
+# article body), and an export's records.csv must read back.
+FIELD_LIMIT = 1 << 28
 
 
 def csv_rows(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any] | csv.Error]]:
     """(line, row) per data row; a row the csv module refuses (e.g. a field over its size limit) or with fewer
     columns than the header (a last line cut short by a killed export) gives (the line it starts on, the error) and
     reading goes on with the next row."""
+    csv.field_size_limit(FIELD_LIMIT)  # before the header is read: it is a row as well
     header = reader.fieldnames or []  # read first, so that line numbers below count from it
     reader.restval = _MISSING
     rows = iter(reader)
