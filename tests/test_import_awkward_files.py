@@ -194,3 +194,23 @@ def test_a_very_long_text_survives_the_export_csv_round_trip(tmp_path: Path) -> 
     crawler = crawler.replace("虚构用户的原创：AI艺人库该有边界", long_text)
     records, issues = _read(_write(tmp_path / "小鹿观影" / "1000000001.csv", crawler))
     assert issues == [] and long_text in [r.text for r in records]
+
+
+CSV_FILES = {**CSV_EXPORTS, "market/stooq_acme_us.csv": "acme_us_d.csv", "market/yahoo_style_ACME.csv": "ACME.csv"}
+
+
+def _key(item: object) -> object:
+    return item.model_dump()  # type: ignore[attr-defined]
+
+
+def test_csv_files_with_bare_cr_line_ends_are_read(tmp_path: Path) -> None:
+    """CSV saved with classic-Mac line ends (a bare CR): a price CSV was 'empty price CSV', a 4CAT export was not
+    recognised (its header was read up to the first LF, i.e. the whole file)."""
+    texts = {name: (FIXTURES / fixture).read_text(encoding="utf-8-sig") for fixture, name in CSV_FILES.items()}
+    texts["ours.csv"] = NATIVE_CSV
+    for name, text in texts.items():
+        expected, expected_issues = _read(_write(tmp_path / "lf" / name, text))
+        assert expected, name
+        records, issues = _read(_write(tmp_path / "cr" / name, text.replace("\r\n", "\n").replace("\n", "\r")))
+        assert [_key(r) for r in records] == [_key(r) for r in expected], name
+        assert [i.where for i in issues] == [i.where for i in expected_issues], (name, issues)

@@ -256,7 +256,7 @@ def convert_each(rows: Iterable[tuple[str, Any]], convert: Callable[[Any], Item]
 
 def header_columns(head: bytes) -> set[str]:
     """Lower-cased column names of a CSV's first line."""
-    first = decode_saved(head, errors="replace").split("\n", 1)[0]
+    first = re.split(r"[\r\n]", decode_saved(head, errors="replace"), maxsplit=1)[0]  # CRLF, LF or a bare CR
     return {column_name(c) for c in first.split(",")}
 
 
