@@ -106,6 +106,10 @@ def describe_validation_error(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         message = err["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's ValueError
+        if err["type"] == "timezone_aware":  # pydantic says only "Input should have timezone info"
+            value = err["input"] if isinstance(err["input"], str) else str(err["input"])
+            message = (f"no time zone in {value!r}: write one, e.g. 2026-04-20T13:05:00+08:00 (Beijing time) or "
+                       "2026-04-20T05:05:00Z (UTC)")
         where = ".".join(str(p) for p in err["loc"])
         if not where:  # a whole-record check names its field first: "text: empty (…)"
             head, sep, rest = message.partition(": ")

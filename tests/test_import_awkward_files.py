@@ -214,3 +214,22 @@ def test_csv_files_with_bare_cr_line_ends_are_read(tmp_path: Path) -> None:
         records, issues = _read(_write(tmp_path / "cr" / name, text.replace("\r\n", "\n").replace("\n", "\r")))
         assert [_key(r) for r in records] == [_key(r) for r in expected], name
         assert [i.where for i in issues] == [i.where for i in expected_issues], (name, issues)
+
+
+def test_a_time_without_a_zone_is_reported_with_its_value_and_how_to_write_it(tmp_path: Path) -> None:
+    """'2026-04-20 13:05' in actorwatch CSV/JSONL was rejected as "Input should have timezone info": no value, no
+    hint that a zone such as +08:00 (Beijing) or Z (UTC) is what is missing."""
+    import json
+
+    row = NATIVE_CSV.split("\n")[1].replace("2026-04-20T00:00:00Z", "2026-04-20 13:05")
+    csv_path = _write(tmp_path / "ours.csv", NATIVE_CSV.split("\n")[0] + "\n" + row + "\n")
+    record = {"source": "rss", "id": "j1", "kind": "article", "text": "标题", "published_at": "2026-04-20 13:05",
+              "collected_at": "2026-04-21T00:00:00Z"}
+    jsonl_path = _write(tmp_path / "ours.jsonl", json.dumps(record) + "\n")
+    for path in (csv_path, jsonl_path):
+        records, issues = _read(path)
+        assert records == [] and len(issues) == 1, issues
+        assert issues[0].where == f"{path.name}:2" if path.suffix == ".csv" else f"{path.name}:1"
+        message = issues[0].message
+        assert "'published_at'" in message and "'2026-04-20 13:05'" in message, message
+        assert "+08:00" in message and "Z" in message, message
