@@ -233,3 +233,18 @@ def test_a_time_without_a_zone_is_reported_with_its_value_and_how_to_write_it(tm
         message = issues[0].message
         assert "'published_at'" in message and "'2026-04-20 13:05'" in message, message
         assert "+08:00" in message and "Z" in message, message
+
+
+def test_unix_times_in_milliseconds_are_read_as_in_seconds(tmp_path: Path) -> None:
+    """A 4CAT `timestamp` or a MediaCrawler Bilibili `create_time` in milliseconds (as MediaCrawler writes `add_ts`,
+    and as Weibo exports are already read) was rejected as 'not a unix time'."""
+    cases = {"fourcat/bsky-search-AI-actress.csv": ("bsky.csv", "1759226400.0", "1759226400000"),
+             "mediacrawler_bilibili/search_contents_2026-04-22.csv": ("search_contents.csv", ",1776672000,",
+                                                                      ",1776672000000,")}
+    for fixture, (name, seconds, millis) in cases.items():
+        text = (FIXTURES / fixture).read_text(encoding="utf-8-sig")
+        assert seconds in text
+        expected, expected_issues = _read(_write(tmp_path / "s" / name, text))
+        records, issues = _read(_write(tmp_path / "ms" / name, text.replace(seconds, millis, 1)))
+        assert [_key(r) for r in records] == [_key(r) for r in expected], (name, issues)
+        assert len(issues) == len(expected_issues)

@@ -126,6 +126,8 @@ def from_unix(value: Any, field: str) -> datetime:
         if isinstance(value, bool):
             raise TypeError
         number = float(value)
+        if number >= 32_503_680_000:  # after the year 3000 in seconds: milliseconds, as some exports write them
+            number /= 1000
         if not 0 < number < 32_503_680_000:  # year 3000
             raise ValueError
         return datetime.fromtimestamp(number, UTC)
