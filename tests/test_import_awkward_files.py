@@ -248,3 +248,20 @@ def test_unix_times_in_milliseconds_are_read_as_in_seconds(tmp_path: Path) -> No
         records, issues = _read(_write(tmp_path / "ms" / name, text.replace(seconds, millis, 1)))
         assert [_key(r) for r in records] == [_key(r) for r in expected], (name, issues)
         assert len(issues) == len(expected_issues)
+
+
+def test_a_bad_row_holding_line_breaks_is_reported_at_the_line_it_starts_on(tmp_path: Path) -> None:
+    """A post with line breaks (quoted, over several lines) whose row was bad was reported at its last line, in the
+    middle of the next post's neighbourhood rather than where the row begins; blank lines before it count too."""
+    header = NATIVE_CSV.split("\n")[0]
+    good = "rss,g{n},article,\"一行\r\n二行\r\n\r\n四行\",2026-04-20T00:00:00Z,2026-04-21T00:00:00Z,,"
+    bad = "rss,b1,article,\"甲\n乙\rc\",not a date,2026-04-21T00:00:00Z,,"
+    text = "\r\n".join([header, good.format(n=1), "", bad, good.format(n=2)]) + "\r\n"
+    records, issues = _read(_write(tmp_path / "ours.csv", text))
+    assert [r.id for r in records] == ["g1", "g2"] and records[0].text == "一行\r\n二行\r\n\r\n四行"
+    assert [i.where for i in issues] == ["ours.csv:7"], issues
+    fourcat = (FIXTURES / "fourcat/bsky-search-AI-actress.csv").read_text(encoding="utf-8")
+    fourcat = fourcat.replace("An AI actress signing", '"An AI\nactress\nsigning').replace("wrong to me.,", 'wrong to me.",')
+    fourcat = fourcat.replace("row with no usable time", '"row\nwith no\nusable time"')
+    records, issues = _read(_write(tmp_path / "bsky.csv", fourcat))
+    assert len(records) == 2 and [i.where for i in issues] == ["bsky.csv:6"], issues

@@ -165,8 +165,8 @@ FIELD_LIMIT = 1 << 28
 
 
 def csv_rows(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any] | csv.Error]]:
-    """(line, row) per data row; a row the csv module refuses (e.g. a field over its size limit) or with fewer
-    columns than the header (a last line cut short by a killed export) gives (the line it starts on, the error) and
+    """(the line it starts on, row) per data row; a row the csv module refuses (e.g. a field over its size limit) or
+    with fewer columns than the header (a last line cut short by a killed export) gives (that line, the error) and
     reading goes on with the next row."""
     csv.field_size_limit(FIELD_LIMIT)  # before the header is read: it is a row as well
     header = reader.fieldnames or []  # read first, so that line numbers below count from it
@@ -181,12 +181,24 @@ def csv_rows(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any] | csv
         except csv.Error as exc:
             yield start, exc
             continue
+        if reader.line_num > start:  # line breaks inside its values, or blank lines before it (skipped)
+            start = reader.line_num - sum(_line_breaks(value) for value in row.values())
         missing = sum(value is _MISSING for value in row.values())
         if missing:
             yield start, csv.Error(f"row has {len(header) - missing} of {len(header)} columns: cut short (an "
                                    "interrupted export?) or a line break inside an unquoted value")
             continue
-        yield reader.line_num, row
+        yield start, row
+
+
+def _line_breaks(value: object) -> int:
+    """Line breaks inside a (quoted) value, each counted as a line by the csv module: CRLF, LF or CR."""
+    if isinstance(value, list):  # the values beyond the header's columns
+        return sum(_line_breaks(v) for v in value)
+    return len(_LINE_BREAK.findall(value)) if isinstance(value, str) else 0
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def table_rows(path: Path) -> Iterator[tuple[str, Any | ImportIssue]]:
