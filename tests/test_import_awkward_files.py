@@ -265,3 +265,19 @@ def test_a_bad_row_holding_line_breaks_is_reported_at_the_line_it_starts_on(tmp_
     fourcat = fourcat.replace("row with no usable time", '"row\nwith no\nusable time"')
     records, issues = _read(_write(tmp_path / "bsky.csv", fourcat))
     assert len(records) == 2 and [i.where for i in issues] == ["bsky.csv:6"], issues
+
+
+def test_a_json_array_followed_by_nul_padding_keeps_its_rows(tmp_path: Path) -> None:
+    """A .json export left with NUL bytes after its end (a crash on a file system that had reserved the space) was
+    read as JSON lines, since json said 'Extra data', and every line of the array was rejected."""
+    for fixture, name in JSON_ARRAYS.items():
+        raw = (FIXTURES / fixture).read_bytes()
+        expected, _ = _read(_write(tmp_path / "whole" / name, raw.decode("utf-8")))
+        path = tmp_path / "padded" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(raw + b"\x00" * 512)
+        records, issues = _read(path)
+        assert [_key(r) for r in records] == [_key(r) for r in expected], (name, issues[:3])
+        with import_context(SAVED) as context:
+            list(detect(path).read(path))
+        assert [n.message for n in context.notes if "after the JSON array" in n.message], context.notes

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, Literal
 
 from collectors.base import ParseError
 from collectors.importers import ImportIssue, Item
-from collectors.importers.context import current
+from collectors.importers.context import current, warn
 from collectors.models import InvalidRecord
 
 
@@ -208,14 +208,13 @@ def table_rows(path: Path) -> Iterator[tuple[str, Any | ImportIssue]]:
         yield from csv_dicts(path)
     elif suffix == ".json":
         data = read_json(path)
-        if isinstance(data, ImportIssue) and data.message.startswith("not JSON (Extra data"):
+        text = read_text(path) if isinstance(data, ImportIssue) else None
+        if isinstance(text, str) and text.lstrip().startswith("["):
+            yield from json_array_items(text, path.name)  # an array cut short or followed by junk: keep its items
+        elif isinstance(data, ImportIssue) and data.message.startswith("not JSON (Extra data"):
             yield from json_lines(path)  # a .json file holding JSON lines
         elif isinstance(data, ImportIssue):
-            text = read_text(path)
-            if isinstance(text, str) and text.lstrip().startswith("["):
-                yield from json_array_items(text, path.name)  # a cut-short array: keep the items before the cut
-            else:
-                yield path.name, data
+            yield path.name, data
         else:
             rows = data if isinstance(data, list) else [data]
             yield from ((f"{path.name}[{n}]", row) for n, row in enumerate(rows))
@@ -238,6 +237,10 @@ def json_array_items(text: str, name: str) -> Iterator[tuple[str, Any | ImportIs
         n += 1
         pos = _SPACE.match(text, pos).end()
         if text.startswith("]", pos):
+            rest = text[pos + 1:].strip()
+            if rest:
+                warn(f"{name}:{text.count(chr(10), 0, pos) + 1}", f"ignored {len(rest)} character(s) after the JSON "
+                     f"array{' (NUL bytes: the file was padded by a crash?)' if not rest.strip(chr(0)) else ''}")
             return
         if not text.startswith(",", pos):
             yield _array_cut(text, name, pos, f"expected ',' or ']' after item {n - 1}", n)
