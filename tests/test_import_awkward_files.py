@@ -281,3 +281,29 @@ def test_a_json_array_followed_by_nul_padding_keeps_its_rows(tmp_path: Path) -> 
         with import_context(SAVED) as context:
             list(detect(path).read(path))
         assert [n.message for n in context.notes if "after the JSON array" in n.message], context.notes
+
+
+def test_compressed_and_empty_files_are_named_for_what_they_are(tmp_path: Path) -> None:
+    """A .jsonl.gz (or .zip) export was 'no importer recognised this file (tried: …19 formats…)', and in a folder an
+    empty or compressed file was 'not a recognised format (force one with --format)', which no --format can help;
+    each now says what the file is and what to do."""
+    import gzip
+
+    from click.testing import CliRunner
+
+    from dashboard.cli import cli
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "ours.jsonl.gz").write_bytes(gzip.compress(_native_jsonl().encode()))
+    (folder / "empty.csv").write_bytes(b"")
+    _write(folder / "ours.jsonl", _native_jsonl())
+    alone = CliRunner().invoke(cli, ["import", str(folder / "ours.jsonl.gz"), "--dry-run"])
+    assert alone.exit_code != 0
+    message = str(alone.exception) + alone.output
+    assert "gzip" in message and "decompress" in message and "tried:" not in message, message
+    result = CliRunner().invoke(cli, ["import", str(folder), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "skipped ours.jsonl.gz: a gzip-compressed file" in result.stderr, result.stderr
+    assert "skipped empty.csv: the file is empty" in result.stderr, result.stderr
+    assert "3 valid" in result.stderr
