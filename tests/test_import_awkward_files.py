@@ -307,3 +307,23 @@ def test_compressed_and_empty_files_are_named_for_what_they_are(tmp_path: Path) 
     assert "skipped ours.jsonl.gz: a gzip-compressed file" in result.stderr, result.stderr
     assert "skipped empty.csv: the file is empty" in result.stderr, result.stderr
     assert "3 valid" in result.stderr
+
+
+def test_an_id_a_spreadsheet_turned_into_a_rounded_number_is_reported_not_imported(tmp_path: Path) -> None:
+    """Excel opens a 16-digit Weibo id as a number and saves it back as '5.284E+15' (the digits are gone). The
+    native CSV importer stored that as the record's id, silently; the others said only 'missing or not numeric'."""
+    mangled = "5.284E+15"
+    native = NATIVE_CSV.replace("rss,a1,", f"weibo,{mangled},")
+    crawler = (FIXTURES / "weibo/weibo-crawler/小鹿观影/1000000001.csv").read_text(encoding="utf-8-sig")
+    mediacrawler = (FIXTURES / "weibo/mediacrawler/search_contents_2026-04-21.csv").read_text(encoding="utf-8-sig")
+    cases = {"ours.csv": (native, "id"),
+             "小鹿观影/1000000001.csv": (crawler.replace("\n5284000000000201,", f"\n{mangled},"), "id"),
+             "weibo/search_contents.csv": (mediacrawler.replace("\n5284000000000301,", f"\n{mangled},"), "note_id")}
+    for name, (text, column) in cases.items():
+        assert mangled in text
+        records, issues = _read(_write(tmp_path / name, text))
+        assert mangled not in {r.id for r in records}, name
+        assert [i.where for i in issues] == [f"{Path(name).name}:2"], (name, issues)
+        assert f"'{column}'" in issues[0].message and "spreadsheet" in issues[0].message, issues[0].message
+    records, _ = _read(tmp_path / "ours.csv")
+    assert [r.id for r in records] == ["a2"]

@@ -188,7 +188,17 @@ def csv_rows(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any] | csv
             yield start, csv.Error(f"row has {len(header) - missing} of {len(header)} columns: cut short (an "
                                    "interrupted export?) or a line break inside an unquoted value")
             continue
+        rounded = next(((k, v) for k, v in row.items() if isinstance(k, str) and column_name(k).endswith("id")
+                        and isinstance(v, str) and _SCIENTIFIC.fullmatch(v.strip())), None)
+        if rounded:
+            yield start, csv.Error(f"column '{column_name(rounded[0])}' holds {rounded[1].strip()!r}: a spreadsheet turned "
+                                   "the id into a rounded number and its digits are lost; import the file as it was "
+                                   "exported (or open it in the spreadsheet with that column as Text)")
+            continue
         yield start, row
+
+
+_SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d+)?[eE][+-]?\d+")  # how Excel saves a number of 12 or more digits
 
 
 def _line_breaks(value: object) -> int:
