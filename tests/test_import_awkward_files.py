@@ -327,3 +327,14 @@ def test_an_id_a_spreadsheet_turned_into_a_rounded_number_is_reported_not_import
         assert f"'{column}'" in issues[0].message and "spreadsheet" in issues[0].message, issues[0].message
     records, _ = _read(tmp_path / "ours.csv")
     assert [r.id for r in records] == ["a2"]
+
+
+def test_a_4cat_time_resaved_by_excel_in_year_month_day_slashes_is_read(tmp_path: Path) -> None:
+    """Excel on Chinese Windows saves a CSV's '2025-09-30 10:00:00' back as '2025/9/30 10:00' (its display form); a
+    4CAT export (a Douban dataset, say) opened and saved there lost every row to 'unrecognised date'."""
+    text = (FIXTURES / "fourcat/bsky-search-AI-actress.csv").read_text(encoding="utf-8")
+    dashed = text.replace(",1759226400.0\n", ",2025-09-30 10:00:00\n")
+    expected, _ = _read(_write(tmp_path / "dashed" / "bsky.csv", dashed))
+    records, issues = _read(_write(tmp_path / "excel" / "bsky.csv", dashed.replace("2025-09-30 10:00:00", "2025/9/30 10:00")))
+    assert [_key(r) for r in records] == [_key(r) for r in expected] and len(records) == 2, issues
+    assert records[0].published_at == datetime(2025, 9, 30, 10, tzinfo=UTC)

@@ -141,10 +141,12 @@ _NAMED_ZONES = {"HKT": 8, "JST": 9, "KST": 9, "SGT": 8, "BJT": 8, "WET": 0, "WES
 _RFC822_ZONES = {"UT", "UTC", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
 _RFC822 = re.compile(r"^(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d")
 _ZONE_NAME = re.compile(r"\s([A-Za-z]{1,5})$")
+_SLASHED = re.compile(r"\d{4}/\d{1,2}/\d{1,2}(?: \d{1,2}:\d{2}(?::\d{2})?)?")  # year first: never ambiguous
 
 
 def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
-    """ISO 8601 (Z or offset; naive means UTC), RFC 822 (`Tue, 30 Sep 2025 08:00:00 GMT`), GDELT `20260121T083000Z`.
+    """ISO 8601 (Z or offset; naive means UTC), RFC 822 (`Tue, 30 Sep 2025 08:00:00 GMT`), GDELT `20260121T083000Z`,
+    and a spreadsheet's year-first `2025/9/30 10:00`.
 
     RFC 822's "CST" is US Central, but Chinese feeds (`lang` "zh…") mean China Standard Time by it, and their
     zone-less ISO times are UTC+8 too; a named zone that is neither RFC 822's nor a common unambiguous one is a
@@ -154,6 +156,8 @@ def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
         raise ParseError(f"{field}: missing or not a date: {value!r}")
     text = value.strip()
     try:
+        if _SLASHED.fullmatch(text):  # a spreadsheet's display form (Excel on Chinese Windows): read as its ISO twin
+            text = datetime(*(int(part) for part in re.split(r"[/ :]", text))).isoformat()  # type: ignore[misc]
         if re.fullmatch(r"\d{8}T\d{6}Z?", text):
             return datetime.strptime(text.rstrip("Z"), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
         if re.fullmatch(r"\d{14}", text):
