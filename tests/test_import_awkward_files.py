@@ -338,3 +338,15 @@ def test_a_4cat_time_resaved_by_excel_in_year_month_day_slashes_is_read(tmp_path
     records, issues = _read(_write(tmp_path / "excel" / "bsky.csv", dashed.replace("2025-09-30 10:00:00", "2025/9/30 10:00")))
     assert [_key(r) for r in records] == [_key(r) for r in expected] and len(records) == 2, issues
     assert records[0].published_at == datetime(2025, 9, 30, 10, tzinfo=UTC)
+
+
+def test_a_unix_time_cut_short_is_reported_not_read_as_1970(tmp_path: Path) -> None:
+    """A 4CAT export killed inside its last column ('1759226400.0' cut to '17592264') kept every column, so the row
+    imported as a post of July 1970; a unix time before 1990 is now reported as implausible, as dates are."""
+    text = (FIXTURES / "fourcat/bsky-search-AI-actress.csv").read_text(encoding="utf-8")
+    lines = text.rstrip("\n").split("\n")
+    cut = text.rstrip("\n") + "\n" + lines[1].replace("1759226400.0", "17592264")
+    path = _write(tmp_path / "bsky.csv", cut)
+    records, issues = _read(path)
+    assert all(r.published_at.year >= 2025 for r in records), [r.published_at for r in records]
+    assert f"bsky.csv:{len(lines) + 1}" in [i.where for i in issues], issues

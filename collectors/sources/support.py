@@ -128,11 +128,11 @@ def from_unix(value: Any, field: str) -> datetime:
         number = float(value)
         if number >= 32_503_680_000:  # after the year 3000 in seconds: milliseconds, as some exports write them
             number /= 1000
-        if not 0 < number < 32_503_680_000:  # year 3000
-            raise ValueError
-        return datetime.fromtimestamp(number, UTC)
     except (TypeError, ValueError, OverflowError):
         raise ParseError(f"{field}: not a unix time: {value!r}") from None
+    if not 631_152_000 <= number < 32_503_680_000:  # 1990 to 3000, as parse_datetime's dates (a cut number: 1970)
+        raise ParseError(f"{field}: implausible unix time {value!r} (before 1990 or after 3000; cut short?)")
+    return datetime.fromtimestamp(number, UTC)
 
 
 # Named zones RFC 822 does not define, by their usual meaning (email.utils would read them as UTC).
