@@ -154,8 +154,7 @@ def csv_dicts(path: Path) -> Iterator[tuple[str, dict[str, str] | ImportIssue]]:
         if isinstance(row, csv.Error):
             yield where, ImportIssue(where, f"bad CSV: {row}")
         else:
-            yield where, {column_name(k): (v or "").strip() for k, v in row.items()
-                          if isinstance(k, str) and isinstance(v, str)}
+            yield where, {k: (v or "").strip() for k, v in row.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 _MISSING = object()  # a column the row does not reach
@@ -169,8 +168,10 @@ def csv_rows(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any] | csv
     with fewer columns than the header (a last line cut short by a killed export) gives (that line, the error) and
     reading goes on with the next row."""
     csv.field_size_limit(FIELD_LIMIT)  # before the header is read: it is a row as well
-    header = reader.fieldnames or []  # read first, so that line numbers below count from it
+    # read first, so that line numbers below count from it; rows are keyed by `column_name`
+    header = reader.fieldnames = [column_name(c) for c in reader.fieldnames or []]
     reader.restval = _MISSING
+    id_columns = [c for c in header if c.endswith("id")]
     rows = iter(reader)
     while True:
         start = reader.line_num + 1
@@ -182,18 +183,17 @@ def csv_rows(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any] | csv
             yield start, exc
             continue
         if reader.line_num > start:  # line breaks inside its values, or blank lines before it (skipped)
-            start = reader.line_num - sum(_line_breaks(value) for value in row.values())
+            start = reader.line_num - _line_breaks(row)
         missing = sum(value is _MISSING for value in row.values())
         if missing:
             yield start, csv.Error(f"row has {len(header) - missing} of {len(header)} columns: cut short (an "
                                    "interrupted export?) or a line break inside an unquoted value")
             continue
-        rounded = next(((k, v) for k, v in row.items() if isinstance(k, str) and column_name(k).endswith("id")
-                        and isinstance(v, str) and _SCIENTIFIC.fullmatch(v.strip())), None)
-        if rounded:
-            yield start, csv.Error(f"column '{column_name(rounded[0])}' holds {rounded[1].strip()!r}: a spreadsheet turned "
-                                   "the id into a rounded number and its digits are lost; import the file as it was "
-                                   "exported (or open it in the spreadsheet with that column as Text)")
+        rounded = next((k for k in id_columns if _SCIENTIFIC.fullmatch(row[k].strip())), None)
+        if rounded is not None:
+            yield start, csv.Error(f"column '{rounded}' holds {row[rounded].strip()!r}: a spreadsheet "
+                                   "turned the id into a rounded number and its digits are lost; import the file as it "
+                                   "was exported (or open it in the spreadsheet with that column as Text)")
             continue
         yield start, row
 
@@ -201,14 +201,13 @@ def csv_rows(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any] | csv
 _SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d+)?[eE][+-]?\d+")  # how Excel saves a number of 12 or more digits
 
 
-def _line_breaks(value: object) -> int:
-    """Line breaks inside a (quoted) value, each counted as a line by the csv module: CRLF, LF or CR."""
-    if isinstance(value, list):  # the values beyond the header's columns
-        return sum(_line_breaks(v) for v in value)
-    return len(_LINE_BREAK.findall(value)) if isinstance(value, str) else 0
+def _line_breaks(row: dict[Any, Any]) -> int:
+    """Line breaks inside a row's (quoted) values, each counted as a line by the csv module: CRLF, LF or CR."""
+    extra = row.get(None)  # the values beyond the header's columns
+    text = "".join(v for v in (*row.values(), *(extra if isinstance(extra, list) else ())) if isinstance(v, str))
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def table_rows(path: Path) -> Iterator[tuple[str, Any | ImportIssue]]:

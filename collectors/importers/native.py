@@ -95,9 +95,7 @@ class CsvImporter:
             yield text
             return
         reader = csv.DictReader(io.StringIO(text, newline=""))
-        if reader.fieldnames:
-            reader.fieldnames = [column_name(c) for c in reader.fieldnames]
-        unknown = set(reader.fieldnames or ()) - set(RECORD_FIELDS)
+        unknown = {column_name(c) for c in reader.fieldnames or ()} - set(RECORD_FIELDS)
         if unknown:  # every row is still read: a warning, not a rejected row
             warn(f"{path.name}:1", f"unknown column(s) ignored: {', '.join(sorted(unknown))}")
         for line, row in csv_rows(reader):
