@@ -41,6 +41,9 @@ class InvalidRecord(ValueError):
     """A record that does not fit the data model; the message names the field."""
 
 
+INT64_MAX = 2**63 - 1  # the store's count columns are int64: a larger count would fail the whole batch
+
+
 class Record(BaseModel):
     """One collected item: a post, comment, repost, news article or trend-list entry."""
 
@@ -59,11 +62,11 @@ class Record(BaseModel):
     author_name: str | None = None
     author_verified: bool | None = None
     author_verified_type: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)  # stored as int32
-    author_followers: int | None = Field(default=None, ge=0)
+    author_followers: int | None = Field(default=None, ge=0, le=INT64_MAX)
     # None means the platform did not say; never a faked zero.
-    likes: int | None = Field(default=None, ge=0)
-    comments: int | None = Field(default=None, ge=0)
-    shares: int | None = Field(default=None, ge=0)
+    likes: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    comments: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    shares: int | None = Field(default=None, ge=0, le=INT64_MAX)
     parent_id: str | None = None
     location: str | None = None
     trackers: list[str] = Field(default_factory=list)
@@ -176,9 +179,9 @@ class TrendObservation(BaseModel):
     source: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_.:-]*$")
     topic: str = Field(min_length=1)
     observed_at: AwareDatetime
-    heat: int | None = Field(default=None, ge=0)
-    peak_heat: int | None = Field(default=None, ge=0)
-    rank: int | None = Field(default=None, ge=1)
+    heat: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    peak_heat: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    rank: int | None = Field(default=None, ge=1, le=INT64_MAX)
     status: Literal["new", "rising", "hot", "falling", "gone"] | None = None
     velocity: float | None = None
     first_seen: AwareDatetime | None = None
@@ -187,7 +190,7 @@ class TrendObservation(BaseModel):
     snapshot: str = Field(min_length=1, description="which list snapshot this came from (file or fetch id)")
     # The whole list's heat in that snapshot (sum over its topics of peak_heat, else heat), so a tracker's
     # share of the list can be computed from its own topics' rows alone (e.g. the shipped excerpt). None = unknown.
-    list_heat: int | None = Field(default=None, ge=0)
+    list_heat: int | None = Field(default=None, ge=0, le=INT64_MAX)
     trackers: list[str] = Field(default_factory=list)
     synthetic: bool = False
     time_basis: TimeBasis | None = None  # see TimeBasis: None = observed_at is when the list was fetched or as stated

@@ -350,3 +350,28 @@ def test_a_unix_time_cut_short_is_reported_not_read_as_1970(tmp_path: Path) -> N
     records, issues = _read(path)
     assert all(r.published_at.year >= 2025 for r in records), [r.published_at for r in records]
     assert f"bsky.csv:{len(lines) + 1}" in [i.where for i in issues], issues
+
+
+def test_a_count_too_large_for_the_store_is_one_rejected_row_not_a_crash(tmp_path: Path, data_dir: Path) -> None:
+    """A count past 2^63 (a corrupt or hand-edited cell) passed validation and crashed the whole import when the
+    batch was written ('OverflowError: Python int too large to convert to C long'), storing nothing."""
+    from click.testing import CliRunner
+
+    from collectors.store import Store
+    from dashboard.cli import cli
+
+    text = (FIXTURES / "mediacrawler_bilibili/search_contents_2026-04-22.csv").read_text(encoding="utf-8-sig")
+    header, first, *rest = text.split("\n")
+    cells = first.split(",")
+    cells[header.split(",").index("liked_count")] = "99999999999999999999"
+    path = _write(tmp_path / "search_contents.csv", "\n".join([header, ",".join(cells), *rest]))
+    result = CliRunner().invoke(cli, ["import", str(path), "--tracker", "iqiyi-nadou"])
+    assert result.exit_code == 0, result.output
+    assert "search_contents.csv:2" in result.stderr and "likes" in result.stderr, result.stderr
+    assert len(Store(data_dir).query("SELECT id FROM records")) == 1
+    # the same for a hot-search archive entry's heat
+    archive = _write(tmp_path / "2026-04-20.json", '[{"text": "话题", "count": 100000000000000000000, "peakCount": 1}, '
+                                                   '{"text": "话题二", "count": 5, "peakCount": 5}]')
+    result = CliRunner().invoke(cli, ["import", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert "2026-04-20.json[0]" in result.stderr and "1 new" in result.stderr, result.stderr
