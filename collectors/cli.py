@@ -252,10 +252,13 @@ def _detect_all(path: Path, files: list[Path]) -> dict[Path, Importer]:
     for f in files:
         try:
             found[f] = detect(f)
-        except ImportFormatError:
+        except ImportFormatError as exc:
             if not path.is_dir():
                 raise
-            click.echo(f"skipped {f.relative_to(path)}: not a recognised format (force one with --format)", err=True)
+            reason = str(exc).removeprefix(f"{f}: ")
+            if reason.startswith("no importer recognised"):
+                reason = "not a recognised format (force one with --format)"
+            click.echo(f"skipped {f.relative_to(path)}: {reason}", err=True)
     if not found:
         raise click.ClickException(f"{path}: no file in a recognised format")
     return found

@@ -44,6 +44,9 @@ class InvalidRecord(ValueError):
     """A record that does not fit the data model; the message names the field."""
 
 
+INT64_MAX = 2**63 - 1  # the store's count columns are int64: a larger count would fail the whole batch
+
+
 class Record(BaseModel):
     """One collected item: a post, comment, repost, news article or trend-list entry."""
 
@@ -62,11 +65,11 @@ class Record(BaseModel):
     author_name: str | None = None
     author_verified: bool | None = None
     author_verified_type: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)  # stored as int32
-    author_followers: int | None = Field(default=None, ge=0)
+    author_followers: int | None = Field(default=None, ge=0, le=INT64_MAX)
     # None means the platform did not say; never a faked zero.
-    likes: int | None = Field(default=None, ge=0)
-    comments: int | None = Field(default=None, ge=0)
-    shares: int | None = Field(default=None, ge=0)
+    likes: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    comments: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    shares: int | None = Field(default=None, ge=0, le=INT64_MAX)
     parent_id: str | None = None
     location: str | None = None
     trackers: list[str] = Field(default_factory=list)
@@ -109,6 +112,10 @@ def describe_validation_error(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         message = err["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's ValueError
+        if err["type"] == "timezone_aware":  # pydantic says only "Input should have timezone info"
+            value = err["input"] if isinstance(err["input"], str) else str(err["input"])
+            message = (f"no time zone in {value!r}: write one, e.g. 2026-04-20T13:05:00+08:00 (Beijing time) or "
+                       "2026-04-20T05:05:00Z (UTC)")
         where = ".".join(str(p) for p in err["loc"])
         if not where:  # a whole-record check names its field first: "text: empty (…)"
             head, sep, rest = message.partition(": ")
@@ -175,9 +182,9 @@ class TrendObservation(BaseModel):
     source: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_.:-]*$")
     topic: str = Field(min_length=1)
     observed_at: AwareDatetime
-    heat: int | None = Field(default=None, ge=0)
-    peak_heat: int | None = Field(default=None, ge=0)
-    rank: int | None = Field(default=None, ge=1)
+    heat: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    peak_heat: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    rank: int | None = Field(default=None, ge=1, le=INT64_MAX)
     status: Literal["new", "rising", "hot", "falling", "gone"] | None = None
     velocity: float | None = None
     first_seen: AwareDatetime | None = None
@@ -187,7 +194,7 @@ class TrendObservation(BaseModel):
     # The whole list's heat in that snapshot (sum over its topics of peak_heat, else heat), so a tracker's share
     # of the list needs only its own topics' rows and the totals of the day's other snapshots (`trend_lists`, as
     # the shipped excerpt keeps them). None = unknown.
-    list_heat: int | None = Field(default=None, ge=0)
+    list_heat: int | None = Field(default=None, ge=0, le=INT64_MAX)
     trackers: list[str] = Field(default_factory=list)
     synthetic: bool = False
     time_basis: TimeBasis | None = None  # see TimeBasis: None = observed_at is when the list was fetched or as stated

@@ -94,7 +94,7 @@ def test_file_that_is_not_json_is_reported_by_name(tmp_path):
     path.write_text('[{"text": "x", "count": 1', encoding="utf-8")
     observations, issues = read_all(path)
     assert not observations
-    assert issues[0].where == "2026-04-20.json" and "not JSON" in issues[0].message
+    assert issues[0].where == "2026-04-20.json:1" and "not JSON" in issues[0].message  # the line it stops on
 
 
 def test_bad_status_and_naive_first_seen_are_rejected(tmp_path):
@@ -174,3 +174,28 @@ def test_real_daily_file_keeps_the_willingness_topic_heat(hot_archive):
     [obs] = [o for o in observations if o.topic == WILLINGNESS]
     assert (obs.heat, obs.peak_heat, obs.status) == (871978, 871978, "rising")
     assert obs.first_seen == datetime(2026, 4, 20, 12, 57, 44, 115000, tzinfo=UTC)
+
+
+def test_archive_file_resaved_as_utf16_or_gb18030_or_cut_short_keeps_its_topics(tmp_path):
+    """A daily file saved again by PowerShell (UTF-16) or Notepad on Chinese Windows (GB18030) was 'not valid UTF-8'
+    and one cut short by an interrupted download lost every topic; now the topics read, and a cut file keeps the
+    entries before the cut and reports the cut with its line."""
+    entries = [entry(f"话题{n}", 1000 + n, first_seen=f"2026-04-20T1{n}:00:00.000Z") for n in range(3)]
+    text = json.dumps(entries, ensure_ascii=False, indent=1)
+    expected, _ = read_all(write(tmp_path / "2026-04-20.json", entries))
+    for encoding in ("utf-16", "gb18030"):
+        folder = tmp_path / encoding
+        folder.mkdir()
+        path = folder / "2026-04-20.json"
+        path.write_bytes(text.encode(encoding))
+        assert detect(path).name == "weibo-hot-archive"
+        observations, issues = read_all(path)
+        assert issues == [] and observations == expected, encoding
+    cut = tmp_path / "cut" / "2026-04-20.json"
+    cut.parent.mkdir()
+    third = text.index('"话题2"')
+    cut.write_text(text[:third + 20], encoding="utf-8")
+    observations, issues = read_all(cut)
+    assert [o.topic for o in observations] == ["话题0", "话题1"]
+    assert len(issues) == 1 and "cut short" in issues[0].message
+    assert issues[0].where == f"2026-04-20.json:{text[:text.rindex('{', 0, third)].count(chr(10)) + 1}"

@@ -224,7 +224,8 @@ def test_blocks_cover_the_file_in_whole_lines_with_their_first_line_numbers(tmp_
     body = b"\n".join(lines) + (b"\n" if trailing_newline and lines else b"")
     path = tmp_path / "blocks.jsonl"
     path.write_bytes(body)
-    blocks = list(_blocks(path, size))
+    with path.open("rb") as fh:
+        blocks = list(_blocks(fh, size))
     assert b"".join(block for _, block in blocks) == body
     assert all(block for _, block in blocks) and all(block.endswith(b"\n") for _, block in blocks[:-1])
     starts = [sum(len(block) for _, block in blocks[:i]) for i in range(len(blocks))]

@@ -110,11 +110,23 @@ def detect(path: Path) -> Importer:
     head = _head(path)
     if not head.strip() and path.stat().st_size == len(head):  # nothing but white space (or a BOM), not a format
         raise ImportFormatError(f"{path}: the file is empty")
+    for magic, what in _COMPRESSED.items():  # no format reads these; saying so beats listing every format tried
+        if head.startswith(magic):
+            raise ImportFormatError(f"{path}: {what}")
     for importer in formats().values():
         if importer.sniff(path, head):
             return importer
     tried = ", ".join(formats())
     raise ImportFormatError(f"{path}: no importer recognised this file (tried: {tried}); force one with --format")
+
+
+_COMPRESSED = {
+    b"\x1f\x8b": "a gzip-compressed file: decompress it first (gunzip -k FILE) and import the result",
+    b"PK\x03\x04": "a zip archive: extract it first (unzip FILE -d FOLDER) and import the folder",
+    b"\xfd7zXZ\x00": "an xz-compressed file: decompress it first (unxz -k FILE) and import the result",
+    b"\x28\xb5\x2f\xfd": "a zstd-compressed file: decompress it first (unzstd FILE) and import the result",
+    b"7z\xbc\xaf\x27\x1c": "a 7z archive: extract it first (7z x FILE) and import the folder",
+}
 
 
 def get_format(name: str) -> Importer:

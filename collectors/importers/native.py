@@ -11,7 +11,7 @@ from typing import Any
 
 from collectors.importers import ImportIssue, Item, register
 from collectors.importers.context import warn
-from collectors.importers.filerows import csv_rows, decode_saved, read_text
+from collectors.importers.filerows import column_name, csv_rows, header_columns, open_lines, read_text
 from collectors.models import RECORD_FIELDS, InvalidRecord, parse_record
 from collectors.spreadsheet import unescape_cell
 from collectors.trackers import Tracker
@@ -28,7 +28,7 @@ def _with_tracker(data: dict[str, Any], tracker: Tracker | None) -> dict[str, An
 
 def read_text_lines(path: Path) -> Iterator[tuple[int, str | None, str | None]]:
     """(line number, line, decode error) for each line; a bad byte sequence is reported, not fatal."""
-    with path.open("rb") as fh:
+    with open_lines(path) as fh:
         for n, raw in enumerate(fh, start=1):
             yield n, *decode_line(n, raw)
 
@@ -86,8 +86,7 @@ class CsvImporter:
     description = "actorwatch CSV: a header row with the data model's keys (trackers separated by '|')"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        first = decode_saved(head, errors="replace").split("\n", 1)[0]
-        cols = {c.strip() for c in first.split(",")}
+        cols = header_columns(head)
         return path.suffix.lower() == ".csv" and {"source", "id", "kind", "published_at", "collected_at"} <= cols
 
     def read(self, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
@@ -96,7 +95,7 @@ class CsvImporter:
             yield text
             return
         reader = csv.DictReader(io.StringIO(text, newline=""))
-        unknown = set(reader.fieldnames or ()) - set(RECORD_FIELDS)
+        unknown = {column_name(c) for c in reader.fieldnames or ()} - set(RECORD_FIELDS)
         if unknown:  # every row is still read: a warning, not a rejected row
             warn(f"{path.name}:1", f"unknown column(s) ignored: {', '.join(sorted(unknown))}")
         for line, row in csv_rows(reader):

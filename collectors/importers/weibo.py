@@ -315,7 +315,7 @@ class MediaCrawlerWeiboImporter:
     description = "MediaCrawler Weibo exports (notes and comments; JSON array, JSONL or CSV)"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        text = head.decode("utf-8", errors="replace")
+        text = head.decode("utf-8", errors="replace").lower()  # a CSV header may be re-typed in capitals
         is_weibo = "weibo" in str(path).lower() or "m.weibo.cn" in text or '"comment_like_count"' in text \
             or "comment_like_count" in text.split("\n", 1)[0]
         return is_weibo and "note_id" in text and ("create_time" in text) and (

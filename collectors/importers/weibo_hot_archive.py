@@ -24,6 +24,7 @@ from typing import Any
 
 from collectors.hot_search import BEIJING, SOURCE, beijing_day, match_trackers, topic_records, topic_url
 from collectors.importers import ImportIssue, Item, register
+from collectors.importers.filerows import json_array_items, read_text
 from collectors.models import TrendObservation
 from collectors.trackers import Tracker, load_trackers
 
@@ -91,15 +92,21 @@ def parse_entry(entry: Any) -> dict[str, Any]:
     }
 
 
-def _load(path: Path) -> tuple[list[Any] | None, str | None]:
+def _load(path: Path) -> tuple[list[Any], ImportIssue | None]:
+    """The file's entries, and what stopped the reading (an array cut short keeps the entries before the cut)."""
+    text = read_text(path)  # UTF-8, or UTF-16 / GB18030 as a file saved again on Windows is
+    if isinstance(text, ImportIssue):
+        return [], text
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        return None, f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return None, f"not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        if not text.lstrip().startswith("["):
+            return [], ImportIssue(path.name, f"not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+        items = [item for _, item in json_array_items(text, path.name)]
+        cut = items.pop() if items and isinstance(items[-1], ImportIssue) else None
+        return items, cut
     if not isinstance(data, list):
-        return None, "expected a JSON array of topics"
+        return [], ImportIssue(path.name, "expected a JSON array of topics")
     return data, None
 
 
@@ -120,12 +127,11 @@ class WeiboHotArchiveImporter:
                 and (b'"peakCount"' in start or b'"firstSeen"' in start or b'"velocity"' in start))
 
     def read(self, path: Path, tracker: Tracker | None = None) -> Iterator[Item]:
-        data, error = _load(path)
-        if error:
-            yield ImportIssue(path.name, error)
-            return
+        data, stop = _load(path)
+        if stop is not None:
+            yield stop
         parsed: list[tuple[int, dict[str, Any]]] = []
-        for index, entry in enumerate(data or []):
+        for index, entry in enumerate(data):
             try:
                 parsed.append((index, parse_entry(entry)))
             except EntryError as exc:

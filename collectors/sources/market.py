@@ -75,7 +75,7 @@ _HEADER = {"date": "date", "data": "date", "open": "open", "otwarcie": "open", "
 @typed_errors
 def csv_rows(text: str, ticker: str | None = None) -> list[dict[str, Any]]:
     """Rows of a daily-price CSV (stooq, Yahoo-style, or with a Ticker column) with normalised column names."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))  # any line ends, a bare CR's too
     try:
         header = next(reader)
     except (StopIteration, csv.Error):

@@ -126,11 +126,13 @@ def from_unix(value: Any, field: str) -> datetime:
         if isinstance(value, bool):
             raise TypeError
         number = float(value)
-        if not 0 < number < 32_503_680_000:  # year 3000
-            raise ValueError
-        return datetime.fromtimestamp(number, UTC)
+        if number >= 32_503_680_000:  # after the year 3000 in seconds: milliseconds, as some exports write them
+            number /= 1000
     except (TypeError, ValueError, OverflowError):
         raise ParseError(f"{field}: not a unix time: {value!r}") from None
+    if not 631_152_000 <= number < 32_503_680_000:  # 1990 to 3000, as parse_datetime's dates (a cut number: 1970)
+        raise ParseError(f"{field}: implausible unix time {value!r} (before 1990 or after 3000; cut short?)")
+    return datetime.fromtimestamp(number, UTC)
 
 
 # Zone names by their usual meaning, in hours: RFC 822's and common ones it does not define (email.utils would read
@@ -151,6 +153,7 @@ _BY_LANGUAGE: dict[str, tuple[tuple[tuple[str, ...], float], ...]] = {
 _AMBIGUOUS = {"IST": "India, Ireland or Israel"}  # no default: a guess would be hours off
 _RFC822 = re.compile(r"^(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d")
 _ZONE_NAME = re.compile(r"\s([A-Za-z]{1,5})$")
+_SLASHED = re.compile(r"\d{4}/\d{1,2}/\d{1,2}(?: \d{1,2}:\d{2}(?::\d{2})?)?")  # year first: never ambiguous
 
 
 class UnresolvedZone(ParseError):
@@ -162,7 +165,8 @@ class UnresolvedZone(ParseError):
 
 
 def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
-    """ISO 8601 (Z or offset; naive means UTC), RFC 822 (`Tue, 30 Sep 2025 08:00:00 GMT`), GDELT `20260121T083000Z`.
+    """ISO 8601 (Z or offset; naive means UTC), RFC 822 (`Tue, 30 Sep 2025 08:00:00 GMT`), GDELT `20260121T083000Z`,
+    and a spreadsheet's year-first `2025/9/30 10:00`.
 
     A zone name after either is read by its usual meaning, or by the feed's language where that settles it:
     RFC 822's "CST" is US Central, but Chinese feeds (`lang` "zh…") mean China Standard Time by it, and their
@@ -175,6 +179,8 @@ def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
     zone = _ZONE_NAME.search(text)
     name = zone.group(1) if zone else None
     try:
+        if _SLASHED.fullmatch(text):  # a spreadsheet's display form (Excel on Chinese Windows): read as its ISO twin
+            text = datetime(*(int(part) for part in re.split(r"[/ :]", text))).isoformat()  # type: ignore[misc]
         if re.fullmatch(r"\d{8}T\d{6}Z?", text):
             return datetime.strptime(text.rstrip("Z"), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
         if re.fullmatch(r"\d{14}", text):
