@@ -427,15 +427,17 @@ class Store:
         for path in sorted((self.raw_root / source).glob("*.jsonl.gz")):
             read = 0
             try:
-                with gzip.open(path, "rt", encoding="utf-8") as fh:
+                # bytes, decoded line by line: a cut-short member followed by the next one's header inflates to garbage
+                # that is not UTF-8, which a text-mode reader raised on before zlib noticed the damage
+                with gzip.open(path, "rb") as fh:
                     for line in fh:
-                        with suppress(json.JSONDecodeError):
+                        with suppress(ValueError):  # JSONDecodeError, or UnicodeDecodeError on a garbled line
                             yield json.loads(line)
                             read += 1
             except (EOFError, OSError, zlib.error):
                 parsed = 0  # counted as above (a garbled line parses as nothing), so none is yielded twice
                 for line in _whole_member_lines(path.read_bytes()):
-                    with suppress(json.JSONDecodeError):
+                    with suppress(ValueError):
                         record = json.loads(line)
                         parsed += 1
                         if parsed > read:
@@ -455,7 +457,8 @@ def _whole_member_lines(data: bytes, chunk: int = 1 << 13) -> Iterator[str]:
         except zlib.error:
             pass
         if inflater.eof:
-            yield from b"".join(out).decode("utf-8", errors="replace").splitlines()
+            # split at newlines only, as the first pass reads: str.splitlines would also split at U+2028 in a body
+            yield from (line.decode("utf-8", errors="replace") for line in b"".join(out).split(b"\n") if line)
             start = min(pos, len(data)) - len(inflater.unused_data)
             continue
         following = data.find(_GZIP_MAGIC, start + 1)
