@@ -9,6 +9,7 @@ from analysis.nlp.metrics import (
     accuracy,
     bootstrap_ci,
     confusion,
+    evaluate_classes,
     evaluate_predictions,
     expected_calibration_error,
     macro_f1,
@@ -138,3 +139,19 @@ def test_bootstrap_intervals_cover_the_population_accuracy_and_macro_f1_about_95
             covered[name] += ci[name][0] <= truth[name] <= ci[name][1]
     for name, hits in covered.items():
         assert 0.92 <= hits / runs <= 0.98, (name, hits / runs)
+
+
+def test_copies_of_a_text_are_resampled_together_so_they_do_not_narrow_the_interval() -> None:
+    """Reposts labelled alike are one item: 4 copies of each text give the interval of the texts alone."""
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, 60)
+    p = np.where(rng.random(60) < 0.6, y, rng.integers(0, 3, 60))
+    keys = np.array([f"text {i}" for i in range(60)])
+    alone = evaluate_classes(y, p, ("a", "b", "c"), n_boot=300, groups=keys)
+    copies = evaluate_classes(np.repeat(y, 4), np.repeat(p, 4), ("a", "b", "c"), n_boot=300,
+                              groups=np.repeat(keys, 4))
+    rows = evaluate_classes(np.repeat(y, 4), np.repeat(p, 4), ("a", "b", "c"), n_boot=300)
+    for name in ("macro_f1_ci95", "accuracy_ci95"):
+        assert copies[name] == alone[name]
+        assert rows[name][1] - rows[name][0] < alone[name][1] - alone[name][0]  # row by row: too narrow
+    assert "text" in copies["bootstrap"]["method"]

@@ -46,7 +46,7 @@ from scipy.stats import DegenerateDataWarning, bootstrap
 from analysis.core.labels import is_llm, read_labels
 from analysis.core.tables import has_table
 from analysis.nlp.agreement import consolidate, llm_vs_humans, pairwise, usable
-from analysis.nlp.metrics import confusion, evaluate_classes, macro_f1
+from analysis.nlp.metrics import confusion, evaluate_classes, first_seen_ids, macro_f1, macro_f1_of_counts
 from analysis.nlp.sentiment import DEFAULT_MODEL, get_scorer, user_models_dir
 from analysis.nlp.sentiment.features import model_input
 from analysis.nlp.sentiment.linear import LinearScorer, softmax, write_card
@@ -188,7 +188,7 @@ def paired_gain_ci(y: np.ndarray, base: np.ndarray, adapted: np.ndarray, n_boot:
     """
     y, base, adapted = (np.asarray(v, dtype=int) for v in (y, base, adapted))
     k = k or int(max(np.max(y, initial=0), np.max(base, initial=0), np.max(adapted, initial=0))) + 1
-    keys = np.arange(len(y)) if groups is None else _first_seen_ids(np.asarray(groups, dtype=str))
+    keys = np.arange(len(y)) if groups is None else first_seen_ids(np.asarray(groups, dtype=str))
     n_groups = int(keys.max()) + 1 if len(keys) else 0
     # per group, its rows' (true, predicted) cell counts for each model: a resample's confusion is their sum
     cells = np.zeros((2, n_groups, k * k))
@@ -201,7 +201,7 @@ def paired_gain_ci(y: np.ndarray, base: np.ndarray, adapted: np.ndarray, n_boot:
     def gain(drawn: np.ndarray, axis: int = -1) -> np.ndarray:
         drawn = np.moveaxis(drawn, axis, -1)
         weights = (drawn[..., None] == np.arange(n_groups)).sum(axis=-2)  # times each group was drawn
-        b, a = (_macro_f1_of_counts((weights @ cells[m]).reshape(*weights.shape[:-1], k, k)) for m in (0, 1))
+        b, a = (macro_f1_of_counts((weights @ cells[m]).reshape(*weights.shape[:-1], k, k)) for m in (0, 1))
         return a - b
 
     with warnings.catch_warnings():
@@ -212,25 +212,6 @@ def paired_gain_ci(y: np.ndarray, base: np.ndarray, adapted: np.ndarray, n_boot:
     if np.isnan(lo):
         lo = hi = float(res.bootstrap_distribution[0])
     return float(lo), float(hi)
-
-
-def _first_seen_ids(keys: np.ndarray) -> np.ndarray:
-    """0, 1, 2… per distinct key in the order keys first appear (so rows without copies keep their own order)."""
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    rank = np.empty(len(first), dtype=int)
-    rank[np.argsort(first)] = np.arange(len(first))
-    return rank[inverse]
-
-
-def _macro_f1_of_counts(cm: np.ndarray) -> np.ndarray:
-    """`macro_f1` of confusion matrices stacked on the leading axes: mean F1 over the classes present in the true
-    labels (rows), 0 where no class is."""
-    tp = np.diagonal(cm, axis1=-2, axis2=-1)
-    true, predicted = cm.sum(axis=-1), cm.sum(axis=-2)
-    denom = true + predicted
-    f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
-    present = true > 0
-    return np.where(present.any(axis=-1), (f1 * present).sum(axis=-1) / np.maximum(present.sum(axis=-1), 1), 0.0)
 
 
 @dataclass(frozen=True)
@@ -527,7 +508,9 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     if english:
         base_logits[english.rows] = english.base_logits()
     base_pred = problem.classes_of(base_logits)
-    base_report = evaluate_classes(labels.y, base_pred, task.classes, n_boot=settings.n_boot, seed=settings.seed)
+    keys = text_keys(labels)  # copies of a text are one item: in the folds and in every bootstrap interval
+    base_report = evaluate_classes(labels.y, base_pred, task.classes, n_boot=settings.n_boot, seed=settings.seed,
+                                   groups=keys)
     log(f"tracker {tracker}: {labels.n} {task.name} labels by {labels.provenance['n_annotators']} annotator(s); "
         f"method {settings.method}; {k}-fold cross-validation; base model macro-F1 {base_report['macro_f1']:.3f}")
     name = folder_name(settings.name or f"{base.name}-{tracker}")
@@ -578,7 +561,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
             final.english_route = english_model.name
         adapted_pred = problem.classes_of(logits)
         adapted_report = evaluate_classes(labels.y, adapted_pred, task.classes, n_boot=settings.n_boot,
-                                          seed=settings.seed)
+                                          seed=settings.seed, groups=keys)
     else:
         if shared is None:
             raise AdaptError("the refit method needs the base training data (../shared/data; give --shared PATH)")
@@ -588,7 +571,8 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
         for weight in dict.fromkeys([settings.weight, *settings.compare_weights]):
             cv_logits = cross_validate(base_rows, labels, weight, folds, hp, log)
             pred = _predict_classes(softmax(cv_logits))
-            report = evaluate_classes(labels.y, pred, SENTIMENT.classes, n_boot=settings.n_boot, seed=settings.seed)
+            report = evaluate_classes(labels.y, pred, SENTIMENT.classes, n_boot=settings.n_boot, seed=settings.seed,
+                                      groups=keys)
             compared.append({"weight": weight, "cv_macro_f1": report["macro_f1"],
                              "cv_macro_f1_ci95": report["macro_f1_ci95"], "cv_accuracy": report["accuracy"]})
             log(f"weight {weight:g}: cross-validated macro-F1 {report['macro_f1']:.3f} {report['macro_f1_ci95']}")
@@ -600,7 +584,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
             logits[english.rows] = base_logits[english.rows]
             adapted_pred = problem.classes_of(logits)
             adapted_report = evaluate_classes(labels.y, adapted_pred, SENTIMENT.classes, n_boot=settings.n_boot,
-                                              seed=settings.seed)
+                                              seed=settings.seed, groups=keys)
         temperature = fit_temperature(logits, np.array([ONE_HOT[int(c)] for c in labels.y]))
         rows = with_labels(base_rows, labels, np.arange(labels.n), settings.weight)
         final = fit_scorer(rows, np.arange(len(rows.inputs)), hp, temperature, name=name)
@@ -614,7 +598,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
                                  "note": "scored by the base's English route, which refitting leaves as it is"}
     final.version = f"{base.version}-{tracker}.{_digest(final)[:8]}"
     gain_ci = paired_gain_ci(labels.y, base_pred, adapted_pred, settings.n_boot, settings.seed, len(task.classes),
-                             groups=text_keys(labels))
+                             groups=keys)
     log(f"adapted: cross-validated macro-F1 {adapted_report['macro_f1']:.3f} (temperature {temperature:.3f})")
 
     result = {

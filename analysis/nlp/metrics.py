@@ -85,12 +85,35 @@ def _resampled(metric: str, k: int):
     return statistic
 
 
+def first_seen_ids(keys: np.ndarray) -> np.ndarray:
+    """0, 1, 2… per distinct key in the order keys first appear (so rows without copies keep their own order)."""
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=int)
+    rank[np.argsort(first)] = np.arange(len(first))
+    return rank[inverse]
+
+
+def macro_f1_of_counts(cm: np.ndarray) -> np.ndarray:
+    """`macro_f1` of confusion matrices stacked on the leading axes: mean F1 over the classes present in the true
+    labels (rows), 0 where no class is."""
+    tp = np.diagonal(cm, axis1=-2, axis2=-1)
+    true, predicted = cm.sum(axis=-1), cm.sum(axis=-2)
+    denom = true + predicted
+    f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
+    present = true > 0
+    return np.where(present.any(axis=-1), (f1 * present).sum(axis=-1) / np.maximum(present.sum(axis=-1), 1), 0.0)
+
+
 def bootstrap_ci(y_true: Sequence[int], y_pred: Sequence[int], k: int = 3, n_boot: int = 1000,
-                 seed: int = 20240601, level: float = 0.95) -> dict[str, tuple[float, float]]:
-    """Percentile bootstrap intervals for accuracy and macro-F1 (scipy.stats.bootstrap, rows resampled in pairs)."""
+                 seed: int = 20240601, level: float = 0.95,
+                 groups: np.ndarray | None = None) -> dict[str, tuple[float, float]]:
+    """Percentile bootstrap intervals for accuracy and macro-F1 (scipy.stats.bootstrap, rows resampled in pairs;
+    with `groups`, e.g. `adapt.text_keys`, the rows of one key, such as reposts of one text, are resampled together)."""
     t, p = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
     if len(t) == 0:
         return {"accuracy": (0.0, 0.0), "macro_f1": (0.0, 0.0)}
+    if groups is not None:
+        return _grouped_bootstrap_ci(t, p, k, n_boot, seed, level, groups)
     out = {}
     for name in ("accuracy", "macro_f1"):
         statistic = _resampled(name, k)
@@ -104,6 +127,40 @@ def bootstrap_ci(y_true: Sequence[int], y_pred: Sequence[int], k: int = 3, n_boo
                             confidence_level=level, method="percentile", random_state=np.random.default_rng(seed))
         lo, hi = res.confidence_interval
         if np.isnan(lo):  # every resample gave the same value (e.g. perfect predictions)
+            lo = hi = float(res.bootstrap_distribution[0])
+        out[name] = (float(lo), float(hi))
+    return out
+
+
+def _grouped_bootstrap_ci(t: np.ndarray, p: np.ndarray, k: int, n_boot: int, seed: int, level: float,
+                          groups: np.ndarray) -> dict[str, tuple[float, float]]:
+    """`bootstrap_ci` resampling groups: a resample's confusion is the sum of its drawn groups' cell counts."""
+    keys = first_seen_ids(np.asarray(groups, dtype=str))
+    n_groups = int(keys.max()) + 1
+    cells = np.zeros((n_groups, k * k))
+    np.add.at(cells, (keys, t * k + p), 1)
+
+    def counts(drawn: np.ndarray, axis: int) -> np.ndarray:
+        drawn = np.moveaxis(drawn, axis, -1)
+        weights = (drawn[..., None] == np.arange(n_groups)).sum(axis=-2)  # times each group was drawn
+        return (weights @ cells).reshape(*weights.shape[:-1], k, k)
+
+    def acc(drawn: np.ndarray, axis: int = -1) -> np.ndarray:
+        cm = counts(drawn, axis)
+        return np.trace(cm, axis1=-2, axis2=-1) / np.maximum(cm.sum(axis=(-2, -1)), 1)
+
+    out = {}
+    for name, statistic in (("accuracy", acc), ("macro_f1", lambda d, axis=-1: macro_f1_of_counts(counts(d, axis)))):
+        if n_groups < 2:  # nothing to resample: the interval is the point
+            value = float(statistic(np.zeros(1, dtype=int)))
+            out[name] = (value, value)
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DegenerateDataWarning)
+            res = bootstrap((np.arange(n_groups),), statistic, vectorized=True, n_resamples=n_boot, batch=100,
+                            confidence_level=level, method="percentile", random_state=np.random.default_rng(seed))
+        lo, hi = res.confidence_interval
+        if np.isnan(lo):
             lo = hi = float(res.bootstrap_distribution[0])
         out[name] = (float(lo), float(hi))
     return out
@@ -199,15 +256,18 @@ def _resampled_f_avg(pair: tuple[int, int]):
 
 
 def evaluate_classes(y_true: Sequence[int], y_pred: Sequence[int], classes: Sequence[str], n_boot: int = 1000,
-                     seed: int = 20240601, f_avg_pair: tuple[int, int] | None = None) -> dict[str, Any]:
+                     seed: int = 20240601, f_avg_pair: tuple[int, int] | None = None,
+                     groups: np.ndarray | None = None) -> dict[str, Any]:
     """The evaluation contract for any labelling task: accuracy and macro-F1 (over the classes present in the
     true labels) with percentile-bootstrap 95% intervals, per-class figures, the confusion matrix and, for
-    stance, `f_avg` (mean F1 of support and oppose) with its interval."""
+    stance, `f_avg` (mean F1 of support and oppose) with its interval. `groups`: see `bootstrap_ci` (the f_avg
+    interval still resamples rows)."""
     t, p = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
     k = len(classes)
     cm = confusion(t, p, k)
     stats = per_class(cm)
-    ci = bootstrap_ci(t, p, k=k, n_boot=n_boot, seed=seed)
+    ci = bootstrap_ci(t, p, k=k, n_boot=n_boot, seed=seed, groups=groups)
+    resampled = "rows" if groups is None else "texts (copies of one text together)"
     present = [classes[i] for i in range(k) if stats["support"][i] > 0]
     report: dict[str, Any] = {
         "n": len(t),
@@ -222,7 +282,7 @@ def evaluate_classes(y_true: Sequence[int], y_pred: Sequence[int], classes: Sequ
                       for i in range(k)},
         "confusion": {"labels": list(classes), "rows": "true", "columns": "predicted", "matrix": cm.tolist()},
         "predicted_share": {classes[i]: _round((p == i).mean()) if len(p) else 0.0 for i in range(k)},
-        "bootstrap": {"resamples": n_boot, "seed": seed, "method": "percentile, rows resampled with replacement"},
+        "bootstrap": {"resamples": n_boot, "seed": seed, "method": f"percentile, {resampled} resampled with replacement"},
     }
     if f_avg_pair is not None:
         report["f_avg"] = _round(_f_avg(cm, f_avg_pair))
