@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -115,6 +116,7 @@ class RunSummary:
     errors: list[str] = field(default_factory=list)
     stopped: str | None = None
     resumed_from: dict[str, Any] | None = None
+    time_bases: Counter[str | None] = field(default_factory=Counter)  # how the stored records got their times
 
     def line(self) -> str:
         text = f"{self.source}: {self.pages} page(s); {self.ingest.line()}"
@@ -162,6 +164,7 @@ def run_collection(collector: Collector, query: Query, store: Store, resume: boo
                     items.append(collector.to_record(raw, collected, query.tracker))
                 except (ParseError, InvalidRecord) as exc:
                     items.append(ImportIssue(f"page {summary.pages + 1} item {n}", str(exc)))
+            summary.time_bases.update(item.time_basis for item in items if isinstance(item, Record))
             page_summary = ingest(items, store, known=known)
             _merge(summary.ingest, page_summary)
             summary.pages += 1

@@ -191,6 +191,13 @@ _SNAPSHOT_WORDS = {"observed-at": "from --observed-at", "file-name": "from the f
 MAX_WARNINGS = 20
 
 
+def basis_counts(bases: Counter[str | None]) -> str:
+    """'3 as stated, 1 clock time as written, read as UTC (…)': how many records got their time on which basis."""
+    order = list(_BASIS_WORDS)
+    ranked = sorted(bases.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+    return ", ".join(f"{n} {_BASIS_WORDS.get(b, b)}" for b, n in ranked)
+
+
 class TimeReport:
     """Per file: how many records got their time on which basis, and a trend snapshot's observed_at."""
 
@@ -213,10 +220,7 @@ class TimeReport:
         for path, bases in self.records.items():
             if set(bases) == {None}:
                 continue  # every time as the file states it: nothing to say
-            order = list(_BASIS_WORDS)
-            ranked = sorted(bases.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
-            parts = [f"{n} {_BASIS_WORDS.get(b, b)}" for b, n in ranked]
-            line = f"times in {path.name}: {', '.join(parts)}"
+            line = f"times in {path.name}: {basis_counts(bases)}"
             if {"saved-at", "file-mtime"} & set(bases):
                 at, basis = saved_time(path)
                 line += f" ({at:%Y-%m-%dT%H:%M:%SZ}"

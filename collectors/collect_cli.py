@@ -128,7 +128,8 @@ def _run(collector: Collector, query: Query, store: Store, resume: bool) -> RunS
 
 
 def _report(summary: RunSummary, store: Store) -> None:
-    from collectors.cli import fail_if_all_rejected  # collectors.cli lists this module's commands
+    # collectors.cli lists this module's commands, so it is imported here
+    from collectors.cli import basis_counts, fail_if_all_rejected
 
     for issue in summary.ingest.issues[:10]:
         click.echo(f"rejected {issue}", err=True)
@@ -137,6 +138,11 @@ def _report(summary: RunSummary, store: Store) -> None:
     for error in summary.errors:
         click.echo(f"error: {redact_text(error)}", err=True)
     click.echo(f"{replace(summary, stopped=None).line()} (store: {store.root})")
+    if set(summary.time_bases) - {None}:
+        line = f"times of the stored items: {basis_counts(summary.time_bases)}"
+        if summary.time_bases["zone-unresolved"]:
+            line += "; those read as UTC may be off by their zone's offset"
+        click.echo(line, err=True)
     if summary.stopped:
         raise CollectionStopped(redact_text(summary.stopped))
     fail_if_all_rejected(summary.source, summary.ingest.accepted,

@@ -198,3 +198,28 @@ def test_importing_a_feed_with_an_ambiguous_zone_keeps_the_item_and_says_so(tmp_
     assert "1 clock time as written, read as UTC (its time zone name is ambiguous or unknown)" in result.stderr
     frame = Store(data_dir).query("SELECT url, time_basis FROM records ORDER BY url")
     assert list(frame["time_basis"].fillna("-")) == ["zone-unresolved", "-"]
+
+
+def test_a_live_collect_run_says_how_many_items_it_stored_with_an_unresolved_zone(data_dir, monkeypatch):
+    """`collect rss` stored IST-dated items silently; its summary now counts them as import does and says what
+    it means."""
+    from click.testing import CliRunner
+
+    from collectors import collect_cli
+    from tests.other_sources_support import client_for
+
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>News</title><language>en</language>'
+            '<item><title>A</title><link>https://example.com/a</link>'
+            '<pubDate>Tue, 21 Apr 2026 10:00:00 IST</pubDate></item>'
+            '<item><title>B</title><link>https://example.com/b</link>'
+            '<pubDate>Tue, 21 Apr 2026 10:00:00 GMT</pubDate></item></channel></rss>')
+    script = Script({"/feed.xml": [respond(200, body, content_type="application/rss+xml")]})
+    monkeypatch.setattr(collect_cli, "make_client", lambda **kw: client_for(script))
+    result = CliRunner().invoke(collect_cli.collect_cmd, [
+        "rss", "--tracker", "iqiyi-nadou", "--term", "https://news.example.com/feed.xml", "--since", "2026-04-01",
+        "--until", "2026-05-01", "--min-interval", "0"])
+    assert result.exit_code == 0, result.output
+    assert "1 clock time as written, read as UTC (its time zone name is ambiguous or unknown)" in result.stderr
+    assert "off by" in result.stderr
+    frame = Store(data_dir).query("SELECT url, time_basis FROM records ORDER BY url")
+    assert list(frame["time_basis"].fillna("-")) == ["zone-unresolved", "-"]
