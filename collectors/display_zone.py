@@ -113,3 +113,12 @@ def as_utc(moment: datetime) -> datetime:
 def as_display(moment: datetime) -> datetime:
     """The display zone's wall clock of an instant (naive ones are taken to be that wall clock already)."""
     return moment if moment.tzinfo is None else moment.astimezone(display_zone())
+
+
+def clock_text(moment: datetime) -> str:
+    """An instant on the display zone's clock, "2026-11-01 01:30", with its UTC offset ("2026-11-01 01:30 -05:00")
+    where the zone keeps daylight saving time, as Explore's table shows it (the repeated autumn hour told apart)."""
+    shown = as_display(moment)
+    if shown.tzinfo is None or not keeps_daylight_saving():
+        return f"{shown:%Y-%m-%d %H:%M}"
+    return f"{shown:%Y-%m-%d %H:%M} {shown.isoformat()[-6:]}"

@@ -16,7 +16,7 @@ from dashboard.snapshot import INSTANT
 COLUMNS = ("published_at", "source", "kind", "visibility", "checked", "lang", "author_name", "title", "text", "likes",
            "comments", "shares", "url", "synthetic", "id")
 NOT_RECHECKED = "not rechecked"
-# {t} is the records' instant column (see `_instant`)
+# {t} is the records' instant column (see `instant_column`)
 ORDERS = {"newest": "{t} DESC, r.source, r.id", "oldest": "{t} ASC, r.source, r.id",
           "most liked": "coalesce(r.likes, -1) DESC, {t} DESC, r.source, r.id",
           "most shared": "coalesce(r.shares, -1) DESC, {t} DESC, r.source, r.id"}
@@ -26,7 +26,7 @@ _FIRST_KEY = {"newest": ("{t}", True), "oldest": ("{t}", False),
               "most liked": ("coalesce(r.likes, -1)", True), "most shared": ("coalesce(r.shares, -1)", True)}
 
 
-def _instant(con: duckdb.DuckDBPyConnection) -> str:
+def instant_column(con: duckdb.DuckDBPyConnection) -> str:
     """The records' publication instants: the snapshot's INSTANT column (its `published_at` is a naive wall clock,
     ambiguous in the repeated hour of a daylight-saving change), else the store's `published_at` (TIMESTAMPTZ)."""
     return f"r.{INSTANT}" if has_column(con, RECORDS, INSTANT) else "r.published_at"
@@ -47,7 +47,7 @@ def records_page(con: duckdb.DuckDBPyConnection, f: Filters, search: str = "", k
     the `visibility` and `checked` columns hold that status and the day of its check (display time zone);
     `published_at` holds instants (tz-aware, in the display zone).
     """
-    instant = _instant(con)
+    instant = instant_column(con)
     where, params = (f if not kinds else Filters(**{**f.__dict__, "kinds": kinds})).where("r")
     for term in search.split():
         where += " AND (r.text ILIKE ? ESCAPE '\\' OR r.title ILIKE ? ESCAPE '\\' OR r.author_name ILIKE ? ESCAPE '\\')"

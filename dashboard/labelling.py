@@ -14,6 +14,7 @@ from analysis.nlp.label_sample import candidates
 from analysis.reports.brief import md_escape
 from collectors.store import Store
 from dashboard import data
+from dashboard.explore import instant_column
 
 TASKS = ("sentiment", "stance", "emotion")
 
@@ -21,7 +22,8 @@ TASKS = ("sentiment", "stance", "emotion")
 @st.cache_data(ttl=600, show_spinner=False, max_entries=16)
 def label_candidates(sig: str, f: Filters) -> pd.DataFrame:
     """The view's records with day and model certainty (see analysis.nlp.label_sample.candidates)."""
-    return candidates(data.cursor(), f.tracker, f)
+    con = data.cursor()
+    return candidates(con, f.tracker, f, instant=instant_column(con))
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=256)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import types
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,20 @@ def test_a_synthetic_record_says_its_label_is_practice_only(store: Path) -> None
     at = open_label("carol")
     assert any("· synthetic" in c.value for c in at.caption)  # the demo store's records are synthetic
     assert any("`actorwatch adapt` never trains or measures a model on such labels" in c.value for c in at.caption)
+
+
+def test_a_record_in_the_repeated_autumn_hour_is_shown_with_its_offset(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """In New York 01:30 comes twice on 2026-11-01: the page showed the snapshot's naive wall clock, which cannot
+    tell 01:30 EDT from 01:30 EST; it now shows the record's instant on the zone's clock with its offset."""
+    import pyarrow as pa
+
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path))
+    monkeypatch.setenv("ACTORWATCH_TZ", "America/New_York")
+    record = hostile_record()
+    at_utc = pa.array([datetime(2026, 11, 1, 6, 30, tzinfo=UTC)], type=record.schema.field("published_at").type)
+    record = record.set_column(record.schema.get_field_index("published_at"), "published_at", at_utc)
+    Store(tmp_path).add_table(RECORDS, record)
+    caption = next(c.value for c in open_label("erin", **{"from": "2026-11-01", "to": "2026-11-01"}).caption
+                   if "· record " in c.value)
+    assert "2026-11-01 01:30 -05:00 America/New_York" in caption  # EST: the second 01:30

@@ -63,16 +63,19 @@ def stratified_uncertain_sample(frame: pd.DataFrame, n: int, seed: int = 2024060
     return out.sort_values("priority", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def candidates(con: duckdb.DuckDBPyConnection, tracker: str, filters: Filters | None = None) -> pd.DataFrame:
+def candidates(con: duckdb.DuckDBPyConnection, tracker: str, filters: Filters | None = None,
+               instant: str = "r.published_at") -> pd.DataFrame:
     """The tracker's records (within `filters`, if given) with their day (display time zone) and the max probability of their
-    newest sentiment score; `public_id` and `public_parent_id` are the ids as shown (account pseudonymised)."""
+    newest sentiment score; `public_id` and `public_parent_id` are the ids as shown (account pseudonymised).
+    `published_instant` is the `instant` column (the dashboard snapshot's own, whose `published_at` is a wall clock)."""
     score = ("LEFT JOIN (SELECT source, id, greatest(p_neg, p_neu, p_pos) AS max_p FROM "
              f"{SCORES} QUALIFY row_number() OVER (PARTITION BY source, id ORDER BY scored_at DESC) = 1) s "
              "USING (source, id)") if has_table(con, SCORES) else ""
     max_p = "s.max_p" if score else "CAST(NULL AS DOUBLE)"
     where, params = (filters or Filters(tracker=tracker)).where("r")
     return con.execute(
-        f"""SELECT r.source, r.id, CAST(r.published_at AS DATE) AS day, r.published_at, r.kind, r.url,
+        f"""SELECT r.source, r.id, CAST(r.published_at AS DATE) AS day, r.published_at,
+                   {instant} AS published_instant, r.kind, r.url,
                    r.parent_id, r.title, r.text, r.lang, r.synthetic, {max_p} AS max_p,
                    public_id(r.source, r.id) AS public_id, public_id(r.source, r.parent_id) AS public_parent_id
             FROM records_public r {score} WHERE {where}""", params).df()

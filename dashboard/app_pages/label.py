@@ -26,7 +26,7 @@ from analysis.nlp.labelling_keys import (
 from analysis.nlp.labels_io import display_text
 from analysis.reports.brief import md_escape
 from analysis.reports.links import safe_url
-from collectors.display_zone import as_display, zone_short
+from collectors.display_zone import clock_text, zone_short
 from dashboard import annotator as remembered_annotator
 from dashboard import labelling, render
 from dashboard.state import current_filters
@@ -62,7 +62,7 @@ def focus_keys_input(token: str) -> None:
 
 
 def show_record(record: pd.Series, sig: str) -> None:
-    st.caption(f"{record['source']} · {as_display(pd.Timestamp(record['published_at'])):%Y-%m-%d %H:%M} {zone_short()} · {record['kind']}"
+    st.caption(f"{record['source']} · {clock_text(pd.Timestamp(record['published_instant']))} {zone_short()} · {record['kind']}"
                + (" · synthetic" if record.get("synthetic") else "")
                + f" · record {record['source']}:{md_escape(record['public_id'])}")  # free text from the source
     with st.container(border=True):
