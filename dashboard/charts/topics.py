@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.core.wording import count_text
+from analysis.core.wording import count_text, share_text
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.display_zone import zone_short
 from dashboard.charts.registry import PERIODS, ChartDef, View, model_label, register, require
@@ -127,7 +127,7 @@ def frames_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str) -> 
         highest = f"{too_thin('period', _counted(df), 'highest share', start=True)}."
     else:
         highest = (f"Highest share among periods with at least {MIN_SHARE_N} {_counted(df)}: "
-                   f"{labels.get(top['frame'], top['frame'])} on {top['period']} at {top['share']:.0%} of "
+                   f"{labels.get(top['frame'], top['frame'])} on {top['period']} at {share_text(top['share'])} of "
                    f"{int(top['n']):,}.")
     return (f"Line chart of the share of {_counted(df)} using each frame over time for {tracker_label} (the {SHOWN_FRAMES} "
             f"most used drawn, the others selectable). Most used: {names}. {highest}{_sample_sentence(df)}")
@@ -150,7 +150,7 @@ def topics_chart(df: pd.DataFrame, title: str) -> go.Figure:
 def topics_alt(df: pd.DataFrame, tracker_label: str) -> str:
     if df.empty:
         return f"Topic clusters for {tracker_label}: too few texts."
-    parts = "; ".join(f"{row.label} ({row.weight:.0%})" for row in df.itertuples())
+    parts = "; ".join(f"{row.label} ({share_text(row.weight)})" for row in df.itertuples())
     return (f"Bar chart of {count_text(len(df), 'topic cluster')} (NMF over TF-IDF) for {tracker_label}, largest first: {parts}."
             f"{_sample_sentence(df)}")
 
