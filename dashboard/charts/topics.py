@@ -114,6 +114,10 @@ def frames_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go.Fig
     return fig
 
 
+FRAMES_DENOMINATOR = ("Each share is of the period's records with text left after cleaning: records that are only links, "
+                      "mentions or punctuation are left out, as in the stance, emotion and sentiment shares")
+
+
 def frames_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str) -> str:
     used = df[df["records"] > 0] if not df.empty else df
     if used.empty:
@@ -203,7 +207,9 @@ register(ChartDef(
     name="topics-frames", title="Frames over time (bilingual frame terms) — {tracker}", page="topics",
     description="Share of records using each frame's Chinese or English terms, per period, with 95% intervals; "
                 "with enrichment annotations, of the annotated records only; without, over a reproducible random "
-                "sample of at most 50,000 records.",
+                "sample of at most 50,000 records. Records with no text left after cleaning (only links, mentions "
+                "or punctuation) are left out, as in the stance, emotion and sentiment shares.",
+    notes=FRAMES_DENOMINATOR,
     load=lambda con, view: require("analysis.stats.annotation_series").frame_counts_by_period(con, view.filters, _freq(view)),
     draw=lambda df, view, model: frames_chart(df, frame_labels(),
                                                               f"Frames over time — {view.tracker.name_en}"),
