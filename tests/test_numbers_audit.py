@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from analysis.core.filters import Filters
@@ -205,3 +206,35 @@ def test_weekly_alt_texts_say_when_a_named_week_is_cut_by_the_view() -> None:
                            "share": [0.6, 0.4], "share_lo": [0.4, 0.3], "share_hi": [0.7, 0.5]})
     said = shares_alt(stance, "stance", "stance", "X", "m", "week", f)
     assert "in the week of 2026-04-06 (only 2026-04-10 to 2026-04-12 in view)" in said, said
+
+
+def test_alt_texts_never_round_a_mixed_share_to_0_or_100_percent() -> None:
+    """1 negative record in 250 read "0% were negative" and 249 in 250 "100%" in the sentiment, negative-share, shares
+    and frames alt texts (whole-percent rounding); they now say "under 1%" and "over 99%", as share_text does."""
+    import pandas as pd
+
+    from dashboard.charts.overview import sentiment_alt
+    from dashboard.charts.style import shares_alt
+    from dashboard.charts.timeline import negative_share_alt
+    from dashboard.charts.topics import frames_alt
+
+    for negative, words in ((1 / 250, "under 1%"), (249 / 250, "over 99%")):
+        df = pd.DataFrame({"day": ["2026-04-19"], "period": ["2026-04-19"], "n": [250], "negative": [negative]})
+        alts = [sentiment_alt(df, "X", "m"), negative_share_alt(df, [], "X", "m")]
+        mix = pd.DataFrame({"period": ["2026-04-19"] * 2, "label": ["negative", "positive"], "n": [250, 250],
+                            "records": [round(250 * negative), 250 - round(250 * negative)],
+                            "share": [negative, 1 - negative]})
+        alts.append(shares_alt(mix, "label", "sentiment", "X", "m", "day"))
+        frames = pd.DataFrame({"period": ["2026-04-19"], "frame": ["consent"], "records": [round(250 * negative)],
+                               "n": [250], "share": [negative], "share_lo": [0.0], "share_hi": [1.0]})
+        alts.append(frames_alt(frames, {"consent": "Consent"}, "X"))
+        for alt in alts:
+            point_shares = re.sub(r"\(95% CI [^)]*\)", "", alt)  # an interval's bounds are not the share itself
+            assert words in alt and not re.search(r"\b(0|100)%", point_shares), alt
+
+
+def test_the_briefs_shares_never_round_a_mixed_share_to_0_or_100_percent() -> None:
+    """The weekly brief's shares ("0% of 250 scored records negative" for 1 of them) use share_text too."""
+    from analysis.reports.brief import _pct, _share_of
+
+    assert (_pct(1 / 250), _share_of(249 / 250, 250), _pct(0.0), _pct(None)) == ("under 1%", "over 99% of 250", "0%", "–")

@@ -278,3 +278,30 @@ def test_topic_clusters_leave_out_clusters_no_record_belongs_to() -> None:
     assert len({t.label for t in model.topics}) == len(model.topics)
     assert [t.id for t in model.topics] == list(range(len(model.topics)))
     assert sum(t.size for t in model.topics) == sum(a >= 0 for a in model.assignments)
+
+
+@pytest.mark.parametrize("path", ["text", "store", "snapshot"])
+def test_frame_shares_leave_out_records_empty_after_cleaning(data_dir, make_record, monkeypatch, path: str) -> None:
+    """A record that is only a link or a mention (annotations.is_empty) counted in the frames chart's n, so 3 of 4
+    records read 75% heritage, while the stance, emotion and sentiment shares leave such records out; frames now do
+    too, read from the annotations (the store and the dashboard's snapshot) or from the texts."""
+    from analysis.stats.annotation_series import stance_counts_by_period
+    from dashboard.snapshot import open_snapshot
+
+    store = Store(data_dir)
+    write_records(store, make_record, [*DAY1, "http://t.cn/abc", "@某人"], per_day=5)
+    if path != "text":
+        install_fake_sentiment(monkeypatch)
+        enrich_store(store, workers=1)
+    con = open_snapshot(store) if path == "snapshot" else store.connect()
+    with con:
+        frames = frame_counts_by_period(con, F)
+        stances = stance_counts_by_period(con, F)
+    day = frames[(frames["period"].astype(str) == "2026-04-20") & (frames["frame"] == "heritage")].iloc[0]
+    assert (day["records"], day["n"], day["share"]) == (3, 3, 1.0)
+    if path != "text":
+        assert set(stances.loc[stances["period"].astype(str) == "2026-04-20", "n"]) == {3}
+        assert frames.attrs["annotated_of"] == {"annotated": 5, "records": 5}  # the empty ones were annotated
+    from dashboard.charts import registry
+
+    assert "records with text left after cleaning" in registry.get("topics-frames").notes  # the note says the n

@@ -218,7 +218,7 @@ def figure_alts(data: BriefData) -> dict[str, str]:
         judged = s[s["n"] >= MIN_SHARE_N] if len(s) else s
         if len(judged):
             top = judged.loc[judged["negative"].idxmax()]
-            sentiment += (f"; highest {pd.Timestamp(top['period']).date()} at {top['negative']:.0%} of "
+            sentiment += (f"; highest {pd.Timestamp(top['period']).date()} at {share_text(top['negative'])} of "
                           f"{int(top['n']):,} (among days with at least {MIN_SHARE_N} scored records)")
     return {"volume": volume + ".", "sentiment": sentiment + "."}
 
@@ -232,7 +232,7 @@ def alert_line(alert: dict[str, Any]) -> str:
 
 
 def _pct(value: Any) -> str:
-    return "–" if value is None or (isinstance(value, float) and pd.isna(value)) else f"{value:.0%}"
+    return "–" if value is None or (isinstance(value, float) and pd.isna(value)) else share_text(value)
 
 
 def _share_of(share: Any, n: Any) -> str:
@@ -304,8 +304,8 @@ def summary_lines(data: BriefData) -> list[str]:
         lines.append("No sentiment scores for this week (run `actorwatch enrich`).")
     for row in data.jumps.to_dict(orient="records"):
         lo, hi = wilson_interval(round(row["value"] * row["n"]), row["n"])
-        lines.append(f"The negative share jumped to {row['value']:.0%} of {row['n']:,} scored records on {row['day']} "
-                     f"(95% CI {lo:.0%}–{hi:.0%}; typical {row['baseline']:.0%}).")
+        lines.append(f"The negative share jumped to {share_text(row['value'])} of {row['n']:,} scored records on {row['day']} "
+                     f"(95% CI {lo:.0%}–{hi:.0%}; typical {share_text(row['baseline'])}).")
     if data.shifts:
         lines.append("The negative share changed level on " + ", ".join(str(d) for d in data.shifts)
                      + " (change points over the last weeks).")

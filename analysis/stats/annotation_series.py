@@ -23,6 +23,7 @@ from analysis.core.tables import has_table
 from analysis.nlp.entities import co_mentions
 from analysis.nlp.stance import STANCES
 from analysis.nlp.tasks import EMOTION
+from analysis.nlp.text import clean_text
 from analysis.nlp.topics import (
     MAX_TEXTS,
     TopicModel,
@@ -148,11 +149,17 @@ def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column:
     where, params = f.where("r")
     scan = annotations_scan(con)
     if scan is not None:
+        has_empty = "is_empty" in {row[0] for row in con.execute(f"DESCRIBE {ANNOTATIONS}").fetchall()}
+        empty = "coalesce(a.is_empty, false)" if has_empty else "false"
         frame = con.execute(
-            f"SELECT {period} AS period, a.{column} AS items FROM records r JOIN {scan} a USING (source, id) "
-            f"WHERE {where}", params).df()
+            f"SELECT {period} AS period, a.{column} AS items, {empty} AS is_empty FROM records r "
+            f"JOIN {scan} a USING (source, id) WHERE {where}", params).df()
         if len(frame):  # only the annotated records: after a partial enrich, fewer than the view's records
-            frame.attrs["annotated_of"] = {"annotated": len(frame), "records": records_in(con, f)}
+            annotated = {"annotated": len(frame), "records": records_in(con, f)}
+            if column == "frames":  # a frame share is of the records with text, as the stance and sentiment shares
+                frame = frame[~frame["is_empty"].astype(bool)].reset_index(drop=True)
+            frame = frame.drop(columns="is_empty")
+            frame.attrs["annotated_of"] = annotated
             return frame
     frame = con.execute(
         f"""SELECT * FROM (SELECT {period} AS period, concat_ws(' ', r.title, r.text) AS text
@@ -161,13 +168,17 @@ def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column:
     # (ordered before sampling: the reservoir draws by position, and the snapshot and the store read rows in other orders)
     # each distinct text once: samples repeat texts (reposts, templates), and the result is a function of the text
     distinct = list(dict.fromkeys(frame["text"]))
+    drawn = len(frame)
     if column == "frames":
         found = {t: frames_in(t) for t in distinct}
+        # a frame share is of the records with text (as where the annotations say is_empty): those without go
+        with_text = {t for t in distinct if not clean_text(t).is_empty}
+        frame = frame[frame["text"].isin(with_text)]
     else:
         found = dict(zip(distinct, many_record_keywords(distinct), strict=True))
     items = [found[t] for t in frame["text"]]
-    out = pd.DataFrame({"period": frame["period"], "items": items})
-    out.attrs.update(_sample_attrs(con, f, len(frame)))
+    out = pd.DataFrame({"period": frame["period"].to_numpy(), "items": items})
+    out.attrs.update(_sample_attrs(con, f, drawn))
     return out
 
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 import streamlit as st
 
 from analysis.core.filters import Filters
-from analysis.core.wording import count_text
+from analysis.core.wording import count_text, share_text
 from collectors.trackers import get_tracker
 from dashboard import data, render
 from dashboard.charts.embed import show_page_extras
@@ -38,7 +38,7 @@ def kpi_row(view: render.View, model: dict) -> None:
         c3.metric("Share negative", "–", help=no_scores_message(model["version"]))  # as the sentiment chart says
     else:
         lo, hi = k["share_negative_ci"]
-        c3.metric("Share negative", f"{k['share_negative']:.0%}", help=f"95% CI {lo:.1%}–{hi:.1%} over "
+        c3.metric("Share negative", share_text(k['share_negative']), help=f"95% CI {lo:.1%}–{hi:.1%} over "
                   f"{count_text(k['scored'], 'scored record')}; model {model['label']}")
         c3.caption(f"95% CI {lo:.0%}–{hi:.0%} · {k['scored']:,} scored")
 

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.core.filters import Filters
-from analysis.core.wording import count_text
+from analysis.core.wording import count_text, share_text
 from analysis.stats import aggregate
 from collectors.display_zone import zone_short
 from collectors.trackers import get_tracker, load_trackers
@@ -69,7 +69,7 @@ def share_alt(df: pd.DataFrame, tracker_label: str, key: str = "entity", value: 
     totals = df.groupby(key)[weight].sum().sort_values(ascending=False)
     # the shares drawn are of every entity's mentions (attrs["mentions_all"]), also of those of types not shown
     total = df.attrs.get("mentions_all") or totals.sum() or 1
-    parts = ", ".join(f"{k} {v / total:.0%}" for k, v in totals.head(6).items())
+    parts = ", ".join(f"{k} {share_text(v / total)}" for k, v in totals.head(6).items())
     n = count_text(total, "mention") if weight == "mentions" else ""  # the n the shares are of
     of_all = (f", as shares of all the tracker's {n or 'mentions'} of entities" if "mentions_all" in df.attrs
               else f", of {n}" if n else "")
@@ -121,7 +121,7 @@ def aligned_sources_alt(df: pd.DataFrame, y: str = "share", normalise: str = "pe
         if part["records"].sum() == 0:
             continue
         top = part.loc[part[y].idxmax()]
-        amount = f"{top['share']:.0%} of {of}" if y == "share" else count_text(top['records'], "record")
+        amount = f"{share_text(top['share'])} of {of}" if y == "share" else count_text(top['records'], "record")
         parts.append(f"{tracker} on {source} peaks on day {int(top['day_offset'])} ({amount})")
     what = f"share of {of}" if y == "share" else "records"
     return (f"Small-multiple line charts, one per source, of each case's {what} per day since its "

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
-from analysis.core.wording import count_text
+from analysis.core.wording import count_text, share_text
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.display_zone import zone_short
@@ -102,10 +102,10 @@ def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period
     else:
         worst_text = (f"the most negative {period} with at least {MIN_SHARE_N} scored records was "
                       f"{'the week of ' + week_in_view(worst['day'], f) if period == 'week' else worst['day']} at "
-                      f"{worst['negative']:.0%} of "
+                      f"{share_text(worst['negative'])} of "
                       f"{count_text(worst['n'], 'scored record')}.")
     return (f"Line chart of the {adjective} share of negative, neutral and positive records for {tracker_label} "
-            f"({model_label}), with 95% intervals. Over {count_text(total, 'scored record')} {neg:.0%} were negative (95% CI "
+            f"({model_label}), with 95% intervals. Over {count_text(total, 'scored record')} {share_text(neg)} were negative (95% CI "
             f"{lo:.0%}–{hi:.0%}); {worst_text}")
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
-from analysis.core.wording import count_text
+from analysis.core.wording import count_text, share_text
 from analysis.reports.palette import (  # noqa: F401 - re-exported: the charts' palette
     PALETTE,
     PATTERNS,
@@ -206,14 +206,14 @@ def shares_alt(df: pd.DataFrame, key: str, what: str, tracker_label: str, model_
     if total == 0:
         return f"Line chart of the {adjective} share of records by {what} for {tracker_label}: no annotated records."
     overall = df.groupby(key)["records"].sum().sort_values(ascending=False)
-    mix = ", ".join(f"{v} {n / total:.0%}" for v, n in overall.items())
+    mix = ", ".join(f"{v} {share_text(n / total)}" for v, n in overall.items())
     top = overall.index[0]
     peak = highest_judged(df[df[key] == top], "share")
     if peak is None:
         peak_text = f"{too_thin(period, 'annotated records', f'highest {top} share', start=True)}."
     else:
         peak_text = (f"The highest {top} share among {period}s with at least {MIN_SHARE_N} annotated records was "
-                     f"{peak['share']:.0%} of {int(peak['n']):,} in the {period} of "
+                     f"{share_text(peak['share'])} of {int(peak['n']):,} in the {period} of "
                      f"{week_in_view(peak['period'], f) if period == 'week' else peak['period']}.")
     return (f"Line chart of the {adjective} share of records by {what} for {tracker_label} ({model_label}), with 95% "
             f"intervals. Over {total:,} annotated records: {mix}. {peak_text}")

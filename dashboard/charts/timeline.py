@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.core.filters import Filters, days_note
-from analysis.core.wording import UNADJUSTED_NOTE, change_decimals, count_text
+from analysis.core.wording import UNADJUSTED_NOTE, change_decimals, count_text, share_text
 from analysis.stats import aggregate
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.display_zone import zone_short
@@ -122,7 +122,7 @@ def negative_share_alt(df: pd.DataFrame, changes: Sequence[date], tracker_label:
     if top is None:
         top_text = too_thin("day", "scored records", "highest")
     else:
-        top_text = (f"highest on {top['period']} at {top['negative']:.0%} of {count_text(top['n'], 'scored record')} "
+        top_text = (f"highest on {top['period']} at {share_text(top['negative'])} of {count_text(top['n'], 'scored record')} "
                     f"(among days with at least {MIN_SHARE_N} scored records)")
     shifts = ", ".join(str(d) for d in changes) or "none detected"
     return (f"Line chart of the daily negative share for {tracker_label} ({model_label}) with 95% intervals; "
@@ -234,7 +234,7 @@ def disappeared_alt(df: pd.DataFrame, tracker_label: str) -> str:
     top = checked.loc[checked["share"].idxmax()]
     return (f"Line chart of the share of rechecked posts that later disappeared for {tracker_label}, by day of "
             f"posting, with 95% Wilson intervals: {k:,} of {n:,} rechecked posts ({ways}). Highest for posts of "
-            f"{top['period']}: {top['share']:.0%} of {int(top['rechecked']):,} (95% CI {top['share_lo']:.0%} to "
+            f"{top['period']}: {share_text(top['share'])} of {int(top['rechecked']):,} (95% CI {top['share_lo']:.0%} to "
             f"{top['share_hi']:.0%}).")
 
 

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.core.wording import count_text
+from analysis.core.wording import count_text, share_text
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.display_zone import zone_short
 from dashboard.charts.registry import PERIODS, ChartDef, View, model_label, register, require
@@ -114,6 +114,10 @@ def frames_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go.Fig
     return fig
 
 
+FRAMES_DENOMINATOR = ("Each share is of the period's records with text left after cleaning: records that are only links, "
+                      "mentions or punctuation are left out, as in the stance, emotion and sentiment shares")
+
+
 def frames_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str) -> str:
     used = df[df["records"] > 0] if not df.empty else df
     if used.empty:
@@ -127,7 +131,7 @@ def frames_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str) -> 
         highest = f"{too_thin('period', _counted(df), 'highest share', start=True)}."
     else:
         highest = (f"Highest share among periods with at least {MIN_SHARE_N} {_counted(df)}: "
-                   f"{labels.get(top['frame'], top['frame'])} on {top['period']} at {top['share']:.0%} of "
+                   f"{labels.get(top['frame'], top['frame'])} on {top['period']} at {share_text(top['share'])} of "
                    f"{int(top['n']):,}.")
     return (f"Line chart of the share of {_counted(df)} using each frame over time for {tracker_label} (the {SHOWN_FRAMES} "
             f"most used drawn, the others selectable). Most used: {names}. {highest}{_sample_sentence(df)}")
@@ -150,7 +154,7 @@ def topics_chart(df: pd.DataFrame, title: str) -> go.Figure:
 def topics_alt(df: pd.DataFrame, tracker_label: str) -> str:
     if df.empty:
         return f"Topic clusters for {tracker_label}: too few texts."
-    parts = "; ".join(f"{row.label} ({row.weight:.0%})" for row in df.itertuples())
+    parts = "; ".join(f"{row.label} ({share_text(row.weight)})" for row in df.itertuples())
     return (f"Bar chart of {count_text(len(df), 'topic cluster')} (NMF over TF-IDF) for {tracker_label}, largest first: {parts}."
             f"{_sample_sentence(df)}")
 
@@ -203,7 +207,9 @@ register(ChartDef(
     name="topics-frames", title="Frames over time (bilingual frame terms) — {tracker}", page="topics",
     description="Share of records using each frame's Chinese or English terms, per period, with 95% intervals; "
                 "with enrichment annotations, of the annotated records only; without, over a reproducible random "
-                "sample of at most 50,000 records.",
+                "sample of at most 50,000 records. Records with no text left after cleaning (only links, mentions "
+                "or punctuation) are left out, as in the stance, emotion and sentiment shares.",
+    notes=FRAMES_DENOMINATOR,
     load=lambda con, view: require("analysis.stats.annotation_series").frame_counts_by_period(con, view.filters, _freq(view)),
     draw=lambda df, view, model: frames_chart(df, frame_labels(),
                                                               f"Frames over time — {view.tracker.name_en}"),

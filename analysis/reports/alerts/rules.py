@@ -12,6 +12,7 @@ import pandas as pd
 
 from analysis.core.filters import Filters
 from analysis.core.scores import SCORES
+from analysis.core.wording import share_text
 from analysis.nlp.model_info import accuracy_line, model_card_summary
 from analysis.reports.alerts.config import EffectiveRule
 from analysis.reports.alerts.evidence import peak_evidence
@@ -89,11 +90,11 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
             summary = (f"{int(peak.value):,} records{so_far} on {peak.day} ({day_note}) against a typical "
                        f"{peak.baseline:,.0f} per day (robust z = {peak.score:.1f}).")
         else:
-            title = f"Negative-share jump: {subject} — {peak.value:.0%} negative{so_far} on {peak.day} ({zone})"
+            title = f"Negative-share jump: {subject} — {share_text(peak.value)} negative{so_far} on {peak.day} ({zone})"
             scored = int(n[peak.day])
             lo, hi = wilson_interval(round(peak.value * scored), scored)
-            summary = (f"{peak.value:.0%} of {scored:,} scored records{so_far} negative on {peak.day} ({day_note}; 95% "
-                       f"CI {lo:.0%}–{hi:.0%}) against a typical {peak.baseline:.0%} (robust z = {peak.score:.1f}). "
+            summary = (f"{share_text(peak.value)} of {scored:,} scored records{so_far} negative on {peak.day} ({day_note}; 95% "
+                       f"CI {lo:.0%}–{hi:.0%}) against a typical {share_text(peak.baseline)} (robust z = {peak.score:.1f}). "
                        + accuracy_line(model_card_summary(model_version, _model_name(con, model_version))))
         evidence = peak_evidence(con, day_f, rule.entity, tracker)
         if evidence["synthetic"]:  # every channel shows the summary: nobody may take generated posts for a backlash
