@@ -8,6 +8,19 @@ from collections.abc import Iterable
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
+# The class colours (sentiment, stance, emotion) are drawn as lines over white or Streamlit's dark background
+# (#0E1117), so each has a WCAG contrast of at least 3:1 against both (Okabe-Ito's orange, sky blue and grey do not
+# on white), and every pair within a set differs by CIE76 ΔE >= 20 under simulated deuteranopia and protanopia
+# (Machado et al. 2009) as well as normal vision; tests/test_palette.py measures both. Warm for against, blue for
+# for, a slate grey for neutral; one colour means one thing across the three sets.
+RED, ORANGE, GREEN, BLUE = "#BE2323", "#DC7800", "#46A569", "#417DF5"
+VIOLET, TEAL, GREY = "#5A37FF", "#239BBE", "#556969"
+SENTIMENT_COLOURS = {"negative": RED, "neutral": GREY, "positive": BLUE}
+STANCE_COLOURS = {"oppose": RED, "deny-involvement": ORANGE, "conditional": TEAL, "neutral": GREY, "support": BLUE}
+EMOTION_COLOURS = {"joy": ORANGE, "anger": RED, "disgust": GREEN, "sadness": BLUE, "fear": VIOLET, "surprise": TEAL,
+                   "neutral": GREY}
+
+
 # One colour per source wherever sources are drawn (side-by-side columns, filtered views, news charts), so a colour
 # never names one source in one chart and another in the next; sources outside this list take the palette's rest.
 SOURCE_COLOURS = {"bilibili": "#0072B2", "bluesky": "#56B4E9", "gdelt": "#E69F00", "mastodon": "#CC79A7",

@@ -13,7 +13,7 @@ from analysis.core.wording import count_text, share_text
 from analysis.stats.hot_search import TZ_LABEL
 from collectors.hot_search import ARCHIVE_COMMIT, ARCHIVE_REPO
 from dashboard.charts.registry import ChartDef, View, register, require
-from dashboard.charts.style import PALETTE, plain, series_look
+from dashboard.charts.style import GREY, PALETTE, plain, series_look
 
 TIME_AXIS = f"time ({TZ_LABEL})"
 
@@ -21,7 +21,7 @@ TIME_AXIS = f"time ({TZ_LABEL})"
 DAY_AXIS = f"day ({TZ_LABEL})"
 
 
-ITEM_COLOURS = {"event": "#999999", "statement": "#CC79A7"}
+ITEM_COLOURS = {"event": GREY, "statement": PALETTE[3]}
 
 
 _MS_PER_DAY = 86_400_000
@@ -67,7 +67,7 @@ def timeline_chart(spans: pd.DataFrame, items: pd.DataFrame, title: str) -> go.F
             fig.add_bar(
                 y=labels, base=[pd.Timestamp(d).isoformat() for d in part["date"]], x=[_MS_PER_DAY] * len(part),
                 orientation="h", name=f"curated {item_type}s (day only; time not given)",
-                marker_color=ITEM_COLOURS.get(str(item_type), "#999999"), opacity=0.45,
+                marker_color=ITEM_COLOURS.get(str(item_type), GREY), opacity=0.45,
                 marker_pattern_shape={"event": "", "statement": "/"}.get(str(item_type), "."),
                 customdata=part[["title", "source_name"]].to_numpy(),
                 hovertemplate="%{customdata[0]}<br>dated %{base|%d %b %Y} (time of day not given by the source)"

@@ -15,6 +15,7 @@ from collectors.display_zone import zone_short
 from dashboard.charts.ledgers import statements_frame
 from dashboard.charts.registry import AnalysisPending, ChartDef, View, register, require
 from dashboard.charts.style import (
+    GREY,
     MARGIN,
     PALETTE,
     PATTERNS,
@@ -39,7 +40,7 @@ def event_study_chart(df: pd.DataFrame, title: str) -> go.Figure:
                         hovertemplate="day %{x}: CAR %{y:+.1%}<br>AR %{customdata[0]} · t %{customdata[1]}"
                                       "<br>%{customdata[2]}<extra></extra>")
     fig.add_vline(x=0, line_dash="dot", line_color="#555555")
-    fig.add_hline(y=0, line_color="#999999", line_width=1)
+    fig.add_hline(y=0, line_color=GREY, line_width=1)
     fig.update_layout(title=title, xaxis_title="trading days from event", yaxis_title="cumulative abnormal return",
                       yaxis={"tickformat": "+.0%"}, legend_title="event", margin=MARGIN, hovermode="x unified")
     return fig

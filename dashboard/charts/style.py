@@ -11,18 +11,20 @@ import plotly.graph_objects as go
 from analysis.core.filters import Filters
 from analysis.core.wording import count_text, share_text
 from analysis.reports.palette import (  # noqa: F401 - re-exported: the charts' palette
+    EMOTION_COLOURS,
+    GREY,
     PALETTE,
     PATTERNS,
+    SENTIMENT_COLOURS,
     SOURCE_COLOURS,
     SOURCE_PATTERNS,
+    STANCE_COLOURS,
     source_colours,
     source_patterns,
 )
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.display_zone import zone_short
 from collectors.trackers import Event
-
-SENTIMENT_COLOURS = {"negative": "#D55E00", "neutral": "#999999", "positive": "#0072B2"}
 
 
 def add_events(fig: go.Figure, events: Sequence[Event], start: date | None, end: date | None) -> None:
@@ -54,12 +56,7 @@ def rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha})"
 
 
-STANCE_COLOURS = {"oppose": "#D55E00", "deny-involvement": "#E69F00", "conditional": "#56B4E9",
-                  "neutral": "#999999", "support": "#0072B2"}
-
-# Okabe-Ito hues (grey for neutral); lines also differ by dash, so no class depends on colour alone.
-EMOTION_COLOURS = {"joy": "#E69F00", "anger": "#D55E00", "disgust": "#009E73", "sadness": "#0072B2",
-                   "fear": "#CC79A7", "surprise": "#56B4E9", "neutral": "#999999"}
+# lines also differ by dash, so no class depends on colour alone
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "12px,3px,2px,3px,2px,3px")  # 7 distinct
 
 
