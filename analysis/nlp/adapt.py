@@ -46,7 +46,15 @@ from scipy.stats import DegenerateDataWarning, bootstrap
 from analysis.core.labels import is_llm, read_labels
 from analysis.core.tables import has_table
 from analysis.nlp.agreement import consolidate, llm_vs_humans, pairwise, usable
-from analysis.nlp.metrics import confusion, evaluate_classes, first_seen_ids, macro_f1, macro_f1_of_counts
+from analysis.nlp.metrics import (
+    confusion,
+    evaluate_classes,
+    first_seen_ids,
+    group_cells,
+    macro_f1,
+    macro_f1_of_counts,
+    resampled_confusions,
+)
 from analysis.nlp.sentiment import DEFAULT_MODEL, get_scorer, user_models_dir
 from analysis.nlp.sentiment.features import model_input
 from analysis.nlp.sentiment.linear import LinearScorer, softmax, write_card
@@ -189,24 +197,19 @@ def paired_gain_ci(y: np.ndarray, base: np.ndarray, adapted: np.ndarray, n_boot:
     y, base, adapted = (np.asarray(v, dtype=int) for v in (y, base, adapted))
     k = k or int(max(np.max(y, initial=0), np.max(base, initial=0), np.max(adapted, initial=0))) + 1
     keys = np.arange(len(y)) if groups is None else first_seen_ids(np.asarray(groups, dtype=str))
-    n_groups = int(keys.max()) + 1 if len(keys) else 0
     # per group, its rows' (true, predicted) cell counts for each model: a resample's confusion is their sum
-    cells = np.zeros((2, n_groups, k * k))
-    for m, pred in enumerate((base, adapted)):
-        np.add.at(cells[m], (keys, y * k + pred), 1)
-    if n_groups < 2:
+    cells = [group_cells(keys, y, pred, k) for pred in (base, adapted)]
+    if len(cells[0]) < 2:
         gain = macro_f1(confusion(y, adapted, k)) - macro_f1(confusion(y, base, k))
         return gain, gain
 
     def gain(drawn: np.ndarray, axis: int = -1) -> np.ndarray:
-        drawn = np.moveaxis(drawn, axis, -1)
-        weights = (drawn[..., None] == np.arange(n_groups)).sum(axis=-2)  # times each group was drawn
-        b, a = (macro_f1_of_counts((weights @ cells[m]).reshape(*weights.shape[:-1], k, k)) for m in (0, 1))
+        b, a = (macro_f1_of_counts(resampled_confusions(drawn, axis, model_cells, k)) for model_cells in cells)
         return a - b
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateDataWarning)
-        res = bootstrap((np.arange(n_groups),), gain, vectorized=True, n_resamples=n_boot, batch=100,
+        res = bootstrap((np.arange(len(cells[0])),), gain, vectorized=True, n_resamples=n_boot, batch=100,
                         method="percentile", random_state=np.random.default_rng(seed))
     lo, hi = res.confidence_interval
     if np.isnan(lo):

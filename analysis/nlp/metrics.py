@@ -93,6 +93,24 @@ def first_seen_ids(keys: np.ndarray) -> np.ndarray:
     return rank[inverse]
 
 
+def group_cells(keys: np.ndarray, t: np.ndarray, p: np.ndarray, k: int) -> np.ndarray:
+    """Per group (`keys` as from `first_seen_ids`), its rows' (true, predicted) cell counts: shape (groups, k*k)."""
+    cells = np.zeros((int(keys.max()) + 1 if len(keys) else 0, k * k))
+    np.add.at(cells, (keys, t * k + p), 1)
+    return cells
+
+
+def resampled_confusions(drawn: np.ndarray, axis: int, cells: np.ndarray, k: int) -> np.ndarray:
+    """The confusion matrix of each resample of groups (the group indices scipy.stats.bootstrap draws, vectorised):
+    the sum of the drawn groups' `cells`. Draws are counted with bincount: a one-hot of draws × groups would grow
+    with the square of the number of groups."""
+    drawn = np.moveaxis(drawn, axis, -1)
+    flat, n = drawn.reshape(-1, drawn.shape[-1]), len(cells)
+    offsets = np.arange(len(flat))[:, None] * n
+    weights = np.bincount((flat + offsets).ravel(), minlength=len(flat) * n).reshape(len(flat), n)
+    return (weights @ cells).reshape(*drawn.shape[:-1], k, k)
+
+
 def macro_f1_of_counts(cm: np.ndarray) -> np.ndarray:
     """`macro_f1` of confusion matrices stacked on the leading axes: mean F1 over the classes present in the true
     labels (rows), 0 where no class is."""
@@ -135,15 +153,11 @@ def bootstrap_ci(y_true: Sequence[int], y_pred: Sequence[int], k: int = 3, n_boo
 def _grouped_bootstrap_ci(t: np.ndarray, p: np.ndarray, k: int, n_boot: int, seed: int, level: float,
                           groups: np.ndarray) -> dict[str, tuple[float, float]]:
     """`bootstrap_ci` resampling groups: a resample's confusion is the sum of its drawn groups' cell counts."""
-    keys = first_seen_ids(np.asarray(groups, dtype=str))
-    n_groups = int(keys.max()) + 1
-    cells = np.zeros((n_groups, k * k))
-    np.add.at(cells, (keys, t * k + p), 1)
+    cells = group_cells(first_seen_ids(np.asarray(groups, dtype=str)), t, p, k)
+    n_groups = len(cells)
 
     def counts(drawn: np.ndarray, axis: int) -> np.ndarray:
-        drawn = np.moveaxis(drawn, axis, -1)
-        weights = (drawn[..., None] == np.arange(n_groups)).sum(axis=-2)  # times each group was drawn
-        return (weights @ cells).reshape(*weights.shape[:-1], k, k)
+        return resampled_confusions(drawn, axis, cells, k)
 
     def acc(drawn: np.ndarray, axis: int = -1) -> np.ndarray:
         cm = counts(drawn, axis)
