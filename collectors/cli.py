@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import click
 import pyarrow.compute as pc
 
+from collectors.cli_output import basis_counts, echo_json, fail_if_all_rejected
 from collectors.hot_search_cli import commands as _hot_search_commands
 from collectors.importers import (
     Importer,
@@ -140,31 +139,7 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, 
     fail_if_all_rejected(path, summary.accepted, summary.rejected, _FIX_AND_IMPORT)
 
 
-def echo_json(obj: dict[str, Any]) -> None:
-    """Print a --json result: one strict JSON object on one line (an undefined figure, NaN or infinite, is null)."""
-    click.echo(json.dumps(_finite(obj), ensure_ascii=False, allow_nan=False, default=str))
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
 _FIX_AND_IMPORT = "fix the lines reported above (or force the right format with --format) and import again"
-
-
-def fail_if_all_rejected(where: object, accepted: int, rejected: int, next_step: str, *, noun: str = "row",
-                         done: str = "imported") -> None:
-    """Exit status 1 when items were read but none passed; a partly good input keeps its good items (exit status 0).
-
-    Used by import, labels import and collect, so the three agree."""
-    if rejected and not accepted:
-        raise click.ClickException(f"{where}: every {noun} was rejected ({rejected}); nothing was {done}: {next_step}")
 
 
 def _untagged(item: object) -> int:
@@ -183,19 +158,9 @@ def _report_untagged(n: int) -> None:
                    "them; import again with --tracker ID to tag them (nothing is duplicated)", err=True)
 
 
-_BASIS_WORDS = {None: "as stated", "mid": "from the Weibo id", "saved-at": "counted from --saved-at",
-                "file-mtime": "counted from the file's modification time", "collected-at": "counted from collection",
-                "zone-unresolved": "clock time as written, read as UTC (its time zone name is ambiguous or unknown)"}
 _SNAPSHOT_WORDS = {"observed-at": "from --observed-at", "file-name": "from the file name",
                    "saved-at": "from --saved-at", "file-mtime": "from the file's modification time"}
 MAX_WARNINGS = 20
-
-
-def basis_counts(bases: Counter[str | None]) -> str:
-    """'3 as stated, 1 clock time as written, read as UTC (…)': how many records got their time on which basis."""
-    order = list(_BASIS_WORDS)
-    ranked = sorted(bases.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
-    return ", ".join(f"{n} {_BASIS_WORDS.get(b, b)}" for b, n in ranked)
 
 
 class TimeReport:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import click
 
 from collectors.base import Collector, CollectorError, Query, RunSummary, run_collection
+from collectors.cli_output import basis_counts, fail_if_all_rejected
 from collectors.display_zone import display_zone
 from collectors.http import make_client
 from collectors.secrets import MissingSecret, get_secret, redact_text
@@ -128,9 +129,6 @@ def _run(collector: Collector, query: Query, store: Store, resume: bool) -> RunS
 
 
 def _report(summary: RunSummary, store: Store) -> None:
-    # collectors.cli lists this module's commands, so it is imported here
-    from collectors.cli import basis_counts, fail_if_all_rejected
-
     for issue in summary.ingest.issues[:10]:
         click.echo(f"rejected {issue}", err=True)
     if len(summary.ingest.issues) > 10:

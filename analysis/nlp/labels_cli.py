@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from collectors.cli import echo_json
+from collectors.cli_output import echo_json, fail_if_all_rejected
 
 
 def _tracker(tracker_id: str) -> str:
@@ -80,7 +80,6 @@ def import_cmd(file: Path, tracker_id: str, annotator: str | None) -> None:
     """
     from analysis.nlp.labels_io import import_labels
     from analysis.nlp.sentiment.labelled import LabelledFileError
-    from collectors.cli import fail_if_all_rejected
     from collectors.store import Store
 
     annotator = _human(_name(annotator))

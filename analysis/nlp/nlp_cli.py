@@ -12,7 +12,7 @@ import click
 from analysis.nlp.enrich_cli import commands as enrich_commands
 from analysis.nlp.labels_cli import commands as label_commands
 from analysis.nlp.metrics import CLASS_NAMES
-from collectors.cli import echo_json
+from collectors.cli_output import echo_json
 
 
 def _default_shared() -> Path:

@@ -192,7 +192,7 @@ def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, 
                     as_json: bool) -> None:
     """Market-model event study: abnormal returns of a ticker around the tracker's events (association only)."""
     from analysis.stats.market import PriceDataError, event_study, prices_from_store, read_prices_csv
-    from collectors.cli import echo_json
+    from collectors.cli_output import echo_json
     from collectors.store import Store
     from collectors.trackers import TrackerFileError, get_tracker
 

@@ -208,8 +208,6 @@ def _line_breaks(row: dict[Any, Any]) -> int:
     return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
-
-
 def table_rows(path: Path) -> Iterator[tuple[str, Any | ImportIssue]]:
     """Rows of an export saved as a JSON array, JSON lines or CSV (by suffix; .json may also be JSON lines)."""
     suffix = path.suffix.lower()

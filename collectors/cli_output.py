@@ -1,0 +1,46 @@
+"""What the command line prints and how it exits, shared by every layer's commands: one strict JSON object for
+`--json`, the exit status when every item was rejected, and the words for how records got their times."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from typing import Any
+
+import click
+
+
+def echo_json(obj: dict[str, Any]) -> None:
+    """Print a --json result: one strict JSON object on one line (an undefined figure, NaN or infinite, is null)."""
+    click.echo(json.dumps(_finite(obj), ensure_ascii=False, allow_nan=False, default=str))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def fail_if_all_rejected(where: object, accepted: int, rejected: int, next_step: str, *, noun: str = "row",
+                         done: str = "imported") -> None:
+    """Exit status 1 when items were read but none passed; a partly good input keeps its good items (exit status 0).
+
+    Used by import, labels import and collect, so the three agree."""
+    if rejected and not accepted:
+        raise click.ClickException(f"{where}: every {noun} was rejected ({rejected}); nothing was {done}: {next_step}")
+
+
+_BASIS_WORDS = {None: "as stated", "mid": "from the Weibo id", "saved-at": "counted from --saved-at",
+                "file-mtime": "counted from the file's modification time", "collected-at": "counted from collection",
+                "zone-unresolved": "clock time as written, read as UTC (its time zone name is ambiguous or unknown)"}
+
+def basis_counts(bases: Counter[str | None]) -> str:
+    """'3 as stated, 1 clock time as written, read as UTC (…)': how many records got their time on which basis."""
+    order = list(_BASIS_WORDS)
+    ranked = sorted(bases.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+    return ", ".join(f"{n} {_BASIS_WORDS.get(b, b)}" for b, n in ranked)
