@@ -48,7 +48,6 @@ from analysis.reports.png import (
 )
 from collectors.spreadsheet import escape_frame
 
-DEFAULT_CREDIT = CREDIT
 DEFAULT_SOURCE = "actorwatch store"
 CDN_HOST = "cdn.plot.ly"  # where plotly's include_plotlyjs="cdn" loads plotly.js from
 # plotly's own camera button saves the bare chart, without the source, synthetic-data and model notes every published
@@ -68,7 +67,7 @@ class ChartPackage:
     params: Params = field(default_factory=dict)
     url_path: str = DEFAULT_PAGE
     source: str = DEFAULT_SOURCE
-    credit: str = DEFAULT_CREDIT
+    credit: str = CREDIT
     notes: str = ""
     synthetic_share: float = 0.0  # of the data drawn: above 0, every published form carries SYNTHETIC_MARK
 
@@ -138,9 +137,9 @@ def iframe_snippet(package: ChartPackage, base_url: str | None = None, height: i
 
 def standalone_html(package: ChartPackage, inline: bool = False, base_url: str | None = None) -> str:
     """A responsive, self-describing HTML page: chart, alt text, source and credit line, data link, snapshot id."""
-    div = marked_figure(package.fig, package.synthetic_share).to_html(full_html=False, include_plotlyjs=True if inline else "cdn",
-                                         default_width="100%", default_height="100%",
-                                         config={"responsive": True, **PLOTLY_CONFIG})
+    div = marked_figure(package.fig, package.synthetic_share).to_html(
+        full_html=False, include_plotlyjs=True if inline else "cdn", default_width="100%", default_height="100%",
+        config={"responsive": True, **PLOTLY_CONFIG})
     data_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(published_csv(package, base_url)).decode()
     e = html.escape
     doc = page_lang(package)

@@ -20,12 +20,12 @@ import plotly.graph_objects as go
 from analysis.core.filters import Filters
 from analysis.core.wording import count_text, share_text
 from analysis.reports.links import filter_params
-from analysis.reports.png import synthetic_notice
+from analysis.reports.png import CREDIT, synthetic_notice
 from analysis.stats import aggregate
 from collectors.display_zone import zone_short
 from collectors.trackers import Tracker, get_tracker
 from dashboard.charts import PAGE_MODULES
-from dashboard.charts.embed import DEFAULT_CREDIT, ChartPackage
+from dashboard.charts.embed import ChartPackage
 from dashboard.charts.style import annotated_text, sample_text
 
 Loader = Callable[[duckdb.DuckDBPyConnection, "View"], pd.DataFrame]
@@ -238,7 +238,7 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
         alt = f"{alt} {synthetic_notice(synthetic)}."
     return ChartPackage(name=name, title=chart.title_for(view, model), fig=fig,
                         data=chart.table(frame) if chart.table else frame, alt=alt,
-                        params=view.params(), url_path=chart.page, source=source, credit=DEFAULT_CREDIT, notes=notes,
+                        params=view.params(), url_path=chart.page, source=source, credit=CREDIT, notes=notes,
                         synthetic_share=synthetic)
 
 
