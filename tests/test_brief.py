@@ -369,6 +369,9 @@ def test_the_brief_s_volume_bars_keep_each_source_s_colour_and_pattern(data_dir,
     for source, bar in bars.items():
         assert bar.marker.color == SOURCE_COLOURS[source]
         assert (bar.marker.pattern.shape or "") == SOURCE_PATTERNS[source]
+    # drawn on white, the background the palette's 3:1 contrast is measured against (not plotly's #E5ECF6)
+    for fig in data.figures.values():
+        assert fig.layout.template.layout.plot_bgcolor == "white"
 
 
 def test_a_week_the_year_does_not_have_says_how_many_it_has():

@@ -243,10 +243,10 @@ def test_every_registered_chart_has_data_driven_alt_text(con) -> None:
         assert package.fig.layout.title.text, name
         if chart_registry.get(name).sentiment:
             assert "Sentiment model" in package.notes
-    # the palette is Okabe-Ito (colour-blind safe)
+    # the palette is Okabe-Ito's hues (colour-blind safe) at 3:1 contrast (tests/test_palette.py measures it)
     from dashboard.charts.style import PALETTE
 
-    assert PALETTE[:3] == ["#0072B2", "#E69F00", "#009E73"]
+    assert PALETTE[:3] == ["#0069A6", "#C28600", "#009E73"]
 
 
 def test_standalone_html_is_credited_traceable_and_inert(con) -> None:

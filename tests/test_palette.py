@@ -106,3 +106,39 @@ def test_the_dashboard_draws_the_one_palette() -> None:
                  for p in sorted((root / folder).rglob("*.py")) if p.name != "palette.py"
                  for h in re.findall(r"#[0-9A-Fa-f]{6}\b", p.read_text(encoding="utf-8")) if h.upper() in ours]
     assert not elsewhere, elsewhere
+
+
+def test_every_series_and_source_colour_has_3_to_1_contrast_on_light_and_dark_backgrounds() -> None:
+    """Okabe-Ito's orange (2.2:1), sky blue (2.3:1) and yellow (1.3:1) drew lines and bars under WCAG 1.4.11's 3:1
+    on white, and its black was 1.1:1 on the dark theme; every colour a chart can take now reaches 3:1 on both."""
+    extra = palette.source_colours(["zz-one", "zz-two", "zz-three"])
+    colours = {**{f"PALETTE[{n}]": c for n, c in enumerate(palette.PALETTE)}, **extra, "GREY": palette.GREY}
+    low = [(name, colour, bg, round(contrast(colour, bg), 2)) for name, colour in colours.items()
+           for bg in (LIGHT, DARK) if contrast(colour, bg) < 3]
+    assert not low, f"below WCAG 3:1 for graphics: {low}"
+
+
+def test_colours_a_colour_blind_reader_may_confuse_differ_in_fill_pattern() -> None:
+    """Darker colours sit closer together: the sources that come within ΔE 20 of each other under deuteranopia or
+    protanopia are told apart by their fill pattern (the bars' second cue)."""
+    colours, patterns = palette.SOURCE_COLOURS, palette.SOURCE_PATTERNS
+    for (x, a), (y, b) in combinations(colours.items(), 2):
+        if min(delta_e76(a, b, m) for m in (DEUTERANOPIA, PROTANOPIA)) < 20:
+            assert patterns[x] != patterns[y], (x, y)
+
+
+def white(fig) -> bool:
+    bg = fig.layout.plot_bgcolor or fig.layout.template.layout.plot_bgcolor
+    return str(bg).lower() in {"white", "#ffffff", "#fff"}
+
+
+def test_exported_charts_are_drawn_on_the_white_the_palette_is_measured_against() -> None:
+    """Plotly's default template fills the plot area #E5ECF6, on which the orange and green class colours fall to
+    2.6:1; the charts a PNG, the standalone page or the brief carries are drawn on white."""
+    import plotly.graph_objects as go
+
+    from analysis.reports.png import footed_figure, marked_figure
+
+    assert contrast(palette.ORANGE, "#E5ECF6") < 3  # why the background matters
+    assert white(marked_figure(go.Figure(), 0)) and white(marked_figure(go.Figure(), 1))
+    assert white(footed_figure(go.Figure(), ["n = 3"], 0)[0])

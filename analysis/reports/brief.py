@@ -25,7 +25,7 @@ from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_mode
 from analysis.reports.alerts.state import load_state
 from analysis.reports.export import software_version
 from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
-from analysis.reports.palette import PALETTE, source_colours, source_patterns
+from analysis.reports.palette import PALETTE, TEMPLATE, source_colours, source_patterns
 from analysis.reports.png import CREDIT, PngUnavailable, chromium_path, footed_figure, png_bytes
 from analysis.stats.aggregate import kpis
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects, proportion_effect
@@ -177,7 +177,8 @@ def volume_figure(data: BriefData) -> go.Figure:
         fig.add_bar(x=[str(d) for d in part["period"]], y=part["records"], name=str(source),
                     marker={"color": colours[str(source)], "pattern": {"shape": patterns[str(source)]}})
     fig.update_layout(barmode="stack", title=f"Records per day by source — {data.tracker.name_en}, {data.week}",
-                      xaxis_title=f"Day ({zone_short()})", yaxis_title="Records", height=360, margin={"t": 60, "b": 40})
+                      xaxis_title=f"Day ({zone_short()})", yaxis_title="Records", height=360, margin={"t": 60, "b": 40},
+                      template=TEMPLATE)
     return fig
 
 
@@ -193,7 +194,7 @@ def sentiment_figure(data: BriefData) -> go.Figure:
                         line={"color": PALETTE[5]})
     fig.update_layout(title=f"Share of scored records that are negative — {data.tracker.name_en}, {data.week}",
                       xaxis_title=f"Day ({zone_short()})", yaxis_title="Share negative", yaxis_tickformat=".0%",
-                      yaxis_range=[0, 1], height=360, margin={"t": 60, "b": 40})
+                      yaxis_range=[0, 1], height=360, margin={"t": 60, "b": 40}, template=TEMPLATE)
     return fig
 
 

@@ -1,11 +1,19 @@
-"""The colour-blind-safe palette (Okabe-Ito) and each source's colour and fill pattern, shared by the dashboard's
-charts and the brief's, so a source looks the same in both."""
+"""The colour-blind-safe palette (Okabe-Ito hues at 3:1 contrast) and each source's colour and fill pattern, shared
+by the dashboard's charts and the brief's, so a source looks the same in both."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# Okabe-Ito's hues in its order, each darkened (or lightened: black was 1.1:1 on the dark theme) until it has WCAG
+# 1.4.11's 3:1 contrast on white and on Streamlit's dark #0E1117: its orange, sky blue and yellow were 2.2, 2.3 and 1.3:1 on
+# white. Darker hues sit closer together for colour-blind readers (orange and the olive yellow alike), so no chart
+# tells series apart by colour alone: lines differ by dash or marker, bars and areas by fill pattern.
+# blue, orange, bluish green, reddish purple, sky blue, vermillion, yellow (olive), black (mid grey)
+PALETTE = ["#0069A6", "#C28600", "#009E73", "#CC79A7", "#1D99E0", "#B04600", "#8F8A00", "#6B6B6B"]
+# Exported charts (PNG, the standalone page, the brief) are drawn on white, the background the colours are measured
+# against: plotly's default template fills the plot area #E5ECF6, where orange and green class lines fall to 2.6:1.
+TEMPLATE = "plotly_white"
 
 
 # The class colours (sentiment, stance, emotion) are drawn as lines over white or Streamlit's dark background
@@ -23,8 +31,8 @@ EMOTION_COLOURS = {"joy": ORANGE, "anger": RED, "disgust": GREEN, "sadness": BLU
 
 # One colour per source wherever sources are drawn (side-by-side columns, filtered views, news charts), so a colour
 # never names one source in one chart and another in the next; sources outside this list take the palette's rest.
-SOURCE_COLOURS = {"bilibili": "#0072B2", "bluesky": "#56B4E9", "gdelt": "#E69F00", "mastodon": "#CC79A7",
-                  "rss": "#009E73", "weibo": "#D55E00"}
+SOURCE_COLOURS = {"bilibili": PALETTE[0], "bluesky": PALETTE[4], "gdelt": PALETTE[1], "mastodon": PALETTE[3],
+                  "rss": PALETTE[2], "weibo": PALETTE[5]}
 
 
 def source_colours(sources: Iterable[str]) -> dict[str, str]:

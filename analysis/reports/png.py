@@ -16,6 +16,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from analysis.core.wording import share_text
+from analysis.reports.palette import TEMPLATE
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 PNG_SIZE = (1000, 560)
@@ -67,8 +68,10 @@ def synthetic_notice(share: float) -> str:
 
 
 def marked_figure(fig: go.Figure, synthetic_share: float) -> go.Figure:
-    """A copy of `fig` with, when its data is synthetic, SYNTHETIC_MARK across the plot (it survives cropping)."""
+    """A copy of `fig` on white (palette.TEMPLATE) with, when its data is synthetic, SYNTHETIC_MARK across the plot (it
+    survives cropping)."""
     fig = go.Figure(fig)
+    fig.update_layout(template=TEMPLATE)
     if synthetic_share > 0:
         fig.add_annotation(text=SYNTHETIC_MARK, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
                            textangle=-20, font={"size": 44, "color": "rgba(213,94,0,0.22)"})
