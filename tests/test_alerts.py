@@ -252,9 +252,9 @@ def test_negative_share_jump_fires_on_its_day(tmp_path, data_dir, make_record):
                                                       'kind = "negative_jump"\nmin_records = 30\n'))
     report = run_alerts(config, store, now=datetime(2026, 4, 20, 23, tzinfo=UTC))
     assert [a.day for a in report.alerts] == ["2026-04-20"]
-    assert report.alerts[0].metrics["value"] == pytest.approx(0.75) and "75% of 40" in report.alerts[0].summary
+    assert report.alerts[0].metrics["value"] == pytest.approx(0.75) and "75% (95% CI 60%–86%) of 40" in report.alerts[0].summary
     # Wilson, 30 of 40: the share is not certain; judged at 23:00, the day is not over
-    assert "(UTC day to 23:00 UTC, not over; 95% CI 60%–86%)" in report.alerts[0].summary
+    assert "(UTC day to 23:00 UTC, not over)" in report.alerts[0].summary
     # the model as its card gives it (here none: the test model has no card, and the alert says it is not measured),
     # not a bare version hash a reader cannot judge
     assert f"Sentiment by {MODEL} test-1; no methods card found" in report.alerts[0].summary

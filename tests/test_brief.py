@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -54,7 +55,7 @@ def test_html_brief_explains_the_week_and_escapes_post_text(tmp_path, data_dir, 
     page = out.read_text(encoding="utf-8")
     assert "Weekly brief 2026-W17" in page and "2026-04-20 to 2026-04-26" in page
     assert "<h3>2026-04-22: 91 records (typical 40)</h3>" in page  # the planted peak, explained
-    assert "The negative share jumped to 79% of 91 scored records on 2026-04-22 (95% CI 70%–86%; typical 20%)." in page  # 72 of 91
+    assert "The negative share jumped to 79% (95% CI 70%–86%) of 91 scored records on 2026-04-22 (typical 20%)." in page  # 72 of 91
     assert "changed level" not in page  # a one-day jump is not a change of level
     assert "工会" in page and "shares 900" in page
     assert "路人甲" not in page and "9917023344" not in page  # ordinary user pseudonymised
@@ -71,11 +72,9 @@ def test_html_brief_explains_the_week_and_escapes_post_text(tmp_path, data_dir, 
             assert html.escape(event.title_en)[:40] in page
     assert "Association, not causation" in page
     # every share negative is shown with the count it is of: the week before's, and each event's before → after
-    assert "(week before: 20% of 280, 95% CI" in page
+    assert re.search(r"\(week before: 20% \(95% CI \d+%–\d+%\) of 280; change", page)
     # two shares side by side invite judging their difference by whether their intervals overlap (which is not a
     # test): the change is given as a difference, in percentage points, with its own (Newcombe) interval
-    import re
-
     change = re.search(r"change ([+-]\d+) percentage points \(95% CI ([+-]\d+) to ([+-]\d+)\)", page)
     assert change and int(change[2]) <= int(change[1]) <= int(change[3])
     assert "<td>20% of 120 → 51% of 171 (" in page  # the 3 quiet days before the 22 April event, 40 a day
@@ -346,7 +345,7 @@ def test_the_brief_s_chart_descriptions_give_the_key_numbers(tmp_path, data_dir,
     page = html.unescape(render_html(data))
     volume = ("Stacked bars of records per day by source, 2026-04-20 to 2026-04-26 (UTC): 171 records; the busiest "
               "day was 2026-04-22 with 91.")
-    sentiment = "negative: 51% of 171 scored records (95% CI 44%–59%)"
+    sentiment = "negative: 51% (95% CI 44%–59%) of 171 scored records"
     assert f"aria-label='{volume}" in page and sentiment in page.split("<figure")[2]
     assert "highest 2026-04-22 at 79% of 91" in page
     markdown = render_markdown(data, {"volume": "v.png", "sentiment": "s.png"})

@@ -155,7 +155,7 @@ def test_most_negative_day_in_alt_texts_skips_thin_days():
     frame = pd.DataFrame({"day": [thin, full], "period": [thin, full], "n": [4, 100], **shares})
     overview = sentiment_alt(frame, "case", "model m")
     timeline = negative_share_alt(frame, [], "case", "model m")
-    assert "Over 104 scored records 42% were negative (95% CI 33%–52%)" in overview  # 44 of 104, with its interval
+    assert "Over 104 scored records 42% (95% CI 33%–52%) were negative" in overview  # 44 of 104, with its interval
     for alt in (overview, timeline):
         assert "2026-04-21 at 40% of 100" in alt and "2026-04-20" not in alt
         assert f"at least {MIN_SHARE_N} scored records" in alt

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 # what every interval or p-value over posts (Wilson bands, Newcombe's interval, the exact permutation p) assumes
 INDEPENDENT_POSTS = ("Intervals and p-values over posts count every post as an independent draw: posts by one author, in "
                      "one repost cascade or on one day move together, so the real uncertainty is wider, the more so "
@@ -16,13 +18,26 @@ def count_text(n: int, noun: str, plural: str | None = None) -> str:
     return f"{int(n):,} {noun if n == 1 else plural or noun + 's'}"
 
 
-def share_text(share: float) -> str:
-    """A share as a whole percentage that never rounds a mixed view to 0% or 100%."""
-    if 0.99 < share < 1:
-        return "over 99%"
-    if 0 < share < 0.01:
-        return "under 1%"
-    return f"{share:.0%}"
+def share_text(share: float, interval: tuple[float, float] | None = None, most: int = 3) -> str:
+    """A share as a whole percentage that never rounds a mixed view to 0% or 100%; with its 95% `interval`,
+    "0.4% (95% CI 0.1%–2.2%)": all three at the fewest decimals (up to `most`) at which values that differ read
+    differently and none strictly between 0 and 1 reads as 0% or 100% (whole-percent bounds read "0%–2%" around a
+    share said to be "under 1%", and could equal the share they bound)."""
+    if interval is None:
+        if 0.99 < share < 1:
+            return "over 99%"
+        if 0 < share < 0.01:
+            return "under 1%"
+        return f"{share:.0%}"
+    values = (float(interval[0]), float(share), float(interval[1]))
+    for decimals in range(most + 1):
+        texts = [f"{v:.{decimals}%}" for v in values]
+        edges = (f"{0:.{decimals}%}", f"{1:.{decimals}%}")
+        merged = any(x != y and texts[i] == texts[i + 1] for i, (x, y) in enumerate(pairwise(values)))
+        if not merged and not any(t in edges for t, v in zip(texts, values, strict=True) if 0 < v < 1):
+            break
+    lo, mid, hi = texts
+    return f"{mid} (95% CI {lo}–{hi})"
 
 
 def change_decimals(before: float, after: float, most: int = 2) -> int:

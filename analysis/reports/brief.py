@@ -213,8 +213,8 @@ def figure_alts(data: BriefData) -> dict[str, str]:
         sentiment += ": no scored records"
     else:
         lo, hi = k["share_negative_ci"]
-        sentiment += (f"; negative: {_pct(k['share_negative'])} of {count_text(k['scored'], 'scored record')} "
-                      f"(95% CI {lo:.0%}–{hi:.0%})")
+        sentiment += (f"; negative: {share_text(k['share_negative'], (lo, hi))} of "
+                      f"{count_text(k['scored'], 'scored record')}")
         s = data.sentiment
         judged = s[s["n"] >= MIN_SHARE_N] if len(s) else s
         if len(judged):
@@ -296,17 +296,15 @@ def summary_lines(data: BriefData) -> list[str]:
         lines.append("No records this week, so no sentiment to report.")
     elif k["share_negative"] is not None:
         lo, hi = k["share_negative_ci"]
-        prev = (f" (week before: {_share_of(p['share_negative'], p['scored'])}, 95% CI "
-                f"{p['share_negative_ci'][0]:.0%}–{p['share_negative_ci'][1]:.0%}; {_share_change(k, p)})"
-                if p["share_negative"] is not None else "")
-        lines.append(f"{_pct(k['share_negative'])} of {k['scored']:,} scored records negative "
-                     f"(95% CI {lo:.0%}–{hi:.0%}){prev}.")
+        prev = (f" (week before: {share_text(p['share_negative'], p['share_negative_ci'])} of {p['scored']:,}; "
+                f"{_share_change(k, p)})" if p["share_negative"] is not None else "")
+        lines.append(f"{share_text(k['share_negative'], (lo, hi))} of {k['scored']:,} scored records negative{prev}.")
     else:
         lines.append("No sentiment scores for this week (run `actorwatch enrich`).")
     for row in data.jumps.to_dict(orient="records"):
         lo, hi = wilson_interval(round(row["value"] * row["n"]), row["n"])
-        lines.append(f"The negative share jumped to {share_text(row['value'])} of {row['n']:,} scored records on {row['day']} "
-                     f"(95% CI {lo:.0%}–{hi:.0%}; typical {share_text(row['baseline'])}).")
+        lines.append(f"The negative share jumped to {share_text(row['value'], (lo, hi))} of {row['n']:,} scored records "
+                     f"on {row['day']} (typical {share_text(row['baseline'])}).")
     if data.shifts:
         lines.append("The negative share changed level on " + ", ".join(str(d) for d in data.shifts)
                      + " (change points over the last weeks).")

@@ -38,9 +38,10 @@ def kpi_row(view: render.View, model: dict) -> None:
         c3.metric("Share negative", "–", help=no_scores_message(model["version"]))  # as the sentiment chart says
     else:
         lo, hi = k["share_negative_ci"]
-        c3.metric("Share negative", share_text(k['share_negative']), help=f"95% CI {lo:.1%}–{hi:.1%} over "
+        said = share_text(k['share_negative'], (lo, hi))
+        c3.metric("Share negative", share_text(k['share_negative']), help=f"{said} over "
                   f"{count_text(k['scored'], 'scored record')}; model {model['label']}")
-        c3.caption(f"95% CI {lo:.0%}–{hi:.0%} · {k['scored']:,} scored")
+        c3.caption(f"{said} · {k['scored']:,} scored")  # the metric's whole percent, told precisely with its bounds
 
 
 def charts_of(view: render.View, freq: str) -> list[tuple[str, render.View]]:

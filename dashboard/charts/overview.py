@@ -105,8 +105,8 @@ def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period
                       f"{share_text(worst['negative'])} of "
                       f"{count_text(worst['n'], 'scored record')}.")
     return (f"Line chart of the {adjective} share of negative, neutral and positive records for {tracker_label} "
-            f"({model_label}), with 95% intervals. Over {count_text(total, 'scored record')} {share_text(neg)} were negative (95% CI "
-            f"{lo:.0%}–{hi:.0%}); {worst_text}")
+            f"({model_label}), with 95% intervals. Over {count_text(total, 'scored record')} {share_text(neg, (lo, hi))} were "
+            f"negative; {worst_text}")
 
 
 PEAK_COLUMNS = ["day", "records", "label", "top_record"]

@@ -234,8 +234,8 @@ def disappeared_alt(df: pd.DataFrame, tracker_label: str) -> str:
     top = checked.loc[checked["share"].idxmax()]
     return (f"Line chart of the share of rechecked posts that later disappeared for {tracker_label}, by day of "
             f"posting, with 95% Wilson intervals: {k:,} of {n:,} rechecked posts ({ways}). Highest for posts of "
-            f"{top['period']}: {share_text(top['share'])} of {int(top['rechecked']):,} (95% CI {top['share_lo']:.0%} to "
-            f"{top['share_hi']:.0%}).")
+            f"{top['period']}: {share_text(top['share'], (top['share_lo'], top['share_hi']))} of "
+            f"{int(top['rechecked']):,}.")
 
 
 def _load_disappeared(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:

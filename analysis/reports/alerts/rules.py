@@ -93,8 +93,8 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
             title = f"Negative-share jump: {subject} — {share_text(peak.value)} negative{so_far} on {peak.day} ({zone})"
             scored = int(n[peak.day])
             lo, hi = wilson_interval(round(peak.value * scored), scored)
-            summary = (f"{share_text(peak.value)} of {scored:,} scored records{so_far} negative on {peak.day} ({day_note}; 95% "
-                       f"CI {lo:.0%}–{hi:.0%}) against a typical {share_text(peak.baseline)} (robust z = {peak.score:.1f}). "
+            summary = (f"{share_text(peak.value, (lo, hi))} of {scored:,} scored records{so_far} negative on {peak.day} "
+                       f"({day_note}) against a typical {share_text(peak.baseline)} (robust z = {peak.score:.1f}). "
                        + accuracy_line(model_card_summary(model_version, _model_name(con, model_version))))
         evidence = peak_evidence(con, day_f, rule.entity, tracker)
         if evidence["synthetic"]:  # every channel shows the summary: nobody may take generated posts for a backlash
