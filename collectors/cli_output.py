@@ -37,10 +37,25 @@ def fail_if_all_rejected(where: object, accepted: int, rejected: int, next_step:
 
 _BASIS_WORDS = {None: "as stated", "mid": "from the Weibo id", "saved-at": "counted from --saved-at",
                 "file-mtime": "counted from the file's modification time", "collected-at": "counted from collection",
-                "zone-unresolved": "clock time as written, read as UTC (its time zone name is ambiguous or unknown)"}
+                "zone-unresolved": "clock time as written, read as UTC (its time zone name is ambiguous or unknown)",
+                "zone-assumed-utc": "written without a time zone, read as UTC",
+                "zone-assumed-utc+8": "written without a time zone, read as Beijing time (UTC+8)"}
+
 
 def basis_counts(bases: Counter[str | None]) -> str:
-    """'3 as stated, 1 clock time as written, read as UTC (…)': how many records got their time on which basis."""
+    """'3 as stated, 1 clock time as written, read as UTC (…)': how many records got their time on which basis,
+    with what a guessed zone means for them (basis_note)."""
     order = list(_BASIS_WORDS)
     ranked = sorted(bases.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
-    return ", ".join(f"{n} {_BASIS_WORDS.get(b, b)}" for b, n in ranked)
+    return ", ".join(f"{n} {_BASIS_WORDS.get(b, b)}" for b, n in ranked) + basis_note(bases)
+
+
+def basis_note(bases: Counter[str | None]) -> str:
+    """What an unresolved or assumed zone means for the records' times and days ("" when no zone was guessed)."""
+    notes = []
+    if bases["zone-unresolved"]:
+        notes.append("those read as UTC may be off by their zone's offset")
+    if bases["zone-assumed-utc"] or bases["zone-assumed-utc+8"]:
+        notes.append("those written without a zone, and the days they fall on, may be off by the offset of the zone "
+                     "they were written in from the one assumed")
+    return "".join(f"; {note}" for note in notes)

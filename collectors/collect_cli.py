@@ -137,10 +137,7 @@ def _report(summary: RunSummary, store: Store) -> None:
         click.echo(f"error: {redact_text(error)}", err=True)
     click.echo(f"{replace(summary, stopped=None).line()} (store: {store.root})")
     if set(summary.time_bases) - {None}:
-        line = f"times of the stored items: {basis_counts(summary.time_bases)}"
-        if summary.time_bases["zone-unresolved"]:
-            line += "; those read as UTC may be off by their zone's offset"
-        click.echo(line, err=True)
+        click.echo(f"times of the stored items: {basis_counts(summary.time_bases)}", err=True)
     if summary.stopped:
         raise CollectionStopped(redact_text(summary.stopped))
     fail_if_all_rejected(summary.source, summary.ingest.accepted,

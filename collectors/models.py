@@ -35,9 +35,12 @@ SOCIAL_KINDS: tuple[str, ...] = ("post", "comment", "repost")  # what people pos
 #   file-name    a trend snapshot's time read from a time stamp in its file name
 #   zone-unresolved  the clock time as written, read as UTC: its zone name is ambiguous (IST: India, Ireland or
 #                Israel, the feed's language not settling which) or unknown, so the instant may be hours off
-TimeBasis = Literal["mid", "saved-at", "file-mtime", "collected-at", "observed-at", "file-name", "zone-unresolved"]
+#   zone-assumed-utc    written without a zone (a 4CAT export's "2025-09-30 12:00:00"), read as UTC
+#   zone-assumed-utc+8  written without a zone in a Chinese feed, read as Beijing time
+TimeBasis = Literal["mid", "saved-at", "file-mtime", "collected-at", "observed-at", "file-name", "zone-unresolved",
+                    "zone-assumed-utc", "zone-assumed-utc+8"]
 TIME_BASES: tuple[str, ...] = ("mid", "saved-at", "file-mtime", "collected-at", "observed-at", "file-name",
-                               "zone-unresolved")
+                               "zone-unresolved", "zone-assumed-utc", "zone-assumed-utc+8")
 
 
 class InvalidRecord(ValueError):

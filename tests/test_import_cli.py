@@ -230,3 +230,45 @@ def test_a_file_whose_every_row_is_rejected_fails_and_a_partly_good_file_succeed
     assert partly.exit_code == 0, partly.output
     assert "mixed.jsonl:1" in partly.stderr and "1 new" in partly.stderr and "rejected: 1" in partly.stderr
     assert len(Store(data_dir).query("SELECT * FROM records")) == 1
+
+
+def test_times_written_without_a_zone_are_counted_with_the_zone_assumed(tmp_path, data_dir):
+    """A 4CAT export's "2025-09-30 12:00:00" (no zone) was read as UTC and the summary said nothing; it now says how
+    many rows were read in which assumed zone and that their days may be off by that offset, and the records say
+    so in time_basis."""
+    src = tmp_path / "export.ndjson"
+    rows = [{"id": "a", "thread_id": "a", "body": "one", "author": "x", "timestamp": "2025-09-30 12:00:00"},
+            {"id": "b", "thread_id": "a", "body": "two", "author": "y", "timestamp": "2025-09-30 23:30:00"},
+            {"id": "c", "thread_id": "a", "body": "three", "author": "z", "timestamp": "2025-09-30T12:00:00+08:00"},
+            {"id": "d", "thread_id": "a", "body": "four", "author": "w", "timestamp": 1759233600}]
+    src.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(src), "--tracker", "iqiyi-nadou"])
+    assert result.exit_code == 0, result.output
+    assert "2 written without a time zone, read as UTC" in result.stderr, result.stderr
+    assert "and the days they fall on, may be off by the offset" in result.stderr
+    frame = Store(data_dir).query("SELECT id, time_basis FROM records ORDER BY id")
+    assert list(frame["time_basis"].fillna("-")) == ["zone-assumed-utc", "zone-assumed-utc", "-", "-"]
+
+
+def test_an_unresolved_zone_in_an_import_gets_the_same_note_as_collect(tmp_path, data_dir):
+    """`collect rss` said that times read as UTC for an unknown zone name may be off by its offset; import, with the
+    same counts, did not: both now print the one note."""
+    feed = tmp_path / "feed.xml"
+    feed.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>News</title><language>en</language>'
+                    '<item><title>A</title><link>https://example.com/a</link>'
+                    '<pubDate>Tue, 21 Apr 2026 10:00:00 IST</pubDate></item></channel></rss>', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(feed), "--tracker", "iqiyi-nadou"])
+    assert result.exit_code == 0, result.output
+    assert "those read as UTC may be off by their zone's offset" in result.stderr, result.stderr
+
+
+def test_a_chinese_feed_s_zoneless_times_are_said_to_be_read_as_beijing_time(tmp_path, data_dir):
+    feed = tmp_path / "feed.xml"
+    feed.write_text('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN"><title>新闻</title>'
+                    '<entry><title>甲</title><link href="https://example.com/a"/><id>a</id>'
+                    '<updated>2026-04-21T10:00:00</updated></entry></feed>', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(feed), "--tracker", "iqiyi-nadou"])
+    assert result.exit_code == 0, result.output
+    assert "1 written without a time zone, read as Beijing time (UTC+8)" in result.stderr, result.stderr
+    frame = Store(data_dir).query("SELECT time_basis FROM records")
+    assert list(frame["time_basis"]) == ["zone-assumed-utc+8"]

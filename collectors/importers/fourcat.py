@@ -23,23 +23,24 @@ from collectors.importers.filerows import convert_each, file_time, first_json_ke
 from collectors.models import Record, parse_record
 from collectors.parsing import typed_errors
 from collectors.sources.bluesky import POST_URI
-from collectors.sources.support import count, from_unix, lang_code, parse_datetime
+from collectors.sources.support import count, dated, from_unix, lang_code
 from collectors.trackers import Tracker
 
 FLAT_COLUMNS = {"id", "thread_id", "body", "author", "timestamp"}
 
 
-def _unix_or_date(value: Any, field: str) -> datetime:
+def _unix_or_date(value: Any, field: str) -> tuple[datetime, str | None]:
+    """The instant and its time_basis (support.dated; a unix time states its zone)."""
     if isinstance(value, int | float) and not isinstance(value, bool) or isinstance(value, str) and re.fullmatch(r"\d+(\.\d+)?", value.strip()):
-        return from_unix(value, field)
-    return parse_datetime(value, field)
+        return from_unix(value, field), None
+    return dated(value, field)
 
 
-def _when(row: Mapping[str, Any]) -> datetime:
+def _when(row: Mapping[str, Any]) -> tuple[datetime, str | None]:
     value = row.get("timestamp")
     if value not in (None, ""):
         return _unix_or_date(value, "timestamp")
-    return parse_datetime(row.get("created_at") or row.get("unix_timestamp"), "created_at")
+    return dated(row.get("created_at") or row.get("unix_timestamp"), "created_at")
 
 
 def _collected(row: Mapping[str, Any], saved: datetime) -> datetime:
@@ -48,7 +49,7 @@ def _collected(row: Mapping[str, Any], saved: datetime) -> datetime:
     if value in (None, ""):
         return saved
     try:
-        return _unix_or_date(value, "collected_at")
+        return _unix_or_date(value, "collected_at")[0]
     except ParseError:
         return saved
 
@@ -63,12 +64,13 @@ def fourcat_record(row: Any, collected_at: datetime, tracker: str | None = None)
         raise ParseError("id: missing")
     thread = str(row.get("thread_id") or "").strip()
     author = str(row.get("author") or "").strip() or None
+    published_at, time_basis = _when(row)
     return parse_record({
         "source": "bluesky" if POST_URI.match(ident) else "4cat", "id": ident[:512],
         "kind": "comment" if thread and thread != ident else "post",
         "text": str(row.get("body") or ""), "title": str(row.get("subject") or row.get("title") or "") or None,
         "url": str(row.get("link") or row.get("url") or "") or None,
-        "published_at": _when(row), "collected_at": _collected(row, collected_at),
+        "published_at": published_at, "time_basis": time_basis, "collected_at": _collected(row, collected_at),
         "lang": lang_code(str(row.get("languages") or row.get("language") or "").split(",")[0]),
         "author_id": str(row.get("author_id") or "") or author, "author_name": author,
         "likes": count(row.get("like_count", row.get("score"))), "comments": count(row.get("reply_count")),

@@ -22,11 +22,10 @@ from collectors.models import Record, parse_record
 from collectors.parsing import typed_errors
 from collectors.sources import register
 from collectors.sources.support import (
-    UnresolvedZone,
     after_term,
+    dated,
     lang_code,
     page_meta,
-    parse_datetime,
     request_parsed,
     strip_html,
     terms_from,
@@ -134,13 +133,8 @@ def _in_window(item: Mapping[str, Any], query: Query) -> bool:
 
 
 def _published(item: Mapping[str, Any]) -> tuple[datetime, str | None]:
-    """The item's date and time_basis: "zone-unresolved" when its zone name is ambiguous (IST) or unknown, and the
-    clock time as written is kept, read as UTC (rejecting it would lose the article; a guess would hide the doubt)."""
-    try:
-        return parse_datetime(item.get("published") or item.get("updated"), "published",
-                              str(item.get("feed_language") or "")), None
-    except UnresolvedZone as exc:
-        return exc.clock, "zone-unresolved"
+    """The item's date and time_basis (support.dated: an ambiguous or unknown zone name, or none written)."""
+    return dated(item.get("published") or item.get("updated"), "published", str(item.get("feed_language") or ""))
 
 
 @typed_errors

@@ -165,8 +165,24 @@ class UnresolvedZone(ParseError):
 
 
 def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
-    """ISO 8601 (Z or offset; naive means UTC), RFC 822 (`Tue, 30 Sep 2025 08:00:00 GMT`), GDELT `20260121T083000Z`,
-    and a spreadsheet's year-first `2025/9/30 10:00`.
+    """The instant `value` states (see dated, which also says when its zone was assumed)."""
+    return _parse(value, field, lang)[0]
+
+
+def dated(value: Any, field: str, lang: str | None = None) -> tuple[datetime, str | None]:
+    """The instant and its models.TimeBasis: None when `value` states its zone, "zone-assumed-utc" (or "…-utc+8" in
+    a Chinese feed) when it states none, "zone-unresolved" with the clock time read as UTC when its zone name is
+    ambiguous or unknown (rejecting the item would lose it; a guess would hide the doubt)."""
+    try:
+        return _parse(value, field, lang)
+    except UnresolvedZone as exc:
+        return exc.clock, "zone-unresolved"
+
+
+def _parse(value: Any, field: str, lang: str | None = None) -> tuple[datetime, str | None]:
+    """ISO 8601 (Z or offset; without either UTC, or Beijing time in a Chinese feed, and the basis says it was
+    assumed), RFC 822 (`Tue, 30 Sep 2025 08:00:00 GMT`), GDELT `20260121T083000Z`, and a spreadsheet's year-first
+    `2025/9/30 10:00`.
 
     A zone name after either is read by its usual meaning, or by the feed's language where that settles it:
     RFC 822's "CST" is US Central, but Chinese feeds (`lang` "zh…") mean China Standard Time by it, and their
@@ -181,13 +197,14 @@ def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
     try:
         if _SLASHED.fullmatch(text):  # a spreadsheet's display form (Excel on Chinese Windows): read as its ISO twin
             text = datetime(*(int(part) for part in re.split(r"[/ :]", text))).isoformat()  # type: ignore[misc]
-        if re.fullmatch(r"\d{8}T\d{6}Z?", text):
-            return datetime.strptime(text.rstrip("Z"), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+        if re.fullmatch(r"\d{8}T\d{6}Z?", text):  # GDELT's forms, UTC by its definition
+            return datetime.strptime(text.rstrip("Z"), "%Y%m%dT%H%M%S").replace(tzinfo=UTC), None
         if re.fullmatch(r"\d{14}", text):
-            return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+            return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC), None
         if name is not None and name.upper() in ("AM", "PM"):
             raise ValueError(name)  # a 12-hour clock, not a zone: read without it, 10:00 PM would be 10:00
-        parsed = _read(text[: zone.start()].rstrip() if zone else text, None if name else lang)
+        body = text[: zone.start()].rstrip() if zone else text
+        parsed = _read(body)
     except (ValueError, TypeError, IndexError, OverflowError):
         raise ParseError(f"{field}: unrecognised date {value!r}") from None
     if name is not None and parsed.tzinfo is None:  # an offset beside the name wins
@@ -197,19 +214,23 @@ def parse_datetime(value: Any, field: str, lang: str | None = None) -> datetime:
             raise UnresolvedZone(f"{field}: time zone {name!r} in {text!r} {why}",
                                  _plausible(parsed.replace(tzinfo=UTC), field, value))
         parsed = parsed.replace(tzinfo=timezone(timedelta(hours=hours)))
-    if parsed.tzinfo is None:
+    assumed = None
+    if parsed.tzinfo is None and _rfc822(body):  # RFC 822's -0000: UTC, the local zone not said
         parsed = parsed.replace(tzinfo=UTC)
-    return _plausible(parsed, field, value).astimezone(UTC)
+    elif parsed.tzinfo is None:  # no zone written: the feed language's zone, else UTC; the basis says so
+        chinese = _chinese(lang)  # mainland, Taiwan, Hong Kong, Singapore: all UTC+8
+        assumed = "zone-assumed-utc+8" if chinese else "zone-assumed-utc"
+        parsed = parsed.replace(tzinfo=BEIJING if chinese else UTC)
+    return _plausible(parsed, field, value).astimezone(UTC), assumed
 
 
-def _read(text: str, lang: str | None) -> datetime:
+def _rfc822(text: str) -> bool:
+    return bool(text[:1].isalpha() or _RFC822.match(text))
+
+
+def _read(text: str) -> datetime:
     """RFC 822 or ISO 8601 text without a trailing zone name (naive when it states no offset)."""
-    if text[:1].isalpha() or _RFC822.match(text):
-        return parsedate_to_datetime(text)
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None and _chinese(lang):  # mainland, Taiwan, Hong Kong, Singapore: all UTC+8
-        parsed = parsed.replace(tzinfo=BEIJING)
-    return parsed
+    return parsedate_to_datetime(text) if _rfc822(text) else datetime.fromisoformat(text)
 
 
 def _plausible(moment: datetime, field: str, value: str) -> datetime:
