@@ -305,3 +305,37 @@ def test_frame_shares_leave_out_records_empty_after_cleaning(data_dir, make_reco
     from dashboard.charts import registry
 
     assert "records with text left after cleaning" in registry.get("topics-frames").notes  # the note says the n
+
+
+def test_topic_clusters_are_not_changed_by_texts_without_terms() -> None:
+    """Empty texts went into the TF-IDF fit: they count in its document total, so a term in every real text passed the
+    0.95 max_df cut once enough empty ones were added, and the clusters changed with the number of empty records."""
+    heritage = [f"演员被说成非遗，传统手艺{i}号观点" for i in range(12)]
+    stock = [f"演员股价暴跌，市值蒸发，投资者{i}号观点" for i in range(12)]
+    alone = topic_clusters(heritage + stock, n_topics=2, seed=0)
+    mixed = topic_clusters(heritage + ["", "   ", "http://t.cn/abc", "@某人"] * 3 + stock, n_topics=2, seed=0)
+    assert [(t.label, t.size) for t in mixed.topics] == [(t.label, t.size) for t in alone.topics]
+    assert mixed.assignments[:12] == alone.assignments[:12] and mixed.assignments[24:] == alone.assignments[12:]
+    assert set(mixed.assignments[12:24]) == {-1}
+
+
+def test_the_topic_view_leaves_out_records_without_text_and_says_how_many(data_dir, make_record) -> None:
+    """Records that are empty, or only a link or a mention after cleaning, were clustered and counted in the topic
+    and keyword views' n; they are left out and the views say how many were."""
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    store = Store(data_dir)
+    write_records(store, make_record, [*DAY1, "http://t.cn/abc", "@某人", *DAY2], per_day=8, trackers=["iqiyi-nadou"])
+    view = View(Filters("iqiyi-nadou", date(2026, 4, 20), date(2026, 4, 22)))
+    with store.connect() as con:
+        from analysis.stats.annotation_series import topics_for
+
+        model = topics_for(con, view.filters)
+        assert model.without_text == 2 and len(model.assignments) == 6
+        clusters = registry.build("topics-clusters", con, view, {})
+        keywords = registry.build("topics-keywords", con, view, {})
+    for package in (clusters, keywords):
+        assert "2 records without text" in package.alt, package.alt
+        assert "2 records without text" in package.notes, package.notes
+    assert "6 records with text" in clusters.alt

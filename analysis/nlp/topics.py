@@ -246,6 +246,7 @@ class TopicModel:
     topics: tuple[Topic, ...]
     assignments: tuple[int, ...] = field(repr=False)  # per input text: topic id, or -1 (no terms)
     sampled_from: int | None = None  # the texts are a random sample of this many records (None: all of them)
+    without_text: int = 0  # records left out before clustering: empty, or only links or mentions after cleaning
 
 
 def topic_clusters(texts: Sequence[str], n_topics: int = 8, n_terms: int = 6, seed: int = 0,
@@ -267,13 +268,16 @@ def _topic_clusters(texts: Sequence[str], n_topics: int, n_terms: int, seed: int
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     docs = [text_terms(x) for x in texts]
-    usable = sum(1 for d in docs if d)
+    # only texts with terms are fitted: an empty one would count in max_df's document total, letting a term found in
+    # every real text through (and the clusters would change with the number of empty records)
+    rows = np.flatnonzero([bool(d) for d in docs])
+    usable = len(rows)
     if usable < 2 or n_topics < 1:
         return TopicModel((), tuple(-1 for _ in docs))
     vectorizer = TfidfVectorizer(analyzer=_identity, min_df=min(min_df, usable), max_df=0.95 if usable > 20 else 1.0,
                                  sublinear_tf=True)
     try:
-        matrix = vectorizer.fit_transform(docs)
+        matrix = vectorizer.fit_transform([docs[i] for i in rows])
     except ValueError:  # every term pruned
         return TopicModel((), tuple(-1 for _ in docs))
     vocab = np.asarray(vectorizer.get_feature_names_out())
@@ -281,7 +285,8 @@ def _topic_clusters(texts: Sequence[str], n_topics: int, n_terms: int, seed: int
     model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400)
     weights = model.fit_transform(matrix)
     has_terms = np.asarray(matrix.sum(axis=1)).ravel() > 0
-    assignment = np.where(has_terms & (weights.max(axis=1) > 0), weights.argmax(axis=1), -1)
+    assignment = np.full(len(docs), -1)
+    assignment[rows] = np.where(has_terms & (weights.max(axis=1) > 0), weights.argmax(axis=1), -1)
     mass = weights.sum(axis=0)
     total = float(mass.sum()) or 1.0
     topics = []

@@ -144,7 +144,10 @@ def co_mention_counts(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Track
 
 
 def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column: str) -> pd.DataFrame:
-    """(period, <column> list) per record in the filter: from `annotations`, else computed from the text."""
+    """(period, <column> list) per record with text in the filter: from `annotations`, else computed from the text.
+    Records without text (empty, or only links or mentions after cleaning) are left out, and counted in
+    attrs["without_text"]: a keyword count or frame share is of the records with text, as the stance, emotion and
+    sentiment shares are."""
     period = period_expr(freq, "r")
     where, params = f.where("r")
     scan = annotations_scan(con)
@@ -156,10 +159,9 @@ def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column:
             f"JOIN {scan} a USING (source, id) WHERE {where}", params).df()
         if len(frame):  # only the annotated records: after a partial enrich, fewer than the view's records
             annotated = {"annotated": len(frame), "records": records_in(con, f)}
-            if column == "frames":  # a frame share is of the records with text, as the stance and sentiment shares
-                frame = frame[~frame["is_empty"].astype(bool)].reset_index(drop=True)
-            frame = frame.drop(columns="is_empty")
-            frame.attrs["annotated_of"] = annotated
+            empty = frame["is_empty"].astype(bool)
+            frame = frame[~empty].drop(columns="is_empty").reset_index(drop=True)
+            frame.attrs.update({"annotated_of": annotated, "without_text": int(empty.sum())})
             return frame
     frame = con.execute(
         f"""SELECT * FROM (SELECT {period} AS period, concat_ws(' ', r.title, r.text) AS text
@@ -167,18 +169,16 @@ def _keyword_rows(con: duckdb.DuckDBPyConnection, f: Filters, freq: str, column:
             USING SAMPLE reservoir({MAX_TEXTS} ROWS) REPEATABLE (7)""", params).df()
     # (ordered before sampling: the reservoir draws by position, and the snapshot and the store read rows in other orders)
     # each distinct text once: samples repeat texts (reposts, templates), and the result is a function of the text
-    distinct = list(dict.fromkeys(frame["text"]))
+    distinct = [t for t in dict.fromkeys(frame["text"]) if not clean_text(t).is_empty]  # as annotations' is_empty
     drawn = len(frame)
+    frame = frame[frame["text"].isin(set(distinct))]
     if column == "frames":
         found = {t: frames_in(t) for t in distinct}
-        # a frame share is of the records with text (as where the annotations say is_empty): those without go
-        with_text = {t for t in distinct if not clean_text(t).is_empty}
-        frame = frame[frame["text"].isin(with_text)]
     else:
         found = dict(zip(distinct, many_record_keywords(distinct), strict=True))
     items = [found[t] for t in frame["text"]]
     out = pd.DataFrame({"period": frame["period"].to_numpy(), "items": items})
-    out.attrs.update(_sample_attrs(con, f, drawn))
+    out.attrs.update({**_sample_attrs(con, f, drawn), "without_text": drawn - len(frame)})
     return out
 
 
@@ -242,12 +242,15 @@ def frame_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str
 
 def topics_for(con: duckdb.DuckDBPyConnection, f: Filters, n_topics: int = 8, n_terms: int = 6,
                seed: int = 0) -> TopicModel:
-    """Topic clusters over the filter's records (a reproducible sample of at most MAX_TEXTS; `sampled_from` then
-    says of how many records, and topic sizes count sampled records)."""
+    """Topic clusters over the filter's records with text (a reproducible sample of at most MAX_TEXTS; `sampled_from`
+    then says of how many records, and topic sizes count sampled records); `without_text` counts those left out
+    (empty, or only links or mentions after cleaning), whose assignments are not in the model."""
     where, params = f.where("r")
     texts = [row[0] for row in con.execute(
         f"""SELECT * FROM (SELECT concat_ws(' ', r.title, r.text) FROM records r WHERE {where} ORDER BY r.source, r.id)
             USING SAMPLE reservoir({MAX_TEXTS} ROWS) REPEATABLE (7)""", params).fetchall()]
-    model = topic_clusters(texts, n_topics=n_topics, n_terms=n_terms, seed=seed)
+    with_text = [t for t in texts if not clean_text(t).is_empty]
+    model = replace(topic_clusters(with_text, n_topics=n_topics, n_terms=n_terms, seed=seed),
+                    without_text=len(texts) - len(with_text))
     sample = _sample_attrs(con, f, len(texts)).get("sample")
     return replace(model, sampled_from=sample["records"]) if sample else model

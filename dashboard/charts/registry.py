@@ -26,7 +26,7 @@ from collectors.display_zone import zone_short
 from collectors.trackers import Tracker, get_tracker
 from dashboard.charts import PAGE_MODULES
 from dashboard.charts.embed import ChartPackage
-from dashboard.charts.style import annotated_text, sample_text
+from dashboard.charts.style import annotated_text, sample_text, without_text
 
 Loader = Callable[[duckdb.DuckDBPyConnection, "View"], pd.DataFrame]
 Drawer = Callable[[pd.DataFrame, "View", dict[str, Any]], go.Figure]
@@ -230,6 +230,8 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
         notes = " · ".join(x for x in (notes, said) if x)
     elif annotated_text(frame):  # counts of the annotated records only (a partial enrich leaves some out)
         notes = " · ".join(x for x in (notes, f"Counts of annotated records only: {annotated_text(frame)}") if x)
+    if without_text(frame):  # the n a count is of: records with text
+        notes = " · ".join(x for x in (notes, without_text(frame)) if x)
     source = chart.source(frame, view) if chart.source else source_line(view, synthetic_share, records)
     # a chart crediting its own source draws other data than the view's (curated facts, prices, other days): its
     # loader states that data's synthetic share, if any

@@ -100,6 +100,14 @@ def annotated_text(df: pd.DataFrame) -> str:
     return f"{seen['annotated']:,} of {count_text(seen['records'], 'record')} annotated" if seen else ""
 
 
+def without_text(df: pd.DataFrame) -> str:
+    """"2 records without text (empty, or only links or mentions after cleaning) left out" when the frame's counts
+    leave such records out (its attrs' "without_text", as analysis.stats.annotation_series sets it), else ""."""
+    n = df.attrs.get("without_text")
+    return (f"{count_text(n, 'record')} without text (empty, or only links or mentions after cleaning) left out"
+            if n else "")
+
+
 def sample_title(title: str, df: pd.DataFrame) -> str:
     """A chart title with, under it, the sample (or the annotated records) its counts come from (if they do)."""
     said = sample_text(df)

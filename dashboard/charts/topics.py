@@ -30,6 +30,7 @@ from dashboard.charts.style import (
     share_lines,
     shares_alt,
     too_thin,
+    without_text,
 )
 
 
@@ -39,11 +40,11 @@ def _counted(df: pd.DataFrame) -> str:
 
 
 def _sample_sentence(df: pd.DataFrame) -> str:
-    said = sample_text(df)
-    if said:
-        return f" Counts are of a {said} (not scaled up)."
-    annotated = annotated_text(df)
-    return f" Counts are of the annotated records only ({annotated})." if annotated else ""
+    """Which records the counts are of: a text sample's, the annotated ones, and never those without text."""
+    said, annotated, left_out = sample_text(df), annotated_text(df), without_text(df)
+    out = (f" Counts are of a {said} (not scaled up)." if said
+           else f" Counts are of the annotated records only ({annotated})." if annotated else "")
+    return out + (f" {left_out}." if left_out else "")
 
 
 def in_sample_table(*counts: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
@@ -155,8 +156,9 @@ def topics_alt(df: pd.DataFrame, tracker_label: str) -> str:
     if df.empty:
         return f"Topic clusters for {tracker_label}: too few texts."
     parts = "; ".join(f"{row.label} ({share_text(row.weight)})" for row in df.itertuples())
-    return (f"Bar chart of {count_text(len(df), 'topic cluster')} (NMF over TF-IDF) for {tracker_label}, largest first: {parts}."
-            f"{_sample_sentence(df)}")
+    over = f" over {count_text(df.attrs['with_text'], 'record')} with text" if "with_text" in df.attrs else ""
+    return (f"Bar chart of {count_text(len(df), 'topic cluster')} (NMF over TF-IDF){over} for {tracker_label}, largest "
+            f"first: {parts}.{_sample_sentence(df)}")
 
 
 def comentions_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
@@ -223,8 +225,9 @@ def _load_topics(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     frame = pd.DataFrame([{"topic": t.id, "label": t.label, "terms": " ".join(t.terms), "size": t.size,
                            "weight": t.weight} for t in model.topics],
                          columns=["topic", "label", "terms", "size", "weight"])
+    frame.attrs.update({"with_text": len(model.assignments), "without_text": model.without_text})
     if model.sampled_from is not None:  # sizes count the sampled records
-        frame.attrs["sample"] = {"sampled": len(model.assignments), "records": model.sampled_from}
+        frame.attrs["sample"] = {"sampled": len(model.assignments) + model.without_text, "records": model.sampled_from}
     return frame
 
 
