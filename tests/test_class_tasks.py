@@ -397,3 +397,30 @@ def test_evaluate_on_the_shared_nlpcc_file(shared_data: Path) -> None:
     report = _json([str(shared_data / "stance_nlpcc2016_train.csv"), "--task", "stance"])
     assert report["n"] == 2955 and report["label_column"] == "source_label" and "f_avg" in report
     assert report["targets"].startswith("the file's `target` column")
+
+
+def test_a_file_with_a_url_column_resamples_its_pages(tmp_path: Path) -> None:
+    """Several labelled rows often come from one page (the in-domain files' `url`); their intervals resampled rows, as
+    if each were an independent draw. With a url column the pages are resampled (a row without a url is its own
+    page), in the report and in each language's, and the JSON says so."""
+    rows = [("坚决抵制", "oppose", "zh"), ("挺好", "support", "zh"), ("不好说", "neutral", "zh"),
+            ("boycott it", "oppose", "en"), ("great idea", "support", "en")]
+    lines = ["text,stance,lang,url"]
+    for i in range(30):
+        text, label, lang = rows[i % len(rows)]
+        lines.append(f"{text}{i},{label},{lang},{'' if i == 29 else f'https://example.org/{i // 3}'}")
+    csv = tmp_path / "paged.csv"
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    model = RecordingModel()
+    report = evaluate_file(csv, "stance", model=model, n_boot=100)
+    assert report["bootstrap"]["resampled"] == "url" and "url" in report["bootstrap"]["method"]
+    assert report["by_lang"]["zh"]["bootstrap"]["resampled"] == "url"
+    data = read_task_csv(csv, "stance")
+    pages = np.array([f"https://example.org/{i // 3}" for i in range(29)] + ["row 30"])
+    expected = evaluate_classes(data.y, np.zeros(30, dtype=int), STANCE.classes, n_boot=100, f_avg_pair=(1, 0),
+                                groups=pages)
+    for key in ("accuracy_ci95", "macro_f1_ci95", "f_avg_ci95"):
+        assert report[key] == expected[key], key
+    plain = tmp_path / "plain.csv"
+    plain.write_text("text,stance\n坚决抵制,oppose\n挺好,support\n", encoding="utf-8")
+    assert evaluate_file(plain, "stance", model=model, n_boot=20)["bootstrap"]["resampled"] == "rows"

@@ -84,3 +84,27 @@ def test_methods_table_puts_the_models_test_figure_beside_the_labellers(tmp_path
     assert rows["sentiment", "en"]["model's macro-F1 (test)"] is None
     assert rows["stance", "all"]["model's macro-F1 (test)"] is None
     mi._labellers.cache_clear()  # the next reader computes the shipped file's figures
+
+
+def test_the_second_pass_resamples_pages_not_rows(tmp_path):
+    """The second pass has several rows from one page (364 rows from 266 urls): its macro-F1 interval resampled
+    rows; it now resamples urls, and says so."""
+    import numpy as np
+
+    from analysis.nlp.metrics import evaluate_classes
+    from analysis.nlp.tasks import SENTIMENT
+
+    path = _write(tmp_path / "second_pass.csv", ROWS * 3)
+    with path.open(encoding="utf-8") as fh:
+        table = list(csv.reader(fh))
+    for i, row in enumerate(table[1:]):
+        row[COLUMNS.index("url")] = f"https://example.org/{i // 4}"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(table)
+    rows = {(r["task"], r["language"]): r for r in corpus_agreement(path, n_boot=200)}
+    first = [SENTIMENT.index(r[1]) for r in ROWS * 3]
+    second = [SENTIMENT.index(r[2]) for r in ROWS * 3]
+    pages = np.array([f"https://example.org/{i // 4}" for i in range(24)])
+    expected = evaluate_classes(first, second, SENTIMENT.classes, n_boot=200, groups=pages)
+    assert rows["sentiment", "all"]["macro_f1_ci95"] == expected["macro_f1_ci95"]
+    assert rows["sentiment", "all"]["resampled"] == "url"

@@ -155,3 +155,22 @@ def test_copies_of_a_text_are_resampled_together_so_they_do_not_narrow_the_inter
         assert copies[name] == alone[name]
         assert rows[name][1] - rows[name][0] < alone[name][1] - alone[name][0]  # row by row: too narrow
     assert "text" in copies["bootstrap"]["method"]
+
+
+def test_the_stance_f_avg_interval_resamples_groups_too() -> None:
+    """With `groups`, accuracy and macro-F1 resampled groups but f_avg still resampled rows: 4 copies of each text gave
+    an f_avg interval half as wide as the texts' own; it now resamples the groups as the others do."""
+    from analysis.nlp.tasks import STANCE
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 5, 80)
+    p = np.where(rng.random(80) < 0.6, y, rng.integers(0, 5, 80))
+    keys = np.array([f"page {i}" for i in range(80)])
+    pair = (STANCE.classes.index("support"), STANCE.classes.index("oppose"))
+    alone = evaluate_classes(y, p, STANCE.classes, n_boot=300, f_avg_pair=pair, groups=keys)
+    copies = evaluate_classes(np.repeat(y, 4), np.repeat(p, 4), STANCE.classes, n_boot=300, f_avg_pair=pair,
+                              groups=np.repeat(keys, 4))
+    rows = evaluate_classes(np.repeat(y, 4), np.repeat(p, 4), STANCE.classes, n_boot=300, f_avg_pair=pair)
+    assert copies["f_avg_ci95"] == alone["f_avg_ci95"]
+    assert rows["f_avg_ci95"][1] - rows["f_avg_ci95"][0] < alone["f_avg_ci95"][1] - alone["f_avg_ci95"][0]
+    assert rows["bootstrap"]["resampled"] == "rows" and copies["bootstrap"]["resampled"] == "text"

@@ -16,7 +16,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from analysis.core.labels import is_llm
 from analysis.nlp.metrics import evaluate_classes
-from analysis.nlp.tasks import TASKS
+from analysis.nlp.tasks import GROUP_COLUMNS, TASKS, page_groups
 from collectors.paths import bundled_dir
 
 MIN_OVERLAP = 2
@@ -113,9 +113,12 @@ def corpus_agreement(path: Path | None = None, n_boot: int = 1000) -> list[dict[
             if len(rows) < MIN_OVERLAP:
                 continue
             a, b = rows["_a"].astype(int).tolist(), rows["_b"].astype(int).tolist()
-            report = evaluate_classes(a, b, task.classes, n_boot=n_boot)
+            # rows of one page move together: its pages are resampled, not its rows
+            group_by = next((c for c in GROUP_COLUMNS if c in rows), None)
+            groups = page_groups(rows[group_by].tolist()) if group_by else None
+            report = evaluate_classes(a, b, task.classes, n_boot=n_boot, groups=groups, group_by=group_by or "rows")
             k = kappa(a, b)
             out.append({"task": task.name, "language": language, "n": len(rows), "agreement": report["accuracy"],
                         "kappa": None if k is None else round(k, 4), "macro_f1": report["macro_f1"],
-                        "macro_f1_ci95": report["macro_f1_ci95"]})
+                        "macro_f1_ci95": report["macro_f1_ci95"], "resampled": report["bootstrap"]["resampled"]})
     return out

@@ -7,7 +7,7 @@ the scorer column order [negative, neutral, positive].
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -150,21 +150,24 @@ def bootstrap_ci(y_true: Sequence[int], y_pred: Sequence[int], k: int = 3, n_boo
     return out
 
 
+def accuracy_of_counts(cm: np.ndarray) -> np.ndarray:
+    """Accuracy of confusion matrices stacked on the leading axes (0 for an empty one)."""
+    return np.trace(cm, axis1=-2, axis2=-1) / np.maximum(cm.sum(axis=(-2, -1)), 1)
+
+
 def _grouped_bootstrap_ci(t: np.ndarray, p: np.ndarray, k: int, n_boot: int, seed: int, level: float,
-                          groups: np.ndarray) -> dict[str, tuple[float, float]]:
-    """`bootstrap_ci` resampling groups: a resample's confusion is the sum of its drawn groups' cell counts."""
+                          groups: np.ndarray, statistics: dict[str, Callable[[np.ndarray], np.ndarray]] | None = None,
+                          ) -> dict[str, tuple[float, float]]:
+    """`bootstrap_ci` resampling groups: a resample's confusion is the sum of its drawn groups' cell counts;
+    `statistics` (name: function of stacked confusion matrices) default to accuracy and macro-F1."""
     cells = group_cells(first_seen_ids(np.asarray(groups, dtype=str)), t, p, k)
     n_groups = len(cells)
-
-    def counts(drawn: np.ndarray, axis: int) -> np.ndarray:
-        return resampled_confusions(drawn, axis, cells, k)
-
-    def acc(drawn: np.ndarray, axis: int = -1) -> np.ndarray:
-        cm = counts(drawn, axis)
-        return np.trace(cm, axis1=-2, axis2=-1) / np.maximum(cm.sum(axis=(-2, -1)), 1)
-
+    statistics = statistics or {"accuracy": accuracy_of_counts, "macro_f1": macro_f1_of_counts}
     out = {}
-    for name, statistic in (("accuracy", acc), ("macro_f1", lambda d, axis=-1: macro_f1_of_counts(counts(d, axis)))):
+    for name, of_counts in statistics.items():
+        def statistic(drawn: np.ndarray, axis: int = -1, of_counts=of_counts) -> np.ndarray:
+            return of_counts(resampled_confusions(drawn, axis, cells, k))
+
         if n_groups < 2:  # nothing to resample: the interval is the point
             value = float(statistic(np.zeros(1, dtype=int)))
             out[name] = (value, value)
@@ -257,6 +260,18 @@ def _f_avg(cm: np.ndarray, pair: tuple[int, int]) -> float:
     return float((f1[pair[0]] + f1[pair[1]]) / 2)
 
 
+def f_avg_of_counts(cm: np.ndarray, pair: tuple[int, int]) -> np.ndarray:
+    """`_f_avg` of confusion matrices stacked on the leading axes (F1 = 2 tp / (true + predicted), 0 where both are 0)."""
+    tp = np.diagonal(cm, axis1=-2, axis2=-1)
+    denom = cm.sum(axis=-1) + cm.sum(axis=-2)
+    f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
+    return (f1[..., pair[0]] + f1[..., pair[1]]) / 2
+
+
+# what a `group_by` name means in the report's bootstrap line ("text": adapt's copies of one text)
+GROUP_WORDS = {"text": "texts (copies of one text together)", "url": "pages (the rows of one url together)"}
+
+
 def _resampled_f_avg(pair: tuple[int, int]):
     def statistic(t: np.ndarray, p: np.ndarray, axis: int = -1) -> np.ndarray:
         t, p = np.moveaxis(t, axis, -1), np.moveaxis(p, axis, -1)
@@ -271,17 +286,17 @@ def _resampled_f_avg(pair: tuple[int, int]):
 
 def evaluate_classes(y_true: Sequence[int], y_pred: Sequence[int], classes: Sequence[str], n_boot: int = 1000,
                      seed: int = 20240601, f_avg_pair: tuple[int, int] | None = None,
-                     groups: np.ndarray | None = None) -> dict[str, Any]:
+                     groups: np.ndarray | None = None, group_by: str = "text") -> dict[str, Any]:
     """The evaluation contract for any labelling task: accuracy and macro-F1 (over the classes present in the
     true labels) with percentile-bootstrap 95% intervals, per-class figures, the confusion matrix and, for
-    stance, `f_avg` (mean F1 of support and oppose) with its interval. `groups`: see `bootstrap_ci` (the f_avg
-    interval still resamples rows)."""
+    stance, `f_avg` (mean F1 of support and oppose) with its interval. `groups`: see `bootstrap_ci`, for every
+    interval; `group_by` names them (GROUP_WORDS) in the report's "bootstrap" ("resampled": "rows" without groups)."""
     t, p = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
     k = len(classes)
     cm = confusion(t, p, k)
     stats = per_class(cm)
     ci = bootstrap_ci(t, p, k=k, n_boot=n_boot, seed=seed, groups=groups)
-    resampled = "rows" if groups is None else "texts (copies of one text together)"
+    resampled = "rows" if groups is None else GROUP_WORDS.get(group_by, f"groups (the rows of one {group_by} together)")
     present = [classes[i] for i in range(k) if stats["support"][i] > 0]
     report: dict[str, Any] = {
         "n": len(t),
@@ -296,12 +311,17 @@ def evaluate_classes(y_true: Sequence[int], y_pred: Sequence[int], classes: Sequ
                       for i in range(k)},
         "confusion": {"labels": list(classes), "rows": "true", "columns": "predicted", "matrix": cm.tolist()},
         "predicted_share": {classes[i]: _round((p == i).mean()) if len(p) else 0.0 for i in range(k)},
-        "bootstrap": {"resamples": n_boot, "seed": seed, "method": f"percentile, {resampled} resampled with replacement"},
+        "bootstrap": {"resamples": n_boot, "seed": seed, "method": f"percentile, {resampled} resampled with replacement",
+                      "resampled": "rows" if groups is None else group_by},
     }
     if f_avg_pair is not None:
         report["f_avg"] = _round(_f_avg(cm, f_avg_pair))
         report["f_avg_ci95"] = [report["f_avg"]] * 2  # one row: nothing to resample, the interval is the point
-        if len(t) >= 2:
+        if groups is not None and len(t):
+            interval = _grouped_bootstrap_ci(t, p, k, n_boot, seed, 0.95, groups,
+                                             {"f_avg": lambda counts: f_avg_of_counts(counts, f_avg_pair)})["f_avg"]
+            report["f_avg_ci95"] = [_round(v) for v in interval]
+        elif len(t) >= 2:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DegenerateDataWarning)
                 res = bootstrap((t, p), _resampled_f_avg(f_avg_pair), paired=True, vectorized=True, batch=200,

@@ -26,16 +26,21 @@ def f_avg_pair(task: Task) -> tuple[int, int] | None:
 
 
 def class_report(task: Task, y_true: Sequence[int], y_pred: Sequence[int], langs: Sequence[str] | None = None,
-                 n_boot: int = 1000) -> dict[str, Any]:
-    """evaluate_classes for `task`, plus "by_lang" (zh, en and any other language present) where langs are known."""
+                 n_boot: int = 1000, groups: np.ndarray | None = None, group_by: str = "url") -> dict[str, Any]:
+    """evaluate_classes for `task`, plus "by_lang" (zh, en and any other language present) where langs are known;
+    with `groups` (a TaskSet's pages), every interval resamples them, not rows."""
     t, p = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
-    report = evaluate_classes(t, p, task.classes, n_boot=n_boot, f_avg_pair=f_avg_pair(task))
+
+    def report_of(rows: np.ndarray | slice) -> dict[str, Any]:
+        return evaluate_classes(t[rows], p[rows], task.classes, n_boot=n_boot, f_avg_pair=f_avg_pair(task),
+                                groups=None if groups is None else np.asarray(groups)[rows], group_by=group_by)
+
+    report = report_of(slice(None))
     if langs is not None:
         lang = np.array([str(v or "").lower() for v in langs])
         present = [v for v in LANGS_REPORTED if (lang == v).any()]
         present += sorted({v for v in lang.tolist() if v and v not in LANGS_REPORTED})
-        report["by_lang"] = {v: evaluate_classes(t[lang == v], p[lang == v], task.classes, n_boot=n_boot,
-                                                 f_avg_pair=f_avg_pair(task)) for v in present}
+        report["by_lang"] = {v: report_of(lang == v) for v in present}
     return report
 
 
@@ -75,7 +80,8 @@ def evaluate_file(path: str | Path, task: Task | str, model_name: str = "default
     if drops:
         data = replace(data, texts=[t for t, k in zip(data.texts, keep, strict=True) if k], y=data.y[keep],
                        targets=None if data.targets is None else [t for t, k in zip(data.targets, keep, strict=True) if k],
-                       langs=None if data.langs is None else [v for v, k in zip(data.langs, keep, strict=True) if k])
+                       langs=None if data.langs is None else [v for v, k in zip(data.langs, keep, strict=True) if k],
+                       groups=None if data.groups is None else data.groups[keep])
     model = model or get_task_model(data.task, model_name)
     pred = predict_set(model, data)
     head: dict[str, Any] = {"file": str(path), "task": data.task.name, "model": model.name,
@@ -91,4 +97,5 @@ def evaluate_file(path: str | Path, task: Task | str, model_name: str = "default
         head["targets"] = ("the file's `target` column (rows without one: the model's default target)" if named
                            else "none in the file: the model's default target")
     head.update({f"left_out_{reason}": int(mask.sum()) for reason, mask in drops.items()})
-    return {**head, **class_report(data.task, data.y, pred, data.langs, n_boot=n_boot)}
+    return {**head, **class_report(data.task, data.y, pred, data.langs, n_boot=n_boot, groups=data.groups,
+                                   group_by=data.group_by or "url")}

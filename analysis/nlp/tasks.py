@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,13 @@ EMOTION = Task("emotion", ("joy", "anger", "disgust", "sadness", "fear", "surpri
 TASKS: dict[str, Task] = {t.name: t for t in (SENTIMENT, STANCE, EMOTION)}
 # Columns a shared file may use instead of the task's own (the NLPCC and SMP files name classes there).
 FALLBACK_COLUMNS = ("source_label",)
+# Columns naming a row's page: several labelled rows often come from one page, and move together
+GROUP_COLUMNS = ("url", "page")
+
+
+def page_groups(values: Sequence[str]) -> np.ndarray:
+    """Each row's page (its url), a row without one a page of its own: what a bootstrap resamples together."""
+    return np.array([(v or "").strip() or f"\0row {i}" for i, v in enumerate(values, 1)], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,8 @@ class TaskSet:
     targets: list[str] | None  # the stance target per row, where the file names one
     column: str  # the column the labels were read from
     langs: list[str] | None = None  # the `lang` column, where the file has one
+    groups: np.ndarray | None = None  # page_groups of the GROUP_COLUMNS column, where the file has one
+    group_by: str | None = None  # that column's name
 
     @property
     def n(self) -> int:
@@ -73,7 +83,8 @@ def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
     if "text" not in fields or column is None:
         raise LabelledFileError(f"{path}: need a header with text,{task.column} for --task {task.name} "
                                 f"(found: {', '.join(fields) or 'no header'})")
-    texts, ys, targets, langs = [], [], [], []
+    group_by = next((c for c in GROUP_COLUMNS if c in fields), None)
+    texts, ys, targets, langs, pages = [], [], [], [], []
     try:
         for row in reader:
             check_row(path, reader.line_num, row)
@@ -86,9 +97,10 @@ def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
             ys.append(index)
             targets.append((row.get("target") or "").strip())
             langs.append((row.get("lang") or "").strip().lower())
+            pages.append((row.get(group_by) or "") if group_by else "")
     except csv.Error as exc:
         raise LabelledFileError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
     if not texts:
         raise LabelledFileError(f"{path}: no labelled rows")
     return TaskSet(path, task, texts, np.array(ys, dtype=int), targets if "target" in fields else None, column,
-                   langs if "lang" in fields else None)
+                   langs if "lang" in fields else None, page_groups(pages) if group_by else None, group_by)
