@@ -38,8 +38,10 @@ def kpi_row(view: render.View, model: dict) -> None:
         c3.metric("Share negative", "–", help=no_scores_message(model["version"]))  # as the sentiment chart says
     else:
         lo, hi = k["share_negative_ci"]
+        clustered = (f", widened for posts by the same author (design effect {k['share_negative_deff']:.2f})"
+                     if k["share_negative_deff"] > 1 else "")
         c3.metric("Share negative", share_text(k['share_negative']), help=f"95% CI {lo:.1%}–{hi:.1%} over "
-                  f"{count_text(k['scored'], 'scored record')}; model {model['label']}")
+                  f"{count_text(k['scored'], 'scored record')}{clustered}; model {model['label']}")
         c3.caption(f"95% CI {lo:.0%}–{hi:.0%} · {k['scored']:,} scored")
 
 
