@@ -40,6 +40,7 @@ def author_key(alias: str = "") -> str:
 
 # the author as kpis counts them, as an integer
 _AUTHOR = author_key()
+_AUTHOR_IDS = "temp.facts_author_ids"
 
 
 def create_facts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
@@ -48,10 +49,11 @@ def create_facts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
     con.execute(f"""CREATE TABLE {schema}.{FACTS_RECORDS} AS
         SELECT {_DIMENSIONS}, synthetic, count(*) AS n, min(published_at) AS first_at, max(published_at) AS last_at
         FROM ({per_tracker}) GROUP BY ALL ORDER BY day""")
-    authors = (f"SELECT name, CAST(row_number() OVER () AS INTEGER) AS author "
-               f"FROM (SELECT DISTINCT {_AUTHOR} AS name FROM records WHERE {_AUTHOR} IS NOT NULL)")
+    # an integer per author, numbered once for both author tables (temporary: not kept)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {_AUTHOR_IDS} AS SELECT name, CAST(row_number() OVER () AS INTEGER)
+        AS author FROM (SELECT DISTINCT {_AUTHOR} AS name FROM records WHERE {_AUTHOR} IS NOT NULL)""")
     con.execute(f"""CREATE TABLE {schema}.{FACTS_AUTHORS} AS
-        WITH authors AS ({authors})
+        WITH authors AS (SELECT * FROM {_AUTHOR_IDS})
         SELECT tracker, source, author, min(day) AS first_day, max(day) AS last_day, list(DISTINCT day) AS days
         FROM ({_PER_TRACKER.format(columns=f"{_AUTHOR} AS name")}) r JOIN authors a USING (name)
         GROUP BY ALL ORDER BY tracker, source""")
@@ -61,14 +63,15 @@ def create_facts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
             SELECT {dims}, s.model_version, s.label, count(*) AS n
             FROM ({_PER_TRACKER.format(columns="id")}) r JOIN {SCORES} s ON s.source = r.source AND s.id = r.id
             GROUP BY ALL ORDER BY day""")
-        # an integer per author, only ever grouped on within this table (records naming no author: NULL)
+        # records naming no author: author NULL (analysis.stats.clustered counts each as an author of its own)
         con.execute(f"""CREATE TABLE {schema}.{FACTS_AUTHOR_SCORES} AS
-            WITH authors AS ({authors})
+            WITH authors AS (SELECT * FROM {_AUTHOR_IDS})
             SELECT {dims}, s.model_version, a.author, count(*) AS n,
                    count(*) FILTER (WHERE s.label = 'negative') AS k
             FROM ({_PER_TRACKER.format(columns=f"id, {_AUTHOR} AS name")}) r
             JOIN {SCORES} s ON s.source = r.source AND s.id = r.id LEFT JOIN authors a USING (name)
             GROUP BY ALL ORDER BY day""")
+    con.execute(f"DROP TABLE {_AUTHOR_IDS}")
 
 
 def has_facts(con: duckdb.DuckDBPyConnection, scores: bool = False) -> bool:
