@@ -15,7 +15,7 @@
 # # Overview: the numbers and charts of the dashboard's Overview page
 #
 # Recomputes the Overview for one tracker: records, authors, the share of negative records with its Wilson 95%
-# interval (`analysis.stats.aggregate.kpis`), and the page's two registered charts, `overview-volume` (daily
+# interval clustered by author (`analysis.stats.aggregate.kpis`, `analysis.stats.clustered`), and the page's two registered charts, `overview-volume` (daily
 # records by source, zero-filled) and `overview-sentiment` (daily shares with 95% intervals), drawn by the
 # same chart registry the dashboard and `actorwatch chart` use: the same view gives the same numbers.
 #

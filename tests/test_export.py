@@ -448,13 +448,19 @@ def test_manifest_carries_the_overviews_figures_and_records_csv_rederives_them(t
     assert (figures["records"], figures["authors"], figures["scored"]) == (k["records"], k["authors"], k["scored"])
     assert figures["share_negative"] == pytest.approx(k["share_negative"])
     assert figures["share_negative_ci95"] == pytest.approx(list(k["share_negative_ci"]))
-    assert "Wilson" in figures["interval"] and "scored" in figures["n"]
+    assert "Wilson" in figures["interval"] and "author" in figures["interval"] and "scored" in figures["n"]
     _manifest, frame = read_bundle(tmp_path / "b")
     scored = frame[frame["sentiment"].notna()]
     negative = int((scored["sentiment"] == "negative").sum())
-    authors = (frame["source"] + ":" + frame["author_id"].fillna("n:" + frame["author_name"].fillna(""))).nunique()
-    assert (len(frame), authors, len(scored)) == (figures["records"], figures["authors"], figures["scored"])
-    lo, hi = proportion_confint(negative, len(scored), method="wilson")
+    author = frame["source"] + ":" + frame["author_id"].fillna("n:" + frame["author_name"].fillna(""))
+    assert (len(frame), author.nunique(), len(scored)) == (figures["records"], figures["authors"], figures["scored"])
+    # the interval clusters the scored records by author (three ordinary authors write most of them): the design
+    # effect from the per-author counts, then Wilson at the effective size
+    per = (scored["sentiment"] == "negative").groupby(author[scored.index]).agg(["sum", "count"])
+    n, m, p = len(scored), len(per), negative / len(scored)
+    deff = max(1.0, m / (m - 1) * ((per["sum"] - p * per["count"]) ** 2).sum() / n**2 / (p * (1 - p) / (n - 1)))
+    assert figures["share_negative_design_effect"] == pytest.approx(deff) and deff > 1
+    lo, hi = proportion_confint(negative / deff, n / deff, method="wilson")
     assert [lo, hi] == pytest.approx(figures["share_negative_ci95"])
 
 

@@ -139,6 +139,14 @@ def test_event_study_cli_on_a_csv(tmp_path):
     rows = {r["event_date"]: r for r in report["events"]}
     assert rows["2026-04-20"]["car"] == pytest.approx(JUMP, abs=1e-9)
     assert rows["2026-04-20"]["beta"] == pytest.approx(BETA, abs=1e-9)
+    # the next day's event leaves out the 20 April event's window and buffer, and says which days
+    assert rows["2026-04-21"]["n_excluded"] == 1 and rows["2026-04-21"]["n_estimation"] == 110
+    text = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "STK", "--benchmark",
+                                    "IDX", "--prices", str(tmp_path / "p.csv")])
+    lines = {line.split(":")[0].strip(): line for line in text.output.splitlines()}
+    assert f"fitted on 110 trading days {days[31]} to {days[140]}" in lines["2026-04-20"]
+    assert "leaving out" not in lines["2026-04-20"]
+    assert f"leaving out other events' windows {days[141]}" in lines["2026-04-21"]
     missing = CliRunner().invoke(cli, ["event-study", "--tracker", "iqiyi-nadou", "--ticker", "X", "--benchmark", "Y"])
     assert missing.exit_code == 1 and "no market prices" in missing.output and "--prices FILE" in missing.output
 
@@ -305,3 +313,56 @@ def test_an_unreadable_price_csv_says_what_the_file_must_be(tmp_path, content, s
     path.write_bytes(content)
     with pytest.raises(PriceDataError, match=says):
         read_prices_csv(path)
+
+
+def _two_event_prices(jump_at_first: float) -> tuple[pd.DataFrame, list[date]]:
+    """Noisy prices with a jump of `jump_at_first` on the earlier event's day 0 (return index 100); the later event's
+    day 0 is return index 150, so its (-120, -11) estimation window (indices 30…139) holds the earlier reaction."""
+    rng = np.random.default_rng(38)
+    n = 200
+    days = list(pd.bdate_range("2025-01-01", periods=n + 1).date)
+    m = rng.normal(0, 0.01, n)
+    r = 0.0005 + 1.2 * m + rng.normal(0, 0.01, n)
+    r[100] += jump_at_first
+    frame = pd.DataFrame({"date": days * 2, "ticker": ["STK"] * len(days) + ["IDX"] * len(days),
+                          "close": np.r_[50 * np.cumprod(np.r_[1, 1 + r]), 100 * np.cumprod(np.r_[1, 1 + m])]})
+    return frame, days
+
+
+def test_an_earlier_events_reaction_is_left_out_of_a_later_events_estimation_window():
+    """The later event's market model was fitted on trading days -120…-11 including the earlier event's jump: sigma
+    grew with it and the later event's t shrank (its abnormal return moved with alpha and beta). Other events' windows,
+    with a buffer, are now left out, the estimation window extended back to keep its length, and the output names the
+    days left out."""
+    quiet, days = _two_event_prices(0.0)
+    jumped, _ = _two_event_prices(0.25)
+    first, later = days[101], days[151]  # day 0 of returns 100 and 150
+    clean = event_study(quiet, "STK", "IDX", [first, later])
+    hit = event_study(jumped, "STK", "IDX", [first, later])
+    a, b = (e for e in hit.events if e.event_date == later), (e for e in clean.events if e.event_date == later)
+    a, b = next(a), next(b)
+    # the later event's fit no longer depends on what happened in the earlier event's window
+    assert (a.alpha, a.beta, a.sigma) == pytest.approx((b.alpha, b.beta, b.sigma), rel=1e-9)
+    assert a.abnormal["ar_t"].tolist() == pytest.approx(b.abnormal["ar_t"].tolist(), rel=1e-9)
+    assert a.car_t == pytest.approx(b.car_t, rel=1e-9)
+    # left out: the earlier event's window (-5…+5) and a buffer of 5 trading days each side, i.e. returns 90…110
+    # (return i is dated days[i + 1]); the window reaches back 21 trading days further to keep 110 returns
+    assert a.excluded == tuple(days[91:112])
+    assert a.n_estimation == 110 and a.estimation_days == (days[30 - 21 + 1], days[139 + 1])
+    first_fit = next(e for e in hit.events if e.event_date == first)
+    assert first_fit.excluded == ()  # the later window lies after the earlier event's estimation window
+    row = hit.summary().set_index("event_date").loc[later]
+    assert row["n_excluded"] == 21 and row["excluded"] == f"{days[91]}…{days[111]}"
+
+
+def test_the_estimation_window_is_flagged_when_the_data_cannot_make_up_the_days_left_out():
+    quiet, days = _two_event_prices(0.0)
+    result = event_study(quiet, "STK", "IDX", [days[61], days[131]])
+    later = next(e for e in result.events if e.event_date == days[131])
+    # returns 10…119 less the earlier event's 50…70 would have to reach back to return -11: it keeps the 99 there
+    # are (still above min_estimation) and says it is short
+    assert later.n_estimation == 99 and later.excluded == tuple(days[51:72])
+    assert later.estimation_days == (days[1], days[120])
+    row = result.summary().set_index("event_date").loc[days[131]]
+    assert row["n_estimation"] == 99 and row["estimation_short_by"] == 11
+    assert result.summary().set_index("event_date").loc[days[61], "estimation_short_by"] == 60

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-# what every interval or p-value over posts (Wilson bands, Newcombe's interval, the exact permutation p) assumes
-INDEPENDENT_POSTS = ("Intervals and p-values over posts count every post as an independent draw: posts by one author, in "
-                     "one repost cascade or on one day move together, so the real uncertainty is wider, the more so "
-                     "when a few authors, one cascade or one day make up much of the count.")
+# what the intervals and p-values over posts correct for (authors: analysis.stats.clustered) and what they do not
+INDEPENDENT_POSTS = ("The share negative's 95% interval and the interval of its change (before vs after an event, week "
+                     "on week) count each author's posts as one cluster, so a few prolific authors widen them. Not "
+                     "corrected: posts on one day or in one repost cascade move together, and the daily bands, the "
+                     "jumps' intervals and the permutation p-values still count every post as an independent draw, "
+                     "so their real uncertainty is wider, the more so when a few authors, one cascade or one day make "
+                     "up much of the count.")
 # what a column of per-event p-values does not do
 UNADJUSTED_NOTE = ("The p-values are one per event, not adjusted for the number of events compared: among 20 events "
                    "with no effect at all, about one would reach p < 0.05 by chance.")

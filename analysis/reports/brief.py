@@ -262,9 +262,11 @@ EFFECT_HEADERS = ("Records/day before → after (95% CI of the difference; p)",
 
 def _share_change(k: dict[str, Any], p: dict[str, Any]) -> str:
     """This week's share negative minus the week before's, in points, with the difference's own 95% interval
-    (Newcombe): whether the two weeks' intervals overlap is no test of a change."""
+    (Newcombe, clustered by author as each week's share is): whether the two weeks' intervals overlap is no test of
+    a change."""
     change = proportion_effect(round(p["share_negative"] * p["scored"]), p["scored"],
-                               round(k["share_negative"] * k["scored"]), k["scored"])
+                               round(k["share_negative"] * k["scored"]), k["scored"],
+                               design_effects=(p["share_negative_deff"], k["share_negative_deff"]))
     return (f"change {100 * change['diff']:+.0f} percentage points (95% CI {100 * change['ci_lo']:+.0f} to "
             f"{100 * change['ci_hi']:+.0f})")
 
@@ -317,8 +319,9 @@ def summary_lines(data: BriefData) -> list[str]:
 def methods_lines(data: BriefData) -> list[str]:
     return [
         f"{days_phrase()} Volume counts every record tagged to the tracker by its per-source queries.",
-        accuracy_line(data.model) + " Intervals are Wilson 95% intervals on the share of records labelled negative. "
-        + INDEPENDENT_POSTS,
+        accuracy_line(data.model) + " Intervals are Wilson 95% intervals on the share of records labelled negative: "
+        "for the week's share at its effective size under clustering by author (records / design effect; the plain "
+        "interval when no author has two scored records), for a day's jump the plain one. " + INDEPENDENT_POSTS,
         *[badge["text"] + "." for task, badge in (data.model.get("in_domain") or {}).items() if task != "sentiment"],
         (f"Peaks: a day at least 3.5 robust z-scores above the median of the previous 7 days (MAD scale, at least "
         f"Poisson noise), with {HISTORY_DAYS} days of history; labelled by characteristic terms and the most-shared "
@@ -328,8 +331,8 @@ def methods_lines(data: BriefData) -> list[str]:
         "against the previous 7 days' pooled share, its own binomial noise added); change points by "
         "binary segmentation of the daily share (binomial cost, level shifts of at least 5 points)."),
         "Event windows: the 3 days before vs the event day and 2 days after; records/day: Welch t 95% "
-        "interval over days and a permutation p-value; share negative: Newcombe score 95% interval and an exact "
-        "permutation p-value. " + UNADJUSTED_NOTE + " " + INDEPENDENT_POSTS + " " + days_note() + " " + ASSOCIATION_NOTE,
+        "interval over days and a permutation p-value; share negative: Newcombe score 95% interval clustered by "
+        "author and an exact permutation p-value over records. " + UNADJUSTED_NOTE + " " + INDEPENDENT_POSTS + " " + days_note() + " " + ASSOCIATION_NOTE,
         POLICY,
         _provenance(data),
     ]

@@ -134,7 +134,12 @@ def _figures(k: dict[str, Any]) -> dict[str, Any]:
     ci = k["share_negative_ci"]
     return {"records": k["records"], "authors": k["authors"], "scored": k["scored"],
             "share_negative": k["share_negative"], "share_negative_ci95": list(ci) if ci else None,
-            "interval": "Wilson score 95% interval (statsmodels proportion_confint, method='wilson')",
+            "share_negative_design_effect": k["share_negative_deff"],
+            "interval": "Wilson score 95% interval (statsmodels proportion_confint, method='wilson') at the effective "
+                        "size: scored records / design effect, the design effect being the share's variance over "
+                        "authors (one cluster per source + author, a record naming none its own) relative to "
+                        "independent records, at least 1 (analysis.stats.clustered). 1 when no author has two scored "
+                        "records: the plain Wilson interval. Records of one day are still counted as independent",
             "n": "the scored records (rows of records.csv with a sentiment): records without a score (empty after "
                  "cleaning, or not yet enriched) are left out of the share",
             "authors_note": "distinct authors: source + author_id (else author_name); records.csv's pseudonyms keep "

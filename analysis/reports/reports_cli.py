@@ -187,7 +187,7 @@ def brief_cmd(tracker_id: str, week: str, out: Path, model_version: str | None) 
 @click.option("--prices", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV with date,ticker,close (default: the store's market_prices dataset).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: ticker, benchmark, estimation, window, events (a list of per-event "
-                   "figures) and skipped.")
+                   "figures, with the estimation days used and the other events' days left out) and skipped.")
 def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, prices: Path | None,
                     as_json: bool) -> None:
     """Market-model event study: abnormal returns of a ticker around the tracker's events (association only)."""
@@ -230,8 +230,13 @@ def event_study_cmd(tracker_id: str, ticker: str | None, benchmark: str | None, 
     else:
         click.echo(f"{ticker} against {benchmark}, market model on trading days {result.estimation}, "
                    f"window {result.window}:")
+        wanted = result.estimation[1] - result.estimation[0] + 1
         for row in summary.itertuples(index=False):
-            click.echo(f"  {row.event_date}: beta {row.beta:.2f}, CAR {row.car:+.2%} (t = {row.car_t:.2f})")
+            click.echo(f"  {row.event_date}: beta {row.beta:.2f}, CAR {row.car:+.2%} (t = {row.car_t:.2f}); fitted on "
+                       f"{row.n_estimation} trading days {row.estimation_from} to {row.estimation_to}"
+                       + (f" ({row.estimation_short_by} fewer than the {wanted} asked for: the prices start too late)"
+                          if row.estimation_short_by else "")
+                       + (f", leaving out other events' windows {row.excluded}" if row.n_excluded else ""))
         click.echo("Abnormal returns on an event's dates are associations, not proof the event moved the price.")
     for when, reason in result.skipped:
         click.echo(f"skipped {when}: {reason}", err=True)

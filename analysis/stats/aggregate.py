@@ -11,6 +11,7 @@ from analysis.core.filters import Filters
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
 from analysis.stats import facts
+from analysis.stats.clustered import author_sums
 from analysis.stats.timeseries import sentiment_series, volume_series, wilson_interval
 
 __all__ = ["daily_sentiment", "daily_volume", "has_table", "kpis", "wilson_interval"]
@@ -25,7 +26,8 @@ def _authors(records: int, authors: int) -> int | None:
 
 
 def kpis(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str | None = None) -> dict[str, Any]:
-    """Records, distinct authors (None if unknown), synthetic share and (if scored) the share negative with its 95% CI."""
+    """Records, distinct authors (None if unknown), synthetic share and (if scored) the share negative with its 95% CI
+    (clustered by author; share_negative_deff its design effect)."""
     if facts.has_facts(con):
         return _kpis_from_facts(con, f, model_version)
     where, params = f.where("r")
@@ -36,20 +38,23 @@ def kpis(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str | None =
         params,
     ).fetchone()
     out: dict[str, Any] = {"records": int(row[0]), "authors": _authors(int(row[0]), int(row[1])), "synthetic_share": float(row[2]),
-                           "first": row[3], "last": row[4], "share_negative": None, "share_negative_ci": None,
-                           "scored": 0}
+                           "first": row[3], "last": row[4], **_NO_SHARE}
     if model_version and has_table(con, SCORES):
-        neg, n = con.execute(
-            f"""SELECT count(*) FILTER (WHERE s.label = 'negative'), count(*) FROM records r
-                JOIN scores s ON s.source = r.source AND s.id = r.id AND s.model_version = ?
-                WHERE {where}""",
-            [model_version, *params],
-        ).fetchone()
-        out["scored"] = int(n)
-        if n:
-            out["share_negative"] = neg / n
-            out["share_negative_ci"] = wilson_interval(int(neg), int(n))
+        out.update(_negative_share(con, f, model_version))
     return out
+
+
+_NO_SHARE = {"share_negative": None, "share_negative_ci": None, "share_negative_deff": None, "scored": 0}
+
+
+def _negative_share(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) -> dict[str, Any]:
+    """The share negative with its 95% interval clustered by author (analysis.stats.clustered) and its design
+    effect (1: no author has two scored records here, the plain Wilson interval)."""
+    sums = author_sums(con, f, model_version)
+    if not sums.n:
+        return dict(_NO_SHARE)
+    return {"share_negative": sums.k / sums.n, "share_negative_ci": sums.wilson(),
+            "share_negative_deff": sums.design_effect, "scored": sums.n}
 
 
 def _kpis_from_facts(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str | None) -> dict[str, Any]:
@@ -64,16 +69,9 @@ def _kpis_from_facts(con: duckdb.DuckDBPyConnection, f: Filters, model_version: 
         authors = con.execute(f"SELECT {_AUTHORS} FROM records r WHERE {rwhere}", rparams).fetchone()[0]
     out: dict[str, Any] = {"records": int(records), "authors": _authors(int(records), int(authors)),
                            "synthetic_share": synthetic / records if records else 0.0, "first": first, "last": last,
-                           "share_negative": None, "share_negative_ci": None, "scored": 0}
+                           **_NO_SHARE}
     if model_version and facts.has_facts(con, scores=True):
-        neg, n = con.execute(
-            f"""SELECT CAST(coalesce(sum(x.n) FILTER (WHERE x.label = 'negative'), 0) AS BIGINT),
-                       CAST(coalesce(sum(x.n), 0) AS BIGINT)
-                FROM {facts.FACTS_SCORES} x WHERE {where} AND x.model_version = ?""", [*params, model_version]).fetchone()
-        out["scored"] = int(n)
-        if n:
-            out["share_negative"] = neg / n
-            out["share_negative_ci"] = wilson_interval(int(neg), int(n))
+        out.update(_negative_share(con, f, model_version))
     return out
 
 

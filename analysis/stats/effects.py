@@ -19,7 +19,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from analysis.core.filters import Filters
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
-from analysis.stats import facts
+from analysis.stats.clustered import AuthorSums, author_sums
 from analysis.stats.timeseries import stored_span, volume_series
 from collectors.trackers import Tracker
 
@@ -28,7 +28,7 @@ ASSOCIATION_NOTE = ("Association, not causation: the difference between the days
 EFFECT_COLUMNS = ["event_id", "date", "title", "kind",
                   "volume_before", "volume_after", "volume_diff", "volume_ci_lo", "volume_ci_hi", "volume_p",
                   "neg_before", "neg_after", "neg_diff", "neg_ci_lo", "neg_ci_hi", "neg_p", "neg_n_before", "neg_n_after",
-                  "overlaps"]
+                  "neg_deff_before", "neg_deff_after", "overlaps"]
 
 
 def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, model_version: str | None,
@@ -40,7 +40,8 @@ def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, 
     treated as independent) and an exact/Monte-Carlo permutation p-value over days (with
     3 days a side there are only 20 splits, so p cannot go below 0.1: widen `window` for power).
     Negative share: difference of proportions among scored records (neg_n_before, neg_n_after of them), Newcombe's
-    score interval and the exact permutation p-value (label shuffling = hypergeometric).
+    score interval clustered by author (neg_deff_before/after: each side's design effect, analysis.stats.clustered)
+    and the exact permutation p-value over posts (label shuffling = hypergeometric; not adjusted for clustering).
     Association, not causation (ASSOCIATION_NOTE). The filter's sources/languages apply; its dates don't.
     Days outside the tracker's collection window (`Filters.for_tracker`) are left out of both sides: they were
     never collected, so they are unknown rather than days with 0 records (a side with no day gives NaN). So are
@@ -152,26 +153,33 @@ def permutation_p(before: np.ndarray, after: np.ndarray, n_perm: int = 2000,
     return float(min(1.0, res.pvalue))
 
 
-def proportion_effect(k_before: int, n_before: int, k_after: int, n_after: int) -> dict[str, float]:
+def proportion_effect(k_before: int, n_before: int, k_after: int, n_after: int,
+                      design_effects: tuple[float, float] = (1.0, 1.0)) -> dict[str, float]:
     """Difference of proportions after - before: Newcombe's hybrid score 95% interval and an exact permutation
     p-value (statsmodels' confint_proportions_2indep; scipy's hypergeometric).
 
-    Shuffling the labels across the two sides puts Hypergeometric(N, K, n_after) successes after, so the
-    permutation p-value, P(|diff| ≥ observed), is exact.
+    `design_effects` (before, after; analysis.stats.clustered) widen the interval for posts clustered by author:
+    Newcombe's interval is taken from each side's effective counts, k / deff of n / deff (the sides as independent
+    samples: an author on both sides, whose share usually persists, makes it err on the wide side). Shuffling the
+    labels across the two sides puts Hypergeometric(N, K, n_after) successes after, so the permutation p-value,
+    P(|diff| ≥ observed), is exact for independent posts; it is not adjusted for clustering.
     """
     sizes = {"n_before": int(n_before), "n_after": int(n_after)}  # every share is shown with its n
+    deffs = {"deff_before": float(design_effects[0]), "deff_after": float(design_effects[1])}
     if n_before == 0 or n_after == 0:
         return {"before": math.nan, "after": math.nan, "diff": math.nan, "ci_lo": math.nan, "ci_hi": math.nan,
-                "p": math.nan, **sizes}
+                "p": math.nan, **sizes, **deffs}
     p_b, p_a = k_before / n_before, k_after / n_after
-    lo, hi = confint_proportions_2indep(k_after, n_after, k_before, n_before, method="newcomb", compare="diff")
+    d_b, d_a = design_effects
+    lo, hi = confint_proportions_2indep(k_after / d_a, n_after / d_a, k_before / d_b, n_before / d_b,
+                                        method="newcomb", compare="diff")
     total, k_total = n_before + n_after, k_before + k_after
     support = np.arange(max(0, n_after - (total - k_total)), min(k_total, n_after) + 1)
     diffs = np.abs(support / n_after - (k_total - support) / n_before)
     observed = abs(p_a - p_b)
     p_value = float(hypergeom.pmf(support, total, k_total, n_after)[diffs >= observed - 1e-12].sum())
     return {"before": p_b, "after": p_a, "diff": p_a - p_b, "ci_lo": float(lo), "ci_hi": float(hi),
-            "p": min(1.0, p_value), **sizes}
+            "p": min(1.0, p_value), **sizes, **deffs}
 
 
 def _daily_counts(con: duckdb.DuckDBPyConnection, f: Filters, start: date, end: date) -> np.ndarray:
@@ -182,25 +190,12 @@ def _daily_counts(con: duckdb.DuckDBPyConnection, f: Filters, start: date, end: 
 def _negative_effect(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str | None,
                      before: tuple[date, date], after: tuple[date, date], n_boot: int,
                      rng: np.random.Generator) -> dict[str, float]:
-    counts = []
+    sides = []
     for start, end in (before, after):
         if not model_version or not has_table(con, SCORES):
-            counts.append((0, 0))
+            sides.append(AuthorSums.independent(0, 0))
             continue
-        window_f = Filters(f.tracker, start, end, f.sources, f.langs, f.kinds)
-        if facts.has_facts(con, scores=True):  # the same counts, summed from the pre-aggregated scored records
-            where, params = facts.where(window_f, "x")
-            k, n = con.execute(
-                f"""SELECT coalesce(sum(x.n) FILTER (WHERE x.label = 'negative'), 0), coalesce(sum(x.n), 0)
-                    FROM {facts.FACTS_SCORES} x WHERE {where} AND x.model_version = ?""",
-                [*params, model_version]).fetchone()
-        else:
-            where, params = window_f.where("r")
-            k, n = con.execute(
-                f"""SELECT count(*) FILTER (WHERE s.label = 'negative'), count(*) FROM records r
-                    JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ? WHERE {where}""",
-                [model_version, *params]).fetchone()
-        counts.append((int(k), int(n)))
-    (kb, nb), (ka, na) = counts
-    effect = proportion_effect(kb, nb, ka, na)
+        sides.append(author_sums(con, Filters(f.tracker, start, end, f.sources, f.langs, f.kinds), model_version))
+    b, a = sides
+    effect = proportion_effect(b.k, b.n, a.k, a.n, design_effects=(b.design_effect, a.design_effect))
     return {f"neg_{key}": value for key, value in effect.items()}

@@ -9,6 +9,8 @@ fall back to the records themselves where the tables are absent (a plain `Store.
   facts_scores   day, source, lang, kind, tracker, model_version, label -> n
   facts_authors  tracker, source, author (an integer per source + author id/name) -> first_day, last_day, days
                  (the days the author wrote on); answers "authors" for filters without languages or kinds
+  facts_author_scores  day, source, lang, kind, tracker, model_version, author (as above; NULL: no author named)
+                 -> n scored, k negative; the per-author sums of analysis.stats.clustered's share intervals
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
 
 FACTS_RECORDS, FACTS_SCORES, FACTS_AUTHORS = "facts_records", "facts_scores", "facts_authors"
+FACTS_AUTHOR_SCORES = "facts_author_scores"
 _DIMENSIONS = "day, source, lang, kind, tracker"
 # one row per record and tracker it names (once each); a record naming none cannot match a tracker filter
 _PER_TRACKER = ("SELECT CAST(published_at AS DATE) AS day, source, lang, kind, unnest(list_distinct(trackers)) AS tracker, "
@@ -37,6 +40,7 @@ def author_key(alias: str = "") -> str:
 
 # the author as kpis counts them, as an integer
 _AUTHOR = author_key()
+_AUTHOR_IDS = "temp.facts_author_ids"
 
 
 def create_facts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
@@ -45,17 +49,29 @@ def create_facts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
     con.execute(f"""CREATE TABLE {schema}.{FACTS_RECORDS} AS
         SELECT {_DIMENSIONS}, synthetic, count(*) AS n, min(published_at) AS first_at, max(published_at) AS last_at
         FROM ({per_tracker}) GROUP BY ALL ORDER BY day""")
+    # an integer per author, numbered once for both author tables (temporary: not kept)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {_AUTHOR_IDS} AS SELECT name, CAST(row_number() OVER () AS INTEGER)
+        AS author FROM (SELECT DISTINCT {_AUTHOR} AS name FROM records WHERE {_AUTHOR} IS NOT NULL)""")
     con.execute(f"""CREATE TABLE {schema}.{FACTS_AUTHORS} AS
-        WITH authors AS (SELECT name, CAST(row_number() OVER () AS INTEGER) AS author
-                         FROM (SELECT DISTINCT {_AUTHOR} AS name FROM records WHERE {_AUTHOR} IS NOT NULL))
+        WITH authors AS (SELECT * FROM {_AUTHOR_IDS})
         SELECT tracker, source, author, min(day) AS first_day, max(day) AS last_day, list(DISTINCT day) AS days
         FROM ({_PER_TRACKER.format(columns=f"{_AUTHOR} AS name")}) r JOIN authors a USING (name)
         GROUP BY ALL ORDER BY tracker, source""")
     if has_table(con, SCORES):
+        dims = ", ".join(f"r.{c}" for c in _DIMENSIONS.split(", "))
         con.execute(f"""CREATE TABLE {schema}.{FACTS_SCORES} AS
-            SELECT {', '.join(f'r.{c}' for c in _DIMENSIONS.split(', '))}, s.model_version, s.label, count(*) AS n
+            SELECT {dims}, s.model_version, s.label, count(*) AS n
             FROM ({_PER_TRACKER.format(columns="id")}) r JOIN {SCORES} s ON s.source = r.source AND s.id = r.id
             GROUP BY ALL ORDER BY day""")
+        # records naming no author: author NULL (analysis.stats.clustered counts each as an author of its own)
+        con.execute(f"""CREATE TABLE {schema}.{FACTS_AUTHOR_SCORES} AS
+            WITH authors AS (SELECT * FROM {_AUTHOR_IDS})
+            SELECT {dims}, s.model_version, a.author, count(*) AS n,
+                   count(*) FILTER (WHERE s.label = 'negative') AS k
+            FROM ({_PER_TRACKER.format(columns=f"id, {_AUTHOR} AS name")}) r
+            JOIN {SCORES} s ON s.source = r.source AND s.id = r.id LEFT JOIN authors a USING (name)
+            GROUP BY ALL ORDER BY day""")
+    con.execute(f"DROP TABLE {_AUTHOR_IDS}")
 
 
 def has_facts(con: duckdb.DuckDBPyConnection, scores: bool = False) -> bool:

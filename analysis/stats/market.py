@@ -6,6 +6,11 @@ abnormal return is AR_t = R_t - (alpha + beta · R_m,t), with t = AR / sigma; th
 return CAR(τ1, τ) = Σ AR has t = CAR / (sigma · √k) over its k days. Day 0 is the first trading day on
 or after the event date; offsets count trading days. Prediction-error terms of order 1/L are ignored,
 as is usual for L ≥ 100. An abnormal return is an association with the event's date, not proof of cause.
+
+Another event's window (with a buffer, by default the gap between the estimation and the event window) is left
+out of each estimation window, which reaches further back to keep its length: an earlier event's reaction fitted as
+normal noise would inflate sigma (hiding the later event's reaction) and tilt alpha and beta. Each event lists the
+days left out, and how many estimation days the price data could not make up.
 """
 
 from __future__ import annotations
@@ -43,6 +48,10 @@ class EventWindow:
     sigma: float
     n_estimation: int
     abnormal: pd.DataFrame
+    estimation_days: tuple[date, date] | None = None  # first and last day of the returns the model was fitted on
+    excluded: tuple[date, ...] = ()  # days from the first to the window's nominal last day left out: other events'
+    # windows and their buffers
+    short_by: int = 0  # estimation days asked for that the price data could not provide
 
     @property
     def car(self) -> float:
@@ -61,13 +70,19 @@ class EventStudyResult:
     window: tuple[int, int]
     events: list[EventWindow]
     skipped: list[tuple[date, str]] = field(default_factory=list)
+    _trading_days: tuple[date, ...] = field(default=(), repr=False)
 
     def summary(self) -> pd.DataFrame:
         """One row per event: the market-model fit and the CAR over the whole window with its t-statistic."""
+        columns = ["event_date", "day0", "alpha", "beta", "sigma", "n_estimation", "estimation_from", "estimation_to",
+                   "estimation_short_by", "n_excluded", "excluded", "car", "car_t"]
         return pd.DataFrame(
             [{"event_date": e.event_date, "day0": e.day0, "alpha": e.alpha, "beta": e.beta, "sigma": e.sigma,
-              "n_estimation": e.n_estimation, "car": e.car, "car_t": e.car_t} for e in self.events],
-            columns=["event_date", "day0", "alpha", "beta", "sigma", "n_estimation", "car", "car_t"])
+              "n_estimation": e.n_estimation, "estimation_from": e.estimation_days[0] if e.estimation_days else None,
+              "estimation_to": e.estimation_days[1] if e.estimation_days else None, "estimation_short_by": e.short_by,
+              "n_excluded": len(e.excluded), "excluded": day_ranges(e.excluded, self._trading_days),
+              "car": e.car, "car_t": e.car_t} for e in self.events],
+            columns=columns)
 
     def caar(self) -> pd.DataFrame:
         """Across events: mean AR and cumulative mean AR per offset, with t = CAAR / (√V / N).
@@ -98,25 +113,40 @@ class EventStudyResult:
 
 def event_study(prices: pd.DataFrame, ticker: str, benchmark: str, event_dates: Iterable[date],
                 estimation: tuple[int, int] = (-120, -11), window: tuple[int, int] = (-5, 5),
-                min_estimation: int = 30) -> EventStudyResult:
+                min_estimation: int = 30, buffer: int | None = None) -> EventStudyResult:
     """Market-model abnormal returns of `ticker` against `benchmark` around each event date.
 
-    `prices` has columns date, ticker, close (daily closes; other columns ignored). Events whose
-    estimation window has fewer than `min_estimation` returns, or whose event window runs past the
-    data, are listed in `skipped` with the reason instead of being estimated on too little.
+    `prices` has columns date, ticker, close (daily closes; other columns ignored). Other events' windows,
+    widened by `buffer` trading days each side (default: the gap between the estimation and the event
+    window), are left out of each estimation window, which reaches back further to keep its length.
+    Events whose estimation window has fewer than `min_estimation` returns, or whose event window runs past
+    the data, are listed in `skipped` with the reason instead of being estimated on too little.
     """
     if estimation[1] >= window[0]:
         raise ValueError(f"the estimation window {estimation} must end before the event window {window} starts")
+    buffer = window[0] - estimation[1] - 1 if buffer is None else buffer
+    if buffer < 0:
+        raise ValueError(f"buffer must be 0 or more trading days, not {buffer}")
     returns = _returns(prices, ticker, benchmark)
     days = list(returns.index)
+    day_array = np.array(days, dtype="datetime64[D]")
+    wanted = estimation[1] - estimation[0] + 1
+    dated = sorted(set(event_dates))
+    positions = {d: int(np.searchsorted(day_array, np.datetime64(d, "D"))) for d in dated}
     events, skipped = [], []
-    for event_date in sorted(set(event_dates)):
-        pos = int(np.searchsorted(np.array(days, dtype="datetime64[D]"), np.datetime64(event_date, "D")))
+    for event_date in dated:
+        pos = positions[event_date]
         if pos >= len(days):
             skipped.append((event_date, "no trading day on or after the event in the price data"))
             continue
-        est = returns.iloc[max(0, pos + estimation[0]): max(0, pos + estimation[1] + 1)]
-        if len(est) < min_estimation:
+        others = {p for p in positions.values() if p != pos and p < len(days)}  # a shared day 0 is this event
+        blocked = np.zeros(len(days), dtype=bool)
+        for p in others:
+            blocked[max(0, p + window[0] - buffer): max(0, p + window[1] + buffer + 1)] = True
+        last = min(pos + estimation[1], len(days) - 1)
+        free = np.flatnonzero(~blocked[: max(0, last + 1)])[-wanted:]  # the `wanted` latest free days up to `last`
+        est = returns.iloc[free]
+        if len(est) < max(min_estimation, 1):
             skipped.append((event_date, f"only {len(est)} returns in the estimation window (need {min_estimation})"))
             continue
         if pos + window[0] < 0 or pos + window[1] >= len(days):
@@ -133,8 +163,23 @@ def event_study(prices: pd.DataFrame, ticker: str, benchmark: str, event_dates: 
         win["car_t"] = win["car"] / (sigma * np.sqrt(k)) if sigma > 0 else math.nan
         win = win.reset_index(names="date")[["day_offset", "date", "ret", "benchmark_ret", "expected", "ar", "ar_t",
                                              "car", "car_t"]]
-        events.append(EventWindow(event_date, days[pos], alpha, beta, sigma, len(est), win))
-    return EventStudyResult(ticker, benchmark, estimation, window, events, skipped)
+        span = (int(free[0]), int(free[-1]))
+        left_out = tuple(days[i] for i in np.flatnonzero(blocked[span[0]: last + 1]) + span[0])
+        events.append(EventWindow(event_date, days[pos], alpha, beta, sigma, len(est), win,
+                                  (days[span[0]], days[span[1]]), left_out, wanted - len(est)))
+    return EventStudyResult(ticker, benchmark, estimation, window, events, skipped, tuple(days))
+
+
+def day_ranges(chosen: Sequence[date], days: Sequence[date]) -> str:
+    """Chosen trading days as runs of consecutive trading days: "2025-03-03…2025-03-17, 2025-05-02"."""
+    index = {d: i for i, d in enumerate(days)}
+    runs: list[list[date]] = []
+    for d in sorted(chosen):
+        if runs and index[d] == index[runs[-1][-1]] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return ", ".join(f"{r[0]}…{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 def market_model(market: np.ndarray, stock: np.ndarray) -> tuple[float, float, float]:

@@ -19,7 +19,8 @@ if show_page_extras():
     st.title("Industry impact")
     st.header("Market reaction")
     st.markdown(f"Abnormal returns of **{ticker or '—'}** against **{benchmark or '—'}** around the tracker's events "
-                "(market model fitted on trading days −120…−11; window −5…+5), one line per trading day: an event on a "
+                "(market model fitted on trading days −120…−11, leaving out other events' windows ±5 days and reaching "
+                "further back to keep 110 days; window −5…+5), one line per trading day: an event on a "
                 "weekend or holiday is counted from the next trading day, with the events of that day. Association, not causation: markets "
                 "move for many reasons.")
 market = render.chart("industry-market", view)

@@ -39,8 +39,10 @@ def kpi_row(view: render.View, model: dict) -> None:
     else:
         lo, hi = k["share_negative_ci"]
         said = share_text(k['share_negative'], (lo, hi))
+        clustered = (f", widened for posts by the same author (design effect {k['share_negative_deff']:.2f})"
+                     if k["share_negative_deff"] > 1 else "")
         c3.metric("Share negative", share_text(k['share_negative']), help=f"{said} over "
-                  f"{count_text(k['scored'], 'scored record')}; model {model['label']}")
+                  f"{count_text(k['scored'], 'scored record')}{clustered}; model {model['label']}")
         c3.caption(f"{said} · {k['scored']:,} scored")  # the metric's whole percent, told precisely with its bounds
 
 

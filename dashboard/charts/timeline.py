@@ -158,7 +158,7 @@ register(ChartDef(
     page="timeline",
     description="Per dated event, over each event's own days (the N before it against the event day and the N−1 "
                 "following, within the tracker's collection window), not the sidebar's dates: change in records/day "
-                "(95% Welch t interval over days) and in negative share (95% Newcombe score interval), "
+                "(95% Welch t interval over days) and in negative share (95% Newcombe score interval clustered by author), "
                 "after − before, with permutation p-values. " + UNADJUSTED_NOTE,
     load=_load_effects,
     draw=lambda df, view, model: effects_chart(

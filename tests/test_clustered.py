@@ -1,0 +1,126 @@
+"""Share intervals clustered by author: the plain Wilson interval when each author posts once, wider (and covering
+about 95%) when a few authors post many times."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from analysis.core.filters import Filters
+from analysis.stats.aggregate import kpis
+from analysis.stats.clustered import AuthorSums, author_sums
+from analysis.stats.effects import event_effects, proportion_effect
+from analysis.stats.timeseries import wilson_interval
+from collectors.store import Store
+from collectors.trackers import load_trackers
+from dashboard.snapshot import open_snapshot
+from tests.analytics_fixtures import VERSION, add_scores, at
+from tests.conftest import TRACKERS_MIN
+
+
+def _sums(k: np.ndarray, n: np.ndarray) -> AuthorSums:
+    return AuthorSums(int(n.sum()), int(k.sum()), len(n), float((k * k).sum()), float((k * n).sum()),
+                      float((n * n).sum()))
+
+
+def test_one_post_per_author_is_the_plain_wilson_interval():
+    k = np.array([1] * 30 + [0] * 70)
+    sums = _sums(k, np.ones(100, dtype=int))
+    assert sums == AuthorSums.independent(30, 100)
+    assert sums.design_effect == 1.0
+    assert sums.wilson() == wilson_interval(30, 100)
+    assert proportion_effect(30, 100, 45, 100, design_effects=(1.0, 1.0)) == proportion_effect(30, 100, 45, 100)
+
+
+def test_design_effect_by_hand():
+    # four authors: (k, n) = (6, 6), (0, 6), (1, 2), (1, 2); N = 16, K = 8, p = 0.5
+    k, n = np.array([6, 0, 1, 1]), np.array([6, 6, 2, 2])
+    sums = _sums(k, n)
+    # Σ(k - p n)² = 9 + 9 + 0 + 0 = 18; V = 4/3 · 18 / 256; binomial p(1-p)/(N-1) = 0.25 / 15
+    deff = (4 / 3 * 18 / 256) / (0.25 / 15)
+    assert sums.design_effect == pytest.approx(deff)
+    assert sums.wilson() == pytest.approx(wilson_interval(8 / deff, 16 / deff))
+    lo, hi = sums.wilson()
+    plain_lo, plain_hi = wilson_interval(8, 16)
+    assert lo < plain_lo and hi > plain_hi
+    # authors who each split evenly are more alike than chance: never narrower than the plain interval
+    even = _sums(np.array([1, 1, 1, 1]), np.array([2, 2, 2, 2]))
+    assert even.design_effect == 1.0
+
+
+def test_clustered_intervals_cover_about_95_percent_where_the_plain_ones_do_not():
+    # 200 authors, log-normal numbers of posts (most 1-3, a few 20+), each author's own negative propensity (Beta,
+    # mean 0.3, intra-author correlation 0.3): Wilson and Newcombe over posts covered ~75%
+    rng = np.random.default_rng(38)
+    runs, covered = 300, np.zeros(4)
+    for _ in range(runs):
+        sides = []
+        for mean in (0.3, 0.4):
+            n = np.ceil(np.exp(rng.normal(0, 1.2, 200))).astype(int)
+            k = rng.binomial(n, rng.beta(mean * 7 / 3, (1 - mean) * 7 / 3, 200))
+            sides.append(_sums(k, n))
+        b, a = sides
+        covered[0] += wilson_interval(b.k, b.n)[0] <= 0.3 <= wilson_interval(b.k, b.n)[1]
+        covered[1] += b.wilson()[0] <= 0.3 <= b.wilson()[1]
+        plain = proportion_effect(b.k, b.n, a.k, a.n)
+        clustered = proportion_effect(b.k, b.n, a.k, a.n, design_effects=(b.design_effect, a.design_effect))
+        covered[2] += plain["ci_lo"] <= 0.1 <= plain["ci_hi"]
+        covered[3] += clustered["ci_lo"] <= 0.1 <= clustered["ci_hi"]
+    wilson, wilson_clustered, newcombe, newcombe_clustered = covered / runs
+    assert wilson < 0.85 and newcombe < 0.85
+    assert 0.92 <= wilson_clustered <= 0.98 and 0.92 <= newcombe_clustered <= 0.98
+
+
+def _store_with_a_prolific_author(data_dir, make_record) -> Store:
+    """40 one-post authors (10 negative), one author with 40 posts, all negative, on 2026-04-19…22, and a negative
+    record naming no author."""
+    store = Store(data_dir)
+    records = [make_record(published_at=at(date(2026, 4, 19 + i % 4), i % 24)) for i in range(40)]
+    records += [make_record(published_at=at(date(2026, 4, 19 + i % 4), i % 24), author_id="777",
+                            author_name="prolific") for i in range(40)]
+    records.append(make_record(published_at=at(date(2026, 4, 21)), author_id=None, author_name=None))
+    store.add_records(records)
+    add_scores(store, {(r.source, r.id): "negative" if i < 10 or i >= 40 else "neutral"
+                       for i, r in enumerate(records)})
+    return store
+
+
+def test_the_overview_share_is_clustered_by_author_from_the_records_and_from_the_snapshot(data_dir, make_record):
+    """The share negative's interval counted the prolific author's 40 posts as 40 independent draws."""
+    store = _store_with_a_prolific_author(data_dir, make_record)
+    f = Filters("case-a")
+    with store.connect() as con:
+        direct = kpis(con, f, VERSION)
+        sums = author_sums(con, f, VERSION)
+    # 41 one-post clusters (the record naming no author, negative, is its own) and one of 40
+    assert (sums.n, sums.k, sums.authors) == (81, 51, 42)
+    assert sums.kk == 11 + 40 * 40 and sums.kn == 11 + 40 * 40 and sums.nn == 41 + 40 * 40
+    assert direct["share_negative_deff"] == pytest.approx(sums.design_effect) and sums.design_effect > 3
+    assert direct["share_negative_ci"] == pytest.approx(sums.wilson())
+    plain = wilson_interval(51, 81)
+    assert direct["share_negative_ci"][0] < plain[0] - 0.05 and direct["share_negative_ci"][1] > plain[1]
+    snapshot = open_snapshot(store)
+    try:
+        from_facts = kpis(snapshot, f, VERSION)
+        narrow = Filters("case-a", date(2026, 4, 20), date(2026, 4, 21), ("weibo",), ("zh",), ("post",))
+        assert author_sums(snapshot, narrow, VERSION) == author_sums(store.connect(), narrow, VERSION)
+    finally:
+        snapshot.close()
+    assert from_facts["share_negative_ci"] == pytest.approx(direct["share_negative_ci"])
+    assert from_facts["share_negative_deff"] == pytest.approx(direct["share_negative_deff"])
+
+
+def test_the_before_after_change_is_clustered_by_author(data_dir, make_record):
+    store = _store_with_a_prolific_author(data_dir, make_record)
+    tracker = load_trackers(TRACKERS_MIN)[0]
+    with store.connect() as con:
+        row = event_effects(con, Filters("case-a"), tracker, VERSION, window=2, n_boot=200).set_index(
+            "event_id").loc["launch"]  # 04-18/19 before, 04-20/21 after
+        before = author_sums(con, Filters("case-a", date(2026, 4, 18), date(2026, 4, 19)), VERSION)
+        after = author_sums(con, Filters("case-a", date(2026, 4, 20), date(2026, 4, 21)), VERSION)
+    assert row["neg_deff_before"] == pytest.approx(before.design_effect) and before.design_effect > 1
+    plain = proportion_effect(before.k, before.n, after.k, after.n)
+    assert row["neg_ci_hi"] - row["neg_ci_lo"] > plain["ci_hi"] - plain["ci_lo"]
+    assert row["neg_p"] == pytest.approx(plain["p"])  # the permutation p is over posts, as it says
