@@ -196,7 +196,7 @@ def test_export_carries_each_record_s_latest_visibility_and_reimports_it(tmp_pat
     others = rows.drop(index=[a.id, b.id, c.id])
     assert others["visibility"].isna().all() and others["visibility_checked_at"].isna().all()
     assert manifest["visibility"]["rechecked"] == 2 and manifest["visibility"]["disappeared"] == 2
-    assert manifest["files"][0]["columns"][-2:] == ["visibility", "visibility_checked_at"]
+    assert manifest["files"][0]["columns"][-3:] == ["visibility", "visibility_checked_at", "merged_from"]
 
     fresh = tmp_path / "fresh"
     result = CliRunner().invoke(cli, ["--data-dir", str(fresh), "import-bundle", str(bundle)])

@@ -74,6 +74,9 @@ st.dataframe(frame, hide_index=True, width="stretch", height=min(38 * (len(frame
                  "synthetic": st.column_config.CheckboxColumn("synthetic"),
                  "visibility": st.column_config.TextColumn("visibility (latest recheck)"),
                  "checked": st.column_config.DateColumn(f"checked ({zone_short()})", format="YYYY-MM-DD"),
+                 "also_in": st.column_config.TextColumn(
+                     "also carried by", help="A news article that several sources carried (the same page) is one "
+                     "record, counted once: the other stored copies (source:id) it stands for."),
              })
 # built on click: a media file made on every run could expire before a busy browser fetched it (a 404)
 st.download_button("Download this page as CSV", data=lambda page_frame=frame: csv_bytes(csv_frame(page_frame)),
