@@ -109,7 +109,8 @@ def test_manifest_says_what_was_selected_and_how(tmp_path, data_dir, make_record
     _m, frame = read_bundle(bundle)
     assert set(frame["source"]) == {"weibo"} and manifest["counts"]["records"] == len(frame)
     assert manifest["filters"] == {"tracker": TRACKER, "from": "2026-04-20", "to": "2026-04-21", "sources": ["weibo"],
-                                   "langs": [], "kinds": []}
+                                   "langs": [], "kinds": [], "kinds_counted": ["post", "comment", "repost", "article"],
+                                   "kinds_note": manifest["filters"]["kinds_note"]}
     assert manifest["counts"]["by_source"] == {"weibo": len(frame)}
     assert manifest["time_zone"].startswith("UTC")
     assert manifest["pseudonymisation"]["policy"] == POLICY and manifest["pseudonymisation"]["key_included"] is False

@@ -270,7 +270,9 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
                   "note": "records were collected with these per-source queries and tagged to the tracker"},
         "filters": {"tracker": f.tracker, "from": f.start.isoformat() if f.start else None,
                     "to": f.end.isoformat() if f.end else None, "sources": list(f.sources), "langs": list(f.langs),
-                    "kinds": list(f.kinds)},
+                    "kinds": list(f.kinds), "kinds_counted": list(f.kind_values()),
+                    "kinds_note": "no kinds chosen: every kind but trend (a Weibo hot-search topic's title is not a "
+                                  "post)"},
         "time_zone": _time_zone_text(),
         "days_time_zone": zone_name(),  # the IANA zone of the date filters' days
         "counts": {"records": n, "by_source": dict(sorted(counts.by_source.items())), "scored": counts.scored,
