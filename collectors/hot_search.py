@@ -6,8 +6,10 @@ commit times are Beijing time, its `firstSeen` is UTC, and a "day" of the list i
 A trending topic appears twice in the store:
 - every sighting is a `TrendObservation` (dataset `trend_observations`: topic, observed_at, heat, …);
 - a topic matched to at least one tracker is also one `Record(kind="trend", source="weibo", synthetic=False)`
-  (see `topic_records`), so real trend topics sit next to posts in the records views. Topics that match no
-  tracker stay observations only: they are the list's context (its total heat), not content about a tracker.
+  (see `topic_records`), so real trend topics sit next to posts in the records views. It is a topic's title, not a
+  post: no records figure counts it unless kind `trend` is chosen (`analysis.core.filters.Filters.kind_values`).
+  Topics that match no tracker stay observations only: they are the list's context (its total heat), not content
+  about a tracker.
 """
 
 from __future__ import annotations

@@ -23,6 +23,9 @@ from pydantic import (
 Kind = Literal["post", "comment", "repost", "article", "trend"]
 KINDS: tuple[str, ...] = ("post", "comment", "repost", "article", "trend")
 SOCIAL_KINDS: tuple[str, ...] = ("post", "comment", "repost")  # what people post: not news articles nor trend entries
+# What the records figures count unless kinds are chosen: a trend entry is a hot-search topic's title, not a post (its
+# sightings, heat and spans are the Hot search page's, from `trend_observations`)
+COUNTED_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k != "trend")
 
 # How a record's main time (published_at; observed_at for trends) was established when the source did not state it
 # in full. None: as the source states it (to the precision it states). The rest:

@@ -48,6 +48,7 @@ from collectors.lang import record_langs, with_lang
 from collectors.models import RECORD_SCHEMA, TREND_SCHEMA, Record, records_to_table
 from collectors.paths import data_dir as default_data_dir
 from collectors.pseudonym import pseudonym_key
+from collectors.urls import canonical_urls
 
 RECORDS = "records"
 TRENDS = "trend_observations"
@@ -217,7 +218,8 @@ class Store:
             old = self.files(dataset)
             if len(old) <= 1:
                 return WriteResult(0, 0, None)
-            with self.connect(materialize=False, only=[dataset]) as con:
+            # every source's copy of an article stays stored: only older versions of a row go
+            with self.connect(materialize=False, only=[dataset], merge_articles=False) as con:
                 table = con.sql(f'SELECT * FROM "{dataset}"').to_arrow_table()
             if table.num_rows == 0:  # only empty files: nothing to rewrite
                 return WriteResult(0, 0, None)
@@ -257,13 +259,15 @@ class Store:
         return hashlib.sha256("\n".join(stamps).encode()).hexdigest()[:20] + f":{len(stamps)}"
 
     def connect(self, materialize: bool = False, public_names: Iterable[str] = (),
-                only: Iterable[str] | None = None) -> duckdb.DuckDBPyConnection:
+                only: Iterable[str] | None = None, merge_articles: bool = True) -> duckdb.DuckDBPyConnection:
         """A private in-memory DuckDB with a deduplicated view per dataset and `records_public`.
 
         `materialize=True` copies the deduplicated data into memory tables once (fast repeated queries,
         as the dashboard needs); otherwise views scan the Parquet files on each query. `only` names the
         datasets a caller reads: only those get a view, and there is no `records_public` (each view is bound,
-        i.e. every file's footer read, when it is created).
+        i.e. every file's footer read, when it is created). `records` holds one row per news article, however many
+        sources carried it (see `_MERGED_ARTICLES_SQL`); `merge_articles=False` keeps each source's copy (one row per
+        source and id, as stored).
         """
         con = duckdb.connect(":memory:")
         set_session_zone(con)  # days are the display zone's (default UTC) whatever the machine's zone
@@ -296,10 +300,13 @@ class Store:
                 con.create_function("record_lang", record_langs, ["VARCHAR", "VARCHAR"], "VARCHAR", type="arrow",
                                     null_handling="special")
                 columns = "* REPLACE (coalesce(lang, record_lang(text, title)) AS lang)"
-            con.execute(
-                f'CREATE {kind} "{name}" AS SELECT {columns} FROM {scan} '
-                f'QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY "{spec.order_by}" DESC{then}) = 1'
-            )
+            newest = f'row_number() OVER (PARTITION BY {keys} ORDER BY "{spec.order_by}" DESC{then}) = 1'
+            view = f"SELECT {columns} FROM {scan} QUALIFY {newest}"
+            if name == RECORDS and merge_articles:
+                con.create_function("canonical_url", canonical_urls, ["VARCHAR"], "VARCHAR", type="arrow",
+                                    null_handling="special")
+                view = _MERGED_ARTICLES_SQL.format(latest=f"SELECT {columns} FROM {scan}", newest=newest)
+            con.execute(f'CREATE {kind} "{name}" AS {view}')
         if only is None:
             self.add_public_view(con, public_names)
         return con
@@ -486,6 +493,37 @@ _PROFILE_HOSTS = ("weibo.c", "bsky.app/profile/", "space.bilibili.com/", "twitte
 _PROFILE_LINKS = (r"((?:^|[^0-9A-Za-z.])(?:www\.|m\.)?weibo\.c(?:om|n)/(?:u/|profile/)?|space\.bilibili\.com/)[0-9]{5,}",
                   r"((?:weibo\.c(?:om|n)/n|bsky\.app/profile)/)[^/\s?#)）]+",
                   r"((?:^|[^0-9A-Za-z.-])(?:www\.|mobile\.)?(?:twitter|x)\.com/)[A-Za-z0-9_]{1,15}")
+
+
+# One row per news article however many sources carried it: the RSS feed and GDELT (or an import) store copies of one
+# article under their own ids, which would count it once per source in every figure. Copies are news articles
+# (kind 'article') whose addresses are the same page (collectors.urls.canonical_url); social posts keep their own ids
+# whatever they link to. The copy with the most text stands for the rest (then the first by source and id, so the
+# choice is stable): it carries every copy's trackers, and `merged_from` names the other copies (source:id; NULL for
+# a record that stands for no other). Read time, not write time: every copy stays stored (compaction keeps them all),
+# the merge does not depend on the order the copies arrived in, and stores written before it merge too. Articles and
+# the rest are deduplicated apart (one pass each, where a shared one was materialised with every column): a record's
+# versions share its kind, which no collector or importer changes.
+_MERGED_ARTICLES_SQL = """
+    WITH articles AS ({latest} WHERE kind = 'article' QUALIFY {newest}),
+    copies AS (
+      SELECT source, id, trackers, count(*) OVER w AS n, list(source || ':' || id) OVER w AS ids,
+             flatten(list(trackers) OVER w) AS tags,
+             row_number() OVER (w ORDER BY length(coalesce(text, '')) + length(coalesce(title, '')) DESC, source, id)
+               AS rank
+      FROM (SELECT *, canonical_url(url) AS article FROM articles) WHERE article IS NOT NULL
+      WINDOW w AS (PARTITION BY article)),
+    merges AS (
+      SELECT source AS m_source, id AS m_id, rank = 1 AS m_keep,
+             list_concat(trackers, list_sort(list_distinct(list_filter(tags, lambda t: NOT list_contains(trackers, t)))))
+               AS m_trackers,
+             list_filter(ids, lambda k: k <> source || ':' || id) AS merged_from
+      FROM copies WHERE n > 1)
+    SELECT *, NULL::VARCHAR[] AS merged_from FROM ({latest} WHERE kind IS DISTINCT FROM 'article' QUALIFY {newest})
+    UNION ALL BY NAME
+    SELECT a.* REPLACE (coalesce(m.m_trackers, a.trackers) AS trackers), m.merged_from
+    FROM articles a LEFT JOIN merges m ON a.source = m.m_source AND a.id = m.m_id
+    WHERE m.m_keep IS NOT FALSE"""
 
 
 # Verified accounts (source, author_id, their verification type): verification is the account's, so a record of one

@@ -14,7 +14,7 @@ from dashboard.charts.embed import snapshot_id
 from dashboard.snapshot import INSTANT
 
 COLUMNS = ("published_at", "source", "kind", "visibility", "checked", "lang", "author_name", "title", "text", "likes",
-           "comments", "shares", "url", "synthetic", "id")
+           "comments", "shares", "url", "synthetic", "id", "also_in")
 NOT_RECHECKED = "not rechecked"
 # {t} is the records' instant column (see `instant_column`)
 ORDERS = {"newest": "{t} DESC, r.source, r.id", "oldest": "{t} ASC, r.source, r.id",
@@ -77,6 +77,8 @@ def records_page(con: duckdb.DuckDBPyConnection, f: Filters, search: str = "", k
     special = {"published_at": f"{instant} AS published_at",
                "url": "CASE WHEN regexp_matches(r.url, '^https?://') THEN r.url END AS url",
                "id": "public_id(r.source, r.id) AS id",
+               # a news article several sources carried is one row: the other copies it stands for
+               "also_in": "array_to_string(r.merged_from, ' · ') AS also_in",
                "visibility": f"{status} AS visibility",
                "checked": f"CAST({'v.checked_at' if scan else 'NULL::TIMESTAMPTZ'} AS DATE) AS checked"}
     cols = ", ".join(special.get(c, f"r.{c}") for c in COLUMNS)

@@ -109,7 +109,8 @@ def test_manifest_says_what_was_selected_and_how(tmp_path, data_dir, make_record
     _m, frame = read_bundle(bundle)
     assert set(frame["source"]) == {"weibo"} and manifest["counts"]["records"] == len(frame)
     assert manifest["filters"] == {"tracker": TRACKER, "from": "2026-04-20", "to": "2026-04-21", "sources": ["weibo"],
-                                   "langs": [], "kinds": []}
+                                   "langs": [], "kinds": [], "kinds_counted": ["post", "comment", "repost", "article"],
+                                   "kinds_note": manifest["filters"]["kinds_note"]}
     assert manifest["counts"]["by_source"] == {"weibo": len(frame)}
     assert manifest["time_zone"].startswith("UTC")
     assert manifest["pseudonymisation"]["policy"] == POLICY and manifest["pseudonymisation"]["key_included"] is False
@@ -196,7 +197,7 @@ def test_export_carries_each_record_s_latest_visibility_and_reimports_it(tmp_pat
     others = rows.drop(index=[a.id, b.id, c.id])
     assert others["visibility"].isna().all() and others["visibility_checked_at"].isna().all()
     assert manifest["visibility"]["rechecked"] == 2 and manifest["visibility"]["disappeared"] == 2
-    assert manifest["files"][0]["columns"][-2:] == ["visibility", "visibility_checked_at"]
+    assert manifest["files"][0]["columns"][-3:] == ["visibility", "visibility_checked_at", "merged_from"]
 
     fresh = tmp_path / "fresh"
     result = CliRunner().invoke(cli, ["--data-dir", str(fresh), "import-bundle", str(bundle)])

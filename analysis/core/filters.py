@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from collectors.display_zone import beijing_offset_hours, is_beijing, is_utc, zone_label, zone_name
+from collectors.models import COUNTED_KINDS
 from collectors.trackers import Tracker
 
 # A filter's days are the display time zone's days (collectors.display_zone; UTC unless ACTORWATCH_TZ says
@@ -55,7 +56,7 @@ class Filters:
     end: date | None = None  # inclusive
     sources: tuple[str, ...] = ()
     langs: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = field(default=())
+    kinds: tuple[str, ...] = field(default=())  # none chosen: every kind but hot-search topic entries (kind_values)
 
     @classmethod
     def for_tracker(cls, tracker: Tracker, **kw: Any) -> Filters:
@@ -76,11 +77,16 @@ class Filters:
         if self.end:
             clauses.append(f"{alias}.published_at < CAST(? AS DATE) + INTERVAL 1 DAY")
             params.append(self.end)
-        for column, values in (("source", self.sources), ("lang", self.langs), ("kind", self.kinds)):
+        for column, values in (("source", self.sources), ("lang", self.langs), ("kind", self.kind_values())):
             if values:
                 clauses.append(f"{alias}.{column} IN ({', '.join('?' for _ in values)})")
                 params.extend(values)
         return " AND ".join(clauses), params
+
+    def kind_values(self) -> tuple[str, ...]:
+        """The kinds the view counts: those chosen, else every kind but trend (a hot-search topic entry is not a
+        post; the Hot search page shows them)."""
+        return self.kinds or COUNTED_KINDS
 
     def days(self) -> list[date]:
         if not (self.start and self.end):

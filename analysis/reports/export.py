@@ -7,7 +7,9 @@ Bundle layout (DIR):
                                   then entities (the tracker's only), stance, emotion, frames, keywords (lists
                                   joined by '|' in CSV),
                                   then visibility, visibility_checked_at (the latest known recheck status of
-                                  the post and when it was checked; empty if never rechecked)
+                                  the post and when it was checked; empty if never rechecked),
+                                  then merged_from: the other stored copies (source:id) of a news article that
+                                  several sources carried, which this one row stands for (collectors.store)
   manifest.json                   query, filters, time zone, counts, model + measured accuracy, policy, …
 `import_bundle(DIR, store)` (CLI `actorwatch import-bundle DIR`) reads either format back into a store.
 """
@@ -64,7 +66,7 @@ SCORE_COLUMNS = ["sentiment_model", "sentiment_version", "p_neg", "p_neu", "p_po
 ANNOTATION_COLUMNS = ["entities", "stance", "emotion", "frames", "keywords"]
 VISIBILITY_COLUMNS = ["visibility", "visibility_checked_at"]
 TIME_COLUMNS = ("published_at", "collected_at", "visibility_checked_at")
-LIST_COLUMNS = ("trackers", "entities", "frames", "keywords")
+LIST_COLUMNS = ("trackers", "entities", "frames", "keywords", "merged_from")
 INT_COLUMNS = ("author_verified_type", "author_followers", "likes", "comments", "shares")
 
 
@@ -156,6 +158,7 @@ class _Counts:
     synthetic: int = 0
     rechecked: int = 0
     disappeared: int = 0
+    merged: int = 0
     by_source: dict[str, int] = field(default_factory=dict)
 
     def add(self, batch: pa.RecordBatch) -> None:
@@ -166,6 +169,7 @@ class _Counts:
         status = batch.column("visibility")
         self.rechecked += int(pc.sum(pc.fill_null(pc.not_equal(status, "unknown"), False)).as_py() or 0)
         self.disappeared += int(pc.sum(pc.fill_null(pc.is_in(status, pa.array(DISAPPEARED)), False)).as_py() or 0)
+        self.merged += batch.num_rows - batch.column("merged_from").null_count
         for item in pc.value_counts(batch.column("source")).to_pylist():
             self.by_source[item["values"]] = self.by_source.get(item["values"], 0) + item["counts"]
 
@@ -206,6 +210,7 @@ def _select(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, versio
         extra += ["v.status AS visibility", "v.checked_at AS visibility_checked_at"]
     else:
         extra += ["NULL::VARCHAR AS visibility", "NULL::TIMESTAMPTZ AS visibility_checked_at"]
+    extra.append("r.merged_from")
     sql = (f"SELECT {fields}, {', '.join(extra)} FROM records_public r {' '.join(joins)} "
            f"WHERE {where} ORDER BY r.published_at, r.source, r.id")
     con.complete()  # finish any earlier execute() so the relation API may stream on this connection
@@ -270,11 +275,17 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
                   "note": "records were collected with these per-source queries and tagged to the tracker"},
         "filters": {"tracker": f.tracker, "from": f.start.isoformat() if f.start else None,
                     "to": f.end.isoformat() if f.end else None, "sources": list(f.sources), "langs": list(f.langs),
-                    "kinds": list(f.kinds)},
+                    "kinds": list(f.kinds), "kinds_counted": list(f.kind_values()),
+                    "kinds_note": "no kinds chosen: every kind but trend (a Weibo hot-search topic's title is not a "
+                                  "post)"},
         "time_zone": _time_zone_text(),
         "days_time_zone": zone_name(),  # the IANA zone of the date filters' days
         "counts": {"records": n, "by_source": dict(sorted(counts.by_source.items())), "scored": counts.scored,
-                   "annotated": counts.annotated, "synthetic": counts.synthetic},
+                   "annotated": counts.annotated, "synthetic": counts.synthetic, "merged": counts.merged},
+        "merged_note": "a news article that several sources carried (RSS, GDELT, an import; the same page once its "
+                       "address is normalised) is one row, counted once, under the source of the copy kept; "
+                       "merged_from names the other stored copies (source:id). 'merged' counts the rows that stand "
+                       "for other copies",
         "synthetic_share": counts.synthetic / n if n else 0.0,
         "figures": figures,
         "visibility": {"rechecked": counts.rechecked, "disappeared": counts.disappeared,

@@ -88,7 +88,7 @@ def where(f: Filters, alias: str = "x") -> tuple[str, list[Any]]:
     if f.end:
         clauses.append(f"{alias}.day <= ?")
         params.append(f.end)
-    for column, values in (("source", f.sources), ("lang", f.langs), ("kind", f.kinds)):
+    for column, values in (("source", f.sources), ("lang", f.langs), ("kind", f.kind_values())):
         if values:
             clauses.append(f"{alias}.{column} IN ({', '.join('?' for _ in values)})")
             params.extend(values)

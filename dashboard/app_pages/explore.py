@@ -25,7 +25,10 @@ st.caption("Every record matching the sidebar filters, as text (markup in posts 
 c1, c2, c3 = st.columns([3, 2, 1])
 search = c1.text_input("Search text, title or author (all words must match)", value=render.param("q"), key="explore-q",
                        max_chars=200)
-kinds = c2.multiselect("Kinds (none = all)", list(KINDS), default=render.param_list("kind", KINDS), key="explore-kind")
+kinds = c2.multiselect("Kinds (none = all but trend)", list(KINDS), default=render.param_list("kind", KINDS),
+                       key="explore-kind", help="A trend record is a Weibo hot-search topic's title, not a post: no "
+                       "records figure counts it, and Explore lists it only when `trend` is chosen (the Hot search "
+                       "page shows the topics' sightings and heat).")
 order = c3.selectbox("Order", list(ORDERS), index=list(ORDERS).index(render.param("order", "newest", list(ORDERS))),
                      key="explore-order")
 try:
@@ -74,6 +77,9 @@ st.dataframe(frame, hide_index=True, width="stretch", height=min(38 * (len(frame
                  "synthetic": st.column_config.CheckboxColumn("synthetic"),
                  "visibility": st.column_config.TextColumn("visibility (latest recheck)"),
                  "checked": st.column_config.DateColumn(f"checked ({zone_short()})", format="YYYY-MM-DD"),
+                 "also_in": st.column_config.TextColumn(
+                     "also carried by", help="A news article that several sources carried (the same page) is one "
+                     "record, counted once: the other stored copies (source:id) it stands for."),
              })
 # built on click: a media file made on every run could expire before a busy browser fetched it (a 404)
 st.download_button("Download this page as CSV", data=lambda page_frame=frame: csv_bytes(csv_frame(page_frame)),

@@ -1,0 +1,69 @@
+"""One news article's address however a source wrote it: the key that merges copies of an article across sources."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from urllib.parse import quote, unquote, urlsplit
+
+import pyarrow as pa
+
+# query parameters that say how a reader arrived, not which page it is
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid",
+                             "mc_eid", "_ga", "_gl"})
+TRACKING_PREFIXES = ("utm_",)
+_SAFE_PATH = "/:@!$&'()*+,;=-._~"
+_SAFE_QUERY = ":@!$'()*,;/?-._~"  # not +: in a query it reads as a space
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~-]*")  # a path quoting would leave as it is
+
+
+@lru_cache(maxsize=1 << 16)  # the records view asks again for the same addresses on every query
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The article key of `url`: scheme and host lower-case, http read as https, `www.`, default ports, tracking
+    parameters (utm_*, fbclid, gclid, …), the fragment and a trailing slash dropped, other parameters sorted and
+    escapes written one way. None for no address; an address that is not http(s) is only stripped."""
+    if url is None or not url.strip():
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # e.g. a port that is not a number: no web address to normalise
+        return url
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return url
+    host = parts.hostname.rstrip(".")
+    host = host.removeprefix("www.")
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    if port is not None and port not in (80, 443):
+        host = f"{host}:{port}"
+    path = parts.path if _PLAIN_PATH.fullmatch(parts.path) else quote(unquote(parts.path), safe=_SAFE_PATH)
+    path = path.rstrip("/")
+    params = sorted(_kept_params(parts.query.split("&"))) if parts.query else []
+    query = f"?{'&'.join(params)}" if params else ""
+    return f"https://{host}{path}{query}"
+
+
+def _kept_params(pairs: Iterable[str]) -> Iterable[str]:
+    for pair in pairs:
+        if not pair:
+            continue
+        name, sep, value = pair.partition("=")
+        name = unquote(name.replace("+", " "))
+        if name.lower() in TRACKING_PARAMS or name.lower().startswith(TRACKING_PREFIXES):
+            continue
+        value = unquote(value.replace("+", " "))
+        yield quote(name, safe=_SAFE_QUERY) + sep + quote(value, safe=_SAFE_QUERY)
+
+
+def canonical_urls(urls: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """`canonical_url` over an Arrow string array (a DuckDB function over a column)."""
+    return pa.array([canonical_url(u) for u in urls.to_pylist()], pa.string())
+
+
+__all__ = ["TRACKING_PARAMS", "canonical_url", "canonical_urls"]

@@ -1,0 +1,123 @@
+"""A news article that arrives through several sources (RSS and GDELT, an import) is one record wherever records are
+counted; every stored copy stays, and the record says which copies it stands for."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.core.filters import Filters
+from analysis.stats import aggregate
+from collectors.store import RECORDS, Store
+from collectors.urls import canonical_url
+from dashboard import snapshot
+
+DAY = datetime(2026, 4, 20, 8, 0, tzinfo=UTC)
+VIEW = Filters("case-a", date(2026, 4, 19), date(2026, 4, 21))
+
+
+def test_canonical_url_drops_what_does_not_name_the_page():
+    same = ["https://www.Example.com/news/a-story/?utm_source=rss&utm_medium=feed#top",
+            "HTTP://example.com/news/a-story?fbclid=abc",
+            "https://EXAMPLE.com:443/news/a-story?gclid=1&UTM_Campaign=x",
+            "  https://example.com/news/a-story  "]
+    assert {canonical_url(u) for u in same} == {"https://example.com/news/a-story"}
+    # what names the page stays: other parameters (in any order), the path's case, another port
+    assert canonical_url("https://example.com/a?id=2&p=1") == canonical_url("https://example.com/a?p=1&id=2")
+    assert canonical_url("https://example.com/a?id=2") != canonical_url("https://example.com/a?id=3")
+    assert canonical_url("https://example.com/A") != canonical_url("https://example.com/a")
+    assert canonical_url("https://example.com:8080/a") != canonical_url("https://example.com/a")
+    assert canonical_url(None) is None and canonical_url(" ") is None
+
+
+_part = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
+
+
+@settings(deadline=None)
+@given(host=st.from_regex(r"[a-z][a-z0-9-]{0,10}\.(com|cn|org)", fullmatch=True), path=st.lists(_part, max_size=4),
+       query=st.lists(st.tuples(_part, _part), max_size=4), fragment=_part)
+def test_canonical_url_is_idempotent_and_ignores_tracking(host, path, query, fragment):
+    from urllib.parse import quote
+
+    url = (f"https://{host}/" + "/".join(quote(p) for p in path) + "?"
+           + "&".join(f"{quote(k)}={quote(v)}" for k, v in query) + f"#{quote(fragment)}")
+    key = canonical_url(url)
+    assert canonical_url(key) == key
+    tracked = url.replace("?", "?utm_source=x&fbclid=y&", 1).replace("https://", "http://www.", 1)
+    assert canonical_url(tracked) == key
+
+
+def _article(make_record, source, rid, url, **kw):
+    return make_record(source=source, id=rid, kind="article", url=url, title="iQIYI launches an AI artist library",
+                       text=kw.pop("text", ""), author_id=None, author_name="example.com", lang="en",
+                       published_at=DAY, **kw)
+
+
+def _store(data_dir, make_record) -> Store:
+    store = Store(data_dir)
+    store.add_records([
+        _article(make_record, "rss", "guid-1", "https://www.example.com/news/ai-artists/?utm_source=rss",
+                 text="The studios of four actors denied signing.", trackers=["case-a"]),
+        _article(make_record, "gdelt", "https://example.com/news/ai-artists", "https://example.com/news/ai-artists",
+                 trackers=["case-b"]),
+        # a social post linking the same page is a post of its own
+        make_record(source="bluesky", id="at://post/1", url="https://example.com/news/ai-artists", published_at=DAY),
+        # another article
+        _article(make_record, "gdelt", "https://example.com/other", "https://example.com/other"),
+    ])
+    return store
+
+
+def test_an_article_from_two_sources_is_one_record_and_both_copies_stay_stored(data_dir, make_record):
+    store = _store(data_dir, make_record)
+    with store.connect() as con:
+        rows = con.execute("SELECT source, id, trackers, merged_from FROM records WHERE kind = 'article' "
+                           "ORDER BY id").fetchall()
+        total = con.execute("SELECT count(*) FROM records").fetchone()[0]
+        stored = con.execute(f"SELECT count(*) FROM {store.parquet_scan(RECORDS)}").fetchone()[0]
+    assert total == 3 and stored == 4  # counted once; nothing collected is dropped from the files
+    merged = [r for r in rows if r[2] != ["case-a"]]
+    # the copy with text stands for both, found by both trackers, and names the copy it stands for
+    assert merged == [("rss", "guid-1", ["case-a", "case-b"], ["gdelt:https://example.com/news/ai-artists"])]
+    assert [r[3] for r in rows if r[1] == "https://example.com/other"] == [None]
+    assert store.totals() == (3, 0)
+    store.compact()
+    with store.connect() as con:
+        assert con.execute(f"SELECT count(*) FROM {store.parquet_scan(RECORDS)}").fetchone()[0] == 4
+
+
+def test_overview_counts_a_merged_article_once_in_the_store_and_in_the_snapshot(data_dir, make_record):
+    store = _store(data_dir, make_record)
+    with store.connect() as con:
+        direct = aggregate.kpis(con, VIEW)["records"], aggregate.daily_volume(con, VIEW)
+    con = snapshot.open_snapshot(store)
+    try:
+        snap = aggregate.kpis(con, VIEW)["records"], aggregate.daily_volume(con, VIEW)
+        public = con.execute("SELECT merged_from FROM records_public WHERE id = 'guid-1'").fetchone()[0]
+    finally:
+        con.close()
+    for records, volume in (direct, snap):
+        assert records == 3
+        assert volume.groupby("source")["records"].sum().to_dict() == {"bluesky": 1, "gdelt": 1, "rss": 1}
+    assert public == ["gdelt:https://example.com/news/ai-artists"]
+    # the other tracker sees the article too, once
+    with store.connect() as con:
+        assert aggregate.kpis(con, Filters("case-b", VIEW.start, VIEW.end))["records"] == 1
+
+
+def test_the_export_has_the_article_once_and_names_the_copies_it_merged(tmp_path, data_dir, make_record):
+    from analysis.reports.export import export_bundle, read_bundle
+    from collectors.trackers import Tracker
+
+    store = _store(data_dir, make_record)
+    tracker = Tracker.model_validate({"id": "case-a", "name_en": "Case A", "name_zh": "案例A",
+                                      "trigger_date": "2026-04-20"})
+    result = export_bundle(store, tracker, VIEW, tmp_path / "bundle")
+    manifest, frame = read_bundle(tmp_path / "bundle")
+    assert result.records == 3 and manifest["counts"]["by_source"] == {"bluesky": 1, "gdelt": 1, "rss": 1}
+    assert manifest["counts"]["merged"] == 1 and "merged_from" in manifest["merged_note"]
+    row = frame[frame["id"] == "guid-1"].iloc[0]
+    assert list(row["merged_from"]) == ["gdelt:https://example.com/news/ai-artists"]
+    assert list(frame.loc[frame["id"] != "guid-1", "merged_from"]) == [[], []]
