@@ -20,6 +20,7 @@ from collectors.base import ParseError
 from collectors.hot_search import topic_url
 from collectors.models import InvalidRecord, Record, TrendObservation, parse_record
 from collectors.parsing import html_to_text, parse_count, typed_errors
+from collectors.sources.weibo_notices import is_tombstone
 from collectors.sources.weibo_time import (  # noqa: F401 (re-exported: the Weibo parsing API in one place)
     BEIJING,
     SaveTime,
@@ -297,9 +298,12 @@ def search_page_mblogs(payload: Any) -> list[Mapping[str, Any]]:
 
 
 def with_retweet(mblog: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """A post, preceded by the original it reposts (so `parent_id` points at a stored record)."""
+    """A post, preceded by the original it reposts (so `parent_id` points at a stored record), unless the original
+    is gone: Weibo's notice in its place is no post, and stored it would replace a copy collected while it lived."""
     original = mblog.get("retweeted_status")
-    return [original, mblog] if isinstance(original, Mapping) and original else [mblog]
+    if isinstance(original, Mapping) and original and not is_tombstone(original):
+        return [original, mblog]
+    return [mblog]
 
 
 @typed_errors
