@@ -264,3 +264,13 @@ def test_a_deleted_original_is_not_stored_as_a_post(tombstone):
     assert record.kind == "repost" and record.parent_id == "5284000000000001"
     live = {"mid": "5284000000000001", "text": "某平台上线AI艺人库", "user": {"id": 1000000003, "screen_name": "某用户"}}
     assert with_retweet({**repost, "retweeted_status": live}) == [live, {**repost, "retweeted_status": live}]
+
+
+@pytest.mark.parametrize("text", [
+    '演员的授权不是一句话 ...<a href="/status/5284000000000004">全文</a>',  # m.weibo.cn
+    '演员的授权不是一句话 ...<span class="expand">展开</span>',  # weibo.com ajax
+])
+def test_a_truncated_post_loses_its_expand_link(text):
+    post = {"mid": "5284000000000004", "mblogid": "Q1a2b3c4d", "isLongText": True, "text": text, "created_at": "刚刚",
+            "text_raw": "演员的授权不是一句话 ", "user": {"id": 1000000004, "screen_name": "某网友"}}
+    assert mblog_to_record(post, NOW).text == "演员的授权不是一句话 ..."

@@ -30,6 +30,7 @@ from collectors.sources.weibo_time import (  # noqa: F401 (re-exported: the Weib
 )
 
 SOURCE = "weibo"
+EXPAND_LINKS = ("全文", "展开")
 
 
 # ---------------------------------------------------------------- locations
@@ -183,8 +184,8 @@ def mblog_to_record(mblog: Any, collected_at: datetime, tracker: str | None = No
     author = _author(user)
     url = f"https://weibo.com/{author['author_id']}/{bid}" if author["author_id"] and bid else f"https://m.weibo.cn/detail/{mid}"
     text = html_to_text(raw_text)
-    if post.get("isLongText") is True and not long_text and text.endswith("全文"):
-        text = text.removesuffix("全文").rstrip()  # the "…全文" link of a truncated post
+    if post.get("isLongText") is True and not long_text and text.endswith(EXPAND_LINKS):
+        text = text[:-2].rstrip()  # a truncated post's link to the rest: m.weibo.cn "…全文", weibo.com "…展开"
     return parse_record({
         "source": SOURCE, "id": mid, "kind": "repost" if parent_id else "post",
         "text": text, "url": url,
