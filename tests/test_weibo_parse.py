@@ -274,3 +274,12 @@ def test_a_truncated_post_loses_its_expand_link(text):
     post = {"mid": "5284000000000004", "mblogid": "Q1a2b3c4d", "isLongText": True, "text": text, "created_at": "刚刚",
             "text_raw": "演员的授权不是一句话 ", "user": {"id": 1000000004, "screen_name": "某网友"}}
     assert mblog_to_record(post, NOW).text == "演员的授权不是一句话 ..."
+
+
+def test_a_truncated_weibo_cn_post_loses_its_full_text_link():
+    page = (FIX / "weibo_cn_timeline.html").read_text(encoding="utf-8").replace(
+        '<a href="https://weibo.cn/search/mblog?keyword=%23AI%E8%89%BA%E4%BA%BA%E5%BA%93%23">#AI艺人库#</a></span>',
+        '<a href="https://weibo.cn/search/mblog?keyword=%23AI%E8%89%BA%E4%BA%BA%E5%BA%93%23">#AI艺人库#</a> 授权范围...'
+        '&nbsp;<a href="/comment/QzfdS006t">全文</a></span>')
+    first = mblog_to_record(weibo_html.timeline_page(page, "1000000001").items[0], NOW)
+    assert first.text == "虚构：AI艺人库的授权问题值得讨论[思考] #AI艺人库# 授权范围..."
