@@ -109,3 +109,24 @@ def test_very_long_texts_are_cleaned_without_being_cached() -> None:
     assert clean_text(long) == c  # the same result, computed again
     short = clean_text("短文 unique-91c2")
     assert _clean_cached.cache_info().currsize == before + 1 and short is clean_text("短文 unique-91c2")
+
+
+def test_a_weibo_video_card_leaves_no_nickname() -> None:
+    """m.weibo.cn shows a video as a link card "<uploader's nickname>的微博视频" (weibo.com adds an "L" icon glyph,
+    older posts say 的秒拍视频): a name, which must not reach the model, and no words of the poster's."""
+    from datetime import UTC, datetime
+
+    from collectors.sources.weibo_parse import mblog_to_record
+
+    card = ('<a data-url="http://t.cn/A6abcdE" href="https://video.weibo.com/show?fid=1034:4669364654506010" '
+            'data-hide=""><span class=\'url-icon\'><img style=\'width: 1rem;height: 1rem\' '
+            'src=\'https://h5.sinaimg.cn/upload/2015/09/25/3/timeline_card_small_video_default.png\'></span>'
+            '<span class="surl-text">吃瓜小号2024的微博视频</span></a> ')
+    post = {"mid": "5284000000000009", "created_at": "刚刚", "user": {"id": 1000000009, "screen_name": "某网友"},
+            "text": '看完很气愤<span class="url-icon"><img alt=[怒] src="x.png" /></span>' + card}
+    text = mblog_to_record(post, datetime(2026, 4, 21, tzinfo=UTC)).text
+    for raw in (text, "看完很气愤[怒] L吃瓜小号2024的微博视频", "看完很气愤[怒]（吃瓜小号2024的秒拍视频）"):
+        c = clean_text(raw)
+        assert "吃瓜小号" not in c.model_text + c.display and "视频" not in c.model_text, raw
+        assert c.model_text.startswith("看完很气愤[怒]") and c.emoticons == ("[怒]",)
+    assert clean_text("吃瓜小号2024的微博视频").is_empty

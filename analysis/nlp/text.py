@@ -13,7 +13,8 @@ from collectors.lang import MENTION as _MENTION
 from collectors.lang import URL as _URL
 from collectors.lang import detect_lang
 
-__all__ = ["MENTION_PLACEHOLDER", "REPOST_SEPARATOR", "CleanText", "clean_text", "detect_lang", "to_simplified"]
+__all__ = ["MENTION_PLACEHOLDER", "REPOST_SEPARATOR", "VIDEO_CARD", "CleanText", "clean_text", "detect_lang",
+           "to_simplified"]
 
 MENTION_PLACEHOLDER = "@user"
 REPOST_SEPARATOR = " // "
@@ -23,7 +24,10 @@ _IMG_ALT = re.compile(r"""<img\b[^>]*?\balt\s*=\s*["']?(\[[^\]"'<>]{1,12}\])["']
 _BREAK = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>", re.IGNORECASE)
 _DROP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>|<!--.*?-->", re.DOTALL)
-_URL_CARD = re.compile(r"(?:网页链接|O网页链接|L[^\s]{0,20}的微博视频)")
+# A video link card: "<uploader's nickname>的微博视频" (older posts: 的秒拍视频; weibo.com puts an "L" icon glyph first),
+# a name, not the poster's words. The nickname is read as store.py's privacy mask reads it.
+VIDEO_CARD = r"[\w\-·]{2,30}的(?:微博|秒拍)视频"
+_URL_CARD = re.compile(rf"O?网页链接|{VIDEO_CARD}")
 _HASHTAG = re.compile(r"#([^#\n]{1,60}?)#")
 _REPOST = re.compile(r"//\s*@([^\s:：@/\[\]]{1,30})\s*[:：]?")  # nicknames hold no [ ]: "[A]" is an emoticon
 # Unicode's default-ignorable code points (zero-width, bidi embeddings and isolates, variation selectors,
