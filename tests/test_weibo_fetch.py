@@ -480,3 +480,19 @@ def test_weibo_cn_comment_pages_that_stop_changing_end_the_list():
     summary = collect(WeiboCn(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("comments:QzfdS006t",)))
     assert summary.stopped is None and seen == ["1", "2", "3"]
     assert summary.ingest.records_new == 3  # the post and its 2 comments
+
+
+def test_a_long_post_deleted_before_its_detail_page_keeps_its_truncated_text():
+    tombstone = [{"status": {"id": "5284000000000004", "mid": "5284000000000004", "deleted": "1", "user": None,
+                             "text": "抱歉，此微博已被作者删除。查看帮助：<a href=\"https://weibo.com/p/1001\">网页链接</a>"}}]
+    page = f"<html><script>var $render_data = {json.dumps(tombstone, ensure_ascii=False)}[0] || {{}};</script></html>"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/detail/"):
+            return httpx.Response(200, content=page.encode())
+        return json_response("search_page1.json" if request.url.params["page"] == "1" else "search_empty.json")
+
+    collect(WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("AI艺人库",), SINCE, UNTIL))
+    with Store().connect() as con:
+        text = con.execute("SELECT text FROM records WHERE id = '5284000000000004'").fetchone()[0]
+    assert text.startswith("作为从业者说几句") and "删除" not in text

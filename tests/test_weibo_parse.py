@@ -283,3 +283,18 @@ def test_a_truncated_weibo_cn_post_loses_its_full_text_link():
         '&nbsp;<a href="/comment/QzfdS006t">全文</a></span>')
     first = mblog_to_record(weibo_html.timeline_page(page, "1000000001").items[0], NOW)
     assert first.text == "虚构：AI艺人库的授权问题值得讨论[思考] #AI艺人库# 授权范围..."
+
+
+def test_a_gone_post_is_no_post_but_one_without_its_author_object_is():
+    tombstone = {"mid": "5284000000000001", "deleted": "1", "text": "抱歉，此微博已被作者删除。查看帮助：网页链接"}
+    assert with_retweet(tombstone) == []  # e.g. the post an API v2 comment is on
+    trimmed = {"mid": "5284000000000003", "uid": 1000000004, "text": "太过分了",  # API v2 with trim_user=1
+               "retweeted_status": {"mid": "5284000000000001", "uid": 1000000003, "text": "某平台上线AI艺人库"}}
+    assert with_retweet(trimmed) == [trimmed["retweeted_status"], trimmed]
+
+
+def test_a_detail_page_of_a_gone_post_is_an_error_not_a_post():
+    page = ('<script>var $render_data = [{"status": {"mid": "5284000000000004", "deleted": "1", "user": null, '
+            '"text": "抱歉，此微博已被作者删除。查看帮助：网页链接"}}][0] || {};</script>')
+    with pytest.raises(ParseError, match="gone"):
+        render_data_status(page)

@@ -1,7 +1,7 @@
 """Weibo's notices standing in for a post that is gone: what they say happened, and whether a status is one.
 
-A tombstone status has `deleted: "1"`, `state` 7 (deleted by author) / 8 (removed after complaints), or no author,
-and the reason as its text ("抱歉，此微博已被作者删除。查看帮助：…"). Collectors must not store one as a post; the
+A tombstone status has `deleted: "1"`, `state` 7 (deleted by author) / 8 (removed after complaints), or no author and
+the reason as its text ("抱歉，此微博已被作者删除。查看帮助：…"). Collectors must not store one as a post; the
 recheck (weibo_recheck) reads it as the post's fate.
 """
 
@@ -52,11 +52,11 @@ def is_deleted_flag(value: Any) -> bool:
 
 
 def is_tombstone(status: Mapping[str, Any]) -> bool:
-    """Whether a status is Weibo's stand-in for a gone post: flagged deleted, in a tombstone state, without an
-    author object, or with an empty author (a crawler's export) and a notice as its text."""
-    user = status.get("user")
-    if is_deleted_flag(status.get("deleted")) or status.get("state") in STATE_STATUS or not isinstance(user, Mapping):
+    """Whether a status is Weibo's stand-in for a gone post: flagged deleted, in a tombstone state, or without an
+    author and with a notice as its text (a status without its author is not enough: `trim_user` leaves it out)."""
+    if is_deleted_flag(status.get("deleted")) or status.get("state") in STATE_STATUS:
         return True
-    if any(user.get(key) not in (None, "") for key in ("id", "idstr", "screen_name")):
+    user = status.get("user")
+    if isinstance(user, Mapping) and any(user.get(key) not in (None, "") for key in ("id", "idstr", "screen_name")):
         return False
     return classify_message(plain(status.get("text") or status.get("text_raw") or "")) is not None

@@ -299,8 +299,10 @@ def search_page_mblogs(payload: Any) -> list[Mapping[str, Any]]:
 
 
 def with_retweet(mblog: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """A post, preceded by the original it reposts (so `parent_id` points at a stored record), unless the original
-    is gone: Weibo's notice in its place is no post, and stored it would replace a copy collected while it lived."""
+    """A post, preceded by the original it reposts (so `parent_id` points at a stored record). A post that is gone
+    is left out: Weibo's notice in its place is no post, and stored it would replace a copy collected while it lived."""
+    if is_tombstone(mblog):
+        return []
     original = mblog.get("retweeted_status")
     if isinstance(original, Mapping) and original and not is_tombstone(original):
         return [original, mblog]
@@ -349,6 +351,9 @@ def render_data_json_status(data: Any) -> Mapping[str, Any]:
     status = _mapping(first, "$render_data[0]").get("status")
     if not isinstance(status, Mapping) or not status:
         raise ParseError("$render_data has no status (a deleted post or a changed layout)")
+    if is_tombstone(status):
+        raise ParseError(f"$render_data holds Weibo's notice for a post that is gone, not the post: "
+                         f"{html_to_text(status.get('text') or '')[:60]!r}")
     return status
 
 

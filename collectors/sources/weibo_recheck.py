@@ -76,7 +76,7 @@ def classify_status(status: Mapping[str, Any], mid: str | None = None) -> Verdic
     """A status object (`$render_data[0].status` or the JSON `data`): a live post or a tombstone standing in for one."""
     text = plain(status.get("text") or status.get("text_raw") or "")
     state = status.get("state")
-    if is_tombstone(status):
+    if is_tombstone(status) or not isinstance(status.get("user"), Mapping):
         named = classify_message(text)
         if named:
             return Verdict(named, _clip(text))
