@@ -130,3 +130,26 @@ def test_a_weibo_video_card_leaves_no_nickname() -> None:
         assert "吃瓜小号" not in c.model_text + c.display and "视频" not in c.model_text, raw
         assert c.model_text.startswith("看完很气愤[怒]") and c.emoticons == ("[怒]",)
     assert clean_text("吃瓜小号2024的微博视频").is_empty
+
+
+def test_weibo_link_cards_for_a_picture_or_a_post_are_not_words() -> None:
+    """A link card shows a label in the text: 查看图片 (a picture), 微博正文 (another post), as 网页链接 (a web
+    page). The training sets never hold them; a comment that is only a picture has no words to score."""
+    from datetime import UTC, datetime
+
+    from collectors.sources.weibo_parse import comment_to_record, mblog_to_record
+
+    now = datetime(2026, 4, 21, tzinfo=UTC)
+    photo = ('<a href="https://photo.weibo.com/h5/comment/compic_id/1022:2307"><span class=\'url-icon\'><img '
+             'style=\'width: 1rem;height: 1rem\' src=\'//h5.sinaimg.cn/upload/2015/01/21/20/'
+             'timeline_card_small_photo_default.png\'></span><span class="surl-text">查看图片</span></a>')
+    only_picture = comment_to_record({"id": "5284000000000501", "created_at": "刚刚", "text": photo}, now, post_id="1")
+    assert clean_text(only_picture.text).is_empty
+    laughing = comment_to_record({"id": "5284000000000502", "created_at": "刚刚", "text": "笑死 " + photo}, now,
+                                 post_id="1")
+    assert clean_text(laughing.text).model_text == "笑死"
+    ajax = ('详情请看 <a href="https://weibo.com/1000000003/QzfdS0001"><img class="icon-link" '
+            'src="https://h5.sinaimg.cn/upload/2015/09/25/3/timeline_card_small_weibo_default.png"/>微博正文</a>')
+    post = mblog_to_record({"mid": "5284000000000503", "created_at": "刚刚", "text": ajax,
+                            "user": {"id": 1000000004, "screen_name": "某网友"}}, now)
+    assert clean_text(post.text).model_text == "详情请看"

@@ -24,10 +24,11 @@ _IMG_ALT = re.compile(r"""<img\b[^>]*?\balt\s*=\s*["']?(\[[^\]"'<>]{1,12}\])["']
 _BREAK = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>", re.IGNORECASE)
 _DROP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>|<!--.*?-->", re.DOTALL)
-# A video link card: "<uploader's nickname>的微博视频" (older posts: 的秒拍视频; weibo.com puts an "L" icon glyph first),
-# a name, not the poster's words. The nickname is read as store.py's privacy mask reads it.
+# Link cards show a label, not the poster's words: a web page (网页链接; weibo.com puts an "O" icon glyph first), a
+# picture (查看图片), another post (微博正文), a video: "<uploader's nickname>的微博视频" (older posts: 的秒拍视频;
+# weibo.com puts an "L" glyph first), a name, read as store.py's privacy mask reads it.
 VIDEO_CARD = r"[\w\-·]{2,30}的(?:微博|秒拍)视频"
-_URL_CARD = re.compile(rf"O?网页链接|{VIDEO_CARD}")
+_URL_CARD = re.compile(rf"O?网页链接|查看图片|微博正文|{VIDEO_CARD}")
 _HASHTAG = re.compile(r"#([^#\n]{1,60}?)#")
 _REPOST = re.compile(r"//\s*@([^\s:：@/\[\]]{1,30})\s*[:：]?")  # nicknames hold no [ ]: "[A]" is an emoticon
 # Unicode's default-ignorable code points (zero-width, bidi embeddings and isolates, variation selectors,
