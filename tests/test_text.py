@@ -153,3 +153,15 @@ def test_weibo_link_cards_for_a_picture_or_a_post_are_not_words() -> None:
     post = mblog_to_record({"mid": "5284000000000503", "created_at": "刚刚", "text": ajax,
                             "user": {"id": 1000000004, "screen_name": "某网友"}}, now)
     assert clean_text(post.text).model_text == "详情请看"
+
+
+def test_the_default_repost_text_is_no_words() -> None:
+    """Weibo fills a repost without a comment with "转发微博": the reposter said nothing, so there is nothing to score
+    (scored, it counted as a neutral voice: P(neutral) 0.85 with the shipped model), and a chain keeps only words."""
+    for raw in ("转发微博", "//@某某:转发微博", "//@某某: 转发微博。", "转发微博 //@某某:转发微博"):
+        assert clean_text(raw).is_empty, raw
+    c = clean_text("有水的地方就有学者 // @某某 :转发微博")
+    assert c.own_text == "有水的地方就有学者" and "转发微博" not in c.model_text and not c.is_empty
+    c = clean_text("//@某某:转发微博//@另一个:AI换脸太恶心了[吐]")
+    assert c.model_text == "// // AI换脸太恶心了[吐]" and not c.is_empty
+    assert clean_text("转发微博足不出户让你享受夏日美味。").model_text == "转发微博足不出户让你享受夏日美味。"  # words of its own

@@ -30,6 +30,8 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>|<!--.*?-->", re.DOTALL)
 VIDEO_CARD = r"[\w\-·]{2,30}的(?:微博|秒拍)视频"
 _URL_CARD = re.compile(rf"O?网页链接|查看图片|微博正文|{VIDEO_CARD}")
 _HASHTAG = re.compile(r"#([^#\n]{1,60}?)#")
+# The text Weibo gives a repost made without a comment, as the whole of a poster's part: no words of theirs.
+_DEFAULT_REPOST = re.compile(r"(^|//)\s*转发微博\s*[。.!]?\s*(?=//|$)")
 _REPOST = re.compile(r"//\s*@([^\s:：@/\[\]]{1,30})\s*[:：]?")  # nicknames hold no [ ]: "[A]" is an emoticon
 # Unicode's default-ignorable code points (zero-width, bidi embeddings and isolates, variation selectors,
 # Hangul fillers, tags): invisible, so they must not split a word or count as content.
@@ -124,6 +126,8 @@ def _clean(raw: str) -> CleanText:
     display = _SPACE.sub(" ", _EMOTICON.sub(" ", text) if emoticons else text).strip()
 
     model = _REPOST.sub(REPOST_SEPARATOR, text) if "//" in text else text
+    if "转发微博" in model:
+        model = _DEFAULT_REPOST.sub(r"\1 ", model)
     mentions = tuple(_MENTION.findall(text))
     if "@" in model:
         model = _MENTION.sub(MENTION_PLACEHOLDER, model)
