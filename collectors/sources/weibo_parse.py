@@ -184,8 +184,7 @@ def mblog_to_record(mblog: Any, collected_at: datetime, tracker: str | None = No
     author = _author(user)
     url = f"https://weibo.com/{author['author_id']}/{bid}" if author["author_id"] and bid else f"https://m.weibo.cn/detail/{mid}"
     text = html_to_text(raw_text)
-    if post.get("isLongText") is True and not long_text and text.endswith(EXPAND_LINKS):
-        text = text[:-2].rstrip()  # a truncated post's link to the rest: m.weibo.cn "…全文", weibo.com "…展开"
+    text = without_expand_link(text, truncated=post.get("isLongText") is True and not long_text)
     return parse_record({
         "source": SOURCE, "id": mid, "kind": "repost" if parent_id else "post",
         "text": text, "url": url,
@@ -198,6 +197,14 @@ def mblog_to_record(mblog: Any, collected_at: datetime, tracker: str | None = No
         "location": parse_location(post.get("region_name") or post.get("ip_location")),
         "trackers": [tracker] if tracker else [],
     })
+
+
+def without_expand_link(text: str, truncated: bool = False) -> str:
+    """A truncated post's text without its link to the rest (m.weibo.cn "…全文", weibo.com "…展开"): when the
+    post says it is `truncated`, or when the link follows an ellipsis (an export that kept the text, not the flag)."""
+    if text.endswith(EXPAND_LINKS) and (truncated or text[:-2].endswith(("...", "…"))):
+        return text[:-2].rstrip()
+    return text
 
 
 @typed_errors
