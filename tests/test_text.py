@@ -109,3 +109,59 @@ def test_very_long_texts_are_cleaned_without_being_cached() -> None:
     assert clean_text(long) == c  # the same result, computed again
     short = clean_text("短文 unique-91c2")
     assert _clean_cached.cache_info().currsize == before + 1 and short is clean_text("短文 unique-91c2")
+
+
+def test_a_weibo_video_card_leaves_no_nickname() -> None:
+    """m.weibo.cn shows a video as a link card "<uploader's nickname>的微博视频" (weibo.com adds an "L" icon glyph,
+    older posts say 的秒拍视频): a name, which must not reach the model, and no words of the poster's."""
+    from datetime import UTC, datetime
+
+    from collectors.sources.weibo_parse import mblog_to_record
+
+    card = ('<a data-url="http://t.cn/A6abcdE" href="https://video.weibo.com/show?fid=1034:4669364654506010" '
+            'data-hide=""><span class=\'url-icon\'><img style=\'width: 1rem;height: 1rem\' '
+            'src=\'https://h5.sinaimg.cn/upload/2015/09/25/3/timeline_card_small_video_default.png\'></span>'
+            '<span class="surl-text">吃瓜小号2024的微博视频</span></a> ')
+    post = {"mid": "5284000000000009", "created_at": "刚刚", "user": {"id": 1000000009, "screen_name": "某网友"},
+            "text": '看完很气愤<span class="url-icon"><img alt=[怒] src="x.png" /></span>' + card}
+    text = mblog_to_record(post, datetime(2026, 4, 21, tzinfo=UTC)).text
+    for raw in (text, "看完很气愤[怒] L吃瓜小号2024的微博视频", "看完很气愤[怒]（吃瓜小号2024的秒拍视频）"):
+        c = clean_text(raw)
+        assert "吃瓜小号" not in c.model_text + c.display and "视频" not in c.model_text, raw
+        assert c.model_text.startswith("看完很气愤[怒]") and c.emoticons == ("[怒]",)
+    assert clean_text("吃瓜小号2024的微博视频").is_empty
+
+
+def test_weibo_link_cards_for_a_picture_or_a_post_are_not_words() -> None:
+    """A link card shows a label in the text: 查看图片 (a picture), 微博正文 (another post), as 网页链接 (a web
+    page). The training sets never hold them; a comment that is only a picture has no words to score."""
+    from datetime import UTC, datetime
+
+    from collectors.sources.weibo_parse import comment_to_record, mblog_to_record
+
+    now = datetime(2026, 4, 21, tzinfo=UTC)
+    photo = ('<a href="https://photo.weibo.com/h5/comment/compic_id/1022:2307"><span class=\'url-icon\'><img '
+             'style=\'width: 1rem;height: 1rem\' src=\'//h5.sinaimg.cn/upload/2015/01/21/20/'
+             'timeline_card_small_photo_default.png\'></span><span class="surl-text">查看图片</span></a>')
+    only_picture = comment_to_record({"id": "5284000000000501", "created_at": "刚刚", "text": photo}, now, post_id="1")
+    assert clean_text(only_picture.text).is_empty
+    laughing = comment_to_record({"id": "5284000000000502", "created_at": "刚刚", "text": "笑死 " + photo}, now,
+                                 post_id="1")
+    assert clean_text(laughing.text).model_text == "笑死"
+    ajax = ('详情请看 <a href="https://weibo.com/1000000003/QzfdS0001"><img class="icon-link" '
+            'src="https://h5.sinaimg.cn/upload/2015/09/25/3/timeline_card_small_weibo_default.png"/>微博正文</a>')
+    post = mblog_to_record({"mid": "5284000000000503", "created_at": "刚刚", "text": ajax,
+                            "user": {"id": 1000000004, "screen_name": "某网友"}}, now)
+    assert clean_text(post.text).model_text == "详情请看"
+
+
+def test_the_default_repost_text_is_no_words() -> None:
+    """Weibo fills a repost without a comment with "转发微博": the reposter said nothing, so there is nothing to score
+    (scored, it counted as a neutral voice: P(neutral) 0.85 with the shipped model), and a chain keeps only words."""
+    for raw in ("转发微博", "//@某某:转发微博", "//@某某: 转发微博。", "转发微博 //@某某:转发微博"):
+        assert clean_text(raw).is_empty, raw
+    c = clean_text("有水的地方就有学者 // @某某 :转发微博")
+    assert c.own_text == "有水的地方就有学者" and "转发微博" not in c.model_text and not c.is_empty
+    c = clean_text("//@某某:转发微博//@另一个:AI换脸太恶心了[吐]")
+    assert c.model_text == "// // AI换脸太恶心了[吐]" and not c.is_empty
+    assert clean_text("转发微博足不出户让你享受夏日美味。").model_text == "转发微博足不出户让你享受夏日美味。"  # words of its own

@@ -480,3 +480,48 @@ def test_weibo_cn_comment_pages_that_stop_changing_end_the_list():
     summary = collect(WeiboCn(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("comments:QzfdS006t",)))
     assert summary.stopped is None and seen == ["1", "2", "3"]
     assert summary.ingest.records_new == 3  # the post and its 2 comments
+
+
+def test_a_long_post_deleted_before_its_detail_page_keeps_its_truncated_text():
+    tombstone = [{"status": {"id": "5284000000000004", "mid": "5284000000000004", "deleted": "1", "user": None,
+                             "text": "抱歉，此微博已被作者删除。查看帮助：<a href=\"https://weibo.com/p/1001\">网页链接</a>"}}]
+    page = f"<html><script>var $render_data = {json.dumps(tombstone, ensure_ascii=False)}[0] || {{}};</script></html>"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/detail/"):
+            return httpx.Response(200, content=page.encode())
+        return json_response("search_page1.json" if request.url.params["page"] == "1" else "search_empty.json")
+
+    collect(WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("AI艺人库",), SINCE, UNTIL))
+    with Store().connect() as con:
+        text = con.execute("SELECT text FROM records WHERE id = '5284000000000004'").fetchone()[0]
+    assert text.startswith("作为从业者说几句") and "删除" not in text
+
+
+def test_a_truncated_original_is_stored_in_full_and_fetched_once():
+    """A repost carries its original cut at ~140 characters ("…全文"); stored so, the original's newer copy would
+    replace its full text and the scorers would read the cut one."""
+    full = "作为从业者说几句：演员的肖像和声音授权不是一句合作意愿就能解决的，需要明确的合同条款"
+    original = {"id": "5284000000000004", "mid": "5284000000000004", "created_at": "Mon Apr 20 10:00:00 +0800 2026",
+                "isLongText": True, "text": '作为从业者说几句...<a href="/status/5284000000000004">全文</a>',
+                "user": {"id": 1000000001, "screen_name": "小鹿观影"}}
+    reposts = [{"id": mid, "mid": mid, "created_at": "Mon Apr 20 11:00:00 +0800 2026", "text": "说得对",
+                "user": {"id": 1000000010 + n, "screen_name": f"网友{n}"}, "retweeted_status": original}
+               for n, mid in enumerate(("5284000000000021", "5284000000000022"))]
+    search = {"ok": 1, "data": {"cards": [{"card_type": 9, "mblog": m} for m in reposts]}}
+    detail = [{"status": {**original, "isLongText": False, "text": full}}]
+    details: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/detail/"):
+            details.append(request.url.path)
+            return httpx.Response(200, content=f"<html><script>var $render_data = {json.dumps(detail, ensure_ascii=False)}"
+                                               "[0] || {};</script></html>".encode())
+        if request.url.params["page"] == "1":
+            return httpx.Response(200, json=search)
+        return json_response("search_empty.json")
+
+    collect(WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("AI艺人库",), SINCE, UNTIL))
+    with Store().connect() as con:
+        text = con.execute("SELECT text FROM records WHERE id = '5284000000000004'").fetchone()[0]
+    assert text == full and details == ["/detail/5284000000000004"]

@@ -211,3 +211,15 @@ def test_a_utf8_file_whose_first_chinese_character_is_broken_is_reported_not_rea
     path.write_bytes(data[:first] + data[first + 1:])  # its lead byte lost: the rest still reads as GB18030
     items = list(get_format("weibo-crawler-csv").read(path))
     assert len(items) == 1 and isinstance(items[0], ImportIssue) and "UTF-8" in items[0].message
+
+
+def test_mediacrawler_truncated_note_loses_its_full_text_link(tmp_path):
+    # MediaCrawler keeps m.weibo.cn's search text with its tags cut out, so a truncated post ends "...全文"
+    path = tmp_path / "weibo_search_contents.jsonl"
+    row = {"note_id": "5284000000000311", "content": "授权范围、期限和收益分配都没说清楚...全文", "create_time": 1776652200,
+           "user_id": "1000000006", "note_url": "https://m.weibo.cn/detail/5284000000000311"}
+    whole = {**row, "note_id": "5284000000000312", "content": "这条说的是全文"}
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n" + json.dumps(whole, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    cut, kept = get_format("mediacrawler-weibo").read(path)
+    assert cut.text == "授权范围、期限和收益分配都没说清楚..." and kept.text == "这条说的是全文"

@@ -235,3 +235,66 @@ def test_mapping_errors_are_typed():
         mblog_to_record({"mid": "1", "text": "x", "created_at": "刚刚", "user": "deleted"}, NOW)
     with pytest.raises(ParseError):
         comment_page({"ok": 1, "data": {"data": "nope"}})
+
+
+_TOMBSTONES = [
+    # m.weibo.cn / weibo.com: the original of a repost after its author deleted it
+    {"id": 5284000000000001, "mid": "5284000000000001", "created_at": "", "deleted": "1", "user": None,
+     "text": "抱歉，此微博已被作者删除。查看帮助：<a href=\"https://weibo.com/p/1001\"><span class=\"surl-text\">网页链接</span></a>"},
+    # hidden by its author's settings: no author, the notice as text
+    {"mid": "5284000000000001", "created_at": "Sun Apr 19 09:00:00 +0800 2026",
+     "text": "抱歉，作者已设置仅展示半年内微博，此微博已不可见。"},
+    # removed after complaints (state 8), the author still attached
+    {"mid": "5284000000000001", "state": 8, "user": {"id": 1000000003, "screen_name": "某用户"},
+     "text": "该账号因被投诉违反法律法规和《微博社区公约》的相关规定，现已无法查看。查看帮助：网页链接"},
+    # weibo-crawler CSV: a deleted original keeps its id and notice, with an empty author
+    {"mid": "5284000000000001", "created_at": "2026-04-19", "user": {"id": None, "screen_name": None},
+     "text": "抱歉，此微博已被作者删除。查看帮助：http://t.cn/zWSudZc"},
+]
+
+
+@pytest.mark.parametrize("tombstone", _TOMBSTONES)
+def test_a_deleted_original_is_not_stored_as_a_post(tombstone):
+    """Weibo's stand-in for a deleted or hidden original is not a post: stored, it would be scored as the
+    original's words and, being the newest version, replace the original's real text collected earlier."""
+    repost = {"mid": "5284000000000003", "created_at": "Mon Apr 20 10:00:00 +0800 2026", "text": "太过分了",
+              "user": {"id": 1000000004, "screen_name": "某网友"}, "retweeted_status": tombstone}
+    assert with_retweet(repost) == [repost]
+    record = mblog_to_record(repost, NOW)
+    assert record.kind == "repost" and record.parent_id == "5284000000000001"
+    live = {"mid": "5284000000000001", "text": "某平台上线AI艺人库", "user": {"id": 1000000003, "screen_name": "某用户"}}
+    assert with_retweet({**repost, "retweeted_status": live}) == [live, {**repost, "retweeted_status": live}]
+
+
+@pytest.mark.parametrize("text", [
+    '演员的授权不是一句话 ...<a href="/status/5284000000000004">全文</a>',  # m.weibo.cn
+    '演员的授权不是一句话 ...<span class="expand">展开</span>',  # weibo.com ajax
+])
+def test_a_truncated_post_loses_its_expand_link(text):
+    post = {"mid": "5284000000000004", "mblogid": "Q1a2b3c4d", "isLongText": True, "text": text, "created_at": "刚刚",
+            "text_raw": "演员的授权不是一句话 ", "user": {"id": 1000000004, "screen_name": "某网友"}}
+    assert mblog_to_record(post, NOW).text == "演员的授权不是一句话 ..."
+
+
+def test_a_truncated_weibo_cn_post_loses_its_full_text_link():
+    page = (FIX / "weibo_cn_timeline.html").read_text(encoding="utf-8").replace(
+        '<a href="https://weibo.cn/search/mblog?keyword=%23AI%E8%89%BA%E4%BA%BA%E5%BA%93%23">#AI艺人库#</a></span>',
+        '<a href="https://weibo.cn/search/mblog?keyword=%23AI%E8%89%BA%E4%BA%BA%E5%BA%93%23">#AI艺人库#</a> 授权范围...'
+        '&nbsp;<a href="/comment/QzfdS006t">全文</a></span>')
+    first = mblog_to_record(weibo_html.timeline_page(page, "1000000001").items[0], NOW)
+    assert first.text == "虚构：AI艺人库的授权问题值得讨论[思考] #AI艺人库# 授权范围..."
+
+
+def test_a_gone_post_is_no_post_but_one_without_its_author_object_is():
+    tombstone = {"mid": "5284000000000001", "deleted": "1", "text": "抱歉，此微博已被作者删除。查看帮助：网页链接"}
+    assert with_retweet(tombstone) == []  # e.g. the post an API v2 comment is on
+    trimmed = {"mid": "5284000000000003", "uid": 1000000004, "text": "太过分了",  # API v2 with trim_user=1
+               "retweeted_status": {"mid": "5284000000000001", "uid": 1000000003, "text": "某平台上线AI艺人库"}}
+    assert with_retweet(trimmed) == [trimmed["retweeted_status"], trimmed]
+
+
+def test_a_detail_page_of_a_gone_post_is_an_error_not_a_post():
+    page = ('<script>var $render_data = [{"status": {"mid": "5284000000000004", "deleted": "1", "user": null, '
+            '"text": "抱歉，此微博已被作者删除。查看帮助：网页链接"}}][0] || {};</script>')
+    with pytest.raises(ParseError, match="gone"):
+        render_data_status(page)

@@ -34,7 +34,7 @@ from collectors.lang import record_text
 from collectors.paths import bundled_dir
 from collectors.store import RECORDS, Store
 
-PIPELINE_CODE_VERSION = "5"  # bump when enrichment logic changes in a way the inputs below do not capture
+PIPELINE_CODE_VERSION = "6"  # bump when enrichment logic changes in a way the inputs below do not capture
 DEFAULT_BATCH_SIZE = 1000
 MAX_TOKENIZE_CHARS = 20_000  # keywords come from the first 20,000 characters of very long texts
 KEYWORDS_PER_RECORD = 5

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from analysis.nlp.text import MENTION_PLACEHOLDER
+from analysis.nlp.text import MENTION_PLACEHOLDER, VIDEO_CARD
 from collectors.paths import bundled_dir, data_dir
 
 # Probe sentences and jieba 0.42.1's segmentation of them (default dictionary, HMM on).
@@ -35,7 +35,7 @@ _PROBES: dict[str, list[str]] = {
 _SPACE_OR_PUNCT = re.compile(r"^[\s\W_]+$")
 # Names, not content: a masked mention with the rest of its handle (clean_text masks only "@alice" of
 # @alice.bsky.social), and a Weibo video link, "<poster's nickname>的微博视频"
-_NOT_CONTENT = re.compile(re.escape(MENTION_PLACEHOLDER) + r"(?:\.[A-Za-z0-9-]+)*|[\w\-·]{2,30}的(?:微博|秒拍)视频")
+_NOT_CONTENT = re.compile(re.escape(MENTION_PLACEHOLDER) + r"(?:\.[A-Za-z0-9-]+)*|" + VIDEO_CARD)
 _lock = threading.Lock()
 
 

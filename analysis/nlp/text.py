@@ -13,7 +13,8 @@ from collectors.lang import MENTION as _MENTION
 from collectors.lang import URL as _URL
 from collectors.lang import detect_lang
 
-__all__ = ["MENTION_PLACEHOLDER", "REPOST_SEPARATOR", "CleanText", "clean_text", "detect_lang", "to_simplified"]
+__all__ = ["MENTION_PLACEHOLDER", "REPOST_SEPARATOR", "VIDEO_CARD", "CleanText", "clean_text", "detect_lang",
+           "to_simplified"]
 
 MENTION_PLACEHOLDER = "@user"
 REPOST_SEPARATOR = " // "
@@ -23,8 +24,14 @@ _IMG_ALT = re.compile(r"""<img\b[^>]*?\balt\s*=\s*["']?(\[[^\]"'<>]{1,12}\])["']
 _BREAK = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>", re.IGNORECASE)
 _DROP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>|<!--.*?-->", re.DOTALL)
-_URL_CARD = re.compile(r"(?:网页链接|O网页链接|L[^\s]{0,20}的微博视频)")
+# Link cards show a label, not the poster's words: a web page (网页链接; weibo.com puts an "O" icon glyph first), a
+# picture (查看图片), another post (微博正文), a video: "<uploader's nickname>的微博视频" (older posts: 的秒拍视频;
+# weibo.com puts an "L" glyph first), a name, read as store.py's privacy mask reads it.
+VIDEO_CARD = r"[\w\-·]{2,30}的(?:微博|秒拍)视频"
+_URL_CARD = re.compile(rf"O?网页链接|查看图片|微博正文|{VIDEO_CARD}")
 _HASHTAG = re.compile(r"#([^#\n]{1,60}?)#")
+# The text Weibo gives a repost made without a comment, as the whole of a poster's part: no words of theirs.
+_DEFAULT_REPOST = re.compile(r"(^|//)\s*转发微博\s*[。.!]?\s*(?=//|$)")
 _REPOST = re.compile(r"//\s*@([^\s:：@/\[\]]{1,30})\s*[:：]?")  # nicknames hold no [ ]: "[A]" is an emoticon
 # Unicode's default-ignorable code points (zero-width, bidi embeddings and isolates, variation selectors,
 # Hangul fillers, tags): invisible, so they must not split a word or count as content.
@@ -119,6 +126,8 @@ def _clean(raw: str) -> CleanText:
     display = _SPACE.sub(" ", _EMOTICON.sub(" ", text) if emoticons else text).strip()
 
     model = _REPOST.sub(REPOST_SEPARATOR, text) if "//" in text else text
+    if "转发微博" in model:
+        model = _DEFAULT_REPOST.sub(r"\1 ", model)
     mentions = tuple(_MENTION.findall(text))
     if "@" in model:
         model = _MENTION.sub(MENTION_PLACEHOLDER, model)

@@ -51,6 +51,7 @@ from collectors.sources.weibo_parse import (
     search_page_mblogs,
     typed_errors,
     with_retweet,
+    without_expand_link,
 )
 from collectors.trackers import Tracker, load_trackers
 
@@ -342,7 +343,8 @@ def _mediacrawler_record(row: Any, collected: datetime, tracker: str | None) -> 
     parent = str(row.get("parent_comment_id") or "").strip()
     data = {
         "source": SOURCE, "id": ident, "kind": "comment" if is_comment else "post",
-        "text": html_to_text(row.get("content")),
+        # MediaCrawler keeps m.weibo.cn's text with its tags cut: a truncated post ends with "...全文"
+        "text": html_to_text(row.get("content")) if is_comment else without_expand_link(html_to_text(row.get("content"))),
         "url": f"https://m.weibo.cn/detail/{note}" if is_comment and note else (row.get("note_url") or None),
         "published_at": when, "collected_at": collected,
         "author_id": str(author) if author else None, "author_name": row.get("nickname") or None,

@@ -291,6 +291,10 @@ class WeiboSearch(WeiboCollector):
     page_cap: ClassVar[int] = 50  # search stops returning new results around page 50
     fetch_long_text: ClassVar[bool] = True
 
+    def __init__(self, client: httpx.Client, **kwargs: Any) -> None:
+        super().__init__(client, **kwargs)
+        self._full_texts: dict[str, Any] = {}  # mid → the detail page's text, None when it gave none
+
     def initial_cursor(self, query: Query) -> dict[str, Any]:
         todo = [[term, a, b] for term in query.terms for a, b in _windows(query.since, query.until, self.window)]
         return {"todo": todo, "page": 1}
@@ -310,9 +314,8 @@ class WeiboSearch(WeiboCollector):
             after["last_ids"], after["repeats"] = (ids, repeats) if after["page"] > 1 else ([], 0)
             items: list[dict[str, Any]] = []
             for mblog in mblogs:
-                if self.fetch_long_text and mblog.get("isLongText") is True:
-                    expanded = yield from self._long_text(mblog, state)
-                    mblog = expanded or mblog
+                if self.fetch_long_text:
+                    mblog = yield from self._expanded(mblog, state)
                 items.extend({"type": "mblog", "item": m} for m in with_retweet(mblog))
             yield Page(items=items, raw=response.text,
                        meta=self.meta(response, term=term, page=page, window=[start, end], posts=len(mblogs)),
@@ -335,11 +338,26 @@ class WeiboSearch(WeiboCollector):
                 after["todo"][0:0] = [[term, start, mid.isoformat()], [term, mid.isoformat(), end]]
         return after
 
+    def _expanded(self, mblog: Mapping[str, Any], state: dict[str, Any]) -> Generator[Page, None, Mapping[str, Any]]:
+        """The post with its own text and its original's in full where they came truncated. A truncated original
+        stored as it came would replace the full copy stored before (the newest copy wins) and be scored cut."""
+        if mblog.get("isLongText") is True:
+            mblog = (yield from self._long_text(mblog, state)) or mblog
+        original = mblog.get("retweeted_status")
+        if isinstance(original, Mapping) and original.get("isLongText") is True:
+            full = yield from self._long_text(original, state)
+            mblog = {**mblog, "retweeted_status": full} if full else mblog
+        return mblog
+
     def _long_text(self, mblog: Mapping[str, Any], state: dict[str, Any]) -> Generator[Page, None, Mapping[str, Any] | None]:
-        """Fetch the detail page of a truncated post; yields it (archived, cursor unchanged), returns the full post."""
+        """Fetch the detail page of a truncated post; yields it (archived, cursor unchanged), returns the full post.
+        A post's page is fetched once a run: many reposts on a page carry the same original."""
         mid = str(mblog.get("mid") or mblog.get("id") or "")
         if not is_numeric_id(mid):
             return None
+        known = self._full_texts.get(mid, False)
+        if known is not False:
+            return {**mblog, "text": known, "isLongText": False} if known is not None else None
         response, _ = self.get(DETAIL_URL.format(mid=mid), referer="https://m.weibo.cn/", expect_json=False,
                                allow=(404,), validate=_complete_detail_page)
         yield Page(items=[], raw=response.text, meta=self.meta(response, kind="detail", mid=mid),
@@ -347,8 +365,10 @@ class WeiboSearch(WeiboCollector):
         try:
             status = render_data_status(response.text)
         except ParseError:
+            self._full_texts[mid] = None  # not asked again this run
             return None  # deleted or changed page: keep the truncated text rather than lose the post
-        return {**mblog, "text": status.get("text") or mblog.get("text"), "isLongText": False}
+        self._full_texts[mid] = status.get("text") or mblog.get("text")
+        return {**mblog, "text": self._full_texts[mid], "isLongText": False}
 
 
 @register

@@ -113,6 +113,8 @@ def _post_item(div: Any, bid: str, user: dict[str, Any], counts_text: str | None
         if ctt and ctt[0].text and ctt[0].text.startswith(":"):
             ctt[0].text = ctt[0].text[1:]  # comment and repost pages print the post as "name:<span>:text"
         item["text"] = _outer(ctt[0]) if ctt else ""
+        if ctt and any((a.text or "").strip() == "全文" for a in ctt[0].findall("a")):
+            item["isLongText"] = True  # truncated, with a link to the rest (as on m.weibo.cn): mblog_to_record drops it
     return item
 
 

@@ -20,6 +20,7 @@ from collectors.base import ParseError
 from collectors.hot_search import topic_url
 from collectors.models import InvalidRecord, Record, TrendObservation, parse_record
 from collectors.parsing import html_to_text, parse_count, typed_errors
+from collectors.sources.weibo_notices import is_tombstone
 from collectors.sources.weibo_time import (  # noqa: F401 (re-exported: the Weibo parsing API in one place)
     BEIJING,
     SaveTime,
@@ -29,6 +30,7 @@ from collectors.sources.weibo_time import (  # noqa: F401 (re-exported: the Weib
 )
 
 SOURCE = "weibo"
+EXPAND_LINKS = ("全文", "展开")
 
 
 # ---------------------------------------------------------------- locations
@@ -182,8 +184,7 @@ def mblog_to_record(mblog: Any, collected_at: datetime, tracker: str | None = No
     author = _author(user)
     url = f"https://weibo.com/{author['author_id']}/{bid}" if author["author_id"] and bid else f"https://m.weibo.cn/detail/{mid}"
     text = html_to_text(raw_text)
-    if post.get("isLongText") is True and not long_text and text.endswith("全文"):
-        text = text.removesuffix("全文").rstrip()  # the "…全文" link of a truncated post
+    text = without_expand_link(text, truncated=post.get("isLongText") is True and not long_text)
     return parse_record({
         "source": SOURCE, "id": mid, "kind": "repost" if parent_id else "post",
         "text": text, "url": url,
@@ -196,6 +197,14 @@ def mblog_to_record(mblog: Any, collected_at: datetime, tracker: str | None = No
         "location": parse_location(post.get("region_name") or post.get("ip_location")),
         "trackers": [tracker] if tracker else [],
     })
+
+
+def without_expand_link(text: str, truncated: bool = False) -> str:
+    """A truncated post's text without its link to the rest (m.weibo.cn "…全文", weibo.com "…展开"): when the
+    post says it is `truncated`, or when the link follows an ellipsis (an export that kept the text, not the flag)."""
+    if text.endswith(EXPAND_LINKS) and (truncated or text[:-2].endswith(("...", "…"))):
+        return text[:-2].rstrip()
+    return text
 
 
 @typed_errors
@@ -297,9 +306,14 @@ def search_page_mblogs(payload: Any) -> list[Mapping[str, Any]]:
 
 
 def with_retweet(mblog: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """A post, preceded by the original it reposts (so `parent_id` points at a stored record)."""
+    """A post, preceded by the original it reposts (so `parent_id` points at a stored record). A post that is gone
+    is left out: Weibo's notice in its place is no post, and stored it would replace a copy collected while it lived."""
+    if is_tombstone(mblog):
+        return []
     original = mblog.get("retweeted_status")
-    return [original, mblog] if isinstance(original, Mapping) and original else [mblog]
+    if isinstance(original, Mapping) and original and not is_tombstone(original):
+        return [original, mblog]
+    return [mblog]
 
 
 @typed_errors
@@ -344,6 +358,9 @@ def render_data_json_status(data: Any) -> Mapping[str, Any]:
     status = _mapping(first, "$render_data[0]").get("status")
     if not isinstance(status, Mapping) or not status:
         raise ParseError("$render_data has no status (a deleted post or a changed layout)")
+    if is_tombstone(status):
+        raise ParseError(f"$render_data holds Weibo's notice for a post that is gone, not the post: "
+                         f"{html_to_text(status.get('text') or '')[:60]!r}")
     return status
 
 

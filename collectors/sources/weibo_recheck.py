@@ -9,7 +9,7 @@ What the bodies look like (read in public code and issues; not recorded live by 
 - a visible post: the detail page's `var $render_data = [{"status": {...}}][0]`, or `{"ok":1,"data":{...}}`;
 - Weibo's error page `<title>微博-出错了</title> … <p class="h5-4con">MESSAGE</p>`, MESSAGE e.g.
   "微博不存在或暂无查看权限!" (the generic one), "用户不存在", "由于博主设置，目前内容暂不可见。";
-- a tombstone status with `deleted: "1"`, `state` 7 (deleted by author) / 8 (removed after complaints), no
+- a tombstone status (weibo_notices) with `deleted: "1"`, `state` 7 (deleted by author) / 8 (removed after complaints), no
   `user`, and the reason as its text ("抱歉，此微博已被作者删除。查看帮助：…", "该账号因被投诉违反法律法规和
   《微博社区公约》的相关规定，现已无法查看。", "抱歉，作者已设置仅展示半年内微博，此微博已不可见。");
 - JSON errors `{"ok":0,"errno":"20101","msg":"…"}` (20101: does not exist or no permission; 20003: no such user).
@@ -29,7 +29,6 @@ import httpx
 
 from collectors.base import Page, ParseError, Query, SourceBlocked
 from collectors.http import TransientHTTPError
-from collectors.parsing import html_to_text
 from collectors.secrets import redact_text
 from collectors.sources.weibo import (
     DETAIL_URL,
@@ -38,6 +37,14 @@ from collectors.sources.weibo import (
     login_required,
     raise_if_blocked,
     raise_if_json_blocked,
+)
+from collectors.sources.weibo_notices import (
+    MESSAGE_RULES,
+    STATE_STATUS,
+    classify_message,
+    is_deleted_flag,
+    is_tombstone,
+    plain,
 )
 from collectors.sources.weibo_parse import RENDER_DATA, bid_to_mid, is_numeric_id
 from collectors.visibility import VisibilityCheck
@@ -54,32 +61,10 @@ class Verdict:
     reason: str
 
 
-# Weibo's messages, most specific first: the generic "不存在或暂无查看权限" must win over "暂无查看权限",
-# an account's suspension notice (which cites 《微博社区公约》) over a post's removal.
-MESSAGE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("unavailable", ("微博不存在或暂无查看权限", "该微博不存在")),
-    ("account_gone", ("用户不存在", "该账号因被投诉", "该账号已被封", "账号已注销", "该用户已注销", "账号已被冻结",
-                      "该账号已冻结", "账号已被注销", "该账号行为异常")),
-    ("deleted_by_author", ("此微博已被作者删除", "该微博已被作者删除", "已被作者删除")),
-    ("removed", ("该微博已被删除", "该内容已被删除", "已被删除", "不予显示", "根据相关法律法规", "微博社区公约",
-                 "被多人投诉", "内容违规")),
-    ("restricted", ("由于作者设置", "由于博主设置", "根据博主设置", "作者已设置", "暂时没有这条微博的查看权限",
-                    "暂无查看权限", "仅自己可见", "仅粉丝可见", "仅好友圈可见", "此微博已不可见", "没有查看权限",
-                    "内容暂不可见")),
-)
 ERRNO_STATUS = {"20101": "unavailable", "20003": "account_gone"}
-STATE_STATUS = {7: "deleted_by_author", 8: "removed"}
 _ERROR_TEXT = re.compile(r'<p[^>]*class="[^"]*\bh5-4con\b[^"]*"[^>]*>(.*?)</p>', re.DOTALL | re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.DOTALL | re.IGNORECASE)
 _INVISIBLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
-
-
-def classify_message(message: str) -> str | None:
-    """The status a Weibo message names, or None when it names none we know."""
-    for status, phrases in MESSAGE_RULES:
-        if any(phrase in message for phrase in phrases):
-            return status
-    return None
 
 
 def _clip(text: str, size: int = 200) -> str:
@@ -87,33 +72,17 @@ def _clip(text: str, size: int = 200) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def _plain(value: Any) -> str:
-    """Text of a message or status that may hold HTML; '' when it is not a string or does not parse."""
-    if not isinstance(value, str):
-        return ""
-    try:
-        return html_to_text(value)
-    except ParseError:
-        return value
-
-
-def _is_deleted_flag(value: Any) -> bool:
-    return value is True or value in (1, "1", "true")
-
-
 def classify_status(status: Mapping[str, Any], mid: str | None = None) -> Verdict:
     """A status object (`$render_data[0].status` or the JSON `data`): a live post or a tombstone standing in for one."""
-    text = _plain(status.get("text") or status.get("text_raw") or "")
-    user = status.get("user")
+    text = plain(status.get("text") or status.get("text_raw") or "")
     state = status.get("state")
-    tombstone = _is_deleted_flag(status.get("deleted")) or state in STATE_STATUS or not isinstance(user, Mapping)
-    if tombstone:
+    if is_tombstone(status) or not isinstance(status.get("user"), Mapping):
         named = classify_message(text)
         if named:
             return Verdict(named, _clip(text))
         if isinstance(state, int) and state in STATE_STATUS:
             return Verdict(STATE_STATUS[state], f"state {state}: {_clip(text) or '(no text)'}")
-        if _is_deleted_flag(status.get("deleted")):
+        if is_deleted_flag(status.get("deleted")):
             return Verdict("unavailable", f"marked deleted without a reason: {_clip(text) or '(no text)'}")
         return Verdict("unknown", f"status without an author and without a known notice: {_clip(text) or '(no text)'}")
     found = str(status.get("mid") or status.get("idstr") or status.get("id") or "")
@@ -152,14 +121,14 @@ def classify_html(page: str, mid: str | None = None) -> Verdict:
             return classify_status(status, mid)
         return Verdict("unknown", "detail page: $render_data without a status")
     notice = _ERROR_TEXT.search(page)
-    candidates = [_plain(notice.group(1))] if notice else []
-    candidates.append(_plain(_INVISIBLE.sub(" ", page)))
+    candidates = [plain(notice.group(1))] if notice else []
+    candidates.append(plain(_INVISIBLE.sub(" ", page)))
     for text in candidates:
         named = classify_message(text)
         if named:
             return Verdict(named, _clip(text))
     title = _TITLE.search(page)
-    said = candidates[0] if notice else (_plain(title.group(1)) if title else "")
+    said = candidates[0] if notice else (plain(title.group(1)) if title else "")
     return Verdict("unknown", "unrecognised page" + (f": {_clip(said)}" if said else ""))
 
 

@@ -209,8 +209,8 @@ register(ChartDef(
     name="topics-frames", title="Frames over time (bilingual frame terms) — {tracker}", page="topics",
     description="Share of records using each frame's Chinese or English terms, per period, with 95% intervals; "
                 "with enrichment annotations, of the annotated records only; without, over a reproducible random "
-                "sample of at most 50,000 records. Records with no text left after cleaning (only links, mentions "
-                "or punctuation) are left out, as in the stance, emotion and sentiment shares.",
+                "sample of at most 50,000 records. Records with no text left after cleaning (only links, mentions, "
+                "punctuation, or Weibo's 转发微博 of a repost without a comment) are left out, as in the stance, emotion and sentiment shares.",
     notes=FRAMES_DENOMINATOR,
     load=lambda con, view: require("analysis.stats.annotation_series").frame_counts_by_period(con, view.filters, _freq(view)),
     draw=lambda df, view, model: frames_chart(df, frame_labels(),
