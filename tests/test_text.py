@@ -130,6 +130,10 @@ def test_a_weibo_video_card_leaves_no_nickname() -> None:
         assert "吃瓜小号" not in c.model_text + c.display and "视频" not in c.model_text, raw
         assert c.model_text.startswith("看完很气愤[怒]") and c.emoticons == ("[怒]",)
     assert clean_text("吃瓜小号2024的微博视频").is_empty
+    # a sentence that speaks of someone's video is words, not a card
+    for sentence in ("看了他的微博视频，很感动", "太恶心了这个AI换脸的微博视频。"):
+        assert clean_text(sentence).model_text.startswith(sentence[:4]), sentence
+        assert "微博视频" in clean_text(sentence).model_text, sentence
 
 
 def test_weibo_link_cards_for_a_picture_or_a_post_are_not_words() -> None:

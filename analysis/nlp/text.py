@@ -26,8 +26,10 @@ _DROP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | 
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>|<!--.*?-->", re.DOTALL)
 # Link cards show a label, not the poster's words: a web page (网页链接; weibo.com puts an "O" icon glyph first), a
 # picture (查看图片), another post (微博正文), a video: "<uploader's nickname>的微博视频" (older posts: 的秒拍视频;
-# weibo.com puts an "L" glyph first), a name, read as store.py's privacy mask reads it.
-VIDEO_CARD = r"[\w\-·]{2,30}的(?:微博|秒拍)视频"
+# weibo.com puts an "L" glyph first), a name, read as store.py's privacy mask reads it. A card stands apart (start or
+# a non-word character before it; end, a space or a closing bracket after it), so that a sentence such as
+# "看了他的微博视频，很感动" keeps its words.
+VIDEO_CARD = r"(?<![\w\-·])[\w\-·]{2,30}的(?:微博|秒拍)视频(?=$|\s|[)）\]】」』])"
 _URL_CARD = re.compile(rf"O?网页链接|查看图片|微博正文|{VIDEO_CARD}")
 _HASHTAG = re.compile(r"#([^#\n]{1,60}?)#")
 # The text Weibo gives a repost made without a comment, as the whole of a poster's part: no words of theirs.
