@@ -187,3 +187,17 @@ def test_a_file_with_synthetic_and_lang_columns_reports_by_lang_over_the_rows_ke
     report = json.loads(res.stdout)
     assert report["n"] == 5 and report["left_out_synthetic"] == 2
     assert {lang: sub["n"] for lang, sub in report["by_lang"].items()} == {"zh": 3, "en": 2}
+
+
+def test_sentiment_intervals_resample_the_files_pages(tmp_path: Path) -> None:
+    """Units of one page move together: with a url column, sentiment intervals resample pages, as stance and emotion
+    do (they resampled rows, so 4 units of each page gave an interval as narrow as 4 times the pages would)."""
+    rows = [("太棒了，支持", 1), ("恶心，抵制AI演员", 0), ("今天发布了新片", 2), ("很好看", 1), ("太差了", 0)] * 8
+    lines = ["text,label,url"] + [f"{t},{y},https://example.org/p{i // 4}" for i, (t, y) in enumerate(rows)]
+    (tmp_path / "paged.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "rows.csv").write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n", encoding="utf-8")
+    paged = _json([str(tmp_path / "paged.csv"), "--model", "vader", "--json", "--bootstrap", "300"])
+    plain = _json([str(tmp_path / "rows.csv"), "--model", "vader", "--json", "--bootstrap", "300"])
+    assert paged["bootstrap"]["resampled"] == "url" and plain["bootstrap"]["resampled"] == "rows"
+    assert paged["macro_f1"] == plain["macro_f1"]
+    assert paged["macro_f1_ci95"] != plain["macro_f1_ci95"]

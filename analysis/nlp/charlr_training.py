@@ -215,7 +215,9 @@ def dev_score(model: Any, dev: TaskSet) -> dict[str, float]:
 
 
 def in_domain_reports(model: Any, sets: dict[str, TaskSet], n_boot: int = 1000) -> dict[str, Any]:
-    return {split: class_report(data.task, data.y, predict_set(model, data), data.langs, n_boot=n_boot)
+    """Each split's report as `actorwatch evaluate` gives it: intervals resample the split's pages (its url column)."""
+    return {split: class_report(data.task, data.y, predict_set(model, data), data.langs, n_boot=n_boot,
+                                groups=data.groups, group_by=data.group_by or "url")
             for split, data in sets.items()}
 
 

@@ -215,8 +215,10 @@ def _round(x: float) -> float:
 
 
 def evaluate_predictions(y_true: Sequence[int], proba: np.ndarray, n_boot: int = 1000,
-                         seed: int = 20240601) -> dict[str, Any]:
-    """The `actorwatch evaluate --json` contract for labels (0/1/2) and probabilities [neg, neu, pos]."""
+                         seed: int = 20240601, groups: np.ndarray | None = None,
+                         group_by: str = "url") -> dict[str, Any]:
+    """The `actorwatch evaluate --json` contract for labels (0/1/2) and probabilities [neg, neu, pos]; with
+    `groups` (a labelled file's pages, `tasks.page_groups`) every interval resamples them, as evaluate_classes does."""
     y = np.asarray(y_true, dtype=int)
     proba = np.asarray(proba, dtype=float)
     if proba.shape != (len(y), 3):
@@ -224,11 +226,13 @@ def evaluate_predictions(y_true: Sequence[int], proba: np.ndarray, n_boot: int =
     pred = predict_labels(proba)
     cm = confusion(y, pred)
     stats = per_class(cm)
-    ci = bootstrap_ci(y, pred, n_boot=n_boot, seed=seed)
+    groups = None if groups is None else np.asarray(groups)
+    ci = bootstrap_ci(y, pred, n_boot=n_boot, seed=seed, groups=groups)
     binary = y != 2
     yb, pb = y[binary], predict_binary(proba[binary])
     cm_b = confusion(yb, pb, k=2)
-    ci_b = bootstrap_ci(yb, pb, k=2, n_boot=n_boot, seed=seed)
+    ci_b = bootstrap_ci(yb, pb, k=2, n_boot=n_boot, seed=seed, groups=None if groups is None else groups[binary])
+    resampled = "rows" if groups is None else GROUP_WORDS.get(group_by, f"groups (the rows of one {group_by} together)")
     return {
         "n": len(y),
         "label_counts": {CLASS_NAMES[i]: int((y == i).sum()) for i in range(3)},
@@ -250,7 +254,8 @@ def evaluate_predictions(y_true: Sequence[int], proba: np.ndarray, n_boot: int =
                       "matrix": cm.tolist()},
         "predicted_share": {CLASS_NAMES[i]: _round((pred == i).mean()) if len(pred) else 0.0 for i in range(3)},
         **_ece(proba, y),
-        "bootstrap": {"resamples": n_boot, "seed": seed, "method": "percentile, rows resampled with replacement"},
+        "bootstrap": {"resamples": n_boot, "seed": seed, "method": f"percentile, {resampled} resampled with replacement",
+                      "resampled": "rows" if groups is None else group_by},
     }
 
 

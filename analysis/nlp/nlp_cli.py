@@ -247,13 +247,17 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
     texts = [t for t, k in zip(data.texts, keep, strict=True) if k]
     labels = data.labels[keep]
     proba = _predict(scorer, texts, progress=not as_json)
-    report = evaluate_predictions(labels, proba, n_boot=n_boot)
+    groups, group_by = _file_pages(file)
+    groups = None if groups is None else groups[keep]
+    report = evaluate_predictions(labels, proba, n_boot=n_boot, groups=groups, group_by=group_by)
     report = {"file": str(file), "model": scorer.name, "model_version": scorer.version,
               **{f"left_out_{reason}": int(mask.sum()) for reason, mask in drops.items() if mask.any()}, **report}
     langs = _file_langs(file)
     langs = None if langs is None else langs[keep]
     if langs is not None:  # as stance and emotion report it (analysis/nlp/task_eval.py)
-        report["by_lang"] = {v: evaluate_predictions(labels[langs == v], proba[langs == v], n_boot=n_boot)
+        report["by_lang"] = {v: evaluate_predictions(labels[langs == v], proba[langs == v], n_boot=n_boot,
+                                                     groups=None if groups is None else groups[langs == v],
+                                                     group_by=group_by)
                              for v in _langs_present(langs)}
     if isinstance(scorer, RoutedScorer) and scorer.english is not None:
         report["routing"] = scorer.routing(texts)
@@ -300,6 +304,18 @@ def _file_column(file: Path, column: str) -> Any:
     if column not in (reader.fieldnames or []):
         return None
     return np.array([(row.get(column) or "").strip().lower() for row in reader])
+
+
+def _file_pages(file: Path) -> tuple[Any, str]:
+    """The labelled file's pages (`tasks.page_groups` of its url or page column) and that column's name; None if it
+    names no pages: rows of one page move together, so intervals resample pages, as for stance and emotion."""
+    from analysis.nlp.tasks import GROUP_COLUMNS, page_groups
+
+    for column in GROUP_COLUMNS:
+        values = _file_column(file, column)
+        if values is not None:
+            return page_groups(values.tolist()), column
+    return None, "url"
 
 
 def _file_langs(file: Path) -> Any:

@@ -29,6 +29,7 @@ from analysis.nlp.sentiment.training import (
     DOMAIN_TRAIN,
     LABELLED,
     domain_file_facts,
+    domain_pages,
     file_facts,
     git_revision,
     headline_fields,
@@ -104,7 +105,8 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
     for split in ("dev", "test"):
         texts, labels, langs = read_domain(LABELLED / f"{split}.csv")
         in_domain[split] = {"file": f"data/labelled/{split}.csv",
-                            **in_domain_report(labels, scorer.predict_proba(texts), langs)}
+                            **in_domain_report(labels, scorer.predict_proba(texts), langs,
+                                               domain_pages(LABELLED / f"{split}.csv"))}
     test = in_domain["test"]
     log(f"in-domain test: macro-F1 {test['macro_f1']:.3f} {test['macro_f1_ci95']}; "
         + ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in test["by_lang"].items()))

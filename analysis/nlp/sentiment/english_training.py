@@ -27,6 +27,7 @@ from analysis.nlp.sentiment.training import (
     DOMAIN_TRAIN,
     LABELLED,
     domain_file_facts,
+    domain_pages,
     git_revision,
     headline_fields,
     in_domain_report,
@@ -139,7 +140,8 @@ def train_english(out_dir: Path, log: Callable[[str], None] = print) -> dict[str
         english = langs == "en"
         chosen = [t for t, e in zip(split_texts, english, strict=True) if e]
         in_domain[split] = {"file": f"data/labelled/{split}.csv (en)",
-                            **in_domain_report(split_labels[english], scorer.predict_proba(chosen), langs[english])}
+                            **in_domain_report(split_labels[english], scorer.predict_proba(chosen), langs[english],
+                                               domain_pages(LABELLED / f"{split}.csv")[english])}
     test = in_domain["test"]
     log(f"English model {scorer.version}: in-domain English test macro-F1 {test['macro_f1']:.3f} {test['macro_f1_ci95']}")
     speed = measure_throughput(scorer, (dev_texts * (1 + 5000 // len(dev_texts)))[:5000])

@@ -460,11 +460,25 @@ def read_domain(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     return data.texts, data.labels, langs
 
 
-def in_domain_report(labels: np.ndarray, proba: np.ndarray, langs: np.ndarray) -> dict[str, Any]:
-    """The contract over all rows, plus the same per language ("by_lang")."""
-    report = evaluate_predictions(labels, proba)
-    report["by_lang"] = {lang: evaluate_predictions(labels[langs == lang], proba[langs == lang])
-                         for lang in sorted(set(langs.tolist())) if lang}
+def domain_pages(path: Path) -> np.ndarray:
+    """Each row's page (`tasks.page_groups` of the url column): units of one page move together, so the in-domain
+    intervals resample pages, as `actorwatch evaluate` does for a file with a url column."""
+    import csv
+
+    from analysis.nlp.tasks import page_groups
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        return page_groups([row.get("url") or "" for row in csv.DictReader(fh)])
+
+
+def in_domain_report(labels: np.ndarray, proba: np.ndarray, langs: np.ndarray,
+                     pages: np.ndarray | None = None) -> dict[str, Any]:
+    """The contract over all rows, plus the same per language ("by_lang"); with `pages`, intervals resample them."""
+    def of(rows: np.ndarray | slice) -> dict[str, Any]:
+        return evaluate_predictions(labels[rows], proba[rows], groups=None if pages is None else pages[rows])
+
+    report = of(slice(None))
+    report["by_lang"] = {lang: of(langs == lang) for lang in sorted(set(langs.tolist())) if lang}
     return report
 
 
@@ -503,9 +517,10 @@ def evaluate_in_domain(scorer: LinearScorer, baselines: dict[str, Any]) -> tuple
     entries = []
     for name in DOMAIN_EVAL:
         texts, labels, langs = read_domain(LABELLED / name)
+        pages = domain_pages(LABELLED / name)
         proba = score_texts(texts, list(langs), default=scorer)
         split = name.removesuffix(".csv")
-        in_domain[split] = {"file": f"data/labelled/{name}", **in_domain_report(labels, proba, langs)}
+        in_domain[split] = {"file": f"data/labelled/{name}", **in_domain_report(labels, proba, langs, pages)}
         if split != "test":
             continue
         for lang in ("zh", "en"):
@@ -513,9 +528,9 @@ def evaluate_in_domain(scorer: LinearScorer, baselines: dict[str, Any]) -> tuple
             sub = [t for t, r in zip(texts, rows, strict=True) if r]
             entry = {"file": f"data/labelled/{name} ({lang})", "role": "in-domain test split (real units about AI "
                      "performers, held out by page; never used for choices)", "caveat": "",
-                     "default": evaluate_predictions(labels[rows], proba[rows])}
+                     "default": evaluate_predictions(labels[rows], proba[rows], groups=pages[rows])}
             for base_name, base in {**baselines, "vader": VaderScorer()}.items():
-                entry[base_name] = evaluate_predictions(labels[rows], base.predict_proba(sub))
+                entry[base_name] = evaluate_predictions(labels[rows], base.predict_proba(sub), groups=pages[rows])
             entries.append(entry)
     return in_domain, entries
 
