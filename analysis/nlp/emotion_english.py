@@ -37,8 +37,7 @@ def english_rows(data: TaskSet) -> TaskSet:
 
     keep = np.array([lang == "en" for lang in (data.langs or [""] * data.n)], dtype=bool)
     index = np.flatnonzero(keep)
-    return replace(data, texts=[data.texts[i] for i in index], y=data.y[index], langs=["en"] * len(index),
-                   targets=None if data.targets is None else [data.targets[i] for i in index])
+    return replace(data.take(index), langs=["en"] * len(index))
 
 
 def train_english_emotion(out_dir: Path, labelled: Path | None = None, n_boot: int = 1000,

@@ -198,9 +198,9 @@ def train(shared: Path, out_dir: Path, hp: Hyperparameters | None = None, select
 
 
 def _subset(data: Any, index: np.ndarray) -> Any:
-    from dataclasses import replace as dc_replace
+    from dataclasses import replace
 
-    return dc_replace(data, texts=[data.texts[i] for i in index], y=data.y[index], targets=None, langs=None)
+    return replace(data.take(index), targets=None, langs=None)
 
 
 def build_card(model: Any, hp: Hyperparameters, reports: dict, base_reports: dict, evaluations: list,

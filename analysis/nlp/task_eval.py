@@ -8,7 +8,6 @@ intervals, per-class figures, confusion; stance adds f_avg, the NLPCC 2016 metri
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -78,10 +77,7 @@ def evaluate_file(path: str | Path, task: Task | str, model_name: str = "default
     drops = {reason: mask for reason, mask in (left_out(data.texts) if left_out else {}).items() if mask.any()}
     keep = ~np.logical_or.reduce([*drops.values(), np.zeros(data.n, dtype=bool)])
     if drops:
-        data = replace(data, texts=[t for t, k in zip(data.texts, keep, strict=True) if k], y=data.y[keep],
-                       targets=None if data.targets is None else [t for t, k in zip(data.targets, keep, strict=True) if k],
-                       langs=None if data.langs is None else [v for v, k in zip(data.langs, keep, strict=True) if k],
-                       groups=None if data.groups is None else data.groups[keep])
+        data = data.take(keep)
     model = model or get_task_model(data.task, model_name)
     pred = predict_set(model, data)
     head: dict[str, Any] = {"file": str(path), "task": data.task.name, "model": model.name,

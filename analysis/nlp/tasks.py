@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +71,14 @@ class TaskSet:
     @property
     def n(self) -> int:
         return len(self.texts)
+
+    def take(self, index: np.ndarray) -> TaskSet:
+        """The rows at `index` (positions, or a boolean mask), every per-row field with them."""
+        index = np.flatnonzero(index) if np.asarray(index).dtype == bool else np.asarray(index, dtype=int)
+        return replace(self, texts=[self.texts[i] for i in index], y=self.y[index],
+                       targets=None if self.targets is None else [self.targets[i] for i in index],
+                       langs=None if self.langs is None else [self.langs[i] for i in index],
+                       groups=None if self.groups is None else self.groups[index])
 
 
 def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
