@@ -24,7 +24,7 @@ import re
 import shutil
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -625,14 +625,43 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+_HELD_LOCKS: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _drop_held_locks() -> None:
+    """In a forked child: let go of the parent's locks. A child shares its parent's lock (one open file), so
+    orphaned pool workers of a killed parent kept it held; each descriptor now names /dev/null instead (not closed:
+    the number then stays taken, so the file object's eventual close cannot close an unrelated file)."""
+    for fd in _HELD_LOCKS:
+        with suppress(OSError):
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, fd)
+            os.close(null)
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_held_locks)
+
+
 @contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `path` (created if missing) inside the block, waiting for any other holder."""
+def file_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing) inside the block, waiting for any other holder;
+    `on_wait` is called first when another holds it (to say why nothing happens)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as fh:
-        if fcntl is not None:
-            fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file is closed, also if the process dies
-        yield
+        if fcntl is not None:  # released when the file is closed, also if the process dies
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                fcntl.flock(fh, fcntl.LOCK_EX)
+        _HELD_LOCKS.add(fh.fileno())
+        try:
+            yield
+        finally:
+            _HELD_LOCKS.discard(fh.fileno())
 
 
 def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:

@@ -267,6 +267,34 @@ def test_killed_process_resumes_without_loss_or_duplicates(many: Store, tmp_path
     assert len(scores) == 180 and len(set(_keys(scores, "model_version"))) == 180
 
 
+def test_two_enrich_runs_at_once_do_each_record_once(many: Store) -> None:
+    """Two `enrich` runs started together (a cron run while one started by hand is still going) each took every
+    pending record: both scored them, the store held those scores and annotations twice below the views, and the
+    two summaries claimed twice the work. The second run now says it waits for the first, then finds nothing left."""
+    import threading
+
+    first_batch, second_waits = threading.Event(), threading.Event()
+
+    def hold_after_first(done: int) -> None:
+        if done == 1:
+            first_batch.set()
+            second_waits.wait(timeout=5)  # without a lock the second run never waits: carry on after 5 s
+
+    results: dict[str, object] = {}
+    first = threading.Thread(target=lambda: results.setdefault("first", enrich_store(
+        many, batch_size=60, workers=1, on_batch=hold_after_first)))
+    first.start()
+    assert first_batch.wait(timeout=30)
+    waits: list[str] = []
+    second = enrich_store(many, batch_size=60, workers=1,
+                          on_wait=lambda message: (waits.append(message), second_waits.set()))
+    first.join(timeout=30)
+    assert results["first"].annotated == 180
+    assert (second.annotated, second.scored) == (0, 0)
+    assert len(waits) == 1 and "another `actorwatch enrich`" in waits[0]
+    assert len(_rows(many, ANNOTATIONS)) == 180 and len(_rows(many, SCORES)) == 180  # nothing stored twice
+
+
 def test_stance_counts_by_period_after_enrichment(store: Store) -> None:
     from datetime import date
 

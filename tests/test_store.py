@@ -118,6 +118,34 @@ def test_readers_are_not_locked_by_a_writer(data_dir, make_record):
     reader.close()
 
 
+def test_a_lock_is_not_kept_by_a_child_forked_while_it_was_held(tmp_path):
+    """A worker pool forked under a lock (enrich's workers) shares the lock file: after the parent was killed, its
+    orphaned workers kept the lock, so the re-run waited for ever. A forked child no longer holds its parent's locks."""
+    import fcntl
+    import multiprocessing
+    import time
+
+    from collectors.store import file_lock
+
+    lock = tmp_path / "run.lock"
+    with file_lock(lock):
+        child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(30,))
+        child.start()
+    try:
+        with open(lock, "a") as fh:
+            deadline = time.monotonic() + 2  # the child lets go as it starts, a moment after the fork
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    assert time.monotonic() < deadline, "the forked child still holds the lock"
+                    time.sleep(0.02)
+    finally:
+        child.kill()
+        child.join()
+
+
 def test_public_view_pseudonymises_ordinary_users_only(data_dir, make_record):
     store = Store(data_dir)
     store.add_records([

@@ -38,7 +38,7 @@ def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, mo
 
     try:
         summary = enrich_store(Store(), batch_size=batch_size, progress=not quiet, workers=workers, use_dask=use_dask,
-                               model_name=model_name)
+                               model_name=model_name, on_wait=lambda message: click.echo(message, err=True))
     except EnrichInterrupted as stop:
         click.echo(f"interrupted: {stop.summary.line()}", err=True)
         raise  # a KeyboardInterrupt: click aborts with exit status 130 (1 under CliRunner)
