@@ -17,6 +17,7 @@ import gc
 import hashlib
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -130,8 +131,23 @@ def _prepare_worker() -> None:
     machine would only oversubscribe it.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
     _one_thread_each()
     warm_up()
+
+
+def _exit_with_parent() -> None:
+    """End this worker when its parent is gone: a parent killed outright (SIGKILL, the OOM killer) never shuts the
+    pool down, and its workers, each holding the models, would otherwise wait for work for ever (every worker
+    keeps the task queue's write end open, so none of them ever reads its end)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _one_thread_each() -> None:
