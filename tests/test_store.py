@@ -163,6 +163,48 @@ def test_public_view_pseudonymises_ordinary_users_only(data_dir, make_record):
     assert rows["p"][:2] == ("777", "平台甲")
 
 
+def test_two_processes_creating_the_pseudonym_key_at_once_agree_on_it(data_dir, monkeypatch):
+    """The key is made on first use: two processes starting on a new data folder (an import and the dashboard)
+    each made one, through the same temporary file, and the later replaced the earlier's key after that process
+    had read it, so the two pseudonymised the same user differently (exports disagreed, labels exported by one
+    could not be matched back by the other); a process could also read the file while the other was refilling
+    it, i.e. an empty key. The key first made is now kept, and every process reads that one."""
+    from collectors import pseudonym
+
+    monkeypatch.delenv(pseudonym.KEY_ENV)
+    pseudonym.pseudonym_key.cache_clear()
+    path = pseudonym.key_path(data_dir)
+    made = pseudonym.secrets.token_hex
+
+    def other_process_first(n: int) -> str:  # another process finishes making its key while this one makes its own
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("key-of-the-other-process")
+        return made(n)
+
+    monkeypatch.setattr(pseudonym.secrets, "token_hex", other_process_first)
+    try:
+        assert pseudonym.pseudonym_key(data_dir) == "key-of-the-other-process"
+    finally:
+        pseudonym.pseudonym_key.cache_clear()
+    assert path.read_text() == "key-of-the-other-process"
+    assert [p.name for p in path.parent.iterdir()] == ["pseudonym.key"]  # no temporary file left
+
+
+def test_an_empty_pseudonym_key_file_is_an_error_not_an_empty_key(data_dir, monkeypatch):
+    from collectors import pseudonym
+
+    monkeypatch.delenv(pseudonym.KEY_ENV)
+    pseudonym.pseudonym_key.cache_clear()
+    path = pseudonym.key_path(data_dir)
+    path.parent.mkdir(parents=True)
+    path.write_text("\n")  # a key file cut short (an older version's interrupted write)
+    try:
+        with pytest.raises(RuntimeError, match="pseudonym.key is empty"):
+            pseudonym.pseudonym_key(data_dir)
+    finally:
+        pseudonym.pseudonym_key.cache_clear()
+
+
 def test_pseudonym_sql_matches_python(data_dir, make_record):
     from collectors.pseudonym import pseudonymise
 
