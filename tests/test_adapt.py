@@ -415,3 +415,28 @@ def test_a_base_card_name_cannot_place_the_adapted_model_outside_the_models_fold
         adapt(store, TRACKER, tmp_path, _settings(tiny_base), HP, log=lambda m: None)
     assert sorted(p for p in tmp_path.parent.rglob("*") if "escaped" in p.name) == before
     assert not (Path(store.data_dir) / "models").exists() or not any((Path(store.data_dir) / "models").iterdir())
+
+
+def test_an_adapt_stopped_between_the_model_and_its_card_is_not_used_under_the_old_version(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adapting again with more labels writes model.npz, then card.json (which names the version): a run killed in
+    between left the new weights under the old card, so every score they made was stored as the old version (and
+    enrich, seeing that version done, never scored the rest with them). Such a model is now refused, saying how
+    to finish, and the re-run's model is used."""
+    store = Store()
+    _label(store, topic_texts(8))
+    settings = _settings(tiny_base, strength=0.05)
+    first = adapt(store, TRACKER, tmp_path, settings, HP, log=lambda m: None)
+    _label(store, topic_texts(4, offset=8), annotator="second")
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # where a kill would stop it: the new model.npz in place, card.json not written
+
+    with monkeypatch.context() as patch:
+        patch.setattr(adapt_module, "write_card", killed)
+        with pytest.raises(KeyboardInterrupt):
+            adapt(store, TRACKER, tmp_path, settings, HP, log=lambda m: None)
+    with pytest.raises(ValueError, match="interrupted.*actorwatch adapt --tracker iqiyi-nadou"):
+        get_scorer(first["model"])
+    again = adapt(store, TRACKER, tmp_path, settings, HP, log=lambda m: None)
+    assert again["version"] != first["version"] and get_scorer(first["model"]).version == again["version"]
