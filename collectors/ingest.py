@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -108,14 +109,14 @@ def _scratch() -> duckdb.DuckDBPyConnection:
     return _database(os.getpid()).cursor()
 
 
-def stored_record_keys(store: Store) -> pa.Table:
-    """(source, id, v = collected_at in µs, t = trackers' fingerprint) of every stored record row: four columns read
-    by DuckDB, kept in Arrow."""
-    if not store.files(RECORDS):
+def stored_record_keys(store: Store, files: Sequence[Path] | None = None) -> pa.Table:
+    """(source, id, v = collected_at in µs, t = trackers' fingerprint) of every stored record row (of the record
+    `files` given): four columns read by DuckDB, kept in Arrow."""
+    if not (store.files(RECORDS) if files is None else files):
         return _key_table([], [], [], [])
     with _scratch() as con:
         return con.sql(f"SELECT source, id, epoch_us(collected_at) AS v, {_TAGS_SQL} "
-                       f"FROM {store.parquet_scan(RECORDS)}").to_arrow_table()
+                       f"FROM {store.parquet_scan(RECORDS, files)}").to_arrow_table()
 
 
 def record_keys(table: pa.Table) -> pa.Table:
@@ -220,21 +221,46 @@ def with_stored_trackers(store: Store, table: pa.Table, retag: pa.ChunkedArray |
 class KnownKeys:
     """What the store already holds, loaded lazily on first need and kept current by `ingest`.
 
-    Reuse one across the pages of a collection run so the store is scanned once, not once per page.
-    Record keys are Arrow tables (about 50 bytes a record), never Python objects.
+    Reuse one across the pages of a collection run so the store is scanned once, not once per page: later only
+    the record files another writer added since are read (`refresh`). Record keys are Arrow tables (about 50 bytes
+    a record), never Python objects.
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self._records: list[pa.Table] | None = None
+        self._read: set[Path] = set()  # the record files whose keys are in `records`
         self._trends: dict[str, object] | None = None
         self.rows: dict[str, dict[tuple[object, ...], dict[str, object]]] = {}
 
     @property
     def records(self) -> list[pa.Table]:
         if self._records is None:
-            self._records = [stored_record_keys(self.store)]
+            self._records = []
+            self.refresh()
         return self._records
+
+    def refresh(self) -> list[pa.Table]:
+        """`records`, with the keys of record files written since they were read (by an import or a collection
+        running beside this one: checked against stale keys, a post it stored looked new, and lost its tracker)."""
+        known = self.records
+        for _ in range(3):  # a compaction may remove a listed file before it is read: list again
+            files = [path for path in self.store.files(RECORDS) if path not in self._read]
+            if not files:
+                break
+            try:
+                known.append(stored_record_keys(self.store, files))
+            except duckdb.IOException:
+                continue
+            self._read.update(files)
+            break
+        return known
+
+    def wrote(self, keys: pa.Table, batch: str | None) -> None:
+        """Add the keys of a batch `ingest` wrote (its files need not be read again)."""
+        self.records.append(keys)
+        if batch is not None:
+            self._read.update(path for path in self.store.files(RECORDS) if path.name == f"part-{batch}.parquet")
 
     @property
     def trends(self) -> dict[str, object]:
@@ -261,7 +287,7 @@ def ingest(items: Iterable[Item], store: Store, batch_size: int = 100_000,
         if tables:
             batch = pa.concat_tables(tables)
             tables.clear()
-            fresh = fresh_records(known.records, batch)
+            fresh = fresh_records(known.refresh(), batch)
             table = fresh.table
             if fresh.updated or fresh.retag is not None:
                 table = with_stored_trackers(store, table, fresh.retag)
@@ -269,8 +295,8 @@ def ingest(items: Iterable[Item], store: Store, batch_size: int = 100_000,
             summary.records_updated += table.num_rows - fresh.new
             summary.records_duplicate += batch.num_rows - table.num_rows
             if table.num_rows:
-                store.add_table(RECORDS, table)
-                known.records.append(fresh.keys if table is fresh.table else record_keys(table))
+                written = store.add_table(RECORDS, table)
+                known.wrote(fresh.keys if table is fresh.table else record_keys(table), written.batch)
         if trends:
             store.add_table(TRENDS, trends_to_table(trends))
             trends.clear()

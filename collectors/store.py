@@ -238,10 +238,12 @@ class Store:
     def files(self, dataset: str) -> list[Path]:
         return sorted((self.root / dataset).rglob("*.parquet"))
 
-    def parquet_scan(self, dataset: str) -> str:
-        """DuckDB's table function over every Parquet file of `dataset` (raw: not deduplicated)."""
-        glob = str(self.root / dataset / "**" / "*.parquet").replace("'", "''")
-        return f"read_parquet('{glob}', union_by_name=true, hive_partitioning=false)"
+    def parquet_scan(self, dataset: str, files: Sequence[Path] | None = None) -> str:
+        """DuckDB's table function over every Parquet file of `dataset`, or over `files` of it (raw: not
+        deduplicated)."""
+        paths = [str(self.root / dataset / "**" / "*.parquet")] if files is None else [str(p) for p in files]
+        listed = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
+        return f"read_parquet([{listed}], union_by_name=true, hive_partitioning=false)"
 
     def signature(self, skip: Iterable[str] = ()) -> str:
         """Changes whenever any dataset file (outside `skip`) changes: a cache key for readers, the same in every

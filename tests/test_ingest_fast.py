@@ -216,6 +216,28 @@ def test_same_version_for_another_tracker_is_retagged_once_also_with_known_keys_
         ["iqiyi-nadou", "tilly-norwood", "yaoke-ai-actors"]]
 
 
+def test_a_post_another_writer_stored_during_a_run_keeps_that_writers_tracker(tmp_path):
+    """A collection run reads the store's keys once and keeps them across its pages (hours on Weibo): a post that an
+    import for another tracker stored meanwhile, found again by the run, looked new, was written with the run's
+    tracker only, and as the newer version dropped out of every figure of the importing tracker. Keys of files
+    another writer added are now read before each batch is checked, so the post keeps both trackers."""
+    from collectors.ingest import KnownKeys
+
+    store = Store(tmp_path / "d")
+    run_keys = KnownKeys(store)  # a collection run starts: its keys are read (an empty store) ...
+    assert not any(keys.num_rows for keys in run_keys.records)
+    path = tmp_path / "a.jsonl"
+    path.write_text(_good(0, trackers=["tilly-norwood"]) + "\n")
+    assert ingest(read_jsonl_blocks(path), store).records_new == 1  # ... an import for another tracker meanwhile ...
+    path.write_text(_good(0, trackers=["iqiyi-nadou"], collected_at="2026-05-01T00:00:00Z") + "\n")
+    page = ingest(read_jsonl_blocks(path), store, known=run_keys)  # ... and the run's next page holds the same post
+    assert (page.records_new, page.records_updated) == (0, 1)
+    assert [sorted(t) for t in store.query("SELECT trackers FROM records")["trackers"]] == [
+        ["iqiyi-nadou", "tilly-norwood"]]
+    again = ingest(read_jsonl_blocks(path), store, known=run_keys)  # its own write is known without reading it again
+    assert again.records_duplicate == 1
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=12),
        trailing_newline=st.booleans(), size=st.integers(1, 50))
