@@ -207,7 +207,8 @@ class Store:
         All under the writer lock (no other writer adds a file between the listing and the removal), and as one
         journaled batch: a kill before the journal leaves the old files as they were, one after it is rolled
         forward (new file in, then old files out), so no row is lost or left twice. A reader in between sees the
-        old files or both (the deduplicated views read both as the old), never neither.
+        old files or both (the deduplicated views read both as the old), never neither; one whose query had listed
+        an old file before it went fails on it (`removed_while_read`), and reads the new state when run again.
         """
         spec = BUILTIN_DATASETS.get(dataset) or self._read_spec(dataset)
         if spec is None:
@@ -627,6 +628,17 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+# how DuckDB names a file it could not read: opened, or (listed explicitly) found
+_UNREADABLE_FILE = re.compile(r'(?:Cannot open file|No files found that match the pattern) "([^"*?\[]+)"')
+
+
+def removed_while_read(exc: BaseException) -> bool:
+    """`exc` is DuckDB failing on a store file that is gone: not damage, but the store changing under the reader (a
+    compaction replaced the file after the reader listed it); reading again sees the new state."""
+    found = isinstance(exc, duckdb.IOException) and _UNREADABLE_FILE.search(str(exc))
+    return bool(found) and not os.path.exists(found.group(1))
+
+
 _HELD_LOCKS: set[int] = set()  # descriptors of the locks this process holds
 
 
@@ -671,7 +683,7 @@ def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:
 
 
 __all__ = ["BUILTIN_DATASETS", "RECORDS", "TRENDS", "DatasetSpec", "Store", "StoreError", "WriteResult",
-           "atomic_write_text", "file_lock", "open_store", "remove_stale_temps"]
+           "atomic_write_text", "file_lock", "open_store", "remove_stale_temps", "removed_while_read"]
 
 
 def _scan_parquet(folder: Path, parts: tuple[str, ...], out: list[tuple[tuple[str, ...], int]]) -> None:

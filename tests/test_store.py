@@ -580,6 +580,44 @@ def test_a_damaged_store_file_is_one_error_line_naming_it_not_a_traceback(data_d
     assert err.startswith("error: ") and str(damaged) in err and "damaged" in err
 
 
+def compact_during_the_next_read(monkeypatch) -> None:
+    """The next store connection reads the record files listed as it opens, and a `store compact` in another
+    process replaces them before the first query: the race of a reader with a compaction, made certain."""
+    connect, done = Store.connect, []
+
+    def connect_then_compact(self, *args, **kwargs):
+        con = connect(self, *args, **kwargs)
+        if not done:
+            done.append(True)
+            files = ", ".join("'" + str(p) + "'" for p in self.files(RECORDS))
+            con.execute(f"CREATE OR REPLACE VIEW records AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
+            assert Store(self.data_dir).compact().batch is not None
+        return con
+
+    monkeypatch.setattr(Store, "connect", connect_then_compact)
+
+
+def test_a_file_a_compaction_removed_during_a_read_is_not_called_damaged(data_dir, make_record, monkeypatch, capsys):
+    """A command reading while `store compact` ran could fail on a file the compaction had just replaced, and was
+    told the file was damaged and to move it out of the store (there was nothing to move); it now says the store
+    changed while it read, and to run the command again."""
+    import sys
+
+    from dashboard.cli import main
+
+    store = Store(data_dir)
+    store.add_records([make_record(trackers=["case-a"])])
+    store.add_records([make_record(trackers=["case-a"])])
+    compact_during_the_next_read(monkeypatch)
+    monkeypatch.setattr(sys, "argv", ["actorwatch", "store", "stats", "--json"])
+    monkeypatch.delenv("ACTORWATCH_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    err = capsys.readouterr().err
+    assert stopped.value.code == 1 and len(err.strip().splitlines()) == 1
+    assert "damaged" not in err and "removed while" in err and "run the command again" in err
+
+
 def test_stats_total_counts_a_record_of_two_trackers_once(data_dir, make_record):
     """The per-day rows count a record once per tracker, and the total summed them: one record tagged with two
     trackers made "total: 2 records". The total (and --json's records and synthetic) now count records."""
