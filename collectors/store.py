@@ -596,13 +596,19 @@ def atomic_write_text(path: Path, text: str) -> None:
     """Write `path` whole or not at all: a temporary file no other writer names (it carries this process's id, for
     `remove_stale_temps`), then a rename; a failed write removes its temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    tmp = temp_path(path)
     try:
-        tmp.write_text(text)
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def temp_path(path: Path) -> Path:
+    """A temporary name beside `path` that no other writer uses (two writers of one file must not write into one
+    temporary file); it carries this process's id, for `remove_stale_temps`."""
+    return path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
 
 
 def remove_stale_temps(path: Path) -> list[Path]:
@@ -683,7 +689,7 @@ def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:
 
 
 __all__ = ["BUILTIN_DATASETS", "RECORDS", "TRENDS", "DatasetSpec", "Store", "StoreError", "WriteResult",
-           "atomic_write_text", "file_lock", "open_store", "remove_stale_temps", "removed_while_read"]
+           "atomic_write_text", "file_lock", "open_store", "remove_stale_temps", "removed_while_read", "temp_path"]
 
 
 def _scan_parquet(folder: Path, parts: tuple[str, ...], out: list[tuple[tuple[str, ...], int]]) -> None:
