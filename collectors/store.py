@@ -593,16 +593,23 @@ def _write_parquet_files(parts: list[tuple[pa.Table, Path]]) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write `path` whole or not at all: a temporary file no other writer names (it carries this process's id, for
-    `remove_stale_temps`), then a rename; a failed write removes its temporary file."""
+    """Write `path` whole or not at all (see `atomic_path`)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary file for the block to write `path`'s new content into, renamed onto `path` when the block ends:
+    its name is no other writer's (it carries this process's id, for `remove_stale_temps`), and it is removed if
+    the block fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path(path)
     try:
-        tmp.write_text(text, encoding="utf-8")
+        yield tmp
         os.replace(tmp, path)
-    except BaseException:
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
 
 
 def temp_path(path: Path) -> Path:
@@ -689,7 +696,7 @@ def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:
 
 
 __all__ = ["BUILTIN_DATASETS", "RECORDS", "TRENDS", "DatasetSpec", "Store", "StoreError", "WriteResult",
-           "atomic_write_text", "file_lock", "open_store", "remove_stale_temps", "removed_while_read", "temp_path"]
+           "atomic_path", "atomic_write_text", "file_lock", "open_store", "remove_stale_temps", "removed_while_read", "temp_path"]
 
 
 def _scan_parquet(folder: Path, parts: tuple[str, ...], out: list[tuple[tuple[str, ...], int]]) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 
 from analysis.nlp.sentiment.features import Featurizer, Lexicon, model_input
 from analysis.nlp.text import clean_text
+from collectors.store import atomic_path, atomic_write_text
 
 MODEL_FILE = "model.npz"
 CARD_FILE = "card.json"
@@ -34,11 +35,9 @@ def file_sha256(path: Path) -> str:
 
 def write_model_file(directory: Path, **arrays: np.ndarray) -> Path:
     """`directory`/model.npz holding `arrays`, written atomically (a temporary file, then a rename)."""
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / MODEL_FILE
-    tmp = directory / (MODEL_FILE + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    tmp.replace(path)
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:  # a file, not a name: numpy would add .npz to the name
+        np.savez_compressed(fh, **arrays)
     return path
 
 
@@ -49,9 +48,7 @@ def write_card(directory: Path, card: dict, indent: int = 2) -> Path:
     model = directory / MODEL_FILE
     if model.exists():
         card = {**card, MODEL_CHECKSUM: file_sha256(model)}
-    tmp = directory / (CARD_FILE + ".tmp")
-    tmp.write_text(json.dumps(card, ensure_ascii=False, indent=indent) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps(card, ensure_ascii=False, indent=indent) + "\n")
     return path
 
 
