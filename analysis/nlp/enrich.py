@@ -22,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -412,11 +413,20 @@ def enrich_store(store: Store, batch_size: int = DEFAULT_BATCH_SIZE, progress: b
     started = time.perf_counter()
     model = scoring_model(model_name)
     version = pipeline_version(model[1])
+    with run_lock(store, version, on_wait):
+        return _enrich(store, model, version, batch_size, progress, workers, executor, use_dask, on_batch, started)
+
+
+@contextmanager
+def run_lock(store: Store, version: str, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Runs writing one version's scores or annotations into one store take turns: each lists what is not done
+    yet, and two at once would each do all of it (every row stored twice, twice the work claimed)."""
     waiting = f"another `actorwatch enrich` is running on {store.data_dir}: waiting for it to finish (then only " \
               "what it left is done)"
-    with file_lock(store.data_dir / "state" / f"enrich-{version}.lock",
+    name = hashlib.sha256(version.encode()).hexdigest()[:16]  # a version may hold characters a file name cannot
+    with file_lock(store.data_dir / "state" / f"enrich-{name}.lock",
                    on_wait=None if on_wait is None else lambda: on_wait(waiting)):
-        return _enrich(store, model, version, batch_size, progress, workers, executor, use_dask, on_batch, started)
+        yield
 
 
 def _enrich(store: Store, model: tuple[str, str], version: str, batch_size: int, progress: bool,

@@ -38,7 +38,7 @@ def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, mo
 
     try:
         summary = enrich_store(Store(), batch_size=batch_size, progress=not quiet, workers=workers, use_dask=use_dask,
-                               model_name=model_name, on_wait=lambda message: click.echo(message, err=True))
+                               model_name=model_name, on_wait=_say)
     except EnrichInterrupted as stop:
         click.echo(f"interrupted: {stop.summary.line()}", err=True)
         raise  # a KeyboardInterrupt: click aborts with exit status 130 (1 under CliRunner)
@@ -56,13 +56,17 @@ def _rescore(model_name: str, tracker_id: str | None, batch_size: int) -> None:
         task = model_task(model_name)
         if task == "sentiment":
             tracker = get_tracker(tracker_id).id if tracker_id else model_tracker(model_name)
-            summary = rescore(Store(), model_name, tracker, batch_size)
+            summary = rescore(Store(), model_name, tracker, batch_size, on_wait=_say)
         else:
             tracker = get_tracker(tracker_id).id if tracker_id else task_model_tracker(model_name, task)
-            summary = reannotate(Store(), model_name, task, tracker, batch_size)
+            summary = reannotate(Store(), model_name, task, tracker, batch_size, on_wait=_say)
     except (TrackerFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.line())
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
 
 
 commands: list[click.Command] = [enrich]
