@@ -26,6 +26,14 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def finish_interrupted(store: Any) -> None:
+    """Before a command writes: complete or discard the batches a killed writer left in `store` (a `Store`), and
+    say so. Checking new rows against the store first would miss a complete batch not yet moved in, and store its
+    rows again as new."""
+    for done in store.recover():
+        click.echo(f"store: {done} (left by an interrupted run)", err=True)
+
+
 def fail_if_all_rejected(where: object, accepted: int, rejected: int, next_step: str, *, noun: str = "row",
                          done: str = "imported") -> None:
     """Exit status 1 when items were read but none passed; a partly good input keeps its good items (exit status 0).

@@ -230,3 +230,22 @@ def test_a_file_whose_every_row_is_rejected_fails_and_a_partly_good_file_succeed
     assert partly.exit_code == 0, partly.output
     assert "mixed.jsonl:1" in partly.stderr and "1 new" in partly.stderr and "rejected: 1" in partly.stderr
     assert len(Store(data_dir).query("SELECT * FROM records")) == 1
+
+
+def test_a_rerun_after_a_kill_between_journal_and_moves_finishes_that_batch_first_and_says_so(tmp_path, data_dir,
+                                                                                             monkeypatch):
+    """An import killed after its batch's journal was written but before its files were moved in left the batch
+    invisible until some write recovered it; the re-run checked its rows against the store before its own first
+    write recovered that batch, so it stored every row a second time and counted them as new, without a word.
+    Import (as collect, enrich and import-bundle) now finishes what an interrupted writer left first, and says so."""
+    src = _jsonl(tmp_path / "in.jsonl", [json.dumps({**GOOD, "id": str(i)}) for i in range(5)])
+    runner = CliRunner()
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "_apply_journal", lambda self, journal: None)  # killed right after the journal
+        assert runner.invoke(cli, ["import", str(src)]).exit_code == 0
+    again = runner.invoke(cli, ["import", str(src)])
+    assert again.exit_code == 0, again.output
+    assert "store: completed batch" in again.stderr and "interrupted" in again.stderr
+    assert "0 new, 0 updated, 5 duplicate" in again.stderr
+    store = Store(data_dir)
+    assert store.query(f"SELECT count(*) AS n FROM {store.parquet_scan('records')}")["n"].iloc[0] == 5

@@ -28,8 +28,10 @@ def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, mo
     with Ctrl-C and run again: finished batches are kept and nothing is scored twice.
     """
     from analysis.nlp.enrich import EnrichInterrupted, enrich_store
+    from collectors.cli_output import finish_interrupted
     from collectors.store import Store
 
+    finish_interrupted(Store())
     if model_name not in (None, "", "default"):
         _rescore(model_name, tracker_id, batch_size)
         return
