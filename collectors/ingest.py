@@ -287,16 +287,17 @@ def ingest(items: Iterable[Item], store: Store, batch_size: int = 100_000,
         if tables:
             batch = pa.concat_tables(tables)
             tables.clear()
-            fresh = fresh_records(known.refresh(), batch)
-            table = fresh.table
-            if fresh.updated or fresh.retag is not None:
-                table = with_stored_trackers(store, table, fresh.retag)
+            with store.writing():  # what the check finds stored is still all there is when the batch is written
+                fresh = fresh_records(known.refresh(), batch)
+                table = fresh.table
+                if fresh.updated or fresh.retag is not None:
+                    table = with_stored_trackers(store, table, fresh.retag)
+                if table.num_rows:
+                    written = store.add_table(RECORDS, table)
+                    known.wrote(fresh.keys if table is fresh.table else record_keys(table), written.batch)
             summary.records_new += fresh.new
             summary.records_updated += table.num_rows - fresh.new
             summary.records_duplicate += batch.num_rows - table.num_rows
-            if table.num_rows:
-                written = store.add_table(RECORDS, table)
-                known.wrote(fresh.keys if table is fresh.table else record_keys(table), written.batch)
         if trends:
             store.add_table(TRENDS, trends_to_table(trends))
             trends.clear()

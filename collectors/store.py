@@ -22,11 +22,12 @@ import json
 import os
 import re
 import shutil
+import threading
 import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,9 +154,23 @@ class Store:
     @contextmanager
     def _writer_lock(self) -> Iterator[None]:
         """One writer at a time (a collector, an import, enrich and the Label page may write together): another
-        writer's recovery would otherwise discard, as abandoned, the batch this one is still staging."""
-        with file_lock(self._staging / "writer.lock"):
+        writer's recovery would otherwise discard, as abandoned, the batch this one is still staging. Re-entrant
+        within a thread (see `writing`)."""
+        holder = (threading.get_ident(), self._staging)
+        if holder in _WRITING:
             yield
+            return
+        with file_lock(self._staging / "writer.lock"):
+            _WRITING.add(holder)
+            try:
+                yield
+            finally:
+                _WRITING.discard(holder)
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Hold the writer lock across a check and the writes it decides (no other writer's batch lands between
+        them); the writes inside take it again at no cost."""
+        return self._writer_lock()
 
     def recover(self) -> list[str]:
         """Roll forward committed batches, drop uncommitted ones; returns what was done."""
@@ -652,6 +667,7 @@ def removed_while_read(exc: BaseException) -> bool:
     return bool(found) and not os.path.exists(found.group(1))
 
 
+_WRITING: set[tuple[int, Path]] = set()  # (thread, store) pairs inside the writer lock
 _HELD_LOCKS: set[int] = set()  # descriptors of the locks this process holds
 
 

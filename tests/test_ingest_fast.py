@@ -238,6 +238,36 @@ def test_a_post_another_writer_stored_during_a_run_keeps_that_writers_tracker(tm
     assert again.records_duplicate == 1
 
 
+def test_a_writer_landing_between_a_batchs_check_and_its_write_does_not_lose_its_tracker(tmp_path, monkeypatch):
+    """The keys are read again before each batch is checked, but another writer could still store the same post
+    between that check and the batch's write (both then wrote it under one tracker each, and one tag was lost).
+    The check and the write now happen under the store's writer lock, so the other writer comes after, and
+    merges."""
+    import threading
+
+    from collectors.ingest import KnownKeys
+
+    store = Store(tmp_path / "d")
+    other, mine = tmp_path / "other.jsonl", tmp_path / "mine.jsonl"
+    other.write_text(_good(0, trackers=["tilly-norwood"], collected_at="2026-05-01T00:00:00Z") + "\n")  # newer
+    mine.write_text(_good(0, trackers=["iqiyi-nadou"]) + "\n")
+    refresh, racers = KnownKeys.refresh, []
+
+    def refresh_then_another_writer(self):
+        known = refresh(self)
+        if not racers:  # just checked: an import for another tracker stores the same post now (waited for up to 1 s)
+            racers.append(threading.Thread(target=ingest, args=(read_jsonl_blocks(other), Store(store.data_dir))))
+            racers[0].start()
+            racers[0].join(timeout=1)
+        return known
+
+    monkeypatch.setattr(KnownKeys, "refresh", refresh_then_another_writer)
+    ingest(read_jsonl_blocks(mine), store)
+    racers[0].join(timeout=30)
+    assert [sorted(t) for t in store.query("SELECT trackers FROM records")["trackers"]] == [
+        ["iqiyi-nadou", "tilly-norwood"]]
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=12),
        trailing_newline=st.booleans(), size=st.integers(1, 50))
