@@ -89,6 +89,7 @@ class FreshRecords:
     updated: int
     keys: pa.Table  # record_keys(table)
     retag: pa.ChunkedArray | pa.Array | None = None
+    older: pa.ChunkedArray | pa.Array | None = None  # rows of the batch the store holds a newer version of
 
 
 _KEYS = ["source", "id"]
@@ -163,17 +164,19 @@ def fresh_records(known: list[pa.Table], batch: pa.Table) -> FreshRecords:
         newer = pc.fill_null(pc.greater(keys["v"], keys["stored"]), False)
         other_tags = pc.and_(pc.fill_null(pc.equal(keys["v"], keys["stored"]), False), pc.invert(keys["same"]))
         keep = pc.or_(pc.or_(pc.invert(was_stored), newer), other_tags)
+        older_rows = pc.fill_null(pc.less(keys["v"], keys["stored"]), False)
+        older = keys["i"].filter(older_rows) if pc.any(older_rows).as_py() else None
         updated = pc.sum(newer).as_py() or 0
         keys = keys.filter(keep)
         retag = other_tags.filter(keep) if pc.any(other_tags).as_py() else None
     else:
-        updated = 0
+        updated, older = 0, None
     rows = keys["i"]
     whole = len(rows) == batch.num_rows
     table = batch if whole else batch.take(rows)
     retagged = pc.sum(retag).as_py() if retag is not None else 0
     return FreshRecords(table, len(rows) - updated - retagged, updated, batch_keys if whole else batch_keys.take(rows),
-                        retag)
+                        retag, older)
 
 
 def _newest_per_key(keys: pa.Table) -> pa.Table:
@@ -216,6 +219,28 @@ def with_stored_trackers(store: Store, table: pa.Table, retag: pa.ChunkedArray |
         table = table.filter(pa.array(keep))
     column = table.schema.get_field_index("trackers")
     return table.set_column(column, "trackers", pa.array(merged, table.schema.field(column).type))
+
+
+def newest_with_trackers(store: Store, rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The stored newest version of each record of `rows` (older copies of stored posts) that lacks some of their
+    trackers, with those added: an older copy imported for another tracker makes the post that tracker's too, and
+    changes nothing else."""
+    with _scratch() as con:  # the join first, then the newest of what it kept (as the deduplicated view picks)
+        con.register("older", rows.select(["source", "id", "trackers"]))
+        stored = con.sql(f"""SELECT s.*, o.trackers AS "_add" FROM {store.parquet_scan(RECORDS)} s
+                              JOIN older o ON s.source = o.source AND s.id = o.id
+                              QUALIFY row_number() OVER (PARTITION BY s.source, s.id
+                                                         ORDER BY s.collected_at DESC, len(s.trackers) DESC) = 1
+                          """).to_arrow_table()
+    merged = [list(dict.fromkeys([*(have or []), *(add or [])]))
+              for have, add in zip(stored["trackers"].to_pylist(), stored["_add"].to_pylist(), strict=True)]
+    grew = pa.array([len(m) > len(have or []) for m, have in zip(merged, stored["trackers"].to_pylist(), strict=True)],
+                    pa.bool_())
+    column = stored.schema.get_field_index("trackers")
+    stored = stored.set_column(column, "trackers", pa.array(merged, stored.schema.field(column).type)).filter(grew)
+    for name in set(schema.names) - set(stored.column_names):  # a column no stored file has yet
+        stored = stored.append_column(name, pa.nulls(stored.num_rows, schema.field(name).type))
+    return stored.select(schema.names).cast(schema)
 
 
 class KnownKeys:
@@ -292,6 +317,8 @@ def ingest(items: Iterable[Item], store: Store, batch_size: int = 100_000,
                 table = fresh.table
                 if fresh.updated or fresh.retag is not None:
                     table = with_stored_trackers(store, table, fresh.retag)
+                if fresh.older is not None:
+                    table = pa.concat_tables([table, newest_with_trackers(store, batch.take(fresh.older), table.schema)])
                 if table.num_rows:
                     written = store.add_table(RECORDS, table)
                     known.wrote(fresh.keys if table is fresh.table else record_keys(table), written.batch)

@@ -194,6 +194,24 @@ def test_a_post_collected_again_for_another_tracker_stays_in_both(tmp_path):
     assert rows["g1"][0] == ["iqiyi-nadou"] and rows["g2"][0] == ["yaoke-ai-actors"]
 
 
+def test_an_older_copy_of_a_stored_post_imported_for_another_tracker_adds_that_tracker(tmp_path):
+    """A post collected for one tracker, then found in an older export imported for another tracker (or stored
+    second by a writer running at the same time), was counted a duplicate and the other tracker was dropped: the
+    post never reached any of its figures. The stored newest version now gains that tracker, content unchanged."""
+    store = Store(tmp_path / "d")
+    path = tmp_path / "a.jsonl"
+    path.write_text(_good(0, trackers=["iqiyi-nadou"], collected_at="2026-05-01T00:00:00Z", likes=5) + "\n")
+    ingest(read_jsonl_blocks(path), store)
+    path.write_text(_good(0, trackers=["tilly-norwood"], likes=1) + "\n")  # collected earlier
+    summary = ingest(read_jsonl_blocks(path), store)
+    assert (summary.records_new, summary.records_updated, summary.records_duplicate) == (0, 1, 0)
+    (row,) = store.query("SELECT * FROM records").itertuples()
+    assert sorted(row.trackers) == ["iqiyi-nadou", "tilly-norwood"] and row.likes == 5
+    assert str(row.collected_at).startswith("2026-05-01")
+    again = ingest(read_jsonl_blocks(path), store)
+    assert (again.records_updated, again.records_duplicate) == (0, 1)
+
+
 def test_same_version_for_another_tracker_is_retagged_once_also_with_known_keys_kept_across_runs(tmp_path):
     # a collection run keeps one KnownKeys across pages: after a post is retagged for a second tracker, seeing it again
     # for either tracker (or for both) is a duplicate; a row naming a tracker not stored is retagged again
