@@ -95,6 +95,7 @@ class Store:
         self.root = self.data_dir / "store"
         self.raw_root = self.data_dir / "raw"
         self._staging = self.root / ".staging"
+        self.on_wait: Callable[[], None] | None = None  # called when a write must wait for another writer
 
     # ---------- writing ----------
     def add_records(self, records: Iterable[Record], batch_size: int = 100_000) -> WriteResult:
@@ -160,7 +161,7 @@ class Store:
         if holder in _WRITING:
             yield
             return
-        with file_lock(self._staging / "writer.lock"):
+        with file_lock(self._staging / "writer.lock", on_wait=self.on_wait):
             _WRITING.add(holder)
             try:
                 yield
