@@ -47,6 +47,7 @@ from analysis.reports.png import (
     synthetic_notice,
 )
 from collectors.spreadsheet import escape_frame
+from collectors.store import atomic_path
 
 DEFAULT_SOURCE = "actorwatch store"
 CDN_HOST = "cdn.plot.ly"  # where plotly's include_plotlyjs="cdn" loads plotly.js from
@@ -245,9 +246,8 @@ def write_package(package: ChartPackage, out_dir: Path, formats: Sequence[str], 
             body = json.dumps(sidecar(package, base_url), ensure_ascii=False, indent=2).encode()
         else:
             raise ValueError(f"unknown format {fmt!r} (use html, png, csv, alt, json)")
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(body)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(body)
         written.append(path)
     return written
 
