@@ -185,12 +185,15 @@ def test_download_chart_html_and_csv(server: str, page, tmp_path: Path) -> None:
     html_dl.value.save_as(html_path)
     body = html_path.read_text()
     assert body.startswith("<!doctype html>") and "snapshot aw-" in body and ">data</a>" in body
+    # the file's "live view" link reaches this server, as the panel's own link does (not a default localhost:8501)
+    assert f'href="{server}/?tracker=' in body, re.findall(r'href="(http[^"]*)"', body)
     with page.expect_download() as csv_dl:
         page.get_by_role("button", name="CSV (chart data)").first.click()
     csv_path = tmp_path / "chart.csv"
     csv_dl.value.save_as(csv_path)
     lines = csv_path.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "day,source,records,about_this_data" and "synthetic demo data" in lines[1]
+    assert f"live view: {server}/?tracker=" in lines[1]
     with page.expect_download(timeout=90_000) as png_dl:  # kaleido drives the system Chromium on the server
         page.get_by_role("button", name="PNG (image)").first.click()
     png_path = tmp_path / "chart.png"
