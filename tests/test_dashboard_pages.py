@@ -418,6 +418,20 @@ def test_link_sources_and_languages_are_kept_or_said_dropped(store: Path) -> Non
     assert sorted(trace_names(specs(embed)[0])) == ["bilibili", "weibo"]
 
 
+def test_link_comparison_trackers_are_kept_or_said_dropped(store: Path) -> None:
+    """`with=` naming a tracker this dashboard has not (a typo, a removed case) was dropped without a word, as
+    `source` once was: a shared comparison link opened with no comparison and no reason. It is said now."""
+    at = open_page("overview", {"with": ["tilly-norwood", "no-such-case"]})
+    assert at.sidebar.multiselect(key="also").value == ["tilly-norwood"]
+    notes = [w.value for w in at.sidebar.warning if "with" in w.value]
+    assert notes and "no-such-case" in notes[0] and "tilly-norwood" in notes[0], notes
+    embed = open_page("overview", {"with": "*no-such*", "chart": "overview-volume"})
+    notes = [w.value for w in embed.warning if "with" in w.value]
+    assert notes and r"\*no-such\*" in notes[0], notes  # the link's free text, escaped
+    assert not [w for w in open_page("overview", {"tracker": "tilly-norwood", "with": "tilly-norwood"}).sidebar.warning
+                if "with" in w.value], "the tracker itself is not a comparison to complain about"
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_open_on_an_empty_store(isolated_data_dir: Path, page: str) -> None:
     at = open_page(page)  # a fresh install before `actorwatch demo` or any collection
