@@ -229,7 +229,11 @@ def test_hostile_post_renders_inert(server: str, page, tmp_path: Path) -> None:
     csv_path = tmp_path / "explore.csv"
     csv_dl.value.save_as(csv_path)
     with csv_path.open(encoding="utf-8-sig", newline="") as fh:
-        assert [row["text"] for row in csv.DictReader(fh)] == [HOSTILE_TEXT]
+        rows = list(csv.DictReader(fh))
+    assert [row["text"] for row in rows] == [HOSTILE_TEXT]
+    # the rows say what they are (demo text, which view, whose credit) wherever they are copied to
+    assert "SYNTHETIC DEMO DATA" in rows[0]["about_this_data"]
+    assert f"live view: {server}/explore?tracker=" in rows[0]["about_this_data"]
     assert page.evaluate("window.__pwned") is None
     assert app_errors(page) == []
 

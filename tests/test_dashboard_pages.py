@@ -920,6 +920,32 @@ def test_explore_download_is_named_after_its_view() -> None:
         "actorwatch-explore-tilly-norwood-all-dates-p1-aw-")
 
 
+def test_explore_download_says_what_its_rows_are(store: Path) -> None:
+    """Chart CSVs carry an about_this_data column (view, n, days and zone, synthetic share, credit, live view); the
+    Explore page's CSV of posts had none, so demo texts copied out of it did not say they were generated, nor from
+    which view, search or dates. It now carries the same column."""
+    import csv
+    import io
+
+    from analysis.core.filters import Filters
+    from analysis.reports.png import CREDIT
+    from dashboard.data import build_snapshot
+    from dashboard.explore import page_file_name, published_page, records_page
+
+    f = Filters.for_tracker(get_tracker("iqiyi-nadou"))
+    frame, total = records_page(build_snapshot(), f, search="XSS probe", limit=50)
+    params = {"q": "XSS probe", "kind": "", "order": ""}
+    rows = list(csv.DictReader(io.StringIO(published_page(frame, f, params, 1, 1, total, "https://news.example")
+                                           .decode("utf-8-sig"))))
+    assert [r["text"] for r in rows] == [HOSTILE_TEXT] and total == 1
+    about = rows[0]["about_this_data"]
+    for said in ("SYNTHETIC DEMO DATA", f"{f.start} to {f.end} (UTC), n = 1 record", "rows 1 to 1 of 1 matching",
+                 "pseudonymised", CREDIT, "live view: https://news.example/explore?tracker=iqiyi-nadou&", "q=XSS"):
+        assert said in about, (said, about)
+    assert page_file_name(f, params, 1, frame).removesuffix(".csv").rsplit("-", 2)[-2:] == \
+        about.split("snapshot ")[1].split(" ")[0].split("-"), "the file's name and its column name one snapshot"
+
+
 def test_methods_versions_do_not_show_the_servers_directories() -> None:
     """Methods → Versions, a public page, showed the trackers file's absolute path (the server's directory layout);
     it now shows the path within the shipped files, with the file's size."""
