@@ -238,6 +238,21 @@ def test_hostile_post_renders_inert(server: str, page, tmp_path: Path) -> None:
     assert app_errors(page) == []
 
 
+def test_chart_titles_fit_a_phone(server: str, browser) -> None:
+    """Plotly clips a title at the figure's edge and never wraps it: on a 390 px phone every "<what> — <tracker>"
+    title lost its end (the tracker's name, the model). Titles are now broken into lines that fit."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    tab = context.new_page()
+    tab.goto(f"{server}/")
+    settle(tab, min_charts=2)
+    clipped = tab.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(plot => {
+        const box = plot.querySelector('.main-svg').getBoundingClientRect();
+        return [...plot.querySelectorAll('.gtitle')].filter(t => t.getBoundingClientRect().right > box.right + 1)
+            .map(t => t.textContent); })""")
+    context.close()
+    assert clipped == []
+
+
 def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -> None:
     """The inline-plotly.js HTML export works from a file with no network (a newsroom's offline archive)."""
     from datetime import date
