@@ -247,10 +247,12 @@ def test_chart_titles_fit_a_phone(server: str, browser) -> None:
     settle(tab, min_charts=2)
     clipped = tab.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(plot => {
         const box = plot.querySelector('.main-svg').getBoundingClientRect();
-        return [...plot.querySelectorAll('.gtitle')].filter(t => t.getBoundingClientRect().right > box.right + 1)
+        const top = Math.min(...[...plot.querySelectorAll('.nsewdrag')].map(d => d.getBoundingClientRect().top));
+        return [...plot.querySelectorAll('.gtitle')].filter(t => t.getBoundingClientRect().right > box.right + 1
+                                                                 || t.getBoundingClientRect().bottom > top)
             .map(t => t.textContent); })""")
     context.close()
-    assert clipped == []
+    assert clipped == [], "titles run past the chart's edge or down into its plot"
 
 
 def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -> None:

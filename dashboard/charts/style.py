@@ -113,12 +113,13 @@ def sample_title(title: str, df: pd.DataFrame) -> str:
 # Plotly never wraps a title: it clips it at the figure's edge, and on a phone (a chart ~360 px wide) every
 # "<what> — <tracker>" title lost its end. Lines of these lengths fit that width (title ~7 px, subtitle ~5 px a char).
 TITLE_CHARS, SUBTITLE_CHARS = 44, 62
-TITLE_LINE_PX, SUBTITLE_LINE_PX = 20, 14
+TITLE_LINE_PX, SUBTITLE_LINE_PX = 22, 18  # as drawn in the dashboard's theme, with a little room
 
 
 def wrap_title(fig: go.Figure) -> None:
     """Break the figure's title (and its <sup> subtitle lines) at spaces into lines that fit a phone-wide chart,
-    growing the top margin by the lines added."""
+    growing the top margin by the lines added. A wrapped title hangs from the top of the figure: plotly centres a
+    title's first line in the margin, so the lines added would run down into the plot (and subplot titles)."""
     title = fig.layout.title.text
     if not title:
         return
@@ -132,7 +133,8 @@ def wrap_title(fig: go.Figure) -> None:
         added += (len(parts) - 1) * (SUBTITLE_LINE_PX if sup else TITLE_LINE_PX)
     if added:
         top = fig.layout.margin.t if fig.layout.margin.t is not None else MARGIN["t"]
-        fig.update_layout(title_text="<br>".join(lines), margin_t=top + added)
+        fig.update_layout(title={"text": "<br>".join(lines), "y": 1, "yanchor": "top", "yref": "container",
+                                 "pad": {"t": 10}}, margin_t=top + added)
 
 
 def plain(text: object, limit: int | None = None) -> str:
