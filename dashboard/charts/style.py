@@ -118,8 +118,9 @@ TITLE_LINE_PX, SUBTITLE_LINE_PX = 22, 18  # as drawn in the dashboard's theme, w
 
 def wrap_title(fig: go.Figure) -> None:
     """Break the figure's title (and its <sup> subtitle lines) at spaces into lines that fit a phone-wide chart,
-    growing the top margin by the lines added. A wrapped title hangs from the top of the figure: plotly centres a
-    title's first line in the margin, so the lines added would run down into the plot (and subplot titles)."""
+    growing the top margin by twice the lines added: plotly centres a title's first line in the top margin and runs
+    the others down from it (in every renderer: the dashboard's, standalone HTML, kaleido's PNG), so the margin's
+    lower half must take them, or they run into the plot and its subplot titles."""
     title = fig.layout.title.text
     if not title:
         return
@@ -133,8 +134,7 @@ def wrap_title(fig: go.Figure) -> None:
         added += (len(parts) - 1) * (SUBTITLE_LINE_PX if sup else TITLE_LINE_PX)
     if added:
         top = fig.layout.margin.t if fig.layout.margin.t is not None else MARGIN["t"]
-        fig.update_layout(title={"text": "<br>".join(lines), "y": 1, "yanchor": "top", "yref": "container",
-                                 "pad": {"t": 10}}, margin_t=top + added)
+        fig.update_layout(title_text="<br>".join(lines), margin_t=top + 2 * added)
 
 
 def plain(text: object, limit: int | None = None) -> str:
