@@ -128,8 +128,8 @@ def wrap_title(fig: go.Figure) -> None:
     for line in title.split("<br>"):
         sup = line.startswith("<sup>") and line.endswith("</sup>")
         body = line[len("<sup>"):-len("</sup>")] if sup else line
-        parts = textwrap.wrap(body, SUBTITLE_CHARS if sup else TITLE_CHARS, break_long_words=False,
-                              break_on_hyphens=False) or [body]
+        parts = [body] if "<" in body else textwrap.wrap(  # never break inside a tag's attributes
+            body, SUBTITLE_CHARS if sup else TITLE_CHARS, break_long_words=False, break_on_hyphens=False) or [body]
         lines += [f"<sup>{part}</sup>" if sup else part for part in parts]
         added += (len(parts) - 1) * (SUBTITLE_LINE_PX if sup else TITLE_LINE_PX)
     if added:
