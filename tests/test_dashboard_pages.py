@@ -1234,3 +1234,24 @@ def test_the_market_chart_s_source_line_says_its_trading_days_and_event_windows(
     days = pd.to_datetime(package.data["date"]).dt.date
     assert f"trading days {days.min()} to {days.max()}" in package.source, package.source
     assert f"n = {package.data['event'].nunique()} event window" in package.source, package.source
+
+
+def test_wrapped_titles_fit_a_phone_and_keep_their_markup() -> None:
+    """Titles are broken into phone-wide lines (tests/test_browser.py measures them drawn); a line holding markup is
+    left whole, so no break falls inside a tag."""
+    import plotly.graph_objects as go
+
+    from dashboard.charts.style import MARGIN, SUBTITLE_CHARS, TITLE_CHARS, wrap_title
+
+    fig = go.Figure(layout={"margin": MARGIN, "title": "Daily sentiment — iQIYI AI Artist Library / Nadou Pro "
+                            "controversy · model x<br><sup>Counts of annotated records only (2,423 of 2,423)</sup>"})
+    wrap_title(fig)
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) == 4 and lines[2].startswith("<sup>") and lines[3].endswith("</sup>"), lines
+    assert all(len(line.removeprefix("<sup>").removesuffix("</sup>")) <= (SUBTITLE_CHARS if "sup" in line
+                                                                          else TITLE_CHARS) for line in lines)
+    assert fig.layout.margin.t > MARGIN["t"], "the margin grows with the title"
+    tagged = '<span style="a b">x</span> ' + "word " * 20
+    fig = go.Figure(layout={"title": tagged})
+    wrap_title(fig)
+    assert fig.layout.title.text == tagged
