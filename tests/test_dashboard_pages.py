@@ -1244,7 +1244,8 @@ def test_wrapped_titles_fit_a_phone_and_keep_their_markup() -> None:
     from dashboard.charts.style import MARGIN, SUBTITLE_CHARS, TITLE_CHARS, wrap_title
 
     fig = go.Figure(layout={"margin": MARGIN, "title": "Daily sentiment — iQIYI AI Artist Library / Nadou Pro "
-                            "controversy · model x<br><sup>Counts of annotated records only (2,423 of 2,423)</sup>"})
+                            "controversy · model x<br><sup>Counts of annotated records only (2,423 of 2,423 records "
+                            "annotated)</sup>"})
     wrap_title(fig)
     lines = fig.layout.title.text.split("<br>")
     assert len(lines) == 4 and lines[2].startswith("<sup>") and lines[3].endswith("</sup>"), lines
