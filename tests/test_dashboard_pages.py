@@ -432,6 +432,21 @@ def test_link_comparison_trackers_are_kept_or_said_dropped(store: Path) -> None:
                 if "with" in w.value], "the tracker itself is not a comparison to complain about"
 
 
+def test_a_page_option_the_link_gets_wrong_is_said(store: Path) -> None:
+    """A page's own option the page does not offer (`stance=opose`, `freq=Q`) fell back to the default without a
+    word, unlike the sidebar's filters: a shared link with a typo showed every stance as if that were the link's."""
+    at = open_page("voices", {"stance": "opose,support"})
+    assert at.multiselect(key="voices-stance").value == ["support"]
+    notes = [w.value for w in at.sidebar.warning if "stance" in w.value]
+    assert notes and "opose" in notes[0] and "support" in notes[0], notes
+    at = open_page("topics", {"freq": "*Q*"})
+    notes = [w.value for w in at.sidebar.warning if "freq" in w.value]
+    assert notes and r"\*Q\*" in notes[0] and "D" in notes[0], notes  # escaped: the link's free text
+    embed = open_page("topics", {"freq": "Q", "chart": "topics-frames"})
+    assert [w.value for w in embed.warning if "freq" in w.value], "an embed says it above its chart"
+    assert not [w for w in open_page("voices", {"stance": "support"}).sidebar.warning if "stance" in w.value]
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_open_on_an_empty_store(isolated_data_dir: Path, page: str) -> None:
     at = open_page(page)  # a fresh install before `actorwatch demo` or any collection
