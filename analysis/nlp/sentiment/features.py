@@ -267,8 +267,8 @@ class _RecentRows:
 
     def get(self, kind: object, inputs: Sequence[str], make: Callable[[list[str]], M]) -> M:
         """The rows of `inputs`, where make(texts) gives one row per text (a CSR matrix or an array)."""
-        if not inputs:
-            return make([])
+        if not inputs or len(inputs) > MAX_KEPT_ROWS:  # none, or a training set's worth: nothing to keep
+            return make(list(inputs))
         entry = next((k for k, e in enumerate(self._entries) if e[0] == kind), None)
         known, table = ({}, None) if entry is None else self._entries.pop(entry)[1:]
         new = list(dict.fromkeys(text for text in inputs if text not in known))
@@ -285,6 +285,7 @@ class _RecentRows:
 
 
 M = TypeVar("M")
+MAX_KEPT_ROWS = 20_000
 _ROWS = _RecentRows()
 
 
