@@ -341,11 +341,12 @@ def count_matrix(docs: np.ndarray, columns: np.ndarray, n_docs: int, n_columns: 
 
     One sort of the pairs as int64 keys, then runs of equal keys counted: ~1.5× faster than scipy's COO→CSR with
     sum_duplicates, which sorts every row's indices again (a third of the gram counting time of a batch).
-    Stable sort: the keys arrive as sorted runs (one per gram order), which it merges rather than re-sorts.
+    numpy's default sort, not a stable one: equal keys are equal ints, so the order among them cannot show, and on
+    a batch's keys it is ~4× faster than the stable sort (numpy 2.4: SIMD quicksort against timsort).
     """
     if not len(docs):
         return sp.csr_matrix((n_docs, n_columns), dtype=np.float32)
-    keys = np.sort(docs.astype(np.int64) * n_columns + columns, kind="stable")
+    keys = np.sort(docs.astype(np.int64) * n_columns + columns)
     first = np.empty(len(keys), dtype=bool)
     first[0] = True
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
