@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import pyarrow.compute as pc
 
-from collectors.cli_output import basis_counts, echo_json, fail_if_all_rejected
+from collectors.cli_output import basis_counts, echo_json, fail_if_all_rejected, prepare_writes
 from collectors.hot_search_cli import commands as _hot_search_commands
 from collectors.importers import (
     Importer,
@@ -126,6 +126,7 @@ def import_cmd(path: Path, fmt: str | None, tracker: str | None, dry_run: bool, 
             fail_if_all_rejected(path, good, bad, _FIX_AND_IMPORT)
             return
         store = Store()
+        prepare_writes(store)
         with bar:
             summary = ingest(items(), store, on_issue=report)
         _report_times(times, context)

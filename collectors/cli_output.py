@@ -26,6 +26,16 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def prepare_writes(store: Any) -> None:
+    """Before a command writes: say whenever a write of `store` (a `Store`) waits for another writer (it would look
+    hung), and complete or discard the batches a killed writer left, saying so. Checking new rows against the store
+    first would miss a complete batch not yet moved in, and store its rows again as new."""
+    store.on_wait = lambda: click.echo("store: waiting for another writer (an import, a collection, enrich, "
+                                       "`store compact`) to finish its batch", err=True)
+    for done in store.recover():
+        click.echo(f"store: {done} (left by an interrupted run)", err=True)
+
+
 def fail_if_all_rejected(where: object, accepted: int, rejected: int, next_step: str, *, noun: str = "row",
                          done: str = "imported") -> None:
     """Exit status 1 when items were read but none passed; a partly good input keeps its good items (exit status 0).

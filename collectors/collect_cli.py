@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import click
 
 from collectors.base import Collector, CollectorError, Query, RunSummary, run_collection
-from collectors.cli_output import basis_counts, fail_if_all_rejected
+from collectors.cli_output import basis_counts, fail_if_all_rejected, prepare_writes
 from collectors.display_zone import display_zone
 from collectors.http import make_client
 from collectors.secrets import MissingSecret, get_secret, redact_text
@@ -87,6 +87,7 @@ def collect_cmd(source: str, tracker_id: str, since: datetime | None, until: dat
         raise click.ClickException(f"--until ({end:%Y-%m-%d %H:%M}) must be after --since ({start:%Y-%m-%d %H:%M})")
 
     store = Store()
+    prepare_writes(store)
     with make_client() as client:
         collector = cls(client)
         if min_interval is not None:

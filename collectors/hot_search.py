@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from pydantic import AwareDatetime, Field, field_validator
 from collectors.datasets import DatasetRow
 from collectors.models import Record, TrendObservation, parse_record
 from collectors.paths import bundled_dir
-from collectors.store import DatasetSpec
+from collectors.store import DatasetSpec, atomic_write_text
 from collectors.trackers import Tracker
 
 BEIJING = timezone(timedelta(hours=8), "UTC+8")
@@ -220,10 +219,7 @@ def write_excerpt(excerpt: Excerpt, path: Path) -> Path:
     lines += [json.dumps({"_list": t.model_dump(mode="json")}, ensure_ascii=False, sort_keys=True)
               for t in excerpt.lists]
     lines += [json.dumps(_excerpt_line(o), ensure_ascii=False, sort_keys=True) for o in excerpt.observations]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, "\n".join(lines) + "\n")
     return path
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -88,6 +89,7 @@ class FreshRecords:
     updated: int
     keys: pa.Table  # record_keys(table)
     retag: pa.ChunkedArray | pa.Array | None = None
+    older: pa.ChunkedArray | pa.Array | None = None  # rows of the batch the store holds a newer version of
 
 
 _KEYS = ["source", "id"]
@@ -108,14 +110,14 @@ def _scratch() -> duckdb.DuckDBPyConnection:
     return _database(os.getpid()).cursor()
 
 
-def stored_record_keys(store: Store) -> pa.Table:
-    """(source, id, v = collected_at in µs, t = trackers' fingerprint) of every stored record row: four columns read
-    by DuckDB, kept in Arrow."""
-    if not store.files(RECORDS):
+def stored_record_keys(store: Store, files: Sequence[Path] | None = None) -> pa.Table:
+    """(source, id, v = collected_at in µs, t = trackers' fingerprint) of every stored record row (of the record
+    `files` given): four columns read by DuckDB, kept in Arrow."""
+    if not (store.files(RECORDS) if files is None else files):
         return _key_table([], [], [], [])
     with _scratch() as con:
         return con.sql(f"SELECT source, id, epoch_us(collected_at) AS v, {_TAGS_SQL} "
-                       f"FROM {store.parquet_scan(RECORDS)}").to_arrow_table()
+                       f"FROM {store.parquet_scan(RECORDS, files)}").to_arrow_table()
 
 
 def record_keys(table: pa.Table) -> pa.Table:
@@ -162,17 +164,19 @@ def fresh_records(known: list[pa.Table], batch: pa.Table) -> FreshRecords:
         newer = pc.fill_null(pc.greater(keys["v"], keys["stored"]), False)
         other_tags = pc.and_(pc.fill_null(pc.equal(keys["v"], keys["stored"]), False), pc.invert(keys["same"]))
         keep = pc.or_(pc.or_(pc.invert(was_stored), newer), other_tags)
+        older_rows = pc.fill_null(pc.less(keys["v"], keys["stored"]), False)
+        older = keys["i"].filter(older_rows) if pc.any(older_rows).as_py() else None
         updated = pc.sum(newer).as_py() or 0
         keys = keys.filter(keep)
         retag = other_tags.filter(keep) if pc.any(other_tags).as_py() else None
     else:
-        updated = 0
+        updated, older = 0, None
     rows = keys["i"]
     whole = len(rows) == batch.num_rows
     table = batch if whole else batch.take(rows)
     retagged = pc.sum(retag).as_py() if retag is not None else 0
     return FreshRecords(table, len(rows) - updated - retagged, updated, batch_keys if whole else batch_keys.take(rows),
-                        retag)
+                        retag, older)
 
 
 def _newest_per_key(keys: pa.Table) -> pa.Table:
@@ -217,24 +221,71 @@ def with_stored_trackers(store: Store, table: pa.Table, retag: pa.ChunkedArray |
     return table.set_column(column, "trackers", pa.array(merged, table.schema.field(column).type))
 
 
+def newest_with_trackers(store: Store, rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The stored newest version of each record of `rows` (older copies of stored posts) that lacks some of their
+    trackers, with those added: an older copy imported for another tracker makes the post that tracker's too, and
+    changes nothing else."""
+    with _scratch() as con:  # the join first, then the newest of what it kept (as the deduplicated view picks)
+        con.register("older", rows.select(["source", "id", "trackers"]))
+        stored = con.sql(f"""SELECT s.*, o.trackers AS "_add" FROM {store.parquet_scan(RECORDS)} s
+                              JOIN older o ON s.source = o.source AND s.id = o.id
+                              QUALIFY row_number() OVER (PARTITION BY s.source, s.id
+                                                         ORDER BY s.collected_at DESC, len(s.trackers) DESC) = 1
+                          """).to_arrow_table()
+    merged = [list(dict.fromkeys([*(have or []), *(add or [])]))
+              for have, add in zip(stored["trackers"].to_pylist(), stored["_add"].to_pylist(), strict=True)]
+    grew = pa.array([len(m) > len(have or []) for m, have in zip(merged, stored["trackers"].to_pylist(), strict=True)],
+                    pa.bool_())
+    column = stored.schema.get_field_index("trackers")
+    stored = stored.set_column(column, "trackers", pa.array(merged, stored.schema.field(column).type)).filter(grew)
+    for name in set(schema.names) - set(stored.column_names):  # a column no stored file has yet
+        stored = stored.append_column(name, pa.nulls(stored.num_rows, schema.field(name).type))
+    return stored.select(schema.names).cast(schema)
+
+
 class KnownKeys:
     """What the store already holds, loaded lazily on first need and kept current by `ingest`.
 
-    Reuse one across the pages of a collection run so the store is scanned once, not once per page.
-    Record keys are Arrow tables (about 50 bytes a record), never Python objects.
+    Reuse one across the pages of a collection run so the store is scanned once, not once per page: later only
+    the record files another writer added since are read (`refresh`). Record keys are Arrow tables (about 50 bytes
+    a record), never Python objects.
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self._records: list[pa.Table] | None = None
+        self._read: set[Path] = set()  # the record files whose keys are in `records`
         self._trends: dict[str, object] | None = None
         self.rows: dict[str, dict[tuple[object, ...], dict[str, object]]] = {}
 
     @property
     def records(self) -> list[pa.Table]:
         if self._records is None:
-            self._records = [stored_record_keys(self.store)]
+            self._records = []
+            self.refresh()
         return self._records
+
+    def refresh(self) -> list[pa.Table]:
+        """`records`, with the keys of record files written since they were read (by an import or a collection
+        running beside this one: checked against stale keys, a post it stored looked new, and lost its tracker)."""
+        known = self.records
+        for _ in range(3):  # a compaction may remove a listed file before it is read: list again
+            files = [path for path in self.store.files(RECORDS) if path not in self._read]
+            if not files:
+                break
+            try:
+                known.append(stored_record_keys(self.store, files))
+            except duckdb.IOException:
+                continue
+            self._read.update(files)
+            break
+        return known
+
+    def wrote(self, keys: pa.Table, batch: str | None) -> None:
+        """Add the keys of a batch `ingest` wrote (its files need not be read again)."""
+        self.records.append(keys)
+        if batch is not None:
+            self._read.update(path for path in self.store.files(RECORDS) if path.name == f"part-{batch}.parquet")
 
     @property
     def trends(self) -> dict[str, object]:
@@ -261,16 +312,19 @@ def ingest(items: Iterable[Item], store: Store, batch_size: int = 100_000,
         if tables:
             batch = pa.concat_tables(tables)
             tables.clear()
-            fresh = fresh_records(known.records, batch)
-            table = fresh.table
-            if fresh.updated or fresh.retag is not None:
-                table = with_stored_trackers(store, table, fresh.retag)
+            with store.writing():  # what the check finds stored is still all there is when the batch is written
+                fresh = fresh_records(known.refresh(), batch)
+                table = fresh.table
+                if fresh.updated or fresh.retag is not None:
+                    table = with_stored_trackers(store, table, fresh.retag)
+                if fresh.older is not None:
+                    table = pa.concat_tables([table, newest_with_trackers(store, batch.take(fresh.older), table.schema)])
+                if table.num_rows:
+                    written = store.add_table(RECORDS, table)
+                    known.wrote(fresh.keys if table is fresh.table else record_keys(table), written.batch)
             summary.records_new += fresh.new
             summary.records_updated += table.num_rows - fresh.new
             summary.records_duplicate += batch.num_rows - table.num_rows
-            if table.num_rows:
-                store.add_table(RECORDS, table)
-                known.records.append(fresh.keys if table is fresh.table else record_keys(table))
         if trends:
             store.add_table(TRENDS, trends_to_table(trends))
             trends.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import uuid
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,12 +33,32 @@ def pseudonym_key(root: Path | None = None) -> str:
         return from_env
     path = key_path(root)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(secrets.token_hex(32))
-        tmp.chmod(0o600)
-        os.replace(tmp, path)
-    return path.read_text().strip()
+        _create_key(path)
+    key = path.read_text().strip()
+    if not key:  # hashing with an empty key, anyone could recompute the pseudonyms from the ids
+        raise RuntimeError(f"the pseudonym key file {path} is empty: restore it from a backup, or delete it to make a "
+                           f"new key (every ordinary user's pseudonym then changes), or set ${KEY_ENV}")
+    return key
+
+
+def _create_key(path: Path) -> None:
+    """Write a new random key to `path` unless another process makes one first: the first key made is every
+    process's (a process that read its own key must not see it replaced), and none reads a key half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others, not even briefly
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)  # unlike a rename, fails when the key exists
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def pseudonymise(source: str, author_id: str, key: str | None = None) -> str:

@@ -22,11 +22,12 @@ import json
 import os
 import re
 import shutil
+import threading
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,6 +96,7 @@ class Store:
         self.root = self.data_dir / "store"
         self.raw_root = self.data_dir / "raw"
         self._staging = self.root / ".staging"
+        self.on_wait: Callable[[], None] | None = None  # called when a write must wait for another writer
 
     # ---------- writing ----------
     def add_records(self, records: Iterable[Record], batch_size: int = 100_000) -> WriteResult:
@@ -154,9 +156,23 @@ class Store:
     @contextmanager
     def _writer_lock(self) -> Iterator[None]:
         """One writer at a time (a collector, an import, enrich and the Label page may write together): another
-        writer's recovery would otherwise discard, as abandoned, the batch this one is still staging."""
-        with file_lock(self._staging / "writer.lock"):
+        writer's recovery would otherwise discard, as abandoned, the batch this one is still staging. Re-entrant
+        within a thread (see `writing`)."""
+        holder = (threading.get_ident(), self._staging)
+        if holder in _WRITING:
             yield
+            return
+        with file_lock(self._staging / "writer.lock", on_wait=self.on_wait):
+            _WRITING.add(holder)
+            try:
+                yield
+            finally:
+                _WRITING.discard(holder)
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Hold the writer lock across a check and the writes it decides (no other writer's batch lands between
+        them); the writes inside take it again at no cost."""
+        return self._writer_lock()
 
     def recover(self) -> list[str]:
         """Roll forward committed batches, drop uncommitted ones; returns what was done."""
@@ -208,7 +224,8 @@ class Store:
         All under the writer lock (no other writer adds a file between the listing and the removal), and as one
         journaled batch: a kill before the journal leaves the old files as they were, one after it is rolled
         forward (new file in, then old files out), so no row is lost or left twice. A reader in between sees the
-        old files or both (the deduplicated views read both as the old), never neither.
+        old files or both (the deduplicated views read both as the old), never neither; one whose query had listed
+        an old file before it went fails on it (`removed_while_read`), and reads the new state when run again.
         """
         spec = BUILTIN_DATASETS.get(dataset) or self._read_spec(dataset)
         if spec is None:
@@ -240,10 +257,12 @@ class Store:
     def files(self, dataset: str) -> list[Path]:
         return sorted((self.root / dataset).rglob("*.parquet"))
 
-    def parquet_scan(self, dataset: str) -> str:
-        """DuckDB's table function over every Parquet file of `dataset` (raw: not deduplicated)."""
-        glob = str(self.root / dataset / "**" / "*.parquet").replace("'", "''")
-        return f"read_parquet('{glob}', union_by_name=true, hive_partitioning=false)"
+    def parquet_scan(self, dataset: str, files: Sequence[Path] | None = None) -> str:
+        """DuckDB's table function over every Parquet file of `dataset`, or over `files` of it (raw: not
+        deduplicated)."""
+        paths = [str(self.root / dataset / "**" / "*.parquet")] if files is None else [str(p) for p in files]
+        listed = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
+        return f"read_parquet([{listed}], union_by_name=true, hive_partitioning=false)"
 
     def signature(self, skip: Iterable[str] = ()) -> str:
         """Changes whenever any dataset file (outside `skip`) changes: a cache key for readers, the same in every
@@ -628,16 +647,29 @@ def _write_parquet_files(parts: list[tuple[pa.Table, Path]]) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write `path` whole or not at all: a temporary file no other writer names (it carries this process's id, for
-    `remove_stale_temps`), then a rename; a failed write removes its temporary file."""
+    """Write `path` whole or not at all (see `atomic_path`)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary file for the block to write `path`'s new content into, renamed onto `path` when the block ends:
+    its name is no other writer's (it carries this process's id, for `remove_stale_temps`), and it is removed if
+    the block fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    tmp = temp_path(path)
     try:
-        tmp.write_text(text)
+        yield tmp
         os.replace(tmp, path)
-    except BaseException:
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
+
+
+def temp_path(path: Path) -> Path:
+    """A temporary name beside `path` that no other writer uses (two writers of one file must not write into one
+    temporary file); it carries this process's id, for `remove_stale_temps`."""
+    return path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
 
 
 def remove_stale_temps(path: Path) -> list[Path]:
@@ -663,14 +695,55 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+# how DuckDB names a file it could not read: opened, or (listed explicitly) found
+_UNREADABLE_FILE = re.compile(r'(?:Cannot open file|No files found that match the pattern) "([^"*?\[]+)"')
+
+
+def removed_while_read(exc: BaseException) -> bool:
+    """`exc` is DuckDB failing on a store file that is gone: not damage, but the store changing under the reader (a
+    compaction replaced the file after the reader listed it); reading again sees the new state."""
+    found = isinstance(exc, duckdb.IOException) and _UNREADABLE_FILE.search(str(exc))
+    return bool(found) and not os.path.exists(found.group(1))
+
+
+_WRITING: set[tuple[int, Path]] = set()  # (thread, store) pairs inside the writer lock
+_HELD_LOCKS: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _drop_held_locks() -> None:
+    """In a forked child: let go of the parent's locks. A child shares its parent's lock (one open file), so
+    orphaned pool workers of a killed parent kept it held; each descriptor now names /dev/null instead (not closed:
+    the number then stays taken, so the file object's eventual close cannot close an unrelated file)."""
+    for fd in _HELD_LOCKS:
+        with suppress(OSError):
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, fd)
+            os.close(null)
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_held_locks)
+
+
 @contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `path` (created if missing) inside the block, waiting for any other holder."""
+def file_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing) inside the block, waiting for any other holder;
+    `on_wait` is called first when another holds it (to say why nothing happens)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as fh:
-        if fcntl is not None:
-            fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file is closed, also if the process dies
-        yield
+        if fcntl is not None:  # released when the file is closed, also if the process dies
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                fcntl.flock(fh, fcntl.LOCK_EX)
+        _HELD_LOCKS.add(fh.fileno())
+        try:
+            yield
+        finally:
+            _HELD_LOCKS.discard(fh.fileno())
 
 
 def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:
@@ -678,7 +751,7 @@ def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:
 
 
 __all__ = ["BUILTIN_DATASETS", "RECORDS", "TRENDS", "DatasetSpec", "Store", "StoreError", "WriteResult",
-           "atomic_write_text", "file_lock", "open_store", "remove_stale_temps"]
+           "atomic_path", "atomic_write_text", "file_lock", "open_store", "remove_stale_temps", "removed_while_read", "temp_path"]
 
 
 def _scan_parquet(folder: Path, parts: tuple[str, ...], out: list[tuple[tuple[str, ...], int]]) -> None:

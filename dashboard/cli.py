@@ -12,6 +12,7 @@ import duckdb
 from collectors.cli import commands as collector_commands
 from collectors.display_zone import ENV as ZONE_ENV
 from collectors.display_zone import ZoneError, validate_zone
+from collectors.store import removed_while_read
 
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, RuntimeError)
 # a store file DuckDB cannot read (cut short, not Parquet): bad data, not a bug (a bad query still shows its traceback)
@@ -96,6 +97,9 @@ def _one_line(exc: BaseException) -> str:
     if not isinstance(exc, STORE_FILE_ERRORS):
         return str(exc)
     first = str(exc).splitlines()[0]  # DuckDB goes on with the query text and a caret line
+    if removed_while_read(exc):
+        return first + (": it was removed while this command read the store (a `store compact` at the same time "
+                        "replaces files): run the command again")
     hint = (": a damaged store file; move it out of the store (or restore it from a backup, or re-import its source) "
             "and re-run") if ".parquet" in first else ""
     return first + hint

@@ -7,10 +7,13 @@ import pandas as pd
 
 from analysis.core.filters import Filters
 from analysis.core.tables import has_column
-from analysis.reports.links import Params, filter_params
+from analysis.reports.links import Params, deep_link, filter_params
+from analysis.reports.png import CREDIT, synthetic_notice
 from analysis.stats.visibility import latest_scan
 from collectors.store import RECORDS
-from dashboard.charts.embed import snapshot_id
+from collectors.trackers import get_tracker
+from dashboard.charts.embed import ABOUT_COLUMN, csv_bytes, public_base_url, snapshot_id
+from dashboard.charts.registry import View, source_line
 from dashboard.snapshot import INSTANT
 
 COLUMNS = ("published_at", "source", "kind", "visibility", "checked", "lang", "author_name", "title", "text", "likes",
@@ -98,9 +101,29 @@ def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(published_at=utc.dt.strftime("%Y-%m-%dT%H:%M:%SZ").where(utc.notna(), None))
 
 
+def _page_params(f: Filters, params: Params, page: int) -> Params:
+    return {**filter_params(f), **params, "page": str(page)}
+
+
 def page_file_name(f: Filters, params: Params, page: int, frame: pd.DataFrame) -> str:
     """The downloaded CSV's name: tracker, dates, page and the view's snapshot id (as chart downloads), so pages of
     different views, or of the same view over changed data, never share a name."""
     dates = f"{f.start}-to-{f.end}" if f.start and f.end else "all-dates"
-    view = {**filter_params(f), **params, "page": str(page)}
-    return f"actorwatch-explore-{f.tracker}-{dates}-p{page}-{snapshot_id('explore', view, frame)}.csv"
+    return f"actorwatch-explore-{f.tracker}-{dates}-p{page}-{snapshot_id('explore', _page_params(f, params, page), frame)}.csv"
+
+
+def published_page(frame: pd.DataFrame, f: Filters, params: Params, page: int, first: int, total: int,
+                   base_url: str | None = None) -> bytes:
+    """The page as downloaded (csv_frame) with, as a chart's CSV (embed.published_csv), a last column repeating on
+    every row what the rows are: the view and its matching records, the page's synthetic share, the pseudonymisation,
+    credit, snapshot id and live view. Rows copied into an article or a spreadsheet keep saying they are demo text."""
+    view = _page_params(f, params, page)
+    share = float(frame["synthetic"].fillna(False).astype(bool).mean()) if len(frame) and "synthetic" in frame else 0.0
+    rows = f"rows {first:,} to {first + len(frame) - 1:,} of {total:,} matching records" if len(frame) else "no rows"
+    about = [f"Explore records — {get_tracker(f.tracker).label}",
+             f"Source: {source_line(View(f), 0.0, total)} (search and filters: live view); this page: {rows}",
+             *([synthetic_notice(share)] if share > 0 else []),
+             "ordinary users pseudonymised (u_ + keyed hash), other @mentions masked", CREDIT,
+             f"snapshot {snapshot_id('explore', view, frame)}",
+             f"live view: {deep_link('explore', view, base_url or public_base_url())}"]
+    return csv_bytes(csv_frame(frame).assign(**{ABOUT_COLUMN: " · ".join(about)}))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from analysis.nlp.model_info import cards_signature
+from analysis.reports.brief import md_escape
 from dashboard import data
 from dashboard.charts import registry as chart_registry
 from dashboard.charts.embed import ChartPackage, focused_chart, show_package
@@ -97,16 +98,31 @@ def methods_link(task: str = "sentiment", tracker: str | None = None) -> None:
 
 
 def param(name: str, default: str = "", allowed: Sequence[str] | None = None) -> str:
-    """A page's own query param (read on load: params are cleared when switching pages)."""
+    """A page's own query param (read on load: params are cleared when switching pages); a value outside `allowed`
+    gives the default, and a note saying so."""
     value = st.query_params.get(name, default)
     if allowed is not None and value not in allowed:
+        _dropped(name, [value] if value else [], default)
         return default
     return value
 
 
 def param_list(name: str, allowed: Sequence[str]) -> list[str]:
-    """A page's list param, repeated (`?k=a&k=b`) or comma-joined (`?k=a,b`), keeping only allowed values."""
-    return [v for v in split_values(st.query_params.get_all(name)) if v in allowed]
+    """A page's list param, repeated (`?k=a&k=b`) or comma-joined (`?k=a,b`), keeping only allowed values (the others
+    said in a note)."""
+    asked = split_values(st.query_params.get_all(name))
+    kept = [v for v in asked if v in allowed]
+    _dropped(name, [v for v in asked if v not in allowed], ", ".join(kept) or "the page's default")
+    return kept
+
+
+def _dropped(name: str, values: list[str], shown: str) -> None:
+    """Say which of the link's values this page does not offer (as the sidebar says it of its filters): where the
+    sidebar is, or above the chart in an embed, which has none."""
+    if values:
+        where = st if focused_chart() is not None else st.sidebar
+        where.warning(f"The link's `{name}` names {', '.join(md_escape(v) for v in values)}, which this page does not "
+                      f"offer; showing {md_escape(shown)}.", icon=":material/link_off:")
 
 
 def set_params(**values: str | list[str] | None) -> None:

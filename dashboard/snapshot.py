@@ -23,7 +23,7 @@ import duckdb
 from analysis.stats.facts import create_facts
 from collectors.display_zone import set_session_zone, zone_name
 from collectors.models import RECORD_SCHEMA, TREND_SCHEMA
-from collectors.store import RECORDS, VERIFIED_ACCOUNTS_SQL, Store, file_lock
+from collectors.store import RECORDS, VERIFIED_ACCOUNTS_SQL, Store, file_lock, removed_while_read
 
 SNAPSHOT_FORMAT = "12"  # bump when what a snapshot holds changes, so old files are rebuilt (9: published_instant;
 # 10: the hot-search list totals, `trend_lists`, that a tracker's share of the day's list reads; 11: per-author
@@ -111,7 +111,13 @@ def open_snapshot(store: Store, public_names: Iterable[str] = (), attempts: int 
     for attempt in range(attempts):
         path = snapshot_path(store)
         if not path.exists():
-            build(store, path)
+            try:
+                build(store, path)
+            except duckdb.IOException as exc:
+                # a compaction replaced store files while the build read them: build again from the new state
+                if not removed_while_read(exc) or attempt == attempts - 1:
+                    raise
+                continue
         con = duckdb.connect(":memory:", config={"memory_limit": READ_MEMORY})
         set_session_zone(con)  # the session's zone is the one the naive times are in (and the facts' days)
         con.execute(f"SET temp_directory = '{_sql_path(path.parent / 'spill')}'")

@@ -51,16 +51,23 @@ def split_values(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v for raw in values for v in raw.split(",") if v))
 
 
-def url_values(name: str, allowed: list[str]) -> tuple[list[str], list[str]]:
-    """The link's values of a list filter (repeated or comma-joined) that this store holds, and a note naming the
-    others (escaped: they are the link's free text)."""
-    asked = split_values(st.query_params.get_all(name))
+def url_values(name: str, allowed: list[str], unknown: str = "this store does not hold",
+               none: str = "all of them", ignore: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """The link's values of a list filter (repeated or comma-joined) that are `allowed`, and a note naming the
+    others (escaped: they are the link's free text) but those in `ignore`, dropped without a word."""
+    asked = [v for v in split_values(st.query_params.get_all(name)) if v not in ignore]
     kept = [v for v in asked if v in allowed]
     dropped = [md_escape(v) for v in asked if v not in allowed]
     if not dropped:
         return kept, []
-    shown = ", ".join(kept) if kept else "all of them"
-    return kept, [f"The link's `{name}` names {', '.join(dropped)}, which this store does not hold; showing {shown}."]
+    shown = ", ".join(kept) if kept else none
+    return kept, [f"The link's `{name}` names {', '.join(dropped)}, which {unknown}; showing {shown}."]
+
+
+def url_also(ids: list[str], tracker_id: str) -> tuple[list[str], list[str]]:
+    """The link's `with` trackers (compared side by side), but the tracker itself, and a note naming unknown ones."""
+    return url_values("with", [i for i in ids if i != tracker_id], unknown="this dashboard does not track",
+                      none="no comparison", ignore=(tracker_id,))
 
 
 def sidebar(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Filters:
@@ -95,7 +102,8 @@ def sidebar(trackers: list[Tracker], sources: list[str], langs: list[str]) -> Fi
         notes += lang_notes
     chosen_langs = st.sidebar.multiselect("Languages (none = all)", langs, key="langs")
     if "also" not in st.session_state:
-        st.session_state["also"] = [i for i in split_values(qp.get_all("with")) if i in ids and i != tracker_id]
+        st.session_state["also"], also_notes = url_also(ids, tracker_id)
+        notes += also_notes
     else:
         st.session_state["also"] = [i for i in st.session_state["also"] if i != tracker_id]
     also = st.sidebar.multiselect("Compare with (side by side)", [i for i in ids if i != tracker_id], key="also",
@@ -119,11 +127,11 @@ def filters_from_params(trackers: list[Tracker], sources: list[str], langs: list
     tracker = by_id.get(qp.get("tracker", ""), trackers[0])
     notes = [unknown_tracker_note(tracker.id)] if qp.get("tracker") and qp.get("tracker") not in by_id else []
     default = Filters.for_tracker(tracker)
-    also = tuple(i for i in split_values(qp.get_all("with")) if i in by_id and i != tracker.id)
-    st.session_state["also_trackers"] = also
+    also, also_notes = url_also(list(by_id), tracker.id)
+    st.session_state["also_trackers"] = tuple(also)
     (start, end), date_notes = url_dates(qp.get("from"), qp.get("to"), default)  # as the sidebar would open it
     (chosen_sources, source_notes), (chosen_langs, lang_notes) = url_values("source", sources), url_values("lang", langs)
-    for note in notes + date_notes + source_notes + lang_notes:
+    for note in notes + date_notes + source_notes + lang_notes + also_notes:
         st.warning(note, icon=":material/link_off:")
     return Filters(tracker=tracker.id, start=start, end=end, sources=tuple(chosen_sources), langs=tuple(chosen_langs))
 

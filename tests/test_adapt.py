@@ -415,3 +415,60 @@ def test_a_base_card_name_cannot_place_the_adapted_model_outside_the_models_fold
         adapt(store, TRACKER, tmp_path, _settings(tiny_base), HP, log=lambda m: None)
     assert sorted(p for p in tmp_path.parent.rglob("*") if "escaped" in p.name) == before
     assert not (Path(store.data_dir) / "models").exists() or not any((Path(store.data_dir) / "models").iterdir())
+
+
+def test_an_adapt_stopped_between_the_model_and_its_card_is_not_used_under_the_old_version(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adapting again with more labels writes model.npz, then card.json (which names the version): a run killed in
+    between left the new weights under the old card, so every score they made was stored as the old version (and
+    enrich, seeing that version done, never scored the rest with them). Such a model is now refused, saying how
+    to finish, and the re-run's model is used."""
+    store = Store()
+    _label(store, topic_texts(8))
+    settings = _settings(tiny_base, strength=0.05)
+    first = adapt(store, TRACKER, tmp_path, settings, HP, log=lambda m: None)
+    _label(store, topic_texts(4, offset=8), annotator="second")
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # where a kill would stop it: the new model.npz in place, card.json not written
+
+    with monkeypatch.context() as patch:
+        patch.setattr(adapt_module, "write_card", killed)
+        with pytest.raises(KeyboardInterrupt):
+            adapt(store, TRACKER, tmp_path, settings, HP, log=lambda m: None)
+    with pytest.raises(ValueError, match="interrupted.*actorwatch adapt --tracker iqiyi-nadou"):
+        get_scorer(first["model"])
+    again = adapt(store, TRACKER, tmp_path, settings, HP, log=lambda m: None)
+    assert again["version"] != first["version"] and get_scorer(first["model"]).version == again["version"]
+
+
+def test_two_rescores_with_one_model_at_once_score_each_record_once(
+        tiny_base: Path, make_record: Callable[..., Record]) -> None:
+    """`enrich --model NAME` twice at once (re-scoring with an adapted model from cron and by hand) each listed every
+    record not yet scored and scored it: every score stored twice, twice the work claimed. Runs with one model
+    version take turns now, as plain `enrich` runs do; the second says it waits and then finds nothing left."""
+    import threading
+
+    from analysis.core.scores import SCORES
+    from analysis.nlp.rescore import rescore
+
+    store = Store()
+    store.add_records([make_record(id=f"a{k}", text=t, trackers=[TRACKER]) for k, (t, _) in enumerate(topic_texts(4))])
+    first_batch, second_waits, results = threading.Event(), threading.Event(), {}
+
+    def hold_after_first(done: int) -> None:
+        if done == 1:
+            first_batch.set()
+            second_waits.wait(timeout=5)  # without turns the second run never waits: carry on after 5 s
+
+    first = threading.Thread(target=lambda: results.setdefault("first", rescore(
+        store, str(tiny_base), TRACKER, batch_size=4, on_batch=hold_after_first)))
+    first.start()
+    assert first_batch.wait(timeout=30)
+    waits: list[str] = []
+    second = rescore(store, str(tiny_base), TRACKER, batch_size=4,
+                     on_wait=lambda message: (waits.append(message), second_waits.set()))
+    first.join(timeout=30)
+    assert results["first"].scored == 12 and second.scored == 0 and len(waits) == 1
+    raw = store.query(f"SELECT count(*) AS n FROM {store.parquet_scan(SCORES)}")["n"].iloc[0]
+    assert raw == 12  # nothing stored twice

@@ -185,12 +185,15 @@ def test_download_chart_html_and_csv(server: str, page, tmp_path: Path) -> None:
     html_dl.value.save_as(html_path)
     body = html_path.read_text()
     assert body.startswith("<!doctype html>") and "snapshot aw-" in body and ">data</a>" in body
+    # the file's "live view" link reaches this server, as the panel's own link does (not a default localhost:8501)
+    assert f'href="{server}/?tracker=' in body, re.findall(r'href="(http[^"]*)"', body)
     with page.expect_download() as csv_dl:
         page.get_by_role("button", name="CSV (chart data)").first.click()
     csv_path = tmp_path / "chart.csv"
     csv_dl.value.save_as(csv_path)
     lines = csv_path.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "day,source,records,about_this_data" and "synthetic demo data" in lines[1]
+    assert f"live view: {server}/?tracker=" in lines[1]
     with page.expect_download(timeout=90_000) as png_dl:  # kaleido drives the system Chromium on the server
         page.get_by_role("button", name="PNG (image)").first.click()
     png_path = tmp_path / "chart.png"
@@ -226,9 +229,30 @@ def test_hostile_post_renders_inert(server: str, page, tmp_path: Path) -> None:
     csv_path = tmp_path / "explore.csv"
     csv_dl.value.save_as(csv_path)
     with csv_path.open(encoding="utf-8-sig", newline="") as fh:
-        assert [row["text"] for row in csv.DictReader(fh)] == [HOSTILE_TEXT]
+        rows = list(csv.DictReader(fh))
+    assert [row["text"] for row in rows] == [HOSTILE_TEXT]
+    # the rows say what they are (demo text, which view, whose credit) wherever they are copied to
+    assert "SYNTHETIC DEMO DATA" in rows[0]["about_this_data"]
+    assert f"live view: {server}/explore?tracker=" in rows[0]["about_this_data"]
     assert page.evaluate("window.__pwned") is None
     assert app_errors(page) == []
+
+
+def test_chart_titles_fit_a_phone(server: str, browser) -> None:
+    """Plotly clips a title at the figure's edge and never wraps it: on a 390 px phone every "<what> — <tracker>"
+    title lost its end (the tracker's name, the model). Titles are now broken into lines that fit."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    tab = context.new_page()
+    tab.goto(f"{server}/")
+    settle(tab, min_charts=2)
+    clipped = tab.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(plot => {
+        const box = plot.querySelector('.main-svg').getBoundingClientRect();
+        const top = Math.min(...[...plot.querySelectorAll('.nsewdrag')].map(d => d.getBoundingClientRect().top));
+        return [...plot.querySelectorAll('.gtitle')].filter(t => t.getBoundingClientRect().right > box.right + 1
+                                                                 || t.getBoundingClientRect().bottom > top)
+            .map(t => t.textContent); })""")
+    context.close()
+    assert clipped == [], "titles run past the chart's edge or down into its plot"
 
 
 def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -> None:

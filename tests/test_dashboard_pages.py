@@ -418,6 +418,35 @@ def test_link_sources_and_languages_are_kept_or_said_dropped(store: Path) -> Non
     assert sorted(trace_names(specs(embed)[0])) == ["bilibili", "weibo"]
 
 
+def test_link_comparison_trackers_are_kept_or_said_dropped(store: Path) -> None:
+    """`with=` naming a tracker this dashboard has not (a typo, a removed case) was dropped without a word, as
+    `source` once was: a shared comparison link opened with no comparison and no reason. It is said now."""
+    at = open_page("overview", {"with": ["tilly-norwood", "no-such-case"]})
+    assert at.sidebar.multiselect(key="also").value == ["tilly-norwood"]
+    notes = [w.value for w in at.sidebar.warning if "with" in w.value]
+    assert notes and "no-such-case" in notes[0] and "tilly-norwood" in notes[0], notes
+    embed = open_page("overview", {"with": "*no-such*", "chart": "overview-volume"})
+    notes = [w.value for w in embed.warning if "with" in w.value]
+    assert notes and r"\*no-such\*" in notes[0], notes  # the link's free text, escaped
+    assert not [w for w in open_page("overview", {"tracker": "tilly-norwood", "with": "tilly-norwood"}).sidebar.warning
+                if "with" in w.value], "the tracker itself is not a comparison to complain about"
+
+
+def test_a_page_option_the_link_gets_wrong_is_said(store: Path) -> None:
+    """A page's own option the page does not offer (`stance=opose`, `freq=Q`) fell back to the default without a
+    word, unlike the sidebar's filters: a shared link with a typo showed every stance as if that were the link's."""
+    at = open_page("voices", {"stance": "opose,support"})
+    assert at.multiselect(key="voices-stance").value == ["support"]
+    notes = [w.value for w in at.sidebar.warning if "stance" in w.value]
+    assert notes and "opose" in notes[0] and "support" in notes[0], notes
+    at = open_page("topics", {"freq": "*Q*"})
+    notes = [w.value for w in at.sidebar.warning if "freq" in w.value]
+    assert notes and r"\*Q\*" in notes[0] and "D" in notes[0], notes  # escaped: the link's free text
+    embed = open_page("topics", {"freq": "Q", "chart": "topics-frames"})
+    assert [w.value for w in embed.warning if "freq" in w.value], "an embed says it above its chart"
+    assert not [w for w in open_page("voices", {"stance": "support"}).sidebar.warning if "stance" in w.value]
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_open_on_an_empty_store(isolated_data_dir: Path, page: str) -> None:
     at = open_page(page)  # a fresh install before `actorwatch demo` or any collection
@@ -906,6 +935,32 @@ def test_explore_download_is_named_after_its_view() -> None:
         "actorwatch-explore-tilly-norwood-all-dates-p1-aw-")
 
 
+def test_explore_download_says_what_its_rows_are(store: Path) -> None:
+    """Chart CSVs carry an about_this_data column (view, n, days and zone, synthetic share, credit, live view); the
+    Explore page's CSV of posts had none, so demo texts copied out of it did not say they were generated, nor from
+    which view, search or dates. It now carries the same column."""
+    import csv
+    import io
+
+    from analysis.core.filters import Filters
+    from analysis.reports.png import CREDIT
+    from dashboard.data import build_snapshot
+    from dashboard.explore import page_file_name, published_page, records_page
+
+    f = Filters.for_tracker(get_tracker("iqiyi-nadou"))
+    frame, total = records_page(build_snapshot(), f, search="XSS probe", limit=50)
+    params = {"q": "XSS probe", "kind": "", "order": ""}
+    rows = list(csv.DictReader(io.StringIO(published_page(frame, f, params, 1, 1, total, "https://news.example")
+                                           .decode("utf-8-sig"))))
+    assert [r["text"] for r in rows] == [HOSTILE_TEXT] and total == 1
+    about = rows[0]["about_this_data"]
+    for said in ("SYNTHETIC DEMO DATA", f"{f.start} to {f.end} (UTC), n = 1 record", "rows 1 to 1 of 1 matching",
+                 "pseudonymised", CREDIT, "live view: https://news.example/explore?tracker=iqiyi-nadou&", "q=XSS"):
+        assert said in about, (said, about)
+    assert page_file_name(f, params, 1, frame).removesuffix(".csv").rsplit("-", 2)[-2:] == \
+        about.split("snapshot ")[1].split(" ")[0].split("-"), "the file's name and its column name one snapshot"
+
+
 def test_methods_versions_do_not_show_the_servers_directories() -> None:
     """Methods → Versions, a public page, showed the trackers file's absolute path (the server's directory layout);
     it now shows the path within the shipped files, with the file's size."""
@@ -1194,3 +1249,25 @@ def test_the_market_chart_s_source_line_says_its_trading_days_and_event_windows(
     days = pd.to_datetime(package.data["date"]).dt.date
     assert f"trading days {days.min()} to {days.max()}" in package.source, package.source
     assert f"n = {package.data['event'].nunique()} event window" in package.source, package.source
+
+
+def test_wrapped_titles_fit_a_phone_and_keep_their_markup() -> None:
+    """Titles are broken into phone-wide lines (tests/test_browser.py measures them drawn); a line holding markup is
+    left whole, so no break falls inside a tag."""
+    import plotly.graph_objects as go
+
+    from dashboard.charts.style import MARGIN, SUBTITLE_CHARS, TITLE_CHARS, wrap_title
+
+    fig = go.Figure(layout={"margin": MARGIN, "title": "Daily sentiment — iQIYI AI Artist Library / Nadou Pro "
+                            "controversy · model x<br><sup>Counts of annotated records only (2,423 of 2,423 records "
+                            "annotated)</sup>"})
+    wrap_title(fig)
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) == 4 and lines[2].startswith("<sup>") and lines[3].endswith("</sup>"), lines
+    assert all(len(line.removeprefix("<sup>").removesuffix("</sup>")) <= (SUBTITLE_CHARS if "sup" in line
+                                                                          else TITLE_CHARS) for line in lines)
+    assert fig.layout.margin.t > MARGIN["t"], "the margin grows with the title"
+    tagged = '<span style="a b">x</span> ' + "word " * 20
+    fig = go.Figure(layout={"title": tagged})
+    wrap_title(fig)
+    assert fig.layout.title.text == tagged

@@ -267,6 +267,82 @@ def test_killed_process_resumes_without_loss_or_duplicates(many: Store, tmp_path
     assert len(scores) == 180 and len(set(_keys(scores, "model_version"))) == 180
 
 
+def test_two_enrich_runs_at_once_do_each_record_once(many: Store) -> None:
+    """Two `enrich` runs started together (a cron run while one started by hand is still going) each took every
+    pending record: both scored them, the store held those scores and annotations twice below the views, and the
+    two summaries claimed twice the work. The second run now says it waits for the first, then finds nothing left."""
+    import threading
+
+    first_batch, second_waits = threading.Event(), threading.Event()
+
+    def hold_after_first(done: int) -> None:
+        if done == 1:
+            first_batch.set()
+            second_waits.wait(timeout=5)  # without a lock the second run never waits: carry on after 5 s
+
+    results: dict[str, object] = {}
+    first = threading.Thread(target=lambda: results.setdefault("first", enrich_store(
+        many, batch_size=60, workers=1, on_batch=hold_after_first)))
+    first.start()
+    assert first_batch.wait(timeout=30)
+    waits: list[str] = []
+    second = enrich_store(many, batch_size=60, workers=1,
+                          on_wait=lambda message: (waits.append(message), second_waits.set()))
+    first.join(timeout=30)
+    assert results["first"].annotated == 180
+    assert (second.annotated, second.scored) == (0, 0)
+    assert len(waits) == 1 and "another `actorwatch enrich`" in waits[0]
+    assert len(_rows(many, ANNOTATIONS)) == 180 and len(_rows(many, SCORES)) == 180  # nothing stored twice
+
+
+POOL_SCRIPT = """
+import time
+import analysis.nlp.enrich as enrich
+
+enrich.warm_up = lambda *args: None  # the models are beside the point: only the pool's processes
+pool = enrich.make_executor(2).executor
+print(" ".join(str(pid) for pid in pool._processes), flush=True)
+time.sleep(120)
+"""
+
+
+def test_workers_of_a_killed_run_end_with_it() -> None:
+    """`enrich --workers N` killed (SIGKILL, the OOM killer) left its N worker processes running for ever, each
+    holding the loaded models; they now notice their parent is gone and exit."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    parent = subprocess.Popen([sys.executable, "-c", POOL_SCRIPT], cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)},
+                              stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(workers) == 2
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pid for pid in workers if _running(pid)]
+    for pid in alive:  # clean up after a failure
+        os.kill(pid, signal.SIGKILL)
+    assert not alive, "the killed run's workers are still running"
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an exited orphan waits for init to reap it)."""
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def test_stance_counts_by_period_after_enrichment(store: Store) -> None:
     from datetime import date
 

@@ -42,6 +42,7 @@ def _sample() -> dict[str, list]:
 def _straightforward(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(segment, "_cut", lambda: segment._tokenizer().lcut)
     monkeypatch.setattr(features._RECENT, "get", lambda kind, inputs, make: make())
+    monkeypatch.setattr(features._ROWS, "get", lambda kind, inputs, make: make(list(inputs)))
     monkeypatch.setattr(features.GramSpace, "counts_for", lambda self, featurizer, inputs: None)
 
 
@@ -90,6 +91,26 @@ def test_tables_sent_to_workers_carry_the_same_rows() -> None:
     assert tables.annotations.drop_columns(["annotated_at"]).equals(expected.drop_columns(["annotated_at"]))
     expected = pa.Table.from_pydict(direct.scores, schema=SCORES_SCHEMA)
     assert tables.scores.drop_columns(["scored_at"]).equals(expected.drop_columns(["scored_at"]))
+
+
+@given(st.lists(st.lists(st.sampled_from(["好看", "难看", "AI演员", "好看 ", "", "x"]), min_size=0, max_size=8),
+                max_size=6))
+def test_rows_kept_between_calls_are_the_rows_made_afresh(calls: list[list[str]]) -> None:
+    # stance and emotion reuse the sentiment model's rows for the texts they share with it: whatever the overlap
+    # between calls, each call must get exactly the rows it would have made on its own
+    from analysis.nlp.sentiment.features import Featurizer, Lexicon, _RecentRows
+
+    featurizer = Featurizer.fit(["好看好看", "难看", "AI演员好看"], orders=(1, 2), min_df=1, lexicon=Lexicon({}, {}))
+    space = features.GramSpace([featurizer])
+    rows = _RecentRows()
+    for inputs in calls:
+        for kind, make in (("grams", space._union_counts),
+                           ("lengths", lambda texts: np.array([[len(t), t.count("好")] for t in texts]).reshape(-1, 2))):
+            kept, fresh = rows.get(kind, inputs, make), make(list(inputs))
+            if kind == "grams":
+                assert kept.shape == fresh.shape and kept.dtype == fresh.dtype
+                kept, fresh = kept.toarray(), fresh.toarray()
+            assert np.array_equal(kept, fresh)
 
 
 @given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 40)), max_size=200))

@@ -171,6 +171,35 @@ def test_export_streams_in_batches(tmp_path, data_dir, make_record, fmt):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_two_exports_into_one_folder_at_once_both_finish_and_leave_a_whole_bundle(tmp_path, data_dir, make_record,
+                                                                                  monkeypatch, fmt):
+    """Two exports into one folder (a cron export overlapping one run by hand) wrote through the same temporary
+    file: the second truncated the file the first was still writing, and the first then failed with
+    "[Errno 2] No such file or directory: 'records.csv.tmp' -> 'records.csv'" (or renamed a file mixing both).
+    Each writes a temporary file of its own now; both finish and the bundle is whole."""
+    from analysis.reports import export
+    from collectors.trackers import get_tracker
+
+    store, records = _store(data_dir, make_record)
+    tracker, out = get_tracker(TRACKER), tmp_path / "bundle"
+    clean = export.export_bundle(store, tracker, Filters(TRACKER), tmp_path / "clean", fmt)
+    add, batches = export._Counts.add, []
+
+    def add_then_export_again(self, batch):
+        batches.append(batch)
+        if len(batches) == 2:  # the first export is half-way through its file
+            export.export_bundle(store, tracker, Filters(TRACKER), out, fmt)
+        add(self, batch)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(export._Counts, "add", add_then_export_again)
+        first = export.export_bundle(store, tracker, Filters(TRACKER), out, fmt, batch_size=5)
+    assert first.records == len(records)
+    pd.testing.assert_frame_equal(read_bundle(out)[1], read_bundle(tmp_path / "clean")[1])  # checksum verified too
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in clean.out_dir.iterdir())
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_export_carries_each_record_s_latest_visibility_and_reimports_it(tmp_path, data_dir, make_record, fmt):
     from collectors.ingest import ingest
     from collectors.visibility import VisibilityCheck

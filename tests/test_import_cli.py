@@ -272,3 +272,48 @@ def test_a_chinese_feed_s_zoneless_times_are_said_to_be_read_as_beijing_time(tmp
     assert "1 written without a time zone, read as Beijing time (UTC+8)" in result.stderr, result.stderr
     frame = Store(data_dir).query("SELECT time_basis FROM records")
     assert list(frame["time_basis"]) == ["zone-assumed-utc+8"]
+
+
+def test_a_rerun_after_a_kill_between_journal_and_moves_finishes_that_batch_first_and_says_so(tmp_path, data_dir,
+                                                                                             monkeypatch):
+    """An import killed after its batch's journal was written but before its files were moved in left the batch
+    invisible until some write recovered it; the re-run checked its rows against the store before its own first
+    write recovered that batch, so it stored every row a second time and counted them as new, without a word.
+    Import (as collect, enrich and import-bundle) now finishes what an interrupted writer left first, and says so."""
+    src = _jsonl(tmp_path / "in.jsonl", [json.dumps({**GOOD, "id": str(i)}) for i in range(5)])
+    runner = CliRunner()
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "_apply_journal", lambda self, journal: None)  # killed right after the journal
+        assert runner.invoke(cli, ["import", str(src)]).exit_code == 0
+    again = runner.invoke(cli, ["import", str(src)])
+    assert again.exit_code == 0, again.output
+    assert "store: completed batch" in again.stderr and "interrupted" in again.stderr
+    assert "0 new, 0 updated, 5 duplicate" in again.stderr
+    store = Store(data_dir)
+    assert store.query(f"SELECT count(*) AS n FROM {store.parquet_scan('records')}")["n"].iloc[0] == 5
+
+
+def test_an_import_waiting_for_another_writer_says_so(tmp_path, data_dir):
+    """Writers take turns on the store's lock, so an import started during a long `store compact` (or another
+    import's batch) sat without a word until the other finished, and looked hung; it now says it is waiting."""
+    import threading
+    import time
+
+    src = _jsonl(tmp_path / "in.jsonl", [json.dumps({**GOOD, "id": str(i)}) for i in range(3)])
+    holding, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        with Store(data_dir).writing():
+            holding.set()
+            release.wait(timeout=30)
+
+    other = threading.Thread(target=other_writer)
+    other.start()
+    assert holding.wait(timeout=30)
+    threading.Timer(1.0, release.set).start()  # the other writer finishes a moment later
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["import", str(src)])
+    other.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started >= 0.9  # it did wait
+    assert "waiting for another writer" in result.stderr and "3 new" in result.stderr

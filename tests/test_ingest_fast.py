@@ -194,6 +194,24 @@ def test_a_post_collected_again_for_another_tracker_stays_in_both(tmp_path):
     assert rows["g1"][0] == ["iqiyi-nadou"] and rows["g2"][0] == ["yaoke-ai-actors"]
 
 
+def test_an_older_copy_of_a_stored_post_imported_for_another_tracker_adds_that_tracker(tmp_path):
+    """A post collected for one tracker, then found in an older export imported for another tracker (or stored
+    second by a writer running at the same time), was counted a duplicate and the other tracker was dropped: the
+    post never reached any of its figures. The stored newest version now gains that tracker, content unchanged."""
+    store = Store(tmp_path / "d")
+    path = tmp_path / "a.jsonl"
+    path.write_text(_good(0, trackers=["iqiyi-nadou"], collected_at="2026-05-01T00:00:00Z", likes=5) + "\n")
+    ingest(read_jsonl_blocks(path), store)
+    path.write_text(_good(0, trackers=["tilly-norwood"], likes=1) + "\n")  # collected earlier
+    summary = ingest(read_jsonl_blocks(path), store)
+    assert (summary.records_new, summary.records_updated, summary.records_duplicate) == (0, 1, 0)
+    (row,) = store.query("SELECT * FROM records").itertuples()
+    assert sorted(row.trackers) == ["iqiyi-nadou", "tilly-norwood"] and row.likes == 5
+    assert str(row.collected_at).startswith("2026-05-01")
+    again = ingest(read_jsonl_blocks(path), store)
+    assert (again.records_updated, again.records_duplicate) == (0, 1)
+
+
 def test_same_version_for_another_tracker_is_retagged_once_also_with_known_keys_kept_across_runs(tmp_path):
     # a collection run keeps one KnownKeys across pages: after a post is retagged for a second tracker, seeing it again
     # for either tracker (or for both) is a duplicate; a row naming a tracker not stored is retagged again
@@ -214,6 +232,58 @@ def test_same_version_for_another_tracker_is_retagged_once_also_with_known_keys_
     assert run("yaoke-ai-actors", "iqiyi-nadou") == (0, 1, 0)
     assert [sorted(t) for t in store.query("SELECT trackers FROM records")["trackers"]] == [
         ["iqiyi-nadou", "tilly-norwood", "yaoke-ai-actors"]]
+
+
+def test_a_post_another_writer_stored_during_a_run_keeps_that_writers_tracker(tmp_path):
+    """A collection run reads the store's keys once and keeps them across its pages (hours on Weibo): a post that an
+    import for another tracker stored meanwhile, found again by the run, looked new, was written with the run's
+    tracker only, and as the newer version dropped out of every figure of the importing tracker. Keys of files
+    another writer added are now read before each batch is checked, so the post keeps both trackers."""
+    from collectors.ingest import KnownKeys
+
+    store = Store(tmp_path / "d")
+    run_keys = KnownKeys(store)  # a collection run starts: its keys are read (an empty store) ...
+    assert not any(keys.num_rows for keys in run_keys.records)
+    path = tmp_path / "a.jsonl"
+    path.write_text(_good(0, trackers=["tilly-norwood"]) + "\n")
+    assert ingest(read_jsonl_blocks(path), store).records_new == 1  # ... an import for another tracker meanwhile ...
+    path.write_text(_good(0, trackers=["iqiyi-nadou"], collected_at="2026-05-01T00:00:00Z") + "\n")
+    page = ingest(read_jsonl_blocks(path), store, known=run_keys)  # ... and the run's next page holds the same post
+    assert (page.records_new, page.records_updated) == (0, 1)
+    assert [sorted(t) for t in store.query("SELECT trackers FROM records")["trackers"]] == [
+        ["iqiyi-nadou", "tilly-norwood"]]
+    again = ingest(read_jsonl_blocks(path), store, known=run_keys)  # its own write is known without reading it again
+    assert again.records_duplicate == 1
+
+
+def test_a_writer_landing_between_a_batchs_check_and_its_write_does_not_lose_its_tracker(tmp_path, monkeypatch):
+    """The keys are read again before each batch is checked, but another writer could still store the same post
+    between that check and the batch's write (both then wrote it under one tracker each, and one tag was lost).
+    The check and the write now happen under the store's writer lock, so the other writer comes after, and
+    merges."""
+    import threading
+
+    from collectors.ingest import KnownKeys
+
+    store = Store(tmp_path / "d")
+    other, mine = tmp_path / "other.jsonl", tmp_path / "mine.jsonl"
+    other.write_text(_good(0, trackers=["tilly-norwood"], collected_at="2026-05-01T00:00:00Z") + "\n")  # newer
+    mine.write_text(_good(0, trackers=["iqiyi-nadou"]) + "\n")
+    refresh, racers = KnownKeys.refresh, []
+
+    def refresh_then_another_writer(self):
+        known = refresh(self)
+        if not racers:  # just checked: an import for another tracker stores the same post now (waited for up to 1 s)
+            racers.append(threading.Thread(target=ingest, args=(read_jsonl_blocks(other), Store(store.data_dir))))
+            racers[0].start()
+            racers[0].join(timeout=1)
+        return known
+
+    monkeypatch.setattr(KnownKeys, "refresh", refresh_then_another_writer)
+    ingest(read_jsonl_blocks(mine), store)
+    racers[0].join(timeout=30)
+    assert [sorted(t) for t in store.query("SELECT trackers FROM records")["trackers"]] == [
+        ["iqiyi-nadou", "tilly-norwood"]]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

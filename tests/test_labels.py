@@ -162,6 +162,31 @@ def test_export_marks_synthetic_demo_records(make_record: Callable[..., Record],
     assert (result.written, result.errors) == (4, [])
 
 
+def test_two_label_exports_to_one_file_at_once_both_finish_and_the_file_is_whole(
+        make_record: Callable[..., Record], tmp_path: Path, monkeypatch) -> None:
+    """Two `labels export --out sample.csv` at once (two annotators' shells, a script) wrote through the same
+    sample.csv.tmp: the second truncated the file the first was still writing and the first then failed with
+    '[Errno 2] No such file or directory' after writing the rest of its rows into the second's finished file. Each
+    writes a temporary file of its own now (brief, hot-search excerpt, chart and model files too)."""
+    from analysis.nlp import labels_io
+
+    store = _store_with_records(make_record)
+    out, clean = tmp_path / "sample.csv", tmp_path / "clean.csv"
+    export_sample(store, TRACKER, 10, clean)
+    escape, cells = labels_io.escape_cell, []
+
+    def escape_then_export_again(value):
+        cells.append(value)
+        if len(cells) == 25:  # the first export is a few rows into its file
+            export_sample(store, TRACKER, 10, out)
+        return escape(value)
+
+    monkeypatch.setattr(labels_io, "escape_cell", escape_then_export_again)
+    assert export_sample(store, TRACKER, 10, out) == 10
+    assert out.read_bytes() == clean.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean.csv", "sample.csv"]
+
+
 def test_export_import_round_trip(make_record: Callable[..., Record], tmp_path: Path) -> None:
     store = _store_with_records(make_record)
     out = tmp_path / "sample.csv"

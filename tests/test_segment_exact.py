@@ -97,3 +97,16 @@ def test_a_compiled_route_that_disagrees_is_not_used(cutters, monkeypatch) -> No
     cutter = ExactCutter(tokenizer)
     assert cutter._route == cutter._py_route
     assert cutter.cut("同济大学的学生今天下午去看电影") == tokenizer.lcut("同济大学的学生今天下午去看电影")
+
+
+def test_runs_kept_for_the_hmm_follow_a_new_force_split_word(cutters, monkeypatch) -> None:
+    # the HMM's words for a run are kept across calls; a word jieba is told to split (add_word(w, 0)) must apply to
+    # runs cut before it as well
+    from jieba import finalseg
+
+    tokenizer, fast = cutters
+    text = "旧历啧啧啧愿望就是吃好睡饱身边人好"
+    assert fast.cut(text) == tokenizer.lcut(text)
+    hmm_word = next(w for w in fast.cut(text) if len(w) > 1 and not tokenizer.FREQ.get(w))
+    monkeypatch.setattr(finalseg, "Force_Split_Words", {*finalseg.Force_Split_Words, hmm_word})
+    assert hmm_word not in fast.cut(text) and fast.cut(text) == tokenizer.lcut(text)

@@ -96,3 +96,17 @@ def test_valence_features_count_general_words_and_flip_after_a_negator(tmp_path)
     assert model.lexicon is not None and len(model.lexicon.valence) > 5000  # VADER's, stored with the model
     model.save(tmp_path / "m")
     assert EnglishScorer.load(tmp_path / "m").lexicon == model.lexicon
+
+
+def test_models_share_feature_rows_only_when_they_featurise_alike() -> None:
+    # enrichment's sentiment and emotion English models (same vocabularies, idf and valences) reuse each other's
+    # feature rows for the texts they share; a model with other vocabularies must count its own
+    same = fit_english(TEXTS, LABELS, np.ones(len(TEXTS)), c=3.0, name="en-a")
+    twin = EnglishScorer("en-b", "1", same.vocabularies, same.idf, np.zeros_like(same.weights), same.bias,
+                         same.lexicon)
+    other = fit_english(TEXTS[:6], LABELS[:6], np.ones(6), c=3.0, name="en-c")
+    first, later = [t.lower() for t in TEXTS[:5]], [t.lower() for t in TEXTS[2:]]
+    for model in (same, twin, other):
+        for inputs in (first, later):
+            got, want = model.features(inputs), model._features(inputs)
+            assert got.shape == want.shape and (got != want).nnz == 0

@@ -47,6 +47,23 @@ def test_a_snapshot_that_cannot_be_attached_for_another_reason_still_raises(data
         snapshot.open_snapshot(store)
 
 
+def test_a_build_whose_store_files_a_compaction_replaced_meanwhile_is_built_again(data_dir, make_record, monkeypatch):
+    """A dashboard building its snapshot while `store compact` ran failed on a file the compaction had just
+    replaced, and the page crashed; the build now starts again on the compacted store."""
+    from tests.test_store import compact_during_the_next_read
+
+    store = Store(data_dir)
+    store.add_records([make_record(id="first")])
+    store.add_records([make_record(id="second")])
+    compact_during_the_next_read(monkeypatch)
+    con = snapshot.open_snapshot(store)
+    try:
+        assert sorted(id_ for (id_,) in con.execute("SELECT id FROM records").fetchall()) == ["first", "second"]
+    finally:
+        con.close()
+    assert len(store.files("records")) == 1  # it read the compacted store
+
+
 def test_an_account_verified_on_one_record_is_public_on_all_in_the_snapshot_as_in_the_store(data_dir, make_record):
     """The snapshot carries each verified account's verification onto all its records (so records_public needs no
     lookup per query); the dashboard must then show the same names and pseudonyms as a store connection does."""

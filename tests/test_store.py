@@ -118,6 +118,34 @@ def test_readers_are_not_locked_by_a_writer(data_dir, make_record):
     reader.close()
 
 
+def test_a_lock_is_not_kept_by_a_child_forked_while_it_was_held(tmp_path):
+    """A worker pool forked under a lock (enrich's workers) shares the lock file: after the parent was killed, its
+    orphaned workers kept the lock, so the re-run waited for ever. A forked child no longer holds its parent's locks."""
+    import fcntl
+    import multiprocessing
+    import time
+
+    from collectors.store import file_lock
+
+    lock = tmp_path / "run.lock"
+    with file_lock(lock):
+        child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(30,))
+        child.start()
+    try:
+        with open(lock, "a") as fh:
+            deadline = time.monotonic() + 2  # the child lets go as it starts, a moment after the fork
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    assert time.monotonic() < deadline, "the forked child still holds the lock"
+                    time.sleep(0.02)
+    finally:
+        child.kill()
+        child.join()
+
+
 def test_public_view_pseudonymises_ordinary_users_only(data_dir, make_record):
     store = Store(data_dir)
     store.add_records([
@@ -133,6 +161,48 @@ def test_public_view_pseudonymises_ordinary_users_only(data_dir, make_record):
     assert "123456" not in url and "普通网友" not in author_name and "另一个网友" not in text
     assert rows["v"][:2] == ("999", "某官方账号")
     assert rows["p"][:2] == ("777", "平台甲")
+
+
+def test_two_processes_creating_the_pseudonym_key_at_once_agree_on_it(data_dir, monkeypatch):
+    """The key is made on first use: two processes starting on a new data folder (an import and the dashboard)
+    each made one, through the same temporary file, and the later replaced the earlier's key after that process
+    had read it, so the two pseudonymised the same user differently (exports disagreed, labels exported by one
+    could not be matched back by the other); a process could also read the file while the other was refilling
+    it, i.e. an empty key. The key first made is now kept, and every process reads that one."""
+    from collectors import pseudonym
+
+    monkeypatch.delenv(pseudonym.KEY_ENV)
+    pseudonym.pseudonym_key.cache_clear()
+    path = pseudonym.key_path(data_dir)
+    made = pseudonym.secrets.token_hex
+
+    def other_process_first(n: int) -> str:  # another process finishes making its key while this one makes its own
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("key-of-the-other-process")
+        return made(n)
+
+    monkeypatch.setattr(pseudonym.secrets, "token_hex", other_process_first)
+    try:
+        assert pseudonym.pseudonym_key(data_dir) == "key-of-the-other-process"
+    finally:
+        pseudonym.pseudonym_key.cache_clear()
+    assert path.read_text() == "key-of-the-other-process"
+    assert [p.name for p in path.parent.iterdir()] == ["pseudonym.key"]  # no temporary file left
+
+
+def test_an_empty_pseudonym_key_file_is_an_error_not_an_empty_key(data_dir, monkeypatch):
+    from collectors import pseudonym
+
+    monkeypatch.delenv(pseudonym.KEY_ENV)
+    pseudonym.pseudonym_key.cache_clear()
+    path = pseudonym.key_path(data_dir)
+    path.parent.mkdir(parents=True)
+    path.write_text("\n")  # a key file cut short (an older version's interrupted write)
+    try:
+        with pytest.raises(RuntimeError, match="pseudonym.key is empty"):
+            pseudonym.pseudonym_key(data_dir)
+    finally:
+        pseudonym.pseudonym_key.cache_clear()
 
 
 def test_pseudonym_sql_matches_python(data_dir, make_record):
@@ -508,6 +578,44 @@ def test_a_damaged_store_file_is_one_error_line_naming_it_not_a_traceback(data_d
     assert stopped.value.code == 1 and out == ""
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert err.startswith("error: ") and str(damaged) in err and "damaged" in err
+
+
+def compact_during_the_next_read(monkeypatch) -> None:
+    """The next store connection reads the record files listed as it opens, and a `store compact` in another
+    process replaces them before the first query: the race of a reader with a compaction, made certain."""
+    connect, done = Store.connect, []
+
+    def connect_then_compact(self, *args, **kwargs):
+        con = connect(self, *args, **kwargs)
+        if not done:
+            done.append(True)
+            files = ", ".join("'" + str(p) + "'" for p in self.files(RECORDS))
+            con.execute(f"CREATE OR REPLACE VIEW records AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
+            assert Store(self.data_dir).compact().batch is not None
+        return con
+
+    monkeypatch.setattr(Store, "connect", connect_then_compact)
+
+
+def test_a_file_a_compaction_removed_during_a_read_is_not_called_damaged(data_dir, make_record, monkeypatch, capsys):
+    """A command reading while `store compact` ran could fail on a file the compaction had just replaced, and was
+    told the file was damaged and to move it out of the store (there was nothing to move); it now says the store
+    changed while it read, and to run the command again."""
+    import sys
+
+    from dashboard.cli import main
+
+    store = Store(data_dir)
+    store.add_records([make_record(trackers=["case-a"])])
+    store.add_records([make_record(trackers=["case-a"])])
+    compact_during_the_next_read(monkeypatch)
+    monkeypatch.setattr(sys, "argv", ["actorwatch", "store", "stats", "--json"])
+    monkeypatch.delenv("ACTORWATCH_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    err = capsys.readouterr().err
+    assert stopped.value.code == 1 and len(err.strip().splitlines()) == 1
+    assert "damaged" not in err and "removed while" in err and "run the command again" in err
 
 
 def test_stats_total_counts_a_record_of_two_trackers_once(data_dir, make_record):

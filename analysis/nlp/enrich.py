@@ -17,10 +17,12 @@ import gc
 import hashlib
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +34,7 @@ from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIO
 from analysis.core.scores import LABELS, SCORES, SCORES_SCHEMA, SCORES_SPEC
 from collectors.lang import record_text
 from collectors.paths import bundled_dir
-from collectors.store import RECORDS, Store
+from collectors.store import RECORDS, Store, file_lock
 
 PIPELINE_CODE_VERSION = "6"  # bump when enrichment logic changes in a way the inputs below do not capture
 DEFAULT_BATCH_SIZE = 1000
@@ -130,8 +132,23 @@ def _prepare_worker() -> None:
     machine would only oversubscribe it.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
     _one_thread_each()
     warm_up()
+
+
+def _exit_with_parent() -> None:
+    """End this worker when its parent is gone: a parent killed outright (SIGKILL, the OOM killer) never shuts the
+    pool down, and its workers, each holding the models, would otherwise wait for work for ever (every worker
+    keeps the task queue's write end open, so none of them ever reads its end)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _one_thread_each() -> None:
@@ -381,18 +398,40 @@ def make_executor(workers: int, use_dask: bool = False) -> _Executor:
 
 def enrich_store(store: Store, batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = False,
                  workers: int | None = None, executor: Executor | None = None, use_dask: bool = False,
-                 on_batch: Callable[[int], None] | None = None, model_name: str | None = None) -> EnrichSummary:
+                 on_batch: Callable[[int], None] | None = None, model_name: str | None = None,
+                 on_wait: Callable[[str], None] | None = None) -> EnrichSummary:
     """Enrich every record not yet annotated by the current pipeline version; safe to interrupt and re-run.
 
     `workers` defaults to the CPU count (1 runs inline); pass `executor` to use your own. `on_batch(k)`
     is called after the k-th batch is written (progress hooks, tests). `model_name` picks a sentiment
     model other than the default (e.g. the slower e5 scorer); its scores are kept beside the default's.
+    Runs of one pipeline version on one store take turns (each would otherwise do every pending record again);
+    `on_wait(message)` says so when this one has to wait.
     """
     if batch_size < 1:
         raise ValueError("batch size must be at least 1")
     started = time.perf_counter()
     model = scoring_model(model_name)
     version = pipeline_version(model[1])
+    with run_lock(store, version, on_wait):
+        return _enrich(store, model, version, batch_size, progress, workers, executor, use_dask, on_batch, started)
+
+
+@contextmanager
+def run_lock(store: Store, version: str, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Runs writing one version's scores or annotations into one store take turns: each lists what is not done
+    yet, and two at once would each do all of it (every row stored twice, twice the work claimed)."""
+    waiting = f"another `actorwatch enrich` is running on {store.data_dir}: waiting for it to finish (then only " \
+              "what it left is done)"
+    name = hashlib.sha256(version.encode()).hexdigest()[:16]  # a version may hold characters a file name cannot
+    with file_lock(store.data_dir / "state" / f"enrich-{name}.lock",
+                   on_wait=None if on_wait is None else lambda: on_wait(waiting)):
+        yield
+
+
+def _enrich(store: Store, model: tuple[str, str], version: str, batch_size: int, progress: bool,
+            workers: int | None, executor: Executor | None, use_dask: bool,
+            on_batch: Callable[[int], None] | None, started: float) -> EnrichSummary:
     todo = pending(store, model[1], version)
     workers = max(1, workers or os.cpu_count() or 1)
     own = None

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
+
+if TYPE_CHECKING:
+    from collectors.store import Store
 
 
 @click.command("enrich")
@@ -28,17 +33,20 @@ def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, mo
     with Ctrl-C and run again: finished batches are kept and nothing is scored twice.
     """
     from analysis.nlp.enrich import EnrichInterrupted, enrich_store
+    from collectors.cli_output import prepare_writes
     from collectors.store import Store
 
+    store = Store()
+    prepare_writes(store)
     if model_name not in (None, "", "default"):
-        _rescore(model_name, tracker_id, batch_size)
+        _rescore(store, model_name, tracker_id, batch_size)
         return
     if tracker_id:
         raise click.UsageError("--tracker goes with --model (the default enrichment covers every record)")
 
     try:
-        summary = enrich_store(Store(), batch_size=batch_size, progress=not quiet, workers=workers, use_dask=use_dask,
-                               model_name=model_name)
+        summary = enrich_store(store, batch_size=batch_size, progress=not quiet, workers=workers, use_dask=use_dask,
+                               model_name=model_name, on_wait=_say)
     except EnrichInterrupted as stop:
         click.echo(f"interrupted: {stop.summary.line()}", err=True)
         raise  # a KeyboardInterrupt: click aborts with exit status 130 (1 under CliRunner)
@@ -47,22 +55,25 @@ def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, mo
     click.echo(summary.line())
 
 
-def _rescore(model_name: str, tracker_id: str | None, batch_size: int) -> None:
+def _rescore(store: Store, model_name: str, tracker_id: str | None, batch_size: int) -> None:
     from analysis.nlp.rescore import model_task, model_tracker, reannotate, rescore, task_model_tracker
-    from collectors.store import Store
     from collectors.trackers import TrackerFileError, get_tracker
 
     try:
         task = model_task(model_name)
         if task == "sentiment":
             tracker = get_tracker(tracker_id).id if tracker_id else model_tracker(model_name)
-            summary = rescore(Store(), model_name, tracker, batch_size)
+            summary = rescore(store, model_name, tracker, batch_size, on_wait=_say)
         else:
             tracker = get_tracker(tracker_id).id if tracker_id else task_model_tracker(model_name, task)
-            summary = reannotate(Store(), model_name, task, tracker, batch_size)
+            summary = reannotate(store, model_name, task, tracker, batch_size, on_wait=_say)
     except (TrackerFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.line())
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
 
 
 commands: list[click.Command] = [enrich]

@@ -231,7 +231,7 @@ def _squash(term: str) -> str:
 def _automaton(terms: Iterable[str]) -> ahocorasick.Automaton:
     automaton = ahocorasick.Automaton()
     for term in terms:
-        automaton.add_word(term, term)
+        automaton.add_word(term, (term, len(term) - 1))  # the term and how far back from its end it starts
     automaton.make_automaton()
     return automaton
 
@@ -243,10 +243,8 @@ def _split(automaton: ahocorasick.Automaton, low: str) -> list[str]:
     previous match. Not `iter_long`, which skips a shorter term that starts inside a longer one's failed attempt
     (no match in "爱奇艺" for the terms 奇艺 and 爱奇艺AI艺人库)."""
     longest: dict[int, str] = {}
-    for end, term in automaton.iter(low):
-        start = end + 1 - len(term)
-        if len(term) > len(longest.get(start, "")):
-            longest[start] = term
+    for end, (term, back) in automaton.iter(low):  # matches come by their end, in text order
+        longest[end - back] = term  # so a later match from the same start is a longer one
     parts, last = [], 0
     for start in sorted(longest):
         if start >= last:

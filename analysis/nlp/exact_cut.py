@@ -130,7 +130,7 @@ class ExactCutter:
         if len(buf) == 1:
             out.append(buf)
         elif not freq.get(buf):
-            hmm_cut(buf, out)
+            out.extend(_hmm_memo(buf))
         else:
             out.extend(buf)
 
@@ -160,6 +160,25 @@ def _native_route(tokenizer: Any) -> Callable[[str], list[int]] | None:
     except Exception:  # noqa: BLE001 — an optional accelerator: any failure means the loop, which is exact
         return None
     return None
+
+
+_HMM_MEMO: dict[str, list[str]] = {}
+_HMM_MEMO_MAX = 100_000  # runs kept (~20 MB at most); then it starts over
+_hmm_memo_made_with = [-1]  # how many force-split words jieba had when the kept runs were cut
+
+
+def _hmm_memo(run: str) -> list[str]:
+    """hmm_cut's words for a run of characters the dictionary does not join, kept across batches: such runs (names,
+    slang, typos) recur from batch to batch, and the HMM's answer depends only on the run and on jieba's
+    force-split words (`add_word(w, 0)` adds one), whose count is checked on every call."""
+    if len(finalseg.Force_Split_Words) != _hmm_memo_made_with[0] or len(_HMM_MEMO) >= _HMM_MEMO_MAX:
+        _HMM_MEMO.clear()
+        _hmm_memo_made_with[0] = len(finalseg.Force_Split_Words)
+    words = _HMM_MEMO.get(run)
+    if words is None:
+        words = _HMM_MEMO[run] = []
+        hmm_cut(run, words)
+    return words
 
 
 def hmm_cut(sentence: str, out: list[str]) -> None:

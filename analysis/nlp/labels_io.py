@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +26,7 @@ from analysis.nlp.sentiment.labelled import LabelledFileError, read_utf8
 from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE, Task
 from collectors.display_zone import as_utc
 from collectors.spreadsheet import escape_cell, unescape_cell
-from collectors.store import Store
+from collectors.store import Store, atomic_path, remove_stale_temps
 
 EXPORT_COLUMNS = ("source", "id", "published_at", "url", "parent_id", "text", "label", "stance", "emotion", "synthetic")
 # column in the file → (task, the dataset column); the first present of each task's names is read
@@ -62,9 +61,9 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
         if annotator:
             done = done[done["annotator"] == annotator]
         frame = sample_to_label(con, tracker, n, seed, exclude=set(done["item"]))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: spreadsheets then read Chinese correctly
+    remove_stale_temps(out)  # an export killed while writing
+    # BOM: spreadsheets then read Chinese correctly
+    with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(EXPORT_COLUMNS)
         for row in frame.itertuples(index=False):
@@ -73,7 +72,6 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
             writer.writerow([escape_cell(v) for v in (
                 row.source, row.public_id, published, _cell(row.url), _cell(row.public_parent_id),
                 display_text(row.title, row.text), "", "", "", str(bool(row.synthetic)).lower())])
-    os.replace(tmp, out)
     return len(frame)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from analysis.core.scores import LABELS, SCORES, SCORES_SCHEMA, SCORES_SPEC
-from analysis.nlp.enrich import scoring_model
+from analysis.nlp.enrich import run_lock, scoring_model
 from analysis.nlp.sentiment import get_scorer, score_texts
 from analysis.nlp.sentiment.linear import CARD_FILE
 from analysis.nlp.text import clean_text
@@ -56,8 +56,16 @@ def adapted_tracker(name: str, version: str) -> str | None:
 
 
 def rescore(store: Store, name: str, tracker: str | None = None, batch_size: int = 1000,
-            on_batch: Callable[[int], None] | None = None) -> RescoreSummary:
-    """Score the tracker's records (all records when None) not yet scored by this model version."""
+            on_batch: Callable[[int], None] | None = None,
+            on_wait: Callable[[str], None] | None = None) -> RescoreSummary:
+    """Score the tracker's records (all records when None) not yet scored by this model version (runs of one
+    version take turns: see `run_lock`)."""
+    with run_lock(store, scoring_model(name)[1], on_wait):
+        return _rescore(store, name, tracker, batch_size, on_batch)
+
+
+def _rescore(store: Store, name: str, tracker: str | None, batch_size: int,
+             on_batch: Callable[[int], None] | None) -> RescoreSummary:
     started = time.perf_counter()
     scorer = get_scorer(name)
     version = scoring_model(name)[1]
@@ -126,13 +134,21 @@ def _retagged(pipeline_version: str, task: str, tag: str) -> str:
 
 
 def reannotate(store: Store, name: str, task: str, tracker: str | None = None, batch_size: int = 1000,
-               on_batch: Callable[[int], None] | None = None) -> RescoreSummary:
+               on_batch: Callable[[int], None] | None = None,
+               on_wait: Callable[[str], None] | None = None) -> RescoreSummary:
     """Give the tracker's records (all when None) the stance or emotion of the named model, resumably.
 
     Each record's newest annotation is copied with that task's columns replaced and "|<task>=<version>" in its
     pipeline version, so the other columns stay as enrichment left them and the model is named where the badge
-    looks. Records not yet enriched are left for `actorwatch enrich`; records already done are skipped.
+    looks. Records not yet enriched are left for `actorwatch enrich`; records already done are skipped. Runs with
+    one model take turns (`run_lock`).
     """
+    with run_lock(store, f"{task}={name}", on_wait):
+        return _reannotate(store, name, task, tracker, batch_size, on_batch)
+
+
+def _reannotate(store: Store, name: str, task: str, tracker: str | None, batch_size: int,
+                on_batch: Callable[[int], None] | None) -> RescoreSummary:
     from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC, annotations_scan
     from analysis.nlp.charlr import load_task_model, proba_by_lang
     from analysis.nlp.tasks import TASKS

@@ -41,7 +41,7 @@ from analysis.stats.peaks import (
 from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
 from collectors.display_zone import display_zone, zone_short
 from collectors.pseudonym import POLICY
-from collectors.store import Store
+from collectors.store import Store, atomic_write_text
 from collectors.trackers import Tracker
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -493,9 +493,7 @@ def write_brief(store: Store, tracker: Tracker, week: str, out: Path, model_vers
         body = render_markdown(data, images, note)
     else:
         body = render_html(data)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(out)
+    atomic_write_text(out, body)
     return out
 
 

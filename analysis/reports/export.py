@@ -56,7 +56,7 @@ from collectors.paths import checkout_commit
 from collectors.pseudonym import POLICY
 from collectors.spreadsheet import NOTE as SPREADSHEET_NOTE
 from collectors.spreadsheet import escape_frame, unescape_frame
-from collectors.store import Store
+from collectors.store import Store, atomic_write_text, remove_stale_temps, temp_path
 from collectors.trackers import Tracker
 from collectors.visibility import DISAPPEARED, STATUSES, VisibilityCheck
 
@@ -94,7 +94,9 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
         raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
     data_file = out_dir / f"records.{fmt}"
-    tmp = data_file.with_name(data_file.name + ".tmp")
+    for stale in (data_file, out_dir / MANIFEST):  # left by an export killed while writing
+        remove_stale_temps(stale)
+    tmp = temp_path(data_file)
     counts = _Counts()
     with store.connect(public_names=tracker.public_names()) as con:
         version = model_version or latest_model_version(con, tracker.id)
@@ -125,9 +127,7 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
     os.replace(tmp, data_file)
     manifest = build_manifest(tracker, f, counts, columns, data_file, version, model_name, now or datetime.now(UTC),
                               badges, store.signature(skip=(LABELS,)), figures)
-    tmp = out_dir / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, out_dir / MANIFEST)
+    atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n")
     return ExportResult(out_dir, data_file, counts.records, manifest)
 
 

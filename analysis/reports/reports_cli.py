@@ -150,9 +150,11 @@ def _held(store, tracker_id: str) -> str | None:
 def import_bundle_cmd(bundle: Path) -> None:
     """Import an `actorwatch export` bundle (records + scores + annotations) into the store."""
     from analysis.reports.export import BundleError, import_bundle
+    from collectors.cli_output import prepare_writes
     from collectors.store import Store
 
     store = Store()
+    prepare_writes(store)
     try:
         result = import_bundle(bundle, store)
     except BundleError as exc:

@@ -9,8 +9,8 @@ from collectors.models import KINDS
 from collectors.pseudonym import POLICY
 from collectors.visibility import STATUS_LABELS, STATUSES
 from dashboard import data, render
-from dashboard.charts.embed import csv_bytes
-from dashboard.explore import NOT_RECHECKED, ORDERS, csv_frame, page_file_name
+from dashboard.charts.embed import public_base_url
+from dashboard.explore import NOT_RECHECKED, ORDERS, page_file_name, published_page
 from dashboard.state import current_filters
 
 PAGE_SIZE = 50
@@ -81,9 +81,14 @@ st.dataframe(frame, hide_index=True, width="stretch", height=min(38 * (len(frame
                      "also carried by", help="A news article that several sources carried (the same page) is one "
                      "record, counted once: the other stored copies (source:id) it stands for."),
              })
-# built on click: a media file made on every run could expire before a busy browser fetched it (a 404)
-st.download_button("Download this page as CSV", data=lambda page_frame=frame: csv_bytes(csv_frame(page_frame)),
+# built on click: a media file made on every run could expire before a busy browser fetched it (a 404); the base URL
+# is read now, as the click runs outside this script run
+base_url, first_row = public_base_url(), (page - 1) * PAGE_SIZE + 1
+st.download_button("Download this page as CSV",
+                   data=lambda page_frame=frame: published_page(page_frame, f, view_params, page, first_row, total,
+                                                                base_url),
                    file_name=page_file_name(f, view_params, page, frame),
                    mime="text/csv", on_click="ignore", key="explore-csv")
-st.caption("For a full export with provenance (filters, model version and accuracy, pseudonymisation policy) use "
+st.caption("Each row of the CSV says, in its last column, the view, the page's synthetic share and a link back. For a "
+           "full export with provenance (filters, model version and accuracy, pseudonymisation policy) use "
            "`actorwatch export --tracker …`.")

@@ -47,6 +47,7 @@ from analysis.reports.png import (
     synthetic_notice,
 )
 from collectors.spreadsheet import escape_frame
+from collectors.store import atomic_path
 
 DEFAULT_SOURCE = "actorwatch store"
 CDN_HOST = "cdn.plot.ly"  # where plotly's include_plotlyjs="cdn" loads plotly.js from
@@ -245,9 +246,8 @@ def write_package(package: ChartPackage, out_dir: Path, formats: Sequence[str], 
             body = json.dumps(sidecar(package, base_url), ensure_ascii=False, indent=2).encode()
         else:
             raise ValueError(f"unknown format {fmt!r} (use html, png, csv, alt, json)")
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(body)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(body)
         written.append(path)
     return written
 
@@ -294,13 +294,17 @@ def show_package(package: ChartPackage, key: str | None = None) -> None:
                         on_change="rerun")
     if not panel.open:
         return
+    # read now: the files are built on click, outside this run, where the request's origin is unknown (their "live
+    # view" link would fall back to localhost:8501 while the panel's own link named this server)
+    base_url = public_base_url()
     with panel:
         c1, c2, c3 = st.columns(3)
-        c1.download_button("HTML (standalone)", data=lambda: standalone_html(package).encode(),
+        c1.download_button("HTML (standalone)", data=lambda: standalone_html(package, base_url=base_url).encode(),
                            file_name=f"{package.file_stem()}.html", mime="text/html", key=f"dl-html-{key}",
                            on_click="ignore", icon=":material/code:")
-        c2.download_button("CSV (chart data)", data=lambda: published_csv(package), file_name=f"{package.file_stem()}.csv",
-                           mime="text/csv", key=f"dl-csv-{key}", on_click="ignore", icon=":material/table:")
+        c2.download_button("CSV (chart data)", data=lambda: published_csv(package, base_url),
+                           file_name=f"{package.file_stem()}.csv", mime="text/csv", key=f"dl-csv-{key}",
+                           on_click="ignore", icon=":material/table:")
         if chromium_path() is None:
             c3.info("PNG needs Chromium: `apt-get install chromium fonts-noto-cjk`.", icon=":material/info:")
         else:
@@ -310,8 +314,8 @@ def show_package(package: ChartPackage, key: str | None = None) -> None:
         st.markdown("**Alt text** (generated from the data; also read to screen readers)")
         st.text(package.alt)
         st.markdown("**Embed snippet** (live chart without the app chrome)")
-        st.code(iframe_snippet(package), language="html")
+        st.code(iframe_snippet(package, base_url), language="html")
         st.markdown("**Link to this view**")
-        st.code(package.deep_link(), language=None)
+        st.code(package.deep_link(base_url), language=None)
         st.caption(f"Snapshot id `{package.snapshot_id}` (hash of the query and the chart's data) · "
                    f"Source: {package.source} · {package.credit}" + (f" · {package.notes}" if package.notes else ""))

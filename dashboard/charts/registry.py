@@ -26,7 +26,7 @@ from collectors.display_zone import zone_short
 from collectors.trackers import Tracker, get_tracker
 from dashboard.charts import PAGE_MODULES
 from dashboard.charts.embed import ChartPackage
-from dashboard.charts.style import annotated_text, sample_text, without_text
+from dashboard.charts.style import annotated_text, sample_text, without_text, wrap_title
 
 Loader = Callable[[duckdb.DuckDBPyConnection, "View"], pd.DataFrame]
 Drawer = Callable[[pd.DataFrame, "View", dict[str, Any]], go.Figure]
@@ -218,6 +218,7 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
     `records` are the view's (aggregate.kpis), for the source line."""
     chart = get(name)
     fig = chart.draw(frame, view, model)
+    wrap_title(fig)
     notes = chart.notes() if callable(chart.notes) else chart.notes
     alt = chart.describe(frame, view, model)
     if chart.model_task:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -115,6 +116,33 @@ def sample_title(title: str, df: pd.DataFrame) -> str:
         return f"{title}<br><sup>Counts in a {said} (not scaled up)</sup>"
     annotated = annotated_text(df)
     return f"{title}<br><sup>Counts of annotated records only ({annotated})</sup>" if annotated else title
+
+
+# Plotly never wraps a title: it clips it at the figure's edge, and on a phone (a chart ~360 px wide) every
+# "<what> — <tracker>" title lost its end. Lines of these lengths fit that width (title ~7 px, subtitle ~5 px a char).
+TITLE_CHARS, SUBTITLE_CHARS = 44, 62
+TITLE_LINE_PX, SUBTITLE_LINE_PX = 22, 18  # as drawn in the dashboard's theme, with a little room
+
+
+def wrap_title(fig: go.Figure) -> None:
+    """Break the figure's title (and its <sup> subtitle lines) at spaces into lines that fit a phone-wide chart,
+    growing the top margin by twice the lines added: plotly centres a title's first line in the top margin and runs
+    the others down from it (in every renderer: the dashboard's, standalone HTML, kaleido's PNG), so the margin's
+    lower half must take them, or they run into the plot and its subplot titles."""
+    title = fig.layout.title.text
+    if not title:
+        return
+    lines, added = [], 0
+    for line in title.split("<br>"):
+        sup = line.startswith("<sup>") and line.endswith("</sup>")
+        body = line[len("<sup>"):-len("</sup>")] if sup else line
+        parts = [body] if "<" in body else textwrap.wrap(  # never break inside a tag's attributes
+            body, SUBTITLE_CHARS if sup else TITLE_CHARS, break_long_words=False, break_on_hyphens=False) or [body]
+        lines += [f"<sup>{part}</sup>" if sup else part for part in parts]
+        added += (len(parts) - 1) * (SUBTITLE_LINE_PX if sup else TITLE_LINE_PX)
+    if added:
+        top = fig.layout.margin.t if fig.layout.margin.t is not None else MARGIN["t"]
+        fig.update_layout(title_text="<br>".join(lines), margin_t=top + 2 * added)
 
 
 def plain(text: object, limit: int | None = None) -> str:

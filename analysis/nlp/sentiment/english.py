@@ -9,6 +9,7 @@ into scikit-learn vectorisers.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from analysis.nlp.sentiment.features import count_matrix, model_input
+from analysis.nlp.sentiment.features import _ROWS, count_matrix, model_input
 from analysis.nlp.sentiment.linear import (
     EMPTY_PROBA,
     MODEL_FILE,
@@ -176,8 +177,23 @@ class EnglishScorer:
         word.idf_ = self.idf[0]
         return word, CharBlock(char_vocab, self.idf[1])
 
+    @cached_property
+    def _features_id(self) -> str:
+        """A digest of what the features depend on: models trained on the same texts (the sentiment and emotion
+        English models) featurise a text alike, so one's rows serve the other (features._RecentRows)."""
+        digest = hashlib.sha256()
+        for vocabulary, idf in zip(self.vocabularies, self.idf, strict=True):
+            digest.update("\n".join(vocabulary).encode("utf-8", "surrogatepass") + b"\0" + idf.tobytes())
+        if self.lexicon is not None:
+            digest.update(repr((sorted(self.lexicon.valence.items()), sorted(self.lexicon.negators),
+                                self.lexicon.flip)).encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
     def features(self, inputs: Sequence[str]) -> sp.csr_matrix:
-        """[word TF-IDF | char TF-IDF | valence sums]."""
+        """[word TF-IDF | char TF-IDF | valence sums]; each row depends on its text alone."""
+        return _ROWS.get(("english", self._features_id), inputs, self._features)
+
+    def _features(self, inputs: Sequence[str]) -> sp.csr_matrix:
         word, char = self._blocks
         blocks = [word.transform(inputs), char.transform(inputs)]
         if self.lexicon is not None:

@@ -11,9 +11,11 @@ import numpy as np
 
 from analysis.nlp.sentiment.features import Featurizer, Lexicon, model_input
 from analysis.nlp.text import clean_text
+from collectors.store import atomic_path, atomic_write_text
 
 MODEL_FILE = "model.npz"
 CARD_FILE = "card.json"
+MODEL_CHECKSUM = "model_sha256"  # the card's record of the model file it describes
 EMPTY_PROBA = np.array([0.0, 1.0, 0.0])  # nothing left after cleaning → neutral, by definition
 
 
@@ -33,20 +35,20 @@ def file_sha256(path: Path) -> str:
 
 def write_model_file(directory: Path, **arrays: np.ndarray) -> Path:
     """`directory`/model.npz holding `arrays`, written atomically (a temporary file, then a rename)."""
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / MODEL_FILE
-    tmp = directory / (MODEL_FILE + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    tmp.replace(path)
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:  # a file, not a name: numpy would add .npz to the name
+        np.savez_compressed(fh, **arrays)
     return path
 
 
 def write_card(directory: Path, card: dict, indent: int = 2) -> Path:
-    """`directory`/card.json, written atomically."""
+    """`directory`/card.json, written atomically, with the checksum of the model file beside it (written first):
+    `card_identity` then knows a card from a model saved since (a run stopped between the two files)."""
     path = directory / CARD_FILE
-    tmp = directory / (CARD_FILE + ".tmp")
-    tmp.write_text(json.dumps(card, ensure_ascii=False, indent=indent) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    model = directory / MODEL_FILE
+    if model.exists():
+        card = {**card, MODEL_CHECKSUM: file_sha256(model)}
+    atomic_write_text(path, json.dumps(card, ensure_ascii=False, indent=indent) + "\n")
     return path
 
 
@@ -64,6 +66,11 @@ def card_identity(directory: Path) -> tuple[str, str]:
     from the model file's checksum."""
     card_path = directory / CARD_FILE
     card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+    if card.get(MODEL_CHECKSUM) and card[MODEL_CHECKSUM] != file_sha256(directory / MODEL_FILE):
+        command = card.get("provenance", {}).get("command") or "the `actorwatch adapt` or `actorwatch train` " \
+                                                                    "that made it"
+        raise ValueError(f"{directory}: model.npz is not the model its card.json describes (the run that saved it "
+                         f"was interrupted before its card was written): run `{command}` again to finish it")
     version = card.get("version") or f"unversioned-{file_sha256(directory / MODEL_FILE)[:8]}"
     return card.get("name", directory.name), version
 
