@@ -250,25 +250,28 @@ def test_times_written_without_a_zone_are_counted_with_the_zone_assumed(tmp_path
     assert list(frame["time_basis"].fillna("-")) == ["zone-assumed-utc", "zone-assumed-utc", "-", "-"]
 
 
+def _import_feed(tmp_path, xml: str):
+    """`actorwatch import` of one feed file for a tracker, which must succeed."""
+    feed = tmp_path / "feed.xml"
+    feed.write_text(xml, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(feed), "--tracker", "iqiyi-nadou"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
 def test_an_unresolved_zone_in_an_import_gets_the_same_note_as_collect(tmp_path, data_dir):
     """`collect rss` said that times read as UTC for an unknown zone name may be off by its offset; import, with the
     same counts, did not: both now print the one note."""
-    feed = tmp_path / "feed.xml"
-    feed.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>News</title><language>en</language>'
-                    '<item><title>A</title><link>https://example.com/a</link>'
-                    '<pubDate>Tue, 21 Apr 2026 10:00:00 IST</pubDate></item></channel></rss>', encoding="utf-8")
-    result = CliRunner().invoke(cli, ["import", str(feed), "--tracker", "iqiyi-nadou"])
-    assert result.exit_code == 0, result.output
+    result = _import_feed(tmp_path, '<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>'
+                          '<language>en</language><item><title>A</title><link>https://example.com/a</link>'
+                          '<pubDate>Tue, 21 Apr 2026 10:00:00 IST</pubDate></item></channel></rss>')
     assert "those read as UTC may be off by their zone's offset" in result.stderr, result.stderr
 
 
 def test_a_chinese_feed_s_zoneless_times_are_said_to_be_read_as_beijing_time(tmp_path, data_dir):
-    feed = tmp_path / "feed.xml"
-    feed.write_text('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN"><title>新闻</title>'
-                    '<entry><title>甲</title><link href="https://example.com/a"/><id>a</id>'
-                    '<updated>2026-04-21T10:00:00</updated></entry></feed>', encoding="utf-8")
-    result = CliRunner().invoke(cli, ["import", str(feed), "--tracker", "iqiyi-nadou"])
-    assert result.exit_code == 0, result.output
+    result = _import_feed(tmp_path, '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">'
+                          '<title>新闻</title><entry><title>甲</title><link href="https://example.com/a"/><id>a</id>'
+                          '<updated>2026-04-21T10:00:00</updated></entry></feed>')
     assert "1 written without a time zone, read as Beijing time (UTC+8)" in result.stderr, result.stderr
     frame = Store(data_dir).query("SELECT time_basis FROM records")
     assert list(frame["time_basis"]) == ["zone-assumed-utc+8"]
