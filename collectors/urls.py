@@ -19,8 +19,6 @@ _PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~-]*")  # a path quoting wo
 
 
 @lru_cache(maxsize=1 << 16)  # the records view asks again for the same addresses on every query
-
-
 def canonical_url(url: str | None) -> str | None:
     """The article key of `url`: scheme and host lower-case, http read as https, `www.`, default ports, tracking
     parameters (utm_*, fbclid, gclid, …), the fragment and a trailing slash dropped, other parameters sorted and

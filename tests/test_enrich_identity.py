@@ -42,7 +42,7 @@ def _sample() -> dict[str, list]:
 def _straightforward(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(segment, "_cut", lambda: segment._tokenizer().lcut)
     monkeypatch.setattr(features._RECENT, "get", lambda kind, inputs, make: make())
-    monkeypatch.setattr(features._ROWS, "get", lambda kind, inputs, make: make(list(inputs)))
+    monkeypatch.setattr(features.RECENT_ROWS, "get", lambda kind, inputs, make: make(list(inputs)))
     monkeypatch.setattr(features.GramSpace, "counts_for", lambda self, featurizer, inputs: None)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from analysis.nlp.sentiment.features import _ROWS, count_matrix, model_input
+from analysis.nlp.sentiment.features import RECENT_ROWS, count_matrix, model_input
 from analysis.nlp.sentiment.linear import (
     EMPTY_PROBA,
     MODEL_FILE,
@@ -191,7 +191,7 @@ class EnglishScorer:
 
     def features(self, inputs: Sequence[str]) -> sp.csr_matrix:
         """[word TF-IDF | char TF-IDF | valence sums]; each row depends on its text alone."""
-        return _ROWS.get(("english", self._features_id), inputs, self._features)
+        return RECENT_ROWS.get(("english", self._features_id), inputs, self._features)
 
     def _features(self, inputs: Sequence[str]) -> sp.csr_matrix:
         word, char = self._blocks

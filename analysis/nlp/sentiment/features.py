@@ -222,7 +222,7 @@ class Featurizer:
         tf.data = (1.0 + np.log(tf.data)) * self.idf[tf.indices]  # sublinear tf × idf
         norms = np.sqrt(np.asarray(tf.multiply(tf).sum(axis=1)).ravel())
         tf = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32) @ tf
-        dense = _ROWS.get(("lexicon", self.lexicon), inputs, lambda texts: np.array(
+        dense = RECENT_ROWS.get(("lexicon", self.lexicon), inputs, lambda texts: np.array(
             [self.lexicon.counts(text) for text in texts], dtype=np.float32).reshape(len(texts), -1))
         lex = np.log1p(dense) * LEXICON_SCALE
         return sp.hstack([tf, sp.csr_matrix(lex)], format="csr", dtype=np.float32)
@@ -267,7 +267,7 @@ class _RecentRows:
 
     def get(self, kind: object, inputs: Sequence[str], make: Callable[[list[str]], M]) -> M:
         """The rows of `inputs`, where make(texts) gives one row per text (a CSR matrix or an array)."""
-        if not inputs or len(inputs) > MAX_KEPT_ROWS:  # none, or a training set's worth: nothing to keep
+        if not inputs or len(inputs) > MAX_KEPTRECENT_ROWS:  # none, or a training set's worth: nothing to keep
             return make(list(inputs))
         entry = next((k for k, e in enumerate(self._entries) if e[0] == kind), None)
         known, table = ({}, None) if entry is None else self._entries.pop(entry)[1:]
@@ -285,8 +285,8 @@ class _RecentRows:
 
 
 M = TypeVar("M")
-MAX_KEPT_ROWS = 20_000
-_ROWS = _RecentRows()
+MAX_KEPTRECENT_ROWS = 20_000
+RECENT_ROWS = _RecentRows()
 
 
 class GramSpace:
@@ -325,7 +325,7 @@ class GramSpace:
         column = self._columns.get(id(featurizer))
         if column is None or not self._size:
             return None
-        union = _ROWS.get(("space", id(self)), inputs, self._union_counts)
+        union = RECENT_ROWS.get(("space", id(self)), inputs, self._union_counts)
         mapped = column[union.indices]
         keep = mapped >= 0
         kept_before = np.concatenate([[0], np.cumsum(keep)])
