@@ -576,6 +576,16 @@ def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:
     return f"(CASE WHEN contains({column}, '视频') THEN {cards(text)} ELSE {text} END)"
 
 
+_MASKED = "\ue002"  # stands in for an account already masked, (user), while a text is masked again
+
+
+def public_text_sql(column: str, public_names: Iterable[str] = ()) -> str:
+    """SQL for free text in `column` (not a record's: a labelled file's) masked as records_public masks a record's
+    text: @mentions and the account in profile links; a text already masked comes out unchanged."""
+    protected = f"replace({column}, '(user)', '{_MASKED}')"
+    return f"replace({_masked_mentions_sql(_masked_links_sql(protected), public_names)}, '{_MASKED}', '(user)')"
+
+
 def _masked_links_sql(column: str) -> str:
     """SQL for `column` with the account in a link to a user's profile or post masked as (user) (any user's)."""
     sql = column

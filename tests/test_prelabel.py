@@ -279,3 +279,26 @@ def test_prelabel_is_off_unless_configured(monkeypatch: pytest.MonkeyPatch) -> N
         monkeypatch.delenv(name, raising=False)
     res = CliRunner().invoke(cli, ["labels", "prelabel", "--tracker", TRACKER])
     assert res.exit_code == 1 and "pre-labelling is off" in res.output
+
+
+def test_prelabel_sends_imported_texts_with_ordinary_users_masked(fake: FakeLLM, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A labelled file's texts are stored as the file has them (`labels import` of a team's own labelled set, or of
+    rows copied from another tool's export), @mentions and profile links included, and pre-labelling sent them so to
+    the language model's endpoint, a third party: ordinary users' names left the machine. What is sent is now masked
+    as records_public masks a record's text; a text already masked (an exported sample's) is sent unchanged."""
+    store = Store()
+    raw = "我讨厌这个AI演员 @李四同学 //@王五路人:转发 https://weibo.com/u/5551234567 @爱奇艺"
+    shown = "我讨厌这个AI演员 @(user) //@(user):转发 https://weibo.com/u/(user) @爱奇艺"
+    write_labels(store, [label_row(TRACKER, None, None, raw, "alice", Choice("negative"), "test"),
+                         label_row(TRACKER, None, None, shown + " 又一条", "alice", Choice("negative"), "test")])
+    client, _ = make(fake, tmp_path)
+    summary = prelabel(store, TRACKER, client, n=0)
+    assert summary.written == 2
+    sent = [r["body"]["messages"][-1]["content"] for r in fake.requests]
+    for name in ("李四同学", "王五路人", "5551234567"):
+        assert not any(name in s for s in sent), sent
+    assert any(shown + "\n" in s for s in sent) and any(shown + " 又一条\n" in s for s in sent), sent
+    with store.connect() as con:
+        stored = read_labels(con, TRACKER)
+    assert (stored["annotator"] == "llm:fake-model").sum() == 2  # the labels still name the human-labelled items

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
 
 from analysis.core.labels import LLM_PREFIX, read_labels, write_labels
@@ -41,7 +42,8 @@ from collectors.http import (
 )
 from collectors.paths import bundled_dir, data_dir
 from collectors.secrets import MissingSecret, get_secret, redact_text
-from collectors.store import Store
+from collectors.store import Store, public_text_sql
+from collectors.trackers import get_tracker
 
 MAX_TEXT_CHARS = 2000
 WRITE_EVERY = 20
@@ -255,6 +257,14 @@ class PrelabelSummary:
         return done + (f"; stopped: {self.stopped}" if self.stopped else "")
 
 
+def _public_texts(con: duckdb.DuckDBPyConnection, texts: list[str], public_names: set[str]) -> list[str]:
+    """`texts` with ordinary users masked as in records_public (see collectors.store.public_text_sql)."""
+    if not texts:
+        return []
+    return con.execute(f"SELECT list_transform(?::VARCHAR[], lambda t: {public_text_sql('t', public_names)})",
+                       [texts]).fetchone()[0]
+
+
 def prelabel(store: Store, tracker: str, client: LLMClient, n: int = 100,
              log: Callable[[str], None] | None = None) -> PrelabelSummary:
     """Pre-label the tracker's human-labelled items first (so agreement can be measured), then n sampled records."""
@@ -269,6 +279,9 @@ def prelabel(store: Store, tracker: str, client: LLMClient, n: int = 100,
         for row in human.drop_duplicates("item").itertuples(index=False):
             if row.item not in done:
                 todo.append({"source": row.source, "id": row.id, "text": row.text})
+        # a labelled file's text is stored as the file has it; what goes to the endpoint, a third party, is masked
+        asked = _public_texts(con, [t["text"] for t in todo], get_tracker(tracker).public_names())
+        todo = [{**t, "asked": a} for t, a in zip(todo, asked, strict=True)]
         sampled = sample_to_label(con, tracker, n, exclude=done | {t["item"] for t in human.to_dict("records")})
     todo += [{"source": r.source, "id": r.id, "text": display_text(r.title, r.text)} for r in sampled.itertuples()]
     origin = f"{annotator}@{client.version}"
@@ -276,7 +289,7 @@ def prelabel(store: Store, tracker: str, client: LLMClient, n: int = 100,
     try:
         for item in todo:
             try:
-                choice, cached = client.label(item["text"])
+                choice, cached = client.label(item.get("asked", item["text"]))
             except BadAnswer as exc:
                 summary.refused += exc.refused
                 summary.malformed += not exc.refused
