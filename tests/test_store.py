@@ -205,6 +205,28 @@ def test_an_empty_pseudonym_key_file_is_an_error_not_an_empty_key(data_dir, monk
         pseudonym.pseudonym_key.cache_clear()
 
 
+def test_a_pseudonym_key_file_others_can_read_is_made_the_owners_only(data_dir, monkeypatch):
+    """The key is made readable by its owner only, but a key file restored from a backup, copied in with `cp`, or
+    written by hand (`echo … > pseudonym.key`) has the umask's mode, usually readable by every local user, and was read
+    as it was: whoever could read it could recompute every pseudonym of every export from the platforms' user ids. The
+    key's mode is now narrowed to the owner's when it is read."""
+    import stat
+
+    from collectors import pseudonym
+
+    monkeypatch.delenv(pseudonym.KEY_ENV)
+    pseudonym.pseudonym_key.cache_clear()
+    path = pseudonym.key_path(data_dir)
+    path.parent.mkdir(parents=True)
+    path.write_text("restored-key\n")
+    path.chmod(0o644)
+    try:
+        assert pseudonym.pseudonym_key(data_dir) == "restored-key"
+    finally:
+        pseudonym.pseudonym_key.cache_clear()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
 def test_pseudonym_sql_matches_python(data_dir, make_record):
     from collectors.pseudonym import pseudonymise
 
