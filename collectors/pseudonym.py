@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import stat
 import uuid
-from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 
 from collectors.paths import data_dir
+from collectors.secrets import owners_only
 
 KEY_ENV = "ACTORWATCH_PSEUDONYM_KEY"
 POLICY = (
@@ -36,21 +35,12 @@ def pseudonym_key(root: Path | None = None) -> str:
     path = key_path(root)
     if not path.exists():
         _create_key(path)
-    _owners_only(path)
+    owners_only(path)  # whoever reads the key can recompute every pseudonym from the user ids
     key = path.read_text().strip()
     if not key:  # hashing with an empty key, anyone could recompute the pseudonyms from the ids
         raise RuntimeError(f"the pseudonym key file {path} is empty: restore it from a backup, or delete it to make a "
                            f"new key (every ordinary user's pseudonym then changes), or set ${KEY_ENV}")
     return key
-
-
-def _owners_only(path: Path) -> None:
-    """Narrow the key file to its owner: one restored from a backup or copied in keeps the umask's mode (usually
-    readable by every local user), and whoever reads the key can recompute every pseudonym from the user ids."""
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        with suppress(PermissionError):  # another user's file: not ours to change, and read as it is
-            path.chmod(mode & 0o700)
 
 
 def _create_key(path: Path) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -39,9 +41,19 @@ def secrets_file() -> Path:
     return Path(os.environ.get("ACTORWATCH_SECRETS_FILE") or data_dir() / ".secrets" / "secrets.toml")
 
 
+def owners_only(path: Path) -> None:
+    """Narrow a file of secrets to its owner: one saved by an editor, restored from a backup or copied in has the
+    umask's mode, usually readable by every local user."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        with suppress(PermissionError):  # another user's file: not ours to change, and read as it is
+            path.chmod(mode & 0o700)
+
+
 @lru_cache(maxsize=4)
 def _file_secrets(path: str, _mtime: int) -> dict[str, str]:
     try:
+        owners_only(Path(path))
         return {k: str(v) for k, v in tomllib.loads(Path(path).read_text(encoding="utf-8")).items()}
     except (OSError, tomllib.TOMLDecodeError):
         return {}

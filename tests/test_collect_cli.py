@@ -193,6 +193,23 @@ def test_a_secrets_file_that_does_not_parse_is_named_not_taken_for_a_missing_coo
     assert "SECRET" not in result.output
 
 
+def test_a_secrets_file_others_can_read_is_made_the_owners_only(monkeypatch, tmp_path):
+    """The README asks for secrets.toml with mode 600, but a file saved by an editor has the umask's mode (usually
+    readable by every local user) and its cookies and tokens were read from it as it was; the file is now narrowed to
+    its owner when it is read."""
+    import stat
+
+    from collectors.secrets import get_secret
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('weibo_cookie = "SUB=_2AkMfileSECRET"\n', encoding="utf-8")
+    secrets.chmod(0o644)
+    monkeypatch.setenv("ACTORWATCH_SECRETS_FILE", str(secrets))
+    monkeypatch.delenv("ACTORWATCH_WEIBO_COOKIE", raising=False)
+    assert get_secret("weibo_cookie") == "SUB=_2AkMfileSECRET"
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+
+
 def test_an_unreadable_cursor_is_named_with_the_way_out(fake, data_dir: Path):
     """A damaged cursor file stopped the run with a bare "error: Expecting value: line 1 column 1 (char 0)"."""
     import os
