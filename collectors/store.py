@@ -352,12 +352,13 @@ class Store:
         key = pseudonym_key(self.data_dir).replace("'", "''")
         con.execute(f"CREATE MACRO pseudonym(src, aid) AS 'u_' || left(sha256('{key}' || '|' || src || '|' || aid), 12)")
         # Bluesky and Mastodon record ids embed the author's account (at://did:plc:…/…, https://host/users/name/…;
-        # a 4CAT export of Bluesky keeps the at:// ids under source '4cat'):
+        # a 4CAT export of Bluesky keeps the at:// ids under source '4cat'; a Bluesky post bridged into Mastodon
+        # has https://bsky.brid.gy/convert/ap/at://did:plc:…/… as its uri):
         # what leaves the store (exports, Explore, evidence) shows them with the account pseudonymised. The view's own
         # `id` stays as stored, since every join with scores, annotations and labels uses it.
         con.execute(
             r"""CREATE MACRO public_id(src, rid) AS CASE
-                 WHEN (src = 'bluesky' OR starts_with(rid, 'at://did:')) AND regexp_matches(rid, 'did:[^/]+')
+                 WHEN (src = 'bluesky' OR contains(rid, 'at://did:')) AND regexp_matches(rid, 'did:[^/]+')
                    THEN replace(rid, regexp_extract(rid, 'did:[^/]+'), pseudonym(src, regexp_extract(rid, 'did:[^/]+')))
                  WHEN src = 'mastodon' AND regexp_matches(rid, '/users/[^/]+/')
                    THEN replace(rid, regexp_extract(rid, '/users/[^/]+/'),

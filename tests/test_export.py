@@ -421,6 +421,31 @@ def test_a_4cat_export_of_bluesky_leaves_the_store_without_the_did_in_its_ids(tm
     assert frame["id"][0].startswith("at://u_") and frame["id"][0].split("/")[2] == frame["author_id"][0]
 
 
+def test_a_bluesky_post_bridged_into_mastodon_leaves_the_store_without_the_did_in_its_id(tmp_path, data_dir,
+                                                                                       make_record):
+    """Mastodon's timelines carry Bluesky posts bridged by Bridgy Fed, whose status uri (the record id) embeds the
+    Bluesky post's at:// URI: https://bsky.brid.gy/convert/ap/at://did:plc:…/app.bsky.feed.post/…. Only ids under
+    /users/<name>/ were pseudonymised for Mastodon, so an export, Explore and a labelling sample showed the ordinary
+    author's DID, which resolves to the account."""
+    from analysis.reports.export import export_bundle
+    from collectors.trackers import get_tracker
+    from dashboard.explore import records_page
+
+    uri = "https://bsky.brid.gy/convert/ap/at://did:plc:bridgedalice1/app.bsky.feed.post/3kx"
+    store = Store(data_dir)
+    store.add_records([make_record(source="mastodon", id=uri, url=uri, lang="en", trackers=[TRACKER],
+                                   author_id="https://bsky.brid.gy/ap/did:plc:bridgedalice1",
+                                   author_name="alice.bsky.social@bsky.brid.gy")])
+    export_bundle(store, get_tracker(TRACKER), Filters(TRACKER), tmp_path / "b", "csv")
+    exported = (tmp_path / "b" / "records.csv").read_text(encoding="utf-8")
+    assert "bridgedalice1" not in exported, exported
+    with store.connect() as con:
+        page, _ = records_page(con, Filters(TRACKER))
+    assert "bridgedalice1" not in page.to_csv()
+    _, frame = read_bundle(tmp_path / "b")
+    assert frame["id"][0].startswith("https://bsky.brid.gy/convert/ap/at://u_")
+
+
 def test_an_export_whose_source_or_lang_matched_nothing_says_what_the_tracker_has(tmp_path, data_dir, make_record):
     """`--source weibio` (a typo) wrote an empty bundle and exit 0, as if there were no data; the command now names
     the tracker's sources and languages (a post in no language detected is counted as none recorded)."""
