@@ -30,8 +30,11 @@ def key_path(root: Path | None = None) -> Path:
 def pseudonym_key(root: Path | None = None) -> str:
     """The secret key: $ACTORWATCH_PSEUDONYM_KEY, else a random key created once in the data dir (mode 600)."""
     from_env = os.environ.get(KEY_ENV)
-    if from_env:
-        return from_env
+    if from_env:  # read as the file is (without its line break), so the same key gives the same pseudonyms
+        if not from_env.strip():  # as an empty key file: anyone could recompute the pseudonyms from the ids
+            raise RuntimeError(f"${KEY_ENV} holds only white space: set it to the key, or unset it to use the key "
+                               f"file {key_path(root)}")
+        return from_env.strip()
     path = key_path(root)
     if not path.exists():
         _create_key(path)

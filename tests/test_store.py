@@ -227,6 +227,32 @@ def test_a_pseudonym_key_file_others_can_read_is_made_the_owners_only(data_dir, 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_the_pseudonym_key_reads_the_same_from_the_environment_as_from_its_file(data_dir, monkeypatch):
+    """The key file is read without its line break, the environment variable as it was: a key set from the file's
+    contents with its newline (a container's secret mounted as an environment variable, `export KEY="$(cat f)"` in
+    a shell that keeps it) gave the process reading the variable other pseudonyms than the one reading the file (the
+    dashboard's Explore and a CLI export disagreed on every ordinary user). A variable of white space only was a
+    key that anyone could recompute every pseudonym with; it is now an error, as an empty key file is."""
+    from collectors import pseudonym
+
+    path = pseudonym.key_path(data_dir)
+    path.parent.mkdir(parents=True)
+    path.write_text("shared-key\n")
+    monkeypatch.delenv(pseudonym.KEY_ENV)
+    pseudonym.pseudonym_key.cache_clear()
+    try:
+        from_file = pseudonym.pseudonym_key(data_dir)
+        monkeypatch.setenv(pseudonym.KEY_ENV, "shared-key\n")
+        pseudonym.pseudonym_key.cache_clear()
+        assert pseudonym.pseudonym_key(data_dir) == from_file == "shared-key"
+        monkeypatch.setenv(pseudonym.KEY_ENV, " \n")
+        pseudonym.pseudonym_key.cache_clear()
+        with pytest.raises(RuntimeError, match="white space"):
+            pseudonym.pseudonym_key(data_dir)
+    finally:
+        pseudonym.pseudonym_key.cache_clear()
+
+
 def test_pseudonym_sql_matches_python(data_dir, make_record):
     from collectors.pseudonym import pseudonymise
 
