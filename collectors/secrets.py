@@ -46,7 +46,7 @@ def owners_only(path: Path) -> None:
     umask's mode, usually readable by every local user."""
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
-        with suppress(PermissionError):  # another user's file: not ours to change, and read as it is
+        with suppress(OSError):  # another user's file, or a read-only mount: not ours to change, read as it is
             path.chmod(mode & 0o700)
 
 

@@ -210,6 +210,26 @@ def test_a_secrets_file_others_can_read_is_made_the_owners_only(monkeypatch, tmp
     assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
 
 
+def test_a_secrets_file_on_a_read_only_mount_is_read_as_it_is(monkeypatch, tmp_path):
+    """A secrets file mounted read-only (a container's secret volume: mode 644 on a read-only file system) cannot be
+    narrowed to its owner; it is read as it is, not taken for a missing file."""
+    import errno
+
+    from collectors.secrets import get_secret
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('weibo_cookie = "SUB=_2AkMmountedSECRET"\n', encoding="utf-8")
+    secrets.chmod(0o644)
+
+    def read_only(self: Path, mode: int) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(Path, "chmod", read_only)
+    monkeypatch.setenv("ACTORWATCH_SECRETS_FILE", str(secrets))
+    monkeypatch.delenv("ACTORWATCH_WEIBO_COOKIE", raising=False)
+    assert get_secret("weibo_cookie") == "SUB=_2AkMmountedSECRET"
+
+
 def test_an_unreadable_cursor_is_named_with_the_way_out(fake, data_dir: Path):
     """A damaged cursor file stopped the run with a bare "error: Expecting value: line 1 column 1 (char 0)"."""
     import os
