@@ -8,13 +8,13 @@ import streamlit as st
 
 from analysis.core.filters import Filters
 from analysis.core.wording import share_text
-from analysis.nlp.model_info import cards_signature
 from dashboard import data
 
 
-def synthetic_banner(sig: str, f: Filters, also: Sequence[Filters] = ()) -> None:
-    """Warn whenever any record in view (the tracker and any compared tracker) is synthetic."""
-    version = data.model_info(sig, cards_signature(), f.tracker)["version"]  # same cache entry as the pages
+def synthetic_banner(sig: str, cards: tuple, f: Filters, also: Sequence[Filters] = ()) -> None:
+    """Warn whenever any record in view (the tracker and any compared tracker) is synthetic (`cards`: the model cards'
+    signature, dashboard.render.cards)."""
+    version = data.model_info(sig, cards, f.tracker)["version"]  # same cache entry as the pages
     share = max(data.kpis(sig, view, version)["synthetic_share"] for view in (f, *also))
     if share > 0:
         st.warning(

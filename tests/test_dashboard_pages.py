@@ -128,6 +128,30 @@ def test_filter_change_updates_the_url_and_charts(store: Path) -> None:
     assert trace_names(specs(at)[0]) == ["weibo"]
 
 
+def counted(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[tuple]:
+    """Record each call of `module.name` (its arguments), calling through."""
+    calls: list[tuple] = []
+    original = getattr(module, name)
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return calls
+
+
+def test_a_filter_change_lists_the_model_cards_once(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cards' signature (a stat of every card file) is read once per run, not once per chart, badge and banner."""
+    from analysis.nlp import model_info
+
+    at = open_page("overview")
+    listed = counted(monkeypatch, model_info, "card_files")
+    at.sidebar.multiselect(key="sources").set_value(["weibo"]).run()
+    assert not at.exception and trace_names(specs(at)[0]) == ["weibo"]
+    assert len(listed) == 1
+
+
 def test_side_by_side_trackers(store: Path) -> None:
     at = open_page("overview", {"with": "tilly-norwood"})
     titles = [s["layout"]["title"]["text"] for s in specs(at)]
