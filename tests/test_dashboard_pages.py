@@ -152,6 +152,18 @@ def test_a_filter_change_lists_the_model_cards_once(store: Path, monkeypatch: py
     assert len(listed) == 1
 
 
+def test_a_filter_change_asks_the_catalog_nothing(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The snapshot's tables are listed once when it opens: a new view's loaders ask no catalog query (they checked
+    for the facts and scores tables a dozen times per view, each a query of milliseconds)."""
+    from analysis.core import tables
+
+    at = open_page("overview")
+    asked = counted(monkeypatch, tables, "_in_catalog")
+    at.sidebar.multiselect(key="sources").set_value(["bilibili"]).run()
+    assert not at.exception and trace_names(specs(at)[0]) == ["bilibili"]
+    assert [name for _, name in asked] == []
+
+
 def test_side_by_side_trackers(store: Path) -> None:
     at = open_page("overview", {"with": "tilly-norwood"})
     titles = [s["layout"]["title"]["text"] for s in specs(at)]
