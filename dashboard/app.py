@@ -44,7 +44,7 @@ st.session_state["store_signature"] = sig
 st.session_state[render.CARDS] = cards_signature()  # once per run (render.cards), not once per chart
 also = [Filters.for_tracker(t, sources=filters.sources, langs=filters.langs)
         for t in data.trackers() if t.id in state.also_trackers()]
-synthetic_banner(sig, st.session_state[render.CARDS], filters, also)
+synthetic_banner(sig, filters, also)
 if not embedded_chart:
     st.sidebar.caption("actorwatch — open tracking of sentiment and industry impact around AI actors.")
 st.session_state[render.EMBED_SHOWN] = False

@@ -76,6 +76,12 @@ def kpis(sig: str, f: Filters, model_version: str | None) -> dict[str, Any]:
 
 
 @st.cache_data(ttl=600, show_spinner=False)
+def synthetic_share(sig: str, f: Filters) -> float:
+    """The view's share of synthetic records (the banner's figure; `kpis` has it too, with costlier counts)."""
+    return aggregate.synthetic_share(cursor(sig), f)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
 def model_info(sig: str, cards: tuple = (), tracker: str | None = None) -> dict[str, Any]:
     """The sentiment model whose scores the store holds (the one adapted to `tracker`, if any), with its card's
     measured figures, and each task's badge.
