@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.core.filters import Filters
+from analysis.nlp.model_info import cards_signature
 from analysis.reports.links import DEFAULT_PAGE
 from dashboard import data, render, state
 from dashboard.banner import synthetic_banner
@@ -40,6 +41,7 @@ else:
     filters = state.sidebar(data.trackers(), facet_values["sources"], facet_values["langs"])
 st.session_state["filters"] = filters
 st.session_state["store_signature"] = sig
+st.session_state[render.CARDS] = cards_signature()  # once per run (render.cards), not once per chart
 also = [Filters.for_tracker(t, sources=filters.sources, langs=filters.langs)
         for t in data.trackers() if t.id in state.also_trackers()]
 synthetic_banner(sig, filters, also)

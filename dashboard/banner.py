@@ -8,14 +8,15 @@ import streamlit as st
 
 from analysis.core.filters import Filters
 from analysis.core.wording import share_text
-from analysis.nlp.model_info import cards_signature
 from dashboard import data
 
 
 def synthetic_banner(sig: str, f: Filters, also: Sequence[Filters] = ()) -> None:
-    """Warn whenever any record in view (the tracker and any compared tracker) is synthetic."""
-    version = data.model_info(sig, cards_signature(), f.tracker)["version"]  # same cache entry as the pages
-    share = max(data.kpis(sig, view, version)["synthetic_share"] for view in (f, *also))
+    """Warn whenever any record in view (the tracker and any compared tracker) is synthetic.
+
+    Its own small query, not the view's KPIs: the banner comes before the page, which loads those KPIs beside its
+    charts (render.prefetch), so a new view's author and scored counts are not computed alone first."""
+    share = max(data.synthetic_share(sig, view) for view in (f, *also))
     if share > 0:
         st.warning(
             f"**Demo data (synthetic).** {share_text(share)} of the records in this "

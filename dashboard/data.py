@@ -10,6 +10,7 @@ import streamlit as st
 
 from analysis.core.filters import Filters
 from analysis.core.labels import LABELS
+from analysis.core.tables import assume_tables, table_names
 from analysis.stats import aggregate
 from analysis.stats import visibility as visibility_stats
 from collectors.display_zone import set_session_zone, zone_name
@@ -35,6 +36,12 @@ def _snapshot(signature: str) -> duckdb.DuckDBPyConnection:
     return build_snapshot()
 
 
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _tables(signature: str) -> frozenset[str]:
+    """The snapshot's tables and views, listed once: it is read-only, so they stay what they were when it opened."""
+    return table_names(_snapshot(signature).cursor())
+
+
 def signature() -> str:
     """The snapshot's cache key. Labels are left out: the Label page reads them fresh, and a new label must not
     rebuild the whole snapshot. The display time zone is part of it: its days are what the snapshot holds."""
@@ -44,8 +51,10 @@ def signature() -> str:
 def cursor(sig: str | None = None) -> duckdb.DuckDBPyConnection:
     """A cursor on the snapshot of `sig` (default: the current one; DuckDB cursors are safe to use from Streamlit's
     threads). Cached loaders pass the signature they are keyed by: listing the store's files again costs ~35 ms at 10M.
-    A cursor is a connection of its own, with DuckDB's default time zone: set to the display zone, as the snapshot's."""
-    return set_session_zone(_snapshot(sig or signature()).cursor())
+    A cursor is a connection of its own, with DuckDB's default time zone: set to the display zone, as the snapshot's.
+    Its `has_table` answers for the snapshot's tables from memory (a catalog query a dozen times per view)."""
+    sig = sig or signature()
+    return assume_tables(set_session_zone(_snapshot(sig).cursor()), _tables(sig))
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -64,6 +73,12 @@ def facets(sig: str) -> dict[str, list[str]]:
 @st.cache_data(ttl=600, show_spinner=False)
 def kpis(sig: str, f: Filters, model_version: str | None) -> dict[str, Any]:
     return aggregate.kpis(cursor(sig), f, model_version)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def synthetic_share(sig: str, f: Filters) -> float:
+    """The view's share of synthetic records (the banner's figure; `kpis` has it too, with costlier counts)."""
+    return aggregate.synthetic_share(cursor(sig), f)
 
 
 @st.cache_data(ttl=600, show_spinner=False)

@@ -15,15 +15,22 @@ from dashboard.charts.registry import AnalysisPending, View
 from dashboard.state import current_filters, split_values
 
 EMBED_SHOWN = "_embed_chart_shown"  # set when this run drew the chart an embed link asks for
+CARDS = "model_cards"  # the model cards' signature, read once per run by the entry file
 
 
 def signature() -> str:
     return st.session_state["store_signature"]
 
 
+def cards() -> tuple:
+    """The model cards' signature (a cache key: analysis.nlp.model_info.cards_signature), as the entry file read it
+    for this run: reading it is a stat of every card file, and a page asks for it once per chart and badge."""
+    return st.session_state[CARDS] if CARDS in st.session_state else cards_signature()
+
+
 def model(tracker: str | None = None) -> dict:
     """The models of a tracker (default: the sidebar's): a sentiment model adapted to it, else the general one."""
-    return data.model_info(signature(), cards_signature(), tracker or current_filters().tracker)
+    return data.model_info(signature(), cards(), tracker or current_filters().tracker)
 
 
 def base_view(**options: str) -> View:
@@ -40,7 +47,7 @@ def chart(name: str, view: View, key: str | None = None) -> ChartPackage | None:
         st.session_state[EMBED_SHOWN] = True
     spec = chart_registry.get(name)
     try:
-        package = data.chart_package(signature(), cards_signature(), name, view)
+        package = data.chart_package(signature(), cards(), name, view)
     except AnalysisPending as exc:
         st.info(f"**{spec.title_for(view, model(view.filters.tracker))}** is not available: {exc}.",
                 icon=":material/hourglass:")
@@ -67,8 +74,8 @@ def prefetch(jobs: Sequence[tuple[str, View]]) -> None:
     wanted = [(name, view) for name, view in jobs if focus is None or name == focus]
     filters = list(dict.fromkeys((view.filters, view.model_version) for _, view in wanted))
     calls = [(data.kpis, (sig, f, version)) for f, version in filters]
-    cards = cards_signature()
-    calls += [(data.chart_package, (sig, cards, name, view)) for name, view in wanted]
+    card_sig = cards()
+    calls += [(data.chart_package, (sig, card_sig, name, view)) for name, view in wanted]
     if len(calls) < 2:
         return
 

@@ -128,6 +128,58 @@ def test_filter_change_updates_the_url_and_charts(store: Path) -> None:
     assert trace_names(specs(at)[0]) == ["weibo"]
 
 
+def counted(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[tuple]:
+    """Record each call of `module.name` (its arguments), calling through."""
+    calls: list[tuple] = []
+    original = getattr(module, name)
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return calls
+
+
+def test_a_filter_change_lists_the_model_cards_once(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cards' signature (a stat of every card file) is read once per run, not once per chart, badge and banner."""
+    from analysis.nlp import model_info
+
+    at = open_page("overview")
+    listed = counted(monkeypatch, model_info, "card_files")
+    at.sidebar.multiselect(key="sources").set_value(["weibo"]).run()
+    assert not at.exception and trace_names(specs(at)[0]) == ["weibo"]
+    assert len(listed) == 1
+
+
+def test_a_filter_change_asks_the_catalog_nothing(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The snapshot's tables are listed once when it opens: a new view's loaders ask no catalog query (they checked
+    for the facts and scores tables a dozen times per view, each a query of milliseconds)."""
+    from analysis.core import tables
+
+    at = open_page("overview")
+    asked = counted(monkeypatch, tables, "_in_catalog")
+    at.sidebar.multiselect(key="sources").set_value(["bilibili"]).run()
+    assert not at.exception and trace_names(specs(at)[0]) == ["bilibili"]
+    assert [name for _, name in asked] == []
+
+
+def test_a_new_views_kpis_load_beside_its_charts(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The synthetic banner (drawn before the page) reads the synthetic share alone: the view's KPIs (authors, scored
+    share, each a query over the facts) are computed by the page's prefetch, beside its charts, not alone first."""
+    import threading
+
+    from analysis.stats import aggregate
+
+    at = open_page("overview")
+    threads: list[str] = []
+    original = aggregate.kpis
+    monkeypatch.setattr(aggregate, "kpis", lambda *a, **k: threads.append(threading.current_thread().name) or original(*a, **k))
+    at.sidebar.multiselect(key="sources").set_value(["rss"]).run()
+    assert not at.exception and any("synthetic" in w.value.lower() for w in at.warning)
+    assert threads and all(name.startswith("ThreadPoolExecutor") for name in threads), threads
+
+
 def test_side_by_side_trackers(store: Path) -> None:
     at = open_page("overview", {"with": "tilly-norwood"})
     titles = [s["layout"]["title"]["text"] for s in specs(at)]
@@ -465,6 +517,8 @@ def test_dashboard_snapshot_gives_the_same_numbers_as_the_store(store: Path) -> 
     assert has_facts(snapshot, scores=True)  # the figures below come from the pre-aggregated tables
     with Store(store).connect(public_names=public_names()) as reference:
         assert not has_facts(reference)
+        none = type(f)(f.tracker, date(2020, 1, 1), date(2020, 1, 2))
+        assert aggregate.synthetic_share(snapshot, none) == aggregate.synthetic_share(reference, none) == 0.0
         for filters in (f, narrow, articles):
             pd.testing.assert_frame_equal(timeseries.volume_series(snapshot, filters, by="lang"),
                                           timeseries.volume_series(reference, filters, by="lang"))
@@ -478,6 +532,8 @@ def test_dashboard_snapshot_gives_the_same_numbers_as_the_store(store: Path) -> 
             a, b = aggregate.kpis(snapshot, filters, VERSION), aggregate.kpis(reference, filters, VERSION)
             keys = ("records", "authors", "synthetic_share", "share_negative", "share_negative_ci", "scored")
             assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
+            assert aggregate.synthetic_share(snapshot, filters) == aggregate.synthetic_share(reference, filters) == \
+                a["synthetic_share"]
             # the snapshot's times are naive UTC (see build_snapshot)
             assert (a["first"], a["last"]) == (b["first"].replace(tzinfo=None), b["last"].replace(tzinfo=None))
             pd.testing.assert_frame_equal(effects.event_effects(snapshot, filters, get_tracker(f.tracker), VERSION),

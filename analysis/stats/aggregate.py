@@ -14,10 +14,24 @@ from analysis.stats import facts
 from analysis.stats.clustered import author_sums
 from analysis.stats.timeseries import sentiment_series, volume_series, wilson_interval
 
-__all__ = ["daily_sentiment", "daily_volume", "has_table", "kpis", "wilson_interval"]
+__all__ = ["daily_sentiment", "daily_volume", "has_table", "kpis", "synthetic_share", "wilson_interval"]
 
 
 _AUTHORS = f"count(DISTINCT {facts.author_key('r')})"
+_SYNTHETIC = "coalesce(avg(CAST(r.synthetic AS INTEGER)), 0)"  # over records
+_FACTS_COUNTS = ("CAST(coalesce(sum(x.n), 0) AS BIGINT), CAST(coalesce(sum(x.n) FILTER (WHERE x.synthetic), 0) AS BIGINT)")
+
+
+def synthetic_share(con: duckdb.DuckDBPyConnection, f: Filters) -> float:
+    """The share of the records matching `f` that are synthetic (demo data), as `kpis` gives it, alone: one small
+    query where `kpis` also counts authors and scored records."""
+    if facts.has_facts(con):
+        where, params = facts.where(f, "x")
+        records, synthetic = con.execute(f"SELECT {_FACTS_COUNTS} FROM {facts.FACTS_RECORDS} x WHERE {where}",
+                                         params).fetchone()
+        return synthetic / records if records else 0.0
+    where, params = f.where("r")
+    return float(con.execute(f"SELECT {_SYNTHETIC} FROM records r WHERE {where}", params).fetchone()[0])
 
 
 def _authors(records: int, authors: int) -> int | None:
@@ -32,8 +46,7 @@ def kpis(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str | None =
         return _kpis_from_facts(con, f, model_version)
     where, params = f.where("r")
     row = con.execute(
-        f"""SELECT count(*), {_AUTHORS},
-                   coalesce(avg(CAST(r.synthetic AS INTEGER)), 0), min(r.published_at), max(r.published_at)
+        f"""SELECT count(*), {_AUTHORS}, {_SYNTHETIC}, min(r.published_at), max(r.published_at)
             FROM records r WHERE {where}""",
         params,
     ).fetchone()
@@ -61,8 +74,8 @@ def _kpis_from_facts(con: duckdb.DuckDBPyConnection, f: Filters, model_version: 
     """`kpis` from the pre-aggregated facts tables (same numbers; see analysis.stats.facts)."""
     where, params = facts.where(f, "x")
     records, synthetic, first, last = con.execute(
-        f"""SELECT CAST(coalesce(sum(x.n), 0) AS BIGINT), CAST(coalesce(sum(x.n) FILTER (WHERE x.synthetic), 0) AS BIGINT),
-                   min(x.first_at), max(x.last_at) FROM {facts.FACTS_RECORDS} x WHERE {where}""", params).fetchone()
+        f"SELECT {_FACTS_COUNTS}, min(x.first_at), max(x.last_at) FROM {facts.FACTS_RECORDS} x WHERE {where}",
+        params).fetchone()
     authors = facts.author_count(con, f)
     if authors is None:  # languages or kinds chosen: the author table does not hold them
         rwhere, rparams = f.where("r")
