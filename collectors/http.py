@@ -15,6 +15,9 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 USER_AGENT = "actorwatch/0.1 (+research tool for public-sentiment tracking; contact: see project README)"
 RETRY_STATUS = {429, 500, 502, 503, 504}
+# a timeout, a connection refused or reset, a body garbled in transit (a gzip stream that does not decode): retried,
+# then reported as the network failing
+NETWORK_ERRORS = (httpx.TransportError, httpx.DecodingError)
 
 
 class TransientHTTPError(RuntimeError):
@@ -114,7 +117,7 @@ class RateLimiter:
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, RateLimited):
         return False
-    return isinstance(exc, TransientHTTPError | httpx.TimeoutException | httpx.TransportError)
+    return isinstance(exc, (TransientHTTPError, *NETWORK_ERRORS))
 
 
 @dataclass
@@ -165,6 +168,7 @@ def polite_request(client: httpx.Client, method: str, url: str, *, limiter: Rate
 
 
 __all__ = [
+    "NETWORK_ERRORS",
     "RETRY_STATUS",
     "USER_AGENT",
     "RateLimited",

@@ -525,3 +525,23 @@ def test_a_truncated_original_is_stored_in_full_and_fetched_once():
     with Store().connect() as con:
         text = con.execute("SELECT text FROM records WHERE id = '5284000000000004'").fetchone()[0]
     assert text == full and details == ["/detail/5284000000000004"]
+
+
+def _garbled_gzip() -> httpx.Response:
+    # a body that says it is gzip but is not (a proxy mangling it): httpx raises DecodingError as it reads it
+    return httpx.Response(200, headers={"content-encoding": "gzip", "content-type": "application/json"},
+                          stream=httpx.ByteStream(b'{"ok": 1, "data": {"cards": []}}'))
+
+
+def test_a_garbled_gzip_body_is_retried_then_stops_the_run_resumably(tmp_path):
+    replies = [_garbled_gzip(), json_response("search_page1.json")]
+    collector = WeiboSearch(client_for(lambda r: replies.pop(0) if replies else json_response("search_empty.json")),
+                            cookie="c", **NO_SLEEP, policy=RetryPolicy(attempts=3, sleep=lambda s: None))
+    collector.fetch_long_text = False
+    page = next(iter(collector.fetch(Query("case-a", ("x",), SINCE, UNTIL))))
+    assert len(page.items) == 6 and not replies
+
+    always = WeiboSearch(client_for(lambda r: _garbled_gzip()), cookie="c", **NO_SLEEP,
+                         policy=RetryPolicy(attempts=3, sleep=lambda s: None))
+    summary = collect(always, Query("case-a", ("x",), SINCE, UNTIL), Store(tmp_path))
+    assert summary.stopped and "after 3 attempts" in summary.stopped and "--resume" in summary.stopped

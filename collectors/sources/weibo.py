@@ -23,7 +23,7 @@ import httpx
 
 from collectors.base import Collector, CollectorError, Page, ParseError, Query, SourceBlocked
 from collectors.hot_search import match_trackers
-from collectors.http import TransientHTTPError
+from collectors.http import NETWORK_ERRORS, TransientHTTPError
 from collectors.models import Record, TrendObservation
 from collectors.secrets import get_secret, redact, redact_text
 from collectors.sources import register
@@ -165,7 +165,7 @@ class WeiboCollector(Collector):
 
         try:
             response = self.request("GET", self._url(url), params=dict(params or {}), headers=headers, check=check)
-        except (TransientHTTPError, httpx.TimeoutException, httpx.TransportError) as exc:
+        except (TransientHTTPError, *NETWORK_ERRORS) as exc:
             raise SourceBlocked(f"Weibo kept failing after {self.policy.attempts} attempts "
                                 f"({redact_text(str(exc))[:160]})", WAIT_HELP) from None
         return response, parsed.get("data")
