@@ -129,7 +129,7 @@ def _in_window(item: Mapping[str, Any], query: Query) -> bool:
         when, _basis = _published(item)
     except ParseError:
         return True  # kept, so the mapping reports the bad date as a rejected item
-    return (query.since is None or when >= query.since) and (query.until is None or when <= query.until)
+    return (query.since is None or when >= query.since) and (query.until is None or when < query.until)  # until: exclusive
 
 
 def _published(item: Mapping[str, Any]) -> tuple[datetime, str | None]:
