@@ -236,3 +236,15 @@ def test_until_is_exclusive_an_item_published_at_it_belongs_to_the_next_window(t
     (page,) = make(RssCollector, script).fetch(later)
     assert [item["published"] for item in page.items] == ["Tue, 21 Apr 2026 08:30:00 GMT",
                                                           "Wed, 22 Apr 2026 01:05:00 GMT"]
+
+
+def test_google_news_window_ending_inside_a_day_asks_for_that_whole_day():
+    # a tracker's window in Beijing days ends at 16:00 UTC: before:<that date> (before: excludes its day) would
+    # leave out the window's last 16 hours; the feed's items are filtered to the window afterwards
+    def q(since: datetime, until: datetime) -> str:
+        return urllib.parse.parse_qs(urllib.parse.urlsplit(google_news_url("x", since, until)).query)["q"][0]
+
+    assert q(datetime(2025, 9, 24, 16, tzinfo=UTC), datetime(2025, 10, 5, 16, tzinfo=UTC)) == \
+        "x after:2025-09-24 before:2025-10-06"
+    assert q(datetime(2025, 9, 25, tzinfo=UTC), datetime(2025, 10, 6, tzinfo=UTC)) == \
+        "x after:2025-09-25 before:2025-10-06"  # a window of whole UTC days: as it was
