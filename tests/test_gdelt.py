@@ -208,3 +208,18 @@ def test_a_json_body_with_a_byte_order_mark_is_read(tmp_path):
     collector.timelines = False
     summary = run_collection(collector, QUERY, Store(tmp_path))
     assert summary.stopped is None and summary.ingest.records_new == 3
+
+
+@pytest.mark.parametrize("charset", ["iso-8859-1", "gbk"])
+def test_a_utf8_body_under_a_wrong_charset_header_is_stored_as_sent(tmp_path, charset):
+    # JSON is UTF-8 (RFC 8259); a proxy or server naming another charset made every Chinese title mojibake
+    body = fixture_text("gdelt/artlist.json").encode()
+    script = _default_script(artlist=[respond(200, body, content_type=f"application/json; charset={charset}")])
+    collector = make(GdeltCollector, script)
+    collector.timelines = False
+    summary = run_collection(collector, QUERY, Store(tmp_path))
+    assert summary.stopped is None and summary.ingest.records_new == 3
+    with Store(tmp_path).connect() as con:
+        titles = {row[0] for row in con.execute("SELECT title FROM records").fetchall()}
+    assert "AI 艺人库 引发 讨论" in titles
+    assert "AI 艺人库" in next(iter(Store(tmp_path).iter_raw("gdelt")))["body"]  # the raw archive too
