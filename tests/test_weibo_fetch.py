@@ -545,3 +545,21 @@ def test_a_garbled_gzip_body_is_retried_then_stops_the_run_resumably(tmp_path):
                          policy=RetryPolicy(attempts=3, sleep=lambda s: None))
     summary = collect(always, Query("case-a", ("x",), SINCE, UNTIL), Store(tmp_path))
     assert summary.stopped and "after 3 attempts" in summary.stopped and "--resume" in summary.stopped
+
+
+def test_comments_stop_when_pages_only_repeat_the_one_before_under_a_moving_cursor():
+    """A hotflow serving the same comments again and again under a new max_id each time ends that post (as a search
+    does), instead of reading the same page until Weibo stops answering."""
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.url.params))
+        if len(seen) > 20:
+            raise AssertionError("the same comments were requested forever")
+        body = json.loads(fixture("hotflow_page1.json"))
+        body["data"]["max_id"] = 139282732792325 + len(seen)  # a cursor that moves, pages that do not
+        return httpx.Response(200, json=body)
+
+    summary = collect(WeiboComments(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("5284000000000001",)))
+    assert summary.stopped is None and len(seen) == 3  # one repeat can be a live list moving by a page
+    assert summary.pages == 3 and summary.ingest.rejected == 0

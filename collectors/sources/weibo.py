@@ -392,7 +392,7 @@ class WeiboComments(WeiboCollector):
             bid_to_mid(term)  # ParseError unless a base62 id
 
     def fetch(self, query: Query, cursor: dict[str, Any] | None = None) -> Iterator[Page]:
-        fresh = {"mode": self.first_mode, "max_id": 0, "max_id_type": 0, "page": 1}
+        fresh = {"mode": self.first_mode, "max_id": 0, "max_id_type": 0, "page": 1, "last_ids": [], "repeats": 0}
         state = copy.deepcopy(cursor) if cursor else {"todo": [t if is_numeric_id(t) else bid_to_mid(t) for t in query.terms],
                                                        **fresh}
         while state["todo"]:
@@ -409,13 +409,17 @@ class WeiboComments(WeiboCollector):
                 url, params, referer = self._cursor_request(state, mid)
                 response, data = self.get(url, params, referer=referer, allow=(403,) if state["mode"] == "hotflow" else ())
                 if response.status_code == 403:  # hotflow refuses older posts
-                    state = {**state, "mode": "show", "page": 1}
+                    state = {**state, "mode": "show", "page": 1, "last_ids": [], "repeats": 0}
                     continue
                 items, max_id, max_type = yield from self.parsed(response, state, _comments, data)
-                after.update(max_id=max_id, max_id_type=max_type)
+                after.update(max_id=max_id, max_id_type=max_type, page=state["page"] + 1)
                 # a cursor pointing back at the page just read would repeat it forever
                 done = max_id == 0 or not items or (max_id, max_type) == (state["max_id"], state["max_id_type"])
-            if done:
+            # so would one that moves on while its pages only repeat the page before
+            ids = sorted({str(c.get("id")) for c in items if isinstance(c, Mapping)})
+            repeats = repeats_after(int(state["page"]), ids, state.get("last_ids", ()), int(state.get("repeats", 0)))
+            after.update(last_ids=ids, repeats=repeats)
+            if done or repeats >= REPEATS_END:
                 after = {**after, "todo": after["todo"][1:], **fresh}
             yield Page(items=[{"type": "comment", "item": c, "post_id": mid} for c in items], raw=response.text,
                        meta=self.meta(response, post=mid, mode=state["mode"]), cursor=after if after["todo"] else None)
