@@ -563,3 +563,13 @@ def test_comments_stop_when_pages_only_repeat_the_one_before_under_a_moving_curs
     summary = collect(WeiboComments(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("5284000000000001",)))
     assert summary.stopped is None and len(seen) == 3  # one repeat can be a live list moving by a page
     assert summary.pages == 3 and summary.ingest.rejected == 0
+
+
+def test_an_empty_hot_search_list_stops_the_run_instead_of_passing_for_a_snapshot(tmp_path):
+    # the list always holds about 50 topics; an empty one is the endpoint broken ("微博热搜挂了", Nov 2025), and a
+    # cron job must see it fail rather than record a snapshot of nothing
+    empty = {"ok": 1, "data": {"realtime": [], "hotgov": {}}}
+    collector = WeiboHotSearch(client_for(lambda r: httpx.Response(200, json=empty)), **NO_SLEEP)
+    summary = collect(collector, Query("iqiyi-nadou", ()), Store(tmp_path))
+    assert summary.stopped and "empty" in summary.stopped and summary.ingest.trends_new == 0
+    assert [json.loads(a["body"]) for a in Store(tmp_path).iter_raw("weibo-hot")] == [empty]  # kept all the same
