@@ -573,3 +573,18 @@ def test_an_empty_hot_search_list_stops_the_run_instead_of_passing_for_a_snapsho
     summary = collect(collector, Query("iqiyi-nadou", ()), Store(tmp_path))
     assert summary.stopped and "empty" in summary.stopped and summary.ingest.trends_new == 0
     assert [json.loads(a["body"]) for a in Store(tmp_path).iter_raw("weibo-hot")] == [empty]  # kept all the same
+
+
+def test_a_window_ending_inside_an_hour_searches_to_the_end_of_that_hour():
+    # timescope counts whole hours and ends before its last one: a window to 10:30 UTC (18:30 Beijing; --until with a
+    # time, or a display zone such as Asia/Kolkata whose days start on the half hour) asked up to 18:00 only
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params["containerid"])
+        return json_response("search_empty.json")
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    list(collector.fetch(Query("case-a", ("x",), datetime(2026, 4, 20, 2, 30, tzinfo=UTC),
+                               datetime(2026, 4, 20, 10, 30, tzinfo=UTC))))
+    assert seen == ["100103type=61&q=x&timescope=custom:2026-04-20-10:2026-04-20-19"]

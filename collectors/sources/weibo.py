@@ -276,6 +276,8 @@ def _timescope(start: str, end: str) -> str:
     if not start:
         return ""
     a, b = (datetime.fromisoformat(x).astimezone(BEIJING) for x in (start, end))
+    hour = b.replace(minute=0, second=0, microsecond=0)
+    b = hour if hour == b else hour + timedelta(hours=1)  # whole hours, ending before the last: to the end of b's
     return f"&timescope=custom:{a:%Y-%m-%d}-{a.hour}:{b:%Y-%m-%d}-{b.hour}"  # weibo-search's unpadded hour
 
 
