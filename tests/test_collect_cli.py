@@ -41,9 +41,10 @@ def run(*args: str):
 def test_collect_prints_progress_and_summary(fake):
     result = run(*ARGS)
     assert result.exit_code == 0, result.output
-    # 12 posts (+2 originals of reposts) on 2 search pages, then an empty page; 2 long posts fetch their detail page
-    assert "response 1: records 0 new" in result.stderr and "response 5: records 14 new" in result.stderr
-    assert "weibo: 5 page(s); records: 14 new" in result.stdout
+    # 12 posts (+2 originals of reposts) on 2 search pages, then 2 empty pages (one looked past); 2 long posts fetch
+    # their detail page
+    assert "response 1: records 0 new" in result.stderr and "response 6: records 14 new" in result.stderr
+    assert "weibo: 6 page(s); records: 14 new" in result.stdout
     assert Store().query("SELECT count(*) AS n FROM records")["n"][0] == 14
     again = run(*ARGS)  # a finished query re-runs from the start and adds nothing
     assert again.exit_code == 0 and "records: 0 new" in again.stdout
@@ -67,7 +68,7 @@ def test_blocked_run_exits_3_with_how_to_resume_then_resumes(fake, monkeypatch):
     monkeypatch.setattr(fake, "search", original)
     resumed = run(*ARGS)
     assert resumed.exit_code == 0 and "(resumed from the saved cursor)" in resumed.stderr
-    assert "records: 2 new" in resumed.stdout and fake.requests["/api/container/getIndex"] == 2 + 2
+    assert "records: 2 new" in resumed.stdout and fake.requests["/api/container/getIndex"] == 2 + 3
 
 
 def test_max_stops_early_and_resume_continues(fake):

@@ -52,7 +52,7 @@ def test_search_pages_until_empty_and_expands_long_text():
     assert summary.stopped is None and summary.ingest.records_new == 5 + 8 and summary.ingest.rejected == 0
     assert summary.ingest.records_duplicate == 1
     search = [r for r in seen if r.url.path == "/api/container/getIndex"]
-    assert [r.url.params["page"] for r in search] == ["1", "2", "3"]
+    assert [r.url.params["page"] for r in search] == ["1", "2", "3", "4"]  # one empty page is looked past
     container = search[0].url.params["containerid"]
     assert container == "100103type=61&q=AI艺人库&timescope=custom:2026-04-20-8:2026-04-21-8"
     assert all(r.headers["cookie"] == "SUB=test" and "actorwatch" in r.headers["user-agent"] for r in seen)
@@ -101,7 +101,7 @@ def test_cursor_saved_per_page_and_resume_continues_after_a_block():
     second = collect(collector, query)
     assert second.stopped is None and second.resumed_from["todo"] == [["AI艺人库", SINCE.isoformat(), UNTIL.isoformat()]]
     assert second.resumed_from["page"] == 2 and len(second.resumed_from["last_ids"]) == 5  # page 1's, to spot a repeat
-    assert calls == ["1", "2", "2", "3"] and second.ingest.records_new == 8
+    assert calls == ["1", "2", "2", "3", "4"] and second.ingest.records_new == 8
     third = collect(collector, query)  # a finished query starts over and adds nothing new
     assert third.ingest.records_new == 0 and third.ingest.rejected == 0
 
@@ -261,7 +261,7 @@ def test_raw_is_archived_before_parsing_even_when_items_are_rejected():
     summary = collect(collector, Query("case-a", ("x",), SINCE, UNTIL))
     assert summary.ingest.rejected == 1 and "created_at" in str(summary.ingest.issues[0])
     raw = list(Store().iter_raw("weibo"))
-    assert len(raw) == 2 and "sometime" in raw[0]["body"] and raw[0]["page"] == 1
+    assert len(raw) == 3 and "sometime" in raw[0]["body"] and raw[0]["page"] == 1
 
 
 def test_retry_after_given_as_an_http_date_is_honoured():
@@ -436,7 +436,7 @@ def test_a_live_search_that_moved_down_by_exactly_one_page_goes_on():
     collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
     collector.fetch_long_text = False
     summary = collect(collector, Query("case-a", ("AI艺人库",), SINCE, UNTIL))
-    assert seen == ["1", "2", "3", "4"] and summary.ingest.records_new == 5 + 8
+    assert seen == ["1", "2", "3", "4", "5"] and summary.ingest.records_new == 5 + 8
 
 
 @pytest.mark.parametrize("body", [
@@ -588,3 +588,18 @@ def test_a_window_ending_inside_an_hour_searches_to_the_end_of_that_hour():
     list(collector.fetch(Query("case-a", ("x",), datetime(2026, 4, 20, 2, 30, tzinfo=UTC),
                                datetime(2026, 4, 20, 10, 30, tzinfo=UTC))))
     assert seen == ["100103type=61&q=x&timescope=custom:2026-04-20-10:2026-04-20-19"]
+
+
+def test_an_empty_page_in_the_middle_of_a_search_does_not_end_its_window():
+    # weibo-search #545: page 30 of 33 came back empty ("当前页面搜索结果为空") and pages 31–33 were never read
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params["page"])
+        return json_response({"1": "search_page1.json", "3": "search_page2.json"}.get(seen[-1], "search_empty.json"))
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    collector.fetch_long_text = False
+    summary = collect(collector, Query("case-a", ("AI艺人库",), SINCE, UNTIL))
+    assert summary.stopped is None and summary.ingest.records_new == 5 + 8
+    assert seen == ["1", "2", "3", "4", "5"]  # one page is looked past; two empty pages in a row end the window

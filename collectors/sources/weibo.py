@@ -56,6 +56,7 @@ COMMENTS_SHOW_URL = "https://m.weibo.cn/api/comments/show"
 BUILD_COMMENTS_URL = "https://weibo.com/ajax/statuses/buildComments"
 HOT_SEARCH_URL = "https://weibo.com/ajax/side/hotSearch"
 WEIBO_CN_URL = "https://weibo.cn"
+EMPTY_PAGES_PAST = 1  # empty search pages looked past before a window counts as finished
 TOO_FREQUENT = ("频繁", "频次")  # "请求过于频繁", "操作过于频繁", "访问频次过高"
 LOGIN_HOSTS = ("passport.weibo.cn", "passport.weibo.com", "login.sina.com.cn")
 VISITOR_MARKERS = (b"Sina Visitor System", b"passport.weibo.com/visitor")  # the 访客系统 page, served with status 200
@@ -312,8 +313,12 @@ class WeiboSearch(WeiboCollector):
             ids = sorted({str(m.get("mid") or m.get("id")) for m in mblogs})
             # pages that only repeat the one before (a search past its last page) end the window, unsplit
             repeats = repeats_after(page, ids, state.get("last_ids", ()), int(state.get("repeats", 0)))
-            after = self._advance(state, has_posts=bool(mblogs) and repeats < REPEATS_END)
+            # an empty page after posts can be one Weibo left blank mid-results (weibo-search #545): look past it
+            empty = 0 if mblogs else int(state.get("empty", 0)) + 1
+            look_past = page > 1 and 0 < empty <= EMPTY_PAGES_PAST and page < self.page_cap
+            after = self._advance(state, has_posts=(bool(mblogs) and repeats < REPEATS_END) or look_past)
             after["last_ids"], after["repeats"] = (ids, repeats) if after["page"] > 1 else ([], 0)
+            after["empty"] = empty if after["page"] > 1 else 0
             items: list[dict[str, Any]] = []
             for mblog in mblogs:
                 if self.fetch_long_text:
