@@ -240,3 +240,29 @@ def test_a_collection_whose_every_item_is_rejected_fails(monkeypatch, data_dir: 
     partly = CliRunner().invoke(cli, ["collect", "test-rejecting", "--tracker", "iqiyi-nadou", "--no-resume"])
     assert partly.exit_code == 0, partly.output
     assert "records: 1 new" in partly.stdout and "not the shape expected" in partly.stderr
+
+
+def test_json_summary_counts_what_was_stored_and_says_how_a_stop_resumes(fake, monkeypatch):
+    import json
+
+    original = fake.search
+
+    def blocked_on_page_2(params):
+        if params.get("page") == "2":
+            from tests.weibo_fake import Reply
+            return Reply(432, b"<html>432</html>")
+        return original(params)
+
+    monkeypatch.setattr(fake, "search", blocked_on_page_2)
+    stopped = run(*ARGS, "--json")
+    assert stopped.exit_code == collect_cli.EXIT_STOPPED
+    first = json.loads(stopped.stdout)  # one object on stdout, whatever the exit status
+    stored = Store().query("SELECT count(*) AS n FROM records")["n"][0]
+    assert first["records_new"] == stored == 12 and first["rejected"] == 0 and first["exit_status"] == 3
+    assert "HTTP 432" in first["stopped"] and "--resume" in first["stopped"] and first["resumed"] is False
+
+    monkeypatch.setattr(fake, "search", original)
+    resumed = json.loads(run(*ARGS, "--json").stdout)
+    assert resumed["resumed"] is True and resumed["stopped"] is None and resumed["exit_status"] == 0
+    assert first["records_new"] + resumed["records_new"] == Store().query("SELECT count(*) AS n FROM records")["n"][0]
+    assert {"source", "tracker", "pages", "records_updated", "records_duplicate", "errors", "store"} <= set(resumed)
