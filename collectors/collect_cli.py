@@ -64,7 +64,8 @@ def default_window(tracker: Tracker) -> tuple[datetime, datetime]:
               help="Seconds between requests (default: the source's polite default; lower values risk a ban).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object on stdout (source, tracker, pages, the counts stored, rejected, errors, "
-                   "stopped: why and how to resume, resumed, time_bases, store, exit_status) instead of the summary "
+                   "stopped: why and how to resume, notes: what was out of reach, resumed, time_bases, store, "
+                   "exit_status) instead of the summary "
                    "line; the exit status is the same.")
 @click.option("--list-sources", is_flag=True, is_eager=True, expose_value=False, callback=_list_sources,
               help="List the sources and exit.")
@@ -141,6 +142,8 @@ def _report(summary: RunSummary, store: Store, json_for: str | None = None) -> N
         click.echo(f"… and {len(summary.ingest.issues) - 10} more rejected item(s)", err=True)
     for error in summary.errors:
         click.echo(f"error: {redact_text(error)}", err=True)
+    for note in summary.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"{replace(summary, stopped=None).line()} (store: {store.root})", err=json_for is not None)
     if set(summary.time_bases) - {None}:
         click.echo(f"times of the stored items: {basis_counts(summary.time_bases)}", err=True)
@@ -163,7 +166,7 @@ def _summary_json(summary: RunSummary, store: Store, tracker: str) -> dict[str, 
                                                         "trends_new", "trends_duplicate", "rows_new", "rows_updated",
                                                         "rows_duplicate", "rejected")},
             "issues": [str(issue) for issue in counts.issues[:10]], "errors": [redact_text(e) for e in summary.errors],
-            "stopped": redact_text(summary.stopped) if summary.stopped else None,
+            "stopped": redact_text(summary.stopped) if summary.stopped else None, "notes": summary.notes,
             "resumed": summary.resumed_from is not None,
             "time_bases": {basis or "stated": n for basis, n in summary.time_bases.items()},
             "store": str(store.root), "exit_status": EXIT_STOPPED if summary.stopped else 1 if rejected_all else 0}

@@ -223,3 +223,18 @@ def test_a_utf8_body_under_a_wrong_charset_header_is_stored_as_sent(tmp_path, ch
         titles = {row[0] for row in con.execute("SELECT title FROM records").fetchall()}
     assert "AI 艺人库 引发 讨论" in titles
     assert "AI 艺人库" in next(iter(Store(tmp_path).iter_raw("gdelt")))["body"]  # the raw archive too
+
+
+def test_a_window_still_full_at_an_hour_says_articles_were_out_of_reach(tmp_path):
+    # GDELT answers at most 250 articles and has no paging: an hour that still fills them loses the rest, and the
+    # run must say so rather than pass for a complete collection
+    full = {"articles": [{"url": f"https://example.com/{n}", "title": "t", "seendate": "20260420T000000Z",
+                          "domain": "example.com", "language": "English", "sourcecountry": "France"}
+                         for n in range(MAX_RECORDS)]}
+    collector = make(GdeltCollector, _default_script(artlist=[respond(200, full)]))
+    collector.timelines = False
+    hour = Query("case-a", ('"AI artist library"',), since=datetime(2026, 4, 20, tzinfo=UTC),
+                 until=datetime(2026, 4, 20, 1, tzinfo=UTC))
+    summary = run_collection(collector, hour, Store(tmp_path))
+    assert summary.stopped is None and summary.ingest.records_new == MAX_RECORDS
+    assert len(summary.notes) == 1 and "250" in summary.notes[0] and "out of reach" in summary.notes[0]

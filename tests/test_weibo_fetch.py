@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -603,3 +603,16 @@ def test_an_empty_page_in_the_middle_of_a_search_does_not_end_its_window():
     summary = collect(collector, Query("case-a", ("AI艺人库",), SINCE, UNTIL))
     assert summary.stopped is None and summary.ingest.records_new == 5 + 8
     assert seen == ["1", "2", "3", "4", "5"]  # one page is looked past; two empty pages in a row end the window
+
+
+def test_a_window_still_at_the_page_cap_at_its_smallest_says_posts_were_out_of_reach():
+    # a storm filling 50 pages even in one hour: the pages after 50 are unreachable, and the run must say so rather
+    # than pass for a complete collection
+    def handler(request: httpx.Request) -> httpx.Response:
+        return json_response(f"search_page{2 - int(request.url.params['page']) % 2}.json")
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    collector.page_cap, collector.fetch_long_text, collector.min_window = 2, False, timedelta(days=1)
+    summary = collect(collector, Query("case-a", ("AI艺人库",), SINCE, UNTIL))
+    assert summary.stopped is None and summary.pages == 2
+    assert len(summary.notes) == 1 and "page cap" in summary.notes[0] and "AI艺人库" in summary.notes[0]

@@ -316,7 +316,8 @@ class WeiboSearch(WeiboCollector):
             # an empty page after posts can be one Weibo left blank mid-results (weibo-search #545): look past it
             empty = 0 if mblogs else int(state.get("empty", 0)) + 1
             look_past = page > 1 and 0 < empty <= EMPTY_PAGES_PAST and page < self.page_cap
-            after = self._advance(state, has_posts=(bool(mblogs) and repeats < REPEATS_END) or look_past)
+            has_posts = (bool(mblogs) and repeats < REPEATS_END) or look_past
+            after = self._advance(state, has_posts=has_posts)
             after["last_ids"], after["repeats"] = (ids, repeats) if after["page"] > 1 else ([], 0)
             after["empty"] = empty if after["page"] > 1 else 0
             items: list[dict[str, Any]] = []
@@ -326,8 +327,17 @@ class WeiboSearch(WeiboCollector):
                 items.extend({"type": "mblog", "item": m} for m in with_retweet(mblog))
             yield Page(items=items, raw=response.text,
                        meta=self.meta(response, term=term, page=page, window=[start, end], posts=len(mblogs)),
-                       cursor=after if after["todo"] else None)
+                       cursor=after if after["todo"] else None,
+                       note=self._out_of_reach(term, start, end) if has_posts and page >= self.page_cap else None)
             state = after
+
+    def _out_of_reach(self, term: str, start: str, end: str) -> str | None:
+        """The note for a window at the page cap that cannot be split any further (None if it was split)."""
+        if start and datetime.fromisoformat(end) - datetime.fromisoformat(start) > self.min_window:
+            return None
+        where = f"{start[:16]} to {end[:16]} UTC" if start else "without a time window"
+        return (f"weibo search for {term!r} {where} still filled the {self.page_cap}-page cap (the smallest window "
+                f"is {self.min_window}): its posts after page {self.page_cap} were out of reach")
 
     def _advance(self, state: dict[str, Any], has_posts: bool) -> dict[str, Any]:
         after = copy.deepcopy(state)
