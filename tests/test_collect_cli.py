@@ -266,3 +266,14 @@ def test_json_summary_counts_what_was_stored_and_says_how_a_stop_resumes(fake, m
     assert resumed["resumed"] is True and resumed["stopped"] is None and resumed["exit_status"] == 0
     assert first["records_new"] + resumed["records_new"] == Store().query("SELECT count(*) AS n FROM records")["n"][0]
     assert {"source", "tracker", "pages", "records_updated", "records_duplicate", "errors", "store"} <= set(resumed)
+
+
+def test_sources_are_listed_in_their_modules_order_whatever_imported_them_first(monkeypatch):
+    # a test module (or a plugin) importing collectors.sources.gdelt before weibo put gdelt first in --list-sources
+    # and in "unknown source … (known: …)"
+    from collectors import sources
+
+    listed = list(collectors())
+    gdelt_first = sorted(sources.REGISTRY.items(), key=lambda item: item[0] != "gdelt")  # as if imported first
+    monkeypatch.setattr(sources, "REGISTRY", dict(gdelt_first))
+    assert list(collectors()) == listed and listed[0] == "weibo" and listed.index("gdelt") > listed.index("weibo-cn")
