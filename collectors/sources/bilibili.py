@@ -166,7 +166,9 @@ class BilibiliCollector(Collector):
             response, body = request_parsed(self, "GET", url, _api_body, params=signed, headers=self._headers())
             if body.get("code") != -403:
                 return response, body
-        raise SourceBlocked("bilibili: code -403, the WBI signature is refused even with fresh keys", _RESUME)
+        refused = SourceBlocked("bilibili: code -403, the WBI signature is refused even with fresh keys", _RESUME)
+        refused.response = response  # type: ignore[attr-defined]  # run_collection archives the refusal
+        raise refused
 
     # ---------- fetch ----------
     def fetch(self, query: Query, cursor: dict[str, Any] | None = None) -> Iterator[Page]:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from collectors.base import Collector, ParseError, SourceBlocked
+from collectors.base import Collector, CollectorError, ParseError, SourceBlocked
 from collectors.http import TransientHTTPError
 from collectors.parsing import html_to_text, parse_count
 from collectors.secrets import redact_text
@@ -41,7 +41,7 @@ def request_parsed(collector: Collector, method: str, url: str, parse: Callable[
     def check(response: httpx.Response) -> None:
         try:
             parsed[:] = [parse(response)]
-        except ParseError as exc:
+        except CollectorError as exc:  # a page that did not parse, or a refusal (risk control, 403, login)
             exc.response = response  # type: ignore[attr-defined]  # run_collection archives the body that failed
             raise
 
