@@ -127,6 +127,8 @@ def test_refusals_stop_with_a_resume_hint(make_response, expected):
     with pytest.raises(SourceBlocked, match=expected) as info:
         next(iter(collector.fetch(Query("case-a", ("x",), SINCE, UNTIL))))
     assert "--resume" in info.value.how_to_resume
+    # the refusal itself reaches the raw archive (run_collection keeps the body a refusal carries)
+    assert isinstance(getattr(info.value, "response", None), httpx.Response)
 
 
 def test_captcha_hint_names_the_captcha_url():
@@ -616,3 +618,12 @@ def test_a_window_still_at_the_page_cap_at_its_smallest_says_posts_were_out_of_r
     summary = collect(collector, Query("case-a", ("AI艺人库",), SINCE, UNTIL))
     assert summary.stopped is None and summary.pages == 2
     assert len(summary.notes) == 1 and "page cap" in summary.notes[0] and "AI艺人库" in summary.notes[0]
+
+
+def test_a_432_page_is_archived_before_the_run_stops(tmp_path):
+    collector = WeiboSearch(client_for(lambda r: httpx.Response(432, content=fixture("blocked_432.html"))),
+                            cookie="c", **NO_SLEEP)
+    summary = collect(collector, Query("case-a", ("x",), SINCE, UNTIL), Store(tmp_path))
+    assert summary.stopped and "HTTP 432" in summary.stopped
+    (archived,) = Store(tmp_path).iter_raw("weibo")
+    assert archived["status"] == 432 and archived["body"] == fixture("blocked_432.html").decode()

@@ -142,6 +142,14 @@ class WeiboCollector(Collector):
         parsed: dict[str, Any] = {}
 
         def check(response: httpx.Response) -> None:
+            try:
+                inspect(response)
+            except CollectorError as exc:  # a refusal (432, 418, captcha, login) or an error status
+                if getattr(exc, "response", None) is None:
+                    exc.response = response  # type: ignore[attr-defined]  # run_collection archives it
+                raise
+
+        def inspect(response: httpx.Response) -> None:
             if response.status_code in allow:
                 return
             raise_if_blocked(response)
