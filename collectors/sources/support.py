@@ -56,6 +56,15 @@ def request_parsed(collector: Collector, method: str, url: str, parse: Callable[
     return response, parsed[0]
 
 
+E = TypeVar("E", bound=CollectorError)
+
+
+def with_response(exc: E, response: httpx.Response) -> E:
+    """`exc` carrying the response it is about: run_collection archives it (redacted) when the run stops on it."""
+    exc.response = response  # type: ignore[attr-defined]
+    return exc
+
+
 def parsed_page(response: httpx.Response, parse: Callable[..., T], *args: Any) -> T:
     """`parse(*args)` on a fetched page's body; a ParseError carries `response`, so run_collection archives the body."""
     try:
