@@ -42,7 +42,7 @@ def request_parsed(collector: Collector, method: str, url: str, parse: Callable[
         try:
             parsed[:] = [parse(response)]
         except CollectorError as exc:  # a page that did not parse, or a refusal (risk control, 403, login)
-            exc.response = response  # type: ignore[attr-defined]  # run_collection archives the body that failed
+            with_response(exc, response)  # run_collection archives the body that failed
             raise
 
     try:
@@ -70,7 +70,7 @@ def parsed_page(response: httpx.Response, parse: Callable[..., T], *args: Any) -
     try:
         return parse(*args)
     except ParseError as exc:
-        exc.response = response  # type: ignore[attr-defined]
+        with_response(exc, response)
         raise
 
 

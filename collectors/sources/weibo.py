@@ -28,7 +28,7 @@ from collectors.models import Record, TrendObservation
 from collectors.secrets import get_secret, redact, redact_text
 from collectors.sources import register
 from collectors.sources import weibo_html as html_pages
-from collectors.sources.support import REPEATS_END, repeats_after
+from collectors.sources.support import REPEATS_END, repeats_after, with_response
 from collectors.sources.weibo_parse import (
     BEIJING,
     RENDER_DATA,
@@ -146,7 +146,7 @@ class WeiboCollector(Collector):
                 inspect(response)
             except CollectorError as exc:  # a refusal (432, 418, captcha, login) or an error status
                 if getattr(exc, "response", None) is None:
-                    exc.response = response  # type: ignore[attr-defined]  # run_collection archives it
+                    with_response(exc, response)  # run_collection archives it
                 raise
 
         def inspect(response: httpx.Response) -> None:
@@ -216,9 +216,8 @@ def raise_if_blocked(response: httpx.Response) -> None:
 
 def login_required(response: httpx.Response, what: str) -> SourceBlocked:
     """The refusal for a login or visitor page: log in again; the page itself is archived by run_collection."""
-    exc = SourceBlocked(f"{what}: the cookie is missing or has expired (login required)", COOKIE_HELP)
-    exc.response = response  # type: ignore[attr-defined]
-    return exc
+    return with_response(SourceBlocked(f"{what}: the cookie is missing or has expired (login required)", COOKIE_HELP),
+                         response)
 
 
 def _is_html(body: bytes) -> bool:
