@@ -186,7 +186,9 @@ def run_collection(collector: Collector, query: Query, store: Store, resume: boo
     except CollectorError as exc:
         _archive_failed(collector, store, exc)
         summary.errors.append(str(exc))
-        summary.stopped = f"{exc}. Progress is saved; re-run the same command with --resume."
+        summary.stopped = (f"{exc}. Progress is saved and the response kept in the raw archive; re-running with "
+                           "--resume starts at this request, which fails the same way until the query is corrected or "
+                           "actorwatch reads the source's new format (or the source recovers).")
     return summary
 
 

@@ -123,6 +123,8 @@ def test_invalid_query_html_stops_with_the_reason(tmp_path):
     script = _default_script(artlist=[respond(200, fixture_text("gdelt/invalid_query.html"), content_type="text/html")])
     summary = run_collection(make(GdeltCollector, script), QUERY, Store(tmp_path))
     assert summary.stopped and "too short or too common" in summary.stopped and summary.pages == 0
+    # resuming starts at the same request, which fails the same way: the advice must not be a bare "re-run"
+    assert "fails the same way" in summary.stopped and "raw archive" in summary.stopped
 
 
 def test_a_response_that_does_not_parse_is_still_archived(tmp_path):
