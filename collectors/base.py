@@ -58,12 +58,14 @@ class Query:
 
 @dataclass
 class Page:
-    """One fetched page: its raw items, the raw body (archived before parsing) and the cursor after it."""
+    """One fetched page: its raw items, the raw body (archived before parsing) and the cursor after it; `note` says
+    what the run could not reach from it (a window still at the source's cap), for the summary."""
 
     items: list[Mapping[str, Any]]
     raw: str
     meta: dict[str, Any]
     cursor: dict[str, Any] | None  # None: nothing more to fetch
+    note: str | None = None
 
 
 class Collector(abc.ABC):
@@ -117,6 +119,7 @@ class RunSummary:
     stopped: str | None = None
     resumed_from: dict[str, Any] | None = None
     time_bases: Counter[str | None] = field(default_factory=Counter)  # how the stored records got their times
+    notes: list[str] = field(default_factory=list)  # what the run could not reach (Page.note), each said once
 
     def line(self) -> str:
         text = f"{self.source}: {self.pages} page(s); {self.ingest.line()}"
@@ -169,6 +172,8 @@ def run_collection(collector: Collector, query: Query, store: Store, resume: boo
             _merge(summary.ingest, page_summary)
             summary.pages += 1
             _save_cursor(path, page.cursor)
+            if page.note and page.note not in summary.notes:
+                summary.notes.append(page.note)
             count += len(page.items)
             if on_page:
                 on_page(summary)
@@ -181,7 +186,9 @@ def run_collection(collector: Collector, query: Query, store: Store, resume: boo
     except CollectorError as exc:
         _archive_failed(collector, store, exc)
         summary.errors.append(str(exc))
-        summary.stopped = f"{exc}. Progress is saved; re-run the same command with --resume."
+        summary.stopped = (f"{exc}. Progress is saved and the response kept in the raw archive; re-running with "
+                           "--resume starts at this request, which fails the same way until the query is corrected or "
+                           "actorwatch reads the source's new format (or the source recovers).")
     return summary
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import click
 
 from collectors.base import Collector, CollectorError, Query, RunSummary, run_collection
-from collectors.cli_output import basis_counts, fail_if_all_rejected, prepare_writes
+from collectors.cli_output import basis_counts, echo_json, fail_if_all_rejected, prepare_writes
 from collectors.display_zone import display_zone
 from collectors.http import make_client
 from collectors.secrets import MissingSecret, get_secret, redact_text
@@ -62,10 +62,15 @@ def default_window(tracker: Tracker) -> tuple[datetime, datetime]:
               help="Continue from the cursor saved by an earlier run of the same command.")
 @click.option("--min-interval", type=click.FloatRange(min=0), metavar="SECONDS",
               help="Seconds between requests (default: the source's polite default; lower values risk a ban).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object on stdout (source, tracker, pages, the counts stored, rejected, errors, "
+                   "stopped: why and how to resume, notes: what was out of reach, resumed, time_bases, store, "
+                   "exit_status) instead of the summary "
+                   "line; the exit status is the same.")
 @click.option("--list-sources", is_flag=True, is_eager=True, expose_value=False, callback=_list_sources,
               help="List the sources and exit.")
 def collect_cmd(source: str, tracker_id: str, since: datetime | None, until: datetime | None, max_items: int | None,
-                terms: tuple[str, ...], resume: bool, min_interval: float | None) -> None:
+                terms: tuple[str, ...], resume: bool, min_interval: float | None, as_json: bool) -> None:
     """Collect from a live SOURCE into the store, page by page; a stopped run resumes where it left off.
 
     Rejected items are reported and the rest stored (exit status 0); when every item is rejected the exit status is 1.
@@ -105,7 +110,7 @@ def collect_cmd(source: str, tracker_id: str, since: datetime | None, until: dat
                 raise click.BadParameter(f"{term!r}: {exc}", param_hint="--term") from None
         query = Query(tracker=tracker.id, terms=chosen, since=start, until=end, max_items=max_items)
         summary = _run(collector, query, store, resume)
-    _report(summary, store)
+    _report(summary, store, tracker.id if as_json else None)
 
 
 def _run(collector: Collector, query: Query, store: Store, resume: bool) -> RunSummary:
@@ -129,22 +134,42 @@ def _run(collector: Collector, query: Query, store: Store, resume: bool) -> RunS
     return summary
 
 
-def _report(summary: RunSummary, store: Store) -> None:
+def _report(summary: RunSummary, store: Store, json_for: str | None = None) -> None:
+    """The summary line (or, with `json_for` the tracker, one JSON object), then the exit status."""
     for issue in summary.ingest.issues[:10]:
         click.echo(f"rejected {issue}", err=True)
     if len(summary.ingest.issues) > 10:
         click.echo(f"… and {len(summary.ingest.issues) - 10} more rejected item(s)", err=True)
     for error in summary.errors:
         click.echo(f"error: {redact_text(error)}", err=True)
-    click.echo(f"{replace(summary, stopped=None).line()} (store: {store.root})")
+    for note in summary.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"{replace(summary, stopped=None).line()} (store: {store.root})", err=json_for is not None)
     if set(summary.time_bases) - {None}:
         click.echo(f"times of the stored items: {basis_counts(summary.time_bases)}", err=True)
+    if json_for is not None:
+        echo_json(_summary_json(summary, store, json_for))
     if summary.stopped:
         raise CollectionStopped(redact_text(summary.stopped))
     fail_if_all_rejected(summary.source, summary.ingest.accepted,
                          summary.ingest.rejected, f"the source's responses may have changed shape; they are kept in "
                          f"{store.raw_root} (re-import them with `actorwatch import` once the parser is fixed)",
                          noun="item", done="stored")
+
+
+def _summary_json(summary: RunSummary, store: Store, tracker: str) -> dict[str, object]:
+    """The run as `--json` prints it: the same counts as the summary line, and the exit status _report gives."""
+    counts = summary.ingest
+    rejected_all = bool(counts.rejected and not counts.accepted)
+    return {"source": summary.source, "tracker": tracker, "pages": summary.pages,
+            **{name: getattr(counts, name) for name in ("records_new", "records_updated", "records_duplicate",
+                                                        "trends_new", "trends_duplicate", "rows_new", "rows_updated",
+                                                        "rows_duplicate", "rejected")},
+            "issues": [str(issue) for issue in counts.issues[:10]], "errors": [redact_text(e) for e in summary.errors],
+            "stopped": redact_text(summary.stopped) if summary.stopped else None, "notes": summary.notes,
+            "resumed": summary.resumed_from is not None,
+            "time_bases": {basis or "stated": n for basis, n in summary.time_bases.items()},
+            "store": str(store.root), "exit_status": EXIT_STOPPED if summary.stopped else 1 if rejected_all else 0}
 
 
 commands: list[click.Command] = [collect_cmd]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import math
 import time
 from collections.abc import Callable
@@ -15,6 +16,9 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 USER_AGENT = "actorwatch/0.1 (+research tool for public-sentiment tracking; contact: see project README)"
 RETRY_STATUS = {429, 500, 502, 503, 504}
+# a timeout, a connection refused or reset, a body garbled in transit (a gzip stream that does not decode): retried,
+# then reported as the network failing
+NETWORK_ERRORS = (httpx.TransportError, httpx.DecodingError)
 
 
 class TransientHTTPError(RuntimeError):
@@ -87,9 +91,29 @@ def _until(value: str) -> float | None:
 
 def make_client(timeout: float = 20.0, transport: httpx.BaseTransport | None = None,
                 headers: dict[str, str] | None = None, **kw: Any) -> httpx.Client:
-    """The default client: our User-Agent, sane timeouts, redirects followed. Tests pass a MockTransport."""
+    """The default client: our User-Agent, sane timeouts, redirects followed, UTF-8 bodies read as UTF-8
+    (utf8_as_sent). Tests pass a MockTransport."""
     return httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0), transport=transport, follow_redirects=True,
-                        headers={"User-Agent": USER_AGENT, **(headers or {})}, **kw)
+                        headers={"User-Agent": USER_AGENT, **(headers or {})},
+                        event_hooks={"response": [utf8_as_sent]}, **kw)
+
+
+def utf8_as_sent(response: httpx.Response) -> None:
+    """Read a body that is valid UTF-8 as UTF-8 whatever charset its header names: JSON is UTF-8 only (RFC 8259),
+    and a wrong `charset=` (a proxy's ISO-8859-1, a GBK default) turned every Chinese character into mojibake in
+    the store and the raw archive. A body that is not UTF-8 keeps the header's charset."""
+    declared = response.charset_encoding
+    try:
+        if declared is None or codecs.lookup(declared).name == "utf-8":
+            return
+    except LookupError:
+        pass  # an unknown charset: httpx would fall back to UTF-8 anyway if the bytes are UTF-8
+    response.read()
+    try:
+        response.content.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    response.encoding = "utf-8"
 
 
 @dataclass
@@ -114,7 +138,7 @@ class RateLimiter:
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, RateLimited):
         return False
-    return isinstance(exc, TransientHTTPError | httpx.TimeoutException | httpx.TransportError)
+    return isinstance(exc, (TransientHTTPError, *NETWORK_ERRORS))
 
 
 @dataclass
@@ -165,6 +189,7 @@ def polite_request(client: httpx.Client, method: str, url: str, *, limiter: Rate
 
 
 __all__ = [
+    "NETWORK_ERRORS",
     "RETRY_STATUS",
     "USER_AGENT",
     "RateLimited",
@@ -174,4 +199,5 @@ __all__ = [
     "make_client",
     "polite_request",
     "server_wait",
+    "utf8_as_sent",
 ]

@@ -178,6 +178,8 @@ def test_blocks_stop_the_run_with_a_resumable_message(tmp_path, reply, message):
     summary = run_collection(_collector(script, tmp_path), Query("case-a", ("x",)), Store(tmp_path / "d"))
     assert summary.stopped and message in summary.stopped and "--resume" in summary.stopped
     assert summary.pages == 0 and summary.errors == []  # a refusal to wait out, not a broken page
+    archived = list(Store(tmp_path / "d").iter_raw("bilibili"))  # the refusal itself is kept, as a broken page is
+    assert [a["body"] for a in archived] == [reply.text] and archived[0]["status"] == reply.status_code
 
 
 def test_truncated_json_is_retried(tmp_path):

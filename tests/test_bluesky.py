@@ -112,6 +112,8 @@ def test_refusals_stop_the_run(tmp_path, where, reply, message):
     script = _script(**{where: [reply]})
     summary = run_collection(make(BlueskyCollector, script), Query("case-b", ("x",)), Store(tmp_path))
     assert summary.stopped and message in summary.stopped and "--resume" in summary.stopped
+    (archived,) = Store(tmp_path).iter_raw("bluesky")  # the refusal itself is kept
+    assert archived["status"] == reply.status_code and json.loads(archived["body"]) == json.loads(reply.text)
 
 
 def test_missing_secret_is_a_clear_stop(monkeypatch):

@@ -84,7 +84,21 @@ def _event_study(tmp_path: Path) -> list[str]:
             "--prices", str(tmp_path / "prices.csv"), "--json"]
 
 
+def _collect(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """One hot-search snapshot from a fixture (the collection itself is tested in test_collect_cli.py)."""
+    import httpx
+
+    from collectors import collect_cli
+    from collectors.http import make_client
+
+    body = (Path(__file__).parent / "fixtures" / "weibo" / "hot_search_20260420T0930Z.json").read_bytes()
+    reply = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    monkeypatch.setattr(collect_cli, "make_client", lambda **kw: make_client(transport=reply))
+    return ["collect", "weibo-hot", "--tracker", "iqiyi-nadou", "--min-interval", "0", "--json"]
+
+
 JSON_RUNS: dict[tuple[str, ...], Callable[..., list[str]]] = {
+    ("collect",): _collect,
     ("store", "stats"): lambda tmp_path: ["store", "stats", "--json"],
     ("labels", "agreement"): lambda tmp_path: ["labels", "agreement", "--tracker", "iqiyi-nadou", "--json"],
     ("evaluate",): _labelled,

@@ -41,9 +41,10 @@ def run(*args: str):
 def test_collect_prints_progress_and_summary(fake):
     result = run(*ARGS)
     assert result.exit_code == 0, result.output
-    # 12 posts (+2 originals of reposts) on 2 search pages, then an empty page; 2 long posts fetch their detail page
-    assert "response 1: records 0 new" in result.stderr and "response 5: records 14 new" in result.stderr
-    assert "weibo: 5 page(s); records: 14 new" in result.stdout
+    # 12 posts (+2 originals of reposts) on 2 search pages, then 2 empty pages (one looked past); 2 long posts fetch
+    # their detail page
+    assert "response 1: records 0 new" in result.stderr and "response 6: records 14 new" in result.stderr
+    assert "weibo: 6 page(s); records: 14 new" in result.stdout
     assert Store().query("SELECT count(*) AS n FROM records")["n"][0] == 14
     again = run(*ARGS)  # a finished query re-runs from the start and adds nothing
     assert again.exit_code == 0 and "records: 0 new" in again.stdout
@@ -67,7 +68,7 @@ def test_blocked_run_exits_3_with_how_to_resume_then_resumes(fake, monkeypatch):
     monkeypatch.setattr(fake, "search", original)
     resumed = run(*ARGS)
     assert resumed.exit_code == 0 and "(resumed from the saved cursor)" in resumed.stderr
-    assert "records: 2 new" in resumed.stdout and fake.requests["/api/container/getIndex"] == 2 + 2
+    assert "records: 2 new" in resumed.stdout and fake.requests["/api/container/getIndex"] == 2 + 3
 
 
 def test_max_stops_early_and_resume_continues(fake):
@@ -276,3 +277,40 @@ def test_a_collection_whose_every_item_is_rejected_fails(monkeypatch, data_dir: 
     partly = CliRunner().invoke(cli, ["collect", "test-rejecting", "--tracker", "iqiyi-nadou", "--no-resume"])
     assert partly.exit_code == 0, partly.output
     assert "records: 1 new" in partly.stdout and "not the shape expected" in partly.stderr
+
+
+def test_json_summary_counts_what_was_stored_and_says_how_a_stop_resumes(fake, monkeypatch):
+    import json
+
+    original = fake.search
+
+    def blocked_on_page_2(params):
+        if params.get("page") == "2":
+            from tests.weibo_fake import Reply
+            return Reply(432, b"<html>432</html>")
+        return original(params)
+
+    monkeypatch.setattr(fake, "search", blocked_on_page_2)
+    stopped = run(*ARGS, "--json")
+    assert stopped.exit_code == collect_cli.EXIT_STOPPED
+    first = json.loads(stopped.stdout)  # one object on stdout, whatever the exit status
+    stored = Store().query("SELECT count(*) AS n FROM records")["n"][0]
+    assert first["records_new"] == stored == 12 and first["rejected"] == 0 and first["exit_status"] == 3
+    assert "HTTP 432" in first["stopped"] and "--resume" in first["stopped"] and first["resumed"] is False
+
+    monkeypatch.setattr(fake, "search", original)
+    resumed = json.loads(run(*ARGS, "--json").stdout)
+    assert resumed["resumed"] is True and resumed["stopped"] is None and resumed["exit_status"] == 0
+    assert first["records_new"] + resumed["records_new"] == Store().query("SELECT count(*) AS n FROM records")["n"][0]
+    assert {"source", "tracker", "pages", "records_updated", "records_duplicate", "errors", "store"} <= set(resumed)
+
+
+def test_sources_are_listed_in_their_modules_order_whatever_imported_them_first(monkeypatch):
+    # a test module (or a plugin) importing collectors.sources.gdelt before weibo put gdelt first in --list-sources
+    # and in "unknown source … (known: …)"
+    from collectors import sources
+
+    listed = list(collectors())
+    gdelt_first = sorted(sources.REGISTRY.items(), key=lambda item: item[0] != "gdelt")  # as if imported first
+    monkeypatch.setattr(sources, "REGISTRY", dict(gdelt_first))
+    assert list(collectors()) == listed and listed[0] == "weibo" and listed.index("gdelt") > listed.index("weibo-cn")

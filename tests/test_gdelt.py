@@ -123,6 +123,8 @@ def test_invalid_query_html_stops_with_the_reason(tmp_path):
     script = _default_script(artlist=[respond(200, fixture_text("gdelt/invalid_query.html"), content_type="text/html")])
     summary = run_collection(make(GdeltCollector, script), QUERY, Store(tmp_path))
     assert summary.stopped and "too short or too common" in summary.stopped and summary.pages == 0
+    # resuming starts at the same request, which fails the same way: the advice must not be a bare "re-run"
+    assert "fails the same way" in summary.stopped and "raw archive" in summary.stopped
 
 
 def test_a_response_that_does_not_parse_is_still_archived(tmp_path):
@@ -208,3 +210,33 @@ def test_a_json_body_with_a_byte_order_mark_is_read(tmp_path):
     collector.timelines = False
     summary = run_collection(collector, QUERY, Store(tmp_path))
     assert summary.stopped is None and summary.ingest.records_new == 3
+
+
+@pytest.mark.parametrize("charset", ["iso-8859-1", "gbk"])
+def test_a_utf8_body_under_a_wrong_charset_header_is_stored_as_sent(tmp_path, charset):
+    # JSON is UTF-8 (RFC 8259); a proxy or server naming another charset made every Chinese title mojibake
+    body = fixture_text("gdelt/artlist.json").encode()
+    script = _default_script(artlist=[respond(200, body, content_type=f"application/json; charset={charset}")])
+    collector = make(GdeltCollector, script)
+    collector.timelines = False
+    summary = run_collection(collector, QUERY, Store(tmp_path))
+    assert summary.stopped is None and summary.ingest.records_new == 3
+    with Store(tmp_path).connect() as con:
+        titles = {row[0] for row in con.execute("SELECT title FROM records").fetchall()}
+    assert "AI 艺人库 引发 讨论" in titles
+    assert "AI 艺人库" in next(iter(Store(tmp_path).iter_raw("gdelt")))["body"]  # the raw archive too
+
+
+def test_a_window_still_full_at_an_hour_says_articles_were_out_of_reach(tmp_path):
+    # GDELT answers at most 250 articles and has no paging: an hour that still fills them loses the rest, and the
+    # run must say so rather than pass for a complete collection
+    full = {"articles": [{"url": f"https://example.com/{n}", "title": "t", "seendate": "20260420T000000Z",
+                          "domain": "example.com", "language": "English", "sourcecountry": "France"}
+                         for n in range(MAX_RECORDS)]}
+    collector = make(GdeltCollector, _default_script(artlist=[respond(200, full)]))
+    collector.timelines = False
+    hour = Query("case-a", ('"AI artist library"',), since=datetime(2026, 4, 20, tzinfo=UTC),
+                 until=datetime(2026, 4, 20, 1, tzinfo=UTC))
+    summary = run_collection(collector, hour, Store(tmp_path))
+    assert summary.stopped is None and summary.ingest.records_new == MAX_RECORDS
+    assert len(summary.notes) == 1 and "250" in summary.notes[0] and "out of reach" in summary.notes[0]

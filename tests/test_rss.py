@@ -223,3 +223,28 @@ def test_a_live_collect_run_says_how_many_items_it_stored_with_an_unresolved_zon
     assert "off by" in result.stderr
     frame = Store(data_dir).query("SELECT url, time_basis FROM records ORDER BY url")
     assert list(frame["time_basis"].fillna("-")) == ["zone-unresolved", "-"]
+
+
+def test_until_is_exclusive_an_item_published_at_it_belongs_to_the_next_window(tmp_path):
+    # --until is the end, exclusive: the item of 21 Apr 08:30 opens the next window and is not this one's
+    script = Script({GOOGLE: [respond(200, fixture_text("rss/google_news.xml"), content_type="application/rss+xml")]})
+    query = Query("case-a", ("AI artist library",), since=datetime(2026, 4, 17, tzinfo=UTC),
+                  until=datetime(2026, 4, 21, 8, 30, tzinfo=UTC))
+    (page,) = make(RssCollector, script).fetch(query)
+    assert page.items == []
+    later = Query("case-a", ("AI artist library",), since=query.until, until=datetime(2026, 4, 27, tzinfo=UTC))
+    (page,) = make(RssCollector, script).fetch(later)
+    assert [item["published"] for item in page.items] == ["Tue, 21 Apr 2026 08:30:00 GMT",
+                                                          "Wed, 22 Apr 2026 01:05:00 GMT"]
+
+
+def test_google_news_window_ending_inside_a_day_asks_for_that_whole_day():
+    # a tracker's window in Beijing days ends at 16:00 UTC: before:<that date> (before: excludes its day) would
+    # leave out the window's last 16 hours; the feed's items are filtered to the window afterwards
+    def q(since: datetime, until: datetime) -> str:
+        return urllib.parse.parse_qs(urllib.parse.urlsplit(google_news_url("x", since, until)).query)["q"][0]
+
+    assert q(datetime(2025, 9, 24, 16, tzinfo=UTC), datetime(2025, 10, 5, 16, tzinfo=UTC)) == \
+        "x after:2025-09-24 before:2025-10-06"
+    assert q(datetime(2025, 9, 25, tzinfo=UTC), datetime(2025, 10, 6, tzinfo=UTC)) == \
+        "x after:2025-09-25 before:2025-10-06"  # a window of whole UTC days: as it was

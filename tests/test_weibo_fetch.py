@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -52,7 +52,7 @@ def test_search_pages_until_empty_and_expands_long_text():
     assert summary.stopped is None and summary.ingest.records_new == 5 + 8 and summary.ingest.rejected == 0
     assert summary.ingest.records_duplicate == 1
     search = [r for r in seen if r.url.path == "/api/container/getIndex"]
-    assert [r.url.params["page"] for r in search] == ["1", "2", "3"]
+    assert [r.url.params["page"] for r in search] == ["1", "2", "3", "4"]  # one empty page is looked past
     container = search[0].url.params["containerid"]
     assert container == "100103type=61&q=AI艺人库&timescope=custom:2026-04-20-8:2026-04-21-8"
     assert all(r.headers["cookie"] == "SUB=test" and "actorwatch" in r.headers["user-agent"] for r in seen)
@@ -101,7 +101,7 @@ def test_cursor_saved_per_page_and_resume_continues_after_a_block():
     second = collect(collector, query)
     assert second.stopped is None and second.resumed_from["todo"] == [["AI艺人库", SINCE.isoformat(), UNTIL.isoformat()]]
     assert second.resumed_from["page"] == 2 and len(second.resumed_from["last_ids"]) == 5  # page 1's, to spot a repeat
-    assert calls == ["1", "2", "2", "3"] and second.ingest.records_new == 8
+    assert calls == ["1", "2", "2", "3", "4"] and second.ingest.records_new == 8
     third = collect(collector, query)  # a finished query starts over and adds nothing new
     assert third.ingest.records_new == 0 and third.ingest.rejected == 0
 
@@ -127,6 +127,8 @@ def test_refusals_stop_with_a_resume_hint(make_response, expected):
     with pytest.raises(SourceBlocked, match=expected) as info:
         next(iter(collector.fetch(Query("case-a", ("x",), SINCE, UNTIL))))
     assert "--resume" in info.value.how_to_resume
+    # the refusal itself reaches the raw archive (run_collection keeps the body a refusal carries)
+    assert isinstance(getattr(info.value, "response", None), httpx.Response)
 
 
 def test_captcha_hint_names_the_captcha_url():
@@ -261,7 +263,7 @@ def test_raw_is_archived_before_parsing_even_when_items_are_rejected():
     summary = collect(collector, Query("case-a", ("x",), SINCE, UNTIL))
     assert summary.ingest.rejected == 1 and "created_at" in str(summary.ingest.issues[0])
     raw = list(Store().iter_raw("weibo"))
-    assert len(raw) == 2 and "sometime" in raw[0]["body"] and raw[0]["page"] == 1
+    assert len(raw) == 3 and "sometime" in raw[0]["body"] and raw[0]["page"] == 1
 
 
 def test_retry_after_given_as_an_http_date_is_honoured():
@@ -436,7 +438,7 @@ def test_a_live_search_that_moved_down_by_exactly_one_page_goes_on():
     collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
     collector.fetch_long_text = False
     summary = collect(collector, Query("case-a", ("AI艺人库",), SINCE, UNTIL))
-    assert seen == ["1", "2", "3", "4"] and summary.ingest.records_new == 5 + 8
+    assert seen == ["1", "2", "3", "4", "5"] and summary.ingest.records_new == 5 + 8
 
 
 @pytest.mark.parametrize("body", [
@@ -525,3 +527,103 @@ def test_a_truncated_original_is_stored_in_full_and_fetched_once():
     with Store().connect() as con:
         text = con.execute("SELECT text FROM records WHERE id = '5284000000000004'").fetchone()[0]
     assert text == full and details == ["/detail/5284000000000004"]
+
+
+def _garbled_gzip() -> httpx.Response:
+    # a body that says it is gzip but is not (a proxy mangling it): httpx raises DecodingError as it reads it
+    return httpx.Response(200, headers={"content-encoding": "gzip", "content-type": "application/json"},
+                          stream=httpx.ByteStream(b'{"ok": 1, "data": {"cards": []}}'))
+
+
+def test_a_garbled_gzip_body_is_retried_then_stops_the_run_resumably(tmp_path):
+    replies = [_garbled_gzip(), json_response("search_page1.json")]
+    collector = WeiboSearch(client_for(lambda r: replies.pop(0) if replies else json_response("search_empty.json")),
+                            cookie="c", **NO_SLEEP, policy=RetryPolicy(attempts=3, sleep=lambda s: None))
+    collector.fetch_long_text = False
+    page = next(iter(collector.fetch(Query("case-a", ("x",), SINCE, UNTIL))))
+    assert len(page.items) == 6 and not replies
+
+    always = WeiboSearch(client_for(lambda r: _garbled_gzip()), cookie="c", **NO_SLEEP,
+                         policy=RetryPolicy(attempts=3, sleep=lambda s: None))
+    summary = collect(always, Query("case-a", ("x",), SINCE, UNTIL), Store(tmp_path))
+    assert summary.stopped and "after 3 attempts" in summary.stopped and "--resume" in summary.stopped
+
+
+def test_comments_stop_when_pages_only_repeat_the_one_before_under_a_moving_cursor():
+    """A hotflow serving the same comments again and again under a new max_id each time ends that post (as a search
+    does), instead of reading the same page until Weibo stops answering."""
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.url.params))
+        if len(seen) > 20:
+            raise AssertionError("the same comments were requested forever")
+        body = json.loads(fixture("hotflow_page1.json"))
+        body["data"]["max_id"] = 139282732792325 + len(seen)  # a cursor that moves, pages that do not
+        return httpx.Response(200, json=body)
+
+    summary = collect(WeiboComments(client_for(handler), cookie="c", **NO_SLEEP), Query("case-a", ("5284000000000001",)))
+    assert summary.stopped is None and len(seen) == 3  # one repeat can be a live list moving by a page
+    assert summary.pages == 3 and summary.ingest.rejected == 0
+
+
+def test_an_empty_hot_search_list_stops_the_run_instead_of_passing_for_a_snapshot(tmp_path):
+    # the list always holds about 50 topics; an empty one is the endpoint broken ("微博热搜挂了", Nov 2025), and a
+    # cron job must see it fail rather than record a snapshot of nothing
+    empty = {"ok": 1, "data": {"realtime": [], "hotgov": {}}}
+    collector = WeiboHotSearch(client_for(lambda r: httpx.Response(200, json=empty)), **NO_SLEEP)
+    summary = collect(collector, Query("iqiyi-nadou", ()), Store(tmp_path))
+    assert summary.stopped and "empty" in summary.stopped and summary.ingest.trends_new == 0
+    assert [json.loads(a["body"]) for a in Store(tmp_path).iter_raw("weibo-hot")] == [empty]  # kept all the same
+
+
+def test_a_window_ending_inside_an_hour_searches_to_the_end_of_that_hour():
+    # timescope counts whole hours and ends before its last one: a window to 10:30 UTC (18:30 Beijing; --until with a
+    # time, or a display zone such as Asia/Kolkata whose days start on the half hour) asked up to 18:00 only
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params["containerid"])
+        return json_response("search_empty.json")
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    list(collector.fetch(Query("case-a", ("x",), datetime(2026, 4, 20, 2, 30, tzinfo=UTC),
+                               datetime(2026, 4, 20, 10, 30, tzinfo=UTC))))
+    assert seen == ["100103type=61&q=x&timescope=custom:2026-04-20-10:2026-04-20-19"]
+
+
+def test_an_empty_page_in_the_middle_of_a_search_does_not_end_its_window():
+    # weibo-search #545: page 30 of 33 came back empty ("当前页面搜索结果为空") and pages 31–33 were never read
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params["page"])
+        return json_response({"1": "search_page1.json", "3": "search_page2.json"}.get(seen[-1], "search_empty.json"))
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    collector.fetch_long_text = False
+    summary = collect(collector, Query("case-a", ("AI艺人库",), SINCE, UNTIL))
+    assert summary.stopped is None and summary.ingest.records_new == 5 + 8
+    assert seen == ["1", "2", "3", "4", "5"]  # one page is looked past; two empty pages in a row end the window
+
+
+def test_a_window_still_at_the_page_cap_at_its_smallest_says_posts_were_out_of_reach():
+    # a storm filling 50 pages even in one hour: the pages after 50 are unreachable, and the run must say so rather
+    # than pass for a complete collection
+    def handler(request: httpx.Request) -> httpx.Response:
+        return json_response(f"search_page{2 - int(request.url.params['page']) % 2}.json")
+
+    collector = WeiboSearch(client_for(handler), cookie="c", **NO_SLEEP)
+    collector.page_cap, collector.fetch_long_text, collector.min_window = 2, False, timedelta(days=1)
+    summary = collect(collector, Query("case-a", ("AI艺人库",), SINCE, UNTIL))
+    assert summary.stopped is None and summary.pages == 2
+    assert len(summary.notes) == 1 and "page cap" in summary.notes[0] and "AI艺人库" in summary.notes[0]
+
+
+def test_a_432_page_is_archived_before_the_run_stops(tmp_path):
+    collector = WeiboSearch(client_for(lambda r: httpx.Response(432, content=fixture("blocked_432.html"))),
+                            cookie="c", **NO_SLEEP)
+    summary = collect(collector, Query("case-a", ("x",), SINCE, UNTIL), Store(tmp_path))
+    assert summary.stopped and "HTTP 432" in summary.stopped
+    (archived,) = Store(tmp_path).iter_raw("weibo")
+    assert archived["status"] == 432 and archived["body"] == fixture("blocked_432.html").decode()

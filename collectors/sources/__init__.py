@@ -18,7 +18,9 @@ def collectors() -> dict[str, type[Collector]]:
 
     for module in BUILTIN_MODULES:
         importlib.import_module(f"collectors.sources.{module}")
-    return REGISTRY
+    # in BUILTIN_MODULES' order, whichever module was imported first (then any others, as registered)
+    rank = {f"collectors.sources.{module}": n for n, module in enumerate(BUILTIN_MODULES)}
+    return dict(sorted(REGISTRY.items(), key=lambda item: rank.get(item[1].__module__, len(rank))))
 
 
 # Add a new source: one module in this folder that calls `register`, plus its name here and its fixture tests.

@@ -42,6 +42,7 @@ from collectors.sources.support import (
     require,
     strip_html,
     terms_from,
+    with_response,
 )
 from collectors.store import atomic_write_text
 
@@ -166,7 +167,8 @@ class BilibiliCollector(Collector):
             response, body = request_parsed(self, "GET", url, _api_body, params=signed, headers=self._headers())
             if body.get("code") != -403:
                 return response, body
-        raise SourceBlocked("bilibili: code -403, the WBI signature is refused even with fresh keys", _RESUME)
+        raise with_response(SourceBlocked("bilibili: code -403, the WBI signature is refused even with fresh keys",
+                                          _RESUME), response)
 
     # ---------- fetch ----------
     def fetch(self, query: Query, cursor: dict[str, Any] | None = None) -> Iterator[Page]:

@@ -34,6 +34,7 @@ from collectors.sources.support import (
     request_parsed,
     require,
     terms_from,
+    with_response,
 )
 
 SERVICE = "https://bsky.social"
@@ -82,15 +83,17 @@ class BlueskyCollector(Collector):
             password = get_secret("bluesky_app_password", required=True)
         except MissingSecret as exc:
             raise SourceBlocked(f"bluesky: {exc}", _RESUME) from None
-        status, body = self._post("com.atproto.server.createSession", {"identifier": handle, "password": password})
+        response, status, body = self._post("com.atproto.server.createSession",
+                                            {"identifier": handle, "password": password})
         if status != 200:
-            raise SourceBlocked(f"bluesky: login refused (HTTP {status} {_error(body)})", _RESUME)
+            raise with_response(SourceBlocked(f"bluesky: login refused (HTTP {status} {_error(body)})", _RESUME),
+                                response)
         self._set_tokens(body)
 
     def refresh(self) -> None:
         """New tokens from the refresh token; log in again when it is refused or missing."""
         if self._refresh:
-            status, body = self._post("com.atproto.server.refreshSession", None, token=self._refresh)
+            _, status, body = self._post("com.atproto.server.refreshSession", None, token=self._refresh)
             if status == 200:
                 self._set_tokens(body)
                 return
@@ -102,10 +105,12 @@ class BlueskyCollector(Collector):
             raise ParseError("bluesky: session response without accessJwt/refreshJwt")
         self._access, self._refresh = access, refresh
 
-    def _post(self, method: str, payload: dict[str, Any] | None, token: str | None = None) -> tuple[int, Mapping[str, Any]]:
+    def _post(self, method: str, payload: dict[str, Any] | None,
+              token: str | None = None) -> tuple[httpx.Response, int, Mapping[str, Any]]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        _, result = request_parsed(self, "POST", f"{self.service}/xrpc/{method}", _xrpc, json=payload, headers=headers)
-        return result
+        response, (status, body) = request_parsed(self, "POST", f"{self.service}/xrpc/{method}", _xrpc, json=payload,
+                                                  headers=headers)
+        return response, status, body
 
     def search(self, params: dict[str, Any]) -> tuple[httpx.Response, Mapping[str, Any]]:
         """One searchPosts call; an expired/invalid token is refreshed once."""
@@ -122,8 +127,9 @@ class BlueskyCollector(Collector):
                 self.refresh()
                 continue
             if status in (401, 403):
-                raise SourceBlocked(f"bluesky: search refused (HTTP {status} {_error(body)})", _RESUME)
-            raise ParseError(f"bluesky: search failed (HTTP {status} {_error(body)})")
+                raise with_response(SourceBlocked(f"bluesky: search refused (HTTP {status} {_error(body)})", _RESUME),
+                                    response)
+            raise with_response(ParseError(f"bluesky: search failed (HTTP {status} {_error(body)})"), response)
         raise SourceBlocked("bluesky: the session could not be renewed", _RESUME)
 
     # ---------- fetch ----------

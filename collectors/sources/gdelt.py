@@ -143,14 +143,19 @@ class GdeltCollector(Collector):
                 articles = parsed_page(response, _articles, body)
                 windows = windows[1:]
                 t0, t1 = parse_datetime(start, "start"), parse_datetime(end, "end")
-                if len(articles) >= MAX_RECORDS and t1 - t0 > MIN_WINDOW:  # capped: query both halves too
+                capped, note = len(articles) >= MAX_RECORDS, None
+                if capped and t1 - t0 > MIN_WINDOW:  # capped: query both halves too
                     mid = t0 + (t1 - t0) / 2
                     windows = [[start, _stamp(mid)], [_stamp(mid), end], *windows]
+                elif capped:
+                    note = (f"gdelt for {term!r} {t0:%Y-%m-%d %H:%M} to {t1:%Y-%m-%d %H:%M} UTC still returned its "
+                            f"{MAX_RECORDS}-article cap (the smallest window is {MIN_WINDOW}): the window's other "
+                            "articles were out of reach")
                 next_state = {"term": i, "windows": windows, "modes": modes}
                 done = not windows and not modes
                 yield Page([{**a, "query": term} for a in articles if isinstance(a, Mapping)], response.text,
                            page_meta(response, term=term, window=[start, end]),
-                           after_term(i, terms) if done else next_state)
+                           after_term(i, terms) if done else next_state, note)
             while modes:
                 mode = modes[0]
                 response, body = self._get({"query": term, "mode": mode, "startdatetime": _stamp(since),

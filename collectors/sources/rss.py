@@ -11,7 +11,7 @@ import io
 import re
 import urllib.parse
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import feedparser
@@ -40,12 +40,13 @@ _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["'
 
 
 def google_news_url(term: str, since: datetime | None = None, until: datetime | None = None) -> str:
-    """A Google News search feed; Chinese terms use the zh-CN edition, others en-US."""
+    """A Google News search feed; Chinese terms use the zh-CN edition, others en-US. Its dates are whole days that
+    cover the window; the items are filtered to the window itself after (_in_window)."""
     q = term
     if since:
         q += f" after:{since:%Y-%m-%d}"
-    if until:
-        q += f" before:{until:%Y-%m-%d}"
+    if until:  # before: leaves out its own day, so a window ending inside a day asks for up to the next one
+        q += f" before:{(until - timedelta(microseconds=1)).date() + timedelta(days=1):%Y-%m-%d}"
     edition = {"hl": "zh-CN", "gl": "CN", "ceid": "CN:zh-Hans"} if _CJK.search(term) else \
         {"hl": "en-US", "gl": "US", "ceid": "US:en"}
     return f"{GOOGLE_NEWS}?{urllib.parse.urlencode({'q': q, **edition})}"
@@ -129,7 +130,7 @@ def _in_window(item: Mapping[str, Any], query: Query) -> bool:
         when, _basis = _published(item)
     except ParseError:
         return True  # kept, so the mapping reports the bad date as a rejected item
-    return (query.since is None or when >= query.since) and (query.until is None or when <= query.until)
+    return (query.since is None or when >= query.since) and (query.until is None or when < query.until)  # until: exclusive
 
 
 def _published(item: Mapping[str, Any]) -> tuple[datetime, str | None]:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from collectors.base import Collector, ParseError, SourceBlocked
+from collectors.base import Collector, CollectorError, ParseError, SourceBlocked
 from collectors.http import TransientHTTPError
 from collectors.parsing import html_to_text, parse_count
 from collectors.secrets import redact_text
@@ -41,8 +41,8 @@ def request_parsed(collector: Collector, method: str, url: str, parse: Callable[
     def check(response: httpx.Response) -> None:
         try:
             parsed[:] = [parse(response)]
-        except ParseError as exc:
-            exc.response = response  # type: ignore[attr-defined]  # run_collection archives the body that failed
+        except CollectorError as exc:  # a page that did not parse, or a refusal (risk control, 403, login)
+            with_response(exc, response)  # run_collection archives the body that failed
             raise
 
     try:
@@ -56,12 +56,21 @@ def request_parsed(collector: Collector, method: str, url: str, parse: Callable[
     return response, parsed[0]
 
 
+E = TypeVar("E", bound=CollectorError)
+
+
+def with_response(exc: E, response: httpx.Response) -> E:
+    """`exc` carrying the response it is about: run_collection archives it (redacted) when the run stops on it."""
+    exc.response = response  # type: ignore[attr-defined]
+    return exc
+
+
 def parsed_page(response: httpx.Response, parse: Callable[..., T], *args: Any) -> T:
     """`parse(*args)` on a fetched page's body; a ParseError carries `response`, so run_collection archives the body."""
     try:
         return parse(*args)
     except ParseError as exc:
-        exc.response = response  # type: ignore[attr-defined]
+        with_response(exc, response)
         raise
 
 

@@ -23,12 +23,12 @@ import httpx
 
 from collectors.base import Collector, CollectorError, Page, ParseError, Query, SourceBlocked
 from collectors.hot_search import match_trackers
-from collectors.http import TransientHTTPError
+from collectors.http import NETWORK_ERRORS, TransientHTTPError
 from collectors.models import Record, TrendObservation
 from collectors.secrets import get_secret, redact, redact_text
 from collectors.sources import register
 from collectors.sources import weibo_html as html_pages
-from collectors.sources.support import REPEATS_END, repeats_after
+from collectors.sources.support import REPEATS_END, repeats_after, with_response
 from collectors.sources.weibo_parse import (
     BEIJING,
     RENDER_DATA,
@@ -56,6 +56,7 @@ COMMENTS_SHOW_URL = "https://m.weibo.cn/api/comments/show"
 BUILD_COMMENTS_URL = "https://weibo.com/ajax/statuses/buildComments"
 HOT_SEARCH_URL = "https://weibo.com/ajax/side/hotSearch"
 WEIBO_CN_URL = "https://weibo.cn"
+EMPTY_PAGES_PAST = 1  # empty search pages looked past before a window counts as finished
 TOO_FREQUENT = ("频繁", "频次")  # "请求过于频繁", "操作过于频繁", "访问频次过高"
 LOGIN_HOSTS = ("passport.weibo.cn", "passport.weibo.com", "login.sina.com.cn")
 VISITOR_MARKERS = (b"Sina Visitor System", b"passport.weibo.com/visitor")  # the 访客系统 page, served with status 200
@@ -141,6 +142,14 @@ class WeiboCollector(Collector):
         parsed: dict[str, Any] = {}
 
         def check(response: httpx.Response) -> None:
+            try:
+                inspect(response)
+            except CollectorError as exc:  # a refusal (432, 418, captcha, login) or an error status
+                if getattr(exc, "response", None) is None:
+                    with_response(exc, response)  # run_collection archives it
+                raise
+
+        def inspect(response: httpx.Response) -> None:
             if response.status_code in allow:
                 return
             raise_if_blocked(response)
@@ -165,7 +174,7 @@ class WeiboCollector(Collector):
 
         try:
             response = self.request("GET", self._url(url), params=dict(params or {}), headers=headers, check=check)
-        except (TransientHTTPError, httpx.TimeoutException, httpx.TransportError) as exc:
+        except (TransientHTTPError, *NETWORK_ERRORS) as exc:
             raise SourceBlocked(f"Weibo kept failing after {self.policy.attempts} attempts "
                                 f"({redact_text(str(exc))[:160]})", WAIT_HELP) from None
         return response, parsed.get("data")
@@ -207,9 +216,8 @@ def raise_if_blocked(response: httpx.Response) -> None:
 
 def login_required(response: httpx.Response, what: str) -> SourceBlocked:
     """The refusal for a login or visitor page: log in again; the page itself is archived by run_collection."""
-    exc = SourceBlocked(f"{what}: the cookie is missing or has expired (login required)", COOKIE_HELP)
-    exc.response = response  # type: ignore[attr-defined]
-    return exc
+    return with_response(SourceBlocked(f"{what}: the cookie is missing or has expired (login required)", COOKIE_HELP),
+                         response)
 
 
 def _is_html(body: bytes) -> bool:
@@ -276,6 +284,8 @@ def _timescope(start: str, end: str) -> str:
     if not start:
         return ""
     a, b = (datetime.fromisoformat(x).astimezone(BEIJING) for x in (start, end))
+    hour = b.replace(minute=0, second=0, microsecond=0)
+    b = hour if hour == b else hour + timedelta(hours=1)  # whole hours, ending before the last: to the end of b's
     return f"&timescope=custom:{a:%Y-%m-%d}-{a.hour}:{b:%Y-%m-%d}-{b.hour}"  # weibo-search's unpadded hour
 
 
@@ -310,8 +320,13 @@ class WeiboSearch(WeiboCollector):
             ids = sorted({str(m.get("mid") or m.get("id")) for m in mblogs})
             # pages that only repeat the one before (a search past its last page) end the window, unsplit
             repeats = repeats_after(page, ids, state.get("last_ids", ()), int(state.get("repeats", 0)))
-            after = self._advance(state, has_posts=bool(mblogs) and repeats < REPEATS_END)
+            # an empty page after posts can be one Weibo left blank mid-results (weibo-search #545): look past it
+            empty = 0 if mblogs else int(state.get("empty", 0)) + 1
+            look_past = page > 1 and 0 < empty <= EMPTY_PAGES_PAST and page < self.page_cap
+            has_posts = (bool(mblogs) and repeats < REPEATS_END) or look_past
+            after = self._advance(state, has_posts=has_posts)
             after["last_ids"], after["repeats"] = (ids, repeats) if after["page"] > 1 else ([], 0)
+            after["empty"] = empty if after["page"] > 1 else 0
             items: list[dict[str, Any]] = []
             for mblog in mblogs:
                 if self.fetch_long_text:
@@ -319,8 +334,17 @@ class WeiboSearch(WeiboCollector):
                 items.extend({"type": "mblog", "item": m} for m in with_retweet(mblog))
             yield Page(items=items, raw=response.text,
                        meta=self.meta(response, term=term, page=page, window=[start, end], posts=len(mblogs)),
-                       cursor=after if after["todo"] else None)
+                       cursor=after if after["todo"] else None,
+                       note=self._out_of_reach(term, start, end) if has_posts and page >= self.page_cap else None)
             state = after
+
+    def _out_of_reach(self, term: str, start: str, end: str) -> str | None:
+        """The note for a window at the page cap that cannot be split any further (None if it was split)."""
+        if start and datetime.fromisoformat(end) - datetime.fromisoformat(start) > self.min_window:
+            return None
+        where = f"{start[:16]} to {end[:16]} UTC" if start else "without a time window"
+        return (f"weibo search for {term!r} {where} still filled the {self.page_cap}-page cap (the smallest window "
+                f"is {self.min_window}): its posts after page {self.page_cap} were out of reach")
 
     def _advance(self, state: dict[str, Any], has_posts: bool) -> dict[str, Any]:
         after = copy.deepcopy(state)
@@ -392,7 +416,7 @@ class WeiboComments(WeiboCollector):
             bid_to_mid(term)  # ParseError unless a base62 id
 
     def fetch(self, query: Query, cursor: dict[str, Any] | None = None) -> Iterator[Page]:
-        fresh = {"mode": self.first_mode, "max_id": 0, "max_id_type": 0, "page": 1}
+        fresh = {"mode": self.first_mode, "max_id": 0, "max_id_type": 0, "page": 1, "last_ids": [], "repeats": 0}
         state = copy.deepcopy(cursor) if cursor else {"todo": [t if is_numeric_id(t) else bid_to_mid(t) for t in query.terms],
                                                        **fresh}
         while state["todo"]:
@@ -409,13 +433,17 @@ class WeiboComments(WeiboCollector):
                 url, params, referer = self._cursor_request(state, mid)
                 response, data = self.get(url, params, referer=referer, allow=(403,) if state["mode"] == "hotflow" else ())
                 if response.status_code == 403:  # hotflow refuses older posts
-                    state = {**state, "mode": "show", "page": 1}
+                    state = {**state, "mode": "show", "page": 1, "last_ids": [], "repeats": 0}
                     continue
                 items, max_id, max_type = yield from self.parsed(response, state, _comments, data)
-                after.update(max_id=max_id, max_id_type=max_type)
+                after.update(max_id=max_id, max_id_type=max_type, page=state["page"] + 1)
                 # a cursor pointing back at the page just read would repeat it forever
                 done = max_id == 0 or not items or (max_id, max_type) == (state["max_id"], state["max_id_type"])
-            if done:
+            # so would one that moves on while its pages only repeat the page before
+            ids = sorted({str(c.get("id")) for c in items if isinstance(c, Mapping)})
+            repeats = repeats_after(int(state["page"]), ids, state.get("last_ids", ()), int(state.get("repeats", 0)))
+            after.update(last_ids=ids, repeats=repeats)
+            if done or repeats >= REPEATS_END:
                 after = {**after, "todo": after["todo"][1:], **fresh}
             yield Page(items=[{"type": "comment", "item": c, "post_id": mid} for c in items], raw=response.text,
                        meta=self.meta(response, post=mid, mode=state["mode"]), cursor=after if after["todo"] else None)

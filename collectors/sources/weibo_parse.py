@@ -426,9 +426,12 @@ def unique_by_id(items: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> lis
 
 @typed_errors
 def hot_search_items(payload: Any) -> list[Mapping[str, Any]]:
-    """`data.realtime[]` of the hot-search API, without ads (`is_ad`, icon_desc 荐)."""
+    """`data.realtime[]` of the hot-search API, without ads (`is_ad`, icon_desc 荐). The list always holds about 50
+    topics: an empty one is the endpoint broken, not a snapshot of nothing."""
     data = _mapping(_mapping(payload, "hot search").get("data"), "data")
     items = data.get("realtime")
     if not isinstance(items, list):
         raise ParseError("data.realtime: missing (not a hot-search response)")
+    if not items:
+        raise ParseError("data.realtime: the hot-search list came back empty (the endpoint is down or has changed)")
     return [i for i in (_mapping(x, "realtime item") for x in items) if not i.get("is_ad") and i.get("icon_desc") != "荐"]

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import httpx
 
 from collectors.base import Page, ParseError, Query, SourceBlocked
-from collectors.http import TransientHTTPError
+from collectors.http import NETWORK_ERRORS, TransientHTTPError
 from collectors.secrets import redact_text
 from collectors.sources.weibo import (
     DETAIL_URL,
@@ -243,7 +243,7 @@ class WeiboRecheck(WeiboCollector):
         base = {"type": "visibility", "source": "weibo", "id": target.id, "endpoint": endpoint}
         try:
             response = self.request("GET", self._url(url), params=params, headers=headers, check=_check_whole)
-        except (TransientHTTPError, httpx.TimeoutException, httpx.TransportError) as exc:
+        except (TransientHTTPError, *NETWORK_ERRORS) as exc:
             reason = f"network: {type(exc).__name__}: {_clip(redact_text(str(exc)), 160)}"
             item = {**base, "checked_at": datetime.now(UTC).isoformat(), "status": "unknown", "reason": reason,
                     "http_status": getattr(getattr(exc, "response", None), "status_code", None)}
