@@ -41,6 +41,10 @@ _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180
                         "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
                         "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
 _SPACE = re.compile(r"\s+")
+# A typographic apostrophe inside an English word ("isn’t", "Norwood’s"; NFKC keeps it): the models, the English
+# negation window and the stance cues read the straight one. Between Latin letters only, so Chinese quotation
+# marks (‘AI演员’) stay as written.
+_APOSTROPHE = re.compile("(?<=[A-Za-z])[\u2019\u02bc](?=[A-Za-z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +139,8 @@ def _clean(raw: str) -> CleanText:
         model = _MENTION.sub(MENTION_PLACEHOLDER, model)
     if hashtags:
         model = _HASHTAG.sub(r" \1 ", model)
+    if "\u2019" in model or "\u02bc" in model:
+        model = _APOSTROPHE.sub("'", model)
     model = _SPACE.sub(" ", model).strip()
     own = model.split("//", 1)[0].strip() if "//" in model else model
 
