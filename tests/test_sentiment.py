@@ -99,6 +99,23 @@ def test_vader_reads_weibo_emoticon_codes_as_smileys() -> None:
     assert vader.plain_text(clean_text("hi [爱你] [不存在的表情]")) == "hi :)"
 
 
+def test_the_characters_settle_chinese_against_english_over_a_declared_language() -> None:
+    from analysis.nlp.sentiment import english_mask
+
+    # Bluesky and Mastodon posts carry the language the app declared (often its own: a Chinese post tagged "en");
+    # where the characters read Chinese or English, they decide which of the two models reads the text
+    texts = ["这个AI演员太假了，真恶心", "AI actors are disgusting", "AI actors are disgusting", "Ce film est nul",
+             "😂😂", "😂😂", "爱奇艺疯了"]
+    langs = ["en", "zh", "en-US", "fr", "en", "zh", None]
+    assert english_mask(texts, langs).tolist() == [False, True, True, False, True, False, False]
+
+
+@shipped
+def test_a_chinese_post_declared_english_scores_as_chinese() -> None:
+    text = "这个AI演员太假了，真恶心"
+    assert score_texts([text], ["en"]).tolist() == score_texts([text], ["zh"]).tolist() == score_texts([text]).tolist()
+
+
 @shipped
 def test_score_texts_routes_english_by_the_model_s_route() -> None:
     import copy
