@@ -14,7 +14,7 @@ from collectors.lang import URL as _URL
 from collectors.lang import detect_lang
 
 __all__ = ["MENTION_PLACEHOLDER", "REPOST_SEPARATOR", "VIDEO_CARD", "CleanText", "clean_text", "detect_lang",
-           "to_simplified"]
+           "spellings", "to_simplified"]
 
 MENTION_PLACEHOLDER = "@user"
 REPOST_SEPARATOR = " // "
@@ -75,6 +75,25 @@ def to_simplified(text: str) -> str:
     import zhconv
 
     return zhconv.convert(text, "zh-cn")
+
+
+_WIDE = {c: c + 0xFEE0 for c in range(0x21, 0x7F) if chr(c).isalnum()}  # ASCII letters and digits → full width
+
+
+def spellings(term: str) -> list[str]:
+    """The forms a search term may take in stored (uncleaned) text: as typed, NFKC'd (full-width letters as ASCII),
+    in simplified and traditional characters (zh-hant, zh-tw, zh-hk), with full-width letters and digits, and with
+    a typographic apostrophe for a straight one (and back)."""
+    norm = to_simplified(unicodedata.normalize("NFKC", term).replace("\u2019", "'"))
+    forms = [term, norm]
+    if any("\u3400" <= ch <= "\u9fff" for ch in norm):
+        import zhconv
+
+        forms += [zhconv.convert(norm, variant) for variant in ("zh-hant", "zh-tw", "zh-hk")]
+    if any(ord(ch) in _WIDE for ch in norm):
+        forms += [form.translate(_WIDE) for form in forms[1:]]
+    forms += [form.replace("'", "\u2019") for form in forms if "'" in form]
+    return list(dict.fromkeys(forms))
 
 
 def _strip_html(raw: str) -> str:
