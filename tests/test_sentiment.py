@@ -206,3 +206,9 @@ def test_key_index_finds_what_a_sorted_search_finds(vocab: list[int], wanted: li
     keys, queries = np.array(vocab, dtype=np.int64), np.array(wanted + vocab[::2], dtype=np.int64)
     expected = [vocab.index(q) if q in vocab else -1 for q in queries.tolist()]
     assert KeyIndex(keys).positions(queries).tolist() == expected
+
+
+def test_vader_reads_a_typographic_apostrophe_as_a_straight_one() -> None:
+    vader = get_scorer("vader")  # the baseline, and a model's English route where it won on the English dev rows
+    straight, curly = vader.predict_proba(["This isn't good, I don't love it", "This isn\u2019t good, I don\u2019t love it"])
+    assert straight.tolist() == curly.tolist() and straight.argmax() == 0

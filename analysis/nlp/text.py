@@ -14,7 +14,7 @@ from collectors.lang import URL as _URL
 from collectors.lang import detect_lang
 
 __all__ = ["MENTION_PLACEHOLDER", "REPOST_SEPARATOR", "VIDEO_CARD", "CleanText", "clean_text", "detect_lang",
-           "spellings", "to_simplified"]
+           "spellings", "straight_apostrophes", "to_simplified"]
 
 MENTION_PLACEHOLDER = "@user"
 REPOST_SEPARATOR = " // "
@@ -96,6 +96,11 @@ def spellings(term: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
+def straight_apostrophes(text: str) -> str:
+    """A typographic apostrophe inside an English word as a straight one ("isn’t" → "isn't")."""
+    return _APOSTROPHE.sub("'", text) if "\u2019" in text or "\u02bc" in text else text
+
+
 def _strip_html(raw: str) -> str:
     if "<" in raw:
         text = _IMG_ALT.sub(r" \1 ", raw)
@@ -158,8 +163,7 @@ def _clean(raw: str) -> CleanText:
         model = _MENTION.sub(MENTION_PLACEHOLDER, model)
     if hashtags:
         model = _HASHTAG.sub(r" \1 ", model)
-    if "\u2019" in model or "\u02bc" in model:
-        model = _APOSTROPHE.sub("'", model)
+    model = straight_apostrophes(model)
     model = _SPACE.sub(" ", model).strip()
     own = model.split("//", 1)[0].strip() if "//" in model else model
 
