@@ -12,8 +12,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from analysis.nlp.text import clean_text
-from collectors.lang import detect_langs
+from analysis.nlp.text import MAX_CACHED_CHARS, clean_text
+from collectors.lang import detect_lang
 from collectors.paths import data_dir, model_dir
 
 DEFAULT_MODEL = "weibo-charlr-3c"
@@ -158,7 +158,7 @@ def english_mask(texts: Sequence[str], langs: Sequence[str | None] | None = None
 
 
 def reading_langs(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[str | None]:
-    """The language each text is scored in: where its cleaned characters read Chinese or English (`detect_langs`),
+    """The language each text is scored in: where its cleaned characters read Chinese or English (`detect_lang`),
     that one, unless the given language (a record's declared one) is another (fr, ja, …); else the given one.
 
     A declaration names the language the poster's app was set to as often as the post's: a Chinese Bluesky post
@@ -170,10 +170,15 @@ def reading_langs(texts: Sequence[str], langs: Sequence[str | None] | None = Non
     given = [str(lang).strip().lower() or None if lang else None for lang in langs]
     ask = [i for i, lang in enumerate(given) if lang is None or lang[:2] in _MODELLED]
     # read from the cleaned text, as the models read it: a link card's label (网页链接, 查看图片) is not the poster's words
-    found = detect_langs([clean_text(texts[i]).model_text for i in ask]) if ask else []
-    for i, lang in zip(ask, found, strict=True):
-        given[i] = lang or given[i]
+    for i in ask:
+        text = clean_text(texts[i]).model_text
+        given[i] = (_text_lang(text) if len(text) <= MAX_CACHED_CHARS else detect_lang(text)) or given[i]
     return given
+
+
+# Enrichment reads a batch's languages, then its sentiment and emotion models route the same texts again; kept for
+# the texts clean_text keeps (an article's text 8,192 deep would hold gigabytes).
+_text_lang = lru_cache(maxsize=8192)(detect_lang)
 
 
 _MODELLED = ("zh", "en")  # the languages the models tell apart; others, declared, are left as declared
