@@ -33,8 +33,8 @@ _PROBES: dict[str, list[str]] = {
     "央行下调基准利率0.25个百分点": ["央行", "下调", "基准利率", "0.25", "个", "百分点"],
 }
 _SPACE_OR_PUNCT = re.compile(r"^[\s\W_]+$")
-# Names, not content: a masked mention with the rest of its handle (clean_text masks only "@alice" of
-# @alice.bsky.social), and a Weibo video link, "<poster's nickname>的微博视频"
+# Names, not content: a masked mention with the rest of its handle (in a text cleaned before clean_text masked
+# @alice.bsky.social whole), and a Weibo video link, "<poster's nickname>的微博视频"
 _NOT_CONTENT = re.compile(re.escape(MENTION_PLACEHOLDER) + r"(?:\.[A-Za-z0-9-]+)*|" + VIDEO_CARD)
 # English contractions, which jieba cuts at the apostrophe ("aren", "'", "t"): n't is read as "not" (a negator, kept
 # as 不 is), the other clitics ('s, 're, 've, 'll, 'd, 'm) go, so no piece of a word becomes a keyword.

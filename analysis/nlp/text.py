@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from collectors.lang import EMOTICON as _EMOTICON
+from collectors.lang import HANDLE as _HANDLE
 from collectors.lang import MENTION as _MENTION
 from collectors.lang import URL as _URL
 from collectors.lang import detect_lang
@@ -160,7 +161,7 @@ def _clean(raw: str) -> CleanText:
         model = _DEFAULT_REPOST.sub(r"\1 ", model)
     mentions = tuple(_MENTION.findall(text))
     if "@" in model:
-        model = _MENTION.sub(MENTION_PLACEHOLDER, model)
+        model = _HANDLE.sub(MENTION_PLACEHOLDER, model)  # a handle whole: its domain would reach the models
     if hashtags:
         model = _HASHTAG.sub(r" \1 ", model)
     model = straight_apostrophes(model)
