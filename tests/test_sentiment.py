@@ -103,17 +103,19 @@ def test_the_characters_settle_chinese_against_english_over_a_declared_language(
     from analysis.nlp.sentiment import english_mask
 
     # Bluesky and Mastodon posts carry the language the app declared (often its own: a Chinese post tagged "en");
-    # where the characters read Chinese or English, they decide which of the two models reads the text
+    # where the characters read Chinese or English, they decide which of the two models reads the text; where they
+    # read neither (emoji, [表情] codes), the default model reads it, whatever was declared
     texts = ["这个AI演员太假了，真恶心", "AI actors are disgusting", "AI actors are disgusting", "Ce film est nul",
-             "😂😂", "😂😂", "爱奇艺疯了"]
-    langs = ["en", "zh", "en-US", "fr", "en", "zh", None]
-    assert english_mask(texts, langs).tolist() == [False, True, True, False, True, False, False]
+             "😂😂", "😂😂", "[怒]", "爱奇艺疯了"]
+    langs = ["en", "zh", "en-US", "fr", "en", None, "en", None]
+    assert english_mask(texts, langs).tolist() == [False, True, True, False, False, False, False, False]
 
 
 @shipped
 def test_a_chinese_post_declared_english_scores_as_chinese() -> None:
-    text = "这个AI演员太假了，真恶心"
-    assert score_texts([text], ["en"]).tolist() == score_texts([text], ["zh"]).tolist() == score_texts([text]).tolist()
+    for text in ("这个AI演员太假了，真恶心", "[怒][怒]", "😡"):  # Bluesky declares "en", Weibo nothing
+        assert score_texts([text], ["en"]).tolist() == score_texts([text], ["zh"]).tolist() == \
+            score_texts([text]).tolist()
 
 
 @shipped

@@ -158,11 +158,13 @@ def english_mask(texts: Sequence[str], langs: Sequence[str | None] | None = None
 
 
 def reading_langs(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[str | None]:
-    """The language each text is scored in: where its cleaned characters read Chinese or English (`detect_lang`),
-    that one, unless the given language (a record's declared one) is another (fr, ja, …); else the given one.
+    """The language each text is scored in: the given language (a record's declared one) where it is neither Chinese
+    nor English (fr, ja, …); else what its cleaned characters read (`detect_lang`: 'zh', 'en', or None for a text
+    with no language to read, such as emoji or [表情] codes alone, which the default model reads).
 
     A declaration names the language the poster's app was set to as often as the post's: a Chinese Bluesky post
-    tagged "en" would go to the English model, which reads none of it."""
+    tagged "en" would go to the English model, which reads none of it, and "😂😂" would score one way from Bluesky
+    ("en") and another from Weibo (no language)."""
     if langs is None:
         langs = [None] * len(texts)
     if len(langs) != len(texts):
@@ -172,7 +174,7 @@ def reading_langs(texts: Sequence[str], langs: Sequence[str | None] | None = Non
     # read from the cleaned text, as the models read it: a link card's label (网页链接, 查看图片) is not the poster's words
     for i in ask:
         text = clean_text(texts[i]).model_text
-        given[i] = (_text_lang(text) if len(text) <= MAX_CACHED_CHARS else detect_lang(text)) or given[i]
+        given[i] = _text_lang(text) if len(text) <= MAX_CACHED_CHARS else detect_lang(text)
     return given
 
 
@@ -191,7 +193,7 @@ def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
     others to `default` (the shipped model unless given, e.g. a model being trained).
 
     `langs` may hold None (unknown): those rows, and the rows given as 'zh' or 'en', are routed by their characters
-    (`reading_langs`).
+    (`reading_langs`); a row given as another language goes to `default`.
     """
     texts = list(texts)
     default = default or get_scorer()
