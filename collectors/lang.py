@@ -12,6 +12,9 @@ import pyarrow.compute as pc
 URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'\u3000-\u303f\uff00-\uffef\u4e00-\u9fff]+", re.IGNORECASE)
 EMOTICON = re.compile(r"\[([^\W\d_]\w{0,9})\]")  # [哈哈], [doge], [笑cry]: a letter first, word characters
 MENTION = re.compile(r"@([\w\u4e00-\u9fff\-·]{1,30})")
+# A mention whole: the name and, for a Bluesky or Mastodon handle, the rest of it (@alice.bsky.social,
+# @alice@mastodon.social), whose letters say nothing of the post's language.
+HANDLE = re.compile(MENTION.pattern + r"(?:\.[A-Za-z0-9-]+)*(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?")
 
 # Code point ranges (inclusive) of the scripts counted: Han, kana and Hangul (neither is read as Chinese), Latin.
 # Full-width Latin (ＡＩ　ａｃｔｏｒｓ, common in Chinese input methods) and half-width kana and Hangul count as
@@ -40,7 +43,7 @@ def _sample(text: str) -> str:
     if "[" in sample:
         sample = EMOTICON.sub(" ", sample)
     if "@" in sample:
-        sample = MENTION.sub(" ", sample)
+        sample = HANDLE.sub(" ", sample)
     return sample
 
 

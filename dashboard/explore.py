@@ -7,6 +7,7 @@ import pandas as pd
 
 from analysis.core.filters import Filters
 from analysis.core.tables import has_column
+from analysis.nlp.text import spellings
 from analysis.reports.links import Params, deep_link, filter_params
 from analysis.reports.png import CREDIT, synthetic_notice
 from analysis.stats.visibility import latest_scan
@@ -45,16 +46,19 @@ def records_page(con: duckdb.DuckDBPyConnection, f: Filters, search: str = "", k
                  visibility: tuple[str, ...] = ()) -> tuple[pd.DataFrame, int]:
     """Matching records (author names of ordinary users pseudonymised, @mentions masked) and the match count.
 
-    `search` matches every whitespace-separated term (case-insensitive) in text, title or author name.
+    `search` matches every whitespace-separated term (case-insensitive, in any of its `spellings`) in text, title or
+    author name.
     `visibility` keeps records whose latest recheck status is one of these (`"not rechecked"` for the others);
     the `visibility` and `checked` columns hold that status and the day of its check (display time zone);
     `published_at` holds instants (tz-aware, in the display zone).
     """
     instant = instant_column(con)
     where, params = (f if not kinds else Filters(**{**f.__dict__, "kinds": kinds})).where("r")
-    for term in search.split():
-        where += " AND (r.text ILIKE ? ESCAPE '\\' OR r.title ILIKE ? ESCAPE '\\' OR r.author_name ILIKE ? ESCAPE '\\')"
-        params += [_like_pattern(term)] * 3
+    for term in search.split():  # in any of its forms: 爱奇艺 finds 愛奇藝, AI finds ＡＩ, isn't finds isn’t
+        forms = spellings(term)
+        where += " AND (" + " OR ".join(f"r.{column} ILIKE ? ESCAPE '\\'" for column in ("text", "title", "author_name")
+                                        for _ in forms) + ")"
+        params += [_like_pattern(form) for _ in range(3) for form in forms]
     scan = latest_scan(con)
     join = f"LEFT JOIN {scan} v ON v.source = r.source AND v.id = r.id" if scan else ""
     status = "v.status" if scan else "NULL::VARCHAR"

@@ -75,9 +75,11 @@ def test_english_rows_go_to_the_english_model_and_the_rest_to_the_char_model(rou
     assert np.allclose(proba[[0, 2]], english) and proba[[0, 2]].argmax(axis=1).tolist() == [JOY, ANGER]
     assert np.allclose(proba[[1, 3]], model.own_proba([rows[1], rows[3]]))
     assert proba[[1, 3]].argmax(axis=1).tolist() == [NEUTRAL, NEUTRAL]
-    # known languages route as given: an English row said to be Chinese stays with the char model
-    said = model.predict_proba(rows[:2], langs=["zh", None])
+    # a language given as neither Chinese nor English keeps a row from the English model; between the two, the
+    # characters decide (an English row said to be Chinese is English)
+    said = model.predict_proba(rows[:2], langs=["fr", None])
     assert np.allclose(said[0], model.own_proba(rows[:1])[0]) and np.allclose(said[1], proba[1])
+    assert np.allclose(model.predict_proba(rows[:1], langs=["zh"]), proba[:1])
 
 
 def test_evaluate_names_the_route_and_scores_english_rows_by_it(routed_dir: Path, tmp_path: Path) -> None:

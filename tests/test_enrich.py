@@ -52,7 +52,8 @@ def test_writes_scores_and_annotations_for_known_inputs(store: Store) -> None:
     assert first["stance"] == "oppose" and first["entities"] == ["iqiyi", "ai-artist-library"]
     assert "digital-human" in first["frames"] and first["lang"] == "zh" and first["keywords"]
     assert denial["stance"] == "deny-involvement" and "consent" in denial["frames"]
-    assert english["stance"] == "support" and english["lang"] == "zh"  # the record says zh: kept as given
+    # the record says zh, its characters English: read (and routed) as English
+    assert english["stance"] == "support" and english["lang"] == "en"
     assert set(english["entities"]) == {"ai-artist-library", "iqiyi"}
     assert url["is_empty"] and url["stance"] is None and url["entities"] == [] and url["keywords"] == []
     assert not emoji["is_empty"] and emoji["stance"] in {"neutral", "support", "oppose"}

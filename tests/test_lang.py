@@ -121,3 +121,11 @@ def test_full_width_latin_reads_as_english_and_half_width_kana_as_another_script
 def test_only_the_first_sample_chars_count():
     text = "中" * 2000 + "English words " * 500
     assert detect_langs([text]) == [detect_lang(text)] == ["zh"]
+
+
+def test_handles_say_nothing_of_the_language() -> None:
+    from collectors.lang import detect_lang, detect_langs
+
+    text = "@alice.bsky.social @bob.bsky.social AI演员好假"  # ".bsky.social" twice outweighed four characters
+    assert detect_lang(text) == "zh" and detect_langs([text]) == ["zh"]
+    assert detect_lang("@alice@mastodon.social @bob@mastodon.social 好假") == "zh"

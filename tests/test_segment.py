@@ -79,3 +79,19 @@ def test_jiebas_dictionary_cache_is_kept_in_the_users_data_dir(tmp_path, monkeyp
     (tmp_path / "ro").write_text("a file where the data dir should be")
     monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path / "ro"))
     assert _dictionary_cache_dir() is None
+
+
+def test_english_keywords_are_words_not_pronouns_or_pieces_of_contractions() -> None:
+    from analysis.nlp.segment import tokenize_many
+    from analysis.nlp.topics import record_keywords
+
+    text = "They say AI actors aren't real actors, and they're right: we don't need Tilly Norwood's agents."
+    for tokens in (tokenize(text), tokenize_many([text])[0]):
+        # jieba cuts at the apostrophe: "aren", "t", "re" and the pronouns came out as the post's keywords
+        assert not {"they", "we", "aren", "don", "re", "t", "s"} & set(tokens), tokens
+        assert {"actors", "real", "right", "need", "tilly", "norwood", "agents"} <= set(tokens)
+        assert tokens.count("not") == 2  # the negator stays, as 不 and 没有 do (stopwords.txt)
+        assert set(record_keywords(tokens, 5)) <= {"actors", "real", "right", "need", "tilly", "norwood", "agents",
+                                                   "ai", "not"}
+    assert tokenize("We can\u2019t and won\u2019t") == ["not", "not"]
+    assert "isn" not in tokenize("这个AI演员isn't好") and "not" in tokenize("这个AI演员isn't好")

@@ -99,6 +99,25 @@ def test_vader_reads_weibo_emoticon_codes_as_smileys() -> None:
     assert vader.plain_text(clean_text("hi [爱你] [不存在的表情]")) == "hi :)"
 
 
+def test_the_characters_settle_chinese_against_english_over_a_declared_language() -> None:
+    from analysis.nlp.sentiment import english_mask
+
+    # Bluesky and Mastodon posts carry the language the app declared (often its own: a Chinese post tagged "en");
+    # where the characters read Chinese or English, they decide which of the two models reads the text; where they
+    # read neither (emoji, [表情] codes), the default model reads it, whatever was declared
+    texts = ["这个AI演员太假了，真恶心", "AI actors are disgusting", "AI actors are disgusting", "Ce film est nul",
+             "😂😂", "😂😂", "[怒]", "爱奇艺疯了"]
+    langs = ["en", "zh", "en-US", "fr", "en", None, "en", None]
+    assert english_mask(texts, langs).tolist() == [False, True, True, False, False, False, False, False]
+
+
+@shipped
+def test_a_chinese_post_declared_english_scores_as_chinese() -> None:
+    for text in ("这个AI演员太假了，真恶心", "[怒][怒]", "😡"):  # Bluesky declares "en", Weibo nothing
+        assert score_texts([text], ["en"]).tolist() == score_texts([text], ["zh"]).tolist() == \
+            score_texts([text]).tolist()
+
+
 @shipped
 def test_score_texts_routes_english_by_the_model_s_route() -> None:
     import copy
@@ -189,3 +208,9 @@ def test_key_index_finds_what_a_sorted_search_finds(vocab: list[int], wanted: li
     keys, queries = np.array(vocab, dtype=np.int64), np.array(wanted + vocab[::2], dtype=np.int64)
     expected = [vocab.index(q) if q in vocab else -1 for q in queries.tolist()]
     assert KeyIndex(keys).positions(queries).tolist() == expected
+
+
+def test_vader_reads_a_typographic_apostrophe_as_a_straight_one() -> None:
+    vader = get_scorer("vader")  # the baseline, and a model's English route where it won on the English dev rows
+    straight, curly = vader.predict_proba(["This isn't good, I don't love it", "This isn\u2019t good, I don\u2019t love it"])
+    assert straight.tolist() == curly.tolist() and straight.argmax() == 0

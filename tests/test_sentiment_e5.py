@@ -129,9 +129,10 @@ def test_score_texts_hands_the_records_languages_to_an_e5_scorer(monkeypatch) ->
     scorer = E5Scorer("e5-test", "v", np.zeros((DIM, 3), np.float32), np.zeros(3), alpha=0.5, char_model="x",
                       alpha_en=1.0)
     monkeypatch.setattr(scorer, "e5_proba", lambda ts: np.tile([1.0, 0.0, 0.0], (len(ts), 1)))
-    texts = ["AI演员太假了"]  # detected as Chinese; the record says English
-    assert np.allclose(score_texts(texts, ["en"], default=scorer), scorer.predict_proba(texts, ["en"]))
-    assert np.allclose(score_texts(texts, ["en"], default=scorer), [[1.0, 0.0, 0.0]])
+    texts = ["AI actors, quelle horreur"]  # read as English, but the record says French: not English
+    assert np.allclose(score_texts(texts, ["fr"], default=scorer), scorer.predict_proba(texts, ["fr"]))
+    assert np.allclose(score_texts(texts, ["fr"], default=scorer), [[0.5, 0.5, 0.0]])
+    assert np.allclose(score_texts(texts, default=scorer), [[1.0, 0.0, 0.0]])
 
 
 def test_a_shard_left_half_written_by_a_killed_run_is_skipped_not_fatal(tmp_path, monkeypatch) -> None:

@@ -169,3 +169,32 @@ def test_the_default_repost_text_is_no_words() -> None:
     c = clean_text("//@某某:转发微博//@另一个:AI换脸太恶心了[吐]")
     assert c.model_text == "// // AI换脸太恶心了[吐]" and not c.is_empty
     assert clean_text("转发微博足不出户让你享受夏日美味。").model_text == "转发微博足不出户让你享受夏日美味。"  # words of its own
+
+
+def test_typographic_apostrophes_in_english_words_read_as_straight_ones() -> None:
+    # phones and news sites write "isn’t" (U+2019) or "isnʼt" (U+02BC); the English model, its negation window and
+    # the stance cues ("didn't sign") know the straight form, so the curly one must not read as "isn" + "t"
+    for curly in ("This isn\u2019t good", "This isn\u02bct good"):
+        assert clean_text(curly).model_text == "This isn't good"
+    assert clean_text("Tilly Norwood\u2019s agent").model_text == "Tilly Norwood's agent"
+    # Chinese quotation marks stay as written: only an apostrophe between two Latin letters is one
+    assert clean_text("他说\u2018AI演员\u2019不行").model_text == "他说\u2018AI演员\u2019不行"
+    assert clean_text("\u2018fake\u2019 actors").model_text == "\u2018fake\u2019 actors"
+    assert clean_text("This isn\u2019t good").display == "This isn\u2019t good"  # shown as written
+
+
+def test_curly_and_straight_apostrophes_score_alike() -> None:
+    from analysis.nlp.sentiment import score_texts
+
+    straight, curly = score_texts(["This isn't good", "This isn\u2019t good"])
+    assert straight.tolist() == curly.tolist()
+
+
+def test_a_bluesky_or_mastodon_handle_is_masked_whole() -> None:
+    # only "@alice" of @alice.bsky.social was masked: ".bsky.social" stayed, and two such handles before
+    # 这个AI演员好假 moved the char model from 0.65 negative to 0.94 neutral
+    weibo = clean_text("@甲 @乙 这个AI演员好假").model_text
+    assert clean_text("@alice.bsky.social @bob.example.com 这个AI演员好假").model_text == weibo
+    assert clean_text("@alice@mastodon.social @乙 这个AI演员好假").model_text == weibo
+    assert clean_text("thanks @bob. Great point").model_text == "thanks @user. Great point"
+    assert clean_text("@alice.bsky.social hi").mentions == ("alice",)

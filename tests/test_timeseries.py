@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from analysis.core.filters import Filters
 from analysis.stats.aggregate import daily_sentiment, daily_volume
 from analysis.stats.timeseries import (
+    mentions_sql,
     periods,
     sentiment_series,
     volume_series,
@@ -15,7 +16,7 @@ from analysis.stats.timeseries import (
 )
 from collectors.store import Store
 from collectors.trackers import load_trackers
-from tests.analytics_fixtures import VERSION, add_annotations, add_scores, label_records, records_per_day
+from tests.analytics_fixtures import VERSION, add_annotations, add_scores, at, label_records, records_per_day
 from tests.conftest import TRACKERS_MIN
 
 D = date(2026, 4, 20)
@@ -172,3 +173,21 @@ def test_wilson_intervals_cover_the_true_share_about_95_times_in_100_even_near_0
             assert np.allclose(lo, ref_lo, atol=1e-9) and np.allclose(hi, ref_hi, atol=1e-9)
         # Wilson's coverage swings with p at small n (it is not exact), but averages near nominal
         assert 0.92 <= np.mean(coverages) <= 0.98 and min(coverages) >= 0.85, (n, coverages)
+
+
+def test_entity_name_matching_keeps_word_edges_and_reads_traditional_characters(data_dir, make_record):
+    """Before enrichment (no annotations) entities come from their names in the text: as the annotations' matcher
+    reads them, a Latin name stands as whole words (no Ma Su in "cinema summer") and 張若昀 is 张若昀."""
+    from collectors.trackers import get_tracker
+
+    tracker = get_tracker("iqiyi-nadou")
+    texts = {"The cinema summer slate is out": [], "Ma Su responded on Weibo": ["ma-su"],
+             "張若昀工作室發聲明": ["zhang-ruoyun", "zhang-ruoyun-studio"], "IQIYI's new platform": ["iqiyi"]}
+    store = Store(data_dir)
+    records = [make_record(text=t, trackers=["iqiyi-nadou"], published_at=at(D, 8)) for t in texts]
+    store.add_records(records)
+    with store.connect() as con:
+        sub, params = mentions_sql(con, tracker)
+        rows = con.execute(f"SELECT id, entity FROM {sub} m", params).fetchall()
+    found = {r.id: sorted(e for i, e in rows if i == r.id) for r in records}
+    assert found == {r.id: expected for r, expected in zip(records, texts.values(), strict=True)}

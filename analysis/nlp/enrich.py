@@ -36,7 +36,7 @@ from collectors.lang import record_text
 from collectors.paths import bundled_dir
 from collectors.store import RECORDS, Store, file_lock
 
-PIPELINE_CODE_VERSION = "6"  # bump when enrichment logic changes in a way the inputs below do not capture
+PIPELINE_CODE_VERSION = "7"  # bump when enrichment logic changes in a way the inputs below do not capture
 DEFAULT_BATCH_SIZE = 1000
 MAX_TOKENIZE_CHARS = 20_000  # keywords come from the first 20,000 characters of very long texts
 KEYWORDS_PER_RECORD = 5
@@ -192,9 +192,9 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
     from analysis.nlp.charlr import proba_by_lang
     from analysis.nlp.entities import entity_matcher, prepare
     from analysis.nlp.segment import tokenize_many
-    from analysis.nlp.sentiment import get_scorer, score_texts
+    from analysis.nlp.sentiment import get_scorer, reading_langs, score_texts
     from analysis.nlp.stance import stance_of
-    from analysis.nlp.text import clean_text, detect_lang
+    from analysis.nlp.text import clean_text
     from analysis.nlp.topics import frame_matcher, record_keywords
     from collectors.trackers import load_trackers
 
@@ -202,7 +202,7 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
     frames = frame_matcher()
     raw = [record_text(t, h) for t, h in zip(batch["text"], batch["title"], strict=True)]
     cleaned = [clean_text(t) for t in raw]
-    langs = [lang or detect_lang(c.model_text) for lang, c in zip(batch["lang"], cleaned, strict=True)]
+    langs = reading_langs(raw, batch["lang"])  # the language each is read in, as the scorers route it
     live = [i for i, c in enumerate(cleaned) if not c.is_empty]
     proba = np.zeros((len(raw), 3), dtype=np.float64)
     if live:

@@ -33,9 +33,14 @@ _PROBES: dict[str, list[str]] = {
     "央行下调基准利率0.25个百分点": ["央行", "下调", "基准利率", "0.25", "个", "百分点"],
 }
 _SPACE_OR_PUNCT = re.compile(r"^[\s\W_]+$")
-# Names, not content: a masked mention with the rest of its handle (clean_text masks only "@alice" of
-# @alice.bsky.social), and a Weibo video link, "<poster's nickname>的微博视频"
+# Names, not content: a masked mention with the rest of its handle (in a text cleaned before clean_text masked
+# @alice.bsky.social whole), and a Weibo video link, "<poster's nickname>的微博视频"
 _NOT_CONTENT = re.compile(re.escape(MENTION_PLACEHOLDER) + r"(?:\.[A-Za-z0-9-]+)*|" + VIDEO_CARD)
+# English contractions, which jieba cuts at the apostrophe ("aren", "'", "t"): n't is read as "not" (a negator, kept
+# as 不 is), the other clitics ('s, 're, 've, 'll, 'd, 'm) go, so no piece of a word becomes a keyword.
+_NOT = re.compile(r"(?<![A-Za-z])([A-Za-z]+)n['\u2019]t(?![A-Za-z])")
+_NOT_STEMS = {"ca": "can", "wo": "will", "sha": "shall", "ai": "is"}  # can't, won't, shan't, ain't
+_CLITIC = re.compile(r"(?<=[A-Za-z])['\u2019](?:s|re|ve|ll|d|m)(?![A-Za-z])", re.IGNORECASE)
 _lock = threading.Lock()
 
 
@@ -148,12 +153,20 @@ def lcut(text: str) -> list[str]:
     return [t for t in _cut()(text) if t.strip()]
 
 
+def _words(text: str) -> str:
+    """The text the tokens are cut from: names that are not content blanked, English contractions undone."""
+    text = _NOT_CONTENT.sub(" ", text)
+    if "'" in text or "\u2019" in text:
+        text = _CLITIC.sub("", _NOT.sub(lambda m: f"{_NOT_STEMS.get(m[1].lower(), m[1])} not", text))
+    return text
+
+
 def tokenize(text: str) -> list[str]:
     """Content tokens: lcut without stopwords, punctuation and bare numbers; Latin lower-cased."""
     if not isinstance(text, str) or not text:
         return []
     # straight from the cut: lcut's white-space filter is implied, white space is never a content token
-    return _content_tokens(_cut()(_NOT_CONTENT.sub(" ", text)))
+    return _content_tokens(_cut()(_words(text)))
 
 
 def tokenize_many(texts: Sequence[str]) -> list[list[str]]:
@@ -166,7 +179,7 @@ def tokenize_many(texts: Sequence[str]) -> list[list[str]]:
     if not isinstance(cutter, ExactCutter):
         return [tokenize(text) for text in texts]
     memo: dict[str, list[str]] = {}
-    return [cutter.cut(_NOT_CONTENT.sub(" ", text), memo, _content_tokens)
+    return [cutter.cut(_words(text), memo, _content_tokens)
             if isinstance(text, str) and text else [] for text in texts]
 
 

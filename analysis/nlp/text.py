@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from collectors.lang import EMOTICON as _EMOTICON
+from collectors.lang import HANDLE as _HANDLE
 from collectors.lang import MENTION as _MENTION
 from collectors.lang import URL as _URL
 from collectors.lang import detect_lang
 
 __all__ = ["MENTION_PLACEHOLDER", "REPOST_SEPARATOR", "VIDEO_CARD", "CleanText", "clean_text", "detect_lang",
-           "to_simplified"]
+           "spellings", "straight_apostrophes", "to_simplified"]
 
 MENTION_PLACEHOLDER = "@user"
 REPOST_SEPARATOR = " // "
@@ -41,6 +42,10 @@ _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180
                         "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
                         "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
 _SPACE = re.compile(r"\s+")
+# A typographic apostrophe inside an English word ("isn’t", "Norwood’s"; NFKC keeps it): the models, the English
+# negation window and the stance cues read the straight one. Between Latin letters only, so Chinese quotation
+# marks (‘AI演员’) stay as written.
+_APOSTROPHE = re.compile("(?<=[A-Za-z])[\u2019\u02bc](?=[A-Za-z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,30 @@ def to_simplified(text: str) -> str:
     import zhconv
 
     return zhconv.convert(text, "zh-cn")
+
+
+_WIDE = {c: c + 0xFEE0 for c in range(0x21, 0x7F) if chr(c).isalnum()}  # ASCII letters and digits → full width
+
+
+def spellings(term: str) -> list[str]:
+    """The forms a search term may take in stored (uncleaned) text: as typed, NFKC'd (full-width letters as ASCII),
+    in simplified and traditional characters (zh-hant, zh-tw, zh-hk), with full-width letters and digits, and with
+    a typographic apostrophe for a straight one (and back)."""
+    norm = to_simplified(unicodedata.normalize("NFKC", term).replace("\u2019", "'"))
+    forms = [term, norm]
+    if any("\u3400" <= ch <= "\u9fff" for ch in norm):
+        import zhconv
+
+        forms += [zhconv.convert(norm, variant) for variant in ("zh-hant", "zh-tw", "zh-hk")]
+    if any(ord(ch) in _WIDE for ch in norm):
+        forms += [form.translate(_WIDE) for form in forms[1:]]
+    forms += [form.replace("'", "\u2019") for form in forms if "'" in form]
+    return list(dict.fromkeys(forms))
+
+
+def straight_apostrophes(text: str) -> str:
+    """A typographic apostrophe inside an English word as a straight one ("isn’t" → "isn't")."""
+    return _APOSTROPHE.sub("'", text) if "\u2019" in text or "\u02bc" in text else text
 
 
 def _strip_html(raw: str) -> str:
@@ -132,9 +161,10 @@ def _clean(raw: str) -> CleanText:
         model = _DEFAULT_REPOST.sub(r"\1 ", model)
     mentions = tuple(_MENTION.findall(text))
     if "@" in model:
-        model = _MENTION.sub(MENTION_PLACEHOLDER, model)
+        model = _HANDLE.sub(MENTION_PLACEHOLDER, model)  # a handle whole: its domain would reach the models
     if hashtags:
         model = _HASHTAG.sub(r" \1 ", model)
+    model = straight_apostrophes(model)
     model = _SPACE.sub(" ", model).strip()
     own = model.split("//", 1)[0].strip() if "//" in model else model
 

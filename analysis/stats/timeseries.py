@@ -20,6 +20,7 @@ from analysis.core.annotations import annotations_scan, tracker_entities_sql
 from analysis.core.filters import Filters
 from analysis.core.scores import LABELS, SCORES
 from analysis.core.tables import has_table
+from analysis.nlp.text import spellings
 from analysis.stats import facts
 from collectors.trackers import Tracker
 
@@ -98,17 +99,34 @@ def mentions_sql(con: duckdb.DuckDBPyConnection, tracker: Tracker | None = None,
     if scan is not None:
         entities, params = tracker_entities_sql("a", tracker) if tracker else ("a.entities", [])
         return f"(SELECT a.source, a.id, unnest({entities}) AS entity FROM {scan} a)", params
-    pairs = [(e.id, name.lower()) for e in (tracker.entities if tracker else []) for name in e.all_names()]
+    # each name in every spelling a text may use (張若昀 for 张若昀); a Latin edge must stand as a word's, as the
+    # annotations' matcher reads it (no "Ma Su" in "cinema summer"): checked only where the name is contained
+    pairs = [(e.id, form, _word_pattern(form)) for e in (tracker.entities if tracker else []) for name in e.all_names()
+             for form in dict.fromkeys(f.lower() for f in spellings(name))]
     if not pairs:
         return "(SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS id, NULL::VARCHAR AS entity WHERE false)", []
-    values = ", ".join("(?, ?)" for _ in pairs)
+    values = ", ".join("(?, ?, ?)" for _ in pairs)
     # `within`: match names only in the records the caller will keep (the text search is the costly part)
     where, params = within.where("x") if within else ("true", [])
     return (f"""(SELECT DISTINCT x.source, x.id, n.entity
                  FROM (SELECT x.source, x.id, lower(coalesce(x.text, '') || ' ' || coalesce(x.title, '')) AS body
                        FROM records x WHERE {where}) x
-                 JOIN (VALUES {values}) AS n(entity, name) ON contains(x.body, n.name))""",
+                 JOIN (VALUES {values}) AS n(entity, name, word) ON contains(x.body, n.name)
+                      AND (n.word IS NULL OR regexp_matches(x.body, n.word)))""",
             [*params, *(v for pair in pairs for v in pair)])
+
+
+_WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _word_pattern(name: str) -> str | None:
+    """An RE2 pattern finding the lower-cased `name` with no Latin letter or digit against a Latin edge of it; None
+    where neither edge is Latin (a Chinese name is found by containment alone)."""
+    before, after = name[:1] in _WORD_CHARS, name[-1:] in _WORD_CHARS
+    if not (before or after):
+        return None
+    body = "".join(f"\\{ch}" if ch in r".^$|?*+()[]{}\\" else ch for ch in name)
+    return f"{'(^|[^a-z0-9])' if before else ''}{body}{'($|[^a-z0-9])' if after else ''}"
 
 
 def volume_series(con: duckdb.DuckDBPyConnection, f: Filters, by: str | None = None, freq: str = "D",

@@ -12,7 +12,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from analysis.nlp.text import detect_lang
+from analysis.nlp.text import MAX_CACHED_CHARS, clean_text
+from collectors.lang import detect_lang
 from collectors.paths import data_dir, model_dir
 
 DEFAULT_MODEL = "weibo-charlr-3c"
@@ -152,13 +153,37 @@ def full_version(scorer: Scorer) -> str:
 
 
 def english_mask(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
-    """True for the rows routed to VADER: language 'en', given or (where None) found by `detect_lang`."""
+    """True for the rows routed to the English route: language 'en' as `reading_langs` reads it."""
+    return np.array([bool(lang) and lang.startswith("en") for lang in reading_langs(texts, langs)], dtype=bool)
+
+
+def reading_langs(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[str | None]:
+    """The language each text is scored in: the given language (a record's declared one) where it is neither Chinese
+    nor English (fr, ja, …); else what its cleaned characters read (`detect_lang`: 'zh', 'en', or None for a text
+    with no language to read, such as emoji or [表情] codes alone, which the default model reads).
+
+    A declaration names the language the poster's app was set to as often as the post's: a Chinese Bluesky post
+    tagged "en" would go to the English model, which reads none of it, and "😂😂" would score one way from Bluesky
+    ("en") and another from Weibo (no language)."""
     if langs is None:
         langs = [None] * len(texts)
     if len(langs) != len(texts):
         raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
-    routed = [lang if lang else detect_lang(t) for t, lang in zip(texts, langs, strict=True)]
-    return np.array([bool(lang) and str(lang).lower().startswith("en") for lang in routed], dtype=bool)
+    given = [str(lang).strip().lower() or None if lang else None for lang in langs]
+    ask = [i for i, lang in enumerate(given) if lang is None or lang[:2] in _MODELLED]
+    # read from the cleaned text, as the models read it: a link card's label (网页链接, 查看图片) is not the poster's words
+    for i in ask:
+        text = clean_text(texts[i]).model_text
+        given[i] = _text_lang(text) if len(text) <= MAX_CACHED_CHARS else detect_lang(text)
+    return given
+
+
+# Enrichment reads a batch's languages, then its sentiment and emotion models route the same texts again; kept for
+# the texts clean_text keeps (an article's text 8,192 deep would hold gigabytes).
+_text_lang = lru_cache(maxsize=8192)(detect_lang)
+
+
+_MODELLED = ("zh", "en")  # the languages the models tell apart; others, declared, are left as declared
 
 
 def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
@@ -167,7 +192,8 @@ def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
     VADER, chosen at training on the in-domain English dev split) unless the model scores them itself; all
     others to `default` (the shipped model unless given, e.g. a model being trained).
 
-    `langs` may hold None (unknown): those rows are routed by `detect_lang`.
+    `langs` may hold None (unknown): those rows, and the rows given as 'zh' or 'en', are routed by their characters
+    (`reading_langs`); a row given as another language goes to `default`.
     """
     texts = list(texts)
     default = default or get_scorer()
@@ -189,4 +215,4 @@ def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
 
 
 __all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route", "english_scorer", "full_version",
-           "get_scorer", "models_dir", "score_texts", "user_models_dir"]
+           "get_scorer", "models_dir", "reading_langs", "score_texts", "user_models_dir"]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.nlp.text import CleanText, clean_text
+from analysis.nlp.text import CleanText, clean_text, straight_apostrophes
 from collectors.paths import bundled_dir
 
 
@@ -113,11 +113,12 @@ class VaderScorer(_PolarityScorer):
         self.version = f"{self.name}-{_package_version(self.package)}-domain{digest}-emoticons{emoticons}-binomial3"
 
     def plain_text(self, cleaned: CleanText) -> str:
-        """The display text plus ':)' or ':(' for each Weibo emoticon code of known polarity (English posts
+        """The display text (straight apostrophes) plus ':)' or ':(' for each Weibo emoticon code of known polarity (English posts
         on Weibo carry [爱你] or [怒] codes that VADER cannot read, but it reads smileys)."""
         polarity = _emoticon_polarity()
         smileys = [":)" if polarity[code] > 0 else ":(" for code in cleaned.emoticons if polarity.get(code)]
-        return " ".join([cleaned.display, *smileys]) if smileys else cleaned.display
+        display = straight_apostrophes(cleaned.display)  # VADER's negations are "isn't", "n't": never "isn’t"
+        return " ".join([display, *smileys]) if smileys else display
 
     def polarity(self, plain: str) -> float:
         return (_vader().polarity_scores(plain)["compound"] + 1) / 2
