@@ -116,6 +116,13 @@ def pipeline_version(model_version: str | None = None) -> str:
     return f"p{PIPELINE_CODE_VERSION}-{digest.hexdigest()[:10]}"
 
 
+def code_version_of(version: str | None) -> str | None:
+    """The PIPELINE_CODE_VERSION a pipeline version ("p<code>-<digest>[|…]") was made by; None when it names none
+    (an imported bundle's annotations)."""
+    head = (version or "").split("-", 1)[0]
+    return head[1:] if len(head) > 1 and head[0] == "p" and head[1:].isdigit() else None
+
+
 # ---------- the work of one batch (runs in a worker) ----------
 
 @dataclass
