@@ -421,3 +421,41 @@ def test_stance_and_emotion_in_an_empty_range_say_so_rather_than_to_run_enrich(s
     assert not has_annotations(con, TRACKER, "stance"), "another tracker's annotations do not count"
     assert has_annotations(con, "other-tracker", "stance")
     assert not has_annotations(con, "other-tracker", "emotion"), "no emotion column: no emotion annotations"
+
+
+class _OldStance:
+    """A stance model as an older release shipped it: same name, an earlier version than the card's."""
+
+    name, classes = "stance-charlr-5c", STANCE.classes
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+
+    def predict_proba(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        return np.tile(np.eye(len(self.classes))[0], (len(texts), 1))
+
+
+@pytest.mark.parametrize("version", ["0.9.older", "1.0.5tance"])
+def test_annotations_made_by_an_older_stance_model_are_not_credited_to_the_current_card(
+        models: Path, data_dir: Path, make_record: Any, monkeypatch: pytest.MonkeyPatch, version: str) -> None:
+    """Enrichment's pipeline version was a bare digest ("p6-…"), so a store annotated before the stance model was
+    retrained was badged, exported and briefed with the new card's version and in-domain figure, as if the new
+    model had written its stances. Enrichment now names each task model's version in the pipeline version."""
+    from analysis.nlp import enrich
+    from tests.nlp_fixtures import install_fake_sentiment, write_records
+
+    cards = write_cards(models)
+    install_fake_sentiment(monkeypatch)
+    monkeypatch.setattr(enrich, "_task_model", lambda kind: _OldStance(version) if kind == "stance" else None)
+    store = Store(data_dir)
+    write_records(store, make_record, ["爱奇艺的AI艺人库太恶心了", "支持AI演员"], trackers=[TRACKER])
+    enrich.enrich_store(store, workers=1)
+    with store.connect() as con:
+        badge = in_domain_badges(con, VERSION, tracker=TRACKER)["stance"]
+    if version == cards["stance"]["version"]:
+        assert badge["card"] is not None and badge["headline"] == cards["stance"]["headline"]
+    else:
+        assert badge["card"] is None and badge["headline"] is None and version in badge["text"]
+        assert f"{cards['stance']['headline']['value']:.2f}" not in badge["text"]

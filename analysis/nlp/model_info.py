@@ -185,7 +185,7 @@ def find_card(task: str, model_version: str | None = None,
 
 def recorded_models(task: str, names: tuple[str, ...]) -> set[str]:
     """The model names and versions `names` record exactly: each name itself, and the model version of a re-annotated
-    row's "|<task>=<version>[+<English route's version>]" (analysis.nlp.rescore.version_tag)."""
+    row's "|<task>=<version>[+<English route's version>]" (analysis.nlp.enrich.version_tag)."""
     out = set()
     for name in names:
         out.update((name, name.split("+", 1)[0]))
@@ -195,7 +195,7 @@ def recorded_models(task: str, names: tuple[str, ...]) -> set[str]:
 
 
 def tagged_version(task: str, names: tuple[str, ...]) -> str | None:
-    """The model version a re-annotated row's "|<task>=<version>[+…]" names (analysis.nlp.rescore.version_tag)."""
+    """The model version a re-annotated row's "|<task>=<version>[+…]" names (analysis.nlp.enrich.version_tag)."""
     return next((part.split("=", 1)[1].split("+", 1)[0] for name in names for part in name.split("|")[1:]
                  if part.startswith(f"{task}=")), None)
 
