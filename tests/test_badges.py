@@ -373,11 +373,12 @@ def test_badge_quotes_the_adapted_model_never_its_english_route(models: Path, da
 
 
 def test_another_trackers_badge_keeps_the_shipped_card_not_an_adapted_one(models: Path, data_dir: Path) -> None:
-    """Annotations naming no model get the task's shipped card, not a newer card adapted to some tracker."""
+    """Annotations naming no model (nor an enrichment code version: an imported bundle's) get the task's shipped
+    card, not a newer card adapted to some tracker."""
     cards = write_cards(models)
     adapted = _adapted_card("stance", "stance-charlr-5c-iqiyi-nadou", "1.0.5tance-iqiyi-nadou.aaaa1111")
     _install(data_dir, adapted["name"], adapted)
-    con = _annotated_by("p4-abc")
+    con = _annotated_by("imported-bundle")
     badge = in_domain_badges(con, VERSION)["stance"]
     assert badge["name"] == cards["stance"]["name"] and badge["version"] == cards["stance"]["version"]
 
@@ -459,3 +460,21 @@ def test_annotations_made_by_an_older_stance_model_are_not_credited_to_the_curre
     else:
         assert badge["card"] is None and badge["headline"] is None and version in badge["text"]
         assert f"{cards['stance']['headline']['value']:.2f}" not in badge["text"]
+
+
+def test_annotations_from_enrichment_that_named_no_model_get_no_figure(models: Path) -> None:
+    """Stores enriched before the pipeline version named its models ('p6-<digest>') were badged with whatever card
+    is current, though nothing says which model wrote their stances: the badge now says so and quotes no figure."""
+    from analysis.nlp.enrich import PIPELINE_CODE_VERSION
+
+    write_cards(models)
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, annotated_at TIMESTAMPTZ)")
+    con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', 'p6-0a577b3fc7', now())")
+    for task in ("stance", "emotion"):
+        badge = in_domain_badges(con, VERSION)[task]
+        assert badge["card"] is None and badge["headline"] is None
+        assert "re-run `actorwatch enrich`" in badge["text"]
+    con.execute(f"UPDATE {ANNOTATIONS} SET pipeline_version = "
+                f"'p{PIPELINE_CODE_VERSION}-0a577b3fc7|stance=1.0.5tance|emotion=1.0.em0'")
+    assert all(in_domain_badges(con, VERSION)[task]["headline"] for task in ("stance", "emotion"))

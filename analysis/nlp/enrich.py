@@ -37,6 +37,7 @@ from collectors.paths import bundled_dir
 from collectors.store import RECORDS, Store, file_lock
 
 PIPELINE_CODE_VERSION = "7"  # bump when enrichment logic changes in a way the inputs below do not capture
+NAMES_MODELS_SINCE = 7  # the first code version whose pipeline versions name the stance and emotion models
 DEFAULT_BATCH_SIZE = 1000
 MAX_TOKENIZE_CHARS = 20_000  # keywords come from the first 20,000 characters of very long texts
 KEYWORDS_PER_RECORD = 5

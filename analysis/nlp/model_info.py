@@ -294,8 +294,23 @@ def in_domain_badges(con: duckdb.DuckDBPyConnection, sentiment_version: str | No
         found = find_card(task, names=names)
         if explicit and found is not None and not names_model(found[0], names):
             found = None  # the annotations name a model this card is not the card of
-        out[task] = task_badge(task, found, names[-1] if explicit else tagged_version(task, names))
+        unnamed = not explicit and unnamed_model(task, names) and (found is None or not names_model(found[0], names))
+        badge = task_badge(task, None if unnamed else found, names[-1] if explicit else tagged_version(task, names))
+        if unnamed:
+            badge["text"] = (f"{task.capitalize()}: annotated by older enrichment code ({names[0]}), which did not "
+                             f"record the {task} model, so no model figure applies — re-run `actorwatch enrich`")
+        out[task] = badge
     return out
+
+
+def unnamed_model(task: str, names: tuple[str, ...]) -> bool:
+    """Whether annotations of these pipeline versions come from enrichment code older than the one that names the
+    task's model ("|<task>=<version>"), and name none: which model wrote them is unknown."""
+    from analysis.nlp.enrich import NAMES_MODELS_SINCE, code_version_of
+
+    codes = [code_version_of(name) for name in names]
+    return (tagged_version(task, names) is None
+            and any(code is not None and int(code) < NAMES_MODELS_SINCE for code in codes))
 
 
 def model_card_summary(model_version: str | None, model_name: str | None = None) -> dict[str, Any]:
