@@ -576,3 +576,19 @@ def test_a_store_annotated_by_two_pipeline_versions_says_so_row_by_row(tmp_path,
     published = pd.to_datetime(frame["published_at"], utc=True)
     assert manifest["counts"]["published_first"] == published.min().isoformat().replace("+00:00", "Z")
     assert manifest["counts"]["published_last"] == published.max().isoformat().replace("+00:00", "Z")
+
+
+def test_an_imported_bundle_keeps_the_pipeline_version_its_annotations_came_from(tmp_path, data_dir, make_record):
+    """import-bundle stored every annotation as made by 'imported-bundle', dropping the pipeline version the bundle
+    names (and with it the stance and emotion models that wrote them): the importing store's badges then credited
+    whatever card is current. The version is kept after the 'imported-bundle:' mark."""
+    store, records = _store(data_dir, make_record)
+    made_by = "p7-0123456789|stance=1.0.9f78d8ff|emotion=1.0.19ce050e"
+    add_annotations(store, {(r.source, r.id): ["iqiyi"] for r in records[12:]}, version=made_by)
+    bundle = tmp_path / "b"
+    assert CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--out", str(bundle)]).exit_code == 0
+    fresh = Store(tmp_path / "fresh")
+    assert CliRunner().invoke(cli, ["--data-dir", str(fresh.data_dir), "import-bundle", str(bundle)]).exit_code == 0
+    with fresh.connect() as con:
+        versions = dict(con.execute("SELECT pipeline_version, count(*) FROM annotations GROUP BY 1").fetchall())
+    assert versions == {"imported-bundle:test-pipeline": 12, f"imported-bundle:{made_by}": len(records) - 12}

@@ -420,7 +420,7 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
         now = datetime.now(UTC)
         columns: dict[str, Any] = {name: [None] * len(annotated) for name in ANNOTATIONS_SCHEMA.names}
         columns.update({"source": [r["source"] for r in annotated], "id": [r["id"] for r in annotated],
-                        "pipeline_version": ["imported-bundle"] * len(annotated),
+                        "pipeline_version": [_imported_version(r.get("annotation_version")) for r in annotated],
                         "entities": [_as_list(r.get("entities")) for r in annotated],
                         "stance": [r["stance"] if _present(r.get("stance")) else None for r in annotated],
                         "emotion": [r["emotion"] if _present(r.get("emotion")) else None for r in annotated],
@@ -434,6 +434,13 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
     if checks:
         ingest(checks, store)
     return BundleImport(summary, len(scored), len(annotated), len(checks))
+
+
+def _imported_version(made_by: Any) -> str:
+    """An imported annotation's pipeline version: marked as imported, then the one the bundle names (and with it the
+    stance and emotion models' "|<task>=<version>", which the badges read); a bundle made before it named them: the
+    mark alone."""
+    return f"imported-bundle:{made_by}" if _present(made_by) else "imported-bundle"
 
 
 def _stored_keys(store: Store, dataset: str, columns: tuple[str, ...],
