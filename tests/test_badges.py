@@ -478,3 +478,25 @@ def test_annotations_from_enrichment_that_named_no_model_get_no_figure(models: P
     con.execute(f"UPDATE {ANNOTATIONS} SET pipeline_version = "
                 f"'p{PIPELINE_CODE_VERSION}-0a577b3fc7|stance=1.0.5tance|emotion=1.0.em0'")
     assert all(in_domain_badges(con, VERSION)[task]["headline"] for task in ("stance", "emotion"))
+
+
+def test_a_tracker_annotated_by_two_model_versions_is_said_to_be_mixed(models: Path) -> None:
+    """A store partly re-enriched after a model changed (or an enrich stopped half way) draws its stance chart from two
+    models' output, but the badge named only the newest annotation's model: it now says the figure is mixed, with
+    how many records each version annotated."""
+    write_cards(models)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE records (source TEXT, id TEXT, trackers TEXT[])")
+    con.execute("INSERT INTO records VALUES ('weibo', '1', ['iqiyi-nadou']), ('weibo', '2', ['iqiyi-nadou']), "
+                "('weibo', '3', ['iqiyi-nadou']), ('weibo', '4', ['tilly-norwood'])")
+    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, annotated_at TIMESTAMPTZ)")
+    con.execute(f"INSERT INTO {ANNOTATIONS} VALUES "
+                "('weibo', '1', 'p7-aaaaaaaaaa|stance=0.9.older|emotion=1.0.em0', '2026-05-01'), "
+                "('weibo', '1', 'p7-bbbbbbbbbb|stance=1.0.5tance|emotion=1.0.em0', '2026-06-01'), "
+                "('weibo', '2', 'p7-bbbbbbbbbb|stance=1.0.5tance|emotion=1.0.em0', '2026-06-01'), "
+                "('weibo', '3', 'p7-aaaaaaaaaa|stance=0.9.older|emotion=1.0.em0', '2026-05-01'), "
+                "('weibo', '4', 'p7-cccccccccc|stance=0.8.oldest|emotion=1.0.em0', '2026-05-01')")
+    badges = in_domain_badges(con, VERSION, tracker=TRACKER)
+    assert "mixed" in badges["stance"]["text"] and "1.0.5tance: 2 records" in badges["stance"]["text"]
+    assert "0.9.older: 1 record" in badges["stance"]["text"] and "0.8.oldest" not in badges["stance"]["text"]
+    assert "mixed" not in badges["emotion"]["text"]  # one emotion model throughout

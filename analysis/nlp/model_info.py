@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from analysis.core.annotations import ANNOTATIONS
+from analysis.core.annotations import ANNOTATIONS, annotations_scan
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
 from collectors.paths import bundled_dir, data_dir, model_dir, models_dir
@@ -299,8 +299,28 @@ def in_domain_badges(con: duckdb.DuckDBPyConnection, sentiment_version: str | No
         if unnamed:
             badge["text"] = (f"{task.capitalize()}: annotated by older enrichment code ({names[0]}), which did not "
                              f"record the {task} model, so no model figure applies — re-run `actorwatch enrich`")
+        versions = annotating_versions(con, task, tracker)
+        if len(versions) > 1:
+            badge["text"] += (f" — mixed: these {task} labels come from {len(versions)} model versions ("
+                              + ", ".join(f"{v}: {n:,} record{'s' if n != 1 else ''}" for v, n in versions.items())
+                              + "); re-run `actorwatch enrich` to label every record with one")
         out[task] = badge
     return out
+
+
+def annotating_versions(con: duckdb.DuckDBPyConnection, task: str, tracker: str | None = None) -> dict[str, int]:
+    """Records (of the tracker, if given) per version of the model that wrote their newest annotation's `task` label:
+    its "|<task>=<version>" tag, else the whole pipeline version (which names no model), most records first."""
+    scan = annotations_scan(con)
+    if scan is None:
+        return {}
+    join, params = "", []
+    if tracker and has_table(con, RECORDS):
+        join, params = f"JOIN {RECORDS} r USING (source, id) WHERE list_contains(r.trackers, ?)", [tracker]
+    tag = f"nullif(regexp_extract(a.pipeline_version, '\\|{task}=([^|]*)', 1), '')"
+    rows = con.execute(f"SELECT coalesce({tag}, a.pipeline_version) AS v, count(*) AS n FROM {scan} a {join} "
+                       "GROUP BY 1 ORDER BY n DESC, v", params).fetchall()
+    return {str(v): int(n) for v, n in rows}
 
 
 def unnamed_model(task: str, names: tuple[str, ...]) -> bool:
