@@ -500,3 +500,24 @@ def test_a_tracker_annotated_by_two_model_versions_is_said_to_be_mixed(models: P
     assert "mixed" in badges["stance"]["text"] and "1.0.5tance: 2 records" in badges["stance"]["text"]
     assert "0.9.older: 1 record" in badges["stance"]["text"] and "0.8.oldest" not in badges["stance"]["text"]
     assert "mixed" not in badges["emotion"]["text"]  # one emotion model throughout
+
+
+@pytest.mark.parametrize("task", ["stance", "emotion"])
+def test_annotations_of_one_instant_are_picked_the_same_whatever_the_file_order(task: str) -> None:
+    """Two annotations of a record written at the same instant (two imports, a copy) were picked by the order the
+    store's files were read in, so the same data could give two stance charts and badges; ties now go the same
+    way every time."""
+    from analysis.core.annotations import annotations_scan
+    from analysis.nlp.model_info import annotation_model_names
+
+    picked = set()
+    for order in (("p7-a|stance=1|emotion=1", "p7-b|stance=2|emotion=2"),
+                  ("p7-b|stance=2|emotion=2", "p7-a|stance=1|emotion=1")):
+        con = duckdb.connect()
+        con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, stance TEXT, "
+                    "annotated_at TIMESTAMPTZ)")
+        for version in order:
+            con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', ?, ?, '2026-05-01')", [version, version[3]])
+        picked.add((con.execute(f"SELECT stance FROM {annotations_scan(con)}").fetchall()[0][0],
+                    annotation_model_names(con, task)[0]))
+    assert len(picked) == 1, picked

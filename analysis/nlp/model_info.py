@@ -221,10 +221,10 @@ def annotation_model_names(con: duckdb.DuckDBPyConnection, task: str,
     cols = "".join(", a." + c for c in explicit)
     if tracker and has_table(con, RECORDS):
         row = con.execute(f"SELECT a.pipeline_version{cols} FROM {ANNOTATIONS} a JOIN {RECORDS} r USING (source, id) "
-                          "WHERE list_contains(r.trackers, ?) ORDER BY a.annotated_at DESC LIMIT 1", [tracker]).fetchone()
+                          "WHERE list_contains(r.trackers, ?) ORDER BY a.annotated_at DESC, a.pipeline_version DESC, a.source, a.id LIMIT 1", [tracker]).fetchone()
     else:
         row = con.execute(f"SELECT a.pipeline_version{cols} FROM {ANNOTATIONS} a "
-                          "ORDER BY a.annotated_at DESC LIMIT 1").fetchone()
+                          "ORDER BY a.annotated_at DESC, a.pipeline_version DESC, a.source, a.id LIMIT 1").fetchone()
     if row is None:
         return (), False
     names = tuple(str(v) for v in row if v)
