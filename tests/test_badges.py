@@ -373,11 +373,12 @@ def test_badge_quotes_the_adapted_model_never_its_english_route(models: Path, da
 
 
 def test_another_trackers_badge_keeps_the_shipped_card_not_an_adapted_one(models: Path, data_dir: Path) -> None:
-    """Annotations naming no model get the task's shipped card, not a newer card adapted to some tracker."""
+    """Annotations naming no model (nor an enrichment code version: an imported bundle's) get the task's shipped
+    card, not a newer card adapted to some tracker."""
     cards = write_cards(models)
     adapted = _adapted_card("stance", "stance-charlr-5c-iqiyi-nadou", "1.0.5tance-iqiyi-nadou.aaaa1111")
     _install(data_dir, adapted["name"], adapted)
-    con = _annotated_by("p4-abc")
+    con = _annotated_by("imported-bundle")
     badge = in_domain_badges(con, VERSION)["stance"]
     assert badge["name"] == cards["stance"]["name"] and badge["version"] == cards["stance"]["version"]
 
@@ -421,3 +422,102 @@ def test_stance_and_emotion_in_an_empty_range_say_so_rather_than_to_run_enrich(s
     assert not has_annotations(con, TRACKER, "stance"), "another tracker's annotations do not count"
     assert has_annotations(con, "other-tracker", "stance")
     assert not has_annotations(con, "other-tracker", "emotion"), "no emotion column: no emotion annotations"
+
+
+class _OldStance:
+    """A stance model as an older release shipped it: same name, an earlier version than the card's."""
+
+    name, classes = "stance-charlr-5c", STANCE.classes
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+
+    def predict_proba(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        return np.tile(np.eye(len(self.classes))[0], (len(texts), 1))
+
+
+@pytest.mark.parametrize("version", ["0.9.older", "1.0.5tance"])
+def test_annotations_made_by_an_older_stance_model_are_not_credited_to_the_current_card(
+        models: Path, data_dir: Path, make_record: Any, monkeypatch: pytest.MonkeyPatch, version: str) -> None:
+    """Enrichment's pipeline version was a bare digest ("p6-…"), so a store annotated before the stance model was
+    retrained was badged, exported and briefed with the new card's version and in-domain figure, as if the new
+    model had written its stances. Enrichment now names each task model's version in the pipeline version."""
+    from analysis.nlp import enrich
+    from tests.nlp_fixtures import install_fake_sentiment, write_records
+
+    cards = write_cards(models)
+    install_fake_sentiment(monkeypatch)
+    monkeypatch.setattr(enrich, "_task_model", lambda kind: _OldStance(version) if kind == "stance" else None)
+    store = Store(data_dir)
+    write_records(store, make_record, ["爱奇艺的AI艺人库太恶心了", "支持AI演员"], trackers=[TRACKER])
+    enrich.enrich_store(store, workers=1)
+    with store.connect() as con:
+        badge = in_domain_badges(con, VERSION, tracker=TRACKER)["stance"]
+    if version == cards["stance"]["version"]:
+        assert badge["card"] is not None and badge["headline"] == cards["stance"]["headline"]
+    else:
+        assert badge["card"] is None and badge["headline"] is None and version in badge["text"]
+        assert f"{cards['stance']['headline']['value']:.2f}" not in badge["text"]
+
+
+def test_annotations_from_enrichment_that_named_no_model_get_no_figure(models: Path) -> None:
+    """Stores enriched before the pipeline version named its models ('p6-<digest>') were badged with whatever card
+    is current, though nothing says which model wrote their stances: the badge now says so and quotes no figure."""
+    from analysis.nlp.enrich import PIPELINE_CODE_VERSION
+
+    write_cards(models)
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, annotated_at TIMESTAMPTZ)")
+    con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', 'p6-0a577b3fc7', now())")
+    for task in ("stance", "emotion"):
+        badge = in_domain_badges(con, VERSION)[task]
+        assert badge["card"] is None and badge["headline"] is None
+        assert "re-run `actorwatch enrich`" in badge["text"]
+    con.execute(f"UPDATE {ANNOTATIONS} SET pipeline_version = "
+                f"'p{PIPELINE_CODE_VERSION}-0a577b3fc7|stance=1.0.5tance|emotion=1.0.em0'")
+    assert all(in_domain_badges(con, VERSION)[task]["headline"] for task in ("stance", "emotion"))
+
+
+def test_a_tracker_annotated_by_two_model_versions_is_said_to_be_mixed(models: Path) -> None:
+    """A store partly re-enriched after a model changed (or an enrich stopped half way) draws its stance chart from two
+    models' output, but the badge named only the newest annotation's model: it now says the figure is mixed, with
+    how many records each version annotated."""
+    write_cards(models)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE records (source TEXT, id TEXT, trackers TEXT[])")
+    con.execute("INSERT INTO records VALUES ('weibo', '1', ['iqiyi-nadou']), ('weibo', '2', ['iqiyi-nadou']), "
+                "('weibo', '3', ['iqiyi-nadou']), ('weibo', '4', ['tilly-norwood'])")
+    con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, annotated_at TIMESTAMPTZ)")
+    con.execute(f"INSERT INTO {ANNOTATIONS} VALUES "
+                "('weibo', '1', 'p7-aaaaaaaaaa|stance=0.9.older|emotion=1.0.em0', '2026-05-01'), "
+                "('weibo', '1', 'p7-bbbbbbbbbb|stance=1.0.5tance|emotion=1.0.em0', '2026-06-01'), "
+                "('weibo', '2', 'p7-bbbbbbbbbb|stance=1.0.5tance|emotion=1.0.em0', '2026-06-01'), "
+                "('weibo', '3', 'p7-aaaaaaaaaa|stance=0.9.older|emotion=1.0.em0', '2026-05-01'), "
+                "('weibo', '4', 'p7-cccccccccc|stance=0.8.oldest|emotion=1.0.em0', '2026-05-01')")
+    badges = in_domain_badges(con, VERSION, tracker=TRACKER)
+    assert "mixed" in badges["stance"]["text"] and "1.0.5tance: 2 records" in badges["stance"]["text"]
+    assert "0.9.older: 1 record" in badges["stance"]["text"] and "0.8.oldest" not in badges["stance"]["text"]
+    assert "mixed" not in badges["emotion"]["text"]  # one emotion model throughout
+
+
+@pytest.mark.parametrize("task", ["stance", "emotion"])
+def test_annotations_of_one_instant_are_picked_the_same_whatever_the_file_order(task: str) -> None:
+    """Two annotations of a record written at the same instant (two imports, a copy) were picked by the order the
+    store's files were read in, so the same data could give two stance charts and badges; ties now go the same
+    way every time."""
+    from analysis.core.annotations import annotations_scan
+    from analysis.nlp.model_info import annotation_model_names
+
+    picked = set()
+    for order in (("p7-a|stance=1|emotion=1", "p7-b|stance=2|emotion=2"),
+                  ("p7-b|stance=2|emotion=2", "p7-a|stance=1|emotion=1")):
+        con = duckdb.connect()
+        con.execute(f"CREATE TABLE {ANNOTATIONS} (source TEXT, id TEXT, pipeline_version TEXT, stance TEXT, "
+                    "annotated_at TIMESTAMPTZ)")
+        for version in order:
+            con.execute(f"INSERT INTO {ANNOTATIONS} VALUES ('weibo', '1', ?, ?, '2026-05-01')", [version, version[3]])
+        picked.add((con.execute(f"SELECT stance FROM {annotations_scan(con)}").fetchall()[0][0],
+                    annotation_model_names(con, task)[0]))
+    assert len(picked) == 1, picked

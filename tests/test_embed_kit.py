@@ -229,3 +229,20 @@ def test_a_curated_chart_s_source_line_says_how_many_items_over_which_dates(smal
             said = f"n = {len(package.data):,} " if len(package.data) else "no items"
             assert said in package.source, (name, package.source)
             assert f"dated {dates.min()} to {dates.max()}" in package.source, (name, package.source)
+
+
+def test_a_charts_provenance_sidecar_names_the_code_and_the_days_zone(small_store, monkeypatch) -> None:
+    """The provenance sidecar (`actorwatch chart --format json`) said what the chart shows and its query, but not
+    which actorwatch made its numbers nor in which zone its days are: a cited chart could not be re-made as it was."""
+    from collectors.paths import checkout_commit
+    from collectors.trackers import public_names
+    from dashboard.charts import registry as chart_registry
+    from dashboard.charts.embed import sidecar
+    from tests.dashboard_store import VERSION
+
+    monkeypatch.setenv("ACTORWATCH_TZ", "Asia/Shanghai")
+    view = chart_registry.View(Filters.for_tracker(get_tracker("iqiyi-nadou")), VERSION)
+    with small_store.connect(public_names=public_names()) as con:
+        about = sidecar(chart_registry.build("overview-volume", con, view, {}))
+    assert about["software"]["name"] == "actorwatch" and about["software"]["git_sha"] == checkout_commit()
+    assert about["days_time_zone"] == "Asia/Shanghai"

@@ -201,3 +201,19 @@ def test_sentiment_intervals_resample_the_files_pages(tmp_path: Path) -> None:
     assert paged["bootstrap"]["resampled"] == "url" and plain["bootstrap"]["resampled"] == "rows"
     assert paged["macro_f1"] == plain["macro_f1"]
     assert paged["macro_f1_ci95"] != plain["macro_f1_ci95"]
+
+
+@pytest.mark.parametrize("task", ["sentiment", "emotion"])
+def test_the_report_names_the_exact_file_it_measured(tmp_path: Path, task: str) -> None:
+    """A figure cited from `evaluate --json` could not be tied to the file it was measured on: the report gave only
+    the path, which another copy or a later edit of the labels shares. It now gives the file's SHA-256 and rows."""
+    import hashlib
+
+    column, value = ("label", "0") if task == "sentiment" else ("emotion", "anger")
+    path = tmp_path / "labelled.csv"
+    path.write_text(f"text,{column},synthetic\n太离谱了,{value},true\n真让人生气,{value},false\n气死了,{value},\n",
+                    encoding="utf-8")
+    report = _json([str(path), "--task", task, "--model", "vader" if task == "sentiment" else "default", "--json",
+                    "--bootstrap", "200"])
+    assert report["file_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert report["file_rows"] == 3 and report["n"] == 2  # every row read; one left out as synthetic

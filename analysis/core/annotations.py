@@ -46,7 +46,8 @@ def annotations_scan(con: duckdb.DuckDBPyConnection, pipeline_version: str | Non
         safe = pipeline_version.replace("'", "''")
         return f"(SELECT * FROM {ANNOTATIONS} WHERE pipeline_version = '{safe}')"
     return (f"(SELECT * FROM {ANNOTATIONS} "
-            "QUALIFY row_number() OVER (PARTITION BY source, id ORDER BY annotated_at DESC) = 1)")
+            # ties (one instant) go to the greatest version, not to whichever file was read first
+            "QUALIFY row_number() OVER (PARTITION BY source, id ORDER BY annotated_at DESC, pipeline_version DESC) = 1)")
 
 
 def tracker_entities_sql(alias: str, tracker: Tracker) -> tuple[str, list[Any]]:

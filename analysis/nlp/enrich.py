@@ -37,6 +37,7 @@ from collectors.paths import bundled_dir
 from collectors.store import RECORDS, Store, file_lock
 
 PIPELINE_CODE_VERSION = "7"  # bump when enrichment logic changes in a way the inputs below do not capture
+NAMES_MODELS_SINCE = 7  # the first code version whose pipeline versions name the stance and emotion models
 DEFAULT_BATCH_SIZE = 1000
 MAX_TOKENIZE_CHARS = 20_000  # keywords come from the first 20,000 characters of very long texts
 KEYWORDS_PER_RECORD = 5
@@ -92,20 +93,36 @@ def _task_model(kind: str):
         return None
 
 
-def task_models() -> list[str]:
-    """Name and version of the stance and emotion models enrichment uses ("rules"/"none" where not shipped); a
-    model routing English rows to another names that one's version too, so upgrading either re-annotates."""
-    stance, emotion = _task_model("stance"), _task_model("emotion")
-    return [f"{stance.name}-{getattr(stance, 'routed_version', stance.version)}" if stance else "stance-rules",
-            f"{emotion.name}-{getattr(emotion, 'routed_version', emotion.version)}" if emotion else "emotion-none"]
+def _task_versions() -> dict[str, tuple[str, str] | None]:
+    """(name, version) of the stance and emotion models enrichment uses, None where not shipped; a model routing
+    English rows to another has that one's version in its own."""
+    models = {kind: _task_model(kind) for kind in ("stance", "emotion")}
+    return {kind: (m.name, getattr(m, "routed_version", m.version)) if m else None for kind, m in models.items()}
+
+
+def task_models(versions: dict[str, tuple[str, str] | None] | None = None) -> list[str]:
+    """Name and version of the stance and emotion models enrichment uses ("rules"/"none" where not shipped), so
+    upgrading either re-annotates."""
+    versions = versions or _task_versions()
+    return [f"{v[0]}-{v[1]}" if v else fallback
+            for v, fallback in ((versions["stance"], "stance-rules"), (versions["emotion"], "emotion-none"))]
+
+
+def version_tag(task: str, model_version: str) -> str:
+    """What a pipeline version says about the model that gave `task`: "|stance=<version>" (read by model_info)."""
+    return f"|{task}={model_version}"
 
 
 def pipeline_version(model_version: str | None = None) -> str:
-    """A short id of everything annotations depend on: code version, sentiment model, lexicons, entity names."""
+    """A short id of everything annotations depend on (code version, sentiment model, lexicons, entity names), then
+    the stance and emotion models' versions in the open: a badge credits annotations to the card of that version
+    only, never to a retrained model's card."""
     from collectors.trackers import load_trackers
 
+    versions = _task_versions()
     digest = hashlib.sha256()
-    digest.update(f"{PIPELINE_CODE_VERSION}|{model_version or scoring_model()[1]}|{'|'.join(task_models())}".encode())
+    digest.update(f"{PIPELINE_CODE_VERSION}|{model_version or scoring_model()[1]}|{'|'.join(task_models(versions))}"
+                  .encode())
     for name in ("frames.toml", "stance.toml", "stopwords.txt", "domain_terms.txt"):
         path = bundled_dir() / "dicts" / name
         digest.update(path.read_bytes() if path.exists() else b"-")
@@ -113,7 +130,15 @@ def pipeline_version(model_version: str | None = None) -> str:
         for entity in tracker.entities:
             digest.update(f"{tracker.id}/{entity.id}:{'|'.join(entity.all_names())}|?{'|'.join(entity.ambiguous)}\n"
                           .encode())
-    return f"p{PIPELINE_CODE_VERSION}-{digest.hexdigest()[:10]}"
+    tags = "".join(version_tag(kind, v[1]) for kind, v in versions.items() if v)
+    return f"p{PIPELINE_CODE_VERSION}-{digest.hexdigest()[:10]}{tags}"
+
+
+def code_version_of(version: str | None) -> str | None:
+    """The PIPELINE_CODE_VERSION a pipeline version ("p<code>-<digest>[|…]") was made by; None when it names none
+    (an imported bundle's annotations)."""
+    head = (version or "").split("-", 1)[0]
+    return head[1:] if len(head) > 1 and head[0] == "p" and head[1:].isdigit() else None
 
 
 # ---------- the work of one batch (runs in a worker) ----------

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from analysis.core.annotations import ANNOTATIONS
+from analysis.core.annotations import ANNOTATIONS, annotations_scan
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
 from collectors.paths import bundled_dir, data_dir, model_dir, models_dir
@@ -185,7 +185,7 @@ def find_card(task: str, model_version: str | None = None,
 
 def recorded_models(task: str, names: tuple[str, ...]) -> set[str]:
     """The model names and versions `names` record exactly: each name itself, and the model version of a re-annotated
-    row's "|<task>=<version>[+<English route's version>]" (analysis.nlp.rescore.version_tag)."""
+    row's "|<task>=<version>[+<English route's version>]" (analysis.nlp.enrich.version_tag)."""
     out = set()
     for name in names:
         out.update((name, name.split("+", 1)[0]))
@@ -195,7 +195,7 @@ def recorded_models(task: str, names: tuple[str, ...]) -> set[str]:
 
 
 def tagged_version(task: str, names: tuple[str, ...]) -> str | None:
-    """The model version a re-annotated row's "|<task>=<version>[+…]" names (analysis.nlp.rescore.version_tag)."""
+    """The model version a re-annotated row's "|<task>=<version>[+…]" names (analysis.nlp.enrich.version_tag)."""
     return next((part.split("=", 1)[1].split("+", 1)[0] for name in names for part in name.split("|")[1:]
                  if part.startswith(f"{task}=")), None)
 
@@ -221,10 +221,10 @@ def annotation_model_names(con: duckdb.DuckDBPyConnection, task: str,
     cols = "".join(", a." + c for c in explicit)
     if tracker and has_table(con, RECORDS):
         row = con.execute(f"SELECT a.pipeline_version{cols} FROM {ANNOTATIONS} a JOIN {RECORDS} r USING (source, id) "
-                          "WHERE list_contains(r.trackers, ?) ORDER BY a.annotated_at DESC LIMIT 1", [tracker]).fetchone()
+                          "WHERE list_contains(r.trackers, ?) ORDER BY a.annotated_at DESC, a.pipeline_version DESC, a.source, a.id LIMIT 1", [tracker]).fetchone()
     else:
         row = con.execute(f"SELECT a.pipeline_version{cols} FROM {ANNOTATIONS} a "
-                          "ORDER BY a.annotated_at DESC LIMIT 1").fetchone()
+                          "ORDER BY a.annotated_at DESC, a.pipeline_version DESC, a.source, a.id LIMIT 1").fetchone()
     if row is None:
         return (), False
     names = tuple(str(v) for v in row if v)
@@ -294,8 +294,43 @@ def in_domain_badges(con: duckdb.DuckDBPyConnection, sentiment_version: str | No
         found = find_card(task, names=names)
         if explicit and found is not None and not names_model(found[0], names):
             found = None  # the annotations name a model this card is not the card of
-        out[task] = task_badge(task, found, names[-1] if explicit else tagged_version(task, names))
+        unnamed = not explicit and unnamed_model(task, names) and (found is None or not names_model(found[0], names))
+        badge = task_badge(task, None if unnamed else found, names[-1] if explicit else tagged_version(task, names))
+        if unnamed:
+            badge["text"] = (f"{task.capitalize()}: annotated by older enrichment code ({names[0]}), which did not "
+                             f"record the {task} model, so no model figure applies — re-run `actorwatch enrich`")
+        versions = annotating_versions(con, task, tracker)
+        if len(versions) > 1:
+            badge["text"] += (f" — mixed: these {task} labels come from {len(versions)} model versions ("
+                              + ", ".join(f"{v}: {n:,} record{'s' if n != 1 else ''}" for v, n in versions.items())
+                              + "); re-run `actorwatch enrich` to label every record with one")
+        out[task] = badge
     return out
+
+
+def annotating_versions(con: duckdb.DuckDBPyConnection, task: str, tracker: str | None = None) -> dict[str, int]:
+    """Records (of the tracker, if given) per version of the model that wrote their newest annotation's `task` label:
+    its "|<task>=<version>" tag, else the whole pipeline version (which names no model), most records first."""
+    scan = annotations_scan(con)
+    if scan is None:
+        return {}
+    join, params = "", []
+    if tracker and has_table(con, RECORDS):
+        join, params = f"JOIN {RECORDS} r USING (source, id) WHERE list_contains(r.trackers, ?)", [tracker]
+    tag = f"nullif(regexp_extract(a.pipeline_version, '\\|{task}=([^|]*)', 1), '')"
+    rows = con.execute(f"SELECT coalesce({tag}, a.pipeline_version) AS v, count(*) AS n FROM {scan} a {join} "
+                       "GROUP BY 1 ORDER BY n DESC, v", params).fetchall()
+    return {str(v): int(n) for v, n in rows}
+
+
+def unnamed_model(task: str, names: tuple[str, ...]) -> bool:
+    """Whether annotations of these pipeline versions come from enrichment code older than the one that names the
+    task's model ("|<task>=<version>"), and name none: which model wrote them is unknown."""
+    from analysis.nlp.enrich import NAMES_MODELS_SINCE, code_version_of
+
+    codes = [code_version_of(name) for name in names]
+    return (tagged_version(task, names) is None
+            and any(code is not None and int(code) < NAMES_MODELS_SINCE for code in codes))
 
 
 def model_card_summary(model_version: str | None, model_name: str | None = None) -> dict[str, Any]:

@@ -235,6 +235,7 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
     from analysis.nlp.metrics import evaluate_predictions
     from analysis.nlp.sentiment import RoutedScorer, get_scorer
     from analysis.nlp.sentiment.labelled import LabelledFileError, read_labelled_csv
+    from analysis.nlp.sentiment.linear import file_sha256
 
     try:
         data = read_labelled_csv(file)
@@ -250,7 +251,8 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
     groups, group_by = _file_pages(file)
     groups = None if groups is None else groups[keep]
     report = evaluate_predictions(labels, proba, n_boot=n_boot, groups=groups, group_by=group_by)
-    report = {"file": str(file), "model": scorer.name, "model_version": scorer.version,
+    report = {"file": str(file), "file_sha256": file_sha256(file), "file_rows": len(data.texts),
+              "model": scorer.name, "model_version": scorer.version,
               **{f"left_out_{reason}": int(mask.sum()) for reason, mask in drops.items() if mask.any()}, **report}
     langs = _file_langs(file)
     langs = None if langs is None else langs[keep]

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from analysis.core.scores import LABELS, SCORES, SCORES_SCHEMA, SCORES_SPEC
-from analysis.nlp.enrich import run_lock, scoring_model
+from analysis.nlp.enrich import run_lock, scoring_model, version_tag
 from analysis.nlp.sentiment import get_scorer, score_texts
 from analysis.nlp.sentiment.linear import CARD_FILE
 from analysis.nlp.text import clean_text
@@ -121,11 +121,6 @@ def task_model_tracker(name: str, task: str) -> str | None:
     from analysis.nlp.tasks import TASKS
 
     return adapted_tracker(name, load_task_model(name, TASKS[task], name, ()).version)
-
-
-def version_tag(task: str, model_version: str) -> str:
-    """What a re-annotated row's pipeline version says about the model that gave `task`: "|stance=<version>"."""
-    return f"|{task}={model_version}"
 
 
 def _retagged(pipeline_version: str, task: str, tag: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from analysis.nlp.metrics import evaluate_classes
+from analysis.nlp.sentiment.linear import file_sha256
 from analysis.nlp.tasks import STANCE, Task, TaskSet, read_task_csv
 
 LANGS_REPORTED = ("zh", "en")
@@ -74,13 +75,15 @@ def evaluate_file(path: str | Path, task: Task | str, model_name: str = "default
     """The contract for one labelled file: {file, task, model, model_version, label_column, targets, ...report};
     `left_out` gives, from the file's texts, the rows to leave out per reason (counted as `left_out_<reason>`)."""
     data = read_task_csv(path, task)
+    rows = data.n
     drops = {reason: mask for reason, mask in (left_out(data.texts) if left_out else {}).items() if mask.any()}
     keep = ~np.logical_or.reduce([*drops.values(), np.zeros(data.n, dtype=bool)])
     if drops:
         data = data.take(keep)
     model = model or get_task_model(data.task, model_name)
     pred = predict_set(model, data)
-    head: dict[str, Any] = {"file": str(path), "task": data.task.name, "model": model.name,
+    head: dict[str, Any] = {"file": str(path), "file_sha256": file_sha256(Path(path)), "file_rows": rows,
+                            "task": data.task.name, "model": model.name,
                             "model_version": model.version, "label_column": data.column}
     english = getattr(model, "english", None)
     if english is not None:  # the model routes English rows (found by detect_lang) to its English model

@@ -5,7 +5,8 @@ Bundle layout (DIR):
   records.csv | records.parquet   one row per record: the data model's fields (from `records_public`),
                                   then sentiment_model, sentiment_version, p_neg, p_neu, p_pos, sentiment,
                                   then entities (the tracker's only), stance, emotion, frames, keywords (lists
-                                  joined by '|' in CSV),
+                                  joined by '|' in CSV), annotation_version (the pipeline version that made
+                                  them: a store partly re-enriched holds several),
                                   then visibility, visibility_checked_at (the latest known recheck status of
                                   the post and when it was checked; empty if never rechecked),
                                   then merged_from: the other stored copies (source:id) of a news article that
@@ -43,6 +44,7 @@ from analysis.core.filters import Filters
 from analysis.core.labels import LABELS
 from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
 from analysis.core.tables import has_table
+from analysis.nlp.enrich import PIPELINE_CODE_VERSION, code_version_of
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.nlp.sentiment.linear import file_sha256
 from analysis.reports.links import DEFAULT_PAGE, deep_link
@@ -63,7 +65,7 @@ from collectors.visibility import DISAPPEARED, STATUSES, VisibilityCheck
 FORMATS = ("csv", "parquet")
 MANIFEST = "manifest.json"
 SCORE_COLUMNS = ["sentiment_model", "sentiment_version", "p_neg", "p_neu", "p_pos", "sentiment"]
-ANNOTATION_COLUMNS = ["entities", "stance", "emotion", "frames", "keywords"]
+ANNOTATION_COLUMNS = ["entities", "stance", "emotion", "frames", "keywords", "annotation_version"]
 VISIBILITY_COLUMNS = ["visibility", "visibility_checked_at"]
 TIME_COLUMNS = ("published_at", "collected_at", "visibility_checked_at")
 LIST_COLUMNS = ("trackers", "entities", "frames", "keywords", "merged_from")
@@ -160,6 +162,8 @@ class _Counts:
     disappeared: int = 0
     merged: int = 0
     by_source: dict[str, int] = field(default_factory=dict)
+    by_annotation_version: dict[str, int] = field(default_factory=dict)
+    published: list[Any] = field(default_factory=list)  # each batch's first and last published_at
 
     def add(self, batch: pa.RecordBatch) -> None:
         self.records += batch.num_rows
@@ -170,8 +174,11 @@ class _Counts:
         self.rechecked += int(pc.sum(pc.fill_null(pc.not_equal(status, "unknown"), False)).as_py() or 0)
         self.disappeared += int(pc.sum(pc.fill_null(pc.is_in(status, pa.array(DISAPPEARED)), False)).as_py() or 0)
         self.merged += batch.num_rows - batch.column("merged_from").null_count
-        for item in pc.value_counts(batch.column("source")).to_pylist():
-            self.by_source[item["values"]] = self.by_source.get(item["values"], 0) + item["counts"]
+        for column, tally in (("source", self.by_source), ("annotation_version", self.by_annotation_version)):
+            for item in pc.value_counts(pc.drop_null(batch.column(column))).to_pylist():
+                tally[item["values"]] = tally.get(item["values"], 0) + item["counts"]
+        span = pc.min_max(batch.column("published_at")).as_py()
+        self.published += [v for v in (span["min"], span["max"]) if v is not None]
 
 
 def _model_name(con: duckdb.DuckDBPyConnection, version: str | None) -> str | None:
@@ -198,12 +205,13 @@ def _select(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, versio
     if scan is not None:
         joins.append(f"LEFT JOIN {scan} a ON a.source = r.source AND a.id = r.id")
         entities, eparams = tracker_entities_sql("a", tracker)  # not those of the record's other trackers
-        extra += [f"{entities} AS entities", "a.stance", "a.emotion", "a.frames", "a.keywords"]
+        extra += [f"{entities} AS entities", "a.stance", "a.emotion", "a.frames", "a.keywords",
+                  "a.pipeline_version AS annotation_version"]
         jparams = [*eparams, *jparams]  # the select list's parameter comes before the joins'
     else:
         extra += ["NULL::VARCHAR[] AS entities", "NULL::VARCHAR AS stance", "NULL::VARCHAR AS emotion",
                   "NULL::VARCHAR[] AS frames",
-                  "NULL::VARCHAR[] AS keywords"]
+                  "NULL::VARCHAR[] AS keywords", "NULL::VARCHAR AS annotation_version"]
     seen = latest_scan(con)
     if seen is not None:
         joins.append(f"LEFT JOIN {seen} v ON v.source = r.source AND v.id = r.id")
@@ -281,7 +289,10 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
         "time_zone": _time_zone_text(),
         "days_time_zone": zone_name(),  # the IANA zone of the date filters' days
         "counts": {"records": n, "by_source": dict(sorted(counts.by_source.items())), "scored": counts.scored,
-                   "annotated": counts.annotated, "synthetic": counts.synthetic, "merged": counts.merged},
+                   "annotated": counts.annotated, "synthetic": counts.synthetic, "merged": counts.merged,
+                   "published_first": _utc_iso(min(counts.published)) if counts.published else None,
+                   "published_last": _utc_iso(max(counts.published)) if counts.published else None},
+        "annotations": _annotation_versions(counts.by_annotation_version),
         "merged_note": "a news article that several sources carried (RSS, GDELT, an import; the same page once its "
                        "address is normalised) is one row, counted once, under the source of the copy kept; "
                        "merged_from names the other stored copies (source:id). 'merged' counts the rows that stand "
@@ -306,6 +317,19 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
                    "(model.in_domain: on labelled in-domain test text); differences over time are associations, "
                    "not causation.",
     }
+
+
+def _annotation_versions(by_version: dict[str, int]) -> dict[str, Any]:
+    """Which enrichment pipelines made the exported rows' annotations, and whether they are one."""
+    older = sum(n for v, n in by_version.items()
+                if (code := code_version_of(v)) is not None and int(code) < int(PIPELINE_CODE_VERSION))
+    return {"pipeline_versions": dict(sorted(by_version.items())), "mixed": len(by_version) > 1,
+            "code_version": PIPELINE_CODE_VERSION, "older_code": older,
+            "note": "annotation_version names the pipeline that made each row's entities, stance, emotion, frames and "
+                    "keywords (enrichment code version p<code>, sentiment, stance and emotion models, lexicons): "
+                    "rows of different versions were annotated differently, so a figure over a mix of them mixes "
+                    "models. older_code counts rows made by enrichment code older than code_version (this "
+                    "software's); `actorwatch enrich` re-annotates them"}
 
 
 def _model(version: str | None, model_name: str | None) -> dict[str, Any]:
@@ -396,7 +420,7 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
         now = datetime.now(UTC)
         columns: dict[str, Any] = {name: [None] * len(annotated) for name in ANNOTATIONS_SCHEMA.names}
         columns.update({"source": [r["source"] for r in annotated], "id": [r["id"] for r in annotated],
-                        "pipeline_version": ["imported-bundle"] * len(annotated),
+                        "pipeline_version": [_imported_version(r.get("annotation_version")) for r in annotated],
                         "entities": [_as_list(r.get("entities")) for r in annotated],
                         "stance": [r["stance"] if _present(r.get("stance")) else None for r in annotated],
                         "emotion": [r["emotion"] if _present(r.get("emotion")) else None for r in annotated],
@@ -410,6 +434,13 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
     if checks:
         ingest(checks, store)
     return BundleImport(summary, len(scored), len(annotated), len(checks))
+
+
+def _imported_version(made_by: Any) -> str:
+    """An imported annotation's pipeline version: marked as imported, then the one the bundle names (and with it the
+    stance and emotion models' "|<task>=<version>", which the badges read); a bundle made before it named them: the
+    mark alone."""
+    return f"imported-bundle:{made_by}" if _present(made_by) else "imported-bundle"
 
 
 def _stored_keys(store: Store, dataset: str, columns: tuple[str, ...],

@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 
 from analysis.nlp.text import detect_lang
 from analysis.reports.brief import md_escape
+from analysis.reports.export import software_version
 from analysis.reports.links import (
     DEFAULT_PAGE,
     PUBLIC_URL_ENV,
@@ -46,6 +47,7 @@ from analysis.reports.png import (
     png_bytes,
     synthetic_notice,
 )
+from collectors.display_zone import zone_name
 from collectors.spreadsheet import escape_frame
 from collectors.store import atomic_path
 
@@ -253,10 +255,11 @@ def write_package(package: ChartPackage, out_dir: Path, formats: Sequence[str], 
 
 
 def sidecar(package: ChartPackage, base_url: str | None = None) -> dict[str, object]:
-    """Provenance for a published chart: what it shows, the query, where to reopen it (and embed it), its snapshot
-    id."""
+    """Provenance for a published chart: what it shows, the query and the zone of its days, where to reopen it (and
+    embed it), its snapshot id and the software that drew it."""
     return {"chart": package.name, "title": package.title, "snapshot_id": package.snapshot_id,
-            "params": normal_params(package.params), "deep_link": package.deep_link(base_url),
+            "params": normal_params(package.params), "days_time_zone": zone_name(), "software": software_version(),
+            "deep_link": package.deep_link(base_url),
             "iframe": iframe_snippet(package, base_url),
             "source": package.source, "credit": package.credit, "notes": package.notes, "alt": package.alt,
             "synthetic_share": package.synthetic_share,
