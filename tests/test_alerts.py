@@ -515,6 +515,7 @@ def test_a_webhook_failure_names_the_host_not_the_secret_path(status):
 
     from analysis.reports.alerts.config import WebhookChannel
     from analysis.reports.alerts.deliver import DeliveryError, send_webhook
+    from collectors.http import RetryPolicy
 
     def handler(request: httpx.Request) -> httpx.Response:
         if status is None:
@@ -523,7 +524,87 @@ def test_a_webhook_failure_names_the_host_not_the_secret_path(status):
 
     channel = WebhookChannel(url="https://user:pw@hooks.example/services/T0/B0/XXsecretXX?sig=abc")
     with httpx.Client(transport=httpx.MockTransport(handler)) as client, pytest.raises(DeliveryError) as caught:
-        send_webhook({"id": "a"}, channel, client=client)
+        send_webhook({"id": "a"}, channel, client=client, policy=RetryPolicy(attempts=2, sleep=lambda s: None))
     message = str(caught.value)
     assert "hooks.example" in message
     assert not any(s in message for s in ("XXsecretXX", "sig=abc", "user:pw", "/services"))
+
+
+class _Flaky(BaseHTTPRequestHandler):
+    """Answers each POST with the next of `script`: a status (with headers), or "slow" (answers after the client's
+    timeout); then 204."""
+
+    script: ClassVar[list] = []
+    bodies: ClassVar[list[tuple[dict, dict]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        _Flaky.bodies.append((dict(self.headers), body))
+        step = _Flaky.script.pop(0) if _Flaky.script else (204, {})
+        if step == "slow":
+            threading.Event().wait(1.0)
+            step = (204, {})
+        status, headers = step
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def flaky_hook():
+    _Flaky.script, _Flaky.bodies = [], []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", _Flaky
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("first", [(500, {}), (502, {}), (429, {"Retry-After": "1"}), "slow"])
+def test_a_webhook_s_brief_failure_is_retried_within_the_run(flaky_hook, first):
+    """A chat service's passing 500/502, a 429 asking to wait a second, or a timed-out answer failed the delivery at once:
+    the alert reached the union an hour late (the next scheduled run), and the run exited 1."""
+    from analysis.reports.alerts.config import WebhookChannel
+    from analysis.reports.alerts.deliver import send_webhook
+    from collectors.http import RetryPolicy
+
+    url, hook = flaky_hook
+    hook.script = [first]
+    waits: list[float] = []
+    send_webhook({"id": "abc123", "title": "t"}, WebhookChannel(url=url, timeout_seconds=0.3),
+                 policy=RetryPolicy(attempts=3, initial=0.01, maximum=5, jitter=0, sleep=waits.append))
+    assert len(hook.bodies) == 2 and hook.bodies[0][1] == hook.bodies[1][1] == {"id": "abc123", "title": "t"}
+    assert {h["Idempotency-Key"] for h, _ in hook.bodies} == {"abc123"}  # a receiver can drop the copy a retry sends
+    if isinstance(first, tuple) and first[0] == 429:
+        assert waits == [1.0]  # the server's Retry-After is honoured
+
+
+def test_a_webhook_that_keeps_failing_is_reported_once_retried_and_kept(flaky_hook, tmp_path, data_dir, make_record,
+                                                                         monkeypatch):
+    from analysis.reports.alerts import deliver
+    from collectors.http import RetryPolicy
+
+    url, hook = flaky_hook
+    hook.script = [(503, {})] * 3 + [(429, {"Retry-After": "3600"})]
+    monkeypatch.setattr(deliver, "WEBHOOK_RETRY", RetryPolicy(attempts=3, initial=0.01, maximum=5, jitter=0,
+                                                              sleep=lambda s: None))
+    store = _planted_spike(data_dir, make_record)
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[channels.webhook]\nurl = "{url}"\n[[rule]]\nid = "spike"\n'
+                                                       f'tracker = "{TRACKER}"\nkind = "volume_spike"\n'
+                                                       'channels = ["webhook", "rss"]\n'))
+    now = datetime(2026, 4, 21, 6, tzinfo=UTC)
+    report = run_alerts(config, store, now=now)
+    assert len(hook.bodies) == 3 and report.delivered == {"rss": 1}
+    assert report.failures == [f"webhook {url.rsplit('/', 1)[0]}/…: HTTP 503 (3 attempts)"]
+    assert load_state().pending[0]["channels"] == ["webhook"]
+    again = run_alerts(config, store, now=now + timedelta(hours=1))  # a 429 asking for an hour is not waited out
+    assert len(hook.bodies) == 4 and "rate limited for 3600 s" in again.failures[0]
+    assert load_state().pending[0]["channels"] == ["webhook"]
+    last = run_alerts(config, store, now=now + timedelta(hours=2))
+    assert last.delivered == {"webhook": 1} and load_state().pending == [] and len(hook.bodies) == 5

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from analysis.reports.alerts.config import EmailChannel, RssChannel, WebhookChannel
-from collectors.http import make_client
+from collectors.http import RateLimited, RetryPolicy, TransientHTTPError, make_client, polite_request
 from collectors.secrets import MissingSecret, get_secret, redact_text
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -47,18 +47,34 @@ def alert_text(alert: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def send_webhook(alert: dict[str, Any], channel: WebhookChannel, client: httpx.Client | None = None) -> None:
+# a chat service's brief 502 or 429 is retried within the run (the alert is not an hour late); waits stay short, as a
+# scheduled run should not hang, and whatever still fails is kept for the next run
+WEBHOOK_RETRY = RetryPolicy(attempts=3, initial=1.0, maximum=30.0, jitter=1.0)
+
+
+def send_webhook(alert: dict[str, Any], channel: WebhookChannel, client: httpx.Client | None = None,
+                 policy: RetryPolicy | None = None) -> None:
+    """POST the alert as JSON, retrying 429/5xx and timeouts; `Idempotency-Key` (the alert id) lets a receiver
+    drop a copy a retry sends after a timed-out attempt that had in fact arrived."""
     token = get_secret(channel.token_secret)
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", "Idempotency-Key": str(alert.get("id", ""))}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     own = client is None
     client = client or make_client(timeout=channel.timeout_seconds)
     where = endpoint(channel.url)
+    policy = policy or WEBHOOK_RETRY
     try:
-        response = client.post(channel.url, content=json.dumps(alert, ensure_ascii=False).encode(), headers=headers)
+        response = polite_request(client, "POST", channel.url, policy=policy,
+                                  content=json.dumps(alert, ensure_ascii=False).encode(), headers=headers)
+    except RateLimited as exc:
+        raise DeliveryError(f"webhook {where}: HTTP {exc.response.status_code}, rate limited for "
+                            f"{exc.retry_after:.0f} s") from None
+    except TransientHTTPError as exc:
+        raise DeliveryError(f"webhook {where}: HTTP {exc.response.status_code} ({policy.attempts} attempts)") from None
     except httpx.HTTPError as exc:
-        raise DeliveryError(redact_text(f"webhook {where}: {type(exc).__name__}: {exc}", [channel.url])) from None
+        raise DeliveryError(redact_text(f"webhook {where}: {type(exc).__name__}: {exc} ({policy.attempts} attempts)",
+                                        [channel.url])) from None
     finally:
         if own:
             client.close()
