@@ -608,3 +608,44 @@ def test_a_webhook_that_keeps_failing_is_reported_once_retried_and_kept(flaky_ho
     assert load_state().pending[0]["channels"] == ["webhook"]
     last = run_alerts(config, store, now=now + timedelta(hours=2))
     assert last.delivered == {"webhook": 1} and load_state().pending == [] and len(hook.bodies) == 5
+
+
+def _gap_then_resumed(data_dir, make_record, spike_day: date | None = None) -> tuple[Store, list]:
+    """Weibo at 20 records a day (60% negative) and news at 30 (none negative) from 10 April; Weibo's collector stops
+    for 15-19 April and is restarted on the 20th. Returns the store and the days from the restart on."""
+    store, labels = Store(data_dir), {}
+    first = date(2026, 4, 10)
+    for i in range(16):
+        day = first + timedelta(days=i)
+        news = records_per_day(make_record, {day: 30}, trackers=[TRACKER], source="rss")
+        weibo = [] if 5 <= i <= 9 else records_per_day(make_record, {day: 150 if day == spike_day else 20},
+                                                       trackers=[TRACKER])
+        labels.update({(r.source, r.id): "neutral" for r in news})
+        labels.update({(r.source, r.id): "negative" if j % 5 < 3 else "neutral" for j, r in enumerate(weibo)})
+        store.add_records(news + weibo)
+    add_scores(store, labels)
+    return store, [first + timedelta(days=i) for i in range(10, 16)]
+
+
+def test_a_source_s_collection_gap_is_neither_a_spike_nor_a_jump_when_it_resumes(tmp_path, data_dir, make_record):
+    """Weibo's collector stopped for five days: the day it was restarted, its usual 20 records a day stood against a
+    baseline of the news-only days (30) and fired a volume spike, and its negative posts a negative-share jump, though
+    nothing had happened but the collector coming back."""
+    store, resumed = _gap_then_resumed(data_dir, make_record)
+    body = (f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\nkind = "volume_spike"\nsensitivity = "more"\n'
+            f'[[rule]]\nid = "neg"\ntracker = "{TRACKER}"\nkind = "negative_jump"\nsensitivity = "more"\n')
+    config = load_config(_rule_file(tmp_path / "a.toml", body))
+    for day in resumed:
+        report = run_alerts(config, store, now=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=23),
+                            dry_run=True)
+        assert report.alerts == [], (day, [a.title for a in report.alerts])
+
+
+def test_a_real_spike_after_a_collection_gap_still_fires_on_its_day(tmp_path, data_dir, make_record):
+    spike = date(2026, 4, 23)  # the fourth day after Weibo's collector was restarted
+    store, resumed = _gap_then_resumed(data_dir, make_record, spike_day=spike)
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\nlookback_days = 1\n'))
+    fired = [a.day for day in resumed for a in run_alerts(
+        config, store, now=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=23), dry_run=True).alerts]
+    assert fired == ["2026-04-23"]

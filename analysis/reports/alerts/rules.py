@@ -17,7 +17,7 @@ from analysis.nlp.model_info import accuracy_line, model_card_summary
 from analysis.reports.alerts.config import EffectiveRule
 from analysis.reports.alerts.evidence import peak_evidence
 from analysis.reports.links import DEFAULT_PAGE, deep_link
-from analysis.stats.peaks import detect_peaks, series_by_day, share_jumps
+from analysis.stats.peaks import detect_peaks, series_by_day, share_jumps, uncollected_days, without_days
 from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
 from collectors.display_zone import display_zone, zone_short
 from collectors.trackers import Tracker
@@ -61,8 +61,9 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
     # not days with 0 records (the first day of an import is no spike)
     f = Filters(tracker.id, max(first - timedelta(days=HISTORY_DAYS), stored_span(con, Filters(tracker.id), tracker).start),
                 as_of)
+    unknown = uncollected_days(con, f)  # a source's collection gap is no quiet spell to measure a spike against
     if rule.kind == "volume_spike":
-        series = _volume(con, f, rule, tracker)
+        series = without_days(_volume(con, f, rule, tracker), unknown)
         peaks = detect_peaks(series, threshold=rule.threshold)
         peaks = peaks[peaks["value"] >= rule.min_records]
         what = "records"
@@ -71,7 +72,7 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
             return []
         frame = _sentiment(con, f, rule, tracker, model_version)
         n = series_by_day(frame, "n")
-        peaks = share_jumps(frame, min_n=rule.min_records, threshold=rule.threshold)
+        peaks = share_jumps(frame, min_n=rule.min_records, threshold=rule.threshold, unknown=unknown)
         what = "negative share"
     peaks = peaks[[first <= d <= as_of for d in peaks["day"]]]
     alerts = []
