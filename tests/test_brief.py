@@ -381,3 +381,25 @@ def test_a_week_the_year_does_not_have_says_how_many_it_has():
     assert parse_week("2026-W53")[0] == date(2026, 12, 28)  # 2026 has 53
     with pytest.raises(BriefError, match="2026-W00: 2026 has 53 ISO weeks .W01 to W53."):
         parse_week("2026-W00")
+
+
+def test_a_storm_across_the_weekend_is_the_peak_of_one_brief_as_on_the_dashboard(data_dir, make_record):
+    """A storm rising on Sunday (40) to its height on Monday (100): the brief of the week ending that Sunday cut the
+    run at its last day and called Sunday a peak, which the dashboard, over the same days, does not label (the run's
+    best day is after them), and the next week's brief gave the same storm its Monday peak again."""
+    from analysis.reports.brief import gather
+    from dashboard.charts.overview import peak_labels
+
+    counts = {date(2026, 4, 10) + timedelta(days=i): 10 for i in range(9)}
+    counts.update({date(2026, 4, 19): 40, date(2026, 4, 20): 100, date(2026, 4, 21): 60, date(2026, 4, 22): 30,
+                   date(2026, 4, 23): 15, date(2026, 4, 24): 10})
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, counts, trackers=[TRACKER]))
+    tracker, now, peaks = get_tracker(TRACKER), datetime(2026, 4, 27, tzinfo=UTC), {}
+    for week in ("2026-W16", "2026-W17"):
+        data = gather(store, tracker, week, now=now)
+        with store.connect() as con:
+            shown = peak_labels(con, Filters(TRACKER, data.start, data.end), tracker)
+        assert list(data.peaks.get("day", [])) == list(shown["day"]), week  # no peak: a frame without columns
+        peaks[week] = list(shown["day"])
+    assert peaks == {"2026-W16": [], "2026-W17": [date(2026, 4, 20)]}

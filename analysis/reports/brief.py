@@ -108,14 +108,18 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         # days with 0 records
         stored = stored_span(con, Filters(tracker.id), tracker)
         history = Filters(tracker.id, max(start - timedelta(days=HISTORY_DAYS), stored.start), end)
-        peaks = detect_peaks(series_by_day(volume_series(con, history), "records"))
+        # the stored days after the week finish its last run of high days, as on the dashboard (overview.peak_labels):
+        # a storm rising on Sunday and peaking on Monday is the next week's peak, not a peak of each week
+        around = Filters(tracker.id, history.start, max(end, stored.end))
+        peaks = detect_peaks(series_by_day(volume_series(con, around), "records"))
         peaks = peaks[[start <= d <= end for d in peaks["day"]]]
         labelled = label_peaks(con, f, peaks, k=6, n_records=3).merge(peaks, on="day") if len(peaks) else pd.DataFrame()
         mood = sentiment_series(con, history, version) if version else pd.DataFrame()
-        jumps = share_jumps(mood) if len(mood) else pd.DataFrame(columns=["day", "value", "baseline"])
+        moods = sentiment_series(con, around, version) if version else pd.DataFrame()
+        jumps = share_jumps(moods) if len(moods) else pd.DataFrame(columns=["day", "value", "baseline"])
         jumps = jumps[[start <= d <= end for d in jumps["day"]]]
         if len(jumps):  # the share's n travels with it
-            scored = series_by_day(mood, "n")
+            scored = series_by_day(moods, "n")
             jumps = jumps.assign(n=[int(scored[d]) for d in jumps["day"]])
         shifts = [d for d in change_points(series_by_day(mood, "negative"), n=series_by_day(mood, "n"), min_shift=0.05)
                   if start <= d <= end] if len(mood) else []
@@ -324,8 +328,9 @@ def methods_lines(data: BriefData) -> list[str]:
         "interval when no author has two scored records), for a day's jump the plain one. " + INDEPENDENT_POSTS,
         *[badge["text"] + "." for task, badge in (data.model.get("in_domain") or {}).items() if task != "sentiment"],
         (f"Peaks: a day at least 3.5 robust z-scores above the median of the previous 7 days (MAD scale, at least "
-        f"Poisson noise), with {HISTORY_DAYS} days of history; labelled by characteristic terms and the most-shared "
-        "records."),
+        f"Poisson noise), with {HISTORY_DAYS} days of history; a run of such days is one peak, on its highest day "
+        "(which may fall after the week: the stored days after it are read); labelled by characteristic terms and the "
+        "most-shared records."),
         ("Negative-share jumps: the same test on the daily share (days with at least 30 scored records; the noise at "
         "least 3 points and at least the binomial noise of the typical share at the day's count; after thinner days, "
         "against the previous 7 days' pooled share, its own binomial noise added); change points by "
