@@ -403,3 +403,26 @@ def test_a_storm_across_the_weekend_is_the_peak_of_one_brief_as_on_the_dashboard
         assert list(data.peaks.get("day", [])) == list(shown["day"]), week  # no peak: a frame without columns
         peaks[week] = list(shown["day"])
     assert peaks == {"2026-W16": [], "2026-W17": [date(2026, 4, 20)]}
+
+
+def test_a_restarted_collector_is_no_peak_or_jump_in_the_brief_nor_on_the_dashboard(data_dir, make_record):
+    """Weibo's collector stopped for 15-19 April and was restarted on Monday the 20th: the brief of that week (and the
+    dashboard's volume chart) called the 20th a peak, its usual Weibo posts against the news-only days, and a jump in
+    the negative share, as the alerts did."""
+    from analysis.reports.brief import gather
+    from dashboard.charts.overview import peak_labels
+
+    store, labels = Store(data_dir), {}
+    for i in range(17):
+        day = date(2026, 4, 10) + timedelta(days=i)
+        news = records_per_day(make_record, {day: 30}, trackers=[TRACKER], source="rss")
+        weibo = [] if 5 <= i <= 9 else records_per_day(make_record, {day: 40}, trackers=[TRACKER])
+        labels.update({(r.source, r.id): "neutral" for r in news})
+        labels.update({(r.source, r.id): "negative" if j % 5 < 3 else "neutral" for j, r in enumerate(weibo)})
+        store.add_records(news + weibo)
+    add_scores(store, labels)
+    tracker = get_tracker(TRACKER)
+    data = gather(store, tracker, "2026-W17", now=datetime(2026, 4, 27, tzinfo=UTC))
+    assert data.peaks.empty and data.jumps.empty
+    with store.connect() as con:
+        assert peak_labels(con, Filters(TRACKER, data.start, data.end), tracker).empty

@@ -37,6 +37,8 @@ from analysis.stats.peaks import (
     label_peaks,
     series_by_day,
     share_jumps,
+    uncollected_days,
+    without_days,
 )
 from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
 from collectors.display_zone import display_zone, zone_short
@@ -111,12 +113,13 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         # the stored days after the week finish its last run of high days, as on the dashboard (overview.peak_labels):
         # a storm rising on Sunday and peaking on Monday is the next week's peak, not a peak of each week
         around = Filters(tracker.id, history.start, max(end, stored.end))
-        peaks = detect_peaks(series_by_day(volume_series(con, around), "records"))
+        unknown = uncollected_days(con, around)  # a source's collection gap is no quiet spell (as for the alerts)
+        peaks = detect_peaks(without_days(series_by_day(volume_series(con, around), "records"), unknown))
         peaks = peaks[[start <= d <= end for d in peaks["day"]]]
         labelled = label_peaks(con, f, peaks, k=6, n_records=3).merge(peaks, on="day") if len(peaks) else pd.DataFrame()
         mood = sentiment_series(con, history, version) if version else pd.DataFrame()
         moods = sentiment_series(con, around, version) if version else pd.DataFrame()
-        jumps = share_jumps(moods) if len(moods) else pd.DataFrame(columns=["day", "value", "baseline"])
+        jumps = share_jumps(moods, unknown=unknown) if len(moods) else pd.DataFrame(columns=["day", "value", "baseline"])
         jumps = jumps[[start <= d <= end for d in jumps["day"]]]
         if len(jumps):  # the share's n travels with it
             scored = series_by_day(moods, "n")
