@@ -649,3 +649,21 @@ def test_a_real_spike_after_a_collection_gap_still_fires_on_its_day(tmp_path, da
     fired = [a.day for day in resumed for a in run_alerts(
         config, store, now=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=23), dry_run=True).alerts]
     assert fired == ["2026-04-23"]
+
+
+def test_a_sustained_spike_fires_once_not_again_each_day_it_grows(tmp_path, data_dir, make_record):
+    """A storm that kept growing for a week: run each evening, the rule fired on its first day and again on the
+    second (the run's highest day had moved on, and the alert was keyed by that day), though the storm was one."""
+    store = Store(data_dir)
+    first = date(2026, 4, 10)
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 5 + i % 3 for i in range(10)},
+                                      trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\ncooldown_hours = 20\n'))
+    fired = []
+    for i in range(10, 17):
+        day = first + timedelta(days=i)
+        store.add_records(records_per_day(make_record, {day: 80 + 10 * i}, trackers=[TRACKER]))  # the day collected
+        fired += run_alerts(config, store, now=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=23))\
+            .alerts
+    assert [a.day for a in fired] == ["2026-04-20"]

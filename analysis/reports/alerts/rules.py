@@ -102,7 +102,8 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
             summary += (f" Warning: {evidence['synthetic']:,} of the {evidence['records']:,} records that day are "
                         "SYNTHETIC demo data (generated posts, not real ones).")
         alerts.append(Alert(
-            key=f"{rule.id}:{peak.day}", rule_id=rule.id, kind=rule.kind, tracker=tracker.id, entity=rule.entity,
+            # keyed by the run's first day: a storm that keeps rising moves its highest day on, but is one storm
+            key=f"{rule.id}:{peak.run_start}", rule_id=rule.id, kind=rule.kind, tracker=tracker.id, entity=rule.entity,
             day=peak.day.isoformat(), title=title, summary=summary, link=link, created_at=now.isoformat(),
             metrics={"measure": what, "value": float(peak.value), "baseline": float(peak.baseline),
                      "score": float(peak.score), "sensitivity": rule.sensitivity},
