@@ -667,3 +667,30 @@ def test_a_sustained_spike_fires_once_not_again_each_day_it_grows(tmp_path, data
         fired += run_alerts(config, store, now=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=23))\
             .alerts
     assert [a.day for a in fired] == ["2026-04-20"]
+
+
+def test_alerts_run_json_is_one_object_for_a_scheduler(tmp_path, data_dir, make_record):
+    """A scheduler (cron wrapper, CI job) had only the prose lines to parse to learn what fired and what failed."""
+    _planted_spike(data_dir, make_record)
+    with socket.socket() as s:  # a port with nothing listening: the webhook fails
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    config = _rule_file(tmp_path / "a.toml", f'[channels.webhook]\nurl = "http://127.0.0.1:{dead}/hook"\n[[rule]]\n'
+                                             f'id = "spike"\ntracker = "{TRACKER}"\nkind = "volume_spike"\n'
+                                             'channels = ["rss", "webhook"]\n')
+    from analysis.reports.alerts import deliver
+    from collectors.http import RetryPolicy
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(deliver, "WEBHOOK_RETRY", RetryPolicy(attempts=1, sleep=lambda s: None))
+        result = CliRunner().invoke(cli, ["alerts", "run", "--config", str(config), "--as-of", "2026-04-21", "--json"])
+    assert result.exit_code == 1  # a failed delivery still fails the run
+    report = json.loads(result.stdout)  # one object, on stdout alone
+    assert [a["day"] for a in report["alerts"]] == ["2026-04-20"] and report["delivered"] == {"rss": 1}
+    assert len(report["failures"]) == 1 and report["dry_run"] is False
+    assert "delivery failure" in result.stderr
+    dry = CliRunner().invoke(cli, ["alerts", "run", "--config", str(config), "--as-of", "2026-04-21", "--json",
+                                   "--dry-run"])
+    assert dry.exit_code == 0 and json.loads(dry.stdout) == {"alerts": [], "delivered": {}, "failures": [],
+                                                              "skipped_cooldown": ["spike"], "not_judged": [],
+                                                              "dropped": [], "dry_run": True}

@@ -32,6 +32,12 @@ class RunReport:
     not_judged: list[str] = field(default_factory=list)  # "rule (why)": rules that could not be evaluated
     dropped: list[str] = field(default_factory=list)  # pending deliveries to channels since removed from the config
 
+    def to_json(self) -> dict[str, Any]:
+        """The report as `alerts run --json` prints it."""
+        return {"alerts": [a.to_json() for a in self.alerts], "delivered": dict(self.delivered),
+                "failures": list(self.failures), "skipped_cooldown": list(self.skipped_cooldown),
+                "not_judged": list(self.not_judged), "dropped": list(self.dropped)}
+
     def lines(self) -> list[str]:
         out = [f"{len(self.alerts)} new alert(s)"]
         out += [f"  {a.rule_id}: {a.title}" for a in self.alerts]
