@@ -692,5 +692,30 @@ def test_alerts_run_json_is_one_object_for_a_scheduler(tmp_path, data_dir, make_
     dry = CliRunner().invoke(cli, ["alerts", "run", "--config", str(config), "--as-of", "2026-04-21", "--json",
                                    "--dry-run"])
     assert dry.exit_code == 0 and json.loads(dry.stdout) == {"alerts": [], "delivered": {}, "failures": [],
-                                                              "skipped_cooldown": ["spike"], "not_judged": [],
+                                                              "skipped_cooldown": ["spike"], "not_judged": [], "silent": [],
                                                               "dropped": [], "dry_run": True}
+
+
+def test_a_source_that_stopped_collecting_is_said_not_taken_for_calm(tmp_path, data_dir, make_record):
+    """Weibo's collector died on 16 April: for days every run said "0 new alerts", which a union officer reads as no
+    backlash, though a storm on Weibo could not have been seen; so did a run on a tracker with nothing stored."""
+    store = Store(data_dir)
+    first = date(2026, 4, 10)
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 30 for i in range(12)}, trackers=[TRACKER],
+                                      source="rss")
+                      + records_per_day(make_record, {first + timedelta(days=i): 20 for i in range(6)}, trackers=[TRACKER]))
+    path = _rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\nkind = "volume_spike"\n')
+    config = load_config(path)
+    report = run_alerts(config, store, now=datetime(2026, 4, 21, 9, tzinfo=UTC), dry_run=True)
+    assert report.alerts == []
+    assert report.silent == [("vol: weibo has no records since 2026-04-15 (before, a median of 20 a day): not "
+                              "collected? its spikes cannot be seen")]
+    result = CliRunner().invoke(cli, ["alerts", "run", "--config", str(path), "--as-of", "2026-04-21", "--dry-run"])
+    assert "not collected lately? vol: weibo has no records since 2026-04-15" in result.output
+    # the day after the last record, the source may only be late: not yet said
+    assert run_alerts(config, store, now=datetime(2026, 4, 16, 9, tzinfo=UTC), dry_run=True).silent == []
+    # a tracker with nothing stored inside its collection window
+    other = _rule_file(tmp_path / "b.toml", '[[rule]]\nid = "t"\ntracker = "tilly-norwood"\nkind = "volume_spike"\n')
+    tilly = next(t for t in load_trackers() if t.id == "tilly-norwood")
+    silent = run_alerts(load_config(other), store, as_of=tilly.trigger_date, dry_run=True).silent
+    assert len(silent) == 1 and silent[0].startswith("t: no records of tilly-norwood from ")

@@ -48,7 +48,8 @@ def alerts() -> None:
 @click.option("--model-version", callback=_scored_version, help="Sentiment model version for negative-share rules (default: as on the dashboard, each rule's tracker's "
                    "adapted model if it has scored, else the latest scored general model).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: alerts (each as delivered), delivered "
-              "(per channel), failures, skipped_cooldown, not_judged, dropped, dry_run; the exit status is as without.")
+              "(per channel), failures, skipped_cooldown, not_judged, silent (sources not collected lately), dropped, dry_run; "
+              "the exit status is as without.")
 def alerts_run(config_path: Path | None, dry_run: bool, as_of: date | None, model_version: str | None,
                as_json: bool) -> None:
     """Evaluate every rule and deliver new alerts (webhook, email, Atom file); failed deliveries retry next run."""

@@ -115,6 +115,27 @@ def collection_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, windo
     return gaps
 
 
+def stopped_sources(by_source: pd.DataFrame, since: date, typical: float = GAP_TYPICAL, window: int = 7,
+                    day: str = "period") -> dict[str, tuple[date, float]]:
+    """Sources of a zero-filled `volume_series(by="source")` frame with no record from `since` on that collected at
+    least `typical` a day (median of the `window` days up to their last record) before: likely no longer collected.
+    Source -> (its last day with records, that median)."""
+    if by_source.empty:
+        return {}
+    counts = by_source.pivot_table(index=day, columns="source", values="records", aggfunc="sum", fill_value=0)
+    days = [_as_date(d) for d in counts.index]
+    out = {}
+    for source in counts.columns:
+        values = counts[source].to_numpy()
+        held = np.flatnonzero(values)
+        if not len(held) or days[held[-1]] >= since:
+            continue
+        typical_then = float(np.median(values[max(0, held[-1] - window + 1):held[-1] + 1]))
+        if typical_then >= typical:
+            out[str(source)] = (days[held[-1]], typical_then)
+    return out
+
+
 def uncollected_days(con: duckdb.DuckDBPyConnection, f: Filters) -> set[date]:
     """`collection_gaps` of the tracker's sources over `f`'s days (languages, kinds and entities aside: collection is
     per source)."""
@@ -333,4 +354,4 @@ def series_by_day(frame: pd.DataFrame, value: str, day: str = "period") -> pd.Se
 
 
 __all__ = ["change_points", "collection_gaps", "detect_peaks", "label_peaks", "robust_scores", "sentiment_change_points",
-           "series_by_day", "share_jumps", "top_terms", "uncollected_days", "without_days"]
+           "series_by_day", "share_jumps", "stopped_sources", "top_terms", "uncollected_days", "without_days"]

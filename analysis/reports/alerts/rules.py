@@ -17,7 +17,14 @@ from analysis.nlp.model_info import accuracy_line, model_card_summary
 from analysis.reports.alerts.config import EffectiveRule
 from analysis.reports.alerts.evidence import peak_evidence
 from analysis.reports.links import DEFAULT_PAGE, deep_link
-from analysis.stats.peaks import detect_peaks, series_by_day, share_jumps, uncollected_days, without_days
+from analysis.stats.peaks import (
+    detect_peaks,
+    series_by_day,
+    share_jumps,
+    stopped_sources,
+    uncollected_days,
+    without_days,
+)
 from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
 from collectors.display_zone import display_zone, zone_short
 from collectors.trackers import Tracker
@@ -109,6 +116,22 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
                      "score": float(peak.score), "sensitivity": rule.sensitivity},
             evidence=evidence))
     return alerts
+
+
+def silence(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracker, as_of: date) -> list[str]:
+    """Why a volume or share rule's silence may not mean calm: a source that collected plenty has had no record for a
+    whole day or more of the lookback (its collector stopped?), or the tracker has no record at all on these days,
+    inside its collection window. Empty when the collection window is over: nothing is collected then."""
+    window = Filters.for_tracker(tracker)
+    if rule.kind == "new_statement" or not (window.start <= as_of <= window.end):
+        return []
+    since = min(as_of - timedelta(days=rule.lookback_days - 1), as_of - timedelta(days=1))  # today may be partial
+    start = max(since - timedelta(days=HISTORY_DAYS), window.start)
+    by_source = volume_series(con, Filters(tracker.id, start, as_of), by="source")
+    if not len(by_source) or not by_source["records"].sum():
+        return [f"no records of {tracker.id} from {start} to {as_of} (is it collected?)"]
+    return [f"{source} has no records since {last} (before, a median of {typical:g} a day): not collected? its spikes "
+            "cannot be seen" for source, (last, typical) in sorted(stopped_sources(by_source, since).items())]
 
 
 def _model_name(con: duckdb.DuckDBPyConnection, model_version: str) -> str | None:
