@@ -719,3 +719,29 @@ def test_a_source_that_stopped_collecting_is_said_not_taken_for_calm(tmp_path, d
     tilly = next(t for t in load_trackers() if t.id == "tilly-norwood")
     silent = run_alerts(load_config(other), store, as_of=tilly.trigger_date, dry_run=True).silent
     assert len(silent) == 1 and silent[0].startswith("t: no records of tilly-norwood from ")
+
+
+def test_a_chat_service_webhook_url_comes_from_the_secrets_not_the_alerts_file(tmp_path, data_dir, make_record,
+                                                                              webhook, monkeypatch):
+    """Slack's or Feishu's incoming-webhook URL is the secret itself, yet the only way to give it was `url` in
+    alerts.toml, a file the docs call secret-free (copied around, shown in `alerts check`, kept in git)."""
+    hook_url, posts = webhook
+    store = _planted_spike(data_dir, make_record)
+    body = ('[channels.webhook]\nurl_secret = "team_hook"\n[[rule]]\nid = "spike"\n'
+            f'tracker = "{TRACKER}"\nkind = "volume_spike"\nchannels = ["webhook"]\n')
+    config = load_config(_rule_file(tmp_path / "a.toml", body))
+    now = datetime(2026, 4, 21, 6, tzinfo=UTC)
+    missing = run_alerts(config, store, now=now)  # not set yet: said, and the alert kept
+    assert "ACTORWATCH_TEAM_HOOK" in missing.failures[0] and load_state().pending[0]["channels"] == ["webhook"]
+    monkeypatch.setenv("ACTORWATCH_TEAM_HOOK", hook_url + "/services/T0/B0/XXsecretXX")
+    sent = run_alerts(config, store, now=now + timedelta(hours=1))
+    assert sent.delivered == {"webhook": 1} and len(posts) == 1 and load_state().pending == []
+    monkeypatch.setenv("ACTORWATCH_TEAM_HOOK", "not a url XXsecretXX")
+    from analysis.reports.alerts.deliver import DeliveryError, send_webhook
+
+    with pytest.raises(DeliveryError, match="team_hook is not an http") as caught:
+        send_webhook({"id": "a"}, config.channels.webhook)
+    assert "XXsecretXX" not in str(caught.value)
+    for both_or_neither in ('url = "https://h.example/x"\nurl_secret = "team_hook"\n', 'timeout_seconds = 5\n'):
+        with pytest.raises(AlertConfigError, match="url_secret"):
+            load_config(_rule_file(tmp_path / "b.toml", f"[channels.webhook]\n{both_or_neither}"))

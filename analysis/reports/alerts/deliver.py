@@ -56,16 +56,17 @@ def send_webhook(alert: dict[str, Any], channel: WebhookChannel, client: httpx.C
                  policy: RetryPolicy | None = None) -> None:
     """POST the alert as JSON, retrying 429/5xx and timeouts; `Idempotency-Key` (the alert id) lets a receiver
     drop a copy a retry sends after a timed-out attempt that had in fact arrived."""
+    url = webhook_url(channel)
     token = get_secret(channel.token_secret)
     headers = {"Content-Type": "application/json", "Idempotency-Key": str(alert.get("id", ""))}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     own = client is None
     client = client or make_client(timeout=channel.timeout_seconds)
-    where = endpoint(channel.url)
+    where = endpoint(url)
     policy = policy or WEBHOOK_RETRY
     try:
-        response = polite_request(client, "POST", channel.url, policy=policy,
+        response = polite_request(client, "POST", url, policy=policy,
                                   content=json.dumps(alert, ensure_ascii=False).encode(), headers=headers)
     except RateLimited as exc:
         raise DeliveryError(f"webhook {where}: HTTP {exc.response.status_code}, rate limited for "
@@ -74,12 +75,25 @@ def send_webhook(alert: dict[str, Any], channel: WebhookChannel, client: httpx.C
         raise DeliveryError(f"webhook {where}: HTTP {exc.response.status_code} ({policy.attempts} attempts)") from None
     except httpx.HTTPError as exc:
         raise DeliveryError(redact_text(f"webhook {where}: {type(exc).__name__}: {exc} ({policy.attempts} attempts)",
-                                        [channel.url])) from None
+                                        [url])) from None
     finally:
         if own:
             client.close()
     if response.status_code >= 300:
         raise DeliveryError(f"webhook {where}: HTTP {response.status_code}")
+
+
+def webhook_url(channel: WebhookChannel) -> str:
+    """The channel's URL: as written in the alerts file, or read from its `url_secret` (never shown)."""
+    if channel.url:
+        return channel.url
+    try:
+        url = get_secret(channel.url_secret or "", required=True) or ""
+    except MissingSecret as exc:
+        raise DeliveryError(f"webhook: {exc}") from None
+    if not re.match(r"^https?://", url):
+        raise DeliveryError(f"webhook: the secret {channel.url_secret} is not an http(s):// URL")
+    return url
 
 
 def endpoint(url: str) -> str:
