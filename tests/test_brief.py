@@ -426,3 +426,23 @@ def test_a_restarted_collector_is_no_peak_or_jump_in_the_brief_nor_on_the_dashbo
     assert data.peaks.empty and data.jumps.empty
     with store.connect() as con:
         assert peak_labels(con, Filters(TRACKER, data.start, data.end), tracker).empty
+
+
+def test_a_week_whose_days_could_not_be_judged_is_not_called_calm(tmp_path, data_dir, make_record):
+    """The first week of collection (no days before it to compare with) said "No day this week stood out from the
+    weeks before", as did a week with nothing stored: a union reads that as a calm week, though no day was judged."""
+    from analysis.reports.brief import gather, no_peak_text
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 10) + timedelta(days=i): 40 for i in range(10)},
+                                      trackers=[TRACKER]))
+    tracker, now = get_tracker(TRACKER), datetime(2026, 4, 27, tzinfo=UTC)
+    first = gather(store, tracker, "2026-W15", now=now)  # 10-12 April stored, none of them after 3 collected days
+    assert first.judged_days == 0
+    path = write_brief(store, tracker, "2026-W15", tmp_path / "b.html")
+    assert "No day of this week could be judged for a peak (a day is judged against at least 3 collected days" \
+        in path.read_text(encoding="utf-8")
+    second = gather(store, tracker, "2026-W16", now=now)  # 13-19 April, each after 3 or more collected days
+    assert second.judged_days == 7 and no_peak_text(second) == "No day this week stood out from the weeks before."
+    empty = gather(store, tracker, "2026-W18", now=now)  # nothing stored after 19 April
+    assert empty.judged_days == 0 and no_peak_text(empty).startswith("No day of this week could be judged")

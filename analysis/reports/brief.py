@@ -35,6 +35,7 @@ from analysis.stats.peaks import (
     change_points,
     detect_peaks,
     label_peaks,
+    robust_scores,
     series_by_day,
     share_jumps,
     uncollected_days,
@@ -92,6 +93,7 @@ class BriefData:
     collected_days: tuple[float, float] = (7, 7)
     store_signature: str | None = None  # the store state computed from (as an export manifest's `store.signature`)
     software: dict[str, str | None] = field(default_factory=dict)  # as an export manifest's `software`
+    judged_days: int = 7  # days of the week a peak could be found on (a baseline before them, collected)
 
 
 def gather(store: Store, tracker: Tracker, week: str, model_version: str | None = None,
@@ -114,7 +116,11 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         # a storm rising on Sunday and peaking on Monday is the next week's peak, not a peak of each week
         around = Filters(tracker.id, history.start, max(end, stored.end))
         unknown = uncollected_days(con, around)  # a source's collection gap is no quiet spell (as for the alerts)
-        peaks = detect_peaks(without_days(series_by_day(volume_series(con, around), "records"), unknown))
+        series = without_days(series_by_day(volume_series(con, around), "records"), unknown)
+        peaks = detect_peaks(series)
+        scores = robust_scores(series)["score"]
+        judged = sum(1 for d, score in scores.items()  # days after the last stored record are unknown, not judged 0
+                     if max(start, stored.start) <= d <= min(end, stored.end) and pd.notna(score))
         peaks = peaks[[start <= d <= end for d in peaks["day"]]]
         labelled = label_peaks(con, f, peaks, k=6, n_records=3).merge(peaks, on="day") if len(peaks) else pd.DataFrame()
         mood = sentiment_series(con, history, version) if version else pd.DataFrame()
@@ -141,6 +147,7 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
     data.collected_days = (_collected_days(tracker, start, end, data.generated_at, stored),
                            _collected_days(tracker, start - timedelta(days=7), start - timedelta(days=1),
                                            data.generated_at, stored))
+    data.judged_days = judged
     data.figures = {"volume": volume_figure(data), "sentiment": sentiment_figure(data)}
     return data
 
@@ -285,6 +292,18 @@ def _records_from(k: dict[str, Any]) -> str:
     return f"{count_text(k['records'], 'record')} from {count_text(k['authors'], 'author')}"
 
 
+def no_peak_text(data: BriefData) -> str:
+    """What a week without a peak says: calm only of the days that could be judged."""
+    why = ("a day is judged against at least 3 collected days before it; days a source was not collected are not "
+           "judged")
+    if not data.judged_days:
+        return f"No day of this week could be judged for a peak ({why})."
+    if data.judged_days < data.collected_days[0]:
+        return (f"No day this week stood out from the days before, of the {count_text(data.judged_days, 'day')} that "
+                f"could be judged ({why}).")
+    return "No day this week stood out from the weeks before."
+
+
 def summary_lines(data: BriefData) -> list[str]:
     """The headline numbers as plain sentences (escaped later by the renderer)."""
     k, p = data.kpis, data.previous
@@ -392,7 +411,7 @@ def render_html(data: BriefData) -> str:
                              f"(shares {rec['shares'] if rec['shares'] is not None else '–'}){link}</li>")
             parts.append("</ul>")
     else:
-        parts.append("<p>No day this week stood out from the weeks before.</p>")
+        parts.append(f"<p>{e(no_peak_text(data))}</p>")
     parts.append("<h2>Dated events</h2>")
     if len(data.effects):
         parts.append(f"<table><tr><th>Date</th><th>Event</th><th>{EFFECT_HEADERS[0]}</th><th>{EFFECT_HEADERS[1]}</th>"
@@ -464,7 +483,7 @@ def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: 
                       f"{r['shares'] if r['shares'] is not None else '–'})" for r in row["top_records"]]
             lines.append("")
     else:
-        lines += ["No day this week stood out from the weeks before.", ""]
+        lines += [m(no_peak_text(data)), ""]
     lines += ["## Dated events", ""]
     if len(data.effects):
         lines += [f"| Date | Event | {EFFECT_HEADERS[0]} | {EFFECT_HEADERS[1]} |", "|---|---|---|---|"]
