@@ -745,3 +745,21 @@ def test_a_chat_service_webhook_url_comes_from_the_secrets_not_the_alerts_file(t
     for both_or_neither in ('url = "https://h.example/x"\nurl_secret = "team_hook"\n', 'timeout_seconds = 5\n'):
         with pytest.raises(AlertConfigError, match="url_secret"):
             load_config(_rule_file(tmp_path / "b.toml", f"[channels.webhook]\n{both_or_neither}"))
+
+
+def test_a_spike_made_by_one_account_says_how_few_posted_it(tmp_path, data_dir, make_record):
+    """75 of a day's 80 records came from one account (a bot, a fan club's reposting) and 5 from a news feed: the alert
+    said "80 records ... against a typical 6", which a union reads as 80 people, and named neither who nor where."""
+    from analysis.reports.alerts.deliver import alert_text
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {SPIKE - timedelta(days=i): 6 for i in range(1, 15)},
+                                      trackers=[TRACKER])
+                      + records_per_day(make_record, {SPIKE: 75}, trackers=[TRACKER], author_id="777", author_name="刷屏号")
+                      + records_per_day(make_record, {SPIKE: 5}, trackers=[TRACKER], source="rss"))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    alert = run_alerts(config, store, now=datetime(2026, 4, 21, 6, tzinfo=UTC), dry_run=True).alerts[0]
+    assert "The tracker's 80 records that day: 6 distinct authors; by source weibo 75, rss 5." in alert.summary
+    assert alert.evidence["by_source"] == {"weibo": 75, "rss": 5} and alert.evidence["authors"] == 6
+    assert "6 distinct authors" in alert_text(alert.to_json())

@@ -105,6 +105,7 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
                        f"({day_note}) against a typical {share_text(peak.baseline)} (robust z = {peak.score:.1f}). "
                        + accuracy_line(model_card_summary(model_version, _model_name(con, model_version))))
         evidence = peak_evidence(con, day_f, rule.entity, tracker)
+        summary += concentration(evidence)
         if evidence["synthetic"]:  # every channel shows the summary: nobody may take generated posts for a backlash
             summary += (f" Warning: {evidence['synthetic']:,} of the {evidence['records']:,} records that day are "
                         "SYNTHETIC demo data (generated posts, not real ones).")
@@ -116,6 +117,17 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
                      "score": float(peak.score), "sensitivity": rule.sensitivity},
             evidence=evidence))
     return alerts
+
+
+def concentration(evidence: dict[str, Any]) -> str:
+    """How many authors and which sources made the day (tracker-wide): a spike posted by a few accounts, or all from
+    one source, is not the same backlash as one from many."""
+    records, authors, by_source = evidence["records"], evidence.get("authors"), evidence.get("by_source") or {}
+    if not records:
+        return ""
+    who = f"{authors:,} distinct author{'' if authors == 1 else 's'}" if authors is not None else "authors unknown"
+    where = ", ".join(f"{source} {n:,}" for source, n in by_source.items())
+    return f" The tracker's {records:,} records that day: {who}; by source {where}."
 
 
 def silence(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracker, as_of: date) -> list[str]:
