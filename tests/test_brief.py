@@ -446,3 +446,22 @@ def test_a_week_whose_days_could_not_be_judged_is_not_called_calm(tmp_path, data
     assert second.judged_days == 7 and no_peak_text(second) == "No day this week stood out from the weeks before."
     empty = gather(store, tracker, "2026-W18", now=now)  # nothing stored after 19 April
     assert empty.judged_days == 0 and no_peak_text(empty).startswith("No day of this week could be judged")
+
+
+def test_a_week_a_source_was_not_collected_does_not_read_as_a_drop(data_dir, make_record):
+    """Weibo's collector stopped for five days of the week: the brief said "-50% on the week before", a drop in
+    posting to its reader, with no word that Weibo was not collected on those days."""
+    from analysis.reports.brief import gather, summary_lines
+
+    store = Store(data_dir)
+    for i in range(17):
+        day = date(2026, 4, 10) + timedelta(days=i)
+        store.add_records(records_per_day(make_record, {day: 30}, trackers=[TRACKER], source="rss")
+                          + ([] if 5 <= i <= 9 else records_per_day(make_record, {day: 40}, trackers=[TRACKER])))
+    data = gather(store, get_tracker(TRACKER), "2026-W16", now=datetime(2026, 4, 27, tzinfo=UTC))
+    lines = summary_lines(data)
+    assert lines[1] == ("A source that collects every day was not collected on 2026-04-15, 2026-04-16, 2026-04-17, "
+                        "2026-04-18, 2026-04-19: the volumes and their change count only what was collected, so they "
+                        "are too low on those days.")
+    calm = gather(store, get_tracker(TRACKER), "2026-W18", now=datetime(2026, 5, 4, tzinfo=UTC))
+    assert not calm.uncollected

@@ -94,6 +94,7 @@ class BriefData:
     store_signature: str | None = None  # the store state computed from (as an export manifest's `store.signature`)
     software: dict[str, str | None] = field(default_factory=dict)  # as an export manifest's `software`
     judged_days: int = 7  # days of the week a peak could be found on (a baseline before them, collected)
+    uncollected: list[date] = field(default_factory=list)  # days of the week and the week before a source was not
 
 
 def gather(store: Store, tracker: Tracker, week: str, model_version: str | None = None,
@@ -148,6 +149,7 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
                            _collected_days(tracker, start - timedelta(days=7), start - timedelta(days=1),
                                            data.generated_at, stored))
     data.judged_days = judged
+    data.uncollected = sorted(d for d in unknown if start - timedelta(days=7) <= d <= end)
     data.figures = {"volume": volume_figure(data), "sentiment": sentiment_figure(data)}
     return data
 
@@ -317,6 +319,9 @@ def summary_lines(data: BriefData) -> list[str]:
                  f"{data.tracker.id}`) or import another tool's export (`actorwatch import FILE --tracker "
                  f"{data.tracker.id}`).")]
     lines = [f"{_records_from(k)}, {_change(k['records'], p['records'], data.collected_days)}."]
+    if data.uncollected:  # a collector that stopped would otherwise read as a drop in posting
+        lines.append(f"A source that collects every day was not collected on {', '.join(map(str, data.uncollected))}: "
+                     "the volumes and their change count only what was collected, so they are too low on those days.")
     local = data.generated_at.astimezone(display_zone())
     if data.end >= local.date():
         lines.append(f"This week is not over: its figures are to {local:%Y-%m-%d %H:%M} {zone_short()}.")
