@@ -81,7 +81,7 @@ HISTORY_DAYS = 28  # stored days before a view read as its first days' baseline 
 GAP_TYPICAL = 5.0
 
 
-def collection_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, window: int = 7,
+def collection_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, window: int = 7, min_days: int = 3,
                     day: str = "period") -> set[date]:
     """Days of a zero-filled `volume_series(by="source")` frame on which some source was not collected.
 
@@ -90,7 +90,9 @@ def collection_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, windo
     `typical`: a collector that stopped and was restarted, or a source added later. Those days are unknown for the
     tracker's totals, not quiet days (the day collection resumes is no spike against them, nor a share that mixes
     sources differently a jump). A run up to the frame's last day is left alone: it lowers the totals only, and its
-    last day may be today, which a source collecting once a day has not reached yet.
+    last day may be today, which a source collecting once a day has not reached yet. So is a run shorter than
+    `min_days`: a feed that publishes on weekdays only has quiet weekends, and a day or two without a source moves the
+    median of a 7-day baseline little.
     """
     if by_source.empty:
         return set()
@@ -109,7 +111,7 @@ def collection_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, windo
                 end += 1
             before = values[max(0, i - window):i]
             side = before if len(before) >= 3 or end == len(values) else values[end:end + window]
-            if end < len(values) and len(side) and np.median(side) >= typical:
+            if end < len(values) and end - i >= min_days and len(side) and np.median(side) >= typical:
                 gaps.update(days[i:end])
             i = end
     return gaps
