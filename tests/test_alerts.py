@@ -712,8 +712,9 @@ def test_a_source_that_stopped_collecting_is_said_not_taken_for_calm(tmp_path, d
                               "collected? its spikes cannot be seen")]
     result = CliRunner().invoke(cli, ["alerts", "run", "--config", str(path), "--as-of", "2026-04-21", "--dry-run"])
     assert "not collected lately? vol: weibo has no records since 2026-04-15" in result.output
-    # the day after the last record, the source may only be late: not yet said
-    assert run_alerts(config, store, now=datetime(2026, 4, 16, 9, tzinfo=UTC), dry_run=True).silent == []
+    # until three whole days have passed without a record, the source may only be late or quiet: not yet said
+    assert run_alerts(config, store, now=datetime(2026, 4, 18, 9, tzinfo=UTC), dry_run=True).silent == []
+    assert run_alerts(config, store, now=datetime(2026, 4, 19, 9, tzinfo=UTC), dry_run=True).silent != []
     # a tracker with nothing stored inside its collection window
     other = _rule_file(tmp_path / "b.toml", '[[rule]]\nid = "t"\ntracker = "tilly-norwood"\nkind = "volume_spike"\n')
     tilly = next(t for t in load_trackers() if t.id == "tilly-norwood")
@@ -763,3 +764,15 @@ def test_a_spike_made_by_one_account_says_how_few_posted_it(tmp_path, data_dir, 
     assert "The tracker's 80 records that day: 6 distinct authors; by source weibo 75, rss 5." in alert.summary
     assert alert.evidence["by_source"] == {"weibo": 75, "rss": 5} and alert.evidence["authors"] == 6
     assert "6 distinct authors" in alert_text(alert.to_json())
+
+
+def test_a_feed_quiet_at_weekends_is_not_said_to_have_stopped_on_monday(tmp_path, data_dir, make_record):
+    """A news feed publishing on weekdays only: every Monday morning's run said it had no records since Friday, "not
+    collected?", an alarm the reader learns to ignore."""
+    store = Store(data_dir)
+    days = [date(2026, 4, 10) + timedelta(days=i) for i in range(17)]  # Friday 10 April to Sunday 26 April
+    store.add_records(records_per_day(make_record, {d: 20 for d in days if d.weekday() < 5}, trackers=[TRACKER],
+                                      source="rss"))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    assert run_alerts(config, store, now=datetime(2026, 4, 27, 7, tzinfo=UTC), dry_run=True).silent == []

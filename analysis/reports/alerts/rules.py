@@ -131,13 +131,15 @@ def concentration(evidence: dict[str, Any]) -> str:
 
 
 def silence(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracker, as_of: date) -> list[str]:
-    """Why a volume or share rule's silence may not mean calm: a source that collected plenty has had no record for a
-    whole day or more of the lookback (its collector stopped?), or the tracker has no record at all on these days,
+    """Why a volume or share rule's silence may not mean calm: a source that collected plenty has had no record for
+    three whole days or more (its collector stopped?), or the tracker has no record at all on these days,
     inside its collection window. Empty when the collection window is over: nothing is collected then."""
     window = Filters.for_tracker(tracker)
     if rule.kind == "new_statement" or not (window.start <= as_of <= window.end):
         return []
-    since = min(as_of - timedelta(days=rule.lookback_days - 1), as_of - timedelta(days=1))  # today may be partial
+    # three whole days without a record, as a collection gap (peaks.collection_gaps): a feed quiet at weekends is not
+    # said to have stopped on a Monday, nor one collecting once a day in the morning
+    since = min(as_of - timedelta(days=rule.lookback_days - 1), as_of - timedelta(days=3))
     start = max(since - timedelta(days=HISTORY_DAYS), window.start)
     by_source = volume_series(con, Filters(tracker.id, start, as_of), by="source")
     if not len(by_source) or not by_source["records"].sum():
