@@ -776,3 +776,17 @@ def test_a_feed_quiet_at_weekends_is_not_said_to_have_stopped_on_monday(tmp_path
     config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
                                                         'kind = "volume_spike"\n'))
     assert run_alerts(config, store, now=datetime(2026, 4, 27, 7, tzinfo=UTC), dry_run=True).silent == []
+
+
+def test_a_storm_on_a_source_silent_until_then_fires(tmp_path, data_dir, make_record):
+    """Weibo had nothing on the topic before the storm and 300 posts on its first day, beside a news feed's 3 a day:
+    Weibo's silence before was taken for a source collected only from then on, so the storm's first day had no
+    baseline and the rule said nothing on the very day it exists for."""
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 10) + timedelta(days=i): 3 for i in range(12)},
+                                      trackers=[TRACKER], source="rss")
+                      + records_per_day(make_record, {SPIKE: 300, SPIKE + timedelta(days=1): 250}, trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    fired = run_alerts(config, store, now=datetime(2026, 4, 20, 23, tzinfo=UTC), dry_run=True).alerts
+    assert [a.day for a in fired] == ["2026-04-20"]

@@ -86,11 +86,13 @@ def collection_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, windo
     """Days of a zero-filled `volume_series(by="source")` frame on which some source was not collected.
 
     A run of days with no record of a source counts as not collected when the source collected again after it and
-    its median over the `window` days before the run (or after it, for a run the frame starts with) is at least
-    `typical`: a collector that stopped and was restarted, or a source added later. Those days are unknown for the
+    its median over the `window` days before the run is at least `typical`: a collector that stopped and was
+    restarted. Those days are unknown for the
     tracker's totals, not quiet days (the day collection resumes is no spike against them, nor a share that mixes
     sources differently a jump). A run up to the frame's last day is left alone: it lowers the totals only, and its
-    last day may be today, which a source collecting once a day has not reached yet. So is a run shorter than
+    last day may be today, which a source collecting once a day has not reached yet. So is a run the frame starts
+    with: a source with nothing before a storm and hundreds of posts on its first day is the storm, not a source
+    added later (at least 3 days of it before the run are needed). So is a run shorter than
     `min_days`: a feed that publishes on weekdays only has quiet weekends, and a day or two without a source moves the
     median of a 7-day baseline little.
     """
@@ -110,8 +112,7 @@ def collection_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, windo
             while end < len(values) and not values[end]:
                 end += 1
             before = values[max(0, i - window):i]
-            side = before if len(before) >= 3 or end == len(values) else values[end:end + window]
-            if end < len(values) and end - i >= min_days and len(side) and np.median(side) >= typical:
+            if end < len(values) and end - i >= min_days and len(before) >= 3 and np.median(before) >= typical:
                 gaps.update(days[i:end])
             i = end
     return gaps
