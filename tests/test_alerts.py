@@ -790,3 +790,17 @@ def test_a_storm_on_a_source_silent_until_then_fires(tmp_path, data_dir, make_re
                                                         'kind = "volume_spike"\n'))
     fired = run_alerts(config, store, now=datetime(2026, 4, 20, 23, tzinfo=UTC), dry_run=True).alerts
     assert [a.day for a in fired] == ["2026-04-20"]
+
+
+def test_a_storm_after_days_a_source_had_nothing_is_judged_against_the_days_before(tmp_path, data_dir, make_record):
+    """Weibo had 20 a day, then nothing for six days (blocked search results look just like a stopped collector), then
+    a storm of 200: the six days were rightly left out of the baseline, but so were the storm's chances, as no day
+    before it within a week was left to judge it against; its baseline now reaches back over them."""
+    store = Store(data_dir)
+    first = date(2026, 4, 8)
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 20 for i in range(7)}, trackers=[TRACKER])
+                      + records_per_day(make_record, {first + timedelta(days=13): 200}, trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    fired = run_alerts(config, store, now=datetime(2026, 4, 21, 23, tzinfo=UTC), dry_run=True).alerts
+    assert [(a.day, a.metrics["baseline"]) for a in fired] == [("2026-04-21", 20.0)]

@@ -146,8 +146,9 @@ def uncollected_days(con: duckdb.DuckDBPyConnection, f: Filters) -> set[date]:
 
 
 def without_days(series: pd.Series, days: set[date]) -> pd.Series:
-    """`series` (indexed by day) with `days` unknown (NaN): neither judged nor part of a later day's baseline."""
-    return series.where([_as_date(d) not in days for d in series.index]) if days else series
+    """`series` (indexed by day) without `days`: neither judged nor part of a baseline, and the baseline of the days
+    after reaches back over them (a storm after a gap is judged against the days before it, not left unjudged)."""
+    return series[[_as_date(d) not in days for d in series.index]] if days else series
 SHARE_MIN_SCALE = 0.03  # a share moving less than 3 points is never a jump
 MIN_SHARE_N = 30  # a day with fewer scored records has too noisy a share to be judged (jumps, "most negative day")
 
@@ -163,9 +164,10 @@ def share_jumps(sentiment: pd.DataFrame, label: str = "negative", min_n: int = M
     pooled share's own binomial noise added to the day's. `unknown` days (`uncollected_days`) are neither
     judged nor part of a baseline.
     """
+    if unknown:  # uncollected days (collection_gaps) are left out, as by without_days
+        sentiment = sentiment[[_as_date(d) not in unknown for d in sentiment[day]]]
     share = series_by_day(sentiment, label, day)
     n = series_by_day(sentiment, "n", day).astype(float)
-    n = without_days(n, unknown or set()).fillna(0)  # an uncollected day (collection_gaps) is judged like an empty one
     scored = robust_scores(share.where(n >= min_n), counts=False, min_scale=SHARE_MIN_SCALE, n=n)
     window_n = n.shift(1).rolling(7, min_periods=1).sum()
     pooled = ((share.fillna(0) * n).shift(1).rolling(7, min_periods=1).sum() / window_n).where(window_n >= min_n)
