@@ -804,3 +804,50 @@ def test_a_storm_after_days_a_source_had_nothing_is_judged_against_the_days_befo
                                                         'kind = "volume_spike"\n'))
     fired = run_alerts(config, store, now=datetime(2026, 4, 21, 23, tzinfo=UTC), dry_run=True).alerts
     assert [(a.day, a.metrics["baseline"]) for a in fired] == [("2026-04-21", 20.0)]
+
+
+class _Greylisting(_Sink):
+    """A mail server that answers the first message with 451 (greylisting, "try again later"), then takes it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tries = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.tries += 1
+        if self.tries == 1:
+            return "451 4.7.1 Greylisted, please try again"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_an_email_greylisted_once_is_sent_on_the_second_try_within_the_run():
+    """A mail server's 451 "try again later" (greylisting, a full queue) failed the e-mail at once: the alert reached
+    the union's inbox only on the next scheduled run, and the run exited 1."""
+    from analysis.reports.alerts.config import EmailChannel
+    from analysis.reports.alerts.deliver import DeliveryError, send_email
+    from collectors.http import RetryPolicy
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = _Greylisting()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        channel = EmailChannel(host="127.0.0.1", port=port, starttls=False, sender="a@actorwatch.invalid",
+                               to=["desk@actorwatch.invalid"])
+        alert = {"id": "abc", "title": "Volume spike", "summary": "s", "link": "http://127.0.0.1:8501/"}
+        waits: list[float] = []
+        send_email(alert, channel, policy=RetryPolicy(attempts=3, initial=0.01, maximum=1, jitter=0, sleep=waits.append))
+        assert sink.tries == 2 and len(sink.messages) == 1 and len(waits) == 1
+        sink.tries = -5  # a server that keeps answering 451 is a reported failure after the attempts
+        sink.handle_DATA = lambda *a: _reply_451()
+        with pytest.raises(DeliveryError, match="451"):
+            send_email(alert, channel, policy=RetryPolicy(attempts=2, initial=0.01, maximum=1, jitter=0,
+                                                          sleep=lambda s: None))
+    finally:
+        controller.stop()
+
+
+async def _reply_451():
+    return "451 4.3.0 try again later"

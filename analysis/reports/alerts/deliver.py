@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from analysis.reports.alerts.config import EmailChannel, RssChannel, WebhookChannel
 from collectors.http import RateLimited, RetryPolicy, TransientHTTPError, make_client, polite_request
@@ -103,7 +104,18 @@ def endpoint(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" + ("/…" if parts.path.strip("/") or parts.query else "")
 
 
-def send_email(alert: dict[str, Any], channel: EmailChannel) -> None:
+EMAIL_RETRY = RetryPolicy(attempts=3, initial=1.0, maximum=30.0, jitter=1.0)  # as WEBHOOK_RETRY, for a 4xx reply
+
+
+def _smtp_transient(exc: BaseException) -> bool:
+    """A reply or failure worth another try: a 4xx (greylisting, "try again later"), a dropped or refused connection,
+    a timeout; a 5xx or a refused login is not."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | TimeoutError | ConnectionError)
+
+
+def send_email(alert: dict[str, Any], channel: EmailChannel, policy: RetryPolicy | None = None) -> None:
     message = EmailMessage()
     message["Subject"] = f"[actorwatch] {alert['title']}"
     message["From"] = channel.sender
@@ -118,13 +130,18 @@ def send_email(alert: dict[str, Any], channel: EmailChannel) -> None:
         password = get_secret(channel.password_secret, required=True) if channel.user else None
     except MissingSecret as exc:
         raise DeliveryError(f"email via {channel.host}: {exc}") from None
+    policy = policy or EMAIL_RETRY
+    retrying = Retrying(stop=stop_after_attempt(policy.attempts), retry=retry_if_exception(_smtp_transient),
+                        wait=wait_exponential_jitter(multiplier=policy.initial, max=policy.maximum, jitter=policy.jitter),
+                        sleep=policy.sleep, reraise=True)
     try:
-        with smtplib.SMTP(channel.host, channel.port, timeout=channel.timeout_seconds) as smtp:
-            if channel.starttls:
-                smtp.starttls()
-            if channel.user:
-                smtp.login(channel.user, password or "")
-            smtp.send_message(message)
+        for attempt in retrying:
+            with attempt, smtplib.SMTP(channel.host, channel.port, timeout=channel.timeout_seconds) as smtp:
+                if channel.starttls:
+                    smtp.starttls()
+                if channel.user:
+                    smtp.login(channel.user, password or "")
+                smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(redact_text(f"email via {channel.host}:{channel.port}: {type(exc).__name__}: {exc}")) from None
 
