@@ -515,6 +515,7 @@ def test_a_webhook_failure_names_the_host_not_the_secret_path(status):
 
     from analysis.reports.alerts.config import WebhookChannel
     from analysis.reports.alerts.deliver import DeliveryError, send_webhook
+    from collectors.http import RetryPolicy
 
     def handler(request: httpx.Request) -> httpx.Response:
         if status is None:
@@ -523,7 +524,330 @@ def test_a_webhook_failure_names_the_host_not_the_secret_path(status):
 
     channel = WebhookChannel(url="https://user:pw@hooks.example/services/T0/B0/XXsecretXX?sig=abc")
     with httpx.Client(transport=httpx.MockTransport(handler)) as client, pytest.raises(DeliveryError) as caught:
-        send_webhook({"id": "a"}, channel, client=client)
+        send_webhook({"id": "a"}, channel, client=client, policy=RetryPolicy(attempts=2, sleep=lambda s: None))
     message = str(caught.value)
     assert "hooks.example" in message
     assert not any(s in message for s in ("XXsecretXX", "sig=abc", "user:pw", "/services"))
+
+
+class _Flaky(BaseHTTPRequestHandler):
+    """Answers each POST with the next of `script`: a status (with headers), or "slow" (answers after the client's
+    timeout); then 204."""
+
+    script: ClassVar[list] = []
+    bodies: ClassVar[list[tuple[dict, dict]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        _Flaky.bodies.append((dict(self.headers), body))
+        step = _Flaky.script.pop(0) if _Flaky.script else (204, {})
+        if step == "slow":
+            threading.Event().wait(1.0)
+            step = (204, {})
+        status, headers = step
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def flaky_hook():
+    _Flaky.script, _Flaky.bodies = [], []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", _Flaky
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("first", [(500, {}), (502, {}), (429, {"Retry-After": "1"}), "slow"])
+def test_a_webhook_s_brief_failure_is_retried_within_the_run(flaky_hook, first):
+    """A chat service's passing 500/502, a 429 asking to wait a second, or a timed-out answer failed the delivery at once:
+    the alert reached the union an hour late (the next scheduled run), and the run exited 1."""
+    from analysis.reports.alerts.config import WebhookChannel
+    from analysis.reports.alerts.deliver import send_webhook
+    from collectors.http import RetryPolicy
+
+    url, hook = flaky_hook
+    hook.script = [first]
+    waits: list[float] = []
+    send_webhook({"id": "abc123", "title": "t"}, WebhookChannel(url=url, timeout_seconds=0.3),
+                 policy=RetryPolicy(attempts=3, initial=0.01, maximum=5, jitter=0, sleep=waits.append))
+    assert len(hook.bodies) == 2 and hook.bodies[0][1] == hook.bodies[1][1] == {"id": "abc123", "title": "t"}
+    assert {h["Idempotency-Key"] for h, _ in hook.bodies} == {"abc123"}  # a receiver can drop the copy a retry sends
+    if isinstance(first, tuple) and first[0] == 429:
+        assert waits == [1.0]  # the server's Retry-After is honoured
+
+
+def test_a_webhook_that_keeps_failing_is_reported_once_retried_and_kept(flaky_hook, tmp_path, data_dir, make_record,
+                                                                         monkeypatch):
+    from analysis.reports.alerts import deliver
+    from collectors.http import RetryPolicy
+
+    url, hook = flaky_hook
+    hook.script = [(503, {})] * 3 + [(429, {"Retry-After": "3600"})]
+    monkeypatch.setattr(deliver, "WEBHOOK_RETRY", RetryPolicy(attempts=3, initial=0.01, maximum=5, jitter=0,
+                                                              sleep=lambda s: None))
+    store = _planted_spike(data_dir, make_record)
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[channels.webhook]\nurl = "{url}"\n[[rule]]\nid = "spike"\n'
+                                                       f'tracker = "{TRACKER}"\nkind = "volume_spike"\n'
+                                                       'channels = ["webhook", "rss"]\n'))
+    now = datetime(2026, 4, 21, 6, tzinfo=UTC)
+    report = run_alerts(config, store, now=now)
+    assert len(hook.bodies) == 3 and report.delivered == {"rss": 1}
+    assert report.failures == [f"webhook {url.rsplit('/', 1)[0]}/…: HTTP 503 (3 attempts)"]
+    assert load_state().pending[0]["channels"] == ["webhook"]
+    again = run_alerts(config, store, now=now + timedelta(hours=1))  # a 429 asking for an hour is not waited out
+    assert len(hook.bodies) == 4 and "rate limited for 3600 s" in again.failures[0]
+    assert load_state().pending[0]["channels"] == ["webhook"]
+    last = run_alerts(config, store, now=now + timedelta(hours=2))
+    assert last.delivered == {"webhook": 1} and load_state().pending == [] and len(hook.bodies) == 5
+
+
+def _gap_then_resumed(data_dir, make_record, spike_day: date | None = None) -> tuple[Store, list]:
+    """Weibo at 20 records a day (60% negative) and news at 30 (none negative) from 10 April; Weibo's collector stops
+    for 15-19 April and is restarted on the 20th. Returns the store and the days from the restart on."""
+    store, labels = Store(data_dir), {}
+    first = date(2026, 4, 10)
+    for i in range(16):
+        day = first + timedelta(days=i)
+        news = records_per_day(make_record, {day: 30}, trackers=[TRACKER], source="rss")
+        weibo = [] if 5 <= i <= 9 else records_per_day(make_record, {day: 150 if day == spike_day else 20},
+                                                       trackers=[TRACKER])
+        labels.update({(r.source, r.id): "neutral" for r in news})
+        labels.update({(r.source, r.id): "negative" if j % 5 < 3 else "neutral" for j, r in enumerate(weibo)})
+        store.add_records(news + weibo)
+    add_scores(store, labels)
+    return store, [first + timedelta(days=i) for i in range(10, 16)]
+
+
+def test_a_source_s_collection_gap_is_neither_a_spike_nor_a_jump_when_it_resumes(tmp_path, data_dir, make_record):
+    """Weibo's collector stopped for five days: the day it was restarted, its usual 20 records a day stood against a
+    baseline of the news-only days (30) and fired a volume spike, and its negative posts a negative-share jump, though
+    nothing had happened but the collector coming back."""
+    store, resumed = _gap_then_resumed(data_dir, make_record)
+    body = (f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\nkind = "volume_spike"\nsensitivity = "more"\n'
+            f'[[rule]]\nid = "neg"\ntracker = "{TRACKER}"\nkind = "negative_jump"\nsensitivity = "more"\n')
+    config = load_config(_rule_file(tmp_path / "a.toml", body))
+    for day in resumed:
+        report = run_alerts(config, store, now=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=23),
+                            dry_run=True)
+        assert report.alerts == [], (day, [a.title for a in report.alerts])
+
+
+def test_a_real_spike_after_a_collection_gap_still_fires_on_its_day(tmp_path, data_dir, make_record):
+    spike = date(2026, 4, 23)  # the fourth day after Weibo's collector was restarted
+    store, resumed = _gap_then_resumed(data_dir, make_record, spike_day=spike)
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\nlookback_days = 1\n'))
+    fired = [a.day for day in resumed for a in run_alerts(
+        config, store, now=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=23), dry_run=True).alerts]
+    assert fired == ["2026-04-23"]
+
+
+def test_a_sustained_spike_fires_once_not_again_each_day_it_grows(tmp_path, data_dir, make_record):
+    """A storm that kept growing for a week: run each evening, the rule fired on its first day and again on the
+    second (the run's highest day had moved on, and the alert was keyed by that day), though the storm was one."""
+    store = Store(data_dir)
+    first = date(2026, 4, 10)
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 5 + i % 3 for i in range(10)},
+                                      trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\ncooldown_hours = 20\n'))
+    fired = []
+    for i in range(10, 17):
+        day = first + timedelta(days=i)
+        store.add_records(records_per_day(make_record, {day: 80 + 10 * i}, trackers=[TRACKER]))  # the day collected
+        fired += run_alerts(config, store, now=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=23))\
+            .alerts
+    assert [a.day for a in fired] == ["2026-04-20"]
+
+
+def test_alerts_run_json_is_one_object_for_a_scheduler(tmp_path, data_dir, make_record):
+    """A scheduler (cron wrapper, CI job) had only the prose lines to parse to learn what fired and what failed."""
+    _planted_spike(data_dir, make_record)
+    with socket.socket() as s:  # a port with nothing listening: the webhook fails
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    config = _rule_file(tmp_path / "a.toml", f'[channels.webhook]\nurl = "http://127.0.0.1:{dead}/hook"\n[[rule]]\n'
+                                             f'id = "spike"\ntracker = "{TRACKER}"\nkind = "volume_spike"\n'
+                                             'channels = ["rss", "webhook"]\n')
+    from analysis.reports.alerts import deliver
+    from collectors.http import RetryPolicy
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(deliver, "WEBHOOK_RETRY", RetryPolicy(attempts=1, sleep=lambda s: None))
+        result = CliRunner().invoke(cli, ["alerts", "run", "--config", str(config), "--as-of", "2026-04-21", "--json"])
+    assert result.exit_code == 1  # a failed delivery still fails the run
+    report = json.loads(result.stdout)  # one object, on stdout alone
+    assert [a["day"] for a in report["alerts"]] == ["2026-04-20"] and report["delivered"] == {"rss": 1}
+    assert len(report["failures"]) == 1 and report["dry_run"] is False
+    assert "delivery failure" in result.stderr
+    dry = CliRunner().invoke(cli, ["alerts", "run", "--config", str(config), "--as-of", "2026-04-21", "--json",
+                                   "--dry-run"])
+    assert dry.exit_code == 0 and json.loads(dry.stdout) == {"alerts": [], "delivered": {}, "failures": [],
+                                                              "skipped_cooldown": ["spike"], "not_judged": [], "silent": [],
+                                                              "dropped": [], "dry_run": True}
+
+
+def test_a_source_that_stopped_collecting_is_said_not_taken_for_calm(tmp_path, data_dir, make_record):
+    """Weibo's collector died on 16 April: for days every run said "0 new alerts", which a union officer reads as no
+    backlash, though a storm on Weibo could not have been seen; so did a run on a tracker with nothing stored."""
+    store = Store(data_dir)
+    first = date(2026, 4, 10)
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 30 for i in range(12)}, trackers=[TRACKER],
+                                      source="rss")
+                      + records_per_day(make_record, {first + timedelta(days=i): 20 for i in range(6)}, trackers=[TRACKER]))
+    path = _rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\nkind = "volume_spike"\n')
+    config = load_config(path)
+    report = run_alerts(config, store, now=datetime(2026, 4, 21, 9, tzinfo=UTC), dry_run=True)
+    assert report.alerts == []
+    assert report.silent == [("vol: weibo has no records since 2026-04-15 (before, a median of 20 a day): not "
+                              "collected? its spikes cannot be seen")]
+    result = CliRunner().invoke(cli, ["alerts", "run", "--config", str(path), "--as-of", "2026-04-21", "--dry-run"])
+    assert "not collected lately? vol: weibo has no records since 2026-04-15" in result.output
+    # until three whole days have passed without a record, the source may only be late or quiet: not yet said
+    assert run_alerts(config, store, now=datetime(2026, 4, 18, 9, tzinfo=UTC), dry_run=True).silent == []
+    assert run_alerts(config, store, now=datetime(2026, 4, 19, 9, tzinfo=UTC), dry_run=True).silent != []
+    # a tracker with nothing stored inside its collection window
+    other = _rule_file(tmp_path / "b.toml", '[[rule]]\nid = "t"\ntracker = "tilly-norwood"\nkind = "volume_spike"\n')
+    tilly = next(t for t in load_trackers() if t.id == "tilly-norwood")
+    silent = run_alerts(load_config(other), store, as_of=tilly.trigger_date, dry_run=True).silent
+    assert len(silent) == 1 and silent[0].startswith("t: no records of tilly-norwood from ")
+
+
+def test_a_chat_service_webhook_url_comes_from_the_secrets_not_the_alerts_file(tmp_path, data_dir, make_record,
+                                                                              webhook, monkeypatch):
+    """Slack's or Feishu's incoming-webhook URL is the secret itself, yet the only way to give it was `url` in
+    alerts.toml, a file the docs call secret-free (copied around, shown in `alerts check`, kept in git)."""
+    hook_url, posts = webhook
+    store = _planted_spike(data_dir, make_record)
+    body = ('[channels.webhook]\nurl_secret = "team_hook"\n[[rule]]\nid = "spike"\n'
+            f'tracker = "{TRACKER}"\nkind = "volume_spike"\nchannels = ["webhook"]\n')
+    config = load_config(_rule_file(tmp_path / "a.toml", body))
+    now = datetime(2026, 4, 21, 6, tzinfo=UTC)
+    missing = run_alerts(config, store, now=now)  # not set yet: said, and the alert kept
+    assert "ACTORWATCH_TEAM_HOOK" in missing.failures[0] and load_state().pending[0]["channels"] == ["webhook"]
+    monkeypatch.setenv("ACTORWATCH_TEAM_HOOK", hook_url + "/services/T0/B0/XXsecretXX")
+    sent = run_alerts(config, store, now=now + timedelta(hours=1))
+    assert sent.delivered == {"webhook": 1} and len(posts) == 1 and load_state().pending == []
+    monkeypatch.setenv("ACTORWATCH_TEAM_HOOK", "not a url XXsecretXX")
+    from analysis.reports.alerts.deliver import DeliveryError, send_webhook
+
+    with pytest.raises(DeliveryError, match="team_hook is not an http") as caught:
+        send_webhook({"id": "a"}, config.channels.webhook)
+    assert "XXsecretXX" not in str(caught.value)
+    for both_or_neither in ('url = "https://h.example/x"\nurl_secret = "team_hook"\n', 'timeout_seconds = 5\n'):
+        with pytest.raises(AlertConfigError, match="url_secret"):
+            load_config(_rule_file(tmp_path / "b.toml", f"[channels.webhook]\n{both_or_neither}"))
+
+
+def test_a_spike_made_by_one_account_says_how_few_posted_it(tmp_path, data_dir, make_record):
+    """75 of a day's 80 records came from one account (a bot, a fan club's reposting) and 5 from a news feed: the alert
+    said "80 records ... against a typical 6", which a union reads as 80 people, and named neither who nor where."""
+    from analysis.reports.alerts.deliver import alert_text
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {SPIKE - timedelta(days=i): 6 for i in range(1, 15)},
+                                      trackers=[TRACKER])
+                      + records_per_day(make_record, {SPIKE: 75}, trackers=[TRACKER], author_id="777", author_name="刷屏号")
+                      + records_per_day(make_record, {SPIKE: 5}, trackers=[TRACKER], source="rss"))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    alert = run_alerts(config, store, now=datetime(2026, 4, 21, 6, tzinfo=UTC), dry_run=True).alerts[0]
+    assert "The tracker's 80 records that day: 6 distinct authors; by source weibo 75, rss 5." in alert.summary
+    assert alert.evidence["by_source"] == {"weibo": 75, "rss": 5} and alert.evidence["authors"] == 6
+    assert "6 distinct authors" in alert_text(alert.to_json())
+
+
+def test_a_feed_quiet_at_weekends_is_not_said_to_have_stopped_on_monday(tmp_path, data_dir, make_record):
+    """A news feed publishing on weekdays only: every Monday morning's run said it had no records since Friday, "not
+    collected?", an alarm the reader learns to ignore."""
+    store = Store(data_dir)
+    days = [date(2026, 4, 10) + timedelta(days=i) for i in range(17)]  # Friday 10 April to Sunday 26 April
+    store.add_records(records_per_day(make_record, {d: 20 for d in days if d.weekday() < 5}, trackers=[TRACKER],
+                                      source="rss"))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    assert run_alerts(config, store, now=datetime(2026, 4, 27, 7, tzinfo=UTC), dry_run=True).silent == []
+
+
+def test_a_storm_on_a_source_silent_until_then_fires(tmp_path, data_dir, make_record):
+    """Weibo had nothing on the topic before the storm and 300 posts on its first day, beside a news feed's 3 a day:
+    Weibo's silence before was taken for a source collected only from then on, so the storm's first day had no
+    baseline and the rule said nothing on the very day it exists for."""
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 10) + timedelta(days=i): 3 for i in range(12)},
+                                      trackers=[TRACKER], source="rss")
+                      + records_per_day(make_record, {SPIKE: 300, SPIKE + timedelta(days=1): 250}, trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    fired = run_alerts(config, store, now=datetime(2026, 4, 20, 23, tzinfo=UTC), dry_run=True).alerts
+    assert [a.day for a in fired] == ["2026-04-20"]
+
+
+def test_a_storm_after_days_a_source_had_nothing_is_judged_against_the_days_before(tmp_path, data_dir, make_record):
+    """Weibo had 20 a day, then nothing for six days (blocked search results look just like a stopped collector), then
+    a storm of 200: the six days were rightly left out of the baseline, but so were the storm's chances, as no day
+    before it within a week was left to judge it against; its baseline now reaches back over them."""
+    store = Store(data_dir)
+    first = date(2026, 4, 8)
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 20 for i in range(7)}, trackers=[TRACKER])
+                      + records_per_day(make_record, {first + timedelta(days=13): 200}, trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    fired = run_alerts(config, store, now=datetime(2026, 4, 21, 23, tzinfo=UTC), dry_run=True).alerts
+    assert [(a.day, a.metrics["baseline"]) for a in fired] == [("2026-04-21", 20.0)]
+
+
+class _Greylisting(_Sink):
+    """A mail server that answers the first message with 451 (greylisting, "try again later"), then takes it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tries = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.tries += 1
+        if self.tries == 1:
+            return "451 4.7.1 Greylisted, please try again"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_an_email_greylisted_once_is_sent_on_the_second_try_within_the_run():
+    """A mail server's 451 "try again later" (greylisting, a full queue) failed the e-mail at once: the alert reached
+    the union's inbox only on the next scheduled run, and the run exited 1."""
+    from analysis.reports.alerts.config import EmailChannel
+    from analysis.reports.alerts.deliver import DeliveryError, send_email
+    from collectors.http import RetryPolicy
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = _Greylisting()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        channel = EmailChannel(host="127.0.0.1", port=port, starttls=False, sender="a@actorwatch.invalid",
+                               to=["desk@actorwatch.invalid"])
+        alert = {"id": "abc", "title": "Volume spike", "summary": "s", "link": "http://127.0.0.1:8501/"}
+        waits: list[float] = []
+        send_email(alert, channel, policy=RetryPolicy(attempts=3, initial=0.01, maximum=1, jitter=0, sleep=waits.append))
+        assert sink.tries == 2 and len(sink.messages) == 1 and len(waits) == 1
+        sink.tries = -5  # a server that keeps answering 451 is a reported failure after the attempts
+        sink.handle_DATA = lambda *a: _reply_451()
+        with pytest.raises(DeliveryError, match="451"):
+            send_email(alert, channel, policy=RetryPolicy(attempts=2, initial=0.01, maximum=1, jitter=0,
+                                                          sleep=lambda s: None))
+    finally:
+        controller.stop()
+
+
+async def _reply_451():
+    return "451 4.3.0 try again later"

@@ -381,3 +381,87 @@ def test_a_week_the_year_does_not_have_says_how_many_it_has():
     assert parse_week("2026-W53")[0] == date(2026, 12, 28)  # 2026 has 53
     with pytest.raises(BriefError, match="2026-W00: 2026 has 53 ISO weeks .W01 to W53."):
         parse_week("2026-W00")
+
+
+def test_a_storm_across_the_weekend_is_the_peak_of_one_brief_as_on_the_dashboard(data_dir, make_record):
+    """A storm rising on Sunday (40) to its height on Monday (100): the brief of the week ending that Sunday cut the
+    run at its last day and called Sunday a peak, which the dashboard, over the same days, does not label (the run's
+    best day is after them), and the next week's brief gave the same storm its Monday peak again."""
+    from analysis.reports.brief import gather
+    from dashboard.charts.overview import peak_labels
+
+    counts = {date(2026, 4, 10) + timedelta(days=i): 10 for i in range(9)}
+    counts.update({date(2026, 4, 19): 40, date(2026, 4, 20): 100, date(2026, 4, 21): 60, date(2026, 4, 22): 30,
+                   date(2026, 4, 23): 15, date(2026, 4, 24): 10})
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, counts, trackers=[TRACKER]))
+    tracker, now, peaks = get_tracker(TRACKER), datetime(2026, 4, 27, tzinfo=UTC), {}
+    for week in ("2026-W16", "2026-W17"):
+        data = gather(store, tracker, week, now=now)
+        with store.connect() as con:
+            shown = peak_labels(con, Filters(TRACKER, data.start, data.end), tracker)
+        assert list(data.peaks.get("day", [])) == list(shown["day"]), week  # no peak: a frame without columns
+        peaks[week] = list(shown["day"])
+    assert peaks == {"2026-W16": [], "2026-W17": [date(2026, 4, 20)]}
+
+
+def test_a_restarted_collector_is_no_peak_or_jump_in_the_brief_nor_on_the_dashboard(data_dir, make_record):
+    """Weibo's collector stopped for 15-19 April and was restarted on Monday the 20th: the brief of that week (and the
+    dashboard's volume chart) called the 20th a peak, its usual Weibo posts against the news-only days, and a jump in
+    the negative share, as the alerts did."""
+    from analysis.reports.brief import gather
+    from dashboard.charts.overview import peak_labels
+
+    store, labels = Store(data_dir), {}
+    for i in range(17):
+        day = date(2026, 4, 10) + timedelta(days=i)
+        news = records_per_day(make_record, {day: 30}, trackers=[TRACKER], source="rss")
+        weibo = [] if 5 <= i <= 9 else records_per_day(make_record, {day: 40}, trackers=[TRACKER])
+        labels.update({(r.source, r.id): "neutral" for r in news})
+        labels.update({(r.source, r.id): "negative" if j % 5 < 3 else "neutral" for j, r in enumerate(weibo)})
+        store.add_records(news + weibo)
+    add_scores(store, labels)
+    tracker = get_tracker(TRACKER)
+    data = gather(store, tracker, "2026-W17", now=datetime(2026, 4, 27, tzinfo=UTC))
+    assert data.peaks.empty and data.jumps.empty
+    with store.connect() as con:
+        assert peak_labels(con, Filters(TRACKER, data.start, data.end), tracker).empty
+
+
+def test_a_week_whose_days_could_not_be_judged_is_not_called_calm(tmp_path, data_dir, make_record):
+    """The first week of collection (no days before it to compare with) said "No day this week stood out from the
+    weeks before", as did a week with nothing stored: a union reads that as a calm week, though no day was judged."""
+    from analysis.reports.brief import gather, no_peak_text
+
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 10) + timedelta(days=i): 40 for i in range(10)},
+                                      trackers=[TRACKER]))
+    tracker, now = get_tracker(TRACKER), datetime(2026, 4, 27, tzinfo=UTC)
+    first = gather(store, tracker, "2026-W15", now=now)  # 10-12 April stored, none of them after 3 collected days
+    assert first.judged_days == 0
+    path = write_brief(store, tracker, "2026-W15", tmp_path / "b.html")
+    assert "No day of this week could be judged for a peak (a day is judged against at least 3 collected days" \
+        in path.read_text(encoding="utf-8")
+    second = gather(store, tracker, "2026-W16", now=now)  # 13-19 April, each after 3 or more collected days
+    assert second.judged_days == 7 and no_peak_text(second) == "No day this week stood out from the weeks before."
+    empty = gather(store, tracker, "2026-W18", now=now)  # nothing stored after 19 April
+    assert empty.judged_days == 0 and no_peak_text(empty).startswith("No day of this week could be judged")
+
+
+def test_a_week_a_source_was_not_collected_does_not_read_as_a_drop(data_dir, make_record):
+    """Weibo's collector stopped for five days of the week: the brief said "-50% on the week before", a drop in
+    posting to its reader, with no word that Weibo was not collected on those days."""
+    from analysis.reports.brief import gather, summary_lines
+
+    store = Store(data_dir)
+    for i in range(17):
+        day = date(2026, 4, 10) + timedelta(days=i)
+        store.add_records(records_per_day(make_record, {day: 30}, trackers=[TRACKER], source="rss")
+                          + ([] if 5 <= i <= 9 else records_per_day(make_record, {day: 40}, trackers=[TRACKER])))
+    data = gather(store, get_tracker(TRACKER), "2026-W16", now=datetime(2026, 4, 27, tzinfo=UTC))
+    lines = summary_lines(data)
+    assert lines[1] == ("A source that collects every day was not collected on 2026-04-15, 2026-04-16, 2026-04-17, "
+                        "2026-04-18, 2026-04-19: the volumes and their change count only what was collected, so they "
+                        "are too low on those days.")
+    calm = gather(store, get_tracker(TRACKER), "2026-W18", now=datetime(2026, 5, 4, tzinfo=UTC))
+    assert not calm.uncollected

@@ -259,3 +259,20 @@ def test_false_alarm_rates_on_series_with_no_change_are_the_ones_the_alerts_file
 
     example = (Path(__file__).resolve().parents[1] / "data" / "alerts.toml").read_text(encoding="utf-8")
     assert "with nothing happening" in example
+
+
+def test_collection_gaps_are_runs_of_days_not_a_weekday_feed_s_weekends():
+    """A news feed that publishes 20 items on weekdays and none at weekends: its weekends were taken for collection
+    gaps, leaving every weekend unknown (not judged for spikes) though they were collected; three days or more without
+    a source that collects every day are a gap."""
+    from datetime import date, timedelta
+
+    import pandas as pd
+
+    from analysis.stats.peaks import collection_gaps
+
+    days = [date(2026, 4, 6) + timedelta(days=i) for i in range(28)]  # Monday 6 April on
+    weekdays = pd.DataFrame({"period": days, "source": "news", "records": [0 if d.weekday() >= 5 else 20 for d in days]})
+    assert collection_gaps(weekdays) == set()
+    stopped = weekdays.assign(records=[0 if date(2026, 4, 14) <= d <= date(2026, 4, 17) else 20 for d in days])
+    assert collection_gaps(stopped) == {date(2026, 4, 14) + timedelta(days=i) for i in range(4)}

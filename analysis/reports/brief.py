@@ -35,8 +35,11 @@ from analysis.stats.peaks import (
     change_points,
     detect_peaks,
     label_peaks,
+    robust_scores,
     series_by_day,
     share_jumps,
+    uncollected_days,
+    without_days,
 )
 from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
 from collectors.display_zone import display_zone, zone_short
@@ -90,6 +93,8 @@ class BriefData:
     collected_days: tuple[float, float] = (7, 7)
     store_signature: str | None = None  # the store state computed from (as an export manifest's `store.signature`)
     software: dict[str, str | None] = field(default_factory=dict)  # as an export manifest's `software`
+    judged_days: int = 7  # days of the week a peak could be found on (a baseline before them, collected)
+    uncollected: list[date] = field(default_factory=list)  # days of the week and the week before a source was not
 
 
 def gather(store: Store, tracker: Tracker, week: str, model_version: str | None = None,
@@ -108,14 +113,23 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         # days with 0 records
         stored = stored_span(con, Filters(tracker.id), tracker)
         history = Filters(tracker.id, max(start - timedelta(days=HISTORY_DAYS), stored.start), end)
-        peaks = detect_peaks(series_by_day(volume_series(con, history), "records"))
+        # the stored days after the week finish its last run of high days, as on the dashboard (overview.peak_labels):
+        # a storm rising on Sunday and peaking on Monday is the next week's peak, not a peak of each week
+        around = Filters(tracker.id, history.start, max(end, stored.end))
+        unknown = uncollected_days(con, around)  # a source's collection gap is no quiet spell (as for the alerts)
+        series = without_days(series_by_day(volume_series(con, around), "records"), unknown)
+        peaks = detect_peaks(series)
+        scores = robust_scores(series)["score"]
+        judged = sum(1 for d, score in scores.items()  # days after the last stored record are unknown, not judged 0
+                     if max(start, stored.start) <= d <= min(end, stored.end) and pd.notna(score))
         peaks = peaks[[start <= d <= end for d in peaks["day"]]]
         labelled = label_peaks(con, f, peaks, k=6, n_records=3).merge(peaks, on="day") if len(peaks) else pd.DataFrame()
         mood = sentiment_series(con, history, version) if version else pd.DataFrame()
-        jumps = share_jumps(mood) if len(mood) else pd.DataFrame(columns=["day", "value", "baseline"])
+        moods = sentiment_series(con, around, version) if version else pd.DataFrame()
+        jumps = share_jumps(moods, unknown=unknown) if len(moods) else pd.DataFrame(columns=["day", "value", "baseline"])
         jumps = jumps[[start <= d <= end for d in jumps["day"]]]
         if len(jumps):  # the share's n travels with it
-            scored = series_by_day(mood, "n")
+            scored = series_by_day(moods, "n")
             jumps = jumps.assign(n=[int(scored[d]) for d in jumps["day"]])
         shifts = [d for d in change_points(series_by_day(mood, "negative"), n=series_by_day(mood, "n"), min_shift=0.05)
                   if start <= d <= end] if len(mood) else []
@@ -134,6 +148,8 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
     data.collected_days = (_collected_days(tracker, start, end, data.generated_at, stored),
                            _collected_days(tracker, start - timedelta(days=7), start - timedelta(days=1),
                                            data.generated_at, stored))
+    data.judged_days = judged
+    data.uncollected = sorted(d for d in unknown if start - timedelta(days=7) <= d <= end)
     data.figures = {"volume": volume_figure(data), "sentiment": sentiment_figure(data)}
     return data
 
@@ -278,6 +294,18 @@ def _records_from(k: dict[str, Any]) -> str:
     return f"{count_text(k['records'], 'record')} from {count_text(k['authors'], 'author')}"
 
 
+def no_peak_text(data: BriefData) -> str:
+    """What a week without a peak says: calm only of the days that could be judged."""
+    why = ("a day is judged against at least 3 collected days before it; days a source was not collected are not "
+           "judged")
+    if not data.judged_days:
+        return f"No day of this week could be judged for a peak ({why})."
+    if data.judged_days < data.collected_days[0]:
+        return (f"No day this week stood out from the days before, of the {count_text(data.judged_days, 'day')} that "
+                f"could be judged ({why}).")
+    return "No day this week stood out from the weeks before."
+
+
 def summary_lines(data: BriefData) -> list[str]:
     """The headline numbers as plain sentences (escaped later by the renderer)."""
     k, p = data.kpis, data.previous
@@ -291,6 +319,9 @@ def summary_lines(data: BriefData) -> list[str]:
                  f"{data.tracker.id}`) or import another tool's export (`actorwatch import FILE --tracker "
                  f"{data.tracker.id}`).")]
     lines = [f"{_records_from(k)}, {_change(k['records'], p['records'], data.collected_days)}."]
+    if data.uncollected:  # a collector that stopped would otherwise read as a drop in posting
+        lines.append(f"A source that collects every day was not collected on {', '.join(map(str, data.uncollected))}: "
+                     "the volumes and their change count only what was collected, so they are too low on those days.")
     local = data.generated_at.astimezone(display_zone())
     if data.end >= local.date():
         lines.append(f"This week is not over: its figures are to {local:%Y-%m-%d %H:%M} {zone_short()}.")
@@ -324,8 +355,9 @@ def methods_lines(data: BriefData) -> list[str]:
         "interval when no author has two scored records), for a day's jump the plain one. " + INDEPENDENT_POSTS,
         *[badge["text"] + "." for task, badge in (data.model.get("in_domain") or {}).items() if task != "sentiment"],
         (f"Peaks: a day at least 3.5 robust z-scores above the median of the previous 7 days (MAD scale, at least "
-        f"Poisson noise), with {HISTORY_DAYS} days of history; labelled by characteristic terms and the most-shared "
-        "records."),
+        f"Poisson noise), with {HISTORY_DAYS} days of history; a run of such days is one peak, on its highest day "
+        "(which may fall after the week: the stored days after it are read); labelled by characteristic terms and the "
+        "most-shared records."),
         ("Negative-share jumps: the same test on the daily share (days with at least 30 scored records; the noise at "
         "least 3 points and at least the binomial noise of the typical share at the day's count; after thinner days, "
         "against the previous 7 days' pooled share, its own binomial noise added); change points by "
@@ -384,7 +416,7 @@ def render_html(data: BriefData) -> str:
                              f"(shares {rec['shares'] if rec['shares'] is not None else '–'}){link}</li>")
             parts.append("</ul>")
     else:
-        parts.append("<p>No day this week stood out from the weeks before.</p>")
+        parts.append(f"<p>{e(no_peak_text(data))}</p>")
     parts.append("<h2>Dated events</h2>")
     if len(data.effects):
         parts.append(f"<table><tr><th>Date</th><th>Event</th><th>{EFFECT_HEADERS[0]}</th><th>{EFFECT_HEADERS[1]}</th>"
@@ -456,7 +488,7 @@ def render_markdown(data: BriefData, images: dict[str, str] | None, image_note: 
                       f"{r['shares'] if r['shares'] is not None else '–'})" for r in row["top_records"]]
             lines.append("")
     else:
-        lines += ["No day this week stood out from the weeks before.", ""]
+        lines += [m(no_peak_text(data)), ""]
     lines += ["## Dated events", ""]
     if len(data.effects):
         lines += [f"| Date | Event | {EFFECT_HEADERS[0]} | {EFFECT_HEADERS[1]} |", "|---|---|---|---|"]

@@ -47,20 +47,28 @@ def alerts() -> None:
 @click.option("--as-of", callback=_parse_date, help="Evaluate as if today were this day (YYYY-MM-DD; default: today in the display time zone, $ACTORWATCH_TZ, UTC unless set).")
 @click.option("--model-version", callback=_scored_version, help="Sentiment model version for negative-share rules (default: as on the dashboard, each rule's tracker's "
                    "adapted model if it has scored, else the latest scored general model).")
-def alerts_run(config_path: Path | None, dry_run: bool, as_of: date | None, model_version: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: alerts (each as delivered), delivered "
+              "(per channel), failures, skipped_cooldown, not_judged, silent (sources not collected lately), dropped, dry_run; "
+              "the exit status is as without.")
+def alerts_run(config_path: Path | None, dry_run: bool, as_of: date | None, model_version: str | None,
+               as_json: bool) -> None:
     """Evaluate every rule and deliver new alerts (webhook, email, Atom file); failed deliveries retry next run."""
     from analysis.reports.alerts.config import AlertConfigError, load_config
     from analysis.reports.alerts.run import run_alerts
+    from collectors.cli_output import echo_json
 
     try:
         config = load_config(config_path)
         report = run_alerts(config, as_of=as_of, dry_run=dry_run, model_version=model_version)
     except (AlertConfigError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
-    for line in report.lines():
-        click.echo(line)
-    if dry_run:
-        click.echo("dry run: nothing sent, state unchanged")
+    if as_json:
+        echo_json(report.to_json() | {"dry_run": dry_run})
+    else:
+        for line in report.lines():
+            click.echo(line)
+        if dry_run:
+            click.echo("dry run: nothing sent, state unchanged")
     if report.failures:
         raise click.ClickException(f"{len(report.failures)} delivery failure(s); they will be retried on the next run")
 

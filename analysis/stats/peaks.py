@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis.core.filters import Filters
 from analysis.stats import facts
-from analysis.stats.timeseries import sentiment_series
+from analysis.stats.timeseries import sentiment_series, volume_series
 from collectors.display_zone import as_utc
 
 MAD_TO_SD = 1.4826  # MAD of a normal distribution times this is its standard deviation
@@ -76,20 +76,96 @@ def _flag(scored: pd.DataFrame, threshold: float, merge: bool) -> pd.DataFrame:
 
 
 HISTORY_DAYS = 28  # stored days before a view read as its first days' baseline (a view's peaks are the data's)
+# a source collecting at least this many records a day (its median) that has none for a day is more likely not to have
+# been collected than quiet (a Poisson count of mean 5 is 0 under 1 day in 100)
+GAP_TYPICAL = 5.0
+
+
+def collection_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, window: int = 7, min_days: int = 3,
+                    day: str = "period") -> set[date]:
+    """Days of a zero-filled `volume_series(by="source")` frame on which some source was not collected.
+
+    A run of days with no record of a source counts as not collected when the source collected again after it and
+    its median over the `window` days before the run is at least `typical`: a collector that stopped and was
+    restarted. Those days are unknown for the
+    tracker's totals, not quiet days (the day collection resumes is no spike against them, nor a share that mixes
+    sources differently a jump). A run up to the frame's last day is left alone: it lowers the totals only, and its
+    last day may be today, which a source collecting once a day has not reached yet. So is a run the frame starts
+    with: a source with nothing before a storm and hundreds of posts on its first day is the storm, not a source
+    added later (at least 3 days of it before the run are needed). So is a run shorter than
+    `min_days`: a feed that publishes on weekdays only has quiet weekends, and a day or two without a source moves the
+    median of a 7-day baseline little.
+    """
+    if by_source.empty:
+        return set()
+    counts = by_source.pivot_table(index=day, columns="source", values="records", aggfunc="sum", fill_value=0)
+    days = [_as_date(d) for d in counts.index]
+    gaps: set[date] = set()
+    for source in counts.columns:
+        values = counts[source].to_numpy()
+        i = 0
+        while i < len(values):
+            if values[i]:
+                i += 1
+                continue
+            end = i
+            while end < len(values) and not values[end]:
+                end += 1
+            before = values[max(0, i - window):i]
+            if end < len(values) and end - i >= min_days and len(before) >= 3 and np.median(before) >= typical:
+                gaps.update(days[i:end])
+            i = end
+    return gaps
+
+
+def stopped_sources(by_source: pd.DataFrame, since: date, typical: float = GAP_TYPICAL, window: int = 7,
+                    day: str = "period") -> dict[str, tuple[date, float]]:
+    """Sources of a zero-filled `volume_series(by="source")` frame with no record from `since` on that collected at
+    least `typical` a day (median of the `window` days up to their last record) before: likely no longer collected.
+    Source -> (its last day with records, that median)."""
+    if by_source.empty:
+        return {}
+    counts = by_source.pivot_table(index=day, columns="source", values="records", aggfunc="sum", fill_value=0)
+    days = [_as_date(d) for d in counts.index]
+    out = {}
+    for source in counts.columns:
+        values = counts[source].to_numpy()
+        held = np.flatnonzero(values)
+        if not len(held) or days[held[-1]] >= since:
+            continue
+        typical_then = float(np.median(values[max(0, held[-1] - window + 1):held[-1] + 1]))
+        if typical_then >= typical:
+            out[str(source)] = (days[held[-1]], typical_then)
+    return out
+
+
+def uncollected_days(con: duckdb.DuckDBPyConnection, f: Filters) -> set[date]:
+    """`collection_gaps` of the tracker's sources over `f`'s days (languages, kinds and entities aside: collection is
+    per source)."""
+    return collection_gaps(volume_series(con, Filters(f.tracker, f.start, f.end, f.sources), by="source"))
+
+
+def without_days(series: pd.Series, days: set[date]) -> pd.Series:
+    """`series` (indexed by day) without `days`: neither judged nor part of a baseline, and the baseline of the days
+    after reaches back over them (a storm after a gap is judged against the days before it, not left unjudged)."""
+    return series[[_as_date(d) not in days for d in series.index]] if days else series
 SHARE_MIN_SCALE = 0.03  # a share moving less than 3 points is never a jump
 MIN_SHARE_N = 30  # a day with fewer scored records has too noisy a share to be judged (jumps, "most negative day")
 
 
 def share_jumps(sentiment: pd.DataFrame, label: str = "negative", min_n: int = MIN_SHARE_N, threshold: float = 3.5,
-                day: str = "period") -> pd.DataFrame:
+                day: str = "period", unknown: set[date] | None = None) -> pd.DataFrame:
     """Days whose share of `label` jumps above its trailing baseline (from a zero-filled sentiment_series frame).
 
     Days with fewer than `min_n` scored records are not judged (their share is too noisy) and do not
     enter later baselines; a judged day's noise is at least the binomial noise of the baseline at its n.
     A judged day after too few judged days (often a storm's first: the days before it were thin) is judged
     against the previous 7 days' pooled share, if they hold `min_n` scored records between them, with that
-    pooled share's own binomial noise added to the day's.
+    pooled share's own binomial noise added to the day's. `unknown` days (`uncollected_days`) are neither
+    judged nor part of a baseline.
     """
+    if unknown:  # uncollected days (collection_gaps) are left out, as by without_days
+        sentiment = sentiment[[_as_date(d) not in unknown for d in sentiment[day]]]
     share = series_by_day(sentiment, label, day)
     n = series_by_day(sentiment, "n", day).astype(float)
     scored = robust_scores(share.where(n >= min_n), counts=False, min_scale=SHARE_MIN_SCALE, n=n)
@@ -282,5 +358,5 @@ def series_by_day(frame: pd.DataFrame, value: str, day: str = "period") -> pd.Se
     return pd.Series(frame[value].to_numpy(), index=[_as_date(d) for d in frame[day]], name=value)
 
 
-__all__ = ["change_points", "detect_peaks", "label_peaks", "robust_scores", "sentiment_change_points", "series_by_day",
-           "top_terms"]
+__all__ = ["change_points", "collection_gaps", "detect_peaks", "label_peaks", "robust_scores", "sentiment_change_points",
+           "series_by_day", "share_jumps", "stopped_sources", "top_terms", "uncollected_days", "without_days"]

@@ -123,7 +123,8 @@ def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | N
     stored days after it finish its last run of high days, so a view's peaks are the data's (a range starting on a
     storm still shows its peak; one ending inside a storm does not label the day its range cuts the run at), and days
     before its collection window or its first stored record are left out of the series: unknown, not a baseline of 0
-    (the first day of an import is not a peak). Peaks outside the view's dates are not labelled.
+    (the first day of an import is not a peak), nor are days a source was not collected (peaks.collection_gaps: the
+    day its collector restarts is no peak). Peaks outside the view's dates are not labelled.
     """
     peaks_mod, timeseries = require("analysis.stats.peaks"), require("analysis.stats.timeseries")
     stored = timeseries.stored_span(con, f, tracker) if tracker else None
@@ -133,7 +134,9 @@ def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | N
                            end=max(f.end, stored.end))
     elif f.start and stored:  # nothing stored: no day is known
         series_f = replace(f, start=max(f.start, stored.start))
-    found = peaks_mod.detect_peaks(peaks_mod.series_by_day(timeseries.volume_series(con, series_f), "records"))
+    series = peaks_mod.series_by_day(timeseries.volume_series(con, series_f), "records")
+    # a source's collection gap is unknown, not quiet: the day its collector restarts is no peak (as for the alerts)
+    found = peaks_mod.detect_peaks(peaks_mod.without_days(series, peaks_mod.uncollected_days(con, series_f)))
     found = found[found["day"].map(lambda day: (not f.start or day >= f.start) and (not f.end or day <= f.end)).astype(bool)]
     labelled = peaks_mod.label_peaks(con, f, found, k=3, n_records=1)
     return pd.DataFrame({

@@ -1,7 +1,8 @@
 """Alert rules and channels from a TOML file (data/alerts.toml), validated with errors that name the field.
 
 Secrets are never in this file: the webhook token is the secret `webhook_token` and the SMTP password
-`smtp_password` (env ACTORWATCH_WEBHOOK_TOKEN / ACTORWATCH_SMTP_PASSWORD, or the secrets file).
+`smtp_password` (env ACTORWATCH_WEBHOOK_TOKEN / ACTORWATCH_SMTP_PASSWORD, or the secrets file); a webhook URL that is
+itself a secret (a chat service's) is named by `url_secret` instead of given as `url`.
 """
 
 from __future__ import annotations
@@ -53,9 +54,18 @@ class Rule(_Strict):
 
 
 class WebhookChannel(_Strict):
-    url: str = Field(pattern=r"^https?://")
+    url: str | None = Field(default=None, pattern=r"^https?://")
+    # chat services' incoming-webhook URLs (Slack's /services/…, Feishu's /hook/…, DingTalk's ?access_token=) are
+    # themselves the secret: such a URL is read from this secret (env or secrets file), not written in this file
+    url_secret: str | None = None
     token_secret: str = "webhook_token"
     timeout_seconds: float = Field(default=10, gt=0)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> WebhookChannel:
+        if (self.url is None) == (self.url_secret is None):
+            raise ValueError("give url, or url_secret naming the secret that holds the URL (one of the two)")
+        return self
 
 
 class EmailChannel(_Strict):

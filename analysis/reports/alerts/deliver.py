@@ -16,9 +16,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from analysis.reports.alerts.config import EmailChannel, RssChannel, WebhookChannel
-from collectors.http import make_client
+from collectors.http import RateLimited, RetryPolicy, TransientHTTPError, make_client, polite_request
 from collectors.secrets import MissingSecret, get_secret, redact_text
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -47,23 +48,53 @@ def alert_text(alert: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def send_webhook(alert: dict[str, Any], channel: WebhookChannel, client: httpx.Client | None = None) -> None:
+# a chat service's brief 502 or 429 is retried within the run (the alert is not an hour late); waits stay short, as a
+# scheduled run should not hang, and whatever still fails is kept for the next run
+WEBHOOK_RETRY = RetryPolicy(attempts=3, initial=1.0, maximum=30.0, jitter=1.0)
+
+
+def send_webhook(alert: dict[str, Any], channel: WebhookChannel, client: httpx.Client | None = None,
+                 policy: RetryPolicy | None = None) -> None:
+    """POST the alert as JSON, retrying 429/5xx and timeouts; `Idempotency-Key` (the alert id) lets a receiver
+    drop a copy a retry sends after a timed-out attempt that had in fact arrived."""
+    url = webhook_url(channel)
     token = get_secret(channel.token_secret)
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", "Idempotency-Key": str(alert.get("id", ""))}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     own = client is None
     client = client or make_client(timeout=channel.timeout_seconds)
-    where = endpoint(channel.url)
+    where = endpoint(url)
+    policy = policy or WEBHOOK_RETRY
     try:
-        response = client.post(channel.url, content=json.dumps(alert, ensure_ascii=False).encode(), headers=headers)
+        response = polite_request(client, "POST", url, policy=policy,
+                                  content=json.dumps(alert, ensure_ascii=False).encode(), headers=headers)
+    except RateLimited as exc:
+        raise DeliveryError(f"webhook {where}: HTTP {exc.response.status_code}, rate limited for "
+                            f"{exc.retry_after:.0f} s") from None
+    except TransientHTTPError as exc:
+        raise DeliveryError(f"webhook {where}: HTTP {exc.response.status_code} ({policy.attempts} attempts)") from None
     except httpx.HTTPError as exc:
-        raise DeliveryError(redact_text(f"webhook {where}: {type(exc).__name__}: {exc}", [channel.url])) from None
+        raise DeliveryError(redact_text(f"webhook {where}: {type(exc).__name__}: {exc} ({policy.attempts} attempts)",
+                                        [url])) from None
     finally:
         if own:
             client.close()
     if response.status_code >= 300:
         raise DeliveryError(f"webhook {where}: HTTP {response.status_code}")
+
+
+def webhook_url(channel: WebhookChannel) -> str:
+    """The channel's URL: as written in the alerts file, or read from its `url_secret` (never shown)."""
+    if channel.url:
+        return channel.url
+    try:
+        url = get_secret(channel.url_secret or "", required=True) or ""
+    except MissingSecret as exc:
+        raise DeliveryError(f"webhook: {exc}") from None
+    if not re.match(r"^https?://", url):
+        raise DeliveryError(f"webhook: the secret {channel.url_secret} is not an http(s):// URL")
+    return url
 
 
 def endpoint(url: str) -> str:
@@ -73,7 +104,18 @@ def endpoint(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" + ("/…" if parts.path.strip("/") or parts.query else "")
 
 
-def send_email(alert: dict[str, Any], channel: EmailChannel) -> None:
+EMAIL_RETRY = RetryPolicy(attempts=3, initial=1.0, maximum=30.0, jitter=1.0)  # as WEBHOOK_RETRY, for a 4xx reply
+
+
+def _smtp_transient(exc: BaseException) -> bool:
+    """A reply or failure worth another try: a 4xx (greylisting, "try again later"), a dropped or refused connection,
+    a timeout; a 5xx or a refused login is not."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | TimeoutError | ConnectionError)
+
+
+def send_email(alert: dict[str, Any], channel: EmailChannel, policy: RetryPolicy | None = None) -> None:
     message = EmailMessage()
     message["Subject"] = f"[actorwatch] {alert['title']}"
     message["From"] = channel.sender
@@ -88,13 +130,18 @@ def send_email(alert: dict[str, Any], channel: EmailChannel) -> None:
         password = get_secret(channel.password_secret, required=True) if channel.user else None
     except MissingSecret as exc:
         raise DeliveryError(f"email via {channel.host}: {exc}") from None
+    policy = policy or EMAIL_RETRY
+    retrying = Retrying(stop=stop_after_attempt(policy.attempts), retry=retry_if_exception(_smtp_transient),
+                        wait=wait_exponential_jitter(multiplier=policy.initial, max=policy.maximum, jitter=policy.jitter),
+                        sleep=policy.sleep, reraise=True)
     try:
-        with smtplib.SMTP(channel.host, channel.port, timeout=channel.timeout_seconds) as smtp:
-            if channel.starttls:
-                smtp.starttls()
-            if channel.user:
-                smtp.login(channel.user, password or "")
-            smtp.send_message(message)
+        for attempt in retrying:
+            with attempt, smtplib.SMTP(channel.host, channel.port, timeout=channel.timeout_seconds) as smtp:
+                if channel.starttls:
+                    smtp.starttls()
+                if channel.user:
+                    smtp.login(channel.user, password or "")
+                smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(redact_text(f"email via {channel.host}:{channel.port}: {type(exc).__name__}: {exc}")) from None
 

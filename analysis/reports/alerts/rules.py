@@ -17,7 +17,14 @@ from analysis.nlp.model_info import accuracy_line, model_card_summary
 from analysis.reports.alerts.config import EffectiveRule
 from analysis.reports.alerts.evidence import peak_evidence
 from analysis.reports.links import DEFAULT_PAGE, deep_link
-from analysis.stats.peaks import detect_peaks, series_by_day, share_jumps
+from analysis.stats.peaks import (
+    detect_peaks,
+    series_by_day,
+    share_jumps,
+    stopped_sources,
+    uncollected_days,
+    without_days,
+)
 from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
 from collectors.display_zone import display_zone, zone_short
 from collectors.trackers import Tracker
@@ -61,8 +68,9 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
     # not days with 0 records (the first day of an import is no spike)
     f = Filters(tracker.id, max(first - timedelta(days=HISTORY_DAYS), stored_span(con, Filters(tracker.id), tracker).start),
                 as_of)
+    unknown = uncollected_days(con, f)  # a source's collection gap is no quiet spell to measure a spike against
     if rule.kind == "volume_spike":
-        series = _volume(con, f, rule, tracker)
+        series = without_days(_volume(con, f, rule, tracker), unknown)
         peaks = detect_peaks(series, threshold=rule.threshold)
         peaks = peaks[peaks["value"] >= rule.min_records]
         what = "records"
@@ -71,7 +79,7 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
             return []
         frame = _sentiment(con, f, rule, tracker, model_version)
         n = series_by_day(frame, "n")
-        peaks = share_jumps(frame, min_n=rule.min_records, threshold=rule.threshold)
+        peaks = share_jumps(frame, min_n=rule.min_records, threshold=rule.threshold, unknown=unknown)
         what = "negative share"
     peaks = peaks[[first <= d <= as_of for d in peaks["day"]]]
     alerts = []
@@ -97,16 +105,47 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
                        f"({day_note}) against a typical {share_text(peak.baseline)} (robust z = {peak.score:.1f}). "
                        + accuracy_line(model_card_summary(model_version, _model_name(con, model_version))))
         evidence = peak_evidence(con, day_f, rule.entity, tracker)
+        summary += concentration(evidence)
         if evidence["synthetic"]:  # every channel shows the summary: nobody may take generated posts for a backlash
             summary += (f" Warning: {evidence['synthetic']:,} of the {evidence['records']:,} records that day are "
                         "SYNTHETIC demo data (generated posts, not real ones).")
         alerts.append(Alert(
-            key=f"{rule.id}:{peak.day}", rule_id=rule.id, kind=rule.kind, tracker=tracker.id, entity=rule.entity,
+            # keyed by the run's first day: a storm that keeps rising moves its highest day on, but is one storm
+            key=f"{rule.id}:{peak.run_start}", rule_id=rule.id, kind=rule.kind, tracker=tracker.id, entity=rule.entity,
             day=peak.day.isoformat(), title=title, summary=summary, link=link, created_at=now.isoformat(),
             metrics={"measure": what, "value": float(peak.value), "baseline": float(peak.baseline),
                      "score": float(peak.score), "sensitivity": rule.sensitivity},
             evidence=evidence))
     return alerts
+
+
+def concentration(evidence: dict[str, Any]) -> str:
+    """How many authors and which sources made the day (tracker-wide): a spike posted by a few accounts, or all from
+    one source, is not the same backlash as one from many."""
+    records, authors, by_source = evidence["records"], evidence.get("authors"), evidence.get("by_source") or {}
+    if not records:
+        return ""
+    who = f"{authors:,} distinct author{'' if authors == 1 else 's'}" if authors is not None else "authors unknown"
+    where = ", ".join(f"{source} {n:,}" for source, n in by_source.items())
+    return f" The tracker's {records:,} records that day: {who}; by source {where}."
+
+
+def silence(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracker, as_of: date) -> list[str]:
+    """Why a volume or share rule's silence may not mean calm: a source that collected plenty has had no record for
+    three whole days or more (its collector stopped?), or the tracker has no record at all on these days,
+    inside its collection window. Empty when the collection window is over: nothing is collected then."""
+    window = Filters.for_tracker(tracker)
+    if rule.kind == "new_statement" or not (window.start <= as_of <= window.end):
+        return []
+    # three whole days without a record, as a collection gap (peaks.collection_gaps): a feed quiet at weekends is not
+    # said to have stopped on a Monday, nor one collecting once a day in the morning
+    since = min(as_of - timedelta(days=rule.lookback_days - 1), as_of - timedelta(days=3))
+    start = max(since - timedelta(days=HISTORY_DAYS), window.start)
+    by_source = volume_series(con, Filters(tracker.id, start, as_of), by="source")
+    if not len(by_source) or not by_source["records"].sum():
+        return [f"no records of {tracker.id} from {start} to {as_of} (is it collected?)"]
+    return [f"{source} has no records since {last} (before, a median of {typical:g} a day): not collected? its spikes "
+            "cannot be seen" for source, (last, typical) in sorted(stopped_sources(by_source, since).items())]
 
 
 def _model_name(con: duckdb.DuckDBPyConnection, model_version: str) -> str | None:

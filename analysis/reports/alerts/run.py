@@ -16,7 +16,7 @@ import httpx
 from analysis.nlp.model_info import latest_model_version
 from analysis.reports.alerts.config import AlertConfig
 from analysis.reports.alerts.deliver import DeliveryError, append_to_feed, send_email, send_webhook
-from analysis.reports.alerts.rules import Alert, evaluate_rule
+from analysis.reports.alerts.rules import Alert, evaluate_rule, silence
 from analysis.reports.alerts.state import AlertState, load_state, save_state, state_path
 from collectors.display_zone import display_zone
 from collectors.store import Store, file_lock
@@ -31,6 +31,13 @@ class RunReport:
     skipped_cooldown: list[str] = field(default_factory=list)
     not_judged: list[str] = field(default_factory=list)  # "rule (why)": rules that could not be evaluated
     dropped: list[str] = field(default_factory=list)  # pending deliveries to channels since removed from the config
+    silent: list[str] = field(default_factory=list)  # "rule: why": sources (or the tracker) not collected lately
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as `alerts run --json` prints it."""
+        return {"alerts": [a.to_json() for a in self.alerts], "delivered": dict(self.delivered),
+                "failures": list(self.failures), "skipped_cooldown": list(self.skipped_cooldown),
+                "not_judged": list(self.not_judged), "silent": list(self.silent), "dropped": list(self.dropped)}
 
     def lines(self) -> list[str]:
         out = [f"{len(self.alerts)} new alert(s)"]
@@ -39,6 +46,7 @@ class RunReport:
             out.append(f"in cooldown: {', '.join(self.skipped_cooldown)}")
         if self.not_judged:
             out.append(f"not judged: {'; '.join(self.not_judged)}")
+        out += [f"not collected lately? {msg}" for msg in self.silent]
         out += [f"delivered to {ch}: {n}" for ch, n in sorted(self.delivered.items())]
         out += [f"FAILED {msg} (kept for retry on the next run)" for msg in self.failures]
         out += [f"dropped: {msg}" for msg in self.dropped]
@@ -70,6 +78,7 @@ def evaluate(config: AlertConfig, store: Store, as_of: date, now: datetime, stat
             if rule.kind == "negative_jump" and not version:  # else "0 new alerts" would read as "no backlash"
                 report.not_judged.append(f"{rule.id} (no sentiment scores yet: run `actorwatch enrich`)")
                 continue
+            report.silent += [f"{rule.id}: {why}" for why in silence(con, rule, by_id[rule.tracker], as_of)]
             fresh = [a for a in evaluate_rule(con, rule, by_id[rule.tracker], as_of, version, now, config.dashboard_url)
                      if a.key not in state.fired]
             report.alerts += fresh  # several distinct days/statements may fire at once; the cooldown governs later runs
