@@ -105,6 +105,7 @@ JSON_RUNS: dict[tuple[str, ...], Callable[..., list[str]]] = {
     ("evaluate-stance",): _stance,
     ("adapt",): _adapt,
     ("event-study",): _event_study,
+    ("alerts", "run"): lambda tmp_path: ["alerts", "run", "--dry-run", "--as-of", "2026-04-21", "--json"],
 }
 
 
