@@ -527,3 +527,19 @@ def test_labels_export_of_nothing_to_label_says_why(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["labels", "export", "--tracker", TRACKER, "--out", str(tmp_path / "s.csv")])
     assert res.exit_code == 0 and "wrote 0 records" in res.output
     assert f"note: no records of tracker {TRACKER} left to label" in res.stderr and "store stats" in res.stderr
+
+
+def test_blank_rows_a_spreadsheet_saves_are_blank_not_bad(tmp_path: Path) -> None:
+    """Excel and LibreOffice save the empty rows of a sheet's used range as `,,,`: each was a bad row ("empty text and
+    no source,id"), and a sample saved from a spreadsheet before any label was typed failed the import (exit 1,
+    "every labelled row was rejected"). A row of empty cells is now counted as a row without a label."""
+    runner = CliRunner()
+    saved = tmp_path / "saved.csv"
+    saved.write_bytes("source,id,text,label,stance,emotion\r\nweibo,1,AI演员没有灵魂,,,\r\n,,,,,\r\n , ,,,,\r\n"
+                      .encode("utf-8-sig"))
+    res = runner.invoke(cli, ["labels", "import", str(saved), "--tracker", TRACKER, "--annotator", "alice"])
+    assert res.exit_code == 0, res.output
+    assert "3 without a label, 0 bad rows" in res.output and not res.stderr
+    saved.write_bytes("text,label\r\nAI演员没有灵魂,0\r\n,,\r\n".encode("utf-8-sig"))  # one cell more than the header
+    result = import_labels(Store(), saved, TRACKER, annotator="alice")
+    assert (result.written, result.blank, result.errors) == (1, 1, [])

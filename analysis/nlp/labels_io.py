@@ -149,6 +149,9 @@ def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[l
 
 def _label_row(raw: dict[str, Any], columns: dict[str, str | None], tracker: str, annotator: str,
                origin: str) -> tuple[dict[str, Any] | None, str | None]:
+    cells = [*(v for k, v in raw.items() if k is not None), *(raw.get(None) or [])]
+    if not any((v or "").strip() for v in cells):  # a spreadsheet's empty row (`,,,`): no label, nothing wrong
+        return None, None
     if None in raw:  # more cells than header columns
         return None, f"{len(raw[None])} more cell(s) than the header has columns"
     text = raw.get("text") or ""
