@@ -543,3 +543,20 @@ def test_blank_rows_a_spreadsheet_saves_are_blank_not_bad(tmp_path: Path) -> Non
     saved.write_bytes("text,label\r\nAI演员没有灵魂,0\r\n,,\r\n".encode("utf-8-sig"))  # one cell more than the header
     result = import_labels(Store(), saved, TRACKER, annotator="alice")
     assert (result.written, result.blank, result.errors) == (1, 1, [])
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("0.0", "negative"), ("1.0", "positive"), ("2.00", "neutral"),  # a label column pandas or a sheet saved as numbers
+    ("neg", "negative"), ("Pos", "positive"), ("NEU", "neutral"), ("Negative", "negative"),
+    ("负面", "negative"), ("正面", "positive"), ("中性", "neutral"),
+])
+def test_sentiment_spellings_a_spreadsheet_uses_are_read(tmp_path: Path, cell: str, expected: str) -> None:
+    """`0.0` (a label column saved as numbers) and `neg`, `负面` were bad rows; they name the same class as 0 and
+    negative, so they are read as it. A number that is no code stays an error."""
+    path = tmp_path / "labels.csv"
+    path.write_text(f"text,label\nAI演员没有灵魂,{cell}\n这技术真厉害,0.5\n", encoding="utf-8")
+    store = Store()
+    result = import_labels(store, path, TRACKER, annotator="alice")
+    assert result.written == 1 and len(result.errors) == 1 and "'0.5' is not a sentiment label" in result.errors[0]
+    with store.connect() as con:
+        assert read_labels(con, TRACKER)["sentiment"].tolist() == [expected]

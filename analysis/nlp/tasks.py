@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,6 +30,8 @@ class Task:
 
     def index(self, value: str) -> int | None:
         v = value.strip()
+        if self.codes and _WHOLE_NUMBER.fullmatch(v):  # a code saved as a number by a spreadsheet or pandas: "0.0"
+            v = v.split(".", 1)[0]
         v = self.codes.get(v, v).lower()
         v = self.aliases.get(v, v)
         return self.classes.index(v) if v in self.classes else None
@@ -37,7 +40,10 @@ class Task:
         return ", ".join([*self.codes, *self.classes, *self.aliases])
 
 
+_WHOLE_NUMBER = re.compile(r"\d+\.0+")
 SENTIMENT = Task("sentiment", ("negative", "positive", "neutral"), "label",
+                 aliases={"neg": "negative", "pos": "positive", "neu": "neutral",
+                          "负面": "negative", "正面": "positive", "中性": "neutral"},
                  codes={"0": "negative", "1": "positive", "2": "neutral"})
 STANCE = Task("stance", ("oppose", "support", "conditional", "deny-involvement", "neutral"), "stance",
               aliases={"against": "oppose", "favor": "support", "favour": "support", "none": "neutral"})
