@@ -560,3 +560,29 @@ def test_sentiment_spellings_a_spreadsheet_uses_are_read(tmp_path: Path, cell: s
     assert result.written == 1 and len(result.errors) == 1 and "'0.5' is not a sentiment label" in result.errors[0]
     with store.connect() as con:
         assert read_labels(con, TRACKER)["sentiment"].tolist() == [expected]
+
+
+def test_a_sheet_saved_with_semicolons_or_capitalised_headers_is_read(make_record: Callable[..., Record],
+                                                                        tmp_path: Path) -> None:
+    """Excel where the comma is the decimal mark saves CSV with semicolons, and a sheet's headers are often
+    capitalised ("Text;Label"): the import refused the whole file ("need a header with text…, found: text;label"),
+    `evaluate` too, and `labels export` to that file overwrote the labels typed into it (it found none to protect)."""
+    store = _store_with_records(make_record, days=1)
+    out = tmp_path / "sample.csv"
+    export_sample(store, TRACKER, 3, out)
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    lines = ["Source;ID;Text;Label;Stance"] + [f"{r['source']};{r['id']};{r['text']};1;support" for r in rows]
+    out.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+    res = CliRunner().invoke(cli, ["labels", "export", "--tracker", TRACKER, "--n", "3", "--out", str(out)])
+    assert res.exit_code == 1 and "3 row(s) with labels filled in" in res.output, res.output
+    result = import_labels(store, out, TRACKER, annotator="alice")
+    assert (result.written, result.errors) == (3, [])
+    with store.connect() as con:
+        stored = read_labels(con, TRACKER)
+    assert set(stored["item"]) == {f"{r['source']}:{r['id']}" for r in rows} and set(stored["stance"]) == {"support"}
+    tsv = tmp_path / "labels.tsv"
+    tsv.write_text("Text\tLabel\nAI演员没有灵魂\t0\n这技术真厉害\t1\n", encoding="utf-8")
+    from analysis.nlp.tasks import SENTIMENT, read_task_csv
+
+    assert read_task_csv(tsv, SENTIMENT).y.tolist() == [0, 1]

@@ -12,7 +12,6 @@ again writes nothing (labels identical to the stored ones are not rewritten).
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +21,7 @@ import pandas as pd
 
 from analysis.core.labels import STATUSES, item_key, read_labels, write_labels
 from analysis.nlp.label_sample import sample_to_label
-from analysis.nlp.sentiment.labelled import LabelledFileError, read_utf8
+from analysis.nlp.sentiment.labelled import LabelledFileError, dict_reader, read_utf8
 from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE, Task
 from collectors.display_zone import as_utc
 from collectors.spreadsheet import escape_cell, unescape_cell
@@ -78,9 +77,8 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
 def _filled_rows(path: Path) -> int:
     """Rows of an existing CSV with any label column filled in (0 for no file, or one that is not such a CSV)."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return sum(1 for row in csv.DictReader(fh)
-                       if any((row.get(c) or "").strip() for c in ("label", "sentiment", "stance", "emotion")))
+        return sum(1 for row in dict_reader(path.read_text(encoding="utf-8-sig"))
+                   if any((row.get(c) or "").strip() for c in ("label", "sentiment", "stance", "emotion")))
     except (OSError, UnicodeDecodeError, csv.Error):
         return 0
 
@@ -110,9 +108,8 @@ UNNAMED = "unnamed"  # rows that name no annotator: one annotator, never the fil
 def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[list[dict[str, Any]], ImportResult]:
     """The file's rows as label rows for the dataset, and what was found (errors name file and line)."""
     result = ImportResult(path)
-    reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
-    fields = [f.strip() for f in reader.fieldnames or []]
-    reader.fieldnames = fields
+    reader = dict_reader(read_utf8(path))
+    fields = list(reader.fieldnames or [])
     columns = {task.name: next((c for c in names if c in fields), None) for task, names in TASK_COLUMNS}
     if "text" not in fields or not any(columns.values()):
         raise LabelledFileError(f"{path}: need a header with text and at least one of label (or sentiment), "

@@ -9,7 +9,6 @@ favor/against/none; SMP2020 happy/angry/sad; NLPCC 2014 happiness/like/none).
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.nlp.sentiment.labelled import LabelledFileError, check_row, read_utf8
+from analysis.nlp.sentiment.labelled import LabelledFileError, check_row, dict_reader, read_utf8
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
     """Read `text,<task column>[,target]`; a bad row is an error naming the file and line."""
     task = TASKS[task] if isinstance(task, str) else task
     path = Path(path)
-    reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
+    reader = dict_reader(read_utf8(path))
     fields = reader.fieldnames or []
     column = task.column if task.column in fields else next((c for c in FALLBACK_COLUMNS if c in fields), None)
     if "text" not in fields or column is None:

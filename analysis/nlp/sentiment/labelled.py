@@ -48,6 +48,16 @@ def read_utf8(path: Path) -> str:
                                 "re-save the file as UTF-8") from None
 
 
+def dict_reader(text: str) -> csv.DictReader:
+    """Rows of a labelled CSV by column, its header names stripped and lower-cased; the delimiter is the header's own:
+    a comma, or the semicolon Excel saves where the comma is the decimal mark, or a tab (a TSV export)."""
+    header = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=header.count)  # a tie (one column) keeps the comma
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader.fieldnames = [f.strip().lower() for f in reader.fieldnames or []]
+    return reader
+
+
 def check_row(path: Path, line: int, row: dict[str | None, object]) -> None:
     """A row with more cells than the header (an unquoted comma in the text) is an error, not a shifted label."""
     if None in row:
@@ -57,7 +67,7 @@ def check_row(path: Path, line: int, row: dict[str | None, object]) -> None:
 
 def read_labelled_csv(path: str | Path) -> LabelledSet:
     path = Path(path)
-    reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
+    reader = dict_reader(read_utf8(path))
     fields = reader.fieldnames or []
     missing = [c for c in ("text", "label") if c not in fields]
     if missing:
