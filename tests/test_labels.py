@@ -586,3 +586,19 @@ def test_a_sheet_saved_with_semicolons_or_capitalised_headers_is_read(make_recor
     from analysis.nlp.tasks import SENTIMENT, read_task_csv
 
     assert read_task_csv(tsv, SENTIMENT).y.tolist() == [0, 1]
+
+
+def test_labels_export_leaves_a_sample_re_saved_as_gbk_as_it_is(make_record: Callable[..., Record],
+                                                                 tmp_path: Path) -> None:
+    """Excel on a Chinese Windows saves "CSV (comma delimited)" as GBK: export to that file could not read it, counted
+    no labels in it, and overwrote every label typed into it. A file that is not UTF-8 text is now left as it is."""
+    store = _store_with_records(make_record, days=1)
+    out = tmp_path / "sample.csv"
+    labelled = "source,id,text,label\nweibo,w0-0,第0天 weibo 帖子 0 AI演员,0\n".encode("gbk")
+    out.write_bytes(labelled)
+    res = CliRunner().invoke(cli, ["labels", "export", "--tracker", TRACKER, "--n", "3", "--out", str(out)])
+    assert res.exit_code == 1 and "not a UTF-8 text file" in res.output, res.output
+    assert out.read_bytes() == labelled
+    res = CliRunner().invoke(cli, ["labels", "import", str(out), "--tracker", TRACKER])
+    assert res.exit_code == 1 and "re-save the file as UTF-8" in res.output  # and import says how to read it
+    assert export_sample(store, TRACKER, 3, tmp_path / "new.csv") == 3  # a new file, or an empty one, is written

@@ -52,6 +52,10 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
     Leaves out records already labelled by `annotator`, or by anyone when no annotator is given.
     """
     filled = _filled_rows(out)
+    if filled is None:
+        raise ValueError(f"{out} exists and is not a UTF-8 text file (a sheet re-saved by Excel as GBK/ANSI?), so it "
+                         "may hold labels this would overwrite: save it as CSV UTF-8 and import it, or give another "
+                         "--out; the file was left as it is")
     if filled:
         raise ValueError(f"{out} has {filled} row(s) with labels filled in: import them first (`actorwatch labels "
                          "import`), or give another --out; the file was left as it is")
@@ -74,12 +78,19 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
     return len(frame)
 
 
-def _filled_rows(path: Path) -> int:
-    """Rows of an existing CSV with any label column filled in (0 for no file, or one that is not such a CSV)."""
+def _filled_rows(path: Path) -> int | None:
+    """Rows of an existing CSV with any label column filled in (0 for no file, or a text file that is not such a CSV;
+    None for a file that is not UTF-8 text, whose labels cannot be counted)."""
     try:
-        return sum(1 for row in dict_reader(path.read_text(encoding="utf-8-sig"))
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError:
+        return 0
+    except UnicodeDecodeError:
+        return None
+    try:
+        return sum(1 for row in dict_reader(text)
                    if any((row.get(c) or "").strip() for c in ("label", "sentiment", "stance", "emotion")))
-    except (OSError, UnicodeDecodeError, csv.Error):
+    except csv.Error:
         return 0
 
 
