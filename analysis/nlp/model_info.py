@@ -84,15 +84,20 @@ def adapted_summary(card: dict[str, Any]) -> dict[str, Any]:
             "base_model": a.get("base_model"), "base_version": a.get("base_version"), "created_at": card.get("created_at")}
 
 
-def adapted_line(adapted: dict[str, Any]) -> str:
-    """'adapted on N labels by K annotators: cross-validated macro-F1 x [lo–hi] (base model y)'."""
+def adapted_line(adapted: dict[str, Any], tracker: str | None = None) -> str:
+    """'adapted on N labels by K annotators: cross-validated macro-F1 x [lo–hi] (base model y)'; quoted for another
+    `tracker` than the one the model was adapted to, it says the figure is on that other tracker's labels."""
     ci = adapted.get("cv_macro_f1_adapted_ci95") or [None, None]
     interval = f" [{ci[0]:.2f}–{ci[1]:.2f}]" if None not in ci else ""
     k = adapted.get("n_annotators")
     base = adapted.get("cv_macro_f1_base")
-    return (f"adapted on {adapted.get('n_labels')} labels by {k} annotator{'s' if k != 1 else ''}: "
+    own = adapted.get("tracker")
+    elsewhere = bool(tracker and own and tracker != own)
+    return ((f"adapted to another tracker, {own}, " if elsewhere else "adapted ")
+            + f"on {adapted.get('n_labels')} labels by {k} annotator{'s' if k != 1 else ''}: "
             f"cross-validated macro-F1 {adapted.get('cv_macro_f1_adapted'):.2f}{interval}"
-            + (f" (base model {base:.2f})" if isinstance(base, int | float) else ""))
+            + (f" (base model {base:.2f})" if isinstance(base, int | float) else "")
+            + (f", measured on {own}'s labels, not on {tracker}'s" if elsewhere else ""))
 
 
 def read_card(path: Path) -> dict[str, Any] | None:
@@ -254,7 +259,7 @@ def headline_text(head: dict[str, Any]) -> str:
 
 
 def task_badge(task: str, found: tuple[dict[str, Any], Path] | None, model_name: str | None = None,
-               model_version: str | None = None) -> dict[str, Any]:
+               model_version: str | None = None, tracker: str | None = None) -> dict[str, Any]:
     """What is quoted beside a task's charts, built from its card's headline alone.
 
     {task, name, version, card, in_domain, headline, text}: `text` names the model and gives the figure
@@ -267,7 +272,7 @@ def task_badge(task: str, found: tuple[dict[str, Any], Path] | None, model_name:
     head = valid_headline(card)
     legacy = (card or {}).get("macro_f1")  # older sentiment cards: a general-Weibo figure, said to be one
     if card is not None and isinstance(card.get("adapted"), dict):
-        text = f"{task.capitalize()} model {label}, {adapted_line(adapted_summary(card))}"
+        text = f"{task.capitalize()} model {label}, {adapted_line(adapted_summary(card), tracker)}"
     elif head is not None:
         text = f"{task.capitalize()} model {label} — {headline_text(head)}"
     elif task == "sentiment" and isinstance(legacy, int | float):
@@ -288,20 +293,22 @@ def in_domain_badges(con: duckdb.DuckDBPyConnection, sentiment_version: str | No
     """The badge of each task for this store (or tracker): sentiment by its latest scored model, stance and emotion
     by the model the annotations name (else the default card)."""
     version = sentiment_version if sentiment_version is not None else latest_model_version(con)
-    out = {"sentiment": task_badge("sentiment", find_card("sentiment", version), sentiment_name, version)}
+    out = {"sentiment": task_badge("sentiment", find_card("sentiment", version), sentiment_name, version, tracker)}
     for task in ("stance", "emotion"):
         names, explicit = annotation_model_names(con, task, tracker)
         found = find_card(task, names=names)
         if explicit and found is not None and not names_model(found[0], names):
             found = None  # the annotations name a model this card is not the card of
-        out[task] = task_badge(task, found, names[-1] if explicit else tagged_version(task, names))
+        out[task] = task_badge(task, found, names[-1] if explicit else tagged_version(task, names), tracker=tracker)
     return out
 
 
-def model_card_summary(model_version: str | None, model_name: str | None = None) -> dict[str, Any]:
-    """{name, version, measured: [{file, role, n, accuracy, macro_f1, binary_accuracy}], card} for this version."""
+def model_card_summary(model_version: str | None, model_name: str | None = None,
+                       tracker: str | None = None) -> dict[str, Any]:
+    """{name, version, measured: [{file, role, n, accuracy, macro_f1, binary_accuracy}], card} for this version, as
+    quoted beside `tracker`'s figures."""
     summary: dict[str, Any] = {"name": model_name, "version": model_version, "measured": None, "card": None,
-                               "adapted": None, "scope": "", "headline": None}
+                               "adapted": None, "scope": "", "headline": None, "tracker": tracker}
     if model_version is None:
         summary["note"] = "no sentiment scores in this selection"
         return summary
@@ -348,7 +355,7 @@ def accuracy_line(summary: dict[str, Any]) -> str:
     """One sentence for captions and reports: the in-domain headline when the card has one."""
     name = f"{summary.get('name') or 'unknown model'} {summary.get('version') or ''}".strip()
     if summary.get("adapted"):
-        return f"Sentiment by {name}, {adapted_line(summary['adapted'])}{summary.get('scope', '')}."
+        return f"Sentiment by {name}, {adapted_line(summary['adapted'], summary.get('tracker'))}{summary.get('scope', '')}."
     if summary.get("version") is None:
         return NOTHING_SCORED["sentiment"] + "."
     if summary.get("headline"):
