@@ -472,3 +472,22 @@ def test_two_rescores_with_one_model_at_once_score_each_record_once(
     assert results["first"].scored == 12 and second.scored == 0 and len(waits) == 1
     raw = store.query(f"SELECT count(*) AS n FROM {store.parquet_scan(SCORES)}")["n"].iloc[0]
     assert raw == 12  # nothing stored twice
+
+
+def test_enrich_with_a_model_adapted_to_another_tracker_says_so(
+        tiny_base: Path, make_record: Callable[..., Record]) -> None:
+    """`enrich --model X --tracker B` with X adapted to tracker A scored B's records and said only "scored N records
+    of tracker B": nothing said that X's figures are on A's labels, nor that B's charts keep B's own sentiment model
+    (its scores are read only where a version is asked for)."""
+    store = Store()
+    _label(store, topic_texts(8))
+    store.add_records([make_record(id="b1", text="别的案子没有灵魂", trackers=["tilly-norwood"])])
+    result = adapt(store, TRACKER, None, _settings(tiny_base, method="prior", strength=0.05), log=lambda m: None)
+    runner = CliRunner()
+    res = runner.invoke(cli, ["enrich", "--model", result["model"], "--tracker", "tilly-norwood"])
+    assert res.exit_code == 0, res.output
+    assert "scored 1 records of tracker tilly-norwood" in res.stdout
+    assert f"{result['model']} was adapted to tracker {TRACKER}" in res.stderr, res.stderr
+    assert "--model-version" in res.stderr
+    res = runner.invoke(cli, ["enrich", "--model", result["model"], "--tracker", TRACKER])
+    assert res.exit_code == 0 and "adapted to tracker" not in res.stderr
