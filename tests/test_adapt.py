@@ -491,3 +491,18 @@ def test_enrich_with_a_model_adapted_to_another_tracker_says_so(
     assert "--model-version" in res.stderr
     res = runner.invoke(cli, ["enrich", "--model", result["model"], "--tracker", TRACKER])
     assert res.exit_code == 0 and "adapted to tracker" not in res.stderr
+
+
+def test_adapting_without_labels_of_a_class_says_the_figure_leaves_it_out(tiny_base: Path) -> None:
+    """With no neutral labels the cross-validated macro-F1 averages negative and positive only, and the adapted model
+    was never shown a neutral text of the tracker; the report, its card's line and the badge quoted "macro-F1 x" as if
+    over all three classes. They now say which classes it is over and which had no labels."""
+    from analysis.nlp.model_info import adapted_line, adapted_summary, named_card
+
+    store = Store()
+    _label(store, [(t, y) for t, y in topic_texts(11) if y != 2])
+    logged: list[str] = []
+    result = adapt(store, TRACKER, None, _settings(tiny_base, method="prior", strength=0.05), log=logged.append)
+    assert any("no neutral labels" in m for m in logged), logged
+    line = adapted_line(adapted_summary(named_card(result["model"]) or {}))
+    assert "over negative, positive (no neutral labels)" in line, line

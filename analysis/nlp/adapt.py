@@ -55,6 +55,7 @@ from analysis.nlp.metrics import (
     macro_f1_of_counts,
     resampled_confusions,
 )
+from analysis.nlp.model_info import missing_classes
 from analysis.nlp.sentiment import DEFAULT_MODEL, get_scorer, user_models_dir
 from analysis.nlp.sentiment.features import model_input
 from analysis.nlp.sentiment.linear import LinearScorer, softmax, write_card
@@ -516,6 +517,9 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
                                    groups=keys)
     log(f"tracker {tracker}: {labels.n} {task.name} labels by {labels.provenance['n_annotators']} annotator(s); "
         f"method {settings.method}; {k}-fold cross-validation; base model macro-F1 {base_report['macro_f1']:.3f}")
+    if missing := missing_classes(labels.provenance["label_counts"]):
+        log(f"no {', '.join(missing)} labels: macro-F1 is over {', '.join(base_report['macro_f1_over'])} only, and the "
+            f"adapted model is not shown what {' or '.join(missing)} looks like on this tracker (label some to cover it)")
     name = folder_name(settings.name or f"{base.name}-{tracker}")
     english_model = None
     if settings.method == "prior":

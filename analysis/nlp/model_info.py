@@ -73,6 +73,7 @@ def adapted_summary(card: dict[str, Any]) -> dict[str, Any]:
     return {"model": card.get("name"), "version": card.get("version"), "tracker": a.get("tracker"),
             "task": card.get("task") or a.get("task") or "sentiment",
             "n_labels": a.get("n_labels"), "n_annotators": a.get("n_annotators"),
+            "label_counts": provenance.get("label_counts"),
             "annotators": provenance.get("annotators"), "origins": provenance.get("origins"),
             "labelled_from": provenance.get("labelled_from"), "labelled_to": provenance.get("labelled_to"),
             "llm_labels_used": provenance.get("llm_labels_used"), "left_out": provenance.get("left_out"),
@@ -84,6 +85,11 @@ def adapted_summary(card: dict[str, Any]) -> dict[str, Any]:
             "base_model": a.get("base_model"), "base_version": a.get("base_version"), "created_at": card.get("created_at")}
 
 
+def missing_classes(label_counts: dict[str, int] | None) -> list[str]:
+    """The task's classes an adapted model's labels have none of (its cross-validated macro-F1 averages the others)."""
+    return [c for c, n in (label_counts or {}).items() if not n]
+
+
 def adapted_line(adapted: dict[str, Any], tracker: str | None = None) -> str:
     """'adapted on N labels by K annotators: cross-validated macro-F1 x [lo–hi] (base model y)'; quoted for another
     `tracker` than the one the model was adapted to, it says the figure is on that other tracker's labels."""
@@ -93,9 +99,13 @@ def adapted_line(adapted: dict[str, Any], tracker: str | None = None) -> str:
     base = adapted.get("cv_macro_f1_base")
     own = adapted.get("tracker")
     elsewhere = bool(tracker and own and tracker != own)
+    counts = adapted.get("label_counts") if isinstance(adapted.get("label_counts"), dict) else {}
+    missing = missing_classes(counts)
+    over = (f" over {', '.join(c for c in counts if c not in missing)} (no {', '.join(missing)} labels)"
+            if missing else "")
     return ((f"adapted to another tracker, {own}, " if elsewhere else "adapted ")
             + f"on {adapted.get('n_labels')} labels by {k} annotator{'s' if k != 1 else ''}: "
-            f"cross-validated macro-F1 {adapted.get('cv_macro_f1_adapted'):.2f}{interval}"
+            f"cross-validated macro-F1 {adapted.get('cv_macro_f1_adapted'):.2f}{interval}{over}"
             + (f" (base model {base:.2f})" if isinstance(base, int | float) else "")
             + (f", measured on {own}'s labels, not on {tracker}'s" if elsewhere else ""))
 
