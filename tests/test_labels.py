@@ -602,3 +602,23 @@ def test_labels_export_leaves_a_sample_re_saved_as_gbk_as_it_is(make_record: Cal
     res = CliRunner().invoke(cli, ["labels", "import", str(out), "--tracker", TRACKER])
     assert res.exit_code == 1 and "re-save the file as UTF-8" in res.output  # and import says how to read it
     assert export_sample(store, TRACKER, 3, tmp_path / "new.csv") == 3  # a new file, or an empty one, is written
+
+
+def test_one_file_imported_again_under_another_annotator_is_refused(tmp_path: Path) -> None:
+    """Importing a file first without --annotator ('unnamed') and again with --annotator alice (or under bob by
+    mistake) stored its labels twice, as two annotators: `labels agreement` showed kappa 1.00 and adapt said "by 2
+    annotators". Its labels equal item for item to another annotator's from a file of the same name are refused."""
+    path = tmp_path / "week1.csv"
+    path.write_text("text,label\n" + "".join(f"第{k}条 AI演员,{k % 3}\n" for k in range(6)), encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["labels", "import", str(path), "--tracker", TRACKER]).exit_code == 0
+    res = runner.invoke(cli, ["labels", "import", str(path), "--tracker", TRACKER, "--annotator", "alice"])
+    assert res.exit_code == 1 and "imported before under annotator 'unnamed'" in res.output, res.output
+    with Store().connect() as con:
+        assert set(read_labels(con, TRACKER)["annotator"]) == {"unnamed"}
+    assert runner.invoke(cli, ["labels", "import", str(path), "--tracker", TRACKER]).exit_code == 0  # the same again
+    bob = tmp_path / "bob" / "week1.csv"  # a second annotator's own copy, with labels of their own
+    bob.parent.mkdir()
+    bob.write_text("text,label\n" + "".join(f"第{k}条 AI演员,{(k + 1) % 3}\n" for k in range(6)), encoding="utf-8")
+    res = runner.invoke(cli, ["labels", "import", str(bob), "--tracker", TRACKER, "--annotator", "bob"])
+    assert res.exit_code == 0 and "6 labels written" in res.output, res.output

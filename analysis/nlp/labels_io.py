@@ -227,5 +227,29 @@ def import_labels(store: Store, path: Path, tracker: str, annotator: str | None 
         result.errors += [f"{path}: line {r['_line']}: no text in the file and no such record in the store" for r in lost]
         rows = [r for r in rows if r["text"].strip()]
         result.labelled = len(rows)
+    _refuse_a_copy(store, rows, tracker, path)
     result.written = write_labels(store, rows, now or datetime.now(UTC))
     return result
+
+
+SAME_FILE_MIN = 5  # fewer labels than this may well agree by chance
+
+
+def _refuse_a_copy(store: Store, rows: list[dict[str, Any]], tracker: str, path: Path) -> None:
+    """Refuse labels equal, item for item, to another annotator's from a file of the same name: the same file imported
+    again under another name, which would count one person's labels as two annotators agreeing."""
+    named = {r["annotator"] for r in rows}
+    with store.connect() as con:
+        stored = read_labels(con, tracker)
+    stored = stored[(stored["origin"] == f"import:{path.name}") & ~stored["annotator"].isin(named)]
+    values = ("sentiment", "stance", "emotion", "status")
+    for name in sorted(named):
+        mine = {r["item"]: tuple(r[c] for c in values) for r in rows if r["annotator"] == name}
+        for other, group in stored.groupby("annotator"):
+            theirs = dict(zip(group["item"], zip(*(group[c] for c in values), strict=True), strict=True))
+            if len(mine) >= SAME_FILE_MIN and all(theirs.get(item) == value for item, value in mine.items()):
+                raise LabelledFileError(
+                    f"{path}: its {len(mine)} labels for {name!r} are those imported before under annotator {other!r} "
+                    f"from a file of the same name, item for item: stored again they would count one person's labels "
+                    f"as two annotators agreeing. Nothing was imported (to update {other!r}'s labels, give --annotator "
+                    f"{other}; if two people did give the same labels, rename one file)")
