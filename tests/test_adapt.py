@@ -506,3 +506,19 @@ def test_adapting_without_labels_of_a_class_says_the_figure_leaves_it_out(tiny_b
     assert any("no neutral labels" in m for m in logged), logged
     line = adapted_line(adapted_summary(named_card(result["model"]) or {}))
     assert "over negative, positive (no neutral labels)" in line, line
+
+
+def test_evaluate_reads_a_labelled_file_as_labels_import_does(tiny_base: Path, tmp_path: Path) -> None:
+    """A team's held-out CSV that `labels import` reads (a `sentiment` column, as Label Studio names it, with
+    Negative/neutral/1) was refused by `evaluate FILE --model …` ("missing column(s) label", "label 'Negative' is not
+    0, 1 or 2"). evaluate now reads the sentiment column and spellings the import reads."""
+    names = {0: "Negative", 1: "1", 2: "neutral"}
+    path = tmp_path / "held_out.csv"
+    path.write_text("text,sentiment\n" + "".join(f"{t},{names[y]}\n" for t, y in topic_texts(3, 20)),
+                    encoding="utf-8")
+    res = CliRunner().invoke(cli, ["evaluate", str(path), "--model", str(tiny_base), "--json", "--bootstrap", "100"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["n"] == 9
+    path.write_text("text,label\n好看,7\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["evaluate", str(path), "--model", str(tiny_base)])
+    assert res.exit_code == 1 and "line 2: label '7' is not 0, 1 or 2" in res.output, res.output

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import numpy as np
 
-VALID_LABELS = {"0": 0, "1": 1, "2": 2}
-
 
 class LabelledFileError(ValueError):
     """The file cannot be read as a labelled CSV; the message names the file and line."""
@@ -66,10 +64,14 @@ def check_row(path: Path, line: int, row: dict[str | None, object]) -> None:
 
 
 def read_labelled_csv(path: str | Path) -> LabelledSet:
+    """`text,label` (or `sentiment`, as `labels import` reads it): 0/1/2 or the class names and spellings it reads."""
+    from analysis.nlp.tasks import SENTIMENT  # tasks reads its files with this module's helpers
+
     path = Path(path)
     reader = dict_reader(read_utf8(path))
     fields = reader.fieldnames or []
-    missing = [c for c in ("text", "label") if c not in fields]
+    column = next((c for c in ("label", "sentiment") if c in fields), "label")
+    missing = [c for c in ("text", column) if c not in fields]
     if missing:
         raise LabelledFileError(f"{path}: missing column(s) {', '.join(missing)}; need a header with text,label "
                                 f"(found: {', '.join(fields) or 'no header'})")
@@ -77,12 +79,13 @@ def read_labelled_csv(path: str | Path) -> LabelledSet:
     try:
         for row in reader:
             check_row(path, reader.line_num, row)
-            label = (row.get("label") or "").strip()
-            if label not in VALID_LABELS:
-                raise LabelledFileError(f"{path}: line {reader.line_num}: label {label!r} is not 0, 1 or 2 "
-                                        "(0 = negative, 1 = positive, 2 = neutral)")
+            label = (row.get(column) or "").strip()
+            index = SENTIMENT.index(label)  # the class order is the codes' (0 negative, 1 positive, 2 neutral)
+            if index is None:
+                raise LabelledFileError(f"{path}: line {reader.line_num}: {column} {label!r} is not 0, 1 or 2 "
+                                        f"(0 = negative, 1 = positive, 2 = neutral; accepted: {SENTIMENT.accepted()})")
             texts.append(row.get("text") or "")
-            labels.append(VALID_LABELS[label])
+            labels.append(index)
     except csv.Error as exc:
         raise LabelledFileError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
     if not texts:
