@@ -522,3 +522,26 @@ def test_evaluate_reads_a_labelled_file_as_labels_import_does(tiny_base: Path, t
     path.write_text("text,label\n好看,7\n", encoding="utf-8")
     res = CliRunner().invoke(cli, ["evaluate", str(path), "--model", str(tiny_base)])
     assert res.exit_code == 1 and "line 2: label '7' is not 0, 1 or 2" in res.output, res.output
+
+
+def test_scores_of_a_model_adapted_again_keep_the_figures_of_the_version_that_made_them(
+        tiny_base: Path, make_record: Callable[..., Record]) -> None:
+    """Adapting again after more labelling replaced the model's card: until the tracker was re-scored its charts
+    showed the earlier version's scores with "no methods card found … not measured here" (or, read by name, the new
+    version's figures and labels). The card of the version replaced is kept, and its scores are quoted with it."""
+    from analysis.nlp.model_info import accuracy_line, latest_model_version, model_card_summary
+    from analysis.nlp.rescore import rescore
+
+    store = Store()
+    store.add_records([make_record(id=f"a{k}", text=t, trackers=[TRACKER]) for k, (t, _) in enumerate(topic_texts(2, 9))])
+    _label(store, topic_texts(8))
+    first = adapt(store, TRACKER, None, _settings(tiny_base, method="prior", strength=0.05), log=lambda m: None)
+    rescore(store, first["model"], TRACKER)
+    _label(store, topic_texts(11, 5), annotator="bob")  # more labels, by a second annotator
+    second = adapt(store, TRACKER, None, _settings(tiny_base, method="prior", strength=0.05), log=lambda m: None)
+    assert second["version"] != first["version"] and second["n_labels"] > first["n_labels"]
+    with store.connect() as con:
+        version = latest_model_version(con, TRACKER)
+    assert version.split("+")[0] == first["version"]  # not re-scored yet: the charts show the first version's scores
+    line = accuracy_line(model_card_summary(version, first["model"], TRACKER))
+    assert f"adapted on {first['n_labels']} labels by 1 annotator" in line, line

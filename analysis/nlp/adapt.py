@@ -29,6 +29,7 @@ agreement with the human labels has been measured (`actorwatch adapt --use-llm-l
 
 from __future__ import annotations
 
+import json
 import time
 import warnings
 from collections.abc import Callable
@@ -638,6 +639,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
         "evaluation_adapted": adapted_report,
     }
     directory = (out_root or user_models_dir()) / name
+    _keep_replaced_card(directory, final.version)
     final.save(directory)
     if english_model is not None:
         _save_english(english_model, directory.parent / english_model.name, result)
@@ -645,6 +647,18 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     write_card(directory, card)
     result["model_dir"] = str(directory)
     return result
+
+
+def _keep_replaced_card(directory: Path, version: str) -> None:
+    """Keep the card of the version this adapting replaces: the tracker's charts show its scores until re-scored."""
+    from analysis.nlp.model_info import read_card, superseded_card_path
+    from collectors.store import atomic_write_text
+
+    card = read_card(directory / "card.json")
+    if card and isinstance(card.get("adapted"), dict) and card.get("version") not in (None, version):
+        path = superseded_card_path(directory, str(card["version"]))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(card, ensure_ascii=False, indent=2) + "\n")
 
 
 def folder_name(name: str) -> str:

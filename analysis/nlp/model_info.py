@@ -9,6 +9,7 @@ that model and the figures measured on its own labels; every other tracker keeps
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,21 @@ def latest_model_version(con: duckdb.DuckDBPyConnection, tracker: str | None = N
 def card_files() -> list[Path]:
     """Cards of the shipped models, then of the models made on this machine (<data dir>/models)."""
     return sorted(models_dir().glob("*/card.json")) + sorted((data_dir() / "models").glob("*/card.json"))
+
+
+HISTORY = "history"  # an adapted model's folder keeps here the cards of the versions adapting again replaced
+
+
+def superseded_card_path(directory: Path, version: str) -> Path:
+    """Where the card of an earlier `version` of the model in `directory` is kept (named by a hash: versions are
+    free text from cards)."""
+    return directory / HISTORY / f"card-{hashlib.sha256(version.encode()).hexdigest()[:16]}.json"
+
+
+def superseded_cards() -> list[tuple[dict[str, Any], Path]]:
+    """The kept cards of adapted models' replaced versions, whose scores stay in the store until re-scored."""
+    return [(card, path) for path in sorted((data_dir() / "models").glob(f"*/{HISTORY}/card-*.json"))
+            if (card := read_card(path)) is not None]
 
 
 def adapted_cards() -> list[dict[str, Any]]:
@@ -176,16 +192,19 @@ def find_card(task: str, model_version: str | None = None,
         raise ValueError(f"task must be one of {', '.join(TASK_NAMES)}, not {task!r}")
     cards = [(card, path) for path in card_files() if (card := read_card(path)) is not None
              and card_task(card, path) == task]
+    # the card of a version that adapting again replaced, for its scores until they are re-scored: by exact version only
+    earlier = [(c, p) for c, p in superseded_cards() if card_task(c, p.parent) == task]
     if task == "sentiment":
         if model_version is None:
             return None
         wanted = model_version.split("+", 1)[0]
-        return next(((c, p) for c, p in cards if c.get("version") == wanted), None)
+        return next(((c, p) for c, p in [*cards, *earlier] if c.get("version") == wanted), None)
     # an adapted model's English route is quoted through the card of the model it is part of, never on its own
     cards = [(c, p) for c, p in cards if not (c.get("adapted") or {}).get("part_of")]
     recorded = recorded_models(task, names)
     for key in ("version", "name"):
-        exact = next(((c, p) for c, p in cards if c.get(key) and str(c[key]) in recorded), None)
+        exact = next(((c, p) for c, p in [*cards, *(earlier if key == "version" else [])]
+                      if c.get(key) and str(c[key]) in recorded), None)
         if exact:
             return exact
     if tagged_version(task, names):  # re-annotated by a model of exactly this version: its card or none (a base's
