@@ -622,3 +622,17 @@ def test_one_file_imported_again_under_another_annotator_is_refused(tmp_path: Pa
     bob.write_text("text,label\n" + "".join(f"第{k}条 AI演员,{(k + 1) % 3}\n" for k in range(6)), encoding="utf-8")
     res = runner.invoke(cli, ["labels", "import", str(bob), "--tracker", TRACKER, "--annotator", "bob"])
     assert res.exit_code == 0 and "6 labels written" in res.output, res.output
+
+
+def test_labels_of_another_tracker_s_records_are_refused(make_record: Callable[..., Record], tmp_path: Path) -> None:
+    """A sample exported for one tracker imported with --tracker of another stored its labels under the wrong tracker
+    (adapting that tracker on another topic's posts). Rows naming a stored record of another tracker are bad rows."""
+    store = _store_with_records(make_record, days=1)
+    path = tmp_path / "tilly.csv"
+    path.write_text("source,id,text,label\nweibo,other,别的话题,0\nweibo,w0-0,,1\nweibo,gone,已删除的帖子,2\n",
+                    encoding="utf-8")
+    result = import_labels(store, path, TRACKER, annotator="alice")
+    assert [e.split(": ", 2)[1:] for e in result.errors] == [
+        ["line 2", "record weibo:other is not of tracker iqiyi-nadou (it is of tilly-norwood): is --tracker right?"]]
+    with store.connect() as con:
+        assert sorted(read_labels(con, TRACKER)["item"]) == ["weibo:gone", "weibo:w0-0"]  # a deleted record's label stays

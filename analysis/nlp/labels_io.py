@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.core.labels import STATUSES, item_key, read_labels, write_labels
+from analysis.core.tables import has_table
 from analysis.nlp.label_sample import sample_to_label
 from analysis.nlp.sentiment.labelled import LabelledFileError, dict_reader, read_utf8
 from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE, Task
@@ -209,11 +210,34 @@ def _stored_ids(store: Store, rows: list[dict[str, Any]]) -> None:
             row["id"], row["item"] = found, item_key(row["source"], found, row["text"])
 
 
+def _of_other_trackers(store: Store, rows: list[dict[str, Any]], tracker: str) -> dict[tuple[str, str], list[str]]:
+    """The stored records the rows name that are not of `tracker`, with the trackers they are of (records not in the
+    store are not judged: a label keeps its text)."""
+    keyed = sorted({(r["source"], r["id"]) for r in rows if r["source"]})
+    if not keyed:
+        return {}
+    with store.connect() as con:
+        if not has_table(con, "records"):
+            return {}
+        con.execute("CREATE TEMP TABLE named(source VARCHAR, id VARCHAR)")
+        con.executemany("INSERT INTO named VALUES (?, ?)", keyed)
+        return {(s, i): list(t or []) for s, i, t in con.execute(
+            "SELECT r.source, r.id, any_value(r.trackers) FROM records r JOIN named USING (source, id) "
+            "GROUP BY 1, 2 HAVING NOT list_contains(any_value(r.trackers), ?)", [tracker]).fetchall()}
+
+
 def import_labels(store: Store, path: Path, tracker: str, annotator: str | None = None,
                   now: datetime | None = None) -> ImportResult:
     """Read a labelled CSV and store its good rows as one atomic batch (see module doc)."""
     rows, result = parse_label_rows(path, tracker, annotator)
     _stored_ids(store, rows)
+    elsewhere = _of_other_trackers(store, rows, tracker)
+    if elsewhere:
+        result.errors += [f"{path}: line {r['_line']}: record {r['source']}:{r['id']} is not of tracker {tracker} (it is "
+                          f"of {', '.join(elsewhere[(r['source'], r['id'])]) or 'no tracker'}): is --tracker right?"
+                          for r in rows if (r["source"], r["id"]) in elsewhere]
+        rows = [r for r in rows if (r["source"], r["id"]) not in elsewhere]
+        result.labelled = len(rows)
     missing = [r for r in rows if r["source"] and not r["text"].strip()]
     if missing:
         with store.connect() as con:
