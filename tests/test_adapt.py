@@ -545,3 +545,23 @@ def test_scores_of_a_model_adapted_again_keep_the_figures_of_the_version_that_ma
     assert version.split("+")[0] == first["version"]  # not re-scored yet: the charts show the first version's scores
     line = accuracy_line(model_card_summary(version, first["model"], TRACKER))
     assert f"adapted on {first['n_labels']} labels by 1 annotator" in line, line
+
+
+def test_enrich_scores_new_records_with_the_adapted_model_in_use(
+        tiny_base: Path, make_record: Callable[..., Record]) -> None:
+    """Once `enrich --model X` had scored a tracker with its adapted model, the tracker's charts read X's scores only;
+    records collected since were enriched by the general model alone, so they were missing from its sentiment charts
+    until someone re-ran `enrich --model X`. `enrich` now also scores them with each adapted model in use."""
+    store = Store()
+    _label(store, topic_texts(8))
+    store.add_records([make_record(id=f"a{k}", text=t, trackers=[TRACKER]) for k, (t, _) in enumerate(topic_texts(2, 9))])
+    name = adapt(store, TRACKER, None, _settings(tiny_base, method="prior", strength=0.05), log=lambda m: None)["model"]
+    runner = CliRunner()
+    assert "scored 6 records" in runner.invoke(cli, ["enrich", "--model", name]).output
+    store.add_records([make_record(id="new1", text="今天官宣了，上头", trackers=[TRACKER]),
+                       make_record(id="b1", text="别的案子没有灵魂", trackers=["tilly-norwood"])])
+    res = runner.invoke(cli, ["enrich", "--workers", "1", "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert f"scored 1 records of tracker {TRACKER} with {name}" in res.output, res.output
+    with store.connect() as con:
+        assert con.execute("SELECT count(*) FROM scores WHERE model = ?", [name]).fetchone()[0] == 7

@@ -53,6 +53,27 @@ def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, mo
     except (RuntimeError, ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.line())
+    _keep_adapted_current(store, batch_size)
+
+
+def _keep_adapted_current(store: Store, batch_size: int) -> None:
+    """Score the records collected since with each adapted model in use: its tracker's charts read that model's output,
+    where records it has not scored would be missing."""
+    from analysis.nlp.model_info import adapted_cards
+
+    if not adapted_cards():  # nothing adapted: the scoring modules are not even loaded
+        return
+    from analysis.nlp.rescore import adapted_in_use, reannotate, rescore
+
+    for name, task, tracker in adapted_in_use(store):
+        try:
+            summary = (rescore(store, name, tracker, batch_size, on_wait=_say) if task == "sentiment"
+                       else reannotate(store, name, task, tracker, batch_size, on_wait=_say))
+        except (ValueError, FileNotFoundError) as exc:
+            _say(f"{name} (adapted to tracker {tracker}): its new records were not scored: {exc}")
+            continue
+        if summary.scored:
+            click.echo(summary.line())
 
 
 def _rescore(store: Store, model_name: str, tracker_id: str | None, batch_size: int) -> None:
