@@ -157,7 +157,7 @@ def model_summary(con: duckdb.DuckDBPyConnection, tracker: str | None = None) ->
     if version is not None:
         row = con.execute("SELECT model FROM scores WHERE model_version = ? LIMIT 1", [version]).fetchone()
         name = row[0] if row else None
-    summary = model_card_summary(version, name)
+    summary = model_card_summary(version, name, tracker)
     scope = summary.get("scope", "")
     card = None
     if summary.get("card"):
@@ -195,7 +195,7 @@ def model_summary(con: duckdb.DuckDBPyConnection, tracker: str | None = None) ->
             "measured": summary.get("measured") or [], "card": card,
             "card_path": summary.get("card") or "no card",
             "adapted": summary.get("adapted"),
-            "adapted_line": adapted_line(summary["adapted"]) if summary.get("adapted") else None,
+            "adapted_line": adapted_line(summary["adapted"], tracker) if summary.get("adapted") else None,
             "accuracy_note": accuracy_line(summary), "badges": badges, "cards": cards,
             "scope": scope}
 

@@ -472,3 +472,96 @@ def test_two_rescores_with_one_model_at_once_score_each_record_once(
     assert results["first"].scored == 12 and second.scored == 0 and len(waits) == 1
     raw = store.query(f"SELECT count(*) AS n FROM {store.parquet_scan(SCORES)}")["n"].iloc[0]
     assert raw == 12  # nothing stored twice
+
+
+def test_enrich_with_a_model_adapted_to_another_tracker_says_so(
+        tiny_base: Path, make_record: Callable[..., Record]) -> None:
+    """`enrich --model X --tracker B` with X adapted to tracker A scored B's records and said only "scored N records
+    of tracker B": nothing said that X's figures are on A's labels, nor that B's charts keep B's own sentiment model
+    (its scores are read only where a version is asked for)."""
+    store = Store()
+    _label(store, topic_texts(8))
+    store.add_records([make_record(id="b1", text="别的案子没有灵魂", trackers=["tilly-norwood"])])
+    result = adapt(store, TRACKER, None, _settings(tiny_base, method="prior", strength=0.05), log=lambda m: None)
+    runner = CliRunner()
+    res = runner.invoke(cli, ["enrich", "--model", result["model"], "--tracker", "tilly-norwood"])
+    assert res.exit_code == 0, res.output
+    assert "scored 1 records of tracker tilly-norwood" in res.stdout
+    assert f"{result['model']} was adapted to tracker {TRACKER}" in res.stderr, res.stderr
+    assert "--model-version" in res.stderr
+    res = runner.invoke(cli, ["enrich", "--model", result["model"], "--tracker", TRACKER])
+    assert res.exit_code == 0 and "adapted to tracker" not in res.stderr
+
+
+def test_adapting_without_labels_of_a_class_says_the_figure_leaves_it_out(tiny_base: Path) -> None:
+    """With no neutral labels the cross-validated macro-F1 averages negative and positive only, and the adapted model
+    was never shown a neutral text of the tracker; the report, its card's line and the badge quoted "macro-F1 x" as if
+    over all three classes. They now say which classes it is over and which had no labels."""
+    from analysis.nlp.model_info import adapted_line, adapted_summary, named_card
+
+    store = Store()
+    _label(store, [(t, y) for t, y in topic_texts(11) if y != 2])
+    logged: list[str] = []
+    result = adapt(store, TRACKER, None, _settings(tiny_base, method="prior", strength=0.05), log=logged.append)
+    assert any("no neutral labels" in m for m in logged), logged
+    line = adapted_line(adapted_summary(named_card(result["model"]) or {}))
+    assert "over negative, positive (no neutral labels)" in line, line
+
+
+def test_evaluate_reads_a_labelled_file_as_labels_import_does(tiny_base: Path, tmp_path: Path) -> None:
+    """A team's held-out CSV that `labels import` reads (a `sentiment` column, as Label Studio names it, with
+    Negative/neutral/1) was refused by `evaluate FILE --model …` ("missing column(s) label", "label 'Negative' is not
+    0, 1 or 2"). evaluate now reads the sentiment column and spellings the import reads."""
+    names = {0: "Negative", 1: "1", 2: "neutral"}
+    path = tmp_path / "held_out.csv"
+    path.write_text("text,sentiment\n" + "".join(f"{t},{names[y]}\n" for t, y in topic_texts(3, 20)),
+                    encoding="utf-8")
+    res = CliRunner().invoke(cli, ["evaluate", str(path), "--model", str(tiny_base), "--json", "--bootstrap", "100"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["n"] == 9
+    path.write_text("text,label\n好看,7\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["evaluate", str(path), "--model", str(tiny_base)])
+    assert res.exit_code == 1 and "line 2: label '7' is not 0, 1 or 2" in res.output, res.output
+
+
+def test_scores_of_a_model_adapted_again_keep_the_figures_of_the_version_that_made_them(
+        tiny_base: Path, make_record: Callable[..., Record]) -> None:
+    """Adapting again after more labelling replaced the model's card: until the tracker was re-scored its charts
+    showed the earlier version's scores with "no methods card found … not measured here" (or, read by name, the new
+    version's figures and labels). The card of the version replaced is kept, and its scores are quoted with it."""
+    from analysis.nlp.model_info import accuracy_line, latest_model_version, model_card_summary
+    from analysis.nlp.rescore import rescore
+
+    store = Store()
+    store.add_records([make_record(id=f"a{k}", text=t, trackers=[TRACKER]) for k, (t, _) in enumerate(topic_texts(2, 9))])
+    _label(store, topic_texts(8))
+    first = adapt(store, TRACKER, None, _settings(tiny_base, method="prior", strength=0.05), log=lambda m: None)
+    rescore(store, first["model"], TRACKER)
+    _label(store, topic_texts(11, 5), annotator="bob")  # more labels, by a second annotator
+    second = adapt(store, TRACKER, None, _settings(tiny_base, method="prior", strength=0.05), log=lambda m: None)
+    assert second["version"] != first["version"] and second["n_labels"] > first["n_labels"]
+    with store.connect() as con:
+        version = latest_model_version(con, TRACKER)
+    assert version.split("+")[0] == first["version"]  # not re-scored yet: the charts show the first version's scores
+    line = accuracy_line(model_card_summary(version, first["model"], TRACKER))
+    assert f"adapted on {first['n_labels']} labels by 1 annotator" in line, line
+
+
+def test_enrich_scores_new_records_with_the_adapted_model_in_use(
+        tiny_base: Path, make_record: Callable[..., Record]) -> None:
+    """Once `enrich --model X` had scored a tracker with its adapted model, the tracker's charts read X's scores only;
+    records collected since were enriched by the general model alone, so they were missing from its sentiment charts
+    until someone re-ran `enrich --model X`. `enrich` now also scores them with each adapted model in use."""
+    store = Store()
+    _label(store, topic_texts(8))
+    store.add_records([make_record(id=f"a{k}", text=t, trackers=[TRACKER]) for k, (t, _) in enumerate(topic_texts(2, 9))])
+    name = adapt(store, TRACKER, None, _settings(tiny_base, method="prior", strength=0.05), log=lambda m: None)["model"]
+    runner = CliRunner()
+    assert "scored 6 records" in runner.invoke(cli, ["enrich", "--model", name]).output
+    store.add_records([make_record(id="new1", text="今天官宣了，上头", trackers=[TRACKER]),
+                       make_record(id="b1", text="别的案子没有灵魂", trackers=["tilly-norwood"])])
+    res = runner.invoke(cli, ["enrich", "--workers", "1", "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert f"scored 1 records of tracker {TRACKER} with {name}" in res.output, res.output
+    with store.connect() as con:
+        assert con.execute("SELECT count(*) FROM scores WHERE model = ?", [name]).fetchone()[0] == 7

@@ -114,3 +114,24 @@ def test_charts_and_methods_show_the_adapted_model(store: Store) -> None:
     assert row["tracker"] == "iqiyi-nadou" and row["labels"] == 200 and row["annotators"] == "alice, bob"
     assert row["cross-validated macro-F1"] == "0.71 [0.64–0.77]" and row["base model macro-F1"] == "0.52 [0.45–0.60]"
     assert "import:team.csv (90)" in row["labels from"]
+
+
+def test_a_model_adapted_to_another_tracker_says_whose_labels_its_figure_is_on(store: Store, tmp_path: Path) -> None:
+    """`export`/`brief --model-version` of tilly-norwood with the model adapted to iqiyi-nadou (or `enrich --model
+    it --tracker tilly-norwood`, then its stance badge) quoted "adapted on 200 labels by 2 annotators: cross-validated
+    macro-F1 0.71" beside tilly-norwood's figures: a figure measured on another tracker's labels, not said to be."""
+    other = get_tracker("tilly-norwood")
+    manifest = export_bundle(store, other, Filters.for_tracker(other), tmp_path / "tilly",
+                             model_version=f"{ADAPTED_VERSION}+vader-x").manifest
+    statement = manifest["model"]["statement"]
+    assert LINE not in statement and "adapted to another tracker, iqiyi-nadou," in statement, statement
+    assert "measured on iqiyi-nadou's labels, not on tilly-norwood's" in statement
+    own = model_card_summary(f"{ADAPTED_VERSION}+vader-x", ADAPTED, tracker="iqiyi-nadou")
+    assert LINE in accuracy_line(own)  # its own tracker's line is as it was
+
+    from analysis.nlp.model_info import task_badge
+
+    card = json.loads((store.data_dir / "models" / ADAPTED / "card.json").read_text(encoding="utf-8"))
+    found = (card, store.data_dir / "models" / ADAPTED / "card.json")
+    assert "adapted to another tracker, iqiyi-nadou," in task_badge("stance", found, tracker="tilly-norwood")["text"]
+    assert LINE in task_badge("stance", found, tracker="iqiyi-nadou")["text"]

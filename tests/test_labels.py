@@ -527,3 +527,112 @@ def test_labels_export_of_nothing_to_label_says_why(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["labels", "export", "--tracker", TRACKER, "--out", str(tmp_path / "s.csv")])
     assert res.exit_code == 0 and "wrote 0 records" in res.output
     assert f"note: no records of tracker {TRACKER} left to label" in res.stderr and "store stats" in res.stderr
+
+
+def test_blank_rows_a_spreadsheet_saves_are_blank_not_bad(tmp_path: Path) -> None:
+    """Excel and LibreOffice save the empty rows of a sheet's used range as `,,,`: each was a bad row ("empty text and
+    no source,id"), and a sample saved from a spreadsheet before any label was typed failed the import (exit 1,
+    "every labelled row was rejected"). A row of empty cells is now counted as a row without a label."""
+    runner = CliRunner()
+    saved = tmp_path / "saved.csv"
+    saved.write_bytes("source,id,text,label,stance,emotion\r\nweibo,1,AI演员没有灵魂,,,\r\n,,,,,\r\n , ,,,,\r\n"
+                      .encode("utf-8-sig"))
+    res = runner.invoke(cli, ["labels", "import", str(saved), "--tracker", TRACKER, "--annotator", "alice"])
+    assert res.exit_code == 0, res.output
+    assert "3 without a label, 0 bad rows" in res.output and not res.stderr
+    saved.write_bytes("text,label\r\nAI演员没有灵魂,0\r\n,,\r\n".encode("utf-8-sig"))  # one cell more than the header
+    result = import_labels(Store(), saved, TRACKER, annotator="alice")
+    assert (result.written, result.blank, result.errors) == (1, 1, [])
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("0.0", "negative"), ("1.0", "positive"), ("2.00", "neutral"),  # a label column pandas or a sheet saved as numbers
+    ("neg", "negative"), ("Pos", "positive"), ("NEU", "neutral"), ("Negative", "negative"),
+    ("负面", "negative"), ("正面", "positive"), ("中性", "neutral"),
+])
+def test_sentiment_spellings_a_spreadsheet_uses_are_read(tmp_path: Path, cell: str, expected: str) -> None:
+    """`0.0` (a label column saved as numbers) and `neg`, `负面` were bad rows; they name the same class as 0 and
+    negative, so they are read as it. A number that is no code stays an error."""
+    path = tmp_path / "labels.csv"
+    path.write_text(f"text,label\nAI演员没有灵魂,{cell}\n这技术真厉害,0.5\n", encoding="utf-8")
+    store = Store()
+    result = import_labels(store, path, TRACKER, annotator="alice")
+    assert result.written == 1 and len(result.errors) == 1 and "'0.5' is not a sentiment label" in result.errors[0]
+    with store.connect() as con:
+        assert read_labels(con, TRACKER)["sentiment"].tolist() == [expected]
+
+
+def test_a_sheet_saved_with_semicolons_or_capitalised_headers_is_read(make_record: Callable[..., Record],
+                                                                        tmp_path: Path) -> None:
+    """Excel where the comma is the decimal mark saves CSV with semicolons, and a sheet's headers are often
+    capitalised ("Text;Label"): the import refused the whole file ("need a header with text…, found: text;label"),
+    `evaluate` too, and `labels export` to that file overwrote the labels typed into it (it found none to protect)."""
+    store = _store_with_records(make_record, days=1)
+    out = tmp_path / "sample.csv"
+    export_sample(store, TRACKER, 3, out)
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    lines = ["Source;ID;Text;Label;Stance"] + [f"{r['source']};{r['id']};{r['text']};1;support" for r in rows]
+    out.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+    res = CliRunner().invoke(cli, ["labels", "export", "--tracker", TRACKER, "--n", "3", "--out", str(out)])
+    assert res.exit_code == 1 and "3 row(s) with labels filled in" in res.output, res.output
+    result = import_labels(store, out, TRACKER, annotator="alice")
+    assert (result.written, result.errors) == (3, [])
+    with store.connect() as con:
+        stored = read_labels(con, TRACKER)
+    assert set(stored["item"]) == {f"{r['source']}:{r['id']}" for r in rows} and set(stored["stance"]) == {"support"}
+    tsv = tmp_path / "labels.tsv"
+    tsv.write_text("Text\tLabel\nAI演员没有灵魂\t0\n这技术真厉害\t1\n", encoding="utf-8")
+    from analysis.nlp.tasks import SENTIMENT, read_task_csv
+
+    assert read_task_csv(tsv, SENTIMENT).y.tolist() == [0, 1]
+
+
+def test_labels_export_leaves_a_sample_re_saved_as_gbk_as_it_is(make_record: Callable[..., Record],
+                                                                 tmp_path: Path) -> None:
+    """Excel on a Chinese Windows saves "CSV (comma delimited)" as GBK: export to that file could not read it, counted
+    no labels in it, and overwrote every label typed into it. A file that is not UTF-8 text is now left as it is."""
+    store = _store_with_records(make_record, days=1)
+    out = tmp_path / "sample.csv"
+    labelled = "source,id,text,label\nweibo,w0-0,第0天 weibo 帖子 0 AI演员,0\n".encode("gbk")
+    out.write_bytes(labelled)
+    res = CliRunner().invoke(cli, ["labels", "export", "--tracker", TRACKER, "--n", "3", "--out", str(out)])
+    assert res.exit_code == 1 and "not a UTF-8 text file" in res.output, res.output
+    assert out.read_bytes() == labelled
+    res = CliRunner().invoke(cli, ["labels", "import", str(out), "--tracker", TRACKER])
+    assert res.exit_code == 1 and "re-save the file as UTF-8" in res.output  # and import says how to read it
+    assert export_sample(store, TRACKER, 3, tmp_path / "new.csv") == 3  # a new file, or an empty one, is written
+
+
+def test_one_file_imported_again_under_another_annotator_is_refused(tmp_path: Path) -> None:
+    """Importing a file first without --annotator ('unnamed') and again with --annotator alice (or under bob by
+    mistake) stored its labels twice, as two annotators: `labels agreement` showed kappa 1.00 and adapt said "by 2
+    annotators". Its labels equal item for item to another annotator's from a file of the same name are refused."""
+    path = tmp_path / "week1.csv"
+    path.write_text("text,label\n" + "".join(f"第{k}条 AI演员,{k % 3}\n" for k in range(6)), encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["labels", "import", str(path), "--tracker", TRACKER]).exit_code == 0
+    res = runner.invoke(cli, ["labels", "import", str(path), "--tracker", TRACKER, "--annotator", "alice"])
+    assert res.exit_code == 1 and "imported before under annotator 'unnamed'" in res.output, res.output
+    with Store().connect() as con:
+        assert set(read_labels(con, TRACKER)["annotator"]) == {"unnamed"}
+    assert runner.invoke(cli, ["labels", "import", str(path), "--tracker", TRACKER]).exit_code == 0  # the same again
+    bob = tmp_path / "bob" / "week1.csv"  # a second annotator's own copy, with labels of their own
+    bob.parent.mkdir()
+    bob.write_text("text,label\n" + "".join(f"第{k}条 AI演员,{(k + 1) % 3}\n" for k in range(6)), encoding="utf-8")
+    res = runner.invoke(cli, ["labels", "import", str(bob), "--tracker", TRACKER, "--annotator", "bob"])
+    assert res.exit_code == 0 and "6 labels written" in res.output, res.output
+
+
+def test_labels_of_another_tracker_s_records_are_refused(make_record: Callable[..., Record], tmp_path: Path) -> None:
+    """A sample exported for one tracker imported with --tracker of another stored its labels under the wrong tracker
+    (adapting that tracker on another topic's posts). Rows naming a stored record of another tracker are bad rows."""
+    store = _store_with_records(make_record, days=1)
+    path = tmp_path / "tilly.csv"
+    path.write_text("source,id,text,label\nweibo,other,别的话题,0\nweibo,w0-0,,1\nweibo,gone,已删除的帖子,2\n",
+                    encoding="utf-8")
+    result = import_labels(store, path, TRACKER, annotator="alice")
+    assert [e.split(": ", 2)[1:] for e in result.errors] == [
+        ["line 2", "record weibo:other is not of tracker iqiyi-nadou (it is of tilly-norwood): is --tracker right?"]]
+    with store.connect() as con:
+        assert sorted(read_labels(con, TRACKER)["item"]) == ["weibo:gone", "weibo:w0-0"]  # a deleted record's label stays

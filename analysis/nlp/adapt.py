@@ -29,6 +29,7 @@ agreement with the human labels has been measured (`actorwatch adapt --use-llm-l
 
 from __future__ import annotations
 
+import json
 import time
 import warnings
 from collections.abc import Callable
@@ -55,6 +56,7 @@ from analysis.nlp.metrics import (
     macro_f1_of_counts,
     resampled_confusions,
 )
+from analysis.nlp.model_info import missing_classes
 from analysis.nlp.sentiment import DEFAULT_MODEL, get_scorer, user_models_dir
 from analysis.nlp.sentiment.features import model_input
 from analysis.nlp.sentiment.linear import LinearScorer, softmax, write_card
@@ -516,6 +518,9 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
                                    groups=keys)
     log(f"tracker {tracker}: {labels.n} {task.name} labels by {labels.provenance['n_annotators']} annotator(s); "
         f"method {settings.method}; {k}-fold cross-validation; base model macro-F1 {base_report['macro_f1']:.3f}")
+    if missing := missing_classes(labels.provenance["label_counts"]):
+        log(f"no {', '.join(missing)} labels: macro-F1 is over {', '.join(base_report['macro_f1_over'])} only, and the "
+            f"adapted model is not shown what {' or '.join(missing)} looks like on this tracker (label some to cover it)")
     name = folder_name(settings.name or f"{base.name}-{tracker}")
     english_model = None
     if settings.method == "prior":
@@ -634,6 +639,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
         "evaluation_adapted": adapted_report,
     }
     directory = (out_root or user_models_dir()) / name
+    _keep_replaced_card(directory, final.version)
     final.save(directory)
     if english_model is not None:
         _save_english(english_model, directory.parent / english_model.name, result)
@@ -641,6 +647,18 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     write_card(directory, card)
     result["model_dir"] = str(directory)
     return result
+
+
+def _keep_replaced_card(directory: Path, version: str) -> None:
+    """Keep the card of the version this adapting replaces: the tracker's charts show its scores until re-scored."""
+    from analysis.nlp.model_info import read_card, superseded_card_path
+    from collectors.store import atomic_write_text
+
+    card = read_card(directory / "card.json")
+    if card and isinstance(card.get("adapted"), dict) and card.get("version") not in (None, version):
+        path = superseded_card_path(directory, str(card["version"]))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(card, ensure_ascii=False, indent=2) + "\n")
 
 
 def folder_name(name: str) -> str:

@@ -53,9 +53,31 @@ def enrich(workers: int | None, batch_size: int, use_dask: bool, quiet: bool, mo
     except (RuntimeError, ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.line())
+    _keep_adapted_current(store, batch_size)
+
+
+def _keep_adapted_current(store: Store, batch_size: int) -> None:
+    """Score the records collected since with each adapted model in use: its tracker's charts read that model's output,
+    where records it has not scored would be missing."""
+    from analysis.nlp.model_info import adapted_cards
+
+    if not adapted_cards():  # nothing adapted: the scoring modules are not even loaded
+        return
+    from analysis.nlp.rescore import adapted_in_use, reannotate, rescore
+
+    for name, task, tracker in adapted_in_use(store):
+        try:
+            summary = (rescore(store, name, tracker, batch_size, on_wait=_say) if task == "sentiment"
+                       else reannotate(store, name, task, tracker, batch_size, on_wait=_say))
+        except (ValueError, FileNotFoundError) as exc:
+            _say(f"{name} (adapted to tracker {tracker}): its new records were not scored: {exc}")
+            continue
+        if summary.scored:
+            click.echo(summary.line())
 
 
 def _rescore(store: Store, model_name: str, tracker_id: str | None, batch_size: int) -> None:
+    from analysis.nlp.model_info import named_card
     from analysis.nlp.rescore import model_task, model_tracker, reannotate, rescore, task_model_tracker
     from collectors.trackers import TrackerFileError, get_tracker
 
@@ -63,13 +85,28 @@ def _rescore(store: Store, model_name: str, tracker_id: str | None, batch_size: 
         task = model_task(model_name)
         if task == "sentiment":
             tracker = get_tracker(tracker_id).id if tracker_id else model_tracker(model_name)
-            summary = rescore(store, model_name, tracker, batch_size, on_wait=_say)
         else:
             tracker = get_tracker(tracker_id).id if tracker_id else task_model_tracker(model_name, task)
+        adapted_to = ((named_card(model_name) or {}).get("adapted") or {}).get("tracker")
+        if adapted_to and tracker != adapted_to:
+            _say(_elsewhere(model_name, task, adapted_to, tracker))
+        if task == "sentiment":
+            summary = rescore(store, model_name, tracker, batch_size, on_wait=_say)
+        else:
             summary = reannotate(store, model_name, task, tracker, batch_size, on_wait=_say)
     except (TrackerFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.line())
+
+
+def _elsewhere(model_name: str, task: str, adapted_to: str, tracker: str | None) -> str:
+    """What scoring other records with a model adapted to one tracker does, and what its figures are."""
+    where = f"tracker {tracker}'s" if tracker else "every tracker's"
+    shown = (f"{where} charts, exports and briefs keep their own sentiment model (one adapted to that tracker, else "
+             "the general one); these scores are read only where asked for by --model-version" if task == "sentiment"
+             else f"{where} {task} now comes from it, its badge saying whose labels its figures are on")
+    return (f"note: {model_name} was adapted to tracker {adapted_to}: its cross-validated figures are on that "
+            f"tracker's labels, not measured on {where} records; {shown}")
 
 
 def _say(message: str) -> None:

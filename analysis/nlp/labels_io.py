@@ -12,7 +12,6 @@ again writes nothing (labels identical to the stored ones are not rewritten).
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,8 +20,9 @@ from typing import Any
 import pandas as pd
 
 from analysis.core.labels import STATUSES, item_key, read_labels, write_labels
+from analysis.core.tables import has_table
 from analysis.nlp.label_sample import sample_to_label
-from analysis.nlp.sentiment.labelled import LabelledFileError, read_utf8
+from analysis.nlp.sentiment.labelled import LabelledFileError, dict_reader, read_utf8
 from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE, Task
 from collectors.display_zone import as_utc
 from collectors.spreadsheet import escape_cell, unescape_cell
@@ -53,6 +53,10 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
     Leaves out records already labelled by `annotator`, or by anyone when no annotator is given.
     """
     filled = _filled_rows(out)
+    if filled is None:
+        raise ValueError(f"{out} exists and is not a UTF-8 text file (a sheet re-saved by Excel as GBK/ANSI?), so it "
+                         "may hold labels this would overwrite: save it as CSV UTF-8 and import it, or give another "
+                         "--out; the file was left as it is")
     if filled:
         raise ValueError(f"{out} has {filled} row(s) with labels filled in: import them first (`actorwatch labels "
                          "import`), or give another --out; the file was left as it is")
@@ -75,13 +79,19 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
     return len(frame)
 
 
-def _filled_rows(path: Path) -> int:
-    """Rows of an existing CSV with any label column filled in (0 for no file, or one that is not such a CSV)."""
+def _filled_rows(path: Path) -> int | None:
+    """Rows of an existing CSV with any label column filled in (0 for no file, or a text file that is not such a CSV;
+    None for a file that is not UTF-8 text, whose labels cannot be counted)."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return sum(1 for row in csv.DictReader(fh)
-                       if any((row.get(c) or "").strip() for c in ("label", "sentiment", "stance", "emotion")))
-    except (OSError, UnicodeDecodeError, csv.Error):
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError:
+        return 0
+    except UnicodeDecodeError:
+        return None
+    try:
+        return sum(1 for row in dict_reader(text)
+                   if any((row.get(c) or "").strip() for c in ("label", "sentiment", "stance", "emotion")))
+    except csv.Error:
         return 0
 
 
@@ -110,9 +120,8 @@ UNNAMED = "unnamed"  # rows that name no annotator: one annotator, never the fil
 def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[list[dict[str, Any]], ImportResult]:
     """The file's rows as label rows for the dataset, and what was found (errors name file and line)."""
     result = ImportResult(path)
-    reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
-    fields = [f.strip() for f in reader.fieldnames or []]
-    reader.fieldnames = fields
+    reader = dict_reader(read_utf8(path))
+    fields = list(reader.fieldnames or [])
     columns = {task.name: next((c for c in names if c in fields), None) for task, names in TASK_COLUMNS}
     if "text" not in fields or not any(columns.values()):
         raise LabelledFileError(f"{path}: need a header with text and at least one of label (or sentiment), "
@@ -149,6 +158,9 @@ def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[l
 
 def _label_row(raw: dict[str, Any], columns: dict[str, str | None], tracker: str, annotator: str,
                origin: str) -> tuple[dict[str, Any] | None, str | None]:
+    cells = [*(v for k, v in raw.items() if k is not None), *(raw.get(None) or [])]
+    if not any((v or "").strip() for v in cells):  # a spreadsheet's empty row (`,,,`): no label, nothing wrong
+        return None, None
     if None in raw:  # more cells than header columns
         return None, f"{len(raw[None])} more cell(s) than the header has columns"
     text = raw.get("text") or ""
@@ -198,11 +210,34 @@ def _stored_ids(store: Store, rows: list[dict[str, Any]]) -> None:
             row["id"], row["item"] = found, item_key(row["source"], found, row["text"])
 
 
+def _of_other_trackers(store: Store, rows: list[dict[str, Any]], tracker: str) -> dict[tuple[str, str], list[str]]:
+    """The stored records the rows name that are not of `tracker`, with the trackers they are of (records not in the
+    store are not judged: a label keeps its text)."""
+    keyed = sorted({(r["source"], r["id"]) for r in rows if r["source"]})
+    if not keyed:
+        return {}
+    with store.connect() as con:
+        if not has_table(con, "records"):
+            return {}
+        con.execute("CREATE TEMP TABLE named(source VARCHAR, id VARCHAR)")
+        con.executemany("INSERT INTO named VALUES (?, ?)", keyed)
+        return {(s, i): list(t or []) for s, i, t in con.execute(
+            "SELECT r.source, r.id, any_value(r.trackers) FROM records r JOIN named USING (source, id) "
+            "GROUP BY 1, 2 HAVING NOT list_contains(any_value(r.trackers), ?)", [tracker]).fetchall()}
+
+
 def import_labels(store: Store, path: Path, tracker: str, annotator: str | None = None,
                   now: datetime | None = None) -> ImportResult:
     """Read a labelled CSV and store its good rows as one atomic batch (see module doc)."""
     rows, result = parse_label_rows(path, tracker, annotator)
     _stored_ids(store, rows)
+    elsewhere = _of_other_trackers(store, rows, tracker)
+    if elsewhere:
+        result.errors += [f"{path}: line {r['_line']}: record {r['source']}:{r['id']} is not of tracker {tracker} (it is "
+                          f"of {', '.join(elsewhere[(r['source'], r['id'])]) or 'no tracker'}): is --tracker right?"
+                          for r in rows if (r["source"], r["id"]) in elsewhere]
+        rows = [r for r in rows if (r["source"], r["id"]) not in elsewhere]
+        result.labelled = len(rows)
     missing = [r for r in rows if r["source"] and not r["text"].strip()]
     if missing:
         with store.connect() as con:
@@ -216,5 +251,29 @@ def import_labels(store: Store, path: Path, tracker: str, annotator: str | None 
         result.errors += [f"{path}: line {r['_line']}: no text in the file and no such record in the store" for r in lost]
         rows = [r for r in rows if r["text"].strip()]
         result.labelled = len(rows)
+    _refuse_a_copy(store, rows, tracker, path)
     result.written = write_labels(store, rows, now or datetime.now(UTC))
     return result
+
+
+SAME_FILE_MIN = 5  # fewer labels than this may well agree by chance
+
+
+def _refuse_a_copy(store: Store, rows: list[dict[str, Any]], tracker: str, path: Path) -> None:
+    """Refuse labels equal, item for item, to another annotator's from a file of the same name: the same file imported
+    again under another name, which would count one person's labels as two annotators agreeing."""
+    named = {r["annotator"] for r in rows}
+    with store.connect() as con:
+        stored = read_labels(con, tracker)
+    stored = stored[(stored["origin"] == f"import:{path.name}") & ~stored["annotator"].isin(named)]
+    values = ("sentiment", "stance", "emotion", "status")
+    for name in sorted(named):
+        mine = {r["item"]: tuple(r[c] for c in values) for r in rows if r["annotator"] == name}
+        for other, group in stored.groupby("annotator"):
+            theirs = dict(zip(group["item"], zip(*(group[c] for c in values), strict=True), strict=True))
+            if len(mine) >= SAME_FILE_MIN and all(theirs.get(item) == value for item, value in mine.items()):
+                raise LabelledFileError(
+                    f"{path}: its {len(mine)} labels for {name!r} are those imported before under annotator {other!r} "
+                    f"from a file of the same name, item for item: stored again they would count one person's labels "
+                    f"as two annotators agreeing. Nothing was imported (to update {other!r}'s labels, give --annotator "
+                    f"{other}; if two people did give the same labels, rename one file)")

@@ -9,6 +9,7 @@ that model and the figures measured on its own labels; every other tracker keeps
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,21 @@ def card_files() -> list[Path]:
     return sorted(models_dir().glob("*/card.json")) + sorted((data_dir() / "models").glob("*/card.json"))
 
 
+HISTORY = "history"  # an adapted model's folder keeps here the cards of the versions adapting again replaced
+
+
+def superseded_card_path(directory: Path, version: str) -> Path:
+    """Where the card of an earlier `version` of the model in `directory` is kept (named by a hash: versions are
+    free text from cards)."""
+    return directory / HISTORY / f"card-{hashlib.sha256(version.encode()).hexdigest()[:16]}.json"
+
+
+def superseded_cards() -> list[tuple[dict[str, Any], Path]]:
+    """The kept cards of adapted models' replaced versions, whose scores stay in the store until re-scored."""
+    return [(card, path) for path in sorted((data_dir() / "models").glob(f"*/{HISTORY}/card-*.json"))
+            if (card := read_card(path)) is not None]
+
+
 def adapted_cards() -> list[dict[str, Any]]:
     """The cards of every model adapted to a tracker (newest first); an adapted model's English route (its card says
     which model it is part of) is not listed on its own."""
@@ -73,6 +89,7 @@ def adapted_summary(card: dict[str, Any]) -> dict[str, Any]:
     return {"model": card.get("name"), "version": card.get("version"), "tracker": a.get("tracker"),
             "task": card.get("task") or a.get("task") or "sentiment",
             "n_labels": a.get("n_labels"), "n_annotators": a.get("n_annotators"),
+            "label_counts": provenance.get("label_counts"),
             "annotators": provenance.get("annotators"), "origins": provenance.get("origins"),
             "labelled_from": provenance.get("labelled_from"), "labelled_to": provenance.get("labelled_to"),
             "llm_labels_used": provenance.get("llm_labels_used"), "left_out": provenance.get("left_out"),
@@ -84,15 +101,29 @@ def adapted_summary(card: dict[str, Any]) -> dict[str, Any]:
             "base_model": a.get("base_model"), "base_version": a.get("base_version"), "created_at": card.get("created_at")}
 
 
-def adapted_line(adapted: dict[str, Any]) -> str:
-    """'adapted on N labels by K annotators: cross-validated macro-F1 x [lo–hi] (base model y)'."""
+def missing_classes(label_counts: dict[str, int] | None) -> list[str]:
+    """The task's classes an adapted model's labels have none of (its cross-validated macro-F1 averages the others)."""
+    return [c for c, n in (label_counts or {}).items() if not n]
+
+
+def adapted_line(adapted: dict[str, Any], tracker: str | None = None) -> str:
+    """'adapted on N labels by K annotators: cross-validated macro-F1 x [lo–hi] (base model y)'; quoted for another
+    `tracker` than the one the model was adapted to, it says the figure is on that other tracker's labels."""
     ci = adapted.get("cv_macro_f1_adapted_ci95") or [None, None]
     interval = f" [{ci[0]:.2f}–{ci[1]:.2f}]" if None not in ci else ""
     k = adapted.get("n_annotators")
     base = adapted.get("cv_macro_f1_base")
-    return (f"adapted on {adapted.get('n_labels')} labels by {k} annotator{'s' if k != 1 else ''}: "
-            f"cross-validated macro-F1 {adapted.get('cv_macro_f1_adapted'):.2f}{interval}"
-            + (f" (base model {base:.2f})" if isinstance(base, int | float) else ""))
+    own = adapted.get("tracker")
+    elsewhere = bool(tracker and own and tracker != own)
+    counts = adapted.get("label_counts") if isinstance(adapted.get("label_counts"), dict) else {}
+    missing = missing_classes(counts)
+    over = (f" over {', '.join(c for c in counts if c not in missing)} (no {', '.join(missing)} labels)"
+            if missing else "")
+    return ((f"adapted to another tracker, {own}, " if elsewhere else "adapted ")
+            + f"on {adapted.get('n_labels')} labels by {k} annotator{'s' if k != 1 else ''}: "
+            f"cross-validated macro-F1 {adapted.get('cv_macro_f1_adapted'):.2f}{interval}{over}"
+            + (f" (base model {base:.2f})" if isinstance(base, int | float) else "")
+            + (f", measured on {own}'s labels, not on {tracker}'s" if elsewhere else ""))
 
 
 def read_card(path: Path) -> dict[str, Any] | None:
@@ -161,16 +192,19 @@ def find_card(task: str, model_version: str | None = None,
         raise ValueError(f"task must be one of {', '.join(TASK_NAMES)}, not {task!r}")
     cards = [(card, path) for path in card_files() if (card := read_card(path)) is not None
              and card_task(card, path) == task]
+    # the card of a version that adapting again replaced, for its scores until they are re-scored: by exact version only
+    earlier = [(c, p) for c, p in superseded_cards() if card_task(c, p.parent) == task]
     if task == "sentiment":
         if model_version is None:
             return None
         wanted = model_version.split("+", 1)[0]
-        return next(((c, p) for c, p in cards if c.get("version") == wanted), None)
+        return next(((c, p) for c, p in [*cards, *earlier] if c.get("version") == wanted), None)
     # an adapted model's English route is quoted through the card of the model it is part of, never on its own
     cards = [(c, p) for c, p in cards if not (c.get("adapted") or {}).get("part_of")]
     recorded = recorded_models(task, names)
     for key in ("version", "name"):
-        exact = next(((c, p) for c, p in cards if c.get(key) and str(c[key]) in recorded), None)
+        exact = next(((c, p) for c, p in [*cards, *(earlier if key == "version" else [])]
+                      if c.get(key) and str(c[key]) in recorded), None)
         if exact:
             return exact
     if tagged_version(task, names):  # re-annotated by a model of exactly this version: its card or none (a base's
@@ -254,7 +288,7 @@ def headline_text(head: dict[str, Any]) -> str:
 
 
 def task_badge(task: str, found: tuple[dict[str, Any], Path] | None, model_name: str | None = None,
-               model_version: str | None = None) -> dict[str, Any]:
+               model_version: str | None = None, tracker: str | None = None) -> dict[str, Any]:
     """What is quoted beside a task's charts, built from its card's headline alone.
 
     {task, name, version, card, in_domain, headline, text}: `text` names the model and gives the figure
@@ -267,7 +301,7 @@ def task_badge(task: str, found: tuple[dict[str, Any], Path] | None, model_name:
     head = valid_headline(card)
     legacy = (card or {}).get("macro_f1")  # older sentiment cards: a general-Weibo figure, said to be one
     if card is not None and isinstance(card.get("adapted"), dict):
-        text = f"{task.capitalize()} model {label}, {adapted_line(adapted_summary(card))}"
+        text = f"{task.capitalize()} model {label}, {adapted_line(adapted_summary(card), tracker)}"
     elif head is not None:
         text = f"{task.capitalize()} model {label} — {headline_text(head)}"
     elif task == "sentiment" and isinstance(legacy, int | float):
@@ -288,14 +322,15 @@ def in_domain_badges(con: duckdb.DuckDBPyConnection, sentiment_version: str | No
     """The badge of each task for this store (or tracker): sentiment by its latest scored model, stance and emotion
     by the model the annotations name (else the default card)."""
     version = sentiment_version if sentiment_version is not None else latest_model_version(con)
-    out = {"sentiment": task_badge("sentiment", find_card("sentiment", version), sentiment_name, version)}
+    out = {"sentiment": task_badge("sentiment", find_card("sentiment", version), sentiment_name, version, tracker)}
     for task in ("stance", "emotion"):
         names, explicit = annotation_model_names(con, task, tracker)
         found = find_card(task, names=names)
         if explicit and found is not None and not names_model(found[0], names):
             found = None  # the annotations name a model this card is not the card of
         unnamed = not explicit and unnamed_model(task, names) and (found is None or not names_model(found[0], names))
-        badge = task_badge(task, None if unnamed else found, names[-1] if explicit else tagged_version(task, names))
+        badge = task_badge(task, None if unnamed else found, names[-1] if explicit else tagged_version(task, names),
+                           tracker=tracker)
         if unnamed:
             badge["text"] = (f"{task.capitalize()}: annotated by older enrichment code ({names[0]}), which did not "
                              f"record the {task} model, so no model figure applies — re-run `actorwatch enrich`")
@@ -333,10 +368,12 @@ def unnamed_model(task: str, names: tuple[str, ...]) -> bool:
             and any(code is not None and int(code) < NAMES_MODELS_SINCE for code in codes))
 
 
-def model_card_summary(model_version: str | None, model_name: str | None = None) -> dict[str, Any]:
-    """{name, version, measured: [{file, role, n, accuracy, macro_f1, binary_accuracy}], card} for this version."""
+def model_card_summary(model_version: str | None, model_name: str | None = None,
+                       tracker: str | None = None) -> dict[str, Any]:
+    """{name, version, measured: [{file, role, n, accuracy, macro_f1, binary_accuracy}], card} for this version, as
+    quoted beside `tracker`'s figures."""
     summary: dict[str, Any] = {"name": model_name, "version": model_version, "measured": None, "card": None,
-                               "adapted": None, "scope": "", "headline": None}
+                               "adapted": None, "scope": "", "headline": None, "tracker": tracker}
     if model_version is None:
         summary["note"] = "no sentiment scores in this selection"
         return summary
@@ -383,7 +420,7 @@ def accuracy_line(summary: dict[str, Any]) -> str:
     """One sentence for captions and reports: the in-domain headline when the card has one."""
     name = f"{summary.get('name') or 'unknown model'} {summary.get('version') or ''}".strip()
     if summary.get("adapted"):
-        return f"Sentiment by {name}, {adapted_line(summary['adapted'])}{summary.get('scope', '')}."
+        return f"Sentiment by {name}, {adapted_line(summary['adapted'], summary.get('tracker'))}{summary.get('scope', '')}."
     if summary.get("version") is None:
         return NOTHING_SCORED["sentiment"] + "."
     if summary.get("headline"):

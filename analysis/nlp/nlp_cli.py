@@ -295,14 +295,11 @@ def _left_out(model_name: str, file: Path) -> Any:
 
 def _file_column(file: Path, column: str) -> Any:
     """A column of the labelled file, stripped and lower-cased, one per row (numpy array); None if it has none."""
-    import csv
-    import io
-
     import numpy as np
 
-    from analysis.nlp.sentiment.labelled import read_utf8
+    from analysis.nlp.sentiment.labelled import dict_reader, read_utf8
 
-    reader = csv.DictReader(io.StringIO(read_utf8(file), newline=""))
+    reader = dict_reader(read_utf8(file))
     if column not in (reader.fieldnames or []):
         return None
     return np.array([(row.get(column) or "").strip().lower() for row in reader])

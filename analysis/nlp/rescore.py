@@ -188,3 +188,27 @@ def _reannotate(store: Store, name: str, task: str, tracker: str | None, batch_s
         if on_batch:
             on_batch(k)
     return RescoreSummary(model.name, version, tracker, scored, 0, time.perf_counter() - started, action)
+
+
+def adapted_in_use(store: Store) -> list[tuple[str, str, str]]:
+    """(model, task, tracker) of each model adapted to a tracker that has already scored or re-annotated records here:
+    the tracker's charts show that model's output, so records collected since need it too."""
+    from analysis.core.annotations import ANNOTATIONS
+    from analysis.nlp.model_info import adapted_cards
+
+    out = []
+    with store.connect() as con:
+        for card in adapted_cards():
+            name, tracker, task = card.get("name"), card["adapted"].get("tracker"), card.get("task") or "sentiment"
+            if not name or not tracker or task not in ("sentiment", *TASK_COLUMNS):
+                continue
+            if task == "sentiment":
+                used = store.files(SCORES) and con.execute(f"SELECT 1 FROM {SCORES} WHERE model = ? LIMIT 1",
+                                                          [name]).fetchone()
+            else:
+                used = store.files(ANNOTATIONS) and con.execute(
+                    f"SELECT 1 FROM {ANNOTATIONS} WHERE contains(pipeline_version, ?) LIMIT 1",
+                    [f"|{task}={card.get('version')}"]).fetchone()
+            if used:
+                out.append((str(name), task, str(tracker)))
+    return out

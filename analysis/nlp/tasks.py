@@ -9,14 +9,14 @@ favor/against/none; SMP2020 happy/angry/sad; NLPCC 2014 happiness/like/none).
 from __future__ import annotations
 
 import csv
-import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from analysis.nlp.sentiment.labelled import LabelledFileError, check_row, read_utf8
+from analysis.nlp.sentiment.labelled import LabelledFileError, check_row, dict_reader, read_utf8
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class Task:
 
     def index(self, value: str) -> int | None:
         v = value.strip()
+        if self.codes and _WHOLE_NUMBER.fullmatch(v):  # a code saved as a number by a spreadsheet or pandas: "0.0"
+            v = v.split(".", 1)[0]
         v = self.codes.get(v, v).lower()
         v = self.aliases.get(v, v)
         return self.classes.index(v) if v in self.classes else None
@@ -37,7 +39,10 @@ class Task:
         return ", ".join([*self.codes, *self.classes, *self.aliases])
 
 
+_WHOLE_NUMBER = re.compile(r"\d+\.0+")
 SENTIMENT = Task("sentiment", ("negative", "positive", "neutral"), "label",
+                 aliases={"neg": "negative", "pos": "positive", "neu": "neutral",
+                          "负面": "negative", "正面": "positive", "中性": "neutral"},
                  codes={"0": "negative", "1": "positive", "2": "neutral"})
 STANCE = Task("stance", ("oppose", "support", "conditional", "deny-involvement", "neutral"), "stance",
               aliases={"against": "oppose", "favor": "support", "favour": "support", "none": "neutral"})
@@ -85,7 +90,7 @@ def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
     """Read `text,<task column>[,target]`; a bad row is an error naming the file and line."""
     task = TASKS[task] if isinstance(task, str) else task
     path = Path(path)
-    reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
+    reader = dict_reader(read_utf8(path))
     fields = reader.fieldnames or []
     column = task.column if task.column in fields else next((c for c in FALLBACK_COLUMNS if c in fields), None)
     if "text" not in fields or column is None:

@@ -143,7 +143,7 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
               if a.get("tracker") == tracker.id and start.isoformat() <= a.get("day", "") <= end.isoformat()]
     data = BriefData(tracker, week, start, end, week_kpis, previous, volume, sentiment, labelled, jumps, shifts, effects,
                      [s for s in sorted(tracker.statements, key=lambda s: s.date) if start <= s.date <= end], alerts,
-                     {**model_card_summary(version, model_name), "in_domain": badges}, deep_link(DEFAULT_PAGE, f),
+                     {**model_card_summary(version, model_name, tracker.id), "in_domain": badges}, deep_link(DEFAULT_PAGE, f),
                      now or datetime.now(UTC), store_signature=signature, software=software_version())
     data.collected_days = (_collected_days(tracker, start, end, data.generated_at, stored),
                            _collected_days(tracker, start - timedelta(days=7), start - timedelta(days=1),

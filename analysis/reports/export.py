@@ -305,7 +305,7 @@ def build_manifest(tracker: Tracker, f: Filters, counts: _Counts, columns: list[
                                "'unavailable' means Weibo said the post does not exist or cannot be viewed without "
                                "saying which; a post can disappear after its last check"},
         "synthetic_note": "synthetic records are generated demo data, not real posts" if counts.synthetic else None,
-        "model": {**_model(version, model_name), "in_domain": in_domain or {}},
+        "model": {**_model(version, model_name, tracker.id), "in_domain": in_domain or {}},
         "pseudonymisation": {"policy": POLICY, "key_included": False,
                              "fields": ["author_id", "author_name", "url (author id or user name inside)",
                                         "@mentions and video-link nicknames in text and title (not of tracker entities)",
@@ -332,9 +332,9 @@ def _annotation_versions(by_version: dict[str, int]) -> dict[str, Any]:
                     "software's); `actorwatch enrich` re-annotates them"}
 
 
-def _model(version: str | None, model_name: str | None) -> dict[str, Any]:
+def _model(version: str | None, model_name: str | None, tracker: str) -> dict[str, Any]:
     """The model card summary, with the one sentence charts print (for an adapted model: its labels and figures)."""
-    summary = model_card_summary(version, model_name)
+    summary = model_card_summary(version, model_name, tracker)
     return {**summary, "statement": accuracy_line(summary)}
 
 

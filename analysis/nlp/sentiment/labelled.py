@@ -9,8 +9,6 @@ from pathlib import Path
 
 import numpy as np
 
-VALID_LABELS = {"0": 0, "1": 1, "2": 2}
-
 
 class LabelledFileError(ValueError):
     """The file cannot be read as a labelled CSV; the message names the file and line."""
@@ -48,6 +46,16 @@ def read_utf8(path: Path) -> str:
                                 "re-save the file as UTF-8") from None
 
 
+def dict_reader(text: str) -> csv.DictReader:
+    """Rows of a labelled CSV by column, its header names stripped and lower-cased; the delimiter is the header's own:
+    a comma, or the semicolon Excel saves where the comma is the decimal mark, or a tab (a TSV export)."""
+    header = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=header.count)  # a tie (one column) keeps the comma
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader.fieldnames = [f.strip().lower() for f in reader.fieldnames or []]
+    return reader
+
+
 def check_row(path: Path, line: int, row: dict[str | None, object]) -> None:
     """A row with more cells than the header (an unquoted comma in the text) is an error, not a shifted label."""
     if None in row:
@@ -56,10 +64,14 @@ def check_row(path: Path, line: int, row: dict[str | None, object]) -> None:
 
 
 def read_labelled_csv(path: str | Path) -> LabelledSet:
+    """`text,label` (or `sentiment`, as `labels import` reads it): 0/1/2 or the class names and spellings it reads."""
+    from analysis.nlp.tasks import SENTIMENT  # tasks reads its files with this module's helpers
+
     path = Path(path)
-    reader = csv.DictReader(io.StringIO(read_utf8(path), newline=""))
+    reader = dict_reader(read_utf8(path))
     fields = reader.fieldnames or []
-    missing = [c for c in ("text", "label") if c not in fields]
+    column = next((c for c in ("label", "sentiment") if c in fields), "label")
+    missing = [c for c in ("text", column) if c not in fields]
     if missing:
         raise LabelledFileError(f"{path}: missing column(s) {', '.join(missing)}; need a header with text,label "
                                 f"(found: {', '.join(fields) or 'no header'})")
@@ -67,12 +79,13 @@ def read_labelled_csv(path: str | Path) -> LabelledSet:
     try:
         for row in reader:
             check_row(path, reader.line_num, row)
-            label = (row.get("label") or "").strip()
-            if label not in VALID_LABELS:
-                raise LabelledFileError(f"{path}: line {reader.line_num}: label {label!r} is not 0, 1 or 2 "
-                                        "(0 = negative, 1 = positive, 2 = neutral)")
+            label = (row.get(column) or "").strip()
+            index = SENTIMENT.index(label)  # the class order is the codes' (0 negative, 1 positive, 2 neutral)
+            if index is None:
+                raise LabelledFileError(f"{path}: line {reader.line_num}: {column} {label!r} is not 0, 1 or 2 "
+                                        f"(0 = negative, 1 = positive, 2 = neutral; accepted: {SENTIMENT.accepted()})")
             texts.append(row.get("text") or "")
-            labels.append(VALID_LABELS[label])
+            labels.append(index)
     except csv.Error as exc:
         raise LabelledFileError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
     if not texts:

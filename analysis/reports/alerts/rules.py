@@ -103,7 +103,7 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
             lo, hi = wilson_interval(round(peak.value * scored), scored)
             summary = (f"{share_text(peak.value, (lo, hi))} of {scored:,} scored records{so_far} negative on {peak.day} "
                        f"({day_note}) against a typical {share_text(peak.baseline)} (robust z = {peak.score:.1f}). "
-                       + accuracy_line(model_card_summary(model_version, _model_name(con, model_version))))
+                       + accuracy_line(model_card_summary(model_version, _model_name(con, model_version), rule.tracker)))
         evidence = peak_evidence(con, day_f, rule.entity, tracker)
         summary += concentration(evidence)
         if evidence["synthetic"]:  # every channel shows the summary: nobody may take generated posts for a backlash
