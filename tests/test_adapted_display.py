@@ -77,6 +77,32 @@ def test_each_tracker_gets_its_own_model(store: Store) -> None:
     assert LINE in accuracy_line(summary)
 
 
+def test_a_tracker_keeps_the_general_model_until_its_adapted_model_has_scored_every_record(
+        isolated_data_dir: Path) -> None:
+    """An interrupted `enrich --model` left the adapted model with some of the tracker's records: its charts switched
+    to it at once, and their shares covered only the records it had reached. They keep the general model until the
+    run is resumed."""
+    table = demo.generate(load_trackers(), records=400)
+    store = Store(isolated_data_dir)
+    store.add_table(RECORDS, table)
+    general = oracle_scores(table)
+    store.add_table(SCORES, general, SCORES_SPEC)
+    mine = [i for i, t in enumerate(table["trackers"].to_pylist()) if "iqiyi-nadou" in t]
+    adapted = general.take(pa.array(mine[:-1]))  # the run stopped before its last record
+    n = adapted.num_rows
+    adapted = adapted.set_column(2, "model", pa.array([ADAPTED] * n))
+    adapted = adapted.set_column(3, "model_version", pa.array([ADAPTED_VERSION] * n))
+    store.add_table(SCORES, adapted, SCORES_SPEC)
+    write_adapted_card(isolated_data_dir)
+    with store.connect() as con:
+        assert latest_model_version(con, "iqiyi-nadou") == VERSION
+    last = general.take(pa.array(mine[-1:]))
+    last = last.set_column(2, "model", pa.array([ADAPTED])).set_column(3, "model_version", pa.array([ADAPTED_VERSION]))
+    store.add_table(SCORES, last, SCORES_SPEC)  # resumed to the end
+    with store.connect() as con:
+        assert latest_model_version(con, "iqiyi-nadou") == ADAPTED_VERSION
+
+
 def test_export_manifest_and_brief_carry_the_adapted_figures(store: Store, tmp_path: Path) -> None:
     tracker = get_tracker("iqiyi-nadou")
     manifest = export_bundle(store, tracker, Filters.for_tracker(tracker), tmp_path / "iqiyi").manifest

@@ -32,20 +32,35 @@ NOTHING_SCORED = {task: f"No {what} yet, so no model figure applies — run `act
 
 
 def latest_model_version(con: duckdb.DuckDBPyConnection, tracker: str | None = None) -> str | None:
-    """The model version to show: for a tracker with scores from a model adapted to it, the newest of those;
-    otherwise the most recently used version of a general (not adapted) model in `scores`; or None."""
+    """The model version to show: for a tracker with scores from a model adapted to it, the newest of those that has
+    scored every record of the tracker the general model scored; otherwise the most recently used version of a
+    general (not adapted) model in `scores`; or None."""
     if not has_table(con, SCORES):
         return None
     adapted = adapted_cards()
-    own = [c["name"] for c in adapted if tracker and c["adapted"].get("tracker") == tracker]
-    if own:
-        row = con.execute(f"SELECT model_version FROM {SCORES} WHERE list_contains(?, model) GROUP BY 1 "
-                          "ORDER BY max(scored_at) DESC LIMIT 1", [own]).fetchone()
-        if row:
-            return row[0]
     row = con.execute(f"SELECT model_version FROM {SCORES} WHERE NOT list_contains(?, model) GROUP BY 1 "
                       "ORDER BY max(scored_at) DESC LIMIT 1", [[c["name"] for c in adapted]]).fetchone()
-    return row[0] if row else None
+    general = row[0] if row else None
+    own = [c["name"] for c in adapted if tracker and c["adapted"].get("tracker") == tracker]
+    if own:
+        for (version,) in con.execute(f"SELECT model_version FROM {SCORES} WHERE list_contains(?, model) GROUP BY 1 "
+                                      "ORDER BY max(scored_at) DESC", [own]).fetchall():
+            if general is None or not _unscored_by(con, version, general, tracker):
+                return version
+    return general
+
+
+def _unscored_by(con: duckdb.DuckDBPyConnection, version: str, general: str, tracker: str) -> bool:
+    """Whether some record of the tracker scored by the general model has no score of `version`: an interrupted
+    `enrich --model`. Its figures would cover only the records it reached, so the tracker keeps the general model
+    until the run is resumed."""
+    if not has_table(con, RECORDS):
+        return False
+    return con.execute(
+        f"""SELECT 1 FROM (SELECT source, id FROM {SCORES} WHERE model_version = ?) g
+            SEMI JOIN (SELECT source, id FROM {RECORDS} WHERE list_contains(trackers, ?)) r USING (source, id)
+            ANTI JOIN (SELECT source, id FROM {SCORES} WHERE model_version = ?) a USING (source, id) LIMIT 1""",
+        [general, tracker, version]).fetchone() is not None
 
 
 def card_files() -> list[Path]:
