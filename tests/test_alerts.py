@@ -6,6 +6,7 @@ import json
 import socket
 import threading
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -61,16 +62,25 @@ class _Sink:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp_sink():
+@contextmanager
+def smtp_server(handler):
+    """An SMTP server on a free loopback port, handled by `handler`; yields the port."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    sink = _Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    yield port, sink.messages
-    controller.stop()
+    try:
+        yield port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_sink():
+    sink = _Sink()
+    with smtp_server(sink) as port:
+        yield port, sink.messages
 
 
 def _write_config(path, hook_url, smtp_port, extra="", email_extra=""):
@@ -827,13 +837,8 @@ def test_an_email_greylisted_once_is_sent_on_the_second_try_within_the_run():
     from analysis.reports.alerts.deliver import DeliveryError, send_email
     from collectors.http import RetryPolicy
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     sink = _Greylisting()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(sink) as port:
         channel = EmailChannel(host="127.0.0.1", port=port, starttls=False, sender="a@actorwatch.invalid",
                                to=["desk@actorwatch.invalid"])
         alert = {"id": "abc", "title": "Volume spike", "summary": "s", "link": "http://127.0.0.1:8501/"}
@@ -845,8 +850,6 @@ def test_an_email_greylisted_once_is_sent_on_the_second_try_within_the_run():
         with pytest.raises(DeliveryError, match="451"):
             send_email(alert, channel, policy=RetryPolicy(attempts=2, initial=0.01, maximum=1, jitter=0,
                                                           sleep=lambda s: None))
-    finally:
-        controller.stop()
 
 
 async def _reply_451():

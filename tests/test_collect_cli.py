@@ -50,7 +50,9 @@ def test_collect_prints_progress_and_summary(fake):
     assert again.exit_code == 0 and "records: 0 new" in again.stdout
 
 
-def test_blocked_run_exits_3_with_how_to_resume_then_resumes(fake, monkeypatch):
+def block_page_2(fake, monkeypatch):
+    """The fake Weibo refuses the search's second page (432), as when a run is blocked part-way; returns the search
+    it replaced, to put back for the resume."""
     original = fake.search
 
     def blocked_on_page_2(params):
@@ -60,6 +62,11 @@ def test_blocked_run_exits_3_with_how_to_resume_then_resumes(fake, monkeypatch):
         return original(params)
 
     monkeypatch.setattr(fake, "search", blocked_on_page_2)
+    return original
+
+
+def test_blocked_run_exits_3_with_how_to_resume_then_resumes(fake, monkeypatch):
+    original = block_page_2(fake, monkeypatch)
     result = run(*ARGS)
     assert result.exit_code == collect_cli.EXIT_STOPPED
     assert "HTTP 432" in result.stderr and "--resume" in result.stderr and "ACTORWATCH_WEIBO_COOKIE" in result.stderr
@@ -282,15 +289,7 @@ def test_a_collection_whose_every_item_is_rejected_fails(monkeypatch, data_dir: 
 def test_json_summary_counts_what_was_stored_and_says_how_a_stop_resumes(fake, monkeypatch):
     import json
 
-    original = fake.search
-
-    def blocked_on_page_2(params):
-        if params.get("page") == "2":
-            from tests.weibo_fake import Reply
-            return Reply(432, b"<html>432</html>")
-        return original(params)
-
-    monkeypatch.setattr(fake, "search", blocked_on_page_2)
+    original = block_page_2(fake, monkeypatch)
     stopped = run(*ARGS, "--json")
     assert stopped.exit_code == collect_cli.EXIT_STOPPED
     first = json.loads(stopped.stdout)  # one object on stdout, whatever the exit status
