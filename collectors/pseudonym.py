@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import sys
 import uuid
 from functools import lru_cache
 from pathlib import Path
@@ -43,7 +44,42 @@ def pseudonym_key(root: Path | None = None) -> str:
     if not key:  # hashing with an empty key, anyone could recompute the pseudonyms from the ids
         raise RuntimeError(f"the pseudonym key file {path} is empty: restore it from a backup, or delete it to make a "
                            f"new key (every ordinary user's pseudonym then changes), or set ${KEY_ENV}")
+    _check_fingerprint((root or data_dir()) / "store", key, path)
     return key
+
+
+FINGERPRINT_FILE = ".pseudonym-key-fingerprint"
+
+
+def key_fingerprint(key: str) -> str:
+    """Tells keys apart without revealing them (a hash of the key alone, unlike any pseudonym's input)."""
+    return hashlib.sha256(f"actorwatch pseudonym key fingerprint|{key}".encode()).hexdigest()[:16]
+
+
+def _check_fingerprint(store_root: Path, key: str, path: Path) -> None:
+    """The store keeps the fingerprint of the key that first pseudonymised it. A key file lost and made anew (or
+    another key put in its place) changes every ordinary user's pseudonym, so earlier exports and labelled samples
+    no longer match: say so, with how to put the old key back."""
+    if not store_root.is_dir():
+        return
+    marker = store_root / FINGERPRINT_FILE
+    try:
+        seen = marker.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        tmp = marker.with_name(f"{marker.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            tmp.write_text(key_fingerprint(key) + "\n", encoding="ascii")
+            os.replace(tmp, marker)
+        except OSError:  # a read-only store: nothing to remember it by
+            tmp.unlink(missing_ok=True)
+        return
+    except (OSError, UnicodeDecodeError):
+        return
+    if seen and seen != key_fingerprint(key):
+        sys.stderr.write(f"warning: the pseudonym key at {path} is not the key this store was pseudonymised with "
+                         "(it was lost and made anew, or replaced): every ordinary user's pseudonym differs from "
+                         f"earlier exports and labelled samples. To keep them, put the old key back at that path (or "
+                         f"set ${KEY_ENV} to it); to adopt this key, delete {store_root / FINGERPRINT_FILE}\n")
 
 
 def _create_key(path: Path) -> None:

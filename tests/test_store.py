@@ -163,6 +163,32 @@ def test_public_view_pseudonymises_ordinary_users_only(data_dir, make_record):
     assert rows["p"][:2] == ("777", "平台甲")
 
 
+def test_a_lost_pseudonym_key_is_said_when_the_store_was_pseudonymised_with_another(data_dir, make_record,
+                                                                                   monkeypatch, capsys):
+    """A key file deleted, or not restored with the store, was replaced by a new key without a word: every pseudonym
+    changed, and earlier exports and labelled samples no longer matched the records. A new key is still made (the tool
+    keeps working), and the user is told how to put the old one back; a first key says nothing."""
+    from collectors import pseudonym
+
+    monkeypatch.delenv(pseudonym.KEY_ENV)
+    pseudonym.pseudonym_key.cache_clear()
+    try:
+        Store(data_dir).add_records([make_record(id="a")])  # records stored before any key was made, as `demo` does
+        first = pseudonym.pseudonym_key(data_dir)
+        pseudonym.pseudonym_key.cache_clear()
+        assert pseudonym.pseudonym_key(data_dir) == first
+        assert "warning" not in capsys.readouterr().err
+        marker = (data_dir / "store" / pseudonym.FINGERPRINT_FILE).read_text()
+        assert first not in marker
+        pseudonym.key_path(data_dir).unlink()
+        pseudonym.pseudonym_key.cache_clear()
+        assert pseudonym.pseudonym_key(data_dir) != first
+    finally:
+        pseudonym.pseudonym_key.cache_clear()
+    err = capsys.readouterr().err
+    assert "not the key this store was pseudonymised with" in err and str(pseudonym.key_path(data_dir)) in err
+
+
 def test_two_processes_creating_the_pseudonym_key_at_once_agree_on_it(data_dir, monkeypatch):
     """The key is made on first use: two processes starting on a new data folder (an import and the dashboard)
     each made one, through the same temporary file, and the later replaced the earlier's key after that process
