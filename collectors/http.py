@@ -149,14 +149,15 @@ class RetryPolicy:
     jitter: float = 2.0
     sleep: Callable[[float], None] = time.sleep
 
-    def retrying(self) -> Retrying:
+    def retrying(self, retry_on: Callable[[BaseException], bool] = _is_transient) -> Retrying:
+        """Tenacity's loop for this policy; `retry_on` says which failures are worth another try (default: HTTP's)."""
         def wait(state: RetryCallState) -> float:
             base = wait_exponential_jitter(multiplier=self.initial, max=self.maximum, jitter=self.jitter)(state)
             exc = state.outcome.exception() if state.outcome else None
             hinted = getattr(exc, "retry_after", None)
             return max(base, min(hinted, self.maximum)) if hinted else base
 
-        return Retrying(stop=stop_after_attempt(self.attempts), wait=wait, retry=retry_if_exception(_is_transient),
+        return Retrying(stop=stop_after_attempt(self.attempts), wait=wait, retry=retry_if_exception(retry_on),
                         sleep=self.sleep, reraise=True)
 
 

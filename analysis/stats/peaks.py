@@ -81,6 +81,12 @@ HISTORY_DAYS = 28  # stored days before a view read as its first days' baseline 
 GAP_TYPICAL = 5.0
 
 
+def _records_by_source(by_source: pd.DataFrame, day: str) -> tuple[pd.DataFrame, list[date]]:
+    """Records per day (rows) and source (columns) of a `volume_series(by="source")` frame, and its days."""
+    counts = by_source.pivot_table(index=day, columns="source", values="records", aggfunc="sum", fill_value=0)
+    return counts, [_as_date(d) for d in counts.index]
+
+
 def collection_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, window: int = 7, min_days: int = 3,
                     day: str = "period") -> set[date]:
     """Days of a zero-filled `volume_series(by="source")` frame on which some source was not collected.
@@ -98,8 +104,7 @@ def collection_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, windo
     """
     if by_source.empty:
         return set()
-    counts = by_source.pivot_table(index=day, columns="source", values="records", aggfunc="sum", fill_value=0)
-    days = [_as_date(d) for d in counts.index]
+    counts, days = _records_by_source(by_source, day)
     gaps: set[date] = set()
     for source in counts.columns:
         values = counts[source].to_numpy()
@@ -125,8 +130,7 @@ def stopped_sources(by_source: pd.DataFrame, since: date, typical: float = GAP_T
     Source -> (its last day with records, that median)."""
     if by_source.empty:
         return {}
-    counts = by_source.pivot_table(index=day, columns="source", values="records", aggfunc="sum", fill_value=0)
-    days = [_as_date(d) for d in counts.index]
+    counts, days = _records_by_source(by_source, day)
     out = {}
     for source in counts.columns:
         values = counts[source].to_numpy()
@@ -149,6 +153,8 @@ def without_days(series: pd.Series, days: set[date]) -> pd.Series:
     """`series` (indexed by day) without `days`: neither judged nor part of a baseline, and the baseline of the days
     after reaches back over them (a storm after a gap is judged against the days before it, not left unjudged)."""
     return series[[_as_date(d) not in days for d in series.index]] if days else series
+
+
 SHARE_MIN_SCALE = 0.03  # a share moving less than 3 points is never a jump
 MIN_SHARE_N = 30  # a day with fewer scored records has too noisy a share to be judged (jumps, "most negative day")
 

@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from analysis.reports.alerts.config import EmailChannel, RssChannel, WebhookChannel
 from collectors.http import RateLimited, RetryPolicy, TransientHTTPError, make_client, polite_request
@@ -104,7 +103,7 @@ def endpoint(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" + ("/…" if parts.path.strip("/") or parts.query else "")
 
 
-EMAIL_RETRY = RetryPolicy(attempts=3, initial=1.0, maximum=30.0, jitter=1.0)  # as WEBHOOK_RETRY, for a 4xx reply
+EMAIL_RETRY = WEBHOOK_RETRY  # a mail server's 4xx reply or dropped connection: the same short retries
 
 
 def _smtp_transient(exc: BaseException) -> bool:
@@ -131,11 +130,8 @@ def send_email(alert: dict[str, Any], channel: EmailChannel, policy: RetryPolicy
     except MissingSecret as exc:
         raise DeliveryError(f"email via {channel.host}: {exc}") from None
     policy = policy or EMAIL_RETRY
-    retrying = Retrying(stop=stop_after_attempt(policy.attempts), retry=retry_if_exception(_smtp_transient),
-                        wait=wait_exponential_jitter(multiplier=policy.initial, max=policy.maximum, jitter=policy.jitter),
-                        sleep=policy.sleep, reraise=True)
     try:
-        for attempt in retrying:
+        for attempt in policy.retrying(_smtp_transient):
             with attempt, smtplib.SMTP(channel.host, channel.port, timeout=channel.timeout_seconds) as smtp:
                 if channel.starttls:
                     smtp.starttls()
