@@ -8,7 +8,7 @@ own Beijing days (collectors/hot_search.py) whatever this is.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -108,6 +108,11 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=display_zone())
     return moment.astimezone(UTC)
+
+
+def today(now: datetime | None = None) -> date:
+    """The display zone's current day (or `now`'s): the day alert rules and the dashboard count as today."""
+    return (now or datetime.now(UTC)).astimezone(display_zone()).date()
 
 
 def as_display(moment: datetime) -> datetime:

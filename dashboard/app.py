@@ -20,6 +20,7 @@ st.set_option("client.disableDataExport", True)
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/monitoring:", url_path=DEFAULT_PAGE, default=True),
+    st.Page("app_pages/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
     st.Page("app_pages/timeline.py", title="Timeline & events", icon=":material/event:", url_path="timeline"),
     st.Page("app_pages/voices.py", title="Voices", icon=":material/campaign:", url_path="voices"),
     st.Page("app_pages/hot_search.py", title="Hot search", icon=":material/local_fire_department:", url_path="hot-search"),

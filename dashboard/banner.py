@@ -1,4 +1,4 @@
-"""The banner shown whenever any record in view is synthetic."""
+"""Banners: whenever any record in view is synthetic; on the Overview, when an alert is active."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from collections.abc import Sequence
 import streamlit as st
 
 from analysis.core.filters import Filters
-from analysis.core.wording import share_text
+from analysis.core.wording import count_text, share_text
+from analysis.reports.alerts.status import synthetic_in
+from analysis.reports.brief import md_escape
+from collectors.display_zone import today
 from dashboard import data
 
 
@@ -28,3 +31,18 @@ def synthetic_banner(sig: str, f: Filters, also: Sequence[Filters] = ()) -> None
             "(see the README).",
             icon=":material/warning:",
         )
+
+
+def alert_banner(sig: str, tracker: str) -> None:
+    """A short warning when the tracker's alert rules find an alert now (as `alerts run` would), linking to Alerts."""
+    alerts, _findings, _error = data.active_alerts(sig, tracker, today())
+    if not alerts:
+        return
+    shown = "; ".join(md_escape(a.alert.title) for a in alerts[:2]) + (f"; and {len(alerts) - 2} more"
+                                                                       if len(alerts) > 2 else "")
+    demo = (" **Computed from synthetic demo data** (generated posts, not a real backlash)."
+            if synthetic_in([a.alert for a in alerts]) else "")
+    st.warning(f"**{count_text(len(alerts), 'alert')} active for this tracker:** {shown}.{demo}",
+               icon=":material/notifications_active:")
+    st.page_link("app_pages/alerts.py", label="See the alerts: figures, evidence, what was sent, collection gaps",
+                 icon=":material/notifications:")

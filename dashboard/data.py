@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -11,6 +13,16 @@ import streamlit as st
 from analysis.core.filters import Filters
 from analysis.core.labels import LABELS
 from analysis.core.tables import assume_tables, table_names
+from analysis.reports.alerts.config import AlertConfig, AlertConfigError, default_config_path, load_config
+from analysis.reports.alerts.run import RuleFindings
+from analysis.reports.alerts.state import load_state
+from analysis.reports.alerts.status import (
+    ActiveAlert,
+    CollectionGaps,
+    active,
+    collection_gaps_in_view,
+    tracker_findings,
+)
 from analysis.stats import aggregate
 from analysis.stats import visibility as visibility_stats
 from collectors.display_zone import set_session_zone, zone_name
@@ -139,3 +151,44 @@ def has_visibility(sig: str) -> bool:
 def visibility_counts(sig: str, f: Filters) -> dict[str, int]:
     """Posts in view by latest recheck status."""
     return visibility_stats.status_counts(cursor(sig), f)
+
+
+def alert_config() -> tuple[Path, AlertConfig | None, str | None]:
+    """The alerts file `alerts run` reads by default, its rules (None if invalid) and the error saying why.
+    Read each time: a small file, which changes without the store changing."""
+    path = default_config_path()
+    try:
+        return path, load_config(path), None
+    except AlertConfigError as exc:
+        return path, None, str(exc)
+
+
+def active_alerts(sig: str, tracker: str, as_of: date) -> tuple[list[ActiveAlert], list[RuleFindings], str | None]:
+    """The alerts the tracker's rules find as of `as_of`, as `alerts run` finds them (over the snapshot), with what
+    the alerter's state says of each (read fresh: a scheduled run changes it, not the store); the rules' findings;
+    an error if the alerts file or a rule is invalid."""
+    path, config, error = alert_config()
+    if config is None:
+        return [], [], error
+    try:
+        findings = _alert_findings(sig, tracker, as_of, str(path), path.stat().st_mtime_ns)
+        state = load_state()
+    except ValueError as exc:  # a rule naming an unknown tracker or entity; an unreadable state file
+        return [], [], str(exc)
+    return active(findings, state, datetime.now(UTC)), findings, None
+
+
+@st.cache_data(ttl=600, show_spinner="Evaluating the alert rules…")
+def _alert_findings(sig: str, tracker: str, as_of: date, path: str, mtime: int) -> list[RuleFindings]:
+    """Every rule of the tracker judged on the snapshot (`path` and its `mtime` key the alerts file)."""
+    return tracker_findings(cursor(sig), load_config(path), _tracker(tracker), as_of, datetime.now(UTC), trackers())
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def collection_gaps(sig: str, f: Filters, today: date) -> CollectionGaps:
+    """The view's sources not collected on some of its days, or silent at its end."""
+    return collection_gaps_in_view(cursor(sig), f, _tracker(f.tracker), today)
+
+
+def _tracker(tracker_id: str) -> Tracker:
+    return next(t for t in trackers() if t.id == tracker_id)

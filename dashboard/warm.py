@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 APP = Path(__file__).resolve().parent / "app.py"
 # Every page a reader opens from the sidebar, by file name in app_pages/ (Label is left out: it reads labels fresh
 # and each annotator's sample is their own).
-PAGES = ("overview", "timeline", "voices", "hot_search", "topics", "compare", "industry", "explore", "methods")
+PAGES = ("overview", "alerts", "timeline", "voices", "hot_search", "topics", "compare", "industry", "explore", "methods")
 
 
 def session(page: str, timeout_s: float = 600.0) -> AppTest:

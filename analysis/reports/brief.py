@@ -137,10 +137,7 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         model_name = con.execute("SELECT any_value(model) FROM scores WHERE model_version = ?", [version]).fetchone()[0] \
             if version and week_kpis["scored"] else None
         badges = in_domain_badges(con, version, model_name, tracker.id)
-    state = load_state()
-    undelivered = {item["alert"].get("id"): item["channels"] for item in state.pending if item.get("channels")}
-    alerts = [{**a, "undelivered": undelivered.get(a.get("id"), [])} for a in state.history
-              if a.get("tracker") == tracker.id and start.isoformat() <= a.get("day", "") <= end.isoformat()]
+    alerts = load_state().history_of(tracker.id, start, end)
     data = BriefData(tracker, week, start, end, week_kpis, previous, volume, sentiment, labelled, jumps, shifts, effects,
                      [s for s in sorted(tracker.statements, key=lambda s: s.date) if start <= s.date <= end], alerts,
                      {**model_card_summary(version, model_name, tracker.id), "in_domain": badges}, deep_link(DEFAULT_PAGE, f),

@@ -102,10 +102,17 @@ def collection_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, windo
     `min_days`: a feed that publishes on weekdays only has quiet weekends, and a day or two without a source moves the
     median of a 7-day baseline little.
     """
+    return {d for runs in source_gaps(by_source, typical, window, min_days, day).values() for first, last in runs
+            for d in pd.date_range(first, last).date}
+
+
+def source_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, window: int = 7, min_days: int = 3,
+                day: str = "period") -> dict[str, list[tuple[date, date]]]:
+    """`collection_gaps` per source: source -> its runs of uncollected days (first, last), in order."""
     if by_source.empty:
-        return set()
+        return {}
     counts, days = _records_by_source(by_source, day)
-    gaps: set[date] = set()
+    gaps: dict[str, list[tuple[date, date]]] = {}
     for source in counts.columns:
         values = counts[source].to_numpy()
         i = 0
@@ -118,7 +125,7 @@ def collection_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, windo
                 end += 1
             before = values[max(0, i - window):i]
             if end < len(values) and end - i >= min_days and len(before) >= 3 and np.median(before) >= typical:
-                gaps.update(days[i:end])
+                gaps.setdefault(str(source), []).append((days[i], days[end - 1]))
             i = end
     return gaps
 
@@ -365,4 +372,4 @@ def series_by_day(frame: pd.DataFrame, value: str, day: str = "period") -> pd.Se
 
 
 __all__ = ["change_points", "collection_gaps", "detect_peaks", "label_peaks", "robust_scores", "sentiment_change_points",
-           "series_by_day", "share_jumps", "stopped_sources", "top_terms", "uncollected_days", "without_days"]
+           "series_by_day", "share_jumps", "source_gaps", "stopped_sources", "top_terms", "uncollected_days", "without_days"]

@@ -14,6 +14,7 @@ from analysis.core.filters import Filters
 from analysis.core.wording import count_text, share_text
 from collectors.trackers import get_tracker
 from dashboard import data, render
+from dashboard.banner import alert_banner
 from dashboard.charts.embed import show_page_extras
 from dashboard.charts.style import no_scores_message
 from dashboard.state import also_trackers
@@ -69,6 +70,7 @@ views = [base, *(replace(base, filters=Filters.for_tracker(get_tracker(other), s
 freq = render.param("freq", "D", list(PERIODS))
 if show_page_extras():
     st.title("Overview")
+    alert_banner(render.signature(), base.filters.tracker)
     freq = st.segmented_control("Sentiment per", list(PERIODS), default=freq, format_func=PERIODS.get,
                                 key="overview-freq", help="Weeks give steadier shares when days hold few records.") or "D"
     render.set_params(freq="" if freq == "D" else freq)

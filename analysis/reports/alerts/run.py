@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import duckdb
 import httpx
 
 from analysis.nlp.model_info import latest_model_version
-from analysis.reports.alerts.config import AlertConfig
+from analysis.reports.alerts.config import AlertConfig, EffectiveRule
 from analysis.reports.alerts.deliver import DeliveryError, append_to_feed, send_email, send_webhook
 from analysis.reports.alerts.rules import Alert, evaluate_rule, silence
 from analysis.reports.alerts.state import AlertState, load_state, save_state, state_path
-from collectors.display_zone import display_zone
+from collectors.display_zone import today
 from collectors.store import Store, file_lock
 from collectors.trackers import Tracker, load_trackers
 
@@ -64,6 +65,26 @@ def check_rules(config: AlertConfig, trackers: Sequence[Tracker] | None = None) 
     return by_id
 
 
+@dataclass(frozen=True)
+class RuleFindings:
+    """What one rule finds in its lookback days, whatever earlier runs sent (`evaluate` leaves those out)."""
+
+    rule: EffectiveRule
+    alerts: list[Alert]
+    silent: list[str]  # why its silence may not mean calm (rules.silence)
+    not_judged: str | None = None  # why it could not be evaluated
+
+
+def judge(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracker, as_of: date, now: datetime,
+          model_version: str | None = None, dashboard_url: str | None = None) -> RuleFindings:
+    """One rule evaluated on `con` (the store's, or the dashboard's snapshot of it)."""
+    version = model_version or latest_model_version(con, rule.tracker)  # the tracker's adapted model, if any
+    if rule.kind == "negative_jump" and not version:  # else "0 new alerts" would read as "no backlash"
+        return RuleFindings(rule, [], [], "no sentiment scores yet: run `actorwatch enrich`")
+    silent = silence(con, rule, tracker, as_of)
+    return RuleFindings(rule, evaluate_rule(con, rule, tracker, as_of, version, now, dashboard_url), silent)
+
+
 def evaluate(config: AlertConfig, store: Store, as_of: date, now: datetime, state: AlertState,
              trackers: Sequence[Tracker] | None = None, model_version: str | None = None) -> RunReport:
     """New alerts from every rule not in cooldown, skipping anything already alerted on."""
@@ -74,14 +95,13 @@ def evaluate(config: AlertConfig, store: Store, as_of: date, now: datetime, stat
             if state.in_cooldown(rule.id, rule.cooldown_hours, now):
                 report.skipped_cooldown.append(rule.id)
                 continue
-            version = model_version or latest_model_version(con, rule.tracker)  # the tracker's adapted model, if any
-            if rule.kind == "negative_jump" and not version:  # else "0 new alerts" would read as "no backlash"
-                report.not_judged.append(f"{rule.id} (no sentiment scores yet: run `actorwatch enrich`)")
+            found = judge(con, rule, by_id[rule.tracker], as_of, now, model_version, config.dashboard_url)
+            if found.not_judged:
+                report.not_judged.append(f"{rule.id} ({found.not_judged})")
                 continue
-            report.silent += [f"{rule.id}: {why}" for why in silence(con, rule, by_id[rule.tracker], as_of)]
-            fresh = [a for a in evaluate_rule(con, rule, by_id[rule.tracker], as_of, version, now, config.dashboard_url)
-                     if a.key not in state.fired]
-            report.alerts += fresh  # several distinct days/statements may fire at once; the cooldown governs later runs
+            report.silent += [f"{rule.id}: {why}" for why in found.silent]
+            # several distinct days/statements may fire at once; the cooldown governs later runs
+            report.alerts += [a for a in found.alerts if a.key not in state.fired]
     return report
 
 
@@ -90,7 +110,7 @@ def run_alerts(config: AlertConfig, store: Store | None = None, as_of: date | No
                trackers: Sequence[Tracker] | None = None, model_version: str | None = None) -> RunReport:
     """Evaluate, record and deliver. `dry_run` evaluates only: nothing is sent or remembered."""
     now = now or datetime.now(UTC)
-    as_of = as_of or now.astimezone(display_zone()).date()  # today in the display zone, whose days the rules count
+    as_of = as_of or today(now)  # today in the display zone, whose days the rules count
     store = store or Store()
     if dry_run:
         return evaluate(config, store, as_of, now, load_state(), trackers, model_version)

@@ -6,7 +6,7 @@ import json
 import os
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,18 @@ class AlertState:
         self.last_fired[rule_id] = now.isoformat()
         self.fired[key] = now.isoformat()
         self.history = [*self.history, alert][-HISTORY_LIMIT:]
+
+    def undelivered(self) -> dict[str, list[str]]:
+        """Alert id -> the channels that have not taken it yet."""
+        return {item["alert"].get("id"): list(item["channels"]) for item in self.pending if item.get("channels")}
+
+    def history_of(self, tracker: str, start: date | None = None, end: date | None = None) -> list[dict[str, Any]]:
+        """The remembered alerts of `tracker` (about days from `start` to `end`, if given), oldest first, each with
+        `undelivered`: the channels that have not taken it yet (retried on the next run)."""
+        undelivered = self.undelivered()
+        low, high = (start or date.min).isoformat(), (end or date.max).isoformat()
+        return [{**a, "undelivered": undelivered.get(a.get("id"), [])} for a in self.history
+                if a.get("tracker") == tracker and low <= a.get("day", "") <= high]
 
     def prune(self, now: datetime) -> None:
         self.fired = {k: v for k, v in self.fired.items() if now - datetime.fromisoformat(v) < KEY_RETENTION}

@@ -1,0 +1,134 @@
+"""The dashboard's Alerts page and Overview banner: the alerts `actorwatch alerts run` raises, with its figures, what
+was sent, and collection gaps. Small stores planted per test (as tests/test_alerts.py plants them)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from streamlit.testing.v1 import AppTest
+
+from collectors.store import Store
+from dashboard.cli import cli
+from tests.analytics_fixtures import records_per_day
+from tests.dashboard_store import HOSTILE_TEXT
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+TRACKER = "iqiyi-nadou"
+SPIKE = date(2026, 4, 20)
+AS_OF = "2026-04-21"
+RULES = f"""schema_version = 1
+[channels.rss]
+path = "alerts.xml"
+[[rule]]
+id = "spike"
+tracker = "{TRACKER}"
+kind = "volume_spike"
+"""
+
+
+def plant_spike(data_dir: Path, make_record, synthetic: bool = False, rules: str = RULES) -> Store:
+    """Quiet days, then 80 records on SPIKE (one of them a hostile post), and the alerts file in the data folder."""
+    store = Store(data_dir)
+    quiet = {SPIKE - timedelta(days=i): 5 + (i % 3) for i in range(1, 21)}
+    records = records_per_day(make_record, quiet, trackers=[TRACKER])
+    records += records_per_day(make_record, {SPIKE: 80}, trackers=[TRACKER], text="抵制AI艺人库", shares=3,
+                               synthetic=synthetic)
+    records.append(make_record(published_at=datetime(2026, 4, 20, 9, tzinfo=UTC), trackers=[TRACKER], shares=500,
+                               text=HOSTILE_TEXT, author_id="5550001234", author_name="<b>小号本人</b>"))
+    store.add_records(records)
+    (data_dir / "alerts.toml").write_text(rules, encoding="utf-8")
+    return store
+
+
+def cli_json(*args: str) -> dict:
+    result = CliRunner().invoke(cli, ["alerts", "run", "--as-of", AS_OF, "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def open_page(page: str, params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if page != "overview":
+        at.switch_page(f"app_pages/{page}.py")
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figures_table(at: AppTest):
+    return next(df.value for df in at.dataframe if "robust z" in df.value.columns)
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(e.value for kind in ("markdown", "caption", "warning", "info", "success", "error")
+                     for e in getattr(at, kind))
+
+
+def test_the_page_shows_the_alerts_alerts_run_raises_with_the_same_figures(data_dir, make_record) -> None:
+    """Unions watching a tracker saw alerts only in their inbox: the dashboard had no trace of them."""
+    plant_spike(data_dir, make_record)
+    expected = cli_json("--dry-run")["alerts"]
+    assert len(expected) == 1
+    at = open_page("alerts", {"as_of": AS_OF})
+    table = figures_table(at)
+    assert table[["rule", "kind", "day"]].to_dict("records") == [
+        {"rule": a["rule_id"], "kind": a["kind"], "day": a["day"]} for a in expected]
+    assert table[["value", "typical", "robust z", "sensitivity"]].to_dict("records") == [
+        {"value": a["metrics"]["value"], "typical": a["metrics"]["baseline"], "robust z": a["metrics"]["score"],
+         "sensitivity": a["metrics"]["sensitivity"]} for a in expected]
+    assert list(table["status"]) == ["new: the next `alerts run` sends it"]
+    shown = texts(at).replace("\\", "")  # Markdown-escaped on the page
+    assert expected[0]["title"] in shown and expected[0]["summary"] in shown
+    # the hostile post is a table cell, its author a pseudonym
+    evidence = next(df.value for df in at.dataframe if "text" in df.value.columns)
+    assert HOSTILE_TEXT in list(evidence["text"]) and "<b>小号本人</b>" not in list(evidence["author"])
+    assert not any("synthetic" in w.value.lower() for w in at.warning)
+
+
+def test_a_sent_alert_stays_shown_as_sent_and_in_the_history(data_dir, make_record) -> None:
+    """Once the scheduled run had sent it, a dry run lists nothing: the page must still show the storm."""
+    plant_spike(data_dir, make_record)
+    sent = cli_json()["alerts"]
+    assert cli_json("--dry-run")["alerts"] == []
+    at = open_page("alerts", {"as_of": AS_OF})
+    status = figures_table(at)["status"].iloc[0]
+    assert status.startswith(f"sent {sent[0]['created_at'][:10]}")
+    history = next(df.value for df in at.dataframe if "raised (UTC)" in df.value.columns)
+    assert list(history["alert"]) == [sent[0]["title"]] and list(history["day"]) == ["2026-04-20"]
+
+
+def test_alerts_from_demo_data_say_they_are_synthetic_and_the_overview_banner_links_to_them(
+        data_dir, make_record, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import banner
+
+    plant_spike(data_dir, make_record, synthetic=True)
+    at = open_page("alerts", {"as_of": AS_OF})
+    assert any("Demo data (synthetic)" in w.value for w in at.warning)
+    monkeypatch.setattr(banner, "today", lambda: date.fromisoformat(AS_OF))  # the spike is "now"
+    overview = open_page("overview")
+    [alert] = [w.value for w in overview.warning if "active for this tracker" in w.value]
+    assert "1 alert active" in alert and "synthetic demo data" in alert
+    assert any(link.proto.page.endswith("alerts") or "alerts" in link.proto.page for link in overview.get("page_link"))
+    monkeypatch.setattr(banner, "today", lambda: date(2026, 5, 20))  # weeks later: nothing active, no banner
+    assert not [w for w in open_page("overview").warning if "active for this tracker" in w.value]
+
+
+def test_collection_gaps_and_a_broken_alerts_file_are_said(data_dir, make_record) -> None:
+    store = Store(data_dir)
+    first = date(2026, 4, 10)
+    weibo = {first + timedelta(days=i): 20 for i in range(16) if i not in (8, 9, 10)}  # 18-20 April not collected
+    store.add_records(records_per_day(make_record, weibo, trackers=[TRACKER])
+                      + records_per_day(make_record, {first + timedelta(days=i): 30 for i in range(6)},
+                                        trackers=[TRACKER], source="rss"))  # rss stopped after 15 April
+    (data_dir / "alerts.toml").write_text(RULES.replace("volume_spike", "no_such_kind"), encoding="utf-8")
+    at = open_page("alerts", {"as_of": AS_OF})
+    assert any("cannot be evaluated" in e.value and "kind" in e.value for e in at.error)
+    shown = texts(at).replace("\\", "")
+    assert "weibo: not collected 2026-04-18 to 2026-04-20" in shown
+    assert "rss: no records since 2026-04-15 (before, a median of 30 a day)" in shown
