@@ -788,6 +788,23 @@ def test_a_feed_quiet_at_weekends_is_not_said_to_have_stopped_on_monday(tmp_path
     assert run_alerts(config, store, now=datetime(2026, 4, 27, 7, tzinfo=UTC), dry_run=True).silent == []
 
 
+def test_a_week_long_rule_says_a_source_stopped_days_ago(tmp_path, data_dir, make_record):
+    """A rule looking back 7 days said nothing of Weibo's collector, dead for 5 of them: it asked for a whole
+    lookback of silence, so a storm on those days went unseen while each run reported calm."""
+    store = Store(data_dir)
+    first = date(2026, 4, 10)
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 30 for i in range(12)}, trackers=[TRACKER],
+                                      source="rss")
+                      + records_per_day(make_record, {first + timedelta(days=i): 20 for i in range(7)}, trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\nlookback_days = 7\n'))
+    # weibo's last records are of 16 April: 17-20 April are four whole days without one
+    silent = run_alerts(config, store, now=datetime(2026, 4, 21, 9, tzinfo=UTC), dry_run=True).silent
+    assert silent == [("vol: weibo has no records since 2026-04-16 (before, a median of 20 a day): not collected? its "
+                       "spikes cannot be seen")]
+    assert run_alerts(config, store, now=datetime(2026, 4, 19, 9, tzinfo=UTC), dry_run=True).silent == []
+
+
 def test_a_storm_on_a_source_silent_until_then_fires(tmp_path, data_dir, make_record):
     """Weibo had nothing on the topic before the storm and 300 posts on its first day, beside a news feed's 3 a day:
     Weibo's silence before was taken for a source collected only from then on, so the storm's first day had no

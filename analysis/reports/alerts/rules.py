@@ -138,8 +138,9 @@ def silence(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracke
     if rule.kind == "new_statement" or not (window.start <= as_of <= window.end):
         return []
     # three whole days without a record, as a collection gap (peaks.collection_gaps): a feed quiet at weekends is not
-    # said to have stopped on a Monday, nor one collecting once a day in the morning
-    since = min(as_of - timedelta(days=rule.lookback_days - 1), as_of - timedelta(days=3))
+    # said to have stopped on a Monday, nor one collecting once a day in the morning. Whatever the rule's lookback: a
+    # week-long rule would otherwise need a week of silence, its storms of the days before unseen
+    since = as_of - timedelta(days=3)
     start = max(since - timedelta(days=HISTORY_DAYS), window.start)
     by_source = volume_series(con, Filters(tracker.id, start, as_of), by="source")
     if not len(by_source) or not by_source["records"].sum():
