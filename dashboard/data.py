@@ -15,7 +15,7 @@ from analysis.core.labels import LABELS
 from analysis.core.tables import assume_tables, table_names
 from analysis.reports.alerts.config import AlertConfig, AlertConfigError, default_config_path, load_config
 from analysis.reports.alerts.run import RuleFindings
-from analysis.reports.alerts.state import load_state
+from analysis.reports.alerts.state import AlertState, load_state, state_path
 from analysis.reports.alerts.status import (
     ActiveAlert,
     CollectionGaps,
@@ -172,10 +172,23 @@ def active_alerts(sig: str, tracker: str, as_of: date) -> tuple[list[ActiveAlert
         return [], [], error
     try:
         findings = _alert_findings(sig, tracker, as_of, str(path), path.stat().st_mtime_ns)
-        state = load_state()
+        state = alert_state()
     except ValueError as exc:  # a rule naming an unknown tracker or entity; an unreadable state file
         return [], [], str(exc)
     return active(findings, state, datetime.now(UTC)), findings, None
+
+
+def alert_state() -> AlertState:
+    """What `alerts run` remembers (read only when its file changed: it holds up to 500 alerts with their evidence)."""
+    path = state_path()
+    stat = path.stat() if path.exists() else None
+    return _alert_state(str(path), stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _alert_state(path: str, mtime: int, size: int) -> AlertState:
+    """Shared by every session without a copy: nothing mutates it (pages only read it)."""
+    return load_state(Path(path))
 
 
 @st.cache_data(ttl=600, show_spinner="Evaluating the alert rules…")

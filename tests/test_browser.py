@@ -238,6 +238,20 @@ def test_hostile_post_renders_inert(server: str, page, tmp_path: Path) -> None:
     assert app_errors(page) == []
 
 
+def test_alerts_page_of_demo_data_says_synthetic_and_stays_inert(server: str, page) -> None:
+    """The Alerts page (evaluated on the demo's storm days) shows its figures and evidence without running a post's
+    markup, and says its alerts come from synthetic data."""
+    page.goto(f"{server}/alerts?tracker=iqiyi-nadou&as_of=2026-04-21")
+    settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.wait_for_selector("text=Sent lately", timeout=30_000)
+    assert page.get_by_text("Demo data (synthetic)").count() >= 1
+    assert page.evaluate("window.__pwned") is None and page.locator('img[src="x"]').count() == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "alerts.png"), full_page=True)
+    assert app_errors(page) == []
+
+
 def test_chart_titles_fit_a_phone(server: str, browser) -> None:
     """Plotly clips a title at the figure's edge and never wraps it: on a 390 px phone every "<what> — <tracker>"
     title lost its end (the tracker's name, the model). Titles are now broken into lines that fit."""

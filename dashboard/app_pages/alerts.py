@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.reports.alerts.config import default_config_path
-from analysis.reports.alerts.state import HISTORY_LIMIT, load_state
+from analysis.reports.alerts.state import HISTORY_LIMIT
 from analysis.reports.alerts.status import ActiveAlert, synthetic_in
 from analysis.reports.brief import md_escape
 from collectors.display_zone import today, zone_short
@@ -75,8 +75,11 @@ def active_section(tracker_id: str, as_of: date) -> None:
                 "`actorwatch alerts check`.", icon=":material/info:")
         return
     if synthetic_in([a.alert for a in alerts]):
-        st.warning("**Demo data (synthetic).** These alerts are computed from generated posts, not real ones: they "
-                   "show how an alert looks, not a real backlash.", icon=":material/warning:")
+        curated = (" New statements are not: they are curated, each with its source."
+                   if any(a.alert.kind == "new_statement" for a in alerts) else "")
+        st.warning("**Demo data (synthetic).** The volume and share alerts here are computed from generated posts, "
+                   f"not real ones: they show how an alert looks, not a real backlash.{curated}",
+                   icon=":material/warning:")
     if alerts:
         st.dataframe(figures(alerts), hide_index=True, use_container_width=True, key="alert-figures",
                      column_config={"value": st.column_config.NumberColumn(format="%.3g"),
@@ -98,7 +101,7 @@ def active_section(tracker_id: str, as_of: date) -> None:
 def history_section(tracker_id: str) -> None:
     st.header("Sent lately", anchor="history")
     try:
-        history = load_state().history_of(tracker_id)
+        history = data.alert_state().history_of(tracker_id)
     except ValueError as exc:
         st.error(md_escape(str(exc)), icon=":material/error:")
         return
