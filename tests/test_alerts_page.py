@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from collectors.store import Store
 from dashboard.cli import cli
-from tests.analytics_fixtures import records_per_day
+from tests.analytics_fixtures import add_scores, records_per_day
 from tests.dashboard_store import HOSTILE_TEXT
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -27,6 +27,12 @@ path = "alerts.xml"
 id = "spike"
 tracker = "{TRACKER}"
 kind = "volume_spike"
+"""
+NEGATIVE_RULE = f"""[[rule]]
+id = "negative"
+tracker = "{TRACKER}"
+kind = "negative_jump"
+min_records = 5
 """
 
 
@@ -72,19 +78,29 @@ def texts(at: AppTest) -> str:
 
 def test_the_page_shows_the_alerts_alerts_run_raises_with_the_same_figures(data_dir, make_record) -> None:
     """Unions watching a tracker saw alerts only in their inbox: the dashboard had no trace of them."""
-    plant_spike(data_dir, make_record)
+    store = plant_spike(data_dir, make_record, rules=RULES + NEGATIVE_RULE)
+    with store.connect() as con:
+        rows = con.execute("SELECT source, id, CAST(published_at AS DATE) AS day FROM records ORDER BY id").fetchall()
+    seen: dict[date, int] = {}
+    labels = {}
+    for source, rid, day in rows:  # every fifth record negative; three of every four on the spike's day
+        seen[day] = seen.get(day, 0) + 1
+        negative = seen[day] % 4 != 0 if day == SPIKE else seen[day] % 5 == 1
+        labels[(source, rid)] = "negative" if negative else "neutral"
+    add_scores(store, labels)
     expected = cli_json("--dry-run")["alerts"]
-    assert len(expected) == 1
+    assert sorted(a["kind"] for a in expected) == ["negative_jump", "volume_spike"]
     at = open_page("alerts", {"as_of": AS_OF})
-    table = figures_table(at)
+    table = figures_table(at).sort_values("rule")
+    expected.sort(key=lambda a: a["rule_id"])
     assert table[["rule", "kind", "day"]].to_dict("records") == [
         {"rule": a["rule_id"], "kind": a["kind"], "day": a["day"]} for a in expected]
     assert table[["value", "typical", "robust z", "sensitivity"]].to_dict("records") == [
         {"value": a["metrics"]["value"], "typical": a["metrics"]["baseline"], "robust z": a["metrics"]["score"],
          "sensitivity": a["metrics"]["sensitivity"]} for a in expected]
-    assert list(table["status"]) == ["new: the next `alerts run` sends it"]
+    assert list(table["status"]) == ["new: the next `alerts run` sends it"] * 2
     shown = texts(at).replace("\\", "")  # Markdown-escaped on the page
-    assert expected[0]["title"] in shown and expected[0]["summary"] in shown
+    assert all(a["title"] in shown and a["summary"] in shown for a in expected)
     # the hostile post is a table cell, its author a pseudonym
     evidence = next(df.value for df in at.dataframe if "text" in df.value.columns)
     assert HOSTILE_TEXT in list(evidence["text"]) and "<b>小号本人</b>" not in list(evidence["author"])
