@@ -679,6 +679,25 @@ def test_a_sustained_spike_fires_once_not_again_each_day_it_grows(tmp_path, data
     assert [a.day for a in fired] == ["2026-04-20"]
 
 
+def test_a_storm_still_high_is_raised_though_its_peak_is_older_than_the_lookback(tmp_path, data_dir, make_record):
+    """A storm peaked on 20 April and stayed high: the rule, added (or the alerter restarted) on the 23rd, said
+    nothing, as the run's highest day was before its two days, though the storm went on in them. Once raised, it is
+    not raised again."""
+    store = Store(data_dir)
+    first = date(2026, 4, 1)
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 5 + i % 3 for i in range(19)},
+                                      trackers=[TRACKER])
+                      + records_per_day(make_record, {date(2026, 4, 20): 120, date(2026, 4, 21): 90,
+                                                      date(2026, 4, 22): 90, date(2026, 4, 23): 90}, trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\ncooldown_hours = 0\n'))
+    fired = run_alerts(config, store, now=datetime(2026, 4, 23, 22, tzinfo=UTC)).alerts
+    assert [a.key for a in fired] == ["vol:2026-04-20"] and fired[0].day == "2026-04-20"
+    assert run_alerts(config, store, now=datetime(2026, 4, 23, 23, tzinfo=UTC)).alerts == []
+    # a storm over before the rule's days is not news
+    assert run_alerts(config, store, now=datetime(2026, 4, 27, 22, tzinfo=UTC), dry_run=True).alerts == []
+
+
 def test_alerts_run_json_is_one_object_for_a_scheduler(tmp_path, data_dir, make_record):
     """A scheduler (cron wrapper, CI job) had only the prose lines to parse to learn what fired and what failed."""
     _planted_spike(data_dir, make_record)

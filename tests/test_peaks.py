@@ -47,7 +47,8 @@ def test_planted_spike_found_on_its_day_only():
 def test_a_two_day_spike_is_one_peak_on_its_highest_day():
     values = [20, 21, 19, 20, 22, 20, 21, 300, 400, 20, 21]
     peaks = detect_peaks(_series(values))
-    assert peaks[["day", "run_start"]].values.tolist() == [[START + timedelta(days=8), START + timedelta(days=7)]]
+    assert peaks[["day", "run_start", "run_end"]].values.tolist() == [[START + timedelta(days=8), START + timedelta(days=7),
+                                                                       START + timedelta(days=8)]]
     unmerged = detect_peaks(_series(values), merge=False)
     assert unmerged["day"].tolist() == [START + timedelta(days=7), START + timedelta(days=8)]
 
@@ -56,7 +57,8 @@ def test_noise_and_flat_series_give_no_peaks():
     rng = np.random.default_rng(2)
     assert detect_peaks(_series(rng.poisson(50, 60))).empty
     assert detect_peaks(_series([0] * 20)).empty
-    assert list(detect_peaks(_series([0] * 20)).columns) == ["day", "value", "baseline", "score", "run_start"]
+    assert list(detect_peaks(_series([0] * 20)).columns) == ["day", "value", "baseline", "score", "run_start",
+                                                         "run_end"]
 
 
 def test_share_series_uses_its_own_scale():

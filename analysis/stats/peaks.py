@@ -53,8 +53,8 @@ def detect_peaks(series: pd.Series, window: int = 7, threshold: float = 3.5, min
 
     `series` is indexed by day (zero-filled: a missing day must be 0). With `merge`, a run of
     consecutive flagged days (a spike and its decay) is reported once, on its highest-scoring day, with
-    `run_start` its first flagged day. For shares pass `counts=False`, a `min_scale` in share units and `n`.
-    Returns columns day, value, baseline, score, run_start, sorted by day.
+    `run_start` and `run_end` its first and last flagged days. For shares pass `counts=False`, a `min_scale` in share
+    units and `n`. Returns columns day, value, baseline, score, run_start, run_end, sorted by day.
     """
     return _flag(robust_scores(series, window, min_periods, min_scale, counts, n), threshold, merge)
 
@@ -64,15 +64,15 @@ def _flag(scored: pd.DataFrame, threshold: float, merge: bool) -> pd.DataFrame:
     scored = scored.assign(day=[_as_date(d) for d in scored.index])
     flagged = scored[scored["score"] >= threshold]
     if flagged.empty:
-        return pd.DataFrame(columns=[*PEAK_COLUMNS, "run_start"])
-    flagged = flagged.assign(run_start=flagged["day"])
+        return pd.DataFrame(columns=[*PEAK_COLUMNS, "run_start", "run_end"])
+    flagged = flagged.assign(run_start=flagged["day"], run_end=flagged["day"])
     if merge:
         positions = pd.Series(range(len(scored)), index=scored.index)[flagged.index]
         run = (positions.diff() != 1).cumsum().to_numpy()
-        starts = flagged.groupby(run)["day"].transform("min")
-        flagged = flagged.assign(run_start=starts.to_numpy())
+        days = flagged.groupby(run)["day"]
+        flagged = flagged.assign(run_start=days.transform("min").to_numpy(), run_end=days.transform("max").to_numpy())
         flagged = flagged.loc[flagged.groupby(run)["score"].idxmax()]
-    return flagged[[*PEAK_COLUMNS, "run_start"]].sort_values("day").reset_index(drop=True)
+    return flagged[[*PEAK_COLUMNS, "run_start", "run_end"]].sort_values("day").reset_index(drop=True)
 
 
 HISTORY_DAYS = 28  # stored days before a view read as its first days' baseline (a view's peaks are the data's)

@@ -81,7 +81,10 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
         n = series_by_day(frame, "n")
         peaks = share_jumps(frame, min_n=rule.min_records, threshold=rule.threshold, unknown=unknown)
         what = "negative share"
-    peaks = peaks[[first <= d <= as_of for d in peaks["day"]]]
+    # a run of high days reaching into the lookback days is news, though its highest day was before them (a storm
+    # that stays high, when the rule was added or the alerter was down on that day); a run sent before is not resent
+    peaks = peaks[[start <= as_of and end >= first for start, end in zip(peaks["run_start"], peaks["run_end"],
+                                                                         strict=True)]]
     alerts = []
     for peak in peaks.itertuples(index=False):
         day_f = Filters(tracker.id, peak.day, peak.day)
