@@ -33,10 +33,19 @@ def synthetic_banner(sig: str, f: Filters, also: Sequence[Filters] = ()) -> None
         )
 
 
-def alert_banner(sig: str, tracker: str) -> None:
-    """A short warning when the tracker's alert rules find an alert now (as `alerts run` would), linking to Alerts."""
-    alerts, _findings, _error = data.active_alerts(sig, tracker, today())
+def alert_banner(sig: str, f: Filters) -> None:
+    """A short warning when the tracker's alert rules find an alert now (as `alerts run` would), and a note when
+    sources stopped before the view's last days (its charts' recent days are short), each linking to Alerts."""
+    alerts, _findings, _error = data.active_alerts(sig, f.tracker, today())
+    stopped = data.collection_gaps(sig, f, today()).stopped
+    if stopped:
+        st.info(f"**The last days of this view are incomplete:** {', '.join(md_escape(s) for s in sorted(stopped))} "
+                f"{'has' if len(stopped) == 1 else 'have'} no records since "
+                f"{min(last for last, _ in stopped.values())}, though collected steadily before (not collected?).",
+                icon=":material/signal_disconnected:")
     if not alerts:
+        if stopped:
+            st.page_link("app_pages/alerts.py", label="See the collection gaps", icon=":material/notifications:")
         return
     shown = "; ".join(md_escape(a.alert.title) for a in alerts[:2]) + (f"; and {len(alerts) - 2} more"
                                                                        if len(alerts) > 2 else "")

@@ -148,3 +148,6 @@ def test_collection_gaps_and_a_broken_alerts_file_are_said(data_dir, make_record
     shown = texts(at).replace("\\", "")
     assert "weibo: not collected 2026-04-18 to 2026-04-20" in shown
     assert "rss: no records since 2026-04-15 (before, a median of 30 a day)" in shown
+    # the Overview's charts end short: said above them
+    overview = open_page("overview")
+    assert any("last days of this view are incomplete" in i.value and "rss" in i.value for i in overview.info)

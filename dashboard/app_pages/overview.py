@@ -70,7 +70,7 @@ views = [base, *(replace(base, filters=Filters.for_tracker(get_tracker(other), s
 freq = render.param("freq", "D", list(PERIODS))
 if show_page_extras():
     st.title("Overview")
-    alert_banner(render.signature(), base.filters.tracker)
+    alert_banner(render.signature(), base.filters)
     freq = st.segmented_control("Sentiment per", list(PERIODS), default=freq, format_func=PERIODS.get,
                                 key="overview-freq", help="Weeks give steadier shares when days hold few records.") or "D"
     render.set_params(freq="" if freq == "D" else freq)
