@@ -49,14 +49,14 @@ def show_alert(item: ActiveAlert) -> None:
     alert = item.alert
     with st.container(border=True):
         st.markdown(f"**{md_escape(alert.title)}**")
-        st.caption(md_escape(item.status))
+        st.caption(item.status)  # our own words, and channel names from the validated alerts file
         st.markdown(md_escape(alert.summary))
         evidence = alert.evidence or {}
         if evidence.get("top_terms"):
             st.markdown("Top terms: " + ", ".join(md_escape(t) for t in evidence["top_terms"]))
         if evidence.get("top_records"):  # post text and names as table cells: text, never markup
             st.dataframe(pd.DataFrame(evidence["top_records"])[["source", "author", "text", "shares", "likes", "url"]],
-                         hide_index=True, use_container_width=True)
+                         hide_index=True, width="stretch")
             st.caption(md_escape(evidence.get("note", "")))
         if evidence.get("statement"):
             statement = evidence["statement"]
@@ -81,7 +81,7 @@ def active_section(tracker_id: str, as_of: date) -> None:
                    f"not real ones: they show how an alert looks, not a real backlash.{curated}",
                    icon=":material/warning:")
     if alerts:
-        st.dataframe(figures(alerts), hide_index=True, use_container_width=True, key="alert-figures",
+        st.dataframe(figures(alerts), hide_index=True, width="stretch", key="alert-figures",
                      column_config={"value": st.column_config.NumberColumn(format="%.3g"),
                                     "typical": st.column_config.NumberColumn(format="%.3g"),
                                     "robust z": st.column_config.NumberColumn(format="%.1f")})
@@ -112,7 +112,7 @@ def history_section(tracker_id: str) -> None:
     rows = [{"raised (UTC)": a.get("created_at", "")[:16].replace("T", " "), "day": a.get("day"), "rule": a.get("rule_id"),
              "alert": a.get("title"), "not yet delivered to": ", ".join(a["undelivered"]),
              "synthetic records": synthetic_in([a])} for a in reversed(history[-HISTORY_SHOWN:])]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True, key="alert-history")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="alert-history")
     demo = " Alerts with synthetic records were computed from generated demo posts." if any(
         r["synthetic records"] for r in rows) else ""
     st.caption(f"The last {min(len(history), HISTORY_SHOWN)} alerts `alerts run` sent for this tracker, newest first "
@@ -141,11 +141,12 @@ as_of = st.date_input(f"Evaluate as of ({zone_short()})", value=as_of, key="aler
                       help="The rules look at their last days up to this one (`alerts run --as-of`).") or now
 render.set_params(as_of="" if as_of == now else as_of.isoformat())
 path = default_config_path()
-rules_from = ("your alerts file (alerts.toml in the data folder)" if path.parent == data_dir()
-              else "the shipped example alerts file (data/alerts.toml; copy it to the data folder to make it yours)")
-st.caption(f"What `actorwatch alerts run` finds for {md_escape(tracker.name_en)} as of {as_of}, with the same rules "
-           f"({rules_from}) and the same figures: spikes in volume, jumps in the negative share, new statements of "
-           "watched entities, each judged against its own recent days. An alert says something changed, not why.")
+rules_from = ("your alerts file, alerts.toml in the data folder" if path.parent == data_dir()
+              else "the shipped example, data/alerts.toml: copy it to the data folder to make it yours")
+st.caption(f"What `actorwatch alerts run` finds for {md_escape(tracker.name_en)} as of {as_of}: the same rules "
+           f"({rules_from}), the same figures. Spikes in volume and jumps in the negative share are each judged "
+           "against the tracker's own recent days; new statements are those of watched entities. An alert says "
+           "something changed, not why.")
 active_section(tracker.id, as_of)
 history_section(tracker.id)
 gaps_section()
