@@ -147,3 +147,30 @@ def test_collection_gaps_and_a_broken_alerts_file_are_said(data_dir, make_record
     # the Overview's charts end short: said above them
     overview = open_page("overview")
     assert any("last days of this view are incomplete" in i.value and "rss" in i.value for i in overview.info)
+
+
+def test_what_the_alerter_did_with_each_found_alert() -> None:
+    """Sent, still undelivered, held back by its rule's cooldown, or new: only the last is what a dry run lists."""
+    from analysis.reports.alerts.config import load_config
+    from analysis.reports.alerts.rules import Alert
+    from analysis.reports.alerts.run import RuleFindings
+    from analysis.reports.alerts.state import AlertState
+    from analysis.reports.alerts.status import active
+
+    now = datetime(2026, 4, 21, 12, tzinfo=UTC)
+    rules = {r.id: r for r in load_config(Path(__file__).resolve().parents[1] / "data" / "alerts.toml").effective_rules()}
+
+    def alert(rule: str, day: str) -> Alert:
+        return Alert(key=f"{rule}:{day}", rule_id=rule, kind=rules[rule].kind, tracker=TRACKER, entity=None, day=day,
+                     title="t", summary="s", link="l", created_at=now.isoformat())
+
+    sent, held, new = alert("nadou-volume", "2026-04-19"), alert("nadou-volume", "2026-04-21"), \
+        alert("nadou-statements", "2026-04-20")
+    state = AlertState(last_fired={"nadou-volume": (now - timedelta(hours=2)).isoformat()},
+                       fired={sent.key: (now - timedelta(hours=2)).isoformat()},
+                       pending=[{"alert": sent.to_json(), "channels": ["webhook"]}])
+    found = [RuleFindings(rules["nadou-volume"], [sent, held], []), RuleFindings(rules["nadou-statements"], [new], [])]
+    status = {a.alert.key: (a.status, a.would_raise) for a in active(found, state, now)}
+    assert status[sent.key] == ("sent 2026-04-21 10:00 UTC; not yet delivered to webhook", False)
+    assert status[held.key] == ("not sent: its rule is in cooldown until 2026-04-22 10:00 UTC, after another alert", False)
+    assert status[new.key] == ("new: the next `alerts run` sends it", True)

@@ -49,10 +49,9 @@ class ActiveAlert:
         if self.sent_at:
             sent = f"sent {self.sent_at[:16].replace('T', ' ')} UTC"
             return sent + (f"; not yet delivered to {', '.join(self.undelivered)}" if self.undelivered else "")
-        if self.cooldown_until:
-            return (f"not sent: its rule is in cooldown until {self.cooldown_until:%Y-%m-%d %H:%M} UTC, after another "
-                    "alert")
-        return "new: the next `alerts run` sends it"
+        if self.would_raise:
+            return "new: the next `alerts run` sends it"
+        return f"not sent: its rule is in cooldown until {self.cooldown_until:%Y-%m-%d %H:%M} UTC, after another alert"
 
 
 def active(findings: Sequence[RuleFindings], state: AlertState, now: datetime) -> list[ActiveAlert]:
