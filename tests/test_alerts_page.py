@@ -174,3 +174,11 @@ def test_what_the_alerter_did_with_each_found_alert() -> None:
     assert status[sent.key] == ("sent 2026-04-21 10:00 UTC; not yet delivered to webhook", False)
     assert status[held.key] == ("not sent: its rule is in cooldown until 2026-04-22 10:00 UTC, after another alert", False)
     assert status[new.key] == ("new: the next `alerts run` sends it", True)
+
+
+def test_the_page_opens_on_an_empty_store(isolated_data_dir: Path) -> None:
+    """A fresh install (no records, the shipped example rules): the rules find nothing, and the page says why."""
+    at = open_page("alerts")
+    shown = texts(at)
+    assert "No alert active" in shown and "no records of iqiyi-nadou" not in shown  # its window is long past
+    assert "No alert of this tracker has been sent" in shown
