@@ -49,6 +49,7 @@ from collectors.lang import record_langs, with_lang
 from collectors.models import RECORD_SCHEMA, TREND_SCHEMA, Record, records_to_table
 from collectors.paths import data_dir as default_data_dir
 from collectors.pseudonym import pseudonym_key
+from collectors.secrets import REDACTED, SENSITIVE_PARAMS_SQL
 from collectors.urls import canonical_urls
 
 RECORDS = "records"
@@ -381,7 +382,7 @@ class Store:
             f"""
             CREATE VIEW records_public AS
             WITH flagged AS (
-              SELECT *, (kind = 'article' OR author_verified_type BETWEEN 0 AND 7
+              SELECT * REPLACE ({_redacted_sql("url")} AS url), (kind = 'article' OR author_verified_type BETWEEN 0 AND 7
                          OR author_name IN (SELECT name FROM public_names){verified_elsewhere}) AS author_public
               FROM "{RECORDS}"),
             -- the named link in a column of its own: nested in public_id as a macro argument, its expression would be
@@ -585,6 +586,13 @@ def public_text_sql(column: str, public_names: Iterable[str] = ()) -> str:
     text: @mentions and the account in profile links; a text already masked comes out unchanged."""
     protected = f"replace({column}, '(user)', '{_MASKED}')"
     return f"replace({_masked_mentions_sql(_masked_links_sql(protected), public_names)}, '{_MASKED}', '(user)')"
+
+
+def _redacted_sql(expr: str) -> str:
+    """SQL for the address `expr` with its credential parameters redacted as a record's url is on the way in
+    (collectors.secrets.redact_url): a store written before that rule shows none either."""
+    return (f"(CASE WHEN contains({expr}, '=') THEN regexp_replace({expr}, '{SENSITIVE_PARAMS_SQL}', "
+            f"'\\1={REDACTED}', 'g') ELSE {expr} END)")
 
 
 def _masked_links_sql(column: str) -> str:

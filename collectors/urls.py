@@ -9,10 +9,16 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pyarrow as pa
 
+from collectors.secrets import is_credential_param
+
 # query parameters that say how a reader arrived, not which page it is
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid",
                              "mc_eid", "_ga", "_gl"})
 TRACKING_PREFIXES = ("utm_",)
+# what signs a link besides its signature (until when, with which key, under which policy): with the signature (a
+# credential, collectors.secrets) they say who may fetch the page, not which page it is, and differ between fetches
+SIGNING_PARAMS = frozenset({"expires", "key-pair-id", "policy", "kid"})
+SIGNING_PREFIXES = ("x-amz-", "x-goog-")
 _SAFE_PATH = "/:@!$&'()*+,;=-._~"
 _SAFE_QUERY = ":@!$'()*,;/?-._~"  # not +: in a query it reads as a space
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~-]*")  # a path quoting would leave as it is
@@ -21,8 +27,8 @@ _PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~-]*")  # a path quoting wo
 @lru_cache(maxsize=1 << 16)  # the records view asks again for the same addresses on every query
 def canonical_url(url: str | None) -> str | None:
     """The article key of `url`: scheme and host lower-case, http read as https, `www.`, default ports, tracking
-    parameters (utm_*, fbclid, gclid, …), the fragment and a trailing slash dropped, other parameters sorted and
-    escapes written one way. None for no address; an address that is not http(s) is only stripped."""
+    parameters (utm_*, fbclid, gclid, …), credentials (a signature, a key: redacted in a stored url) with what signs
+    along with them, the fragment and a trailing slash dropped, other parameters sorted and escapes written one way. None for no address; an address that is not http(s) is only stripped."""
     if url is None or not url.strip():
         return None
     url = url.strip()
@@ -42,20 +48,25 @@ def canonical_url(url: str | None) -> str | None:
         host = f"{host}:{port}"
     path = parts.path if _PLAIN_PATH.fullmatch(parts.path) else quote(unquote(parts.path), safe=_SAFE_PATH)
     path = path.rstrip("/")
-    params = sorted(_kept_params(parts.query.split("&"))) if parts.query else []
+    params = sorted(_kept_params(_named(parts.query))) if parts.query else []
     query = f"?{'&'.join(params)}" if params else ""
     return f"https://{host}{path}{query}"
 
 
-def _kept_params(pairs: Iterable[str]) -> Iterable[str]:
-    for pair in pairs:
-        if not pair:
+def _named(query: str) -> list[tuple[str, str, str]]:
+    """(name, separator, value) of each parameter, unescaped."""
+    pairs = [pair.partition("=") for pair in query.split("&") if pair]
+    return [(unquote(name.replace("+", " ")), sep, unquote(value.replace("+", " "))) for name, sep, value in pairs]
+
+
+def _kept_params(params: list[tuple[str, str, str]]) -> Iterable[str]:
+    signed = any(is_credential_param(name) for name, _sep, _value in params)
+    for name, sep, value in params:
+        low = name.lower()
+        if low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES) or is_credential_param(name):
             continue
-        name, sep, value = pair.partition("=")
-        name = unquote(name.replace("+", " "))
-        if name.lower() in TRACKING_PARAMS or name.lower().startswith(TRACKING_PREFIXES):
+        if signed and (low in SIGNING_PARAMS or low.startswith(SIGNING_PREFIXES)):
             continue
-        value = unquote(value.replace("+", " "))
         yield quote(name, safe=_SAFE_QUERY) + sep + quote(value, safe=_SAFE_QUERY)
 
 
