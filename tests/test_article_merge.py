@@ -121,3 +121,43 @@ def test_the_export_has_the_article_once_and_names_the_copies_it_merged(tmp_path
     row = frame[frame["id"] == "guid-1"].iloc[0]
     assert list(row["merged_from"]) == ["gdelt:https://example.com/news/ai-artists"]
     assert list(frame.loc[frame["id"] != "guid-1", "merged_from"]) == [[], []]
+
+
+def _google_id(url: bytes, field: bytes = b"\x08\x13") -> str:
+    """A Google News article id as older feeds write it: base64 of a small protobuf holding the publisher's URL."""
+    import base64
+
+    return base64.urlsafe_b64encode(field + b'"' + bytes([len(url)]) + url + b"\xd2\x01\x00").decode().rstrip("=")
+
+
+def test_a_google_news_copy_names_the_publishers_page_when_its_link_holds_it():
+    """Google News links are news.google.com redirects: the same article from the publisher's feed or GDELT did not
+    merge with it. An older article id holds the publisher's URL (offline, no request); the link itself is kept."""
+    from tests.test_rss import _records
+
+    google = _records("rss/google_news.xml", "https://news.google.com/rss/search?q=x")[0]
+    assert google.url == "https://news.google.com/rss/articles/CBMiFWh0dHBzOi8vZXhhbXBsZS5jb20vYdIBAA?oc=5"
+    assert canonical_url(google.url) == canonical_url("http://www.example.com/a/?utm_source=rss")
+    for path in ("/rss/articles/", "/articles/", "/__i/rss/rd/articles/"):
+        link = f"https://news.google.com{path}{_google_id(b'https://outlet.example/s/1?id=2')}?hl=en-US&oc=5"
+        assert canonical_url(link) == "https://outlet.example/s/1?id=2"
+    # newer ids hold an opaque token (resolved only by asking Google): the redirect stays the key, nothing is fetched;
+    # its edition and referrer parameters (hl, gl, ceid, oc) do not name the article
+    opaque = f"https://news.google.com/rss/articles/{_google_id(b'AU_yqLPz3k0Example-token')}"
+    assert canonical_url(f"{opaque}?oc=5") == canonical_url(f"{opaque}?hl=zh-CN&gl=CN&ceid=CN:zh-Hans") == opaque
+    for broken in ("CBMiOld", "CBMiGGh0dHBzOi8vc2FtcGxlLm9yZy9iJdIBAA", "!!!", _google_id(b"javascript:alert(1)")):
+        link = f"https://news.google.com/rss/articles/{broken}"
+        assert canonical_url(link) == link
+
+
+def test_a_google_news_copy_and_the_publishers_are_one_record(data_dir, make_record):
+    store = Store(data_dir)
+    link = f"https://news.google.com/rss/articles/{_google_id(b'https://www.example.com/news/ai-artists')}?oc=5"
+    store.add_records([
+        _article(make_record, "rss", "guid-g", link, trackers=["case-a"]),
+        _article(make_record, "gdelt", "https://example.com/news/ai-artists", "https://example.com/news/ai-artists",
+                 text="The studios denied it.", trackers=["case-a"]),
+    ])
+    with store.connect() as con:
+        rows = con.execute("SELECT source, url, merged_from FROM records").fetchall()
+    assert rows == [("gdelt", "https://example.com/news/ai-artists", ["rss:guid-g"])]
