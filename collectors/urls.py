@@ -28,6 +28,12 @@ _SAFE_QUERY = ":@!$'()*,;/?-._~"  # not +: in a query it reads as a space
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~-]*")  # a path quoting would leave as it is
 
 
+def web_url(url: object) -> str | None:
+    """`url` if it is a web link (http or https), else None: an address from a post or a file is untrusted, and a
+    javascript: or data: one must never become a clickable link."""
+    return url if isinstance(url, str) and url.lower().startswith(("http://", "https://")) else None
+
+
 @lru_cache(maxsize=1 << 16)  # the records view asks again for the same addresses on every query
 def canonical_url(url: str | None) -> str | None:
     """The article key of `url`: scheme and host lower-case, http read as https, `www.`, default ports, tracking
@@ -138,4 +144,4 @@ def canonical_urls(urls: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pa.array([canonical_url(u) for u in urls.to_pylist()], pa.string())
 
 
-__all__ = ["TRACKING_PARAMS", "canonical_url", "canonical_urls"]
+__all__ = ["TRACKING_PARAMS", "canonical_url", "canonical_urls", "google_news_target", "web_url"]
