@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -11,14 +9,18 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pyarrow as pa
 
+from collectors.redirects import GOOGLE_ARTICLE, GOOGLE_NEWS, redirect_target
 from collectors.secrets import is_credential_param
 
 # query parameters that say how a reader arrived, not which page it is
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid",
                              "mc_eid", "_ga", "_gl"})
 TRACKING_PREFIXES = ("utm_",)
-GOOGLE_NEWS = "news.google.com"
-_GOOGLE_ARTICLE = re.compile(r"^(?:/__i/rss/rd|/rss)?/articles/([A-Za-z0-9_-]+)$")
+# another host for the same pages: a mobile or AMP copy (only before a domain: m.me is a site of its own)
+COPY_PREFIXES = ("m.", "mobile.", "wap.", "amp.")
+_WEIBO_HOSTS = {"weibo.com", "weibo.cn"}  # after the copy prefixes: m.weibo.cn is weibo.cn
+# a post: /detail/<mid>, /status/<mid or bid>, /<uid>/<mid or bid>, weibo.cn's /comment/<bid> and /repost/<bid>
+_WEIBO_POST = re.compile(r"/(?:detail|status|comment|repost|[0-9]{5,})/([0-9]{12,20}|[0-9A-Za-z]{8,10})")
 # what signs a link besides its signature (until when, with which key, under which policy): with the signature (a
 # credential, collectors.secrets) they say who may fetch the page, not which page it is, and differ between fetches
 SIGNING_PARAMS = frozenset({"expires", "key-pair-id", "policy", "kid"})
@@ -39,8 +41,9 @@ def canonical_url(url: str | None) -> str | None:
     """The article key of `url`: scheme and host lower-case, http read as https, `www.`, default ports, tracking
     parameters (utm_*, fbclid, gclid, …), credentials (a signature, a key: redacted in a stored url) with what signs
     along with them, the fragment and a trailing slash dropped, other parameters sorted and escapes written one way;
-    a Google News redirect that holds the publisher's URL is that URL's key (google_news_target). None for no
-    address; an address that is not http(s) is only stripped."""
+    an internationalised host as punycode, a mobile or AMP copy (m., amp., /amp, ?amp=1) as the page; a Google News
+    or AMP-cache address that holds the page's is that page's key (collectors.redirects); a Weibo post in any of its
+    forms is m.weibo.cn/detail/<mid>. None for no address; an address that is not http(s) is only stripped."""
     if url is None or not url.strip():
         return None
     url = url.strip()
@@ -53,73 +56,54 @@ def canonical_url(url: str | None) -> str | None:
     if scheme not in ("http", "https") or not parts.hostname:
         return url
     host = parts.hostname.rstrip(".")
-    if host == GOOGLE_NEWS:
-        target = google_news_target(parts.path)
-        if target:
-            return canonical_url(target)
-    host = host.removeprefix("www.")
+    target = redirect_target(host, parts.path, parts.query)
+    if target:
+        return canonical_url(target)
+    host = _ascii_host(host).removeprefix("www.")
+    if host.startswith(COPY_PREFIXES) and "." in host.partition(".")[2]:
+        host = host.partition(".")[2]
+    path = parts.path if _PLAIN_PATH.fullmatch(parts.path) else quote(unquote(parts.path), safe=_SAFE_PATH)
+    path = "/".join(segment for segment in path.split("/") if segment.lower() != "amp").rstrip("/")
+    post = _weibo_post(host, path)
+    if post:
+        return post
     if ":" in host:  # an IPv6 address
         host = f"[{host}]"
     if port is not None and port not in (80, 443):
         host = f"{host}:{port}"
-    path = parts.path if _PLAIN_PATH.fullmatch(parts.path) else quote(unquote(parts.path), safe=_SAFE_PATH)
-    path = path.rstrip("/")
-    google_article = host == GOOGLE_NEWS and _GOOGLE_ARTICLE.search(parts.path)  # the id alone names it
+    google_article = host == GOOGLE_NEWS and GOOGLE_ARTICLE.search(parts.path)  # the id alone names it
     params = sorted(_kept_params(_named(parts.query))) if parts.query and not google_article else []
     query = f"?{'&'.join(params)}" if params else ""
     return f"https://{host}{path}{query}"
 
 
-def google_news_target(path: str) -> str | None:
-    """The publisher's URL a Google News article path (/rss/articles/<id>, /articles/<id>) holds, or None.
+def _ascii_host(host: str) -> str:
+    """An internationalised host as punycode (IDNA; a full-width dot read as a dot), else as it is."""
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:  # a label too long or not allowed: kept as written
+        return host
 
-    Older ids are base64 of a small protobuf whose field 4 is the URL; newer ones hold an opaque token that only
-    Google resolves (a request this never makes), and those stay Google's addresses."""
-    match = _GOOGLE_ARTICLE.search(path)
+
+def _weibo_post(host: str, path: str) -> str | None:
+    """A Weibo post's one address (m.weibo.cn/detail/<mid>) from any of its forms, None if `path` is no post."""
+    if host not in _WEIBO_HOSTS:
+        return None
+    match = _WEIBO_POST.fullmatch(path)
     if not match:
         return None
-    ident = match.group(1)
-    try:
-        data = base64.urlsafe_b64decode(ident + "=" * (-len(ident) % 4))
-    except (ValueError, binascii.Error):
-        return None
-    url = _protobuf_field(data, 4)
-    try:
-        text = url.decode("utf-8") if url else ""
-    except UnicodeDecodeError:
-        return None
-    return text if re.fullmatch(r"https?://[^\s/?#]+[^\s]*", text) else None
-
-
-def _protobuf_field(data: bytes, wanted: int) -> bytes | None:
-    """The first length-delimited field `wanted` of a protobuf message, None if absent or the message is cut short."""
-    at = 0
-    while at < len(data):
-        key, at = _varint(data, at)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            _, at = _varint(data, at)
-        elif wire == 2:
-            size, at = _varint(data, at)
-            if at + size > len(data):
-                return None
-            if field == wanted:
-                return data[at:at + size]
-            at += size
-        else:  # fixed-width or group fields: not in these ids
+    post = match.group(1)
+    if not post.isdigit():
+        if post.islower():  # a page of the site (/1234567890/follow…), not a post's base62 id
             return None
-    return None
+        from collectors.sources.weibo_parse import (
+            bid_to_mid,  # the sources import the store, which imports this
+        )
 
-
-def _varint(data: bytes, at: int) -> tuple[int, int]:
-    value = shift = 0
-    while at < len(data):
-        byte = data[at]
-        value |= (byte & 0x7F) << shift
-        at, shift = at + 1, shift + 7
-        if not byte & 0x80:
-            return value, at
-    return value, len(data) + 1  # cut short: past the end, so the caller stops
+        post = bid_to_mid(post)
+    return f"https://m.weibo.cn/detail/{post}"
 
 
 def _named(query: str) -> list[tuple[str, str, str]]:
@@ -134,6 +118,8 @@ def _kept_params(params: list[tuple[str, str, str]]) -> Iterable[str]:
         low = name.lower()
         if low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES) or is_credential_param(name):
             continue
+        if low == "amp" or (low == "outputtype" and value.lower() == "amp"):  # the AMP copy of the page
+            continue
         if signed and (low in SIGNING_PARAMS or low.startswith(SIGNING_PREFIXES)):
             continue
         yield quote(name, safe=_SAFE_QUERY) + sep + quote(value, safe=_SAFE_QUERY)
@@ -144,4 +130,4 @@ def canonical_urls(urls: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pa.array([canonical_url(u) for u in urls.to_pylist()], pa.string())
 
 
-__all__ = ["TRACKING_PARAMS", "canonical_url", "canonical_urls", "google_news_target", "web_url"]
+__all__ = ["TRACKING_PARAMS", "canonical_url", "canonical_urls", "web_url"]

@@ -161,3 +161,41 @@ def test_a_google_news_copy_and_the_publishers_are_one_record(data_dir, make_rec
     with store.connect() as con:
         rows = con.execute("SELECT source, url, merged_from FROM records").fetchall()
     assert rows == [("gdelt", "https://example.com/news/ai-artists", ["rss:guid-g"])]
+
+
+def test_one_page_however_its_host_is_written_is_one_key():
+    """An internationalised host (Unicode or punycode, a full-width dot), a mobile or AMP copy of the page, and Google's
+    AMP cache addresses gave as many keys as spellings, so copies of one article did not merge."""
+    assert canonical_url("https://例子.中国/新闻/1") == canonical_url("https://xn--fsqu00a.xn--fiqs8s/%E6%96%B0%E9%97%BB/1")
+    assert canonical_url("https://例子。中国/新闻/1") == canonical_url("https://例子.中国/新闻/1")
+    assert canonical_url("https://BÜCHER.example/a") == "https://xn--bcher-kva.example/a"
+    page = "https://example.com/news/ai-artists"
+    for copy in ("https://m.example.com/news/ai-artists", "https://mobile.example.com/news/ai-artists/",
+                 "https://amp.example.com/news/ai-artists", "https://www.example.com/news/ai-artists/amp",
+                 "https://example.com/amp/news/ai-artists", "https://example.com/news/ai-artists?amp=1",
+                 "https://example.com/news/ai-artists?outputType=amp", "https://example.com/news/ai-artists?amp",
+                 "https://www.google.com/amp/s/www.example.com/news/ai-artists",
+                 "https://www-example-com.cdn.ampproject.org/c/s/www.example.com/news/ai-artists"):
+        assert canonical_url(copy) == page, copy
+    # a host that is only "m." and a top-level domain is a site of its own; other subdomains stay
+    assert canonical_url("https://m.me/a") == "https://m.me/a"
+    assert canonical_url("https://news.example.com/a") != canonical_url("https://example.com/a")
+    # an AMP cache address of a plain-http page, and an address that only mentions amp
+    assert canonical_url("https://www.google.com/amp/example.com/a") == "https://example.com/a"
+    assert canonical_url("https://example.com/ampere/amplifier") == "https://example.com/ampere/amplifier"
+
+
+def test_one_weibo_post_however_its_address_is_written_is_one_page():
+    """A post's url is weibo.com/<uid>/<bid> and its comments' m.weibo.cn/detail/<mid>: labelled rows of one post were
+    resampled as different pages, so the intervals came out narrower than the data allow."""
+    from analysis.nlp.tasks import page_groups
+
+    forms = ["https://weibo.com/1234567890/PxEt2uzKj", "https://m.weibo.cn/detail/5180203847287251",
+             "https://m.weibo.cn/status/PxEt2uzKj", "https://m.weibo.cn/status/5180203847287251?from=share",
+             "https://weibo.com/detail/5180203847287251", "https://weibo.cn/comment/PxEt2uzKj",
+             "http://www.weibo.com/1234567890/PxEt2uzKj?type=comment#_rnd1"]
+    assert {canonical_url(u) for u in forms} == {"https://m.weibo.cn/detail/5180203847287251"}
+    assert len(set(page_groups(forms))) == 1
+    assert canonical_url("https://weibo.com/u/1234567890") == "https://weibo.com/u/1234567890"  # a profile: no post
+    groups = page_groups(["https://example.com/a", "http://www.example.com/a/", "", "https://example.com/b"])
+    assert groups[0] == groups[1] and len(set(groups)) == 3
