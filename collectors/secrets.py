@@ -38,7 +38,11 @@ _CREDENTIAL_NAMES = ("key", "auth", "cookie", "sessdata", "sub", "w_rid", "bili_
 _CREDENTIAL_NAME = (r"[a-z0-9_-]*(?:" + "|".join(_CREDENTIAL_SUFFIXES) + ")|" + "|".join(_CREDENTIAL_NAMES))
 SENSITIVE_PARAMS_PATTERN = rf"""(?i)\b({_CREDENTIAL_NAME})=([^&\s"'<>()\[\]\\#;]+)"""
 SENSITIVE_PARAMS = re.compile(SENSITIVE_PARAMS_PATTERN)
+# a password written into an address (https://user:password@host/…, a feed behind basic auth): the whole user part
+USERINFO_PATTERN = r"""(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@:"'<>]+:[^/\s@"'<>]+@"""
+USERINFO = re.compile(USERINFO_PATTERN)
 SENSITIVE_PARAMS_SQL = SENSITIVE_PARAMS_PATTERN.replace("'", "''")  # inside a SQL string literal
+USERINFO_SQL = USERINFO_PATTERN.replace("'", "''")
 REDACTED = "[REDACTED]"
 
 
@@ -128,8 +132,11 @@ def redact_text(text: str, extra: list[str] | None = None) -> str:
 
 
 def redact_params(text: str) -> str:
-    """`text` with the value of every credential-named parameter (SENSITIVE_PARAMS) replaced by REDACTED."""
-    return SENSITIVE_PARAMS.sub(lambda m: f"{m.group(1)}={REDACTED}", text) if "=" in text else text
+    """`text` with the value of every credential-named parameter (SENSITIVE_PARAMS) and the user part of an address
+    holding a password (USERINFO) replaced by REDACTED."""
+    if "=" in text:
+        text = SENSITIVE_PARAMS.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    return USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", text) if "@" in text else text
 
 
 def is_credential_param(name: str) -> bool:

@@ -49,7 +49,7 @@ from collectors.lang import record_langs, with_lang
 from collectors.models import RECORD_SCHEMA, TREND_SCHEMA, Record, records_to_table
 from collectors.paths import data_dir as default_data_dir
 from collectors.pseudonym import pseudonym_key
-from collectors.secrets import REDACTED, SENSITIVE_PARAMS_SQL
+from collectors.secrets import REDACTED, SENSITIVE_PARAMS_SQL, USERINFO_SQL
 from collectors.urls import canonical_urls
 
 RECORDS = "records"
@@ -591,8 +591,9 @@ def public_text_sql(column: str, public_names: Iterable[str] = ()) -> str:
 def _redacted_sql(expr: str) -> str:
     """SQL for the address `expr` with its credential parameters redacted as a record's url is on the way in
     (collectors.secrets.redact_url): a store written before that rule shows none either."""
-    return (f"(CASE WHEN contains({expr}, '=') THEN regexp_replace({expr}, '{SENSITIVE_PARAMS_SQL}', "
-            f"'\\1={REDACTED}', 'g') ELSE {expr} END)")
+    params = f"regexp_replace({expr}, '{SENSITIVE_PARAMS_SQL}', '\\1={REDACTED}', 'g')"
+    return (f"(CASE WHEN contains({expr}, '=') OR contains({expr}, '@') THEN "
+            f"regexp_replace({params}, '{USERINFO_SQL}', '\\1{REDACTED}@', 'g') ELSE {expr} END)")
 
 
 def _masked_links_sql(column: str) -> str:

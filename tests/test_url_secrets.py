@@ -100,3 +100,28 @@ def test_a_rejected_items_message_names_the_address_without_its_credential():
     except Exception as exc:  # noqa: BLE001 - whatever the collector raises becomes the issue's message
         issue = ImportIssue("page 1 item 0", str(exc))
     assert "Signature=[REDACTED]" in str(issue) and "Zm9vYmFy" not in str(issue)
+
+
+def test_a_password_written_into_an_address_is_redacted_like_a_credential_parameter(tmp_path):
+    """A feed behind HTTP basic auth is given as https://user:password@host/feed.xml: the password was archived (the
+    page's url and term), and kept in any address quoting it."""
+    import gzip
+
+    from collectors.base import Query, run_collection
+    from collectors.sources.rss import RssCollector
+    from tests.other_sources_support import Script, fixture_text, make, respond
+
+    feed = "https://reader:hunter2-pass@culture.example.com/feed.xml"
+    assert redact_url(feed) == f"https://{REDACTED}@culture.example.com/feed.xml"
+    assert redact_text(f"GET {feed} failed") == f"GET https://{REDACTED}@culture.example.com/feed.xml failed"
+    assert redact_url("mailto:someone@example.com") == "mailto:someone@example.com"  # no password: nothing to hide
+    assert redact_url("https://example.com/@someone:matrix.org") == "https://example.com/@someone:matrix.org"
+    script = Script({"/feed.xml": [respond(200, fixture_text("rss/atom.xml"), content_type="application/atom+xml")]})
+    store = Store(tmp_path)
+    run_collection(make(RssCollector, script), Query("case-a", (feed,)), store)
+    archived = "".join(gzip.decompress(p.read_bytes()).decode() for p in store.raw_root.rglob("*.gz"))
+    assert "culture.example.com" in archived and "hunter2" not in archived
+    legacy = _article("https://news.example/a").model_copy(update={"url": feed, "id": "legacy-2"})
+    store.add_records([legacy])
+    with store.connect() as con:
+        assert con.execute("SELECT url FROM records_public WHERE id = 'legacy-2'").fetchone()[0] == redact_url(feed)
