@@ -25,7 +25,7 @@ _WEIBO_POST = re.compile(r"/(?:detail|status|comment|repost|[0-9]{5,})/([0-9]{12
 # credential, collectors.secrets) they say who may fetch the page, not which page it is, and differ between fetches
 SIGNING_PARAMS = frozenset({"expires", "key-pair-id", "policy", "kid"})
 SIGNING_PREFIXES = ("x-amz-", "x-goog-")
-_SAFE_PATH = "/:@!$&'()*+,;=-._~"
+_SAFE_SEGMENT = ":@!$&'()*+,;=-._~"
 _SAFE_QUERY = ":@!$'()*,;/?-._~"  # not +: in a query it reads as a space
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~-]*")  # a path quoting would leave as it is
 
@@ -62,8 +62,10 @@ def canonical_url(url: str | None) -> str | None:
     host = _ascii_host(host).removeprefix("www.")
     if host.startswith(COPY_PREFIXES) and "." in host.partition(".")[2]:
         host = host.partition(".")[2]
-    path = parts.path if _PLAIN_PATH.fullmatch(parts.path) else quote(unquote(parts.path), safe=_SAFE_PATH)
-    path = "/".join(segment for segment in path.split("/") if segment.lower() != "amp").rstrip("/")
+    segments = parts.path.split("/")  # one by one: an escaped slash (%2F) stays inside its segment
+    if not _PLAIN_PATH.fullmatch(parts.path):
+        segments = [quote(unquote(segment), safe=_SAFE_SEGMENT) for segment in segments]
+    path = "/".join(segment for segment in segments if segment.lower() != "amp").rstrip("/")
     post = _weibo_post(host, path)
     if post:
         return post

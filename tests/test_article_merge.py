@@ -199,3 +199,10 @@ def test_one_weibo_post_however_its_address_is_written_is_one_page():
     assert canonical_url("https://weibo.com/u/1234567890") == "https://weibo.com/u/1234567890"  # a profile: no post
     groups = page_groups(["https://example.com/a", "http://www.example.com/a/", "", "https://example.com/b"])
     assert groups[0] == groups[1] and len(set(groups)) == 3
+
+
+def test_escapes_are_written_one_way_but_an_escaped_slash_stays_part_of_its_segment():
+    """Unescaping the whole path made /a%2Fb (one segment holding a slash, e.g. an encoded id) the page /a/b."""
+    assert canonical_url("https://x.example/a%2Fb") != canonical_url("https://x.example/a/b")
+    assert canonical_url("https://x.example/a%2fb") == canonical_url("https://x.example/a%2Fb") == "https://x.example/a%2Fb"
+    assert canonical_url("https://x.example/%e6%96%b0%7E") == canonical_url("https://x.example/新~")
