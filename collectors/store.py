@@ -325,7 +325,8 @@ class Store:
             if name == RECORDS and merge_articles:
                 con.create_function("canonical_url", canonical_urls, ["VARCHAR"], "VARCHAR", type="arrow",
                                     null_handling="special")
-                view = _MERGED_ARTICLES_SQL.format(latest=f"SELECT {columns} FROM {scan}", newest=newest)
+                view = _MERGED_ARTICLES_SQL.format(latest=f"SELECT {columns} FROM {scan}", newest=newest,
+                                                   shown_id=_redacted_sql("id"))
             con.execute(f'CREATE {kind} "{name}" AS {view}')
         if only is None:
             self.add_public_view(con, public_names)
@@ -357,14 +358,14 @@ class Store:
         # has https://bsky.brid.gy/convert/ap/at://did:plc:…/… as its uri):
         # what leaves the store (exports, Explore, evidence) shows them with the account pseudonymised. The view's own
         # `id` stays as stored, since every join with scores, annotations and labels uses it.
-        con.execute(
-            r"""CREATE MACRO public_id(src, rid) AS CASE
+        con.execute(  # an id made of an address (GDELT's) shown as a record's url is (_redacted_sql)
+            rf"""CREATE MACRO public_id(src, rid) AS CASE
                  WHEN (src = 'bluesky' OR contains(rid, 'at://did:')) AND regexp_matches(rid, 'did:[^/]+')
                    THEN replace(rid, regexp_extract(rid, 'did:[^/]+'), pseudonym(src, regexp_extract(rid, 'did:[^/]+')))
                  WHEN src = 'mastodon' AND regexp_matches(rid, '/users/[^/]+/')
                    THEN replace(rid, regexp_extract(rid, '/users/[^/]+/'),
                                 '/users/' || pseudonym(src, regexp_extract(rid, '/users/([^/]+)/', 1)) || '/')
-                 ELSE rid END""")
+                 ELSE {_redacted_sql("rid")} END""")
         # a link names its author by the stored id, or by user name as a path segment (a 4CAT export's tweet link,
         # /@name profiles, a Mastodon uri's /users/name/); the name is pseudonymised as the author_name column is
         con.execute(
@@ -528,7 +529,7 @@ _PROFILE_LINKS = (r"((?:^|[^0-9A-Za-z.])(?:www\.|m\.)?weibo\.c(?:om|n)/(?:u/|pro
 _MERGED_ARTICLES_SQL = """
     WITH articles AS ({latest} WHERE kind = 'article' QUALIFY {newest}),
     copies AS (
-      SELECT source, id, trackers, count(*) OVER w AS n, list(source || ':' || id) OVER w AS ids,
+      SELECT source, id, trackers, count(*) OVER w AS n, list(source || ':' || {shown_id}) OVER w AS ids,
              flatten(list(trackers) OVER w) AS tags,
              row_number() OVER (w ORDER BY length(coalesce(text, '')) + length(coalesce(title, '')) DESC, source, id)
                AS rank
@@ -538,7 +539,7 @@ _MERGED_ARTICLES_SQL = """
       SELECT source AS m_source, id AS m_id, rank = 1 AS m_keep,
              list_concat(trackers, list_sort(list_distinct(list_filter(tags, lambda t: NOT list_contains(trackers, t)))))
                AS m_trackers,
-             list_filter(ids, lambda k: k <> source || ':' || id) AS merged_from
+             list_filter(ids, lambda k: k <> source || ':' || {shown_id}) AS merged_from
       FROM copies WHERE n > 1)
     SELECT *, NULL::VARCHAR[] AS merged_from FROM ({latest} WHERE kind IS DISTINCT FROM 'article' QUALIFY {newest})
     UNION ALL BY NAME

@@ -125,3 +125,19 @@ def test_a_password_written_into_an_address_is_redacted_like_a_credential_parame
     store.add_records([legacy])
     with store.connect() as con:
         assert con.execute("SELECT url FROM records_public WHERE id = 'legacy-2'").fetchone()[0] == redact_url(feed)
+
+
+def test_an_address_made_id_stored_before_the_rule_leaves_the_store_redacted(data_dir):
+    """GDELT's ids are addresses: a store written before the rule kept a signed one, shown as the record's id and in
+    the merged_from of the copy standing for it (Explore's "also carried by", the export)."""
+    store = Store(data_dir)
+    page = "https://news.example/a?id=3&sig=az-sig"
+    gdelt = _article("https://news.example/a?id=3").model_copy(update={"url": page, "id": page})
+    rss = _article("https://news.example/a?id=3", source="rss", id="guid-9", text="Longer text stands for both.")
+    store.add_records([gdelt, rss])
+    with store.connect() as con:
+        merged = con.execute("SELECT merged_from FROM records_public").fetchall()
+    with store.connect(merge_articles=False) as con:  # each copy apart: its id as Explore and the export show it
+        shown = con.execute("SELECT public_id(source, id) FROM records_public WHERE source = 'gdelt'").fetchone()[0]
+    assert merged == [([f"gdelt:{redact_url(page)}"],)]
+    assert shown == redact_url(page)
