@@ -40,10 +40,11 @@ def web_url(url: object) -> str | None:
 def canonical_url(url: str | None) -> str | None:
     """The article key of `url`: scheme and host lower-case, http read as https, `www.`, default ports, tracking
     parameters (utm_*, fbclid, gclid, …), credentials (a signature, a key: redacted in a stored url) with what signs
-    along with them, the fragment and a trailing slash dropped, other parameters sorted and escapes written one way;
-    an internationalised host as punycode, a mobile or AMP copy (m., amp., /amp, ?amp=1) as the page; a Google News
-    or AMP-cache address that holds the page's is that page's key (collectors.redirects); a Weibo post in any of its
-    forms is m.weibo.cn/detail/<mid>. None for no address; an address that is not http(s) is only stripped."""
+    along with them, the fragment (not a #! route) and a trailing slash dropped, other parameters sorted and escapes
+    written one way; an internationalised host as punycode, a mobile or AMP copy (m., amp., /amp, ?amp=1) as the
+    page; a Google News or AMP-cache address that holds the page's is that page's key (collectors.redirects); a Weibo
+    post in any of its forms is m.weibo.cn/detail/<mid>. None for no address; an address that is not http(s) is only
+    stripped."""
     if url is None or not url.strip():
         return None
     url = url.strip()
@@ -76,7 +77,8 @@ def canonical_url(url: str | None) -> str | None:
     google_article = host == GOOGLE_NEWS and GOOGLE_ARTICLE.search(parts.path)  # the id alone names it
     params = sorted(_kept_params(_named(parts.query))) if parts.query and not google_article else []
     query = f"?{'&'.join(params)}" if params else ""
-    return f"https://{host}{path}{query}"
+    route = f"#{parts.fragment}" if parts.fragment.startswith("!") else ""  # a #! route names the page; # no
+    return f"https://{host}{path}{query}{route}"
 
 
 def _ascii_host(host: str) -> str:

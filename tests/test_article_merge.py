@@ -206,3 +206,11 @@ def test_escapes_are_written_one_way_but_an_escaped_slash_stays_part_of_its_segm
     assert canonical_url("https://x.example/a%2Fb") != canonical_url("https://x.example/a/b")
     assert canonical_url("https://x.example/a%2fb") == canonical_url("https://x.example/a%2Fb") == "https://x.example/a%2Fb"
     assert canonical_url("https://x.example/%e6%96%b0%7E") == canonical_url("https://x.example/新~")
+
+
+def test_a_hashbang_fragment_names_the_page():
+    """The fragment was dropped whole: on a site that routes by #! (/#!/news/1, /#!/news/2) every article had the
+    home page's key, so different articles merged into one record."""
+    assert canonical_url("https://example.com/#!/news/1") != canonical_url("https://example.com/#!/news/2")
+    assert canonical_url("http://www.example.com/#!/news/1") == "https://example.com#!/news/1"
+    assert canonical_url("https://example.com/news/1#comments") == "https://example.com/news/1"
