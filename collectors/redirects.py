@@ -1,4 +1,5 @@
-"""Addresses that hold another page's address, read offline: a Google News article link, Google's AMP caches.
+"""Addresses that hold another page's address, read offline: a Google News article link, Google's AMP caches,
+click-through redirects (Bing News, google.com/url) that carry it as a parameter.
 
 Nothing here makes a request: an address whose target only its owner can resolve (a newer Google News id, a
 t.cn short link) is no target (None), and stays the key of its own copy.
@@ -9,16 +10,25 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from urllib.parse import parse_qs
 
 GOOGLE_NEWS = "news.google.com"
 GOOGLE_ARTICLE = re.compile(r"^(?:/__i/rss/rd|/rss)?/articles/([A-Za-z0-9_-]+)$")
 _GOOGLE = re.compile(r"^(?:www\.)?google(?:\.[a-z]{2,3}){1,2}$")  # google.com, google.co.uk, google.com.hk
 _AMP_CACHE_PATH = re.compile(r"^/[cvi]/(s/)?(.+)$")  # <host>.cdn.ampproject.org/c/s/<host>/<path>
-_WEB = re.compile(r"https?://[^\s/?#]+[^\s]*")
+_WEB = re.compile(r"(?i)https?://[^\s/?#]+[^\s]*")
+# click-through redirects that carry the page as a parameter: (host, path) -> the parameter(s), first found wins
+_CLICK_THROUGH = {("bing.com", "/news/apiclick.aspx"): ("url",), ("google", "/url"): ("q", "url"),
+                  ("news.google.com", "/news/url"): ("url",)}
 
 
 def redirect_target(host: str, path: str, query: str = "") -> str | None:
     """The address of the page that `host` + `path` (+ `query`) stands for, when it says it offline; else None."""
+    carried = _CLICK_THROUGH.get((_GOOGLE.sub("google", host.removeprefix("www.")), path))
+    if carried:  # a click-through redirect: the page is one of its parameters
+        params = parse_qs(query)
+        target = next((params[name][0] for name in carried if name in params), "")
+        return target if _WEB.fullmatch(target) else None
     if host == GOOGLE_NEWS:
         return google_news_target(path)
     if _GOOGLE.match(host) and path.startswith("/amp/"):  # google.com/amp/s/<https page>, /amp/<http page>

@@ -214,3 +214,18 @@ def test_a_hashbang_fragment_names_the_page():
     assert canonical_url("https://example.com/#!/news/1") != canonical_url("https://example.com/#!/news/2")
     assert canonical_url("http://www.example.com/#!/news/1") == "https://example.com#!/news/1"
     assert canonical_url("https://example.com/news/1#comments") == "https://example.com/news/1"
+
+
+def test_a_click_through_redirect_that_carries_the_page_is_that_pages_key():
+    """Bing News feeds link www.bing.com/news/apiclick.aspx?…&url=<page>, search results google.com/url?q=<page>:
+    the page is in the address (read offline), so such a copy merges with the outlet's."""
+    page = "https://example.com/news/ai-artists"
+    bing = ("http://www.bing.com/news/apiclick.aspx?ref=FexRss&aid=&tid=abc&url=https%3a%2f%2fwww.example.com"
+            "%2fnews%2fai-artists%3futm_source%3drss&c=123&mkt=en-us")
+    for link in (bing,
+                 "https://www.google.com/url?rct=j&sa=t&url=https://example.com/news/ai-artists&ct=ga&cd=x&usg=y",
+                 "https://www.google.co.uk/url?q=https%3A%2F%2Fexample.com%2Fnews%2Fai-artists&sa=D",
+                 "https://news.google.com/news/url?sa=t&fd=R&url=https://example.com/news/ai-artists"):
+        assert canonical_url(link) == page, link
+    # a target that is not a web address is no target
+    assert canonical_url("https://www.google.com/url?q=javascript:alert(1)").startswith("https://google.com/url?")
