@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from collectors.secrets import redact_url
+
 Kind = Literal["post", "comment", "repost", "article", "trend"]
 KINDS: tuple[str, ...] = ("post", "comment", "repost", "article", "trend")
 SOCIAL_KINDS: tuple[str, ...] = ("post", "comment", "repost")  # what people post: not news articles nor trend entries
@@ -86,6 +88,13 @@ class Record(BaseModel):
     @classmethod
     def _to_utc(cls, value: datetime) -> datetime:
         return value.astimezone(UTC)
+
+    # every collector and importer makes its records here: a credential in an address (a signed link, an API key;
+    # GDELT and RSS ids are addresses too) is never stored
+    @field_validator("url", "id")
+    @classmethod
+    def _no_credentials(cls, value: str | None) -> str | None:
+        return redact_url(value)
 
     @model_validator(mode="after")
     def _has_content(self) -> Record:
@@ -209,6 +218,11 @@ class TrendObservation(BaseModel):
     @classmethod
     def _to_utc(cls, value: datetime | None) -> datetime | None:
         return value.astimezone(UTC) if value is not None else None
+
+    @field_validator("url")
+    @classmethod
+    def _no_credentials(cls, value: str | None) -> str | None:
+        return redact_url(value)  # as a record's (Record._no_credentials)
 
 
 TREND_SCHEMA = pa.schema(

@@ -26,9 +26,23 @@ SECRET_ENV = {
     "llm_api_key": "ACTORWATCH_LLM_API_KEY",
 }
 SENSITIVE_HEADERS = {"cookie", "set-cookie", "authorization", "x-csrf-token", "proxy-authorization"}
-# a parameter named like a credential, also with a prefix (refresh_token, csrf_token, x-api-key, access_key)
-SENSITIVE_PARAMS = re.compile(r"(?i)\b([a-z0-9_-]*(?:token|password|passwd|secret|apikey|api_key|api-key|access_key)|"
-                              r"cookie|sessdata|sub|w_rid|bili_jct)=([^&\s]+)")
+# A parameter named like a credential, also with a prefix (refresh_token, csrf_token, x-api-key, access_key,
+# X-Amz-Signature, X-Goog-Credential, Weibo video's ssig, Bilibili's upsig), or one of the bare names that carry one
+# (key=, sig=, auth=, a cookie's). Its value ends where an address ends: at &, white space, a quote or bracket, a
+# backslash (a JSON body's \u0026 or \/), # or ; so a page archived as JSON stays JSON. The name stays, so an address
+# still says what it held; a signed CDN link so redacted no longer opens (docs/collecting-other.md). One rule for text,
+# url fields and the store's public view (SENSITIVE_PARAMS_SQL, the same expression for DuckDB's RE2).
+_CREDENTIAL_SUFFIXES = ("token", "password", "passwd", "secret", "apikey", "api_key", "api-key", "access_key",
+                        "auth_key", "authkey", "signature", "credential", "sig")
+_CREDENTIAL_NAMES = ("key", "auth", "cookie", "sessdata", "sub", "w_rid", "bili_jct")
+_CREDENTIAL_NAME = (r"[a-z0-9_-]*(?:" + "|".join(_CREDENTIAL_SUFFIXES) + ")|" + "|".join(_CREDENTIAL_NAMES))
+SENSITIVE_PARAMS_PATTERN = rf"""(?i)\b({_CREDENTIAL_NAME})=([^&\s"'<>()\[\]\\#;]+)"""
+SENSITIVE_PARAMS = re.compile(SENSITIVE_PARAMS_PATTERN)
+# a password written into an address (https://user:password@host/…, a feed behind basic auth): the whole user part
+USERINFO_PATTERN = r"""(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@:"'<>]+:[^/\s@"'<>]+@"""
+USERINFO = re.compile(USERINFO_PATTERN)
+SENSITIVE_PARAMS_SQL = SENSITIVE_PARAMS_PATTERN.replace("'", "''")  # inside a SQL string literal
+USERINFO_SQL = USERINFO_PATTERN.replace("'", "''")
 REDACTED = "[REDACTED]"
 
 
@@ -114,7 +128,26 @@ def redact_text(text: str, extra: list[str] | None = None) -> str:
     for value in [*known_secret_values(), *(extra or [])]:
         if value:
             text = text.replace(value, REDACTED)
-    return SENSITIVE_PARAMS.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    return redact_params(text)
+
+
+def redact_params(text: str) -> str:
+    """`text` with the value of every credential-named parameter (SENSITIVE_PARAMS) and the user part of an address
+    holding a password (USERINFO) replaced by REDACTED."""
+    if "=" in text:
+        text = SENSITIVE_PARAMS.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    return USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", text) if "@" in text else text
+
+
+def is_credential_param(name: str) -> bool:
+    """Whether a query parameter of this name holds a credential (its value is redacted wherever it is kept)."""
+    return re.fullmatch(_CREDENTIAL_NAME, name, re.IGNORECASE) is not None
+
+
+def redact_url(url: str | None) -> str | None:
+    """An address as kept in a record (url, an id made of one): its credential parameters redacted, the rest as is.
+    Only the parameter rule: an address holds no configured secret that is not also a parameter's value."""
+    return redact_params(url) if url else url
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -49,6 +49,7 @@ from collectors.lang import record_langs, with_lang
 from collectors.models import RECORD_SCHEMA, TREND_SCHEMA, Record, records_to_table
 from collectors.paths import data_dir as default_data_dir
 from collectors.pseudonym import pseudonym_key
+from collectors.secrets import REDACTED, SENSITIVE_PARAMS_SQL, USERINFO_SQL
 from collectors.urls import canonical_urls
 
 RECORDS = "records"
@@ -324,7 +325,8 @@ class Store:
             if name == RECORDS and merge_articles:
                 con.create_function("canonical_url", canonical_urls, ["VARCHAR"], "VARCHAR", type="arrow",
                                     null_handling="special")
-                view = _MERGED_ARTICLES_SQL.format(latest=f"SELECT {columns} FROM {scan}", newest=newest)
+                view = _MERGED_ARTICLES_SQL.format(latest=f"SELECT {columns} FROM {scan}", newest=newest,
+                                                   shown_id=_redacted_sql("id"))
             con.execute(f'CREATE {kind} "{name}" AS {view}')
         if only is None:
             self.add_public_view(con, public_names)
@@ -356,14 +358,14 @@ class Store:
         # has https://bsky.brid.gy/convert/ap/at://did:plc:…/… as its uri):
         # what leaves the store (exports, Explore, evidence) shows them with the account pseudonymised. The view's own
         # `id` stays as stored, since every join with scores, annotations and labels uses it.
-        con.execute(
-            r"""CREATE MACRO public_id(src, rid) AS CASE
+        con.execute(  # an id made of an address (GDELT's) shown as a record's url is (_redacted_sql)
+            rf"""CREATE MACRO public_id(src, rid) AS CASE
                  WHEN (src = 'bluesky' OR contains(rid, 'at://did:')) AND regexp_matches(rid, 'did:[^/]+')
                    THEN replace(rid, regexp_extract(rid, 'did:[^/]+'), pseudonym(src, regexp_extract(rid, 'did:[^/]+')))
                  WHEN src = 'mastodon' AND regexp_matches(rid, '/users/[^/]+/')
                    THEN replace(rid, regexp_extract(rid, '/users/[^/]+/'),
                                 '/users/' || pseudonym(src, regexp_extract(rid, '/users/([^/]+)/', 1)) || '/')
-                 ELSE rid END""")
+                 ELSE {_redacted_sql("rid")} END""")
         # a link names its author by the stored id, or by user name as a path segment (a 4CAT export's tweet link,
         # /@name profiles, a Mastodon uri's /users/name/); the name is pseudonymised as the author_name column is
         con.execute(
@@ -381,7 +383,7 @@ class Store:
             f"""
             CREATE VIEW records_public AS
             WITH flagged AS (
-              SELECT *, (kind = 'article' OR author_verified_type BETWEEN 0 AND 7
+              SELECT * REPLACE ({_redacted_sql("url")} AS url), (kind = 'article' OR author_verified_type BETWEEN 0 AND 7
                          OR author_name IN (SELECT name FROM public_names){verified_elsewhere}) AS author_public
               FROM "{RECORDS}"),
             -- the named link in a column of its own: nested in public_id as a macro argument, its expression would be
@@ -527,7 +529,7 @@ _PROFILE_LINKS = (r"((?:^|[^0-9A-Za-z.])(?:www\.|m\.)?weibo\.c(?:om|n)/(?:u/|pro
 _MERGED_ARTICLES_SQL = """
     WITH articles AS ({latest} WHERE kind = 'article' QUALIFY {newest}),
     copies AS (
-      SELECT source, id, trackers, count(*) OVER w AS n, list(source || ':' || id) OVER w AS ids,
+      SELECT source, id, trackers, count(*) OVER w AS n, list(source || ':' || {shown_id}) OVER w AS ids,
              flatten(list(trackers) OVER w) AS tags,
              row_number() OVER (w ORDER BY length(coalesce(text, '')) + length(coalesce(title, '')) DESC, source, id)
                AS rank
@@ -537,7 +539,7 @@ _MERGED_ARTICLES_SQL = """
       SELECT source AS m_source, id AS m_id, rank = 1 AS m_keep,
              list_concat(trackers, list_sort(list_distinct(list_filter(tags, lambda t: NOT list_contains(trackers, t)))))
                AS m_trackers,
-             list_filter(ids, lambda k: k <> source || ':' || id) AS merged_from
+             list_filter(ids, lambda k: k <> source || ':' || {shown_id}) AS merged_from
       FROM copies WHERE n > 1)
     SELECT *, NULL::VARCHAR[] AS merged_from FROM ({latest} WHERE kind IS DISTINCT FROM 'article' QUALIFY {newest})
     UNION ALL BY NAME
@@ -585,6 +587,14 @@ def public_text_sql(column: str, public_names: Iterable[str] = ()) -> str:
     text: @mentions and the account in profile links; a text already masked comes out unchanged."""
     protected = f"replace({column}, '(user)', '{_MASKED}')"
     return f"replace({_masked_mentions_sql(_masked_links_sql(protected), public_names)}, '{_MASKED}', '(user)')"
+
+
+def _redacted_sql(expr: str) -> str:
+    """SQL for the address `expr` with its credential parameters redacted as a record's url is on the way in
+    (collectors.secrets.redact_url): a store written before that rule shows none either."""
+    params = f"regexp_replace({expr}, '{SENSITIVE_PARAMS_SQL}', '\\1={REDACTED}', 'g')"
+    return (f"(CASE WHEN contains({expr}, '=') OR contains({expr}, '@') THEN "
+            f"regexp_replace({params}, '{USERINFO_SQL}', '\\1{REDACTED}@', 'g') ELSE {expr} END)")
 
 
 def _masked_links_sql(column: str) -> str:

@@ -80,9 +80,10 @@ def records_page(con: duckdb.DuckDBPyConnection, f: Filters, search: str = "", k
         if bound is not None:
             where += f" AND {key} {'>=' if descending else '<='} ?"
             params = [*params, bound[0]]
-    # only web links become clickable: a `javascript:` or `data:` URL in an imported record stays out
+    # only web links become clickable (collectors.urls.web_url's rule): a `javascript:` or `data:` URL in an imported
+    # record stays out
     special = {"published_at": f"{instant} AS published_at",
-               "url": "CASE WHEN regexp_matches(r.url, '^https?://') THEN r.url END AS url",
+               "url": "CASE WHEN regexp_matches(r.url, '^https?://', 'i') THEN r.url END AS url",
                "id": "public_id(r.source, r.id) AS id",
                # a news article several sources carried is one row: the other copies it stands for
                "also_in": "array_to_string(r.merged_from, ' · ') AS also_in",

@@ -121,3 +121,111 @@ def test_the_export_has_the_article_once_and_names_the_copies_it_merged(tmp_path
     row = frame[frame["id"] == "guid-1"].iloc[0]
     assert list(row["merged_from"]) == ["gdelt:https://example.com/news/ai-artists"]
     assert list(frame.loc[frame["id"] != "guid-1", "merged_from"]) == [[], []]
+
+
+def _google_id(url: bytes, field: bytes = b"\x08\x13") -> str:
+    """A Google News article id as older feeds write it: base64 of a small protobuf holding the publisher's URL."""
+    import base64
+
+    return base64.urlsafe_b64encode(field + b'"' + bytes([len(url)]) + url + b"\xd2\x01\x00").decode().rstrip("=")
+
+
+def test_a_google_news_copy_names_the_publishers_page_when_its_link_holds_it():
+    """Google News links are news.google.com redirects: the same article from the publisher's feed or GDELT did not
+    merge with it. An older article id holds the publisher's URL (offline, no request); the link itself is kept."""
+    from tests.test_rss import _records
+
+    google = _records("rss/google_news.xml", "https://news.google.com/rss/search?q=x")[0]
+    assert google.url == "https://news.google.com/rss/articles/CBMiFWh0dHBzOi8vZXhhbXBsZS5jb20vYdIBAA?oc=5"
+    assert canonical_url(google.url) == canonical_url("http://www.example.com/a/?utm_source=rss")
+    for path in ("/rss/articles/", "/articles/", "/__i/rss/rd/articles/"):
+        link = f"https://news.google.com{path}{_google_id(b'https://outlet.example/s/1?id=2')}?hl=en-US&oc=5"
+        assert canonical_url(link) == "https://outlet.example/s/1?id=2"
+    # newer ids hold an opaque token (resolved only by asking Google): the redirect stays the key, nothing is fetched;
+    # its edition and referrer parameters (hl, gl, ceid, oc) do not name the article
+    opaque = f"https://news.google.com/rss/articles/{_google_id(b'AU_yqLPz3k0Example-token')}"
+    assert canonical_url(f"{opaque}?oc=5") == canonical_url(f"{opaque}?hl=zh-CN&gl=CN&ceid=CN:zh-Hans") == opaque
+    for broken in ("CBMiOld", "CBMiGGh0dHBzOi8vc2FtcGxlLm9yZy9iJdIBAA", "!!!", _google_id(b"javascript:alert(1)")):
+        link = f"https://news.google.com/rss/articles/{broken}"
+        assert canonical_url(link) == link
+
+
+def test_a_google_news_copy_and_the_publishers_are_one_record(data_dir, make_record):
+    store = Store(data_dir)
+    link = f"https://news.google.com/rss/articles/{_google_id(b'https://www.example.com/news/ai-artists')}?oc=5"
+    store.add_records([
+        _article(make_record, "rss", "guid-g", link, trackers=["case-a"]),
+        _article(make_record, "gdelt", "https://example.com/news/ai-artists", "https://example.com/news/ai-artists",
+                 text="The studios denied it.", trackers=["case-a"]),
+    ])
+    with store.connect() as con:
+        rows = con.execute("SELECT source, url, merged_from FROM records").fetchall()
+    assert rows == [("gdelt", "https://example.com/news/ai-artists", ["rss:guid-g"])]
+
+
+def test_one_page_however_its_host_is_written_is_one_key():
+    """An internationalised host (Unicode or punycode, a full-width dot), a mobile or AMP copy of the page, and Google's
+    AMP cache addresses gave as many keys as spellings, so copies of one article did not merge."""
+    assert canonical_url("https://例子.中国/新闻/1") == canonical_url("https://xn--fsqu00a.xn--fiqs8s/%E6%96%B0%E9%97%BB/1")
+    assert canonical_url("https://例子。中国/新闻/1") == canonical_url("https://例子.中国/新闻/1")
+    assert canonical_url("https://BÜCHER.example/a") == "https://xn--bcher-kva.example/a"
+    page = "https://example.com/news/ai-artists"
+    for copy in ("https://m.example.com/news/ai-artists", "https://mobile.example.com/news/ai-artists/",
+                 "https://amp.example.com/news/ai-artists", "https://www.example.com/news/ai-artists/amp",
+                 "https://example.com/amp/news/ai-artists", "https://example.com/news/ai-artists?amp=1",
+                 "https://example.com/news/ai-artists?outputType=amp", "https://example.com/news/ai-artists?amp",
+                 "https://www.google.com/amp/s/www.example.com/news/ai-artists",
+                 "https://www-example-com.cdn.ampproject.org/c/s/www.example.com/news/ai-artists"):
+        assert canonical_url(copy) == page, copy
+    # a host that is only "m." and a top-level domain is a site of its own; other subdomains stay
+    assert canonical_url("https://m.me/a") == "https://m.me/a"
+    assert canonical_url("https://news.example.com/a") != canonical_url("https://example.com/a")
+    # an AMP cache address of a plain-http page, and an address that only mentions amp
+    assert canonical_url("https://www.google.com/amp/example.com/a") == "https://example.com/a"
+    assert canonical_url("https://example.com/ampere/amplifier") == "https://example.com/ampere/amplifier"
+
+
+def test_one_weibo_post_however_its_address_is_written_is_one_page():
+    """A post's url is weibo.com/<uid>/<bid> and its comments' m.weibo.cn/detail/<mid>: labelled rows of one post were
+    resampled as different pages, so the intervals came out narrower than the data allow."""
+    from analysis.nlp.tasks import page_groups
+
+    forms = ["https://weibo.com/1234567890/PxEt2uzKj", "https://m.weibo.cn/detail/5180203847287251",
+             "https://m.weibo.cn/status/PxEt2uzKj", "https://m.weibo.cn/status/5180203847287251?from=share",
+             "https://weibo.com/detail/5180203847287251", "https://weibo.cn/comment/PxEt2uzKj",
+             "http://www.weibo.com/1234567890/PxEt2uzKj?type=comment#_rnd1"]
+    assert {canonical_url(u) for u in forms} == {"https://m.weibo.cn/detail/5180203847287251"}
+    assert len(set(page_groups(forms))) == 1
+    assert canonical_url("https://weibo.com/u/1234567890") == "https://weibo.com/u/1234567890"  # a profile: no post
+    groups = page_groups(["https://example.com/a", "http://www.example.com/a/", "", "https://example.com/b"])
+    assert groups[0] == groups[1] and len(set(groups)) == 3
+
+
+def test_escapes_are_written_one_way_but_an_escaped_slash_stays_part_of_its_segment():
+    """Unescaping the whole path made /a%2Fb (one segment holding a slash, e.g. an encoded id) the page /a/b."""
+    assert canonical_url("https://x.example/a%2Fb") != canonical_url("https://x.example/a/b")
+    assert canonical_url("https://x.example/a%2fb") == canonical_url("https://x.example/a%2Fb") == "https://x.example/a%2Fb"
+    assert canonical_url("https://x.example/%e6%96%b0%7E") == canonical_url("https://x.example/新~")
+
+
+def test_a_hashbang_fragment_names_the_page():
+    """The fragment was dropped whole: on a site that routes by #! (/#!/news/1, /#!/news/2) every article had the
+    home page's key, so different articles merged into one record."""
+    assert canonical_url("https://example.com/#!/news/1") != canonical_url("https://example.com/#!/news/2")
+    assert canonical_url("http://www.example.com/#!/news/1") == "https://example.com#!/news/1"
+    assert canonical_url("https://example.com/news/1#comments") == "https://example.com/news/1"
+
+
+def test_a_click_through_redirect_that_carries_the_page_is_that_pages_key():
+    """Bing News feeds link www.bing.com/news/apiclick.aspx?…&url=<page>, search results google.com/url?q=<page>:
+    the page is in the address (read offline), so such a copy merges with the outlet's."""
+    page = "https://example.com/news/ai-artists"
+    bing = ("http://www.bing.com/news/apiclick.aspx?ref=FexRss&aid=&tid=abc&url=https%3a%2f%2fwww.example.com"
+            "%2fnews%2fai-artists%3futm_source%3drss&c=123&mkt=en-us")
+    for link in (bing,
+                 "https://www.google.com/url?rct=j&sa=t&url=https://example.com/news/ai-artists&ct=ga&cd=x&usg=y",
+                 "https://www.google.co.uk/url?q=https%3A%2F%2Fexample.com%2Fnews%2Fai-artists&sa=D",
+                 "https://news.google.com/news/url?sa=t&fd=R&url=https://example.com/news/ai-artists"):
+        assert canonical_url(link) == page, link
+    # a target that is not a web address is no target
+    assert canonical_url("https://www.google.com/url?q=javascript:alert(1)").startswith("https://google.com/url?")

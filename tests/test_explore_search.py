@@ -34,3 +34,18 @@ def test_explore_search_finds_traditional_full_width_and_curly_forms(data_dir, m
     assert found("isn't") == sorted([TEXTS[3], TEXTS[4]])
     assert found("爱奇艺 上线") == [TEXTS[1]]  # every term must match
     assert found("100%") == []  # LIKE's wildcards stay literal
+
+
+def test_explore_links_web_addresses_by_the_rule_the_brief_uses(data_dir, make_record) -> None:
+    """Explore's link column matched http(s) case-sensitively: an address written HTTPS://… lost its link there while
+    the brief and the label page (web_url) kept it; a javascript: one stays out of both."""
+    from collectors.urls import web_url
+
+    urls = ["HTTPS://Example.com/a", "https://example.com/b", "JavaScript:alert(1)", " javascript:alert(2)",
+            "data:text/html,<script>x</script>"]
+    store = Store(data_dir)
+    store.add_records([make_record(text=f"post {n}", url=u, trackers=[TRACKER]) for n, u in enumerate(urls)])
+    with store.connect() as con:
+        frame, _total = records_page(con, Filters(TRACKER))
+    shown = {text: url if isinstance(url, str) else None for text, url in zip(frame["text"], frame["url"], strict=True)}
+    assert [shown[f"post {n}"] for n in range(len(urls))] == [web_url(u) for u in urls] == [*urls[:2], None, None, None]

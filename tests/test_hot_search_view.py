@@ -387,3 +387,25 @@ def test_a_list_days_later_is_not_the_next_list_so_it_does_not_date_the_topics_e
         ("daily/2026-03-21.json", "2026-03-21 23:53", later, "new")])
     row = hot_search.topic_spans(obs).set_index("topic").loc[topic]
     assert row["gone_at_bj"] == pd.Timestamp("2026-03-18 22:52") and not row["marked_gone"]
+
+
+def test_a_trend_link_that_is_not_a_web_address_is_never_a_clickable_link(data_dir):
+    """A trend row imported with a javascript: (or data:) url reached the Topics and cross-check tables' link column
+    as it was: one click ran it. Only http(s) links are shown as links."""
+    from collectors.ingest import ingest
+    from collectors.models import TrendObservation
+    from dashboard.hot_search_widgets import crosscheck_table
+
+    tracker = get_tracker("iqiyi-nadou")
+    store = Store(data_dir)
+    when = datetime(2026, 4, 20, 12, tzinfo=UTC)
+    ingest([TrendObservation(source="weibo", topic=WILLINGNESS, observed_at=when, heat=5, snapshot="live-1",
+                             url=" JavaScript:alert(document.cookie)", trackers=[tracker.id]),
+            TrendObservation(source="weibo", topic="爱奇艺疯了", observed_at=when, heat=4, snapshot="live-1",
+                             url="data:text/html,<script>alert(1)</script>", trackers=[tracker.id])], store)
+    with store.connect() as con:
+        spans = hot_search.topic_spans(hot_search.tracker_observations(con, tracker.id))
+        cc = hot_search.trend_crosscheck(con, tracker)
+    assert spans["url"].isna().all()
+    links = crosscheck_table(cc, ("event", "statement", "claim"))["search link"]
+    assert len(links) and links.isna().all()

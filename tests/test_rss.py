@@ -24,7 +24,7 @@ def test_google_news_keeps_the_outlet_and_drops_its_title_suffix():
     assert first.title == "Streaming platform's AI artist library draws criticism"
     assert first.author_name == "Example Daily" and first.kind == "article" and first.lang == "en"
     assert first.url.startswith("https://news.google.com/rss/articles/")  # a redirect, not the publisher's URL
-    assert first.id == "CBMiFmh0dHBzOi8vZXhhbXBsZS5jb20vYdIBAA"
+    assert first.id == "CBMiFWh0dHBzOi8vZXhhbXBsZS5jb20vYdIBAA"
     assert first.published_at == datetime(2026, 4, 21, 8, 30, tzinfo=UTC)
     assert first.text == "" and cluster.text == ""  # descriptions only repeat headlines/outlets
     assert cluster.author_name == "Sample Times" and old.published_at.month == 2

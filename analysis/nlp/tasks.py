@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from analysis.nlp.sentiment.labelled import LabelledFileError, check_row, dict_reader, read_utf8
+from collectors.urls import canonical_url
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,9 @@ GROUP_COLUMNS = ("url", "page")
 
 
 def page_groups(values: Sequence[str]) -> np.ndarray:
-    """Each row's page (its url), a row without one a page of its own: what a bootstrap resamples together."""
-    return np.array([(v or "").strip() or f"\0row {i}" for i, v in enumerate(values, 1)], dtype=object)
+    """Each row's page (its url, however written: collectors.urls.canonical_url), a row without one a page of its
+    own: what a bootstrap resamples together."""
+    return np.array([canonical_url(v) or f"\0row {i}" for i, v in enumerate(values, 1)], dtype=object)
 
 
 @dataclass(frozen=True)

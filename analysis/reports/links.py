@@ -11,18 +11,14 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import urlencode
 
 from analysis.core.filters import Filters
+from collectors.urls import web_url
 
 DASHBOARD_URL = "http://127.0.0.1:8501"
 PUBLIC_URL_ENV = "ACTORWATCH_PUBLIC_URL"
 DEFAULT_PAGE = "overview"  # the app's default page is served at "/" (its url_path alone is "page not found")
 FILTER_KEYS = ("tracker", "from", "to", "source", "lang")  # first in a link, in this order; then options A-Z
 Params = Mapping[str, str | Sequence[str]]
-SAFE_SCHEMES = ("http://", "https://")
-
-
-def safe_url(url: object) -> str | None:
-    """A record's URL if it is a web link, else None (a post's URL is untrusted: no javascript: or data: links)."""
-    return url if isinstance(url, str) and url.lower().startswith(SAFE_SCHEMES) else None
+safe_url = web_url  # a record's URL if it is a web link, else None (one rule with the analysis tables')
 
 
 def configured_base_url() -> str:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from collectors.hot_search import BEIJING, TREND_LISTS
 from collectors.trackers import Tracker
+from collectors.urls import web_url
 
 TZ_LABEL = "Beijing time, UTC+8"
 _OBS_COLUMNS = ["topic", "topic_en", "url", "observed_at", "heat", "peak_heat", "status", "first_seen", "snapshot",
@@ -171,7 +172,7 @@ def topic_spans(obs: pd.DataFrame) -> pd.DataFrame:
             at_peak = part[part["heat_peak"] == peak]
         rows.append({
             "topic": topic, "topic_en": next((t for t in part["topic_en"] if isinstance(t, str) and t), None),
-            "url": part["url"].iloc[0], "first_seen": part["first_seen"].fillna(part["observed_at"]).min(),
+            "url": web_url(part["url"].iloc[0]), "first_seen": part["first_seen"].fillna(part["observed_at"]).min(),
             "gone_at": gone["observed_at"].min() if not gone.empty else part["observed_at"].max(),
             "marked_gone": not gone.empty, "peak_heat": peak, "peak_at": at_peak["observed_at"].min(),
             "snapshots": int(listed["snapshot"].nunique()), "spells": _spells(listed["observed_at"], snapshot_times),

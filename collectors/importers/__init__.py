@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from collectors.datasets import DatasetRow
 from collectors.models import Record, TrendObservation
+from collectors.secrets import redact_params
 from collectors.trackers import Tracker
 
 
@@ -25,6 +26,9 @@ class ImportIssue:
 
     where: str
     message: str
+
+    def __post_init__(self) -> None:  # a message quoting the item's address is printed and put in --json
+        object.__setattr__(self, "message", redact_params(self.message))
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"

@@ -2,7 +2,7 @@
 
 A tracker's `rss` queries are either feed URLs (`https://…`) or Google News search terms. Google News
 items keep their outlet (from `<source>`) as the author, and their link is a news.google.com redirect,
-not the publisher's URL. Google News feeds are licensed for personal, non-commercial feed-reader use.
+not the publisher's URL (collectors.urls.canonical_url reads the publisher's out of an older one, for merging). Google News feeds are licensed for personal, non-commercial feed-reader use.
 """
 
 from __future__ import annotations
