@@ -439,3 +439,32 @@ def test_warm_up_loads_what_a_real_batch_needs() -> None:
                          capture_output=True, text=True, timeout=300, check=True)
     after = json.loads(out.stdout.strip().splitlines()[-1])
     assert after == {"imported": [], "dictionary_reads": 0}
+
+
+def _scorer_mark() -> object:
+    from analysis.nlp.sentiment import get_scorer
+
+    return getattr(get_scorer(), "test_mark", None)
+
+
+def test_workers_use_the_models_loaded_before_the_pool_started(monkeypatch) -> None:
+    """Workers start after `warm_up` so they share the parent's loaded models rather than each loading its own (CPU
+    seconds and the memory, per worker). That held only while fork was the default start method: Python 3.14 makes
+    forkserver the default on Linux (emulated here), and every worker would have loaded the models again."""
+    import multiprocessing
+
+    from analysis.nlp import enrich
+    from analysis.nlp.sentiment import get_scorer
+
+    monkeypatch.setattr(get_scorer(), "test_mark", "loaded by the parent", raising=False)
+    default = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method("forkserver", force=True)
+    try:
+        pool = enrich.make_executor(2)
+        try:
+            marks = [future.result() for future in [pool.executor.submit(_scorer_mark) for _ in range(4)]]
+        finally:
+            pool.close()
+    finally:
+        multiprocessing.set_start_method(default, force=True)
+    assert marks == ["loaded by the parent"] * 4

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -419,12 +421,18 @@ def make_executor(workers: int, use_dask: bool = False) -> _Executor:
     # Keep the collector's passes off the loaded models' pages, so they stay shared, not copied per worker.
     gc.freeze()
     try:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_prepare_worker)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context(), initializer=_prepare_worker)
         for future in [pool.submit(time.sleep, 0) for _ in range(workers)]:
             future.result()  # start every worker now, before any progress-bar thread exists
     finally:
         gc.unfreeze()
     return _Executor(pool, lambda: pool.shutdown(wait=True, cancel_futures=True))
+
+
+def _fork_context() -> multiprocessing.context.BaseContext | None:
+    """Fork where it is Linux's way (not its default from Python 3.14, when forkserver's workers would each load every
+    model again); the platform's default elsewhere (macOS and Windows spawn: each worker loads its own)."""
+    return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
 
 
 def enrich_store(store: Store, batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = False,
