@@ -7,7 +7,9 @@ Every figure is measured in this one run on the same texts, so the ratios compar
   * end to end: `enrich_store` into a fresh store with 1 worker (inline) and with 2 workers (target
     ≥ 1.8×; pools are started and warmed before timing; both runs write every batch to the store),
     with the CPU time they used, so a low ratio caused by other load on the machine can be told
-    apart from parallel overhead.
+    apart from parallel overhead. Each run has a fresh process of its own, as `actorwatch enrich` does: a pool
+    forked from this process, which has already annotated these texts, would inherit every lazily loaded model,
+    list and memo that a real run's workers each load for themselves.
 Texts: the synthetic demo corpus (collectors.demo) — 80% single posts, 15% of ~5 posts joined, 5% of
 ~40 joined — so lengths vary. Usage: bench_enrich.py [N posts, default 20000] [--json] [--texts FILE.csv].
 Single-process figures are the least CPU time of 3 runs; the worker comparison is wall time, once each (it
@@ -24,8 +26,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -105,8 +110,40 @@ def main() -> None:
     parser.add_argument("posts", nargs="?", type=int, default=20_000)
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
     parser.add_argument("--texts", type=Path, help="a CSV whose `text` column replaces the demo texts")
+    parser.add_argument("--end-to-end", type=int, metavar="WORKERS", help=argparse.SUPPRESS)  # one run, JSON out
     args = parser.parse_args()
-    run(args.posts, args.json, args.texts)
+    if args.end_to_end:
+        print(json.dumps(end_to_end_here(args.posts, args.end_to_end, args.texts)))
+    else:
+        run(args.posts, args.json, args.texts)
+
+
+def end_to_end(n: int, workers: int, texts_csv: Path | None) -> dict[str, float]:
+    """`end_to_end_here` in a fresh process (its figures)."""
+    command = [sys.executable, __file__, str(n), "--end-to-end", str(workers)]
+    command += ["--texts", str(texts_csv)] if texts_csv else []
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+
+
+def end_to_end_here(n: int, workers: int, texts_csv: Path | None) -> dict[str, float]:
+    """Wall and CPU seconds (this process's and its workers') of `enrich_store` with `workers` into a fresh store."""
+    table = corpus(n, texts_csv)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "store")
+        store.add_table(RECORDS, table)
+        pool = make_executor(workers)  # inline for 1 worker (what --workers 1 does)
+        children0, own0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.process_time()
+        t0 = time.perf_counter()
+        try:
+            summary = enrich_store(store, batch_size=BATCH, workers=workers, executor=pool.executor)
+            elapsed = time.perf_counter() - t0
+        finally:
+            pool.close()  # reaps the workers, so their CPU time is counted below
+        children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (time.process_time() - own0 + children1.ru_utime - children0.ru_utime
+           + children1.ru_stime - children0.ru_stime)
+    assert summary.annotated == n, summary.line()
+    return {"elapsed": elapsed, "cpu": cpu}
 
 
 def run(n: int, as_json: bool, texts_csv: Path | None = None) -> None:
@@ -143,25 +180,12 @@ def run(n: int, as_json: bool, texts_csv: Path | None = None) -> None:
           f"{t_jieba / t_enrich:.2f}× bare jieba.lcut (target ≥ 1.0×)")
 
     rates, cpu_per_post = {}, {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for workers in (1, 2):
-            store = Store(Path(tmp) / f"w{workers}")
-            store.add_table(RECORDS, table)
-            pool = make_executor(workers)  # inline for 1 worker (what --workers 1 does)
-            children0, own0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.process_time()
-            t0 = time.perf_counter()
-            try:
-                summary = enrich_store(store, batch_size=BATCH, workers=workers, executor=pool.executor)
-                elapsed = time.perf_counter() - t0
-            finally:
-                pool.close()  # reaps the workers, so their CPU time is counted below
-            children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (time.process_time() - own0 + children1.ru_utime - children0.ru_utime
-                   + children1.ru_stime - children0.ru_stime)
-            assert summary.annotated == n, summary.line()
-            rates[workers], cpu_per_post[workers] = n / elapsed, cpu / n
-            print(f"enrich_store with {workers} worker(s), writes included: {rates[workers]:,.0f} posts/s wall; "
-                  f"{cpu:.1f} CPU-s in {elapsed:.1f} s = {cpu / elapsed:.2f} cores busy")
+    for workers in (1, 2):
+        figures = end_to_end(n, workers, texts_csv)
+        elapsed, cpu = figures["elapsed"], figures["cpu"]
+        rates[workers], cpu_per_post[workers] = n / elapsed, cpu / n
+        print(f"enrich_store with {workers} worker(s), writes included: {rates[workers]:,.0f} posts/s wall; "
+              f"{cpu:.1f} CPU-s in {elapsed:.1f} s = {cpu / elapsed:.2f} cores busy")
     print(f"2 workers vs 1 worker: {rates[2] / rates[1]:.2f}× wall (target ≥ 1.8×); CPU per post "
           f"{cpu_per_post[2] / cpu_per_post[1]:.2f}× of one worker's (1.00 = no parallel overhead); "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs — fewer than 2 cores busy means "

@@ -398,3 +398,73 @@ def test_enrich_help_names_every_annotation_it_writes():
 
     text = " ".join(CliRunner().invoke(cli, ["enrich", "--help"]).output.split())
     assert "stance, emotion" in text and "language" in text
+
+
+WARMED_SCRIPT = """
+import json
+import sys
+
+from analysis.nlp import entities
+from analysis.nlp.enrich import annotate_batch, pipeline_version, scoring_model, warm_up
+from collectors.demo import generate
+from collectors.trackers import load_trackers
+
+table = generate(load_trackers(), records=300, seed=3)
+model = scoring_model()
+version = pipeline_version(model[1])
+warm_up(model)
+loaded, misses = set(sys.modules), entities.two_char_words.cache_info().misses
+batch = {"source": ["demo"] * 300, "id": [str(i) for i in range(300)], "text": table["text"].to_pylist(),
+         "title": table["title"].to_pylist(), "lang": table["lang"].to_pylist(),
+         "trackers": table["trackers"].to_pylist(), "has_score": [False] * 300}
+annotate_batch(batch, version, model)
+print(json.dumps({"imported": sorted(set(sys.modules) - loaded),
+                  "dictionary_reads": entities.two_char_words.cache_info().misses - misses}))
+"""
+
+
+def test_warm_up_loads_what_a_real_batch_needs() -> None:
+    """A pool's workers are forked after `warm_up`, so whatever the first real batch still had to import or load
+    (the English models' scikit-learn vectorizers, jieba's two-character words) each worker did again for itself:
+    about 2 CPU-seconds per worker on every `enrich --workers N`. After `warm_up`, a batch of demo posts (Chinese
+    and English) imports no module and reads no dictionary."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", WARMED_SCRIPT], cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)},
+                         capture_output=True, text=True, timeout=300, check=True)
+    after = json.loads(out.stdout.strip().splitlines()[-1])
+    assert after == {"imported": [], "dictionary_reads": 0}
+
+
+def _scorer_mark() -> object:
+    from analysis.nlp.sentiment import get_scorer
+
+    return getattr(get_scorer(), "test_mark", None)
+
+
+def test_workers_use_the_models_loaded_before_the_pool_started(monkeypatch) -> None:
+    """Workers start after `warm_up` so they share the parent's loaded models rather than each loading its own (CPU
+    seconds and the memory, per worker). That held only while fork was the default start method: Python 3.14 makes
+    forkserver the default on Linux (emulated here), and every worker would have loaded the models again."""
+    import multiprocessing
+
+    from analysis.nlp import enrich
+    from analysis.nlp.sentiment import get_scorer
+
+    monkeypatch.setattr(get_scorer(), "test_mark", "loaded by the parent", raising=False)
+    default = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method("forkserver", force=True)
+    try:
+        pool = enrich.make_executor(2)
+        try:
+            marks = [future.result() for future in [pool.executor.submit(_scorer_mark) for _ in range(4)]]
+        finally:
+            pool.close()
+    finally:
+        multiprocessing.set_start_method(default, force=True)
+    assert marks == ["loaded by the parent"] * 4

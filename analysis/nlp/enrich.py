@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -184,9 +186,15 @@ def _one_thread_each() -> None:
 
 
 def warm_up(model: tuple[str, str] | None = None) -> None:
-    """Load the scorer, segmenter, lexicons and matchers (each is cached per process)."""
-    annotate_batch({"source": ["x"], "id": ["x"], "text": ["爱奇艺 AI演员 test"], "title": [None], "lang": [None],
-                    "trackers": [[]], "has_score": [False]}, "warm-up", model or scoring_model())
+    """Load the scorers (the English route's too), segmenter, lexicons, matchers and the word list their short-alias
+    guard reads (each is cached per process), so a pool's forked workers inherit them rather than each loading them
+    again on its first batch."""
+    from analysis.nlp.entities import two_char_words
+
+    texts = ["爱奇艺 AI演员 真好看", "The AI actors from iQIYI look great"]
+    annotate_batch({"source": ["x"] * 2, "id": ["x", "y"], "text": texts, "title": [None] * 2, "lang": [None] * 2,
+                    "trackers": [[]] * 2, "has_score": [False] * 2}, "warm-up", model or scoring_model())
+    two_char_words()  # read only when a short alias follows another character, so rarely by the texts above
 
 
 _SHARED_GRAMS: dict[tuple[int, ...], Any] = {}
@@ -413,12 +421,18 @@ def make_executor(workers: int, use_dask: bool = False) -> _Executor:
     # Keep the collector's passes off the loaded models' pages, so they stay shared, not copied per worker.
     gc.freeze()
     try:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_prepare_worker)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context(), initializer=_prepare_worker)
         for future in [pool.submit(time.sleep, 0) for _ in range(workers)]:
             future.result()  # start every worker now, before any progress-bar thread exists
     finally:
         gc.unfreeze()
     return _Executor(pool, lambda: pool.shutdown(wait=True, cancel_futures=True))
+
+
+def _fork_context() -> multiprocessing.context.BaseContext | None:
+    """Fork where it is Linux's way (not its default from Python 3.14, when forkserver's workers would each load every
+    model again); the platform's default elsewhere (macOS and Windows spawn: each worker loads its own)."""
+    return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
 
 
 def enrich_store(store: Store, batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = False,

@@ -148,7 +148,7 @@ class TermMatcher:
                 return False
             if ambiguous and _joins_name(prepared.norm, start, start + len(key)):
                 return False
-        return not (guard and before and before + key[0] in _two_char_words())
+        return not (guard and before and before + key[0] in two_char_words())
 
     def spans(self, text: str | Prepared | None) -> list[tuple[list[str], int, int]]:
         """Every accepted match as (labels, start, end); offsets index `normalise(text)`.
@@ -275,7 +275,7 @@ def _trie_pattern(terms: Iterable[str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _two_char_words() -> frozenset[str]:
+def two_char_words() -> frozenset[str]:
     """Two-character words of jieba's main dictionary (used to reject straddling short aliases)."""
     import jieba
 
@@ -295,7 +295,7 @@ def _straddles_word(text: str, start: int) -> bool:
     Only that side: on real text a word formed by the term's last character and the next one (于正|正在,
     百度|度数, 奇艺|高清) was a true mention 8 times in 9, while every term with a word before it was not one
     (终于|正常, 属于|正常, 用于|正途) but for 上百度."""
-    return start > 0 and text[start - 1 : start + 1] in _two_char_words()
+    return start > 0 and text[start - 1 : start + 1] in two_char_words()
 
 
 def pinyin_variants(entity: Entity) -> list[str]:
