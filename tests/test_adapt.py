@@ -55,6 +55,10 @@ def topic_texts(n_per_class: int, offset: int = 0) -> list[tuple[str, int]]:
 
 @pytest.fixture
 def tiny_base(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    return make_tiny_base(monkeypatch, tmp_path)
+
+
+def make_tiny_base(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A base model fitted on the fake rows (saved as a model directory), and load_training_rows faked."""
     monkeypatch.setattr(adapt_module, "load_training_rows", fake_base_rows)
     rows = fake_base_rows()
@@ -422,18 +426,30 @@ def test_an_adapt_stopped_between_the_model_and_its_card_is_not_used_under_the_o
     """Adapting again with more labels writes model.npz, then card.json (which names the version): a run killed in
     between left the new weights under the old card, so every score they made was stored as the old version (and
     enrich, seeing that version done, never scored the rest with them). Such a model is now refused, saying how
-    to finish, and the re-run's model is used."""
+    to finish, and the re-run's model is used. (A new version is written under history/ first: a run killed there
+    leaves the current model as it was.)"""
+    from analysis.nlp import adapt_versions
+
     store = Store()
     _label(store, topic_texts(8))
     settings = _settings(tiny_base, strength=0.05)
     first = adapt(store, TRACKER, tmp_path, settings, HP, log=lambda m: None)
     _label(store, topic_texts(4, offset=8), annotator="second")
 
-    def killed(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt  # where a kill would stop it: the new model.npz in place, card.json not written
+    with monkeypatch.context() as patch:
+        patch.setattr(adapt_module, "write_card", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+        with pytest.raises(KeyboardInterrupt):
+            adapt(store, TRACKER, tmp_path, settings, HP, log=lambda m: None)
+    assert get_scorer(first["model"]).version == first["version"]  # killed while kept aside: nothing replaced
+    real = adapt_versions._copy
+
+    def killed(source: Path, target: Path) -> None:
+        if target.name == "card.json" and "history" not in target.parts:
+            raise KeyboardInterrupt  # where a kill would stop it: the new model.npz in place, card.json not copied
+        real(source, target)
 
     with monkeypatch.context() as patch:
-        patch.setattr(adapt_module, "write_card", killed)
+        patch.setattr(adapt_versions, "_copy", killed)
         with pytest.raises(KeyboardInterrupt):
             adapt(store, TRACKER, tmp_path, settings, HP, log=lambda m: None)
     with pytest.raises(ValueError, match="interrupted.*actorwatch adapt --tracker iqiyi-nadou"):

@@ -29,7 +29,6 @@ agreement with the human labels has been measured (`actorwatch adapt --use-llm-l
 
 from __future__ import annotations
 
-import json
 import time
 import warnings
 from collections.abc import Callable
@@ -639,26 +638,31 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
         "evaluation_adapted": adapted_report,
     }
     directory = (out_root or user_models_dir()) / name
-    _keep_replaced_card(directory, final.version)
-    final.save(directory)
-    if english_model is not None:
-        _save_english(english_model, directory.parent / english_model.name, result)
-    card = build_card(result, base, temperature, time.perf_counter() - started)
-    write_card(directory, card)
-    result["model_dir"] = str(directory)
+    result.update(_save_version(directory, final, english_model, result, base, temperature, started))
     return result
 
 
-def _keep_replaced_card(directory: Path, version: str) -> None:
-    """Keep the card of the version this adapting replaces: the tracker's charts show its scores until re-scored."""
-    from analysis.nlp.model_info import read_card, superseded_card_path
-    from collectors.store import atomic_write_text
+def _save_version(directory: Path, final: Any, english_model: Any, result: dict[str, Any], base: Any,
+                  temperature: float, started: float) -> dict[str, Any]:
+    """Keep the new version under history/ and make it current unless it is worse than the base or than the version
+    in use (`adapt_versions.replaces`); what the report says about it."""
+    from analysis.nlp import adapt_versions as versions
 
-    card = read_card(directory / "card.json")
-    if card and isinstance(card.get("adapted"), dict) and card.get("version") not in (None, version):
-        path = superseded_card_path(directory, str(card["version"]))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps(card, ensure_ascii=False, indent=2) + "\n")
+    current = versions.repaired_current(directory)
+    versions.keep_current(directory)  # one adapted before every version was kept
+    kept = versions.version_dir(directory, final.version)
+    if english_model is not None:
+        _save_english(english_model, kept / versions.ENGLISH, result)
+    final.save(kept)
+    write_card(kept, build_card(result, base, temperature, time.perf_counter() - started))
+    same = current is not None and current.get("version") == final.version
+    make_current, why = (True, None) if same else versions.replaces(result["verdict"], current)
+    if make_current:
+        versions.install(directory, kept)
+    previous = (current or {}).get("version")
+    return {"current": make_current, "current_version": final.version if make_current else previous,
+            "replaced_version": previous if make_current and not same else None, "kept_because": why,
+            "model_dir": str(directory), "version_dir": str(kept)}
 
 
 def folder_name(name: str) -> str:

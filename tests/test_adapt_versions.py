@@ -1,0 +1,121 @@
+"""Adapting a tracker's model again: every version kept, a worse one never made current silently, and a way back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from analysis.nlp import adapt as adapt_module
+from analysis.nlp.adapt import adapt
+from analysis.nlp.sentiment import get_scorer
+from collectors.models import Record
+from collectors.store import Store
+from dashboard.cli import cli
+from tests.test_adapt import HP, TRACKER, _label, _settings, make_tiny_base, topic_texts
+
+
+@pytest.fixture
+def tiny_base(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    return make_tiny_base(monkeypatch, tmp_path)
+
+
+def _adapt(store: Store, base: Path) -> dict:
+    return adapt(store, TRACKER, None, _settings(base, method="prior", strength=0.05), HP, log=lambda m: None)
+
+
+def test_a_worse_adaptation_is_kept_but_not_made_current(tiny_base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adapting again overwrote the tracker's adapted weights even when the new model's verdict was "worse": a
+    researcher lost the better model. The new version is now kept beside it, the better one stays current, the report
+    says so, and `adapt --use VERSION` makes any kept version current."""
+    store = Store()
+    _label(store, topic_texts(8))
+    first = _adapt(store, tiny_base)
+    assert first["verdict"] == "better" and first["current"] is True
+    _label(store, topic_texts(11, 5), annotator="bob")
+    monkeypatch.setattr(adapt_module, "verdict", lambda gain_ci: "worse")
+    second = _adapt(store, tiny_base)
+    assert second["version"] != first["version"]
+    assert second["current"] is False and second["current_version"] == first["version"]
+    assert "worse" in second["kept_because"]
+    assert get_scorer(first["model"]).version == first["version"]  # the better model is still the one in use
+    assert Path(second["version_dir"]).is_dir()  # the new one is kept, not lost
+
+    runner = CliRunner()
+    res = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--use", second["version"]], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert get_scorer(first["model"]).version == second["version"]
+    res = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--use", first["version"], "--json"],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    said = json.loads(res.stdout)
+    assert said["current_version"] == first["version"] and said["replaced_version"] == second["version"]
+    assert get_scorer(first["model"]).version == first["version"]
+    res = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--use", "nope"])
+    assert res.exit_code == 1 and first["version"] in res.output and second["version"] in res.output
+
+
+def test_a_worse_first_adaptation_leaves_the_tracker_on_the_base(tiny_base: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store()
+    _label(store, topic_texts(8))
+    monkeypatch.setattr(adapt_module, "verdict", lambda gain_ci: "worse")
+    result = _adapt(store, tiny_base)
+    assert result["current"] is False and result["current_version"] is None
+    with pytest.raises(ValueError, match="unknown sentiment model"):
+        get_scorer(result["model"])
+    res = CliRunner().invoke(cli, ["adapt", "--tracker", TRACKER, "--use", result["version"]], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert get_scorer(result["model"]).version == result["version"]
+
+
+def test_a_not_better_adaptation_does_not_replace_a_better_one(tiny_base: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store()
+    _label(store, topic_texts(8))
+    first = _adapt(store, tiny_base)
+    _label(store, topic_texts(11, 5), annotator="bob")
+    monkeypatch.setattr(adapt_module, "verdict", lambda gain_ci: "no clear difference")
+    second = _adapt(store, tiny_base)
+    assert second["current"] is False and "better" in second["kept_because"]
+    assert get_scorer(first["model"]).version == first["version"]
+
+
+def test_the_text_report_says_what_was_kept(tiny_base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store()
+    _label(store, topic_texts(8))
+    first = _adapt(store, tiny_base)
+    _label(store, topic_texts(11, 5), annotator="bob")
+    monkeypatch.setattr(adapt_module, "verdict", lambda gain_ci: "worse")
+    res = CliRunner().invoke(cli, ["adapt", "--tracker", TRACKER, "--folds", "3", "--strength", "0.05",
+                                   "--base", str(tiny_base)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert f"still current: {first['version']}" in res.stdout, res.stdout
+    assert "--use" in res.stdout
+
+
+def test_charts_follow_the_version_made_current(tiny_base: Path, make_record: Callable[..., Record]) -> None:
+    """Going back to an earlier version, the tracker's charts kept showing the newest scores (of the version gone back
+    from): they now show the current version's scores once it has scored the tracker, and `enrich --model` resumes."""
+    from analysis.nlp.model_info import latest_model_version
+    from analysis.nlp.rescore import rescore
+
+    store = Store()
+    store.add_records([make_record(id=f"a{k}", text=t, trackers=[TRACKER]) for k, (t, _) in enumerate(topic_texts(2, 9))])
+    _label(store, topic_texts(8))
+    first = _adapt(store, tiny_base)
+    rescore(store, first["model"], TRACKER)
+    _label(store, topic_texts(11, 5), annotator="bob")
+    second = _adapt(store, tiny_base)
+    assert second["current"] is True
+    assert rescore(store, second["model"], TRACKER).scored == 6
+    with store.connect() as con:
+        assert latest_model_version(con, TRACKER).split("+")[0] == second["version"]
+    res = CliRunner().invoke(cli, ["adapt", "--tracker", TRACKER, "--use", first["version"]], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    with store.connect() as con:
+        assert latest_model_version(con, TRACKER).split("+")[0] == first["version"]
+    assert rescore(store, first["model"], TRACKER).scored == 0  # its scores are all there: nothing to redo
