@@ -636,3 +636,24 @@ def test_labels_of_another_tracker_s_records_are_refused(make_record: Callable[.
         ["line 2", "record weibo:other is not of tracker iqiyi-nadou (it is of tilly-norwood): is --tracker right?"]]
     with store.connect() as con:
         assert sorted(read_labels(con, TRACKER)["item"]) == ["weibo:gone", "weibo:w0-0"]  # a deleted record's label stays
+
+
+def test_labels_import_opens_the_store_once(make_record: Callable[..., Record], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import opened the store (a view over every dataset's files) up to five times: to map public ids, to check
+    the records' trackers, to fill in texts, to look for a copied file, and to compare with the stored labels. Once."""
+    store = _store_with_records(make_record, days=1)
+    path = tmp_path / "mixed.csv"
+    path.write_text("source,id,text,label\nweibo,w0-0,,1\nweibo,other,别的话题,0\nweibo,gone,已删除的帖子,2\n,,一段文字,0\n",
+                    encoding="utf-8")
+    opened = []
+    real = Store.connect
+
+    def counting(self: Store, *args: object, **kwargs: object) -> object:
+        opened.append(kwargs)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "connect", counting)
+    result = import_labels(store, path, TRACKER, annotator="alice")
+    assert result.written == 3 and len(result.errors) == 1
+    assert len(opened) == 1, opened
