@@ -581,3 +581,35 @@ def test_enrich_scores_new_records_with_the_adapted_model_in_use(
     assert f"scored 1 records of tracker {TRACKER} with {name}" in res.output, res.output
     with store.connect() as con:
         assert con.execute("SELECT count(*) FROM scores WHERE model = ?", [name]).fetchone()[0] == 7
+
+
+def test_evaluate_on_another_machine_still_leaves_out_the_texts_an_adapted_model_was_trained_on(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The texts an adapted model was trained on were read from the store's labels of its tracker: evaluated in a fresh
+    checkout (its model folder copied over, no labels there), every trained text counted as held out and the figure
+    measured the model on its own training data. Its card now names them (hashes, no text); an older card whose labels
+    are not in this store is refused, saying why."""
+    import shutil
+
+    store = Store()
+    trained = topic_texts(8)
+    _label(store, trained)
+    result = adapt(store, TRACKER, tmp_path, _settings(tiny_base, strength=0.05), HP, log=lambda m: None)
+    card_text = (Path(result["model_dir"]) / "card.json").read_text(encoding="utf-8")
+    assert trained[0][0] not in card_text  # no label text in the card
+    copied = tmp_path / "copied-model"
+    shutil.copytree(result["model_dir"], copied, ignore=shutil.ignore_patterns("history"))
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path / "fresh-data"))  # another machine: no labels, no models
+    unseen = [(t, y) for t, y in topic_texts(3, 20) if t not in {s for s, _ in trained}]
+    test_file = tmp_path / "mixed.csv"
+    test_file.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y in [*trained[:5], *unseen]), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["evaluate", str(test_file), "--model", str(copied), "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["left_out_trained_on"] == 5 and report["n"] == len(unseen)
+
+    card = json.loads(card_text)
+    del card["trained_texts"]  # a card written before they were named
+    (copied / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["evaluate", str(test_file), "--model", str(copied), "--json"])
+    assert res.exit_code == 1 and f"no labels of tracker {TRACKER}" in res.output, res.output

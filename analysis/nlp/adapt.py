@@ -29,6 +29,7 @@ agreement with the human labels has been measured (`actorwatch adapt --use-llm-l
 
 from __future__ import annotations
 
+import hashlib
 import time
 import warnings
 from collections.abc import Callable
@@ -43,7 +44,7 @@ import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.stats import DegenerateDataWarning, bootstrap
 
-from analysis.core.labels import is_llm, read_labels
+from analysis.core.labels import LABELS, is_llm, read_labels
 from analysis.core.tables import has_table
 from analysis.nlp.agreement import consolidate, llm_vs_humans, pairwise, usable
 from analysis.nlp.metrics import (
@@ -435,17 +436,32 @@ def same_text_key(text: str) -> str:
 
 
 def trained_texts(model_name: str | None, store: Store | None = None) -> set[str]:
-    """same_text_key of every text labelled for the tracker a model was adapted to (a superset of what it was trained
-    on); empty for a model not adapted to a tracker."""
+    """`trained_key` of every text a model adapted to a tracker was trained on, from its card (which names them by
+    hash); for an older card, of every text labelled for its tracker in this store (a superset). Empty for a model not
+    adapted to a tracker; ValueError when an older card's labels are not in this store (another machine, a fresh
+    checkout): they could not be left out."""
     from analysis.nlp.model_info import named_card
 
     card = named_card(model_name) if model_name and model_name not in ("default", "auto") else None
     tracker = ((card or {}).get("adapted") or {}).get("tracker")
     if not tracker:
         return set()
-    with (store or Store()).connect() as con:
+    named = ((card or {}).get("trained_texts") or {}).get("keys")
+    if isinstance(named, list):
+        return {str(k) for k in named}
+    with (store or Store()).connect(only=(LABELS,)) as con:
         labels = read_labels(con, tracker)
-    return {same_text_key(t) for t in labels["text"] if isinstance(t, str)}
+    if labels.empty:
+        raise AdaptError(f"{model_name} was adapted to tracker {tracker}, but this store has no labels of tracker "
+                         f"{tracker} and its card (written before cards named the texts trained on) does not say which "
+                         "texts it was trained on, so they cannot be left out of the evaluation: evaluate where it was "
+                         "adapted, or adapt it again")
+    return {trained_key(t) for t in labels["text"] if isinstance(t, str)}
+
+
+def trained_key(text: str) -> str:
+    """What a card keeps of a text trained on: 16 hex of the sha256 of its same_text_key (never the text)."""
+    return hashlib.sha256(same_text_key(text).encode("utf-8")).hexdigest()[:16]
 
 
 def text_keys(labels: TrackerLabels) -> np.ndarray:
@@ -638,12 +654,13 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
         "evaluation_adapted": adapted_report,
     }
     directory = (out_root or user_models_dir()) / name
-    result.update(_save_version(directory, final, english_model, result, base, temperature, started))
+    trained = sorted({trained_key(t) for t in labels.texts})
+    result.update(_save_version(directory, final, english_model, result, base, temperature, started, trained))
     return result
 
 
 def _save_version(directory: Path, final: Any, english_model: Any, result: dict[str, Any], base: Any,
-                  temperature: float, started: float) -> dict[str, Any]:
+                  temperature: float, started: float, trained: list[str]) -> dict[str, Any]:
     """Keep the new version under history/ and make it current unless it is worse than the base or than the version
     in use (`adapt_versions.replaces`); what the report says about it."""
     from analysis.nlp import adapt_versions as versions
@@ -654,7 +671,10 @@ def _save_version(directory: Path, final: Any, english_model: Any, result: dict[
     if english_model is not None:
         _save_english(english_model, kept / versions.ENGLISH, result)
     final.save(kept)
-    write_card(kept, build_card(result, base, temperature, time.perf_counter() - started))
+    card = build_card(result, base, temperature, time.perf_counter() - started)
+    card["trained_texts"] = {"keys": trained, "key": "16 hex of sha256 of each text as the model reads it "
+                             "(adapt.same_text_key): `evaluate` leaves these texts out, wherever it runs"}
+    write_card(kept, card)
     same = current is not None and current.get("version") == final.version
     make_current, why = (True, None) if same else versions.replaces(result["verdict"], current)
     if make_current:
@@ -790,7 +810,7 @@ def build_card(result: dict[str, Any], base: Any, temperature: float, seconds: f
                                   f"--method {result['method']}",
                        "training_seconds": round(seconds),
                        "data_note": "label texts stay in the store's labels dataset; the model holds n-gram strings, "
-                                    "idf and weights only"},
+                                    "idf and weights only, and this card a hash of each text trained on"},
     }
 
 
