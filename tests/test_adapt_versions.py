@@ -119,3 +119,41 @@ def test_charts_follow_the_version_made_current(tiny_base: Path, make_record: Ca
     with store.connect() as con:
         assert latest_model_version(con, TRACKER).split("+")[0] == first["version"]
     assert rescore(store, first["model"], TRACKER).scored == 0  # its scores are all there: nothing to redo
+
+
+def test_a_rescore_running_while_adapting_makes_a_new_version_current_scores_with_one_version(
+        tiny_base: Path, tmp_path: Path, make_record: Callable[..., Record], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`enrich --model NAME` looked its English route up by name for every batch: a new version made current while it
+    ran (`adapt` again) scored the later batches' English rows with the new English model, stored under the version
+    it started with. Every row is now scored by the models the run loaded, named by their versions."""
+    import numpy as np
+
+    from analysis.nlp.adapt_versions import ENGLISH
+    from analysis.nlp.rescore import rescore
+    from analysis.nlp.sentiment.english import EnglishScorer
+    from tests.test_adapt import _route_english, english_texts
+
+    _route_english(tiny_base, tmp_path)
+    store = Store()
+    _label(store, topic_texts(8) + english_texts(8))
+    settings = _settings(tiny_base, method="prior", strength=0.05, english_strength=0.05)
+    first = adapt(store, TRACKER, None, settings, HP, log=lambda m: None)
+    english_records = [t for t, _ in english_texts(2, 9)]
+    store.add_records([make_record(id=f"b{k}", text=t, lang="en", trackers=[TRACKER])
+                       for k, t in enumerate(english_records)])
+    monkeypatch.setattr(adapt_module, "verdict", lambda gain_ci: "better")
+
+    def adapt_again(batch: int) -> None:
+        if batch == 1:
+            _label(store, english_texts(11, 4), annotator="bob")
+            second = adapt(store, TRACKER, None, settings, HP, log=lambda m: None)
+            assert second["current"] and second["version"] != first["version"]
+
+    summary = rescore(store, first["model"], TRACKER, batch_size=2, on_batch=adapt_again)
+    assert summary.model_version.split("+")[0] == first["version"]
+    old_english = EnglishScorer.load(Path(first["version_dir"]) / ENGLISH)
+    with store.connect() as con:
+        rows = con.execute("SELECT id, model_version, p_neg, p_neu, p_pos FROM scores ORDER BY id").fetchall()
+    assert {r[1] for r in rows} == {f"{first['version']}+{old_english.version}"}
+    expected = old_english.predict_proba(english_records)
+    assert np.allclose(np.array([r[2:] for r in rows]), expected, atol=1e-6)
