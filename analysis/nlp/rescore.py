@@ -193,6 +193,16 @@ def _reannotate(store: Store, name: str, task: str, tracker: str | None, batch_s
     return RescoreSummary(model.name, version, tracker, scored, 0, time.perf_counter() - started, action)
 
 
+def model_versions(card: dict[str, Any]) -> set[str]:
+    """Every version of the adapted model whose (current) card this is: its own and those kept under history/."""
+    from analysis.nlp.adapt_versions import kept_versions
+    from collectors.paths import data_dir
+
+    adapted = card.get("adapted") or {}
+    kept = kept_versions(data_dir() / "models", str(adapted.get("tracker")), card.get("task") or "sentiment")
+    return {str(card.get("version")), *(k.version for k in kept if k.card.get("name") == card.get("name"))}
+
+
 def adapted_in_use(store: Store) -> list[tuple[str, str, str]]:
     """(model, task, tracker) of each model adapted to a tracker that has already scored or re-annotated records here:
     the tracker's charts show that model's output, so records collected since need it too."""
@@ -208,10 +218,11 @@ def adapted_in_use(store: Store) -> list[tuple[str, str, str]]:
             if task == "sentiment":
                 used = store.files(SCORES) and con.execute(f"SELECT 1 FROM {SCORES} WHERE model = ? LIMIT 1",
                                                           [name]).fetchone()
-            else:
+            else:  # any version of it: adapted again, the new current version has annotated nothing yet
+                tags = [f"|{task}={v}" for v in model_versions(card)]
                 used = store.files(ANNOTATIONS) and con.execute(
-                    f"SELECT 1 FROM {ANNOTATIONS} WHERE contains(pipeline_version, ?) LIMIT 1",
-                    [f"|{task}={card.get('version')}"]).fetchone()
+                    f"SELECT 1 FROM {ANNOTATIONS} WHERE list_has_any(?, regexp_extract_all(pipeline_version, "
+                    f"'\\|{task}=[^|+]*')) LIMIT 1", [tags]).fetchone()
             if used:
                 out.append((str(name), task, str(tracker)))
     return out
