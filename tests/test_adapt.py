@@ -613,3 +613,15 @@ def test_evaluate_on_another_machine_still_leaves_out_the_texts_an_adapted_model
     (copied / "card.json").write_text(json.dumps(card), encoding="utf-8")
     res = CliRunner().invoke(cli, ["evaluate", str(test_file), "--model", str(copied), "--json"])
     assert res.exit_code == 1 and f"no labels of tracker {TRACKER}" in res.output, res.output
+
+
+def test_adapting_a_renamed_tracker_says_where_its_labels_are(tiny_base: Path) -> None:
+    """Labels are stored under the tracker's id: after the tracker's id was changed in trackers.toml, adapting it said
+    only "0 usable labels; label more", though hundreds sat under the old id. It now names the ids no tracker has."""
+    store = Store()
+    names = {0: "negative", 1: "positive", 2: "neutral"}
+    write_labels(store, [label_row("iqiyi-nadou-old", None, None, t, "ann", Choice(names[y]), "test")
+                         for t, y in topic_texts(8)])
+    res = CliRunner().invoke(cli, ["adapt", "--tracker", TRACKER, "--base", str(tiny_base)])
+    assert res.exit_code == 1
+    assert "0 usable sentiment labels" in res.output and "iqiyi-nadou-old (24 labels)" in res.output, res.output

@@ -503,6 +503,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     with store.connect() as con:
         all_labels = read_labels(con, tracker)
         synthetic = synthetic_items(con, all_labels)
+        orphaned = orphaned_labels(con) if all_labels.empty else {}
     labels = tracker_labels(all_labels, tracker, settings.use_llm, task, synthetic)
     if synthetic:
         log(f"left out {len(synthetic)} labelled item(s) that are synthetic demo records (text we wrote is neither "
@@ -515,7 +516,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
             raise AdaptError(f"tracker {tracker}: the language-model labels' agreement with human labels cannot be "
                              "measured (no overlap with two or more human-labelled items of more than one class); "
                              "label some of the same records by hand first")
-    _check_enough(labels)
+    _check_enough(labels, orphaned)
     k = _fold_count(labels.y, settings.folds)
     folds = text_folds(labels, k, settings.seed)
 
@@ -757,12 +758,31 @@ def _digest(model: Any) -> str:
     return weights_digest(model) if isinstance(model, LinearScorer) else version_of(model).rsplit(".", 1)[1]
 
 
-def _check_enough(labels: TrackerLabels) -> None:
+def orphaned_labels(con: Any) -> dict[str, int]:
+    """Labels per tracker id that no tracker in trackers.toml has (a tracker whose id was changed), {} if none."""
+    from collectors.trackers import TrackerFileError, load_trackers
+
+    if not has_table(con, LABELS):
+        return {}
+    try:
+        known = {t.id for t in load_trackers()}
+    except TrackerFileError:
+        return {}
+    return {str(t): int(n) for t, n in con.execute(f"SELECT tracker, count(*) FROM {LABELS} GROUP BY 1 ORDER BY 1")
+            .fetchall() if t not in known}
+
+
+def _check_enough(labels: TrackerLabels, orphaned: dict[str, int] | None = None) -> None:
     counts = np.bincount(labels.y, minlength=len(labels.task.classes))
     if labels.n < MIN_LABELS:
         synthetic = labels.provenance.get("left_out", {}).get("synthetic (demo) records", 0)
         why = (f" ({synthetic} labelled item(s) left out: synthetic demo records, which are text we wrote, not "
                "posts; collect real records, then label them)" if synthetic else "")
+        if orphaned:
+            why += (". The store holds labels under tracker ids that no tracker in trackers.toml has now: "
+                    + ", ".join(f"{t} ({n} labels)" for t, n in orphaned.items())
+                    + "; labels keep the id they were given, so if this tracker's id was changed, give it its old id "
+                      "back to use them")
         raise AdaptError(f"tracker {labels.tracker}: {labels.n} usable {labels.task.name} labels{why}; adapting needs "
                          f"at least {MIN_LABELS} (label more on the Label page or import a CSV)")
     if np.count_nonzero(counts >= MIN_PER_CLASS) < 2:
