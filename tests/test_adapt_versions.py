@@ -157,3 +157,49 @@ def test_a_rescore_running_while_adapting_makes_a_new_version_current_scores_wit
     assert {r[1] for r in rows} == {f"{first['version']}+{old_english.version}"}
     expected = old_english.predict_proba(english_records)
     assert np.allclose(np.array([r[2:] for r in rows]), expected, atol=1e-6)
+
+
+def test_two_adapt_runs_at_once_decide_in_turn(tiny_base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two `adapt` runs for one tracker at once (cron and by hand) each read which version was current, then each
+    installed its own: the second, not better, replaced the first, better one, having judged it against what was
+    current before either. Runs now take turns deciding and installing."""
+    import threading
+
+    from analysis.nlp import adapt_versions
+
+    store = Store()
+    _label(store, topic_texts(8))
+    monkeypatch.setattr(adapt_module, "verdict",
+                        lambda gain_ci: "better" if threading.current_thread().name == "A" else "no clear difference")
+    b_read = threading.Event()
+    real_read, real_install = adapt_versions.repaired_current, adapt_versions.install
+
+    def read(directory: Path) -> object:
+        out = real_read(directory)
+        if threading.current_thread().name == "B":
+            b_read.set()
+        return out
+
+    def install(directory: Path, kept: Path) -> None:
+        if threading.current_thread().name == "A":
+            b_read.wait(timeout=3)  # without turns, B reads what is current before A installs
+        real_install(directory, kept)
+
+    monkeypatch.setattr(adapt_versions, "repaired_current", read)
+    monkeypatch.setattr(adapt_versions, "install", install)
+    results: dict[str, dict] = {}
+
+    def run(name: str, strength: float) -> None:
+        results[name] = adapt(store, TRACKER, None, _settings(tiny_base, method="prior", strength=strength), HP,
+                              log=lambda m: None)
+
+    a = threading.Thread(target=run, args=("A", 0.05), name="A")
+    a.start()
+    while not any(p.name == "history" for p in (Path(store.data_dir) / "models").rglob("history")) and a.is_alive():
+        threading.Event().wait(0.05)
+    b = threading.Thread(target=run, args=("B", 5.0), name="B")
+    b.start()
+    a.join(timeout=120)
+    b.join(timeout=120)
+    assert results["A"]["current"] and not results["B"]["current"], (results["A"]["current"], results["B"]["current"])
+    assert get_scorer(results["A"]["model"]).version == results["A"]["version"]

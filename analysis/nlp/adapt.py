@@ -666,20 +666,21 @@ def _save_version(directory: Path, final: Any, english_model: Any, result: dict[
     in use (`adapt_versions.replaces`); what the report says about it."""
     from analysis.nlp import adapt_versions as versions
 
-    current = versions.repaired_current(directory)
-    versions.keep_current(directory)  # one adapted before every version was kept
     kept = versions.version_dir(directory, final.version)
-    if english_model is not None:
-        _save_english(english_model, kept / versions.ENGLISH, result)
-    final.save(kept)
     card = build_card(result, base, temperature, time.perf_counter() - started)
     card["trained_texts"] = {"keys": trained, "key": "16 hex of sha256 of each text as the model reads it "
                              "(adapt.same_text_key): `evaluate` leaves these texts out, wherever it runs"}
-    write_card(kept, card)
-    same = current is not None and current.get("version") == final.version
-    make_current, why = (True, None) if same else versions.replaces(result["verdict"], current)
-    if make_current:
-        versions.install(directory, kept)
+    with versions.turn(directory):
+        current = versions.repaired_current(directory)
+        versions.keep_current(directory)  # one adapted before every version was kept
+        if english_model is not None:
+            _save_english(english_model, kept / versions.ENGLISH, result)
+        final.save(kept)
+        write_card(kept, card)
+        same = current is not None and current.get("version") == final.version
+        make_current, why = (True, None) if same else versions.replaces(result["verdict"], current)
+        if make_current:
+            versions.install(directory, kept)
     previous = (current or {}).get("version")
     return {"current": make_current, "current_version": final.version if make_current else previous,
             "replaced_version": previous if make_current and not same else None, "kept_because": why,

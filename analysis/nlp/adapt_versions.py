@@ -9,17 +9,27 @@ when it is not worse than the base nor than the current version (`replaces`); `u
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from analysis.nlp.model_info import HISTORY, read_card, version_key
 from analysis.nlp.sentiment.linear import CARD_FILE, MODEL_FILE, file_sha256
-from collectors.store import atomic_path
+from collectors.store import atomic_path, file_lock
 
 ENGLISH = "en"  # a kept version's English route, beside it
 # a version's verdict (its paired gain over the base on the tracker's labels), ranked
 RANK = {"worse": 0, "no clear difference": 1, "better": 2}
+
+
+@contextmanager
+def turn(directory: Path) -> Iterator[None]:
+    """Runs choosing and installing the current version of one model take turns: each judges against what is current
+    when it installs, not what was current before another run installed its own."""
+    with file_lock(directory.parent / ".locks" / f"{directory.name}.lock"):
+        yield
 
 
 def version_dir(directory: Path, version: str) -> Path:
@@ -140,8 +150,9 @@ def find_version(models: Path, tracker: str, task: str, version: str) -> Kept:
 def use_version(models: Path, tracker: str, task: str, version: str) -> dict[str, Any]:
     """Make a kept version current; returns what was current before and what is now."""
     chosen = find_version(models, tracker, task, version)
-    before = current_card(chosen.model_directory)
-    keep_current(chosen.model_directory)
-    install(chosen.model_directory, chosen.directory)
+    with turn(chosen.model_directory):
+        before = current_card(chosen.model_directory)
+        keep_current(chosen.model_directory)
+        install(chosen.model_directory, chosen.directory)
     return {"model": chosen.card.get("name"), "tracker": tracker, "task": task, "current_version": chosen.version,
             "replaced_version": (before or {}).get("version"), "model_dir": str(chosen.model_directory)}
