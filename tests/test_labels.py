@@ -686,3 +686,21 @@ def test_an_article_labelled_before_another_source_carried_it_is_not_offered_aga
     with out.open(encoding="utf-8-sig", newline="") as fh:
         assert [(r["source"], r["id"]) for r in csv.DictReader(fh)] == [("weibo", "w1")]
     assert export_sample(store, TRACKER, 5, tmp_path / "bob.csv", annotator="bob") == 2  # not labelled by bob
+
+
+def test_a_label_naming_a_merged_article_copy_by_id_alone_finds_its_text(
+        make_record: Callable[..., Record], tmp_path: Path) -> None:
+    """A row naming a record by source,id with no text takes the text from the store; for a news article's copy that
+    another source's longer copy now stands for, the import said "no such record in the store", though it is stored."""
+    store = Store()
+    at = datetime(2026, 4, 20, 8, tzinfo=UTC)
+    store.add_records([make_record(source=s, id=i, kind="article", url="https://example.com/news/ai-actor",
+                                   title="爱奇艺AI演员", text=text, author_id=None, author_name="example.com",
+                                   published_at=at, trackers=[TRACKER])
+                       for s, i, text in (("rss", "r1", "短文"), ("gdelt", "g1", "一篇更长的全文"))])
+    path = tmp_path / "by_id.csv"
+    path.write_text("source,id,text,label\nrss,r1,,0\n", encoding="utf-8")
+    result = import_labels(store, path, TRACKER, annotator="alice")
+    assert (result.written, result.errors) == (1, [])
+    with store.connect() as con:
+        assert read_labels(con, TRACKER)["text"].tolist() == ["爱奇艺AI演员\n短文"]

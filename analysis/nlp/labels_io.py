@@ -239,7 +239,8 @@ def import_labels(store: Store, path: Path, tracker: str, annotator: str | None 
                   now: datetime | None = None) -> ImportResult:
     """Read a labelled CSV and store its good rows as one atomic batch (see module doc); the store is opened once."""
     rows, result = parse_label_rows(path, tracker, annotator)
-    with store.connect(only=(RECORDS, LABELS)) as con:
+    # each source's copy of a news article as stored: a row may name the copy another source's now stands for
+    with store.connect(only=(RECORDS, LABELS), merge_articles=False) as con:
         store.add_public_view(con, ())
         _stored_ids(con, rows)
         elsewhere = _of_other_trackers(con, rows, tracker)
