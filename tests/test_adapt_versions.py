@@ -54,6 +54,8 @@ def test_a_worse_adaptation_is_kept_but_not_made_current(tiny_base: Path, monkey
     said = json.loads(res.stdout)
     assert said["current_version"] == first["version"] and said["replaced_version"] == second["version"]
     assert get_scorer(first["model"]).version == first["version"]
+    res = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--use", first["version"], "--json"])
+    assert json.loads(res.stdout)["replaced_version"] is None  # already current: nothing replaced
     res = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--use", "nope"])
     assert res.exit_code == 1 and first["version"] in res.output and second["version"] in res.output
 

@@ -155,4 +155,5 @@ def use_version(models: Path, tracker: str, task: str, version: str) -> dict[str
         keep_current(chosen.model_directory)
         install(chosen.model_directory, chosen.directory)
     return {"model": chosen.card.get("name"), "tracker": tracker, "task": task, "current_version": chosen.version,
-            "replaced_version": (before or {}).get("version"), "model_dir": str(chosen.model_directory)}
+            "replaced_version": None if (before or {}).get("version") in (None, chosen.version) else before["version"],
+            "model_dir": str(chosen.model_directory)}
