@@ -205,3 +205,31 @@ def test_two_adapt_runs_at_once_decide_in_turn(tiny_base: Path, monkeypatch: pyt
     b.join(timeout=120)
     assert results["A"]["current"] and not results["B"]["current"], (results["A"]["current"], results["B"]["current"])
     assert get_scorer(results["A"]["model"]).version == results["A"]["version"]
+
+
+def test_in_a_checkout_adapted_models_stay_out_of_the_shipped_models_folder(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a repository checkout the data dir is the repository's data/, so `<data dir>/models` was the shipped models'
+    folder: an adapted model (its card naming the annotators) landed among the shipped ones as files git offers to
+    commit, and every adapted card was listed twice (once as shipped), so Methods showed it twice and `enrich`
+    re-scored with it twice. Models made here now go to data/local-models/ (ignored by git)."""
+    from analysis.nlp.model_info import adapted_cards
+    from collectors import paths
+
+    repo_data = tmp_path / "checkout" / "data"
+    (repo_data / "models").mkdir(parents=True)
+    (repo_data / "trackers.toml").write_bytes((paths.bundled_dir() / "trackers.toml").read_bytes())
+    (repo_data / "dicts").symlink_to(paths.bundled_dir() / "dicts")
+    monkeypatch.setattr(paths, "_REPO_DATA", repo_data)
+    monkeypatch.delenv("ACTORWATCH_DATA")
+    monkeypatch.delenv("ACTORWATCH_MODELS_DIR", raising=False)
+    assert paths.in_checkout() and paths.data_dir() == repo_data.resolve()
+    store = Store()
+    _label(store, topic_texts(8))
+    result = _adapt(store, tiny_base)
+    assert not any((repo_data / "models").iterdir())
+    assert Path(result["model_dir"]).parent == repo_data.resolve() / "local-models"
+    assert [c["name"] for c in adapted_cards()] == [result["model"]]
+    assert get_scorer(result["model"]).version == result["version"]
+    ignored = (Path(__file__).resolve().parents[1] / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "data/local-models/" in ignored

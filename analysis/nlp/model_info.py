@@ -19,7 +19,7 @@ import duckdb
 from analysis.core.annotations import ANNOTATIONS, annotations_scan
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
-from collectors.paths import bundled_dir, data_dir, model_dir, models_dir
+from collectors.paths import bundled_dir, data_dir, local_models_dir, model_dir, models_dir
 from collectors.store import RECORDS
 
 TASK_NAMES: tuple[str, ...] = ("sentiment", "stance", "emotion")
@@ -68,8 +68,8 @@ def _unscored_by(con: duckdb.DuckDBPyConnection, version: str, general: str, tra
 
 
 def card_files() -> list[Path]:
-    """Cards of the shipped models, then of the models made on this machine (<data dir>/models)."""
-    return sorted(models_dir().glob("*/card.json")) + sorted((data_dir() / "models").glob("*/card.json"))
+    """Cards of the shipped models, then of the models made on this machine (collectors.paths.local_models_dir)."""
+    return sorted(models_dir().glob("*/card.json")) + sorted(local_models_dir().glob("*/card.json"))
 
 
 HISTORY = "history"  # an adapted model's folder keeps here every version adapting made (analysis/nlp/adapt_versions)
@@ -83,7 +83,7 @@ def version_key(version: str) -> str:
 def superseded_cards() -> list[tuple[dict[str, Any], Path]]:
     """The cards of adapted models' kept versions (history/<hash>/card.json; before weights were kept,
     history/card-<hash>.json), whose scores stay in the store until re-scored."""
-    models = data_dir() / "models"
+    models = local_models_dir()
     paths = sorted(models.glob(f"*/{HISTORY}/*/card.json")) + sorted(models.glob(f"*/{HISTORY}/card-*.json"))
     return [(card, path) for path in paths if (card := read_card(path)) is not None]
 

@@ -196,10 +196,10 @@ def _reannotate(store: Store, name: str, task: str, tracker: str | None, batch_s
 def model_versions(card: dict[str, Any]) -> set[str]:
     """Every version of the adapted model whose (current) card this is: its own and those kept under history/."""
     from analysis.nlp.adapt_versions import kept_versions
-    from collectors.paths import data_dir
+    from collectors.paths import local_models_dir
 
     adapted = card.get("adapted") or {}
-    kept = kept_versions(data_dir() / "models", str(adapted.get("tracker")), card.get("task") or "sentiment")
+    kept = kept_versions(local_models_dir(), str(adapted.get("tracker")), card.get("task") or "sentiment")
     return {str(card.get("version")), *(k.version for k in kept if k.card.get("name") == card.get("name"))}
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from analysis.nlp.text import MAX_CACHED_CHARS, clean_text
 from collectors.lang import detect_lang
-from collectors.paths import data_dir, model_dir
+from collectors.paths import local_models_dir, model_dir
 
 DEFAULT_MODEL = "weibo-charlr-3c"
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
@@ -39,8 +39,8 @@ def models_dir() -> Path:
 
 
 def user_models_dir() -> Path:
-    """Models made on this machine (e.g. adapted to a tracker by `actorwatch adapt`): <data dir>/models."""
-    return data_dir() / "models"
+    """Models made on this machine (e.g. adapted to a tracker by `actorwatch adapt`): `local_models_dir`."""
+    return local_models_dir()
 
 
 def available_models() -> list[str]:
