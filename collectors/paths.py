@@ -46,10 +46,17 @@ def models_dir() -> Path:
     return Path(chosen).expanduser() if chosen else bundled_dir() / "models"
 
 
+def local_models_dir() -> Path:
+    """Models made on this machine (adapted to a tracker): <data dir>/models, or <data dir>/local-models where that is
+    the shipped models' folder (a checkout's data dir is the repository's data/), so they never mix with them."""
+    folder = data_dir() / "models"
+    return data_dir() / "local-models" if folder.resolve() == models_dir().resolve() else folder
+
+
 def model_dir(name: str) -> Path | None:
     """Where model NAME is: a model directory given as NAME, a shipped model, or one made on this machine
-    (<data dir>/models, e.g. adapted to a tracker); None when none of them holds a model."""
-    for directory in (Path(name), models_dir() / name, data_dir() / "models" / name):
+    (`local_models_dir`, e.g. adapted to a tracker); None when none of them holds a model."""
+    for directory in (Path(name), models_dir() / name, local_models_dir() / name):
         if (directory / "model.npz").exists():
             return directory
     return None

@@ -55,6 +55,10 @@ def topic_texts(n_per_class: int, offset: int = 0) -> list[tuple[str, int]]:
 
 @pytest.fixture
 def tiny_base(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    return make_tiny_base(monkeypatch, tmp_path)
+
+
+def make_tiny_base(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A base model fitted on the fake rows (saved as a model directory), and load_training_rows faked."""
     monkeypatch.setattr(adapt_module, "load_training_rows", fake_base_rows)
     rows = fake_base_rows()
@@ -422,18 +426,30 @@ def test_an_adapt_stopped_between_the_model_and_its_card_is_not_used_under_the_o
     """Adapting again with more labels writes model.npz, then card.json (which names the version): a run killed in
     between left the new weights under the old card, so every score they made was stored as the old version (and
     enrich, seeing that version done, never scored the rest with them). Such a model is now refused, saying how
-    to finish, and the re-run's model is used."""
+    to finish, and the re-run's model is used. (A new version is written under history/ first: a run killed there
+    leaves the current model as it was.)"""
+    from analysis.nlp import adapt_versions
+
     store = Store()
     _label(store, topic_texts(8))
     settings = _settings(tiny_base, strength=0.05)
     first = adapt(store, TRACKER, tmp_path, settings, HP, log=lambda m: None)
     _label(store, topic_texts(4, offset=8), annotator="second")
 
-    def killed(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt  # where a kill would stop it: the new model.npz in place, card.json not written
+    with monkeypatch.context() as patch:
+        patch.setattr(adapt_module, "write_card", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+        with pytest.raises(KeyboardInterrupt):
+            adapt(store, TRACKER, tmp_path, settings, HP, log=lambda m: None)
+    assert get_scorer(first["model"]).version == first["version"]  # killed while kept aside: nothing replaced
+    real = adapt_versions._copy
+
+    def killed(source: Path, target: Path) -> None:
+        if target.name == "card.json" and "history" not in target.parts:
+            raise KeyboardInterrupt  # where a kill would stop it: the new model.npz in place, card.json not copied
+        real(source, target)
 
     with monkeypatch.context() as patch:
-        patch.setattr(adapt_module, "write_card", killed)
+        patch.setattr(adapt_versions, "_copy", killed)
         with pytest.raises(KeyboardInterrupt):
             adapt(store, TRACKER, tmp_path, settings, HP, log=lambda m: None)
     with pytest.raises(ValueError, match="interrupted.*actorwatch adapt --tracker iqiyi-nadou"):
@@ -565,3 +581,47 @@ def test_enrich_scores_new_records_with_the_adapted_model_in_use(
     assert f"scored 1 records of tracker {TRACKER} with {name}" in res.output, res.output
     with store.connect() as con:
         assert con.execute("SELECT count(*) FROM scores WHERE model = ?", [name]).fetchone()[0] == 7
+
+
+def test_evaluate_on_another_machine_still_leaves_out_the_texts_an_adapted_model_was_trained_on(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The texts an adapted model was trained on were read from the store's labels of its tracker: evaluated in a fresh
+    checkout (its model folder copied over, no labels there), every trained text counted as held out and the figure
+    measured the model on its own training data. Its card now names them (hashes, no text); an older card whose labels
+    are not in this store is refused, saying why."""
+    import shutil
+
+    store = Store()
+    trained = topic_texts(8)
+    _label(store, trained)
+    result = adapt(store, TRACKER, tmp_path, _settings(tiny_base, strength=0.05), HP, log=lambda m: None)
+    card_text = (Path(result["model_dir"]) / "card.json").read_text(encoding="utf-8")
+    assert trained[0][0] not in card_text  # no label text in the card
+    copied = tmp_path / "copied-model"
+    shutil.copytree(result["model_dir"], copied, ignore=shutil.ignore_patterns("history"))
+    monkeypatch.setenv("ACTORWATCH_DATA", str(tmp_path / "fresh-data"))  # another machine: no labels, no models
+    unseen = [(t, y) for t, y in topic_texts(3, 20) if t not in {s for s, _ in trained}]
+    test_file = tmp_path / "mixed.csv"
+    test_file.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y in [*trained[:5], *unseen]), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["evaluate", str(test_file), "--model", str(copied), "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["left_out_trained_on"] == 5 and report["n"] == len(unseen)
+
+    card = json.loads(card_text)
+    del card["trained_texts"]  # a card written before they were named
+    (copied / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["evaluate", str(test_file), "--model", str(copied), "--json"])
+    assert res.exit_code == 1 and f"no labels of tracker {TRACKER}" in res.output, res.output
+
+
+def test_adapting_a_renamed_tracker_says_where_its_labels_are(tiny_base: Path) -> None:
+    """Labels are stored under the tracker's id: after the tracker's id was changed in trackers.toml, adapting it said
+    only "0 usable labels; label more", though hundreds sat under the old id. It now names the ids no tracker has."""
+    store = Store()
+    names = {0: "negative", 1: "positive", 2: "neutral"}
+    write_labels(store, [label_row("iqiyi-nadou-old", None, None, t, "ann", Choice(names[y]), "test")
+                         for t, y in topic_texts(8)])
+    res = CliRunner().invoke(cli, ["adapt", "--tracker", TRACKER, "--base", str(tiny_base)])
+    assert res.exit_code == 1
+    assert "0 usable sentiment labels" in res.output and "iqiyi-nadou-old (24 labels)" in res.output, res.output

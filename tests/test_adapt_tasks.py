@@ -285,3 +285,30 @@ def test_gain_interval_over_reposted_texts_covers_the_true_gain() -> None:
         lo, hi = paired_gain_ci(y, b, a, n_boot=300, seed=int(rng.integers(2**31)), k=3, groups=keys)
         covered += lo <= truth <= hi
     assert 0.88 <= covered / runs <= 0.98
+
+
+def test_enrich_keeps_a_re_adapted_stance_model_in_use(
+        tiny_stance: Path, make_record: Callable[..., Record], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stance model counted as in use (so `enrich` re-annotates new records with it) only if its current version had
+    annotated something: adapted again (a new current version, not yet run), the tracker's new records got the general
+    stance model, mixed into charts that showed the adapted one. Any version of it having annotated the tracker counts."""
+    from analysis.nlp import enrich as enrich_module
+    from analysis.nlp.enrich import enrich_store
+    from analysis.nlp.rescore import reannotate
+
+    monkeypatch.setattr(enrich_module, "_task_model", lambda kind: CharLRModel.load(tiny_stance)
+                        if kind == "stance" else None)
+    store = Store()
+    _label(store, texts(8))
+    store.add_records([make_record(id=f"a{k}", text=t, trackers=[TRACKER]) for k, (t, _) in enumerate(texts(1, 9))])
+    enrich_store(store, workers=1)
+    settings = AdaptSettings(base=str(tiny_stance), task="stance", folds=3, n_boot=200, strength=0.01)
+    first = adapt(store, TRACKER, settings=settings, log=lambda m: None)
+    assert reannotate(store, first["model"], "stance", TRACKER).scored == 3
+    _label(store, texts(11, 3))
+    second = adapt(store, TRACKER, settings=settings, log=lambda m: None)
+    assert second["current"] and second["version"] != first["version"]
+    store.add_records([make_record(id="new1", text="评论区下头其实", trackers=[TRACKER])])
+    res = CliRunner().invoke(cli, ["enrich", "--workers", "1", "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert f"re-annotated the stance of 4 records of tracker {TRACKER} with {second['model']}" in res.output, res.output

@@ -636,3 +636,71 @@ def test_labels_of_another_tracker_s_records_are_refused(make_record: Callable[.
         ["line 2", "record weibo:other is not of tracker iqiyi-nadou (it is of tilly-norwood): is --tracker right?"]]
     with store.connect() as con:
         assert sorted(read_labels(con, TRACKER)["item"]) == ["weibo:gone", "weibo:w0-0"]  # a deleted record's label stays
+
+
+def test_labels_import_opens_the_store_once(make_record: Callable[..., Record], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import opened the store (a view over every dataset's files) up to five times: to map public ids, to check
+    the records' trackers, to fill in texts, to look for a copied file, and to compare with the stored labels. Once."""
+    store = _store_with_records(make_record, days=1)
+    path = tmp_path / "mixed.csv"
+    path.write_text("source,id,text,label\nweibo,w0-0,,1\nweibo,other,别的话题,0\nweibo,gone,已删除的帖子,2\n,,一段文字,0\n",
+                    encoding="utf-8")
+    opened = []
+    real = Store.connect
+
+    def counting(self: Store, *args: object, **kwargs: object) -> object:
+        opened.append(kwargs)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "connect", counting)
+    result = import_labels(store, path, TRACKER, annotator="alice")
+    assert result.written == 3 and len(result.errors) == 1
+    assert len(opened) == 1, opened
+
+
+def test_an_article_labelled_before_another_source_carried_it_is_not_offered_again(
+        make_record: Callable[..., Record], tmp_path: Path) -> None:
+    """A news article labelled as its RSS copy, then collected again by GDELT with a longer text: the store counts the
+    two copies as one record (the longer one, `merged_from` naming the other), and the sampler, leaving out only the
+    items labelled, offered that record to label again: one article labelled twice, as two items."""
+    store = Store()
+    at = datetime(2026, 4, 20, 8, tzinfo=UTC)
+
+    def article(source: str, rid: str, text: str) -> Record:
+        return make_record(source=source, id=rid, kind="article", url="https://example.com/news/ai-actor",
+                           title="爱奇艺AI演员", text=text, author_id=None, author_name="example.com",
+                           published_at=at, trackers=[TRACKER])
+
+    store.add_records([article("rss", "r1", "短文"), make_record(id="w1", text="另一条 AI演员", published_at=at,
+                                                                trackers=[TRACKER])])
+    path = tmp_path / "labelled.csv"
+    path.write_text("source,id,text,label\nrss,r1,,0\n", encoding="utf-8")
+    assert import_labels(store, path, TRACKER, annotator="alice").written == 1
+    store.add_records([article("gdelt", "g1", "一篇更长的全文，讲的是同一件事")])
+    with store.connect() as con:
+        merged = con.execute("SELECT source, id, merged_from FROM records WHERE kind = 'article'").fetchall()
+    assert merged == [("gdelt", "g1", ["rss:r1"])]
+    out = tmp_path / "next.csv"
+    assert export_sample(store, TRACKER, 5, out) == 1
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        assert [(r["source"], r["id"]) for r in csv.DictReader(fh)] == [("weibo", "w1")]
+    assert export_sample(store, TRACKER, 5, tmp_path / "bob.csv", annotator="bob") == 2  # not labelled by bob
+
+
+def test_a_label_naming_a_merged_article_copy_by_id_alone_finds_its_text(
+        make_record: Callable[..., Record], tmp_path: Path) -> None:
+    """A row naming a record by source,id with no text takes the text from the store; for a news article's copy that
+    another source's longer copy now stands for, the import said "no such record in the store", though it is stored."""
+    store = Store()
+    at = datetime(2026, 4, 20, 8, tzinfo=UTC)
+    store.add_records([make_record(source=s, id=i, kind="article", url="https://example.com/news/ai-actor",
+                                   title="爱奇艺AI演员", text=text, author_id=None, author_name="example.com",
+                                   published_at=at, trackers=[TRACKER])
+                       for s, i, text in (("rss", "r1", "短文"), ("gdelt", "g1", "一篇更长的全文"))])
+    path = tmp_path / "by_id.csv"
+    path.write_text("source,id,text,label\nrss,r1,,0\n", encoding="utf-8")
+    result = import_labels(store, path, TRACKER, annotator="alice")
+    assert (result.written, result.errors) == (1, [])
+    with store.connect() as con:
+        assert read_labels(con, TRACKER)["text"].tolist() == ["爱奇艺AI演员\n短文"]

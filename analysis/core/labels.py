@@ -69,8 +69,10 @@ def read_labels(con: duckdb.DuckDBPyConnection, tracker: str | None = None) -> p
     return frame
 
 
-def write_labels(store: Store, rows: Iterable[Mapping[str, Any]], now: datetime | None = None) -> int:
-    """Write labels as one atomic batch, leaving out any identical to the stored label; returns rows written."""
+def write_labels(store: Store, rows: Iterable[Mapping[str, Any]], now: datetime | None = None,
+                 current: pd.DataFrame | None = None) -> int:
+    """Write labels as one atomic batch, leaving out any identical to the stored label (`current`: the stored labels
+    as `read_labels` gave them, by a caller that has read them already); returns rows written."""
     stamp = now or datetime.now(UTC)
     fresh = []
     for row in rows:
@@ -83,8 +85,9 @@ def write_labels(store: Store, rows: Iterable[Mapping[str, Any]], now: datetime 
         fresh.append(row)
     if not fresh:
         return 0
-    with store.connect() as con:
-        current = read_labels(con)
+    if current is None:
+        with store.connect(only=(LABELS,)) as con:
+            current = read_labels(con)
     stored = {(r.tracker, r.item, r.annotator): tuple(_none(getattr(r, c)) for c in VALUE_COLUMNS)
               for r in current.itertuples(index=False)}
     latest: dict[tuple[str, str, str], dict[str, Any]] = {}

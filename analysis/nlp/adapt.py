@@ -29,7 +29,7 @@ agreement with the human labels has been measured (`actorwatch adapt --use-llm-l
 
 from __future__ import annotations
 
-import json
+import hashlib
 import time
 import warnings
 from collections.abc import Callable
@@ -44,7 +44,7 @@ import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.stats import DegenerateDataWarning, bootstrap
 
-from analysis.core.labels import is_llm, read_labels
+from analysis.core.labels import LABELS, is_llm, read_labels
 from analysis.core.tables import has_table
 from analysis.nlp.agreement import consolidate, llm_vs_humans, pairwise, usable
 from analysis.nlp.metrics import (
@@ -436,17 +436,32 @@ def same_text_key(text: str) -> str:
 
 
 def trained_texts(model_name: str | None, store: Store | None = None) -> set[str]:
-    """same_text_key of every text labelled for the tracker a model was adapted to (a superset of what it was trained
-    on); empty for a model not adapted to a tracker."""
+    """`trained_key` of every text a model adapted to a tracker was trained on, from its card (which names them by
+    hash); for an older card, of every text labelled for its tracker in this store (a superset). Empty for a model not
+    adapted to a tracker; ValueError when an older card's labels are not in this store (another machine, a fresh
+    checkout): they could not be left out."""
     from analysis.nlp.model_info import named_card
 
     card = named_card(model_name) if model_name and model_name not in ("default", "auto") else None
     tracker = ((card or {}).get("adapted") or {}).get("tracker")
     if not tracker:
         return set()
-    with (store or Store()).connect() as con:
+    named = ((card or {}).get("trained_texts") or {}).get("keys")
+    if isinstance(named, list):
+        return {str(k) for k in named}
+    with (store or Store()).connect(only=(LABELS,)) as con:
         labels = read_labels(con, tracker)
-    return {same_text_key(t) for t in labels["text"] if isinstance(t, str)}
+    if labels.empty:
+        raise AdaptError(f"{model_name} was adapted to tracker {tracker}, but this store has no labels of tracker "
+                         f"{tracker} and its card (written before cards named the texts trained on) does not say which "
+                         "texts it was trained on, so they cannot be left out of the evaluation: evaluate where it was "
+                         "adapted, or adapt it again")
+    return {trained_key(t) for t in labels["text"] if isinstance(t, str)}
+
+
+def trained_key(text: str) -> str:
+    """What a card keeps of a text trained on: 16 hex of the sha256 of its same_text_key (never the text)."""
+    return hashlib.sha256(same_text_key(text).encode("utf-8")).hexdigest()[:16]
 
 
 def text_keys(labels: TrackerLabels) -> np.ndarray:
@@ -488,6 +503,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     with store.connect() as con:
         all_labels = read_labels(con, tracker)
         synthetic = synthetic_items(con, all_labels)
+        orphaned = orphaned_labels(con) if all_labels.empty else {}
     labels = tracker_labels(all_labels, tracker, settings.use_llm, task, synthetic)
     if synthetic:
         log(f"left out {len(synthetic)} labelled item(s) that are synthetic demo records (text we wrote is neither "
@@ -500,7 +516,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
             raise AdaptError(f"tracker {tracker}: the language-model labels' agreement with human labels cannot be "
                              "measured (no overlap with two or more human-labelled items of more than one class); "
                              "label some of the same records by hand first")
-    _check_enough(labels)
+    _check_enough(labels, orphaned)
     k = _fold_count(labels.y, settings.folds)
     folds = text_folds(labels, k, settings.seed)
 
@@ -639,26 +655,36 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
         "evaluation_adapted": adapted_report,
     }
     directory = (out_root or user_models_dir()) / name
-    _keep_replaced_card(directory, final.version)
-    final.save(directory)
-    if english_model is not None:
-        _save_english(english_model, directory.parent / english_model.name, result)
-    card = build_card(result, base, temperature, time.perf_counter() - started)
-    write_card(directory, card)
-    result["model_dir"] = str(directory)
+    trained = sorted({trained_key(t) for t in labels.texts})
+    result.update(_save_version(directory, final, english_model, result, base, temperature, started, trained))
     return result
 
 
-def _keep_replaced_card(directory: Path, version: str) -> None:
-    """Keep the card of the version this adapting replaces: the tracker's charts show its scores until re-scored."""
-    from analysis.nlp.model_info import read_card, superseded_card_path
-    from collectors.store import atomic_write_text
+def _save_version(directory: Path, final: Any, english_model: Any, result: dict[str, Any], base: Any,
+                  temperature: float, started: float, trained: list[str]) -> dict[str, Any]:
+    """Keep the new version under history/ and make it current unless it is worse than the base or than the version
+    in use (`adapt_versions.replaces`); what the report says about it."""
+    from analysis.nlp import adapt_versions as versions
 
-    card = read_card(directory / "card.json")
-    if card and isinstance(card.get("adapted"), dict) and card.get("version") not in (None, version):
-        path = superseded_card_path(directory, str(card["version"]))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps(card, ensure_ascii=False, indent=2) + "\n")
+    kept = versions.version_dir(directory, final.version)
+    card = build_card(result, base, temperature, time.perf_counter() - started)
+    card["trained_texts"] = {"keys": trained, "key": "16 hex of sha256 of each text as the model reads it "
+                             "(adapt.same_text_key): `evaluate` leaves these texts out, wherever it runs"}
+    with versions.turn(directory):
+        current = versions.repaired_current(directory)
+        versions.keep_current(directory)  # one adapted before every version was kept
+        if english_model is not None:
+            _save_english(english_model, kept / versions.ENGLISH, result)
+        final.save(kept)
+        write_card(kept, card)
+        same = current is not None and current.get("version") == final.version
+        make_current, why = (True, None) if same else versions.replaces(result["verdict"], current)
+        if make_current:
+            versions.install(directory, kept)
+    previous = (current or {}).get("version")
+    return {"current": make_current, "current_version": final.version if make_current else previous,
+            "replaced_version": previous if make_current and not same else None, "kept_because": why,
+            "model_dir": str(directory), "version_dir": str(kept)}
 
 
 def folder_name(name: str) -> str:
@@ -733,12 +759,31 @@ def _digest(model: Any) -> str:
     return weights_digest(model) if isinstance(model, LinearScorer) else version_of(model).rsplit(".", 1)[1]
 
 
-def _check_enough(labels: TrackerLabels) -> None:
+def orphaned_labels(con: Any) -> dict[str, int]:
+    """Labels per tracker id that no tracker in trackers.toml has (a tracker whose id was changed), {} if none."""
+    from collectors.trackers import TrackerFileError, load_trackers
+
+    if not has_table(con, LABELS):
+        return {}
+    try:
+        known = {t.id for t in load_trackers()}
+    except TrackerFileError:
+        return {}
+    return {str(t): int(n) for t, n in con.execute(f"SELECT tracker, count(*) FROM {LABELS} GROUP BY 1 ORDER BY 1")
+            .fetchall() if t not in known}
+
+
+def _check_enough(labels: TrackerLabels, orphaned: dict[str, int] | None = None) -> None:
     counts = np.bincount(labels.y, minlength=len(labels.task.classes))
     if labels.n < MIN_LABELS:
         synthetic = labels.provenance.get("left_out", {}).get("synthetic (demo) records", 0)
         why = (f" ({synthetic} labelled item(s) left out: synthetic demo records, which are text we wrote, not "
                "posts; collect real records, then label them)" if synthetic else "")
+        if orphaned:
+            why += (". The store holds labels under tracker ids that no tracker in trackers.toml has now: "
+                    + ", ".join(f"{t} ({n} labels)" for t, n in orphaned.items())
+                    + "; labels keep the id they were given, so if this tracker's id was changed, give it its old id "
+                      "back to use them")
         raise AdaptError(f"tracker {labels.tracker}: {labels.n} usable {labels.task.name} labels{why}; adapting needs "
                          f"at least {MIN_LABELS} (label more on the Label page or import a CSV)")
     if np.count_nonzero(counts >= MIN_PER_CLASS) < 2:
@@ -786,7 +831,7 @@ def build_card(result: dict[str, Any], base: Any, temperature: float, seconds: f
                                   f"--method {result['method']}",
                        "training_seconds": round(seconds),
                        "data_note": "label texts stay in the store's labels dataset; the model holds n-gram strings, "
-                                    "idf and weights only"},
+                                    "idf and weights only, and this card a hash of each text trained on"},
     }
 
 

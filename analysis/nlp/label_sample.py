@@ -76,13 +76,14 @@ def candidates(con: duckdb.DuckDBPyConnection, tracker: str, filters: Filters | 
     return con.execute(
         f"""SELECT r.source, r.id, CAST(r.published_at AS DATE) AS day, r.published_at,
                    {instant} AS published_instant, r.kind, r.url,
-                   r.parent_id, r.title, r.text, r.lang, r.synthetic, {max_p} AS max_p,
+                   r.parent_id, r.title, r.text, r.lang, r.synthetic, r.merged_from, {max_p} AS max_p,
                    public_id(r.source, r.id) AS public_id, public_id(r.source, r.parent_id) AS public_parent_id
             FROM records_public r {score} WHERE {where}""", params).df()
 
 
 def sample_from(frame: pd.DataFrame, n: int, seed: int = 20240601, exclude: set[str] | None = None) -> pd.DataFrame:
-    """The next n rows of `frame` (see `candidates`) to label, leaving out items (`source:id`) in `exclude`.
+    """The next n rows of `frame` (see `candidates`) to label, leaving out items (`source:id`) in `exclude`, and news
+    articles one of whose copies (`merged_from`: another source carried it) is in `exclude`.
 
     The draw is over all rows, excluded items are dropped, and the draw is widened until n remain (or the
     rows run out); as priorities are fixed per record, excluding some rarely changes the order of the others.
@@ -90,14 +91,23 @@ def sample_from(frame: pd.DataFrame, n: int, seed: int = 20240601, exclude: set[
     exclude = exclude or set()
     if frame.empty:
         return frame.assign(priority=pd.Series(dtype=float))
-    keys = frame["source"] + ":" + frame["id"]
-    size = n + int(keys.isin(exclude).sum())
+    size = n + int(_excluded(frame, exclude).sum())
     while True:
         drawn = stratified_uncertain_sample(frame, size, seed)
-        kept = drawn[~(drawn["source"] + ":" + drawn["id"]).isin(exclude)]
+        kept = drawn[~_excluded(drawn, exclude)]
         if len(kept) >= n or size >= len(frame):
             return kept.head(n).reset_index(drop=True)
         size = min(len(frame), max(size + n, math.ceil(size * 1.5)))
+
+
+def _excluded(frame: pd.DataFrame, exclude: set[str]) -> pd.Series:
+    """Rows whose item, or one of the copies it stands for (`merged_from`), is in `exclude`."""
+    own = (frame["source"] + ":" + frame["id"]).isin(exclude)
+    if "merged_from" not in frame.columns or not exclude:
+        return own
+    copies = frame["merged_from"].map(lambda ids: isinstance(ids, list | tuple | np.ndarray)
+                                      and any(i in exclude for i in ids))
+    return own | copies.astype(bool)
 
 
 def sample_to_label(con: duckdb.DuckDBPyConnection, tracker: str, n: int, seed: int = 20240601,

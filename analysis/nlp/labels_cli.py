@@ -241,12 +241,16 @@ def prelabel_cmd(tracker_id: str, n: int, min_interval: float) -> None:
               help="Model to adapt: a name or a model directory (default: the shipped model).")
 @click.option("--use-llm-labels", is_flag=True,
               help="Also train on language-model pre-labels (only after their agreement with humans is measured).")
+@click.option("--use", "use_version", default=None, metavar="VERSION",
+              help="Adapt nothing: make this kept version of the tracker's adapted model (of --task) the current one "
+                   "(every version adapting made is kept; an unknown VERSION lists them).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, weight: float | None, compare_weights: str,
               folds: int | None, shared: Path | None, base_model: str | None, use_llm_labels: bool,
-              as_json: bool) -> None:
+              use_version: str | None, as_json: bool) -> None:
     """Adapt the sentiment (or stance, emotion) model to a tracker's labels; report cross-validated macro-F1, base
-    vs adapted."""
+    vs adapted. The new version becomes current unless it is worse than the base or than the current version; every
+    version is kept, and `--use VERSION` goes back to one."""
     from analysis.nlp.adapt import (
         DEFAULT_FOLDS,
         DEFAULT_WEIGHT,
@@ -259,6 +263,9 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
     from collectors.store import Store
 
     tracker = _tracker(tracker_id)
+    if use_version is not None:
+        _use(tracker, task, use_version, as_json)
+        return
     if task != "sentiment" and method != "prior":
         raise click.BadParameter(f"{task} adapts by the prior method only", param_hint="--method")
     looked_in = shared or os.environ.get("ACTORWATCH_SHARED")
@@ -303,14 +310,40 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
                f"({result['folds']}-fold, method {_method(result)})\n"
                f"  base model {result['base_model']}: {result['cv_macro_f1_base']:.3f} [{blo:.3f}–{bhi:.3f}]\n"
                f"  gain {result['cv_macro_f1_gain']:+.3f} [{glo:+.3f}, {ghi:+.3f}] (paired bootstrap)\n"
-               f"  saved to {result['model_dir']}\n"
+               f"  kept in {result.get('version_dir', result['model_dir'])}\n"
                f"  verdict: {result['verdict']}")
-    if result["verdict"] == "better":
-        click.echo(f"  re-score the tracker with it: actorwatch enrich --model {result['model']} --tracker {tracker}")
+    rescore = f"actorwatch enrich --model {result['model']} --tracker {tracker}"
+    use = f"actorwatch adapt --tracker {tracker} --task {task} --use"
+    if result.get("current") is False:
+        still = (f"still current: {result['current_version']}" if result.get("current_version")
+                 else "the tracker keeps the base model")
+        click.echo(f"  not made current ({result['kept_because']}); {still}\n"
+                   f"  to use this version anyway: {use} {result['version']}")
+    elif result["verdict"] == "better":
+        click.echo(f"  now current; re-score the tracker with it: {rescore}")
     else:
-        click.echo(f"  on these labels the adapted model is {'worse than' if result['verdict'] == 'worse' else 'not clearly better than'} "
-                   f"the base: keep the base, or label more (re-scoring with it anyway: actorwatch enrich --model "
-                   f"{result['model']} --tracker {tracker})")
+        click.echo(f"  now current, but on these labels not clearly better than the base: label more, or go back "
+                   f"with {use} VERSION (re-scoring with it: {rescore})")
+    if result.get("current") and result.get("replaced_version"):
+        click.echo(f"  replaced {result['replaced_version']} (kept: {use} {result['replaced_version']})")
+
+
+def _use(tracker: str, task: str, version: str, as_json: bool) -> None:
+    """`adapt --use VERSION`: make a kept version current, and say how to re-score with it."""
+    from analysis.nlp.adapt_versions import use_version
+    from analysis.nlp.sentiment import user_models_dir
+
+    try:
+        said = use_version(user_models_dir(), tracker, task, version)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        echo_json(said)
+        return
+    click.echo(f"{said['model']}: {said['current_version']} is now the current {task} model of tracker {tracker}"
+               + (f" (was {said['replaced_version']}, kept)" if said["replaced_version"] else "")
+               + f"\n  re-score the tracker with it (only what it has not scored): actorwatch enrich --model "
+                 f"{said['model']} --tracker {tracker}")
 
 
 def _method(result: dict[str, Any]) -> str:

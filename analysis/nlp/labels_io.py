@@ -19,14 +19,14 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.core.labels import STATUSES, item_key, read_labels, write_labels
+from analysis.core.labels import LABELS, STATUSES, item_key, read_labels, write_labels
 from analysis.core.tables import has_table
 from analysis.nlp.label_sample import sample_to_label
 from analysis.nlp.sentiment.labelled import LabelledFileError, dict_reader, read_utf8
 from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE, Task
 from collectors.display_zone import as_utc
 from collectors.spreadsheet import escape_cell, unescape_cell
-from collectors.store import Store, atomic_path, remove_stale_temps
+from collectors.store import RECORDS, Store, atomic_path, remove_stale_temps
 
 EXPORT_COLUMNS = ("source", "id", "published_at", "url", "parent_id", "text", "label", "stance", "emotion", "synthetic")
 # column in the file → (task, the dataset column); the first present of each task's names is read
@@ -194,77 +194,80 @@ def _label_row(raw: dict[str, Any], columns: dict[str, str | None], tracker: str
             "origin": origin}, None
 
 
-def _stored_ids(store: Store, rows: list[dict[str, Any]]) -> None:
+def _stored_ids(con: Any, rows: list[dict[str, Any]]) -> None:
     """Give rows that name a record by its public id (as `export_sample` writes it) the stored id and item."""
     keyed = [r for r in rows if r["source"]]
     if not keyed:
         return
-    with store.connect() as con:
-        con.execute("CREATE TEMP TABLE shown(source VARCHAR, id VARCHAR)")
-        con.executemany("INSERT INTO shown VALUES (?, ?)", sorted({(r["source"], r["id"]) for r in keyed}))
-        stored = {(s, shown): i for s, shown, i in con.execute(
-            "SELECT r.source, w.id, r.id FROM records r JOIN shown w ON r.source = w.source "
-            "AND public_id(r.source, r.id) = w.id AND r.id <> w.id").fetchall()}
+    con.execute("CREATE TEMP TABLE shown(source VARCHAR, id VARCHAR)")
+    con.executemany("INSERT INTO shown VALUES (?, ?)", sorted({(r["source"], r["id"]) for r in keyed}))
+    stored = {(s, shown): i for s, shown, i in con.execute(
+        "SELECT r.source, w.id, r.id FROM records r JOIN shown w ON r.source = w.source "
+        "AND public_id(r.source, r.id) = w.id AND r.id <> w.id").fetchall()}
     for row in keyed:
         if (found := stored.get((row["source"], row["id"]))) is not None:
             row["id"], row["item"] = found, item_key(row["source"], found, row["text"])
 
 
-def _of_other_trackers(store: Store, rows: list[dict[str, Any]], tracker: str) -> dict[tuple[str, str], list[str]]:
+def _of_other_trackers(con: Any, rows: list[dict[str, Any]], tracker: str) -> dict[tuple[str, str], list[str]]:
     """The stored records the rows name that are not of `tracker`, with the trackers they are of (records not in the
     store are not judged: a label keeps its text)."""
     keyed = sorted({(r["source"], r["id"]) for r in rows if r["source"]})
-    if not keyed:
+    if not keyed or not has_table(con, RECORDS):
         return {}
-    with store.connect() as con:
-        if not has_table(con, "records"):
-            return {}
-        con.execute("CREATE TEMP TABLE named(source VARCHAR, id VARCHAR)")
-        con.executemany("INSERT INTO named VALUES (?, ?)", keyed)
-        return {(s, i): list(t or []) for s, i, t in con.execute(
-            "SELECT r.source, r.id, any_value(r.trackers) FROM records r JOIN named USING (source, id) "
-            "GROUP BY 1, 2 HAVING NOT list_contains(any_value(r.trackers), ?)", [tracker]).fetchall()}
+    con.execute("CREATE TEMP TABLE named(source VARCHAR, id VARCHAR)")
+    con.executemany("INSERT INTO named VALUES (?, ?)", keyed)
+    return {(s, i): list(t or []) for s, i, t in con.execute(
+        "SELECT r.source, r.id, any_value(r.trackers) FROM records r JOIN named USING (source, id) "
+        "GROUP BY 1, 2 HAVING NOT list_contains(any_value(r.trackers), ?)", [tracker]).fetchall()}
+
+
+def _texts_from_store(con: Any, rows: list[dict[str, Any]]) -> None:
+    """Fill in the text of rows that name a record but give no text, from the store's public view ('' if absent)."""
+    missing = [r for r in rows if r["source"] and not r["text"].strip()]
+    if not missing:
+        return
+    con.execute("CREATE TEMP TABLE wanted(source VARCHAR, id VARCHAR)")
+    con.executemany("INSERT INTO wanted VALUES (?, ?)", [[r["source"], r["id"]] for r in missing])
+    found = {(s, i): display_text(h, t) for s, i, h, t in con.execute(
+        "SELECT r.source, r.id, r.title, r.text FROM records_public r JOIN wanted USING (source, id)").fetchall()}
+    for row in missing:
+        row["text"] = found.get((row["source"], row["id"]), "")
 
 
 def import_labels(store: Store, path: Path, tracker: str, annotator: str | None = None,
                   now: datetime | None = None) -> ImportResult:
-    """Read a labelled CSV and store its good rows as one atomic batch (see module doc)."""
+    """Read a labelled CSV and store its good rows as one atomic batch (see module doc); the store is opened once."""
     rows, result = parse_label_rows(path, tracker, annotator)
-    _stored_ids(store, rows)
-    elsewhere = _of_other_trackers(store, rows, tracker)
+    # each source's copy of a news article as stored: a row may name the copy another source's now stands for
+    with store.connect(only=(RECORDS, LABELS), merge_articles=False) as con:
+        store.add_public_view(con, ())
+        _stored_ids(con, rows)
+        elsewhere = _of_other_trackers(con, rows, tracker)
+        _texts_from_store(con, rows)
+        current = read_labels(con)
     if elsewhere:
         result.errors += [f"{path}: line {r['_line']}: record {r['source']}:{r['id']} is not of tracker {tracker} (it is "
                           f"of {', '.join(elsewhere[(r['source'], r['id'])]) or 'no tracker'}): is --tracker right?"
                           for r in rows if (r["source"], r["id"]) in elsewhere]
         rows = [r for r in rows if (r["source"], r["id"]) not in elsewhere]
-        result.labelled = len(rows)
-    missing = [r for r in rows if r["source"] and not r["text"].strip()]
-    if missing:
-        with store.connect() as con:
-            con.execute("CREATE TEMP TABLE wanted(source VARCHAR, id VARCHAR)")
-            con.executemany("INSERT INTO wanted VALUES (?, ?)", [[r["source"], r["id"]] for r in missing])
-            found = {(s, i): display_text(h, t) for s, i, h, t in con.execute(
-                "SELECT r.source, r.id, r.title, r.text FROM records_public r JOIN wanted USING (source, id)").fetchall()}
-        for row in missing:
-            row["text"] = found.get((row["source"], row["id"]), "")
-        lost = [r for r in missing if not r["text"]]
-        result.errors += [f"{path}: line {r['_line']}: no text in the file and no such record in the store" for r in lost]
-        rows = [r for r in rows if r["text"].strip()]
-        result.labelled = len(rows)
-    _refuse_a_copy(store, rows, tracker, path)
-    result.written = write_labels(store, rows, now or datetime.now(UTC))
+    lost = [r for r in rows if not r["text"].strip()]
+    result.errors += [f"{path}: line {r['_line']}: no text in the file and no such record in the store" for r in lost]
+    rows = [r for r in rows if r["text"].strip()]
+    result.labelled = len(rows)
+    _refuse_a_copy(current[current["tracker"] == tracker], rows, path)
+    result.written = write_labels(store, rows, now or datetime.now(UTC), current=current)
     return result
 
 
 SAME_FILE_MIN = 5  # fewer labels than this may well agree by chance
 
 
-def _refuse_a_copy(store: Store, rows: list[dict[str, Any]], tracker: str, path: Path) -> None:
-    """Refuse labels equal, item for item, to another annotator's from a file of the same name: the same file imported
-    again under another name, which would count one person's labels as two annotators agreeing."""
+def _refuse_a_copy(stored: pd.DataFrame, rows: list[dict[str, Any]], path: Path) -> None:
+    """Refuse labels equal, item for item, to another annotator's (of `stored`, the tracker's labels) from a file of
+    the same name: the same file imported again under another name, which would count one person's labels as two
+    annotators agreeing."""
     named = {r["annotator"] for r in rows}
-    with store.connect() as con:
-        stored = read_labels(con, tracker)
     stored = stored[(stored["origin"] == f"import:{path.name}") & ~stored["annotator"].isin(named)]
     values = ("sentiment", "stance", "emotion", "status")
     for name in sorted(named):

@@ -19,7 +19,7 @@ import duckdb
 from analysis.core.annotations import ANNOTATIONS, annotations_scan
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
-from collectors.paths import bundled_dir, data_dir, model_dir, models_dir
+from collectors.paths import bundled_dir, data_dir, local_models_dir, model_dir, models_dir
 from collectors.store import RECORDS
 
 TASK_NAMES: tuple[str, ...] = ("sentiment", "stance", "emotion")
@@ -32,19 +32,23 @@ NOTHING_SCORED = {task: f"No {what} yet, so no model figure applies — run `act
 
 
 def latest_model_version(con: duckdb.DuckDBPyConnection, tracker: str | None = None) -> str | None:
-    """The model version to show: for a tracker with scores from a model adapted to it, the newest of those that has
-    scored every record of the tracker the general model scored; otherwise the most recently used version of a
-    general (not adapted) model in `scores`; or None."""
+    """The model version to show: for a tracker with scores from a model adapted to it, the current version of that
+    model (`actorwatch adapt --use` chooses it) once it has scored every record of the tracker the general model
+    scored, else the newest other version that has; otherwise the most recently used version of a general (not
+    adapted) model in `scores`; or None."""
     if not has_table(con, SCORES):
         return None
     adapted = adapted_cards()
     row = con.execute(f"SELECT model_version FROM {SCORES} WHERE NOT list_contains(?, model) GROUP BY 1 "
                       "ORDER BY max(scored_at) DESC LIMIT 1", [[c["name"] for c in adapted]]).fetchone()
     general = row[0] if row else None
-    own = [c["name"] for c in adapted if tracker and c["adapted"].get("tracker") == tracker]
+    own = [c for c in adapted if tracker and c["adapted"].get("tracker") == tracker]
     if own:
-        for (version,) in con.execute(f"SELECT model_version FROM {SCORES} WHERE list_contains(?, model) GROUP BY 1 "
-                                      "ORDER BY max(scored_at) DESC", [own]).fetchall():
+        current = {c.get("version") for c in own}
+        versions = [version for (version,) in con.execute(
+            f"SELECT model_version FROM {SCORES} WHERE list_contains(?, model) GROUP BY 1 ORDER BY max(scored_at) DESC",
+            [[c["name"] for c in own]]).fetchall()]
+        for version in sorted(versions, key=lambda v: v.split("+", 1)[0] not in current):  # stable: newest first
             if general is None or not _unscored_by(con, version, general, tracker):
                 return version
     return general
@@ -64,23 +68,24 @@ def _unscored_by(con: duckdb.DuckDBPyConnection, version: str, general: str, tra
 
 
 def card_files() -> list[Path]:
-    """Cards of the shipped models, then of the models made on this machine (<data dir>/models)."""
-    return sorted(models_dir().glob("*/card.json")) + sorted((data_dir() / "models").glob("*/card.json"))
+    """Cards of the shipped models, then of the models made on this machine (collectors.paths.local_models_dir)."""
+    return sorted(models_dir().glob("*/card.json")) + sorted(local_models_dir().glob("*/card.json"))
 
 
-HISTORY = "history"  # an adapted model's folder keeps here the cards of the versions adapting again replaced
+HISTORY = "history"  # an adapted model's folder keeps here every version adapting made (analysis/nlp/adapt_versions)
 
 
-def superseded_card_path(directory: Path, version: str) -> Path:
-    """Where the card of an earlier `version` of the model in `directory` is kept (named by a hash: versions are
-    free text from cards)."""
-    return directory / HISTORY / f"card-{hashlib.sha256(version.encode()).hexdigest()[:16]}.json"
+def version_key(version: str) -> str:
+    """A kept version's folder name under history/ (a hash: versions are free text from cards)."""
+    return hashlib.sha256(version.encode()).hexdigest()[:16]
 
 
 def superseded_cards() -> list[tuple[dict[str, Any], Path]]:
-    """The kept cards of adapted models' replaced versions, whose scores stay in the store until re-scored."""
-    return [(card, path) for path in sorted((data_dir() / "models").glob(f"*/{HISTORY}/card-*.json"))
-            if (card := read_card(path)) is not None]
+    """The cards of adapted models' kept versions (history/<hash>/card.json; before weights were kept,
+    history/card-<hash>.json), whose scores stay in the store until re-scored."""
+    models = local_models_dir()
+    paths = sorted(models.glob(f"*/{HISTORY}/*/card.json")) + sorted(models.glob(f"*/{HISTORY}/card-*.json"))
+    return [(card, path) for path in paths if (card := read_card(path)) is not None]
 
 
 def adapted_cards() -> list[dict[str, Any]]:
@@ -208,7 +213,8 @@ def find_card(task: str, model_version: str | None = None,
     cards = [(card, path) for path in card_files() if (card := read_card(path)) is not None
              and card_task(card, path) == task]
     # the card of a version that adapting again replaced, for its scores until they are re-scored: by exact version only
-    earlier = [(c, p) for c, p in superseded_cards() if card_task(c, p.parent) == task]
+    earlier = [(c, p) for c, p in superseded_cards()
+               if card_task(c, p.parent if p.parent.name == HISTORY else p.parents[1]) == task]
     if task == "sentiment":
         if model_version is None:
             return None

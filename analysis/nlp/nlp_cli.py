@@ -275,13 +275,13 @@ def _left_out(model_name: str, file: Path) -> Any:
     column is true: demo records are text we wrote). Raises ValueError when no row is left."""
     import numpy as np
 
-    from analysis.nlp.adapt import same_text_key, trained_texts
+    from analysis.nlp.adapt import trained_key, trained_texts
 
     trained = trained_texts(model_name)
     synthetic = _file_column(file, "synthetic")
 
     def masks(texts: list[str]) -> dict[str, Any]:
-        out = {"trained_on": np.array([same_text_key(t) in trained for t in texts], dtype=bool),
+        out = {"trained_on": np.array([trained_key(t) in trained for t in texts], dtype=bool),
                "synthetic": (np.zeros(len(texts), dtype=bool) if synthetic is None
                              else np.isin(synthetic, ("true", "1", "yes")))}
         if len(texts) and np.logical_or(*out.values()).all():

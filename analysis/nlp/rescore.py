@@ -12,13 +12,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from analysis.core.scores import LABELS, SCORES, SCORES_SCHEMA, SCORES_SPEC
-from analysis.nlp.enrich import run_lock, scoring_model, version_tag
-from analysis.nlp.sentiment import get_scorer, score_texts
+from analysis.nlp.enrich import run_lock, version_tag
+from analysis.nlp.sentiment import english_scorer, get_scorer, score_texts
 from analysis.nlp.sentiment.linear import CARD_FILE
 from analysis.nlp.text import clean_text
 from collectors.lang import record_text
@@ -60,15 +61,16 @@ def rescore(store: Store, name: str, tracker: str | None = None, batch_size: int
             on_wait: Callable[[str], None] | None = None) -> RescoreSummary:
     """Score the tracker's records (all records when None) not yet scored by this model version (runs of one
     version take turns: see `run_lock`)."""
-    with run_lock(store, scoring_model(name)[1], on_wait):
-        return _rescore(store, name, tracker, batch_size, on_batch)
+    scorer = get_scorer(name)  # loaded once, with its English route: a version made current meanwhile is not mixed in
+    english = english_scorer(scorer)
+    version = scorer.version if english is None else f"{scorer.version}+{english.version}"  # as full_version names it
+    with run_lock(store, version, on_wait):
+        return _rescore(store, scorer, english, version, tracker, batch_size, on_batch)
 
 
-def _rescore(store: Store, name: str, tracker: str | None, batch_size: int,
+def _rescore(store: Store, scorer: Any, english: Any, version: str, tracker: str | None, batch_size: int,
              on_batch: Callable[[int], None] | None) -> RescoreSummary:
     started = time.perf_counter()
-    scorer = get_scorer(name)
-    version = scoring_model(name)[1]
     where = "WHERE list_contains(r.trackers, ?)" if tracker else ""
     params: list[str] = [tracker] if tracker else []
     if not store.files(RECORDS):
@@ -85,7 +87,8 @@ def _rescore(store: Store, name: str, tracker: str | None, batch_size: int,
         batch = todo[start:start + batch_size]
         raw = [record_text(r["text"], r["title"]) for r in batch]
         live = [i for i, t in enumerate(raw) if not clean_text(t).is_empty]
-        proba = score_texts([raw[i] for i in live], [batch[i]["lang"] for i in live], default=scorer) \
+        proba = score_texts([raw[i] for i in live], [batch[i]["lang"] for i in live], default=scorer,
+                            english_model=english) \
             if live else np.zeros((0, 3))
         now = datetime.now(UTC)
         table = pa.Table.from_pydict({
@@ -190,6 +193,16 @@ def _reannotate(store: Store, name: str, task: str, tracker: str | None, batch_s
     return RescoreSummary(model.name, version, tracker, scored, 0, time.perf_counter() - started, action)
 
 
+def model_versions(card: dict[str, Any]) -> set[str]:
+    """Every version of the adapted model whose (current) card this is: its own and those kept under history/."""
+    from analysis.nlp.adapt_versions import kept_versions
+    from collectors.paths import local_models_dir
+
+    adapted = card.get("adapted") or {}
+    kept = kept_versions(local_models_dir(), str(adapted.get("tracker")), card.get("task") or "sentiment")
+    return {str(card.get("version")), *(k.version for k in kept if k.card.get("name") == card.get("name"))}
+
+
 def adapted_in_use(store: Store) -> list[tuple[str, str, str]]:
     """(model, task, tracker) of each model adapted to a tracker that has already scored or re-annotated records here:
     the tracker's charts show that model's output, so records collected since need it too."""
@@ -205,10 +218,11 @@ def adapted_in_use(store: Store) -> list[tuple[str, str, str]]:
             if task == "sentiment":
                 used = store.files(SCORES) and con.execute(f"SELECT 1 FROM {SCORES} WHERE model = ? LIMIT 1",
                                                           [name]).fetchone()
-            else:
+            else:  # any version of it: adapted again, the new current version has annotated nothing yet
+                tags = [f"|{task}={v}" for v in model_versions(card)]
                 used = store.files(ANNOTATIONS) and con.execute(
-                    f"SELECT 1 FROM {ANNOTATIONS} WHERE contains(pipeline_version, ?) LIMIT 1",
-                    [f"|{task}={card.get('version')}"]).fetchone()
+                    f"SELECT 1 FROM {ANNOTATIONS} WHERE list_has_any(?, regexp_extract_all(pipeline_version, "
+                    f"'\\|{task}=[^|+]*')) LIMIT 1", [tags]).fetchone()
             if used:
                 out.append((str(name), task, str(tracker)))
     return out

@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from analysis.nlp.text import MAX_CACHED_CHARS, clean_text
 from collectors.lang import detect_lang
-from collectors.paths import data_dir, model_dir
+from collectors.paths import local_models_dir, model_dir
 
 DEFAULT_MODEL = "weibo-charlr-3c"
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
@@ -39,8 +39,8 @@ def models_dir() -> Path:
 
 
 def user_models_dir() -> Path:
-    """Models made on this machine (e.g. adapted to a tracker by `actorwatch adapt`): <data dir>/models."""
-    return data_dir() / "models"
+    """Models made on this machine (e.g. adapted to a tracker by `actorwatch adapt`): `local_models_dir`."""
+    return local_models_dir()
 
 
 def available_models() -> list[str]:
@@ -186,18 +186,24 @@ _text_lang = lru_cache(maxsize=8192)(detect_lang)
 _MODELLED = ("zh", "en")  # the languages the models tell apart; others, declared, are left as declared
 
 
+_ROUTE = object()  # score_texts: look the model's English route up (by its name)
+
+
 def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
-                default: Scorer | None = None) -> np.ndarray:
+                default: Scorer | None = None, english_model: Any = _ROUTE) -> np.ndarray:
     """Probabilities per text: rows in English ('en') go to the model's English route (an English model or
     VADER, chosen at training on the in-domain English dev split) unless the model scores them itself; all
     others to `default` (the shipped model unless given, e.g. a model being trained).
 
     `langs` may hold None (unknown): those rows, and the rows given as 'zh' or 'en', are routed by their characters
-    (`reading_langs`); a row given as another language goes to `default`.
+    (`reading_langs`); a row given as another language goes to `default`. `english_model`: the English route already
+    loaded (None: `default` scores English rows itself), so a run scores with the version it recorded even when the
+    route's files are replaced meanwhile.
     """
     texts = list(texts)
     default = default or get_scorer()
-    english_model = english_scorer(default)
+    if english_model is _ROUTE:
+        english_model = english_scorer(default)
     if english_model is None:
         from analysis.nlp.sentiment.e5 import E5Scorer
 
