@@ -102,9 +102,11 @@ def prepare_snapshot(data_dir: Path) -> dict:
     """
     code = ("import json, resource, sys, time\n"
             "from collectors.store import Store\n"
+            "from collectors.trackers import public_names\n"
             "from dashboard.snapshot import build, snapshot_path\n"
-            "store = Store(sys.argv[1]); path = snapshot_path(store); t0 = time.perf_counter(); built = not path.exists()\n"
-            "built and build(store, path)\n"
+            "store, names = Store(sys.argv[1]), public_names(); path = snapshot_path(store, names)\n"
+            "t0 = time.perf_counter(); built = not path.exists()\n"
+            "built and build(store, path, names)\n"
             "print(json.dumps({'built': built, 'seconds': time.perf_counter() - t0,\n"
             "                  'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n")
     out = subprocess.run([sys.executable, "-c", code, str(data_dir)], capture_output=True, text=True, check=True, cwd=REPO,

@@ -333,24 +333,15 @@ class Store:
         return con
 
     def add_public_view(self, con: duckdb.DuckDBPyConnection, public_names: Iterable[str],
-                        verification_spread: bool = False) -> None:
+                        premasked: str | None = None) -> None:
         """`records_public` (ordinary users pseudonymised) over the connection's `records`; the key stays in memory.
-        `verification_spread`: every record of a verified account already carries its verification (the dashboard's
-        snapshot, see `VERIFIED_ACCOUNTS_SQL`), so no query needs to look the account up."""
+        `premasked`: a relation of the records written with `with_public_columns` (the dashboard's snapshot), whose
+        verification is already the account's on every record and whose text is already masked: the view reads
+        those columns instead of looking accounts up and masking per query."""
         names = sorted({n for n in public_names if n})
         con.execute("CREATE TABLE public_names(name VARCHAR)")
         if names:
             con.executemany("INSERT INTO public_names VALUES (?)", [[n] for n in names])
-        # verification is the account's, not the record's: an account verified on any of its records is public on all of
-        # them (a comment may come without its author's verification), so one author never shows as both a name and a
-        # pseudonym, and an export counts the authors the Overview counts. A view, over the raw files (3 columns, no
-        # dedupe: a record version ever verified counts): a table built here cost every connection a full deduplicated
-        # scan (0.9 s at 1M records), where only readers of records_public need it (0.08 s at 1M).
-        verified_elsewhere = ""
-        if not verification_spread:
-            source = self.parquet_scan(RECORDS) if self.files(RECORDS) else f'"{RECORDS}"'
-            con.execute(f"CREATE VIEW public_authors AS {VERIFIED_ACCOUNTS_SQL.format(records=source)}")
-            verified_elsewhere = " OR (source, author_id) IN (SELECT (source, author_id) FROM public_authors)"
         key = pseudonym_key(self.data_dir).replace("'", "''")
         con.execute(f"CREATE MACRO pseudonym(src, aid) AS 'u_' || left(sha256('{key}' || '|' || src || '|' || aid), 12)")
         # Bluesky and Mastodon record ids embed the author's account (at://did:plc:…/…, https://host/users/name/…;
@@ -376,24 +367,37 @@ class Store:
                                            '/' || aname || '/', '/' || pseudonym(src, coalesce(aid, aname)) || '/'),
                                    '/@' || aname || '/', '/@' || pseudonym(src, coalesce(aid, aname)) || '/'),
                            -1) END""")
-        # profile links masked in a column of their own (as named_link): nested in the mention masking, the
-        # expression would be copied into each branch and double the view's planning time
-        text, title = _masked_mentions_sql("linked_text", names), _masked_mentions_sql("linked_title", names)
+        if premasked:  # its urls already redacted
+            flagged, linked = f"SELECT * FROM {premasked}", ""
+            text, title, hidden = "coalesce(text_public, text)", "coalesce(title_public, title)", PUBLIC_COLUMNS[1:]
+        else:
+            # verification is the account's, not the record's: an account verified on any of its records is public on
+            # all of them (a comment may come without its author's verification), so one author never shows as both a
+            # name and a pseudonym, and an export counts the authors the Overview counts. A view, over the raw files (3
+            # columns, no dedupe: a record version ever verified counts): a table built here cost every connection a
+            # full deduplicated scan (0.9 s at 1M records), where only readers of records_public need it (0.08 s at 1M).
+            source = self.parquet_scan(RECORDS) if self.files(RECORDS) else f'"{RECORDS}"'
+            con.execute(f"CREATE VIEW public_authors AS {VERIFIED_ACCOUNTS_SQL.format(records=source)}")
+            public = _author_public_sql("(SELECT name FROM public_names)")
+            # written before the rule, a record's url may hold a secret
+            flagged = (f'SELECT * REPLACE ({_redacted_sql("url")} AS url), ({public} OR (source, author_id) IN '
+                       f'(SELECT (source, author_id) FROM public_authors)) AS author_public FROM "{RECORDS}"')
+            # profile links masked in a column of their own (as named_link): nested in the mention masking, the
+            # expression would be copied into each branch and double the view's planning time
+            linked = f", {_masked_links_sql('text')} AS linked_text, {_masked_links_sql('title')} AS linked_title"
+            text, title = _masked_mentions_sql("linked_text", names), _masked_mentions_sql("linked_title", names)
+            hidden = ("linked_text", "linked_title")
         con.execute(
             f"""
             CREATE VIEW records_public AS
-            WITH flagged AS (
-              SELECT * REPLACE ({_redacted_sql("url")} AS url), (kind = 'article' OR author_verified_type BETWEEN 0 AND 7
-                         OR author_name IN (SELECT name FROM public_names){verified_elsewhere}) AS author_public
-              FROM "{RECORDS}"),
+            WITH flagged AS ({flagged}),
             -- the named link in a column of its own: nested in public_id as a macro argument, its expression would be
             -- copied into each of public_id's uses and cost every query on this view ~5 ms more to plan
             named AS (
               SELECT *, CASE WHEN author_public OR url IS NULL THEN url
-                             ELSE named_url(source, url, author_id, author_name) END AS named_link,
-                     {_masked_links_sql("text")} AS linked_text, {_masked_links_sql("title")} AS linked_title
+                             ELSE named_url(source, url, author_id, author_name) END AS named_link{linked}
               FROM flagged)
-            SELECT * EXCLUDE (named_link, linked_text, linked_title) REPLACE (
+            SELECT * EXCLUDE (named_link, {', '.join(hidden)}) REPLACE (
                 CASE WHEN author_public OR author_id IS NULL THEN author_id ELSE pseudonym(source, author_id) END AS author_id,
                 CASE WHEN author_public OR author_name IS NULL THEN author_name
                      ELSE pseudonym(source, coalesce(author_id, author_name)) END AS author_name,
@@ -552,6 +556,31 @@ _MERGED_ARTICLES_SQL = """
 # without it (a comment collected apart, an importer that lacks the field) is the account's too.
 VERIFIED_ACCOUNTS_SQL = ("SELECT source, author_id, max(author_verified_type) AS verified_type FROM {records} "
                          "WHERE author_verified_type BETWEEN 0 AND 7 AND author_id IS NOT NULL GROUP BY ALL")
+
+
+# written by `with_public_columns`, read by `add_public_view(premasked=...)` (and kept out of the `records` view)
+PUBLIC_COLUMNS = ("author_public", "text_public", "title_public")
+
+
+def _author_public_sql(names: str) -> str:
+    """Whether a record's author is shown by name: a news article's, a verified account's, or a public name (`names`:
+    a subquery or list of them)."""
+    return f"kind = 'article' OR author_verified_type BETWEEN 0 AND 7 OR author_name IN {names}"
+
+
+def with_public_columns(relation: str, public_names: Iterable[str]) -> str:
+    """SQL for the rows of `relation` (records whose verification is already the account's on each of them, see
+    `VERIFIED_ACCOUNTS_SQL`) with PUBLIC_COLUMNS added: whether the author is public, and the text and title masked as
+    records_public shows them (NULL where masking changes nothing, as for most records); urls redacted. Masking once, where the
+    rows are written (the dashboard's snapshot), spares every query on the view planning the regular expressions."""
+    names = sorted({n for n in public_names if n})
+    listed = "(" + ", ".join("'" + n.replace("'", "''") + "'" for n in names) + ")" if names else "(SELECT NULL WHERE false)"
+    return f"""SELECT * EXCLUDE (linked_text, linked_title) REPLACE ({_redacted_sql('url')} AS url),
+                      ({_author_public_sql(listed)}) AS author_public,
+                      nullif({_masked_mentions_sql('linked_text', names)}, text) AS text_public,
+                      nullif({_masked_mentions_sql('linked_title', names)}, title) AS title_public
+               FROM (SELECT *, {_masked_links_sql('text')} AS linked_text, {_masked_links_sql('title')} AS linked_title
+                     FROM ({relation}))"""
 
 
 def _masked_mentions_sql(column: str, public_names: Iterable[str]) -> str:

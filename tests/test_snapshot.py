@@ -96,9 +96,9 @@ def test_dashboards_in_two_zones_on_one_data_dir_keep_each_others_snapshot(data_
     builds: list[str] = []
     real_build = snapshot._build
 
-    def counting_build(store_: Store, path: Path) -> Path:
+    def counting_build(store_: Store, path: Path, *names: object) -> Path:
         builds.append(path.name)
-        return real_build(store_, path)
+        return real_build(store_, path, *names)
 
     monkeypatch.setattr(snapshot, "_build", counting_build)
     for _ in range(2):
@@ -112,3 +112,78 @@ def test_dashboards_in_two_zones_on_one_data_dir_keep_each_others_snapshot(data_
     snapshot.open_snapshot(store).close()
     assert [p.name for p in (data_dir / "cache").glob("snapshot-*.duckdb")] == [builds[-1]]
     assert not list((data_dir / "cache").glob("snapshot-*.tmp*"))
+
+
+def _masking_cases(make_record) -> list:
+    """Records whose public view differs from the stored one in every way it can: mentions (a public name kept),
+    profile links, a title, a Bluesky id, a user-named link, verified and article authors kept."""
+    return [
+        make_record(id="m", author_id="1", author_name="普通网友", author_verified_type=-1,
+                    url="https://weibo.com/1/m", text="@张若昀工作室 回应一下 @普通网友甲:同问 ＠普通网友乙 https://weibo.com/u/5512345"),
+        make_record(id="plain", author_id="2", author_name="路人", author_verified_type=-1, text="路过", title=None),
+        make_record(id="v", author_id="3", author_name="某官方账号", author_verified_type=3, text="@某网友 收到"),
+        make_record(id="c", kind="comment", author_id="3", author_name="某官方账号", author_verified_type=None, text="补充"),
+        make_record(id="p", author_id="4", author_name="张若昀工作室", author_verified_type=-1, text="谢谢 @某网友"),
+        make_record(source="bilibili", id="av1", author_id="5", author_verified_type=None,
+                    title="@普通网友甲 和 @张若昀工作室 的AI演员", text="正文"),
+        make_record(source="bluesky", id="at://did:plc:abc123/app.bsky.feed.post/1", author_id="did:plc:abc123",
+                    author_name="someone.bsky.social", author_verified_type=None,
+                    url="https://bsky.app/profile/someone.bsky.social/post/1", text="hi @friend.bsky.social"),
+        make_record(source="4cat", id="t1", author_id="98765", author_name="plainjane", author_verified_type=None,
+                    url="https://twitter.com/plainjane/status/111", text="see https://twitter.com/otherperson"),
+        make_record(source="rss", id="a1", kind="article", author_id=None, author_name="某报记者", text="@某网友 说"),
+    ]
+
+
+def test_the_snapshot_masks_once_when_built_and_shows_what_the_store_shows(data_dir, make_record):
+    """records_public on the snapshot planned its mention and profile-link regular expressions again for every query
+    (~20 ms each, several per filter change); the snapshot now holds the masked text, so a query only reads it, and
+    every row and column shown is the store connection's (ordinary users pseudonymised, mentions masked)."""
+    store = Store(data_dir)
+    store.add_records(_masking_cases(make_record))
+    names = ["张若昀工作室"]
+    query = "SELECT * FROM records_public ORDER BY source, id"
+    with store.connect(public_names=names) as con:
+        direct = con.execute(query).df()
+        stored_columns = [c[0] for c in con.execute("DESCRIBE records").fetchall()]
+    con = snapshot.open_snapshot(store, names)
+    try:
+        shown = con.execute(query).df()
+        view = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'records_public'").fetchone()[0]
+        columns = {c[0] for c in con.execute("DESCRIBE records").fetchall()}
+    finally:
+        con.close()
+    assert "regexp" not in view.lower(), "the view reads the masked text rather than masking it per query"
+    assert columns == set(stored_columns) | {snapshot.INSTANT}, "the masked columns stay out of `records`"
+    shown = shown.drop(columns=[snapshot.INSTANT])[direct.columns]
+    # the snapshot's times are the display zone's naive wall clock, and it carries an account's verification onto all
+    # its records (which the store's view looks up instead); everything else must match exactly
+    for frame in (direct, shown):
+        del frame["author_verified_type"]
+    for frame in (direct, shown):
+        frame["published_at"] = frame["published_at"].astype(str).str[:19]
+    assert shown.astype(str).to_dict("records") == direct.astype(str).to_dict("records")
+    texts = dict(zip(shown["id"], shown["text"], strict=True))
+    assert texts["m"] == "@张若昀工作室 回应一下 @(user):同问 @(user) https://weibo.com/u/(user)"
+    assert texts["plain"] == "路过"
+
+
+def test_a_snapshot_follows_a_change_of_public_names(data_dir, make_record):
+    """Masking is done when the snapshot is built, so a name made public (or no longer public) in the trackers must
+    give another snapshot: the old one would keep showing (or masking) the name."""
+    store = Store(data_dir)
+    store.add_records([make_record(id="m", author_id="1", author_name="普通网友", author_verified_type=-1,
+                                   text="@张若昀工作室 回应一下"),
+                       make_record(id="p", author_id="4", author_name="张若昀工作室", author_verified_type=-1, text="谢谢")])
+    query = "SELECT id, author_name, text FROM records_public ORDER BY id"
+    seen = []
+    for names in (["张若昀工作室"], [], ["张若昀工作室"]):
+        con = snapshot.open_snapshot(store, names)
+        try:
+            seen.append(con.execute(query).fetchall())
+        finally:
+            con.close()
+    public, ordinary, again = seen
+    assert public[0][2] == "@张若昀工作室 回应一下" and public[1][1] == "张若昀工作室"
+    assert ordinary[0][2] == "@(user) 回应一下" and ordinary[1][1].startswith("u_")
+    assert again == public

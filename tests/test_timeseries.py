@@ -13,6 +13,7 @@ from analysis.stats.timeseries import (
     sentiment_series,
     volume_series,
     wilson_interval,
+    zero_fill,
 )
 from collectors.store import Store
 from collectors.trackers import load_trackers
@@ -191,3 +192,23 @@ def test_entity_name_matching_keeps_word_edges_and_reads_traditional_characters(
         rows = con.execute(f"SELECT id, entity FROM {sub} m", params).fetchall()
     found = {r.id: sorted(e for i, e in rows if i == r.id) for r in records}
     assert found == {r.id: expected for r, expected in zip(records, texts.values(), strict=True)}
+
+
+@given(st.dictionaries(st.tuples(st.integers(-3, 12), st.sampled_from(["weibo", "rss", "zh"])), st.integers(0, 500),
+                       max_size=30),
+       st.integers(0, 9), st.lists(st.sampled_from(["weibo", "bilibili"]), max_size=2), st.booleans())
+def test_zero_fill_puts_every_count_in_its_cell_and_zero_elsewhere(cells, days, keys, by_key):
+    """zero_fill (which every series goes through) against the plain definition: one row per day of the index (x every
+    key seen or asked for, sorted), the frame's count there, else 0; days outside the index left out."""
+    import pandas as pd
+
+    index = [date(2026, 4, 1 + d) for d in range(days)]
+    if not by_key:  # one count per day
+        cells = {(d, None): n for (d, _), n in cells.items()}
+    frame = pd.DataFrame({"period": [pd.Timestamp(2026, 4, 1) + pd.Timedelta(days=d) for d, _ in cells],
+                          **({"source": [k for _, k in cells]} if by_key else {}), "records": list(cells.values())})
+    out = zero_fill(frame, index, ["records"], "source" if by_key else None, keys if by_key else None)
+    all_keys = sorted({k for _, k in cells} | set(keys)) if by_key else [None]
+    expected = [(day, k, cells.get(((day - date(2026, 4, 1)).days, k), 0)) for day in index for k in all_keys]
+    got = list(zip(out["period"], out["source"] if by_key else [None] * len(out), out["records"], strict=True))
+    assert got == expected and (not expected or out["records"].dtype == "int64")
