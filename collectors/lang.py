@@ -1,4 +1,5 @@
-"""A record's language from its characters ('zh', 'en' or unknown): the one detector collectors and enrichment share."""
+"""A record's language from its characters (zh, en, another its script names, und, or none): the one detector collectors
+and enrichment share (enrichment scores only the languages the models read: analysis.nlp.sentiment.is_read)."""
 
 from __future__ import annotations
 
@@ -16,22 +17,34 @@ MENTION = re.compile(r"@([\w\u4e00-\u9fff\-·]{1,30})")
 # @alice@mastodon.social), whose letters say nothing of the post's language.
 HANDLE = re.compile(MENTION.pattern + r"(?:\.[A-Za-z0-9-]+)*(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?")
 
-# Code point ranges (inclusive) of the scripts counted: Han, kana and Hangul (neither is read as Chinese), Latin.
-# Full-width Latin (ＡＩ　ａｃｔｏｒｓ, common in Chinese input methods) and half-width kana and Hangul count as
-# what NFKC would make them, without normalising every record's text.
+# Code point ranges (inclusive) of the scripts counted: Han, Latin, kana, Hangul, and the other alphabets, each with
+# the language it is written in (None: a script written for several, so "und"). Full-width Latin (ＡＩ　ａｃｔｏｒｓ,
+# common in Chinese input methods) and half-width kana and Hangul count as what NFKC would make them, without
+# normalising every record's text. The katakana middle dot (・) is left out: Chinese writes foreign names with it.
 _CJK = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
-_KANA_HANGUL = ((0x3040, 0x30FF), (0xAC00, 0xD7AF), (0xFF66, 0xFF9F), (0xFFA0, 0xFFDC))
 _LATIN = ((0x41, 0x5A), (0x61, 0x7A))
 _WIDE_LATIN = ((0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+_KANA = ((0x3040, 0x30FA), (0x30FC, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))
+_HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7AF), (0xFFA0, 0xFFDC))
+_ALPHABETS: tuple[tuple[str | None, tuple[tuple[int, int], ...]], ...] = (
+    ("el", ((0x0370, 0x03FF),)),
+    (None, ((0x0400, 0x052F),)),  # Cyrillic: Russian, Ukrainian, Bulgarian, Serbian, Kazakh, …
+    ("hy", ((0x0531, 0x058F),)),
+    ("he", ((0x0591, 0x05FF),)),
+    (None, ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))),  # Arabic
+    (None, ((0x0900, 0x0DFF),)),  # the Indic scripts: Devanagari (Hindi, Marathi, Nepali, …) to Sinhala
+    ("th", ((0x0E00, 0x0E7F),)),
+    ("lo", ((0x0E80, 0x0EFF),)),
+    ("my", ((0x1000, 0x109F),)),
+    ("ka", ((0x10A0, 0x10FF),)),
+    ("km", ((0x1780, 0x17FF),)),
+)
+UNDETERMINED = "und"  # ISO 639: letters of a language the script does not tell (Cyrillic, Arabic, …)
 SAMPLE_CHARS = 2000
-
-
-def _char_class(ranges: tuple[tuple[int, int], ...]) -> re.Pattern[str]:
-    return re.compile("[" + "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in ranges) + "]")
-
-
-_CJK_RE, _KANA_HANGUL_RE = _char_class(_CJK), _char_class(_KANA_HANGUL)
-_LATIN_RE = _char_class(_LATIN + _WIDE_LATIN)
+_HAN, _LATIN_CLASS, _KANA_CLASS, _HANGUL_CLASS, _FIRST_ALPHABET = 1, 2, 3, 4, 5
+_N_CLASSES = _FIRST_ALPHABET + len(_ALPHABETS)
+_ALPHABET_LANGS = tuple(lang or UNDETERMINED for lang, _ in _ALPHABETS)
+_MARKED = r"[\[@]|://|(?i:www\.)"  # what `_sample` may change: a link, an emoticon code, an @name
 
 
 def _sample(text: str) -> str:
@@ -47,11 +60,19 @@ def _sample(text: str) -> str:
     return sample
 
 
-def _decide(cjk: int, latin: int, other: int) -> str | None:
-    if other and other * 2 >= cjk + latin / 4:
-        return None
+def _decide(counts: Sequence[int]) -> str | None:
+    """The language of a text from its letters per class (`_class_table`'s classes)."""
+    han, latin, kana, hangul = (int(counts[k]) for k in (_HAN, _LATIN_CLASS, _KANA_CLASS, _HANGUL_CLASS))
+    alphabets = [int(n) / 4 for n in counts[_FIRST_ALPHABET:]]  # letters, as Latin's: ~4-5 a word
+    # Han with kana of at least a fifth of them is Japanese (kanji); a Chinese post quoting a の or two stays Chinese
+    kanji = bool(kana) and kana * 4 >= han
+    japanese, chinese = (kana + han, 0) if kanji else (kana, han)
+    foreign = japanese + hangul + sum(alphabets)
+    if foreign and foreign * 2 >= chinese + latin / 4:
+        weights = [japanese, hangul, *alphabets]
+        return ("ja", "ko", *_ALPHABET_LANGS)[weights.index(max(weights))]
     # A Chinese character carries about a word; an English word has ~4-5 letters.
-    if cjk and cjk * 4 >= latin:
+    if han and han * 4 >= latin:
         return "zh"
     if latin >= 2:
         return "en"
@@ -59,16 +80,17 @@ def _decide(cjk: int, latin: int, other: int) -> str | None:
 
 
 def detect_lang(text: str) -> str | None:
-    """'zh', 'en' or None (no letters, or another script), from character counts only."""
+    """'zh', 'en', another language its script names ('ja', 'ko', 'th', …), 'und' (letters of a script written
+    for several languages: Cyrillic, Arabic, …), or None (no letters), from character counts only."""
     if not isinstance(text, str) or not text:
         return None
-    sample = _sample(text)
-    return _decide(len(_CJK_RE.findall(sample)), len(_LATIN_RE.findall(sample)), len(_KANA_HANGUL_RE.findall(sample)))
+    points = np.frombuffer(_sample(text).encode("utf-32-le"), dtype=np.uint32)
+    return _decide(np.bincount(_CLASS_OF[np.minimum(points, 0x10000)], minlength=_N_CLASSES))
 
 
 def detect_langs(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> list[str | None]:
     """`detect_lang` of each text, counted for all at once on Arrow's UTF-8 bytes (numpy): what a write of many
-    records can afford. Only the texts that may hold a link, an emoticon code or an @name go through Python."""
+    records can afford. Only the texts `_sample` may change go through Python."""
     column = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else pa.array(
         [t if isinstance(t, str) else None for t in texts], pa.string())
     if not len(column):
@@ -76,14 +98,13 @@ def detect_langs(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> li
     samples = pc.utf8_slice_codeunits(column, 0, SAMPLE_CHARS)
     if isinstance(samples, pa.ChunkedArray):
         samples = samples.combine_chunks()
-    marked = _marked_rows(*_utf8(samples))
+    mask = pc.fill_null(pc.match_substring_regex(samples, _MARKED), False)
+    marked = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
     if len(marked):
-        mask = np.zeros(len(samples), dtype=bool)
-        mask[marked] = True
         sampled = [_sample(t) for t in samples.take(pa.array(marked)).to_pylist()]
-        samples = pc.replace_with_mask(samples, pa.array(mask), pa.array(sampled, samples.type))
-    cjk, latin, other = _class_counts(*_utf8(samples))
-    return [_decide(*counts) for counts in zip(cjk, latin, other, strict=True)]
+        samples = pc.replace_with_mask(samples, mask, pa.array(sampled, samples.type))
+    counts = _class_counts(*_utf8(samples))
+    return [_decide(row) if len(samples) and samples[i].is_valid else None for i, row in enumerate(counts)]
 
 
 def _utf8(strings: pa.StringArray | pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
@@ -95,40 +116,31 @@ def _utf8(strings: pa.StringArray | pa.LargeStringArray) -> tuple[np.ndarray, np
     return offsets, data
 
 
-def _marked_rows(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """Rows holding "[", "@", "://" or "www." (any case): those `_sample` may change."""
-    hits = [np.flatnonzero((data == ord("[")) | (data == ord("@")))]
-    colons = np.flatnonzero(data[:-2] == ord(":"))
-    hits.append(colons[(data[colons + 1] == ord("/")) & (data[colons + 2] == ord("/"))])
-    dots = np.flatnonzero(data == ord("."))
-    dots = dots[dots >= 3]
-    hits.append(dots[((data[dots - 1] | 0x20) == ord("w")) & ((data[dots - 2] | 0x20) == ord("w"))
-                     & ((data[dots - 3] | 0x20) == ord("w"))])
-    return np.unique(np.searchsorted(offsets, np.concatenate(hits), side="right") - 1)
-
-
-def _class_counts(offsets: np.ndarray, data: np.ndarray) -> tuple[list[int], list[int], list[int]]:
-    """Per string, its CJK, Latin and kana/Hangul characters, read from the UTF-8 bytes: ASCII Latin letters are
-    single bytes (never part of a longer sequence) and every other counted range (full-width Latin too) lies in the
-    three-byte sequences."""
-    latin = np.flatnonzero((data | 0x20) - np.uint8(0x61) < 26)  # A-Z, a-z: the only bytes | 0x20 maps to a-z
-    lead = np.flatnonzero((data[:-2] & 0xF0) == 0xE0) if len(data) >= 3 else np.zeros(0, dtype=np.int64)
-    points = ((data[lead].astype(np.int32) & 0x0F) << 12) | ((data[lead + 1].astype(np.int32) & 0x3F) << 6) \
-        | (data[lead + 2].astype(np.int32) & 0x3F)
+def _class_counts(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """(strings, classes): each string's letters of each class, read from the UTF-8 bytes: a code point's class is
+    read at its lead byte (ASCII, two- and three-byte sequences; four-byte ones lie beyond every counted range)."""
+    data = data.astype(np.int32)
+    n = len(data)
+    ascii_ = np.flatnonzero(data < 0x80)
+    two = np.flatnonzero((data[:max(n - 1, 0)] & 0xE0) == 0xC0)
+    three = np.flatnonzero((data[:max(n - 2, 0)] & 0xF0) == 0xE0)
+    positions = np.concatenate([ascii_, two, three])
+    points = np.concatenate([data[ascii_], ((data[two] & 0x1F) << 6) | (data[two + 1] & 0x3F),
+                             ((data[three] & 0x0F) << 12) | ((data[three + 1] & 0x3F) << 6) | (data[three + 2] & 0x3F)])
     classes = _CLASS_OF[points]
-
-    def per_string(positions: np.ndarray) -> np.ndarray:  # how many of the positions fall within each string's bytes
-        return np.diff(np.searchsorted(positions, offsets))
-
-    return (per_string(lead[classes == 1]).tolist(), (per_string(latin) + per_string(lead[classes == 2])).tolist(),
-            per_string(lead[classes == 3]).tolist())
+    counted = classes > 0
+    rows = np.searchsorted(offsets, positions[counted], side="right") - 1
+    flat = np.bincount(rows * _N_CLASSES + classes[counted], minlength=(len(offsets) - 1) * _N_CLASSES)
+    return flat.reshape(len(offsets) - 1, _N_CLASSES)
 
 
 def _class_table() -> np.ndarray:
-    """Class of each BMP code point (0 not counted, 1 CJK, 2 Latin, 3 kana/Hangul); the last entry stands for
-    every code point beyond."""
-    table = np.zeros(0x10001, dtype=np.uint8)
-    for value, ranges in ((1, _CJK), (2, _LATIN + _WIDE_LATIN), (3, _KANA_HANGUL)):
+    """Class of each BMP code point (0 not counted, then `_HAN`, `_LATIN_CLASS`, … one per alphabet); the last
+    entry stands for every code point beyond."""
+    table = np.zeros(0x10001, dtype=np.int64)
+    classes = [(_HAN, _CJK), (_LATIN_CLASS, _LATIN + _WIDE_LATIN), (_KANA_CLASS, _KANA), (_HANGUL_CLASS, _HANGUL),
+               *((_FIRST_ALPHABET + k, ranges) for k, (_, ranges) in enumerate(_ALPHABETS))]
+    for value, ranges in classes:
         for lo, hi in ranges:
             table[lo:hi + 1] = value
     return table
@@ -143,11 +155,13 @@ def record_text(text: str | None, title: str | None) -> str:
 
 
 def record_langs(texts: pa.Array | pa.ChunkedArray, titles: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """The language of each record, from its text and title columns (also the store's `record_lang` SQL function)."""
+    """The language of each record, from its text and title columns (also the store's `record_lang` SQL function);
+    None where no two-letter code names it ('und' is not stored: a record's lang is ISO 639-1, and the filters read
+    a missing one as 'und')."""
     # as record_text: "title\ntext" when both hold something, else whichever does (an empty string counts as none)
     texts, titles = (pc.if_else(pc.equal(c, ""), pa.scalar(None, pa.string()), c) for c in (texts, titles))
     joined = pc.binary_join_element_wise(titles, texts, "\n", null_handling="skip")
-    return pa.array(detect_langs(joined), pa.string())
+    return pa.array([None if lang == UNDETERMINED else lang for lang in detect_langs(joined)], pa.string())
 
 
 def with_lang(table: pa.Table) -> pa.Table:

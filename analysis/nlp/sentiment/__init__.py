@@ -158,9 +158,11 @@ def english_mask(texts: Sequence[str], langs: Sequence[str | None] | None = None
 
 
 def reading_langs(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[str | None]:
-    """The language each text is scored in: the given language (a record's declared one) where it is neither Chinese
-    nor English (fr, ja, …); else what its cleaned characters read (`detect_lang`: 'zh', 'en', or None for a text
-    with no language to read, such as emoji or [表情] codes alone, which the default model reads).
+    """The language each text is read in: the given language (a record's declared one) where it is neither Chinese
+    nor English (fr, ja, …); else what its cleaned characters read (`detect_lang`: 'zh', 'en', another language its
+    script names (ja, ko, …), 'und' for letters of a script written for several, or None for a text with no
+    language to read, such as emoji or [表情] codes alone, which the default model reads). Enrichment scores only
+    the texts whose language `is_read`.
 
     A declaration names the language the poster's app was set to as often as the post's: a Chinese Bluesky post
     tagged "en" would go to the English model, which reads none of it, and "😂😂" would score one way from Bluesky
@@ -184,6 +186,14 @@ _text_lang = lru_cache(maxsize=8192)(detect_lang)
 
 
 _MODELLED = ("zh", "en")  # the languages the models tell apart; others, declared, are left as declared
+
+
+def is_read(lang: str | None) -> bool:
+    """Whether the models read a text in `lang` (as `reading_langs` gives it): Chinese, English, or no language at
+    all (emoji or [表情] codes alone, which the default model reads). Text in any other language (ja, ko, fr, und:
+    letters of a script written for several) is not scored: a Chinese model's reading of it would be noise
+    counted as opinion."""
+    return lang is None or lang[:2] in _MODELLED
 
 
 def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
@@ -215,4 +225,4 @@ def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
 
 
 __all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route", "english_scorer", "full_version",
-           "get_scorer", "models_dir", "reading_langs", "score_texts", "user_models_dir"]
+           "get_scorer", "is_read", "models_dir", "reading_langs", "score_texts", "user_models_dir"]
