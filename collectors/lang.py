@@ -3,6 +3,7 @@ and enrichment share (enrichment scores only the languages the models read: anal
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 
@@ -16,6 +17,36 @@ MENTION = re.compile(r"@([\w\u4e00-\u9fff\-·]{1,30})")
 # A mention whole: the name and, for a Bluesky or Mastodon handle, the rest of it (@alice.bsky.social,
 # @alice@mastodon.social), whose letters say nothing of the post's language.
 HANDLE = re.compile(MENTION.pattern + r"(?:\.[A-Za-z0-9-]+)*(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?")
+
+# Weibo renders emoticons as <img alt="[doge]" ...>; keep the code before tags are stripped.
+_IMG_ALT = re.compile(r"""<img\b[^>]*?\balt\s*=\s*["']?(\[[^\]"'<>]{1,12}\])["']?[^>]*>""", re.IGNORECASE)
+_BREAK = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>", re.IGNORECASE)
+_DROP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>|<!--.*?-->", re.DOTALL)
+# Link cards show a label, not the poster's words: a web page (网页链接; weibo.com puts an "O" icon glyph first), a
+# picture (查看图片), another post (微博正文), a video: "<uploader's nickname>的微博视频" (older posts: 的秒拍视频;
+# weibo.com puts an "L" glyph first), a name, read as store.py's privacy mask reads it. A card stands apart (start or
+# a non-word character before it; end, a space or a closing bracket after it), so that a sentence such as
+# "看了他的微博视频，很感动" keeps its words.
+VIDEO_CARD = r"(?<![\w\-·])[\w\-·]{2,30}的(?:微博|秒拍)视频(?=$|\s|[)）\]】」』])"
+LINK_CARD = re.compile(rf"O?网页链接|查看图片|微博正文|{VIDEO_CARD}")
+# The text Weibo gives a repost made without a comment, as the whole of a poster's part: no words of theirs.
+DEFAULT_REPOST = re.compile(r"(^|//)\s*转发微博\s*[。.!]?\s*(?=//|$)")
+
+def strip_html(raw: str) -> str:
+    """Text of HTML: tags dropped (an emoticon's <img alt="[doge]"> kept as its code, a line break as one),
+    entities read."""
+    if "<" in raw:
+        text = _IMG_ALT.sub(r" \1 ", raw)
+        text = _DROP_BLOCK.sub(" ", text)
+        text = _BREAK.sub("\n", text)
+        text = _TAG.sub("", text)
+    else:
+        text = raw
+    if "&" in text:
+        text = html.unescape(text)
+    return text
+
 
 # Code point ranges (inclusive) of the scripts counted: Han, Latin, kana, Hangul, and the other alphabets, each with
 # the language it is written in (None: a script written for several, so "und"). Full-width Latin (ＡＩ　ａｃｔｏｒｓ,
@@ -44,15 +75,23 @@ SAMPLE_CHARS = 2000
 _HAN, _LATIN_CLASS, _KANA_CLASS, _HANGUL_CLASS, _FIRST_ALPHABET = 1, 2, 3, 4, 5
 _N_CLASSES = _FIRST_ALPHABET + len(_ALPHABETS)
 _ALPHABET_LANGS = tuple(lang or UNDETERMINED for lang, _ in _ALPHABETS)
-_MARKED = r"[\[@]|://|(?i:www\.)"  # what `_sample` may change: a link, an emoticon code, an @name
+# What `_sample` may change: a link, an emoticon code, an @name, markup, an entity, a link card's label
+_MARKED = r"[\[@<&]|://|(?i:www\.)|网页链接|查看图片|微博正文|视频|转发微博"
 
 
 def _sample(text: str) -> str:
-    """The start of `text` without emoticon codes ([doge], [good]), @names and links: Latin letters that say
-    nothing about the language the post is written in."""
+    """The start of `text` as the models read it (analysis.nlp.text.clean_text) where that matters to its language:
+    without markup, emoticon codes ([doge], [good]), @names, links and link cards' labels (网页链接, 查看图片), or a
+    repost's stock 转发微博: letters that say nothing about the language the post is written in."""
     sample = text[:SAMPLE_CHARS]
+    if "<" in sample or "&" in sample:
+        sample = strip_html(sample)
     if "://" in sample or "." in sample:  # every link holds one
         sample = URL.sub(" ", sample)
+    if "视频" in sample or "网页链接" in sample or "查看图片" in sample or "微博正文" in sample:
+        sample = LINK_CARD.sub(" ", sample)
+    if "转发微博" in sample:
+        sample = DEFAULT_REPOST.sub(r"\1 ", sample)
     if "[" in sample:
         sample = EMOTICON.sub(" ", sample)
     if "@" in sample:

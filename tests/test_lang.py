@@ -101,8 +101,9 @@ def test_analysis_uses_the_collectors_detector():
     assert text.detect_lang is detect_lang
 
 
-_CHARS = st.sampled_from(list("爱奇艺AI演员abcXYZ  .:/@[]#ーあ한こ😂１ｄＡｚ　ｱﾊﾟﾡ\n・ПжαשعกÉé")
-                         + ["http://x.cn/a", "www.", "[doge]", "@某人"])
+_CHARS = st.sampled_from(list("爱奇艺AI演员abcXYZ  .:/@[]#ーあ한こ😂１ｄＡｚ　ｱﾊﾟﾡ\n・ПжαשعกÉé<>&;")
+                         + ["http://x.cn/a", "www.", "[doge]", "@某人", "网页链接", "查看图片", "转发微博", "&amp;",
+                            "<b>", "</p>", "某某的微博视频"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -164,3 +165,17 @@ def test_a_record_in_another_script_is_stored_with_its_language_or_none(make_rec
     schema = BUILTIN_DATASETS[RECORDS].schema
     table = pa.Table.from_pylist([r.model_dump() for r in rows]).select(schema.names).cast(schema)
     assert with_lang(table)["lang"].to_pylist() == ["ko", None, "ja"]
+
+
+def test_a_record_s_stored_language_is_the_one_its_text_is_scored_in(make_record):
+    """records.lang (the dashboard's language filter) was read from the raw text, the models' route from the cleaned
+    text: markup, link cards' labels and a repost's stock words tipped the two apart."""
+    from analysis.nlp.sentiment import reading_langs
+
+    texts = ['<span class="url-icon"><img alt="[doge]" src="https://h5.sinaimg.cn/m/emoticon/icon/x.png"></span>太假了',
+             "Great AI news 网页链接 查看图片", "转发微博//@某人: great acting by AI", "&quot;AI&quot;&amp;&quot;AI&quot;演员"]
+    rows = [make_record(lang=None, text=t) for t in texts]
+    schema = BUILTIN_DATASETS[RECORDS].schema
+    table = pa.Table.from_pylist([r.model_dump() for r in rows]).select(schema.names).cast(schema)
+    stored = with_lang(table)["lang"].to_pylist()
+    assert stored == reading_langs(texts) == ["zh", "en", "en", "zh"]
