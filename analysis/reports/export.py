@@ -49,6 +49,7 @@ from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_mode
 from analysis.nlp.sentiment.linear import file_sha256
 from analysis.reports.links import DEFAULT_PAGE, deep_link
 from analysis.stats.aggregate import kpis
+from analysis.stats.annotation_series import unread_languages
 from analysis.stats.visibility import latest_scan
 from collectors.display_zone import zone_label, zone_name, zone_short
 from collectors.importers import ImportIssue
@@ -104,7 +105,7 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
         version = model_version or latest_model_version(con, tracker.id)
         model_name = _model_name(con, version)
         badges = in_domain_badges(con, version, model_name, tracker.id)
-        figures = _figures(kpis(con, f, version))
+        figures = _figures(kpis(con, f, version), unread_languages(con, f))
         reader = _select(con, f, tracker, version, batch_size)
         columns = reader.schema.names
         try:
@@ -133,10 +134,15 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
     return ExportResult(out_dir, data_file, counts.records, manifest)
 
 
-def _figures(k: dict[str, Any]) -> dict[str, Any]:
-    """The Overview's figures for the exported view (analysis.stats.aggregate.kpis), with how each is computed."""
+def _figures(k: dict[str, Any], unread: dict[str, int]) -> dict[str, Any]:
+    """The Overview's figures for the exported view (analysis.stats.aggregate.kpis), with how each is computed, and
+    the records in languages the models do not read (annotation_series.unread_languages)."""
     ci = k["share_negative_ci"]
     return {"records": k["records"], "authors": k["authors"], "scored": k["scored"],
+            "not_scored_languages": {"records": sum(unread.values()), "by_language": dict(sorted(unread.items())),
+                                     "note": "records kept and exported (records.csv, their `lang`) but in a "
+                                             "language the models do not read: no sentiment, stance or emotion, "
+                                             "left out of every share"},
             "share_negative": k["share_negative"], "share_negative_ci95": list(ci) if ci else None,
             "share_negative_design_effect": k["share_negative_deff"],
             "interval": "Wilson score 95% interval (statsmodels proportion_confint, method='wilson') at the effective "
@@ -145,7 +151,7 @@ def _figures(k: dict[str, Any]) -> dict[str, Any]:
                         "independent records, at least 1 (analysis.stats.clustered). 1 when no author has two scored "
                         "records: the plain Wilson interval. Records of one day are still counted as independent",
             "n": "the scored records (rows of records.csv with a sentiment): records without a score (empty after "
-                 "cleaning, or not yet enriched) are left out of the share",
+                 "cleaning, in a language the models do not read, or not yet enriched) are left out of the share",
             "authors_note": "distinct authors: source + author_id (else author_name); records.csv's pseudonyms keep "
                             "them distinct, so counting its rows the same way gives this number"}
 

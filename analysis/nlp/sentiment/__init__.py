@@ -185,7 +185,7 @@ def reading_langs(texts: Sequence[str], langs: Sequence[str | None] | None = Non
 _text_lang = lru_cache(maxsize=8192)(detect_lang)
 
 
-_MODELLED = ("zh", "en")  # the languages the models tell apart; others, declared, are left as declared
+_MODELLED = READ_LANGS = ("zh", "en")  # the languages the models tell apart (and read); others declared stay so
 
 
 def is_read(lang: str | None) -> bool:
@@ -224,5 +224,5 @@ def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
     return out
 
 
-__all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route", "english_scorer", "full_version",
+__all__ = ["DEFAULT_MODEL", "LABELS", "READ_LANGS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route", "english_scorer", "full_version",
            "get_scorer", "is_read", "models_dir", "reading_langs", "score_texts", "user_models_dir"]

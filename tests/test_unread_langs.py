@@ -1,0 +1,58 @@
+"""Records in languages the models do not read are kept and shown, never scored, and every share says how many it
+leaves out: the dashboard's chart notes, an export's manifest and the weekly brief."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from analysis.core.filters import Filters
+from analysis.nlp.enrich import enrich_store
+from analysis.stats.annotation_series import unread_languages
+from collectors.store import Store
+from collectors.trackers import get_tracker
+from tests.nlp_fixtures import install_fake_sentiment, write_records
+
+TRACKER = "iqiyi-nadou"
+TEXTS = ["爱奇艺的AI艺人库太恶心了，坚决抵制", "The AI artist library is impressive", "AI 배우 정말 무섭다",
+         "iQIYIのAI俳優はすごいと思う", "AI 배우가 싫어요, 진짜 사람 같아"]
+SAID = "3 records in languages the models do not read (ko 2, ja 1) not scored, left out of the shares"
+
+
+@pytest.fixture
+def store(data_dir, make_record, monkeypatch) -> Store:
+    install_fake_sentiment(monkeypatch)
+    s = Store(data_dir)
+    write_records(s, make_record, TEXTS, start=datetime(2026, 4, 20, 8, tzinfo=UTC), trackers=[TRACKER], lang=None)
+    enrich_store(s, workers=1)
+    return s
+
+
+VIEW = Filters(TRACKER, date(2026, 4, 20), date(2026, 4, 26))
+
+
+def test_the_charts_of_a_model_s_shares_say_how_many_records_they_leave_out(store: Store) -> None:
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    with store.connect() as con:
+        assert unread_languages(con, VIEW) == {"ko": 2, "ja": 1}
+        assert unread_languages(con, Filters(TRACKER, date(2026, 4, 21), date(2026, 4, 26))) == {}
+        for name in ("overview-sentiment", "voices-stance"):
+            package = registry.build(name, con, View(VIEW), {})
+            assert SAID in package.notes, name
+        assert "languages the models" not in registry.build("topics-keywords", con, View(VIEW), {}).notes
+
+
+def test_an_export_s_manifest_and_the_brief_say_so_too(store: Store, tmp_path) -> None:
+    from analysis.reports.brief import figure_alts, gather, summary_lines
+    from analysis.reports.export import export_bundle
+
+    manifest = export_bundle(store, get_tracker(TRACKER), VIEW, tmp_path / "b").manifest
+    assert manifest["figures"]["scored"] == 2 and manifest["counts"]["records"] == 5
+    unread = manifest["figures"]["not_scored_languages"]
+    assert (unread["records"], unread["by_language"]) == (3, {"ja": 1, "ko": 2})
+    data = gather(store, get_tracker(TRACKER), "2026-W17", now=datetime(2026, 4, 27, tzinfo=UTC))
+    assert SAID + "." in summary_lines(data)
+    assert SAID in figure_alts(data)["sentiment"]
