@@ -21,7 +21,7 @@ from analysis.core.annotations import ANNOTATIONS, annotations_scan, period_expr
 from analysis.core.filters import Filters
 from analysis.core.tables import has_table
 from analysis.nlp.entities import co_mentions
-from analysis.nlp.sentiment import READ_LANGS
+from analysis.nlp.sentiment import unread_scan
 from analysis.nlp.stance import STANCES
 from analysis.nlp.tasks import EMOTION
 from analysis.nlp.text import clean_text
@@ -102,19 +102,13 @@ def emotion_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: s
 
 def unread_languages(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int]:
     """Records in the view that enrichment kept but did not score, per language: text in a language the models do
-    not read (analysis.nlp.sentiment.is_read), so no sentiment, stance or emotion share counts them. An annotation
-    made before enrichment told them apart (it gave such a record a stance) is not counted: it was scored."""
-    scan = annotations_scan(con)
+    not read (analysis.nlp.sentiment.is_read), so no sentiment, stance or emotion share counts them."""
+    scan = unread_scan(con)
     if scan is None:
         return {}
-    read = ", ".join(f"'{lang}'" for lang in READ_LANGS)
-    has_empty = "is_empty" in {row[0] for row in con.execute(f"DESCRIBE {ANNOTATIONS}").fetchall()}
-    empty = "coalesce(a.is_empty, false)" if has_empty else "false"
     where, params = f.where("r")
-    rows = con.execute(
-        f"""SELECT a.lang, count(*) FROM records r JOIN {scan} a USING (source, id)
-            WHERE {where} AND a.lang IS NOT NULL AND substr(a.lang, 1, 2) NOT IN ({read})
-              AND NOT {empty} AND a.stance IS NULL GROUP BY a.lang""", params).fetchall()
+    rows = con.execute(f"SELECT u.lang, count(*) FROM records r JOIN {scan} u USING (source, id) WHERE {where} "
+                       "GROUP BY u.lang", params).fetchall()
     return {str(lang): int(n) for lang, n in rows}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -196,6 +196,22 @@ def is_read(lang: str | None) -> bool:
     return lang is None or lang[:2] in _MODELLED
 
 
+def unread_scan(con: Any) -> str | None:
+    """SQL for (source, id, lang) of each record enrichment kept but did not score: its newest annotation gives a
+    language that is not `is_read`, and no stance (one made before enrichment told such records apart gave it one:
+    it was scored). None without annotations."""
+    from analysis.core.annotations import ANNOTATIONS, annotations_scan
+
+    scan = annotations_scan(con)
+    if scan is None:
+        return None
+    has_empty = "is_empty" in {row[0] for row in con.execute(f"DESCRIBE {ANNOTATIONS}").fetchall()}
+    empty = "coalesce(a.is_empty, false)" if has_empty else "false"
+    read = ", ".join(f"'{lang}'" for lang in READ_LANGS)
+    return (f"(SELECT a.source, a.id, a.lang FROM {scan} a WHERE a.lang IS NOT NULL AND substr(a.lang, 1, 2) "
+            f"NOT IN ({read}) AND NOT {empty} AND a.stance IS NULL)")
+
+
 def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
                 default: Scorer | None = None) -> np.ndarray:
     """Probabilities per text: rows in English ('en') go to the model's English route (an English model or
@@ -225,4 +241,4 @@ def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
 
 
 __all__ = ["DEFAULT_MODEL", "LABELS", "READ_LANGS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route", "english_scorer", "full_version",
-           "get_scorer", "is_read", "models_dir", "reading_langs", "score_texts", "user_models_dir"]
+           "get_scorer", "is_read", "models_dir", "reading_langs", "score_texts", "unread_scan", "user_models_dir"]
