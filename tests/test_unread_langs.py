@@ -56,3 +56,12 @@ def test_an_export_s_manifest_and_the_brief_say_so_too(store: Store, tmp_path) -
     data = gather(store, get_tracker(TRACKER), "2026-W17", now=datetime(2026, 4, 27, tzinfo=UTC))
     assert SAID + "." in summary_lines(data)
     assert SAID in figure_alts(data)["sentiment"]
+
+
+def test_the_labelling_sample_leaves_out_records_the_models_do_not_read(store: Store) -> None:
+    """Unscored, they counted as uncertain and were drawn first: labels of Korean posts would have trained and
+    measured the Chinese model's adaptation."""
+    from analysis.nlp.label_sample import sample_to_label
+
+    with store.connect() as con:
+        assert set(sample_to_label(con, TRACKER, 10)["id"]) == {"r00000", "r00001"}
