@@ -65,3 +65,16 @@ def test_the_labelling_sample_leaves_out_records_the_models_do_not_read(store: S
 
     with store.connect() as con:
         assert set(sample_to_label(con, TRACKER, 10)["id"]) == {"r00000", "r00001"}
+
+
+def test_the_overview_s_share_negative_says_how_many_records_it_leaves_out(store: Store) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_dashboard_pages import APP
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["tracker"] = TRACKER
+    at.query_params["start"], at.query_params["end"] = "2026-04-20", "2026-04-26"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert SAID in [c.value for c in at.caption]
