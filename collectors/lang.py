@@ -74,9 +74,9 @@ UNDETERMINED = "und"  # ISO 639: letters of a language the script does not tell 
 SAMPLE_CHARS = 2000
 _HAN, _LATIN_CLASS, _KANA_CLASS, _HANGUL_CLASS, _FIRST_ALPHABET = 1, 2, 3, 4, 5
 _N_CLASSES = _FIRST_ALPHABET + len(_ALPHABETS)
-_ALPHABET_LANGS = tuple(lang or UNDETERMINED for lang, _ in _ALPHABETS)
+_CODES = (None, "zh", "en", "ja", "ko", *(lang or UNDETERMINED for lang, _ in _ALPHABETS))  # as `_decide` numbers them
 # What `_sample` may change: a link, an emoticon code, an @name, markup, an entity, a link card's label
-_MARKED = r"[\[@<&]|://|(?i:www\.)|网页链接|查看图片|微博正文|视频|转发微博"
+_MARKED = r"[\[@<&]|://|(?i:www\.)|网页链接|查看图片|微博正文|的(?:微博|秒拍)视频|(?:^|//)\s*转发微博\s*[。.!]?\s*(?://|$)"
 
 
 def _sample(text: str) -> str:
@@ -99,23 +99,20 @@ def _sample(text: str) -> str:
     return sample
 
 
-def _decide(counts: Sequence[int]) -> str | None:
-    """The language of a text from its letters per class (`_class_table`'s classes)."""
-    han, latin, kana, hangul = (int(counts[k]) for k in (_HAN, _LATIN_CLASS, _KANA_CLASS, _HANGUL_CLASS))
-    alphabets = [int(n) / 4 for n in counts[_FIRST_ALPHABET:]]  # letters, as Latin's: ~4-5 a word
+def _decide(counts: np.ndarray) -> list[str | None]:
+    """The language of each text from its letters per class (rows of `_class_counts`: `_class_table`'s classes)."""
+    counts = np.atleast_2d(counts)
+    han, latin, kana, hangul = (counts[:, k] for k in (_HAN, _LATIN_CLASS, _KANA_CLASS, _HANGUL_CLASS))
+    alphabets = counts[:, _FIRST_ALPHABET:] / 4  # letters, as Latin's: ~4-5 a word
     # Han with kana of at least a fifth of them is Japanese (kanji); a Chinese post quoting a の or two stays Chinese
-    kanji = bool(kana) and kana * 4 >= han
-    japanese, chinese = (kana + han, 0) if kanji else (kana, han)
-    foreign = japanese + hangul + sum(alphabets)
-    if foreign and foreign * 2 >= chinese + latin / 4:
-        weights = [japanese, hangul, *alphabets]
-        return ("ja", "ko", *_ALPHABET_LANGS)[weights.index(max(weights))]
+    kanji = (kana > 0) & (kana * 4 >= han)
+    japanese, chinese = np.where(kanji, kana + han, kana), np.where(kanji, 0, han)
+    foreign = japanese + hangul + alphabets.sum(axis=1)
+    other = (foreign > 0) & (foreign * 2 >= chinese + latin / 4)
+    named = 3 + np.column_stack([japanese, hangul, alphabets]).argmax(axis=1)  # the first of the largest
     # A Chinese character carries about a word; an English word has ~4-5 letters.
-    if han and han * 4 >= latin:
-        return "zh"
-    if latin >= 2:
-        return "en"
-    return None
+    zh, en = (han > 0) & (han * 4 >= latin), latin >= 2
+    return [_CODES[k] for k in np.where(other, named, np.where(zh, 1, np.where(en, 2, 0))).tolist()]
 
 
 def detect_lang(text: str) -> str | None:
@@ -124,7 +121,7 @@ def detect_lang(text: str) -> str | None:
     if not isinstance(text, str) or not text:
         return None
     points = np.frombuffer(_sample(text).encode("utf-32-le"), dtype=np.uint32)
-    return _decide(np.bincount(_CLASS_OF[np.minimum(points, 0x10000)], minlength=_N_CLASSES))
+    return _decide(np.bincount(_CLASS_OF[np.minimum(points, 0x10000)], minlength=_N_CLASSES))[0]
 
 
 def detect_langs(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> list[str | None]:
@@ -142,8 +139,7 @@ def detect_langs(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> li
     if len(marked):
         sampled = [_sample(t) for t in samples.take(pa.array(marked)).to_pylist()]
         samples = pc.replace_with_mask(samples, mask, pa.array(sampled, samples.type))
-    counts = _class_counts(*_utf8(samples))
-    return [_decide(row) if len(samples) and samples[i].is_valid else None for i, row in enumerate(counts)]
+    return _decide(_class_counts(*_utf8(samples)))  # a null text counts no letters: None
 
 
 def _utf8(strings: pa.StringArray | pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
@@ -156,21 +152,27 @@ def _utf8(strings: pa.StringArray | pa.LargeStringArray) -> tuple[np.ndarray, np
 
 
 def _class_counts(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """(strings, classes): each string's letters of each class, read from the UTF-8 bytes: a code point's class is
-    read at its lead byte (ASCII, two- and three-byte sequences; four-byte ones lie beyond every counted range)."""
-    data = data.astype(np.int32)
+    """(strings, classes): each string's letters of each class, read from the UTF-8 bytes: ASCII Latin letters are
+    single bytes (never part of a longer sequence), every other counted range lies in the two- and three-byte
+    sequences, read at their lead byte."""
+    latin = np.flatnonzero((data | 0x20) - np.uint8(0x61) < 26)  # A-Z, a-z: the only bytes | 0x20 maps to a-z
     n = len(data)
-    ascii_ = np.flatnonzero(data < 0x80)
     two = np.flatnonzero((data[:max(n - 1, 0)] & 0xE0) == 0xC0)
     three = np.flatnonzero((data[:max(n - 2, 0)] & 0xF0) == 0xE0)
-    positions = np.concatenate([ascii_, two, three])
-    points = np.concatenate([data[ascii_], ((data[two] & 0x1F) << 6) | (data[two + 1] & 0x3F),
-                             ((data[three] & 0x0F) << 12) | ((data[three + 1] & 0x3F) << 6) | (data[three + 2] & 0x3F)])
-    classes = _CLASS_OF[points]
-    counted = classes > 0
-    rows = np.searchsorted(offsets, positions[counted], side="right") - 1
-    flat = np.bincount(rows * _N_CLASSES + classes[counted], minlength=(len(offsets) - 1) * _N_CLASSES)
-    return flat.reshape(len(offsets) - 1, _N_CLASSES)
+
+    def byte(at: np.ndarray) -> np.ndarray:
+        return data[at].astype(np.int32)
+
+    strings = len(offsets) - 1
+    flat = np.zeros(strings * _N_CLASSES, dtype=np.int64)
+    for at, classes in ((latin, np.full(len(latin), _LATIN_CLASS)),
+                        (two, _CLASS_OF[((byte(two) & 0x1F) << 6) | (byte(two + 1) & 0x3F)]),
+                        (three, _CLASS_OF[((byte(three) & 0x0F) << 12) | ((byte(three + 1) & 0x3F) << 6)
+                                          | (byte(three + 2) & 0x3F)])):
+        counted = classes > 0
+        rows = np.searchsorted(offsets, at[counted], side="right") - 1  # each array's positions are in order
+        flat += np.bincount(rows * _N_CLASSES + classes[counted], minlength=strings * _N_CLASSES)
+    return flat.reshape(strings, _N_CLASSES)
 
 
 def _class_table() -> np.ndarray:
