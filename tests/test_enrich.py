@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from analysis.core.annotations import ANNOTATIONS
 from analysis.core.scores import SCORES
+from analysis.nlp import rescore as rescore_module
 from analysis.nlp.enrich import EnrichInterrupted, enrich_store, pipeline_version, scoring_model
 from collectors.store import RECORDS, Store
 from tests.nlp_fixtures import install_fake_sentiment, write_records
@@ -422,7 +423,9 @@ def test_text_in_a_language_the_models_do_not_read_is_kept_and_marked_not_scored
         assert not row["is_empty"] and row["stance"] is None and row["emotion"] is None
         assert row["entities"] == ["iqiyi"], row
     assert {r["id"] for r in _rows(store, SCORES)} == {"r00000", "r00005"}
-    install_fake_sentiment(monkeypatch, version="fake-2")  # `enrich --model NAME` skips them as enrichment does
-    from analysis.nlp.rescore import rescore
+    from analysis.nlp import sentiment
 
-    assert rescore(store, "another").scored == 2
+    install_fake_sentiment(monkeypatch, version="fake-2")  # `enrich --model NAME` skips them as enrichment does
+    for name in ("get_scorer", "score_texts"):  # rescore holds its own references (imported before the fake)
+        monkeypatch.setattr(rescore_module, name, getattr(sentiment, name))
+    assert rescore_module.rescore(store, "another").scored == 2
