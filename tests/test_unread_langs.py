@@ -78,3 +78,18 @@ def test_the_overview_s_share_negative_says_how_many_records_it_leaves_out(store
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert SAID in [c.value for c in at.caption]
+
+
+def test_an_export_marks_each_record_not_read_and_an_import_keeps_the_mark(store: Store, tmp_path,
+                                                                             data_dir) -> None:
+    from analysis.reports.export import export_bundle, import_bundle, read_bundle
+
+    export_bundle(store, get_tracker(TRACKER), VIEW, tmp_path / "b")
+    frame = read_bundle(tmp_path / "b")[1].set_index("text")
+    assert frame.loc[TEXTS[2], "read_lang"] == "ko" and frame.loc[TEXTS[3], "read_lang"] == "ja"
+    assert frame.loc[TEXTS[0], "read_lang"] == "zh" and frame.loc[TEXTS[0], "sentiment"] == "negative"
+    assert frame.loc[TEXTS[2], ["sentiment", "stance", "emotion"]].isna().all()
+    other = Store(tmp_path / "other")
+    import_bundle(tmp_path / "b", other)
+    with other.connect() as con:
+        assert unread_languages(con, VIEW) == {"ko": 2, "ja": 1}

@@ -6,7 +6,9 @@ Bundle layout (DIR):
                                   then sentiment_model, sentiment_version, p_neg, p_neu, p_pos, sentiment,
                                   then entities (the tracker's only), stance, emotion, frames, keywords (lists
                                   joined by '|' in CSV), annotation_version (the pipeline version that made
-                                  them: a store partly re-enriched holds several),
+                                  them: a store partly re-enriched holds several), read_lang (the language
+                                  enrichment read the text in: a sentiment, stance and emotion only for zh, en
+                                  or none; another (ja, ko, und, …) is a language the models do not read),
                                   then visibility, visibility_checked_at (the latest known recheck status of
                                   the post and when it was checked; empty if never rechecked),
                                   then merged_from: the other stored copies (source:id) of a news article that
@@ -66,7 +68,7 @@ from collectors.visibility import DISAPPEARED, STATUSES, VisibilityCheck
 FORMATS = ("csv", "parquet")
 MANIFEST = "manifest.json"
 SCORE_COLUMNS = ["sentiment_model", "sentiment_version", "p_neg", "p_neu", "p_pos", "sentiment"]
-ANNOTATION_COLUMNS = ["entities", "stance", "emotion", "frames", "keywords", "annotation_version"]
+ANNOTATION_COLUMNS = ["entities", "stance", "emotion", "frames", "keywords", "annotation_version", "read_lang"]
 VISIBILITY_COLUMNS = ["visibility", "visibility_checked_at"]
 TIME_COLUMNS = ("published_at", "collected_at", "visibility_checked_at")
 LIST_COLUMNS = ("trackers", "entities", "frames", "keywords", "merged_from")
@@ -140,7 +142,7 @@ def _figures(k: dict[str, Any], unread: dict[str, int]) -> dict[str, Any]:
     ci = k["share_negative_ci"]
     return {"records": k["records"], "authors": k["authors"], "scored": k["scored"],
             "not_scored_languages": {"records": sum(unread.values()), "by_language": dict(sorted(unread.items())),
-                                     "note": "records kept and exported (records.csv, their `lang`) but in a "
+                                     "note": "records kept and exported (records.csv, their `read_lang`) but in a "
                                              "language the models do not read: no sentiment, stance or emotion, "
                                              "left out of every share"},
             "share_negative": k["share_negative"], "share_negative_ci95": list(ci) if ci else None,
@@ -212,12 +214,12 @@ def _select(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, versio
         joins.append(f"LEFT JOIN {scan} a ON a.source = r.source AND a.id = r.id")
         entities, eparams = tracker_entities_sql("a", tracker)  # not those of the record's other trackers
         extra += [f"{entities} AS entities", "a.stance", "a.emotion", "a.frames", "a.keywords",
-                  "a.pipeline_version AS annotation_version"]
+                  "a.pipeline_version AS annotation_version", "a.lang AS read_lang"]
         jparams = [*eparams, *jparams]  # the select list's parameter comes before the joins'
     else:
         extra += ["NULL::VARCHAR[] AS entities", "NULL::VARCHAR AS stance", "NULL::VARCHAR AS emotion",
                   "NULL::VARCHAR[] AS frames",
-                  "NULL::VARCHAR[] AS keywords", "NULL::VARCHAR AS annotation_version"]
+                  "NULL::VARCHAR[] AS keywords", "NULL::VARCHAR AS annotation_version", "NULL::VARCHAR AS read_lang"]
     seen = latest_scan(con)
     if seen is not None:
         joins.append(f"LEFT JOIN {seen} v ON v.source = r.source AND v.id = r.id")
@@ -419,7 +421,8 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
              "p_neg": [float(r["p_neg"]) for r in scored], "p_neu": [float(r["p_neu"]) for r in scored],
              "p_pos": [float(r["p_pos"]) for r in scored], "label": [r["sentiment"] for r in scored],
              "scored_at": [now] * len(scored)}, schema=SCORES_SCHEMA), SCORES_SPEC)
-    annotated = [r for r in rows if _present(r.get("stance")) or _present(r.get("emotion")) or _as_list(r.get("entities"))]
+    annotated = [r for r in rows if _present(r.get("stance")) or _present(r.get("emotion")) or _as_list(r.get("entities"))
+                 or _present(r.get("read_lang"))]
     stored = _stored_keys(store, ANNOTATIONS, ("source", "id"), [(r["source"], r["id"]) for r in annotated])
     annotated = [r for r in annotated if (r["source"], r["id"]) not in stored]
     if annotated:
@@ -432,6 +435,7 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
                         "emotion": [r["emotion"] if _present(r.get("emotion")) else None for r in annotated],
                         "frames": [_as_list(r.get("frames")) for r in annotated],
                         "keywords": [_as_list(r.get("keywords")) for r in annotated],
+                        "lang": [r["read_lang"] if _present(r.get("read_lang")) else None for r in annotated],
                         "annotated_at": [now] * len(annotated)})
         store.add_table(ANNOTATIONS, pa.Table.from_pydict(columns, schema=ANNOTATIONS_SCHEMA), ANNOTATIONS_SPEC)
     checks = [VisibilityCheck(source=r["source"], id=r["id"], status=r["visibility"],
