@@ -93,3 +93,20 @@ def test_an_export_marks_each_record_not_read_and_an_import_keeps_the_mark(store
     import_bundle(tmp_path / "b", other)
     with other.connect() as con:
         assert unread_languages(con, VIEW) == {"ko": 2, "ja": 1}
+
+
+def test_a_record_scored_before_enrichment_told_languages_apart_is_not_said_to_be_left_out(store: Store) -> None:
+    """The store never rewrites a score: a Korean post the Chinese model scored before still counts in that model's
+    sentiment shares, so a note must not say it is left out."""
+    import pyarrow as pa
+
+    from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
+
+    with store.connect() as con:
+        version = con.execute(f"SELECT any_value(model_version) FROM {SCORES}").fetchone()[0]
+    store.add_table(SCORES, pa.Table.from_pylist([{
+        "source": "weibo", "id": "r00002", "model": "fake", "model_version": version, "p_neg": 0.2, "p_neu": 0.6,
+        "p_pos": 0.2, "label": "neutral", "scored_at": datetime(2026, 4, 21, tzinfo=UTC)}], schema=SCORES_SCHEMA),
+        SCORES_SPEC)
+    with store.connect() as con:
+        assert unread_languages(con, VIEW) == {"ko": 1, "ja": 1}

@@ -198,9 +198,12 @@ def is_read(lang: str | None) -> bool:
 
 def unread_scan(con: Any) -> str | None:
     """SQL for (source, id, lang) of each record enrichment kept but did not score: its newest annotation gives a
-    language that is not `is_read`, and no stance (one made before enrichment told such records apart gave it one:
-    it was scored). None without annotations."""
+    language that is not `is_read`, no stance, and no sentiment score exists for it (enrichment before it told such
+    records apart scored them, and the store keeps those scores: they still count in their model's shares). None
+    without annotations."""
     from analysis.core.annotations import ANNOTATIONS, annotations_scan
+    from analysis.core.scores import SCORES
+    from analysis.core.tables import has_table
 
     scan = annotations_scan(con)
     if scan is None:
@@ -208,7 +211,8 @@ def unread_scan(con: Any) -> str | None:
     has_empty = "is_empty" in {row[0] for row in con.execute(f"DESCRIBE {ANNOTATIONS}").fetchall()}
     empty = "coalesce(a.is_empty, false)" if has_empty else "false"
     read = ", ".join(f"'{lang}'" for lang in READ_LANGS)
-    return (f"(SELECT a.source, a.id, a.lang FROM {scan} a WHERE a.lang IS NOT NULL AND substr(a.lang, 1, 2) "
+    scored = f"ANTI JOIN (SELECT DISTINCT source, id FROM {SCORES}) s USING (source, id) " if has_table(con, SCORES) else ""
+    return (f"(SELECT a.source, a.id, a.lang FROM {scan} a {scored}WHERE a.lang IS NOT NULL AND substr(a.lang, 1, 2) "
             f"NOT IN ({read}) AND NOT {empty} AND a.stance IS NULL)")
 
 
