@@ -130,7 +130,19 @@ def chart_package(sig: str, cards: tuple, name: str, view: View) -> ChartPackage
     frame = chart_frame(sig, name, view)
     counts = kpis(sig, view.filters, view.model_version)
     return chart_registry.package(name, frame, view, model_info(sig, cards, view.filters.tracker),
-                                  counts["synthetic_share"], counts["records"])
+                                  counts["synthetic_share"], counts["records"],
+                                  unread_languages(sig, view.filters) if chart_registry.get(name).model_task else None)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=256)
+def unread_languages(sig: str, f: Filters) -> dict[str, int]:
+    """Records in the view in languages the models do not read, per language (not scored, out of the shares)."""
+    from analysis.core.annotations import ANNOTATIONS
+    from analysis.stats.annotation_series import unread_languages as count
+
+    if ANNOTATIONS not in _tables(sig):  # not enriched: the snapshot's list says so without a catalog query
+        return {}
+    return count(cursor(sig), f)
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=64)

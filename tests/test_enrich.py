@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from analysis.core.annotations import ANNOTATIONS
 from analysis.core.scores import SCORES
+from analysis.nlp import rescore as rescore_module
 from analysis.nlp.enrich import EnrichInterrupted, enrich_store, pipeline_version, scoring_model
 from collectors.store import RECORDS, Store
 from tests.nlp_fixtures import install_fake_sentiment, write_records
@@ -22,7 +23,7 @@ TEXTS = [
     "https://t.cn/abc",  # empty after cleaning
     "😀😀😀",  # emoji only: not empty
     "演员是非遗？" + "真人演员" * 25_000,  # 100k characters
-    "Привет 爱奇艺 こんにちは likeness rights 안녕",  # mixed scripts
+    "Привет 爱奇艺 こんにちは likeness rights 안녕",  # mixed scripts, mostly kana: Japanese, not read
 ]
 
 
@@ -45,7 +46,7 @@ def _digest(store: Store, dataset: str) -> dict[str, str]:
 
 def test_writes_scores_and_annotations_for_known_inputs(store: Store) -> None:
     summary = enrich_store(store, workers=1)
-    assert (summary.annotated, summary.scored, summary.empty, summary.remaining) == (7, 6, 1, 0)
+    assert (summary.annotated, summary.scored, summary.empty, summary.remaining, summary.unread) == (7, 5, 1, 0, 1)
     assert "annotated 7" in summary.line()
     got = {r["id"]: r for r in _rows(store, ANNOTATIONS)}
     first, denial, english, url, emoji, long, mixed = (got[f"r{i:05d}"] for i in range(7))
@@ -59,8 +60,9 @@ def test_writes_scores_and_annotations_for_known_inputs(store: Store) -> None:
     assert not emoji["is_empty"] and emoji["stance"] in {"neutral", "support", "oppose"}
     assert long["frames"][:2] == ["heritage", "authenticity"] and len(long["keywords"]) <= 5
     assert mixed["entities"] == ["iqiyi"] and mixed["frames"] == ["likeness"]
+    assert mixed["lang"] == "ja" and mixed["stance"] is None and not mixed["is_empty"]
     scores = {r["id"]: r for r in _rows(store, SCORES)}
-    assert set(scores) == set(got) - {"r00003"}  # nothing scored for an empty text
+    assert set(scores) == set(got) - {"r00003", "r00006"}  # nothing scored for an empty text, nor a Japanese one
     assert scores["r00000"]["label"] == "negative" and scores["r00002"]["label"] == "positive"
     model, version = scoring_model()
     assert all(r["model"] == model and r["model_version"] == version for r in scores.values())
@@ -82,10 +84,10 @@ def test_new_model_version_rescores_apart_from_records(store: Store, monkeypatch
     enrich_store(store, workers=1)
     install_fake_sentiment(monkeypatch, version="fake-2")
     summary = enrich_store(store, workers=1)
-    assert (summary.annotated, summary.scored) == (7, 6)
+    assert (summary.annotated, summary.scored) == (7, 5)
     assert _digest(store, RECORDS) == before
     versions = [r["model_version"] for r in _rows(store, SCORES)]
-    assert len(versions) == 12 and len(set(versions)) == 2
+    assert len(versions) == 10 and len(set(versions)) == 2
 
 
 def _keys(rows: list[dict], version_key: str) -> list[tuple]:
@@ -358,8 +360,8 @@ def test_stance_counts_by_period_after_enrichment(store: Store) -> None:
         frame = stance_counts_by_period(con, f)
     assert len(frame) == 3 * 5  # days × stances, zero-filled
     day = frame[frame["period"].astype(str) == "2026-04-20"].set_index("stance")
-    assert day["n"].iloc[0] == 6  # the empty record has no stance
-    assert day.loc["deny-involvement", "records"] == 1 and day["records"].sum() == 6
+    assert day["n"].iloc[0] == 5  # the empty record has no stance, nor the one in a language the models do not read
+    assert day.loc["deny-involvement", "records"] == 1 and day["records"].sum() == 5
     assert abs(day["share"].sum() - 1.0) < 1e-9 and frame[frame["n"] == 0]["share"].isna().all()
 
 
@@ -369,7 +371,7 @@ def test_with_the_shipped_sentiment_model(data_dir, make_record) -> None:
     store = Store(data_dir)
     write_records(store, make_record, TEXTS, trackers=["iqiyi-nadou"])
     summary = enrich_store(store, workers=1)
-    assert (summary.annotated, summary.scored) == (7, 6)
+    assert (summary.annotated, summary.scored) == (7, 5)
     scores = _rows(store, SCORES)
     assert {r["model"] for r in scores} == {get_scorer().name}
     assert all(abs(r["p_neg"] + r["p_neu"] + r["p_pos"] - 1) < 1e-4 for r in scores)
@@ -468,3 +470,32 @@ def test_workers_use_the_models_loaded_before_the_pool_started(monkeypatch) -> N
     finally:
         multiprocessing.set_start_method(default, force=True)
     assert marks == ["loaded by the parent"] * 4
+
+
+def test_text_in_a_language_the_models_do_not_read_is_kept_and_marked_not_scored(data_dir, make_record,
+                                                                                  monkeypatch) -> None:
+    """Korean, Japanese, Russian or Thai posts went to the Chinese model and counted in the shares as its guess."""
+    install_fake_sentiment(monkeypatch)
+    store = Store(data_dir)
+    texts = ["爱奇艺的AI艺人库太恶心了，坚决抵制", "AI 배우 정말 무섭다 iQIYI", "iQIYIのAI俳優はすごいと思う",
+             "ИИ-актёры iQIYI — это ужасно", "นักแสดง AI ของ iQIYI น่ากลัวมาก", "The AI artist library is impressive"]
+    write_records(store, make_record, texts, trackers=["iqiyi-nadou"], lang=None)
+    store.add_records([make_record(id="fr", text="La bibliothèque d'artistes IA d'iQIYI est une honte",
+                                   lang="fr", trackers=["iqiyi-nadou"])])  # declared by its source
+    summary = enrich_store(store, workers=1)
+    assert (summary.annotated, summary.scored, summary.empty, summary.unread) == (7, 2, 0, 5)
+    assert "5 in languages the models do not read, not scored" in summary.line()
+    got = {r["id"]: r for r in _rows(store, ANNOTATIONS)}
+    assert [got[f"r{i:05d}"]["lang"] for i in range(6)] == ["zh", "ko", "ja", "und", "th", "en"]
+    assert got["fr"]["lang"] == "fr"
+    for key in ("r00001", "r00002", "r00003", "r00004", "fr"):
+        row = got[key]  # kept, with its entities, but no stance or emotion (never a "neutral" it was not given)
+        assert not row["is_empty"] and row["stance"] is None and row["emotion"] is None
+        assert row["entities"] == ["iqiyi"], row
+    assert {r["id"] for r in _rows(store, SCORES)} == {"r00000", "r00005"}
+    from analysis.nlp import sentiment
+
+    install_fake_sentiment(monkeypatch, version="fake-2")  # `enrich --model NAME` skips them as enrichment does
+    for name in ("get_scorer", "score_texts"):  # rescore holds its own references (imported before the fake)
+        monkeypatch.setattr(rescore_module, name, getattr(sentiment, name))
+    assert rescore_module.rescore(store, "another").scored == 2

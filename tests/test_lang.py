@@ -101,7 +101,9 @@ def test_analysis_uses_the_collectors_detector():
     assert text.detect_lang is detect_lang
 
 
-_CHARS = st.sampled_from(list("爱奇艺AI演员abcXYZ  .:/@[]#ーあ한こ😂１ｄＡｚ　ｱﾊﾟﾡ\n") + ["http://x.cn/a", "www.", "[doge]", "@某人"])
+_CHARS = st.sampled_from(list("爱奇艺AI演员abcXYZ  .:/@[]#ーあ한こ😂１ｄＡｚ　ｱﾊﾟﾡ\n・ПжαשعกÉé<>&;")
+                         + ["http://x.cn/a", "www.", "[doge]", "@某人", "网页链接", "查看图片", "转发微博", "&amp;",
+                            "<b>", "</p>", "某某的微博视频"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -113,7 +115,7 @@ def test_the_batch_detector_agrees_with_the_one_by_one(texts):
 def test_full_width_latin_reads_as_english_and_half_width_kana_as_another_script():
     """Full-width letters (Chinese input methods type them) were not letters at all: no language."""
     texts = ["ＡＩ　ａｃｔｏｒｓ　ａｒｅ　ｓｃａｒｙ", "ＡＩ演员", "ｱｲﾄﾞﾙはＡＩ", "爱奇艺的ＡＩ艺人库太离谱了"]
-    want = ["en", "zh", None, "zh"]
+    want = ["en", "zh", "ja", "zh"]
     assert [detect_lang(t) for t in texts] == detect_langs(texts) == want
     assert detect_langs(texts) == detect_langs([unicodedata.normalize("NFKC", t) for t in texts])
 
@@ -129,3 +131,51 @@ def test_handles_say_nothing_of_the_language() -> None:
     text = "@alice.bsky.social @bob.bsky.social AI演员好假"  # ".bsky.social" twice outweighed four characters
     assert detect_lang(text) == "zh" and detect_langs([text]) == ["zh"]
     assert detect_lang("@alice@mastodon.social @bob@mastodon.social 好假") == "zh"
+
+
+# Text in languages the models do not read is marked so (its language), never read as Chinese: a detector that only
+# counted Han and Latin sent Korean, Japanese, Cyrillic, Arabic and Thai posts to the Chinese model.
+OTHER_SCRIPTS = {
+    "AI 배우가 너무 무섭다, 진짜 사람 같아": "ko",
+    "AI俳優が話題になっている": "ja",  # kanji and kana: Japanese, not Chinese
+    "政府はAI俳優の規制法案を閣議決定した": "ja",  # kanji-heavy Japanese: a fifth of kana is enough
+    "ИИ-актёры — это ужасно": "und",  # Cyrillic is written for several languages
+    "الممثلون بالذكاء الاصطناعي مخيفون": "und",
+    "นักแสดง AI น่ากลัวมาก": "th",
+    "Οι ηθοποιοί AI είναι τρομακτικοί": "el",
+}
+STAYS_CHINESE = [
+    "这个AI演员の演技真的很自然啊，期待新剧",  # a の quoted in a Chinese post
+    "今天看了李敏镐（이민호）的新剧，AI换脸太假了",  # a Korean name
+    "开发者艾琳・范・德・威尔登的回应更显模糊",  # names joined by the katakana middle dot, as Chinese writes them
+]
+
+
+def test_other_scripts_read_as_their_language_not_chinese():
+    texts = [*OTHER_SCRIPTS, *STAYS_CHINESE]
+    want = [*OTHER_SCRIPTS.values(), *["zh"] * len(STAYS_CHINESE)]
+    assert [detect_lang(t) for t in texts] == detect_langs(texts) == want
+
+
+
+def test_a_record_in_another_script_is_stored_with_its_language_or_none(make_record):
+    """A record's lang is a two-letter code (Record validates it so, and a bundle's records are read back through it):
+    a script written for several languages leaves it unknown, as the filters show it ('und')."""
+    rows = [make_record(lang=None, text=t) for t in ("AI 배우가 너무 무섭다", "ИИ-актёры — это ужасно", "AI俳優が話題")]
+    schema = BUILTIN_DATASETS[RECORDS].schema
+    table = pa.Table.from_pylist([r.model_dump() for r in rows]).select(schema.names).cast(schema)
+    assert with_lang(table)["lang"].to_pylist() == ["ko", None, "ja"]
+
+
+def test_a_record_s_stored_language_is_the_one_its_text_is_scored_in(make_record):
+    """records.lang (the dashboard's language filter) was read from the raw text, the models' route from the cleaned
+    text: markup, link cards' labels and a repost's stock words tipped the two apart."""
+    from analysis.nlp.sentiment import reading_langs
+
+    texts = ['<span class="url-icon"><img alt="[doge]" src="https://h5.sinaimg.cn/m/emoticon/icon/x.png"></span>太假了',
+             "Great AI news 网页链接 查看图片", "转发微博//@某人: great acting by AI", "&quot;AI&quot;&amp;&quot;AI&quot;演员"]
+    rows = [make_record(lang=None, text=t) for t in texts]
+    schema = BUILTIN_DATASETS[RECORDS].schema
+    table = pa.Table.from_pylist([r.model_dump() for r in rows]).select(schema.names).cast(schema)
+    stored = with_lang(table)["lang"].to_pylist()
+    assert stored == reading_langs(texts) == ["zh", "en", "en", "zh"]

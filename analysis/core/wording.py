@@ -51,3 +51,14 @@ def change_decimals(before: float, after: float, most: int = 2) -> int:
         if f"{a - b:+.{decimals}f}" == f"{100 * (after - before):+.{decimals}f}":
             return decimals
     return most
+
+
+def unread_text(by_lang: dict[str, int]) -> str:
+    """"3 records in languages the models do not read (ja 2, ko 1) not scored, left out of the shares", or "" for
+    none (analysis.stats.annotation_series.unread_languages counts them)."""
+    total = sum(by_lang.values())
+    if not total:
+        return ""
+    langs = ", ".join(f"{lang} {n:,}" for lang, n in sorted(by_lang.items(), key=lambda kv: (-kv[1], kv[0])))
+    return (f"{count_text(total, 'record')} in languages the models do not read ({langs}) not scored, left out of "
+            "the shares")

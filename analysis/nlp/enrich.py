@@ -38,7 +38,7 @@ from collectors.lang import record_text
 from collectors.paths import bundled_dir
 from collectors.store import RECORDS, Store, file_lock
 
-PIPELINE_CODE_VERSION = "7"  # bump when enrichment logic changes in a way the inputs below do not capture
+PIPELINE_CODE_VERSION = "8"  # bump when enrichment logic changes in a way the inputs below do not capture
 NAMES_MODELS_SINCE = 7  # the first code version whose pipeline versions name the stance and emotion models
 DEFAULT_BATCH_SIZE = 1000
 MAX_TOKENIZE_CHARS = 20_000  # keywords come from the first 20,000 characters of very long texts
@@ -55,10 +55,12 @@ class EnrichSummary:
     pipeline_version: str = ""
     remaining: int = 0
     seconds: float = 0.0
+    unread: int = 0  # annotated, not scored: in a language the models do not read
 
     def line(self) -> str:
+        unread = f", {self.unread:,} in languages the models do not read, not scored" if self.unread else ""
         done = (f"scored {self.scored:,} records with {self.model_version}; annotated {self.annotated:,} "
-                f"({self.empty:,} empty after cleaning) with pipeline {self.pipeline_version} "
+                f"({self.empty:,} empty after cleaning{unread}) with pipeline {self.pipeline_version} "
                 f"in {self.batches:,} batches, {self.seconds:.1f}s")
         return done + (f"; {self.remaining:,} left — run again to resume" if self.remaining else "")
 
@@ -150,6 +152,7 @@ class BatchResult:
     scores: dict[str, Any]
     annotations: dict[str, Any]
     empty: int = 0
+    unread: int = 0
 
 
 def _prepare_worker() -> None:
@@ -225,7 +228,7 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
     from analysis.nlp.charlr import proba_by_lang
     from analysis.nlp.entities import entity_matcher, prepare
     from analysis.nlp.segment import tokenize_many
-    from analysis.nlp.sentiment import get_scorer, reading_langs, score_texts
+    from analysis.nlp.sentiment import get_scorer, is_read, reading_langs, score_texts
     from analysis.nlp.stance import stance_of
     from analysis.nlp.text import clean_text
     from analysis.nlp.topics import frame_matcher, record_keywords
@@ -236,7 +239,9 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
     raw = [record_text(t, h) for t, h in zip(batch["text"], batch["title"], strict=True)]
     cleaned = [clean_text(t) for t in raw]
     langs = reading_langs(raw, batch["lang"])  # the language each is read in, as the scorers route it
-    live = [i for i, c in enumerate(cleaned) if not c.is_empty]
+    # scored: text left after cleaning, in a language the models read; the rest keep entities, frames and keywords
+    unread = {i for i, c in enumerate(cleaned) if not c.is_empty and not is_read(langs[i])}
+    live = [i for i, c in enumerate(cleaned) if not c.is_empty and i not in unread]
     proba = np.zeros((len(raw), 3), dtype=np.float64)
     if live:
         proba[live] = score_texts([raw[i] for i in live], [langs[i] for i in live], default=get_scorer(model[0]))
@@ -262,19 +267,21 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
             entities.append([])
             frame_ids.append([])
             continue
-        if stance_top is not None:
+        if i in unread:
+            stance.append(None)
+            stance_score.append(None)
+            emotion.append(None)
+            emotion_score.append(None)
+        elif stance_top is not None:
             stance.append(stance_top[0][row_of[i]])
             stance_score.append(stance_top[1][row_of[i]])
         else:
             result = stance_of(c.own_text or c.model_text, proba[i])
             stance.append(result.label)
             stance_score.append(result.score)
-        if emotion_top is not None:
-            emotion.append(emotion_top[0][row_of[i]])
-            emotion_score.append(emotion_top[1][row_of[i]])
-        else:
-            emotion.append(None)
-            emotion_score.append(None)
+        if i not in unread:
+            emotion.append(emotion_top[0][row_of[i]] if emotion_top is not None else None)
+            emotion_score.append(emotion_top[1][row_of[i]] if emotion_top is not None else None)
         wanted = [trackers[t] for t in (batch["trackers"][i] or []) if t in trackers] or list(trackers.values())
         found: dict[str, None] = {}
         display = prepare(c.display) if c.display else None  # scanned by every tracker's matcher and the frames'
@@ -282,8 +289,10 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
             found.update(dict.fromkeys(entity_matcher(tracker).find(display)))
         entities.append(list(found))
         frame_ids.append(frames.find(display))
-    tokens = tokenize_many([_without(cleaned[i].model_text[:MAX_TOKENIZE_CHARS], cleaned[i].emoticons) for i in live])
-    for i, words in zip(live, tokens, strict=True):
+    worded = sorted([*live, *unread])
+    tokens = tokenize_many([_without(cleaned[i].model_text[:MAX_TOKENIZE_CHARS], cleaned[i].emoticons)
+                            for i in worded])
+    for i, words in zip(worded, tokens, strict=True):
         keywords[i] = record_keywords(words, KEYWORDS_PER_RECORD)
 
     now = datetime.now(UTC)
@@ -299,7 +308,7 @@ def annotate_batch(batch: dict[str, list[Any]], version: str, model: tuple[str, 
                    "stance_score": stance_score, "emotion": emotion, "emotion_score": emotion_score,
                    "entities": entities, "frames": frame_ids, "keywords": keywords,
                    "annotated_at": [now] * len(raw)}
-    return BatchResult(scores, annotations, len(raw) - len(live))
+    return BatchResult(scores, annotations, len(raw) - len(live) - len(unread), len(unread))
 
 
 def _top(proba: np.ndarray, classes: Sequence[str]) -> tuple[list[str], list[float]]:
@@ -316,6 +325,7 @@ class TableBatch:
     scores: pa.Table
     annotations: pa.Table
     empty: int = 0
+    unread: int = 0
 
 
 def _to_ipc(table: pa.Table) -> pa.Buffer:
@@ -330,7 +340,7 @@ def annotate_tables(batch: pa.Buffer, version: str, model: tuple[str, str]) -> T
     """annotate_batch on a batch sent as an Arrow IPC stream, with its results as tables."""
     result = annotate_batch(pa.ipc.open_stream(batch).read_all().to_pydict(), version, model)
     return TableBatch(pa.Table.from_pydict(result.scores, schema=SCORES_SCHEMA),
-                      pa.Table.from_pydict(result.annotations, schema=ANNOTATIONS_SCHEMA), result.empty)
+                      pa.Table.from_pydict(result.annotations, schema=ANNOTATIONS_SCHEMA), result.empty, result.unread)
 
 
 # ---------- the driver (runs in the calling process, the only writer) ----------
@@ -479,11 +489,11 @@ def _enrich(store: Store, model: tuple[str, str], version: str, batch_size: int,
         executor = own.executor
     columns = ["source", "id", "text", "title", "lang", "trackers", "has_score"]
     batches = (_to_ipc(todo.slice(start, batch_size).select(columns)) for start in range(0, todo.num_rows, batch_size))
-    scored = annotated = empty = done = 0
+    scored = annotated = empty = unread = done = 0
 
     def summary() -> EnrichSummary:
         return EnrichSummary(scored, model[1], annotated, empty, done, version, todo.num_rows - annotated,
-                             time.perf_counter() - started)
+                             time.perf_counter() - started, unread)
 
     bar = _progress(progress, todo.num_rows)
     try:
@@ -492,7 +502,8 @@ def _enrich(store: Store, model: tuple[str, str], version: str, batch_size: int,
             # a deep window: a slow batch (long posts) at the head must not leave the other workers idle behind it
             for result in _in_order(executor, annotate_tables, batches, 4 * workers, version, model):
                 n_scores, n_annotations = _write(store, result)
-                scored, annotated, empty, done = scored + n_scores, annotated + n_annotations, empty + result.empty, done + 1
+                scored, annotated, done = scored + n_scores, annotated + n_annotations, done + 1
+                empty, unread = empty + result.empty, unread + result.unread
                 bar.advance(task, n_annotations)
                 if on_batch:
                     on_batch(done)

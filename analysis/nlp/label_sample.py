@@ -21,6 +21,7 @@ import pandas as pd
 from analysis.core.filters import Filters
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
+from analysis.nlp.sentiment import unread_scan
 
 UNSCORED_MAX_P = 0.5  # records without a score count as moderately uncertain
 WEIGHT_FLOOR = 1.05
@@ -65,20 +66,23 @@ def stratified_uncertain_sample(frame: pd.DataFrame, n: int, seed: int = 2024060
 
 def candidates(con: duckdb.DuckDBPyConnection, tracker: str, filters: Filters | None = None,
                instant: str = "r.published_at") -> pd.DataFrame:
-    """The tracker's records (within `filters`, if given) with their day (display time zone) and the max probability of their
+    """The tracker's records (within `filters`, if given; none in a language the models do not read) with their day (display time zone) and the max probability of their
     newest sentiment score; `public_id` and `public_parent_id` are the ids as shown (account pseudonymised).
     `published_instant` is the `instant` column (the dashboard snapshot's own, whose `published_at` is a wall clock)."""
     score = ("LEFT JOIN (SELECT source, id, greatest(p_neg, p_neu, p_pos) AS max_p FROM "
              f"{SCORES} QUALIFY row_number() OVER (PARTITION BY source, id ORDER BY scored_at DESC) = 1) s "
              "USING (source, id)") if has_table(con, SCORES) else ""
     max_p = "s.max_p" if score else "CAST(NULL AS DOUBLE)"
+    # records in a language the models do not read: nothing of theirs to label (unscored, they would be drawn first)
+    unread = unread_scan(con)
+    unread = f"ANTI JOIN {unread} u USING (source, id)" if unread else ""
     where, params = (filters or Filters(tracker=tracker)).where("r")
     return con.execute(
         f"""SELECT r.source, r.id, CAST(r.published_at AS DATE) AS day, r.published_at,
                    {instant} AS published_instant, r.kind, r.url,
                    r.parent_id, r.title, r.text, r.lang, r.synthetic, r.merged_from, {max_p} AS max_p,
                    public_id(r.source, r.id) AS public_id, public_id(r.source, r.parent_id) AS public_parent_id
-            FROM records_public r {score} WHERE {where}""", params).df()
+            FROM records_public r {score} {unread} WHERE {where}""", params).df()
 
 
 def sample_from(frame: pd.DataFrame, n: int, seed: int = 20240601, exclude: set[str] | None = None) -> pd.DataFrame:

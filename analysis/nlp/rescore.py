@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from analysis.core.scores import LABELS, SCORES, SCORES_SCHEMA, SCORES_SPEC
 from analysis.nlp.enrich import run_lock, version_tag
-from analysis.nlp.sentiment import english_scorer, get_scorer, score_texts
+from analysis.nlp.sentiment import english_scorer, get_scorer, is_read, reading_langs, score_texts
 from analysis.nlp.sentiment.linear import CARD_FILE
 from analysis.nlp.text import clean_text
 from collectors.lang import record_text
@@ -86,8 +86,10 @@ def _rescore(store: Store, scorer: Any, english: Any, version: str, tracker: str
     for k, start in enumerate(range(0, len(todo), batch_size), 1):
         batch = todo[start:start + batch_size]
         raw = [record_text(r["text"], r["title"]) for r in batch]
-        live = [i for i, t in enumerate(raw) if not clean_text(t).is_empty]
-        proba = score_texts([raw[i] for i in live], [batch[i]["lang"] for i in live], default=scorer,
+        langs = reading_langs(raw, [r["lang"] for r in batch])
+        # as enrichment scores: text left after cleaning, in a language the models read
+        live = [i for i, t in enumerate(raw) if not clean_text(t).is_empty and is_read(langs[i])]
+        proba = score_texts([raw[i] for i in live], [langs[i] for i in live], default=scorer,
                             english_model=english) \
             if live else np.zeros((0, 3))
         now = datetime.now(UTC)
@@ -171,7 +173,8 @@ def _reannotate(store: Store, name: str, task: str, tracker: str | None, batch_s
     for k, start in enumerate(range(0, len(todo), batch_size), 1):
         batch = todo[start:start + batch_size]
         cleaned = [clean_text(record_text(r["text"], r["title"])) for r in batch]
-        live = [i for i, c in enumerate(cleaned) if not c.is_empty]
+        # as enrichment annotates: text left after cleaning, in a language the models read (the annotation's)
+        live = [i for i, c in enumerate(cleaned) if not c.is_empty and is_read(batch[i].get("lang") or None)]
         proba = proba_by_lang(model, [cleaned[i].own_text or cleaned[i].model_text for i in live],
                               [batch[i].get("lang") or None for i in live]) if live else None
         now = datetime.now(UTC)
@@ -180,8 +183,9 @@ def _reannotate(store: Store, name: str, task: str, tracker: str | None, batch_s
             best = int(proba[j].argmax())
             rows.append({**batch[i], label_col: model.classes[best], score_col: round(float(proba[j, best]), 4),
                          "pipeline_version": _retagged(batch[i]["pipeline_version"], task, tag), "annotated_at": now})
-        for i, c in enumerate(cleaned):
-            if c.is_empty:
+        kept = set(live)
+        for i in range(len(batch)):
+            if i not in kept:  # nothing to give it: copied, so that the record counts as done
                 rows.append({**batch[i], "pipeline_version": _retagged(batch[i]["pipeline_version"], task, tag),
                              "annotated_at": now})
         table = pa.Table.from_pylist([{f: r.get(f) for f in ANNOTATIONS_SCHEMA.names} for r in rows],

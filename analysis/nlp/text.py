@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from collectors.lang import DEFAULT_REPOST, LINK_CARD, VIDEO_CARD, detect_lang, strip_html
 from collectors.lang import EMOTICON as _EMOTICON
 from collectors.lang import HANDLE as _HANDLE
 from collectors.lang import MENTION as _MENTION
 from collectors.lang import URL as _URL
-from collectors.lang import detect_lang
 
 __all__ = ["MENTION_PLACEHOLDER", "REPOST_SEPARATOR", "VIDEO_CARD", "CleanText", "clean_text", "detect_lang",
            "spellings", "straight_apostrophes", "to_simplified"]
@@ -20,21 +19,7 @@ __all__ = ["MENTION_PLACEHOLDER", "REPOST_SEPARATOR", "VIDEO_CARD", "CleanText",
 MENTION_PLACEHOLDER = "@user"
 REPOST_SEPARATOR = " // "
 
-# Weibo renders emoticons as <img alt="[doge]" ...>; keep the code before tags are stripped.
-_IMG_ALT = re.compile(r"""<img\b[^>]*?\balt\s*=\s*["']?(\[[^\]"'<>]{1,12}\])["']?[^>]*>""", re.IGNORECASE)
-_BREAK = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>", re.IGNORECASE)
-_DROP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>|<!--.*?-->", re.DOTALL)
-# Link cards show a label, not the poster's words: a web page (网页链接; weibo.com puts an "O" icon glyph first), a
-# picture (查看图片), another post (微博正文), a video: "<uploader's nickname>的微博视频" (older posts: 的秒拍视频;
-# weibo.com puts an "L" glyph first), a name, read as store.py's privacy mask reads it. A card stands apart (start or
-# a non-word character before it; end, a space or a closing bracket after it), so that a sentence such as
-# "看了他的微博视频，很感动" keeps its words.
-VIDEO_CARD = r"(?<![\w\-·])[\w\-·]{2,30}的(?:微博|秒拍)视频(?=$|\s|[)）\]】」』])"
-_URL_CARD = re.compile(rf"O?网页链接|查看图片|微博正文|{VIDEO_CARD}")
 _HASHTAG = re.compile(r"#([^#\n]{1,60}?)#")
-# The text Weibo gives a repost made without a comment, as the whole of a poster's part: no words of theirs.
-_DEFAULT_REPOST = re.compile(r"(^|//)\s*转发微博\s*[。.!]?\s*(?=//|$)")
 _REPOST = re.compile(r"//\s*@([^\s:：@/\[\]]{1,30})\s*[:：]?")  # nicknames hold no [ ]: "[A]" is an emoticon
 # Unicode's default-ignorable code points (zero-width, bidi embeddings and isolates, variation selectors,
 # Hangul fillers, tags): invisible, so they must not split a word or count as content.
@@ -102,19 +87,6 @@ def straight_apostrophes(text: str) -> str:
     return _APOSTROPHE.sub("'", text) if "\u2019" in text or "\u02bc" in text else text
 
 
-def _strip_html(raw: str) -> str:
-    if "<" in raw:
-        text = _IMG_ALT.sub(r" \1 ", raw)
-        text = _DROP_BLOCK.sub(" ", text)
-        text = _BREAK.sub("\n", text)
-        text = _TAG.sub("", text)
-    else:
-        text = raw
-    if "&" in text:
-        text = html.unescape(text)
-    return text
-
-
 def _has_content(text: str) -> bool:
     for ch in text:
         if ch.isalnum() or unicodedata.category(ch) == "So":
@@ -142,14 +114,14 @@ def _clean_cached(raw: str) -> CleanText:
 
 
 def _clean(raw: str) -> CleanText:
-    text = _INVISIBLE.sub("", _strip_html(raw))
+    text = _INVISIBLE.sub("", strip_html(raw))
     text = unicodedata.normalize("NFKC", text)  # full-width → half-width (and compatibility forms)
     text = to_simplified(text)
 
     urls = tuple(_URL.findall(text))
     if urls:
         text = _URL.sub(" ", text)
-    text = _URL_CARD.sub(" ", text)
+    text = LINK_CARD.sub(" ", text)
 
     emoticons = tuple(f"[{m}]" for m in _EMOTICON.findall(text))
     hashtags = tuple(h.strip() for h in _HASHTAG.findall(text) if h.strip())
@@ -158,7 +130,7 @@ def _clean(raw: str) -> CleanText:
 
     model = _REPOST.sub(REPOST_SEPARATOR, text) if "//" in text else text
     if "转发微博" in model:
-        model = _DEFAULT_REPOST.sub(r"\1 ", model)
+        model = DEFAULT_REPOST.sub(r"\1 ", model)
     mentions = tuple(_MENTION.findall(text))
     if "@" in model:
         model = _HANDLE.sub(MENTION_PLACEHOLDER, model)  # a handle whole: its domain would reach the models

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from analysis.core.filters import Filters, days_note, days_phrase, zone_days
 from analysis.core.labels import LABELS
-from analysis.core.wording import INDEPENDENT_POSTS, UNADJUSTED_NOTE, count_text, share_text
+from analysis.core.wording import INDEPENDENT_POSTS, UNADJUSTED_NOTE, count_text, share_text, unread_text
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.reports.alerts.state import load_state
 from analysis.reports.export import software_version
@@ -28,6 +28,7 @@ from analysis.reports.links import DEFAULT_PAGE, deep_link, safe_url
 from analysis.reports.palette import PALETTE, TEMPLATE, source_colours, source_patterns
 from analysis.reports.png import CREDIT, PngUnavailable, chromium_path, footed_figure, png_bytes
 from analysis.stats.aggregate import kpis
+from analysis.stats.annotation_series import unread_languages
 from analysis.stats.effects import ASSOCIATION_NOTE, event_effects, proportion_effect
 from analysis.stats.peaks import (
     HISTORY_DAYS,
@@ -95,6 +96,7 @@ class BriefData:
     software: dict[str, str | None] = field(default_factory=dict)  # as an export manifest's `software`
     judged_days: int = 7  # days of the week a peak could be found on (a baseline before them, collected)
     uncollected: list[date] = field(default_factory=list)  # days of the week and the week before a source was not
+    unread: dict[str, int] = field(default_factory=dict)  # the week's records per language the models do not read
 
 
 def gather(store: Store, tracker: Tracker, week: str, model_version: str | None = None,
@@ -137,11 +139,12 @@ def gather(store: Store, tracker: Tracker, week: str, model_version: str | None 
         model_name = con.execute("SELECT any_value(model) FROM scores WHERE model_version = ?", [version]).fetchone()[0] \
             if version and week_kpis["scored"] else None
         badges = in_domain_badges(con, version, model_name, tracker.id)
+        unread = unread_languages(con, f)
     alerts = load_state().history_of(tracker.id, start, end)
     data = BriefData(tracker, week, start, end, week_kpis, previous, volume, sentiment, labelled, jumps, shifts, effects,
                      [s for s in sorted(tracker.statements, key=lambda s: s.date) if start <= s.date <= end], alerts,
                      {**model_card_summary(version, model_name, tracker.id), "in_domain": badges}, deep_link(DEFAULT_PAGE, f),
-                     now or datetime.now(UTC), store_signature=signature, software=software_version())
+                     now or datetime.now(UTC), store_signature=signature, software=software_version(), unread=unread)
     data.collected_days = (_collected_days(tracker, start, end, data.generated_at, stored),
                            _collected_days(tracker, start - timedelta(days=7), start - timedelta(days=1),
                                            data.generated_at, stored))
@@ -234,6 +237,8 @@ def figure_alts(data: BriefData) -> dict[str, str]:
             top = judged.loc[judged["negative"].idxmax()]
             sentiment += (f"; highest {pd.Timestamp(top['period']).date()} at {share_text(top['negative'])} of "
                           f"{int(top['n']):,} (among days with at least {MIN_SHARE_N} scored records)")
+    if data.unread:
+        sentiment += f"; {unread_text(data.unread)}"
     return {"volume": volume + ".", "sentiment": sentiment + "."}
 
 
@@ -331,6 +336,8 @@ def summary_lines(data: BriefData) -> list[str]:
         lines.append(f"{share_text(k['share_negative'], (lo, hi))} of {k['scored']:,} scored records negative{prev}.")
     else:
         lines.append("No sentiment scores for this week (run `actorwatch enrich`).")
+    if data.unread:  # kept and counted in the volumes, but in no share: say how many, as a chart's note does
+        lines.append(unread_text(data.unread) + ".")
     for row in data.jumps.to_dict(orient="records"):
         lo, hi = wilson_interval(round(row["value"] * row["n"]), row["n"])
         lines.append(f"The negative share jumped to {share_text(row['value'], (lo, hi))} of {row['n']:,} scored records "

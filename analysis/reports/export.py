@@ -6,7 +6,9 @@ Bundle layout (DIR):
                                   then sentiment_model, sentiment_version, p_neg, p_neu, p_pos, sentiment,
                                   then entities (the tracker's only), stance, emotion, frames, keywords (lists
                                   joined by '|' in CSV), annotation_version (the pipeline version that made
-                                  them: a store partly re-enriched holds several),
+                                  them: a store partly re-enriched holds several), read_lang (the language
+                                  enrichment read the text in: a sentiment, stance and emotion only for zh, en
+                                  or none; another (ja, ko, und, …) is a language the models do not read),
                                   then visibility, visibility_checked_at (the latest known recheck status of
                                   the post and when it was checked; empty if never rechecked),
                                   then merged_from: the other stored copies (source:id) of a news article that
@@ -49,6 +51,7 @@ from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_mode
 from analysis.nlp.sentiment.linear import file_sha256
 from analysis.reports.links import DEFAULT_PAGE, deep_link
 from analysis.stats.aggregate import kpis
+from analysis.stats.annotation_series import unread_languages
 from analysis.stats.visibility import latest_scan
 from collectors.display_zone import zone_label, zone_name, zone_short
 from collectors.importers import ImportIssue
@@ -65,7 +68,7 @@ from collectors.visibility import DISAPPEARED, STATUSES, VisibilityCheck
 FORMATS = ("csv", "parquet")
 MANIFEST = "manifest.json"
 SCORE_COLUMNS = ["sentiment_model", "sentiment_version", "p_neg", "p_neu", "p_pos", "sentiment"]
-ANNOTATION_COLUMNS = ["entities", "stance", "emotion", "frames", "keywords", "annotation_version"]
+ANNOTATION_COLUMNS = ["entities", "stance", "emotion", "frames", "keywords", "annotation_version", "read_lang"]
 VISIBILITY_COLUMNS = ["visibility", "visibility_checked_at"]
 TIME_COLUMNS = ("published_at", "collected_at", "visibility_checked_at")
 LIST_COLUMNS = ("trackers", "entities", "frames", "keywords", "merged_from")
@@ -104,7 +107,7 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
         version = model_version or latest_model_version(con, tracker.id)
         model_name = _model_name(con, version)
         badges = in_domain_badges(con, version, model_name, tracker.id)
-        figures = _figures(kpis(con, f, version))
+        figures = _figures(kpis(con, f, version), unread_languages(con, f))
         reader = _select(con, f, tracker, version, batch_size)
         columns = reader.schema.names
         try:
@@ -133,10 +136,15 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
     return ExportResult(out_dir, data_file, counts.records, manifest)
 
 
-def _figures(k: dict[str, Any]) -> dict[str, Any]:
-    """The Overview's figures for the exported view (analysis.stats.aggregate.kpis), with how each is computed."""
+def _figures(k: dict[str, Any], unread: dict[str, int]) -> dict[str, Any]:
+    """The Overview's figures for the exported view (analysis.stats.aggregate.kpis), with how each is computed, and
+    the records in languages the models do not read (annotation_series.unread_languages)."""
     ci = k["share_negative_ci"]
     return {"records": k["records"], "authors": k["authors"], "scored": k["scored"],
+            "not_scored_languages": {"records": sum(unread.values()), "by_language": dict(sorted(unread.items())),
+                                     "note": "records kept and exported (records.csv, their `read_lang`) but in a "
+                                             "language the models do not read: no sentiment, stance or emotion, "
+                                             "left out of every share"},
             "share_negative": k["share_negative"], "share_negative_ci95": list(ci) if ci else None,
             "share_negative_design_effect": k["share_negative_deff"],
             "interval": "Wilson score 95% interval (statsmodels proportion_confint, method='wilson') at the effective "
@@ -145,7 +153,7 @@ def _figures(k: dict[str, Any]) -> dict[str, Any]:
                         "independent records, at least 1 (analysis.stats.clustered). 1 when no author has two scored "
                         "records: the plain Wilson interval. Records of one day are still counted as independent",
             "n": "the scored records (rows of records.csv with a sentiment): records without a score (empty after "
-                 "cleaning, or not yet enriched) are left out of the share",
+                 "cleaning, in a language the models do not read, or not yet enriched) are left out of the share",
             "authors_note": "distinct authors: source + author_id (else author_name); records.csv's pseudonyms keep "
                             "them distinct, so counting its rows the same way gives this number"}
 
@@ -206,12 +214,12 @@ def _select(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, versio
         joins.append(f"LEFT JOIN {scan} a ON a.source = r.source AND a.id = r.id")
         entities, eparams = tracker_entities_sql("a", tracker)  # not those of the record's other trackers
         extra += [f"{entities} AS entities", "a.stance", "a.emotion", "a.frames", "a.keywords",
-                  "a.pipeline_version AS annotation_version"]
+                  "a.pipeline_version AS annotation_version", "a.lang AS read_lang"]
         jparams = [*eparams, *jparams]  # the select list's parameter comes before the joins'
     else:
         extra += ["NULL::VARCHAR[] AS entities", "NULL::VARCHAR AS stance", "NULL::VARCHAR AS emotion",
                   "NULL::VARCHAR[] AS frames",
-                  "NULL::VARCHAR[] AS keywords", "NULL::VARCHAR AS annotation_version"]
+                  "NULL::VARCHAR[] AS keywords", "NULL::VARCHAR AS annotation_version", "NULL::VARCHAR AS read_lang"]
     seen = latest_scan(con)
     if seen is not None:
         joins.append(f"LEFT JOIN {seen} v ON v.source = r.source AND v.id = r.id")
@@ -413,7 +421,8 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
              "p_neg": [float(r["p_neg"]) for r in scored], "p_neu": [float(r["p_neu"]) for r in scored],
              "p_pos": [float(r["p_pos"]) for r in scored], "label": [r["sentiment"] for r in scored],
              "scored_at": [now] * len(scored)}, schema=SCORES_SCHEMA), SCORES_SPEC)
-    annotated = [r for r in rows if _present(r.get("stance")) or _present(r.get("emotion")) or _as_list(r.get("entities"))]
+    annotated = [r for r in rows if _present(r.get("stance")) or _present(r.get("emotion")) or _as_list(r.get("entities"))
+                 or _present(r.get("read_lang"))]
     stored = _stored_keys(store, ANNOTATIONS, ("source", "id"), [(r["source"], r["id"]) for r in annotated])
     annotated = [r for r in annotated if (r["source"], r["id"]) not in stored]
     if annotated:
@@ -426,6 +435,7 @@ def import_bundle(bundle: Path, store: Store) -> BundleImport:
                         "emotion": [r["emotion"] if _present(r.get("emotion")) else None for r in annotated],
                         "frames": [_as_list(r.get("frames")) for r in annotated],
                         "keywords": [_as_list(r.get("keywords")) for r in annotated],
+                        "lang": [r["read_lang"] if _present(r.get("read_lang")) else None for r in annotated],
                         "annotated_at": [now] * len(annotated)})
         store.add_table(ANNOTATIONS, pa.Table.from_pydict(columns, schema=ANNOTATIONS_SCHEMA), ANNOTATIONS_SPEC)
     checks = [VisibilityCheck(source=r["source"], id=r["id"], status=r["visibility"],

@@ -21,6 +21,7 @@ from analysis.core.annotations import ANNOTATIONS, annotations_scan, period_expr
 from analysis.core.filters import Filters
 from analysis.core.tables import has_table
 from analysis.nlp.entities import co_mentions
+from analysis.nlp.sentiment import unread_scan
 from analysis.nlp.stance import STANCES
 from analysis.nlp.tasks import EMOTION
 from analysis.nlp.text import clean_text
@@ -97,6 +98,18 @@ def emotion_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: s
     if not known:
         return empty
     return period_shares(((p, [e]) for p, e in known), EMOTION.classes, f, freq, key="emotion")
+
+
+def unread_languages(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int]:
+    """Records in the view that enrichment kept but did not score, per language: text in a language the models do
+    not read (analysis.nlp.sentiment.is_read), so no sentiment, stance or emotion share counts them."""
+    scan = unread_scan(con)
+    if scan is None:
+        return {}
+    where, params = f.where("r")
+    rows = con.execute(f"SELECT u.lang, count(*) FROM records r JOIN {scan} u USING (source, id) WHERE {where} "
+                       "GROUP BY u.lang", params).fetchall()
+    return {str(lang): int(n) for lang, n in rows}
 
 
 def has_annotations(con: duckdb.DuckDBPyConnection, tracker: str, column: str) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import replace
 import streamlit as st
 
 from analysis.core.filters import Filters
-from analysis.core.wording import count_text, share_text
+from analysis.core.wording import count_text, share_text, unread_text
 from collectors.trackers import get_tracker
 from dashboard import data, render
 from dashboard.banner import alert_banner
@@ -45,6 +45,9 @@ def kpi_row(view: render.View, model: dict) -> None:
         c3.metric("Share negative", share_text(k['share_negative']), help=f"{said} over "
                   f"{count_text(k['scored'], 'scored record')}{clustered}; model {model['label']}")
         c3.caption(f"{said} · {k['scored']:,} scored")  # the metric's whole percent, told precisely with its bounds
+    unread = unread_text(data.unread_languages(render.signature(), view.filters))
+    if unread:  # counted in Records, in no share
+        c3.caption(unread)
 
 
 def charts_of(view: render.View, freq: str) -> list[tuple[str, render.View]]:

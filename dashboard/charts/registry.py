@@ -18,10 +18,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.core.filters import Filters
-from analysis.core.wording import count_text, share_text
+from analysis.core.wording import count_text, share_text, unread_text
 from analysis.reports.links import filter_params
 from analysis.reports.png import CREDIT, synthetic_notice
 from analysis.stats import aggregate
+from analysis.stats.annotation_series import unread_languages
 from collectors.display_zone import zone_short
 from collectors.trackers import Tracker, get_tracker
 from dashboard.charts import PAGE_MODULES
@@ -213,9 +214,11 @@ def source_line(view: View, synthetic_share: float, records: int | None = None, 
 
 
 def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
-            synthetic_share: float = 0.0, records: int | None = None) -> ChartPackage:
+            synthetic_share: float = 0.0, records: int | None = None,
+            unread: dict[str, int] | None = None) -> ChartPackage:
     """Figure, alt text, credit and provenance for one chart drawn from already-loaded data; `synthetic_share` and
-    `records` are the view's (aggregate.kpis), for the source line."""
+    `records` are the view's (aggregate.kpis), for the source line; `unread` its records in languages the models do
+    not read, per language (annotation_series.unread_languages), said under a chart of a model's shares."""
     chart = get(name)
     fig = chart.draw(frame, view, model)
     wrap_title(fig)
@@ -224,7 +227,7 @@ def package(name: str, frame: pd.DataFrame, view: View, model: dict[str, Any],
     if chart.model_task:
         badge = (f"Sentiment model {model.get('name')}, {model['adapted_line']}"
                  if chart.model_task == "sentiment" and model.get("adapted_line") else badge_text(model, chart.model_task))
-        notes = " · ".join(x for x in (badge + " (see Methods)", notes) if x)
+        notes = " · ".join(x for x in (badge + " (see Methods)", notes, unread_text(unread or {})) if x)
         alt = f"{alt} {badge.rstrip('.')}."  # the figure printed under the chart, read out with it
     if sample_text(frame):  # counts of a text sample travel with a statement of which sample, wherever published
         said = f"Computed on a {sample_text(frame)}: counts are of the sample, not scaled up"
@@ -253,7 +256,8 @@ def build(name: str, con: duckdb.DuckDBPyConnection, view: View, model: dict[str
     try:
         frame = get(name).load(con, view)
         counts = aggregate.kpis(con, view.filters, None)
-        built = package(name, frame, view, model, counts["synthetic_share"], counts["records"])
+        built = package(name, frame, view, model, counts["synthetic_share"], counts["records"],
+                        unread_languages(con, view.filters) if get(name).model_task else None)
     finally:
         _OPTIONS_READ.reset(token)
     unknown = sorted({key for key, _ in view.options} - read)

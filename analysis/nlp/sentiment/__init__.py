@@ -158,9 +158,11 @@ def english_mask(texts: Sequence[str], langs: Sequence[str | None] | None = None
 
 
 def reading_langs(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[str | None]:
-    """The language each text is scored in: the given language (a record's declared one) where it is neither Chinese
-    nor English (fr, ja, …); else what its cleaned characters read (`detect_lang`: 'zh', 'en', or None for a text
-    with no language to read, such as emoji or [表情] codes alone, which the default model reads).
+    """The language each text is read in: the given language (a record's declared one) where it is neither Chinese
+    nor English (fr, ja, …); else what its cleaned characters read (`detect_lang`: 'zh', 'en', another language its
+    script names (ja, ko, …), 'und' for letters of a script written for several, or None for a text with no
+    language to read, such as emoji or [表情] codes alone, which the default model reads). Enrichment scores only
+    the texts whose language `is_read`.
 
     A declaration names the language the poster's app was set to as often as the post's: a Chinese Bluesky post
     tagged "en" would go to the English model, which reads none of it, and "😂😂" would score one way from Bluesky
@@ -183,7 +185,35 @@ def reading_langs(texts: Sequence[str], langs: Sequence[str | None] | None = Non
 _text_lang = lru_cache(maxsize=8192)(detect_lang)
 
 
-_MODELLED = ("zh", "en")  # the languages the models tell apart; others, declared, are left as declared
+_MODELLED = READ_LANGS = ("zh", "en")  # the languages the models tell apart (and read); others declared stay so
+
+
+def is_read(lang: str | None) -> bool:
+    """Whether the models read a text in `lang` (as `reading_langs` gives it): Chinese, English, or no language at
+    all (emoji or [表情] codes alone, which the default model reads). Text in any other language (ja, ko, fr, und:
+    letters of a script written for several) is not scored: a Chinese model's reading of it would be noise
+    counted as opinion."""
+    return lang is None or lang[:2] in _MODELLED
+
+
+def unread_scan(con: Any) -> str | None:
+    """SQL for (source, id, lang) of each record enrichment kept but did not score: its newest annotation gives a
+    language that is not `is_read`, no stance, and no sentiment score exists for it (enrichment before it told such
+    records apart scored them, and the store keeps those scores: they still count in their model's shares). None
+    without annotations."""
+    from analysis.core.annotations import ANNOTATIONS, annotations_scan
+    from analysis.core.scores import SCORES
+    from analysis.core.tables import has_table
+
+    scan = annotations_scan(con)
+    if scan is None:
+        return None
+    has_empty = "is_empty" in {row[0] for row in con.execute(f"DESCRIBE {ANNOTATIONS}").fetchall()}
+    empty = "coalesce(a.is_empty, false)" if has_empty else "false"
+    read = ", ".join(f"'{lang}'" for lang in READ_LANGS)
+    scored = f"ANTI JOIN (SELECT DISTINCT source, id FROM {SCORES}) s USING (source, id) " if has_table(con, SCORES) else ""
+    return (f"(SELECT a.source, a.id, a.lang FROM {scan} a {scored}WHERE a.lang IS NOT NULL AND substr(a.lang, 1, 2) "
+            f"NOT IN ({read}) AND NOT {empty} AND a.stance IS NULL)")
 
 
 _ROUTE = object()  # score_texts: look the model's English route up (by its name)
@@ -220,5 +250,5 @@ def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
     return out
 
 
-__all__ = ["DEFAULT_MODEL", "LABELS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route", "english_scorer", "full_version",
-           "get_scorer", "models_dir", "reading_langs", "score_texts", "user_models_dir"]
+__all__ = ["DEFAULT_MODEL", "LABELS", "READ_LANGS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route", "english_scorer", "full_version",
+           "get_scorer", "is_read", "models_dir", "reading_langs", "score_texts", "unread_scan", "user_models_dir"]

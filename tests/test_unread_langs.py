@@ -1,0 +1,112 @@
+"""Records in languages the models do not read are kept and shown, never scored, and every share says how many it
+leaves out: the dashboard's chart notes, an export's manifest and the weekly brief."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from analysis.core.filters import Filters
+from analysis.nlp.enrich import enrich_store
+from analysis.stats.annotation_series import unread_languages
+from collectors.store import Store
+from collectors.trackers import get_tracker
+from tests.nlp_fixtures import install_fake_sentiment, write_records
+
+TRACKER = "iqiyi-nadou"
+TEXTS = ["爱奇艺的AI艺人库太恶心了，坚决抵制", "The AI artist library is impressive", "AI 배우 정말 무섭다",
+         "iQIYIのAI俳優はすごいと思う", "AI 배우가 싫어요, 진짜 사람 같아"]
+SAID = "3 records in languages the models do not read (ko 2, ja 1) not scored, left out of the shares"
+
+
+@pytest.fixture
+def store(data_dir, make_record, monkeypatch) -> Store:
+    install_fake_sentiment(monkeypatch)
+    s = Store(data_dir)
+    write_records(s, make_record, TEXTS, start=datetime(2026, 4, 20, 8, tzinfo=UTC), trackers=[TRACKER], lang=None)
+    enrich_store(s, workers=1)
+    return s
+
+
+VIEW = Filters(TRACKER, date(2026, 4, 20), date(2026, 4, 26))
+
+
+def test_the_charts_of_a_model_s_shares_say_how_many_records_they_leave_out(store: Store) -> None:
+    from dashboard.charts import registry
+    from dashboard.charts.registry import View
+
+    with store.connect() as con:
+        assert unread_languages(con, VIEW) == {"ko": 2, "ja": 1}
+        assert unread_languages(con, Filters(TRACKER, date(2026, 4, 21), date(2026, 4, 26))) == {}
+        for name in ("overview-sentiment", "voices-stance"):
+            package = registry.build(name, con, View(VIEW), {})
+            assert SAID in package.notes, name
+        assert "languages the models" not in registry.build("topics-keywords", con, View(VIEW), {}).notes
+
+
+def test_an_export_s_manifest_and_the_brief_say_so_too(store: Store, tmp_path) -> None:
+    from analysis.reports.brief import figure_alts, gather, summary_lines
+    from analysis.reports.export import export_bundle
+
+    manifest = export_bundle(store, get_tracker(TRACKER), VIEW, tmp_path / "b").manifest
+    assert manifest["figures"]["scored"] == 2 and manifest["counts"]["records"] == 5
+    unread = manifest["figures"]["not_scored_languages"]
+    assert (unread["records"], unread["by_language"]) == (3, {"ja": 1, "ko": 2})
+    data = gather(store, get_tracker(TRACKER), "2026-W17", now=datetime(2026, 4, 27, tzinfo=UTC))
+    assert SAID + "." in summary_lines(data)
+    assert SAID in figure_alts(data)["sentiment"]
+
+
+def test_the_labelling_sample_leaves_out_records_the_models_do_not_read(store: Store) -> None:
+    """Unscored, they counted as uncertain and were drawn first: labels of Korean posts would have trained and
+    measured the Chinese model's adaptation."""
+    from analysis.nlp.label_sample import sample_to_label
+
+    with store.connect() as con:
+        assert set(sample_to_label(con, TRACKER, 10)["id"]) == {"r00000", "r00001"}
+
+
+def test_the_overview_s_share_negative_says_how_many_records_it_leaves_out(store: Store) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_dashboard_pages import APP
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["tracker"] = TRACKER
+    at.query_params["start"], at.query_params["end"] = "2026-04-20", "2026-04-26"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert SAID in [c.value for c in at.caption]
+
+
+def test_an_export_marks_each_record_not_read_and_an_import_keeps_the_mark(store: Store, tmp_path,
+                                                                             data_dir) -> None:
+    from analysis.reports.export import export_bundle, import_bundle, read_bundle
+
+    export_bundle(store, get_tracker(TRACKER), VIEW, tmp_path / "b")
+    frame = read_bundle(tmp_path / "b")[1].set_index("text")
+    assert frame.loc[TEXTS[2], "read_lang"] == "ko" and frame.loc[TEXTS[3], "read_lang"] == "ja"
+    assert frame.loc[TEXTS[0], "read_lang"] == "zh" and frame.loc[TEXTS[0], "sentiment"] == "negative"
+    assert frame.loc[TEXTS[2], ["sentiment", "stance", "emotion"]].isna().all()
+    other = Store(tmp_path / "other")
+    import_bundle(tmp_path / "b", other)
+    with other.connect() as con:
+        assert unread_languages(con, VIEW) == {"ko": 2, "ja": 1}
+
+
+def test_a_record_scored_before_enrichment_told_languages_apart_is_not_said_to_be_left_out(store: Store) -> None:
+    """The store never rewrites a score: a Korean post the Chinese model scored before still counts in that model's
+    sentiment shares, so a note must not say it is left out."""
+    import pyarrow as pa
+
+    from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
+
+    with store.connect() as con:
+        version = con.execute(f"SELECT any_value(model_version) FROM {SCORES}").fetchone()[0]
+    store.add_table(SCORES, pa.Table.from_pylist([{
+        "source": "weibo", "id": "r00002", "model": "fake", "model_version": version, "p_neg": 0.2, "p_neu": 0.6,
+        "p_pos": 0.2, "label": "neutral", "scored_at": datetime(2026, 4, 21, tzinfo=UTC)}], schema=SCORES_SCHEMA),
+        SCORES_SPEC)
+    with store.connect() as con:
+        assert unread_languages(con, VIEW) == {"ko": 1, "ja": 1}
