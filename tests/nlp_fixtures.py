@@ -41,7 +41,7 @@ def install_fake_sentiment(monkeypatch: pytest.MonkeyPatch, version: str = "fake
     english = FakeScorer("fake-en", version + "-en")
     monkeypatch.setattr(sentiment, "get_scorer", lambda name=None: english if name == "vader" else scorer)
     monkeypatch.setattr(sentiment, "score_texts",
-                        lambda texts, langs=None, default=None: (default or scorer).predict_proba(list(texts)))
+                        lambda texts, langs=None, default=None, english_model=None: (default or scorer).predict_proba(list(texts)))
     return scorer
 
 
