@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.core.filters import Filters
@@ -124,3 +125,51 @@ def test_the_before_after_change_is_clustered_by_author(data_dir, make_record):
     plain = proportion_effect(before.k, before.n, after.k, after.n)
     assert row["neg_ci_hi"] - row["neg_ci_lo"] > plain["ci_hi"] - plain["ci_lo"]
     assert row["neg_p"] == pytest.approx(plain["p"])  # the permutation p is over posts, as it says
+
+
+def _day_with_a_prolific_author(data_dir, make_record, one_author: bool) -> Store:
+    """100 scored records on 2026-04-20: 60 one-post authors (20 negative) and 40 negative records, by one author when
+    `one_author`, else by 40 authors of their own."""
+    store = Store(data_dir)
+    records = [make_record(published_at=at(date(2026, 4, 20), i % 24)) for i in range(60)]
+    same = {"author_id": "777", "author_name": "prolific"} if one_author else {}
+    records += [make_record(published_at=at(date(2026, 4, 20), i % 24), **same) for i in range(40)]
+    store.add_records(records)
+    add_scores(store, {(r.source, r.id): "negative" if i < 20 or i >= 60 else "neutral"
+                       for i, r in enumerate(records)})
+    return store
+
+
+@pytest.mark.parametrize("freq", ["D", "W"])
+def test_the_daily_bands_are_clustered_by_author_from_the_records_and_from_the_snapshot(data_dir, make_record, freq):
+    """The daily (and weekly) bands counted one author's 40 posts of a day as 40 independent draws: the same band as
+    40 authors posting once each."""
+    from analysis.stats.timeseries import sentiment_series
+
+    f = Filters("case-a", date(2026, 4, 20), date(2026, 4, 20))
+    distinct = _day_with_a_prolific_author(data_dir / "distinct", make_record, one_author=False)
+    with distinct.connect() as con:
+        plain = sentiment_series(con, f, VERSION, freq=freq).iloc[0]
+    assert (plain["negative_lo"], plain["negative_hi"]) == pytest.approx(wilson_interval(60, 100))
+    assert plain["negative_deff"] == 1.0
+    store = _day_with_a_prolific_author(data_dir / "one", make_record, one_author=True)
+    with store.connect() as con:
+        row = sentiment_series(con, f, VERSION, freq=freq).iloc[0]
+        sums = author_sums(con, f, VERSION)
+    assert row["negative"] == plain["negative"] == 0.6
+    assert row["negative_deff"] == pytest.approx(sums.design_effect) and sums.design_effect > 3
+    assert (row["negative_lo"], row["negative_hi"]) == pytest.approx(sums.wilson())
+    assert row["negative_hi"] - row["negative_lo"] > 1.5 * (plain["negative_hi"] - plain["negative_lo"])
+    # neutral's band is widened too (the prolific author posted none: the days' neutral shares vary by author)
+    assert row["neutral_hi"] - row["neutral_lo"] > plain["neutral_hi"] - plain["neutral_lo"]
+    snapshot = open_snapshot(store)
+    try:
+        from_facts = sentiment_series(snapshot, f, VERSION, freq=freq)
+        with store.connect() as con:
+            by_source = sentiment_series(con, f, VERSION, by="source", freq=freq)
+        assert sentiment_series(snapshot, f, VERSION, by="source", freq=freq).equals(by_source)
+    finally:
+        snapshot.close()
+    with store.connect() as con:
+        direct = sentiment_series(con, f, VERSION, freq=freq)
+    pd.testing.assert_frame_equal(from_facts, direct)

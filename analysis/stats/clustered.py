@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from analysis.core.filters import Filters
-from analysis.core.scores import SCORES
+from analysis.core.scores import LABELS, SCORES
 from analysis.core.tables import has_table
-from analysis.stats import facts
-from analysis.stats.timeseries import wilson_interval
+from analysis.stats import facts, timeseries  # modules: timeseries builds its bands on this one
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,7 @@ class AuthorSums:
     @property
     def design_effect(self) -> float:
         """Variance of the share over authors relative to binomial sampling of posts (1 when undefined)."""
-        n, m = self.n, self.authors
-        if n < 2 or m < 2 or m == n or self.k in (0, n):  # m == n: one post per author, exactly the binomial
-            return 1.0
-        p = self.k / n
-        spread = self.kk - 2 * p * self.kn + p * p * self.nn  # Σ (k_i - p n_i)²
-        clustered = m / (m - 1) * spread / n**2
-        return max(1.0, clustered / (p * (1 - p) / (n - 1)))
+        return float(design_effects(self.n, self.k, self.authors, self.kk, self.kn, self.nn))
 
     def effective(self) -> tuple[float, float]:
         """Labelled posts and posts as if independent: K / deff of N / deff."""
@@ -63,16 +57,42 @@ class AuthorSums:
 
     def wilson(self) -> tuple[float, float]:
         """Wilson 95% interval at the effective size (the plain one when every author posted once)."""
-        return wilson_interval(*self.effective()) if self.n else (math.nan, math.nan)
+        return timeseries.wilson_interval(*self.effective()) if self.n else (math.nan, math.nan)
 
 
-# per-author totals (author NULL: records naming no author, each a cluster of its own) summed to the five figures
-_SUMS = """SELECT CAST(coalesce(sum(n), 0) AS BIGINT), CAST(coalesce(sum(k), 0) AS BIGINT),
-                  CAST(coalesce(sum(CASE WHEN author IS NULL THEN n ELSE 1 END), 0) AS BIGINT),
-                  coalesce(sum(CASE WHEN author IS NULL THEN k ELSE k * k END), 0),
-                  coalesce(sum(CASE WHEN author IS NULL THEN k ELSE k * n END), 0),
-                  coalesce(sum(CASE WHEN author IS NULL THEN n ELSE n * n END), 0)
-           FROM ({per_author})"""
+def design_effects(n: Any, k: Any, authors: Any, kk: Any, kn: Any, nn: Any) -> Any:
+    """`AuthorSums.design_effect` over arrays of sums (one per period, key or label), at least 1 and 1 where undefined."""
+    n, k, m, kk, kn, nn = (np.asarray(v, dtype=float) for v in (n, k, authors, kk, kn, nn))
+    # m == n: one post per author, exactly the binomial; k 0 or n: no spread to measure
+    defined = (n >= 2) & (m >= 2) & (m != n) & (k > 0) & (k < n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        spread = kk - 2 * p * kn + p * p * nn  # Σ (k_i - p n_i)²
+        clustered = m / np.maximum(m - 1, 1) * spread / n**2
+        deff = np.where(defined, np.maximum(1.0, clustered / (p * (1 - p) / (n - 1))), 1.0)
+    return deff
+
+
+def sums_sql(per_author: str, keys: tuple[str, ...] = (), labels: tuple[str, ...] = ("negative",)) -> str:
+    """SQL summing a per-author subquery (columns `keys`…, author, n, k_<label>…) to, per `keys`: n, k_<label>,
+    authors, kk_<label>, kn_<label>, nn (AuthorSums' figures; author NULL: records naming no author, each a cluster
+    of its own, whose k_i is 0 or 1, so Σk_i² = k and Σk_i·n_i = k)."""
+    def total(expr: str, single: str) -> str:
+        return f"CAST(coalesce(sum(CASE WHEN author IS NULL THEN {single} ELSE {expr} END), 0) AS BIGINT)"
+
+    columns = [*keys, "CAST(coalesce(sum(n), 0) AS BIGINT) AS n",
+               *(f"CAST(coalesce(sum(k_{lab}), 0) AS BIGINT) AS k_{lab}" for lab in labels),
+               f"{total('1', 'n')} AS authors",
+               *(f"{total(f'k_{lab} * k_{lab}', f'k_{lab}')} AS kk_{lab}" for lab in labels),
+               *(f"{total(f'k_{lab} * n', f'k_{lab}')} AS kn_{lab}" for lab in labels),
+               f"{total('n * n', 'n')} AS nn"]
+    group = f" GROUP BY {', '.join(keys)}" if keys else ""
+    return f"SELECT {', '.join(columns)} FROM ({per_author}){group}"
+
+
+def sum_columns(labels: tuple[str, ...] = LABELS) -> list[str]:
+    """The columns `sums_sql` adds besides n and k_<label>."""
+    return ["authors", *(f"kk_{lab}" for lab in labels), *(f"kn_{lab}" for lab in labels), "nn"]
 
 
 def author_sums(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) -> AuthorSums:
@@ -82,16 +102,16 @@ def author_sums(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) 
     from the records and scores themselves; the same figures either way."""
     if has_table(con, facts.FACTS_AUTHOR_SCORES):
         where, params = facts.where(f, "x")
-        per_author = (f"SELECT x.author, sum(x.n) AS n, sum(x.k) AS k FROM {facts.FACTS_AUTHOR_SCORES} x "
+        per_author = (f"SELECT x.author, sum(x.n) AS n, sum(x.k_negative) AS k_negative FROM {facts.FACTS_AUTHOR_SCORES} x "
                       f"WHERE {where} AND x.model_version = ? GROUP BY x.author")
         params = [*params, model_version]
     elif has_table(con, SCORES):
         where, params = f.where("r")
         per_author = (f"SELECT {facts.author_key('r')} AS author, count(*) AS n, "
-                      f"count(*) FILTER (WHERE s.label = 'negative') AS k FROM records r JOIN {SCORES} s "
+                      f"count(*) FILTER (WHERE s.label = 'negative') AS k_negative FROM records r JOIN {SCORES} s "
                       f"ON s.source = r.source AND s.id = r.id AND s.model_version = ? WHERE {where} GROUP BY ALL")
         params = [model_version, *params]
     else:
         return AuthorSums.independent(0, 0)
-    row: Any = con.execute(_SUMS.format(per_author=per_author), params).fetchone()
+    row: Any = con.execute(sums_sql(per_author), params).fetchone()
     return AuthorSums(int(row[0]), int(row[1]), int(row[2]), float(row[3]), float(row[4]), float(row[5]))
