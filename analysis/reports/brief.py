@@ -41,7 +41,7 @@ from analysis.stats.peaks import (
     uncollected_days,
     without_days,
 )
-from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
+from analysis.stats.timeseries import sentiment_series, stored_span, volume_series
 from collectors.display_zone import display_zone, zone_short
 from collectors.pseudonym import POLICY
 from collectors.store import Store, atomic_write_text
@@ -335,7 +335,7 @@ def summary_lines(data: BriefData) -> list[str]:
     else:
         lines.append("No sentiment scores for this week (run `actorwatch enrich`).")
     for row in data.jumps.to_dict(orient="records"):
-        lo, hi = wilson_interval(round(row["value"] * row["n"]), row["n"])
+        lo, hi = row["lo"], row["hi"]  # the day's band, clustered by author (share_jumps)
         lines.append(f"The negative share jumped to {share_text(row['value'], (lo, hi))} of {row['n']:,} scored records "
                      f"on {row['day']} (typical {share_text(row['baseline'])}).")
     if data.shifts:
