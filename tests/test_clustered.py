@@ -11,7 +11,7 @@ import pytest
 
 from analysis.core.filters import Filters
 from analysis.stats.aggregate import kpis
-from analysis.stats.clustered import AuthorSums, author_sums
+from analysis.stats.clustered import AuthorSums, author_counts, author_sums, cluster_permutation_p
 from analysis.stats.effects import event_effects, proportion_effect
 from analysis.stats.timeseries import wilson_interval
 from collectors.store import Store
@@ -113,18 +113,71 @@ def test_the_overview_share_is_clustered_by_author_from_the_records_and_from_the
     assert from_facts["share_negative_deff"] == pytest.approx(direct["share_negative_deff"])
 
 
-def test_the_before_after_change_is_clustered_by_author(data_dir, make_record):
+def test_the_before_after_change_is_clustered_by_author(data_dir, make_record, monkeypatch):
+    from analysis.stats import effects
+
     store = _store_with_a_prolific_author(data_dir, make_record)
     tracker = load_trackers(TRACKERS_MIN)[0]
+    shuffled = []
+
+    def recording(before, after, **kw):  # the clustered permutation test, its sides recorded
+        shuffled.append((before, after))
+        return cluster_permutation_p(before, after, **kw)
+
+    monkeypatch.setattr(effects, "cluster_permutation_p", recording)
     with store.connect() as con:
         row = event_effects(con, Filters("case-a"), tracker, VERSION, window=2, n_boot=200).set_index(
             "event_id").loc["launch"]  # 04-18/19 before, 04-20/21 after
         before = author_sums(con, Filters("case-a", date(2026, 4, 18), date(2026, 4, 19)), VERSION)
         after = author_sums(con, Filters("case-a", date(2026, 4, 20), date(2026, 4, 21)), VERSION)
+        sides = [author_counts(con, Filters("case-a", start, end), VERSION)
+                 for start, end in ((date(2026, 4, 18), date(2026, 4, 19)), (date(2026, 4, 20), date(2026, 4, 21)))]
     assert row["neg_deff_before"] == pytest.approx(before.design_effect) and before.design_effect > 1
     plain = proportion_effect(before.k, before.n, after.k, after.n)
     assert row["neg_ci_hi"] - row["neg_ci_lo"] > plain["ci_hi"] - plain["ci_lo"]
-    assert row["neg_p"] == pytest.approx(plain["p"])  # the permutation p is over posts, as it says
+    # the permutation p shuffles an author's posts of a side as one (the prolific author's 10 of 04-19 are one
+    # cluster; the record naming no author, on 04-21, one of its own), not posts
+    assert max(sides[0][0]) == 10 and len(sides[1][0]) == 20 + 1 + 1 and (before.n, after.n) == (20, 41)
+    clusters = lambda side: sorted(zip(*(np.asarray(x).tolist() for x in side), strict=True))  # (n, k) per author
+    assert [clusters(side) for side in sides] in [[clusters(b), clusters(a)] for b, a in shuffled]
+    assert 0 < row["neg_p"] <= 1
+
+
+def _null_sides(rng: np.random.Generator, authors: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Two sides drawn alike: `authors` authors each, log-normal numbers of posts, each author's own negative
+    propensity (Beta, mean 0.3, intra-author correlation 0.3)."""
+    sides = []
+    for _ in range(2):
+        n = np.ceil(np.exp(rng.normal(0, 1.2, authors))).astype(int)
+        sides.append((n, rng.binomial(n, rng.beta(0.7, 7 / 3 - 0.7, authors))))
+    return sides
+
+
+@pytest.mark.parametrize("authors, max_cells", [(40, 4_000_000), (150, 0)])
+def test_the_clustered_permutation_p_is_uniform_under_no_change_where_the_one_over_posts_is_not(authors, max_cells):
+    """With no change at all between the sides, p < 0.05 came out on ~18% of runs with the permutation over posts
+    (an author's many posts counted as many draws); shuffling whole authors keeps it near 5%: by Monte Carlo for a
+    few authors, by the permutation distribution's normal limit (max_cells 0) for many."""
+    rng = np.random.default_rng(40)
+    runs, naive, clustered = 300, 0, 0
+    for _ in range(runs):
+        (nb, kb), (na, ka) = sides = _null_sides(rng, authors)
+        naive += proportion_effect(kb.sum(), nb.sum(), ka.sum(), na.sum())["p"] < 0.05
+        clustered += cluster_permutation_p(*sides, n_perm=400, rng=rng, max_cells=max_cells) < 0.05
+    assert naive / runs > 0.15  # measured 0.177 (40 authors a side) and 0.187 (150)
+    assert 0.02 <= clustered / runs <= 0.085  # measured 0.067 and 0.043
+
+
+def test_the_clustered_permutation_p_is_the_exact_one_over_posts_when_each_author_posted_once():
+    before = (np.ones(50, dtype=int), np.array([1] * 15 + [0] * 35))
+    after = (np.ones(40, dtype=int), np.array([1] * 22 + [0] * 18))
+    assert cluster_permutation_p(before, after) == pytest.approx(proportion_effect(15, 50, 22, 40)["p"])
+    # Monte Carlo and the normal limit agree on a clustered comparison
+    rng = np.random.default_rng(1)
+    sides = _null_sides(rng, 300)
+    sides[1] = (sides[1][0], np.minimum(sides[1][0], sides[1][1] + rng.binomial(1, 0.3, 300)))
+    mc = cluster_permutation_p(*sides, n_perm=4000, rng=rng)
+    assert cluster_permutation_p(*sides, max_cells=0) == pytest.approx(mc, abs=0.02)
 
 
 def _day_with_a_prolific_author(data_dir, make_record, one_author: bool) -> Store:

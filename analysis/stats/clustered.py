@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+from scipy.stats import hypergeom, norm
 
 from analysis.core.filters import Filters
 from analysis.core.scores import LABELS, SCORES
@@ -95,23 +96,100 @@ def sum_columns(labels: tuple[str, ...] = LABELS) -> list[str]:
     return ["authors", *(f"kk_{lab}" for lab in labels), *(f"kn_{lab}" for lab in labels), "nn"]
 
 
-def author_sums(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) -> AuthorSums:
-    """The records matching `f` scored by `model_version`, and those labelled negative, summed per author.
-
-    From the facts table of per-author scored counts when the connection has it (the dashboard's snapshot), else
-    from the records and scores themselves; the same figures either way."""
+def _per_author(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) -> tuple[str, list[Any]] | None:
+    """A subquery of (author, n, k_negative) per author of the scored records matching `f`: from the facts table of
+    per-author scored counts when the connection has it (the dashboard's snapshot), else from the records and scores
+    themselves (the same figures either way); None without scores."""
     if has_table(con, facts.FACTS_AUTHOR_SCORES):
         where, params = facts.where(f, "x")
-        per_author = (f"SELECT x.author, sum(x.n) AS n, sum(x.k_negative) AS k_negative FROM {facts.FACTS_AUTHOR_SCORES} x "
-                      f"WHERE {where} AND x.model_version = ? GROUP BY x.author")
-        params = [*params, model_version]
-    elif has_table(con, SCORES):
+        sql = (f"SELECT x.author, sum(x.n) AS n, sum(x.k_negative) AS k_negative "
+               f"FROM {facts.FACTS_AUTHOR_SCORES} x WHERE {where} AND x.model_version = ? GROUP BY x.author")
+        return sql, [*params, model_version]
+    if has_table(con, SCORES):
         where, params = f.where("r")
-        per_author = (f"SELECT {facts.author_key('r')} AS author, count(*) AS n, "
-                      f"count(*) FILTER (WHERE s.label = 'negative') AS k_negative FROM records r JOIN {SCORES} s "
-                      f"ON s.source = r.source AND s.id = r.id AND s.model_version = ? WHERE {where} GROUP BY ALL")
-        params = [model_version, *params]
-    else:
+        sql = (f"SELECT {facts.author_key('r')} AS author, count(*) AS n, "
+               f"count(*) FILTER (WHERE s.label = 'negative') AS k_negative FROM records r JOIN {SCORES} s "
+               f"ON s.source = r.source AND s.id = r.id AND s.model_version = ? WHERE {where} GROUP BY ALL")
+        return sql, [model_version, *params]
+    return None
+
+
+def author_sums(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) -> AuthorSums:
+    """The records matching `f` scored by `model_version`, and those labelled negative, summed per author."""
+    query = _per_author(con, f, model_version)
+    if query is None:
         return AuthorSums.independent(0, 0)
-    row: Any = con.execute(sums_sql(per_author), params).fetchone()
+    row: Any = con.execute(sums_sql(query[0]), query[1]).fetchone()
     return AuthorSums(int(row[0]), int(row[1]), int(row[2]), float(row[3]), float(row[4]), float(row[5]))
+
+
+def author_counts(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) -> tuple[np.ndarray, np.ndarray]:
+    """Scored records and those labelled negative per author of the records matching `f` (two arrays, one entry per
+    author; each record naming no author an entry of its own)."""
+    query = _per_author(con, f, model_version)
+    if query is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rows = con.execute(f"SELECT author IS NULL, n, k_negative FROM ({query[0]})", query[1]).fetchnumpy()
+    lone, n, k = (np.asarray(rows[c]) for c in ("(author IS NULL)", "n", "k_negative"))
+    n, k = n.astype(np.int64), k.astype(np.int64)
+    if not lone.any():
+        return n, k
+    # the unnamed records: n_0 clusters of one post, k_0 of them negative
+    n0, k0 = int(n[lone].sum()), int(k[lone].sum())
+    singles = np.zeros(n0, dtype=np.int64)
+    singles[:k0] = 1
+    return np.concatenate([n[~lone], np.ones(n0, dtype=np.int64)]), np.concatenate([k[~lone], singles])
+
+
+MAX_PERMUTATION_CELLS = 4_000_000  # authors × resamples drawn by Monte Carlo (~0.1 s); beyond, the normal limit
+
+
+def hypergeometric_p(k_before: int, n_before: int, k_after: int, n_after: int) -> float:
+    """Exact two-sided permutation p-value over posts for after - before: shuffling the labels across the sides puts
+    Hypergeometric(N, K, n_after) labelled posts after; P(|diff| ≥ observed)."""
+    total, k_total = n_before + n_after, k_before + k_after
+    support = np.arange(max(0, n_after - (total - k_total)), min(k_total, n_after) + 1)
+    diffs = np.abs(support / n_after - (k_total - support) / n_before)
+    observed = abs(k_after / n_after - k_before / n_before)
+    return min(1.0, float(hypergeom.pmf(support, total, k_total, n_after)[diffs >= observed - 1e-12].sum()))
+
+
+def cluster_permutation_p(before: tuple[np.ndarray, np.ndarray], after: tuple[np.ndarray, np.ndarray],
+                          n_perm: int = 2000, rng: np.random.Generator | None = None,
+                          max_cells: int = MAX_PERMUTATION_CELLS) -> float:
+    """Two-sided permutation p-value for the difference of shares after - before, shuffling whole authors.
+
+    Each side is (posts, labelled posts) per author (`author_counts`); under no change an author's cluster is as
+    likely on either side, so the sides' authors are reassigned with the number of authors a side fixed, and the
+    p-value is P(|diff| ≥ observed). When every author posted once this is the exact test over posts
+    (hypergeometric, as `effects.proportion_effect`). Else by Monte Carlo ((hits + 1) / (n_perm + 1)) when authors ×
+    n_perm is at most `max_cells`, beyond that by the permutation distribution's normal limit (the
+    combinatorial central limit theorem: many authors). An author on both sides is two clusters here, whose share
+    usually persists, so the test errs on the conservative side; days are not blocks of it.
+    """
+    (nb, kb), (na, ka) = ((np.asarray(n, dtype=float), np.asarray(k, dtype=float)) for n, k in (before, after))
+    if not nb.sum() or not na.sum():
+        return math.nan
+    n, k = np.concatenate([nb, na]), np.concatenate([kb, ka])
+    total, labelled, m, m_after = n.sum(), k.sum(), len(n), len(na)
+    observed = abs(ka.sum() / na.sum() - kb.sum() / nb.sum())
+    if (n == 1).all():
+        return hypergeometric_p(int(kb.sum()), len(nb), int(ka.sum()), len(na))
+    if m * n_perm > max_cells:
+        p = labelled / total
+        spread = ((k - p * n) ** 2).sum()
+        scale = 1 / (m_after * total / m) + 1 / ((m - m_after) * total / m)
+        sd = scale * math.sqrt(m_after * (m - m_after) / (m * (m - 1)) * spread)
+        if sd == 0:
+            return 1.0 if observed < 1e-12 else 0.0
+        return float(min(1.0, 2 * norm.sf(observed / sd)))
+    rng = rng or np.random.default_rng(0)
+    mask = np.zeros(m, dtype=bool)
+    mask[:m_after] = True
+    hits, chunk = 0, max(1, 250_000 // m)  # resamples a block: ~2 MB of floats at a time
+    for start in range(0, n_perm, chunk):
+        drawn = rng.permuted(np.tile(mask, (min(chunk, n_perm - start), 1)), axis=1)
+        k_after, n_after = drawn @ k, drawn @ n
+        diffs = np.abs(k_after / n_after - (labelled - k_after) / (total - n_after))
+        hits += int((diffs >= observed - 1e-12).sum())
+    return (hits + 1) / (n_perm + 1)
