@@ -226,3 +226,29 @@ def test_the_daily_bands_are_clustered_by_author_from_the_records_and_from_the_s
     with store.connect() as con:
         direct = sentiment_series(con, f, VERSION, freq=freq)
     pd.testing.assert_frame_equal(from_facts, direct)
+
+
+@pytest.mark.parametrize("column", ["stance", "emotion"])
+def test_the_stance_and_emotion_bands_are_clustered_by_author(data_dir, make_record, column):
+    """The stance and emotion bands counted one author's 40 posts of a day as 40 independent draws."""
+    from analysis.stats.annotation_series import emotion_counts_by_period, stance_counts_by_period
+    from tests.analytics_fixtures import add_annotations
+
+    series, value = {"stance": (stance_counts_by_period, "oppose"), "emotion": (emotion_counts_by_period, "anger")}[column]
+    f = Filters("case-a", date(2026, 4, 20), date(2026, 4, 20))
+    rows = {}
+    for one_author in (False, True):
+        store = _day_with_a_prolific_author(data_dir / str(one_author), make_record, one_author)
+        with store.connect() as con:  # the stance or emotion follows the record's sentiment
+            labels = {(source, id_): label for source, id_, label in
+                      con.execute("SELECT source, id, label FROM scores").fetchall()}
+        add_annotations(store, {k: [] for k in labels}, **{column: {
+            k: value if label == "negative" else "neutral" for k, label in labels.items()}})
+        with store.connect() as con:
+            frame = series(con, f)
+        rows[one_author] = frame[frame[column] == value].iloc[0]
+    plain, row = rows[False], rows[True]
+    assert (plain["records"], plain["n"]) == (row["records"], row["n"]) == (60, 100)
+    assert (plain["share_lo"], plain["share_hi"]) == pytest.approx(wilson_interval(60, 100))
+    assert row["share_deff"] > 3 and plain["share_deff"] == 1.0
+    assert row["share_hi"] - row["share_lo"] > 1.5 * (plain["share_hi"] - plain["share_lo"])
