@@ -232,6 +232,6 @@ def _describe_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> 
 register(ChartDef(
     name="overview-sentiment", title="Sentiment — {tracker} · model: {model}", page="overview",
     description="Daily (or weekly: freq=W) share of negative/neutral/positive records with 95% Wilson intervals "
-                "and event markers.",
+                "clustered by author (at records / design effect) and event markers.",
     load=_load_sentiment, draw=_draw_sentiment, describe=_describe_sentiment, sentiment=True,
 ))
