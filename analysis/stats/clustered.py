@@ -11,7 +11,10 @@ and the design effect is V over the binomial p(1 - p) / (N - 1), at least 1 (an 
 interval is taken at the effective size N / deff with K / deff labelled (Korn & Graubard 1998), Newcombe's for a
 difference from each side's effective counts. When every author has one post deff is exactly 1 and the intervals are
 the plain ones. Five sums per side are all it needs, so DuckDB aggregates per author and returns them; a record that
-names no author is a cluster of its own. Days (one day's news moving every author at once) are not clustered here.
+names no author is a cluster of its own. The same sums per period give the daily and weekly bands (`design_effects`
+over arrays, `sums_sql`), and a before/after comparison's permutation p-value shuffles whole authors
+(`cluster_permutation_p`). Days (one day's news moving every author at once) and repost cascades (many authors
+passing one post on) are not clustered here.
 """
 
 from __future__ import annotations
@@ -141,7 +144,7 @@ def author_counts(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str
     return np.concatenate([n[~lone], np.ones(n0, dtype=np.int64)]), np.concatenate([k[~lone], singles])
 
 
-MAX_PERMUTATION_CELLS = 4_000_000  # authors × resamples drawn by Monte Carlo (~0.1 s); beyond, the normal limit
+MAX_PERMUTATION_CELLS = 400_000  # authors × resamples drawn by Monte Carlo (~0.1 s); beyond, the normal limit
 
 
 def hypergeometric_p(k_before: int, n_before: int, k_after: int, n_after: int) -> float:
