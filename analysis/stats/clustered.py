@@ -135,13 +135,15 @@ def author_counts(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str
     rows = con.execute(f"SELECT author IS NULL, n, k_negative FROM ({query[0]})", query[1]).fetchnumpy()
     lone, n, k = (np.asarray(rows[c]) for c in ("(author IS NULL)", "n", "k_negative"))
     n, k = n.astype(np.int64), k.astype(np.int64)
-    if not lone.any():
-        return n, k
-    # the unnamed records: n_0 clusters of one post, k_0 of them negative
-    n0, k0 = int(n[lone].sum()), int(k[lone].sum())
-    singles = np.zeros(n0, dtype=np.int64)
-    singles[:k0] = 1
-    return np.concatenate([n[~lone], np.ones(n0, dtype=np.int64)]), np.concatenate([k[~lone], singles])
+    if lone.any():  # the unnamed records: n_0 clusters of one post, k_0 of them negative
+        n0, k0 = int(n[lone].sum()), int(k[lone].sum())
+        singles = np.zeros(n0, dtype=np.int64)
+        singles[:k0] = 1
+        n, k = np.concatenate([n[~lone], np.ones(n0, dtype=np.int64)]), np.concatenate([k[~lone], singles])
+    # in order of (n, k), not of DuckDB's grouping (which differs between runs, and between the snapshot and the
+    # store): a seeded permutation of the same clusters then gives the same p-value
+    order = np.lexsort((k, n))
+    return n[order], k[order]
 
 
 MAX_PERMUTATION_CELLS = 400_000  # authors × resamples drawn by Monte Carlo (~0.1 s); beyond, the normal limit
