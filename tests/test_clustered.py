@@ -253,3 +253,22 @@ def test_the_stance_and_emotion_bands_are_clustered_by_author(data_dir, make_rec
     assert (plain["share_lo"], plain["share_hi"]) == pytest.approx(wilson_interval(60, 100))
     assert row["share_deff"] > 3 and plain["share_deff"] == 1.0
     assert row["share_hi"] - row["share_lo"] > 1.5 * (plain["share_hi"] - plain["share_lo"])
+
+
+def test_the_sentiment_charts_text_quotes_the_views_share_clustered_by_author(data_dir, make_record):
+    """The sentiment chart's text description quoted the view's share negative with the plain Wilson interval, as if
+    the prolific author's 40 posts were 40 authors; it now quotes the Overview's interval, clustered by author."""
+    from analysis.core.wording import share_text
+    from dashboard.charts import registry
+    from dashboard.charts.overview import sentiment_alt
+    from dashboard.charts.registry import View
+
+    store = _store_with_a_prolific_author(data_dir, make_record)
+    view = View(Filters("case-a", date(2026, 4, 19), date(2026, 4, 22)), VERSION)
+    chart = registry.get("overview-sentiment")
+    with store.connect() as con:
+        frame = chart.load(con, view)
+        share = kpis(con, view.filters, VERSION)
+    alt = sentiment_alt(frame, "case-a", "m")
+    assert share_text(51 / 81, share["share_negative_ci"]) in alt
+    assert share_text(51 / 81, wilson_interval(51, 81)) not in alt

@@ -12,10 +12,10 @@ INDEPENDENT_POSTS = ("Posts by one author move together, so these count each aut
                      "(before vs after an event, week on week), and the before/after permutation p-value, which "
                      "shuffles whole authors between the sides rather than posts. Not corrected: posts of one repost "
                      "cascade by different authors, and posts of one day (one day's news moves every author at once), "
-                     "still count as independent draws, as do the frame shares, the change points (a binomial cost "
-                     "over posts) and the overall share in the charts' text descriptions; so the real uncertainty is "
-                     "wider, the more so when one cascade or one day makes up much of the count. An author on both "
-                     "sides of a comparison counts as two clusters there, which errs on the wide side.")
+                     "still count as independent draws, as do the frame shares and the change points (a binomial "
+                     "cost over posts); so the real uncertainty is wider, the more so when one cascade or one day "
+                     "makes up much of the count. An author on both sides of a comparison counts as two clusters "
+                     "there, which errs on the wide side.")
 # what a column of per-event p-values does not do
 UNADJUSTED_NOTE = ("The p-values are one per event, not adjusted for the number of events compared: among 20 events "
                    "with no effect at all, about one would reach p < 0.05 by chance.")
