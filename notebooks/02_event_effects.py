@@ -17,7 +17,8 @@
 # For each sourced event of the tracker: mean records per day and the share of negative records in the
 # `window` days before vs the event day and the days after: the difference in records per day with a Welch t 95%
 # interval over days, in negative share with Newcombe's 95% score interval clustered by author (posts of one day
-# still counted as independent), each with a permutation p-value over posts, one per event and not adjusted for how many events are compared
+# still counted as independent), each with a permutation p-value (records per day: over days; negative share: whole
+# authors shuffled between the sides, not posts), one per event and not adjusted for how many events are compared
 # (`analysis.stats.effects.event_effects`), drawn by the same chart registry as the
 # dashboard's Timeline page and `actorwatch chart timeline-effects`: the same view gives the same numbers.
 # `ACTORWATCH_WINDOW` sets the window (the chart's `window` option, 2–30 days; default 3).

@@ -44,8 +44,10 @@ def add_scores(store: Store, labels: dict[tuple[str, str], str], version: str = 
     store.add_table(SCORES, table, SCORES_SPEC)
 
 
-def add_annotations(store: Store, entities: dict[tuple[str, str], list[str]], version: str = "test-pipeline") -> None:
-    """Write one annotation row per (source, id) naming the entities it mentions (other columns empty)."""
+def add_annotations(store: Store, entities: dict[tuple[str, str], list[str]], version: str = "test-pipeline",
+                    **values: dict[tuple[str, str], str]) -> None:
+    """Write one annotation row per (source, id) naming the entities it mentions, and any other column's value per
+    record given as `column={(source, id): value}` (other columns empty)."""
     from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC
 
     keys = list(entities)
@@ -54,6 +56,8 @@ def add_annotations(store: Store, entities: dict[tuple[str, str], list[str]], ve
                     "pipeline_version": pa.array([version] * len(keys)),
                     "entities": pa.array([entities[k] for k in keys], pa.list_(pa.string())),
                     "annotated_at": pa.array([datetime(2026, 5, 1, tzinfo=UTC)] * len(keys), pa.timestamp("us", tz="UTC"))})
+    columns.update({name: pa.array([given.get(k) for k in keys], ANNOTATIONS_SCHEMA.field(name).type)
+                    for name, given in values.items()})
     store.add_table(ANNOTATIONS, pa.table(columns, schema=ANNOTATIONS_SCHEMA), ANNOTATIONS_SPEC)
 
 

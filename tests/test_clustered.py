@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.core.filters import Filters
 from analysis.stats.aggregate import kpis
-from analysis.stats.clustered import AuthorSums, author_sums
+from analysis.stats.clustered import AuthorSums, author_counts, author_sums, cluster_permutation_p
 from analysis.stats.effects import event_effects, proportion_effect
 from analysis.stats.timeseries import wilson_interval
 from collectors.store import Store
@@ -112,15 +113,162 @@ def test_the_overview_share_is_clustered_by_author_from_the_records_and_from_the
     assert from_facts["share_negative_deff"] == pytest.approx(direct["share_negative_deff"])
 
 
-def test_the_before_after_change_is_clustered_by_author(data_dir, make_record):
+def test_the_before_after_change_is_clustered_by_author(data_dir, make_record, monkeypatch):
+    from analysis.stats import effects
+
     store = _store_with_a_prolific_author(data_dir, make_record)
     tracker = load_trackers(TRACKERS_MIN)[0]
+    shuffled = []
+
+    def recording(before, after, **kw):  # the clustered permutation test, its sides recorded
+        shuffled.append((before, after))
+        return cluster_permutation_p(before, after, **kw)
+
+    monkeypatch.setattr(effects, "cluster_permutation_p", recording)
     with store.connect() as con:
         row = event_effects(con, Filters("case-a"), tracker, VERSION, window=2, n_boot=200).set_index(
             "event_id").loc["launch"]  # 04-18/19 before, 04-20/21 after
         before = author_sums(con, Filters("case-a", date(2026, 4, 18), date(2026, 4, 19)), VERSION)
         after = author_sums(con, Filters("case-a", date(2026, 4, 20), date(2026, 4, 21)), VERSION)
+        sides = [author_counts(con, Filters("case-a", start, end), VERSION)
+                 for start, end in ((date(2026, 4, 18), date(2026, 4, 19)), (date(2026, 4, 20), date(2026, 4, 21)))]
     assert row["neg_deff_before"] == pytest.approx(before.design_effect) and before.design_effect > 1
     plain = proportion_effect(before.k, before.n, after.k, after.n)
     assert row["neg_ci_hi"] - row["neg_ci_lo"] > plain["ci_hi"] - plain["ci_lo"]
-    assert row["neg_p"] == pytest.approx(plain["p"])  # the permutation p is over posts, as it says
+    # the permutation p shuffles an author's posts of a side as one (the prolific author's 10 of 04-19 are one
+    # cluster; the record naming no author, on 04-21, one of its own), not posts
+    assert max(sides[0][0]) == 10 and len(sides[1][0]) == 20 + 1 + 1 and (before.n, after.n) == (20, 41)
+    clusters = lambda side: sorted(zip(*(np.asarray(x).tolist() for x in side), strict=True))  # (n, k) per author
+    assert [clusters(side) for side in sides] in [[clusters(b), clusters(a)] for b, a in shuffled]
+    assert 0 < row["neg_p"] <= 1
+
+
+def _null_sides(rng: np.random.Generator, authors: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Two sides drawn alike: `authors` authors each, log-normal numbers of posts, each author's own negative
+    propensity (Beta, mean 0.3, intra-author correlation 0.3)."""
+    sides = []
+    for _ in range(2):
+        n = np.ceil(np.exp(rng.normal(0, 1.2, authors))).astype(int)
+        sides.append((n, rng.binomial(n, rng.beta(0.7, 7 / 3 - 0.7, authors))))
+    return sides
+
+
+@pytest.mark.parametrize("authors, max_cells", [(40, 400_000), (150, 0)])
+def test_the_clustered_permutation_p_is_uniform_under_no_change_where_the_one_over_posts_is_not(authors, max_cells):
+    """With no change at all between the sides, p < 0.05 came out on ~18% of runs with the permutation over posts
+    (an author's many posts counted as many draws); shuffling whole authors keeps it near 5%: by Monte Carlo for a
+    few authors, by the permutation distribution's normal limit (max_cells 0) for many."""
+    rng = np.random.default_rng(40)
+    runs, naive, clustered = 300, 0, 0
+    for _ in range(runs):
+        (nb, kb), (na, ka) = sides = _null_sides(rng, authors)
+        naive += proportion_effect(kb.sum(), nb.sum(), ka.sum(), na.sum())["p"] < 0.05
+        clustered += cluster_permutation_p(*sides, n_perm=400, rng=rng, max_cells=max_cells) < 0.05
+    assert naive / runs > 0.15  # measured 0.177 (40 authors a side) and 0.187 (150)
+    assert 0.02 <= clustered / runs <= 0.085  # measured 0.067 and 0.043
+
+
+def test_the_clustered_permutation_p_is_the_exact_one_over_posts_when_each_author_posted_once():
+    before = (np.ones(50, dtype=int), np.array([1] * 15 + [0] * 35))
+    after = (np.ones(40, dtype=int), np.array([1] * 22 + [0] * 18))
+    assert cluster_permutation_p(before, after) == pytest.approx(proportion_effect(15, 50, 22, 40)["p"])
+    # Monte Carlo and the normal limit agree on a clustered comparison
+    rng = np.random.default_rng(1)
+    sides = _null_sides(rng, 150)
+    sides[1] = (sides[1][0], np.minimum(sides[1][0], sides[1][1] + rng.binomial(1, 0.3, 150)))
+    mc = cluster_permutation_p(*sides, n_perm=4000, rng=rng, max_cells=10**7)
+    assert 0.01 < mc < 0.5
+    assert cluster_permutation_p(*sides, max_cells=0) == pytest.approx(mc, abs=0.02)
+
+
+def _day_with_a_prolific_author(data_dir, make_record, one_author: bool) -> Store:
+    """100 scored records on 2026-04-20: 60 one-post authors (20 negative) and 40 negative records, by one author when
+    `one_author`, else by 40 authors of their own."""
+    store = Store(data_dir)
+    records = [make_record(published_at=at(date(2026, 4, 20), i % 24)) for i in range(60)]
+    same = {"author_id": "777", "author_name": "prolific"} if one_author else {}
+    records += [make_record(published_at=at(date(2026, 4, 20), i % 24), **same) for i in range(40)]
+    store.add_records(records)
+    add_scores(store, {(r.source, r.id): "negative" if i < 20 or i >= 60 else "neutral"
+                       for i, r in enumerate(records)})
+    return store
+
+
+@pytest.mark.parametrize("freq", ["D", "W"])
+def test_the_daily_bands_are_clustered_by_author_from_the_records_and_from_the_snapshot(data_dir, make_record, freq):
+    """The daily (and weekly) bands counted one author's 40 posts of a day as 40 independent draws: the same band as
+    40 authors posting once each."""
+    from analysis.stats.timeseries import sentiment_series
+
+    f = Filters("case-a", date(2026, 4, 20), date(2026, 4, 20))
+    distinct = _day_with_a_prolific_author(data_dir / "distinct", make_record, one_author=False)
+    with distinct.connect() as con:
+        plain = sentiment_series(con, f, VERSION, freq=freq).iloc[0]
+    assert (plain["negative_lo"], plain["negative_hi"]) == pytest.approx(wilson_interval(60, 100))
+    assert plain["negative_deff"] == 1.0
+    store = _day_with_a_prolific_author(data_dir / "one", make_record, one_author=True)
+    with store.connect() as con:
+        row = sentiment_series(con, f, VERSION, freq=freq).iloc[0]
+        sums = author_sums(con, f, VERSION)
+    assert row["negative"] == plain["negative"] == 0.6
+    assert row["negative_deff"] == pytest.approx(sums.design_effect) and sums.design_effect > 3
+    assert (row["negative_lo"], row["negative_hi"]) == pytest.approx(sums.wilson())
+    assert row["negative_hi"] - row["negative_lo"] > 1.5 * (plain["negative_hi"] - plain["negative_lo"])
+    # neutral's band is widened too (the prolific author posted none: the days' neutral shares vary by author)
+    assert row["neutral_hi"] - row["neutral_lo"] > plain["neutral_hi"] - plain["neutral_lo"]
+    snapshot = open_snapshot(store)
+    try:
+        from_facts = sentiment_series(snapshot, f, VERSION, freq=freq)
+        with store.connect() as con:
+            by_source = sentiment_series(con, f, VERSION, by="source", freq=freq)
+        assert sentiment_series(snapshot, f, VERSION, by="source", freq=freq).equals(by_source)
+    finally:
+        snapshot.close()
+    with store.connect() as con:
+        direct = sentiment_series(con, f, VERSION, freq=freq)
+    pd.testing.assert_frame_equal(from_facts, direct)
+
+
+@pytest.mark.parametrize("column", ["stance", "emotion"])
+def test_the_stance_and_emotion_bands_are_clustered_by_author(data_dir, make_record, column):
+    """The stance and emotion bands counted one author's 40 posts of a day as 40 independent draws."""
+    from analysis.stats.annotation_series import emotion_counts_by_period, stance_counts_by_period
+    from tests.analytics_fixtures import add_annotations
+
+    series, value = {"stance": (stance_counts_by_period, "oppose"), "emotion": (emotion_counts_by_period, "anger")}[column]
+    f = Filters("case-a", date(2026, 4, 20), date(2026, 4, 20))
+    rows = {}
+    for one_author in (False, True):
+        store = _day_with_a_prolific_author(data_dir / str(one_author), make_record, one_author)
+        with store.connect() as con:  # the stance or emotion follows the record's sentiment
+            labels = {(source, id_): label for source, id_, label in
+                      con.execute("SELECT source, id, label FROM scores").fetchall()}
+        add_annotations(store, {k: [] for k in labels}, **{column: {
+            k: value if label == "negative" else "neutral" for k, label in labels.items()}})
+        with store.connect() as con:
+            frame = series(con, f)
+        rows[one_author] = frame[frame[column] == value].iloc[0]
+    plain, row = rows[False], rows[True]
+    assert (plain["records"], plain["n"]) == (row["records"], row["n"]) == (60, 100)
+    assert (plain["share_lo"], plain["share_hi"]) == pytest.approx(wilson_interval(60, 100))
+    assert row["share_deff"] > 3 and plain["share_deff"] == 1.0
+    assert row["share_hi"] - row["share_lo"] > 1.5 * (plain["share_hi"] - plain["share_lo"])
+
+
+def test_the_sentiment_charts_text_quotes_the_views_share_clustered_by_author(data_dir, make_record):
+    """The sentiment chart's text description quoted the view's share negative with the plain Wilson interval, as if
+    the prolific author's 40 posts were 40 authors; it now quotes the Overview's interval, clustered by author."""
+    from analysis.core.wording import share_text
+    from dashboard.charts import registry
+    from dashboard.charts.overview import sentiment_alt
+    from dashboard.charts.registry import View
+
+    store = _store_with_a_prolific_author(data_dir, make_record)
+    view = View(Filters("case-a", date(2026, 4, 19), date(2026, 4, 22)), VERSION)
+    chart = registry.get("overview-sentiment")
+    with store.connect() as con:
+        frame = chart.load(con, view)
+        share = kpis(con, view.filters, VERSION)
+    alt = sentiment_alt(frame, "case-a", "m")
+    assert share_text(51 / 81, share["share_negative_ci"]) in alt
+    assert share_text(51 / 81, wilson_interval(51, 81)) not in alt

@@ -255,9 +255,9 @@ def test_volume_interval_is_welchs_t_interval():
 
 
 def test_texts_describing_post_level_intervals_say_they_treat_posts_as_independent():
-    # Newcombe's interval, the "exact" permutation p and the Wilson bands count posts as independent draws; posts by
-    # one author, one repost cascade or one day move together (a day-to-day varying share: ~81% coverage measured),
-    # so every text presenting them says so
+    # posts by one author, one repost cascade or one day move together (a day-to-day varying share: ~81% coverage
+    # measured); the intervals and p-values are clustered by author (analysis.stats.clustered) and not by cascade or
+    # day, so every text presenting them says which
     from pathlib import Path
     from types import SimpleNamespace
 
@@ -265,9 +265,19 @@ def test_texts_describing_post_level_intervals_say_they_treat_posts_as_independe
     from analysis.reports import brief
 
     assert "independent" in INDEPENDENT_POSTS and "author" in INDEPENDENT_POSTS and "cascade" in INDEPENDENT_POSTS
+    # what is now clustered by author is named as corrected, what is not (cascades, days) as not: the text said the
+    # daily bands, the jumps and the permutation p-values counted every post as independent after they stopped to
+    corrected, uncorrected = INDEPENDENT_POSTS.split("Not corrected:")
+    for clustered in ("daily and weekly bands", "stance and emotion", "jump", "shuffles whole authors"):
+        assert clustered in corrected and clustered not in uncorrected, clustered
+    for left in ("cascade", "one day", "frame shares", "change points"):
+        assert left in uncorrected, left
     lines = brief.methods_lines(SimpleNamespace(model={}, store_signature=None, software={}))
-    assert INDEPENDENT_POSTS in next(line for line in lines if line.startswith("Event windows"))
+    events = next(line for line in lines if line.startswith("Event windows"))
+    assert INDEPENDENT_POSTS in events and "exact permutation p-value over records" not in events
     assert any("Wilson" in line and INDEPENDENT_POSTS in line for line in lines)
+    assert not any("for a day's jump the plain one" in line for line in lines)
+    assert any("effective count" in line for line in lines if line.startswith("Negative-share jumps"))
     pages = Path(__file__).resolve().parents[1] / "dashboard" / "app_pages"
     for page in ("timeline.py", "methods.py"):
         assert "INDEPENDENT_POSTS" in (pages / page).read_text(encoding="utf-8"), page

@@ -504,6 +504,9 @@ def test_manifest_carries_the_overviews_figures_and_records_csv_rederives_them(t
     assert figures["share_negative"] == pytest.approx(k["share_negative"])
     assert figures["share_negative_ci95"] == pytest.approx(list(k["share_negative_ci"]))
     assert "Wilson" in figures["interval"] and "author" in figures["interval"] and "scored" in figures["n"]
+    from analysis.core.wording import INDEPENDENT_POSTS
+
+    assert figures["uncertainty"] == INDEPENDENT_POSTS  # what is corrected for clustering and what is not
     _manifest, frame = read_bundle(tmp_path / "b")
     scored = frame[frame["sentiment"].notna()]
     negative = int((scored["sentiment"] == "negative").sum())

@@ -235,6 +235,35 @@ def test_share_jump_after_thin_days_is_judged_against_their_pooled_share():
     assert share_jumps(frame.assign(negative=shares[:7] + [0.2])).empty
 
 
+def test_a_share_jump_made_by_one_prolific_author_is_judged_at_its_effective_size():
+    # 14 days at 20% of 100 one-post authors, then a day at 45% of 100: with 30 of its negative records by 30 authors
+    # it is a jump (0.25 over a 4-point binomial noise), but when one account posted those 30 the day's share rests on
+    # 71 authors, one of them 30 records strong (design effect ~11.7, effective size ~8.5): its noise is that of ~8.5
+    # independent records, and 45% is within it. Judged at n = 100 it was flagged either way
+    from analysis.stats.clustered import design_effects
+    from analysis.stats.peaks import share_jumps
+
+    # that day's sums: one author (k = n = 30), 15 negative and 55 neutral one-post authors
+    deff = float(design_effects(100, 45, 71, 30 * 30 + 15, 30 * 30 + 15, 30 * 30 + 70))
+    assert 10 < deff < 13
+
+    def frame(last_deff: float) -> pd.DataFrame:
+        days = [START + timedelta(days=i) for i in range(15)]
+        return pd.DataFrame({"period": days, "n": [100] * 15, "negative": [0.2] * 14 + [0.45],
+                             "negative_lo": [0.13] * 14 + [0.3], "negative_hi": [0.29] * 14 + [0.6],
+                             "negative_deff": [1.0] * 14 + [last_deff]})
+
+    distinct = share_jumps(frame(1.0))
+    assert list(distinct["day"]) == [START + timedelta(days=14)]
+    assert share_jumps(frame(deff)).empty
+    assert share_jumps(frame(deff), threshold=1.5)["score"].iloc[0] == pytest.approx(
+        0.25 / (0.2 * 0.8 * deff / 100) ** 0.5)
+    # the jump carries its day's band (the series' own, clustered by author: what the brief and the alerts quote)
+    assert (distinct["lo"].iloc[0], distinct["hi"].iloc[0]) == (0.3, 0.6)
+    # a frame without design effects (built by hand) is judged as before
+    assert share_jumps(frame(deff).drop(columns="negative_deff")).equals(distinct)
+
+
 def _null_rate(draw, threshold: float, series: int = 12, days: int = 300, history: int = 28) -> float:
     """Share of judged days flagged on series with no change at all (each day after `history` days judged)."""
     index = [date(2025, 1, 1) + timedelta(days=i) for i in range(days)]

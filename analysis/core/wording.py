@@ -5,12 +5,17 @@ from __future__ import annotations
 from itertools import pairwise
 
 # what the intervals and p-values over posts correct for (authors: analysis.stats.clustered) and what they do not
-INDEPENDENT_POSTS = ("The share negative's 95% interval and the interval of its change (before vs after an event, week "
-                     "on week) count each author's posts as one cluster, so a few prolific authors widen them. Not "
-                     "corrected: posts on one day or in one repost cascade move together, and the daily bands, the "
-                     "jumps' intervals and the permutation p-values still count every post as an independent draw, "
-                     "so their real uncertainty is wider, the more so when a few authors, one cascade or one day make "
-                     "up much of the count.")
+INDEPENDENT_POSTS = ("Posts by one author move together, so these count each author's posts as one cluster (a few "
+                     "prolific authors widen them): the share negative's 95% interval, the daily and weekly bands of "
+                     "the sentiment, stance and emotion shares (Wilson's at records / design effect), the noise a "
+                     "negative-share jump is judged against and the band it is quoted with, the interval of a change "
+                     "(before vs after an event, week on week), and the before/after permutation p-value, which "
+                     "shuffles whole authors between the sides rather than posts. Not corrected: posts of one repost "
+                     "cascade by different authors, and posts of one day (one day's news moves every author at once), "
+                     "still count as independent draws, as do the frame shares and the change points (a binomial "
+                     "cost over posts); so the real uncertainty is wider, the more so when one cascade or one day "
+                     "makes up much of the count. An author on both sides of a comparison counts as two clusters "
+                     "there, which errs on the wide side.")
 # what a column of per-event p-values does not do
 UNADJUSTED_NOTE = ("The p-values are one per event, not adjusted for the number of events compared: among 20 events "
                    "with no effect at all, about one would reach p < 0.05 by chance.")

@@ -42,7 +42,7 @@ from analysis.stats.peaks import (
     uncollected_days,
     without_days,
 )
-from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
+from analysis.stats.timeseries import sentiment_series, stored_span, volume_series
 from collectors.display_zone import display_zone, zone_short
 from collectors.pseudonym import POLICY
 from collectors.store import Store, atomic_write_text
@@ -339,7 +339,7 @@ def summary_lines(data: BriefData) -> list[str]:
     if data.unread:  # kept and counted in the volumes, but in no share: say how many, as a chart's note does
         lines.append(unread_text(data.unread) + ".")
     for row in data.jumps.to_dict(orient="records"):
-        lo, hi = wilson_interval(round(row["value"] * row["n"]), row["n"])
+        lo, hi = row["lo"], row["hi"]  # the day's band, clustered by author (share_jumps)
         lines.append(f"The negative share jumped to {share_text(row['value'], (lo, hi))} of {row['n']:,} scored records "
                      f"on {row['day']} (typical {share_text(row['baseline'])}).")
     if data.shifts:
@@ -355,20 +355,21 @@ def methods_lines(data: BriefData) -> list[str]:
     return [
         f"{days_phrase()} Volume counts every record tagged to the tracker by its per-source queries.",
         accuracy_line(data.model) + " Intervals are Wilson 95% intervals on the share of records labelled negative: "
-        "for the week's share at its effective size under clustering by author (records / design effect; the plain "
-        "interval when no author has two scored records), for a day's jump the plain one. " + INDEPENDENT_POSTS,
+        "for the week's share and a day's jump at its effective size under clustering by author (records / design "
+        "effect; the plain interval when no author has two scored records). " + INDEPENDENT_POSTS,
         *[badge["text"] + "." for task, badge in (data.model.get("in_domain") or {}).items() if task != "sentiment"],
         (f"Peaks: a day at least 3.5 robust z-scores above the median of the previous 7 days (MAD scale, at least "
         f"Poisson noise), with {HISTORY_DAYS} days of history; a run of such days is one peak, on its highest day "
         "(which may fall after the week: the stored days after it are read); labelled by characteristic terms and the "
         "most-shared records."),
         ("Negative-share jumps: the same test on the daily share (days with at least 30 scored records; the noise at "
-        "least 3 points and at least the binomial noise of the typical share at the day's count; after thinner days, "
-        "against the previous 7 days' pooled share, its own binomial noise added); change points by "
+        "least 3 points and at least the binomial noise of the typical share at the day's effective count, records / "
+        "design effect by author; after thinner days, against the previous 7 days' pooled share, its own binomial "
+        "noise added); change points by "
         "binary segmentation of the daily share (binomial cost, level shifts of at least 5 points)."),
         "Event windows: the 3 days before vs the event day and 2 days after; records/day: Welch t 95% "
         "interval over days and a permutation p-value; share negative: Newcombe score 95% interval clustered by "
-        "author and an exact permutation p-value over records. " + UNADJUSTED_NOTE + " " + INDEPENDENT_POSTS + " " + days_note() + " " + ASSOCIATION_NOTE,
+        "author and a permutation p-value shuffling whole authors between the sides. " + UNADJUSTED_NOTE + " " + INDEPENDENT_POSTS + " " + days_note() + " " + ASSOCIATION_NOTE,
         POLICY,
         _provenance(data),
     ]

@@ -46,6 +46,7 @@ from analysis.core.filters import Filters
 from analysis.core.labels import LABELS
 from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
 from analysis.core.tables import has_table
+from analysis.core.wording import INDEPENDENT_POSTS
 from analysis.nlp.enrich import PIPELINE_CODE_VERSION, code_version_of
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
 from analysis.nlp.sentiment.linear import file_sha256
@@ -151,7 +152,9 @@ def _figures(k: dict[str, Any], unread: dict[str, int]) -> dict[str, Any]:
                         "size: scored records / design effect, the design effect being the share's variance over "
                         "authors (one cluster per source + author, a record naming none its own) relative to "
                         "independent records, at least 1 (analysis.stats.clustered). 1 when no author has two scored "
-                        "records: the plain Wilson interval. Records of one day are still counted as independent",
+                        "records: the plain Wilson interval. Records of one day, or of one repost cascade by "
+                        "different authors, are still counted as independent (see uncertainty)",
+            "uncertainty": INDEPENDENT_POSTS,  # what the dashboard's intervals and p-values correct for, and not
             "n": "the scored records (rows of records.csv with a sentiment): records without a score (empty after "
                  "cleaning, in a language the models do not read, or not yet enriched) are left out of the share",
             "authors_note": "distinct authors: source + author_id (else author_name); records.csv's pseudonyms keep "

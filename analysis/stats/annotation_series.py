@@ -34,7 +34,7 @@ from analysis.nlp.topics import (
     many_record_keywords,
     topic_clusters,
 )
-from analysis.stats import facts
+from analysis.stats import clustered, facts
 from analysis.stats.timeseries import periods, wilson_interval, zero_fill
 from collectors.trackers import Tracker
 
@@ -63,41 +63,81 @@ def period_shares(rows: Iterable[tuple[date, Sequence[str]]], keys: Sequence[str
     return out
 
 
+def clustered_period_shares(con: duckdb.DuckDBPyConnection, per_record: str, params: list[object],
+                            keys: Sequence[str], f: Filters, freq: str = "D", key: str = "key") -> pd.DataFrame:
+    """`period_shares` of records carrying one key each, their bands clustered by author.
+
+    `per_record` is a subquery of one row per record: period, key, author (NULL: a record naming no author, a cluster
+    of its own). Each period's share of a key has the Wilson 95% interval at its effective size, n / deff, deff its
+    design effect under clustering by author (analysis.stats.clustered; share_deff, 1 when no author has two records
+    in the period): a few accounts posting many times widen it. Counted in DuckDB, per author and period."""
+    per_key = f"""WITH per AS (SELECT period, key, author, count(*) AS k FROM ({per_record}) GROUP BY ALL),
+        tot AS (SELECT period, author, sum(k) AS n FROM per GROUP BY ALL)
+        SELECT p.period, p.key AS "{key}", sum(p.k) AS records,
+               sum(CASE WHEN p.author IS NULL THEN p.k ELSE p.k * p.k END) AS kk,
+               sum(CASE WHEN p.author IS NULL THEN p.k ELSE p.k * t.n END) AS kn
+        FROM per p JOIN tot t ON t.period = p.period AND t.author IS NOT DISTINCT FROM p.author GROUP BY ALL"""
+    per_period = f"""SELECT period, sum(n) AS n, sum(CASE WHEN author IS NULL THEN n ELSE 1 END) AS authors,
+                            sum(CASE WHEN author IS NULL THEN n ELSE n * n END) AS nn
+                     FROM (SELECT period, author, count(*) AS n FROM ({per_record}) GROUP BY ALL) GROUP BY ALL"""
+    long = con.execute(per_key, params).df()
+    totals = con.execute(per_period, params).df()
+    totals["period"] = pd.to_datetime(totals["period"]).dt.date
+    index = periods(f.start, f.end, freq) if f.start and f.end else sorted(totals["period"])
+    out = zero_fill(long, index, ["records", "kk", "kn"], key=key, keys=list(keys))
+    out = out.merge(totals, on="period", how="left").fillna({"n": 0, "authors": 0, "nn": 0})
+    n, k = out["n"].to_numpy(dtype=float), out["records"].to_numpy(dtype=float)
+    deff = clustered.design_effects(n, k, out["authors"], out["kk"], out["kn"], out["nn"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share"] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+    out["share_lo"], out["share_hi"] = wilson_interval(k / deff, n / deff)
+    out["n"], out["share_deff"] = out["n"].astype("int64"), deff
+    return out[["period", key, "records", "n", "share", "share_lo", "share_hi", "share_deff"]]
+
+
 def stance_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "D") -> pd.DataFrame:
-    """Records of each stance per period with shares and Wilson 95% intervals (needs `actorwatch enrich`).
+    """Records of each stance per period with shares and Wilson 95% intervals clustered by author (needs
+    `actorwatch enrich`; see `clustered_period_shares`).
 
     Columns: period, stance, records, n (annotated non-empty records in the period), share, share_lo,
-    share_hi; zero-filled over the filter's periods × the five stances; empty without annotations.
+    share_hi, share_deff; zero-filled over the filter's periods × the five stances; empty without annotations.
     """
     scan = annotations_scan(con)
     if scan is None:
-        return pd.DataFrame(columns=["period", "stance", "records", "n", "share", "share_lo", "share_hi"])
+        return pd.DataFrame(columns=["period", "stance", "records", "n", "share", "share_lo", "share_hi", "share_deff"])
     where, params = f.where("r")
-    rows = con.execute(
-        f"""SELECT {period_expr(freq, 'r')}, a.stance FROM records r JOIN {scan} a USING (source, id)
-            WHERE {where} AND a.stance IS NOT NULL""", params).fetchall()
-    return period_shares(((p, [s]) for p, s in rows), STANCES, f, freq, key="stance")
+    per_record = (f"SELECT {period_expr(freq, 'r')} AS period, a.stance AS key, {facts.author_key('r')} AS author "
+                  f"FROM records r JOIN {scan} a USING (source, id) WHERE {where} AND a.stance IS NOT NULL")
+    return clustered_period_shares(con, per_record, params, STANCES, f, freq, key="stance")
 
 
 def emotion_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "D") -> pd.DataFrame:
     """Records of each emotion (joy, anger, disgust, sadness, fear, surprise, neutral) per period with shares and
-    Wilson 95% intervals, from the annotations' `emotion` column (needs an `actorwatch enrich` that writes it).
+    Wilson 95% intervals clustered by author, from the annotations' `emotion` column (needs an `actorwatch enrich`
+    that writes it; see `clustered_period_shares`).
 
     Columns: period, emotion, records, n (records with a recognised emotion in the period), share, share_lo,
-    share_hi; zero-filled over the filter's periods × the seven emotions; empty when no annotation has one.
+    share_hi, share_deff; zero-filled over the filter's periods × the seven emotions; empty when no annotation has
+    one.
     """
-    empty = pd.DataFrame(columns=["period", "emotion", "records", "n", "share", "share_lo", "share_hi"])
+    empty = pd.DataFrame(columns=["period", "emotion", "records", "n", "share", "share_lo", "share_hi", "share_deff"])
     scan = annotations_scan(con)
     if scan is None or "emotion" not in {row[0] for row in con.execute(f"DESCRIBE {ANNOTATIONS}").fetchall()}:
         return empty
-    where, params = f.where("r")
-    rows = con.execute(
-        f"""SELECT {period_expr(freq, 'r')}, a.emotion FROM records r JOIN {scan} a USING (source, id)
-            WHERE {where} AND a.emotion IS NOT NULL""", params).fetchall()
-    known = [(p, EMOTION.classes[i]) for p, e in rows if (i := EMOTION.index(str(e))) is not None]
+    # each stored spelling read as its class ('happy' as joy), once per distinct value rather than per record
+    known = [(raw, EMOTION.classes[i]) for (raw,) in con.execute(
+        f"SELECT DISTINCT emotion FROM {ANNOTATIONS} WHERE emotion IS NOT NULL").fetchall()
+        if (i := EMOTION.index(str(raw))) is not None]
     if not known:
         return empty
-    return period_shares(((p, [e]) for p, e in known), EMOTION.classes, f, freq, key="emotion")
+    where, params = f.where("r")
+    values = ", ".join("(?, ?)" for _ in known)
+    per_record = (f"SELECT {period_expr(freq, 'r')} AS period, e.emotion AS key, {facts.author_key('r')} AS author "
+                  f"FROM records r JOIN {scan} a USING (source, id) "
+                  f"JOIN (VALUES {values}) AS e(raw, emotion) ON e.raw = a.emotion WHERE {where}")
+    frame = clustered_period_shares(con, per_record, [*(v for pair in known for v in pair), *params],
+                                    EMOTION.classes, f, freq, key="emotion")
+    return frame if frame["n"].sum() else empty
 
 
 def unread_languages(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int]:

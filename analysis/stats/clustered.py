@@ -11,7 +11,10 @@ and the design effect is V over the binomial p(1 - p) / (N - 1), at least 1 (an 
 interval is taken at the effective size N / deff with K / deff labelled (Korn & Graubard 1998), Newcombe's for a
 difference from each side's effective counts. When every author has one post deff is exactly 1 and the intervals are
 the plain ones. Five sums per side are all it needs, so DuckDB aggregates per author and returns them; a record that
-names no author is a cluster of its own. Days (one day's news moving every author at once) are not clustered here.
+names no author is a cluster of its own. The same sums per period give the daily and weekly bands (`design_effects`
+over arrays, `sums_sql`), and a before/after comparison's permutation p-value shuffles whole authors
+(`cluster_permutation_p`). Days (one day's news moving every author at once) and repost cascades (many authors
+passing one post on) are not clustered here.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
+from scipy.stats import hypergeom, norm
 
 from analysis.core.filters import Filters
-from analysis.core.scores import SCORES
+from analysis.core.scores import LABELS, SCORES
 from analysis.core.tables import has_table
-from analysis.stats import facts
-from analysis.stats.timeseries import wilson_interval
+from analysis.stats import facts, timeseries  # modules: timeseries builds its bands on this one
 
 
 @dataclass(frozen=True)
@@ -48,13 +52,7 @@ class AuthorSums:
     @property
     def design_effect(self) -> float:
         """Variance of the share over authors relative to binomial sampling of posts (1 when undefined)."""
-        n, m = self.n, self.authors
-        if n < 2 or m < 2 or m == n or self.k in (0, n):  # m == n: one post per author, exactly the binomial
-            return 1.0
-        p = self.k / n
-        spread = self.kk - 2 * p * self.kn + p * p * self.nn  # Σ (k_i - p n_i)²
-        clustered = m / (m - 1) * spread / n**2
-        return max(1.0, clustered / (p * (1 - p) / (n - 1)))
+        return float(design_effects(self.n, self.k, self.authors, self.kk, self.kn, self.nn))
 
     def effective(self) -> tuple[float, float]:
         """Labelled posts and posts as if independent: K / deff of N / deff."""
@@ -63,35 +61,140 @@ class AuthorSums:
 
     def wilson(self) -> tuple[float, float]:
         """Wilson 95% interval at the effective size (the plain one when every author posted once)."""
-        return wilson_interval(*self.effective()) if self.n else (math.nan, math.nan)
+        return timeseries.wilson_interval(*self.effective()) if self.n else (math.nan, math.nan)
 
 
-# per-author totals (author NULL: records naming no author, each a cluster of its own) summed to the five figures
-_SUMS = """SELECT CAST(coalesce(sum(n), 0) AS BIGINT), CAST(coalesce(sum(k), 0) AS BIGINT),
-                  CAST(coalesce(sum(CASE WHEN author IS NULL THEN n ELSE 1 END), 0) AS BIGINT),
-                  coalesce(sum(CASE WHEN author IS NULL THEN k ELSE k * k END), 0),
-                  coalesce(sum(CASE WHEN author IS NULL THEN k ELSE k * n END), 0),
-                  coalesce(sum(CASE WHEN author IS NULL THEN n ELSE n * n END), 0)
-           FROM ({per_author})"""
+def design_effects(n: Any, k: Any, authors: Any, kk: Any, kn: Any, nn: Any) -> Any:
+    """`AuthorSums.design_effect` over arrays of sums (one per period, key or label), at least 1 and 1 where undefined."""
+    n, k, m, kk, kn, nn = (np.asarray(v, dtype=float) for v in (n, k, authors, kk, kn, nn))
+    # m == n: one post per author, exactly the binomial; k 0 or n: no spread to measure
+    defined = (n >= 2) & (m >= 2) & (m != n) & (k > 0) & (k < n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        spread = kk - 2 * p * kn + p * p * nn  # Σ (k_i - p n_i)²
+        clustered = m / np.maximum(m - 1, 1) * spread / n**2
+        deff = np.where(defined, np.maximum(1.0, clustered / (p * (1 - p) / (n - 1))), 1.0)
+    return deff
+
+
+def sums_sql(per_author: str, keys: tuple[str, ...] = (), labels: tuple[str, ...] = ("negative",)) -> str:
+    """SQL summing a per-author subquery (columns `keys`…, author, n, k_<label>…) to, per `keys`: n, k_<label>,
+    authors, kk_<label>, kn_<label>, nn (AuthorSums' figures; author NULL: records naming no author, each a cluster
+    of its own, whose k_i is 0 or 1, so Σk_i² = k and Σk_i·n_i = k)."""
+    def total(expr: str, single: str) -> str:
+        return f"CAST(coalesce(sum(CASE WHEN author IS NULL THEN {single} ELSE {expr} END), 0) AS BIGINT)"
+
+    columns = [*keys, "CAST(coalesce(sum(n), 0) AS BIGINT) AS n",
+               *(f"CAST(coalesce(sum(k_{lab}), 0) AS BIGINT) AS k_{lab}" for lab in labels),
+               f"{total('1', 'n')} AS authors",
+               *(f"{total(f'k_{lab} * k_{lab}', f'k_{lab}')} AS kk_{lab}" for lab in labels),
+               *(f"{total(f'k_{lab} * n', f'k_{lab}')} AS kn_{lab}" for lab in labels),
+               f"{total('n * n', 'n')} AS nn"]
+    group = f" GROUP BY {', '.join(keys)}" if keys else ""
+    return f"SELECT {', '.join(columns)} FROM ({per_author}){group}"
+
+
+def sum_columns(labels: tuple[str, ...] = LABELS) -> list[str]:
+    """The columns `sums_sql` adds besides n and k_<label>."""
+    return ["authors", *(f"kk_{lab}" for lab in labels), *(f"kn_{lab}" for lab in labels), "nn"]
+
+
+def _per_author(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) -> tuple[str, list[Any]] | None:
+    """A subquery of (author, n, k_negative) per author of the scored records matching `f`: from the facts table of
+    per-author scored counts when the connection has it (the dashboard's snapshot), else from the records and scores
+    themselves (the same figures either way); None without scores."""
+    if has_table(con, facts.FACTS_AUTHOR_SCORES):
+        where, params = facts.where(f, "x")
+        sql = (f"SELECT x.author, sum(x.n) AS n, sum(x.k_negative) AS k_negative "
+               f"FROM {facts.FACTS_AUTHOR_SCORES} x WHERE {where} AND x.model_version = ? GROUP BY x.author")
+        return sql, [*params, model_version]
+    if has_table(con, SCORES):
+        where, params = f.where("r")
+        sql = (f"SELECT {facts.author_key('r')} AS author, count(*) AS n, "
+               f"count(*) FILTER (WHERE s.label = 'negative') AS k_negative FROM records r JOIN {SCORES} s "
+               f"ON s.source = r.source AND s.id = r.id AND s.model_version = ? WHERE {where} GROUP BY ALL")
+        return sql, [model_version, *params]
+    return None
 
 
 def author_sums(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) -> AuthorSums:
-    """The records matching `f` scored by `model_version`, and those labelled negative, summed per author.
-
-    From the facts table of per-author scored counts when the connection has it (the dashboard's snapshot), else
-    from the records and scores themselves; the same figures either way."""
-    if has_table(con, facts.FACTS_AUTHOR_SCORES):
-        where, params = facts.where(f, "x")
-        per_author = (f"SELECT x.author, sum(x.n) AS n, sum(x.k) AS k FROM {facts.FACTS_AUTHOR_SCORES} x "
-                      f"WHERE {where} AND x.model_version = ? GROUP BY x.author")
-        params = [*params, model_version]
-    elif has_table(con, SCORES):
-        where, params = f.where("r")
-        per_author = (f"SELECT {facts.author_key('r')} AS author, count(*) AS n, "
-                      f"count(*) FILTER (WHERE s.label = 'negative') AS k FROM records r JOIN {SCORES} s "
-                      f"ON s.source = r.source AND s.id = r.id AND s.model_version = ? WHERE {where} GROUP BY ALL")
-        params = [model_version, *params]
-    else:
+    """The records matching `f` scored by `model_version`, and those labelled negative, summed per author."""
+    query = _per_author(con, f, model_version)
+    if query is None:
         return AuthorSums.independent(0, 0)
-    row: Any = con.execute(_SUMS.format(per_author=per_author), params).fetchone()
+    row: Any = con.execute(sums_sql(query[0]), query[1]).fetchone()
     return AuthorSums(int(row[0]), int(row[1]), int(row[2]), float(row[3]), float(row[4]), float(row[5]))
+
+
+def author_counts(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) -> tuple[np.ndarray, np.ndarray]:
+    """Scored records and those labelled negative per author of the records matching `f` (two arrays, one entry per
+    author; each record naming no author an entry of its own)."""
+    query = _per_author(con, f, model_version)
+    if query is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rows = con.execute(f"SELECT author IS NULL, n, k_negative FROM ({query[0]})", query[1]).fetchnumpy()
+    lone, n, k = (np.asarray(rows[c]) for c in ("(author IS NULL)", "n", "k_negative"))
+    n, k = n.astype(np.int64), k.astype(np.int64)
+    if lone.any():  # the unnamed records: n_0 clusters of one post, k_0 of them negative
+        n0, k0 = int(n[lone].sum()), int(k[lone].sum())
+        singles = np.zeros(n0, dtype=np.int64)
+        singles[:k0] = 1
+        n, k = np.concatenate([n[~lone], np.ones(n0, dtype=np.int64)]), np.concatenate([k[~lone], singles])
+    # in order of (n, k), not of DuckDB's grouping (which differs between runs, and between the snapshot and the
+    # store): a seeded permutation of the same clusters then gives the same p-value
+    order = np.lexsort((k, n))
+    return n[order], k[order]
+
+
+MAX_PERMUTATION_CELLS = 400_000  # authors × resamples drawn by Monte Carlo (~0.1 s); beyond, the normal limit
+
+
+def hypergeometric_p(k_before: int, n_before: int, k_after: int, n_after: int) -> float:
+    """Exact two-sided permutation p-value over posts for after - before: shuffling the labels across the sides puts
+    Hypergeometric(N, K, n_after) labelled posts after; P(|diff| ≥ observed)."""
+    total, k_total = n_before + n_after, k_before + k_after
+    support = np.arange(max(0, n_after - (total - k_total)), min(k_total, n_after) + 1)
+    diffs = np.abs(support / n_after - (k_total - support) / n_before)
+    observed = abs(k_after / n_after - k_before / n_before)
+    return min(1.0, float(hypergeom.pmf(support, total, k_total, n_after)[diffs >= observed - 1e-12].sum()))
+
+
+def cluster_permutation_p(before: tuple[np.ndarray, np.ndarray], after: tuple[np.ndarray, np.ndarray],
+                          n_perm: int = 2000, rng: np.random.Generator | None = None,
+                          max_cells: int = MAX_PERMUTATION_CELLS) -> float:
+    """Two-sided permutation p-value for the difference of shares after - before, shuffling whole authors.
+
+    Each side is (posts, labelled posts) per author (`author_counts`); under no change an author's cluster is as
+    likely on either side, so the sides' authors are reassigned with the number of authors a side fixed, and the
+    p-value is P(|diff| ≥ observed). When every author posted once this is the exact test over posts
+    (hypergeometric, as `effects.proportion_effect`). Else by Monte Carlo ((hits + 1) / (n_perm + 1)) when authors ×
+    n_perm is at most `max_cells`, beyond that by the permutation distribution's normal limit (the
+    combinatorial central limit theorem: many authors). An author on both sides is two clusters here, whose share
+    usually persists, so the test errs on the conservative side; days are not blocks of it.
+    """
+    (nb, kb), (na, ka) = ((np.asarray(n, dtype=float), np.asarray(k, dtype=float)) for n, k in (before, after))
+    if not nb.sum() or not na.sum():
+        return math.nan
+    n, k = np.concatenate([nb, na]), np.concatenate([kb, ka])
+    total, labelled, m, m_after = n.sum(), k.sum(), len(n), len(na)
+    observed = abs(ka.sum() / na.sum() - kb.sum() / nb.sum())
+    if (n == 1).all():
+        return hypergeometric_p(int(kb.sum()), len(nb), int(ka.sum()), len(na))
+    if m * n_perm > max_cells:
+        p = labelled / total
+        spread = ((k - p * n) ** 2).sum()
+        scale = 1 / (m_after * total / m) + 1 / ((m - m_after) * total / m)
+        sd = scale * math.sqrt(m_after * (m - m_after) / (m * (m - 1)) * spread)
+        if sd == 0:
+            return 1.0 if observed < 1e-12 else 0.0
+        return float(min(1.0, 2 * norm.sf(observed / sd)))
+    rng = rng or np.random.default_rng(0)
+    mask = np.zeros(m, dtype=bool)
+    mask[:m_after] = True
+    hits, chunk = 0, max(1, 250_000 // m)  # resamples a block: ~2 MB of floats at a time
+    for start in range(0, n_perm, chunk):
+        drawn = rng.permuted(np.tile(mask, (min(chunk, n_perm - start), 1)), axis=1)
+        k_after, n_after = drawn @ k, drawn @ n
+        diffs = np.abs(k_after / n_after - (labelled - k_after) / (total - n_after))
+        hits += int((diffs >= observed - 1e-12).sum())
+    return (hits + 1) / (n_perm + 1)

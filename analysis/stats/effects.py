@@ -13,13 +13,19 @@ from datetime import date, timedelta
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy.stats import hypergeom, permutation_test, ttest_ind
+from scipy.stats import permutation_test, ttest_ind
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from analysis.core.filters import Filters
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
-from analysis.stats.clustered import AuthorSums, author_sums
+from analysis.stats.clustered import (
+    AuthorSums,
+    author_counts,
+    author_sums,
+    cluster_permutation_p,
+    hypergeometric_p,
+)
 from analysis.stats.timeseries import stored_span, volume_series
 from collectors.trackers import Tracker
 
@@ -41,7 +47,8 @@ def event_effects(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, 
     3 days a side there are only 20 splits, so p cannot go below 0.1: widen `window` for power).
     Negative share: difference of proportions among scored records (neg_n_before, neg_n_after of them), Newcombe's
     score interval clustered by author (neg_deff_before/after: each side's design effect, analysis.stats.clustered)
-    and the exact permutation p-value over posts (label shuffling = hypergeometric; not adjusted for clustering).
+    and a permutation p-value shuffling whole authors between the sides (`clustered.cluster_permutation_p`; the exact
+    one over posts when no author posted twice), days not blocks of it.
     Association, not causation (ASSOCIATION_NOTE). The filter's sources/languages apply; its dates don't.
     Days outside the tracker's collection window (`Filters.for_tracker`) are left out of both sides: they were
     never collected, so they are unknown rather than days with 0 records (a side with no day gives NaN). So are
@@ -154,15 +161,15 @@ def permutation_p(before: np.ndarray, after: np.ndarray, n_perm: int = 2000,
 
 
 def proportion_effect(k_before: int, n_before: int, k_after: int, n_after: int,
-                      design_effects: tuple[float, float] = (1.0, 1.0)) -> dict[str, float]:
-    """Difference of proportions after - before: Newcombe's hybrid score 95% interval and an exact permutation
-    p-value (statsmodels' confint_proportions_2indep; scipy's hypergeometric).
+                      design_effects: tuple[float, float] = (1.0, 1.0), p_value: float | None = None) -> dict[str, float]:
+    """Difference of proportions after - before: Newcombe's hybrid score 95% interval and a permutation p-value
+    (statsmodels' confint_proportions_2indep; analysis.stats.clustered).
 
     `design_effects` (before, after; analysis.stats.clustered) widen the interval for posts clustered by author:
     Newcombe's interval is taken from each side's effective counts, k / deff of n / deff (the sides as independent
-    samples: an author on both sides, whose share usually persists, makes it err on the wide side). Shuffling the
-    labels across the two sides puts Hypergeometric(N, K, n_after) successes after, so the permutation p-value,
-    P(|diff| ≥ observed), is exact for independent posts; it is not adjusted for clustering.
+    samples: an author on both sides, whose share usually persists, makes it err on the wide side). `p_value` is the
+    permutation p-value shuffling whole authors (`clustered.cluster_permutation_p`); without it, the exact one over
+    posts (`clustered.hypergeometric_p`), right only for posts that are independent.
     """
     sizes = {"n_before": int(n_before), "n_after": int(n_after)}  # every share is shown with its n
     deffs = {"deff_before": float(design_effects[0]), "deff_after": float(design_effects[1])}
@@ -173,13 +180,9 @@ def proportion_effect(k_before: int, n_before: int, k_after: int, n_after: int,
     d_b, d_a = design_effects
     lo, hi = confint_proportions_2indep(k_after / d_a, n_after / d_a, k_before / d_b, n_before / d_b,
                                         method="newcomb", compare="diff")
-    total, k_total = n_before + n_after, k_before + k_after
-    support = np.arange(max(0, n_after - (total - k_total)), min(k_total, n_after) + 1)
-    diffs = np.abs(support / n_after - (k_total - support) / n_before)
-    observed = abs(p_a - p_b)
-    p_value = float(hypergeom.pmf(support, total, k_total, n_after)[diffs >= observed - 1e-12].sum())
+    p_value = hypergeometric_p(k_before, n_before, k_after, n_after) if p_value is None else p_value
     return {"before": p_b, "after": p_a, "diff": p_a - p_b, "ci_lo": float(lo), "ci_hi": float(hi),
-            "p": min(1.0, p_value), **sizes, **deffs}
+            "p": p_value, **sizes, **deffs}
 
 
 def _daily_counts(con: duckdb.DuckDBPyConnection, f: Filters, start: date, end: date) -> np.ndarray:
@@ -197,5 +200,10 @@ def _negative_effect(con: duckdb.DuckDBPyConnection, f: Filters, model_version: 
             continue
         sides.append(author_sums(con, Filters(f.tracker, start, end, f.sources, f.langs, f.kinds), model_version))
     b, a = sides
-    effect = proportion_effect(b.k, b.n, a.k, a.n, design_effects=(b.design_effect, a.design_effect))
+    p_value = None
+    if b.n and a.n and (b.authors < b.n or a.authors < a.n):  # some author posted twice: shuffle authors, not posts
+        counts = [author_counts(con, Filters(f.tracker, start, end, f.sources, f.langs, f.kinds), model_version)
+                  for start, end in (before, after)] if model_version else []
+        p_value = cluster_permutation_p(*counts, n_perm=n_boot, rng=rng)
+    effect = proportion_effect(b.k, b.n, a.k, a.n, design_effects=(b.design_effect, a.design_effect), p_value=p_value)
     return {f"neg_{key}": value for key, value in effect.items()}

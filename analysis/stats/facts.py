@@ -10,7 +10,8 @@ fall back to the records themselves where the tables are absent (a plain `Store.
   facts_authors  tracker, source, author (an integer per source + author id/name) -> first_day, last_day, days
                  (the days the author wrote on); answers "authors" for filters without languages or kinds
   facts_author_scores  day, source, lang, kind, tracker, model_version, author (as above; NULL: no author named)
-                 -> n scored, k negative; the per-author sums of analysis.stats.clustered's share intervals
+                 -> n scored, k_<label> of each label; the per-author sums of analysis.stats.clustered's share
+                 intervals (the daily bands' as well as the share negative's)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import duckdb
 
 from analysis.core.filters import Filters
-from analysis.core.scores import SCORES
+from analysis.core.scores import LABELS, SCORES
 from analysis.core.tables import has_table
 
 FACTS_RECORDS, FACTS_SCORES, FACTS_AUTHORS = "facts_records", "facts_scores", "facts_authors"
@@ -64,10 +65,10 @@ def create_facts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
             FROM ({_PER_TRACKER.format(columns="id")}) r JOIN {SCORES} s ON s.source = r.source AND s.id = r.id
             GROUP BY ALL ORDER BY day""")
         # records naming no author: author NULL (analysis.stats.clustered counts each as an author of its own)
+        label_counts = ", ".join(f"count(*) FILTER (WHERE s.label = '{lab}') AS k_{lab}" for lab in LABELS)
         con.execute(f"""CREATE TABLE {schema}.{FACTS_AUTHOR_SCORES} AS
             WITH authors AS (SELECT * FROM {_AUTHOR_IDS})
-            SELECT {dims}, s.model_version, a.author, count(*) AS n,
-                   count(*) FILTER (WHERE s.label = 'negative') AS k
+            SELECT {dims}, s.model_version, a.author, count(*) AS n, {label_counts}
             FROM ({_PER_TRACKER.format(columns=f"id, {_AUTHOR} AS name")}) r
             JOIN {SCORES} s ON s.source = r.source AND s.id = r.id LEFT JOIN authors a USING (name)
             GROUP BY ALL ORDER BY day""")

@@ -171,26 +171,36 @@ def share_jumps(sentiment: pd.DataFrame, label: str = "negative", min_n: int = M
     """Days whose share of `label` jumps above its trailing baseline (from a zero-filled sentiment_series frame).
 
     Days with fewer than `min_n` scored records are not judged (their share is too noisy) and do not
-    enter later baselines; a judged day's noise is at least the binomial noise of the baseline at its n.
+    enter later baselines; a judged day's noise is at least the binomial noise of the baseline at its effective
+    size: its n over the design effect of its share (the frame's <label>_deff, analysis.stats.clustered; n itself
+    without one), so a day whose share one account's many posts make is judged as the few authors it is.
     A judged day after too few judged days (often a storm's first: the days before it were thin) is judged
     against the previous 7 days' pooled share, if they hold `min_n` scored records between them, with that
-    pooled share's own binomial noise added to the day's. `unknown` days (`uncollected_days`) are neither
-    judged nor part of a baseline.
+    pooled share's own binomial noise (at the days' effective sizes) added to the day's. `unknown` days
+    (`uncollected_days`) are neither judged nor part of a baseline. With the frame's <label>_lo/_hi, each jump
+    carries its day's band as lo, hi.
     """
     if unknown:  # uncollected days (collection_gaps) are left out, as by without_days
         sentiment = sentiment[[_as_date(d) not in unknown for d in sentiment[day]]]
     share = series_by_day(sentiment, label, day)
     n = series_by_day(sentiment, "n", day).astype(float)
-    scored = robust_scores(share.where(n >= min_n), counts=False, min_scale=SHARE_MIN_SCALE, n=n)
+    deff = series_by_day(sentiment, f"{label}_deff", day).astype(float) if f"{label}_deff" in sentiment else 1.0
+    effective = n / deff
+    scored = robust_scores(share.where(n >= min_n), counts=False, min_scale=SHARE_MIN_SCALE, n=effective)
     window_n = n.shift(1).rolling(7, min_periods=1).sum()
+    window_effective = effective.shift(1).rolling(7, min_periods=1).sum()
     pooled = ((share.fillna(0) * n).shift(1).rolling(7, min_periods=1).sum() / window_n).where(window_n >= min_n)
     use = scored["baseline"].isna() & scored["value"].notna() & pooled.notna()
     if use.any():
         b = pooled[use]
-        noise = np.sqrt(b * (1 - b) / window_n[use] + b * (1 - b) / n[use])
+        noise = np.sqrt(b * (1 - b) / window_effective[use] + b * (1 - b) / effective[use])
         scored.loc[use, "baseline"] = b
         scored.loc[use, "score"] = (scored.loc[use, "value"] - b) / np.maximum(noise, SHARE_MIN_SCALE)
-    return _flag(scored, threshold, merge=True)
+    jumps = _flag(scored, threshold, merge=True)
+    if f"{label}_lo" in sentiment and len(jumps):
+        lo, hi = (series_by_day(sentiment, f"{label}{end}", day) for end in ("_lo", "_hi"))
+        jumps = jumps.assign(lo=[float(lo[d]) for d in jumps["day"]], hi=[float(hi[d]) for d in jumps["day"]])
+    return jumps
 
 
 MOST_SHARED = "coalesce(r.shares, 0) DESC, coalesce(r.likes, 0) DESC, r.published_at, r.source, r.id"

@@ -21,12 +21,13 @@ from analysis.core.filters import Filters
 from analysis.core.scores import LABELS, SCORES
 from analysis.core.tables import has_table
 from analysis.nlp.text import spellings
-from analysis.stats import facts
+from analysis.stats import clustered, facts
 from collectors.trackers import Tracker
 
 BY_OPTIONS: tuple[str | None, ...] = (None, "source", "lang", "entity", "outlet")
 FREQS = ("D", "W")
 SHARE_COLUMNS: list[str] = [f"{lab}{suf}" for lab in LABELS for suf in ("", "_lo", "_hi")]
+DEFF_COLUMNS: list[str] = [f"{lab}_deff" for lab in LABELS]  # each band's design effect (analysis.stats.clustered)
 OUTLET_KIND = "article"  # by="outlet": the publisher (author_name) of news articles; outlets are public
 UNNAMED_OUTLET = "(unnamed outlet)"
 _KEY_SQL = {"source": "r.source", "lang": "coalesce(r.lang, 'und')", "entity": "m.entity",
@@ -180,43 +181,49 @@ def _keep_top(frame: pd.DataFrame, by: str, top: int) -> pd.DataFrame:
 
 def sentiment_series(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str, by: str | None = None,
                      freq: str = "D", tracker: Tracker | None = None) -> pd.DataFrame:
-    """Scored records per period (and `by` key) and each label's share with Wilson 95% intervals.
+    """Scored records per period (and `by` key) and each label's share with Wilson 95% intervals clustered by author.
 
-    Columns: period, [by], n, negative, negative_lo, negative_hi, neutral…, positive…; shares are NaN
-    where n == 0. Empty (with those columns) when the store has no scores.
+    Columns: period, [by], n, negative, negative_lo, negative_hi, neutral…, positive…, then each label's design
+    effect (negative_deff…; analysis.stats.clustered: an author's posts in the period are one cluster, and the band
+    is Wilson's at n / deff; 1, the plain band, when no author has two scored records there); shares are NaN where
+    n == 0. Empty (with those columns) when the store has no scores.
     """
-    cols = ["period", *([by] if by else []), "n", *SHARE_COLUMNS]
+    cols = ["period", *([by] if by else []), "n", *SHARE_COLUMNS, *DEFF_COLUMNS]
     if not has_table(con, SCORES):
         _check_by(by)
         return pd.DataFrame(columns=cols)
-    if by in _FACT_KEYS and facts.has_facts(con, scores=True):
-        counts = ", ".join(f"CAST(coalesce(sum(x.n) FILTER (WHERE x.label = '{lab}'), 0) AS BIGINT) AS k_{lab}"
-                           for lab in LABELS)
-        frame = _from_facts(con, facts.FACTS_SCORES, f, by, freq, f"CAST(sum(x.n) AS BIGINT) AS n, {counts}",
-                            ("x.model_version = ?", model_version))
+    keys = ("period", *([by] if by else []))
+    if by in _FACT_KEYS and has_table(con, facts.FACTS_AUTHOR_SCORES):
+        counts = ", ".join(f"sum(x.k_{lab}) AS k_{lab}" for lab in LABELS)
+        per_author, params = _facts_sql(facts.FACTS_AUTHOR_SCORES, f, by, freq, f"x.author, sum(x.n) AS n, {counts}",
+                                        ("x.model_version = ?", model_version))
     else:
-        select, join, group, params = _parts(con, f, by, freq, tracker)
+        select, join, _group, params = _parts(con, f, by, freq, tracker)
         where, wparams = _where(f, by)
         counts = ", ".join(f"count(*) FILTER (WHERE s.label = '{lab}') AS k_{lab}" for lab in LABELS)
-        frame = con.execute(
-            f"""SELECT {select}, count(*) AS n, {counts} FROM records r
-                JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ?
-                {join} WHERE {where} GROUP BY {group}""",
-            [model_version, *params, *wparams],
-        ).df()
-    frame = _finish(frame, f, by, freq, tracker, ["n", *(f"k_{lab}" for lab in LABELS)])
+        per_author = f"""SELECT {select}, {facts.author_key('r')} AS author, count(*) AS n, {counts} FROM records r
+                         JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ?
+                         {join} WHERE {where} GROUP BY ALL"""
+        params = [model_version, *params, *wparams]
+    frame = con.execute(clustered.sums_sql(per_author, keys, LABELS), params).df()
+    frame = _finish(frame, f, by, freq, tracker, ["n", *(f"k_{lab}" for lab in LABELS), *clustered.sum_columns()])
     return add_shares(frame)[cols]
 
 
 def add_shares(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add <label>, <label>_lo, <label>_hi from k_<label> and n columns (Wilson 95%)."""
+    """Add <label>, <label>_lo, <label>_hi from k_<label> and n columns (Wilson 95%), and <label>_deff.
+
+    With the per-author sums of analysis.stats.clustered (authors, kk_<label>, kn_<label>, nn) the band is Wilson's at
+    the effective size n / deff; without them every record counts as its own author (deff 1)."""
     n = frame["n"].to_numpy()
     for label in LABELS:
         k = frame[f"k_{label}"].to_numpy()
-        lo, hi = wilson_interval(k, n)
+        deff = (clustered.design_effects(n, k, frame["authors"], frame[f"kk_{label}"], frame[f"kn_{label}"],
+                                         frame["nn"]) if "authors" in frame else np.ones(len(frame)))
+        lo, hi = wilson_interval(k / deff, n / deff)
         with np.errstate(invalid="ignore", divide="ignore"):
             frame[label] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
-        frame[f"{label}_lo"], frame[f"{label}_hi"] = lo, hi
+        frame[f"{label}_lo"], frame[f"{label}_hi"], frame[f"{label}_deff"] = lo, hi, deff
     return frame
 
 
@@ -258,15 +265,20 @@ _FACT_KEYS = (None, "source", "lang")  # the `by` keys the facts tables hold (se
 def _from_facts(con: duckdb.DuckDBPyConnection, table: str, f: Filters, by: str | None, freq: str, values: str,
                 extra: tuple[str, Any] | None = None) -> pd.DataFrame:
     """The same grouped counts as the records query, summed from a pre-aggregated facts table."""
+    sql, params = _facts_sql(table, f, by, freq, values, extra)
+    return con.execute(sql, params).df()
+
+
+def _facts_sql(table: str, f: Filters, by: str | None, freq: str, values: str,
+               extra: tuple[str, Any] | None = None) -> tuple[str, list[Any]]:
+    """`values` per period (and `by` key, and any other plain column `values` names) of a facts table."""
     _check_freq(freq)
     where, params = facts.where(f, "x")
     if extra:
         where, params = f"{where} AND {extra[0]}", [*params, extra[1]]
     period = "CAST(date_trunc('week', x.day) AS DATE)" if freq == "W" else "x.day"
     key = {"source": ", x.source AS source", "lang": ", coalesce(x.lang, 'und') AS lang"}.get(by or "", "")
-    group = "1, 2" if by else "1"
-    return con.execute(f"SELECT {period} AS period{key}, {values} FROM {table} x WHERE {where} GROUP BY {group}",
-                       params).df()
+    return f"SELECT {period} AS period{key}, {values} FROM {table} x WHERE {where} GROUP BY ALL", params
 
 
 def _finish(frame: pd.DataFrame, f: Filters, by: str | None, freq: str, tracker: Tracker | None,

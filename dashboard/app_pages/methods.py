@@ -105,7 +105,8 @@ if show_page_extras():
             st.info("No model card found for this model version. Shares from an unevaluated model can be badly "
                     "wrong (stock snownlp labels ~70% of neutral Weibo posts positive).")
         measured_tables("sentiment")
-        st.markdown("The bands on sentiment charts are 95% Wilson intervals for sampling only — they do not include "
+        st.markdown("The bands on sentiment charts are 95% Wilson intervals for sampling only, clustered by "
+                    "author — they do not include "
                     "the model's own error, which the figures above measure. " + INDEPENDENT_POSTS)
 
     for task in ("stance", "emotion"):

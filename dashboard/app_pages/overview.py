@@ -84,6 +84,6 @@ for column, view in zip(columns, views, strict=True):
         tracker_block(view, freq, "main" if view is base else view.filters.tracker, render.model(view.filters.tracker))
 if show_page_extras():
     st.caption("Dotted lines are the tracker's dated, sourced events (see Timeline & events); yellow labels mark "
-               "automatically detected peaks with their top terms. Shaded bands are 95% Wilson intervals. Records are "
+               "automatically detected peaks with their top terms. Shaded bands are 95% Wilson intervals, clustered by author. Records are "
                "posts, comments, reposts and news articles (an article several sources carried counts once); "
                "Weibo hot-search topics are not posts and are counted on the Hot search page.")

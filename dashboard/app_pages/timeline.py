@@ -44,8 +44,8 @@ if effects is not None and show_page_extras() and len(effects.data):
                "the first and last day the store holds records for (earlier or later days are not known to be quiet) "
                "— not the sidebar's dates. "
                "Volume: mean records per day, 95% Welch t interval over days, permutation p-value. "
-               "Negative share: difference of proportions among scored records, Newcombe score interval clustered by author, exact "
-               "permutation p-value. " + UNADJUSTED_NOTE + " " + INDEPENDENT_POSTS + " With 3 days a side p cannot go below 0.1 — widen the window for power.")
+               "Negative share: difference of proportions among scored records, Newcombe score interval clustered by author, "
+               "permutation p-value shuffling whole authors between the sides. " + UNADJUSTED_NOTE + " " + INDEPENDENT_POSTS + " With 3 days a side p cannot go below 0.1 — widen the window for power.")
 render.chart("timeline-negative", view)
 
 if data.has_visibility(render.signature()):

@@ -24,7 +24,8 @@ render.chart("topics-frames", view)
 if show_page_extras():
     st.header("Emotion", anchor="emotion")
     st.caption("Joy, anger, disgust, sadness, fear, surprise or neutral, as the emotion model reads each record; "
-               "bands are 95% Wilson intervals (sampling only; the model's own error is the figure under the chart).")
+               "bands are 95% Wilson intervals clustered by author (sampling only; the model's own error is the "
+               "figure under the chart).")
 render.chart("topics-emotion", view)
 render.chart("topics-keywords", view)
 render.chart("topics-clusters", render.base_view())

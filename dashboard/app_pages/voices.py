@@ -58,7 +58,8 @@ if show_page_extras():
     st.header("Stance of posts", anchor="stance")
     st.markdown("The stance of collected social posts (posts, comments and reposts; news articles are left out) "
                 "toward the tracker's AI-performer initiative, as the stance model "
-                "reads them: shares of annotated posts with 95% Wilson intervals (sampling only; the model's own "
+                "reads them: shares of annotated posts with 95% Wilson intervals clustered by author (sampling "
+                "only; the model's own "
                 "error is the figure under the chart). Curated statements above keep their curated stance.")
     freq = st.segmented_control("Stance per", list(PERIODS), default=freq, format_func=PERIODS.get,
                                 key="voices-freq") or "W"

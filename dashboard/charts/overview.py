@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from analysis.core.filters import Filters
 from analysis.core.wording import count_text, share_text
 from analysis.stats import aggregate
+from analysis.stats.clustered import author_sums
 from analysis.stats.peaks import MIN_SHARE_N
 from collectors.display_zone import zone_short
 from collectors.trackers import Event, Tracker
@@ -99,7 +100,8 @@ def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period
     total = int(scored["n"].sum())
     negative = round(float((scored["negative"] * scored["n"]).sum()))  # the count behind the period shares
     neg = negative / total
-    lo, hi = aggregate.wilson_interval(negative, total)
+    # clustered by author when the loader measured it (authors span days: the days' figures cannot give it)
+    lo, hi = df.attrs.get("negative_ci") or aggregate.wilson_interval(negative, total)
     worst = highest_judged(scored, "negative")
     if worst is None:
         worst_text = f"{too_thin(period, 'scored records', 'most negative one')}."
@@ -206,9 +208,13 @@ def _load_sentiment(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
         return pd.DataFrame(columns=["day", "n"])
     if _weekly(view):  # ISO weeks (labelled by their Monday): steadier shares where days hold few records
         timeseries = require("analysis.stats.timeseries")
-        return timeseries.sentiment_series(con, view.filters, view.model_version, freq="W").rename(
+        frame = timeseries.sentiment_series(con, view.filters, view.model_version, freq="W").rename(
             columns={"period": "day"})
-    return aggregate.daily_sentiment(con, view.filters, view.model_version)
+    else:
+        frame = aggregate.daily_sentiment(con, view.filters, view.model_version)
+    # the view's share negative over all its days, with the Overview's interval clustered by author (sentiment_alt)
+    frame.attrs["negative_ci"] = author_sums(con, view.filters, view.model_version).wilson()
+    return frame
 
 
 def _draw_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
@@ -232,6 +238,6 @@ def _describe_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> 
 register(ChartDef(
     name="overview-sentiment", title="Sentiment — {tracker} · model: {model}", page="overview",
     description="Daily (or weekly: freq=W) share of negative/neutral/positive records with 95% Wilson intervals "
-                "and event markers.",
+                "clustered by author (at records / design effect) and event markers.",
     load=_load_sentiment, draw=_draw_sentiment, describe=_describe_sentiment, sentiment=True,
 ))

@@ -185,8 +185,8 @@ def empty_figure(title: str, message: str) -> go.Figure:
 
 def share_lines(df: pd.DataFrame, key: str, colours: dict[str, str], title: str, empty: str) -> go.Figure:
     """Share of each `key` value per period among annotated records (columns period, <key>, records, n, share,
-    share_lo, share_hi, as analysis.stats.annotation_series.period_shares gives them), each with its 95% Wilson
-    band; the `empty` message when no record is annotated."""
+    share_lo, share_hi, as analysis.stats.annotation_series gives them), each with its 95% Wilson band (clustered
+    by author for stance and emotion); the `empty` message when no record is annotated."""
     if df.empty or df["n"].sum() == 0:
         return empty_figure(title, empty)
     fig = go.Figure()

@@ -183,7 +183,8 @@ def _load_negative(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
 
 register(ChartDef(
     name="timeline-negative", title="Negative share and its level shifts — {tracker}", page="timeline",
-    description="Daily negative share with 95% Wilson bands, the tracker's events, and change points detected on it.",
+    description="Daily negative share with 95% Wilson bands clustered by author, the tracker's events, and change "
+                "points detected on it.",
     load=_load_negative,
     draw=lambda df, view, model: negative_share_chart(
         df, tracker_events(view), df.attrs.get("changes", []),

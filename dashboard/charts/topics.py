@@ -274,7 +274,8 @@ def _draw_emotion(df: pd.DataFrame, view: View, model: dict[str, Any]) -> go.Fig
 register(ChartDef(
     name="topics-emotion", title="Emotion over time — {tracker}", page="topics",
     description="Share of annotated records per emotion (joy, anger, disgust, sadness, fear, surprise, neutral) per "
-                "day (freq=W: per ISO week) with 95% Wilson intervals; emotion from the emotion model.",
+                "day (freq=W: per ISO week) with 95% Wilson intervals clustered by author; emotion from the "
+                "emotion model.",
     load=_load_emotion,
     draw=_draw_emotion,
     describe=lambda df, view, model: shares_alt(df, "emotion", "emotion", view.tracker.name_en,

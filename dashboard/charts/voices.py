@@ -160,7 +160,7 @@ register(ChartDef(
     name="voices-stance", title="Stance of posts — {tracker}", page="voices",
     description="Share of annotated social posts (posts, comments, reposts; news articles left out) per stance "
                 "(oppose, support, conditional, deny-involvement, neutral) per ISO week (freq=D: per day) with 95% "
-                "Wilson intervals; stance from the stance model, relative to the tracker's target. Curated statements "
+                "Wilson intervals clustered by author; stance from the stance model, relative to the tracker's target. Curated statements "
                 "keep their curated stance (voices-statements).",
     notes=STANCE_NOTE,
     load=_load_stance, draw=_draw_stance,

@@ -25,7 +25,7 @@ from analysis.stats.peaks import (
     uncollected_days,
     without_days,
 )
-from analysis.stats.timeseries import sentiment_series, stored_span, volume_series, wilson_interval
+from analysis.stats.timeseries import sentiment_series, stored_span, volume_series
 from collectors.display_zone import display_zone, zone_short
 from collectors.trackers import Tracker
 
@@ -103,7 +103,7 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
         else:
             title = f"Negative-share jump: {subject} — {share_text(peak.value)} negative{so_far} on {peak.day} ({zone})"
             scored = int(n[peak.day])
-            lo, hi = wilson_interval(round(peak.value * scored), scored)
+            lo, hi = peak.lo, peak.hi  # the day's band, clustered by author (share_jumps)
             summary = (f"{share_text(peak.value, (lo, hi))} of {scored:,} scored records{so_far} negative on {peak.day} "
                        f"({day_note}) against a typical {share_text(peak.baseline)} (robust z = {peak.score:.1f}). "
                        + accuracy_line(model_card_summary(model_version, _model_name(con, model_version), rule.tracker)))
