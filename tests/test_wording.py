@@ -87,5 +87,5 @@ def test_alt_texts_and_briefs_print_a_small_share_inside_distinct_bounds() -> No
                            volume=pd.DataFrame({"period": [], "source": [], "records": []}),
                            sentiment=pd.DataFrame({"period": [], "n": [], "negative": []}),
                            kpis={"share_negative": 1 / 250, "share_negative_ci": wilson_interval(1, 250),
-                                 "scored": 250})
+                                 "scored": 250}, unread={})
     assert "0.4% (95% CI 0.1%–2.2%)" in figure_alts(data)["sentiment"]
