@@ -890,3 +890,35 @@ def test_an_email_greylisted_once_is_sent_on_the_second_try_within_the_run():
 
 async def _reply_451():
     return "451 4.3.0 try again later"
+
+
+def _nightly(config, store, days, add=None):
+    """`alerts run` each evening of `days` (UTC); `add` maps a day to the records collected that day."""
+    fired = []
+    for day in days:
+        if add and day in add:
+            store.add_records(add[day])
+        fired += run_alerts(config, store, now=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=23))\
+            .alerts
+    return fired
+
+
+def test_a_storm_that_dips_for_one_day_is_one_storm_not_two_alerts(tmp_path, data_dir, make_record):
+    """A storm of 20-23 April dipped under the threshold on the 22nd (a quieter day, or its own days lifting the
+    baseline): the 23rd began a new run of high days, keyed by its own first day, and once the cooldown had passed
+    the union got a second "new spike" for what was one storm."""
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {SPIKE - timedelta(days=i): 5 + i % 3 for i in range(1, 21)},
+                                      trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\ncooldown_hours = 20\n'))
+    storm = {SPIKE: 100, SPIKE + timedelta(days=1): 100, SPIKE + timedelta(days=2): 8, SPIKE + timedelta(days=3): 100}
+    days = [SPIKE + timedelta(days=i) for i in range(4)]
+    fired = _nightly(config, store, days, {d: records_per_day(make_record, {d: n}, trackers=[TRACKER])
+                                           for d, n in storm.items()})
+    assert [a.key for a in fired] == ["vol:2026-04-20"]
+    # two calm days in a row end a storm: what comes after is a new one
+    store.add_records(records_per_day(make_record, {SPIKE + timedelta(days=i): 8 for i in (4, 5)}, trackers=[TRACKER]))
+    later = SPIKE + timedelta(days=6)
+    again = _nightly(config, store, [later], {later: records_per_day(make_record, {later: 150}, trackers=[TRACKER])})
+    assert [a.key for a in again] == ["vol:2026-04-26"]

@@ -30,6 +30,10 @@ from collectors.display_zone import display_zone, zone_short
 from collectors.trackers import Tracker
 
 HISTORY_DAYS = 28  # baseline history before the lookback days
+# high days with at most this many calm days between them are one storm, raised once: a storm's own days lift the
+# trailing baseline (and a weekend is quieter), so a day in the middle can fall under the threshold without the storm
+# being over; two calm days in a row end it, and high days after them are a new storm
+STORM_GAP_DAYS = 1
 STATEMENTS_PAGE = "voices"  # the dashboard page (url_path) listing curated statements
 
 
@@ -71,7 +75,7 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
     unknown = uncollected_days(con, f)  # a source's collection gap is no quiet spell to measure a spike against
     if rule.kind == "volume_spike":
         series = without_days(_volume(con, f, rule, tracker), unknown)
-        peaks = detect_peaks(series, threshold=rule.threshold)
+        peaks = detect_peaks(series, threshold=rule.threshold, bridge=STORM_GAP_DAYS)
         peaks = peaks[peaks["value"] >= rule.min_records]
         what = "records"
     else:
@@ -79,7 +83,8 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
             return []
         frame = _sentiment(con, f, rule, tracker, model_version)
         n = series_by_day(frame, "n")
-        peaks = share_jumps(frame, min_n=rule.min_records, threshold=rule.threshold, unknown=unknown)
+        peaks = share_jumps(frame, min_n=rule.min_records, threshold=rule.threshold, unknown=unknown,
+                            bridge=STORM_GAP_DAYS)
         what = "negative share"
     # a run of high days reaching into the lookback days is news, though its highest day was before them (a storm
     # that stays high, when the rule was added or the alerter was down on that day); a run sent before is not resent
