@@ -737,10 +737,10 @@ def test_a_source_that_stopped_collecting_is_said_not_taken_for_calm(tmp_path, d
     config = load_config(path)
     report = run_alerts(config, store, now=datetime(2026, 4, 21, 9, tzinfo=UTC), dry_run=True)
     assert report.alerts == []
-    assert report.silent == [("vol: weibo has no records since 2026-04-15 (before, a median of 20 a day): not "
+    assert report.silent == [(f"{TRACKER}: weibo has no records since 2026-04-15 (before, a median of 20 a day): not "
                               "collected? its spikes cannot be seen")]
     result = CliRunner().invoke(cli, ["alerts", "run", "--config", str(path), "--as-of", "2026-04-21", "--dry-run"])
-    assert "not collected lately? vol: weibo has no records since 2026-04-15" in result.output
+    assert f"not collected lately? {TRACKER}: weibo has no records since 2026-04-15" in result.output
     # until three whole days have passed without a record, the source may only be late or quiet: not yet said
     assert run_alerts(config, store, now=datetime(2026, 4, 18, 9, tzinfo=UTC), dry_run=True).silent == []
     assert run_alerts(config, store, now=datetime(2026, 4, 19, 9, tzinfo=UTC), dry_run=True).silent != []
@@ -748,7 +748,7 @@ def test_a_source_that_stopped_collecting_is_said_not_taken_for_calm(tmp_path, d
     other = _rule_file(tmp_path / "b.toml", '[[rule]]\nid = "t"\ntracker = "tilly-norwood"\nkind = "volume_spike"\n')
     tilly = next(t for t in load_trackers() if t.id == "tilly-norwood")
     silent = run_alerts(load_config(other), store, as_of=tilly.trigger_date, dry_run=True).silent
-    assert len(silent) == 1 and silent[0].startswith("t: no records of tilly-norwood from ")
+    assert len(silent) == 1 and silent[0].startswith("tilly-norwood: no records from ")
 
 
 def test_a_chat_service_webhook_url_comes_from_the_secrets_not_the_alerts_file(tmp_path, data_dir, make_record,
@@ -819,7 +819,7 @@ def test_a_week_long_rule_says_a_source_stopped_days_ago(tmp_path, data_dir, mak
                                                         'kind = "volume_spike"\nlookback_days = 7\n'))
     # weibo's last records are of 16 April: 17-20 April are four whole days without one
     silent = run_alerts(config, store, now=datetime(2026, 4, 21, 9, tzinfo=UTC), dry_run=True).silent
-    assert silent == [("vol: weibo has no records since 2026-04-16 (before, a median of 20 a day): not collected? its "
+    assert silent == [(f"{TRACKER}: weibo has no records since 2026-04-16 (before, a median of 20 a day): not collected? its "
                        "spikes cannot be seen")]
     assert run_alerts(config, store, now=datetime(2026, 4, 19, 9, tzinfo=UTC), dry_run=True).silent == []
 
@@ -922,3 +922,45 @@ def test_a_storm_that_dips_for_one_day_is_one_storm_not_two_alerts(tmp_path, dat
     later = SPIKE + timedelta(days=6)
     again = _nightly(config, store, [later], {later: records_per_day(make_record, {later: 150}, trackers=[TRACKER])})
     assert [a.key for a in again] == ["vol:2026-04-26"]
+
+
+def _weibo_stopped(data_dir, make_record):
+    """rss collects 30 a day from 10 to 21 April; weibo 20 a day until 15 April, then nothing."""
+    store = Store(data_dir)
+    first = date(2026, 4, 10)
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 30 for i in range(12)}, trackers=[TRACKER],
+                                      source="rss")
+                      + records_per_day(make_record, {first + timedelta(days=i): 20 for i in range(6)}, trackers=[TRACKER]))
+    return store
+
+
+WEIBO_STOPPED = (f"{TRACKER}: weibo has no records since 2026-04-15 (before, a median of 20 a day): not collected? its "
+                 "spikes cannot be seen")
+
+
+def test_a_rule_in_cooldown_still_says_its_source_stopped(tmp_path, data_dir, make_record):
+    """The rule had fired an hour before: the run skipped it whole, its "weibo not collected" warning with it, so the
+    run after an alert (when a union most wants to know the storm is still watched) said nothing of a dead collector."""
+    from analysis.reports.alerts.state import AlertState, save_state
+
+    store = _weibo_stopped(data_dir, make_record)
+    now = datetime(2026, 4, 21, 9, tzinfo=UTC)
+    save_state(AlertState(last_fired={"vol": (now - timedelta(hours=1)).isoformat()}))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    report = run_alerts(config, store, now=now, dry_run=True)
+    assert report.skipped_cooldown == ["vol"] and report.silent == [WEIBO_STOPPED]
+
+
+def test_a_stopped_source_is_said_once_per_tracker_however_many_rules_watch_it(tmp_path, data_dir, make_record):
+    """Three rules on the tracker (its volume, an entity's volume, a statement rule): the run said "weibo has no
+    records" once per volume rule, the same warning over and over in a scheduler's mail."""
+    store = _weibo_stopped(data_dir, make_record)
+    entity = next(t for t in load_trackers() if t.id == TRACKER).entities[0].id
+    body = "".join(f'[[rule]]\nid = "{rid}"\ntracker = "{TRACKER}"\nkind = "{kind}"\n{extra}'
+                   for rid, kind, extra in [("vol", "volume_spike", ""), ("ent", "volume_spike", f'entity = "{entity}"\n'),
+                                            ("more", "volume_spike", 'sensitivity = "more"\n'),
+                                            ("st", "new_statement", "")])
+    report = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
+                        now=datetime(2026, 4, 21, 9, tzinfo=UTC), dry_run=True)
+    assert report.silent == [WEIBO_STOPPED]

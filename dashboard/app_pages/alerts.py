@@ -94,8 +94,9 @@ def active_section(tracker_id: str, as_of: date) -> None:
     for found in findings:  # an alert missing here is not proof of calm: say where the rules could not see
         if found.not_judged:
             st.warning(f"{md_escape(found.rule.id)} not judged: {md_escape(found.not_judged)}", icon=":material/block:")
-        for why in found.silent:
-            st.warning(f"{md_escape(found.rule.id)}: {md_escape(why)}", icon=":material/signal_disconnected:")
+    # the tracker's sources: said once, however many of its rules watch them (as `alerts run` says them)
+    for why in dict.fromkeys(why for found in findings for why in found.silent):
+        st.warning(f"Not collected lately? {md_escape(why)}", icon=":material/signal_disconnected:")
 
 
 def history_section(tracker_id: str) -> None:

@@ -152,7 +152,7 @@ def silence(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracke
     start = max(since - timedelta(days=HISTORY_DAYS), window.start)
     by_source = volume_series(con, Filters(tracker.id, start, as_of), by="source")
     if not len(by_source) or not by_source["records"].sum():
-        return [f"no records of {tracker.id} from {start} to {as_of} (is it collected?)"]
+        return [f"no records from {start} to {as_of} (is it collected?)"]
     return [f"{source} has no records since {last} (before, a median of {typical:g} a day): not collected? its spikes "
             "cannot be seen" for source, (last, typical) in sorted(stopped_sources(by_source, since).items())]
 
