@@ -964,3 +964,18 @@ def test_a_stopped_source_is_said_once_per_tracker_however_many_rules_watch_it(t
     report = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
                         now=datetime(2026, 4, 21, 9, tzinfo=UTC), dry_run=True)
     assert report.silent == [WEIBO_STOPPED]
+
+
+def test_a_source_silent_for_over_a_month_is_still_named(tmp_path, data_dir, make_record):
+    """Weibo's collector died on 20 April: from late May on the run looked at the last 31 days only, found no weibo
+    day in them and so no source to call stopped, and said nothing while a news feed went on collecting."""
+    store = Store(data_dir)
+    first = date(2026, 4, 10)
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 30 for i in range(46)}, trackers=[TRACKER],
+                                      source="rss")
+                      + records_per_day(make_record, {first + timedelta(days=i): 20 for i in range(11)}, trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    assert run_alerts(config, store, as_of=date(2026, 5, 25), dry_run=True).silent == [
+        f"{TRACKER}: weibo has no records since 2026-04-20 (before, a median of 20 a day): not collected? its spikes "
+        "cannot be seen"]

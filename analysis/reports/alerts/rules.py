@@ -150,11 +150,14 @@ def silence(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracke
     # week-long rule would otherwise need a week of silence, its storms of the days before unseen
     since = as_of - timedelta(days=3)
     start = max(since - timedelta(days=HISTORY_DAYS), window.start)
-    by_source = volume_series(con, Filters(tracker.id, start, as_of), by="source")
-    if not len(by_source) or not by_source["records"].sum():
+    # from the window's start: a source silent for longer than the history days is still one not collected
+    by_source = volume_series(con, Filters(tracker.id, window.start, as_of), by="source")
+    stopped = [f"{source} has no records since {last} (before, a median of {typical:g} a day): not collected? its "
+               "spikes cannot be seen" for source, (last, typical) in sorted(stopped_sources(by_source, since).items())]
+    recent = by_source[pd.to_datetime(by_source["period"]).dt.date >= start] if len(by_source) else by_source
+    if not stopped and (not len(recent) or not recent["records"].sum()):
         return [f"no records from {start} to {as_of} (is it collected?)"]
-    return [f"{source} has no records since {last} (before, a median of {typical:g} a day): not collected? its spikes "
-            "cannot be seen" for source, (last, typical) in sorted(stopped_sources(by_source, since).items())]
+    return stopped
 
 
 def _model_name(con: duckdb.DuckDBPyConnection, model_version: str) -> str | None:
