@@ -977,5 +977,33 @@ def test_a_source_silent_for_over_a_month_is_still_named(tmp_path, data_dir, mak
     config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
                                                         'kind = "volume_spike"\n'))
     assert run_alerts(config, store, as_of=date(2026, 5, 25), dry_run=True).silent == [
-        f"{TRACKER}: weibo has no records since 2026-04-20 (before, a median of 20 a day): not collected? its spikes "
-        "cannot be seen"]
+        WEIBO_STOPPED.replace("2026-04-15", "2026-04-20")]
+
+
+def test_a_sustained_storm_s_alert_says_it_is_still_going_on_not_only_its_peak(tmp_path, data_dir, make_record):
+    """A storm peaked on 20 April and was still high on the 23rd, when the rule first saw it: the alert said "120
+    records on 2026-04-20" and nothing more, which a union reads as three days old and over. It now says when it peaked
+    and that it is still high on the latest day, and its chart reaches that day."""
+    from analysis.reports.alerts.deliver import alert_text
+
+    store = Store(data_dir)
+    first = date(2026, 4, 1)
+    storm = {date(2026, 4, 20): 120, date(2026, 4, 21): 90, date(2026, 4, 22): 90, date(2026, 4, 23): 95}
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 5 + i % 3 for i in range(19)},
+                                      trackers=[TRACKER]) + records_per_day(make_record, storm, trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    [alert] = run_alerts(config, store, now=datetime(2026, 4, 24, 9, tzinfo=UTC), as_of=date(2026, 4, 23),
+                         dry_run=True).alerts
+    assert alert.day == "2026-04-20" and "still high on 2026-04-23" in alert.title
+    assert ("High since 2026-04-20, peaking on 2026-04-20; still high on 2026-04-23 (95 records), the latest day "
+            "judged." in alert.summary) and "still high on 2026-04-23" in alert_text(alert.to_json())
+    assert alert.metrics["run_start"] == "2026-04-20" and alert.metrics["run_end"] == "2026-04-23"
+    assert alert.link.endswith("to=2026-04-26")
+    # judged as of the 25th, after two calm days, the same storm is over: its days are said, not "still high"
+    store.add_records(records_per_day(make_record, {date(2026, 4, 24): 8, date(2026, 4, 25): 8}, trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "b.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\nlookback_days = 5\n'))
+    [over] = run_alerts(config, store, now=datetime(2026, 4, 26, 9, tzinfo=UTC), as_of=date(2026, 4, 25),
+                        dry_run=True).alerts
+    assert "still high" not in over.title and "High from 2026-04-20 to 2026-04-23, peaking on 2026-04-20." in over.summary

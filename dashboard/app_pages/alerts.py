@@ -36,12 +36,14 @@ def as_of_param(now: date) -> date:
 
 
 def figures(alerts: list[ActiveAlert]) -> pd.DataFrame:
-    """One row per alert: the figures `alerts run --json` gives it (metrics), and what was done with it."""
+    """One row per alert: the figures `alerts run --json` gives it (metrics; its storm's first and latest high days beside
+    its peak day), and what was done with it."""
     rows = [{"rule": a.alert.rule_id, "kind": a.alert.kind, "day": a.alert.day,
+             "high from": a.alert.metrics.get("run_start"), "high to": a.alert.metrics.get("run_end"),
              "measure": a.alert.metrics.get("measure", "statement"), "value": a.alert.metrics.get("value"),
              "typical": a.alert.metrics.get("baseline"), "robust z": a.alert.metrics.get("score"),
              "sensitivity": a.alert.metrics.get("sensitivity"), "status": a.status} for a in alerts]
-    return pd.DataFrame(rows, columns=["rule", "kind", "day", "measure", "value", "typical", "robust z", "sensitivity",
+    return pd.DataFrame(rows, columns=["rule", "kind", "day", "high from", "high to", "measure", "value", "typical", "robust z", "sensitivity",
                                        "status"])
 
 

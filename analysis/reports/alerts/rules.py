@@ -77,7 +77,7 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
         series = without_days(_volume(con, f, rule, tracker), unknown)
         peaks = detect_peaks(series, threshold=rule.threshold, bridge=STORM_GAP_DAYS)
         peaks = peaks[peaks["value"] >= rule.min_records]
-        what = "records"
+        what, values = "records", series
     else:
         if not model_version:
             return []
@@ -85,7 +85,7 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
         n = series_by_day(frame, "n")
         peaks = share_jumps(frame, min_n=rule.min_records, threshold=rule.threshold, unknown=unknown,
                             bridge=STORM_GAP_DAYS)
-        what = "negative share"
+        what, values = "negative share", series_by_day(frame, "negative")
     # a run of high days reaching into the lookback days is news, though its highest day was before them (a storm
     # that stays high, when the rule was added or the alerter was down on that day); a run sent before is not resent
     peaks = peaks[[start <= as_of and end >= first for start, end in zip(peaks["run_start"], peaks["run_end"],
@@ -93,25 +93,30 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
     alerts = []
     for peak in peaks.itertuples(index=False):
         day_f = Filters(tracker.id, peak.day, peak.day)
-        link = deep_link(DEFAULT_PAGE, Filters(tracker.id, peak.day - timedelta(days=14), peak.day + timedelta(days=3)),
-                         dashboard_url)
+        link = deep_link(DEFAULT_PAGE, Filters(tracker.id, peak.day - timedelta(days=14),
+                                               peak.run_end + timedelta(days=3)), dashboard_url)
         subject = tracker.entity(rule.entity).label if rule.entity else tracker.name_en
         # today (the display zone's day) is judged before it is over, and its alert is never re-sent with the full
         # day's figures
         zone, local_now = zone_short(), now.astimezone(display_zone())
         so_far, day_note = (" so far", f"{zone} day to {local_now:%H:%M} {zone}, not over") \
             if peak.day == local_now.date() else ("", f"{zone} day")
+        # dated on its peak (its figures and evidence), but a reader must also know whether it is still going on
+        ongoing = peak.run_end == as_of and peak.run_end > peak.day
+        still = f", still high on {peak.run_end}" if ongoing else ""
         if rule.kind == "volume_spike":
-            title = f"Volume spike: {subject} — {int(peak.value):,} records{so_far} on {peak.day} ({zone})"
+            title = f"Volume spike: {subject} — {int(peak.value):,} records{so_far} on {peak.day} ({zone}){still}"
             summary = (f"{int(peak.value):,} records{so_far} on {peak.day} ({day_note}) against a typical "
                        f"{peak.baseline:,.0f} per day (robust z = {peak.score:.1f}).")
         else:
-            title = f"Negative-share jump: {subject} — {share_text(peak.value)} negative{so_far} on {peak.day} ({zone})"
+            title = (f"Negative-share jump: {subject} — {share_text(peak.value)} negative{so_far} on {peak.day} "
+                     f"({zone}){still}")
             scored = int(n[peak.day])
             lo, hi = wilson_interval(round(peak.value * scored), scored)
             summary = (f"{share_text(peak.value, (lo, hi))} of {scored:,} scored records{so_far} negative on {peak.day} "
                        f"({day_note}) against a typical {share_text(peak.baseline)} (robust z = {peak.score:.1f}). "
                        + accuracy_line(model_card_summary(model_version, _model_name(con, model_version), rule.tracker)))
+        summary += storm_span(peak, values, rule.kind, ongoing, local_now.date())
         evidence = peak_evidence(con, day_f, rule.entity, tracker)
         summary += concentration(evidence)
         if evidence["synthetic"]:  # every channel shows the summary: nobody may take generated posts for a backlash
@@ -122,9 +127,23 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
             key=f"{rule.id}:{peak.run_start}", rule_id=rule.id, kind=rule.kind, tracker=tracker.id, entity=rule.entity,
             day=peak.day.isoformat(), title=title, summary=summary, link=link, created_at=now.isoformat(),
             metrics={"measure": what, "value": float(peak.value), "baseline": float(peak.baseline),
-                     "score": float(peak.score), "sensitivity": rule.sensitivity},
+                     "score": float(peak.score), "sensitivity": rule.sensitivity,
+                     "run_start": peak.run_start.isoformat(), "run_end": peak.run_end.isoformat()},
             evidence=evidence))
     return alerts
+
+
+def storm_span(peak: Any, values: pd.Series, kind: str, ongoing: bool, local_today: date) -> str:
+    """The storm's days beside its peak: since when it is high and whether it still is on the latest day judged."""
+    if peak.run_start == peak.run_end:
+        return ""
+    if not ongoing:
+        return f" High from {peak.run_start} to {peak.run_end}, peaking on {peak.day}."
+    latest = values[peak.run_end]
+    figure = f"{int(latest):,} records" if kind == "volume_spike" else f"{share_text(latest)} negative"
+    so_far = " so far" if peak.run_end == local_today else ""
+    return (f" High since {peak.run_start}, peaking on {peak.day}; still high on {peak.run_end} ({figure}{so_far}), "
+            "the latest day judged.")
 
 
 def concentration(evidence: dict[str, Any]) -> str:
