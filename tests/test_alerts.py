@@ -1007,3 +1007,22 @@ def test_a_sustained_storm_s_alert_says_it_is_still_going_on_not_only_its_peak(t
     [over] = run_alerts(config, store, now=datetime(2026, 4, 26, 9, tzinfo=UTC), as_of=date(2026, 4, 25),
                         dry_run=True).alerts
     assert "still high" not in over.title and "High from 2026-04-20 to 2026-04-23, peaking on 2026-04-20." in over.summary
+
+
+def test_a_synthetic_spike_says_so_in_its_title_the_line_an_inbox_or_a_chat_shows(tmp_path, data_dir, make_record):
+    """The synthetic warning was in the summary only: the e-mail's subject, the feed entry's title and a chat
+    notification's first line (all the alert's title) read as a real backlash."""
+    store = Store(data_dir)
+    quiet = {SPIKE - timedelta(days=i): 5 + (i % 3) for i in range(1, 21)}
+    store.add_records(records_per_day(make_record, quiet, trackers=[TRACKER], synthetic=True)
+                      + records_per_day(make_record, {SPIKE: 80}, trackers=[TRACKER], synthetic=True))
+    body = f'[[rule]]\nid = "spike"\ntracker = "{TRACKER}"\nkind = "volume_spike"\n'
+    [alert] = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
+                         now=datetime(2026, 4, 20, 23, tzinfo=UTC)).alerts
+    assert alert.title.startswith("[SYNTHETIC DEMO DATA] Volume spike:")
+    feed = ET.parse(data_dir / "alerts.xml").getroot()
+    assert feed.findtext("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title") == alert.title
+    real = _planted_spike(tmp_path / "real", make_record)
+    assert not any("SYNTHETIC" in a.title for a in run_alerts(load_config(tmp_path / "a.toml"), real,
+                                                              now=datetime(2026, 4, 20, 23, tzinfo=UTC),
+                                                              dry_run=True).alerts)

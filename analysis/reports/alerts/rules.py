@@ -34,7 +34,8 @@ HISTORY_DAYS = 28  # baseline history before the lookback days
 # trailing baseline (and a weekend is quieter), so a day in the middle can fall under the threshold without the storm
 # being over; two calm days in a row end it, and high days after them are a new storm
 STORM_GAP_DAYS = 1
-STATEMENTS_PAGE = "voices"  # the dashboard page (url_path) listing curated statements
+STATEMENTS_PAGE = "voices"
+SYNTHETIC_MARK = "[SYNTHETIC DEMO DATA]"  # the dashboard page (url_path) listing curated statements
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,8 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
         if evidence["synthetic"]:  # every channel shows the summary: nobody may take generated posts for a backlash
             summary += (f" Warning: {evidence['synthetic']:,} of the {evidence['records']:,} records that day are "
                         "SYNTHETIC demo data (generated posts, not real ones).")
+            # nor the title: an e-mail's subject, a feed entry's title, a chat notification's first line
+            title = f"{SYNTHETIC_MARK} {title}"
         alerts.append(Alert(
             # keyed by the run's first day: a storm that keeps rising moves its highest day on, but is one storm
             key=f"{rule.id}:{peak.run_start}", rule_id=rule.id, kind=rule.kind, tracker=tracker.id, entity=rule.entity,
