@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
+from email import policy as email_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -1026,3 +1027,20 @@ def test_a_synthetic_spike_says_so_in_its_title_the_line_an_inbox_or_a_chat_show
     assert not any("SYNTHETIC" in a.title for a in run_alerts(load_config(tmp_path / "a.toml"), real,
                                                               now=datetime(2026, 4, 20, 23, tzinfo=UTC),
                                                               dry_run=True).alerts)
+
+
+def test_a_title_with_a_line_break_is_sent_by_email_on_one_line(smtp_sink):
+    """A statement curated with a line break in who said it (a YAML block string) made its title two lines: the
+    e-mail's Subject refused it with a ValueError no channel caught, the run stopped there, and the alert stayed
+    pending, stopping every later run before it delivered anything."""
+    from analysis.reports.alerts.config import EmailChannel
+    from analysis.reports.alerts.deliver import send_email
+
+    port, messages = smtp_sink
+    channel = EmailChannel(host="127.0.0.1", port=port, starttls=False, sender="a@actorwatch.invalid",
+                           to=["desk@actorwatch.invalid"])
+    send_email({"id": "abc", "title": "New statement: 某演员\nBcc: x@example.invalid — opposes", "summary": "s",
+                "link": "http://127.0.0.1/"}, channel)
+    [message] = [message_from_bytes(m, policy=email_policy.default) for m in messages]
+    assert message["Subject"] == "[actorwatch] New statement: 某演员 Bcc: x@example.invalid — opposes"
+    assert message["Bcc"] is None

@@ -116,7 +116,8 @@ def _smtp_transient(exc: BaseException) -> bool:
 
 def send_email(alert: dict[str, Any], channel: EmailChannel, policy: RetryPolicy | None = None) -> None:
     message = EmailMessage()
-    message["Subject"] = f"[actorwatch] {alert['title']}"
+    # one line: a header refuses a line break (a curated name can hold one), and the run would stop on it for good
+    message["Subject"] = " ".join(f"[actorwatch] {alert['title']}".split())
     message["From"] = channel.sender
     message["To"] = ", ".join(channel.to)
     message["X-Actorwatch-Alert"] = alert["id"]
