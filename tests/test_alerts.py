@@ -1044,3 +1044,19 @@ def test_a_title_with_a_line_break_is_sent_by_email_on_one_line(smtp_sink):
     [message] = [message_from_bytes(m, policy=email_policy.default) for m in messages]
     assert message["Subject"] == "[actorwatch] New statement: 某演员 Bcc: x@example.invalid — opposes"
     assert message["Bcc"] is None
+
+
+def test_a_tracker_collected_for_too_few_days_to_judge_says_so(tmp_path, data_dir, make_record):
+    """A tracker added the day before a storm: its first days have no baseline to stand against, so the run raised
+    nothing and said nothing, "0 new alerts" while 300 posts came in."""
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 19): 6, SPIKE: 300}, trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    report = run_alerts(config, store, now=datetime(2026, 4, 20, 22, tzinfo=UTC), dry_run=True)
+    assert report.alerts == []
+    assert report.silent == [(f"{TRACKER}: records only since 2026-04-19: a day is judged against the 3 or more days "
+                             "before it, so no spike before 2026-04-22 can be raised")]
+    # with three days behind it, a day is judged, and nothing more is said
+    store.add_records(records_per_day(make_record, {date(2026, 4, 21): 6, date(2026, 4, 22): 6}, trackers=[TRACKER]))
+    assert run_alerts(config, store, now=datetime(2026, 4, 22, 22, tzinfo=UTC), dry_run=True).silent == []

@@ -17,9 +17,10 @@ from collectors.display_zone import as_utc
 
 MAD_TO_SD = 1.4826  # MAD of a normal distribution times this is its standard deviation
 PEAK_COLUMNS = ["day", "value", "baseline", "score"]
+MIN_BASELINE_DAYS = 3  # a point needs this many before it to be scored (robust_scores' min_periods)
 
 
-def robust_scores(series: pd.Series, window: int = 7, min_periods: int = 3, min_scale: float = 1.0,
+def robust_scores(series: pd.Series, window: int = 7, min_periods: int = MIN_BASELINE_DAYS, min_scale: float = 1.0,
                   counts: bool = True, n: pd.Series | None = None) -> pd.DataFrame:
     """Per point: the trailing baseline (median of the `window` previous points) and the robust z-score.
 
@@ -46,7 +47,7 @@ def robust_scores(series: pd.Series, window: int = 7, min_periods: int = 3, min_
     return pd.DataFrame({"value": values, "baseline": baseline, "score": (values - baseline) / scale})
 
 
-def detect_peaks(series: pd.Series, window: int = 7, threshold: float = 3.5, min_periods: int = 3,
+def detect_peaks(series: pd.Series, window: int = 7, threshold: float = 3.5, min_periods: int = MIN_BASELINE_DAYS,
                  min_scale: float = 1.0, counts: bool = True, merge: bool = True,
                  n: pd.Series | None = None, bridge: int = 0) -> pd.DataFrame:
     """Days whose value stands `threshold` robust z-scores above the trailing baseline.
@@ -373,5 +374,5 @@ def series_by_day(frame: pd.DataFrame, value: str, day: str = "period") -> pd.Se
     return pd.Series(frame[value].to_numpy(), index=[_as_date(d) for d in frame[day]], name=value)
 
 
-__all__ = ["change_points", "collection_gaps", "detect_peaks", "label_peaks", "robust_scores", "sentiment_change_points",
+__all__ = ["MIN_BASELINE_DAYS", "change_points", "collection_gaps", "detect_peaks", "label_peaks", "robust_scores", "sentiment_change_points",
            "series_by_day", "share_jumps", "source_gaps", "stopped_sources", "top_terms", "uncollected_days", "without_days"]

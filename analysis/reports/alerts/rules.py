@@ -18,6 +18,7 @@ from analysis.reports.alerts.config import EffectiveRule
 from analysis.reports.alerts.evidence import peak_evidence
 from analysis.reports.links import DEFAULT_PAGE, deep_link
 from analysis.stats.peaks import (
+    MIN_BASELINE_DAYS,
     detect_peaks,
     series_by_day,
     share_jumps,
@@ -179,6 +180,12 @@ def silence(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracke
     recent = by_source[pd.to_datetime(by_source["period"]).dt.date >= start] if len(by_source) else by_source
     if not stopped and (not len(recent) or not recent["records"].sum()):
         return [f"no records from {start} to {as_of} (is it collected?)"]
+    # a tracker collected for a day or two has no baseline yet: its storm cannot be raised, and "0 new alerts" is no calm
+    first = stored_span(con, Filters(tracker.id), tracker).start
+    judged_from = first + timedelta(days=MIN_BASELINE_DAYS)
+    if rule.kind == "volume_spike" and first <= as_of < judged_from:
+        stopped.append(f"records only since {first}: a day is judged against the {MIN_BASELINE_DAYS} or more days "
+                       f"before it, so no spike before {judged_from} can be raised")
     return stopped
 
 

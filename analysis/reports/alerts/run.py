@@ -92,21 +92,20 @@ def evaluate(config: AlertConfig, store: Store, as_of: date, now: datetime, stat
     report = RunReport()
     # tracker -> why its rules' silence may not mean calm: a tracker's sources, said once however many rules watch
     # it, and whether or not its rules are in cooldown (a dead collector after an alert is still news)
-    silent: dict[str, list[str]] = {}
+    silent: dict[str, dict[str, None]] = {}  # tracker -> its whys, in order, each once
     with store.connect(public_names=public_names_of(by_id.values())) as con:
         for rule in config.effective_rules():
             tracker = by_id[rule.tracker]
             if state.in_cooldown(rule.id, rule.cooldown_hours, now):
                 report.skipped_cooldown.append(rule.id)
-                if rule.kind != "new_statement" and rule.tracker not in silent:
-                    silent[rule.tracker] = silence(con, rule, tracker, as_of)
+                if rule.kind != "new_statement":
+                    silent.setdefault(rule.tracker, {}).update(dict.fromkeys(silence(con, rule, tracker, as_of)))
                 continue
             found = judge(con, rule, tracker, as_of, now, model_version, config.dashboard_url)
             if found.not_judged:
                 report.not_judged.append(f"{rule.id} ({found.not_judged})")
                 continue
-            if rule.kind != "new_statement":
-                silent.setdefault(rule.tracker, found.silent)
+            silent.setdefault(rule.tracker, {}).update(dict.fromkeys(found.silent))
             # several distinct days/statements may fire at once; the cooldown governs later runs
             report.alerts += [a for a in found.alerts if a.key not in state.fired]
     report.silent = [f"{tracker}: {why}" for tracker, whys in silent.items() for why in whys]
