@@ -1060,3 +1060,36 @@ def test_a_tracker_collected_for_too_few_days_to_judge_says_so(tmp_path, data_di
     # with three days behind it, a day is judged, and nothing more is said
     store.add_records(records_per_day(make_record, {date(2026, 4, 21): 6, date(2026, 4, 22): 6}, trackers=[TRACKER]))
     assert run_alerts(config, store, now=datetime(2026, 4, 22, 22, tzinfo=UTC), dry_run=True).silent == []
+
+
+HOSTILE_POST = 'Everyone <!channel> <@U024BE7LH> <https://evil.example|click> & <at user_id="all">所有人</at>'
+
+
+@pytest.mark.parametrize("fmt", ["slack", "feishu", "dingtalk"])
+def test_a_chat_service_webhook_gets_its_own_message_shape_with_post_text_unable_to_ping(fmt):
+    """The docs point chat services' incoming webhooks at the alerter, but it posted its own JSON, which Slack
+    (no "text"), Feishu (no msg_type) and DingTalk (no msgtype) refuse: such a channel failed on every run. With
+    `format`, each gets its text message; a post's text in it is shown, never read as a mention of the whole
+    channel or a disguised link."""
+    import httpx
+
+    from analysis.reports.alerts.config import WebhookChannel
+    from analysis.reports.alerts.deliver import send_webhook
+
+    sent = []
+    transport = httpx.MockTransport(lambda request: sent.append(json.loads(request.content)) or httpx.Response(200))
+    alert = {"id": "a1", "title": "Volume spike: X", "summary": "80 records", "link": "http://127.0.0.1:8501/",
+             "evidence": {"top_records": [{"source": "weibo", "author": "u_1", "text": HOSTILE_POST, "url": None,
+                                           "shares": 3, "likes": 1}]}}
+    with httpx.Client(transport=transport) as client:
+        send_webhook(alert, WebhookChannel(url="https://hooks.example/x", format=fmt), client=client)
+    [body] = sent
+    text = {"slack": lambda b: b["text"], "feishu": lambda b: b["msg_type"] == "text" and b["content"]["text"],
+            "dingtalk": lambda b: b["msgtype"] == "text" and b["text"]["content"]}[fmt](body)
+    assert text and "Volume spike: X" in text and "80 records" in text
+    if fmt == "slack":  # Slack reads <…> as mentions and links: its escapes show them as typed
+        assert "&lt;!channel&gt;" in text and "<" not in text and "&amp;" in text
+    if fmt == "feishu":  # Feishu's <at user_id="all"> mentions everyone
+        assert "<at" not in text and "所有人" in text
+    if fmt == "dingtalk":
+        assert "at" not in body or not body["at"].get("isAtAll")
