@@ -35,8 +35,8 @@ HISTORY_DAYS = 28  # baseline history before the lookback days
 # trailing baseline (and a weekend is quieter), so a day in the middle can fall under the threshold without the storm
 # being over; two calm days in a row end it, and high days after them are a new storm
 STORM_GAP_DAYS = 1
-STATEMENTS_PAGE = "voices"
-SYNTHETIC_MARK = "[SYNTHETIC DEMO DATA]"  # the dashboard page (url_path) listing curated statements
+STATEMENTS_PAGE = "voices"  # the dashboard page (url_path) listing curated statements
+SYNTHETIC_MARK = "[SYNTHETIC DEMO DATA]"  # leads the title of an alert on a day with synthetic records
 
 
 @dataclass(frozen=True)
@@ -163,8 +163,9 @@ def concentration(evidence: dict[str, Any]) -> str:
 
 def silence(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracker, as_of: date) -> list[str]:
     """Why a volume or share rule's silence may not mean calm: a source that collected plenty has had no record for
-    three whole days or more (its collector stopped?), or the tracker has no record at all on these days,
-    inside its collection window. Empty when the collection window is over: nothing is collected then."""
+    three whole days or more (its collector stopped?, however long ago), or the tracker has no record at all on these
+    days, or (for a volume rule) it has been collected for too few days to judge one, inside its collection window.
+    Empty when the collection window is over: nothing is collected then."""
     window = Filters.for_tracker(tracker)
     if rule.kind == "new_statement" or not (window.start <= as_of <= window.end):
         return []
@@ -175,18 +176,18 @@ def silence(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracke
     start = max(since - timedelta(days=HISTORY_DAYS), window.start)
     # from the window's start: a source silent for longer than the history days is still one not collected
     by_source = volume_series(con, Filters(tracker.id, window.start, as_of), by="source")
-    stopped = [f"{source} has no records since {last} (before, a median of {typical:g} a day): not collected? its "
-               "spikes cannot be seen" for source, (last, typical) in sorted(stopped_sources(by_source, since).items())]
+    whys = [f"{source} has no records since {last} (before, a median of {typical:g} a day): not collected? its "
+            "spikes cannot be seen" for source, (last, typical) in sorted(stopped_sources(by_source, since).items())]
     recent = by_source[pd.to_datetime(by_source["period"]).dt.date >= start] if len(by_source) else by_source
-    if not stopped and (not len(recent) or not recent["records"].sum()):
+    if not whys and (not len(recent) or not recent["records"].sum()):
         return [f"no records from {start} to {as_of} (is it collected?)"]
     # a tracker collected for a day or two has no baseline yet: its storm cannot be raised, and "0 new alerts" is no calm
     first = stored_span(con, Filters(tracker.id), tracker).start
     judged_from = first + timedelta(days=MIN_BASELINE_DAYS)
     if rule.kind == "volume_spike" and first <= as_of < judged_from:
-        stopped.append(f"records only since {first}: a day is judged against the {MIN_BASELINE_DAYS} or more days "
+        whys.append(f"records only since {first}: a day is judged against the {MIN_BASELINE_DAYS} or more days "
                        f"before it, so no spike before {judged_from} can be raised")
-    return stopped
+    return whys
 
 
 def _model_name(con: duckdb.DuckDBPyConnection, model_version: str) -> str | None:
