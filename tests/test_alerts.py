@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
+from email import policy as email_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -737,10 +738,10 @@ def test_a_source_that_stopped_collecting_is_said_not_taken_for_calm(tmp_path, d
     config = load_config(path)
     report = run_alerts(config, store, now=datetime(2026, 4, 21, 9, tzinfo=UTC), dry_run=True)
     assert report.alerts == []
-    assert report.silent == [("vol: weibo has no records since 2026-04-15 (before, a median of 20 a day): not "
+    assert report.silent == [(f"{TRACKER}: weibo has no records since 2026-04-15 (before, a median of 20 a day): not "
                               "collected? its spikes cannot be seen")]
     result = CliRunner().invoke(cli, ["alerts", "run", "--config", str(path), "--as-of", "2026-04-21", "--dry-run"])
-    assert "not collected lately? vol: weibo has no records since 2026-04-15" in result.output
+    assert f"not collected lately? {TRACKER}: weibo has no records since 2026-04-15" in result.output
     # until three whole days have passed without a record, the source may only be late or quiet: not yet said
     assert run_alerts(config, store, now=datetime(2026, 4, 18, 9, tzinfo=UTC), dry_run=True).silent == []
     assert run_alerts(config, store, now=datetime(2026, 4, 19, 9, tzinfo=UTC), dry_run=True).silent != []
@@ -748,7 +749,7 @@ def test_a_source_that_stopped_collecting_is_said_not_taken_for_calm(tmp_path, d
     other = _rule_file(tmp_path / "b.toml", '[[rule]]\nid = "t"\ntracker = "tilly-norwood"\nkind = "volume_spike"\n')
     tilly = next(t for t in load_trackers() if t.id == "tilly-norwood")
     silent = run_alerts(load_config(other), store, as_of=tilly.trigger_date, dry_run=True).silent
-    assert len(silent) == 1 and silent[0].startswith("t: no records of tilly-norwood from ")
+    assert len(silent) == 1 and silent[0].startswith("tilly-norwood: no records from ")
 
 
 def test_a_chat_service_webhook_url_comes_from_the_secrets_not_the_alerts_file(tmp_path, data_dir, make_record,
@@ -819,7 +820,7 @@ def test_a_week_long_rule_says_a_source_stopped_days_ago(tmp_path, data_dir, mak
                                                         'kind = "volume_spike"\nlookback_days = 7\n'))
     # weibo's last records are of 16 April: 17-20 April are four whole days without one
     silent = run_alerts(config, store, now=datetime(2026, 4, 21, 9, tzinfo=UTC), dry_run=True).silent
-    assert silent == [("vol: weibo has no records since 2026-04-16 (before, a median of 20 a day): not collected? its "
+    assert silent == [(f"{TRACKER}: weibo has no records since 2026-04-16 (before, a median of 20 a day): not collected? its "
                        "spikes cannot be seen")]
     assert run_alerts(config, store, now=datetime(2026, 4, 19, 9, tzinfo=UTC), dry_run=True).silent == []
 
@@ -890,3 +891,205 @@ def test_an_email_greylisted_once_is_sent_on_the_second_try_within_the_run():
 
 async def _reply_451():
     return "451 4.3.0 try again later"
+
+
+def _nightly(config, store, days, add=None):
+    """`alerts run` each evening of `days` (UTC); `add` maps a day to the records collected that day."""
+    fired = []
+    for day in days:
+        if add and day in add:
+            store.add_records(add[day])
+        fired += run_alerts(config, store, now=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=23))\
+            .alerts
+    return fired
+
+
+def test_a_storm_that_dips_for_one_day_is_one_storm_not_two_alerts(tmp_path, data_dir, make_record):
+    """A storm of 20-23 April dipped under the threshold on the 22nd (a quieter day, or its own days lifting the
+    baseline): the 23rd began a new run of high days, keyed by its own first day, and once the cooldown had passed
+    the union got a second "new spike" for what was one storm."""
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {SPIKE - timedelta(days=i): 5 + i % 3 for i in range(1, 21)},
+                                      trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\ncooldown_hours = 20\n'))
+    storm = {SPIKE: 100, SPIKE + timedelta(days=1): 100, SPIKE + timedelta(days=2): 8, SPIKE + timedelta(days=3): 100}
+    days = [SPIKE + timedelta(days=i) for i in range(4)]
+    fired = _nightly(config, store, days, {d: records_per_day(make_record, {d: n}, trackers=[TRACKER])
+                                           for d, n in storm.items()})
+    assert [a.key for a in fired] == ["vol:2026-04-20"]
+    # two calm days in a row end a storm: what comes after is a new one
+    store.add_records(records_per_day(make_record, {SPIKE + timedelta(days=i): 8 for i in (4, 5)}, trackers=[TRACKER]))
+    later = SPIKE + timedelta(days=6)
+    again = _nightly(config, store, [later], {later: records_per_day(make_record, {later: 150}, trackers=[TRACKER])})
+    assert [a.key for a in again] == ["vol:2026-04-26"]
+
+
+def _weibo_stopped(data_dir, make_record):
+    """rss collects 30 a day from 10 to 21 April; weibo 20 a day until 15 April, then nothing."""
+    store = Store(data_dir)
+    first = date(2026, 4, 10)
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 30 for i in range(12)}, trackers=[TRACKER],
+                                      source="rss")
+                      + records_per_day(make_record, {first + timedelta(days=i): 20 for i in range(6)}, trackers=[TRACKER]))
+    return store
+
+
+WEIBO_STOPPED = (f"{TRACKER}: weibo has no records since 2026-04-15 (before, a median of 20 a day): not collected? its "
+                 "spikes cannot be seen")
+
+
+def test_a_rule_in_cooldown_still_says_its_source_stopped(tmp_path, data_dir, make_record):
+    """The rule had fired an hour before: the run skipped it whole, its "weibo not collected" warning with it, so the
+    run after an alert (when a union most wants to know the storm is still watched) said nothing of a dead collector."""
+    from analysis.reports.alerts.state import AlertState, save_state
+
+    store = _weibo_stopped(data_dir, make_record)
+    now = datetime(2026, 4, 21, 9, tzinfo=UTC)
+    save_state(AlertState(last_fired={"vol": (now - timedelta(hours=1)).isoformat()}))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    report = run_alerts(config, store, now=now, dry_run=True)
+    assert report.skipped_cooldown == ["vol"] and report.silent == [WEIBO_STOPPED]
+
+
+def test_a_stopped_source_is_said_once_per_tracker_however_many_rules_watch_it(tmp_path, data_dir, make_record):
+    """Three rules on the tracker (its volume, an entity's volume, a statement rule): the run said "weibo has no
+    records" once per volume rule, the same warning over and over in a scheduler's mail."""
+    store = _weibo_stopped(data_dir, make_record)
+    entity = next(t for t in load_trackers() if t.id == TRACKER).entities[0].id
+    body = "".join(f'[[rule]]\nid = "{rid}"\ntracker = "{TRACKER}"\nkind = "{kind}"\n{extra}'
+                   for rid, kind, extra in [("vol", "volume_spike", ""), ("ent", "volume_spike", f'entity = "{entity}"\n'),
+                                            ("more", "volume_spike", 'sensitivity = "more"\n'),
+                                            ("st", "new_statement", "")])
+    report = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
+                        now=datetime(2026, 4, 21, 9, tzinfo=UTC), dry_run=True)
+    assert report.silent == [WEIBO_STOPPED]
+
+
+def test_a_source_silent_for_over_a_month_is_still_named(tmp_path, data_dir, make_record):
+    """Weibo's collector died on 20 April: from late May on the run looked at the last 31 days only, found no weibo
+    day in them and so no source to call stopped, and said nothing while a news feed went on collecting."""
+    store = Store(data_dir)
+    first = date(2026, 4, 10)
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 30 for i in range(46)}, trackers=[TRACKER],
+                                      source="rss")
+                      + records_per_day(make_record, {first + timedelta(days=i): 20 for i in range(11)}, trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    assert run_alerts(config, store, as_of=date(2026, 5, 25), dry_run=True).silent == [
+        WEIBO_STOPPED.replace("2026-04-15", "2026-04-20")]
+
+
+def test_a_sustained_storm_s_alert_says_it_is_still_going_on_not_only_its_peak(tmp_path, data_dir, make_record):
+    """A storm peaked on 20 April and was still high on the 23rd, when the rule first saw it: the alert said "120
+    records on 2026-04-20" and nothing more, which a union reads as three days old and over. It now says when it peaked
+    and that it is still high on the latest day, and its chart reaches that day."""
+    from analysis.reports.alerts.deliver import alert_text
+
+    store = Store(data_dir)
+    first = date(2026, 4, 1)
+    storm = {date(2026, 4, 20): 120, date(2026, 4, 21): 90, date(2026, 4, 22): 90, date(2026, 4, 23): 95}
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 5 + i % 3 for i in range(19)},
+                                      trackers=[TRACKER]) + records_per_day(make_record, storm, trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    [alert] = run_alerts(config, store, now=datetime(2026, 4, 24, 9, tzinfo=UTC), as_of=date(2026, 4, 23),
+                         dry_run=True).alerts
+    assert alert.day == "2026-04-20" and "still high on 2026-04-23" in alert.title
+    assert ("High since 2026-04-20, peaking on 2026-04-20; still high on 2026-04-23 (95 records), the latest day "
+            "judged." in alert.summary) and "still high on 2026-04-23" in alert_text(alert.to_json())
+    assert alert.metrics["run_start"] == "2026-04-20" and alert.metrics["run_end"] == "2026-04-23"
+    assert alert.link.endswith("to=2026-04-26")
+    # judged as of the 25th, after two calm days, the same storm is over: its days are said, not "still high"
+    store.add_records(records_per_day(make_record, {date(2026, 4, 24): 8, date(2026, 4, 25): 8}, trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "b.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\nlookback_days = 5\n'))
+    [over] = run_alerts(config, store, now=datetime(2026, 4, 26, 9, tzinfo=UTC), as_of=date(2026, 4, 25),
+                        dry_run=True).alerts
+    assert "still high" not in over.title and "High from 2026-04-20 to 2026-04-23, peaking on 2026-04-20." in over.summary
+
+
+def test_a_synthetic_spike_says_so_in_its_title_the_line_an_inbox_or_a_chat_shows(tmp_path, data_dir, make_record):
+    """The synthetic warning was in the summary only: the e-mail's subject, the feed entry's title and a chat
+    notification's first line (all the alert's title) read as a real backlash."""
+    store = Store(data_dir)
+    quiet = {SPIKE - timedelta(days=i): 5 + (i % 3) for i in range(1, 21)}
+    store.add_records(records_per_day(make_record, quiet, trackers=[TRACKER], synthetic=True)
+                      + records_per_day(make_record, {SPIKE: 80}, trackers=[TRACKER], synthetic=True))
+    body = f'[[rule]]\nid = "spike"\ntracker = "{TRACKER}"\nkind = "volume_spike"\n'
+    [alert] = run_alerts(load_config(_rule_file(tmp_path / "a.toml", body)), store,
+                         now=datetime(2026, 4, 20, 23, tzinfo=UTC)).alerts
+    assert alert.title.startswith("[SYNTHETIC DEMO DATA] Volume spike:")
+    feed = ET.parse(data_dir / "alerts.xml").getroot()
+    assert feed.findtext("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title") == alert.title
+    real = _planted_spike(tmp_path / "real", make_record)
+    assert not any("SYNTHETIC" in a.title for a in run_alerts(load_config(tmp_path / "a.toml"), real,
+                                                              now=datetime(2026, 4, 20, 23, tzinfo=UTC),
+                                                              dry_run=True).alerts)
+
+
+def test_a_title_with_a_line_break_is_sent_by_email_on_one_line(smtp_sink):
+    """A statement curated with a line break in who said it (a YAML block string) made its title two lines: the
+    e-mail's Subject refused it with a ValueError no channel caught, the run stopped there, and the alert stayed
+    pending, stopping every later run before it delivered anything."""
+    from analysis.reports.alerts.config import EmailChannel
+    from analysis.reports.alerts.deliver import send_email
+
+    port, messages = smtp_sink
+    channel = EmailChannel(host="127.0.0.1", port=port, starttls=False, sender="a@actorwatch.invalid",
+                           to=["desk@actorwatch.invalid"])
+    send_email({"id": "abc", "title": "New statement: 某演员\nBcc: x@example.invalid — opposes", "summary": "s",
+                "link": "http://127.0.0.1/"}, channel)
+    [message] = [message_from_bytes(m, policy=email_policy.default) for m in messages]
+    assert message["Subject"] == "[actorwatch] New statement: 某演员 Bcc: x@example.invalid — opposes"
+    assert message["Bcc"] is None
+
+
+def test_a_tracker_collected_for_too_few_days_to_judge_says_so(tmp_path, data_dir, make_record):
+    """A tracker added the day before a storm: its first days have no baseline to stand against, so the run raised
+    nothing and said nothing, "0 new alerts" while 300 posts came in."""
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {date(2026, 4, 19): 6, SPIKE: 300}, trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\n'))
+    report = run_alerts(config, store, now=datetime(2026, 4, 20, 22, tzinfo=UTC), dry_run=True)
+    assert report.alerts == []
+    assert report.silent == [(f"{TRACKER}: records only since 2026-04-19: a day is judged against the 3 or more days "
+                             "before it, so no spike before 2026-04-22 can be raised")]
+    # with three days behind it, a day is judged, and nothing more is said
+    store.add_records(records_per_day(make_record, {date(2026, 4, 21): 6, date(2026, 4, 22): 6}, trackers=[TRACKER]))
+    assert run_alerts(config, store, now=datetime(2026, 4, 22, 22, tzinfo=UTC), dry_run=True).silent == []
+
+
+HOSTILE_POST = 'Everyone <!channel> <@U024BE7LH> <https://evil.example|click> & <at user_id="all">所有人</at>'
+
+
+@pytest.mark.parametrize("fmt", ["slack", "feishu", "dingtalk"])
+def test_a_chat_service_webhook_gets_its_own_message_shape_with_post_text_unable_to_ping(fmt):
+    """The docs point chat services' incoming webhooks at the alerter, but it posted its own JSON, which Slack
+    (no "text"), Feishu (no msg_type) and DingTalk (no msgtype) refuse: such a channel failed on every run. With
+    `format`, each gets its text message; a post's text in it is shown, never read as a mention of the whole
+    channel or a disguised link."""
+    import httpx
+
+    from analysis.reports.alerts.config import WebhookChannel
+    from analysis.reports.alerts.deliver import send_webhook
+
+    sent = []
+    transport = httpx.MockTransport(lambda request: sent.append(json.loads(request.content)) or httpx.Response(200))
+    alert = {"id": "a1", "title": "Volume spike: X", "summary": "80 records", "link": "http://127.0.0.1:8501/",
+             "evidence": {"top_records": [{"source": "weibo", "author": "u_1", "text": HOSTILE_POST, "url": None,
+                                           "shares": 3, "likes": 1}]}}
+    with httpx.Client(transport=transport) as client:
+        send_webhook(alert, WebhookChannel(url="https://hooks.example/x", format=fmt), client=client)
+    [body] = sent
+    text = {"slack": lambda b: b["text"], "feishu": lambda b: b["msg_type"] == "text" and b["content"]["text"],
+            "dingtalk": lambda b: b["msgtype"] == "text" and b["text"]["content"]}[fmt](body)
+    assert text and "Volume spike: X" in text and "80 records" in text
+    if fmt == "slack":  # Slack reads <…> as mentions and links: its escapes show them as typed
+        assert "&lt;!channel&gt;" in text and "<" not in text and "&amp;" in text
+    if fmt == "feishu":  # Feishu's <at user_id="all"> mentions everyone
+        assert "<at" not in text and "所有人" in text
+    if fmt == "dingtalk":
+        assert "at" not in body or not body["at"].get("isAtAll")

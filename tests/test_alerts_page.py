@@ -180,5 +180,19 @@ def test_the_page_opens_on_an_empty_store(isolated_data_dir: Path) -> None:
     """A fresh install (no records, the shipped example rules): the rules find nothing, and the page says why."""
     at = open_page("alerts")
     shown = texts(at)
-    assert "No alert active" in shown and "no records of iqiyi-nadou" not in shown  # its window is long past
+    assert "No alert active" in shown and "no records from" not in shown  # its window is long past
     assert "No alert of this tracker has been sent" in shown
+
+
+def test_a_stopped_source_is_said_once_however_many_rules_watch_the_tracker(data_dir, make_record) -> None:
+    """Two volume rules on the tracker: the page said "rss has no records since …" once per rule."""
+    store = Store(data_dir)
+    first = date(2026, 4, 10)
+    store.add_records(records_per_day(make_record, {first + timedelta(days=i): 20 for i in range(12)}, trackers=[TRACKER])
+                      + records_per_day(make_record, {first + timedelta(days=i): 30 for i in range(6)},
+                                        trackers=[TRACKER], source="rss"))  # rss stopped after 15 April
+    more = f'[[rule]]\nid = "spike-more"\ntracker = "{TRACKER}"\nkind = "volume_spike"\nsensitivity = "more"\n'
+    (data_dir / "alerts.toml").write_text(RULES + more, encoding="utf-8")
+    at = open_page("alerts", {"as_of": AS_OF})
+    said = [w.value for w in at.warning if "rss has no records since 2026-04-15" in w.value.replace("\\", "")]
+    assert len(said) == 1, said

@@ -17,9 +17,10 @@ from collectors.display_zone import as_utc
 
 MAD_TO_SD = 1.4826  # MAD of a normal distribution times this is its standard deviation
 PEAK_COLUMNS = ["day", "value", "baseline", "score"]
+MIN_BASELINE_DAYS = 3  # a point needs this many before it to be scored (robust_scores' min_periods)
 
 
-def robust_scores(series: pd.Series, window: int = 7, min_periods: int = 3, min_scale: float = 1.0,
+def robust_scores(series: pd.Series, window: int = 7, min_periods: int = MIN_BASELINE_DAYS, min_scale: float = 1.0,
                   counts: bool = True, n: pd.Series | None = None) -> pd.DataFrame:
     """Per point: the trailing baseline (median of the `window` previous points) and the robust z-score.
 
@@ -46,20 +47,22 @@ def robust_scores(series: pd.Series, window: int = 7, min_periods: int = 3, min_
     return pd.DataFrame({"value": values, "baseline": baseline, "score": (values - baseline) / scale})
 
 
-def detect_peaks(series: pd.Series, window: int = 7, threshold: float = 3.5, min_periods: int = 3,
+def detect_peaks(series: pd.Series, window: int = 7, threshold: float = 3.5, min_periods: int = MIN_BASELINE_DAYS,
                  min_scale: float = 1.0, counts: bool = True, merge: bool = True,
-                 n: pd.Series | None = None) -> pd.DataFrame:
+                 n: pd.Series | None = None, bridge: int = 0) -> pd.DataFrame:
     """Days whose value stands `threshold` robust z-scores above the trailing baseline.
 
     `series` is indexed by day (zero-filled: a missing day must be 0). With `merge`, a run of
     consecutive flagged days (a spike and its decay) is reported once, on its highest-scoring day, with
-    `run_start` and `run_end` its first and last flagged days. For shares pass `counts=False`, a `min_scale` in share
-    units and `n`. Returns columns day, value, baseline, score, run_start, run_end, sorted by day.
+    `run_start` and `run_end` its first and last flagged days; flagged days with at most `bridge` unflagged days
+    between them are one run (a storm whose baseline climbs with it can dip under the threshold for a day). For shares
+    pass `counts=False`, a `min_scale` in share units and `n`. Returns columns day, value, baseline, score, run_start,
+    run_end, sorted by day.
     """
-    return _flag(robust_scores(series, window, min_periods, min_scale, counts, n), threshold, merge)
+    return _flag(robust_scores(series, window, min_periods, min_scale, counts, n), threshold, merge, bridge)
 
 
-def _flag(scored: pd.DataFrame, threshold: float, merge: bool) -> pd.DataFrame:
+def _flag(scored: pd.DataFrame, threshold: float, merge: bool, bridge: int = 0) -> pd.DataFrame:
     """The points of a robust_scores frame (indexed by day) scoring `threshold` or more, runs merged (detect_peaks)."""
     scored = scored.assign(day=[_as_date(d) for d in scored.index])
     flagged = scored[scored["score"] >= threshold]
@@ -68,7 +71,7 @@ def _flag(scored: pd.DataFrame, threshold: float, merge: bool) -> pd.DataFrame:
     flagged = flagged.assign(run_start=flagged["day"], run_end=flagged["day"])
     if merge:
         positions = pd.Series(range(len(scored)), index=scored.index)[flagged.index]
-        run = (positions.diff() != 1).cumsum().to_numpy()
+        run = (positions.diff() > 1 + bridge).cumsum().to_numpy()
         days = flagged.groupby(run)["day"]
         flagged = flagged.assign(run_start=days.transform("min").to_numpy(), run_end=days.transform("max").to_numpy())
         flagged = flagged.loc[flagged.groupby(run)["score"].idxmax()]
@@ -167,7 +170,7 @@ MIN_SHARE_N = 30  # a day with fewer scored records has too noisy a share to be 
 
 
 def share_jumps(sentiment: pd.DataFrame, label: str = "negative", min_n: int = MIN_SHARE_N, threshold: float = 3.5,
-                day: str = "period", unknown: set[date] | None = None) -> pd.DataFrame:
+                day: str = "period", unknown: set[date] | None = None, bridge: int = 0) -> pd.DataFrame:
     """Days whose share of `label` jumps above its trailing baseline (from a zero-filled sentiment_series frame).
 
     Days with fewer than `min_n` scored records are not judged (their share is too noisy) and do not
@@ -178,7 +181,7 @@ def share_jumps(sentiment: pd.DataFrame, label: str = "negative", min_n: int = M
     against the previous 7 days' pooled share, if they hold `min_n` scored records between them, with that
     pooled share's own binomial noise (at the days' effective sizes) added to the day's. `unknown` days
     (`uncollected_days`) are neither judged nor part of a baseline. With the frame's <label>_lo/_hi, each jump
-    carries its day's band as lo, hi.
+    carries its day's band as lo, hi. `bridge` as for detect_peaks.
     """
     if unknown:  # uncollected days (collection_gaps) are left out, as by without_days
         sentiment = sentiment[[_as_date(d) not in unknown for d in sentiment[day]]]
@@ -196,7 +199,7 @@ def share_jumps(sentiment: pd.DataFrame, label: str = "negative", min_n: int = M
         noise = np.sqrt(b * (1 - b) / window_effective[use] + b * (1 - b) / effective[use])
         scored.loc[use, "baseline"] = b
         scored.loc[use, "score"] = (scored.loc[use, "value"] - b) / np.maximum(noise, SHARE_MIN_SCALE)
-    jumps = _flag(scored, threshold, merge=True)
+    jumps = _flag(scored, threshold, merge=True, bridge=bridge)
     if f"{label}_lo" in sentiment and len(jumps):
         lo, hi = (series_by_day(sentiment, f"{label}{end}", day) for end in ("_lo", "_hi"))
         jumps = jumps.assign(lo=[float(lo[d]) for d in jumps["day"]], hi=[float(hi[d]) for d in jumps["day"]])
@@ -381,5 +384,5 @@ def series_by_day(frame: pd.DataFrame, value: str, day: str = "period") -> pd.Se
     return pd.Series(frame[value].to_numpy(), index=[_as_date(d) for d in frame[day]], name=value)
 
 
-__all__ = ["change_points", "collection_gaps", "detect_peaks", "label_peaks", "robust_scores", "sentiment_change_points",
+__all__ = ["MIN_BASELINE_DAYS", "change_points", "collection_gaps", "detect_peaks", "label_peaks", "robust_scores", "sentiment_change_points",
            "series_by_day", "share_jumps", "source_gaps", "stopped_sources", "top_terms", "uncollected_days", "without_days"]

@@ -36,12 +36,14 @@ def as_of_param(now: date) -> date:
 
 
 def figures(alerts: list[ActiveAlert]) -> pd.DataFrame:
-    """One row per alert: the figures `alerts run --json` gives it (metrics), and what was done with it."""
+    """One row per alert: the figures `alerts run --json` gives it (metrics; its storm's first and latest high days beside
+    its peak day), and what was done with it."""
     rows = [{"rule": a.alert.rule_id, "kind": a.alert.kind, "day": a.alert.day,
+             "high from": a.alert.metrics.get("run_start"), "high to": a.alert.metrics.get("run_end"),
              "measure": a.alert.metrics.get("measure", "statement"), "value": a.alert.metrics.get("value"),
              "typical": a.alert.metrics.get("baseline"), "robust z": a.alert.metrics.get("score"),
              "sensitivity": a.alert.metrics.get("sensitivity"), "status": a.status} for a in alerts]
-    return pd.DataFrame(rows, columns=["rule", "kind", "day", "measure", "value", "typical", "robust z", "sensitivity",
+    return pd.DataFrame(rows, columns=["rule", "kind", "day", "high from", "high to", "measure", "value", "typical", "robust z", "sensitivity",
                                        "status"])
 
 
@@ -94,8 +96,9 @@ def active_section(tracker_id: str, as_of: date) -> None:
     for found in findings:  # an alert missing here is not proof of calm: say where the rules could not see
         if found.not_judged:
             st.warning(f"{md_escape(found.rule.id)} not judged: {md_escape(found.not_judged)}", icon=":material/block:")
-        for why in found.silent:
-            st.warning(f"{md_escape(found.rule.id)}: {md_escape(why)}", icon=":material/signal_disconnected:")
+    # the tracker's sources: said once, however many of its rules watch them (as `alerts run` says them)
+    for why in dict.fromkeys(why for found in findings for why in found.silent):
+        st.warning(f"Not collected lately? {md_escape(why)}", icon=":material/signal_disconnected:")
 
 
 def history_section(tracker_id: str) -> None:

@@ -19,6 +19,7 @@ from collectors.tomlfile import load_toml, validation_problems
 Sensitivity = Literal["fewer", "balanced", "more"]
 RuleKind = Literal["volume_spike", "negative_jump", "new_statement"]
 ChannelName = Literal["webhook", "email", "rss"]
+WebhookFormat = Literal["json", "slack", "feishu", "dingtalk"]
 
 # robust z-score a day must reach, per sensitivity ("more" alerts fire more often). Not a p-value: with nothing
 # happening, "balanced" flags under 1 day in 100 of Poisson-like counts but 3-5 in 100 of counts spread wider from day
@@ -60,6 +61,8 @@ class WebhookChannel(_Strict):
     url_secret: str | None = None
     token_secret: str = "webhook_token"
     timeout_seconds: float = Field(default=10, gt=0)
+    # what is posted: the alert as JSON, or a chat service's text message (which refuses anything else)
+    format: WebhookFormat = "json"
 
     @model_validator(mode="after")
     def _one_url(self) -> WebhookChannel:

@@ -67,7 +67,8 @@ def send_webhook(alert: dict[str, Any], channel: WebhookChannel, client: httpx.C
     policy = policy or WEBHOOK_RETRY
     try:
         response = polite_request(client, "POST", url, policy=policy,
-                                  content=json.dumps(alert, ensure_ascii=False).encode(), headers=headers)
+                                  content=json.dumps(webhook_body(alert, channel.format), ensure_ascii=False).encode(),
+                                  headers=headers)
     except RateLimited as exc:
         raise DeliveryError(f"webhook {where}: HTTP {exc.response.status_code}, rate limited for "
                             f"{exc.retry_after:.0f} s") from None
@@ -81,6 +82,19 @@ def send_webhook(alert: dict[str, Any], channel: WebhookChannel, client: httpx.C
             client.close()
     if response.status_code >= 300:
         raise DeliveryError(f"webhook {where}: HTTP {response.status_code}")
+
+
+def webhook_body(alert: dict[str, Any], fmt: str = "json") -> dict[str, Any]:
+    """What a webhook of format `fmt` is sent: the alert itself, or a chat service's text message of alert_text, in
+    which a post's text cannot mention everyone (Slack's <!channel>, Feishu's <at user_id="all">) or disguise a link."""
+    if fmt == "json":
+        return alert
+    text = f"{alert['title']}\n\n{alert_text(alert)}"  # a chat message has no subject line: the title leads
+    if fmt == "slack":  # Slack's own escapes: it reads <…> as mentions and links, & as the start of one
+        return {"text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}
+    if fmt == "feishu":  # Feishu reads <at …> tags in a text message as mentions; it has no escape for "<"
+        return {"msg_type": "text", "content": {"text": text.replace("<", "\uff1c").replace(">", "\uff1e")}}
+    return {"msgtype": "text", "text": {"content": text}}  # DingTalk mentions only whom its "at" field names
 
 
 def webhook_url(channel: WebhookChannel) -> str:
@@ -116,7 +130,8 @@ def _smtp_transient(exc: BaseException) -> bool:
 
 def send_email(alert: dict[str, Any], channel: EmailChannel, policy: RetryPolicy | None = None) -> None:
     message = EmailMessage()
-    message["Subject"] = f"[actorwatch] {alert['title']}"
+    # one line: a header refuses a line break (a curated name can hold one), and the run would stop on it for good
+    message["Subject"] = " ".join(f"[actorwatch] {alert['title']}".split())
     message["From"] = channel.sender
     message["To"] = ", ".join(channel.to)
     message["X-Actorwatch-Alert"] = alert["id"]

@@ -18,6 +18,7 @@ from analysis.reports.alerts.config import EffectiveRule
 from analysis.reports.alerts.evidence import peak_evidence
 from analysis.reports.links import DEFAULT_PAGE, deep_link
 from analysis.stats.peaks import (
+    MIN_BASELINE_DAYS,
     detect_peaks,
     series_by_day,
     share_jumps,
@@ -30,7 +31,12 @@ from collectors.display_zone import display_zone, zone_short
 from collectors.trackers import Tracker
 
 HISTORY_DAYS = 28  # baseline history before the lookback days
+# high days with at most this many calm days between them are one storm, raised once: a storm's own days lift the
+# trailing baseline (and a weekend is quieter), so a day in the middle can fall under the threshold without the storm
+# being over; two calm days in a row end it, and high days after them are a new storm
+STORM_GAP_DAYS = 1
 STATEMENTS_PAGE = "voices"  # the dashboard page (url_path) listing curated statements
+SYNTHETIC_MARK = "[SYNTHETIC DEMO DATA]"  # leads the title of an alert on a day with synthetic records
 
 
 @dataclass(frozen=True)
@@ -71,16 +77,17 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
     unknown = uncollected_days(con, f)  # a source's collection gap is no quiet spell to measure a spike against
     if rule.kind == "volume_spike":
         series = without_days(_volume(con, f, rule, tracker), unknown)
-        peaks = detect_peaks(series, threshold=rule.threshold)
+        peaks = detect_peaks(series, threshold=rule.threshold, bridge=STORM_GAP_DAYS)
         peaks = peaks[peaks["value"] >= rule.min_records]
-        what = "records"
+        what, values = "records", series
     else:
         if not model_version:
             return []
         frame = _sentiment(con, f, rule, tracker, model_version)
         n = series_by_day(frame, "n")
-        peaks = share_jumps(frame, min_n=rule.min_records, threshold=rule.threshold, unknown=unknown)
-        what = "negative share"
+        peaks = share_jumps(frame, min_n=rule.min_records, threshold=rule.threshold, unknown=unknown,
+                            bridge=STORM_GAP_DAYS)
+        what, values = "negative share", series_by_day(frame, "negative")
     # a run of high days reaching into the lookback days is news, though its highest day was before them (a storm
     # that stays high, when the rule was added or the alerter was down on that day); a run sent before is not resent
     peaks = peaks[[start <= as_of and end >= first for start, end in zip(peaks["run_start"], peaks["run_end"],
@@ -88,38 +95,59 @@ def evaluate_rule(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: 
     alerts = []
     for peak in peaks.itertuples(index=False):
         day_f = Filters(tracker.id, peak.day, peak.day)
-        link = deep_link(DEFAULT_PAGE, Filters(tracker.id, peak.day - timedelta(days=14), peak.day + timedelta(days=3)),
-                         dashboard_url)
+        link = deep_link(DEFAULT_PAGE, Filters(tracker.id, peak.day - timedelta(days=14),
+                                               peak.run_end + timedelta(days=3)), dashboard_url)
         subject = tracker.entity(rule.entity).label if rule.entity else tracker.name_en
         # today (the display zone's day) is judged before it is over, and its alert is never re-sent with the full
         # day's figures
         zone, local_now = zone_short(), now.astimezone(display_zone())
         so_far, day_note = (" so far", f"{zone} day to {local_now:%H:%M} {zone}, not over") \
             if peak.day == local_now.date() else ("", f"{zone} day")
+        # dated on its peak (its figures and evidence), but a reader must also know whether it is still going on
+        ongoing = peak.run_end == as_of and peak.run_end > peak.day
+        still = f", still high on {peak.run_end}" if ongoing else ""
         if rule.kind == "volume_spike":
-            title = f"Volume spike: {subject} — {int(peak.value):,} records{so_far} on {peak.day} ({zone})"
+            title = f"Volume spike: {subject} — {int(peak.value):,} records{so_far} on {peak.day} ({zone}){still}"
             summary = (f"{int(peak.value):,} records{so_far} on {peak.day} ({day_note}) against a typical "
                        f"{peak.baseline:,.0f} per day (robust z = {peak.score:.1f}).")
         else:
-            title = f"Negative-share jump: {subject} — {share_text(peak.value)} negative{so_far} on {peak.day} ({zone})"
+            title = (f"Negative-share jump: {subject} — {share_text(peak.value)} negative{so_far} on {peak.day} "
+                     f"({zone}){still}")
             scored = int(n[peak.day])
             lo, hi = peak.lo, peak.hi  # the day's band, clustered by author (share_jumps)
             summary = (f"{share_text(peak.value, (lo, hi))} of {scored:,} scored records{so_far} negative on {peak.day} "
                        f"({day_note}) against a typical {share_text(peak.baseline)} (robust z = {peak.score:.1f}). "
                        + accuracy_line(model_card_summary(model_version, _model_name(con, model_version), rule.tracker)))
+        summary += storm_span(peak, values, rule.kind, ongoing, local_now.date())
         evidence = peak_evidence(con, day_f, rule.entity, tracker)
         summary += concentration(evidence)
         if evidence["synthetic"]:  # every channel shows the summary: nobody may take generated posts for a backlash
             summary += (f" Warning: {evidence['synthetic']:,} of the {evidence['records']:,} records that day are "
                         "SYNTHETIC demo data (generated posts, not real ones).")
+            # nor the title: an e-mail's subject, a feed entry's title, a chat notification's first line
+            title = f"{SYNTHETIC_MARK} {title}"
         alerts.append(Alert(
             # keyed by the run's first day: a storm that keeps rising moves its highest day on, but is one storm
             key=f"{rule.id}:{peak.run_start}", rule_id=rule.id, kind=rule.kind, tracker=tracker.id, entity=rule.entity,
             day=peak.day.isoformat(), title=title, summary=summary, link=link, created_at=now.isoformat(),
             metrics={"measure": what, "value": float(peak.value), "baseline": float(peak.baseline),
-                     "score": float(peak.score), "sensitivity": rule.sensitivity},
+                     "score": float(peak.score), "sensitivity": rule.sensitivity,
+                     "run_start": peak.run_start.isoformat(), "run_end": peak.run_end.isoformat()},
             evidence=evidence))
     return alerts
+
+
+def storm_span(peak: Any, values: pd.Series, kind: str, ongoing: bool, local_today: date) -> str:
+    """The storm's days beside its peak: since when it is high and whether it still is on the latest day judged."""
+    if peak.run_start == peak.run_end:
+        return ""
+    if not ongoing:
+        return f" High from {peak.run_start} to {peak.run_end}, peaking on {peak.day}."
+    latest = values[peak.run_end]
+    figure = f"{int(latest):,} records" if kind == "volume_spike" else f"{share_text(latest)} negative"
+    so_far = " so far" if peak.run_end == local_today else ""
+    return (f" High since {peak.run_start}, peaking on {peak.day}; still high on {peak.run_end} ({figure}{so_far}), "
+            "the latest day judged.")
 
 
 def concentration(evidence: dict[str, Any]) -> str:
@@ -135,8 +163,9 @@ def concentration(evidence: dict[str, Any]) -> str:
 
 def silence(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracker, as_of: date) -> list[str]:
     """Why a volume or share rule's silence may not mean calm: a source that collected plenty has had no record for
-    three whole days or more (its collector stopped?), or the tracker has no record at all on these days,
-    inside its collection window. Empty when the collection window is over: nothing is collected then."""
+    three whole days or more (its collector stopped?, however long ago), or the tracker has no record at all on these
+    days, or (for a volume rule) it has been collected for too few days to judge one, inside its collection window.
+    Empty when the collection window is over: nothing is collected then."""
     window = Filters.for_tracker(tracker)
     if rule.kind == "new_statement" or not (window.start <= as_of <= window.end):
         return []
@@ -145,11 +174,20 @@ def silence(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracke
     # week-long rule would otherwise need a week of silence, its storms of the days before unseen
     since = as_of - timedelta(days=3)
     start = max(since - timedelta(days=HISTORY_DAYS), window.start)
-    by_source = volume_series(con, Filters(tracker.id, start, as_of), by="source")
-    if not len(by_source) or not by_source["records"].sum():
-        return [f"no records of {tracker.id} from {start} to {as_of} (is it collected?)"]
-    return [f"{source} has no records since {last} (before, a median of {typical:g} a day): not collected? its spikes "
-            "cannot be seen" for source, (last, typical) in sorted(stopped_sources(by_source, since).items())]
+    # from the window's start: a source silent for longer than the history days is still one not collected
+    by_source = volume_series(con, Filters(tracker.id, window.start, as_of), by="source")
+    whys = [f"{source} has no records since {last} (before, a median of {typical:g} a day): not collected? its "
+            "spikes cannot be seen" for source, (last, typical) in sorted(stopped_sources(by_source, since).items())]
+    recent = by_source[pd.to_datetime(by_source["period"]).dt.date >= start] if len(by_source) else by_source
+    if not whys and (not len(recent) or not recent["records"].sum()):
+        return [f"no records from {start} to {as_of} (is it collected?)"]
+    # a tracker collected for a day or two has no baseline yet: its storm cannot be raised, and "0 new alerts" is no calm
+    first = stored_span(con, Filters(tracker.id), tracker).start
+    judged_from = first + timedelta(days=MIN_BASELINE_DAYS)
+    if rule.kind == "volume_spike" and first <= as_of < judged_from:
+        whys.append(f"records only since {first}: a day is judged against the {MIN_BASELINE_DAYS} or more days "
+                       f"before it, so no spike before {judged_from} can be raised")
+    return whys
 
 
 def _model_name(con: duckdb.DuckDBPyConnection, model_version: str) -> str | None:

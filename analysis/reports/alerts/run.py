@@ -32,7 +32,7 @@ class RunReport:
     skipped_cooldown: list[str] = field(default_factory=list)
     not_judged: list[str] = field(default_factory=list)  # "rule (why)": rules that could not be evaluated
     dropped: list[str] = field(default_factory=list)  # pending deliveries to channels since removed from the config
-    silent: list[str] = field(default_factory=list)  # "rule: why": sources (or the tracker) not collected lately
+    silent: list[str] = field(default_factory=list)  # "tracker: why": sources (or the tracker) not collected lately
 
     def to_json(self) -> dict[str, Any]:
         """The report as `alerts run --json` prints it."""
@@ -90,18 +90,25 @@ def evaluate(config: AlertConfig, store: Store, as_of: date, now: datetime, stat
     """New alerts from every rule not in cooldown, skipping anything already alerted on."""
     by_id = check_rules(config, trackers)
     report = RunReport()
+    # tracker -> why its rules' silence may not mean calm: a tracker's sources, said once however many rules watch
+    # it, and whether or not its rules are in cooldown (a dead collector after an alert is still news)
+    silent: dict[str, dict[str, None]] = {}  # tracker -> its whys, in order, each once
     with store.connect(public_names=public_names_of(by_id.values())) as con:
         for rule in config.effective_rules():
+            tracker = by_id[rule.tracker]
             if state.in_cooldown(rule.id, rule.cooldown_hours, now):
                 report.skipped_cooldown.append(rule.id)
+                if rule.kind != "new_statement":
+                    silent.setdefault(rule.tracker, {}).update(dict.fromkeys(silence(con, rule, tracker, as_of)))
                 continue
-            found = judge(con, rule, by_id[rule.tracker], as_of, now, model_version, config.dashboard_url)
+            found = judge(con, rule, tracker, as_of, now, model_version, config.dashboard_url)
             if found.not_judged:
                 report.not_judged.append(f"{rule.id} ({found.not_judged})")
                 continue
-            report.silent += [f"{rule.id}: {why}" for why in found.silent]
+            silent.setdefault(rule.tracker, {}).update(dict.fromkeys(found.silent))
             # several distinct days/statements may fire at once; the cooldown governs later runs
             report.alerts += [a for a in found.alerts if a.key not in state.fired]
+    report.silent = [f"{tracker}: {why}" for tracker, whys in silent.items() for why in whys]
     return report
 
 
