@@ -233,3 +233,30 @@ def test_in_a_checkout_adapted_models_stay_out_of_the_shipped_models_folder(
     assert get_scorer(result["model"]).version == result["version"]
     ignored = (Path(__file__).resolve().parents[1] / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert "data/local-models/" in ignored
+
+
+def test_a_kept_version_loaded_by_its_folder_scores_english_with_its_own_english_route(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kept version names its English route by name, so loaded from its history folder (e.g. `evaluate --model
+    <history path>`) it scored English rows with the current version's English model; it now uses the English model
+    kept beside it."""
+    from analysis.nlp.adapt_versions import ENGLISH
+    from analysis.nlp.sentiment import RoutedScorer, english_scorer
+    from analysis.nlp.sentiment.english import EnglishScorer
+    from tests.test_adapt import _route_english, english_texts
+
+    _route_english(tiny_base, tmp_path)
+    store = Store()
+    _label(store, topic_texts(8) + english_texts(8))
+    settings = _settings(tiny_base, method="prior", strength=0.05, english_strength=0.05)
+    monkeypatch.setattr(adapt_module, "verdict", lambda gain_ci: "better")
+    first = adapt(store, TRACKER, None, settings, HP, log=lambda m: None)
+    _label(store, english_texts(11, 4), annotator="bob")
+    second = adapt(store, TRACKER, None, settings, HP, log=lambda m: None)
+    assert second["current"] and second["version"] != first["version"]
+    kept_english = EnglishScorer.load(Path(first["version_dir"]) / ENGLISH)
+    assert english_scorer(get_scorer(second["model"])).version != kept_english.version  # the current one's
+    kept = get_scorer(first["version_dir"])
+    assert kept.version == first["version"]
+    assert english_scorer(kept).version == kept_english.version
+    assert RoutedScorer(first["version_dir"]).version == f"{first['version']}+{kept_english.version}"

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from analysis.nlp.model_info import HISTORY, read_card, version_key
-from analysis.nlp.sentiment.linear import CARD_FILE, MODEL_FILE, file_sha256
+from analysis.nlp.sentiment.linear import CARD_FILE, KEPT_ENGLISH, MODEL_FILE, file_sha256
 from collectors.store import atomic_path, file_lock
 
-ENGLISH = "en"  # a kept version's English route, beside it
+ENGLISH = KEPT_ENGLISH  # a kept version's English route, beside it
 # a version's verdict (its paired gain over the base on the tracker's labels), ranked
 RANK = {"worse": 0, "no clear difference": 1, "better": 2}
 

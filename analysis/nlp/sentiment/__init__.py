@@ -141,8 +141,14 @@ def english_route(scorer: Scorer | None = None) -> str:
 
 def english_scorer(scorer: Scorer | None = None) -> Scorer | None:
     """The scorer of the model's English rows, or None where the model scores them itself."""
+    from analysis.nlp.sentiment.linear import english_beside
+
+    scorer = scorer or get_scorer()
     route = english_route(scorer)
-    return None if route == "self" else get_scorer(route)
+    if route == "self":
+        return None
+    kept = english_beside(getattr(scorer, "directory", None), route)
+    return get_scorer(str(kept) if kept else route)
 
 
 def full_version(scorer: Scorer) -> str:
