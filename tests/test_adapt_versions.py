@@ -67,7 +67,7 @@ def test_a_worse_first_adaptation_leaves_the_tracker_on_the_base(tiny_base: Path
     monkeypatch.setattr(adapt_module, "verdict", lambda gain_ci: "worse")
     result = _adapt(store, tiny_base)
     assert result["current"] is False and result["current_version"] is None
-    with pytest.raises(ValueError, match="unknown sentiment model"):
+    with pytest.raises(ValueError, match="no current version"):
         get_scorer(result["model"])
     res = CliRunner().invoke(cli, ["adapt", "--tracker", TRACKER, "--use", result["version"]], catch_exceptions=False)
     assert res.exit_code == 0, res.output
@@ -260,3 +260,18 @@ def test_a_kept_version_loaded_by_its_folder_scores_english_with_its_own_english
     assert kept.version == first["version"]
     assert english_scorer(kept).version == kept_english.version
     assert RoutedScorer(first["version_dir"]).version == f"{first['version']}+{kept_english.version}"
+
+
+def test_a_model_without_a_current_version_says_how_to_make_one_current(tiny_base: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a first adaptation that was worse there is no current adapted model: `enrich --model NAME` said only
+    "unknown sentiment model", as if nothing had been adapted. It now names the kept versions and `adapt --use`."""
+    store = Store()
+    _label(store, topic_texts(8))
+    monkeypatch.setattr(adapt_module, "verdict", lambda gain_ci: "worse")
+    result = _adapt(store, tiny_base)
+    res = CliRunner().invoke(cli, ["enrich", "--model", result["model"], "--tracker", TRACKER])
+    assert res.exit_code == 1
+    assert "unknown" not in res.output and "no current version" in res.output, res.output
+    assert result["version"] in res.output and f"adapt --tracker {TRACKER} --task sentiment --use" in res.output
+

@@ -136,15 +136,35 @@ def kept_versions(models: Path, tracker: str, task: str) -> list[Kept]:
     return sorted(out, key=lambda k: str(k.card.get("created_at") or ""))
 
 
+def _listed(kept: list[Kept]) -> str:
+    return "; ".join(f"{k.version} ({k.card.get('adapted', {}).get('verdict')}, {k.card.get('created_at')})"
+                     for k in kept) or "none"
+
+
 def find_version(models: Path, tracker: str, task: str, version: str) -> Kept:
     """The kept version named exactly (or by its 8-hex digest); ValueError listing the kept ones otherwise."""
     kept = kept_versions(models, tracker, task)
     found = [k for k in kept if version in (k.version, k.version.rsplit(".", 1)[-1])]
     if len(found) == 1:
         return found[0]
-    listed = "; ".join(f"{k.version} ({k.card.get('adapted', {}).get('verdict')}, {k.card.get('created_at')})"
-                       for k in kept) or "none"
-    raise ValueError(f"tracker {tracker}: no single kept {task} version {version!r}; kept: {listed}")
+    raise ValueError(f"tracker {tracker}: no single kept {task} version {version!r}; kept: {_listed(kept)}")
+
+
+def no_current_message(models: Path, name: str) -> str | None:
+    """Why model NAME, adapted here, cannot be used by name when none of its kept versions is current (a first
+    adaptation that was worse), and how to make one current; None when that is not the case."""
+    directory = models / name
+    if not (directory / HISTORY).is_dir() or current_card(directory) is not None:
+        return None
+    kept = sorted((Kept(card, path.parent, directory) for path in (directory / HISTORY).glob(f"*/{CARD_FILE}")
+                   if (card := read_card(path)) and isinstance(card.get("adapted"), dict)),
+                  key=lambda k: str(k.card.get("created_at") or ""))
+    if not kept:
+        return None
+    tracker, task = kept[-1].card["adapted"].get("tracker"), kept[-1].card.get("task") or "sentiment"
+    return (f"{name} has no current version: tracker {tracker} is on the general {task} model (a version worse than "
+            "the base is never made current); kept: "
+            f"{_listed(kept)}; make one current with `actorwatch adapt --tracker {tracker} --task {task} --use VERSION`")
 
 
 def use_version(models: Path, tracker: str, task: str, version: str) -> dict[str, Any]:

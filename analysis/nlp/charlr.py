@@ -244,6 +244,12 @@ def load_task_model(name: str, task: Task, default: str, baselines: Sequence[str
     chosen = default if name in ("", "default") else name
     directory = model_dir(chosen)
     if directory is None:
+        from analysis.nlp.adapt_versions import no_current_message
+        from collectors.paths import local_models_dir
+
+        said = no_current_message(local_models_dir(), chosen)
+        if said:
+            raise ValueError(said)
         choices = ", ".join(["default", *baselines, "a shipped model",
                              f"a model adapted by `actorwatch adapt --task {task.name}`"])
         raise ValueError(f"unknown {task.name} model {name!r}: choose {choices}, or a model directory written by "

@@ -67,6 +67,11 @@ def _load(name: str) -> Scorer:
         if name == DEFAULT_MODEL:
             raise ValueError(f"the default sentiment model is missing from {models_dir() / name} "
                              "(run `actorwatch train --shared ../shared/data`)")
+        from analysis.nlp.adapt_versions import no_current_message
+
+        said = no_current_message(user_models_dir(), name)
+        if said:
+            raise ValueError(said)
         raise ValueError(f"unknown sentiment model {name!r}: choose one of {', '.join(available_models())} "
                          "or give a model directory written by `actorwatch train`")
     return _load_model(str(directory.resolve()), (directory / "model.npz").stat().st_mtime_ns)
