@@ -275,3 +275,40 @@ def test_a_model_without_a_current_version_says_how_to_make_one_current(tiny_bas
     assert "unknown" not in res.output and "no current version" in res.output, res.output
     assert result["version"] in res.output and f"adapt --tracker {TRACKER} --task sentiment --use" in res.output
 
+
+def test_use_base_takes_the_tracker_back_to_the_general_model(tiny_base: Path,
+                                                              make_record: Callable[..., Record]) -> None:
+    """A researcher who adapted and regretted it could put the tracker's charts back on the general model only by
+    deleting files. `adapt --use base` now does it: no adapted version is current (all stay kept), the charts show the
+    general model's scores, and `--use VERSION` still goes back to any kept version."""
+    from analysis.nlp.model_info import adapted_cards, latest_model_version
+    from analysis.nlp.rescore import rescore
+
+    store = Store()
+    store.add_records([make_record(id=f"a{k}", text=t, trackers=[TRACKER]) for k, (t, _) in enumerate(topic_texts(2, 9))])
+    general = rescore(store, str(tiny_base), TRACKER).model_version
+    _label(store, topic_texts(8))
+    first = _adapt(store, tiny_base)
+    assert first["current"]
+    rescore(store, first["model"], TRACKER)  # the newest scores are the adapted model's
+    with store.connect() as con:
+        assert latest_model_version(con, TRACKER).split("+")[0] == first["version"]
+
+    runner = CliRunner()
+    res = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--use", "base", "--json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    said = json.loads(res.stdout)
+    assert said["current_version"] is None and said["replaced_version"] == first["version"]
+    assert not adapted_cards()
+    with pytest.raises(ValueError, match="no current version"):
+        get_scorer(first["model"])
+    with store.connect() as con:
+        assert latest_model_version(con, TRACKER) == general
+    assert Path(first["version_dir"]).is_dir()
+    text = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--use", "base"], catch_exceptions=False)
+    assert text.exit_code == 0 and "already" in text.stdout, text.output
+
+    res = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--use", first["version"]], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    with store.connect() as con:
+        assert latest_model_version(con, TRACKER).split("+")[0] == first["version"]
