@@ -259,3 +259,13 @@ def test_a_feedburner_item_links_to_the_page_not_the_feedproxy_redirect():
     assert with_guid.id == "https://blog.example.org/?p=101"
     assert without_guid.url == without_guid.id == "https://blog.example.org/2026/04/no-guid/"
     assert plain.url == "https://blog.example.org/2026/04/plain/"
+
+
+def test_a_feed_address_written_in_capitals_is_fetched_as_a_feed(tmp_path):
+    """A tracker's feed given as HTTPS://… did not match the case-sensitive `https?://` check, so it was sent to
+    Google News as a search term; it is now read with the shared `collectors.urls.web_url` check."""
+    script = Script({"/feed.xml": [respond(200, fixture_text("rss/atom.xml"), content_type="application/atom+xml")]})
+    summary = run_collection(make(RssCollector, script), Query("case-a", ("HTTPS://culture.example.com/feed.xml",)),
+                             Store(tmp_path))
+    assert [r.url.path for r in script.requests] == ["/feed.xml"]
+    assert summary.ingest.records_new == 2

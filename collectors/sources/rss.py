@@ -105,7 +105,7 @@ class RssCollector(Collector):
     def fetch(self, query: Query, cursor: dict[str, Any] | None = None) -> Iterator[Page]:
         terms = query.terms
         for i, term, _state in terms_from(terms, cursor):
-            url = term if re.match(r"https?://", term) else google_news_url(term, query.since, query.until)
+            url = term if web_url(term) else google_news_url(term, query.since, query.until)
             response, items = request_parsed(self, "GET", url, _feed_body)
             items = [item for item in items if _in_window(item, query)]
             yield Page(items, _raw_text(response), page_meta(response, term=term), after_term(i, terms))
