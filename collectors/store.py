@@ -357,16 +357,26 @@ class Store:
                    THEN replace(rid, regexp_extract(rid, '/users/[^/]+/'),
                                 '/users/' || pseudonym(src, regexp_extract(rid, '/users/([^/]+)/', 1)) || '/')
                  ELSE {_redacted_sql("rid")} END""")
-        # a link names its author by the stored id, or by user name as a path segment (a 4CAT export's tweet link,
-        # /@name profiles, a Mastodon uri's /users/name/); the name is pseudonymised as the author_name column is
+        # a link names its author by the stored id or user name as a whole path segment (weibo.com/<uid>/<bid>,
+        # space.bilibili.com/<mid>, a 4CAT export's tweet link, /@name profiles) or a whole query value (?uid=<uid>),
+        # or starts with the author's profile link (a Mastodon author_id; `profile`, its last segment, names them):
+        # only there is it replaced by `new` (the author's pseudonym); elsewhere the same digits are part of something
+        # else (an av number, a reply id). Segment by segment: a pattern made of the id would be compiled per row.
         con.execute(
-            r"""CREATE MACRO named_url(src, u, aid, aname) AS CASE
-                 WHEN aname IS NULL OR aname = '' OR NOT contains(u, aname)
-                   THEN coalesce(replace(u, aid, pseudonym(src, aid)), u)
-                 ELSE left(replace(replace(coalesce(replace(u, aid, pseudonym(src, aid)), u) || '/',
-                                           '/' || aname || '/', '/' || pseudonym(src, coalesce(aid, aname)) || '/'),
-                                   '/@' || aname || '/', '/@' || pseudonym(src, coalesce(aid, aname)) || '/'),
-                           -1) END""")
+            r"""CREATE MACRO profile_name(u, aid) AS CASE WHEN aid LIKE 'http%://%/%' AND starts_with(u, aid)
+                 THEN regexp_extract(aid, '/@?([^/@?#]+)/?$', 1) END""")
+        con.execute(
+            r"""CREATE MACRO values_replaced(x, a, b, c, new) AS
+                 array_to_string(list_transform(regexp_extract_all(x, '[^/?#&=;@]+|[/?#&=;@]'),
+                                                lambda t: CASE WHEN t IN (a, b, c) THEN new ELSE t END), '')""")
+        con.execute(
+            r"""CREATE MACRO named_url(u, aid, aname, profile, new) AS array_to_string(list_transform(string_split(u, '/'),
+                 lambda x: CASE
+                   WHEN x IN (aid, aname, profile) THEN new
+                   WHEN x IN ('@' || aid, '@' || aname, '@' || profile) THEN '@' || new
+                   WHEN (contains(x, aid) OR contains(x, aname) OR contains(x, profile)) AND regexp_matches(x, '[?#&=;@]')
+                     THEN values_replaced(x, aid, aname, profile, new)
+                   ELSE x END), '/')""")
         if premasked:  # its urls already redacted
             flagged, linked = f"SELECT * FROM {premasked}", ""
             text, title, hidden = "coalesce(text_public, text)", "coalesce(title_public, title)", PUBLIC_COLUMNS[1:]
@@ -390,17 +400,20 @@ class Store:
         con.execute(
             f"""
             CREATE VIEW records_public AS
-            WITH flagged AS ({flagged}),
+            WITH flagged AS (
+              SELECT *, pseudonym(source, coalesce(author_id, author_name)) AS author_pseudonym,
+                     profile_name(url, author_id) AS author_profile
+              FROM ({flagged})),
             -- the named link in a column of its own: nested in public_id as a macro argument, its expression would be
             -- copied into each of public_id's uses and cost every query on this view ~5 ms more to plan
             named AS (
               SELECT *, CASE WHEN author_public OR url IS NULL THEN url
-                             ELSE named_url(source, url, author_id, author_name) END AS named_link{linked}
+                             ELSE named_url(url, author_id, author_name, author_profile, author_pseudonym) END AS named_link{linked}
               FROM flagged)
-            SELECT * EXCLUDE (named_link, {', '.join(hidden)}) REPLACE (
+            SELECT * EXCLUDE (named_link, author_pseudonym, author_profile, {', '.join(hidden)}) REPLACE (
                 CASE WHEN author_public OR author_id IS NULL THEN author_id ELSE pseudonym(source, author_id) END AS author_id,
                 CASE WHEN author_public OR author_name IS NULL THEN author_name
-                     ELSE pseudonym(source, coalesce(author_id, author_name)) END AS author_name,
+                     ELSE author_pseudonym END AS author_name,
                 -- only Bluesky/Mastodon ids embed an account
                 CASE WHEN author_public OR source NOT IN ('bluesky', 'mastodon') THEN named_link
                      ELSE public_id(source, named_link) END AS url,

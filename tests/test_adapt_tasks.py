@@ -312,3 +312,27 @@ def test_enrich_keeps_a_re_adapted_stance_model_in_use(
     res = CliRunner().invoke(cli, ["enrich", "--workers", "1", "--quiet"])
     assert res.exit_code == 0, res.output
     assert f"re-annotated the stance of 4 records of tracker {TRACKER} with {second['model']}" in res.output, res.output
+
+
+def test_a_kept_emotion_version_loaded_by_its_folder_uses_its_own_english_model(data_dir: Path) -> None:
+    """A kept version (history/<hash>/) names its English route by name; loaded by its folder it read English rows with
+    the current version's English model (found by that name); it now reads them with the one kept beside it."""
+    from analysis.nlp.adapt_versions import ENGLISH
+    from analysis.nlp.sentiment.english import EnglishScorer
+
+    def save_english(folder: Path, version: str) -> None:
+        english = EnglishScorer("tiny-emotion-en", version, (["good", "bad"], ["go"]), (np.ones(2), np.ones(1)),
+                                np.zeros((3, len(EMOTION.classes))), np.zeros(len(EMOTION.classes)), None, "emotion")
+        english.save(folder)
+        (folder / "card.json").write_text(json.dumps({"name": "tiny-emotion-en", "version": version,
+                                                      "task": "emotion"}), encoding="utf-8")
+
+    base = tiny_model(EMOTION, blocks=())
+    kept = data_dir / "models" / "tiny-emotion" / "history" / "0123456789abcdef"
+    CharLRModel("tiny-emotion", "tiny-1", EMOTION, base.featurizer, base.weights, base.bias,
+                english_route="tiny-emotion-en").save(kept)
+    (kept / "card.json").write_text(json.dumps({"name": "tiny-emotion", "version": "tiny-1", "task": "emotion"}),
+                                    encoding="utf-8")
+    save_english(kept / ENGLISH, "en-kept")
+    save_english(data_dir / "models" / "tiny-emotion-en", "en-current")
+    assert load_task_model(str(kept), EMOTION, "default", ()).english.version == "en-kept"

@@ -67,7 +67,7 @@ def test_a_worse_first_adaptation_leaves_the_tracker_on_the_base(tiny_base: Path
     monkeypatch.setattr(adapt_module, "verdict", lambda gain_ci: "worse")
     result = _adapt(store, tiny_base)
     assert result["current"] is False and result["current_version"] is None
-    with pytest.raises(ValueError, match="unknown sentiment model"):
+    with pytest.raises(ValueError, match="no current version"):
         get_scorer(result["model"])
     res = CliRunner().invoke(cli, ["adapt", "--tracker", TRACKER, "--use", result["version"]], catch_exceptions=False)
     assert res.exit_code == 0, res.output
@@ -233,3 +233,82 @@ def test_in_a_checkout_adapted_models_stay_out_of_the_shipped_models_folder(
     assert get_scorer(result["model"]).version == result["version"]
     ignored = (Path(__file__).resolve().parents[1] / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert "data/local-models/" in ignored
+
+
+def test_a_kept_version_loaded_by_its_folder_scores_english_with_its_own_english_route(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kept version names its English route by name, so loaded from its history folder (e.g. `evaluate --model
+    <history path>`) it scored English rows with the current version's English model; it now uses the English model
+    kept beside it."""
+    from analysis.nlp.adapt_versions import ENGLISH
+    from analysis.nlp.sentiment import RoutedScorer, english_scorer
+    from analysis.nlp.sentiment.english import EnglishScorer
+    from tests.test_adapt import _route_english, english_texts
+
+    _route_english(tiny_base, tmp_path)
+    store = Store()
+    _label(store, topic_texts(8) + english_texts(8))
+    settings = _settings(tiny_base, method="prior", strength=0.05, english_strength=0.05)
+    monkeypatch.setattr(adapt_module, "verdict", lambda gain_ci: "better")
+    first = adapt(store, TRACKER, None, settings, HP, log=lambda m: None)
+    _label(store, english_texts(11, 4), annotator="bob")
+    second = adapt(store, TRACKER, None, settings, HP, log=lambda m: None)
+    assert second["current"] and second["version"] != first["version"]
+    kept_english = EnglishScorer.load(Path(first["version_dir"]) / ENGLISH)
+    assert english_scorer(get_scorer(second["model"])).version != kept_english.version  # the current one's
+    kept = get_scorer(first["version_dir"])
+    assert kept.version == first["version"]
+    assert english_scorer(kept).version == kept_english.version
+    assert RoutedScorer(first["version_dir"]).version == f"{first['version']}+{kept_english.version}"
+
+
+def test_a_model_without_a_current_version_says_how_to_make_one_current(tiny_base: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a first adaptation that was worse there is no current adapted model: `enrich --model NAME` said only
+    "unknown sentiment model", as if nothing had been adapted. It now names the kept versions and `adapt --use`."""
+    store = Store()
+    _label(store, topic_texts(8))
+    monkeypatch.setattr(adapt_module, "verdict", lambda gain_ci: "worse")
+    result = _adapt(store, tiny_base)
+    res = CliRunner().invoke(cli, ["enrich", "--model", result["model"], "--tracker", TRACKER])
+    assert res.exit_code == 1
+    assert "unknown" not in res.output and "no current version" in res.output, res.output
+    assert result["version"] in res.output and f"adapt --tracker {TRACKER} --task sentiment --use" in res.output
+
+
+def test_use_base_takes_the_tracker_back_to_the_general_model(tiny_base: Path,
+                                                              make_record: Callable[..., Record]) -> None:
+    """A researcher who adapted and regretted it could put the tracker's charts back on the general model only by
+    deleting files. `adapt --use base` now does it: no adapted version is current (all stay kept), the charts show the
+    general model's scores, and `--use VERSION` still goes back to any kept version."""
+    from analysis.nlp.model_info import adapted_cards, latest_model_version
+    from analysis.nlp.rescore import rescore
+
+    store = Store()
+    store.add_records([make_record(id=f"a{k}", text=t, trackers=[TRACKER]) for k, (t, _) in enumerate(topic_texts(2, 9))])
+    general = rescore(store, str(tiny_base), TRACKER).model_version
+    _label(store, topic_texts(8))
+    first = _adapt(store, tiny_base)
+    assert first["current"]
+    rescore(store, first["model"], TRACKER)  # the newest scores are the adapted model's
+    with store.connect() as con:
+        assert latest_model_version(con, TRACKER).split("+")[0] == first["version"]
+
+    runner = CliRunner()
+    res = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--use", "base", "--json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    said = json.loads(res.stdout)
+    assert said["current_version"] is None and said["replaced_version"] == first["version"]
+    assert not adapted_cards()
+    with pytest.raises(ValueError, match="no current version"):
+        get_scorer(first["model"])
+    with store.connect() as con:
+        assert latest_model_version(con, TRACKER) == general
+    assert Path(first["version_dir"]).is_dir()
+    text = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--use", "base"], catch_exceptions=False)
+    assert text.exit_code == 0 and "already" in text.stdout, text.output
+
+    res = runner.invoke(cli, ["adapt", "--tracker", TRACKER, "--use", first["version"]], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    with store.connect() as con:
+        assert latest_model_version(con, TRACKER).split("+")[0] == first["version"]

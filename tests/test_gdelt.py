@@ -240,3 +240,13 @@ def test_a_window_still_full_at_an_hour_says_articles_were_out_of_reach(tmp_path
     summary = run_collection(collector, hour, Store(tmp_path))
     assert summary.stopped is None and summary.ingest.records_new == MAX_RECORDS
     assert len(summary.notes) == 1 and "250" in summary.notes[0] and "out of reach" in summary.notes[0]
+
+
+def test_an_article_address_in_capitals_is_a_web_address():
+    """GDELT's check was case-sensitive (`https?://`), so an article listed as HTTPS://… was rejected as "not a web
+    address"; schemes are case-insensitive, and the check is now the shared `collectors.urls.web_url`."""
+    art = fixture_json("gdelt/artlist.json")["articles"][0]
+    record = article_record({**art, "url": "HTTPS://news.example.com/2026/04/21/ai-artist-library"}, COLLECTED)
+    assert record.url == "HTTPS://news.example.com/2026/04/21/ai-artist-library"
+    with pytest.raises(ParseError, match="not a web address"):
+        article_record({**art, "url": "javascript:alert(1)"}, COLLECTED)

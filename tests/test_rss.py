@@ -248,3 +248,24 @@ def test_google_news_window_ending_inside_a_day_asks_for_that_whole_day():
         "x after:2025-09-24 before:2025-10-06"
     assert q(datetime(2025, 9, 25, tzinfo=UTC), datetime(2025, 10, 6, tzinfo=UTC)) == \
         "x after:2025-09-25 before:2025-10-06"  # a window of whole UTC days: as it was
+
+
+def test_a_feedburner_item_links_to_the_page_not_the_feedproxy_redirect():
+    """FeedBurner feeds link every item to a feedproxy.google.com redirect and give the page in
+    <feedburner:origLink>; the redirect was stored as the article's address (and, without a guid, as its id), so the
+    article never merged with other sources' copies of the page. The original link is now the item's address."""
+    with_guid, without_guid, plain = _records("rss/feedburner.xml")
+    assert with_guid.url == "https://blog.example.org/2026/04/voice-actors-ai-clones/"
+    assert with_guid.id == "https://blog.example.org/?p=101"
+    assert without_guid.url == without_guid.id == "https://blog.example.org/2026/04/no-guid/"
+    assert plain.url == "https://blog.example.org/2026/04/plain/"
+
+
+def test_a_feed_address_written_in_capitals_is_fetched_as_a_feed(tmp_path):
+    """A tracker's feed given as HTTPS://… did not match the case-sensitive `https?://` check, so it was sent to
+    Google News as a search term; it is now read with the shared `collectors.urls.web_url` check."""
+    script = Script({"/feed.xml": [respond(200, fixture_text("rss/atom.xml"), content_type="application/atom+xml")]})
+    summary = run_collection(make(RssCollector, script), Query("case-a", ("HTTPS://culture.example.com/feed.xml",)),
+                             Store(tmp_path))
+    assert [r.url.path for r in script.requests] == ["/feed.xml"]
+    assert summary.ingest.records_new == 2

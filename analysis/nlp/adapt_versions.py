@@ -3,7 +3,8 @@
 `<models>/<name>/` holds the current version (model.npz, card.json), the one `enrich`, `evaluate` and the charts use
 by name; `<models>/<name>/history/<hash of version>/` keeps every version adapting made (model.npz, card.json, and
 `en/` for an English route adapted alongside, installed as `<models>/<name>-en`). A new version becomes current only
-when it is not worse than the base nor than the current version (`replaces`); `use_version` makes any kept one current.
+when it is not worse than the base nor than the current version (`replaces`); `use_version` makes any kept one current,
+and `use_base` none (the tracker back on the general model, every version still kept).
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from analysis.nlp.model_info import HISTORY, read_card, version_key
-from analysis.nlp.sentiment.linear import CARD_FILE, MODEL_FILE, file_sha256
+from analysis.nlp.sentiment.linear import CARD_FILE, KEPT_ENGLISH, MODEL_FILE, file_sha256
 from collectors.store import atomic_path, file_lock
 
-ENGLISH = "en"  # a kept version's English route, beside it
+ENGLISH = KEPT_ENGLISH  # a kept version's English route, beside it
+BASE = "base"  # `adapt --use base`: no adapted version current, the tracker back on the general model
 # a version's verdict (its paired gain over the base on the tracker's labels), ranked
 RANK = {"worse": 0, "no clear difference": 1, "better": 2}
 
@@ -136,19 +138,42 @@ def kept_versions(models: Path, tracker: str, task: str) -> list[Kept]:
     return sorted(out, key=lambda k: str(k.card.get("created_at") or ""))
 
 
+def _listed(kept: list[Kept]) -> str:
+    return "; ".join(f"{k.version} ({k.card.get('adapted', {}).get('verdict')}, {k.card.get('created_at')})"
+                     for k in kept) or "none"
+
+
 def find_version(models: Path, tracker: str, task: str, version: str) -> Kept:
     """The kept version named exactly (or by its 8-hex digest); ValueError listing the kept ones otherwise."""
     kept = kept_versions(models, tracker, task)
     found = [k for k in kept if version in (k.version, k.version.rsplit(".", 1)[-1])]
     if len(found) == 1:
         return found[0]
-    listed = "; ".join(f"{k.version} ({k.card.get('adapted', {}).get('verdict')}, {k.card.get('created_at')})"
-                       for k in kept) or "none"
-    raise ValueError(f"tracker {tracker}: no single kept {task} version {version!r}; kept: {listed}")
+    raise ValueError(f"tracker {tracker}: no single kept {task} version {version!r}; kept: {_listed(kept)} "
+                     f"(or {BASE!r}: the general model)")
+
+
+def no_current_message(models: Path, name: str) -> str | None:
+    """Why model NAME, adapted here, cannot be used by name when none of its kept versions is current (a first
+    adaptation that was worse, or `--use base`), and how to make one current; None when that is not the case."""
+    directory = models / name
+    if not (directory / HISTORY).is_dir() or current_card(directory) is not None:
+        return None
+    kept = sorted((Kept(card, path.parent, directory) for path in (directory / HISTORY).glob(f"*/{CARD_FILE}")
+                   if (card := read_card(path)) and isinstance(card.get("adapted"), dict)),
+                  key=lambda k: str(k.card.get("created_at") or ""))
+    if not kept:
+        return None
+    tracker, task = kept[-1].card["adapted"].get("tracker"), kept[-1].card.get("task") or "sentiment"
+    return (f"{name} has no current version: tracker {tracker} is on the general {task} model (a version worse than "
+            f"the base is never made current, and `--use {BASE}` goes back to the general model); kept: "
+            f"{_listed(kept)}; make one current with `actorwatch adapt --tracker {tracker} --task {task} --use VERSION`")
 
 
 def use_version(models: Path, tracker: str, task: str, version: str) -> dict[str, Any]:
-    """Make a kept version current; returns what was current before and what is now."""
+    """Make a kept version current (`BASE`: none, see `use_base`); returns what was current before and what is now."""
+    if version == BASE:
+        return use_base(models, tracker, task)
     chosen = find_version(models, tracker, task, version)
     with turn(chosen.model_directory):
         before = current_card(chosen.model_directory)
@@ -157,3 +182,29 @@ def use_version(models: Path, tracker: str, task: str, version: str) -> dict[str
     return {"model": chosen.card.get("name"), "tracker": tracker, "task": task, "current_version": chosen.version,
             "replaced_version": None if (before or {}).get("version") in (None, chosen.version) else before["version"],
             "model_dir": str(chosen.model_directory)}
+
+
+def use_base(models: Path, tracker: str, task: str) -> dict[str, Any]:
+    """Take the tracker back to the general model of `task`: its adapted model's current version (kept first) is
+    removed from use, with its English route; every version stays kept for `use_version`."""
+    said: dict[str, Any] = {"model": None, "tracker": tracker, "task": task, "current_version": None,
+                            "replaced_version": None, "base_model": None, "model_dir": None}
+    for path in sorted(models.glob(f"*/{CARD_FILE}")):
+        card = read_card(path)
+        adapted = (card or {}).get("adapted")
+        if not (card and isinstance(adapted, dict) and adapted.get("tracker") == tracker
+                and not adapted.get("part_of") and (card.get("task") or "sentiment") == task):
+            continue
+        directory = path.parent
+        with turn(directory):
+            before = repaired_current(directory)
+            if before is None:
+                continue
+            keep_current(directory)
+            english = english_name(before)
+            for folder in ([models / english] if english else []) + [directory]:
+                for name in (CARD_FILE, MODEL_FILE):  # the card first: stopped in between, no card lists it
+                    (folder / name).unlink(missing_ok=True)
+        said.update(model=before.get("name"), replaced_version=before.get("version"),
+                    base_model=adapted.get("base_model"), model_dir=str(directory))
+    return said

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from analysis.nlp.sentiment.features import MAX_CHARS, Featurizer, Lexicon, model_input
-from analysis.nlp.sentiment.linear import MODEL_FILE, card_identity, softmax, write_model_file
+from analysis.nlp.sentiment.linear import MODEL_FILE, card_identity, english_beside, softmax, write_model_file
 from analysis.nlp.tasks import TASKS, Task
 from analysis.nlp.text import clean_text
 
@@ -218,13 +218,13 @@ def proba_by_lang(model: Any, texts: Sequence[str], langs: Sequence[str | None])
 
 
 def load_english_route(name: str, task: Task, beside: Path | None = None) -> Any:
-    """The English model `name` of a `task` model: beside the model's own folder first (a model trained or adapted
-    together with it), else a shipped or local model of that name."""
+    """The English model `name` of a `task` model: kept in the model's own folder (a kept adapted version's), else
+    beside that folder (a model trained or adapted together with it), else a shipped or local model of that name."""
     from analysis.nlp.sentiment.english import EnglishScorer, is_english_model
     from collectors.paths import model_dir
 
-    directory = beside.parent / name if beside is not None and (beside.parent / name / MODEL_FILE).exists() else \
-        model_dir(name)
+    directory = english_beside(beside, name) or (
+        beside.parent / name if beside is not None and (beside.parent / name / MODEL_FILE).exists() else model_dir(name))
     if directory is None:
         raise FileNotFoundError(f"the English model {name!r} of the {task.name} model is missing "
                                 f"(run `actorwatch train --task {task.name}`)")
@@ -244,6 +244,12 @@ def load_task_model(name: str, task: Task, default: str, baselines: Sequence[str
     chosen = default if name in ("", "default") else name
     directory = model_dir(chosen)
     if directory is None:
+        from analysis.nlp.adapt_versions import no_current_message
+        from collectors.paths import local_models_dir
+
+        said = no_current_message(local_models_dir(), chosen)
+        if said:
+            raise ValueError(said)
         choices = ", ".join(["default", *baselines, "a shipped model",
                              f"a model adapted by `actorwatch adapt --task {task.name}`"])
         raise ValueError(f"unknown {task.name} model {name!r}: choose {choices}, or a model directory written by "

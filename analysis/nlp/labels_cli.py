@@ -243,7 +243,8 @@ def prelabel_cmd(tracker_id: str, n: int, min_interval: float) -> None:
               help="Also train on language-model pre-labels (only after their agreement with humans is measured).")
 @click.option("--use", "use_version", default=None, metavar="VERSION",
               help="Adapt nothing: make this kept version of the tracker's adapted model (of --task) the current one "
-                   "(every version adapting made is kept; an unknown VERSION lists them).")
+                   "(every version adapting made is kept; an unknown VERSION lists them); 'base': none, the tracker "
+                   "back on the general model.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, weight: float | None, compare_weights: str,
               folds: int | None, shared: Path | None, base_model: str | None, use_llm_labels: bool,
@@ -339,6 +340,17 @@ def _use(tracker: str, task: str, version: str, as_json: bool) -> None:
         raise click.ClickException(str(exc)) from None
     if as_json:
         echo_json(said)
+        return
+    if said["current_version"] is None:  # --use base
+        if said["replaced_version"] is None:
+            click.echo(f"tracker {tracker} already uses the general {task} model (no adapted version is current)")
+            return
+        rescore = ("its charts show the general model's scores again" if task == "sentiment" else
+                   f"re-annotate it with the general model: actorwatch enrich --model {said['base_model']} "
+                   f"--tracker {tracker}")
+        click.echo(f"tracker {tracker} is back on the general {task} model: {said['model']} {said['replaced_version']} "
+                   f"is no longer current (kept: actorwatch adapt --tracker {tracker} --task {task} --use "
+                   f"{said['replaced_version']})\n  {rescore}")
         return
     click.echo(f"{said['model']}: {said['current_version']} is now the current {task} model of tracker {tracker}"
                + (f" (was {said['replaced_version']}, kept)" if said["replaced_version"] else "")

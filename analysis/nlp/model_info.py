@@ -39,8 +39,10 @@ def latest_model_version(con: duckdb.DuckDBPyConnection, tracker: str | None = N
     if not has_table(con, SCORES):
         return None
     adapted = adapted_cards()
+    # every adapted model's scores, also of one no longer current (`adapt --use base`), are not the general model's
+    names = sorted({c["name"] for c in adapted} | {str(c["name"]) for c, _ in superseded_cards() if c.get("name")})
     row = con.execute(f"SELECT model_version FROM {SCORES} WHERE NOT list_contains(?, model) GROUP BY 1 "
-                      "ORDER BY max(scored_at) DESC LIMIT 1", [[c["name"] for c in adapted]]).fetchone()
+                      "ORDER BY max(scored_at) DESC LIMIT 1", [names]).fetchone()
     general = row[0] if row else None
     own = [c for c in adapted if tracker and c["adapted"].get("tracker") == tracker]
     if own:

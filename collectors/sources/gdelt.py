@@ -38,6 +38,7 @@ from collectors.sources.support import (
     terms_from,
 )
 from collectors.store import DatasetSpec
+from collectors.urls import web_url
 
 DOC_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
 MAX_RECORDS = 250
@@ -214,7 +215,7 @@ def timeline_point(raw: Mapping[str, Any], collected_at: datetime, tracker: str 
 @typed_errors
 def article_record(raw: Mapping[str, Any], collected_at: datetime, tracker: str | None = None) -> Record:
     url = str(require(raw, "url")).strip()
-    if not re.match(r"https?://", url):
+    if not web_url(url):
         raise ParseError(f"url: not a web address: {url[:80]!r}")
     title = normalise_title(str(raw.get("title") or ""))
     return parse_record({

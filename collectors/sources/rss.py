@@ -31,6 +31,7 @@ from collectors.sources.support import (
     terms_from,
     unreadable,
 )
+from collectors.urls import web_url
 
 GOOGLE_NEWS = "https://news.google.com/rss/search"
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -68,6 +69,7 @@ def feed_items(body: str | bytes, feed_url: str = "") -> list[dict[str, Any]]:
         source = entry.get("source") or {}
         items.append({
             "title": entry.get("title", ""), "link": entry.get("link", ""), "guid": entry.get("id", ""),
+            "orig_link": entry.get("feedburner_origlink", ""),  # FeedBurner: `link` is its feedproxy redirect
             # dict.get: feedparser's own .get("updated") silently falls back to "published" (with a warning)
             "published": dict.get(entry, "published", ""), "updated": dict.get(entry, "updated", ""),
             "summary": entry.get("summary", ""), "author": entry.get("author", ""),
@@ -103,7 +105,7 @@ class RssCollector(Collector):
     def fetch(self, query: Query, cursor: dict[str, Any] | None = None) -> Iterator[Page]:
         terms = query.terms
         for i, term, _state in terms_from(terms, cursor):
-            url = term if re.match(r"https?://", term) else google_news_url(term, query.since, query.until)
+            url = term if web_url(term) else google_news_url(term, query.since, query.until)
             response, items = request_parsed(self, "GET", url, _feed_body)
             items = [item for item in items if _in_window(item, query)]
             yield Page(items, _raw_text(response), page_meta(response, term=term), after_term(i, terms))
@@ -142,7 +144,7 @@ def _published(item: Mapping[str, Any]) -> tuple[datetime, str | None]:
 def feed_record(raw: Mapping[str, Any], collected_at: datetime, tracker: str | None = None) -> Record:
     if not isinstance(raw, Mapping):
         raise ParseError(f"expected a feed item, got {type(raw).__name__}")
-    link = str(raw.get("link") or "").strip()
+    link = web_url(str(raw.get("orig_link") or "").strip()) or str(raw.get("link") or "").strip()
     ident = str(raw.get("guid") or "").strip() or link
     if not ident:
         raise ParseError("guid/link: missing")

@@ -67,6 +67,11 @@ def _load(name: str) -> Scorer:
         if name == DEFAULT_MODEL:
             raise ValueError(f"the default sentiment model is missing from {models_dir() / name} "
                              "(run `actorwatch train --shared ../shared/data`)")
+        from analysis.nlp.adapt_versions import no_current_message
+
+        said = no_current_message(user_models_dir(), name)
+        if said:
+            raise ValueError(said)
         raise ValueError(f"unknown sentiment model {name!r}: choose one of {', '.join(available_models())} "
                          "or give a model directory written by `actorwatch train`")
     return _load_model(str(directory.resolve()), (directory / "model.npz").stat().st_mtime_ns)
@@ -141,8 +146,14 @@ def english_route(scorer: Scorer | None = None) -> str:
 
 def english_scorer(scorer: Scorer | None = None) -> Scorer | None:
     """The scorer of the model's English rows, or None where the model scores them itself."""
+    from analysis.nlp.sentiment.linear import english_beside
+
+    scorer = scorer or get_scorer()
     route = english_route(scorer)
-    return None if route == "self" else get_scorer(route)
+    if route == "self":
+        return None
+    kept = english_beside(getattr(scorer, "directory", None), route)
+    return get_scorer(str(kept) if kept else route)
 
 
 def full_version(scorer: Scorer) -> str:

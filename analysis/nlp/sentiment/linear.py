@@ -75,6 +75,18 @@ def card_identity(directory: Path) -> tuple[str, str]:
     return card.get("name", directory.name), version
 
 
+KEPT_ENGLISH = "en"  # a model's English route adapted alongside it, kept in this folder beside it (adapt_versions)
+
+
+def english_beside(directory: Path | None, route: str) -> Path | None:
+    """The English model kept beside a model loaded from `directory` when it is the one `route` names: a kept version
+    (history/<hash>/) names its English route by name, which elsewhere is the current version's English model."""
+    if directory is None or route in ("self", "vader"):
+        return None
+    kept = directory / KEPT_ENGLISH
+    return kept if (kept / MODEL_FILE).exists() and card_identity(kept)[0] == route else None
+
+
 class LinearScorer:
     """3-class scorer: softmax((x·W + b) / T) with x from `Featurizer`; columns [neg, neu, pos]."""
 
@@ -88,6 +100,7 @@ class LinearScorer:
         self.weights = np.asarray(weights, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float64)
         self.temperature = float(temperature)
+        self.directory: Path | None = None  # where it was loaded from: its kept English model is looked for there
 
     def logits(self, inputs: Sequence[str]) -> np.ndarray:
         """Uncalibrated scores for already-prepared model inputs (see features.model_input)."""
@@ -123,7 +136,9 @@ class LinearScorer:
                                     Lexicon.from_arrays(z["lexicon_terms"], z["lexicon_polarity"], z["lexicon_is_emoticon"]))
             weights, bias, temperature = z["weights"], z["bias"], float(z["temperature"])
             english_route = str(z["english_route"]) if "english_route" in z.files else "vader"
-        return cls(*card_identity(directory), featurizer, weights, bias, temperature, english_route)
+        scorer = cls(*card_identity(directory), featurizer, weights, bias, temperature, english_route)
+        scorer.directory = directory
+        return scorer
 
 
-__all__ = ["LinearScorer", "card_identity", "model_input", "model_kind", "softmax", "write_card", "write_model_file"]
+__all__ = ["KEPT_ENGLISH", "LinearScorer", "card_identity", "english_beside", "model_input", "model_kind", "softmax", "write_card", "write_model_file"]
