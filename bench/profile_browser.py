@@ -1,13 +1,15 @@
-"""Where one page view's time goes in the browser: one reader walks every page twice on a warm server.
+"""Where one page view's time goes in the browser: one reader walks every page (twice by default) on a warm server.
 
 For each page view: its settle time (as bench_load.py measures it) and the browser main thread's busy seconds
-(Chrome's Performance metrics: all tasks, of which script, layout and style), with the page's plotly charts, data
-grids and element count. The first round includes the app loading and each kind of element's code arriving once
-(e.g. plotly.js on the first page with a chart); the second round is a reader moving between pages.
+(Chrome's Performance metrics: all tasks, of which script, layout and style), the CPU seconds all the browser's
+processes spent (fairer than busy seconds on a loaded machine: those are wall time), with the page's plotly charts,
+data grids and element count. The first round includes the app loading and each kind of element's code arriving once
+(e.g. plotly.js on the first page with a chart); later rounds are a reader moving between pages. The CPU seconds
+run from the click to the end of the settle wait (its 1.5 s quiet spell included: an idle browser spends little).
 
 Not a benchmark with a target (bench_load.py holds it): a tool to find the browser's share of a page view.
 
-Usage: .venv/bin/python bench/profile_browser.py [--records 1000000] [--work bench/out]
+Usage: .venv/bin/python bench/profile_browser.py [--records 1000000] [--work bench/out] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
+import psutil
 from bench_dashboard import REPO, build, prepare_snapshot
 from bench_load import CHROMIUM, CHROMIUM_ARGS, PAGES, WATCH_JS, settle, start_server, stop_server
 from common import load_line
@@ -24,6 +27,19 @@ METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDurat
 COUNT_JS = """() => ({elements: document.getElementsByTagName('*').length,
     charts: document.querySelectorAll('[data-testid="stPlotlyChart"]').length,
     grids: document.querySelectorAll('[data-testid="stDataFrame"]').length})"""
+
+
+def browser_cpu() -> float:
+    """CPU seconds (user + system) of this process's Chromium processes so far."""
+    total = 0.0
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in proc.name():
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
 
 
 async def walk(base: str, rounds: int = 2) -> None:
@@ -42,7 +58,7 @@ async def walk(base: str, rounds: int = 2) -> None:
 
         for round_ in range(rounds):
             for i, name in enumerate(PAGES):
-                path, before = PAGES[name], await metrics()
+                path, before, cpu = PAGES[name], await metrics(), browser_cpu()
                 if round_ == 0 and i == 0:
                     await page.goto(f"{base}/{path}", wait_until="commit")
                     started = 0.0
@@ -50,9 +66,9 @@ async def walk(base: str, rounds: int = 2) -> None:
                     started = await page.evaluate("performance.now()")
                     await page.locator(f'[data-testid="stSidebarNav"] a[href="{base}/{path}"]').click()
                 seconds, error = await settle(page, path, started, 120)
-                after, counts = await metrics(), await page.evaluate(COUNT_JS)
+                after, counts, cpu = await metrics(), await page.evaluate(COUNT_JS), browser_cpu() - cpu
                 busy = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in METRICS}
-                print(f"round {round_ + 1} {name:<11} settle {seconds:5.2f} s · main thread busy "
+                print(f"round {round_ + 1} {name:<11} settle {seconds:5.2f} s · browser CPU {cpu:5.2f} s · main thread busy "
                       f"{busy['TaskDuration']:4.2f} s (script {busy['ScriptDuration']:4.2f}, layout "
                       f"{busy['LayoutDuration']:4.2f}, style {busy['RecalcStyleDuration']:4.2f}) · {counts['charts']} "
                       f"charts, {counts['grids']} grids, {counts['elements']:,} elements" + (f" · {error}" if error else ""),
@@ -64,6 +80,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "out")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     data_dir = args.work / f"store-{args.records}"
     build(data_dir, args.records)
@@ -71,7 +88,7 @@ def main() -> None:
     print(load_line(), flush=True)
     proc, base = start_server(data_dir, args.work / f"profile-browser-{args.records}.log")
     try:
-        asyncio.run(walk(base))
+        asyncio.run(walk(base, args.rounds))
     finally:
         stop_server(proc)
     print(load_line(), flush=True)
