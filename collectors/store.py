@@ -651,7 +651,7 @@ def _partitions(table: pa.Table, column: str | None) -> Iterator[tuple[str | Non
     an encoder, a dictionary and a codec per column) was most of the import's time. Stores written with day
     directories (`date=YYYY-MM-DD`) read unchanged beside month ones: readers take every file, whatever its folder.
     """
-    if column is None:
+    if column is None or table.num_rows == 0:  # no rows (a compaction that dropped them all): one empty file
         yield None, table
         return
     stamps = table[column]
