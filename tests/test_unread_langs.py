@@ -96,7 +96,7 @@ def test_an_export_marks_each_record_not_read_and_an_import_keeps_the_mark(store
 
 
 def test_a_record_scored_before_enrichment_told_languages_apart_is_not_said_to_be_left_out(store: Store) -> None:
-    """The store never rewrites a score: a Korean post the Chinese model scored before still counts in that model's
+    """Until the next enrichment drops it, a Korean post the Chinese model scored before still counts in that model's
     sentiment shares, so a note must not say it is left out."""
     import pyarrow as pa
 
