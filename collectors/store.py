@@ -219,8 +219,9 @@ class Store:
         body = json.loads(path.read_text())
         return DatasetSpec(dataset, tuple(body["keys"]), body["order_by"], body.get("partition_by"))
 
-    def compact(self, dataset: str = RECORDS) -> WriteResult:
-        """Rewrite a dataset deduplicated into one batch that replaces its files.
+    def compact(self, dataset: str = RECORDS, drop: pa.Table | None = None) -> WriteResult:
+        """Rewrite a dataset deduplicated into one batch that replaces its files; with `drop` (columns among the
+        dataset's keys), the rows matching one of its rows are left out, and nothing is rewritten when none does.
 
         All under the writer lock (no other writer adds a file between the listing and the removal), and as one
         journaled batch: a kill before the journal leaves the old files as they were, one after it is rolled
@@ -234,12 +235,19 @@ class Store:
         with self._writer_lock():
             self._recover()
             old = self.files(dataset)
-            if len(old) <= 1:
+            if len(old) <= 1 and drop is None:
                 return WriteResult(0, 0, None)
             # every source's copy of an article stays stored: only older versions of a row go
             with self.connect(materialize=False, only=[dataset], merge_articles=False) as con:
-                table = con.sql(f'SELECT * FROM "{dataset}"').to_arrow_table()
-            if table.num_rows == 0:  # only empty files: nothing to rewrite
+                rows = f'SELECT * FROM "{dataset}"'
+                if drop is not None:
+                    con.register("_drop", drop)
+                    on = ", ".join(f'"{c}"' for c in drop.column_names)
+                    if not con.execute(f"SELECT count(*) FROM ({rows}) SEMI JOIN _drop USING ({on})").fetchall()[0][0]:
+                        return WriteResult(0, 0, None)
+                    rows = f"{rows} ANTI JOIN _drop USING ({on})"
+                table = con.sql(rows).to_arrow_table()
+            if table.num_rows == 0 and drop is None:  # only empty files: nothing to rewrite
                 return WriteResult(0, 0, None)
             if spec.schema is not None:
                 table = table.select(spec.schema.names).cast(spec.schema)
@@ -656,7 +664,7 @@ def _partitions(table: pa.Table, column: str | None) -> Iterator[tuple[str | Non
     an encoder, a dictionary and a codec per column) was most of the import's time. Stores written with day
     directories (`date=YYYY-MM-DD`) read unchanged beside month ones: readers take every file, whatever its folder.
     """
-    if column is None:
+    if column is None or table.num_rows == 0:  # no rows (a compaction that dropped them all): one empty file
         yield None, table
         return
     stamps = table[column]

@@ -312,3 +312,41 @@ def test_use_base_takes_the_tracker_back_to_the_general_model(tiny_base: Path,
     assert res.exit_code == 0, res.output
     with store.connect() as con:
         assert latest_model_version(con, TRACKER).split("+")[0] == first["version"]
+
+
+def test_a_model_installed_half_way_is_never_loaded_as_an_unversioned_model(tiny_base: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Installing a version copies model.npz, then card.json (taking one out of use removes them one by one): a run
+    stopped in between left a model.npz with no card in the model's folder, which loading by name read as an
+    'unversioned-…' model, its scores kept under that made-up version. Such a folder is now refused by name, and
+    making a kept version current again puts it right."""
+    from analysis.nlp import adapt_versions
+    from analysis.nlp.sentiment.linear import CARD_FILE
+
+    store = Store()
+    _label(store, topic_texts(8))
+    copy = adapt_versions._copy
+
+    def stopped(source: Path, target: Path) -> None:
+        if target.name == CARD_FILE and adapt_versions.HISTORY not in target.parts:
+            raise KeyboardInterrupt
+        copy(source, target)
+
+    monkeypatch.setattr(adapt_versions, "_copy", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        _adapt(store, tiny_base)
+    monkeypatch.setattr(adapt_versions, "_copy", copy)
+    (kept,) = adapt_versions.kept_versions(get_user_models(), TRACKER, "sentiment")
+    folder = kept.model_directory
+    assert (folder / "model.npz").exists() and not (folder / CARD_FILE).exists()
+    with pytest.raises(ValueError, match="no card"):
+        get_scorer(kept.card["name"])
+    res = CliRunner().invoke(cli, ["adapt", "--tracker", TRACKER, "--use", kept.version], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert get_scorer(kept.card["name"]).version == kept.version
+
+
+def get_user_models() -> Path:
+    from analysis.nlp.sentiment import user_models_dir
+
+    return user_models_dir()

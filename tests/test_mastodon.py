@@ -126,3 +126,17 @@ def test_rate_limit_reset_beyond_the_cap_stops_at_once_naming_when_to_resume(tmp
     named = re.search(r"resume after (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC", summary.stopped)
     expected = datetime.now(UTC).timestamp() + 240
     assert named and abs(datetime.fromisoformat(named.group(1) + "+00:00").timestamp() - expected) < 5
+
+
+@pytest.mark.parametrize("given", ["HTTPS://Example.social", "Https://example.social/", "http://example.social/api",
+                                   " example.social/ "])
+def test_the_instance_is_its_host_however_its_address_is_written(monkeypatch, given):
+    """`HTTPS://example.social` kept its scheme (stripped case-sensitively) and every request went to
+    https://HTTPS://example.social/…"""
+    from collectors.sources.mastodon import instance_host
+
+    monkeypatch.setenv("ACTORWATCH_MASTODON_INSTANCE", given)
+    assert instance_host().lower() == "example.social"
+    script = _script()
+    list(make(MastodonCollector, script, instance=given).fetch(Query("case-b", ("AIActors",))))
+    assert script.requests[0].url.host == "example.social"

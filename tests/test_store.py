@@ -297,6 +297,20 @@ def test_compact_keeps_deduplicated_rows(data_dir, make_record):
     assert len(store.files(RECORDS)) == 1
 
 
+def test_compact_can_drop_rows_by_key_even_the_last_ones(data_dir, make_record):
+    import pyarrow as pa
+
+    store = Store(data_dir)
+    store.add_table(RECORDS, records_to_table([make_record(id="a"), make_record(id="b")]))
+    keys = pa.table({"id": ["b", "elsewhere"]})
+    assert store.compact(RECORDS, drop=pa.table({"id": ["elsewhere"]})).batch is None  # nothing matches: untouched
+    store.compact(RECORDS, drop=keys)
+    assert store.query("SELECT list(id) AS ids FROM records")["ids"].iloc[0] == ["a"]
+    store.compact(RECORDS, drop=pa.table({"id": ["a"]}))
+    assert store.query("SELECT count(*) AS n FROM records")["n"].iloc[0] == 0
+    assert len(store.files(RECORDS)) == 1  # an empty file in place of the old ones
+
+
 def test_raw_archive_round_trip(data_dir):
     store = Store(data_dir)
     store.archive_raw("weibo", '{"ok": 1}', {"url": "https://m.weibo.cn/api/x", "status": 200})

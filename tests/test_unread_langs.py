@@ -96,7 +96,7 @@ def test_an_export_marks_each_record_not_read_and_an_import_keeps_the_mark(store
 
 
 def test_a_record_scored_before_enrichment_told_languages_apart_is_not_said_to_be_left_out(store: Store) -> None:
-    """The store never rewrites a score: a Korean post the Chinese model scored before still counts in that model's
+    """Until the next enrichment drops it, a Korean post the Chinese model scored before still counts in that model's
     sentiment shares, so a note must not say it is left out."""
     import pyarrow as pa
 
@@ -110,3 +110,25 @@ def test_a_record_scored_before_enrichment_told_languages_apart_is_not_said_to_b
         SCORES_SPEC)
     with store.connect() as con:
         assert unread_languages(con, VIEW) == {"ko": 1, "ja": 1}
+
+
+def test_enrichment_drops_a_score_given_before_it_told_languages_apart(store: Store) -> None:
+    """A Korean post scored by an older enrichment kept that score (the model's version unchanged, nothing re-scores
+    it) and counted in the sentiment shares; the next enrichment drops it, so the shares and the note agree."""
+    import pyarrow as pa
+
+    from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
+    from analysis.stats.timeseries import sentiment_series
+
+    with store.connect() as con:
+        version = con.execute(f"SELECT any_value(model_version) FROM {SCORES}").fetchone()[0]
+        before = int(sentiment_series(con, VIEW, version)["n"].sum())
+    store.add_table(SCORES, pa.Table.from_pylist([{
+        "source": "weibo", "id": "r00002", "model": "fake", "model_version": version, "p_neg": 0.2, "p_neu": 0.6,
+        "p_pos": 0.2, "label": "neutral", "scored_at": datetime(2026, 4, 21, tzinfo=UTC)}], schema=SCORES_SCHEMA),
+        SCORES_SPEC)
+    enrich_store(store, workers=1)
+    with store.connect() as con:
+        assert con.execute(f"SELECT count(*) FROM {SCORES} WHERE id = 'r00002'").fetchone()[0] == 0
+        assert int(sentiment_series(con, VIEW, version)["n"].sum()) == before == 2
+        assert unread_languages(con, VIEW) == {"ko": 2, "ja": 1}

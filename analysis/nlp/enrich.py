@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC
+from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC, annotations_scan
 from analysis.core.scores import LABELS, SCORES, SCORES_SCHEMA, SCORES_SPEC
 from collectors.lang import record_text
 from collectors.paths import bundled_dir
@@ -515,7 +515,29 @@ def _enrich(store: Store, model: tuple[str, str], version: str, batch_size: int,
     finally:
         if own:
             own.close()
+    drop_unread_scores(store)
     return summary()
+
+
+def drop_unread_scores(store: Store) -> int:
+    """Remove the scores of records whose newest annotation gives a language the models do not read: enrichment
+    before it told them apart scored them, and the store keeps a score until its model's version changes, so they
+    counted in the shares as opinion. Returns how many records lost a score."""
+    from analysis.nlp.sentiment import READ_LANGS
+
+    if not store.files(SCORES) or not store.files(ANNOTATIONS):
+        return 0
+    read = ", ".join(f"'{lang}'" for lang in READ_LANGS)
+    with store.connect(only=(SCORES, ANNOTATIONS)) as con:
+        scan = annotations_scan(con)
+        rows = con.execute(f"""SELECT DISTINCT source, id FROM {scan} a SEMI JOIN {SCORES} s
+                               USING (source, id) WHERE a.lang IS NOT NULL AND substr(a.lang, 1, 2) NOT IN ({read})
+                               AND NOT coalesce(a.is_empty, false) AND a.stance IS NULL""").fetchall()
+    keys = pa.table({"source": [r[0] for r in rows], "id": [r[1] for r in rows]}, schema=pa.schema(
+        [("source", pa.string()), ("id", pa.string())]))
+    if keys.num_rows:
+        store.compact(SCORES, drop=keys)
+    return keys.num_rows
 
 
 def _progress(enabled: bool, total: int) -> Any:

@@ -19,6 +19,7 @@ import duckdb
 from analysis.core.annotations import ANNOTATIONS, annotations_scan
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
+from analysis.nlp.sentiment.linear import HISTORY
 from collectors.paths import bundled_dir, data_dir, local_models_dir, model_dir, models_dir
 from collectors.store import RECORDS
 
@@ -74,7 +75,6 @@ def card_files() -> list[Path]:
     return sorted(models_dir().glob("*/card.json")) + sorted(local_models_dir().glob("*/card.json"))
 
 
-HISTORY = "history"  # an adapted model's folder keeps here every version adapting made (analysis/nlp/adapt_versions)
 
 
 def version_key(version: str) -> str:

@@ -9,7 +9,6 @@ accounts that opted out of search indexing (`account.noindex`) are not collected
 from __future__ import annotations
 
 import os
-import re
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -35,14 +34,19 @@ from collectors.sources.support import (
     strip_html,
     terms_from,
 )
+from collectors.urls import web_url
 
 DEFAULT_INSTANCE = "mastodon.social"
 PAGE_SIZE = 40
 
 
-def instance_host() -> str:
-    host = os.environ.get("ACTORWATCH_MASTODON_INSTANCE", "").strip() or DEFAULT_INSTANCE
-    return re.sub(r"^https?://", "", host).strip("/")
+def instance_host(given: str | None = None) -> str:
+    """The instance's host (and port) from `given` or $ACTORWATCH_MASTODON_INSTANCE, written as a host or as an
+    address (HTTPS://mastodon.social/ too)."""
+    host = (given or os.environ.get("ACTORWATCH_MASTODON_INSTANCE", "")).strip() or DEFAULT_INSTANCE
+    if web_url(host):
+        host = urllib.parse.urlsplit(host).netloc
+    return host.strip("/")
 
 
 def snowflake_at(when: datetime) -> str:
@@ -83,7 +87,7 @@ class MastodonCollector(Collector):
 
     def __init__(self, client: httpx.Client, *, instance: str | None = None, **kw: Any) -> None:
         super().__init__(client, **kw)
-        self.instance = instance or instance_host()
+        self.instance = instance_host(instance)
 
     def fetch(self, query: Query, cursor: dict[str, Any] | None = None) -> Iterator[Page]:
         terms = query.terms

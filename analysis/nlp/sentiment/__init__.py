@@ -210,8 +210,8 @@ def is_read(lang: str | None) -> bool:
 def unread_scan(con: Any) -> str | None:
     """SQL for (source, id, lang) of each record enrichment kept but did not score: its newest annotation gives a
     language that is not `is_read`, no stance, and no sentiment score exists for it (enrichment before it told such
-    records apart scored them, and the store keeps those scores: they still count in their model's shares). None
-    without annotations."""
+    records apart scored them, and such a score counts in its model's shares until the next enrichment drops it:
+    `analysis.nlp.enrich.drop_unread_scores`). None without annotations."""
     from analysis.core.annotations import ANNOTATIONS, annotations_scan
     from analysis.core.scores import SCORES
     from analysis.core.tables import has_table

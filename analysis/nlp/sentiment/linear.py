@@ -16,6 +16,7 @@ from collectors.store import atomic_path, atomic_write_text
 MODEL_FILE = "model.npz"
 CARD_FILE = "card.json"
 MODEL_CHECKSUM = "model_sha256"  # the card's record of the model file it describes
+HISTORY = "history"  # an adapted model's folder keeps here every version adapting made (analysis/nlp/adapt_versions)
 EMPTY_PROBA = np.array([0.0, 1.0, 0.0])  # nothing left after cleaning → neutral, by definition
 
 
@@ -66,6 +67,11 @@ def card_identity(directory: Path) -> tuple[str, str]:
     from the model file's checksum."""
     card_path = directory / CARD_FILE
     card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+    if not card and (directory / HISTORY).is_dir():
+        # an adapted model's folder always has its card: a copy (or a removal) of its files was stopped half-way
+        raise ValueError(f"{directory}: model.npz has no card.json (installing or removing a version of this adapted "
+                         "model was interrupted): make a kept version current with `actorwatch adapt --tracker T "
+                         "--task TASK --use VERSION`")
     if card.get(MODEL_CHECKSUM) and card[MODEL_CHECKSUM] != file_sha256(directory / MODEL_FILE):
         command = card.get("provenance", {}).get("command") or "the `actorwatch adapt` or `actorwatch train` " \
                                                                     "that made it"
