@@ -523,16 +523,14 @@ def drop_unread_scores(store: Store) -> int:
     """Remove the scores of records whose newest annotation gives a language the models do not read: enrichment
     before it told them apart scored them, and the store keeps a score until its model's version changes, so they
     counted in the shares as opinion. Returns how many records lost a score."""
-    from analysis.nlp.sentiment import READ_LANGS
+    from analysis.nlp.sentiment import unread_where
 
     if not store.files(SCORES) or not store.files(ANNOTATIONS):
         return 0
-    read = ", ".join(f"'{lang}'" for lang in READ_LANGS)
     with store.connect(only=(SCORES, ANNOTATIONS)) as con:
         scan = annotations_scan(con)
-        rows = con.execute(f"""SELECT DISTINCT source, id FROM {scan} a SEMI JOIN {SCORES} s
-                               USING (source, id) WHERE a.lang IS NOT NULL AND substr(a.lang, 1, 2) NOT IN ({read})
-                               AND NOT coalesce(a.is_empty, false) AND a.stance IS NULL""").fetchall()
+        rows = con.execute(f"SELECT DISTINCT source, id FROM {scan} a SEMI JOIN {SCORES} s USING (source, id) "
+                           f"WHERE {unread_where('a')}").fetchall()
     keys = pa.table({"source": [r[0] for r in rows], "id": [r[1] for r in rows]}, schema=pa.schema(
         [("source", pa.string()), ("id", pa.string())]))
     if keys.num_rows:

@@ -220,11 +220,17 @@ def unread_scan(con: Any) -> str | None:
     if scan is None:
         return None
     has_empty = "is_empty" in {row[0] for row in con.execute(f"DESCRIBE {ANNOTATIONS}").fetchall()}
-    empty = "coalesce(a.is_empty, false)" if has_empty else "false"
-    read = ", ".join(f"'{lang}'" for lang in READ_LANGS)
     scored = f"ANTI JOIN (SELECT DISTINCT source, id FROM {SCORES}) s USING (source, id) " if has_table(con, SCORES) else ""
-    return (f"(SELECT a.source, a.id, a.lang FROM {scan} a {scored}WHERE a.lang IS NOT NULL AND substr(a.lang, 1, 2) "
-            f"NOT IN ({read}) AND NOT {empty} AND a.stance IS NULL)")
+    return f"(SELECT a.source, a.id, a.lang FROM {scan} a {scored}WHERE {unread_where('a', has_empty)})"
+
+
+def unread_where(alias: str, has_empty: bool = True) -> str:
+    """SQL: the annotation `alias` is of a record kept but not read (a language not `is_read`, text left after
+    cleaning, so no stance)."""
+    empty = f"coalesce({alias}.is_empty, false)" if has_empty else "false"
+    read = ", ".join(f"'{lang}'" for lang in READ_LANGS)
+    return (f"{alias}.lang IS NOT NULL AND substr({alias}.lang, 1, 2) NOT IN ({read}) AND NOT {empty} "
+            f"AND {alias}.stance IS NULL")
 
 
 _ROUTE = object()  # score_texts: look the model's English route up (by its name)
@@ -262,4 +268,5 @@ def score_texts(texts: Sequence[str], langs: Sequence[str | None] | None = None,
 
 
 __all__ = ["DEFAULT_MODEL", "LABELS", "READ_LANGS", "RoutedScorer", "Scorer", "available_models", "english_mask", "english_route", "english_scorer", "full_version",
-           "get_scorer", "is_read", "models_dir", "reading_langs", "score_texts", "unread_scan", "user_models_dir"]
+           "get_scorer", "is_read", "models_dir", "reading_langs", "score_texts", "unread_scan", "unread_where",
+           "user_models_dir"]
