@@ -1,6 +1,8 @@
 """Assemble the in-domain labelled corpus from annotators' batch files and split it by page.
 
     python data/labelled/build_splits.py BATCH.csv [BATCH.csv …] --synthetic SYNTHETIC.csv [--train-only LATER.csv …]
+    python data/labelled/build_splits.py --extend --train-only LATER.csv …
+
 
 Batch files have the columns text,label,stance,emotion,confidence,lang,url,page_date,topic (see README.md).
 Rows are validated (bad rows are reported with file and line, and left out), exact duplicate texts are
@@ -9,6 +11,8 @@ article and its syndicated copies land in the same split. Groups are shuffled wi
 filled into test, dev and train per language. Synthetic rows go to train only, marked synthetic=true.
 Batches labelled after the split was fixed (`--train-only`) add real units to train and leave dev and test
 exactly as they were: a later unit is left out when its text, or its page, is already in dev or test.
+`--extend` starts from the split files already in `--out` (as shipped, without the annotators' first batches) and
+adds `--train-only` batches to them.
 """
 
 from __future__ import annotations
@@ -99,13 +103,20 @@ def split(rows: list[dict[str, str]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("batches", nargs="+", type=Path)
+    ap.add_argument("batches", nargs="*", type=Path)
+    ap.add_argument("--extend", action="store_true",
+                    help="keep the split files in --out as they are and add --train-only batches to train")
     ap.add_argument("--synthetic", type=Path, action="append", default=[])
     ap.add_argument("--train-only", type=Path, action="append", default=[],
                     help="a batch labelled after the split was fixed: its units go to train")
     ap.add_argument("--out", type=Path, default=HERE)
     args = ap.parse_args(argv)
+    if bool(args.batches) == args.extend:
+        ap.error("give the first batches, or --extend to start from the shipped split files, not both")
     real, errors, seen = [], [], set()
+    if args.extend:
+        real, args.synthetic = _shipped(args.out), [args.out / "synthetic_train.csv"] + args.synthetic
+        seen = {norm(r["text"]) for r in real}
     for path in args.batches:
         rows, errs = read_batch(path, synthetic=False)
         errors += errs
@@ -113,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             if norm(row["text"]) not in seen:
                 seen.add(norm(row["text"]))
                 real.append(row)
-    split(real)
+    if not args.extend:
+        split(real)
     held_urls = {r["url"] for r in real if r["split"] != "train"}
     later = 0
     for path in args.train_only:
@@ -143,6 +155,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"real units: {len(real)} ({dict(sorted(counts.items()))}); synthetic: {len(synthetic)}; "
           f"of them added to train by later batches: {later}; rows left out: {len(errors)}")
     return 0
+
+
+def _shipped(folder: Path) -> list[dict[str, str]]:
+    """The real units of the split files in `folder`, each keeping its split."""
+    rows = []
+    for name in ("test", "dev", "train"):
+        with (folder / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+            rows += [{**row, "split": name} for row in csv.DictReader(fh)]
+    return rows
 
 
 def _write(path: Path, rows: list[dict[str, str]]) -> None:
