@@ -70,6 +70,28 @@ _ALPHABETS: tuple[tuple[str | None, tuple[tuple[int, int], ...]], ...] = (
     ("ka", ((0x10A0, 0x10FF),)),
     ("km", ((0x1780, 0x17FF),)),
 )
+# Latin letters do not tell English from Spanish or French. A text its letters call English is read in another
+# language where more of its words are that language's commonest function words than English's, two at least (a
+# name, a "de facto" or a "la" in an English sentence moves nothing). Words two languages share count for both.
+_FUNCTION_WORDS = {
+    "en": "the and is are was were be been of to in that it its for with on this these those they you your have has had "
+          "but at by from will would an or as what about just like can could their we our my so if do does don't not",
+    "es": "el la los las lo que de del y en un una es por para con se su sus al más pero como muy está están "
+          "ya también este esta estos porque sin sobre hay fue ser",
+    "fr": "le la les l des du de d et est une un que qu qui dans pour pas sur au aux ce cette c avec sont mais il "
+          "elle ne plus nous vous ils je j été être",
+    "de": "der die das und ist nicht ein eine einen mit auf den dem zu von sich auch es im für wird sind wie aber "
+          "oder ich wir sie bei nach noch nur",
+    "pt": "o os que de do da dos das e em um uma não é para com por mais mas como se na ao são também ela ele "
+          "foi ser está isso",
+    "it": "il lo la gli le di del della che e è un una per con non sono ma anche più nel nella questo questa "
+          "si ha essere",
+    "nl": "de het een en van is dat niet op te met voor zijn maar ook als bij naar wordt deze dit wij ze er",
+    "id": "yang dan di ini itu dengan untuk tidak dari dalam akan ada juga ke karena saya kita mereka",
+    "vi": "và của là không có được những này các một cho người với trong đã như",
+}
+_LATIN_LANGS = tuple(_FUNCTION_WORDS)
+_WORD_SETS = {lang: pa.array(words.split()) for lang, words in _FUNCTION_WORDS.items()}
 UNDETERMINED = "und"  # ISO 639: letters of a language the script does not tell (Cyrillic, Arabic, …)
 SAMPLE_CHARS = 2000
 _HAN, _LATIN_CLASS, _KANA_CLASS, _HANGUL_CLASS, _FIRST_ALPHABET = 1, 2, 3, 4, 5
@@ -120,8 +142,10 @@ def detect_lang(text: str) -> str | None:
     for several languages: Cyrillic, Arabic, …), or None (no letters), from character counts only."""
     if not isinstance(text, str) or not text:
         return None
-    points = np.frombuffer(_sample(text).encode("utf-32-le"), dtype=np.uint32)
-    return _decide(np.bincount(_CLASS_OF[np.minimum(points, 0x10000)], minlength=_N_CLASSES))[0]
+    sample = _sample(text)
+    points = np.frombuffer(sample.encode("utf-32-le"), dtype=np.uint32)
+    decided = _decide(np.bincount(_CLASS_OF[np.minimum(points, 0x10000)], minlength=_N_CLASSES))
+    return _latin_language(pa.array([sample], pa.string()), decided)[0]
 
 
 def detect_langs(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> list[str | None]:
@@ -139,7 +163,24 @@ def detect_langs(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> li
     if len(marked):
         sampled = [_sample(t) for t in samples.take(pa.array(marked)).to_pylist()]
         samples = pc.replace_with_mask(samples, mask, pa.array(sampled, samples.type))
-    return _decide(_class_counts(*_utf8(samples)))  # a null text counts no letters: None
+    return _latin_language(samples, _decide(_class_counts(*_utf8(samples))))  # a null text counts no letters: None
+
+
+def _latin_language(samples: pa.StringArray, decided: list[str | None]) -> list[str | None]:
+    """`decided` with each text it calls English read again by its function words (`_FUNCTION_WORDS`)."""
+    rows = [i for i, lang in enumerate(decided) if lang == "en"]
+    if not rows:
+        return decided
+    words = pc.split_pattern_regex(pc.utf8_lower(samples.take(pa.array(rows))), r"[^\p{L}]+")
+    flat, parents = pc.list_flatten(words), pc.list_parent_indices(words).to_numpy()
+    hits = np.column_stack([np.bincount(parents, weights=pc.is_in(flat, value_set=_WORD_SETS[lang])
+                                        .to_numpy(zero_copy_only=False), minlength=len(rows))
+                            for lang in _LATIN_LANGS])
+    english, others = hits[:, 0], hits[:, 1:]
+    best, top = others.argmax(axis=1), others.max(axis=1)
+    for j in np.flatnonzero((top >= 2) & (top > english)):
+        decided[rows[j]] = _LATIN_LANGS[1 + best[j]]
+    return decided
 
 
 def _utf8(strings: pa.StringArray | pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:

@@ -179,3 +179,38 @@ def test_a_record_s_stored_language_is_the_one_its_text_is_scored_in(make_record
     table = pa.Table.from_pylist([r.model_dump() for r in rows]).select(schema.names).cast(schema)
     stored = with_lang(table)["lang"].to_pylist()
     assert stored == reading_langs(texts) == ["zh", "en", "en", "zh"]
+
+
+# Latin letters alone called every Latin-script text English, so the English model scored Spanish, French or German
+# posts about Tilly Norwood as if they were English opinion.
+OTHER_LATIN = {
+    "Tilly Norwood es una actriz creada por IA y los actores están furiosos": "es",
+    "Tilly Norwood, l'actrice IA, fait polémique dans le monde du cinéma": "fr",
+    "Die KI-Schauspielerin ist nicht echt und das ist ein Problem": "de",
+    "A atriz de IA não é uma pessoa de verdade": "pt",
+    "L'attrice AI è una vergogna per il cinema": "it",
+    "Dit is een AI actrice en dat is niet oké": "nl",
+    "Aktris AI ini tidak nyata dan itu masalah": "id",
+}
+STAYS_ENGLISH = [
+    "AI Deepfakes Face Blowback as Industry Rallies Behind No Fakes Act",  # "as" and "no" are English too
+    "No trailers, no catering, no 4:00 AM makeup calls, and definitely no PR scandals.",
+    "Eline Van der Velden says Tilly Norwood is a piece of art, not a replacement",  # a Dutch name in English
+    "The de facto ban on AI doubles ends this year",
+    "Tilly Norwood",
+    "AI actors lol",
+]
+
+
+def test_latin_script_languages_other_than_english_are_told_apart():
+    texts = [*OTHER_LATIN, *STAYS_ENGLISH]
+    want = [*OTHER_LATIN.values(), *["en"] * len(STAYS_ENGLISH)]
+    assert [detect_lang(t) for t in texts] == detect_langs(texts) == want
+
+
+def test_a_spanish_post_declared_english_is_not_read_by_the_english_model():
+    from analysis.nlp.sentiment import is_read, reading_langs
+
+    langs = reading_langs(list(OTHER_LATIN) + ["AI actors are the worst thing to happen to film"], ["en"] * 8)
+    assert langs[:7] == list(OTHER_LATIN.values()) and langs[7] == "en"
+    assert [is_read(lang) for lang in langs] == [False] * 7 + [True]

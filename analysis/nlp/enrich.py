@@ -38,7 +38,7 @@ from collectors.lang import record_text
 from collectors.paths import bundled_dir
 from collectors.store import RECORDS, Store, file_lock
 
-PIPELINE_CODE_VERSION = "8"  # bump when enrichment logic changes in a way the inputs below do not capture
+PIPELINE_CODE_VERSION = "9"  # bump when enrichment logic changes in a way the inputs below do not capture
 NAMES_MODELS_SINCE = 7  # the first code version whose pipeline versions name the stance and emotion models
 DEFAULT_BATCH_SIZE = 1000
 MAX_TOKENIZE_CHARS = 20_000  # keywords come from the first 20,000 characters of very long texts
