@@ -91,7 +91,9 @@ _FUNCTION_WORDS = {
     "vi": "và của là không có được những này các một cho người với trong đã như",
 }
 _LATIN_LANGS = tuple(_FUNCTION_WORDS)
-_WORD_SETS = {lang: pa.array(words.split()) for lang, words in _FUNCTION_WORDS.items()}
+_WORDS = pa.array(sorted({w for words in _FUNCTION_WORDS.values() for w in words.split()}))
+_WORD_LANGS = np.array([[w in _FUNCTION_WORDS[lang].split() for lang in _LATIN_LANGS] for w in _WORDS.to_pylist()])
+_WORD_CHARS = 300  # the function words of a text's start say its language
 UNDETERMINED = "und"  # ISO 639: letters of a language the script does not tell (Cyrillic, Arabic, …)
 SAMPLE_CHARS = 2000
 _HAN, _LATIN_CLASS, _KANA_CLASS, _HANGUL_CLASS, _FIRST_ALPHABET = 1, 2, 3, 4, 5
@@ -171,11 +173,12 @@ def _latin_language(samples: pa.StringArray, decided: list[str | None]) -> list[
     rows = [i for i, lang in enumerate(decided) if lang == "en"]
     if not rows:
         return decided
-    words = pc.split_pattern_regex(pc.utf8_lower(samples.take(pa.array(rows))), r"[^\p{L}]+")
-    flat, parents = pc.list_flatten(words), pc.list_parent_indices(words).to_numpy()
-    hits = np.column_stack([np.bincount(parents, weights=pc.is_in(flat, value_set=_WORD_SETS[lang])
-                                        .to_numpy(zero_copy_only=False), minlength=len(rows))
-                            for lang in _LATIN_LANGS])
+    start = pc.utf8_slice_codeunits(samples.take(pa.array(rows)), 0, _WORD_CHARS)
+    words = pc.split_pattern_regex(pc.utf8_lower(start), r"[^\p{L}]+")
+    found = pc.fill_null(pc.index_in(pc.list_flatten(words), value_set=_WORDS), -1).to_numpy(zero_copy_only=False)
+    parents, known = pc.list_parent_indices(words).to_numpy(), found >= 0
+    hits = np.zeros((len(rows), len(_LATIN_LANGS)), dtype=np.int64)
+    np.add.at(hits, parents[known], _WORD_LANGS[found[known]])
     english, others = hits[:, 0], hits[:, 1:]
     best, top = others.argmax(axis=1), others.max(axis=1)
     for j in np.flatnonzero((top >= 2) & (top > english)):
