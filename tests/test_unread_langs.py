@@ -208,3 +208,54 @@ def test_enrichment_does_not_run_the_whole_query_when_no_scored_record_is_marked
     monkeypatch.setattr(enrich, "annotations_scan", whole_scan)
     assert enrich.drop_unread_scores(store) == 0
     enrich_store(store, workers=1)
+
+
+def test_enrich_with_another_model_leaves_no_score_on_a_record_marked_not_read(store: Store, monkeypatch) -> None:
+    """`actorwatch enrich --model NAME` (an e5 or adapted model) scores only what the models read, but a score it or
+    the default model gave a Korean post before enrichment told languages apart stayed (NAME's never re-scored while
+    its version is unchanged), counted in NAME's shares while the annotation says the models do not read it."""
+    import pyarrow as pa
+
+    from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
+    from analysis.nlp import rescore as rescore_module
+    from analysis.nlp import sentiment
+
+    install_fake_sentiment(monkeypatch, version="fake-2")
+    for name in ("get_scorer", "score_texts"):  # rescore holds its own references (imported before the fake)
+        monkeypatch.setattr(rescore_module, name, getattr(sentiment, name))
+    version = rescore_module.rescore(store, "another").model_version
+    store.add_table(SCORES, pa.Table.from_pylist([{
+        "source": "weibo", "id": "r00002", "model": "fake", "model_version": v, "p_neg": 0.2, "p_neu": 0.6,
+        "p_pos": 0.2, "label": "neutral", "scored_at": datetime(2026, 4, 21, tzinfo=UTC)} for v in (version, "old")],
+        schema=SCORES_SCHEMA), SCORES_SPEC)
+    assert rescore_module.rescore(store, "another").scored == 0
+    with store.connect() as con:
+        assert con.execute(f"SELECT count(*) FROM {SCORES} WHERE id = 'r00002'").fetchone()[0] == 0
+    assert _reference_unread_scored(store) == set()
+
+
+class _FakeStance:
+    name, version, classes = "fake-stance", "fs-1", ("oppose", "neutral", "support")
+
+    def predict_proba(self, texts):
+        import numpy as np
+
+        return np.tile([0.2, 0.6, 0.2], (len(texts), 1))
+
+
+def test_re_annotating_with_a_stance_model_leaves_no_score_on_a_record_marked_not_read(store: Store,
+                                                                                       monkeypatch) -> None:
+    """`actorwatch enrich --model STANCE-MODEL` is an enrichment too: it ends as the others do."""
+    import pyarrow as pa
+
+    from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
+    from analysis.nlp import charlr
+    from analysis.nlp.rescore import reannotate
+
+    monkeypatch.setattr(charlr, "load_task_model", lambda *args, **kwargs: _FakeStance())
+    store.add_table(SCORES, pa.Table.from_pylist([{
+        "source": "weibo", "id": "r00003", "model": "fake", "model_version": "old", "p_neg": 0.2, "p_neu": 0.6,
+        "p_pos": 0.2, "label": "neutral", "scored_at": datetime(2026, 4, 21, tzinfo=UTC)}], schema=SCORES_SCHEMA),
+        SCORES_SPEC)
+    assert reannotate(store, "fake-stance", "stance").scored == 2  # the Chinese and English posts
+    assert _reference_unread_scored(store) == set()
