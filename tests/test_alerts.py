@@ -1093,3 +1093,37 @@ def test_a_chat_service_webhook_gets_its_own_message_shape_with_post_text_unable
         assert "<at" not in text and "所有人" in text
     if fmt == "dingtalk":
         assert "at" not in body or not body["at"].get("isAtAll")
+
+
+def test_a_storm_s_earlier_days_collected_late_do_not_send_it_again(tmp_path, data_dir, make_record):
+    """Weibo's collector was down on 18-19 April; the storm of the 20th was sent that evening. The next day the missed
+    days were collected (a backfill): the storm had begun on the 19th, so its run of high days started a day earlier,
+    the alert's key (the run's first day) changed, and the same storm went out again."""
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {SPIKE - timedelta(days=i): 5 + i % 3 for i in range(3, 21)},
+                                      trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\ncooldown_hours = 20\n'))
+    day2 = SPIKE + timedelta(days=1)
+    backfill = records_per_day(make_record, {SPIKE - timedelta(days=2): 6, SPIKE - timedelta(days=1): 100},
+                               trackers=[TRACKER])
+    fired = _nightly(config, store, [SPIKE, day2],
+                     {SPIKE: records_per_day(make_record, {SPIKE: 100}, trackers=[TRACKER]),
+                      day2: backfill + records_per_day(make_record, {day2: 100}, trackers=[TRACKER])})
+    assert [a.key for a in fired] == ["vol:2026-04-20"]
+    # a storm after two calm days is still a new one
+    store.add_records(records_per_day(make_record, {SPIKE + timedelta(days=i): 7 for i in (2, 3)}, trackers=[TRACKER]))
+    later = SPIKE + timedelta(days=4)
+    again = _nightly(config, store, [later], {later: records_per_day(make_record, {later: 150}, trackers=[TRACKER])})
+    assert [a.key for a in again] == ["vol:2026-04-24"]
+
+
+def test_a_storm_remembered_before_its_days_were_is_known_by_its_key_s_day():
+    """A state written before the alerter remembered storms' days holds only keys: the key's day stands for them."""
+    from analysis.reports.alerts.state import AlertState
+
+    state = AlertState(fired={"vol:2026-04-20": "2026-04-20T23:00:00+00:00", "other:2026-04-19": "x"})
+    assert state.already_sent("vol", "vol:2026-04-19", ("2026-04-19", "2026-04-21"))
+    assert state.spans == {"vol:2026-04-20": ["2026-04-19", "2026-04-21"]}
+    assert not state.already_sent("vol", "vol:2026-04-24", ("2026-04-24", "2026-04-24"))  # another rule's day aside
+    assert not state.already_sent("new", "new:2026-04-19", ("2026-04-19", "2026-04-19"))
