@@ -1127,3 +1127,37 @@ def test_a_storm_remembered_before_its_days_were_is_known_by_its_key_s_day():
     assert state.spans == {"vol:2026-04-20": ["2026-04-19", "2026-04-21"]}
     assert not state.already_sent("vol", "vol:2026-04-24", ("2026-04-24", "2026-04-24"))  # another rule's day aside
     assert not state.already_sent("new", "new:2026-04-19", ("2026-04-19", "2026-04-19"))
+
+
+def _two_days_scored(data_dir, make_record) -> Store:
+    """iqiyi-nadou (collected from 10 April) with 40 scored records on each of 10-11 April, one in five negative."""
+    store = Store(data_dir)
+    records = records_per_day(make_record, {date(2026, 4, 10) + timedelta(days=i): 40 for i in range(2)},
+                              trackers=[TRACKER])
+    store.add_records(records)
+    add_scores(store, {(r.source, r.id): "negative" if j % 5 == 0 else "neutral" for j, r in enumerate(records)})
+    return store
+
+
+@pytest.mark.parametrize("kind", ["volume_spike", "negative_jump"])
+def test_alerts_as_of_a_day_before_the_tracker_is_collected_says_so(tmp_path, data_dir, make_record, kind):
+    """`alerts run --as-of` a day before the tracker's collection starts said only "0 new alert(s)", as if calm."""
+    store = _two_days_scored(data_dir, make_record)
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "r"\ntracker = "{TRACKER}"\nkind = "{kind}"\n'))
+    report = run_alerts(config, store, as_of=date(2026, 4, 5), now=datetime(2026, 5, 1, tzinfo=UTC), dry_run=True)
+    assert report.alerts == []
+    assert report.silent == [(f"{TRACKER}: 2026-04-05 is before the tracker is collected (from 2026-04-10): "
+                              "no day up to it can be judged")]
+
+
+def test_a_negative_share_rule_on_the_first_day_of_records_says_it_cannot_judge_it(tmp_path, data_dir, make_record):
+    """A share is judged against the days before it: on the tracker's first day of records there are none, and the
+    rule said nothing (the volume rule says why; the share rule was silent)."""
+    store = _two_days_scored(data_dir, make_record)
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "neg"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "negative_jump"\n'))
+    first = run_alerts(config, store, as_of=date(2026, 4, 10), now=datetime(2026, 5, 1, tzinfo=UTC), dry_run=True)
+    assert first.silent == [(f"{TRACKER}: records only since 2026-04-10: a day's negative share is judged against "
+                             "the days before it, so none on 2026-04-10 can be raised")]
+    second = run_alerts(config, store, as_of=date(2026, 4, 11), now=datetime(2026, 5, 1, tzinfo=UTC), dry_run=True)
+    assert second.silent == []  # judged against the first day's 40 scored records
