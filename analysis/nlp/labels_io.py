@@ -120,7 +120,7 @@ UNNAMED = "unnamed"  # rows that name no annotator: one annotator, never the fil
 def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[list[dict[str, Any]], ImportResult]:
     """The file's rows as label rows for the dataset, and what was found (errors name file and line)."""
     result = ImportResult(path)
-    reader = dict_reader(read_utf8(path))
+    reader = dict_reader(read_utf8(path), path)
     fields = list(reader.fieldnames or [])
     columns = {task.name: next((c for c in names if c in fields), None) for task, names in TASK_COLUMNS}
     if "text" not in fields or not any(columns.values()):
