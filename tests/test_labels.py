@@ -726,3 +726,18 @@ def test_trailing_empty_columns_of_a_spreadsheet_are_no_duplicate(tmp_path: Path
     path = tmp_path / "sheet.csv"
     path.write_text("text,label,,\n好,positive,,\n", encoding="utf-8")
     assert import_labels(Store(), path, TRACKER, annotator="bob").written == 1
+
+
+def test_the_annotators_recorded_count_only_the_labels_kept(make_record: Callable[..., Record], tmp_path: Path) -> None:
+    """Rows left out once the store was read (no text and no such record; a record of another tracker) still counted
+    as recorded under their annotator: "1 labels written … annotator(s) recorded: unnamed (3)"."""
+    store = Store()
+    store.add_records([make_record(id="mine", text="爱奇艺AI艺人库太恶心了", trackers=[TRACKER]),
+                       make_record(id="theirs", text="别的", trackers=["tilly-norwood"])])
+    path = tmp_path / "ids.csv"
+    path.write_text("source,id,text,label\nweibo,missing,,positive\nweibo,mine,,negative\nweibo,theirs,,negative\n",
+                    encoding="utf-8")
+    result = import_labels(store, path, TRACKER)
+    assert result.written == 1 and len(result.errors) == 2
+    assert result.annotators == {"unnamed": 1}
+    assert "annotator(s) recorded: unnamed (1)" in result.line()
