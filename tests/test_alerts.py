@@ -1093,3 +1093,71 @@ def test_a_chat_service_webhook_gets_its_own_message_shape_with_post_text_unable
         assert "<at" not in text and "所有人" in text
     if fmt == "dingtalk":
         assert "at" not in body or not body["at"].get("isAtAll")
+
+
+def test_a_storm_s_earlier_days_collected_late_do_not_send_it_again(tmp_path, data_dir, make_record):
+    """Weibo's collector was down on 18-19 April; the storm of the 20th was sent that evening. The next day the missed
+    days were collected (a backfill): the storm had begun on the 19th, so its run of high days started a day earlier,
+    the alert's key (the run's first day) changed, and the same storm went out again."""
+    store = Store(data_dir)
+    store.add_records(records_per_day(make_record, {SPIKE - timedelta(days=i): 5 + i % 3 for i in range(3, 21)},
+                                      trackers=[TRACKER]))
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "vol"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "volume_spike"\ncooldown_hours = 20\n'))
+    day2 = SPIKE + timedelta(days=1)
+    backfill = records_per_day(make_record, {SPIKE - timedelta(days=2): 6, SPIKE - timedelta(days=1): 100},
+                               trackers=[TRACKER])
+    fired = _nightly(config, store, [SPIKE, day2],
+                     {SPIKE: records_per_day(make_record, {SPIKE: 100}, trackers=[TRACKER]),
+                      day2: backfill + records_per_day(make_record, {day2: 100}, trackers=[TRACKER])})
+    assert [a.key for a in fired] == ["vol:2026-04-20"]
+    # a storm after two calm days is still a new one
+    store.add_records(records_per_day(make_record, {SPIKE + timedelta(days=i): 7 for i in (2, 3)}, trackers=[TRACKER]))
+    later = SPIKE + timedelta(days=4)
+    again = _nightly(config, store, [later], {later: records_per_day(make_record, {later: 150}, trackers=[TRACKER])})
+    assert [a.key for a in again] == ["vol:2026-04-24"]
+
+
+def test_a_storm_remembered_before_its_days_were_is_known_by_its_key_s_day():
+    """A state written before the alerter remembered storms' days holds only keys: the key's day stands for them."""
+    from analysis.reports.alerts.state import AlertState
+
+    state = AlertState(fired={"vol:2026-04-20": "2026-04-20T23:00:00+00:00", "other:2026-04-19": "x"})
+    assert state.already_sent("vol", "vol:2026-04-19", ("2026-04-19", "2026-04-21"))
+    assert state.spans == {"vol:2026-04-20": ["2026-04-19", "2026-04-21"]}
+    assert not state.already_sent("vol", "vol:2026-04-24", ("2026-04-24", "2026-04-24"))  # another rule's day aside
+    assert not state.already_sent("new", "new:2026-04-19", ("2026-04-19", "2026-04-19"))
+
+
+def _two_days_scored(data_dir, make_record) -> Store:
+    """iqiyi-nadou (collected from 10 April) with 40 scored records on each of 10-11 April, one in five negative."""
+    store = Store(data_dir)
+    records = records_per_day(make_record, {date(2026, 4, 10) + timedelta(days=i): 40 for i in range(2)},
+                              trackers=[TRACKER])
+    store.add_records(records)
+    add_scores(store, {(r.source, r.id): "negative" if j % 5 == 0 else "neutral" for j, r in enumerate(records)})
+    return store
+
+
+@pytest.mark.parametrize("kind", ["volume_spike", "negative_jump"])
+def test_alerts_as_of_a_day_before_the_tracker_is_collected_says_so(tmp_path, data_dir, make_record, kind):
+    """`alerts run --as-of` a day before the tracker's collection starts said only "0 new alert(s)", as if calm."""
+    store = _two_days_scored(data_dir, make_record)
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "r"\ntracker = "{TRACKER}"\nkind = "{kind}"\n'))
+    report = run_alerts(config, store, as_of=date(2026, 4, 5), now=datetime(2026, 5, 1, tzinfo=UTC), dry_run=True)
+    assert report.alerts == []
+    assert report.silent == [(f"{TRACKER}: 2026-04-05 is before the tracker is collected (from 2026-04-10): "
+                              "no day up to it can be judged")]
+
+
+def test_a_negative_share_rule_on_the_first_day_of_records_says_it_cannot_judge_it(tmp_path, data_dir, make_record):
+    """A share is judged against the days before it: on the tracker's first day of records there are none, and the
+    rule said nothing (the volume rule says why; the share rule was silent)."""
+    store = _two_days_scored(data_dir, make_record)
+    config = load_config(_rule_file(tmp_path / "a.toml", f'[[rule]]\nid = "neg"\ntracker = "{TRACKER}"\n'
+                                                        'kind = "negative_jump"\n'))
+    first = run_alerts(config, store, as_of=date(2026, 4, 10), now=datetime(2026, 5, 1, tzinfo=UTC), dry_run=True)
+    assert first.silent == [(f"{TRACKER}: records only since 2026-04-10: a day's negative share is judged against "
+                             "the days before it, so none on 2026-04-10 can be raised")]
+    second = run_alerts(config, store, as_of=date(2026, 4, 11), now=datetime(2026, 5, 1, tzinfo=UTC), dry_run=True)
+    assert second.silent == []  # judged against the first day's 40 scored records

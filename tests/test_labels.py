@@ -704,3 +704,40 @@ def test_a_label_naming_a_merged_article_copy_by_id_alone_finds_its_text(
     assert (result.written, result.errors) == (1, [])
     with store.connect() as con:
         assert read_labels(con, TRACKER)["text"].tolist() == ["爱奇艺AI演员\n短文"]
+
+
+@pytest.mark.parametrize("header", ["text,label,label", "text,Label,label ", "text,stance,label,STANCE"])
+def test_a_header_naming_a_column_twice_is_refused_not_half_read(tmp_path: Path, header: str) -> None:
+    """Two columns of one name (two annotators' label columns side by side, or `Label` and `label`): one of them was
+    read and the other's labels dropped without a word."""
+    from analysis.nlp.sentiment.labelled import LabelledFileError, read_labelled_csv
+
+    path = tmp_path / "two.csv"
+    path.write_text(f"{header}\n好,positive,negative{',oppose' if header.count(',') == 3 else ''}\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["labels", "import", str(path), "--tracker", TRACKER])
+    assert res.exit_code == 1 and "appears twice in the header" in res.output, res.output
+    with Store().connect() as con:
+        assert read_labels(con, TRACKER).empty
+    with pytest.raises(LabelledFileError, match="appears twice in the header"):
+        read_labelled_csv(path)
+
+
+def test_trailing_empty_columns_of_a_spreadsheet_are_no_duplicate(tmp_path: Path) -> None:
+    path = tmp_path / "sheet.csv"
+    path.write_text("text,label,,\n好,positive,,\n", encoding="utf-8")
+    assert import_labels(Store(), path, TRACKER, annotator="bob").written == 1
+
+
+def test_the_annotators_recorded_count_only_the_labels_kept(make_record: Callable[..., Record], tmp_path: Path) -> None:
+    """Rows left out once the store was read (no text and no such record; a record of another tracker) still counted
+    as recorded under their annotator: "1 labels written … annotator(s) recorded: unnamed (3)"."""
+    store = Store()
+    store.add_records([make_record(id="mine", text="爱奇艺AI艺人库太恶心了", trackers=[TRACKER]),
+                       make_record(id="theirs", text="别的", trackers=["tilly-norwood"])])
+    path = tmp_path / "ids.csv"
+    path.write_text("source,id,text,label\nweibo,missing,,positive\nweibo,mine,,negative\nweibo,theirs,,negative\n",
+                    encoding="utf-8")
+    result = import_labels(store, path, TRACKER)
+    assert result.written == 1 and len(result.errors) == 2
+    assert result.annotators == {"unnamed": 1}
+    assert "annotator(s) recorded: unnamed (1)" in result.line()

@@ -132,3 +132,130 @@ def test_enrichment_drops_a_score_given_before_it_told_languages_apart(store: St
         assert con.execute(f"SELECT count(*) FROM {SCORES} WHERE id = 'r00002'").fetchone()[0] == 0
         assert int(sentiment_series(con, VIEW, version)["n"].sum()) == before == 2
         assert unread_languages(con, VIEW) == {"ko": 2, "ja": 1}
+
+
+def _reference_unread_scored(store: Store) -> set[tuple[str, str]]:
+    """The records with a score whose newest annotation marks them not read, by the whole deduplicating query."""
+    from analysis.core.annotations import annotations_scan
+    from analysis.core.scores import SCORES
+    from analysis.nlp.sentiment import unread_where
+
+    with store.connect(only=(SCORES, "annotations")) as con:
+        return {tuple(r) for r in con.execute(
+            f"SELECT DISTINCT source, id FROM {annotations_scan(con)} a SEMI JOIN {SCORES} s USING (source, id) "
+            f"WHERE {unread_where('a')}").fetchall()}
+
+
+def _random_scores_and_annotations(store: Store, seed: int) -> None:
+    """Records annotated up to three times (each newest or not, read or not, empty or not) and scored by none, one or
+    two model versions: every way a score and an older or newer not-read mark can meet."""
+    import random
+
+    import pyarrow as pa
+
+    from analysis.core.annotations import ANNOTATIONS, ANNOTATIONS_SCHEMA, ANNOTATIONS_SPEC
+    from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
+
+    rng = random.Random(seed)
+    annotations, scores = [], []
+    for k in range(300):
+        source, key = rng.choice(["weibo", "bluesky"]), f"x{k:04d}"
+        for n in range(rng.randint(1, 3)):
+            lang = rng.choice(["zh", "en", "ja", "ko", "und", None])
+            read = lang is None or lang in ("zh", "en")
+            annotations.append({
+                "source": source, "id": key, "pipeline_version": f"p8-v{n}", "lang": lang,
+                "is_empty": rng.random() < 0.1, "stance": "neutral" if read or rng.random() < 0.1 else None,
+                "annotated_at": datetime(2026, 4, 20 + rng.randint(0, 2), tzinfo=UTC)})
+        for version in rng.sample(["m-1", "m-2"], rng.randint(0, 2)):
+            scores.append({"source": source, "id": key, "model": "fake", "model_version": version, "p_neg": 0.2,
+                           "p_neu": 0.6, "p_pos": 0.2, "label": "neutral", "scored_at": datetime(2026, 4, 21, tzinfo=UTC)})
+    for start in range(0, len(annotations), 97):  # many files, as enrichment's batches write them
+        store.add_table(ANNOTATIONS, pa.Table.from_pylist(annotations[start:start + 97], schema=ANNOTATIONS_SCHEMA),
+                        ANNOTATIONS_SPEC)
+    store.add_table(SCORES, pa.Table.from_pylist(scores, schema=SCORES_SCHEMA), SCORES_SPEC)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_dropping_stale_scores_drops_exactly_what_the_whole_query_finds(data_dir, seed: int) -> None:
+    """The quick look for not-read records with a score changes nothing in which scores go."""
+    from analysis.core.scores import SCORES
+    from analysis.nlp.enrich import drop_unread_scores
+
+    s = Store(data_dir)
+    _random_scores_and_annotations(s, seed)
+    expected = _reference_unread_scored(s)
+    assert expected  # each seed's store has some to drop
+    with s.connect(only=(SCORES,)) as con:
+        before = {tuple(r) for r in con.execute(f"SELECT source, id, model_version FROM {SCORES}").fetchall()}
+    assert drop_unread_scores(s) == len(expected)
+    with s.connect(only=(SCORES,)) as con:
+        after = {tuple(r) for r in con.execute(f"SELECT source, id, model_version FROM {SCORES}").fetchall()}
+    assert after == {r for r in before if r[:2] not in expected}
+    assert _reference_unread_scored(s) == set()
+    assert drop_unread_scores(s) == 0
+
+
+def test_enrichment_does_not_run_the_whole_query_when_no_scored_record_is_marked_not_read(store: Store,
+                                                                                          monkeypatch) -> None:
+    """The deduplicating query over every annotation cost 4-10 s per run on a 1M-record store; with no score on a
+    record any annotation marks not read (the Korean and Japanese posts here have none), nothing can be stale."""
+    from analysis.nlp import enrich
+
+    def whole_scan(*args, **kwargs):
+        raise AssertionError("the whole annotations table was deduplicated with nothing to drop")
+
+    monkeypatch.setattr(enrich, "annotations_scan", whole_scan)
+    assert enrich.drop_unread_scores(store) == 0
+    enrich_store(store, workers=1)
+
+
+def test_enrich_with_another_model_leaves_no_score_on_a_record_marked_not_read(store: Store, monkeypatch) -> None:
+    """`actorwatch enrich --model NAME` (an e5 or adapted model) scores only what the models read, but a score it or
+    the default model gave a Korean post before enrichment told languages apart stayed (NAME's never re-scored while
+    its version is unchanged), counted in NAME's shares while the annotation says the models do not read it."""
+    import pyarrow as pa
+
+    from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
+    from analysis.nlp import rescore as rescore_module
+    from analysis.nlp import sentiment
+
+    install_fake_sentiment(monkeypatch, version="fake-2")
+    for name in ("get_scorer", "score_texts"):  # rescore holds its own references (imported before the fake)
+        monkeypatch.setattr(rescore_module, name, getattr(sentiment, name))
+    version = rescore_module.rescore(store, "another").model_version
+    store.add_table(SCORES, pa.Table.from_pylist([{
+        "source": "weibo", "id": "r00002", "model": "fake", "model_version": v, "p_neg": 0.2, "p_neu": 0.6,
+        "p_pos": 0.2, "label": "neutral", "scored_at": datetime(2026, 4, 21, tzinfo=UTC)} for v in (version, "old")],
+        schema=SCORES_SCHEMA), SCORES_SPEC)
+    assert rescore_module.rescore(store, "another").scored == 0
+    with store.connect() as con:
+        assert con.execute(f"SELECT count(*) FROM {SCORES} WHERE id = 'r00002'").fetchone()[0] == 0
+    assert _reference_unread_scored(store) == set()
+
+
+class _FakeStance:
+    name, version, classes = "fake-stance", "fs-1", ("oppose", "neutral", "support")
+
+    def predict_proba(self, texts):
+        import numpy as np
+
+        return np.tile([0.2, 0.6, 0.2], (len(texts), 1))
+
+
+def test_re_annotating_with_a_stance_model_leaves_no_score_on_a_record_marked_not_read(store: Store,
+                                                                                       monkeypatch) -> None:
+    """`actorwatch enrich --model STANCE-MODEL` is an enrichment too: it ends as the others do."""
+    import pyarrow as pa
+
+    from analysis.core.scores import SCORES, SCORES_SCHEMA, SCORES_SPEC
+    from analysis.nlp import charlr
+    from analysis.nlp.rescore import reannotate
+
+    monkeypatch.setattr(charlr, "load_task_model", lambda *args, **kwargs: _FakeStance())
+    store.add_table(SCORES, pa.Table.from_pylist([{
+        "source": "weibo", "id": "r00003", "model": "fake", "model_version": "old", "p_neg": 0.2, "p_neu": 0.6,
+        "p_pos": 0.2, "label": "neutral", "scored_at": datetime(2026, 4, 21, tzinfo=UTC)}], schema=SCORES_SCHEMA),
+        SCORES_SPEC)
+    assert reannotate(store, "fake-stance", "stance").scored == 2  # the Chinese and English posts
+    assert _reference_unread_scored(store) == set()

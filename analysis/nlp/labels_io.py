@@ -120,7 +120,7 @@ UNNAMED = "unnamed"  # rows that name no annotator: one annotator, never the fil
 def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[list[dict[str, Any]], ImportResult]:
     """The file's rows as label rows for the dataset, and what was found (errors name file and line)."""
     result = ImportResult(path)
-    reader = dict_reader(read_utf8(path))
+    reader = dict_reader(read_utf8(path), path)
     fields = list(reader.fieldnames or [])
     columns = {task.name: next((c for c in names if c in fields), None) for task, names in TASK_COLUMNS}
     if "text" not in fields or not any(columns.values()):
@@ -150,10 +150,16 @@ def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[l
                 first_line[(row["item"], row["annotator"])] = rows[-1]
     except csv.Error as exc:
         result.errors.append(f"{path}: line {line + 1}: malformed CSV, the rest of the file was not read: {exc}")
+    _kept(result, rows)
+    return rows, result
+
+
+def _kept(result: ImportResult, rows: list[dict[str, Any]]) -> None:
+    """Count `rows`, the labels kept, in `result`: in all and per annotator."""
     result.labelled = len(rows)
+    result.annotators = {}
     for row in rows:
         result.annotators[row["annotator"]] = result.annotators.get(row["annotator"], 0) + 1
-    return rows, result
 
 
 def _label_row(raw: dict[str, Any], columns: dict[str, str | None], tracker: str, annotator: str,
@@ -254,7 +260,7 @@ def import_labels(store: Store, path: Path, tracker: str, annotator: str | None 
     lost = [r for r in rows if not r["text"].strip()]
     result.errors += [f"{path}: line {r['_line']}: no text in the file and no such record in the store" for r in lost]
     rows = [r for r in rows if r["text"].strip()]
-    result.labelled = len(rows)
+    _kept(result, rows)  # the rows left out above are recorded under no annotator
     _refuse_a_copy(current[current["tracker"] == tracker], rows, path)
     result.written = write_labels(store, rows, now or datetime.now(UTC), current=current)
     return result

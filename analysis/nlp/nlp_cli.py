@@ -299,7 +299,7 @@ def _file_column(file: Path, column: str) -> Any:
 
     from analysis.nlp.sentiment.labelled import dict_reader, read_utf8
 
-    reader = dict_reader(read_utf8(file))
+    reader = dict_reader(read_utf8(file), file)
     if column not in (reader.fieldnames or []):
         return None
     return np.array([(row.get(column) or "").strip().lower() for row in reader])

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from analysis.core.scores import LABELS, SCORES, SCORES_SCHEMA, SCORES_SPEC
-from analysis.nlp.enrich import run_lock, version_tag
+from analysis.nlp.enrich import drop_unread_scores, run_lock, version_tag
 from analysis.nlp.sentiment import english_scorer, get_scorer, is_read, reading_langs, score_texts
 from analysis.nlp.sentiment.linear import CARD_FILE
 from analysis.nlp.text import clean_text
@@ -65,7 +65,9 @@ def rescore(store: Store, name: str, tracker: str | None = None, batch_size: int
     english = english_scorer(scorer)
     version = scorer.version if english is None else f"{scorer.version}+{english.version}"  # as full_version names it
     with run_lock(store, version, on_wait):
-        return _rescore(store, scorer, english, version, tracker, batch_size, on_batch)
+        summary = _rescore(store, scorer, english, version, tracker, batch_size, on_batch)
+        drop_unread_scores(store)  # as every enrichment ends: no score is left on a record marked not read
+        return summary
 
 
 def _rescore(store: Store, scorer: Any, english: Any, version: str, tracker: str | None, batch_size: int,
@@ -144,7 +146,9 @@ def reannotate(store: Store, name: str, task: str, tracker: str | None = None, b
     one model take turns (`run_lock`).
     """
     with run_lock(store, f"{task}={name}", on_wait):
-        return _reannotate(store, name, task, tracker, batch_size, on_batch)
+        summary = _reannotate(store, name, task, tracker, batch_size, on_batch)
+        drop_unread_scores(store)  # as every enrichment ends: no score is left on a record marked not read
+        return summary
 
 
 def _reannotate(store: Store, name: str, task: str, tracker: str | None, batch_size: int,

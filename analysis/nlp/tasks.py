@@ -92,7 +92,7 @@ def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
     """Read `text,<task column>[,target]`; a bad row is an error naming the file and line."""
     task = TASKS[task] if isinstance(task, str) else task
     path = Path(path)
-    reader = dict_reader(read_utf8(path))
+    reader = dict_reader(read_utf8(path), path)
     fields = reader.fieldnames or []
     column = task.column if task.column in fields else next((c for c in FALLBACK_COLUMNS if c in fields), None)
     if "text" not in fields or column is None:

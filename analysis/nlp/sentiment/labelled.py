@@ -46,13 +46,18 @@ def read_utf8(path: Path) -> str:
                                 "re-save the file as UTF-8") from None
 
 
-def dict_reader(text: str) -> csv.DictReader:
+def dict_reader(text: str, path: Path | None = None) -> csv.DictReader:
     """Rows of a labelled CSV by column, its header names stripped and lower-cased; the delimiter is the header's own:
-    a comma, or the semicolon Excel saves where the comma is the decimal mark, or a tab (a TSV export)."""
+    a comma, or the semicolon Excel saves where the comma is the decimal mark, or a tab (a TSV export). With the file's
+    `path`, a header naming a column twice is a LabelledFileError: a row would keep only one of its cells."""
     header = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=header.count)  # a tie (one column) keeps the comma
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     reader.fieldnames = [f.strip().lower() for f in reader.fieldnames or []]
+    twice = sorted({f for f in reader.fieldnames if f and reader.fieldnames.count(f) > 1})  # blank: a sheet's empty
+    if path is not None and twice:
+        raise LabelledFileError(f"{path}: column {', '.join(map(repr, twice))} appears twice in the header (names are "
+                                "read without case or spaces): only one would be read; rename or remove the other")
     return reader
 
 
@@ -68,7 +73,7 @@ def read_labelled_csv(path: str | Path) -> LabelledSet:
     from analysis.nlp.tasks import SENTIMENT  # tasks reads its files with this module's helpers
 
     path = Path(path)
-    reader = dict_reader(read_utf8(path))
+    reader = dict_reader(read_utf8(path), path)
     fields = reader.fieldnames or []
     column = next((c for c in ("label", "sentiment") if c in fields), "label")
     missing = [c for c in ("text", column) if c not in fields]

@@ -164,11 +164,14 @@ def concentration(evidence: dict[str, Any]) -> str:
 def silence(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracker, as_of: date) -> list[str]:
     """Why a volume or share rule's silence may not mean calm: a source that collected plenty has had no record for
     three whole days or more (its collector stopped?, however long ago), or the tracker has no record at all on these
-    days, or (for a volume rule) it has been collected for too few days to judge one, inside its collection window.
-    Empty when the collection window is over: nothing is collected then."""
+    days, or it has been collected for too few days to judge one (a volume rule: three days before it; a share rule:
+    one), inside its collection window, or `as_of` is before that window (`alerts run --as-of` an early day). Empty
+    when the collection window is over: nothing is collected then."""
     window = Filters.for_tracker(tracker)
-    if rule.kind == "new_statement" or not (window.start <= as_of <= window.end):
+    if rule.kind == "new_statement" or as_of > window.end:
         return []
+    if as_of < window.start:
+        return [f"{as_of} is before the tracker is collected (from {window.start}): no day up to it can be judged"]
     # three whole days without a record, as a collection gap (peaks.collection_gaps): a feed quiet at weekends is not
     # said to have stopped on a Monday, nor one collecting once a day in the morning. Whatever the rule's lookback: a
     # week-long rule would otherwise need a week of silence, its storms of the days before unseen
@@ -187,6 +190,9 @@ def silence(con: duckdb.DuckDBPyConnection, rule: EffectiveRule, tracker: Tracke
     if rule.kind == "volume_spike" and first <= as_of < judged_from:
         whys.append(f"records only since {first}: a day is judged against the {MIN_BASELINE_DAYS} or more days "
                        f"before it, so no spike before {judged_from} can be raised")
+    if rule.kind == "negative_jump" and first == as_of:
+        whys.append(f"records only since {first}: a day's negative share is judged against the days before it, so "
+                    f"none on {first} can be raised")
     return whys
 
 

@@ -18,7 +18,7 @@ from analysis.nlp.model_info import latest_model_version
 from analysis.reports.alerts.config import AlertConfig, EffectiveRule
 from analysis.reports.alerts.deliver import DeliveryError, append_to_feed, send_email, send_webhook
 from analysis.reports.alerts.rules import Alert, evaluate_rule, silence
-from analysis.reports.alerts.state import AlertState, load_state, save_state, state_path
+from analysis.reports.alerts.state import AlertState, load_state, run_of, save_state, state_path
 from collectors.display_zone import today
 from collectors.store import Store, file_lock
 from collectors.trackers import Tracker, load_trackers
@@ -107,7 +107,8 @@ def evaluate(config: AlertConfig, store: Store, as_of: date, now: datetime, stat
                 continue
             silent.setdefault(rule.tracker, {}).update(dict.fromkeys(found.silent))
             # several distinct days/statements may fire at once; the cooldown governs later runs
-            report.alerts += [a for a in found.alerts if a.key not in state.fired]
+            report.alerts += [a for a in found.alerts
+                              if not state.already_sent(a.rule_id, a.key, run_of(a.metrics))]
     report.silent = [f"{tracker}: {why}" for tracker, whys in silent.items() for why in whys]
     return report
 
