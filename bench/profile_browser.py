@@ -9,7 +9,11 @@ run from the click to the end of the settle wait (its 1.5 s quiet spell included
 
 Not a benchmark with a target (bench_load.py holds it): a tool to find the browser's share of a page view.
 
-Usage: .venv/bin/python bench/profile_browser.py [--records 1000000] [--work bench/out] [--rounds 2]
+With --scripts, each page view also records a V8 CPU profile of the page's main thread and prints its busiest
+scripts (self time by script file: Streamlit's main bundle, the plotly chunk, the data grid's...) and the JavaScript
+it downloaded, to tell code arriving from the work of drawing this page's elements.
+
+Usage: .venv/bin/python bench/profile_browser.py [--records 1000000] [--work bench/out] [--rounds 2] [--scripts]
 """
 
 from __future__ import annotations
@@ -42,7 +46,21 @@ def browser_cpu() -> float:
     return total
 
 
-async def walk(base: str, rounds: int = 2) -> None:
+def by_script(profile: dict, top: int = 6) -> str:
+    """A V8 CPU profile's self time per script file, busiest first ("(program)", "(garbage collector)" included)."""
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    interval_s: dict[int, float] = {}
+    for node_id, delta in zip(profile.get("samples", []), profile.get("timeDeltas", []), strict=False):
+        interval_s[node_id] = interval_s.get(node_id, 0.0) + delta / 1e6
+    per: dict[str, float] = {}
+    for node_id, seconds in interval_s.items():
+        frame = nodes[node_id]["callFrame"]
+        name = frame["url"].rsplit("/", 1)[-1] or frame["functionName"] or "(anonymous)"
+        per[name] = per.get(name, 0.0) + seconds
+    return " · ".join(f"{k} {v:.2f}" for k, v in sorted(per.items(), key=lambda kv: -kv[1])[:top])
+
+
+async def walk(base: str, rounds: int = 2, scripts: bool = False) -> None:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
@@ -52,6 +70,12 @@ async def walk(base: str, rounds: int = 2) -> None:
         await page.add_init_script(WATCH_JS)
         cdp = await context.new_cdp_session(page)
         await cdp.send("Performance.enable")
+        fetched: list[tuple[str, int]] = []
+        if scripts:
+            await cdp.send("Profiler.enable")
+            await cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
+            page.on("response", lambda r: fetched.append((r.url.rsplit("/", 1)[-1], int(r.headers.get(
+                "content-length", 0) or 0))) if r.url.endswith(".js") else None)
 
         async def metrics() -> dict[str, float]:
             return {m["name"]: m["value"] for m in (await cdp.send("Performance.getMetrics"))["metrics"]}
@@ -59,6 +83,9 @@ async def walk(base: str, rounds: int = 2) -> None:
         for round_ in range(rounds):
             for i, name in enumerate(PAGES):
                 path, before, cpu = PAGES[name], await metrics(), browser_cpu()
+                if scripts:
+                    fetched.clear()
+                    await cdp.send("Profiler.start")
                 if round_ == 0 and i == 0:
                     await page.goto(f"{base}/{path}", wait_until="commit")
                     started = 0.0
@@ -73,6 +100,13 @@ async def walk(base: str, rounds: int = 2) -> None:
                       f"{busy['LayoutDuration']:4.2f}, style {busy['RecalcStyleDuration']:4.2f}) · {counts['charts']} "
                       f"charts, {counts['grids']} grids, {counts['elements']:,} elements" + (f" · {error}" if error else ""),
                       flush=True)
+                if scripts:
+                    profile = (await cdp.send("Profiler.stop"))["profile"]
+                    print(f"    by script: {by_script(profile)}", flush=True)
+                    if fetched:
+                        print(f"    JavaScript fetched: {len(fetched)} files, "
+                              + ", ".join(f"{n} {b / 1024:,.0f} KB" for n, b in sorted(fetched, key=lambda f: -f[1])[:5]),
+                              flush=True)
         await browser.close()
 
 
@@ -81,6 +115,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "out")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--scripts", action="store_true", help="V8 CPU profile of each page view, by script file")
     args = parser.parse_args()
     data_dir = args.work / f"store-{args.records}"
     build(data_dir, args.records)
@@ -88,7 +123,7 @@ def main() -> None:
     print(load_line(), flush=True)
     proc, base = start_server(data_dir, args.work / f"profile-browser-{args.records}.log")
     try:
-        asyncio.run(walk(base, args.rounds))
+        asyncio.run(walk(base, args.rounds, args.scripts))
     finally:
         stop_server(proc)
     print(load_line(), flush=True)
