@@ -272,3 +272,71 @@ def test_the_sentiment_charts_text_quotes_the_views_share_clustered_by_author(da
     alt = sentiment_alt(frame, "case-a", "m")
     assert share_text(51 / 81, share["share_negative_ci"]) in alt
     assert share_text(51 / 81, wilson_interval(51, 81)) not in alt
+
+
+def _store_with_repeated_authors(data_dir, make_record) -> Store:
+    """300 records of 16 authors (by id, by name only, none named) over four weeks, two sources, two languages, every
+    kind, two trackers, scored by two model versions: authors post on many days, in several languages and kinds."""
+    rng = np.random.default_rng(13)
+    authors = [(f"a{i}", f"作者{i}") for i in range(12)] + [(None, f"名{i}") for i in range(4)] + [(None, None)]
+    records = []
+    for _ in range(300):
+        author_id, author_name = authors[min(int(rng.geometric(0.18)) - 1, len(authors) - 1)]
+        day = date(2026, 4, 6) + pd.Timedelta(days=int(rng.integers(0, 28)))
+        records.append(make_record(
+            published_at=at(day, int(rng.integers(0, 24))), source=str(rng.choice(["weibo", "bilibili"])),
+            kind=str(rng.choice(["post", "post", "comment", "repost", "article", "trend"])),
+            lang=str(rng.choice(["zh", "zh", "en"])), author_id=author_id, author_name=author_name,
+            trackers=[["case-a"], ["case-b"], ["case-a", "case-b"]][int(rng.integers(0, 3))]))
+    store = Store(data_dir)
+    store.add_records(records)
+    labels = ("negative", "neutral", "positive")
+    add_scores(store, {(r.source, r.id): labels[int(rng.integers(0, 3))] for r in records})
+    add_scores(store, {(r.source, r.id): labels[int(rng.integers(0, 3))] for r in records[::2]}, version="test-2")
+    return store
+
+
+def test_the_author_day_facts_give_the_per_author_sums_of_every_view_exactly(data_dir, make_record, monkeypatch):
+    """A view's per-author sums grouped facts_author_scores (nearly a row per record) per author on every query; the
+    snapshot's author-day facts give the same figures, to the last digit, for the daily and weekly bands, per source,
+    and the whole view's share, as the records themselves and the per-author grouping do."""
+    from analysis.core.scores import LABELS as SCORE_LABELS
+    from analysis.stats import clustered, facts
+    from analysis.stats.timeseries import sentiment_series
+    from collectors.models import COUNTED_KINDS
+
+    store = _store_with_repeated_authors(data_dir, make_record)
+    views = [Filters("case-a"), Filters("case-b", date(2026, 4, 15), date(2026, 4, 29)),
+             Filters("case-a", date(2026, 4, 15), date(2026, 4, 29), ("weibo",)),
+             Filters("case-a", date(2026, 4, 9), None, ("weibo", "bilibili")), Filters("case-b", None, date(2026, 4, 22)),
+             Filters("case-a", date(2026, 4, 16), date(2026, 4, 16)), Filters("case-a", date(2026, 5, 20), date(2026, 5, 30)),
+             Filters("case-a", date(2026, 4, 13), date(2026, 4, 26), kinds=tuple(reversed(COUNTED_KINDS))),
+             Filters("case-a", date(2026, 4, 15), date(2026, 4, 29), langs=("zh",)),
+             Filters("case-b", date(2026, 4, 15), date(2026, 4, 29), kinds=("post", "comment"))]
+    queries = [(version, by, freq) for version in (VERSION, "test-2") for by in (None, "source") for freq in ("D", "W")]
+
+    def figures(con) -> list:
+        return ([sentiment_series(con, f, version, by=by, freq=freq) for f in views for version, by, freq in queries]
+                + [author_sums(con, f, version) for f in views for version in (VERSION, "test-2")])
+
+    snapshot = open_snapshot(store)
+    try:
+        summed = [f for f in views if clustered.facts_sums_sql(snapshot, f, VERSION) is not None]
+        assert len(summed) == 8  # all but the views choosing languages or kinds
+        fast = figures(snapshot)
+        monkeypatch.setattr(facts, "FACTS_AUTHOR_PAIRS", "no_author_day_facts")  # the per-author grouping
+        grouped = figures(snapshot)
+    finally:
+        snapshot.close()
+    with store.connect() as con:
+        direct = figures(con)
+    sums = [x for x in fast if isinstance(x, AuthorSums)]
+    assert any(s.authors < s.n for s in sums) and any(s.design_effect > 1 for s in sums)  # authors repeat
+    assert sum(int(x["n"].sum() > 0) for x in fast if not isinstance(x, AuthorSums)) == 9 * len(queries)  # one empty
+    for one, two, three in zip(fast, grouped, direct, strict=True):
+        if isinstance(one, AuthorSums):
+            assert one == two == three
+        else:
+            pd.testing.assert_frame_equal(one, two, check_exact=True)
+            pd.testing.assert_frame_equal(one, three, check_exact=True)
+            assert {f"{lab}_deff" for lab in SCORE_LABELS} <= set(one.columns)

@@ -31,6 +31,7 @@ from analysis.core.filters import Filters
 from analysis.core.scores import LABELS, SCORES
 from analysis.core.tables import has_table
 from analysis.stats import facts, timeseries  # modules: timeseries builds its bands on this one
+from collectors.models import COUNTED_KINDS
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,58 @@ def sums_sql(per_author: str, keys: tuple[str, ...] = (), labels: tuple[str, ...
     return f"SELECT {', '.join(columns)} FROM ({per_author}){group}"
 
 
+_PERIODS = {"D": ("x.day", "x.other_day = x.day"),
+            "W": ("CAST(date_trunc('week', x.day) AS DATE)", "date_trunc('week', x.other_day) = date_trunc('week', x.day)")}
+
+
+def facts_sums_sql(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str, freq: str | None = None,
+                   by_source: bool = False, labels: tuple[str, ...] = LABELS) -> tuple[str, list[Any]] | None:
+    """`sums_sql`'s figures (same columns, same numbers) per period (`freq` "D" or "W"; None: the whole view) and, with
+    `by_source`, per source, summed from the author-day facts (analysis.stats.facts) rather than grouped per author;
+    None where those cannot answer: no such tables, or languages or kinds chosen (they split an author's days)."""
+    if f.langs or set(f.kind_values()) != set(COUNTED_KINDS) or not has_table(con, facts.FACTS_AUTHOR_PAIRS):
+        return None
+    if freq is not None and freq not in _PERIODS:
+        raise ValueError(f"freq must be one of {tuple(_PERIODS)}, not {freq!r}")
+    base, base_params = ["x.tracker = ?", "x.model_version = ?"], [f.tracker, model_version]
+    if f.sources:
+        base.append(f"x.source IN ({', '.join('?' for _ in f.sources)})")
+        base_params.extend(f.sources)
+
+    def within(*columns: str) -> tuple[str, list[Any]]:
+        clauses, params = list(base), list(base_params)
+        for column in columns:
+            for bound, op in ((f.start, ">="), (f.end, "<=")):
+                if bound:
+                    clauses.append(f"x.{column} {op} ?")
+                    params.append(bound)
+        return " AND ".join(clauses), params
+
+    period, same_period = _PERIODS[freq] if freq else (None, "true")
+    key_columns = {**({"period": period} if freq else {}), **({"source": "x.source"} if by_source else {})}
+    keys = list(key_columns)
+    select = "".join(f"{expr} AS {key}, " for key, expr in key_columns.items())
+    group = " GROUP BY ALL" if keys else ""
+    # an author counts in a period once: on the first of its days there, the one whose previous scored day lies before
+    # the period (or before the view's start, within a period it cuts)
+    since = f"greatest({period}, ?)" if freq and f.start else period if freq else "?" if f.start else None
+    first = f"x.prev_day IS NULL OR x.prev_day < {since}" if since else "x.prev_day IS NULL"
+    first_params = [f.start] if f.start else []
+    days_where, days_params = within("day")
+    counts = ", ".join(f"CAST(coalesce(sum(x.k_{lab}), 0) AS BIGINT) AS k_{lab}" for lab in labels)
+    per_days = (f"SELECT {select}CAST(coalesce(sum(x.n), 0) AS BIGINT) AS n, {counts}, "
+                f"CAST(coalesce(sum(x.authors) FILTER (WHERE {first}), 0) AS BIGINT) AS authors "
+                f"FROM {facts.FACTS_AUTHOR_DAYS} x WHERE {days_where}{group}")
+    pairs_where, pairs_params = within("day", "other_day")
+    squares = ", ".join(f"CAST(coalesce(sum(x.{c}), 0) AS BIGINT) AS {c}" for c in sum_columns(labels)[1:])
+    per_pairs = f"SELECT {select}{squares} FROM {facts.FACTS_AUTHOR_PAIRS} x WHERE {pairs_where} AND {same_period}{group}"
+    columns = [*(f"d.{k}" for k in keys), "d.n", *(f"d.k_{lab}" for lab in labels), "d.authors",
+               *(f"coalesce(p.{c}, 0) AS {c}" for c in sum_columns(labels)[1:])]
+    join = f"LEFT JOIN ({per_pairs}) p USING ({', '.join(keys)})" if keys else f"CROSS JOIN ({per_pairs}) p"
+    return (f"SELECT {', '.join(columns)} FROM ({per_days}) d {join}",
+            [*first_params, *days_params, *pairs_params])
+
+
 def sum_columns(labels: tuple[str, ...] = LABELS) -> list[str]:
     """The columns `sums_sql` adds besides n and k_<label>."""
     return ["authors", *(f"kk_{lab}" for lab in labels), *(f"kn_{lab}" for lab in labels), "nn"]
@@ -119,10 +172,13 @@ def _per_author(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) 
 
 def author_sums(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) -> AuthorSums:
     """The records matching `f` scored by `model_version`, and those labelled negative, summed per author."""
-    query = _per_author(con, f, model_version)
+    query = facts_sums_sql(con, f, model_version, labels=("negative",))
     if query is None:
-        return AuthorSums.independent(0, 0)
-    row: Any = con.execute(sums_sql(query[0]), query[1]).fetchone()
+        per_author = _per_author(con, f, model_version)
+        if per_author is None:
+            return AuthorSums.independent(0, 0)
+        query = sums_sql(per_author[0]), per_author[1]
+    row: Any = con.execute(*query).fetchone()
     return AuthorSums(int(row[0]), int(row[1]), int(row[2]), float(row[3]), float(row[4]), float(row[5]))
 
 

@@ -12,6 +12,17 @@ fall back to the records themselves where the tables are absent (a plain `Store.
   facts_author_scores  day, source, lang, kind, tracker, model_version, author (as above; NULL: no author named)
                  -> n scored, k_<label> of each label; the per-author sums of analysis.stats.clustered's share
                  intervals (the daily bands' as well as the share negative's)
+
+Two small tables answer those per-author sums for the views without languages or kinds chosen (every counted kind,
+every language), whose per-author grouping of facts_author_scores (nearly a row per record) cost seconds at 10M. An
+author key names its source, so a source never splits an author and only days do; for an author i with n_id scored
+records on day d, a set of days S has Σ_i n_iS² = Σ_{d,d' in S} Σ_i n_id·n_id' and the authors active in S are those
+with a day in S whose previous day of activity lies before S:
+  facts_author_days   tracker, model_version, source, day, prev_day (the author's previous scored day; NULL for the
+                 first, and for records naming no author) -> authors, n, k_<label>
+  facts_author_pairs  tracker, model_version, source, day, other_day (days one author has both scored records on)
+                 -> nn = Σ n_id·n_id', kk_<label> = Σ k_id·k_id', kn_<label> = Σ k_id·n_id' (records naming no author:
+                 on their own day only, each its own cluster: n, k and k)
 """
 
 from __future__ import annotations
@@ -24,9 +35,11 @@ import duckdb
 from analysis.core.filters import Filters
 from analysis.core.scores import LABELS, SCORES
 from analysis.core.tables import has_table
+from collectors.models import COUNTED_KINDS
 
 FACTS_RECORDS, FACTS_SCORES, FACTS_AUTHORS = "facts_records", "facts_scores", "facts_authors"
 FACTS_AUTHOR_SCORES = "facts_author_scores"
+FACTS_AUTHOR_DAYS, FACTS_AUTHOR_PAIRS = "facts_author_days", "facts_author_pairs"
 _DIMENSIONS = "day, source, lang, kind, tracker"
 # one row per record and tracker it names (once each); a record naming none cannot match a tracker filter
 _PER_TRACKER = ("SELECT CAST(published_at AS DATE) AS day, source, lang, kind, unnest(list_distinct(trackers)) AS tracker, "
@@ -72,7 +85,42 @@ def create_facts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
             FROM ({_PER_TRACKER.format(columns=f"id, {_AUTHOR} AS name")}) r
             JOIN {SCORES} s ON s.source = r.source AND s.id = r.id LEFT JOIN authors a USING (name)
             GROUP BY ALL ORDER BY day""")
+        _create_author_day_facts(con, schema)
     con.execute(f"DROP TABLE {_AUTHOR_IDS}")
+
+
+_PER_AUTHOR_DAY = "temp.facts_per_author_day"
+
+
+def _create_author_day_facts(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """facts_author_days and facts_author_pairs, from facts_author_scores' counted kinds (see the module's note)."""
+    kinds = ", ".join(f"'{kind}'" for kind in COUNTED_KINDS)
+    labels = [f"k_{lab}" for lab in LABELS]
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {_PER_AUTHOR_DAY} AS
+        SELECT tracker, model_version, source, author, day, sum(n) AS n, {', '.join(f'sum({k}) AS {k}' for k in labels)}
+        FROM {schema}.{FACTS_AUTHOR_SCORES} WHERE kind IN ({kinds}) GROUP BY ALL""")
+    keys = "tracker, model_version, source"
+    con.execute(f"""CREATE TABLE {schema}.{FACTS_AUTHOR_DAYS} AS
+        SELECT {keys}, day, prev_day, CAST(sum(CASE WHEN author IS NULL THEN n ELSE 1 END) AS BIGINT) AS authors,
+               CAST(sum(n) AS BIGINT) AS n, {', '.join(f'CAST(sum({k}) AS BIGINT) AS {k}' for k in labels)}
+        FROM (SELECT *, CASE WHEN author IS NOT NULL THEN lag(day) OVER (PARTITION BY {keys}, author ORDER BY day)
+                        END AS prev_day FROM {_PER_AUTHOR_DAY})
+        GROUP BY ALL ORDER BY {keys}, day""")
+    pairs = ["nn", *(f"kk_{lab}" for lab in LABELS), *(f"kn_{lab}" for lab in LABELS)]
+    exprs = ["a.n * b.n", *(f"a.k_{lab} * b.k_{lab}" for lab in LABELS), *(f"a.k_{lab} * b.n" for lab in LABELS)]
+    products = ", ".join(f"{e} AS {c}" for e, c in zip(exprs, pairs, strict=True))
+    unnamed = ", ".join(["n", *(f"k_{lab}" for lab in LABELS), *(f"k_{lab}" for lab in LABELS)])  # clusters of one
+    sums = ", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}" for c in pairs)
+    con.execute(f"""CREATE TABLE {schema}.{FACTS_AUTHOR_PAIRS} AS
+        SELECT {keys}, day, other_day, {sums} FROM (
+            SELECT a.tracker, a.model_version, a.source, a.day, b.day AS other_day, {products}
+            FROM {_PER_AUTHOR_DAY} a JOIN {_PER_AUTHOR_DAY} b
+              ON a.tracker = b.tracker AND a.model_version = b.model_version AND a.source = b.source
+             AND a.author = b.author
+            UNION ALL
+            SELECT {keys}, day, day AS other_day, {unnamed} FROM {_PER_AUTHOR_DAY} WHERE author IS NULL)
+        GROUP BY ALL ORDER BY {keys}, day""")
+    con.execute(f"DROP TABLE {_PER_AUTHOR_DAY}")
 
 
 def has_facts(con: duckdb.DuckDBPyConnection, scores: bool = False) -> bool:

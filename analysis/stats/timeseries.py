@@ -193,19 +193,23 @@ def sentiment_series(con: duckdb.DuckDBPyConnection, f: Filters, model_version: 
         _check_by(by)
         return pd.DataFrame(columns=cols)
     keys = ("period", *([by] if by else []))
-    if by in _FACT_KEYS and has_table(con, facts.FACTS_AUTHOR_SCORES):
+    _check_freq(freq)
+    # from the author-day facts, already summed per author and day, where they hold the view: no grouping per author
+    query = clustered.facts_sums_sql(con, f, model_version, freq, by == "source") if by in (None, "source") else None
+    if query is None and by in _FACT_KEYS and has_table(con, facts.FACTS_AUTHOR_SCORES):
         counts = ", ".join(f"sum(x.k_{lab}) AS k_{lab}" for lab in LABELS)
         per_author, params = _facts_sql(facts.FACTS_AUTHOR_SCORES, f, by, freq, f"x.author, sum(x.n) AS n, {counts}",
                                         ("x.model_version = ?", model_version))
-    else:
+        query = clustered.sums_sql(per_author, keys, LABELS), params
+    elif query is None:
         select, join, _group, params = _parts(con, f, by, freq, tracker)
         where, wparams = _where(f, by)
         counts = ", ".join(f"count(*) FILTER (WHERE s.label = '{lab}') AS k_{lab}" for lab in LABELS)
         per_author = f"""SELECT {select}, {facts.author_key('r')} AS author, count(*) AS n, {counts} FROM records r
                          JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ?
                          {join} WHERE {where} GROUP BY ALL"""
-        params = [model_version, *params, *wparams]
-    frame = con.execute(clustered.sums_sql(per_author, keys, LABELS), params).df()
+        query = clustered.sums_sql(per_author, keys, LABELS), [model_version, *params, *wparams]
+    frame = con.execute(*query).df()
     frame = _finish(frame, f, by, freq, tracker, ["n", *(f"k_{lab}" for lab in LABELS), *clustered.sum_columns()])
     return add_shares(frame)[cols]
 
