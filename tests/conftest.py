@@ -10,8 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from collectors.models import Record
+
+# Property tests check behaviour, never speed: on a loaded 2-core CI machine one example of a pandas or DuckDB call may
+# take longer than Hypothesis's default 200 ms deadline, which failed a correct test as flaky.
+settings.register_profile("actorwatch", deadline=None)
+settings.load_profile("actorwatch")
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
