@@ -1,0 +1,67 @@
+"""A record's language is the one it is read in everywhere it is shown, filtered, grouped, counted or exported: a
+Bluesky or Mastodon post declares its app's language as often as its own, and the models read the text."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from analysis.core.filters import Filters
+from analysis.nlp.enrich import enrich_store
+from analysis.stats.aggregate import kpis
+from analysis.stats.annotation_series import unread_languages
+from collectors.store import Store
+from tests.nlp_fixtures import install_fake_sentiment
+
+TRACKER = "iqiyi-nadou"
+START = datetime(2026, 4, 20, 8, tzinfo=UTC)
+# (source, declared language, text, the language it is read in)
+POSTS = [
+    ("bluesky", "en", "La inteligencia artificial de esta empresa es un desastre para los actores y para el cine", "es"),
+    ("bluesky", "en", "爱奇艺的AI艺人库太恶心了，坚决抵制", "zh"),
+    ("mastodon", "en", "The AI artist library is impressive, and I like it", "en"),
+    ("mastodon", "zh", "Les acteurs de synthèse ne sont pas une bonne idée pour le cinéma", "fr"),
+    ("bluesky", "ja", "iQIYIのAI俳優はすごいと思う", "ja"),
+]
+VIEW = Filters(TRACKER, date(2026, 4, 20), date(2026, 4, 26))
+
+
+def _write(store: Store, make_record, posts, first: int = 0) -> None:
+    store.add_records([make_record(source=source, id=f"r{first + i}", lang=lang, text=text, trackers=[TRACKER],
+                                   published_at=START.replace(minute=first + i))
+                       for i, (source, lang, text, _) in enumerate(posts)])
+
+
+@pytest.fixture
+def store(data_dir, make_record, monkeypatch) -> Store:
+    """The first three posts enriched, the last two not yet: each read by the same rule."""
+    install_fake_sentiment(monkeypatch)
+    s = Store(data_dir)
+    _write(s, make_record, POSTS[:3])
+    enrich_store(s, workers=1)
+    _write(s, make_record, POSTS[3:], first=3)
+    return s
+
+
+def _langs(con) -> dict[str, tuple[str | None, str | None]]:
+    rows = con.execute("SELECT id, lang, declared_lang FROM records").fetchall()
+    return {i: (lang, declared) for i, lang, declared in rows}
+
+
+def test_the_dashboard_filters_and_counts_a_record_by_the_language_it_is_read_in(store: Store) -> None:
+    from dashboard.snapshot import open_snapshot
+
+    con = open_snapshot(store)
+    try:
+        assert _langs(con) == {f"r{i}": (read, declared) for i, (_, declared, _, read) in enumerate(POSTS)}
+        assert sorted(r[0] for r in con.execute("SELECT DISTINCT lang FROM records").fetchall()) == \
+            ["en", "es", "fr", "ja", "zh"]
+        counts = {lang: kpis(con, Filters(TRACKER, VIEW.start, VIEW.end, langs=(lang,)))["records"]
+                  for lang in ("en", "es", "zh", "fr", "ja")}
+        assert counts == {"en": 1, "es": 1, "zh": 1, "fr": 1, "ja": 1}  # declared: en 3, zh 1, ja 1
+        # the not-read note under English counts nothing: the Spanish post is not English
+        assert unread_languages(con, Filters(TRACKER, VIEW.start, VIEW.end, langs=("en",))) == {}
+        assert unread_languages(con, Filters(TRACKER, VIEW.start, VIEW.end, langs=("es",))) == {"es": 1}
+    finally:
+        con.close()
