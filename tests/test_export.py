@@ -451,11 +451,16 @@ def test_an_export_whose_source_or_lang_matched_nothing_says_what_the_tracker_ha
     the tracker's sources and languages (a post in no language detected is counted as none recorded)."""
     store = Store(data_dir)
     store.add_records([make_record(trackers=[TRACKER], lang=None), make_record(trackers=[TRACKER], lang="zh"),
-                       make_record(trackers=[TRACKER], source="rss", kind="article", lang="en"),
-                       make_record(trackers=[TRACKER], lang=None, text="👍👍 123")])
+                       make_record(trackers=[TRACKER], source="rss", kind="article", lang="en",
+                                   text="The studio says its AI actors are here to stay"),
+                       make_record(trackers=[TRACKER], lang=None, text="👍👍 123"),
+                       # the languages named are the ones --lang selects: as read, not as the source declared
+                       make_record(trackers=[TRACKER], source="bluesky", lang="en",
+                                   text="La inteligencia artificial de esta empresa es un desastre para los actores")])
     typo = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--source", "weibio", "--out", str(tmp_path / "a")])
     assert typo.exit_code == 0 and "wrote 0 records" in typo.output
-    assert "sources: weibo 3, rss 1" in typo.stderr and "(none recorded) 1" in typo.stderr
+    assert "sources: weibo 3, rss 1, bluesky 1" in typo.stderr and "(none recorded) 1" in typo.stderr
+    assert "en 1" in typo.stderr and "es 1" in typo.stderr
     found = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--lang", "zh", "--out", str(tmp_path / "b")])
     assert "wrote 2 records" in found.output and "note:" not in found.stderr
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pandas as pd
 import pytest
 
 from analysis.core.filters import Filters
@@ -12,6 +13,7 @@ from analysis.nlp.enrich import enrich_store
 from analysis.stats.aggregate import kpis
 from analysis.stats.annotation_series import unread_languages
 from collectors.store import Store
+from collectors.trackers import get_tracker
 from tests.nlp_fixtures import install_fake_sentiment
 
 TRACKER = "iqiyi-nadou"
@@ -65,3 +67,25 @@ def test_the_dashboard_filters_and_counts_a_record_by_the_language_it_is_read_in
         assert unread_languages(con, Filters(TRACKER, VIEW.start, VIEW.end, langs=("es",))) == {"es": 1}
     finally:
         con.close()
+
+
+def test_an_export_selects_and_shows_the_language_read_beside_the_declared_one(store: Store, tmp_path) -> None:
+    from analysis.reports.export import export_bundle
+
+    result = export_bundle(store, get_tracker(TRACKER), Filters(TRACKER, VIEW.start, VIEW.end, langs=("es",)),
+                           tmp_path / "b")
+    assert result.manifest["counts"]["records"] == 1
+    frame = pd.read_csv(tmp_path / "b" / "records.csv", dtype=str, keep_default_na=False)
+    assert (frame.loc[0, "lang"], frame.loc[0, "declared_lang"]) == ("es", "en")
+    assert result.manifest["figures"]["not_scored_languages"]["by_language"] == {"es": 1}
+
+
+def test_a_bundle_imported_again_keeps_the_declared_language(store: Store, data_dir, tmp_path) -> None:
+    from analysis.reports.export import export_bundle, import_bundle
+
+    export_bundle(store, get_tracker(TRACKER), VIEW, tmp_path / "b")
+    other = Store(tmp_path / "other")
+    import_bundle(tmp_path / "b", other)
+    with other.connect(only=("records",)) as con:
+        stored = dict(con.execute("SELECT id, lang FROM records").fetchall())
+    assert stored == {f"r{i}": declared for i, (_, declared, _, _) in enumerate(POSTS)}
