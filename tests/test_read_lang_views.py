@@ -89,3 +89,11 @@ def test_a_bundle_imported_again_keeps_the_declared_language(store: Store, data_
     with other.connect(only=("records",)) as con:
         stored = dict(con.execute("SELECT id, lang FROM records").fetchall())
     assert stored == {f"r{i}": declared for i, (_, declared, _, _) in enumerate(POSTS)}
+
+
+def test_a_chart_written_from_the_command_line_counts_as_the_dashboard_does(store: Store) -> None:
+    """`actorwatch chart` reads the store, not the snapshot: the same chart with --lang es must hold the same post."""
+    from dashboard.app_cli import _build_package
+
+    package = _build_package("overview-volume", TRACKER, datetime(2026, 4, 20), datetime(2026, 4, 26), (), ("es",), ())
+    assert package.data["records"].sum() == 1
