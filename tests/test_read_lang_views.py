@@ -37,12 +37,10 @@ def _write(store: Store, make_record, posts, first: int = 0) -> None:
 
 @pytest.fixture
 def store(data_dir, make_record, monkeypatch) -> Store:
-    """The first three posts enriched, the last two not yet: each read by the same rule."""
     install_fake_sentiment(monkeypatch)
     s = Store(data_dir)
-    _write(s, make_record, POSTS[:3])
+    _write(s, make_record, POSTS)
     enrich_store(s, workers=1)
-    _write(s, make_record, POSTS[3:], first=3)
     return s
 
 
@@ -89,6 +87,19 @@ def test_a_bundle_imported_again_keeps_the_declared_language(store: Store, data_
     with other.connect(only=("records",)) as con:
         stored = dict(con.execute("SELECT id, lang FROM records").fetchall())
     assert stored == {f"r{i}": declared for i, (_, declared, _, _) in enumerate(POSTS)}
+
+
+def test_a_record_not_yet_enriched_keeps_its_stored_language_until_enrichment_reads_it(store, make_record,
+                                                                                       monkeypatch) -> None:
+    from dashboard.snapshot import open_snapshot
+
+    late = [("bluesky", "en", "Los actores de la empresa no quieren la inteligencia artificial en el cine", "es")]
+    _write(store, make_record, late, first=len(POSTS))
+    with open_snapshot(store) as con:
+        assert _langs(con)[f"r{len(POSTS)}"] == ("en", "en")
+    enrich_store(store, workers=1)
+    with open_snapshot(store) as con:
+        assert _langs(con)[f"r{len(POSTS)}"] == ("es", "en")
 
 
 def test_a_chart_written_from_the_command_line_counts_as_the_dashboard_does(store: Store) -> None:
