@@ -125,6 +125,7 @@ def chart_cmd(name: str | None, list_: bool, tracker: str | None, start, end, so
 def _build_package(name: str, tracker_id: str, start, end, sources: tuple[str, ...], langs: tuple[str, ...],
                    options: tuple[str, ...]):
     from analysis.core.filters import Filters
+    from analysis.nlp.read_lang import use_read_langs
     from collectors.store import Store
     from collectors.trackers import TrackerFileError, get_tracker, public_names
     from dashboard.charts import registry as chart_registry
@@ -147,6 +148,7 @@ def _build_package(name: str, tracker_id: str, start, end, sources: tuple[str, .
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--option")
         pairs[key] = value
     with Store().connect(public_names=public_names()) as con:
+        use_read_langs(con)  # languages as the dashboard's snapshot holds them: as each record is read
         model = model_summary(con, tracker.id)
         view = chart_registry.View(f, model["version"]).with_options(**pairs)
         try:

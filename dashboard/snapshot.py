@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from analysis.nlp.read_lang import read_records_sql
 from analysis.stats.facts import create_facts
 from collectors.display_zone import set_session_zone, zone_name
 from collectors.models import RECORD_SCHEMA, TREND_SCHEMA
@@ -35,12 +36,13 @@ from collectors.store import (
     with_public_columns,
 )
 
-SNAPSHOT_FORMAT = "15"  # bump when what a snapshot holds changes, so old files are rebuilt (9: published_instant;
+SNAPSHOT_FORMAT = "16"  # bump when what a snapshot holds changes, so old files are rebuilt (9: published_instant;
 # 10: the hot-search list totals, `trend_lists`, that a tracker's share of the day's list reads; 11: per-author
 # scored counts, facts_author_scores, for the share intervals clustered by author; 12: a news article several
 # sources carried is one record, `merged_from` naming the other copies; 13: the records' masked text, PUBLIC_COLUMNS;
 # 14: facts_author_scores counts each label, k_<label>, for the daily bands clustered by author; 15: the author-day
-# facts, facts_author_days and facts_author_pairs, that give those per-author sums without grouping per author)
+# facts, facts_author_days and facts_author_pairs, that give those per-author sums without grouping per author;
+# 16: `lang` the language a record is read in, `declared_lang` the collector's)
 # The records' instants beside their naive wall-clock `published_at`: in a zone with daylight saving time the wall
 # clock of the repeated autumn hour stands for two instants, so whatever shows or orders single posts reads this
 INSTANT = "published_instant"
@@ -89,14 +91,16 @@ def _build(store: Store, path: Path, public_names: Iterable[str] = ()) -> Path:
                     # source skips the rest by their min/max)
                     # and each record of a verified account carries the account's verification, so records_public
                     # needs no lookup of the account per query (~13 ms a query on a 10M-record snapshot)
-                    # and masked once here (PUBLIC_COLUMNS), not on each query on records_public (~20 ms of planning)
+                    # and masked once here (PUBLIC_COLUMNS), not on each query on records_public (~20 ms of planning);
+                    # `lang` is the language each record is read in, so every filter and count by language (and the
+                    # facts) agrees with the models (`declared_lang` the collector's: analysis.nlp.read_lang)
                     spread = f"""SELECT r.* REPLACE (
                                    timezone('{zone_name()}', r.published_at) AS published_at,
                                    CASE WHEN r.author_verified_type BETWEEN 0 AND 7 THEN r.author_verified_type
                                         ELSE coalesce(v.verified_type, r.author_verified_type) END
                                      AS author_verified_type),
                                    r.published_at AS {INSTANT}
-                                 FROM records r LEFT JOIN ({VERIFIED_ACCOUNTS_SQL.format(records='records')}) v
+                                 FROM ({read_records_sql(src)}) r LEFT JOIN ({VERIFIED_ACCOUNTS_SQL.format(records='records')}) v
                                    ON r.source = v.source AND r.author_id = v.author_id"""
                     src.execute(f"""CREATE TABLE snap.records AS {with_public_columns(spread, public_names)}
                                     ORDER BY date_trunc('day', {INSTANT}), source, {INSTANT}""")

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from analysis.core.filters import Filters
+from analysis.nlp.enrich import enrich_store
 from analysis.reports.export import BundleError, read_bundle
 from analysis.stats.aggregate import daily_sentiment, daily_volume, kpis
 from analysis.stats.timeseries import volume_series
@@ -17,6 +18,7 @@ from collectors.pseudonym import POLICY
 from collectors.store import Store
 from dashboard.cli import cli
 from tests.analytics_fixtures import VERSION, add_annotations, add_scores
+from tests.nlp_fixtures import install_fake_sentiment
 
 TRACKER = "iqiyi-nadou"
 ORDINARY = [("880011", "吃瓜群众_01"), ("880022", "夏夜汽水_22"), ("880033", "quiet_heron33")]
@@ -446,16 +448,24 @@ def test_a_bluesky_post_bridged_into_mastodon_leaves_the_store_without_the_did_i
     assert frame["id"][0].startswith("https://bsky.brid.gy/convert/ap/at://u_")
 
 
-def test_an_export_whose_source_or_lang_matched_nothing_says_what_the_tracker_has(tmp_path, data_dir, make_record):
+def test_an_export_whose_source_or_lang_matched_nothing_says_what_the_tracker_has(tmp_path, data_dir, make_record,
+                                                                                  monkeypatch):
     """`--source weibio` (a typo) wrote an empty bundle and exit 0, as if there were no data; the command now names
     the tracker's sources and languages (a post in no language detected is counted as none recorded)."""
     store = Store(data_dir)
     store.add_records([make_record(trackers=[TRACKER], lang=None), make_record(trackers=[TRACKER], lang="zh"),
-                       make_record(trackers=[TRACKER], source="rss", kind="article", lang="en"),
-                       make_record(trackers=[TRACKER], lang=None, text="👍👍 123")])
+                       make_record(trackers=[TRACKER], source="rss", kind="article", lang="en",
+                                   text="The studio says its AI actors are here to stay"),
+                       make_record(trackers=[TRACKER], lang=None, text="👍👍 123"),
+                       # the languages named are the ones --lang selects: as read, not as the source declared
+                       make_record(trackers=[TRACKER], source="bluesky", lang="en",
+                                   text="La inteligencia artificial de esta empresa es un desastre para los actores")])
+    install_fake_sentiment(monkeypatch)
+    enrich_store(store, workers=1)  # which reads each record's language
     typo = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--source", "weibio", "--out", str(tmp_path / "a")])
     assert typo.exit_code == 0 and "wrote 0 records" in typo.output
-    assert "sources: weibo 3, rss 1" in typo.stderr and "(none recorded) 1" in typo.stderr
+    assert "sources: weibo 3, rss 1, bluesky 1" in typo.stderr and "(none recorded) 1" in typo.stderr
+    assert "en 1" in typo.stderr and "es 1" in typo.stderr
     found = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--lang", "zh", "--out", str(tmp_path / "b")])
     assert "wrote 2 records" in found.output and "note:" not in found.stderr
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from analysis.nlp.read_lang import use_read_langs
 from collectors.store import Store
 from dashboard import snapshot
 
@@ -144,6 +145,7 @@ def test_the_snapshot_masks_once_when_built_and_shows_what_the_store_shows(data_
     names = ["张若昀工作室"]
     query = "SELECT * FROM records_public ORDER BY source, id"
     with store.connect(public_names=names) as con:
+        use_read_langs(con)  # each record's language as the models read it, as the snapshot holds it
         direct = con.execute(query).df()
         stored_columns = [c[0] for c in con.execute("DESCRIBE records").fetchall()]
     con = snapshot.open_snapshot(store, names)

@@ -2,7 +2,9 @@
 plus manifest.json saying exactly what was selected, how it was scored and how people were protected.
 
 Bundle layout (DIR):
-  records.csv | records.parquet   one row per record: the data model's fields (from `records_public`),
+  records.csv | records.parquet   one row per record: the data model's fields (from `records_public`; `lang` the
+                                  language the record is read in, which --lang selects: analysis.nlp.read_lang),
+                                  declared_lang (the language its source declared or the collector detected),
                                   then sentiment_model, sentiment_version, p_neg, p_neu, p_pos, sentiment,
                                   then entities (the tracker's only), stance, emotion, frames, keywords (lists
                                   joined by '|' in CSV), annotation_version (the pipeline version that made
@@ -49,6 +51,7 @@ from analysis.core.tables import has_table
 from analysis.core.wording import INDEPENDENT_POSTS
 from analysis.nlp.enrich import PIPELINE_CODE_VERSION, code_version_of
 from analysis.nlp.model_info import accuracy_line, in_domain_badges, latest_model_version, model_card_summary
+from analysis.nlp.read_lang import DECLARED_LANG, use_read_langs
 from analysis.nlp.sentiment.linear import file_sha256
 from analysis.reports.links import DEFAULT_PAGE, deep_link
 from analysis.stats.aggregate import kpis
@@ -105,6 +108,7 @@ def export_bundle(store: Store, tracker: Tracker, f: Filters, out_dir: Path, fmt
     tmp = temp_path(data_file)
     counts = _Counts()
     with store.connect(public_names=tracker.public_names()) as con:
+        use_read_langs(con)  # selected and counted by the language each record is read in
         version = model_version or latest_model_version(con, tracker.id)
         model_name = _model_name(con, version)
         badges = in_domain_badges(con, version, model_name, tracker.id)
@@ -203,7 +207,7 @@ def _select(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker, versio
             batch_size: int) -> pa.RecordBatchReader:
     where, params = f.where("r")
     fields = ", ".join(f'public_id(r.source, r."{name}") AS "{name}"' if name in ("id", "parent_id") else f'r."{name}"'
-                       for name in RECORD_FIELDS)
+                       for name in RECORD_FIELDS) + f", r.{DECLARED_LANG}"
     joins, extra, jparams = [], [], []
     if version is not None and has_table(con, SCORES):
         joins.append(f"LEFT JOIN {SCORES} s ON s.source = r.source AND s.id = r.id AND s.model_version = ?")
@@ -477,6 +481,10 @@ def _records(rows: list[dict[str, Any]]) -> Iterator[Any]:
             if key in data and isinstance(data[key], str):
                 data[key] = data[key].strip().lower() in ("true", "1")
         data["trackers"] = _as_list(row.get("trackers"))
+        if DECLARED_LANG in row:  # `lang` is the language read: the record keeps the one its source declared
+            data.pop("lang", None)
+            if _present(row[DECLARED_LANG]):
+                data["lang"] = _clean(row[DECLARED_LANG])
         try:
             yield parse_record(data)
         except InvalidRecord as exc:

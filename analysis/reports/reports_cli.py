@@ -134,9 +134,13 @@ def export_cmd(tracker_id: str, start: date | None, end: date | None, sources: t
 def _held(store, tracker_id: str) -> str | None:
     """The tracker's record counts by source and by language, in words (what --source and --lang can pick); None
     when the store holds none of its records."""
+    from analysis.core.annotations import ANNOTATIONS
+    from analysis.nlp.read_lang import use_read_langs
+
     if not store.files("records"):
         return None
-    with store.connect(only=["records"]) as con:
+    with store.connect(only=["records", ANNOTATIONS]) as con:
+        use_read_langs(con)  # the languages --lang selects: as each record is read
         rows = con.execute("SELECT source, lang, count(*) FROM records WHERE list_contains(trackers, ?) GROUP BY ALL",
                            [tracker_id]).fetchall()
     by_source: dict[str, int] = {}
