@@ -269,6 +269,24 @@ def test_chart_titles_fit_a_phone(server: str, browser) -> None:
     assert clipped == [], "titles run past the chart's edge or down into its plot"
 
 
+def test_model_figure_beside_a_chart_is_not_cut_short(server: str, browser) -> None:
+    """The model's in-domain figure beside each sentiment chart was a one-line page link that the browser cut with an
+    ellipsis (on a phone and on a desktop alike), so readers never saw the macro-F1 the chart rests on."""
+    for width in (390, 1400):
+        context = browser.new_context(viewport={"width": width, "height": 2400}, locale="en-GB")
+        tab = context.new_page()
+        tab.goto(f"{server}/")
+        settle(tab, min_charts=2)
+        cut = tab.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] *')].filter(e =>
+            getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1
+            && e.textContent.trim()).map(e => e.textContent.trim())""")
+        shown = tab.locator('[data-testid="stMain"]').inner_text()
+        context.close()
+        assert cut == [], (width, cut)
+        # the store's test model has no card: its badge says so, to the sentence's end
+        assert re.search(r"macro-F1 \d\.\d\d \[|not measured on in-domain text\.", shown), width
+
+
 def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -> None:
     """The inline-plotly.js HTML export works from a file with no network (a newsroom's offline archive)."""
     from datetime import date
