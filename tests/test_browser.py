@@ -287,6 +287,31 @@ def test_model_figure_beside_a_chart_is_not_cut_short(server: str, browser) -> N
         assert re.search(r"macro-F1 \d\.\d\d \[|not measured on in-domain text\.", shown), width
 
 
+def test_curated_charts_leave_room_for_their_plot_on_a_phone(server: str, browser) -> None:
+    """On a 390 px phone the Voices page's statement and claim charts gave their width to long names and a legend
+    on the right: the plot shrank to a sliver under the legend and the claims' names were cut at the left edge."""
+    context = browser.new_context(viewport={"width": 390, "height": 3000}, locale="en-GB")
+    tab = context.new_page()
+    tab.goto(f"{server}/voices?tracker=iqiyi-nadou")
+    settle(tab, min_charts=3)
+    cramped = tab.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].filter(plot =>
+            /^(Statements|Claim ledger) /.test(plot.querySelector('.gtitle').textContent)).flatMap(plot => {
+        const box = plot.querySelector('.main-svg').getBoundingClientRect();
+        const area = plot.querySelector('.nsewdrag').getBoundingClientRect();
+        const legend = plot.querySelector('.legend');
+        const over = legend && legend.getBoundingClientRect().left < area.right
+                     && legend.getBoundingClientRect().top < area.bottom
+                     && legend.getBoundingClientRect().bottom > area.top;
+        const cut = [...plot.querySelectorAll('.ytick text')].some(t => t.getBoundingClientRect().left < box.left - 1);
+        const legendCut = legend && legend.getBoundingClientRect().right > box.right + 1;
+        const title = plot.querySelector('.gtitle').textContent;
+        return area.width < 0.4 * box.width || over || cut || legendCut ? [title] : []; })""")
+    checked = tab.locator(".js-plotly-plot .gtitle").filter(has_text=re.compile(r"^(Statements|Claim ledger) ")).count()
+    context.close()
+    assert cramped == []
+    assert checked == 2, "the Voices page shows its statement and claim charts"
+
+
 def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -> None:
     """The inline-plotly.js HTML export works from a file with no network (a newsroom's offline archive)."""
     from datetime import date
