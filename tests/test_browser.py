@@ -287,29 +287,37 @@ def test_model_figure_beside_a_chart_is_not_cut_short(server: str, browser) -> N
         assert re.search(r"macro-F1 \d\.\d\d \[|not measured on in-domain text\.", shown), width
 
 
-def test_curated_charts_leave_room_for_their_plot_on_a_phone(server: str, browser) -> None:
-    """On a 390 px phone the Voices page's statement and claim charts gave their width to long names and a legend
-    on the right: the plot shrank to a sliver under the legend and the claims' names were cut at the left edge."""
+CRAMPED_JS = """titles => [...document.querySelectorAll('.js-plotly-plot')].filter(plot =>
+        new RegExp(titles).test(plot.querySelector('.gtitle').textContent)).flatMap(plot => {
+    const box = plot.querySelector('.main-svg').getBoundingClientRect();
+    const areas = [...plot.querySelectorAll('.nsewdrag')].map(d => d.getBoundingClientRect());
+    const area = {left: Math.min(...areas.map(a => a.left)), right: Math.max(...areas.map(a => a.right)),
+                  top: Math.min(...areas.map(a => a.top)), bottom: Math.max(...areas.map(a => a.bottom))};
+    const legend = plot.querySelector('.legend');
+    const over = legend && legend.getBoundingClientRect().left < area.right
+                 && legend.getBoundingClientRect().top < area.bottom && legend.getBoundingClientRect().bottom > area.top;
+    const cut = [...plot.querySelectorAll('.ytick text')].some(t => t.getBoundingClientRect().left < box.left - 1);
+    const legendCut = legend && legend.getBoundingClientRect().right > box.right + 1;
+    return area.right - area.left < 0.4 * box.width || over || cut || legendCut
+        ? [plot.querySelector('.gtitle').textContent] : []; })"""
+
+
+@pytest.mark.parametrize(("path", "titles", "charts"), [
+    ("voices", "^(Statements|Claim ledger) ", 2), ("timeline", "^Before vs after each event ", 1)])
+def test_charts_with_named_rows_leave_room_for_their_plot_on_a_phone(server: str, browser, path: str, titles: str,
+                                                                      charts: int) -> None:
+    """On a 390 px phone, charts naming their rows (Voices' statements and claims, the Timeline's events) gave their
+    width to the names in a fixed 160-280 px margin (and a legend on the right): the plot shrank to a sliver under the
+    legend, and long names were cut at the chart's left edge."""
     context = browser.new_context(viewport={"width": 390, "height": 3000}, locale="en-GB")
     tab = context.new_page()
-    tab.goto(f"{server}/voices?tracker=iqiyi-nadou")
-    settle(tab, min_charts=3)
-    cramped = tab.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].filter(plot =>
-            /^(Statements|Claim ledger) /.test(plot.querySelector('.gtitle').textContent)).flatMap(plot => {
-        const box = plot.querySelector('.main-svg').getBoundingClientRect();
-        const area = plot.querySelector('.nsewdrag').getBoundingClientRect();
-        const legend = plot.querySelector('.legend');
-        const over = legend && legend.getBoundingClientRect().left < area.right
-                     && legend.getBoundingClientRect().top < area.bottom
-                     && legend.getBoundingClientRect().bottom > area.top;
-        const cut = [...plot.querySelectorAll('.ytick text')].some(t => t.getBoundingClientRect().left < box.left - 1);
-        const legendCut = legend && legend.getBoundingClientRect().right > box.right + 1;
-        const title = plot.querySelector('.gtitle').textContent;
-        return area.width < 0.4 * box.width || over || cut || legendCut ? [title] : []; })""")
-    checked = tab.locator(".js-plotly-plot .gtitle").filter(has_text=re.compile(r"^(Statements|Claim ledger) ")).count()
+    tab.goto(f"{server}/{path}?tracker=iqiyi-nadou")
+    settle(tab, min_charts=charts)
+    cramped = tab.evaluate(CRAMPED_JS, titles)
+    checked = tab.locator(".js-plotly-plot .gtitle").filter(has_text=re.compile(titles)).count()
     context.close()
     assert cramped == []
-    assert checked == 2, "the Voices page shows its statement and claim charts"
+    assert checked == charts, f"the {path} page shows the charts checked"
 
 
 def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import replace
 from typing import Any
 
@@ -23,6 +22,7 @@ from dashboard.charts.style import (
     empty_figure,
     no_annotations_message,
     plain,
+    row_label,
     share_lines,
     shares_alt,
 )
@@ -41,7 +41,7 @@ def statements_chart(df: pd.DataFrame, title: str) -> go.Figure:
                  for w, r, d, s, n, sd, u in zip(part["who"], part["role"], part["date"], part["summary"],
                                                  part["source_name"], part["source_date"], part["source_url"],
                                                  strict=True)]
-        fig.add_scatter(x=pd.to_datetime(part["date"]), y=[_row_label(w, 40) for w in part["who"]], mode="markers",
+        fig.add_scatter(x=pd.to_datetime(part["date"]), y=[row_label(w, 40) for w in part["who"]], mode="markers",
                         name=stance, marker={"color": colour, "size": 13, "line": {"width": 1, "color": "#000"},
                                              "symbol": _STANCE_SYMBOLS.get(stance, "circle")},
                         hovertext=hover, hoverinfo="text")
@@ -54,7 +54,6 @@ def statements_chart(df: pd.DataFrame, title: str) -> go.Figure:
 # A phone's chart is ~360 px wide: names in a fixed 160-260 px margin beside a legend on the right left the plot a
 # sliver (and cut long claims at the edge). Rows are named in short wrapped lines the axis makes room for, and the
 # legend runs across the figure's foot, in a margin kept for it (one line an entry: what a phone needs).
-ROW_LABEL_CHARS = 22
 AXIS_FOOT_PX, LEGEND_LINE_PX = 110, 21  # rotated date ticks and the axis title; one legend line
 
 
@@ -65,12 +64,6 @@ def _phone_layout(plot_px: int, entries: int) -> dict[str, Any]:
     return {"height": plot + MARGIN["t"] + foot, "margin": {**MARGIN, "l": 10, "b": foot},
             "yaxis": {"automargin": True},
             "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -AXIS_FOOT_PX / plot, "yanchor": "top"}}
-
-
-def _row_label(text: object, limit: int) -> str:
-    """A row's name (inert, cut at `limit` characters) broken into lines of ROW_LABEL_CHARS at spaces."""
-    return "<br>".join(textwrap.wrap(plain(text, limit), ROW_LABEL_CHARS, break_long_words=False,
-                                   break_on_hyphens=False)) or plain(text)
 
 
 _STANCE_SYMBOLS = {"oppose": "x", "deny-involvement": "square", "conditional": "diamond", "neutral": "circle",
@@ -108,7 +101,7 @@ def claims_chart(df: pd.DataFrame, title: str) -> go.Figure:
     versions = list(dict.fromkeys(df["version"]))
     for n, version in enumerate(versions):
         part = df[df["version"] == version]
-        fig.add_scatter(x=pd.to_datetime(part["date"]), y=[_row_label(c, 50) for c in part["claim"]], mode="markers",
+        fig.add_scatter(x=pd.to_datetime(part["date"]), y=[row_label(c, 50) for c in part["claim"]], mode="markers",
                         name=plain(version, 40), marker={"size": 12, "color": PALETTE[n % len(PALETTE)],
                                                          "symbol": ["circle", "square", "diamond", "triangle-up",
                                                                     "x", "star", "cross", "hexagon"][n % 8]},
