@@ -98,10 +98,15 @@ def methods_link(task: str = "sentiment", tracker: str | None = None) -> None:
     model adapted to the tracker, the figures on the tracker's own labels) and links to Methods."""
     m = model(tracker)
     if task == "sentiment" and m.get("adapted_line"):
-        label = f"Sentiment by {m.get('name')}, {m['adapted_line']}. How it was measured: Methods"
+        figure = f"Sentiment by {m.get('name')}, {m['adapted_line']}."
     else:
-        label = chart_registry.badge_text(m, task) + ". How it was measured: Methods"
-    st.page_link("app_pages/methods.py", label=label, icon=":material/science:")
+        figure = chart_registry.badge_text(m, task) + "."
+    # a caption wraps; a page link's label is one line the browser cuts with an ellipsis, which hid the figure
+    st.caption(f":material/science: {md_escape(figure)}")
+    st.page_link("app_pages/methods.py", label=METHODS_LINK, icon=":material/science:")
+
+
+METHODS_LINK = "How it was measured: Methods"
 
 
 def param(name: str, default: str = "", allowed: Sequence[str] | None = None) -> str:

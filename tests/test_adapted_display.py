@@ -19,6 +19,7 @@ from collectors import demo
 from collectors.store import RECORDS, Store
 from collectors.trackers import get_tracker, load_trackers
 from tests.dashboard_store import VERSION, oracle_scores
+from tests.test_dashboard_pages import model_badges
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 ADAPTED = "weibo-charlr-3c-iqiyi-nadou"
@@ -130,7 +131,7 @@ def _open(page: str) -> AppTest:
 
 def test_charts_and_methods_show_the_adapted_model(store: Store) -> None:
     at = _open("overview")
-    labels = [link.proto.label for link in at.get("page_link")]
+    labels = model_badges(at)
     assert any(LINE in label and ADAPTED in label for label in labels), labels
     methods = _open("methods")
     assert any(m.value == "0.71" for m in methods.metric)

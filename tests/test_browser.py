@@ -269,6 +269,57 @@ def test_chart_titles_fit_a_phone(server: str, browser) -> None:
     assert clipped == [], "titles run past the chart's edge or down into its plot"
 
 
+def test_model_figure_beside_a_chart_is_not_cut_short(server: str, browser) -> None:
+    """The model's in-domain figure beside each sentiment chart was a one-line page link that the browser cut with an
+    ellipsis (on a phone and on a desktop alike), so readers never saw the macro-F1 the chart rests on."""
+    for width in (390, 1400):
+        context = browser.new_context(viewport={"width": width, "height": 2400}, locale="en-GB")
+        tab = context.new_page()
+        tab.goto(f"{server}/")
+        settle(tab, min_charts=2)
+        cut = tab.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] *')].filter(e =>
+            getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1
+            && e.textContent.trim()).map(e => e.textContent.trim())""")
+        shown = tab.locator('[data-testid="stMain"]').inner_text()
+        context.close()
+        assert cut == [], (width, cut)
+        # the store's test model has no card: its badge says so, to the sentence's end
+        assert re.search(r"macro-F1 \d\.\d\d \[|not measured on in-domain text\.", shown), width
+
+
+CRAMPED_JS = """titles => [...document.querySelectorAll('.js-plotly-plot')].filter(plot =>
+        new RegExp(titles).test(plot.querySelector('.gtitle').textContent)).flatMap(plot => {
+    const box = plot.querySelector('.main-svg').getBoundingClientRect();
+    const areas = [...plot.querySelectorAll('.nsewdrag')].map(d => d.getBoundingClientRect());
+    const area = {left: Math.min(...areas.map(a => a.left)), right: Math.max(...areas.map(a => a.right)),
+                  top: Math.min(...areas.map(a => a.top)), bottom: Math.max(...areas.map(a => a.bottom))};
+    const legend = plot.querySelector('.legend');
+    const over = legend && legend.getBoundingClientRect().left < area.right
+                 && legend.getBoundingClientRect().top < area.bottom && legend.getBoundingClientRect().bottom > area.top;
+    const cut = [...plot.querySelectorAll('.ytick text')].some(t => t.getBoundingClientRect().left < box.left - 1);
+    const legendCut = legend && legend.getBoundingClientRect().right > box.right + 1;
+    return area.right - area.left < 0.4 * box.width || over || cut || legendCut
+        ? [plot.querySelector('.gtitle').textContent] : []; })"""
+
+
+@pytest.mark.parametrize(("path", "titles", "charts"), [
+    ("voices", "^(Statements|Claim ledger) ", 2), ("timeline", "^Before vs after each event ", 1)])
+def test_charts_with_named_rows_leave_room_for_their_plot_on_a_phone(server: str, browser, path: str, titles: str,
+                                                                      charts: int) -> None:
+    """On a 390 px phone, charts naming their rows (Voices' statements and claims, the Timeline's events) gave their
+    width to the names in a fixed 160-280 px margin (and a legend on the right): the plot shrank to a sliver under the
+    legend, and long names were cut at the chart's left edge."""
+    context = browser.new_context(viewport={"width": 390, "height": 3000}, locale="en-GB")
+    tab = context.new_page()
+    tab.goto(f"{server}/{path}?tracker=iqiyi-nadou")
+    settle(tab, min_charts=charts)
+    cramped = tab.evaluate(CRAMPED_JS, titles)
+    checked = tab.locator(".js-plotly-plot .gtitle").filter(has_text=re.compile(titles)).count()
+    context.close()
+    assert cramped == []
+    assert checked == charts, f"the {path} page shows the charts checked"
+
+
 def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -> None:
     """The inline-plotly.js HTML export works from a file with no network (a newsroom's offline archive)."""
     from datetime import date

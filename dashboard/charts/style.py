@@ -155,6 +155,17 @@ def plain(text: object, limit: int | None = None) -> str:
     return html.escape(value, quote=False)
 
 
+# A phone's chart is ~360 px wide: a row's name on one line in a fixed 160-280 px margin left the plot a sliver.
+ROW_LABEL_CHARS = 22
+
+
+def row_label(text: object, limit: int) -> str:
+    """A category axis row's name (inert, cut at `limit` characters) in lines of ROW_LABEL_CHARS broken at spaces,
+    for an axis with automargin to make room for."""
+    return "<br>".join(textwrap.wrap(plain(text, limit), ROW_LABEL_CHARS, break_long_words=False,
+                                     break_on_hyphens=False)) or plain(text)
+
+
 def add_peak_labels(fig: go.Figure, peaks: pd.DataFrame) -> None:
     """Mark detected peaks (columns day, records, label, top_record) with their top terms; the top record on hover."""
     for _, peak in peaks.iterrows():

@@ -27,8 +27,8 @@ from dashboard.charts.style import (
     empty_figure,
     highest_judged,
     no_scores_message,
-    plain,
     rgba,
+    row_label,
     too_thin,
 )
 
@@ -37,7 +37,7 @@ def effects_chart(df: pd.DataFrame, title: str, model_version: str | None = None
     """Forest plot: per event, after − before in daily volume and in negative share, with 95% intervals."""
     if df.empty:
         return empty_figure(title, "The tracker has no dated events.")
-    labels = [f"{d} {plain(t, 38)}" for d, t in zip(df["date"], df["title"], strict=True)]
+    labels = [row_label(f"{d} {t}", 49) for d, t in zip(df["date"], df["title"], strict=True)]
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=("Δ records per day (after − before)", "Δ negative share (after − before)"))
     for col, (key, colour, fmt) in enumerate((("volume", PALETTE[0], ",.1f"), ("neg", SENTIMENT_COLOURS["negative"], "+.1%")), 1):
@@ -56,9 +56,9 @@ def effects_chart(df: pd.DataFrame, title: str, model_version: str | None = None
             fig.add_annotation(text=message, xref=f"x{axis} domain", yref=f"y{axis} domain", x=0.5, y=0.5,
                                showarrow=False, font={"size": 14})
     fig.update_xaxes(tickformat="+.0%", row=1, col=2)
-    fig.update_yaxes(autorange="reversed")
-    fig.update_layout(title=title, showlegend=False, margin={**MARGIN, "l": 280},
-                      height=max(320, 90 + 40 * len(df)))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_layout(title=title, showlegend=False, margin={**MARGIN, "l": 10},  # names wrap: room for a phone's plot
+                      height=max(320, 90 + 56 * len(df)))
     return fig
 
 

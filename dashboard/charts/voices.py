@@ -22,6 +22,7 @@ from dashboard.charts.style import (
     empty_figure,
     no_annotations_message,
     plain,
+    row_label,
     share_lines,
     shares_alt,
 )
@@ -40,14 +41,29 @@ def statements_chart(df: pd.DataFrame, title: str) -> go.Figure:
                  for w, r, d, s, n, sd, u in zip(part["who"], part["role"], part["date"], part["summary"],
                                                  part["source_name"], part["source_date"], part["source_url"],
                                                  strict=True)]
-        fig.add_scatter(x=pd.to_datetime(part["date"]), y=[plain(w, 40) for w in part["who"]], mode="markers",
+        fig.add_scatter(x=pd.to_datetime(part["date"]), y=[row_label(w, 40) for w in part["who"]], mode="markers",
                         name=stance, marker={"color": colour, "size": 13, "line": {"width": 1, "color": "#000"},
                                              "symbol": _STANCE_SYMBOLS.get(stance, "circle")},
                         hovertext=hover, hoverinfo="text")
     fig.update_layout(title=title, xaxis_title="date of statement", yaxis_title="", legend_title="stance",
-                      margin={**MARGIN, "l": 160}, height=max(320, 60 + 28 * df["who"].nunique()))
+                      **_phone_layout(42 * df["who"].nunique(), len(fig.data)))
     date_axis(fig, df["date"])
     return fig
+
+
+# A phone's chart is ~360 px wide: names in a fixed 160-260 px margin beside a legend on the right left the plot a
+# sliver (and cut long claims at the edge). Rows are named in short wrapped lines the axis makes room for, and the
+# legend runs across the figure's foot, in a margin kept for it (one line an entry: what a phone needs).
+AXIS_FOOT_PX, LEGEND_LINE_PX = 110, 21  # rotated date ticks and the axis title; one legend line
+
+
+def _phone_layout(plot_px: int, entries: int) -> dict[str, Any]:
+    """Layout giving the plot `plot_px` of height, its rows' names the room they need, and the legend its own foot."""
+    plot, foot = max(200, plot_px), AXIS_FOOT_PX + LEGEND_LINE_PX * (entries + 1)
+    # the legend hangs just under the axis title (not at the figure's foot), so a wide chart's blank is below it
+    return {"height": plot + MARGIN["t"] + foot, "margin": {**MARGIN, "l": 10, "b": foot},
+            "yaxis": {"automargin": True},
+            "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -AXIS_FOOT_PX / plot, "yanchor": "top"}}
 
 
 _STANCE_SYMBOLS = {"oppose": "x", "deny-involvement": "square", "conditional": "diamond", "neutral": "circle",
@@ -85,14 +101,14 @@ def claims_chart(df: pd.DataFrame, title: str) -> go.Figure:
     versions = list(dict.fromkeys(df["version"]))
     for n, version in enumerate(versions):
         part = df[df["version"] == version]
-        fig.add_scatter(x=pd.to_datetime(part["date"]), y=[plain(c, 50) for c in part["claim"]], mode="markers",
+        fig.add_scatter(x=pd.to_datetime(part["date"]), y=[row_label(c, 50) for c in part["claim"]], mode="markers",
                         name=plain(version, 40), marker={"size": 12, "color": PALETTE[n % len(PALETTE)],
                                                          "symbol": ["circle", "square", "diamond", "triangle-up",
                                                                     "x", "star", "cross", "hexagon"][n % 8]},
                         hovertext=[f"{plain(o)}: {plain(version)} ({d})" for o, d in zip(part["outlet"], part["date"], strict=True)],
                         hoverinfo="text")
     fig.update_layout(title=title, xaxis_title="date reported", legend_title="version reported",
-                      margin={**MARGIN, "l": 260}, height=max(320, 80 + 50 * df["claim"].nunique()))
+                      **_phone_layout(60 * df["claim"].nunique(), len(fig.data)))
     date_axis(fig, df["date"])
     return fig
 
