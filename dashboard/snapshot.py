@@ -36,13 +36,14 @@ from collectors.store import (
     with_public_columns,
 )
 
-SNAPSHOT_FORMAT = "16"  # bump when what a snapshot holds changes, so old files are rebuilt (9: published_instant;
+SNAPSHOT_FORMAT = "18"  # bump when what a snapshot holds changes, so old files are rebuilt (9: published_instant;
 # 10: the hot-search list totals, `trend_lists`, that a tracker's share of the day's list reads; 11: per-author
 # scored counts, facts_author_scores, for the share intervals clustered by author; 12: a news article several
 # sources carried is one record, `merged_from` naming the other copies; 13: the records' masked text, PUBLIC_COLUMNS;
 # 14: facts_author_scores counts each label, k_<label>, for the daily bands clustered by author; 15: the author-day
 # facts, facts_author_days and facts_author_pairs, that give those per-author sums without grouping per author;
-# 16: `lang` the language a record is read in, `declared_lang` the collector's)
+# 16: `lang` the language a record is read in, `declared_lang` the collector's; 17: facts_top_shared, the floor of a
+# peak day's most-shared records without sorting the day; 18: records of a day and source stored most shared first)
 # The records' instants beside their naive wall-clock `published_at`: in a zone with daylight saving time the wall
 # clock of the repeated autumn hour stands for two instants, so whatever shows or orders single posts reads this
 INSTANT = "published_instant"
@@ -93,7 +94,11 @@ def _build(store: Store, path: Path, public_names: Iterable[str] = ()) -> Path:
                     # needs no lookup of the account per query (~13 ms a query on a 10M-record snapshot)
                     # and masked once here (PUBLIC_COLUMNS), not on each query on records_public (~20 ms of planning);
                     # `lang` is the language each record is read in, so every filter and count by language (and the
-                    # facts) agrees with the models (`declared_lang` the collector's: analysis.nlp.read_lang)
+                    # facts) agrees with the models (`declared_lang` the collector's: analysis.nlp.read_lang).
+                    # Within a day and source, most shared first (as analysis.stats.peaks.MOST_SHARED): a peak's label
+                    # reads the day's few hundred most shared rows from records_public, and a column's values are
+                    # decompressed for every vector holding one of them: spread over the day, that was every vector
+                    # of its texts, urls and authors (0.13 CPU s a peak at 10M); together, a few
                     spread = f"""SELECT r.* REPLACE (
                                    timezone('{zone_name()}', r.published_at) AS published_at,
                                    CASE WHEN r.author_verified_type BETWEEN 0 AND 7 THEN r.author_verified_type
@@ -103,7 +108,8 @@ def _build(store: Store, path: Path, public_names: Iterable[str] = ()) -> Path:
                                  FROM ({read_records_sql(src)}) r LEFT JOIN ({VERIFIED_ACCOUNTS_SQL.format(records='records')}) v
                                    ON r.source = v.source AND r.author_id = v.author_id"""
                     src.execute(f"""CREATE TABLE snap.records AS {with_public_columns(spread, public_names)}
-                                    ORDER BY date_trunc('day', {INSTANT}), source, {INSTANT}""")
+                                    ORDER BY date_trunc('day', {INSTANT}), source, coalesce(shares, 0) DESC,
+                                             coalesce(likes, 0) DESC, {INSTANT}""")
                 else:
                     src.execute(f'CREATE TABLE snap."{name}" AS SELECT * FROM "{name}"')
             src.execute("USE snap")  # the facts come from the snapshot's own tables

@@ -307,3 +307,62 @@ def test_collection_gaps_are_runs_of_days_not_a_weekday_feed_s_weekends():
     assert collection_gaps(weekdays) == set()
     stopped = weekdays.assign(records=[0 if date(2026, 4, 14) <= d <= date(2026, 4, 17) else 20 for d in days])
     assert collection_gaps(stopped) == {date(2026, 4, 14) + timedelta(days=i) for i in range(4)}
+
+
+def test_the_snapshots_most_shared_floor_is_the_records_one_for_every_view(data_dir, make_record, monkeypatch):
+    """A peak's label and top record read the day's most shared records from the pseudonymising view, asked only for
+    rows at least as shared as the `limit`-th: finding that floor sorted the whole day (~950,000 rows at 10M). The
+    snapshot's facts_top_shared gives the same floor, and the same labels, for any sources, languages, kinds and
+    tracker, with groups cut short (few kept per group here), ties, and records with no counts."""
+    from analysis.stats import facts
+    from analysis.stats.peaks import _most_shared_public_rows
+    from collectors.models import COUNTED_KINDS
+    from dashboard.snapshot import open_snapshot
+
+    rng = np.random.default_rng(7)
+    day = date(2026, 4, 20)
+    records = [make_record(
+        published_at=pd.Timestamp(day).tz_localize("UTC") + pd.Timedelta(hours=int(rng.integers(0, 30)) - 4),
+        source=str(rng.choice(["weibo", "bilibili"])), kind=str(rng.choice(["post", "comment", "repost", "trend"])),
+        lang=str(rng.choice(["zh", "zh", "en"])), author_id=f"a{int(rng.integers(0, 6))}",
+        shares=None if rng.random() < 0.2 else int(rng.integers(0, 4)), likes=None if rng.random() < 0.2 else int(rng.integers(0, 3)),
+        text=f"第{i}条 {rng.choice(['演员工会 声明', 'AI艺人库 反对', '天气'])}",
+        trackers=[["case-a"], ["case-b"], ["case-a", "case-b"]][int(rng.integers(0, 3))]) for i in range(240)]
+    store = Store(data_dir)
+    store.add_records(records)
+    monkeypatch.setattr(facts, "TOP_SHARED", 6)  # groups of the facts' dimensions hold up to ~20 records here
+    views = [Filters("case-a", day, day), Filters("case-b", day, day, ("weibo",)), Filters("case-a", day, day, langs=("en",)),
+             Filters("case-a", day, day, ("bilibili",), kinds=("comment", "repost")), Filters("case-b", day, day, langs=("zh",)),
+             Filters("case-a", day + timedelta(days=1), day + timedelta(days=1)), Filters("case-b", day, day, kinds=COUNTED_KINDS),
+             Filters("case-a", day, day, ("weibo",), langs=("en",), kinds=("repost",)),
+             Filters("case-b", day - timedelta(days=1), day - timedelta(days=1), ("bilibili",), langs=("en",))]
+    shares, likes = "coalesce(r.shares, 0)", "coalesce(r.likes, 0)"
+    peaks = pd.DataFrame({"day": [day, day + timedelta(days=1)], "records": [0, 0]})
+    snapshot = open_snapshot(store)
+    try:
+        floors, sorted_floors, cut = [], [], 0
+        for f in views:
+            where, params = f.where("r")
+            for limit in (1, 2, 5, 6, 7):
+                got = facts.shared_floor(snapshot, f, limit)
+                floors.append(got)
+                want = snapshot.execute(f"SELECT {shares}, {likes} FROM records r WHERE {where} ORDER BY 1 DESC, 2 DESC "
+                                        "LIMIT 1 OFFSET ?", [*params, limit - 1]).fetchone()
+                sorted_floors.append(want if want is None else tuple(want))
+                if got is not False:
+                    pd.testing.assert_frame_equal(_most_shared_public_rows(snapshot, where, params, limit, got),
+                                                  _most_shared_public_rows(snapshot, where, params, limit))
+            cut += snapshot.execute(f"SELECT count(*) FROM records r WHERE {where}", params).fetchone()[0] > 6
+        labelled = [label_peaks(snapshot, f, peaks, k=3, max_texts=m) for f in views for m in (3, 6)]
+        snapshot_groups = snapshot.execute("SELECT count(*) FROM (SELECT sum(n) AS kept FROM facts_top_shared "
+                                           "GROUP BY day, source, lang, kind, tracker) WHERE kept = 6").fetchone()[0]
+    finally:
+        snapshot.close()
+    assert floors == [False if i % 5 == 4 else v for i, v in enumerate(sorted_floors)]  # limit 7: above what is kept
+    groups = snapshot_groups  # groups of the facts' dimensions cut short at TOP_SHARED, and views with fewer records
+    assert groups > 3 and cut >= 3 and None in floors and len({v for v in floors if v}) > 3
+    with store.connect() as con:  # no facts: the floor sorted from the records
+        assert facts.shared_floor(con, views[0], 5) is False
+        direct = [label_peaks(con, f, peaks, k=3, max_texts=m) for f in views for m in (3, 6)]
+    for one, two in zip(labelled, direct, strict=True):
+        pd.testing.assert_frame_equal(one, two)

@@ -23,6 +23,13 @@ with a day in S whose previous day of activity lies before S:
   facts_author_pairs  tracker, model_version, source, day, other_day (days one author has both scored records on)
                  -> nn = Σ n_id·n_id', kk_<label> = Σ k_id·k_id', kn_<label> = Σ k_id·n_id' (records naming no author:
                  on their own day only, each its own cluster: n, k and k)
+
+The most-shared records of a day (a peak's label and top record) are read from the view that pseudonymises them, asked
+only for rows at least as shared as the `limit`-th one (analysis.stats.peaks); finding that floor was a sort of the
+day's records (~950,000 rows on a peak day at 10M). Within each group of the facts' dimensions, the floor can only
+come from the group's TOP_SHARED most-shared records, so those suffice:
+  facts_top_shared  day, source, lang, kind, tracker, shares, likes (NULL read as 0) -> n (of the group's TOP_SHARED
+                 records ranked highest by shares, then likes, how many have these counts)
 """
 
 from __future__ import annotations
@@ -40,6 +47,8 @@ from collectors.models import COUNTED_KINDS
 FACTS_RECORDS, FACTS_SCORES, FACTS_AUTHORS = "facts_records", "facts_scores", "facts_authors"
 FACTS_AUTHOR_SCORES = "facts_author_scores"
 FACTS_AUTHOR_DAYS, FACTS_AUTHOR_PAIRS = "facts_author_days", "facts_author_pairs"
+FACTS_TOP_SHARED = "facts_top_shared"
+TOP_SHARED = 500  # records kept per group: the floor of any union of groups' `limit` most shared, for limit ≤ this
 _DIMENSIONS = "day, source, lang, kind, tracker"
 # one row per record and tracker it names (once each); a record naming none cannot match a tracker filter
 _PER_TRACKER = ("SELECT CAST(published_at AS DATE) AS day, source, lang, kind, unnest(list_distinct(trackers)) AS tracker, "
@@ -63,6 +72,11 @@ def create_facts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
     con.execute(f"""CREATE TABLE {schema}.{FACTS_RECORDS} AS
         SELECT {_DIMENSIONS}, synthetic, count(*) AS n, min(published_at) AS first_at, max(published_at) AS last_at
         FROM ({per_tracker}) GROUP BY ALL ORDER BY day""")
+    top = _PER_TRACKER.format(columns="coalesce(shares, 0) AS shares, coalesce(likes, 0) AS likes")
+    con.execute(f"""CREATE TABLE {schema}.{FACTS_TOP_SHARED} AS
+        SELECT {_DIMENSIONS}, shares, likes, count(*) AS n FROM (SELECT * FROM ({top})
+            QUALIFY row_number() OVER (PARTITION BY {_DIMENSIONS} ORDER BY shares DESC, likes DESC) <= {TOP_SHARED})
+        GROUP BY ALL ORDER BY day""")
     # an integer per author, numbered once for both author tables (temporary: not kept)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {_AUTHOR_IDS} AS SELECT name, CAST(row_number() OVER () AS INTEGER)
         AS author FROM (SELECT DISTINCT {_AUTHOR} AS name FROM records WHERE {_AUTHOR} IS NOT NULL)""")
@@ -150,6 +164,22 @@ def record_count(con: duckdb.DuckDBPyConnection, f: Filters) -> int | None:
         return None
     clause, params = where(f, "x")
     return int(con.execute(f"SELECT coalesce(sum(x.n), 0) FROM {FACTS_RECORDS} x WHERE {clause}", params).fetchone()[0])
+
+
+def shared_floor(con: duckdb.DuckDBPyConnection, f: Filters, limit: int) -> tuple[int, int] | None | bool:
+    """The (shares, likes) of the `limit`-th most shared record matching `f` (NULL counts as 0), None when fewer
+    match; False when the facts cannot say (no facts_top_shared, or `limit` above TOP_SHARED).
+
+    Exact: any record among the `limit` most shared of a union of groups is among its own group's `limit` most
+    shared, and a group cut short at TOP_SHARED holds `limit` records at or above the floor on its own."""
+    if limit > TOP_SHARED or limit < 1 or not has_table(con, FACTS_TOP_SHARED):
+        return False
+    clause, params = where(f, "x")
+    row = con.execute(f"""SELECT shares, likes FROM (
+            SELECT x.shares, x.likes, sum(sum(x.n)) OVER (ORDER BY x.shares DESC, x.likes DESC) AS reached
+            FROM {FACTS_TOP_SHARED} x WHERE {clause} GROUP BY x.shares, x.likes)
+        WHERE reached >= ? ORDER BY shares DESC, likes DESC LIMIT 1""", [*params, limit]).fetchone()
+    return None if row is None else (int(row[0]), int(row[1]))
 
 
 def author_count(con: duckdb.DuckDBPyConnection, f: Filters) -> int | None:

@@ -225,24 +225,26 @@ def label_peaks(con: duckdb.DuckDBPyConnection, f: Filters, peaks: pd.DataFrame,
         total = facts.record_count(con, day_f)
         if total is None:
             total = con.execute(f"SELECT count(*) FROM records r WHERE {where}", params).fetchone()[0]
-        frame = _most_shared_public_rows(con, where, params, max_texts)
+        frame = _most_shared_public_rows(con, where, params, max_texts, facts.shared_floor(con, day_f, max_texts))
         texts = [_text(t, h) for t, h in zip(frame["text"], frame["title"], strict=True)]
         top = [_record_summary(row) for row in frame.head(n_records).to_dict(orient="records")]
         rows.append({"day": _as_date(day), "records": int(total), "top_terms": top_terms(texts, k), "top_records": top})
     return pd.DataFrame(rows, columns=["day", "records", "top_terms", "top_records"])
 
 
-def _most_shared_public_rows(con: duckdb.DuckDBPyConnection, where: str, params: list[Any], limit: int) -> pd.DataFrame:
+def _most_shared_public_rows(con: duckdb.DuckDBPyConnection, where: str, params: list[Any], limit: int,
+                             floor: tuple[int, int] | None | bool = False) -> pd.DataFrame:
     """The `limit` most-shared rows matching `where`, read from `records_public`, most shared first.
 
-    The share and like counts of the `limit`-th row are found on `records` first (two numbers per row, no
-    text); the view is then asked only for rows at least that shared, so it pseudonymises a few hundred
-    rows rather than the whole day (~950,000 rows on a peak day of a 10M-record store).
+    The share and like counts of the `limit`-th row (`floor`, when the facts gave it: facts.shared_floor) are found
+    on `records` first (two numbers per row, no text); the view is then asked only for rows at least that shared, so
+    it pseudonymises a few hundred rows rather than the whole day (~950,000 rows on a peak day of a 10M-record store).
     """
     columns = ["source", "id", "kind", "author_name", "text", "title", "url", "published_at", "shares", "likes"]
     shares, likes = "coalesce(r.shares, 0)", "coalesce(r.likes, 0)"
-    last = con.execute(f"SELECT {shares}, {likes} FROM records r WHERE {where} ORDER BY 1 DESC, 2 DESC LIMIT 1 OFFSET ?",
-                       [*params, limit - 1]).fetchone()
+    last = floor if floor is not False else con.execute(
+        f"SELECT {shares}, {likes} FROM records r WHERE {where} ORDER BY 1 DESC, 2 DESC LIMIT 1 OFFSET ?",
+        [*params, limit - 1]).fetchone()
     floor, floor_params = ("", []) if last is None else (
         f" AND ({shares} > ? OR ({shares} = ? AND {likes} >= ?))", [last[0], last[0], last[1]])
     return con.execute(
