@@ -109,8 +109,10 @@ def prepare_snapshot(data_dir: Path) -> dict:
             "built and build(store, path, names)\n"
             "print(json.dumps({'built': built, 'seconds': time.perf_counter() - t0,\n"
             "                  'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n")
-    out = subprocess.run([sys.executable, "-c", code, str(data_dir)], capture_output=True, text=True, check=True, cwd=REPO,
+    out = subprocess.run([sys.executable, "-c", code, str(data_dir)], capture_output=True, text=True, check=False, cwd=REPO,
                          env={**os.environ, "ACTORWATCH_DATA": str(data_dir)})
+    if out.returncode:  # say why (a DuckDB out-of-memory error on a loaded machine, say), not only that it failed
+        raise SystemExit(f"building the snapshot of {data_dir} failed (exit {out.returncode}):\n{out.stderr.strip()}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
