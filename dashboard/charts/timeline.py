@@ -26,6 +26,7 @@ from dashboard.charts.style import (
     add_events,
     empty_figure,
     highest_judged,
+    legend_below,
     no_scores_message,
     rgba,
     row_label,
@@ -109,7 +110,8 @@ def negative_share_chart(df: pd.DataFrame, events: Sequence[Event], changes: Seq
         fig.add_annotation(x=pd.Timestamp(day), y=0.02, yref="paper", text="level shift", showarrow=False,
                            font={"size": 10, "color": "#009E73"}, xanchor="left")
     fig.update_layout(title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="negative share of scored records",
-                      yaxis={"tickformat": ".0%", "range": [0, 1]}, margin=MARGIN, hovermode="x unified")
+                      yaxis={"tickformat": ".0%", "range": [0, 1]}, hovermode="x unified")
+    legend_below(fig)
     add_events(fig, events, start, end)
     return fig
 
