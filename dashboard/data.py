@@ -25,6 +25,7 @@ from analysis.reports.alerts.status import (
 )
 from analysis.stats import aggregate
 from analysis.stats import visibility as visibility_stats
+from analysis.stats.timeseries import stored_span
 from collectors.display_zone import set_session_zone, zone_name
 from collectors.store import Store
 from collectors.trackers import Tracker, load_trackers, public_names
@@ -213,6 +214,13 @@ def _alert_findings(sig: str, tracker: str, as_of: date, path: str, mtime: int) 
 def collection_gaps(sig: str, f: Filters, today: date) -> CollectionGaps:
     """The view's sources not collected on some of its days, or silent at its end."""
     return collection_gaps_in_view(cursor(sig), f, _tracker(f.tracker), today)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def last_day(sig: str, tracker: str) -> date | None:
+    """The tracker's last day with records in its collection window, or None when it has none."""
+    span = stored_span(cursor(sig), Filters(tracker), _tracker(tracker))
+    return span.end if span.start <= span.end else None
 
 
 def _tracker(tracker_id: str) -> Tracker:

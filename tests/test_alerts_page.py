@@ -196,3 +196,29 @@ def test_a_stopped_source_is_said_once_however_many_rules_watch_the_tracker(data
     at = open_page("alerts", {"as_of": AS_OF})
     said = [w.value for w in at.warning if "rss has no records since 2026-04-15" in w.value.replace("\\", "")]
     assert len(said) == 1, said
+
+
+def test_no_alert_after_the_collection_window_says_the_window_is_over_and_offers_the_last_day() -> None:
+    """Judged "as of today" weeks after a tracker's collection window, the page said "No alert active" as if all were
+    calm: nothing is collected after the window, so its rules had no day to judge. It now says the window is over and
+    names the last day with data; inside the window the message is as before."""
+    from analysis.reports.alerts.status import calm_message
+
+    after = calm_message("spike, negative", date(2026, 12, 6), window_end=date(2026, 5, 25), last_day=date(2026, 5, 24))
+    assert "collection window ended on 2026-05-25" in after and "2026-05-24" in after
+    assert not after.startswith("No alert active:")
+    assert "last day with data" not in calm_message("spike", date(2026, 12, 6), date(2026, 5, 25), None)
+    inside = calm_message("spike", date(2026, 5, 1), window_end=date(2026, 5, 25), last_day=date(2026, 4, 30))
+    assert inside == "No alert active: the rules of this tracker (spike) find nothing in their last days up to 2026-05-01."
+
+
+def test_the_page_after_the_collection_window_offers_the_last_day_with_data(data_dir, make_record) -> None:
+    plant_spike(data_dir, make_record)
+    at = open_page("alerts", {"as_of": "2026-06-10"})  # the window of iqiyi-nadou ends on 2026-05-25
+    [calm] = [s.value for s in at.info if "collection window" in s.value]
+    assert not at.success
+    assert "collection window ended on 2026-05-25" in calm and str(SPIKE) in calm
+    at.button(key="alerts-last-day").click().run()
+    assert not at.exception
+    assert at.query_params["as_of"] == str(SPIKE)
+    assert list(figures_table(at)["kind"]) == ["volume_spike"]  # the storm of the last day with data, found

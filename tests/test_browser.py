@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from collectors.hot_search import ingest_excerpt
 from tests.dashboard_store import HOSTILE_TEXT, build_store
 from tests.test_dashboard_pages import PAGES, add_prices
 
@@ -86,7 +87,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ACTORWATCH_DATA", str(data))
         mp.setenv("ACTORWATCH_PSEUDONYM_KEY", "browser-test-key")
-        add_prices(build_store(data, records=3000))
+        store = build_store(data, records=3000)
+        add_prices(store)
+        ingest_excerpt(store)  # the shipped real hot-search excerpt, for the Hot search page
     with streamlit_server(data, tmp_path_factory.mktemp("browser-log")) as base:
         yield base
 
@@ -298,26 +301,47 @@ CRAMPED_JS = """titles => [...document.querySelectorAll('.js-plotly-plot')].filt
                  && legend.getBoundingClientRect().top < area.bottom && legend.getBoundingClientRect().bottom > area.top;
     const cut = [...plot.querySelectorAll('.ytick text')].some(t => t.getBoundingClientRect().left < box.left - 1);
     const legendCut = legend && legend.getBoundingClientRect().right > box.right + 1;
-    return area.right - area.left < 0.4 * box.width || over || cut || legendCut
+    const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const notes = [...plot.querySelectorAll('.annotation')].map(n => n.getBoundingClientRect());
+    const onLegend = legend && notes.some(n => meet(n, legend.getBoundingClientRect()));  // e.g. a peak label
+    const headings = notes.filter(n => n.bottom <= area.top + 1);  // subplot headings, above the plots
+    const clash = headings.some((a, i) => headings.slice(i + 1).some(b => meet(a, b)));
+    return area.right - area.left < 0.4 * box.width || over || cut || legendCut || onLegend || clash
         ? [plot.querySelector('.gtitle').textContent] : []; })"""
 
 
-@pytest.mark.parametrize(("path", "titles", "charts"), [
-    ("voices", "^(Statements|Claim ledger) ", 2), ("timeline", "^Before vs after each event ", 1)])
-def test_charts_with_named_rows_leave_room_for_their_plot_on_a_phone(server: str, browser, path: str, titles: str,
-                                                                      charts: int) -> None:
-    """On a 390 px phone, charts naming their rows (Voices' statements and claims, the Timeline's events) gave their
-    width to the names in a fixed 160-280 px margin (and a legend on the right): the plot shrank to a sliver under the
-    legend, and long names were cut at the chart's left edge."""
+# page: (titles of the charts checked, how many, how many charts the page draws); the charts that name their rows or
+# carry a legend
+PHONE_CHARTS = {
+    "": ("^Daily records by source ", 1, 2),
+    "hot-search": ("^(Trending topics and curated events|Heat hour by hour) ", 2, 3),
+    "topics": ("^(Frames over time|Top keywords|Topic clusters|Entities) ", 4, 5),
+    "compare": ("^(Cases aligned|Share of voice) ", 2, 2),
+    "industry": ("^(News coverage by outlet|IQ vs) ", 2, 5),
+    "voices": ("^(Statements|Weekly stance of posts|Claim ledger) ", 3, 3),
+    "timeline": ("^(Before vs after each event|Negative share and its level shifts) ", 2, 2),
+}
+
+
+def test_charts_leave_room_for_their_plot_on_a_phone(server: str, browser) -> None:
+    """On a 390 px phone, charts naming their rows (Voices' statements and claims, the Timeline's events, trending
+    topics, topic clusters, keywords, entities) gave their width to the names in a fixed 140-280 px margin, and charts
+    with a legend on the right gave it to the legend: the plot shrank to a sliver, long names were cut at the chart's
+    left edge, a peak label covered the legend, and the two panels' headings of a chart ran into each other. One
+    browser session over every page (a page's check would otherwise be a Streamlit start-up each)."""
     context = browser.new_context(viewport={"width": 390, "height": 3000}, locale="en-GB")
     tab = context.new_page()
-    tab.goto(f"{server}/{path}?tracker=iqiyi-nadou")
-    settle(tab, min_charts=charts)
-    cramped = tab.evaluate(CRAMPED_JS, titles)
-    checked = tab.locator(".js-plotly-plot .gtitle").filter(has_text=re.compile(titles)).count()
+    cramped, checked = {}, {}
+    for path, (titles, _, drawn) in PHONE_CHARTS.items():
+        tab.goto(f"{server}/{path}?tracker=iqiyi-nadou")
+        settle(tab, min_charts=drawn)  # (plotly draws two svgs a chart: wait for the charts' titles too)
+        tab.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .gtitle').length >= {drawn}", timeout=60_000)
+        tab.wait_for_timeout(500)
+        cramped[path] = tab.evaluate(CRAMPED_JS, titles)
+        checked[path] = tab.locator(".js-plotly-plot .gtitle").filter(has_text=re.compile(titles)).count()
     context.close()
-    assert cramped == []
-    assert checked == charts, f"the {path} page shows the charts checked"
+    assert {path: found for path, found in cramped.items() if found} == {}
+    assert checked == {path: charts for path, (_, charts, _) in PHONE_CHARTS.items()}, "each page shows the charts checked"
 
 
 def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -> None:

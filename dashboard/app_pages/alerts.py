@@ -11,9 +11,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from analysis.core.filters import Filters
 from analysis.reports.alerts.config import default_config_path
 from analysis.reports.alerts.state import HISTORY_LIMIT
-from analysis.reports.alerts.status import ActiveAlert, synthetic_in
+from analysis.reports.alerts.status import ActiveAlert, calm_message, synthetic_in
 from analysis.reports.brief import md_escape
 from collectors.display_zone import today, zone_short
 from collectors.paths import data_dir
@@ -33,6 +34,12 @@ def as_of_param(now: date) -> date:
         st.sidebar.warning(f"The link's `as_of` is not a date (YYYY-MM-DD); showing today, {now}.",
                            icon=":material/link_off:")
         return now
+
+
+def evaluate_as_of(day: date) -> None:
+    """Judge as of `day`: the link's `as_of`, the date box following it (its own value dropped, not set beside it)."""
+    st.session_state.pop("alerts-as-of", None)
+    st.query_params["as_of"] = day.isoformat()
 
 
 def figures(alerts: list[ActiveAlert]) -> pd.DataFrame:
@@ -91,8 +98,15 @@ def active_section(tracker_id: str, as_of: date) -> None:
             show_alert(item)
     else:
         rules = ", ".join(md_escape(f.rule.id) for f in findings)
-        st.success(f"No alert active: the rules of this tracker ({rules}) find nothing in their last days up to "
-                   f"{as_of}.", icon=":material/check_circle:")
+        window_end = Filters.for_tracker(get_tracker(tracker_id)).end
+        last_day = data.last_day(render.signature(), tracker_id) if as_of > window_end else None
+        if as_of <= window_end:
+            st.success(calm_message(rules, as_of, window_end, last_day), icon=":material/check_circle:")
+        else:  # no green tick: the rules had nothing to judge, which is no calm
+            st.info(calm_message(rules, as_of, window_end, last_day), icon=":material/event_busy:")
+        if last_day:
+            st.button(f"Evaluate as of {last_day}", key="alerts-last-day", icon=":material/history:",
+                      on_click=evaluate_as_of, args=(last_day,))
     for found in findings:  # an alert missing here is not proof of calm: say where the rules could not see
         if found.not_judged:
             st.warning(f"{md_escape(found.rule.id)} not judged: {md_escape(found.not_judged)}", icon=":material/block:")

@@ -16,7 +16,7 @@ from analysis.stats import aggregate
 from collectors.display_zone import zone_short
 from collectors.trackers import get_tracker, load_trackers
 from dashboard.charts.registry import ChartDef, View, WholeNumber, register, require, source_line
-from dashboard.charts.style import MARGIN, PALETTE, PATTERNS, empty_figure, plain
+from dashboard.charts.style import MARGIN, PALETTE, PATTERNS, empty_figure, legend_below, plain
 from dashboard.charts.topics import entity_labels
 
 
@@ -29,8 +29,8 @@ def aligned_chart(df: pd.DataFrame, title: str, y: str = "share", y_title: str =
                               "dash": ["solid", "dash", "dot", "dashdot"][n % 4]}, marker={"size": 4})
     fig.add_vline(x=0, line_dash="dot", line_color="#555555")
     fig.update_layout(title=title, xaxis_title="days since trigger", yaxis_title=y_title, legend_title="case",
-                      margin=MARGIN, hovermode="x unified")
-    return fig
+                      hovermode="x unified")
+    return legend_below(fig)
 
 
 def aligned_alt(df: pd.DataFrame, y: str = "share") -> str:
@@ -58,8 +58,8 @@ def share_chart(df: pd.DataFrame, title: str, key: str = "entity", value: str = 
                         mode="lines", line={"color": PALETTE[n % len(PALETTE)], "width": 0.5},
                         fillpattern={"shape": PATTERNS[n % len(PATTERNS)], "fgcolor": "rgba(0,0,0,0.45)"})
     fig.update_layout(title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="share of voice",
-                      yaxis={"tickformat": ".0%"}, legend_title=key, margin=MARGIN, hovermode="x unified")
-    return fig
+                      yaxis={"tickformat": ".0%"}, legend_title=key, hovermode="x unified")
+    return legend_below(fig)
 
 
 def share_alt(df: pd.DataFrame, tracker_label: str, key: str = "entity", value: str = "share") -> str:

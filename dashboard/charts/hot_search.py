@@ -13,7 +13,7 @@ from analysis.core.wording import count_text, share_text
 from analysis.stats.hot_search import TZ_LABEL
 from collectors.hot_search import ARCHIVE_COMMIT, ARCHIVE_REPO
 from dashboard.charts.registry import ChartDef, View, register, require
-from dashboard.charts.style import GREY, PALETTE, plain, series_look
+from dashboard.charts.style import GREY, PALETTE, ROW_LABEL_CHARS, legend_below, plain, row_label, series_look
 
 TIME_AXIS = f"time ({TZ_LABEL})"
 
@@ -60,10 +60,16 @@ def timeline_chart(spans: pd.DataFrame, items: pd.DataFrame, title: str) -> go.F
     """
     fig = go.Figure()
     x_range = [d.isoformat() for d in _topic_days(spans)] if not spans.empty else None
+    shown: dict[str, str] = {}  # each row's name as the axis shows it, in short lines (the traces keep the whole)
     items = timeline_items(spans, items)
     if not items.empty:
         for item_type, part in items.groupby("item_type", sort=False):
             labels = [f"{item_type}: {plain(t, 34)} [{i}]" for t, i in zip(part["title"], part["item_id"], strict=True)]
+            # shown with the id on a line of its own (cut too, unless that makes two alike): the row takes two lines
+            ids = part["item_id"].map(lambda i: plain(i, ROW_LABEL_CHARS - 2))
+            ids = part["item_id"].map(plain) if ids.duplicated().any() else ids
+            shown.update({label: f"{row_label(f'{item_type}: {t}', ROW_LABEL_CHARS)}<br>[{i}]"
+                          for label, t, i in zip(labels, part["title"], ids, strict=True)})
             fig.add_bar(
                 y=labels, base=[pd.Timestamp(d).isoformat() for d in part["date"]], x=[_MS_PER_DAY] * len(part),
                 orientation="h", name=f"curated {item_type}s (day only; time not given)",
@@ -75,6 +81,7 @@ def timeline_chart(spans: pd.DataFrame, items: pd.DataFrame, title: str) -> go.F
     if not spans.empty:
         # Topic titles are untrusted text: escaped for plotly, which reads a few HTML tags in labels.
         topics = spans["topic"].map(plain)
+        shown.update({plain(topic): row_label(topic, 60) for topic in spans["topic"]})
         duration = (spans["gone_at_bj"] - spans["first_seen_bj"]).dt.total_seconds() * 1000
         fig.add_bar(
             y=topics, base=spans["first_seen_bj"].dt.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -95,10 +102,13 @@ def timeline_chart(spans: pd.DataFrame, items: pd.DataFrame, title: str) -> go.F
             text=spans["peak_heat"].map(heat_label), textposition="middle right", textfont={"size": 11},
             customdata=spans["peak_heat"], hovertemplate="%{y}<br>peak heat %{customdata:,} recorded "
                                                           "%{x|%d %b %H:%M} (UTC+8)<extra></extra>")
-    rows = len(spans) + len(items)
-    fig.update_layout(title=title, barmode="overlay", height=max(360, 140 + 24 * rows),
-                      xaxis={"type": "date", "title": TIME_AXIS, "range": x_range}, yaxis={"autorange": "reversed", "title": None},
-                      legend={"orientation": "h", "y": -0.12}, margin={"t": 60, "r": 40, "l": 20, "b": 60})
+    rows = list(dict.fromkeys(label for trace in fig.data for label in trace.y))
+    lines = max((shown[row].count("<br>") + 1 for row in rows), default=1)  # every row of a category axis is as tall
+    fig.update_layout(title=title, barmode="overlay", xaxis={"type": "date", "title": TIME_AXIS, "range": x_range},
+                      yaxis={"autorange": "reversed", "title": None, "tickmode": "array", "tickvals": rows,
+                             "ticktext": [shown[row] for row in rows]})
+    legend_below(fig, len(rows) * (10 + 14 * lines))
+    fig.update_layout(margin_r=40)  # the last peak's heat label, right of its diamond
     return fig
 
 
@@ -113,8 +123,8 @@ def hourly_chart(hourly: pd.DataFrame, title: str) -> go.Figure:
                         hovertemplate="%{x|%d %b %H:%M} (UTC+8): heat %{y:,} (%{customdata})<extra>" + plain(topic)
                                       + "</extra>")
     fig.update_layout(title=title, xaxis_title=TIME_AXIS, yaxis_title="heat (Weibo hot-search count)",
-                      legend_title="topic", margin={"t": 60, "r": 20, "l": 60, "b": 40}, hovermode="closest")
-    return fig
+                      legend_title="topic", hovermode="closest")
+    return legend_below(fig)
 
 
 def share_chart(share: pd.DataFrame, title: str) -> go.Figure:

@@ -16,11 +16,13 @@ from dashboard.charts.ledgers import statements_frame
 from dashboard.charts.registry import AnalysisPending, ChartDef, View, register, require
 from dashboard.charts.style import (
     GREY,
-    MARGIN,
+    LEGEND_CHARS,
     PALETTE,
     PATTERNS,
     empty_figure,
+    legend_below,
     plain,
+    row_label,
     source_colours,
     source_patterns,
 )
@@ -34,7 +36,7 @@ def event_study_chart(df: pd.DataFrame, title: str) -> go.Figure:
     fig = go.Figure()
     for n, (event, part) in enumerate(df.groupby("event", sort=False)):
         hover = part[["ar", "car_t", "date"]]
-        fig.add_scatter(x=part["day_offset"], y=part["car"], mode="lines+markers", name=plain(event, 90),
+        fig.add_scatter(x=part["day_offset"], y=part["car"], mode="lines+markers", name=row_label(event, 90, LEGEND_CHARS),
                         line={"color": PALETTE[n % len(PALETTE)], "dash": ["solid", "dash", "dot"][n % 3]},
                         customdata=hover.astype(object).where(hover.notna(), "undefined").astype(str).to_numpy(),
                         hovertemplate="day %{x}: CAR %{y:+.1%}<br>AR %{customdata[0]} · t %{customdata[1]}"
@@ -42,8 +44,8 @@ def event_study_chart(df: pd.DataFrame, title: str) -> go.Figure:
     fig.add_vline(x=0, line_dash="dot", line_color="#555555")
     fig.add_hline(y=0, line_color=GREY, line_width=1)
     fig.update_layout(title=title, xaxis_title="trading days from event", yaxis_title="cumulative abnormal return",
-                      yaxis={"tickformat": "+.0%"}, legend_title="event", margin=MARGIN, hovermode="x unified")
-    return fig
+                      yaxis={"tickformat": "+.0%"}, legend_title="event", hovermode="x unified")
+    return legend_below(fig)
 
 
 def event_study_alt(df: pd.DataFrame, ticker: str, benchmark: str) -> str:
@@ -71,8 +73,8 @@ def coverage_by_chart(df: pd.DataFrame, key: str, title: str) -> go.Figure:
                     marker_color=colours.get(str(name), PALETTE[n % len(PALETTE)]),
                     marker_pattern_shape=patterns.get(str(name), PATTERNS[n % len(PATTERNS)]))
     fig.update_layout(barmode="stack", title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="articles",
-                      legend_title=key, margin=MARGIN, hovermode="x unified")
-    return fig
+                      legend_title=key, hovermode="x unified")
+    return legend_below(fig)
 
 
 def coverage_by_alt(df: pd.DataFrame, key: str, tracker_label: str) -> str:

@@ -28,6 +28,7 @@ from dashboard.charts.style import (
     day_ticks,
     empty_figure,
     highest_judged,
+    legend_below,
     no_scores_message,
     rgba,
     source_colours,
@@ -48,7 +49,8 @@ def volume_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start: d
                       "marker": {"color": colours[str(source)], "pattern": {"shape": patterns[str(source)]}}}
                      for source, part in df.groupby("source", sort=True)])
     fig.update_layout(barmode="stack", title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="records",
-                      legend_title="source", margin={"t": 60, "r": 20, "l": 50, "b": 40}, hovermode="x unified")
+                      legend_title="source", hovermode="x unified")
+    legend_below(fig)
     add_events(fig, events, start, end)
     day_ticks(fig, df["day"] if len(df) else pd.Series(dtype=object))
     return fig
@@ -71,8 +73,8 @@ def sentiment_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start
                        "customdata": df["n"], "hovertemplate": "%{y:.0%} of %{customdata} scored<extra>" + label + "</extra>"})
     fig = go.Figure(traces)  # at once, as in volume_chart
     fig.update_layout(title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="share of scored records",
-                      yaxis={"tickformat": ".0%", "range": [0, 1]}, legend_title="sentiment",
-                      margin={"t": 60, "r": 20, "l": 50, "b": 40}, hovermode="x unified")
+                      yaxis={"tickformat": ".0%", "range": [0, 1]}, legend_title="sentiment", hovermode="x unified")
+    legend_below(fig)
     add_events(fig, events, start, end)
     day_ticks(fig, df["day"])
     return fig

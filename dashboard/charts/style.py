@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -156,14 +157,43 @@ def plain(text: object, limit: int | None = None) -> str:
 
 
 # A phone's chart is ~360 px wide: a row's name on one line in a fixed 160-280 px margin left the plot a sliver.
-ROW_LABEL_CHARS = 22
+ROW_LABEL_CHARS, LEGEND_CHARS = 22, 44  # a row's name; a legend entry below the plot, across its width
 
 
-def row_label(text: object, limit: int) -> str:
-    """A category axis row's name (inert, cut at `limit` characters) in lines of ROW_LABEL_CHARS broken at spaces,
-    for an axis with automargin to make room for."""
-    return "<br>".join(textwrap.wrap(plain(text, limit), ROW_LABEL_CHARS, break_long_words=False,
+def row_label(text: object, limit: int, chars: int = ROW_LABEL_CHARS) -> str:
+    """A category axis row's name (inert, cut at `limit` characters) in lines as wide as `chars` letters,
+    broken at spaces, for an axis with automargin to make room for."""
+    name = plain(text, limit)
+    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in name)  # a Chinese character is two letters wide
+    # Chinese runs unspaced and may break anywhere; a Latin word may not
+    return "<br>".join(textwrap.wrap(name, chars * len(name) // (len(name) + wide or 1), break_long_words=2 * wide > len(name),
                                      break_on_hyphens=False)) or plain(text)
+
+
+# Names in a fixed 160-280 px margin beside a legend on the right left a phone's plot a sliver (and cut long names at
+# the edge). Rows are named in short wrapped lines the axis makes room for, and the legend runs across the figure's
+# foot, in a margin kept for it (one line an entry: what a phone needs).
+AXIS_FOOT_PX, LEGEND_LINE_PX = 110, 21  # rotated date ticks and the axis title; one legend line
+COLORBAR_PX = 60  # a horizontal colour bar, its title and ticks
+PLOT_PX = 300  # the plot's height in a chart of no row count
+
+
+def legend_below(fig: go.Figure, plot_px: int = PLOT_PX, axis_px: int = AXIS_FOOT_PX) -> go.Figure:
+    """Give the plot `plot_px` of height, its rows' names the room they need, and the legend (an entry's lines) or a
+    heatmap's colour bar its own foot under the x axis's `axis_px` (its ticks and title)."""
+    shown = fig.layout.showlegend if fig.layout.showlegend is not None else len(fig.data) > 1  # plotly's rule
+    entries = sum((t.name or "").count("<br>") + 1 for t in fig.data if t.showlegend is not False) if shown else 0
+    scales = [t for t in fig.data if t.type == "heatmap"]
+    plot = max(200, plot_px)
+    foot = axis_px + (LEGEND_LINE_PX * (entries + 1) if entries else 0) + (COLORBAR_PX if scales else 0)
+    below = {"x": 0, "xanchor": "left", "y": -axis_px / plot, "yanchor": "top"}
+    for scale in scales:
+        scale.colorbar.update(orientation="h", thickness=12, len=1, lenmode="fraction", **below)
+    # the legend hangs just under the axis title (not at the figure's foot), so a wide chart's blank is below it
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else MARGIN["t"]
+    fig.update_layout(height=plot + top + foot, margin={**MARGIN, "t": top, "l": 10, "b": foot},
+                      yaxis={"automargin": True}, xaxis={"automargin": True}, legend={"orientation": "h", **below})
+    return fig
 
 
 def add_peak_labels(fig: go.Figure, peaks: pd.DataFrame) -> None:
@@ -214,9 +244,8 @@ def share_lines(df: pd.DataFrame, key: str, colours: dict[str, str], title: str,
                         customdata=part[["records", "n"]].to_numpy(),
                         hovertemplate="%{y:.0%} (%{customdata[0]} of %{customdata[1]})<extra>" + value + "</extra>")
     fig.update_layout(title=title, xaxis_title=f"period ({zone_short()})", yaxis_title="share of annotated records",
-                      yaxis={"tickformat": ".0%", "range": [0, 1]}, legend_title=f"{key} (model)", margin=MARGIN,
-                      hovermode="x unified")
-    return fig
+                      yaxis={"tickformat": ".0%", "range": [0, 1]}, legend_title=f"{key} (model)", hovermode="x unified")
+    return legend_below(fig)
 
 
 def highest_judged(df: pd.DataFrame, column: str) -> pd.Series | None:

@@ -26,6 +26,7 @@ from dashboard.charts.style import (
     add_events,
     empty_figure,
     highest_judged,
+    legend_below,
     no_scores_message,
     rgba,
     row_label,
@@ -39,7 +40,9 @@ def effects_chart(df: pd.DataFrame, title: str, model_version: str | None = None
         return empty_figure(title, "The tracker has no dated events.")
     labels = [row_label(f"{d} {t}", 49) for d, t in zip(df["date"], df["title"], strict=True)]
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
-                        subplot_titles=("Δ records per day (after − before)", "Δ negative share (after − before)"))
+                        # each heading in two short lines: on one line, the two overran each other over a phone's narrow panels
+                        subplot_titles=("Δ records per day<br>(after − before)", "Δ negative share<br>(after − before)"))
+    fig.update_annotations(font_size=12)  # the headings: make_subplots adds them as the first annotations
     for col, (key, colour, fmt) in enumerate((("volume", PALETTE[0], ",.1f"), ("neg", SENTIMENT_COLOURS["negative"], "+.1%")), 1):
         diff, lo, hi = df[f"{key}_diff"], df[f"{key}_ci_lo"], df[f"{key}_ci_hi"]
         fig.add_scatter(x=diff, y=labels, mode="markers", marker={"color": colour, "size": 10, "symbol": "diamond"},
@@ -57,7 +60,7 @@ def effects_chart(df: pd.DataFrame, title: str, model_version: str | None = None
                                showarrow=False, font={"size": 14})
     fig.update_xaxes(tickformat="+.0%", row=1, col=2)
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_layout(title=title, showlegend=False, margin={**MARGIN, "l": 10},  # names wrap: room for a phone's plot
+    fig.update_layout(title=title, showlegend=False, margin={**MARGIN, "l": 10, "t": MARGIN["t"] + 16},  # names wrap: room for a phone's plot
                       height=max(320, 90 + 56 * len(df)))
     return fig
 
@@ -109,7 +112,8 @@ def negative_share_chart(df: pd.DataFrame, events: Sequence[Event], changes: Seq
         fig.add_annotation(x=pd.Timestamp(day), y=0.02, yref="paper", text="level shift", showarrow=False,
                            font={"size": 10, "color": "#009E73"}, xanchor="left")
     fig.update_layout(title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="negative share of scored records",
-                      yaxis={"tickformat": ".0%", "range": [0, 1]}, margin=MARGIN, hovermode="x unified")
+                      yaxis={"tickformat": ".0%", "range": [0, 1]}, hovermode="x unified")
+    legend_below(fig)
     add_events(fig, events, start, end)
     return fig
 

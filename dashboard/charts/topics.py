@@ -16,14 +16,15 @@ from collectors.display_zone import zone_short
 from dashboard.charts.registry import PERIODS, ChartDef, View, model_label, register, require
 from dashboard.charts.style import (
     EMOTION_COLOURS,
-    MARGIN,
     PALETTE,
     annotated_text,
     empty_figure,
     highest_judged,
+    legend_below,
     no_annotations_message,
     plain,
     rgba,
+    row_label,
     sample_text,
     sample_title,
     series_look,
@@ -70,9 +71,8 @@ def keywords_chart(df: pd.DataFrame, title: str) -> go.Figure:
                                y=[plain(t, 24) for t in pivot.index], colorscale="Cividis",
                                colorbar={"title": counted}, hoverongaps=False,
                                hovertemplate=f"%{{y}} · %{{x|%Y-%m-%d}}: %{{z:,}} {counted}<extra></extra>"))
-    fig.update_layout(title=sample_title(title, df), xaxis_title=f"period ({zone_short()})", margin={**MARGIN, "l": 140},
-                      height=max(360, 60 + 16 * len(pivot)), yaxis={"autorange": "reversed"})
-    return fig
+    fig.update_layout(title=sample_title(title, df), xaxis_title=f"period ({zone_short()})", yaxis={"autorange": "reversed"})
+    return legend_below(fig, 16 * len(pivot))
 
 
 def keywords_alt(df: pd.DataFrame, tracker_label: str) -> str:
@@ -111,8 +111,8 @@ def frames_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go.Fig
                                       + name + "</extra>")
     fig.update_layout(title=sample_title(title, df), xaxis_title=f"period ({zone_short()})",
                       yaxis_title=f"share of {counted} using the frame",
-                      yaxis={"tickformat": ".0%"}, legend_title="frame", margin=MARGIN, hovermode="x unified")
-    return fig
+                      yaxis={"tickformat": ".0%"}, legend_title="frame", hovermode="x unified")
+    return legend_below(fig)
 
 
 FRAMES_DENOMINATOR = ("Each share is of the period's records with text left after cleaning: records that are only links, "
@@ -142,14 +142,14 @@ def topics_chart(df: pd.DataFrame, title: str) -> go.Figure:
     """Horizontal bars: each topic cluster's share of the topic mass, labelled by its top terms."""
     if df.empty:
         return empty_figure(title, "Too few texts for topic clusters.")
-    fig = go.Figure(go.Bar(x=df["weight"], y=[plain(label, 40) for label in df["label"]], orientation="h",
+    fig = go.Figure(go.Bar(x=df["weight"], y=[row_label(label, 40) for label in df["label"]], orientation="h",
                            marker_color=PALETTE[0],
                            customdata=df[["size", "terms"]].assign(terms=df["terms"].map(plain)).to_numpy(),
                            hovertemplate="%{y}<br>%{x:.0%} of topic mass · %{customdata[0]} "
                                          f"{_counted(df)}<br>%{{customdata[1]}}<extra></extra>"))
     fig.update_layout(title=sample_title(title, df), xaxis={"tickformat": ".0%", "title": "share of topic mass"},
-                      yaxis={"autorange": "reversed"}, margin={**MARGIN, "l": 220}, height=max(320, 80 + 36 * len(df)))
-    return fig
+                      yaxis={"autorange": "reversed"})
+    return legend_below(fig, 44 * len(df))
 
 
 def topics_alt(df: pd.DataFrame, tracker_label: str) -> str:
@@ -169,12 +169,12 @@ def comentions_chart(df: pd.DataFrame, labels: dict[str, str], title: str) -> go
     pivot = pd.DataFrame(0, index=names, columns=names)
     for a, b, n in zip(df["a"], df["b"], df["records"], strict=True):
         pivot.loc[a, b] = pivot.loc[b, a] = n
-    display = [plain(labels.get(n, n), 24) for n in names]
+    display = [row_label(labels.get(n, n), 40) for n in names]
     fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=display, y=display, colorscale="Cividis",
                                colorbar={"title": "records"}, texttemplate="%{z}",  # counts readable, not only hue
                                hovertemplate="%{y} + %{x}: %{z:,} records<extra></extra>"))
-    fig.update_layout(title=title, margin={**MARGIN, "l": 160, "b": 120}, height=max(380, 140 + 22 * len(names)))
-    return fig
+    fig.update_layout(title=title)
+    return legend_below(fig, 30 * len(names), axis_px=200)  # the x axis names its columns, turned upright
 
 
 def comentions_alt(df: pd.DataFrame, labels: dict[str, str], tracker_label: str) -> str:

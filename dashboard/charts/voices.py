@@ -15,11 +15,11 @@ from collectors.models import SOCIAL_KINDS
 from dashboard.charts.ledgers import claims_frame, statements_frame
 from dashboard.charts.registry import PERIODS, ChartDef, View, model_label, register, require
 from dashboard.charts.style import (
-    MARGIN,
     PALETTE,
     STANCE_COLOURS,
     date_axis,
     empty_figure,
+    legend_below,
     no_annotations_message,
     plain,
     row_label,
@@ -45,25 +45,10 @@ def statements_chart(df: pd.DataFrame, title: str) -> go.Figure:
                         name=stance, marker={"color": colour, "size": 13, "line": {"width": 1, "color": "#000"},
                                              "symbol": _STANCE_SYMBOLS.get(stance, "circle")},
                         hovertext=hover, hoverinfo="text")
-    fig.update_layout(title=title, xaxis_title="date of statement", yaxis_title="", legend_title="stance",
-                      **_phone_layout(42 * df["who"].nunique(), len(fig.data)))
+    fig.update_layout(title=title, xaxis_title="date of statement", yaxis_title="", legend_title="stance")
+    legend_below(fig, 42 * df["who"].nunique())
     date_axis(fig, df["date"])
     return fig
-
-
-# A phone's chart is ~360 px wide: names in a fixed 160-260 px margin beside a legend on the right left the plot a
-# sliver (and cut long claims at the edge). Rows are named in short wrapped lines the axis makes room for, and the
-# legend runs across the figure's foot, in a margin kept for it (one line an entry: what a phone needs).
-AXIS_FOOT_PX, LEGEND_LINE_PX = 110, 21  # rotated date ticks and the axis title; one legend line
-
-
-def _phone_layout(plot_px: int, entries: int) -> dict[str, Any]:
-    """Layout giving the plot `plot_px` of height, its rows' names the room they need, and the legend its own foot."""
-    plot, foot = max(200, plot_px), AXIS_FOOT_PX + LEGEND_LINE_PX * (entries + 1)
-    # the legend hangs just under the axis title (not at the figure's foot), so a wide chart's blank is below it
-    return {"height": plot + MARGIN["t"] + foot, "margin": {**MARGIN, "l": 10, "b": foot},
-            "yaxis": {"automargin": True},
-            "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -AXIS_FOOT_PX / plot, "yanchor": "top"}}
 
 
 _STANCE_SYMBOLS = {"oppose": "x", "deny-involvement": "square", "conditional": "diamond", "neutral": "circle",
@@ -107,8 +92,8 @@ def claims_chart(df: pd.DataFrame, title: str) -> go.Figure:
                                                                     "x", "star", "cross", "hexagon"][n % 8]},
                         hovertext=[f"{plain(o)}: {plain(version)} ({d})" for o, d in zip(part["outlet"], part["date"], strict=True)],
                         hoverinfo="text")
-    fig.update_layout(title=title, xaxis_title="date reported", legend_title="version reported",
-                      **_phone_layout(60 * df["claim"].nunique(), len(fig.data)))
+    fig.update_layout(title=title, xaxis_title="date reported", legend_title="version reported")
+    legend_below(fig, 60 * df["claim"].nunique())
     date_axis(fig, df["date"])
     return fig
 

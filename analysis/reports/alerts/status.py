@@ -104,3 +104,14 @@ def synthetic_in(alerts: Sequence[Alert | dict[str, Any]]) -> int:
     """How many of these alerts' days' records are synthetic demo data (their evidence says)."""
     packs = [(a.evidence if isinstance(a, Alert) else a.get("evidence")) or {} for a in alerts]
     return sum(int(p.get("synthetic") or 0) for p in packs)
+
+
+def calm_message(rules: str, as_of: date, window_end: date, last_day: date | None) -> str:
+    """What no alert as of `as_of` means. After the tracker's collection window (ending `window_end`) nothing is
+    collected, so the rules (`rules`, their ids) have no recent day to judge and their silence is no calm: said so,
+    with the last day with data (`last_day`, if any) to judge instead."""
+    if as_of <= window_end:
+        return f"No alert active: the rules of this tracker ({rules}) find nothing in their last days up to {as_of}."
+    last = f" The last day with data is {last_day}: evaluate as of it to see what they found then." if last_day else ""
+    return (f"No alert active as of {as_of}, but the tracker's collection window ended on {window_end}: nothing is "
+            f"collected after it, so the rules ({rules}) have no recent day to judge.{last}")
