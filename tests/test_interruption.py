@@ -97,12 +97,14 @@ def _import(data_dir: Path, mode: str, marker: Path, source: Path) -> subprocess
 
 
 def _stop_after_first_batch(proc: subprocess.Popen, marker: Path, sig: signal.Signals) -> str:
-    deadline = time.monotonic() + 60
+    # generous: on a loaded 2-core CI machine a fresh interpreter may take a minute to import the pipeline and to
+    # write its interrupted run's message; the behaviour is asserted on what it prints, never on how fast
+    deadline = time.monotonic() + 300
     while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert proc.poll() is None, proc.communicate()[1]
     proc.send_signal(sig)
-    return proc.communicate(timeout=60)[1]
+    return proc.communicate(timeout=300)[1]
 
 
 def test_an_import_interrupted_midway_says_how_to_resume_and_the_rerun_adds_the_rest_once(data_dir: Path,
@@ -125,7 +127,7 @@ def test_an_import_interrupted_midway_says_how_to_resume_and_the_rerun_adds_the_
     assert killed.returncode == -signal.SIGKILL
 
     rerun = _import(data_dir, "run", marker, source)
-    _, err = rerun.communicate(timeout=120)
+    _, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err
     # the killed run stored ids 10-19 (its batch of 0-9 held only duplicates): an honest count of what this run did
     assert "records: 15 new, 0 updated, 20 duplicate; rejected: 0" in err
