@@ -55,8 +55,12 @@ def test_a_snapshot_build_killed_midway_leaves_no_temporary_file_behind(data_dir
 
 # `actorwatch import` in batches of 10 that stops (marker file, then sleeps) once its first batch is stored
 _SLOW_IMPORT = """
-import sys, time
+import signal, sys, time
 from pathlib import Path
+
+# Ctrl-C as a terminal delivers it: a test runner started in the background (`cmd &` in a script, as CI may be)
+# passes SIGINT on ignored, and the import then never saw the test's SIGINT
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import collectors.cli as importers
 import collectors.ingest as ingest
 from collectors.importers import RecordTable
