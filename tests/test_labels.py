@@ -591,16 +591,22 @@ def test_a_sheet_saved_with_semicolons_or_capitalised_headers_is_read(make_recor
 def test_labels_export_leaves_a_sample_re_saved_as_gbk_as_it_is(make_record: Callable[..., Record],
                                                                  tmp_path: Path) -> None:
     """Excel on a Chinese Windows saves "CSV (comma delimited)" as GBK: export to that file could not read it, counted
-    no labels in it, and overwrote every label typed into it. A file that is not UTF-8 text is now left as it is."""
+    no labels in it, and overwrote every label typed into it. Export counts its labels as import reads them (GBK
+    detected) and leaves the file as it is; a file in no encoding import detects is left as it is too."""
     store = _store_with_records(make_record, days=1)
     out = tmp_path / "sample.csv"
     labelled = "source,id,text,label\nweibo,w0-0,第0天 weibo 帖子 0 AI演员,0\n".encode("gbk")
     out.write_bytes(labelled)
     res = CliRunner().invoke(cli, ["labels", "export", "--tracker", TRACKER, "--n", "3", "--out", str(out)])
-    assert res.exit_code == 1 and "not a UTF-8 text file" in res.output, res.output
+    assert res.exit_code == 1 and "has 1 row(s) with labels filled in" in res.output, res.output
     assert out.read_bytes() == labelled
     res = CliRunner().invoke(cli, ["labels", "import", str(out), "--tracker", TRACKER])
-    assert res.exit_code == 1 and "re-save the file as UTF-8" in res.output  # and import says how to read it
+    assert res.exit_code == 0 and "1 labels written" in res.output, res.output
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("source,id,text,label\nweibo,w0-1,café, 0\n".encode("cp1252"))
+    res = CliRunner().invoke(cli, ["labels", "export", "--tracker", TRACKER, "--n", "3", "--out", str(latin)])
+    assert res.exit_code == 1 and "is not text in UTF-8, UTF-16 or GB18030" in res.output, res.output
+    assert latin.read_bytes() == "source,id,text,label\nweibo,w0-1,café, 0\n".encode("cp1252")
     assert export_sample(store, TRACKER, 3, tmp_path / "new.csv") == 3  # a new file, or an empty one, is written
 
 

@@ -33,16 +33,19 @@ def _human(annotator: str | None) -> str | None:
 
 @click.group()
 def labels() -> None:
-    """Label a tracker's own records (sentiment, stance, emotion), in and out as CSV, with agreement."""
+    """Label a tracker's own records (sentiment, stance, emotion), in and out as CSV or JSON, with agreement."""
 
 
 @labels.command("export")
 @click.option("--tracker", "tracker_id", required=True, help="Tracker whose records to sample.")
 @click.option("--n", "n", type=click.IntRange(min=1), default=200, show_default=True, help="Records to export.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="CSV file to write.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
+              help="csv (a spreadsheet's, UTF-8 with BOM) or jsonl (one JSON object a line, label fields null); "
+                   "default: jsonl for an --out ending .jsonl, else csv.")
 @click.option("--annotator", help="Leave out only what this annotator labelled (default: anything labelled).")
 @click.option("--seed", type=int, default=20240601, show_default=True, help="Sampling seed.")
-def export_cmd(tracker_id: str, n: int, out: Path, annotator: str | None, seed: int) -> None:
+def export_cmd(tracker_id: str, n: int, out: Path, fmt: str | None, annotator: str | None, seed: int) -> None:
     """Write a sample to label: stratified by day and source, favouring records the model is least sure of.
 
     Columns source,id,published_at,url,parent_id,text,label,stance,emotion,synthetic: the label columns empty to
@@ -51,8 +54,9 @@ def export_cmd(tracker_id: str, n: int, out: Path, annotator: str | None, seed: 
     from analysis.nlp.labels_io import export_sample
     from collectors.store import Store
 
+    fmt = fmt or ("jsonl" if out.suffix.lower() == ".jsonl" else "csv")
     try:
-        rows = export_sample(Store(), _tracker(tracker_id), n, out, _name(annotator), seed)
+        rows = export_sample(Store(), _tracker(tracker_id), n, out, _name(annotator), seed, fmt)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {rows:,} records to label to {out} (fill label: 0 negative, 1 positive, 2 neutral; "
@@ -67,16 +71,35 @@ def _nothing_left(tracker: str, annotator: str | None) -> str:
             "stats` shows what the store holds)")
 
 
+def _encoding(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    from analysis.nlp.labels_formats import check_encoding
+
+    if value is None:
+        return None
+    try:
+        check_encoding(value)
+    except LookupError:
+        raise click.BadParameter(f"{value!r} is not an encoding Python knows (e.g. utf-8, utf-16, gb18030, "
+                                 "cp1252, big5)") from None
+    return value
+
+
 @labels.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--tracker", "tracker_id", required=True, help="Tracker the labels belong to.")
-@click.option("--annotator", help="Annotator name for every row (default: the file's annotator column, else "
-                                  "'unnamed'; never the file's name).")
-def import_cmd(file: Path, tracker_id: str, annotator: str | None) -> None:
-    """Import labels: text plus label (or sentiment), stance, emotion; optional source,id, annotator, status.
+@click.option("--annotator", help="Annotator name for every row (default: the file's annotator column, or Label "
+                                  "Studio's annotator, else 'unnamed'; never the file's name).")
+@click.option("--encoding", callback=_encoding, metavar="NAME",
+              help="The file's text encoding (default: detected: UTF-8 with or without BOM, UTF-16 with BOM as "
+                   "Excel's 'Unicode text', or GB18030/GBK as Excel's CSV on Chinese Windows).")
+def import_cmd(file: Path, tracker_id: str, annotator: str | None, encoding: str | None) -> None:
+    """Import labels from CSV (comma, semicolon or tab separated), JSON or JSONL, or a Label Studio JSON export.
 
-    A bad row is reported on stderr with its line number and the good rows are kept (exit status 0); when every
-    row is bad nothing is imported and the exit status is 1.
+    CSV and JSON rows: text plus label (or sentiment), stance, emotion; optional source,id, annotator, status.
+    Label Studio: each task's data.text (and data.source, data.id) with the choices of Choices controls named
+    label (or sentiment), stance, emotion, one row per annotation (a skipped one is status skip). A bad row is
+    reported on stderr with its line (or item) number and the good rows are kept (exit status 0); when every row is
+    bad nothing is imported and the exit status is 1. Importing the same file again adds nothing.
     """
     from analysis.nlp.labels_io import import_labels
     from analysis.nlp.sentiment.labelled import LabelledFileError
@@ -84,7 +107,7 @@ def import_cmd(file: Path, tracker_id: str, annotator: str | None) -> None:
 
     annotator = _human(_name(annotator))
     try:
-        result = import_labels(Store(), file, _tracker(tracker_id), annotator)
+        result = import_labels(Store(), file, _tracker(tracker_id), annotator, encoding=encoding)
     except LabelledFileError as exc:
         raise click.ClickException(str(exc)) from None
     for error in result.errors:

@@ -1,17 +1,20 @@
-"""Labels in and out as CSV, for teams that label in a spreadsheet or Label Studio.
+"""Labels in and out, for teams that label in a spreadsheet or Label Studio.
 
-Export writes a sample to label (`source,id,published_at,url,parent_id,text,label,stance,emotion,synthetic`,
-label columns empty; `synthetic` is true for generated demo records, which are not real posts). Import reads `text` plus any of `label` (or `sentiment`), `stance`, `emotion`, with optional
-`source,id` (rows without them are kept as labelled texts of the tracker), `annotator` and `status`. The annotator
-is `--annotator` (every row), else the row's `annotator` cell, else `unnamed`; never the file's name, so one person's
-two files are one annotator (and all unnamed imports of a tracker are one annotator, `unnamed`).
-A bad row is reported with its line number and left out; every other row is kept. Importing the same file
+Export writes a sample to label as CSV or JSON lines (`source,id,published_at,url,parent_id,text,label,stance,emotion,
+synthetic`, label columns empty; `synthetic` is true for generated demo records, which are not real posts). Import
+reads CSV, JSON/JSONL rows or a Label Studio JSON export (see labels_formats): `text` plus any of `label` (or
+`sentiment`), `stance`, `emotion`, with optional `source,id` (rows without them are kept as labelled texts of the
+tracker), `annotator` and `status`. The annotator is `--annotator` (every row), else the row's `annotator` (Label
+Studio's who completed the annotation), else `unnamed`; never the file's name, so one person's two files are one
+annotator (and all unnamed imports of a tracker are one annotator, `unnamed`).
+A bad row is reported with its line (or item) number and left out; every other row is kept. Importing the same file
 again writes nothing (labels identical to the stored ones are not rewritten).
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,10 +25,11 @@ import pandas as pd
 from analysis.core.labels import LABELS, STATUSES, item_key, read_labels, write_labels
 from analysis.core.tables import has_table
 from analysis.nlp.label_sample import sample_to_label
-from analysis.nlp.sentiment.labelled import LabelledFileError, dict_reader, read_utf8
+from analysis.nlp.labels_formats import LABEL_KEYS, read_labels_file, read_labels_text
+from analysis.nlp.sentiment.labelled import LabelledFileError
 from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE, Task
 from collectors.display_zone import as_utc
-from collectors.spreadsheet import escape_cell, unescape_cell
+from collectors.spreadsheet import escape_cell
 from collectors.store import RECORDS, Store, atomic_path, remove_stale_temps
 
 EXPORT_COLUMNS = ("source", "id", "published_at", "url", "parent_id", "text", "label", "stance", "emotion", "synthetic")
@@ -41,22 +45,28 @@ def display_text(title: object, text: object) -> str:
     return f"{title}\n{text}" if title and text else (title or text)
 
 
-def _cell(value: Any) -> str:
-    """A nullable field as a CSV cell: missing (None or pandas' NaN) is empty."""
-    return "" if value is None or pd.isna(value) else str(value)
+def _value(value: Any) -> str | None:
+    """A nullable field: missing (None or pandas' NaN) is None."""
+    return None if value is None or pd.isna(value) else str(value)
+
+
+EXPORT_FORMATS = ("csv", "jsonl")
 
 
 def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str | None = None,
-                  seed: int = 20240601) -> int:
-    """Write the next n records to label (see label_sample) as CSV with empty label columns; returns rows.
+                  seed: int = 20240601, fmt: str = "csv") -> int:
+    """Write the next n records to label (see label_sample) with empty label columns, as CSV or JSON lines (`fmt`);
+    returns rows.
 
     Leaves out records already labelled by `annotator`, or by anyone when no annotator is given.
     """
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
     filled = _filled_rows(out)
     if filled is None:
-        raise ValueError(f"{out} exists and is not a UTF-8 text file (a sheet re-saved by Excel as GBK/ANSI?), so it "
-                         "may hold labels this would overwrite: save it as CSV UTF-8 and import it, or give another "
-                         "--out; the file was left as it is")
+        raise ValueError(f"{out} exists and is not text in UTF-8, UTF-16 or GB18030, so it may hold labels this would "
+                         "overwrite: import it with `actorwatch labels import --encoding NAME`, or give another --out; "
+                         "the file was left as it is")
     if filled:
         raise ValueError(f"{out} has {filled} row(s) with labels filled in: import them first (`actorwatch labels "
                          "import`), or give another --out; the file was left as it is")
@@ -65,34 +75,45 @@ def export_sample(store: Store, tracker: str, n: int, out: Path, annotator: str 
         if annotator:
             done = done[done["annotator"] == annotator]
         frame = sample_to_label(con, tracker, n, seed, exclude=set(done["item"]))
+    rows = []
+    for row in frame.itertuples(index=False):
+        published = as_utc(pd.Timestamp(row.published_at)).isoformat() if pd.notna(row.published_at) else None
+        # ids as shown (a Bluesky/Mastodon author's account pseudonymised); import maps them back
+        rows.append((row.source, row.public_id, published, _value(row.url), _value(row.public_parent_id),
+                     display_text(row.title, row.text), None, None, None, bool(row.synthetic)))
     remove_stale_temps(out)  # an export killed while writing
+    if fmt == "jsonl":
+        with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
+            fh.writelines(json.dumps(dict(zip(EXPORT_COLUMNS, row, strict=True)), ensure_ascii=False) + "\n"
+                          for row in rows)
+        return len(rows)
     # BOM: spreadsheets then read Chinese correctly
     with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(EXPORT_COLUMNS)
-        for row in frame.itertuples(index=False):
-            published = as_utc(pd.Timestamp(row.published_at)).isoformat() if pd.notna(row.published_at) else ""
-            # ids as shown (a Bluesky/Mastodon author's account pseudonymised); import maps them back
-            writer.writerow([escape_cell(v) for v in (
-                row.source, row.public_id, published, _cell(row.url), _cell(row.public_parent_id),
-                display_text(row.title, row.text), "", "", "", str(bool(row.synthetic)).lower())])
-    return len(frame)
+        writer.writerows([escape_cell(_csv_cell(v)) for v in row] for row in rows)
+    return len(rows)
+
+
+def _csv_cell(value: Any) -> str:
+    return "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _filled_rows(path: Path) -> int | None:
-    """Rows of an existing CSV with any label column filled in (0 for no file, or a text file that is not such a CSV;
-    None for a file that is not UTF-8 text, whose labels cannot be counted)."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError:
+    """Rows of an existing labels file with any label filled in (0 for no file, or a text file that is not such a
+    file; None for a file that is not text in an encoding `labels import` detects, whose labels cannot be counted)."""
+    if not path.is_file():
         return 0
-    except UnicodeDecodeError:
+    try:
+        read_labels_text(path)
+    except LabelledFileError:
         return None
     try:
-        return sum(1 for row in dict_reader(text)
-                   if any((row.get(c) or "").strip() for c in ("label", "sentiment", "stance", "emotion")))
-    except csv.Error:
+        found = read_labels_file(path)
+    except LabelledFileError:
         return 0
+    return sum(1 for _, row in found.rows if isinstance(row, dict) and any(
+        (row.get(c) or "").strip() for c in LABEL_KEYS))
 
 
 @dataclass
@@ -117,39 +138,38 @@ class ImportResult:
 UNNAMED = "unnamed"  # rows that name no annotator: one annotator, never the file's name (one person's two files)
 
 
-def parse_label_rows(path: Path, tracker: str, annotator: str | None) -> tuple[list[dict[str, Any]], ImportResult]:
-    """The file's rows as label rows for the dataset, and what was found (errors name file and line)."""
+def parse_label_rows(path: Path, tracker: str, annotator: str | None,
+                     encoding: str | None = None) -> tuple[list[dict[str, Any]], ImportResult]:
+    """The file's rows as label rows for the dataset, and what was found (errors name file and line or item)."""
     result = ImportResult(path)
-    reader = dict_reader(read_utf8(path), path)
-    fields = list(reader.fieldnames or [])
+    found = read_labels_file(path, encoding)
+    fields = found.fields
     columns = {task.name: next((c for c in names if c in fields), None) for task, names in TASK_COLUMNS}
     if "text" not in fields or not any(columns.values()):
-        raise LabelledFileError(f"{path}: need a header with text and at least one of label (or sentiment), "
-                                f"stance, emotion (found: {', '.join(fields) or 'no header'})")
+        what = "a header" if found.kind == "CSV" else f"{found.kind} rows"
+        raise LabelledFileError(f"{path}: need {what} with text and at least one of label (or sentiment), "
+                                f"stance, emotion (found: {', '.join(fields) or 'none'})")
     origin = f"import:{path.name}"
     rows: list[dict[str, Any]] = []
-    first_line: dict[tuple[str, str], dict[str, Any]] = {}  # (item, annotator) → its first row in the file
-    line = 1
-    try:
-        for raw in reader:
-            line = reader.line_num
-            raw = {k: unescape_cell(v) for k, v in raw.items()}  # labels export's ' before formula-like text
-            result.rows += 1
-            name = annotator or (raw.get("annotator") or "").strip() or UNNAMED
-            row, error = _label_row(raw, columns, tracker, name, origin)
-            if error:
-                result.errors.append(f"{path}: line {line}: {error}")
-            elif row is None:
-                result.blank += 1
-            elif (seen := first_line.get((row["item"], row["annotator"]))) is not None:
-                if any(seen[c] != row[c] for c in (*(t.name for t, _ in TASK_COLUMNS), "status")):
-                    result.errors.append(f"{path}: line {line}: item {row['item']} is labelled at line "
-                                         f"{seen['_line']} with other labels; left out")
-            else:
-                rows.append({**row, "_line": line})
-                first_line[(row["item"], row["annotator"])] = rows[-1]
-    except csv.Error as exc:
-        result.errors.append(f"{path}: line {line + 1}: malformed CSV, the rest of the file was not read: {exc}")
+    first_seen: dict[tuple[str, str], dict[str, Any]] = {}  # (item, annotator) → its first row in the file
+    for where, raw in found.rows:
+        result.rows += 1
+        if isinstance(raw, str):
+            result.errors.append(f"{path}: {where}: {raw}")
+            continue
+        name = annotator or (raw.get("annotator") or "").strip() or UNNAMED
+        row, error = _label_row(raw, columns, tracker, name, origin)
+        if error:
+            result.errors.append(f"{path}: {where}: {error}")
+        elif row is None:
+            result.blank += 1
+        elif (seen := first_seen.get((row["item"], row["annotator"]))) is not None:
+            if any(seen[c] != row[c] for c in (*(t.name for t, _ in TASK_COLUMNS), "status")):
+                result.errors.append(f"{path}: {where}: item {row['item']} is labelled at {seen['_where']} "
+                                     "with other labels; left out")
+        else:
+            rows.append({**row, "_where": where})
+            first_seen[(row["item"], row["annotator"])] = rows[-1]
     _kept(result, rows)
     return rows, result
 
@@ -242,9 +262,9 @@ def _texts_from_store(con: Any, rows: list[dict[str, Any]]) -> None:
 
 
 def import_labels(store: Store, path: Path, tracker: str, annotator: str | None = None,
-                  now: datetime | None = None) -> ImportResult:
-    """Read a labelled CSV and store its good rows as one atomic batch (see module doc); the store is opened once."""
-    rows, result = parse_label_rows(path, tracker, annotator)
+                  now: datetime | None = None, encoding: str | None = None) -> ImportResult:
+    """Read a labels file and store its good rows as one atomic batch (see module doc); the store is opened once."""
+    rows, result = parse_label_rows(path, tracker, annotator, encoding)
     # each source's copy of a news article as stored: a row may name the copy another source's now stands for
     with store.connect(only=(RECORDS, LABELS), merge_articles=False) as con:
         store.add_public_view(con, ())
@@ -253,12 +273,12 @@ def import_labels(store: Store, path: Path, tracker: str, annotator: str | None 
         _texts_from_store(con, rows)
         current = read_labels(con)
     if elsewhere:
-        result.errors += [f"{path}: line {r['_line']}: record {r['source']}:{r['id']} is not of tracker {tracker} (it is "
+        result.errors += [f"{path}: {r['_where']}: record {r['source']}:{r['id']} is not of tracker {tracker} (it is "
                           f"of {', '.join(elsewhere[(r['source'], r['id'])]) or 'no tracker'}): is --tracker right?"
                           for r in rows if (r["source"], r["id"]) in elsewhere]
         rows = [r for r in rows if (r["source"], r["id"]) not in elsewhere]
     lost = [r for r in rows if not r["text"].strip()]
-    result.errors += [f"{path}: line {r['_line']}: no text in the file and no such record in the store" for r in lost]
+    result.errors += [f"{path}: {r['_where']}: no text in the file and no such record in the store" for r in lost]
     rows = [r for r in rows if r["text"].strip()]
     _kept(result, rows)  # the rows left out above are recorded under no annotator
     _refuse_a_copy(current[current["tracker"] == tracker], rows, path)
