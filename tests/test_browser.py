@@ -300,13 +300,16 @@ CRAMPED_JS = """titles => [...document.querySelectorAll('.js-plotly-plot')].filt
     const over = legend && legend.getBoundingClientRect().left < area.right
                  && legend.getBoundingClientRect().top < area.bottom && legend.getBoundingClientRect().bottom > area.top;
     const cut = [...plot.querySelectorAll('.ytick text')].some(t => t.getBoundingClientRect().left < box.left - 1);
-    const legendCut = legend && legend.getBoundingClientRect().right > box.right + 1;
+    const legendCut = legend && (legend.getBoundingClientRect().right > box.right + 1
+                                 || legend.getBoundingClientRect().bottom > box.bottom + 1);
+    // a point's text label (a trending topic's peak heat) past the plot's right edge, where plotly cuts it
+    const labelCut = [...plot.querySelectorAll('.textpoint text')].some(t => t.getBoundingClientRect().right > area.right + 1);
     const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
     const notes = [...plot.querySelectorAll('.annotation')].map(n => n.getBoundingClientRect());
     const onLegend = legend && notes.some(n => meet(n, legend.getBoundingClientRect()));  // e.g. a peak label
     const headings = notes.filter(n => n.bottom <= area.top + 1);  // subplot headings, above the plots
     const clash = headings.some((a, i) => headings.slice(i + 1).some(b => meet(a, b)));
-    return area.right - area.left < 0.4 * box.width || over || cut || legendCut || onLegend || clash
+    return area.right - area.left < 0.4 * box.width || over || cut || legendCut || labelCut || onLegend || clash
         ? [plot.querySelector('.gtitle').textContent] : []; })"""
 
 
@@ -327,7 +330,8 @@ def test_charts_leave_room_for_their_plot_on_a_phone(server: str, browser) -> No
     """On a 390 px phone, charts naming their rows (Voices' statements and claims, the Timeline's events, trending
     topics, topic clusters, keywords, entities) gave their width to the names in a fixed 140-280 px margin, and charts
     with a legend on the right gave it to the legend: the plot shrank to a sliver, long names were cut at the chart's
-    left edge, a peak label covered the legend, and the two panels' headings of a chart ran into each other. One
+    left edge, a peak label covered the legend, the two panels' headings of a chart ran into each other, and the
+    trending topics' peak heat labels of the last days ran past the plot's right edge, where plotly cut them. One
     browser session over every page (a page's check would otherwise be a Streamlit start-up each)."""
     context = browser.new_context(viewport={"width": 390, "height": 3000}, locale="en-GB")
     tab = context.new_page()

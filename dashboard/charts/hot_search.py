@@ -99,7 +99,8 @@ def timeline_chart(spans: pd.DataFrame, items: pd.DataFrame, title: str) -> go.F
         fig.add_scatter(
             y=topics, x=spans["peak_at_bj"], mode="markers+text", name="peak heat (first recorded)",
             marker={"symbol": "diamond", "size": 10, "color": PALETTE[1], "line": {"width": 1, "color": "#000"}},
-            text=spans["peak_heat"].map(heat_label), textposition="middle right", textfont={"size": 11},
+            text=spans["peak_heat"].map(heat_label), textposition=_peak_label_sides(spans["peak_at_bj"], x_range),
+            textfont={"size": 11},
             customdata=spans["peak_heat"], hovertemplate="%{y}<br>peak heat %{customdata:,} recorded "
                                                           "%{x|%d %b %H:%M} (UTC+8)<extra></extra>")
     rows = list(dict.fromkeys(label for trace in fig.data for label in trace.y))
@@ -108,8 +109,20 @@ def timeline_chart(spans: pd.DataFrame, items: pd.DataFrame, title: str) -> go.F
                       yaxis={"autorange": "reversed", "title": None, "tickmode": "array", "tickvals": rows,
                              "ticktext": [shown[row] for row in rows]})
     legend_below(fig, len(rows) * (10 + 14 * lines))
-    fig.update_layout(margin_r=40)  # the last peak's heat label, right of its diamond
     return fig
+
+
+# A heat label right of its diamond ran past the plot's right edge, where plotly cuts it, for peaks in the last
+# days: on a phone (a plot ~170 px wide) a day is ~20 px and a label ~30. In the range's last part it goes left.
+LABEL_LEFT_FROM = 0.75  # of the x range
+
+
+def _peak_label_sides(peaks: pd.Series, x_range: list[str] | None) -> list[str]:
+    """Each peak's heat label beside its diamond: to the right, or to the left near the range's right end."""
+    if not x_range:
+        return ["middle right"] * len(peaks)
+    start, end = (pd.Timestamp(x) for x in x_range)
+    return ["middle left" if (peak - start) / (end - start) > LABEL_LEFT_FROM else "middle right" for peak in peaks]
 
 
 def hourly_chart(hourly: pd.DataFrame, title: str) -> go.Figure:
