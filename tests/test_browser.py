@@ -348,6 +348,25 @@ def test_charts_leave_room_for_their_plot_on_a_phone(server: str, browser) -> No
     assert checked == {path: charts for path, (_, charts, _) in PHONE_CHARTS.items()}, "each page shows the charts checked"
 
 
+def test_a_legend_below_a_chart_leaves_no_blank_band_on_a_desktop(server: str, browser) -> None:
+    """The foot under a chart is kept for its legend at one entry a line (a phone's): a desktop's horizontal legend
+    packed the entries into a row or two and left the rest blank (the Hot search timeline 60 px, the hourly heat
+    300 px). The legend now lists an entry a line at every width, so it fills the foot it was given."""
+    context = browser.new_context(viewport={"width": 1400, "height": 3000}, locale="en-GB")
+    tab = context.new_page()
+    tab.goto(f"{server}/hot-search?tracker=iqiyi-nadou")
+    settle(tab, min_charts=3)
+    tab.wait_for_function("document.querySelectorAll('.js-plotly-plot .gtitle').length >= 3", timeout=60_000)
+    tab.wait_for_timeout(500)
+    blank = tab.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.querySelector('.legend'))
+        .map(p => [p.querySelector('.gtitle').textContent.slice(0, 30),
+                   p.querySelector('.main-svg').getBoundingClientRect().bottom
+                   - p.querySelector('.legend').getBoundingClientRect().bottom])""")
+    context.close()
+    # what is left: the legend box's padding and, over a long legend, the reserve of 20 px a line against ~19 drawn
+    assert len(blank) == 2 and all(0 <= px <= 50 for _, px in blank), blank
+
+
 def test_standalone_html_renders_offline_with_chinese(browser, tmp_path: Path) -> None:
     """The inline-plotly.js HTML export works from a file with no network (a newsroom's offline archive)."""
     from datetime import date

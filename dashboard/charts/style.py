@@ -171,9 +171,10 @@ def row_label(text: object, limit: int, chars: int = ROW_LABEL_CHARS) -> str:
 
 
 # Names in a fixed 160-280 px margin beside a legend on the right left a phone's plot a sliver (and cut long names at
-# the edge). Rows are named in short wrapped lines the axis makes room for, and the legend runs across the figure's
-# foot, in a margin kept for it (one line an entry: what a phone needs).
-AXIS_FOOT_PX, LEGEND_LINE_PX = 110, 21  # rotated date ticks and the axis title; one legend line
+# the edge). Rows are named in short wrapped lines the axis makes room for, and the legend lists its entries in the
+# figure's foot, in a margin kept for it (one line an entry: what a phone needs).
+AXIS_FOOT_PX, LEGEND_LINE_PX = 110, 20  # rotated date ticks and the axis title; one legend line (19-20 px drawn)
+LEGEND_PAD_PX = 10  # the legend box's padding, top and bottom
 COLORBAR_PX = 60  # a horizontal colour bar, its title and ticks
 PLOT_PX = 300  # the plot's height in a chart of no row count
 
@@ -185,14 +186,18 @@ def legend_below(fig: go.Figure, plot_px: int = PLOT_PX, axis_px: int = AXIS_FOO
     entries = sum((t.name or "").count("<br>") + 1 for t in fig.data if t.showlegend is not False) if shown else 0
     scales = [t for t in fig.data if t.type == "heatmap"]
     plot = max(200, plot_px)
-    foot = axis_px + (LEGEND_LINE_PX * (entries + 1) if entries else 0) + (COLORBAR_PX if scales else 0)
+    lines = entries + (1 if fig.layout.legend.title.text else 0)  # a title is a line of its own, above the entries
+    foot = axis_px + (LEGEND_LINE_PX * lines + LEGEND_PAD_PX if entries else 0) + (COLORBAR_PX if scales else 0)
     below = {"x": 0, "xanchor": "left", "y": -axis_px / plot, "yanchor": "top"}
     for scale in scales:
         scale.colorbar.update(orientation="h", thickness=12, len=1, lenmode="fraction", **below)
-    # the legend hangs just under the axis title (not at the figure's foot), so a wide chart's blank is below it
+    # The legend hangs just under the axis title, an entry a line at every width: a horizontal legend packed a desktop's
+    # entries into a few rows and left the rest of the foot, kept for a phone's one entry a line, a blank band.
+    # (No gap between legend groups: the foot counts lines only.)
     top = fig.layout.margin.t if fig.layout.margin.t is not None else MARGIN["t"]
     fig.update_layout(height=plot + top + foot, margin={**MARGIN, "t": top, "l": 10, "b": foot},
-                      yaxis={"automargin": True}, xaxis={"automargin": True}, legend={"orientation": "h", **below})
+                      yaxis={"automargin": True}, xaxis={"automargin": True},
+                      legend={"orientation": "v", "tracegroupgap": 0, **below})
     return fig
 
 
