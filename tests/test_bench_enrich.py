@@ -13,8 +13,8 @@ from bench_enrich import machine_2_vs_1
 
 def test_the_machine_figure_runs_two_copies_at_once() -> None:
     """Two copies of a wait that uses no CPU finish together: twice the throughput of one, whatever the load."""
-    figures = machine_2_vs_1(lambda: time.sleep(0.4))
-    assert 1.6 < figures["wall"] < 2.2
+    figures = machine_2_vs_1(lambda: time.sleep(0.5))
+    assert 1.5 < figures["wall"] < 2.6  # one after the other would be 1.0 (forks on a busy machine add some jitter)
     assert set(figures) == {"wall", "cpu"}
 
 
@@ -27,4 +27,4 @@ def test_the_machine_figure_counts_each_copys_cpu() -> None:
             total += i
 
     figures = machine_2_vs_1(work)
-    assert 0.6 < figures["cpu"] < 1.6
+    assert 0.5 < figures["cpu"] < 1.75  # summed over the two copies it would be about 2
