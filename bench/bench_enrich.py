@@ -12,8 +12,12 @@ Every figure is measured in this one run on the same texts, so the ratios compar
     list and memo that a real run's workers each load for themselves.
 Texts: the synthetic demo corpus (collectors.demo) — 80% single posts, 15% of ~5 posts joined, 5% of
 ~40 joined — so lengths vary. Usage: bench_enrich.py [N posts, default 20000] [--json] [--texts FILE.csv].
-Single-process figures are the least CPU time of 3 runs; the worker comparison is wall time, once each (it
-writes N records twice), so other load on the machine lowers it — the load average is printed beside it.
+Single-process figures are the least CPU time of 3 runs; the worker comparison is wall time, once each by default
+(it writes N records twice; `--repeat K` alternates K pairs of runs and reports the median pair), so other load on the
+machine lowers it — the load average is printed beside it, and so is the machine's own figure for the same comparison
+(`machine_2_vs_1`): bare `jieba.lcut` of the texts in one process against two processes at once, each doing it all,
+just before each pair. Two independent processes share nothing, so that is the most two workers could gain at that
+moment (2.0 and CPU per text 1.00 on an idle machine); when it is low too, the machine, not enrichment, was short.
 
 Enrichment segments a run of Han text once per batch however often it recurs there (reposts quote whole
 posts). The demo corpus is built from templates, so its runs recur far more than real posts' do: the share of
@@ -33,11 +37,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from common import emit
+from common import emit, load_line
 
 from analysis.nlp.enrich import annotate_batch, enrich_store, make_executor, pipeline_version, scoring_model
 from analysis.nlp.sentiment import get_scorer
@@ -110,12 +115,38 @@ def main() -> None:
     parser.add_argument("posts", nargs="?", type=int, default=20_000)
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
     parser.add_argument("--texts", type=Path, help="a CSV whose `text` column replaces the demo texts")
+    parser.add_argument("--repeat", type=int, default=1, metavar="K",
+                        help="pairs of 1- and 2-worker runs, alternated (the median pair is reported)")
     parser.add_argument("--end-to-end", type=int, metavar="WORKERS", help=argparse.SUPPRESS)  # one run, JSON out
     args = parser.parse_args()
     if args.end_to_end:
         print(json.dumps(end_to_end_here(args.posts, args.end_to_end, args.texts)))
     else:
-        run(args.posts, args.json, args.texts)
+        run(args.posts, args.json, args.texts, max(1, args.repeat))
+
+
+def machine_2_vs_1(work: Callable[[], object]) -> dict[str, float]:
+    """`work` in one forked process, then in two at once: their throughput ratio (wall) and the CPU time each of the
+    two took against the one's — what this machine gives two independent processes right now (2.0 and 1.0 idle)."""
+
+    def once(copies: int) -> tuple[float, float]:
+        before, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+        pids = []
+        for _ in range(copies):
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child
+                try:
+                    work()
+                finally:
+                    os._exit(0)
+            pids.append(pid)
+        for pid in pids:
+            os.waitpid(pid, 0)
+        elapsed, after = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
+        return elapsed, (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / copies
+
+    (wall1, cpu1), (wall2, cpu2) = once(1), once(2)
+    return {"wall": 2 * wall1 / wall2, "cpu": cpu2 / cpu1 if cpu1 else float("nan")}
 
 
 def end_to_end(n: int, workers: int, texts_csv: Path | None) -> dict[str, float]:
@@ -126,7 +157,8 @@ def end_to_end(n: int, workers: int, texts_csv: Path | None) -> dict[str, float]
 
 
 def end_to_end_here(n: int, workers: int, texts_csv: Path | None) -> dict[str, float]:
-    """Wall and CPU seconds (this process's and its workers') of `enrich_store` with `workers` into a fresh store."""
+    """Wall and CPU seconds (this process's and its workers', and the workers' alone) of `enrich_store` with `workers`
+    into a fresh store."""
     table = corpus(n, texts_csv)
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "store")
@@ -140,13 +172,13 @@ def end_to_end_here(n: int, workers: int, texts_csv: Path | None) -> dict[str, f
         finally:
             pool.close()  # reaps the workers, so their CPU time is counted below
         children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (time.process_time() - own0 + children1.ru_utime - children0.ru_utime
-           + children1.ru_stime - children0.ru_stime)
+    children = children1.ru_utime - children0.ru_utime + children1.ru_stime - children0.ru_stime
+    cpu = time.process_time() - own0 + children
     assert summary.annotated == n, summary.line()
-    return {"elapsed": elapsed, "cpu": cpu}
+    return {"elapsed": elapsed, "cpu": cpu, "workers_cpu": children}
 
 
-def run(n: int, as_json: bool, texts_csv: Path | None = None) -> None:
+def run(n: int, as_json: bool, texts_csv: Path | None = None, repeat: int = 1) -> None:
     import jieba
 
     jieba.setLogLevel(60)
@@ -179,22 +211,42 @@ def run(n: int, as_json: bool, texts_csv: Path | None = None) -> None:
     print(f"full enrichment (annotate_batch, one process): {n / t_enrich:,.0f} posts/s = "
           f"{t_jieba / t_enrich:.2f}× bare jieba.lcut (target ≥ 1.0×)")
 
-    rates, cpu_per_post = {}, {}
-    for workers in (1, 2):
-        figures = end_to_end(n, workers, texts_csv)
-        elapsed, cpu = figures["elapsed"], figures["cpu"]
-        rates[workers], cpu_per_post[workers] = n / elapsed, cpu / n
-        print(f"enrich_store with {workers} worker(s), writes included: {rates[workers]:,.0f} posts/s wall; "
-              f"{cpu:.1f} CPU-s in {elapsed:.1f} s = {cpu / elapsed:.2f} cores busy")
-    print(f"2 workers vs 1 worker: {rates[2] / rates[1]:.2f}× wall (target ≥ 1.8×); CPU per post "
-          f"{cpu_per_post[2] / cpu_per_post[1]:.2f}× of one worker's (1.00 = no parallel overhead); "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs — fewer than 2 cores busy means "
-          f"other work on the machine took them, which lowers the wall ratio")
+    pairs = []
+    control = texts[:5000]  # about a CPU-second of bare jieba: a small share of the bench's time
+    for _ in range(repeat):
+        machine = machine_2_vs_1(lambda: [jieba.lcut(t) for t in control])
+        print(f"the machine now: two processes of bare jieba.lcut {machine['wall']:.2f}× one (CPU per text "
+              f"{machine['cpu']:.2f}× one's); {load_line()}")
+        figures = {}
+        for workers in (1, 2):
+            figures[workers] = end_to_end(n, workers, texts_csv)
+            elapsed, cpu, children = (figures[workers][k] for k in ("elapsed", "cpu", "workers_cpu"))
+            print(f"enrich_store with {workers} worker(s), writes included: {n / elapsed:,.0f} posts/s wall; "
+                  f"{cpu:.1f} CPU-s ({children:.1f} in workers) in {elapsed:.1f} s = {cpu / elapsed:.2f} cores busy; "
+                  f"{load_line()}")
+        wall = figures[1]["elapsed"] / figures[2]["elapsed"]
+        cpu_ratio = figures[2]["cpu"] / figures[1]["cpu"]
+        pairs.append({"wall": wall, "cpu": cpu_ratio, "machine": machine["wall"], "machine_cpu": machine["cpu"],
+                      "load": os.getloadavg()[0], "cores_busy_2": figures[2]["cpu"] / figures[2]["elapsed"]})
+        print(f"2 workers vs 1 worker: {wall:.2f}× wall (target ≥ 1.8×; the machine gave two processes "
+              f"{machine['wall']:.2f}×); CPU per post {cpu_ratio:.2f}× of one worker's (1.00 = no parallel "
+              f"overhead; two bare processes {machine['cpu']:.2f}×); load average {os.getloadavg()[0]:.1f} on "
+              f"{os.cpu_count()} CPUs — fewer than 2 cores busy means other work on the machine took them, which "
+              f"lowers the wall ratio")
+    pair = sorted(pairs, key=lambda p: p["wall"])[(len(pairs) - 1) // 2]  # the median pair (the lower of two)
+    if repeat > 1:
+        walls = ", ".join(f"{p['wall']:.2f}×" for p in pairs)
+        print(f"median of {repeat} pairs: {pair['wall']:.2f}× wall, CPU per post {pair['cpu']:.2f}× (all: {walls})")
     emit({"posts": n, "jieba_posts_per_s": round(n / t_jieba), "enrich_posts_per_s": round(n / t_enrich),
           "enrich_vs_jieba": round(t_jieba / t_enrich, 3), "repeated_han_share": round(repeated, 3),
           "scorer_posts_per_s": round(n / t_score),
-          "workers_2_vs_1": round(rates[2] / rates[1], 3),
-          "workers_cpu_per_post_2_vs_1": round(cpu_per_post[2] / cpu_per_post[1], 3)}, as_json)
+          "workers_2_vs_1": round(pair["wall"], 3),
+          "workers_cpu_per_post_2_vs_1": round(pair["cpu"], 3),
+          "workers_cores_busy_2": round(pair["cores_busy_2"], 3),
+          "machine_2_vs_1": round(pair["machine"], 3), "machine_cpu_2_vs_1": round(pair["machine_cpu"], 3),
+          "workers_load_avg": round(pair["load"], 2),
+          "workers_2_vs_1_runs": [round(p["wall"], 3) for p in pairs],
+          "workers_cpu_per_post_2_vs_1_runs": [round(p["cpu"], 3) for p in pairs]}, as_json)
 
 
 if __name__ == "__main__":

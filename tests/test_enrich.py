@@ -500,3 +500,80 @@ def test_text_in_a_language_the_models_do_not_read_is_kept_and_marked_not_scored
     for name in ("get_scorer", "score_texts"):  # rescore holds its own references (imported before the fake)
         monkeypatch.setattr(rescore_module, name, getattr(sentiment, name))
     assert rescore_module.rescore(store, "another").scored == 2
+
+
+def _worker_state() -> tuple[int, list[int]]:
+    import os
+
+    from threadpoolctl import threadpool_info
+
+    return os.getpid(), sorted({lib["num_threads"] for lib in threadpool_info()})
+
+
+def test_forked_workers_start_with_the_parents_models_and_do_no_start_up_work(monkeypatch, tmp_path) -> None:
+    """The pool forks after the parent's `warm_up`, so a worker's own `warm_up` (a warm-up batch of its own, every
+    page it touches copied) and its own scan of the native thread pools only cost CPU per worker on every
+    `enrich --workers N`: the workers now inherit both. `warm_up` warms the model the run scores with, and each
+    worker runs its native thread pools with one thread, the parent's own settings untouched."""
+    import os
+
+    from threadpoolctl import threadpool_info
+
+    from analysis.nlp import enrich
+
+    calls = tmp_path / "warm_up"
+    monkeypatch.setattr(enrich, "warm_up", lambda model=None: calls.open("a").write(f"{os.getpid()} {model}\n"))
+    before = [lib["num_threads"] for lib in threadpool_info()]
+    pool = enrich.make_executor(2, model=("fake", "fake-1"))
+    try:
+        states = [future.result() for future in [pool.executor.submit(_worker_state) for _ in range(6)]]
+    finally:
+        pool.close()
+    assert calls.read_text().splitlines() == [f"{os.getpid()} ('fake', 'fake-1')"]  # the parent's only
+    assert all(threads == [1] for _, threads in states) and len({pid for pid, _ in states} - {os.getpid()}) >= 1
+    assert [lib["num_threads"] for lib in threadpool_info()] == before
+
+
+def test_a_run_warms_the_model_it_scores_with(many: Store, monkeypatch) -> None:
+    """`enrich --model NAME --workers N` warmed only the default model before forking, so each worker loaded the
+    named model again for itself on its first batch."""
+    from analysis.nlp import enrich
+
+    seen = []
+
+    def fake_executor(workers, use_dask=False, model=None):
+        seen.append(model)
+        return enrich._Executor(None)
+
+    monkeypatch.setattr(enrich, "make_executor", fake_executor)
+    enrich_store(many, batch_size=60, workers=2)
+    assert seen == [scoring_model()]
+
+
+def _everything(store: Store) -> tuple[list[tuple], list[tuple]]:
+    """Every stored annotation and score, all columns but the times they were made."""
+
+    def rows(dataset: str, skip: str) -> list[tuple]:
+        return sorted(tuple((k, repr(v)) for k, v in sorted(r.items()) if k != skip) for r in _rows(store, dataset))
+
+    return rows(ANNOTATIONS, "annotated_at"), rows(SCORES, "scored_at")
+
+
+def test_two_workers_store_exactly_what_one_does_with_the_shipped_models(tmp_path) -> None:
+    """Demo posts (Chinese and English, short and long) through the shipped models: every annotation and score
+    column from a 2-worker pool equals the inline run's, batch boundaries and per-worker memos notwithstanding."""
+    from collectors.demo import generate
+    from collectors.trackers import load_trackers
+
+    table = generate(load_trackers(), records=400, seed=11)
+    stores = []
+    for workers in (1, 2):
+        store = Store(tmp_path / f"w{workers}")
+        store.add_table(RECORDS, table)
+        summary = enrich_store(store, batch_size=70, workers=workers)
+        assert summary.annotated == 400 and summary.batches == 6
+        stores.append(_everything(store))
+    annotations, scores = stores[0]
+    assert len(annotations) == 400 and len(scores) > 300
+    assert {dict(r)["lang"] for r in annotations} >= {"'zh'", "'en'"}
+    assert stores[1] == stores[0]

@@ -156,16 +156,20 @@ class BatchResult:
     unread: int = 0
 
 
-def _prepare_worker() -> None:
-    """Load models and dictionaries once per worker; leave Ctrl-C to the parent, which shuts workers down.
+def _prepare_worker(forked: bool, model: tuple[str, str] | None = None) -> None:
+    """Leave Ctrl-C to the parent, which shuts workers down; a worker that was not forked from the warmed parent (spawn
+    on macOS and Windows) loads models and dictionaries once and sizes its native thread pools for itself.
 
     Each worker is one of N processes on N cores: native thread pools (BLAS, OpenMP, Arrow) sized to the
-    machine would only oversubscribe it.
+    machine would only oversubscribe it. A forked worker inherits its native pools' sizes and every loaded model
+    from the parent (make_executor), so it does no start-up work of its own.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
-    _one_thread_each()
-    warm_up()
+    pa.set_cpu_count(1)
+    if not forked:
+        _one_thread_each()
+        warm_up(model)
 
 
 def _exit_with_parent() -> None:
@@ -182,11 +186,11 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _one_thread_each() -> None:
+def _one_thread_each() -> Any:
+    """Limit BLAS and OpenMP to one thread (the returned limits restore them)."""
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(1)
-    pa.set_cpu_count(1)
+    return threadpool_limits(1)
 
 
 def warm_up(model: tuple[str, str] | None = None) -> None:
@@ -404,8 +408,9 @@ class _Executor:
     close: Callable[[], None] = field(default=lambda: None)
 
 
-def make_executor(workers: int, use_dask: bool = False) -> _Executor:
-    """A process pool with `workers` warmed-up workers (inline for 1), or a Dask client's executor."""
+def make_executor(workers: int, use_dask: bool = False, model: tuple[str, str] | None = None) -> _Executor:
+    """A process pool with `workers` warmed-up workers (inline for 1), or a Dask client's executor; `model` is the
+    scoring model the run uses (default: the default model's)."""
     if use_dask:
         try:
             from distributed import Client, LocalCluster
@@ -416,7 +421,7 @@ def make_executor(workers: int, use_dask: bool = False) -> _Executor:
         address = dask.config.get("scheduler-address", None)
         client = Client(address) if address else Client(LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None))
-        client.run(warm_up)
+        client.run(warm_up, model)
 
         def close_client() -> None:
             cluster = client.cluster
@@ -425,17 +430,22 @@ def make_executor(workers: int, use_dask: bool = False) -> _Executor:
                 cluster.close()
 
         return _Executor(client.get_executor(), close_client)
+    warm_up(model)  # before forking, so workers share it
     if workers <= 1:
-        warm_up()
         return _Executor(None)
-    warm_up()  # loaded before forking, so workers share it
+    context = _fork_context()
+    forked = (context or multiprocessing.get_context()).get_start_method() == "fork"
     # Keep the collector's passes off the loaded models' pages, so they stay shared, not copied per worker.
     gc.freeze()
+    limits = _one_thread_each() if forked else None  # forked workers inherit one thread each; the parent gets back its own
     try:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context(), initializer=_prepare_worker)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_prepare_worker,
+                                   initargs=(forked, model))
         for future in [pool.submit(time.sleep, 0) for _ in range(workers)]:
             future.result()  # start every worker now, before any progress-bar thread exists
     finally:
+        if limits is not None:
+            limits.restore_original_limits()
         gc.unfreeze()
     return _Executor(pool, lambda: pool.shutdown(wait=True, cancel_futures=True))
 
@@ -486,7 +496,7 @@ def _enrich(store: Store, model: tuple[str, str], version: str, batch_size: int,
     workers = max(1, workers or os.cpu_count() or 1)
     own = None
     if executor is None and todo.num_rows:
-        own = make_executor(workers if todo.num_rows > batch_size else 1, use_dask)
+        own = make_executor(workers if todo.num_rows > batch_size else 1, use_dask, model)
         executor = own.executor
     columns = ["source", "id", "text", "title", "lang", "trackers", "has_score"]
     batches = (_to_ipc(todo.slice(start, batch_size).select(columns)) for start in range(0, todo.num_rows, batch_size))
