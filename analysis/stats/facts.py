@@ -153,6 +153,9 @@ def create_facts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
 _PER_AUTHOR_DAY = "temp.facts_per_author_day"
 
 
+_ANNOTATED = "temp.facts_annotated"
+
+
 def _create_annotation_facts(con: duckdb.DuckDBPyConnection, schema: str) -> None:
     """The stance and emotion author-day facts, from each record's newest annotation (see the module's note); none for
     a task whose values the bands would not all show as classes: a stance outside STANCES (the bands then keep it as
@@ -161,35 +164,45 @@ def _create_annotation_facts(con: duckdb.DuckDBPyConnection, schema: str) -> Non
     if scan is None:
         return
     stances = ", ".join(f"'{s}'" for s in STANCES)
-    if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {ANNOTATIONS} WHERE stance IS NOT NULL "
-                       f"AND stance NOT IN ({stances}))").fetchone()[0]:
-        _create_author_day_facts(con, schema, "stance",
-                                 f"SELECT source, id, stance AS key FROM {scan} WHERE stance IS NOT NULL")
+    unknown = con.execute(f"SELECT EXISTS (SELECT 1 FROM {ANNOTATIONS} WHERE stance IS NOT NULL "
+                          f"AND stance NOT IN ({stances}))").fetchone()[0]
     known = emotion_spellings(con)
-    if known:
-        values = ", ".join(f"('{raw.replace(chr(39), chr(39) * 2)}', '{cls}')" for raw, cls in known)
-        _create_author_day_facts(con, schema, "emotion", f"SELECT a.source, a.id, e.emotion AS key FROM {scan} a "
-                                                         f"JOIN (VALUES {values}) AS e(raw, emotion) ON e.raw = a.emotion")
+    tasks = [*([] if unknown else ["stance"]), *(["emotion"] if known else [])]
+    if not tasks:
+        return
+    # (a VALUES list cannot be empty: a row matching nothing when no emotion names a class)
+    values = ", ".join(f"({_literal(raw)}, {_literal(cls)})" for raw, cls in known or [(None, None)])
+    # each annotated record and tracker once, with its author's number, for both tasks (the newest annotation found once)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {_ANNOTATED} AS
+        WITH authors AS (SELECT * FROM {_AUTHOR_IDS})
+        SELECT r.tracker, r.source, r.lang, r.kind, r.day, a.author, k.stance, e.emotion
+        FROM ({_PER_TRACKER.format(columns=f"id, {_AUTHOR} AS name")}) r
+        JOIN (SELECT source, id, stance, emotion FROM {scan}) k USING (source, id)
+        LEFT JOIN (VALUES {values}) AS e(raw, emotion) ON e.raw = k.emotion
+        LEFT JOIN authors a USING (name)
+        WHERE k.stance IS NOT NULL OR e.emotion IS NOT NULL""")
+    for task in tasks:
+        _create_author_day_facts(con, schema, task)
+    con.execute(f"DROP TABLE {_ANNOTATED}")
 
 
-def _annotation_per_author_day(task: str, keyed: str) -> str:
-    """SQL of (tracker, source, lang, author, day, n, k_<label>…) over the task's kinds, from `keyed`: SQL of
-    (source, id, key) giving an annotated record's class."""
+def _literal(value: str | None) -> str:
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+
+
+def _annotation_per_author_day(task: str) -> str:
+    """SQL of (tracker, source, lang, author, day, n, k_<label>…) over the task's kinds, from the annotated records
+    (`_ANNOTATED`, whose column named as the task holds each record's class)."""
     spec = AUTHOR_DAY_FACTS[task]
     kinds = ", ".join(f"'{kind}'" for kind in spec.kinds)
-    counts = ", ".join(f"count(*) FILTER (WHERE r.key = '{lab}') AS k_{label_column(lab)}" for lab in spec.labels)
-    per_tracker = _PER_TRACKER.format(columns=f"id, {_AUTHOR} AS name")
-    return f"""WITH authors AS (SELECT * FROM {_AUTHOR_IDS})
-        SELECT r.tracker, r.source, r.lang, a.author, r.day, count(*) AS n, {counts}
-        FROM (SELECT r.*, k.key FROM ({per_tracker}) r JOIN ({keyed}) k USING (source, id)
-              WHERE r.kind IN ({kinds})) r
-        LEFT JOIN authors a USING (name) GROUP BY ALL"""
+    counts = ", ".join(f"count(*) FILTER (WHERE {task} = '{lab}') AS k_{label_column(lab)}" for lab in spec.labels)
+    return (f"SELECT tracker, source, lang, author, day, count(*) AS n, {counts} FROM {_ANNOTATED} "
+            f"WHERE kind IN ({kinds}) AND {task} IS NOT NULL GROUP BY ALL")
 
 
-def _create_author_day_facts(con: duckdb.DuckDBPyConnection, schema: str, task: str, keyed: str = "") -> None:
+def _create_author_day_facts(con: duckdb.DuckDBPyConnection, schema: str, task: str) -> None:
     """One task's author-day facts (AUTHOR_DAY_FACTS; see the module's note): sentiment's from facts_author_scores'
-    counted kinds, stance's and emotion's from `keyed`, the annotated records' classes
-    (`_annotation_per_author_day`)."""
+    counted kinds, stance's and emotion's from the annotated records (`_annotation_per_author_day`)."""
     spec = AUTHOR_DAY_FACTS[task]
     labels = [f"k_{label_column(lab)}" for lab in spec.labels]
     if spec.versioned:
@@ -197,7 +210,7 @@ def _create_author_day_facts(con: duckdb.DuckDBPyConnection, schema: str, task: 
         source = (f"SELECT tracker, model_version, source, lang, author, day, n, {', '.join(labels)} "
                   f"FROM {schema}.{FACTS_AUTHOR_SCORES} WHERE kind IN ({kinds})")
     else:
-        source = _annotation_per_author_day(task, keyed)
+        source = _annotation_per_author_day(task)
     keys = "tracker, model_version, source, lang_scope" if spec.versioned else "tracker, source, lang_scope"
     outer = keys.replace(", lang_scope", "")
     sums = f"sum(n) AS n, {', '.join(f'sum({k}) AS {k}' for k in labels)}"
