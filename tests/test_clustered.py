@@ -318,12 +318,14 @@ def test_the_author_day_facts_give_the_per_author_sums_of_every_view_exactly(dat
 
     def figures(con) -> list:
         return ([sentiment_series(con, f, version, by=by, freq=freq) for f in views for version, by, freq in queries]
-                + [author_sums(con, f, version) for f in views for version in (VERSION, "test-2")])
+                + [author_sums(con, f, version) for f in views for version in (VERSION, "test-2")]
+                + [kpis(con, f)["authors"] for f in views])
 
     snapshot = open_snapshot(store)
     try:
         summed = [f for f in views if clustered.facts_sums_sql(snapshot, f, VERSION) is not None]
         assert len(summed) == 9  # all but the views choosing other kinds (one language is summed as all are)
+        assert [f for f in views if facts.author_count(snapshot, f) is None] == [views[7], views[9]]  # kinds chosen
         fast = figures(snapshot)
         spec = facts.AUTHOR_DAY_FACTS["sentiment"]  # the per-author grouping:
         monkeypatch.setitem(facts.AUTHOR_DAY_FACTS, "sentiment", replace(spec, pairs="no_author_day_facts"))
@@ -334,9 +336,10 @@ def test_the_author_day_facts_give_the_per_author_sums_of_every_view_exactly(dat
         direct = figures(con)
     sums = [x for x in fast if isinstance(x, AuthorSums)]
     assert any(s.authors < s.n for s in sums) and any(s.design_effect > 1 for s in sums)  # authors repeat
-    assert sum(int(x["n"].sum() > 0) for x in fast if not isinstance(x, AuthorSums)) == 9 * len(queries)  # one empty
+    assert sum(int(x["n"].sum() > 0) for x in fast if isinstance(x, pd.DataFrame)) == 9 * len(queries)  # one empty
+    assert [x for x in fast if isinstance(x, int)] == [x for x in direct if isinstance(x, int)]  # authors
     for one, two, three in zip(fast, grouped, direct, strict=True):
-        if isinstance(one, AuthorSums):
+        if isinstance(one, AuthorSums | int):
             assert one == two == three
         else:
             pd.testing.assert_frame_equal(one, two, check_exact=True)

@@ -7,8 +7,9 @@ fall back to the records themselves where the tables are absent (a plain `Store.
 
   facts_records  day, source, lang, kind, tracker, synthetic -> n, first_at, last_at
   facts_scores   day, source, lang, kind, tracker, model_version, label -> n
-  facts_authors  tracker, source, author (an integer per source + author id/name) -> first_day, last_day, days
-                 (the days the author wrote on); answers "authors" for filters without languages or kinds
+  facts_authors  tracker, source, lang_scope ('*': every language, else one), author (an integer per source + author
+                 id/name) -> first_day, last_day, days (the days the author wrote on, in that language, of the counted
+                 kinds); answers "authors" for filters without kinds and with at most one language
   facts_author_scores  day, source, lang, kind, tracker, model_version, author (as above; NULL: no author named)
                  -> n scored, k_<label> of each label; the per-author sums of analysis.stats.clustered's share
                  intervals (the daily bands' as well as the share negative's)
@@ -126,11 +127,17 @@ def create_facts(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
     # an integer per author, numbered once for both author tables (temporary: not kept)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {_AUTHOR_IDS} AS SELECT name, CAST(row_number() OVER () AS INTEGER)
         AS author FROM (SELECT DISTINCT {_AUTHOR} AS name FROM records WHERE {_AUTHOR} IS NOT NULL)""")
+    days = "author, min(day) AS first_day, max(day) AS last_day, list(DISTINCT day) AS days"
+    counted = ", ".join(f"'{kind}'" for kind in COUNTED_KINDS)  # what a view without kinds counts (kind_values)
     con.execute(f"""CREATE TABLE {schema}.{FACTS_AUTHORS} AS
-        WITH authors AS (SELECT * FROM {_AUTHOR_IDS})
-        SELECT tracker, source, author, min(day) AS first_day, max(day) AS last_day, list(DISTINCT day) AS days
-        FROM ({_PER_TRACKER.format(columns=f"{_AUTHOR} AS name")}) r JOIN authors a USING (name)
-        GROUP BY ALL ORDER BY tracker, source""")
+        WITH authors AS (SELECT * FROM {_AUTHOR_IDS}),
+             cells AS (SELECT r.tracker, r.source, r.lang, r.day, a.author
+                       FROM ({_PER_TRACKER.format(columns=f"{_AUTHOR} AS name")}) r JOIN authors a USING (name)
+                       WHERE r.kind IN ({counted})),
+        SELECT * FROM (SELECT tracker, source, '{ALL_LANGS}' AS lang_scope, {days} FROM cells GROUP BY ALL
+                       UNION ALL
+                       SELECT tracker, source, lang AS lang_scope, {days} FROM cells WHERE lang IS NOT NULL GROUP BY ALL)
+        ORDER BY tracker, source""")
     if has_table(con, SCORES):
         dims = ", ".join(f"r.{c}" for c in _DIMENSIONS.split(", "))
         con.execute(f"""CREATE TABLE {schema}.{FACTS_SCORES} AS
@@ -292,9 +299,9 @@ def shared_floor(con: duckdb.DuckDBPyConnection, f: Filters, limit: int) -> tupl
 
 def author_count(con: duckdb.DuckDBPyConnection, f: Filters) -> int | None:
     """Distinct authors of the records matching `f` (as `kpis` counts them); None if the facts cannot say."""
-    if not has_facts(con) or f.langs or f.kinds:
+    if not has_facts(con) or len(set(f.langs)) > 1 or f.kinds:
         return None
-    clauses, params = ["x.tracker = ?"], [f.tracker]
+    clauses, params = ["x.tracker = ?", "x.lang_scope = ?"], [f.tracker, f.langs[0] if f.langs else ALL_LANGS]
     if f.sources:
         clauses.append(f"x.source IN ({', '.join('?' for _ in f.sources)})")
         params.extend(f.sources)
