@@ -36,14 +36,15 @@ from collectors.store import (
     with_public_columns,
 )
 
-SNAPSHOT_FORMAT = "18"  # bump when what a snapshot holds changes, so old files are rebuilt (9: published_instant;
+SNAPSHOT_FORMAT = "19"  # bump when what a snapshot holds changes, so old files are rebuilt (9: published_instant;
 # 10: the hot-search list totals, `trend_lists`, that a tracker's share of the day's list reads; 11: per-author
 # scored counts, facts_author_scores, for the share intervals clustered by author; 12: a news article several
 # sources carried is one record, `merged_from` naming the other copies; 13: the records' masked text, PUBLIC_COLUMNS;
 # 14: facts_author_scores counts each label, k_<label>, for the daily bands clustered by author; 15: the author-day
 # facts, facts_author_days and facts_author_pairs, that give those per-author sums without grouping per author;
 # 16: `lang` the language a record is read in, `declared_lang` the collector's; 17: facts_top_shared, the floor of a
-# peak day's most-shared records without sorting the day; 18: records of a day and source stored most shared first)
+# peak day's most-shared records without sorting the day; 18: records of a day and source stored most shared first;
+# 19: the author-day facts per language too (lang_scope), and the stance and emotion ones)
 # The records' instants beside their naive wall-clock `published_at`: in a zone with daylight saving time the wall
 # clock of the repeated autumn hour stands for two instants, so whatever shows or orders single posts reads this
 INSTANT = "published_instant"

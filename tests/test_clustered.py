@@ -3,6 +3,7 @@ about 95%) when a few authors post many times."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -317,14 +318,17 @@ def test_the_author_day_facts_give_the_per_author_sums_of_every_view_exactly(dat
 
     def figures(con) -> list:
         return ([sentiment_series(con, f, version, by=by, freq=freq) for f in views for version, by, freq in queries]
-                + [author_sums(con, f, version) for f in views for version in (VERSION, "test-2")])
+                + [author_sums(con, f, version) for f in views for version in (VERSION, "test-2")]
+                + [kpis(con, f)["authors"] for f in views])
 
     snapshot = open_snapshot(store)
     try:
         summed = [f for f in views if clustered.facts_sums_sql(snapshot, f, VERSION) is not None]
-        assert len(summed) == 8  # all but the views choosing languages or kinds
+        assert len(summed) == 9  # all but the views choosing other kinds (one language is summed as all are)
+        assert [f for f in views if facts.author_count(snapshot, f) is None] == [views[7], views[9]]  # kinds chosen
         fast = figures(snapshot)
-        monkeypatch.setattr(facts, "FACTS_AUTHOR_PAIRS", "no_author_day_facts")  # the per-author grouping
+        spec = facts.AUTHOR_DAY_FACTS["sentiment"]  # the per-author grouping:
+        monkeypatch.setitem(facts.AUTHOR_DAY_FACTS, "sentiment", replace(spec, pairs="no_author_day_facts"))
         grouped = figures(snapshot)
     finally:
         snapshot.close()
@@ -332,11 +336,89 @@ def test_the_author_day_facts_give_the_per_author_sums_of_every_view_exactly(dat
         direct = figures(con)
     sums = [x for x in fast if isinstance(x, AuthorSums)]
     assert any(s.authors < s.n for s in sums) and any(s.design_effect > 1 for s in sums)  # authors repeat
-    assert sum(int(x["n"].sum() > 0) for x in fast if not isinstance(x, AuthorSums)) == 9 * len(queries)  # one empty
+    assert sum(int(x["n"].sum() > 0) for x in fast if isinstance(x, pd.DataFrame)) == 9 * len(queries)  # one empty
+    assert [x for x in fast if isinstance(x, int)] == [x for x in direct if isinstance(x, int)]  # authors
     for one, two, three in zip(fast, grouped, direct, strict=True):
-        if isinstance(one, AuthorSums):
+        if isinstance(one, AuthorSums | int):
             assert one == two == three
         else:
             pd.testing.assert_frame_equal(one, two, check_exact=True)
             pd.testing.assert_frame_equal(one, three, check_exact=True)
             assert {f"{lab}_deff" for lab in SCORE_LABELS} <= set(one.columns)
+
+
+def test_the_stance_and_emotion_author_day_facts_give_the_bands_of_the_records_exactly(data_dir, make_record,
+                                                                                      monkeypatch):
+    """The stance and emotion bands grouped the annotated records per author and period on every query (seconds at
+    1M records); the snapshot's stance and emotion author-day facts give the same frames, to the last digit, daily and
+    weekly, for a source, one language, a week cut by the view, as the per-author grouping and the records do."""
+    from analysis.core.tables import has_table
+    from analysis.stats import clustered, facts
+    from analysis.stats.annotation_series import emotion_counts_by_period, stance_counts_by_period
+    from collectors.models import SOCIAL_KINDS
+    from collectors.trackers import STANCES
+    from tests.analytics_fixtures import add_annotations
+
+    store = _store_with_repeated_authors(data_dir, make_record)
+    rng = np.random.default_rng(29)
+    with store.connect() as con:
+        keys = con.execute("SELECT source, id FROM records ORDER BY source, id").fetchall()
+    emotions = ("joy", "anger", "happy", "fear", "neutral", "surprise", "sadness", "disgust", "bored", None)
+
+    def annotate(chosen: list, version: str) -> None:  # 'happy' is read as joy, 'bored' names no class
+        add_annotations(store, {k: [] for k in chosen}, version=version,
+                        stance={k: [*STANCES, None][int(rng.integers(0, 6))] for k in chosen},
+                        emotion={k: emotions[int(rng.integers(0, len(emotions)))] for k in chosen})
+
+    annotate(keys, "test-pipeline")
+    annotate(keys[::3], "test-pipeline-2")  # the newest annotation of a record counts
+    views = [Filters("case-a"), Filters("case-b", date(2026, 4, 15), date(2026, 4, 29)),
+             Filters("case-a", date(2026, 4, 15), date(2026, 4, 29), ("weibo",)),
+             Filters("case-a", date(2026, 4, 9), None, ("weibo", "bilibili")), Filters("case-b", None, date(2026, 4, 22)),
+             Filters("case-a", date(2026, 4, 16), date(2026, 4, 16)), Filters("case-a", date(2026, 5, 20), date(2026, 5, 30)),
+             Filters("case-a", date(2026, 4, 15), date(2026, 4, 29), langs=("zh",)),
+             Filters("case-b", date(2026, 4, 8), date(2026, 5, 1), langs=("en",)),
+             Filters("case-a", date(2026, 4, 15), date(2026, 4, 29), langs=("zh", "en")),
+             Filters("case-b", date(2026, 4, 15), date(2026, 4, 29), kinds=("post", "comment"))]
+    # the stance chart's views are of social posts (dashboard.charts.voices.posts_only)
+    stance_views = [replace(f, kinds=tuple(k for k in SOCIAL_KINDS if not f.kinds or k in f.kinds)) for f in views]
+
+    def figures(con) -> list[pd.DataFrame]:
+        return ([stance_counts_by_period(con, f, freq) for f in stance_views for freq in ("D", "W")]
+                + [emotion_counts_by_period(con, f, freq) for f in views for freq in ("D", "W")])
+
+    snapshot = open_snapshot(store)
+    try:
+        for task, chosen in (("stance", stance_views), ("emotion", views)):
+            labels = facts.AUTHOR_DAY_FACTS[task].labels
+            summed = [f for f in chosen if clustered.facts_sums_sql(snapshot, f, None, "W", labels, task=task)]
+            assert len(summed) == 9  # all but several languages, and other kinds than the task's
+        fast = figures(snapshot)
+        for task in ("stance", "emotion"):  # the per-author grouping of the records
+            spec = facts.AUTHOR_DAY_FACTS[task]
+            monkeypatch.setitem(facts.AUTHOR_DAY_FACTS, task, replace(spec, pairs="no_author_day_facts"))
+        grouped = figures(snapshot)
+    finally:
+        snapshot.close()
+    with store.connect() as con:
+        direct = figures(con)
+    # empty: the view in May (no record), and the one day's stance (no social post annotated with one)
+    assert [i for i, x in enumerate(fast) if not x["n"].sum()] == [10, 11, 12, 13, 34, 35]
+    assert any((x["share_deff"] > 1).any() for x in fast)  # authors repeat within a period
+    assert any((x["emotion"] == "joy").any() for x in fast if "emotion" in x)
+    for one, two, three in zip(fast, grouped, direct, strict=True):
+        pd.testing.assert_frame_equal(one, two, check_exact=True)
+        pd.testing.assert_frame_equal(one, three, check_exact=True)
+
+    monkeypatch.undo()
+    add_annotations(store, {keys[0]: []}, version="test-pipeline-3", stance={keys[0]: "unheard-of"})
+    snapshot = open_snapshot(store)  # a stance outside the five stays a key of its own: read from the records
+    try:
+        assert not has_table(snapshot, facts.AUTHOR_DAY_FACTS["stance"].pairs)
+        assert has_table(snapshot, facts.AUTHOR_DAY_FACTS["emotion"].pairs)
+        from_snapshot = stance_counts_by_period(snapshot, stance_views[0], "W")
+    finally:
+        snapshot.close()
+    with store.connect() as con:
+        pd.testing.assert_frame_equal(from_snapshot, stance_counts_by_period(con, stance_views[0], "W"), check_exact=True)
+    assert "unheard-of" in set(from_snapshot["stance"])

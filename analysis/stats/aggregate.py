@@ -77,7 +77,7 @@ def _kpis_from_facts(con: duckdb.DuckDBPyConnection, f: Filters, model_version: 
         f"SELECT {_FACTS_COUNTS}, min(x.first_at), max(x.last_at) FROM {facts.FACTS_RECORDS} x WHERE {where}",
         params).fetchone()
     authors = facts.author_count(con, f)
-    if authors is None:  # languages or kinds chosen: the author table does not hold them
+    if authors is None:  # several languages, or kinds, chosen: the author table does not hold them
         rwhere, rparams = f.where("r")
         authors = con.execute(f"SELECT {_AUTHORS} FROM records r WHERE {rwhere}", rparams).fetchone()[0]
     out: dict[str, Any] = {"records": int(records), "authors": _authors(int(records), int(authors)),

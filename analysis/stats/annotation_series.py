@@ -80,9 +80,29 @@ def clustered_period_shares(con: duckdb.DuckDBPyConnection, per_record: str, par
     per_period = f"""SELECT period, sum(n) AS n, sum(CASE WHEN author IS NULL THEN n ELSE 1 END) AS authors,
                             sum(CASE WHEN author IS NULL THEN n ELSE n * n END) AS nn
                      FROM (SELECT period, author, count(*) AS n FROM ({per_record}) GROUP BY ALL) GROUP BY ALL"""
-    long = con.execute(per_key, params).df()
-    totals = con.execute(per_period, params).df()
-    totals["period"] = pd.to_datetime(totals["period"]).dt.date
+    return _shares(con.execute(per_key, params).df(), con.execute(per_period, params).df(), keys, f, freq, key)
+
+
+def _facts_period_shares(con: duckdb.DuckDBPyConnection, task: str, f: Filters, freq: str,
+                         key: str) -> pd.DataFrame | None:
+    """`clustered_period_shares` of a task's classes (stance, emotion) summed from its author-day facts
+    (analysis.stats.facts; the same figures, without grouping the records per author), or None where they cannot
+    answer the view (`clustered.facts_sums_sql`)."""
+    labels = facts.AUTHOR_DAY_FACTS[task].labels
+    query = clustered.facts_sums_sql(con, f, None, freq, labels=labels, task=task)
+    if query is None:
+        return None
+    wide = con.execute(*query).df()
+    long = pd.concat([pd.DataFrame({"period": wide["period"], key: label, "records": wide[f"k_{column}"],
+                                    "kk": wide[f"kk_{column}"], "kn": wide[f"kn_{column}"]})
+                      for label, column in ((lab, facts.label_column(lab)) for lab in labels)], ignore_index=True)
+    return _shares(long, wide[["period", "n", "authors", "nn"]], labels, f, freq, key)
+
+
+def _shares(long: pd.DataFrame, totals: pd.DataFrame, keys: Sequence[str], f: Filters, freq: str,
+            key: str) -> pd.DataFrame:
+    """The shares and bands from per period and key (records, kk, kn) and per period (n, authors, nn) sums."""
+    totals = totals.assign(period=pd.to_datetime(totals["period"]).dt.date)
     index = periods(f.start, f.end, freq) if f.start and f.end else sorted(totals["period"])
     out = zero_fill(long, index, ["records", "kk", "kn"], key=key, keys=list(keys))
     out = out.merge(totals, on="period", how="left").fillna({"n": 0, "authors": 0, "nn": 0})
@@ -97,11 +117,15 @@ def clustered_period_shares(con: duckdb.DuckDBPyConnection, per_record: str, par
 
 def stance_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "D") -> pd.DataFrame:
     """Records of each stance per period with shares and Wilson 95% intervals clustered by author (needs
-    `actorwatch enrich`; see `clustered_period_shares`).
+    `actorwatch enrich`; see `clustered_period_shares`; from the stance author-day facts where the connection has
+    them and they hold the view).
 
     Columns: period, stance, records, n (annotated non-empty records in the period), share, share_lo,
     share_hi, share_deff; zero-filled over the filter's periods × the five stances; empty without annotations.
     """
+    fast = _facts_period_shares(con, "stance", f, freq, "stance")
+    if fast is not None:
+        return fast
     scan = annotations_scan(con)
     if scan is None:
         return pd.DataFrame(columns=["period", "stance", "records", "n", "share", "share_lo", "share_hi", "share_deff"])
@@ -114,29 +138,27 @@ def stance_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: st
 def emotion_counts_by_period(con: duckdb.DuckDBPyConnection, f: Filters, freq: str = "D") -> pd.DataFrame:
     """Records of each emotion (joy, anger, disgust, sadness, fear, surprise, neutral) per period with shares and
     Wilson 95% intervals clustered by author, from the annotations' `emotion` column (needs an `actorwatch enrich`
-    that writes it; see `clustered_period_shares`).
+    that writes it; see `clustered_period_shares`; from the emotion author-day facts where the connection has them
+    and they hold the view).
 
     Columns: period, emotion, records, n (records with a recognised emotion in the period), share, share_lo,
     share_hi, share_deff; zero-filled over the filter's periods × the seven emotions; empty when no annotation has
     one.
     """
     empty = pd.DataFrame(columns=["period", "emotion", "records", "n", "share", "share_lo", "share_hi", "share_deff"])
-    scan = annotations_scan(con)
-    if scan is None or "emotion" not in {row[0] for row in con.execute(f"DESCRIBE {ANNOTATIONS}").fetchall()}:
-        return empty
-    # each stored spelling read as its class ('happy' as joy), once per distinct value rather than per record
-    known = [(raw, EMOTION.classes[i]) for (raw,) in con.execute(
-        f"SELECT DISTINCT emotion FROM {ANNOTATIONS} WHERE emotion IS NOT NULL").fetchall()
-        if (i := EMOTION.index(str(raw))) is not None]
-    if not known:
-        return empty
-    where, params = f.where("r")
-    values = ", ".join("(?, ?)" for _ in known)
-    per_record = (f"SELECT {period_expr(freq, 'r')} AS period, e.emotion AS key, {facts.author_key('r')} AS author "
-                  f"FROM records r JOIN {scan} a USING (source, id) "
-                  f"JOIN (VALUES {values}) AS e(raw, emotion) ON e.raw = a.emotion WHERE {where}")
-    frame = clustered_period_shares(con, per_record, [*(v for pair in known for v in pair), *params],
-                                    EMOTION.classes, f, freq, key="emotion")
+    frame = _facts_period_shares(con, "emotion", f, freq, "emotion")
+    if frame is None:
+        # each stored spelling read as its class ('happy' as joy), once per distinct value rather than per record
+        scan, known = annotations_scan(con), facts.emotion_spellings(con)
+        if scan is None or not known:
+            return empty
+        where, params = f.where("r")
+        values = ", ".join("(?, ?)" for _ in known)
+        per_record = (f"SELECT {period_expr(freq, 'r')} AS period, e.emotion AS key, {facts.author_key('r')} AS author "
+                      f"FROM records r JOIN {scan} a USING (source, id) "
+                      f"JOIN (VALUES {values}) AS e(raw, emotion) ON e.raw = a.emotion WHERE {where}")
+        frame = clustered_period_shares(con, per_record, [*(v for pair in known for v in pair), *params],
+                                        EMOTION.classes, f, freq, key="emotion")
     return frame if frame["n"].sum() else empty
 
 

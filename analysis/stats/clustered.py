@@ -31,7 +31,6 @@ from analysis.core.filters import Filters
 from analysis.core.scores import LABELS, SCORES
 from analysis.core.tables import has_table
 from analysis.stats import facts, timeseries  # modules: timeseries builds its bands on this one
-from collectors.models import COUNTED_KINDS
 
 
 @dataclass(frozen=True)
@@ -99,16 +98,24 @@ _PERIODS = {"D": ("x.day", "x.other_day = x.day"),
             "W": ("CAST(date_trunc('week', x.day) AS DATE)", "date_trunc('week', x.other_day) = date_trunc('week', x.day)")}
 
 
-def facts_sums_sql(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str, freq: str | None = None,
-                   by_source: bool = False, labels: tuple[str, ...] = LABELS) -> tuple[str, list[Any]] | None:
+def facts_sums_sql(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str | None, freq: str | None = None,
+                   by_source: bool = False, labels: tuple[str, ...] = LABELS,
+                   task: str = "sentiment") -> tuple[str, list[Any]] | None:
     """`sums_sql`'s figures (same columns, same numbers) per period (`freq` "D" or "W"; None: the whole view) and, with
-    `by_source`, per source, summed from the author-day facts (analysis.stats.facts) rather than grouped per author;
-    None where those cannot answer: no such tables, or languages or kinds chosen (they split an author's days)."""
-    if f.langs or set(f.kind_values()) != set(COUNTED_KINDS) or not has_table(con, facts.FACTS_AUTHOR_PAIRS):
+    `by_source`, per source, summed from the task's author-day facts (analysis.stats.facts: sentiment's scored by
+    `model_version`, stance's or emotion's annotated, whose labels are written facts.label_column) rather than
+    grouped per author; None where those cannot answer: no such tables, several languages chosen, other kinds than
+    the task's (they split an author's days), or a whole view's sums of a task holding only a week's pairs."""
+    spec = facts.AUTHOR_DAY_FACTS[task]
+    if (len(set(f.langs)) > 1 or set(f.kind_values()) != set(spec.kinds) or (freq is None and not spec.any_days)
+            or not has_table(con, spec.pairs)):
         return None
     if freq is not None and freq not in _PERIODS:
         raise ValueError(f"freq must be one of {tuple(_PERIODS)}, not {freq!r}")
-    base, base_params = ["x.tracker = ?", "x.model_version = ?"], [f.tracker, model_version]
+    base, base_params = ["x.tracker = ?", "x.lang_scope = ?"], [f.tracker, f.langs[0] if f.langs else facts.ALL_LANGS]
+    if spec.versioned:
+        base.append("x.model_version = ?")
+        base_params.append(model_version)
     if f.sources:
         base.append(f"x.source IN ({', '.join('?' for _ in f.sources)})")
         base_params.extend(f.sources)
@@ -133,15 +140,16 @@ def facts_sums_sql(con: duckdb.DuckDBPyConnection, f: Filters, model_version: st
     first = f"x.prev_day IS NULL OR x.prev_day < {since}" if since else "x.prev_day IS NULL"
     first_params = [f.start] if f.start else []
     days_where, days_params = within("day")
-    counts = ", ".join(f"CAST(coalesce(sum(x.k_{lab}), 0) AS BIGINT) AS k_{lab}" for lab in labels)
+    names = tuple(facts.label_column(lab) for lab in labels)
+    counts = ", ".join(f"CAST(coalesce(sum(x.k_{lab}), 0) AS BIGINT) AS k_{lab}" for lab in names)
     per_days = (f"SELECT {select}CAST(coalesce(sum(x.n), 0) AS BIGINT) AS n, {counts}, "
                 f"CAST(coalesce(sum(x.authors) FILTER (WHERE {first}), 0) AS BIGINT) AS authors "
-                f"FROM {facts.FACTS_AUTHOR_DAYS} x WHERE {days_where}{group}")
+                f"FROM {spec.days} x WHERE {days_where}{group}")
     pairs_where, pairs_params = within("day", "other_day")
-    squares = ", ".join(f"CAST(coalesce(sum(x.{c}), 0) AS BIGINT) AS {c}" for c in sum_columns(labels)[1:])
-    per_pairs = f"SELECT {select}{squares} FROM {facts.FACTS_AUTHOR_PAIRS} x WHERE {pairs_where} AND {same_period}{group}"
-    columns = [*(f"d.{k}" for k in keys), "d.n", *(f"d.k_{lab}" for lab in labels), "d.authors",
-               *(f"coalesce(p.{c}, 0) AS {c}" for c in sum_columns(labels)[1:])]
+    squares = ", ".join(f"CAST(coalesce(sum(x.{c}), 0) AS BIGINT) AS {c}" for c in sum_columns(names)[1:])
+    per_pairs = f"SELECT {select}{squares} FROM {spec.pairs} x WHERE {pairs_where} AND {same_period}{group}"
+    columns = [*(f"d.{k}" for k in keys), "d.n", *(f"d.k_{lab}" for lab in names), "d.authors",
+               *(f"coalesce(p.{c}, 0) AS {c}" for c in sum_columns(names)[1:])]
     join = f"LEFT JOIN ({per_pairs}) p USING ({', '.join(keys)})" if keys else f"CROSS JOIN ({per_pairs}) p"
     return (f"SELECT {', '.join(columns)} FROM ({per_days}) d {join}",
             [*first_params, *days_params, *pairs_params])
