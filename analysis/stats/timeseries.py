@@ -68,36 +68,63 @@ def periods(start: date, end: date, freq: str = "D") -> list[date]:
 def zero_fill(frame: pd.DataFrame, index: list[date], values: list[str], key: str | None = None,
               keys: list[Any] | None = None, column: str = "period") -> pd.DataFrame:
     """Reindex `frame` onto every period in `index` (× every key), filling missing counts with 0."""
-    frame = frame.assign(**{column: pd.to_datetime(frame[column]).dt.date}) if len(frame) else frame
+    # plain arrays and dict lookups throughout: built with pandas (to_datetime(...).dt.date, MultiIndex.from_product,
+    # Series.map, a column set at a time) this cost ~4-5 ms a call, and a view's charts call it half a dozen times
+    days = _day_list(frame[column]) if len(frame) else []
     if key is None:
-        full = pd.Index(index, name=column)
+        all_keys: list[Any] = []
         names: list[str] = [column]
     else:
         observed = frame[key].dropna().unique().tolist() if len(frame) else []
         all_keys = sorted(set(observed) | set(keys or []), key=str)
-        full = pd.MultiIndex.from_product([index, all_keys], names=[column, key])
         names = [column, key]
-    if len(full) == 0:
+    width = len(all_keys) if key is not None else 1
+    size = len(index) * width
+    if size == 0:
         return pd.DataFrame({name: [] for name in [*names, *values]})
-    out = full.to_frame(index=False)
-    if len(frame) == 0:
-        return out.assign(**{v: 0 for v in values}).astype({v: "int64" for v in values})
-    # each row's cell in `full` (period-major, as from_product orders it), found by dict lookups: a pandas
-    # set_index/reindex/reset_index cost ~9 ms a call (several per chart), this well under 1
-    at = {day: i for i, day in enumerate(index)}
-    cell = frame[column].map(at).to_numpy(dtype="float64", na_value=np.nan)
+    periods_col = np.empty(size, dtype=object)
+    periods_col[:] = [day for day in index for _ in range(width)]
+    out = {column: periods_col}
     if key is not None:
-        width = len(all_keys)
-        cell = cell * width + frame[key].map({k: j for j, k in enumerate(all_keys)}).to_numpy(dtype="float64", na_value=np.nan)
-    kept = ~np.isnan(cell)
-    rows = cell[kept].astype(np.int64)
+        out[key] = pd.Index(all_keys)[np.tile(np.arange(width), len(index))]
+    if len(frame) == 0:
+        return pd.DataFrame({**out, **{v: np.zeros(size, dtype="int64") for v in values}})
+    # each row's cell (period-major, as the index runs), found by dict lookups
+    at = {day: i for i, day in enumerate(index)}
+    if key is None:
+        cells = [at.get(day) for day in days]
+    else:
+        slot = {k: j for j, k in enumerate(all_keys)}
+        cells = [None if (i := at.get(day)) is None or (j := slot.get(k)) is None else i * width + j
+                 for day, k in zip(days, frame[key].tolist(), strict=True)]
+    kept = np.array([c is not None for c in cells], dtype=bool)
+    rows = np.array([c for c in cells if c is not None], dtype=np.int64)
     if len(np.unique(rows)) < len(rows):  # as reindex does: two counts for one cell are an error, not a sum
         raise ValueError("cannot reindex on an axis with duplicate labels")
     for v in values:
-        counts = np.zeros(len(out), dtype="int64")
-        counts[rows] = frame[v][kept].astype("int64").to_numpy()  # a missing (NaN) count fails, as before
+        counts = np.zeros(size, dtype="int64")
+        counts[rows] = _int_counts(frame[v].to_numpy()[kept])  # a missing (NaN) count fails, as before
         out[v] = counts
-    return out
+    return pd.DataFrame(out)
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _day_list(column: pd.Series) -> list[date | None]:
+    """A column of days (datetime64, or anything pd.to_datetime reads) as a list of dates (None where missing)."""
+    if column.dtype.kind != "M":
+        column = pd.to_datetime(column)
+    stamps = column.to_numpy().astype("datetime64[D]")
+    ordinals = stamps.astype(np.int64) + _EPOCH_ORDINAL
+    return [None if missing else date.fromordinal(int(o)) for o, missing in zip(ordinals, np.isnat(stamps), strict=True)]
+
+
+def _int_counts(values: np.ndarray) -> np.ndarray:
+    """Counts as int64; a missing (NaN) count raises, as pandas' astype does."""
+    if values.dtype.kind in "iub":
+        return values.astype(np.int64)
+    return pd.Series(values).astype("int64").to_numpy()
 
 
 def mentions_sql(con: duckdb.DuckDBPyConnection, tracker: Tracker | None = None,
