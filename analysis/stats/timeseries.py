@@ -329,8 +329,14 @@ def stored_span(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker) ->
     """The days from the first to the last record of `f`'s sources within the tracker's collection window (its
     languages and kinds aside: collection is per source); no day at all when the store holds none."""
     collected = Filters.for_tracker(tracker)
-    days = volume_series(con, Filters(f.tracker, collected.start, collected.end, f.sources))
-    days = pd.to_datetime(days.loc[days["records"] > 0, "period"])
+    return span_of(volume_series(con, Filters(f.tracker, collected.start, collected.end, f.sources)), f.tracker, collected)
+
+
+def span_of(series: pd.DataFrame, tracker_id: str, collected: Filters) -> Filters:
+    """`stored_span` read from a zero-filled volume_series frame (by any key) of the view's sources over at least the
+    tracker's collection window `collected` (days outside it are left out)."""
+    held = series.loc[series["records"] > 0, "period"]
+    days = pd.to_datetime(pd.Series([d for d in held if collected.start <= d <= collected.end], dtype=object))
     if days.empty:
-        return Filters(f.tracker, collected.end, collected.start)  # start after end: clips every side to nothing
-    return Filters(f.tracker, days.min().date(), days.max().date())
+        return Filters(tracker_id, collected.end, collected.start)  # start after end: clips every side to nothing
+    return Filters(tracker_id, days.min().date(), days.max().date())

@@ -1,0 +1,84 @@
+"""The Overview's quicker paths (issue 13: a filter change) give the numbers of the plain definitions they replace."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from analysis.core.filters import Filters
+from analysis.stats import peaks, timeseries
+from collectors.store import Store
+from collectors.trackers import Tracker, get_tracker
+from dashboard import snapshot
+from tests.analytics_fixtures import records_per_day
+
+TRACKER = "iqiyi-nadou"  # collection window 2026-04-10 to 2026-05-25
+
+
+def _peak_series(con, f: Filters, tracker: Tracker) -> tuple[pd.Series, set[date]]:
+    """The series peaks are detected on and its unknown days, as peak_labels read them before (three queries)."""
+    stored = timeseries.stored_span(con, f, tracker)
+    series_f = f
+    if f.start and f.end and stored.start <= stored.end:
+        series_f = replace(f, start=max(f.start - timedelta(days=peaks.HISTORY_DAYS), stored.start),
+                           end=max(f.end, stored.end))
+    elif f.start:
+        series_f = replace(f, start=max(f.start, stored.start))
+    return (peaks.series_by_day(timeseries.volume_series(con, series_f), "records"),
+            peaks.uncollected_days(con, series_f))
+
+
+@pytest.fixture
+def storm_store(data_dir, make_record) -> Store:
+    """Weibo with a storm and a five-day collection gap; news every day, some of it English; comments on Bilibili."""
+    store = Store(data_dir)
+    records = []
+    for i in range(40):
+        day = date(2026, 4, 10) + timedelta(days=i)
+        weibo = 0 if 12 <= i <= 16 else 200 if i == 25 else 90 if i == 26 else 20 + i % 4
+        records += records_per_day(make_record, {day: weibo}, trackers=[TRACKER])
+        records += records_per_day(make_record, {day: 8 + i % 3}, trackers=[TRACKER], source="rss")
+        records += records_per_day(make_record, {day: 6 if i in (25, 26) else 2}, trackers=[TRACKER], source="rss",
+                                   text="A plain English sentence about the platform", lang="en")
+        records += records_per_day(make_record, {day: 3}, trackers=[TRACKER], source="bilibili", kind="comment")
+    store.add_records(records)
+    return store
+
+
+VIEWS = [Filters(TRACKER, date(2026, 4, 10), date(2026, 5, 25)), Filters(TRACKER, date(2026, 4, 30), date(2026, 5, 8)),
+         Filters(TRACKER, date(2026, 4, 1), date(2026, 4, 20), ("weibo",)), Filters(TRACKER, date(2026, 5, 1), date(2026, 5, 3), ("rss",)),
+         Filters(TRACKER, date(2026, 4, 15), date(2026, 5, 10), langs=("en",)),
+         Filters(TRACKER, date(2026, 4, 15), date(2026, 5, 10), ("weibo", "bilibili"), kinds=("comment",)),
+         Filters(TRACKER, date(2026, 6, 1), date(2026, 6, 30)), Filters(TRACKER, date(2026, 3, 1), date(2026, 3, 20)),
+         Filters(TRACKER, date(2026, 4, 10), date(2026, 5, 25), ("bilibili",))]
+
+
+@pytest.mark.parametrize("on_snapshot", [True, False])
+def test_peak_labels_in_one_pass_read_the_series_the_three_queries_read(storm_store, on_snapshot, monkeypatch):
+    """peak_labels reads the stored span, the gaps and the totals from one by-source series: the days it judges, the
+    days it leaves out and the peaks it labels are those of the three series it read before, view by view."""
+    from dashboard.charts import overview
+
+    tracker = get_tracker(TRACKER)
+    seen: list[tuple[pd.Series, set[date]]] = []
+    detect, without = peaks.detect_peaks, peaks.without_days
+    monkeypatch.setattr(peaks, "without_days", lambda series, days: seen.append((series, days)) or without(series, days))
+    con = snapshot.open_snapshot(storm_store) if on_snapshot else storm_store.connect()
+    try:
+        for f in VIEWS:
+            seen.clear()
+            shown = overview.peak_labels(con, f, tracker)
+            series, unknown = _peak_series(con, f, tracker)
+            assert len(seen) == 1, f
+            pd.testing.assert_series_equal(seen[0][0], series, check_names=False, obj=str(f))
+            assert seen[0][1] == unknown, f
+            found = detect(without(series, unknown))
+            in_view = [d for d in found["day"] if f.start <= d <= f.end]
+            assert list(shown["day"]) == in_view, f
+        assert any(unknown for f in VIEWS[:1] for _s, unknown in [_peak_series(con, f, tracker)])  # the gap is seen
+        assert len(overview.peak_labels(con, VIEWS[0], tracker)) >= 1  # and the storm labelled
+    finally:
+        con.close()
