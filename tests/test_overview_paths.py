@@ -7,6 +7,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from analysis.core.filters import Filters
 from analysis.stats import peaks, timeseries
@@ -82,3 +84,20 @@ def test_peak_labels_in_one_pass_read_the_series_the_three_queries_read(storm_st
         assert len(overview.peak_labels(con, VIEWS[0], tracker)) >= 1  # and the storm labelled
     finally:
         con.close()
+
+
+@given(st.lists(st.tuples(st.integers(0, 20), st.sampled_from(["weibo", "rss", "bilibili", None]), st.integers(0, 300)),
+                max_size=40), st.booleans())
+def test_records_by_source_are_the_pivot_tables(rows, as_timestamps):
+    """The per-source day counts the gap and stop rules read (in plain arrays now) are pandas' pivot table of the
+    frame, summed, with 0 where a source has no row: the same days, sources, counts and number types."""
+    start = pd.Timestamp(2026, 4, 1)
+    frame = pd.DataFrame({"period": [start + pd.Timedelta(days=d) if as_timestamps else (start + pd.Timedelta(days=d)).date()
+                                     for d, _, _ in rows],
+                          "source": [s for _, s, _ in rows], "records": [n for _, _, n in rows]}).astype({"records": "int64"})
+    counts, days = peaks._records_by_source(frame, "period")
+    pivot = frame.pivot_table(index="period", columns="source", values="records", aggfunc="sum", fill_value=0)
+    assert days == [peaks._as_date(d) for d in pivot.index]
+    assert list(counts) == list(pivot.columns)
+    for source, values in counts.items():
+        assert values.dtype == pivot[source].to_numpy().dtype and values.tolist() == pivot[source].tolist()

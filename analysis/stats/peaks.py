@@ -84,10 +84,20 @@ HISTORY_DAYS = 28  # stored days before a view read as its first days' baseline 
 GAP_TYPICAL = 5.0
 
 
-def _records_by_source(by_source: pd.DataFrame, day: str) -> tuple[pd.DataFrame, list[date]]:
-    """Records per day (rows) and source (columns) of a `volume_series(by="source")` frame, and its days."""
-    counts = by_source.pivot_table(index=day, columns="source", values="records", aggfunc="sum", fill_value=0)
-    return counts, [_as_date(d) for d in counts.index]
+def _records_by_source(by_source: pd.DataFrame, day: str) -> tuple[dict[str, np.ndarray], list[date]]:
+    """Records per source (each an array over the days) of a `volume_series(by="source")` frame, and its days, in
+    order; rows without a day or a source are left out. As a pivot table would give them, in a dict: pandas'
+    pivot_table cost ~4 ms a call, twice on each Overview view."""
+    present = (by_source[day].notna() & by_source["source"].notna()).to_numpy()
+    cells = [(d, s) for d, s, keep in zip(by_source[day].tolist(), by_source["source"].tolist(), present, strict=True)
+             if keep]
+    records = by_source["records"].to_numpy()[present]
+    days = sorted({d for d, _ in cells})
+    row = {d: i for i, d in enumerate(days)}
+    counts = {source: np.zeros(len(days), dtype=records.dtype) for source in sorted({s for _, s in cells})}
+    for (d, source), n in zip(cells, records, strict=True):
+        counts[source][row[d]] += n
+    return counts, [_as_date(d) for d in days]
 
 
 def collection_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, window: int = 7, min_days: int = 3,
@@ -116,8 +126,7 @@ def source_gaps(by_source: pd.DataFrame, typical: float = GAP_TYPICAL, window: i
         return {}
     counts, days = _records_by_source(by_source, day)
     gaps: dict[str, list[tuple[date, date]]] = {}
-    for source in counts.columns:
-        values = counts[source].to_numpy()
+    for source, values in counts.items():
         i = 0
         while i < len(values):
             if values[i]:
@@ -142,8 +151,7 @@ def stopped_sources(by_source: pd.DataFrame, since: date, typical: float = GAP_T
         return {}
     counts, days = _records_by_source(by_source, day)
     out = {}
-    for source in counts.columns:
-        values = counts[source].to_numpy()
+    for source, values in counts.items():
         held = np.flatnonzero(values)
         if not len(held) or days[held[-1]] >= since:
             continue
