@@ -101,3 +101,33 @@ def test_records_by_source_are_the_pivot_tables(rows, as_timestamps):
     assert list(counts) == list(pivot.columns)
     for source, values in counts.items():
         assert values.dtype == pivot[source].to_numpy().dtype and values.tolist() == pivot[source].tolist()
+
+
+@pytest.mark.parametrize("on_snapshot", [True, False])
+def test_peak_labels_from_the_texts_alone_are_the_full_summaries_labels(data_dir, make_record, on_snapshot):
+    """The Overview labels a peak from the day's most-shared texts read alone (texts_only): the same terms, count and
+    top text (masked as in records_public) as the full summaries give, whatever the view's sources, with titles,
+    mentions of ordinary users and ties in shares."""
+    from datetime import UTC, datetime
+
+    store, day = Store(data_dir), date(2026, 4, 20)
+    texts = ["@路人甲 说这部剧的AI演员太假了", "AI演员合同争议持续发酵 @某网友", "平台回应AI演员争议", "爱奇艺 纳豆 AI 演员"]
+    records = [make_record(text=texts[i % 4], published_at=datetime(2026, 4, 20, i % 24, tzinfo=UTC),
+                           trackers=[TRACKER], shares=(i * 7) % 5, likes=i % 3,
+                           source=("weibo", "rss", "bilibili")[i % 3],
+                           **({"kind": "article", "title": f"标题 {i} AI演员"} if i % 3 == 1 else {}))
+               for i in range(60)]
+    store.add_records(records)
+    con = snapshot.open_snapshot(store) if on_snapshot else store.connect()
+    try:
+        for sources in ((), ("weibo",), ("rss",), ("weibo", "bilibili")):
+            f = Filters(TRACKER, day, day, sources)
+            one_peak = pd.DataFrame({"day": [day]})
+            full = peaks.label_peaks(con, f, one_peak, k=3, n_records=2, max_texts=25)
+            quick = peaks.label_peaks(con, f, one_peak, k=3, n_records=2, max_texts=25, texts_only=True)
+            assert list(quick["records"]) == list(full["records"]) and list(quick["top_terms"]) == list(full["top_terms"])
+            assert [[r["text"] for r in top] for top in quick["top_records"]] == \
+                [[r["text"] for r in top] for top in full["top_records"]]
+            assert "路人甲" not in str(list(quick["top_records"])) and full["top_records"][0]
+    finally:
+        con.close()
