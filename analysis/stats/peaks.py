@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import date
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import duckdb
