@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -131,3 +132,20 @@ def test_peak_labels_from_the_texts_alone_are_the_full_summaries_labels(data_dir
             assert "路人甲" not in str(list(quick["top_records"])) and full["top_records"][0]
     finally:
         con.close()
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 400), st.floats(0, 1, allow_nan=False)), max_size=40),
+       st.integers(1, 9), st.integers(1, 5))
+def test_rolling_mad_is_the_rolling_nanmedian_it_replaces(values, window, min_periods):
+    """Peak scores' noise (the median absolute deviation of the days before each, NaNs left out) computed for all
+    windows at once is, to the bit, the rolling apply of np.nanmedian it replaces."""
+    import numpy as np
+
+    series = pd.Series([np.nan if v is None else float(v) for v in values], dtype=float)
+    min_periods = min(min_periods, window)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # nanmedian of an all-NaN window
+        expected = series.rolling(window, min_periods=min_periods).apply(
+            lambda w: np.nanmedian(np.abs(w - np.nanmedian(w))), raw=True).to_numpy()
+    got = peaks._rolling_mad(series.to_numpy(), window, min_periods)
+    assert np.array_equal(got, expected, equal_nan=True)
