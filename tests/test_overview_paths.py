@@ -149,3 +149,41 @@ def test_rolling_mad_is_the_rolling_nanmedian_it_replaces(values, window, min_pe
             lambda w: np.nanmedian(np.abs(w - np.nanmedian(w))), raw=True).to_numpy()
     got = peaks._rolling_mad(series.to_numpy(), window, min_periods)
     assert np.array_equal(got, expected, equal_nan=True)
+
+
+def _shares_one_column_at_a_time(frame: pd.DataFrame) -> pd.DataFrame:
+    """add_shares as it was written: each label's share, band and design effect set on the frame one by one."""
+    import numpy as np
+
+    from analysis.core.scores import LABELS
+    from analysis.stats import clustered
+
+    n = frame["n"].to_numpy()
+    for label in LABELS:
+        k = frame[f"k_{label}"].to_numpy()
+        deff = (clustered.design_effects(n, k, frame["authors"], frame[f"kk_{label}"], frame[f"kn_{label}"],
+                                         frame["nn"]) if "authors" in frame else np.ones(len(frame)))
+        lo, hi = timeseries.wilson_interval(k / deff, n / deff)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frame[label] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+        frame[f"{label}_lo"], frame[f"{label}_hi"], frame[f"{label}_deff"] = lo, hi, deff
+    return frame
+
+
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60), st.integers(0, 60), st.integers(1, 60)), max_size=30),
+       st.booleans())
+def test_shares_joined_at_once_are_the_shares_set_one_by_one(rows, by_author):
+    """The daily shares, bands and design effects add_shares now joins to the frame at once are, to the bit and in the
+    same column order, those it set one column at a time."""
+    import numpy as np
+
+    n = np.array([sum(r[:3]) for r in rows], dtype="int64")
+    frame = pd.DataFrame({"period": range(len(rows)), "n": n, "k_negative": [r[0] for r in rows],
+                          "k_neutral": [r[1] for r in rows], "k_positive": [r[2] for r in rows]}).astype("int64")
+    if by_author:
+        authors = np.minimum(n, [r[3] for r in rows])
+        frame = frame.assign(authors=authors, nn=n * n // np.maximum(authors, 1),
+                             **{f"kk_{lab}": frame[f"k_{lab}"] ** 2 for lab in ("negative", "neutral", "positive")},
+                             **{f"kn_{lab}": frame[f"k_{lab}"] * n for lab in ("negative", "neutral", "positive")})
+    pd.testing.assert_frame_equal(timeseries.add_shares(frame.copy()), _shares_one_column_at_a_time(frame.copy()),
+                                  check_exact=True)

@@ -8,6 +8,7 @@ labelled by the Monday) of the display time zone (collectors.display_zone; UTC b
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import duckdb
@@ -40,7 +41,7 @@ def wilson_interval(k: Any, n: Any, z: float = 1.959964) -> tuple[Any, Any]:
     `z` picks the level (1.96 → 95%).
     """
     k_arr, n_arr = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
-    alpha = 2 * (1 - norm.cdf(z))
+    alpha = _alpha(z)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k_arr / n_arr
         lo, hi = proportion_confint(k_arr, np.where(n_arr > 0, n_arr, 1), alpha=alpha, method="wilson")
@@ -50,6 +51,12 @@ def wilson_interval(k: Any, n: Any, z: float = 1.959964) -> tuple[Any, Any]:
     if lo.ndim == 0:
         return float(lo), float(hi)
     return lo, hi
+
+
+@lru_cache(maxsize=8)
+def _alpha(z: float) -> float:
+    """The two-sided level of `z` (scipy's normal cdf costs ~0.3 ms a call, three per series)."""
+    return 2 * (1 - norm.cdf(z))
 
 
 def period_start(day: date, freq: str = "D") -> date:
@@ -247,15 +254,18 @@ def add_shares(frame: pd.DataFrame) -> pd.DataFrame:
     With the per-author sums of analysis.stats.clustered (authors, kk_<label>, kn_<label>, nn) the band is Wilson's at
     the effective size n / deff; without them every record counts as its own author (deff 1)."""
     n = frame["n"].to_numpy()
+    added: dict[str, Any] = {}
     for label in LABELS:
         k = frame[f"k_{label}"].to_numpy()
         deff = (clustered.design_effects(n, k, frame["authors"], frame[f"kk_{label}"], frame[f"kn_{label}"],
                                          frame["nn"]) if "authors" in frame else np.ones(len(frame)))
         lo, hi = wilson_interval(k / deff, n / deff)
         with np.errstate(invalid="ignore", divide="ignore"):
-            frame[label] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
-        frame[f"{label}_lo"], frame[f"{label}_hi"], frame[f"{label}_deff"] = lo, hi, deff
-    return frame
+            added[label] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+        added[f"{label}_lo"], added[f"{label}_hi"], added[f"{label}_deff"] = lo, hi, deff
+    # joined at once: twelve columns set one by one cost ~7 ms, a third of a day series' load
+    return pd.concat([frame.drop(columns=[c for c in added if c in frame]), pd.DataFrame(added, index=frame.index)],
+                     axis=1)
 
 
 def _check_freq(freq: str) -> None:
