@@ -212,3 +212,6 @@ def test_zero_fill_puts_every_count_in_its_cell_and_zero_elsewhere(cells, days, 
     expected = [(day, k, cells.get(((day - date(2026, 4, 1)).days, k), 0)) for day in index for k in all_keys]
     got = list(zip(out["period"], out["source"] if by_key else [None] * len(out), out["records"], strict=True))
     assert got == expected and (not expected or out["records"].dtype == "int64")
+    # the cells as before the plain-array rewrite: days as dates (not Timestamps), keys with pandas' own dtype for them
+    assert all(type(day) is date for day in out["period"])
+    assert not by_key or not expected or out["source"].dtype == pd.Index(all_keys).dtype

@@ -102,6 +102,7 @@ def background_idf() -> tuple[dict[str, float], float]:
     return idf, values[len(values) // 2]
 
 
+@lru_cache(maxsize=65_536)  # a peak label asks of ~500 texts' tokens, mostly the same words: ~2 us each, a few ms a label
 def _is_term(token: str) -> bool:
     return len(token) >= 2 and bool(_WORDLIKE.search(token)) and not token.replace(".", "").isdigit()
 

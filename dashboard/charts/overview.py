@@ -131,18 +131,36 @@ def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | N
     day its collector restarts is no peak). Peaks outside the view's dates are not labelled.
     """
     peaks_mod, timeseries = require("analysis.stats.peaks"), require("analysis.stats.timeseries")
-    stored = timeseries.stored_span(con, f, tracker) if tracker else None
-    series_f = f
+    history = timedelta(days=peaks_mod.HISTORY_DAYS)
+    wide = stored = None
+    if tracker and f.start and f.end:
+        # one query for the three series below (each by source, languages and kinds aside): the collection window's
+        # days for the stored span, and the view's days with their history for the gaps and, unless languages or
+        # kinds are chosen, the totals; three queries with their zero-filling cost a third of a filter change's load
+        collected = Filters.for_tracker(tracker)
+        wide = timeseries.volume_series(con, Filters(f.tracker, min(collected.start, f.start - history),
+                                                     max(collected.end, f.end), f.sources), by="source")
+        stored = timeseries.span_of(wide, f.tracker, collected)
+    elif tracker:
+        stored = timeseries.stored_span(con, f, tracker)
+    series_f, by_source, series = f, None, None
     if f.start and f.end and stored and stored.start <= stored.end:
-        series_f = replace(f, start=max(f.start - timedelta(days=peaks_mod.HISTORY_DAYS), stored.start),
-                           end=max(f.end, stored.end))
+        series_f = replace(f, start=max(f.start - history, stored.start), end=max(f.end, stored.end))
+        if wide is not None:  # series_f's days lie within wide's
+            by_source = wide[[series_f.start <= d <= series_f.end for d in wide["period"]]].reset_index(drop=True)
+            if not f.langs and not f.kinds:
+                totals = by_source.groupby("period", as_index=False)["records"].sum()
+                series = timeseries.zero_fill(totals, timeseries.periods(series_f.start, series_f.end), ["records"])
     elif f.start and stored:  # nothing stored: no day is known
         series_f = replace(f, start=max(f.start, stored.start))
-    series = peaks_mod.series_by_day(timeseries.volume_series(con, series_f), "records")
+    if series is None:
+        series = timeseries.volume_series(con, series_f)
     # a source's collection gap is unknown, not quiet: the day its collector restarts is no peak (as for the alerts)
-    found = peaks_mod.detect_peaks(peaks_mod.without_days(series, peaks_mod.uncollected_days(con, series_f)))
+    unknown = (peaks_mod.collection_gaps(by_source) if by_source is not None
+               else peaks_mod.uncollected_days(con, series_f))
+    found = peaks_mod.detect_peaks(peaks_mod.without_days(peaks_mod.series_by_day(series, "records"), unknown))
     found = found[found["day"].map(lambda day: (not f.start or day >= f.start) and (not f.end or day <= f.end)).astype(bool)]
-    labelled = peaks_mod.label_peaks(con, f, found, k=3, n_records=1)
+    labelled = peaks_mod.label_peaks(con, f, found, k=3, n_records=1, texts_only=True)
     return pd.DataFrame({
         "day": labelled["day"], "records": labelled["records"],
         "label": [" · ".join(terms) for terms in labelled["top_terms"]],

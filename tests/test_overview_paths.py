@@ -1,0 +1,189 @@
+"""The Overview's quicker paths (issue 13: a filter change) give the numbers of the plain definitions they replace."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analysis.core.filters import Filters
+from analysis.stats import peaks, timeseries
+from collectors.store import Store
+from collectors.trackers import Tracker, get_tracker
+from dashboard import snapshot
+from tests.analytics_fixtures import records_per_day
+
+TRACKER = "iqiyi-nadou"  # collection window 2026-04-10 to 2026-05-25
+
+
+def _peak_series(con, f: Filters, tracker: Tracker) -> tuple[pd.Series, set[date]]:
+    """The series peaks are detected on and its unknown days, as peak_labels read them before (three queries)."""
+    stored = timeseries.stored_span(con, f, tracker)
+    series_f = f
+    if f.start and f.end and stored.start <= stored.end:
+        series_f = replace(f, start=max(f.start - timedelta(days=peaks.HISTORY_DAYS), stored.start),
+                           end=max(f.end, stored.end))
+    elif f.start:
+        series_f = replace(f, start=max(f.start, stored.start))
+    return (peaks.series_by_day(timeseries.volume_series(con, series_f), "records"),
+            peaks.uncollected_days(con, series_f))
+
+
+@pytest.fixture
+def storm_store(data_dir, make_record) -> Store:
+    """Weibo with a storm and a five-day collection gap; news every day, some of it English; comments on Bilibili."""
+    store = Store(data_dir)
+    records = []
+    for i in range(40):
+        day = date(2026, 4, 10) + timedelta(days=i)
+        weibo = 0 if 12 <= i <= 16 else 200 if i == 25 else 90 if i == 26 else 20 + i % 4
+        records += records_per_day(make_record, {day: weibo}, trackers=[TRACKER])
+        records += records_per_day(make_record, {day: 8 + i % 3}, trackers=[TRACKER], source="rss")
+        records += records_per_day(make_record, {day: 6 if i in (25, 26) else 2}, trackers=[TRACKER], source="rss",
+                                   text="A plain English sentence about the platform", lang="en")
+        records += records_per_day(make_record, {day: 3}, trackers=[TRACKER], source="bilibili", kind="comment")
+    store.add_records(records)
+    return store
+
+
+VIEWS = [Filters(TRACKER, date(2026, 4, 10), date(2026, 5, 25)), Filters(TRACKER, date(2026, 4, 30), date(2026, 5, 8)),
+         Filters(TRACKER, date(2026, 4, 1), date(2026, 4, 20), ("weibo",)), Filters(TRACKER, date(2026, 5, 1), date(2026, 5, 3), ("rss",)),
+         Filters(TRACKER, date(2026, 4, 15), date(2026, 5, 10), langs=("en",)),
+         Filters(TRACKER, date(2026, 4, 15), date(2026, 5, 10), ("weibo", "bilibili"), kinds=("comment",)),
+         Filters(TRACKER, date(2026, 6, 1), date(2026, 6, 30)), Filters(TRACKER, date(2026, 3, 1), date(2026, 3, 20)),
+         Filters(TRACKER, date(2026, 4, 10), date(2026, 5, 25), ("bilibili",))]
+
+
+@pytest.mark.parametrize("on_snapshot", [True, False])
+def test_peak_labels_in_one_pass_read_the_series_the_three_queries_read(storm_store, on_snapshot, monkeypatch):
+    """peak_labels reads the stored span, the gaps and the totals from one by-source series: the days it judges, the
+    days it leaves out and the peaks it labels are those of the three series it read before, view by view."""
+    from dashboard.charts import overview
+
+    tracker = get_tracker(TRACKER)
+    seen: list[tuple[pd.Series, set[date]]] = []
+    detect, without = peaks.detect_peaks, peaks.without_days
+    monkeypatch.setattr(peaks, "without_days", lambda series, days: seen.append((series, days)) or without(series, days))
+    con = snapshot.open_snapshot(storm_store) if on_snapshot else storm_store.connect()
+    try:
+        for f in VIEWS:
+            seen.clear()
+            shown = overview.peak_labels(con, f, tracker)
+            series, unknown = _peak_series(con, f, tracker)
+            assert len(seen) == 1, f
+            pd.testing.assert_series_equal(seen[0][0], series, check_names=False, obj=str(f))
+            assert seen[0][1] == unknown, f
+            found = detect(without(series, unknown))
+            in_view = [d for d in found["day"] if f.start <= d <= f.end]
+            assert list(shown["day"]) == in_view, f
+        assert any(unknown for f in VIEWS[:1] for _s, unknown in [_peak_series(con, f, tracker)])  # the gap is seen
+        assert len(overview.peak_labels(con, VIEWS[0], tracker)) >= 1  # and the storm labelled
+    finally:
+        con.close()
+
+
+@given(st.lists(st.tuples(st.integers(0, 20), st.sampled_from(["weibo", "rss", "bilibili", None]), st.integers(0, 300)),
+                max_size=40), st.booleans())
+def test_records_by_source_are_the_pivot_tables(rows, as_timestamps):
+    """The per-source day counts the gap and stop rules read (in plain arrays now) are pandas' pivot table of the
+    frame, summed, with 0 where a source has no row: the same days, sources, counts and number types."""
+    start = pd.Timestamp(2026, 4, 1)
+    frame = pd.DataFrame({"period": [start + pd.Timedelta(days=d) if as_timestamps else (start + pd.Timedelta(days=d)).date()
+                                     for d, _, _ in rows],
+                          "source": [s for _, s, _ in rows], "records": [n for _, _, n in rows]}).astype({"records": "int64"})
+    counts, days = peaks._records_by_source(frame, "period")
+    pivot = frame.pivot_table(index="period", columns="source", values="records", aggfunc="sum", fill_value=0)
+    assert days == [peaks._as_date(d) for d in pivot.index]
+    assert list(counts) == list(pivot.columns)
+    for source, values in counts.items():
+        assert values.dtype == pivot[source].to_numpy().dtype and values.tolist() == pivot[source].tolist()
+
+
+@pytest.mark.parametrize("on_snapshot", [True, False])
+def test_peak_labels_from_the_texts_alone_are_the_full_summaries_labels(data_dir, make_record, on_snapshot):
+    """The Overview labels a peak from the day's most-shared texts read alone (texts_only): the same terms, count and
+    top text (masked as in records_public) as the full summaries give, whatever the view's sources, with titles,
+    mentions of ordinary users and ties in shares."""
+    from datetime import UTC, datetime
+
+    store, day = Store(data_dir), date(2026, 4, 20)
+    texts = ["@路人甲 说这部剧的AI演员太假了", "AI演员合同争议持续发酵 @某网友", "平台回应AI演员争议", "爱奇艺 纳豆 AI 演员"]
+    records = [make_record(text=texts[i % 4], published_at=datetime(2026, 4, 20, i % 24, tzinfo=UTC),
+                           trackers=[TRACKER], shares=(i * 7) % 5, likes=i % 3,
+                           source=("weibo", "rss", "bilibili")[i % 3],
+                           **({"kind": "article", "title": f"标题 {i} AI演员"} if i % 3 == 1 else {}))
+               for i in range(60)]
+    store.add_records(records)
+    con = snapshot.open_snapshot(store) if on_snapshot else store.connect()
+    try:
+        for sources in ((), ("weibo",), ("rss",), ("weibo", "bilibili")):
+            f = Filters(TRACKER, day, day, sources)
+            one_peak = pd.DataFrame({"day": [day]})
+            full = peaks.label_peaks(con, f, one_peak, k=3, n_records=2, max_texts=25)
+            quick = peaks.label_peaks(con, f, one_peak, k=3, n_records=2, max_texts=25, texts_only=True)
+            assert list(quick["records"]) == list(full["records"]) and list(quick["top_terms"]) == list(full["top_terms"])
+            assert [[r["text"] for r in top] for top in quick["top_records"]] == \
+                [[r["text"] for r in top] for top in full["top_records"]]
+            assert "路人甲" not in str(list(quick["top_records"])) and full["top_records"][0]
+    finally:
+        con.close()
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 400), st.floats(0, 1, allow_nan=False)), max_size=40),
+       st.integers(1, 9), st.integers(1, 5))
+def test_rolling_mad_is_the_rolling_nanmedian_it_replaces(values, window, min_periods):
+    """Peak scores' noise (the median absolute deviation of the days before each, NaNs left out) computed for all
+    windows at once is, to the bit, the rolling apply of np.nanmedian it replaces."""
+    import numpy as np
+
+    series = pd.Series([np.nan if v is None else float(v) for v in values], dtype=float)
+    min_periods = min(min_periods, window)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # nanmedian of an all-NaN window
+        expected = series.rolling(window, min_periods=min_periods).apply(
+            lambda w: np.nanmedian(np.abs(w - np.nanmedian(w))), raw=True).to_numpy()
+    got = peaks._rolling_mad(series.to_numpy(), window, min_periods)
+    assert np.array_equal(got, expected, equal_nan=True)
+
+
+def _shares_one_column_at_a_time(frame: pd.DataFrame) -> pd.DataFrame:
+    """add_shares as it was written: each label's share, band and design effect set on the frame one by one."""
+    import numpy as np
+
+    from analysis.core.scores import LABELS
+    from analysis.stats import clustered
+
+    n = frame["n"].to_numpy()
+    for label in LABELS:
+        k = frame[f"k_{label}"].to_numpy()
+        deff = (clustered.design_effects(n, k, frame["authors"], frame[f"kk_{label}"], frame[f"kn_{label}"],
+                                         frame["nn"]) if "authors" in frame else np.ones(len(frame)))
+        lo, hi = timeseries.wilson_interval(k / deff, n / deff)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frame[label] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+        frame[f"{label}_lo"], frame[f"{label}_hi"], frame[f"{label}_deff"] = lo, hi, deff
+    return frame
+
+
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60), st.integers(0, 60), st.integers(1, 60)), max_size=30),
+       st.booleans())
+def test_shares_joined_at_once_are_the_shares_set_one_by_one(rows, by_author):
+    """The daily shares, bands and design effects add_shares now joins to the frame at once are, to the bit and in the
+    same column order, those it set one column at a time."""
+    import numpy as np
+
+    n = np.array([sum(r[:3]) for r in rows], dtype="int64")
+    frame = pd.DataFrame({"period": range(len(rows)), "n": n, "k_negative": [r[0] for r in rows],
+                          "k_neutral": [r[1] for r in rows], "k_positive": [r[2] for r in rows]}).astype("int64")
+    if by_author:
+        authors = np.minimum(n, [r[3] for r in rows])
+        frame = frame.assign(authors=authors, nn=n * n // np.maximum(authors, 1),
+                             **{f"kk_{lab}": frame[f"k_{lab}"] ** 2 for lab in ("negative", "neutral", "positive")},
+                             **{f"kn_{lab}": frame[f"k_{lab}"] * n for lab in ("negative", "neutral", "positive")})
+    pd.testing.assert_frame_equal(timeseries.add_shares(frame.copy()), _shares_one_column_at_a_time(frame.copy()),
+                                  check_exact=True)
