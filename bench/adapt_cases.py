@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy import stats
 from sklearn.linear_model import LogisticRegression
 
 from analysis.nlp import adapt as A
@@ -195,8 +196,14 @@ def map_head(x: np.ndarray | sp.csr_matrix, y: np.ndarray, w0: np.ndarray, b0: n
     return A.fit_map(problem, strength)
 
 
-def run_split(split: Split, char: LinearScorer, e5: tuple, alpha: float) -> dict[str, np.ndarray]:
-    """Held-out class predictions of every method (and the bases), keyed by name."""
+def run_split(split: Split, char: LinearScorer | None, e5: tuple, alpha: float) -> dict[str, np.ndarray]:
+    """Held-out class predictions of every method (and the bases), keyed by name; char None: the e5 head alone."""
+    pred, char_p = char_methods(split, char) if char is not None else ({}, None)
+    return {**pred, **e5_methods(split, e5, alpha, char_p)}
+
+
+def char_methods(split: Split, char: LinearScorer) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The char model's methods' held-out classes, and the base's held-out probabilities (for the blend)."""
     yl = split.labels["label"].to_numpy()
     lab_in = [model_input(t) for t in split.labels["text"]]
     held_in = [model_input(t) for t in split.held["text"]]
@@ -226,14 +233,19 @@ def run_split(split: Split, char: LinearScorer, e5: tuple, alpha: float) -> dict
     counts = np.bincount(COLUMN[yl], minlength=3) + 1
     pred["char-labelprior"] = classes(ch / t + np.log(counts / counts.sum() * 3))
 
-    # e5 head
+    return pred, softmax(ch / t)
+
+
+def e5_methods(split: Split, e5: tuple, alpha: float, char_p: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The e5 head's methods' held-out classes, alone and (char_p given) blended with the char base."""
+    yl = split.labels["label"].to_numpy()
+    pred = {}
     w0, b0, xb, yb, wb = e5
     el, eh = e5_vectors(split.labels["text"].tolist()), e5_vectors(split.held["text"].tolist())
     e5h = eh @ w0 + b0
-    char_p = softmax(ch / t)
 
-    def blend(logits: np.ndarray) -> np.ndarray:
-        return classes(np.log(alpha * softmax(logits) + (1 - alpha) * char_p + 1e-12))
+    def blend(logits: np.ndarray) -> np.ndarray | None:
+        return None if char_p is None else classes(np.log(alpha * softmax(logits) + (1 - alpha) * char_p + 1e-12))
 
     pred["e5-base"] = classes(e5h)
     pred["blend-base"] = blend(e5h)
@@ -260,13 +272,13 @@ def run_split(split: Split, char: LinearScorer, e5: tuple, alpha: float) -> dict
     pred["e5-feda"] = classes(feda)
     pred["blend-feda"] = blend(feda)
     pred["e5-bias"] = classes(e5h + best_offsets(el @ w0 + b0, yl))
-    return pred
+    return {k: v for k, v in pred.items() if v is not None}
 
 
 # ---------- intervals ----------
 
 def gain_ci(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], n_boot: int = 1000,
-            seed: int = SEED) -> tuple[float, float, float]:
+            seed: int = SEED) -> tuple[float, float, float, list[float]]:
     """Mean over parts of macro-F1(adapted) − macro-F1(base), and its 95% interval, pages resampled within each part
     (y, base, adapted, page key per row)."""
     rng = np.random.default_rng(seed)
@@ -281,7 +293,16 @@ def gain_ci(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], 
                   - macro_f1_of_counts((counts @ cb).reshape(-1, 3, 3)))
     boots /= len(parts)
     lo, hi = np.percentile(boots, [2.5, 97.5])
-    return float(np.mean(point)), float(lo), float(hi)
+    return float(np.mean(point)), float(lo), float(hi), point
+
+
+def over_parts_ci(point: list[float]) -> list[float] | None:
+    """95% t-interval of the mean gain treating each case and draw as one replicate: unlike the page bootstrap, it
+    counts how much the gain moves with which 200 labels were drawn (None with fewer than 3)."""
+    if len(point) < 3:
+        return None
+    half = stats.t.ppf(0.975, len(point) - 1) * np.std(point, ddof=1) / np.sqrt(len(point))
+    return [round(float(np.mean(point) - half), 4), round(float(np.mean(point) + half), 4)]
 
 
 def main() -> None:
@@ -291,10 +312,12 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=2)
     parser.add_argument("--work", type=Path, default=Path("/tmp/adapt_cases"))
     parser.add_argument("--bases-only", action="store_true", help="train and cache the char bases, then stop")
+    parser.add_argument("--e5-only", action="store_true", help="the e5 head's methods only (no char base needed)")
     parser.add_argument("--summary", action="store_true", help="only summarise the predictions saved in --work")
     args = parser.parse_args()
     if args.summary:
-        summarise(sorted(args.work.glob("pred-*.npz")))
+        summarise(saved(args.work, False))
+        summarise(saved(args.work, True))
         return
     from collectors.paths import shared_data_dir
 
@@ -306,12 +329,12 @@ def main() -> None:
     units = real_units()
     alpha = float(e5_card()["method"]["selection"]["chosen"]["alpha"])
     for case in cases:
-        char = char_base(case, args.work, shared)
+        char = None if args.e5_only else char_base(case, args.work, shared)
         if args.bases_only:
             continue
         e5 = None
         for draw in range(args.draws):
-            out = args.work / f"pred-{case}-{draw}.npz"
+            out = args.work / f"pred{'-e5' if args.e5_only else ''}-{case}-{draw}.npz"
             if out.exists():
                 continue
             e5 = e5 or e5_base(case)
@@ -325,7 +348,11 @@ def main() -> None:
             print(json.dumps(row, ensure_ascii=False), flush=True)
             np.savez(out, y=y, pages=pages, **pred)
     if not args.bases_only:
-        summarise(sorted(args.work.glob("pred-*.npz")))
+        summarise(saved(args.work, args.e5_only))
+
+
+def saved(work: Path, e5_only: bool) -> list[Path]:
+    return sorted(f for f in work.glob("pred-*.npz") if f.name.startswith("pred-e5-") == e5_only)
 
 
 def summarise(files: list[Path]) -> None:
@@ -337,15 +364,18 @@ def summarise(files: list[Path]) -> None:
         for name, p in pred.items():
             family = "blend" if name.startswith("blend") else name.split("-")[0]
             results.setdefault(name, []).append((y, pred[f"{family}-base"], p, pages))
+        if "char-base" not in pred:
+            continue
         results.setdefault("blend-base vs char-base", []).append((y, pred["char-base"], pred["blend-base"], pages))
         results.setdefault("blend-refit10 vs char-base", []).append((y, pred["char-base"], pred["blend-refit10"],
                                                                     pages))
     for name, parts in results.items():
         if name.endswith("-base"):
             continue
-        mean, lo, hi = gain_ci(parts)
+        mean, lo, hi, point = gain_ci(parts)
         print(json.dumps({"method": name, "vs": "char-base" if " vs " in name else f"{name.split('-')[0]}-base",
-                          "parts": len(parts), "mean_gain": round(mean, 4), "ci95": [round(lo, 4), round(hi, 4)]}),
+                          "parts": len(parts), "mean_gain": round(mean, 4), "ci95_pages": [round(lo, 4), round(hi, 4)],
+                          "ci95_over_parts": over_parts_ci(point), "gains": [round(g, 4) for g in point]}),
               flush=True)
 
 if __name__ == "__main__":
