@@ -8,7 +8,8 @@ Protocol, per case (a topic tag of data/labelled with enough Chinese units on en
 - each method adapts on the labels only and scores the held units; macro-F1 of base and adapted on the held units,
   with a 95% page-bootstrap interval of the paired difference (pages resampled, so a page's sentences move together).
 Averaged over cases (and `--draws` label draws per case): the mean gain, its interval from resampling pages within
-every case and draw (stratified bootstrap of the mean).
+every case and draw (stratified bootstrap of the mean), and a t-interval over the (case, draw) gains, which also
+counts how the gain moves with which labels were drawn. Figures of 2026-12-06: docs/label-and-adapt.md.
 
 Methods (sentiment):
 - char-prior: the current `actorwatch adapt` (MAP towards the base weights, strength 0.2);
@@ -22,7 +23,8 @@ Methods (sentiment):
 
 Needs ../shared/data (the char base's general-Weibo files) and the e5 embeddings of data/labelled (cached under
 the data directory's cache/embeddings; missing texts are embedded, ~25/s). Char bases are cached under --work.
-Run: `nice -n 5 python bench/adapt_cases.py --work /tmp/adapt_cases` (about 2 min per case for each base on 2 cores).
+Run: `nice -n 5 python bench/adapt_cases.py --work /tmp/adapt_cases` (a fast base takes ~9 CPU-minutes per case, an
+e5 draw ~1); `--e5-only` skips the fast bases; `--summary` re-prints the means from the saved predictions.
 """
 
 from __future__ import annotations
