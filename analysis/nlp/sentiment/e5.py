@@ -65,9 +65,12 @@ class E5Part:
             self._cache = default_cache()
         return self._cache
 
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """The e5 embeddings the head reads (cached by text)."""
+        return embed([clean_text(t if isinstance(t, str) else "").model_text for t in texts], self.cache)
+
     def e5_proba(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = embed([clean_text(t if isinstance(t, str) else "").model_text for t in texts], self.cache)
-        return softmax(vectors @ self.weights + self.bias)
+        return softmax(self.vectors(texts) @ self.weights + self.bias)
 
 
 class E5Scorer(E5Part):
@@ -92,14 +95,20 @@ class E5Scorer(E5Part):
     def predict_proba(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
         """e5 blended with the fast model as production routes it (English rows → its English route), each
         language with its own weight."""
-        from analysis.nlp.sentiment import english_mask, full_version, get_scorer, score_texts
-
         texts = list(texts)
         if not texts:
             return np.zeros((0, 3))
+        return self.blend(self.e5_proba(texts), texts, langs)
+
+    def blend(self, e5: np.ndarray, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> np.ndarray:
+        """The option's probabilities from its e5 head's (`e5`, one row per text): each language's blend with the
+        fast model (adapting scores a moved head through this, as production does)."""
+        from analysis.nlp.sentiment import english_mask, full_version, get_scorer, score_texts
+
+        texts = list(texts)
         english = english_mask(texts, langs)
         alpha = np.where(english, self.alpha_en, self.alpha)[:, None]
-        proba = alpha * self.e5_proba(texts)
+        proba = alpha * np.asarray(e5, dtype=np.float64)
         if (alpha < 1).any():  # the languages found once route the fast part too
             fast = get_scorer(self.char_model)
             if self.fast_version is not None:
