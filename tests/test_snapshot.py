@@ -222,3 +222,44 @@ def test_a_days_records_of_one_source_are_stored_most_shared_first(data_dir, mak
     within = [(row, nxt) for row, nxt in pairwise(stored) if row[:2] == nxt[:2]]
     assert all((a[2], a[3]) >= (b[2], b[3]) for a, b in within)  # most shared first, then most liked
     assert all(a[4] <= b[4] for a, b in within if (a[2], a[3]) == (b[2], b[3]))  # then in time order, as before
+
+
+def test_a_build_that_runs_out_of_memory_is_built_again_on_one_thread(data_dir, make_record, monkeypatch):
+    """A 10M-record store's build ran out of DuckDB's memory limit on an idle 2-core machine (its sort and joins keep
+    buffers per thread), and the dashboard could not open; the build is retried on one thread, which fits."""
+    import duckdb
+
+    from analysis.stats import facts
+
+    store = Store(data_dir)
+    store.add_records([make_record(id="a"), make_record(id="b")])
+    real_create = snapshot.create_facts
+    threads_seen: list[int] = []
+
+    def create_facts(con, schema):
+        threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+        threads_seen.append(threads)
+        if threads > 1:
+            raise duckdb.OutOfMemoryException("could not allocate block of size 256.0 KiB")
+        return real_create(con, schema)
+
+    monkeypatch.setattr(snapshot, "create_facts", create_facts)
+    monkeypatch.setattr(duckdb, "connect", _connect_with_threads(duckdb.connect, 2))
+    path = snapshot.build(store, snapshot.snapshot_path(store))
+    assert threads_seen == [2, 1]
+    assert not list(path.parent.glob("snapshot-*.tmp*"))
+    con = snapshot.open_snapshot(store)
+    try:
+        assert sorted(i for (i,) in con.execute("SELECT id FROM records").fetchall()) == ["a", "b"]
+        assert con.execute(f"SELECT count(*) FROM {facts.FACTS_RECORDS}").fetchone()[0] > 0
+    finally:
+        con.close()
+
+
+def _connect_with_threads(connect, threads: int):
+    """duckdb.connect on a machine with `threads` cores (the test machine may have one)."""
+    def wrapped(*args, **kwargs):
+        con = connect(*args, **kwargs)
+        con.execute(f"SET threads = {threads}")
+        return con
+    return wrapped
