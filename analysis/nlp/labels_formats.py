@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.nlp.sentiment.labelled import LabelledFileError, dict_reader
+from analysis.nlp.sentiment.labelled import LabelledFileError, dict_reader, read_file_bytes
 from collectors.importers.filerows import decode_saved
 from collectors.spreadsheet import unescape_cell
 
@@ -40,12 +40,7 @@ def check_encoding(name: str) -> str:
 
 def read_labels_text(path: Path, encoding: str | None = None) -> str:
     """The file's text, in `encoding` or else detected (see module doc); a LabelledFileError names the line it fails on."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise LabelledFileError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise LabelledFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    raw = read_file_bytes(path)
     codec = check_encoding(encoding) if encoding else None
     codec = "utf-8-sig" if codec == "utf-8" else codec
     try:

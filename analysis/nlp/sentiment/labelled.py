@@ -30,14 +30,19 @@ class LabelledSet:
         return 3 if (self.labels == 2).any() else 2
 
 
-def read_utf8(path: Path) -> str:
-    """A file's text (UTF-8, BOM allowed); a missing, unreadable or non-UTF-8 file is a LabelledFileError."""
+def read_file_bytes(path: Path) -> bytes:
+    """A labelled file's bytes; a missing or unreadable file is a LabelledFileError."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise LabelledFileError(f"{path}: no such file") from None
     except OSError as exc:
         raise LabelledFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def read_utf8(path: Path) -> str:
+    """A file's text (UTF-8, BOM allowed); a missing, unreadable or non-UTF-8 file is a LabelledFileError."""
+    raw = read_file_bytes(path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
