@@ -54,8 +54,13 @@ def read_labels_text(path: Path, encoding: str | None = None) -> str:
 
 
 def read_labels_file(path: Path, encoding: str | None = None) -> LabelsFile:
-    """The file's rows: JSON when its text starts with `[` or `{` (a JSON array, one object, or JSON lines), else CSV."""
-    text = read_labels_text(path, encoding)
+    """The file's rows (`labels_of_text`)."""
+    return labels_of_text(path, read_labels_text(path, encoding))
+
+
+def labels_of_text(path: Path, text: str) -> LabelsFile:
+    """A labels file's rows from its text: JSON when it starts with `[` or `{` (a JSON array, one object, or JSON
+    lines), else CSV."""
     start = text.lstrip()[:1]
     if start == "[":
         return _json_array(path, text)

@@ -25,7 +25,7 @@ import pandas as pd
 from analysis.core.labels import LABELS, STATUSES, item_key, read_labels, write_labels
 from analysis.core.tables import has_table
 from analysis.nlp.label_sample import sample_to_label
-from analysis.nlp.labels_formats import LABEL_KEYS, read_labels_file, read_labels_text
+from analysis.nlp.labels_formats import LABEL_KEYS, labels_of_text, read_labels_file, read_labels_text
 from analysis.nlp.sentiment.labelled import LabelledFileError
 from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE, Task
 from collectors.display_zone import as_utc
@@ -105,11 +105,11 @@ def _filled_rows(path: Path) -> int | None:
     if not path.is_file():
         return 0
     try:
-        read_labels_text(path)
+        text = read_labels_text(path)
     except LabelledFileError:
         return None
     try:
-        found = read_labels_file(path)
+        found = labels_of_text(path, text)
     except LabelledFileError:
         return 0
     return sum(1 for _, row in found.rows if isinstance(row, dict) and any(

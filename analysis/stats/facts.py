@@ -87,6 +87,13 @@ def label_column(label: str) -> str:
     return label.replace("-", "_")
 
 
+TOP_SHARED = 500  # records kept per group: the floor of any union of groups' `limit` most shared, for limit ≤ this
+_DIMENSIONS = "day, source, lang, kind, tracker"
+# one row per record and tracker it names (once each); a record naming none cannot match a tracker filter
+_PER_TRACKER = ("SELECT CAST(published_at AS DATE) AS day, source, lang, kind, unnest(list_distinct(trackers)) AS tracker, "
+                "{columns} FROM records")
+
+
 def emotion_spellings(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """(stored value, emotion class) for each distinct emotion the annotations hold that names a class ('happy' as
     joy); empty when none does or the annotations have no emotion column."""
@@ -95,11 +102,6 @@ def emotion_spellings(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     return [(raw, EMOTION.classes[i]) for (raw,) in con.execute(
         f"SELECT DISTINCT emotion FROM {ANNOTATIONS} WHERE emotion IS NOT NULL").fetchall()
         if (i := EMOTION.index(str(raw))) is not None]
-TOP_SHARED = 500  # records kept per group: the floor of any union of groups' `limit` most shared, for limit ≤ this
-_DIMENSIONS = "day, source, lang, kind, tracker"
-# one row per record and tracker it names (once each); a record naming none cannot match a tracker filter
-_PER_TRACKER = ("SELECT CAST(published_at AS DATE) AS day, source, lang, kind, unnest(list_distinct(trackers)) AS tracker, "
-                "{columns} FROM records")
 
 
 def author_key(alias: str = "") -> str:
