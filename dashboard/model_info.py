@@ -221,6 +221,7 @@ def adapted_rows() -> list[dict[str, Any]]:
                      "cross-validated macro-F1": figure("cv_macro_f1_adapted"),
                      "base model macro-F1": figure("cv_macro_f1_base"),
                      "base model": f"{a.get('base_model')} {a.get('base_version')}",
+                     "adapted from": a.get("adapted_from"),
                      "method": f"{a.get('method') or 'refit'} ("
                                + (f"strength {a.get('strength')}" if a.get("method") == "prior"
                                   else f"label weight {a.get('weight')}") + f"), {a.get('folds')}-fold CV",

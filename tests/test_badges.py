@@ -376,6 +376,27 @@ def test_badge_quotes_the_adapted_model_never_its_english_route(models: Path, da
     assert "adapted on 40 labels by 1 annotator: cross-validated macro-F1 0.55 [0.44–0.66]" in badge["text"]
 
 
+@pytest.mark.parametrize("adapted_from", ["ai-actors-e5-3c", "weibo-charlr-3c", None])
+def test_a_sentiment_badge_and_manifest_name_the_fast_base_when_the_model_was_adapted_from_the_e5_option(
+        models: Path, data_dir: Path, adapted_from: str | None) -> None:
+    """`adapt --base auto` choosing the e5 option compares it with the tracker's fast base: the badge (and the export
+    manifest's statement) name that base beside its figure, and the model adapted; otherwise "(base model 0.40)"."""
+    from analysis.nlp.model_info import accuracy_line, model_card_summary
+
+    write_cards(models)
+    extra = {"adapted_from": adapted_from} if adapted_from else {}
+    card = _adapted_card("sentiment", f"{adapted_from or 'weibo-charlr-3c'}-{TRACKER}", f"9.9-{TRACKER}.cccc3333",
+                         base_model="weibo-charlr-3c", base_version="1.0.e4b32f04", **extra)
+    _install(data_dir, card["name"], card)
+    badge = in_domain_badges(duckdb.connect(), card["version"], card["name"])["sentiment"]
+    statement = accuracy_line(model_card_summary(card["version"], card["name"], TRACKER))
+    switched = "(base model weibo-charlr-3c 0.40; adapted from ai-actors-e5-3c)"
+    plain = "cross-validated macro-F1 0.55 [0.44–0.66] (base model 0.40)"
+    for text in (badge["text"], statement):
+        assert (switched in text) == (adapted_from == "ai-actors-e5-3c"), text
+        assert (plain in text) == (adapted_from != "ai-actors-e5-3c"), text
+
+
 def test_another_trackers_badge_keeps_the_shipped_card_not_an_adapted_one(models: Path, data_dir: Path) -> None:
     """Annotations naming no model (nor an enrichment code version: an imported bundle's) get the task's shipped
     card, not a newer card adapted to some tracker."""

@@ -51,6 +51,7 @@ from scipy.stats import DegenerateDataWarning, bootstrap
 
 from analysis.core.labels import LABELS, is_llm, read_labels
 from analysis.core.tables import has_table
+from analysis.nlp.adapt_choice import AUTO, DEFAULT_MAX_RESCORE_MINUTES, Candidate, choose, model_speed
 from analysis.nlp.agreement import consolidate, llm_vs_humans, pairwise, usable
 from analysis.nlp.metrics import (
     confusion,
@@ -63,7 +64,7 @@ from analysis.nlp.metrics import (
 )
 from analysis.nlp.model_info import missing_classes
 from analysis.nlp.sentiment import DEFAULT_MODEL, get_scorer, user_models_dir
-from analysis.nlp.sentiment.e5 import E5Scorer, StaleBlendError
+from analysis.nlp.sentiment.e5 import E5_MODEL, E5Scorer, StaleBlendError
 from analysis.nlp.sentiment.features import model_input
 from analysis.nlp.sentiment.linear import LinearScorer, softmax, write_card
 from analysis.nlp.sentiment.training import (
@@ -235,7 +236,8 @@ class AdaptSettings:
     english_strength: float | None = None  # the English model's prior: None = one of ENGLISH_STRENGTHS by nested CV
     folds: int = DEFAULT_FOLDS
     seed: int = 20240601
-    base: str | None = None  # None: the task's shipped model
+    base: str | None = None  # None: the task's shipped model; AUTO: sentiment chooses fast or e5 (adapt_choice)
+    max_rescore_minutes: float = DEFAULT_MAX_RESCORE_MINUTES  # AUTO: e5 only if the tracker re-scores within this
     task: str = "sentiment"
     use_llm: bool = False
     n_boot: int = 1000
@@ -510,6 +512,7 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
         all_labels = read_labels(con, tracker)
         synthetic = synthetic_items(con, all_labels)
         orphaned = orphaned_labels(con) if all_labels.empty else {}
+        records = tracker_records(con, tracker) if auto_base(settings, task) else 0
     labels = tracker_labels(all_labels, tracker, settings.use_llm, task, synthetic)
     if synthetic:
         log(f"left out {len(synthetic)} labelled item(s) that are synthetic demo records (text we wrote is neither "
@@ -526,6 +529,89 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
     k = _fold_count(labels.y, settings.folds)
     folds = text_folds(labels, k, settings.seed)
 
+    auto = None
+    if auto_base(settings, task):
+        chosen, reference, candidates, auto = _auto_fit(labels, settings, folds, shared, hp, records, log)
+    else:
+        chosen = reference = _fit(labels, replace(settings, base=None if settings.base == AUTO else settings.base),
+                                  folds, shared, hp, log)
+        candidates = [chosen]
+    result = _result(labels, settings, folds, reference, chosen, candidates, auto, agreement, log)
+    directory = (out_root or user_models_dir()) / chosen.name
+    trained = sorted({trained_key(t) for t in labels.texts})
+    result.update(_save_version(directory, chosen.final, chosen.english_model, result, chosen.base,
+                                chosen.temperature, started, trained))
+    return result
+
+
+@dataclass
+class Fitted:
+    """One base adapted on the tracker's labels: its out-of-fold predictions and reports, and the model to save."""
+
+    base: Any
+    name: str
+    base_pred: np.ndarray
+    base_report: dict[str, Any]
+    adapted_pred: np.ndarray
+    adapted_report: dict[str, Any]
+    final: Any
+    english_model: Any
+    method: dict[str, Any]
+    temperature: float
+    source: str  # the name or directory the base was loaded from (its card says its speed)
+
+    def candidate(self, labels: TrackerLabels, settings: AdaptSettings, chosen: bool = False) -> Candidate:
+        """Its cross-validated figures as an `adapt --base auto` candidate."""
+        gain = paired_gain_ci(labels.y, self.base_pred, self.adapted_pred, settings.n_boot, settings.seed,
+                              len(labels.task.classes), groups=text_keys(labels))
+        return Candidate(self.base.name, self.base.version, self.base_report["macro_f1"],
+                         self.base_report["macro_f1_ci95"], self.adapted_report["macro_f1"],
+                         self.adapted_report["macro_f1_ci95"], [round(v, 4) for v in gain], model_speed(self.source),
+                         chosen)
+
+
+def auto_base(settings: AdaptSettings, task: Task) -> bool:
+    """Whether the base is chosen between the fast model and the e5 option (`--base auto`, sentiment, prior)."""
+    return settings.base == AUTO and task is SENTIMENT and settings.method == "prior"
+
+
+def tracker_records(con: Any, tracker: str) -> int:
+    """How many records the tracker holds (what re-scoring it with an adapted model scores)."""
+    if not has_table(con, "records"):
+        return 0
+    return int(con.execute("SELECT count(*) FROM records WHERE list_contains(trackers, ?)", [tracker]).fetchone()[0])
+
+
+def _auto_fit(labels: TrackerLabels, settings: AdaptSettings, folds: np.ndarray, shared: Path | None,
+              hp: Hyperparameters, records: int,
+              log: Callable[[str], None]) -> tuple[Fitted, Fitted, list[Fitted], dict[str, Any]]:
+    """The fast model and (where its encoder runs) the e5 option, each adapted and cross-validated on the labels;
+    the chosen one, the fast one (the tracker's base before adapting), both, and what was said of the choice."""
+    from analysis.nlp.encoder import available
+
+    log(f"--base auto: adapting the fast model {DEFAULT_MODEL}")
+    fast = _fit(labels, replace(settings, base=DEFAULT_MODEL), folds, shared, hp, log)
+    e5, missing = None, None
+    ok, why = available()
+    if not ok:
+        missing = f"its encoder cannot run here ({why})"
+    else:
+        log(f"--base auto: adapting the e5 option {E5_MODEL}")
+        try:
+            e5 = _fit(labels, replace(settings, base=E5_MODEL), folds, shared, hp, log)
+        except AdaptError as exc:  # e.g. the option missing, or trained with another fast model
+            missing = str(exc)
+    which, said = choose(fast.candidate(labels, settings), e5.candidate(labels, settings) if e5 else None, records,
+                         settings.max_rescore_minutes, missing)
+    log(f"--base auto: {said['reason']}")
+    chosen = e5 if which == "e5" and e5 is not None else fast
+    return chosen, fast, [f for f in (fast, e5) if f is not None], said
+
+
+def _fit(labels: TrackerLabels, settings: AdaptSettings, folds: np.ndarray, shared: Path | None, hp: Hyperparameters,
+         log: Callable[[str], None]) -> Fitted:
+    """The settings' base adapted on the labels, with its out-of-fold figures (its version set)."""
+    task, tracker, k = labels.task, labels.tracker, int(folds.max()) + 1
     base, problem = _base_problem(settings, labels)
     english = english_part(base, labels)
     own = ~english.rows if english else np.ones(labels.n, dtype=bool)
@@ -630,13 +716,30 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
             method["english"] = {"n_labels": int(english.rows.sum()), "model": english.model.name, "adapted": False,
                                  "note": "scored by the base's English route, which refitting leaves as it is"}
     final.version = f"{base.version}-{tracker}.{_digest(final)[:8]}"
-    gain_ci = paired_gain_ci(labels.y, base_pred, adapted_pred, settings.n_boot, settings.seed, len(task.classes),
-                             groups=keys)
-    log(f"adapted: cross-validated macro-F1 {adapted_report['macro_f1']:.3f} (temperature {temperature:.3f})")
+    return Fitted(base, name, base_pred, base_report, adapted_pred, adapted_report, final, english_model, method,
+                  temperature, settings.base or base.name)
 
+
+def _result(labels: TrackerLabels, settings: AdaptSettings, folds: np.ndarray, reference: Fitted, chosen: Fitted,
+            candidates: list[Fitted], auto: dict[str, Any] | None, agreement: dict[str, Any],
+            log: Callable[[str], None]) -> dict[str, Any]:
+    """The report: the `chosen` model adapted against the `reference` base (the tracker's model before adapting:
+    the base asked for, or under --base auto the default fast model), each candidate's own figures beside."""
+    task, tracker, k = labels.task, labels.tracker, int(folds.max()) + 1
+    keys = text_keys(labels)
+    base_report, adapted_report = reference.base_report, chosen.adapted_report
+    gain_ci = paired_gain_ci(labels.y, reference.base_pred, chosen.adapted_pred, settings.n_boot, settings.seed,
+                             len(task.classes), groups=keys)
+    log(f"adapted: cross-validated macro-F1 {adapted_report['macro_f1']:.3f} (temperature {chosen.temperature:.3f})")
+    switched = chosen.base.name != reference.base.name
+    note = ("the base model never saw these labels, so its figures are on all of them; the adapted model's are "
+            f"out-of-fold ({k}-fold, stratified by class)")
+    if switched:
+        note += (f"; the base is the tracker's model before adapting ({reference.base.name}), and the adapted model "
+                 f"was adapted from {chosen.base.name}, so the gain includes switching to its slower encoder")
     result = {
-        "model": name,
-        "version": final.version,
+        "model": chosen.name,
+        "version": chosen.final.version,
         "task": task.name,
         "tracker": tracker,
         "n_labels": labels.n,
@@ -651,21 +754,23 @@ def adapt(store: Store, tracker: str, shared: Path | None = None, settings: Adap
         "cv_accuracy_adapted": adapted_report["accuracy"],
         "folds": k,
         "method": settings.method,
-        **({"strength": method["strength"]} if settings.method == "prior" else {"weight": settings.weight}),
-        "method_details": method,
-        "base_model": base.name,
-        "base_version": base.version,
-        "base_note": "the base model never saw these labels, so its figures are on all of them; the adapted model's "
-                     f"are out-of-fold ({k}-fold, stratified by class)",
+        **({"strength": chosen.method["strength"]} if settings.method == "prior" else {"weight": settings.weight}),
+        "method_details": chosen.method,
+        "base_model": reference.base.name,
+        "base_version": reference.base.version,
+        "adapted_from": chosen.base.name,
+        "adapted_from_version": chosen.base.version,
+        "speed_posts_per_s": model_speed(chosen.source),
+        "base_choice": settings.base or "default",
+        "candidates": [c.candidate(labels, settings, chosen=c is chosen).as_dict() for c in candidates],
+        **({"auto": auto} if auto is not None else {}),
+        "base_note": note,
         "verdict": verdict(gain_ci),
         "agreement": agreement,
         "provenance": labels.provenance,
         "evaluation_base": base_report,
         "evaluation_adapted": adapted_report,
     }
-    directory = (out_root or user_models_dir()) / name
-    trained = sorted({trained_key(t) for t in labels.texts})
-    result.update(_save_version(directory, final, english_model, result, base, temperature, started, trained))
     return result
 
 
@@ -850,7 +955,8 @@ def build_card(result: dict[str, Any], base: Any, temperature: float, seconds: f
         "probability_columns": columns,
         **({"language": parent.get("language", "zh"), "english_path": parent.get("english_path")} if sentiment else
            {"classes": columns}),
-        "baseline": {"name": "base", "description": f"the base model {base.name} {base.version}, unadapted"},
+        "baseline": {"name": "base", "description": f"the base model {result['base_model']} {result['base_version']}, "
+                                                    "unadapted (the tracker's model before adapting)"},
         "adapted": {k: v for k, v in result.items() if k not in ("evaluation_base", "evaluation_adapted")},
         "evaluations": [{"file": f"labels of {tracker}", "role": f"{result['folds']}-fold cross-validated "
                          "(out-of-fold) on the tracker's own labels", "caveat": _caveat(result),
@@ -858,7 +964,7 @@ def build_card(result: dict[str, Any], base: Any, temperature: float, seconds: f
         "method": {"summary": " ".join(__doc__.split("\n\n")[2].split()), **result["method_details"],
                    "temperature": round(temperature, 4)},
         "provenance": {"command": f"actorwatch adapt --tracker {tracker} --task {result.get('task', 'sentiment')} "
-                                  f"--method {result['method']}",
+                                  f"--method {result['method']} --base {result.get('base_choice') or 'default'}",
                        "training_seconds": round(seconds),
                        "data_note": "label texts stay in the store's labels dataset; the model holds n-gram strings, "
                                     "idf and weights only, and this card a hash of each text trained on"},

@@ -260,10 +260,16 @@ def prelabel_cmd(tracker_id: str, n: int, min_interval: float) -> None:
 @click.option("--folds", type=click.IntRange(2, 20), default=None, help="Cross-validation folds (default 5).")
 @click.option("--shared", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of the base training CSVs (default: ../shared/data; env ACTORWATCH_SHARED).")
-@click.option("--base", "base_model", default=None,
-              help="Model to adapt: a name or a model directory (default: the shipped model). An e5 option "
-                   "(e.g. ai-actors-e5-3c) adapts its head on the labels' e5 embeddings, which gained more on an "
-                   "unseen case's other pages than the fast model did (bench/adapt_cases.py).")
+@click.option("--base", "base_model", default="auto", show_default=True,
+              help="Model to adapt: a name or a model directory. 'auto' (sentiment, method prior): adapt both the "
+                   "fast model and, where its encoder runs, the e5 option ai-actors-e5-3c, and keep the one with the "
+                   "higher cross-validated macro-F1 (e5 only if the tracker re-scores within --max-rescore-minutes); "
+                   "stance, emotion and refit: the shipped model. An e5 option adapts its head on the labels' e5 "
+                   "embeddings, which gained more on an unseen case's other pages than the fast model did "
+                   "(bench/adapt_cases.py).")
+@click.option("--max-rescore-minutes", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="--base auto: keep the fast model when re-scoring the tracker's records with the e5 option would "
+                   "take longer (estimated from their count and its card's speed on one core).")
 @click.option("--use-llm-labels", is_flag=True,
               help="Also train on language-model pre-labels (only after their agreement with humans is measured).")
 @click.option("--use", "use_version", default=None, metavar="VERSION",
@@ -272,12 +278,13 @@ def prelabel_cmd(tracker_id: str, n: int, min_interval: float) -> None:
                    "back on the general model.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, weight: float | None, compare_weights: str,
-              folds: int | None, shared: Path | None, base_model: str | None, use_llm_labels: bool,
-              use_version: str | None, as_json: bool) -> None:
+              folds: int | None, shared: Path | None, base_model: str, max_rescore_minutes: float,
+              use_llm_labels: bool, use_version: str | None, as_json: bool) -> None:
     """Adapt the sentiment (or stance, emotion) model to a tracker's labels; report cross-validated macro-F1, base
     vs adapted. The new version becomes current unless it is worse than the base or than the current version; every
     version is kept, and `--use VERSION` goes back to one."""
     from analysis.nlp.adapt import (
+        AUTO,
         DEFAULT_FOLDS,
         DEFAULT_WEIGHT,
         AdaptError,
@@ -313,7 +320,7 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
         raise click.BadParameter("must be positive", param_hint="--strength")
     settings = AdaptSettings(method=method, strength=chosen_strength, weight=weight or DEFAULT_WEIGHT, compare_weights=extra,
                              folds=folds or DEFAULT_FOLDS, use_llm=use_llm_labels, task=task,
-                             **({"base": base_model} if base_model else {}))
+                             base=base_model or AUTO, max_rescore_minutes=max_rescore_minutes)
     if use_llm_labels:
         report = agreement_report(tracker)
         for row in report["llm_vs_humans"]:
@@ -336,6 +343,7 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
                f"({result['folds']}-fold, method {_method(result)})\n"
                f"  base model {result['base_model']}: {result['cv_macro_f1_base']:.3f} [{blo:.3f}–{bhi:.3f}]\n"
                f"  gain {result['cv_macro_f1_gain']:+.3f} [{glo:+.3f}, {ghi:+.3f}] (paired bootstrap)\n"
+               + _choice_lines(result) +
                f"  kept in {result.get('version_dir', result['model_dir'])}\n"
                f"  verdict: {result['verdict']}")
     rescore = f"actorwatch enrich --model {result['model']} --tracker {tracker}"
@@ -381,6 +389,20 @@ def _use(tracker: str, task: str, version: str, as_json: bool) -> None:
                + (f" (was {said['replaced_version']}, kept)" if said["replaced_version"] else "")
                + f"\n  re-score the tracker with it (only what it has not scored): actorwatch enrich --model "
                  f"{said['model']} --tracker {tracker}")
+
+
+def _choice_lines(result: dict[str, Any]) -> str:
+    """What --base auto chose and why, and (when the model was adapted from another base than the one compared
+    against) that the gain includes the switch to it."""
+    lines = ""
+    if result.get("auto"):
+        lines += f"  base chosen: {result['adapted_from']} ({result['auto']['reason']})\n"
+    if result.get("adapted_from") and result["adapted_from"] != result["base_model"]:
+        speed = result.get("speed_posts_per_s")
+        lines += (f"  adapted from {result['adapted_from']}: the gain over {result['base_model']} includes switching "
+                  f"to the slower e5 encoder"
+                  + (f" (~{speed:g} posts/s on one core)" if isinstance(speed, int | float) else "") + "\n")
+    return lines
 
 
 def _method(result: dict[str, Any]) -> str:

@@ -120,7 +120,8 @@ def adapted_summary(card: dict[str, Any]) -> dict[str, Any]:
             "cv_macro_f1_adapted": a.get("cv_macro_f1_adapted"), "cv_macro_f1_adapted_ci95": a.get("cv_macro_f1_adapted_ci95"),
             "cv_macro_f1_base": a.get("cv_macro_f1_base"), "cv_macro_f1_base_ci95": a.get("cv_macro_f1_base_ci95"),
             "cv_macro_f1_gain_ci95": a.get("cv_macro_f1_gain_ci95"),
-            "base_model": a.get("base_model"), "base_version": a.get("base_version"), "created_at": card.get("created_at")}
+            "base_model": a.get("base_model"), "base_version": a.get("base_version"),
+            "adapted_from": a.get("adapted_from") or a.get("base_model"), "created_at": card.get("created_at")}
 
 
 def missing_classes(label_counts: dict[str, int] | None) -> list[str]:
@@ -130,7 +131,8 @@ def missing_classes(label_counts: dict[str, int] | None) -> list[str]:
 
 def adapted_line(adapted: dict[str, Any], tracker: str | None = None) -> str:
     """'adapted on N labels by K annotators: cross-validated macro-F1 x [lo–hi] (base model y)'; quoted for another
-    `tracker` than the one the model was adapted to, it says the figure is on that other tracker's labels."""
+    `tracker` than the one the model was adapted to, it says the figure is on that other tracker's labels; adapted from
+    another model than the base it is compared with (`adapt --base auto` choosing the e5 option), it names both."""
     ci = adapted.get("cv_macro_f1_adapted_ci95") or [None, None]
     interval = f" [{ci[0]:.2f}–{ci[1]:.2f}]" if None not in ci else ""
     k = adapted.get("n_annotators")
@@ -144,8 +146,17 @@ def adapted_line(adapted: dict[str, Any], tracker: str | None = None) -> str:
     return ((f"adapted to another tracker, {own}, " if elsewhere else "adapted ")
             + f"on {adapted.get('n_labels')} labels by {k} annotator{'s' if k != 1 else ''}: "
             f"cross-validated macro-F1 {adapted.get('cv_macro_f1_adapted'):.2f}{interval}{over}"
-            + (f" (base model {base:.2f})" if isinstance(base, int | float) else "")
+            + (_base_part(adapted, base) if isinstance(base, int | float) else "")
             + (f", measured on {own}'s labels, not on {tracker}'s" if elsewhere else ""))
+
+
+def _base_part(adapted: dict[str, Any], figure: float) -> str:
+    """' (base model 0.58)'; ' (base model <name> 0.58; adapted from <other model>)' where the model was adapted from
+    another model than the base it is compared with."""
+    base, source = adapted.get("base_model"), adapted.get("adapted_from")
+    if base and source and source != base:
+        return f" (base model {base} {figure:.2f}; adapted from {source})"
+    return f" (base model {figure:.2f})"
 
 
 def read_card(path: Path) -> dict[str, Any] | None:
