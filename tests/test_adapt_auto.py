@@ -112,6 +112,10 @@ def test_auto_keeps_the_candidate_that_cross_validates_higher_against_the_fast_b
     card = json.loads((Path(result["model_dir"]) / "card.json").read_text(encoding="utf-8"))
     assert card["adapted"]["adapted_from"] == chosen.name and card["adapted"]["base_model"] == fast.name
     assert fast.name in card["baseline"]["description"]
+    from dashboard.model_info import adapted_rows  # the Methods page's table
+
+    row = adapted_rows()[0]
+    assert row["adapted from"] == chosen.name and row["base model"] == f"{fast.name} tiny-1"
 
 
 def test_auto_stays_on_the_fast_model_where_the_encoder_cannot_run(

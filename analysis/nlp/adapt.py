@@ -22,7 +22,9 @@ probabilities are calibrated on the tracker's own texts.
 An e5 option (`--base ai-actors-e5-3c`) adapts by the prior method too: its logistic head over the labels' e5
 embeddings moves towards the labels, its blend with the fast model stays, and its figures score the blend as
 production does (the strength is chosen on the head alone). Measured on cases the base never saw
-(bench/adapt_cases.py), this head gained more than the fast model's prior did.
+(bench/adapt_cases.py), this head gained more than the fast model's prior did. `--base auto` (the command's sentiment
+default) adapts both and keeps the one that cross-validates higher, the e5 option only where its encoder runs and the
+tracker re-scores in time (analysis/nlp/adapt_choice.py); its report's base stays the fast model.
 
 Stance and emotion models (char n-gram classifiers, analysis/nlp/charlr.py) adapt by the prior method: their
 shared weights move, pulled towards the base; the target block the tracker's posts are read against stays

@@ -77,7 +77,8 @@ def choose(fast: Candidate, e5: Candidate | None, records: int, max_minutes: flo
                           f"{max_minutes:g} min allowed; choose it with --base {e5.base}, or raise "
                           "--max-rescore-minutes")
         return "fast", said
+    rescoring = (f"re-scoring the tracker's {records:,} records with it takes about {minutes:.0f} min" if records
+                 else "the tracker holds no records yet; each new one takes the e5 option's time to score")
     said["reason"] = (f"the e5 option adapted cross-validated {ahead:+.3f} above the fast model adapted "
-                      f"({e5.cv_macro_f1_adapted:.3f} vs {fast.cv_macro_f1_adapted:.3f}); re-scoring the tracker's "
-                      f"{records:,} records with it takes about {minutes:.0f} min")
+                      f"({e5.cv_macro_f1_adapted:.3f} vs {fast.cv_macro_f1_adapted:.3f}); {rescoring}")
     return "e5", said
