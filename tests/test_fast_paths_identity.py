@@ -101,3 +101,37 @@ def test_nfkc_agrees_with_unicodedata_on_every_character_and_beside_combining_ma
 @given(st.text(alphabet=st.characters(categories=("Zs", "Zl", "Zp", "Cc", "Lo", "Ll")), max_size=20))
 def test_squashed_spaces_are_the_regex_ones(text: str) -> None:
     assert text_module._squash_spaces(text) == _SPACE.sub(" ", text).strip()
+
+
+def plain_reading_langs(texts: list[str], langs: list[str | None]) -> list[str | None]:
+    """analysis.nlp.sentiment.reading_langs as it was: detect_lang of each text's cleaned words, one by one."""
+    from analysis.nlp.text import clean_text
+    from collectors.lang import detect_lang
+
+    given = [str(lang).strip().lower() or None if lang else None for lang in langs]
+    return [detect_lang(clean_text(t).model_text) if lang is None or lang[:2] in ("zh", "en") else lang
+            for t, lang in zip(texts, given, strict=True)]
+
+
+_DECLARED = [None, "zh", "en", "EN ", "fr", "ja", "", "zh-Hant", "und"]
+
+
+def test_reading_langs_gives_what_one_by_one_detection_gave_on_varied_texts() -> None:
+    from analysis.nlp.sentiment import reading_langs
+
+    texts = [*_corpus(), "中" * 2500 + " English words" * 300, "Words " * 900 + "中文" * 3000, "Las actrices " * 500]
+    langs = [_DECLARED[i % len(_DECLARED)] for i in range(len(texts))]
+    want = plain_reading_langs(texts, langs)
+    assert {"zh", "en", "fr", "ja", None} <= set(want)
+    assert reading_langs(texts, langs) == want
+    assert reading_langs(texts[::-1], langs[::-1]) == want[::-1]  # again, most of them read before
+    assert reading_langs(texts[:7], langs[:7]) == want[:7]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(_TEXTS, st.sampled_from(_DECLARED)), max_size=12))
+def test_reading_langs_gives_what_one_by_one_detection_gave(rows: list[tuple[str, str | None]]) -> None:
+    from analysis.nlp.sentiment import reading_langs
+
+    texts, langs = [t for t, _ in rows], [lang for _, lang in rows]
+    assert reading_langs(texts, langs) == plain_reading_langs(texts, langs)
