@@ -135,3 +135,44 @@ def test_reading_langs_gives_what_one_by_one_detection_gave(rows: list[tuple[str
 
     texts, langs = [t for t, _ in rows], [lang for _, lang in rows]
     assert reading_langs(texts, langs) == plain_reading_langs(texts, langs)
+
+
+@settings(max_examples=300)
+@given(st.one_of(_TEXTS, st.text(alphabet=st.sampled_from(" \t\n\u3000\u00a0\u2028ab中"), max_size=20)))
+def test_entity_text_normalising_gives_what_replacing_every_whitespace_run_gave(text: str) -> None:
+    from analysis.nlp.entities import _FOLD, _FOLDED, normalise
+
+    plain = _SPACE.sub(" ", text)
+    assert normalise(text) == (plain.translate(_FOLD) if _FOLDED.search(plain) else plain)
+
+
+def test_stance_cues_give_what_the_plain_negation_check_gave() -> None:
+    from analysis.nlp import stance
+
+    def plain_negated(text: str, start: int, zh: frozenset[str], en: frozenset[str]) -> bool:
+        if any(ch in zh for ch in text[max(0, start - 2):start]):
+            return True
+        return any(w in en for w in stance._EN_WORD.findall(text[max(0, start - 14):start].lower())[-2:])
+
+    lex = stance._lexicon()
+    texts = [*_corpus(), "我不支持AI演员", "并不反对", "I don't support it", "not against AI", "不 支持", "没有反对"]
+    for text in texts:
+        for start in range(len(text) + 1):
+            assert stance._negated(text, start, lex.zh_negators, lex.en_negators) == plain_negated(
+                text, start, lex.zh_negators, lex.en_negators), (text, start)
+
+
+def test_the_stance_model_scores_a_batch_as_beside_a_row_of_another_target() -> None:
+    """Every row of one block is scored without copying them (x itself); a batch of mixed targets copies its rows."""
+    import numpy as np
+
+    from analysis.nlp.stance_model import get_stance_model
+
+    model = get_stance_model()
+    texts = _corpus()[:200]
+    other = next(b for b in model.blocks if b != model.default_block)
+    alone = model.predict_proba(texts)
+    probe = "爱奇艺的AI演员太离谱了，坚决抵制"
+    beside = model.predict_proba([*texts, probe], [None] * len(texts) + [other])
+    assert np.array_equal(alone, beside[:-1])
+    assert not np.array_equal(beside[-1], model.predict_proba([probe])[0])  # the other target's weights did count

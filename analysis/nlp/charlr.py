@@ -135,7 +135,8 @@ class CharLRModel:
         which = self.block_index(blocks, len(inputs))
         for b in np.unique(which[which >= 0]):
             rows = np.flatnonzero(which == b)
-            out[rows] += np.asarray(x[rows] @ self.weights[1 + b], dtype=np.float64) + self.bias[1 + b]
+            block_rows = x if len(rows) == len(inputs) else x[rows]  # every row: no copy of them all
+            out[rows] += np.asarray(block_rows @ self.weights[1 + b], dtype=np.float64) + self.bias[1 + b]
         return out
 
     def predict_proba(self, texts: Sequence[str], targets: Sequence[str | None] | None = None,
