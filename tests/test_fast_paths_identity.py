@@ -176,3 +176,18 @@ def test_the_stance_model_scores_a_batch_as_beside_a_row_of_another_target() -> 
     beside = model.predict_proba([*texts, probe], [None] * len(texts) + [other])
     assert np.array_equal(alone, beside[:-1])
     assert not np.array_equal(beside[-1], model.predict_proba([probe])[0])  # the other target's weights did count
+
+
+def test_simplifying_converts_the_texts_the_plain_set_test_converted() -> None:
+    """Every code point alone, and beside a traditional character beyond the BMP (the finder's second regex)."""
+    from analysis.nlp.text import _traditional_chars
+
+    traditional = _traditional_chars()
+    beyond = min(ch for ch in traditional if ord(ch) > 0xFFFF)
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        ch = chr(code)
+        assert (text_module.to_simplified(ch) is ch) == traditional.isdisjoint(ch), hex(code)
+    for text in ("我們", "我们", "😀我们", "😀" + beyond, "\U00020000我们", "abc", ""):
+        assert (text_module.to_simplified(text) is text) == traditional.isdisjoint(text), ascii(text)

@@ -54,9 +54,29 @@ def _traditional_chars() -> frozenset[str]:
     return frozenset(k for k, v in table.items() if len(k) == 1 and v != k)
 
 
+@lru_cache(maxsize=1)
+def _traditional_finders() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Regexes finding a traditional-only character of the Basic Multilingual Plane, and any character at or beyond
+    the first traditional-only one outside it: a character class of the plane is one table lookup per character
+    (~3× quicker than testing each character against the set), one of the rare CJK characters beyond is a list
+    walked per character, so those texts are tested against the set."""
+    chars = sorted(map(ord, _traditional_chars()))
+    runs: list[list[int]] = []
+    for code in (c for c in chars if c <= 0xFFFF):
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    bmp = "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in runs)
+    beyond = next((c for c in chars if c > 0xFFFF), None)
+    return (re.compile(f"[{bmp}]" if bmp else "(?!)"),
+            re.compile(f"[{re.escape(chr(beyond))}-\U0010ffff]" if beyond else "(?!)"))
+
+
 def to_simplified(text: str) -> str:
     """Traditional → simplified via zhconv, only when the text holds a traditional-only character."""
-    if _traditional_chars().isdisjoint(text):
+    in_bmp, beyond = _traditional_finders()
+    if in_bmp.search(text) is None and (beyond.search(text) is None or _traditional_chars().isdisjoint(text)):
         return text
     import zhconv
 
@@ -120,11 +140,15 @@ def _nfkc(text: str) -> str:
     the one as the other)."""
     if unicodedata.is_normalized("NFKC", text):
         return text
-    text = _FULL_WIDTH.sub(_narrow, text)
+    for wide, narrow in _COMMON_WIDE:  # str.replace beats a regex calling back per match
+        text = text.replace(wide, narrow)
+    if _FULL_WIDTH.search(text):
+        text = _FULL_WIDTH.sub(_narrow, text)
     return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 _FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")  # full-width ASCII and the ideographic space
+_COMMON_WIDE = tuple((wide, chr(ord(wide) - 0xFEE0)) for wide in "，！？：；（）")  # the commonest in Chinese posts
 
 
 def _narrow(match: re.Match[str]) -> str:
