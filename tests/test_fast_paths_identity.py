@@ -191,3 +191,23 @@ def test_simplifying_converts_the_texts_the_plain_set_test_converted() -> None:
         assert (text_module.to_simplified(ch) is ch) == traditional.isdisjoint(ch), hex(code)
     for text in ("我們", "我们", "😀我们", "😀" + beyond, "\U00020000我们", "abc", ""):
         assert (text_module.to_simplified(text) is text) == traditional.isdisjoint(text), ascii(text)
+
+
+def test_stance_cue_features_are_the_plain_ones() -> None:
+    import numpy as np
+
+    from analysis.nlp.charlr import CUE_SCALE, RULE_SCALE, stance_cue_features
+    from analysis.nlp.stance import CUE_CLASSES, cue_counts, stance_from_counts
+    from analysis.nlp.tasks import STANCE
+
+    texts = [*_corpus(), "我不支持AI演员", "前提是演员同意，可以接受", "本工作室从未签署任何协议", "I don't support it"]
+    plain = np.zeros((len(texts), len(CUE_CLASSES) + len(STANCE.classes)), dtype=np.float32)
+    counts = np.zeros((len(texts), len(CUE_CLASSES)), dtype=np.int64)
+    for i, text in enumerate(texts):
+        found = cue_counts(text)
+        counts[i] = [found[c] for c in CUE_CLASSES]
+        plain[i, len(CUE_CLASSES) + STANCE.classes.index(stance_from_counts(found).label)] = RULE_SCALE
+    plain[:, : len(CUE_CLASSES)] = np.log1p(counts) * CUE_SCALE
+    assert np.array_equal(stance_cue_features(texts), plain)
+    assert len(set(plain[:, len(CUE_CLASSES):].argmax(axis=1).tolist())) >= 3
+    assert stance_cue_features([]).shape == (0, plain.shape[1])
