@@ -26,7 +26,6 @@ _REPOST = re.compile(r"//\s*@([^\s:：@/\[\]]{1,30})\s*[:：]?")  # nicknames ho
 _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
                         "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
                         "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
-_SPACE = re.compile(r"\s+")
 # A typographic apostrophe inside an English word ("isn’t", "Norwood’s"; NFKC keeps it): the models, the English
 # negation window and the stance cues read the straight one. Between Latin letters only, so Chinese quotation
 # marks (‘AI演员’) stay as written.
