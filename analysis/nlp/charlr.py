@@ -36,13 +36,14 @@ def stance_cue_features(texts: Sequence[str]) -> np.ndarray:
     from analysis.nlp.tasks import STANCE
 
     out = np.zeros((len(texts), len(CUE_CLASSES) + len(STANCE.classes)), dtype=np.float32)
-    counts = np.zeros((len(texts), len(CUE_CLASSES)), dtype=np.int64)
     column = {label: len(CUE_CLASSES) + k for k, label in enumerate(STANCE.classes)}
-    for i, text in enumerate(texts):
+    rows, decided = [], []  # gathered as lists, set in two numpy calls: per-row numpy calls cost as much as the cues
+    for text in texts:
         found = cue_counts(text)
-        counts[i] = [found[c] for c in CUE_CLASSES]
-        out[i, column[stance_from_counts(found).label]] = RULE_SCALE
-    out[:, : len(CUE_CLASSES)] = np.log1p(counts) * CUE_SCALE
+        rows.append([found[c] for c in CUE_CLASSES])
+        decided.append(column[stance_from_counts(found).label])
+    out[np.arange(len(texts)), np.array(decided, dtype=np.int64)] = RULE_SCALE
+    out[:, : len(CUE_CLASSES)] = np.log1p(np.array(rows, dtype=np.int64).reshape(len(texts), len(CUE_CLASSES))) * CUE_SCALE
     return out
 
 
@@ -135,7 +136,8 @@ class CharLRModel:
         which = self.block_index(blocks, len(inputs))
         for b in np.unique(which[which >= 0]):
             rows = np.flatnonzero(which == b)
-            out[rows] += np.asarray(x[rows] @ self.weights[1 + b], dtype=np.float64) + self.bias[1 + b]
+            block_rows = x if len(rows) == len(inputs) else x[rows]  # every row: no copy of them all
+            out[rows] += np.asarray(block_rows @ self.weights[1 + b], dtype=np.float64) + self.bias[1 + b]
         return out
 
     def predict_proba(self, texts: Sequence[str], targets: Sequence[str | None] | None = None,

@@ -32,6 +32,9 @@ _LATIN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 _CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 _TITLE_WORD = re.compile(r"^[A-Z][a-z]+$")
 _SPACE = re.compile(r"\s+")
+# What normalise replaces by one space: a run of two or more whitespace characters, or one that is not a space (the
+# same text as _SPACE's runs all replaced, without replacing every single space by another)
+_SPACE_RUN = re.compile(r"\s{2,}|[^\S ]")
 # Cues that let an ambiguous name count without another mention: an attribution right before or after it.
 _CUE_BEFORE = re.compile(r"(?<![a-z])(?:told|to|via|according to|by|per) $|\($")
 _CUE_AFTER = re.compile(r"\)| (?:said|says|told|reported|reports|wrote|writes|published|confirmed|stated|added|noted)"
@@ -203,7 +206,7 @@ def prepare(text: str) -> Prepared:
 def normalise(text: str) -> str:
     """Runs of whitespace as one space, dash and name-dot variants as one: the text `TermMatcher.spans` offsets
     refer to."""
-    text = _SPACE.sub(" ", text)
+    text = _SPACE_RUN.sub(" ", text)
     return text.translate(_FOLD) if _FOLDED.search(text) else text
 
 

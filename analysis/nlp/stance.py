@@ -83,8 +83,7 @@ def _lexicon(path: str | None = None) -> _Lexicon:
 
 
 def _negated(text: str, start: int, zh_negators: frozenset[str], en_negators: frozenset[str]) -> bool:
-    before = text[max(0, start - 2):start]
-    if any(ch in zh_negators for ch in before):
+    if not zh_negators.isdisjoint(text[max(0, start - 2):start]):  # a negator character right before
         return True
     words = _EN_WORD.findall(text[max(0, start - 14):start].lower())
     return any(w in en_negators for w in words[-2:])

@@ -280,7 +280,7 @@ class _RecentRows:
             table = made if table is None else (sp.vstack([table, made], format="csr") if sp.issparse(made)
                                                 else np.concatenate([table, made]))
         self._entries.append((kind, known, table))
-        del self._entries[:-4]
+        del self._entries[:-6]  # the kinds enrichment reads a batch for (n-grams, lexicon, English, languages)
         return table[np.fromiter((known[text] for text in inputs), dtype=np.int64, count=len(inputs))]
 
 
