@@ -336,8 +336,8 @@ def e5_option(case: str, work: Path, char_dir: Path) -> Path:
 
 
 def auto_method(split: Split, fast_dir: Path, e5_dir: Path) -> tuple[dict[str, np.ndarray], dict]:
-    """Held-out classes of the fast base and of the model `adapt --base auto` keeps (both scored by score_texts, as
-    production scores), and what the choice said (each candidate's cross-validated figures)."""
+    """Held-out classes of the fast base, of the model `adapt --base auto` keeps and of each candidate (all scored by
+    score_texts, as production scores), and what the choice said (each candidate's cross-validated figures)."""
     from analysis.nlp.sentiment import get_scorer, score_texts
     from analysis.nlp.sentiment.training import Hyperparameters
 
@@ -352,8 +352,15 @@ def auto_method(split: Split, fast_dir: Path, e5_dir: Path) -> tuple[dict[str, n
         chosen, fast, candidates, said = A._auto_fit(labels, settings, folds, None, Hyperparameters(), 0,
                                                      lambda _: None)
     held, langs = split.held["text"].tolist(), split.held["lang"].tolist()
-    pred = {"fast-base": A._predict_classes(score_texts(held, langs, default=get_scorer(str(fast_dir)))),
-            "auto": A._predict_classes(score_texts(held, langs, default=chosen.final))}
+
+    def scored(model: object) -> np.ndarray:
+        return A._predict_classes(score_texts(held, langs, default=model))
+
+    # beside the choice, what each candidate would score (the old default was the fast model adapted)
+    pred = {"fast-base": scored(get_scorer(str(fast_dir))), "auto": scored(chosen.final),
+            "fast-adapted": scored(fast.final), "e5-base": scored(get_scorer(str(e5_dir)))}
+    if len(candidates) > 1:
+        pred["e5-adapted"] = scored(candidates[-1].final)  # _auto_fit lists the fast model first
     choice = {"chosen": "e5" if chosen is not fast else "fast",
               "candidates": [c.candidate(labels, settings).as_dict() for c in candidates],
               "e5_minus_fast_adapted": said.get("e5_minus_fast_adapted"), "reason": said["reason"]}
@@ -380,26 +387,29 @@ def run_auto(cases: list[str], args: argparse.Namespace, units: pd.DataFrame, sh
 
 def summarise_auto(work: Path) -> None:
     """Per case and draw, the fast base → the auto default on the held units, the paired gain with its page-bootstrap
-    interval and the base chosen; then the mean gain over them with both intervals."""
-    parts, rows = [], []
+    interval and the base chosen (beside: the fast model adapted, the old default, and the e5 option unadapted and
+    adapted); then each one's mean gain over the fast base, with both intervals."""
+    parts: dict[str, list] = {}
     for file in sorted(work.glob("auto-*.npz")):
         with np.load(file) as z:
-            y, pages, base, auto, choice = z["y"], z["pages"], z["fast-base"], z["auto"], json.loads(str(z["choice"]))
+            y, pages, choice = z["y"], z["pages"], json.loads(str(z["choice"]))
+            pred = {k: z[k] for k in z.files if k not in ("y", "pages", "choice")}
         case, draw = file.stem[len("auto-"):].rsplit("-", 1)
-        gain, lo, hi, _ = gain_ci([(y, base, auto, pages)])
-        cv = {c["base"]: c["cv_macro_f1_adapted"] for c in choice["candidates"]}
-        rows.append({"case": case, "draw": int(draw), "held": len(y), "held_pages": len(set(pages)),
-                     "fast_base": round(macro_f1(confusion(y, base)), 4), "auto": round(macro_f1(confusion(y, auto)), 4),
-                     "gain": round(gain, 4), "ci95_pages": [round(lo, 4), round(hi, 4)], "chosen": choice["chosen"],
-                     "cv_macro_f1_adapted": cv})
-        parts.append((y, base, auto, pages))
-    for row in rows:
+        base = pred.pop("fast-base")
+        row = {"case": case, "draw": int(draw), "held": len(y), "held_pages": len(set(pages)),
+               "fast_base": round(macro_f1(confusion(y, base)), 4), "chosen": choice["chosen"],
+               "cv_macro_f1_adapted": {c["base"]: c["cv_macro_f1_adapted"] for c in choice["candidates"]}}
+        for name, p in pred.items():
+            gain, lo, hi, _ = gain_ci([(y, base, p, pages)])
+            row[name] = {"macro_f1": round(macro_f1(confusion(y, p)), 4), "gain": round(gain, 4),
+                         "ci95_pages": [round(lo, 4), round(hi, 4)]}
+            parts.setdefault(name, []).append((y, base, p, pages))
         print(json.dumps(row, ensure_ascii=False), flush=True)
-    if parts:
-        mean, lo, hi, point = gain_ci(parts)
-        print(json.dumps({"method": "auto", "vs": "fast-base", "parts": len(parts), "cases": len({r["case"] for r in rows}),
-                          "mean_gain": round(mean, 4), "ci95_pages": [round(lo, 4), round(hi, 4)],
-                          "ci95_over_parts": over_parts_ci(point)}), flush=True)
+    for name, rows in parts.items():
+        mean, lo, hi, point = gain_ci(rows)
+        print(json.dumps({"method": name, "vs": "fast-base", "parts": len(rows), "mean_gain": round(mean, 4),
+                          "ci95_pages": [round(lo, 4), round(hi, 4)], "ci95_over_parts": over_parts_ci(point)}),
+              flush=True)
 
 
 def main() -> None:
