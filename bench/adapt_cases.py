@@ -21,10 +21,17 @@ Methods (sentiment):
   with the labels weighted up, Daume's feature augmentation, bias offsets — scored alone and blended with the char
   model as the e5 option blends (alpha from its card).
 
+- auto: what `actorwatch adapt` now does by default (`--base auto`): the fast base and the e5 option (its head
+  trained without the case, blended with that fast base) each adapted by the prior method and cross-validated on the
+  labels by the command's own functions (adapt._auto_fit, adapt_choice.choose; no records to re-score, so no time
+  limit), and the chosen adapted model scores the held units as production scores (score_texts); compared with the
+  fast base scored the same way.
+
 Needs ../shared/data (the char base's general-Weibo files) and the e5 embeddings of data/labelled (cached under
 the data directory's cache/embeddings; missing texts are embedded, ~25/s). Char bases are cached under --work.
 Run: `nice -n 5 python bench/adapt_cases.py --work /tmp/adapt_cases` (a fast base takes ~9 CPU-minutes per case, an
-e5 draw ~1); `--e5-only` skips the fast bases; `--summary` re-prints the means from the saved predictions.
+e5 draw ~1); `--e5-only` skips the fast bases; `--auto` runs the auto method only (fast bases needed); `--summary`
+re-prints the means from the saved predictions.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -42,10 +50,12 @@ from scipy import stats
 from sklearn.linear_model import LogisticRegression
 
 from analysis.nlp import adapt as A
+from analysis.nlp.adapt_choice import AUTO
 from analysis.nlp.metrics import confusion, first_seen_ids, group_cells, macro_f1, macro_f1_of_counts
 from analysis.nlp.sentiment import training
 from analysis.nlp.sentiment.features import model_input
 from analysis.nlp.sentiment.linear import LinearScorer, softmax
+from analysis.nlp.tasks import SENTIMENT
 
 REPO = Path(__file__).resolve().parent.parent
 LABELLED = REPO / "data" / "labelled"
@@ -307,6 +317,101 @@ def over_parts_ci(point: list[float]) -> list[float] | None:
     return [round(float(np.mean(point) - half), 4), round(float(np.mean(point) + half), 4)]
 
 
+# ---------- the default: --base auto ----------
+
+def e5_option(case: str, work: Path, char_dir: Path) -> Path:
+    """The e5 option as `actorwatch train --e5` saves it, its head trained without the case and blended with the
+    case's fast base (cached in work/e5-<case>)."""
+    from analysis.nlp.sentiment.e5 import E5Scorer
+
+    folder = work / f"e5-{case}"
+    if (folder / "card.json").exists():
+        return folder
+    chosen = e5_card()["method"]["selection"]["chosen"]
+    w, b, *_ = e5_base(case)
+    E5Scorer(f"e5-without-{case}", "bench", w, b, chosen["alpha"], str(char_dir), alpha_en=chosen["alpha_en"]).save(
+        folder)
+    (folder / "card.json").write_text(json.dumps({"name": f"e5-without-{case}", "version": "bench"}), encoding="utf-8")
+    return folder
+
+
+def auto_method(split: Split, fast_dir: Path, e5_dir: Path) -> tuple[dict[str, np.ndarray], dict]:
+    """Held-out classes of the fast base, of the model `adapt --base auto` keeps and of each candidate (all scored by
+    score_texts, as production scores), and what the choice said (each candidate's cross-validated figures)."""
+    from analysis.nlp.sentiment import get_scorer, score_texts
+    from analysis.nlp.sentiment.training import Hyperparameters
+
+    y = split.labels["label"].to_numpy()
+    texts = split.labels["text"].tolist()
+    counts = {c: int((y == i).sum()) for i, c in enumerate(SENTIMENT.classes)}
+    labels = A.TrackerLabels(f"bench-{split.case}", [f"text:{i}" for i in range(len(y))], texts, y,
+                             {"n_annotators": 1, "label_counts": counts})
+    settings = A.AdaptSettings(base=AUTO)
+    folds = A.text_folds(labels, A._fold_count(labels.y, settings.folds), settings.seed)  # as adapt() folds
+    with mock.patch.object(A, "DEFAULT_MODEL", str(fast_dir)), mock.patch.object(A, "E5_MODEL", str(e5_dir)):
+        chosen, fast, candidates, said = A._auto_fit(labels, settings, folds, None, Hyperparameters(), 0,
+                                                     lambda _: None)
+    held, langs = split.held["text"].tolist(), split.held["lang"].tolist()
+
+    def scored(model: object) -> np.ndarray:
+        return A._predict_classes(score_texts(held, langs, default=model))
+
+    # beside the choice, what each candidate would score (the old default was the fast model adapted)
+    pred = {"fast-base": scored(get_scorer(str(fast_dir))), "auto": scored(chosen.final),
+            "fast-adapted": scored(fast.final), "e5-base": scored(get_scorer(str(e5_dir)))}
+    if len(candidates) > 1:
+        pred["e5-adapted"] = scored(candidates[-1].final)  # _auto_fit lists the fast model first
+    choice = {"chosen": "e5" if chosen is not fast else "fast",
+              "candidates": [c.candidate(labels, settings).as_dict() for c in candidates],
+              "e5_minus_fast_adapted": said.get("e5_minus_fast_adapted"), "reason": said["reason"]}
+    return pred, choice
+
+
+def run_auto(cases: list[str], args: argparse.Namespace, units: pd.DataFrame, shared: Path) -> None:
+    """The auto method for each case and draw, saved to work/auto-<case>-<draw>.npz."""
+    for case in cases:
+        char_base(case, args.work, shared)
+        fast_dir = args.work / f"char-{case}"
+        e5_dir = e5_option(case, args.work, fast_dir)
+        for draw in range(args.draws):
+            out = args.work / f"auto-{case}-{draw}.npz"
+            if out.exists():
+                continue
+            split = split_case(units, case, args.labels, draw)
+            pred, choice = auto_method(split, fast_dir, e5_dir)
+            pages = split.held["url"].fillna("?").to_numpy().astype(str)
+            np.savez(out, y=split.held["label"].to_numpy(), pages=pages, choice=np.array(json.dumps(choice)), **pred)
+            print(f"# {case} draw {draw}: {choice['reason']}", flush=True)
+    summarise_auto(args.work)
+
+
+def summarise_auto(work: Path) -> None:
+    """Per case and draw, the fast base → the auto default on the held units, the paired gain with its page-bootstrap
+    interval and the base chosen (beside: the fast model adapted, the old default, and the e5 option unadapted and
+    adapted); then each one's mean gain over the fast base, with both intervals."""
+    parts: dict[str, list] = {}
+    for file in sorted(work.glob("auto-*.npz")):
+        with np.load(file) as z:
+            y, pages, choice = z["y"], z["pages"], json.loads(str(z["choice"]))
+            pred = {k: z[k] for k in z.files if k not in ("y", "pages", "choice")}
+        case, draw = file.stem[len("auto-"):].rsplit("-", 1)
+        base = pred.pop("fast-base")
+        row = {"case": case, "draw": int(draw), "held": len(y), "held_pages": len(set(pages)),
+               "fast_base": round(macro_f1(confusion(y, base)), 4), "chosen": choice["chosen"],
+               "cv_macro_f1_adapted": {c["base"]: c["cv_macro_f1_adapted"] for c in choice["candidates"]}}
+        for name, p in pred.items():
+            gain, lo, hi, _ = gain_ci([(y, base, p, pages)])
+            row[name] = {"macro_f1": round(macro_f1(confusion(y, p)), 4), "gain": round(gain, 4),
+                         "ci95_pages": [round(lo, 4), round(hi, 4)]}
+            parts.setdefault(name, []).append((y, base, p, pages))
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    for name, rows in parts.items():
+        mean, lo, hi, point = gain_ci(rows)
+        print(json.dumps({"method": name, "vs": "fast-base", "parts": len(rows), "mean_gain": round(mean, 4),
+                          "ci95_pages": [round(lo, 4), round(hi, 4)], "ci95_over_parts": over_parts_ci(point)}),
+              flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", default=",".join(CASES))
@@ -315,11 +420,13 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/adapt_cases"))
     parser.add_argument("--bases-only", action="store_true", help="train and cache the char bases, then stop")
     parser.add_argument("--e5-only", action="store_true", help="the e5 head's methods only (no char base needed)")
+    parser.add_argument("--auto", action="store_true", help="the auto method (adapt's default) only")
     parser.add_argument("--summary", action="store_true", help="only summarise the predictions saved in --work")
     args = parser.parse_args()
     if args.summary:
         summarise(saved(args.work, False))
         summarise(saved(args.work, True))
+        summarise_auto(args.work)
         return
     from collectors.paths import shared_data_dir
 
@@ -329,6 +436,9 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     cases = [c for c in args.cases.split(",") if c]
     units = real_units()
+    if args.auto:
+        run_auto(cases, args, units, shared)
+        return
     alpha = float(e5_card()["method"]["selection"]["chosen"]["alpha"])
     for case in cases:
         char = None if args.e5_only else char_base(case, args.work, shared)
