@@ -22,43 +22,44 @@ from dashboard.charts.ledgers import tracker_events
 from dashboard.charts.registry import PERIODS, AnalysisPending, ChartDef, View, register, require
 from dashboard.charts.style import (
     DASHES,
+    DAY_TICKS,
+    MARGIN,
     SENTIMENT_COLOURS,
-    add_events,
-    add_peak_labels,
-    day_ticks,
     empty_figure,
+    event_marks,
+    few_days,
+    foot_layout,
     highest_judged,
-    legend_below,
+    legend_entries,
     no_scores_message,
+    peak_notes,
     rgba,
     source_colours,
     source_patterns,
     too_thin,
     week_in_view,
+    wrapped_title,
 )
 
 
 def volume_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start: date | None = None,
-                 end: date | None = None) -> go.Figure:
-    """Stacked daily bars of records per source, with the tracker's dated events as markers."""
+                 end: date | None = None, peaks: Sequence[dict[str, Any]] = ()) -> go.Figure:
+    """Stacked daily bars of records per source, with the tracker's dated events as markers and the `peaks`
+    (add_peak_labels' dicts) labelled."""
     colours = source_colours(df["source"].unique() if len(df) else [])
     patterns = source_patterns(df["source"].unique() if len(df) else [])
-    # traces given to the figure at once, as dicts, validated there once: add_bar / add_scatter (or a go.Bar handed
-    # over) cost a validation each more, a third of drawing an Overview chart
-    fig = go.Figure([{"type": "bar", "x": pd.to_datetime(part["day"]), "y": part["records"], "name": str(source),
-                      "marker": {"color": colours[str(source)], "pattern": {"shape": patterns[str(source)]}}}
-                     for source, part in df.groupby("source", sort=True)])
-    fig.update_layout(barmode="stack", title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="records",
-                      legend_title="source", hovermode="x unified")
-    legend_below(fig)
-    add_events(fig, events, start, end)
-    day_ticks(fig, df["day"] if len(df) else pd.Series(dtype=object))
-    return fig
+    traces = [{"type": "bar", "x": pd.to_datetime(part["day"]), "y": part["records"], "name": str(source),
+               "marker": {"color": colours[str(source)], "pattern": {"shape": patterns[str(source)]}}}
+              for source, part in df.groupby("source", sort=True)]
+    layout = {"barmode": "stack", "title": {"text": title}, "xaxis": {"title": {"text": f"day ({zone_short()})"}},
+              "yaxis": {"title": {"text": "records"}}, "legend": {"title": {"text": "source"}}, "hovermode": "x unified"}
+    return _figure(traces, layout, events, start, end, df["day"] if len(df) else pd.Series(dtype=object), peaks)
 
 
 def sentiment_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start: date | None = None,
-                    end: date | None = None) -> go.Figure:
-    """Daily share of each sentiment label, with 95% Wilson bands and event markers."""
+                    end: date | None = None, x_title: str | None = None) -> go.Figure:
+    """Daily share of each sentiment label, with 95% Wilson bands and event markers (`x_title`: the x axis's, if
+    not days)."""
     x = pd.to_datetime(df["day"])
     traces = []
     for n, (label, colour) in enumerate(SENTIMENT_COLOURS.items()):
@@ -71,13 +72,30 @@ def sentiment_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start
         traces.append({"type": "scatter", "x": x, "y": df[label], "mode": "lines+markers", "name": label,
                        "line": {"color": colour, "width": 2, "dash": DASHES[n]}, "marker": {"size": 4},
                        "customdata": df["n"], "hovertemplate": "%{y:.0%} of %{customdata} scored<extra>" + label + "</extra>"})
-    fig = go.Figure(traces)  # at once, as in volume_chart
-    fig.update_layout(title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="share of scored records",
-                      yaxis={"tickformat": ".0%", "range": [0, 1]}, legend_title="sentiment", hovermode="x unified")
-    legend_below(fig)
-    add_events(fig, events, start, end)
-    day_ticks(fig, df["day"])
-    return fig
+    layout = {"title": {"text": title}, "xaxis": {"title": {"text": x_title or f"day ({zone_short()})"}},
+              "yaxis": {"title": {"text": "share of scored records"}, "tickformat": ".0%", "range": [0, 1]},
+              "legend": {"title": {"text": "sentiment"}}, "hovermode": "x unified"}
+    return _figure(traces, layout, events, start, end, df["day"])
+
+
+def _figure(traces: list[dict[str, Any]], layout: dict[str, Any], events: Sequence[Event], start: date | None,
+            end: date | None, days: pd.Series, peaks: Sequence[dict[str, Any]] = ()) -> go.Figure:
+    """The figure legend_below, add_events, day_ticks, add_peak_labels and wrap_title would make of these traces and
+    layout (dicts), given to plotly at once: each of those layout updates re-validates the whole layout, and together
+    they were most of drawing an Overview chart (~60 of a filter change's ~300 ms CPU)."""
+    foot = foot_layout(legend_entries(traces), bool(layout["legend"]["title"]["text"]), False, MARGIN["t"])
+    layout = {**layout, **foot, **{key: {**layout[key], **foot[key]} for key in ("xaxis", "yaxis", "legend")}}
+    shapes, notes = event_marks(events, start, end)
+    if shapes:
+        layout.update(shapes=shapes, annotations=notes)
+    if few_days(days):
+        layout["xaxis"].update(DAY_TICKS)
+    if peaks:
+        layout["annotations"] = [*layout.get("annotations", []), *peak_notes(peaks)]
+    text, added = wrapped_title(layout["title"]["text"])
+    if added:  # as wrap_title, which then finds nothing to wrap
+        layout.update(title={"text": text}, margin={**layout["margin"], "t": layout["margin"]["t"] + 2 * added})
+    return go.Figure(data=traces, layout=layout)
 
 
 def volume_alt(df: pd.DataFrame, tracker_label: str) -> str:
@@ -187,9 +205,7 @@ def _draw_volume(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
     title = f"Daily records by source — {view.tracker.name_en}"
     if df.empty or df["records"].sum() == 0:  # blank axes would not say why
         return empty_figure(title, "No records in the selected range.")
-    fig = volume_chart(df, tracker_events(view), title, f.start, f.end)
-    add_peak_labels(fig, _peaks(df))
-    return fig
+    return volume_chart(df, tracker_events(view), title, f.start, f.end, df.attrs.get("peaks", []))
 
 
 def _describe_volume(df: pd.DataFrame, view: View, model: dict[str, Any]) -> str:
@@ -242,10 +258,8 @@ def _draw_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
     if df.empty or "negative" not in df or df["n"].sum() == 0:
         return empty_figure(title, no_scores_message(view.model_version))
     f = view.filters
-    fig = sentiment_chart(df, tracker_events(view), title, f.start, f.end)
-    if _weekly(view):
-        fig.update_xaxes(title=f"week ({zone_short()}, starting Monday)")
-    return fig
+    return sentiment_chart(df, tracker_events(view), title, f.start, f.end,
+                           f"week ({zone_short()}, starting Monday)" if _weekly(view) else None)
 
 
 def _describe_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> str:
