@@ -170,6 +170,21 @@ def test_a_filter_change_asks_the_catalog_nothing(store: Path, monkeypatch: pyte
     assert [name for _, name in asked] == []
 
 
+def test_a_filter_changes_cache_keys_copy_no_view(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A view's cache key is its repr (data.KEYS): Streamlit hashed a Filters or View by deep-copying it into a dict
+    (~0.5 ms each, ~30 keys a rerun)."""
+    import dataclasses
+
+    from analysis.core.filters import Filters
+    from dashboard.charts.registry import View
+
+    at = open_page("overview")
+    copied = counted(monkeypatch, dataclasses, "asdict")
+    at.sidebar.multiselect(key="sources").set_value(["bilibili"]).run()
+    assert not at.exception and trace_names(specs(at)[0]) == ["bilibili"]
+    assert [type(args[0]).__name__ for args in copied if isinstance(args[0], Filters | View)] == []
+
+
 def test_a_new_views_kpis_load_beside_its_charts(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The synthetic banner (drawn before the page) reads the synthetic share alone: the view's KPIs (authors, scored
     share, each a query over the facts) are computed by the page's prefetch, beside its charts, not alone first."""
