@@ -87,19 +87,27 @@ def detect_peaks(series: pd.Series, window: int = 7, threshold: float = 3.5, min
 
 
 def _flag(scored: pd.DataFrame, threshold: float, merge: bool, bridge: int = 0) -> pd.DataFrame:
-    """The points of a robust_scores frame (indexed by day) scoring `threshold` or more, runs merged (detect_peaks)."""
-    scored = scored.assign(day=[_as_date(d) for d in scored.index])
-    flagged = scored[scored["score"] >= threshold]
-    if flagged.empty:
+    """The points of a robust_scores frame (indexed by day) scoring `threshold` or more, runs merged (detect_peaks).
+
+    Runs are of positions in the frame; each run's row is its first highest score. With arrays: pandas' groupby of the
+    runs (transform min/max of dates, idxmax) cost ~7 ms, most of a peak detection."""
+    score = scored["score"].to_numpy(dtype=float)
+    hit = np.flatnonzero(score >= threshold)
+    if not len(hit):
         return pd.DataFrame(columns=[*PEAK_COLUMNS, "run_start", "run_end"])
-    flagged = flagged.assign(run_start=flagged["day"], run_end=flagged["day"])
+    days = [_as_date(d) for d in scored.index[hit]]
     if merge:
-        positions = pd.Series(range(len(scored)), index=scored.index)[flagged.index]
-        run = (positions.diff() > 1 + bridge).cumsum().to_numpy()
-        days = flagged.groupby(run)["day"]
-        flagged = flagged.assign(run_start=days.transform("min").to_numpy(), run_end=days.transform("max").to_numpy())
-        flagged = flagged.loc[flagged.groupby(run)["score"].idxmax()]
-    return flagged[[*PEAK_COLUMNS, "run_start", "run_end"]].sort_values("day").reset_index(drop=True)
+        breaks = (np.flatnonzero(np.diff(hit) > 1 + bridge) + 1).tolist()
+        runs = list(zip([0, *breaks], [*breaks, len(hit)], strict=True))
+    else:
+        runs = [(i, i + 1) for i in range(len(hit))]
+    rows = [a + int(np.argmax(score[hit[a:b]])) for a, b in runs]
+    at = hit[rows]
+    return pd.DataFrame({
+        "day": [days[i] for i in rows], "value": scored["value"].to_numpy()[at],
+        "baseline": scored["baseline"].to_numpy()[at], "score": score[at],
+        "run_start": [min(days[a:b]) for a, b in runs], "run_end": [max(days[a:b]) for a, b in runs],
+    }).sort_values("day").reset_index(drop=True)
 
 
 HISTORY_DAYS = 28  # stored days before a view read as its first days' baseline (a view's peaks are the data's)
