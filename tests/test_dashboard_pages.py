@@ -185,6 +185,24 @@ def test_a_filter_changes_cache_keys_copy_no_view(store: Path, monkeypatch: pyte
     assert [type(args[0]).__name__ for args in copied if isinstance(args[0], Filters | View)] == []
 
 
+def test_a_rerun_copies_no_tracker_and_walks_no_cards_signature(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trackers are collectors.trackers' own (a Streamlit data cache unpickled a copy per caller), and the model
+    cards' signature keys a cached loader by its repr, not item by item (~0.3 ms a key, a dozen a rerun)."""
+    from streamlit.runtime.caching import hashing
+
+    from collectors.trackers import load_trackers
+    from dashboard import data
+
+    assert data.trackers()[0] is load_trackers()[0]
+    at = open_page("overview")
+    hashed = counted(monkeypatch, hashing._CacheFuncHasher, "_to_bytes")
+    at.sidebar.multiselect(key="sources").set_value(["rss"]).run()
+    assert not at.exception and trace_names(specs(at)[0]) == ["rss"]
+    walked = [args[1] for args in hashed if isinstance(args[1], tuple) and len(args[1]) == 3
+              and isinstance(args[1][0], str) and args[1][0].endswith("card.json")]
+    assert walked == []
+
+
 def test_a_new_views_kpis_load_beside_its_charts(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The synthetic banner (drawn before the page) reads the synthetic share alone: the view's KPIs (authors, scored
     share, each a query over the facts) are computed by the page's prefetch, beside its charts, not alone first."""
