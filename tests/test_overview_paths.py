@@ -87,6 +87,34 @@ def test_peak_labels_in_one_pass_read_the_series_the_three_queries_read(storm_st
         con.close()
 
 
+@pytest.mark.parametrize("on_snapshot", [True, False])
+def test_the_volume_bars_read_from_the_peaks_series_are_the_daily_volume(storm_store, on_snapshot, monkeypatch):
+    """The Overview's bars come from the by-source series its peaks read (one query less a view): the frame
+    aggregate.daily_volume gives, view by view (a source silent in the view's days, days without records, views
+    outside the stored days), and the same peaks; with languages or kinds chosen the bars are daily_volume's own."""
+    from analysis.stats import aggregate
+    from dashboard.charts import overview
+    from dashboard.charts.registry import View
+
+    tracker = get_tracker(TRACKER)
+    queried: list[Filters] = []
+    daily = aggregate.daily_volume
+    monkeypatch.setattr(aggregate, "daily_volume", lambda con, f: queried.append(f) or daily(con, f))
+    con = snapshot.open_snapshot(storm_store) if on_snapshot else storm_store.connect()
+    views = [*VIEWS, Filters(TRACKER, date(2026, 4, 20), date(2026, 4, 24), ("bilibili", "weibo")),
+             Filters(TRACKER, date(2026, 5, 18), date(2026, 5, 25), ("weibo",))]
+    try:
+        for f in views:
+            queried.clear()
+            loaded = overview._load_volume(con, View(f))
+            expected = daily(con, f)
+            pd.testing.assert_frame_equal(loaded, expected, obj=str(f))
+            assert loaded.attrs["peaks"] == overview.peak_labels(con, f, tracker).to_dict("records"), f
+            assert queried == ([f] if f.langs or f.kinds else []), f
+    finally:
+        con.close()
+
+
 @given(st.lists(st.tuples(st.integers(0, 20), st.sampled_from(["weibo", "rss", "bilibili", None]), st.integers(0, 300)),
                 max_size=40), st.booleans())
 def test_records_by_source_are_the_pivot_tables(rows, as_timestamps):

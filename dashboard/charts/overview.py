@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -138,7 +139,32 @@ def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period
 PEAK_COLUMNS = ["day", "records", "label", "top_record"]
 
 
-def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | None = None) -> pd.DataFrame:
+def source_history(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | None) -> pd.DataFrame | None:
+    """Records per day and source of `f`'s sources (languages and kinds aside) over the tracker's collection window
+    and the view's days with HISTORY_DAYS before them: the series peak_labels reads the stored span, the collection
+    gaps and (unless languages or kinds are chosen) the totals from, and view_volume the view's bars. None without a
+    tracker or the view's dates."""
+    if not (tracker and f.start and f.end):
+        return None
+    peaks_mod, timeseries = require("analysis.stats.peaks"), require("analysis.stats.timeseries")
+    collected = Filters.for_tracker(tracker)
+    history = timedelta(days=peaks_mod.HISTORY_DAYS)
+    return timeseries.volume_series(con, Filters(f.tracker, min(collected.start, f.start - history),
+                                                 max(collected.end, f.end), f.sources), by="source")
+
+
+def view_volume(history: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """aggregate.daily_volume of a view without languages or kinds chosen, read from its source_history (which holds
+    its days): the same frame, without a query of its own."""
+    timeseries = require("analysis.stats.timeseries")
+    in_view = np.array([f.start <= d <= f.end for d in history["period"]], dtype=bool)
+    held = history[in_view & (history["records"] > 0).to_numpy()]
+    return timeseries.zero_fill(held, timeseries.periods(f.start, f.end), ["records"], "source").rename(
+        columns={"period": "day"})
+
+
+def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | None = None,
+                wide: pd.DataFrame | None = None) -> pd.DataFrame:
     """Volume peaks (analysis.stats.peaks on the zero-filled daily series), each with its top terms and top record.
 
     With the `tracker`, the stored days up to HISTORY_DAYS before the view are its first days' baseline and the
@@ -146,19 +172,18 @@ def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | N
     storm still shows its peak; one ending inside a storm does not label the day its range cuts the run at), and days
     before its collection window or its first stored record are left out of the series: unknown, not a baseline of 0
     (the first day of an import is not a peak), nor are days a source was not collected (peaks.collection_gaps: the
-    day its collector restarts is no peak). Peaks outside the view's dates are not labelled.
+    day its collector restarts is no peak). Peaks outside the view's dates are not labelled. `wide`: the view's
+    source_history, if already read.
     """
     peaks_mod, timeseries = require("analysis.stats.peaks"), require("analysis.stats.timeseries")
     history = timedelta(days=peaks_mod.HISTORY_DAYS)
-    wide = stored = None
+    stored = None
     if tracker and f.start and f.end:
         # one query for the three series below (each by source, languages and kinds aside): the collection window's
         # days for the stored span, and the view's days with their history for the gaps and, unless languages or
         # kinds are chosen, the totals; three queries with their zero-filling cost a third of a filter change's load
-        collected = Filters.for_tracker(tracker)
-        wide = timeseries.volume_series(con, Filters(f.tracker, min(collected.start, f.start - history),
-                                                     max(collected.end, f.end), f.sources), by="source")
-        stored = timeseries.span_of(wide, f.tracker, collected)
+        wide = wide if wide is not None else source_history(con, f, tracker)
+        stored = timeseries.span_of(wide, f.tracker, Filters.for_tracker(tracker))
     elif tracker:
         stored = timeseries.stored_span(con, f, tracker)
     series_f, by_source, series = f, None, None
@@ -187,10 +212,17 @@ def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | N
 
 
 def _load_volume(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
-    frame = aggregate.daily_volume(con, view.filters)
+    f, tracker = view.filters, view.tracker
+    try:
+        history = source_history(con, f, tracker)
+    except AnalysisPending:
+        history = None
+    # the bars from the peaks' series where it holds them: a query and its zero-filling less per view
+    frame = (view_volume(history, f) if history is not None and not f.langs and not f.kinds
+             else aggregate.daily_volume(con, f))
     try:
         # attrs hold plain lists: pandas compares attrs when combining frames, which DataFrames cannot do
-        frame.attrs["peaks"] = peak_labels(con, view.filters, view.tracker).to_dict("records")
+        frame.attrs["peaks"] = peak_labels(con, f, tracker, history).to_dict("records")
     except AnalysisPending:
         frame.attrs["peaks"] = []
     return frame
