@@ -71,9 +71,10 @@ def cursor(sig: str | None = None) -> duckdb.DuckDBPyConnection:
     """A cursor on the snapshot of `sig` (default: the current one; DuckDB cursors are safe to use from Streamlit's
     threads). Cached loaders pass the signature they are keyed by: listing the store's files again costs ~35 ms at 10M.
     A cursor is a connection of its own, with DuckDB's default time zone: set to the display zone, as the snapshot's.
-    Its `has_table` answers for the snapshot's tables from memory (a catalog query a dozen times per view)."""
+    Its `has_table` answers for the snapshot's tables from memory (a catalog query a dozen times per view), and it
+    names the snapshot it reads, `sig` (figures of it kept in memory: analysis.stats.clustered.author_sums)."""
     sig = sig or signature()
-    return assume_tables(set_session_zone(_snapshot(sig).cursor()), _tables(sig))
+    return assume_tables(set_session_zone(_snapshot(sig).cursor()), _tables(sig), snapshot=sig)
 
 
 def trackers() -> list[Tracker]:

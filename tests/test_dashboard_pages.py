@@ -180,8 +180,8 @@ def test_a_filter_changes_cache_keys_copy_no_view(store: Path, monkeypatch: pyte
 
     at = open_page("overview")
     copied = counted(monkeypatch, dataclasses, "asdict")
-    at.sidebar.multiselect(key="sources").set_value(["bilibili"]).run()
-    assert not at.exception and trace_names(specs(at)[0]) == ["bilibili"]
+    at.sidebar.multiselect(key="sources").set_value(["bilibili", "rss"]).run()
+    assert not at.exception and trace_names(specs(at)[0]) == ["bilibili", "rss"]
     assert [type(args[0]).__name__ for args in copied if isinstance(args[0], Filters | View)] == []
 
 
@@ -196,11 +196,35 @@ def test_a_rerun_copies_no_tracker_and_walks_no_cards_signature(store: Path, mon
     assert data.trackers()[0] is load_trackers()[0]
     at = open_page("overview")
     hashed = counted(monkeypatch, hashing._CacheFuncHasher, "_to_bytes")
-    at.sidebar.multiselect(key="sources").set_value(["rss"]).run()
-    assert not at.exception and trace_names(specs(at)[0]) == ["rss"]
+    at.sidebar.multiselect(key="sources").set_value(["rss", "weibo"]).run()
+    assert not at.exception and trace_names(specs(at)[0]) == ["rss", "weibo"]
     walked = [args[1] for args in hashed if isinstance(args[1], tuple) and len(args[1]) == 3
               and isinstance(args[1][0], str) and args[1][0].endswith("card.json")]
     assert walked == []
+
+
+def test_a_filter_change_sums_the_views_authors_once(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The view's share negative clustered by author is summed once, for the KPIs and the sentiment chart's text alike
+    (from two threads at once), and both state the same interval."""
+    from analysis.stats import clustered
+
+    at = open_page("overview")
+    summed = []
+    original = clustered.facts_sums_sql
+
+    def spy(*args, **kwargs):
+        if kwargs.get("labels"):  # author_sums' query (the daily series' asks for every label)
+            summed.append(args[1:3])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(clustered, "facts_sums_sql", spy)
+    monkeypatch.setattr(clustered, "_SUMS", type(clustered._SUMS)())  # none kept by another test's view
+    at.sidebar.multiselect(key="sources").set_value(["weibo", "rss"]).run()  # a view no other test opens
+    assert not at.exception and trace_names(specs(at)[0]) == ["rss", "weibo"]
+    assert len(summed) == len(set(summed)) == 1, summed
+    said = next(c.value for c in at.caption if "scored" in c.value and "%" in c.value)  # the KPI's interval
+    interval = said.split(" · ")[0]
+    assert interval in at.get("plotly_chart")[1].proto.alt, (interval, at.get("plotly_chart")[1].proto.alt)
 
 
 def test_a_new_views_kpis_load_beside_its_charts(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
