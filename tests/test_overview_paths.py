@@ -69,6 +69,7 @@ def test_peak_labels_in_one_pass_read_the_series_the_three_queries_read(storm_st
     seen: list[tuple[pd.Series, set[date]]] = []
     detect, without = peaks.detect_peaks, peaks.without_days
     monkeypatch.setattr(peaks, "without_days", lambda series, days: seen.append((series, days)) or without(series, days))
+    monkeypatch.setattr(peaks.facts, "record_count", lambda *a: pytest.fail("a peak's count asked again"))
     con = snapshot.open_snapshot(storm_store) if on_snapshot else storm_store.connect()
     try:
         for f in VIEWS:
@@ -81,6 +82,10 @@ def test_peak_labels_in_one_pass_read_the_series_the_three_queries_read(storm_st
             found = detect(without(series, unknown))
             in_view = [d for d in found["day"] if f.start <= d <= f.end]
             assert list(shown["day"]) == in_view, f
+            # each peak's count is its day's in the series it was found in (not asked again): the day's records
+            for day, records in zip(shown["day"], shown["records"], strict=True):
+                where, params = replace(f, start=day, end=day).where("r")
+                assert records == con.execute(f"SELECT count(*) FROM records r WHERE {where}", params).fetchone()[0]
         assert any(unknown for f in VIEWS[:1] for _s, unknown in [_peak_series(con, f, tracker)])  # the gap is seen
         assert len(overview.peak_labels(con, VIEWS[0], tracker)) >= 1  # and the storm labelled
     finally:

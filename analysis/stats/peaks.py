@@ -250,7 +250,8 @@ MOST_SHARED = "coalesce(r.shares, 0) DESC, coalesce(r.likes, 0) DESC, r.publishe
 
 
 def label_peaks(con: duckdb.DuckDBPyConnection, f: Filters, peaks: pd.DataFrame, k: int = 5,
-                n_records: int = 3, max_texts: int = 500, texts_only: bool = False) -> pd.DataFrame:
+                n_records: int = 3, max_texts: int = 500, texts_only: bool = False,
+                counted: bool = False) -> pd.DataFrame:
     """For each peak day: its records, top `k` terms and the `n_records` most-shared records.
 
     The day's `max_texts` most-shared records are read from `records_public` (ordinary users pseudonymised,
@@ -259,12 +260,15 @@ def label_peaks(con: duckdb.DuckDBPyConnection, f: Filters, peaks: pd.DataFrame,
     `analysis.nlp.topics.top_terms` when that module exists, else jieba's TF-IDF keywords, over those texts.
     With `texts_only` each top record is its text alone ({"text": ...}, as the full summary's): the view's other
     columns are not read, so it plans and pseudonymises half as much (~11 of ~22 ms CPU a peak at 1M records).
+    `counted`: the peaks' `value` is each day's record count under `f` (they were found in its daily volume series),
+    not asked again.
     """
     rows = []
-    for day in peaks["day"] if len(peaks) else []:
+    values = peaks["value"].tolist() if counted and len(peaks) else [None] * len(peaks)
+    for day, value in zip(peaks["day"] if len(peaks) else [], values, strict=True):
         day_f = Filters(f.tracker, _as_date(day), _as_date(day), f.sources, f.langs, f.kinds)
         where, params = day_f.where("r")
-        total = facts.record_count(con, day_f)
+        total = round(value) if value is not None else facts.record_count(con, day_f)
         if total is None:
             total = con.execute(f"SELECT count(*) FROM records r WHERE {where}", params).fetchone()[0]
         frame = _most_shared_public_rows(con, where, params, max_texts, facts.shared_floor(con, day_f, max_texts),

@@ -203,7 +203,7 @@ def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | N
                else peaks_mod.uncollected_days(con, series_f))
     found = peaks_mod.detect_peaks(peaks_mod.without_days(peaks_mod.series_by_day(series, "records"), unknown))
     found = found[found["day"].map(lambda day: (not f.start or day >= f.start) and (not f.end or day <= f.end)).astype(bool)]
-    labelled = peaks_mod.label_peaks(con, f, found, k=3, n_records=1, texts_only=True)
+    labelled = peaks_mod.label_peaks(con, f, found, k=3, n_records=1, texts_only=True, counted=True)
     return pd.DataFrame({
         "day": labelled["day"], "records": labelled["records"],
         "label": [" · ".join(terms) for terms in labelled["top_terms"]],
