@@ -35,6 +35,12 @@ from dashboard.charts.embed import ChartPackage
 from dashboard.charts.registry import View
 from dashboard.snapshot import open_snapshot
 
+# Cache keys of views by their repr, which names every field (strings, dates, tuples of strings): Streamlit hashes a
+# dataclass by deep-copying it into a dict first (dataclasses.asdict), ~0.5 ms a Filters or View, and a rerun asks
+# ~30 cached loaders (2-3 times in an Overview rerun's own time). A tuple (the model cards' signature: paths, times,
+# sizes) it walks item by item, ~0.3 ms.
+KEYS = {Filters: repr, View: repr, date: repr, tuple: repr}
+
 
 def build_snapshot() -> duckdb.DuckDBPyConnection:
     """A read-only snapshot of the store (dashboard.snapshot): records with `published_at` as a naive timestamp in
@@ -65,13 +71,15 @@ def cursor(sig: str | None = None) -> duckdb.DuckDBPyConnection:
     """A cursor on the snapshot of `sig` (default: the current one; DuckDB cursors are safe to use from Streamlit's
     threads). Cached loaders pass the signature they are keyed by: listing the store's files again costs ~35 ms at 10M.
     A cursor is a connection of its own, with DuckDB's default time zone: set to the display zone, as the snapshot's.
-    Its `has_table` answers for the snapshot's tables from memory (a catalog query a dozen times per view)."""
+    Its `has_table` answers for the snapshot's tables from memory (a catalog query a dozen times per view), and it
+    names the snapshot it reads, `sig` (figures of it kept in memory: analysis.stats.clustered.author_sums)."""
     sig = sig or signature()
-    return assume_tables(set_session_zone(_snapshot(sig).cursor()), _tables(sig))
+    return assume_tables(set_session_zone(_snapshot(sig).cursor()), _tables(sig), snapshot=sig)
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
 def trackers() -> list[Tracker]:
+    """The trackers file's trackers, kept by collectors.trackers until the file changes: a Streamlit data cache
+    unpickled a copy of them (~1 ms) for every caller, three times a rerun."""
     return load_trackers()
 
 
@@ -83,18 +91,18 @@ def facets(sig: str) -> dict[str, list[str]]:
     return {"sources": sources, "langs": langs}
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(ttl=600, show_spinner=False, hash_funcs=KEYS)
 def kpis(sig: str, f: Filters, model_version: str | None) -> dict[str, Any]:
     return aggregate.kpis(cursor(sig), f, model_version)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(ttl=600, show_spinner=False, hash_funcs=KEYS)
 def synthetic_share(sig: str, f: Filters) -> float:
     """The view's share of synthetic records (the banner's figure; `kpis` has it too, with costlier counts)."""
     return aggregate.synthetic_share(cursor(sig), f)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(ttl=600, show_spinner=False, hash_funcs=KEYS)
 def model_info(sig: str, cards: tuple = (), tracker: str | None = None) -> dict[str, Any]:
     """The sentiment model whose scores the store holds (the one adapted to `tracker`, if any), with its card's
     measured figures, and each task's badge.
@@ -114,13 +122,13 @@ def adapted_models() -> list[dict[str, Any]]:
     return adapted_rows()
 
 
-@st.cache_data(ttl=600, show_spinner=False, max_entries=256)
+@st.cache_data(ttl=600, show_spinner=False, max_entries=256, hash_funcs=KEYS)
 def chart_frame(sig: str, name: str, view: View) -> pd.DataFrame:
     """The data of one registered chart for one view (the registry's loader, over the snapshot)."""
     return chart_registry.get(name).load(cursor(sig), view)
 
 
-@st.cache_resource(ttl=600, show_spinner=False, max_entries=256)
+@st.cache_resource(ttl=600, show_spinner=False, max_entries=256, hash_funcs=KEYS)
 def chart_package(sig: str, cards: tuple, name: str, view: View) -> ChartPackage:
     """One registered chart drawn for one view: figure, alt text, provenance. Drawn once and shared by every
     session (st.cache_resource, no copy): drawing costs more than loading cached data, and nothing mutates a
@@ -135,7 +143,7 @@ def chart_package(sig: str, cards: tuple, name: str, view: View) -> ChartPackage
                                   unread_languages(sig, view.filters) if chart_registry.get(name).model_task else None)
 
 
-@st.cache_data(ttl=600, show_spinner=False, max_entries=256)
+@st.cache_data(ttl=600, show_spinner=False, max_entries=256, hash_funcs=KEYS)
 def unread_languages(sig: str, f: Filters) -> dict[str, int]:
     """Records in the view in languages the models do not read, per language (not scored, out of the shares)."""
     from analysis.core.annotations import ANNOTATIONS
@@ -146,7 +154,7 @@ def unread_languages(sig: str, f: Filters) -> dict[str, int]:
     return count(cursor(sig), f)
 
 
-@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
+@st.cache_data(ttl=600, show_spinner=False, max_entries=64, hash_funcs=KEYS)
 def explore_records(sig: str, f: Filters, search: str, kinds: tuple[str, ...], order: str, limit: int,
                     offset: int, visibility: tuple[str, ...] = ()) -> tuple[pd.DataFrame, int]:
     """A page of pseudonymised records (records_public) matching the filters and a text search, and the total."""
@@ -160,7 +168,7 @@ def has_visibility(sig: str) -> bool:
     return visibility_stats.has_visibility(cursor(sig))
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(ttl=600, show_spinner=False, hash_funcs=KEYS)
 def visibility_counts(sig: str, f: Filters) -> dict[str, int]:
     """Posts in view by latest recheck status."""
     return visibility_stats.status_counts(cursor(sig), f)
@@ -204,13 +212,13 @@ def _alert_state(path: str, mtime: int, size: int) -> AlertState:
     return load_state(Path(path))
 
 
-@st.cache_data(ttl=600, show_spinner="Evaluating the alert rules…")
+@st.cache_data(ttl=600, show_spinner="Evaluating the alert rules…", hash_funcs=KEYS)
 def _alert_findings(sig: str, tracker: str, as_of: date, path: str, mtime: int) -> list[RuleFindings]:
     """Every rule of the tracker judged on the snapshot (`path` and its `mtime` key the alerts file)."""
     return tracker_findings(cursor(sig), load_config(path), _tracker(tracker), as_of, datetime.now(UTC), trackers())
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(ttl=600, show_spinner=False, hash_funcs=KEYS)
 def collection_gaps(sig: str, f: Filters, today: date) -> CollectionGaps:
     """The view's sources not collected on some of its days, or silent at its end."""
     return collection_gaps_in_view(cursor(sig), f, _tracker(f.tracker), today)

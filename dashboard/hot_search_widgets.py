@@ -19,7 +19,7 @@ _KINDS = {"statements": ("statement",), "claims": ("claim",), "events": ("event"
           "all": ("event", "statement", "claim")}
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(ttl=600, show_spinner=False, hash_funcs=data.KEYS)
 def hot_search_frames(sig: str, tracker_id: str, start: date | None, end: date | None) -> dict[str, pd.DataFrame]:
     """Observations, topic spans and hourly heat of one tracker (Beijing days start..end), for the page's figures."""
     obs = hot_search.tracker_observations(data.cursor(sig), tracker_id, start, end)

@@ -19,7 +19,7 @@ from dashboard.explore import instant_column
 TASKS = ("sentiment", "stance", "emotion")
 
 
-@st.cache_data(ttl=600, show_spinner=False, max_entries=16)
+@st.cache_data(ttl=600, show_spinner=False, max_entries=16, hash_funcs=data.KEYS)
 def label_candidates(sig: str, f: Filters) -> pd.DataFrame:
     """The view's records with day and model certainty (see analysis.nlp.label_sample.candidates)."""
     con = data.cursor()

@@ -170,6 +170,63 @@ def test_a_filter_change_asks_the_catalog_nothing(store: Path, monkeypatch: pyte
     assert [name for _, name in asked] == []
 
 
+def test_a_filter_changes_cache_keys_copy_no_view(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A view's cache key is its repr (data.KEYS): Streamlit hashed a Filters or View by deep-copying it into a dict
+    (~0.5 ms each, ~30 keys a rerun)."""
+    import dataclasses
+
+    from analysis.core.filters import Filters
+    from dashboard.charts.registry import View
+
+    at = open_page("overview")
+    copied = counted(monkeypatch, dataclasses, "asdict")
+    at.sidebar.multiselect(key="sources").set_value(["bilibili", "rss"]).run()
+    assert not at.exception and trace_names(specs(at)[0]) == ["bilibili", "rss"]
+    assert [type(args[0]).__name__ for args in copied if isinstance(args[0], Filters | View)] == []
+
+
+def test_a_rerun_copies_no_tracker_and_walks_no_cards_signature(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trackers are collectors.trackers' own (a Streamlit data cache unpickled a copy per caller), and the model
+    cards' signature keys a cached loader by its repr, not item by item (~0.3 ms a key, a dozen a rerun)."""
+    from streamlit.runtime.caching import hashing
+
+    from collectors.trackers import load_trackers
+    from dashboard import data
+
+    assert data.trackers()[0] is load_trackers()[0]
+    at = open_page("overview")
+    hashed = counted(monkeypatch, hashing._CacheFuncHasher, "_to_bytes")
+    at.sidebar.multiselect(key="sources").set_value(["rss", "weibo"]).run()
+    assert not at.exception and trace_names(specs(at)[0]) == ["rss", "weibo"]
+    walked = [args[1] for args in hashed if isinstance(args[1], tuple) and len(args[1]) == 3
+              and isinstance(args[1][0], str) and args[1][0].endswith("card.json")]
+    assert walked == []
+
+
+def test_a_filter_change_sums_the_views_authors_once(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The view's share negative clustered by author is summed once, for the KPIs and the sentiment chart's text alike
+    (from two threads at once), and both state the same interval."""
+    from analysis.stats import clustered
+
+    at = open_page("overview")
+    summed = []
+    original = clustered.facts_sums_sql
+
+    def spy(*args, **kwargs):
+        if kwargs.get("labels"):  # author_sums' query (the daily series' asks for every label)
+            summed.append(args[1:3])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(clustered, "facts_sums_sql", spy)
+    monkeypatch.setattr(clustered, "_SUMS", type(clustered._SUMS)())  # none kept by another test's view
+    at.sidebar.multiselect(key="sources").set_value(["weibo", "rss"]).run()  # a view no other test opens
+    assert not at.exception and trace_names(specs(at)[0]) == ["rss", "weibo"]
+    assert len(summed) == len(set(summed)) == 1, summed
+    said = next(c.value for c in at.caption if "scored" in c.value and "%" in c.value)  # the KPI's interval
+    interval = said.split(" · ")[0]
+    assert interval in at.get("plotly_chart")[1].proto.alt, (interval, at.get("plotly_chart")[1].proto.alt)
+
+
 def test_a_new_views_kpis_load_beside_its_charts(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The synthetic banner (drawn before the page) reads the synthetic share alone: the view's KPIs (authors, scored
     share, each a query over the facts) are computed by the page's prefetch, beside its charts, not alone first."""

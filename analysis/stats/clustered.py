@@ -20,6 +20,8 @@ passing one post on) are not clustered here.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +31,7 @@ from scipy.stats import hypergeom, norm
 
 from analysis.core.filters import Filters
 from analysis.core.scores import LABELS, SCORES
-from analysis.core.tables import has_table
+from analysis.core.tables import has_table, snapshot_key
 from analysis.stats import facts, timeseries  # modules: timeseries builds its bands on this one
 
 
@@ -178,8 +180,36 @@ def _per_author(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) 
     return None
 
 
+_SUMS: OrderedDict[tuple[str, Filters, str], AuthorSums] = OrderedDict()  # of read-only snapshots, latest last
+_SUMS_KEPT = 256
+_SUMS_LOCKS: dict[tuple[str, Filters, str], threading.Lock] = {}
+_SUMS_LOCK = threading.Lock()
+
+
 def author_sums(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) -> AuthorSums:
-    """The records matching `f` scored by `model_version`, and those labelled negative, summed per author."""
+    """The records matching `f` scored by `model_version`, and those labelled negative, summed per author.
+
+    On a read-only snapshot (tables.snapshot_key) computed once per view: an Overview asks for them twice, for its
+    KPIs and for its sentiment chart's text, from two threads at once (the second waits for the first's)."""
+    snapshot = snapshot_key(con)
+    if snapshot is None:
+        return _author_sums(con, f, model_version)
+    key = (snapshot, f, model_version)
+    with _SUMS_LOCK:
+        lock = _SUMS_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        with _SUMS_LOCK:
+            kept = _SUMS.get(key)
+        if kept is None:
+            kept = _author_sums(con, f, model_version)
+            with _SUMS_LOCK:
+                _SUMS[key] = kept
+                while len(_SUMS) > _SUMS_KEPT:
+                    _SUMS_LOCKS.pop(_SUMS.popitem(last=False)[0], None)
+    return kept
+
+
+def _author_sums(con: duckdb.DuckDBPyConnection, f: Filters, model_version: str) -> AuthorSums:
     query = facts_sums_sql(con, f, model_version, labels=("negative",))
     if query is None:
         per_author = _per_author(con, f, model_version)

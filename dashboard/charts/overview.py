@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -22,43 +23,44 @@ from dashboard.charts.ledgers import tracker_events
 from dashboard.charts.registry import PERIODS, AnalysisPending, ChartDef, View, register, require
 from dashboard.charts.style import (
     DASHES,
+    DAY_TICKS,
+    MARGIN,
     SENTIMENT_COLOURS,
-    add_events,
-    add_peak_labels,
-    day_ticks,
     empty_figure,
+    event_marks,
+    few_days,
+    foot_layout,
     highest_judged,
-    legend_below,
+    legend_entries,
     no_scores_message,
+    peak_notes,
     rgba,
     source_colours,
     source_patterns,
     too_thin,
     week_in_view,
+    wrapped_title,
 )
 
 
 def volume_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start: date | None = None,
-                 end: date | None = None) -> go.Figure:
-    """Stacked daily bars of records per source, with the tracker's dated events as markers."""
+                 end: date | None = None, peaks: Sequence[dict[str, Any]] = ()) -> go.Figure:
+    """Stacked daily bars of records per source, with the tracker's dated events as markers and the `peaks`
+    (add_peak_labels' dicts) labelled."""
     colours = source_colours(df["source"].unique() if len(df) else [])
     patterns = source_patterns(df["source"].unique() if len(df) else [])
-    # traces given to the figure at once, as dicts, validated there once: add_bar / add_scatter (or a go.Bar handed
-    # over) cost a validation each more, a third of drawing an Overview chart
-    fig = go.Figure([{"type": "bar", "x": pd.to_datetime(part["day"]), "y": part["records"], "name": str(source),
-                      "marker": {"color": colours[str(source)], "pattern": {"shape": patterns[str(source)]}}}
-                     for source, part in df.groupby("source", sort=True)])
-    fig.update_layout(barmode="stack", title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="records",
-                      legend_title="source", hovermode="x unified")
-    legend_below(fig)
-    add_events(fig, events, start, end)
-    day_ticks(fig, df["day"] if len(df) else pd.Series(dtype=object))
-    return fig
+    traces = [{"type": "bar", "x": pd.to_datetime(part["day"]), "y": part["records"], "name": str(source),
+               "marker": {"color": colours[str(source)], "pattern": {"shape": patterns[str(source)]}}}
+              for source, part in df.groupby("source", sort=True)]
+    layout = {"barmode": "stack", "title": {"text": title}, "xaxis": {"title": {"text": f"day ({zone_short()})"}},
+              "yaxis": {"title": {"text": "records"}}, "legend": {"title": {"text": "source"}}, "hovermode": "x unified"}
+    return _figure(traces, layout, events, start, end, df["day"] if len(df) else pd.Series(dtype=object), peaks)
 
 
 def sentiment_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start: date | None = None,
-                    end: date | None = None) -> go.Figure:
-    """Daily share of each sentiment label, with 95% Wilson bands and event markers."""
+                    end: date | None = None, x_title: str | None = None) -> go.Figure:
+    """Daily share of each sentiment label, with 95% Wilson bands and event markers (`x_title`: the x axis's, if
+    not days)."""
     x = pd.to_datetime(df["day"])
     traces = []
     for n, (label, colour) in enumerate(SENTIMENT_COLOURS.items()):
@@ -71,13 +73,30 @@ def sentiment_chart(df: pd.DataFrame, events: Sequence[Event], title: str, start
         traces.append({"type": "scatter", "x": x, "y": df[label], "mode": "lines+markers", "name": label,
                        "line": {"color": colour, "width": 2, "dash": DASHES[n]}, "marker": {"size": 4},
                        "customdata": df["n"], "hovertemplate": "%{y:.0%} of %{customdata} scored<extra>" + label + "</extra>"})
-    fig = go.Figure(traces)  # at once, as in volume_chart
-    fig.update_layout(title=title, xaxis_title=f"day ({zone_short()})", yaxis_title="share of scored records",
-                      yaxis={"tickformat": ".0%", "range": [0, 1]}, legend_title="sentiment", hovermode="x unified")
-    legend_below(fig)
-    add_events(fig, events, start, end)
-    day_ticks(fig, df["day"])
-    return fig
+    layout = {"title": {"text": title}, "xaxis": {"title": {"text": x_title or f"day ({zone_short()})"}},
+              "yaxis": {"title": {"text": "share of scored records"}, "tickformat": ".0%", "range": [0, 1]},
+              "legend": {"title": {"text": "sentiment"}}, "hovermode": "x unified"}
+    return _figure(traces, layout, events, start, end, df["day"])
+
+
+def _figure(traces: list[dict[str, Any]], layout: dict[str, Any], events: Sequence[Event], start: date | None,
+            end: date | None, days: pd.Series, peaks: Sequence[dict[str, Any]] = ()) -> go.Figure:
+    """The figure legend_below, add_events, day_ticks, add_peak_labels and wrap_title would make of these traces and
+    layout (dicts), given to plotly at once: each of those layout updates re-validates the whole layout, and together
+    they were most of drawing an Overview chart (~60 of a filter change's ~300 ms CPU)."""
+    foot = foot_layout(legend_entries(traces), bool(layout["legend"]["title"]["text"]), False, MARGIN["t"])
+    layout = {**layout, **foot, **{key: {**layout[key], **foot[key]} for key in ("xaxis", "yaxis", "legend")}}
+    shapes, notes = event_marks(events, start, end)
+    if shapes:
+        layout.update(shapes=shapes, annotations=notes)
+    if few_days(days):
+        layout["xaxis"].update(DAY_TICKS)
+    if peaks:
+        layout["annotations"] = [*layout.get("annotations", []), *peak_notes(peaks)]
+    text, added = wrapped_title(layout["title"]["text"])
+    if added:  # as wrap_title, which then finds nothing to wrap
+        layout.update(title={"text": text}, margin={**layout["margin"], "t": layout["margin"]["t"] + 2 * added})
+    return go.Figure(data=traces, layout=layout)
 
 
 def volume_alt(df: pd.DataFrame, tracker_label: str) -> str:
@@ -120,7 +139,32 @@ def sentiment_alt(df: pd.DataFrame, tracker_label: str, model_label: str, period
 PEAK_COLUMNS = ["day", "records", "label", "top_record"]
 
 
-def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | None = None) -> pd.DataFrame:
+def source_history(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | None) -> pd.DataFrame | None:
+    """Records per day and source of `f`'s sources (languages and kinds aside) over the tracker's collection window
+    and the view's days with HISTORY_DAYS before them: the series peak_labels reads the stored span, the collection
+    gaps and (unless languages or kinds are chosen) the totals from, and view_volume the view's bars. None without a
+    tracker or the view's dates."""
+    if not (tracker and f.start and f.end):
+        return None
+    peaks_mod, timeseries = require("analysis.stats.peaks"), require("analysis.stats.timeseries")
+    collected = Filters.for_tracker(tracker)
+    history = timedelta(days=peaks_mod.HISTORY_DAYS)
+    return timeseries.volume_series(con, Filters(f.tracker, min(collected.start, f.start - history),
+                                                 max(collected.end, f.end), f.sources), by="source")
+
+
+def view_volume(history: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """aggregate.daily_volume of a view without languages or kinds chosen, read from its source_history (which holds
+    its days): the same frame, without a query of its own."""
+    timeseries = require("analysis.stats.timeseries")
+    in_view = np.array([f.start <= d <= f.end for d in history["period"]], dtype=bool)
+    held = history[in_view & (history["records"] > 0).to_numpy()]
+    return timeseries.zero_fill(held, timeseries.periods(f.start, f.end), ["records"], "source").rename(
+        columns={"period": "day"})
+
+
+def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | None = None,
+                wide: pd.DataFrame | None = None) -> pd.DataFrame:
     """Volume peaks (analysis.stats.peaks on the zero-filled daily series), each with its top terms and top record.
 
     With the `tracker`, the stored days up to HISTORY_DAYS before the view are its first days' baseline and the
@@ -128,19 +172,18 @@ def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | N
     storm still shows its peak; one ending inside a storm does not label the day its range cuts the run at), and days
     before its collection window or its first stored record are left out of the series: unknown, not a baseline of 0
     (the first day of an import is not a peak), nor are days a source was not collected (peaks.collection_gaps: the
-    day its collector restarts is no peak). Peaks outside the view's dates are not labelled.
+    day its collector restarts is no peak). Peaks outside the view's dates are not labelled. `wide`: the view's
+    source_history, if already read.
     """
     peaks_mod, timeseries = require("analysis.stats.peaks"), require("analysis.stats.timeseries")
     history = timedelta(days=peaks_mod.HISTORY_DAYS)
-    wide = stored = None
+    stored = None
     if tracker and f.start and f.end:
         # one query for the three series below (each by source, languages and kinds aside): the collection window's
         # days for the stored span, and the view's days with their history for the gaps and, unless languages or
         # kinds are chosen, the totals; three queries with their zero-filling cost a third of a filter change's load
-        collected = Filters.for_tracker(tracker)
-        wide = timeseries.volume_series(con, Filters(f.tracker, min(collected.start, f.start - history),
-                                                     max(collected.end, f.end), f.sources), by="source")
-        stored = timeseries.span_of(wide, f.tracker, collected)
+        wide = wide if wide is not None else source_history(con, f, tracker)
+        stored = timeseries.span_of(wide, f.tracker, Filters.for_tracker(tracker))
     elif tracker:
         stored = timeseries.stored_span(con, f, tracker)
     series_f, by_source, series = f, None, None
@@ -160,7 +203,7 @@ def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | N
                else peaks_mod.uncollected_days(con, series_f))
     found = peaks_mod.detect_peaks(peaks_mod.without_days(peaks_mod.series_by_day(series, "records"), unknown))
     found = found[found["day"].map(lambda day: (not f.start or day >= f.start) and (not f.end or day <= f.end)).astype(bool)]
-    labelled = peaks_mod.label_peaks(con, f, found, k=3, n_records=1, texts_only=True)
+    labelled = peaks_mod.label_peaks(con, f, found, k=3, n_records=1, texts_only=True, counted=True)
     return pd.DataFrame({
         "day": labelled["day"], "records": labelled["records"],
         "label": [" · ".join(terms) for terms in labelled["top_terms"]],
@@ -169,10 +212,17 @@ def peak_labels(con: duckdb.DuckDBPyConnection, f: Filters, tracker: Tracker | N
 
 
 def _load_volume(con: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
-    frame = aggregate.daily_volume(con, view.filters)
+    f, tracker = view.filters, view.tracker
+    try:
+        history = source_history(con, f, tracker)
+    except AnalysisPending:
+        history = None
+    # the bars from the peaks' series where it holds them: a query and its zero-filling less per view
+    frame = (view_volume(history, f) if history is not None and not f.langs and not f.kinds
+             else aggregate.daily_volume(con, f))
     try:
         # attrs hold plain lists: pandas compares attrs when combining frames, which DataFrames cannot do
-        frame.attrs["peaks"] = peak_labels(con, view.filters, view.tracker).to_dict("records")
+        frame.attrs["peaks"] = peak_labels(con, f, tracker, history).to_dict("records")
     except AnalysisPending:
         frame.attrs["peaks"] = []
     return frame
@@ -187,9 +237,7 @@ def _draw_volume(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
     title = f"Daily records by source — {view.tracker.name_en}"
     if df.empty or df["records"].sum() == 0:  # blank axes would not say why
         return empty_figure(title, "No records in the selected range.")
-    fig = volume_chart(df, tracker_events(view), title, f.start, f.end)
-    add_peak_labels(fig, _peaks(df))
-    return fig
+    return volume_chart(df, tracker_events(view), title, f.start, f.end, df.attrs.get("peaks", []))
 
 
 def _describe_volume(df: pd.DataFrame, view: View, model: dict[str, Any]) -> str:
@@ -242,10 +290,8 @@ def _draw_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> Any:
     if df.empty or "negative" not in df or df["n"].sum() == 0:
         return empty_figure(title, no_scores_message(view.model_version))
     f = view.filters
-    fig = sentiment_chart(df, tracker_events(view), title, f.start, f.end)
-    if _weekly(view):
-        fig.update_xaxes(title=f"week ({zone_short()}, starting Monday)")
-    return fig
+    return sentiment_chart(df, tracker_events(view), title, f.start, f.end,
+                           f"week ({zone_short()}, starting Monday)" if _weekly(view) else None)
 
 
 def _describe_sentiment(df: pd.DataFrame, view: View, model: dict[str, Any]) -> str:

@@ -6,6 +6,7 @@ import textwrap
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -29,15 +30,15 @@ from collectors.display_zone import zone_short
 from collectors.trackers import Event
 
 
-def add_events(fig: go.Figure, events: Sequence[Event], start: date | None, end: date | None) -> None:
-    """One dotted line per event day; a short label (staggered so neighbours don't collide) and full titles on hover."""
+def event_marks(events: Sequence[Event], start: date | None,
+                end: date | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One dotted line per event day (layout shapes) and its short label (annotations), staggered so neighbours don't
+    collide, with full titles on hover: what add_events draws, for a figure built from dicts at once."""
     by_day: dict[date, list[Event]] = {}
     for event in sorted(events, key=lambda e: (e.date, e.id)):
         if (start and event.date < start) or (end and event.date > end):
             continue
         by_day.setdefault(event.date, []).append(event)
-    # Added in one layout update: each add_vline / add_annotation call re-validates every shape and note already
-    # on the figure, which made drawing an Overview chart cost more than loading its data.
     shapes, notes = [], []
     for n, (day, group) in enumerate(by_day.items()):
         x = pd.Timestamp(day)
@@ -49,6 +50,14 @@ def add_events(fig: go.Figure, events: Sequence[Event], start: date | None, end:
         notes.append({"x": x, "y": 1.0 - 0.06 * (n % 3), "yref": "paper", "text": label, "showarrow": False,
                       "xanchor": "left", "font": {"size": 10, "color": "#222222"},
                       "bgcolor": "rgba(255,255,255,0.8)", "hovertext": hover})
+    return shapes, notes
+
+
+def add_events(fig: go.Figure, events: Sequence[Event], start: date | None, end: date | None) -> None:
+    """One dotted line per event day; a short label (staggered so neighbours don't collide) and full titles on hover."""
+    shapes, notes = event_marks(events, start, end)
+    # Added in one layout update: each add_vline / add_annotation call re-validates every shape and note already
+    # on the figure, which made drawing an Overview chart cost more than loading its data.
     if shapes:
         fig.update_layout(shapes=[*fig.layout.shapes, *shapes], annotations=[*fig.layout.annotations, *notes])
 
@@ -82,10 +91,18 @@ def date_axis(fig: go.Figure, days: pd.Series) -> None:
                      dtick=86_400_000 * max(1, span // 8))  # whole-day steps: no repeated labels on short spans
 
 
+def few_days(days: pd.Series) -> bool:
+    """Whether a daily chart's x axis should tick whole days (plotly ticks hours on short ranges)."""
+    return 0 < pd.Series(days).nunique() <= 14
+
+
+DAY_TICKS = {"dtick": 86_400_000, "tickformat": "%b %d"}  # the x axis of a daily chart over few_days
+
+
 def day_ticks(fig: go.Figure, days: pd.Series) -> None:
     """On short ranges plotly ticks hours; a daily chart should tick whole days."""
-    if 0 < pd.Series(days).nunique() <= 14:
-        fig.update_xaxes(dtick=86_400_000, tickformat="%b %d")
+    if few_days(days):
+        fig.update_xaxes(**DAY_TICKS)
 
 
 def sample_text(df: pd.DataFrame) -> str:
@@ -133,6 +150,14 @@ def wrap_title(fig: go.Figure) -> None:
     title = fig.layout.title.text
     if not title:
         return
+    text, added = wrapped_title(title)
+    if added:
+        top = fig.layout.margin.t if fig.layout.margin.t is not None else MARGIN["t"]
+        fig.update_layout(title_text=text, margin_t=top + 2 * added)
+
+
+def wrapped_title(title: str) -> tuple[str, int]:
+    """wrap_title's lines of `title`, and the pixels of the lines it added (the top margin grows by twice them)."""
     lines, added = [], 0
     for line in title.split("<br>"):
         sup = line.startswith("<sup>") and line.endswith("</sup>")
@@ -141,9 +166,7 @@ def wrap_title(fig: go.Figure) -> None:
             body, SUBTITLE_CHARS if sup else TITLE_CHARS, break_long_words=False, break_on_hyphens=False) or [body]
         lines += [f"<sup>{part}</sup>" if sup else part for part in parts]
         added += (len(parts) - 1) * (SUBTITLE_LINE_PX if sup else TITLE_LINE_PX)
-    if added:
-        top = fig.layout.margin.t if fig.layout.margin.t is not None else MARGIN["t"]
-        fig.update_layout(title_text="<br>".join(lines), margin_t=top + 2 * added)
+    return "<br>".join(lines), added
 
 
 def plain(text: object, limit: int | None = None) -> str:
@@ -182,33 +205,55 @@ PLOT_PX = 300  # the plot's height in a chart of no row count
 def legend_below(fig: go.Figure, plot_px: int = PLOT_PX, axis_px: int = AXIS_FOOT_PX) -> go.Figure:
     """Give the plot `plot_px` of height, its rows' names the room they need, and the legend (an entry's lines) or a
     heatmap's colour bar its own foot under the x axis's `axis_px` (its ticks and title)."""
-    shown = fig.layout.showlegend if fig.layout.showlegend is not None else len(fig.data) > 1  # plotly's rule
-    entries = sum((t.name or "").count("<br>") + 1 for t in fig.data if t.showlegend is not False) if shown else 0
+    entries = legend_entries([{"name": t.name, "showlegend": t.showlegend} for t in fig.data], fig.layout.showlegend)
     scales = [t for t in fig.data if t.type == "heatmap"]
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else MARGIN["t"]
+    foot = foot_layout(entries, bool(fig.layout.legend.title.text), bool(scales), top, plot_px, axis_px)
+    for scale in scales:
+        scale.colorbar.update(orientation="h", thickness=12, len=1, lenmode="fraction",
+                              **{k: foot["legend"][k] for k in ("x", "xanchor", "y", "yanchor")})
+    fig.update_layout(**foot)
+    return fig
+
+
+def legend_entries(traces: Sequence[dict[str, Any]], showlegend: bool | None = None) -> int:
+    """The lines of the legend of these traces (each a dict with its `name` and `showlegend`), as plotly shows it:
+    one per trace shown there, by default when there are two or more (`showlegend`: the layout's)."""
+    shown = showlegend if showlegend is not None else len(traces) > 1  # plotly's rule
+    return sum((t.get("name") or "").count("<br>") + 1 for t in traces if t.get("showlegend") is not False) if shown else 0
+
+
+def foot_layout(entries: int, titled: bool, scales: bool, top: int, plot_px: int = PLOT_PX,
+                axis_px: int = AXIS_FOOT_PX) -> dict[str, Any]:
+    """The layout legend_below gives a figure of `entries` legend lines (`titled`: the legend has a title), a heat map's
+    colour bar if `scales`, and a top margin of `top` px; its legend's position is also the colour bar's."""
     plot = max(200, plot_px)
-    lines = entries + (1 if fig.layout.legend.title.text else 0)  # a title is a line of its own, above the entries
+    lines = entries + (1 if titled else 0)  # a title is a line of its own, above the entries
     foot = axis_px + (LEGEND_LINE_PX * lines + LEGEND_PAD_PX if entries else 0) + (COLORBAR_PX if scales else 0)
     below = {"x": 0, "xanchor": "left", "y": -axis_px / plot, "yanchor": "top"}
-    for scale in scales:
-        scale.colorbar.update(orientation="h", thickness=12, len=1, lenmode="fraction", **below)
     # The legend hangs just under the axis title, an entry a line at every width: a horizontal legend packed a desktop's
     # entries into a few rows and left the rest of the foot, kept for a phone's one entry a line, a blank band.
     # (No gap between legend groups: the foot counts lines only.)
-    top = fig.layout.margin.t if fig.layout.margin.t is not None else MARGIN["t"]
-    fig.update_layout(height=plot + top + foot, margin={**MARGIN, "t": top, "l": 10, "b": foot},
-                      yaxis={"automargin": True}, xaxis={"automargin": True},
-                      legend={"orientation": "v", "tracegroupgap": 0, **below})
-    return fig
+    return {"height": plot + top + foot, "margin": {**MARGIN, "t": top, "l": 10, "b": foot},
+            "yaxis": {"automargin": True}, "xaxis": {"automargin": True},
+            "legend": {"orientation": "v", "tracegroupgap": 0, **below}}
 
 
 def add_peak_labels(fig: go.Figure, peaks: pd.DataFrame) -> None:
     """Mark detected peaks (columns day, records, label, top_record) with their top terms; the top record on hover."""
-    for _, peak in peaks.iterrows():
-        fig.add_annotation(x=pd.Timestamp(peak["day"]), y=float(peak["records"]), text=plain(peak["label"], 48),
-                           showarrow=True, arrowhead=2, ax=60, ay=45, xanchor="left", font={"size": 10, "color": "#000000"},
-                           bgcolor="rgba(240,228,66,0.85)", bordercolor="#000000", borderwidth=0.5,
-                           hovertext=("Most-shared record: " + plain(peak["top_record"], 160))
-                           if peak.get("top_record") else None)
+    notes = peak_notes(peaks.to_dict("records"))
+    if notes:  # in one layout update (see add_events)
+        fig.update_layout(annotations=[*fig.layout.annotations, *notes])
+
+
+def peak_notes(peaks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """add_peak_labels' annotations of these peaks (each a dict with day, records, label, top_record)."""
+    return [{"x": pd.Timestamp(peak["day"]), "y": float(peak["records"]), "text": plain(peak["label"], 48),
+             "showarrow": True, "arrowhead": 2, "ax": 60, "ay": 45, "xanchor": "left",
+             "font": {"size": 10, "color": "#000000"}, "bgcolor": "rgba(240,228,66,0.85)", "bordercolor": "#000000",
+             "borderwidth": 0.5,
+             **({"hovertext": "Most-shared record: " + plain(peak["top_record"], 160)} if peak.get("top_record") else {})}
+            for peak in peaks]
 
 
 def no_scores_message(model_version: str | None) -> str:
