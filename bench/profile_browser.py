@@ -9,11 +9,17 @@ run from the click to the end of the settle wait (its 1.5 s quiet spell included
 
 Not a benchmark with a target (bench_load.py holds it): a tool to find the browser's share of a page view.
 
+With --draws, each page view also says how many times its plotly charts were drawn, and how many of those draws
+calculated the chart's data again (plotly's `plotly_afterplot` event, and whether the chart's calcdata was new).
+Streamlit 1.67's chart element draws every figure twice as it mounts: it themes the figure once for its first draw,
+then again in an effect (a JSON round trip, so new arrays), and plotly's `react` then calculates and draws it all
+again. The hook reads the page's DOM as it changes, so leave it off when timing.
+
 With --scripts, each page view also records a V8 CPU profile of the page's main thread and prints its busiest
 scripts (self time by script file: Streamlit's main bundle, the plotly chunk, the data grid's...) and the JavaScript
 it downloaded, to tell code arriving from the work of drawing this page's elements.
 
-Usage: .venv/bin/python bench/profile_browser.py [--records 1000000] [--work bench/out] [--rounds 2] [--scripts]
+Usage: .venv/bin/python bench/profile_browser.py [--records 1000000] [--work bench/out] [--rounds 2] [--scripts] [--draws]
 """
 
 from __future__ import annotations
@@ -31,6 +37,29 @@ METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDurat
 COUNT_JS = """() => ({elements: document.getElementsByTagName('*').length,
     charts: document.querySelectorAll('[data-testid="stPlotlyChart"]').length,
     grids: document.querySelectorAll('[data-testid="stDataFrame"]').length})"""
+
+
+# Counts each plotly chart's draws from when plotly marks its div (before the first draw ends: drawing is async).
+DRAWS_JS = """
+window.__awDraws = {charts: 0, draws: 0, calcs: 0};
+new MutationObserver(() => document.querySelectorAll('.js-plotly-plot').forEach(gd => {
+    if (gd.__awSeen || !gd.on) return;
+    gd.__awSeen = true; window.__awDraws.charts++;
+    gd.on('plotly_afterplot', () => {
+        const d = window.__awDraws; d.draws++;
+        if (gd.calcdata !== gd.__awCalc) d.calcs++;
+        gd.__awCalc = gd.calcdata;
+    });
+})).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['class']});
+"""
+
+
+def draws_text(counts: dict[str, int]) -> str:
+    """"3 charts drawn 6 times (6 calculating their data)" from DRAWS_JS's counts of one page view."""
+    if not counts.get("charts"):
+        return "no plotly chart drawn"
+    return (f"{counts['charts']} chart{'s' if counts['charts'] != 1 else ''} drawn {counts['draws']} times "
+            f"({counts['calcs']} calculating their data)")
 
 
 def browser_cpu() -> float:
@@ -60,14 +89,14 @@ def by_script(profile: dict, top: int = 6) -> str:
     return " · ".join(f"{k} {v:.2f}" for k, v in sorted(per.items(), key=lambda kv: -kv[1])[:top])
 
 
-async def walk(base: str, rounds: int = 2, scripts: bool = False) -> None:
+async def walk(base: str, rounds: int = 2, scripts: bool = False, draws: bool = False) -> None:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         context = await browser.new_context(viewport={"width": 1400, "height": 1600}, locale="en-GB")
         page = await context.new_page()
-        await page.add_init_script(WATCH_JS)
+        await page.add_init_script(WATCH_JS + (DRAWS_JS if draws else ""))
         cdp = await context.new_cdp_session(page)
         await cdp.send("Performance.enable")
         fetched: list[tuple[str, int]] = []
@@ -83,6 +112,8 @@ async def walk(base: str, rounds: int = 2, scripts: bool = False) -> None:
         for round_ in range(rounds):
             for i, name in enumerate(PAGES):
                 path, before, cpu = PAGES[name], await metrics(), browser_cpu()
+                if draws and not (round_ == 0 and i == 0):
+                    await page.evaluate("window.__awDraws = {charts: 0, draws: 0, calcs: 0}")
                 if scripts:
                     fetched.clear()
                     await cdp.send("Profiler.start")
@@ -100,6 +131,8 @@ async def walk(base: str, rounds: int = 2, scripts: bool = False) -> None:
                       f"{busy['LayoutDuration']:4.2f}, style {busy['RecalcStyleDuration']:4.2f}) · {counts['charts']} "
                       f"charts, {counts['grids']} grids, {counts['elements']:,} elements" + (f" · {error}" if error else ""),
                       flush=True)
+                if draws:
+                    print(f"    plotly: {draws_text(await page.evaluate('window.__awDraws'))}", flush=True)
                 if scripts:
                     profile = (await cdp.send("Profiler.stop"))["profile"]
                     print(f"    by script: {by_script(profile)}", flush=True)
@@ -116,6 +149,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "out")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--scripts", action="store_true", help="V8 CPU profile of each page view, by script file")
+    parser.add_argument("--draws", action="store_true",
+                        help="count each page view's plotly draws, and those that calculated the data again")
     args = parser.parse_args()
     data_dir = args.work / f"store-{args.records}"
     build(data_dir, args.records)
@@ -123,7 +158,7 @@ def main() -> None:
     print(load_line(), flush=True)
     proc, base = start_server(data_dir, args.work / f"profile-browser-{args.records}.log")
     try:
-        asyncio.run(walk(base, args.rounds, args.scripts))
+        asyncio.run(walk(base, args.rounds, args.scripts, args.draws))
     finally:
         stop_server(proc)
     print(load_line(), flush=True)
