@@ -561,15 +561,18 @@ class Fitted:
     method: dict[str, Any]
     temperature: float
     source: str  # the name or directory the base was loaded from (its card says its speed)
+    _figures: Candidate | None = field(default=None, repr=False)  # the bootstrap is drawn once: the choice and the report
 
     def candidate(self, labels: TrackerLabels, settings: AdaptSettings, chosen: bool = False) -> Candidate:
         """Its cross-validated figures as an `adapt --base auto` candidate."""
-        gain = paired_gain_ci(labels.y, self.base_pred, self.adapted_pred, settings.n_boot, settings.seed,
-                              len(labels.task.classes), groups=text_keys(labels))
-        return Candidate(self.base.name, self.base.version, self.base_report["macro_f1"],
-                         self.base_report["macro_f1_ci95"], self.adapted_report["macro_f1"],
-                         self.adapted_report["macro_f1_ci95"], [round(v, 4) for v in gain], model_speed(self.source),
-                         chosen)
+        if self._figures is None:
+            gain = paired_gain_ci(labels.y, self.base_pred, self.adapted_pred, settings.n_boot, settings.seed,
+                                  len(labels.task.classes), groups=text_keys(labels))
+            self._figures = Candidate(self.base.name, self.base.version, self.base_report["macro_f1"],
+                                      self.base_report["macro_f1_ci95"], self.adapted_report["macro_f1"],
+                                      self.adapted_report["macro_f1_ci95"], [round(v, 4) for v in gain],
+                                      model_speed(self.source))
+        return replace(self._figures, chosen=chosen)
 
 
 def auto_base(settings: AdaptSettings, task: Task) -> bool:
