@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from analysis.nlp.model_info import named_card
-
 AUTO = "auto"
 DEFAULT_MAX_RESCORE_MINUTES = 60.0
 E5_FALLBACK_SPEED = 8.0  # posts/s on one core: the slowest the e5 option's card and README report
@@ -40,6 +38,8 @@ class Candidate:
 
 def model_speed(name: str) -> float | None:
     """Posts per second on one core from the model's card (its measured figure), None when the card has none."""
+    from analysis.nlp.model_info import named_card  # here: the CLI reads this module's defaults at start-up
+
     card = named_card(name) or {}
     for key in ("speed_posts_per_s", "throughput_posts_per_s_one_core"):
         value = card.get(key)

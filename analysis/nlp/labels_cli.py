@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from analysis.nlp.adapt_choice import AUTO, DEFAULT_MAX_RESCORE_MINUTES
 from collectors.cli_output import echo_json, fail_if_all_rejected
 
 
@@ -260,14 +261,15 @@ def prelabel_cmd(tracker_id: str, n: int, min_interval: float) -> None:
 @click.option("--folds", type=click.IntRange(2, 20), default=None, help="Cross-validation folds (default 5).")
 @click.option("--shared", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of the base training CSVs (default: ../shared/data; env ACTORWATCH_SHARED).")
-@click.option("--base", "base_model", default="auto", show_default=True,
+@click.option("--base", "base_model", default=AUTO, show_default=True,
               help="Model to adapt: a name or a model directory. 'auto' (sentiment, method prior): adapt both the "
                    "fast model and, where its encoder runs, the e5 option ai-actors-e5-3c, and keep the one with the "
                    "higher cross-validated macro-F1 (e5 only if the tracker re-scores within --max-rescore-minutes); "
                    "stance, emotion and refit: the shipped model. An e5 option adapts its head on the labels' e5 "
                    "embeddings, which gained more on an unseen case's other pages than the fast model did "
                    "(bench/adapt_cases.py).")
-@click.option("--max-rescore-minutes", type=click.FloatRange(min=0), default=60.0, show_default=True,
+@click.option("--max-rescore-minutes", type=click.FloatRange(min=0), default=DEFAULT_MAX_RESCORE_MINUTES,
+              show_default=True,
               help="--base auto: keep the fast model when re-scoring the tracker's records with the e5 option would "
                    "take longer (estimated from their count and its card's speed on one core).")
 @click.option("--use-llm-labels", is_flag=True,
@@ -284,7 +286,6 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
     vs adapted. The new version becomes current unless it is worse than the base or than the current version; every
     version is kept, and `--use VERSION` goes back to one."""
     from analysis.nlp.adapt import (
-        AUTO,
         DEFAULT_FOLDS,
         DEFAULT_WEIGHT,
         AdaptError,
@@ -320,7 +321,7 @@ def adapt_cmd(tracker_id: str, task: str, method: str, strength: str | None, wei
         raise click.BadParameter("must be positive", param_hint="--strength")
     settings = AdaptSettings(method=method, strength=chosen_strength, weight=weight or DEFAULT_WEIGHT, compare_weights=extra,
                              folds=folds or DEFAULT_FOLDS, use_llm=use_llm_labels, task=task,
-                             base=base_model or AUTO, max_rescore_minutes=max_rescore_minutes)
+                             base=base_model, max_rescore_minutes=max_rescore_minutes)
     if use_llm_labels:
         report = agreement_report(tracker)
         for row in report["llm_vs_humans"]:
