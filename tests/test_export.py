@@ -464,7 +464,7 @@ def test_an_export_whose_source_or_lang_matched_nothing_says_what_the_tracker_ha
     enrich_store(store, workers=1)  # which reads each record's language
     typo = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--source", "weibio", "--out", str(tmp_path / "a")])
     assert typo.exit_code == 0 and "wrote 0 records" in typo.output
-    assert "sources: weibo 3, rss 1, bluesky 1" in typo.stderr and "(none recorded) 1" in typo.stderr
+    assert "sources: weibo 3, bluesky 1, rss 1" in typo.stderr and "(none recorded) 1" in typo.stderr
     assert "en 1" in typo.stderr and "es 1" in typo.stderr
     found = CliRunner().invoke(cli, ["export", "--tracker", TRACKER, "--lang", "zh", "--out", str(tmp_path / "b")])
     assert "wrote 2 records" in found.output and "note:" not in found.stderr

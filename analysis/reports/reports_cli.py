@@ -152,7 +152,7 @@ def _held(store, tracker_id: str) -> str | None:
         return None
 
     def words(counts: dict[str, int]) -> str:
-        return ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+        return ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))  # ties by name: the same words every run
 
     return f"sources: {words(by_source)}; languages: {words(by_lang)}"
 
