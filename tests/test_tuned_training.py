@@ -12,7 +12,7 @@ from analysis.nlp.tasks import TASKS
 
 
 def test_tuning_writes_an_encoder_and_card_that_the_numpy_encoder_loads(tmp_path: Path, monkeypatch) -> None:
-    pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.13.0)")
+    pytest.importorskip("torch", reason="PyTorch is not installed (the `tune` extra)")
     from analysis.nlp import tuned_training
     from analysis.nlp.e5_packed import PackedModelError, packed_model
     from analysis.nlp.tuned_encoder import TunedEncoder

@@ -8,7 +8,7 @@ the embedding layer norm and the twelve layers are tuned with AdamW, warm-up the
 after each epoch; the heads shipped with the options are refitted over the tuned vectors by `actorwatch train
 --e5` (analysis/nlp/sentiment/e5_training.py), so this module writes only the encoder and its card.
 
-Needs PyTorch (CPU), which scoring does not: `pip install torch==2.13.0`. About 9 minutes an epoch on two cores.
+Needs PyTorch (the `tune` extra; a CPU build is enough), which scoring does not. About 9 minutes an epoch on two cores.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def _torch() -> Any:
     try:
         import torch
     except ImportError as exc:
-        raise ValueError("fine-tuning the encoder needs PyTorch (CPU): pip install torch==2.13.0") from exc
+        raise ValueError("fine-tuning the encoder needs PyTorch (a CPU build is enough): pip install 'actorwatch[tune]'") from exc
     return torch
 
 
