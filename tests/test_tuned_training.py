@@ -45,3 +45,16 @@ def test_tuning_writes_an_encoder_and_card_that_the_numpy_encoder_loads(tmp_path
     ours = encoder.query(texts[:6])
     assert ours.shape == (6, 384) and np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-5)
     assert encoder.meta["base_sha256"] == card["base"]["sha256"]
+
+
+def test_without_pytorch_the_command_says_what_to_install(monkeypatch, tmp_path: Path) -> None:
+    import sys
+
+    from click.testing import CliRunner
+
+    from analysis.nlp.nlp_cli import train
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch then fails, as where it is not installed
+    result = CliRunner().invoke(train, ["--tune-encoder", "--out", str(tmp_path / "enc")])
+    assert result.exit_code != 0 and "actorwatch[tune]" in result.output
+    assert not (tmp_path / "enc").exists()

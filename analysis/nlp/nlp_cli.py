@@ -72,8 +72,9 @@ def train(out_dir: Path | None, shared: Path | None, no_baseline: bool, e5: bool
 
 
 def _tune_encoder(out_dir: Path | None) -> None:
+    from analysis.nlp.encoder import TUNED_ENCODER
     from analysis.nlp.sentiment import models_dir
-    from analysis.nlp.tuned_training import TUNED_ENCODER, tune_encoder
+    from analysis.nlp.tuned_training import tune_encoder
 
     out = out_dir or models_dir() / TUNED_ENCODER
     try:

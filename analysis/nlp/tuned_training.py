@@ -24,13 +24,13 @@ from typing import Any
 import numpy as np
 
 from analysis.nlp.e5_packed import packed_model, packed_model_path
+from analysis.nlp.encoder import TUNED_ENCODER
 from analysis.nlp.sentiment.linear import write_card
 from analysis.nlp.sentiment.training import LABELLED, domain_file_facts, git_revision
 from analysis.nlp.tasks import EMOTION, SENTIMENT, STANCE, Task, read_task_csv
 from analysis.nlp.text import clean_text
 from analysis.nlp.tuned_encoder import ENCODER_FILE, base_checksum, save_encoder
 
-TUNED_ENCODER = "ai-actors-e5-tuned"
 HEADS: tuple[Task, ...] = (SENTIMENT, STANCE, EMOTION)
 TRAIN_FILES = ("train.csv", "synthetic_train.csv")
 
