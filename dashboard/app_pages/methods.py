@@ -63,8 +63,9 @@ def measured_tables(task: str) -> None:
     confusion_table(card)
     options = option_rows(task)
     if options:
-        st.markdown("**Slower, more accurate option** (not the default: it embeds about 25 texts per second per core, "
-                    "so it re-annotates one tracker's posts, whose badges then quote its figure):")
+        st.markdown("**Slower, more accurate option** (not the default: it embeds tens of texts per second per core, "
+                    "as measured in the table, so it re-annotates one tracker's posts, whose badges then quote its "
+                    "figure):")
         st.dataframe(options, hide_index=True, width="stretch", key=f"methods-options-{task}")
     if card:  # the card is sent only once a reader opens the panel (cards are long; most readers never do)
         panel = st.expander(f"Full model card (`{badge.get('card')}`): training data, baselines, per-class figures",

