@@ -46,12 +46,10 @@ def _engine():
 
 def _base_layers(packed) -> tuple[list[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]:
     """The packed model's own layers, as the fine-tuning starts from them."""
-    h, ffn = packed.hidden, packed.ffn
-    shapes = {"q": (h, h), "k": (h, h), "v": (h, h), "ao": (h, h), "fi": (ffn, h), "fo": (h, ffn)}
     layers = []
     for i in range(packed.layers):
         layer = {}
-        for name, shape in shapes.items():
+        for name, shape in packed.linear_shapes.items():
             layer[f"{name}.w"] = packed.tensor(f"l{i}.{name}.w", shape)
             layer[f"{name}.b"] = packed.tensor(f"l{i}.{name}.b")
         for name in NORMS:

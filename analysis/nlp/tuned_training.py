@@ -104,9 +104,8 @@ def _network(torch: Any) -> Any:
             self.eln.weight.data = torch.from_numpy(p.tensor("emb.ln.w"))
             self.eln.bias.data = torch.from_numpy(p.tensor("emb.ln.b"))
             self.layers = nn.ModuleList(Layer() for _ in range(p.layers))
-            shapes = {"q": (h, h), "k": (h, h), "v": (h, h), "ao": (h, h), "fi": (p.ffn, h), "fo": (h, p.ffn)}
             for i, layer in enumerate(self.layers):
-                for name, shape in shapes.items():
+                for name, shape in p.linear_shapes.items():
                     getattr(layer, name).weight.data = torch.from_numpy(p.tensor(f"l{i}.{name}.w", shape))
                     getattr(layer, name).bias.data = torch.from_numpy(p.tensor(f"l{i}.{name}.b"))
                 for name in ("aln", "oln"):
