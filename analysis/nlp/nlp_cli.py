@@ -62,7 +62,7 @@ def train(out_dir: Path | None, shared: Path | None, no_baseline: bool, e5: bool
             _train_e5(out_dir, shared)
         for name in ("stance", "emotion"):
             if task in (name, "all"):
-                _train_e5_task(name, out_dir, n_boot)
+                _train_e5_task(name, out_dir, n_boot, shared)
         return
     if task in ("sentiment", "all"):
         _train_sentiment(out_dir, shared, no_baseline)
@@ -113,7 +113,7 @@ def _train_e5(out_dir: Path | None, shared: Path) -> None:
     click.echo(f"{card['name']} {card['version']}: in-domain test macro-F1 {card['macro_f1']:.3f} → {out}")
 
 
-def _train_e5_task(task: str, out_dir: Path | None, n_boot: int) -> None:
+def _train_e5_task(task: str, out_dir: Path | None, n_boot: int, shared: Path) -> None:
     from analysis.nlp.e5_task_model import E5_TASK_MODELS
     from analysis.nlp.e5_task_training import train_e5_task
     from analysis.nlp.sentiment import models_dir
@@ -123,7 +123,7 @@ def _train_e5_task(task: str, out_dir: Path | None, n_boot: int) -> None:
     encoder_id = _encoder_id()
     try:
         card = train_e5_task(task, out, default_cache(encoder_id), log=lambda m: click.echo(m, err=True),
-                             n_boot=n_boot, encoder_id=encoder_id)
+                             n_boot=n_boot, encoder_id=encoder_id, shared=shared)
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     head = card["headline"]
@@ -411,6 +411,7 @@ def _class_table(report: dict[str, Any]) -> str:
     lines = [(f"{report['file']}  ·  {report['task']}  ·  model {report['model']} {report['model_version']}  ·  "
              f"n = {report['n']:,}")]
     lines += _left_out_line(report)
+    lines += [f"warning: {report['warning']}"] if report.get("warning") else []
     if report.get("english_route"):
         route = report["english_route"]
         lines.append(f"English rows ({route['rows']:,}) scored by {route['model']} {route['version']}")

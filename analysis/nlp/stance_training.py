@@ -10,6 +10,7 @@ re-runs the grid); NLPCC 2016 is measured by 5-fold cross-validation on its trai
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from analysis.nlp import charlr_training as ct
 from analysis.nlp.charlr_training import Hyperparameters, Log, Source
 from analysis.nlp.sentiment.linear import write_card
 from analysis.nlp.stance_model import DEFAULT_MODEL, DEFAULT_TARGET, RulesStanceModel
+from analysis.nlp.target_stance import stratified_folds
 from analysis.nlp.task_eval import class_report, predict_set
 from analysis.nlp.tasks import STANCE
 
@@ -59,18 +61,18 @@ def sources(shared: Path, labelled: Path | None = None) -> list[Source]:
     ]
 
 
+def nlpcc_folds(targets: Sequence[str], y: np.ndarray) -> np.ndarray:
+    """The NLPCC file's cross-validation folds: stratified by target × label, seed SEED (every model's CV uses them)."""
+    return stratified_folds([f"{t}|{label}" for t, label in zip(targets, y, strict=True)], CV_FOLDS, SEED)
+
+
 def nlpcc_cross_validation(srcs: list[Source], hp: Hyperparameters, log: Log,
                            with_in_domain: bool = True) -> np.ndarray:
     """Out-of-fold predictions on the NLPCC file: each fold scored by a model trained on the other folds
     (plus the in-domain rows), featurizer included; folds stratified by target × label."""
     nlpcc = srcs[-1]
     data = nlpcc.data
-    strata = np.array([f"{t}|{y}" for t, y in zip(nlpcc.blocks, data.y, strict=True)])
-    fold = np.empty(data.n, dtype=int)
-    rng = np.random.default_rng(SEED)
-    for value in np.unique(strata):
-        members = rng.permutation(np.flatnonzero(strata == value))
-        fold[members] = np.arange(len(members)) % CV_FOLDS
+    fold = nlpcc_folds(nlpcc.blocks, data.y)
     pred = np.zeros(data.n, dtype=int)
     others = srcs[:-1] if with_in_domain else []
     for k in range(CV_FOLDS):

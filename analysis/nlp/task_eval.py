@@ -69,6 +69,20 @@ def get_task_model(task: Task | str, name: str = "default") -> Any:
     raise ValueError(f"no class model for task {task_name!r}")
 
 
+def in_sample_warning(model_name: str, sha256: str) -> str | None:
+    """A warning where the model's card lists the file (by checksum) among its training files."""
+    from analysis.nlp.model_info import named_card
+
+    card = named_card(model_name) or {}
+    files = [f for f in card.get("training_files") or [] if isinstance(f, dict) and f.get("sha256") == sha256]
+    if not files:
+        return None
+    cv = card.get("nlpcc2016_cv") if "nlpcc2016" in str(files[0].get("file")) else None
+    return (f"{files[0].get('file')} trained {model_name}: these figures are in-sample, not its accuracy"
+            + (f"; its {cv['folds']}-fold cross-validated f_avg is {cv['f_avg']} (card: nlpcc2016_cv)"
+               if isinstance(cv, dict) and "f_avg" in cv else ""))
+
+
 def evaluate_file(path: str | Path, task: Task | str, model_name: str = "default", n_boot: int = 1000,
                   model: Any = None, left_out: Callable[[list[str]], dict[str, np.ndarray]] | None = None,
                   ) -> dict[str, Any]:
@@ -96,5 +110,8 @@ def evaluate_file(path: str | Path, task: Task | str, model_name: str = "default
         head["targets"] = ("the file's `target` column (rows without one: the model's default target)" if named
                            else "none in the file: the model's default target")
     head.update({f"left_out_{reason}": int(mask.sum()) for reason, mask in drops.items()})
+    warning = in_sample_warning(model.name, head["file_sha256"])
+    if warning:
+        head["warning"] = warning
     return {**head, **class_report(data.task, data.y, pred, data.langs, n_boot=n_boot, groups=data.groups,
                                    group_by=data.group_by or "url")}
