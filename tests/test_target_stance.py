@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from analysis.nlp import target_stance
+from analysis.nlp.charlr_training import stratified_folds
 from analysis.nlp.e5_task_model import E5_TASK_MODELS, E5TaskModel
 from analysis.nlp.tasks import STANCE
 
@@ -44,7 +45,7 @@ def test_one_model_per_target_learns_its_rows_and_survives_its_arrays(tmp_path: 
 
 def test_cross_validation_scores_each_row_by_models_that_never_saw_it(monkeypatch) -> None:
     texts, vectors, y, targets = _rows()
-    fold = target_stance.stratified_folds([f"{t}|{label}" for t, label in zip(targets, y, strict=True)], 5, 1)
+    fold = stratified_folds([f"{t}|{label}" for t, label in zip(targets, y, strict=True)], 5, 1)
     assert sorted(np.bincount(fold).tolist()) == [12] * 5
     seen: list[set[str]] = []
     fit = target_stance.fit_targets
@@ -96,7 +97,8 @@ def test_evaluating_a_model_on_its_own_training_file_warns_that_the_figure_is_in
     path = tmp_path / "nlpcc.csv"
     path.write_text("text,stance,target\n反对,against,开放二胎\n支持,favor,开放二胎\n", encoding="utf-8")
     card = {"training_files": [{"file": "../shared/data/stance_nlpcc2016_train.csv", "sha256": file_sha256(path)}],
-            "nlpcc2016_cv": {"folds": 5, "f_avg": 0.7045}}
+            "evaluations": [{"file": "../shared/data/stance_nlpcc2016_train.csv", "default": {"macro_f1": 0.63,
+                                                                                                "f_avg": 0.7045}}]}
     monkeypatch.setattr("analysis.nlp.model_info.named_card", lambda name: card)
     warning = task_eval.in_sample_warning("m", file_sha256(path))
     assert warning and "in-sample" in warning and "0.7045" in warning
@@ -109,3 +111,22 @@ def test_the_fast_stance_card_lists_the_nlpcc_file_by_checksum(name: str) -> Non
 
     card = named_card(name)
     assert card and any("nlpcc2016" in f["file"] and len(f.get("sha256", "")) == 64 for f in card["training_files"])
+
+
+def test_sentiment_evaluation_on_a_training_file_warns_too(tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from analysis.nlp.nlp_cli import evaluate
+    from analysis.nlp.sentiment.linear import file_sha256
+
+    path = tmp_path / "weibo.csv"
+    path.write_text("text,label\n太好了,1\n太差了,0\n一般般,2\n", encoding="utf-8")
+    card = {"training_files": [{"file": "sentiment3_train.csv", "sha256": file_sha256(path)}],
+            "evaluations": [{"file": "sentiment3_train.csv", "default": {"macro_f1": 0.77}}]}
+    monkeypatch.setattr("analysis.nlp.model_info.named_card", lambda name: card)
+    result = CliRunner().invoke(evaluate, [str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert "in-sample" in report["warning"] and "0.77" in report["warning"]
+    table = CliRunner().invoke(evaluate, [str(path)])
+    assert "warning: sentiment3_train.csv trained" in table.output

@@ -269,6 +269,17 @@ def stratified_holdback(labels: np.ndarray, share: float, seed: int) -> np.ndarr
     return held
 
 
+def stratified_folds(strata: Sequence[str], folds: int, seed: int) -> np.ndarray:
+    """Fold of each row: every stratum dealt round-robin over the folds after a seeded shuffle."""
+    strata = np.asarray(strata)
+    fold = np.empty(len(strata), dtype=int)
+    rng = np.random.default_rng(seed)
+    for value in np.unique(strata):
+        members = rng.permutation(np.flatnonzero(strata == value))
+        fold[members] = np.arange(len(members)) % folds
+    return fold
+
+
 def ids_sha256(ids: Sequence[str]) -> str:
     """sha256 of the sorted row ids, one per line: names a held-back part without copying it."""
     return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()

@@ -273,6 +273,7 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
     from analysis.nlp.sentiment import RoutedScorer, get_scorer
     from analysis.nlp.sentiment.labelled import LabelledFileError, read_labelled_csv
     from analysis.nlp.sentiment.linear import file_sha256
+    from analysis.nlp.task_eval import in_sample_warning
 
     try:
         data = read_labelled_csv(file)
@@ -300,6 +301,10 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
                              for v in _langs_present(langs)}
     if isinstance(scorer, RoutedScorer) and scorer.english is not None:
         report["routing"] = scorer.routing(texts)
+    # a routed scorer's card is its Chinese model's (the English route's card lists its own files)
+    warning = in_sample_warning(getattr(scorer, "model", scorer).name, report["file_sha256"])
+    if warning:
+        report["warning"] = warning
     if as_json:
         echo_json(report)
         return
@@ -399,7 +404,7 @@ def _left_out_line(report: dict[str, Any]) -> list[str]:
     why = {"trained_on": "their text is among the labels this model was adapted on",
            "synthetic": "synthetic (demo) records, text we wrote"}
     return [f"{n:,} row(s) left out: {text}" for reason, text in why.items()
-            if (n := report.get(f"left_out_{reason}"))]
+            if (n := report.get(f"left_out_{reason}"))] + ([f"warning: {report['warning']}"] if report.get("warning") else [])
 
 
 def _class_table(report: dict[str, Any]) -> str:
@@ -411,7 +416,6 @@ def _class_table(report: dict[str, Any]) -> str:
     lines = [(f"{report['file']}  ·  {report['task']}  ·  model {report['model']} {report['model_version']}  ·  "
              f"n = {report['n']:,}")]
     lines += _left_out_line(report)
-    lines += [f"warning: {report['warning']}"] if report.get("warning") else []
     if report.get("english_route"):
         route = report["english_route"]
         lines.append(f"English rows ({route['rows']:,}) scored by {route['model']} {route['version']}")

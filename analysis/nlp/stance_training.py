@@ -21,7 +21,6 @@ from analysis.nlp import charlr_training as ct
 from analysis.nlp.charlr_training import Hyperparameters, Log, Source
 from analysis.nlp.sentiment.linear import write_card
 from analysis.nlp.stance_model import DEFAULT_MODEL, DEFAULT_TARGET, RulesStanceModel
-from analysis.nlp.target_stance import stratified_folds
 from analysis.nlp.task_eval import class_report, predict_set
 from analysis.nlp.tasks import STANCE
 
@@ -63,7 +62,7 @@ def sources(shared: Path, labelled: Path | None = None) -> list[Source]:
 
 def nlpcc_folds(targets: Sequence[str], y: np.ndarray) -> np.ndarray:
     """The NLPCC file's cross-validation folds: stratified by target × label, seed SEED (every model's CV uses them)."""
-    return stratified_folds([f"{t}|{label}" for t, label in zip(targets, y, strict=True)], CV_FOLDS, SEED)
+    return ct.stratified_folds([f"{t}|{label}" for t, label in zip(targets, y, strict=True)], CV_FOLDS, SEED)
 
 
 def nlpcc_cross_validation(srcs: list[Source], hp: Hyperparameters, log: Log,

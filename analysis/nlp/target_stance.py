@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
@@ -54,7 +55,7 @@ class TargetModel:
 
     def proba(self, texts: Sequence[str], vectors: np.ndarray, n_classes: int) -> np.ndarray:
         """(len(texts), n_classes) probabilities of cleaned `texts` with their e5 `vectors`."""
-        x = _features(texts, vectors, *self._vectorizers())
+        x = _features(texts, vectors, *self._vectorizers)
         logits = np.asarray(x @ self.coef.T) + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
@@ -62,6 +63,7 @@ class TargetModel:
         out[:, self.classes] = p / p.sum(axis=1, keepdims=True)
         return out
 
+    @cached_property
     def _vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer]:
         char = _char_vectorizer({str(t): i for i, t in enumerate(self.char_vocab)})
         char.idf_ = self.char_idf
@@ -116,13 +118,3 @@ def cross_validated(texts: Sequence[str], vectors: np.ndarray, y: np.ndarray, ta
                 pred[rows] = model.proba([texts[i] for i in rows], vectors[rows], n_classes).argmax(axis=1)
     return pred
 
-
-def stratified_folds(strata: Sequence[str], folds: int, seed: int) -> np.ndarray:
-    """Fold of each row: every stratum dealt round-robin over the folds after a seeded shuffle."""
-    strata = np.asarray(strata)
-    fold = np.empty(len(strata), dtype=int)
-    rng = np.random.default_rng(seed)
-    for value in np.unique(strata):
-        members = rng.permutation(np.flatnonzero(strata == value))
-        fold[members] = np.arange(len(members)) % folds
-    return fold

@@ -70,17 +70,22 @@ def get_task_model(task: Task | str, name: str = "default") -> Any:
 
 
 def in_sample_warning(model_name: str, sha256: str) -> str | None:
-    """A warning where the model's card lists the file (by checksum) among its training files."""
+    """A warning where the model's card lists the file (by checksum) among its training files, quoting the card's
+    own figure for that file (cross-validated or held back) where it has one."""
     from analysis.nlp.model_info import named_card
 
     card = named_card(model_name) or {}
-    files = [f for f in card.get("training_files") or [] if isinstance(f, dict) and f.get("sha256") == sha256]
-    if not files:
+    trained = next((f for f in card.get("training_files") or [] if isinstance(f, dict) and f.get("sha256") == sha256),
+                   None)
+    if trained is None:
         return None
-    cv = card.get("nlpcc2016_cv") if "nlpcc2016" in str(files[0].get("file")) else None
-    return (f"{files[0].get('file')} trained {model_name}: these figures are in-sample, not its accuracy"
-            + (f"; its {cv['folds']}-fold cross-validated f_avg is {cv['f_avg']} (card: nlpcc2016_cv)"
-               if isinstance(cv, dict) and "f_avg" in cv else ""))
+    name = Path(str(trained.get("file"))).name
+    own = next((ev["default"] for ev in card.get("evaluations") or [] if isinstance(ev, dict)
+                and Path(str(ev.get("file"))).name == name and isinstance(ev.get("default"), dict)), None)
+    figure = "" if own is None else (
+        f"; the card's own figure for it (cross-validated or held back, see its evaluations): macro-F1 "
+        f"{own.get('macro_f1')}" + (f", f_avg {own['f_avg']}" if "f_avg" in own else ""))
+    return f"{trained.get('file')} trained {model_name}: these figures are in-sample, not its accuracy{figure}"
 
 
 def evaluate_file(path: str | Path, task: Task | str, model_name: str = "default", n_boot: int = 1000,
