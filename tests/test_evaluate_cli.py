@@ -217,3 +217,39 @@ def test_the_report_names_the_exact_file_it_measured(tmp_path: Path, task: str) 
                     "--bootstrap", "200"])
     assert report["file_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert report["file_rows"] == 3 and report["n"] == 2  # every row read; one left out as synthetic
+
+
+def test_by_confidence_is_the_report_on_the_rows_the_labeller_marked_so(tmp_path: Path) -> None:
+    """A `confidence` column (labelling.md: high, low) adds the same report per value: each equals the report of a
+    file holding just those rows, so clear-cut and ambiguous text are measured apart."""
+    rows = [("太好了，真心喜欢", 1, "high"), ("垃圾平台，恶心", 0, "high"), ("今天下雨", 2, "High "),
+            ("I love this actress", 1, "low"), ("This is awful and creepy", 0, "low"), ("Well I guess it is fine", 0, "low"),
+            ("The studio announced it today", 2, "")]
+    whole = tmp_path / "whole.csv"
+    whole.write_text("text,label,confidence\n" + "".join(f"{t},{y},{c}\n" for t, y, c in rows), encoding="utf-8")
+    report = _json([str(whole), "--model", "vader", "--json", "--bootstrap", "200"])
+    assert list(report["by_confidence"]) == ["high", "low"]  # a blank cell is in no part; " High " is high
+    for value in ("high", "low"):
+        part = tmp_path / f"{value}.csv"
+        part.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y, c in rows if c.strip().lower() == value),
+                        encoding="utf-8")
+        alone = _json([str(part), "--model", "vader", "--json", "--bootstrap", "200"])
+        for key in ("n", "accuracy", "macro_f1", "confusion"):
+            assert report["by_confidence"][value][key] == alone[key]
+    assert "by_confidence" not in _json([str(FIX / "tiny.csv"), "--model", "vader", "--json", "--bootstrap", "200"])
+    text = CliRunner().invoke(evaluate, [str(whole), "--model", "vader", "--bootstrap", "200"])
+    assert text.exit_code == 0 and "[confidence low] n = 3" in text.output
+
+
+def test_stance_by_confidence(tmp_path: Path) -> None:
+    rows = [("坚决反对AI演员", "oppose", "high"), ("支持数字人演员", "support", "high"), ("今天发布了新剧", "neutral", "low"),
+            ("我不反对，前提是本人同意", "conditional", "low"), ("工作室声明从未签约", "deny-involvement", "low")]
+    whole = tmp_path / "s.csv"
+    whole.write_text("text,stance,confidence\n" + "".join(f"{t},{s},{c}\n" for t, s, c in rows), encoding="utf-8")
+    report = _json([str(whole), "--task", "stance", "--model", "rules", "--json", "--bootstrap", "200"])
+    assert {v: r["n"] for v, r in report["by_confidence"].items()} == {"high": 2, "low": 3}
+    low = tmp_path / "low.csv"
+    low.write_text("text,stance\n" + "".join(f"{t},{s}\n" for t, s, c in rows if c == "low"), encoding="utf-8")
+    alone = _json([str(low), "--task", "stance", "--model", "rules", "--json", "--bootstrap", "200"])
+    assert report["by_confidence"]["low"]["confusion"] == alone["confusion"]
+    assert report["by_confidence"]["low"]["macro_f1"] == alone["macro_f1"]

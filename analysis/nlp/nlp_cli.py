@@ -195,6 +195,12 @@ def _train_english_emotion(parent: Path, n_boot: int, log: Any) -> Any:
     return EnglishScorer.load(directory)
 
 
+def _breakdown_parts(report: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The table's rows per language ("zh") and per labeller confidence ("confidence low")."""
+    return ([(lang, sub) for lang, sub in report.get("by_lang", {}).items()]
+            + [(f"confidence {value}", sub) for value, sub in report.get("by_confidence", {}).items()])
+
+
 def _table(report: dict[str, Any], model: str, path: Path) -> str:
     def ci(key: str) -> str:
         lo, hi = report[f"{key}_ci95"]
@@ -206,9 +212,9 @@ def _table(report: dict[str, Any], model: str, path: Path) -> str:
         lines += [f"  binary accuracy   {ci('binary_accuracy')}   (n = {report['binary_n']:,}, pos vs neg)",
                   f"  binary macro-F1   {ci('binary_macro_f1')}"]
     lines.append(f"  ECE               {report['ece']:.3f}   ({report['ece_scope']})")
-    for lang, sub in report.get("by_lang", {}).items():
+    for part, sub in _breakdown_parts(report):
         lo, hi = sub["macro_f1_ci95"]
-        lines.append(f"  [{lang}] n = {sub['n']:,}: macro-F1 {sub['macro_f1']:.3f}  [{lo:.3f}, {hi:.3f}], "
+        lines.append(f"  [{part}] n = {sub['n']:,}: macro-F1 {sub['macro_f1']:.3f}  [{lo:.3f}, {hi:.3f}], "
                      f"accuracy {sub['accuracy']:.3f}")
     lines += ["", "  class       precision  recall     F1  support"]
     return "\n".join(lines + _class_lines(report, CLASS_NAMES, 10, 8))
@@ -273,7 +279,8 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
     from analysis.nlp.sentiment import RoutedScorer, get_scorer
     from analysis.nlp.sentiment.labelled import LabelledFileError, read_labelled_csv
     from analysis.nlp.sentiment.linear import file_sha256
-    from analysis.nlp.task_eval import in_sample_warning
+    from analysis.nlp.task_eval import breakdowns, in_sample_warning
+    from analysis.nlp.tasks import file_column
 
     try:
         data = read_labelled_csv(file)
@@ -292,13 +299,15 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
     report = {"file": str(file), "file_sha256": file_sha256(file), "file_rows": len(data.texts),
               "model": scorer.name, "model_version": scorer.version,
               **{f"left_out_{reason}": int(mask.sum()) for reason, mask in drops.items() if mask.any()}, **report}
-    langs = _file_langs(file)
-    langs = None if langs is None else langs[keep]
-    if langs is not None:  # as stance and emotion report it (analysis/nlp/task_eval.py)
-        report["by_lang"] = {v: evaluate_predictions(labels[langs == v], proba[langs == v], n_boot=n_boot,
-                                                     groups=None if groups is None else groups[langs == v],
-                                                     group_by=group_by)
-                             for v in _langs_present(langs)}
+
+    def report_of(rows: Any) -> dict[str, Any]:
+        return evaluate_predictions(labels[rows], proba[rows], n_boot=n_boot,
+                                    groups=None if groups is None else groups[rows], group_by=group_by)
+
+    # as stance and emotion report them (analysis/nlp/task_eval.py)
+    langs, confidence = (file_column(file, c) for c in ("lang", "confidence"))
+    report.update(breakdowns(report_of, None if langs is None else langs[keep],
+                             None if confidence is None else confidence[keep]))
     if isinstance(scorer, RoutedScorer) and scorer.english is not None:
         report["routing"] = scorer.routing(texts)
     # a routed scorer's card is its Chinese model's (the English route's card lists its own files)
@@ -318,9 +327,10 @@ def _left_out(model_name: str, file: Path) -> Any:
     import numpy as np
 
     from analysis.nlp.adapt import trained_key, trained_texts
+    from analysis.nlp.tasks import file_column
 
     trained = trained_texts(model_name)
-    synthetic = _file_column(file, "synthetic")
+    synthetic = file_column(file, "synthetic")
 
     def masks(texts: list[str]) -> dict[str, Any]:
         out = {"trained_on": np.array([trained_key(t) in trained for t in texts], dtype=bool),
@@ -335,40 +345,16 @@ def _left_out(model_name: str, file: Path) -> Any:
     return masks
 
 
-def _file_column(file: Path, column: str) -> Any:
-    """A column of the labelled file, stripped and lower-cased, one per row (numpy array); None if it has none."""
-    import numpy as np
-
-    from analysis.nlp.sentiment.labelled import dict_reader, read_utf8
-
-    reader = dict_reader(read_utf8(file), file)
-    if column not in (reader.fieldnames or []):
-        return None
-    return np.array([(row.get(column) or "").strip().lower() for row in reader])
-
-
 def _file_pages(file: Path) -> tuple[Any, str]:
     """The labelled file's pages (`tasks.page_groups` of its url or page column) and that column's name; None if it
     names no pages: rows of one page move together, so intervals resample pages, as for stance and emotion."""
-    from analysis.nlp.tasks import GROUP_COLUMNS, page_groups
+    from analysis.nlp.tasks import GROUP_COLUMNS, file_column, page_groups
 
     for column in GROUP_COLUMNS:
-        values = _file_column(file, column)
+        values = file_column(file, column)
         if values is not None:
             return page_groups(values.tolist()), column
     return None, "url"
-
-
-def _file_langs(file: Path) -> Any:
-    """The labelled file's `lang` column, lower-cased, one per row (numpy array); None if it has none."""
-    return _file_column(file, "lang")
-
-
-def _langs_present(langs: Any) -> list[str]:
-    from analysis.nlp.task_eval import LANGS_REPORTED
-
-    found = {v for v in langs.tolist() if v}
-    return [v for v in LANGS_REPORTED if v in found] + sorted(found - set(LANGS_REPORTED))
 
 
 def _predict(scorer: Any, texts: list[str], progress: bool, batch: int = 500) -> Any:
@@ -423,8 +409,8 @@ def _class_table(report: dict[str, Any]) -> str:
               f"  macro-F1          {ci(report, 'macro_f1')}   (over {', '.join(report['macro_f1_over'])})"]
     if "f_avg" in report:
         lines.append(f"  f_avg             {ci(report, 'f_avg')}   (mean F1 of support and oppose, NLPCC 2016)")
-    for lang, sub in report.get("by_lang", {}).items():
-        lines.append(f"  [{lang}] n = {sub['n']:,}: macro-F1 {ci(sub, 'macro_f1')}, accuracy {sub['accuracy']:.3f}")
+    for part, sub in _breakdown_parts(report):
+        lines.append(f"  [{part}] n = {sub['n']:,}: macro-F1 {ci(sub, 'macro_f1')}, accuracy {sub['accuracy']:.3f}")
     lines += ["", "  class              precision  recall     F1  support"]
     return "\n".join(lines + _class_lines(report, classes, 18, 7))
 

@@ -2,7 +2,9 @@
 
 A report is metrics.evaluate_classes (accuracy and macro-F1 over the classes present, with bootstrap 95%
 intervals, per-class figures, confusion; stance adds f_avg, the NLPCC 2016 metric) and, when the file has a
-`lang` column, the same report per language under "by_lang".
+`lang` column, the same report per language under "by_lang"; when it has the labeller's `confidence` column
+(labelling.md: high, low), the same per confidence under "by_confidence": how right the model is on clear-cut
+text and on text a labeller found ambiguous (the headline figure stays the one over all rows).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from analysis.nlp.sentiment.linear import file_sha256
 from analysis.nlp.tasks import STANCE, Task, TaskSet, read_task_csv
 
 LANGS_REPORTED = ("zh", "en")
+CONFIDENCE = ("high", "low")  # labelling.md's values
 
 
 def f_avg_pair(task: Task) -> tuple[int, int] | None:
@@ -26,9 +29,11 @@ def f_avg_pair(task: Task) -> tuple[int, int] | None:
 
 
 def class_report(task: Task, y_true: Sequence[int], y_pred: Sequence[int], langs: Sequence[str] | None = None,
-                 n_boot: int = 1000, groups: np.ndarray | None = None, group_by: str = "url") -> dict[str, Any]:
-    """evaluate_classes for `task`, plus "by_lang" (zh, en and any other language present) where langs are known;
-    with `groups` (a TaskSet's pages), every interval resamples them, not rows."""
+                 n_boot: int = 1000, groups: np.ndarray | None = None, group_by: str = "url",
+                 confidence: Sequence[str] | None = None) -> dict[str, Any]:
+    """evaluate_classes for `task`, plus "by_lang" (zh, en and any other language present) where langs are known
+    and "by_confidence" where the labeller's confidence is; with `groups` (a TaskSet's pages), every interval
+    resamples them, not rows."""
     t, p = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
 
     def report_of(rows: np.ndarray | slice) -> dict[str, Any]:
@@ -36,12 +41,24 @@ def class_report(task: Task, y_true: Sequence[int], y_pred: Sequence[int], langs
                                 groups=None if groups is None else np.asarray(groups)[rows], group_by=group_by)
 
     report = report_of(slice(None))
-    if langs is not None:
-        lang = np.array([str(v or "").lower() for v in langs])
-        present = [v for v in LANGS_REPORTED if (lang == v).any()]
-        present += sorted({v for v in lang.tolist() if v and v not in LANGS_REPORTED})
-        report["by_lang"] = {v: report_of(lang == v) for v in present}
+    report.update(breakdowns(report_of, langs, confidence))
     return report
+
+
+def breakdowns(report_of: Callable[[np.ndarray], dict[str, Any]], langs: Sequence[str] | None = None,
+               confidence: Sequence[str] | None = None) -> dict[str, Any]:
+    """{"by_lang": {lang: report}, "by_confidence": {value: report}} for what is known (`report_of` takes a row
+    mask); languages in LANGS_REPORTED order then the rest, confidence values high, low, then the rest."""
+    out: dict[str, Any] = {}
+    for key, values, first in (("by_lang", langs, LANGS_REPORTED), ("by_confidence", confidence, CONFIDENCE)):
+        if values is None:
+            continue
+        column = np.array([str(v or "").strip().lower() for v in values])
+        found = {v for v in column.tolist() if v}
+        if found:
+            present = [v for v in first if v in found] + sorted(found - set(first))
+            out[key] = {v: report_of(column == v) for v in present}
+    return out
 
 
 def predict_set(model: Any, data: TaskSet, batch: int = 2000) -> np.ndarray:
@@ -119,4 +136,4 @@ def evaluate_file(path: str | Path, task: Task | str, model_name: str = "default
     if warning:
         head["warning"] = warning
     return {**head, **class_report(data.task, data.y, pred, data.langs, n_boot=n_boot, groups=data.groups,
-                                   group_by=data.group_by or "url")}
+                                   group_by=data.group_by or "url", confidence=data.confidence)}

@@ -74,6 +74,7 @@ class TaskSet:
     langs: list[str] | None = None  # the `lang` column, where the file has one
     groups: np.ndarray | None = None  # page_groups of the GROUP_COLUMNS column, where the file has one
     group_by: str | None = None  # that column's name
+    confidence: list[str] | None = None  # the labeller's `confidence` column (high/low), where the file has one
 
     @property
     def n(self) -> int:
@@ -85,7 +86,8 @@ class TaskSet:
         return replace(self, texts=[self.texts[i] for i in index], y=self.y[index],
                        targets=None if self.targets is None else [self.targets[i] for i in index],
                        langs=None if self.langs is None else [self.langs[i] for i in index],
-                       groups=None if self.groups is None else self.groups[index])
+                       groups=None if self.groups is None else self.groups[index],
+                       confidence=None if self.confidence is None else [self.confidence[i] for i in index])
 
 
 def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
@@ -99,7 +101,7 @@ def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
         raise LabelledFileError(f"{path}: need a header with text,{task.column} for --task {task.name} "
                                 f"(found: {', '.join(fields) or 'no header'})")
     group_by = next((c for c in GROUP_COLUMNS if c in fields), None)
-    texts, ys, targets, langs, pages = [], [], [], [], []
+    texts, ys, targets, langs, pages, confidence = [], [], [], [], [], []
     try:
         for row in reader:
             check_row(path, reader.line_num, row)
@@ -113,9 +115,20 @@ def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
             targets.append((row.get("target") or "").strip())
             langs.append((row.get("lang") or "").strip().lower())
             pages.append((row.get(group_by) or "") if group_by else "")
+            confidence.append((row.get("confidence") or "").strip().lower())
     except csv.Error as exc:
         raise LabelledFileError(f"{path}: line {reader.line_num}: malformed CSV: {exc}") from None
     if not texts:
         raise LabelledFileError(f"{path}: no labelled rows")
     return TaskSet(path, task, texts, np.array(ys, dtype=int), targets if "target" in fields else None, column,
-                   langs if "lang" in fields else None, page_groups(pages) if group_by else None, group_by)
+                   langs if "lang" in fields else None, page_groups(pages) if group_by else None, group_by,
+                   confidence if "confidence" in fields else None)
+
+
+def file_column(path: str | Path, column: str) -> np.ndarray | None:
+    """A column of a labelled CSV, stripped and lower-cased, one per row; None if the file has none."""
+    path = Path(path)
+    reader = dict_reader(read_utf8(path), path)
+    if column not in (reader.fieldnames or []):
+        return None
+    return np.array([(row.get(column) or "").strip().lower() for row in reader])
