@@ -29,7 +29,7 @@ def test_tuning_writes_an_encoder_and_card_that_the_numpy_encoder_loads(tmp_path
         return (texts, labels, np.ones(len(texts))) if "train.csv" in files else (texts[:6], labels[:6], np.ones(6))
 
     monkeypatch.setattr(tuned_training, "_rows", rows)
-    monkeypatch.setattr(tuned_training.Settings, "epochs", 1)
+    monkeypatch.setattr(tuned_training.Settings, "runs", ((1, 1), (2, 2)))
     monkeypatch.setattr(tuned_training.Settings, "batch", 4)
     monkeypatch.setattr(tuned_training, "domain_file_facts", list)
     shared = tmp_path / "shared"
@@ -37,12 +37,34 @@ def test_tuning_writes_an_encoder_and_card_that_the_numpy_encoder_loads(tmp_path
     (shared / "weibo3.csv").write_text("text,label\n" + "".join(f"第{i}条微博 好开心,{i % 3}\n" for i in range(9)),
                                        encoding="utf-8")
     monkeypatch.setattr(tuned_training, "AUXILIARY", (("weibo3.csv", TASKS["sentiment"], 4),))
+    states = []
+    real_run = tuned_training._tune_run
+
+    def recording_run(*args, **kwargs):
+        state, record = real_run(*args, **kwargs)
+        states.append(state)
+        return state, record
+
+    monkeypatch.setattr(tuned_training, "_tune_run", recording_run)
     logged: list[str] = []
     card = tuned_training.tune_encoder(tmp_path, shared, log=logged.append)
-    assert card["name"] == "ai-actors-e5-tuned" and len(card["epochs"]) == 1 and card["kept_epoch"] == 1
+    assert card["name"] == "ai-actors-e5-tuned" and [r["seed"] for r in card["runs"]] == [1, 2]
+    assert [len(r["epochs"]) for r in card["runs"]] == [1, 2] and card["runs"][0]["kept_epoch"] == 1
+    assert 1 <= card["runs"][1]["kept_epoch"] <= 2
+    # the stored encoder is the runs' average (int8-rounded), not either run
+    with np.load(tmp_path / "encoder.npz") as z:
+        from analysis.nlp.tuned_encoder import dequantize_groups
+
+        stored = dequantize_groups(z["l0.q.q"], z["l0.q.s"])
+        norm = z["emb.ln.w"]
+    runs_q = [s["layers.0.q.weight"] for s in states]
+    assert not np.allclose(runs_q[0], runs_q[1])
+    assert np.abs(stored - (runs_q[0] + runs_q[1]) / 2).max() < np.abs(stored - runs_q[0]).max()
+    assert np.allclose(stored, (runs_q[0] + runs_q[1]) / 2, atol=np.abs(runs_q[0]).max() / 100)
+    assert np.allclose(norm, (states[0]["eln.weight"] + states[1]["eln.weight"]) / 2)
     assert card["auxiliary_files"][0]["file"] == "../shared/data/weibo3.csv" and card["auxiliary_files"][0]["rows"] == 9
     assert any("4 of 9" in m for m in logged)
-    assert set(card["epochs"][0]["dev_macro_f1"]) == {"sentiment", "stance", "emotion"}
+    assert set(card["runs"][0]["epochs"][0]["dev_macro_f1"]) == {"sentiment", "stance", "emotion"}
     assert card["base"]["sha256"] and (tmp_path / "card.json").exists()
     assert any("dev macro-F1" in m for m in logged)
     assert [t.name for t in tuned_training.HEADS] == ["sentiment", "stance", "emotion"]

