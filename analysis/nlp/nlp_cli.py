@@ -281,20 +281,21 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
     from analysis.nlp.sentiment.labelled import LabelledFileError, read_labelled_csv
     from analysis.nlp.sentiment.linear import file_sha256
     from analysis.nlp.task_eval import breakdowns, in_sample_warning
-    from analysis.nlp.tasks import file_column
+    from analysis.nlp.tasks import GROUP_COLUMNS, file_columns
 
     try:
         data = read_labelled_csv(file)
+        columns = file_columns(file, ("synthetic", *GROUP_COLUMNS, "lang", "confidence"))
         name = None if model_name in ("default", "auto") else model_name
         scorer = get_scorer(name) if unrouted else RoutedScorer(name)
-        drops = _left_out(model_name, file)(data.texts)
+        drops = _left_out(model_name, file, columns.get("synthetic"))(data.texts)
     except (LabelledFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     keep = ~(drops["trained_on"] | drops["synthetic"])
     texts = [t for t, k in zip(data.texts, keep, strict=True) if k]
     labels = data.labels[keep]
     proba = _predict(scorer, texts, progress=not as_json)
-    groups, group_by = _file_pages(file)
+    groups, group_by = _file_pages(columns)
     groups = None if groups is None else groups[keep]
     report = evaluate_predictions(labels, proba, n_boot=n_boot, groups=groups, group_by=group_by)
     report = {"file": str(file), "file_sha256": file_sha256(file), "file_rows": len(data.texts),
@@ -306,7 +307,7 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
                                     groups=None if groups is None else groups[rows], group_by=group_by)
 
     # as stance and emotion report them (analysis/nlp/task_eval.py)
-    langs, confidence = (file_column(file, c) for c in ("lang", "confidence"))
+    langs, confidence = columns.get("lang"), columns.get("confidence")
     report.update(breakdowns(report_of, None if langs is None else langs[keep],
                              None if confidence is None else confidence[keep]))
     if isinstance(scorer, RoutedScorer) and scorer.english is not None:
@@ -321,17 +322,15 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
     click.echo(_table(report, f"{scorer.name} {scorer.version}", file))
 
 
-def _left_out(model_name: str, file: Path) -> Any:
+def _left_out(model_name: str, file: Path, synthetic: Any) -> Any:
     """From a file's texts, the rows an evaluation must leave out, per reason: "trained_on" (the text is among the
     labels the model was adapted on: a figure on them measures nothing) and "synthetic" (the file's `synthetic`
-    column is true: demo records are text we wrote). Raises ValueError when no row is left."""
+    column, given, is true: demo records are text we wrote). Raises ValueError when no row is left."""
     import numpy as np
 
     from analysis.nlp.adapt import trained_key, trained_texts
-    from analysis.nlp.tasks import file_column
 
     trained = trained_texts(model_name)
-    synthetic = file_column(file, "synthetic")
 
     def masks(texts: list[str]) -> dict[str, Any]:
         out = {"trained_on": np.array([trained_key(t) in trained for t in texts], dtype=bool),
@@ -346,15 +345,15 @@ def _left_out(model_name: str, file: Path) -> Any:
     return masks
 
 
-def _file_pages(file: Path) -> tuple[Any, str]:
-    """The labelled file's pages (`tasks.page_groups` of its url or page column) and that column's name; None if it
-    names no pages: rows of one page move together, so intervals resample pages, as for stance and emotion."""
-    from analysis.nlp.tasks import GROUP_COLUMNS, file_column, page_groups
+def _file_pages(columns: dict[str, Any]) -> tuple[Any, str]:
+    """The labelled file's pages (`tasks.page_groups` of its url or page column, from its `columns`) and that
+    column's name; None if it names no pages: rows of one page move together, so intervals resample pages, as for
+    stance and emotion."""
+    from analysis.nlp.tasks import GROUP_COLUMNS, page_groups
 
     for column in GROUP_COLUMNS:
-        values = file_column(file, column)
-        if values is not None:
-            return page_groups(values.tolist()), column
+        if column in columns:
+            return page_groups(columns[column].tolist()), column
     return None, "url"
 
 
@@ -373,12 +372,15 @@ def _predict(scorer: Any, texts: list[str], progress: bool, batch: int = 500) ->
 
 
 def _evaluate_class_task(file: Path, task: str, model_name: str, as_json: bool, n_boot: int) -> None:
-    """Stance and emotion: analysis/nlp/task_eval.py's contract (by_lang where the file has a lang column)."""
+    """Stance and emotion: analysis/nlp/task_eval.py's contract (by_lang and by_confidence where the file has those
+    columns)."""
     from analysis.nlp.sentiment.labelled import LabelledFileError
     from analysis.nlp.task_eval import evaluate_file
+    from analysis.nlp.tasks import file_columns
 
     try:
-        report = evaluate_file(file, task, model_name, n_boot=n_boot, left_out=_left_out(model_name, file))
+        synthetic = file_columns(file, ("synthetic",)).get("synthetic")
+        report = evaluate_file(file, task, model_name, n_boot=n_boot, left_out=_left_out(model_name, file, synthetic))
     except (LabelledFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:

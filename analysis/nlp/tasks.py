@@ -125,10 +125,14 @@ def read_task_csv(path: str | Path, task: Task | str) -> TaskSet:
                    confidence if "confidence" in fields else None)
 
 
-def file_column(path: str | Path, column: str) -> np.ndarray | None:
-    """A column of a labelled CSV, stripped and lower-cased, one per row; None if the file has none."""
+def file_columns(path: str | Path, columns: Sequence[str]) -> dict[str, np.ndarray]:
+    """Those of `columns` a labelled CSV has, each stripped and lower-cased, one value per row (one read of the
+    file)."""
     path = Path(path)
     reader = dict_reader(read_utf8(path), path)
-    if column not in (reader.fieldnames or []):
-        return None
-    return np.array([(row.get(column) or "").strip().lower() for row in reader])
+    present = [c for c in dict.fromkeys(columns) if c in (reader.fieldnames or [])]
+    values: dict[str, list[str]] = {c: [] for c in present}
+    for row in reader:
+        for c in present:
+            values[c].append((row.get(c) or "").strip().lower())
+    return {c: np.array(v) for c, v in values.items()}

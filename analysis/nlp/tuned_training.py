@@ -183,6 +183,12 @@ def _padded(torch: Any, sequences: list[list[int]]) -> tuple[np.ndarray, Any]:
     return ids, mask
 
 
+AVERAGED = ("the runs' tuned weights (layers and the embedding layer norm) averaged uniformly, a model soup "
+            "(Wortsman et al. 2022): all runs start from the same packed weights, so their average is one encoder "
+            "as fast as either; the method was adopted on dev, where the options' heads over the first such average "
+            "beat those over either of its runs (README, 'The tuned encoder')")
+
+
 def tune_encoder(out_dir: Path, shared: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Tune once per `Settings.runs` (each run measures its heads on dev after each epoch and keeps its best epoch),
     average the runs' weights, and write encoder.npz + card.json into `out_dir`."""
@@ -232,11 +238,6 @@ def tune_encoder(out_dir: Path, shared: Path, log: Callable[[str], None] = print
     }
     write_card(out_dir, card)
     return card
-
-
-AVERAGED = ("the runs' tuned weights (layers and the embedding layer norm) averaged uniformly, a model soup "
-            "(Wortsman et al. 2022): all runs start from the same packed weights, so their average is one encoder "
-            "as fast as either; adopted because the options' heads over it did better on dev than over either run")
 
 
 def _training_data(shared: Path) -> dict[str, Any]:
