@@ -177,3 +177,12 @@ def test_linear_names_cover_every_stored_tensor(tmp_path: Path) -> None:
     with np.load(path) as z:
         names = set(z.files)
     assert {f"l0.{n}.{p}" for n in LINEARS for p in "qsb"} <= names and {"l0.aln.w", "l0.oln.b", "meta"} <= names
+
+
+def test_the_speed_note_names_the_threads_the_figure_was_timed_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A card's e5 speed is per core only when timed on one thread; timed on more, its note must say so."""
+    monkeypatch.delenv("ACTORWATCH_ENCODER_THREADS", raising=False)
+    assert encoder.speed_note(40).startswith("embedding on one core (ACTORWATCH_ENCODER_THREADS=1) of 40 dev texts")
+    monkeypatch.setenv("ACTORWATCH_ENCODER_THREADS", "2")
+    note = encoder.speed_note(60)
+    assert "2 threads (not a one-core figure)" in note and "one core " not in note and "60 dev texts" in note

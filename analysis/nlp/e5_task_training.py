@@ -37,6 +37,7 @@ from analysis.nlp.encoder import (
     embed,
     encoder_description,
     fresh_embedding_speed,
+    speed_note,
     unavailable_caveat,
 )
 from analysis.nlp.sentiment.english_training import balanced_weights
@@ -165,8 +166,7 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
                             "synthetic_rows": d.n if TRAIN_FILES[n] else 0, "label_column": d.column,
                             "used_for": "training"} for n, d in sets.items()] + ([nlpcc_cv["file"]] if nlpcc_cv else []),
         "speed_posts_per_s": round(speed, 1),
-        "speed_note": "embedding on one core (ACTORWATCH_ENCODER_THREADS=1) of 40 dev texts embedded afresh (no "
-                      "cache hits), this machine at training time",
+        "speed_note": speed_note(40),
         "provenance": provenance(f"actorwatch train --e5 --task {task.name}", time.perf_counter() - started),
         "caveats": [(f"About {speed:.0f} texts per second per core: an option for a tracker's posts (`actorwatch "
                      "enrich --model NAME`), not the bulk default."), unavailable_caveat(encoder_id)],

