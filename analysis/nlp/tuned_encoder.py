@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 from scipy.special import erf
 
 from analysis.nlp.e5_packed import PackedE5, packed_model, packed_model_path
+from analysis.nlp.encoder import encoder_threads
 from analysis.nlp.sentiment.linear import ENCODER_FILE
 from collectors.store import atomic_path
 
@@ -29,11 +29,6 @@ NORMS = ("aln", "oln")
 GROUP = 32  # int8 weights per scale
 TOKEN_BUDGET = 2048  # tokens per forward batch: texts of like length together, bounded memory
 
-
-
-def encoder_threads() -> int:
-    """Threads an encoder embeds on: ACTORWATCH_ENCODER_THREADS, default 1."""
-    return int(os.environ.get("ACTORWATCH_ENCODER_THREADS", "1"))
 
 class TunedEncoderError(ValueError):
     """The tuned encoder's file is missing, damaged, or was tuned from another base than the installed one."""
