@@ -253,3 +253,25 @@ def test_stance_by_confidence(tmp_path: Path) -> None:
     alone = _json([str(low), "--task", "stance", "--model", "rules", "--json", "--bootstrap", "200"])
     assert report["by_confidence"]["low"]["confusion"] == alone["confusion"]
     assert report["by_confidence"]["low"]["macro_f1"] == alone["macro_f1"]
+
+
+@shipped
+@pytest.mark.parametrize("task", ["sentiment", "stance"])
+def test_evaluating_the_default_names_the_slower_option_with_its_cards_figure(task: str, tmp_path: Path) -> None:
+    from analysis.nlp.e5_task_model import E5_TASK_MODELS
+    from analysis.nlp.model_info import named_card, valid_headline
+    from analysis.nlp.sentiment.e5 import E5_MODEL
+
+    option = {"sentiment": E5_MODEL, **E5_TASK_MODELS}[task]
+    card = named_card(option)
+    if card is None:
+        pytest.skip(f"{option} is not installed")
+    path = tmp_path / "l.csv"
+    path.write_text("text,label,stance\n太好了,1,support\n真糟糕,0,oppose\n今天开会,2,neutral\n", encoding="utf-8")
+    report = _json([str(path), "--task", task, "--json", "--bootstrap", "200"])
+    assert report["slower_option"]["model"] == option
+    assert report["slower_option"]["headline"] == valid_headline(card)
+    text = CliRunner().invoke(evaluate, [str(path), "--task", task, "--bootstrap", "200"]).output
+    assert f"slower option {option}" in text and f"{valid_headline(card)['value']:.2f}" in text
+    named = "vader" if task == "sentiment" else "rules"
+    assert "slower_option" not in _json([str(path), "--task", task, "--model", named, "--json", "--bootstrap", "200"])

@@ -218,7 +218,7 @@ def _table(report: dict[str, Any], model: str, path: Path) -> str:
         lines.append(f"  [{part}] n = {sub['n']:,}: macro-F1 {sub['macro_f1']:.3f}  [{lo:.3f}, {hi:.3f}], "
                      f"accuracy {sub['accuracy']:.3f}")
     lines += ["", "  class       precision  recall     F1  support"]
-    return "\n".join(lines + _class_lines(report, CLASS_NAMES, 10, 8))
+    return "\n".join(lines + _class_lines(report, CLASS_NAMES, 10, 8) + _option_line(report))
 
 
 def _class_lines(report: dict[str, Any], classes: Sequence[str], name_width: int, cell_width: int) -> list[str]:
@@ -316,10 +316,44 @@ def evaluate(file: Path, task: str, model_name: str, unrouted: bool, as_json: bo
     warning = in_sample_warning(getattr(scorer, "model", scorer).name, report["file_sha256"])
     if warning:
         report["warning"] = warning
+    report.update(_slower_option("sentiment", model_name))
     if as_json:
         echo_json(report)
         return
     click.echo(_table(report, f"{scorer.name} {scorer.version}", file))
+
+
+def _slower_option(task: str, model_name: str) -> dict[str, Any]:
+    """{"slower_option": …} when the default model was evaluated and the task's e5 option is installed: its name, speed
+    and its card's in-domain test figure, so whoever measures the fast default learns the option exists."""
+    from analysis.nlp.e5_task_model import E5_TASK_MODELS
+    from analysis.nlp.model_info import named_card, valid_headline
+    from analysis.nlp.sentiment.e5 import E5_MODEL
+
+    if model_name not in ("default", "auto"):
+        return {}
+    name = {"sentiment": E5_MODEL, **E5_TASK_MODELS}[task]
+    card = named_card(name)
+    head = valid_headline(card)
+    if card is None or head is None:
+        return {}
+    return {"slower_option": {"model": name, "version": card.get("version"), "headline": head,
+                              "speed_posts_per_s": card.get("speed_posts_per_s"),
+                              "evaluate": f"--task {task} --model {name}"}}
+
+
+def _option_line(report: dict[str, Any]) -> list[str]:
+    from analysis.nlp.model_info import headline_text
+
+    option = report.get("slower_option")
+    if not option:
+        return []
+    speed = option.get("speed_posts_per_s")
+    pace = f", about {speed:g} posts/s on one core" if isinstance(speed, int | float) else ""
+    figure = headline_text(option["headline"])
+    line = (f"\n  slower option {option['model']}{pace}: {figure[:1].lower()}{figure[1:]} (its card; measure it "
+            f"here with --model {option['model']})")
+    return [line]
 
 
 def _left_out(model_name: str, file: Path, synthetic: Any) -> Any:
@@ -383,6 +417,7 @@ def _evaluate_class_task(file: Path, task: str, model_name: str, as_json: bool, 
         report = evaluate_file(file, task, model_name, n_boot=n_boot, left_out=_left_out(model_name, file, synthetic))
     except (LabelledFileError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
+    report.update(_slower_option(task, model_name))
     if as_json:
         echo_json(report)
         return
@@ -415,7 +450,7 @@ def _class_table(report: dict[str, Any]) -> str:
     for part, sub in _breakdown_parts(report):
         lines.append(f"  [{part}] n = {sub['n']:,}: macro-F1 {ci(sub, 'macro_f1')}, accuracy {sub['accuracy']:.3f}")
     lines += ["", "  class              precision  recall     F1  support"]
-    return "\n".join(lines + _class_lines(report, classes, 18, 7))
+    return "\n".join(lines + _class_lines(report, classes, 18, 7) + _option_line(report))
 
 
 @click.command("evaluate-stance")
