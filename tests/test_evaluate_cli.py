@@ -275,3 +275,4 @@ def test_evaluating_the_default_names_the_slower_option_with_its_cards_figure(ta
     assert f"slower option {option}" in text and f"{valid_headline(card)['value']:.2f}" in text
     named = "vader" if task == "sentiment" else "rules"
     assert "slower_option" not in _json([str(path), "--task", task, "--model", named, "--json", "--bootstrap", "200"])
+    assert "slower_option" not in _json([str(path), "--task", task, "--model", option, "--json", "--bootstrap", "200"])
