@@ -258,11 +258,10 @@ def test_stance_by_confidence(tmp_path: Path) -> None:
 @shipped
 @pytest.mark.parametrize("task", ["sentiment", "stance"])
 def test_evaluating_the_default_names_the_slower_option_with_its_cards_figure(task: str, tmp_path: Path) -> None:
-    from analysis.nlp.e5_task_model import E5_TASK_MODELS
+    from analysis.nlp.e5_task_model import E5_OPTIONS
     from analysis.nlp.model_info import named_card, valid_headline
-    from analysis.nlp.sentiment.e5 import E5_MODEL
 
-    option = {"sentiment": E5_MODEL, **E5_TASK_MODELS}[task]
+    option = E5_OPTIONS[task]
     card = named_card(option)
     if card is None:
         pytest.skip(f"{option} is not installed")

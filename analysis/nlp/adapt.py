@@ -840,12 +840,10 @@ def _base_problem(settings: AdaptSettings, labels: TrackerLabels) -> tuple[Any, 
         x = base.featurizer.transform([model_input(t) for t in labels.texts])
         return base, PriorProblem(x, labels.y, base.weights, base.bias, PROBA_COLUMN, groups=text_keys(labels))
     from analysis.nlp.charlr import CharLRModel, featurize, load_task_model
-    from analysis.nlp.emotion_model import DEFAULT_MODEL as EMOTION_DEFAULT
-    from analysis.nlp.stance_model import DEFAULT_MODEL as STANCE_DEFAULT
+    from analysis.nlp.e5_task_model import FAST_MODELS
 
-    defaults = {"stance": STANCE_DEFAULT, "emotion": EMOTION_DEFAULT}
     try:
-        model = load_task_model(settings.base or "default", labels.task, defaults[labels.task.name], ())
+        model = load_task_model(settings.base or "default", labels.task, FAST_MODELS[labels.task.name], ())
     except ValueError as exc:
         raise AdaptError(str(exc)) from None
     if not isinstance(model, CharLRModel):

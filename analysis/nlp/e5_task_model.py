@@ -18,8 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from analysis.nlp import emotion_model, stance_model
 from analysis.nlp.encoder import EmbeddingCache, encoder_version
-from analysis.nlp.sentiment.e5 import E5Part, model_encoder
+from analysis.nlp.sentiment import DEFAULT_MODEL as SENTIMENT_DEFAULT
+from analysis.nlp.sentiment.e5 import E5_MODEL, E5Part, model_encoder
 from analysis.nlp.sentiment.linear import MODEL_FILE, card_identity, model_kind, write_model_file
 from analysis.nlp.target_stance import TargetModel
 from analysis.nlp.tasks import TASKS, Task
@@ -27,6 +29,9 @@ from analysis.nlp.text import clean_text
 
 KIND = "e5-task"
 E5_TASK_MODELS = {"stance": "ai-actors-e5-stance-5c", "emotion": "ai-actors-e5-emotion-7c"}
+# per task: the fast default, which each e5 option blends with, and the e5 option
+FAST_MODELS = {"sentiment": SENTIMENT_DEFAULT, "stance": stance_model.DEFAULT_MODEL, "emotion": emotion_model.DEFAULT_MODEL}
+E5_OPTIONS = {"sentiment": E5_MODEL, **E5_TASK_MODELS}
 
 
 class E5TaskModel(E5Part):
@@ -134,4 +139,4 @@ def is_e5_task_model(directory: Path) -> bool:
     return model_kind(directory) == KIND
 
 
-__all__ = ["E5_TASK_MODELS", "E5TaskModel", "is_e5_task_model"]
+__all__ = ["E5_OPTIONS", "E5_TASK_MODELS", "FAST_MODELS", "E5TaskModel", "is_e5_task_model"]

@@ -31,7 +31,7 @@ from analysis.nlp.charlr_training import (
     in_domain_sets,
     provenance,
 )
-from analysis.nlp.e5_task_model import E5_TASK_MODELS, E5TaskModel
+from analysis.nlp.e5_task_model import E5_TASK_MODELS, FAST_MODELS, E5TaskModel
 from analysis.nlp.encoder import (
     EmbeddingCache,
     embed,
@@ -47,7 +47,6 @@ from analysis.nlp.tasks import TASKS, TaskSet, read_task_csv
 from analysis.nlp.text import clean_text
 
 GRID = {"C": (1.0, 3.0, 10.0), "synthetic_weight": (0.3, 1.0), "alpha": (0.5, 0.7, 0.85, 1.0)}
-FAST = {"stance": "stance-charlr-5c", "emotion": "emotion-charlr-7c"}
 TRAIN_FILES = {"train.csv": False, "synthetic_train.csv": True}  # file → written by the developers
 
 
@@ -65,7 +64,7 @@ def train_e5_task(task_name: str, out_dir: Path, cache: EmbeddingCache, log: Cal
     sets: dict[str, TaskSet] = {name: read_task_csv(LABELLED / name, task) for name in TRAIN_FILES}
     x = {name: _vectors(data.texts, cache) for name, data in sets.items()}
     k = len(task.classes)
-    fast = FAST[task.name]
+    fast = FAST_MODELS[task.name]
     evaluation = in_domain_sets(task)
     dev = evaluation["dev"]
     x_dev = _vectors(dev.texts, cache)

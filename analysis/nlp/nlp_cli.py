@@ -327,16 +327,12 @@ def _slower_option(task: str, model_name: str) -> dict[str, Any]:
     """{"slower_option": …} when the task's default (fast) model was evaluated, as "default" or by its name, and the
     task's e5 option is installed: its name, speed and its card's in-domain test figure, so whoever measures the fast
     default learns the option exists."""
-    from analysis.nlp import emotion_model, stance_model
-    from analysis.nlp.e5_task_model import E5_TASK_MODELS
+    from analysis.nlp.e5_task_model import E5_OPTIONS, FAST_MODELS
     from analysis.nlp.model_info import named_card, valid_headline
-    from analysis.nlp.sentiment import DEFAULT_MODEL
-    from analysis.nlp.sentiment.e5 import E5_MODEL
 
-    fast = {"sentiment": DEFAULT_MODEL, "stance": stance_model.DEFAULT_MODEL, "emotion": emotion_model.DEFAULT_MODEL}
-    if model_name not in ("default", "auto", fast[task]):
+    if model_name not in ("default", "auto", FAST_MODELS[task]):
         return {}
-    name = {"sentiment": E5_MODEL, **E5_TASK_MODELS}[task]
+    name = E5_OPTIONS[task]
     card = named_card(name)
     head = valid_headline(card)
     if card is None or head is None:

@@ -28,7 +28,7 @@ from analysis.nlp.encoder import (
     unavailable_caveat,
 )
 from analysis.nlp.metrics import evaluate_predictions
-from analysis.nlp.sentiment import english_mask, full_version, score_texts
+from analysis.nlp.sentiment import DEFAULT_MODEL, english_mask, full_version, score_texts
 from analysis.nlp.sentiment.e5 import E5_MODEL, E5Scorer
 from analysis.nlp.sentiment.labelled import read_labelled_csv
 from analysis.nlp.sentiment.linear import write_card
@@ -56,7 +56,7 @@ def _balanced(labels: np.ndarray, weight: float) -> np.ndarray:
     return np.array([weight * len(labels) / (3 * counts[y]) for y in labels])
 
 
-def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str = "weibo-charlr-3c",
+def train_e5(shared: Path, out_dir: Path, cache: EmbeddingCache, char_model: str = DEFAULT_MODEL,
              log: Callable[[str], None] = print, with_shared: bool = False,
              encoder_id: str | None = None) -> dict[str, Any]:
     """Choose on dev, fit, evaluate on dev and test, write model.npz + card.json into `out_dir`; the head reads
